@@ -1,0 +1,2 @@
+DROP TABLE loan_events;
+DROP TABLE loans;

@@ -1,0 +1,48 @@
+# Shared by scripts/demo and scripts/test: make the machine ready, idempotently and quietly.
+# shellcheck shell=bash
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="${PYTHON:-python3}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root for: $*"; return 1; fi
+}
+
+apt_install() {
+  # Installs the named Debian packages that are missing; `apt-get update` once per call.
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing system packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_venv() {
+  # $1: extras to install (e.g. "dev"); reinstalls only when pyproject.toml changed.
+  local extras="${1:-}"
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating virtualenv in .venv"
+    if ! "$PY" -m venv "$VENV" 2>/dev/null; then
+      rm -rf "$VENV"
+      apt_install python3-venv
+      "$PY" -m venv "$VENV"
+    fi
+  fi
+  local stamp="$VENV/.golive-installed"
+  local want
+  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)-${extras}"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing golive and its dependencies into .venv"
+    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+    local spec="$ROOT"
+    [ -n "$extras" ] && spec="$ROOT[$extras]"
+    "$VENV/bin/python" -m pip install -q -e "$spec"
+    echo "$want" > "$stamp"
+  fi
+}

@@ -1,0 +1,1 @@
+"""Canary analysis: metric sources feed Samples to the judge, which returns Verdicts."""

@@ -1,0 +1,617 @@
+"""The `golive` command. Exit codes: 0 succeeded, 1 failed and rolled back, 2 bad input,
+3 waiting for a person, 4 rollback failed (needs a human now), 70 internal error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from golive import __version__
+from golive.errors import ExitCode, GoliveError, PlanError, UsageError
+
+DEFAULT_STORE = Path(".golive") / "golive.db"
+
+
+def _store_location(args: argparse.Namespace) -> str:
+    return str(args.store or os.environ.get("GOLIVE_STORE") or DEFAULT_STORE)
+
+
+def _store_path(args: argparse.Namespace) -> Path | str:
+    """Where the log is, for messages (a PostgreSQL URL is shown without credentials)."""
+    from golive.store.factory import is_url
+
+    location = _store_location(args)
+    if is_url(location):
+        from golive.store.postgres import _redact
+
+        return _redact(location)
+    return Path(location)
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    from golive.store.factory import open_store
+
+    return open_store(_store_location(args))
+
+
+def _open_existing_store(args: argparse.Namespace) -> Any:
+    path = _store_path(args)
+    if isinstance(path, Path) and not path.exists():
+        raise UsageError(f"no run log at {path} (run golive from the directory where the run started,"
+                         " or pass --store)")
+    return _open_store(args)
+
+
+def _parse_vars(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"--var expects NAME=VALUE, got '{pair}'")
+        k, v = pair.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+def _read_plan(path: str) -> tuple[Any, str]:
+    from golive.plan.loader import load_plan
+
+    plan = load_plan(path)
+    return plan, Path(path).read_text(encoding="utf-8")
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+def cmd_plan_show(args: argparse.Namespace) -> int:
+    from golive.planview import render_plan
+
+    plan, _ = _read_plan(args.file)
+    if args.json:
+        from golive.engine.rollback import preview
+
+        print(json.dumps({"plan": plan.model_dump(mode="json", by_alias=True, exclude_none=True),
+                          "rollback_plan": preview(plan)}, indent=2))
+    else:
+        sys.stdout.write(render_plan(plan, datetime.now(UTC)))
+    return 0
+
+
+def cmd_plan_validate(args: argparse.Namespace) -> int:
+    for f in args.files:
+        _read_plan(f)
+        print(f"{f}: ok")
+    return 0
+
+
+def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
+    from golive.engine.clock import SystemClock
+    from golive.engine.executor import EngineOptions
+    from golive.output import LivePrinter, PlainPrinter
+    from golive.runner import DriveOptions, drive_run, load_state, window_of
+    from golive.steps.base import StepContext  # noqa: F401 - keeps import errors out of the run loop
+
+    interactive = _interactive() and not args.json
+    wait = args.wait if args.wait is not None else interactive
+    state = load_state(store, run_id)
+    skip = state.last_seq if getattr(args, "quiet_history", False) else 0
+    with ExitStack() as stack:
+        if interactive:
+            from golive.runner import plan_of
+
+            iv = window_of(plan_of(state), datetime.fromisoformat(state.created_at))
+            listener: Any = stack.enter_context(LivePrinter(iv.end if iv else None, skip_until=skip))
+        else:
+            listener = PlainPrinter(as_json=args.json, skip_until=skip)
+
+        def ask(question: str) -> str:
+            listener_live = getattr(listener, "live", None)
+            if listener_live is not None:
+                listener_live.stop()
+            try:
+                return input(question)
+            finally:
+                if listener_live is not None:
+                    listener_live.start()
+
+        opts = DriveOptions(
+            environ=os.environ, overrides=_parse_vars(getattr(args, "var", []) or []),
+            options=EngineOptions(interactive=interactive, wait=wait, wait_timeout=args.wait_timeout,
+                                  dry_run=dry, workdir=Path.cwd(), poll_interval=args.poll),
+            listener=listener, ask=ask if interactive else None,
+            notify=not dry, report_dir=None if dry else _report_dir(args),
+        )
+        code = drive_run(store, run_id, SystemClock(), opts)
+    _summary(store, run_id, code, args)
+    return code
+
+
+def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> None:
+    if args.json:
+        return
+    from golive.runner import load_state
+
+    st = load_state(store, run_id)
+    where = _store_path(args)
+    if code == ExitCode.WAITING:
+        what = st.waiting or st.attention or {}
+        hint = what.get("command") or what.get("reason") or what.get("message") or ""
+        print(f"run {run_id} is {st.status}: {hint}".rstrip(": "))
+        print(f"continue with: golive resume {run_id}")
+    else:
+        print(f"run {run_id}: {st.status}")
+    print(f"run log: {where} (golive log {run_id}; golive audit verify {run_id})")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from golive.engine.clock import SystemClock
+    from golive.runner import StartRequest, start_run, whoami
+
+    plan, text = _read_plan(args.file)
+    if args.force and not args.reason:
+        raise UsageError("--force needs --reason TEXT (it is recorded in the run log)")
+    req = StartRequest(plan=plan, plan_path=Path(args.file).resolve(), plan_text=text,
+                       initiator=whoami(args.as_), environ=os.environ, overrides=_parse_vars(args.var or []),
+                       force_reason=args.reason if args.force else None, dry_run=args.dry_run)
+    if args.dry_run:
+        from golive.store.memory import MemoryStore
+
+        store: Any = MemoryStore()
+        run_id = start_run(req, store, SystemClock())
+        code = _drive(args, store, run_id, dry=True)
+        return code
+    store = _open_store(args)
+    try:
+        run_id = start_run(req, store, SystemClock())
+        return _drive(args, store, run_id)
+    finally:
+        store.close()
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    store = _open_existing_store(args)
+    try:
+        info = store.get_run(args.run)
+        args.quiet_history = True
+        return _drive(args, store, info.id)
+    finally:
+        store.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from golive.runner import load_state
+    from golive.store.owner import is_alive
+
+    store = _open_existing_store(args)
+    try:
+        if args.run:
+            infos = [store.get_run(args.run)]
+        else:
+            infos = [r for r in store.list_runs(50) if r.active] or store.list_runs(1)
+            if not infos:
+                print("no runs yet")
+                return 0
+        out: list[dict[str, Any]] = []
+        for info in infos:
+            st = load_state(store, info.id)
+            alive = info.owner is not None and is_alive(info.owner)
+            entry = {
+                "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
+                "initiator": info.initiator, "status": st.status, "outcome": st.outcome,
+                "process": info.owner.pid if alive and info.owner else None,
+                "phases": [{"phase": p.index, "name": p.name, "status": p.status} for p in st.phases],
+                "waiting": st.waiting, "attention": st.attention,
+            }
+            out.append(entry)
+            if args.json:
+                continue
+            proc = f" (process {info.owner.pid})" if alive and info.owner else ""
+            orphan = ""
+            if not st.terminal and not alive and st.status in ("running", "rolling-back"):
+                orphan = f" — no process is executing it: golive resume {info.id}"
+            print(f"{info.id}  {info.plan_name}  {info.service}/{info.environment}  by {info.initiator}:"
+                  f" {st.status}{proc}{orphan}")
+            for p in st.phases:
+                print(f"  phase {p.index} {p.name}: {p.status}")
+            plan_steps = st.plan.get("phases", [])
+            for sid, rec in st.steps.items():
+                if rec.status in ("running", "waiting", "needs-attention", "failed"):
+                    print(f"  step {sid}: {rec.status} {rec.message}".rstrip())
+            if st.waiting:
+                print(f"  waiting: {st.waiting.get('command') or st.waiting.get('message')}")
+            if st.attention:
+                print(f"  needs attention: {st.attention.get('reason')}")
+            del plan_steps
+        if args.json:
+            print(json.dumps(out if not args.run else out[0], indent=2))
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from golive.output import event_json, log_line
+
+    store = _open_existing_store(args)
+    try:
+        info = store.get_run(args.run)
+        for ev in store.events(info.id):
+            print(event_json(ev) if args.json else log_line(ev))
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from golive.store.chain import verify_chain
+
+    store = _open_existing_store(args)
+    try:
+        info = store.get_run(args.run)
+        events = store.events(info.id)
+        for _ in range(20):  # a live run may append between the two reads: take a consistent pair
+            again = store.get_run(info.id)
+            if again.head_seq == info.head_seq:
+                break
+            info, events = again, store.events(info.id)
+        problem = verify_chain(events, info.head_seq, info.head_hash)
+        if problem:
+            print(f"run {info.id}: audit chain BROKEN at {problem}")
+            return 1
+        print(f"run {info.id}: audit chain intact, {len(events)} events, head {info.head_hash}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from golive.report.runs import run_rows, runs_table
+
+    store = _open_existing_store(args)
+    try:
+        rows = run_rows(store, args.limit)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            sys.stdout.write(runs_table(rows))
+        return 0
+    finally:
+        store.close()
+
+
+def _report_dir(args: argparse.Namespace) -> Path:
+    """Reports live next to a file store (.golive/reports), or under ./.golive/reports for a database."""
+    where = _store_path(args)
+    return (where.parent if isinstance(where, Path) else Path(".golive")) / "reports"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from golive.report import render, report_for
+
+    store = _open_existing_store(args)
+    try:
+        text = render(report_for(store, args.run), args.format)
+    finally:
+        store.close()
+    if args.output and args.output != "-":
+        out = Path(args.output)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_notify_tick(args: argparse.Namespace) -> int:
+    from golive.engine.clock import SystemClock
+    from golive.notify import escalate_runs
+
+    store = _open_existing_store(args)
+    try:
+        told = escalate_runs(store, SystemClock(), args.run)
+    finally:
+        store.close()
+    for run_id, levels in told.items():
+        if levels:
+            print(f"{run_id}: escalated to level(s) {', '.join(str(lv) for lv in levels)}")
+    return 0
+
+
+def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
+    from golive.runner import whoami
+
+    store = _open_existing_store(args)
+    try:
+        print(fn(store, args.run, *extra, whoami(args.by), args.reason) if not extra else
+              fn(store, args.run, *extra))
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from golive.decisions import approve
+
+    return _decision(args, approve)
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    from golive.decisions import reject
+
+    return _decision(args, reject)
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    from golive.decisions import confirm
+    from golive.runner import whoami
+
+    return _decision(args, confirm, args.step, whoami(args.by), args.reason, args.failed)
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from golive.decisions import resolve
+    from golive.runner import whoami
+
+    return _decision(args, resolve, args.step, args.as_, whoami(args.by), args.reason)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from golive.decisions import request_rollback
+    from golive.runner import whoami
+
+    return _decision(args, request_rollback, whoami(args.by), args.reason, args.level)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from golive.plan.importer import import_file, render_summary
+
+    result = import_file(args.file)
+    if args.output == "-":
+        sys.stdout.write(result.yaml_text)
+        sys.stderr.write(render_summary(result, "standard output"))
+        return 0
+    out = Path(args.output) if args.output else Path(args.file).with_suffix(".yaml")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; pass --force to overwrite it")
+    try:
+        out.write_text(result.yaml_text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    sys.stdout.write(render_summary(result, str(out)))
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from golive.plan.lint import lint_file, render
+
+    findings = lint_file(args.file)
+    sys.stdout.write(render(findings, args.format))
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from golive.plan.schema import plan_schema
+
+    text = json.dumps(plan_schema(), indent=2) + "\n"
+    if args.output and args.output != "-":
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+def _help_for(parser: argparse.ArgumentParser) -> Any:
+    def show(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return ExitCode.BAD_INPUT
+
+    return show
+
+
+def cmd_proxy_serve(args: argparse.Namespace) -> int:
+    from golive.traffic.builtin import run_serve
+
+    try:
+        return run_serve(args)
+    except OSError as exc:
+        raise UsageError(f"proxy cannot listen: {exc}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="golive", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"golive {__version__}")
+    p.add_argument("--store", help="run log: an SQLite file (default .golive/golive.db) or a postgresql:// URL"
+                                  " shared by a team; default $GOLIVE_STORE")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def driving(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--json", action="store_true", help="stream events as JSON lines")
+        sp.add_argument("--wait", dest="wait", action="store_true", default=None,
+                        help="at a gate or manual step, wait for the decision (default on a terminal)")
+        sp.add_argument("--no-wait", dest="wait", action="store_false",
+                        help="exit with code 3 when a person must decide")
+        sp.add_argument("--wait-timeout", type=float, default=None, help="seconds to wait for a decision")
+        sp.add_argument("--poll", type=float, default=1.0, help=argparse.SUPPRESS)
+        sp.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a (non-secret) plan var")
+
+    sp = sub.add_parser("run", help="start a run of a plan")
+    sp.add_argument("file")
+    sp.add_argument("--dry-run", action="store_true", help="walk the plan without executing anything")
+    sp.add_argument("--force", action="store_true", help="start outside the deployment window")
+    sp.add_argument("--reason", help="why (required with --force)")
+    sp.add_argument("--as", dest="as_", metavar="NAME", help="initiator identity (default $GOLIVE_USER or login)")
+    driving(sp)
+    sp.set_defaults(fn=cmd_run)
+
+    sp = sub.add_parser("resume", help="continue a run (after a crash, an approval, a resolution)")
+    sp.add_argument("run")
+    driving(sp)
+    sp.set_defaults(fn=cmd_resume)
+
+    plan = sub.add_parser("plan", help="inspect plans")
+    psub = plan.add_subparsers(dest="plan_command", metavar="SUBCOMMAND")
+    sp = psub.add_parser("show", help="phases, gates and the generated rollback plan")
+    sp.add_argument("file")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_plan_show)
+    sp = psub.add_parser("validate", help="check plan files; errors as file:line:col")
+    sp.add_argument("files", nargs="+")
+    sp.set_defaults(fn=cmd_plan_validate)
+    plan.set_defaults(fn=_help_for(plan))
+
+    sp = sub.add_parser("status", help="state of the active runs, or of one run")
+    sp.add_argument("run", nargs="?")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_status)
+
+    sp = sub.add_parser("log", help="a run's events")
+    sp.add_argument("run")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_log)
+
+    sp = sub.add_parser("runs", help="past runs")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--limit", type=int, default=50)
+    sp.set_defaults(fn=cmd_runs)
+
+    sp = sub.add_parser("report", help="a run's report: summary, timeline, steps, gates, compliance, sign-off")
+    sp.add_argument("run")
+    sp.add_argument("--format", choices=["html", "md", "json"], default="html")
+    sp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    sp.set_defaults(fn=cmd_report)
+
+    notify = sub.add_parser("notify", help="notifications and escalation")
+    nsub = notify.add_subparsers(dest="notify_command", metavar="SUBCOMMAND")
+    for name in ("tick", "escalate"):
+        sp = nsub.add_parser(name, help="escalate unanswered waits of active runs (run it from cron every minute)")
+        sp.add_argument("run", nargs="?")
+        sp.set_defaults(fn=cmd_notify_tick)
+    notify.set_defaults(fn=_help_for(notify))
+    sp = sub.add_parser("escalate", help="same as notify tick")
+    sp.add_argument("run", nargs="?")
+    sp.set_defaults(fn=cmd_notify_tick)
+
+    audit = sub.add_parser("audit", help="verify the hash chain of a run's log")
+    asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
+    sp = asub.add_parser("verify", help="exit 0 if intact, 1 naming the first bad seq")
+    sp.add_argument("run")
+    sp.set_defaults(fn=cmd_audit_verify)
+    audit.set_defaults(fn=_help_for(audit))
+
+    for name, fn, helptext in (("approve", cmd_approve, "approve the gate a run waits at"),
+                               ("reject", cmd_reject, "reject the gate a run waits at (NO-GO)")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("run")
+        sp.add_argument("--by", help="your name (default $GOLIVE_USER or login)")
+        sp.add_argument("--reason", required=True)
+        sp.set_defaults(fn=fn)
+
+    sp = sub.add_parser("confirm", help="confirm a manual step (or 'rollback' for a data-restoring level)")
+    sp.add_argument("run")
+    sp.add_argument("step", help="step id (2.3), step name, or 'rollback'")
+    sp.add_argument("--by")
+    sp.add_argument("--reason", help="note recorded with the confirmation")
+    sp.add_argument("--failed", action="store_true", help="the item could not be done: fail the step")
+    sp.set_defaults(fn=cmd_confirm)
+
+    sp = sub.add_parser("resolve", help="say how a step that was cut off ended, after checking by hand")
+    sp.add_argument("run")
+    sp.add_argument("step")
+    sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed"])
+    sp.add_argument("--by")
+    sp.add_argument("--reason")
+    sp.set_defaults(fn=cmd_resolve)
+
+    sp = sub.add_parser("rollback", help="ask a run to roll back now")
+    sp.add_argument("run")
+    sp.add_argument("--by")
+    sp.add_argument("--reason", required=True)
+    sp.add_argument("--level", type=int)
+    sp.set_defaults(fn=cmd_rollback)
+
+    proxy = sub.add_parser("proxy", help="the built-in traffic proxy (laptops, demos, tests)")
+    prsub = proxy.add_subparsers(dest="proxy_command", metavar="SUBCOMMAND")
+    sp = prsub.add_parser("serve", help="run the weighted proxy; golive steps reach it through --admin")
+    from golive.traffic.builtin import add_serve_arguments
+
+    add_serve_arguments(sp)
+    sp.set_defaults(fn=cmd_proxy_serve)
+    proxy.set_defaults(fn=_help_for(proxy))
+
+    sp = sub.add_parser("import", help="turn a Markdown deployment plan into a golive plan")
+    sp.add_argument("file", help="the Markdown document")
+    sp.add_argument("-o", "--output", help="plan file to write (default: FILE with .yaml; '-' for stdout)")
+    sp.add_argument("--force", action="store_true", help="overwrite the output file")
+    sp.set_defaults(fn=cmd_import)
+
+    sp = sub.add_parser("lint", help="weak spots of a plan (exit 1 when errors are found)")
+    sp.add_argument("file")
+    sp.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    sp.set_defaults(fn=cmd_lint)
+
+    sp = sub.add_parser("schema", help="the JSON Schema of plan files, for editors")
+    sp.add_argument("-o", "--output", help="file to write (default: standard output)")
+    sp.set_defaults(fn=cmd_schema)
+    return p
+
+
+def _debug_log_path() -> Path:
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "golive"
+    return base / "debug.log"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "fn", None):
+        parser.print_help()
+        return ExitCode.BAD_INPUT
+    try:
+        code: int = args.fn(args)
+        return code
+    except PlanError as exc:
+        for issue in exc.issues:
+            print(str(issue), file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    except GoliveError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("golive: interrupted; the run can be continued with golive resume", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one place that turns a bug into one line plus a debug log
+        path = _debug_log_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as f:
+                f.write(f"--- {datetime.now(UTC).isoformat()} golive {__version__} argv={sys.argv[1:]}\n")
+                f.write(traceback.format_exc())
+        except OSError:
+            path = Path("(debug log unwritable)")
+        print(f"golive: internal error: {type(exc).__name__}: {exc} (details in {path})", file=sys.stderr)
+        return ExitCode.INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

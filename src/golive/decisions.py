@@ -1,0 +1,145 @@
+"""Decisions people make from outside the executing process: approve, reject, confirm, resolve, roll back.
+
+Each is validated against the run's folded state and the plan's rules (roles, separation of duties),
+then appended to the log with who, when and why. The executing process (or the next `resume`) acts on it.
+"""
+
+from __future__ import annotations
+
+from golive.engine.state import RunState, fold
+from golive.errors import DecisionRefused, UsageError
+from golive.plan.model import Plan
+from golive.store.base import Store
+from golive.store.owner import is_alive
+
+
+def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
+    info = store.get_run(run_id)
+    state = fold(store.events(info.id))
+    if state.terminal:
+        raise DecisionRefused(f"run {info.id} already ended: {state.outcome}")
+    return info.id, state, Plan.model_validate(state.plan)
+
+
+def _need(text: str | None, what: str) -> str:
+    if not text or not text.strip():
+        raise UsageError(f"{what} is required (it goes into the audit log)")
+    return text.strip()
+
+
+def find_step(plan: Plan, state: RunState, ref: str) -> str:
+    """A step by id (`2.3`) or by name, as people will type it."""
+    steps = plan.steps_by_id()
+    if ref in steps:
+        return ref
+    wanted = ref.strip().lower()
+    matches = [sid for sid, s in steps.items() if (s.name or "").strip().lower() == wanted]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise UsageError(f"'{ref}' names several steps ({', '.join(matches)}); use the id")
+    raise UsageError(f"no step '{ref}' in run {state.run_id} (ids look like 2.3; see golive status)")
+
+
+def _same_person(name: str, names: list[str]) -> str | None:
+    """The entry of `names` that is `name`, ignoring case and surrounding space (people type both)."""
+    wanted = name.strip().casefold()
+    return next((n for n in names if n.strip().casefold() == wanted), None)
+
+
+def approve(store: Store, run_id: str, by: str, reason: str | None) -> str:
+    rid, state, plan = _load(store, run_id)
+    by = _need(by, "--by")
+    reason = _need(reason, "--reason")
+    waiting = state.waiting or {}
+    if waiting.get("kind") != "gate":
+        raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
+    pi = int(waiting["phase"])
+    approvals = plan.phases[pi - 1].gate.approvals
+    role = approvals.role if approvals else None
+    if plan.separation_of_duties and _same_person(by, [state.initiator]):
+        raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it")
+    if role and plan.approvers.get(role):
+        holder = _same_person(by, plan.approvers[role])
+        if holder is None:
+            raise DecisionRefused(f"{by} does not hold role '{role}' ({', '.join(plan.approvers[role])} do)")
+        by = holder  # recorded as the plan spells it, so one person cannot count twice as "bob" and "Bob"
+    if _same_person(by, [a["by"] for a in state.phase(pi).approvals]):
+        raise DecisionRefused(f"{by} already approved phase {pi}")
+    store.append(rid, "gate.approved", {"phase": pi, "by": by, "role": role, "reason": reason})
+    have = len({a["by"] for a in state.phase(pi).approvals}) + 1
+    needed = approvals.count if approvals else 1
+    return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed})"
+
+
+def reject(store: Store, run_id: str, by: str, reason: str | None) -> str:
+    rid, state, plan = _load(store, run_id)
+    by = _need(by, "--by")
+    reason = _need(reason, "--reason")
+    waiting = state.waiting or {}
+    if waiting.get("kind") != "gate":
+        raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
+    pi = int(waiting["phase"])
+    store.append(rid, "gate.rejected", {"phase": pi, "by": by, "reason": reason})
+    return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
+
+
+def confirm(store: Store, run_id: str, ref: str, by: str, note: str | None, failed: bool = False) -> str:
+    rid, state, plan = _load(store, run_id)
+    by = _need(by, "--by")
+    if ref == "rollback":
+        rb = state.rollback
+        if rb is None or rb.waiting_for_level is None:
+            raise DecisionRefused(f"run {rid} is not waiting for a rollback confirmation")
+        store.append(rid, "rollback.confirmed", {"level": rb.waiting_for_level, "by": by,
+                                                 "reason": _need(note, "--reason")})
+        return f"rollback level {rb.waiting_for_level} confirmed by {by}"
+    sid = find_step(plan, state, ref)
+    step = plan.steps_by_id()[sid]
+    if step.kind != "manual":
+        raise DecisionRefused(f"step {sid} is a {step.kind} step; only manual steps are confirmed")
+    if state.step(sid).status != "waiting":
+        raise DecisionRefused(f"step {sid} is not waiting for confirmation (status: {state.step(sid).status})")
+    from golive.steps.manual import ManualStep
+
+    role = step.manual.role if isinstance(step, ManualStep) else None
+    if role and plan.approvers.get(role):
+        holder = _same_person(by, plan.approvers[role])
+        if holder is None:
+            raise DecisionRefused(f"{by} does not hold role '{role}' needed to confirm step {sid}")
+        by = holder
+    if failed:
+        _need(note, "--reason")
+    store.append(rid, "step.confirmed", {"step": sid, "by": by, "as": "failed" if failed else "done",
+                                         "note": note or ""})
+    return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
+
+
+def resolve(store: Store, run_id: str, ref: str, as_: str, by: str, reason: str | None) -> str:
+    rid, state, plan = _load(store, run_id)
+    by = _need(by, "--by")
+    if as_ not in ("done", "failed"):
+        raise UsageError("--as must be 'done' or 'failed'")
+    sid = find_step(plan, state, ref)
+    rec = state.step(sid)
+    info = store.get_run(rid)
+    orphaned = rec.status == "running" and (info.owner is None or not is_alive(info.owner))
+    failed_rollback = state.rollback is not None and state.rollback.failed_action == sid
+    if not (rec.status == "needs-attention" or orphaned or failed_rollback):
+        raise DecisionRefused(f"step {sid} does not need resolving (status: {rec.status})")
+    store.append(rid, "step.resolved", {"step": sid, "as": as_, "by": by, "reason": reason or ""})
+    return f"step {sid} resolved as {as_} by {by}; continue with: golive resume {rid}"
+
+
+def request_rollback(store: Store, run_id: str, by: str, reason: str | None, level: int | None) -> str:
+    rid, state, plan = _load(store, run_id)
+    by = _need(by, "--by")
+    reason = _need(reason, "--reason")
+    if state.rollback is not None:
+        raise DecisionRefused(f"run {rid} is already rolling back")
+    if state.rollback_requested is not None:
+        raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.get('by')}")
+    if level is not None and not any(lv.level == level for lv in plan.rollback.levels):
+        raise UsageError(f"the plan has no rollback level {level}")
+    store.append(rid, "rollback.requested", {"by": by, "reason": reason, "level": level})
+    return f"rollback requested by {by}; the run's process (or golive resume {rid}) carries it out"

@@ -1,0 +1,1 @@
+"""The executor: walks phases, runs steps, decides gates, rolls back. Pure of I/O details."""

@@ -1,0 +1,383 @@
+"""The executor. Every decision is appended to the log before the engine acts on it, so a process killed
+at any instant can be resumed from the log alone: `drive()` re-walks the plan and skips what is recorded.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from golive.engine.clock import Clock
+from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
+from golive.engine.state import RunState, apply
+from golive.errors import ExitCode, GoliveError
+from golive.masking import Masker
+from golive.plan.model import Phase, Plan
+from golive.steps.base import StepBase, StepContext, StepResult
+from golive.store.base import Event, Store
+
+#: Output kept in an event; the full tail is in the step's result while it runs.
+EVENT_OUTPUT_LIMIT = 8 * 1024
+
+
+class StepExecutor(Protocol):
+    def run(self, step: StepBase, ctx: StepContext) -> StepResult: ...
+
+
+class RealExecutor:
+    def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+        return step.execute(ctx)
+
+
+class DryRunExecutor:
+    """Walks the plan without touching anything: each step says what it would do."""
+
+    def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+        return StepResult.passed(f"would {step.describe()}", dry_run=True)
+
+
+Listener = Callable[[Event, RunState], None]
+
+
+@dataclass
+class EngineOptions:
+    interactive: bool = False
+    #: Keep polling the log for approvals/confirmations instead of exiting with WAITING.
+    wait: bool = False
+    poll_interval: float = 1.0
+    wait_timeout: float | None = None
+    dry_run: bool = False
+    workdir: Path = Path(".")
+
+
+class _Interrupt(Exception):
+    """A person asked for a rollback while the walk was waiting: go back to the top of the loop."""
+
+
+class _Pause(Exception):
+    """Raised inside the walk to stop it with an exit code (waiting, needs attention)."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+class Engine:
+    def __init__(
+        self, plan: Plan, store: Store, run_id: str, clock: Clock, *, vars: dict[str, str] | None = None,
+        masker: Masker | None = None, executor: StepExecutor | None = None, options: EngineOptions | None = None,
+        listener: Listener | None = None, ask: Callable[[str], str] | None = None,
+        window_end: datetime | None = None, rollback_until: datetime | None = None,
+    ) -> None:
+        self.plan = plan
+        self.store = store
+        self.run_id = run_id
+        self.clock = clock
+        self.vars = vars or {}
+        self.masker = masker or Masker()
+        self.executor = executor or RealExecutor()
+        self.options = options or EngineOptions()
+        self.listener = listener
+        self.ask = ask
+        self.window_end = window_end
+        self.rollback_until = rollback_until
+        self.state = RunState()
+        self.steps = plan.steps_by_id()
+        self._sync()
+
+    # -- the log ---------------------------------------------------------------------------------
+    def _sync(self) -> None:
+        for ev in self.store.events(self.run_id, after=self.state.last_seq):
+            apply(self.state, ev)
+            if self.listener:
+                self.listener(ev, self.state)
+
+    def record(self, type: str, payload: dict[str, Any]) -> Event:
+        """Append (masked) and fold. Events from other processes that landed meanwhile are folded too."""
+        before = self.state.status
+        ev = self.store.append(self.run_id, type, self.masker.data(payload))
+        if ev.seq == self.state.last_seq + 1:
+            apply(self.state, ev)
+            if self.listener:
+                self.listener(ev, self.state)
+        else:
+            self._sync()
+        if self.state.status != before:
+            self.store.set_status(self.run_id, self.state.status)
+        return ev
+
+    # -- driving ---------------------------------------------------------------------------------
+    def drive(self) -> int:
+        """Run (or continue) until the run ends or must wait for a person. Returns the exit code."""
+        self._sync()
+        self.store.set_status(self.run_id, self.state.status)
+        if self.state.terminal:
+            return exit_code_for(self.state.outcome)
+        self.record("run.started", {"resumed": self.state.last_seq > 1, "dry_run": self.options.dry_run})
+        try:
+            while not self.state.terminal:
+                if self.state.rollback is None and self.state.rollback_requested is not None:
+                    req = self.state.rollback_requested
+                    self._start_rollback(f"requested by {req.get('by')}: {req.get('reason', '')}",
+                                         self._current_phase_index(), req.get("level"))
+                try:
+                    if self.state.rollback is not None:
+                        self._drive_rollback()
+                    else:
+                        self._drive_phases()
+                except _Interrupt:
+                    continue
+        except _Pause as pause:
+            return pause.code
+        return exit_code_for(self.state.outcome)
+
+    def _current_phase_index(self) -> int | None:
+        cur = self.state.current_phase()
+        return cur.index if cur else None
+
+    def _drive_phases(self) -> None:
+        for pi, phase in enumerate(self.plan.phases, 1):
+            rec = self.state.phase(pi)
+            if rec.status == "go":
+                continue
+            if rec.status == "no-go":
+                self._start_rollback(self._nogo_reason(pi), pi)
+                return
+            if rec.status == "pending":
+                self.record("phase.started", {"phase": pi, "name": phase.name, "timebox": phase.timebox,
+                                              "at": self.clock.now().isoformat()})
+            for si, step in enumerate(phase.steps, 1):
+                sid = f"{pi}.{si}"
+                status = self._run_step(sid, step)
+                if self.state.rollback_requested is not None:
+                    return
+                if status == "failed" and not step.continue_on_error:
+                    msg = self.state.step(sid).message
+                    self._decide(pi, "no-go", [f"step {sid} '{step.title()}' failed: {msg}"])
+                    self._start_rollback(f"step {sid} '{step.title()}' failed: {msg}", pi)
+                    return
+                if self.state.phase(pi).status == "running" and self._overran(pi, phase):
+                    self._decide(pi, "no-go", [self._overrun_text(pi, phase)])
+                    self._start_rollback(f"phase {pi} '{phase.name}' overran its timebox", pi)
+                    return
+            if not self._gate(pi, phase):
+                self._start_rollback(self._nogo_reason(pi), pi)
+                return
+        self._check_window()
+        self.record("run.finished", {"outcome": "succeeded", "message": "all phases passed their gates"})
+
+    def _nogo_reason(self, pi: int) -> str:
+        decision = self.state.phase(pi).decision or {}
+        reasons = "; ".join(decision.get("reasons", [])) or "NO-GO"
+        return f"phase {pi} '{self.state.phase(pi).name}' NO-GO: {reasons}"
+
+    # -- one step --------------------------------------------------------------------------------
+    def _run_step(self, sid: str, step: StepBase) -> str:
+        """Run a step unless the log says it already ended; returns its final status."""
+        while True:
+            rec = self.state.step(sid)
+            if rec.status in ("succeeded", "failed"):
+                return rec.status
+            if rec.status in ("running", "needs-attention") and not step.is_idempotent:
+                # Started but never recorded an end: it may or may not have done its work.
+                if rec.status == "running":
+                    self.record("run.needs_attention", {
+                        "step": sid, "title": step.title(),
+                        "reason": "the process died while this non-idempotent step was running; check by hand,"
+                                  f" then: golive resolve {self.run_id} {sid} --as done|failed --by NAME",
+                    })
+                raise _Pause(ExitCode.WAITING)
+            if rec.status != "waiting":
+                self.record("step.started", {"step": sid, "title": step.title(), "kind": step.kind,
+                                             "attempt": rec.attempts + 1})
+            result = self._execute(sid, step, self.state.step(sid).decision)
+            if result.status == "waiting":
+                if self.state.step(sid).status != "waiting":
+                    self.record("step.waiting", {"step": sid, "title": step.title(), "message": result.message})
+                self._wait_for(lambda s=sid: self.state.step(s).decision is not None)  # type: ignore[misc]
+                continue
+            self.record("step.finished", {
+                "step": sid, "status": result.status, "message": result.message, "exit_code": result.exit_code,
+                "output": _clip(result.output), "duration": result.detail.pop("duration", None),
+                "detail": result.detail,
+            })
+            return result.status
+
+    def _execute(self, sid: str, step: StepBase, decision: dict[str, Any] | None) -> StepResult:
+        ctx = StepContext(
+            run_id=self.run_id, step_id=sid, vars=self.vars, masker=self.masker, clock=self.clock,
+            workdir=self.options.workdir, interactive=self.options.interactive, dry_run=self.options.dry_run,
+            decision=decision, emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
+            ask=self.ask if self.options.interactive else None,
+        )
+        started = self.clock.monotonic()
+        try:
+            result = self.executor.run(step, ctx)
+        except GoliveError as exc:
+            result = StepResult.failed(str(exc))
+        except Exception as exc:  # a bug in a step must fail that step, not lose the run
+            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            result = StepResult.failed(f"internal error in {step.kind} step: {tb}")
+        if not isinstance(result, StepResult):  # same: a plugin that forgot to return must not lose the run
+            result = StepResult.failed(f"internal error in {step.kind} step: it returned {type(result).__name__},"
+                                       " not a StepResult")
+        result.detail.setdefault("duration", round(self.clock.monotonic() - started, 4))
+        result.message = self.masker.text(result.message)
+        result.output = self.masker.text(result.output)
+        return result
+
+    def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
+        self.record(type, {"step": sid, **payload})
+
+    def _wait_for(self, done: Callable[[], bool]) -> None:
+        """Poll the log for a decision made by another process, or pause the run."""
+        if not self.options.wait:
+            raise _Pause(ExitCode.WAITING)
+        deadline = None if self.options.wait_timeout is None else self.clock.monotonic() + self.options.wait_timeout
+        while not done():
+            if deadline is not None and self.clock.monotonic() >= deadline:
+                raise _Pause(ExitCode.WAITING)
+            self.clock.sleep(self.options.poll_interval)
+            self._sync()
+            if self.state.rollback_requested is not None and self.state.rollback is None:
+                raise _Interrupt
+
+    # -- timeboxes, windows, gates ---------------------------------------------------------------
+    def _elapsed(self, pi: int) -> float:
+        started = self.state.phase(pi).started_clock
+        if not started:
+            return 0.0
+        return (self.clock.now() - datetime.fromisoformat(started)).total_seconds()
+
+    def _overrun_text(self, pi: int, phase: Phase) -> str:
+        return f"timebox {phase.timebox:g}s exceeded ({self._elapsed(pi):.0f}s elapsed)"
+
+    def _overran(self, pi: int, phase: Phase) -> bool:
+        """Records an overrun once; True if the plan says an overrun is NO-GO."""
+        if phase.timebox is None or self.options.dry_run:
+            return False
+        rec = self.state.phase(pi)
+        action = phase.on_overrun or self.plan.on_overrun
+        if not rec.overrun and self._elapsed(pi) > phase.timebox:
+            self.record("phase.overrun", {"phase": pi, "timebox": phase.timebox,
+                                          "elapsed": round(self._elapsed(pi), 3), "action": action})
+        return self.state.phase(pi).overrun and action == "no-go"
+
+    def _check_window(self) -> None:
+        if self.window_end and not self.options.dry_run and self.clock.now() > self.window_end:
+            if not any(n.get("kind") == "window.exceeded" for n in self.state.notes):
+                self.record("run.note", {"kind": "window.exceeded",
+                                         "message": f"the deployment window ended at {self.window_end.isoformat()}"})
+
+    def _decide(self, pi: int, decision: str, reasons: list[str], approvers: list[str] | None = None) -> None:
+        self.record("gate.decided", {"phase": pi, "decision": decision, "reasons": reasons,
+                                     "approvers": approvers or []})
+
+    def _gate(self, pi: int, phase: Phase) -> bool:
+        """Go/No-Go. Returns True for GO; records the decision either way."""
+        gate = phase.gate
+        reasons: list[str] = []
+        failed = [f"{pi}.{si}" for si, s in enumerate(phase.steps, 1)
+                  if self.state.step(f"{pi}.{si}").status == "failed"]
+        if len(failed) > gate.max_failures:
+            reasons.append(f"{len(failed)} step(s) failed ({', '.join(failed)}), {gate.max_failures} allowed")
+        for ci, check in enumerate(gate.checks, 1):
+            if self._run_step(f"{pi}.gate.{ci}", check) == "failed":
+                reasons.append(f"gate check '{check.title()}' failed: {self.state.step(f'{pi}.gate.{ci}').message}")
+        # Time spent waiting for approvers is the approvers' time: judge the timebox when the gate is reached.
+        if self.state.phase(pi).status != "waiting" and self._overran(pi, phase):
+            reasons.append(self._overrun_text(pi, phase))
+        if reasons:
+            self._decide(pi, "no-go", reasons)
+            return False
+        approvers: list[str] = []
+        if gate.approvals is not None and not self.options.dry_run:
+            needed = gate.approvals.count
+            rec = self.state.phase(pi)
+            if not rec.rejections and len({a["by"] for a in rec.approvals}) < needed:
+                if rec.status != "waiting":
+                    self.record("gate.waiting", {
+                        "phase": pi, "name": phase.name, "needed": needed, "role": gate.approvals.role,
+                        "candidates": self.plan.approvers.get(gate.approvals.role or "", []),
+                        "description": gate.description,
+                        "command": f"golive approve {self.run_id} --by NAME --reason TEXT",
+                    })
+                self._wait_for(lambda: bool(self.state.phase(pi).rejections)
+                               or len({a["by"] for a in self.state.phase(pi).approvals}) >= needed)
+            if rec.rejections:
+                rej = rec.rejections[0]
+                self._decide(pi, "no-go", [f"rejected by {rej['by']}: {rej.get('reason') or 'no reason given'}"])
+                return False
+            approvers = sorted({a["by"] for a in rec.approvals})
+        self._decide(pi, "go", [gate.description or "all steps passed"], approvers)
+        return True
+
+    # -- rollback --------------------------------------------------------------------------------
+    def _start_rollback(self, reason: str, pi: int | None, level_no: int | None = None) -> None:
+        touched = touched_phases(self.plan, self.state)
+        level = level_by_number(self.plan, level_no) if level_no else choose_level(self.plan, touched)
+        actions = actions_for(self.plan, self.state, level)
+        self.record("rollback.started", {"reason": reason, "phase": pi, "level": level.level if level else None,
+                                         "level_name": level.name if level else None, "actions": actions})
+
+    def _drive_rollback(self) -> None:
+        rb = self.state.rollback
+        assert rb is not None
+        if rb.finished is not None:  # killed between rollback.finished and run.finished: only the latter is due
+            ok = bool(rb.finished.get("ok"))
+            self.record("run.finished", {"outcome": "rolled-back" if ok else "rollback-failed",
+                                         "message": str(rb.finished.get("message", ""))})
+            return
+        if rb.status == "failed" and rb.failed_action is not None:
+            raise _Pause(ExitCode.ROLLBACK_FAILED)
+        for action in rb.actions:
+            aid = action["id"]
+            rec = self.state.step(aid)
+            if rec.status == "succeeded":
+                continue
+            if rec.status == "failed" and rec.decision is not None:
+                # a person looked at this failed action and chose to stop the rollback here
+                self._finish_rollback(ok=False, message=f"rollback stopped at {aid}: {rec.message}")
+                return
+            level = action.get("level")
+            if action.get("restores_data") and level is not None and level not in rb.confirmed_levels \
+                    and self._past_rollback_until():
+                if rb.waiting_for_level != level:
+                    self.record("rollback.confirmation_needed", {
+                        "level": level, "action": aid,
+                        "reason": "the rollback window has passed; restoring data now loses what was written since",
+                        "command": f"golive confirm {self.run_id} rollback --by NAME --reason TEXT",
+                    })
+                self._wait_for(lambda lv=level: lv in self.state.rollback.confirmed_levels)  # type: ignore[misc,union-attr]
+            status = self._run_step(aid, self.steps[aid])
+            if status == "failed":
+                self.record("rollback.failed", {
+                    "action": aid, "message": self.state.step(aid).message,
+                    "command": f"golive resolve {self.run_id} {aid} --as done|failed --by NAME",
+                })
+                raise _Pause(ExitCode.ROLLBACK_FAILED)
+        self._finish_rollback(ok=True, message=f"rolled back: {rb.reason}")
+
+    def _finish_rollback(self, ok: bool, message: str) -> None:
+        self.record("rollback.finished", {"ok": ok, "message": message})
+        self.record("run.finished", {"outcome": "rolled-back" if ok else "rollback-failed", "message": message})
+
+    def _past_rollback_until(self) -> bool:
+        return self.rollback_until is not None and self.clock.now() > self.rollback_until
+
+
+def _clip(text: str) -> str:
+    if len(text) <= EVENT_OUTPUT_LIMIT:
+        return text
+    return "[... earlier output omitted ...]\n" + text[-EVENT_OUTPUT_LIMIT:]
+
+
+def exit_code_for(outcome: str | None) -> int:
+    return {
+        "succeeded": ExitCode.SUCCEEDED,
+        "rolled-back": ExitCode.FAILED_ROLLED_BACK,
+        "rollback-failed": ExitCode.ROLLBACK_FAILED,
+    }.get(outcome or "", ExitCode.WAITING)

@@ -1,0 +1,197 @@
+"""How events read to people: one line each for logs and plain output, a live panel on a terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import datetime
+from typing import IO, Any
+
+from golive.engine.state import RunState
+from golive.store.base import Event
+from golive.units import format_duration
+
+
+def _dur(value: Any) -> str:
+    return f" ({format_duration(float(value))})" if isinstance(value, int | float) else ""
+
+
+def describe(ev: Event) -> str:
+    p = ev.payload
+    t = ev.type
+    step = f"[{p['step']}] " if "step" in p else ""
+    if t == "run.created":
+        v = p.get("version") or {}
+        change = f", {v.get('from') or '?'} -> {v.get('to')}" if v else ""
+        forced = f"; started outside the window by {p['forced']['by']}: {p['forced']['reason']}" if p.get(
+            "forced") else ""
+        return (f"run {ev.run_id} created by {p.get('initiator')}: plan '{p['plan'].get('name')}'"
+                f" ({p.get('service')}/{p.get('environment')}{change}){forced}")
+    if t == "run.started":
+        return "resumed" if p.get("resumed") else ("dry run started" if p.get("dry_run") else "started")
+    if t == "phase.started":
+        box = f" (timebox {format_duration(p['timebox'])})" if p.get("timebox") else ""
+        return f"phase {p['phase']} '{p['name']}' started{box}"
+    if t == "phase.overrun":
+        return (f"phase {p['phase']} overran its timebox {format_duration(p['timebox'])}"
+                f" ({format_duration(p['elapsed'])} elapsed): {p['action']}")
+    if t == "step.started":
+        again = f" (attempt {p['attempt']})" if p.get("attempt", 1) > 1 else ""
+        return f"{step}start: {p.get('title')}{again}"
+    if t == "step.finished":
+        if p["status"] == "succeeded":
+            return f"{step}ok{_dur(p.get('duration'))}" + (f": {p['message']}" if p.get("message") else "")
+        code = f" (exit {p['exit_code']})" if p.get("exit_code") is not None else ""
+        return f"{step}FAILED{_dur(p.get('duration'))}: {p.get('message')}{code}"
+    if t == "step.waiting":
+        return f"{step}waiting: {p.get('message')}"
+    if t == "step.confirmed":
+        return f"{step}{'marked failed' if p.get('as') == 'failed' else 'confirmed'} by {p['by']}" + (
+            f": {p['note']}" if p.get("note") else "")
+    if t == "step.resolved":
+        return f"{step}resolved as {p['as']} by {p['by']}" + (f": {p['reason']}" if p.get("reason") else "")
+    if t == "run.needs_attention":
+        return f"NEEDS ATTENTION {step}{p.get('reason')}"
+    if t == "gate.waiting":
+        role = f" from {p['role']}" if p.get("role") else ""
+        who = f" ({', '.join(p['candidates'])})" if p.get("candidates") else ""
+        return (f"phase {p['phase']} gate: waiting for {p['needed']} approval(s){role}{who}:"
+                f" {p.get('command')}")
+    if t == "gate.approved":
+        role = f" ({p['role']})" if p.get("role") else ""
+        return f"phase {p['phase']} approved by {p['by']}{role}: {p.get('reason')}"
+    if t == "gate.rejected":
+        return f"phase {p['phase']} rejected by {p['by']}: {p.get('reason')}"
+    if t == "gate.decided":
+        if p["decision"] == "go":
+            by = f" (approved by {', '.join(p['approvers'])})" if p.get("approvers") else ""
+            return f"phase {p['phase']} GO{by}"
+        return f"phase {p['phase']} NO-GO: {'; '.join(p.get('reasons', []))}"
+    if t == "rollback.requested":
+        return f"rollback requested by {p['by']}: {p['reason']}"
+    if t == "rollback.started":
+        level = f", then level {p['level']} '{p.get('level_name')}'" if p.get("level") else ""
+        undo = sum(1 for a in p["actions"] if "undoes" in a)
+        return f"ROLLBACK: {p['reason']} -> {undo} undo step(s){level}"
+    if t == "rollback.confirmation_needed":
+        return f"rollback level {p['level']} waits for confirmation ({p['reason']}): {p.get('command')}"
+    if t == "rollback.confirmed":
+        return f"rollback level {p['level']} confirmed by {p['by']}: {p.get('reason')}"
+    if t == "rollback.failed":
+        return f"ROLLBACK FAILED at [{p['action']}]: {p.get('message')}; a person must act: {p.get('command')}"
+    if t == "rollback.finished":
+        return ("rollback finished" if p.get("ok") else "rollback stopped") + f": {p.get('message')}"
+    if t == "run.finished":
+        words = {"succeeded": "SUCCEEDED", "rolled-back": "ROLLED BACK", "rollback-failed": "ROLLBACK FAILED"}
+        return f"run {words.get(p['outcome'], p['outcome'])}: {p.get('message', '')}"
+    if t == "traffic.weight":
+        split = " / ".join(f"{k} {v}%" for k, v in p.get("weights", {}).items())
+        stage = f" (stage {p['stage']}/{p['stages']})" if p.get("stages") else ""
+        why = p.get("reason", "")
+        return f"{step}traffic via {p.get('router')}: {split}" + (
+            f"{stage}" if why.startswith("stage") else f" -- {why}")
+    if t == "analysis.verdict":
+        where = f" at stage {p['stage']} ({p['weight']}%)" if p.get("stage") else ""
+        return f"{step}verdict {str(p.get('outcome', '?')).upper()}{where}: {p.get('reason')}"
+    if t == "run.note":
+        return str(p.get("message", ""))
+    rest = {k: v for k, v in p.items() if k != "step"}
+    text = json.dumps(rest, sort_keys=True)
+    return f"{step}{t} {text[:200]}"
+
+
+def event_json(ev: Event) -> str:
+    return json.dumps({"run": ev.run_id, "seq": ev.seq, "ts": ev.ts, "type": ev.type, "payload": ev.payload,
+                       "hash": ev.hash}, sort_keys=True)
+
+
+def log_line(ev: Event) -> str:
+    ts = ev.ts[11:19]
+    return f"{ev.seq:>4} {ts} {describe(ev)}"
+
+
+class PlainPrinter:
+    """One line per event; for pipes, CI logs and `--json`."""
+
+    def __init__(self, stream: IO[str] | None = None, as_json: bool = False, skip_until: int = 0) -> None:
+        self.stream = stream or sys.stdout
+        self.as_json = as_json
+        self.skip_until = skip_until
+
+    def __call__(self, ev: Event, state: RunState) -> None:
+        if ev.seq <= self.skip_until:
+            return
+        self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
+        self.stream.flush()
+
+
+class LivePrinter:
+    """On a terminal: event lines scroll, and a panel shows phase, step, timebox and window time left."""
+
+    def __init__(self, window_end: datetime | None, skip_until: int = 0) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console(highlight=False)
+        self.window_end = window_end
+        self.skip_until = skip_until
+        self.state: RunState | None = None
+        self.current = ""
+        self.phase_started: datetime | None = None
+        self.timebox: float | None = None
+        self.extra = ""
+        self._lock = threading.Lock()
+        self.live = Live(self, console=self.console, refresh_per_second=4, transient=True)
+
+    def __enter__(self) -> LivePrinter:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.__exit__(None, None, None)
+
+    def __call__(self, ev: Event, state: RunState) -> None:
+        with self._lock:
+            self.state = state
+            p = ev.payload
+            if ev.type == "phase.started":
+                self.phase_started = datetime.fromisoformat(ev.ts)
+                self.timebox = p.get("timebox")
+            elif ev.type == "step.started":
+                self.current = f"[{p['step']}] {p.get('title')}"
+            elif ev.type in ("step.finished",):
+                self.current = ""
+            elif ev.type.startswith(("canary.", "analysis.", "traffic.")):
+                self.extra = describe(ev)
+        if ev.seq > self.skip_until:
+            style = "red" if ("FAILED" in describe(ev) or "NO-GO" in describe(ev) or "ROLLBACK" in describe(ev)) \
+                else None
+            self.console.print(log_line(ev), style=style, markup=False)
+
+    def __rich__(self) -> Any:
+        from datetime import UTC
+
+        from rich.text import Text
+
+        with self._lock:
+            st = self.state
+            now = datetime.now(UTC)
+            parts: list[str] = []
+            if st is not None:
+                cur = st.current_phase()
+                if cur is not None:
+                    parts.append(f"phase {cur.index}/{len(st.phases)} {cur.name}")
+                    if self.phase_started:
+                        el = (now - self.phase_started).total_seconds()
+                        box = f" / {format_duration(self.timebox)}" if self.timebox else ""
+                        parts.append(f"{format_duration(el)}{box}")
+                if self.current:
+                    parts.append(self.current)
+                parts.append(st.status)
+            if self.window_end:
+                left = (self.window_end - now).total_seconds()
+                parts.append(f"window: {format_duration(left)} left" if left > 0 else "window: CLOSED")
+            if self.extra:
+                parts.append(self.extra)
+            return Text(" | ".join(parts), style="bold")

@@ -1,0 +1,132 @@
+"""Flatten a markdown-it token stream into the blocks the importer reasons about.
+
+The importer never looks at raw lines: headings, list items, paragraphs, fenced code and tables come
+from a real CommonMark parser, each with its 1-based source line and its place in the list nesting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+BlockKind = Literal["heading", "para", "item", "fence", "table"]
+
+_CHECKBOX = re.compile(r"^\[( |x|X)\]\s*")
+
+
+@dataclass
+class Block:
+    kind: BlockKind
+    #: Plain text (emphasis markers removed); raw keeps the Markdown source of the inline content.
+    text: str
+    raw: str
+    line: int
+    #: Heading level (1-6) for headings.
+    level: int = 0
+    #: List nesting depth (0 outside lists).
+    depth: int = 0
+    ordered: bool = False
+    #: Fence info string (language), lower-cased.
+    info: str = ""
+    #: Index of the enclosing list item block, if any.
+    parent: int | None = None
+    #: None: not a checkbox item; False: `[ ]`; True: `[x]`.
+    checked: bool | None = None
+    rows: list[list[str]] = field(default_factory=list)
+    #: Set by the importer when the block became part of the plan (or was reported).
+    placed: bool = False
+    children: list[int] = field(default_factory=list)
+
+
+def _plain(tok: Token) -> str:
+    out: list[str] = []
+    for child in tok.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "image":
+            out.append(child.content)
+    return "".join(out)
+
+
+def parse_blocks(text: str) -> list[Block]:
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse(text)
+    blocks: list[Block] = []
+    items: list[int] = []  # stack of open list-item block indexes
+    ordered_stack: list[bool] = []
+    item_has_text: dict[int, bool] = {}
+    i = 0
+    table_rows: list[list[str]] | None = None
+    table_line = 0
+    row: list[str] = []
+
+    def add(block: Block) -> int:
+        block.parent = items[-1] if items else None
+        block.depth = len(items)
+        blocks.append(block)
+        idx = len(blocks) - 1
+        if block.parent is not None:
+            blocks[block.parent].children.append(idx)
+        return idx
+
+    while i < len(tokens):
+        tok = tokens[i]
+        line = tok.map[0] + 1 if tok.map else (blocks[-1].line if blocks else 1)
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            ordered_stack.append(tok.type == "ordered_list_open")
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            if ordered_stack:
+                ordered_stack.pop()
+        elif tok.type == "list_item_open":
+            idx = add(Block("item", "", "", line, ordered=bool(ordered_stack and ordered_stack[-1])))
+            items.append(idx)
+            item_has_text[idx] = False
+        elif tok.type == "list_item_close":
+            if items:
+                items.pop()
+        elif tok.type == "heading_open":
+            inline = tokens[i + 1] if i + 1 < len(tokens) else None
+            content = inline.content if inline is not None and inline.type == "inline" else ""
+            plain = _plain(inline) if inline is not None and inline.type == "inline" else ""
+            add(Block("heading", plain.strip(), content.strip(), line, level=int(tok.tag[1:] or 1)))
+            i += 2
+        elif tok.type == "paragraph_open" and table_rows is None:
+            inline = tokens[i + 1] if i + 1 < len(tokens) else None
+            if inline is not None and inline.type == "inline":
+                plain, raw = _plain(inline).strip(), inline.content.strip()
+                if items and not item_has_text[items[-1]]:
+                    item = blocks[items[-1]]
+                    item_has_text[items[-1]] = True
+                    m = _CHECKBOX.match(raw)
+                    if m:
+                        item.checked = m.group(1) != " "
+                        raw = raw[m.end():]
+                        plain = _CHECKBOX.sub("", plain, count=1)
+                    item.text, item.raw, item.line = plain.strip(), raw.strip(), line
+                else:
+                    add(Block("para", plain, raw, line))
+                i += 1
+        elif tok.type in ("fence", "code_block"):
+            info = tok.info.strip().split()[0].lower() if tok.info.strip() else ""
+            add(Block("fence", tok.content, tok.content, line, info=info))
+        elif tok.type == "table_open":
+            table_rows, table_line = [], line
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type in ("th_open", "td_open"):
+            inline = tokens[i + 1] if i + 1 < len(tokens) else None
+            row.append(_plain(inline).strip() if inline is not None and inline.type == "inline" else "")
+        elif tok.type == "tr_close" and table_rows is not None:
+            table_rows.append(row)
+        elif tok.type == "table_close" and table_rows is not None:
+            text = "\n".join(" | ".join(r) for r in table_rows)
+            add(Block("table", text, text, table_line, rows=table_rows))
+            table_rows = None
+        i += 1
+    return blocks

@@ -1,0 +1,208 @@
+"""The typed plan model. It is the one source of truth: the loader, JSON Schema and docs derive from it.
+
+Shorthand forms (a string for a var or a criterion) are normalised by before-validators instead of
+unions, so each place in a plan has exactly one type and errors point at exactly one place.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from golive.plan.evidence import Change, Contacts, Notifications
+from golive.plan.window import parse_moment, parse_zone
+from golive.steps.base import Duration, StepBase, Strict
+from golive.steps.registry import AnyStep
+from golive.traffic.registry import RouterConfig
+
+Overrun = Literal["warn", "no-go"]
+
+
+def _var_shorthand(value: Any) -> Any:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return {"value": str(value)}
+    return value
+
+
+class Var(Strict):
+    """A plan variable. Secret ones name where the value lives; the value itself is never in a plan."""
+
+    value: str | None = None
+    secret: bool = False
+    from_env: str | None = None
+    from_file: str | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Var:
+        sources = [s for s in ("value", "from_env", "from_file") if getattr(self, s) is not None]
+        if self.secret and self.value is not None:
+            raise ValueError("a secret var must not carry its value in the plan; use from_env or from_file")
+        if self.secret and not sources:
+            raise ValueError("a secret var needs from_env or from_file")
+        if len(sources) > 1:
+            raise ValueError(f"a var has one source, found {' and '.join(sources)}")
+        if not sources:
+            raise ValueError("a var needs a value, from_env or from_file")
+        return self
+
+
+class Version(Strict):
+    from_: str | None = Field(default=None, alias="from")
+    to: str
+
+
+def _moment_text(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+Moment = Annotated[str, BeforeValidator(_moment_text)]
+
+
+class Window(Strict):
+    start: Moment
+    end: Moment
+    timezone: str = "UTC"
+    rollback_until: Moment | None = None
+
+    @field_validator("start", "end", "rollback_until")
+    @classmethod
+    def _moment(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_moment(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        parse_zone(value)
+        return value
+
+    @model_validator(mode="after")
+    def _same_kind(self) -> Window:
+        kinds = {type(parse_moment(v)) for v in (self.start, self.end)}
+        if len(kinds) != 1:
+            raise ValueError("start and end must both be date-times or both times of day")
+        s, e = parse_moment(self.start), parse_moment(self.end)
+        if isinstance(s, datetime) and isinstance(e, datetime) and e <= s:
+            raise ValueError("the window ends before it starts")
+        return self
+
+
+class Approvals(Strict):
+    count: int = Field(default=1, ge=1, le=20)
+    role: str | None = None
+
+
+class Gate(Strict):
+    """Go/No-Go: the phase's results, extra read-only checks, and optional named approvals."""
+
+    description: str | None = None
+    checks: list[AnyStep] = []
+    max_failures: int = Field(default=0, ge=0)
+    approvals: Approvals | None = None
+
+
+class Phase(Strict):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    timebox: Duration | None = None
+    on_overrun: Overrun | None = None
+    steps: list[AnyStep] = Field(min_length=1)
+    gate: Gate = Gate()
+
+
+class RollbackLevel(Strict):
+    level: int = Field(ge=1)
+    name: str = Field(min_length=1)
+    description: str | None = None
+    #: Phases whose changes this level reverts; the highest level covering a touched phase is applied.
+    covers: list[str] = []
+    #: Brings data back (e.g. a database restore): past `rollback_until` a person must confirm it.
+    restores_data: bool = False
+    steps: list[AnyStep] = Field(min_length=1)
+
+
+class Rollback(Strict):
+    levels: list[RollbackLevel] = []
+
+
+def _criterion_shorthand(value: Any) -> Any:
+    return {"description": value} if isinstance(value, str) else value
+
+
+class Criterion(Strict):
+    description: str
+    check: AnyStep | None = None
+
+
+class Plan(Strict):
+    name: str = Field(min_length=1)
+    service: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    environment: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str | None = None
+    version: Version | None = None
+    vars: dict[str, Annotated[Var, BeforeValidator(_var_shorthand)]] = {}
+    window: Window | None = None
+    #: Role name -> the people who hold it.
+    approvers: dict[str, list[str]] = {}
+    separation_of_duties: bool = False
+    on_overrun: Overrun = "warn"
+    phases: list[Phase] = Field(min_length=1)
+    rollback: Rollback = Rollback()
+    success_criteria: list[Annotated[Criterion, BeforeValidator(_criterion_shorthand)]] = []
+    #: Who to tell and whom to escalate to (golive.plan.evidence).
+    contacts: Contacts | None = None
+    notifications: Notifications | None = None
+    #: The change record (ticket, reason, security impact, testing evidence) for compliance reports.
+    change: Change | None = None
+    #: Router name -> how to reach it; `switch` and `canary` steps name one (golive.traffic.registry).
+    routers: dict[str, RouterConfig] = {}
+
+    @model_validator(mode="after")
+    def _bind_routers(self) -> Plan:
+        """Traffic steps name a router; resolve the names now so a typo fails validation, not the run."""
+        for sid, step in self.steps_by_id().items():
+            bind = getattr(step, "bind_routers", None)
+            if bind is not None:
+                try:
+                    bind(self.routers)
+                except ValueError as exc:
+                    raise ValueError(f"step {sid} '{step.title()}': {exc}") from None
+        return self
+
+    @field_validator("vars")
+    @classmethod
+    def _var_names(cls, value: dict[str, Var]) -> dict[str, Var]:
+        import re
+
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ValueError(f"var name '{name}' must be letters, digits and _ (usable as ${{{name}}})")
+        return value
+
+    # -- step identity ----------------------------------------------------------------------
+    def steps_by_id(self) -> dict[str, StepBase]:
+        """Every executable step under a stable id: `2.3` (phase 2, step 3), `2.3.undo`, `2.gate.1`, `L3.1`."""
+        out: dict[str, StepBase] = {}
+        for pi, phase in enumerate(self.phases, 1):
+            for si, step in enumerate(phase.steps, 1):
+                out[f"{pi}.{si}"] = step
+                if step.undo is not None:
+                    out[f"{pi}.{si}.undo"] = step.undo
+            for ci, check in enumerate(phase.gate.checks, 1):
+                out[f"{pi}.gate.{ci}"] = check
+        for level in self.rollback.levels:
+            for si, step in enumerate(level.steps, 1):
+                out[f"L{level.level}.{si}"] = step
+        for i, crit in enumerate(self.success_criteria, 1):
+            if crit.check is not None:
+                out[f"criterion.{i}"] = crit.check
+        return out
+
+    def secret_names(self) -> list[str]:
+        return [k for k, v in self.vars.items() if v.secret]

@@ -1,0 +1,73 @@
+"""Deployment and rollback windows: absolute (`2025-11-07T02:00`) or daily (`02:00`), in a named zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}' (use an IANA name like 'America/New_York')") from None
+
+
+def parse_moment(text: str) -> datetime | time:
+    """A full date-time (absolute window) or a time of day (daily window)."""
+    text = text.strip()
+    for parse in (datetime.fromisoformat, time.fromisoformat):
+        try:
+            return parse(text.replace(" ", "T", 1) if parse is datetime.fromisoformat else text)
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is neither a date-time ('2025-11-07T02:00') nor a time of day ('02:00')")
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+    rollback_until: datetime | None
+
+
+def resolve(start: str, end: str, zone: str, rollback_until: str | None, now: datetime) -> Interval:
+    """The concrete window relevant at `now` (for daily windows: today's, or the one running past midnight)."""
+    tz = parse_zone(zone)
+    s, e = parse_moment(start), parse_moment(end)
+    r = parse_moment(rollback_until) if rollback_until else None
+    if isinstance(s, datetime) and isinstance(e, datetime):
+        sd, ed = _aware(s, tz), _aware(e, tz)
+        return Interval(sd, ed, _rollback_until(r, sd, tz))
+    if isinstance(s, time) and isinstance(e, time):
+        local = now.astimezone(tz)
+        for day in (local.date() - timedelta(days=1), local.date()):
+            sd = _on(day, s, tz)
+            ed = _on(day, e, tz, after=sd)
+            if sd <= local < ed or day == local.date():
+                return Interval(sd, ed, _rollback_until(r, sd, tz))
+    raise ValueError("window start and end must both be date-times or both times of day")
+
+
+def _rollback_until(moment: datetime | time | None, start: datetime, tz: ZoneInfo) -> datetime | None:
+    """A time of day means its first occurrence after the window opens: `03:00` in a 02:00-06:00 window is
+    that night's 03:00, inside the window (data restores past it need a person's confirmation)."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        return _aware(moment, tz)
+    return _on(start.date(), moment, tz, after=start)
+
+
+def _aware(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _on(day: date, moment: time | datetime, tz: ZoneInfo, after: datetime | None = None) -> datetime:
+    if isinstance(moment, datetime):
+        return _aware(moment, tz)
+    result = datetime.combine(day, moment, tzinfo=tz)
+    if after is not None and result <= after:
+        result += timedelta(days=1)
+    return result

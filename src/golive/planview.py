@@ -1,0 +1,86 @@
+"""`golive plan show`: the plan as the operator will live it, with the rollback plan before anything runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from golive.engine.rollback import preview
+from golive.plan.model import Plan
+from golive.plan.window import resolve
+from golive.units import format_duration
+
+
+def render_plan(plan: Plan, now: datetime) -> str:
+    out: list[str] = []
+    v = plan.version
+    change = f"  {v.from_ or '?'} -> {v.to}" if v else ""
+    out.append(f"plan: {plan.name}")
+    out.append(f"service: {plan.service} / {plan.environment}{change}")
+    if plan.window:
+        w = plan.window
+        iv = resolve(w.start, w.end, w.timezone, w.rollback_until, now)
+        total = sum(p.timebox or 0 for p in plan.phases)
+        out.append(f"window: {iv.start.isoformat()} – {iv.end.isoformat()} ({w.timezone},"
+                   f" {format_duration((iv.end - iv.start).total_seconds())}; timeboxes add up to"
+                   f" {format_duration(total)})")
+        if iv.rollback_until:
+            out.append(f"rollback window: until {iv.rollback_until.isoformat()}")
+    secrets = plan.secret_names()
+    if plan.vars:
+        out.append("vars: " + ", ".join(f"{k} (secret)" if k in secrets else k for k in plan.vars))
+    if plan.approvers:
+        out.append("approvers: " + "; ".join(f"{role}: {', '.join(who)}" for role, who in plan.approvers.items()))
+    if plan.separation_of_duties:
+        out.append("separation of duties: the initiator cannot approve")
+    out.append("")
+    for pi, phase in enumerate(plan.phases, 1):
+        box = f" [timebox {format_duration(phase.timebox)}, overrun: {phase.on_overrun or plan.on_overrun}]" \
+            if phase.timebox else ""
+        out.append(f"Phase {pi}: {phase.name}{box}")
+        for si, step in enumerate(phase.steps, 1):
+            flags = []
+            if step.is_idempotent:
+                flags.append("idempotent")
+            if step.continue_on_error:
+                flags.append("may fail")
+            if step.timeout is not None:
+                flags.append(f"timeout {format_duration(step.timeout)}")
+            tail = f"  ({', '.join(flags)})" if flags else ""
+            label = f"{step.name}: " if step.name else ""
+            out.append(f"  {pi}.{si} {step.kind:<7} {label}{step.describe()}{tail}")
+            if step.undo is not None:
+                out.append(f"        undo: {step.undo.describe()}")
+        gate = phase.gate
+        out.append(f"  GO/NO-GO: {gate.description or 'all steps passed'}")
+        for ci, check in enumerate(gate.checks, 1):
+            out.append(f"    {pi}.gate.{ci} {check.kind}: {check.describe()}")
+        if gate.max_failures:
+            out.append(f"    up to {gate.max_failures} failed step(s) tolerated")
+        if gate.approvals:
+            role = f" from {gate.approvals.role}" if gate.approvals.role else ""
+            out.append(f"    needs {gate.approvals.count} approval(s){role}")
+        out.append("")
+    if plan.rollback.levels:
+        out.append("Rollback levels:")
+        for lv in sorted(plan.rollback.levels, key=lambda x: x.level):
+            covers = f" covers: {', '.join(lv.covers)}" if lv.covers else " (manual: golive rollback --level)"
+            data = " [restores data]" if lv.restores_data else ""
+            out.append(f"  Level {lv.level}: {lv.name}{data};{covers}")
+            for si, step in enumerate(lv.steps, 1):
+                out.append(f"    L{lv.level}.{si} {step.kind:<7} {step.title()}")
+        out.append("")
+    out.append("Rollback plan (generated before anything runs; executed in reverse of what completed):")
+    for entry in preview(plan):
+        parts = [f"undo {u['undoes']}" for u in entry["undo"]]
+        if entry["level"]:
+            parts.append(f"level {entry['level']} '{entry['level_name']}'"
+                         + (" (after rollback_until: needs confirmation)" if entry["restores_data"] else ""))
+        out.append(f"  if phase {entry['phase']} '{entry['name']}' fails: "
+                   + (", then ".join(parts) if parts else "nothing to undo"))
+    if plan.success_criteria:
+        out.append("")
+        out.append("Success criteria:")
+        for i, crit in enumerate(plan.success_criteria, 1):
+            how = f" (checked: {crit.check.describe()})" if crit.check else " (for a person to confirm)"
+            out.append(f"  {i}. {crit.description}{how}")
+    return "\n".join(out).rstrip() + "\n"

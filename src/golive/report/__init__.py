@@ -1,0 +1,51 @@
+"""Run reports (HTML, Markdown, JSON) and change-management evidence, built from a run's event log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from golive.errors import UsageError
+from golive.report.compliance import ComplianceFinding, change_evidence, compliance_findings
+from golive.report.model import Report, build
+from golive.store.base import Store
+
+FORMATS = {"html": "html", "md": "md", "markdown": "md", "json": "json"}
+
+__all__ = ["FORMATS", "ComplianceFinding", "Report", "build", "change_evidence", "compliance_findings",
+           "render", "report_for", "write_reports"]
+
+
+def render(report: Report, fmt: str) -> str:
+    kind = FORMATS.get(fmt)
+    if kind == "html":
+        from golive.report.html import render_html
+
+        return render_html(report)
+    if kind == "md":
+        from golive.report.markdown import render_markdown
+
+        return render_markdown(report)
+    if kind == "json":
+        from golive.report.json import render_json
+
+        return render_json(report)
+    raise UsageError(f"unknown report format '{fmt}' (html, md or json)")
+
+
+def report_for(store: Store, run_id: str) -> Report:
+    info = store.get_run(run_id)
+    return build(store.events(info.id))
+
+
+def write_reports(store: Store, run_id: str, directory: Path) -> list[Path]:
+    """Write RUN.html, RUN.md and RUN.json into `directory` (atomically: a reader never sees half a file)."""
+    report = report_for(store, run_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for ext in ("html", "md", "json"):
+        path = directory / f"{report.run_id}.{ext}"
+        tmp = path.with_suffix(f".{ext}.tmp")
+        tmp.write_text(render(report, ext), encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written

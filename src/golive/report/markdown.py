@@ -1,0 +1,105 @@
+"""The Markdown report: pasted into a change ticket (GitHub, GitLab, Jira with Markdown), so it sticks to
+CommonMark plus pipe tables, and escapes every value so a `|` or a `*` in step output cannot break the layout."""
+
+from __future__ import annotations
+
+import re
+
+from golive.report.model import Report
+from golive.units import format_duration
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<|~&])")
+
+
+def md(text: object) -> str:
+    """Inline text for a table cell or a line: one line, Markdown punctuation escaped."""
+    flat = " ".join(str(text).split())
+    return _SPECIAL.sub(r"\\\1", flat)
+
+
+def _code(text: str) -> str:
+    """A fenced block longer than any backtick run inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(md(h) for h in headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(c if c.strip() else " " for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def _dur(v: float | None) -> str:
+    return format_duration(v) if v is not None else ""
+
+
+def render_markdown(r: Report) -> str:
+    parts: list[str] = [f"# {md(r.plan_name)}: {md(r.outcome_word)}", ""]
+    version = f"{r.version_from or '?'} -> {r.version_to}" if r.version_to else "not stated"
+    kv = [
+        ("Run", f"`{r.run_id}`"), ("Service / environment", md(f"{r.service} / {r.environment}")),
+        ("Version", md(version)), ("Initiator", md(r.initiator)), ("Outcome", f"**{md(r.outcome_word)}**"),
+        ("Status", md(r.status)), ("Started", md(r.started_at)), ("Ended", md(r.finished_at or "not ended")),
+        ("Duration", md(_dur(r.duration))),
+        ("Deployment window", md(f"{r.window_start} - {r.window_end}") if r.window_start else "none"),
+        ("Time inside the window", md(_dur(r.inside_window)) if r.inside_window is not None else "n/a"),
+        ("Audit chain head", f"`{r.head_hash}` (event {r.head_seq})"),
+    ]
+    if r.waiting:
+        kv.append(("Waiting for", md(r.waiting)))
+    if r.outcome_notes:
+        kv.append(("Issues", "; ".join(md(n) for n in r.outcome_notes)))
+    parts += ["## Summary", "", _table(["Field", "Value"], [[k, v] for k, v in kv]), ""]
+
+    parts += ["## Phases and gates", ""]
+    rows = []
+    for ph, g in zip(r.phases, r.gates, strict=False):
+        who = ", ".join(f"{a.by}: {a.reason}" for a in g.approvals) or ("-" if not g.approvals_needed
+                                                                         else "no approval recorded")
+        rows.append([md(f"{ph.index}. {ph.name}"), md(ph.status), md(_dur(ph.duration)),
+                     md(_dur(ph.timebox)) + (" **overrun**" if ph.overrun else ""), md("; ".join(g.criteria)),
+                     md((g.decision or "-").upper() + (": " + "; ".join(g.reasons) if g.reasons else "")), md(who)])
+    parts += [_table(["Phase", "Status", "Took", "Timebox", "Gate criteria", "Decision", "Decided by"], rows), ""]
+
+    parts += ["## Steps and checks", ""]
+    parts += [_table(["Id", "Step", "Outcome", "Took", "Exit", "Message"], [
+        [f"`{s.id}`", md(s.title), md(s.status) + (f" by {md(s.decided_by)}" if s.decided_by else ""),
+         md(_dur(s.duration)), md("" if s.exit_code is None else s.exit_code), md(s.message)] for s in r.steps]), ""]
+    failed = [s for s in r.steps if s.status == "failed" and s.output]
+    for s in failed:
+        parts += [f"Output of `{s.id}` ({md(s.title)}):", "", _code(s.output[-1500:]), ""]
+
+    parts += ["## Rollback", ""]
+    if r.rollback:
+        rb = r.rollback
+        parts += [f"Rollback **{md(rb.status)}**: {md(rb.reason)}", "",
+                  _table(["Action", "Title", "Outcome", "Message"],
+                         [[f"`{a.id}`", md(a.title), md(a.status), md(a.message)] for a in rb.actions]), ""]
+    else:
+        parts += ["No rollback was needed. Plan recorded at run start:", ""]
+        parts += [_table(["Failing in phase", "Undoes", "Then level"], [
+            [md(f"{ph.get('phase')}. {ph.get('name')}"), md(", ".join(a["id"] for a in ph.get("undo", [])) or "-"),
+             md(f"{ph['level']} {ph.get('level_name')}") if ph.get("level") else "-"] for ph in r.rollback_plan]), ""]
+
+    parts += ["## Success criteria", ""]
+    parts += [_table(["Criterion", "Result", "Evidence"], [[md(c.description), md(c.status), md(c.evidence)]
+                                                          for c in r.criteria]) if r.criteria else "None stated.", ""]
+
+    parts += ["## Compliance", ""]
+    parts += [_table(["Requirement", "Element", "Evidence", "Status"], [
+        [md(c.requirement), md(c.element), md(c.evidence), "evidence" if c.ok else "**MISSING**"]
+        for c in r.compliance]), ""]
+
+    parts += ["## Sign-off", ""]
+    for section in ("Pre-deployment approval", "Post-deployment verification"):
+        parts += [f"### {section}", "", _table(["Role", "Name", "Date (UTC)", "Note"], [
+            [md(s.role), md(s.name) if s.name else "\\_\\_\\_\\_\\_\\_\\_\\_",
+             md(s.date) if s.date else "\\_\\_\\_\\_\\_\\_", md(s.note)]
+            for s in r.signoff if s.section == section]), ""]
+    marks = " ".join(("[x] " if r.outcome_word.startswith(w) else "[ ] ") + w
+                     for w in ("Success", "Partial", "Rolled Back"))
+    parts += ["### Deployment status", "", _table(["Field", "Value"], [
+        ["Status", md(marks)], ["Completion time", md(r.finished_at or "")],
+        ["Issues encountered", "; ".join(md(n) for n in r.outcome_notes) or "none recorded"]]), ""]
+    return "\n".join(parts).rstrip() + "\n"

@@ -1,0 +1,52 @@
+"""`golive runs`: past runs with outcome, duration and who, from each run's log (the index only caches status)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from golive.engine.state import fold
+from golive.store.base import Store
+from golive.units import format_duration
+
+
+def _word(outcome: str | None, status: str, partial: bool) -> str:
+    if outcome == "succeeded":
+        return "Partial" if partial else "Success"
+    if outcome == "rolled-back":
+        return "Rolled Back"
+    if outcome == "rollback-failed":
+        return "Rolled Back (incomplete)"
+    return status
+
+
+def run_rows(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for info in store.list_runs(limit):
+        events = store.events(info.id)
+        st = fold(events)
+        end = st.finished_at or (events[-1].ts if events else info.created_at)
+        start = st.created_at or info.created_at
+        duration = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+        approvers = sorted({a["by"] for p in st.phases for a in p.approvals})
+        partial = any(p.overrun for p in st.phases) or any(n.get("kind") == "window.exceeded" for n in st.notes) \
+            or any(r.status == "failed" for r in st.steps.values())
+        rows.append({
+            "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
+            "initiator": info.initiator, "approvers": approvers, "created_at": info.created_at,
+            "finished_at": st.finished_at, "status": st.status, "outcome": st.outcome,
+            "result": _word(st.outcome, st.status, partial), "duration": round(duration, 3),
+        })
+    return rows
+
+
+def runs_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no runs yet\n"
+    head = ["RUN", "STARTED (UTC)", "SERVICE/ENV", "RESULT", "DURATION", "BY", "APPROVED BY", "PLAN"]
+    body = [[r["run"], r["created_at"][:19].replace("T", " "), f"{r['service']}/{r['environment']}", r["result"],
+             format_duration(r["duration"]), r["initiator"], ", ".join(r["approvers"]) or "-", r["plan"]]
+            for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=False)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in [head, *body]]
+    return "\n".join(lines) + "\n"

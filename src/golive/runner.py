@@ -1,0 +1,221 @@
+"""Start and resume runs: the glue between a plan file, the store, the clock and the engine."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from golive import __version__
+from golive.engine.clock import Clock
+from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor
+from golive.engine.rollback import preview
+from golive.engine.state import RunState, fold
+from golive.errors import RunLocked, UsageError, WindowClosed
+from golive.masking import Masker
+from golive.plan.model import Plan
+from golive.plan.vars import resolve_vars
+from golive.plan.window import Interval, resolve
+from golive.store.base import Event, RunInfo, Store
+from golive.store.memory import MemoryStore
+from golive.store.owner import current_owner
+
+
+def whoami(explicit: str | None = None) -> str:
+    """Identity for records: --as/--by, else $GOLIVE_USER, else the login name."""
+    if explicit:
+        return explicit.strip()
+    env = os.environ.get("GOLIVE_USER", "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers)
+        return f"uid-{os.getuid()}"
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def window_of(plan: Plan, now: datetime) -> Interval | None:
+    if plan.window is None:
+        return None
+    w = plan.window
+    return resolve(w.start, w.end, w.timezone, w.rollback_until, now)
+
+
+@dataclass
+class StartRequest:
+    plan: Plan
+    plan_path: Path
+    plan_text: str
+    initiator: str
+    environ: Mapping[str, str]
+    overrides: Mapping[str, str] | None = None
+    force_reason: str | None = None
+    dry_run: bool = False
+
+
+def start_run(req: StartRequest, store: Store, clock: Clock) -> str:
+    """Create the run (taking the service/environment lock) and record what it will do, before doing any of it."""
+    now = clock.now()
+    interval = window_of(req.plan, now)
+    forced: dict[str, Any] | None = None
+    if interval is not None and not (interval.start <= now < interval.end):
+        where = f"{interval.start.isoformat()} – {interval.end.isoformat()}"
+        if req.force_reason is None and not req.dry_run:
+            raise WindowClosed(f"now ({now.isoformat(timespec='seconds')}) is outside the deployment window {where};"
+                               " use --force --reason TEXT to start anyway (it is recorded)")
+        if req.force_reason is not None:
+            forced = {"by": req.initiator, "reason": req.force_reason, "window": where}
+    # Secrets are read now so a missing one stops the run before it changes anything.
+    _, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
+                             need_secrets=not req.dry_run)
+    run_id = new_run_id(now)
+    store.create_run(RunInfo(
+        id=run_id, service=req.plan.service, environment=req.plan.environment, plan_name=req.plan.name,
+        plan_path=str(req.plan_path), initiator=req.initiator, created_at=now.isoformat(), status="created",
+        active=True,
+    ), {
+        "plan": req.plan.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "plan_path": str(req.plan_path),
+        "plan_sha256": hashlib.sha256(req.plan_text.encode()).hexdigest(),
+        "plan_text": req.plan_text,
+        "initiator": req.initiator,
+        "service": req.plan.service,
+        "environment": req.plan.environment,
+        "version": req.plan.version.model_dump(by_alias=True) if req.plan.version else None,
+        "window": None if interval is None else {
+            "start": interval.start.isoformat(), "end": interval.end.isoformat(),
+            "rollback_until": interval.rollback_until.isoformat() if interval.rollback_until else None},
+        "forced": forced,
+        "rollback_plan": preview(req.plan),
+        "dry_run": req.dry_run,
+        "golive_version": __version__,
+        "overrides": sorted((req.overrides or {}).keys()),
+        "change_evidence": _change_evidence(req, masker),
+    })
+    return run_id
+
+
+def _change_evidence(req: StartRequest, masker: Masker) -> dict[str, Any] | None:
+    """The change record's testing files hashed as they are now; best effort, never a reason to stop."""
+    if req.plan.change is None:
+        return None
+    from golive.report.compliance import change_evidence
+
+    return change_evidence(req.plan, req.plan_path.parent, masker)
+
+
+def plan_of(state: RunState) -> Plan:
+    """The plan exactly as it was when the run started (the file may have changed since)."""
+    return Plan.model_validate(state.plan)
+
+
+def load_state(store: Store, run_id: str) -> RunState:
+    return fold(store.events(store.get_run(run_id).id))
+
+
+@dataclass
+class DriveOptions:
+    environ: Mapping[str, str]
+    overrides: Mapping[str, str] | None = None
+    options: EngineOptions | None = None
+    listener: Listener | None = None
+    ask: Callable[[str], str] | None = None
+    executor: StepExecutor | None = None
+    #: Send the plan's notifications and escalate unanswered waits (golive.notify).
+    notify: bool = False
+    #: Write RUN.html/.md/.json here whenever the drive stops (ends, or pauses for a person).
+    report_dir: Path | None = None
+
+
+def _fan_out(*listeners: Listener | None) -> Listener | None:
+    """One listener calling several; only the first (the printer) may raise, the others are best effort."""
+    active = [lst for lst in listeners if lst is not None]
+    if len(active) <= 1:
+        return active[0] if active else None
+    first, rest = active[0], active[1:]
+
+    def call(ev: Event, state: RunState) -> None:
+        first(ev, state)
+        for extra in rest:
+            with contextlib.suppress(Exception):  # a notifier must never fail the run
+                extra(ev, state)
+
+    return call
+
+
+def _write_reports_quietly(store: Store, run_id: str, directory: Path) -> None:
+    try:
+        from golive.report import write_reports
+
+        write_reports(store, run_id, directory)
+    except Exception as exc:  # a report is evidence about the run, never a reason for it to fail
+        import sys
+
+        print(f"golive: could not write the run report into {directory}: {exc}", file=sys.stderr)
+
+
+def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> int:
+    """Execute (or continue) a run in this process, holding its ownership while doing so."""
+    info = store.get_run(run_id)
+    state = fold(store.events(info.id))
+    if state.terminal:
+        raise UsageError(f"run {info.id} already ended: {state.outcome}")
+    plan = plan_of(state)
+    options = opts.options or EngineOptions()
+    values, masker = resolve_vars(plan, opts.environ, Path(state.plan_path).parent, opts.overrides,
+                                  need_secrets=not options.dry_run)
+    interval = window_of(plan, datetime.fromisoformat(info.created_at))
+    owner = current_owner()
+    store.claim(info.id, owner)
+    engine: Engine | None = None
+    listener = opts.listener
+    if opts.notify and not options.dry_run:
+        from golive.notify import Notifier, TickingClock, user_config_path
+
+        notifier = Notifier(store, info.id, plan, masker, clock, base_dir=Path(state.plan_path).parent,
+                            user_config=user_config_path(), vars=values)
+        if notifier.enabled:
+            listener = _fan_out(opts.listener, notifier)
+            clock = TickingClock(clock, notifier)
+    try:
+        engine = Engine(
+            plan, store, info.id, clock, vars=values, masker=masker,
+            executor=DryRunExecutor() if options.dry_run else opts.executor, options=options,
+            listener=listener, ask=opts.ask,
+            window_end=interval.end if interval else None,
+            rollback_until=interval.rollback_until if interval else None,
+        )
+        return engine.drive()
+    finally:
+        terminal = engine is not None and engine.state.terminal
+        store.release(info.id, owner, active=not terminal)
+        if opts.report_dir is not None and not options.dry_run:
+            _write_reports_quietly(store, info.id, opts.report_dir)
+
+
+def dry_run(req: StartRequest, clock: Clock, opts: DriveOptions) -> tuple[int, MemoryStore, str]:
+    """Walk the plan against a throwaway in-memory store: nothing runs, nothing is written."""
+    store = MemoryStore()
+    run_id = start_run(req, store, clock)
+    opts.options = opts.options or EngineOptions()
+    opts.options.dry_run = True
+    return drive_run(store, run_id, clock, opts), store, run_id
+
+
+def ensure_not_running_elsewhere(store: Store, run_id: str) -> None:
+    info = store.get_run(run_id)
+    from golive.store.owner import is_alive
+
+    if info.owner is not None and is_alive(info.owner):
+        raise RunLocked(f"run {info.id} is being executed by process {info.owner.pid}")

@@ -1,0 +1,266 @@
+"""`canary`: shift traffic to a new pool in stages, judge it at every analysis interval against the
+stable pool running at the same time, promote at the end, and abort at the first failing verdict.
+
+On abort the step itself puts 100% of traffic back on the stable pool *before* it returns `failed`, so
+users are off the bad build within one router call of the verdict; the engine then runs the rest of the
+rollback. Every weight change and every verdict is an event with the numbers behind it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
+
+from golive.analysis.judge import Judge
+from golive.analysis.model import Sample, Thresholds, Verdict
+from golive.errors import GoliveError, StepConfigError
+from golive.steps.base import Duration, StepBase, StepContext, StepResult, Strict
+from golive.steps.switch import AnyRouterConfig, RouterRef, SwitchSpec, SwitchStep, check_pools, set_and_record
+from golive.traffic.registry import RouterConfig
+from golive.traffic.router import Router
+from golive.units import format_duration
+
+#: Attempts to put traffic back on stable when aborting (a router hiccup must not leave users on a bad build).
+ABORT_ATTEMPTS = 3
+
+
+def _fraction(value: Any) -> Any:
+    """`1%`, `0.5 %` or a fraction `0.01`."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return float(text[:-1].strip()) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise ValueError(f"expected a rate like '1%' or 0.01, got '{value}'") from None
+    return value
+
+
+Fraction = Annotated[float, BeforeValidator(_fraction), Field(ge=0, lt=1)]
+
+
+def _warm_statistics() -> None:
+    """Import the judge's statistics library before traffic moves: loading it takes seconds on a busy
+    machine, and those seconds must not delay the first verdict (or an abort)."""
+    with contextlib.suppress(ImportError):
+        import scipy.stats  # noqa: F401
+
+
+class Stage(Strict):
+    weight: int = Field(ge=1, le=100, description="percent of new requests sent to the canary pool")
+    hold: Duration = 0.0
+
+
+class PrometheusConfig(Strict):
+    """PromQL over the Prometheus HTTP API; `$version` in a query is the pool name."""
+
+    url: str = Field(min_length=1)
+    requests: str | None = None
+    errors: str | None = None
+    latency_buckets: str | None = None
+    p95: str | None = None
+    p99: str | None = None
+
+
+class JsonConfig(Strict):
+    """Any JSON endpoint; numbers picked by JSONPath (`$.a.b`), `$version` replaced by the pool name."""
+
+    url: str = Field(min_length=1)
+    requests: str = Field(min_length=1)
+    errors: str = Field(min_length=1)
+    p95_ms: str | None = None
+    p99_ms: str | None = None
+    cumulative: bool = True
+
+
+class FromPrometheus(Strict):
+    prometheus: PrometheusConfig
+
+
+class FromJson(Strict):
+    json_: JsonConfig = Field(alias="json")
+
+
+class Analysis(Strict):
+    """What a good canary looks like. Absolute limits are optional; the comparison with the stable pool
+    (proportion test for errors, Mann-Whitney U for latency) runs whenever `baseline` is on."""
+
+    #: `router` (its own per-pool counters), `{prometheus: {...}}` or `{json: {...}}`.
+    source: Literal["router"] | FromPrometheus | FromJson = "router"
+    max_error_rate: Fraction | None = None
+    max_p95: Duration | None = None
+    max_p99: Duration | None = None
+    min_requests: int = Field(default=50, ge=1)
+    max_inconclusive: int = Field(default=3, ge=1)
+    baseline: bool = True
+    alpha: float = Field(default=0.01, gt=0, lt=0.5)
+    #: Ignore canary-vs-baseline differences smaller than these (a huge baseline makes tiny ones significant).
+    min_error_rate_increase: Fraction = 0.0
+    min_latency_increase: Duration = 0.0
+
+
+class CanarySpec(Strict):
+    router: str | RouterConfig
+    stable: str = Field(min_length=1)
+    canary: str = Field(min_length=1)
+    stages: list[Stage] = Field(min_length=1)
+    interval: Duration = Field(default=60.0, gt=0)
+    analysis: Analysis = Analysis()
+
+    @model_validator(mode="after")
+    def _shape(self) -> CanarySpec:
+        if self.stable == self.canary:
+            raise ValueError("stable and canary must be different pools")
+        weights = [s.weight for s in self.stages]
+        if weights != sorted(weights) or len(set(weights)) != len(weights):
+            raise ValueError(f"stage weights must increase, got {weights}")
+        return self
+
+    def planned_looks(self) -> int:
+        return max(1, sum(math.ceil(s.hold / self.interval) for s in self.stages if s.weight < 100 or s.hold))
+
+
+class CanaryStep(StepBase, RouterRef):
+    kind: ClassVar[str] = "canary"
+    canary: CanarySpec
+    _router_cfg: AnyRouterConfig | None = PrivateAttr(default=None)
+
+    def router_ref(self) -> str | AnyRouterConfig:
+        return self.canary.router
+
+    @model_validator(mode="after")
+    def _derive_undo(self) -> CanaryStep:
+        if not isinstance(self.canary.router, str):
+            check_pools(self.canary.router, self.canary.stable, self.canary.canary)
+        if self.undo is None:
+            back = SwitchSpec.model_validate({"router": self.canary.router, "to": self.canary.stable,
+                                              "from": self.canary.canary, "auto_undo": False,
+                                              "require_healthy": False})
+            self.undo = SwitchStep(name=f"all traffic back to {self.canary.stable}", switch=back, idempotent=True)
+        return self
+
+    def bind_routers(self, routers: dict[str, AnyRouterConfig]) -> None:
+        super().bind_routers(routers)
+        check_pools(self.config(), self.canary.stable, self.canary.canary)
+        if isinstance(self.undo, SwitchStep):
+            self.undo.bind_routers(routers)
+
+    def describe(self) -> str:
+        stages = " -> ".join(f"{s.weight}%" + (f" for {format_duration(s.hold)}" if s.hold else "")
+                             for s in self.canary.stages)
+        return f"canary {self.canary.canary} vs {self.canary.stable}: {stages} ({self.router_label()})"
+
+    # -- running -----------------------------------------------------------------------------------
+    def thresholds(self) -> Thresholds:
+        a = self.canary.analysis
+        return Thresholds(
+            max_error_rate=a.max_error_rate,
+            max_p95_ms=a.max_p95 * 1000 if a.max_p95 is not None else None,
+            max_p99_ms=a.max_p99 * 1000 if a.max_p99 is not None else None,
+            min_requests=a.min_requests, max_inconclusive=a.max_inconclusive,
+            max_looks=self.canary.planned_looks(),
+            min_error_rate_increase=a.min_error_rate_increase,
+            min_latency_increase_ms=a.min_latency_increase * 1000,
+        )
+
+    def _source(self, router: Router, ctx: StepContext) -> Any:
+        from golive.analysis import sources
+
+        src = self.canary.analysis.source
+        made: Any
+        if isinstance(src, FromPrometheus):
+            q = sources.PromQueries()
+            for name in ("requests", "errors", "latency_buckets", "p95", "p99"):
+                if getattr(src.prometheus, name) is not None:
+                    setattr(q, name, getattr(src.prometheus, name))
+            made = sources.PrometheusSource(ctx.interpolate(src.prometheus.url), q)
+        elif isinstance(src, FromJson):
+            j = src.json_
+            made = sources.JsonSource(ctx.interpolate(j.url), sources.JsonPaths(j.requests, j.errors, j.p95_ms,
+                                                                                j.p99_ms), cumulative=j.cumulative)
+        else:
+            made = sources.RouterSource.of(router)
+        if hasattr(made, "prime"):
+            made.prime([self.canary.stable, self.canary.canary])
+        return made
+
+    def execute(self, ctx: StepContext) -> StepResult:
+        spec = self.canary
+        router = self.open_router(ctx)
+        label = self.router_label()
+        try:
+            judge = Judge(self.thresholds(), alpha=spec.analysis.alpha)
+        except ValueError as exc:
+            raise StepConfigError(f"canary analysis: {exc}") from None
+        verdicts = 0
+        stage_no = 0
+        _warm_statistics()
+        try:
+            source = self._source(router, ctx)
+            for stage_no, stage in enumerate(spec.stages, 1):
+                weights = {spec.canary: stage.weight, spec.stable: 100 - stage.weight}
+                set_and_record(router, ctx, weights, f"stage {stage_no}/{len(spec.stages)}", label,
+                               stage=stage_no, stages=len(spec.stages))
+                verdict = self._hold(ctx, judge, source, stage, stage_no)
+                verdicts = judge.interval
+                if verdict is not None and verdict.outcome == "fail":
+                    return self._abort(router, ctx, label, f"stage {stage_no} ({stage.weight}%): {verdict.reason}",
+                                       stage_no, verdict)
+            if spec.stages[-1].weight != 100:
+                set_and_record(router, ctx, {spec.canary: 100}, "promote", label, stage=len(spec.stages),
+                               stages=len(spec.stages))
+        except GoliveError as exc:
+            return self._abort(router, ctx, label, f"stage {stage_no}: {exc}", stage_no, None)
+        finally:
+            router.close()
+        return StepResult.passed(f"promoted {spec.canary} to 100% after {len(spec.stages)} stage(s) and"
+                                 f" {verdicts} passing or inconclusive verdict(s)", stages=len(spec.stages),
+                                 verdicts=verdicts)
+
+    def _hold(self, ctx: StepContext, judge: Judge, source: Any, stage: Stage, stage_no: int) -> Verdict | None:
+        """Hold the stage, judging every `interval`; returns the first failing verdict, else the last one."""
+        spec = self.canary
+        clock = ctx.clock
+        end = clock.monotonic() + stage.hold
+        since = clock.now().timestamp()
+        last: Verdict | None = None
+        while (remaining := end - clock.monotonic()) > 1e-9:
+            clock.sleep(min(spec.interval, remaining))
+            until = clock.now().timestamp()
+            try:
+                canary = source.sample(spec.canary, since, until)
+                baseline = source.sample(spec.stable, since, until) \
+                    if spec.analysis.baseline and stage.weight < 100 else None
+                verdict = judge.evaluate(canary, baseline)
+            except (GoliveError, ValueError, OSError) as exc:
+                verdict = judge.evaluate(Sample(0, 0, []), None)
+                verdict.reason = f"metric source failed ({exc}); {verdict.reason}"
+            since = until
+            ctx.emit("analysis.verdict", {**verdict.numbers, "outcome": verdict.outcome, "reason": verdict.reason,
+                                          "stage": stage_no, "weight": stage.weight})
+            last = verdict
+            if verdict.outcome == "fail":
+                return verdict
+        return last
+
+    def _abort(self, router: Router, ctx: StepContext, label: str, why: str, stage_no: int,
+               verdict: Verdict | None) -> StepResult:
+        spec = self.canary
+        errors: list[str] = []
+        for attempt in range(1, ABORT_ATTEMPTS + 1):
+            try:
+                set_and_record(router, ctx, {spec.stable: 100}, f"abort: {why}", label, stage=stage_no,
+                               attempt=attempt)
+                break
+            except GoliveError as exc:
+                errors.append(str(exc))
+                ctx.clock.sleep(0.5 * attempt)
+        else:
+            return StepResult.failed(f"canary aborted ({why}) and traffic could NOT be moved back to"
+                                     f" {spec.stable}: {errors[-1]}", stage=stage_no)
+        detail: dict[str, Any] = {"stage": stage_no}
+        if verdict is not None:
+            detail["numbers"] = verdict.numbers
+        return StepResult.failed(f"canary aborted, 100% of traffic back on {spec.stable}: {why}", **detail)

@@ -1,0 +1,48 @@
+"""`manual`: a checklist item a named person confirms, at the terminal or with `golive confirm`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator
+
+from golive.steps.base import StepBase, StepContext, StepResult, Strict
+
+
+class ManualSpec(Strict):
+    instruction: str
+    role: str | None = None
+    #: Ticked in the source checklist already (Markdown import); still recorded with who ticked it.
+    done: bool = False
+
+
+def _shorthand(value: Any) -> Any:
+    return {"instruction": value} if isinstance(value, str) else value
+
+
+class ManualStep(StepBase):
+    kind: ClassVar[str] = "manual"
+    read_only: ClassVar[bool] = True  # asking again is harmless
+    manual: Annotated[ManualSpec, BeforeValidator(_shorthand)]
+
+    def describe(self) -> str:
+        who = f" [{self.manual.role}]" if self.manual.role else ""
+        return f"confirm{who}: {self.manual.instruction}"
+
+    def execute(self, ctx: StepContext) -> StepResult:
+        decision = ctx.decision
+        if decision is not None:
+            by = str(decision.get("by", "?"))
+            if decision.get("as") == "failed":
+                return StepResult.failed(f"marked failed by {by}: {decision.get('note') or 'no reason given'}",
+                                         by=by)
+            return StepResult.passed(f"confirmed by {by}", by=by)
+        if ctx.dry_run:
+            return StepResult.passed("would ask a person to confirm")
+        if ctx.ask is not None:
+            answer = ctx.ask(f"{self.manual.instruction}\n  Type your name to confirm it is done"
+                             " (or 'no' to fail the step): ").strip()
+            if answer and answer.lower() not in {"no", "n", "fail"}:
+                return StepResult.passed(f"confirmed by {answer}", by=answer)
+            return StepResult.failed("refused at the terminal")
+        return StepResult("waiting", f"waiting for confirmation: golive confirm {ctx.run_id} {ctx.step_id} --by NAME")

@@ -1,0 +1,74 @@
+"""`shell`: a command on the machine running golive. Plan vars arrive as environment variables,
+so values are never pasted into the command text (no quoting bugs, no injection, no secret in `ps`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from golive.proc import argv_for, run_command
+from golive.steps.base import StepBase, StepContext, StepResult, Strict
+
+DEFAULT_TIMEOUT = 600.0
+
+
+def _exit_codes(value: Any) -> Any:
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class ShellSpec(Strict):
+    command: str = Field(min_length=1)
+    env: dict[str, str] = {}
+    cwd: str | None = None
+    shell: str = "/bin/bash"
+    expect_exit: Annotated[list[int], BeforeValidator(_exit_codes)] = [0]
+    expect_output: str | None = None
+
+    @field_validator("expect_output")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"expect_output is not a valid regular expression: {exc}") from None
+        return value
+
+
+def _shorthand(value: Any) -> Any:
+    return {"command": value} if isinstance(value, str) else value
+
+
+class ShellStep(StepBase):
+    kind: ClassVar[str] = "shell"
+    shell: Annotated[ShellSpec, BeforeValidator(_shorthand)]
+
+    def describe(self) -> str:
+        first = self.shell.command.strip().splitlines()[0] if self.shell.command.strip() else ""
+        return f"$ {first}" + (" ..." if "\n" in self.shell.command.strip() else "")
+
+    def execute(self, ctx: StepContext) -> StepResult:
+        spec = self.shell
+        cwd = Path(ctx.interpolate(spec.cwd)) if spec.cwd else ctx.workdir
+        if cwd and not cwd.is_absolute():
+            cwd = ctx.workdir / cwd
+        res = run_command(
+            argv_for(spec.command, spec.shell), env=ctx.env(spec.env), cwd=cwd,
+            timeout=self.timeout if self.timeout is not None else DEFAULT_TIMEOUT,
+        )
+        result = StepResult("succeeded", exit_code=res.exit_code, output=res.output,
+                            detail={"duration": round(res.duration, 4)})
+        if res.timed_out:
+            result.status = "failed"
+            result.message = f"timed out after {self.timeout or DEFAULT_TIMEOUT:g}s; process group killed"
+        elif res.exit_code not in spec.expect_exit:
+            result.status = "failed"
+            expected = " or ".join(str(c) for c in spec.expect_exit)
+            result.message = f"exit code {res.exit_code}, expected {expected}"
+        elif spec.expect_output and not re.search(spec.expect_output, res.output, re.MULTILINE):
+            result.status = "failed"
+            result.message = f"output does not match /{spec.expect_output}/"
+        return result

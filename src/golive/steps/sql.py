@@ -1,0 +1,160 @@
+"""`sql`: a query against PostgreSQL or SQLite, with expectations.
+
+    - sql:
+        database: ${DATABASE_URL}
+        expect: {tables_exist: [accounts, loans, transactions]}
+    - sql:
+        database: ${DATABASE_URL}
+        query: SELECT count(*) FROM accounts
+        expect: {value: 3}                    # first column of the first row
+    - sql: {database: "${DATABASE_URL}", query: "SELECT id FROM loans WHERE status = 'failed'", expect: {rows: 0}}
+
+`${VAR}` in the URL and the query is replaced by plan vars (a secret password in the URL stays masked in
+every message). The query runs in a transaction that is committed, like any client would; use a `check`
+of type postgres for a read-only probe.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import sqlite3
+import time
+from typing import Any, ClassVar
+
+import psycopg
+from pydantic import Field, model_validator
+
+from golive.db import Database, list_tables, redact
+from golive.steps.base import StepBase, StepContext, StepResult, Strict
+
+DEFAULT_TIMEOUT = 60.0
+#: Rows kept in the result (the count is always exact).
+ROWS_KEPT = 20
+
+_UNSET = object()
+
+
+class SqlExpect(Strict):
+    rows: int | None = Field(default=None, ge=0)
+    min_rows: int | None = Field(default=None, ge=0)
+    max_rows: int | None = Field(default=None, ge=0)
+    #: The first column of the first row equals this (`"42"` in YAML matches the number 42).
+    value: Any = None
+    tables_exist: list[str] = []
+
+
+class SqlSpec(Strict):
+    database: str = Field(min_length=1)
+    query: str | None = None
+    expect: SqlExpect = SqlExpect()
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> SqlSpec:
+        if not (self.query and self.query.strip()) and not self.expect.tables_exist:
+            raise ValueError("an sql step needs a query or expect.tables_exist")
+        if self.query is None and ({"rows", "min_rows", "max_rows", "value"} & self.expect.model_fields_set):
+            raise ValueError("expect rows/min_rows/max_rows/value needs a query")
+        return self
+
+
+def show_value(value: Any) -> str:
+    text = f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def values_equal(actual: Any, expected: Any) -> bool:
+    """`true` is not `1`, `1` equals `1.0` (the same rule as the http step's JSON checks)."""
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return isinstance(actual, bool) and isinstance(expected, bool) and actual == expected
+    return bool(actual == expected)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+class SqlStep(StepBase):
+    kind: ClassVar[str] = "sql"
+    sql: SqlSpec
+
+    def describe(self) -> str:
+        spec = self.sql
+        parts = []
+        if spec.query:
+            parts.append(" ".join(spec.query.split()))
+        if spec.expect.tables_exist:
+            parts.append(f"tables {', '.join(spec.expect.tables_exist)} exist")
+        return f"sql on {redact(spec.database)}: " + "; ".join(parts)
+
+    def execute(self, ctx: StepContext) -> StepResult:
+        spec = self.sql
+        db = Database.parse(ctx.interpolate(spec.database), ctx.workdir)
+
+        def clean(text: str) -> str:
+            return db.with_password_masked(ctx.masker.text(text)).strip()
+
+        timeout = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
+        if db.kind == "sqlite" and not db.exists():
+            return StepResult.failed(clean(f"SQLite database {db.path} does not exist"))
+        started = time.perf_counter()
+        rows: list[tuple[Any, ...]] = []
+        tables: list[str] = []
+        query = ctx.interpolate(spec.query) if spec.query else None
+        try:
+            with db.connect(timeout) as conn:
+                if db.kind == "postgresql":
+                    conn.execute(f"SET statement_timeout = {max(1, int(timeout * 1000))}")
+                if spec.expect.tables_exist:
+                    tables = list_tables(conn, db.kind)
+                if query:
+                    cur = conn.execute(query)
+                    if cur.description:
+                        rows = [tuple(r) for r in cur.fetchall()]
+        except (psycopg.Error, sqlite3.Error) as exc:
+            return StepResult.failed(clean(f"sql on {db.where} failed: {exc}"))
+        detail: dict[str, Any] = {"latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                                  "row_count": len(rows),
+                                  "rows": [[_plain(v) for v in r] for r in rows[:ROWS_KEPT]]}
+        problems: list[str] = []
+        said: list[str] = []
+        exp = spec.expect
+        if exp.tables_exist:
+            missing = [t for t in exp.tables_exist if t not in tables]
+            detail["tables_missing"] = missing
+            if missing:
+                problems.append(f"missing table(s): {', '.join(missing)}")
+            else:
+                said.append(f"tables {', '.join(exp.tables_exist)} exist")
+        if query:
+            n = len(rows)
+            if exp.rows is not None and n != exp.rows:
+                problems.append(f"{n} row(s), expected {exp.rows}")
+            if exp.min_rows is not None and n < exp.min_rows:
+                problems.append(f"{n} row(s), expected at least {exp.min_rows}")
+            if exp.max_rows is not None and n > exp.max_rows:
+                problems.append(f"{n} row(s), expected at most {exp.max_rows}")
+            if "value" in exp.model_fields_set:
+                want = ctx.interpolate(exp.value) if isinstance(exp.value, str) else exp.value
+                got = _plain(rows[0][0]) if rows and rows[0] else _UNSET
+                detail["value"] = None if got is _UNSET else got
+                if got is _UNSET:
+                    problems.append(f"no rows, expected value {show_value(want)}")
+                elif not (values_equal(got, want)
+                          or (isinstance(want, str) and not isinstance(got, str) and str(got) == want)):
+                    problems.append(f"value {show_value(got)}, expected {show_value(want)}")
+                else:
+                    said.append(f"value {show_value(got)}")
+            said.insert(0, f"{n} row(s)")
+        if problems:
+            return StepResult.failed(clean(f"sql on {db.where}: " + "; ".join(problems)), **detail)
+        return StepResult.passed(clean(f"sql on {db.where}: " + ", ".join(said)), **detail)

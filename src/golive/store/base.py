@@ -1,0 +1,76 @@
+"""What the engine needs from a store: append an event durably, read events back, hold the run's lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Event:
+    run_id: str
+    seq: int
+    ts: str
+    type: str
+    payload_json: str
+    prev_hash: str
+    hash: str
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        import json
+
+        value: dict[str, Any] = json.loads(self.payload_json)
+        return value
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The process executing a run: pid plus its start time, so a reused pid is not mistaken for it."""
+
+    pid: int
+    started: str
+    host: str
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    service: str
+    environment: str
+    plan_name: str
+    plan_path: str
+    initiator: str
+    created_at: str
+    status: str
+    active: bool
+    head_seq: int = 0
+    head_hash: str = ""
+    owner: Owner | None = None
+
+
+class Store(Protocol):
+    def create_run(self, info: RunInfo, payload: dict[str, Any]) -> Event:
+        """Register a run and append its `run.created` event in one commit (a crash leaves both or neither);
+        raises RunLocked if another active run holds its service/environment."""
+
+    def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
+        """Append one event, durably (committed and fsynced), before returning."""
+
+    def set_status(self, run_id: str, status: str) -> None:
+        """Cache the folded status in the run index, for listings; the log stays the truth."""
+
+    def events(self, run_id: str, after: int = 0) -> list[Event]: ...
+
+    def get_run(self, run_id: str) -> RunInfo:
+        """By id or unique prefix; raises RunNotFound."""
+
+    def list_runs(self, limit: int = 50) -> list[RunInfo]: ...
+
+    def claim(self, run_id: str, owner: Owner) -> None:
+        """Make `owner` the executing process; raises RunLocked if a live process already is."""
+
+    def release(self, run_id: str, owner: Owner, active: bool) -> None:
+        """Drop ownership; `active=False` also frees the service/environment for the next run."""
+
+    def close(self) -> None: ...

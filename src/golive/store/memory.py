@@ -1,0 +1,67 @@
+"""An in-memory store for dry runs and engine tests: same semantics as SQLite, nothing persisted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from golive.errors import RunLocked, RunNotFound
+from golive.store.base import Event, Owner, RunInfo
+from golive.store.chain import GENESIS, canonical_json, event_hash
+from golive.store.owner import is_alive
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._runs: dict[str, RunInfo] = {}
+        self._events: dict[str, list[Event]] = {}
+
+    def create_run(self, info: RunInfo, payload: dict[str, Any]) -> Event:
+        for other in self._runs.values():
+            if other.active and (other.service, other.environment) == (info.service, info.environment):
+                raise RunLocked(f"{info.service}/{info.environment} is held by run {other.id}")
+        self._runs[info.id] = replace(info, active=True)
+        self._events[info.id] = []
+        return self.append(info.id, "run.created", payload)
+
+    def set_status(self, run_id: str, status: str) -> None:
+        self._runs[run_id] = replace(self.get_run(run_id), status=status)
+
+    def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
+        info = self.get_run(run_id)
+        seq = info.head_seq + 1
+        prev = info.head_hash or GENESIS
+        ts = datetime.now(UTC).isoformat(timespec="microseconds")
+        payload_json = canonical_json(payload)
+        ev = Event(run_id, seq, ts, type, payload_json, prev, event_hash(run_id, seq, ts, type, payload_json, prev))
+        self._events[run_id].append(ev)
+        self._runs[run_id] = replace(info, head_seq=seq, head_hash=ev.hash)
+        return ev
+
+    def events(self, run_id: str, after: int = 0) -> list[Event]:
+        return [e for e in self._events.get(run_id, []) if e.seq > after]
+
+    def get_run(self, run_id: str) -> RunInfo:
+        if run_id in self._runs:
+            return self._runs[run_id]
+        matches = [r for r in self._runs if r.startswith(run_id)]
+        if len(matches) != 1:
+            raise RunNotFound(f"no run '{run_id}'")
+        return self._runs[matches[0]]
+
+    def list_runs(self, limit: int = 50) -> list[RunInfo]:
+        return sorted(self._runs.values(), key=lambda r: r.created_at, reverse=True)[:limit]
+
+    def claim(self, run_id: str, owner: Owner) -> None:
+        info = self.get_run(run_id)
+        if info.owner is not None and info.owner != owner and is_alive(info.owner):
+            raise RunLocked(f"run {run_id} is being executed by process {info.owner.pid}")
+        self._runs[run_id] = replace(info, owner=owner)
+
+    def release(self, run_id: str, owner: Owner, active: bool) -> None:
+        info = self.get_run(run_id)
+        self._runs[run_id] = replace(info, owner=None, active=info.active and active)
+
+    def close(self) -> None:
+        pass

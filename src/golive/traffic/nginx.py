@@ -1,0 +1,184 @@
+"""nginx: the weighted upstream block is rewritten from a template, checked with `nginx -t`, and applied
+with a graceful `nginx -s reload` (old workers finish their requests, new workers take new ones).
+
+nginx (open source) has no runtime API for weights or per-upstream counters, so golive owns one small
+include file holding the upstream block, and counts requests per pool from an access log written in a
+known format (`log_format golive '$upstream_addr $status $request_time';`) when one is configured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from golive.analysis.model import BackendCounters
+from golive.errors import RouterError
+from golive.traffic.router import normalize_weights, percent_shares
+
+LOG_FORMAT = "log_format golive '$upstream_addr $status $request_time';"
+_STATE = re.compile(r"^# golive-weights: (.*)$", re.MULTILINE)
+
+
+class NginxRouter:
+    kind = "nginx"
+
+    def __init__(self, upstream: str, upstream_file: str, pools: Mapping[str, list[str]], *, nginx: str = "nginx",
+                 conf: str | None = None, prefix: str | None = None, pid_file: str | None = None,
+                 access_log: str | None = None, extra: str = "", timeout: float = 10.0) -> None:
+        if not pools:
+            raise RouterError("an nginx router needs at least one pool (pool name -> server addresses)")
+        self.upstream = upstream
+        self.path = Path(upstream_file)
+        self._pools = {k: list(v) for k, v in pools.items()}
+        self.nginx = nginx
+        self.conf = conf
+        self.prefix = prefix
+        self.pid_file = pid_file
+        self.access_log = Path(access_log) if access_log else None
+        self.extra = extra
+        self.timeout = timeout
+        self._log_offset = 0
+        self._counts: dict[str, BackendCounters] = {p: BackendCounters(0, 0) for p in self._pools}
+        self._server_pool = {s: p for p, servers in self._pools.items() for s in servers}
+
+    def _argv(self, *extra: str) -> list[str]:
+        argv = [self.nginx]
+        if self.prefix:
+            argv += ["-p", self.prefix]
+        if self.conf:
+            argv += ["-c", self.conf]
+        return [*argv, *extra]
+
+    def _run(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(self._argv(*extra), capture_output=True, text=True, timeout=self.timeout)
+        except FileNotFoundError:
+            raise RouterError(f"nginx binary '{self.nginx}' not found") from None
+        except subprocess.TimeoutExpired:
+            raise RouterError(f"'{' '.join(self._argv(*extra))}' timed out after {self.timeout:g}s") from None
+
+    def render(self, weights: Mapping[str, int]) -> str:
+        lines = [f"# golive-weights: {' '.join(f'{p}={w}' for p, w in weights.items())}",
+                 "# written by golive; changes here are overwritten at the next traffic step",
+                 f"upstream {self.upstream} {{"]
+        for pool, servers in self._pools.items():
+            for srv in servers:
+                w = weights[pool]
+                lines.append(f"    server {srv} weight={w};" if w > 0 else f"    server {srv} down;")
+        if self.extra:
+            lines += [f"    {ln.strip()}" for ln in self.extra.strip().splitlines()]
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def pools(self) -> list[str]:
+        return list(self._pools)
+
+    def weights(self) -> dict[str, int]:
+        try:
+            m = _STATE.search(self.path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RouterError(f"cannot read nginx upstream file {self.path}: {exc}") from None
+        if not m:
+            raise RouterError(f"{self.path} was not written by golive (no '# golive-weights:' line)")
+        raw = {k: float(v) for k, _, v in (item.partition("=") for item in m.group(1).split())}
+        return percent_shares({p: raw.get(p, 0.0) for p in self._pools})
+
+    def set_weights(self, weights: Mapping[str, int]) -> None:
+        wanted = normalize_weights(self.pools(), weights)
+        old = self.path.read_text(encoding="utf-8") if self.path.exists() else None
+        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+        tmp.write_text(self.render(wanted), encoding="utf-8")
+        os.replace(tmp, self.path)
+        check = self._run("-t")
+        if check.returncode != 0:
+            if old is not None:
+                self.path.write_text(old, encoding="utf-8")
+            else:
+                self.path.unlink()
+            raise RouterError(f"nginx -t rejected the new upstream, previous file restored: {check.stderr.strip()}")
+        before = self._workers()
+        res = self._run("-s", "reload")
+        if res.returncode != 0:
+            raise RouterError(f"nginx -s reload failed: {res.stderr.strip()}")
+        self._wait_new_workers(before)
+
+    def _master_pid(self) -> int | None:
+        pid_file = self.pid_file or (str(Path(self.prefix) / "logs" / "nginx.pid") if self.prefix else None)
+        if not pid_file:
+            return None
+        try:
+            return int(Path(pid_file).read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _workers(self) -> set[int]:
+        master = self._master_pid()
+        if master is None:
+            return set()
+        out: set[int] = set()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                        out.add(int(entry))
+        return out
+
+    def _wait_new_workers(self, before: set[int]) -> None:
+        """The reload is only a signal; the new weights apply once new workers exist."""
+        if not before:
+            return
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self._workers() - before:
+                return
+            time.sleep(0.02)
+        raise RouterError(f"nginx did not start new workers within {self.timeout:g}s of the reload")
+
+    def counters(self) -> dict[str, BackendCounters]:
+        if self.access_log is None:
+            raise RouterError("nginx counters need `access_log:` pointing at a log in the golive format"
+                              f" ({LOG_FORMAT})")
+        try:
+            with self.access_log.open("rb") as f:
+                f.seek(self._log_offset)
+                data = f.read()
+        except OSError as exc:
+            raise RouterError(f"cannot read nginx access log {self.access_log}: {exc}") from None
+        end = data.rfind(b"\n") + 1
+        self._log_offset += end
+        for line in data[:end].decode("utf-8", errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            addr = parts[-3].rstrip(",")
+            pool = self._server_pool.get(addr)
+            if pool is None:
+                continue
+            c = self._counts[pool]
+            c.requests += 1
+            status = int(parts[-2]) if parts[-2].isdigit() else 502
+            c.errors += int(status >= 500)
+            with contextlib.suppress(ValueError):
+                c.latency_sum_ms += float(parts[-1]) * 1000
+        return {p: BackendCounters(c.requests, c.errors, {}, c.latency_sum_ms) for p, c in self._counts.items()}
+
+    def health(self) -> dict[str, bool]:
+        out: dict[str, bool] = {}
+        for pool, servers in self._pools.items():
+            up = False
+            for srv in servers:
+                host, _, port = srv.rpartition(":")
+                with contextlib.suppress(OSError, ValueError), socket.create_connection((host, int(port)), 1.0):
+                    up = True
+            out[pool] = up
+        return out
+
+    def close(self) -> None:
+        return None

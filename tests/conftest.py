@@ -1,0 +1,37 @@
+"""Shared fixtures: a fresh working directory per test and a way to run the real `golive` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GOLIVE_USER", "tester")
+    monkeypatch.delenv("CI", raising=False)
+    yield tmp_path
+
+
+def golive(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+    """The real command in a subprocess, as a user would run it (no TTY)."""
+    full_env = {**os.environ, "GOLIVE_USER": "tester", **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "golive", *args], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+    return Result(proc.returncode, proc.stdout, proc.stderr)

@@ -1,0 +1,428 @@
+"""Crash harness: drive a plan to its end the way an operator would, killing golive at chosen points.
+
+The CLI is run in forked children of a process that already imported golive, so a kill point costs a
+few milliseconds instead of the ~1-3 s interpreter and pydantic start-up of `python -m golive`; the child
+runs exactly `golive.cli.main(argv)` in its own process, and SIGKILL (from the store's
+`GOLIVE_CRASH_AFTER_EVENT` hook or from a step's `kill -9 $PPID`) kills that process and nothing else.
+`subprocess_cli` runs the real command instead, for a sanity sample of kill points.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CRASH_ENV = "GOLIVE_CRASH_AFTER_EVENT"
+#: Honoured by the harness plans' non-idempotent commands: kill golive after the side effect, mid-step.
+STEP_CRASH_ENV = "CRASH_IN_STEP"
+KILL_HOOK = f'if [ "${STEP_CRASH_ENV}" = "$GOLIVE_STEP_ID" ]; then kill -9 $PPID; fi'
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def killed(self) -> bool:
+        return self.code == -signal.SIGKILL
+
+
+Cli = Callable[[Sequence[str], Path, dict[str, str]], CliResult]
+
+
+def prewarm() -> None:
+    """Import everything the CLI imports lazily, so forked children start instantly."""
+    import golive.cli
+    import golive.decisions
+    import golive.engine.executor
+    import golive.output
+    import golive.plan.loader
+    import golive.runner
+    import golive.store.sqlite  # noqa: F401
+
+    for optional in ("golive.report", "golive.report.runs", "golive.steps.registry"):
+        with contextlib.suppress(ImportError):  # loaded lazily by parts of the CLI, when present
+            importlib.import_module(optional)
+
+
+@dataclass
+class Forked:
+    pid: int
+    tmp: Path
+
+    def finish(self, timeout: float = 120.0) -> CliResult:
+        try:
+            status = _wait(self.pid, timeout)
+            code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            return CliResult(code, _read(self.tmp / "out"), _read(self.tmp / "err"))
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def fork_start(argv: Sequence[str], cwd: Path, env: dict[str, str], go: Path | None = None) -> Forked:
+    """Start `golive ARGV` in a forked child; with `go`, the child waits until that file exists (so many
+    children can be released at the same instant)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    tmp = Path(tempfile.mkdtemp(prefix="golive-cli-"))
+    out_path, err_path = tmp / "out", tmp / "err"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        code = 70
+        try:
+            os.chdir(cwd)
+            os.environ.update(env)
+            for key in [k for k in os.environ if k in (CRASH_ENV, STEP_CRASH_ENV) and k not in env]:
+                del os.environ[key]
+            out_fd = os.open(out_path, os.O_WRONLY | os.O_CREAT, 0o600)
+            err_fd = os.open(err_path, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.dup2(out_fd, 1)
+            os.dup2(err_fd, 2)
+            sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
+            from golive.cli import main
+
+            deadline = time.monotonic() + 60
+            while go is not None and not go.exists() and time.monotonic() < deadline:
+                time.sleep(0.001)
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 2
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+    return Forked(pid, tmp)
+
+
+def fork_cli(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = 120.0) -> CliResult:
+    """`golive ARGV` in a forked child (see module doc). Returns -9 as the code when it was SIGKILLed."""
+    return fork_start(argv, cwd, env).finish(timeout)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
+def _wait(pid: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise TimeoutError(f"golive child {pid} did not finish within {timeout}s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.02)
+
+
+def subprocess_cli(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = 120.0) -> CliResult:
+    """The real `python -m golive` in a subprocess."""
+    full = {k: v for k, v in os.environ.items() if k not in (CRASH_ENV, STEP_CRASH_ENV)}
+    full.update(env)
+    proc = subprocess.run([sys.executable, "-m", "golive", *argv], cwd=cwd, env=full, capture_output=True,
+                          text=True, timeout=timeout)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+# -- reading a run back --------------------------------------------------------------------------------
+
+@dataclass
+class Snapshot:
+    run_id: str
+    head_seq: int
+    active: bool
+    events: list[dict[str, Any]]
+    status: str
+    outcome: str | None
+    steps: dict[str, str]
+    phases: dict[int, str]
+    attention_step: str | None
+    waiting_kind: str | None
+    #: The gate being waited at already has an approval (the run only needs resuming).
+    gate_approved: bool
+
+
+def snapshot(store_path: Path, run_id: str | None = None) -> Snapshot | None:
+    """The run as the log says it is (in-process, read-only; the connection is closed before returning)."""
+    from golive.engine.state import fold
+    from golive.store.sqlite import SQLiteStore
+
+    if not store_path.exists():
+        return None
+    store = SQLiteStore(store_path)
+    try:
+        runs = store.list_runs(5)
+        if not runs:
+            return None
+        info = store.get_run(run_id) if run_id else runs[0]
+        evs = store.events(info.id)
+    finally:
+        store.close()
+    st = fold(evs)
+    return Snapshot(
+        run_id=info.id, head_seq=info.head_seq, active=info.active,
+        events=[{"seq": e.seq, "type": e.type, "payload": e.payload} for e in evs],
+        status=st.status, outcome=st.outcome,
+        steps={sid: rec.status for sid, rec in sorted(st.steps.items())},
+        phases={p.index: p.status for p in st.phases},
+        attention_step=(st.attention or {}).get("step"),
+        waiting_kind=(st.waiting or {}).get("kind"),
+        gate_approved=bool(st.waiting and st.waiting.get("kind") == "gate"
+                           and st.phase(int(st.waiting["phase"])).approvals),
+    )
+
+
+# -- the operator ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Effect:
+    """A non-idempotent step's side effect: the counter file it appends one line to, and how it ends."""
+
+    counter: str
+    ok: bool = True
+
+
+@dataclass
+class Scenario:
+    name: str
+    #: Kill after these event numbers, in order (each one applies to the next process that gets that far).
+    crash_after: list[int] = field(default_factory=list)
+    #: Kill golive from inside this step, after its side effect happened and before its end is recorded.
+    crash_in_step: str | None = None
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    outcome: str | None
+    steps: dict[str, str]
+    phases: dict[str, str]
+    counters: dict[str, int]
+    events: list[dict[str, Any]]
+    kills: int
+    resolutions: list[str]
+    by_hand: list[str]
+    audit_code: int
+    audit_out: str
+    log: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def counters(workdir: Path) -> dict[str, int]:
+    out = workdir / "out"
+    if not out.exists():
+        return {}
+    return {p.stem: len(p.read_text(encoding="utf-8").splitlines()) for p in sorted(out.glob("*.count"))}
+
+
+def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: Scenario, cli: Cli = fork_cli,
+          max_steps: int = 60) -> Outcome:
+    """Start the run and keep it going like an operator until it ends.
+
+    Needs-attention on a non-idempotent step: look at its counter file; if the side effect did not happen,
+    do it by hand (append a line), then `golive resolve --as done|failed` as that step would have ended.
+    A gate waiting for approval: `golive approve`. Anything else: `golive resume`.
+    """
+    store = workdir / ".golive" / "golive.db"
+    pending = list(scenario.crash_after)
+    kills = 0
+    resolutions: list[str] = []
+    by_hand: list[str] = []
+    log: list[str] = []
+    in_step = scenario.crash_in_step
+
+    def env_for(head: int) -> dict[str, str]:
+        while pending and pending[0] <= head:
+            pending.pop(0)  # that point is behind us (the event was written by a process that was not armed)
+        env = {"GOLIVE_USER": "deployer"}
+        if pending:
+            env[CRASH_ENV] = str(pending[0])
+        if in_step:
+            env[STEP_CRASH_ENV] = in_step
+        return env
+
+    def call(argv: list[str], head: int) -> CliResult:
+        nonlocal kills, in_step
+        res = cli(argv, workdir, env_for(head))
+        log.append(f"{' '.join(argv[:2])} -> {res.code}")
+        if res.killed:
+            kills += 1
+            snap = snapshot(store)
+            if pending and snap is not None and snap.head_seq >= pending[0]:
+                pending.pop(0)
+            elif in_step:
+                in_step = None
+        elif res.code not in (0, 1, 3, 4):
+            raise AssertionError(f"golive {' '.join(argv)} exited {res.code}:\n{res.out}\n{res.err}")
+        if "Traceback" in res.err or "Traceback" in res.out:
+            raise AssertionError(f"traceback from golive {' '.join(argv)}:\n{res.err}")
+        return res
+
+    call(["run", plan_file, "--no-wait"], 0)
+    snap = snapshot(store)
+    assert snap is not None, "the run was never created"
+    run_id = snap.run_id
+    for _ in range(max_steps):
+        snap = snapshot(store, run_id)
+        assert snap is not None
+        if snap.outcome is not None:
+            break
+        if snap.status == "needs-attention" and snap.attention_step:
+            sid = snap.attention_step
+            eff = effects[sid]
+            path = workdir / "out" / f"{eff.counter}.count"
+            if not path.exists() or not path.read_text(encoding="utf-8").strip():
+                path.parent.mkdir(exist_ok=True)
+                with path.open("a", encoding="utf-8") as f:
+                    f.write("by-hand\n")
+                by_hand.append(sid)
+            resolutions.append(sid)
+            call(["resolve", run_id, sid, "--as", "done" if eff.ok else "failed", "--by", "operator",
+                  "--reason", "checked the counter file"], snap.head_seq)
+        elif snap.waiting_kind == "gate" and not snap.gate_approved:
+            call(["approve", run_id, "--by", "alice", "--reason", "looks right"], snap.head_seq)
+        elif snap.status == "rollback-failed":
+            raise AssertionError(f"rollback failed unexpectedly: {snap.events[-3:]}")
+        else:
+            call(["resume", run_id, "--no-wait"], snap.head_seq)
+    else:
+        raise AssertionError(f"run {run_id} did not end after {max_steps} operator actions: {log}")
+    audit = cli(["audit", "verify", run_id], workdir, {})
+    return Outcome(
+        scenario=scenario.name, outcome=snap.outcome, steps=snap.steps,
+        phases={str(k): v for k, v in snap.phases.items()}, counters=counters(workdir), events=snap.events,
+        kills=kills, resolutions=resolutions, by_hand=by_hand, audit_code=audit.code, audit_out=audit.out.strip(),
+        log=log,
+    )
+
+
+# -- what must hold ------------------------------------------------------------------------------
+
+ONCE_PER_RUN = ("run.created", "run.finished", "rollback.started", "rollback.finished")
+ONCE_PER_PHASE = ("phase.started", "gate.decided", "gate.waiting")
+
+
+def problems(got: Outcome, ref: Outcome, effects: dict[str, Effect], idempotent_counters: set[str]) -> list[str]:
+    """Everything that differs from the uninterrupted run or breaks a log invariant; empty if it holds."""
+    out: list[str] = []
+    if got.outcome != ref.outcome:
+        out.append(f"outcome {got.outcome} != {ref.outcome}")
+    if got.steps != ref.steps:
+        diff = {k: (got.steps.get(k), ref.steps.get(k)) for k in set(got.steps) | set(ref.steps)
+                if got.steps.get(k) != ref.steps.get(k)}
+        out.append(f"step statuses differ (got, want): {diff}")
+    if got.phases != ref.phases:
+        out.append(f"phase statuses {got.phases} != {ref.phases}")
+    for name, want in ref.counters.items():
+        have = got.counters.get(name, 0)
+        if name in idempotent_counters:
+            if have < want:
+                out.append(f"idempotent step {name} ran {have} times, fewer than {want}")
+        elif have != want:
+            out.append(f"side effect {name} happened {have} times, expected {want}")
+    for name in set(got.counters) - set(ref.counters):
+        out.append(f"side effect {name} happened {got.counters[name]} times, never in the uninterrupted run")
+    if got.audit_code != 0:
+        out.append(f"audit verify failed: {got.audit_out}")
+    seqs = [e["seq"] for e in got.events]
+    if seqs != list(range(1, len(seqs) + 1)):
+        out.append(f"event seqs not contiguous: {seqs}")
+    types = Counter(e["type"] for e in got.events)
+    for t in ONCE_PER_RUN:
+        if types[t] > 1 or (t in ("run.created", "run.finished") and types[t] != 1):
+            out.append(f"{t} recorded {types[t]} times")
+    per_phase = Counter((e["type"], e["payload"].get("phase")) for e in got.events if e["type"] in ONCE_PER_PHASE)
+    out.extend(f"{t} for phase {p} recorded {n} times" for (t, p), n in per_phase.items() if n > 1)
+    # Each step: an end (finished/resolved) only after a start, and a non-idempotent step starts once.
+    open_: dict[str, bool] = {}
+    starts: Counter[str] = Counter()
+    ended: set[str] = set()
+    for e in got.events:
+        sid = e["payload"].get("step")
+        if e["type"] == "step.started":
+            starts[sid] += 1
+            open_[sid] = True
+        elif e["type"] in ("step.finished", "step.resolved"):
+            if not open_.get(sid):
+                out.append(f"seq {e['seq']}: {e['type']} for {sid} without a new step.started")
+            open_[sid] = False
+            ended.add(sid)
+    for sid in effects:
+        if starts[sid] > 1:
+            out.append(f"non-idempotent step {sid} started {starts[sid]} times")
+    for sid, status in got.steps.items():
+        if status in ("succeeded", "failed") and sid not in ended:
+            out.append(f"step {sid} is {status} but no step.finished/resolved event says so")
+        if status not in ("succeeded", "failed"):
+            out.append(f"step {sid} left {status}")
+    return out
+
+
+# -- running many scenarios at once ----------------------------------------------------------------
+
+def parallel_map(fn: Callable[[Any], Any], items: list[Any], workers: int, timeout: float = 600.0) -> list[Any]:
+    """`[fn(x) for x in items]` across forked worker processes; results must be JSON-serialisable."""
+    if workers <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    tmp = Path(tempfile.mkdtemp(prefix="golive-par-"))
+    pids: dict[int, int] = {}
+    for w in range(workers):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            code = 0
+            try:
+                results = {i: fn(items[i]) for i in range(w, len(items), workers)}
+                (tmp / f"{w}.json").write_text(json.dumps(results), encoding="utf-8")
+            except BaseException:
+                (tmp / f"{w}.err").write_text(traceback.format_exc(), encoding="utf-8")
+                code = 1
+            os._exit(code)
+        pids[pid] = w
+    deadline = time.monotonic() + timeout
+    try:
+        for pid in list(pids):
+            _wait(pid, max(1.0, deadline - time.monotonic()))
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+    merged: dict[int, Any] = {}
+    errors = [p.read_text(encoding="utf-8") for p in sorted(tmp.glob("*.err"))]
+    if errors:
+        raise AssertionError("crash harness worker failed:\n" + "\n".join(errors))
+    for w in range(workers):
+        path = tmp / f"{w}.json"
+        if not path.exists():
+            raise AssertionError(f"crash harness worker {w} left no results")
+        merged.update({int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()})
+    return [merged[i] for i in range(len(items))]

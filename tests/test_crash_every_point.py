@@ -1,0 +1,275 @@
+"""Kill golive (SIGKILL) after every single event of a run, resume like an operator, and demand the same end.
+
+Property: for every kill point the run ends exactly as the uninterrupted run did (outcome, every step's and
+phase's final status), each non-idempotent side effect happened exactly once (the step appends a line to a
+counter file; if golive was killed before the step did anything, the operator does it by hand and says so
+with `golive resolve`, which is the designed behaviour: golive never runs such a step twice and asks
+instead), `golive audit verify` passes, and the log has no hole, no duplicate and no end without a start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crash_harness import (
+    KILL_HOOK,
+    Effect,
+    Outcome,
+    Scenario,
+    drive,
+    fork_cli,
+    parallel_map,
+    prewarm,
+    problems,
+    subprocess_cli,
+)
+
+WORKERS = max(2, min(4, (os.cpu_count() or 2) * 2))
+
+
+def _once(counter: str, fail: bool = False) -> str:
+    tail = "; exit 3" if fail else ""
+    return f"'echo once >> out/{counter}.count; {KILL_HOOK}{tail}'"
+
+
+def _plan(fail: bool) -> str:
+    return textwrap.dedent(f"""\
+    name: crash every point
+    service: crashsvc
+    environment: test
+    phases:
+      - name: Prepare
+        steps:
+          - name: make dirs (idempotent)
+            shell: mkdir -p out && echo x >> out/idem.count
+            idempotent: true
+          - name: side effect A
+            shell: {_once("a")}
+            undo:
+              shell: {_once("a_undo")}
+          - name: settle
+            wait: 10ms
+        gate:
+          checks:
+            - name: A happened
+              check: {{type: file, path: out/a.count}}
+          approvals: {{count: 1}}
+      - name: Deploy
+        steps:
+          - name: side effect B
+            shell: {_once("b")}
+            undo:
+              shell: {_once("b_undo")}
+          - name: final step
+            shell: {_once("final", fail=fail)}
+    rollback:
+      levels:
+        - level: 1
+          name: put everything back
+          covers: [Deploy]
+          steps:
+            - shell: {_once("l1")}
+    """)
+
+EFFECTS = {
+    "1.2": Effect("a"), "1.2.undo": Effect("a_undo"), "2.1": Effect("b"), "2.1.undo": Effect("b_undo"),
+    "L1.1": Effect("l1"),
+}
+IDEMPOTENT = {"idem"}
+
+
+def _effects(fail: bool) -> dict[str, Effect]:
+    return {**EFFECTS, "2.2": Effect("final", ok=not fail)}
+
+
+def _run_one(job: dict[str, Any]) -> dict[str, Any]:
+    base = Path(job["base"]) / job["name"]
+    base.mkdir(parents=True)
+    (base / "plan.yaml").write_text(job["plan"], encoding="utf-8")
+    effects = {k: Effect(**v) for k, v in job["effects"].items()}
+    scenario = Scenario(job["name"], job["crash_after"], job["crash_in_step"])
+    cli = subprocess_cli if job.get("real") else fork_cli
+    try:
+        out = drive(base, "plan.yaml", effects, scenario, cli=cli)
+    except AssertionError as exc:
+        return {"scenario": job["name"], "error": str(exc)}
+    finally:
+        pass
+    return out.__dict__
+
+
+def _job(base: Path, name: str, fail: bool, crash_after: list[int], crash_in_step: str | None = None,
+         real: bool = False) -> dict[str, Any]:
+    return {"base": str(base), "name": name, "plan": _plan(fail),
+            "effects": {k: v.__dict__ for k, v in _effects(fail).items()},
+            "crash_after": crash_after, "crash_in_step": crash_in_step, "real": real}
+
+
+def _check_all(results: list[dict[str, Any]], ref: Outcome, fail: bool) -> tuple[int, list[str]]:
+    identical = 0
+    report: list[str] = []
+    for res in results:
+        if res.get("error"):
+            report.append(f"{res['scenario']}: {res['error']}")
+            continue
+        got = Outcome(**res)
+        bad = problems(got, ref, _effects(fail), IDEMPOTENT)
+        if bad:
+            report.append(f"{got.scenario}: " + "; ".join(bad) + f" (operator: {got.log})")
+        else:
+            identical += 1
+    return identical, report
+
+
+def _reference(tmp_path: Path, fail: bool) -> Outcome:
+    res = _run_one(_job(tmp_path, "reference", fail, []))
+    assert not res.get("error"), res
+    ref = Outcome(**res)
+    assert ref.kills == 0 and not ref.resolutions
+    assert ref.audit_code == 0, ref.audit_out
+    return ref
+
+
+def _kill_points(tmp_path: Path, fail: bool, ref: Outcome, first_k: int) -> list[dict[str, Any]]:
+    n = len(ref.events)
+    jobs = []
+    for k in range(first_k, n + 1):
+        jobs.append(_job(tmp_path, f"k{k}", fail, [k]))
+        if k % 3 == 0 and k + 2 <= n:  # killed again while resuming
+            jobs.append(_job(tmp_path, f"k{k}+k{k + 2}", fail, [k, k + 2]))
+    # ... and inside every non-idempotent step that runs, after its side effect, before its end is recorded
+    started = [e["payload"]["step"] for e in ref.events if e["type"] == "step.started"]
+    for sid in started:
+        if sid in _effects(fail):
+            jobs.append(_job(tmp_path, f"in-{sid}", fail, [], crash_in_step=sid))
+    return jobs
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    prewarm()
+
+
+SUMMARY: list[str] = []
+
+
+def test_kill_after_every_event_of_a_successful_run(tmp_path: Path) -> None:
+    ref = _reference(tmp_path, fail=False)
+    assert ref.outcome == "succeeded", ref
+    assert ref.counters == {"idem": 1, "a": 1, "b": 1, "final": 1}
+    jobs = _kill_points(tmp_path, False, ref, 1)
+    results = parallel_map(_run_one, jobs, WORKERS)
+    identical, report = _check_all(results, ref, fail=False)
+    kills = sum(r.get("kills", 0) for r in results)
+    line = f"{len(jobs)} kill points, {identical} resumed identical (successful run, {len(ref.events)} events," \
+           f" {kills} SIGKILLs)"
+    SUMMARY.append(line)
+    print(f"\n{line}")
+    assert not report, "\n".join(report)
+    assert identical == len(jobs)
+    # every scenario was really killed (mid-step kills included)
+    assert all(r["kills"] >= 1 for r in results), [r["scenario"] for r in results if r["kills"] < 1]
+
+
+def test_kill_at_every_point_of_a_rollback(tmp_path: Path) -> None:
+    ref = _reference(tmp_path, fail=True)
+    assert ref.outcome == "rolled-back", ref
+    assert ref.counters == {"idem": 1, "a": 1, "b": 1, "final": 1, "b_undo": 1, "a_undo": 1, "l1": 1}
+    # from the failing step onwards: the failure, the rollback decision, every undo and the level step
+    first = next(e["seq"] for e in ref.events if e["type"] == "step.started" and e["payload"]["step"] == "2.2")
+    jobs = _kill_points(tmp_path, True, ref, first)
+    jobs = [j for j in jobs if not j["crash_in_step"] or j["crash_in_step"] in ("2.2", "2.1.undo", "1.2.undo",
+                                                                                   "L1.1")]
+    results = parallel_map(_run_one, jobs, WORKERS)
+    identical, report = _check_all(results, ref, fail=True)
+    line = f"{len(jobs)} kill points, {identical} resumed identical (rollback, events {first}-{len(ref.events)})"
+    SUMMARY.append(line)
+    print(f"\n{line}")
+    assert not report, "\n".join(report)
+    assert identical == len(jobs)
+
+
+def test_real_command_sample_of_kill_points(tmp_path: Path) -> None:
+    """The forked CLI is the real `main`; this proves it on a few points with `python -m golive` itself."""
+    ref = _reference(tmp_path, fail=False)
+    points = [3, 6, 13]
+    jobs = [_job(tmp_path, f"real-k{k}", False, [k], real=True) for k in points]
+    jobs.append(_job(tmp_path, "real-in-2.1", False, [], crash_in_step="2.1", real=True))
+    results = parallel_map(_run_one, jobs, 2)
+    identical, report = _check_all(results, ref, fail=False)
+    assert not report, "\n".join(report)
+    assert identical == len(jobs)
+    assert all(r["kills"] == 1 for r in results)
+
+
+# -- a full disk ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Any:
+    """A 300 KiB tmpfs: the store fills it within a few noisy steps."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mnt)], capture_output=True,
+                          text=True, timeout=30)
+    if proc.returncode != 0:
+        pytest.fail(f"the disk-full test mounts a tiny tmpfs and needs root (CAP_SYS_ADMIN): {proc.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True, timeout=30)
+
+
+def _noisy_plan(steps: int) -> str:
+    lines = ["name: disk full", "service: dfsvc", "environment: test", "phases:", "  - name: Noisy", "    steps:"]
+    for _ in range(steps):
+        lines += ["      - shell: head -c 6000 /dev/urandom | base64", "        idempotent: true"]
+    return "\n".join(lines) + "\n"
+
+
+def _clean_disk_full(err: str) -> None:
+    """One `golive: ...` line per problem (the run report may also fail to be written), one saying why."""
+    lines = err.strip().splitlines()
+    assert lines and all(line.startswith("golive: ") for line in lines), err
+    assert any("disk is full" in line for line in lines), err
+
+
+def test_full_disk_stops_cleanly_and_the_written_log_still_verifies(tmp_path: Path, tiny_disk: Path) -> None:
+    (tmp_path / "plan.yaml").write_text(_noisy_plan(60), encoding="utf-8")
+    env = {"GOLIVE_STORE": str(tiny_disk / "golive.db")}
+    res = subprocess_cli(["run", "plan.yaml", "--no-wait"], tmp_path, env)
+    assert res.code == 70, (res.code, res.out, res.err)
+    _clean_disk_full(res.err)
+    assert "Traceback" not in res.out + res.err
+    assert shutil.disk_usage(tiny_disk).free < 16 * 1024  # it really was the disk that ran out
+    runs = subprocess_cli(["runs", "--json"], tmp_path, env)
+    run_id = re.search(r'"run": "([^"]+)"', runs.out)
+    assert run_id, runs
+    audit = subprocess_cli(["audit", "verify", run_id.group(1)], tmp_path, env)
+    assert audit.code == 0 and "intact" in audit.out, audit
+    assert int(re.search(r"intact, (\d+) events", audit.out).group(1)) > 5  # type: ignore[union-attr]
+    # resuming on the still-full disk says the same thing, once, without a traceback
+    again = subprocess_cli(["resume", run_id.group(1), "--no-wait"], tmp_path, env)
+    assert again.code == 70 and "disk is full" in again.err and "Traceback" not in again.out + again.err, again
+
+
+def test_store_on_a_disk_with_no_room_at_all(tmp_path: Path, tiny_disk: Path) -> None:
+    with (tiny_disk / "filler").open("wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    (tmp_path / "plan.yaml").write_text(_noisy_plan(1), encoding="utf-8")
+    res = subprocess_cli(["--store", str(tiny_disk / "golive.db"), "run", "plan.yaml", "--no-wait"], tmp_path, {})
+    assert res.code == 70, res
+    _clean_disk_full(res.err)
+    assert "Traceback" not in res.out + res.err

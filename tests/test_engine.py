@@ -1,0 +1,826 @@
+"""The engine, driven in-process with a FakeClock: no sleeping, real shell steps, real stores."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import golive
+from golive.decisions import approve, confirm, reject, request_rollback, resolve
+from golive.engine.clock import FakeClock
+from golive.engine.executor import EngineOptions, RealExecutor
+from golive.engine.state import RunState
+from golive.errors import DecisionRefused, RunLocked, UsageError, WindowClosed
+from golive.plan.loader import parse_plan_text
+from golive.runner import DriveOptions, StartRequest, drive_run, load_state, start_run
+from golive.steps.base import StepBase, StepContext, StepResult
+from golive.store.base import Store
+from golive.store.memory import MemoryStore
+from golive.store.sqlite import SQLiteStore
+
+HEAD = "name: demo\nservice: svc\nenvironment: prod\n"
+T0 = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+
+
+@dataclass
+class Harness:
+    """One plan, one store, one fake clock; start and drive runs as the CLI would."""
+
+    dir: Path
+    store: Store
+    clock: FakeClock
+    environ: dict[str, str] = field(default_factory=dict)
+    executor: Any = None
+
+    def start(self, text: str, initiator: str = "alice", force_reason: str | None = None) -> str:
+        path = self.dir / "plan.yaml"
+        path.write_text(text, encoding="utf-8")
+        plan = parse_plan_text(text, str(path))
+        req = StartRequest(plan=plan, plan_path=path, plan_text=text, initiator=initiator, environ=self.environ,
+                           force_reason=force_reason)
+        return start_run(req, self.store, self.clock)
+
+    def drive(self, run_id: str) -> int:
+        opts = DriveOptions(environ=self.environ, options=EngineOptions(workdir=self.dir), executor=self.executor)
+        return drive_run(self.store, run_id, self.clock, opts)
+
+    def state(self, run_id: str) -> RunState:
+        return load_state(self.store, run_id)
+
+    def types(self, run_id: str) -> list[str]:
+        return [e.type for e in self.store.events(run_id)]
+
+    def trail(self) -> list[str]:
+        path = self.dir / "trail.log"
+        return path.read_text().split() if path.exists() else []
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    return Harness(tmp_path, MemoryStore(), FakeClock(T0))
+
+
+@pytest.fixture
+def hs(tmp_path: Path) -> Harness:
+    """With a real SQLite file, for what must hold on disk."""
+    store = SQLiteStore(tmp_path / "runs.db")
+    yield Harness(tmp_path, store, FakeClock(T0))  # type: ignore[misc]
+    store.close()
+
+
+def mark(word: str) -> str:
+    return f"echo {word} >> trail.log"
+
+
+# -- failure and rollback ---------------------------------------------------------------------------
+
+FAILING = HEAD + f"""
+phases:
+  - name: Prepare
+    steps:
+      - shell: {mark('do-1.1')}
+        undo: {mark('undo-1.1')}
+  - name: Deploy
+    steps:
+      - shell: {mark('do-2.1')}
+        undo: {mark('undo-2.1')}
+      - shell: {mark('do-2.2')}
+      - shell: {mark('do-2.3')}
+        undo: {mark('undo-2.3')}
+      - name: Break
+        shell: "echo broken; exit 7"
+        undo: {mark('undo-2.4')}
+      - shell: {mark('never')}
+rollback:
+  levels:
+    - level: 1
+      name: Config
+      covers: [Prepare]
+      steps: ["{mark('level1')}"]
+    - level: 2
+      name: Full
+      covers: [Deploy]
+      steps: ["{mark('level2-a')}", "{mark('level2-b')}"]
+"""
+
+
+def test_failing_step_undoes_completed_steps_in_reverse_then_the_covering_level(h: Harness) -> None:
+    rid = h.start(FAILING)
+    assert h.drive(rid) == 1
+    assert h.trail() == ["do-1.1", "do-2.1", "do-2.2", "do-2.3",
+                         "undo-2.3", "undo-2.1", "undo-1.1", "level2-a", "level2-b"]
+    st = h.state(rid)
+    assert st.outcome == "rolled-back" and st.status == "rolled-back"
+    assert st.step("2.4").status == "failed" and "exit code 7" in st.step("2.4").message
+    assert st.step("2.4").output.strip() == "broken"
+    assert st.phase(2).status == "no-go" and st.phase(1).status == "go"
+    assert st.rollback is not None and st.rollback.level == 2
+    assert "step 2.4 'Break' failed" in st.rollback.reason
+    assert "2.5" not in st.steps
+
+
+def test_failure_in_first_phase_uses_the_level_covering_it(h: Harness) -> None:
+    text = FAILING.replace(f"      - shell: {mark('do-1.1')}\n", "      - shell: exit 1\n", 1)
+    rid = h.start(text)
+    assert h.drive(rid) == 1
+    assert h.trail() == ["level1"]  # the failed step is not undone: it did not complete
+
+
+def test_continue_on_error_within_max_failures_is_go(h: Harness) -> None:
+    rid = h.start(HEAD + f"""
+phases:
+  - name: One
+    steps:
+      - shell: exit 3
+        continue_on_error: true
+      - shell: {mark('after')}
+    gate: {{max_failures: 1}}
+""")
+    assert h.drive(rid) == 0
+    st = h.state(rid)
+    assert st.outcome == "succeeded" and st.step("1.1").status == "failed"
+    assert h.trail() == ["after"]
+
+
+def test_continue_on_error_beyond_max_failures_is_no_go(h: Harness) -> None:
+    rid = h.start(HEAD + f"""
+phases:
+  - name: One
+    steps:
+      - shell: exit 3
+        continue_on_error: true
+        undo: {mark('undo-1.1')}
+      - shell: {mark('do-1.2')}
+        undo: {mark('undo-1.2')}
+      - shell: exit 4
+        continue_on_error: true
+    gate: {{max_failures: 1}}
+""")
+    assert h.drive(rid) == 1
+    st = h.state(rid)
+    assert st.phase(1).status == "no-go"
+    assert st.phase(1).decision is not None
+    assert "2 step(s) failed (1.1, 1.3), 1 allowed" in st.phase(1).decision["reasons"][0]
+    assert h.trail() == ["do-1.2", "undo-1.2"]
+
+
+def test_continue_on_error_with_default_gate_is_no_go(h: Harness) -> None:
+    rid = h.start(HEAD + "phases:\n  - name: One\n    steps:\n      - shell: exit 3\n        continue_on_error: true\n")
+    assert h.drive(rid) == 1
+
+
+def test_gate_check_failure_is_no_go(h: Harness) -> None:
+    rid = h.start(HEAD + f"""
+phases:
+  - name: One
+    steps:
+      - shell: {mark('do')}
+        undo: {mark('undo')}
+    gate:
+      checks:
+        - name: health
+          shell: {{command: echo status=down, expect_output: "status=up"}}
+""")
+    assert h.drive(rid) == 1
+    st = h.state(rid)
+    assert "gate check 'health' failed: output does not match /status=up/" in st.phase(1).decision["reasons"][0]
+    assert h.trail() == ["do", "undo"]
+
+
+# -- approvals ------------------------------------------------------------------------------------------
+
+def gated(sod: bool = False, count: int = 1) -> str:
+    return HEAD + f"""
+approvers:
+  release: [bob, carol, alice]
+separation_of_duties: {'true' if sod else 'false'}
+phases:
+  - name: Deploy
+    steps:
+      - shell: {mark('deploy')}
+        undo: {mark('undeploy')}
+    gate:
+      description: smoke tests look right
+      approvals: {{count: {count}, role: release}}
+  - name: Finish
+    steps: ["{mark('finish')}"]
+"""
+
+
+def test_gate_waits_for_approval_then_continues(h: Harness) -> None:
+    rid = h.start(gated())
+    assert h.drive(rid) == 3
+    st = h.state(rid)
+    assert st.status == "waiting" and st.waiting is not None and st.waiting["kind"] == "gate"
+    assert h.store.get_run(rid).status == "waiting"
+    assert "1 of 1" in approve(h.store, rid, "bob", "smoke tests green")
+    assert h.drive(rid) == 0
+    st = h.state(rid)
+    assert st.outcome == "succeeded"
+    assert st.phase(1).decision is not None and st.phase(1).decision["approvers"] == ["bob"]
+    approved = [e.payload for e in h.store.events(rid) if e.type == "gate.approved"]
+    assert approved == [{"phase": 1, "by": "bob", "role": "release", "reason": "smoke tests green"}]
+    assert h.trail() == ["deploy", "finish"]
+
+
+def test_two_approvals_needed_and_the_same_person_counts_once(h: Harness) -> None:
+    rid = h.start(gated(count=2))
+    assert h.drive(rid) == 3
+    approve(h.store, rid, "bob", "ok")
+    with pytest.raises(DecisionRefused, match="already approved"):
+        approve(h.store, rid, "bob", "ok again")
+    with pytest.raises(DecisionRefused, match="already approved"):
+        approve(h.store, rid, "Bob", "ok with a capital")
+    assert h.drive(rid) == 3  # still one short
+    approve(h.store, rid, "carol", "ok")
+    assert h.drive(rid) == 0
+
+
+def test_reject_is_no_go_and_rolls_back(h: Harness) -> None:
+    rid = h.start(gated())
+    assert h.drive(rid) == 3
+    reject(h.store, rid, "carol", "error rate is up")
+    assert h.drive(rid) == 1
+    st = h.state(rid)
+    assert st.outcome == "rolled-back"
+    assert st.phase(1).decision is not None
+    assert st.phase(1).decision["reasons"] == ["rejected by carol: error rate is up"]
+    assert h.trail() == ["deploy", "undeploy"]
+
+
+def test_separation_of_duties_refuses_the_initiator(h: Harness) -> None:
+    rid = h.start(gated(sod=True), initiator="alice")
+    assert h.drive(rid) == 3
+    with pytest.raises(DecisionRefused, match="separation of duties"):
+        approve(h.store, rid, "alice", "I trust myself")
+    with pytest.raises(DecisionRefused, match="separation of duties"):
+        approve(h.store, rid, "ALICE", "I trust myself, loudly")
+    assert not [e for e in h.store.events(rid) if e.type == "gate.approved"]
+    approve(h.store, rid, "bob", "ok")
+    assert h.drive(rid) == 0
+
+
+def test_approver_outside_the_role_is_refused(h: Harness) -> None:
+    rid = h.start(gated())
+    assert h.drive(rid) == 3
+    with pytest.raises(DecisionRefused, match="does not hold role 'release'"):
+        approve(h.store, rid, "mallory", "looks fine to me")
+    with pytest.raises(UsageError, match="--reason is required"):
+        approve(h.store, rid, "bob", "  ")
+    assert h.state(rid).status == "waiting"
+
+
+def test_approve_when_not_waiting_is_refused(h: Harness) -> None:
+    rid = h.start(HEAD + "phases:\n  - name: One\n    steps:\n      - manual: check the dashboard\n")
+    assert h.drive(rid) == 3
+    with pytest.raises(DecisionRefused, match="not waiting at a gate"):
+        approve(h.store, rid, "bob", "ok")
+
+
+# -- timeboxes ------------------------------------------------------------------------------------------
+
+class SlowExecutor(RealExecutor):
+    """Runs steps for real; steps named `slow` also take `seconds` of (fake) time."""
+
+    def __init__(self, clock: FakeClock, seconds: float) -> None:
+        self.clock = clock
+        self.seconds = seconds
+
+    def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+        if step.name == "slow":
+            self.clock.advance(self.seconds)
+        return super().run(step, ctx)
+
+
+def timeboxed(action: str) -> str:
+    return HEAD + f"""
+on_overrun: {action}
+phases:
+  - name: Migrate
+    timebox: 5m
+    steps:
+      - name: slow
+        shell: {mark('migrate')}
+        undo: {mark('unmigrate')}
+      - shell: {mark('after')}
+"""
+
+
+def test_timebox_overrun_warn_records_and_continues(h: Harness) -> None:
+    h.executor = SlowExecutor(h.clock, 400)
+    rid = h.start(timeboxed("warn"))
+    assert h.drive(rid) == 0
+    overruns = [e.payload for e in h.store.events(rid) if e.type == "phase.overrun"]
+    assert len(overruns) == 1
+    assert overruns[0]["action"] == "warn" and overruns[0]["timebox"] == 300 and overruns[0]["elapsed"] >= 400
+    assert h.trail() == ["migrate", "after"]
+
+
+def test_timebox_overrun_no_go_rolls_back(h: Harness) -> None:
+    h.executor = SlowExecutor(h.clock, 400)
+    rid = h.start(timeboxed("no-go"))
+    assert h.drive(rid) == 1
+    st = h.state(rid)
+    assert st.phase(1).overrun and st.phase(1).status == "no-go"
+    assert st.phase(1).decision is not None and "timebox 300s exceeded" in st.phase(1).decision["reasons"][0]
+    assert h.trail() == ["migrate", "unmigrate"]
+
+
+def test_phase_on_overrun_overrides_plan_default(h: Harness) -> None:
+    text = timeboxed("no-go").replace("    timebox: 5m\n", "    timebox: 5m\n    on_overrun: warn\n")
+    h.executor = SlowExecutor(h.clock, 400)
+    rid = h.start(text)
+    assert h.drive(rid) == 0
+
+
+def test_within_timebox_records_no_overrun(h: Harness) -> None:
+    h.executor = SlowExecutor(h.clock, 200)
+    rid = h.start(timeboxed("no-go"))
+    assert h.drive(rid) == 0
+    assert "phase.overrun" not in h.types(rid)
+
+
+def test_wait_step_uses_the_engine_clock(h: Harness) -> None:
+    rid = h.start(HEAD + "phases:\n  - name: Soak\n    timebox: 1m\n    on_overrun: no-go\n    steps:\n"
+                  "      - wait: 90s\n")
+    assert h.drive(rid) == 1
+    assert h.clock.now() == T0 + timedelta(seconds=90)
+    assert "phase.overrun" in h.types(rid)
+
+
+# -- deployment window ------------------------------------------------------------------------------------
+
+WINDOWED = HEAD + """
+window:
+  start: 2026-03-10T02:00
+  end: 2026-03-10T04:00
+  rollback_until: 2026-03-10T03:00
+  timezone: UTC
+phases:
+  - name: One
+    steps: ["echo hi"]
+"""
+
+
+def test_window_refuses_a_start_outside_it(tmp_path: Path) -> None:
+    h = Harness(tmp_path, MemoryStore(), FakeClock(datetime(2026, 3, 10, 5, 0, tzinfo=UTC)))
+    with pytest.raises(WindowClosed, match="outside the deployment window"):
+        h.start(WINDOWED)
+    assert h.store.list_runs() == []
+
+
+def test_forced_start_records_who_and_why(tmp_path: Path) -> None:
+    h = Harness(tmp_path, MemoryStore(), FakeClock(datetime(2026, 3, 10, 5, 0, tzinfo=UTC)))
+    rid = h.start(WINDOWED, initiator="dana", force_reason="incident 4411 hotfix")
+    created = h.store.events(rid)[0]
+    assert created.type == "run.created"
+    assert created.payload["forced"]["by"] == "dana"
+    assert created.payload["forced"]["reason"] == "incident 4411 hotfix"
+    assert h.drive(rid) == 0
+
+
+def test_inside_window_is_not_forced(h: Harness) -> None:
+    rid = h.start(WINDOWED, force_reason=None)
+    assert h.store.events(rid)[0].payload["forced"] is None
+
+
+@pytest.mark.parametrize(("now", "allowed"), [
+    (datetime(2026, 3, 10, 7, 30, tzinfo=UTC), True),   # 02:30 in New York (EST)
+    (datetime(2026, 3, 10, 2, 30, tzinfo=UTC), False),  # 21:30 the day before, New York
+])
+def test_daily_window_in_a_named_zone(tmp_path: Path, now: datetime, allowed: bool) -> None:
+    text = HEAD + 'window: {start: "02:00", end: "04:00", timezone: America/New_York}\n' \
+        "phases:\n  - name: One\n    steps: [echo hi]\n"
+    h = Harness(tmp_path, MemoryStore(), FakeClock(now))
+    if allowed:
+        h.start(text)
+    else:
+        with pytest.raises(WindowClosed):
+            h.start(text)
+
+
+@pytest.mark.parametrize(("hour", "minute", "allowed"), [(23, 30, True), (0, 30, True), (1, 30, False), (12, 0, False)])
+def test_daily_window_across_midnight(tmp_path: Path, hour: int, minute: int, allowed: bool) -> None:
+    text = HEAD + 'window: {start: "23:00", end: "01:00"}\nphases:\n  - name: One\n    steps: [echo hi]\n'
+    h = Harness(tmp_path, MemoryStore(), FakeClock(datetime(2026, 3, 10, hour, minute, tzinfo=UTC)))
+    if allowed:
+        h.start(text)
+    else:
+        with pytest.raises(WindowClosed):
+            h.start(text)
+
+
+DATA_ROLLBACK = HEAD + f"""
+window:
+  start: 2026-03-10T02:00
+  end: 2026-03-10T06:00
+  rollback_until: 2026-03-10T03:00
+phases:
+  - name: Migrate
+    steps:
+      - shell: {mark('migrate')}
+      - wait: {{duration: WAIT, reason: let writes happen}}
+      - shell: exit 1
+rollback:
+  levels:
+    - level: 3
+      name: Restore database
+      covers: [Migrate]
+      restores_data: true
+      steps: ["{mark('restore')}"]
+"""
+
+
+def test_restoring_data_past_rollback_until_waits_for_confirmation(h: Harness) -> None:
+    rid = h.start(DATA_ROLLBACK.replace("WAIT", "1h"))  # 02:30 + 1h: past 03:00
+    assert h.drive(rid) == 3
+    st = h.state(rid)
+    assert st.status == "waiting" and st.rollback is not None and st.rollback.waiting_for_level == 3
+    assert "rollback.confirmation_needed" in h.types(rid)
+    assert h.trail() == ["migrate"]
+    with pytest.raises(UsageError, match="--reason is required"):
+        confirm(h.store, rid, "rollback", "dba", None)
+    assert "confirmed by dba" in confirm(h.store, rid, "rollback", "dba", "accept losing 40 min of writes")
+    assert h.drive(rid) == 1
+    assert h.trail() == ["migrate", "restore"]
+    assert h.state(rid).outcome == "rolled-back"
+
+
+def test_restoring_data_before_rollback_until_needs_no_confirmation(h: Harness) -> None:
+    rid = h.start(DATA_ROLLBACK.replace("WAIT", "10m"))
+    assert h.drive(rid) == 1
+    assert h.trail() == ["migrate", "restore"]
+    assert "rollback.confirmation_needed" not in h.types(rid)
+
+
+# -- manual steps, failed rollbacks, requested rollbacks ---------------------------------------------------
+
+MANUAL = HEAD + f"""
+phases:
+  - name: Deploy
+    steps:
+      - shell: {mark('deploy')}
+        undo: {mark('undeploy')}
+      - name: eyeball
+        manual: open the dashboard and check the error rate
+      - shell: {mark('after')}
+"""
+
+
+def test_manual_step_waits_and_confirm_completes_it(h: Harness) -> None:
+    rid = h.start(MANUAL)
+    assert h.drive(rid) == 3
+    st = h.state(rid)
+    assert st.status == "waiting" and st.step("1.2").status == "waiting"
+    assert h.drive(rid) == 3  # resuming without a decision keeps waiting, without repeating anything
+    assert h.trail() == ["deploy"]
+    assert h.types(rid).count("step.waiting") == 1
+    confirm(h.store, rid, "eyeball", "ops", "error rate flat")
+    assert h.drive(rid) == 0
+    st = h.state(rid)
+    assert st.step("1.2").status == "succeeded" and st.step("1.2").message == "confirmed by ops"
+    assert h.trail() == ["deploy", "after"]
+
+
+def test_manual_step_marked_failed_rolls_back(h: Harness) -> None:
+    rid = h.start(MANUAL)
+    assert h.drive(rid) == 3
+    with pytest.raises(DecisionRefused):
+        confirm(h.store, rid, "1.1", "ops", "not manual")
+    confirm(h.store, rid, "1.2", "ops", "errors doubled", failed=True)
+    assert h.drive(rid) == 1
+    assert h.trail() == ["deploy", "undeploy"]
+
+
+BROKEN_ROLLBACK = HEAD + f"""
+phases:
+  - name: Deploy
+    steps:
+      - shell: {mark('deploy')}
+        undo: "exit 9"
+      - shell: exit 1
+rollback:
+  levels:
+    - level: 1
+      name: Put it back
+      covers: [Deploy]
+      steps: ["{mark('level1')}"]
+"""
+
+
+def test_failing_rollback_step_exits_4_and_resolve_done_finishes_it(h: Harness) -> None:
+    rid = h.start(BROKEN_ROLLBACK)
+    assert h.drive(rid) == 4
+    st = h.state(rid)
+    assert st.status == "rollback-failed" and not st.terminal
+    assert st.rollback is not None and st.rollback.failed_action == "1.1.undo"
+    assert h.drive(rid) == 4  # nothing changes until a person says how it ended
+    resolve(h.store, rid, "1.1.undo", "done", "ops", "removed it by hand")
+    assert h.drive(rid) == 1
+    st = h.state(rid)
+    assert st.outcome == "rolled-back"
+    assert h.trail() == ["deploy", "level1"]
+
+
+def test_failing_rollback_resolved_as_failed_stops_the_rollback(h: Harness) -> None:
+    rid = h.start(BROKEN_ROLLBACK)
+    assert h.drive(rid) == 4
+    resolve(h.store, rid, "1.1.undo", "failed", "ops", "cannot be undone, escalating")
+    assert h.drive(rid) == 4
+    st = h.state(rid)
+    assert st.outcome == "rollback-failed"
+    assert h.trail() == ["deploy"]
+    # the run ended: the service/environment is free again
+    h.start(BROKEN_ROLLBACK)
+
+
+def test_requested_rollback_on_a_waiting_run(h: Harness) -> None:
+    rid = h.start(gated())
+    assert h.drive(rid) == 3
+    request_rollback(h.store, rid, "ops", "customer complaints", None)
+    with pytest.raises(DecisionRefused, match="already requested by ops"):
+        request_rollback(h.store, rid, "ops", "again", None)  # not yet rolling back, but asked already
+    assert h.drive(rid) == 1
+    st = h.state(rid)
+    assert st.outcome == "rolled-back"
+    assert st.rollback is not None and "requested by ops: customer complaints" in st.rollback.reason
+    assert h.trail() == ["deploy", "undeploy"]
+
+
+def test_requested_rollback_at_a_level(h: Harness) -> None:
+    text = MANUAL + "rollback:\n  levels:\n    - level: 2\n      name: Manual only\n" \
+        f"      steps: [\"{mark('level2')}\"]\n"
+    rid = h.start(text)
+    assert h.drive(rid) == 3
+    with pytest.raises(Exception, match="no rollback level 5"):
+        request_rollback(h.store, rid, "ops", "bad", 5)
+    request_rollback(h.store, rid, "ops", "bad", 2)
+    assert h.drive(rid) == 1
+    assert h.trail() == ["deploy", "undeploy", "level2"]
+
+
+def test_decisions_on_an_ended_run_are_refused(h: Harness) -> None:
+    rid = h.start(HEAD + "phases:\n  - name: One\n    steps: [echo hi]\n")
+    assert h.drive(rid) == 0
+    with pytest.raises(DecisionRefused, match="already ended"):
+        request_rollback(h.store, rid, "ops", "too late", None)
+
+
+# -- secrets ---------------------------------------------------------------------------------------------
+
+SECRET = "s3cr3t-MARKER-9f2c"
+
+SECRETIVE = HEAD + """
+vars:
+  TOKEN: {secret: true, from_env: GL_TEST_TOKEN}
+phases:
+  - name: Use it
+    steps:
+      - shell: echo "token is $TOKEN"
+      - shell: env
+      - name: tell it again and fail
+        shell: 'echo "the token was $TOKEN" >&2; exit 1'
+        continue_on_error: true
+    gate: {max_failures: 1}
+"""
+
+
+def test_secret_never_reaches_the_log(hs: Harness) -> None:
+    hs.environ = {"GL_TEST_TOKEN": SECRET}
+    rid = hs.start(SECRETIVE)
+    assert hs.drive(rid) == 0
+    events = hs.store.events(rid)
+    outputs = [e.payload.get("output", "") for e in events if e.type == "step.finished"]
+    assert "token is ***" in outputs[0]
+    assert "\nTOKEN=***\n" in outputs[1]
+    assert "the token was ***" in outputs[2]
+    for ev in events:
+        assert SECRET not in ev.payload_json
+    hs.store.close()
+    for f in hs.dir.glob("runs.db*"):
+        assert SECRET.encode() not in f.read_bytes(), f
+    r = golive("--store", str(hs.dir / "runs.db"), "log", rid, cwd=hs.dir)
+    assert r.code == 0, r.err
+    assert SECRET not in r.out + r.err  # the plain log shows no step output; --json does, masked:
+    j = golive("--store", str(hs.dir / "runs.db"), "log", rid, "--json", cwd=hs.dir)
+    assert SECRET not in j.out
+    assert any("token is ***" in json.loads(line)["payload"].get("output", "") for line in j.out.splitlines())
+
+
+def test_missing_secret_stops_the_start(h: Harness) -> None:
+    from golive.errors import SecretError
+
+    with pytest.raises(SecretError, match="GL_TEST_TOKEN"):
+        h.start(SECRETIVE)
+    assert h.store.list_runs() == []
+
+
+# -- locking and snapshots ----------------------------------------------------------------------------------
+
+def test_one_active_run_per_service_and_environment(hs: Harness) -> None:
+    rid = hs.start(MANUAL)
+    assert hs.drive(rid) == 3
+    with pytest.raises(RunLocked, match=rid):
+        hs.start(MANUAL)
+    other = MANUAL.replace("environment: prod", "environment: staging")
+    rid2 = hs.start(other)  # another environment is another lock
+    assert rid2 != rid
+    confirm(hs.store, rid, "1.2", "ops", "fine")
+    assert hs.drive(rid) == 0
+    rid3 = hs.start(MANUAL)  # the first run ended: prod is free
+    assert rid3 not in (rid, rid2)
+
+
+def test_memory_store_locks_too(h: Harness) -> None:
+    rid = h.start(MANUAL)
+    with pytest.raises(RunLocked, match=rid):
+        h.start(MANUAL)
+
+
+def test_resumed_run_uses_the_plan_snapshot(hs: Harness) -> None:
+    rid = hs.start(MANUAL)
+    assert hs.drive(rid) == 3
+    (hs.dir / "plan.yaml").write_text(MANUAL.replace("after", "CHANGED").replace("eyeball", "other"))
+    confirm(hs.store, rid, "eyeball", "ops", "ok")
+    assert hs.drive(rid) == 0
+    assert hs.trail() == ["deploy", "after"]
+    created = hs.store.events(rid)[0].payload
+    assert created["plan_text"] == MANUAL and len(created["plan_sha256"]) == 64
+
+
+def test_rollback_plan_is_recorded_before_anything_runs(h: Harness) -> None:
+    rid = h.start(FAILING)
+    created = h.store.events(rid)[0]
+    assert created.seq == 1 and created.type == "run.created"
+    plan = {p["phase"]: p for p in created.payload["rollback_plan"]}
+    assert [u["id"] for u in plan[2]["undo"]] == ["2.4.undo", "2.3.undo", "2.1.undo", "1.1.undo"]
+    assert plan[2]["level"] == 2 and plan[1]["level"] == 1
+    assert not (h.dir / "trail.log").exists()
+
+
+def test_sqlite_state_survives_reopen(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "r.db")
+    h = Harness(tmp_path, store, FakeClock(T0))
+    rid = h.start(gated())
+    assert h.drive(rid) == 3
+    store.close()
+    h.store = SQLiteStore(tmp_path / "r.db")
+    approve(h.store, rid, "bob", "ok")
+    assert h.drive(rid) == 0
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        (active,) = db.execute("SELECT active FROM runs WHERE id=?", (rid,)).fetchone()
+    assert active is None
+    h.store.close()
+
+
+# -- a process that dies mid-step (in-process: the step raises past the engine, as SIGKILL would stop it) ------
+
+class Crash(BaseException):
+    """Not an Exception, so the engine cannot catch it: the step simply never reports an end."""
+
+
+class CrashOnce(RealExecutor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.crashed = False
+
+    def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+        if step.name == self.name and not self.crashed:
+            self.crashed = True
+            super().run(step, ctx)  # it did its work...
+            raise Crash  # ...and the process died before recording that
+        return super().run(step, ctx)
+
+
+CRASHY_ROLLBACK = HEAD + f"""
+phases:
+  - name: One
+    steps:
+      - shell: {mark('do-1')}
+        undo: {{name: undo-1, shell: "{mark('undo-1')}"}}
+      - shell: {mark('do-2')}
+        undo: {{name: undo-2, shell: "{mark('undo-2')}"}}
+      - shell: exit 1
+"""
+
+
+def test_crash_in_a_non_idempotent_undo_stops_and_asks(h: Harness) -> None:
+    h.executor = CrashOnce("undo-2")
+    rid = h.start(CRASHY_ROLLBACK)
+    with pytest.raises(Crash):
+        h.drive(rid)
+    assert h.trail() == ["do-1", "do-2", "undo-2"]
+    assert h.drive(rid) == 3
+    st = h.state(rid)
+    assert st.status == "needs-attention" and st.attention is not None and st.attention["step"] == "1.2.undo"
+    assert h.trail() == ["do-1", "do-2", "undo-2"]  # not run twice
+    resolve(h.store, rid, "1.2.undo", "done", "ops", "it ran")
+    assert h.drive(rid) == 1
+    assert h.trail() == ["do-1", "do-2", "undo-2", "undo-1"]
+
+
+def test_crashed_step_resolved_as_failed_rolls_back(h: Harness) -> None:
+    h.executor = CrashOnce("risky")
+    rid = h.start(HEAD + f"""
+phases:
+  - name: One
+    steps:
+      - shell: {mark('do-1')}
+        undo: {mark('undo-1')}
+      - name: risky
+        shell: {mark('risky')}
+      - shell: {mark('never')}
+""")
+    with pytest.raises(Crash):
+        h.drive(rid)
+    assert h.drive(rid) == 3
+    with pytest.raises(DecisionRefused, match="does not need resolving"):
+        resolve(h.store, rid, "1.1", "done", "ops", "wrong step")
+    resolve(h.store, rid, "risky", "failed", "ops", "half applied")
+    assert h.drive(rid) == 1
+    assert h.trail() == ["do-1", "risky", "undo-1"]
+    st = h.state(rid)
+    assert st.step("1.2").status == "failed" and "resolved as failed by ops" in st.step("1.2").message
+
+
+def test_crashed_idempotent_gate_check_is_run_again(h: Harness) -> None:
+    h.executor = CrashOnce("probe")
+    rid = h.start(HEAD + f"""
+phases:
+  - name: One
+    steps: ["{mark('do')}"]
+    gate:
+      checks:
+        - name: probe
+          shell: {mark('probe')}
+          idempotent: true
+""")
+    with pytest.raises(Crash):
+        h.drive(rid)
+    assert h.drive(rid) == 0
+    assert h.trail() == ["do", "probe", "probe"]
+
+
+class ForgetfulExecutor(RealExecutor):
+    def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+        return None  # type: ignore[return-value]
+
+
+def test_step_plugin_returning_nothing_fails_the_step_not_the_run(h: Harness) -> None:
+    h.executor = ForgetfulExecutor()
+    rid = h.start(HEAD + "phases:\n  - name: One\n    steps: [echo hi]\n")
+    assert h.drive(rid) == 1
+    assert "it returned NoneType, not a StepResult" in h.state(rid).step("1.1").message
+
+
+class DecidingClock(FakeClock):
+    """Another person decides while the engine polls: the decision lands on the n-th sleep."""
+
+    def __init__(self, start: datetime, on_sleep: int, decide: Any) -> None:
+        super().__init__(start)
+        self.sleeps = 0
+        self.on_sleep = on_sleep
+        self.decide = decide
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.sleeps += 1
+        if self.sleeps == self.on_sleep:
+            self.decide()
+
+
+def test_waiting_engine_picks_up_an_approval_while_polling(tmp_path: Path) -> None:
+    store = MemoryStore()
+    rid_box: list[str] = []
+    clock = DecidingClock(T0, 3, lambda: approve(store, rid_box[0], "bob", "ok"))
+    h = Harness(tmp_path, store, clock)
+    rid_box.append(h.start(gated()))
+    opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=5))
+    assert drive_run(store, rid_box[0], clock, opts) == 0
+    assert clock.sleeps == 3
+
+
+def test_waiting_engine_gives_up_at_its_deadline(tmp_path: Path) -> None:
+    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
+    rid = h.start(gated())
+    opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=5,
+                                                          wait_timeout=60))
+    assert drive_run(h.store, rid, h.clock, opts) == 3
+    assert h.clock.now() - T0 == timedelta(seconds=60)
+
+
+def test_rollback_requested_while_the_engine_waits(tmp_path: Path) -> None:
+    store = MemoryStore()
+    rid_box: list[str] = []
+    clock = DecidingClock(T0, 2, lambda: request_rollback(store, rid_box[0], "ops", "abort", None))
+    h = Harness(tmp_path, store, clock)
+    rid_box.append(h.start(gated()))
+    opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=5))
+    assert drive_run(store, rid_box[0], clock, opts) == 1
+    assert h.trail() == ["deploy", "undeploy"]

@@ -1,0 +1,236 @@
+"""Markdown import on small documents: what each construct becomes, and that nothing but PlanError escapes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import golive
+from golive.errors import PlanError
+from golive.plan.importer import import_markdown
+from golive.plan.loader import parse_plan_text
+from golive.plan.md_commands import curl_to_http, shell_commands, sql_statements
+from golive.plan.model import Plan
+
+DOC = """# Payments API v2 - Deployment Plan
+
+Moves payments to the v2 schema.
+
+## Deployment Window
+**Date**: March 3, 2026
+**Time**: 11:00 PM - 1:00 AM PST
+**Rollback Window**: Available until 3:00 AM PST
+
+## Deployment Steps
+
+### Phase 1: Database (20 minutes)
+```bash
+# Take a backup
+pg_dump -h $DB_HOST payments > /tmp/payments.sql
+
+# Migrate
+export APP_ENV=production
+alembic upgrade head
+```
+```sql
+-- Check the new table
+SELECT count(*) FROM payments_v2;
+```
+**Go/No-Go Decision Point**: migration applied, counts match
+
+### Phase 2: Release (1 hour)
+- [x] Release notes published
+- [ ] Tell support
+```sh
+curl -X POST https://deploy.internal/api/release \\
+  -H "Authorization: Bearer $DEPLOY_TOKEN" \\
+  -d '{"version": "2.0"}'
+echo $DB_PASSWORD
+```
+
+| Unplaced | table |
+|---|---|
+| a | b |
+
+## Rollback Procedures
+### Level 1: Database Rollback (15 minutes)
+```bash
+psql payments < /tmp/payments.sql
+```
+
+## Success Criteria
+- Error rate < 0.5%
+
+## Contacts
+- **Release Manager**: Dana, Lee
+"""
+
+
+def load(text: str) -> tuple[Plan, str, list[str]]:
+    result = import_markdown(text, "plan.md")
+    return parse_plan_text(result.yaml_text, "plan.yaml"), result.yaml_text, [
+        f"{u.line}: {u.what}" for u in result.unplaced]
+
+
+def test_constructs_become_plan_parts() -> None:
+    plan, yaml_text, unplaced = load(DOC)
+    assert plan.name == "Payments API v2 - Deployment Plan"
+    assert plan.service == "payments-api-v2"
+    assert plan.description == "Moves payments to the v2 schema."
+    assert plan.window is not None
+    # 11 PM to 1 AM crosses midnight; PST is America/Los_Angeles
+    assert (plan.window.start, plan.window.end, plan.window.rollback_until, plan.window.timezone) == (
+        "2026-03-03T23:00", "2026-03-04T01:00", "2026-03-04T03:00", "America/Los_Angeles")
+    p1, p2 = plan.phases
+    assert (p1.name, p1.timebox, p2.name, p2.timebox) == ("Phase 1: Database", 1200, "Phase 2: Release", 3600)
+    assert [s.kind for s in p1.steps] == ["shell", "shell", "sql"]
+    assert p1.steps[0].name == "Take a backup"
+    assert p1.steps[1].shell.env == {"APP_ENV": "production"}  # type: ignore[attr-defined]
+    assert p1.steps[2].sql.query == "SELECT count(*) FROM payments_v2;"  # type: ignore[attr-defined]
+    assert p1.gate.description == "migration applied, counts match"
+    assert [s.kind for s in p2.steps] == ["manual", "manual", "http", "shell"]
+    assert p2.steps[0].manual.done is True and p2.steps[1].manual.done is False  # type: ignore[attr-defined]
+    http = p2.steps[2].http  # type: ignore[attr-defined]
+    assert (http.method, http.url, http.json_body) == ("POST", "https://deploy.internal/api/release",
+                                                        {"version": "2.0"})
+    assert http.headers == {"Authorization": "Bearer ${DEPLOY_TOKEN}"}
+    assert {n for n, v in plan.vars.items() if v.secret} == {"DEPLOY_TOKEN", "DB_PASSWORD", "DATABASE_URL"}
+    [level] = plan.rollback.levels
+    assert (level.level, level.name, level.covers, level.restores_data) == (
+        1, "Database Rollback", ["Phase 1: Database"], True)
+    assert [c.description for c in plan.success_criteria] == ["Error rate < 0.5%"]
+    assert plan.approvers == {"Release Manager": ["Dana", "Lee"]}
+    # every step carries its source line
+    lines = DOC.splitlines()
+    for start in ("pg_dump", "curl -X POST", "psql payments"):
+        number = next(i for i, line in enumerate(lines, 1) if line.startswith(start))
+        assert f"plan.md:{number}" in yaml_text, start
+    assert "# TODO" in next(line for line in yaml_text.splitlines() if line.startswith("service:"))
+    # the table was reported, not dropped
+    assert any("Phase 2: Release" in u and "table" in u for u in unplaced), unplaced
+
+
+def test_cli_import_prints_summary_and_refuses_to_overwrite(workdir: Path) -> None:
+    (workdir / "plan.md").write_text(DOC, encoding="utf-8")
+    res = golive("import", "plan.md", "-o", "out.yaml", cwd=workdir)
+    assert res.code == 0, res.err
+    assert "window" in res.out and "America/Los_Angeles" in res.out
+    assert "not placed (" in res.out and "table" in res.out
+    assert golive("plan", "validate", "out.yaml", cwd=workdir).code == 0
+    again = golive("import", "plan.md", "-o", "out.yaml", cwd=workdir)
+    assert again.code == 2 and "--force" in again.err
+    assert golive("import", "plan.md", "-o", "out.yaml", "--force", cwd=workdir).code == 0
+
+
+def test_cli_import_bad_input_is_a_clean_error(workdir: Path) -> None:
+    (workdir / "empty.md").write_text("# Just a title\n\nNothing to deploy here.\n", encoding="utf-8")
+    res = golive("import", "empty.md", "-o", "x.yaml", cwd=workdir)
+    assert res.code == 2 and "no deployment steps found" in res.err and "Traceback" not in res.err
+    (workdir / "bad.md").write_bytes(b"# T\n\xff\xfe\n")
+    res = golive("import", "bad.md", cwd=workdir)
+    assert res.code == 2 and "UTF-8" in res.err
+    res = golive("import", "missing.md", cwd=workdir)
+    assert res.code == 2 and "cannot read" in res.err
+
+
+def test_shell_block_rules() -> None:
+    block = shell_commands("# build it\nmake \\\n  all\n\n# orphan note\n\nexport A=$B\nrun --x\n", 10)
+    kinds = [(c.kind, c.line, c.name) for c in block.commands]
+    assert kinds == [("shell", 11, "build it"), ("manual", 14, None), ("shell", 17, None)]
+    assert block.commands[0].spec == {"command": "make all"}  # the continuation is joined
+    assert block.commands[2].spec == {"command": "run --x", "env": {"A": "${B}"}}
+
+
+def test_curl_translation() -> None:
+    assert curl_to_http("curl -sf -m 5 https://x.test/health") == {"url": "https://x.test/health",
+                                                                   "request_timeout": 5.0}
+    assert curl_to_http("curl -X DELETE https://x.test/a/1") == {"url": "https://x.test/a/1", "method": "DELETE"}
+    assert curl_to_http("curl https://x.test | jq .") is None  # a pipeline stays a shell command
+    assert curl_to_http("curl --unknown-flag https://x.test") is None
+
+
+def test_sql_statements_split_and_named() -> None:
+    block = sql_statements("-- one\nSELECT 1;\nSELECT\n  2;\n\n-- three\nSELECT 3\n", 5)
+    assert [(c.line, c.name, c.spec["query"]) for c in block.commands] == [
+        (5, "one", "SELECT 1;"), (6, "one", "SELECT\n  2;"), (10, "three", "SELECT 3")]
+
+
+def test_unknown_timezone_and_post_deployment_follow_ups_are_reported() -> None:
+    doc = ("# X\n## Deployment Window\n**Date**: 2026-01-05\n**Time**: 02:00 - 04:00 XYZT\n"
+           "## Phase 1: Go\n- [ ] do it\n## Post-Deployment\n### Within 1 week\n- [ ] review\n")
+    plan, _, unplaced = load(doc)
+    assert plan.window is not None and plan.window.timezone == "UTC"
+    assert any("XYZT" in u for u in unplaced)
+    assert any("Within 1 week" in u for u in unplaced)
+
+
+def test_duplicate_phase_names_are_made_unique() -> None:
+    plan, _, _ = load("# T\n## Phase 1: Go\n- a\n## Phase 1: Go\n- b\n")
+    assert [p.name for p in plan.phases] == ["Phase 1: Go", "Phase 1: Go (2)"]
+
+
+# -- Hypothesis: arbitrary Markdown never breaks the importer -------------------------------------
+
+_words = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=30)
+_phrases = st.one_of(
+    _words,
+    st.sampled_from(["Phase 1: Deploy (30 minutes)", "Step 2: Verify", "Rollback Procedures", "Level 1: App",
+                     "Success Criteria", "Deployment Window", "Pre-Deployment Checklist", "Contacts",
+                     "Post-Deployment (First week)", "Rollback Criteria", "Sign-Off", "02:00 - 03:00 EST",
+                     "Phase 1: Deploy (30 minutes)", "ünïcødé 🚀 ✅", "Deployment Steps"]),
+)
+_lines = st.one_of(
+    _words,
+    st.sampled_from(["curl -X POST https://h.test/x -d '{\"a\":1}'", "export SECRET_KEY=$X", "# comment",
+                     "SELECT 1;", "https://h.test", "echo $PASSWORD \\", "ls", "curl 'unterminated",
+                     "psql -c 'x' \\", "-- sql comment"]),
+)
+_blocks = st.one_of(
+    st.builds(lambda lvl, t: "#" * lvl + " " + t, st.integers(1, 6), _phrases),
+    st.builds(lambda t: f"- [ ] {t}", _phrases),
+    st.builds(lambda t: f"- [x] {t}", _phrases),
+    st.builds(lambda t, u: f"1. **{t}**\n   - {u}", _phrases, _phrases),
+    st.builds(lambda t: f"  - nested {t}", _words),
+    st.builds(lambda k, v: f"**{k}**: {v}", st.sampled_from(["Date", "Time", "Duration", "Rollback Window",
+                                                             "Go/No-Go Decision Point", "Time Estimate", "Role"]),
+              st.one_of(_words, st.sampled_from(["November 7, 2025", "2:00 AM - 6:00 AM EST", "2 hours",
+                                                  "10-15 minutes", "until 8:00 AM EST", "25:99 PM"]))),
+    st.builds(lambda lang, body: f"```{lang}\n" + "\n".join(body) + "\n```",
+              st.sampled_from(["bash", "sh", "sql", "", "yaml", "python"]), st.lists(_lines, max_size=5)),
+    st.builds(lambda a, b: f"| {a} | {b} |\n|---|---|\n| {b} | {a} |", _words, _words),
+    _words,
+    st.just("---"),
+)
+_documents = st.lists(_blocks, max_size=14).map(lambda bs: "\n\n".join(bs))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents)
+def test_random_markdown_gives_a_plan_or_a_plan_error(text: str) -> None:
+    try:
+        result = import_markdown(text, "fuzz.md")
+    except PlanError as exc:
+        assert exc.issues and all(i.file.startswith("fuzz.md") for i in exc.issues)
+        return
+    parse_plan_text(result.yaml_text, "fuzz.yaml")  # what was written loads back
+
+
+def test_fuzz_budget() -> None:
+    """The fuzz test above must stay cheap; one import of a seed-sized document is well under a second."""
+    started = time.perf_counter()
+    load(DOC * 3)
+    assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "```bash\nls\n```\n", "- [ ] only a checklist\n"])
+def test_degenerate_documents(text: str) -> None:
+    try:
+        plan, _, _ = load(text)
+    except PlanError as exc:
+        assert "no deployment steps" in str(exc)
+    else:
+        assert plan.phases

@@ -1,0 +1,218 @@
+"""The real plans teams wrote (../shared/seeds) import into plans that show, dry-run and lint.
+
+Every expected number below was counted by reading the seed document; the comment next to it says where.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO, golive
+from golive.plan.importer import ImportResult, import_file
+from golive.plan.loader import parse_plan_text
+from golive.plan.model import Plan
+
+SEEDS = Path(os.environ.get("GOLIVE_SEEDS", REPO.parent / "shared" / "seeds"))
+
+
+def seed(prefix: str) -> Path:
+    found = sorted(SEEDS.glob(f"{prefix}_*.txt"))
+    assert found, f"seed {prefix}_*.txt not found in {SEEDS} (set GOLIVE_SEEDS to the seeds folder)"
+    return found[0]
+
+
+def kinds(steps: list[Any]) -> Counter[str]:
+    return Counter(s.kind for s in steps)
+
+
+def imported(prefix: str) -> tuple[ImportResult, Plan]:
+    result = import_file(seed(prefix))
+    return result, parse_plan_text(result.yaml_text, "imported.yaml")
+
+
+# -- seed 000: Banking Application Loans Feature -------------------------------------------------
+
+def test_seed_000_phases_steps_gates() -> None:
+    result, plan = imported("000")
+    assert [p.name for p in plan.phases] == [
+        "Pre-Deployment Checklist",          # line 12, checkbox items under ### 1.-4.
+        "Phase 1: Database Migration",       # line 42 "(30 minutes)"
+        "Phase 2: Application Deployment",   # line 78 "(45 minutes)"
+        "Phase 3: Smoke Testing",            # line 115 "(30 minutes)"
+        "Phase 4: Feature Validation",       # line 140 "(45 minutes)"
+        "Phase 5: Monitoring Setup",         # line 161 "(30 minutes)"
+        "Phase 6: Final Validation",         # line 180 "(60 minutes)"
+    ]
+    assert [p.timebox for p in plan.phases] == [None, 1800, 2700, 1800, 2700, 1800, 3600]
+    pre, p1, p2, p3, p4, p5, p6 = plan.phases
+    # lines 15-19 (5 ticked [x]), 22-26, 29-32, 35-38: 18 checkboxes, 5 already done
+    assert kinds(pre.steps) == {"manual": 18}
+    assert sum(1 for s in pre.steps if s.manual.done) == 5  # type: ignore[attr-defined]
+    # pg_dump (48), ls (51), flask db upgrade (60; `export FLASK_ENV` at 57 becomes its env);
+    # the sql block 64-74 has 4 statements
+    assert kinds(p1.steps) == {"shell": 3, "sql": 4}
+    assert p1.steps[2].shell.env == {"FLASK_ENV": "production"}  # type: ignore[attr-defined]
+    # git checkout, git pull, pip install, pip list (84-91); env | grep (101); restart, status (107, 110)
+    assert kinds(p2.steps) == {"shell": 7}
+    # bullets 119-121 and 124-129 (9); two curl lines 134-135 -> http
+    assert kinds(p3.steps) == {"manual": 9, "http": 2}
+    assert kinds(p4.steps) == {"manual": 10}  # bullets 144-146, 149-152, 155-157
+    assert kinds(p5.steps) == {"manual": 10}  # bullets 165-167, 170-173, 176-178
+    assert kinds(p6.steps) == {"manual": 10}  # bullets 184-187, 190-192, 195-197
+    # "Go/No-Go Decision Point" at 76, 113, 138, 159 and "Final Go/No-Go Decision" at 199; none in phase 5
+    assert [p.gate.description for p in plan.phases] == [
+        None, "Database schema successfully deployed", "Application successfully deployed and running",
+        "All smoke tests passing", "All validations passing", None, "Production deployment successful"]
+    totals = kinds([s for p in plan.phases for s in p.steps])
+    assert totals == {"manual": 57, "shell": 10, "sql": 4, "http": 2}
+    assert "000_9893983f184c3fcd.txt:48" in result.yaml_text  # the source line of the pg_dump step
+
+
+def test_seed_000_window_rollback_criteria_people() -> None:
+    _, plan = imported("000")
+    # lines 7-10: November 7, 2025, 2:00 AM - 6:00 AM EST, rollback until 8:00 AM EST
+    assert plan.window is not None
+    assert (plan.window.start, plan.window.end, plan.window.timezone, plan.window.rollback_until) == (
+        "2025-11-07T02:00", "2025-11-07T06:00", "America/New_York", "2025-11-07T08:00")
+    levels = plan.rollback.levels
+    # ### Level 1/2/3 at lines 223, 234, 248
+    assert [(lv.level, lv.name) for lv in levels] == [
+        (1, "Configuration Rollback"), (2, "Application Rollback"), (3, "Database Rollback")]
+    assert [len(lv.steps) for lv in levels] == [1, 3, 4]  # commands in the fences 226-232, 237-246, 251-263
+    assert [lv.restores_data for lv in levels] == [False, False, True]  # level 3 restores from backup (256)
+    assert levels[2].covers[0] == "Phase 1: Database Migration"  # the database level covers the migration
+    assert "Phase 2: Application Deployment" in levels[1].covers
+    assert len(plan.success_criteria) == 5  # lines 267-271
+    # ### Deployment Team (288-292): one person named, the rest TBD
+    assert plan.approvers == {"Development Lead": ["@kavyashri-as"], "Database Administrator": [],
+                              "DevOps Engineer": [], "QA Lead": []}
+    # secret-looking env vars in the commands (97-101, 228)
+    assert {n for n, v in plan.vars.items() if v.secret and v.from_env == n} >= {"SECRET_KEY", "DATABASE_URL",
+                                                                                 "PRODUCTION_SECRET_KEY"}
+
+
+def test_seed_000_summary_names_what_was_not_placed() -> None:
+    result, _ = imported("000")
+    where = {u.line: u.what for u in result.unplaced}
+    assert any("Within 1 month" in w for w in where.values())   # ### Long-term (line 215): follow-up work
+    assert any("High Risk Items" in w for w in where.values())  # ## Risk Assessment (line 275)
+    assert 302 in where  # the Required Environment Variables fence (line 302)
+
+
+# -- seed 001: Cooperative Loan Management System -------------------------------------------------
+
+def test_seed_001() -> None:
+    result, plan = imported("001")
+    assert [p.name for p in plan.phases] == [
+        "Pre-Deployment Checklist",         # line 3, ### 1.-10. checklists
+        "Step 1: Database Deployment",      # line 97
+        "Step 2: Application Deployment",   # line 109
+        "Step 3: Verify Deployment",        # line 121
+        "Step 4: Smoke Tests",              # line 133
+        "Step 5: Background Jobs",          # line 144
+    ]
+    pre, s1, s2, s3, s4, s5 = plan.phases
+    assert kinds(pre.steps) == {"manual": 68}  # 7+7+8+8+6+8+7+6+6+5 checkboxes (lines 6-91)
+    assert kinds(s1.steps) == {"shell": 2, "sql": 1}  # dotnet ef (100), SELECT in a bash block (103), seed (106)
+    assert kinds(s2.steps) == {"shell": 3}  # docker build, docker push, kubectl apply (112-118)
+    assert kinds(s3.steps) == {"shell": 3}  # kubectl get pods/services, kubectl logs (124-130)
+    assert kinds(s4.steps) == {"http": 2}   # two curl calls, the second continued over 3 lines (136-141)
+    post = s4.steps[1].http  # type: ignore[attr-defined]
+    assert (post.method, post.json_body["principal"]) == ("POST", 500000)
+    assert kinds(s5.steps) == {"manual": 3}  # a bare URL (147) and two comments with no command (149-150)
+    assert all(p.gate.description is None for p in plan.phases)  # the document has no Go/No-Go points
+    assert all(p.timebox is None for p in plan.phases)  # and no durations
+    assert plan.window is None  # "Maintenance Windows" (278) are recurring maintenance, not this deployment
+    levels = plan.rollback.levels
+    assert [(lv.level, lv.name) for lv in levels] == [(1, "Rollback Steps"), (2, "Database Rollback")]  # 193, 205
+    assert [dict(kinds(lv.steps)) for lv in levels] == [{"shell": 2, "http": 1}, {"shell": 1, "manual": 2}]
+    assert levels[1].covers == ["Step 1: Database Deployment"]
+    assert len(plan.success_criteria) == 12  # 6 + 6 "✅" lines (243-256)
+    assert set(plan.approvers) == {"DevOps Team", "Database Admin", "Security Team", "Product Owner",
+                                   "Business Analyst", "Training Team"}  # lines 219-226
+    assert plan.approvers["Database Admin"] == ["dba@yourdomain.com"]
+    assert "Cooperative Loan Management System" in plan.name and "ðŸ" not in plan.name  # mojibake repaired
+    assert any("Contact Escalation" in u.what for u in result.unplaced)  # line 270: not under a contacts heading
+
+
+# -- seed 003: SmartWallet production deployment checklist ----------------------------------------
+
+def test_seed_003() -> None:
+    result, plan = imported("003")
+    assert [p.name for p in plan.phases] == [
+        "Pre-Deployment (24 Hours Before)",             # line 5
+        "Deployment Day (2 Hours Before)",              # line 83
+        "Phase 1: Database Migration (if required)",    # line 111
+        "Phase 2: Backend Deployment",                  # line 121
+        "Phase 3: Frontend Deployment",                 # line 131
+        "Phase 4: Traffic Migration",                   # line 141
+        "Phase 5: Verification",                        # line 155
+        "Post-Deployment (First Hour)",                 # line 175 (First 24 Hours / First Week are follow-ups)
+    ]
+    # checkboxes: 6+8+5+6+8+7+6+5+5; 6+6+4; 6; 6; 6; 7 + 3 nested under "Monitor for 10 minutes"; 14; 7+4+4
+    assert [len(p.steps) for p in plan.phases] == [56, 16, 6, 6, 6, 10, 14, 15]
+    assert kinds([s for p in plan.phases for s in p.steps]) == {"manual": 129}
+    # "Time Estimate: 10-15 / 10-15 / 5-10 / 40-50 / 15-20 minutes": the upper bound
+    assert [p.timebox for p in plan.phases] == [None, None, 900, 900, 600, 3000, 1200, None]
+    assert all(p.gate.description is None for p in plan.phases)
+    # "Time: 10:00 AM EST", "Duration: 2 hours" (349-350); no date: a daily window
+    assert plan.window is not None
+    assert (plan.window.start, plan.window.end, plan.window.timezone) == ("10:00", "12:00", "America/New_York")
+    # ## Rollback Procedure (276): one level, 5 numbered groups of 4 checkboxes
+    assert [(lv.level, lv.name, len(lv.steps)) for lv in plan.rollback.levels] == [(1, "Rollback Procedure", 20)]
+    assert len(plan.success_criteria) == 8  # lines 316-323
+    # On-Call Team (330-335) and the sign-off (379-385) name roles, no people
+    assert set(plan.approvers) == {"Primary", "Secondary", "Database Admin", "DevOps Lead", "Engineering Manager",
+                                   "CTO", "QA Lead", "Deployment Lead"}
+    unplaced = " | ".join(u.what for u in result.unplaced)
+    # the traffic steps (142-151) and the rollback thresholds (255, 263) could not be placed
+    assert "10% -> 25% -> 50% -> 100%" in unplaced
+    assert "error_rate > 1%" in unplaced and "p95 > 2s" in unplaced
+
+
+# -- the real CLI ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("prefix", ["000", "001", "003"])
+def test_imported_seed_shows_and_dry_runs(prefix: str, workdir: Path) -> None:
+    res = golive("import", str(seed(prefix)), "-o", "plan.yaml", cwd=workdir)
+    assert res.code == 0, res.err
+    assert "not placed" in res.out and "phase 1" in res.out
+    show = golive("plan", "show", "plan.yaml", cwd=workdir)
+    assert show.code == 0, show.err
+    dry = golive("run", "--dry-run", "--json", "plan.yaml", cwd=workdir)
+    assert dry.code == 0, dry.err + dry.out[-2000:]
+    events = [json.loads(line) for line in dry.out.splitlines() if line.startswith("{")]
+    assert events and events[-1]["type"] == "run.finished", events[-1:]
+
+
+LINT_EXPECT = {
+    # seed 000 prints SECRET_KEY and DATABASE_URL at line 101: `env | grep -E "(SECRET_KEY|DATABASE_URL)"`;
+    # phase 5 has no Go/No-Go; `git checkout <previous_release_tag>` and backup_YYYYMMDD are placeholders
+    "000": (1, {"GL106", "GL104", "GL110", "GL113"}),
+    # seed 001 migrates (line 15 checklist, line 100 dotnet ef) with no backup before; `kubectl logs -f` (130)
+    # never ends; no phase has a Go/No-Go; no window; your-registry / yourdomain placeholders
+    "001": (1, {"GL102", "GL111", "GL104", "GL114", "GL110"}),
+    # seed 003: no Go/No-Go anywhere, roles without people; a backup is created (113) before migrating (114)
+    "003": (0, {"GL104", "GL113"}),
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(LINT_EXPECT))
+def test_lint_reports_seed_weaknesses(prefix: str, workdir: Path) -> None:
+    (workdir / "plan.yaml").write_text(import_file(seed(prefix)).yaml_text, encoding="utf-8")
+    code, rules = LINT_EXPECT[prefix]
+    res = golive("lint", "plan.yaml", "--format", "json", cwd=workdir)
+    assert res.code == code, res.out + res.err
+    found = {f["rule"] for f in json.loads(res.out)["findings"]}
+    assert rules <= found, found
+    if prefix == "000":
+        printed = [f for f in json.loads(res.out)["findings"] if f["rule"] == "GL106"]
+        assert len(printed) == 1 and "SECRET_KEY" in printed[0]["message"]
+    if prefix == "003":
+        assert "GL102" not in found

@@ -1,0 +1,187 @@
+"""Notifications through apprise to a real local webhook receiver, and escalation timing on an injected clock."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import golive
+from golive.engine.clock import FakeClock
+from golive.engine.state import fold
+from golive.masking import Masker
+from golive.notify import Notifier, escalate_runs, redact_url
+from golive.plan.model import Plan
+from golive.store.sqlite import SQLiteStore
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, dict[str, Any]]] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    receiver.posts.append((self.path, json.loads(body or b"{}")))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def to(self, path: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [p for where, p in self.posts if where == path]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    r.thread.start()
+    try:
+        yield r
+    finally:
+        r.server.shutdown()
+        r.server.server_close()
+
+
+PLAN = """
+name: Payments 3.1
+service: payments
+environment: prod
+version: {{from: "3.0", to: "3.1"}}
+vars:
+  TOKEN: {{secret: true, from_env: PAY_TOKEN}}
+approvers:
+  release-managers: [rita, sam]
+notifications:
+  channels:
+    - urls: ["json://127.0.0.1:{port}/team"]
+    - urls: ["json://127.0.0.1:{port}/managers"]
+      on: [run.finished, escalation]
+contacts:
+  escalation:
+    - {{level: 1, name: On-call, people: [olga], notify: ["json://127.0.0.1:{port}/l1"]}}
+    - {{level: 2, name: Technical lead, people: [tom], after: 15m, notify: ["json://127.0.0.1:{port}/l2"]}}
+    - {{level: 3, name: Engineering manager, after: 1h, notify: ["json://127.0.0.1:{port}/l3"]}}
+phases:
+  - name: Deploy
+    timebox: 1m
+    steps:
+      - name: Ship
+        shell: echo "shipping with $TOKEN"
+    gate:
+      description: "token in use: $TOKEN"
+      approvals: {{count: 1, role: release-managers}}
+"""
+
+
+def _run_id(out: str) -> str:
+    m = re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", out)
+    assert m, out
+    return m.group(1)
+
+
+def test_webhooks_and_escalation_timing(workdir: Path, receiver: Receiver) -> None:
+    plan = workdir / "plan.yaml"
+    plan.write_text(PLAN.format(port=receiver.port))
+    env = {"PAY_TOKEN": "pay-secret-token-42", "GOLIVE_USER": "ian"}
+    r = golive("run", str(plan), "--no-wait", cwd=workdir, env=env)
+    assert r.code == 3, r.out + r.err
+    run = _run_id(r.out)
+
+    team = receiver.to("/team")
+    assert [p["title"].split(": ", 1)[1] for p in team] == ["started", "waiting for approval at phase 1"]
+    assert "started by ian" in team[0]["message"]
+    waiting = team[1]["message"]
+    assert "rita, sam" in waiting and f"golive approve {run} --by NAME --reason TEXT" in waiting
+    # level 1 is told at once, the others not yet; the managers' channel only hears finishes and escalations
+    assert len(receiver.to("/l1")) == 1 and "olga" in receiver.to("/l1")[0]["message"]
+    assert receiver.to("/l2") == [] and receiver.to("/l3") == [] and receiver.to("/managers") == []
+
+    store = SQLiteStore(workdir / ".golive" / "golive.db")
+    try:
+        events = store.events(run)
+        opened = next(e for e in events if e.type == "gate.waiting")
+        sent = [e.payload for e in events if e.type == "notify.sent"]
+        assert {s["key"] for s in sent} >= {f"esc:{opened.seq}:1"}
+        assert all("127.0.0.1" in c and "/l1" not in c for s in sent for c in s["channels"])
+        clock = FakeClock(datetime.fromisoformat(opened.ts))
+        plan_model = Plan.model_validate(fold(events).plan)
+        notifier = Notifier(store, run, plan_model, Masker(["pay-secret-token-42"]), clock)
+
+        clock.advance(14 * 60 + 59)
+        assert notifier.tick(force=True) == []
+        clock.advance(1)
+        assert notifier.tick(force=True) == [2]
+        assert len(receiver.to("/l2")) == 1 and "tom" in receiver.to("/l2")[0]["message"]
+        assert "unanswered for 15m" in receiver.to("/l2")[0]["message"]
+        assert len(receiver.to("/managers")) == 1
+        clock.advance(60)
+        assert notifier.tick(force=True) == [], "a level is told once"
+        # a cron tick in another "process" (a new notifier) does not repeat level 2 either
+        clock.advance(44 * 60)
+        assert escalate_runs(store, clock, run, environ=env) == {run: [3]}
+        assert len(receiver.to("/l2")) == 1 and len(receiver.to("/l3")) == 1
+
+        assert golive("approve", run, "--by", "rita", "--reason", "ok", cwd=workdir).code == 0
+        r = golive("resume", run, "--no-wait", cwd=workdir, env=env)
+        assert r.code == 0, r.out + r.err
+        clock.advance(3600)
+        assert escalate_runs(store, clock, run, environ=env) == {}, "a finished run is not escalated"
+        done = [p for p in receiver.to("/team") if "SUCCEEDED" in p["title"]]
+        assert len(done) == 1 and len(receiver.to("/team")) == 3, "nothing is told twice after resume"
+        assert any("SUCCEEDED" in p["title"] for p in receiver.to("/managers"))
+        events = store.events(run)
+    finally:
+        store.close()
+    everything = json.dumps(receiver.posts) + json.dumps([e.payload for e in events])
+    assert "pay-secret-token-42" not in everything
+    kinds = [e.payload["category"] for e in events if e.type == "notify.sent"]
+    assert kinds.count("escalation") == 3 and "run.finished" in kinds
+
+
+def test_failing_channel_never_fails_the_run(workdir: Path, receiver: Receiver) -> None:
+    receiver.server.shutdown()
+    receiver.server.server_close()
+    plan = workdir / "plan.yaml"
+    text = PLAN.format(port=receiver.port).replace("      approvals: {count: 1, role: release-managers}\n", "")
+    text = text.replace("json://", "json://user:${HOOK_PW}@").replace(
+        "vars:\n", "vars:\n  HOOK_PW: {secret: true, from_env: HOOK_PW}\n")
+    plan.write_text(text)
+    started = time.monotonic()
+    r = golive("run", str(plan), "--no-wait", cwd=workdir, env={"PAY_TOKEN": "pay-secret-token-42",
+                                                               "HOOK_PW": "pw-in-url"})
+    assert r.code == 0, r.out + r.err
+    assert time.monotonic() - started < 60
+    store = SQLiteStore(workdir / ".golive" / "golive.db")
+    try:
+        events = store.events(_run_id(r.out))
+    finally:
+        store.close()
+    failed = [e.payload for e in events if e.type == "notify.failed"]
+    assert failed and all(f["error"] for f in failed)
+    assert "pw-in-url" not in json.dumps([e.payload for e in events])
+    assert fold(events).outcome == "succeeded"
+
+
+def test_redacted_channel_names() -> None:
+    assert redact_url("slack://T1/B2/secrettoken") == "slack://…"
+    assert redact_url("json://u:p@hooks.local:8080/x?token=1") == "json://hooks.local"
+    assert redact_url("not a url") == "(unparseable url)"

@@ -1,0 +1,174 @@
+"""The `switch` and `canary` steps: plan validation (router names, pools, derived undo) and runs through
+the real `golive` command and the real built-in proxy process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import golive
+from golive.engine.clock import FakeClock
+from golive.loadgen import BackgroundLoad
+from golive.masking import Masker
+from golive.plan.model import Plan
+from golive.steps.base import StepContext
+from golive.steps.canary import CanaryStep
+from golive.steps.switch import SwitchStep
+from golive.traffic.builtin import BuiltinRouter
+from golive.traffic.local import LocalBackend, free_port, wait_port
+
+HEAD = """\
+name: bg
+service: web
+environment: test
+routers:
+  edge: {type: haproxy, socket: /run/haproxy.sock, backend: app, pools: {blue: blue, green: green}}
+phases:
+  - name: Switch
+    steps:
+"""
+
+
+def _plan(steps: str, tmp: Path) -> tuple[int, str]:
+    (tmp / "plan.yaml").write_text(HEAD + steps)
+    res = golive("plan", "validate", "plan.yaml", cwd=tmp)
+    return res.code, res.out + res.err
+
+
+def test_switch_derives_its_undo_from_the_two_pools(workdir: Path) -> None:
+    code, out = _plan("      - switch: {router: edge, to: green}\n", workdir)
+    assert code == 0, out
+    res = golive("plan", "show", "plan.yaml", "--json", cwd=workdir)
+    step = json.loads(res.out)["plan"]["phases"][0]["steps"][0]
+    assert step["switch"]["from"] == "blue"
+    assert step["undo"]["switch"] == {**step["undo"]["switch"], "to": "blue", "from": "green", "auto_undo": False}
+    assert "undo 1.1" in golive("plan", "show", "plan.yaml", cwd=workdir).out
+
+
+@pytest.mark.parametrize(("steps", "message"), [
+    ("      - switch: {router: edje, to: green}\n", "unknown router 'edje'; routers: edge"),
+    ("      - switch: {router: edge, to: purple}\n", "pool(s) purple not in the router's pools (blue, green)"),
+    ("      - switch: {router: {type: builtin, admin: '127.0.0.1:1'}, to: green}\n", "switch needs `from:`"),
+    ("      - canary: {router: edge, stable: blue, canary: green, stages: [{weight: 50}, {weight: 10}]}\n",
+     "stage weights must increase"),
+    ("      - canary: {router: edge, stable: blue, canary: blue, stages: [{weight: 100}]}\n", "different pools"),
+    ("      - canary: {router: edge, stable: blue, canary: green, stages: [{weight: 100}],"
+     " analysis: {max_error_rate: lots}}\n", "expected a rate like '1%'"),
+])
+def test_bad_traffic_steps_are_plan_errors(workdir: Path, steps: str, message: str) -> None:
+    code, out = _plan(steps, workdir)
+    assert code == 2, out
+    assert message in out and "Traceback" not in out
+    assert out.startswith("plan.yaml:"), out
+
+
+def test_canary_undo_is_all_traffic_back_to_stable() -> None:
+    plan = Plan.model_validate({
+        "name": "c", "service": "s", "environment": "e",
+        "routers": {"edge": {"type": "builtin", "admin": "127.0.0.1:1"}},
+        "phases": [{"name": "p", "steps": [{"canary": {"router": "edge", "stable": "blue", "canary": "green",
+                                                       "stages": [{"weight": 10, "hold": "10m"}, {"weight": 100}],
+                                                       "analysis": {"max_error_rate": "1%", "max_p95": "2s"}}}]}],
+    })
+    step = plan.phases[0].steps[0]
+    assert isinstance(step, CanaryStep) and isinstance(step.undo, SwitchStep)
+    assert step.undo.switch.to == "blue" and step.undo.switch.auto_undo is False
+    t = step.thresholds()
+    assert t.max_error_rate == 0.01 and t.max_p95_ms == 2000.0
+    # the plan survives the round trip through the run log (resume re-validates the dump)
+    again = Plan.model_validate(plan.model_dump(mode="json", by_alias=True, exclude_none=True))
+    assert again.model_dump() == plan.model_dump()
+
+
+@pytest.fixture
+def proxy(workdir: Path) -> Iterator[tuple[str, str, LocalBackend, LocalBackend]]:
+    """The built-in proxy started through the real `golive proxy serve`."""
+    with LocalBackend(workdir, "blue") as blue, LocalBackend(workdir, "green") as green:
+        port, admin = free_port(), f"127.0.0.1:{free_port()}"
+        proc = subprocess.Popen([sys.executable, "-m", "golive", "proxy", "serve", "--listen", f"127.0.0.1:{port}",
+                                 "--admin", admin, "--pool", f"blue={blue.address}", "--pool",
+                                 f"green={green.address}"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            wait_port(port, proc, what="golive proxy serve")  # type: ignore[arg-type]
+            wait_port(int(admin.rsplit(":", 1)[1]), proc, what="golive proxy admin")  # type: ignore[arg-type]
+            yield f"http://127.0.0.1:{port}/", admin, blue, green
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def test_blue_green_run_switches_and_the_rollback_switches_back(
+        workdir: Path, proxy: tuple[str, str, LocalBackend, LocalBackend]) -> None:
+    url, admin, _, _ = proxy
+    (workdir / "plan.yaml").write_text(f"""\
+name: bg
+service: web
+environment: test
+routers:
+  edge: {{type: builtin, admin: "{admin}"}}
+phases:
+  - name: Switch
+    steps:
+      - name: go green
+        switch: {{router: edge, to: green, from: blue}}
+  - name: Verify
+    steps:
+      - name: smoke test that fails
+        shell: "false"
+""")
+    with BackgroundLoad(url, rate=200.0, concurrency=8, max_requests=5000, max_seconds=30) as load:
+        load.wait_for("blue", 20)
+        res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+        load.wait_for("blue", load.answered_by("blue") + 20)
+        report = load.stop()
+    assert res.code == 1, res.out + res.err
+    assert BuiltinRouter(admin).weights() == {"blue": 100, "green": 0}
+    assert not report.failures, report.summary()
+    assert report.by_backend()["green"] > 0 or "green" in res.out
+    assert "traffic via edge: blue 0% / green 100% -- switch to green" in res.out
+    assert "traffic via edge: blue 100% / green 0% -- switch to blue" in res.out
+    assert "[1.1.undo] ok" in res.out
+
+
+def test_switch_refuses_an_unhealthy_target(workdir: Path, proxy: tuple[str, str, LocalBackend, LocalBackend]) -> None:
+    _, admin, _, green = proxy
+    green.stop()
+    plan = Plan.model_validate({
+        "name": "c", "service": "s", "environment": "e",
+        "phases": [{"name": "p", "steps": [{"switch": {"router": {"type": "builtin", "admin": admin},
+                                                       "to": "green", "from": "blue"}}]}]})
+    step = plan.phases[0].steps[0]
+    result = step.execute(_ctx(workdir, []))
+    assert result.status == "failed" and "no healthy server" in result.message
+    assert BuiltinRouter(admin).weights() == {"blue": 100, "green": 0}
+
+
+def _ctx(workdir: Path, events: list[tuple[str, dict[str, Any]]]) -> StepContext:
+    return StepContext(run_id="r", step_id="1.1", vars={}, masker=Masker(), clock=FakeClock(), workdir=workdir,
+                       emit=lambda t, p: events.append((t, p)))
+
+
+def test_canary_without_traffic_is_never_promoted(workdir: Path,
+                                                 proxy: tuple[str, str, LocalBackend, LocalBackend]) -> None:
+    """No requests at all: every verdict is inconclusive and three in a row abort the canary."""
+    _, admin, _, _ = proxy
+    plan = Plan.model_validate({
+        "name": "c", "service": "s", "environment": "e",
+        "phases": [{"name": "p", "steps": [{"canary": {
+            "router": {"type": "builtin", "admin": admin}, "stable": "blue", "canary": "green", "interval": "1m",
+            "stages": [{"weight": 10, "hold": "10m"}, {"weight": 100}],
+            "analysis": {"max_error_rate": "1%", "max_inconclusive": 3}}}]}]})
+    events: list[tuple[str, dict[str, Any]]] = []
+    result = plan.phases[0].steps[0].execute(_ctx(workdir, events))
+    assert result.status == "failed", result.message
+    verdicts = [p["outcome"] for t, p in events if t == "analysis.verdict"]
+    assert verdicts == ["inconclusive", "inconclusive", "fail"]
+    assert [p["weights"] for t, p in events if t == "traffic.weight"] == [
+        {"blue": 90, "green": 10}, {"blue": 100, "green": 0}]
+    assert BuiltinRouter(admin).weights() == {"blue": 100, "green": 0}
