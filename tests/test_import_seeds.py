@@ -18,7 +18,7 @@ from golive.plan.importer import ImportResult, import_file
 from golive.plan.loader import parse_plan_text
 from golive.plan.model import Plan
 
-SEEDS = Path(os.environ.get("GOLIVE_SEEDS", REPO.parent / "shared" / "seeds"))
+SEEDS = Path(os.environ.get("GOLIVE_SEEDS", REPO / "tests" / "seeds"))
 
 
 def seed(prefix: str) -> Path:
