@@ -1,4 +1,4 @@
-"""The real plans teams wrote (../shared/seeds) import into plans that show, dry-run and lint.
+"""The real plans teams wrote (tests/seeds, copied from ../shared/seeds) import, show, dry-run and lint.
 
 Every expected number below was counted by reading the seed document; the comment next to it says where.
 """
