@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from conftest import golive
 from golive.errors import PlanError
@@ -15,6 +18,7 @@ from golive.plan.importer import import_markdown
 from golive.plan.loader import parse_plan_text
 from golive.plan.md_commands import curl_to_http, shell_commands, sql_statements
 from golive.plan.model import Plan
+from golive.plan.schema import plan_schema
 
 DOC = """# Payments API v2 - Deployment Plan
 
@@ -154,9 +158,20 @@ def test_curl_translation() -> None:
 
 
 def test_sql_statements_split_and_named() -> None:
+    # `first_line` is the line of the fence's first content line ("-- one" is line 5, "SELECT 1;" line 6)
     block = sql_statements("-- one\nSELECT 1;\nSELECT\n  2;\n\n-- three\nSELECT 3\n", 5)
     assert [(c.line, c.name, c.spec["query"]) for c in block.commands] == [
-        (5, "one", "SELECT 1;"), (6, "one", "SELECT\n  2;"), (10, "three", "SELECT 3")]
+        (6, "one", "SELECT 1;"), (7, "one", "SELECT\n  2;"), (11, "three", "SELECT 3")]
+
+
+def test_sql_step_lines_point_at_the_statement_in_the_document() -> None:
+    doc = "# T\n## Phase 1: X\n```sql\n-- one\nSELECT 1;\nSELECT\n  2;\n\n-- three\nSELECT 3\n```\n"
+    lines = doc.splitlines()
+    text = import_markdown(doc, "p.md").yaml_text
+    for statement in ("SELECT 1;", "SELECT", "SELECT 3"):
+        number = lines.index(statement) + 1  # 1-based line of the statement in the .md file
+        assert f"p.md:{number}" in text, (statement, text)
+    assert "p.md:4" not in text  # the comment line names the step, it is not the step's line
 
 
 def test_unknown_timezone_and_post_deployment_follow_ups_are_reported() -> None:
@@ -208,15 +223,34 @@ _blocks = st.one_of(
 _documents = st.lists(_blocks, max_size=14).map(lambda bs: "\n\n".join(bs))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_documents)
-def test_random_markdown_gives_a_plan_or_a_plan_error(text: str) -> None:
+@functools.cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(plan_schema())
+
+
+def _plan_or_clear_error(text: str) -> None:
     try:
         result = import_markdown(text, "fuzz.md")
     except PlanError as exc:
-        assert exc.issues and all(i.file.startswith("fuzz.md") for i in exc.issues)
+        assert exc.issues and all(i.file.startswith("fuzz.md") and i.message for i in exc.issues)
         return
     parse_plan_text(result.yaml_text, "fuzz.yaml")  # what was written loads back
+    data = YAML(typ="safe", pure=True).load(result.yaml_text)
+    assert [e.message for e in _schema_validator().iter_errors(data)] == []  # and is what editors accept
+    assert all(u.line >= 0 and u.what for u in result.unplaced)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents)
+def test_random_markdown_gives_a_plan_or_a_plan_error(text: str) -> None:
+    _plan_or_clear_error(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+def test_arbitrary_text_gives_a_plan_or_a_plan_error(text: str) -> None:
+    """Not even Markdown-shaped: control characters, lone backticks, CRLF, right-to-left text."""
+    _plan_or_clear_error(text)
 
 
 def test_fuzz_budget() -> None:

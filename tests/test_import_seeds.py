@@ -92,6 +92,13 @@ def test_seed_000_window_rollback_criteria_people() -> None:
     # ### Deployment Team (288-292): one person named, the rest TBD
     assert plan.approvers == {"Development Lead": ["@kavyashri-as"], "Database Administrator": [],
                               "DevOps Engineer": [], "QA Lead": []}
+    # ### Escalation Contacts (294-297): three levels, no people or channels
+    assert plan.contacts is not None
+    assert [(e.level, e.name) for e in plan.contacts.escalation] == [
+        (1, "Development Team"), (2, "Technical Lead"), (3, "Engineering Manager")]
+    # ## Overview (4) is the description; ### Application Version (312-314): 1.0.0 -> 1.1.0 (not the schema's 2.0.0)
+    assert plan.description == "This document outlines the deployment plan for the Banking Application Loans feature."
+    assert plan.version is not None and (plan.version.from_, plan.version.to) == ("1.0.0", "1.1.0")
     # secret-looking env vars in the commands (97-101, 228)
     assert {n for n, v in plan.vars.items() if v.secret and v.from_env == n} >= {"SECRET_KEY", "DATABASE_URL",
                                                                                  "PRODUCTION_SECRET_KEY"}
@@ -103,6 +110,8 @@ def test_seed_000_summary_names_what_was_not_placed() -> None:
     assert any("Within 1 month" in w for w in where.values())   # ### Long-term (line 215): follow-up work
     assert any("High Risk Items" in w for w in where.values())  # ## Risk Assessment (line 275)
     assert 302 in where  # the Required Environment Variables fence (line 302)
+    assert 309 in where  # ### Database Schema Version: not the version being deployed
+    assert 4 not in where and 313 not in where  # Overview and Application Version were placed
 
 
 # -- seed 001: Cooperative Loan Management System -------------------------------------------------
@@ -129,6 +138,7 @@ def test_seed_001() -> None:
     assert all(p.gate.description is None for p in plan.phases)  # the document has no Go/No-Go points
     assert all(p.timebox is None for p in plan.phases)  # and no durations
     assert plan.window is None  # "Maintenance Windows" (278) are recurring maintenance, not this deployment
+    assert plan.version is None  # "**Version**: 1.0" (361) is the document's version
     levels = plan.rollback.levels
     assert [(lv.level, lv.name) for lv in levels] == [(1, "Rollback Steps"), (2, "Database Rollback")]  # 193, 205
     assert [dict(kinds(lv.steps)) for lv in levels] == [{"shell": 2, "http": 1}, {"shell": 1, "manual": 2}]
@@ -167,6 +177,9 @@ def test_seed_003() -> None:
     # ## Rollback Procedure (276): one level, 5 numbered groups of 4 checkboxes
     assert [(lv.level, lv.name, len(lv.steps)) for lv in plan.rollback.levels] == [(1, "Rollback Procedure", 20)]
     assert len(plan.success_criteria) == 8  # lines 316-323
+    assert plan.version is None  # "**Version**: 2.0.0" (396) is the checklist's own version
+    assert plan.description == ("This checklist ensures a safe and successful production deployment of SmartWallet"
+                                " enhancements.")  # line 3
     # On-Call Team (330-335) and the sign-off (379-385) name roles, no people
     assert set(plan.approvers) == {"Primary", "Secondary", "Database Admin", "DevOps Lead", "Engineering Manager",
                                    "CTO", "QA Lead", "Deployment Lead"}
@@ -194,12 +207,12 @@ def test_imported_seed_shows_and_dry_runs(prefix: str, workdir: Path) -> None:
 LINT_EXPECT = {
     # seed 000 prints SECRET_KEY and DATABASE_URL at line 101: `env | grep -E "(SECRET_KEY|DATABASE_URL)"`;
     # phase 5 has no Go/No-Go; `git checkout <previous_release_tag>` and backup_YYYYMMDD are placeholders
-    "000": (1, {"GL106", "GL104", "GL110", "GL113"}),
+    "000": (1, {"GL106", "GL104", "GL110", "GL113", "GL115"}),
     # seed 001 migrates (line 15 checklist, line 100 dotnet ef) with no backup before; `kubectl logs -f` (130)
     # never ends; no phase has a Go/No-Go; no window; your-registry / yourdomain placeholders
-    "001": (1, {"GL102", "GL111", "GL104", "GL114", "GL110"}),
+    "001": (1, {"GL102", "GL111", "GL104", "GL114", "GL110", "GL115"}),
     # seed 003: no Go/No-Go anywhere, roles without people; a backup is created (113) before migrating (114)
-    "003": (0, {"GL104", "GL113"}),
+    "003": (0, {"GL104", "GL113", "GL115"}),
 }
 
 
@@ -216,3 +229,6 @@ def test_lint_reports_seed_weaknesses(prefix: str, workdir: Path) -> None:
         assert len(printed) == 1 and "SECRET_KEY" in printed[0]["message"]
     if prefix == "003":
         assert "GL102" not in found
+    # none of the seeds has a change record (ticket, reason, security impact, testing evidence): PCI-DSS 6.5.1
+    gaps = " ".join(f["message"] for f in json.loads(res.out)["findings"] if f["rule"] == "GL115")
+    assert "Documentation of security impact" in gaps and "Testing to verify" in gaps

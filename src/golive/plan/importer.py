@@ -194,6 +194,9 @@ class _Importer:
         self.traffic: list[tuple[int, int]] = []
         self.window: dict[str, Any] | None = None
         self.window_line = 0
+        self.description: list[str] = []
+        #: (from, to, source line) of the application version, when a "... Version" section gives both.
+        self.version: tuple[str, str, int] | None = None
         self.uses_database_url = False
         from golive.steps.registry import KINDS
 
@@ -223,7 +226,7 @@ class _Importer:
         headings = [i for i, b in enumerate(self.blocks) if b.kind == "heading" and i != title_idx]
         top_level = min((self.blocks[i].level for i in headings), default=2)
         # Blocks before the first section (an overview paragraph) become the plan description.
-        description: list[str] = []
+        description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
         for b in self.blocks[:first_heading]:
             if b.kind == "para" and not b.placed:
@@ -265,6 +268,9 @@ class _Importer:
         if re.search(r"success (criteria|metrics)|definition of done|acceptance criteria", low):
             self.success(idx, end)
             return True
+        if re.search(r"^(overview|summary|introduction|purpose|background|description)$", low):
+            self.overview(idx, end)
+            return True
         if re.search(r"deployment window|deployment (timeline|schedule)|^window|^schedule", low):
             self.window_section(idx, end)
             return True
@@ -291,8 +297,9 @@ class _Importer:
             self.checklist_phase(idx, end)
             return True
         # Any other top-level section is kept for the leftovers report, except "Rollback Window"-style
-        # facts, which may hide in a general section.
+        # facts and an "Application Version" table, which may hide in a general section (an appendix).
         self.scan_window_facts(idx, end)
+        self.scan_version(idx, end)
         return True
 
     # -- phases ---------------------------------------------------------------------------------
@@ -582,6 +589,39 @@ class _Importer:
         return out
 
     # -- other sections -------------------------------------------------------------------------
+    def overview(self, idx: int, end: int) -> None:
+        """An "Overview" section's paragraphs say what the change is: the plan's description."""
+        for b in self.blocks[idx + 1:end]:
+            if b.kind == "para" and b.depth == 0 and b.text.strip():
+                self.description.append(_clean(b.text))
+                b.placed = True
+
+    def scan_version(self, idx: int, end: int) -> None:
+        """`**Current Version**: 1.0.0` / `**New Version**: 1.1.0` under an application/release version heading.
+
+        Only such a heading counts: a bare `**Version**: 2.0.0` at the end of a document is usually the version
+        of the document itself, and a "Database Schema Version" is not the version being deployed.
+        """
+        heads = [j for j in range(idx, end) if self.blocks[j].kind == "heading"]
+        for j in heads:
+            h = self.blocks[j]
+            if not re.search(r"\b(application|app|release|service|software)\s+version\b|^version$",
+                             _clean(h.text), re.I):
+                continue
+            facts = self.facts(j, self.section_end(j), mark=False)
+            old = next((v for k, v in facts.items() if re.fullmatch(r"(current|old|previous|from)( version)?", k)),
+                       None)
+            new = next((v for k, v in facts.items() if re.fullmatch(r"(new|target|next|to)( version)?", k)), None)
+            if old is None or new is None:
+                continue
+            versions = [re.search(r"\bv?\d+(?:\.\d+)+(?:[-+][\w.]+)?", v[0]) for v in (old, new)]
+            if versions[0] is None or versions[1] is None or self.version is not None:
+                continue
+            self.version = (versions[0].group(0), versions[1].group(0), h.line)
+            h.placed = old[1].placed = new[1].placed = True
+            self.inferred.append(f"line {h.line}: '{_clean(h.text)}' -> version {self.version[0]} ->"
+                                 f" {self.version[1]}")
+
     def success(self, idx: int, end: int) -> None:
         for b in self.blocks[idx + 1:end]:
             if b.kind == "heading":
@@ -797,6 +837,9 @@ class _Importer:
         vars_map = self.vars_map()
         if vars_map:
             root["vars"] = vars_map
+        if self.version is not None:
+            root["version"] = CommentedMap({"from": self.version[0], "to": self.version[1]})
+            root.yaml_add_eol_comment(f"{self.src_name}:{self.version[2]}", "version")
         if self.window:
             root["window"] = CommentedMap(self.window)
             root.yaml_add_eol_comment(f"{self.src_name}:{self.window_line}", "window")
@@ -900,6 +943,8 @@ class _Importer:
         s = self.summary
         s.append(f"plan '{root['name']}': service '{root['service']}' (TODO: check), environment 'production'"
                  " (TODO: check)")
+        if self.version is not None:
+            s.append(f"version (line {self.version[2]}): {self.version[0]} -> {self.version[1]}")
         if self.window:
             w = self.window
             s.append(f"window (line {self.window_line}): {w['start']} - {w['end']} {w['timezone']}"

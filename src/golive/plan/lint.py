@@ -59,6 +59,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "An `export` alone in a shell step changes nothing: every step runs in its own shell."),
     Rule("GL113", "role-without-people", "warning", "An approver role lists nobody."),
     Rule("GL114", "no-window", "note", "The plan has no deployment window."),
+    Rule("GL115", "change-record-incomplete", "warning",
+         "A run of this plan cannot give evidence for an element of PCI-DSS 6.5.1/6.5.2 change control"
+         " (reason, security impact, approval, testing, back-out, verification) or segregation of duties."),
 )}
 
 
@@ -141,11 +144,14 @@ def _step_text(step: StepBase) -> str:
     return json.dumps(step.model_dump(mode="json", exclude_none=True), default=str)
 
 
-def _segments(command: str) -> list[list[str]]:
-    """Simple commands of a shell text (split at |, ;, &&, ||, newlines outside quotes), each as words."""
-    out: list[list[str]] = []
+def _pipeline(command: str) -> list[tuple[list[str], str]]:
+    """Simple commands of a shell text, each as words with the operator that ends it (`|`, `;`, `&&`...).
+
+    Split at |, ;, & and newlines outside quotes; redirections (`>`, `>>`, `2>&1`) stay words of their command.
+    """
+    out: list[tuple[list[str], str]] = []
     for line in command.splitlines():
-        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
         lexer.whitespace_split = True
         lexer.commenters = "#"
         words: list[str] = []
@@ -160,11 +166,31 @@ def _segments(command: str) -> list[list[str]]:
                 if words and words[0] == "sudo":
                     words = words[1:]
                 if words:
-                    out.append(words)
+                    out.append((words, tok))
                 words = []
             else:
                 words.append(tok)
     return out
+
+
+def _segments(command: str) -> list[list[str]]:
+    return [words for words, _sep in _pipeline(command)]
+
+
+_TERMINAL = ("/dev/stdout", "/dev/stderr", "/dev/tty")
+
+
+def _to_terminal(words: list[str], sep: str) -> bool:
+    """Whether a command's standard output reaches the terminal (and so the run log): not piped, not to a file."""
+    if sep == "|":
+        return False
+    for i, w in enumerate(words):
+        if w in (">", ">>", ">|", "&>", "&>>"):
+            if w.startswith(">") and i > 0 and words[i - 1] == "2":
+                continue  # only stderr goes to the file
+            if (words[i + 1] if i + 1 < len(words) else "") not in _TERMINAL:
+                return False
+    return True
 
 
 def _changes_state(step: StepBase) -> bool:
@@ -215,6 +241,7 @@ class _Linter:
         self.migrations()
         self.window()
         self.roles()
+        self.compliance()
         self.findings.sort(key=lambda f: (f.line, f.col, f.rule))
         return self.findings
 
@@ -256,19 +283,26 @@ class _Linter:
                 self.add("GL107", path, "credentials in the URL; put them in a secret var and a header")
 
     def shell(self, path: Path_, command: str) -> None:
-        segs = _segments(command)
+        pipeline = _pipeline(command)
+        segs = [words for words, _sep in pipeline]
         first = command.strip().splitlines()[0][:100] if command.strip() else ""
-        for i, words in enumerate(segs):
+        for i, (words, sep) in enumerate(pipeline):
             prog = words[0]
             refs = [m.group(1) for w in words[1:] for m in _REF.finditer(w)]
             secret_refs = [r for r in refs if self.is_secret(r)]
-            nxt = segs[i + 1] if i + 1 < len(segs) else None
+            nxt = segs[i + 1] if i + 1 < len(segs) and sep == "|" else None
             if prog in _PRINTERS and secret_refs:
-                self.add("GL106", path, f"`{prog}` prints secret {', '.join(sorted(set(secret_refs)))}: {first}")
+                # Piped (`echo "$PASS" | docker login --password-stdin`) or written to a file, the value stays
+                # off the terminal; a builtin's arguments are not visible in ps either.
+                if _to_terminal(words, sep) or (nxt is not None and nxt[0] == "tee"):
+                    self.add("GL106", path, f"`{prog}` prints secret {', '.join(sorted(set(secret_refs)))}:"
+                             f" {first}")
             elif prog in _ENV_DUMPERS and (len(words) == 1 or prog == "printenv"):
                 named = [w for w in words[1:] if self.is_secret(w)]
                 grep_names = [n for w in (nxt or [])[1:] for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", w)
                               if self.is_secret(n)] if nxt and nxt[0] in ("grep", "egrep", "rg") else []
+                if nxt is not None and grep_names and not _to_terminal(nxt, pipeline[i + 1][1]):
+                    grep_names = []  # filtered into a file or another command, not onto the terminal
                 if named or grep_names:
                     names = ", ".join(sorted(set(named + grep_names)))
                     self.add("GL106", path, f"prints secret {names} to the terminal and the run log: {first}")
@@ -334,6 +368,14 @@ class _Linter:
         for role, people in self.plan.approvers.items():
             if not people:
                 self.add("GL113", ("approvers", role), f"role '{role}' lists nobody")
+
+    def compliance(self) -> None:
+        """The change record an auditor asks for; the elements themselves live with the report (issue 8)."""
+        from golive.report.compliance import compliance_findings
+
+        for f in compliance_findings(self.plan):
+            path: Path_ = tuple(int(seg) if seg.isdigit() else seg for seg in f.path.split(".") if seg)
+            self.add("GL115", path, f"{f.requirement} ({f.element}): {f.message}")
 
 
 def lint_plan(plan: Plan, text: str, file: str) -> list[Finding]:

@@ -1,0 +1,252 @@
+"""`golive lint`: every rule fires on the weakness it names, stays quiet on the fixed plan, and points at the line.
+
+Plans are small YAML texts linted in-process; the CLI tests call `golive.cli.main` (same code as the command).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from golive.cli import main
+from golive.plan.lint import RULES, Finding, lint_plan
+from golive.plan.loader import parse_plan_text
+
+HEAD = "name: demo\nservice: svc\nenvironment: prod\n"
+#: A change record that satisfies every PCI-DSS element lint can check, so GL115 stays out of other tests.
+CHANGE = ("separation_of_duties: true\napprovers: {cab: [carla]}\n"
+          "change: {reason: r, description: d, security_impact: none, testing: [https://ci.invalid/1]}\n"
+          "window: {start: '02:00', end: '06:00', timezone: UTC}\n")
+
+
+def lint(body: str, head: str = HEAD + CHANGE) -> list[Finding]:
+    text = head + body
+    return lint_plan(parse_plan_text(text, "p.yaml"), text, "p.yaml")
+
+
+def rules(findings: list[Finding]) -> set[str]:
+    return {f.rule for f in findings}
+
+
+def at(findings: list[Finding], rule: str) -> list[tuple[int, int]]:
+    return [(f.line, f.col) for f in findings if f.rule == rule]
+
+
+def phase(steps: str, name: str = "Deploy", gate: str = "    gate: {description: ok, approvals: {role: cab}}\n") -> str:
+    return f"  - name: {name}\n    steps:\n{steps}{gate}"
+
+
+def test_clean_plan_has_no_findings() -> None:
+    body = "phases:\n" + phase("      - shell: systemctl restart app\n        undo: systemctl restart app-old\n"
+                               "      - check: {type: http, url: 'http://127.0.0.1:1/health'}\n")
+    assert lint(body) == []
+
+
+# -- one test per rule: fires, points at the place, and stops when fixed --------------------------
+
+def test_gl101_state_change_without_undo_or_covering_level() -> None:
+    body = "phases:\n" + phase("      - shell: ls -l /srv\n      - shell: systemctl restart app\n")
+    found = lint(body)
+    assert at(found, "GL101") == [(12, 9)]  # the restart, not the read-only ls
+    assert "GL101" not in rules(lint(body.replace("restart app\n", "restart app\n        undo: systemctl stop app\n")))
+    covered = body + "rollback:\n  levels:\n    - {level: 1, name: App, covers: [Deploy], steps: [./back.sh]}\n"
+    assert "GL101" not in rules(lint(covered))
+
+
+def test_gl102_migration_without_backup_before_it() -> None:
+    body = "phases:\n" + phase("      - name: migrate\n        shell: flask db upgrade\n")
+    assert at(lint(body), "GL102") == [(11, 9)]
+    backed = "phases:\n" + phase("      - shell: pg_dump app > /backup/app.sql\n", name="Backup") + phase(
+        "      - shell: flask db upgrade\n")
+    assert "GL102" not in rules(lint(backed))
+    # a manual checklist item that asks to run migrations counts as well
+    manual = "phases:\n" + phase("      - manual: Run all EF Core migrations\n")
+    assert "GL102" in rules(lint(manual))
+
+
+def test_gl103_rollback_window_shorter_than_timeboxes() -> None:
+    head = HEAD + CHANGE.replace("window: {start: '02:00', end: '06:00', timezone: UTC}",
+                                 "window: {start: '02:00', end: '06:00', timezone: UTC, rollback_until: '02:30'}")
+    body = "phases:\n" + phase("      - echo hi\n").replace("    steps:", "    timebox: 45m\n    steps:")
+    found = lint(body, head)
+    assert "GL103" in rules(found)
+    assert next(f for f in found if f.rule == "GL103").message.startswith("rollback is possible for 30m00s")
+    assert "GL103" not in rules(lint(body.replace("45m", "20m"), head))
+
+
+def test_gl104_phase_without_go_no_go() -> None:
+    body = "phases:\n" + phase("      - echo hi\n", gate="")
+    assert at(lint(body), "GL104") == [(9, 5)]
+    assert "GL104" not in rules(lint("phases:\n" + phase("      - echo hi\n", gate="    gate: {description: ok}\n")))
+
+
+def test_gl105_approvals_without_role() -> None:
+    body = "phases:\n" + phase("      - echo hi\n", gate="    gate: {approvals: {count: 2}}\n")
+    assert at(lint(body), "GL105") == [(12, 12)]
+    assert "GL105" not in rules(lint(body.replace("{count: 2}", "{count: 1, role: cab}")))
+
+
+@pytest.mark.parametrize(("command", "fires"), [
+    ('env | grep -E "(SECRET_KEY|DATABASE_URL)"', True),   # seed 000, line 101
+    ("printenv DB_PASSWORD", True),
+    ("env", True),                                           # the whole environment
+    ('echo "token is $API_TOKEN"', True),
+    ('echo "$API_TOKEN" | tee /tmp/t', True),               # tee prints it as well
+    ('echo "$API_TOKEN" | docker login --password-stdin -u me', False),
+    ('echo "token=$API_TOKEN" > /etc/app/config', False),
+    ('echo "$API_TOKEN" > /dev/stderr', True),
+    ("env | grep -c SECRET_KEY > /tmp/count", False),
+    ('echo "version $APP_VERSION"', False),
+])
+def test_gl106_secret_printed(command: str, fires: bool) -> None:
+    body = "phases:\n" + phase(f"      - shell: {json.dumps(command)}\n")
+    assert ("GL106" in rules(lint(body))) is fires
+
+
+@pytest.mark.parametrize(("command", "fires"), [
+    ("mysql -u app -p$DB_PASSWORD app", True),
+    ('curl -m 5 -H "Authorization: Bearer $API_TOKEN" https://x.test', True),
+    ("psql postgres://app:hunter2@db/app -c 'select 1'", True),   # a password written into the plan
+    ("PGPASSWORD=$DB_PASSWORD psql -h db app -c 'select 1'", False),  # through the environment
+    ("deploy --version $APP_VERSION", False),
+])
+def test_gl107_secret_on_command_line(command: str, fires: bool) -> None:
+    body = "phases:\n" + phase(f"      - shell: {json.dumps(command)}\n")
+    assert ("GL107" in rules(lint(body))) is fires
+
+
+def test_gl107_credentials_in_an_http_url() -> None:
+    body = "phases:\n" + phase("      - http: {url: 'https://u:pw@x.test/a', method: GET}\n")
+    assert "GL107" in rules(lint(body))
+
+
+@pytest.mark.parametrize(("command", "fires"), [
+    ("curl -s https://x.test/health | jq .status", True),
+    ("curl -sf -m 5 https://x.test/health | jq .", False),
+    ("curl --max-time=5 https://x.test/a | jq .", False),
+    ("curl --max-time 5 https://x.test/a | jq .", False),
+])
+def test_gl108_curl_without_timeout(command: str, fires: bool) -> None:
+    body = "phases:\n" + phase(f"      - shell: {json.dumps(command)}\n        undo: 'true'\n")
+    assert ("GL108" in rules(lint(body))) is fires
+
+
+def test_gl109_timeboxes_exceed_window() -> None:
+    body = "phases:\n" + phase("      - echo hi\n").replace("    steps:", "    timebox: 3h\n    steps:") + phase(
+        "      - echo hi\n", name="Verify").replace("    steps:", "    timebox: 2h\n    steps:")
+    found = lint(body)
+    assert at(found, "GL109") == [(7, 1)]  # the window line
+    assert "5h00m but the window is 4h00m" in next(f.message for f in found if f.rule == "GL109")
+    assert "GL109" not in rules(lint(body.replace("timebox: 3h", "timebox: 1h")))
+
+
+def test_gl110_placeholder() -> None:
+    body = "phases:\n" + phase("      - shell: git checkout <previous_release_tag>\n        undo: 'true'\n")
+    assert "GL110" in rules(lint(body))
+    assert "GL110" not in rules(lint(body.replace("<previous_release_tag>", "v1.0.0")))
+
+
+def test_gl111_command_that_never_ends() -> None:
+    body = "phases:\n" + phase("      - kubectl logs -f deployment/api\n")  # seed 001, line 130
+    assert "GL111" in rules(lint(body))
+    assert "GL111" not in rules(lint(body.replace(" -f", " --tail=100")))
+
+
+def test_gl112_export_alone() -> None:
+    body = "phases:\n" + phase("      - export FLASK_ENV=production\n")
+    assert "GL112" in rules(lint(body))
+    assert "GL112" not in rules(lint(body.replace("export FLASK_ENV=production",
+                                                   "{shell: {command: flask db upgrade, env: {FLASK_ENV: x}},"
+                                                   " undo: flask db downgrade}")))
+
+
+def test_gl113_role_without_people() -> None:
+    found = lint("phases:\n" + phase("      - echo hi\n"), HEAD + CHANGE.replace("{cab: [carla]}",
+                                                                          "{cab: [carla], qa: []}"))
+    assert at(found, "GL113") == [(5, 27)]
+    assert "'qa' lists nobody" in next(f.message for f in found if f.rule == "GL113")
+
+
+def test_gl114_no_window() -> None:
+    head = HEAD + CHANGE.replace("window: {start: '02:00', end: '06:00', timezone: UTC}\n", "")
+    assert rules(lint("phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n"), head)) == {"GL114"}
+
+
+def test_gl115_change_record_for_pci_dss() -> None:
+    body = "phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n", gate="    gate: {description: ok}\n")
+    found = [f for f in lint(body, HEAD) if f.rule == "GL115"]
+    text = "\n".join(f.message for f in found)
+    for element in ("Reason for, and description of, the change", "Documentation of security impact",
+                    "Documented change approval by authorized parties", "Testing to verify",
+                    "Post-change verification", "Segregation of duties"):
+        assert element in text, element
+    assert all(f.severity == "warning" for f in found)
+    # with the change record, approvals, separation of duties and a verifying gate: nothing to say
+    full = "phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n",
+                               gate="    gate: {approvals: {role: cab}, checks: [{shell: 'true'}]}\n")
+    assert "GL115" not in rules(lint(full))
+
+
+def test_every_rule_has_a_test() -> None:
+    tested = {name.split("_")[1].upper() for name in globals() if name.startswith("test_gl")}
+    assert tested == set(RULES)
+
+
+# -- output formats and exit codes through the CLI -----------------------------------------------------
+
+BAD = HEAD + ("phases:\n  - name: Deploy\n    steps:\n      - env | grep SECRET_KEY\n"
+              "      - curl https://x.test | jq .\n")
+
+
+def _lint_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    (tmp_path / "plan.yaml").write_text(BAD, encoding="utf-8")
+    code = main(["lint", str(tmp_path / "plan.yaml"), *args])
+    return code, capsys.readouterr().out
+
+
+def test_text_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _lint_cli(tmp_path, capsys)
+    assert code == 1  # an error-severity finding
+    assert f"{tmp_path / 'plan.yaml'}:7:9: error GL106 secret-printed: " in out
+    assert out.rstrip().splitlines()[-1].startswith("1 error, ")
+
+
+def test_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _lint_cli(tmp_path, capsys, "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["errors"] == 1
+    secret = next(f for f in data["findings"] if f["rule"] == "GL106")
+    assert (secret["line"], secret["col"], secret["severity"], secret["name"]) == (7, 9, "error", "secret-printed")
+    assert {"GL108", "GL104", "GL114", "GL115"} <= {f["rule"] for f in data["findings"]}
+
+
+def test_sarif_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _lint_cli(tmp_path, capsys, "--format", "sarif")
+    sarif = json.loads(out)
+    assert code == 1 and sarif["version"] == "2.1.0"
+    [run] = sarif["runs"]
+    driver = run["tool"]["driver"]
+    assert [r["id"] for r in driver["rules"]] == list(RULES)
+    for result in run["results"]:
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] in ("error", "warning", "note")
+    curl = next(r for r in run["results"] if r["ruleId"] == "GL108")
+    loc = curl["locations"][0]["physicalLocation"]
+    assert loc["region"] == {"startLine": 8, "startColumn": 9}
+    assert loc["artifactLocation"]["uri"].endswith("plan.yaml")
+
+
+def test_invalid_plan_is_bad_input_not_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "plan.yaml").write_text(HEAD + "phases: []\n", encoding="utf-8")
+    assert main(["lint", str(tmp_path / "plan.yaml")]) == 2
+    assert "phases: must not be empty" in capsys.readouterr().err
+
+
+def test_examples_lint_without_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """The shipped examples are what people copy: no error-severity finding in them."""
+    repo = Path(__file__).resolve().parents[1]
+    for plan in sorted(repo.glob("examples/*/plan.yaml")):
+        assert main(["lint", str(plan), "--format", "json"]) == 0, plan
+        assert json.loads(capsys.readouterr().out)["errors"] == 0

@@ -1,0 +1,112 @@
+"""`golive schema`: the JSON Schema editors use accepts every plan golive accepts and rejects malformed structure.
+
+The schema is derived from the plan model (golive.plan.schema). It checks structure (keys, types, required
+fields, step kinds, bounds, enums); what needs the whole plan or a parser (a role named elsewhere, a phase
+that exists, a regex that compiles, a time zone that exists) stays with the loader, which every command
+runs first. The cases below say which is which, so a change in either shows up here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import REPO
+from golive.cli import main
+from golive.errors import PlanError
+from golive.plan.importer import import_file
+from golive.plan.loader import parse_plan_text
+from golive.plan.schema import SCHEMA_ID
+from test_import_seeds import seed
+from test_plan_errors import CASES
+
+#: Malformed-plan cases the YAML loader refuses before there is any data to validate.
+YAML_LEVEL = {"yaml-syntax", "duplicate-key", "tab-indentation", "deep-flow-nesting"}
+#: Cases that are valid structure but wrong meaning: only the loader (cross-references, parsers) can see them.
+SEMANTIC = {
+    "bad-duration",                   # a string; whether it parses as a duration is units.parse_duration's call
+    "bad-timezone",                   # a string; the zone database decides
+    "bad-time-of-day",                # a string; datetime.fromisoformat decides
+    "window-ends-before-start",       # compares two fields
+    "secret-with-inline-value",       # a rule across two fields of a var (model validator)
+    "approvals-role-unknown",         # refers to `approvers`
+    "rollback-covers-unknown-phase",  # refers to phase names
+    "duplicate-phase-names",          # uniqueness of a field across list items
+    "invalid-regex",                  # the regex must compile
+}
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The schema as the command writes it (`golive schema -o FILE`), not as a Python object."""
+    out = tmp_path_factory.mktemp("schema") / "plan.schema.json"
+    assert main(["schema", "-o", str(out)]) == 0
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="module")
+def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _data(text: str) -> Any:
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == SCHEMA_ID and schema["title"] == "golive plan"
+    assert {"name", "service", "environment", "phases"} <= set(schema["required"])
+
+
+def test_schema_goes_to_stdout_by_default(capsys: pytest.CaptureFixture[str], schema: dict[str, Any]) -> None:
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == schema
+
+
+@pytest.mark.parametrize("plan", sorted(REPO.glob("examples/*/plan.yaml")), ids=lambda p: p.parent.name)
+def test_every_example_plan_is_valid(plan: Path, validator: jsonschema.Draft202012Validator) -> None:
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(_data(plan.read_text()))]
+    assert errors == []
+
+
+def test_examples_exist() -> None:
+    assert len(sorted(REPO.glob("examples/*/plan.yaml"))) >= 2
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "003"])
+def test_every_imported_seed_is_valid(prefix: str, validator: jsonschema.Draft202012Validator) -> None:
+    data = _data(import_file(seed(prefix)).yaml_text)
+    assert [e.message for e in validator.iter_errors(data)] == []
+
+
+def test_shorthands_are_in_the_schema(validator: jsonschema.Draft202012Validator) -> None:
+    """Forms the model normalises (bare-string step, `timebox: 30m`, string var, string criterion) validate."""
+    plan = _data("name: x\nservice: x\nenvironment: x\nvars: {A: plain}\nphases:\n  - name: P\n    timebox: 30m\n"
+                 "    steps: [echo hi, {shell: ls, timeout: 5}]\nsuccess_criteria: [it works]\n")
+    assert list(validator.iter_errors(plan)) == []
+
+
+@pytest.mark.parametrize(("case_id", "text"), [(c[0], c[1]) for c in CASES], ids=[c[0] for c in CASES])
+def test_malformed_plans(case_id: str, text: str, validator: jsonschema.Draft202012Validator) -> None:
+    if case_id in YAML_LEVEL:
+        with pytest.raises(PlanError) as refused:
+            parse_plan_text(text, "p.yaml")
+        assert all(i.message.startswith("YAML") for i in refused.value.issues)
+        return
+    data = _data(text)
+    errors = list(validator.iter_errors(data))
+    if case_id in SEMANTIC:
+        assert errors == [], "the schema now catches this case: move it out of SEMANTIC"
+    else:
+        assert errors, f"{case_id}: accepted by the schema"
+
+
+def test_every_case_is_classified() -> None:
+    assert {c[0] for c in CASES} >= (YAML_LEVEL | SEMANTIC)
