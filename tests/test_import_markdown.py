@@ -224,8 +224,8 @@ _documents = st.lists(_blocks, max_size=14).map(lambda bs: "\n\n".join(bs))
 
 
 @functools.cache
-def _schema_validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(plan_schema())
+def _schema_validator() -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(plan_schema())  # the dialect `golive schema` declares
 
 
 def _plan_or_clear_error(text: str) -> None:

@@ -21,7 +21,7 @@ from golive.cli import main
 from golive.errors import PlanError
 from golive.plan.importer import import_file
 from golive.plan.loader import parse_plan_text
-from golive.plan.schema import SCHEMA_ID
+from golive.plan.schema import SCHEMA_ID, plan_schema
 from test_import_seeds import seed
 from test_plan_errors import CASES
 
@@ -50,19 +50,45 @@ def schema(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(scope="module")
-def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema)
+@pytest.fixture(scope="module", params=["draft-07", "2020-12"])
+def validator(schema: dict[str, Any], request: pytest.FixtureRequest) -> jsonschema.Validator:
+    """The declared dialect (draft-07, what editors' YAML language server speaks) and 2020-12 agree."""
+    cls = jsonschema.Draft7Validator if request.param == "draft-07" else jsonschema.Draft202012Validator
+    return cls(schema)
 
 
 def _data(text: str) -> Any:
     return YAML(typ="safe", pure=True).load(text)
 
 
-def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
+def test_schema_is_valid_draft_07(schema: dict[str, Any]) -> None:
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    jsonschema.Draft7Validator.check_schema(schema)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$id"] == SCHEMA_ID and schema["title"] == "golive plan"
     assert {"name", "service", "environment", "phases"} <= set(schema["required"])
+
+
+def test_schema_means_the_same_in_draft_07() -> None:
+    """Draft-07 ignores keywords next to `$ref` and knows no 2019+ keywords; the schema must not rely on either."""
+    newer = {"prefixItems", "unevaluatedProperties", "unevaluatedItems", "dependentRequired", "dependentSchemas",
+             "$dynamicRef", "$dynamicAnchor", "$anchor", "minContains", "maxContains", "$recursiveRef"}
+    annotations = {"$ref", "description", "title", "default", "examples", "deprecated", "readOnly", "writeOnly"}
+    found: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node and set(node) - annotations:
+                found.append(f"{path}: $ref with {sorted(set(node) - annotations)}")
+            found.extend(f"{path}/{k}" for k in node if k in newer)
+            for key, value in node.items():
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}/{i}")
+
+    walk(plan_schema(), "#")
+    assert found == []
 
 
 def test_schema_goes_to_stdout_by_default(capsys: pytest.CaptureFixture[str], schema: dict[str, Any]) -> None:
@@ -71,7 +97,7 @@ def test_schema_goes_to_stdout_by_default(capsys: pytest.CaptureFixture[str], sc
 
 
 @pytest.mark.parametrize("plan", sorted(REPO.glob("examples/*/plan.yaml")), ids=lambda p: p.parent.name)
-def test_every_example_plan_is_valid(plan: Path, validator: jsonschema.Draft202012Validator) -> None:
+def test_every_example_plan_is_valid(plan: Path, validator: jsonschema.Validator) -> None:
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(_data(plan.read_text()))]
     assert errors == []
 
@@ -81,12 +107,12 @@ def test_examples_exist() -> None:
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "003"])
-def test_every_imported_seed_is_valid(prefix: str, validator: jsonschema.Draft202012Validator) -> None:
+def test_every_imported_seed_is_valid(prefix: str, validator: jsonschema.Validator) -> None:
     data = _data(import_file(seed(prefix)).yaml_text)
     assert [e.message for e in validator.iter_errors(data)] == []
 
 
-def test_shorthands_are_in_the_schema(validator: jsonschema.Draft202012Validator) -> None:
+def test_shorthands_are_in_the_schema(validator: jsonschema.Validator) -> None:
     """Forms the model normalises (bare-string step, `timebox: 30m`, string var, string criterion) validate."""
     plan = _data("name: x\nservice: x\nenvironment: x\nvars: {A: plain}\nphases:\n  - name: P\n    timebox: 30m\n"
                  "    steps: [echo hi, {shell: ls, timeout: 5}]\nsuccess_criteria: [it works]\n")
@@ -94,7 +120,7 @@ def test_shorthands_are_in_the_schema(validator: jsonschema.Draft202012Validator
 
 
 @pytest.mark.parametrize(("case_id", "text"), [(c[0], c[1]) for c in CASES], ids=[c[0] for c in CASES])
-def test_malformed_plans(case_id: str, text: str, validator: jsonschema.Draft202012Validator) -> None:
+def test_malformed_plans(case_id: str, text: str, validator: jsonschema.Validator) -> None:
     if case_id in YAML_LEVEL:
         with pytest.raises(PlanError) as refused:
             parse_plan_text(text, "p.yaml")

@@ -16,6 +16,11 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 SCHEMA_ID = "https://golive.dev/schema/plan.json"
+#: Draft-07, not 2020-12: the YAML language server behind most editors' YAML support (VS Code's YAML extension,
+#: yamlls) validates draft-07 and below and warns on a 2020-12 `$schema`. Pydantic's output needs nothing newer:
+#: `$defs` is reached through plain JSON pointers, and no `$ref` carries sibling constraints (which draft-07
+#: would ignore); tests/test_schema.py checks both.
+DIALECT = "http://json-schema.org/draft-07/schema#"
 
 #: JSON type of a sample -> samples tried on each before-validator.
 _SAMPLES: tuple[tuple[str, Any], ...] = (
@@ -86,6 +91,7 @@ def _fix_bounds(node: Any) -> None:
 
 
 def plan_schema() -> dict[str, Any]:
+    """The schema editors load (`golive schema`); built from the model each time, so it cannot drift."""
     from golive.plan.model import Plan
     from golive.steps.registry import KINDS
 
@@ -99,5 +105,5 @@ def plan_schema() -> dict[str, Any]:
         if d is not None and kind in d.get("properties", {}):
             doc = (cls.__doc__ or "").strip().splitlines()
             d.setdefault("description", f"`{kind}` step" + (f": {doc[0]}" if doc else ""))
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+    return {"$schema": DIALECT, "$id": SCHEMA_ID,
             "title": "golive plan", **{k: v for k, v in schema.items() if k != "title"}}
