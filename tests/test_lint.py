@@ -194,6 +194,11 @@ def test_every_rule_has_a_test() -> None:
     assert tested == set(RULES)
 
 
+def test_readme_lists_every_rule() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert [r for r in RULES if r not in readme] == []
+
+
 # -- output formats and exit codes through the CLI -----------------------------------------------------
 
 BAD = HEAD + ("phases:\n  - name: Deploy\n    steps:\n      - env | grep SECRET_KEY\n"

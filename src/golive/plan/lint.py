@@ -401,7 +401,7 @@ def to_sarif(findings: list[Finding]) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {
-                "name": "golive", "version": __version__, "informationUri": "https://github.com/golive/golive",
+                "name": "golive", "version": __version__,
                 "rules": [{"id": r.id, "name": r.name, "shortDescription": {"text": r.description},
                            "defaultConfiguration": {"level": r.severity}} for r in RULES.values()],
             }},
