@@ -188,8 +188,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from golive.runner import load_state
-    from golive.store.owner import is_alive
+    from golive.runview import run_summary
 
     store = _open_existing_store(args)
     try:
@@ -200,39 +199,58 @@ def cmd_status(args: argparse.Namespace) -> int:
             if not infos:
                 print("no runs yet")
                 return 0
-        out: list[dict[str, Any]] = []
-        for info in infos:
-            st = load_state(store, info.id)
-            alive = info.owner is not None and is_alive(info.owner)
-            entry = {
-                "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
-                "initiator": info.initiator, "status": st.status, "outcome": st.outcome,
-                "process": info.owner.pid if alive and info.owner else None,
-                "phases": [{"phase": p.index, "name": p.name, "status": p.status} for p in st.phases],
-                "waiting": st.waiting, "attention": st.attention,
-            }
-            out.append(entry)
-            if args.json:
-                continue
-            proc = f" (process {info.owner.pid})" if alive and info.owner else ""
-            orphan = ""
-            if not st.terminal and not alive and st.status in ("running", "rolling-back"):
-                orphan = f" — no process is executing it: golive resume {info.id}"
-            print(f"{info.id}  {info.plan_name}  {info.service}/{info.environment}  by {info.initiator}:"
-                  f" {st.status}{proc}{orphan}")
-            for p in st.phases:
-                print(f"  phase {p.index} {p.name}: {p.status}")
-            plan_steps = st.plan.get("phases", [])
-            for sid, rec in st.steps.items():
-                if rec.status in ("running", "waiting", "needs-attention", "failed"):
-                    print(f"  step {sid}: {rec.status} {rec.message}".rstrip())
-            if st.waiting:
-                print(f"  waiting: {st.waiting.get('command') or st.waiting.get('message')}")
-            if st.attention:
-                print(f"  needs attention: {st.attention.get('reason')}")
-            del plan_steps
+        out = [run_summary(store, info) for info in infos]
         if args.json:
             print(json.dumps(out if not args.run else out[0], indent=2))
+            return 0
+        for entry in out:
+            proc = f" (process {entry['process']})" if entry["process"] else ""
+            orphan = f" — no process is executing it: {entry['resume']}" if entry["orphaned"] else ""
+            print(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"
+                  f"  by {entry['initiator']}: {entry['status']}{proc}{orphan}")
+            for p in entry["phases"]:
+                print(f"  phase {p['phase']} {p['name']}: {p['status']}")
+            for step in entry["steps"]:
+                print(f"  step {step['step']}: {step['status']} {step['message']}".rstrip())
+            if entry["waiting"]:
+                print(f"  waiting: {entry['waiting'].get('command') or entry['waiting'].get('message')}")
+            if entry["attention"]:
+                print(f"  needs attention: {entry['attention'].get('reason')}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    import ipaddress
+    import socket
+
+    import uvicorn
+
+    from golive.web.app import create_app
+
+    store = _open_existing_store(args)
+    try:
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((args.host, args.port))
+        except OSError as exc:
+            sock.close()
+            raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if family == socket.AF_INET6 else host
+        print(f"golive web: http://{shown}:{port}/ (run log {_store_path(args)}; Ctrl-C stops it)", flush=True)
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            print("golive web: warning: no authentication; anyone who reaches this address reads the run logs"
+                  " (secrets are masked)", file=sys.stderr, flush=True)
+        config = uvicorn.Config(create_app(store), log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Server(config).run(sockets=[sock])
         return 0
     finally:
         store.close()
@@ -558,6 +576,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_arguments(sp)
     sp.set_defaults(fn=cmd_proxy_serve)
     proxy.set_defaults(fn=_help_for(proxy))
+
+    sp = sub.add_parser("web", help="the dashboard: runs and one run live, in a browser (read-only)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=8400, help="port (default 8400; 0 picks a free one)")
+    sp.set_defaults(fn=cmd_web)
 
     sp = sub.add_parser("import", help="turn a Markdown deployment plan into a golive plan")
     sp.add_argument("file", help="the Markdown document")
