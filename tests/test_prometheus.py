@@ -3,6 +3,7 @@ per-version request counters and a latency histogram in the Prometheus text form
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 import socket
@@ -156,6 +157,12 @@ def total(source: PrometheusSource, version: str) -> float:
     return result[0][1] if result else -1.0
 
 
+def last_scrape(source: PrometheusSource) -> float:
+    """Timestamp (Unix seconds) of the newest stored scrape of the demo target."""
+    result = source.query('timestamp(up{job="demo"})', time.time())
+    return result[0][1] if result else 0.0
+
+
 def test_prometheus_source_reads_one_interval_exactly(prom: Prom) -> None:
     source = PrometheusSource(prom.url, PromQueries(
         p95='histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{version="$version"}'
@@ -167,7 +174,9 @@ def test_prometheus_source_reads_one_interval_exactly(prom: Prom) -> None:
             client.get(work, params={"version": "stable", "ms": "20"})
         wait_for("the first scrape of the stable counters", lambda: total(source, "stable") == 10)
         since = time.time()
-        time.sleep(0.05)  # the interval starts strictly after the scrape that saw 10
+        # A scrape stamped just before `since` may still be reading /metrics; wait until one stamped after
+        # `since` is stored (scrapes of one target are sequential), so the value at `since` is exactly 10.
+        wait_for("a scrape that started after the interval began", lambda: last_scrape(source) > since)
         for i in range(40):
             client.get(work, params={"version": "stable", "ms": "20" if i % 10 else "200"})
         for i in range(20):
@@ -190,6 +199,16 @@ def test_prometheus_source_reads_one_interval_exactly(prom: Prom) -> None:
     assert stable.latency_buckets[25.0] == 36 and stable.latency_buckets[250.0] == 40
     # The quantile query ran (an instant query at `until` over the interval); Prometheus interpolates.
     assert canary.p95_ms is not None and 500.0 < canary.p95_ms <= 1000.0
+
+    # An interval shorter than the range query's step, holding exactly one scrape that saw new requests:
+    # the grid's only point is `since`, so the end point must come from the instant query at `until`.
+    raw = httpx.get(f"{prom.url}/api/v1/query", params={
+        "query": 'http_requests_total{version="stable",code="200"}[5m]', "time": f"{until:.3f}"}).json()
+    scrapes = [(float(t), float(v)) for t, v in raw["data"]["result"][0]["values"]]
+    (_, before), (t, after) = next((a, b) for a, b in itertools.pairwise(scrapes) if b[1] > a[1])
+    assert after - before > 0
+    short = source.sample("stable", t - 0.5, t + 0.3)
+    assert short.requests == after - before
 
     # A version nobody has served is "no data", which the judge calls inconclusive, never a pass.
     nothing = source.sample("v9", since, until)

@@ -3,9 +3,16 @@ the real `golive` command and the real built-in proxy process."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
+import re
+import select
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +28,8 @@ from golive.steps.base import StepContext
 from golive.steps.canary import CanaryStep
 from golive.steps.switch import SwitchStep
 from golive.traffic.builtin import BuiltinRouter
-from golive.traffic.local import LocalBackend, free_port, wait_port
+from golive.traffic.haproxy import HAProxyRouter
+from golive.traffic.local import LocalBackend, LocalHAProxy, LocalNginx, free_port, wait_port
 
 HEAD = """\
 name: bg
@@ -154,15 +162,17 @@ def _ctx(workdir: Path, events: list[tuple[str, dict[str, Any]]]) -> StepContext
                        emit=lambda t, p: events.append((t, p)))
 
 
-def test_canary_without_traffic_is_never_promoted(workdir: Path,
-                                                 proxy: tuple[str, str, LocalBackend, LocalBackend]) -> None:
-    """No requests at all: every verdict is inconclusive and three in a row abort the canary."""
+@pytest.mark.parametrize("hold", ["10m", "1m"])
+def test_canary_without_traffic_is_never_promoted(workdir: Path, proxy: tuple[str, str, LocalBackend, LocalBackend],
+                                                 hold: str) -> None:
+    """No requests at all: every verdict is inconclusive and three in a row abort the canary. With a hold
+    of one interval the stage is over after one inconclusive verdict; judging goes on instead of promoting."""
     _, admin, _, _ = proxy
     plan = Plan.model_validate({
         "name": "c", "service": "s", "environment": "e",
         "phases": [{"name": "p", "steps": [{"canary": {
             "router": {"type": "builtin", "admin": admin}, "stable": "blue", "canary": "green", "interval": "1m",
-            "stages": [{"weight": 10, "hold": "10m"}, {"weight": 100}],
+            "stages": [{"weight": 10, "hold": hold}, {"weight": 100}],
             "analysis": {"max_error_rate": "1%", "max_inconclusive": 3}}}]}]})
     events: list[tuple[str, dict[str, Any]]] = []
     result = plan.phases[0].steps[0].execute(_ctx(workdir, events))
@@ -172,3 +182,131 @@ def test_canary_without_traffic_is_never_promoted(workdir: Path,
     assert [p["weights"] for t, p in events if t == "traffic.weight"] == [
         {"blue": 90, "green": 10}, {"blue": 100, "green": 0}]
     assert BuiltinRouter(admin).weights() == {"blue": 100, "green": 0}
+
+
+# -- blue-green through `golive run` and the real HAProxy / nginx -----------------------------------
+
+def _router_yaml(kind: str, tmp: Path, blue: LocalBackend, green: LocalBackend) -> tuple[Any, str]:
+    """Start the real router with all traffic on blue; returns it and its `routers:` entry."""
+    if kind == "haproxy":
+        ha = LocalHAProxy(tmp, {"blue": blue.address, "green": green.address}, {"blue": 100})
+        return ha, f"{{type: haproxy, socket: '{ha.socket}', backend: app, pools: {{blue: blue, green: green}}}}"
+    ng = LocalNginx(tmp, {"blue": blue.address, "green": green.address}, {"blue": 100})
+    return ng, (f"{{type: nginx, upstream: app, upstream_file: '{ng.upstream_file}', conf: '{ng.conf}',"
+                f" prefix: '{ng.prefix}', pid_file: '{ng.pid_file}', access_log: '{ng.access_log}',"
+                f" nginx: '{ng.binary}', pools: {{blue: '{blue.address}', green: '{green.address}'}}}}")
+
+
+@pytest.mark.parametrize("kind", ["haproxy", "nginx"])
+def test_blue_green_run_through_real_router_forward_and_back_under_load(workdir: Path, kind: str) -> None:
+    """`golive run` switches blue -> green; a later step fails once green has served 50 requests under load;
+    the rollback switches back. No client sees a failed request, and the router ends on blue."""
+    with LocalBackend(workdir, "blue") as blue, LocalBackend(workdir, "green") as green:
+        router_proc, router_yaml = _router_yaml(kind, workdir, blue, green)
+        with router_proc:
+            (workdir / "plan.yaml").write_text(f"""\
+name: bg
+service: web
+environment: test
+routers:
+  edge: {router_yaml}
+phases:
+  - name: Switch
+    steps:
+      - name: go green
+        switch: {{router: edge, to: green, from: blue}}
+  - name: Verify
+    steps:
+      - name: smoke test that fails once green served traffic
+        shell: "for i in $(seq 600); do [ -f green-seen ] && exit 1; sleep 0.05; done; exit 2"
+""")
+            with BackgroundLoad(router_proc.url, rate=200.0, concurrency=16, max_requests=20000,
+                                max_seconds=60) as load:
+                load.wait_for("blue", 20)
+
+                def mark_green_seen() -> None:
+                    with contextlib.suppress(TimeoutError):
+                        load.wait_for("green", 50, timeout=30)
+                        (workdir / "green-seen").touch()
+
+                watcher = threading.Thread(target=mark_green_seen, daemon=True)
+                watcher.start()
+                res = golive("run", "plan.yaml", "--no-wait", cwd=workdir, timeout=90)
+                watcher.join(35)
+                load.wait_for("blue", load.answered_by("blue") + 50)
+                report = load.stop()
+            out = res.out + res.err
+            assert res.code == 1, out
+            assert "exit 1" in out, out  # the smoke step saw green serve, it did not time out
+            assert not report.failures, report.summary()
+            assert report.by_backend()["green"] >= 50, report.summary()
+            assert {r.backend for r in report.records[-20:]} == {"blue"}, report.summary()
+            assert "traffic via edge: blue 0% / green 100% -- switch to green" in out
+            assert "traffic via edge: blue 100% / green 0% -- switch to blue" in out
+            if kind == "haproxy":
+                router = HAProxyRouter(router_proc.socket, "app", {"blue": ["blue"], "green": ["green"]})
+                text = router.command("show stat").splitlines()
+                header = text[0][2:].split(",")
+                weights = {row.split(",")[1]: row.split(",")[header.index("weight")] for row in text[1:]
+                           if row.startswith("app,") and row.split(",")[1] in ("blue", "green")}
+                assert weights == {"blue": "200", "green": "0"}
+            else:
+                assert router_proc.router.weights() == {"blue": 100, "green": 0}
+                assert f"server {green.address} down;" in router_proc.upstream_file.read_text()
+
+
+def test_live_panel_on_a_terminal_shows_weight_and_last_verdict(
+        workdir: Path, proxy: tuple[str, str, LocalBackend, LocalBackend]) -> None:
+    """`golive run` on a pseudo-terminal: the live panel (rich, redrawn in place) carries the current split
+    and the last verdict with its reason, which plain output does not print in that form."""
+    _, admin, _, _ = proxy
+    (workdir / "plan.yaml").write_text(f"""\
+name: live
+service: web
+environment: test
+phases:
+  - name: Canary
+    steps:
+      - name: canary green
+        canary:
+          router: {{type: builtin, admin: "{admin}"}}
+          stable: blue
+          canary: green
+          interval: 1s
+          stages: [{{weight: 10, hold: 2s}}, {{weight: 100}}]
+          analysis: {{max_error_rate: 1%, max_inconclusive: 3}}
+""")
+    master, slave = pty.openpty()
+    env = {**os.environ, "GOLIVE_USER": "tester", "COLUMNS": "400", "LINES": "60", "TERM": "xterm"}
+    env.pop("CI", None)
+    proc = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=workdir,
+                            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    chunks: list[bytes] = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        code = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        os.close(master)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    assert code == 1, text[-3000:]
+    assert "current weight: blue 90% / green 10% (stage 1/2) via builtin" in text, text[-3000:]
+    assert re.search(r"last verdict INCONCLUSIVE at stage 1 \(10%\): inconclusive: canary served 0 requests"
+                     r" this interval.*\(1 of 3 in a row\)", text), text[-3000:]
+    assert "last verdict FAIL at stage 1 (10%): fail: 3 inconclusive intervals in a row" in text, text[-3000:]

@@ -89,8 +89,10 @@ def describe(ev: Event) -> str:
         split = " / ".join(f"{k} {v}%" for k, v in p.get("weights", {}).items())
         stage = f" (stage {p['stage']}/{p['stages']})" if p.get("stages") else ""
         why = p.get("reason", "")
-        return f"{step}traffic via {p.get('router')}: {split}" + (
-            f"{stage}" if why.startswith("stage") else f" -- {why}")
+        head = f"{step}traffic via {p.get('router')}: {split}"
+        if p.get("because"):  # a canary promotion: the verdict (with its numbers) that allowed it
+            return head + (stage if why.startswith("stage") else "") + f" -- promoted after {p['because']}"
+        return head + (f"{stage}" if why.startswith("stage") else f" -- {why}")
     if t == "analysis.verdict":
         where = f" at stage {p['stage']} ({p['weight']}%)" if p.get("stage") else ""
         return f"{step}verdict {str(p.get('outcome', '?')).upper()}{where}: {p.get('reason')}"
@@ -140,7 +142,8 @@ class LivePrinter:
         self.current = ""
         self.phase_started: datetime | None = None
         self.timebox: float | None = None
-        self.extra = ""
+        self.weight = ""  # "current weight: canary 10% / stable 90% (stage 1/3) via edge"
+        self.verdict = ""  # the last analysis verdict with its reason
         self._lock = threading.Lock()
         self.live = Live(self, console=self.console, refresh_per_second=4, transient=True)
 
@@ -162,8 +165,13 @@ class LivePrinter:
                 self.current = f"[{p['step']}] {p.get('title')}"
             elif ev.type in ("step.finished",):
                 self.current = ""
-            elif ev.type.startswith(("canary.", "analysis.", "traffic.")):
-                self.extra = describe(ev)
+            elif ev.type == "traffic.weight":
+                split = " / ".join(f"{k} {v}%" for k, v in p.get("weights", {}).items())
+                stage = f" (stage {p['stage']}/{p['stages']})" if p.get("stages") else ""
+                self.weight = f"current weight: {split}{stage} via {p.get('router')}"
+            elif ev.type == "analysis.verdict":
+                where = f" at stage {p['stage']} ({p['weight']}%)" if p.get("stage") else ""
+                self.verdict = f"last verdict {str(p.get('outcome', '?')).upper()}{where}: {p.get('reason')}"
         if ev.seq > self.skip_until:
             style = "red" if ("FAILED" in describe(ev) or "NO-GO" in describe(ev) or "ROLLBACK" in describe(ev)) \
                 else None
@@ -192,6 +200,6 @@ class LivePrinter:
             if self.window_end:
                 left = (self.window_end - now).total_seconds()
                 parts.append(f"window: {format_duration(left)} left" if left > 0 else "window: CLOSED")
-            if self.extra:
-                parts.append(self.extra)
-            return Text(" | ".join(parts), style="bold")
+            lines = [" | ".join(parts)]
+            lines += [x for x in (self.weight, self.verdict) if x]
+            return Text("\n".join(lines), style="bold")

@@ -147,11 +147,23 @@ class PrometheusSource:
                 for s in data.get("result", [])]
 
     def _counter(self, promql: str, since: float, until: float, step: float) -> dict[str, float] | None:
-        """Delta per series keyed by its `le` label ("" when absent); None when no series at all."""
-        result = self.query_range(promql, since, until, step)
-        if not result:
+        """Delta per series keyed by its `le` label ("" when absent); None when no series at all.
+
+        A range query evaluates at since, since + step, ... and stops at the last step not after `until`,
+        so the end of the interval is usually not one of its points: everything scraped after the last
+        step would be missed (for an interval shorter than one step, everything). An instant query at
+        `until` supplies the end point whenever the grid does not land on it.
+        """
+        series: dict[str, list[tuple[float, float]]] = {
+            labels.get("le", ""): points for labels, points in self.query_range(promql, since, until, step)}
+        if not series or any(not pts or pts[-1][0] < until - 0.001 for pts in series.values()):
+            for labels, value in self.query(promql, until):
+                points = series.setdefault(labels.get("le", ""), [])
+                if not points or points[-1][0] < until - 0.001:
+                    points.append((until, value))
+        if not series:
             return None
-        return {labels.get("le", ""): _counter_delta(points, since, step) for labels, points in result}
+        return {le: _counter_delta(points, since, step) for le, points in series.items()}
 
     def sample(self, version: str, since: float, until: float) -> Sample:
         if until <= since:

@@ -196,21 +196,24 @@ class CanaryStep(StepBase, RouterRef):
             raise StepConfigError(f"canary analysis: {exc}") from None
         verdicts = 0
         stage_no = 0
+        because: dict[str, Any] = {}
         _warm_statistics()
         try:
             source = self._source(router, ctx)
             for stage_no, stage in enumerate(spec.stages, 1):
                 weights = {spec.canary: stage.weight, spec.stable: 100 - stage.weight}
                 set_and_record(router, ctx, weights, f"stage {stage_no}/{len(spec.stages)}", label,
-                               stage=stage_no, stages=len(spec.stages))
+                               stage=stage_no, stages=len(spec.stages), **because)
+                looks_before = judge.interval
                 verdict = self._hold(ctx, judge, source, stage, stage_no)
                 verdicts = judge.interval
                 if verdict is not None and verdict.outcome == "fail":
                     return self._abort(router, ctx, label, f"stage {stage_no} ({stage.weight}%): {verdict.reason}",
                                        stage_no, verdict)
+                because = {"because": self._promotion(stage_no, stage, verdict, judge.interval - looks_before)}
             if spec.stages[-1].weight != 100:
                 set_and_record(router, ctx, {spec.canary: 100}, "promote", label, stage=len(spec.stages),
-                               stages=len(spec.stages))
+                               stages=len(spec.stages), **because)
         except GoliveError as exc:
             return self._abort(router, ctx, label, f"stage {stage_no}: {exc}", stage_no, None)
         finally:
@@ -219,15 +222,28 @@ class CanaryStep(StepBase, RouterRef):
                                  f" {verdicts} passing or inconclusive verdict(s)", stages=len(spec.stages),
                                  verdicts=verdicts)
 
+    @staticmethod
+    def _promotion(stage_no: int, stage: Stage, verdict: Verdict | None, looks: int) -> str:
+        """Why the canary moves on from a stage, with the numbers of the verdict that let it (for `golive log`)."""
+        if verdict is None:
+            return f"stage {stage_no} ({stage.weight}%) had no hold, so no analysis"
+        return (f"stage {stage_no} ({stage.weight}%) held {format_duration(stage.hold)}, {looks} verdict(s),"
+                f" last {verdict.reason}")
+
     def _hold(self, ctx: StepContext, judge: Judge, source: Any, stage: Stage, stage_no: int) -> Verdict | None:
-        """Hold the stage, judging every `interval`; returns the first failing verdict, else the last one."""
+        """Hold the stage, judging every `interval`; returns the first failing verdict, else the last one.
+
+        A stage ends on a pass only: when its hold is over and the last verdict is inconclusive, judging
+        goes on at the same weight until a verdict passes, or `max_inconclusive` in a row fail it. Too
+        little data must never promote a canary."""
         spec = self.canary
         clock = ctx.clock
         end = clock.monotonic() + stage.hold
         since = clock.now().timestamp()
         last: Verdict | None = None
-        while (remaining := end - clock.monotonic()) > 1e-9:
-            clock.sleep(min(spec.interval, remaining))
+        while ((remaining := end - clock.monotonic()) > 1e-9
+               or (last is not None and last.outcome == "inconclusive")):
+            clock.sleep(min(spec.interval, remaining) if remaining > 1e-9 else spec.interval)
             until = clock.now().timestamp()
             try:
                 canary = source.sample(spec.canary, since, until)
