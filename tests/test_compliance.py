@@ -119,3 +119,53 @@ def test_initiator_approving_is_flagged(workdir: Path) -> None:
     assert not sod["ok"] and "ian also approved" in sod["evidence"]
     testing = next(c for c in report["compliance"] if c["element"] == ELEMENTS[3][1])
     assert "evidence/tests.txt: cannot read" in testing["evidence"], "a missing evidence file is named, not hashed"
+
+
+CRITERIA = """
+name: Search 8
+service: search
+environment: prod
+phases:
+  - name: Deploy
+    steps:
+      - name: Ship
+        shell: echo shipped
+        undo: echo unshipped
+success_criteria:
+  - description: Index answers
+    check: {shell: "echo index ok"}
+  - description: "Error rate < 0.1%"
+    check: {name: error budget, shell: "echo 'error rate 0.4%' >&2; exit 1"}
+  - Users are happy
+"""
+
+
+def test_success_criteria_are_measured_from_their_checks(workdir: Path) -> None:
+    """A criterion with a check is measured once every gate said GO; a miss makes the run Partial, not
+    rolled back (gates decide that), and a criterion without a check is left for a person."""
+    (workdir / "plan.yaml").write_text(CRITERIA)
+    r = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+    assert r.code == 0, r.out + r.err
+    report = json.loads(golive("report", _run_id(r.out), "--format", "json", cwd=workdir).out)
+    assert report["outcome"] == "succeeded" and report["outcome_word"] == "Partial"
+    assert [(c["description"], c["status"]) for c in report["criteria"]] == [
+        ("Index answers", "met"), ("Error rate < 0.1%", "not met"), ("Users are happy", "for a person")]
+    assert re.match(r"check criterion\.2 failed at \S+Z: exit code 1", report["criteria"][1]["evidence"])
+    assert report["outcome_notes"] == ["success criterion not met: Error rate < 0.1%"]
+    steps = {s["id"]: s for s in report["steps"]}
+    assert steps["criterion.2"]["status"] == "failed" and "error rate 0.4%" in steps["criterion.2"]["output"]
+    assert report["rollback"] is None
+    md = golive("report", _run_id(r.out), "--format", "md", cwd=workdir).out
+    assert r"\[ \] Success \[x\] Partial \[ \] Rolled Back" in md
+
+
+def test_lint_warns_when_a_plan_cannot_satisfy_the_change_rules(workdir: Path) -> None:
+    (workdir / "plan.yaml").write_text(FULL)
+    (workdir / "evidence").mkdir()
+    (workdir / "evidence" / "tests.txt").write_text("182 passed\n")
+    assert "GL115" not in golive("lint", "plan.yaml", cwd=workdir).out
+    (workdir / "bare.yaml").write_text(FULL.replace("separation_of_duties: true", "separation_of_duties: false"))
+    r = golive("lint", "bare.yaml", cwd=workdir)
+    warnings = [line for line in r.out.splitlines() if "GL115" in line]
+    assert len(warnings) == 1 and "Segregation of duties" in warnings[0], r.out
+    assert re.match(r"bare\.yaml:\d+:\d+: warning GL115", warnings[0])

@@ -155,6 +155,9 @@ def test_webhooks_and_escalation_timing(workdir: Path, receiver: Receiver) -> No
     assert "pay-secret-token-42" not in everything
     kinds = [e.payload["category"] for e in events if e.type == "notify.sent"]
     assert kinds.count("escalation") == 3 and "run.finished" in kinds
+    # every message that reached the receiver is an event naming its channel, and nothing failed
+    assert sum(len(e.payload["channels"]) for e in events if e.type == "notify.sent") == len(receiver.posts)
+    assert not [e for e in events if e.type == "notify.failed"]
 
 
 def test_failing_channel_never_fails_the_run(workdir: Path, receiver: Receiver) -> None:
@@ -185,3 +188,47 @@ def test_redacted_channel_names() -> None:
     assert redact_url("slack://T1/B2/secrettoken") == "slack://…"
     assert redact_url("json://u:p@hooks.local:8080/x?token=1") == "json://hooks.local"
     assert redact_url("not a url") == "(unparseable url)"
+
+
+SIMPLE = """
+name: Search 7
+service: search
+environment: prod
+notifications:
+  config: hooks/team.txt
+phases:
+  - name: Deploy
+    steps:
+      - name: Ship
+        shell: echo shipped
+"""
+
+
+def test_plan_config_file_and_user_config_file(workdir: Path, receiver: Receiver) -> None:
+    """Channels can live in an apprise config file next to the plan (`notifications.config`) and in the
+    user's own file ($GOLIVE_NOTIFY_CONFIG, else ~/.config/golive/apprise.yml); both are told."""
+    (workdir / "hooks").mkdir()
+    (workdir / "hooks" / "team.txt").write_text(f"json://127.0.0.1:{receiver.port}/plan-config\n")
+    user = workdir / "me" / "apprise.yml"
+    user.parent.mkdir()
+    user.write_text(f"version: 1\nurls:\n  - json://127.0.0.1:{receiver.port}/user-config\n")
+    (workdir / "plan.yaml").write_text(SIMPLE)
+    r = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_NOTIFY_CONFIG": str(user)})
+    assert r.code == 0, r.out + r.err
+    for path in ("/plan-config", "/user-config"):
+        assert [p["title"].split(": ", 1)[1] for p in receiver.to(path)] == ["started", "SUCCEEDED"], path
+    store = SQLiteStore(workdir / ".golive" / "golive.db")
+    try:
+        sent = [e.payload for e in store.events(_run_id(r.out)) if e.type == "notify.sent"]
+    finally:
+        store.close()
+    assert [s["category"] for s in sent] == ["run.started", "run.finished"]
+    assert all(s["channels"] == ["config team.txt", "config apprise.yml"] for s in sent)
+
+    # the user's file is found in ~/.config/golive/ without the variable, too
+    (workdir / "xdg" / "golive").mkdir(parents=True)
+    user.rename(workdir / "xdg" / "golive" / "apprise.yml")
+    r = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"XDG_CONFIG_HOME": str(workdir / "xdg"),
+                                                             "GOLIVE_NOTIFY_CONFIG": ""})
+    assert r.code == 0, r.out + r.err
+    assert len(receiver.to("/user-config")) == 4 and len(receiver.to("/plan-config")) == 4

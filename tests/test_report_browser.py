@@ -1,5 +1,8 @@
 """The HTML report in the real Chromium (headless, driven over the DevTools protocol): the key facts are on the
-page, nothing is fetched but the file itself, no console error, and screenshots are kept in test-artifacts/."""
+page, nothing is fetched but the file itself, no console error, the charts carry what the log recorded, print
+CSS applies, and screenshots (plus the printed PDF) are kept in test-artifacts/.
+
+Every wait has a deadline (generous: two shared cores can be slow); nothing sleeps for luck."""
 
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +25,19 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from conftest import REPO, golive
+from golive.engine.clock import FakeClock
+from golive.engine.executor import EngineOptions
+from golive.plan.loader import parse_plan_text
+from golive.report import render, report_for
+from golive.runner import DriveOptions, StartRequest, drive_run, start_run
+from golive.store.sqlite import SQLiteStore
+from golive.traffic.builtin import BuiltinRouter
+from golive.traffic.local import LocalBackend, LocalProxy
 
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium") or "chromium"
+#: Seconds for one DevTools answer; start-up and printing get more. Deadlines, not expectations.
+CALL_TIMEOUT = 60.0
 
 
 @dataclass
@@ -30,6 +46,18 @@ class Page:
     requests: list[str]
     errors: list[str]
     html_path: Path
+    #: Counts of chart elements by CSS selector (see SELECTORS), read from the live DOM.
+    counts: dict[str, int]
+    #: Computed `max-height` of a <pre> on screen and in print (print CSS lifts the limit).
+    pre_screen: str
+    pre_print: str
+
+
+SELECTORS = ["svg.timeline rect.bar", "svg.timeline rect.timebox", "svg.timeline rect.window",
+             "svg.timeline rect.rollback-shade", "svg.timeline rect.bar.rollback", "svg.timeline path.gate.go",
+             "svg.timeline path.gate.nogo", "svg.timeline path.gate.waiting", "svg.timeline circle.approval",
+             "svg.timeline text.beyond", "svg.chart", "svg.chart polyline.series", "svg.chart path.verdict",
+             "svg.chart path.verdict.fail", "table.verdicts tbody tr", "img, script, link, iframe, object"]
 
 
 @dataclass
@@ -38,8 +66,18 @@ class Browser:
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     events: list[dict[str, Any]] = field(default_factory=list)
 
+    def _receive(self, deadline: float, what: str) -> dict[str, Any]:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"chromium: no {what} before the deadline")
+        try:
+            data: dict[str, Any] = json.loads(self.ws.recv(timeout=left))
+        except TimeoutError:
+            raise TimeoutError(f"chromium: no {what} before the deadline") from None
+        return data
+
     def call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
-             timeout: float = 20) -> dict[str, Any]:
+             timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
         msg_id = next(self.ids)
         msg: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
         if session:
@@ -47,10 +85,7 @@ class Browser:
         self.ws.send(json.dumps(msg))
         deadline = time.monotonic() + timeout
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no answer to {method} within {timeout}s")
-            data = json.loads(self.ws.recv(timeout=left))
+            data = self._receive(deadline, f"answer to {method} within {timeout:g}s")
             if data.get("id") == msg_id:
                 if "error" in data:
                     raise RuntimeError(f"{method}: {data['error']}")
@@ -58,18 +93,23 @@ class Browser:
                 return result
             self.events.append(data)
 
-    def wait_event(self, name: str, timeout: float = 20) -> dict[str, Any]:
+    def wait_event(self, name: str, session: str, match: Callable[[dict[str, Any]], bool] = lambda _: True,
+                   timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
+        """The first event `name` of this tab's session that `match`es (already received, or arriving)."""
         deadline = time.monotonic() + timeout
         seen = 0
         while True:
             for ev in self.events[seen:]:
-                if ev.get("method") == name:
+                if ev.get("method") == name and ev.get("sessionId") == session and match(ev.get("params", {})):
                     return ev
             seen = len(self.events)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no {name} within {timeout}s")
-            self.events.append(json.loads(self.ws.recv(timeout=left)))
+            self.events.append(self._receive(deadline, f"{name} within {timeout:g}s"))
+
+    def evaluate(self, expression: str, session: str) -> Any:
+        res = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)
+        if "exceptionDetails" in res:
+            raise RuntimeError(f"page script failed: {res['exceptionDetails']}")
+        return res["result"].get("value")
 
 
 @pytest.fixture(scope="module")
@@ -86,15 +126,15 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     )
     try:
         port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
             if proc.poll() is not None:
                 pytest.fail(f"chromium exited with {proc.returncode} before opening its DevTools port")
             if time.monotonic() > deadline:
-                pytest.fail("chromium did not write DevToolsActivePort within 30s")
-            time.sleep(0.05)
+                pytest.fail("chromium did not write DevToolsActivePort within 90s")
+            time.sleep(0.05)  # polling a file chromium writes once; the deadline above bounds it
         port, path = port_file.read_text().splitlines()[:2]
-        with connect(f"ws://127.0.0.1:{port}{path}", max_size=64 * 1024 * 1024, open_timeout=10) as ws:
+        with connect(f"ws://127.0.0.1:{port}{path}", max_size=64 * 1024 * 1024, open_timeout=30) as ws:
             yield Browser(ws)
     finally:
         proc.terminate()
@@ -106,33 +146,45 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 
 
 def open_report(b: Browser, html: Path, shot: str) -> Page:
-    """Load the report in a fresh tab and collect text, requests and errors; keep screen and print shots."""
+    """Load the report in a fresh tab; collect text, chart elements, requests and errors; keep screen and print
+    shots. Requests and errors are those of this tab's session only."""
     target = b.call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = b.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-    b.events.clear()
-    for domain in ("Page", "Network", "Runtime", "Log"):
-        b.call(f"{domain}.enable", session=session)
-    b.call("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1,
-                                                  "mobile": False}, session=session)
-    url = html.resolve().as_uri()
-    b.call("Page.navigate", {"url": url}, session=session)
-    b.wait_event("Page.loadEventFired")
-    text = b.call("Runtime.evaluate", {"expression": "document.body.innerText", "returnByValue": True},
-                  session=session)["result"]["value"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot_data = b.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
-                       session=session)["data"]
-    (ARTIFACTS / f"{shot}.png").write_bytes(base64.b64decode(shot_data))
-    b.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
-    pdf = b.call("Page.printToPDF", {"printBackground": False}, session=session, timeout=60)["data"]
-    (ARTIFACTS / f"{shot}.pdf").write_bytes(base64.b64decode(pdf))
-    requests = [e["params"]["request"]["url"] for e in b.events if e.get("method") == "Network.requestWillBeSent"]
-    errors = [json.dumps(e["params"])[:300] for e in b.events
-              if e.get("method") == "Runtime.exceptionThrown"
-              or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
-              or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")]
-    b.call("Target.closeTarget", {"targetId": target})
-    return Page(text, requests, errors, html)
+    try:
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            b.call(f"{domain}.enable", session=session)
+        b.call("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1,
+                                                      "mobile": False}, session=session)
+        url = html.resolve().as_uri()
+        frame = b.call("Page.navigate", {"url": url}, session=session)["frameId"]
+        b.wait_event("Page.frameNavigated", session, lambda p: p["frame"]["id"] == frame and p["frame"]["url"] == url)
+        b.wait_event("Page.loadEventFired", session)
+        assert b.evaluate("location.href + ' ' + document.readyState", session) == f"{url} complete"
+        text = b.evaluate("document.body.innerText", session)
+        count = "s => [s, document.querySelectorAll(s).length]"
+        counts = b.evaluate(f"JSON.stringify(Object.fromEntries({json.dumps(SELECTORS)}.map({count})))", session)
+        pre = "(document.querySelector('pre') ? getComputedStyle(document.querySelector('pre')).maxHeight : '')"
+        pre_screen = b.evaluate(pre, session)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot_data = b.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
+                           session=session)["data"]
+        (ARTIFACTS / f"{shot}.png").write_bytes(base64.b64decode(shot_data))
+        b.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+        pre_print = b.evaluate(pre, session)
+        pdf = base64.b64decode(b.call("Page.printToPDF", {"printBackground": False}, session=session,
+                                      timeout=2 * CALL_TIMEOUT)["data"])
+        assert pdf.startswith(b"%PDF")
+        (ARTIFACTS / f"{shot}.pdf").write_bytes(pdf)
+        mine = [e for e in b.events if e.get("sessionId") == session]
+        requests = [e["params"]["request"]["url"] for e in mine if e.get("method") == "Network.requestWillBeSent"]
+        errors = [json.dumps(e["params"])[:300] for e in mine
+                  if e.get("method") == "Runtime.exceptionThrown"
+                  or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
+                  or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")]
+    finally:
+        b.call("Target.closeTarget", {"targetId": target})
+        b.events.clear()
+    return Page(text, requests, errors, html, json.loads(counts), pre_screen, pre_print)
 
 
 PLAN_HEAD = """
@@ -160,11 +212,15 @@ contacts:
 def _write_plan(workdir: Path, body: str, version: str) -> Path:
     (workdir / "tests.txt").write_text("all 412 tests passed\n")
     plan = workdir / f"plan-{version}.yaml"
-    plan.write_text(PLAN_HEAD.format(version=version) + body)
+    now = datetime.now(UTC)
+    moments = {k: (now + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M")
+               for k, h in (("start", -1), ("end", 1), ("until", 2))}
+    plan.write_text(PLAN_HEAD.format(version=version) + body.format(**moments))
     return plan
 
 
 SUCCESS = """
+window: {{start: "{start}", end: "{end}", timezone: UTC, rollback_until: "{until}"}}
 phases:
   - name: Prepare
     timebox: 1m
@@ -173,7 +229,7 @@ phases:
         shell: echo "deploying with token $TOKEN | <script>alert(1)</script>"
         undo: echo undo banner
     gate:
-      approvals: {count: 1, role: release-managers}
+      approvals: {{count: 1, role: release-managers}}
   - name: Verify
     timebox: 1m
     steps:
@@ -185,6 +241,8 @@ phases:
           shell: "true"
 success_criteria:
   - Checkout works for a real card
+  - description: The health endpoint answers
+    check: {{shell: "echo health ok"}}
 """
 
 ROLLBACK = """
@@ -214,7 +272,7 @@ phases:
       - name: Check
         shell: echo ready
     gate:
-      approvals: {count: 2, role: release-managers}
+      approvals: {{count: 2, role: release-managers}}
 """
 
 
@@ -225,8 +283,12 @@ def _run_id(out: str) -> str:
 
 
 def _assert_clean(page: Page) -> None:
+    """Nothing but the file was requested, nothing went wrong, nothing could fetch, and print CSS applies."""
     assert page.requests == [page.html_path.resolve().as_uri()], page.requests
     assert page.errors == []
+    assert page.counts["img, script, link, iframe, object"] == 0
+    if page.pre_screen:
+        assert (page.pre_screen, page.pre_print) == ("260px", "none")
 
 
 def test_successful_run_report(workdir: Path, browser: Browser) -> None:
@@ -248,11 +310,26 @@ def test_successful_run_report(workdir: Path, browser: Browser) -> None:
     for fact in ("Shop 2.0", "Success", "shop / prod", "1.0 → 2.0", "ian", "rita", "tests green, <i>go</i>",
                  "CHG-4711", "customers need the <b>new</b> checkout", "<script>alert(1)</script>",
                  "Pre-deployment approval", "Post-deployment verification", "Checkout works for a real card",
-                 "for a person", "PCI-DSS 6.5.1", "PCI-DSS 6.5.2", "Segregation of duties", "sha256"):
+                 "for a person", "The health endpoint answers", "check criterion.2 succeeded", "PCI-DSS 6.5.1",
+                 "PCI-DSS 6.5.2", "Segregation of duties", "sha256", "☒ Success ☐ Partial ☐ Rolled Back"):
         assert fact in t, fact
-    head = json.loads(golive("report", run, "--format", "json", cwd=workdir).out)["head_hash"]
-    assert head and head in t
+    report = json.loads(golive("report", run, "--format", "json", cwd=workdir).out)
+    audit = golive("audit", "verify", run, cwd=workdir)
+    assert audit.code == 0 and audit.out.split()[-1] == report["head_hash"], audit.out
+    assert re.search(rf"Audit chain head\s+{report['head_hash']} \(event {report['head_seq']}\)", t)
+    assert [c["status"] for c in report["criteria"]] == ["for a person", "met"]
+    # the whole run happened inside its window, and the summary says how long that was
+    assert report["inside_window"] == report["duration"] > 0
+    assert re.search(r"Time inside the window\s+\d", t)
     assert "tok-very-secret-123" not in t and "***" in t
+    # the timeline: both phases against their timeboxes, the window (its end beyond the chart, named), the
+    # wait for approval, rita's approval and both GO decisions
+    c = page.counts
+    assert (c["svg.timeline rect.bar"], c["svg.timeline rect.timebox"], c["svg.timeline rect.window"]) == (2, 2, 1)
+    assert c["svg.timeline text.beyond"] == 1 and "window ends" in t
+    assert (c["svg.timeline path.gate.waiting"], c["svg.timeline circle.approval"]) == (1, 1)
+    assert (c["svg.timeline path.gate.go"], c["svg.timeline path.gate.nogo"]) == (2, 0)
+    assert c["svg.timeline rect.rollback-shade"] == 0 and c["svg.chart"] == 0
 
 
 def test_rolled_back_run_report(workdir: Path, browser: Browser) -> None:
@@ -269,7 +346,11 @@ def test_rolled_back_run_report(workdir: Path, browser: Browser) -> None:
                  "Restore the previous release", "NO-GO", "no approval recorded"):
         assert fact in t, fact
     assert re.search(r"Migrate the database.*\n?.*failed", t)
-    assert "☒ Rolled Back" in t
+    assert "☐ Success ☐ Partial ☒ Rolled Back" in t
+    c = page.counts
+    assert (c["svg.timeline rect.rollback-shade"], c["svg.timeline rect.bar.rollback"]) == (1, 1)
+    assert (c["svg.timeline path.gate.nogo"], c["svg.timeline path.gate.go"]) == (1, 0)
+    assert c["svg.timeline rect.window"] == 0, "the plan has no window"
 
 
 def test_waiting_run_report(workdir: Path, browser: Browser) -> None:
@@ -284,4 +365,127 @@ def test_waiting_run_report(workdir: Path, browser: Browser) -> None:
     _assert_clean(page)
     t = page.text
     for fact in ("In progress", f"golive approve {run}", "sam", "looks fine", "one of rita, sam"):
+        assert fact in t, fact
+    # one of two approvals is in: sam signed, one line is left blank to sign
+    assert re.search(r"release-managers\s+sam\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+looks fine", t), t
+    assert "release-managers (one of rita, sam)" in t
+    c = page.counts
+    assert (c["svg.timeline path.gate.waiting"], c["svg.timeline circle.approval"]) == (1, 1)
+    assert c["svg.timeline path.gate.go"] + c["svg.timeline path.gate.nogo"] == 0
+
+
+class Metrics:
+    """A /stats endpoint with cumulative counters per version, as services expose them: every read advances the
+    version by 1000 requests. The canary (green) turns bad from its 4th read: 8% errors, p95 400 ms."""
+
+    def __init__(self) -> None:
+        self.reads: dict[str, int] = {}
+        self.totals: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+        metrics = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                version = self.path.rsplit("/", 1)[-1]
+                body = json.dumps(metrics.read(version)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stats/$version"
+
+    def read(self, version: str) -> dict[str, float]:
+        with self.lock:
+            n = self.reads[version] = self.reads.get(version, 0) + 1
+            bad = version == "green" and n >= 4
+            totals = self.totals.setdefault(version, [0.0, 0.0])
+            totals[0] += 1000
+            totals[1] += 80 if bad else 2
+            p95 = 400.0 if bad else (130.0 if version == "green" else 120.0)
+            return {"requests": totals[0], "errors": totals[1], "p95_ms": p95}
+
+
+CANARY = """
+name: Web 3.0 canary
+service: web
+environment: prod
+version: {{from: "2.9", to: "3.0"}}
+routers:
+  edge: {{type: builtin, admin: "{admin}"}}
+phases:
+  - name: Canary
+    timebox: 30m
+    steps:
+      - name: canary 3.0
+        canary:
+          router: edge
+          stable: blue
+          canary: green
+          interval: 1m
+          stages: [{{weight: 10, hold: 2m}}, {{weight: 50, hold: 2m}}, {{weight: 100}}]
+          analysis:
+            source: {{json: {{url: "{url}", requests: "$.requests", errors: "$.errors", p95_ms: "$.p95_ms"}}}}
+            max_error_rate: 1%
+            min_requests: 100
+"""
+
+
+def test_canary_run_report(workdir: Path, browser: Browser) -> None:
+    """A canary driven by the real engine (on a fake clock: the holds take no time) through the real built-in
+    proxy, judged on a real JSON metrics endpoint: the verdicts and weight changes it records are the charts."""
+    metrics = Metrics()
+    threading.Thread(target=metrics.server.serve_forever, daemon=True).start()
+    store = SQLiteStore(workdir / "runs.db")
+    try:
+        with LocalBackend(workdir, "blue") as blue, LocalBackend(workdir, "green") as green, \
+                LocalProxy(workdir, {"blue": [blue.address], "green": [green.address]}, {"blue": 100}) as proxy:
+            text = CANARY.format(admin=proxy.admin, url=metrics.url)
+            path = workdir / "canary.yaml"
+            path.write_text(text)
+            clock = FakeClock(datetime.now(UTC))
+            req = StartRequest(plan=parse_plan_text(text, str(path)), plan_path=path, plan_text=text,
+                               initiator="ian", environ={})
+            run = start_run(req, store, clock)
+            code = drive_run(store, run, clock, DriveOptions(environ={}, options=EngineOptions(workdir=workdir)))
+            assert code == 1, [e.type for e in store.events(run)]
+            assert BuiltinRouter(proxy.admin).weights() == {"blue": 100, "green": 0}
+        events = store.events(run)
+        report = report_for(store, run)
+        html = workdir / "canary.html"
+        html.write_text(render(report, "html"))
+    finally:
+        store.close()
+        metrics.server.shutdown()
+        metrics.server.server_close()
+
+    # every weight change and every verdict the canary step recorded is a point of the charts, with its numbers
+    weights = [e.payload["weights"]["green"] for e in events if e.type == "traffic.weight"]
+    verdicts = [e.payload for e in events if e.type == "analysis.verdict"]
+    assert weights == [10, 50, 0]
+    assert [v["outcome"] for v in verdicts] == ["pass", "pass", "fail"]
+    assert [p.weight for p in report.canary if p.weight is not None] == weights
+    points = [p for p in report.canary if p.verdict]
+    assert [(p.verdict, p.canary_error_rate, p.baseline_error_rate, p.canary_p95, p.baseline_p95) for p in points] \
+        == [(v["outcome"], v["canary_error_rate"], v["baseline_error_rate"], v["canary_p95_ms"],
+             v["baseline_p95_ms"]) for v in verdicts]
+    assert points[0].canary_error_rate == pytest.approx(0.002) and points[-1].canary_p95 == 400.0
+    assert report.outcome_word == "Rolled Back"
+
+    page = open_report(browser, html, "report-canary")
+    _assert_clean(page)
+    c = page.counts
+    assert c["svg.chart"] == 3, "traffic weight, error rate, p95"
+    assert c["svg.chart polyline.series"] == 5, "weight; canary and baseline error rate; canary and baseline p95"
+    assert (c["svg.chart path.verdict"], c["svg.chart path.verdict.fail"]) == (3, 1)
+    assert c["table.verdicts tbody tr"] == 3
+    assert (c["svg.timeline rect.rollback-shade"], c["svg.timeline path.gate.nogo"]) == (1, 1)
+    t = page.text
+    for fact in ("Traffic to the new version", "Error rate", "Latency p95", "Rolled Back", "canary aborted",
+                 "400 ms", "0.2%"):
         assert fact in t, fact

@@ -166,6 +166,13 @@ class Engine:
             if not self._gate(pi, phase):
                 self._start_rollback(self._nogo_reason(pi), pi)
                 return
+        for ci, crit in enumerate(self.plan.success_criteria, 1):
+            # Measured once every gate said GO, as evidence for the report: a miss is recorded (the report says
+            # Partial and the criterion "not met") but rolls nothing back; gates decide that.
+            if crit.check is not None:
+                self._run_step(f"criterion.{ci}", crit.check)
+                if self.state.rollback_requested is not None:
+                    return
         self._check_window()
         self.record("run.finished", {"outcome": "succeeded", "message": "all phases passed their gates"})
 

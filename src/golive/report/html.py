@@ -21,8 +21,8 @@ table.kv th { width: 210px; }
 .outcome { display: inline-block; padding: 2px 10px; border-radius: 12px; font-weight: 700; color: #fff; }
 .o-success { background: var(--ok); } .o-partial { background: var(--warn); }
 .o-rolled { background: var(--bad); } .o-progress { background: var(--muted); }
-.s-succeeded, .s-go, .s-met, .s-done, .s-ok { color: var(--ok); font-weight: 600; }
-.s-failed, .s-no-go, .s-not-met, .s-missing { color: var(--bad); font-weight: 600; }
+.s-succeeded, .s-go, .s-met, .s-done, .s-ok, .s-pass { color: var(--ok); font-weight: 600; }
+.s-failed, .s-no-go, .s-not-met, .s-missing, .s-fail { color: var(--bad); font-weight: 600; }
 .s-waiting, .s-for-a-person, .s-needs-attention, .s-running { color: var(--warn); font-weight: 600; }
 pre { background: #f6f8fa; border: 1px solid var(--line); padding: 6px; margin: 4px 0; white-space: pre-wrap;
       word-break: break-word; font-size: 12px; max-height: 260px; overflow: auto; }
@@ -37,6 +37,9 @@ svg .rollback-shade { fill: #ffebe9; } svg .timebox { fill: none; stroke: #8c959
 svg .bar { fill: #218bff; } svg .bar.overrun, svg .bar.nogo { fill: var(--bad); } svg .bar.rollback { fill: #cf222e; }
 svg .gate.go { fill: var(--ok); } svg .gate.nogo { fill: var(--bad); } svg .approval { fill: #8250df; }
 svg .rejection { fill: var(--bad); } svg .overrun-mark { fill: var(--warn); }
+svg .gate.waiting { fill: #fff; stroke: var(--warn); stroke-width: 2; }
+svg .verdict.pass { fill: var(--ok); } svg .verdict.fail { fill: var(--bad); }
+svg .verdict.inconclusive { fill: #fff; stroke: var(--muted); stroke-width: 1.5; }
 .legend-row span { margin-right: 14px; font-size: 12px; color: var(--muted); }
 footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
 @media print {
@@ -56,6 +59,14 @@ def _cls(status: str) -> str:
 
 def _dur(value: float | None) -> str:
     return format_duration(value) if value is not None else ""
+
+
+def _pct(v: float | None) -> str:
+    return "" if v is None else esc(f"{v * 100:.3g}%")
+
+
+def _ms(v: float | None) -> str:
+    return "" if v is None else esc(f"{v:.4g} ms")
 
 
 def _table(headers: list[str], rows: list[list[str]], cls: str = "") -> str:
@@ -107,11 +118,24 @@ def render_html(r: Report) -> str:
     p.append('<h2 id="timeline">Timeline</h2>')
     p.append(timeline(r))
     p.append('<p class="legend-row"><span>▬ actual phase duration</span><span>┅ timebox</span>'
-             "<span>◆ gate decision</span><span>● approval</span><span>▲ overrun</span>"
+             "<span>◆ gate decision</span><span>◇ waiting for approval</span><span>● approval</span>"
+             "<span>▲ overrun</span>"
              "<span>green band: deployment window</span><span>red shading: rollback</span></p>")
     charts = canary_charts(r)
     if charts:
         p.append('<h3 id="canary">Canary</h3>' + charts)
+        verdicts = [c for c in r.canary if c.verdict]
+        if verdicts:
+            weight = 0.0
+            rows = []
+            for c in r.canary:
+                weight = c.weight if c.weight is not None else weight
+                if c.verdict:
+                    rows.append([esc(c.at[11:19]), f'<span class="{_cls(c.verdict)}">{esc(c.verdict)}</span>',
+                                 esc(f"{weight:g}%"), _pct(c.canary_error_rate), _pct(c.baseline_error_rate),
+                                 _ms(c.canary_p95), _ms(c.baseline_p95), esc(c.reason or "")])
+            p.append(_table(["At (UTC)", "Verdict", "Weight", "Canary errors", "Baseline errors", "Canary p95",
+                             "Baseline p95", "Why"], rows, "verdicts"))
 
     # -- phases and gates
     p.append('<h2 id="phases">Phases and gates</h2>')
@@ -163,7 +187,8 @@ def render_html(r: Report) -> str:
                  + (f" · finished {esc(rb.finished_at)}" if rb.finished_at else "") + "</p>")
         p.append(_table(["Action", "Title", "Outcome", "Message"], [
             [f"<code>{esc(a.id)}</code>", esc(a.title), f'<span class="{_cls(a.status)}">{esc(a.status)}</span>',
-             esc(a.message)] for a in rb.actions]))
+             esc(a.message)] for a in rb.actions]) if rb.actions
+                 else "<p class='muted'>No completed step had anything to undo and no rollback level applied.</p>")
     else:
         p.append("<p>No rollback was needed.</p>")
 

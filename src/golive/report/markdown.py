@@ -75,7 +75,8 @@ def render_markdown(r: Report) -> str:
         rb = r.rollback
         parts += [f"Rollback **{md(rb.status)}**: {md(rb.reason)}", "",
                   _table(["Action", "Title", "Outcome", "Message"],
-                         [[f"`{a.id}`", md(a.title), md(a.status), md(a.message)] for a in rb.actions]), ""]
+                         [[f"`{a.id}`", md(a.title), md(a.status), md(a.message)] for a in rb.actions])
+                  if rb.actions else "No completed step had anything to undo and no rollback level applied.", ""]
     else:
         parts += ["No rollback was needed. Plan recorded at run start:", ""]
         parts += [_table(["Failing in phase", "Undoes", "Then level"], [

@@ -119,10 +119,17 @@ class Marker:
     at: str
     kind: str
     label: str
+    #: The phase it belongs to (its row on the timeline), when the event names one.
+    phase: int | None = None
+    #: go / no-go for a gate decision.
+    decision: str | None = None
 
 
 @dataclass
 class CanaryPoint:
+    """One traffic change (weight: percent of new requests on the canary pool) or one analysis verdict
+    (error rates as fractions, p95 in milliseconds, as the judge measured them)."""
+
     at: str
     weight: float | None = None
     canary_error_rate: float | None = None
@@ -130,6 +137,7 @@ class CanaryPoint:
     canary_p95: float | None = None
     baseline_p95: float | None = None
     verdict: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -202,44 +210,44 @@ def _clip(text: str) -> str:
     return "[... earlier output omitted ...]\n" + text[-OUTPUT_LIMIT:]
 
 
-def _flat(d: Any, prefix: str = "") -> dict[str, float]:
-    out: dict[str, float] = {}
-    if isinstance(d, dict):
-        for k, v in d.items():
-            out.update(_flat(v, f"{prefix}{k}_".lower()))
-    elif isinstance(d, int | float) and not isinstance(d, bool):
-        out[prefix.rstrip("_")] = float(d)
-    return out
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _pick(flat: dict[str, float], *words: str) -> float | None:
-    for k, v in flat.items():
-        if all(w in k for w in words):
-            return v
-    return None
+def _canary_pools(plan: dict[str, Any]) -> list[str]:
+    """The pools `canary` steps shift traffic to, from the plan as recorded."""
+    pools: list[str] = []
+    for ph in plan.get("phases", []):
+        for step in ph.get("steps", []):
+            spec = step.get("canary") if isinstance(step, dict) else None
+            if isinstance(spec, dict) and spec.get("canary") and str(spec["canary"]) not in pools:
+                pools.append(str(spec["canary"]))
+    return pools
 
 
-def _canary_point(ev: Event) -> CanaryPoint | None:
-    """Traffic weights and canary/baseline numbers, whatever nesting the canary step uses for them."""
+def _canary_point(ev: Event, pools: list[str]) -> CanaryPoint | None:
+    """A chart point from what `golive.steps.canary` records: `traffic.weight` (the router's per-pool weights
+    after a change) and `analysis.verdict` (the judge's numbers: canary_error_rate, baseline_error_rate,
+    canary_p95_ms, baseline_p95_ms, outcome, reason)."""
     p = ev.payload
-    if ev.type == "traffic.weight" or (ev.type.startswith("traffic.") and "weight" in p):
-        w = p.get("weight", p.get("canary_weight"))
-        if isinstance(w, dict):
-            w = _pick(_flat(w), "canary") or _pick(_flat(w), "new")
-        return CanaryPoint(ev.ts, weight=float(w) if isinstance(w, int | float) else None)
-    if ev.type == "analysis.verdict" or ev.type.startswith("analysis."):
-        flat = _flat({k: v for k, v in p.items() if k != "step"})
-        pt = CanaryPoint(
+    if ev.type == "traffic.weight":
+        weights = p.get("weights")
+        w = None
+        if isinstance(weights, dict):
+            w = next((_num(weights[k]) for k in pools if k in weights), None)
+        if w is None:
+            w = _num(p.get("weight"))
+        return CanaryPoint(ev.ts, weight=w) if w is not None else None
+    if ev.type == "analysis.verdict":
+        return CanaryPoint(
             ev.ts,
-            canary_error_rate=_pick(flat, "canary", "error"),
-            baseline_error_rate=_pick(flat, "baseline", "error"),
-            canary_p95=_pick(flat, "canary", "p95"),
-            baseline_p95=_pick(flat, "baseline", "p95"),
-            verdict=str(p.get("outcome") or p.get("verdict") or "") or None,
+            canary_error_rate=_num(p.get("canary_error_rate")),
+            baseline_error_rate=_num(p.get("baseline_error_rate")),
+            canary_p95=_num(p.get("canary_p95_ms")),
+            baseline_p95=_num(p.get("baseline_p95_ms")),
+            verdict=str(p.get("outcome") or "") or None,
+            reason=str(p.get("reason") or "") or None,
         )
-        if any(v is not None for v in (pt.canary_error_rate, pt.baseline_error_rate, pt.canary_p95,
-                                       pt.baseline_p95, pt.verdict)):
-            return pt
     return None
 
 
@@ -264,7 +272,8 @@ def _steps_meta(plan: dict[str, Any]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for sid, step in model.steps_by_id().items():
         head = sid.split(".")[0]
-        label = f"phase {head}" if head.isdigit() else ("rollback" if head.startswith("L") else head)
+        label = f"phase {head}" if head.isdigit() else ("rollback" if head.startswith("L") else
+                                                        "success criteria" if head == "criterion" else head)
         out[sid] = (label, step.title())
     return out
 
@@ -277,6 +286,7 @@ def build(events: list[Event]) -> Report:
     created = events[0].payload if events[0].type == "run.created" else {}
     plan = st.plan
     meta = _steps_meta(plan)
+    pools = _canary_pools(plan)
     kinds: dict[str, str] = {}
     titles: dict[str, str] = {}
     markers: list[Marker] = []
@@ -289,16 +299,19 @@ def build(events: list[Event]) -> Report:
         if ev.type == "step.started":
             kinds[p["step"]] = str(p.get("kind", ""))
             titles[p["step"]] = str(p.get("title", ""))
-        elif ev.type in ("gate.decided", "gate.approved", "gate.rejected", "phase.overrun", "run.note",
-                         "rollback.requested", "run.needs_attention", "step.confirmed", "step.resolved"):
-            markers.append(Marker(ev.ts, ev.type, describe(ev)))
+        elif ev.type in ("gate.waiting", "gate.decided", "gate.approved", "gate.rejected", "phase.overrun",
+                         "run.note", "rollback.requested", "run.needs_attention", "step.confirmed",
+                         "step.resolved"):
+            phase = p.get("phase")
+            markers.append(Marker(ev.ts, ev.type, describe(ev), phase if isinstance(phase, int) else None,
+                                  str(p["decision"]) if ev.type == "gate.decided" and p.get("decision") else None))
         elif ev.type in ("notify.sent", "notify.failed"):
             notifications.append(Notification(ev.ts, "sent" if ev.type == "notify.sent" else "failed",
                                               str(p.get("category", "")), str(p.get("title", "")),
                                               [str(c) for c in p.get("channels", [])], str(p.get("error", ""))))
         elif ev.type == "change.evidence":  # recorded later, e.g. by an amended change record
             change_evidence = list(p.get("testing", []))
-        pt = _canary_point(ev)
+        pt = _canary_point(ev, pools)
         if pt is not None:
             canary.append(pt)
 
@@ -312,7 +325,7 @@ def build(events: list[Event]) -> Report:
             output=_clip(rec.output), started_at=rec.started_at, finished_at=rec.finished_at,
             decided_by=str(by) if by else None,
         ))
-        if rec.status == "failed" and st.outcome == "succeeded":
+        if rec.status == "failed" and st.outcome == "succeeded" and not sid.startswith("criterion."):
             tolerated.append(f"step {sid} '{titles.get(sid) or title}' failed and was tolerated: {rec.message}")
 
     phases: list[PhaseRow] = []
@@ -359,6 +372,7 @@ def build(events: list[Event]) -> Report:
                                                           if e.type == "rollback.started"), None)),
                                rb.status, rb.started_at, finished, acts)
 
+    criteria = _criteria(plan, st)
     notes: list[str] = []
     for ph in phases:
         if ph.overrun:
@@ -370,6 +384,7 @@ def build(events: list[Event]) -> Report:
     for s in steps:
         if s.decided_by and s.status == "succeeded" and "resolved" in s.message:
             notes.append(f"step {s.id} was resolved by hand by {s.decided_by}")
+    notes += [f"success criterion not met: {c.description}" for c in criteria if c.status == "not met"]
     if st.rollback is not None:
         notes.append(f"rolled back: {st.rollback.reason}")
     if st.forced:
@@ -407,14 +422,15 @@ def build(events: list[Event]) -> Report:
         canary=canary, notifications=notifications,
         log=[{"seq": e.seq, "at": e.ts, "type": e.type, "text": describe(e)} for e in events],
     )
-    report.criteria = _criteria(plan, st)
+    report.criteria = criteria
     report.signoff = signoff_rows(report)
     report.compliance = compliance_rows(report, plan)
     return report
 
 
 def _criteria(plan: dict[str, Any], st: RunState) -> list[CriterionRow]:
-    """Each success criterion: its recorded check result if it has a check that ran, else for a person."""
+    """Each success criterion: the result of its check as the run recorded it (the engine measures criteria
+    with a check once every gate said GO), else for a person to verify and sign."""
     out: list[CriterionRow] = []
     for i, c in enumerate(plan.get("success_criteria", []), 1):
         desc = c["description"] if isinstance(c, dict) else str(c)
@@ -422,10 +438,14 @@ def _criteria(plan: dict[str, Any], st: RunState) -> list[CriterionRow]:
         has_check = isinstance(c, dict) and c.get("check") is not None
         if rec is not None and rec.status in ("succeeded", "failed"):
             status = "met" if rec.status == "succeeded" else "not met"
-            out.append(CriterionRow(desc, status, f"check criterion.{i}: {rec.status}"
-                                    + (f" — {rec.message}" if rec.message else "")))
+            when = f" at {rec.finished_at[:19]}Z" if rec.finished_at else ""
+            out.append(CriterionRow(desc, status, f"check criterion.{i} {rec.status}{when}"
+                                    + (f": {rec.message}" if rec.message else "")))
+        elif has_check and st.terminal and st.outcome != "succeeded":
+            out.append(CriterionRow(desc, "for a person", "not measured: the run ended before verification"))
         elif has_check:
-            out.append(CriterionRow(desc, "for a person", "has a check, but no result was recorded in this run"))
+            why = f"check criterion.{i} is {rec.status}" if rec is not None else "its check has not run yet"
+            out.append(CriterionRow(desc, "for a person", why))
         else:
             out.append(CriterionRow(desc, "for a person", "no automatic check: a person must verify and sign"))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from html import escape
+from itertools import pairwise
 
 from golive.report.model import Report
 from golive.units import format_duration
@@ -67,6 +68,12 @@ def timeline(r: Report) -> str:
             xe = x(we)
             out.append(f'<line class="window-end" x1="{xe:.1f}" x2="{xe:.1f}" y1="{top - 10}"'
                        f' y2="{top + ROW * len(rows) + 6}"><title>window ends {esc(r.window_end)}</title></line>')
+        beyond = [f"{what} ends {esc(at[:16])} (+{esc(format_duration((_t(at) - t0).total_seconds()))})"
+                  for what, at in (("window", r.window_end), ("rollback window", r.rollback_until))
+                  if at and (_t(at) - t0).total_seconds() >= span]
+        if beyond:
+            out.append(f'<text class="tick beyond" x="{W - RIGHT}" y="{top - 14}" text-anchor="end">'
+                       f"{' · '.join(beyond)} →</text>")
         if r.rollback_until and 0 < (_t(r.rollback_until) - t0).total_seconds() < span:
             xr = x(r.rollback_until)
             out.append(f'<line class="rollback-until" x1="{xr:.1f}" x2="{xr:.1f}" y1="{top - 10}"'
@@ -98,16 +105,20 @@ def timeline(r: Report) -> str:
         dur = format_duration((_t(end) - _t(ph.started_at)).total_seconds())
         out.append(f'<rect class="{cls}" x="{xs:.1f}" y="{y + 2}" width="{max(2.0, xe - xs):.1f}"'
                    f' height="{ROW - 16}"><title>{esc(ph.name)}: {esc(dur)} ({esc(ph.status)})</title></rect>')
+    rows_of = {ph.index: i for i, ph in enumerate(r.phases)}
     for m in r.markers:
-        if m.kind not in ("gate.decided", "gate.approved", "gate.rejected", "phase.overrun"):
+        if m.kind not in ("gate.waiting", "gate.decided", "gate.approved", "gate.rejected", "phase.overrun"):
             continue
-        row = next((i for i, ph in enumerate(r.phases) if f"phase {ph.index} " in m.label), None)
+        row = rows_of.get(m.phase) if m.phase is not None else None
         if row is None:
             continue
         cx, cy = x(m.at), top + row * ROW + ROW / 2
         if m.kind == "gate.decided":
-            cls = "gate go" if " GO" in m.label and "NO-GO" not in m.label else "gate nogo"
+            cls = "gate go" if m.decision == "go" else "gate nogo"
             out.append(f'<path class="{cls}" d="M{cx:.1f} {cy - 7:.1f} l7 7 l-7 7 l-7 -7 z">'
+                       f"<title>{esc(m.label)}</title></path>")
+        elif m.kind == "gate.waiting":
+            out.append(f'<path class="gate waiting" d="M{cx:.1f} {cy - 7:.1f} l7 7 l-7 7 l-7 -7 z">'
                        f"<title>{esc(m.label)}</title></path>")
         elif m.kind == "phase.overrun":
             out.append(f'<path class="overrun-mark" d="M{cx:.1f} {cy - 7:.1f} l6 11 l-12 0 z">'
@@ -141,50 +152,83 @@ def timeline(r: Report) -> str:
 
 
 def line_chart(title: str, unit: str, series: list[tuple[str, str, list[tuple[float, float]]]],
-               span: float) -> str:
-    """A small multi-series chart over seconds since the run started."""
+               span: float, *, steps: bool = False,
+               marks: list[tuple[float, float, str, str]] | None = None) -> str:
+    """A small multi-series chart over seconds since the run started. `steps`: values hold until the next
+    point (traffic weights change at once, not gradually). `marks`: (t, value, css class, tooltip) symbols."""
     h, top, bottom = 170, 24, 28
     plot_w, plot_h = W - LEFT - RIGHT, h - top - bottom
     values = [v for _, _, pts in series for _, v in pts]
     vmax = max(values) if values else 1.0
     vmax = vmax * 1.1 if vmax > 0 else 1.0
     span = max(span, 1.0)
+
+    def px(t: float) -> float:
+        return LEFT + max(0.0, min(span, t)) / span * plot_w
+
+    def py(v: float) -> float:
+        return top + plot_h - v / vmax * plot_h
+
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {W} {h}" width="100%" role="img"'
            f' aria-label="{esc(title)}">', f"<title>{esc(title)}</title>",
            f'<text class="chart-title" x="{LEFT}" y="16">{esc(title)}</text>',
            f'<line class="axis" x1="{LEFT}" x2="{W - RIGHT}" y1="{top + plot_h}" y2="{top + plot_h}"/>',
            f'<text class="tick" x="{LEFT - 6}" y="{top + 4}" text-anchor="end">{esc(f"{vmax:.3g}")} {esc(unit)}</text>',
-           f'<text class="tick" x="{LEFT - 6}" y="{top + plot_h}" text-anchor="end">0</text>']
+           f'<text class="tick" x="{LEFT - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
+           f'<text class="tick" x="{W - RIGHT}" y="{top + plot_h + 14}" text-anchor="end">'
+           f"+{esc(format_duration(span))}</text>",
+           f'<text class="tick" x="{LEFT}" y="{top + plot_h + 14}">+0s</text>']
     for i, (label, color, pts) in enumerate(series):
         if not pts:
             continue
-        coords = " ".join(f"{LEFT + t / span * plot_w:.1f},{top + plot_h - v / vmax * plot_h:.1f}" for t, v in pts)
-        out.append(f'<polyline fill="none" stroke="{esc(color)}" stroke-width="2" points="{coords}">'
+        line = pts
+        if steps:
+            line = [pts[0]]
+            for (_, v0), (t1, v1) in pairwise(pts):
+                line += [(t1, v0), (t1, v1)]
+            line.append((span, pts[-1][1]))
+        coords = " ".join(f"{px(t):.1f},{py(v):.1f}" for t, v in line)
+        out.append(f'<polyline class="series" fill="none" stroke="{esc(color)}" stroke-width="2" points="{coords}">'
                    f"<title>{esc(label)}</title></polyline>")
         for t, v in pts:
-            out.append(f'<circle cx="{LEFT + t / span * plot_w:.1f}" cy="{top + plot_h - v / vmax * plot_h:.1f}"'
-                       f' r="2.5" fill="{esc(color)}"><title>{esc(label)}: {esc(f"{v:.4g}")} {esc(unit)} at'
-                       f" +{esc(format_duration(t))}</title></circle>")
+            out.append(f'<circle class="point" cx="{px(t):.1f}" cy="{py(v):.1f}" r="2.5" fill="{esc(color)}">'
+                       f"<title>{esc(label)}: {esc(f'{v:.4g}')} {esc(unit)} at +{esc(format_duration(t))}</title>"
+                       "</circle>")
         out.append(f'<text class="legend" x="{LEFT + 10 + i * 170}" y="{h - 6}" fill="{esc(color)}">'
                    f"■ {esc(label)}</text>")
+    for t, v, cls, tip in marks or []:
+        out.append(f'<path class="{esc(cls)}" d="M{px(t):.1f} {py(v) - 6:.1f} l6 6 l-6 6 l-6 -6 z">'
+                   f"<title>{esc(tip)}</title></path>")
     out.append("</svg>")
     return "\n".join(out)
 
 
 def canary_charts(r: Report) -> str:
+    """Traffic weight with the judge's verdicts on it, then canary vs baseline error rate and p95."""
     if not r.canary:
         return ""
     t0 = _t(r.started_at)
     span = max(1.0, (_t(r.finished_at or r.last_event_at) - t0).total_seconds())
 
+    def since(at: str) -> float:
+        return (_t(at) - t0).total_seconds()
+
     def pts(attr: str, scale: float = 1.0) -> list[tuple[float, float]]:
-        return [((_t(p.at) - t0).total_seconds(), float(v) * scale) for p in r.canary
-                if (v := getattr(p, attr)) is not None]
+        return [(since(p.at), float(v) * scale) for p in r.canary if (v := getattr(p, attr)) is not None]
 
     charts: list[str] = []
     weight = pts("weight")
-    if weight:
-        charts.append(line_chart("Traffic to the new version", "%", [("canary weight", "#1f6feb", weight)], span))
+    marks: list[tuple[float, float, str, str]] = []
+    current = 0.0
+    for p in r.canary:
+        if p.weight is not None:
+            current = p.weight
+        if p.verdict:
+            marks.append((since(p.at), current, f"verdict {p.verdict}",
+                          f"verdict {p.verdict.upper()} at {current:g}%: {p.reason or ''}"))
+    if weight or marks:
+        charts.append(line_chart("Traffic to the new version (◆ verdicts)", "%",
+                                 [("canary weight", "#1f6feb", weight)], span, steps=True, marks=marks))
     err = [("canary", "#d1242f", pts("canary_error_rate", 100)), ("baseline", "#57606a",
                                                                     pts("baseline_error_rate", 100))]
     if any(s[2] for s in err):
