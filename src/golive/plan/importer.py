@@ -993,11 +993,30 @@ class _Importer:
         self.unplaced.sort(key=lambda u: u.line)
 
 
+#: Characters YAML cannot carry in a plan file (outside its printable set): control characters, U+FFFE/FFFF.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _drop_unprintable(text: str) -> tuple[str, list[str]]:
+    """Remove what a YAML plan cannot hold, saying where: the written plan must load back."""
+    notes: list[str] = []
+    lines = text.split("\n")
+    for n, line in enumerate(lines, 1):
+        found = sorted({f"U+{ord(ch):04X}" for ch in _NOT_YAML.findall(line)})
+        if found:
+            lines[n - 1] = _NOT_YAML.sub("", line)
+            notes.append(f"line {n}: removed control character{'s' if len(found) > 1 else ''} {', '.join(found)}"
+                         " (a YAML plan cannot hold it)")
+    return "\n".join(lines), notes
+
+
 def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
     """Parse Markdown `text` into a validated plan; raises PlanError (only) when no plan can be made."""
     text, repaired = _repair_mojibake(text)
+    text, dropped = _drop_unprintable(text)
     imp = _Importer(text, source)
     data = imp.run()
+    imp.notes[:0] = dropped
     if repaired:
         imp.inferred.insert(0, "the text was UTF-8 read as cp1252 (mojibake such as 'âœ…'): repaired")
     yaml = YAML()
