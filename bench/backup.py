@@ -1,9 +1,9 @@
 """Benchmark: golive's `backup` step with `verify: true` against the plain tools an operator would type.
 
-    .venv/bin/python bench/backup.py [--mb 200] [--rounds 2]
+    .venv/bin/python bench/backup.py [--mb 200] [--rounds 3]
 
 Generates a PostgreSQL database of at least --mb megabytes (generate_series INSERTs) on 127.0.0.1:5432,
-then alternates, --rounds times:
+then runs both, --rounds times (alternating which goes first):
   plain : bash -c 'pg_dump -Fc ... && createdb scratch && pg_restore --no-owner --no-acl -d scratch ... && dropdb'
   golive: BackupStep(verify=true).execute() in this process (pg_dump in a snapshot, row counts, SHA-256,
           manifest, restore into a scratch database, row-count comparison, drop)
@@ -93,7 +93,7 @@ def golive_backup(name: str, workdir: Path, round_no: int) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=int, default=200)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     name = f"golive_bench_{secrets.token_hex(4)}"
     with admin() as conn:
@@ -107,14 +107,22 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="golive-bench-") as tmp:
             work = Path(tmp)
             for r in range(args.rounds):
-                p = plain(name, work / f"plain-{r}.dump")
+                # alternate which goes first, so neither always gets the warmer page cache
+                for who in (("plain", "golive") if r % 2 == 0 else ("golive", "plain")):
+                    if who == "plain":
+                        p = plain(name, work / f"plain-{r}.dump")
+                        plain_size = (work / f"plain-{r}.dump").stat().st_size
+                        (work / f"plain-{r}.dump").unlink()
+                    else:
+                        g = golive_backup(name, work, r)
+                        golive_size = (work / f"golive-{r}.dump").stat().st_size
+                        for f in work.glob(f"golive-{r}.dump*"):
+                            f.unlink()
                 plain_times.append(p)
-                (work / f"plain-{r}.dump").unlink()
-                g = golive_backup(name, work, r)
                 golive_times.append(g)
-                for f in work.glob(f"golive-{r}.dump*"):
-                    f.unlink()
-                print(f"round {r + 1}: plain pg_dump+pg_restore {p:.2f}s, golive backup+verify {g:.2f}s", flush=True)
+                print(f"round {r + 1} ({'plain' if r % 2 == 0 else 'golive'} first): plain pg_dump+pg_restore"
+                      f" {p:.2f}s ({plain_size / 1e6:.0f} MB dump), golive backup+verify {g:.2f}s"
+                      f" ({golive_size / 1e6:.0f} MB dump)", flush=True)
         mp, mg = statistics.median(plain_times), statistics.median(golive_times)
         ratio = mg / mp
         print(f"median: plain {mp:.2f}s, golive {mg:.2f}s, ratio golive/plain = {ratio:.3f}"

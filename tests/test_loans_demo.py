@@ -5,6 +5,7 @@ broken build's full rollback, and a corrupted backup that the restore refuses.""
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import socket
@@ -22,6 +23,7 @@ import pytest
 from psycopg import sql
 
 from conftest import REPO, golive
+from golive.units import format_duration
 
 LOANS = REPO / "examples" / "loans"
 PLAN = LOANS / "plan.yaml"
@@ -145,30 +147,55 @@ def demo(request: pytest.FixtureRequest, workdir: Path) -> Iterator[Demo]:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
 
 
+SEEDS = Path(os.environ.get("GOLIVE_SEEDS", REPO / "tests" / "seeds"))
+
+
+def seed_000() -> tuple[list[tuple[int, str, int, str | None]], list[tuple[int, str]]]:
+    """Phases (number, name, minutes, Go/No-Go text) and rollback levels (number, name) as seed 000 writes them."""
+    found = sorted(SEEDS.glob("000_*.txt"))
+    assert found, f"seed 000_*.txt not found in {SEEDS} (set GOLIVE_SEEDS to the seeds folder)"
+    text = found[0].read_text(encoding="utf-8")
+    heads = list(re.finditer(r"^### Phase (\d+): (.+?) \((\d+) minutes\)", text, re.MULTILINE))
+    phases: list[tuple[int, str, int, str | None]] = []
+    for i, m in enumerate(heads):
+        body = text[m.end():heads[i + 1].start() if i + 1 < len(heads) else text.index("## Post-Deployment")]
+        gate = re.search(r"\*\*(?:Final )?Go/No-Go Decision(?: Point)?\*\*: (.+)", body)
+        phases.append((int(m.group(1)), m.group(2), int(m.group(3)), gate.group(1).strip() if gate else None))
+    levels = [(int(m.group(1)), m.group(2)) for m in re.finditer(r"^### Level (\d+): (.+?) \(", text, re.MULTILINE)]
+    return phases, levels
+
+
 def test_plan_show_has_seed_000_phases_timeboxes_gates_and_levels(tmp_path: Path) -> None:
+    phases, levels = seed_000()
+    assert len(phases) == 6 and len(levels) == 3  # what seed 000 says; a parse that finds less proves nothing
     r = golive("plan", "show", str(PLAN), cwd=tmp_path)
     assert r.code == 0, r.err
     out = r.out
-    phases = [("Database Migration", "30m00s", "Database schema successfully deployed"),
-              ("Application Deployment", "45m00s", "Application successfully deployed and running"),
-              ("Smoke Testing", "30m00s", "All smoke tests passing"),
-              ("Feature Validation", "45m00s", "All validations passing"),
-              ("Monitoring Setup", "30m00s", None),
-              ("Final Validation", "1h00m", "Production deployment successful")]
-    pos = 0
-    for i, (name, box, gate) in enumerate(phases, 1):
-        head = f"Phase {i}: {name} [timebox {box}"
-        assert head in out, head
-        assert out.index(head) > pos, f"phase {name} out of order"
-        pos = out.index(head)
+    rollback_at = out.index("Rollback levels:")
+    heads = [f"Phase {n}: {name} [timebox {format_duration(minutes * 60)}" for n, name, minutes, _ in phases]
+    assert not [h for h in heads if h not in out], [h for h in heads if h not in out]
+    for i, ((n, name, _, gate), head) in enumerate(zip(phases, heads, strict=True)):
+        start = out.index(head)
+        end = out.index(heads[i + 1]) if i + 1 < len(heads) else rollback_at
+        assert start < end, f"phase {n} '{name}' out of order"
+        section = out[start:end]
+        # the phase's own Go/No-Go decision point, in its own section (seed 000's phase 5 has none)
+        assert "GO/NO-GO:" in section, (name, section)
         if gate:
-            assert gate in out[pos:]
-    assert "needs 1 approval(s) from sign-off" in out
-    assert "Level 1: Configuration rollback" in out
-    assert "Level 2: Application rollback; covers: Application Deployment, Smoke Testing" in out
-    assert "Level 3: Database rollback [restores data]; covers: Database Migration" in out
-    assert "L3.3 restore Restore database from backup" in out
-    assert "if phase 3 'Smoke Testing' fails: undo 2.3, then undo 2.1, then undo 1.2, then level 3" in out
+            assert f"GO/NO-GO: {gate}" in section, (name, gate, section)
+    final = out[out.index(heads[-1]):rollback_at]
+    assert "needs 1 approval(s) from sign-off" in final  # the final decision is a person's sign-off
+    rollback = out[rollback_at:]
+    for n, name in levels:
+        assert f"level {n}: {name.lower()}" in rollback.lower(), (n, name)
+    assert "Level 2: Application rollback; covers: Application Deployment, Smoke Testing" in rollback
+    assert "Level 3: Database rollback [restores data]; covers: Database Migration" in rollback
+    assert "L3.3 restore Restore database from backup" in rollback
+    # which level covers which phase: every failure after the migration ends in the database rollback
+    for n, name, _, _ in phases:
+        line = next((ln for ln in rollback.splitlines() if f"if phase {n} '{name}' fails:" in ln), None)
+        assert line is not None and "level 3 'Database rollback'" in line, (n, line)
+    assert "if phase 3 'Smoke Testing' fails: undo 2.3, then undo 2.1, then undo 1.2, then level 3" in rollback
     assert "undo: migrate down to the revision recorded before the migration" in out
 
 
@@ -244,3 +271,83 @@ def test_corrupted_backup_is_refused_and_nothing_is_overwritten(demo: Demo) -> N
     assert restore["status"] == "failed"
     assert "restore refused" in restore["message"] and "does not match its manifest" in restore["message"]
     assert demo.rows("SELECT owner FROM accounts WHERE number = 'ACC-2001'") == [("Late Customer",)]
+
+
+def late_customer(demo: Demo, number: str) -> None:
+    """A real customer's write through the front while the run waits for its sign-off."""
+    with urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{demo.public}/api/accounts", method="POST",
+            data=json.dumps({"number": number, "owner": "Late Customer", "deposit": 5}).encode()),
+            timeout=5) as resp:
+        assert resp.status == 201
+
+
+def test_rows_written_between_backup_and_restore_are_reported_lost_in_the_run_log(demo: Demo) -> None:
+    before = demo.snapshot()
+    r = golive("run", str(PLAN), *demo.args(), cwd=demo.cwd, timeout=300)
+    assert r.code == 3, r.out + r.err
+    run_id = run_id_of(r.out)
+    late_customer(demo, "ACC-2001")  # an account and its opening deposit, written after the backup
+    rej = golive("reject", run_id, "--by", "release-manager", "--reason", "numbers look off", cwd=demo.cwd)
+    assert rej.code == 0, rej.out + rej.err
+    res = golive("resume", run_id, "--no-wait", cwd=demo.cwd, timeout=180)
+    assert res.code == 1, res.out + res.err  # rolled back
+    assert demo.snapshot() == before  # the database is the backup again: the late customer is gone
+    evs = events(demo, run_id)
+    restore = finished(evs, "L3.3")
+    assert restore["status"] == "succeeded"
+    assert restore["detail"]["rows_lost"] == {"accounts": 1, "transactions": 1}
+    assert restore["detail"]["tables"]["accounts"] == {"before": 4, "after": 3, "lost": 1}
+    assert restore["detail"]["rows_lost_total"] == 2
+    restored = [e["payload"] for e in evs if e["type"] == "db.restored"]
+    assert restored and restored[-1]["rows_lost"] == {"accounts": 1, "transactions": 1}
+    # what a person reads: the human log and the run report both say it
+    text = golive("log", run_id, cwd=demo.cwd)
+    assert "rows written since the backup and now lost: accounts 1, transactions 1" in text.out
+    report = (demo.cwd / ".golive" / "reports" / f"{run_id}.md").read_text(encoding="utf-8")
+    assert "now lost: accounts 1, transactions 1" in report
+    assert golive("audit", "verify", run_id, cwd=demo.cwd).code == 0
+
+
+def test_resume_keeps_the_vars_the_run_started_with(demo: Demo) -> None:
+    """A resumed run (and the rollback it may do) must use the database and ports it started with, not the plan's
+    defaults: a different --var is refused, and a value holding a password is not written to the log."""
+    r = golive("run", str(PLAN), *demo.args(), cwd=demo.cwd, timeout=300)
+    assert r.code == 3, r.out + r.err
+    run_id = run_id_of(r.out)
+    created = events(demo, run_id)[0]
+    assert created["type"] == "run.created"
+    assert created["payload"]["override_values"]["DATABASE_URL"] == demo.url
+    other = golive("resume", run_id, "--no-wait", "--var", "PUBLIC_PORT=1", cwd=demo.cwd)
+    assert other.code == 2 and "a run keeps the vars it started with" in other.err, other.out + other.err
+    same = golive("resume", run_id, "--no-wait", "--var", f"PUBLIC_PORT={demo.public}", cwd=demo.cwd)
+    assert same.code == 3, same.out + same.err  # still waiting for the sign-off, nothing changed
+    ok = golive("approve", run_id, "--by", "release-manager", "--reason", "fine", cwd=demo.cwd)
+    assert ok.code == 0, ok.out + ok.err
+    done = golive("resume", run_id, "--no-wait", cwd=demo.cwd, timeout=120)
+    assert done.code == 0, done.out + done.err  # the success criterion's sql ran against the run's own database
+    assert finished(events(demo, run_id), "criterion.4")["status"] == "succeeded"
+
+
+def test_a_var_holding_a_password_is_not_stored_and_resume_asks_for_it(workdir: Path) -> None:
+    plan = workdir / "plan.yaml"
+    plan.write_text(
+        "name: vars\nservice: s\nenvironment: e\n"
+        "vars:\n  DB: {value: 'sqlite:///x.db'}\n"
+        "approvers: {ok: [boss]}\n"
+        "phases:\n"
+        "  - name: One\n"
+        "    steps: ['printf %s \"$DB\" > seen.txt']\n"
+        "    gate: {description: sign, approvals: {count: 1, role: ok}}\n")
+    url = "postgresql://app:hunter2secret@127.0.0.1:5432/app"
+    r = golive("run", "plan.yaml", "--no-wait", "--var", f"DB={url}", cwd=workdir)
+    assert r.code == 3, r.out + r.err
+    run_id = run_id_of(r.out)
+    assert (workdir / "seen.txt").read_text() == url
+    written = [f for f in (workdir / ".golive").rglob("*") if f.is_file()]
+    assert written and not [f for f in written if b"hunter2secret" in f.read_bytes()]  # the log, its WAL, reports
+    assert golive("approve", run_id, "--by", "boss", "--reason", "ok", cwd=workdir).code == 0
+    missing = golive("resume", run_id, "--no-wait", cwd=workdir)
+    assert missing.code == 2 and "holds a password" in missing.err, missing.out + missing.err
+    again = golive("resume", run_id, "--no-wait", "--var", f"DB={url}", cwd=workdir)
+    assert again.code == 0, again.out + again.err

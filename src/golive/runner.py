@@ -101,9 +101,39 @@ def start_run(req: StartRequest, store: Store, clock: Clock) -> str:
         "dry_run": req.dry_run,
         "golive_version": __version__,
         "overrides": sorted((req.overrides or {}).keys()),
+        "override_values": recordable_overrides(req.overrides),
         "change_evidence": _change_evidence(req, masker),
     })
     return run_id
+
+
+def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
+    """`--var` values as the run keeps them, so `resume` (and its rollback) uses the same ones; a value holding a
+    password (`scheme://user:pw@`, `password=`) is not written: None, and resume asks for it again."""
+    from golive.db import redact
+
+    return {k: (v if redact(v) == v else None) for k, v in sorted((overrides or {}).items())}
+
+
+def run_overrides(recorded: Mapping[str, str | None], given: Mapping[str, str] | None, run_id: str) -> dict[str, str]:
+    """The vars a continued run uses: those it started with. Falling back to the plan's defaults instead would
+    point a resumed rollback at another database; a different value is refused, not silently applied."""
+    given = dict(given or {})
+    out: dict[str, str] = {}
+    for name, value in recorded.items():
+        if value is None:
+            if name not in given:
+                raise UsageError(f"run {run_id} started with --var {name}=..., whose value holds a password and was"
+                                 f" not stored; give it again: golive resume {run_id} --var {name}=...")
+            out[name] = given.pop(name)
+        elif name in given and given.pop(name) != value:
+            raise UsageError(f"run {run_id} started with --var {name}={value}; a run keeps the vars it started with")
+        else:
+            out[name] = value
+    if given:
+        names = ", ".join(sorted(given))
+        raise UsageError(f"run {run_id} did not start with --var {names}; a run keeps the vars it started with")
+    return out
 
 
 def _change_evidence(req: StartRequest, masker: Masker) -> dict[str, Any] | None:
@@ -173,7 +203,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         raise UsageError(f"run {info.id} already ended: {state.outcome}")
     plan = plan_of(state)
     options = opts.options or EngineOptions()
-    values, masker = resolve_vars(plan, opts.environ, Path(state.plan_path).parent, opts.overrides,
+    overrides = opts.overrides if state.overrides is None else run_overrides(state.overrides, opts.overrides, info.id)
+    values, masker = resolve_vars(plan, opts.environ, Path(state.plan_path).parent, overrides,
                                   need_secrets=not options.dry_run)
     interval = window_of(plan, datetime.fromisoformat(info.created_at))
     owner = current_owner()

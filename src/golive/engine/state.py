@@ -68,6 +68,9 @@ class RunState:
     created_at: str = ""
     dry_run: bool = False
     forced: dict[str, Any] | None = None
+    #: `--var` values the run started with (None: not recorded, a run from before they were; a None value:
+    #: withheld because it holds a password).
+    overrides: dict[str, str | None] | None = None
     #: created | running | waiting | needs-attention | rolling-back | succeeded | rolled-back | rollback-failed
     status: str = "created"
     steps: dict[str, StepRecord] = field(default_factory=dict)
@@ -122,6 +125,8 @@ def apply(st: RunState, ev: Event) -> None:
         st.created_at = ev.ts
         st.dry_run = bool(p.get("dry_run"))
         st.forced = p.get("forced")
+        recorded = p.get("override_values")
+        st.overrides = dict(recorded) if isinstance(recorded, dict) else None
         st.phases = [PhaseRecord(i, ph["name"]) for i, ph in enumerate(st.plan.get("phases", []), 1)]
     elif t == "run.started":
         if st.status in ("created",):

@@ -1,0 +1,217 @@
+"""The README demo, driven the way a person would at a terminal: seed 000's plan (plan.yaml) on the embedded
+default (SQLite run log, local target, SQLite bank database), every golive command printed before it runs.
+
+    python demo.py            # 1.0.0 -> 1.1.0, sign-off by a second person, audit chain verified (exit 0)
+    python demo.py --broken   # the broken 1.1.0 build: smoke tests fail, full rollback, checked (exit 0)
+
+Each demo lives in one directory (.golive/demo or .golive/demo-broken under the repository) that is reset
+first, so it can be run again and again; services it starts are stopped when it ends. Ports are picked free,
+so it does not collide with anything else on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+PLAN = HERE / "plan.yaml"
+INITIATOR = "demo-operator"
+APPROVER = "release-manager"  # the plan's sign-off role; separation of duties: not the initiator
+Rows = list[tuple[Any, ...]]
+
+
+def free_ports(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+class Demo:
+    def __init__(self, directory: Path, golive: Path) -> None:
+        self.dir = directory
+        self.state = directory / "loans"
+        self.store = directory / "golive.db"
+        self.golive = golive
+        self.url = f"sqlite:///{self.state / 'loans.db'}"  # absolute path: sqlite:////...
+        self.public, self.old, self.new = free_ports(3)
+        self.env = {**os.environ, "GOLIVE_USER": INITIATOR, "GOLIVE_STORE": str(self.store),
+                    "DATABASE_URL": self.url}
+
+    # -- helpers --------------------------------------------------------------------------------
+    def sh(self, argv: list[str], *, show: bool = True, quiet: bool = False, **env: str) -> int:
+        """Run a command in the demo directory, printing it first as the person would type it."""
+        if show:
+            shown = " ".join(shlex.quote(a) for a in argv).replace(str(self.golive), "golive")
+            prefix = " ".join(f"{k}={v}" for k, v in env.items())
+            print(f"\n$ {prefix + ' ' if prefix else ''}{shown}", flush=True)
+        out = subprocess.DEVNULL if quiet else None
+        return subprocess.run(argv, cwd=self.dir, env={**self.env, **env}, stdout=out, check=False).returncode
+
+    def ctl(self, *args: str) -> int:
+        return self.sh([sys.executable, str(HERE / "loansctl.py"), *args], show=False, quiet=True)
+
+    def vars(self, *extra: str) -> list[str]:
+        out: list[str] = []
+        for k, v in {"LOANS": str(HERE), "PYTHON": sys.executable, "STATE": str(self.state),
+                     "DATABASE_URL": self.url, "PUBLIC_PORT": str(self.public), "OLD_PORT": str(self.old),
+                     "NEW_PORT": str(self.new)}.items():
+            out += ["--var", f"{k}={v}"]
+        return [*out, *extra]
+
+    def rows(self, query: str) -> Rows:
+        conn = sqlite3.connect(self.state / "loans.db")
+        try:
+            return [tuple(r) for r in conn.execute(query).fetchall()]
+        finally:
+            conn.close()
+
+    def snapshot(self) -> tuple[Rows, Rows]:
+        return (self.rows("SELECT id, number, owner, balance_cents FROM accounts ORDER BY id"),
+                self.rows("SELECT id, account_id, kind, amount_cents, balance_after_cents FROM transactions"
+                          " ORDER BY id"))
+
+    def live_version(self) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.public}/health", timeout=5) as resp:
+            return str(json.loads(resp.read())["version"])
+
+    def revision(self) -> str:
+        out = subprocess.run([sys.executable, str(HERE / "migrate.py"), "current"], cwd=self.dir, env=self.env,
+                             capture_output=True, text=True, timeout=60, check=False)
+        return out.stdout.strip() if out.returncode == 0 else f"? ({out.stderr.strip()})"
+
+    def last_run(self) -> str:
+        out = subprocess.run([str(self.golive), "runs", "--json", "--limit", "1"], cwd=self.dir, env=self.env,
+                             capture_output=True, text=True, timeout=60, check=True)
+        return str(json.loads(out.stdout)[0]["run"])
+
+    def events(self, run_id: str) -> list[dict[str, Any]]:
+        out = subprocess.run([str(self.golive), "log", run_id, "--json"], cwd=self.dir, env=self.env,
+                             capture_output=True, text=True, timeout=60, check=True)
+        return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+    # -- life cycle -----------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Stop what an earlier demo left running, then start from nothing: a second demo works like the first."""
+        if self.state.is_dir():
+            self.ctl("teardown", "--state", str(self.state))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+
+    def setup(self) -> None:
+        print(f"==> 1.0.0 live with three customers: front 127.0.0.1:{self.public} -> 1.0.0 on port {self.old}"
+              f" (database {self.state / 'loans.db'})", flush=True)
+        if self.ctl("setup", "--state", str(self.state), "--old-port", str(self.old),
+                    "--public-port", str(self.public)):
+            raise SystemExit(f"could not start the demo service; see {self.state}/loans-*.log")
+
+    def teardown(self) -> None:
+        if self.state.is_dir() and any(self.state.glob("loans-*.pid")):
+            self.ctl("teardown", "--state", str(self.state))
+            print("\n==> demo services stopped", flush=True)
+
+    def where(self, run_id: str) -> None:
+        rel = self.store.relative_to(ROOT) if self.store.is_relative_to(ROOT) else self.store
+        print(f"\nrun log: {self.store}")
+        print(f"  read it:  .venv/bin/golive --store {rel} log {run_id}")
+        print(f"  verify:   .venv/bin/golive --store {rel} audit verify {run_id}")
+        reports = sorted((self.dir / "reports").glob(f"{run_id}.*"))
+        if reports:
+            print("  report:   " + ", ".join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p)
+                                           for p in reports))
+
+
+def success(d: Demo) -> int:
+    d.sh([str(d.golive), "plan", "show", str(PLAN)])
+    code = d.sh([str(d.golive), "run", str(PLAN), "--no-wait", *d.vars()], GOLIVE_USER=INITIATOR)
+    if code != 3:
+        print(f"demo: expected the run to wait for the sign-off (exit 3), got exit {code}", file=sys.stderr)
+        return 1
+    run_id = d.last_run()
+    print(f"\n==> the run waits at the final Go/No-Go for the sign-off; {INITIATOR} started it, so by the plan's"
+          f" separation of duties someone else ({APPROVER}) approves it from their own shell")
+    code = d.sh([str(d.golive), "approve", run_id, "--by", APPROVER, "--reason",
+                 "smoke tests, loan maths and monitoring hold all fine"], GOLIVE_USER=APPROVER)
+    if code != 0:
+        return code
+    code = d.sh([str(d.golive), "resume", run_id, "--no-wait"])
+    if code != 0:
+        print(f"demo: the run did not succeed (exit {code})", file=sys.stderr)
+        return code
+    if d.sh([str(d.golive), "audit", "verify", run_id]) != 0:
+        return 1
+    print(f"\n==> users now reach {d.live_version()}; schema revision {d.revision()}")
+    d.teardown()
+    d.where(run_id)
+    return 0
+
+
+def broken(d: Demo) -> int:
+    before = d.snapshot()
+    code = d.sh([str(d.golive), "run", str(PLAN), "--no-wait", *d.vars("--var", "BROKEN=1")], GOLIVE_USER=INITIATOR)
+    run_id = d.last_run()
+    problems: list[str] = []
+    if code != 1:
+        problems.append(f"golive run exited {code}, expected 1 (failed and rolled back)")
+    if d.sh([str(d.golive), "audit", "verify", run_id]) != 0:
+        problems.append("the audit chain does not verify")
+    version, revision, after = d.live_version(), d.revision(), d.snapshot()
+    evs = d.events(run_id)
+    lost = [e["payload"] for e in evs if e["type"] == "db.restored"]
+    print("\n==> after the rollback")
+    print(f"  users reach version {version} (expected 1.0.0)")
+    print(f"  schema revision {revision} (expected 0001, as before the migration)")
+    print(f"  accounts {len(after[0])} and transactions {len(after[1])} exactly as before the deployment:"
+          f" {'yes' if after == before else 'NO'}")
+    if lost:
+        print(f"  the restore reported as lost (written after the backup, e.g. the smoke test's account):"
+              f" {lost[-1]['rows_lost'] or 'nothing'}")
+    if version != "1.0.0":
+        problems.append(f"users reach {version}, not 1.0.0")
+    if revision != "0001":
+        problems.append(f"schema revision is {revision}, not 0001")
+    if after != before:
+        problems.append("accounts or transactions differ from before the deployment")
+    d.teardown()
+    for p in problems:
+        print(f"demo-broken: {p}", file=sys.stderr)
+    if not problems:
+        print("\n==> the broken build was caught by the smoke tests and rolled back as designed")
+    d.where(run_id)
+    return 1 if problems else 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--broken", action="store_true", help="deploy the broken 1.1.0 build and show the rollback")
+    ap.add_argument("--dir", type=Path, help="demo directory (reset first); default .golive/demo[-broken]")
+    ap.add_argument("--golive", type=Path, default=Path(sys.executable).parent / "golive")
+    args = ap.parse_args()
+    directory = (args.dir or ROOT / ".golive" / ("demo-broken" if args.broken else "demo")).resolve()
+    d = Demo(directory, args.golive.resolve())
+    d.reset()
+    try:
+        d.setup()
+        return broken(d) if args.broken else success(d)
+    finally:
+        d.teardown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
