@@ -7,23 +7,19 @@ Every wait has a deadline (generous: two shared cores can be slow); nothing slee
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import re
-import shutil
-import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
 
+from chromium import CALL_TIMEOUT, Browser, launch, tab
 from conftest import REPO, golive
 from golive.engine.clock import FakeClock
 from golive.engine.executor import EngineOptions
@@ -35,9 +31,6 @@ from golive.traffic.builtin import BuiltinRouter
 from golive.traffic.local import LocalBackend, LocalProxy
 
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium") or "chromium"
-#: Seconds for one DevTools answer; start-up and printing get more. Deadlines, not expectations.
-CALL_TIMEOUT = 60.0
 
 
 @dataclass
@@ -60,105 +53,17 @@ SELECTORS = ["svg.timeline rect.bar", "svg.timeline rect.timebox", "svg.timeline
              "svg.chart path.verdict.fail", "table.verdicts tbody tr", "img, script, link, iframe, object"]
 
 
-@dataclass
-class Browser:
-    ws: ClientConnection
-    ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    def _receive(self, deadline: float, what: str) -> dict[str, Any]:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"chromium: no {what} before the deadline")
-        try:
-            data: dict[str, Any] = json.loads(self.ws.recv(timeout=left))
-        except TimeoutError:
-            raise TimeoutError(f"chromium: no {what} before the deadline") from None
-        return data
-
-    def call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
-             timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
-        msg_id = next(self.ids)
-        msg: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        self.ws.send(json.dumps(msg))
-        deadline = time.monotonic() + timeout
-        while True:
-            data = self._receive(deadline, f"answer to {method} within {timeout:g}s")
-            if data.get("id") == msg_id:
-                if "error" in data:
-                    raise RuntimeError(f"{method}: {data['error']}")
-                result: dict[str, Any] = data.get("result", {})
-                return result
-            self.events.append(data)
-
-    def wait_event(self, name: str, session: str, match: Callable[[dict[str, Any]], bool] = lambda _: True,
-                   timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
-        """The first event `name` of this tab's session that `match`es (already received, or arriving)."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for ev in self.events[seen:]:
-                if ev.get("method") == name and ev.get("sessionId") == session and match(ev.get("params", {})):
-                    return ev
-            seen = len(self.events)
-            self.events.append(self._receive(deadline, f"{name} within {timeout:g}s"))
-
-    def evaluate(self, expression: str, session: str) -> Any:
-        res = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)
-        if "exceptionDetails" in res:
-            raise RuntimeError(f"page script failed: {res['exceptionDetails']}")
-        return res["result"].get("value")
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed (Debian package `chromium`, listed in scripts/system-packages.txt)")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    proc = subprocess.Popen(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--remote-debugging-port=0",
-         "--remote-debugging-address=127.0.0.1", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 90
-        while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
-            if proc.poll() is not None:
-                pytest.fail(f"chromium exited with {proc.returncode} before opening its DevTools port")
-            if time.monotonic() > deadline:
-                pytest.fail("chromium did not write DevToolsActivePort within 90s")
-            time.sleep(0.05)  # polling a file chromium writes once; the deadline above bounds it
-        port, path = port_file.read_text().splitlines()[:2]
-        with connect(f"ws://127.0.0.1:{port}{path}", max_size=64 * 1024 * 1024, open_timeout=30) as ws:
-            yield Browser(ws)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with launch(tmp_path_factory.mktemp("chromium-profile")) as b:
+        yield b
 
 
 def open_report(b: Browser, html: Path, shot: str) -> Page:
     """Load the report in a fresh tab; collect text, chart elements, requests and errors; keep screen and print
     shots. Requests and errors are those of this tab's session only."""
-    target = b.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-    session = b.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-    try:
-        for domain in ("Page", "Network", "Runtime", "Log"):
-            b.call(f"{domain}.enable", session=session)
-        b.call("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1,
-                                                      "mobile": False}, session=session)
-        url = html.resolve().as_uri()
-        frame = b.call("Page.navigate", {"url": url}, session=session)["frameId"]
-        b.wait_event("Page.frameNavigated", session, lambda p: p["frame"]["id"] == frame and p["frame"]["url"] == url)
-        b.wait_event("Page.loadEventFired", session)
+    url = html.resolve().as_uri()
+    with tab(b, url) as session:
         assert b.evaluate("location.href + ' ' + document.readyState", session) == f"{url} complete"
         text = b.evaluate("document.body.innerText", session)
         count = "s => [s, document.querySelectorAll(s).length]"
@@ -175,15 +80,7 @@ def open_report(b: Browser, html: Path, shot: str) -> Page:
                                       timeout=2 * CALL_TIMEOUT)["data"])
         assert pdf.startswith(b"%PDF")
         (ARTIFACTS / f"{shot}.pdf").write_bytes(pdf)
-        mine = [e for e in b.events if e.get("sessionId") == session]
-        requests = [e["params"]["request"]["url"] for e in mine if e.get("method") == "Network.requestWillBeSent"]
-        errors = [json.dumps(e["params"])[:300] for e in mine
-                  if e.get("method") == "Runtime.exceptionThrown"
-                  or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
-                  or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")]
-    finally:
-        b.call("Target.closeTarget", {"targetId": target})
-        b.events.clear()
+        requests, errors = b.requests(session), b.errors(session)
     return Page(text, requests, errors, html, json.loads(counts), pre_screen, pre_print)
 
 
