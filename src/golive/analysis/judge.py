@@ -1,6 +1,6 @@
 """The judge: at each analysis interval of one canary, pass / fail / inconclusive. Pure: no I/O, no clock.
 
-Method (docs/judge.md says why): every check runs on the canary's *cumulative* data since the canary
+Method (docs/analysis.md says why): every check runs on the canary's *cumulative* data since the canary
 started, at a per-look level from an alpha-spending plan (Pocock-type spending over `max_looks`,
 Bonferroni-split over the checks), so looking every interval does not inflate false alarms. Checks:
 
