@@ -1,4 +1,5 @@
-"""`golive runs`: past runs with outcome, duration and who, from each run's log (the index only caches status)."""
+"""`golive runs`: past runs with outcome, duration and who, from each run's log (the index only caches status).
+The result word comes from the report's own rule, so a run is never "Success" in one place and "Partial" in another."""
 
 from __future__ import annotations
 
@@ -6,18 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from golive.engine.state import fold
+from golive.report.model import build
 from golive.store.base import Store
 from golive.units import format_duration
-
-
-def _word(outcome: str | None, status: str, partial: bool) -> str:
-    if outcome == "succeeded":
-        return "Partial" if partial else "Success"
-    if outcome == "rolled-back":
-        return "Rolled Back"
-    if outcome == "rollback-failed":
-        return "Rolled Back (incomplete)"
-    return status
 
 
 def run_rows(store: Store, limit: int = 50) -> list[dict[str, Any]]:
@@ -29,13 +21,11 @@ def run_rows(store: Store, limit: int = 50) -> list[dict[str, Any]]:
         start = st.created_at or info.created_at
         duration = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
         approvers = sorted({a["by"] for p in st.phases for a in p.approvals})
-        partial = any(p.overrun for p in st.phases) or any(n.get("kind") == "window.exceeded" for n in st.notes) \
-            or any(r.status == "failed" for r in st.steps.values())
         rows.append({
             "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
             "initiator": info.initiator, "approvers": approvers, "created_at": info.created_at,
             "finished_at": st.finished_at, "status": st.status, "outcome": st.outcome,
-            "result": _word(st.outcome, st.status, partial), "duration": round(duration, 3),
+            "result": build(events).outcome_word if st.outcome else st.status, "duration": round(duration, 3),
         })
     return rows
 
