@@ -66,18 +66,26 @@ def generate(name: str, min_mb: int) -> int:
         return int(size[0]) if size else 0
 
 
-def plain(name: str, out: Path) -> float:
+def plain(name: str, out: Path) -> tuple[float, float]:
+    """The operator's shell version; returns (total seconds, of which pg_dump)."""
     scratch = f"golive_bench_plain_{secrets.token_hex(3)}"
+    mark = out.with_name(out.name + ".dumped")
     script = (f"pg_dump -Fc -f {out} --dbname='host=127.0.0.1 port=5432 user=postgres dbname={name}'"
+              f" && date +%s.%N > {mark}"
               f" && createdb -h 127.0.0.1 -U postgres -T template0 {scratch}"
               f" && pg_restore --no-owner --no-acl -h 127.0.0.1 -U postgres -d {scratch} {out}"
               f" ; rc=$? ; dropdb -h 127.0.0.1 -U postgres --if-exists {scratch} ; exit $rc")
+    wall = time.time()
     started = time.perf_counter()
     subprocess.run(["bash", "-c", script], check=True, timeout=3600, env=os.environ)
-    return time.perf_counter() - started
+    total = time.perf_counter() - started
+    dumped = float(mark.read_text().strip()) - wall
+    mark.unlink()
+    return total, dumped
 
 
-def golive_backup(name: str, workdir: Path, round_no: int) -> float:
+def golive_backup(name: str, workdir: Path, round_no: int) -> tuple[float, float]:
+    """golive's backup step with verify, in this process; returns (total seconds, of which the dump part)."""
     step = BackupStep.model_validate({"backup": {"database": f"{SERVER}/{name}", "verify": True,
                                                  "file": f"golive-{round_no}.dump"}})
     ctx = StepContext(run_id=f"bench-{round_no}", step_id="1.1", vars={}, masker=Masker(), clock=SystemClock(),
@@ -87,7 +95,7 @@ def golive_backup(name: str, workdir: Path, round_no: int) -> float:
     elapsed = time.perf_counter() - started
     if not result.ok:
         raise SystemExit(f"golive backup failed: {result.message}")
-    return elapsed
+    return elapsed, float(result.detail.get("dump_seconds", 0.0))
 
 
 def main() -> int:
@@ -110,19 +118,20 @@ def main() -> int:
                 # alternate which goes first, so neither always gets the warmer page cache
                 for who in (("plain", "golive") if r % 2 == 0 else ("golive", "plain")):
                     if who == "plain":
-                        p = plain(name, work / f"plain-{r}.dump")
+                        p, p_dump = plain(name, work / f"plain-{r}.dump")
                         plain_size = (work / f"plain-{r}.dump").stat().st_size
                         (work / f"plain-{r}.dump").unlink()
                     else:
-                        g = golive_backup(name, work, r)
+                        g, g_dump = golive_backup(name, work, r)
                         golive_size = (work / f"golive-{r}.dump").stat().st_size
                         for f in work.glob(f"golive-{r}.dump*"):
                             f.unlink()
                 plain_times.append(p)
                 golive_times.append(g)
                 print(f"round {r + 1} ({'plain' if r % 2 == 0 else 'golive'} first): plain pg_dump+pg_restore"
-                      f" {p:.2f}s ({plain_size / 1e6:.0f} MB dump), golive backup+verify {g:.2f}s"
-                      f" ({golive_size / 1e6:.0f} MB dump)", flush=True)
+                      f" {p:.2f}s (dump {p_dump:.2f}s + restore {p - p_dump:.2f}s, {plain_size / 1e6:.0f} MB),"
+                      f" golive backup+verify {g:.2f}s (dump {g_dump:.2f}s + checksum/verify {g - g_dump:.2f}s,"
+                      f" {golive_size / 1e6:.0f} MB)", flush=True)
         mp, mg = statistics.median(plain_times), statistics.median(golive_times)
         ratio = mg / mp
         print(f"median: plain {mp:.2f}s, golive {mg:.2f}s, ratio golive/plain = {ratio:.3f}"

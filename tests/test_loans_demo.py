@@ -351,3 +351,26 @@ def test_a_var_holding_a_password_is_not_stored_and_resume_asks_for_it(workdir: 
     assert missing.code == 2 and "holds a password" in missing.err, missing.out + missing.err
     again = golive("resume", run_id, "--no-wait", "--var", f"DB={url}", cwd=workdir)
     assert again.code == 0, again.out + again.err
+
+
+def test_a_failure_before_the_migration_rolls_back_nothing_in_the_database(demo: Demo) -> None:
+    """The backup fails (its folder cannot be made): no step changed anything yet, so no rollback level runs:
+    no restore, the schema never moved, and 1.0.0 keeps serving without being stopped and restarted."""
+    (demo.cwd / ".golive").mkdir(exist_ok=True)
+    (demo.cwd / ".golive" / "backups").write_text("not a folder\n")
+    before = demo.snapshot()
+    live_pid = (demo.cwd / ".golive" / "loans" / "loans-1.0.0.pid").read_text()
+    r = golive("run", str(PLAN), *demo.args(), cwd=demo.cwd, timeout=300)
+    assert r.code == 1, r.out + r.err
+    run_id = run_id_of(r.out)
+    evs = events(demo, run_id)
+    backup = finished(evs, "1.1")
+    assert backup["status"] == "failed" and "backup of" in backup["message"], backup
+    assert not [e for e in evs if e["type"] == "step.started" and e["payload"]["step"] != "1.1"]
+    started = [e["payload"] for e in evs if e["type"] == "rollback.started"]
+    assert all(s.get("level") is None and not s.get("actions") for s in started), started
+    assert demo.revision() == "0001" and "loans" not in demo.tables()
+    assert demo.snapshot() == before
+    assert demo.version() == "1.0.0"
+    assert (demo.cwd / ".golive" / "loans" / "loans-1.0.0.pid").read_text() == live_pid  # never bounced
+    assert golive("audit", "verify", run_id, cwd=demo.cwd).code == 0

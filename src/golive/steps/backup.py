@@ -15,6 +15,7 @@ that was never restored is a hope, not a backup.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sqlite3
@@ -230,6 +231,12 @@ def latest_backup(ctx: StepContext, source: str) -> Path | None:
     return None
 
 
+def _discard(path: Path) -> None:
+    """Best effort: cleaning up must not hide the error that made the backup fail."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
 # -- the step --------------------------------------------------------------------------------------
 
 class BackupSpec(Strict):
@@ -242,6 +249,9 @@ class BackupSpec(Strict):
 
 class BackupStep(StepBase):
     kind: ClassVar[str] = "backup"
+    #: It changes nothing in the system being deployed: a failed backup leaves no rollback level to run (a
+    #: failure before the migration rolls back nothing in the database), and a re-run after a crash is safe.
+    read_only: ClassVar[bool] = True
     backup: BackupSpec
 
     def describe(self) -> str:
@@ -262,28 +272,30 @@ class BackupStep(StepBase):
             if not (isinstance(old, dict) and old.get("run_id") == ctx.run_id):
                 return StepResult.failed(f"{file} already exists and is not from this run; refusing to overwrite"
                                          " a backup (choose another file, e.g. with ${GOLIVE_RUN_ID} in its name)")
-        file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_name(f".{file.name}.partial")
-        tmp.unlink(missing_ok=True)
         started = time.monotonic()
         try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)
             counts = _dump_postgres(db, tmp, timeout) if db.kind == "postgresql" else _dump_sqlite(db, tmp)
             dump_seconds = time.monotonic() - started
             size = tmp.stat().st_size
             digest = sha256_file(tmp)
+            manifest = {
+                "format": FORMATS[db.kind], "sha256": digest, "size": size, "tables": counts,
+                "created_at": ctx.clock.now().isoformat(), "source": db.public_url, "run_id": ctx.run_id,
+                "step": ctx.step_id,
+            }
+            # manifest first: a crash between the two leaves a manifest without a file (re-run overwrites it),
+            # never a file without a manifest (which a re-run would refuse to overwrite)
+            write_json(manifest_path(file), manifest)
             tmp.replace(file)
         except BackupError:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             raise
         except (psycopg.Error, sqlite3.Error, OSError) as exc:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             return StepResult.failed(f"backup of {db.where} failed: {db.with_password_masked(str(exc)).strip()}")
-        manifest = {
-            "format": FORMATS[db.kind], "sha256": digest, "size": size, "tables": counts,
-            "created_at": ctx.clock.now().isoformat(), "source": db.public_url, "run_id": ctx.run_id,
-            "step": ctx.step_id,
-        }
-        write_json(manifest_path(file), manifest)
         record_backup(ctx, file, db.public_url)
         detail: dict[str, Any] = {
             "file": str(file), "manifest": str(manifest_path(file)), "size": size, "sha256": digest,
