@@ -195,6 +195,122 @@ def test_duplicate_phase_names_are_made_unique() -> None:
     assert [p.name for p in plan.phases] == ["Phase 1: Go", "Phase 1: Go (2)"]
 
 
+# -- traffic percentages -> canary, Rollback Criteria -> its analysis ----------------------------------
+
+ROLLOUT = """# Shop 3.0 Deployment Plan
+
+## Phase 1: Deploy (20 minutes)
+```bash
+# Start the new release
+systemctl start shop-3.0
+```
+
+## Phase 2: Traffic Migration (50 minutes)
+- [ ] Announce the rollout
+- [ ] Route 10% of traffic to the new version
+- [ ] Monitor for 10 minutes
+  - [ ] Error rate < 0.1%
+- [ ] Route 50% of traffic to the new version
+- [ ] Monitor for 15-20 minutes
+- [ ] Route 100% of traffic to the new version
+- [ ] Tell support
+
+## Rollback Criteria
+- Error rate exceeds 2%
+- Error rate above 1% for 5 minutes
+- p99 latency > 800 ms
+- p50 latency > 100 ms
+- Checkout broken
+"""
+
+
+def test_rising_traffic_percentages_become_one_canary_with_holds_and_limits() -> None:
+    result = import_markdown(ROLLOUT, "p.md")
+    plan = parse_plan_text(result.yaml_text, "p.yaml")
+    steps = plan.phases[1].steps
+    # the canary stands where the first move was; steps before and after it keep their order
+    assert [s.kind for s in steps] == ["manual", "canary", "manual", "manual"]
+    assert steps[0].manual.instruction == "Announce the rollout"  # type: ignore[attr-defined]
+    assert [s.manual.instruction for s in steps[2:]] == ["Error rate < 0.1%", "Tell support"]  # type: ignore
+    lines = ROLLOUT.splitlines()
+    hold = lines.index("- [ ] Monitor for 10 minutes") + 1
+    assert steps[2].name == f"After the canary (asked at each hold, line {hold})"
+    canary = steps[1].canary  # type: ignore[attr-defined]
+    # "Monitor for 15-20 minutes": the upper bound, like a timebox
+    assert [(s.weight, s.hold) for s in canary.stages] == [(10, 600), (50, 1200), (100, 0)]
+    # the strictest error rate of the two; p99 has a field, p50 has none and is reported
+    assert (canary.analysis.max_error_rate, canary.analysis.max_p95, canary.analysis.max_p99) == (0.01, None, 0.8)
+    assert canary.router.type == "builtin" and "${" in canary.router.admin  # a placeholder, never a real target
+    route = lines.index("- [ ] Route 10% of traffic to the new version") + 1
+    assert f"name: 'Canary: traffic to the new version 10% -> 50% -> 100%'  # p.md:{route}" in result.yaml_text
+    assert f"max_p99: 800ms # p.md:{lines.index('- p99 latency > 800 ms') + 1}" in result.yaml_text
+    unplaced = {u.what: u.reason for u in result.unplaced}
+    assert "stricter limit" in unplaced["threshold error_rate > 2%"]
+    assert "no field" in unplaced["threshold p50 > 100ms"]
+    assert not any(w.startswith("traffic") for w in unplaced)
+    assert any(s.startswith("placeholders to fill in: ROUTER_ADMIN") for s in result.summary)
+    # the imported canary is flagged until the router and pools are real
+    from golive.plan.lint import lint_plan
+
+    found = [f for f in lint_plan(plan, result.yaml_text, "p.yaml") if f.rule == "GL116"]
+    assert len(found) == 1 and "${CANARY_POOL}" in found[0].message
+
+
+def test_a_progression_in_one_sentence_and_holds_from_each_timebox_or_default() -> None:
+    doc = ("# T\n## Phase 1: Rollout (1 hour)\nShift traffic 5% -> 25% -> 100%, each held 7 minutes.\n"
+           "- [ ] Check dashboards\n")
+    plan, _, _ = load(doc)
+    [canary, check] = plan.phases[0].steps
+    assert check.kind == "manual"
+    assert [(s.weight, s.hold) for s in canary.canary.stages] == [(5, 420), (25, 420), (100, 0)]  # type: ignore
+    assert canary.canary.analysis.max_error_rate is None  # type: ignore[attr-defined]  # no Rollback Criteria
+    # no hold anywhere: the phase timebox (50m) shared out over the stages below 100%, whole minutes
+    moves = "- [ ] Route 10% of traffic\n- [ ] Route 40% of traffic\n- [ ] Route 100% of traffic\n"
+    result = import_markdown(f"# T\n## Phase 1: Rollout (50 minutes)\n{moves}", "p.md")
+    stages = parse_plan_text(result.yaml_text, "p.yaml").phases[0].steps[0].canary.stages  # type: ignore
+    assert [(s.weight, s.hold) for s in stages] == [(10, 1500), (40, 1500), (100, 0)]
+    assert any("timebox (50m) shared out" in s for s in result.summary)
+    # no hold and no timebox: one analysis interval per stage, said so (never promoted without a verdict)
+    result = import_markdown(f"# T\n## Phase 1: Rollout\n{moves}", "p.md")
+    stages = parse_plan_text(result.yaml_text, "p.yaml").phases[0].steps[0].canary.stages  # type: ignore
+    assert [(s.weight, s.hold) for s in stages] == [(10, 60), (40, 60), (100, 0)]
+    assert any("held 1m (one analysis interval)" in s for s in result.summary)
+
+
+@pytest.mark.parametrize(("moves", "why"), [
+    ("- [ ] Route 100% of traffic to green\n", "one traffic percentage (100%) is not a progression"),
+    ("- [ ] Route 50% of traffic\n- [ ] Route 10% of traffic\n", "do not rise"),
+])
+def test_traffic_that_is_not_a_progression_stays_manual_and_is_reported(moves: str, why: str) -> None:
+    plan, yaml_text, _ = load(f"# T\n## Phase 1: Go\n{moves}")
+    assert {s.kind for s in plan.phases[0].steps} == {"manual"}
+    assert "ROUTER_ADMIN" not in yaml_text
+    result = import_markdown(f"# T\n## Phase 1: Go\n{moves}", "p.md")
+    assert any(u.what.startswith("traffic ") and why in u.reason for u in result.unplaced), result.unplaced
+
+
+def test_moving_traffic_back_or_only_mentioning_it_is_not_a_stage() -> None:
+    doc = ("# T\n## Phase 1: Go\n- [ ] Route 10% of traffic\n- [ ] Check that 50% of users see the banner\n"
+           "- [ ] Route 100% of traffic\n- [ ] If errors: route 100% traffic to old version\n")
+    plan, _, _ = load(doc)
+    assert [s.kind for s in plan.phases[0].steps] == ["canary", "manual", "manual"]
+    assert [s.weight for s in plan.phases[0].steps[0].canary.stages] == [10, 100]  # type: ignore[attr-defined]
+
+
+def test_thresholds_without_a_progression_are_kept_in_the_description_and_reported() -> None:
+    doc = ("# T\n## Phase 1: Go\n- [ ] deploy\n## Rollback\n### Rollback Triggers\n- Error rate > 1%\n"
+           "- API response time exceeds 2 s (p95)\n### Level 1: App\n```bash\ngit checkout v1\n```\n")
+    result = import_markdown(doc, "p.md")
+    plan = parse_plan_text(result.yaml_text, "p.yaml")
+    assert plan.description == ("Rollback criteria (roll back when exceeded): error_rate > 1% (line 6),"
+                                " p95 > 2s (line 7)")
+    assert [lv.name for lv in plan.rollback.levels] == ["App"]  # the triggers subsection is not a level
+    reasons = {u.what: u.reason for u in result.unplaced}
+    assert reasons["threshold error_rate > 1%"].startswith("not enforced: no traffic progression")
+    assert "threshold p95 > 2s" in reasons
+    assert "ROUTER_ADMIN" not in result.yaml_text
+
+
 # -- Hypothesis: arbitrary Markdown never breaks the importer -------------------------------------
 
 _words = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=30)
@@ -203,6 +319,9 @@ _phrases = st.one_of(
     st.sampled_from(["Phase 1: Deploy (30 minutes)", "Step 2: Verify", "Rollback Procedures", "Level 1: App",
                      "Success Criteria", "Deployment Window", "Pre-Deployment Checklist", "Contacts",
                      "Post-Deployment (First week)", "Rollback Criteria", "Sign-Off", "02:00 - 03:00 EST",
+                     "Route 10% of traffic", "Route 100% of traffic", "Monitor for 10 minutes",
+                     "traffic 10% -> 50% -> 100%, each held 0.001 minutes", "traffic 0% -> 200%",
+                     "Error rate exceeds 150%", "p95 latency > 2 s", "Rollback Triggers",
                      "Phase 1: Deploy (30 minutes)", "ünïcødé 🚀 ✅", "Deployment Steps"]),
 )
 _lines = st.one_of(

@@ -154,7 +154,7 @@ def test_seed_001() -> None:
 # -- seed 003: SmartWallet production deployment checklist ----------------------------------------
 
 def test_seed_003() -> None:
-    result, plan = imported("003")
+    _, plan = imported("003")
     assert [p.name for p in plan.phases] == [
         "Pre-Deployment (24 Hours Before)",             # line 5
         "Deployment Day (2 Hours Before)",              # line 83
@@ -165,9 +165,10 @@ def test_seed_003() -> None:
         "Phase 5: Verification",                        # line 155
         "Post-Deployment (First Hour)",                 # line 175 (First 24 Hours / First Week are follow-ups)
     ]
-    # checkboxes: 6+8+5+6+8+7+6+5+5; 6+6+4; 6; 6; 6; 7 + 3 nested under "Monitor for 10 minutes"; 14; 7+4+4
-    assert [len(p.steps) for p in plan.phases] == [56, 16, 6, 6, 6, 10, 14, 15]
-    assert kinds([s for p in plan.phases for s in p.steps]) == {"manual": 129}
+    # checkboxes: 6+8+5+6+8+7+6+5+5; 6+6+4; 6; 6; 6; phase 4: the 4 "Route N% of traffic" and 3 "Monitor for
+    # 10 minutes" items (142-151) are one canary, the 3 checks nested under line 143 stay manual; 14; 7+4+4
+    assert [len(p.steps) for p in plan.phases] == [56, 16, 6, 6, 6, 4, 14, 15]
+    assert kinds([s for p in plan.phases for s in p.steps]) == {"manual": 122, "canary": 1}
     # "Time Estimate: 10-15 / 10-15 / 5-10 / 40-50 / 15-20 minutes": the upper bound
     assert [p.timebox for p in plan.phases] == [None, None, 900, 900, 600, 3000, 1200, None]
     assert all(p.gate.description is None for p in plan.phases)
@@ -183,10 +184,46 @@ def test_seed_003() -> None:
     # On-Call Team (330-335) and the sign-off (379-385) name roles, no people
     assert set(plan.approvers) == {"Primary", "Secondary", "Database Admin", "DevOps Lead", "Engineering Manager",
                                    "CTO", "QA Lead", "Deployment Lead"}
+    assert plan.rollback.levels[0].covers[3] == "Phase 4: Traffic Migration"  # every deployment phase, as before
+
+
+def test_seed_003_traffic_migration_is_a_canary() -> None:
+    result, plan = imported("003")
+    traffic = plan.phases[5]
+    assert kinds(traffic.steps) == {"canary": 1, "manual": 3}
+    canary = traffic.steps[0].canary  # type: ignore[attr-defined]
+    # "Route 10% / 25% / 50% / 100% of traffic" (142, 147, 149, 151), each below 100% followed by
+    # "Monitor for 10 minutes" (143, 148, 150); nothing to hold at 100%
+    assert [(s.weight, s.hold) for s in canary.stages] == [(10, 600), (25, 600), (50, 600), (100, 0)]
+    # ## Rollback Criteria (250): "Error rate exceeds 1%" (255), "API response time exceeds 2s (p95)" (263);
+    # "Page load time exceeds 5s" (264) is not an API latency
+    a = canary.analysis
+    assert (a.max_error_rate, a.max_p95, a.max_p99) == (0.01, 2.0, None)
+    # the document names no router or pools: placeholders, not a runnable target
+    assert (canary.router.type, canary.router.admin) == ("builtin", "${ROUTER_ADMIN}")
+    assert (canary.stable, canary.canary) == ("${STABLE_POOL}", "${CANARY_POOL}")
+    for name in ("ROUTER_ADMIN", "STABLE_POOL", "CANARY_POOL"):
+        var = plan.vars[name]
+        assert (var.from_env, var.secret, var.value) == (name, False, None)
+        assert var.description is not None and var.description.startswith("fill in: ")
+    # the checks nested under "Monitor for 10 minutes" (144-146) follow the canary, named for where they were
+    assert [s.manual.instruction for s in traffic.steps[1:]] == [  # type: ignore[attr-defined]
+        "Error rate < 0.1%", "Response time < 500ms", "No critical errors"]
+    assert all("line 143" in (s.name or "") for s in traffic.steps[1:])
+    # source lines: the step, each stage (move and hold), each limit
+    lines = result.yaml_text.splitlines()
+    src = seed("003").name
+    assert lines[next(i for i, t in enumerate(lines) if "name: 'Canary:" in t)].endswith(f"# {src}:142")
+    assert any(t.strip().startswith("- {weight: 25, hold: 10m}") and t.endswith(f"{src}:147,148") for t in lines)
+    assert any(t.strip().startswith("max_p95: 2s") and t.endswith(f"{src}:263") for t in lines)
+    summary = "\n".join(result.summary)
+    assert "canary (line 142) in 'Phase 4: Traffic Migration'" in summary
+    assert "10% for 10m -> 25% for 10m -> 50% for 10m -> 100%" in summary
+    assert "error_rate > 1% (line 255), p95 > 2s (line 263)" in summary
+    assert "placeholders to fill in: ROUTER_ADMIN, STABLE_POOL, CANARY_POOL" in summary
     unplaced = " | ".join(u.what for u in result.unplaced)
-    # the traffic steps (142-151) and the rollback thresholds (255, 263) could not be placed
-    assert "10% -> 25% -> 50% -> 100%" in unplaced
-    assert "error_rate > 1%" in unplaced and "p95 > 2s" in unplaced
+    assert "traffic" not in unplaced and "threshold" not in unplaced  # both placed now
+    assert "Rollback Criteria" in unplaced  # the free-text conditions still go to a person
 
 
 # -- the real CLI ----------------------------------------------------------------------------------
@@ -211,8 +248,9 @@ LINT_EXPECT = {
     # seed 001 migrates (line 15 checklist, line 100 dotnet ef) with no backup before; `kubectl logs -f` (130)
     # never ends; no phase has a Go/No-Go; no window; your-registry / yourdomain placeholders
     "001": (1, {"GL102", "GL111", "GL104", "GL114", "GL110", "GL115"}),
-    # seed 003: no Go/No-Go anywhere, roles without people; a backup is created (113) before migrating (114)
-    "003": (0, {"GL104", "GL113", "GL115"}),
+    # seed 003: no Go/No-Go anywhere, roles without people; a backup is created (113) before migrating (114);
+    # the imported canary's router and pools are placeholders until someone fills them in (an error)
+    "003": (1, {"GL104", "GL113", "GL115", "GL116"}),
 }
 
 

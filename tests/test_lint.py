@@ -189,6 +189,27 @@ def test_gl115_change_record_for_pci_dss() -> None:
     assert "GL115" not in rules(lint(full))
 
 
+def test_gl116_traffic_step_with_placeholder_router_or_pools() -> None:
+    # what `golive import` writes for a traffic progression (seed 003, Phase 4)
+    canary = ("      - canary:\n          router: {type: builtin, admin: '${ROUTER_ADMIN}'}\n"
+              "          stable: ${STABLE_POOL}\n          canary: ${CANARY_POOL}\n"
+              "          stages: [{weight: 10, hold: 10m}, {weight: 100}]\n")
+    found = lint("phases:\n" + phase(canary))
+    assert at(found, "GL116") == [(12, 35)]  # the router's admin, once (not again for the derived undo)
+    [f] = [f for f in found if f.rule == "GL116"]
+    assert f.severity == "error" and "${STABLE_POOL}" in f.message and "${CANARY_POOL}" in f.message
+    real = canary.replace("${ROUTER_ADMIN}", "127.0.0.1:9901").replace("${STABLE_POOL}", "blue").replace(
+        "${CANARY_POOL}", "green")
+    assert "GL116" not in rules(lint("phases:\n" + phase(real)))
+    # a switch naming a router of `routers:` whose servers are template text
+    routers = ("routers:\n  edge: {type: haproxy, socket: /run/haproxy.sock, backend: web,"
+               " pools: {blue: [b1], green: [your-server]}}\n")
+    switch = "      - switch: {router: edge, to: green}\n"
+    found = lint(routers + "phases:\n" + phase(switch))
+    assert at(found, "GL116") == [(9, 86)]  # the pool with the template server
+    assert "GL116" not in rules(lint(routers.replace("your-server", "g1") + "phases:\n" + phase(switch)))
+
+
 def test_every_rule_has_a_test() -> None:
     tested = {name.split("_")[1].upper() for name in globals() if name.startswith("test_gl")}
     assert tested == set(RULES)

@@ -29,7 +29,8 @@ from golive.plan.md_commands import (
     shell_commands,
     sql_statements,
 )
-from golive.units import format_duration
+from golive.plan.md_traffic import Threshold, hold_minutes, is_hold_item, progression, route_percent, thresholds_in
+from golive.units import format_duration, parse_duration
 
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -45,7 +46,17 @@ _KV = re.compile(r"^\*\*([^*]{1,60}?):?\*\*\s*:?\s*(.*)$", re.S)
 _GATE = re.compile(r"go\s*/\s*no[\s-]*go", re.I)
 _LEVEL = re.compile(r"^level\s*(\d+)\s*[:.\-–—]?\s*(.*)$", re.I)
 _PLACEHOLDER = re.compile(r"^\s*(tbd|tba|n/?a|\[[^\]]*\]|_+|-+|\?+|none|todo)\s*$", re.I)
-_TRAFFIC = re.compile(r"(\d{1,3})\s*%\s*(?:of\s+)?(?:the\s+)?(?:user\s+)?traffic|traffic\D{0,20}?(\d{1,3})\s*%", re.I)
+#: Plan vars standing for what a canary needs and a Markdown plan never names (filled in by a person).
+PLACEHOLDER_VARS = {
+    "ROUTER_ADMIN": "fill in: the admin address of the router that splits traffic between the old and the new"
+                    " version (the document names none). The canary step's `router:` is a placeholder of type"
+                    " builtin: for HAProxy or nginx replace it (README, traffic). The step reads its router and pool"
+                    " fields as written, so write the value into the step too.",
+    "STABLE_POOL": "fill in: the router pool serving the current version (the document names none); write it into"
+                   " the canary step's `stable:` too.",
+    "CANARY_POOL": "fill in: the router pool serving the new version (the document names none); write it into the"
+                   " canary step's `canary:` too.",
+}
 
 #: Time zone abbreviations people write in plans -> IANA names (the model needs unambiguous zones).
 TZ_NAMES = {
@@ -128,6 +139,16 @@ def _duration_text(minutes: float) -> str:
     return f"{int(minutes * 60)}s"
 
 
+def _hold_text(minutes: float) -> str:
+    """A canary hold as the plan writes durations: `10m`, `1h`, `90s` (at least one second)."""
+    seconds = max(1, round(minutes * 60))
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
 def _parse_clock(text: str) -> tuple[int, int] | None:
     m = re.match(r"^\s*(\d{1,2})(?::(\d{2}))?\s*([ap])?\.?m?\.?\s*$", text, re.I)
     if not m:
@@ -190,8 +211,13 @@ class _Importer:
         self.escalation: list[dict[str, Any]] = []
         self.words: set[str] = set()
         self.refs: set[str] = set()
-        self.thresholds: list[tuple[int, str]] = []
-        self.traffic: list[tuple[int, int]] = []
+        self.thresholds: list[Threshold] = []
+        #: Traffic percentages that did not make a canary: (line, weights, why).
+        self.traffic: list[tuple[int, list[int], str]] = []
+        #: Canary steps made from a traffic progression: their spec (analysis added at the end), phase, stages.
+        self.canaries: list[dict[str, Any]] = []
+        #: The Rollback Criteria limits written into every canary's `analysis`.
+        self.analysis: list[Threshold] = []
         self.window: dict[str, Any] | None = None
         self.window_line = 0
         self.description: list[str] = []
@@ -334,6 +360,7 @@ class _Importer:
         if timebox:
             phase["timebox"] = timebox
         self.fill(phase, idx + 1, end, context=None)
+        self.canary_from(phase)
 
     def range_minutes(self, a: str, b: str) -> float | None:
         s, e = _parse_clock(a), _parse_clock(b)
@@ -398,7 +425,7 @@ class _Importer:
                 b.placed = True
                 continue
             if b.kind == "para":
-                self.phase_para(phase, b)
+                self.phase_para(phase, b, j)
             elif b.kind == "item":
                 self.phase_item(phase, j)
             elif b.kind == "fence":
@@ -413,7 +440,7 @@ class _Importer:
                 return _clean(parent.text).rstrip(":") or None
         return None
 
-    def phase_para(self, phase: dict[str, Any], b: Block) -> None:
+    def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         m = _KV.match(b.raw)
         key = _clean(m.group(1)).lower() if m else ""
         value = _clean(re.sub(r"\*\*|__", "", m.group(2))) if m else ""
@@ -435,6 +462,10 @@ class _Importer:
             phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or
                              _clean(b.text), b.line)
             b.placed = True
+        elif phase.get("deployment") and progression(_clean(b.text)):
+            # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
+            phase.setdefault("items", []).append((j, None, len(phase["steps"])))
+            b.placed = True
         elif b.depth == 0 and b.text.strip() and len(b.text) < 400:
             phase["description"].append(_clean(b.text))
             b.placed = True
@@ -449,14 +480,14 @@ class _Importer:
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
-        m = _TRAFFIC.search(text)
-        if m and phase.get("deployment"):
-            self.traffic.append((b.line, int(m.group(1) or m.group(2))))
         spec: dict[str, Any] = {"instruction": text}
         if b.checked:
             spec["done"] = True
         name = self.context_name(b)
-        phase["steps"].append(self.step("manual", spec, b.line, name))
+        step = self.step("manual", spec, b.line, name)
+        if phase.get("deployment"):
+            phase.setdefault("items", []).append((j, step, len(phase["steps"])))
+        phase["steps"].append(step)
         b.placed = True
 
     def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
@@ -509,6 +540,147 @@ class _Importer:
         step.yaml_add_eol_comment(f"{self.src_name}:{line}", next(iter(step)))
         return step
 
+    # -- traffic -------------------------------------------------------------------------------
+    def canary_from(self, phase: dict[str, Any]) -> None:
+        """Traffic percentages of a deployment phase that rise (10% -> 25% -> 50% -> 100%) become one `canary`
+        step where the first of them stood; "Monitor for 10 minutes" after a move is that stage's hold.
+
+        The router and pools are plan vars to fill in (the document never names them); the analysis limits
+        come from the Rollback Criteria, added in build() once the whole document has been read."""
+        entries: list[tuple[int, CommentedMap | None, int]] = phase.pop("items", [])
+        stages: list[dict[str, Any]] = []
+        used: list[int] = []  # indexes into entries
+        each: tuple[float, int] | None = None
+        open_stage: int | None = None
+        open_depth = 0
+        for n, (j, _step, _pos) in enumerate(entries):
+            b = self.blocks[j]
+            text = _clean(b.text)
+            weights = progression(text)
+            if weights:
+                hold = hold_minutes(text)
+                if hold is not None:
+                    each = (hold, b.line)
+                stages += [{"weight": w, "hold": None, "line": b.line} for w in weights]
+                used.append(n)
+                open_stage = None
+                continue
+            pct = route_percent(text)
+            if pct is not None:
+                hold = hold_minutes(text)
+                stages.append({"weight": pct, "hold": hold, "line": b.line})
+                used.append(n)
+                open_stage, open_depth = (len(stages) - 1 if hold is None else None), b.depth
+                continue
+            if open_stage is not None and b.depth >= open_depth:
+                if is_hold_item(text):
+                    stages[open_stage]["hold"] = hold_minutes(text)
+                    stages[open_stage]["hold_line"] = b.line
+                    used.append(n)
+                    open_stage = None
+                elif b.depth == open_depth:
+                    open_stage = None  # another step came between the move and a hold
+        if not stages:
+            return
+        weights = [s["weight"] for s in stages]
+        why = ""
+        if len(stages) < 2:
+            why = f"one traffic percentage ({weights[0]}%) is not a progression"
+        elif weights != sorted(set(weights)) or not all(1 <= w <= 100 for w in weights):
+            why = "the percentages do not rise from 1% to at most 100%"
+        if why:
+            self.traffic.append((stages[0]["line"], weights, why))
+            for n in used:
+                j, step, _pos = entries[n]
+                if step is None:  # a paragraph with the percentages: keep its text with the phase
+                    phase["description"].append(_clean(self.blocks[j].text))
+            return
+        self.fill_holds(phase, stages, each)
+        spec = CommentedMap()
+        spec["router"] = CommentedMap({"type": "builtin", "admin": "${ROUTER_ADMIN}"})
+        spec["router"].fa.set_flow_style()
+        spec.yaml_add_eol_comment("TODO: placeholder, the document names no router (see vars)", "router")
+        spec["stable"] = "${STABLE_POOL}"
+        spec["canary"] = "${CANARY_POOL}"
+        seq = CommentedSeq()
+        for i, st in enumerate(stages):
+            sm = CommentedMap({"weight": st["weight"]})
+            if st["hold"]:
+                sm["hold"] = st["hold"]
+            sm.fa.set_flow_style()
+            seq.append(sm)
+            lines = sorted({st["line"], st.get("hold_line", st["line"])})
+            seq.yaml_add_eol_comment(f"{self.src_name}:" + ",".join(str(n) for n in lines), i)
+        spec["stages"] = seq
+        line = stages[0]["line"]
+        name = "Canary: traffic to the new version " + " -> ".join(f"{w}%" for w in weights)
+        step = self.step("canary" if "canary" in self.kinds else "manual",
+                         spec if "canary" in self.kinds else {"instruction": name}, line, name)
+        at = entries[used[0]][2]
+        gone = {id(entries[n][1]) for n in used if entries[n][1] is not None}
+        steps = phase["steps"]
+        # Checks under a hold ("Monitor for 10 minutes" > "Error rate < 0.1%") stay manual steps, after the canary.
+        merged = {entries[n][0] for n in used}
+        for j, old, _pos in entries:
+            parent = self.blocks[j].parent
+            if old is not None and id(old) not in gone and parent in merged and "manual" in old:
+                assert parent is not None
+                named = self.step("manual", old["manual"], self.blocks[j].line,
+                                  f"After the canary (asked at each hold, line {self.blocks[parent].line})")
+                steps[next(i for i, s in enumerate(steps) if s is old)] = named
+                self.inferred.append(f"line {self.blocks[j].line}: '{_clean(self.blocks[j].text)}' under line"
+                                     f" {self.blocks[parent].line} stays a manual step after the canary")
+        phase["steps"] = [s for s in steps[:at] if id(s) not in gone] + [step] + [
+            s for s in steps[at:] if id(s) not in gone]
+        if "canary" not in self.kinds:
+            self.traffic.append((line, weights, "no `canary` step kind is installed"))
+            return
+        self.canaries.append({"spec": spec, "phase": phase["name"], "line": line, "stages": stages,
+                              "merged": len(used)})
+
+    def fill_holds(self, phase: dict[str, Any], stages: list[dict[str, Any]], each: tuple[float, int] | None) -> None:
+        """Hold times the document does not give per stage: "each held N minutes", else the phase timebox shared
+        out, else one analysis interval (a stage with no hold would be promoted without a single verdict)."""
+        missing = [st for st in stages if st["hold"] is None and st["weight"] < 100]
+        for st in stages:
+            if st["hold"] is not None:
+                st["hold"] = _hold_text(st["hold"])
+        if not missing:
+            return
+        where = f"line {stages[0]['line']}: canary in '{phase['name']}'"
+        if each is not None:
+            hold, line = _hold_text(each[0]), each[1]
+            self.inferred.append(f"{where}: every stage below 100% held {hold} (line {line})")
+        elif phase["timebox"]:
+            known = sum(float(parse_duration(st["hold"])) / 60 for st in stages if st["hold"])
+            share = max(1.0, float(int((phase["timebox"] - known) / len(missing))))
+            hold = _hold_text(share)
+            self.inferred.append(f"{where}: no hold time given for {len(missing)} stage(s): {hold} each, the"
+                                 f" phase timebox ({_duration_text(phase['timebox'])}) shared out")
+        else:
+            hold = "1m"
+            self.inferred.append(f"{where}: no hold time and no timebox: {len(missing)} stage(s) held 1m (one"
+                                 " analysis interval); set `hold` on each stage")
+        for st in missing:
+            st["hold"] = hold
+
+    def canary_analysis(self) -> list[Threshold]:
+        """The Rollback Criteria limits an `analysis` can hold (the strictest of each kind) on every canary."""
+        best: dict[str, Threshold] = {}
+        for t in self.thresholds:
+            if t.key and (t.key not in best or t.amount < best[t.key].amount):
+                best[t.key] = t
+        chosen = sorted(best.values(), key=lambda t: t.line)
+        for c in self.canaries:
+            if not chosen:
+                continue
+            analysis = CommentedMap()
+            for t in chosen:
+                analysis[t.key] = t.value
+                analysis.yaml_add_eol_comment(f"{self.src_name}:{t.line}", t.key)
+            c["spec"]["analysis"] = analysis
+        return chosen
+
     # -- rollback -------------------------------------------------------------------------------
     def rollback_section(self, idx: int, end: int) -> None:
         subs = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"]
@@ -519,7 +691,10 @@ class _Importer:
             if h.level != sub_level:
                 continue
             text = _clean(h.text)
-            if re.search(r"^(if|when)\b|criteria|trigger|decision", text, re.I):
+            if re.search(r"criteria|trigger", text, re.I):
+                self.rollback_criteria(j, self.section_end(j))  # when to roll back: limits for a canary
+                continue
+            if re.search(r"^(if|when)\b|decision", text, re.I):
                 continue  # guidance about when to roll back, reported below if nothing claims it
             if self.level_from(j, self.section_end(j), text):
                 made = True
@@ -565,28 +740,14 @@ class _Importer:
                     b.placed = True
                 elif text.endswith(":"):
                     b.placed = True
-                for found in self.thresholds_in(text):
-                    self.thresholds.append((b.line, found))
+                self.thresholds += thresholds_in(text, b.line)
             elif b.kind == "heading":
                 b.placed = True
         h = self.blocks[idx]
         self.unplaced.append(Unplaced(h.line, f"'{_clean(h.text)}' ({conditions} conditions)",
                                       "conditions for a person to watch; a plan has no field for free-text"
-                                      " rollback triggers (thresholds listed below)"))
-
-    @staticmethod
-    def thresholds_in(text: str) -> list[str]:
-        out: list[str] = []
-        low = text.lower()
-        m = re.search(r"error rate\D{0,30}?(?:>|exceeds?|above|over|greater than)\s*(\d+(?:\.\d+)?)\s*%", low)
-        if m:
-            out.append(f"error_rate > {m.group(1)}%")
-        m = re.search(r"(?:response time|latency)\D{0,30}?(?:>|exceeds?|above|over)\s*(\d+(?:\.\d+)?)\s*(ms|s)\b"
-                      r"(?:.*?\b(p\d\d)\b)?", low)
-        if m:
-            pct = m.group(3) or "p95"
-            out.append(f"{pct} > {m.group(1)}{m.group(2)}")
-        return out
+                                      " rollback triggers (error-rate and latency limits: see the canary"
+                                      " analysis or the lines below)"))
 
     # -- other sections -------------------------------------------------------------------------
     def overview(self, idx: int, end: int) -> None:
@@ -832,8 +993,15 @@ class _Importer:
         root.yaml_add_eol_comment("TODO: derived from the title; set the real service name", "service")
         root["environment"] = "production"
         root.yaml_add_eol_comment("TODO: check the environment name", "environment")
-        if description:
-            root["description"] = "\n".join(description)[:2000]
+        self.analysis = self.canary_analysis()
+        text = "\n".join(description)[:2000]
+        if self.thresholds and not self.canaries:
+            # Nothing can judge them automatically; keep them in the plan for the people watching the run.
+            extra = "Rollback criteria (roll back when exceeded): " + ", ".join(
+                f"{t.label} (line {t.line})" for t in self.thresholds)[:500]
+            text = (text[:2000 - len(extra) - 1] + "\n" + extra) if text else extra
+        if text:
+            root["description"] = text
         vars_map = self.vars_map()
         if vars_map:
             root["vars"] = vars_map
@@ -910,7 +1078,8 @@ class _Importer:
         out: list[str] = []
         why: list[str] = []
         for p in deploy:
-            changing = [s for s in p["steps"] if "manual" not in s and "http" not in s]
+            # A canary reverts itself (its derived undo switches traffic back), so it does not decide coverage.
+            changing = [s for s in p["steps"] if "manual" not in s and "http" not in s and "canary" not in s]
             if not changing:
                 continue  # nothing automated to revert
             ptext = p["name"] + " " + self.steps_text(changing)
@@ -937,6 +1106,11 @@ class _Importer:
         if names:
             out.yaml_add_eol_comment("secret-looking names in the commands; values come from the environment",
                                      names[0])
+        if self.canaries:
+            for n, why in PLACEHOLDER_VARS.items():
+                if n not in out:
+                    out[n] = CommentedMap({"from_env": n, "description": why})
+                    out.yaml_add_eol_comment("TODO: fill in (placeholder for the canary step)", n)
         return out
 
     def summarise(self, root: CommentedMap, phases: list[dict[str, Any]]) -> None:
@@ -975,22 +1149,44 @@ class _Importer:
         if self.escalation and "contacts" in root:
             s.append("escalation contacts: " + ", ".join(f"level {e['level']} {e['name']}"
                                                          for e in sorted(self.escalation, key=lambda x: x["level"])))
-        if "vars" in root:
-            s.append("secret vars (from the environment): " + ", ".join(root["vars"]))
+        secrets = [n for n, v in root.get("vars", {}).items() if v.get("secret")]
+        if secrets:
+            s.append("secret vars (from the environment): " + ", ".join(secrets))
         plain_env = sorted(r for r in self.refs if r.upper() == r and not secret_like(r))
         if plain_env:
             s.append("the commands also read these environment variables: " + ", ".join(plain_env))
-        if self.traffic:
-            steps = " -> ".join(f"{p}%" for _, p in self.traffic)
-            why = ("a `canary` step needs a router and pool names the document does not give"
-                   if "canary" in self.kinds else "no `canary` step kind is installed")
-            self.unplaced.append(Unplaced(self.traffic[0][0], f"traffic steps {steps}",
-                                          f"not made a canary ({why}): kept as manual steps"))
-        for line, t in self.thresholds:
-            self.unplaced.append(Unplaced(line, f"threshold {t}",
-                                          "not placed: no canary step was imported to carry it as"
-                                          " `analysis`, and a plan has no top-level field for it"))
+        self.summarise_traffic()
         self.unplaced.sort(key=lambda u: u.line)
+
+    def summarise_traffic(self) -> None:
+        s = self.summary
+        for c in self.canaries:
+            stages = " -> ".join(f"{st['weight']}%" + (f" for {st['hold']}" if st["hold"] else "")
+                                 for st in c["stages"])
+            limits = ", ".join(f"{t.label} (line {t.line})" for t in self.analysis) or (
+                "no error-rate or latency limit in the document: judged against the stable pool only")
+            s.append(f"canary (line {c['line']}) in '{c['phase']}', from {c['merged']} traffic and hold items:"
+                     f" {stages}; aborts on {limits}; judged every 1m (golive's default interval)")
+        if self.canaries:
+            s.append("placeholders to fill in: " + ", ".join(PLACEHOLDER_VARS) + " (plan vars read from the"
+                     " environment): the document names no router or pools, so the canary step cannot move traffic"
+                     " until they are real. The step reads `router:`, `stable:` and `canary:` as written: put the"
+                     " real router and pool names there (`golive lint` reports GL116 until then)")
+        for line, weights, why in self.traffic:
+            self.unplaced.append(Unplaced(line, "traffic " + " -> ".join(f"{w}%" for w in weights),
+                                          f"not made a canary ({why}): kept as written"))
+        carried = {id(t) for t in self.analysis} if self.canaries else set()
+        for t in self.thresholds:
+            if id(t) in carried:
+                continue
+            if not self.canaries:
+                why = ("not enforced: no traffic progression to make a canary whose `analysis` could carry it;"
+                       " kept in the plan description for the people watching the run")
+            elif not t.key:
+                why = "a canary `analysis` has no field for it (error rate below 100%, p95 and p99 only)"
+            else:
+                why = "a stricter limit of the same kind is used for the canary analysis"
+            self.unplaced.append(Unplaced(t.line, f"threshold {t.label}", why))
 
 
 #: Characters YAML cannot carry in a plan file (outside its printable set): control characters, U+FFFE/FFFF.

@@ -62,6 +62,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL115", "change-record-incomplete", "warning",
          "A run of this plan cannot give evidence for an element of PCI-DSS 6.5.1/6.5.2 change control"
          " (reason, security impact, approval, testing, back-out, verification) or segregation of duties."),
+    Rule("GL116", "traffic-placeholder", "error",
+         "A canary or switch step names its router or pools with a placeholder (`${VAR}`, template text), as"
+         " `golive import` leaves them: it cannot move traffic."),
 )}
 
 
@@ -241,6 +244,7 @@ class _Linter:
         self.migrations()
         self.window()
         self.roles()
+        self.traffic()
         self.compliance()
         self.findings.sort(key=lambda f: (f.line, f.col, f.rule))
         return self.findings
@@ -368,6 +372,35 @@ class _Linter:
         for role, people in self.plan.approvers.items():
             if not people:
                 self.add("GL113", ("approvers", role), f"role '{role}' lists nobody")
+
+    def traffic(self) -> None:
+        """Router and pool names of traffic steps are read as written: a `${VAR}` or template text there is a
+        router nobody filled in (the Markdown importer leaves ROUTER_ADMIN / STABLE_POOL / CANARY_POOL)."""
+        for path, step, _pi in self.all_steps():
+            if step.kind not in ("canary", "switch") or path[-1] == "undo":
+                continue  # a derived undo repeats its step's router and pools
+            spec: Any = getattr(step, step.kind)
+            pools = [("stable", spec.stable), ("canary", spec.canary)] if step.kind == "canary" else [
+                ("to", spec.to), ("from", spec.from_)]
+            router = spec.router
+            router_path: Path_ = ("routers", router) if isinstance(router, str) else (*path, step.kind, "router")
+            cfg: Any = self.plan.routers.get(router) if isinstance(router, str) else router
+            found: list[tuple[Path_, str, str]] = []
+            for field in ("admin", "socket", "backend", "upstream", "upstream_file"):
+                value = getattr(cfg, field, None)
+                if isinstance(value, str):
+                    found.append(((*router_path, field), f"router {field}", value))
+            for pool, servers in (getattr(cfg, "pools", None) or {}).items():
+                found += [((*router_path, "pools", pool), f"pool {pool}", v) for v in (pool, *servers)]
+            found += [((*path, step.kind, key), key, value) for key, value in pools if value is not None]
+            bad = [(where, what, value) for where, what, value in found
+                   if _REF.search(value) or _PLACEHOLDER.search(value)]
+            if bad:
+                named = ", ".join(f"{what} '{value}'" for _where, what, value in bad)
+                verb = "is still a placeholder" if len(bad) == 1 else "are still placeholders"
+                self.add("GL116", bad[0][0], f"'{step.title()}': {named} {verb}, so this step cannot move traffic."
+                         f" Write the real router and pool names: a {step.kind} step reads these fields as written"
+                         " (no ${VAR} substitution there)")
 
     def compliance(self) -> None:
         """The change record an auditor asks for; the elements themselves live with the report (issue 8)."""
