@@ -205,6 +205,9 @@ class Effect:
 
     counter: str
     ok: bool = True
+    #: What the operator runs (bash, in the run's directory) to do the step by hand when golive was killed
+    #: before the step did anything; default: append a line to the counter file.
+    by_hand: str | None = None
 
 
 @dataclass
@@ -231,6 +234,8 @@ class Outcome:
     audit_out: str
     log: list[str] = field(default_factory=list)
     error: str | None = None
+    #: The world after the run, as `drive(inspect=...)` saw it (database, router, files).
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 def counters(workdir: Path) -> dict[str, int]:
@@ -241,7 +246,7 @@ def counters(workdir: Path) -> dict[str, int]:
 
 
 def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: Scenario, cli: Cli = fork_cli,
-          max_steps: int = 60) -> Outcome:
+          max_steps: int = 60, inspect: Callable[[Path], dict[str, Any]] | None = None) -> Outcome:
     """Start the run and keep it going like an operator until it ends.
 
     Needs-attention on a non-idempotent step: look at its counter file; if the side effect did not happen,
@@ -298,8 +303,13 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
             path = workdir / "out" / f"{eff.counter}.count"
             if not path.exists() or not path.read_text(encoding="utf-8").strip():
                 path.parent.mkdir(exist_ok=True)
-                with path.open("a", encoding="utf-8") as f:
-                    f.write("by-hand\n")
+                if eff.by_hand:
+                    done = subprocess.run(["bash", "-e", "-c", eff.by_hand], cwd=workdir, capture_output=True,
+                                          text=True, timeout=60)
+                    assert done.returncode == 0, f"doing {sid} by hand failed: {done.stdout}{done.stderr}"
+                else:
+                    with path.open("a", encoding="utf-8") as f:
+                        f.write("by-hand\n")
                 by_hand.append(sid)
             resolutions.append(sid)
             call(["resolve", run_id, sid, "--as", "done" if eff.ok else "failed", "--by", "operator",
@@ -317,7 +327,7 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
         scenario=scenario.name, outcome=snap.outcome, steps=snap.steps,
         phases={str(k): v for k, v in snap.phases.items()}, counters=counters(workdir), events=snap.events,
         kills=kills, resolutions=resolutions, by_hand=by_hand, audit_code=audit.code, audit_out=audit.out.strip(),
-        log=log,
+        log=log, state=inspect(workdir) if inspect else {},
     )
 
 
@@ -325,6 +335,12 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
 
 ONCE_PER_RUN = ("run.created", "run.finished", "rollback.started", "rollback.finished")
 ONCE_PER_PHASE = ("phase.started", "gate.decided", "gate.waiting")
+
+
+def _key(event: dict[str, Any]) -> tuple[str, str]:
+    p = event["payload"]
+    kind = "step.finished" if event["type"] == "step.resolved" else event["type"]  # a person said how it ended
+    return kind, str(p.get("step", p.get("phase", p.get("action", ""))))
 
 
 def problems(got: Outcome, ref: Outcome, effects: dict[str, Effect], idempotent_counters: set[str]) -> list[str]:
@@ -347,8 +363,16 @@ def problems(got: Outcome, ref: Outcome, effects: dict[str, Effect], idempotent_
             out.append(f"side effect {name} happened {have} times, expected {want}")
     for name in set(got.counters) - set(ref.counters):
         out.append(f"side effect {name} happened {got.counters[name]} times, never in the uninterrupted run")
+    if got.state != ref.state:
+        diff = {k: (got.state.get(k), ref.state.get(k)) for k in set(got.state) | set(ref.state)
+                if got.state.get(k) != ref.state.get(k)}
+        out.append(f"final state differs (got, want): {diff}")
     if got.audit_code != 0:
         out.append(f"audit verify failed: {got.audit_out}")
+    # Nothing the uninterrupted run recorded is missing (a resumed run may add resumes and retries).
+    recorded = {_key(e) for e in got.events}
+    out.extend(f"no {t} event for {what} (the uninterrupted run has one)"
+               for t, what in sorted({_key(e) for e in ref.events} - recorded, key=str))
     seqs = [e["seq"] for e in got.events]
     if seqs != list(range(1, len(seqs) + 1)):
         out.append(f"event seqs not contiguous: {seqs}")
@@ -426,3 +450,69 @@ def parallel_map(fn: Callable[[Any], Any], items: list[Any], workers: int, timeo
             raise AssertionError(f"crash harness worker {w} left no results")
         merged.update({int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()})
     return [merged[i] for i in range(len(items))]
+
+
+# -- a built-in proxy of its own per scenario ------------------------------------------------------
+
+@dataclass
+class ProxyProc:
+    """`golive proxy serve` with two pools (blue, green) whose servers answer on loopback, forked from
+    this (already warm) process; `admin` is its admin address."""
+
+    pid: int
+    admin: str
+
+    def weights(self) -> dict[str, int]:
+        from golive.traffic.builtin import BuiltinRouter
+
+        router = BuiltinRouter(self.admin)
+        try:
+            return router.weights()
+        finally:
+            router.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def start_proxy(workdir: Path, timeout: float = 30.0) -> ProxyProc:
+    import asyncio
+
+    from golive.traffic.builtin import Proxy, serve
+
+    ready = workdir / "proxy.json"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        code = 0
+        try:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+
+            async def main() -> None:
+                async def hang_up(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+                    w.close()
+
+                servers = {name: await asyncio.start_server(hang_up, "127.0.0.1", 0) for name in ("blue", "green")}
+                pools = {name: [("127.0.0.1", int(s.sockets[0].getsockname()[1]))] for name, s in servers.items()}
+                await serve(Proxy(pools), "127.0.0.1:0", "127.0.0.1:0", str(ready))
+
+            asyncio.run(main())
+        except BaseException:
+            code = 1
+        os._exit(code)
+    deadline = time.monotonic() + timeout
+    while not ready.exists():
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            raise AssertionError("the built-in proxy exited before it was ready")
+        if time.monotonic() > deadline:
+            ProxyProc(pid, "").stop()
+            raise AssertionError(f"the built-in proxy was not ready within {timeout}s")
+        time.sleep(0.005)
+    return ProxyProc(pid, json.loads(ready.read_text(encoding="utf-8"))["admin"])

@@ -9,11 +9,16 @@ instead), `golive audit verify` passes, and the log has no hole, no duplicate an
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +28,14 @@ from crash_harness import (
     KILL_HOOK,
     Effect,
     Outcome,
+    ProxyProc,
     Scenario,
     drive,
     fork_cli,
     parallel_map,
     prewarm,
     problems,
+    start_proxy,
     subprocess_cli,
 )
 
@@ -40,23 +47,43 @@ def _once(counter: str, fail: bool = False) -> str:
     return f"'echo once >> out/{counter}.count; {KILL_HOOK}{tail}'"
 
 
-def _plan(fail: bool) -> str:
+#: The migration (schema revision = SQLite's user_version) and its way back, each counted in out/*.count.
+MIGRATE_UP = ("echo once >> out/migrate.count; sqlite3 data/app.db 'BEGIN; CREATE TABLE loans (id INTEGER PRIMARY KEY,"
+              " amount INTEGER); INSERT INTO loans (amount) VALUES (100), (250); PRAGMA user_version = 2; COMMIT;'")
+MIGRATE_DOWN = ("echo once >> out/migrate_down.count; sqlite3 data/app.db \"BEGIN; DROP TABLE loans;"
+                " PRAGMA user_version = $GOLIVE_MIGRATE_TARGET; COMMIT;\"")
+
+
+def _yaml_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _plan(fail: bool, admin: str) -> str:
     return textwrap.dedent(f"""\
     name: crash every point
     service: crashsvc
     environment: test
+    routers:
+      edge: {{type: builtin, admin: "{admin}"}}
     phases:
-      - name: Prepare
+      - name: Database
         steps:
           - name: make dirs (idempotent)
             shell: mkdir -p out && echo x >> out/idem.count
             idempotent: true
+          - name: back up the database
+            backup: {{database: "sqlite:///data/app.db", file: "backups/app.sqlite3", verify: true}}
+            idempotent: true
+          - name: migrate the schema
+            migrate:
+              up: {_yaml_str(MIGRATE_UP + "; " + KILL_HOOK)}
+              down: {_yaml_str(MIGRATE_DOWN + "; " + KILL_HOOK)}
+              revision: sqlite3 data/app.db 'PRAGMA user_version'
+              database: "sqlite:///data/app.db"
           - name: side effect A
             shell: {_once("a")}
             undo:
               shell: {_once("a_undo")}
-          - name: settle
-            wait: 10ms
         gate:
           checks:
             - name: A happened
@@ -64,6 +91,8 @@ def _plan(fail: bool) -> str:
           approvals: {{count: 1}}
       - name: Deploy
         steps:
+          - name: switch traffic to green
+            switch: {{router: edge, to: green, from: blue}}
           - name: side effect B
             shell: {_once("b")}
             undo:
@@ -79,36 +108,69 @@ def _plan(fail: bool) -> str:
             - shell: {_once("l1")}
     """)
 
+
 EFFECTS = {
-    "1.2": Effect("a"), "1.2.undo": Effect("a_undo"), "2.1": Effect("b"), "2.1.undo": Effect("b_undo"),
+    "1.3": Effect("migrate", by_hand=MIGRATE_UP), "1.3.undo": Effect("migrate_down", by_hand=MIGRATE_DOWN.replace(
+        "$GOLIVE_MIGRATE_TARGET", "1")),
+    "1.4": Effect("a"), "1.4.undo": Effect("a_undo"), "2.2": Effect("b"), "2.2.undo": Effect("b_undo"),
     "L1.1": Effect("l1"),
 }
 IDEMPOTENT = {"idem"}
+FINAL = "2.3"
 
 
 def _effects(fail: bool) -> dict[str, Effect]:
-    return {**EFFECTS, "2.2": Effect("final", ok=not fail)}
+    return {**EFFECTS, FINAL: Effect("final", ok=not fail)}
+
+
+def _seed_database(base: Path) -> None:
+    (base / "data").mkdir()
+    with contextlib.closing(sqlite3.connect(base / "data" / "app.db")) as con:
+        con.executescript("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT);"
+                          "INSERT INTO accounts (owner) VALUES ('ann'), ('bob'), ('cy'); PRAGMA user_version = 1;")
+
+
+def _world(proxy: ProxyProc) -> Any:
+    def inspect(base: Path) -> dict[str, Any]:
+        """What the run changed: schema revision, tables and rows, the backup, where traffic goes."""
+        with contextlib.closing(sqlite3.connect(f"file:{base / 'data' / 'app.db'}?mode=ro", uri=True)) as con:
+            revision = con.execute("PRAGMA user_version").fetchone()[0]
+            tables = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                      for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")}
+        backup = base / "backups" / "app.sqlite3"
+        manifest = json.loads((base / "backups" / "app.sqlite3.manifest.json").read_text(encoding="utf-8"))
+        with contextlib.closing(sqlite3.connect(f"file:{backup}?mode=ro", uri=True)) as con:
+            backed_up = con.execute("SELECT user_version, (SELECT count(*) FROM accounts) FROM pragma_user_version"
+                                    ).fetchone()
+        return {"revision": revision, "tables": tables, "weights": proxy.weights(),
+                "backup": {"matches_manifest": hashlib.sha256(backup.read_bytes()).hexdigest() == manifest["sha256"],
+                           "revision_and_accounts": list(backed_up), "tables": manifest["tables"]},
+                "backups": sorted(p.name for p in (base / "backups").iterdir())}
+    return inspect
 
 
 def _run_one(job: dict[str, Any]) -> dict[str, Any]:
     base = Path(job["base"]) / job["name"]
     base.mkdir(parents=True)
-    (base / "plan.yaml").write_text(job["plan"], encoding="utf-8")
-    effects = {k: Effect(**v) for k, v in job["effects"].items()}
-    scenario = Scenario(job["name"], job["crash_after"], job["crash_in_step"])
-    cli = subprocess_cli if job.get("real") else fork_cli
+    _seed_database(base)
+    proxy = start_proxy(base)
     try:
-        out = drive(base, "plan.yaml", effects, scenario, cli=cli)
-    except AssertionError as exc:
-        return {"scenario": job["name"], "error": str(exc)}
+        (base / "plan.yaml").write_text(_plan(job["fail"], proxy.admin), encoding="utf-8")
+        effects = {k: Effect(**v) for k, v in job["effects"].items()}
+        scenario = Scenario(job["name"], job["crash_after"], job["crash_in_step"])
+        cli = subprocess_cli if job.get("real") else fork_cli
+        try:
+            out = drive(base, "plan.yaml", effects, scenario, cli=cli, inspect=_world(proxy))
+        except AssertionError as exc:
+            return {"scenario": job["name"], "error": str(exc)}
     finally:
-        pass
+        proxy.stop()
     return out.__dict__
 
 
 def _job(base: Path, name: str, fail: bool, crash_after: list[int], crash_in_step: str | None = None,
          real: bool = False) -> dict[str, Any]:
-    return {"base": str(base), "name": name, "plan": _plan(fail),
+    return {"base": str(base), "name": name, "fail": fail,
             "effects": {k: v.__dict__ for k, v in _effects(fail).items()},
             "crash_after": crash_after, "crash_in_step": crash_in_step, "real": real}
 
@@ -153,46 +215,68 @@ def _kill_points(tmp_path: Path, fail: bool, ref: Outcome, first_k: int) -> list
     return jobs
 
 
+#: (kill points, resumed identical) per test, for the total line at the end of the module.
+TOTALS: list[tuple[int, int]] = []
+
+
 @pytest.fixture(scope="module", autouse=True)
-def _warm() -> None:
+def _warm(request: pytest.FixtureRequest) -> Iterator[None]:
     prewarm()
+    yield
+    if TOTALS:  # shown whatever the capture mode: straight to pytest's terminal, not through stdout
+        points, identical = sum(t[0] for t in TOTALS), sum(t[1] for t in TOTALS)
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        line = f"{points} kill points, {identical} resumed identical (crash harness, all runs)"
+        if reporter is not None:
+            reporter.write_line(f"\n{line}")
+        else:
+            print(line)
 
 
-SUMMARY: list[str] = []
+def _say(capsys: pytest.CaptureFixture[str], line: str) -> None:
+    with capsys.disabled():
+        print(f"\n{line}")
 
 
-def test_kill_after_every_event_of_a_successful_run(tmp_path: Path) -> None:
+def test_kill_after_every_event_of_a_successful_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ref = _reference(tmp_path, fail=False)
     assert ref.outcome == "succeeded", ref
-    assert ref.counters == {"idem": 1, "a": 1, "b": 1, "final": 1}
+    assert ref.counters == {"idem": 1, "migrate": 1, "a": 1, "b": 1, "final": 1}
+    assert ref.state["revision"] == 2 and ref.state["weights"] == {"blue": 0, "green": 100}, ref.state
+    assert ref.state["tables"] == {"accounts": 3, "loans": 2}, ref.state
+    assert ref.state["backup"]["matches_manifest"] and ref.state["backup"]["revision_and_accounts"] == [1, 3]
     jobs = _kill_points(tmp_path, False, ref, 1)
     results = parallel_map(_run_one, jobs, WORKERS)
     identical, report = _check_all(results, ref, fail=False)
     kills = sum(r.get("kills", 0) for r in results)
     line = f"{len(jobs)} kill points, {identical} resumed identical (successful run, {len(ref.events)} events," \
            f" {kills} SIGKILLs)"
-    SUMMARY.append(line)
-    print(f"\n{line}")
+    TOTALS.append((len(jobs), identical))
+    _say(capsys, line)
     assert not report, "\n".join(report)
     assert identical == len(jobs)
     # every scenario was really killed (mid-step kills included)
     assert all(r["kills"] >= 1 for r in results), [r["scenario"] for r in results if r["kills"] < 1]
 
 
-def test_kill_at_every_point_of_a_rollback(tmp_path: Path) -> None:
+def test_kill_at_every_point_of_a_rollback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ref = _reference(tmp_path, fail=True)
     assert ref.outcome == "rolled-back", ref
-    assert ref.counters == {"idem": 1, "a": 1, "b": 1, "final": 1, "b_undo": 1, "a_undo": 1, "l1": 1}
+    assert ref.counters == {"idem": 1, "migrate": 1, "a": 1, "b": 1, "final": 1, "b_undo": 1, "a_undo": 1,
+                            "migrate_down": 1, "l1": 1}
+    # the rollback put the schema, the data and the traffic back as they were
+    assert ref.state["revision"] == 1 and ref.state["weights"] == {"blue": 100, "green": 0}, ref.state
+    assert ref.state["tables"] == {"accounts": 3}, ref.state
     # from the failing step onwards: the failure, the rollback decision, every undo and the level step
-    first = next(e["seq"] for e in ref.events if e["type"] == "step.started" and e["payload"]["step"] == "2.2")
+    first = next(e["seq"] for e in ref.events if e["type"] == "step.started" and e["payload"]["step"] == FINAL)
     jobs = _kill_points(tmp_path, True, ref, first)
-    jobs = [j for j in jobs if not j["crash_in_step"] or j["crash_in_step"] in ("2.2", "2.1.undo", "1.2.undo",
-                                                                                   "L1.1")]
+    jobs = [j for j in jobs if not j["crash_in_step"] or j["crash_in_step"] in (FINAL, "2.2.undo", "1.4.undo",
+                                                                                   "1.3.undo", "L1.1")]
     results = parallel_map(_run_one, jobs, WORKERS)
     identical, report = _check_all(results, ref, fail=True)
     line = f"{len(jobs)} kill points, {identical} resumed identical (rollback, events {first}-{len(ref.events)})"
-    SUMMARY.append(line)
-    print(f"\n{line}")
+    TOTALS.append((len(jobs), identical))
+    _say(capsys, line)
     assert not report, "\n".join(report)
     assert identical == len(jobs)
 
@@ -200,9 +284,10 @@ def test_kill_at_every_point_of_a_rollback(tmp_path: Path) -> None:
 def test_real_command_sample_of_kill_points(tmp_path: Path) -> None:
     """The forked CLI is the real `main`; this proves it on a few points with `python -m golive` itself."""
     ref = _reference(tmp_path, fail=False)
-    points = [3, 6, 13]
+    # after the phase started, after the migration's end, after the traffic switch but before its step's end
+    points = [3, 9, 20]
     jobs = [_job(tmp_path, f"real-k{k}", False, [k], real=True) for k in points]
-    jobs.append(_job(tmp_path, "real-in-2.1", False, [], crash_in_step="2.1", real=True))
+    jobs.append(_job(tmp_path, "real-in-1.3", False, [], crash_in_step="1.3", real=True))
     results = parallel_map(_run_one, jobs, 2)
     identical, report = _check_all(results, ref, fail=False)
     assert not report, "\n".join(report)

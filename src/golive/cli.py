@@ -15,6 +15,7 @@ from typing import Any
 
 from golive import __version__
 from golive.errors import ExitCode, GoliveError, PlanError, UsageError
+from golive.masking import mask_known
 
 DEFAULT_STORE = Path(".golive") / "golive.db"
 
@@ -618,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
             print(str(issue), file=sys.stderr)
         return ExitCode.BAD_INPUT
     except GoliveError as exc:
-        print(f"golive: {exc}", file=sys.stderr)
+        print(f"golive: {mask_known(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("golive: interrupted; the run can be continued with golive resume", file=sys.stderr)
@@ -629,10 +630,11 @@ def main(argv: list[str] | None = None) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as f:
                 f.write(f"--- {datetime.now(UTC).isoformat()} golive {__version__} argv={sys.argv[1:]}\n")
-                f.write(traceback.format_exc())
+                f.write(mask_known(traceback.format_exc()))  # an exception's text may quote a secret
         except OSError:
             path = Path("(debug log unwritable)")
-        print(f"golive: internal error: {type(exc).__name__}: {exc} (details in {path})", file=sys.stderr)
+        print(f"golive: internal error: {type(exc).__name__}: {mask_known(str(exc))} (details in {path})",
+              file=sys.stderr)
         return ExitCode.INTERNAL
 
 

@@ -6,6 +6,18 @@ from typing import Any
 
 MASK = "***"
 
+#: Every secret any Masker of this process was given: for the last-resort paths (an internal error's one line
+#: and its debug log) that run outside any run and have no Masker at hand.
+_SEEN: set[str] = set()
+
+
+def mask_known(text: str) -> str:
+    """`text` with every secret this process has seen replaced by `***` (longest first)."""
+    for s in sorted(_SEEN, key=len, reverse=True):
+        if s in text:
+            text = text.replace(s, MASK)
+    return text
+
 
 class Masker:
     def __init__(self, secrets: list[str] | None = None) -> None:
@@ -16,6 +28,7 @@ class Masker:
     def add(self, secret: str) -> None:
         # Very short values would mask half of every output and hide nothing worth hiding.
         if len(secret) >= 3 and secret not in self._secrets:
+            _SEEN.add(secret)
             self._secrets.append(secret)
             self._secrets.sort(key=len, reverse=True)
 

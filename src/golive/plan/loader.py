@@ -48,6 +48,13 @@ def load_plan(path: str | Path) -> Plan:
 
 
 def parse_plan_text(text: str, filename: str = "<plan>") -> Plan:
+    # Before any parser sees it: the C loader of the fast path overflows its stack (SIGSEGV) on a couple of
+    # hundred KB of `[`, and the positional one takes seconds long before it gets that deep.
+    if text.count("[") + text.count("{") > MAX_FLOW_DEPTH:
+        deep = _too_deep(text)
+        if deep is not None:
+            raise PlanError([PlanIssue(filename, deep[0], deep[1], "",
+                                       f"YAML nested more than {MAX_FLOW_DEPTH} levels deep")])
     plan = _fast_path(text)
     if plan is not None:
         return plan
