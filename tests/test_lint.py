@@ -201,6 +201,14 @@ def test_gl116_traffic_step_with_placeholder_router_or_pools() -> None:
     real = canary.replace("${ROUTER_ADMIN}", "127.0.0.1:9901").replace("${STABLE_POOL}", "blue").replace(
         "${CANARY_POOL}", "green")
     assert "GL116" not in rules(lint("phases:\n" + phase(real)))
+    # the same ${VAR}s declared as plan vars are filled in when the step runs: nothing to report
+    declared = "vars:\n" + "".join(f"  {v}: {{from_env: {v}}}\n" for v in ("ROUTER_ADMIN", "STABLE_POOL",
+                                                                           "CANARY_POOL"))
+    assert "GL116" not in rules(lint(declared + "phases:\n" + phase(canary)))
+    # one left undeclared is still reported
+    partly = declared.replace("  CANARY_POOL: {from_env: CANARY_POOL}\n", "")
+    [f] = [f for f in lint(partly + "phases:\n" + phase(canary)) if f.rule == "GL116"]
+    assert "canary '${CANARY_POOL}' is still a placeholder" in f.message and "stable '" not in f.message
     # a switch naming a router of `routers:` whose servers are template text
     routers = ("routers:\n  edge: {type: haproxy, socket: /run/haproxy.sock, backend: web,"
                " pools: {blue: [b1], green: [your-server]}}\n")

@@ -310,3 +310,50 @@ phases:
     assert re.search(r"last verdict INCONCLUSIVE at stage 1 \(10%\): inconclusive: canary served 0 requests"
                      r" this interval.*\(1 of 3 in a row\)", text), text[-3000:]
     assert "last verdict FAIL at stage 1 (10%): fail: 3 inconclusive intervals in a row" in text, text[-3000:]
+
+
+def test_router_address_and_pool_names_can_be_plan_vars(
+        workdir: Path, proxy: tuple[str, str, LocalBackend, LocalBackend]) -> None:
+    """What an imported plan's placeholders need: the same plan, pointed at a router and pools by vars."""
+    _, admin, _, _ = proxy
+    (workdir / "plan.yaml").write_text("""\
+name: bg
+service: web
+environment: test
+vars:
+  ROUTER_ADMIN: {value: "127.0.0.1:1", description: "fill in"}
+  NEW_POOL: {value: purple}
+  OLD_POOL: {value: blue}
+phases:
+  - name: Switch
+    steps:
+      - switch: {router: {type: builtin, admin: "${ROUTER_ADMIN}"}, to: "${NEW_POOL}", from: "${OLD_POOL}"}
+  - name: Verify
+    steps:
+      - shell: "false"
+""")
+    res = golive("run", "plan.yaml", "--no-wait", "--json", "--var", f"ROUTER_ADMIN={admin}", "--var",
+                 "NEW_POOL=green", cwd=workdir)
+    assert res.code == 1, res.out + res.err
+    weights = [json.loads(line)["payload"]["weights"] for line in res.out.splitlines()
+               if json.loads(line)["type"] == "traffic.weight"]
+    assert weights == [{"blue": 0, "green": 100}, {"blue": 100, "green": 0}]  # switched by var values, and back
+    assert BuiltinRouter(admin).weights() == {"blue": 100, "green": 0}
+
+
+def test_canary_pools_and_router_can_be_plan_vars(workdir: Path,
+                                                  proxy: tuple[str, str, LocalBackend, LocalBackend]) -> None:
+    _, admin, _, _ = proxy
+    plan = Plan.model_validate({
+        "name": "c", "service": "s", "environment": "e",
+        "phases": [{"name": "p", "steps": [{"canary": {
+            "router": {"type": "builtin", "admin": "${ADMIN}"}, "stable": "${STABLE}", "canary": "${CANARY}",
+            "interval": "1m", "stages": [{"weight": 10, "hold": "1m"}, {"weight": 100}],
+            "analysis": {"max_error_rate": "1%", "max_inconclusive": 1}}}]}]})
+    events: list[tuple[str, dict[str, Any]]] = []
+    ctx = _ctx(workdir, events)
+    ctx.vars.update({"ADMIN": admin, "STABLE": "blue", "CANARY": "green"})
+    result = plan.phases[0].steps[0].execute(ctx)
+    assert result.status == "failed" and "back on blue" in result.message, result.message
+    assert [p["weights"] for t, p in events if t == "traffic.weight"] == [
+        {"blue": 90, "green": 10}, {"blue": 100, "green": 0}]

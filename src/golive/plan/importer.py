@@ -49,13 +49,10 @@ _PLACEHOLDER = re.compile(r"^\s*(tbd|tba|n/?a|\[[^\]]*\]|_+|-+|\?+|none|todo)\s*
 #: Plan vars standing for what a canary needs and a Markdown plan never names (filled in by a person).
 PLACEHOLDER_VARS = {
     "ROUTER_ADMIN": "fill in: the admin address of the router that splits traffic between the old and the new"
-                    " version (the document names none). The canary step's `router:` is a placeholder of type"
-                    " builtin: for HAProxy or nginx replace it (README, traffic). The step reads its router and pool"
-                    " fields as written, so write the value into the step too.",
-    "STABLE_POOL": "fill in: the router pool serving the current version (the document names none); write it into"
-                   " the canary step's `stable:` too.",
-    "CANARY_POOL": "fill in: the router pool serving the new version (the document names none); write it into the"
-                   " canary step's `canary:` too.",
+                    " version (the document names none). The canary step's `router:` is of type builtin: for"
+                    " HAProxy or nginx replace it (README, traffic).",
+    "STABLE_POOL": "fill in: the router pool serving the current version (the document names none).",
+    "CANARY_POOL": "fill in: the router pool serving the new version (the document names none).",
 }
 
 #: Time zone abbreviations people write in plans -> IANA names (the model needs unambiguous zones).
@@ -1169,9 +1166,8 @@ class _Importer:
                      f" {stages}; aborts on {limits}; judged every 1m (golive's default interval)")
         if self.canaries:
             s.append("placeholders to fill in: " + ", ".join(PLACEHOLDER_VARS) + " (plan vars read from the"
-                     " environment): the document names no router or pools, so the canary step cannot move traffic"
-                     " until they are real. The step reads `router:`, `stable:` and `canary:` as written: put the"
-                     " real router and pool names there (`golive lint` reports GL116 until then)")
+                     " environment): the document names no router or pools, so a run refuses to start until they"
+                     " are set; or write the real router and pool names into the canary step")
         for line, weights, why in self.traffic:
             self.unplaced.append(Unplaced(line, "traffic " + " -> ".join(f"{w}%" for w in weights),
                                           f"not made a canary ({why}): kept as written"))

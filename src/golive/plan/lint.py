@@ -63,8 +63,8 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "A run of this plan cannot give evidence for an element of PCI-DSS 6.5.1/6.5.2 change control"
          " (reason, security impact, approval, testing, back-out, verification) or segregation of duties."),
     Rule("GL116", "traffic-placeholder", "error",
-         "A canary or switch step names its router or pools with a placeholder (`${VAR}`, template text), as"
-         " `golive import` leaves them: it cannot move traffic."),
+         "A canary or switch step names its router or pools with template text, or with a `${VAR}` that is not"
+         " a plan var: it cannot move traffic."),
 )}
 
 
@@ -394,13 +394,12 @@ class _Linter:
                 found += [((*router_path, "pools", pool), f"pool {pool}", v) for v in (pool, *servers)]
             found += [((*path, step.kind, key), key, value) for key, value in pools if value is not None]
             bad = [(where, what, value) for where, what, value in found
-                   if _REF.search(value) or _PLACEHOLDER.search(value)]
+                   if _PLACEHOLDER.search(value) or any(m.group(1) not in self.plan.vars for m in _REF.finditer(value))]
             if bad:
                 named = ", ".join(f"{what} '{value}'" for _where, what, value in bad)
                 verb = "is still a placeholder" if len(bad) == 1 else "are still placeholders"
                 self.add("GL116", bad[0][0], f"'{step.title()}': {named} {verb}, so this step cannot move traffic."
-                         f" Write the real router and pool names: a {step.kind} step reads these fields as written"
-                         " (no ${VAR} substitution there)")
+                         " Write the real router and pool names, or declare the ${VAR} it names under `vars:`")
 
     def compliance(self) -> None:
         """The change record an auditor asks for; the elements themselves live with the report (issue 8)."""

@@ -165,6 +165,11 @@ class CanaryStep(StepBase, RouterRef):
             min_latency_increase_ms=a.min_latency_increase * 1000,
         )
 
+    def resolved(self, ctx: StepContext) -> CanarySpec:
+        """Pool names may be plan vars (`${CANARY_POOL}`), read when the step runs."""
+        return self.canary.model_copy(update={"stable": ctx.interpolate(self.canary.stable),
+                                              "canary": ctx.interpolate(self.canary.canary)})
+
     def _source(self, router: Router, ctx: StepContext) -> Any:
         from golive.analysis import sources
 
@@ -183,11 +188,12 @@ class CanaryStep(StepBase, RouterRef):
         else:
             made = sources.RouterSource.of(router)
         if hasattr(made, "prime"):
-            made.prime([self.canary.stable, self.canary.canary])
+            spec = self.resolved(ctx)
+            made.prime([spec.stable, spec.canary])
         return made
 
     def execute(self, ctx: StepContext) -> StepResult:
-        spec = self.canary
+        spec = self.resolved(ctx)
         router = self.open_router(ctx)
         label = self.router_label()
         try:
@@ -236,7 +242,7 @@ class CanaryStep(StepBase, RouterRef):
         A stage ends on a pass only: when its hold is over and the last verdict is inconclusive, judging
         goes on at the same weight until a verdict passes, or `max_inconclusive` in a row fail it. Too
         little data must never promote a canary."""
-        spec = self.canary
+        spec = self.resolved(ctx)
         clock = ctx.clock
         end = clock.monotonic() + stage.hold
         since = clock.now().timestamp()
@@ -263,7 +269,7 @@ class CanaryStep(StepBase, RouterRef):
 
     def _abort(self, router: Router, ctx: StepContext, label: str, why: str, stage_no: int,
                verdict: Verdict | None) -> StepResult:
-        spec = self.canary
+        spec = self.resolved(ctx)
         errors: list[str] = []
         for attempt in range(1, ABORT_ATTEMPTS + 1):
             try:

@@ -9,7 +9,15 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from golive.errors import GoliveError, StepConfigError
 from golive.steps.base import Duration, StepBase, StepContext, StepResult, Strict
-from golive.traffic.registry import BuiltinConfig, HAProxyConfig, NginxConfig, RouterConfig, make_router, pool_names
+from golive.traffic.registry import (
+    BuiltinConfig,
+    HAProxyConfig,
+    NginxConfig,
+    RouterConfig,
+    make_router,
+    pool_names,
+    resolve_config,
+)
 from golive.traffic.router import Router
 
 AnyRouterConfig = HAProxyConfig | NginxConfig | BuiltinConfig
@@ -47,7 +55,7 @@ class RouterRef:
         return self._router_cfg
 
     def open_router(self, ctx: StepContext) -> Router:
-        return make_router(self.config(), ctx.workdir)
+        return make_router(resolve_config(self.config(), ctx.interpolate), ctx.workdir)
 
 
 def check_pools(cfg: AnyRouterConfig, *names: str) -> None:
@@ -134,30 +142,31 @@ class SwitchStep(StepBase, RouterRef):
         return f"switch traffic {frm}{self.switch.to} ({self.router_label()})"
 
     def execute(self, ctx: StepContext) -> StepResult:
+        to = ctx.interpolate(self.switch.to)  # a pool name may be a plan var
         router = self.open_router(ctx)
         label = self.router_label()
         try:
             before = router.weights()
             if self.switch.require_healthy:
                 health = router.health()
-                if not health.get(self.switch.to, False):
-                    return StepResult.failed(f"pool '{self.switch.to}' has no healthy server; traffic left as it was"
+                if not health.get(to, False):
+                    return StepResult.failed(f"pool '{to}' has no healthy server; traffic left as it was"
                                              f" ({_split(before)})", weights=before)
-            set_and_record(router, ctx, {self.switch.to: 100}, f"switch to {self.switch.to}", label,
+            set_and_record(router, ctx, {to: 100}, f"switch to {to}", label,
                            previous=before)
             after = router.weights()
-            if after.get(self.switch.to) != 100:
+            if after.get(to) != 100:
                 return StepResult.failed(f"router reports {_split(after)} after the switch, expected 100% to"
-                                         f" {self.switch.to}", weights=after)
+                                         f" {to}", weights=after)
         except GoliveError as exc:
-            return StepResult.failed(f"switch to {self.switch.to} failed: {exc}")
+            return StepResult.failed(f"switch to {to} failed: {exc}")
         finally:
             router.close()
         if self.switch.settle:
             ctx.clock.sleep(self.switch.settle)
-        kept = [p for p, w in before.items() if w > 0 and p != self.switch.to]
+        kept = [p for p, w in before.items() if w > 0 and p != to]
         warm = f"; {', '.join(kept)} kept running for a switch back" if kept else ""
-        return StepResult.passed(f"100% of traffic to {self.switch.to} (was {_split(before)}){warm}",
+        return StepResult.passed(f"100% of traffic to {to} (was {_split(before)}){warm}",
                                  weights=after, previous=before)
 
 

@@ -3,6 +3,7 @@ place that turns a configuration into a live Router."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -69,6 +70,7 @@ class BuiltinConfig(Strict):
 
 
 RouterConfig = Annotated[HAProxyConfig | NginxConfig | BuiltinConfig, Field(discriminator="type")]
+AnyConfig = HAProxyConfig | NginxConfig | BuiltinConfig
 
 
 def _path(text: str | None, workdir: Path) -> str | None:
@@ -94,6 +96,15 @@ def make_router(cfg: HAProxyConfig | NginxConfig | BuiltinConfig, workdir: Path 
 
     return BuiltinRouter(cfg.admin if cfg.admin.startswith("/") or ":" in cfg.admin
                          else _path(cfg.admin, workdir) or cfg.admin, cfg.timeout)
+
+
+def resolve_config(cfg: AnyConfig, interpolate: Callable[[str], str]) -> AnyConfig:
+    """`${VAR}` in a router's settings (socket, admin address, pool and server names) are plan vars, read when
+    the step runs, so one plan serves several environments and an imported plan's placeholders can be filled in."""
+    update: dict[str, Any] = {name: interpolate(value) for name, value in cfg if isinstance(value, str)}
+    if isinstance(cfg, HAProxyConfig | NginxConfig):
+        update["pools"] = {interpolate(pool): [interpolate(s) for s in servers] for pool, servers in cfg.pools.items()}
+    return cfg.model_copy(update=update)
 
 
 def pool_names(cfg: HAProxyConfig | NginxConfig | BuiltinConfig) -> list[str] | None:
