@@ -3,12 +3,12 @@
     .venv/bin/python bench/backup.py [--mb 200] [--rounds 3]
 
 Generates a PostgreSQL database of at least --mb megabytes (generate_series INSERTs) on 127.0.0.1:5432,
-then runs both, --rounds times (alternating which goes first):
+then runs both, --rounds times (alternating which goes first; CHECKPOINT + sync, untimed, before each):
   plain : bash -c 'pg_dump -Fc ... && createdb scratch && pg_restore --no-owner --no-acl -d scratch ... && dropdb'
   golive: BackupStep(verify=true).execute() in this process (pg_dump in a snapshot, row counts, SHA-256,
           manifest, restore into a scratch database, row-count comparison, drop)
-Both run from this process (same process tree, same machine). Prints each time, the medians and the ratio
-(target: golive within 10% of plain). Every database it created is dropped at the end.
+Both run from this process (same process tree, same machine). Prints each time, the medians, the best times
+and the ratios (target: golive within 10% of plain). Every database it created is dropped at the end.
 """
 
 from __future__ import annotations
@@ -66,6 +66,14 @@ def generate(name: str, min_mb: int) -> int:
         return int(size[0]) if size else 0
 
 
+def settle() -> None:
+    """Untimed, before each job: flush what the previous job left (dirty pages, a pending checkpoint), so no job
+    pays for the one before it."""
+    with admin() as conn:
+        conn.execute("CHECKPOINT")
+    os.sync()
+
+
 def plain(name: str, out: Path) -> tuple[float, float]:
     """The operator's shell version; returns (total seconds, of which pg_dump)."""
     scratch = f"golive_bench_plain_{secrets.token_hex(3)}"
@@ -117,6 +125,7 @@ def main() -> int:
             for r in range(args.rounds):
                 # alternate which goes first, so neither always gets the warmer page cache
                 for who in (("plain", "golive") if r % 2 == 0 else ("golive", "plain")):
+                    settle()
                     if who == "plain":
                         p, p_dump = plain(name, work / f"plain-{r}.dump")
                         plain_size = (work / f"plain-{r}.dump").stat().st_size
@@ -134,8 +143,11 @@ def main() -> int:
                       f" {golive_size / 1e6:.0f} MB)", flush=True)
         mp, mg = statistics.median(plain_times), statistics.median(golive_times)
         ratio = mg / mp
+        # the fastest round of each is the least disturbed by whatever else the machine runs
+        bp, bg = min(plain_times), min(golive_times)
         print(f"median: plain {mp:.2f}s, golive {mg:.2f}s, ratio golive/plain = {ratio:.3f}"
               f" ({'within' if ratio <= 1.10 else 'NOT within'} 10%)")
+        print(f"best:   plain {bp:.2f}s, golive {bg:.2f}s, ratio golive/plain = {bg / bp:.3f}")
         return 0 if ratio <= 1.10 else 1
     finally:
         with admin() as conn:
