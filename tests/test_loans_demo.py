@@ -374,3 +374,31 @@ def test_a_failure_before_the_migration_rolls_back_nothing_in_the_database(demo:
     assert demo.version() == "1.0.0"
     assert (demo.cwd / ".golive" / "loans" / "loans-1.0.0.pid").read_text() == live_pid  # never bounced
     assert golive("audit", "verify", run_id, cwd=demo.cwd).code == 0
+
+
+def demo_script(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """examples/loans/demo.py, what ./scripts/demo and ./scripts/demo-broken run, with no stdin (as in CI)."""
+    env = {k: v for k, v in _environ().items() if k not in ("GOLIVE_USER", "GOLIVE_STORE")}
+    return subprocess.run([sys.executable, str(LOANS / "demo.py"), "--dir", str(directory), *args],
+                          cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+
+
+def test_the_readme_demo_succeeds_twice_and_ends_with_the_run_log(tmp_path: Path) -> None:
+    for _ in range(2):  # the second run resets the first one's state
+        r = demo_script(tmp_path / "demo")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "run log: " in r.stdout and "succeeded" in r.stdout and "audit chain intact" in r.stdout
+        tail = r.stdout.strip().splitlines()
+        where = max(i for i, line in enumerate(tail) if line.startswith("run log: "))
+        assert tail[where] == f"run log: {tmp_path / 'demo' / 'golive.db'}"
+        assert all(line.startswith("  ") for line in tail[where + 1:]), tail[where:]  # nothing after but its hints
+        assert "separation of duties" in (r.stdout + r.stderr)
+    assert not list((tmp_path / "demo" / "loans").glob("loans-*.pid"))  # services stopped
+
+
+def test_the_broken_build_demo_exits_0_after_the_full_rollback(tmp_path: Path) -> None:
+    r = demo_script(tmp_path / "broken", "--broken")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "users reach version 1.0.0" in r.stdout and "schema revision 0001" in r.stdout
+    assert "exactly as before the deployment: yes" in r.stdout
+    assert "rolled back as designed" in r.stdout
