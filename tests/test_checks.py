@@ -57,7 +57,7 @@ def free_port() -> int:
 
 def test_every_check_type_is_in_the_union() -> None:
     assert set(CHECK_TYPES) == {"disk", "memory", "port", "http", "postgres", "redis", "tls", "env", "file",
-                                "command"}
+                                "backup", "command"}
 
 
 def test_check_steps_are_read_only() -> None:
@@ -504,6 +504,7 @@ def test_plan_loader_accepts_every_check() -> None:
 - check: {type: tls, host: api.example.com}
 - check: {type: env, names: [DB_PASSWORD, API_TOKEN]}
 - check: {type: file, path: /backups/latest.sql.gz, max_age: 1h, min_size: 1MB}
+- check: {type: backup, file: backups/app.dump, max_age: 24h}
 - name: migrations applied
   timeout: 2m
   check: {type: command, command: ./manage.py migrate --check}
@@ -517,7 +518,8 @@ def test_plan_loader_accepts_every_check() -> None:
     assert described[2] == "check port 127.0.0.1:5432 open"
     assert described[4] == "check postgres db:5432/app: select 1 = 1"
     assert described[6] == "check tls certificate of api.example.com:443 valid for at least 14 days"
-    assert steps[9].title() == "migrations applied" and steps[9].timeout == 120
+    assert described[9] == "check backup backups/app.dump matches its manifest, younger than 24h00m"
+    assert steps[10].title() == "migrations applied" and steps[10].timeout == 120
 
 
 def test_plan_loader_suggests_the_check_type() -> None:

@@ -161,6 +161,29 @@ def test_backup_check_freshness_and_checksum(tmp_path: Path) -> None:
     assert not check_backup(tmp_path / "missing.dump", None, now).ok
 
 
+
+def test_backup_check_step_by_file_or_by_this_runs_latest_backup(tmp_path: Path) -> None:
+    """The `check: {type: backup}` a plan writes (seed 002 step 7; the head of a data-restoring level)."""
+    from golive.steps.check import CheckStep
+
+    url = sqlite_db(tmp_path / "bank.db")
+    assert backup_step(url, verify=False).execute(ctx_for(tmp_path, step_id="1.1")).ok
+    by_db = CheckStep.model_validate({"check": {"type": "backup", "database": "${DB}", "max_age": "1h"}})
+    ok = by_db.execute(ctx_for(tmp_path, vars={"DB": url}))
+    assert ok.ok and "matches its manifest" in ok.message, ok.message
+    [file] = [p for p in (tmp_path / ".golive" / "backups" / "run-1").iterdir() if not p.name.endswith(".json")]
+    by_file = CheckStep.model_validate({"check": {"type": "backup", "file": str(file)}})
+    assert by_file.execute(ctx_for(tmp_path)).ok
+    file.write_bytes(file.read_bytes()[:-1])
+    for step in (by_db, by_file):
+        bad = step.execute(ctx_for(tmp_path, vars={"DB": url}))
+        assert not bad.ok and "does not match its manifest" in bad.message
+    none = by_db.execute(ctx_for(tmp_path, run_id="other", vars={"DB": url}))
+    assert not none.ok and "took no backup" in none.message
+    with pytest.raises(ValueError, match="either `file` or `database`"):
+        CheckStep.model_validate({"check": {"type": "backup"}})
+
+
 # -- backup + restore, PostgreSQL ------------------------------------------------------------------
 
 def test_postgres_backup_verify_restore(tmp_path: Path, pg_url: str) -> None:

@@ -190,7 +190,7 @@ def test_plan_show_has_seed_000_phases_timeboxes_gates_and_levels(tmp_path: Path
         assert f"level {n}: {name.lower()}" in rollback.lower(), (n, name)
     assert "Level 2: Application rollback; covers: Application Deployment, Smoke Testing" in rollback
     assert "Level 3: Database rollback [restores data]; covers: Database Migration" in rollback
-    assert "L3.3 restore Restore database from backup" in rollback
+    assert "L3.4 restore Restore database from backup" in rollback
     # which level covers which phase: every failure after the migration ends in the database rollback
     for n, name, _, _ in phases:
         line = next((ln for ln in rollback.splitlines() if f"if phase {n} '{name}' fails:" in ln), None)
@@ -241,7 +241,7 @@ def test_broken_build_rolls_back_everything_and_keeps_every_row(demo: Demo) -> N
     assert [a["id"] for a in started["actions"]][:3] == ["2.3.undo", "2.1.undo", "1.2.undo"]
     assert finished(evs, "1.2.undo")["detail"]["revision_after"] == "0001"
     # the smoke test's account and its opening deposit were written after the backup: reported as lost
-    restore = finished(evs, "L3.3")
+    restore = finished(evs, "L3.4")
     assert restore["status"] == "succeeded"
     assert restore["detail"]["rows_lost"] == {"accounts": 1, "transactions": 1}
     assert "now lost: accounts 1, transactions 1" in restore["message"]
@@ -267,10 +267,14 @@ def test_corrupted_backup_is_refused_and_nothing_is_overwritten(demo: Demo) -> N
     assert rej.code == 0, rej.out + rej.err
     res = golive("resume", run_id, "--no-wait", cwd=demo.cwd, timeout=180)
     assert res.code == 4, res.out + res.err  # rollback failed: a person must look
-    restore = finished(events(demo, run_id), "L3.3")
-    assert restore["status"] == "failed"
-    assert "restore refused" in restore["message"] and "does not match its manifest" in restore["message"]
+    evs = events(demo, run_id)
+    guard = finished(evs, "L3.1")  # the level's first step checks the backup before stopping anything
+    assert guard["status"] == "failed" and "does not match its manifest" in guard["message"]
+    assert not [e for e in evs if e["payload"].get("step") in ("L3.2", "L3.3", "L3.4")]
     assert demo.rows("SELECT owner FROM accounts WHERE number = 'ACC-2001'") == [("Late Customer",)]
+    # users are still served (by 1.0.0, which the level would have stopped) while a person looks
+    with urllib.request.urlopen(f"http://127.0.0.1:{demo.public}/health", timeout=5) as resp:
+        assert json.loads(resp.read())["version"] == "1.0.0"
 
 
 def late_customer(demo: Demo, number: str) -> None:
@@ -294,7 +298,7 @@ def test_rows_written_between_backup_and_restore_are_reported_lost_in_the_run_lo
     assert res.code == 1, res.out + res.err  # rolled back
     assert demo.snapshot() == before  # the database is the backup again: the late customer is gone
     evs = events(demo, run_id)
-    restore = finished(evs, "L3.3")
+    restore = finished(evs, "L3.4")
     assert restore["status"] == "succeeded"
     assert restore["detail"]["rows_lost"] == {"accounts": 1, "transactions": 1}
     assert restore["detail"]["tables"]["accounts"] == {"before": 4, "after": 3, "lost": 1}

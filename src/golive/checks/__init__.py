@@ -11,6 +11,7 @@ from typing import Annotated, get_args
 from pydantic import Field
 
 from golive.checks._common import CheckBase
+from golive.checks.backup import BackupCheck
 from golive.checks.command import CommandCheck
 from golive.checks.disk import DiskCheck
 from golive.checks.env import EnvCheck
@@ -24,17 +25,17 @@ from golive.checks.tls import TlsCheck
 
 CHECK_CLASSES: tuple[type[CheckBase], ...] = (
     DiskCheck, MemoryCheck, PortCheck, HttpCheck, PostgresCheck, RedisCheck, TlsCheck, EnvCheck, FileCheck,
-    CommandCheck,
+    BackupCheck, CommandCheck,
 )
 CHECK_TYPES: tuple[str, ...] = tuple(str(get_args(cls.model_fields["type"].annotation)[0]) for cls in CHECK_CLASSES)
 
 AnyCheck = Annotated[
     DiskCheck | MemoryCheck | PortCheck | HttpCheck | PostgresCheck | RedisCheck | TlsCheck | EnvCheck
-    | FileCheck | CommandCheck,
+    | FileCheck | BackupCheck | CommandCheck,
     Field(discriminator="type"),
 ]
 
 __all__ = [
-    "CHECK_CLASSES", "CHECK_TYPES", "AnyCheck", "CheckBase", "CommandCheck", "DiskCheck", "EnvCheck",
+    "CHECK_CLASSES", "CHECK_TYPES", "AnyCheck", "BackupCheck", "CheckBase", "CommandCheck", "DiskCheck", "EnvCheck",
     "FileCheck", "HttpCheck", "MemoryCheck", "PortCheck", "PostgresCheck", "RedisCheck", "TlsCheck",
 ]

@@ -1,5 +1,5 @@
 """`check`: one built-in, read-only check (disk, memory, port, http, postgres, redis, tls, env, file,
-command) — see golive.checks.
+backup, command) — see golive.checks.
 
     - check: {type: disk, path: /var, min_free: 10GB}
     - check: {type: postgres, dsn: "postgresql://app:${DB_PASSWORD}@db/app", query: "select 1"}
