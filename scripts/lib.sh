@@ -24,7 +24,8 @@ apt_install() {
 }
 
 ensure_venv() {
-  # $1: extras to install (e.g. "dev"); reinstalls only when pyproject.toml changed.
+  # $1: extras to install (e.g. "dev,bench"); reinstalls only when pyproject.toml changed or an extra is
+  # missing, and keeps the extras already installed (so demo and test do not undo each other's install).
   local extras="${1:-}"
   if [ ! -x "$VENV/bin/python" ]; then
     log "creating virtualenv in .venv"
@@ -34,15 +35,18 @@ ensure_venv() {
       "$PY" -m venv "$VENV"
     fi
   fi
-  local stamp="$VENV/.golive-installed"
-  local want
-  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)-${extras}"
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  local stamp="$VENV/.golive-installed" hash stamped have want
+  hash="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  stamped="$(cat "$stamp" 2>/dev/null || true)"
+  have=""
+  [ "${stamped%%|*}" = "$hash" ] && have="${stamped#*|}"
+  want="$(printf '%s\n' ${have//,/ } ${extras//,/ } | sort -u | paste -sd, -)"
+  if [ "$stamped" != "$hash|$want" ] || [ -z "$stamped" ]; then
     log "installing golive and its dependencies into .venv"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
     local spec="$ROOT"
-    [ -n "$extras" ] && spec="$ROOT[$extras]"
+    [ -n "$want" ] && spec="$ROOT[$want]"
     "$VENV/bin/python" -m pip install -q -e "$spec"
-    echo "$want" > "$stamp"
+    echo "$hash|$want" > "$stamp"
   fi
 }
