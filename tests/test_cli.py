@@ -81,6 +81,15 @@ def test_plan_show_lists_phases_timeboxes_gates_and_the_rollback_plan(workdir: P
     assert [p["name"] for p in data["plan"]["phases"]] == ["Prepare", "Deploy"]
     assert [u["id"] for u in data["rollback_plan"][1]["undo"]] == ["2.1.undo", "1.1.undo"]
 
+    # without a rollback deadline nothing needs confirming; a level's description is shown under it
+    assert "rollback_until" in SHOWN
+    bare = "\n".join(line for line in SHOWN.splitlines() if "rollback_until" not in line)
+    bare = bare.replace("name: Database restore", "name: Database restore\n      description: 30-60 minutes")
+    (workdir / "plan.yaml").write_text(bare)
+    out = golive("plan", "show", "plan.yaml", cwd=workdir).out
+    assert "then level 3 'Database restore'\n" in out and "needs confirmation" not in out, out
+    assert "Level 3: Database restore [restores data]; covers: Deploy\n    30-60 minutes\n" in out, out
+
 
 def test_dry_run_executes_nothing_and_writes_no_run_log(workdir: Path) -> None:
     (workdir / "plan.yaml").write_text(HEAD + """

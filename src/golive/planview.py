@@ -65,7 +65,9 @@ def render_plan(plan: Plan, now: datetime) -> str:
         for lv in sorted(plan.rollback.levels, key=lambda x: x.level):
             covers = f" covers: {', '.join(lv.covers)}" if lv.covers else " (manual: golive rollback --level)"
             data = " [restores data]" if lv.restores_data else ""
-            out.append(f"  Level {lv.level}: {lv.name}{data};{covers}")
+            out.append(f"  Level {lv.level}: {lv.name}{data}{';' if lv.covers else ''}{covers}")
+            if lv.description:
+                out.append(f"    {lv.description.strip()}")
             for si, step in enumerate(lv.steps, 1):
                 out.append(f"    L{lv.level}.{si} {step.kind:<7} {step.title()}")
         out.append("")
@@ -74,7 +76,8 @@ def render_plan(plan: Plan, now: datetime) -> str:
         parts = [f"undo {u['undoes']}" for u in entry["undo"]]
         if entry["level"]:
             parts.append(f"level {entry['level']} '{entry['level_name']}'"
-                         + (" (after rollback_until: needs confirmation)" if entry["restores_data"] else ""))
+                         + (" (after rollback_until: needs confirmation)"
+                            if entry["restores_data"] and plan.window and plan.window.rollback_until else ""))
         out.append(f"  if phase {entry['phase']} '{entry['name']}' fails: "
                    + (", then ".join(parts) if parts else "nothing to undo"))
     if plan.success_criteria:
