@@ -13,7 +13,6 @@ import pytest
 
 from conftest import golive
 from golive.decisions import approve, confirm, reject, request_rollback, resolve
-from golive.engine.clock import FakeClock
 from golive.engine.executor import EngineOptions, RealExecutor
 from golive.engine.state import RunState
 from golive.errors import DecisionRefused, RunLocked, UsageError, WindowClosed
@@ -23,6 +22,7 @@ from golive.steps.base import StepBase, StepContext, StepResult
 from golive.store.base import Store
 from golive.store.memory import MemoryStore
 from golive.store.sqlite import SQLiteStore
+from golive.testing import FakeClock
 
 HEAD = "name: demo\nservice: svc\nenvironment: prod\n"
 T0 = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)

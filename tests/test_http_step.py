@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from golive.engine.clock import FakeClock
 from golive.errors import PlanError
 from golive.masking import Masker
 from golive.plan.loader import parse_plan_text
 from golive.steps.base import StepContext, StepResult
 from golive.steps.http import HttpStep, PathNotFound, parse_json_path, resolve_json_path
+from golive.testing import FakeClock
 
 # -- a real server --------------------------------------------------------------------------------
 

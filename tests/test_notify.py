@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from conftest import golive
-from golive.engine.clock import FakeClock
 from golive.engine.state import fold
 from golive.masking import Masker
 from golive.notify import Notifier, escalate_runs, redact_url
 from golive.plan.model import Plan
 from golive.store.sqlite import SQLiteStore
+from golive.testing import FakeClock
 
 
 class Receiver:
