@@ -29,7 +29,15 @@ from golive.plan.md_commands import (
     shell_commands,
     sql_statements,
 )
-from golive.plan.md_traffic import Threshold, hold_minutes, is_hold_item, progression, route_percent, thresholds_in
+from golive.plan.md_traffic import (
+    Threshold,
+    hold_minutes,
+    is_hold_item,
+    progression,
+    route_percent,
+    thresholds_in,
+)
+from golive.plan.md_traffic import minutes as _minutes
 from golive.units import format_duration, parse_duration
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -116,16 +124,6 @@ def _repair_mojibake(text: str) -> tuple[str, bool]:
     except (UnicodeEncodeError, UnicodeDecodeError):
         return text, False
     return fixed, fixed != text
-
-
-def _minutes(value: str, unit: str) -> float:
-    n = float(value)
-    u = unit.lower()
-    if u.startswith("h"):
-        return n * 60
-    if u.startswith("s"):
-        return n / 60
-    return n
 
 
 def _duration_text(minutes: float) -> str:

@@ -33,7 +33,8 @@ EACH = re.compile(r"\beach\b|\bevery\s+(?:stage|step)\b|\bper\s+(?:stage|step)\b
                   re.I)
 
 
-def _minutes(value: str, unit: str) -> float:
+def minutes(value: str, unit: str) -> float:
+    """'90 minutes', '1.5 hours', '30 s' as minutes (the unit's first letter decides)."""
     n = float(value)
     u = unit.lower()
     if u.startswith("h"):
@@ -64,7 +65,7 @@ def hold_minutes(text: str) -> float | None:
     m = _HOLD.search(text)
     if m is None:
         return None
-    return _minutes(m.group(2) or m.group(1), m.group(3))
+    return minutes(m.group(2) or m.group(1), m.group(3))
 
 
 def is_hold_item(text: str) -> bool:
