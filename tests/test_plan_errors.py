@@ -74,7 +74,7 @@ CASES: list[tuple[str, str, list[str]]] = [
      ["F:7:11: phases[1].name: phase name 'One' is used twice (also phases[0])"]),
     ("invalid-regex",
      HEAD + 'phases:\n  - name: One\n    steps:\n      - shell: {command: echo hi, expect_output: "(["}\n',
-     ["F:7:50: phases[0].steps[0].shell.expect_output: expect_output is not a valid regular expression:"
+     ["F:7:50: phases[0].steps[0].shell.expect_output: not a valid regular expression:"
       " unterminated character set at position 1"]),
     ("bad-overrun-literal", HEAD + ONE_PHASE + "    on_overrun: panic\n",
      ["F:8:17: phases[0].on_overrun: expected 'warn' or 'no-go', found 'panic'"]),
@@ -98,7 +98,7 @@ CASES: list[tuple[str, str, list[str]]] = [
      '      - shell: {command: echo hi, expect_output: "(["}\n',
      ["F:6:14: phases[0].timebox: 'soon' is not a duration (write e.g. '30s', '5m', '1h30m')",
       "F:8:9: phases[0].steps[0]: unknown key 'shel' (did you mean 'shell'?)",
-      "F:9:50: phases[0].steps[1].shell.expect_output: expect_output is not a valid regular expression:"
+      "F:9:50: phases[0].steps[1].shell.expect_output: not a valid regular expression:"
       " unterminated character set at position 1"]),
 ]
 

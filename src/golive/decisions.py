@@ -47,14 +47,18 @@ def _same_person(name: str, names: list[str]) -> str | None:
     return next((n for n in names if n.strip().casefold() == wanted), None)
 
 
+def _gate_phase(rid: str, state: RunState) -> int:
+    waiting = state.waiting or {}
+    if waiting.get("kind") != "gate":
+        raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
+    return int(waiting["phase"])
+
+
 def approve(store: Store, run_id: str, by: str, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
     by = _need(by, "--by")
     reason = _need(reason, "--reason")
-    waiting = state.waiting or {}
-    if waiting.get("kind") != "gate":
-        raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
-    pi = int(waiting["phase"])
+    pi = _gate_phase(rid, state)
     approvals = plan.phases[pi - 1].gate.approvals
     role = approvals.role if approvals else None
     if plan.separation_of_duties and _same_person(by, [state.initiator]):
@@ -76,10 +80,7 @@ def reject(store: Store, run_id: str, by: str, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
     by = _need(by, "--by")
     reason = _need(reason, "--reason")
-    waiting = state.waiting or {}
-    if waiting.get("kind") != "gate":
-        raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
-    pi = int(waiting["phase"])
+    pi = _gate_phase(rid, state)  # anyone may pull the brake: a NO-GO only ever leads to the rollback
     store.append(rid, "gate.rejected", {"phase": pi, "by": by, "reason": reason})
     return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from golive.masking import Masker
 from golive.units import parse_duration
@@ -25,6 +25,18 @@ def _duration(value: Any) -> Any:
 
 
 Duration = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+#: A regular expression, compiled once when the plan loads so a typo is a plan error, not a failed step at 2 AM.
+Regex = Annotated[str, AfterValidator(_regex)]
 
 
 class Strict(BaseModel):

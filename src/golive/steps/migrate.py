@@ -25,11 +25,11 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from golive.db import Database, compare_counts, counts_of, read_json, redact, state_dir, write_json
 from golive.proc import ProcResult, argv_for, run_command
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.steps.base import Regex, StepBase, StepContext, StepResult, Strict
 
 DEFAULT_TIMEOUT = 1800.0
 
@@ -42,22 +42,12 @@ class MigrateSpec(Strict):
     action: Literal["up", "down"] = "up"
     #: The revision `down` returns to, when known in advance.
     target: str | None = None
-    revision_pattern: str | None = None
+    revision_pattern: Regex | None = None
     #: Optional database URL: tables and row counts are recorded before and after (what a `down` drops).
     database: str | None = None
     env: dict[str, str] = {}
     cwd: str | None = None
     shell: str = "/bin/bash"
-
-    @field_validator("revision_pattern")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"revision_pattern is not a valid regular expression: {exc}") from None
-        return value
 
 
 def parse_revision(output: str, pattern: str | None) -> str:

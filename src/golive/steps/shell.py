@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field
 
 from golive.proc import argv_for, run_command
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.steps.base import Regex, StepBase, StepContext, StepResult, Strict
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -25,17 +25,7 @@ class ShellSpec(Strict):
     cwd: str | None = None
     shell: str = "/bin/bash"
     expect_exit: Annotated[list[int], BeforeValidator(_exit_codes)] = [0]
-    expect_output: str | None = None
-
-    @field_validator("expect_output")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"expect_output is not a valid regular expression: {exc}") from None
-        return value
+    expect_output: Regex | None = None
 
 
 def _shorthand(value: Any) -> Any:
