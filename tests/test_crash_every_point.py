@@ -223,14 +223,12 @@ TOTALS: list[tuple[int, int]] = []
 def _warm(request: pytest.FixtureRequest) -> Iterator[None]:
     prewarm()
     yield
-    if TOTALS:  # shown whatever the capture mode: straight to pytest's terminal, not through stdout
+    if TOTALS:  # shown whatever the capture mode, like capsys.disabled() does
         points, identical = sum(t[0] for t in TOTALS), sum(t[1] for t in TOTALS)
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
         line = f"{points} kill points, {identical} resumed identical (crash harness, all runs)"
-        if reporter is not None:
-            reporter.write_line(f"\n{line}")
-        else:
-            print(line)
+        capman = request.config.pluginmanager.getplugin("capturemanager")
+        with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+            print(f"\n{line}")
 
 
 def _say(capsys: pytest.CaptureFixture[str], line: str) -> None:

@@ -5,12 +5,15 @@ anywhere in /proc."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -44,6 +47,15 @@ def _no_hung_processes_within(seconds: float) -> list[str]:
         time.sleep(0.05)
         left = _hung_processes()
     return left
+
+
+@pytest.fixture(autouse=True)
+def _reap_leftovers() -> Iterator[None]:
+    """If a protection is broken and the test fails, do not leave its hung processes behind."""
+    yield
+    for line in _hung_processes():
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpgid(int(line.split()[0])), signal.SIGKILL)
 
 
 @pytest.fixture
@@ -135,8 +147,6 @@ def test_every_hung_thing_is_cut_off_at_its_deadline(workdir: Path, silent_serve
     finished = {e["payload"]["step"]: e["payload"] for e in events if e["type"] == "step.finished"}
     starts = {e["payload"]["step"]: e["ts"] for e in events if e["type"] == "step.started"}
     ends = {e["payload"]["step"]: e["ts"] for e in events if e["type"] == "step.finished"}
-    from datetime import datetime
-
     for sid, limit in LIMITS.items():
         assert finished[sid]["status"] == "failed", (sid, finished[sid])
         spent = (datetime.fromisoformat(ends[sid]) - datetime.fromisoformat(starts[sid])).total_seconds()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _DURATION_PART = re.compile(
@@ -23,9 +24,15 @@ def parse_duration(value: str | int | float) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration like '30s', '5m' or '1h30m'")
     if isinstance(value, int | float):
-        if value < 0:
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise ValueError("the duration is too large") from None
+        if not math.isfinite(seconds):  # `.inf`, `1e999`, `.nan`: no deadline at all is not a duration
+            raise ValueError("a duration must be a finite number of seconds")
+        if seconds < 0:
             raise ValueError("a duration cannot be negative")
-        return float(value)
+        return seconds
     text = value.strip().lower().replace(" ", "").replace("and", "").replace(",", "")
     if not text:
         raise ValueError("expected a duration like '30s', '5m' or '1h30m'")
@@ -36,6 +43,8 @@ def parse_duration(value: str | int | float) -> float:
             break
         total += float(m.group(1)) * _unit(m.group(2))
         pos = m.end()
+    if not math.isfinite(total):
+        raise ValueError("the duration is too large")
     if pos != len(text):
         try:
             return parse_duration(float(text))

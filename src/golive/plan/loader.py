@@ -104,7 +104,7 @@ def _fast_path(text: str) -> Plan | None:
     Returns None whenever anything needs reporting; the positional path then finds and words it."""
     try:
         data = YAML(typ="safe", pure=False).load(text)
-    except (YAMLError, RecursionError, ValueError):
+    except (YAMLError, RecursionError, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or _expanded_size(data, {}, 0) > MAX_NODES:
         return None
@@ -135,6 +135,21 @@ def _parse_yaml(text: str, filename: str) -> Any:
         raise PlanError([PlanIssue(filename, 1, 1, "", f"YAML: {str(exc).splitlines()[0]}")]) from None
     except RecursionError:
         raise PlanError([PlanIssue(filename, 1, 1, "", "YAML nested too deeply")]) from None
+    except TypeError:  # ruamel hashes a `? {...}` / `? [...]` key holding a list, and fails doing so
+        line, col = _complex_key(text)
+        raise PlanError([PlanIssue(filename, line, col, "", "YAML: a key must be a plain value, not a mapping"
+                                   " or a list")]) from None
+
+
+def _complex_key(text: str) -> tuple[int, int]:
+    """Where the first explicit `? ` key is (1:1 if none is found)."""
+    import re
+
+    for ln, line in enumerate(text.splitlines(), 1):
+        m = re.search(r"(?:^|[\s{,\[])(\?)(?:\s|$)", line)
+        if m:
+            return ln, m.start(1) + 1
+    return 1, 1
 
 
 def _dup_key_name(text: str) -> str:
@@ -204,7 +219,16 @@ def _human_path(loc: Loc) -> str:
 
 def _issue(filename: str, tree: Any, loc: Loc, message: str, at_key: bool = False) -> PlanIssue:
     line, col = _position(tree, loc, at_key)
-    return PlanIssue(filename, line, col, _human_path(loc), message)
+    return PlanIssue(filename, line, col, _one_line(_human_path(loc)), _one_line(message))
+
+
+_BREAKS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, 0x85) if c != 0x09} | {0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def _one_line(text: str) -> str:
+    """A key or value quoted in a message may hold line breaks and control characters: escape them, so each
+    issue stays one `file:line:col: ...` line."""
+    return text.translate(_BREAKS)
 
 
 # -- translating pydantic errors ----------------------------------------------------------------
@@ -330,7 +354,7 @@ def _issues_from_validation(exc: ValidationError, tree: Any, filename: str) -> l
         if dedupe in seen:
             continue
         seen.add(dedupe)
-        issues.append(PlanIssue(filename, line, col, _human_path(path_loc), message))
+        issues.append(PlanIssue(filename, line, col, _one_line(_human_path(path_loc)), _one_line(message)))
     issues.sort(key=lambda i: (i.line, i.col))
     return issues
 
