@@ -824,3 +824,52 @@ def test_rollback_requested_while_the_engine_waits(tmp_path: Path) -> None:
     opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=5))
     assert drive_run(store, rid_box[0], clock, opts) == 1
     assert h.trail() == ["deploy", "undeploy"]
+
+
+# -- deadlines on waiting for people ------------------------------------------------------------------
+
+def timed_gate(timeout: str) -> str:
+    return gated().replace("approvals: {count: 1, role: release}", f"approvals: {{count: 1, role: release,"
+                                                                    f" timeout: {timeout}}}")
+
+
+def test_no_decision_within_the_gates_timeout_is_no_go(tmp_path: Path) -> None:
+    """The waiting process watches the deadline itself: nobody decides in 30m, the change is backed out."""
+    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
+    rid = h.start(timed_gate("30m"))
+    opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=60))
+    assert drive_run(h.store, rid, h.clock, opts) == 1
+    assert h.clock.now() - T0 == timedelta(minutes=30)
+    st = h.state(rid)
+    assert st.outcome == "rolled-back" and st.phase(1).decision is not None
+    assert st.phase(1).decision["reasons"] == ["no decision within 30m00s of asking (2026-03-10 02:30:00)"]
+    assert h.trail() == ["deploy", "undeploy"]
+
+
+def test_the_gates_timeout_counts_from_the_recorded_question_across_resumes(h: Harness) -> None:
+    rid = h.start(timed_gate("30m"))
+    assert h.drive(rid) == 3  # nobody at a terminal: the run waits, the deadline is recorded with it
+    h.clock.advance(29 * 60)
+    assert h.drive(rid) == 3  # still inside the time: a resume changes nothing
+    h.clock.advance(60)
+    assert h.drive(rid) == 1  # a resume after it finds no decision: NO-GO
+    assert h.state(rid).outcome == "rolled-back"
+
+
+def test_an_approval_inside_the_gates_timeout_is_go(h: Harness) -> None:
+    rid = h.start(timed_gate("30m"))
+    assert h.drive(rid) == 3
+    h.clock.advance(29 * 60)
+    approve(h.store, rid, "bob", "fine")
+    h.clock.advance(10 * 60)  # approved in time; resuming late does not undo the decision
+    assert h.drive(rid) == 0
+
+
+def test_a_waiting_process_has_a_deadline_by_default(tmp_path: Path) -> None:
+    """No gate timeout and no --wait-timeout: the process still stops waiting (12 h) and leaves the run waiting."""
+    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
+    rid = h.start(gated())
+    opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=600))
+    assert drive_run(h.store, rid, h.clock, opts) == 3
+    assert h.clock.now() - T0 == timedelta(hours=12)
+    assert h.state(rid).status == "waiting"

@@ -50,6 +50,15 @@ def _open_existing_store(args: argparse.Namespace) -> Any:
     return _open_store(args)
 
 
+def _duration_arg(text: str) -> float:
+    from golive.units import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parse_vars(pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
@@ -126,8 +135,9 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
 
         opts = DriveOptions(
             environ=os.environ, overrides=_parse_vars(getattr(args, "var", []) or []),
-            options=EngineOptions(interactive=interactive, wait=wait, wait_timeout=args.wait_timeout,
-                                  dry_run=dry, workdir=Path.cwd(), poll_interval=args.poll),
+            options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
+                                  poll_interval=args.poll,
+                                  **({} if args.wait_timeout is None else {"wait_timeout": args.wait_timeout})),
             listener=listener, ask=ask if interactive else None,
             notify=not dry, report_dir=None if dry else _report_dir(args),
         )
@@ -469,7 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="at a gate or manual step, wait for the decision (default on a terminal)")
         sp.add_argument("--no-wait", dest="wait", action="store_false",
                         help="exit with code 3 when a person must decide")
-        sp.add_argument("--wait-timeout", type=float, default=None, help="seconds to wait for a decision")
+        sp.add_argument("--wait-timeout", type=_duration_arg, default=None, metavar="DURATION",
+                        help="how long this process waits for a decision, e.g. 30m (default 12h); the run keeps"
+                             " waiting after it, exit 3")
         sp.add_argument("--poll", type=float, default=1.0, help=argparse.SUPPRESS)
         sp.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
                         help="override a (non-secret) plan var")

@@ -19,9 +19,12 @@ from golive.masking import Masker
 from golive.plan.model import Phase, Plan
 from golive.steps.base import StepBase, StepContext, StepResult
 from golive.store.base import Event, Store
+from golive.units import format_duration
 
 #: Output kept in an event; the full tail is in the step's result while it runs.
 EVENT_OUTPUT_LIMIT = 8 * 1024
+#: A process waiting for an approval or a confirmation gives up after this (the run keeps waiting, exit 3).
+DEFAULT_WAIT_TIMEOUT = 12 * 3600.0
 
 
 class StepExecutor(Protocol):
@@ -49,7 +52,8 @@ class EngineOptions:
     #: Keep polling the log for approvals/confirmations instead of exiting with WAITING.
     wait: bool = False
     poll_interval: float = 1.0
-    wait_timeout: float | None = None
+    #: How long one process waits for a person before it exits with WAITING (the run keeps waiting).
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT
     dry_run: bool = False
     workdir: Path = Path(".")
 
@@ -240,17 +244,27 @@ class Engine:
         self.record(type, {"step": sid, **payload})
 
     def _wait_for(self, done: Callable[[], bool]) -> None:
-        """Poll the log for a decision made by another process, or pause the run."""
+        """Poll the log for a decision made by another process, or pause the run. The waiting process has a
+        deadline too: past it the run stays waiting (exit 3) for `golive resume` once someone has decided."""
         if not self.options.wait:
             raise _Pause(ExitCode.WAITING)
-        deadline = None if self.options.wait_timeout is None else self.clock.monotonic() + self.options.wait_timeout
+        deadline = self.clock.monotonic() + self.options.wait_timeout
         while not done():
-            if deadline is not None and self.clock.monotonic() >= deadline:
+            if self.clock.monotonic() >= deadline:
                 raise _Pause(ExitCode.WAITING)
             self.clock.sleep(self.options.poll_interval)
             self._sync()
             if self.state.rollback_requested is not None and self.state.rollback is None:
                 raise _Interrupt
+
+    def _decision_deadline(self, timeout: float | None) -> Callable[[], bool]:
+        """Whether the plan's time for this decision has run out, counted from when the run asked (recorded, so
+        a resumed or restarted process counts from the same moment)."""
+        asked = datetime.fromisoformat(str((self.state.waiting or {}).get("since") or self.clock.now().isoformat()))
+
+        def expired() -> bool:
+            return timeout is not None and (self.clock.now() - asked).total_seconds() >= timeout
+        return expired
 
     # -- timeboxes, windows, gates ---------------------------------------------------------------
     def _elapsed(self, pi: int) -> float:
@@ -311,9 +325,22 @@ class Engine:
                         "candidates": self.plan.approvers.get(gate.approvals.role or "", []),
                         "description": gate.description,
                         "command": f"golive approve {self.run_id} --by NAME --reason TEXT",
+                        "since": self.clock.now().isoformat(), "timeout": gate.approvals.timeout,
                     })
-                self._wait_for(lambda: bool(self.state.phase(pi).rejections)
-                               or len({a["by"] for a in self.state.phase(pi).approvals}) >= needed)
+                expired = self._decision_deadline(gate.approvals.timeout)
+
+                def decided() -> bool:
+                    ph = self.state.phase(pi)
+                    return bool(ph.rejections) or len({a["by"] for a in ph.approvals}) >= needed
+
+                if not decided() and not expired():
+                    self._wait_for(lambda: decided() or expired())
+                rec = self.state.phase(pi)
+                if not decided():
+                    asked = (self.state.waiting or {}).get("since", "")
+                    self._decide(pi, "no-go", [f"no decision within {format_duration(gate.approvals.timeout or 0)}"
+                                               f" of asking ({asked[:19].replace('T', ' ')})"])
+                    return False
             if rec.rejections:
                 rej = rec.rejections[0]
                 self._decide(pi, "no-go", [f"rejected by {rej['by']}: {rej.get('reason') or 'no reason given'}"])

@@ -96,6 +96,9 @@ class Window(Strict):
 class Approvals(Strict):
     count: int = Field(default=1, ge=1, le=20)
     role: str | None = None
+    #: No decision this long after the gate asked is a NO-GO (a change nobody signs off is backed out);
+    #: without it the run waits for a person, and a waiting process gives up after its --wait-timeout.
+    timeout: Duration | None = None
 
 
 class Gate(Strict):
