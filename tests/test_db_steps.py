@@ -26,7 +26,7 @@ from golive.steps.base import StepContext
 from golive.steps.migrate import MigrateStep, parse_revision
 from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
 from golive.steps.restore import RestoreStep
-from golive.steps.sql import SqlStep
+from golive.steps.sql import SqlStep, quote_vars
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 
@@ -307,6 +307,45 @@ def test_sql_expectations_sqlite(tmp_path: Path) -> None:
     assert not bad.ok and "no such column" in bad.message
     gone = sql_step({"database": "sqlite:///missing.db", "query": "SELECT 1"}).execute(ctx)
     assert not gone.ok and "does not exist" in gone.message
+
+
+@pytest.mark.parametrize(("query", "value", "sent"), [
+    ("WHERE owner = '${V}'", "o'brien", "WHERE owner = 'o''brien'"),
+    ("WHERE owner LIKE '${V}%'", "a", "WHERE owner LIKE 'a%'"),
+    ("WHERE id = ${V}", "2", "WHERE id = 2"),
+    ("WHERE id = ${V}", "2 OR 1=1", "WHERE id = '2 OR 1=1'"),
+    ("WHERE note = 'it''s ${V}'", "x", "WHERE note = 'it''s x'"),
+    ("WHERE a = '${V}' AND b = ${V}", "q", "WHERE a = 'q' AND b = 'q'"),
+    ("WHERE a = ${UNKNOWN}", "q", "WHERE a = ${UNKNOWN}"),
+])
+def test_vars_in_a_query_are_quoted_as_data(query: str, value: str, sent: str) -> None:
+    assert quote_vars(query, {"V": value}) == sent
+
+
+@pytest.mark.parametrize("payload", ["x' OR '1'='1", "a'; DROP TABLE accounts; --", "1; DELETE FROM accounts"])
+def test_a_var_cannot_change_the_statement(tmp_path: Path, payload: str) -> None:
+    """A value from a file or the environment is data, quoted or bare, on SQLite."""
+    url = sqlite_db(tmp_path / "bank.db")
+    ctx = ctx_for(tmp_path, vars={"OWNER": payload})
+    for query in ("SELECT count(*) FROM accounts WHERE owner = '${OWNER}'",
+                  "SELECT count(*) FROM accounts WHERE owner = ${OWNER}"):
+        res = sql_step({"database": url, "query": query, "expect": {"value": 0}}).execute(ctx)
+        assert res.ok, res.message
+    with sqlite3.connect(tmp_path / "bank.db") as conn:
+        assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (3,)
+
+
+def test_a_var_cannot_change_the_statement_on_postgres(tmp_path: Path, pg_url: str) -> None:
+    pg_exec(pg_url, "CREATE TABLE accounts (owner text)", "INSERT INTO accounts VALUES ('a'), ('b')")
+    ctx = ctx_for(tmp_path, vars={"OWNER": "a'; DROP TABLE accounts; --", "N": "a"})
+    res = sql_step({"database": pg_url, "query": "SELECT count(*) FROM accounts WHERE owner = '${OWNER}'",
+                    "expect": {"value": 0}}).execute(ctx)
+    assert res.ok, res.message
+    hit = sql_step({"database": pg_url, "query": "SELECT count(*) FROM accounts WHERE owner = ${N}",
+                    "expect": {"value": 1}}).execute(ctx)
+    assert hit.ok, hit.message  # the plain value still works, as a literal
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (2,)
 
 
 def test_sql_on_postgres_masks_secrets(tmp_path: Path, pg_url: str) -> None:

@@ -9,9 +9,10 @@
         expect: {value: 3}                    # first column of the first row
     - sql: {database: "${DATABASE_URL}", query: "SELECT id FROM loans WHERE status = 'failed'", expect: {rows: 0}}
 
-`${VAR}` in the URL and the query is replaced by plan vars (a secret password in the URL stays masked in
-every message). The query runs in a transaction that is committed, like any client would; use a `check`
-of type postgres for a read-only probe.
+`${VAR}` in the URL is replaced by plan vars (a secret password in the URL stays masked in every message). In the
+query a var is always data, quoted as a literal (see quote_vars), so a value cannot change the statement; write
+table and column names out. The query runs in a transaction that is committed, like any client would; use a
+`check` of type postgres for a read-only probe.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import re
 import sqlite3
 import time
 from typing import Any, ClassVar
@@ -83,6 +85,37 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+_VAR_OR_QUOTE = re.compile(r"'|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def quote_vars(query: str, values: dict[str, str]) -> str:
+    """`${VAR}` in a query as SQL data, never as SQL: inside a '...' literal the value's quotes are doubled;
+    elsewhere a number stays a number and anything else becomes a quoted literal. A value read from a file or
+    the environment (`x'; DROP TABLE accounts; --`) therefore cannot change what the query does."""
+    out: list[str] = []
+    in_literal = False
+    pos = 0
+    for m in _VAR_OR_QUOTE.finditer(query):
+        out.append(query[pos:m.start()])
+        pos = m.end()
+        if m.group(0) == "'":
+            in_literal = not in_literal  # '' inside a literal toggles twice: still inside
+            out.append("'")
+            continue
+        value = values.get(m.group(1))
+        if value is None:
+            out.append(m.group(0))  # not a plan var: left for the database to refuse
+        elif in_literal:
+            out.append(value.replace("'", "''"))
+        elif _NUMBER.fullmatch(value):
+            out.append(value)
+        else:
+            out.append("'" + value.replace("'", "''") + "'")
+    out.append(query[pos:])
+    return "".join(out)
+
+
 class SqlStep(StepBase):
     kind: ClassVar[str] = "sql"
     sql: SqlSpec
@@ -109,7 +142,7 @@ class SqlStep(StepBase):
         started = time.perf_counter()
         rows: list[tuple[Any, ...]] = []
         tables: list[str] = []
-        query = ctx.interpolate(spec.query) if spec.query else None
+        query = quote_vars(spec.query, ctx.vars) if spec.query else None
         try:
             with db.connect(timeout) as conn:
                 if db.kind == "postgresql":
