@@ -1227,20 +1227,9 @@ def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
 
 
 def import_file(path: str | Path) -> ImportResult:
-    p = Path(path)
-    name = str(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise PlanError([PlanIssue(name, 1, 1, "", f"cannot read: {exc.strerror or exc}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise PlanError([PlanIssue(name, 1, 1, "", f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PlanError([PlanIssue(name, line, 1, "", "not valid UTF-8")]) from None
-    return import_markdown(text, name)
+    from golive.plan.loader import read_source
+
+    return import_markdown(read_source(path, "document", "utf-8-sig"), str(path))
 
 
 def render_summary(result: ImportResult, out: str) -> str:

@@ -29,22 +29,26 @@ MAX_FLOW_DEPTH = 64
 Loc = tuple[int | str, ...]
 
 
-def load_plan(path: str | Path) -> Plan:
+def read_source(path: str | Path, what: str = "plan", encoding: str = "utf-8") -> str:
+    """A plan or a document as text, or a PlanError that points at the problem (the bad byte's line and column)."""
     p = Path(path)
     name = str(path)
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise PlanError([PlanIssue(name, 1, 1, "", f"cannot read plan: {exc.strerror or exc}")]) from None
+        raise PlanError([PlanIssue(name, 1, 1, "", f"cannot read {what}: {exc.strerror or exc}")]) from None
     if len(raw) > MAX_BYTES:
-        raise PlanError([PlanIssue(name, 1, 1, "", f"plan is {len(raw)} bytes; the limit is {MAX_BYTES}")])
+        raise PlanError([PlanIssue(name, 1, 1, "", f"{what} is {len(raw)} bytes; the limit is {MAX_BYTES}")])
     try:
-        text = raw.decode("utf-8")
+        return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise PlanError([PlanIssue(name, line, col, "", "plan is not valid UTF-8")]) from None
-    return parse_plan_text(text, name)
+        raise PlanError([PlanIssue(name, line, col, "", f"{what} is not valid UTF-8")]) from None
+
+
+def load_plan(path: str | Path) -> Plan:
+    return parse_plan_text(read_source(path), str(path))
 
 
 def parse_plan_text(text: str, filename: str = "<plan>") -> Plan:
