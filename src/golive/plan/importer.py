@@ -40,8 +40,6 @@ from golive.plan.md_traffic import (
 from golive.plan.md_traffic import minutes as _minutes
 from golive.units import format_duration, parse_duration
 
-MAX_BYTES = 2 * 1024 * 1024
-
 _PHASE = re.compile(r"^(?:phase|step|stage)\s*(\d+)\b\s*[:.\-–—)]?\s*(.*)$", re.I)
 _CLOCK = r"\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
 _CLOCK_RANGE = re.compile(rf"({_CLOCK})\s*(?:-|–|—|to)\s*({_CLOCK})\s*([A-Za-z]{{2,5}})?", re.I)
