@@ -30,10 +30,8 @@ YAML_LEVEL = {"yaml-syntax", "duplicate-key", "tab-indentation", "deep-flow-nest
 #: Cases that are valid structure but wrong meaning: only the loader (cross-references, parsers) can see them.
 SEMANTIC = {
     "bad-duration",                   # a string; whether it parses as a duration is units.parse_duration's call
-    "bad-timezone",                   # a string; the zone database decides
     "bad-time-of-day",                # a string; datetime.fromisoformat decides
     "window-ends-before-start",       # compares two fields
-    "secret-with-inline-value",       # a rule across two fields of a var (model validator)
     "approvals-role-unknown",         # refers to `approvers`
     "rollback-covers-unknown-phase",  # refers to phase names
     "duplicate-phase-names",          # uniqueness of a field across list items

@@ -90,6 +90,20 @@ def _fix_bounds(node: Any) -> None:
             _fix_bounds(value)
 
 
+def _cross_field_rules(defs: dict[str, Any]) -> None:
+    """What the model checks in validators but JSON Schema can also say, so editors flag it while typing: time
+    zones from the zone database itself (and offered for completion), no inline value for a secret var."""
+    import zoneinfo
+
+    window = defs.get("Window", {}).get("properties", {})
+    if "timezone" in window:
+        window["timezone"]["enum"] = sorted(zoneinfo.available_timezones())
+    var = defs.get("Var")
+    if var is not None and {"secret", "value"} <= set(var.get("properties", {})):
+        var["if"] = {"properties": {"secret": {"const": True}}, "required": ["secret"]}
+        var["then"] = {"properties": {"value": {"type": "null"}}}
+
+
 def plan_schema() -> dict[str, Any]:
     """The schema editors load (`golive schema`); built from the model each time, so it cannot drift."""
     from golive.plan.model import Plan
@@ -105,5 +119,6 @@ def plan_schema() -> dict[str, Any]:
         if d is not None and kind in d.get("properties", {}):
             doc = (cls.__doc__ or "").strip().splitlines()
             d.setdefault("description", f"`{kind}` step" + (f": {doc[0]}" if doc else ""))
+    _cross_field_rules(defs)
     return {"$schema": DIALECT, "$id": SCHEMA_ID,
             "title": "golive plan", **{k: v for k, v in schema.items() if k != "title"}}
