@@ -218,6 +218,15 @@ def test_gl116_traffic_step_with_placeholder_router_or_pools() -> None:
     assert "GL116" not in rules(lint(routers.replace("your-server", "g1") + "phases:\n" + phase(switch)))
 
 
+def test_gl117_host_group_without_host_key_checking() -> None:
+    hosts = "hosts:\n  web: {hosts: [web1], known_hosts: none}\n  db: {hosts: [db1]}\n"
+    body = "phases:\n" + phase("      - ssh: {on: web, command: uptime}\n        undo: uptime\n")
+    found = lint(hosts + body)
+    assert at(found, "GL117") == [(9, 24)]  # web's known_hosts; db checks keys (the default)
+    assert "group 'web'" in next(f.message for f in found if f.rule == "GL117")
+    assert "GL117" not in rules(lint(hosts.replace("known_hosts: none", "known_hosts: ops/known_hosts") + body))
+
+
 def test_every_rule_has_a_test() -> None:
     tested = {name.split("_")[1].upper() for name in globals() if name.startswith("test_gl")}
     assert tested == set(RULES)

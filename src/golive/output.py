@@ -96,6 +96,15 @@ def describe(ev: Event) -> str:
     if t == "analysis.verdict":
         where = f" at stage {p['stage']} ({p['weight']}%)" if p.get("stage") else ""
         return f"{step}verdict {str(p.get('outcome', '?')).upper()}{where}: {p.get('reason')}"
+    if t == "ssh.batch":
+        hosts = ", ".join(p.get("hosts", []))
+        return f"{step}ssh {p.get('group')}: batch {p.get('batch')}/{p.get('batches')} on {hosts}"
+    if t == "ssh.host":
+        code = f"exit {p['exit_code']}" if p.get("exit_code") is not None else str(p.get("status"))
+        head = f"{step}ssh {p.get('host')} (batch {p.get('batch')}): {'ok' if p.get('ok') else 'FAILED'} {code}"
+        why = f" {p['message']}" if p.get("message") and not p.get("ok") else ""
+        tail = str(p.get("output") or "").strip().splitlines()
+        return f"{head}{_dur(p.get('duration'))}{';' + why if why else ''}" + (f" | {tail[-1][:160]}" if tail else "")
     if t == "run.note":
         return str(p.get("message", ""))
     rest = {k: v for k, v in p.items() if k != "step"}

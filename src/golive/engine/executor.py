@@ -223,6 +223,7 @@ class Engine:
             workdir=self.options.workdir, interactive=self.options.interactive, dry_run=self.options.dry_run,
             decision=decision, emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
             ask=self.ask if self.options.interactive else None,
+            undoing=self._undoing(sid),
         )
         started = self.clock.monotonic()
         try:
@@ -239,6 +240,12 @@ class Engine:
         result.message = self.masker.text(result.message)
         result.output = self.masker.text(result.output)
         return result
+
+    def _undoing(self, sid: str) -> dict[str, Any] | None:
+        if not sid.endswith(".undo"):
+            return None
+        rec = self.state.step(sid.removesuffix(".undo"))
+        return {"step": rec.id, "status": rec.status, "targets": list(rec.targets)}
 
     def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
         self.record(type, {"step": sid, **payload})

@@ -34,9 +34,13 @@ def level_by_number(plan: Plan, number: int) -> RollbackLevel | None:
 
 
 def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None) -> list[dict[str, Any]]:
-    """Undo of every completed step, newest first, then the level's steps in their written order."""
+    """Undo of every completed step, newest first, then the level's steps in their written order.
+
+    A step that failed after reaching some remote hosts (a rolling ssh step stopped mid-way) counts as
+    completed there: its undo runs, on those hosts only."""
     steps = plan.steps_by_id()
-    done = [r for r in st.steps.values() if r.status == "succeeded" and "." in r.id
+    done = [r for r in st.steps.values() if (r.status == "succeeded" or (r.status == "failed" and r.targets))
+            and "." in r.id
             and r.id.split(".")[0].isdigit() and ".gate." not in r.id and not r.id.endswith(".undo")]
     done.sort(key=lambda r: r.finished_seq, reverse=True)
     actions: list[dict[str, Any]] = []

@@ -27,6 +27,9 @@ class StepRecord:
     #: A decision made outside the executing process: confirmation or resolution, with who.
     decision: dict[str, Any] | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    #: Remote batches the step started on (`ssh.batch` events), recorded before each batch runs: its undo
+    #: (and a person after a crash) can tell exactly which hosts it may have changed.
+    targets: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -167,6 +170,8 @@ def apply(st: RunState, ev: Event) -> None:
         if st.waiting and st.waiting.get("step") == p["step"]:
             st.waiting = None
             st.status = "rolling-back" if st.rollback else "running"
+    elif t == "ssh.batch":
+        st.step(p["step"]).targets.append({k: v for k, v in p.items() if k != "step"})
     elif t == "run.needs_attention":
         st.step(p["step"]).status = "needs-attention"
         st.status = "needs-attention"

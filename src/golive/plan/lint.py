@@ -65,6 +65,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL116", "traffic-placeholder", "error",
          "A canary or switch step names its router or pools with template text, or with a `${VAR}` that is not"
          " a plan var: it cannot move traffic."),
+    Rule("GL117", "host-key-check-off", "warning",
+         "A host group sets `known_hosts: none`: its SSH host keys are not checked, so a man in the middle gets"
+         " the commands and the secrets."),
 )}
 
 
@@ -245,6 +248,7 @@ class _Linter:
         self.window()
         self.roles()
         self.traffic()
+        self.host_groups()
         self.compliance()
         self.findings.sort(key=lambda f: (f.line, f.col, f.rule))
         return self.findings
@@ -400,6 +404,13 @@ class _Linter:
                 verb = "is still a placeholder" if len(bad) == 1 else "are still placeholders"
                 self.add("GL116", bad[0][0], f"'{step.title()}': {named} {verb}, so this step cannot move traffic."
                          " Write the real router and pool names, or declare the ${VAR} it names under `vars:`")
+
+    def host_groups(self) -> None:
+        for name, group in self.plan.hosts.items():
+            if not group.checks_host_keys:
+                self.add("GL117", ("hosts", name, "known_hosts"),
+                         f"host group '{name}' does not check host keys (known_hosts: none): write their keys to a"
+                         " known_hosts file (ssh-keyscan, after checking the fingerprints) and name it")
 
     def compliance(self) -> None:
         """The change record an auditor asks for; the elements themselves live with the report (issue 8)."""

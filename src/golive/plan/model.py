@@ -15,6 +15,8 @@ from golive.plan.evidence import Change, Contacts, Notifications
 from golive.plan.window import parse_moment, parse_zone
 from golive.steps.base import Duration, StepBase, Strict
 from golive.steps.registry import AnyStep
+from golive.steps.ssh import PLAN_GROUPS
+from golive.targets.ssh import HostGroup
 from golive.traffic.registry import RouterConfig
 
 Overrun = Literal["warn", "no-go"]
@@ -165,17 +167,32 @@ class Plan(Strict):
     change: Change | None = None
     #: Router name -> how to reach it; `switch` and `canary` steps name one (golive.traffic.registry).
     routers: dict[str, RouterConfig] = {}
+    #: Host group name -> its SSH hosts; `ssh` steps name one with `on:` (golive.targets.ssh).
+    hosts: dict[str, HostGroup] = {}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _host_groups(cls, data: Any, handler: Any) -> Any:
+        """Makes the group names known while the steps validate, so `on: typo` is reported at that `on:`."""
+        groups = data.get("hosts") if isinstance(data, dict) else None
+        names = frozenset(str(k) for k in groups) if isinstance(groups, dict) else None
+        token = PLAN_GROUPS.set(names)
+        try:
+            return handler(data)
+        finally:
+            PLAN_GROUPS.reset(token)
 
     @model_validator(mode="after")
     def _bind_routers(self) -> Plan:
         """Traffic steps name a router; resolve the names now so a typo fails validation, not the run."""
         for sid, step in self.steps_by_id().items():
-            bind = getattr(step, "bind_routers", None)
-            if bind is not None:
-                try:
-                    bind(self.routers)
-                except ValueError as exc:
-                    raise ValueError(f"step {sid} '{step.title()}': {exc}") from None
+            for name, arg in (("bind_routers", self.routers), ("bind_hosts", self.hosts)):
+                bind = getattr(step, name, None)
+                if bind is not None:
+                    try:
+                        bind(arg)
+                    except ValueError as exc:
+                        raise ValueError(f"step {sid} '{step.title()}': {exc}") from None
         return self
 
     @field_validator("vars")

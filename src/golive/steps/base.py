@@ -90,6 +90,9 @@ class StepContext:
     emit: Callable[[str, dict[str, Any]], None] = lambda _type, _payload: None
     #: Prompts the person at the terminal; returns their answer. Only set when interactive.
     ask: Callable[[str], str] | None = None
+    #: For an undo step: what the step it undoes recorded (`targets`: the host batches it started on), so
+    #: the undo reaches exactly the hosts the change reached.
+    undoing: dict[str, Any] | None = None
 
     def interpolate(self, text: str) -> str:
         """`${NAME}` from plan vars, for non-shell steps (shell steps receive vars as environment)."""

@@ -22,12 +22,13 @@ from golive.steps.migrate import MigrateStep
 from golive.steps.restore import RestoreStep
 from golive.steps.shell import ShellStep
 from golive.steps.sql import SqlStep
+from golive.steps.ssh import SshStep
 from golive.steps.switch import SwitchStep
 from golive.steps.wait import WaitStep
 
 _KIND_CLASSES: tuple[type[StepBase], ...] = (ShellStep, ManualStep, WaitStep, HttpStep, CheckStep,
                                                BackupStep, RestoreStep, MigrateStep, SqlStep, SwitchStep,
-                                               CanaryStep)
+                                               CanaryStep, SshStep)
 
 KINDS: dict[str, type[StepBase]] = {cls.kind: cls for cls in _KIND_CLASSES}
 COMMON_KEYS = frozenset(StepBase.model_fields)

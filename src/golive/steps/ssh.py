@@ -1,0 +1,202 @@
+"""`ssh`: one command on every host of a group, in rolling batches.
+
+Batches run one after the other, hosts within a batch in parallel; the first batch with more failed hosts
+than `max_failures` stops the step, so later batches are never touched. Each batch is recorded (`ssh.batch`)
+before it starts and each host's result (`ssh.host`) after, so the undo, and a person after a crash, know
+exactly where the command ran. Plan vars reach the remote shell as quoted `export`s sent on stdin: sshd's
+AcceptEnv usually refuses them, and on the command line they would be visible in the remote `ps`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
+
+from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
+from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, run_batch
+
+#: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan).
+PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",
+                                                                                    default=None)
+
+
+def _batch(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+class SshSpec(Strict):
+    on: str = Field(min_length=1)
+    command: str = Field(min_length=1)
+    #: Hosts per batch: a count, or a percentage of the group ("25%"); default: the whole group at once.
+    batch: Annotated[int | str | None, BeforeValidator(_batch)] = None
+    #: Failed hosts a batch may have before the step stops (counted over all batches so far).
+    max_failures: int = Field(default=0, ge=0)
+    env: dict[str, str] = {}
+    shell: str = "/bin/bash"
+    expect_exit: Annotated[list[int], BeforeValidator(_exit_codes)] = [0]
+
+    @field_validator("on")
+    @classmethod
+    def _known_group(cls, value: str) -> str:
+        groups = PLAN_GROUPS.get()
+        if groups is not None and value not in groups:
+            import difflib
+
+            close = difflib.get_close_matches(value, sorted(groups), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            known = ", ".join(sorted(groups)) or "none defined (add a top-level `hosts:` mapping)"
+            raise ValueError(f"unknown host group '{value}'{hint}; groups: {known}")
+        return value
+
+    @field_validator("batch")
+    @classmethod
+    def _batch_size(cls, value: int | str | None) -> int | str | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            if value < 1:
+                raise ValueError("a batch is at least 1 host")
+            return value
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", value)
+        if m is None:
+            raise ValueError(f"'{value}' is not a batch size (write a host count like 2, or a share like '25%')")
+        share = float(m.group(1))
+        if not 0 < share <= 100:
+            raise ValueError(f"'{value}': a batch share is more than 0% and at most 100%")
+        return f"{m.group(1)}%"
+
+    def batches(self, hosts: list[str]) -> list[list[str]]:
+        if self.batch is None:
+            size = len(hosts)
+        elif isinstance(self.batch, int):
+            size = self.batch
+        else:
+            size = max(1, math.ceil(len(hosts) * float(self.batch.rstrip("%")) / 100))
+        size = max(1, min(size, len(hosts)))
+        return [hosts[i:i + size] for i in range(0, len(hosts), size)]
+
+
+class SshStep(StepBase):
+    kind: ClassVar[str] = "ssh"
+    ssh: SshSpec
+    _group: HostGroup | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _undo_on_same_hosts(cls, data: Any, handler: ModelWrapValidatorHandler[SshStep]) -> SshStep:
+        """`undo: "command"` under an ssh step runs on the same group (where the command ran), not on the
+        machine running golive; derived after the step validates so a mistake is reported once."""
+        text = data.get("undo") if isinstance(data, dict) else None
+        if isinstance(text, str) and text.strip():
+            data = {k: v for k, v in data.items() if k != "undo"}
+        else:
+            text = None
+        step = handler(data)
+        if text is not None:
+            step.undo = SshStep(ssh=step.ssh.model_copy(update={"command": text}), timeout=step.timeout)
+        return step
+
+    def bind_hosts(self, groups: dict[str, HostGroup]) -> None:
+        """Called by the Plan once every group is known."""
+        if self.ssh.on not in groups:
+            known = ", ".join(groups) or "none defined (add a top-level `hosts:` mapping)"
+            raise ValueError(f"unknown host group '{self.ssh.on}'; groups: {known}")
+        self._group = groups[self.ssh.on]
+        if isinstance(self.undo, SshStep):
+            self.undo.bind_hosts(groups)
+
+    def describe(self) -> str:
+        first = self.ssh.command.strip().splitlines()[0]
+        batch = f", batches of {self.ssh.batch}" if self.ssh.batch is not None else ""
+        return f"ssh {self.ssh.on}{batch}: {first}" + (" ..." if "\n" in self.ssh.command.strip() else "")
+
+    def _connection(self, ctx: StepContext) -> Connection:
+        group = self._group
+        if group is None:
+            raise ValueError(f"host group '{self.ssh.on}' is not defined in the plan's `hosts:`")
+        identity = None
+        if group.identity:
+            identity = Path(ctx.interpolate(group.identity)).expanduser()
+            identity = identity if identity.is_absolute() else ctx.workdir / identity
+        known: Path | None = None
+        if group.checks_host_keys:
+            known = Path(ctx.interpolate(group.known_hosts or "~/.ssh/known_hosts")).expanduser()
+            known = known if known.is_absolute() else ctx.workdir / known
+        return Connection(group, identity, known)
+
+    def _plan_batches(self, ctx: StepContext) -> list[list[str]]:
+        assert self._group is not None
+        undoing = ctx.undoing or {}
+        ran = [b["hosts"] for b in undoing.get("targets", []) if b.get("group") == self.ssh.on]
+        if ran:
+            # The undo of an ssh step: only where the command ran, newest batch first.
+            seen: set[str] = set()
+            out: list[list[str]] = []
+            for hosts in reversed(ran):
+                fresh = [h for h in hosts if h not in seen]
+                seen.update(fresh)
+                if fresh:
+                    out.append(fresh)
+            return out
+        return self.ssh.batches(self._group.hosts)
+
+    def execute(self, ctx: StepContext) -> StepResult:
+        spec = self.ssh
+        try:
+            conn = self._connection(ctx)
+        except ValueError as exc:
+            return StepResult.failed(str(exc))
+        if conn.known_hosts is not None and not conn.known_hosts.is_file():
+            return StepResult.failed(f"known_hosts file {conn.known_hosts} does not exist: host keys cannot be"
+                                     " checked (write it, or set `known_hosts:` of group"
+                                     f" '{spec.on}')")
+        timeout = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
+        env = {**ctx.vars, "GOLIVE_RUN_ID": ctx.run_id, "GOLIVE_STEP_ID": ctx.step_id}
+        env.update({k: ctx.interpolate(v) for k, v in spec.env.items()})
+        command = remote_command(spec.command, spec.shell, timeout)
+        batches = self._plan_batches(ctx)
+        failures: list[str] = []
+        results: list[HostResult] = []
+        for index, hosts in enumerate(batches, 1):
+            ctx.emit("ssh.batch", {"group": spec.on, "batch": index, "batches": len(batches), "hosts": hosts})
+            for res in run_batch(conn, hosts, command, env, timeout):
+                ok = res.status == "ok" and res.exit_code in spec.expect_exit
+                if not ok:
+                    failures.append(res.host)
+                    if res.status == "ok":
+                        res.message = f"exit code {res.exit_code}, expected {' or '.join(map(str, spec.expect_exit))}"
+                results.append(res)
+                ctx.emit("ssh.host", {
+                    "group": spec.on, "batch": index, "host": res.host, "ok": ok, "status": res.status,
+                    "exit_code": res.exit_code, "duration": round(res.duration, 4), "message": res.message,
+                    "started": res.started, "finished": res.finished,
+                    "output": ctx.masker.text(res.output[-2048:]),
+                })
+            if len(failures) > spec.max_failures:
+                skipped = sum(len(b) for b in batches[index:])
+                later = f"; {skipped} host(s) in later batches untouched" if skipped else ""
+                first = next(r for r in results if r.host == failures[0])
+                return StepResult("failed", f"{len(failures)} host(s) failed ({', '.join(failures)}),"
+                                  f" {spec.max_failures} allowed; stopped after batch {index}/{len(batches)}"
+                                  f"{later}. {failures[0]}: {first.message}", exit_code=first.exit_code,
+                                  output=_summary(results), detail={"failed_hosts": failures})
+        note = f" ({len(failures)} failed: {', '.join(failures)})" if failures else ""
+        return StepResult("succeeded", f"{len(results)} host(s) in {len(batches)} batch(es){note}",
+                          exit_code=0, output=_summary(results), detail={"failed_hosts": failures})
+
+
+def _summary(results: list[HostResult]) -> str:
+    parts = []
+    for r in results:
+        code = f"exit {r.exit_code}" if r.exit_code is not None else r.status
+        parts.append(f"== {r.host}: {code} ({r.duration:.1f}s){': ' + r.message if r.message else ''}\n"
+                     f"{r.output[-2048:]}")
+    return "\n".join(parts)

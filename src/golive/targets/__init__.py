@@ -1,0 +1,1 @@
+"""Where commands run other than the machine running golive: SSH host groups."""
