@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,15 +76,27 @@ class SQLiteStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout=30000")
-            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode != "wal":
-                raise StoreError(f"run log {path}: cannot use write-ahead logging (got {mode})")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            self._prepare(time.monotonic() + 30.0)
         except sqlite3.Error as exc:
             raise _store_error(exc, path) from exc
         except OSError as exc:
             raise StoreError(f"run log {path}: {exc}") from exc
+
+    def _prepare(self, deadline: float) -> None:
+        """WAL mode and the schema. Switching a new file to WAL takes an exclusive lock for which SQLite does not
+        always call its busy handler, so several processes opening a fresh log at once retry, up to a deadline."""
+        while True:
+            try:
+                mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if mode != "wal":
+                    raise StoreError(f"run log {self.path}: cannot use write-ahead logging (got {mode})")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)  # another process is setting the file up; its lock lasts milliseconds
 
     # -- runs ---------------------------------------------------------------------------------
     def create_run(self, info: RunInfo, payload: dict[str, Any]) -> Event:
