@@ -119,7 +119,9 @@ def test_canary_failing_5_percent_is_aborted_and_haproxy_back_on_stable(
     assert events[finished]["payload"]["status"] == "failed"
     assert "100% of traffic back on stable" in events[finished]["payload"]["message"]
     assert "verdict FAIL" in log and "canary errors" in log
-    # The abort is one line with the numbers: rate, the comparison, the test's p-value and level.
+    # The abort is one line with the numbers: rate, the comparison, the test's p-value and level. At 10% a 5%
+    # error rate is a handful of failed requests per look, not always enough evidence yet: the abort may come
+    # at stage 2 (50%), never at full traffic.
     abort_line = next(ln for ln in log.splitlines() if "-- abort: stage" in ln)
-    assert re.search(r"traffic via edge: canary 0% / stable 100% -- abort: stage 1 \(10%\): fail: canary errors"
+    assert re.search(r"traffic via edge: canary 0% / stable 100% -- abort: stage [12] \((10|50)%\): fail: canary errors"
                      r" [\d.]+% (above the 1% limit|vs baseline [\d.]+%) \(p=\S+ < \S+ at look \d+\)", abort_line), log
