@@ -10,42 +10,27 @@ no `pwned` file appears and `victim` survives. The values still arrive intact (t
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from conftest import golive
 from inproc import cli
+from localhttp import JsonHandler, serving
 
 PAYLOAD = "1.2.3$(touch pwned)`touch pwned`; rm -f victim; touch pwned #"
 
 
-class _Evil(BaseHTTPRequestHandler):
+class _Evil(JsonHandler):
     def do_GET(self) -> None:
-        body = json.dumps({"version": PAYLOAD, "status": "ok"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("X-Version", PAYLOAD)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.reply_json({"version": PAYLOAD, "status": "ok"}, {"X-Version": PAYLOAD})
 
 
 @pytest.fixture
 def evil_server() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Evil)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Evil) as port:
+        yield port
 
 
 PLAN = """\

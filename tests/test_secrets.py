@@ -7,9 +7,7 @@ included), not in any report (html/md/json), the debug log or any other file gol
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,39 +15,25 @@ import pytest
 from conftest import golive
 from golive.engine.executor import Engine
 from inproc import cli
+from localhttp import JsonHandler, serving
 
 MARK = b"MARKER"
 TOKEN = "tok-MARKER-5f1e2d"
 PASSWORD = "pw-MARKER-9c8b7a"
 
 
-class _Echo(BaseHTTPRequestHandler):
+class _Echo(JsonHandler):
     """Answers every request with what it received (headers, path) and echoes the token in a header."""
 
     def do_GET(self) -> None:
-        body = json.dumps({"path": self.path, "authorization": self.headers.get("Authorization", ""),
-                           "db": self.headers.get("X-Db", "")}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("X-Echo", self.headers.get("Authorization", ""))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.reply_json({"path": self.path, "authorization": self.headers.get("Authorization", ""),
+                         "db": self.headers.get("X-Db", "")}, {"X-Echo": self.headers.get("Authorization", "")})
 
 
 @pytest.fixture
 def echo() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Echo) as port:
+        yield port
 
 
 PLAN = """\
