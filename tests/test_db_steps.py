@@ -317,6 +317,11 @@ def test_sql_expectations_sqlite(tmp_path: Path) -> None:
     ("WHERE note = 'it''s ${V}'", "x", "WHERE note = 'it''s x'"),
     ("WHERE a = '${V}' AND b = ${V}", "q", "WHERE a = 'q' AND b = 'q'"),
     ("WHERE a = ${UNKNOWN}", "q", "WHERE a = ${UNKNOWN}"),
+    # a lone ' in a comment or an identifier must not make the scanner think it is inside a literal
+    ("-- don't count\nWHERE id = ${V}", "1; DROP TABLE x", "-- don't count\nWHERE id = '1; DROP TABLE x'"),
+    ("/* it's */ WHERE id = ${V}", "1; DROP TABLE x", "/* it's */ WHERE id = '1; DROP TABLE x'"),
+    ('SELECT "it\'s" FROM t WHERE id = ${V}', "1 OR 1=1", 'SELECT "it\'s" FROM t WHERE id = \'1 OR 1=1\''),
+    ("WHERE a = 'x -- y ${V}'", "o'b", "WHERE a = 'x -- y o''b'"),
 ])
 def test_vars_in_a_query_are_quoted_as_data(query: str, value: str, sent: str) -> None:
     assert quote_vars(query, {"V": value}) == sent

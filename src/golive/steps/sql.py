@@ -85,34 +85,47 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-_VAR_OR_QUOTE = re.compile(r"'|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+#: Outside a literal these run to their end untouched: a comment or a quoted identifier may hold a lone '.
+_SKIP = (("--", "\n"), ("/*", "*/"), ('"', '"'))
 
 
 def quote_vars(query: str, values: dict[str, str]) -> str:
     """`${VAR}` in a query as SQL data, never as SQL: inside a '...' literal the value's quotes are doubled;
     elsewhere a number stays a number and anything else becomes a quoted literal. A value read from a file or
-    the environment (`x'; DROP TABLE accounts; --`) therefore cannot change what the query does."""
+    the environment (`x'; DROP TABLE accounts; --`) therefore cannot change what the query does. Standard SQL
+    strings ('' for a quote) are understood, and comments and "identifiers" are skipped; write no ${VAR} in a
+    PostgreSQL E'...' or $$...$$ string."""
     out: list[str] = []
     in_literal = False
-    pos = 0
-    for m in _VAR_OR_QUOTE.finditer(query):
-        out.append(query[pos:m.start()])
-        pos = m.end()
-        if m.group(0) == "'":
-            in_literal = not in_literal  # '' inside a literal toggles twice: still inside
-            out.append("'")
+    i, n = 0, len(query)
+    while i < n:
+        m = _VAR.match(query, i)
+        if m is not None:
+            value = values.get(m.group(1))
+            if value is None:
+                out.append(m.group(0))  # not a plan var: left for the database to refuse
+            elif in_literal:
+                out.append(value.replace("'", "''"))
+            elif _NUMBER.fullmatch(value):
+                out.append(value)
+            else:
+                out.append("'" + value.replace("'", "''") + "'")
+            i = m.end()
             continue
-        value = values.get(m.group(1))
-        if value is None:
-            out.append(m.group(0))  # not a plan var: left for the database to refuse
-        elif in_literal:
-            out.append(value.replace("'", "''"))
-        elif _NUMBER.fullmatch(value):
-            out.append(value)
-        else:
-            out.append("'" + value.replace("'", "''") + "'")
-    out.append(query[pos:])
+        if query[i] == "'":
+            in_literal = not in_literal  # '' inside a literal closes and reopens it: still inside
+        elif not in_literal:
+            span = next(((start, end) for start, end in _SKIP if query.startswith(start, i)), None)
+            if span is not None:
+                found = query.find(span[1], i + len(span[0]))
+                stop = n if found < 0 else found + len(span[1])
+                out.append(query[i:stop])
+                i = stop
+                continue
+        out.append(query[i])
+        i += 1
     return "".join(out)
 
 
