@@ -105,7 +105,7 @@ def cmd_plan_validate(args: argparse.Namespace) -> int:
 
 def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
     from golive.engine.clock import SystemClock
-    from golive.engine.executor import EngineOptions
+    from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
     from golive.output import LivePrinter, PlainPrinter
     from golive.runner import DriveOptions, drive_run, load_state, window_of
     from golive.steps.base import StepContext  # noqa: F401 - keeps import errors out of the run loop
@@ -133,11 +133,11 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
                 if listener_live is not None:
                     listener_live.start()
 
+        wait_timeout = DEFAULT_WAIT_TIMEOUT if args.wait_timeout is None else args.wait_timeout
         opts = DriveOptions(
             environ=os.environ, overrides=_parse_vars(getattr(args, "var", []) or []),
             options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
-                                  poll_interval=args.poll,
-                                  **({} if args.wait_timeout is None else {"wait_timeout": args.wait_timeout})),
+                                  poll_interval=args.poll, wait_timeout=wait_timeout),
             listener=listener, ask=ask if interactive else None,
             notify=not dry, report_dir=None if dry else _report_dir(args),
         )

@@ -264,15 +264,6 @@ class Engine:
             if self.state.rollback_requested is not None and self.state.rollback is None:
                 raise _Interrupt
 
-    def _decision_deadline(self, timeout: float | None) -> Callable[[], bool]:
-        """Whether the plan's time for this decision has run out, counted from when the run asked (recorded, so
-        a resumed or restarted process counts from the same moment)."""
-        asked = datetime.fromisoformat(str((self.state.waiting or {}).get("since") or self.clock.now().isoformat()))
-
-        def expired() -> bool:
-            return timeout is not None and (self.clock.now() - asked).total_seconds() >= timeout
-        return expired
-
     # -- timeboxes, windows, gates ---------------------------------------------------------------
     def _elapsed(self, pi: int) -> float:
         started = self.state.phase(pi).started_clock
@@ -334,7 +325,14 @@ class Engine:
                         "command": f"golive approve {self.run_id} --by NAME --reason TEXT",
                         "since": self.clock.now().isoformat(), "timeout": gate.approvals.timeout,
                     })
-                expired = self._decision_deadline(gate.approvals.timeout)
+                # The plan's time for the decision counts from the recorded question, so a resumed or restarted
+                # process counts from the same moment.
+                limit = gate.approvals.timeout
+                asked = datetime.fromisoformat(str((self.state.waiting or {}).get("since")
+                                                   or self.clock.now().isoformat()))
+
+                def expired() -> bool:
+                    return limit is not None and (self.clock.now() - asked).total_seconds() >= limit
 
                 def decided() -> bool:
                     ph = self.state.phase(pi)
@@ -344,9 +342,8 @@ class Engine:
                     self._wait_for(lambda: decided() or expired())
                 rec = self.state.phase(pi)
                 if not decided():
-                    asked = (self.state.waiting or {}).get("since", "")
-                    self._decide(pi, "no-go", [f"no decision within {format_duration(gate.approvals.timeout or 0)}"
-                                               f" of asking ({asked[:19].replace('T', ' ')})"])
+                    self._decide(pi, "no-go", [f"no decision within {format_duration(limit or 0)}"
+                                               f" of asking ({asked:%Y-%m-%d %H:%M:%S})"])
                     return False
             if rec.rejections:
                 rej = rec.rejections[0]
