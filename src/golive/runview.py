@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.engine.state import RunState, fold
+from golive.engine.state import fold
+from golive.runner import plan_of
 from golive.store.base import RunInfo, Store
 from golive.store.owner import is_alive
 
@@ -13,11 +14,12 @@ from golive.store.owner import is_alive
 NOTABLE = ("running", "waiting", "needs-attention", "failed")
 
 
-def run_summary(store: Store, info: RunInfo, state: RunState | None = None) -> dict[str, Any]:
-    st = state if state is not None else fold(store.events(info.id))
+def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:
+    st = fold(store.events(info.id))
     alive = info.owner is not None and is_alive(info.owner)
     orphaned = not st.terminal and not alive and st.status in ("running", "rolling-back")
-    names = _step_names(st.plan)
+    notable = [(sid, rec) for sid, rec in st.steps.items() if rec.status in NOTABLE]
+    titles = {sid: step.title() for sid, step in plan_of(st).steps_by_id().items()} if notable else {}
     return {
         "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
         "initiator": info.initiator, "created_at": info.created_at, "finished_at": st.finished_at,
@@ -25,17 +27,9 @@ def run_summary(store: Store, info: RunInfo, state: RunState | None = None) -> d
         "process": info.owner.pid if alive and info.owner else None,
         "orphaned": orphaned, "resume": f"golive resume {info.id}" if orphaned else None,
         "phases": [{"phase": p.index, "name": p.name, "status": p.status} for p in st.phases],
-        "steps": [{"step": sid, "name": names.get(sid, sid), "status": rec.status, "message": rec.message}
-                  for sid, rec in st.steps.items() if rec.status in NOTABLE],
+        "steps": [{"step": sid, "name": titles.get(sid, sid), "status": rec.status, "message": rec.message}
+                  for sid, rec in notable],
         "waiting": st.waiting, "attention": st.attention,
         "head_seq": st.last_seq, "head_hash": st.head_hash,
     }
 
-
-def _step_names(plan: dict[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pi, phase in enumerate(plan.get("phases", []), start=1):
-        for si, step in enumerate(phase.get("steps", []), start=1):
-            if isinstance(step, dict) and step.get("name"):
-                out[f"{pi}.{si}"] = str(step["name"])
-    return out
