@@ -8,7 +8,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,22 +22,12 @@ import pytest
 from psycopg import sql
 
 from conftest import REPO, golive
+from golive.traffic.local import free_ports
 from golive.units import format_duration
 
 LOANS = REPO / "examples" / "loans"
 PLAN = LOANS / "plan.yaml"
 PG = "postgresql://postgres@127.0.0.1:5432"
-
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 @dataclass

@@ -16,7 +16,6 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,23 +23,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from golive.traffic.local import free_ports
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PLAN = HERE / "plan.yaml"
 INITIATOR = "demo-operator"
 APPROVER = "release-manager"  # the plan's sign-off role; separation of duties: not the initiator
 Rows = list[tuple[Any, ...]]
-
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 class Demo:

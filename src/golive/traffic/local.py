@@ -22,10 +22,20 @@ from golive.errors import RouterError
 START_TIMEOUT = 15.0
 
 
+def free_ports(n: int) -> list[int]:
+    """`n` distinct free loopback ports (all held open together while chosen, so none is picked twice)."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
 
 
 def wait_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: float = START_TIMEOUT,
