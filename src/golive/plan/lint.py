@@ -23,6 +23,7 @@ from golive import __version__
 from golive.plan.loader import load_plan
 from golive.plan.model import Plan
 from golive.steps.base import StepBase
+from golive.steps.rolling import RollingStep
 from golive.units import format_duration
 
 Severity = Literal["error", "warning", "note"]
@@ -421,9 +422,9 @@ class _Linter:
 
     def rolling(self) -> None:
         for path, step, _pi in self.all_steps():
-            if step.kind != "rolling" or path[-1] == "undo":
+            if not isinstance(step, RollingStep) or path[-1] == "undo":
                 continue  # a derived undo repeats its step's settings
-            spec: Any = getattr(step, "rolling")
+            spec = step.rolling
             group = self.plan.hosts.get(spec.on)
             where: Path_ = (*path, "rolling")
             if spec.health is None:
