@@ -35,6 +35,8 @@ class StepRecord:
     trees: list[dict[str, Any]] = field(default_factory=list)
     #: The `step.interrupted` payload when golive itself stopped the current attempt on a signal.
     interrupted: dict[str, Any] | None = None
+    #: A rolling step's last recorded action per host (`rolling.host`): where a resumed run picks up.
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,8 +186,10 @@ def apply(st: RunState, ev: Event) -> None:
         rec.status = "interrupted"
         rec.interrupted = p
         rec.message = f"stopped by golive on {p.get('signal')}"
-    elif t == "ssh.batch":
+    elif t in ("ssh.batch", "rolling.batch"):
         st.step(p["step"]).targets.append({k: v for k, v in p.items() if k != "step"})
+    elif t == "rolling.host":
+        st.step(p["step"]).hosts[p["host"]] = {k: v for k, v in p.items() if k not in ("step", "host")}
     elif t == "run.needs_attention":
         st.step(p["step"]).status = "needs-attention"
         st.status = "needs-attention"
