@@ -15,7 +15,7 @@ from typing import Any
 
 from golive import __version__
 from golive.errors import ExitCode, GoliveError, PlanError, UsageError
-from golive.masking import mask_known
+from golive.masking import mask_known, safe
 
 DEFAULT_STORE = Path(".golive") / "golive.db"
 
@@ -156,7 +156,7 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> No
     if code == ExitCode.WAITING:
         what = st.waiting or st.attention or {}
         hint = what.get("command") or what.get("reason") or what.get("message") or ""
-        print(f"run {run_id} is {st.status}: {hint}".rstrip(": "))
+        print(safe(f"run {run_id} is {st.status}: {hint}".rstrip(": ")))
         print(f"continue with: golive resume {run_id}")
     else:
         print(f"run {run_id}: {st.status}")
@@ -217,16 +217,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         for entry in out:
             proc = f" (process {entry['process']})" if entry["process"] else ""
             orphan = f" — no process is executing it: {entry['resume']}" if entry["orphaned"] else ""
-            print(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"
-                  f"  by {entry['initiator']}: {entry['status']}{proc}{orphan}")
+            # Every line escaped: names, messages and reasons come from the plan and from step output.
+            print(safe(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"
+                       f"  by {entry['initiator']}: {entry['status']}{proc}{orphan}"))
             for p in entry["phases"]:
-                print(f"  phase {p['phase']} {p['name']}: {p['status']}")
+                print(safe(f"  phase {p['phase']} {p['name']}: {p['status']}"))
             for step in entry["steps"]:
-                print(f"  step {step['step']}: {step['status']} {step['message']}".rstrip())
+                print(safe(f"  step {step['step']}: {step['status']} {step['message']}".rstrip()))
             if entry["waiting"]:
-                print(f"  waiting: {entry['waiting'].get('command') or entry['waiting'].get('message')}")
+                print(safe(f"  waiting: {entry['waiting'].get('command') or entry['waiting'].get('message')}"))
             if entry["attention"]:
-                print(f"  needs attention: {entry['attention'].get('reason')}")
+                print(safe(f"  needs attention: {entry['attention'].get('reason')}"))
         return 0
     finally:
         store.close()
@@ -343,8 +344,8 @@ def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
 
     store = _open_existing_store(args)
     try:
-        print(fn(store, args.run, *extra, whoami(args.by), args.reason) if not extra else
-              fn(store, args.run, *extra))
+        print(safe(fn(store, args.run, *extra, whoami(args.by), args.reason) if not extra else
+                   fn(store, args.run, *extra)))
         return 0
     finally:
         store.close()
@@ -611,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
             print(str(issue), file=sys.stderr)
         return ExitCode.BAD_INPUT
     except GoliveError as exc:
-        print(f"golive: {mask_known(str(exc))}", file=sys.stderr)
+        print(f"golive: {safe(mask_known(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("golive: interrupted; the run can be continued with golive resume", file=sys.stderr)
@@ -625,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
                 f.write(mask_known(traceback.format_exc()))  # an exception's text may quote a secret
         except OSError:
             path = Path("(debug log unwritable)")
-        print(f"golive: internal error: {type(exc).__name__}: {mask_known(str(exc))} (details in {path})",
+        print(f"golive: internal error: {type(exc).__name__}: {safe(mask_known(str(exc)))} (details in {path})",
               file=sys.stderr)
         return ExitCode.INTERNAL
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from golive.engine.state import RunState
+from golive.masking import safe
 from golive.store.base import Event
 from golive.units import format_duration
 
@@ -122,8 +123,9 @@ def event_json(ev: Event) -> str:
 
 
 def log_line(ev: Event) -> str:
+    """One line whatever the event holds: plan and step text is escaped, so it cannot forge another line."""
     ts = ev.ts[11:19]
-    return f"{ev.seq:>4} {ts} {describe(ev)}"
+    return f"{ev.seq:>4} {ts} {safe(describe(ev))}"
 
 
 class PlainPrinter:
@@ -213,6 +215,6 @@ class LivePrinter:
             if self.window_end:
                 left = (self.window_end - now).total_seconds()
                 parts.append(f"window: {format_duration(left)} left" if left > 0 else "window: CLOSED")
-            lines = [" | ".join(parts)]
-            lines += [x for x in (self.weight, self.verdict) if x]
+            lines = [safe(" | ".join(parts))]
+            lines += [safe(x) for x in (self.weight, self.verdict) if x]
             return Text("\n".join(lines), style="bold")
