@@ -25,6 +25,7 @@ from golive.masking import mask_known
 from golive.output import describe
 from golive.report import render, report_for
 from golive.store.base import Event, Store
+from golive.store.owner import is_alive
 from golive.web.accounts import Accounts
 from golive.web.actions import ACTIONS, Ask, Origin, act, allowed
 from golive.web.auth import LoginLimiter, Sessions, csrf_ok, csrf_token
@@ -222,7 +223,9 @@ def create_app(store: Store, poll_interval: float = 0.5, heartbeat: float = 15.0
         }
         out = {a: bool(now[a]) and allowed(c.team, who, Ask(a, "", step=w.get("step") or (
             "rollback" if w.get("kind") == "rollback" else None)), plan, st) for a in ACTIONS}
-        out["resume"] = live and c.team.holds(who, OPERATOR)
+        owner = store.get_run(run_id).owner
+        idle = owner is None or not is_alive(owner)  # nothing executes it: an operator may start the process again
+        out["resume"] = live and idle and c.team.holds(who, OPERATOR)
         return out
 
     async def api_events(request: Request, who: Identity, run_id: str) -> Response:

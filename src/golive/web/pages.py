@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 STYLE = """
-*{box-sizing:border-box}
+*{box-sizing:border-box} [hidden]{display:none!important}
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9;overflow-wrap:anywhere}
 header{background:#1d2330;color:#fff;padding:.5em 1em;display:flex;gap:.8em;align-items:center;flex-wrap:wrap}
 header a{color:#fff;text-decoration:none;font-weight:600}
@@ -46,8 +46,8 @@ pre{white-space:pre-wrap;word-break:break-all;background:#eef0f3;padding:.4em .6
 table{border-collapse:collapse;width:100%;background:#fff;table-layout:fixed}
 th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #e3e6eb;vertical-align:top;overflow-wrap:anywhere}
 th{font-weight:600;color:#555;font-size:12px;text-transform:uppercase}
-#log td:first-child{width:3em} #log td:nth-child(2){width:5.5em;color:#666;font-variant-numeric:tabular-nums}
-#log th:first-child{width:3em} #log th:nth-child(2){width:5.5em}
+#log td:first-child{width:3em} #log td:nth-child(2){width:6.5em;color:#666;font-variant-numeric:tabular-nums}
+#log th:first-child{width:3em} #log th:nth-child(2){width:6.5em}
 code{background:#eef0f3;padding:.1em .35em;border-radius:3px}
 """
 
