@@ -91,7 +91,22 @@ def containment() -> Containment:
             probe.rmdir()
     except OSError as exc:
         return Containment("pgroup", reason=f"cannot create a cgroup under {base}: {exc.strerror or exc}")
+    _sweep(base)
     return Containment("cgroup", base=base)
+
+
+#: A step's cgroup that still held a service when its step ended is removed by a later golive once empty;
+#: only after this long, so that one just made for a starting process is never taken away from it.
+SWEEP_AFTER = 600.0
+
+
+def _sweep(base: Path) -> None:
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(base):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False) and now - entry.stat().st_mtime > SWEEP_AFTER:
+                    os.rmdir(entry.path)  # refused (EBUSY) while a process is still in it
 
 
 # -- /proc ---------------------------------------------------------------------------------------
