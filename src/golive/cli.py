@@ -11,11 +11,14 @@ import traceback
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive import __version__
 from golive.errors import ExitCode, GoliveError, PlanError, UsageError
 from golive.masking import mask_known
+
+if TYPE_CHECKING:
+    from golive.runner import Started
 
 DEFAULT_STORE = Path(".golive") / "golive.db"
 
@@ -74,10 +77,11 @@ def _interactive() -> bool:
 
 
 def _read_plan(path: str) -> tuple[Any, str]:
-    from golive.plan.loader import load_plan
+    """The plan and the text it was parsed from: the file is read once, so the two cannot differ."""
+    from golive.plan.loader import parse_plan_text, read_source
 
-    plan = load_plan(path)
-    return plan, Path(path).read_text(encoding="utf-8")
+    text = read_source(path)
+    return parse_plan_text(text, path), text
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -103,11 +107,12 @@ def cmd_plan_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
+def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
+           started: Started | None = None) -> int:
     from golive.engine.clock import SystemClock
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
     from golive.output import LivePrinter, PlainPrinter
-    from golive.runner import DriveOptions, drive_run, load_state, window_of
+    from golive.runner import DriveOptions, drive_run, load_state
     from golive.steps.base import StepContext  # noqa: F401 - keeps import errors out of the run loop
 
     interactive = _interactive() and not args.json
@@ -116,10 +121,9 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
     skip = state.last_seq if getattr(args, "quiet_history", False) else 0
     with ExitStack() as stack:
         if interactive:
-            from golive.runner import plan_of
-
-            iv = window_of(plan_of(state), datetime.fromisoformat(state.created_at))
-            listener: Any = stack.enter_context(LivePrinter(iv.end if iv else None, skip_until=skip))
+            window = state.created.window if state.created is not None else None
+            end = datetime.fromisoformat(window.end) if window is not None and window.end else None
+            listener: Any = stack.enter_context(LivePrinter(end, skip_until=skip))
         else:
             listener = PlainPrinter(as_json=args.json, skip_until=skip)
 
@@ -139,7 +143,7 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
             options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
                                   poll_interval=args.poll, wait_timeout=wait_timeout),
             listener=listener, ask=ask if interactive else None,
-            notify=not dry, report_dir=None if dry else _report_dir(args),
+            notify=not dry, report_dir=None if dry else _report_dir(args), resolved=started,
         )
         code = drive_run(store, run_id, SystemClock(), opts)
     _summary(store, run_id, code, args)
@@ -149,13 +153,13 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
 def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> None:
     if args.json:
         return
+    from golive.engine.state import hint as waiting_hint
     from golive.runner import load_state
 
     st = load_state(store, run_id)
     where = _store_path(args)
     if code == ExitCode.WAITING:
-        what = st.waiting or st.attention or {}
-        hint = what.get("command") or what.get("reason") or what.get("message") or ""
+        hint = waiting_hint(st.waiting or st.attention)
         print(f"run {run_id} is {st.status}: {hint}".rstrip(": "))
         print(f"continue with: golive resume {run_id}")
     else:
@@ -165,7 +169,7 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> No
 
 def cmd_run(args: argparse.Namespace) -> int:
     from golive.engine.clock import SystemClock
-    from golive.runner import StartRequest, start_run, whoami
+    from golive.runner import StartRequest, create_run, whoami
 
     plan, text = _read_plan(args.file)
     if args.force and not args.reason:
@@ -177,13 +181,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         from golive.store.memory import MemoryStore
 
         store: Any = MemoryStore()
-        run_id = start_run(req, store, SystemClock())
-        code = _drive(args, store, run_id, dry=True)
-        return code
+        started = create_run(req, store, SystemClock())
+        return _drive(args, store, started.run_id, dry=True, started=started)
     store = _open_store(args)
     try:
-        run_id = start_run(req, store, SystemClock())
-        return _drive(args, store, run_id)
+        started = create_run(req, store, SystemClock())
+        return _drive(args, store, started.run_id, started=started)
     finally:
         store.close()
 

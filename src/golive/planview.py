@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from golive.core.stepid import StepId
 from golive.engine.rollback import preview
 from golive.plan.model import Plan
 from golive.plan.window import resolve
@@ -47,13 +48,13 @@ def render_plan(plan: Plan, now: datetime) -> str:
                 flags.append(f"timeout {format_duration(step.timeout)}")
             tail = f"  ({', '.join(flags)})" if flags else ""
             label = f"{step.name}: " if step.name else ""
-            out.append(f"  {pi}.{si} {step.kind:<7} {label}{step.describe()}{tail}")
+            out.append(f"  {StepId.step(pi, si)} {step.kind:<7} {label}{step.describe()}{tail}")
             if step.undo is not None:
                 out.append(f"        undo: {step.undo.describe()}")
         gate = phase.gate
         out.append(f"  GO/NO-GO: {gate.description or 'all steps passed'}")
         for ci, check in enumerate(gate.checks, 1):
-            out.append(f"    {pi}.gate.{ci} {check.kind}: {check.describe()}")
+            out.append(f"    {StepId.gate(pi, ci)} {check.kind}: {check.describe()}")
         if gate.max_failures:
             out.append(f"    up to {gate.max_failures} failed step(s) tolerated")
         if gate.approvals:
@@ -69,7 +70,7 @@ def render_plan(plan: Plan, now: datetime) -> str:
             if lv.description:
                 out.append(f"    {lv.description.strip()}")
             for si, step in enumerate(lv.steps, 1):
-                out.append(f"    L{lv.level}.{si} {step.kind:<7} {step.title()}")
+                out.append(f"    {StepId.level(lv.level, si)} {step.kind:<7} {step.title()}")
         out.append("")
     out.append("Rollback plan (generated before anything runs; executed in reverse of what completed):")
     for entry in preview(plan):

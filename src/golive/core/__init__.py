@@ -1,0 +1,1 @@
+"""The bottom layer: types every other package shares (event models, step ids)."""
