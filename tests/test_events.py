@@ -94,3 +94,29 @@ def test_step_ids_format_and_relate() -> None:
     assert [StepId(s).label() for s in ("2.3", "2.3.undo", "2.gate.1", "L3.1", "criterion.1")] == [
         "phase 2", "phase 2", "phase 2", "rollback", "success criteria"]
     assert StepId("2.3").is_forward and not StepId("2.gate.1").is_forward and StepId("2.3.undo").is_undo
+
+
+# -- a run log written before the event models existed (the loans demo, broken build, rolled back) -----------
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _old_log() -> list[Event]:
+    lines = (DATA / "old_run.jsonl").read_text(encoding="utf-8").splitlines()
+    return [Event(**json.loads(line)) for line in lines]
+
+
+def test_an_old_run_log_still_verifies_and_reads_the_same() -> None:
+    from golive.output import log_line
+    from golive.report import render
+    from golive.report.model import build
+    from golive.store.chain import verify_chain
+
+    events = _old_log()
+    assert verify_chain(events, events[-1].seq, events[-1].hash) is None
+    assert all(not isinstance(e.data, ev.OtherEvent) for e in events), "every recorded type has its model"
+    assert "".join(log_line(e) + "\n" for e in events) == (DATA / "old_run.log").read_text(encoding="utf-8")
+    assert render(build(events), "md") == (DATA / "old_run.report.md").read_text(encoding="utf-8")
+    st = fold(events)
+    assert st.outcome == "rolled-back" and st.rollback is not None and st.rollback.status == "done"
+    for e in events:  # the typed form gives back exactly the stored payload
+        assert canonical_json(e.data.payload()) == e.payload_json

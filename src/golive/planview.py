@@ -74,12 +74,12 @@ def render_plan(plan: Plan, now: datetime) -> str:
         out.append("")
     out.append("Rollback plan (generated before anything runs; executed in reverse of what completed):")
     for entry in preview(plan):
-        parts = [f"undo {u['undoes']}" for u in entry["undo"]]
-        if entry["level"]:
-            parts.append(f"level {entry['level']} '{entry['level_name']}'"
+        parts = [f"undo {u.undoes}" for u in entry.undo]
+        if entry.level:
+            parts.append(f"level {entry.level} '{entry.level_name}'"
                          + (" (after rollback_until: needs confirmation)"
-                            if entry["restores_data"] and plan.window and plan.window.rollback_until else ""))
-        out.append(f"  if phase {entry['phase']} '{entry['name']}' fails: "
+                            if entry.restores_data and plan.window and plan.window.rollback_until else ""))
+        out.append(f"  if phase {entry.phase} '{entry.name}' fails: "
                    + (", then ".join(parts) if parts else "nothing to undo"))
     if plan.success_criteria:
         out.append("")

@@ -115,7 +115,7 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
             "start": interval.start.isoformat(), "end": interval.end.isoformat(),
             "rollback_until": interval.rollback_until.isoformat() if interval.rollback_until else None},
         forced=forced,
-        rollback_plan=preview(req.plan),
+        rollback_plan=[p.raw() for p in preview(req.plan)],
         dry_run=req.dry_run,
         golive_version=__version__,
         overrides=sorted((req.overrides or {}).keys()),

@@ -88,6 +88,17 @@ class RollbackAction(Piece):
     restores_data: bool = False
 
 
+class RollbackPreview(Piece):
+    """The rollback plan for one phase, as generated before anything runs: what failing in it would undo."""
+
+    phase: int
+    name: str = ""
+    undo: list[RollbackAction] = []
+    level: int | None = None
+    level_name: str | None = None
+    restores_data: bool = False
+
+
 # -- the run ---------------------------------------------------------------------------------------
 class RunCreated(EventBody):
     """The run is created, in the same commit as its row in the run index. `plan` is the validated plan as
@@ -104,7 +115,7 @@ class RunCreated(EventBody):
     version: VersionChange | None = None
     window: RecordedWindow | None = None
     forced: Forced | None = None
-    rollback_plan: list[dict[str, Any]] = []
+    rollback_plan: list[RollbackPreview] = []
     dry_run: bool = False
     golive_version: str = ""
     overrides: list[str] = []

@@ -39,7 +39,7 @@ from golive.engine.state import RunState, apply
 from golive.errors import ExitCode, GoliveError
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
-from golive.steps.base import StepBase, StepContext, StepResult
+from golive.steps.base import StepBase, StepContext, StepResult, Undoing
 from golive.store.base import Event, Store
 from golive.units import format_duration
 
@@ -244,7 +244,7 @@ class Engine:
         ctx = StepContext(
             run_id=self.run_id, step_id=sid, vars=self.vars, masker=self.masker, clock=self.clock,
             workdir=self.options.workdir, interactive=self.options.interactive, dry_run=self.options.dry_run,
-            decision=decision.payload() if decision is not None else None,
+            decision=decision,
             emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
             ask=self.ask if self.options.interactive else None,
             undoing=self._undoing(sid),
@@ -265,13 +265,12 @@ class Engine:
         result.output = self.masker.text(result.output)
         return result
 
-    def _undoing(self, sid: str) -> dict[str, Any] | None:
+    def _undoing(self, sid: str) -> Undoing | None:
         forward = StepId(sid).undoes()
         if forward is None:
             return None
         rec = self.state.step(forward)
-        targets = [{k: v for k, v in t.payload().items() if k != "step"} for t in rec.targets]
-        return {"step": rec.id, "status": rec.status, "targets": targets}
+        return Undoing(rec.id, rec.status, list(rec.targets))
 
     def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
         self._append(type, {"step": sid, **payload})

@@ -431,7 +431,7 @@ def build(events: list[Event]) -> Report:
         inside_window=inside, forced=st.forced.raw() if st.forced else None, head_hash=st.head_hash,
         head_seq=st.last_seq, plan_sha256=created.plan_sha256 if created is not None else "", waiting=waiting,
         phases=phases, steps=steps, gates=gates,
-        rollback_plan=list(created.rollback_plan) if created is not None else [], rollback=rollback, criteria=[],
+        rollback_plan=[p.raw() for p in created.rollback_plan] if created else [], rollback=rollback, criteria=[],
         signoff=[], change=plan.change.model_dump(mode="json", by_alias=True, exclude_none=True) if plan.change
         else None, change_evidence=change_evidence, compliance=[],
         markers=markers, canary=canary, notifications=notifications,

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from golive.core.events import SshBatch, StepConfirmed, StepResolved, StepStatus
+from golive.core.stepid import StepId
 from golive.masking import Masker
 from golive.units import parse_duration
 
@@ -72,6 +74,16 @@ class StepResult:
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+@dataclass(frozen=True)
+class Undoing:
+    """The step an undo step reverts, as its run recorded it."""
+
+    step: StepId
+    status: StepStatus
+    #: The host batches it started on (`ssh.batch` events), oldest first.
+    targets: list[SshBatch]
+
+
 @dataclass
 class StepContext:
     """Everything a step may touch. Steps never reach the store or the engine directly."""
@@ -85,14 +97,13 @@ class StepContext:
     interactive: bool = False
     dry_run: bool = False
     #: Recorded decision for this step made outside the process (e.g. `golive confirm`), if any.
-    decision: dict[str, Any] | None = None
+    decision: StepConfirmed | StepResolved | None = None
     #: Records an extra event for this step (metric samples, progress); payload is masked by the engine.
     emit: Callable[[str, dict[str, Any]], None] = lambda _type, _payload: None
     #: Prompts the person at the terminal; returns their answer. Only set when interactive.
     ask: Callable[[str], str] | None = None
-    #: For an undo step: what the step it undoes recorded (`targets`: the host batches it started on), so
-    #: the undo reaches exactly the hosts the change reached.
-    undoing: dict[str, Any] | None = None
+    #: For an undo step: what the step it undoes recorded, so the undo reaches exactly what the change reached.
+    undoing: Undoing | None = None
 
     def interpolate(self, text: str) -> str:
         """`${NAME}` from plan vars, for non-shell steps (shell steps receive vars as environment)."""
