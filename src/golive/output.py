@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from datetime import datetime
@@ -22,6 +23,7 @@ from golive.core.events import (
     RollbackFinished,
     RollbackRequested,
     RollbackStarted,
+    RollingBatch,
     RunCreated,
     RunFinished,
     RunNeedsAttention,
@@ -29,15 +31,20 @@ from golive.core.events import (
     RunStarted,
     SshBatch,
     SshHost,
+    StepAwaited,
     StepConfirmed,
     StepEvent,
     StepFinished,
+    StepInterrupted,
+    StepProcess,
+    StepReaped,
     StepResolved,
     StepStarted,
     StepWaiting,
     TrafficWeight,
 )
 from golive.engine.state import RunState
+from golive.masking import safe
 from golive.store.base import Event
 from golive.units import format_duration
 
@@ -133,6 +140,8 @@ def describe(ev: Event) -> str:
             return head + (f"{stage}" if e.reason.startswith("stage") else f" -- {e.reason}")
         case AnalysisVerdict() as e:
             return f"{step}verdict {e.outcome.upper()}{_where(e)}: {e.reason}"
+        case RollingBatch():
+            pass  # read as JSON, below
         case SshBatch() as e:
             return f"{step}ssh {e.group}: batch {e.batch}/{e.batches} on {', '.join(e.hosts)}"
         case SshHost() as e:
@@ -141,6 +150,19 @@ def describe(ev: Event) -> str:
             why = f" {e.message}" if e.message and not e.ok else ""
             tail = e.output.strip().splitlines()
             return f"{head}{_dur(e.duration)}{';' + why if why else ''}" + (f" | {tail[-1][:160]}" if tail else "")
+        case StepProcess() as e:
+            where = f"cgroup {e.cgroup}" if e.cgroup else f"process group {e.pgid}"
+            return f"{step}process {e.pid} in {where}"
+        case StepInterrupted() as e:
+            gone = all(s.get("gone") for s in e.stopped)
+            left = "its processes stopped" if gone else "SOME OF ITS PROCESSES COULD NOT BE STOPPED"
+            return f"{step}INTERRUPTED by {e.signal or None}: {left}; golive resume continues the run"
+        case StepAwaited() as e:
+            return (f"{step}the previous golive's processes still run ({e.where or None}): waiting for them up to"
+                    f" {e.until or None}, then stopping them")
+        case StepReaped() as e:
+            how = "stopped them at the step's deadline" if e.killed else "they ended"
+            return f"{step}previous processes ({e.where or None}): {how} after {format_duration(e.waited or 0)}"
         case RunNote() as e:
             return e.message
     rest = {k: v for k, v in ev.payload.items() if k != "step"}
@@ -154,8 +176,20 @@ def event_json(ev: Event) -> str:
 
 
 def log_line(ev: Event) -> str:
+    """One line whatever the event holds: plan and step text is escaped, so it cannot forge another line."""
     ts = ev.ts[11:19]
-    return f"{ev.seq:>4} {ts} {describe(ev)}"
+    return f"{ev.seq:>4} {ts} {safe(describe(ev))}"
+
+
+def detach_stdout() -> None:
+    """Standard output is gone (`golive run plan.yaml | head -3`, a closed terminal): send the rest of it to
+    /dev/null so that no later write, nor the flush at exit, can stop or fail the run."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class PlainPrinter:
@@ -165,12 +199,18 @@ class PlainPrinter:
         self.stream = stream or sys.stdout
         self.as_json = as_json
         self.skip_until = skip_until
+        self.gone = False
 
     def __call__(self, ev: Event, state: RunState) -> None:
-        if ev.seq <= self.skip_until:
+        if ev.seq <= self.skip_until or self.gone:
             return
-        self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
+            self.stream.flush()
+        except OSError:  # BrokenPipe / EIO: the reader went away; the run goes on, the log has every event
+            self.gone = True
+            if self.stream is sys.stdout:
+                detach_stdout()
 
 
 class LivePrinter:
@@ -218,7 +258,10 @@ class LivePrinter:
         if ev.seq > self.skip_until:
             style = "red" if ("FAILED" in describe(ev) or "NO-GO" in describe(ev) or "ROLLBACK" in describe(ev)) \
                 else None
-            self.console.print(log_line(ev), style=style, markup=False)
+            try:
+                self.console.print(log_line(ev), style=style, markup=False)
+            except OSError:  # the terminal went away (SIGHUP follows): never a reason to stop the step
+                detach_stdout()
 
     def __rich__(self) -> Any:
         from datetime import UTC
@@ -243,6 +286,6 @@ class LivePrinter:
             if self.window_end:
                 left = (self.window_end - now).total_seconds()
                 parts.append(f"window: {format_duration(left)} left" if left > 0 else "window: CLOSED")
-            lines = [" | ".join(parts)]
-            lines += [x for x in (self.weight, self.verdict) if x]
+            lines = [safe(" | ".join(parts))]
+            lines += [safe(x) for x in (self.weight, self.verdict) if x]
             return Text("\n".join(lines), style="bold")

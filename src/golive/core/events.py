@@ -6,8 +6,9 @@ purpose: a field added later has a default, so older logs still read; fields a m
 (`extra="allow"`), so newer logs read too; and a type no model names (or a payload a model refuses) reads as
 `OtherEvent`, which the fold ignores and `describe` prints as JSON.
 
-Adding an event type is one model here: a subclass of `EventBody` with `type: Literal["..."]` and a docstring
-(`when` it is written), added to `KNOWN`. `docs/events.md` is generated from this module
+Adding an event type is one model here: a subclass of `EventBody` (or `StepEvent`) with
+`type: Literal["..."] = "..."` and a docstring saying when it is written; it joins `KNOWN`, the union and the
+generated doc by being defined. `docs/events.md` is generated from this module
 (`python -m golive.core.events_doc`).
 """
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from golive.core.stepid import StepId
 
-StepStatus = Literal["pending", "running", "waiting", "needs-attention", "succeeded", "failed"]
+StepStatus = Literal["pending", "running", "waiting", "interrupted", "needs-attention", "succeeded", "failed"]
 #: What a step's execution ended as (the engine never records `pending` or `running` as an end).
 StepEnd = Literal["succeeded", "failed"]
 PhaseStatus = Literal["pending", "running", "waiting", "go", "no-go"]
@@ -32,6 +33,9 @@ Decision = Literal["go", "no-go"]
 Number = int | float
 
 
+_MODELS: list[type[EventBody]] = []
+
+
 class EventBody(BaseModel):
     """A payload, read. `type` is the log's type column, not part of the stored payload."""
 
@@ -40,6 +44,13 @@ class EventBody(BaseModel):
     type: str
     #: Written by: the engine, a person's decision (`golive approve`...), a step kind, the notifier.
     source: ClassVar[str] = "engine"
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """A model with a literal `type` is an event type: defining it is all it takes to add one."""
+        super().__pydantic_init_subclass__(**kwargs)
+        if isinstance(cls.model_fields["type"].default, str):
+            _MODELS.append(cls)
 
     def payload(self) -> dict[str, Any]:
         """The payload as it was stored: the fields it had, extras included, none added by defaults."""
@@ -246,6 +257,51 @@ class StepFinished(StepEvent):
     detail: dict[str, Any] = {}
 
 
+class StepProcess(StepEvent):
+    """A step started a process tree (recorded before it is let run), so resume can find it after golive died:
+    `pid`, `pgid`, `start` (clock ticks since boot of its first process), `host`, `boot`, `cgroup`."""
+
+    type: Literal["step.process"] = "step.process"
+    pid: int
+    pgid: int | None = None
+    start: int | None = None
+    host: str = ""
+    boot: str = ""
+    cgroup: str | None = None
+
+    def tree(self) -> dict[str, Any]:
+        """The tree as golive.proctree.Tree reads it."""
+        return {k: v for k, v in self.payload().items() if k != "step"}
+
+
+class StepInterrupted(StepEvent):
+    """golive itself was stopped by a signal while the step ran: what became of its processes (`stopped`, each
+    `where` and `gone`), and whether its command had been `released` at all."""
+
+    type: Literal["step.interrupted"] = "step.interrupted"
+    signal: str = ""
+    released: bool | None = None
+    stopped: list[dict[str, Any]] = []
+
+
+class StepAwaited(StepEvent):
+    """On resume, the previous golive's processes of this step still run: waiting for them `until` its deadline."""
+
+    type: Literal["step.awaited"] = "step.awaited"
+    where: str = ""
+    until: str = ""
+
+
+class StepReaped(StepEvent):
+    """The previous processes ended, or were stopped (`killed`) at the step's deadline, after `waited` seconds."""
+
+    type: Literal["step.reaped"] = "step.reaped"
+    where: str = ""
+    killed: bool = False
+    waited: Number | None = None
+    gone: bool | None = None
+
+
 class StepWaiting(StepEvent):
     """A manual step waits for a person; `message` says how to confirm it."""
 
@@ -395,6 +451,30 @@ class SshHost(StepEvent):
     output: str = ""
 
 
+class RollingBatch(SshBatch):
+    """A `rolling` step is about to start a batch (before any host of it is touched)."""
+
+    type: Literal["rolling.batch"] = "rolling.batch"  # type: ignore[assignment]
+
+
+class RollingHost(StepEvent):
+    """One action of a `rolling` step on one host (`drain`, `drained`, `deploy`, `health`, `ready`, an undo's...),
+    with what it found (`ok`, `status`, `exit_code`, `server`, `attempts`, `message`...): where a resumed run
+    picks up."""
+
+    type: Literal["rolling.host"] = "rolling.host"
+    source: ClassVar[str] = "step"
+    group: str = ""
+    batch: int = 0
+    host: str
+    action: str = ""
+    ok: bool | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The host's last action as the rolling step reads it back on resume."""
+        return {k: v for k, v in self.payload().items() if k not in ("step", "host")}
+
+
 class DbRestored(StepEvent):
     """A `restore` step brought a database back from a backup (`rows_lost`: written since, now gone)."""
 
@@ -442,28 +522,13 @@ class OtherEvent(EventBody):
     """A type this version has no model for (or a payload its model refuses): kept as read, folded as nothing."""
 
 
-KNOWN: tuple[type[EventBody], ...] = (
-    RunCreated, RunStarted, PhaseStarted, PhaseOverrun, StepStarted, StepFinished, StepWaiting, StepConfirmed,
-    RunNeedsAttention, StepResolved, GateWaiting, GateApproved, GateRejected, GateDecided, RollbackRequested,
-    RollbackStarted, RollbackConfirmationNeeded, RollbackConfirmed, RollbackFailed, RollbackFinished,
-    RunFinished, RunNote, SshBatch, SshHost, TrafficWeight, AnalysisVerdict, DbRestored, NotifySent, NotifyFailed,
-    ChangeEvidence,
-)
-
-AnyEvent = Annotated[
-    Union[  # noqa: UP007 (a discriminated union needs the members spelled as a Union)
-        RunCreated, RunStarted, PhaseStarted, PhaseOverrun, StepStarted, StepFinished, StepWaiting,
-        StepConfirmed, RunNeedsAttention, StepResolved, GateWaiting, GateApproved, GateRejected, GateDecided,
-        RollbackRequested, RollbackStarted, RollbackConfirmationNeeded, RollbackConfirmed, RollbackFailed,
-        RollbackFinished, RunFinished, RunNote, SshBatch, SshHost, TrafficWeight, AnalysisVerdict, DbRestored,
-        NotifySent, NotifyFailed, ChangeEvidence,
-    ],
-    Field(discriminator="type"),
-]
-
+#: Every event model, in the order they are defined here (the order of docs/events.md).
+KNOWN: tuple[type[EventBody], ...] = tuple(_MODELS)
 TYPE_OF: dict[type[EventBody], str] = {cls: str(cls.model_fields["type"].default) for cls in KNOWN}
 BY_TYPE: dict[str, type[EventBody]] = {t: cls for cls, t in TYPE_OF.items()}
-_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+#: The discriminated union of every model, on `type`; built from KNOWN so a new model needs no other edit.
+AnyEvent: Any = Annotated[Union[KNOWN], Field(discriminator="type")]  # noqa: UP007
+_ADAPTER: TypeAdapter[EventBody] = TypeAdapter(AnyEvent)
 
 E = TypeVar("E", bound=EventBody)
 

@@ -28,6 +28,7 @@ from golive.core.events import (
     RollbackRequested,
     RollbackStarted,
     RollbackStatus,
+    RollingHost,
     RunCreated,
     RunFinished,
     RunNeedsAttention,
@@ -37,6 +38,8 @@ from golive.core.events import (
     SshBatch,
     StepConfirmed,
     StepFinished,
+    StepInterrupted,
+    StepProcess,
     StepResolved,
     StepStarted,
     StepStatus,
@@ -83,6 +86,13 @@ class StepRecord:
     #: Remote batches the step started on (`ssh.batch` events), recorded before each batch runs: its undo
     #: (and a person after a crash) can tell exactly which hosts it may have changed.
     targets: list[SshBatch] = field(default_factory=list)
+    #: Process trees the current attempt started (`step.process`, recorded before each was let run), so
+    #: resume can find them after golive died (golive.engine.leftovers).
+    trees: list[dict[str, Any]] = field(default_factory=list)
+    #: Set when golive itself stopped the current attempt on a signal.
+    interrupted: StepInterrupted | None = None
+    #: A rolling step's last recorded action per host (`rolling.host`): where a resumed run picks up.
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -251,6 +261,8 @@ def apply(st: RunState, ev: Event) -> None:
             rec.attempts += 1
             rec.started_at = ev.ts
             rec.decision = None
+            rec.trees = []
+            rec.interrupted = None
             if st.status in ("needs-attention", "waiting"):
                 st.status = _resume_status(st)
             st.attention = None
@@ -273,8 +285,17 @@ def apply(st: RunState, ev: Event) -> None:
             if isinstance(st.waiting, StepWaiting) and st.waiting.step == e.step:
                 st.waiting = None
                 st.status = _resume_status(st)
-        case SshBatch() as e:
+        case StepProcess() as e:
+            st.step(e.step).trees.append(e.tree())
+        case StepInterrupted() as e:
+            rec = st.step(e.step)
+            rec.status = "interrupted"
+            rec.interrupted = e
+            rec.message = f"stopped by golive on {e.signal or None}"
+        case SshBatch() as e:  # and RollingBatch
             st.step(e.step).targets.append(e)
+        case RollingHost() as e:
+            st.step(e.step).hosts[e.host] = e.record()
         case RunNeedsAttention() as e:
             st.step(e.step).status = "needs-attention"
             st.status = "needs-attention"

@@ -84,6 +84,16 @@ class Undoing:
     targets: list[SshBatch]
 
 
+@dataclass(frozen=True)
+class Resuming:
+    """What a step's earlier attempt recorded, for the attempt that runs after its process died."""
+
+    #: The batches it started (`ssh.batch` / `rolling.batch`), oldest first.
+    targets: list[SshBatch]
+    #: A rolling step's last action per host (`rolling.host`, without step and host).
+    hosts: dict[str, dict[str, Any]]
+
+
 @dataclass
 class StepContext:
     """Everything a step may touch. Steps never reach the store or the engine directly."""
@@ -104,6 +114,9 @@ class StepContext:
     ask: Callable[[str], str] | None = None
     #: For an undo step: what the step it undoes recorded, so the undo reaches exactly what the change reached.
     undoing: Undoing | None = None
+    #: When the step runs again after its process died: what it recorded before, so it finishes or puts back
+    #: what the dead run left half done.
+    resuming: Resuming | None = None
 
     def interpolate(self, text: str) -> str:
         """`${NAME}` from plan vars, for non-shell steps (shell steps receive vars as environment)."""
@@ -137,6 +150,8 @@ class StepBase(Strict):
 
     name: str | None = None
     timeout: Duration | None = None
+    #: Between SIGTERM and SIGKILL when golive stops the step's processes (timeout, or golive told to stop).
+    grace: Duration | None = None
     idempotent: bool | None = None
     continue_on_error: bool = False
     #: Resolved by golive.steps.registry once every kind is known.
