@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from golive.core.events import (
     AnalysisVerdict,
+    DecisionVouched,
     GateApproved,
     GateDecided,
     GateRejected,
@@ -93,6 +94,9 @@ def describe(ev: Event) -> str:
                 return f"{step}ok{_dur(e.duration)}" + (f": {e.message}" if e.message else "")
             code = f" (exit {e.exit_code})" if e.exit_code is not None else ""
             return f"{step}FAILED{_dur(e.duration)}: {e.message}{code}"
+        case DecisionVouched() as e:
+            return (f"sealed #{e.seals.seq} ({e.action or None} by {e.by or None}): {e.auth.how},"
+                    f" from {e.source or None}")
         case StepWaiting() as e:
             return f"{step}waiting: {e.message}"
         case StepConfirmed() as e:

@@ -43,7 +43,7 @@ class EventBody(BaseModel):
 
     type: str
     #: Written by: the engine, a person's decision (`golive approve`...), a step kind, the notifier.
-    source: ClassVar[str] = "engine"
+    written_by: ClassVar[str] = "engine"
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -207,7 +207,7 @@ class GateApproved(EventBody):
     """`golive approve`."""
 
     type: Literal["gate.approved"] = "gate.approved"
-    source: ClassVar[str] = "person"
+    written_by: ClassVar[str] = "person"
     phase: int
     by: str
     role: str | None = None
@@ -218,7 +218,7 @@ class GateRejected(EventBody):
     """`golive reject`."""
 
     type: Literal["gate.rejected"] = "gate.rejected"
-    source: ClassVar[str] = "person"
+    written_by: ClassVar[str] = "person"
     phase: int
     by: str
     role: str | None = None
@@ -314,7 +314,7 @@ class StepConfirmed(StepEvent):
     """`golive confirm`: done, or marked failed."""
 
     type: Literal["step.confirmed"] = "step.confirmed"
-    source: ClassVar[str] = "person"
+    written_by: ClassVar[str] = "person"
     by: str
     as_: Literal["done", "failed"] = Field(default="done", alias="as")
     note: str = ""
@@ -324,7 +324,7 @@ class StepResolved(StepEvent):
     """`golive resolve`: a person says what became of a step with no recorded end (or a failed rollback action)."""
 
     type: Literal["step.resolved"] = "step.resolved"
-    source: ClassVar[str] = "person"
+    written_by: ClassVar[str] = "person"
     as_: Literal["done", "failed"] = Field(alias="as")
     by: str
     reason: str = ""
@@ -335,7 +335,7 @@ class RollbackRequested(EventBody):
     """`golive rollback`."""
 
     type: Literal["rollback.requested"] = "rollback.requested"
-    source: ClassVar[str] = "person"
+    written_by: ClassVar[str] = "person"
     by: str
     reason: str = ""
     level: int | None = None
@@ -367,7 +367,7 @@ class RollbackConfirmed(EventBody):
     """`golive confirm RUN rollback`."""
 
     type: Literal["rollback.confirmed"] = "rollback.confirmed"
-    source: ClassVar[str] = "person"
+    written_by: ClassVar[str] = "person"
     level: int
     by: str
     reason: str = ""
@@ -396,7 +396,7 @@ class TrafficWeight(StepEvent):
     `stage`/`stages`, and `because` (the verdict that allowed a promotion)."""
 
     type: Literal["traffic.weight"] = "traffic.weight"
-    source: ClassVar[str] = "step"
+    written_by: ClassVar[str] = "step"
     router: str = ""
     weights: dict[str, Number] = {}
     reason: str = ""
@@ -410,7 +410,7 @@ class AnalysisVerdict(StepEvent):
     (`canary_error_rate`, `baseline_error_rate`, `canary_p95_ms`, `baseline_p95_ms`, counts...)."""
 
     type: Literal["analysis.verdict"] = "analysis.verdict"
-    source: ClassVar[str] = "step"
+    written_by: ClassVar[str] = "step"
     outcome: str = "?"
     reason: str = ""
     stage: int | None = None
@@ -425,7 +425,7 @@ class SshBatch(StepEvent):
     """An `ssh` step is about to start a batch (before any host of it is contacted)."""
 
     type: Literal["ssh.batch"] = "ssh.batch"
-    source: ClassVar[str] = "step"
+    written_by: ClassVar[str] = "step"
     group: str = ""
     batch: int = 0
     batches: int = 0
@@ -437,7 +437,7 @@ class SshHost(StepEvent):
     `started`/`finished` epoch seconds, masked tail of `output`."""
 
     type: Literal["ssh.host"] = "ssh.host"
-    source: ClassVar[str] = "step"
+    written_by: ClassVar[str] = "step"
     group: str = ""
     batch: int = 0
     host: str = ""
@@ -463,7 +463,7 @@ class RollingHost(StepEvent):
     picks up."""
 
     type: Literal["rolling.host"] = "rolling.host"
-    source: ClassVar[str] = "step"
+    written_by: ClassVar[str] = "step"
     group: str = ""
     batch: int = 0
     host: str
@@ -479,7 +479,7 @@ class DbRestored(StepEvent):
     """A `restore` step brought a database back from a backup (`rows_lost`: written since, now gone)."""
 
     type: Literal["db.restored"] = "db.restored"
-    source: ClassVar[str] = "step"
+    written_by: ClassVar[str] = "step"
     database: str = ""
     file: str = ""
     rows_lost: Any = None
@@ -490,7 +490,7 @@ class NotifySent(EventBody):
     """A notification went out (`key` makes it once-only across processes)."""
 
     type: Literal["notify.sent"] = "notify.sent"
-    source: ClassVar[str] = "notifier"
+    written_by: ClassVar[str] = "notifier"
     key: str = ""
     category: str = ""
     title: str = ""
@@ -513,9 +513,43 @@ class ChangeEvidence(EventBody):
     """The change record's testing evidence, hashed again (e.g. for an amended change record)."""
 
     type: Literal["change.evidence"] = "change.evidence"
-    source: ClassVar[str] = "person"
+    written_by: ClassVar[str] = "person"
     ticket: str | None = None
     testing: list[dict[str, Any]] = []
+
+
+class Seal(Piece):
+    seq: int | None = None
+    hash: str | None = None
+    type: str | None = None
+
+
+class Authenticated(Piece):
+    method: str | None = None
+    how: str | None = None
+    issuer: str | None = None
+    subject: str | None = None
+    second_factor: bool | None = None
+    token: str | None = None
+
+
+class DecisionVouched(EventBody):
+    """Right after a decision taken in the web console: the server seals it (`seals`: the decision event's seq,
+    hash and type) with who it authenticated (`auth`), from where (`source`, `user_agent`), and an Ed25519
+    `signature` by its `key` over all of that."""
+
+    type: Literal["decision.vouched"] = "decision.vouched"
+    written_by: ClassVar[str] = "web"
+    seals: Seal = Seal()
+    action: str = ""
+    by: str = ""
+    reason: str = ""
+    auth: Authenticated = Authenticated()
+    source: str = ""
+    user_agent: str = ""
+    vouches: Any = None
+    key: str = ""
+    signature: str = ""
 
 
 class OtherEvent(EventBody):

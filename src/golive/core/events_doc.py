@@ -49,7 +49,7 @@ after committing event N; the crash harness uses it to kill a run at every point
 """
 
 _WHO = {"engine": "the engine", "person": "a person (CLI / console)", "step": "a step kind (`ctx.emit`)",
-        "notifier": "the notifier"}
+        "notifier": "the notifier", "web": "the web console"}
 
 
 def _type_text(tp: Any) -> str:
@@ -97,7 +97,7 @@ def _when(model: type[EventBody]) -> str:
 def render() -> str:
     rows = ["| type | written when | by | payload |", "|---|---|---|---|"]
     for model in KNOWN:
-        rows.append(f"| `{type_of(model)}` | {_when(model)} | {_WHO.get(model.source, model.source)}"
+        rows.append(f"| `{type_of(model)}` | {_when(model)} | {_WHO.get(model.written_by, model.written_by)}"
                     f" | {_fields(model)} |")
     return INTRO + "\n" + "\n".join(rows) + "\n" + OUTRO
 
