@@ -83,7 +83,7 @@ class Console:
     heartbeat: float = 15.0
 
 
-def create_app(store: Store, poll_interval: float = 0.5, heartbeat: float = 15.0, *,
+def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0, *,
                console: Console | None = None) -> Starlette:
     """`store` is used from the event loop's thread only (SQLite connections are per thread)."""
     if console is None:
