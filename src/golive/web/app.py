@@ -79,7 +79,7 @@ class Console:
     tls: bool = False
     #: The store location given to `golive resume` when an operator resumes a run from the page.
     store_location: str | None = None
-    poll_interval: float = 0.5
+    poll_interval: float = 0.2
     heartbeat: float = 15.0
 
 
