@@ -258,8 +258,9 @@ class StepFinished(StepEvent):
 
 
 class StepProcess(StepEvent):
-    """A step started a process tree (recorded before it is let run), so resume can find it after golive died:
-    `pid`, `pgid`, `start` (clock ticks since boot of its first process), `host`, `boot`, `cgroup`."""
+    """Before a process a step starts may run (it waits at a gate until this is committed), so resume can find
+    it after golive died: `pid`, `pgid`, `start` (clock ticks since boot), `host`, `boot`, `cgroup` (path, or null
+    in the process-group fallback)."""
 
     type: Literal["step.process"] = "step.process"
     pid: int
@@ -275,8 +276,8 @@ class StepProcess(StepEvent):
 
 
 class StepInterrupted(StepEvent):
-    """golive itself was stopped by a signal while the step ran: what became of its processes (`stopped`, each
-    `where` and `gone`), and whether its command had been `released` at all."""
+    """golive was told to stop (SIGTERM, SIGHUP, SIGINT) while the step ran; its tree was stopped: `released`
+    (whether the command had been let run), `stopped` (`where`, `gone` per tree)."""
 
     type: Literal["step.interrupted"] = "step.interrupted"
     signal: str = ""
@@ -285,7 +286,7 @@ class StepInterrupted(StepEvent):
 
 
 class StepAwaited(StepEvent):
-    """On resume, the previous golive's processes of this step still run: waiting for them `until` its deadline."""
+    """On resume, the cut-off step's old processes still run: waiting for them `until` the step's deadline."""
 
     type: Literal["step.awaited"] = "step.awaited"
     where: str = ""
@@ -293,7 +294,8 @@ class StepAwaited(StepEvent):
 
 
 class StepReaped(StepEvent):
-    """The previous processes ended, or were stopped (`killed`) at the step's deadline, after `waited` seconds."""
+    """On resume, those processes are gone: `killed` (stopped at the deadline, or ended by themselves) after
+    `waited` seconds."""
 
     type: Literal["step.reaped"] = "step.reaped"
     where: str = ""
