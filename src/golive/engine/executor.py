@@ -11,13 +11,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from golive.engine.clock import Clock
+from golive.core.clock import Clock
+from golive.core.step import StepContext, StepResult
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
 from golive.engine.state import RunState, apply
 from golive.errors import ExitCode, GoliveError
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
-from golive.steps.base import StepBase, StepContext, StepResult
+from golive.steps.base import StepBase
 from golive.store.base import Event, Store
 from golive.units import format_duration
 

@@ -28,8 +28,10 @@ from typing import Any, ClassVar
 import psycopg
 from pydantic import Field, model_validator
 
-from golive.db import Database, list_tables, redact
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Strict
+from golive.core.step import StepContext, StepResult
+from golive.db.database import Database, list_tables, redact
+from golive.steps.base import StepBase
 
 DEFAULT_TIMEOUT = 60.0
 #: Rows kept in the result (the count is always exact).

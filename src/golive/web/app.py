@@ -15,10 +15,10 @@ from starlette.routing import Route
 
 import golive.web.pages as pages
 from golive.errors import RunNotFound
-from golive.output import describe
 from golive.report import render, report_for
+from golive.report.describe import describe
 from golive.report.runs import run_rows
-from golive.runview import run_summary
+from golive.run.view import run_summary
 from golive.store.base import Event, Store
 
 #: The pages load nothing from elsewhere and run only our own script: a masked log is still nobody else's business.
