@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from golive.cli.common import (
-    open_existing_store,
-)
+from golive.cli.common import open_existing_store
+from golive.masking import safe
 
 
 def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
@@ -15,8 +14,8 @@ def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
 
     store = open_existing_store(args)
     try:
-        print(fn(store, args.run, *extra, whoami(args.by), args.reason) if not extra else
-              fn(store, args.run, *extra))
+        print(safe(fn(store, args.run, *extra, whoami(args.by), args.reason) if not extra else
+                   fn(store, args.run, *extra)))
         return 0
     finally:
         store.close()

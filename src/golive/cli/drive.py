@@ -19,6 +19,7 @@ from golive.cli.common import (
     store_path,
 )
 from golive.errors import ExitCode, UsageError
+from golive.masking import safe
 
 
 def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
@@ -74,7 +75,7 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> No
     if code == ExitCode.WAITING:
         what = st.waiting or st.attention or {}
         hint = what.get("command") or what.get("reason") or what.get("message") or ""
-        print(f"run {run_id} is {st.status}: {hint}".rstrip(": "))
+        print(safe(f"run {run_id} is {st.status}: {hint}".rstrip(": ")))
         print(f"continue with: golive resume {run_id}")
     else:
         print(f"run {run_id}: {st.status}")

@@ -14,7 +14,7 @@ from pathlib import Path
 from golive import __version__
 from golive.cli.parser import build_parser
 from golive.errors import ExitCode, GoliveError, PlanError
-from golive.masking import mask_known
+from golive.masking import mask_known, safe
 
 
 def _debug_log_path() -> Path:
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             print(str(issue), file=sys.stderr)
         return ExitCode.BAD_INPUT
     except GoliveError as exc:
-        print(f"golive: {mask_known(str(exc))}", file=sys.stderr)
+        print(f"golive: {safe(mask_known(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("golive: interrupted; the run can be continued with golive resume", file=sys.stderr)
@@ -50,6 +50,6 @@ def main(argv: list[str] | None = None) -> int:
                 f.write(mask_known(traceback.format_exc()))  # an exception's text may quote a secret
         except OSError:
             path = Path("(debug log unwritable)")
-        print(f"golive: internal error: {type(exc).__name__}: {mask_known(str(exc))} (details in {path})",
+        print(f"golive: internal error: {type(exc).__name__}: {safe(mask_known(str(exc)))} (details in {path})",
               file=sys.stderr)
         return ExitCode.INTERNAL

@@ -6,9 +6,7 @@ import argparse
 from typing import Any
 
 from golive import __version__
-from golive.cli.common import (
-    duration_arg,
-)
+from golive.cli.common import duration_arg
 from golive.cli.decide import cmd_approve, cmd_confirm, cmd_notify_tick, cmd_reject, cmd_resolve, cmd_rollback
 from golive.cli.drive import cmd_resume, cmd_run
 from golive.cli.plans import cmd_import, cmd_lint, cmd_plan_show, cmd_plan_validate, cmd_schema

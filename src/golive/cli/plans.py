@@ -8,9 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from golive.cli.common import (
-    read_plan,
-)
+from golive.cli.common import read_plan
 from golive.errors import UsageError
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from golive.engine.state import RunState
+from golive.masking import safe
 from golive.report.describe import describe, event_json, log_line
 from golive.store.base import Event
 from golive.units import format_duration
@@ -100,6 +101,6 @@ class LivePrinter:
             if self.window_end:
                 left = (self.window_end - now).total_seconds()
                 parts.append(f"window: {format_duration(left)} left" if left > 0 else "window: CLOSED")
-            lines = [" | ".join(parts)]
-            lines += [x for x in (self.weight, self.verdict) if x]
+            lines = [safe(" | ".join(parts))]
+            lines += [safe(x) for x in (self.weight, self.verdict) if x]
             return Text("\n".join(lines), style="bold")

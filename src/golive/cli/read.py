@@ -7,10 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from golive.cli.common import (
-    open_existing_store,
-)
+from golive.cli.common import open_existing_store
 from golive.errors import UsageError
+from golive.masking import safe
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -32,16 +31,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         for entry in out:
             proc = f" (process {entry['process']})" if entry["process"] else ""
             orphan = f" — no process is executing it: {entry['resume']}" if entry["orphaned"] else ""
-            print(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"
-                  f"  by {entry['initiator']}: {entry['status']}{proc}{orphan}")
+            # Every line escaped: names, messages and reasons come from the plan and from step output.
+            print(safe(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"
+                       f"  by {entry['initiator']}: {entry['status']}{proc}{orphan}"))
             for p in entry["phases"]:
-                print(f"  phase {p['phase']} {p['name']}: {p['status']}")
+                print(safe(f"  phase {p['phase']} {p['name']}: {p['status']}"))
             for step in entry["steps"]:
-                print(f"  step {step['step']}: {step['status']} {step['message']}".rstrip())
+                print(safe(f"  step {step['step']}: {step['status']} {step['message']}".rstrip()))
             if entry["waiting"]:
-                print(f"  waiting: {entry['waiting'].get('command') or entry['waiting'].get('message')}")
+                print(safe(f"  waiting: {entry['waiting'].get('command') or entry['waiting'].get('message')}"))
             if entry["attention"]:
-                print(f"  needs attention: {entry['attention'].get('reason')}")
+                print(safe(f"  needs attention: {entry['attention'].get('reason')}"))
         return 0
     finally:
         store.close()

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from golive.cli.common import (
-    open_existing_store,
-    store_path,
-)
+from golive.cli.common import open_existing_store, store_path
 from golive.errors import UsageError
 
 

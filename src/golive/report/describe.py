@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from golive.masking import safe
 from golive.store.base import Event
 from golive.units import format_duration
 
@@ -114,5 +115,6 @@ def event_json(ev: Event) -> str:
 
 
 def log_line(ev: Event) -> str:
+    """One line whatever the event holds: plan and step text is escaped, so it cannot forge another line."""
     ts = ev.ts[11:19]
-    return f"{ev.seq:>4} {ts} {describe(ev)}"
+    return f"{ev.seq:>4} {ts} {safe(describe(ev))}"

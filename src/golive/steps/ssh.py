@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import math
 import re
+import time
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -21,7 +22,8 @@ from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
-from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, run_batch
+from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command
+from golive.targets.sshpool import pool
 
 #: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan).
 PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",
@@ -132,7 +134,7 @@ class SshStep(StepBase):
         if group.checks_host_keys:
             known = Path(ctx.interpolate(group.known_hosts or "~/.ssh/known_hosts")).expanduser()
             known = known if known.is_absolute() else ctx.workdir / known
-        return Connection(group, identity, known)
+        return Connection(group, identity, known, self.ssh.on)
 
     def _plan_batches(self, ctx: StepContext) -> list[list[str]]:
         assert self._group is not None
@@ -169,7 +171,8 @@ class SshStep(StepBase):
         results: list[HostResult] = []
         for index, hosts in enumerate(batches, 1):
             ctx.emit("ssh.batch", {"group": spec.on, "batch": index, "batches": len(batches), "hosts": hosts})
-            for res in run_batch(conn, hosts, command, env, timeout):
+            # Each host is recorded the moment it finishes: a crash mid-batch keeps what already ran.
+            for res in pool().run(conn, hosts, command, env, timeout, time.time):
                 ok = res.status == "ok" and res.exit_code in spec.expect_exit
                 if not ok:
                     failures.append(res.host)
