@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import sys
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +25,8 @@ from golive.masking import safe
 
 
 def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
-    from golive.cli.printers import LivePrinter, PlainPrinter
+    from golive import interrupts
+    from golive.cli.printers import LivePrinter, PlainPrinter, detach_stdout
     from golive.core.clock import SystemClock
     from golive.core.step import StepContext  # noqa: F401 - keeps import errors out of the run loop
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
@@ -60,8 +63,19 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) 
             listener=listener, ask=ask if interactive else None,
             notify=not dry, report_dir=None if dry else report_dir(args),
         )
-        code = drive_run(store, run_id, SystemClock(), opts)
-    _summary(store, run_id, code, args)
+        with interrupts.handling():
+            try:
+                code = drive_run(store, run_id, SystemClock(), opts)
+            except interrupts.Interrupted as stop:
+                code = stop.exit_code
+                with contextlib.suppress(OSError):
+                    print(f"golive: stopped by {stop.name}; run {run_id} can be continued with: golive resume"
+                          f" {run_id}", file=sys.stderr)
+                return code
+    try:
+        _summary(store, run_id, code, args)
+    except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
+        detach_stdout()
     return code
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from datetime import datetime
@@ -14,6 +15,17 @@ from golive.store.base import Event
 from golive.units import format_duration
 
 
+def detach_stdout() -> None:
+    """Standard output is gone (`golive run plan.yaml | head -3`, a closed terminal): send the rest of it to
+    /dev/null so that no later write, nor the flush at exit, can stop or fail the run."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 class PlainPrinter:
     """One line per event; for pipes, CI logs and `--json`."""
 
@@ -21,12 +33,18 @@ class PlainPrinter:
         self.stream = stream or sys.stdout
         self.as_json = as_json
         self.skip_until = skip_until
+        self.gone = False
 
     def __call__(self, ev: Event, state: RunState) -> None:
-        if ev.seq <= self.skip_until:
+        if ev.seq <= self.skip_until or self.gone:
             return
-        self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
+            self.stream.flush()
+        except OSError:  # BrokenPipe / EIO: the reader went away; the run goes on, the log has every event
+            self.gone = True
+            if self.stream is sys.stdout:
+                detach_stdout()
 
 
 class LivePrinter:
@@ -76,7 +94,10 @@ class LivePrinter:
         if ev.seq > self.skip_until:
             style = "red" if ("FAILED" in describe(ev) or "NO-GO" in describe(ev) or "ROLLBACK" in describe(ev)) \
                 else None
-            self.console.print(log_line(ev), style=style, markup=False)
+            try:
+                self.console.print(log_line(ev), style=style, markup=False)
+            except OSError:  # the terminal went away (SIGHUP follows): never a reason to stop the step
+                detach_stdout()
 
     def __rich__(self) -> Any:
         from datetime import UTC

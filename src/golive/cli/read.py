@@ -24,10 +24,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             if not infos:
                 print("no runs yet")
                 return 0
-        out = [run_summary(store, info) for info in infos]
+        from golive.proctree import containment
+
+        box = containment().describe()
+        out = [{**run_summary(store, info), "containment": box} for info in infos]
         if args.json:
             print(json.dumps(out if not args.run else out[0], indent=2))
             return 0
+        print(f"step processes: {box}")
         for entry in out:
             proc = f" (process {entry['process']})" if entry["process"] else ""
             orphan = f" — no process is executing it: {entry['resume']}" if entry["orphaned"] else ""

@@ -14,12 +14,18 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-import psycopg
-from psycopg import conninfo, sql
+from typing import TYPE_CHECKING, Any, Literal
 
 from golive.errors import StepConfigError
+from golive.lazy import lazy
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import conninfo, sql
+else:  # imported when PostgreSQL is used (golive.lazy)
+    psycopg = lazy("psycopg")
+    conninfo = lazy("psycopg.conninfo")
+    sql = lazy("psycopg.sql")
 
 Kind = Literal["sqlite", "postgresql"]
 

@@ -102,6 +102,19 @@ def describe(ev: Event) -> str:
         why = f" {p['message']}" if p.get("message") and not p.get("ok") else ""
         tail = str(p.get("output") or "").strip().splitlines()
         return f"{head}{_dur(p.get('duration'))}{';' + why if why else ''}" + (f" | {tail[-1][:160]}" if tail else "")
+    if t == "step.process":
+        where = f"cgroup {p['cgroup']}" if p.get("cgroup") else f"process group {p.get('pgid')}"
+        return f"{step}process {p.get('pid')} in {where}"
+    if t == "step.interrupted":
+        gone = all(s.get("gone") for s in p.get("stopped", []))
+        left = "its processes stopped" if gone else "SOME OF ITS PROCESSES COULD NOT BE STOPPED"
+        return f"{step}INTERRUPTED by {p.get('signal')}: {left}; golive resume continues the run"
+    if t == "step.awaited":
+        return (f"{step}the previous golive's processes still run ({p.get('where')}): waiting for them up to"
+                f" {p.get('until')}, then stopping them")
+    if t == "step.reaped":
+        how = "stopped them at the step's deadline" if p.get("killed") else "they ended"
+        return f"{step}previous processes ({p.get('where')}): {how} after {format_duration(p.get('waited') or 0)}"
     if t == "run.note":
         return str(p.get("message", ""))
     rest = {k: v for k, v in p.items() if k != "step"}

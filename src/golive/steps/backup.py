@@ -24,10 +24,8 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import psycopg
-from psycopg import sql
 from pydantic import Field
 
 from golive.core.fields import Strict
@@ -35,9 +33,17 @@ from golive.core.step import StepContext, StepResult
 from golive.db.database import Database, counts_of, row_counts
 from golive.db.runfiles import read_json, sha256_file, state_dir, write_json
 from golive.errors import StepConfigError
+from golive.lazy import lazy
 from golive.steps.base import StepBase
 from golive.targets.local import run_command
 from golive.units import format_duration
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import sql
+else:  # imported when PostgreSQL is used (golive.lazy)
+    psycopg = lazy("psycopg")
+    sql = lazy("psycopg.sql")
 
 DEFAULT_TIMEOUT = 3600.0
 MANIFEST_SUFFIX = ".manifest.json"

@@ -22,15 +22,14 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import psycopg
-from psycopg import sql
 from pydantic import Field
 
 from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
 from golive.db.database import Database, compare_counts, counts_of, user_schemas
+from golive.lazy import lazy
 from golive.steps.backup import (
     FORMATS,
     BackupError,
@@ -41,6 +40,13 @@ from golive.steps.backup import (
 )
 from golive.steps.base import StepBase
 from golive.units import format_duration
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import sql
+else:  # imported when PostgreSQL is used (golive.lazy)
+    psycopg = lazy("psycopg")
+    sql = lazy("psycopg.sql")
 
 DEFAULT_TIMEOUT = 3600.0
 

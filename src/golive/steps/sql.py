@@ -23,15 +23,20 @@ import json
 import re
 import sqlite3
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import psycopg
 from pydantic import Field, model_validator
 
 from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
 from golive.db.database import Database, list_tables, redact
+from golive.lazy import lazy
 from golive.steps.base import StepBase
+
+if TYPE_CHECKING:
+    import psycopg
+else:  # imported when PostgreSQL is used (golive.lazy)
+    psycopg = lazy("psycopg")
 
 DEFAULT_TIMEOUT = 60.0
 #: Rows kept in the result (the count is always exact).

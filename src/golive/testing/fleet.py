@@ -302,6 +302,25 @@ backend app
         for h in hosts or self.hosts:
             _wait(f"app of {h.name}", lambda h=h: self.version_of(h) == version, START_DEADLINE)
 
+    def inner_sshd(self, host: FleetHost, port: int = 2222) -> str:
+        """A second sshd inside `host`'s namespace on its own loopback: reachable only through `host` (a jump
+        host), never directly. Returns the entry for a group behind `jump: host`."""
+        if host.netns is None:
+            raise FleetError("an inner host needs network namespaces")
+        cfg = host.dir / f"inner-{port}.conf"
+        cfg.write_text((host.dir / "sshd.conf").read_text()
+                       .replace(f"ListenAddress {host.address}:{host.ssh_port}", f"ListenAddress 127.0.0.1:{port}")
+                       .replace(f"PidFile {host.dir / 'sshd.pid'}", f"PidFile {host.dir / f'inner-{port}.pid'}"))
+        with (host.dir / f"inner-{port}.log").open("wb") as log:
+            self.procs.append(subprocess.Popen(["ip", "netns", "exec", host.netns, SSHD, "-D", "-e", "-f", str(cfg)],
+                                               stdout=log, stderr=subprocess.STDOUT))
+        host_pub = " ".join((self.dir / "host.pub").read_text().split()[:2])
+        with self.known_hosts.open("a") as f:
+            f.write(f"[127.0.0.1]:{port} {host_pub}\n")
+        _wait("inner sshd", lambda: b"Server listening" in (host.dir / f"inner-{port}.log").read_bytes(),
+              START_DEADLINE)
+        return f"127.0.0.1:{port}"
+
     def logins(self, host: FleetHost) -> int:
         """SSH logins this host's sshd accepted so far (to prove a host was never contacted)."""
         return (host.dir / "sshd.log").read_text(errors="replace").count("Accepted publickey")
