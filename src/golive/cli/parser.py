@@ -154,9 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_proxy_serve)
     proxy.set_defaults(fn=_help_for(proxy))
 
-    sp = sub.add_parser("web", help="the dashboard: runs and one run live, in a browser (read-only)")
-    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    sp.add_argument("--port", type=int, default=8400, help="port (default 8400; 0 picks a free one)")
+    sp = sub.add_parser("web", help="the team console: log in, watch runs live, approve, reject, roll back")
+    from golive.web.cli import add_arguments as add_web_arguments
+
+    add_web_arguments(sp)
     sp.set_defaults(fn=cmd_web)
 
     sp = sub.add_parser("import", help="turn a Markdown deployment plan into a golive plan")

@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from golive.cli.common import open_existing_store, store_path
+from golive.cli.common import open_existing_store, store_location, store_path
 from golive.errors import UsageError
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    import ipaddress
-    import socket
+    from golive.web import cli as web_cli
 
-    import uvicorn
-
-    from golive.web.app import create_app
-
+    if args.web_command == "user":
+        return web_cli.user_add(args, web_cli.state_dir(args, store_path(args)))
+    if args.web_command == "token":
+        return web_cli.token_add(args, web_cli.state_dir(args, store_path(args)))
     store = open_existing_store(args)
     try:
-        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((args.host, args.port))
-        except OSError as exc:
-            sock.close()
-            raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-        host, port = sock.getsockname()[:2]
-        shown = f"[{host}]" if family == socket.AF_INET6 else host
-        print(f"golive web: http://{shown}:{port}/ (run log {store_path(args)}; Ctrl-C stops it)", flush=True)
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            print("golive web: warning: no authentication; anyone who reaches this address reads the run logs"
-                  " (secrets are masked)", file=sys.stderr, flush=True)
-        config = uvicorn.Config(create_app(store), log_level="warning", access_log=False, lifespan="off")
-        uvicorn.Server(config).run(sockets=[sock])
-        return 0
+        return web_cli.serve(args, store, store_location(args), store_path(args))
     finally:
         store.close()
 
