@@ -159,6 +159,16 @@ def sse_load(url: str, server_pid: int, store: Path, run_id: str, token: str, n:
             "p95_ms": pct(d, 95), "max_ms": max(d), "server_cpu_s": cpu, "wall_s": wall}
 
 
+def until(page: Any, expression: str, timeout: float = 60) -> None:
+    """Poll a page expression (page.evaluate goes through DevTools, so the page's CSP, which forbids eval,
+    does not stop it; wait_for_function would). Timings are taken inside the page, not by this loop."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"page never satisfied {expression}")
+        time.sleep(0.02)
+
+
 def browser_figures(url: str, store: Path, run_id: str, loads: int, events: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
@@ -182,11 +192,11 @@ def browser_figures(url: str, store: Path, run_id: str, loads: int, events: int)
         fcp, ready = [], []
         for _ in range(loads):
             page.goto(f"{url}/runs/{run_id}")
-            page.wait_for_function("window.__ready !== undefined")
+            until(page, "window.__ready !== undefined")
             fcp.append(page.evaluate(
                 "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"))
             ready.append(page.evaluate("window.__ready"))
-        page.wait_for_function("document.getElementById('stream').textContent === 'live'")
+        until(page, "document.getElementById('stream').textContent === 'live'")
         from golive.store.sqlite import SQLiteStore
 
         s = SQLiteStore(store)
@@ -197,7 +207,7 @@ def browser_figures(url: str, store: Path, run_id: str, loads: int, events: int)
             sent.append(append(store, run_id, i))
             time.sleep(0.3)
         last = head + events
-        page.wait_for_function(f"window.__seen['{last}'] !== undefined", timeout=30_000)
+        until(page, f"window.__seen['{last}'] !== undefined")
         seen = page.evaluate("window.__seen")
         lat = [seen[str(head + 1 + i)] - sent[i] for i in range(events)]
         b.close()

@@ -36,46 +36,46 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) 
     wait = args.wait if args.wait is not None else interactive
     state = load_state(store, run_id)
     skip = state.last_seq if getattr(args, "quiet_history", False) else 0
-    with ExitStack() as stack:
-        if interactive:
-            from golive.run.runner import plan_of
+    # SIGTERM/SIGHUP/SIGINT stop the step's processes, are recorded, and leave the run resumable
+    with interrupts.handling():
+        with ExitStack() as stack:
+            if interactive:
+                from golive.run.runner import plan_of
 
-            iv = window_of(plan_of(state), datetime.fromisoformat(state.created_at))
-            listener: Any = stack.enter_context(LivePrinter(iv.end if iv else None, skip_until=skip))
-        else:
-            listener = PlainPrinter(as_json=args.json, skip_until=skip)
+                iv = window_of(plan_of(state), datetime.fromisoformat(state.created_at))
+                listener: Any = stack.enter_context(LivePrinter(iv.end if iv else None, skip_until=skip))
+            else:
+                listener = PlainPrinter(as_json=args.json, skip_until=skip)
 
-        def ask(question: str) -> str:
-            listener_live = getattr(listener, "live", None)
-            if listener_live is not None:
-                listener_live.stop()
-            try:
-                return input(question)
-            finally:
+            def ask(question: str) -> str:
+                listener_live = getattr(listener, "live", None)
                 if listener_live is not None:
-                    listener_live.start()
+                    listener_live.stop()
+                try:
+                    return input(question)
+                finally:
+                    if listener_live is not None:
+                        listener_live.start()
 
-        wait_timeout = DEFAULT_WAIT_TIMEOUT if args.wait_timeout is None else args.wait_timeout
-        opts = DriveOptions(
-            environ=os.environ, overrides=parse_vars(getattr(args, "var", []) or []),
-            options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
-                                  poll_interval=args.poll, wait_timeout=wait_timeout),
-            listener=listener, ask=ask if interactive else None,
-            notify=not dry, report_dir=None if dry else report_dir(args),
-        )
-        with interrupts.handling():
+            wait_timeout = DEFAULT_WAIT_TIMEOUT if args.wait_timeout is None else args.wait_timeout
+            opts = DriveOptions(
+                environ=os.environ, overrides=parse_vars(getattr(args, "var", []) or []),
+                options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
+                                      poll_interval=args.poll, wait_timeout=wait_timeout),
+                listener=listener, ask=ask if interactive else None,
+                notify=not dry, report_dir=None if dry else report_dir(args),
+            )
             try:
                 code = drive_run(store, run_id, SystemClock(), opts)
             except interrupts.Interrupted as stop:
-                code = stop.exit_code
                 with contextlib.suppress(OSError):
                     print(f"golive: stopped by {stop.name}; run {run_id} can be continued with: golive resume"
                           f" {run_id}", file=sys.stderr)
-                return code
-    try:
-        _summary(store, run_id, code, args)
-    except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
-        detach_stdout()
+                return stop.exit_code
+        try:
+            _summary(store, run_id, code, args)
+        except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
+            detach_stdout()
     return code
 
 
