@@ -79,11 +79,11 @@ class Console:
     tls: bool = False
     #: The store location given to `golive resume` when an operator resumes a run from the page.
     store_location: str | None = None
-    poll_interval: float = 0.5
+    poll_interval: float = 0.2
     heartbeat: float = 15.0
 
 
-def create_app(store: Store, poll_interval: float = 0.5, heartbeat: float = 15.0, *,
+def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0, *,
                console: Console | None = None) -> Starlette:
     """`store` is used from the event loop's thread only (SQLite connections are per thread)."""
     if console is None:
