@@ -1,1 +1,2 @@
-"""The bottom layer: types every other package shares (event models, step ids)."""
+"""What plug-ins depend on, and nothing that depends on plug-ins: field types, the step context and result,
+the clock, the protocols the engine drives, the run log's event models (events) and step ids (stepid)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive.core.events import (
     AnalysisVerdict,
@@ -29,9 +29,11 @@ from golive.core.events import (
 )
 from golive.core.stepid import StepId
 from golive.engine.state import RunState, Stamped, fold, hint
-from golive.output import describe
-from golive.plan.model import Phase, Plan
+from golive.report.describe import describe
 from golive.store.base import Event
+
+if TYPE_CHECKING:
+    from golive.plan.model import Phase, Plan
 
 #: Characters of step output a report keeps (the event already holds at most 8 KiB).
 OUTPUT_LIMIT = 2000

@@ -7,7 +7,9 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BeforeValidator
 
 from golive.core.events import StepConfirmed
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Strict
+from golive.core.step import StepContext, StepResult
+from golive.steps.base import StepBase
 
 
 class ManualSpec(Strict):
