@@ -106,8 +106,8 @@ def _old_log() -> list[Event]:
 
 
 def test_an_old_run_log_still_verifies_and_reads_the_same() -> None:
-    from golive.report.describe import log_line
     from golive.report import render
+    from golive.report.describe import log_line
     from golive.report.model import build
     from golive.store.chain import verify_chain
 

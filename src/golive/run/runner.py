@@ -158,7 +158,7 @@ def _change_evidence(req: StartRequest, masker: Masker) -> dict[str, Any] | None
     """The change record's testing files hashed as they are now; best effort, never a reason to stop."""
     if req.plan.change is None:
         return None
-    from golive.report.compliance import change_evidence
+    from golive.plan.compliance import change_evidence
 
     return change_evidence(req.plan, req.plan_path.parent, masker)
 
