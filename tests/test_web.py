@@ -314,3 +314,35 @@ def test_store_is_untouched_by_a_refused_action(web: Server, workdir: Path) -> N
                   headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200, r.text
     assert [e["type"] for e in log_of(workdir, rid)][-2:] == ["rollback.requested", "decision.vouched"]
+
+
+def test_operator_confirms_a_manual_step_and_resumes_the_run(workdir: Path) -> None:
+    (workdir / "manual.yaml").write_text("name: checklist\nservice: cart\nenvironment: prod\nphases:\n"
+                                         "  - name: one\n    steps:\n"
+                                         "      - manual: {instruction: 'look at the <i>dashboard</i>'}\n"
+                                         "      - echo after\n")
+    started = golive("run", "manual.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "ian"})
+    assert started.code == 3, started.out + started.err
+    rid = json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]
+    for name in ("olga", "vic"):
+        add_user(workdir, name)
+    (workdir / "golive-team.yaml").write_text(team_yaml(None))
+    with serve(workdir) as web:
+        vic, vic_csrf = web.login("vic")
+        view = vic.get(f"/api/runs/{rid}").json()
+        assert view["waiting"]["kind"] == "step" and not any(view["can"].values())
+        assert vic.post(f"/api/runs/{rid}/resume", headers={"X-CSRF-Token": vic_csrf}).status_code == 403
+        olga, csrf = web.login("olga")
+        can = olga.get(f"/api/runs/{rid}").json()["can"]
+        assert can["confirm"] and can["resume"] and not can["approve"]
+        r = olga.post(f"/api/runs/{rid}/actions/confirm", json={"step": "1.1", "reason": "dashboard is fine"},
+                      headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+        r = olga.post(f"/api/runs/{rid}/resume", headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+        deadline = time.monotonic() + 120
+        while olga.get(f"/api/runs/{rid}").json()["status"] != "succeeded":  # the resumed process finishes it
+            assert time.monotonic() < deadline, olga.get(f"/api/runs/{rid}").json()["status"]
+            time.sleep(0.2)  # polls the run's state, bounded by the deadline
+    types = [e["type"] for e in log_of(workdir, rid)]
+    assert types.index("step.confirmed") + 1 == types.index("decision.vouched")

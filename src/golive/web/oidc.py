@@ -10,6 +10,8 @@ import warnings
 from typing import Any
 
 with warnings.catch_warnings():  # authlib announces a future move to another HTTP client at import: not ours to fix
+    import authlib.deprecate  # noqa: F401  # its import switches its warnings to "always"; the filter below comes after it
+
     warnings.simplefilter("ignore")
     from authlib.integrations.starlette_client import OAuth, OAuthError
 from starlette.requests import Request
