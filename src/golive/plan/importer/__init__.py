@@ -14,6 +14,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from golive.plan.importer.build import BuildMixin
+from golive.plan.importer.fences import FencesMixin
 from golive.plan.importer.people import PeopleMixin
 from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.rollback import RollbackMixin
@@ -25,7 +26,8 @@ from golive.plan.importer.when import WhenMixin
 __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render_summary"]
 
 
-class _Importer(SectionsMixin, PhasesMixin, TrafficMixin, RollbackMixin, WhenMixin, PeopleMixin, BuildMixin):
+class _Importer(SectionsMixin, PhasesMixin, FencesMixin, TrafficMixin, RollbackMixin, WhenMixin, PeopleMixin,
+                BuildMixin):
     """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
 
 
@@ -54,7 +56,8 @@ def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
     data = imp.run()
     imp.notes[:0] = dropped
     if repaired:
-        imp.inferred.insert(0, "the text was UTF-8 read as cp1252 (mojibake such as 'âœ…'): repaired")
+        imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired with ftfy before"
+                                      " parsing")
     yaml = YAML()
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)

@@ -106,15 +106,43 @@ class BuildMixin(ImportState):
         return root
 
     def vars_map(self) -> CommentedMap:
+        """Every name the steps need: lifted exports, env-file entries, placeholders, secret-looking names.
+        A secret's value is never written: it is read from the environment when the run starts."""
         out = CommentedMap()
-        names = sorted({w for w in self.words | self.refs if secret_like(w)})
-        if self.uses_database_url and "DATABASE_URL" not in names:
+        sources = {m.group(1) for v, _l in self.exported.values() if (m := re.fullmatch(r"\$\{?(\w+)\}?", v))}
+        for n, (value, line) in sorted(self.exported.items()):
+            m = re.fullmatch(r"\$\{?(\w+)\}?", value)
+            secret = secret_like(n) or bool(m and secret_like(m.group(1)))
+            if m:
+                out[n] = CommentedMap({"secret": True, "from_env": m.group(1)} if secret else {"from_env": m.group(1)})
+            elif secret:
+                out[n] = CommentedMap({"secret": True, "from_env": n})
+            else:
+                out[n] = CommentedMap({"value": value})
+            out.yaml_add_eol_comment(f"{self.src_name}:{line} (export)", n)
+        for n, (val, line) in sorted(self.env_vars.items()):
+            if n in out:
+                continue
+            if val is None:
+                out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) or re.search(
+                    r"(?i)secret|passw|token|key", n) else {"from_env": n})
+            else:
+                out[n] = CommentedMap({"value": val})
+            out.yaml_add_eol_comment(f"{self.src_name}:{line} (env file)", n)
+        names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources)
+        if self.uses_database_url and "DATABASE_URL" not in names and "DATABASE_URL" not in out:
             names.append("DATABASE_URL")
         for n in names:
             out[n] = CommentedMap({"secret": True, "from_env": n})
         if names:
             out.yaml_add_eol_comment("secret-looking names in the commands; values come from the environment",
                                      names[0])
+        for n in sorted(self.placeholders - set(out)):
+            out[n] = CommentedMap({"from_env": n, "description": "fill in: a <placeholder> in the document"})
+            out.yaml_add_eol_comment("TODO: fill in", n)
+        for n in sorted(self.needed - set(out)):
+            out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) else {"from_env": n})
+            out.yaml_add_eol_comment("read by a backup/restore/migrate/http step", n)
         if self.canaries:
             for n, why in PLACEHOLDER_VARS.items():
                 if n not in out:

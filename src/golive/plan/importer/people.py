@@ -37,6 +37,7 @@ class PeopleMixin(ImportState):
             self.approvers.setdefault(key, [])
             people = [p.strip() for p in re.split(r",|;|\band\b|\s-\s", value) if p.strip()]
             people = [p for p in people if not _PLACEHOLDER.match(p)]
+            people = [self.person(p) for p in people]
             if people:
                 self.approvers[key] = people[:1] if len(people) > 1 and "@" in people[-1] else people
             b.placed = True

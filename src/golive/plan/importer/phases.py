@@ -5,20 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.scalarstring import LiteralScalarString
-
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _DURATION_PAREN, _GATE, _KV, _clean
 from golive.plan.md_blocks import Block
-from golive.plan.md_commands import (
-    SHELL_LANGS,
-    SQL_LANGS,
-    Command,
-    CommandBlock,
-    shell_commands,
-    sql_statements,
-)
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
@@ -112,45 +101,3 @@ class PhasesMixin(ImportState):
             phase.setdefault("items", []).append((j, step, len(phase["steps"])))
         phase["steps"].append(step)
         b.placed = True
-
-    def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
-        block = self.fence_commands(b)
-        if block is None:
-            return
-        b.placed = True
-        for cmd in block.commands:
-            phase["steps"].append(self.command_step(cmd, name if len(block.commands) == 1 or (cmd.name is None
-                                                    and name) else None))
-
-    def fence_commands(self, b: Block) -> CommandBlock | None:
-        first = b.line + 1
-        if b.info in SQL_LANGS:
-            block = sql_statements(b.text, first)
-        elif b.info in SHELL_LANGS:
-            block = shell_commands(b.text, first)
-        else:
-            return None
-        self.words |= block.words
-        self.refs |= block.refs
-        self.notes.extend(block.notes)
-        return block
-
-    def command_step(self, cmd: Command, fallback_name: str | None) -> CommentedMap:
-        name = cmd.name or fallback_name
-        if cmd.note:
-            self.inferred.append(f"line {cmd.line}: {cmd.note} -> {cmd.kind} step")
-        if cmd.kind == "sql":
-            return self.sql_step(cmd.spec["query"], cmd.line, name)
-        spec = cmd.spec
-        if cmd.kind == "shell" and set(spec) == {"command"}:
-            spec = spec["command"]
-        return self.step(cmd.kind, spec, cmd.line, name)
-
-    def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
-        self.uses_database_url = True
-        text: Any = LiteralScalarString(query + "\n") if "\n" in query else query
-        if "sql" in self.kinds:
-            return self.step("sql", {"database": "${DATABASE_URL}", "query": text}, line, name)
-        self.inferred.append(f"line {line}: no `sql` step kind is installed: SQL runs through psql")
-        command = f"psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 <<'SQL'\n{query}\nSQL\n"
-        return self.step("shell", LiteralScalarString(command), line, name)

@@ -55,7 +55,11 @@ class RollbackMixin(ImportState):
             name = (name[: d.start()] + name[d.end():]).strip()
         name = re.sub(r"\s*[:\-–—]\s*$", "", name).strip() or f"Rollback level {len(self.levels) + 1}"
         before = [b.placed for b in self.blocks[idx:end]]
-        self.fill(holder, idx + 1, end, context=None)
+        self.in_rollback = True
+        try:
+            self.fill(holder, idx + 1, end, context=None)
+        finally:
+            self.in_rollback = False
         if not holder["steps"]:
             for b, was in zip(self.blocks[idx:end], before, strict=True):
                 b.placed = was

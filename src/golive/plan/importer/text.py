@@ -85,13 +85,12 @@ def _slug(text: str) -> str:
 
 
 def _repair_mojibake(text: str) -> tuple[str, bool]:
-    """UTF-8 that was once read as cp1252 ('ðŸš€' for '🚀', 'âœ…' for '✅') is put back."""
-    if not re.search("[ÃÂâð][\u0080-\u02ff\u2010-\u2122]", text):
-        return text, False
-    try:
-        fixed = text.encode("cp1252").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return text, False
+    """UTF-8 once read as cp1252 ('ðŸš€' for '🚀', 'âœ…' for '✅') is put back, by ftfy. Quotes, widths and
+    ligatures are left as written: only the encoding accident is undone."""
+    import ftfy
+
+    fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False, fix_latin_ligatures=False,
+                          normalization=None, fix_line_breaks=False)
     return fixed, fixed != text
 
 
