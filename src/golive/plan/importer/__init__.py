@@ -19,6 +19,7 @@ from golive.plan.importer.people import PeopleMixin
 from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
+from golive.plan.importer.tables import TablesMixin
 from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
@@ -26,8 +27,8 @@ from golive.plan.importer.when import WhenMixin
 __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render_summary"]
 
 
-class _Importer(SectionsMixin, PhasesMixin, FencesMixin, TrafficMixin, RollbackMixin, WhenMixin, PeopleMixin,
-                BuildMixin):
+class _Importer(SectionsMixin, PhasesMixin, FencesMixin, TablesMixin, TrafficMixin, RollbackMixin, WhenMixin,
+                PeopleMixin, BuildMixin):
     """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
 
 
@@ -56,8 +57,8 @@ def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
     data = imp.run()
     imp.notes[:0] = dropped
     if repaired:
-        imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired with ftfy before"
-                                      " parsing")
+        imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired"
+                                      " with ftfy before parsing")
     yaml = YAML()
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)

@@ -94,6 +94,15 @@ class FencesMixin(ImportState):
         idx = self.blocks.index(b)
         prev = self.blocks[idx - 1] if idx else None
         lang = b.info or "untagged"
+        prompts = [ln.strip()[2:] for ln in b.text.split("\n") if ln.strip().startswith("$ ")]
+        if prompts and lang in ("untagged", "console", "shell-session", "terminal", "text"):
+            cmds = "; ".join(f"`{c}`" for c in prompts)
+            phase["steps"].append(self.step("manual", {"instruction": f"Run {cmds} and compare the output with"
+                                                       f" the document (line {b.line})"}, b.line, None))
+            b.placed = True
+            self.inferred.append(f"line {b.line}: console transcript (commands with their output): a person runs"
+                                 " it and compares, it is not a script")
+            return
         if prev is not None and prev.kind in ("para", "item") and prev.text.strip().endswith(":"):
             ask = _clean(prev.text).rstrip(":").strip()
             if ask in phase["description"]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ruamel.yaml.comments import CommentedMap
+
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _DURATION_PAREN, _GATE, _KV, _clean
 from golive.plan.md_blocks import Block
@@ -36,21 +38,27 @@ class PhasesMixin(ImportState):
 
     def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""
+        gate_heading = False
         for j in range(start, end):
             b = self.blocks[j]
             if b.placed:
                 continue
             if b.kind == "heading":
                 b.placed = True
+                gate_heading = bool(_GATE.search(b.text))
                 continue
-            if b.kind == "para":
+            if b.kind == "para" and gate_heading:
+                phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
+                b.placed = True
+                gate_heading = False
+            elif b.kind == "para":
                 self.phase_para(phase, b, j)
             elif b.kind == "item":
                 self.phase_item(phase, j)
             elif b.kind == "fence":
                 self.phase_fence(phase, b, self.context_name(b))
             elif b.kind == "table":
-                pass  # reported as not placed
+                self.phase_table(phase, b)
 
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         m = _KV.match(b.raw)
@@ -73,6 +81,8 @@ class PhasesMixin(ImportState):
         elif _GATE.search(b.text):
             phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or
                              _clean(b.text), b.line)
+            b.placed = True
+        elif self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
         elif phase.get("deployment") and progression(_clean(b.text)):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
@@ -101,3 +111,30 @@ class PhasesMixin(ImportState):
             phase.setdefault("items", []).append((j, step, len(phase["steps"])))
         phase["steps"].append(step)
         b.placed = True
+
+    def undo_para(self, phase: dict[str, Any], b: Block) -> bool:
+        """"To undo: `alembic downgrade -1`" right after a migration: the document names its downgrade."""
+        m = re.search(r"(?i)\b(to undo|undo|to roll ?back|roll ?back|downgrade|to revert|revert)\b[^`]{0,40}`([^`]+)`",
+                      b.raw)
+        if not m or not phase["steps"] or "migrate" not in phase["steps"][-1]:
+            return False
+        spec = phase["steps"][-1]["migrate"]
+        spec["down"] = m.group(2).strip()
+        self.conversions.append(f"line {b.line}: `{spec['down']}` (named by the document) is the migration's undo")
+        return True
+
+    def expect_para(self, phase: dict[str, Any], b: Block) -> bool:
+        """"Expected: `SELECT count(*) ...` returns 0" -> an sql step that checks it."""
+        m = re.search(r"(?i)expect\w*\W+`((?:SELECT|WITH)\b[^`]+)`\s*(?:returns?|gives?|is|=|->|→)\s*`?([^`\s.,;]+)",
+                      b.raw)
+        if not m:
+            return False
+        value: Any = m.group(2)
+        if re.fullmatch(r"-?\d+", value):
+            value = int(value)
+        step = self.sql_step(m.group(1).strip(), b.line, None)
+        step["sql"]["expect"] = CommentedMap({"value": value})
+        phase["steps"].append(step)
+        self.conversions.append(f"line {b.line}: SQL with its expected result -> an sql step that checks it"
+                                f" (value {value})")
+        return True

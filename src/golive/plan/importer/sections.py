@@ -11,7 +11,6 @@ from golive.plan.importer.text import _CLOCK_RANGE, _PHASE, Unplaced, _clean
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
-
 ROLLBACK_WORDS = re.compile(r"roll\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b")
 SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)")
@@ -61,6 +60,7 @@ class SectionsMixin(ImportState):
                     i = end
                     continue
             i += 1
+        self.window_in_prose()
         self.report_leftovers()
         return self.build(title, description)
 
@@ -164,6 +164,12 @@ class SectionsMixin(ImportState):
     def success(self, idx: int, end: int) -> None:
         for b in self.blocks[idx + 1:end]:
             if b.kind == "heading":
+                b.placed = True
+            elif b.kind == "table" and b.rows and len(b.rows) > 1:
+                for row in b.rows[1:]:
+                    cells = [_clean(c) for c in row if _clean(c)]
+                    if cells:
+                        self.criteria.append((b.line, ": ".join(cells[:2]) if len(cells) > 1 else cells[0]))
                 b.placed = True
             elif b.kind in ("item", "para"):
                 text = _clean(b.text)

@@ -118,6 +118,10 @@ class ImportState:
     def facts(self, idx: int, end: int, mark: bool = True) -> dict[str, tuple[str, Block]]:
         out: dict[str, tuple[str, Block]] = {}
         for b in self.blocks[idx + 1:end]:
+            if b.kind == "table":
+                for k, v in self.fact_rows(b).items():
+                    out.setdefault(k, (v, b))
+                continue
             if b.kind not in ("para", "item"):
                 continue
             for raw_line in b.raw.split("\n"):
@@ -145,8 +149,6 @@ class ImportState:
     def canary_analysis(self) -> list[Threshold]:
         raise NotImplementedError
 
-    def covers(self, level: dict[str, Any], deploy: list[dict[str, Any]]) -> list[str]:
-        raise NotImplementedError
 
     def build(self, title: str, description: list[str]) -> CommentedMap:
         raise NotImplementedError
@@ -173,4 +175,25 @@ class ImportState:
         raise NotImplementedError
 
     def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
+        raise NotImplementedError
+
+    def phase_table(self, phase: dict[str, Any], b: Block) -> None:
+        raise NotImplementedError
+
+    def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
+        raise NotImplementedError
+
+    def fact_rows(self, b: Block) -> dict[str, str]:
+        raise NotImplementedError
+
+    def people_table(self, b: Block) -> bool:
+        raise NotImplementedError
+
+    def escalation_table(self, b: Block) -> bool:
+        raise NotImplementedError
+
+    def command_step(self, cmd: Any, fallback_name: str | None) -> CommentedMap:
+        raise NotImplementedError
+
+    def window_in_prose(self) -> None:
         raise NotImplementedError
