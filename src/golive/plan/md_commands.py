@@ -199,7 +199,8 @@ def _drop_never_ending(part: Part, first_line: int, block: CommandBlock) -> Part
     return Part(keep[0].start, text, part.name, keep, part.kept_whole, part.exports)
 
 
-def shell_commands(text: str, first_line: int, lift_exports: bool = True) -> CommandBlock:
+def shell_commands(text: str, first_line: int, lift_exports: bool = True,
+                   before: frozenset[str] = frozenset()) -> CommandBlock:
     """Steps of a shell block. `first_line` is the source line of the block's first line."""
     block = CommandBlock()
     for ph in sorted(set(PLACEHOLDER.findall(text))):
@@ -212,11 +213,14 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True) -> Com
     text, carved = _carve_sql(text)
     block.refs.update(m.group(1) for m in _REF.finditer(text))
     block.words.update(_WORD.findall(text))
-    parts, notes = split_block(text, lift_exports)
+    parts, notes = split_block(text, lift_exports, before)
     block.notes += [f"block at line {first_line}: {n}" for n in notes]
     for part in parts:
         for name, value in part.exports:
             block.exports.append((first_line, name, value))
+        for comment in part.trailing:
+            block.commands.append(Command("manual", {"instruction": comment}, first_line + part.row,
+                                          note="a comment with no command after it"))
         if not part.statements:
             continue
         kept = _drop_never_ending(part, first_line, block)
@@ -251,10 +255,21 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True) -> Com
                 assert http is not None
                 block.commands.append(Command("http", http, first_line + st.start, kept.name))
             continue
+        if block.commands and block.commands[-1].kind == "backup" and _inspects_dump(kept):
+            block.notes.append(f"line {line}: `{body.splitlines()[0]}` looks at the dump file: the backup step"
+                               " verifies its own dump (checksum and a test restore), so it is not kept")
+            continue
         cmd = _step_for(kept, block, line)
         if cmd is not None:
             block.commands.append(cmd)
     return block
+
+
+def _inspects_dump(part: Part) -> bool:
+    """`ls -lh backup_*.sql` after a dump: only looks at the file the backup step now writes and verifies."""
+    argvs = [a for st in part.statements for a in st.own]
+    return bool(argvs) and all(a[0] in ("ls", "du", "wc", "head", "file", "stat", "test", "[", "md5sum", "sha256sum")
+                               and any(re.search(r"(?i)backup|dump", w) for w in a[1:]) for a in argvs)
 
 
 def _carve_sql(text: str) -> tuple[str, dict[int, str]]:

@@ -168,6 +168,8 @@ class Part:
     #: Why this part could not be split further (state that crosses), for the summary.
     kept_whole: str | None = None
     exports: list[tuple[str, str]] = field(default_factory=list)
+    #: Comments after the last command: things for a person to do.
+    trailing: list[str] = field(default_factory=list)
 
 
 def _exports(node: Any) -> list[tuple[str, str]]:
@@ -193,12 +195,15 @@ def statements(text: str) -> tuple[list[tuple[list[str], Statement]], bool]:
     lines = text.split("\n")
     out: list[tuple[list[str], Statement]] = []
     comments: list[str] = []
+    comment_row = 0
     for node in root.children:
         if node.type == "comment":
             line = lines[node.start_point[0]]
             own_line = line.strip().startswith("#")
             body = _src(node)
             if own_line and not body.startswith("#!"):
+                if not comments:
+                    comment_row = node.start_point[0]
                 comments.append(body.lstrip("#").strip())
             continue
         start, end = node.start_point[0], node.end_point[0]
@@ -208,17 +213,26 @@ def statements(text: str) -> tuple[list[tuple[list[str], Statement]], bool]:
         out.append((comments, Statement(stext, start, end, node.type, simple_commands(node), _stateful(node),
                                         own=simple_commands(node, nested=False), exports=_exports(node))))
         comments = []
+    if comments:
+        out.append((comments, Statement("", comment_row, comment_row, "trailing_comments", [], None)))
     return out, not root.has_error
 
 
-def split_block(text: str, lift_exports: bool) -> tuple[list[Part], list[str]]:
+def split_block(text: str, lift_exports: bool, avoid: frozenset[str] = frozenset()
+                ) -> tuple[list[Part], list[str]]:
     """Parts of a shell block and notes on why it was (not) split. `lift_exports`: a comment-separated group
-    made only of `export NAME=value` lines becomes plan vars (the later steps see them) instead of state."""
+    made only of `export NAME=value` lines becomes plan vars (the later steps see them) instead of state.
+    `avoid`: names the steps before this block read (such a name must not become a plan var)."""
     stmts, clean = statements(text)
     lines = text.split("\n")
     notes: list[str] = []
+    trailing: list[str] = []
+    trailing_row = 0
+    if stmts and stmts[-1][1].node_type == "trailing_comments":
+        trailing_row = stmts[-1][1].start
+        trailing = stmts.pop()[0]
     if not stmts:
-        return [], notes
+        return [Part(trailing_row, "", None, [], trailing=trailing)] if trailing else [], notes
     groups: list[tuple[list[str], list[Statement]]] = []
     for comments, st in stmts:
         if (comments and groups and groups[-1][1]) or not groups:
@@ -229,39 +243,60 @@ def split_block(text: str, lift_exports: bool) -> tuple[list[Part], list[str]]:
         first = stmts[0][1]
         whole = "\n".join(lines[first.start:stmts[-1][1].end + 1])
         notes.append("the bash parse found a syntax error: kept as one script, exactly as written")
+        tail = [Part(trailing_row, "", None, [], trailing=trailing)] if trailing else []
         return [Part(first.start, whole, "; ".join(groups[0][0]) or None, [s for _c, s in stmts],
-                     kept_whole="syntax error")], notes
+                     kept_whole="syntax error"), *tail], notes
     parts: list[Part] = []
     lifted: list[tuple[str, str]] = []
     pending: list[tuple[list[str], list[Statement]]] = []
     for gi, (comments, sts) in enumerate(groups):
-        if lift_exports and all(s.exports for s in sts):
-            lifted += [e for s in sts for e in s.exports]
-            continue
+        if lift_exports and sts[0].exports:
+            # leading `export NAME=value` lines of a group: plan vars every later step sees; not when something
+            # before it reads that name (a plan var is there from the start) or its `$SOURCE` is set in the block
+            lead = next((i for i, s in enumerate(sts) if not s.exports), len(sts))
+            before = "\n".join(lines[:sts[0].start])
+            assigned = set(re.findall(r"(?:^|[\s;&|(])([A-Za-z_]\w*)=", text))
+            assigned |= set(re.findall(r"\b(?:for|read|select)\s+(?:-\w+\s+)*([A-Za-z_]\w*)", text))
+            safe = all(n not in avoid and not re.search(rf"\${{?{re.escape(n)}\b|\b{re.escape(n)}=", before)
+                       and not (v.startswith("$") and v.strip("${}") in assigned - {n})
+                       for s in sts[:lead] for n, v in s.exports)
+            if safe:
+                lifted += [e for s in sts[:lead] for e in s.exports]
+                sts = sts[lead:]
+                if not sts:
+                    continue
         pending.append((comments, sts))
         later = groups[gi + 1:]
         uses_status = bool(later) and re.search(r"\$\?|PIPESTATUS|\$!", "\n".join(s.text for s in later[0][1]))
-        state = next((s.state for s in sts if s.state), None)
-        if (state or uses_status) and later:
-            continue  # what this group sets is needed by the next one: keep them in one step
-        first, last = pending[0][1][0], pending[-1][1][-1]
-        body = "\n".join(lines[first.start:last.end + 1])
-        whole_why = None
-        if len(pending) > 1:
-            why = next((s.state for _c, g in pending for s in g if s.state), None) or "`$?` of the command before"
-            whole_why = why
-            notes.append(f"lines {first.start + 1}-{last.end + 1} of the block stay one step: {why} would not"
-                         " reach the commands after it in a separate step")
-        parts.append(Part(first.start, body, "; ".join(pending[0][0]) or None,
-                          [s for _c, g in pending for s in g], kept_whole=whole_why))
+        # state set anywhere in the pending groups reaches every later group: they all stay one step
+        carry = any(s.state for _c, g in pending for s in g)
+        if (carry or uses_status) and later:
+            continue
+        parts.append(_flush(pending, lines, notes))
         pending = []
+    if pending:
+        parts.append(_flush(pending, lines, notes))
     if lifted:
-        parts[:0] = []
         if parts:
             parts[0].exports = lifted
         else:
             parts.append(Part(0, "", None, [], exports=lifted))
+    if trailing:
+        parts.append(Part(trailing_row, "", None, [], trailing=trailing))
     return parts, notes
+
+
+def _flush(pending: list[tuple[list[str], list[Statement]]], lines: list[str], notes: list[str]) -> Part:
+    first, last = pending[0][1][0], pending[-1][1][-1]
+    body = "\n".join(lines[first.start:last.end + 1])
+    whole_why = None
+    if len(pending) > 1:
+        why = next((s.state for _c, g in pending for s in g if s.state), None) or "`$?` of the command before"
+        whole_why = why
+        notes.append(f"lines {first.start + 1}-{last.end + 1} of the block stay one step: {why} would not"
+                     " reach the commands after it in a separate step")
+    return Part(first.start, body, "; ".join(pending[0][0]) or None, [s for _c, g in pending for s in g],
+                kept_whole=whole_why)
 
 
 def looks_like_commands(text: str) -> bool:
@@ -272,6 +307,7 @@ def looks_like_commands(text: str) -> bool:
     if re.search(r"[├└│┌┐┘┬┴┼─→←↓↑►▶]", text):
         return False
     stmts, clean = statements(text)
+    stmts = [x for x in stmts if x[1].node_type != "trailing_comments"]
     if not clean or not stmts:
         return False
     for _c, st in stmts:
@@ -310,3 +346,9 @@ def env_pairs(text: str) -> list[tuple[int, str, str]]:
                 value = value[1:-1]
             out.append((row, m.group(1), value))
     return out
+
+
+def needs_shell(command: str) -> bool:
+    """More than one simple command, or anything only a shell interprets (pipes, `&&`, `$VAR`, redirects):
+    then `bash -e` and plain bash can differ, and an imported script must run as plain bash."""
+    return bool(set(command) & set("|&;<>()$`\\\"'*?[#~=%\n{}")) or len(simple_commands(parse(command))) > 1

@@ -24,6 +24,9 @@ class ShellSpec(Strict):
     env: dict[str, str] = {}
     cwd: str | None = None
     shell: str = "/bin/bash"
+    #: Stop at the first failing command (`bash -e -o pipefail`). False runs the script exactly as bash runs
+    #: it, as its document meant it (the Markdown importer writes false for the scripts it copies).
+    errexit: bool = True
     expect_exit: Annotated[list[int], BeforeValidator(_exit_codes)] = [0]
     expect_output: Regex | None = None
 
@@ -45,8 +48,9 @@ class ShellStep(StepBase):
         cwd = Path(ctx.interpolate(spec.cwd)) if spec.cwd else ctx.workdir
         if cwd and not cwd.is_absolute():
             cwd = ctx.workdir / cwd
+        argv = argv_for(spec.command, spec.shell) if spec.errexit else [spec.shell, "-c", spec.command]
         res = run_command(
-            argv_for(spec.command, spec.shell), env=ctx.env(spec.env), cwd=cwd,
+            argv, env=ctx.env(spec.env), cwd=cwd,
             timeout=self.timeout if self.timeout is not None else DEFAULT_TIMEOUT,
         )
         result = StepResult("succeeded", exit_code=res.exit_code, output=res.output,

@@ -71,7 +71,8 @@ def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
     from golive.plan.loader import parse_plan_text
 
     parse_plan_text(yaml_text, f"{source} (imported)")
-    summary = imp.summary + [f"inferred: {n}" for n in imp.inferred] + [f"note: {n}" for n in imp.notes]
+    summary = imp.summary + [f"converted: {c}" for c in imp.conversions] + [f"inferred: {n}" for n in imp.inferred] \
+        + [f"note: {n}" for n in imp.notes]
     return ImportResult(yaml_text, summary, imp.unplaced, data)
 
 

@@ -110,8 +110,33 @@ class BuildMixin(ImportState):
                 em.yaml_add_eol_comment(f"{self.src_name}:{e['line']}", "level")
                 esc.append(em)
             root["contacts"] = CommentedMap({"escalation": esc})
+        self.tie_restores(root)
         self.summarise(root, phases)
         return root
+
+    def tie_restores(self, root: CommentedMap) -> None:
+        """A restore of the database a backup step dumped restores THAT backup: same database string, so the
+        restore step finds this run's backup of it (`psql payments < dump.sql` after `pg_dump -h H payments`)."""
+        def dbname(url: str) -> str:
+            return url.rstrip("/").rsplit("/", 1)[-1]
+
+        backups: dict[str, str] = {}
+        for p in root.get("phases", []):
+            for st in p["steps"]:
+                if "backup" in st:
+                    backups.setdefault(dbname(str(st["backup"]["database"])), str(st["backup"]["database"]))
+        for lv in root.get("rollback", {}).get("levels", []):
+            for st in lv["steps"]:
+                if "restore" in st:
+                    url = backups.get(dbname(str(st["restore"]["database"])))
+                    if url is not None:
+                        st["restore"]["database"] = url
+                        self.conversions.append(f"rollback level {lv['level']}: the restore of"
+                                                f" '{dbname(url)}' restores this run's backup of it ({url})")
+                    else:
+                        self.conversions.append(f"rollback level {lv['level']}: restore of"
+                                                f" '{st['restore']['database']}': no backup step of that database"
+                                                " in the plan; it needs one taken earlier in the same run")
 
     def gate_role(self, phase: dict[str, Any]) -> str | None:
         """The role named as the Go/No-Go's decision maker: a decision table's owner, or a known role the gate's

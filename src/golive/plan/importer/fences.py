@@ -17,7 +17,7 @@ from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import SQL_LANGS, Command, CommandBlock, secret_like, shell_commands, sql_statements
-from golive.plan.md_shell import env_pairs, is_env_file, is_sql, looks_like_commands
+from golive.plan.md_shell import env_pairs, is_env_file, is_sql, looks_like_commands, needs_shell
 
 BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
 ENV_LANGS = frozenset({"env", "dotenv", "properties"})
@@ -57,7 +57,7 @@ class FencesMixin(ImportState):
         if info in SQL_LANGS:
             block = sql_statements(b.text, first)
         elif info in BASH_LANGS:
-            block = shell_commands(b.text, first, lift_exports=not self.in_rollback)
+            block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs))
         else:
             return None
         self.words |= block.words
@@ -137,7 +137,9 @@ class FencesMixin(ImportState):
         spec = cmd.spec
         if cmd.kind == "shell":
             command = spec["command"]
-            spec = LiteralScalarString(command + "\n") if "\n" in command else command
+            text = LiteralScalarString(command + "\n") if "\n" in command else command
+            # a script runs as bash runs it (no -e added): the document's meaning, exactly
+            spec = CommentedMap({"command": text, "errexit": False}) if needs_shell(command) else text
         else:
             self.needed |= {m.group(1) for m in _REF.finditer(str(spec))} - {"GOLIVE_MIGRATE_TARGET"}
         return self.step(cmd.kind, spec, cmd.line, name)

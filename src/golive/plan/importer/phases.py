@@ -105,6 +105,7 @@ class PhasesMixin(ImportState):
         spec: dict[str, Any] = {"instruction": text}
         if b.checked:
             spec["done"] = True
+            spec["ticked_at"] = f"{self.src_name}:{b.line}"
         name = self.context_name(b)
         step = self.step("manual", spec, b.line, name)
         if phase.get("deployment"):

@@ -210,9 +210,9 @@ class SectionsMixin(ImportState):
             self.unplaced.append(Unplaced(blocks[0].line, f"{title}: {what}", "no place in a plan"))
         self.unplaced.sort(key=lambda u: u.line)
 
-    def checklist_phase(self, idx: int, end: int) -> None:
+    def checklist_phase(self, idx: int, end: int, prefix: str = "") -> None:
         h = self.blocks[idx]
-        phase = self.new_phase(_clean(h.text), h.line)
+        phase = self.new_phase(f"{prefix}: {_clean(h.text)}" if prefix else _clean(h.text), h.line)
         self.fill(phase, idx + 1, end, context=None)
         if not phase["steps"]:
             self.phases.remove(phase)
@@ -226,11 +226,12 @@ class SectionsMixin(ImportState):
                                             for j in subs):
             for j in subs:
                 if self.blocks[j].level == min(self.blocks[s].level for s in subs):
-                    self.post_part(j, self.section_end(j), self.horizon_hours(_clean(self.blocks[j].text)))
+                    self.post_part(j, self.section_end(j), self.horizon_hours(_clean(self.blocks[j].text)),
+                                   prefix=_clean(h.text))
             return
         self.post_part(idx, end, horizon)
 
-    def post_part(self, idx: int, end: int, horizon: float | None) -> None:
+    def post_part(self, idx: int, end: int, horizon: float | None, prefix: str = "") -> None:
         h = self.blocks[idx]
         h.placed = True
         if horizon is not None and horizon > 2:
@@ -241,7 +242,7 @@ class SectionsMixin(ImportState):
                                           f"follow-up work {format_duration(horizon * 3600)} after the"
                                           " deployment: not part of a run"))
             return
-        self.checklist_phase(idx, end)
+        self.checklist_phase(idx, end, prefix)
 
     @staticmethod
     def horizon_hours(text: str) -> float | None:

@@ -90,7 +90,7 @@ def _repair_mojibake(text: str) -> tuple[str, bool]:
     import ftfy
 
     fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False, fix_latin_ligatures=False,
-                          normalization=None, fix_line_breaks=False)
+                          normalization=None, fix_line_breaks=False, fix_c1_controls=False)
     return fixed, fixed != text
 
 
