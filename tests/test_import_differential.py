@@ -110,7 +110,7 @@ def run_as_steps(steps: list[dict[str, Any]], plan_vars: dict[str, str], sandbox
     os.environ.update(env)
     try:
         for i, spec in enumerate(steps, 1):
-            step = ShellStep.model_validate({"shell": {**spec, "errexit": False}})
+            step = ShellStep.model_validate({"shell": {**spec, "options": []}})
             ctx = StepContext("diff", f"1.{i}", dict(plan_vars), Masker(), SystemClock(), sandbox)
             res = step.execute(ctx)
             out.append(_stdout(res.output))

@@ -139,7 +139,7 @@ class FencesMixin(ImportState):
             command = spec["command"]
             text = LiteralScalarString(command + "\n") if "\n" in command else command
             # a script runs as bash runs it (no -e added): the document's meaning, exactly
-            spec = CommentedMap({"command": text, "errexit": False}) if needs_shell(command) else text
+            spec = CommentedMap({"command": text, "options": []}) if needs_shell(command) else text
         else:
             self.needed |= {m.group(1) for m in _REF.finditer(str(spec))} - {"GOLIVE_MIGRATE_TARGET"}
         return self.step(cmd.kind, spec, cmd.line, name)
