@@ -155,7 +155,8 @@ def test_shell_block_rules() -> None:
     local = shell_commands(text, 10, lift_exports=False)
     assert local.commands[1].spec == {"command": "export A=$B\nrun --x"} and not local.exports
     # a heredoc and an if/fi are single statements: never cut, whatever the comments inside
-    script = "set -e\ncd /tmp\n# write\ncat > f <<EOF\n# not a comment\nEOF\n# check\nif [ -f f ]; then\n  echo ok\nfi\n"
+    script = ("set -e\ncd /tmp\n# write\ncat > f <<EOF\n# not a comment\nEOF\n"
+              "# check\nif [ -f f ]; then\n  echo ok\nfi\n")
     whole = shell_commands(script, 1)
     assert [c.kind for c in whole.commands] == ["shell"] and whole.commands[0].spec["command"] == script.strip()
 
