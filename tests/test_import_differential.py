@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from golive.engine.clock import SystemClock
 from golive.masking import Masker
 from golive.plan.md_blocks import parse_blocks
-from golive.plan.md_commands import shell_commands, sql_statements
+from golive.plan.md_commands import outside_transaction, psql_command, shell_commands, sql_statements
 from golive.plan.md_shell import looks_like_commands, parse, simple_commands
 from golive.plan.shellcheck import sql_problems
 from golive.steps.base import StepContext
@@ -280,33 +280,40 @@ def db_state(url: str) -> dict[str, Any]:
 
 
 SQL_BLOCKS = corpus_blocks({"sql"})
+SQL_DOCS = sorted({n for n, _line, _t in SQL_BLOCKS})
 
 
 def test_the_corpus_has_sql_blocks() -> None:
     assert len(SQL_BLOCKS) >= 5
 
 
-@pytest.mark.parametrize(("name", "line", "text"), SQL_BLOCKS, ids=[f"{n}:{li}" for n, li, _ in SQL_BLOCKS])
-def test_corpus_sql_block_imported_is_whole_statements_and_same_state(
-        name: str, line: int, text: str, databases: tuple[str, str], tmp_path: Path) -> None:
-    block = sql_statements(text, 1)
-    flat = " ".join(text.split())
-    for c in block.commands:
-        assert c.kind == "sql"
-        q = c.spec["query"]
-        assert sql_problems(q) == [], q  # exactly one complete statement
-        assert " ".join(q.split()) in flat  # a statement of the source, as written
+@pytest.mark.parametrize("name", SQL_DOCS)
+def test_corpus_sql_imported_is_whole_statements_and_same_state(name: str, databases: tuple[str, str],
+                                                                 tmp_path: Path) -> None:
+    """The document's SQL blocks in order (a rollback block drops what a forward block added): `psql -f` of
+    each block on one database, the imported steps one by one on the other, as the importer makes them."""
     whole, stepwise = databases
-    script = tmp_path / "block.sql"
-    script.write_text(text, encoding="utf-8")
-    res = subprocess.run(["psql", whole, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(script)], capture_output=True,
-                         text=True, timeout=60, check=False)
-    assert res.returncode == 0, res.stderr
-    for i, c in enumerate(block.commands, 1):
-        step = SqlStep.model_validate({"sql": {"database": stepwise, "query": c.spec["query"]}})
-        ctx = StepContext("diff", f"1.{i}", {}, Masker(), SystemClock(), tmp_path)
-        result = step.execute(ctx)
-        assert result.status == "succeeded", result.message
+    for _n, _line, text in [b for b in SQL_BLOCKS if b[0] == name]:
+        block = sql_statements(text, 1)
+        flat = " ".join(text.split())
+        for c in block.commands:
+            assert c.kind == "sql"
+            q = c.spec["query"]
+            assert sql_problems(q) == [], q  # exactly one complete statement
+            assert " ".join(q.split()) in flat  # a statement of the source, as written
+        script = tmp_path / "block.sql"
+        script.write_text(text, encoding="utf-8")
+        res = subprocess.run(["psql", whole, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(script)],
+                             capture_output=True, text=True, timeout=60, check=False)
+        assert res.returncode == 0, res.stderr
+        for i, c in enumerate(block.commands, 1):
+            q = c.spec["query"]
+            ctx = StepContext("diff", f"1.{i}", {"DATABASE_URL": stepwise}, Masker(), SystemClock(), tmp_path)
+            step: Any = (ShellStep.model_validate({"shell": {"command": psql_command(q), "options": []}})
+                         if outside_transaction(q) else
+                         SqlStep.model_validate({"sql": {"database": "${DATABASE_URL}", "query": q}}))
+            result = step.execute(ctx)
+            assert result.status == "succeeded", result.message + result.output
     assert db_state(whole) == db_state(stepwise)
 
 

@@ -332,3 +332,18 @@ def sql_statements(text: str, first_line: int) -> CommandBlock:
             continue
         block.commands.append(Command("sql", {"query": query}, line, "; ".join(names) or None))
     return block
+
+
+_NO_TRANSACTION = re.compile(r"(?is)\bCONCURRENTLY\b|^\s*VACUUM\b|^\s*(CREATE|DROP)\s+DATABASE\b|^\s*ALTER\s+SYSTEM\b"
+                             r"|^\s*(CREATE|DROP)\s+TABLESPACE\b")
+
+
+def outside_transaction(query: str) -> bool:
+    """PostgreSQL refuses these inside a transaction block (the `sql` step runs one): psql runs them as written."""
+    body = "\n".join(ln for ln in query.splitlines() if not ln.strip().startswith("--"))
+    return bool(_NO_TRANSACTION.search(body))
+
+
+def psql_command(query: str) -> str:
+    """The statement through psql, exactly as `psql -f` would run it (autocommit), stopping on an error."""
+    return f"psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -q <<'SQL'\n{query.strip()}\nSQL"

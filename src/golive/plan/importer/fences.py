@@ -16,7 +16,16 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
-from golive.plan.md_commands import SQL_LANGS, Command, CommandBlock, secret_like, shell_commands, sql_statements
+from golive.plan.md_commands import (
+    SQL_LANGS,
+    Command,
+    CommandBlock,
+    outside_transaction,
+    psql_command,
+    secret_like,
+    shell_commands,
+    sql_statements,
+)
 from golive.plan.md_shell import env_pairs, is_env_file, is_sql, looks_like_commands, needs_shell
 
 BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
@@ -146,5 +155,10 @@ class FencesMixin(ImportState):
 
     def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
         self.uses_database_url = True
+        if outside_transaction(query):
+            self.conversions.append(f"line {line}: `{query.split()[0]} ... CONCURRENTLY`-style statement cannot run"
+                                    " in a transaction (the sql step's): it runs through psql, as written")
+            command = LiteralScalarString(psql_command(query) + "\n")
+            return self.step("shell", CommentedMap({"command": command, "options": []}), line, name)
         text: Any = LiteralScalarString(query + "\n") if "\n" in query else query
         return self.step("sql", {"database": "${DATABASE_URL}", "query": text}, line, name)

@@ -89,6 +89,8 @@ def _repair_mojibake(text: str) -> tuple[str, bool]:
     ligatures are left as written: only the encoding accident is undone."""
     import ftfy
 
+    if not re.search("[ÃÂâðÅ][\u0080-\u00bf\u0152-\u2122]", text):
+        return text, False  # no trace of double encoding: nothing to undo (a lone C1 byte stays for the report)
     fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False, fix_latin_ligatures=False,
                           normalization=None, fix_line_breaks=False, fix_c1_controls=False)
     return fixed, fixed != text
