@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from golive.engine.clock import SystemClock
+from golive.core.clock import SystemClock
 from golive.masking import Masker
 from golive.plan.md_blocks import parse_blocks
 from golive.plan.md_commands import outside_transaction, psql_command, shell_commands, sql_statements
