@@ -481,7 +481,7 @@ class _Linter:
 
     def compliance(self) -> None:
         """The change record an auditor asks for; the elements themselves live with the report (issue 8)."""
-        from golive.report.compliance import compliance_findings
+        from golive.plan.compliance import compliance_findings
 
         for f in compliance_findings(self.plan):
             path: Path_ = tuple(int(seg) if seg.isdigit() else seg for seg in f.path.split(".") if seg)

@@ -6,6 +6,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator
 
+from golive.core.events import StepConfirmed
 from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
@@ -41,10 +42,10 @@ class ManualStep(StepBase):
                                      by="the plan's document")
         decision = ctx.decision
         if decision is not None:
-            by = str(decision.get("by", "?"))
-            if decision.get("as") == "failed":
-                return StepResult.failed(f"marked failed by {by}: {decision.get('note') or 'no reason given'}",
-                                         by=by)
+            by = decision.by
+            if decision.as_ == "failed":
+                note = decision.note if isinstance(decision, StepConfirmed) else ""
+                return StepResult.failed(f"marked failed by {by}: {note or 'no reason given'}", by=by)
             return StepResult.passed(f"confirmed by {by}", by=by)
         if ctx.dry_run:
             return StepResult.passed("would ask a person to confirm")
