@@ -69,6 +69,15 @@ class DryRunExecutor:
     """Walks the plan without touching anything: each step says what it would do."""
 
     def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+        from golive.steps.shell import ShellStep
+
+        if isinstance(step, ShellStep):
+            # the bash parse and `command -v` of each program: a step that cannot even start is named now
+            from golive.plan.shellcheck import shell_problems
+
+            problems = shell_problems(step.shell.command, ctx.env(step.shell.env))
+            if problems:
+                return StepResult("failed", "would fail: " + "; ".join(problems), detail={"dry_run": True})
         return StepResult.passed(f"would {step.describe()}", dry_run=True)
 
 
