@@ -178,6 +178,11 @@ class Engine:
                     continue
         except _Pause as pause:
             return pause.code
+        except interrupts.Interrupted as stop:
+            if not stop.recorded:  # between steps (or waiting for a person): nothing was running to stop
+                self.record(RunNote(kind="interrupted", message=f"golive stopped by {stop.name} while no step ran;"
+                                                                 " golive resume continues the run"))
+            raise
         return exit_code_for(self.state.outcome)
 
     def _current_phase_index(self) -> int | None:
@@ -297,6 +302,7 @@ class Engine:
         been released at all (a shell step stopped at the gate did nothing and may simply run again)."""
         held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
         released = step.kind != "shell" or any((t["pid"], t["start"]) not in held for t in self.state.step(sid).trees)
+        stop.recorded = True
         self.record(StepInterrupted(
             step=sid, signal=stop.name, released=released,
             stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
