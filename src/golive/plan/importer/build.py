@@ -54,7 +54,14 @@ class BuildMixin(ImportState):
             root["window"] = CommentedMap(self.window)
             root.yaml_add_eol_comment(f"{self.src_name}:{self.window_line}", "window")
         if self.approvers:
-            root["approvers"] = CommentedMap(self.approvers)
+            approvers = CommentedMap()
+            for role_name, people in self.approvers.items():
+                seq_p = CommentedSeq(people)
+                for i, person in enumerate(people):
+                    if person in self.handles:  # `--by kavyashri-as`; the document wrote `@kavyashri-as`
+                        seq_p.yaml_add_eol_comment(f"written {self.handles[person]}", i)
+                approvers[role_name] = seq_p
+            root["approvers"] = approvers
             root.yaml_add_eol_comment("TODO: people for every role (sign-off / contacts tables)", "approvers")
         seq = CommentedSeq()
         for p in phases:
@@ -230,7 +237,10 @@ class BuildMixin(ImportState):
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
         if self.approvers:
-            s.append("approvers: " + ", ".join(f"{k} ({', '.join(v) or 'nobody named'})"
+            def shown(p: str) -> str:
+                return f"{p} (written {self.handles[p]})" if p in self.handles else p
+
+            s.append("approvers: " + ", ".join(f"{k} ({', '.join(shown(p) for p in v) or 'nobody named'})"
                                                for k, v in self.approvers.items()))
         if self.escalation and "contacts" in root:
             s.append("escalation contacts: " + ", ".join(f"level {e['level']} {e['name']}"
