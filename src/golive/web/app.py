@@ -22,8 +22,8 @@ from starlette.routing import Route
 import golive.web.pages as pages
 from golive.errors import DecisionRefused, RunNotFound, UsageError
 from golive.masking import mask_known
-from golive.output import describe
 from golive.report import render, report_for
+from golive.report.describe import describe
 from golive.store.base import Event, Store
 from golive.store.owner import is_alive
 from golive.web.accounts import Accounts
