@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -104,9 +105,10 @@ def cmd_plan_validate(args: argparse.Namespace) -> int:
 
 
 def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
+    from golive import interrupts
     from golive.engine.clock import SystemClock
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
-    from golive.output import LivePrinter, PlainPrinter
+    from golive.output import LivePrinter, PlainPrinter, detach_stdout
     from golive.runner import DriveOptions, drive_run, load_state, window_of
     from golive.steps.base import StepContext  # noqa: F401 - keeps import errors out of the run loop
 
@@ -141,8 +143,19 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
             listener=listener, ask=ask if interactive else None,
             notify=not dry, report_dir=None if dry else _report_dir(args),
         )
-        code = drive_run(store, run_id, SystemClock(), opts)
-    _summary(store, run_id, code, args)
+        with interrupts.handling():
+            try:
+                code = drive_run(store, run_id, SystemClock(), opts)
+            except interrupts.Interrupted as stop:
+                code = stop.exit_code
+                with contextlib.suppress(OSError):
+                    print(f"golive: stopped by {stop.name}; run {run_id} can be continued with: golive resume"
+                          f" {run_id}", file=sys.stderr)
+                return code
+    try:
+        _summary(store, run_id, code, args)
+    except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
+        detach_stdout()
     return code
 
 
@@ -210,10 +223,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             if not infos:
                 print("no runs yet")
                 return 0
-        out = [run_summary(store, info) for info in infos]
+        from golive.proctree import containment
+
+        box = containment().describe()
+        out = [{**run_summary(store, info), "containment": box} for info in infos]
         if args.json:
             print(json.dumps(out if not args.run else out[0], indent=2))
             return 0
+        print(f"step processes: {box}")
         for entry in out:
             proc = f" (process {entry['process']})" if entry["process"] else ""
             orphan = f" — no process is executing it: {entry['resume']}" if entry["orphaned"] else ""
