@@ -138,8 +138,8 @@ def test_sigkill_during_a_drain_then_resume_leaves_no_host_out_of_the_pool(fresh
     # a long request held on a host of batch 2, so its drain waits
     def hold() -> None:
         with contextlib.suppress(OSError):  # the host's deploy ends it
-            urllib.request.urlopen(urllib.request.Request(fleet.url + "slow?s=40",
-                                                          headers={"X-Fleet-Server": first.name}), timeout=60).read()
+            urllib.request.urlopen(urllib.request.Request(fleet.url + "slow?s=60",
+                                                          headers={"X-Fleet-Server": first.name}), timeout=90).read()
 
     slow = threading.Thread(target=hold, daemon=True)
     slow.start()
@@ -151,7 +151,7 @@ def test_sigkill_during_a_drain_then_resume_leaves_no_host_out_of_the_pool(fresh
     with _load(fleet) as load:
         proc = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=workdir,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 55  # the held request lasts 60s: the drain waits on it until then
         while fleet.server_status().get(first.name) != "DRAIN":
             assert time.monotonic() < deadline and proc.poll() is None, "the run never drained the first host"
             time.sleep(0.02)
