@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -34,22 +34,27 @@ _MEASURE = """import resource, subprocess, sys, time, json
 t = time.perf_counter()
 p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 e = time.perf_counter() - t
-print(json.dumps({"rc": p.returncode, "s": e, "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": p.returncode, "s": e, "rss_kb": u.ru_maxrss, "cpu": u.ru_utime + u.ru_stime,
                   "err": p.stderr.decode(errors="replace")[-1500:]}))
 """
 
 
-def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """(seconds, peak RSS in kB) of one fresh run of `cmd`, in its own child so RSS is the tool's alone."""
+Measure = tuple[float, int, float]
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Measure:
+    """(seconds, peak RSS in kB, CPU seconds of the tool's process tree) of one fresh run of `cmd`, in its own
+    child so RSS and CPU are the tool's alone (sshd's side is the same for every tool and not counted)."""
     proc = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=900)
     out = json.loads(proc.stdout)
     if out["rc"] != 0:
         raise SystemExit(f"{cmd[0]} failed ({out['rc']}): {out['err']}")
-    return float(out["s"]), int(out["rss_kb"])
+    return float(out["s"]), int(out["rss_kb"]), float(out["cpu"])
 
 
-def golive(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> tuple[float, int]:
+def golive(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> Measure:
     plan = work / "golive.yaml"
     step = {"on": "web", "command": COMMAND, **({"batch": batch} if batch else {})}
     plan.write_text("name: fanout\nservice: bench\nenvironment: bench\nhosts:\n"
@@ -61,7 +66,7 @@ def golive(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) 
                    {**os.environ, "GOLIVE_USER": "bench"})
 
 
-def pyinfra(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> tuple[float, int]:
+def pyinfra(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> Measure:
     data = {"ssh_user": "root", "ssh_key": str(fleet.key), "ssh_known_hosts_file": str(fleet.known_hosts),
             "ssh_strict_host_key_checking": "yes"}
     inv = work / "inventory.py"
@@ -72,7 +77,7 @@ def pyinfra(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path)
                    work, dict(os.environ))
 
 
-def ansible(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> tuple[float, int]:
+def ansible(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> Measure:
     inv = work / "hosts.ini"
     inv.write_text("[web]\n" + "".join(
         f"{h.name} ansible_host={h.address} ansible_port={h.ssh_port}\n" for h in hosts)
@@ -89,7 +94,7 @@ def ansible(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path)
     return measure([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)], work, env)
 
 
-TOOLS: dict[str, Callable[[Fleet, list[FleetHost], int | None, Path], tuple[float, int]]] = {
+TOOLS: dict[str, Callable[[Fleet, list[FleetHost], int | None, Path], Measure]] = {
     "golive": golive, "pyinfra": pyinfra, "ansible": ansible}
 
 
@@ -99,20 +104,24 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip", default="")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the fleet's namespaces are removed on kill
     sizes = [int(s) for s in args.sizes.split(",")]
     tools = [t for t in TOOLS if t not in args.skip.split(",")]
-    results: dict[tuple[str, str, int], tuple[float, int]] = {}
+    results: dict[tuple[str, str, int], Measure] = {}
     with Fleet(max(sizes), haproxy=False, app=False) as fleet, tempfile.TemporaryDirectory() as tmp:
-        print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}; command {COMMAND!r}; median of {args.repeat}")
+        print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}; command {COMMAND!r}; median of {args.repeat};"
+              f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at start")
         for size in sizes:
             for mode, batch in (("all", None), (f"batch{BATCH}", BATCH)):
                 for tool in tools:
                     work = Path(tmp) / f"{tool}-{size}-{mode}"
                     work.mkdir()
                     runs = [TOOLS[tool](fleet, fleet.hosts[:size], batch, work) for _ in range(args.repeat)]
-                    results[(tool, mode, size)] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
-                    print(f"  {tool:8} {mode:7} {size:3} hosts: {results[(tool, mode, size)][0]:6.2f} s"
-                          f"  peak RSS {results[(tool, mode, size)][1] / 1024:6.1f} MB", flush=True)
+                    res = (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
+                           statistics.median(r[2] for r in runs))
+                    results[(tool, mode, size)] = res
+                    print(f"  {tool:8} {mode:7} {size:3} hosts: {res[0]:6.2f} s wall, {res[2]:6.2f} s CPU,"
+                          f" peak RSS {res[1] / 1024:6.1f} MB", flush=True)
     print()
     print(f"{'mode':7} {'hosts':>5} " + " ".join(f"{t:>9}" for t in tools)
           + "".join(f" {t + '/golive':>15}" for t in tools if t != "golive"))
@@ -122,6 +131,10 @@ def main() -> int:
             ratios = [results[(t, mode, size)][0] / results[("golive", mode, size)][0]
                       for t in tools if t != "golive" and "golive" in tools]
             print(f"{mode:7} {size:5} " + " ".join(f"{v:8.2f}s" for v in row) + "".join(f" {r:14.2f}x" for r in ratios))
+    print("\nCPU seconds of each tool's own processes (steadier than wall time on a shared machine):")
+    for mode in ("all", f"batch{BATCH}"):
+        for size in sizes:
+            print(f"{mode:7} {size:5} " + " ".join(f"{t} {results[(t, mode, size)][2]:.2f}" for t in tools))
     if len(sizes) > 1:
         print("\ngrowth (seconds per extra host, least squares over sizes):")
         for mode in ("all", f"batch{BATCH}"):
@@ -134,7 +147,6 @@ def main() -> int:
             print(f"  {mode}: " + ", ".join(slopes))
     print("\npeak RSS, largest process, MB (at the largest size, all at once): " + ", ".join(
         f"{t} {results[(t, 'all', max(sizes))][1] / 1024:.1f}" for t in tools))
-    _ = resource  # RSS is read in the measuring child
     return 0
 
 
