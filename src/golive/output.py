@@ -46,6 +46,10 @@ def describe(ev: Event) -> str:
             return f"{step}ok{_dur(p.get('duration'))}" + (f": {p['message']}" if p.get("message") else "")
         code = f" (exit {p['exit_code']})" if p.get("exit_code") is not None else ""
         return f"{step}FAILED{_dur(p.get('duration'))}: {p.get('message')}{code}"
+    if t == "decision.vouched":
+        sealed, auth = p.get("seals") or {}, p.get("auth") or {}
+        return (f"sealed #{sealed.get('seq')} ({p.get('action')} by {p.get('by')}): {auth.get('how')},"
+                f" from {p.get('source')}")
     if t == "step.waiting":
         return f"{step}waiting: {p.get('message')}"
     if t == "step.confirmed":
