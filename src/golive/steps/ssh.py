@@ -17,7 +17,9 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
 
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Strict
+from golive.core.step import StepContext, StepResult
+from golive.steps.base import StepBase
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
 from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, resolve_connection
 from golive.targets.sshpool import pool
@@ -126,8 +128,7 @@ class SshStep(StepBase):
 
     def _plan_batches(self, ctx: StepContext) -> list[list[str]]:
         assert self._group is not None
-        undoing = ctx.undoing or {}
-        ran = [b["hosts"] for b in undoing.get("targets", []) if b.get("group") == self.ssh.on]
+        ran = [b.hosts for b in (ctx.undoing.targets if ctx.undoing else []) if b.group == self.ssh.on]
         if ran:
             # The undo of an ssh step: only where the command ran, newest batch first.
             seen: set[str] = set()

@@ -1,6 +1,6 @@
 """Decisions taken in the browser or through the API: the same rules as the CLI, then sealed under the server's key.
 
-This is the one seam between the console and the decision code. Today it calls `golive.decisions` (the functions
+This is the one seam between the console and the decision code. Today it calls `golive.run.decisions` (the functions
 `golive approve/reject/confirm/resolve/rollback` call), captures the event each appends, and appends right after
 it a `decision.vouched` event: who the server authenticated (person, how: OIDC issuer and subject, local account
 with or without second factor, or API token), from which address and user agent, the sealed event's seq and
@@ -18,10 +18,11 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from golive import decisions
+from golive.core.events import GateWaiting
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
 from golive.plan.model import Plan
+from golive.run import decisions
 from golive.store.base import Event, Owner, RunInfo, Store
 from golive.web.team import OPERATOR, Identity, Team
 
@@ -93,16 +94,15 @@ class _Capturing:
 
 def _plan_and_state(store: Store, run_id: str) -> tuple[Plan, RunState]:
     st = fold(store.events(run_id))
-    return Plan.model_validate(st.plan), st
+    return st.plan, st
 
 
 def role_needed(ask: Ask, plan: Plan, st: RunState) -> tuple[str, ...]:
     """The roles any one of which allows `ask` on this run (checked before the decision code's own rules)."""
     if ask.action in ("approve", "reject"):
-        w = st.waiting or {}
         role = None
-        if w.get("kind") == "gate":
-            approvals = plan.phases[int(w["phase"]) - 1].gate.approvals
+        if isinstance(st.waiting, GateWaiting):
+            approvals = plan.phases[st.waiting.phase - 1].gate.approvals
             role = approvals.role if approvals else None
         gate_role = role or APPROVER
         return (gate_role,) if ask.action == "approve" else (gate_role, OPERATOR)  # anyone allowed may say NO-GO

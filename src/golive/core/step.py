@@ -1,0 +1,111 @@
+"""What a step gets (StepContext) and gives back (StepResult): the one interface between the engine and every
+plug-in that does something in a run."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from golive.core.events import SshBatch, StepConfirmed, StepResolved, StepStatus
+from golive.core.stepid import StepId
+from golive.masking import Masker
+
+if TYPE_CHECKING:
+    from golive.core.clock import Clock
+
+
+Status = Literal["succeeded", "failed", "waiting"]
+
+
+@dataclass
+class StepResult:
+    status: Status
+    message: str = ""
+    exit_code: int | None = None
+    output: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    @classmethod
+    def passed(cls, message: str = "", **detail: Any) -> StepResult:
+        return cls("succeeded", message, detail=detail)
+
+    @classmethod
+    def failed(cls, message: str, **detail: Any) -> StepResult:
+        return cls("failed", message, detail=detail)
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Undoing:
+    """The step an undo step reverts, as its run recorded it."""
+
+    step: StepId
+    status: StepStatus
+    #: The host batches it started on (`ssh.batch` / `rolling.batch` events), oldest first.
+    targets: list[SshBatch]
+
+
+@dataclass(frozen=True)
+class Resuming:
+    """What a step's earlier attempt recorded, for the attempt that runs after its process died."""
+
+    #: The batches it started (`ssh.batch` / `rolling.batch`), oldest first.
+    targets: list[SshBatch]
+    #: A rolling step's last action per host (`rolling.host`, without step and host).
+    hosts: dict[str, dict[str, Any]]
+
+
+@dataclass
+class StepContext:
+    """Everything a step may touch. Steps never reach the store or the engine directly."""
+
+    run_id: str
+    step_id: str
+    vars: dict[str, str]
+    masker: Masker
+    clock: Clock
+    workdir: Path
+    interactive: bool = False
+    dry_run: bool = False
+    #: Recorded decision for this step made outside the process (e.g. `golive confirm`), if any.
+    decision: StepConfirmed | StepResolved | None = None
+    #: Records an extra event for this step (metric samples, progress); payload is masked by the engine.
+    emit: Callable[[str, dict[str, Any]], None] = lambda _type, _payload: None
+    #: Prompts the person at the terminal; returns their answer. Only set when interactive.
+    ask: Callable[[str], str] | None = None
+    #: For an undo step: what the step it undoes recorded, so the undo reaches exactly what the change reached.
+    undoing: Undoing | None = None
+    #: When the step runs again after its process died: what it recorded before, so it finishes or puts back
+    #: what the dead run left half done.
+    resuming: Resuming | None = None
+
+    def interpolate(self, text: str) -> str:
+        """`${NAME}` from plan vars, for non-shell steps (shell steps receive vars as environment)."""
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name in self.vars:
+                return self.vars[name]
+            return m.group(0)
+
+        return _VAR.sub(sub, text)
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        import os
+
+        merged = dict(os.environ)
+        merged.update(self.vars)
+        merged["GOLIVE_RUN_ID"] = self.run_id
+        merged["GOLIVE_STEP_ID"] = self.step_id
+        if extra:
+            merged.update({k: self.interpolate(v) for k, v in extra.items()})
+        return merged
