@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from golive.core.stepid import StepId
 from golive.plan.compliance import ELEMENTS
 
 if TYPE_CHECKING:
+    from golive.plan.model import Plan
     from golive.report.model import ComplianceRow, Report, SignOff
 
 def _names(approvals: list[Any]) -> str:
     return ", ".join(f"{a.by}" + (f" ({a.role})" if a.role else "") + f" at {a.at[:19]}Z" for a in approvals)
 
 
-def compliance_rows(report: Report, plan: dict[str, Any]) -> list[ComplianceRow]:
+def compliance_rows(report: Report, plan: Plan) -> list[ComplianceRow]:
     from golive.report.model import ComplianceRow
 
     ch = report.change or {}
@@ -25,7 +27,7 @@ def compliance_rows(report: Report, plan: dict[str, Any]) -> list[ComplianceRow]
     rows.append(ComplianceRow(*ELEMENTS[1], str(ch.get("security_impact") or "none recorded"),
                               bool(ch.get("security_impact"))))
     approvals = [a for g in report.gates for a in g.approvals]
-    roles: dict[str, list[str]] = plan.get("approvers") or {}
+    roles = plan.approvers
     authorized = [a for a in approvals if not a.role or a.by in roles.get(a.role, [a.by])]
     rows.append(ComplianceRow(*ELEMENTS[2], _names(authorized) or "no approval recorded", bool(authorized)))
     tests: list[str] = []
@@ -55,7 +57,8 @@ def compliance_rows(report: Report, plan: dict[str, Any]) -> list[ComplianceRow]
             verif.append(f"{c.description}: {c.status}")
     last = report.gates[-1] if report.gates else None
     if last is not None and last.decision == "go":
-        checks = [s for s in report.steps if s.id.startswith(f"{last.phase}.gate.") and s.status == "succeeded"]
+        checks = [s for s in report.steps
+                  if StepId(s.id).section == "gate" and StepId(s.id).group == last.phase and s.status == "succeeded"]
         if checks:
             verif.append(f"{len(checks)} check(s) passed at the final gate")
         if last.approvals:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.engine.state import RunState, fold
+from golive.engine.state import RunState, fold, waiting_view
 from golive.store.base import Event, RunInfo, Store
 from golive.store.owner import is_alive
 
@@ -19,9 +19,7 @@ def _titles(events: list[Event], st: RunState, wanted: list[str]) -> dict[str, s
     titles = {str(e.payload["step"]): str(e.payload["title"]) for e in events
               if e.type == "step.started" and e.payload.get("title")}
     if any(sid not in titles for sid in wanted):
-        from golive.run.runner import plan_of
-
-        titles = {sid: step.title() for sid, step in plan_of(st).steps_by_id().items()} | titles
+        titles = {sid: step.title() for sid, step in st.plan.steps_by_id().items()} | titles
     return titles
 
 
@@ -41,7 +39,7 @@ def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:
         "phases": [{"phase": p.index, "name": p.name, "status": p.status} for p in st.phases],
         "steps": [{"step": sid, "name": titles.get(sid, sid), "status": rec.status, "message": rec.message}
                   for sid, rec in notable],
-        "waiting": st.waiting, "attention": st.attention,
+        "waiting": waiting_view(st.waiting), "attention": waiting_view(st.attention),
         "head_seq": st.last_seq, "head_hash": st.head_hash,
     }
 
