@@ -99,6 +99,22 @@ class RollbackAction(Piece):
     restores_data: bool = False
 
 
+class EvidenceItem(Piece):
+    """One testing evidence item of the change record: a link, or a file hashed when the run started."""
+
+    description: str | None = None
+    url: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    error: str | None = None
+
+
+class ChangeRecord(Piece):
+    ticket: str | None = None
+    testing: list[EvidenceItem] = []
+
+
 class RollbackPreview(Piece):
     """The rollback plan for one phase, as generated before anything runs: what failing in it would undo."""
 
@@ -132,7 +148,7 @@ class RunCreated(EventBody):
     overrides: list[str] = []
     #: `--var` values (None for one withheld because it holds a password); absent in logs from before.
     override_values: dict[str, str | None] | None = None
-    change_evidence: dict[str, Any] | None = None
+    change_evidence: ChangeRecord | None = None
 
 
 class RunStarted(EventBody):
@@ -264,15 +280,17 @@ class StepProcess(StepEvent):
 
     type: Literal["step.process"] = "step.process"
     pid: int
-    pgid: int | None = None
-    start: int | None = None
+    pgid: int
+    start: int
     host: str = ""
     boot: str = ""
     cgroup: str | None = None
 
-    def tree(self) -> dict[str, Any]:
-        """The tree as golive.proctree.Tree reads it."""
-        return {k: v for k, v in self.payload().items() if k != "step"}
+
+
+class StoppedTree(Piece):
+    where: str = ""
+    gone: bool = False
 
 
 class StepInterrupted(StepEvent):
@@ -282,7 +300,7 @@ class StepInterrupted(StepEvent):
     type: Literal["step.interrupted"] = "step.interrupted"
     signal: str = ""
     released: bool | None = None
-    stopped: list[dict[str, Any]] = []
+    stopped: list[StoppedTree] = []
 
 
 class StepAwaited(StepEvent):
@@ -471,10 +489,7 @@ class RollingHost(StepEvent):
     host: str
     action: str = ""
     ok: bool | None = None
-
-    def record(self) -> dict[str, Any]:
-        """The host's last action as the rolling step reads it back on resume."""
-        return {k: v for k, v in self.payload().items() if k not in ("step", "host")}
+    message: str | None = ""
 
 
 class DbRestored(StepEvent):
@@ -517,7 +532,7 @@ class ChangeEvidence(EventBody):
     type: Literal["change.evidence"] = "change.evidence"
     written_by: ClassVar[str] = "person"
     ticket: str | None = None
-    testing: list[dict[str, Any]] = []
+    testing: list[EvidenceItem] = []
 
 
 class Seal(Piece):

@@ -251,7 +251,7 @@ class Engine:
         """A step whose last attempt has no recorded end: never decide while its old processes may run (see
         golive.engine.leftovers for the rule); returns only when the step may start again."""
         rec = self.state.step(sid)
-        left = Leftover.of(rec.trees)
+        left = Leftover.logged(rec.trees)
         resolve = f"golive resolve {self.run_id} {sid} --as done|failed --by NAME"
         if left.unseen():
             self._attention(sid, step, f"its processes ran on {left.unseen()[0].host}, where this golive cannot"
@@ -287,7 +287,7 @@ class Engine:
         """Record that golive itself stopped the step, what became of its processes, and whether its command had
         been released at all (a shell step stopped at the gate did nothing and may simply run again)."""
         held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
-        released = step.kind != "shell" or any((t["pid"], t["start"]) not in held for t in self.state.step(sid).trees)
+        released = step.kind != "shell" or any((t.pid, t.start) not in held for t in self.state.step(sid).trees)
         self.record(StepInterrupted(
             step=sid, signal=stop.name, released=released,
             stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]

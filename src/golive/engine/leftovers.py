@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from golive.core.events import StepInterrupted
+from golive.core.events import StepInterrupted, StepProcess
 from golive.proctree import Tree, wait_until
 
 #: The deadline of a step that sets no timeout (the shell step's default).
@@ -34,6 +34,12 @@ class Leftover:
     @classmethod
     def of(cls, recorded: list[dict[str, Any]]) -> Leftover:
         return cls([Tree.from_dict(t) for t in recorded])
+
+    @classmethod
+    def logged(cls, events: list[StepProcess]) -> Leftover:
+        """From the step's `step.process` events."""
+        return cls([Tree(pid=e.pid, pgid=e.pgid, start=e.start, host=e.host, boot=e.boot, cgroup=e.cgroup)
+                    for e in events])
 
     def unseen(self) -> list[Tree]:
         return [t for t in self.trees if not t.visible]
