@@ -77,5 +77,6 @@ def test_a_run_started_here_validates_its_plan_and_resolves_its_vars_once(tmp_pa
     assert counted.validations == 1
     st = load_state(store, started.run_id)
     assert st.plan is st.plan and counted.validations == 2
-    assert drive_run(store, started.run_id, clock, DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path))) == 0
+    resumed = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path))
+    assert drive_run(store, started.run_id, clock, resumed) == 0
     assert counted.validations == 3 and counted.resolutions == 2
