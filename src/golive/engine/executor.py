@@ -46,6 +46,15 @@ class DryRunExecutor:
     """Walks the plan without touching anything: each step says what it would do."""
 
     def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+        from golive.steps.shell import ShellStep
+
+        if isinstance(step, ShellStep):
+            # the bash parse and `command -v` of each program: a step that cannot even start is named now
+            from golive.plan.shellcheck import shell_problems
+
+            problems = shell_problems(step.shell.command, ctx.env(step.shell.env))
+            if problems:
+                return StepResult("failed", "would fail: " + "; ".join(problems), detail={"dry_run": True})
         return StepResult.passed(f"would {step.describe()}", dry_run=True)
 
 
@@ -146,6 +155,11 @@ class Engine:
                     continue
         except _Pause as pause:
             return pause.code
+        except interrupts.Interrupted as stop:
+            if not stop.recorded:  # between steps (or waiting for a person): nothing was running to stop
+                self.record(events.RunNote(kind="interrupted", message=f"golive stopped by {stop.name} while no"
+                                                                        " step ran; golive resume continues the run"))
+            raise
         return exit_code_for(self.state.outcome)
 
     def _current_phase_index(self) -> int | None:
@@ -265,6 +279,7 @@ class Engine:
         been released at all (a shell step stopped at the gate did nothing and may simply run again)."""
         held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
         released = step.kind != "shell" or any((t.pid, t.start) not in held for t in self.state.step(sid).trees)
+        stop.recorded = True
         self.record(events.StepInterrupted(
             step=sid, signal=stop.name, released=released,
             stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]

@@ -17,6 +17,8 @@ class ManualSpec(Strict):
     role: str | None = None
     #: Ticked in the source checklist already (Markdown import); still recorded with who ticked it.
     done: bool = False
+    #: Where it was ticked (`runbook.md:15`), cited when the run records it as done without asking.
+    ticked_at: str | None = None
 
 
 def _shorthand(value: Any) -> Any:
@@ -33,6 +35,11 @@ class ManualStep(StepBase):
         return f"confirm{who}: {self.manual.instruction}"
 
     def execute(self, ctx: StepContext) -> StepResult:
+        if self.manual.done:
+            # Ticked in the document the plan came from: recorded as done when the plan was written, not asked again.
+            where = f" ({self.manual.ticked_at})" if self.manual.ticked_at else ""
+            return StepResult.passed(f"already ticked in the document when the plan was written{where}",
+                                     by="the plan's document")
         decision = ctx.decision
         if decision is not None:
             by = decision.by
