@@ -39,7 +39,7 @@ _MODELS: list[type[EventBody]] = []
 class EventBody(BaseModel):
     """A payload, read. `type` is the log's type column, not part of the stored payload."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, defer_build=True)
 
     type: str
     #: Written by: the engine, a person's decision (`golive approve`...), a step kind, the notifier.
@@ -65,7 +65,7 @@ class StepEvent(EventBody):
 
 # -- pieces of payloads ----------------------------------------------------------------------------
 class Piece(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, defer_build=True)
 
     def raw(self) -> dict[str, Any]:
         """As stored: the fields it had, none added by defaults."""
@@ -579,7 +579,12 @@ TYPE_OF: dict[type[EventBody], str] = {cls: str(cls.model_fields["type"].default
 BY_TYPE: dict[str, type[EventBody]] = {t: cls for cls, t in TYPE_OF.items()}
 #: The discriminated union of every model, on `type`; built from KNOWN so a new model needs no other edit.
 AnyEvent: Any = Annotated[Union[KNOWN], Field(discriminator="type")]  # noqa: UP007
-_ADAPTER: TypeAdapter[EventBody] = TypeAdapter(AnyEvent)
+
+
+def adapter() -> TypeAdapter[EventBody]:
+    """The union as one validator (for tools and schemas); reading the log picks the model by `type` directly,
+    so a command only builds the models of the events it reads."""
+    return TypeAdapter(AnyEvent)
 
 E = TypeVar("E", bound=EventBody)
 
@@ -588,7 +593,7 @@ def parse(type: str, payload: dict[str, Any]) -> EventBody:
     """The typed event for a stored (type, payload)."""
     if type in BY_TYPE:
         try:
-            return _ADAPTER.validate_python({**payload, "type": type})
+            return BY_TYPE[type].model_validate({**payload, "type": type})
         except ValidationError:
             pass
     return OtherEvent.model_validate({**payload, "type": type})
