@@ -16,7 +16,7 @@ from golive.core import events
 from golive.core.clock import Clock
 from golive.core.step import Resuming, StepContext, StepResult, Undoing
 from golive.core.stepid import StepId
-from golive.engine.leftovers import Leftover, deadline_of, never_ran, wait_or_stop
+from golive.engine.leftovers import Leftover, interrupted_event, never_ran, outwait, why_a_person
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
 from golive.engine.state import RunState, apply
 from golive.errors import ExitCode, GoliveError
@@ -247,27 +247,12 @@ class Engine:
         if left.unseen():
             self._attention(sid, step, f"its processes ran on {left.unseen()[0].host}, where this golive cannot"
                                        f" see whether they still run; check there, then: {resolve}")
-        running = left.running()
-        if running:
-            until = deadline_of(rec.started_at, step.timeout)
-            self.record(events.StepAwaited(step=sid, where=left.where(running),
-                                    until=datetime.fromtimestamp(until).astimezone().isoformat()))
-            killed, waited = wait_or_stop(left, until, step.grace)
-            still = left.running()
-            self.record(events.StepReaped(step=sid, where=left.where(running), killed=killed, waited=round(waited, 3),
-                                   gone=not still))
-            if still:
-                self._attention(sid, step, f"its processes ({left.where(still)}) could not be stopped; stop them"
-                                           f" by hand, then: {resolve}")
-        if step.is_idempotent or never_ran(rec.interrupted):
-            return
-        if rec.status == "interrupted":
-            sig = (rec.interrupted.signal if rec.interrupted else "") or "a signal"
-            why = (f"golive was stopped by {sig} while this non-idempotent step ran; its processes are gone, but it"
-                   " may have done part of its work")
-        else:
-            why = "the process died while this non-idempotent step was running"
-        self._attention(sid, step, f"{why}; check by hand, then: {resolve}")
+        still = outwait(left, sid, rec.started_at, step.timeout, step.grace, self.record)
+        if still:
+            self._attention(sid, step, f"its processes ({left.where(still)}) could not be stopped; stop them by"
+                                       f" hand, then: {resolve}")
+        if not (step.is_idempotent or never_ran(rec.interrupted)):
+            self._attention(sid, step, f"{why_a_person(rec.interrupted)}; check by hand, then: {resolve}")
 
     def _attention(self, sid: str, step: StepBase, reason: str) -> None:
         if self.state.step(sid).status != "needs-attention":
@@ -277,14 +262,8 @@ class Engine:
     def _interrupted(self, sid: str, step: StepBase, stop: interrupts.Interrupted) -> None:
         """Record that golive itself stopped the step, what became of its processes, and whether its command had
         been released at all (a shell step stopped at the gate did nothing and may simply run again)."""
-        held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
-        released = step.kind != "shell" or any((t.pid, t.start) not in held for t in self.state.step(sid).trees)
         stop.recorded = True
-        self.record(events.StepInterrupted(
-            step=sid, signal=stop.name, released=released,
-            stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
-                     for s in stop.stopped],
-        ))
+        self.record(interrupted_event(sid, step.kind, stop, self.state.step(sid).trees))
 
     def _execute(self, sid: str, step: StepBase,
                  decision: events.StepConfirmed | events.StepResolved | None) -> StepResult:

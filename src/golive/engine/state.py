@@ -257,10 +257,11 @@ def apply(st: RunState, ev: Event) -> None:
             st.phase(e.phase).overrun = True
         case StepStarted() as e:
             rec = st.step(e.step)
+            if rec.status != "pending":
+                rec.decision = None  # a retry asks again; a confirmation given ahead (`confirm --phase`) holds
             rec.status = "running"
             rec.attempts += 1
             rec.started_at = ev.ts
-            rec.decision = None
             rec.trees = []
             rec.interrupted = None
             if st.status in ("needs-attention", "waiting"):

@@ -28,7 +28,6 @@ from golive.steps.rolling_parts import Drain, Health, check_health, controls, dr
 from golive.steps.shell import DEFAULT_TIMEOUT
 from golive.steps.ssh import SshSpec
 from golive.targets.ssh import Connection, HostGroup, remote_command, resolve_connection
-from golive.targets.sshpool import pool
 from golive.traffic.router import ServerControl, server_for
 
 
@@ -215,6 +214,8 @@ class _Roll:
         health = self.spec.health
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(hosts))) as checks:
             waiting: dict[concurrent.futures.Future[tuple[bool, int, str]], str] = {}
+            from golive.targets.sshpool import pool  # asyncssh loads when a host is reached
+
             for res in pool().run(self.conn, hosts, command, self.env, self.timeout, time.time):
                 ok = res.status == "ok" and res.exit_code in self.spec.expect_exit
                 message = res.message or ("" if ok else f"exit code {res.exit_code}")
