@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from golive.core.events import EventBody, StepAwaited, StepInterrupted, StepReaped
+from golive.core.events import EventBody, StepAwaited, StepInterrupted, StepProcess, StepReaped
 from golive.interrupts import Interrupted
 from golive.proctree import Tree, wait_until
 
@@ -36,6 +36,12 @@ class Leftover:
     @classmethod
     def of(cls, recorded: list[dict[str, Any]]) -> Leftover:
         return cls([Tree.from_dict(t) for t in recorded])
+
+    @classmethod
+    def logged(cls, events: list[StepProcess]) -> Leftover:
+        """From the step's `step.process` events."""
+        return cls([Tree(pid=e.pid, pgid=e.pgid, start=e.start, host=e.host, boot=e.boot, cgroup=e.cgroup)
+                    for e in events])
 
     def unseen(self) -> list[Tree]:
         return [t for t in self.trees if not t.visible]
@@ -96,11 +102,11 @@ def why_a_person(interrupted: StepInterrupted | None) -> str:
     return "the process died while this non-idempotent step was running"
 
 
-def interrupted_event(sid: str, kind: str, stop: Interrupted, trees: list[dict[str, Any]]) -> StepInterrupted:
+def interrupted_event(sid: str, kind: str, stop: Interrupted, trees: list[StepProcess]) -> StepInterrupted:
     """What golive stopped, and whether the command had been released at all: a shell step whose every tree was
     stopped at the gate did nothing, and may simply run again."""
     held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
-    released = kind != "shell" or any((t["pid"], t["start"]) not in held for t in trees)
+    released = kind != "shell" or any((t.pid, t.start) not in held for t in trees)
     return StepInterrupted(step=sid, signal=stop.name, released=released,
                            stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
                                     for s in stop.stopped])
