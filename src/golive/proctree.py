@@ -42,7 +42,8 @@ class Containment:
     def describe(self) -> str:
         if self.kind == "cgroup":
             return f"cgroup v2 per step under {self.base} (setsid/nohup/& children are contained)"
-        return (f"process group + PR_SET_PDEATHSIG ({self.reason}); children that call setsid leave the group"
+        death = "PR_SET_PDEATHSIG" if _setpriv() else "no PR_SET_PDEATHSIG (setpriv not found)"
+        return (f"process group + {death} ({self.reason}); children that call setsid leave the group"
                 " and are not stopped on timeout")
 
 
