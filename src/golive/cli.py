@@ -17,11 +17,13 @@ from golive import __version__
 from golive.errors import ExitCode, GoliveError, PlanError, UsageError
 from golive.masking import mask_known, safe
 
-DEFAULT_STORE = Path(".golive") / "golive.db"
-
 
 def _store_location(args: argparse.Namespace) -> str:
-    return str(args.store or os.environ.get("GOLIVE_STORE") or DEFAULT_STORE)
+    """--store, else $GOLIVE_STORE, else the per-user default (not relative to the working directory, so runs
+    started from two directories share one log and its one-run-per-service lock)."""
+    from golive.store.location import default_store
+
+    return str(args.store or os.environ.get("GOLIVE_STORE") or default_store())
 
 
 def _store_path(args: argparse.Namespace) -> Path | str:
@@ -45,8 +47,8 @@ def _open_store(args: argparse.Namespace) -> Any:
 def _open_existing_store(args: argparse.Namespace) -> Any:
     path = _store_path(args)
     if isinstance(path, Path) and not path.exists():
-        raise UsageError(f"no run log at {path} (run golive from the directory where the run started,"
-                         " or pass --store)")
+        raise UsageError(f"no run log at {path} (pass --store or set GOLIVE_STORE to the log the run was"
+                         " started with)")
     return _open_store(args)
 
 
@@ -107,7 +109,7 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
     from golive.engine.clock import SystemClock
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
     from golive.output import LivePrinter, PlainPrinter
-    from golive.runner import DriveOptions, drive_run, load_state, window_of
+    from golive.runner import DriveOptions, drive_run, load_state, whoami, window_of
     from golive.steps.base import StepContext  # noqa: F401 - keeps import errors out of the run loop
 
     interactive = _interactive() and not args.json
@@ -140,6 +142,7 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
                                   poll_interval=args.poll, wait_timeout=wait_timeout),
             listener=listener, ask=ask if interactive else None,
             notify=not dry, report_dir=None if dry else _report_dir(args),
+            take_over=bool(getattr(args, "take_over", False)), by=whoami(getattr(args, "by", None)),
         )
         code = drive_run(store, run_id, SystemClock(), opts)
     _summary(store, run_id, code, args)
@@ -215,7 +218,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(json.dumps(out if not args.run else out[0], indent=2))
             return 0
         for entry in out:
-            proc = f" (process {entry['process']})" if entry["process"] else ""
+            proc = f" (process {entry['process']} on {entry['host']}, lease until {entry['lease_until']})" \
+                if entry["process"] else ""
             orphan = f" — no process is executing it: {entry['resume']}" if entry["orphaned"] else ""
             # Every line escaped: names, messages and reasons come from the plan and from step output.
             print(safe(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"
@@ -319,9 +323,11 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _report_dir(args: argparse.Namespace) -> Path:
-    """Reports live next to a file store (.golive/reports), or under ./.golive/reports for a database."""
+    """Reports live next to a file store (<dir>/reports), or in the user's state directory for a database."""
+    from golive.store.location import user_state_dir
+
     where = _store_path(args)
-    return (where.parent if isinstance(where, Path) else Path(".golive")) / "reports"
+    return (where.parent if isinstance(where, Path) else user_state_dir()) / "reports"
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -470,8 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="golive", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"golive {__version__}")
-    p.add_argument("--store", help="run log: an SQLite file (default .golive/golive.db) or a postgresql:// URL"
-                                  " shared by a team; default $GOLIVE_STORE")
+    p.add_argument("--store", help="run log: an SQLite file (default $XDG_STATE_HOME/golive/golive.db, else"
+                                  " ~/.local/state/golive/golive.db) or a postgresql:// URL shared by a team;"
+                                  " default $GOLIVE_STORE")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def driving(sp: argparse.ArgumentParser) -> None:
@@ -498,6 +505,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("resume", help="continue a run (after a crash, an approval, a resolution)")
     sp.add_argument("run")
+    sp.add_argument("--take-over", action="store_true",
+                    help="take the run over from a process (on any host) whose ownership lease ran out; recorded"
+                         " with who took it over from whom")
+    sp.add_argument("--by", help="your name, for the take-over record (default $GOLIVE_USER or login)")
     driving(sp)
     sp.set_defaults(fn=cmd_resume)
 
@@ -614,8 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _debug_log_path() -> Path:
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "golive"
-    return base / "debug.log"
+    from golive.store.location import user_state_dir
+
+    return user_state_dir() / "debug.log"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,6 +106,10 @@ def describe(ev: Event) -> str:
         why = f" {p['message']}" if p.get("message") and not p.get("ok") else ""
         tail = str(p.get("output") or "").strip().splitlines()
         return f"{head}{_dur(p.get('duration'))}{';' + why if why else ''}" + (f" | {tail[-1][:160]}" if tail else "")
+    if t == "run.taken_over":
+        f = p.get("from") or {}
+        return (f"run taken over by {p.get('by')} (process {p.get('pid')} on {p.get('host')}) from process"
+                f" {f.get('pid')} on {f.get('host')}, whose lease ran out at {f.get('lease_until')}")
     if t == "run.note":
         return str(p.get("message", ""))
     rest = {k: v for k, v in p.items() if k != "step"}

@@ -24,6 +24,7 @@ from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
 from golive.plan.window import Interval, resolve
 from golive.store.base import Event, RunInfo, Store
+from golive.store.lease import Heartbeat
 from golive.store.memory import MemoryStore
 from golive.store.owner import current_owner
 
@@ -166,6 +167,10 @@ class DriveOptions:
     notify: bool = False
     #: Write RUN.html/.md/.json here whenever the drive stops (ends, or pauses for a person).
     report_dir: Path | None = None
+    #: Take the run over from an owner whose lease ran out (`golive resume --take-over`); recorded, with who.
+    take_over: bool = False
+    #: Who is driving (for the take-over record).
+    by: str = ""
 
 
 def _fan_out(*listeners: Listener | None) -> Listener | None:
@@ -208,7 +213,14 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
                                   need_secrets=not options.dry_run)
     interval = window_of(plan, datetime.fromisoformat(info.created_at))
     owner = current_owner()
-    store.claim(info.id, owner)
+    previous = store.claim(info.id, owner, take_over=opts.take_over)
+    if fold(store.events(info.id)).terminal:  # it ended between our first look and the claim
+        store.release(info.id, owner, active=False)
+        raise UsageError(f"run {info.id} already ended")
+    if previous is not None:
+        store.append(info.id, "run.taken_over", {
+            "by": opts.by or whoami(), "host": owner.host, "pid": owner.pid,
+            "from": {"host": previous.host, "pid": previous.pid, "lease_until": previous.lease_until}})
     engine: Engine | None = None
     listener = opts.listener
     if opts.notify and not options.dry_run:
@@ -219,18 +231,22 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         if notifier.enabled:
             listener = _fan_out(opts.listener, notifier)
             clock = TickingClock(clock, notifier)
+    heartbeat = Heartbeat(store, info.id, owner)
     try:
+        heartbeat.__enter__()
         engine = Engine(
             plan, store, info.id, clock, vars=values, masker=masker,
             executor=DryRunExecutor() if options.dry_run else opts.executor, options=options,
             listener=listener, ask=opts.ask,
             window_end=interval.end if interval else None,
-            rollback_until=interval.rollback_until if interval else None,
+            rollback_until=interval.rollback_until if interval else None, guard=heartbeat.check,
         )
         return engine.drive()
     finally:
+        heartbeat.__exit__(None, None, None)
         terminal = engine is not None and engine.state.terminal
-        store.release(info.id, owner, active=not terminal)
+        if heartbeat.lost is None:  # a process that lost the run must not release the new owner's claim
+            store.release(info.id, owner, active=not terminal)
         if opts.report_dir is not None and not options.dry_run:
             _write_reports_quietly(store, info.id, opts.report_dir)
 
