@@ -229,6 +229,7 @@ class Engine:
             decision=decision, emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
             ask=self.ask if self.options.interactive else None,
             undoing=self._undoing(sid),
+            resuming=self._resuming(sid),
         )
         started = self.clock.monotonic()
         try:
@@ -251,6 +252,12 @@ class Engine:
             return None
         rec = self.state.step(sid.removesuffix(".undo"))
         return {"step": rec.id, "status": rec.status, "targets": list(rec.targets)}
+
+    def _resuming(self, sid: str) -> dict[str, Any] | None:
+        rec = self.state.step(sid)
+        if not rec.targets and not rec.hosts:
+            return None
+        return {"targets": list(rec.targets), "hosts": dict(rec.hosts)}
 
     def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
         self.record(type, {"step": sid, **payload})

@@ -30,6 +30,8 @@ class StepRecord:
     #: Remote batches the step started on (`ssh.batch` events), recorded before each batch runs: its undo
     #: (and a person after a crash) can tell exactly which hosts it may have changed.
     targets: list[dict[str, Any]] = field(default_factory=list)
+    #: A rolling step's last recorded action per host (`rolling.host`): where a resumed run picks up.
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -170,8 +172,10 @@ def apply(st: RunState, ev: Event) -> None:
         if st.waiting and st.waiting.get("step") == p["step"]:
             st.waiting = None
             st.status = "rolling-back" if st.rollback else "running"
-    elif t == "ssh.batch":
+    elif t in ("ssh.batch", "rolling.batch"):
         st.step(p["step"]).targets.append({k: v for k, v in p.items() if k != "step"})
+    elif t == "rolling.host":
+        st.step(p["step"]).hosts[p["host"]] = {k: v for k, v in p.items() if k not in ("step", "host")}
     elif t == "run.needs_attention":
         st.step(p["step"]).status = "needs-attention"
         st.status = "needs-attention"

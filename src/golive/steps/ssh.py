@@ -13,14 +13,13 @@ import contextvars
 import math
 import re
 import time
-from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
 
 from golive.steps.base import StepBase, StepContext, StepResult, Strict
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
-from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command
+from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, resolve_connection
 from golive.targets.sshpool import pool
 
 #: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan).
@@ -121,18 +120,9 @@ class SshStep(StepBase):
         return f"ssh {self.ssh.on}{batch}: {first}" + (" ..." if "\n" in self.ssh.command.strip() else "")
 
     def _connection(self, ctx: StepContext) -> Connection:
-        group = self._group
-        if group is None:
+        if self._group is None:
             raise ValueError(f"host group '{self.ssh.on}' is not defined in the plan's `hosts:`")
-        identity = None
-        if group.identity:
-            identity = Path(ctx.interpolate(group.identity)).expanduser()
-            identity = identity if identity.is_absolute() else ctx.workdir / identity
-        known: Path | None = None
-        if group.checks_host_keys:
-            known = Path(ctx.interpolate(group.known_hosts or "~/.ssh/known_hosts")).expanduser()
-            known = known if known.is_absolute() else ctx.workdir / known
-        return Connection(group, identity, known, self.ssh.on)
+        return resolve_connection(self._group, self.ssh.on, ctx.interpolate, ctx.workdir)
 
     def _plan_batches(self, ctx: StepContext) -> list[list[str]]:
         assert self._group is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -76,6 +77,8 @@ class HostGroup(Strict):
     max_startups: int = Field(default=10, ge=1)
     #: Hosts running a command at once, whatever the batch size.
     max_connections: int = Field(default=100, ge=1)
+    #: The router (from the plan's `routers:`) in front of these hosts: `rolling` steps drain through it.
+    router: str | None = None
 
     @field_validator("hosts")
     @classmethod
@@ -137,6 +140,20 @@ class Connection:
             opts["client_keys"] = [str(self.identity)]
             opts["agent_path"] = None
         return opts
+
+
+def resolve_connection(group: HostGroup, name: str, interpolate: Callable[[str], str], workdir: Path) -> Connection:
+    """The group's settings made concrete for one run: `${VAR}`s filled in, relative paths from the run's
+    directory."""
+    identity = None
+    if group.identity:
+        identity = Path(interpolate(group.identity)).expanduser()
+        identity = identity if identity.is_absolute() else workdir / identity
+    known: Path | None = None
+    if group.checks_host_keys:
+        known = Path(interpolate(group.known_hosts or "~/.ssh/known_hosts")).expanduser()
+        known = known if known.is_absolute() else workdir / known
+    return Connection(group, identity, known, name)
 
 
 def remote_command(command: str, shell: str, timeout: float) -> str:
