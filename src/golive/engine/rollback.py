@@ -56,21 +56,35 @@ def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None) -> list[d
 
 
 def preview(plan: Plan) -> list[dict[str, Any]]:
-    """The rollback plan as it stands before anything ran: for each phase, what failing in it would undo."""
+    """The rollback plan as it stands before anything ran: for each phase, the undo steps its own steps bring
+    (newest first) and the level a failure there calls for. Failing in phase N undoes N's list, then N-1's, and
+    so on (`then_earlier`): each undo is listed once, so the record grows with the steps, not phases x steps."""
     out: list[dict[str, Any]] = []
-    undos: list[dict[str, Any]] = []
     touched: list[str] = []
+    earlier = False
     for pi, phase in enumerate(plan.phases, 1):
         touched.append(phase.name)
-        for si, step in enumerate(phase.steps, 1):
-            if step.undo is not None:
-                undos.insert(0, {"id": f"{pi}.{si}.undo", "title": step.undo.title(), "undoes": f"{pi}.{si}"})
+        own = [{"id": f"{pi}.{si}.undo", "title": step.undo.title(), "undoes": f"{pi}.{si}"}
+               for si, step in enumerate(phase.steps, 1) if step.undo is not None]
+        own.reverse()
         level = choose_level(plan, touched)
         out.append({
             "phase": pi, "name": phase.name,
-            "undo": list(undos),
+            "undo": own, "then_earlier": earlier,
             "level": level.level if level else None,
             "level_name": level.name if level else None,
             "restores_data": bool(level and level.restores_data),
         })
+        earlier = earlier or bool(own)
+    return out
+
+
+def undoes_if_failing(recorded: list[dict[str, Any]], phase: int) -> list[dict[str, Any]]:
+    """From a recorded preview: every undo a failure in `phase` runs, newest first (a preview recorded before
+    it was stored once already lists them all in the phase's own entry)."""
+    out: list[dict[str, Any]] = []
+    for entry in sorted((e for e in recorded if int(e.get("phase", 0)) <= phase), key=lambda e: -int(e["phase"])):
+        out += entry.get("undo", [])
+        if not entry.get("then_earlier", False):  # the first phase with undos, or the old cumulative shape
+            break
     return out
