@@ -11,7 +11,7 @@ import pytest
 
 from conftest import golive
 from golive.engine.clock import SystemClock
-from golive.plan.loader import MAX_DEPTH, MAX_NODES, parse_plan_text
+from golive.plan.loader import MAX_NODES, parse_plan_text
 from golive.runner import StartRequest, start_run
 from golive.store.memory import MemoryStore
 

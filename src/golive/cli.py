@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -106,9 +107,10 @@ def cmd_plan_validate(args: argparse.Namespace) -> int:
 
 
 def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
+    from golive import interrupts
     from golive.engine.clock import SystemClock
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
-    from golive.output import LivePrinter, PlainPrinter
+    from golive.output import LivePrinter, PlainPrinter, detach_stdout
     from golive.runner import DriveOptions, drive_run, load_state, whoami, window_of
     from golive.steps.base import StepContext  # noqa: F401 - keeps import errors out of the run loop
 
@@ -116,36 +118,47 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
     wait = args.wait if args.wait is not None else interactive
     state = load_state(store, run_id)
     skip = state.last_seq if getattr(args, "quiet_history", False) else 0
-    with ExitStack() as stack:
-        if interactive:
-            from golive.runner import plan_of
+    # SIGTERM/SIGHUP/SIGINT stop the step's processes, are recorded, and leave the run resumable
+    with interrupts.handling():
+        with ExitStack() as stack:
+            if interactive:
+                from golive.runner import plan_of
 
-            iv = window_of(plan_of(state), datetime.fromisoformat(state.created_at))
-            listener: Any = stack.enter_context(LivePrinter(iv.end if iv else None, skip_until=skip))
-        else:
-            listener = PlainPrinter(as_json=args.json, skip_until=skip)
+                iv = window_of(plan_of(state), datetime.fromisoformat(state.created_at))
+                listener: Any = stack.enter_context(LivePrinter(iv.end if iv else None, skip_until=skip))
+            else:
+                listener = PlainPrinter(as_json=args.json, skip_until=skip)
 
-        def ask(question: str) -> str:
-            listener_live = getattr(listener, "live", None)
-            if listener_live is not None:
-                listener_live.stop()
-            try:
-                return input(question)
-            finally:
+            def ask(question: str) -> str:
+                listener_live = getattr(listener, "live", None)
                 if listener_live is not None:
-                    listener_live.start()
+                    listener_live.stop()
+                try:
+                    return input(question)
+                finally:
+                    if listener_live is not None:
+                        listener_live.start()
 
-        wait_timeout = DEFAULT_WAIT_TIMEOUT if args.wait_timeout is None else args.wait_timeout
-        opts = DriveOptions(
-            environ=os.environ, overrides=_parse_vars(getattr(args, "var", []) or []),
-            options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
-                                  poll_interval=args.poll, wait_timeout=wait_timeout),
-            listener=listener, ask=ask if interactive else None,
-            notify=not dry, report_dir=None if dry else _report_dir(args),
-            take_over=bool(getattr(args, "take_over", False)), by=whoami(getattr(args, "by", None)),
-        )
-        code = drive_run(store, run_id, SystemClock(), opts)
-    _summary(store, run_id, code, args)
+            wait_timeout = DEFAULT_WAIT_TIMEOUT if args.wait_timeout is None else args.wait_timeout
+            opts = DriveOptions(
+                environ=os.environ, overrides=_parse_vars(getattr(args, "var", []) or []),
+                options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
+                                      poll_interval=args.poll, wait_timeout=wait_timeout),
+                listener=listener, ask=ask if interactive else None,
+                notify=not dry, report_dir=None if dry else _report_dir(args),
+                take_over=bool(getattr(args, "take_over", False)), by=whoami(getattr(args, "by", None)),
+            )
+            try:
+                code = drive_run(store, run_id, SystemClock(), opts)
+            except interrupts.Interrupted as stop:
+                with contextlib.suppress(OSError):
+                    print(f"golive: stopped by {stop.name}; run {run_id} can be continued with: golive resume"
+                          f" {run_id}", file=sys.stderr)
+                return stop.exit_code
+        try:
+            _summary(store, run_id, code, args)
+        except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
+            detach_stdout()
     return code
 
 
@@ -213,10 +226,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             if not infos:
                 print("no runs yet")
                 return 0
-        out = [run_summary(store, info) for info in infos]
+        from golive.proctree import containment
+
+        box = containment().describe()
+        out = [{**run_summary(store, info), "containment": box} for info in infos]
         if args.json:
             print(json.dumps(out if not args.run else out[0], indent=2))
             return 0
+        print(f"step processes: {box}")
         for entry in out:
             proc = f" (process {entry['process']} on {entry['host']}, lease until {entry['lease_until']})" \
                 if entry["process"] else ""
@@ -238,36 +255,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    import ipaddress
-    import socket
+    from golive.web import cli as web_cli
 
-    import uvicorn
-
-    from golive.web.app import create_app
-
+    if args.web_command == "user":
+        return web_cli.user_add(args, web_cli.state_dir(args, _store_path(args)))
+    if args.web_command == "token":
+        return web_cli.token_add(args, web_cli.state_dir(args, _store_path(args)))
     store = _open_existing_store(args)
     try:
-        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((args.host, args.port))
-        except OSError as exc:
-            sock.close()
-            raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-        host, port = sock.getsockname()[:2]
-        shown = f"[{host}]" if family == socket.AF_INET6 else host
-        print(f"golive web: http://{shown}:{port}/ (run log {_store_path(args)}; Ctrl-C stops it)", flush=True)
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            print("golive web: warning: no authentication; anyone who reaches this address reads the run logs"
-                  " (secrets are masked)", file=sys.stderr, flush=True)
-        config = uvicorn.Config(create_app(store), log_level="warning", access_log=False, lifespan="off")
-        uvicorn.Server(config).run(sockets=[sock])
-        return 0
+        return web_cli.serve(args, store, _store_location(args), _store_path(args))
     finally:
         store.close()
 
@@ -602,9 +598,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_proxy_serve)
     proxy.set_defaults(fn=_help_for(proxy))
 
-    sp = sub.add_parser("web", help="the dashboard: runs and one run live, in a browser (read-only)")
-    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    sp.add_argument("--port", type=int, default=8400, help="port (default 8400; 0 picks a free one)")
+    sp = sub.add_parser("web", help="the team console: log in, watch runs live, approve, reject, roll back")
+    from golive.web.cli import add_arguments as add_web_arguments
+
+    add_web_arguments(sp)
     sp.set_defaults(fn=cmd_web)
 
     sp = sub.add_parser("import", help="turn a Markdown deployment plan into a golive plan")

@@ -124,10 +124,17 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: str, reason: str 
     sid = find_step(plan, state, ref)
     rec = state.step(sid)
     info = store.get_run(rid)
-    orphaned = rec.status == "running" and (info.owner is None or not is_alive(info.owner))
+    orphaned = rec.status in ("running", "interrupted") and (info.owner is None or not is_alive(info.owner))
     failed_rollback = state.rollback is not None and state.rollback.failed_action == sid
     if not (rec.status == "needs-attention" or orphaned or failed_rollback):
         raise DecisionRefused(f"step {sid} does not need resolving (status: {rec.status})")
+    from golive.engine.leftovers import Leftover
+
+    running = Leftover.of(rec.trees).running()
+    if running:  # saying how it ended while it still runs is how a change lands after its rollback
+        raise DecisionRefused(
+            f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"
+            " them up to the step's timeout and then stops them, or stop them by hand first")
     store.append(rid, "step.resolved", {"step": sid, "as": as_, "by": by, "reason": reason or ""})
     return f"step {sid} resolved as {as_} by {by}; continue with: golive resume {rid}"
 

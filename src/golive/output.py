@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from datetime import datetime
@@ -45,6 +46,10 @@ def describe(ev: Event) -> str:
             return f"{step}ok{_dur(p.get('duration'))}" + (f": {p['message']}" if p.get("message") else "")
         code = f" (exit {p['exit_code']})" if p.get("exit_code") is not None else ""
         return f"{step}FAILED{_dur(p.get('duration'))}: {p.get('message')}{code}"
+    if t == "decision.vouched":
+        sealed, auth = p.get("seals") or {}, p.get("auth") or {}
+        return (f"sealed #{sealed.get('seq')} ({p.get('action')} by {p.get('by')}): {auth.get('how')},"
+                f" from {p.get('source')}")
     if t == "step.waiting":
         return f"{step}waiting: {p.get('message')}"
     if t == "step.confirmed":
@@ -110,6 +115,19 @@ def describe(ev: Event) -> str:
         f = p.get("from") or {}
         return (f"run taken over by {p.get('by')} (process {p.get('pid')} on {p.get('host')}) from process"
                 f" {f.get('pid')} on {f.get('host')}, whose lease ran out at {f.get('lease_until')}")
+    if t == "step.process":
+        where = f"cgroup {p['cgroup']}" if p.get("cgroup") else f"process group {p.get('pgid')}"
+        return f"{step}process {p.get('pid')} in {where}"
+    if t == "step.interrupted":
+        gone = all(s.get("gone") for s in p.get("stopped", []))
+        left = "its processes stopped" if gone else "SOME OF ITS PROCESSES COULD NOT BE STOPPED"
+        return f"{step}INTERRUPTED by {p.get('signal')}: {left}; golive resume continues the run"
+    if t == "step.awaited":
+        return (f"{step}the previous golive's processes still run ({p.get('where')}): waiting for them up to"
+                f" {p.get('until')}, then stopping them")
+    if t == "step.reaped":
+        how = "stopped them at the step's deadline" if p.get("killed") else "they ended"
+        return f"{step}previous processes ({p.get('where')}): {how} after {format_duration(p.get('waited') or 0)}"
     if t == "run.note":
         return str(p.get("message", ""))
     rest = {k: v for k, v in p.items() if k != "step"}
@@ -128,6 +146,17 @@ def log_line(ev: Event) -> str:
     return f"{ev.seq:>4} {ts} {safe(describe(ev))}"
 
 
+def detach_stdout() -> None:
+    """Standard output is gone (`golive run plan.yaml | head -3`, a closed terminal): send the rest of it to
+    /dev/null so that no later write, nor the flush at exit, can stop or fail the run."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 class PlainPrinter:
     """One line per event; for pipes, CI logs and `--json`."""
 
@@ -135,12 +164,18 @@ class PlainPrinter:
         self.stream = stream or sys.stdout
         self.as_json = as_json
         self.skip_until = skip_until
+        self.gone = False
 
     def __call__(self, ev: Event, state: RunState) -> None:
-        if ev.seq <= self.skip_until:
+        if ev.seq <= self.skip_until or self.gone:
             return
-        self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
+            self.stream.flush()
+        except OSError:  # BrokenPipe / EIO: the reader went away; the run goes on, the log has every event
+            self.gone = True
+            if self.stream is sys.stdout:
+                detach_stdout()
 
 
 class LivePrinter:
@@ -190,7 +225,10 @@ class LivePrinter:
         if ev.seq > self.skip_until:
             style = "red" if ("FAILED" in describe(ev) or "NO-GO" in describe(ev) or "ROLLBACK" in describe(ev)) \
                 else None
-            self.console.print(log_line(ev), style=style, markup=False)
+            try:
+                self.console.print(log_line(ev), style=style, markup=False)
+            except OSError:  # the terminal went away (SIGHUP follows): never a reason to stop the step
+                detach_stdout()
 
     def __rich__(self) -> Any:
         from datetime import UTC

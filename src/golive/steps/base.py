@@ -129,6 +129,8 @@ class StepBase(Strict):
 
     name: str | None = None
     timeout: Duration | None = None
+    #: Between SIGTERM and SIGKILL when golive stops the step's processes (timeout, or golive told to stop).
+    grace: Duration | None = None
     idempotent: bool | None = None
     continue_on_error: bool = False
     #: Resolved by golive.steps.registry once every kind is known.
