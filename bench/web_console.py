@@ -31,12 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench password, long enough"
 PEER = r'''
 import asyncio, json, sys
+from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 from golive.store.sqlite import SQLiteStore
-store = SQLiteStore(sys.argv[1])
+store = SQLiteStore(Path(sys.argv[1]))
 async def stream(request):
     async def frames():
         last = int(request.headers.get("last-event-id") or 0)
@@ -71,7 +72,7 @@ def golive(*args: str, store: Path, stdin: str | None = None) -> str:
 
 
 def start(cmd: list[str], url_from_line: bool, cwd: Path, port: int = 0) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     if url_from_line:
         assert proc.stdout is not None
@@ -214,6 +215,21 @@ def browser_figures(url: str, store: Path, run_id: str, loads: int, events: int)
     return {"fcp_ms": fcp, "status_on_page_ms": ready, "event_visible_ms": lat}
 
 
+def report_page(f: dict[str, Any], loads: int) -> None:
+    print(f"run page, demo run, {loads} loads: first-contentful-paint median {statistics.median(f['fcp_ms']):.0f}"
+          f" ms (max {max(f['fcp_ms']):.0f}); run status on the page median"
+          f" {statistics.median(f['status_on_page_ms']):.0f} ms (max {max(f['status_on_page_ms']):.0f})", flush=True)
+    ev = f["event_visible_ms"]
+    print(f"event visible on an open page after append, {len(ev)} events: median {statistics.median(ev):.0f} ms,"
+          f" max {max(ev):.0f} ms", flush=True)
+
+
+def report_sse(name: str, r: dict[str, Any], events: int) -> None:
+    print(f"{name}: {r['viewers']} viewers, {r['complete']} got all {events} events; delivery after"
+          f" append p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms;"
+          f" server CPU {r['server_cpu_s']:.1f} s over {r['wall_s']:.1f} s", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--viewers", type=int, default=200)
@@ -235,7 +251,9 @@ def main() -> None:
         server, url = start([sys.executable, "-m", "golive", "--store", str(store), "web", "--port", "0"], True, demo)
         try:
             page = browser_figures(url, store, run_id, args.loads, args.events)
+            report_page(page, args.loads)
             ours = sse_load(url, server.pid, store, run_id, token, args.viewers, args.events)
+            report_sse("golive web (one reader per run)", ours, args.events)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -245,20 +263,10 @@ def main() -> None:
         peer, peer_url = start([sys.executable, "-c", PEER, str(store), str(port)], False, demo, port)
         try:
             theirs = sse_load(peer_url, peer.pid, store, run_id, token, args.viewers, args.events)
+            report_sse("peer: per-viewer polling", theirs, args.events)
         finally:
             peer.terminate()
             peer.wait(timeout=30)
-    f = page
-    print(f"run page, demo run, {args.loads} loads: first-contentful-paint median {statistics.median(f['fcp_ms']):.0f}"
-          f" ms (max {max(f['fcp_ms']):.0f}); run status on the page median"
-          f" {statistics.median(f['status_on_page_ms']):.0f} ms (max {max(f['status_on_page_ms']):.0f})")
-    ev = f["event_visible_ms"]
-    print(f"event visible on an open page after append, {len(ev)} events: median {statistics.median(ev):.0f} ms,"
-          f" max {max(ev):.0f} ms")
-    for name, r in (("golive web (one reader per run)", ours), ("peer: per-viewer polling", theirs)):
-        print(f"{name}: {r['viewers']} viewers, {r['complete']} got all {args.events} events; delivery after"
-              f" append p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms;"
-              f" server CPU {r['server_cpu_s']:.1f} s over {r['wall_s']:.1f} s")
     print(f"ratios peer/golive: p95 delivery {theirs['p95_ms'] / ours['p95_ms']:.2f}x,"
           f" server CPU {theirs['server_cpu_s'] / max(ours['server_cpu_s'], 0.01):.2f}x")
 

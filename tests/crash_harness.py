@@ -51,11 +51,11 @@ Cli = Callable[[Sequence[str], Path, dict[str, str]], CliResult]
 def prewarm() -> None:
     """Import everything the CLI imports lazily, so forked children start instantly."""
     import golive.cli
-    import golive.decisions
     import golive.engine.executor
-    import golive.output
     import golive.plan.loader
-    import golive.runner
+    import golive.report.describe
+    import golive.run.decisions
+    import golive.run.runner
     import golive.store.sqlite  # noqa: F401
 
     for optional in ("golive.report", "golive.report.runs", "golive.steps.registry"):
@@ -473,7 +473,7 @@ class ProxyProc:
     admin: str
 
     def weights(self) -> dict[str, int]:
-        from golive.traffic.builtin import BuiltinRouter
+        from golive.traffic.proxy.router import BuiltinRouter
 
         router = BuiltinRouter(self.admin)
         try:
@@ -491,7 +491,7 @@ class ProxyProc:
 def start_proxy(workdir: Path, timeout: float = 30.0) -> ProxyProc:
     import asyncio
 
-    from golive.traffic.builtin import Proxy, serve
+    from golive.traffic.proxy.server import Proxy, serve
 
     ready = workdir / "proxy.json"
     sys.stdout.flush()

@@ -128,8 +128,8 @@ phases:
 def test_the_log_names_the_process_while_it_still_waits_at_the_gate() -> None:
     """Protection: the gate, exactly. When the recorder runs, the child is still golive's fork (same command line),
     not yet the command; recording after the gate opened would see the command (or a finished process)."""
-    from golive.proc import run_command
     from golive.proctree import recording
+    from golive.targets.local import run_command
 
     mine = Path("/proc/self/cmdline").read_bytes()
     seen: list[bytes] = []

@@ -1,6 +1,6 @@
 """What the console keeps on disk, beside the run log: local accounts (argon2id hashes and TOTP seeds), personal API
 tokens (only their SHA-256 is kept: a token is 256 random bits, so a slow hash adds nothing), the session
-cookie's signing secret and the server's Ed25519 key that seals decisions made in the browser.
+cookie's signing secret and the server's Ed25519 key (OpenSSH format) that seals decisions made in the browser.
 
 Files are written whole (temporary file + rename) with mode 0600; the server reads them at each use, so
 `golive web user add` takes effect without a restart.
@@ -151,12 +151,17 @@ class Accounts:
         return path.read_text(encoding="utf-8").strip()
 
     def server_key(self) -> Ed25519PrivateKey:
-        path = self.dir / "server-key.pem"
+        """The key that seals browser decisions, in OpenSSH format (`server-key`, public half in `server-key.pub`),
+        so the same key can sign SSHSIG decisions and be listed in an allowed_signers file."""
+        path = self.dir / "server-key"
         if not path.exists():
-            pem = Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            key = Ed25519PrivateKey.generate()
+            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                    serialization.NoEncryption())
             _write_private(path, pem.decode())
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
+            public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+            (self.dir / "server-key.pub").write_text(public.decode() + " golive-web\n", encoding="utf-8")
+        loaded = serialization.load_ssh_private_key(path.read_bytes(), password=None)
+        if not isinstance(loaded, Ed25519PrivateKey):
             raise UsageError(f"{path} is not an Ed25519 key")
-        return key
+        return loaded

@@ -1,6 +1,6 @@
 """Decisions taken in the browser or through the API: the same rules as the CLI, then sealed under the server's key.
 
-This is the one seam between the console and the decision code. Today it calls `golive.decisions` (the functions
+This is the one seam between the console and the decision code. Today it calls `golive.run.decisions` (the functions
 `golive approve/reject/confirm/resolve/rollback` call), captures the event each appends, and appends right after
 it a `decision.vouched` event: who the server authenticated (person, how: OIDC issuer and subject, local account
 with or without second factor, or API token), from which address and user agent, the sealed event's seq and
@@ -18,10 +18,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from golive import decisions
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
 from golive.plan.model import Plan
+from golive.run import decisions
 from golive.store.base import Event, Owner, RunInfo, Store
 from golive.web.team import OPERATOR, Identity, Team
 

@@ -22,8 +22,8 @@ from starlette.routing import Route
 import golive.web.pages as pages
 from golive.errors import DecisionRefused, RunNotFound, UsageError
 from golive.masking import mask_known
-from golive.output import describe
 from golive.report import render, report_for
+from golive.report.describe import describe
 from golive.store.base import Event, Store
 from golive.store.owner import is_alive
 from golive.web.accounts import Accounts
@@ -79,11 +79,11 @@ class Console:
     tls: bool = False
     #: The store location given to `golive resume` when an operator resumes a run from the page.
     store_location: str | None = None
-    poll_interval: float = 0.5
+    poll_interval: float = 0.2
     heartbeat: float = 15.0
 
 
-def create_app(store: Store, poll_interval: float = 0.5, heartbeat: float = 15.0, *,
+def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0, *,
                console: Console | None = None) -> Starlette:
     """`store` is used from the event loop's thread only (SQLite connections are per thread)."""
     if console is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from golive.engine.state import fold
 from golive.report.model import build
-from golive.runview import run_summary
+from golive.run.view import run_summary
 from golive.store.base import Event, RunInfo, Store
 
 ACTIVE = ("running", "waiting", "needs-attention", "rolling-back", "created")

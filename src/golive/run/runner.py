@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from golive import __version__
-from golive.engine.clock import Clock
+from golive.core.clock import Clock
 from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor
 from golive.engine.rollback import preview
 from golive.engine.state import RunState, fold
@@ -111,7 +111,7 @@ def start_run(req: StartRequest, store: Store, clock: Clock) -> str:
 def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
     """`--var` values as the run keeps them, so `resume` (and its rollback) uses the same ones; a value holding a
     password (`scheme://user:pw@`, `password=`) is not written: None, and resume asks for it again."""
-    from golive.db import redact
+    from golive.db.database import redact
 
     return {k: (v if redact(v) == v else None) for k, v in sorted((overrides or {}).items())}
 
