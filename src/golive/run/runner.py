@@ -23,6 +23,7 @@ from golive.masking import Masker
 from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
 from golive.plan.window import Interval, resolve
+from golive.run.locks import LockContext, release_locks, take_locks
 from golive.store.base import Event, RunInfo, Store
 from golive.store.lease import Heartbeat
 from golive.store.memory import MemoryStore
@@ -78,9 +79,30 @@ def start_run(req: StartRequest, store: Store, clock: Clock) -> str:
         if req.force_reason is not None:
             forced = {"by": req.initiator, "reason": req.force_reason, "window": where}
     # Secrets are read now so a missing one stops the run before it changes anything.
-    _, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
-                             need_secrets=not req.dry_run)
+    values, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
+                                  need_secrets=not req.dry_run)
     run_id = new_run_id(now)
+    locks = None if req.dry_run or not req.plan.locks else \
+        LockContext(run_id, store_where(store), values, req.plan_path.parent)
+    if locks is not None:  # before the run exists: a refused run leaves nothing behind
+        take_locks(req.plan, locks)
+    try:
+        _create(req, store, run_id, now, interval, forced, masker)
+    except BaseException:
+        if locks is not None:
+            release_locks(req.plan, locks, ended=True)
+        raise
+    return run_id
+
+
+def store_where(store: Store) -> str:
+    """The run log's location as lock records name it: an absolute file path, or a URL without credentials."""
+    path = getattr(store, "path", None)
+    return str(Path(path).resolve()) if path is not None else str(getattr(store, "url", type(store).__name__))
+
+
+def _create(req: StartRequest, store: Store, run_id: str, now: datetime, interval: Interval | None,
+            forced: dict[str, Any] | None, masker: Masker) -> None:
     store.create_run(RunInfo(
         id=run_id, service=req.plan.service, environment=req.plan.environment, plan_name=req.plan.name,
         plan_path=str(req.plan_path), initiator=req.initiator, created_at=now.isoformat(), status="created",
@@ -105,7 +127,6 @@ def start_run(req: StartRequest, store: Store, clock: Clock) -> str:
         "override_values": recordable_overrides(req.overrides),
         "change_evidence": _change_evidence(req, masker),
     })
-    return run_id
 
 
 def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
@@ -232,8 +253,12 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             listener = _fan_out(opts.listener, notifier)
             clock = TickingClock(clock, notifier)
     heartbeat = Heartbeat(store, info.id, owner)
+    locks = None if options.dry_run or not plan.locks else \
+        LockContext(info.id, store_where(store), values, Path(state.plan_path).parent)
     try:
         heartbeat.__enter__()
+        if locks is not None:  # a resumed run takes its locks again (its lock files are found its own)
+            take_locks(plan, locks)
         engine = Engine(
             plan, store, info.id, clock, vars=values, masker=masker,
             executor=DryRunExecutor() if options.dry_run else opts.executor, options=options,
@@ -245,6 +270,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     finally:
         heartbeat.__exit__(None, None, None)
         terminal = engine is not None and engine.state.terminal
+        if locks is not None and heartbeat.lost is None:
+            release_locks(plan, locks, ended=terminal)
         if heartbeat.lost is None:  # a process that lost the run must not release the new owner's claim
             store.release(info.id, owner, active=not terminal)
         if opts.report_dir is not None and not options.dry_run:
