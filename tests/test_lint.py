@@ -260,6 +260,29 @@ def test_gl163_rolling_without_drain_behind_a_router() -> None:
     assert "router 'edge'" in f.message
 
 
+def test_gl118_sql_that_does_not_parse() -> None:
+    body = ("phases:\n  - name: A\n    steps:\n"
+            "      - sql: {database: 'postgresql:///x', query: 'WHERE expires_at < now();'}\n"
+            "      - sql: {database: 'postgresql:///x', query: 'DELETE FROM s WHERE e < now();'}\n")
+    found = lint(body)
+    assert [f.message for f in found if f.rule == "GL118"] == [
+        "'sql on postgresql:///x: WHERE expires_at < now();': does not parse as SQL (`WHERE` does not start a"
+        " statement)"]
+
+
+def test_gl119_level_covering_nothing() -> None:
+    body = ("phases:\n  - name: A\n    steps:\n      - shell: echo go\n"
+            "rollback:\n  levels:\n    - level: 1\n      name: L\n      steps: [{shell: echo back}]\n")
+    assert "GL119" in rules(lint(body))
+    assert "GL119" not in rules(lint(body.replace("      name: L\n", "      name: L\n      covers: [A]\n")))
+
+
+def test_gl120_shell_that_does_not_parse() -> None:
+    body = "phases:\n  - name: A\n    steps:\n      - shell: \"if true; then echo\"\n"
+    assert "GL120" in rules(lint(body))
+    assert "GL120" not in rules(lint(body.replace("then echo", "then echo; fi")))
+
+
 def test_every_rule_has_a_test() -> None:
     tested = {name.split("_")[1].upper() for name in globals() if name.startswith("test_gl")}
     assert tested == set(RULES)

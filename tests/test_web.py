@@ -213,6 +213,8 @@ def test_api_tokens_are_hashed_role_scoped_and_expire(web: Server, workdir: Path
     assert r.status_code == 200, r.text
     seal = next(e for e in log_of(workdir, rid) if e["type"] == "decision.vouched")["payload"]
     assert isinstance(seal, dict) and seal["auth"]["method"] == "token"
+    assert golive("web", "token", "revoke", good.split("_")[1], cwd=workdir).code == 0
+    assert c.get("/api/runs", headers={"Authorization": f"Bearer {good}"}).status_code == 401
 
 
 def test_runs_list_filters_and_puts_waiting_first(web: Server, workdir: Path) -> None:

@@ -10,8 +10,6 @@ a signal can stop everything the step started (`cgroup.kill`), and resume can se
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import os
 import secrets
 import signal
@@ -26,7 +24,6 @@ from typing import Any, Literal
 
 #: Operators (and tests) may force the fallback: GOLIVE_CONTAINMENT=pgroup.
 CONTAINMENT_ENV = "GOLIVE_CONTAINMENT"
-_PR_SET_PDEATHSIG = 1
 #: Exit code of a gated process whose gate closed without opening (golive died before recording it).
 NEVER_RELEASED = 125
 
@@ -91,7 +88,22 @@ def containment() -> Containment:
             probe.rmdir()
     except OSError as exc:
         return Containment("pgroup", reason=f"cannot create a cgroup under {base}: {exc.strerror or exc}")
+    _sweep(base)
     return Containment("cgroup", base=base)
+
+
+#: A step's cgroup that still held a service when its step ended is removed by a later golive once empty;
+#: only after this long, so that one just made for a starting process is never taken away from it.
+SWEEP_AFTER = 600.0
+
+
+def _sweep(base: Path) -> None:
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(base):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False) and now - entry.stat().st_mtime > SWEEP_AFTER:
+                    os.rmdir(entry.path)  # refused (EBUSY) while a process is still in it
 
 
 # -- /proc ---------------------------------------------------------------------------------------
@@ -124,11 +136,6 @@ def _group_members(pgid: int, not_before: int) -> list[int]:
                 and int(fields[19]) >= not_before:
             found.append(int(entry.name))
     return found
-
-
-def _gone(pid: int) -> bool:
-    fields = _stat(pid)
-    return not fields or fields[0] in ("Z", "X")
 
 
 # -- the tree --------------------------------------------------------------------------------------
@@ -244,30 +251,22 @@ def wait_until(cond: Callable[[], bool], timeout: float, reap: Callable[[], obje
 
 @dataclass
 class Gated:
-    """A forked process that has not run its command yet: it waits for `release()`."""
+    """A started process that has not run its command yet: it waits at the gate for `release()`."""
 
     pid: int
     tree: Tree
     output: int
     _gate: int
-    _errors: int
 
-    def release(self) -> OSError | None:
-        """Open the gate; returns why the exec failed, if it did."""
-        os.write(self._gate, b"g")
+    def release(self) -> None:
+        """Open the gate: the command runs now."""
+        with contextlib.suppress(BrokenPipeError):  # it died at the gate: its exit status says so
+            os.write(self._gate, b"g\n")
         self._close("_gate")
-        data = b""
-        while chunk := os.read(self._errors, 64):
-            data += chunk
-        self._close("_errors")
-        if not data:
-            return None
-        code = int(data.decode("ascii") or "0")
-        return OSError(code, os.strerror(code))
 
     def abandon(self) -> None:
         """Close whatever is still open; a gate closed unopened makes the process exit without running anything."""
-        for name in ("_gate", "_errors", "output"):
+        for name in ("_gate", "output"):
             self._close(name)
 
     def _close(self, name: str) -> None:
@@ -278,74 +277,61 @@ class Gated:
                 os.close(fd)
 
 
-def _libc_prctl() -> Callable[..., int] | None:
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
+#: The gate: a shell that waits for one line on fd 3, then becomes the command (same pid, so `$PPID` in the
+#: command is golive); EOF instead (golive died before recording the tree) ends it without running anything.
+_GATE = f'cd -- "$1" || exit 126; shift; read -r _ <&3 || exit {NEVER_RELEASED}; exec 3<&- "$@"'
+_DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@cache
+def _setpriv() -> str | None:
+    import shutil
+
+    return shutil.which("setpriv")
 
 
 def start_gated(argv: list[str], env: dict[str, str] | None, cwd: Path | None) -> Gated:
-    """Fork a child that joins its own cgroup (or process group), then waits at the gate before exec."""
+    """Spawn (vfork-fast, no copy of golive's memory) the gate in a session of its own; in cgroup mode move it
+    into a fresh cgroup before anything can run, in the fallback have the kernel kill it with golive."""
     box = containment()
-    cgroup: Path | None = None
+    wrapper = ["/bin/sh", "-c", _GATE, "golive-gate", str(cwd or os.getcwd()), *argv]
+    if box.kind == "pgroup" and _setpriv():
+        wrapper = [str(_setpriv()), "--pdeathsig", "KILL", "--", *wrapper]
+    out_r, out_w = os.pipe()
+    gate_r, gate_w = os.pipe()
+    try:
+        pid = os.posix_spawn(wrapper[0], wrapper, os.environ if env is None else env, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, out_w, 2), (os.POSIX_SPAWN_DUP2, gate_r, 3),
+        ], setsid=True, setsigdef=_DEFAULT_SIGNALS, setsigmask=())
+    except BaseException:
+        for fd in (out_r, gate_w):
+            os.close(fd)
+        raise
+    finally:
+        os.close(out_w)
+        os.close(gate_r)
+    fields = _stat(pid)
+    tree = Tree(pid=pid, pgid=pid, start=int(fields[19]) if fields and len(fields) > 19 else 0,
+                host=socket.gethostname(), boot=boot_id())
+    gated = Gated(pid, tree, out_r, gate_w)
     if box.kind == "cgroup":
         assert box.base is not None
         cgroup = box.base / f"{os.getpid()}-{secrets.token_hex(6)}"
-        cgroup.mkdir()
-    prctl = _libc_prctl() if box.kind == "pgroup" else None
-    parent = os.getpid()
-    out_r, out_w = os.pipe()
-    gate_r, gate_w = os.pipe()
-    err_r, err_w = os.pipe()
-    procs = os.fsencode(cgroup / "cgroup.procs") if cgroup else None
-    executable = argv[0]
-    env_b = None if env is None else {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child: only system calls until exec
         try:
-            os.setsid()
-            if procs is not None:
-                fd = os.open(procs, os.O_WRONLY)
-                os.write(fd, b"0")
-                os.close(fd)
-            if prctl is not None:
-                prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-                if os.getppid() != parent:
-                    os._exit(NEVER_RELEASED)
-            for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                signal.signal(sig, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_SETMASK, set())
-            devnull = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(devnull, 0)
-            os.dup2(out_w, 1)
-            os.dup2(out_w, 2)
-            if cwd is not None:
-                os.chdir(cwd)
-            os.close(out_r)
-            os.close(gate_w)
-            os.close(err_r)
-            if os.read(gate_r, 1) != b"g":
-                os._exit(NEVER_RELEASED)
-            if env_b is None:
-                os.execvp(executable, argv)
-            os.execvpe(executable, argv, env_b)
-        except OSError as exc:
+            cgroup.mkdir()
+            (cgroup / "cgroup.procs").write_text(str(pid), encoding="ascii")  # it waits at the gate meanwhile
+        except OSError:
+            gated.abandon()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
             with contextlib.suppress(OSError):
-                os.write(err_w, str(exc.errno or errno.ENOEXEC).encode("ascii"))
-        finally:
-            os._exit(127)
-    os.close(out_w)
-    os.close(gate_r)
-    os.close(err_w)
-    fields = _stat(pid)
-    start = int(fields[19]) if fields and len(fields) > 19 else 0
-    tree = Tree(pid=pid, pgid=pid, start=start, host=socket.gethostname(), boot=boot_id(),
-                cgroup=str(cgroup) if cgroup else None)
-    if cgroup is not None:
-        # the child enters its cgroup itself; make sure it has before the log says so
-        wait_until(lambda: pid in tree._cgroup_pids() or _gone(pid), 5.0)
-    return Gated(pid, tree, out_r, gate_w, err_r)
+                cgroup.rmdir()
+            raise
+        tree.cgroup = str(cgroup)
+    return gated
 
 
 @contextlib.contextmanager

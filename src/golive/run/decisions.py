@@ -6,6 +6,16 @@ then appended to the log with who, when and why. The executing process (or the n
 
 from __future__ import annotations
 
+from golive.core.events import (
+    EventBody,
+    GateApproved,
+    GateRejected,
+    GateWaiting,
+    RollbackConfirmed,
+    RollbackRequested,
+    StepConfirmed,
+    StepResolved,
+)
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
 from golive.plan.model import Plan
@@ -18,7 +28,11 @@ def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
     state = fold(store.events(info.id))
     if state.terminal:
         raise DecisionRefused(f"run {info.id} already ended: {state.outcome}")
-    return info.id, state, Plan.model_validate(state.plan)
+    return info.id, state, state.plan
+
+
+def _append(store: Store, run_id: str, event: EventBody) -> None:
+    store.append(run_id, event.type, event.payload())
 
 
 def _need(text: str | None, what: str) -> str:
@@ -48,10 +62,9 @@ def _same_person(name: str, names: list[str]) -> str | None:
 
 
 def _gate_phase(rid: str, state: RunState) -> int:
-    waiting = state.waiting or {}
-    if waiting.get("kind") != "gate":
+    if not isinstance(state.waiting, GateWaiting):
         raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
-    return int(waiting["phase"])
+    return state.waiting.phase
 
 
 def approve(store: Store, run_id: str, by: str, reason: str | None) -> str:
@@ -68,10 +81,10 @@ def approve(store: Store, run_id: str, by: str, reason: str | None) -> str:
         if holder is None:
             raise DecisionRefused(f"{by} does not hold role '{role}' ({', '.join(plan.approvers[role])} do)")
         by = holder  # recorded as the plan spells it, so one person cannot count twice as "bob" and "Bob"
-    if _same_person(by, [a["by"] for a in state.phase(pi).approvals]):
+    if _same_person(by, list(state.phase(pi).approvers())):
         raise DecisionRefused(f"{by} already approved phase {pi}")
-    store.append(rid, "gate.approved", {"phase": pi, "by": by, "role": role, "reason": reason})
-    have = len({a["by"] for a in state.phase(pi).approvals}) + 1
+    _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason))
+    have = len(state.phase(pi).approvers()) + 1
     needed = approvals.count if approvals else 1
     return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed})"
 
@@ -81,7 +94,7 @@ def reject(store: Store, run_id: str, by: str, reason: str | None) -> str:
     by = _need(by, "--by")
     reason = _need(reason, "--reason")
     pi = _gate_phase(rid, state)  # anyone may pull the brake: a NO-GO only ever leads to the rollback
-    store.append(rid, "gate.rejected", {"phase": pi, "by": by, "reason": reason})
+    _append(store, rid, GateRejected(phase=pi, by=by, reason=reason))
     return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
 
 
@@ -92,8 +105,7 @@ def confirm(store: Store, run_id: str, ref: str, by: str, note: str | None, fail
         rb = state.rollback
         if rb is None or rb.waiting_for_level is None:
             raise DecisionRefused(f"run {rid} is not waiting for a rollback confirmation")
-        store.append(rid, "rollback.confirmed", {"level": rb.waiting_for_level, "by": by,
-                                                 "reason": _need(note, "--reason")})
+        _append(store, rid, RollbackConfirmed(level=rb.waiting_for_level, by=by, reason=_need(note, "--reason")))
         return f"rollback level {rb.waiting_for_level} confirmed by {by}"
     sid = find_step(plan, state, ref)
     step = plan.steps_by_id()[sid]
@@ -111,8 +123,7 @@ def confirm(store: Store, run_id: str, ref: str, by: str, note: str | None, fail
         by = holder
     if failed:
         _need(note, "--reason")
-    store.append(rid, "step.confirmed", {"step": sid, "by": by, "as": "failed" if failed else "done",
-                                         "note": note or ""})
+    _append(store, rid, StepConfirmed(step=sid, by=by, as_="failed" if failed else "done", note=note or ""))
     return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
 
 
@@ -135,7 +146,7 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: str, reason: str 
         raise DecisionRefused(
             f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"
             " them up to the step's timeout and then stops them, or stop them by hand first")
-    store.append(rid, "step.resolved", {"step": sid, "as": as_, "by": by, "reason": reason or ""})
+    _append(store, rid, StepResolved(step=sid, as_=as_, by=by, reason=reason or ""))
     return f"step {sid} resolved as {as_} by {by}; continue with: golive resume {rid}"
 
 
@@ -146,8 +157,8 @@ def request_rollback(store: Store, run_id: str, by: str, reason: str | None, lev
     if state.rollback is not None:
         raise DecisionRefused(f"run {rid} is already rolling back")
     if state.rollback_requested is not None:
-        raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.get('by')}")
+        raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.by}")
     if level is not None and not any(lv.level == level for lv in plan.rollback.levels):
         raise UsageError(f"the plan has no rollback level {level}")
-    store.append(rid, "rollback.requested", {"by": by, "reason": reason, "level": level})
+    _append(store, rid, RollbackRequested(by=by, reason=reason, level=level))
     return f"rollback requested by {by}; the run's process (or golive resume {rid}) carries it out"

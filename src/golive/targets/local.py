@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import select
 import time
@@ -51,25 +50,37 @@ DEFAULT_GRACE = 5.0
 
 
 class _Child:
-    """The first process of the tree (golive's own child), reaped without blocking."""
+    """The first process of the tree (golive's own child), reaped without blocking; a pidfd (Linux 5.3+) lets
+    select() wake the moment it exits, instead of polling."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
+        try:
+            self.fd: int | None = os.pidfd_open(pid)
+        except (OSError, AttributeError):
+            self.fd = None
 
     def poll(self) -> int | None:
         if self.returncode is None:
             try:
                 done, status = os.waitpid(self.pid, os.WNOHANG)
             except ChildProcessError:
-                self.returncode = -9
-                return self.returncode
+                done, status = self.pid, 9
             if done:
                 self.returncode = os.waitstatus_to_exitcode(status)
+                self.close()
         return self.returncode
 
     def wait(self, timeout: float | None) -> bool:
+        if self.fd is not None and self.poll() is None:
+            select.select([self.fd], [], [], timeout)
         return wait_until(lambda: self.poll() is not None, 1e9 if timeout is None else timeout)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
 
 
 def run_command(
@@ -86,14 +97,15 @@ def run_command(
     except OSError as exc:
         return ProcResult(126, f"cannot start {argv[0]}: {exc}\n", False, time.monotonic() - started)
     tree, child = gated.tree, _Child(gated.pid)
-    released, failed = False, None
+    released = False
     try:
         with shielded():
             if record is not None:
                 record(tree.to_dict())  # in the log before the command can do anything
             interrupted = take()
             if interrupted is None:
-                failed, released = gated.release(), True
+                gated.release()
+                released = True
         if interrupted is not None:
             raise interrupted
     except BaseException as exc:
@@ -101,12 +113,6 @@ def run_command(
         _stopped(exc, tree, tree.stop(0, child.poll), released=released)
         tree.remove()
         raise
-    if failed is not None:
-        child.wait(5.0)
-        gated.abandon()
-        tree.remove()
-        code = 127 if failed.errno == errno.ENOENT else 126
-        return ProcResult(code, f"cannot run {argv[0]}: {failed.strerror}\n", False, time.monotonic() - started)
     deadline = None if timeout is None else started + timeout
     out = _Tail()
     try:
@@ -126,6 +132,7 @@ def run_command(
     finally:
         gated.abandon()
         child.wait(5.0)
+        child.close()
         tree.remove()
     code = -9 if timed_out else (child.returncode if child.returncode is not None else -9)
     return ProcResult(code, out.text(), timed_out, time.monotonic() - started)
@@ -172,8 +179,11 @@ def _pump(child: _Child, fd: int, out: _Tail, deadline: float | None) -> bool:
         if deadline is not None and now >= deadline:
             return True
         wait = 0.1 if deadline is None else min(0.1, max(deadline - now, 0))
-        ready, _, _ = select.select([fd], [], [], wait)
-        if ready:
+        if exited_at is not None:
+            wait = min(wait, max(exited_at + DRAIN_AFTER_EXIT - now, 0) + 0.001)
+        watch = [fd] if child.fd is None or exited_at is not None else [fd, child.fd]
+        ready, _, _ = select.select(watch, [], [], wait)
+        if fd in ready:
             data = os.read(fd, 65536)
             if not data:
                 return False

@@ -6,6 +6,10 @@ import re
 
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _KV, _LEVEL, _PLACEHOLDER, _clean
+from golive.plan.md_blocks import Block
+
+_ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on-?call|engineer|\bdba\b|sponsor|"
+                         r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no")
 
 
 class PeopleMixin(ImportState):
@@ -16,6 +20,12 @@ class PeopleMixin(ImportState):
             if b.kind == "heading":
                 current = _clean(b.text).lower()
                 b.placed = True
+                continue
+            if b.kind == "table":
+                if "escalation" in current or "escalation" in _clean(self.blocks[idx].text).lower():
+                    self.escalation_table(b)
+                elif "external" not in current and "vendor" not in current:
+                    self.people_table(b)
                 continue
             if b.kind not in ("item", "para"):
                 continue
@@ -37,6 +47,7 @@ class PeopleMixin(ImportState):
             self.approvers.setdefault(key, [])
             people = [p.strip() for p in re.split(r",|;|\band\b|\s-\s", value) if p.strip()]
             people = [p for p in people if not _PLACEHOLDER.match(p)]
+            people = [self.person(p) for p in people]
             if people:
                 self.approvers[key] = people[:1] if len(people) > 1 and "@" in people[-1] else people
             b.placed = True
@@ -48,7 +59,16 @@ class PeopleMixin(ImportState):
             if b.kind == "heading":
                 current = _clean(b.text)
                 continue
+            if b.kind == "table":
+                self.people_table(b)
+                continue
             if b.kind != "item" or b.checked is None:
+                continue
+            if not re.search(r":|_{2,}", b.text):
+                # "- [ ] Error budget burn under 5%": a condition to sign off on, not a role
+                self.criteria.append((b.line, _clean(b.text)))
+                b.placed = True
+                self.inferred.append(f"line {b.line}: sign-off item with no name field -> success criterion")
                 continue
             role = _clean(re.split(r":|_{2,}", b.text, maxsplit=1)[0])
             if not role or len(role) > 60:
@@ -62,3 +82,24 @@ class PeopleMixin(ImportState):
             if b.kind == "heading" and all(self.blocks[k].placed or self.blocks[k].kind == "heading"
                                            for k in range(j + 1, self.section_end(j))):
                 b.placed = True
+
+    def prelude_people(self, b: Block) -> None:
+        """`**Release captain:** @maria.k`, `**Approver (Go/No-Go):** Head of Engineering — Tom Becker` at the top of
+        the document: roles and their people; a Go/No-Go approver decides every gate that names nobody else."""
+        for raw in b.raw.split("\n"):
+            m = _KV.match(raw.strip())
+            if not m:
+                continue
+            key = _clean(m.group(1)).rstrip(":")
+            if not _ROLE_WORDS.search(key):
+                continue
+            role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
+            value = _clean(re.sub(r"\*\*", "", m.group(2)))
+            who = re.split(r"\s+[—–-]\s+|:\s+", value)[-1].strip()
+            if not who or _PLACEHOLDER.match(who) or len(who) > 60:
+                self.approvers.setdefault(role, [])
+                continue
+            self.approvers.setdefault(role, []).append(self.person(who))
+            if re.search(r"go\s*/\s*no[\s-]*go|decision|decides", key, re.I):
+                self.decider = role
+            self.inferred.append(f"line {b.line}: '{key}' -> approvers role '{role}'")
