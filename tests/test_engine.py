@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import golive
-from golive.core.events import GateWaiting
+from golive.core.events import GateWaiting, RollbackPreview
 from golive.core.step import StepContext, StepResult
 from golive.engine.executor import EngineOptions, RealExecutor
 from golive.engine.rollback import preview, undoes_if_failing
@@ -663,7 +663,8 @@ def test_rollback_plan_is_recorded_before_anything_runs(h: Harness) -> None:
     assert created.seq == 1 and created.type == "run.created"
     recorded = created.payload["rollback_plan"]
     plan = {p["phase"]: p for p in recorded}
-    assert [u["id"] for u in undoes_if_failing(recorded, 2)] == ["2.4.undo", "2.3.undo", "2.1.undo", "1.1.undo"]
+    typed = [RollbackPreview.model_validate(p) for p in recorded]
+    assert [str(u.id) for u in undoes_if_failing(typed, 2)] == ["2.4.undo", "2.3.undo", "2.1.undo", "1.1.undo"]
     assert [u["id"] for u in plan[2]["undo"]] == ["2.4.undo", "2.3.undo", "2.1.undo"]  # each undo listed once
     assert plan[2]["level"] == 2 and plan[1]["level"] == 1
     assert not (h.dir / "trail.log").exists()
@@ -676,7 +677,7 @@ def test_the_rollback_preview_lists_each_undo_once() -> None:
         "      - shell: 'true'\n        undo: 'true'\n" for _ in range(10)) for p in range(1000))
     plan = parse_plan_text(f"name: big\nservice: s\nenvironment: e\nphases:\n{phases}")
     recorded = preview(plan)
-    assert sum(len(e["undo"]) for e in recorded) == 10_000
+    assert sum(len(e.undo) for e in recorded) == 10_000
     assert len(undoes_if_failing(recorded, 1000)) == 10_000 and len(undoes_if_failing(recorded, 1)) == 10
 
 
