@@ -180,7 +180,7 @@ def _pg_key(spec: PostgresLock, plan: Plan) -> tuple[str, int]:
 def _take_postgres(spec: PostgresLock, plan: Plan, ctx: LockContext) -> None:
     import psycopg
 
-    from golive.db.database import redact
+    from golive.masking import redact
 
     dsn = ctx.interpolate(spec.postgres)
     text, key = _pg_key(spec, plan)

@@ -150,7 +150,7 @@ def _create(req: StartRequest, store: Store, run_id: str, now: datetime, interva
 def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
     """`--var` values as the run keeps them, so `resume` (and its rollback) uses the same ones; a value holding a
     password (`scheme://user:pw@`, `password=`) is not written: None, and resume asks for it again."""
-    from golive.db.database import redact
+    from golive.masking import redact
 
     return {k: (v if redact(v) == v else None) for k, v in sorted((overrides or {}).items())}
 

@@ -20,10 +20,9 @@ from typing import Any, TypeVar
 import psycopg
 
 from golive.errors import GoliveError, RunLocked, RunNotFound, StoreError
-from golive.store.base import Event, Owner, RunInfo
+from golive.store.base import Event, Owner, RunInfo, event_time
 from golive.store.chain import GENESIS, canonical_json, event_hash
 from golive.store.owner import may_claim
-from golive.store.sqlite import _now
 
 T = TypeVar("T")
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -74,7 +73,8 @@ _COLS = ("id, service, environment, plan_name, plan_path, initiator, created_at,
          " head_seq, head_hash, owner_pid, owner_started, owner_host, owner_lease")
 
 
-def _redact(url: str) -> str:
+def location(url: str) -> str:
+    """Where a team's run log is, for messages: `postgresql://host:port/db`, never its user, password or options."""
     try:
         info = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.Error:
@@ -84,7 +84,7 @@ def _redact(url: str) -> str:
 
 class PostgresStore:
     def __init__(self, url: str, lock_timeout: float | None = None, statement_timeout: float | None = None) -> None:
-        self.url = _redact(url)
+        self.url = location(url)
         self._dsn = url
         self.lock_timeout = _seconds("GOLIVE_PG_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT) \
             if lock_timeout is None else lock_timeout
@@ -173,7 +173,7 @@ class PostgresStore:
 
     def _insert_event(self, run_id: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:
         payload_json = canonical_json(payload)
-        ts = _now()
+        ts = event_time()
         digest = event_hash(run_id, seq, ts, type, payload_json, prev)
         self._db.execute(
             "INSERT INTO golive_events (run_id, seq, ts, type, payload, prev_hash, hash)"
