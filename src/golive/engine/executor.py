@@ -5,7 +5,7 @@ at any instant can be resumed from the log alone: `drive()` re-walks the plan an
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -71,6 +71,8 @@ class EngineOptions:
     wait_timeout: float = DEFAULT_WAIT_TIMEOUT
     dry_run: bool = False
     workdir: Path = Path(".")
+    #: The environment steps run with (the runner passes DriveOptions.environ); None: a StepContext's default.
+    environ: Mapping[str, str] | None = None
 
 
 class _Interrupt(Exception):
@@ -275,6 +277,7 @@ class Engine:
             ask=self.ask if self.options.interactive else None,
             undoing=self._undoing(sid),
             resuming=self._resuming(sid),
+            **({} if self.options.environ is None else {"environ": self.options.environ}),
         )
         started = self.clock.monotonic()
         try:

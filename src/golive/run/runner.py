@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import hashlib
 import os
@@ -220,6 +221,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         raise UsageError(f"run {info.id} already ended: {state.outcome}")
     plan = state.plan
     options = opts.options or EngineOptions()
+    if options.environ is None:  # steps see the environment the caller passed in, not this process's
+        options = dataclasses.replace(options, environ=opts.environ)
     overrides = opts.overrides if state.overrides is None else run_overrides(state.overrides, opts.overrides, info.id)
     if started is not None:
         values, masker = started.vars, started.masker
