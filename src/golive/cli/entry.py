@@ -5,7 +5,6 @@ Exit codes: 0 succeeded, 1 failed and rolled back, 2 bad input,
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +13,9 @@ from golive import __version__
 
 
 def _debug_log_path() -> Path:
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "golive"
-    return base / "debug.log"
+    from golive.store.location import user_state_dir
+
+    return user_state_dir() / "debug.log"
 
 
 def main(argv: list[str] | None = None) -> int:
