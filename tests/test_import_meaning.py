@@ -189,7 +189,7 @@ def test_confirm_a_whole_phase_at_once(workdir: Path) -> None:
 
 
 def test_an_unseen_style_bold_steps_prose_window_and_if_it_breaks() -> None:
-    plan, _, summary = load(
+    plan, _, _ = load(
         "# Hotfix\n\nScheduled for 2025-09-03 between 06:00 and 06:30 UTC.\n\n### Steps\n\n**Step 1 — Freeze**\n"
         "```bash\nkubectl -n pay scale deploy/worker --replicas=0\n```\n\n**Step 2 — Roll out**\n```bash\n"
         "kubectl -n pay set image deploy/gateway gateway=r/gateway:7.2.1\n```\n\n### If something breaks\n"
