@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -875,3 +876,19 @@ def test_a_waiting_process_has_a_deadline_by_default(tmp_path: Path) -> None:
     assert drive_run(h.store, rid, h.clock, opts) == 3
     assert h.clock.now() - T0 == timedelta(hours=12)
     assert h.state(rid).status == "waiting"
+
+
+def test_steps_see_the_environment_the_run_was_given_not_the_process_one(h: Harness,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """DriveOptions.environ is what steps get (shell environment, env checks): a variable only this process has
+    does not leak into a step, and one only the caller passed in reaches it."""
+    monkeypatch.setenv("GOLIVE_TEST_PROCESS_ONLY", "leaked")
+    h.environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GOLIVE_TEST_GIVEN": "given"}
+    rid = h.start(HEAD + """phases:
+  - name: One
+    steps:
+      - shell: 'echo "given=${GOLIVE_TEST_GIVEN:-} process=${GOLIVE_TEST_PROCESS_ONLY:-}" > seen.txt'
+      - check: {type: env, names: [GOLIVE_TEST_GIVEN]}
+""")
+    assert h.drive(rid) == 0, h.types(rid)
+    assert (h.dir / "seen.txt").read_text().strip() == "given=given process="

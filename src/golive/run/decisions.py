@@ -171,7 +171,7 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: str, reason: str 
         raise DecisionRefused(f"step {sid} does not need resolving (status: {rec.status})")
     from golive.engine.leftovers import Leftover
 
-    running = Leftover.of(rec.trees).running()
+    running = Leftover.logged(rec.trees).running()
     if running:  # saying how it ended while it still runs is how a change lands after its rollback
         raise DecisionRefused(
             f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"

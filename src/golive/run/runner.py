@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import hashlib
 import os
@@ -128,7 +129,7 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
 def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
     """`--var` values as the run keeps them, so `resume` (and its rollback) uses the same ones; a value holding a
     password (`scheme://user:pw@`, `password=`) is not written: None, and resume asks for it again."""
-    from golive.db.database import redact
+    from golive.masking import redact
 
     return {k: (v if redact(v) == v else None) for k, v in sorted((overrides or {}).items())}
 
@@ -220,6 +221,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         raise UsageError(f"run {info.id} already ended: {state.outcome}")
     plan = state.plan
     options = opts.options or EngineOptions()
+    if options.environ is None:  # steps see the environment the caller passed in, not this process's
+        options = dataclasses.replace(options, environ=opts.environ)
     overrides = opts.overrides if state.overrides is None else run_overrides(state.overrides, opts.overrides, info.id)
     if started is not None:
         values, masker = started.vars, started.masker

@@ -246,8 +246,8 @@ class Fleet:
 defaults
   mode http
   timeout connect 2s
-  timeout client 30s
-  timeout server 30s
+  timeout client 120s
+  timeout server 120s
 frontend fe
   bind 127.0.0.1:{self.haproxy_port}
   default_backend app
