@@ -5,7 +5,6 @@ Exit codes: 0 succeeded, 1 failed and rolled back, 2 bad input,
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from datetime import UTC, datetime
@@ -18,8 +17,9 @@ from golive.masking import mask_known, safe
 
 
 def _debug_log_path() -> Path:
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "golive"
-    return base / "debug.log"
+    from golive.store.location import user_state_dir
+
+    return user_state_dir() / "debug.log"
 
 
 def main(argv: list[str] | None = None) -> int:

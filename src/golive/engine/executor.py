@@ -92,6 +92,7 @@ class Engine:
         masker: Masker | None = None, executor: StepExecutor | None = None, options: EngineOptions | None = None,
         listener: Listener | None = None, ask: Callable[[str], str] | None = None,
         window_end: datetime | None = None, rollback_until: datetime | None = None,
+        guard: Callable[[], None] | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -105,6 +106,8 @@ class Engine:
         self.ask = ask
         self.window_end = window_end
         self.rollback_until = rollback_until
+        #: Raises when this process may no longer write to the run (its ownership lease was taken over).
+        self.guard = guard
         self.state = RunState(_plan=plan)
         self.steps = plan.steps_by_id()
         self._sync()
@@ -123,6 +126,8 @@ class Engine:
     def _append(self, type: str, payload: dict[str, Any]) -> Event:
         with interrupts.shielded():  # a stop signal never splits an append from its fold
             before = self.state.status
+            if self.guard is not None:
+                self.guard()
             ev = self.store.append(self.run_id, type, self.masker.data(payload))
             if ev.seq == self.state.last_seq + 1:
                 apply(self.state, ev)

@@ -16,7 +16,7 @@ from typing import Any
 
 from golive import __version__
 from golive.core.clock import Clock
-from golive.core.events import RunCreated, body
+from golive.core.events import RunCreated, RunTakenOver, body
 from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor
 from golive.engine.rollback import preview
 from golive.engine.state import RunState, fold
@@ -25,7 +25,9 @@ from golive.masking import Masker
 from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
 from golive.plan.window import Interval, resolve
+from golive.run.locks import LockContext, release_locks, take_locks
 from golive.store.base import Event, RunInfo, Store
+from golive.store.lease import Heartbeat
 from golive.store.memory import MemoryStore
 from golive.store.owner import current_owner
 
@@ -98,6 +100,27 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
     values, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
                                   need_secrets=not req.dry_run)
     run_id = new_run_id(now)
+    locks = None if req.dry_run or not req.plan.locks else \
+        LockContext(run_id, store_where(store), values, req.plan_path.parent)
+    if locks is not None:  # before the run exists: a refused run leaves nothing behind
+        take_locks(req.plan, locks)
+    try:
+        _create(req, store, run_id, now, interval, forced, masker)
+    except BaseException:
+        if locks is not None:
+            release_locks(req.plan, locks, ended=True)
+        raise
+    return Started(run_id, req.plan, values, masker)
+
+
+def store_where(store: Store) -> str:
+    """The run log's location as lock records name it: an absolute file path, or a URL without credentials."""
+    path = getattr(store, "path", None)
+    return str(Path(path).resolve()) if path is not None else str(getattr(store, "url", type(store).__name__))
+
+
+def _create(req: StartRequest, store: Store, run_id: str, now: datetime, interval: Interval | None,
+            forced: dict[str, Any] | None, masker: Masker) -> None:
     store.create_run(RunInfo(
         id=run_id, service=req.plan.service, environment=req.plan.environment, plan_name=req.plan.name,
         plan_path=str(req.plan_path), initiator=req.initiator, created_at=now.isoformat(), status="created",
@@ -123,7 +146,6 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
         override_values=recordable_overrides(req.overrides),
         change_evidence=_change_evidence(req, masker),
     ))
-    return Started(run_id, req.plan, values, masker)
 
 
 def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
@@ -182,6 +204,10 @@ class DriveOptions:
     report_dir: Path | None = None
     #: The vars `create_run` resolved for this run in this process (None: resolve them now).
     resolved: Started | None = None
+    #: Take the run over from an owner whose lease ran out (`golive resume --take-over`); recorded, with who.
+    take_over: bool = False
+    #: Who is driving (for the take-over record).
+    by: str = ""
 
 
 def _fan_out(*listeners: Listener | None) -> Listener | None:
@@ -231,7 +257,14 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
                                       need_secrets=not options.dry_run)
     interval = window_of(plan, datetime.fromisoformat(info.created_at))
     owner = current_owner()
-    store.claim(info.id, owner)
+    previous = store.claim(info.id, owner, take_over=opts.take_over)
+    if fold(store.events(info.id)).terminal:  # it ended between our first look and the claim
+        store.release(info.id, owner, active=False)
+        raise UsageError(f"run {info.id} already ended")
+    if previous is not None:
+        store.append(info.id, "run.taken_over", body(
+            RunTakenOver, by=opts.by or whoami(), host=owner.host, pid=owner.pid,
+            **{"from": {"host": previous.host, "pid": previous.pid, "lease_until": previous.lease_until}}))
     engine: Engine | None = None
     listener = opts.listener
     if opts.notify and not options.dry_run:
@@ -242,18 +275,28 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         if notifier.enabled:
             listener = _fan_out(opts.listener, notifier)
             clock = TickingClock(clock, notifier)
+    heartbeat = Heartbeat(store, info.id, owner)
+    locks = None if options.dry_run or not plan.locks else \
+        LockContext(info.id, store_where(store), values, Path(state.plan_path).parent)
     try:
+        heartbeat.__enter__()
+        if locks is not None:  # a resumed run takes its locks again (its lock files are found its own)
+            take_locks(plan, locks)
         engine = Engine(
             plan, store, info.id, clock, vars=values, masker=masker,
             executor=DryRunExecutor() if options.dry_run else opts.executor, options=options,
             listener=listener, ask=opts.ask,
             window_end=interval.end if interval else None,
-            rollback_until=interval.rollback_until if interval else None,
+            rollback_until=interval.rollback_until if interval else None, guard=heartbeat.check,
         )
         return engine.drive()
     finally:
+        heartbeat.__exit__(None, None, None)
         terminal = engine is not None and engine.state.terminal
-        store.release(info.id, owner, active=not terminal)
+        if locks is not None and heartbeat.lost is None:
+            release_locks(plan, locks, ended=terminal)
+        if heartbeat.lost is None:  # a process that lost the run must not release the new owner's claim
+            store.release(info.id, owner, active=not terminal)
         if opts.report_dir is not None and not options.dry_run:
             _write_reports_quietly(store, info.id, opts.report_dir)
 
