@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
@@ -45,11 +46,18 @@ def _fraction(value: Any) -> Any:
 Fraction = Annotated[float, BeforeValidator(_fraction), Field(ge=0, lt=1)]
 
 
-def _warm_statistics() -> None:
-    """Import the judge's statistics library before traffic moves: loading it takes seconds on a busy
-    machine, and those seconds must not delay the first verdict (or an abort)."""
-    with contextlib.suppress(ImportError):
-        import scipy.stats  # noqa: F401
+def _warm_statistics() -> threading.Thread:
+    """Start importing the judge's statistics library in the background when the canary starts: loading it takes
+    seconds on a busy machine, and they pass during the first stage's hold instead of before traffic moves (the
+    judge's first use joins the import in progress, Python's import lock makes that safe)."""
+
+    def load() -> None:
+        with contextlib.suppress(ImportError):
+            import scipy.stats  # noqa: F401
+
+    warm = threading.Thread(target=load, name="golive-warm-scipy", daemon=True)
+    warm.start()
+    return warm
 
 
 class Stage(Strict):
