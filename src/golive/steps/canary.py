@@ -20,13 +20,14 @@ from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
 from golive.errors import GoliveError, StepConfigError
 from golive.steps.base import StepBase
-from golive.steps.switch import AnyRouterConfig, RouterRef, SwitchSpec, SwitchStep, check_pools, set_and_record
-from golive.traffic.registry import RouterConfig
+from golive.steps.switch import RouterRef, SwitchSpec, SwitchStep, check_pools, set_and_record
+from golive.traffic.registry import AnyRouterConfig, RouterConfig
 from golive.traffic.router import Router
 from golive.units import format_duration
 
 if TYPE_CHECKING:
     from golive.analysis.judge import Judge
+    from golive.analysis.sources import MetricSource
 
 #: Attempts to put traffic back on stable when aborting (a router hiccup must not leave users on a bad build).
 ABORT_ATTEMPTS = 3
@@ -182,11 +183,11 @@ class CanaryStep(StepBase, RouterRef):
         return self.canary.model_copy(update={"stable": ctx.interpolate(self.canary.stable),
                                               "canary": ctx.interpolate(self.canary.canary)})
 
-    def _source(self, router: Router, ctx: StepContext) -> Any:
+    def _source(self, router: Router, ctx: StepContext) -> MetricSource:
         from golive.analysis import sources
 
         src = self.canary.analysis.source
-        made: Any
+        made: MetricSource
         if isinstance(src, FromPrometheus):
             q = sources.PromQueries()
             for name in ("requests", "errors", "latency_buckets", "p95", "p99"):
@@ -199,9 +200,8 @@ class CanaryStep(StepBase, RouterRef):
                                                                                 j.p99_ms), cumulative=j.cumulative)
         else:
             made = sources.RouterSource.of(router)
-        if hasattr(made, "prime"):
-            spec = self.resolved(ctx)
-            made.prime([spec.stable, spec.canary])
+        spec = self.resolved(ctx)
+        made.prime([spec.stable, spec.canary])
         return made
 
     def execute(self, ctx: StepContext) -> StepResult:
@@ -250,7 +250,8 @@ class CanaryStep(StepBase, RouterRef):
         return (f"stage {stage_no} ({stage.weight}%) held {format_duration(stage.hold)}, {looks} verdict(s),"
                 f" last {verdict.reason}")
 
-    def _hold(self, ctx: StepContext, judge: Judge, source: Any, stage: Stage, stage_no: int) -> Verdict | None:
+    def _hold(self, ctx: StepContext, judge: Judge, source: MetricSource, stage: Stage,
+              stage_no: int) -> Verdict | None:
         """Hold the stage, judging every `interval`; returns the first failing verdict, else the last one.
 
         A stage ends on a pass only: when its hold is over and the last verdict is inconclusive, judging

@@ -78,6 +78,9 @@ class FakeMetricSource:
         self._samples = {v: list(s) for v, s in samples.items()}
         self.asked: list[tuple[str, float, float]] = []
 
+    def prime(self, versions: Sequence[str]) -> None:
+        """Nothing to read in advance: the samples are given."""
+
     def sample(self, version: str, since: float, until: float) -> Sample:
         self.asked.append((version, since, until))
         queue = self._samples.get(version) or [Sample(0, 0, [])]
