@@ -163,6 +163,16 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> No
     print(f"run log: {where} (golive log {run_id}; golive audit verify {run_id})")
 
 
+def _start_signer(args: argparse.Namespace, plan: Any) -> Any:
+    from golive.seal.keys import file_signer, load_signer
+    from golive.seal.signers import signers_for_plan
+
+    signers = signers_for_plan(plan.signers, Path(args.file).resolve().parent)
+    if signers is None:
+        return file_signer(Path(args.key)) if args.key else None
+    return load_signer(args.key, signers.all_fingerprints())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from golive.engine.clock import SystemClock
     from golive.runner import StartRequest, start_run, whoami
@@ -172,7 +182,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--force needs --reason TEXT (it is recorded in the run log)")
     req = StartRequest(plan=plan, plan_path=Path(args.file).resolve(), plan_text=text,
                        initiator=whoami(args.as_), environ=os.environ, overrides=_parse_vars(args.var or []),
-                       force_reason=args.reason if args.force else None, dry_run=args.dry_run)
+                       force_reason=args.reason if args.force else None, dry_run=args.dry_run,
+                       signer=None if args.dry_run else _start_signer(args, plan),
+                       initiator_given=args.as_ is not None)
     if args.dry_run:
         from golive.store.memory import MemoryStore
 
@@ -281,25 +293,53 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from golive.store.chain import verify_chain
+    from golive.seal.signers import load_file
+    from golive.seal.verify import audit_run, render
+
+    trusted = load_file(Path(args.signers)) if args.signers else None
+    if args.bundle:
+        from golive.seal.bundle import verify_bundle
+
+        if args.run:
+            raise UsageError("give a run or --bundle FILE, not both")
+        audit = verify_bundle(Path(args.bundle), trusted, args.checkpoint)
+    elif not args.run:
+        raise UsageError("which run? golive audit verify RUN (or --bundle FILE)")
+    else:
+        store = _open_existing_store(args)
+        try:
+            audit = audit_run(store, args.run, trusted, args.checkpoint)
+        finally:
+            store.close()
+    sys.stdout.write(render(audit))
+    return 0 if audit.ok else 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from golive.seal.bundle import write
 
     store = _open_existing_store(args)
     try:
-        info = store.get_run(args.run)
-        events = store.events(info.id)
-        for _ in range(20):  # a live run may append between the two reads: take a consistent pair
-            again = store.get_run(info.id)
-            if again.head_seq == info.head_seq:
-                break
-            info, events = again, store.events(info.id)
-        problem = verify_chain(events, info.head_seq, info.head_hash)
-        if problem:
-            print(f"run {info.id}: audit chain BROKEN at {problem}")
-            return 1
-        print(f"run {info.id}: audit chain intact, {len(events)} events, head {info.head_hash}")
-        return 0
+        rid = write(store, args.run, Path(args.output))
     finally:
         store.close()
+    print(f"wrote {args.output}: the audit bundle of run {rid} (check it anywhere: golive audit verify --bundle"
+          f" {args.output})")
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    import socket
+
+    from golive.seal.keys import default_runner_key_path, keygen
+
+    path = Path(args.output) if args.output else default_runner_key_path()
+    if path.exists():
+        raise UsageError(f"{path} exists; golive never overwrites a key")
+    public = keygen(path, args.comment or f"golive-runner@{socket.gethostname()}")
+    print(f"wrote {path} and {path}.pub")
+    print(f"to trust its checkpoints, add to the signers file: golive-runner {' '.join(public.split()[:2])}")
+    return 0
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -359,16 +399,33 @@ def cmd_notify_tick(args: argparse.Namespace) -> int:
     return 0
 
 
-def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
+def _decider(args: argparse.Namespace, store: Any) -> Any:
+    """Who decides, and with which key: on a run with signers, ssh-agent first, then --key ($GOLIVE_KEY), and the
+    name is the key's (--by only has to agree with it); without signers, the typed name, as before."""
+    from golive.decisions import Decider
     from golive.runner import whoami
+    from golive.seal.keys import file_signer, load_signer
+    from golive.seal.sealed import recorded_signers
 
+    info = store.get_run(args.run)
+    signers = recorded_signers(store.events(info.id)[0].payload)
+    if signers is None:
+        return Decider(name=whoami(args.by), signer=file_signer(Path(args.key)) if args.key else None)
+    return Decider(name=args.by, signer=load_signer(args.key, signers.all_fingerprints()))
+
+
+def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
     store = _open_existing_store(args)
     try:
-        print(fn(store, args.run, *extra, whoami(args.by), args.reason) if not extra else
-              fn(store, args.run, *extra))
+        who = _decider(args, store)
+        print(fn(store, args.run, *extra, who, args.reason) if not extra else
+              fn(store, args.run, *[who if x is _WHO else x for x in extra]))
         return 0
     finally:
         store.close()
+
+
+_WHO = object()  # where the decider goes in a decision function's arguments
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
@@ -385,23 +442,20 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 def cmd_confirm(args: argparse.Namespace) -> int:
     from golive.decisions import confirm
-    from golive.runner import whoami
 
-    return _decision(args, confirm, args.step, whoami(args.by), args.reason, args.failed)
+    return _decision(args, confirm, args.step, _WHO, args.reason, args.failed)
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from golive.decisions import resolve
-    from golive.runner import whoami
 
-    return _decision(args, resolve, args.step, args.as_, whoami(args.by), args.reason)
+    return _decision(args, resolve, args.step, args.as_, _WHO, args.reason)
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from golive.decisions import request_rollback
-    from golive.runner import whoami
 
-    return _decision(args, request_rollback, whoami(args.by), args.reason, args.level)
+    return _decision(args, request_rollback, _WHO, args.reason, args.level)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -465,6 +519,11 @@ def cmd_proxy_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"proxy cannot listen: {exc}") from None
 
 
+def _key_arg(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--key", metavar="PATH", help="sign with this private key when ssh-agent holds none of yours"
+                                                  " (default $GOLIVE_KEY)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="golive", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -491,7 +550,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--dry-run", action="store_true", help="walk the plan without executing anything")
     sp.add_argument("--force", action="store_true", help="start outside the deployment window")
     sp.add_argument("--reason", help="why (required with --force)")
-    sp.add_argument("--as", dest="as_", metavar="NAME", help="initiator identity (default $GOLIVE_USER or login)")
+    sp.add_argument("--as", dest="as_", metavar="NAME", help="initiator identity (default $GOLIVE_USER or login;"
+                                                            " with signers, the name your key belongs to)")
+    _key_arg(sp)
     driving(sp)
     sp.set_defaults(fn=cmd_run)
 
@@ -543,19 +604,35 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("run", nargs="?")
     sp.set_defaults(fn=cmd_notify_tick)
 
-    audit = sub.add_parser("audit", help="verify the hash chain of a run's log")
+    audit = sub.add_parser("audit", help="verify a run's log: hashes, runner checkpoints, signed decisions")
     asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
-    sp = asub.add_parser("verify", help="exit 0 if intact, 1 naming the first bad seq")
-    sp.add_argument("run")
+    sp = asub.add_parser("verify", help="exit 0 if intact, 1 naming the first bad seq; who signed what")
+    sp.add_argument("run", nargs="?")
+    sp.add_argument("--bundle", metavar="FILE", help="check an exported bundle instead (no store needed)")
+    sp.add_argument("--signers", metavar="FILE", help="judge signatures by this allowed_signers file (your own"
+                                                      " copy) instead of the one the run recorded")
+    sp.add_argument("--checkpoint", action="append", default=[], metavar="DIGEST",
+                    help="a checkpoint digest known from elsewhere (a gate notification); it must be in the log")
     sp.set_defaults(fn=cmd_audit_verify)
+    sp = asub.add_parser("export", help="write one self-contained file to verify elsewhere")
+    sp.add_argument("run")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE")
+    sp.set_defaults(fn=cmd_audit_export)
     audit.set_defaults(fn=_help_for(audit))
+
+    sp = sub.add_parser("keygen", help="make the runner's signing key for checkpoints (Ed25519)")
+    sp.add_argument("-o", "--output", metavar="PATH", help="default $GOLIVE_RUNNER_KEY or"
+                                                           " ~/.config/golive/runner_ed25519")
+    sp.add_argument("--comment", help="the key's comment (default golive-runner@HOST)")
+    sp.set_defaults(fn=cmd_keygen)
 
     for name, fn, helptext in (("approve", cmd_approve, "approve the gate a run waits at"),
                                ("reject", cmd_reject, "reject the gate a run waits at (NO-GO)")):
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("run")
-        sp.add_argument("--by", help="your name (default $GOLIVE_USER or login)")
+        sp.add_argument("--by", help="your name (default $GOLIVE_USER or login; with signers, your key's name)")
         sp.add_argument("--reason", required=True)
+        _key_arg(sp)
         sp.set_defaults(fn=fn)
 
     sp = sub.add_parser("confirm", help="confirm a manual step (or 'rollback' for a data-restoring level)")
@@ -564,6 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--by")
     sp.add_argument("--reason", help="note recorded with the confirmation")
     sp.add_argument("--failed", action="store_true", help="the item could not be done: fail the step")
+    _key_arg(sp)
     sp.set_defaults(fn=cmd_confirm)
 
     sp = sub.add_parser("resolve", help="say how a step that was cut off ended, after checking by hand")
@@ -572,6 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed"])
     sp.add_argument("--by")
     sp.add_argument("--reason")
+    _key_arg(sp)
     sp.set_defaults(fn=cmd_resolve)
 
     sp = sub.add_parser("rollback", help="ask a run to roll back now")
@@ -579,6 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--by")
     sp.add_argument("--reason", required=True)
     sp.add_argument("--level", type=int)
+    _key_arg(sp)
     sp.set_defaults(fn=cmd_rollback)
 
     proxy = sub.add_parser("proxy", help="the built-in traffic proxy (laptops, demos, tests)")

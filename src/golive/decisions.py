@@ -2,15 +2,25 @@
 
 Each is validated against the run's folded state and the plan's rules (roles, separation of duties),
 then appended to the log with who, when and why. The executing process (or the next `resume`) acts on it.
+
+A run that started with a signers file (golive.seal) takes only signed decisions: the name is the one the key
+belongs to, roles and separation of duties compare keys, and a refused attempt is recorded too. Callers pass a
+`Signer` (the CLI: ssh-agent or --key; the web console: the server's key) or an already `SignedDecision`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
 from golive.plan.model import Plan
+from golive.seal.decision import SignedDecision
+from golive.seal.sealed import Decider, authenticate
 from golive.store.base import Store
 from golive.store.owner import is_alive
+
+__all__ = ["Decider", "SignedDecision", "approve", "confirm", "reject", "request_rollback", "resolve"]
 
 
 def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
@@ -19,6 +29,10 @@ def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
     if state.terminal:
         raise DecisionRefused(f"run {info.id} already ended: {state.outcome}")
     return info.id, state, Plan.model_validate(state.plan)
+
+
+def _by(who: Decider | str | None) -> Decider:
+    return who if isinstance(who, Decider) else Decider(name=who)
 
 
 def _need(text: str | None, what: str) -> str:
@@ -54,13 +68,14 @@ def _gate_phase(rid: str, state: RunState) -> int:
     return int(waiting["phase"])
 
 
-def approve(store: Store, run_id: str, by: str, reason: str | None) -> str:
+def approve(store: Store, run_id: str, by: Decider | str | None, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
     reason = _need(reason, "--reason")
     pi = _gate_phase(rid, state)
     approvals = plan.phases[pi - 1].gate.approvals
     role = approvals.role if approvals else None
+    payload: dict[str, Any] = {"phase": pi, "role": role, "reason": reason}
+    by, sealed = authenticate(store, rid, state, plan, "gate.approved", payload, _by(by), role=role)
     if plan.separation_of_duties and _same_person(by, [state.initiator]):
         raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it")
     if role and plan.approvers.get(role):
@@ -70,30 +85,33 @@ def approve(store: Store, run_id: str, by: str, reason: str | None) -> str:
         by = holder  # recorded as the plan spells it, so one person cannot count twice as "bob" and "Bob"
     if _same_person(by, [a["by"] for a in state.phase(pi).approvals]):
         raise DecisionRefused(f"{by} already approved phase {pi}")
-    store.append(rid, "gate.approved", {"phase": pi, "by": by, "role": role, "reason": reason})
+    store.append(rid, "gate.approved", {**payload, "by": by, **sealed})
     have = len({a["by"] for a in state.phase(pi).approvals}) + 1
     needed = approvals.count if approvals else 1
     return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed})"
 
 
-def reject(store: Store, run_id: str, by: str, reason: str | None) -> str:
+def reject(store: Store, run_id: str, by: Decider | str | None, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
     reason = _need(reason, "--reason")
     pi = _gate_phase(rid, state)  # anyone may pull the brake: a NO-GO only ever leads to the rollback
-    store.append(rid, "gate.rejected", {"phase": pi, "by": by, "reason": reason})
+    payload: dict[str, Any] = {"phase": pi, "reason": reason}
+    name, sealed = authenticate(store, rid, state, plan, "gate.rejected", payload, _by(by), role=None)
+    store.append(rid, "gate.rejected", {**payload, "by": name, **sealed})
     return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
 
 
-def confirm(store: Store, run_id: str, ref: str, by: str, note: str | None, failed: bool = False) -> str:
+def confirm(store: Store, run_id: str, ref: str, by: Decider | str | None, note: str | None,
+            failed: bool = False) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
+    who = _by(by)
     if ref == "rollback":
         rb = state.rollback
         if rb is None or rb.waiting_for_level is None:
             raise DecisionRefused(f"run {rid} is not waiting for a rollback confirmation")
-        store.append(rid, "rollback.confirmed", {"level": rb.waiting_for_level, "by": by,
-                                                 "reason": _need(note, "--reason")})
+        payload: dict[str, Any] = {"level": rb.waiting_for_level, "reason": _need(note, "--reason")}
+        by, sealed = authenticate(store, rid, state, plan, "rollback.confirmed", payload, who, role=None)
+        store.append(rid, "rollback.confirmed", {**payload, "by": by, **sealed})
         return f"rollback level {rb.waiting_for_level} confirmed by {by}"
     sid = find_step(plan, state, ref)
     step = plan.steps_by_id()[sid]
@@ -104,21 +122,21 @@ def confirm(store: Store, run_id: str, ref: str, by: str, note: str | None, fail
     from golive.steps.manual import ManualStep
 
     role = step.manual.role if isinstance(step, ManualStep) else None
+    if failed:
+        _need(note, "--reason")
+    payload = {"step": sid, "as": "failed" if failed else "done", "note": note or ""}
+    by, sealed = authenticate(store, rid, state, plan, "step.confirmed", payload, who, role=role)
     if role and plan.approvers.get(role):
         holder = _same_person(by, plan.approvers[role])
         if holder is None:
             raise DecisionRefused(f"{by} does not hold role '{role}' needed to confirm step {sid}")
         by = holder
-    if failed:
-        _need(note, "--reason")
-    store.append(rid, "step.confirmed", {"step": sid, "by": by, "as": "failed" if failed else "done",
-                                         "note": note or ""})
+    store.append(rid, "step.confirmed", {**payload, "by": by, **sealed})
     return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
 
 
-def resolve(store: Store, run_id: str, ref: str, as_: str, by: str, reason: str | None) -> str:
+def resolve(store: Store, run_id: str, ref: str, as_: str, by: Decider | str | None, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
     if as_ not in ("done", "failed"):
         raise UsageError("--as must be 'done' or 'failed'")
     sid = find_step(plan, state, ref)
@@ -128,13 +146,15 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: str, reason: str 
     failed_rollback = state.rollback is not None and state.rollback.failed_action == sid
     if not (rec.status == "needs-attention" or orphaned or failed_rollback):
         raise DecisionRefused(f"step {sid} does not need resolving (status: {rec.status})")
-    store.append(rid, "step.resolved", {"step": sid, "as": as_, "by": by, "reason": reason or ""})
+    payload: dict[str, Any] = {"step": sid, "as": as_, "reason": reason or ""}
+    name, sealed = authenticate(store, rid, state, plan, "step.resolved", payload, _by(by), role=None)
+    store.append(rid, "step.resolved", {**payload, "by": name, **sealed})
     return f"step {sid} resolved as {as_} by {by}; continue with: golive resume {rid}"
 
 
-def request_rollback(store: Store, run_id: str, by: str, reason: str | None, level: int | None) -> str:
+def request_rollback(store: Store, run_id: str, by: Decider | str | None, reason: str | None,
+                     level: int | None) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
     reason = _need(reason, "--reason")
     if state.rollback is not None:
         raise DecisionRefused(f"run {rid} is already rolling back")
@@ -142,5 +162,7 @@ def request_rollback(store: Store, run_id: str, by: str, reason: str | None, lev
         raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.get('by')}")
     if level is not None and not any(lv.level == level for lv in plan.rollback.levels):
         raise UsageError(f"the plan has no rollback level {level}")
-    store.append(rid, "rollback.requested", {"by": by, "reason": reason, "level": level})
+    payload: dict[str, Any] = {"reason": reason, "level": level}
+    by, sealed = authenticate(store, rid, state, plan, "rollback.requested", payload, _by(by), role=None)
+    store.append(rid, "rollback.requested", {**payload, "by": by, **sealed})
     return f"rollback requested by {by}; the run's process (or golive resume {rid}) carries it out"

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from golive.engine.clock import Clock
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
-from golive.engine.state import RunState, apply
+from golive.engine.state import RunState, apply, approver_identity
 from golive.errors import ExitCode, GoliveError
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
@@ -316,7 +316,7 @@ class Engine:
         if gate.approvals is not None and not self.options.dry_run:
             needed = gate.approvals.count
             rec = self.state.phase(pi)
-            if not rec.rejections and len({a["by"] for a in rec.approvals}) < needed:
+            if not rec.rejections and len({approver_identity(a) for a in rec.approvals}) < needed:
                 if rec.status != "waiting":
                     self.record("gate.waiting", {
                         "phase": pi, "name": phase.name, "needed": needed, "role": gate.approvals.role,
@@ -336,7 +336,7 @@ class Engine:
 
                 def decided() -> bool:
                     ph = self.state.phase(pi)
-                    return bool(ph.rejections) or len({a["by"] for a in ph.approvals}) >= needed
+                    return bool(ph.rejections) or len({approver_identity(a) for a in ph.approvals}) >= needed
 
                 if not decided() and not expired():
                     self._wait_for(lambda: decided() or expired())

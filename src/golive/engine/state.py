@@ -11,6 +11,12 @@ from golive.store.base import Event
 TERMINAL = frozenset({"succeeded", "rolled-back", "rollback-failed"})
 
 
+def approver_identity(approval: dict[str, Any]) -> str:
+    """What makes two approvals two: the signing key when there is one (golive.seal), else the name."""
+    fp = (approval.get("signature") or {}).get("fingerprint")
+    return str(fp) if fp else "name:" + str(approval.get("by", "")).strip().casefold()
+
+
 @dataclass
 class StepRecord:
     id: str
