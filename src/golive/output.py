@@ -60,7 +60,8 @@ def describe(ev: Event) -> str:
                 f" {p.get('command')}")
     if t == "gate.approved":
         role = f" ({p['role']})" if p.get("role") else ""
-        return f"phase {p['phase']} approved by {p['by']}{role}: {p.get('reason')}"
+        signed = f" [signed {p['signature'].get('fingerprint')}]" if isinstance(p.get("signature"), dict) else ""
+        return f"phase {p['phase']} approved by {p['by']}{role}{signed}: {p.get('reason')}"
     if t == "gate.rejected":
         return f"phase {p['phase']} rejected by {p['by']}: {p.get('reason')}"
     if t == "gate.decided":
@@ -107,6 +108,12 @@ def describe(ev: Event) -> str:
         return f"{head}{_dur(p.get('duration'))}{';' + why if why else ''}" + (f" | {tail[-1][:160]}" if tail else "")
     if t == "run.note":
         return str(p.get("message", ""))
+    if t == "audit.checkpoint":
+        covers = p.get("covers") or {}
+        return (f"sealed: checkpoint {p.get('n')} ({p.get('why')}) over seq {covers.get('seq')},"
+                f" digest {str(p.get('digest'))[:16]}")
+    if t == "decision.refused":
+        return f"REFUSED {p.get('decision')} {p.get('subject')} ({p.get('os_user')}@{p.get('host')}): {p.get('why')}"
     rest = {k: v for k, v in p.items() if k != "step"}
     text = json.dumps(rest, sort_keys=True)
     return f"{step}{t} {text[:200]}"

@@ -134,6 +134,11 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
                                                   now.isoformat(timespec="seconds"), 0, "0" * 64))
             out["initiator_signature"] = {**who_and_where(), **signed.record()}
         return req.initiator, out
+    keyless = [f"{name} ({role})" for role, people in req.plan.approvers.items() for name in people
+               if not signers.keys_of(name)]
+    if keyless:
+        raise UsageError(f"{signers.source}: no key for {', '.join(keyless)}; every approver needs one"
+                         " (golive lint shows where)")
     if req.signer is None:
         raise UsageError(f"this plan's decisions are signed ({signers.source}): load your key into ssh-agent"
                          " (ssh-add) or pass --key PATH to start it")

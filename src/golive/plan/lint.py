@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from golive import __version__
+from golive.errors import GoliveError
 from golive.plan.loader import load_plan
 from golive.plan.model import Plan
 from golive.steps.base import StepBase
@@ -68,6 +69,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL117", "host-key-check-off", "warning",
          "A host group sets `known_hosts: none`: its SSH host keys are not checked, so a man in the middle gets"
          " the commands and the secrets."),
+    Rule("GL118", "approvals-not-authenticated", "warning",
+         "People decide on this plan's runs but no signers file is configured: approvals are typed names anyone"
+         " can type, and the report says 'approvals not authenticated'."),
+    Rule("GL119", "approver-without-key", "error",
+         "A person named in an approver role has no key in the signers file, so cannot sign a decision."),
 )}
 
 
@@ -247,6 +253,7 @@ class _Linter:
         self.migrations()
         self.window()
         self.roles()
+        self.signers()
         self.traffic()
         self.host_groups()
         self.compliance()
@@ -376,6 +383,24 @@ class _Linter:
         for role, people in self.plan.approvers.items():
             if not people:
                 self.add("GL113", ("approvers", role), f"role '{role}' lists nobody")
+
+    def signers(self) -> None:
+        from golive.seal.signers import signers_for_plan
+
+        try:
+            found = signers_for_plan(self.plan.signers, Path(self.file).resolve().parent)
+        except GoliveError as exc:
+            self.add("GL119", ("signers",), str(exc))
+            return
+        if found is None:
+            if self.plan.approvers or any(ph.gate.approvals for ph in self.plan.phases):
+                self.add("GL118", ("approvers",) if self.plan.approvers else ("name",), "no signers file (plan"
+                         " `signers:`, $GOLIVE_SIGNERS or the team config): approvals are not authenticated")
+            return
+        for role, people in self.plan.approvers.items():
+            for i, name in enumerate(people):
+                if not found.keys_of(name):
+                    self.add("GL119", ("approvers", role, i), f"{name} (role '{role}') has no key in {found.source}")
 
     def traffic(self) -> None:
         """Router and pool names of traffic steps are read as written: a `${VAR}` or template text there is a

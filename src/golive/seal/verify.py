@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from golive.errors import UsageError
 from golive.seal.checkpoint import CHECKPOINT, GENESIS, body_of, digest_of
 from golive.seal.decision import DECISION_EVENTS, canonical, check, context_seq, subject_of, verify_signature
 from golive.seal.keys import RUNNER_NAMESPACE, fingerprint
@@ -164,35 +165,40 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
     problem = verify_chain(events, head_seq, head_hash)
     if problem:
         audit.failure = problem
-    if not events or events[0].type != "run.created":
-        audit.fail(1, "the log does not start with run.created")
-        return audit
-    created = events[0].payload
-    signers = trusted or recorded_signers(created)
-    audit.authenticated = signers is not None
-    if trusted is not None and created.get("signers") and (created["signers"] or {}).get("text") != trusted.text:
-        audit.warnings.append(f"the run started with another signers file than {trusted.source}")
-    audit.runner_key = str(created.get("runner_key") or "")
-    runner_fp = fingerprint(audit.runner_key) if audit.runner_key else ""
-    audit.runner_trusted = bool(signers and runner_fp and signers.has_key(runner_fp))
-    head_of = {e.seq: e.hash for e in events}
-    _start(audit, created, signers)
-    prev = (0, GENESIS)
-    digests: dict[str, int] = {}
-    for ev in events[1:]:
-        if ev.type == CHECKPOINT:
-            if not runner_fp:
-                audit.fail(ev.seq, "a checkpoint in a run that recorded no runner key")
-                continue
-            digest = _checkpoint(audit, ev, head_of, prev, runner_fp)
-            prev = (prev[0] + 1, digest)
-            digests[digest] = ev.seq
-            audit.checkpoints += 1
-        elif ev.type in DECISION_EVENTS:
-            _decision(audit, ev, events, created, signers, head_of)
-        elif ev.type == "run.finished":
-            audit.finished = True
-    _tail(audit, events, runner_fp, digests, witness, known_checkpoints or [], live, index_status)
+    current = 1
+    try:
+        if not events or events[0].type != "run.created":
+            audit.fail(1, "the log does not start with run.created")
+            return audit
+        created = events[0].payload
+        signers = trusted or recorded_signers(created)
+        audit.authenticated = signers is not None
+        if trusted is not None and created.get("signers") and (created["signers"] or {}).get("text") != trusted.text:
+            audit.warnings.append(f"the run started with another signers file than {trusted.source}")
+        audit.runner_key = str(created.get("runner_key") or "")
+        runner_fp = fingerprint(audit.runner_key) if audit.runner_key else ""
+        audit.runner_trusted = bool(signers and runner_fp and signers.has_key(runner_fp))
+        head_of = {e.seq: e.hash for e in events}
+        _start(audit, created, signers)
+        prev = (0, GENESIS)
+        digests: dict[str, int] = {}
+        for ev in events[1:]:
+            current = ev.seq
+            if ev.type == CHECKPOINT:
+                if not runner_fp:
+                    audit.fail(ev.seq, "a checkpoint in a run that recorded no runner key")
+                    continue
+                digest = _checkpoint(audit, ev, head_of, prev, runner_fp)
+                prev = (prev[0] + 1, digest)
+                digests[digest] = ev.seq
+                audit.checkpoints += 1
+            elif ev.type in DECISION_EVENTS:
+                _decision(audit, ev, events, created, signers, head_of)
+            elif ev.type == "run.finished":
+                audit.finished = True
+        _tail(audit, events, runner_fp, digests, witness, known_checkpoints or [], live, index_status)
+    except (ValueError, TypeError, KeyError, AttributeError, UsageError) as exc:  # an edit that breaks the form
+        audit.fail(current, f"unreadable event ({type(exc).__name__}: {exc})")
     return audit
 
 
@@ -213,7 +219,7 @@ def _tail(audit: Audit, events: list[Event], runner_fp: str, digests: dict[str, 
         return  # a run from before checkpoints
     if audit.finished and not (last.type == CHECKPOINT and last.payload.get("why") == "end"):
         audit.fail(last.seq, "the run ended but its log does not end with the runner's final checkpoint")
-    elif not audit.finished and index_status in ("succeeded", "rolled-back", "rollback-failed"):
+    elif not audit.finished and index_status in ("succeeded", "rolled-back"):
         audit.fail(last.seq + 1, f"the run index says {index_status} but the log has no end: truncated")
     elif last.type != CHECKPOINT and not live and audit.sealed_through < last.seq:
         audit.warnings.append(f"events after seq {audit.sealed_through} are not sealed by a checkpoint (the runner"
