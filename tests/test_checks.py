@@ -473,7 +473,7 @@ def test_command(tmp_path: Path) -> None:
     assert bad.exit_code == 3 and bad.output == "broken\n"
     assert run({"type": "command", "command": "true; exit 3", "expect_exit": [0, 3]}, ctx).ok
     slow = run({"type": "command", "command": "sleep 5"}, ctx, timeout="300ms")
-    assert slow.message == "timed out after 300ms; process group killed"
+    assert slow.message == "timed out after 300ms; process tree killed"
 
 
 # -- through the plan loader ---------------------------------------------------------------------

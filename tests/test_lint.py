@@ -227,6 +227,39 @@ def test_gl117_host_group_without_host_key_checking() -> None:
     assert "GL117" not in rules(lint(hosts.replace("known_hosts: none", "known_hosts: ops/known_hosts") + body))
 
 
+ROLL_HOSTS = ("hosts:\n  web: {hosts: [10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5], known_hosts: ops/kh, router: lb}\n"
+              "routers:\n  lb: {type: haproxy, socket: /run/haproxy.sock, backend: app, pools: {all: [h1]}}\n")
+
+
+def _rolling(spec: str) -> str:
+    return "phases:\n" + phase(f"      - rolling: {{on: web, command: deploy, {spec}}}\n        undo: deploy old\n")
+
+
+def test_gl161_rolling_without_health_check() -> None:
+    found = lint(ROLL_HOSTS + _rolling("batch: 2"))
+    assert at(found, "GL161") == [(15, 9)]  # the step's `rolling:`
+    assert "GL161" not in rules(lint(ROLL_HOSTS + _rolling("batch: 2, health: {http: 'http://{host}/health'}")))
+
+
+def test_gl162_whole_group_in_one_batch_without_max_failures() -> None:
+    health = "health: {command: 'true'}"
+    for batch in ("", "batch: 100%, ", "batch: 4, "):
+        assert "GL162" in rules(lint(ROLL_HOSTS + _rolling(batch + health))), batch
+    assert "GL162" not in rules(lint(ROLL_HOSTS + _rolling("batch: 2, " + health)))
+    assert "GL162" not in rules(lint(ROLL_HOSTS + _rolling("max_failures: 0, " + health)))
+
+
+def test_gl163_rolling_without_drain_behind_a_router() -> None:
+    health = "batch: 2, health: {command: 'true'}"
+    assert "GL163" in rules(lint(ROLL_HOSTS + _rolling("drain: false, " + health)))
+    assert "GL163" not in rules(lint(ROLL_HOSTS + _rolling(health)))
+    # a group with no `router:` whose hosts are an nginx router's servers sits behind it too
+    nginx = ("hosts:\n  web: {hosts: [10.0.0.2, 10.0.0.3], known_hosts: ops/kh}\nrouters:\n"
+             "  edge: {type: nginx, upstream: app, upstream_file: up.conf, pools: {all: ['10.0.0.2:8080']}}\n")
+    [f] = [f for f in lint(nginx + _rolling(health)) if f.rule == "GL163"]
+    assert "router 'edge'" in f.message
+
+
 def test_every_rule_has_a_test() -> None:
     tested = {name.split("_")[1].upper() for name in globals() if name.startswith("test_gl")}
     assert tested == set(RULES)

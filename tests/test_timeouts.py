@@ -152,7 +152,7 @@ def test_every_hung_thing_is_cut_off_at_its_deadline(workdir: Path, silent_serve
         spent = (datetime.fromisoformat(ends[sid]) - datetime.fromisoformat(starts[sid])).total_seconds()
         assert 0.9 <= spent <= limit, (sid, spent, finished[sid]["message"])
     for sid in ("1.1", "1.2", "1.3"):
-        assert "timed out" in finished[sid]["message"] and "process group killed" in finished[sid]["message"], \
+        assert "timed out" in finished[sid]["message"] and "process tree killed" in finished[sid]["message"], \
             finished[sid]
     assert "timed out" in finished["1.4"]["message"], finished["1.4"]
     assert took < sum(LIMITS.values()) + 30, took

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ from typing import Any
 
 from golive import __version__
 from golive.errors import ExitCode, GoliveError, PlanError, UsageError
-from golive.masking import mask_known
+from golive.masking import mask_known, safe
 
 DEFAULT_STORE = Path(".golive") / "golive.db"
 
@@ -104,9 +105,10 @@ def cmd_plan_validate(args: argparse.Namespace) -> int:
 
 
 def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
+    from golive import interrupts
     from golive.engine.clock import SystemClock
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
-    from golive.output import LivePrinter, PlainPrinter
+    from golive.output import LivePrinter, PlainPrinter, detach_stdout
     from golive.runner import DriveOptions, drive_run, load_state, window_of
     from golive.steps.base import StepContext  # noqa: F401 - keeps import errors out of the run loop
 
@@ -141,8 +143,19 @@ def _drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False)
             listener=listener, ask=ask if interactive else None,
             notify=not dry, report_dir=None if dry else _report_dir(args),
         )
-        code = drive_run(store, run_id, SystemClock(), opts)
-    _summary(store, run_id, code, args)
+        with interrupts.handling():
+            try:
+                code = drive_run(store, run_id, SystemClock(), opts)
+            except interrupts.Interrupted as stop:
+                code = stop.exit_code
+                with contextlib.suppress(OSError):
+                    print(f"golive: stopped by {stop.name}; run {run_id} can be continued with: golive resume"
+                          f" {run_id}", file=sys.stderr)
+                return code
+    try:
+        _summary(store, run_id, code, args)
+    except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
+        detach_stdout()
     return code
 
 
@@ -156,7 +169,7 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> No
     if code == ExitCode.WAITING:
         what = st.waiting or st.attention or {}
         hint = what.get("command") or what.get("reason") or what.get("message") or ""
-        print(f"run {run_id} is {st.status}: {hint}".rstrip(": "))
+        print(safe(f"run {run_id} is {st.status}: {hint}".rstrip(": ")))
         print(f"continue with: golive resume {run_id}")
     else:
         print(f"run {run_id}: {st.status}")
@@ -222,23 +235,28 @@ def cmd_status(args: argparse.Namespace) -> int:
             if not infos:
                 print("no runs yet")
                 return 0
-        out = [run_summary(store, info) for info in infos]
+        from golive.proctree import containment
+
+        box = containment().describe()
+        out = [{**run_summary(store, info), "containment": box} for info in infos]
         if args.json:
             print(json.dumps(out if not args.run else out[0], indent=2))
             return 0
+        print(f"step processes: {box}")
         for entry in out:
             proc = f" (process {entry['process']})" if entry["process"] else ""
             orphan = f" — no process is executing it: {entry['resume']}" if entry["orphaned"] else ""
-            print(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"
-                  f"  by {entry['initiator']}: {entry['status']}{proc}{orphan}")
+            # Every line escaped: names, messages and reasons come from the plan and from step output.
+            print(safe(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"
+                       f"  by {entry['initiator']}: {entry['status']}{proc}{orphan}"))
             for p in entry["phases"]:
-                print(f"  phase {p['phase']} {p['name']}: {p['status']}")
+                print(safe(f"  phase {p['phase']} {p['name']}: {p['status']}"))
             for step in entry["steps"]:
-                print(f"  step {step['step']}: {step['status']} {step['message']}".rstrip())
+                print(safe(f"  step {step['step']}: {step['status']} {step['message']}".rstrip()))
             if entry["waiting"]:
-                print(f"  waiting: {entry['waiting'].get('command') or entry['waiting'].get('message')}")
+                print(safe(f"  waiting: {entry['waiting'].get('command') or entry['waiting'].get('message')}"))
             if entry["attention"]:
-                print(f"  needs attention: {entry['attention'].get('reason')}")
+                print(safe(f"  needs attention: {entry['attention'].get('reason')}"))
         return 0
     finally:
         store.close()
@@ -311,7 +329,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             audit = audit_run(store, args.run, trusted, args.checkpoint)
         finally:
             store.close()
-    sys.stdout.write(render(audit))
+    sys.stdout.write(safe(render(audit), multiline=True))  # names and subjects come from outside
     return 0 if audit.ok else 1
 
 
@@ -418,8 +436,8 @@ def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
     store = _open_existing_store(args)
     try:
         who = _decider(args, store)
-        print(fn(store, args.run, *extra, who, args.reason) if not extra else
-              fn(store, args.run, *[who if x is _WHO else x for x in extra]))
+        print(safe(fn(store, args.run, *extra, who, args.reason) if not extra else
+                   fn(store, args.run, *[who if x is _WHO else x for x in extra])))
         return 0
     finally:
         store.close()
@@ -711,7 +729,7 @@ def main(argv: list[str] | None = None) -> int:
             print(str(issue), file=sys.stderr)
         return ExitCode.BAD_INPUT
     except GoliveError as exc:
-        print(f"golive: {mask_known(str(exc))}", file=sys.stderr)
+        print(f"golive: {safe(mask_known(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("golive: interrupted; the run can be continued with golive resume", file=sys.stderr)
@@ -725,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
                 f.write(mask_known(traceback.format_exc()))  # an exception's text may quote a secret
         except OSError:
             path = Path("(debug log unwritable)")
-        print(f"golive: internal error: {type(exc).__name__}: {mask_known(str(exc))} (details in {path})",
+        print(f"golive: internal error: {type(exc).__name__}: {safe(mask_known(str(exc)))} (details in {path})",
               file=sys.stderr)
         return ExitCode.INTERNAL
 

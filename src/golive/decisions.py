@@ -142,14 +142,21 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: Decider | str | N
     sid = find_step(plan, state, ref)
     rec = state.step(sid)
     info = store.get_run(rid)
-    orphaned = rec.status == "running" and (info.owner is None or not is_alive(info.owner))
+    orphaned = rec.status in ("running", "interrupted") and (info.owner is None or not is_alive(info.owner))
     failed_rollback = state.rollback is not None and state.rollback.failed_action == sid
     if not (rec.status == "needs-attention" or orphaned or failed_rollback):
         raise DecisionRefused(f"step {sid} does not need resolving (status: {rec.status})")
+    from golive.engine.leftovers import Leftover
+
+    running = Leftover.of(rec.trees).running()
+    if running:  # saying how it ended while it still runs is how a change lands after its rollback
+        raise DecisionRefused(
+            f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"
+            " them up to the step's timeout and then stops them, or stop them by hand first")
     payload: dict[str, Any] = {"step": sid, "as": as_, "reason": reason or ""}
     name, sealed = authenticate(store, rid, state, plan, "step.resolved", payload, _by(by), role=None)
     store.append(rid, "step.resolved", {**payload, "by": name, **sealed})
-    return f"step {sid} resolved as {as_} by {by}; continue with: golive resume {rid}"
+    return f"step {sid} resolved as {as_} by {name}; continue with: golive resume {rid}"
 
 
 def request_rollback(store: Store, run_id: str, by: Decider | str | None, reason: str | None,

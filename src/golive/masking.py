@@ -1,22 +1,44 @@
-"""Secret masking: every string that leaves golive (events, output, reports) passes through a Masker."""
+"""What may leave golive: secrets masked (`mask`), and plan- or step-supplied text made inert for a terminal
+(`safe`). Every string that reaches an event, a report or a screen passes through one or both."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 MASK = "***"
+#: Shorter values (or lines of a multi-line value) would mask half of every output and hide nothing worth hiding.
+MIN_SECRET = 3
 
 #: Every secret any Masker of this process was given: for the last-resort paths (an internal error's one line
 #: and its debug log) that run outside any run and have no Masker at hand.
 _SEEN: set[str] = set()
 
 
-def mask_known(text: str) -> str:
-    """`text` with every secret this process has seen replaced by `***` (longest first)."""
-    for s in sorted(_SEEN, key=len, reverse=True):
+def secret_forms(secret: str) -> list[str]:
+    """The strings to hide for one secret: itself, and each of its lines. A step that prints part of a key
+    (`tail -n +2`, `head -c`...) prints whole lines of it, so a multi-line value is hidden line by line too."""
+    forms = [secret] if len(secret) >= MIN_SECRET else []
+    if "\n" in secret or "\r" in secret:
+        for line in secret.splitlines():
+            line = line.strip()
+            if len(line) >= MIN_SECRET and line not in forms:
+                forms.append(line)
+    return forms
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each of `secrets` replaced by `***`; `secrets` must be longest first, so a whole multi-line
+    value goes before its lines and a secret containing another is not half-masked."""
+    for s in secrets:
         if s in text:
             text = text.replace(s, MASK)
     return text
+
+
+def mask_known(text: str) -> str:
+    """`text` with every secret this process has seen masked."""
+    return mask(text, sorted(_SEEN, key=len, reverse=True))
 
 
 class Masker:
@@ -26,20 +48,17 @@ class Masker:
             self.add(s)
 
     def add(self, secret: str) -> None:
-        # Very short values would mask half of every output and hide nothing worth hiding.
-        if len(secret) >= 3 and secret not in self._secrets:
-            _SEEN.add(secret)
-            self._secrets.append(secret)
-            self._secrets.sort(key=len, reverse=True)
+        for form in secret_forms(secret):
+            if form not in self._secrets:
+                _SEEN.add(form)
+                self._secrets.append(form)
+        self._secrets.sort(key=len, reverse=True)
 
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
     def text(self, value: str) -> str:
-        for s in self._secrets:
-            if s in value:
-                value = value.replace(s, MASK)
-        return value
+        return mask(value, self._secrets)
 
     def data(self, value: Any) -> Any:
         """Mask every string inside nested dicts/lists (keys too)."""
@@ -52,3 +71,28 @@ class Masker:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+
+# -- terminal safety ------------------------------------------------------------------------------------------
+
+def _escape_table(keep: str) -> dict[int, str]:
+    table: dict[int, str] = {}
+    for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)):
+        if chr(c) not in keep:
+            table[c] = f"\\x{c:02x}"
+    # Bidirectional overrides/isolates and marks reorder what follows them ("Trojan Source"); line and paragraph
+    # separators break a line for some terminals and viewers.
+    for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029):
+        table[c] = f"\\u{c:04x}"
+    return table
+
+
+_ONE_LINE = _escape_table(keep="")
+_MULTI_LINE = _escape_table(keep="\n\t")
+
+
+def safe(text: object, multiline: bool = False) -> str:
+    """`text` with every control character (C0, DEL, C1) and bidi control written as a visible escape (`\\x1b`,
+    `\\u202e`), so a plan name, a step name or a step's output cannot move the cursor, retitle the window, clear
+    the screen or forge a line. `multiline` keeps newlines and tabs (for a block of output shown as such)."""
+    return str(text).translate(_MULTI_LINE if multiline else _ONE_LINE)

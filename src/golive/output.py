@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from datetime import datetime
 from typing import IO, Any
 
 from golive.engine.state import RunState
+from golive.masking import safe
 from golive.store.base import Event
 from golive.units import format_duration
 
@@ -106,6 +108,19 @@ def describe(ev: Event) -> str:
         why = f" {p['message']}" if p.get("message") and not p.get("ok") else ""
         tail = str(p.get("output") or "").strip().splitlines()
         return f"{head}{_dur(p.get('duration'))}{';' + why if why else ''}" + (f" | {tail[-1][:160]}" if tail else "")
+    if t == "step.process":
+        where = f"cgroup {p['cgroup']}" if p.get("cgroup") else f"process group {p.get('pgid')}"
+        return f"{step}process {p.get('pid')} in {where}"
+    if t == "step.interrupted":
+        gone = all(s.get("gone") for s in p.get("stopped", []))
+        left = "its processes stopped" if gone else "SOME OF ITS PROCESSES COULD NOT BE STOPPED"
+        return f"{step}INTERRUPTED by {p.get('signal')}: {left}; golive resume continues the run"
+    if t == "step.awaited":
+        return (f"{step}the previous golive's processes still run ({p.get('where')}): waiting for them up to"
+                f" {p.get('until')}, then stopping them")
+    if t == "step.reaped":
+        how = "stopped them at the step's deadline" if p.get("killed") else "they ended"
+        return f"{step}previous processes ({p.get('where')}): {how} after {format_duration(p.get('waited') or 0)}"
     if t == "run.note":
         return str(p.get("message", ""))
     if t == "audit.checkpoint":
@@ -125,8 +140,20 @@ def event_json(ev: Event) -> str:
 
 
 def log_line(ev: Event) -> str:
+    """One line whatever the event holds: plan and step text is escaped, so it cannot forge another line."""
     ts = ev.ts[11:19]
-    return f"{ev.seq:>4} {ts} {describe(ev)}"
+    return f"{ev.seq:>4} {ts} {safe(describe(ev))}"
+
+
+def detach_stdout() -> None:
+    """Standard output is gone (`golive run plan.yaml | head -3`, a closed terminal): send the rest of it to
+    /dev/null so that no later write, nor the flush at exit, can stop or fail the run."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class PlainPrinter:
@@ -136,12 +163,18 @@ class PlainPrinter:
         self.stream = stream or sys.stdout
         self.as_json = as_json
         self.skip_until = skip_until
+        self.gone = False
 
     def __call__(self, ev: Event, state: RunState) -> None:
-        if ev.seq <= self.skip_until:
+        if ev.seq <= self.skip_until or self.gone:
             return
-        self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
+            self.stream.flush()
+        except OSError:  # BrokenPipe / EIO: the reader went away; the run goes on, the log has every event
+            self.gone = True
+            if self.stream is sys.stdout:
+                detach_stdout()
 
 
 class LivePrinter:
@@ -191,7 +224,10 @@ class LivePrinter:
         if ev.seq > self.skip_until:
             style = "red" if ("FAILED" in describe(ev) or "NO-GO" in describe(ev) or "ROLLBACK" in describe(ev)) \
                 else None
-            self.console.print(log_line(ev), style=style, markup=False)
+            try:
+                self.console.print(log_line(ev), style=style, markup=False)
+            except OSError:  # the terminal went away (SIGHUP follows): never a reason to stop the step
+                detach_stdout()
 
     def __rich__(self) -> Any:
         from datetime import UTC
@@ -216,6 +252,6 @@ class LivePrinter:
             if self.window_end:
                 left = (self.window_end - now).total_seconds()
                 parts.append(f"window: {format_duration(left)} left" if left > 0 else "window: CLOSED")
-            lines = [" | ".join(parts)]
-            lines += [x for x in (self.weight, self.verdict) if x]
+            lines = [safe(" | ".join(parts))]
+            lines += [safe(x) for x in (self.weight, self.verdict) if x]
             return Text("\n".join(lines), style="bold")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from golive.engine.rollback import preview
+from golive.masking import safe
 from golive.plan.model import Plan
 from golive.plan.window import resolve
 from golive.units import format_duration
@@ -86,4 +87,4 @@ def render_plan(plan: Plan, now: datetime) -> str:
         for i, crit in enumerate(plan.success_criteria, 1):
             how = f" (checked: {crit.check.describe()})" if crit.check else " (for a person to confirm)"
             out.append(f"  {i}. {crit.description}{how}")
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(safe(line) for line in out).rstrip() + "\n"

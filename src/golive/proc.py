@@ -1,20 +1,19 @@
-"""Run a command with a deadline; on timeout its whole process group dies, not just the shell."""
+"""Run a command with a deadline; on timeout (or a stop signal) its whole process tree dies, not just the shell."""
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
 import select
-import shlex
-import signal
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from golive.interrupts import Interrupted, shielded, take
+from golive.proctree import Tree, recorder, start_gated, wait_until
+
 #: Output kept per command: the tail matters most when something fails.
 MAX_OUTPUT = 64 * 1024
-_SHELL_META = set("$`|&;<>(){}[]*?~!#'\"\\\n=%")
 
 
 @dataclass
@@ -25,64 +24,117 @@ class ProcResult:
     duration: float
 
 
-def argv_for(command: str, shell: str) -> list[str]:
-    """Plain commands are exec'd directly; anything the shell must interpret goes through `shell`."""
-    if not (set(command) & _SHELL_META):
-        try:
-            argv = shlex.split(command)
-        except ValueError:
-            argv = []
-        if argv:
-            return argv
-    return [shell, "-c", command] if shell.endswith("sh") and "bash" not in shell else [
-        shell, "-e", "-o", "pipefail", "-c", command]
+#: Shell options when a step sets none: bash stops at the first failing command, including inside a pipeline;
+#: other shells get no option (`sh` may not know pipefail).
+BASH_DEFAULT_OPTIONS = ("errexit", "pipefail")
+
+
+def default_options(shell: str) -> list[str]:
+    return list(BASH_DEFAULT_OPTIONS) if Path(shell).name == "bash" else []
+
+
+def argv_for(command: str, shell: str, options: list[str] | None = None) -> list[str]:
+    """`shell: ...` means a shell: builtins (`cd`, `umask`, `ulimit`, `exit`) work in every command. `options`
+    are `set -o` names; None means the shell's default (errexit and pipefail for bash)."""
+    chosen = default_options(shell) if options is None else options
+    argv = [shell]
+    for name in chosen:
+        argv += ["-o", name]
+    return [*argv, "-c", command]
 
 
 #: After the command exits, how long to keep reading output that a leftover background process may still
 #: write; a daemon that keeps the pipe open must not hold the step (or the run) past this.
 DRAIN_AFTER_EXIT = 2.0
+#: Between SIGTERM and SIGKILL when golive stops a step's tree (timeout, signal) and the step sets no `grace`.
+DEFAULT_GRACE = 5.0
+
+
+class _Child:
+    """The first process of the tree (golive's own child), reaped without blocking."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -9
+                return self.returncode
+            if done:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None) -> bool:
+        return wait_until(lambda: self.poll() is not None, 1e9 if timeout is None else timeout)
 
 
 def run_command(
     argv: list[str], *, env: dict[str, str] | None, cwd: Path | None, timeout: float | None,
-    grace: float = 5.0,
+    grace: float = DEFAULT_GRACE,
 ) -> ProcResult:
+    """Run ARGV in its own contained tree (see golive.proctree); on timeout, on a stop signal or on any error
+    the whole tree is stopped, not just the first process."""
     started = time.monotonic()
+    record = recorder.get()
     try:
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            env=env, cwd=cwd, start_new_session=True,
-        )
-    except FileNotFoundError:
-        return ProcResult(127, f"command not found: {argv[0]}\n", False, time.monotonic() - started)
+        with shielded():  # no signal splits forking, recording and opening the gate
+            gated = start_gated(argv, env, cwd)
     except OSError as exc:
-        return ProcResult(126, f"cannot run {argv[0]}: {exc}\n", False, time.monotonic() - started)
+        return ProcResult(126, f"cannot start {argv[0]}: {exc}\n", False, time.monotonic() - started)
+    tree, child = gated.tree, _Child(gated.pid)
+    released, failed = False, None
+    try:
+        with shielded():
+            if record is not None:
+                record(tree.to_dict())  # in the log before the command can do anything
+            interrupted = take()
+            if interrupted is None:
+                failed, released = gated.release(), True
+        if interrupted is not None:
+            raise interrupted
+    except BaseException as exc:
+        gated.abandon()
+        _stopped(exc, tree, tree.stop(0, child.poll), released=released)
+        tree.remove()
+        raise
+    if failed is not None:
+        child.wait(5.0)
+        gated.abandon()
+        tree.remove()
+        code = 127 if failed.errno == errno.ENOENT else 126
+        return ProcResult(code, f"cannot run {argv[0]}: {failed.strerror}\n", False, time.monotonic() - started)
     deadline = None if timeout is None else started + timeout
     out = _Tail()
     try:
-        timed_out = _pump(proc, out, deadline)
+        timed_out = _pump(child, gated.output, out, deadline)
         if timed_out:
-            _kill_group(proc, grace)
-            # whatever is still buffered in the pipe, without waiting on processes that escaped the group
-            _pump(proc, out, time.monotonic() + min(grace, DRAIN_AFTER_EXIT))
-        elif proc.returncode is None:
+            tree.stop(grace, child.poll)
+            # whatever is still buffered in the pipe, without waiting on processes that escaped the tree
+            _pump(child, gated.output, out, time.monotonic() + min(grace, DRAIN_AFTER_EXIT))
+        elif child.poll() is None:
             # output closed but the process lives on: it still has until the deadline
-            try:
-                proc.wait(timeout=None if deadline is None else max(deadline - time.monotonic(), 0))
-            except subprocess.TimeoutExpired:
+            if not child.wait(None if deadline is None else max(deadline - time.monotonic(), 0)):
                 timed_out = True
-                _kill_group(proc, grace)
-    except BaseException:
-        _kill_group(proc, 0)
+                tree.stop(grace, child.poll)
+    except BaseException as exc:
+        _stopped(exc, tree, tree.stop(grace if isinstance(exc, Interrupted) else 0, child.poll), released=True)
         raise
     finally:
-        if proc.stdout is not None:
-            proc.stdout.close()
-    if proc.returncode is None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5.0)
-    code = -9 if timed_out else (proc.returncode if proc.returncode is not None else -9)
+        gated.abandon()
+        child.wait(5.0)
+        tree.remove()
+    code = -9 if timed_out else (child.returncode if child.returncode is not None else -9)
     return ProcResult(code, out.text(), timed_out, time.monotonic() - started)
+
+
+def _stopped(exc: BaseException, tree: Tree, gone: bool, released: bool) -> None:
+    """Tell the engine (through the signal's exception) what became of the tree it stopped."""
+    if isinstance(exc, Interrupted):
+        exc.stopped.append({"tree": tree.to_dict(), "gone": gone, "released": released})
 
 
 class _Tail:
@@ -106,15 +158,13 @@ class _Tail:
         return data.decode("utf-8", errors="replace") + self.note
 
 
-def _pump(proc: subprocess.Popen[bytes], out: _Tail, deadline: float | None) -> bool:
+def _pump(child: _Child, fd: int, out: _Tail, deadline: float | None) -> bool:
     """Read output until EOF; True if the deadline passed first. Stops reading DRAIN_AFTER_EXIT seconds
     after the command itself exited even if a background process it left behind keeps the pipe open."""
-    assert proc.stdout is not None
-    fd = proc.stdout.fileno()
     exited_at: float | None = None
     while True:
         now = time.monotonic()
-        if exited_at is None and proc.poll() is not None:
+        if exited_at is None and child.poll() is not None:
             exited_at = now
         if exited_at is not None and now - exited_at > DRAIN_AFTER_EXIT:
             out.note = "\n[golive: stopped reading output: a background process still holds it open]\n"
@@ -128,19 +178,3 @@ def _pump(proc: subprocess.Popen[bytes], out: _Tail, deadline: float | None) -> 
             if not data:
                 return False
             out.add(data)
-
-
-def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            # the shell may be gone while its children live on: finish the group off
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            return
-        except subprocess.TimeoutExpired:
-            continue

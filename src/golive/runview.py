@@ -11,7 +11,7 @@ from golive.store.base import RunInfo, Store
 from golive.store.owner import is_alive
 
 #: Step states worth showing while a run is under way (a finished one's steps are in its report).
-NOTABLE = ("running", "waiting", "needs-attention", "failed")
+NOTABLE = ("running", "waiting", "interrupted", "needs-attention", "failed")
 
 
 def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:

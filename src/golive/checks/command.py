@@ -29,7 +29,7 @@ class CommandCheck(CheckBase):
         detail = {"exit_code": res.exit_code, "duration": round(res.duration, 4)}
         expected = " or ".join(str(c) for c in self.expect_exit)
         if res.timed_out:
-            result = StepResult.failed(f"timed out after {format_duration(timeout)}; process group killed",
+            result = StepResult.failed(f"timed out after {format_duration(timeout)}; process tree killed",
                                        **detail)
         elif res.exit_code not in self.expect_exit:
             result = StepResult.failed(f"exit code {res.exit_code}, expected {expected}", **detail)

@@ -16,10 +16,18 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import psycopg
-from psycopg import conninfo, sql
+from golive.lazy import lazy
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import conninfo, sql
+else:  # imported when PostgreSQL is used (golive.lazy)
+    psycopg = lazy("psycopg")
+    conninfo = lazy("psycopg.conninfo")
+    sql = lazy("psycopg.sql")
+
 
 from golive.errors import StepConfigError
 

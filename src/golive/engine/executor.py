@@ -11,12 +11,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from golive import interrupts
 from golive.engine.clock import Clock
+from golive.engine.leftovers import Leftover, deadline_of, never_ran, wait_or_stop
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
 from golive.engine.state import RunState, apply, approver_identity
 from golive.errors import ExitCode, GoliveError
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
+from golive.proctree import recording
 from golive.steps.base import StepBase, StepContext, StepResult
 from golive.store.base import Event, Store
 from golive.units import format_duration
@@ -101,16 +104,17 @@ class Engine:
 
     def record(self, type: str, payload: dict[str, Any]) -> Event:
         """Append (masked) and fold. Events from other processes that landed meanwhile are folded too."""
-        before = self.state.status
-        ev = self.store.append(self.run_id, type, self.masker.data(payload))
-        if ev.seq == self.state.last_seq + 1:
-            apply(self.state, ev)
-            if self.listener:
-                self.listener(ev, self.state)
-        else:
-            self._sync()
-        if self.state.status != before:
-            self.store.set_status(self.run_id, self.state.status)
+        with interrupts.shielded():  # a stop signal never splits an append from its fold
+            before = self.state.status
+            ev = self.store.append(self.run_id, type, self.masker.data(payload))
+            if ev.seq == self.state.last_seq + 1:
+                apply(self.state, ev)
+                if self.listener:
+                    self.listener(ev, self.state)
+            else:
+                self._sync()
+            if self.state.status != before:
+                self.store.set_status(self.run_id, self.state.status)
         return ev
 
     # -- driving ---------------------------------------------------------------------------------
@@ -192,19 +196,18 @@ class Engine:
             rec = self.state.step(sid)
             if rec.status in ("succeeded", "failed"):
                 return rec.status
-            if rec.status in ("running", "needs-attention") and not step.is_idempotent:
-                # Started but never recorded an end: it may or may not have done its work.
-                if rec.status == "running":
-                    self.record("run.needs_attention", {
-                        "step": sid, "title": step.title(),
-                        "reason": "the process died while this non-idempotent step was running; check by hand,"
-                                  f" then: golive resolve {self.run_id} {sid} --as done|failed --by NAME",
-                    })
-                raise _Pause(ExitCode.WAITING)
+            interrupts.check()
+            if rec.status in ("running", "interrupted", "needs-attention"):
+                self._settle(sid, step)  # pauses unless the step may start again
+            rec = self.state.step(sid)
             if rec.status != "waiting":
                 self.record("step.started", {"step": sid, "title": step.title(), "kind": step.kind,
                                              "attempt": rec.attempts + 1})
-            result = self._execute(sid, step, self.state.step(sid).decision)
+            try:
+                result = self._execute(sid, step, self.state.step(sid).decision)
+            except interrupts.Interrupted as stop:
+                self._interrupted(sid, step, stop)
+                raise
             if result.status == "waiting":
                 if self.state.step(sid).status != "waiting":
                     self.record("step.waiting", {"step": sid, "title": step.title(), "message": result.message})
@@ -217,6 +220,53 @@ class Engine:
             })
             return result.status
 
+    def _settle(self, sid: str, step: StepBase) -> None:
+        """A step whose last attempt has no recorded end: never decide while its old processes may run (see
+        golive.engine.leftovers for the rule); returns only when the step may start again."""
+        rec = self.state.step(sid)
+        left = Leftover.of(rec.trees)
+        resolve = f"golive resolve {self.run_id} {sid} --as done|failed --by NAME"
+        if left.unseen():
+            self._attention(sid, step, f"its processes ran on {left.unseen()[0].host}, where this golive cannot"
+                                       f" see whether they still run; check there, then: {resolve}")
+        running = left.running()
+        if running:
+            until = deadline_of(rec.started_at, step.timeout)
+            self.record("step.awaited", {"step": sid, "where": left.where(running),
+                                         "until": datetime.fromtimestamp(until).astimezone().isoformat()})
+            killed, waited = wait_or_stop(left, until, step.grace)
+            still = left.running()
+            self.record("step.reaped", {"step": sid, "where": left.where(running), "killed": killed,
+                                        "waited": round(waited, 3), "gone": not still})
+            if still:
+                self._attention(sid, step, f"its processes ({left.where(still)}) could not be stopped; stop them"
+                                           f" by hand, then: {resolve}")
+        if step.is_idempotent or never_ran(rec.interrupted):
+            return
+        if rec.status == "interrupted":
+            sig = (rec.interrupted or {}).get("signal", "a signal")
+            why = (f"golive was stopped by {sig} while this non-idempotent step ran; its processes are gone, but it"
+                   " may have done part of its work")
+        else:
+            why = "the process died while this non-idempotent step was running"
+        self._attention(sid, step, f"{why}; check by hand, then: {resolve}")
+
+    def _attention(self, sid: str, step: StepBase, reason: str) -> None:
+        if self.state.step(sid).status != "needs-attention":
+            self.record("run.needs_attention", {"step": sid, "title": step.title(), "reason": reason})
+        raise _Pause(ExitCode.WAITING)
+
+    def _interrupted(self, sid: str, step: StepBase, stop: interrupts.Interrupted) -> None:
+        """Record that golive itself stopped the step, what became of its processes, and whether its command had
+        been released at all (a shell step stopped at the gate did nothing and may simply run again)."""
+        held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
+        released = step.kind != "shell" or any((t["pid"], t["start"]) not in held for t in self.state.step(sid).trees)
+        self.record("step.interrupted", {
+            "step": sid, "signal": stop.name, "released": released,
+            "stopped": [{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
+                        for s in stop.stopped],
+        })
+
     def _execute(self, sid: str, step: StepBase, decision: dict[str, Any] | None) -> StepResult:
         ctx = StepContext(
             run_id=self.run_id, step_id=sid, vars=self.vars, masker=self.masker, clock=self.clock,
@@ -224,10 +274,12 @@ class Engine:
             decision=decision, emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
             ask=self.ask if self.options.interactive else None,
             undoing=self._undoing(sid),
+            resuming=self._resuming(sid),
         )
         started = self.clock.monotonic()
         try:
-            result = self.executor.run(step, ctx)
+            with recording(lambda tree: self._emit(sid, "step.process", tree)), interrupts.interruptible():
+                result = self.executor.run(step, ctx)
         except GoliveError as exc:
             result = StepResult.failed(str(exc))
         except Exception as exc:  # a bug in a step must fail that step, not lose the run
@@ -247,6 +299,12 @@ class Engine:
         rec = self.state.step(sid.removesuffix(".undo"))
         return {"step": rec.id, "status": rec.status, "targets": list(rec.targets)}
 
+    def _resuming(self, sid: str) -> dict[str, Any] | None:
+        rec = self.state.step(sid)
+        if not rec.targets and not rec.hosts:
+            return None
+        return {"targets": list(rec.targets), "hosts": dict(rec.hosts)}
+
     def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
         self.record(type, {"step": sid, **payload})
 
@@ -259,7 +317,8 @@ class Engine:
         while not done():
             if self.clock.monotonic() >= deadline:
                 raise _Pause(ExitCode.WAITING)
-            self.clock.sleep(self.options.poll_interval)
+            with interrupts.interruptible():
+                self.clock.sleep(self.options.poll_interval)
             self._sync()
             if self.state.rollback_requested is not None and self.state.rollback is None:
                 raise _Interrupt

@@ -20,7 +20,7 @@ def approver_identity(approval: dict[str, Any]) -> str:
 @dataclass
 class StepRecord:
     id: str
-    #: pending | running | waiting | needs-attention | succeeded | failed
+    #: pending | running | waiting | interrupted | needs-attention | succeeded | failed
     status: str = "pending"
     attempts: int = 0
     message: str = ""
@@ -36,6 +36,13 @@ class StepRecord:
     #: Remote batches the step started on (`ssh.batch` events), recorded before each batch runs: its undo
     #: (and a person after a crash) can tell exactly which hosts it may have changed.
     targets: list[dict[str, Any]] = field(default_factory=list)
+    #: Process trees the current attempt started (`step.process`, recorded before each was let run), so
+    #: resume can find them after golive died (golive.engine.leftovers).
+    trees: list[dict[str, Any]] = field(default_factory=list)
+    #: The `step.interrupted` payload when golive itself stopped the current attempt on a signal.
+    interrupted: dict[str, Any] | None = None
+    #: A rolling step's last recorded action per host (`rolling.host`): where a resumed run picks up.
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -154,6 +161,8 @@ def apply(st: RunState, ev: Event) -> None:
         rec.attempts += 1
         rec.started_at = ev.ts
         rec.decision = None
+        rec.trees = []
+        rec.interrupted = None
         if st.status in ("needs-attention", "waiting"):
             st.status = "rolling-back" if st.rollback else "running"
         st.attention = None
@@ -176,8 +185,17 @@ def apply(st: RunState, ev: Event) -> None:
         if st.waiting and st.waiting.get("step") == p["step"]:
             st.waiting = None
             st.status = "rolling-back" if st.rollback else "running"
-    elif t == "ssh.batch":
+    elif t == "step.process":
+        st.step(p["step"]).trees.append({k: v for k, v in p.items() if k != "step"})
+    elif t == "step.interrupted":
+        rec = st.step(p["step"])
+        rec.status = "interrupted"
+        rec.interrupted = p
+        rec.message = f"stopped by golive on {p.get('signal')}"
+    elif t in ("ssh.batch", "rolling.batch"):
         st.step(p["step"]).targets.append({k: v for k, v in p.items() if k != "step"})
+    elif t == "rolling.host":
+        st.step(p["step"]).hosts[p["host"]] = {k: v for k, v in p.items() if k not in ("step", "host")}
     elif t == "run.needs_attention":
         st.step(p["step"]).status = "needs-attention"
         st.status = "needs-attention"

@@ -20,10 +20,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from golive import __version__
-from golive.errors import GoliveError
 from golive.plan.loader import load_plan
 from golive.plan.model import Plan
 from golive.steps.base import StepBase
+from golive.steps.rolling import RollingStep
 from golive.units import format_duration
 
 Severity = Literal["error", "warning", "note"]
@@ -74,6 +74,12 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          " can type, and the report says 'approvals not authenticated'."),
     Rule("GL119", "approver-without-key", "error",
          "A person named in an approver role has no key in the signers file, so cannot sign a decision."),
+    Rule("GL161", "rolling-without-health", "warning",
+         "A rolling step has no health check: hosts go back into rotation without anyone asking them."),
+    Rule("GL162", "rolling-all-at-once", "warning",
+         "A rolling step deploys the whole group in one batch without saying how many failures it accepts."),
+    Rule("GL163", "rolling-without-drain", "warning",
+         "A rolling step on a group behind a router does not drain hosts there: users reach hosts mid-deploy."),
 )}
 
 
@@ -256,6 +262,7 @@ class _Linter:
         self.signers()
         self.traffic()
         self.host_groups()
+        self.rolling()
         self.compliance()
         self.findings.sort(key=lambda f: (f.line, f.col, f.rule))
         return self.findings
@@ -385,22 +392,10 @@ class _Linter:
                 self.add("GL113", ("approvers", role), f"role '{role}' lists nobody")
 
     def signers(self) -> None:
-        from golive.seal.signers import signers_for_plan
+        from golive.seal.signers import lint_findings
 
-        try:
-            found = signers_for_plan(self.plan.signers, Path(self.file).resolve().parent)
-        except GoliveError as exc:
-            self.add("GL119", ("signers",), str(exc))
-            return
-        if found is None:
-            if self.plan.approvers or any(ph.gate.approvals for ph in self.plan.phases):
-                self.add("GL118", ("approvers",) if self.plan.approvers else ("name",), "no signers file (plan"
-                         " `signers:`, $GOLIVE_SIGNERS or the team config): approvals are not authenticated")
-            return
-        for role, people in self.plan.approvers.items():
-            for i, name in enumerate(people):
-                if not found.keys_of(name):
-                    self.add("GL119", ("approvers", role, i), f"{name} (role '{role}') has no key in {found.source}")
+        for rule, path, message in lint_findings(self.plan, Path(self.file).resolve().parent):
+            self.add(rule, path, message)
 
     def traffic(self) -> None:
         """Router and pool names of traffic steps are read as written: a `${VAR}` or template text there is a
@@ -436,6 +431,41 @@ class _Linter:
                 self.add("GL117", ("hosts", name, "known_hosts"),
                          f"host group '{name}' does not check host keys (known_hosts: none): write their keys to a"
                          " known_hosts file (ssh-keyscan, after checking the fingerprints) and name it")
+
+    def rolling(self) -> None:
+        for path, step, _pi in self.all_steps():
+            if not isinstance(step, RollingStep) or path[-1] == "undo":
+                continue  # a derived undo repeats its step's settings
+            spec = step.rolling
+            group = self.plan.hosts.get(spec.on)
+            where: Path_ = (*path, "rolling")
+            if spec.health is None:
+                self.add("GL161", where, f"'{step.title()}' puts hosts back with no health check: add `health:`"
+                         " (http: a URL with {host}, or command:)")
+            size = len(group.hosts) if group else 0
+            whole = spec.batch is None or spec.batch == "100%" or (isinstance(spec.batch, int) and spec.batch >= size)
+            if whole and "max_failures" not in spec.model_fields_set:
+                self.add("GL162", where, f"'{step.title()}' deploys every host of '{spec.on}' at once with no"
+                         " `max_failures`: set a smaller `batch:` (2, or 25%), or say `max_failures:` explicitly")
+            behind = self._router_in_front(spec.on)
+            drains = spec.drain is not False and (spec.router or (group.router if group else None))
+            if behind and not drains:
+                self.add("GL163", where, f"'{step.title()}': group '{spec.on}' sits behind router '{behind}' but"
+                         " hosts are not drained there: name it (`router:`) and keep `drain:` on")
+
+    def _router_in_front(self, group_name: str) -> str | None:
+        """The router a group sits behind: its declared `router:`, or a router whose servers are its hosts."""
+        group = self.plan.hosts.get(group_name)
+        if group is None:
+            return None
+        if group.router:
+            return group.router
+        names = {h.rsplit("@", 1)[-1].split(":")[0] for h in group.hosts}
+        for name, cfg in self.plan.routers.items():
+            servers = {s.split(":")[0] for pool in (getattr(cfg, "pools", None) or {}).values() for s in pool}
+            if names & servers:
+                return name
+        return None
 
     def compliance(self) -> None:
         """The change record an auditor asks for; the elements themselves live with the report (issue 8)."""

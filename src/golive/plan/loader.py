@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from golive.errors import PlanError, PlanIssue
+from golive.masking import safe
 from golive.plan.model import Plan
 from golive.steps.registry import KINDS
 
@@ -226,13 +227,10 @@ def _issue(filename: str, tree: Any, loc: Loc, message: str, at_key: bool = Fals
     return PlanIssue(filename, line, col, _one_line(_human_path(loc)), _one_line(message))
 
 
-_BREAKS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, 0x85) if c != 0x09} | {0x2028: "\\u2028", 0x2029: "\\u2029"}
-
-
 def _one_line(text: str) -> str:
     """A key or value quoted in a message may hold line breaks and control characters: escape them, so each
     issue stays one `file:line:col: ...` line."""
-    return text.translate(_BREAKS)
+    return safe(text)
 
 
 # -- translating pydantic errors ----------------------------------------------------------------

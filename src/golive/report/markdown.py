@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from golive.masking import safe
 from golive.report.model import Report
 from golive.units import format_duration
 
@@ -13,12 +14,13 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<|~&])")
 
 def md(text: object) -> str:
     """Inline text for a table cell or a line: one line, Markdown punctuation escaped."""
-    flat = " ".join(str(text).split())
+    flat = safe(" ".join(str(text).split()))
     return _SPECIAL.sub(r"\\\1", flat)
 
 
 def _code(text: str) -> str:
-    """A fenced block longer than any backtick run inside it."""
+    """A fenced block longer than any backtick run inside it; control characters shown, not obeyed."""
+    text = safe(text, multiline=True)
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}text\n{text.rstrip()}\n{fence}"

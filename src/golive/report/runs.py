@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from golive.engine.state import fold
+from golive.masking import safe
 from golive.report.model import build
 from golive.store.base import Store
 from golive.units import format_duration
@@ -34,8 +35,9 @@ def runs_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no runs yet\n"
     head = ["RUN", "STARTED (UTC)", "SERVICE/ENV", "RESULT", "DURATION", "BY", "APPROVED BY", "PLAN"]
-    body = [[r["run"], r["created_at"][:19].replace("T", " "), f"{r['service']}/{r['environment']}", r["result"],
-             format_duration(r["duration"]), r["initiator"], ", ".join(r["approvers"]) or "-", r["plan"]]
+    body = [[safe(c) for c in (r["run"], r["created_at"][:19].replace("T", " "), f"{r['service']}/{r['environment']}",
+                               r["result"], format_duration(r["duration"]), r["initiator"],
+                               ", ".join(r["approvers"]) or "-", r["plan"])]
             for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=False)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in [head, *body]]

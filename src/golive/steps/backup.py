@@ -24,17 +24,23 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import psycopg
-from psycopg import sql
 from pydantic import Field
 
 from golive.db import Database, counts_of, read_json, row_counts, sha256_file, state_dir, write_json
 from golive.errors import StepConfigError
+from golive.lazy import lazy
 from golive.proc import run_command
 from golive.steps.base import StepBase, StepContext, StepResult, Strict
 from golive.units import format_duration
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import sql
+else:  # imported when PostgreSQL is used (golive.lazy)
+    psycopg = lazy("psycopg")
+    sql = lazy("psycopg.sql")
 
 DEFAULT_TIMEOUT = 3600.0
 MANIFEST_SUFFIX = ".manifest.json"

@@ -93,6 +93,9 @@ class StepContext:
     #: For an undo step: what the step it undoes recorded (`targets`: the host batches it started on), so
     #: the undo reaches exactly the hosts the change reached.
     undoing: dict[str, Any] | None = None
+    #: When the step runs again after its process died: what it recorded before (`targets`, and `hosts`: a
+    #: rolling step's last action per host), so it finishes or puts back what the dead run left half done.
+    resuming: dict[str, Any] | None = None
 
     def interpolate(self, text: str) -> str:
         """`${NAME}` from plan vars, for non-shell steps (shell steps receive vars as environment)."""
@@ -126,6 +129,8 @@ class StepBase(Strict):
 
     name: str | None = None
     timeout: Duration | None = None
+    #: Between SIGTERM and SIGKILL when golive stops the step's processes (timeout, or golive told to stop).
+    grace: Duration | None = None
     idempotent: bool | None = None
     continue_on_error: bool = False
     #: Resolved by golive.steps.registry once every kind is known.

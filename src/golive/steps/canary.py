@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
-from golive.analysis.judge import Judge
 from golive.analysis.model import Sample, Thresholds, Verdict
 from golive.errors import GoliveError, StepConfigError
 from golive.steps.base import Duration, StepBase, StepContext, StepResult, Strict
@@ -22,6 +21,9 @@ from golive.steps.switch import AnyRouterConfig, RouterRef, SwitchSpec, SwitchSt
 from golive.traffic.registry import RouterConfig
 from golive.traffic.router import Router
 from golive.units import format_duration
+
+if TYPE_CHECKING:
+    from golive.analysis.judge import Judge
 
 #: Attempts to put traffic back on stable when aborting (a router hiccup must not leave users on a bad build).
 ABORT_ATTEMPTS = 3
@@ -197,6 +199,8 @@ class CanaryStep(StepBase, RouterRef):
         router = self.open_router(ctx)
         label = self.router_label()
         try:
+            from golive.analysis.judge import Judge  # numpy: loaded when a canary runs, not at every start
+
             judge = Judge(self.thresholds(), alpha=spec.analysis.alpha)
         except ValueError as exc:
             raise StepConfigError(f"canary analysis: {exc}") from None

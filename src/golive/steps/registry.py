@@ -20,6 +20,7 @@ from golive.steps.http import HttpStep
 from golive.steps.manual import ManualStep
 from golive.steps.migrate import MigrateStep
 from golive.steps.restore import RestoreStep
+from golive.steps.rolling import RollingStep
 from golive.steps.shell import ShellStep
 from golive.steps.sql import SqlStep
 from golive.steps.ssh import SshStep
@@ -28,7 +29,7 @@ from golive.steps.wait import WaitStep
 
 _KIND_CLASSES: tuple[type[StepBase], ...] = (ShellStep, ManualStep, WaitStep, HttpStep, CheckStep,
                                                BackupStep, RestoreStep, MigrateStep, SqlStep, SwitchStep,
-                                               CanaryStep, SshStep)
+                                               CanaryStep, SshStep, RollingStep)
 
 KINDS: dict[str, type[StepBase]] = {cls.kind: cls for cls in _KIND_CLASSES}
 COMMON_KEYS = frozenset(StepBase.model_fields)

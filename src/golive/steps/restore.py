@@ -22,13 +22,12 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import psycopg
-from psycopg import sql
 from pydantic import Field
 
 from golive.db import Database, compare_counts, counts_of, user_schemas
+from golive.lazy import lazy
 from golive.steps.backup import (
     FORMATS,
     BackupError,
@@ -39,6 +38,13 @@ from golive.steps.backup import (
 )
 from golive.steps.base import StepBase, StepContext, StepResult, Strict
 from golive.units import format_duration
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import sql
+else:  # imported when PostgreSQL is used (golive.lazy)
+    psycopg = lazy("psycopg")
+    sql = lazy("psycopg.sql")
 
 DEFAULT_TIMEOUT = 3600.0
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field
 
-from golive.proc import argv_for, run_command
+from golive.proc import DEFAULT_GRACE, argv_for, run_command
 from golive.steps.base import Regex, StepBase, StepContext, StepResult, Strict
 
 DEFAULT_TIMEOUT = 600.0
@@ -19,11 +19,19 @@ def _exit_codes(value: Any) -> Any:
     return [value] if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+#: `set -o` names a step may choose (bash's; `sh` knows fewer, and refuses what it does not know).
+ShellOption = Literal["errexit", "pipefail", "nounset", "noglob", "noclobber", "xtrace", "allexport", "errtrace",
+                      "posix"]
+
+
 class ShellSpec(Strict):
     command: str = Field(min_length=1)
     env: dict[str, str] = {}
     cwd: str | None = None
     shell: str = "/bin/bash"
+    #: `set -o` options for the command; unset: errexit and pipefail with bash, none with another shell.
+    #: `options: [errexit]` lets `yes | head -c 1G` succeed (pipefail fails it with yes's SIGPIPE, 141).
+    options: list[ShellOption] | None = None
     expect_exit: Annotated[list[int], BeforeValidator(_exit_codes)] = [0]
     expect_output: Regex | None = None
 
@@ -46,14 +54,15 @@ class ShellStep(StepBase):
         if cwd and not cwd.is_absolute():
             cwd = ctx.workdir / cwd
         res = run_command(
-            argv_for(spec.command, spec.shell), env=ctx.env(spec.env), cwd=cwd,
-            timeout=self.timeout if self.timeout is not None else DEFAULT_TIMEOUT,
+            argv_for(spec.command, spec.shell, list(spec.options) if spec.options is not None else None),
+            env=ctx.env(spec.env), cwd=cwd, timeout=self.timeout if self.timeout is not None else DEFAULT_TIMEOUT,
+            grace=self.grace if self.grace is not None else DEFAULT_GRACE,
         )
         result = StepResult("succeeded", exit_code=res.exit_code, output=res.output,
                             detail={"duration": round(res.duration, 4)})
         if res.timed_out:
             result.status = "failed"
-            result.message = f"timed out after {self.timeout or DEFAULT_TIMEOUT:g}s; process group killed"
+            result.message = f"timed out after {self.timeout or DEFAULT_TIMEOUT:g}s; process tree killed"
         elif res.exit_code not in spec.expect_exit:
             result.status = "failed"
             expected = " or ".join(str(c) for c in spec.expect_exit)

@@ -23,13 +23,18 @@ import json
 import re
 import sqlite3
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import psycopg
 from pydantic import Field, model_validator
 
 from golive.db import Database, list_tables, redact
+from golive.lazy import lazy
 from golive.steps.base import StepBase, StepContext, StepResult, Strict
+
+if TYPE_CHECKING:
+    import psycopg
+else:  # imported when PostgreSQL is used (golive.lazy)
+    psycopg = lazy("psycopg")
 
 DEFAULT_TIMEOUT = 60.0
 #: Rows kept in the result (the count is always exact).

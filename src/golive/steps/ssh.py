@@ -12,14 +12,15 @@ from __future__ import annotations
 import contextvars
 import math
 import re
-from pathlib import Path
+import time
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
 
 from golive.steps.base import StepBase, StepContext, StepResult, Strict
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
-from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, run_batch
+from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, resolve_connection
+from golive.targets.sshpool import pool
 
 #: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan).
 PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",
@@ -119,18 +120,9 @@ class SshStep(StepBase):
         return f"ssh {self.ssh.on}{batch}: {first}" + (" ..." if "\n" in self.ssh.command.strip() else "")
 
     def _connection(self, ctx: StepContext) -> Connection:
-        group = self._group
-        if group is None:
+        if self._group is None:
             raise ValueError(f"host group '{self.ssh.on}' is not defined in the plan's `hosts:`")
-        identity = None
-        if group.identity:
-            identity = Path(ctx.interpolate(group.identity)).expanduser()
-            identity = identity if identity.is_absolute() else ctx.workdir / identity
-        known: Path | None = None
-        if group.checks_host_keys:
-            known = Path(ctx.interpolate(group.known_hosts or "~/.ssh/known_hosts")).expanduser()
-            known = known if known.is_absolute() else ctx.workdir / known
-        return Connection(group, identity, known)
+        return resolve_connection(self._group, self.ssh.on, ctx.interpolate, ctx.workdir)
 
     def _plan_batches(self, ctx: StepContext) -> list[list[str]]:
         assert self._group is not None
@@ -167,7 +159,8 @@ class SshStep(StepBase):
         results: list[HostResult] = []
         for index, hosts in enumerate(batches, 1):
             ctx.emit("ssh.batch", {"group": spec.on, "batch": index, "batches": len(batches), "hosts": hosts})
-            for res in run_batch(conn, hosts, command, env, timeout):
+            # Each host is recorded the moment it finishes: a crash mid-batch keeps what already ran.
+            for res in pool().run(conn, hosts, command, env, timeout, time.time):
                 ok = res.status == "ok" and res.exit_code in spec.expect_exit
                 if not ok:
                     failures.append(res.host)

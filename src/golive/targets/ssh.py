@@ -1,17 +1,16 @@
-"""SSH host groups (the plan's top-level `hosts:`) and running one command on a batch of them with asyncssh.
+"""SSH host groups (the plan's top-level `hosts:`) and how one host of a group is reached.
 
 Host keys are checked strictly against a known_hosts file (by default ~/.ssh/known_hosts): at 2 AM a changed
 or unknown host key must stop the deployment, not be trusted silently. `known_hosts: none` is the explicit,
-linted opt-out.
+linted opt-out. A host entry may carry its own user and port (`deploy@web3:2222`), over the group's; a group
+may sit behind a jump host (`jump:`, OpenSSH's ProxyJump). Without `identity:` keys come from ssh-agent
+(SSH_AUTH_SOCK), so passphrase-protected keys the operator unlocked there work as with `ssh`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 import shlex
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,36 +27,58 @@ KILL_GRACE = 3.0
 #: Exit status of GNU `timeout` when it had to stop the command (124: TERM worked; 137: it needed KILL).
 TIMEOUT_EXITS = (124, 137)
 
-_HOST = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9_.-]+))(?::(?P<port>\d{1,5}))?$")
+_HOST = re.compile(r"^(?:(?P<user>[A-Za-z0-9_.][A-Za-z0-9_.-]*)@)?"
+                   r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9_.-]+))(?::(?P<port>\d{1,5}))?$")
+
+
+@dataclass(frozen=True)
+class Address:
+    host: str
+    port: int
+    user: str | None
+
+
+def parse_host(entry: str, default_port: int, default_user: str | None = None) -> Address:
+    """`[user@]host[:port]` or `[user@][v6]:port`; what the entry leaves out comes from its group."""
+    m = _HOST.match(entry)
+    if m is None:
+        raise ValueError(f"'{entry}' is not a host, user@host:port or [ipv6]:port")
+    port = int(m.group("port")) if m.group("port") else default_port
+    if not 1 <= port <= 65535:
+        raise ValueError(f"'{entry}': port {port} is not 1-65535")
+    return Address(m.group("v6") or m.group("name"), port, m.group("user") or default_user)
 
 
 def split_host(entry: str, default_port: int) -> tuple[str, int]:
     """`host`, `host:port` or `[v6]:port` -> (host, port)."""
-    m = _HOST.match(entry)
-    if m is None:
-        raise ValueError(f"'{entry}' is not a host, host:port or [ipv6]:port")
-    port = int(m.group("port")) if m.group("port") else default_port
-    if not 1 <= port <= 65535:
-        raise ValueError(f"'{entry}': port {port} is not 1-65535")
-    return m.group("v6") or m.group("name"), port
+    addr = parse_host(entry, default_port)
+    return addr.host, addr.port
 
 
 def _host_entry(value: str) -> str:
-    split_host(value, 22)
+    parse_host(value, 22)
     return value
 
 
 class HostGroup(Strict):
-    """A named set of hosts that `ssh` steps run on (`on: GROUP`)."""
+    """A named set of hosts that `ssh` and `rolling` steps run on (`on: GROUP`)."""
 
     hosts: list[Annotated[str, AfterValidator(_host_entry)]] = Field(min_length=1)
     user: str | None = None
     port: int = Field(default=22, ge=1, le=65535)
-    #: Private key file, relative to the run's directory; may be `${VAR}`.
+    #: Private key file, relative to the run's directory; may be `${VAR}`. Without it: ssh-agent's keys.
     identity: str | None = None
     #: known_hosts file checked strictly; default ~/.ssh/known_hosts; `none` turns checking off (lint warns).
     known_hosts: str | None = None
     connect_timeout: Duration = 10.0
+    #: Jump host(s) every connection goes through, like OpenSSH's ProxyJump: `[user@]host[:port]`, comma-separated.
+    jump: str | None = None
+    #: SSH handshakes in flight at once (sshd's MaxStartups refuses more, 10 by default; a bastion too).
+    max_startups: int = Field(default=10, ge=1)
+    #: Hosts running a command at once, whatever the batch size.
+    max_connections: int = Field(default=100, ge=1)
+    #: The router (from the plan's `routers:`) in front of these hosts: `rolling` steps drain through it.
+    router: str | None = None
 
     @field_validator("hosts")
     @classmethod
@@ -65,6 +86,14 @@ class HostGroup(Strict):
         if len(set(value)) != len(value):
             dupes = sorted({h for h in value if value.count(h) > 1})
             raise ValueError(f"host(s) listed twice: {', '.join(dupes)}")
+        return value
+
+    @field_validator("jump")
+    @classmethod
+    def _jump(cls, value: str | None) -> str | None:
+        if value is not None:
+            for hop in value.split(","):
+                parse_host(hop.strip(), 22)
         return value
 
     @property
@@ -92,25 +121,51 @@ class Connection:
     group: HostGroup
     identity: Path | None
     known_hosts: Path | None
+    name: str = ""
 
-    def options(self, host: str) -> dict[str, Any]:
-        name, port = split_host(host, self.group.port)
-        opts: dict[str, Any] = {"host": name, "port": port, "connect_timeout": self.group.connect_timeout,
+    def address(self, host: str) -> Address:
+        return parse_host(host, self.group.port, self.group.user)
+
+    def jumps(self) -> list[Address]:
+        if not self.group.jump:
+            return []
+        return [parse_host(h.strip(), 22, self.group.user) for h in self.group.jump.split(",")]
+
+    def options(self, addr: Address) -> dict[str, Any]:
+        opts: dict[str, Any] = {"host": addr.host, "port": addr.port, "connect_timeout": self.group.connect_timeout,
                                 "known_hosts": str(self.known_hosts) if self.known_hosts else None}
-        if self.group.user:
-            opts["username"] = self.group.user
+        if addr.user:
+            opts["username"] = addr.user
         if self.identity is not None:
             opts["client_keys"] = [str(self.identity)]
             opts["agent_path"] = None
         return opts
 
 
+def resolve_connection(group: HostGroup, name: str, interpolate: Callable[[str], str], workdir: Path) -> Connection:
+    """The group's settings made concrete for one run: `${VAR}`s filled in, relative paths from the run's
+    directory."""
+    identity = None
+    if group.identity:
+        identity = Path(interpolate(group.identity)).expanduser()
+        identity = identity if identity.is_absolute() else workdir / identity
+    known: Path | None = None
+    if group.checks_host_keys:
+        known = Path(interpolate(group.known_hosts or "~/.ssh/known_hosts")).expanduser()
+        known = known if known.is_absolute() else workdir / known
+    return Connection(group, identity, known, name)
+
+
 def remote_command(command: str, shell: str, timeout: float) -> str:
     """The command line sshd hands to the login shell: read the environment block from stdin (so values are
     never in the remote argv or `ps`), then run the command under GNU `timeout`, which signals the command's
-    whole process group, so nothing it started survives the deadline even if this connection is lost."""
+    whole process group, so nothing it started survives the deadline even if this connection is lost.
+
+    The inner bash gets `--norc --noprofile`: bash run under sshd reads ~/.bashrc even for `-c` when its
+    SHLVL is below 2, and `exec timeout` resets the count, so without them every host ran its rc file twice
+    (a pyenv/nvm bashrc costs seconds)."""
     if "bash" in shell:
-        inner = shlex.join([shell, "-e", "-o", "pipefail", "-c", command])
+        inner = shlex.join([shell, "--norc", "--noprofile", "-e", "-o", "pipefail", "-c", command])
     else:
         inner = shlex.join([shell, "-c", command])
     return (f'eval "$(head -c "$GOLIVE_ENV_BYTES")" && exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}')
@@ -126,82 +181,10 @@ def env_block(env: dict[str, str]) -> str:
     return "".join(lines)
 
 
-async def _run_one(conn: Connection, host: str, command: str, env: str, timeout: float,
-                   clock: Any) -> HostResult:
-    import asyncssh
-
-    started_wall = clock()
-    t0 = time.monotonic()
-    env += f"export GOLIVE_HOST={shlex.quote(host)}\n"  # which host of the group this is
-    block = env.encode()
-    line = f"GOLIVE_ENV_BYTES={len(block)}; " + command
-
-    def done(status: str, code: int | None, output: str, message: str = "") -> HostResult:
-        return HostResult(host, status, code, output[-MAX_HOST_OUTPUT:], time.monotonic() - t0, started_wall,
-                          clock(), message)
-
-    try:
-        async with asyncio.timeout(conn.group.connect_timeout + 5):
-            client = await asyncssh.connect(**conn.options(host))
-    except asyncssh.HostKeyNotVerifiable as exc:
-        where = conn.known_hosts or "(checking off)"
-        return done("error", None, "", f"host key of {host} is not trusted by {where}: {exc.reason}."
-                    " Check its fingerprint, then add it there (ssh-keyscan), or name another file in known_hosts")
-    except asyncssh.PermissionDenied as exc:
-        return done("error", None, "", f"{host}: authentication refused ({exc.reason})")
-    except (OSError, asyncssh.Error, TimeoutError) as exc:
-        reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
-        return done("error", None, "", f"cannot connect to {host}: {reason}")
-    out: list[str] = []
-    try:
-        async with client:
-            result = await _session(client, host, line, env, timeout, out, done)
-    except (OSError, asyncssh.Error) as exc:  # the connection broke mid-command: that host's failure
-        reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
-        return done("error", None, "".join(out), f"{host}: connection lost: {reason}")
-    return result
-
-
-async def _session(client: Any, host: str, line: str, env: str, timeout: float, out: list[str],
-                   done: Callable[..., HostResult]) -> HostResult:
-    import asyncssh
-
-    t0 = time.monotonic()
-    process = await client.create_process(line, stderr=asyncssh.STDOUT, encoding="utf-8", errors="replace")
-    process.stdin.write(env)
-    process.stdin.write_eof()
-
-    async def pump() -> None:
-        while chunk := await process.stdout.read(65536):
-            out.append(chunk)
-            if sum(len(c) for c in out) > 2 * MAX_HOST_OUTPUT:
-                out[:] = ["[... output truncated ...]\n", "".join(out)[-MAX_HOST_OUTPUT:]]
-
-    try:
-        async with asyncio.timeout(timeout + KILL_GRACE + 5):
-            await pump()
-            result = await process.wait(check=False)
-    except TimeoutError:
-        # The remote `timeout` should have ended it already; closing the channel is the last resort.
-        process.close()
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(5):
-                await process.wait_closed()
-        return done("timed-out", None, "".join(out), f"no answer within {timeout:g}s; channel closed")
-    output = "".join(out)
-    code = result.exit_status if result.exit_status is not None else -1
-    if code in TIMEOUT_EXITS and time.monotonic() - t0 >= timeout:
-        return done("timed-out", code, output, f"timed out after {timeout:g}s; remote process group killed")
-    return done("ok", code, output)
-
-
-async def _run_batch(conn: Connection, hosts: list[str], command: str, env: str, timeout: float,
-                     clock: Any) -> list[HostResult]:
-    return list(await asyncio.gather(*(_run_one(conn, h, command, env, timeout, clock) for h in hosts)))
-
-
 def run_batch(conn: Connection, hosts: list[str], command: str, env: dict[str, str], timeout: float,
-              clock: Any = time.time) -> list[HostResult]:
-    """Run `command` (already wrapped by remote_command) on `hosts` in parallel; one result per host, in order.
-    Never raises for a host's own trouble (unreachable, refused key): that is the host's result."""
-    return asyncio.run(_run_batch(conn, hosts, command, env_block(env), timeout, clock))
+              clock: Any = None) -> list[HostResult]:
+    """Run `command` (already wrapped by remote_command) on `hosts`; one result per host, in host order."""
+    from golive.targets.sshpool import pool
+
+    got = {r.host: r for r in pool().run(conn, hosts, command, env, timeout, clock)}
+    return [got[h] for h in hosts]

@@ -108,6 +108,37 @@ class HAProxyRouter:
             if answer:
                 raise RouterError(f"haproxy refused 'set server {self.backend}/{srv} state {state}': {answer}")
 
+    # -- ServerControl (rolling deploys) --------------------------------------------------------
+    def server_addresses(self) -> dict[str, str]:
+        out = {}
+        for name, row in self._stat_servers().items():
+            addr = row.get("addr") or ""
+            host = addr.rsplit(":", 1)[0] if ":" in addr else addr
+            out[name] = host.strip("[]")
+        return out
+
+    def set_server_state(self, server: str, state: str) -> None:
+        if state not in ("ready", "drain", "maint"):
+            raise RouterError(f"server state must be ready, drain or maint, got '{state}'")
+        answer = self.command(f"set server {self.backend}/{server} state {state}").strip()
+        if answer:
+            raise RouterError(f"haproxy refused 'set server {self.backend}/{server} state {state}': {answer}")
+
+    def server_sessions(self, server: str) -> int:
+        row = self._stat_servers().get(server)
+        if row is None:
+            raise RouterError(f"haproxy backend '{self.backend}' has no server '{server}'")
+        return _int(row.get("scur"))
+
+    def server_counters(self) -> dict[str, BackendCounters]:
+        """Per server, for comparing a rolling batch against the rest of the fleet."""
+        return {name: BackendCounters(_int(r.get("req_tot")) or _int(r.get("stot")),
+                                      _int(r.get("hrsp_5xx")) + _int(r.get("econ")) + _int(r.get("eresp")))
+                for name, r in self._stat_servers().items()}
+
+    def _stat_servers(self) -> dict[str, dict[str, str]]:
+        return {r["svname"]: r for r in self._stat_rows() if r["svname"] not in ("FRONTEND", "BACKEND")}
+
     def counters(self) -> dict[str, BackendCounters]:
         """Requests (`req_tot`), errors (`hrsp_5xx` + `econ` + `eresp`). HAProxy keeps no latency histogram
         per server (only a moving average), so latency analysis behind HAProxy needs Prometheus."""

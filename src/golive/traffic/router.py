@@ -76,3 +76,30 @@ def percent_shares(raw: Mapping[str, float]) -> dict[str, int]:
     for p in sorted(exact, key=lambda k: exact[k] - out[k], reverse=True)[:rest]:
         out[p] += 1
     return out
+
+
+@runtime_checkable
+class ServerControl(Protocol):
+    """Per-server control for rolling deploys: take one server out of rotation and put it back.
+
+    `drain`: no new requests, those in flight finish; `maint`: out entirely; `ready`: back in rotation."""
+
+    def server_addresses(self) -> dict[str, str]:
+        """Server name -> the address (IP or host name, no port) it forwards to."""
+
+    def set_server_state(self, server: str, state: str) -> None:
+        """ready / drain / maint for one server."""
+
+    def server_sessions(self, server: str) -> int:
+        """Requests or connections the server still has from the router (0 once drained)."""
+
+
+def server_for(control: ServerControl, host: str, explicit: Mapping[str, str] | None = None) -> str:
+    """The router's server for a fleet host: named in the plan, else the server whose address is the host's."""
+    if explicit and host in explicit:
+        return explicit[host]
+    matches = [name for name, addr in control.server_addresses().items() if addr == host]
+    if len(matches) != 1:
+        found = "no server" if not matches else f"servers {', '.join(matches)}"
+        raise RouterError(f"router has {found} at address {host}; name it under `servers:` (host: server)")
+    return matches[0]

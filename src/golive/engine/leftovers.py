@@ -1,0 +1,70 @@
+"""What a step cut off by a crash or a signal left running, and when resume may run it again.
+
+The rule (docs/processes.md says it for people):
+- Nothing is decided while the step's old processes may still run. Resume finds the trees the log recorded for
+  the attempt; while the step's own process group still runs there, it waits, up to the step's deadline (its
+  start plus its timeout), then stops the whole tree (its cgroup, or its process group) as a timeout would.
+- A tree on another host, or one golive cannot confirm gone, stops the run for a person.
+- Then: an idempotent step runs again. A non-idempotent one runs again only when the log proves its command
+  never ran (golive stopped it at the gate, before the command was released); otherwise a person says how it
+  ended (`golive resolve`), because it may have done part of its work.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from golive.proctree import Tree, wait_until
+
+#: The deadline of a step that sets no timeout (the shell step's default).
+DEFAULT_STEP_TIMEOUT = 600.0
+DEFAULT_GRACE = 5.0
+
+
+@dataclass
+class Leftover:
+    """The recorded trees of a step's last attempt, as this machine sees them now."""
+
+    trees: list[Tree]
+
+    @classmethod
+    def of(cls, recorded: list[dict[str, Any]]) -> Leftover:
+        return cls([Tree.from_dict(t) for t in recorded])
+
+    def unseen(self) -> list[Tree]:
+        return [t for t in self.trees if not t.visible]
+
+    def running(self) -> list[Tree]:
+        return [t for t in self.trees if t.visible and t.running()]
+
+    def where(self, trees: list[Tree] | None = None) -> str:
+        return ", ".join(t.where() for t in (self.trees if trees is None else trees))
+
+
+def deadline_of(started_at: str | None, timeout: float | None) -> float:
+    """Wall-clock seconds (time.time()) at which the step's own timeout would have stopped it."""
+    limit = DEFAULT_STEP_TIMEOUT if timeout is None else timeout
+    if not started_at:
+        return time.time()
+    start = datetime.fromisoformat(started_at)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    return start.timestamp() + limit
+
+
+def wait_or_stop(left: Leftover, deadline: float, grace: float | None) -> tuple[bool, float]:
+    """Wait for the step's processes up to the deadline, then stop them. Returns (killed, seconds waited)."""
+    began = time.monotonic()
+    if wait_until(lambda: not left.running(), max(deadline - time.time(), 0.0)):
+        return False, time.monotonic() - began
+    for tree in left.running():
+        tree.stop(DEFAULT_GRACE if grace is None else grace)
+    return True, time.monotonic() - began
+
+
+def never_ran(interrupted: dict[str, Any] | None) -> bool:
+    """True when golive stopped the step before its command was released: it did nothing."""
+    return bool(interrupted) and interrupted.get("released") is False  # type: ignore[union-attr]

@@ -1,0 +1,88 @@
+"""`golive import`: a Markdown deployment plan (as teams already write them) -> a golive plan.
+
+The document is parsed by markdown-it (a CommonMark parser); regexes only read the text of one heading,
+paragraph or list item. Every block of the document either lands in the plan or is listed in the summary
+as not placed, so nothing is dropped silently. The result is validated with the same loader as any plan.
+"""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from golive.plan.importer.build import BuildMixin
+from golive.plan.importer.people import PeopleMixin
+from golive.plan.importer.phases import PhasesMixin
+from golive.plan.importer.rollback import RollbackMixin
+from golive.plan.importer.sections import SectionsMixin
+from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake
+from golive.plan.importer.traffic import TrafficMixin
+from golive.plan.importer.when import WhenMixin
+
+__all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render_summary"]
+
+
+class _Importer(SectionsMixin, PhasesMixin, TrafficMixin, RollbackMixin, WhenMixin, PeopleMixin, BuildMixin):
+    """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
+
+
+#: Characters YAML cannot carry in a plan file (outside its printable set): control characters, U+FFFE/FFFF.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _drop_unprintable(text: str) -> tuple[str, list[str]]:
+    """Remove what a YAML plan cannot hold, saying where: the written plan must load back."""
+    notes: list[str] = []
+    lines = text.split("\n")
+    for n, line in enumerate(lines, 1):
+        found = sorted({f"U+{ord(ch):04X}" for ch in _NOT_YAML.findall(line)})
+        if found:
+            lines[n - 1] = _NOT_YAML.sub("", line)
+            notes.append(f"line {n}: removed control character{'s' if len(found) > 1 else ''} {', '.join(found)}"
+                         " (a YAML plan cannot hold it)")
+    return "\n".join(lines), notes
+
+
+def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
+    """Parse Markdown `text` into a validated plan; raises PlanError (only) when no plan can be made."""
+    text, repaired = _repair_mojibake(text)
+    text, dropped = _drop_unprintable(text)
+    imp = _Importer(text, source)
+    data = imp.run()
+    imp.notes[:0] = dropped
+    if repaired:
+        imp.inferred.insert(0, "the text was UTF-8 read as cp1252 (mojibake such as 'âœ…'): repaired")
+    yaml = YAML()
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+
+    buf = StringIO()
+    header = (f"# Imported from {Path(source).name} by `golive import`. Comments name the source line of each"
+              " step.\n# Review every TODO before the night of the deployment; `golive lint` lists weak spots.\n")
+    yaml.dump(data, buf)
+    yaml_text = header + buf.getvalue()
+    from golive.plan.loader import parse_plan_text
+
+    parse_plan_text(yaml_text, f"{source} (imported)")
+    summary = imp.summary + [f"inferred: {n}" for n in imp.inferred] + [f"note: {n}" for n in imp.notes]
+    return ImportResult(yaml_text, summary, imp.unplaced, data)
+
+
+def import_file(path: str | Path) -> ImportResult:
+    from golive.plan.loader import read_source
+
+    return import_markdown(read_source(path, "document", "utf-8-sig"), str(path))
+
+
+def render_summary(result: ImportResult, out: str) -> str:
+    lines = [f"wrote {out}"]
+    lines += [f"  {s}" for s in result.summary]
+    if result.unplaced:
+        lines.append(f"not placed ({len(result.unplaced)}):")
+        lines += [f"  line {u.line}: {u.what} - {u.reason}" for u in result.unplaced]
+    else:
+        lines.append("every part of the document was placed")
+    return "\n".join(lines) + "\n"

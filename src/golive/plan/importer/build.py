@@ -1,0 +1,197 @@
+"""Turn what was found into the plan mapping and the summary lines."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from golive.errors import PlanError, PlanIssue
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _RESTORE_WORDS, PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
+from golive.plan.md_commands import secret_like
+
+
+class BuildMixin(ImportState):
+    def build(self, title: str, description: list[str]) -> CommentedMap:
+        deploy = [p for p in self.phases if p["deployment"]]
+        phases = [p for p in self.phases if p["steps"]]
+        for p in self.phases:
+            if not p["steps"]:
+                self.unplaced.append(Unplaced(p["line"], f"phase '{p['name']}'", "has no steps; left out"))
+        if not phases:
+            raise PlanError([PlanIssue(self.source, 1, 1, "", "no deployment steps found: expected headings like"
+                                       " '## Phase 1: Database migration (30 minutes)' with fenced commands or"
+                                       " checklist items under them")])
+        root = CommentedMap()
+        name = title or Path(self.source).stem
+        core = re.sub(r"(?i)\b(production\s+)?(deployment|release|rollout|go-?live)\s+(plan|checklist|runbook)\b"
+                      r"|\bdeployment\b|\bchecklist\b|\bplan\b", " ", name)
+        service = _slug(core) or _slug(name) or "service"
+        root["name"] = name[:200]
+        root["service"] = service
+        root.yaml_add_eol_comment("TODO: derived from the title; set the real service name", "service")
+        root["environment"] = "production"
+        root.yaml_add_eol_comment("TODO: check the environment name", "environment")
+        self.analysis = self.canary_analysis()
+        text = "\n".join(description)[:2000]
+        if self.thresholds and not self.canaries:
+            # Nothing can judge them automatically; keep them in the plan for the people watching the run.
+            extra = "Rollback criteria (roll back when exceeded): " + ", ".join(
+                f"{t.label} (line {t.line})" for t in self.thresholds)[:500]
+            text = (text[:2000 - len(extra) - 1] + "\n" + extra) if text else extra
+        if text:
+            root["description"] = text
+        vars_map = self.vars_map()
+        if vars_map:
+            root["vars"] = vars_map
+        if self.version is not None:
+            root["version"] = CommentedMap({"from": self.version[0], "to": self.version[1]})
+            root.yaml_add_eol_comment(f"{self.src_name}:{self.version[2]}", "version")
+        if self.window:
+            root["window"] = CommentedMap(self.window)
+            root.yaml_add_eol_comment(f"{self.src_name}:{self.window_line}", "window")
+        if self.approvers:
+            root["approvers"] = CommentedMap(self.approvers)
+            root.yaml_add_eol_comment("TODO: people for every role (sign-off / contacts tables)", "approvers")
+        seq = CommentedSeq()
+        for p in phases:
+            pm = CommentedMap()
+            pm["name"] = p["name"][:200]
+            if p["description"]:
+                pm["description"] = "\n".join(p["description"])
+            if p["timebox"]:
+                pm["timebox"] = _duration_text(p["timebox"])
+            pm["steps"] = CommentedSeq(p["steps"])
+            if p["gate"]:
+                pm["gate"] = CommentedMap({"description": p["gate"][0] or "Go/No-Go"})
+                pm["gate"].yaml_add_eol_comment(f"{self.src_name}:{p['gate'][1]}", "description")
+            pm.yaml_add_eol_comment(f"{self.src_name}:{p['line']}", "name")
+            seq.append(pm)
+        root["phases"] = seq
+        if self.levels:
+            levels = CommentedSeq()
+            for lv in sorted(self.levels, key=lambda x: x["level"]):
+                lm = CommentedMap()
+                lm["level"] = lv["level"]
+                lm["name"] = lv["name"][:200]
+                if lv["description"]:
+                    lm["description"] = "\n".join(lv["description"])
+                covers = self.covers(lv, deploy)
+                lm["covers"] = covers
+                text = lv["name"] + " " + self.steps_text(lv["steps"])
+                if _RESTORE_WORDS.search(text) or re.search(r"database", lv["name"], re.I):
+                    lm["restores_data"] = True
+                    self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} restores data")
+                lm["steps"] = CommentedSeq(lv["steps"])
+                lm.yaml_add_eol_comment(f"{self.src_name}:{lv['line']}", "level")
+                levels.append(lm)
+            root["rollback"] = CommentedMap({"levels": levels})
+        if self.criteria:
+            crit = CommentedSeq()
+            for i, (line, text) in enumerate(self.criteria):
+                crit.append(text[:500])
+                crit.yaml_add_eol_comment(f"{self.src_name}:{line}", i)
+            root["success_criteria"] = crit
+        if self.escalation and "contacts" in self.plan_fields():
+            esc = CommentedSeq()
+            for e in sorted(self.escalation, key=lambda x: x["level"]):
+                em = CommentedMap({"level": e["level"], "name": e["name"][:200]})
+                em.yaml_add_eol_comment(f"{self.src_name}:{e['line']}", "level")
+                esc.append(em)
+            root["contacts"] = CommentedMap({"escalation": esc})
+        self.summarise(root, phases)
+        return root
+
+    def vars_map(self) -> CommentedMap:
+        out = CommentedMap()
+        names = sorted({w for w in self.words | self.refs if secret_like(w)})
+        if self.uses_database_url and "DATABASE_URL" not in names:
+            names.append("DATABASE_URL")
+        for n in names:
+            out[n] = CommentedMap({"secret": True, "from_env": n})
+        if names:
+            out.yaml_add_eol_comment("secret-looking names in the commands; values come from the environment",
+                                     names[0])
+        if self.canaries:
+            for n, why in PLACEHOLDER_VARS.items():
+                if n not in out:
+                    out[n] = CommentedMap({"from_env": n, "description": why})
+                    out.yaml_add_eol_comment("TODO: fill in (placeholder for the canary step)", n)
+        return out
+
+    def summarise(self, root: CommentedMap, phases: list[dict[str, Any]]) -> None:
+        s = self.summary
+        s.append(f"plan '{root['name']}': service '{root['service']}' (TODO: check), environment 'production'"
+                 " (TODO: check)")
+        if self.version is not None:
+            s.append(f"version (line {self.version[2]}): {self.version[0]} -> {self.version[1]}")
+        if self.window:
+            w = self.window
+            s.append(f"window (line {self.window_line}): {w['start']} - {w['end']} {w['timezone']}"
+                     + (f", rollback until {w['rollback_until']}" if "rollback_until" in w else ""))
+        else:
+            s.append("window: none found (no 'Deployment Window' section with a date/time)")
+        for i, p in enumerate(phases, 1):
+            counts: dict[str, int] = {}
+            done = 0
+            for st in p["steps"]:
+                kind = next(k for k in st if k != "name")
+                counts[kind] = counts.get(kind, 0) + 1
+                if kind == "manual" and isinstance(st[kind], dict) and st[kind].get("done"):
+                    done += 1
+            parts = [f"{n} {k}" for k, n in counts.items()]
+            if done:
+                parts.append(f"{done} already ticked")
+            extra = f", timebox {_duration_text(p['timebox'])}" if p["timebox"] else ""
+            gate = f", gate: \"{p['gate'][0]}\" (line {p['gate'][1]})" if p["gate"] else ", no Go/No-Go criterion"
+            s.append(f"phase {i} '{p['name']}' (line {p['line']}): {', '.join(parts)}{extra}{gate}")
+        for lv in sorted(self.levels, key=lambda x: x["level"]):
+            s.append(f"rollback level {lv['level']} '{lv['name']}' (line {lv['line']}): {len(lv['steps'])} steps")
+        if self.criteria:
+            s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
+        if self.approvers:
+            s.append("approvers: " + ", ".join(f"{k} ({', '.join(v) or 'nobody named'})"
+                                               for k, v in self.approvers.items()))
+        if self.escalation and "contacts" in root:
+            s.append("escalation contacts: " + ", ".join(f"level {e['level']} {e['name']}"
+                                                         for e in sorted(self.escalation, key=lambda x: x["level"])))
+        secrets = [n for n, v in root.get("vars", {}).items() if v.get("secret")]
+        if secrets:
+            s.append("secret vars (from the environment): " + ", ".join(secrets))
+        plain_env = sorted(r for r in self.refs if r.upper() == r and not secret_like(r))
+        if plain_env:
+            s.append("the commands also read these environment variables: " + ", ".join(plain_env))
+        self.summarise_traffic()
+        self.unplaced.sort(key=lambda u: u.line)
+
+    def summarise_traffic(self) -> None:
+        s = self.summary
+        for c in self.canaries:
+            stages = " -> ".join(f"{st['weight']}%" + (f" for {st['hold']}" if st["hold"] else "")
+                                 for st in c["stages"])
+            limits = ", ".join(f"{t.label} (line {t.line})" for t in self.analysis) or (
+                "no error-rate or latency limit in the document: judged against the stable pool only")
+            s.append(f"canary (line {c['line']}) in '{c['phase']}', from {c['merged']} traffic and hold items:"
+                     f" {stages}; aborts on {limits}; judged every 1m (golive's default interval)")
+        if self.canaries:
+            s.append("placeholders to fill in: " + ", ".join(PLACEHOLDER_VARS) + " (plan vars read from the"
+                     " environment): the document names no router or pools, so a run refuses to start until they"
+                     " are set; or write the real router and pool names into the canary step")
+        for line, weights, why in self.traffic:
+            self.unplaced.append(Unplaced(line, "traffic " + " -> ".join(f"{w}%" for w in weights),
+                                          f"not made a canary ({why}): kept as written"))
+        carried = {id(t) for t in self.analysis} if self.canaries else set()
+        for t in self.thresholds:
+            if id(t) in carried:
+                continue
+            if not self.canaries:
+                why = ("not enforced: no traffic progression to make a canary whose `analysis` could carry it;"
+                       " kept in the plan description for the people watching the run")
+            elif not t.key:
+                why = "a canary `analysis` has no field for it (error rate below 100%, p95 and p99 only)"
+            else:
+                why = "a stricter limit of the same kind is used for the canary analysis"
+            self.unplaced.append(Unplaced(t.line, f"threshold {t.label}", why))

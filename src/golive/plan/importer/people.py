@@ -1,0 +1,64 @@
+"""Roles and people: approvers, sign-offs, contacts and escalation order."""
+
+from __future__ import annotations
+
+import re
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _KV, _LEVEL, _PLACEHOLDER, _clean
+
+
+class PeopleMixin(ImportState):
+    def contacts(self, idx: int, end: int) -> None:
+        current = ""
+        for j in range(idx + 1, end):
+            b = self.blocks[j]
+            if b.kind == "heading":
+                current = _clean(b.text).lower()
+                b.placed = True
+                continue
+            if b.kind not in ("item", "para"):
+                continue
+            m = _KV.match(b.raw)
+            if not m:
+                continue
+            key, value = _clean(m.group(1)), _clean(re.sub(r"\*\*", "", m.group(2)))
+            lm = _LEVEL.match(key)
+            if "escalation" in current or lm:
+                if lm and "contacts" in self.plan_fields():
+                    number = int(lm.group(1))
+                    name = re.sub(r"\s*\(.*\)\s*$", "", value).strip() or key
+                    if number not in {e["level"] for e in self.escalation}:
+                        self.escalation.append({"level": number, "name": name, "line": b.line})
+                        b.placed = True
+                continue
+            if "external" in current or "vendor" in current:
+                continue
+            self.approvers.setdefault(key, [])
+            people = [p.strip() for p in re.split(r",|;|\band\b|\s-\s", value) if p.strip()]
+            people = [p for p in people if not _PLACEHOLDER.match(p)]
+            if people:
+                self.approvers[key] = people[:1] if len(people) > 1 and "@" in people[-1] else people
+            b.placed = True
+
+    def signoff(self, idx: int, end: int) -> None:
+        current = ""
+        for j in range(idx + 1, end):
+            b = self.blocks[j]
+            if b.kind == "heading":
+                current = _clean(b.text)
+                continue
+            if b.kind != "item" or b.checked is None:
+                continue
+            role = _clean(re.split(r":|_{2,}", b.text, maxsplit=1)[0])
+            if not role or len(role) > 60:
+                continue
+            self.approvers.setdefault(role, [])
+            b.placed = True
+            self.inferred.append(f"line {b.line}: sign-off '{role}'" + (f" ({current})" if current else "")
+                                 + " -> approvers role (no people named: add them, then `approvals:` on a gate)")
+        for j in range(idx + 1, end):
+            b = self.blocks[j]
+            if b.kind == "heading" and all(self.blocks[k].placed or self.blocks[k].kind == "heading"
+                                           for k in range(j + 1, self.section_end(j))):
+                b.placed = True

@@ -1,0 +1,118 @@
+"""Rollback material wherever it stands: levels, their triggers, and what each level covers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import (
+    _APP_WORDS,
+    _CONFIG_WORDS,
+    _DB_WORDS,
+    _DURATION_PAREN,
+    _LEVEL,
+    _TRAFFIC_WORDS,
+    Unplaced,
+    _clean,
+)
+from golive.plan.md_traffic import thresholds_in
+
+
+class RollbackMixin(ImportState):
+    def rollback_section(self, idx: int, end: int) -> None:
+        subs = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"]
+        sub_level = min((self.blocks[j].level for j in subs), default=0)
+        made = False
+        for j in subs:
+            h = self.blocks[j]
+            if h.level != sub_level:
+                continue
+            text = _clean(h.text)
+            if re.search(r"criteria|trigger", text, re.I):
+                self.rollback_criteria(j, self.section_end(j))  # when to roll back: limits for a canary
+                continue
+            if re.search(r"^(if|when)\b|decision", text, re.I):
+                continue  # guidance about when to roll back, reported below if nothing claims it
+            if self.level_from(j, self.section_end(j), text):
+                made = True
+        if not made:
+            h = self.blocks[idx]
+            self.level_from(idx, end, _clean(h.text))
+        else:
+            # Intro text of the section ("If rollback is required:") stays for the leftovers report.
+            pass
+
+    def level_from(self, idx: int, end: int, text: str) -> bool:
+        h = self.blocks[idx]
+        holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None, "description": []}
+        m = _LEVEL.match(text)
+        number = int(m.group(1)) if m else None
+        name = m.group(2) if m else text
+        d = _DURATION_PAREN.search(name)
+        if d:
+            holder["description"].append(f"Takes {d.group(0).strip('()')}")
+            name = (name[: d.start()] + name[d.end():]).strip()
+        name = re.sub(r"\s*[:\-–—]\s*$", "", name).strip() or f"Rollback level {len(self.levels) + 1}"
+        before = [b.placed for b in self.blocks[idx:end]]
+        self.fill(holder, idx + 1, end, context=None)
+        if not holder["steps"]:
+            for b, was in zip(self.blocks[idx:end], before, strict=True):
+                b.placed = was
+            return False
+        h.placed = True
+        used = {lv["level"] for lv in self.levels}
+        if number is None or number in used or number < 1:
+            number = max(used, default=0) + 1
+        self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
+                            "description": holder["description"]})
+        return True
+
+    def rollback_criteria(self, idx: int, end: int) -> None:
+        conditions = 0
+        for b in self.blocks[idx + 1:end]:
+            if b.kind in ("item", "para") and b.text.strip():
+                text = _clean(b.text)
+                if b.kind == "item":
+                    conditions += 1
+                    b.placed = True
+                elif text.endswith(":"):
+                    b.placed = True
+                self.thresholds += thresholds_in(text, b.line)
+            elif b.kind == "heading":
+                b.placed = True
+        h = self.blocks[idx]
+        self.unplaced.append(Unplaced(h.line, f"'{_clean(h.text)}' ({conditions} conditions)",
+                                      "conditions for a person to watch; a plan has no field for free-text"
+                                      " rollback triggers (error-rate and latency limits: see the canary"
+                                      " analysis or the lines below)"))
+
+    def covers(self, level: dict[str, Any], deploy: list[dict[str, Any]]) -> list[str]:
+        """Phases a level reverts: those whose changes are of the same nature (database, config, app, traffic)."""
+        text = level["name"] + " " + self.steps_text(level["steps"])
+        name = level["name"]
+        kinds = {k for k, rx in (("database", _DB_WORDS), ("configuration", _CONFIG_WORDS),
+                                 ("application", _APP_WORDS), ("traffic", _TRAFFIC_WORDS))
+                 if rx.search(name)} or {k for k, rx in (("database", _DB_WORDS), ("configuration", _CONFIG_WORDS),
+                                                         ("application", _APP_WORDS),
+                                                         ("traffic", _TRAFFIC_WORDS)) if rx.search(text)}
+        out: list[str] = []
+        why: list[str] = []
+        for p in deploy:
+            # A canary reverts itself (its derived undo switches traffic back), so it does not decide coverage.
+            changing = [s for s in p["steps"] if "manual" not in s and "http" not in s and "canary" not in s]
+            if not changing:
+                continue  # nothing automated to revert
+            ptext = p["name"] + " " + self.steps_text(changing)
+            hit = [k for k, rx in (("database", _DB_WORDS), ("configuration", _CONFIG_WORDS),
+                                   ("application", _APP_WORDS), ("traffic", _TRAFFIC_WORDS))
+                   if k in kinds and rx.search(ptext)]
+            if hit:
+                out.append(p["name"])
+                why.append(f"{p['name']} ({'/'.join(hit)})")
+        if not out:
+            out = [p["name"] for p in deploy if p["steps"]]
+            why = ["every deployment phase (no match by kind of change)"]
+        self.inferred.append(f"line {level['line']}: rollback level {level['level']} '{name}' covers "
+                             + ", ".join(why))
+        return out

@@ -1,0 +1,217 @@
+"""Walk the document's top-level sections and hand each to the part that places it."""
+
+from __future__ import annotations
+
+import re
+
+from ruamel.yaml.comments import CommentedMap
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _CLOCK_RANGE, _PHASE, Unplaced, _clean
+from golive.plan.md_blocks import Block
+from golive.units import format_duration
+
+
+class SectionsMixin(ImportState):
+    def run(self) -> CommentedMap:
+        title, title_idx = self.title()
+        if title_idx is not None:
+            self.blocks[title_idx].placed = True
+        headings = [i for i, b in enumerate(self.blocks) if b.kind == "heading" and i != title_idx]
+        top_level = min((self.blocks[i].level for i in headings), default=2)
+        # Blocks before the first section (an overview paragraph) become the plan description.
+        description = self.description
+        first_heading = headings[0] if headings else len(self.blocks)
+        for b in self.blocks[:first_heading]:
+            if b.kind == "para" and not b.placed:
+                description.append(_clean(b.text))
+                b.placed = True
+        i = 0
+        while i < len(self.blocks):
+            b = self.blocks[i]
+            if b.kind == "heading" and i != title_idx and b.level <= top_level + 1:
+                end = self.section_end(i)
+                if self.handle_section(i, end, top=b.level == top_level):
+                    i = end
+                    continue
+            i += 1
+        self.report_leftovers()
+        return self.build(title, description)
+
+    def handle_section(self, idx: int, end: int, top: bool) -> bool:
+        """Place one section; True when it (and everything under it) was dealt with."""
+        h = self.blocks[idx]
+        text = _clean(h.text)
+        low = text.lower()
+        if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top):
+            self.phase_from(idx, end)
+            return True
+        if not top:
+            return False
+        # A top-level section that contains phase headings: the phases are placed one by one, the rest
+        # of the section's content (an intro paragraph) is reported if nothing claims it.
+        sub_phases = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"
+                      and _PHASE.match(_clean(self.blocks[j].text))]
+        h.placed = True
+        if re.search(r"roll\s*-?back", low) and re.search(r"criteria|trigger|when to|decision", low):
+            self.rollback_criteria(idx, end)
+            return True
+        if re.search(r"roll\s*-?back", low) and not sub_phases:
+            self.rollback_section(idx, end)
+            return True
+        if re.search(r"success (criteria|metrics)|definition of done|acceptance criteria", low):
+            self.success(idx, end)
+            return True
+        if re.search(r"^(overview|summary|introduction|purpose|background|description)$", low):
+            self.overview(idx, end)
+            return True
+        if re.search(r"deployment window|deployment (timeline|schedule)|^window|^schedule", low):
+            self.window_section(idx, end)
+            return True
+        if re.search(r"sign-?off|approvals?\b", low) and not sub_phases:
+            self.signoff(idx, end)
+            return True
+        if re.search(r"contact", low) and not sub_phases:
+            self.contacts(idx, end)
+            return True
+        if sub_phases:
+            for j in range(idx + 1, end):
+                b = self.blocks[j]
+                if b.kind == "heading" and _PHASE.match(_clean(b.text)):
+                    self.phase_from(j, self.section_end(j))
+            return True
+        if re.search(r"pre-?deploy|before deploy|preparation|readiness|\(.*before\)|deployment day|pre-?flight",
+                     low):
+            self.checklist_phase(idx, end)
+            return True
+        if re.search(r"post-?deploy|after deploy", low):
+            self.post_section(idx, end)
+            return True
+        if re.search(r"deployment (steps|procedure|process|plan)|during deploy|^deploy(ment)?$", low):
+            self.checklist_phase(idx, end)
+            return True
+        # Any other top-level section is kept for the leftovers report, except "Rollback Window"-style
+        # facts and an "Application Version" table, which may hide in a general section (an appendix).
+        self.scan_window_facts(idx, end)
+        self.scan_version(idx, end)
+        return True
+
+    def overview(self, idx: int, end: int) -> None:
+        """An "Overview" section's paragraphs say what the change is: the plan's description."""
+        for b in self.blocks[idx + 1:end]:
+            if b.kind == "para" and b.depth == 0 and b.text.strip():
+                self.description.append(_clean(b.text))
+                b.placed = True
+
+    def scan_version(self, idx: int, end: int) -> None:
+        """`**Current Version**: 1.0.0` / `**New Version**: 1.1.0` under an application/release version heading.
+
+        Only such a heading counts: a bare `**Version**: 2.0.0` at the end of a document is usually the version
+        of the document itself, and a "Database Schema Version" is not the version being deployed.
+        """
+        heads = [j for j in range(idx, end) if self.blocks[j].kind == "heading"]
+        for j in heads:
+            h = self.blocks[j]
+            if not re.search(r"\b(application|app|release|service|software)\s+version\b|^version$",
+                             _clean(h.text), re.I):
+                continue
+            facts = self.facts(j, self.section_end(j), mark=False)
+            old = next((v for k, v in facts.items() if re.fullmatch(r"(current|old|previous|from)( version)?", k)),
+                       None)
+            new = next((v for k, v in facts.items() if re.fullmatch(r"(new|target|next|to)( version)?", k)), None)
+            if old is None or new is None:
+                continue
+            versions = [re.search(r"\bv?\d+(?:\.\d+)+(?:[-+][\w.]+)?", v[0]) for v in (old, new)]
+            if versions[0] is None or versions[1] is None or self.version is not None:
+                continue
+            self.version = (versions[0].group(0), versions[1].group(0), h.line)
+            h.placed = old[1].placed = new[1].placed = True
+            self.inferred.append(f"line {h.line}: '{_clean(h.text)}' -> version {self.version[0]} ->"
+                                 f" {self.version[1]}")
+
+    def success(self, idx: int, end: int) -> None:
+        for b in self.blocks[idx + 1:end]:
+            if b.kind == "heading":
+                b.placed = True
+            elif b.kind in ("item", "para"):
+                text = _clean(b.text)
+                if b.kind == "para" and text.endswith(":") and "\n" not in text:
+                    b.placed = True
+                    continue
+                if b.kind == "item" and b.children and b.checked is None:
+                    b.placed = True
+                    continue
+                for part in text.split("\n"):
+                    part = _clean(part).strip("✅✓✔☑ -")
+                    if part:
+                        self.criteria.append((b.line, part))
+                b.placed = True
+
+    def report_leftovers(self) -> None:
+        """Group every block nobody placed under its heading, so the summary names each one."""
+        heading: Block | None = None
+        groups: dict[int, list[Block]] = {}
+        owners: dict[int, Block] = {}
+        for b in self.blocks:
+            if b.kind == "heading":
+                heading = b
+                continue
+            if b.placed or (b.kind in ("para", "item") and not b.text.strip()):
+                continue
+            key = heading.line if heading else 0
+            groups.setdefault(key, []).append(b)
+            if heading is not None:
+                owners[key] = heading
+        for key, blocks in groups.items():
+            h = owners.get(key)
+            counts: dict[str, int] = {}
+            for b in blocks:
+                counts[b.kind] = counts.get(b.kind, 0) + 1
+            what = ", ".join(f"{n} {k if n == 1 else k + 's'}" for k, n in counts.items())
+            title = f"'{_clean(h.text)}'" if h else "text before the first heading"
+            self.unplaced.append(Unplaced(blocks[0].line, f"{title}: {what}", "no place in a plan"))
+        self.unplaced.sort(key=lambda u: u.line)
+
+    def checklist_phase(self, idx: int, end: int) -> None:
+        h = self.blocks[idx]
+        phase = self.new_phase(_clean(h.text), h.line)
+        self.fill(phase, idx + 1, end, context=None)
+        if not phase["steps"]:
+            self.phases.remove(phase)
+
+    def post_section(self, idx: int, end: int) -> None:
+        """Post-deployment checks within the first hour or two belong to the run; later ones do not."""
+        h = self.blocks[idx]
+        subs = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"]
+        horizon = self.horizon_hours(_clean(h.text))
+        if subs and horizon is None and any(self.horizon_hours(_clean(self.blocks[j].text)) is not None
+                                            for j in subs):
+            for j in subs:
+                if self.blocks[j].level == min(self.blocks[s].level for s in subs):
+                    self.post_part(j, self.section_end(j), self.horizon_hours(_clean(self.blocks[j].text)))
+            return
+        self.post_part(idx, end, horizon)
+
+    def post_part(self, idx: int, end: int, horizon: float | None) -> None:
+        h = self.blocks[idx]
+        h.placed = True
+        if horizon is not None and horizon > 2:
+            count = sum(1 for b in self.blocks[idx + 1:end] if b.kind == "item")
+            for b in self.blocks[idx + 1:end]:
+                b.placed = True
+            self.unplaced.append(Unplaced(h.line, f"'{_clean(h.text)}' ({count} items)",
+                                          f"follow-up work {format_duration(horizon * 3600)} after the"
+                                          " deployment: not part of a run"))
+            return
+        self.checklist_phase(idx, end)
+
+    @staticmethod
+    def horizon_hours(text: str) -> float | None:
+        low = text.lower()
+        m = re.search(r"(\d+)?\s*(hour|day|week|month|year)s?", low)
+        if not m:
+            if re.search(r"immediate|right after|first minutes", low):
+                return 0.5
+            return None
+        n = int(m.group(1)) if m.group(1) else 1
+        return n * {"hour": 1, "day": 24, "week": 168, "month": 720, "year": 8760}[m.group(2)]

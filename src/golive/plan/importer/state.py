@@ -1,0 +1,152 @@
+"""What every part of the importer shares: the parsed blocks, what was found so far, and small helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from golive.plan.importer.text import _KV, Unplaced, _clean
+from golive.plan.md_blocks import Block, parse_blocks
+from golive.plan.md_traffic import Threshold
+
+
+class ImportState:
+    def __init__(self, text: str, source: str) -> None:
+        self.source = source
+        self.src_name = Path(source).name
+        self.blocks = parse_blocks(text)
+        self.summary: list[str] = []
+        self.inferred: list[str] = []
+        self.unplaced: list[Unplaced] = []
+        self.notes: list[str] = []
+        self.phases: list[dict[str, Any]] = []
+        self.levels: list[dict[str, Any]] = []
+        self.criteria: list[tuple[int, str]] = []
+        self.approvers: dict[str, list[str]] = {}
+        self.escalation: list[dict[str, Any]] = []
+        self.words: set[str] = set()
+        self.refs: set[str] = set()
+        self.thresholds: list[Threshold] = []
+        #: Traffic percentages that did not make a canary: (line, weights, why).
+        self.traffic: list[tuple[int, list[int], str]] = []
+        #: Canary steps made from a traffic progression: their spec (analysis added at the end), phase, stages.
+        self.canaries: list[dict[str, Any]] = []
+        #: The Rollback Criteria limits written into every canary's `analysis`.
+        self.analysis: list[Threshold] = []
+        self.window: dict[str, Any] | None = None
+        self.window_line = 0
+        self.description: list[str] = []
+        #: (from, to, source line) of the application version, when a "... Version" section gives both.
+        self.version: tuple[str, str, int] | None = None
+        self.uses_database_url = False
+        from golive.steps.registry import KINDS
+
+        self.kinds = set(KINDS)
+
+    def section_end(self, idx: int) -> int:
+        level = self.blocks[idx].level
+        for j in range(idx + 1, len(self.blocks)):
+            b = self.blocks[j]
+            if b.kind == "heading" and b.level <= level:
+                return j
+        return len(self.blocks)
+
+    def title(self) -> tuple[str, int | None]:
+        for i, b in enumerate(self.blocks):
+            if b.kind == "heading":
+                if b.level == 1:
+                    return _clean(b.text), i
+                break
+        return "", None
+
+    def new_phase(self, name: str, line: int) -> dict[str, Any]:
+        names = {p["name"] for p in self.phases}
+        base, n = name or f"Phase {len(self.phases) + 1}", 2
+        unique = base
+        while unique in names:
+            unique = f"{base} ({n})"
+            n += 1
+        phase: dict[str, Any] = {"name": unique, "line": line, "steps": [], "gate": None, "timebox": None,
+                                 "description": [], "deployment": False}
+        self.phases.append(phase)
+        return phase
+
+    def step(self, kind: str, spec: Any, line: int, name: str | None) -> CommentedMap:
+        step = CommentedMap()
+        if name:
+            step["name"] = _clean(name)[:200]
+        step[kind] = spec
+        step.yaml_add_eol_comment(f"{self.src_name}:{line}", next(iter(step)))
+        return step
+
+    def context_name(self, b: Block) -> str | None:
+        if b.parent is not None:
+            parent = self.blocks[b.parent]
+            if parent.checked is None:
+                return _clean(parent.text).rstrip(":") or None
+        return None
+
+    @staticmethod
+    def plan_fields() -> set[str]:
+        from golive.plan.model import Plan
+
+        return set(Plan.model_fields)
+
+    def facts(self, idx: int, end: int, mark: bool = True) -> dict[str, tuple[str, Block]]:
+        out: dict[str, tuple[str, Block]] = {}
+        for b in self.blocks[idx + 1:end]:
+            if b.kind not in ("para", "item"):
+                continue
+            for raw_line in b.raw.split("\n"):
+                m = _KV.match(raw_line.strip())
+                if m:
+                    out.setdefault(_clean(m.group(1)).lower(), (_clean(m.group(2)), b))
+        if mark:
+            for _value, b in out.values():
+                b.placed = True
+        return out
+
+    def steps_text(self, steps: list[CommentedMap]) -> str:
+        return " ".join(str(v) for s in steps for v in s.values())
+
+    # -- implemented by the mixins (golive.plan.importer.__init__ composes them) ----------------------------
+    def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
+        raise NotImplementedError
+
+    def phase_from(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def canary_from(self, phase: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def canary_analysis(self) -> list[Threshold]:
+        raise NotImplementedError
+
+    def covers(self, level: dict[str, Any], deploy: list[dict[str, Any]]) -> list[str]:
+        raise NotImplementedError
+
+    def build(self, title: str, description: list[str]) -> CommentedMap:
+        raise NotImplementedError
+
+    def rollback_criteria(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def rollback_section(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def window_section(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def scan_window_facts(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def signoff(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def contacts(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def range_minutes(self, a: str, b: str) -> float | None:
+        raise NotImplementedError

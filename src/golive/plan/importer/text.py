@@ -1,0 +1,152 @@
+"""Small text helpers of the importer: cleaning, slugs, encoding repair, clocks, dates and time zones."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ruamel.yaml.comments import CommentedMap
+
+from golive.plan.md_blocks import Block  # noqa: F401
+
+_PHASE = re.compile(r"^(?:phase|step|stage)\s*(\d+)\b\s*[:.\-–—)]?\s*(.*)$", re.I)
+_CLOCK = r"\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
+_CLOCK_RANGE = re.compile(rf"({_CLOCK})\s*(?:-|–|—|to)\s*({_CLOCK})\s*([A-Za-z]{{2,5}})?", re.I)
+_DURATION_PAREN = re.compile(
+    r"\(\s*(?:~|about\s+)?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*"
+    r"(minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)\s*\)", re.I)
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*(minutes?|mins?|hours?|hrs?|h|m)\b",
+                       re.I)
+_KV = re.compile(r"^\*\*([^*]{1,60}?):?\*\*\s*:?\s*(.*)$", re.S)
+_GATE = re.compile(r"go\s*/\s*no[\s-]*go", re.I)
+_LEVEL = re.compile(r"^level\s*(\d+)\s*[:.\-–—]?\s*(.*)$", re.I)
+_PLACEHOLDER = re.compile(r"^\s*(tbd|tba|n/?a|\[[^\]]*\]|_+|-+|\?+|none|todo)\s*$", re.I)
+#: Plan vars standing for what a canary needs and a Markdown plan never names (filled in by a person).
+PLACEHOLDER_VARS = {
+    "ROUTER_ADMIN": "fill in: the admin address of the router that splits traffic between the old and the new"
+                    " version (the document names none). The canary step's `router:` is of type builtin: for"
+                    " HAProxy or nginx replace it (README, traffic).",
+    "STABLE_POOL": "fill in: the router pool serving the current version (the document names none).",
+    "CANARY_POOL": "fill in: the router pool serving the new version (the document names none).",
+}
+
+#: Time zone abbreviations people write in plans -> IANA names (the model needs unambiguous zones).
+TZ_NAMES = {
+    "EST": "America/New_York", "EDT": "America/New_York", "ET": "America/New_York",
+    "CST": "America/Chicago", "CDT": "America/Chicago", "CT": "America/Chicago",
+    "MST": "America/Denver", "MDT": "America/Denver", "MT": "America/Denver",
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "PT": "America/Los_Angeles",
+    "UTC": "UTC", "GMT": "UTC", "Z": "UTC", "BST": "Europe/London", "WET": "Europe/Lisbon",
+    "CET": "Europe/Berlin", "CEST": "Europe/Berlin", "EET": "Europe/Athens", "EEST": "Europe/Athens",
+    "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "KST": "Asia/Seoul", "SGT": "Asia/Singapore",
+    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "WAT": "Africa/Lagos", "EAT": "Africa/Nairobi",
+    "SAST": "Africa/Johannesburg", "BRT": "America/Sao_Paulo",
+}
+
+_DB_WORDS = re.compile(r"migrat|database|\bdb\b|schema|pg_dump|backup|restore|\bsql\b|ef database", re.I)
+_CONFIG_WORDS = re.compile(r"config|export |environment variable|secret", re.I)
+_APP_WORDS = re.compile(r"deploy|application|\bapp\b|code|git (pull|checkout)|pip install|systemctl|docker|"
+                        r"kubectl|kubernetes|rollout|release|version|backend|frontend|build", re.I)
+_TRAFFIC_WORDS = re.compile(r"traffic|route \d+%|load balancer|canary", re.I)
+_RESTORE_WORDS = re.compile(r"restore|rollback migrations|migrations remove|db downgrade|psql\b.*<", re.I)
+
+
+@dataclass
+class Unplaced:
+    line: int
+    what: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    yaml_text: str
+    #: Human lines: what became what, what was inferred.
+    summary: list[str]
+    unplaced: list[Unplaced]
+    data: CommentedMap = field(repr=False)
+
+
+# -- small text helpers ---------------------------------------------------------------------------
+
+def _clean(text: str) -> str:
+    """Text without emoji / pictographs and surplus whitespace (names stay readable in a terminal)."""
+    out = "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Cs", "Co", "Cn", "Cc")
+                  or ch in "\n\t")
+    return re.sub(r"[ \t]+", " ", out).strip()
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].strip("-")
+
+
+def _repair_mojibake(text: str) -> tuple[str, bool]:
+    """UTF-8 that was once read as cp1252 ('ðŸš€' for '🚀', 'âœ…' for '✅') is put back."""
+    if not re.search("[ÃÂâð][\u0080-\u02ff\u2010-\u2122]", text):
+        return text, False
+    try:
+        fixed = text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text, False
+    return fixed, fixed != text
+
+
+def _duration_text(minutes: float) -> str:
+    if minutes >= 60 and minutes % 60 == 0:
+        return f"{int(minutes // 60)}h"
+    if minutes == int(minutes):
+        return f"{int(minutes)}m"
+    return f"{int(minutes * 60)}s"
+
+
+def _hold_text(minutes: float) -> str:
+    """A canary hold as the plan writes durations: `10m`, `1h`, `90s` (at least one second)."""
+    seconds = max(1, round(minutes * 60))
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def _parse_clock(text: str) -> tuple[int, int] | None:
+    m = re.match(r"^\s*(\d{1,2})(?::(\d{2}))?\s*([ap])?\.?m?\.?\s*$", text, re.I)
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    ampm = (m.group(3) or "").lower()
+    if hour > 24 or minute > 59 or (ampm and not 1 <= hour <= 12):
+        return None
+    if ampm == "p" and hour != 12:
+        hour += 12
+    if ampm == "a" and hour == 12:
+        hour = 0
+    if hour == 24:
+        hour = 0
+    if m.group(2) is None and not ampm:
+        return None  # a bare number is not a time of day
+    return hour, minute
+
+
+def _parse_date(text: str) -> date | None:
+    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().rstrip("."))
+    for fmt in ("%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%d %B %Y", "%Y-%m-%d", "%A, %B %d, %Y", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _zone(abbr: str | None) -> str | None:
+    if not abbr:
+        return None
+    return TZ_NAMES.get(abbr.upper())
+
+
+# -- the importer -------------------------------------------------------------------------------------
+

@@ -1,0 +1,154 @@
+"""Traffic progressions in a phase become one `canary` step; rollback criteria become its analysis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _clean, _duration_text, _hold_text
+from golive.plan.md_traffic import Threshold, hold_minutes, is_hold_item, progression, route_percent
+from golive.units import parse_duration
+
+
+class TrafficMixin(ImportState):
+    def canary_from(self, phase: dict[str, Any]) -> None:
+        """Traffic percentages of a deployment phase that rise (10% -> 25% -> 50% -> 100%) become one `canary`
+        step where the first of them stood; "Monitor for 10 minutes" after a move is that stage's hold.
+
+        The router and pools are plan vars to fill in (the document never names them); the analysis limits
+        come from the Rollback Criteria, added in build() once the whole document has been read."""
+        entries: list[tuple[int, CommentedMap | None, int]] = phase.pop("items", [])
+        stages: list[dict[str, Any]] = []
+        used: list[int] = []  # indexes into entries
+        each: tuple[float, int] | None = None
+        open_stage: int | None = None
+        open_depth = 0
+        for n, (j, _step, _pos) in enumerate(entries):
+            b = self.blocks[j]
+            text = _clean(b.text)
+            weights = progression(text)
+            if weights:
+                hold = hold_minutes(text)
+                if hold is not None:
+                    each = (hold, b.line)
+                stages += [{"weight": w, "hold": None, "line": b.line} for w in weights]
+                used.append(n)
+                open_stage = None
+                continue
+            pct = route_percent(text)
+            if pct is not None:
+                hold = hold_minutes(text)
+                stages.append({"weight": pct, "hold": hold, "line": b.line})
+                used.append(n)
+                open_stage, open_depth = (len(stages) - 1 if hold is None else None), b.depth
+                continue
+            if open_stage is not None and b.depth >= open_depth:
+                if is_hold_item(text):
+                    stages[open_stage]["hold"] = hold_minutes(text)
+                    stages[open_stage]["hold_line"] = b.line
+                    used.append(n)
+                    open_stage = None
+                elif b.depth == open_depth:
+                    open_stage = None  # another step came between the move and a hold
+        if not stages:
+            return
+        weights = [s["weight"] for s in stages]
+        why = ""
+        if len(stages) < 2:
+            why = f"one traffic percentage ({weights[0]}%) is not a progression"
+        elif weights != sorted(set(weights)) or not all(1 <= w <= 100 for w in weights):
+            why = "the percentages do not rise from 1% to at most 100%"
+        if why:
+            self.traffic.append((stages[0]["line"], weights, why))
+            for n in used:
+                j, step, _pos = entries[n]
+                if step is None:  # a paragraph with the percentages: keep its text with the phase
+                    phase["description"].append(_clean(self.blocks[j].text))
+            return
+        self.fill_holds(phase, stages, each)
+        spec = CommentedMap()
+        spec["router"] = CommentedMap({"type": "builtin", "admin": "${ROUTER_ADMIN}"})
+        spec["router"].fa.set_flow_style()
+        spec.yaml_add_eol_comment("TODO: placeholder, the document names no router (see vars)", "router")
+        spec["stable"] = "${STABLE_POOL}"
+        spec["canary"] = "${CANARY_POOL}"
+        seq = CommentedSeq()
+        for i, st in enumerate(stages):
+            sm = CommentedMap({"weight": st["weight"]})
+            if st["hold"]:
+                sm["hold"] = st["hold"]
+            sm.fa.set_flow_style()
+            seq.append(sm)
+            lines = sorted({st["line"], st.get("hold_line", st["line"])})
+            seq.yaml_add_eol_comment(f"{self.src_name}:" + ",".join(str(n) for n in lines), i)
+        spec["stages"] = seq
+        line = stages[0]["line"]
+        name = "Canary: traffic to the new version " + " -> ".join(f"{w}%" for w in weights)
+        step = self.step("canary" if "canary" in self.kinds else "manual",
+                         spec if "canary" in self.kinds else {"instruction": name}, line, name)
+        at = entries[used[0]][2]
+        gone = {id(entries[n][1]) for n in used if entries[n][1] is not None}
+        steps = phase["steps"]
+        # Checks under a hold ("Monitor for 10 minutes" > "Error rate < 0.1%") stay manual steps, after the canary.
+        merged = {entries[n][0] for n in used}
+        for j, old, _pos in entries:
+            parent = self.blocks[j].parent
+            if old is not None and id(old) not in gone and parent in merged and "manual" in old:
+                assert parent is not None
+                named = self.step("manual", old["manual"], self.blocks[j].line,
+                                  f"After the canary (asked at each hold, line {self.blocks[parent].line})")
+                steps[next(i for i, s in enumerate(steps) if s is old)] = named
+                self.inferred.append(f"line {self.blocks[j].line}: '{_clean(self.blocks[j].text)}' under line"
+                                     f" {self.blocks[parent].line} stays a manual step after the canary")
+        phase["steps"] = [s for s in steps[:at] if id(s) not in gone] + [step] + [
+            s for s in steps[at:] if id(s) not in gone]
+        if "canary" not in self.kinds:
+            self.traffic.append((line, weights, "no `canary` step kind is installed"))
+            return
+        self.canaries.append({"spec": spec, "phase": phase["name"], "line": line, "stages": stages,
+                              "merged": len(used)})
+
+    def fill_holds(self, phase: dict[str, Any], stages: list[dict[str, Any]], each: tuple[float, int] | None) -> None:
+        """Hold times the document does not give per stage: "each held N minutes", else the phase timebox shared
+        out, else one analysis interval (a stage with no hold would be promoted without a single verdict)."""
+        missing = [st for st in stages if st["hold"] is None and st["weight"] < 100]
+        for st in stages:
+            if st["hold"] is not None:
+                st["hold"] = _hold_text(st["hold"])
+        if not missing:
+            return
+        where = f"line {stages[0]['line']}: canary in '{phase['name']}'"
+        if each is not None:
+            hold, line = _hold_text(each[0]), each[1]
+            self.inferred.append(f"{where}: every stage below 100% held {hold} (line {line})")
+        elif phase["timebox"]:
+            known = sum(float(parse_duration(st["hold"])) / 60 for st in stages if st["hold"])
+            share = max(1.0, float(int((phase["timebox"] - known) / len(missing))))
+            hold = _hold_text(share)
+            self.inferred.append(f"{where}: no hold time given for {len(missing)} stage(s): {hold} each, the"
+                                 f" phase timebox ({_duration_text(phase['timebox'])}) shared out")
+        else:
+            hold = "1m"
+            self.inferred.append(f"{where}: no hold time and no timebox: {len(missing)} stage(s) held 1m (one"
+                                 " analysis interval); set `hold` on each stage")
+        for st in missing:
+            st["hold"] = hold
+
+    def canary_analysis(self) -> list[Threshold]:
+        """The Rollback Criteria limits an `analysis` can hold (the strictest of each kind) on every canary."""
+        best: dict[str, Threshold] = {}
+        for t in self.thresholds:
+            if t.key and (t.key not in best or t.amount < best[t.key].amount):
+                best[t.key] = t
+        chosen = sorted(best.values(), key=lambda t: t.line)
+        for c in self.canaries:
+            if not chosen:
+                continue
+            analysis = CommentedMap()
+            for t in chosen:
+                analysis[t.key] = t.value
+                analysis.yaml_add_eol_comment(f"{self.src_name}:{t.line}", t.key)
+            c["spec"]["analysis"] = analysis
+        return chosen

@@ -1,0 +1,357 @@
+"""A step's process tree: started held at a gate inside its own cgroup v2 (or, where golive cannot make one,
+its own process group with PR_SET_PDEATHSIG), written to the run log before the gate opens, stopped whole.
+
+Why a gate: the log must name the tree before the step can do anything, so a golive killed at any instant
+leaves either a recorded tree or a process that never ran the command (it exits when the gate's pipe closes).
+Why a cgroup: `setsid`, `nohup` and `&` children leave a process group but never their cgroup, so a timeout or
+a signal can stop everything the step started (`cgroup.kill`), and resume can see whether any of it is left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import secrets
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+#: Operators (and tests) may force the fallback: GOLIVE_CONTAINMENT=pgroup.
+CONTAINMENT_ENV = "GOLIVE_CONTAINMENT"
+_PR_SET_PDEATHSIG = 1
+#: Exit code of a gated process whose gate closed without opening (golive died before recording it).
+NEVER_RELEASED = 125
+
+#: Where the engine wants the trees of the current step recorded (a `step.process` event); unset outside a run.
+recorder: ContextVar[Callable[[dict[str, Any]], None] | None] = ContextVar("golive_tree_recorder", default=None)
+
+
+@dataclass(frozen=True)
+class Containment:
+    kind: Literal["cgroup", "pgroup"]
+    #: The cgroup v2 directory under which golive makes one cgroup per started process tree.
+    base: Path | None = None
+    #: Why golive fell back to a process group (shown by `golive status`).
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "cgroup":
+            return f"cgroup v2 per step under {self.base} (setsid/nohup/& children are contained)"
+        return (f"process group + PR_SET_PDEATHSIG ({self.reason}); children that call setsid leave the group"
+                " and are not stopped on timeout")
+
+
+def _cgroup2_mount() -> Path | None:
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                if right.split(" ", 1)[0] == "cgroup2":
+                    return Path(left.split()[4])
+    except OSError:
+        return None
+    return None
+
+
+def _own_cgroup() -> str:
+    with contextlib.suppress(OSError), open("/proc/self/cgroup", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("0::"):
+                return line[3:].strip()
+    return "/"
+
+
+@cache
+def containment() -> Containment:
+    """Probe once per process: a cgroup v2 golive can create, enter and kill, or the process-group fallback."""
+    if os.environ.get(CONTAINMENT_ENV, "").strip() == "pgroup":
+        return Containment("pgroup", reason=f"{CONTAINMENT_ENV}=pgroup")
+    mount = _cgroup2_mount()
+    if mount is None:
+        return Containment("pgroup", reason="no cgroup v2 hierarchy is mounted")
+    base = mount / _own_cgroup().lstrip("/") / "golive"
+    try:
+        base.mkdir(exist_ok=True)
+        probe = base / f"probe-{os.getpid()}-{secrets.token_hex(3)}"
+        probe.mkdir()
+        try:
+            if not (probe / "cgroup.kill").exists():
+                return Containment("pgroup", reason=f"{mount} has no cgroup.kill (kernel older than 5.14)")
+            if not os.access(probe / "cgroup.procs", os.W_OK):
+                return Containment("pgroup", reason=f"cannot move processes into cgroups under {base}")
+        finally:
+            probe.rmdir()
+    except OSError as exc:
+        return Containment("pgroup", reason=f"cannot create a cgroup under {base}: {exc.strerror or exc}")
+    return Containment("cgroup", base=base)
+
+
+# -- /proc ---------------------------------------------------------------------------------------
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state is [0], pgrp [2], start time [19])."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+
+
+@cache
+def boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return ""
+
+
+def _group_members(pgid: int, not_before: int) -> list[int]:
+    """Live processes of process group PGID that started no earlier than its leader (pid reuse is detected)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        fields = _stat(int(entry.name))
+        if fields and len(fields) > 19 and fields[0] not in ("Z", "X") and fields[2] == str(pgid) \
+                and int(fields[19]) >= not_before:
+            found.append(int(entry.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    fields = _stat(pid)
+    return not fields or fields[0] in ("Z", "X")
+
+
+# -- the tree --------------------------------------------------------------------------------------
+
+@dataclass
+class Tree:
+    """What the log records about one started process tree, enough to find it again after golive died."""
+
+    pid: int
+    pgid: int
+    #: Start time of the first process (clock ticks since boot, /proc/PID/stat field 22).
+    start: int
+    host: str
+    boot: str
+    cgroup: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Tree:
+        return cls(pid=int(data["pid"]), pgid=int(data["pgid"]), start=int(data["start"]),
+                   host=str(data.get("host", "")), boot=str(data.get("boot", "")), cgroup=data.get("cgroup"))
+
+    def where(self) -> str:
+        return f"cgroup {self.cgroup}" if self.cgroup else f"process group {self.pgid}"
+
+    @property
+    def visible(self) -> bool:
+        """Whether this machine can see the tree at all (same host, same boot)."""
+        return self.host == socket.gethostname()
+
+    def _same_boot(self) -> bool:
+        return not self.boot or self.boot == boot_id()
+
+    def _cgroup_pids(self) -> list[int]:
+        assert self.cgroup is not None
+        try:
+            with open(Path(self.cgroup) / "cgroup.procs", encoding="ascii") as f:
+                return [int(x) for x in f.read().split()]
+        except FileNotFoundError:
+            return []
+
+    def members(self) -> list[int]:
+        """Every live process of the tree (the whole cgroup; in the fallback, the process group)."""
+        if not self._same_boot():
+            return []
+        if self.cgroup:
+            return self._cgroup_pids()
+        return _group_members(self.pgid, self.start)
+
+    def running(self) -> bool:
+        """The step itself still runs: its first process or anything still in its process group. What left the
+        group (a service started with setsid) is what a finished step leaves behind, and is not the step."""
+        if not self._same_boot():
+            return False
+        if self.cgroup:
+            for pid in self._cgroup_pids():
+                fields = _stat(pid)
+                if fields and len(fields) > 19 and fields[0] not in ("Z", "X") and fields[2] == str(self.pgid):
+                    return True
+            return False
+        return bool(_group_members(self.pgid, self.start))
+
+    def signal(self, sig: int) -> None:
+        if not self._same_boot():
+            return
+        if self.cgroup and sig == signal.SIGKILL:
+            with contextlib.suppress(FileNotFoundError):
+                Path(self.cgroup, "cgroup.kill").write_text("1", encoding="ascii")
+            return
+        if self.cgroup:
+            for pid in self._cgroup_pids():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+            return
+        for pid in _group_members(self.pgid, self.start):  # killpg would hit a reused group id
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+
+    def stop(self, grace: float, reap: Callable[[], object] | None = None) -> bool:
+        """SIGTERM to every process, SIGKILL to what is left after `grace` seconds; True once none is left."""
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            if not self.members():
+                break
+            self.signal(sig)
+            if wait_until(lambda: not self.members(), wait, reap):
+                break
+        return not self.members()
+
+    def remove(self) -> None:
+        """Drop the cgroup once empty (one left holding a step's service stays, named after the step)."""
+        if self.cgroup:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.cgroup)
+
+
+def wait_until(cond: Callable[[], bool], timeout: float, reap: Callable[[], object] | None = None) -> bool:
+    deadline = time.monotonic() + timeout
+    delay = 0.002
+    while True:
+        if reap is not None:
+            reap()
+        if cond():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+# -- starting a process held at the gate -------------------------------------------------------------
+
+@dataclass
+class Gated:
+    """A forked process that has not run its command yet: it waits for `release()`."""
+
+    pid: int
+    tree: Tree
+    output: int
+    _gate: int
+    _errors: int
+
+    def release(self) -> OSError | None:
+        """Open the gate; returns why the exec failed, if it did."""
+        os.write(self._gate, b"g")
+        self._close("_gate")
+        data = b""
+        while chunk := os.read(self._errors, 64):
+            data += chunk
+        self._close("_errors")
+        if not data:
+            return None
+        code = int(data.decode("ascii") or "0")
+        return OSError(code, os.strerror(code))
+
+    def abandon(self) -> None:
+        """Close whatever is still open; a gate closed unopened makes the process exit without running anything."""
+        for name in ("_gate", "_errors", "output"):
+            self._close(name)
+
+    def _close(self, name: str) -> None:
+        fd = getattr(self, name)
+        if fd >= 0:
+            setattr(self, name, -1)  # never close a number twice: it may belong to someone else by then
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def start_gated(argv: list[str], env: dict[str, str] | None, cwd: Path | None) -> Gated:
+    """Fork a child that joins its own cgroup (or process group), then waits at the gate before exec."""
+    box = containment()
+    cgroup: Path | None = None
+    if box.kind == "cgroup":
+        assert box.base is not None
+        cgroup = box.base / f"{os.getpid()}-{secrets.token_hex(6)}"
+        cgroup.mkdir()
+    prctl = _libc_prctl() if box.kind == "pgroup" else None
+    parent = os.getpid()
+    out_r, out_w = os.pipe()
+    gate_r, gate_w = os.pipe()
+    err_r, err_w = os.pipe()
+    procs = os.fsencode(cgroup / "cgroup.procs") if cgroup else None
+    executable = argv[0]
+    env_b = None if env is None else {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child: only system calls until exec
+        try:
+            os.setsid()
+            if procs is not None:
+                fd = os.open(procs, os.O_WRONLY)
+                os.write(fd, b"0")
+                os.close(fd)
+            if prctl is not None:
+                prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+                if os.getppid() != parent:
+                    os._exit(NEVER_RELEASED)
+            for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, set())
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.dup2(out_w, 1)
+            os.dup2(out_w, 2)
+            if cwd is not None:
+                os.chdir(cwd)
+            os.close(out_r)
+            os.close(gate_w)
+            os.close(err_r)
+            if os.read(gate_r, 1) != b"g":
+                os._exit(NEVER_RELEASED)
+            if env_b is None:
+                os.execvp(executable, argv)
+            os.execvpe(executable, argv, env_b)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.write(err_w, str(exc.errno or errno.ENOEXEC).encode("ascii"))
+        finally:
+            os._exit(127)
+    os.close(out_w)
+    os.close(gate_r)
+    os.close(err_w)
+    fields = _stat(pid)
+    start = int(fields[19]) if fields and len(fields) > 19 else 0
+    tree = Tree(pid=pid, pgid=pid, start=start, host=socket.gethostname(), boot=boot_id(),
+                cgroup=str(cgroup) if cgroup else None)
+    if cgroup is not None:
+        # the child enters its cgroup itself; make sure it has before the log says so
+        wait_until(lambda: pid in tree._cgroup_pids() or _gone(pid), 5.0)
+    return Gated(pid, tree, out_r, gate_w, err_r)
+
+
+@contextlib.contextmanager
+def recording(record: Callable[[dict[str, Any]], None]) -> Iterator[None]:
+    token = recorder.set(record)
+    try:
+        yield
+    finally:
+        recorder.reset(token)

@@ -1,0 +1,229 @@
+"""The SSH connections of one run: opened once per host and kept for every later step, with a bound on
+handshakes and on commands in flight, and each host's result handed over the moment it finishes.
+
+asyncssh runs on one event loop in a daemon thread for the life of the process (a run), so a connection
+opened by step 1.1 is still there for 1.2 and for the undo; the caller's thread stays synchronous and reads
+results as they complete (so the step records each host's end at once, not when its batch ends). Importing
+asyncssh goes through `load_asyncssh`, which answers ctypes' library lookups from the loader's directories
+instead of letting `ctypes.util.find_library` run `ldconfig` and `gcc` at every start of golive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import ctypes.util
+import glob
+import os
+import shlex
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+from golive.targets.ssh import KILL_GRACE, MAX_HOST_OUTPUT, TIMEOUT_EXITS, Address, Connection, HostResult, env_block
+
+_LIB_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib")
+
+
+def _fast_find_library(name: str) -> str | None:
+    """What ctypes.util.find_library answers on Linux (`libX.so.N`), from a directory listing of the loader's
+    usual places; no subprocess. A library outside them is simply not found: asyncssh then leaves out the
+    optional algorithm it wanted it for (umac MACs, liboqs key exchange)."""
+    arch = getattr(sys.implementation, "_multiarch", "")
+    dirs = [*_LIB_DIRS, *(f"{d}/{arch}" for d in ("/lib", "/usr/lib") if arch)]
+    bare = name.removeprefix("lib")
+    for d in dirs:
+        found = sorted(glob.glob(f"{d}/lib{glob.escape(bare)}.so.*"), key=len)
+        if found:
+            return os.path.basename(found[0])
+    return None
+
+
+def load_asyncssh() -> ModuleType:
+    if "asyncssh" in sys.modules:
+        return sys.modules["asyncssh"]
+    real = ctypes.util.find_library
+    ctypes.util.find_library = _fast_find_library
+    try:
+        import asyncssh
+    finally:
+        ctypes.util.find_library = real
+    return asyncssh
+
+
+Clock = Callable[[], float]
+
+
+class SshPool:
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._conns: dict[tuple[Any, ...], Any] = {}
+        self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
+        self._limits: dict[tuple[str, str, int], asyncio.Semaphore] = {}
+        self._start = threading.Lock()
+        #: Handshakes made since the process started (tests check connection reuse with it).
+        self.handshakes = 0
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._start:
+            if self._loop is None:
+                load_asyncssh()
+                loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=loop.run_forever, name="golive-ssh", daemon=True)
+                self._thread.start()
+                self._loop = loop
+                atexit.register(self.close)
+            return self._loop
+
+    def _sem(self, kind: str, conn: Connection, size: int) -> asyncio.Semaphore:
+        key = (kind, conn.name or ",".join(conn.group.hosts), size)
+        if key not in self._limits:
+            self._limits[key] = asyncio.Semaphore(size)
+        return self._limits[key]
+
+    async def _connect(self, conn: Connection, addr: Address, tunnel: Any = None) -> Any:
+        asyncssh = load_asyncssh()
+        key = (addr, str(conn.identity), str(conn.known_hosts), id(tunnel) if tunnel is not None else None)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            client = self._conns.get(key)
+            if client is not None and not client.is_closed():
+                return client
+            async with self._sem("startups", conn, conn.group.max_startups):
+                opts = conn.options(addr)
+                if tunnel is not None:
+                    opts["tunnel"] = tunnel
+                async with asyncio.timeout(conn.group.connect_timeout + 5):
+                    client = await asyncssh.connect(**opts)
+                self.handshakes += 1
+            self._conns[key] = client
+            return client
+
+    async def _client(self, conn: Connection, host: str) -> Any:
+        tunnel = None
+        for hop in conn.jumps():
+            tunnel = await self._connect(conn, hop, tunnel)
+        return await self._connect(conn, conn.address(host), tunnel)
+
+    async def _run_one(self, conn: Connection, host: str, command: str, env: str, timeout: float,
+                       clock: Clock) -> HostResult:
+        asyncssh = load_asyncssh()
+        started_wall = clock()
+        t0 = time.monotonic()
+        env += f"export GOLIVE_HOST={shlex.quote(host)}\n"  # which host of the group this is
+        line = f"GOLIVE_ENV_BYTES={len(env.encode())}; " + command
+
+        def done(status: str, code: int | None, output: str, message: str = "") -> HostResult:
+            return HostResult(host, status, code, output[-MAX_HOST_OUTPUT:], time.monotonic() - t0, started_wall,
+                              clock(), message)
+
+        async with self._sem("connections", conn, conn.group.max_connections):
+            out: list[str] = []
+            for attempt in (1, 2):
+                try:
+                    client = await self._client(conn, host)
+                except asyncssh.HostKeyNotVerifiable as exc:
+                    where = conn.known_hosts or "(checking off)"
+                    return done("error", None, "", f"host key of {host} is not trusted by {where}: {exc.reason}."
+                                " Check its fingerprint, then add it there (ssh-keyscan), or name another file"
+                                " in known_hosts")
+                except asyncssh.PermissionDenied as exc:
+                    return done("error", None, "", f"{host}: authentication refused ({exc.reason})")
+                except (OSError, asyncssh.Error, TimeoutError) as exc:
+                    reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
+                    return done("error", None, "", f"cannot connect to {host}: {reason}")
+                try:
+                    process = await client.create_process(line, stderr=asyncssh.STDOUT, encoding="utf-8",
+                                                          errors="replace")
+                except (OSError, asyncssh.Error) as exc:
+                    # A kept connection the host has since dropped: open a fresh one, once.
+                    if attempt == 1:
+                        client.close()
+                        continue
+                    reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
+                    return done("error", None, "", f"{host}: cannot start the command: {reason}")
+                try:
+                    return await _session(process, env, timeout, out, done)
+                except (OSError, asyncssh.Error) as exc:  # the connection broke mid-command
+                    reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
+                    return done("error", None, "".join(out), f"{host}: connection lost: {reason}")
+            raise AssertionError("unreachable")
+
+    def run(self, conn: Connection, hosts: list[str], command: str, env: dict[str, str], timeout: float,
+            clock: Clock | None = None) -> Iterator[HostResult]:
+        """Run `command` (already wrapped by remote_command) on `hosts` at once; yields each host's result as it
+        finishes. Never raises for a host's own trouble (unreachable, refused key): that is the host's result."""
+        loop = self._ensure_loop()
+        block = env_block(env)
+        clk = clock or time.time
+        futures = [asyncio.run_coroutine_threadsafe(self._run_one(conn, h, command, block, timeout, clk), loop)
+                   for h in hosts]
+        try:
+            for fut in concurrent.futures.as_completed(futures):
+                yield fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+    def close(self) -> None:
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            return
+
+        async def shut() -> None:
+            for client in list(self._conns.values()):
+                client.close()
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    await asyncio.gather(*(c.wait_closed() for c in self._conns.values()), return_exceptions=True)
+            self._conns.clear()
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(shut(), loop).result(5)
+
+
+async def _session(process: Any, env: str, timeout: float, out: list[str],
+                   done: Callable[..., HostResult]) -> HostResult:
+    t0 = time.monotonic()
+    process.stdin.write(env)
+    process.stdin.write_eof()
+
+    async def pump() -> None:
+        while chunk := await process.stdout.read(65536):
+            out.append(chunk)
+            if sum(len(c) for c in out) > 2 * MAX_HOST_OUTPUT:
+                out[:] = ["[... output truncated ...]\n", "".join(out)[-MAX_HOST_OUTPUT:]]
+
+    try:
+        async with asyncio.timeout(timeout + KILL_GRACE + 5):
+            await pump()
+            result = await process.wait(check=False)
+    except TimeoutError:
+        # The remote `timeout` should have ended it already; closing the channel is the last resort.
+        process.close()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(5):
+                await process.wait_closed()
+        return done("timed-out", None, "".join(out), f"no answer within {timeout:g}s; channel closed")
+    output = "".join(out)
+    code = result.exit_status if result.exit_status is not None else -1
+    if code in TIMEOUT_EXITS and time.monotonic() - t0 >= timeout:
+        return done("timed-out", code, output, f"timed out after {timeout:g}s; remote process group killed")
+    return done("ok", code, output)
+
+
+_POOL: SshPool | None = None
+
+
+def pool() -> SshPool:
+    """The process's pool (one process runs one run)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = SshPool()
+    return _POOL

@@ -1,0 +1,187 @@
+"""How golive reaches hosts, as operators expect of ssh: one connection per host for the whole run, bounded
+handshakes, jump hosts, ssh-agent keys, per-host user and port, rc files read once, and each host's result
+recorded the moment it finishes. Hosts are golive.testing.fleet hosts (network namespaces, real sshd)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import golive
+from golive.targets.ssh import env_block, remote_command
+from golive.testing.fleet import SSHD, Fleet
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Iterator[Fleet]:
+    with Fleet(3, haproxy=False) as f:
+        yield f
+
+
+def _plan(workdir: Path, group: str, steps: str) -> None:
+    (workdir / "plan.yaml").write_text("name: ssh\nservice: web\nenvironment: test\nhosts:\n  web:\n"
+                                       + "".join(f"    {line}\n" for line in group.strip().splitlines())
+                                       + "phases:\n  - name: Deploy\n    steps:\n" + steps)
+
+
+def _events(workdir: Path, type_: str) -> list[dict[str, Any]]:
+    with sqlite3.connect(workdir / ".golive" / "golive.db") as db:
+        rows = db.execute("SELECT seq, type, payload FROM events ORDER BY run_id, seq").fetchall()
+    return [{"seq": s, **json.loads(p)} for s, t, p in rows if t == type_]
+
+
+def _group(fleet: Fleet, hosts: list[str], extra: str = "") -> str:
+    return (f"hosts: [{', '.join(hosts)}]\nuser: root\nidentity: {fleet.key}\nknown_hosts: {fleet.known_hosts}\n"
+            f"connect_timeout: 5s\n{extra}")
+
+
+def test_remote_bash_reads_rc_files_once(tmp_path: Path) -> None:
+    """What sshd does: `$SHELL -c LINE` with SSH_CLIENT set and a socket on stdin; bash then reads ~/.bashrc
+    even for -c. The login shell reading it once is sshd's doing; the command's own bash must not again."""
+    (tmp_path / ".bashrc").write_text('echo x >> "$HOME/count"\n')
+    block = env_block({"A": "1"})
+    line = f"GOLIVE_ENV_BYTES={len(block.encode())}; " + remote_command("echo ran", "/bin/bash", 10)
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.sendall(block.encode())
+        ours.shutdown(socket.SHUT_WR)
+        proc = subprocess.run(["/bin/bash", "-c", line], stdin=theirs, capture_output=True, text=True, timeout=30,
+                              env={"HOME": str(tmp_path), "SSH_CLIENT": "127.0.0.1 50000 22",
+                                   "PATH": os.environ["PATH"]})
+    assert proc.stdout == "ran\n", proc.stderr
+    assert (tmp_path / "count").read_text().count("x") == 1
+
+
+def test_one_connection_per_host_for_all_steps_of_a_run(fleet: Fleet, workdir: Path) -> None:
+    before = {h.name: fleet.logins(h) for h in fleet.hosts}
+    step = "      - ssh: {on: web, command: 'uname -a'}\n"
+    _plan(workdir, _group(fleet, [h.ssh for h in fleet.hosts]), step * 3)
+    res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+    assert res.code == 0, res.out + res.err
+    assert len(_events(workdir, "ssh.host")) == 9
+    assert {h.name: fleet.logins(h) - before[h.name] for h in fleet.hosts} == {h.name: 1 for h in fleet.hosts}
+
+
+def test_each_host_is_recorded_when_it_finishes_not_at_batch_end(fleet: Fleet, workdir: Path) -> None:
+    """The slow host waits until the fast host's result is in the run log, so the run only succeeds if
+    the fast host was recorded while its batch was still running."""
+    fast, slow = fleet.hosts[0].ssh, fleet.hosts[1].ssh
+    db = workdir / ".golive" / "golive.db"
+    wait = (f"import sqlite3,time,sys\nend=time.time()+30\nwhile time.time()<end:\n"
+            f"  with sqlite3.connect('{db}') as c:\n"
+            f"    if c.execute(\\\"select count(*) from events where type='ssh.host' and payload like '%{fast}%'\\\")"
+            f".fetchone()[0]: sys.exit(0)\n  time.sleep(0.05)\nsys.exit(7)")
+    cmd = f'if [ "$GOLIVE_HOST" = "{slow}" ]; then {sys.executable} -c "{wait}"; fi'
+    _plan(workdir, _group(fleet, [fast, slow]), f"      - ssh: {{on: web, command: {json.dumps(cmd)}}}\n")
+    res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+    assert res.code == 0, res.out + res.err + str(_events(workdir, "ssh.host"))
+    assert [e["host"] for e in _events(workdir, "ssh.host")] == [fast, slow]
+
+
+def test_per_host_user_and_port_override_the_group(fleet: Fleet, workdir: Path) -> None:
+    h1, h2 = fleet.hosts[0], fleet.hosts[1]
+    group = _group(fleet, [f"root@{h1.address}:22", h2.address]).replace("user: root", "user: nosuchuser")
+    _plan(workdir, group, "      - ssh: {on: web, command: 'id -un', max_failures: 1}\n")
+    golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+    got = {e["host"]: e for e in _events(workdir, "ssh.host")}
+    assert got[f"root@{h1.address}:22"]["ok"] and "root" in got[f"root@{h1.address}:22"]["output"]
+    assert not got[h2.address]["ok"] and "authentication refused" in got[h2.address]["message"]
+
+
+def test_proxyjump_reaches_a_host_only_the_jump_host_can_reach(fleet: Fleet, workdir: Path) -> None:
+    jump = fleet.hosts[2]
+    inner = fleet.inner_sshd(jump, 2222)
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", 2222), 1):
+        pass  # not reachable from here: it exists only inside the jump host's namespace
+    before = fleet.logins(jump)
+    _plan(workdir, _group(fleet, [inner], f"jump: root@{jump.address}"),
+          "      - ssh: {on: web, command: 'echo inner ok'}\n")
+    res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+    assert res.code == 0, res.out + res.err
+    [ev] = _events(workdir, "ssh.host")
+    assert ev["ok"] and "inner ok" in ev["output"]
+    assert fleet.logins(jump) == before + 1  # through the jump host
+    assert (jump.dir / "inner-2222.log").read_text().count("Accepted publickey") == 1
+
+
+def test_passphrase_protected_key_held_by_ssh_agent(fleet: Fleet, workdir: Path) -> None:
+    key = workdir / "agent_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "correct horse", "-C", "agent", "-f", str(key)],
+                   check=True)
+    authorized = fleet.dir / "authorized_keys"
+    original = authorized.read_text()
+    askpass = workdir / "askpass"
+    askpass.write_text("#!/bin/sh\necho 'correct horse'\n")
+    askpass.chmod(0o700)
+    sock = workdir / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        deadline_wait(lambda: sock.exists())
+        env = {**os.environ, "SSH_AUTH_SOCK": str(sock), "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force",
+               "DISPLAY": ":0"}
+        subprocess.run(["ssh-add", str(key)], env=env, check=True, capture_output=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+        authorized.write_text((workdir / "agent_key.pub").read_text())  # only the agent's key is let in
+        group = _group(fleet, [fleet.hosts[0].ssh]).replace(f"identity: {fleet.key}\n", "")
+        _plan(workdir, group, "      - ssh: {on: web, command: 'echo via agent'}\n")
+        res = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"SSH_AUTH_SOCK": str(sock)})
+        assert res.code == 0, res.out + res.err
+        without = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"SSH_AUTH_SOCK": ""})
+        assert without.code == 1  # the same key, not unlocked in an agent: refused
+    finally:
+        authorized.write_text(original)
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(10)
+
+
+def test_handshakes_in_flight_are_bounded(fleet: Fleet, tmp_path: Path, workdir: Path) -> None:
+    """One sshd that drops unauthenticated connections past four (MaxStartups 4), on twelve ports: with
+    `max_startups: 2` all twelve hosts connect (without the bound, twelve handshakes at once get some dropped)."""
+    ports = [_free_port() for _ in range(12)]
+    cfg = tmp_path / "sshd.conf"
+    cfg.write_text("".join(f"ListenAddress 127.0.0.1:{p}\n" for p in ports)
+                   + f"HostKey {fleet.dir / 'host'}\nAuthorizedKeysFile {fleet.dir / 'authorized_keys'}\n"
+                   f"PidFile {tmp_path / 'sshd.pid'}\nUsePAM no\nStrictModes no\nMaxStartups 4\n"
+                   "PermitRootLogin prohibit-password\nPasswordAuthentication no\n")
+    known = tmp_path / "known_hosts"
+    pub = " ".join((fleet.dir / "host.pub").read_text().split()[:2])
+    known.write_text("".join(f"[127.0.0.1]:{p} {pub}\n" for p in ports))
+    log = tmp_path / "sshd.log"
+    with log.open("wb") as out:
+        sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(cfg)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline_wait(lambda: b"Server listening" in log.read_bytes())
+        hosts = [f"127.0.0.1:{p}" for p in ports]
+        group = _group(fleet, hosts, "max_startups: 2").replace(str(fleet.known_hosts), str(known))
+        _plan(workdir, group, "      - ssh: {on: web, command: 'true'}\n")
+        res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+        assert res.code == 0, res.out + res.err
+        assert [e["ok"] for e in _events(workdir, "ssh.host")] == [True] * 12
+    finally:
+        sshd.terminate()
+        sshd.wait(10)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def deadline_wait(cond: Any, seconds: float = 15) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while not cond():
+        assert time.monotonic() < end, "condition not met in time"
+        time.sleep(0.02)
