@@ -159,8 +159,7 @@ def success(d: Demo) -> int:
     run_id = d.last_run()
     print(f"\n==> the run waits at the final Go/No-Go for the sign-off; {INITIATOR} started it with their key, so"
           f" by the plan's separation of duties their key cannot approve it, under any name:")
-    if d.sh([str(d.golive), "approve", run_id, "--by", APPROVER, "--reason", "looks fine to me",
-             "--key", str(d.keys / INITIATOR)]) != 2:
+    if d.sh([str(d.golive), "approve", run_id, "--reason", "looks fine to me", "--key", str(d.keys / INITIATOR)]) != 2:
         print("demo: the initiator's key was not refused", file=sys.stderr)
         return 1
     print(f"\n==> someone else ({APPROVER}) approves from their own shell, signing with their key")
