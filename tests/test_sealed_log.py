@@ -153,3 +153,18 @@ def test_a_gate_checkpoint_digest_from_a_notification_must_be_in_the_log(team: T
     digests = [e["payload"]["digest"] for e in team.events(rid) if e["type"] == "audit.checkpoint"]  # type: ignore[index]
     assert cli("audit", "verify", rid, "--checkpoint", str(digests[-1])).code == 0
     assert cli("audit", "verify", rid, "--checkpoint", "ab" * 32).code == 1
+
+
+def test_the_fast_event_hash_is_the_canonical_json_hash() -> None:
+    """event_hash builds its JSON by hand for speed; it must stay byte-for-byte canonical_json's."""
+    import hashlib
+    import random
+
+    from golive.store.chain import canonical_json, event_hash
+
+    rng = random.Random(13)
+    alphabet = "aZ9é\u2028\x00\x1f\"\\/\n\t😀<>&\u202e "
+    for _ in range(2000):
+        parts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(5)]
+        args = (parts[0], rng.randint(0, 10**12), parts[1], parts[2], parts[3], parts[4])
+        assert event_hash(*args) == hashlib.sha256(canonical_json(list(args)).encode("utf-8")).hexdigest()

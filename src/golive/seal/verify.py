@@ -11,7 +11,7 @@ from typing import Any
 
 from golive.errors import UsageError
 from golive.seal.checkpoint import CHECKPOINT, GENESIS, body_of, digest_of
-from golive.seal.decision import DECISION_EVENTS, canonical, check, context_seq, subject_of, verify_signature
+from golive.seal.decision import DECISION_EVENTS, canonical, check, subject_of, verify_signature
 from golive.seal.keys import RUNNER_NAMESPACE, fingerprint
 from golive.seal.sealed import recorded_signers
 from golive.seal.signers import AllowedSigners
@@ -64,7 +64,7 @@ class Audit:
             self.failure = f"seq {seq}: {message}"
 
 
-def _decision(audit: Audit, ev: Event, events: list[Event], created: dict[str, Any], signers: AllowedSigners | None,
+def _decision(audit: Audit, ev: Event, min_head_seq: int, created: dict[str, Any], signers: AllowedSigners | None,
               head_of: dict[int, str]) -> None:
     p = ev.payload
     decision = DECISION_EVENTS[ev.type]
@@ -83,7 +83,7 @@ def _decision(audit: Audit, ev: Event, events: list[Event], created: dict[str, A
     try:
         fp = check(p, run_id=audit.run_id, plan_sha256=str(created.get("plan_sha256", "")), decision=decision,
                    subject=subject, reason=reason, head_of=head_of,
-                   min_head_seq=context_seq(events, ev.type, p, ev.seq), before_seq=ev.seq)
+                   min_head_seq=min_head_seq, before_seq=ev.seq)
         if signers is not None:
             names = signers.names_of(fp)
             if not names:
@@ -182,9 +182,15 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
         _start(audit, created, signers)
         prev = (0, GENESIS)
         digests: dict[str, int] = {}
+        asked: dict[Any, int] = {}  # phase -> seq of its latest gate question (what a gate decision may be bound to)
+        started = 1  # seq of the runner's latest start (what other decisions may be bound to)
         for ev in events[1:]:
             current = ev.seq
-            if ev.type == CHECKPOINT:
+            if ev.type == "gate.waiting":
+                asked[ev.payload.get("phase")] = ev.seq
+            elif ev.type == "run.started":
+                started = ev.seq
+            elif ev.type == CHECKPOINT:
                 if not runner_fp:
                     audit.fail(ev.seq, "a checkpoint in a run that recorded no runner key")
                     continue
@@ -193,7 +199,9 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
                 digests[digest] = ev.seq
                 audit.checkpoints += 1
             elif ev.type in DECISION_EVENTS:
-                _decision(audit, ev, events, created, signers, head_of)
+                gate = ev.type in ("gate.approved", "gate.rejected")
+                floor = asked.get(ev.payload.get("phase"), 1) if gate else started
+                _decision(audit, ev, floor, created, signers, head_of)
             elif ev.type == "run.finished":
                 audit.finished = True
         _tail(audit, events, runner_fp, digests, witness, known_checkpoints or [], live, index_status)
