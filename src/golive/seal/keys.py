@@ -131,6 +131,14 @@ def agent_signer(wanted: set[str] | None) -> Signer | None:
     return None
 
 
+def key_signer(private_key: bytes, method: str) -> Signer:
+    """A signer over a private key already in memory (PEM: OpenSSH or PKCS#8), e.g. the web console's server key
+    sealing decisions made in the browser (method "server-key"): `Decider(name=person, signer=key_signer(...))`."""
+    key = asyncssh.import_private_key(private_key)
+    algorithm = key.get_algorithm()
+    return Signer(key.public_data, "ssh-rsa" if algorithm.startswith("ssh-rsa") else algorithm, method, key=key)
+
+
 def file_signer(path: Path, method: str = "key-file") -> Signer:
     """A private key file. An encrypted one is refused with a clear message: golive never prompts for a
     passphrase (it may run unattended); such a key belongs in ssh-agent."""
