@@ -26,10 +26,10 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from golive.engine.clock import SystemClock
+from golive.core.clock import SystemClock
+from golive.core.step import StepContext
 from golive.masking import Masker
 from golive.steps.backup import BackupStep
-from golive.steps.base import StepContext
 from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"

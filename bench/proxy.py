@@ -4,7 +4,7 @@ loopback.
 The backend is a real nginx answering `200 ok` from memory (one worker), so what is measured is the
 proxy, not a slow backend. Three targets get the same wrk run (keep-alive connections): the backend
 directly, HAProxy in front of it (runtime-API config as golive's tests use it), and the built-in proxy
-(`python -m golive.traffic.builtin`) in front of it. Rounds are interleaved (direct, HAProxy, built-in,
+(`python -m golive.traffic.proxy`) in front of it. Rounds are interleaved (direct, HAProxy, built-in,
 direct, ...) so a busy neighbour on a shared machine hits all three alike; the median round is reported.
 Added latency is the target's median latency minus the direct median.
 

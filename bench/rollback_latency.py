@@ -28,8 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from golive.loadgen import BackgroundLoad
 from golive.traffic.haproxy import HAProxyRouter
+from golive.traffic.loadgen import BackgroundLoad
 from golive.traffic.local import LocalBackend, LocalHAProxy
 
 TARGET_S = 10.0

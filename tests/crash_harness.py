@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 CRASH_ENV = "GOLIVE_CRASH_AFTER_EVENT"
+#: Exit codes of a golive stopped by SIGHUP, SIGINT, SIGTERM (the run stays resumable).
+STOPPED = (129, 130, 143)
 #: Honoured by the harness plans' non-idempotent commands: kill golive after the side effect, mid-step.
 STEP_CRASH_ENV = "CRASH_IN_STEP"
 KILL_HOOK = f'if [ "${STEP_CRASH_ENV}" = "$GOLIVE_STEP_ID" ]; then kill -9 $PPID; fi'
@@ -49,11 +51,11 @@ Cli = Callable[[Sequence[str], Path, dict[str, str]], CliResult]
 def prewarm() -> None:
     """Import everything the CLI imports lazily, so forked children start instantly."""
     import golive.cli
-    import golive.decisions
     import golive.engine.executor
-    import golive.output
     import golive.plan.loader
-    import golive.runner
+    import golive.report.describe
+    import golive.run.decisions
+    import golive.run.runner
     import golive.store.sqlite  # noqa: F401
 
     for optional in ("golive.report", "golive.report.runs", "golive.steps.registry"):
@@ -282,7 +284,7 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
                 pending.pop(0)
             elif in_step:
                 in_step = None
-        elif res.code not in (0, 1, 3, 4):
+        elif res.code not in (0, 1, 3, 4, *STOPPED):
             raise AssertionError(f"golive {' '.join(argv)} exited {res.code}:\n{res.out}\n{res.err}")
         if "Traceback" in res.err or "Traceback" in res.out:
             raise AssertionError(f"traceback from golive {' '.join(argv)}:\n{res.err}")
@@ -400,6 +402,10 @@ def problems(got: Outcome, ref: Outcome, effects: dict[str, Effect], idempotent_
                 out.append(f"seq {e['seq']}: {e['type']} for {sid} without a new step.started")
             open_[sid] = False
             ended.add(sid)
+    # An attempt golive stopped at the gate, before its command was released, did nothing: it may run again.
+    for e in got.events:
+        if e["type"] == "step.interrupted" and e["payload"].get("released") is False:
+            starts[e["payload"]["step"]] -= 1
     for sid in effects:
         if starts[sid] > 1:
             out.append(f"non-idempotent step {sid} started {starts[sid]} times")
@@ -467,7 +473,7 @@ class ProxyProc:
     admin: str
 
     def weights(self) -> dict[str, int]:
-        from golive.traffic.builtin import BuiltinRouter
+        from golive.traffic.proxy.router import BuiltinRouter
 
         router = BuiltinRouter(self.admin)
         try:
@@ -485,7 +491,7 @@ class ProxyProc:
 def start_proxy(workdir: Path, timeout: float = 30.0) -> ProxyProc:
     import asyncio
 
-    from golive.traffic.builtin import Proxy, serve
+    from golive.traffic.proxy.server import Proxy, serve
 
     ready = workdir / "proxy.json"
     sys.stdout.flush()

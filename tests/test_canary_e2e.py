@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from conftest import golive
-from golive.loadgen import BackgroundLoad, LoadReport
 from golive.traffic.haproxy import HAProxyRouter
+from golive.traffic.loadgen import BackgroundLoad, LoadReport
 from golive.traffic.local import LocalBackend, LocalHAProxy
 
 PLAN = """\

@@ -25,9 +25,9 @@ import redis
 
 from golive.checks import CHECK_TYPES
 from golive.checks.tls import der_not_after
+from golive.core.step import StepContext, StepResult
 from golive.errors import PlanError
 from golive.plan.loader import parse_plan_text
-from golive.steps.base import StepContext, StepResult
 from golive.steps.check import CheckStep
 from golive.testing import FakeClock
 from test_http_step import Reply, TestServer, make_ctx, server

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 
 from conftest import golive
-from golive.decisions import approve, confirm, reject, request_rollback, resolve
+from golive.core.step import StepContext, StepResult
 from golive.engine.executor import EngineOptions, RealExecutor
 from golive.engine.state import RunState
 from golive.errors import DecisionRefused, RunLocked, UsageError, WindowClosed
 from golive.plan.loader import parse_plan_text
-from golive.runner import DriveOptions, StartRequest, drive_run, load_state, start_run
-from golive.steps.base import StepBase, StepContext, StepResult
+from golive.run.decisions import approve, confirm, reject, request_rollback, resolve
+from golive.run.runner import DriveOptions, StartRequest, drive_run, load_state, start_run
+from golive.steps.base import StepBase
 from golive.store.base import Store
 from golive.store.memory import MemoryStore
 from golive.store.sqlite import SQLiteStore

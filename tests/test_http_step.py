@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from golive.core.jsonpath import PathNotFound, parse_json_path, resolve_json_path
+from golive.core.step import StepContext, StepResult
 from golive.errors import PlanError
 from golive.masking import Masker
 from golive.plan.loader import parse_plan_text
-from golive.steps.base import StepContext, StepResult
-from golive.steps.http import HttpStep, PathNotFound, parse_json_path, resolve_json_path
+from golive.steps.http import HttpStep
 from golive.testing import FakeClock
 
 # -- a real server --------------------------------------------------------------------------------

@@ -125,6 +125,24 @@ phases:
         assert tree["cgroup"] and not Path(str(tree["cgroup"])).exists(), "an empty step cgroup is removed"
 
 
+def test_the_log_names_the_process_while_it_still_waits_at_the_gate() -> None:
+    """Protection: the gate, exactly. When the recorder runs, the child is still golive's fork (same command line),
+    not yet the command; recording after the gate opened would see the command (or a finished process)."""
+    from golive.proctree import recording
+    from golive.targets.local import run_command
+
+    mine = Path("/proc/self/cmdline").read_bytes()
+    seen: list[bytes] = []
+
+    def record(tree: dict[str, object]) -> None:
+        seen.append(Path(f"/proc/{tree['pid']}/cmdline").read_bytes())
+
+    with recording(record):
+        res = run_command(["/bin/sh", "-c", "exit 7"], env=None, cwd=None, timeout=10)
+    assert res.exit_code == 7
+    assert seen == [mine], seen
+
+
 BUILTINS = """name: builtins
 service: builtins
 environment: test

@@ -24,11 +24,11 @@ from conftest import REPO, golive
 from golive.engine.executor import EngineOptions
 from golive.plan.loader import parse_plan_text
 from golive.report import render, report_for
-from golive.runner import DriveOptions, StartRequest, drive_run, start_run
+from golive.run.runner import DriveOptions, StartRequest, drive_run, start_run
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
-from golive.traffic.builtin import BuiltinRouter
 from golive.traffic.local import LocalBackend, LocalProxy
+from golive.traffic.proxy.router import BuiltinRouter
 
 ARTIFACTS = REPO / "test-artifacts"
 

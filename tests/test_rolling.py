@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from conftest import golive
-from golive.loadgen import BackgroundLoad
 from golive.testing.fleet import Fleet
+from golive.traffic.loadgen import BackgroundLoad
 
 HEALTH = "health: {http: 'http://{host}:8080/health', interval: 0.1s, deadline: 20s}"
 

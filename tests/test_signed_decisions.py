@@ -86,7 +86,7 @@ def _signed_from(team: Team, rid: str, type_: str = "gate.approved") -> object:
 
 
 def _approve_with(team: Team, rid: str, signed: object) -> None:
-    from golive.decisions import Decider, approve
+    from golive.run.decisions import Decider, approve
     from golive.store.sqlite import SQLiteStore
 
     store = SQLiteStore(team.db)

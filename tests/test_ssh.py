@@ -327,7 +327,7 @@ def test_batches_split_the_group() -> None:
 
 
 def test_event_lines_name_each_host() -> None:
-    from golive.output import describe
+    from golive.report.describe import describe
     from golive.store.base import Event
 
     ev = Event("r", 7, "2026-01-01T00:00:00", "ssh.host", json.dumps({

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from golive.errors import RouterError
-from golive.loadgen import BackgroundLoad, LoadReport, generate
-from golive.traffic.builtin import BuiltinRouter
 from golive.traffic.haproxy import HAProxyRouter
+from golive.traffic.loadgen import BackgroundLoad, LoadReport, generate
 from golive.traffic.local import LocalBackend, LocalHAProxy, LocalNginx, LocalProxy
+from golive.traffic.proxy.router import BuiltinRouter
 from golive.traffic.router import Router
 
 

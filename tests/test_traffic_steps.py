@@ -20,16 +20,16 @@ from typing import Any
 import pytest
 
 from conftest import golive
-from golive.loadgen import BackgroundLoad
+from golive.core.step import StepContext
 from golive.masking import Masker
 from golive.plan.model import Plan
-from golive.steps.base import StepContext
 from golive.steps.canary import CanaryStep
 from golive.steps.switch import SwitchStep
 from golive.testing import FakeClock
-from golive.traffic.builtin import BuiltinRouter
 from golive.traffic.haproxy import HAProxyRouter
+from golive.traffic.loadgen import BackgroundLoad
 from golive.traffic.local import LocalBackend, LocalHAProxy, LocalNginx, free_port, wait_port
+from golive.traffic.proxy.router import BuiltinRouter
 
 HEAD = """\
 name: bg

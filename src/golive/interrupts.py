@@ -20,7 +20,7 @@ class Interrupted(BaseException):  # like KeyboardInterrupt, it must pass `excep
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
-        #: What became of each process tree the signal stopped (filled in by golive.proc on the way out).
+        #: What became of each process tree the signal stopped (filled in by golive.targets.local on the way out).
         self.stopped: list[dict[str, object]] = []
         super().__init__(signal.Signals(signum).name)
 

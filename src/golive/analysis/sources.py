@@ -300,7 +300,7 @@ class JsonSource:
 
     @staticmethod
     def _number(doc: Any, path: str, what: str, required: bool) -> float | None:
-        from golive.steps.http import PathNotFound, resolve_json_path
+        from golive.core.jsonpath import PathNotFound, resolve_json_path
 
         try:
             value = resolve_json_path(doc, path)
@@ -340,7 +340,7 @@ class JsonSource:
         p99 = self._number(doc, _substitute(p.p99_ms, sub), "p99_ms", required=False) if p.p99_ms else None
         latencies: list[float] = []
         if p.latencies_ms:
-            from golive.steps.http import PathNotFound, resolve_json_path
+            from golive.core.jsonpath import PathNotFound, resolve_json_path
 
             try:
                 raw = resolve_json_path(doc, _substitute(p.latencies_ms, sub))

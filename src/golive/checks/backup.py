@@ -15,7 +15,8 @@ from typing import Literal
 from pydantic import model_validator
 
 from golive.checks._common import CheckBase
-from golive.steps.base import Duration, StepContext, StepResult
+from golive.core.fields import Duration
+from golive.core.step import StepContext, StepResult
 from golive.units import format_duration
 
 
@@ -34,14 +35,14 @@ class BackupCheck(CheckBase):
         return self
 
     def describe(self) -> str:
-        from golive.db import redact
+        from golive.db.database import redact
 
         what = self.file or f"this run's latest backup of {redact(self.database or '')}"
         fresh = f", younger than {format_duration(self.max_age)}" if self.max_age is not None else ""
         return f"backup {what} matches its manifest{fresh}"
 
     def run(self, ctx: StepContext, timeout: float) -> StepResult:
-        from golive.db import Database
+        from golive.db.database import Database
         from golive.steps.backup import check_backup, expand, latest_backup, resolve_path
 
         if self.file is not None:

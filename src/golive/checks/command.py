@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from golive.checks._common import CheckBase
-from golive.proc import argv_for, run_command
-from golive.steps.base import StepContext, StepResult
-from golive.steps.http import IntList
+from golive.core.fields import IntList
+from golive.core.step import StepContext, StepResult
+from golive.targets.local import argv_for, run_command
 from golive.units import format_duration
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from golive.checks._common import CheckBase, Size, format_size
-from golive.steps.base import StepContext, StepResult
+from golive.core.step import StepContext, StepResult
 
 
 class DiskCheck(CheckBase):

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from golive.checks._common import CheckBase
-from golive.steps.base import StepContext, StepResult
+from golive.core.step import StepContext, StepResult
 
 
 class EnvCheck(CheckBase):

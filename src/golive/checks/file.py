@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from golive.checks._common import CheckBase, Size, format_size
-from golive.steps.base import Duration, StepContext, StepResult
+from golive.core.fields import Duration
+from golive.core.step import StepContext, StepResult
 from golive.units import format_duration
 
 

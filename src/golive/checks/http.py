@@ -7,8 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from golive.checks._common import CheckBase
-from golive.steps.base import StepContext, StepResult
-from golive.steps.http import HttpExpect, HttpSpec, IntList, run_http
+from golive.core.fields import IntList
+from golive.core.step import StepContext, StepResult
+from golive.steps.http import HttpExpect, HttpSpec, run_http
 
 
 class HttpCheck(CheckBase):

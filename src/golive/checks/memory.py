@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from golive.checks._common import CheckBase, Size, format_size
-from golive.steps.base import StepContext, StepResult
+from golive.core.step import StepContext, StepResult
 
 
 class MemoryCheck(CheckBase):

@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import Field
 
 from golive.checks._common import CheckBase
-from golive.steps.base import Duration, StepContext, StepResult
+from golive.core.fields import Duration
+from golive.core.step import StepContext, StepResult
 from golive.units import format_duration
 
 

@@ -17,8 +17,8 @@ from urllib.parse import unquote
 from pydantic import Field
 
 from golive.checks._common import CheckBase, redact
-from golive.steps.base import StepContext, StepResult
-from golive.steps.http import show_value, values_equal
+from golive.core.jsonpath import show_value, values_equal
+from golive.core.step import StepContext, StepResult
 
 _URI_PASSWORD = re.compile(r"^\s*postgres(?:ql)?://[^:/@?#]*:([^@]*)@")
 _KV_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)")

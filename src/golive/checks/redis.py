@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from golive.checks._common import CheckBase, redact
-from golive.steps.base import StepContext, StepResult
+from golive.core.step import StepContext, StepResult
 
 
 def _where(url: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from golive.checks._common import CheckBase
-from golive.steps.base import StepContext, StepResult
+from golive.core.step import StepContext, StepResult
 
 
 class _DerError(ValueError):

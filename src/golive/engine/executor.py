@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from golive import interrupts
-from golive.engine.clock import Clock
+from golive.core.clock import Clock
+from golive.core.step import StepContext, StepResult
 from golive.engine.leftovers import Leftover, deadline_of, never_ran, wait_or_stop
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
 from golive.engine.state import RunState, apply, approver_identity
@@ -20,7 +21,7 @@ from golive.errors import ExitCode, GoliveError
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
 from golive.proctree import recording
-from golive.steps.base import StepBase, StepContext, StepResult
+from golive.steps.base import StepBase
 from golive.store.base import Event, Store
 from golive.units import format_duration
 

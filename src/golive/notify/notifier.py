@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from golive.engine.clock import Clock
+from golive.core.clock import Clock
 from golive.engine.state import RunState, fold
 from golive.masking import Masker
 from golive.notify.send import AppriseSender, Sender, redact_url

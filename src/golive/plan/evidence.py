@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from golive.steps.base import Duration, Strict
+from golive.core.fields import Duration, Strict
 
 #: Events a notification can be sent for (the `on:` list of a channel).
 NOTIFY_EVENTS = ("run.started", "gate.waiting", "attention", "phase.overrun", "rollback.started",

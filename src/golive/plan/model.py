@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from golive.core.fields import Duration, Strict
 from golive.plan.evidence import Change, Contacts, Notifications
 from golive.plan.window import parse_moment, parse_zone
-from golive.steps.base import Duration, StepBase, Strict
+from golive.steps.base import StepBase
 from golive.steps.registry import AnyStep
 from golive.steps.ssh import PLAN_GROUPS
 from golive.targets.ssh import HostGroup

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from golive.engine.state import RunState, fold
-from golive.output import describe
+from golive.report.describe import describe
 from golive.store.base import Event
 
 #: Characters of step output a report keeps (the event already holds at most 8 KiB).

@@ -28,11 +28,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
-from golive.db import Database, counts_of, read_json, row_counts, sha256_file, state_dir, write_json
+from golive.core.fields import Strict
+from golive.core.step import StepContext, StepResult
+from golive.db.database import Database, counts_of, row_counts
+from golive.db.runfiles import read_json, sha256_file, state_dir, write_json
 from golive.errors import StepConfigError
 from golive.lazy import lazy
-from golive.proc import run_command
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.steps.base import StepBase
+from golive.targets.local import run_command
 from golive.units import format_duration
 
 if TYPE_CHECKING:
@@ -261,7 +264,7 @@ class BackupStep(StepBase):
     backup: BackupSpec
 
     def describe(self) -> str:
-        from golive.db import redact
+        from golive.db.database import redact
 
         verify = " and verify it in a scratch database" if self.backup.verify else ""
         return f"back up {redact(self.backup.database)}{verify}"

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
 from golive.analysis.model import Sample, Thresholds, Verdict
+from golive.core.fields import Duration, Strict
+from golive.core.step import StepContext, StepResult
 from golive.errors import GoliveError, StepConfigError
-from golive.steps.base import Duration, StepBase, StepContext, StepResult, Strict
+from golive.steps.base import StepBase
 from golive.steps.switch import AnyRouterConfig, RouterRef, SwitchSpec, SwitchStep, check_pools, set_and_record
 from golive.traffic.registry import RouterConfig
 from golive.traffic.router import Router

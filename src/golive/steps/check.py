@@ -13,7 +13,8 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from golive.checks import CHECK_TYPES, AnyCheck
-from golive.steps.base import StepBase, StepContext, StepResult
+from golive.core.step import StepContext, StepResult
+from golive.steps.base import StepBase
 
 DEFAULT_TIMEOUT = 30.0
 

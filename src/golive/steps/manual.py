@@ -6,7 +6,9 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator
 
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Strict
+from golive.core.step import StepContext, StepResult
+from golive.steps.base import StepBase
 
 
 class ManualSpec(Strict):

@@ -27,9 +27,12 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from golive.db import Database, compare_counts, counts_of, read_json, redact, state_dir, write_json
-from golive.proc import ProcResult, argv_for, run_command
-from golive.steps.base import Regex, StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Regex, Strict
+from golive.core.step import StepContext, StepResult
+from golive.db.database import Database, compare_counts, counts_of, redact
+from golive.db.runfiles import read_json, state_dir, write_json
+from golive.steps.base import StepBase
+from golive.targets.local import ProcResult, argv_for, run_command
 
 DEFAULT_TIMEOUT = 1800.0
 

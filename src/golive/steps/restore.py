@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
-from golive.db import Database, compare_counts, counts_of, user_schemas
+from golive.core.fields import Strict
+from golive.core.step import StepContext, StepResult
+from golive.db.database import Database, compare_counts, counts_of, user_schemas
 from golive.lazy import lazy
 from golive.steps.backup import (
     FORMATS,
@@ -36,7 +38,7 @@ from golive.steps.backup import (
     resolve_path,
     verify_checksum,
 )
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.steps.base import StepBase
 from golive.units import format_duration
 
 if TYPE_CHECKING:
@@ -127,7 +129,7 @@ class RestoreStep(StepBase):
     restore: RestoreSpec
 
     def describe(self) -> str:
-        from golive.db import redact
+        from golive.db.database import redact
 
         what = self.restore.file or "this run's latest backup"
         return f"restore {redact(self.restore.database)} from {what}"

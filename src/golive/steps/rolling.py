@@ -19,7 +19,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
-from golive.steps.base import Duration, StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Duration, Strict
+from golive.core.step import StepContext, StepResult
+from golive.steps.base import StepBase
 from golive.steps.canary import Fraction
 from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many
 from golive.steps.shell import DEFAULT_TIMEOUT

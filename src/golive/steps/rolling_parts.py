@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from golive.core.fields import Duration, Regex, Strict
 from golive.errors import RouterError
-from golive.steps.base import Duration, Regex, Strict
 from golive.steps.shell import _exit_codes
 from golive.targets.ssh import Connection, remote_command
 from golive.traffic.router import ServerControl

@@ -9,8 +9,10 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field
 
-from golive.proc import DEFAULT_GRACE, argv_for, run_command
-from golive.steps.base import Regex, StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Regex, Strict
+from golive.core.step import StepContext, StepResult
+from golive.steps.base import StepBase
+from golive.targets.local import DEFAULT_GRACE, argv_for, run_command
 
 DEFAULT_TIMEOUT = 600.0
 

@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, model_validator
 
-from golive.db import Database, list_tables, redact
+from golive.core.fields import Strict
+from golive.core.step import StepContext, StepResult
+from golive.db.database import Database, list_tables, redact
 from golive.lazy import lazy
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.steps.base import StepBase
 
 if TYPE_CHECKING:
     import psycopg

@@ -17,7 +17,9 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
 
-from golive.steps.base import StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Strict
+from golive.core.step import StepContext, StepResult
+from golive.steps.base import StepBase
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
 from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, resolve_connection
 from golive.targets.sshpool import pool

@@ -7,8 +7,10 @@ from typing import Any, ClassVar
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from golive.core.fields import Duration, Strict
+from golive.core.step import StepContext, StepResult
 from golive.errors import GoliveError, StepConfigError
-from golive.steps.base import Duration, StepBase, StepContext, StepResult, Strict
+from golive.steps.base import StepBase
 from golive.traffic.registry import (
     BuiltinConfig,
     HAProxyConfig,

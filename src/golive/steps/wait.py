@@ -6,7 +6,9 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator
 
-from golive.steps.base import Duration, StepBase, StepContext, StepResult, Strict
+from golive.core.fields import Duration, Strict
+from golive.core.step import StepContext, StepResult
+from golive.steps.base import StepBase
 from golive.units import format_duration
 
 

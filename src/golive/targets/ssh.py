@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator
 
-from golive.steps.base import Duration, Strict
+from golive.core.fields import Duration, Strict
 
 #: Output kept per host: the tail is what explains a failure.
 MAX_HOST_OUTPUT = 16 * 1024

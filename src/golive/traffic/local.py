@@ -95,14 +95,14 @@ def _spawn(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
 
 
 class LocalBackend(_Process):
-    """`python -m golive.loadgen backend`: answers 200 with `X-Backend: NAME`, fails `fail_rate` with 500."""
+    """`python -m golive.traffic.loadgen backend`: answers 200 with `X-Backend: NAME`, fails `fail_rate` with 500."""
 
     def __init__(self, directory: Path, name: str, fail_rate: float = 0.0, delay_ms: float = 0.0) -> None:
         self.name = name
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.log = directory / f"backend-{name}.log"
-        self.proc = _spawn([sys.executable, "-m", "golive.loadgen", "backend", "--name", name,
+        self.proc = _spawn([sys.executable, "-m", "golive.traffic.loadgen", "backend", "--name", name,
                             "--listen", self.address, "--fail-rate", str(fail_rate), "--delay-ms", str(delay_ms)],
                            self.log)
         wait_port(self.port, self.proc, what=f"backend {name}")
@@ -205,7 +205,7 @@ http {{
 
 
 class LocalProxy(_Process):
-    """The built-in proxy as its own process (`python -m golive.traffic.builtin`)."""
+    """The built-in proxy as its own process (`python -m golive.traffic.proxy`)."""
 
     def __init__(self, directory: Path, pools: dict[str, list[str]], weights: dict[str, int] | None = None,
                  admin_socket: bool = False) -> None:
@@ -213,7 +213,7 @@ class LocalProxy(_Process):
         self.admin = str(directory / "proxy-admin.sock") if admin_socket else f"127.0.0.1:{free_port()}"
         ready = directory / "proxy-ready.json"
         self.log = directory / "proxy.log"
-        argv = [sys.executable, "-m", "golive.traffic.builtin", "--listen", f"127.0.0.1:{self.port}",
+        argv = [sys.executable, "-m", "golive.traffic.proxy", "--listen", f"127.0.0.1:{self.port}",
                 "--admin", self.admin, "--ready-file", str(ready)]
         for name, servers in pools.items():
             argv += ["--pool", f"{name}={','.join(servers)}"]

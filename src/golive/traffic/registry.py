@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from golive.steps.base import Duration, Strict
+from golive.core.fields import Duration, Strict
 from golive.traffic.router import Router
 
 
@@ -92,7 +92,7 @@ def make_router(cfg: HAProxyConfig | NginxConfig | BuiltinConfig, workdir: Path 
                            nginx=cfg.nginx, conf=_path(cfg.conf, workdir), prefix=_path(cfg.prefix, workdir),
                            pid_file=_path(cfg.pid_file, workdir), access_log=_path(cfg.access_log, workdir),
                            extra=cfg.extra, timeout=cfg.timeout)
-    from golive.traffic.builtin import BuiltinRouter
+    from golive.traffic.proxy.router import BuiltinRouter
 
     return BuiltinRouter(cfg.admin if cfg.admin.startswith("/") or ":" in cfg.admin
                          else _path(cfg.admin, workdir) or cfg.admin, cfg.timeout)

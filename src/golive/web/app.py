@@ -1,30 +1,45 @@
-"""Starlette app: HTML pages that render client-side from a small JSON API, plus a server-sent event stream per run
-so a waiting run's page moves the moment someone approves it from their shell."""
+"""The team console: Starlette app with login (OIDC or local accounts), the runs list, one run live over server-sent
+events, and the decisions people take there, each checked for session, role and CSRF token and sealed into the
+run's log. Pages carry no data: the script fetches the JSON API and builds the DOM with textContent only."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Callable
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 import golive.web.pages as pages
-from golive.errors import RunNotFound
-from golive.output import describe
+from golive.errors import DecisionRefused, RunNotFound, UsageError
+from golive.masking import mask_known
 from golive.report import render, report_for
-from golive.report.runs import run_rows
-from golive.runview import run_summary
+from golive.report.describe import describe
 from golive.store.base import Event, Store
+from golive.store.owner import is_alive
+from golive.web.accounts import Accounts
+from golive.web.actions import ACTIONS, Ask, Origin, act, allowed
+from golive.web.auth import LoginLimiter, Sessions, csrf_ok, csrf_token
+from golive.web.feed import Feeds
+from golive.web.oidc import CALLBACK, OidcLogin, login_redirect
+from golive.web.script import SCRIPT
+from golive.web.team import OPERATOR, VIEWER, Identity, Team, load_team
+from golive.web.views import run_view, runs_list
 
 #: The pages load nothing from elsewhere and run only our own script: a masked log is still nobody else's business.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "connect-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+                               "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -46,84 +61,256 @@ def _after(request: Request) -> int:
         return 0
 
 
-def create_app(store: Store, poll_interval: float = 0.5, heartbeat: float = 15.0) -> Starlette:
+def _json(data: Any, status: int = 200, **headers: str) -> JSONResponse:
+    return JSONResponse(data, status_code=status, headers={**SECURITY_HEADERS, **headers})
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return _json({"error": mask_known(message), **extra}, status)
+
+
+@dataclass
+class Console:
+    """What the console runs with: the run log, the team, its own state, and how it is served."""
+
+    store: Store
+    team: Team
+    accounts: Accounts
+    tls: bool = False
+    #: The store location given to `golive resume` when an operator resumes a run from the page.
+    store_location: str | None = None
+    poll_interval: float = 0.2
+    heartbeat: float = 15.0
+
+
+def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0, *,
+               console: Console | None = None) -> Starlette:
     """`store` is used from the event loop's thread only (SQLite connections are per thread)."""
+    if console is None:
+        from pathlib import Path
 
-    def not_found(run_id: str) -> JSONResponse:
-        return JSONResponse({"error": f"no run '{run_id}'"}, status_code=404, headers=SECURITY_HEADERS)
+        console = Console(store, load_team(None), Accounts(Path(".golive") / "web"))
+    c = console
+    c.poll_interval, c.heartbeat = poll_interval, heartbeat
+    sessions = Sessions(c.team, c.accounts)
+    limits = c.team.config.login_limit
+    limiter = LoginLimiter(limits.failures, limits.window)
+    used_codes: set[tuple[str, int]] = set()
+    oidc = OidcLogin(c.team.oidc, c.team) if c.team.oidc else None
+    key = c.accounts.server_key()
+    feeds = Feeds(store, event_json, poll_interval)
 
-    def with_run(handler: Callable[[Request, str], Any]) -> Callable[[Request], Any]:
+    Handler = Callable[[Request, Identity], Awaitable[Response]]
+    RunHandler = Callable[[Request, Identity, str], Awaitable[Response]]
+
+    def page(html: str) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            if sessions.who(request) is None:
+                return login_redirect(request.url.path)
+            return HTMLResponse(html, headers=SECURITY_HEADERS)
+        return endpoint
+
+    def api(handler: Handler, changes: bool = False) -> Callable[[Request], Awaitable[Response]]:
+        """Session or token (401), CSRF token on a change made with a session (403); roles are the handler's."""
+        async def endpoint(request: Request) -> Response:
+            who = sessions.who(request)
+            if who is None:
+                return _error(401, "log in first", login="/login")
+            if changes and who.method != "token" and not csrf_ok(request):
+                return _error(403, "missing or wrong CSRF token (reload the page)")
+            if not c.team.holds(who, VIEWER) and who.token_role is None:
+                return _error(403, f"{who.person} may not view runs here")
+            return await handler(request, who)
+        return endpoint
+
+    def with_run(handler: RunHandler) -> Handler:
+        async def endpoint(request: Request, who: Identity) -> Response:
             wanted = request.path_params["run_id"]
             try:
                 run_id = store.get_run(wanted).id
             except RunNotFound:
-                return not_found(wanted)
-            result: Response = await handler(request, run_id)
-            return result
+                return _error(404, f"no run '{wanted}'")
+            return await handler(request, who, run_id)
         return endpoint
 
-    async def index(request: Request) -> Response:
-        return HTMLResponse(pages.INDEX, headers=SECURITY_HEADERS)
+    # -- pages and session --------------------------------------------------------------------------------
+    async def login_page(request: Request) -> Response:
+        return HTMLResponse(pages.LOGIN, headers=SECURITY_HEADERS)
 
     async def script(request: Request) -> Response:
-        return Response(pages.SCRIPT, media_type="text/javascript", headers=SECURITY_HEADERS)
+        return Response(SCRIPT, media_type="text/javascript", headers=SECURITY_HEADERS)
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True}, headers=SECURITY_HEADERS)
+        return _json({"ok": True})
 
-    async def api_runs(request: Request) -> Response:
+    async def session_info(request: Request) -> Response:
+        who = sessions.who(request, touch=False)
+        return _json({"csrf": csrf_token(request), "oidc": c.team.oidc.label if c.team.oidc else None,
+                      "who": {"person": who.person, "how": who.how(), "groups": list(who.groups),
+                              "operator": c.team.holds(who, OPERATOR)} if who else None})
+
+    async def login(request: Request) -> Response:
+        if not csrf_ok(request):
+            return _error(403, "missing or wrong CSRF token (reload the page)")
         try:
-            limit = min(500, max(1, int(request.query_params.get("limit", "50"))))
-        except ValueError:
-            limit = 50
-        return JSONResponse(run_rows(store, limit), headers=SECURITY_HEADERS)
+            body = await request.json()
+            name, password = str(body.get("name", "")).strip(), str(body.get("password", ""))
+            code = str(body.get("code") or "")
+        except (ValueError, AttributeError):
+            return _error(400, "send JSON: name, password (and code)")
+        addr = request.client.host if request.client else "?"
+        keys = (f"addr:{addr}", f"name:{name.casefold()}")
+        wait = limiter.retry_after(*keys)
+        if wait > 0:
+            return _error(429, "too many failed logins; try again later", **{"retry_after": round(wait)})
+        if not c.accounts.check_password(name, password):
+            limiter.failed(*keys)
+            return _error(401, "wrong name or password")
+        totp = c.accounts.needs_totp(name)
+        if totp and not code:
+            return _error(401, "enter the code from your authenticator app", totp=True)
+        if totp and not c.accounts.check_totp(name, code, used_codes):
+            limiter.failed(*keys)
+            return _error(401, "wrong or already used code", totp=True)
+        person = c.team.person_for(f"local:{name}", name)
+        sessions.start(request, Identity(person=person, method="local", second_factor=totp))
+        return _json({"ok": True, "csrf": csrf_token(request)})
 
-    async def run_page(request: Request, run_id: str) -> Response:
-        return HTMLResponse(pages.RUN, headers=SECURITY_HEADERS)
+    async def logout(request: Request) -> Response:
+        if request.session.get("who") and not csrf_ok(request):
+            return _error(403, "missing or wrong CSRF token (reload the page)")
+        sessions.end(request)
+        return _json({"ok": True})
 
-    async def api_run(request: Request, run_id: str) -> Response:
-        return JSONResponse(run_summary(store, store.get_run(run_id)), headers=SECURITY_HEADERS)
+    async def oidc_start(request: Request) -> Response:
+        if oidc is None:
+            return _error(404, "no OpenID provider is configured (team config: oidc)")
+        nxt = request.query_params.get("next", "/")
+        request.session["next"] = nxt if nxt.startswith("/") and not nxt.startswith("//") else "/"
+        return await oidc.start(request)
 
-    async def api_events(request: Request, run_id: str) -> Response:
-        events = [event_json(ev) for ev in store.events(run_id, after=_after(request))]
-        return JSONResponse(events, headers=SECURITY_HEADERS)
+    async def oidc_callback(request: Request) -> Response:
+        if oidc is None:
+            return _error(404, "no OpenID provider is configured")
+        result = await oidc.finish(request)
+        if isinstance(result, str):
+            return HTMLResponse(pages.login_failed(result), status_code=401, headers=SECURITY_HEADERS)
+        nxt = str(request.session.get("next") or "/")
+        sessions.start(request, result)
+        return RedirectResponse(nxt, status_code=303)
 
-    async def report(request: Request, run_id: str) -> Response:
+    # -- runs ---------------------------------------------------------------------------------------------
+    async def api_runs(request: Request, who: Identity) -> Response:
+        filters = {k: request.query_params.get(k, "") for k in ("service", "environment", "status", "person")}
+        return _json(runs_list(store, filters))
+
+    async def api_run(request: Request, who: Identity, run_id: str) -> Response:
+        view = run_view(store, store.get_run(run_id))
+        view["can"] = _can(run_id, who)
+        return _json(view)
+
+    def _can(run_id: str, who: Identity) -> dict[str, bool]:
+        from golive.web.actions import _plan_and_state
+
+        plan, st = _plan_and_state(store, run_id)
+        w = st.waiting or {}
+        live = not st.terminal
+        now = {
+            "approve": live and w.get("kind") == "gate", "reject": live and w.get("kind") == "gate",
+            "confirm": live and w.get("kind") in ("step", "rollback"),
+            "resolve": live and st.attention is not None,
+            "rollback": live and st.rollback is None and st.rollback_requested is None,
+        }
+        out = {a: bool(now[a]) and allowed(c.team, who, Ask(a, "", step=w.get("step") or (
+            "rollback" if w.get("kind") == "rollback" else None)), plan, st) for a in ACTIONS}
+        owner = store.get_run(run_id).owner
+        idle = owner is None or not is_alive(owner)  # nothing executes it: an operator may start the process again
+        out["resume"] = live and idle and c.team.holds(who, OPERATOR)
+        return out
+
+    async def api_events(request: Request, who: Identity, run_id: str) -> Response:
+        return _json([event_json(ev) for ev in store.events(run_id, after=_after(request))])
+
+    async def report(request: Request, who: Identity, run_id: str) -> Response:
         return HTMLResponse(render(report_for(store, run_id), "html"), headers=REPORT_HEADERS)
 
-    async def stream(request: Request, run_id: str) -> Response:
+    async def stream(request: Request, who: Identity, run_id: str) -> Response:
+        feed = feeds.of(run_id)
+        ends_at = asyncio.get_running_loop().time() + (sessions.expires_in(request) if who.method != "token"
+                                                       else 12 * 3600)
+
         async def frames() -> AsyncIterator[str]:
             last = _after(request)
-            quiet = 0.0
-            yield "retry: 2000\n\n"
-            while True:
-                events = store.events(run_id, after=last)
-                for ev in events:
-                    last = ev.seq
-                    yield f"id: {ev.seq}\nevent: run-event\ndata: {json.dumps(event_json(ev))}\n\n"
-                if events:
-                    quiet = 0.0
-                elif quiet >= heartbeat:
-                    quiet = 0.0
-                    yield ": still here\n\n"
-                if await request.is_disconnected():
-                    return
-                await asyncio.sleep(poll_interval)
-                quiet += poll_interval
+            feed.join()
+            try:
+                yield "retry: 2000\n\n"
+                while asyncio.get_running_loop().time() < ends_at:
+                    new = await feed.wait(last, c.heartbeat)
+                    if new:
+                        last += len(new)
+                        yield "".join(new)
+                    else:
+                        yield ": still here\n\n"
+                yield "event: session-ended\ndata: {}\n\n"
+            finally:
+                feed.leave()
 
-        headers = {**SECURITY_HEADERS, "X-Accel-Buffering": "no"}
-        return StreamingResponse(frames(), media_type="text/event-stream", headers=headers)
+        return StreamingResponse(frames(), media_type="text/event-stream",
+                                 headers={**SECURITY_HEADERS, "X-Accel-Buffering": "no"})
+
+    # -- decisions ----------------------------------------------------------------------------------------
+    async def decide(request: Request, who: Identity, run_id: str) -> Response:
+        action = request.path_params["action"]
+        if action not in ACTIONS:
+            return _error(404, f"no action '{action}' (one of {', '.join(ACTIONS)})")
+        try:
+            body = await request.json()
+            level = body.get("level")
+            ask = Ask(action, str(body.get("reason") or ""), step=body.get("step") or None,
+                      outcome=body.get("outcome") or None, level=int(level) if level not in (None, "") else None,
+                      typed=body.get("typed"))
+        except (ValueError, AttributeError, TypeError):
+            return _error(400, "send JSON: reason (required), and step, outcome, level, typed where they apply")
+        origin = Origin(request.client.host if request.client else "?", request.headers.get("user-agent", ""))
+        try:
+            return _json(act(store, run_id, c.team, key, who, ask, origin))
+        except PermissionError as exc:
+            return _error(403, str(exc))
+        except DecisionRefused as exc:
+            return _error(409, str(exc))
+        except UsageError as exc:
+            return _error(400, str(exc))
+
+    async def resume(request: Request, who: Identity, run_id: str) -> Response:
+        if not c.team.holds(who, OPERATOR):
+            return _error(403, f"{who.person} is not an operator")
+        env = {**os.environ, "GOLIVE_USER": who.person}
+        if c.store_location:
+            env["GOLIVE_STORE"] = c.store_location
+        subprocess.Popen([sys.executable, "-m", "golive", "resume", run_id, "--no-wait"], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+        return _json({"ok": True, "message": f"resuming run {run_id} as {who.person}"})
 
     routes = [
-        Route("/", index),
+        Route("/", page(pages.INDEX)),
+        Route("/login", login_page),
         Route("/static/golive.js", script),
         Route("/healthz", health),
-        Route("/api/runs", api_runs),
-        Route("/runs/{run_id}", with_run(run_page)),
-        Route("/runs/{run_id}/report", with_run(report)),
-        Route("/api/runs/{run_id}", with_run(api_run)),
-        Route("/api/runs/{run_id}/events", with_run(api_events)),
-        Route("/api/runs/{run_id}/events/stream", with_run(stream)),
+        Route("/api/session", session_info),
+        Route("/api/login", login, methods=["POST"]),
+        Route("/api/logout", logout, methods=["POST"]),
+        Route("/auth/oidc/start", oidc_start),
+        Route(CALLBACK, oidc_callback),
+        Route("/api/runs", api(api_runs)),
+        Route("/runs/{run_id}", page(pages.RUN)),
+        Route("/runs/{run_id}/report", api(with_run(report))),
+        Route("/api/runs/{run_id}", api(with_run(api_run))),
+        Route("/api/runs/{run_id}/events", api(with_run(api_events))),
+        Route("/api/runs/{run_id}/events/stream", api(with_run(stream))),
+        Route("/api/runs/{run_id}/actions/{action}", api(with_run(decide), changes=True), methods=["POST"]),
+        Route("/api/runs/{run_id}/resume", api(with_run(resume), changes=True), methods=["POST"]),
     ]
-    return Starlette(routes=routes)
+    middleware = [Middleware(SessionMiddleware, secret_key=c.accounts.session_secret(), session_cookie="golive_session",
+                             max_age=int(c.team.config.session.absolute), same_site="lax", https_only=c.tls)]
+    return Starlette(routes=routes, middleware=middleware)

@@ -1,170 +1,132 @@
-"""The dashboard's two pages and its one script. Pages carry no data: the script fetches the JSON API and builds the
-DOM with textContent only, so a plan name or a step's output can never become markup."""
+"""The console's pages. They carry no data: the script (golive.web.script) fetches the JSON API and builds the DOM
+with textContent only, so a plan name or a step's output can never become markup. Laid out for a phone first:
+nothing wider than the screen, every button at least 44 px high."""
 
 from __future__ import annotations
 
+from html import escape
+
 STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
-header{background:#1d2330;color:#fff;padding:.7em 1.2em;display:flex;gap:1em;align-items:baseline}
+*{box-sizing:border-box} [hidden]{display:none!important}
+body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9;overflow-wrap:anywhere}
+header{background:#1d2330;color:#fff;padding:.5em 1em;display:flex;gap:.8em;align-items:center;flex-wrap:wrap}
 header a{color:#fff;text-decoration:none;font-weight:600}
-main{padding:1em 1.2em;max-width:1200px}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{text-align:left;padding:.35em .6em;border-bottom:1px solid #e3e6eb;vertical-align:top}
-th{font-weight:600;color:#555;font-size:12px;text-transform:uppercase}
+#who{margin-left:auto;font-size:13px;opacity:.85}
+main{padding:.8em 1em;max-width:1100px}
+h1{font-size:1.35em;margin:.3em 0} h2{font-size:1.1em;margin:1.2em 0 .4em}
+button,.button{min-height:44px;min-width:44px;padding:.5em 1em;border:0;border-radius:6px;font:inherit;
+ font-weight:600;background:#1d4ed8;color:#fff;cursor:pointer;display:inline-flex;align-items:center;
+ justify-content:center;text-decoration:none}
+button.secondary{background:#e3e6eb;color:#1d2330} button.danger{background:#b91c1c}
+header button{min-height:44px;background:#374151}
+input,select,textarea{font:inherit;min-height:44px;padding:.4em .6em;border:1px solid #c5cad3;border-radius:6px;
+ width:100%;max-width:100%;background:#fff}
+textarea{min-height:5em}
+label{display:block;margin:.5em 0;font-weight:600} label span{display:block;font-weight:400;color:#555}
+form.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.5em;align-items:end}
+.card{background:#fff;border:1px solid #e3e6eb;border-radius:8px;padding:.7em .9em;margin:.6em 0}
+.card a.run{font-weight:700}
+.row{display:flex;gap:.5em;flex-wrap:wrap;align-items:center}
 .badge{display:inline-block;padding:.1em .55em;border-radius:.8em;font-size:12px;font-weight:600;background:#e3e6eb}
-.succeeded,.go,.Success{background:#d6f5dd;color:#14532d}
-.waiting,.needs-attention,.Partial{background:#fff1c2;color:#713f12}
+.succeeded,.go,.Success,.met,.pass{background:#d6f5dd;color:#14532d}
+.waiting,.needs-attention,.Partial,.inconclusive{background:#fff1c2;color:#713f12}
 .running,.rolling-back{background:#dbeafe;color:#1e3a8a}
-.rolled-back,.rollback-failed,.failed,.no-go{background:#fde0e0;color:#7f1d1d}
-.box{background:#fff;border-left:4px solid #f59e0b;padding:.6em 1em;margin:1em 0}
+.rolled-back,.rollback-failed,.failed,.no-go,.fail{background:#fde0e0;color:#7f1d1d}
+.box{background:#fff;border-left:4px solid #f59e0b;padding:.6em 1em;margin:.8em 0}
 .box.attention{border-color:#dc2626}
+.muted{color:#666;font-size:13px} .error{color:#b91c1c;font-weight:600} .ok{color:#166534;font-weight:600}
+#actions{display:flex;gap:.5em;flex-wrap:wrap;margin:.6em 0}
+#dialog{background:#fff;border:2px solid #1d4ed8;border-radius:8px;padding:.8em 1em;margin:.8em 0}
+ol.timeline{list-style:none;padding:0;margin:0} ol.timeline>li{background:#fff;border:1px solid #e3e6eb;
+ border-left:5px solid #c5cad3;border-radius:6px;padding:.5em .8em;margin:.4em 0}
+ol.timeline>li.go{border-left-color:#16a34a} ol.timeline>li.waiting{border-left-color:#f59e0b}
+ol.timeline>li.running{border-left-color:#2563eb} ol.timeline>li.no-go{border-left-color:#dc2626}
+pre{white-space:pre-wrap;word-break:break-all;background:#eef0f3;padding:.4em .6em;border-radius:4px;
+ max-height:16em;overflow-y:auto;margin:.3em 0;font-size:12px}
+table{border-collapse:collapse;width:100%;background:#fff;table-layout:fixed}
+th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #e3e6eb;vertical-align:top;overflow-wrap:anywhere}
+th{font-weight:600;color:#555;font-size:12px;text-transform:uppercase}
+#log td:first-child{width:3em} #log td:nth-child(2){width:6.5em;color:#666;font-variant-numeric:tabular-nums}
+#log th:first-child{width:3em} #log th:nth-child(2){width:6.5em}
 code{background:#eef0f3;padding:.1em .35em;border-radius:3px}
-#phases{display:flex;gap:.4em;flex-wrap:wrap;margin:.8em 0}
-#phases span{padding:.3em .7em;border-radius:4px}
-#log td:first-child,#log td:nth-child(2){white-space:nowrap;color:#666;font-variant-numeric:tabular-nums}
-.muted{color:#666}
 """
 
 
 def _page(title: str, body: str) -> str:
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
-            f'<title>{title}</title>'
-            f'<style>{STYLE}</style></head><body><header><a href="/">golive</a><span id="where"></span></header>'
+            f'<title>{title}</title><style>{STYLE}</style></head><body><header><a href="/">golive</a>'
+            f'<span id="where"></span><span id="who"></span>'
+            f'<button id="logout" type="button" hidden>Log out</button></header>'
             f'<main>{body}</main><script src="/static/golive.js"></script></body></html>')
 
 
+LOGIN = _page("golive: log in", """
+<h1>Log in</h1>
+<p id="sso" hidden><a id="sso-link" class="button" href="/auth/oidc/start">Log in with single sign-on</a></p>
+<form id="login" autocomplete="on">
+<label>Name <input name="name" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<label id="code-row" hidden>Code from your authenticator app
+ <input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8"></label>
+<button type="submit">Log in</button>
+</form>
+<p id="login-error" class="error" role="alert"></p>
+""")
+
 INDEX = _page("golive runs", """
 <h1>Runs</h1>
+<form class="filters" id="filters">
+<label>Service <input name="service"></label>
+<label>Environment <input name="environment"></label>
+<label>Status <select name="status"><option value="">any</option><option>running</option><option>waiting</option>
+<option>needs-attention</option><option>rolling-back</option><option>succeeded</option><option>rolled-back</option>
+<option>rollback-failed</option></select></label>
+<label>Person <input name="person"></label>
+</form>
 <p class="muted" id="updated">loading…</p>
-<table id="runs"><thead><tr><th>Run</th><th>Started (UTC)</th><th>Service/env</th><th>Status</th><th>Result</th>
-<th>Duration</th><th>By</th><th>Approved by</th><th>Plan</th></tr></thead><tbody></tbody></table>
+<div id="runs"></div>
 """)
 
 RUN = _page("golive run", """
 <h1 id="title">Run</h1>
-<p><span id="status" class="badge">…</span> <span id="meta" class="muted"></span>
- · <a id="report" href="#">report</a></p>
-<div id="phases"></div>
+<p class="row"><span id="status" class="badge">…</span> <span id="meta" class="muted"></span></p>
+<p class="muted"><span id="window"></span> · <a id="report" href="#">report</a></p>
 <div id="waiting" class="box" hidden></div>
 <div id="attention" class="box attention" hidden></div>
+<div id="actions"></div>
+<section id="dialog" hidden>
+<h2 id="dialog-title"></h2>
+<p id="dialog-what"></p>
+<div id="dialog-plan" hidden><h2>Rollback plan</h2><ol id="dialog-plan-list"></ol></div>
+<label id="dialog-step-row" hidden>Step <input id="dialog-step"></label>
+<label id="dialog-outcome-row" hidden>It ended <select id="dialog-outcome"><option value="done">done</option>
+<option value="failed">failed</option></select></label>
+<label>Reason <span>recorded in the run's log with your name</span><textarea id="dialog-reason" required></textarea>
+</label>
+<label id="dialog-typed-row" hidden>Type <code id="dialog-typed-want"></code> to confirm
+ <input id="dialog-typed" autocomplete="off"></label>
+<p class="row"><button id="dialog-go" type="button">Confirm</button>
+<button id="dialog-cancel" type="button" class="secondary">Cancel</button></p>
+</section>
+<p id="action-result" role="status"></p>
+<h2>Timeline</h2>
+<ol id="timeline" class="timeline"></ol>
+<div id="traffic" hidden><h2>Traffic and verdicts</h2><p id="weight"></p>
+<table id="verdicts"><thead><tr><th>Time</th><th>Verdict</th><th>Why</th></tr></thead><tbody></tbody></table></div>
+<h2>Steps</h2>
 <div id="steps"></div>
+<h2>Rollback plan</h2>
+<ol id="rollback-plan"></ol>
+<h2>Sign-off</h2>
+<table id="signoff"><thead><tr><th>Section</th><th>Role</th><th>Name</th><th>Date</th></tr></thead><tbody></tbody>
+</table>
 <h2>Log</h2>
 <p class="muted" id="stream">connecting…</p>
-<table id="log"><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th></tr></thead><tbody></tbody></table>
+<table id="log"><thead><tr><th>#</th><th>Time</th><th>Event</th></tr></thead><tbody></tbody></table>
 """)
 
-SCRIPT = r"""
-"use strict";
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  if (cls) e.className = cls;
-  return e;
-}
-function badge(text) { return el("span", text, "badge " + text); }
-function time(ts) { return ts ? ts.slice(0, 19).replace("T", " ") : ""; }
-function dur(s) {
-  if (s === null || s === undefined) return "";
-  s = Math.round(s);
-  return s >= 3600 ? Math.floor(s / 3600) + "h" + Math.floor(s % 3600 / 60) + "m"
-       : s >= 60 ? Math.floor(s / 60) + "m" + (s % 60) + "s" : s + "s";
-}
-async function getJSON(url) {
-  const r = await fetch(url, {cache: "no-store"});
-  if (!r.ok) throw new Error(url + ": HTTP " + r.status);
-  return r.json();
-}
 
-async function refreshRuns() {
-  const body = document.querySelector("#runs tbody");
-  try {
-    const rows = await getJSON("/api/runs");
-    body.replaceChildren(...rows.map(r => {
-      const tr = el("tr");
-      const a = el("a", r.run); a.href = "/runs/" + encodeURIComponent(r.run);
-      const first = el("td"); first.append(a); tr.append(first);
-      tr.append(el("td", time(r.created_at)), el("td", r.service + "/" + r.environment));
-      const st = el("td"); st.append(badge(r.status)); tr.append(st);
-      const res = el("td"); if (r.outcome) res.append(badge(r.result)); tr.append(res);
-      tr.append(el("td", dur(r.duration)), el("td", r.initiator), el("td", r.approvers.join(", ") || "-"),
-                el("td", r.plan));
-      tr.dataset.status = r.status;
-      return tr;
-    }));
-    document.getElementById("updated").textContent = rows.length ? "updated " + new Date().toLocaleTimeString()
-                                                                 : "no runs yet";
-  } catch (e) {
-    document.getElementById("updated").textContent = "cannot reach golive web: " + e.message;
-  }
-}
-
-function waitingText(w) {
-  if (w.kind === "gate") {
-    const who = w.candidates && w.candidates.length ? " (" + w.candidates.join(", ") + ")" : "";
-    return "Go/No-Go at phase " + w.phase + " " + (w.name || "") + ": needs " + w.needed + " approval(s)" +
-           (w.role ? " from " + w.role + who : "") + (w.description ? " — " + w.description : "");
-  }
-  if (w.kind === "step") return "Manual step " + w.step + ": " + (w.message || "waiting for a person");
-  if (w.kind === "rollback") return "Rollback level " + (w.level || "") + " restores data past the rollback " +
-                                    "window: a person must confirm it";
-  return w.message || "waiting for a person";
-}
-
-let refreshing = null;
-async function refreshRun(id) {
-  const s = await getJSON("/api/runs/" + encodeURIComponent(id));
-  document.getElementById("title").textContent = s.plan;
-  document.title = s.plan + " — " + s.status;
-  const st = document.getElementById("status");
-  st.textContent = s.status; st.className = "badge " + s.status; st.dataset.status = s.status;
-  document.getElementById("meta").textContent = s.run + " · " + s.service + "/" + s.environment + " · by " +
-    s.initiator + (s.process ? " · process " + s.process : "") + " · head #" + s.head_seq;
-  document.getElementById("phases").replaceChildren(...s.phases.map(p => {
-    const e = el("span", p.phase + ". " + p.name + " — " + p.status, p.status); return e; }));
-  const w = document.getElementById("waiting");
-  w.hidden = !s.waiting && !s.orphaned;
-  w.replaceChildren();
-  if (s.waiting) {
-    w.append(el("div", waitingText(s.waiting)));
-    const cmd = s.waiting.command || ("golive confirm " + s.run + " " + (s.waiting.step || "rollback") +
-                                      " --by NAME");
-    const p = el("div", "From your own shell: "); p.append(el("code", cmd)); w.append(p);
-  } else if (s.orphaned) {
-    const p = el("div", "No process is executing this run: "); p.append(el("code", s.resume)); w.append(p);
-  }
-  const a = document.getElementById("attention");
-  a.hidden = !s.attention;
-  if (s.attention) a.replaceChildren(el("div", "Needs attention: " + (s.attention.reason || "")),
-    el("code", "golive resolve " + s.run + " " + (s.attention.step || "STEP") + " --as done|failed --by NAME"));
-  const steps = document.getElementById("steps");
-  steps.replaceChildren(...s.steps.map(x => el("div", x.step + " " + x.name + ": " + x.status +
-                                                      (x.message ? " — " + x.message : ""))));
-}
-function scheduleRefresh(id) {
-  if (refreshing) return;
-  refreshing = setTimeout(() => { refreshing = null; refreshRun(id).catch(showError); }, 150);
-}
-function showError(e) { document.getElementById("stream").textContent = String(e.message || e); }
-
-function runPage(id) {
-  document.getElementById("report").href = "/runs/" + encodeURIComponent(id) + "/report";
-  refreshRun(id).catch(showError);
-  const body = document.querySelector("#log tbody");
-  const source = new EventSource("/api/runs/" + encodeURIComponent(id) + "/events/stream");
-  const info = document.getElementById("stream");
-  source.onopen = () => { info.textContent = "live"; };
-  source.onerror = () => { info.textContent = "reconnecting…"; };
-  source.addEventListener("run-event", msg => {
-    const ev = JSON.parse(msg.data);
-    const tr = el("tr"); tr.dataset.seq = ev.seq; tr.dataset.type = ev.type;
-    tr.append(el("td", ev.seq), el("td", time(ev.ts)), el("td", ev.line));
-    body.append(tr);
-    scheduleRefresh(id);
-  });
-}
-
-const m = location.pathname.match(/^\/runs\/([^/]+)$/);
-if (m) { runPage(decodeURIComponent(m[1])); }
-else { refreshRuns(); setInterval(refreshRuns, 3000); }
-"""
+def login_failed(message: str) -> str:
+    return _page("golive: login failed", f'<h1>Login failed</h1><p class="error">{escape(message)}</p>'
+                                         '<p><a class="button" href="/login">Try again</a></p>')

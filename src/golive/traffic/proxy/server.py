@@ -1,6 +1,6 @@
 """The built-in proxy: an asyncio HTTP/1.1 reverse proxy with weighted pools, for laptops, demos and tests.
 
-It runs as its own process (`golive proxy serve` or `python -m golive.traffic.builtin`) so it outlives a
+It runs as its own process (`golive proxy serve` or `python -m golive.traffic.proxy`) so it outlives a
 golive crash: traffic stays where the last recorded weight put it. golive talks to it over a small admin
 HTTP interface on loopback or a unix socket (`GET/PUT /weights`, `GET /counters`, `GET /health`).
 Pools are picked by smooth weighted round robin (nginx's algorithm: exact shares, evenly interleaved,
@@ -9,7 +9,6 @@ no randomness), servers inside a pool in turn. Upstream connections are kept ali
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import bisect
 import contextlib
@@ -21,12 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from golive.analysis.model import DEFAULT_LATENCY_BUCKETS_MS, BackendCounters
+from golive.analysis.model import DEFAULT_LATENCY_BUCKETS_MS
 from golive.errors import RouterError, UsageError
 from golive.traffic.router import normalize_weights
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 _HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "transfer-encoding"}
 _MAX_HEAD = 64 * 1024
@@ -409,104 +408,3 @@ async def serve(proxy: Proxy, listen: str, admin: str, ready_file: str | None = 
         os.replace(ready_file + ".tmp", ready_file)
     async with server, admin_server:
         await stop.wait()
-
-
-class BuiltinRouter:
-    """The Router interface over the proxy's admin endpoint (`http://127.0.0.1:PORT` or a unix socket)."""
-
-    kind = "builtin"
-
-    def __init__(self, admin: str, timeout: float = 5.0) -> None:
-        import httpx
-
-        self.admin = admin
-        self._client: httpx.Client
-        if admin.startswith("/"):
-            self._client = httpx.Client(transport=httpx.HTTPTransport(uds=admin), base_url="http://proxy",
-                                        timeout=timeout)
-        else:
-            host, port = parse_address(admin.removeprefix("http://").rstrip("/"))
-            self._client = httpx.Client(base_url=f"http://{host}:{port}", timeout=timeout)
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        import httpx
-
-        try:
-            resp = self._client.request(method, path, json=body)
-        except httpx.HTTPError as exc:
-            raise RouterError(f"built-in proxy admin at {self.admin} unreachable: {exc}") from None
-        try:
-            data = resp.json()
-        except ValueError:
-            raise RouterError(f"built-in proxy admin at {self.admin} answered {resp.status_code}"
-                              f" with non-JSON") from None
-        if resp.status_code != 200:
-            raise RouterError(f"built-in proxy refused {method} {path}: {data.get('error', data)}")
-        return data
-
-    def pools(self) -> list[str]:
-        return list(self._call("GET", "/pools"))
-
-    def weights(self) -> dict[str, int]:
-        return {k: int(v) for k, v in self._call("GET", "/weights").items()}
-
-    def set_weights(self, weights: Mapping[str, int]) -> None:
-        self._call("PUT", "/weights", dict(weights))
-
-    def counters(self) -> dict[str, BackendCounters]:
-        return {k: BackendCounters(int(v["requests"]), int(v["errors"]),
-                                   {float(le): int(n) for le, n in v["latency_buckets"]}, float(v["latency_sum_ms"]))
-                for k, v in self._call("GET", "/counters").items()}
-
-    def health(self) -> dict[str, bool]:
-        return {k: bool(v["healthy"]) for k, v in self._call("GET", "/health").items()}
-
-    def close(self) -> None:
-        self._client.close()
-
-
-def add_serve_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--listen", default="127.0.0.1:8080", help="HOST:PORT for user traffic")
-    p.add_argument("--admin", default="127.0.0.1:8081", help="HOST:PORT on loopback, or a unix socket path")
-    p.add_argument("--pool", action="append", default=[], metavar="NAME=HOST:PORT[,HOST:PORT...]", required=True)
-    p.add_argument("--weight", action="append", default=[], metavar="NAME=PERCENT",
-                   help="initial split (default: 100%% to the first pool)")
-    p.add_argument("--ready-file", help="write the bound addresses as JSON here once listening")
-
-
-def run_serve(args: argparse.Namespace) -> int:
-    pools: dict[str, list[tuple[str, int]]] = {}
-    for spec in args.pool:
-        name, sep, servers = spec.partition("=")
-        if not sep or not servers:
-            raise UsageError(f"--pool expects NAME=HOST:PORT[,HOST:PORT], got '{spec}'")
-        pools[name] = [parse_address(s) for s in servers.split(",")]
-    weights: dict[str, int] = {}
-    for spec in args.weight:
-        name, sep, pct = spec.partition("=")
-        if not sep or not pct.isdigit():
-            raise UsageError(f"--weight expects NAME=PERCENT, got '{spec}'")
-        weights[name] = int(pct)
-    try:
-        proxy = Proxy(pools, weights or None)
-    except RouterError as exc:
-        raise UsageError(str(exc)) from None
-    asyncio.run(serve(proxy, args.listen, args.admin, args.ready_file))
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m golive.traffic.builtin", description=__doc__)
-    add_serve_arguments(p)
-    try:
-        return run_serve(p.parse_args(argv))
-    except UsageError as exc:
-        print(f"golive proxy: {exc}")
-        return 2
-    except OSError as exc:
-        print(f"golive proxy: cannot listen: {exc}")
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

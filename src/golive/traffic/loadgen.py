@@ -271,7 +271,7 @@ class Backend:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m golive.loadgen", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m golive.traffic.loadgen", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("backend", help="serve the tiny backend")
     b.add_argument("--name", required=True)
@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report.summary())
         return 1 if report.failures else 0
     except UsageError as exc:
-        print(f"golive.loadgen: {exc}")
+        print(f"golive.traffic.loadgen: {exc}")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from golive import __version__
-from golive.engine.clock import Clock
+from golive.core.clock import Clock
 from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor
 from golive.engine.rollback import preview
 from golive.engine.state import RunState, fold
@@ -152,7 +152,7 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
 def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
     """`--var` values as the run keeps them, so `resume` (and its rollback) uses the same ones; a value holding a
     password (`scheme://user:pw@`, `password=`) is not written: None, and resume asks for it again."""
-    from golive.db import redact
+    from golive.db.database import redact
 
     return {k: (v if redact(v) == v else None) for k, v in sorted((overrides or {}).items())}
 

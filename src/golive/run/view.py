@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from golive.engine.state import fold
-from golive.runner import plan_of
+from golive.run.runner import plan_of
 from golive.store.base import RunInfo, Store
 from golive.store.owner import is_alive
 

@@ -1,0 +1,79 @@
+"""What the commands share: where the run log is, opening it, reading plan files and --var/duration arguments."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from golive.errors import UsageError
+
+DEFAULT_STORE = Path(".golive") / "golive.db"
+
+
+def store_location(args: argparse.Namespace) -> str:
+    return str(args.store or os.environ.get("GOLIVE_STORE") or DEFAULT_STORE)
+
+
+def store_path(args: argparse.Namespace) -> Path | str:
+    """Where the log is, for messages (a PostgreSQL URL is shown without credentials)."""
+    from golive.store.factory import is_url
+
+    location = store_location(args)
+    if is_url(location):
+        from golive.store.postgres import _redact
+
+        return _redact(location)
+    return Path(location)
+
+
+def open_store_of(args: argparse.Namespace) -> Any:
+    from golive.store.factory import open_store
+
+    return open_store(store_location(args))
+
+
+def open_existing_store(args: argparse.Namespace) -> Any:
+    path = store_path(args)
+    if isinstance(path, Path) and not path.exists():
+        raise UsageError(f"no run log at {path} (run golive from the directory where the run started,"
+                         " or pass --store)")
+    return open_store_of(args)
+
+
+def duration_arg(text: str) -> float:
+    from golive.units import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def parse_vars(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"--var expects NAME=VALUE, got '{pair}'")
+        k, v = pair.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+def on_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+def read_plan(path: str) -> tuple[Any, str]:
+    from golive.plan.loader import load_plan
+
+    plan = load_plan(path)
+    return plan, Path(path).read_text(encoding="utf-8")
+
+
+def report_dir(args: argparse.Namespace) -> Path:
+    """Reports live next to a file store (.golive/reports), or under ./.golive/reports for a database."""
+    where = store_path(args)
+    return (where.parent if isinstance(where, Path) else Path(".golive")) / "reports"

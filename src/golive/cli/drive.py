@@ -1,0 +1,143 @@
+"""Commands that drive a run: `run` starts one, `resume` continues one; both print its events as they happen."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from golive.cli.common import (
+    on_terminal,
+    open_existing_store,
+    open_store_of,
+    parse_vars,
+    read_plan,
+    report_dir,
+    store_path,
+)
+from golive.errors import ExitCode, UsageError
+from golive.masking import safe
+
+
+def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
+    from golive import interrupts
+    from golive.cli.printers import LivePrinter, PlainPrinter, detach_stdout
+    from golive.core.clock import SystemClock
+    from golive.core.step import StepContext  # noqa: F401 - keeps import errors out of the run loop
+    from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
+    from golive.run.runner import DriveOptions, drive_run, load_state, window_of
+
+    interactive = on_terminal() and not args.json
+    wait = args.wait if args.wait is not None else interactive
+    state = load_state(store, run_id)
+    skip = state.last_seq if getattr(args, "quiet_history", False) else 0
+    # SIGTERM/SIGHUP/SIGINT stop the step's processes, are recorded, and leave the run resumable
+    with interrupts.handling():
+        with ExitStack() as stack:
+            if interactive:
+                from golive.run.runner import plan_of
+
+                iv = window_of(plan_of(state), datetime.fromisoformat(state.created_at))
+                listener: Any = stack.enter_context(LivePrinter(iv.end if iv else None, skip_until=skip))
+            else:
+                listener = PlainPrinter(as_json=args.json, skip_until=skip)
+
+            def ask(question: str) -> str:
+                listener_live = getattr(listener, "live", None)
+                if listener_live is not None:
+                    listener_live.stop()
+                try:
+                    return input(question)
+                finally:
+                    if listener_live is not None:
+                        listener_live.start()
+
+            wait_timeout = DEFAULT_WAIT_TIMEOUT if args.wait_timeout is None else args.wait_timeout
+            opts = DriveOptions(
+                environ=os.environ, overrides=parse_vars(getattr(args, "var", []) or []),
+                options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
+                                      poll_interval=args.poll, wait_timeout=wait_timeout),
+                listener=listener, ask=ask if interactive else None,
+                notify=not dry, report_dir=None if dry else report_dir(args),
+            )
+            try:
+                code = drive_run(store, run_id, SystemClock(), opts)
+            except interrupts.Interrupted as stop:
+                with contextlib.suppress(OSError):
+                    print(f"golive: stopped by {stop.name}; run {run_id} can be continued with: golive resume"
+                          f" {run_id}", file=sys.stderr)
+                return stop.exit_code
+        try:
+            _summary(store, run_id, code, args)
+        except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
+            detach_stdout()
+    return code
+
+
+def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> None:
+    if args.json:
+        return
+    from golive.run.runner import load_state
+
+    st = load_state(store, run_id)
+    where = store_path(args)
+    if code == ExitCode.WAITING:
+        what = st.waiting or st.attention or {}
+        hint = what.get("command") or what.get("reason") or what.get("message") or ""
+        print(safe(f"run {run_id} is {st.status}: {hint}".rstrip(": ")))
+        print(f"continue with: golive resume {run_id}")
+    else:
+        print(f"run {run_id}: {st.status}")
+    print(f"run log: {where} (golive log {run_id}; golive audit verify {run_id})")
+
+
+def _start_signer(args: argparse.Namespace, plan: Any) -> Any:
+    from golive.seal.keys import file_signer, load_signer
+    from golive.seal.signers import signers_for_plan
+
+    signers = signers_for_plan(plan.signers, Path(args.file).resolve().parent)
+    if signers is None:
+        return file_signer(Path(args.key)) if args.key else None
+    return load_signer(args.key, signers.all_fingerprints())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from golive.core.clock import SystemClock
+    from golive.run.runner import StartRequest, start_run, whoami
+
+    plan, text = read_plan(args.file)
+    if args.force and not args.reason:
+        raise UsageError("--force needs --reason TEXT (it is recorded in the run log)")
+    req = StartRequest(plan=plan, plan_path=Path(args.file).resolve(), plan_text=text,
+                       initiator=whoami(args.as_), environ=os.environ, overrides=parse_vars(args.var or []),
+                       force_reason=args.reason if args.force else None, dry_run=args.dry_run,
+                       signer=None if args.dry_run else _start_signer(args, plan),
+                       initiator_given=args.as_ is not None)
+    if args.dry_run:
+        from golive.store.memory import MemoryStore
+
+        store: Any = MemoryStore()
+        run_id = start_run(req, store, SystemClock())
+        code = drive(args, store, run_id, dry=True)
+        return code
+    store = open_store_of(args)
+    try:
+        run_id = start_run(req, store, SystemClock())
+        return drive(args, store, run_id)
+    finally:
+        store.close()
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    store = open_existing_store(args)
+    try:
+        info = store.get_run(args.run)
+        args.quiet_history = True
+        return drive(args, store, info.id)
+    finally:
+        store.close()

@@ -1,0 +1,203 @@
+"""The argument parser: every command, its options and help, and the function that runs it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from golive import __version__
+from golive.cli.common import duration_arg
+from golive.cli.decide import cmd_approve, cmd_confirm, cmd_notify_tick, cmd_reject, cmd_resolve, cmd_rollback
+from golive.cli.drive import cmd_resume, cmd_run
+from golive.cli.plans import cmd_import, cmd_lint, cmd_plan_show, cmd_plan_validate, cmd_schema
+from golive.cli.read import cmd_audit_export, cmd_audit_verify, cmd_keygen, cmd_log, cmd_report, cmd_runs, cmd_status
+from golive.cli.serve import cmd_proxy_serve, cmd_web
+from golive.errors import ExitCode
+
+
+def _help_for(parser: argparse.ArgumentParser) -> Any:
+    def show(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return ExitCode.BAD_INPUT
+
+    return show
+
+
+def _key_arg(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--key", metavar="PATH", help="sign with this private key when ssh-agent holds none of yours"
+                                                  " (default $GOLIVE_KEY)")
+
+
+def _package_doc() -> str | None:
+    from golive import cli
+
+    return cli.__doc__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="golive", description=_package_doc(),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"golive {__version__}")
+    p.add_argument("--store", help="run log: an SQLite file (default .golive/golive.db) or a postgresql:// URL"
+                                  " shared by a team; default $GOLIVE_STORE")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def driving(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--json", action="store_true", help="stream events as JSON lines")
+        sp.add_argument("--wait", dest="wait", action="store_true", default=None,
+                        help="at a gate or manual step, wait for the decision (default on a terminal)")
+        sp.add_argument("--no-wait", dest="wait", action="store_false",
+                        help="exit with code 3 when a person must decide")
+        sp.add_argument("--wait-timeout", type=duration_arg, default=None, metavar="DURATION",
+                        help="how long this process waits for a decision, e.g. 30m (default 12h); the run keeps"
+                             " waiting after it, exit 3")
+        sp.add_argument("--poll", type=float, default=1.0, help=argparse.SUPPRESS)
+        sp.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a (non-secret) plan var")
+
+    sp = sub.add_parser("run", help="start a run of a plan")
+    sp.add_argument("file")
+    sp.add_argument("--dry-run", action="store_true", help="walk the plan without executing anything")
+    sp.add_argument("--force", action="store_true", help="start outside the deployment window")
+    sp.add_argument("--reason", help="why (required with --force)")
+    sp.add_argument("--as", dest="as_", metavar="NAME", help="initiator identity (default $GOLIVE_USER or login;"
+                                                            " with signers, the name your key belongs to)")
+    _key_arg(sp)
+    driving(sp)
+    sp.set_defaults(fn=cmd_run)
+
+    sp = sub.add_parser("resume", help="continue a run (after a crash, an approval, a resolution)")
+    sp.add_argument("run")
+    driving(sp)
+    sp.set_defaults(fn=cmd_resume)
+
+    plan = sub.add_parser("plan", help="inspect plans")
+    psub = plan.add_subparsers(dest="plan_command", metavar="SUBCOMMAND")
+    sp = psub.add_parser("show", help="phases, gates and the generated rollback plan")
+    sp.add_argument("file")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_plan_show)
+    sp = psub.add_parser("validate", help="check plan files; errors as file:line:col")
+    sp.add_argument("files", nargs="+")
+    sp.set_defaults(fn=cmd_plan_validate)
+    plan.set_defaults(fn=_help_for(plan))
+
+    sp = sub.add_parser("status", help="state of the active runs, or of one run")
+    sp.add_argument("run", nargs="?")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_status)
+
+    sp = sub.add_parser("log", help="a run's events")
+    sp.add_argument("run")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_log)
+
+    sp = sub.add_parser("runs", help="past runs")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--limit", type=int, default=50)
+    sp.set_defaults(fn=cmd_runs)
+
+    sp = sub.add_parser("report", help="a run's report: summary, timeline, steps, gates, compliance, sign-off")
+    sp.add_argument("run")
+    sp.add_argument("--format", choices=["html", "md", "json"], default="html")
+    sp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    sp.set_defaults(fn=cmd_report)
+
+    notify = sub.add_parser("notify", help="notifications and escalation")
+    nsub = notify.add_subparsers(dest="notify_command", metavar="SUBCOMMAND")
+    for name in ("tick", "escalate"):
+        sp = nsub.add_parser(name, help="escalate unanswered waits of active runs (run it from cron every minute)")
+        sp.add_argument("run", nargs="?")
+        sp.set_defaults(fn=cmd_notify_tick)
+    notify.set_defaults(fn=_help_for(notify))
+    sp = sub.add_parser("escalate", help="same as notify tick")
+    sp.add_argument("run", nargs="?")
+    sp.set_defaults(fn=cmd_notify_tick)
+
+    audit = sub.add_parser("audit", help="verify a run's log: hashes, runner checkpoints, signed decisions")
+    asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
+    sp = asub.add_parser("verify", help="exit 0 if intact, 1 naming the first bad seq; who signed what")
+    sp.add_argument("run", nargs="?")
+    sp.add_argument("--bundle", metavar="FILE", help="check an exported bundle instead (no store needed)")
+    sp.add_argument("--signers", metavar="FILE", help="judge signatures by this allowed_signers file (your own"
+                                                      " copy) instead of the one the run recorded")
+    sp.add_argument("--checkpoint", action="append", default=[], metavar="DIGEST",
+                    help="a checkpoint digest known from elsewhere (a gate notification); it must be in the log")
+    sp.set_defaults(fn=cmd_audit_verify)
+    sp = asub.add_parser("export", help="write one self-contained file to verify elsewhere")
+    sp.add_argument("run")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE")
+    sp.set_defaults(fn=cmd_audit_export)
+    audit.set_defaults(fn=_help_for(audit))
+
+    sp = sub.add_parser("keygen", help="make the runner's signing key for checkpoints (Ed25519)")
+    sp.add_argument("-o", "--output", metavar="PATH", help="default $GOLIVE_RUNNER_KEY or"
+                                                           " ~/.config/golive/runner_ed25519")
+    sp.add_argument("--comment", help="the key's comment (default golive-runner@HOST)")
+    sp.set_defaults(fn=cmd_keygen)
+
+    for name, fn, helptext in (("approve", cmd_approve, "approve the gate a run waits at"),
+                               ("reject", cmd_reject, "reject the gate a run waits at (NO-GO)")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("run")
+        sp.add_argument("--by", help="your name (default $GOLIVE_USER or login; with signers, your key's name)")
+        sp.add_argument("--reason", required=True)
+        _key_arg(sp)
+        sp.set_defaults(fn=fn)
+
+    sp = sub.add_parser("confirm", help="confirm a manual step (or 'rollback' for a data-restoring level)")
+    sp.add_argument("run")
+    sp.add_argument("step", help="step id (2.3), step name, or 'rollback'")
+    sp.add_argument("--by")
+    sp.add_argument("--reason", help="note recorded with the confirmation")
+    sp.add_argument("--failed", action="store_true", help="the item could not be done: fail the step")
+    _key_arg(sp)
+    sp.set_defaults(fn=cmd_confirm)
+
+    sp = sub.add_parser("resolve", help="say how a step that was cut off ended, after checking by hand")
+    sp.add_argument("run")
+    sp.add_argument("step")
+    sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed"])
+    sp.add_argument("--by")
+    sp.add_argument("--reason")
+    _key_arg(sp)
+    sp.set_defaults(fn=cmd_resolve)
+
+    sp = sub.add_parser("rollback", help="ask a run to roll back now")
+    sp.add_argument("run")
+    sp.add_argument("--by")
+    sp.add_argument("--reason", required=True)
+    sp.add_argument("--level", type=int)
+    _key_arg(sp)
+    sp.set_defaults(fn=cmd_rollback)
+
+    proxy = sub.add_parser("proxy", help="the built-in traffic proxy (laptops, demos, tests)")
+    prsub = proxy.add_subparsers(dest="proxy_command", metavar="SUBCOMMAND")
+    sp = prsub.add_parser("serve", help="run the weighted proxy; golive steps reach it through --admin")
+    from golive.traffic.proxy.command import add_serve_arguments
+
+    add_serve_arguments(sp)
+    sp.set_defaults(fn=cmd_proxy_serve)
+    proxy.set_defaults(fn=_help_for(proxy))
+
+    sp = sub.add_parser("web", help="the team console: log in, watch runs live, approve, reject, roll back")
+    from golive.web.cli import add_arguments as add_web_arguments
+
+    add_web_arguments(sp)
+    sp.set_defaults(fn=cmd_web)
+
+    sp = sub.add_parser("import", help="turn a Markdown deployment plan into a golive plan")
+    sp.add_argument("file", help="the Markdown document")
+    sp.add_argument("-o", "--output", help="plan file to write (default: FILE with .yaml; '-' for stdout)")
+    sp.add_argument("--force", action="store_true", help="overwrite the output file")
+    sp.set_defaults(fn=cmd_import)
+
+    sp = sub.add_parser("lint", help="weak spots of a plan (exit 1 when errors are found)")
+    sp.add_argument("file")
+    sp.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    sp.set_defaults(fn=cmd_lint)
+
+    sp = sub.add_parser("schema", help="the JSON Schema of plan files, for editors")
+    sp.add_argument("-o", "--output", help="file to write (default: standard output)")
+    sp.set_defaults(fn=cmd_schema)
+    return p

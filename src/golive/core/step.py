@@ -1,0 +1,90 @@
+"""What a step gets (StepContext) and gives back (StepResult): the one interface between the engine and every
+plug-in that does something in a run."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from golive.masking import Masker
+
+if TYPE_CHECKING:
+    from golive.core.clock import Clock
+
+
+Status = Literal["succeeded", "failed", "waiting"]
+
+
+@dataclass
+class StepResult:
+    status: Status
+    message: str = ""
+    exit_code: int | None = None
+    output: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    @classmethod
+    def passed(cls, message: str = "", **detail: Any) -> StepResult:
+        return cls("succeeded", message, detail=detail)
+
+    @classmethod
+    def failed(cls, message: str, **detail: Any) -> StepResult:
+        return cls("failed", message, detail=detail)
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class StepContext:
+    """Everything a step may touch. Steps never reach the store or the engine directly."""
+
+    run_id: str
+    step_id: str
+    vars: dict[str, str]
+    masker: Masker
+    clock: Clock
+    workdir: Path
+    interactive: bool = False
+    dry_run: bool = False
+    #: Recorded decision for this step made outside the process (e.g. `golive confirm`), if any.
+    decision: dict[str, Any] | None = None
+    #: Records an extra event for this step (metric samples, progress); payload is masked by the engine.
+    emit: Callable[[str, dict[str, Any]], None] = lambda _type, _payload: None
+    #: Prompts the person at the terminal; returns their answer. Only set when interactive.
+    ask: Callable[[str], str] | None = None
+    #: For an undo step: what the step it undoes recorded (`targets`: the host batches it started on), so
+    #: the undo reaches exactly the hosts the change reached.
+    undoing: dict[str, Any] | None = None
+    #: When the step runs again after its process died: what it recorded before (`targets`, and `hosts`: a
+    #: rolling step's last action per host), so it finishes or puts back what the dead run left half done.
+    resuming: dict[str, Any] | None = None
+
+    def interpolate(self, text: str) -> str:
+        """`${NAME}` from plan vars, for non-shell steps (shell steps receive vars as environment)."""
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name in self.vars:
+                return self.vars[name]
+            return m.group(0)
+
+        return _VAR.sub(sub, text)
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        import os
+
+        merged = dict(os.environ)
+        merged.update(self.vars)
+        merged["GOLIVE_RUN_ID"] = self.run_id
+        merged["GOLIVE_STEP_ID"] = self.step_id
+        if extra:
+            merged.update({k: self.interpolate(v) for k, v in extra.items()})
+        return merged

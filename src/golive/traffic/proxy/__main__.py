@@ -1,0 +1,3 @@
+from golive.traffic.proxy.command import main
+
+raise SystemExit(main())

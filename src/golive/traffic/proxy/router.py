@@ -1,0 +1,64 @@
+"""The Router interface over the built-in proxy's admin endpoint, from the process that runs golive."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from golive.analysis.model import BackendCounters
+from golive.errors import RouterError
+from golive.traffic.proxy.server import parse_address
+
+
+class BuiltinRouter:
+    """The Router interface over the proxy's admin endpoint (`http://127.0.0.1:PORT` or a unix socket)."""
+
+    kind = "builtin"
+
+    def __init__(self, admin: str, timeout: float = 5.0) -> None:
+        import httpx
+
+        self.admin = admin
+        self._client: httpx.Client
+        if admin.startswith("/"):
+            self._client = httpx.Client(transport=httpx.HTTPTransport(uds=admin), base_url="http://proxy",
+                                        timeout=timeout)
+        else:
+            host, port = parse_address(admin.removeprefix("http://").rstrip("/"))
+            self._client = httpx.Client(base_url=f"http://{host}:{port}", timeout=timeout)
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        import httpx
+
+        try:
+            resp = self._client.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise RouterError(f"built-in proxy admin at {self.admin} unreachable: {exc}") from None
+        try:
+            data = resp.json()
+        except ValueError:
+            raise RouterError(f"built-in proxy admin at {self.admin} answered {resp.status_code}"
+                              f" with non-JSON") from None
+        if resp.status_code != 200:
+            raise RouterError(f"built-in proxy refused {method} {path}: {data.get('error', data)}")
+        return data
+
+    def pools(self) -> list[str]:
+        return list(self._call("GET", "/pools"))
+
+    def weights(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self._call("GET", "/weights").items()}
+
+    def set_weights(self, weights: Mapping[str, int]) -> None:
+        self._call("PUT", "/weights", dict(weights))
+
+    def counters(self) -> dict[str, BackendCounters]:
+        return {k: BackendCounters(int(v["requests"]), int(v["errors"]),
+                                   {float(le): int(n) for le, n in v["latency_buckets"]}, float(v["latency_sum_ms"]))
+                for k, v in self._call("GET", "/counters").items()}
+
+    def health(self) -> dict[str, bool]:
+        return {k: bool(v["healthy"]) for k, v in self._call("GET", "/health").items()}
+
+    def close(self) -> None:
+        self._client.close()

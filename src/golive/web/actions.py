@@ -1,0 +1,192 @@
+"""Decisions taken in the browser or through the API: the same rules as the CLI, then sealed under the server's key.
+
+This is the one seam between the console and the decision code. Today it calls `golive.run.decisions` (the functions
+`golive approve/reject/confirm/resolve/rollback` call), captures the event each appends, and appends right after
+it a `decision.vouched` event: who the server authenticated (person, how: OIDC issuer and subject, local account
+with or without second factor, or API token), from which address and user agent, the sealed event's seq and
+hash, and an Ed25519 signature by the server's key over all of that. When signed decisions (SSHSIG) land on
+main, only this module changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from golive.engine.state import RunState, fold
+from golive.errors import DecisionRefused, UsageError
+from golive.plan.model import Plan
+from golive.run import decisions
+from golive.store.base import Event, Owner, RunInfo, Store
+from golive.web.team import OPERATOR, Identity, Team
+
+ACTIONS = ("approve", "reject", "confirm", "resolve", "rollback")
+#: What the server's signature says it vouches for (recorded in each seal, so the log explains itself).
+VOUCHES = ("the golive web server authenticated this person as stated and they made this decision,"
+           " with this reason, from this address")
+APPROVER = "approver"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One action as a person asked for it."""
+
+    action: str
+    reason: str
+    step: str | None = None
+    #: resolve: done | failed; confirm: "failed" marks the manual step failed.
+    outcome: str | None = None
+    level: int | None = None
+    #: Rolling back is typed to confirm: the service's name.
+    typed: str | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the request came from, as the server saw it."""
+
+    address: str
+    user_agent: str
+
+
+class _Capturing:
+    """The run log, remembering what the decision code appends through it."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.appended: list[Event] = []
+
+    def create_run(self, info: RunInfo, payload: dict[str, Any]) -> Event:
+        return self._store.create_run(info, payload)
+
+    def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
+        ev = self._store.append(run_id, type, payload)
+        self.appended.append(ev)
+        return ev
+
+    def set_status(self, run_id: str, status: str) -> None:
+        self._store.set_status(run_id, status)
+
+    def events(self, run_id: str, after: int = 0) -> list[Event]:
+        return self._store.events(run_id, after)
+
+    def get_run(self, run_id: str) -> RunInfo:
+        return self._store.get_run(run_id)
+
+    def list_runs(self, limit: int = 50) -> list[RunInfo]:
+        return self._store.list_runs(limit)
+
+    def claim(self, run_id: str, owner: Owner) -> None:
+        self._store.claim(run_id, owner)
+
+    def release(self, run_id: str, owner: Owner, active: bool) -> None:
+        self._store.release(run_id, owner, active)
+
+    def close(self) -> None:
+        self._store.close()
+
+
+def _plan_and_state(store: Store, run_id: str) -> tuple[Plan, RunState]:
+    st = fold(store.events(run_id))
+    return Plan.model_validate(st.plan), st
+
+
+def role_needed(ask: Ask, plan: Plan, st: RunState) -> tuple[str, ...]:
+    """The roles any one of which allows `ask` on this run (checked before the decision code's own rules)."""
+    if ask.action in ("approve", "reject"):
+        w = st.waiting or {}
+        role = None
+        if w.get("kind") == "gate":
+            approvals = plan.phases[int(w["phase"]) - 1].gate.approvals
+            role = approvals.role if approvals else None
+        gate_role = role or APPROVER
+        return (gate_role,) if ask.action == "approve" else (gate_role, OPERATOR)  # anyone allowed may say NO-GO
+    if ask.action == "confirm" and ask.step and ask.step != "rollback":
+        from golive.steps.manual import ManualStep
+
+        step = plan.steps_by_id().get(ask.step)
+        role = step.manual.role if isinstance(step, ManualStep) else None
+        return (role, OPERATOR) if role else (OPERATOR,)
+    return (OPERATOR,)
+
+
+def allowed(team: Team, who: Identity, ask: Ask, plan: Plan, st: RunState) -> bool:
+    return any(team.holds(who, role, plan.approvers) for role in role_needed(ask, plan, st))
+
+
+def _decide(store: Store, run_id: str, who: Identity, ask: Ask, plan: Plan) -> str:
+    if not ask.reason.strip():
+        raise UsageError("a reason is required (it goes into the audit log)")
+    if ask.action == "approve":
+        return decisions.approve(store, run_id, who.person, ask.reason)
+    if ask.action == "reject":
+        return decisions.reject(store, run_id, who.person, ask.reason)
+    if ask.action == "confirm":
+        return decisions.confirm(store, run_id, ask.step or "", who.person, ask.reason,
+                                 failed=ask.outcome == "failed")
+    if ask.action == "resolve":
+        return decisions.resolve(store, run_id, ask.step or "", ask.outcome or "", who.person, ask.reason)
+    if ask.action == "rollback":
+        if (ask.typed or "").strip() != plan.service:
+            raise DecisionRefused(f"type the service name ({plan.service}) to confirm the rollback")
+        return decisions.request_rollback(store, run_id, who.person, ask.reason, ask.level)
+    raise UsageError(f"no action '{ask.action}' (one of {', '.join(ACTIONS)})")
+
+
+def _canonical(run_id: str, payload: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in payload.items() if k != "signature"}
+    return json.dumps({"run": run_id, **body}, sort_keys=True, separators=(",", ":")).encode()
+
+
+def public_key_text(key: Ed25519PrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "ed25519:" + base64.b64encode(raw).decode()
+
+
+def verify_seal(run_id: str, payload: dict[str, Any]) -> bool:
+    """Whether a `decision.vouched` payload is signed by the key it names (check that key against the server's)."""
+    key_text = str(payload.get("key", ""))
+    if not key_text.startswith("ed25519:"):
+        return False
+    try:
+        pub = Ed25519PublicKey.from_public_bytes(base64.b64decode(key_text[8:]))
+        pub.verify(base64.b64decode(str(payload.get("signature", ""))), _canonical(run_id, payload))
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def act(store: Store, run_id: str, team: Team, key: Ed25519PrivateKey, who: Identity, ask: Ask,
+        origin: Origin) -> dict[str, Any]:
+    """Check the role, apply the CLI's rules through the decision code, seal what it appended.
+
+    Raises PermissionError when the person lacks the role (the endpoint answers 403), DecisionRefused or
+    UsageError when the rules say no (409/400)."""
+    rid = store.get_run(run_id).id
+    plan, st = _plan_and_state(store, rid)
+    if not allowed(team, who, ask, plan, st):
+        raise PermissionError(f"{who.person} does not hold the role this needs "
+                              f"({' or '.join(role_needed(ask, plan, st))})")
+    capture = _Capturing(store)
+    message = _decide(capture, rid, who, ask, plan)
+    seals: list[dict[str, Any]] = []
+    for ev in capture.appended:
+        payload: dict[str, Any] = {
+            "seals": {"seq": ev.seq, "hash": ev.hash, "type": ev.type}, "action": ask.action,
+            "by": who.person, "reason": ask.reason.strip(),
+            "auth": {"method": who.method, "how": who.how(), "issuer": who.issuer, "subject": who.subject,
+                     "second_factor": who.second_factor, "token": who.token_id},
+            "source": origin.address, "user_agent": origin.user_agent[:300],
+            "vouches": VOUCHES, "key": public_key_text(key),
+        }
+        payload["signature"] = base64.b64encode(key.sign(_canonical(rid, payload))).decode()
+        sealed = store.append(rid, "decision.vouched", payload)
+        seals.append({"seq": sealed.seq, "seals": ev.seq})
+    return {"ok": True, "message": message, "sealed": seals}

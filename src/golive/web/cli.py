@@ -1,0 +1,121 @@
+"""`golive web` (serve the console), `golive web user add NAME` (a local account) and `golive web token add NAME`
+(a personal API token). The console's own state lives in `--state` (default `.golive/web/` beside the run log)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from golive.errors import UsageError
+
+DEFAULT_TEAM = Path("golive-team.yaml")
+
+
+def add_arguments(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=8400, help="port (default 8400; 0 picks a free one)")
+    sp.add_argument("--team", help=f"team config: roles, people, OIDC, session limits (default {DEFAULT_TEAM} "
+                                   "when present)")
+    sp.add_argument("--state", help="the console's accounts, tokens and keys (default .golive/web)")
+    sp.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
+    sp.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    sub = sp.add_subparsers(dest="web_command", metavar="SUBCOMMAND")
+    user = sub.add_parser("user", help="local accounts")
+    usub = user.add_subparsers(dest="user_command", metavar="SUBCOMMAND", required=True)
+    add = usub.add_parser("add", help="create (or replace) a local account; asks for the password")
+    add.add_argument("name")
+    add.add_argument("--totp", action="store_true", help="require a TOTP code as second factor")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    token = sub.add_parser("token", help="personal API tokens")
+    tsub = token.add_subparsers(dest="token_command", metavar="SUBCOMMAND", required=True)
+    tadd = tsub.add_parser("add", help="a new token for NAME, scoped to one role; printed once")
+    tadd.add_argument("name")
+    tadd.add_argument("--role", required=True, help="the one role the token acts in (viewer, operator, a plan role)")
+    tadd.add_argument("--expires", default="30d", help="lifetime (default 30d)")
+
+
+def state_dir(args: argparse.Namespace, store_path: Path | str) -> Path:
+    if args.state:
+        return Path(args.state)
+    return (store_path.parent if isinstance(store_path, Path) else Path(".golive")) / "web"
+
+
+def user_add(args: argparse.Namespace, directory: Path) -> int:
+    from golive.web.accounts import Accounts
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise UsageError("the passwords differ")
+    seed = Accounts(directory).add_user(args.name, password, args.totp)
+    print(f"local account {args.name} saved in {directory / 'users.json'}")
+    if seed:
+        import pyotp
+
+        print("add this to your authenticator app (shown once):")
+        print(pyotp.TOTP(seed).provisioning_uri(name=args.name, issuer_name="golive"))
+    return 0
+
+
+def token_add(args: argparse.Namespace, directory: Path) -> int:
+    from golive.units import parse_duration
+    from golive.web.accounts import Accounts
+
+    try:
+        lifetime = parse_duration(args.expires)
+    except ValueError as exc:
+        raise UsageError(f"--expires: {exc}") from None
+    token, grant = Accounts(directory).add_token(args.name, args.role, lifetime)
+    print(f"token {grant.token_id} for {grant.person}, role {grant.role}, expires {grant.expires}"
+          " (shown once; only its hash is kept):")
+    print(token)
+    return 0
+
+
+def serve(args: argparse.Namespace, store: Any, store_location: str, store_shown: Path | str) -> int:
+    import uvicorn
+
+    from golive.web.accounts import Accounts
+    from golive.web.app import Console, create_app
+    from golive.web.team import load_team
+
+    team_path = Path(args.team) if args.team else (DEFAULT_TEAM if DEFAULT_TEAM.exists() else None)
+    team = load_team(team_path)
+    tls = bool(args.tls_cert or args.tls_key)
+    if tls and not (args.tls_cert and args.tls_key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    for f in (args.tls_cert, args.tls_key):
+        if f and not Path(f).is_file():
+            raise UsageError(f"no such file: {f}")
+    console = Console(store, team, Accounts(state_dir(args, store_shown)), tls=tls, store_location=store_location)
+    app = create_app(store, console=console)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    scheme = "https" if tls else "http"
+    print(f"golive web: {scheme}://{shown}:{port}/ (run log {store_shown}; Ctrl-C stops it)", flush=True)
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not tls:
+        print("golive web: warning: serving without TLS beyond loopback: passwords and session cookies cross the"
+              " network in clear (use --tls-cert/--tls-key)", file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0

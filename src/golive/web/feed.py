@@ -1,0 +1,68 @@
+"""One reader of the run log per watched run, however many people watch it.
+
+Each stream used to poll the store on its own; with two hundred phones on one run at 2 AM that is two hundred
+queries every half second. Now one task per run reads new events and wakes every stream of that run; a
+stream replays from its Last-Event-ID out of the feed's memory. The task ends when nobody watches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from golive.store.base import Event, Store
+
+
+class RunFeed:
+    def __init__(self, store: Store, run_id: str, to_json: Callable[[Event], dict[str, Any]], poll: float) -> None:
+        self.store, self.run_id, self.to_json, self.poll = store, run_id, to_json, poll
+        #: SSE frames of every event read so far, in seq order (index i holds seq i + 1).
+        self.frames: list[str] = []
+        self.watchers = 0
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def _read(self) -> None:
+        new = self.store.events(self.run_id, after=len(self.frames))
+        for ev in new:
+            self.frames.append(f"id: {ev.seq}\nevent: run-event\ndata: {json.dumps(self.to_json(ev))}\n\n")
+        if new:
+            old, self._changed = self._changed, asyncio.Event()
+            old.set()
+
+    async def _run(self) -> None:
+        while self.watchers > 0:
+            await asyncio.sleep(self.poll)
+            self._read()
+
+    def join(self) -> None:
+        self.watchers += 1
+        if self._task is None or self._task.done():
+            self._read()
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def leave(self) -> None:
+        self.watchers -= 1
+
+    async def wait(self, after: int, timeout: float) -> list[str]:
+        """Frames for events after seq `after`; waits up to `timeout` seconds for one when there is none."""
+        if len(self.frames) <= after:
+            changed = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout)
+        return self.frames[after:]
+
+
+class Feeds:
+    def __init__(self, store: Store, to_json: Callable[[Event], dict[str, Any]], poll: float) -> None:
+        self.store, self.to_json, self.poll = store, to_json, poll
+        self._feeds: dict[str, RunFeed] = {}
+
+    def of(self, run_id: str) -> RunFeed:
+        feed = self._feeds.get(run_id)
+        if feed is None:
+            feed = self._feeds[run_id] = RunFeed(self.store, run_id, self.to_json, self.poll)
+        return feed

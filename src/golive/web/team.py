@@ -1,0 +1,159 @@
+"""The team config of the console: who holds which role, how people log in, how long a session lasts.
+
+Roles are the plan's roles plus this file. A role the plan names people for (`approvers:`) is held by exactly
+those people, so the browser and `golive approve` never disagree; roles the plan leaves open, and the console's
+own `viewer` and `operator`, come from here. One person may log in several ways (OIDC, a local account): the
+`people` section ties those identities to one name, so separation of duties holds whichever way they came in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from golive.errors import UsageError
+from golive.units import parse_duration
+
+VIEWER, OPERATOR = "viewer", "operator"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OidcSettings(_Strict):
+    #: The provider's discovery document (`.../.well-known/openid-configuration`).
+    discovery_url: str
+    client_id: str
+    #: The client secret is read from this environment variable, never from the file.
+    client_secret_env: str | None = None
+    name_claim: str = "preferred_username"
+    groups_claim: str = "groups"
+    scope: str = "openid profile groups"
+    #: A CA bundle to trust for the provider (a private CA); default: the system's.
+    ca_file: str | None = None
+    label: str = "single sign-on"
+
+
+class SessionSettings(_Strict):
+    idle: float = 15 * 60
+    absolute: float = 12 * 3600
+
+    @field_validator("idle", "absolute", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
+class LoginLimit(_Strict):
+    #: Failed logins allowed per window, per source address and per account name.
+    failures: int = 5
+    window: float = 300
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
+class TeamConfig(_Strict):
+    oidc: OidcSettings | None = None
+    #: role -> members: a person's name, `group:NAME` (an OIDC group), or `*` (anyone logged in).
+    roles: dict[str, list[str]] = Field(default_factory=lambda: {VIEWER: ["*"]})
+    #: person -> identities: `local:NAME` or `oidc:SUBJECT` (the provider's subject claim).
+    people: dict[str, list[str]] = Field(default_factory=dict)
+    session: SessionSettings = SessionSettings()
+    login_limit: LoginLimit = LoginLimit()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is acting, as the console authenticated them."""
+
+    person: str
+    #: oidc | local | token
+    method: str
+    groups: tuple[str, ...] = ()
+    issuer: str | None = None
+    subject: str | None = None
+    second_factor: bool = False
+    #: An API token acts only in this role, whatever else its person holds.
+    token_role: str | None = None
+    token_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_session(self) -> dict[str, Any]:
+        return {"person": self.person, "method": self.method, "groups": list(self.groups), "issuer": self.issuer,
+                "subject": self.subject, "second_factor": self.second_factor}
+
+    @classmethod
+    def from_session(cls, data: dict[str, Any]) -> Identity:
+        return cls(person=str(data["person"]), method=str(data["method"]),
+                   groups=tuple(str(g) for g in data.get("groups") or ()), issuer=data.get("issuer"),
+                   subject=data.get("subject"), second_factor=bool(data.get("second_factor")))
+
+    def how(self) -> str:
+        """How this person was authenticated, in the words of the audit log."""
+        if self.method == "oidc":
+            return f"OIDC {self.issuer} subject {self.subject}"
+        if self.method == "token":
+            return f"API token {self.token_id} (role {self.token_role})"
+        return "local account" + (" with second factor (TOTP)" if self.second_factor else " (password only)")
+
+
+class Team:
+    def __init__(self, config: TeamConfig) -> None:
+        self.config = config
+
+    @property
+    def oidc(self) -> OidcSettings | None:
+        return self.config.oidc
+
+    def person_for(self, identity_key: str, fallback: str) -> str:
+        """The person an identity (`local:ian`, `oidc:SUBJECT`) belongs to; unlisted, the name it gave."""
+        for person, keys in self.config.people.items():
+            if identity_key in keys:
+                return person
+        return fallback
+
+    def _member(self, who: Identity, members: list[str]) -> bool:
+        wanted = who.person.strip().casefold()
+        for m in members:
+            if m == "*" or m.strip().casefold() == wanted:
+                return True
+            if m.startswith("group:") and m[6:] in who.groups:
+                return True
+        return False
+
+    def holds(self, who: Identity, role: str, plan_approvers: dict[str, list[str]] | None = None) -> bool:
+        """Whether `who` holds `role` (for one run's plan when `plan_approvers` is given); a token only its own."""
+        if who.token_role is not None and who.token_role != role and role != VIEWER:
+            return False
+        named = (plan_approvers or {}).get(role)
+        if named:
+            return self._member(who, list(named))
+        if role == VIEWER:
+            return self._member(who, self.config.roles.get(VIEWER, ["*"]))
+        return self._member(who, self.config.roles.get(role, []))
+
+
+def load_team(path: Path | None) -> Team:
+    """The team config at `path` (YAML); none at all means: anyone who logs in views, nobody operates."""
+    if path is None:
+        return Team(TeamConfig())
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe", pure=False).load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise UsageError(f"cannot read team config {path}: {exc.strerror}") from None
+    except YAMLError as exc:
+        raise UsageError(f"team config {path} is not YAML: {exc}") from None
+    try:
+        return Team(TeamConfig.model_validate(data))
+    except (ValidationError, ValueError) as exc:
+        raise UsageError(f"team config {path}: {exc}") from None

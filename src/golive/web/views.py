@@ -1,0 +1,123 @@
+"""What the console's pages show, as JSON: the runs list a team needs at 2 AM, and one run's page.
+
+Everything comes from the run log through the report model, the same one the HTML report and `golive status`
+use, so the browser never tells a different story. Text is data: the page script puts it in with textContent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from golive.engine.state import fold
+from golive.report.model import build
+from golive.run.view import run_summary
+from golive.store.base import Event, RunInfo, Store
+
+ACTIVE = ("running", "waiting", "needs-attention", "rolling-back", "created")
+#: Events that make a run wait for a person; the newest one tells since when.
+WAIT_EVENTS = ("gate.waiting", "step.waiting", "rollback.confirmation_needed", "run.needs_attention")
+FILTERS = ("service", "environment", "status", "person")
+
+
+def _since(events: list[Event]) -> str | None:
+    for ev in reversed(events):
+        if ev.type in WAIT_EVENTS:
+            return ev.ts
+    return None
+
+
+def waits_for(waiting: dict[str, Any] | None, attention: dict[str, Any] | None) -> str | None:
+    """One line: what a person must do for this run to go on."""
+    if waiting:
+        kind = waiting.get("kind")
+        if kind == "gate":
+            who = f" from {waiting['role']}" if waiting.get("role") else ""
+            return f"Go/No-Go at phase {waiting.get('phase')} {waiting.get('name') or ''}: " \
+                   f"{waiting.get('needed', 1)} approval(s){who}".replace("  ", " ")
+        if kind == "step":
+            return f"manual step {waiting.get('step')}: {waiting.get('message') or 'a person must confirm it'}"
+        if kind == "rollback":
+            return f"confirmation of rollback level {waiting.get('level')} (restores data)"
+        return str(waiting.get("message") or "a person")
+    if attention:
+        return f"a person to resolve step {attention.get('step')}: {attention.get('reason') or ''}".rstrip(": ")
+    return None
+
+
+def _left(end: str | None, now: datetime) -> float | None:
+    if not end:
+        return None
+    return round((datetime.fromisoformat(end) - now).total_seconds(), 1)
+
+
+def _people(events: list[Event]) -> set[str]:
+    """Everyone a run names as having acted: initiator, approvers, confirmers, deciders."""
+    found: set[str] = set()
+    for ev in events:
+        p = ev.payload
+        for key in ("initiator", "by"):
+            if isinstance(p.get(key), str):
+                found.add(p[key].casefold())
+    return found
+
+
+def run_row(store: Store, info: RunInfo, now: datetime) -> tuple[dict[str, Any], set[str]]:
+    events = store.events(info.id)
+    st = fold(events)
+    rep = build(events)
+    waiting = waits_for(st.waiting, st.attention)
+    row = {
+        "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
+        "initiator": info.initiator, "created_at": info.created_at, "finished_at": st.finished_at,
+        "status": st.status, "result": rep.outcome_word if st.outcome else st.status,
+        "approvers": sorted({a["by"] for p in st.phases for a in p.approvals}),
+        "waits_for": waiting, "waiting_since": _since(events) if waiting else None,
+        "window_start": rep.window_start, "window_end": rep.window_end,
+        "window_left": _left(rep.window_end, now) if not st.outcome else None,
+    }
+    return row, _people(events)
+
+
+def runs_list(store: Store, filters: dict[str, str], limit: int = 200) -> list[dict[str, Any]]:
+    """Active runs first (oldest wait first: it has waited longest), then the rest, newest first."""
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    wanted = {k: v.strip().casefold() for k, v in filters.items() if k in FILTERS and v.strip()}
+    for info in store.list_runs(limit):
+        if "service" in wanted and info.service.casefold() != wanted["service"]:
+            continue
+        if "environment" in wanted and info.environment.casefold() != wanted["environment"]:
+            continue
+        row, people = run_row(store, info, now)
+        if "status" in wanted and row["status"].casefold() != wanted["status"]:
+            continue
+        if "person" in wanted and wanted["person"] not in people:
+            continue
+        rows.append(row)
+    active = sorted((r for r in rows if r["status"] in ACTIVE),
+                    key=lambda r: r["waiting_since"] or r["created_at"])
+    done = sorted((r for r in rows if r["status"] not in ACTIVE), key=lambda r: r["created_at"], reverse=True)
+    return active + done
+
+
+def run_view(store: Store, info: RunInfo) -> dict[str, Any]:
+    """One run's page: summary, timeline with gates and timeboxes, canary weights and verdicts, rollback plan,
+    the sign-off sheet as it fills in. Step output is included (masked when recorded, as in the report)."""
+    events = store.events(info.id)
+    rep = build(events)
+    summary = run_summary(store, info)
+    st = fold(events)
+    summary.update({
+        "waits_for": waits_for(st.waiting, st.attention), "waiting_since": _since(events),
+        "version_from": rep.version_from, "version_to": rep.version_to, "description": rep.description,
+        "window_start": rep.window_start, "window_end": rep.window_end, "rollback_until": rep.rollback_until,
+        "window_left": _left(rep.window_end, datetime.now(UTC)) if not st.outcome else None,
+        "timeline": [asdict(p) for p in rep.phases], "gates": [asdict(g) for g in rep.gates],
+        "all_steps": [asdict(s) for s in rep.steps], "canary": [asdict(c) for c in rep.canary],
+        "rollback_plan": rep.rollback_plan, "rollback": asdict(rep.rollback) if rep.rollback else None,
+        "signoff": [asdict(s) for s in rep.signoff], "outcome_word": rep.outcome_word,
+        "rollback_requested": st.rollback_requested,
+    })
+    return summary

@@ -1,0 +1,274 @@
+"""The team console in a real browser: Playwright for Python driving Debian's Chromium (`executable_path`, no
+browser download), against the real `golive web` and a real OpenID provider (oidc-provider on Node.js, see
+webconsole.py), with local accounts too. Screenshots go to test-artifacts/.
+
+Every wait has a deadline (generous: two shared cores can be slow); nothing sleeps for luck."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from chromium import CHROMIUM
+from conftest import REPO, golive
+from webconsole import (
+    MARKER,
+    PASSWORD,
+    XSS,
+    Server,
+    add_user,
+    console_ports,
+    oidc_provider,
+    serve,
+    team_yaml,
+    waiting_run,
+)
+
+ARTIFACTS = REPO / "test-artifacts"
+WAIT = 60_000  # ms: a deadline, not an expectation
+
+
+@dataclass
+class Setup:
+    server: Server
+    workdir: Path
+    waiting: str  # a run whose process waits at the gate (approving it lets it finish)
+    ians: str  # a run ian started where the plan names him an approver too
+    process: subprocess.Popen[str] | None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed (Debian package `chromium`, listed in scripts/system-packages.txt)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    workdir = tmp_path_factory.mktemp("console")
+    oidc_port, console_port = console_ports()
+    rid, proc = waiting_run(workdir, wait=True)
+    plan = (workdir / "plan.yaml").read_text().replace("[rita, sam]", "[rita, sam, ian]")
+    (workdir / "ians.yaml").write_text(plan.replace("environment: prod", "environment: staging"))
+    r = golive("run", "ians.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "ian", "SHOP_TOKEN": MARKER})
+    assert r.code == 3, r.err
+    ians = next(x["run"] for x in json.loads(golive("runs", "--json", cwd=workdir).out)
+                if x["environment"] == "staging")
+    for name in ("ian", "vic", "olga"):
+        add_user(workdir, name)
+    (workdir / "golive-team.yaml").write_text(team_yaml(oidc_port))
+    (workdir / "short.yaml").write_text(team_yaml(None, idle="3s"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        with oidc_provider(oidc_port, console_port), serve(workdir, "--port", str(console_port)) as server:
+            yield Setup(server, workdir, rid, ians, proc)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def context(browser: Browser, phone: bool = False) -> BrowserContext:
+    if phone:
+        return browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                   has_touch=True)
+    return browser.new_context(viewport={"width": 1100, "height": 900})
+
+
+def watch(page: Page) -> list[str]:
+    """Collects script errors and any alert() a payload might raise."""
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    return problems
+
+
+def local_login(page: Page, url: str, name: str, next_path: str = "/") -> None:
+    page.goto(f"{url}{next_path}")
+    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=WAIT)
+    expect(page.locator("#code-row")).to_be_hidden()  # asked for only when the account has a second factor
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form#login button[type=submit]")
+    expect(page).to_have_url(f"{url}{next_path}", timeout=WAIT)
+
+
+def oidc_login(page: Page, url: str, login: str) -> None:
+    page.goto(f"{url}/")
+    expect(page.locator("#sso-link")).to_be_visible(timeout=WAIT)
+    expect(page.locator("#sso-link")).to_have_text("Log in with the test provider")
+    page.click("#sso-link")
+    page.fill("input[name=login]", login)  # the provider's own login form, on its own origin
+    page.fill("input[name=password]", "any")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{url}/", timeout=WAIT)
+
+
+def decide(page: Page, action: str, reason: str) -> None:
+    page.click(f"#actions button[data-action={action}]")
+    expect(page.locator("#dialog")).to_be_visible()
+    page.fill("#dialog-reason", reason)
+    page.click("#dialog-go")
+
+
+def test_oidc_login_approve_and_watch_it_succeed(browser: Browser, setup: Setup) -> None:
+    url, rid = setup.server.url, setup.waiting
+    ctx = context(browser)
+    page = ctx.new_page()
+    problems = watch(page)
+    oidc_login(page, url, "rita")
+    card = page.locator(f".card[data-run='{rid}']")
+    expect(card).to_contain_text("waits for Go/No-Go at phase 1", timeout=WAIT)
+    expect(page.locator("#who")).to_contain_text("rita · OIDC http://127.0.0.1:")
+    page.screenshot(path=str(ARTIFACTS / "console-runs.png"), full_page=True)
+    card.locator("a.run").click()
+    expect(page.locator("#status")).to_have_attribute("data-status", "waiting", timeout=WAIT)
+    expect(page.locator("#stream")).to_have_text("live", timeout=WAIT)
+    page.click("#actions button[data-action=approve]")
+    page.click("#dialog-go")  # no reason yet: refused in the page, nothing sent
+    expect(page.locator("#action-result")).to_have_text("A reason is required.")
+    page.fill("#dialog-reason", "canary dashboards are green")
+    page.screenshot(path=str(ARTIFACTS / "console-approve-dialog.png"), full_page=True)
+    page.click("#dialog-go")
+    expect(page.locator("#action-result")).to_contain_text("approved phase 1", timeout=WAIT)
+    # the run's own waiting process sees the approval and finishes; the page follows over the event stream
+    expect(page.locator("#status")).to_have_attribute("data-status", "succeeded", timeout=3 * WAIT)
+    expect(page.locator("#log tr[data-type='decision.vouched']")).to_contain_text("OIDC", timeout=WAIT)
+    expect(page.locator("#signoff")).to_contain_text("rita")
+    page.screenshot(path=str(ARTIFACTS / "console-run-succeeded.png"), full_page=True)
+    events = [json.loads(x) for x in golive("log", rid, "--json", cwd=setup.workdir).out.splitlines()]
+    seal = next(e["payload"] for e in events if e["type"] == "decision.vouched")
+    assert seal["auth"]["method"] == "oidc" and seal["auth"]["subject"] == "rita"
+    assert seal["auth"]["issuer"].startswith("http://127.0.0.1:") and "HeadlessChrome" in seal["user_agent"]
+    assert problems == []
+    ctx.close()
+
+
+def test_the_initiator_is_refused_through_oidc_and_locally(browser: Browser, setup: Setup) -> None:
+    url, rid = setup.server.url, setup.ians
+    for how in ("oidc", "local"):
+        ctx = context(browser)
+        page = ctx.new_page()
+        if how == "oidc":
+            oidc_login(page, url, "ian.sso")  # "Ian S." at the provider; the team config says that is ian
+        else:
+            local_login(page, url, "ian")
+        page.goto(f"{url}/runs/{rid}")
+        expect(page.locator("#status")).to_have_attribute("data-status", "waiting", timeout=WAIT)
+        decide(page, "approve", "I am sure")
+        expect(page.locator("#action-result")).to_contain_text("separation of duties", timeout=WAIT)
+        expect(page.locator("#action-result")).to_have_attribute("data-status", "409")
+        ctx.close()
+    assert not any(json.loads(x)["type"] == "gate.approved"
+                   for x in golive("log", rid, "--json", cwd=setup.workdir).out.splitlines())
+
+
+def test_viewer_post_403_missing_csrf_403_anonymous_401(browser: Browser, setup: Setup) -> None:
+    url, rid = setup.server.url, setup.ians
+    ctx = context(browser)
+    page = ctx.new_page()
+    local_login(page, url, "vic", f"/runs/{rid}")
+    expect(page.locator("#status")).to_have_attribute("data-status", "waiting", timeout=WAIT)
+    assert page.locator("#actions button").count() == 0  # a viewer is offered nothing to press
+    post = """async ([path, withToken]) => {
+        const s = await (await fetch('/api/session')).json();
+        const headers = {'Content-Type': 'application/json'};
+        if (withToken) headers['X-CSRF-Token'] = s.csrf;
+        const r = await fetch(path, {method: 'POST', headers, body: JSON.stringify({reason: 'from the console'})});
+        return r.status; }"""
+    assert page.evaluate(post, [f"/api/runs/{rid}/actions/approve", True]) == 403
+    ctx.close()
+    ctx = context(browser)
+    page = ctx.new_page()
+    local_login(page, url, "olga", f"/runs/{rid}")  # an operator: may reject, but not without the token
+    assert page.evaluate(post, [f"/api/runs/{rid}/actions/reject", False]) == 403
+    ctx.close()
+    anon = context(browser)
+    assert anon.request.get(f"{url}/api/runs").status == 401
+    assert anon.request.post(f"{url}/api/runs/{rid}/actions/approve", data={"reason": "x"}).status == 401
+    anon.close()
+
+
+def test_xss_in_plan_step_names_and_output_is_text(browser: Browser, setup: Setup) -> None:
+    url, rid = setup.server.url, setup.ians
+    ctx = context(browser)
+    page = ctx.new_page()
+    problems = watch(page)
+    local_login(page, url, "vic", f"/runs/{rid}")
+    expect(page.locator("#title")).to_have_text(f"Shop {XSS} 2.0", timeout=WAIT)
+    step = page.locator(".card[data-step='1.1']")
+    expect(step).to_contain_text("deploy <script>alert(2)</script> with the token")
+    expect(step.locator("pre")).to_contain_text("<b onmouseover=alert(3)>bold</b>")
+    expect(step.locator("pre")).to_contain_text("deploying with ***")
+    assert page.evaluate("document.querySelectorAll('main img, main b, main script').length") == 0
+    assert MARKER not in page.content()
+    page.goto(f"{url}/")
+    expect(page.locator(f".card[data-run='{rid}'] a.run")).to_have_text(f"Shop {XSS} 2.0", timeout=WAIT)
+    assert problems == []
+    ctx.close()
+
+
+def test_phone_viewport_has_no_horizontal_scroll_and_big_buttons(browser: Browser, setup: Setup) -> None:
+    url, rid = setup.server.url, setup.ians
+    ctx = context(browser, phone=True)
+    page = ctx.new_page()
+    local_login(page, url, "olga", f"/runs/{rid}")
+    expect(page.locator("#actions button").first).to_be_visible(timeout=WAIT)
+    expect(page.locator("#log tbody tr").first).to_be_visible(timeout=WAIT)
+    page.click("#actions button[data-action=rollback]")
+    expect(page.locator("#dialog-plan-list")).to_contain_text("echo undeploy")  # the plan, before anything
+    expect(page.locator("#dialog-typed")).to_be_visible()
+    expect(page.locator("#dialog-step-row")).to_be_hidden()  # only what this action asks is on the small screen
+    expect(page.locator("#dialog-outcome-row")).to_be_hidden()
+    widths = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    scroll, client = page.evaluate(widths)
+    assert client == 390 and scroll <= client, (scroll, client)
+    small = page.evaluate("""[...document.querySelectorAll('button, a.button')].filter(b => b.offsetParent)
+        .map(b => [b.textContent, b.getBoundingClientRect().height]).filter(([, h]) => h < 44)""")
+    assert small == []
+    page.screenshot(path=str(ARTIFACTS / "console-phone-run.png"), full_page=True)
+    page.goto(f"{url}/")
+    expect(page.locator(".card").first).to_be_visible(timeout=WAIT)
+    scroll, client = page.evaluate(widths)
+    assert scroll <= client, (scroll, client)
+    page.screenshot(path=str(ARTIFACTS / "console-phone-runs.png"), full_page=True)
+    ctx.close()
+
+
+def test_rollback_is_typed_to_confirm_after_showing_the_plan(browser: Browser, setup: Setup) -> None:
+    url, rid = setup.server.url, setup.ians
+    ctx = context(browser)
+    page = ctx.new_page()
+    local_login(page, url, "olga", f"/runs/{rid}")
+    expect(page.locator("#status")).to_have_attribute("data-status", "waiting", timeout=WAIT)
+    decide(page, "rollback", "error budget burnt")
+    expect(page.locator("#action-result")).to_have_text("Type shop to confirm the rollback.")
+    page.fill("#dialog-typed", "shop")
+    page.click("#dialog-go")
+    expect(page.locator("#action-result")).to_contain_text("rollback requested by olga", timeout=WAIT)
+    types = [json.loads(x)["type"] for x in golive("log", rid, "--json", cwd=setup.workdir).out.splitlines()]
+    assert types[-2:] == ["rollback.requested", "decision.vouched"]
+    ctx.close()
+
+
+def test_an_expired_session_goes_back_to_login(browser: Browser, setup: Setup) -> None:
+    with serve(setup.workdir, "--team", "short.yaml") as short:
+        ctx = context(browser)
+        page = ctx.new_page()
+        local_login(page, short.url, "vic", f"/runs/{setup.ians}")
+        expect(page.locator("#stream")).to_have_text("live", timeout=WAIT)
+        # idle for 3 s: the page notices on its own and goes to the login form, keeping where it was
+        expect(page).to_have_url(f"{short.url}/login?next=%2Fruns%2F{setup.ians}", timeout=WAIT)
+        expect(page.locator("form#login")).to_be_visible()
+        ctx.close()
