@@ -50,3 +50,15 @@ ensure_venv() {
     echo "$hash|$want" > "$stamp"
   fi
 }
+
+system_packages() {
+  # $1: a list of Debian packages, one a line, '#' comments. A line may name a command after the package
+  # ("npm npm"): when that command is already on PATH (e.g. Node.js from another source that ships its own npm,
+  # where Debian's npm package cannot be installed beside it) the package is not needed.
+  local pkg cmd
+  while read -r pkg cmd _; do
+    case "$pkg" in ''|'#'*) continue ;; esac
+    if [ -n "${cmd:-}" ] && command -v "$cmd" >/dev/null 2>&1; then continue; fi
+    printf '%s\n' "$pkg"
+  done < "$1"
+}

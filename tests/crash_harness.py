@@ -171,7 +171,8 @@ class Snapshot:
 
 def snapshot(store_path: Path, run_id: str | None = None) -> Snapshot | None:
     """The run as the log says it is (in-process, read-only; the connection is closed before returning)."""
-    from golive.engine.state import fold
+    from golive.core.events import GateWaiting
+    from golive.engine.state import fold, waiting_view
     from golive.store.sqlite import SQLiteStore
 
     if not store_path.exists():
@@ -192,10 +193,9 @@ def snapshot(store_path: Path, run_id: str | None = None) -> Snapshot | None:
         status=st.status, outcome=st.outcome,
         steps={sid: rec.status for sid, rec in sorted(st.steps.items())},
         phases={p.index: p.status for p in st.phases},
-        attention_step=(st.attention or {}).get("step"),
-        waiting_kind=(st.waiting or {}).get("kind"),
-        gate_approved=bool(st.waiting and st.waiting.get("kind") == "gate"
-                           and st.phase(int(st.waiting["phase"])).approvals),
+        attention_step=st.attention.step if st.attention else None,
+        waiting_kind=(waiting_view(st.waiting) or {}).get("kind"),
+        gate_approved=bool(isinstance(st.waiting, GateWaiting) and st.phase(st.waiting.phase).approvals),
     )
 
 

@@ -19,10 +19,11 @@ from psycopg import sql
 from conftest import REPO
 from golive.core.clock import SystemClock
 from golive.core.step import StepContext
+from golive.db.backups import check_backup, manifest_path
 from golive.errors import PlanError
 from golive.masking import Masker
 from golive.plan.loader import load_plan
-from golive.steps.backup import BackupStep, check_backup, manifest_path
+from golive.steps.backup import BackupStep
 from golive.steps.migrate import MigrateStep, parse_revision
 from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
 from golive.steps.restore import RestoreStep

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import golive
+from golive.core.events import GateWaiting
 from golive.core.step import StepContext, StepResult
 from golive.engine.executor import EngineOptions, RealExecutor
 from golive.engine.state import RunState
@@ -167,7 +168,7 @@ phases:
     st = h.state(rid)
     assert st.phase(1).status == "no-go"
     assert st.phase(1).decision is not None
-    assert "2 step(s) failed (1.1, 1.3), 1 allowed" in st.phase(1).decision["reasons"][0]
+    assert "2 step(s) failed (1.1, 1.3), 1 allowed" in st.phase(1).decision.event.reasons[0]
     assert h.trail() == ["do-1.2", "undo-1.2"]
 
 
@@ -190,7 +191,7 @@ phases:
 """)
     assert h.drive(rid) == 1
     st = h.state(rid)
-    assert "gate check 'health' failed: output does not match /status=up/" in st.phase(1).decision["reasons"][0]
+    assert "gate check 'health' failed: output does not match /status=up/" in st.phase(1).decision.event.reasons[0]
     assert h.trail() == ["do", "undo"]
 
 
@@ -218,13 +219,13 @@ def test_gate_waits_for_approval_then_continues(h: Harness) -> None:
     rid = h.start(gated())
     assert h.drive(rid) == 3
     st = h.state(rid)
-    assert st.status == "waiting" and st.waiting is not None and st.waiting["kind"] == "gate"
+    assert st.status == "waiting" and st.waiting is not None and isinstance(st.waiting, GateWaiting)
     assert h.store.get_run(rid).status == "waiting"
     assert "1 of 1" in approve(h.store, rid, "bob", "smoke tests green")
     assert h.drive(rid) == 0
     st = h.state(rid)
     assert st.outcome == "succeeded"
-    assert st.phase(1).decision is not None and st.phase(1).decision["approvers"] == ["bob"]
+    assert st.phase(1).decision is not None and st.phase(1).decision.event.approvers == ["bob"]
     approved = [e.payload for e in h.store.events(rid) if e.type == "gate.approved"]
     assert [{k: v for k, v in a.items() if k not in ("os_user", "host")} for a in approved] == [
         {"phase": 1, "by": "bob", "role": "release", "reason": "smoke tests green"}]
@@ -253,7 +254,7 @@ def test_reject_is_no_go_and_rolls_back(h: Harness) -> None:
     st = h.state(rid)
     assert st.outcome == "rolled-back"
     assert st.phase(1).decision is not None
-    assert st.phase(1).decision["reasons"] == ["rejected by carol: error rate is up"]
+    assert st.phase(1).decision.event.reasons == ["rejected by carol: error rate is up"]
     assert h.trail() == ["deploy", "undeploy"]
 
 
@@ -331,7 +332,7 @@ def test_timebox_overrun_no_go_rolls_back(h: Harness) -> None:
     assert h.drive(rid) == 1
     st = h.state(rid)
     assert st.phase(1).overrun and st.phase(1).status == "no-go"
-    assert st.phase(1).decision is not None and "timebox 300s exceeded" in st.phase(1).decision["reasons"][0]
+    assert st.phase(1).decision is not None and "timebox 300s exceeded" in st.phase(1).decision.event.reasons[0]
     assert h.trail() == ["migrate", "unmigrate"]
 
 
@@ -721,7 +722,7 @@ def test_crash_in_a_non_idempotent_undo_stops_and_asks(h: Harness) -> None:
     assert h.trail() == ["do-1", "do-2", "undo-2"]
     assert h.drive(rid) == 3
     st = h.state(rid)
-    assert st.status == "needs-attention" and st.attention is not None and st.attention["step"] == "1.2.undo"
+    assert st.status == "needs-attention" and st.attention is not None and st.attention.step == "1.2.undo"
     assert h.trail() == ["do-1", "do-2", "undo-2"]  # not run twice
     resolve(h.store, rid, "1.2.undo", "done", "ops", "it ran")
     assert h.drive(rid) == 1
@@ -845,7 +846,7 @@ def test_no_decision_within_the_gates_timeout_is_no_go(tmp_path: Path) -> None:
     assert h.clock.now() - T0 == timedelta(minutes=30)
     st = h.state(rid)
     assert st.outcome == "rolled-back" and st.phase(1).decision is not None
-    assert st.phase(1).decision["reasons"] == ["no decision within 30m00s of asking (2026-03-10 02:30:00)"]
+    assert st.phase(1).decision.event.reasons == ["no decision within 30m00s of asking (2026-03-10 02:30:00)"]
     assert h.trail() == ["deploy", "undeploy"]
 
 

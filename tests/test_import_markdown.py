@@ -91,21 +91,23 @@ def test_constructs_become_plan_parts() -> None:
         "2026-03-03T23:00", "2026-03-04T01:00", "2026-03-04T03:00", "America/Los_Angeles")
     p1, p2 = plan.phases
     assert (p1.name, p1.timebox, p2.name, p2.timebox) == ("Phase 1: Database", 1200, "Phase 2: Release", 3600)
-    assert [s.kind for s in p1.steps] == ["shell", "shell", "sql"]
+    # pg_dump -> verified backup; `export APP_ENV` -> a plan var; alembic upgrade -> migrate (undo: downgrade)
+    assert [s.kind for s in p1.steps] == ["backup", "migrate", "sql"]
     assert p1.steps[0].name == "Take a backup"
-    assert p1.steps[1].shell.env == {"APP_ENV": "production"}  # type: ignore[attr-defined]
+    assert plan.vars["APP_ENV"].value == "production"
+    assert p1.steps[1].migrate.down == 'alembic downgrade "$GOLIVE_MIGRATE_TARGET"'  # type: ignore[attr-defined]
     assert p1.steps[2].sql.query == "SELECT count(*) FROM payments_v2;"  # type: ignore[attr-defined]
     assert p1.gate.description == "migration applied, counts match"
-    assert [s.kind for s in p2.steps] == ["manual", "manual", "http", "shell"]
+    # the sh block has no comment between its two commands: it stays one script, as written
+    assert [s.kind for s in p2.steps] == ["manual", "manual", "shell"]
     assert p2.steps[0].manual.done is True and p2.steps[1].manual.done is False  # type: ignore[attr-defined]
-    http = p2.steps[2].http  # type: ignore[attr-defined]
-    assert (http.method, http.url, http.json_body) == ("POST", "https://deploy.internal/api/release",
-                                                        {"version": "2.0"})
-    assert http.headers == {"Authorization": "Bearer ${DEPLOY_TOKEN}"}
+    assert p2.steps[2].shell.command.startswith("curl -X POST")  # type: ignore[attr-defined]
     assert {n for n, v in plan.vars.items() if v.secret} == {"DEPLOY_TOKEN", "DB_PASSWORD", "DATABASE_URL"}
     [level] = plan.rollback.levels
     assert (level.level, level.name, level.covers, level.restores_data) == (
         1, "Database Rollback", ["Phase 1: Database"], True)
+    # `psql payments < dump` restores the run's backup of `payments` (the same database string)
+    assert level.steps[0].restore.database == p1.steps[0].backup.database  # type: ignore[attr-defined]
     assert [c.description for c in plan.success_criteria] == ["Error rate < 0.5%"]
     assert plan.approvers == {"Release Manager": ["Dana", "Lee"]}
     # every step carries its source line
@@ -142,11 +144,21 @@ def test_cli_import_bad_input_is_a_clean_error(workdir: Path) -> None:
 
 
 def test_shell_block_rules() -> None:
-    block = shell_commands("# build it\nmake \\\n  all\n\n# orphan note\n\nexport A=$B\nrun --x\n", 10)
-    kinds = [(c.kind, c.line, c.name) for c in block.commands]
-    assert kinds == [("shell", 11, "build it"), ("manual", 14, None), ("shell", 17, None)]
-    assert block.commands[0].spec == {"command": "make all"}  # the continuation is joined
-    assert block.commands[2].spec == {"command": "run --x", "env": {"A": "${B}"}}
+    # a comment starts a part; `export A=$B` then `run` in one part: lifted as a var in a forward phase,
+    # kept in the script where exports must stay local (a rollback level)
+    text = "# build it\nmake \\\n  all\n\n# second\n\nexport A=$B\nrun --x\n# left for a person\n"
+    block = shell_commands(text, 10)
+    assert [(c.kind, c.line, c.name) for c in block.commands] == [
+        ("shell", 11, "build it"), ("shell", 17, "second"), ("manual", 18, None)]
+    assert block.commands[0].spec == {"command": "make \\\n  all"}  # exactly as written
+    assert block.exports == [(10, "A", "$B")]
+    local = shell_commands(text, 10, lift_exports=False)
+    assert local.commands[1].spec == {"command": "export A=$B\nrun --x"} and not local.exports
+    # a heredoc and an if/fi are single statements: never cut, whatever the comments inside
+    script = ("set -e\ncd /tmp\n# write\ncat > f <<EOF\n# not a comment\nEOF\n"
+              "# check\nif [ -f f ]; then\n  echo ok\nfi\n")
+    whole = shell_commands(script, 1)
+    assert [c.kind for c in whole.commands] == ["shell"] and whole.commands[0].spec["command"] == script.strip()
 
 
 def test_curl_translation() -> None:
@@ -161,7 +173,7 @@ def test_sql_statements_split_and_named() -> None:
     # `first_line` is the line of the fence's first content line ("-- one" is line 5, "SELECT 1;" line 6)
     block = sql_statements("-- one\nSELECT 1;\nSELECT\n  2;\n\n-- three\nSELECT 3\n", 5)
     assert [(c.line, c.name, c.spec["query"]) for c in block.commands] == [
-        (6, "one", "SELECT 1;"), (7, "one", "SELECT\n  2;"), (11, "three", "SELECT 3")]
+        (6, "one", "SELECT 1;"), (7, None, "SELECT\n  2;"), (11, "three", "SELECT 3")]
 
 
 def test_sql_step_lines_point_at_the_statement_in_the_document() -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -54,12 +56,20 @@ def test_seed_000_phases_steps_gates() -> None:
     # lines 15-19 (5 ticked [x]), 22-26, 29-32, 35-38: 18 checkboxes, 5 already done
     assert kinds(pre.steps) == {"manual": 18}
     assert sum(1 for s in pre.steps if s.manual.done) == 5  # type: ignore[attr-defined]
-    # pg_dump (48), ls (51), flask db upgrade (60; `export FLASK_ENV` at 57 becomes its env);
-    # the sql block 64-74 has 4 statements
-    assert kinds(p1.steps) == {"shell": 3, "sql": 4}
-    assert p1.steps[2].shell.env == {"FLASK_ENV": "production"}  # type: ignore[attr-defined]
-    # git checkout, git pull, pip install, pip list (84-91); env | grep (101); restart, status (107, 110)
-    assert kinds(p2.steps) == {"shell": 7}
+    # pg_dump (48) -> a verified backup (its `ls -lh backup_*.sql` check at 51 is the backup's own verify);
+    # `export FLASK_ENV=production` (57) -> plan var; flask db upgrade (60) -> migrate with its downgrade;
+    # the sql block 64-74 has 4 statements (the first spans three lines)
+    assert kinds(p1.steps) == {"backup": 1, "migrate": 1, "sql": 4}
+    backup, migrate = p1.steps[0].backup, p1.steps[1].migrate  # type: ignore[attr-defined]
+    assert backup.verify and backup.database == "postgresql://${DB_USER}@${DB_HOST}/banking_app"
+    assert (migrate.up, migrate.revision) == ("flask db upgrade", "flask db current")
+    assert p1.steps[1].undo is not None and p1.steps[1].undo.kind == "migrate"  # the downgrade
+    assert plan.vars["FLASK_ENV"].value == "production"
+    assert p1.steps[2].sql.query.count(";") == 1 and "'transactions')" in p1.steps[2].sql.query  # type: ignore
+    # git checkout + git pull (one comment: one step), pip install, pip list (84-91); the exports (97-98) are
+    # plan vars; env | grep (101); restart, status (107, 110)
+    assert kinds(p2.steps) == {"shell": 6}
+    assert plan.vars["SECRET_KEY"].secret and plan.vars["SECRET_KEY"].from_env == "PRODUCTION_SECRET_KEY"
     # bullets 119-121 and 124-129 (9); two curl lines 134-135 -> http
     assert kinds(p3.steps) == {"manual": 9, "http": 2}
     assert kinds(p4.steps) == {"manual": 10}  # bullets 144-146, 149-152, 155-157
@@ -70,8 +80,11 @@ def test_seed_000_phases_steps_gates() -> None:
         None, "Database schema successfully deployed", "Application successfully deployed and running",
         "All smoke tests passing", "All validations passing", None, "Production deployment successful"]
     totals = kinds([s for p in plan.phases for s in p.steps])
-    assert totals == {"manual": 57, "shell": 10, "sql": 4, "http": 2}
+    assert totals == {"manual": 57, "shell": 6, "sql": 4, "http": 2, "backup": 1, "migrate": 1}
     assert "000_9893983f184c3fcd.txt:48" in result.yaml_text  # the source line of the pg_dump step
+    # the five [x] items (15-19) are recorded as done, citing their line: the run does not wait for them
+    ticked = [s.manual for s in pre.steps if s.manual.done]  # type: ignore[attr-defined]
+    assert [t.ticked_at for t in ticked] == [f"000_9893983f184c3fcd.txt:{n}" for n in range(15, 20)]
 
 
 def test_seed_000_window_rollback_criteria_people() -> None:
@@ -84,13 +97,20 @@ def test_seed_000_window_rollback_criteria_people() -> None:
     # ### Level 1/2/3 at lines 223, 234, 248
     assert [(lv.level, lv.name) for lv in levels] == [
         (1, "Configuration Rollback"), (2, "Application Rollback"), (3, "Database Rollback")]
-    assert [len(lv.steps) for lv in levels] == [1, 3, 4]  # commands in the fences 226-232, 237-246, 251-263
+    # level 1 is one script (its `export SECRET_KEY` must reach the restart); 2: three commented parts;
+    # 3: stop, restore of this run's backup (256), checkout, start
+    assert [len(lv.steps) for lv in levels] == [1, 3, 4]
+    assert levels[2].steps[1].kind == "restore"
+    assert levels[2].steps[1].restore.database == "postgresql://${DB_USER}@${DB_HOST}/banking_app"  # type: ignore
     assert [lv.restores_data for lv in levels] == [False, False, True]  # level 3 restores from backup (256)
-    assert levels[2].covers[0] == "Phase 1: Database Migration"  # the database level covers the migration
-    assert "Phase 2: Application Deployment" in levels[1].covers
+    # what each level undoes: config and code (phase 2); the data level only the migration (phase 1)
+    assert [lv.covers for lv in levels] == [["Phase 2: Application Deployment"]] * 2 + [
+        ["Phase 1: Database Migration"]]
+    # `<previous_release_tag>` (237, 259) is a placeholder var, not a redirection
+    assert "${PREVIOUS_RELEASE_TAG}" in levels[1].steps[0].shell.command  # type: ignore[attr-defined]
     assert len(plan.success_criteria) == 5  # lines 267-271
     # ### Deployment Team (288-292): one person named, the rest TBD
-    assert plan.approvers == {"Development Lead": ["@kavyashri-as"], "Database Administrator": [],
+    assert plan.approvers == {"Development Lead": ["kavyashri-as"], "Database Administrator": [],
                               "DevOps Engineer": [], "QA Lead": []}
     # ### Escalation Contacts (294-297): three levels, no people or channels
     assert plan.contacts is not None
@@ -99,9 +119,10 @@ def test_seed_000_window_rollback_criteria_people() -> None:
     # ## Overview (4) is the description; ### Application Version (312-314): 1.0.0 -> 1.1.0 (not the schema's 2.0.0)
     assert plan.description == "This document outlines the deployment plan for the Banking Application Loans feature."
     assert plan.version is not None and (plan.version.from_, plan.version.to) == ("1.0.0", "1.1.0")
-    # secret-looking env vars in the commands (97-101, 228)
-    assert {n for n, v in plan.vars.items() if v.secret and v.from_env == n} >= {"SECRET_KEY", "DATABASE_URL",
-                                                                                 "PRODUCTION_SECRET_KEY"}
+    # exported secrets (97-98) come from the variables the document reads; the rollback's own (228) too
+    assert {n: v.from_env for n, v in plan.vars.items() if v.secret} == {
+        "SECRET_KEY": "PRODUCTION_SECRET_KEY", "DATABASE_URL": "PRODUCTION_DATABASE_URL",
+        "PREVIOUS_SECRET_KEY": "PREVIOUS_SECRET_KEY"}
 
 
 def test_seed_000_summary_names_what_was_not_placed() -> None:
@@ -125,16 +146,19 @@ def test_seed_001() -> None:
         "Step 3: Verify Deployment",        # line 121
         "Step 4: Smoke Tests",              # line 133
         "Step 5: Background Jobs",          # line 144
+        "Post-Deployment Checklist: Immediate (Day 1)",  # line 157: the checks right after the change
     ]
-    pre, s1, s2, s3, s4, s5 = plan.phases
+    pre, s1, s2, s3, s4, s5, day1 = plan.phases
     assert kinds(pre.steps) == {"manual": 68}  # 7+7+8+8+6+8+7+6+6+5 checkboxes (lines 6-91)
-    assert kinds(s1.steps) == {"shell": 2, "sql": 1}  # dotnet ef (100), SELECT in a bash block (103), seed (106)
+    # dotnet ef -> migrate (100), the SELECT written in the bash block -> sql (103), seed (106)
+    assert kinds(s1.steps) == {"migrate": 1, "shell": 1, "sql": 1}
     assert kinds(s2.steps) == {"shell": 3}  # docker build, docker push, kubectl apply (112-118)
-    assert kinds(s3.steps) == {"shell": 3}  # kubectl get pods/services, kubectl logs (124-130)
+    assert kinds(s3.steps) == {"shell": 2}  # kubectl get pods/services; `kubectl logs -f` (130) never ends
     assert kinds(s4.steps) == {"http": 2}   # two curl calls, the second continued over 3 lines (136-141)
     post = s4.steps[1].http  # type: ignore[attr-defined]
     assert (post.method, post.json_body["principal"]) == ("POST", 500000)
     assert kinds(s5.steps) == {"manual": 3}  # a bare URL (147) and two comments with no command (149-150)
+    assert kinds(day1.steps) == {"manual": 7}
     assert all(p.gate.description is None for p in plan.phases)  # the document has no Go/No-Go points
     assert all(p.timebox is None for p in plan.phases)  # and no durations
     assert plan.window is None  # "Maintenance Windows" (278) are recurring maintenance, not this deployment
@@ -142,7 +166,7 @@ def test_seed_001() -> None:
     levels = plan.rollback.levels
     assert [(lv.level, lv.name) for lv in levels] == [(1, "Rollback Steps"), (2, "Database Rollback")]  # 193, 205
     assert [dict(kinds(lv.steps)) for lv in levels] == [{"shell": 2, "http": 1}, {"shell": 1, "manual": 2}]
-    assert levels[1].covers == ["Step 1: Database Deployment"]
+    assert [lv.covers for lv in levels] == [["Step 2: Application Deployment"], ["Step 1: Database Deployment"]]
     assert len(plan.success_criteria) == 12  # 6 + 6 "✅" lines (243-256)
     assert set(plan.approvers) == {"DevOps Team", "Database Admin", "Security Team", "Product Owner",
                                    "Business Analyst", "Training Team"}  # lines 219-226
@@ -184,7 +208,8 @@ def test_seed_003() -> None:
     # On-Call Team (330-335) and the sign-off (379-385) name roles, no people
     assert set(plan.approvers) == {"Primary", "Secondary", "Database Admin", "DevOps Lead", "Engineering Manager",
                                    "CTO", "QA Lead", "Deployment Lead"}
-    assert plan.rollback.levels[0].covers[3] == "Phase 4: Traffic Migration"  # every deployment phase, as before
+    # its steps are all manual: nothing names one phase more than another, so it covers every phase (and says so)
+    assert plan.rollback.levels[0].covers == [p.name for p in plan.phases]
 
 
 def test_seed_003_traffic_migration_is_a_canary() -> None:
@@ -236,18 +261,27 @@ def test_imported_seed_shows_and_dry_runs(prefix: str, workdir: Path) -> None:
     show = golive("plan", "show", "plan.yaml", cwd=workdir)
     assert show.code == 0, show.err
     dry = golive("run", "--dry-run", "--json", "plan.yaml", cwd=workdir)
-    assert dry.code == 0, dry.err + dry.out[-2000:]
     events = [json.loads(line) for line in dry.out.splitlines() if line.startswith("{")]
-    assert events and events[-1]["type"] == "run.finished", events[-1:]
+    would_fail = [e["payload"] for e in events if e["type"] == "step.finished"
+                  and str(e["payload"].get("message", "")).startswith("would fail:")]
+    if dry.code == 0:
+        assert events and events[-1]["type"] == "run.finished", events[-1:]
+        assert not would_fail
+    else:
+        # the dry run checks each shell step (bash parse, `command -v`): it names a program this machine lacks
+        assert would_fail, dry.err + dry.out[-2000:]
+        for found in would_fail:
+            prog = re.search(r"`([^`]+)` is not a command", found["message"])
+            assert prog and shutil.which(prog.group(1)) is None, found
 
 
 LINT_EXPECT = {
     # seed 000 prints SECRET_KEY and DATABASE_URL at line 101: `env | grep -E "(SECRET_KEY|DATABASE_URL)"`;
     # phase 5 has no Go/No-Go; `git checkout <previous_release_tag>` and backup_YYYYMMDD are placeholders
     "000": (1, {"GL106", "GL104", "GL110", "GL113", "GL115"}),
-    # seed 001 migrates (line 15 checklist, line 100 dotnet ef) with no backup before; `kubectl logs -f` (130)
-    # never ends; no phase has a Go/No-Go; no window; your-registry / yourdomain placeholders
-    "001": (1, {"GL102", "GL111", "GL104", "GL114", "GL110", "GL115"}),
+    # seed 001 migrates (line 15 checklist, line 100 dotnet ef) with no backup before (`kubectl logs -f` is left out);
+    # no phase has a Go/No-Go; no window; your-registry / yourdomain placeholders
+    "001": (1, {"GL102", "GL104", "GL114", "GL110", "GL115"}),
     # seed 003: no Go/No-Go anywhere, roles without people; a backup is created (113) before migrating (114);
     # the imported canary's router and pools are declared vars read from the environment (no GL116)
     "003": (0, {"GL104", "GL113", "GL115"}),

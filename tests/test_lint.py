@@ -21,7 +21,7 @@ CHANGE = ("separation_of_duties: true\napprovers: {cab: [carla]}\n"
           "window: {start: '02:00', end: '06:00', timezone: UTC}\n")
 
 
-#: carla's key (any valid Ed25519 public key does for lint), so GL118/GL119 stay out of the other tests.
+#: carla's key (any valid Ed25519 public key does for lint), so GL121/GL122 stay out of the other tests.
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOYEUahwB6vP1M/P9Ib+7or9g6bUU6qvwZUOzGPq5IAq"
 
 
@@ -185,21 +185,21 @@ def test_gl114_no_window() -> None:
     assert rules(lint("phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n"), head)) == {"GL114"}
 
 
-def test_gl118_approvals_not_authenticated(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gl121_approvals_not_authenticated(monkeypatch: pytest.MonkeyPatch) -> None:
     body = "phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n")
-    assert "GL118" not in rules(lint(body))
+    assert "GL121" not in rules(lint(body))
     monkeypatch.delenv("GOLIVE_SIGNERS")
     found = lint(body)
-    assert at(found, "GL118") == [(5, 1)] and "approvals are not authenticated" in found[0].message
+    assert at(found, "GL121") == [(5, 1)] and "approvals are not authenticated" in found[0].message
 
 
-def test_gl119_approver_without_key(tmp_path: Path) -> None:
+def test_gl122_approver_without_key(tmp_path: Path) -> None:
     body = "phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n")
     head = HEAD + CHANGE.replace("[carla]", "[carla, mo]")
-    found = [f for f in lint(body, head) if f.rule == "GL119"]
+    found = [f for f in lint(body, head) if f.rule == "GL122"]
     assert [(f.line, f.col) for f in found] == [(5, 26)] and "mo (role 'cab') has no key in" in found[0].message
     (tmp_path / "allowed_signers").write_text(f"carla {KEY}\nmo {KEY}\n")
-    assert "GL119" not in rules(lint(body, head))
+    assert "GL122" not in rules(lint(body, head))
 
 
 def test_gl115_change_record_for_pci_dss() -> None:
@@ -286,6 +286,29 @@ def test_gl163_rolling_without_drain_behind_a_router() -> None:
              "  edge: {type: nginx, upstream: app, upstream_file: up.conf, pools: {all: ['10.0.0.2:8080']}}\n")
     [f] = [f for f in lint(nginx + _rolling(health)) if f.rule == "GL163"]
     assert "router 'edge'" in f.message
+
+
+def test_gl118_sql_that_does_not_parse() -> None:
+    body = ("phases:\n  - name: A\n    steps:\n"
+            "      - sql: {database: 'postgresql:///x', query: 'WHERE expires_at < now();'}\n"
+            "      - sql: {database: 'postgresql:///x', query: 'DELETE FROM s WHERE e < now();'}\n")
+    found = lint(body)
+    assert [f.message for f in found if f.rule == "GL118"] == [
+        "'sql on postgresql:///x: WHERE expires_at < now();': does not parse as SQL (`WHERE` does not start a"
+        " statement)"]
+
+
+def test_gl119_level_covering_nothing() -> None:
+    body = ("phases:\n  - name: A\n    steps:\n      - shell: echo go\n"
+            "rollback:\n  levels:\n    - level: 1\n      name: L\n      steps: [{shell: echo back}]\n")
+    assert "GL119" in rules(lint(body))
+    assert "GL119" not in rules(lint(body.replace("      name: L\n", "      name: L\n      covers: [A]\n")))
+
+
+def test_gl120_shell_that_does_not_parse() -> None:
+    body = "phases:\n  - name: A\n    steps:\n      - shell: \"if true; then echo\"\n"
+    assert "GL120" in rules(lint(body))
+    assert "GL120" not in rules(lint(body.replace("then echo", "then echo; fi")))
 
 
 def test_every_rule_has_a_test() -> None:

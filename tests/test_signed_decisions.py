@@ -197,4 +197,4 @@ def test_without_signers_it_works_as_before_but_says_so(workdir: Path, monkeypat
     assert "**Approvals not authenticated**" in md
     assert "approvals not authenticated (typed names; no signers file) | **MISSING** |" in md
     lint = cli("lint", "plan.yaml")
-    assert "GL118 approvals-not-authenticated" in lint.out
+    assert "GL121 approvals-not-authenticated" in lint.out

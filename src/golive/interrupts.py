@@ -22,6 +22,8 @@ class Interrupted(BaseException):  # like KeyboardInterrupt, it must pass `excep
         self.signum = signum
         #: What became of each process tree the signal stopped (filled in by golive.targets.local on the way out).
         self.stopped: list[dict[str, object]] = []
+        #: Whether the engine already wrote it down (as `step.interrupted`).
+        self.recorded = False
         super().__init__(signal.Signals(signum).name)
 
     @property

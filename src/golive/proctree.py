@@ -91,7 +91,22 @@ def containment() -> Containment:
             probe.rmdir()
     except OSError as exc:
         return Containment("pgroup", reason=f"cannot create a cgroup under {base}: {exc.strerror or exc}")
+    _sweep(base)
     return Containment("cgroup", base=base)
+
+
+#: A step's cgroup that still held a service when its step ended is removed by a later golive once empty;
+#: only after this long, so that one just made for a starting process is never taken away from it.
+SWEEP_AFTER = 600.0
+
+
+def _sweep(base: Path) -> None:
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(base):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False) and now - entry.stat().st_mtime > SWEEP_AFTER:
+                    os.rmdir(entry.path)  # refused (EBUSY) while a process is still in it
 
 
 # -- /proc ---------------------------------------------------------------------------------------
@@ -124,11 +139,6 @@ def _group_members(pgid: int, not_before: int) -> list[int]:
                 and int(fields[19]) >= not_before:
             found.append(int(entry.name))
     return found
-
-
-def _gone(pid: int) -> bool:
-    fields = _stat(pid)
-    return not fields or fields[0] in ("Z", "X")
 
 
 # -- the tree --------------------------------------------------------------------------------------
@@ -251,23 +261,30 @@ class Gated:
     output: int
     _gate: int
     _errors: int
+    #: The child writes here once it is in its cgroup (moving a process can wait for an RCU grace period:
+    #: the parent writes the log meanwhile, and waits for this only before opening the gate).
+    _ready: int
 
     def release(self) -> OSError | None:
-        """Open the gate; returns why the exec failed, if it did."""
-        os.write(self._gate, b"g")
+        """Open the gate once the child is contained; returns why the exec failed, if it did."""
+        contained = os.read(self._ready, 1) == b"r"  # or it died trying: then the read returns at once
+        self._close("_ready")
+        if contained:
+            with contextlib.suppress(BrokenPipeError):  # it died after saying it was ready
+                os.write(self._gate, b"g")
         self._close("_gate")
         data = b""
         while chunk := os.read(self._errors, 64):
             data += chunk
         self._close("_errors")
-        if not data:
-            return None
-        code = int(data.decode("ascii") or "0")
-        return OSError(code, os.strerror(code))
+        if data:
+            code = int(data.decode("ascii") or "0")
+            return OSError(code, os.strerror(code))
+        return None if contained else OSError(errno.ECHILD, "the process ended before it could run")
 
     def abandon(self) -> None:
         """Close whatever is still open; a gate closed unopened makes the process exit without running anything."""
-        for name in ("_gate", "_errors", "output"):
+        for name in ("_gate", "_errors", "_ready", "output"):
             self._close(name)
 
     def _close(self, name: str) -> None:
@@ -298,6 +315,7 @@ def start_gated(argv: list[str], env: dict[str, str] | None, cwd: Path | None) -
     out_r, out_w = os.pipe()
     gate_r, gate_w = os.pipe()
     err_r, err_w = os.pipe()
+    ready_r, ready_w = os.pipe()
     procs = os.fsencode(cgroup / "cgroup.procs") if cgroup else None
     executable = argv[0]
     env_b = None if env is None else {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
@@ -313,6 +331,8 @@ def start_gated(argv: list[str], env: dict[str, str] | None, cwd: Path | None) -
                 prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 if os.getppid() != parent:
                     os._exit(NEVER_RELEASED)
+            os.write(ready_w, b"r")  # in its cgroup (or group) now: the parent may record it
+            os.close(ready_w)
             for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(sig, signal.SIG_DFL)
             signal.pthread_sigmask(signal.SIG_SETMASK, set())
@@ -325,6 +345,7 @@ def start_gated(argv: list[str], env: dict[str, str] | None, cwd: Path | None) -
             os.close(out_r)
             os.close(gate_w)
             os.close(err_r)
+            os.close(ready_r)
             if os.read(gate_r, 1) != b"g":
                 os._exit(NEVER_RELEASED)
             if env_b is None:
@@ -338,14 +359,12 @@ def start_gated(argv: list[str], env: dict[str, str] | None, cwd: Path | None) -
     os.close(out_w)
     os.close(gate_r)
     os.close(err_w)
+    os.close(ready_w)
     fields = _stat(pid)
     start = int(fields[19]) if fields and len(fields) > 19 else 0
     tree = Tree(pid=pid, pgid=pid, start=start, host=socket.gethostname(), boot=boot_id(),
                 cgroup=str(cgroup) if cgroup else None)
-    if cgroup is not None:
-        # the child enters its cgroup itself; make sure it has before the log says so
-        wait_until(lambda: pid in tree._cgroup_pids() or _gone(pid), 5.0)
-    return Gated(pid, tree, out_r, gate_w, err_r)
+    return Gated(pid, tree, out_r, gate_w, err_r, ready_r)
 
 
 @contextlib.contextmanager

@@ -42,8 +42,8 @@ class BackupCheck(CheckBase):
         return f"backup {what} matches its manifest{fresh}"
 
     def run(self, ctx: StepContext, timeout: float) -> StepResult:
+        from golive.db.backups import check_backup, expand, latest_backup, resolve_path
         from golive.db.database import Database
-        from golive.steps.backup import check_backup, expand, latest_backup, resolve_path
 
         if self.file is not None:
             file = resolve_path(ctx, self.file)

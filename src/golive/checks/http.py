@@ -1,4 +1,4 @@
-"""`http`: a URL answers with the expected status (and text). Runs through the `http` step's code."""
+"""`http`: a URL answers with the expected status (and text). Runs through the same request code as the `http` step."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from golive.checks._common import CheckBase
+from golive.checks.request import HttpExpect, HttpSpec, run_http
 from golive.core.fields import IntList
 from golive.core.step import StepContext, StepResult
-from golive.steps.http import HttpExpect, HttpSpec, run_http
 
 
 class HttpCheck(CheckBase):

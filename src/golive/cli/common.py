@@ -67,10 +67,11 @@ def on_terminal() -> bool:
 
 
 def read_plan(path: str) -> tuple[Any, str]:
-    from golive.plan.loader import load_plan
+    """The plan and the text it was parsed from: the file is read once, so the two cannot differ."""
+    from golive.plan.loader import parse_plan_text, read_source
 
-    plan = load_plan(path)
-    return plan, Path(path).read_text(encoding="utf-8")
+    text = read_source(path)
+    return parse_plan_text(text, path), text
 
 
 def report_dir(args: argparse.Namespace) -> Path:

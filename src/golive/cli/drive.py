@@ -9,7 +9,7 @@ import sys
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive.cli.common import (
     on_terminal,
@@ -23,14 +23,18 @@ from golive.cli.common import (
 from golive.errors import ExitCode, UsageError
 from golive.masking import safe
 
+if TYPE_CHECKING:
+    from golive.run.runner import Started
 
-def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) -> int:
+
+def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
+          started: Started | None = None) -> int:
     from golive import interrupts
     from golive.cli.printers import LivePrinter, PlainPrinter, detach_stdout
     from golive.core.clock import SystemClock
     from golive.core.step import StepContext  # noqa: F401 - keeps import errors out of the run loop
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
-    from golive.run.runner import DriveOptions, drive_run, load_state, window_of
+    from golive.run.runner import DriveOptions, drive_run, load_state
 
     interactive = on_terminal() and not args.json
     wait = args.wait if args.wait is not None else interactive
@@ -40,10 +44,9 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) 
     with interrupts.handling():
         with ExitStack() as stack:
             if interactive:
-                from golive.run.runner import plan_of
-
-                iv = window_of(plan_of(state), datetime.fromisoformat(state.created_at))
-                listener: Any = stack.enter_context(LivePrinter(iv.end if iv else None, skip_until=skip))
+                window = state.created.window if state.created is not None else None
+                end = datetime.fromisoformat(window.end) if window is not None and window.end else None
+                listener: Any = stack.enter_context(LivePrinter(end, skip_until=skip))
             else:
                 listener = PlainPrinter(as_json=args.json, skip_until=skip)
 
@@ -63,7 +66,7 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) 
                 options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
                                       poll_interval=args.poll, wait_timeout=wait_timeout),
                 listener=listener, ask=ask if interactive else None,
-                notify=not dry, report_dir=None if dry else report_dir(args),
+                notify=not dry, report_dir=None if dry else report_dir(args), resolved=started,
             )
             try:
                 code = drive_run(store, run_id, SystemClock(), opts)
@@ -82,13 +85,13 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False) 
 def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> None:
     if args.json:
         return
+    from golive.engine.state import hint as waiting_hint
     from golive.run.runner import load_state
 
     st = load_state(store, run_id)
     where = store_path(args)
     if code == ExitCode.WAITING:
-        what = st.waiting or st.attention or {}
-        hint = what.get("command") or what.get("reason") or what.get("message") or ""
+        hint = waiting_hint(st.waiting or st.attention)
         print(safe(f"run {run_id} is {st.status}: {hint}".rstrip(": ")))
         print(f"continue with: golive resume {run_id}")
     else:
@@ -108,7 +111,7 @@ def _start_signer(args: argparse.Namespace, plan: Any) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from golive.core.clock import SystemClock
-    from golive.run.runner import StartRequest, start_run, whoami
+    from golive.run.runner import StartRequest, create_run, whoami
 
     plan, text = read_plan(args.file)
     if args.force and not args.reason:
@@ -122,13 +125,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         from golive.store.memory import MemoryStore
 
         store: Any = MemoryStore()
-        run_id = start_run(req, store, SystemClock())
-        code = drive(args, store, run_id, dry=True)
-        return code
+        started = create_run(req, store, SystemClock())
+        return drive(args, store, started.run_id, dry=True, started=started)
     store = open_store_of(args)
     try:
-        run_id = start_run(req, store, SystemClock())
-        return drive(args, store, run_id)
+        started = create_run(req, store, SystemClock())
+        return drive(args, store, started.run_id, started=started)
     finally:
         store.close()
 

@@ -20,7 +20,7 @@ def cmd_plan_show(args: argparse.Namespace) -> int:
         from golive.engine.rollback import preview
 
         print(json.dumps({"plan": plan.model_dump(mode="json", by_alias=True, exclude_none=True),
-                          "rollback_plan": preview(plan)}, indent=2))
+                          "rollback_plan": [p.raw() for p in preview(plan)]}, indent=2))
     else:
         sys.stdout.write(render_plan(plan, datetime.now(UTC)))
     return 0

@@ -8,9 +8,10 @@ import threading
 from datetime import datetime
 from typing import IO, Any
 
+from golive.core.events import AnalysisVerdict, PhaseStarted, StepFinished, StepStarted, TrafficWeight
 from golive.engine.state import RunState
 from golive.masking import safe
-from golive.report.describe import describe, event_json, log_line
+from golive.report.describe import describe, event_json, log_line, verdict_stage, weight_split
 from golive.store.base import Event
 from golive.units import format_duration
 
@@ -76,21 +77,19 @@ class LivePrinter:
     def __call__(self, ev: Event, state: RunState) -> None:
         with self._lock:
             self.state = state
-            p = ev.payload
-            if ev.type == "phase.started":
-                self.phase_started = datetime.fromisoformat(ev.ts)
-                self.timebox = p.get("timebox")
-            elif ev.type == "step.started":
-                self.current = f"[{p['step']}] {p.get('title')}"
-            elif ev.type in ("step.finished",):
-                self.current = ""
-            elif ev.type == "traffic.weight":
-                split = " / ".join(f"{k} {v}%" for k, v in p.get("weights", {}).items())
-                stage = f" (stage {p['stage']}/{p['stages']})" if p.get("stages") else ""
-                self.weight = f"current weight: {split}{stage} via {p.get('router')}"
-            elif ev.type == "analysis.verdict":
-                where = f" at stage {p['stage']} ({p['weight']}%)" if p.get("stage") else ""
-                self.verdict = f"last verdict {str(p.get('outcome', '?')).upper()}{where}: {p.get('reason')}"
+            match ev.data:
+                case PhaseStarted() as e:
+                    self.phase_started = datetime.fromisoformat(ev.ts)
+                    self.timebox = e.timebox
+                case StepStarted() as e:
+                    self.current = f"[{e.step}] {e.title}"
+                case StepFinished():
+                    self.current = ""
+                case TrafficWeight() as e:
+                    split, stage = weight_split(e)
+                    self.weight = f"current weight: {split}{stage} via {e.router}"
+                case AnalysisVerdict() as e:
+                    self.verdict = f"last verdict {e.outcome.upper()}{verdict_stage(e)}: {e.reason}"
         if ev.seq > self.skip_until:
             style = "red" if ("FAILED" in describe(ev) or "NO-GO" in describe(ev) or "ROLLBACK" in describe(ev)) \
                 else None

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from golive.core.events import SshBatch, StepConfirmed, StepResolved, StepStatus
+from golive.core.stepid import StepId
 from golive.masking import Masker
 
 if TYPE_CHECKING:
@@ -42,6 +44,26 @@ class StepResult:
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+@dataclass(frozen=True)
+class Undoing:
+    """The step an undo step reverts, as its run recorded it."""
+
+    step: StepId
+    status: StepStatus
+    #: The host batches it started on (`ssh.batch` / `rolling.batch` events), oldest first.
+    targets: list[SshBatch]
+
+
+@dataclass(frozen=True)
+class Resuming:
+    """What a step's earlier attempt recorded, for the attempt that runs after its process died."""
+
+    #: The batches it started (`ssh.batch` / `rolling.batch`), oldest first.
+    targets: list[SshBatch]
+    #: A rolling step's last action per host (`rolling.host`, without step and host).
+    hosts: dict[str, dict[str, Any]]
+
+
 @dataclass
 class StepContext:
     """Everything a step may touch. Steps never reach the store or the engine directly."""
@@ -55,17 +77,16 @@ class StepContext:
     interactive: bool = False
     dry_run: bool = False
     #: Recorded decision for this step made outside the process (e.g. `golive confirm`), if any.
-    decision: dict[str, Any] | None = None
+    decision: StepConfirmed | StepResolved | None = None
     #: Records an extra event for this step (metric samples, progress); payload is masked by the engine.
     emit: Callable[[str, dict[str, Any]], None] = lambda _type, _payload: None
     #: Prompts the person at the terminal; returns their answer. Only set when interactive.
     ask: Callable[[str], str] | None = None
-    #: For an undo step: what the step it undoes recorded (`targets`: the host batches it started on), so
-    #: the undo reaches exactly the hosts the change reached.
-    undoing: dict[str, Any] | None = None
-    #: When the step runs again after its process died: what it recorded before (`targets`, and `hosts`: a
-    #: rolling step's last action per host), so it finishes or puts back what the dead run left half done.
-    resuming: dict[str, Any] | None = None
+    #: For an undo step: what the step it undoes recorded, so the undo reaches exactly what the change reached.
+    undoing: Undoing | None = None
+    #: When the step runs again after its process died: what it recorded before, so it finishes or puts back
+    #: what the dead run left half done.
+    resuming: Resuming | None = None
 
     def interpolate(self, text: str) -> str:
         """`${NAME}` from plan vars, for non-shell steps (shell steps receive vars as environment)."""

@@ -13,10 +13,35 @@ from typing import Any, Protocol
 
 from golive import interrupts
 from golive.core.clock import Clock
-from golive.core.step import StepContext, StepResult
+from golive.core.events import (
+    Decision,
+    EventBody,
+    GateDecided,
+    GateWaiting,
+    PhaseOverrun,
+    PhaseStarted,
+    RollbackConfirmationNeeded,
+    RollbackFailed,
+    RollbackFinished,
+    RollbackStarted,
+    RunFinished,
+    RunNeedsAttention,
+    RunNote,
+    RunStarted,
+    StepAwaited,
+    StepConfirmed,
+    StepFinished,
+    StepInterrupted,
+    StepReaped,
+    StepResolved,
+    StepStarted,
+    StepWaiting,
+)
+from golive.core.step import Resuming, StepContext, StepResult, Undoing
+from golive.core.stepid import StepId
 from golive.engine.leftovers import Leftover, deadline_of, never_ran, wait_or_stop
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
-from golive.engine.state import RunState, apply, approver_identity
+from golive.engine.state import RunState, apply
 from golive.errors import ExitCode, GoliveError
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
@@ -44,6 +69,15 @@ class DryRunExecutor:
     """Walks the plan without touching anything: each step says what it would do."""
 
     def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+        from golive.steps.shell import ShellStep
+
+        if isinstance(step, ShellStep):
+            # the bash parse and `command -v` of each program: a step that cannot even start is named now
+            from golive.plan.shellcheck import shell_problems
+
+            problems = shell_problems(step.shell.command, ctx.env(step.shell.env))
+            if problems:
+                return StepResult("failed", "would fail: " + "; ".join(problems), detail={"dry_run": True})
         return StepResult.passed(f"would {step.describe()}", dry_run=True)
 
 
@@ -92,7 +126,7 @@ class Engine:
         self.ask = ask
         self.window_end = window_end
         self.rollback_until = rollback_until
-        self.state = RunState()
+        self.state = RunState(_plan=plan)
         self.steps = plan.steps_by_id()
         self._sync()
 
@@ -103,8 +137,11 @@ class Engine:
             if self.listener:
                 self.listener(ev, self.state)
 
-    def record(self, type: str, payload: dict[str, Any]) -> Event:
+    def record(self, event: EventBody) -> Event:
         """Append (masked) and fold. Events from other processes that landed meanwhile are folded too."""
+        return self._append(event.type, event.payload())
+
+    def _append(self, type: str, payload: dict[str, Any]) -> Event:
         with interrupts.shielded():  # a stop signal never splits an append from its fold
             before = self.state.status
             ev = self.store.append(self.run_id, type, self.masker.data(payload))
@@ -125,13 +162,13 @@ class Engine:
         self.store.set_status(self.run_id, self.state.status)
         if self.state.terminal:
             return exit_code_for(self.state.outcome)
-        self.record("run.started", {"resumed": self.state.last_seq > 1, "dry_run": self.options.dry_run})
+        self.record(RunStarted(resumed=self.state.last_seq > 1, dry_run=self.options.dry_run))
         try:
             while not self.state.terminal:
                 if self.state.rollback is None and self.state.rollback_requested is not None:
                     req = self.state.rollback_requested
-                    self._start_rollback(f"requested by {req.get('by')}: {req.get('reason', '')}",
-                                         self._current_phase_index(), req.get("level"))
+                    self._start_rollback(f"requested by {req.by}: {req.reason}", self._current_phase_index(),
+                                         req.level)
                 try:
                     if self.state.rollback is not None:
                         self._drive_rollback()
@@ -141,6 +178,11 @@ class Engine:
                     continue
         except _Pause as pause:
             return pause.code
+        except interrupts.Interrupted as stop:
+            if not stop.recorded:  # between steps (or waiting for a person): nothing was running to stop
+                self.record(RunNote(kind="interrupted", message=f"golive stopped by {stop.name} while no step ran;"
+                                                                 " golive resume continues the run"))
+            raise
         return exit_code_for(self.state.outcome)
 
     def _current_phase_index(self) -> int | None:
@@ -156,10 +198,10 @@ class Engine:
                 self._start_rollback(self._nogo_reason(pi), pi)
                 return
             if rec.status == "pending":
-                self.record("phase.started", {"phase": pi, "name": phase.name, "timebox": phase.timebox,
-                                              "at": self.clock.now().isoformat()})
+                self.record(PhaseStarted(phase=pi, name=phase.name, timebox=phase.timebox,
+                                         at=self.clock.now().isoformat()))
             for si, step in enumerate(phase.steps, 1):
-                sid = f"{pi}.{si}"
+                sid = StepId.step(pi, si)
                 status = self._run_step(sid, step)
                 if self.state.rollback_requested is not None:
                     return
@@ -179,15 +221,15 @@ class Engine:
             # Measured once every gate said GO, as evidence for the report: a miss is recorded (the report says
             # Partial and the criterion "not met") but rolls nothing back; gates decide that.
             if crit.check is not None:
-                self._run_step(f"criterion.{ci}", crit.check)
+                self._run_step(StepId.criterion(ci), crit.check)
                 if self.state.rollback_requested is not None:
                     return
         self._check_window()
-        self.record("run.finished", {"outcome": "succeeded", "message": "all phases passed their gates"})
+        self.record(RunFinished(outcome="succeeded", message="all phases passed their gates"))
 
     def _nogo_reason(self, pi: int) -> str:
-        decision = self.state.phase(pi).decision or {}
-        reasons = "; ".join(decision.get("reasons", [])) or "NO-GO"
+        decision = self.state.phase(pi).decision
+        reasons = "; ".join(decision.event.reasons if decision else []) or "NO-GO"
         return f"phase {pi} '{self.state.phase(pi).name}' NO-GO: {reasons}"
 
     # -- one step --------------------------------------------------------------------------------
@@ -202,8 +244,7 @@ class Engine:
                 self._settle(sid, step)  # pauses unless the step may start again
             rec = self.state.step(sid)
             if rec.status != "waiting":
-                self.record("step.started", {"step": sid, "title": step.title(), "kind": step.kind,
-                                             "attempt": rec.attempts + 1})
+                self.record(StepStarted(step=sid, title=step.title(), kind=step.kind, attempt=rec.attempts + 1))
             try:
                 result = self._execute(sid, step, self.state.step(sid).decision)
             except interrupts.Interrupted as stop:
@@ -211,14 +252,13 @@ class Engine:
                 raise
             if result.status == "waiting":
                 if self.state.step(sid).status != "waiting":
-                    self.record("step.waiting", {"step": sid, "title": step.title(), "message": result.message})
+                    self.record(StepWaiting(step=sid, title=step.title(), message=result.message))
                 self._wait_for(lambda s=sid: self.state.step(s).decision is not None)  # type: ignore[misc]
                 continue
-            self.record("step.finished", {
-                "step": sid, "status": result.status, "message": result.message, "exit_code": result.exit_code,
-                "output": _clip(result.output), "duration": result.detail.pop("duration", None),
-                "detail": result.detail,
-            })
+            self.record(StepFinished(
+                step=sid, status=result.status, message=result.message, exit_code=result.exit_code,
+                output=_clip(result.output), duration=result.detail.pop("duration", None), detail=result.detail,
+            ))
             return result.status
 
     def _settle(self, sid: str, step: StepBase) -> None:
@@ -233,19 +273,19 @@ class Engine:
         running = left.running()
         if running:
             until = deadline_of(rec.started_at, step.timeout)
-            self.record("step.awaited", {"step": sid, "where": left.where(running),
-                                         "until": datetime.fromtimestamp(until).astimezone().isoformat()})
+            self.record(StepAwaited(step=sid, where=left.where(running),
+                                    until=datetime.fromtimestamp(until).astimezone().isoformat()))
             killed, waited = wait_or_stop(left, until, step.grace)
             still = left.running()
-            self.record("step.reaped", {"step": sid, "where": left.where(running), "killed": killed,
-                                        "waited": round(waited, 3), "gone": not still})
+            self.record(StepReaped(step=sid, where=left.where(running), killed=killed, waited=round(waited, 3),
+                                   gone=not still))
             if still:
                 self._attention(sid, step, f"its processes ({left.where(still)}) could not be stopped; stop them"
                                            f" by hand, then: {resolve}")
         if step.is_idempotent or never_ran(rec.interrupted):
             return
         if rec.status == "interrupted":
-            sig = (rec.interrupted or {}).get("signal", "a signal")
+            sig = (rec.interrupted.signal if rec.interrupted else "") or "a signal"
             why = (f"golive was stopped by {sig} while this non-idempotent step ran; its processes are gone, but it"
                    " may have done part of its work")
         else:
@@ -254,7 +294,7 @@ class Engine:
 
     def _attention(self, sid: str, step: StepBase, reason: str) -> None:
         if self.state.step(sid).status != "needs-attention":
-            self.record("run.needs_attention", {"step": sid, "title": step.title(), "reason": reason})
+            self.record(RunNeedsAttention(step=sid, title=step.title(), reason=reason))
         raise _Pause(ExitCode.WAITING)
 
     def _interrupted(self, sid: str, step: StepBase, stop: interrupts.Interrupted) -> None:
@@ -262,17 +302,19 @@ class Engine:
         been released at all (a shell step stopped at the gate did nothing and may simply run again)."""
         held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
         released = step.kind != "shell" or any((t["pid"], t["start"]) not in held for t in self.state.step(sid).trees)
-        self.record("step.interrupted", {
-            "step": sid, "signal": stop.name, "released": released,
-            "stopped": [{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
-                        for s in stop.stopped],
-        })
+        stop.recorded = True
+        self.record(StepInterrupted(
+            step=sid, signal=stop.name, released=released,
+            stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
+                     for s in stop.stopped],
+        ))
 
-    def _execute(self, sid: str, step: StepBase, decision: dict[str, Any] | None) -> StepResult:
+    def _execute(self, sid: str, step: StepBase, decision: StepConfirmed | StepResolved | None) -> StepResult:
         ctx = StepContext(
             run_id=self.run_id, step_id=sid, vars=self.vars, masker=self.masker, clock=self.clock,
             workdir=self.options.workdir, interactive=self.options.interactive, dry_run=self.options.dry_run,
-            decision=decision, emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
+            decision=decision,
+            emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
             ask=self.ask if self.options.interactive else None,
             undoing=self._undoing(sid),
             resuming=self._resuming(sid),
@@ -294,20 +336,21 @@ class Engine:
         result.output = self.masker.text(result.output)
         return result
 
-    def _undoing(self, sid: str) -> dict[str, Any] | None:
-        if not sid.endswith(".undo"):
+    def _undoing(self, sid: str) -> Undoing | None:
+        forward = StepId(sid).undoes()
+        if forward is None:
             return None
-        rec = self.state.step(sid.removesuffix(".undo"))
-        return {"step": rec.id, "status": rec.status, "targets": list(rec.targets)}
+        rec = self.state.step(forward)
+        return Undoing(rec.id, rec.status, list(rec.targets))
 
-    def _resuming(self, sid: str) -> dict[str, Any] | None:
+    def _resuming(self, sid: str) -> Resuming | None:
         rec = self.state.step(sid)
         if not rec.targets and not rec.hosts:
             return None
-        return {"targets": list(rec.targets), "hosts": dict(rec.hosts)}
+        return Resuming(list(rec.targets), dict(rec.hosts))
 
     def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
-        self.record(type, {"step": sid, **payload})
+        self._append(type, {"step": sid, **payload})
 
     def _wait_for(self, done: Callable[[], bool]) -> None:
         """Poll the log for a decision made by another process, or pause the run. The waiting process has a
@@ -341,31 +384,30 @@ class Engine:
         rec = self.state.phase(pi)
         action = phase.on_overrun or self.plan.on_overrun
         if not rec.overrun and self._elapsed(pi) > phase.timebox:
-            self.record("phase.overrun", {"phase": pi, "timebox": phase.timebox,
-                                          "elapsed": round(self._elapsed(pi), 3), "action": action})
+            self.record(PhaseOverrun(phase=pi, timebox=phase.timebox, elapsed=round(self._elapsed(pi), 3),
+                                     action=action))
         return self.state.phase(pi).overrun and action == "no-go"
 
     def _check_window(self) -> None:
         if self.window_end and not self.options.dry_run and self.clock.now() > self.window_end:
-            if not any(n.get("kind") == "window.exceeded" for n in self.state.notes):
-                self.record("run.note", {"kind": "window.exceeded",
-                                         "message": f"the deployment window ended at {self.window_end.isoformat()}"})
+            if not any(n.event.kind == "window.exceeded" for n in self.state.notes):
+                self.record(RunNote(kind="window.exceeded",
+                                    message=f"the deployment window ended at {self.window_end.isoformat()}"))
 
-    def _decide(self, pi: int, decision: str, reasons: list[str], approvers: list[str] | None = None) -> None:
-        self.record("gate.decided", {"phase": pi, "decision": decision, "reasons": reasons,
-                                     "approvers": approvers or []})
+    def _decide(self, pi: int, decision: Decision, reasons: list[str], approvers: list[str] | None = None) -> None:
+        self.record(GateDecided(phase=pi, decision=decision, reasons=reasons, approvers=approvers or []))
 
     def _gate(self, pi: int, phase: Phase) -> bool:
         """Go/No-Go. Returns True for GO; records the decision either way."""
         gate = phase.gate
         reasons: list[str] = []
-        failed = [f"{pi}.{si}" for si, s in enumerate(phase.steps, 1)
-                  if self.state.step(f"{pi}.{si}").status == "failed"]
+        failed = [StepId.step(pi, si) for si in range(1, len(phase.steps) + 1)
+                  if self.state.step(StepId.step(pi, si)).status == "failed"]
         if len(failed) > gate.max_failures:
             reasons.append(f"{len(failed)} step(s) failed ({', '.join(failed)}), {gate.max_failures} allowed")
         for ci, check in enumerate(gate.checks, 1):
-            if self._run_step(f"{pi}.gate.{ci}", check) == "failed":
-                reasons.append(f"gate check '{check.title()}' failed: {self.state.step(f'{pi}.gate.{ci}').message}")
+            if self._run_step(StepId.gate(pi, ci), check) == "failed":
+                reasons.append(f"gate check '{check.title()}' failed: {self.state.step(StepId.gate(pi, ci)).message}")
         # Time spent waiting for approvers is the approvers' time: judge the timebox when the gate is reached.
         if self.state.phase(pi).status != "waiting" and self._overran(pi, phase):
             reasons.append(self._overrun_text(pi, phase))
@@ -376,27 +418,28 @@ class Engine:
         if gate.approvals is not None and not self.options.dry_run:
             needed = gate.approvals.count
             rec = self.state.phase(pi)
-            if not rec.rejections and len({approver_identity(a) for a in rec.approvals}) < needed:
+            if not rec.rejections and len(rec.approver_keys()) < needed:
                 if rec.status != "waiting":
-                    self.record("gate.waiting", {
-                        "phase": pi, "name": phase.name, "needed": needed, "role": gate.approvals.role,
-                        "candidates": self.plan.approvers.get(gate.approvals.role or "", []),
-                        "description": gate.description,
-                        "command": f"golive approve {self.run_id} --by NAME --reason TEXT",
-                        "since": self.clock.now().isoformat(), "timeout": gate.approvals.timeout,
-                    })
+                    self.record(GateWaiting(
+                        phase=pi, name=phase.name, needed=needed, role=gate.approvals.role,
+                        candidates=self.plan.approvers.get(gate.approvals.role or "", []),
+                        description=gate.description,
+                        command=f"golive approve {self.run_id} --by NAME --reason TEXT",
+                        since=self.clock.now().isoformat(), timeout=gate.approvals.timeout,
+                    ))
                 # The plan's time for the decision counts from the recorded question, so a resumed or restarted
                 # process counts from the same moment.
                 limit = gate.approvals.timeout
-                asked = datetime.fromisoformat(str((self.state.waiting or {}).get("since")
-                                                   or self.clock.now().isoformat()))
+                waiting = self.state.waiting
+                since = waiting.since if isinstance(waiting, GateWaiting) else None
+                asked = datetime.fromisoformat(since or self.clock.now().isoformat())
 
                 def expired() -> bool:
                     return limit is not None and (self.clock.now() - asked).total_seconds() >= limit
 
                 def decided() -> bool:
                     ph = self.state.phase(pi)
-                    return bool(ph.rejections) or len({approver_identity(a) for a in ph.approvals}) >= needed
+                    return bool(ph.rejections) or len(ph.approver_keys()) >= needed
 
                 if not decided() and not expired():
                     self._wait_for(lambda: decided() or expired())
@@ -406,10 +449,10 @@ class Engine:
                                                f" of asking ({asked:%Y-%m-%d %H:%M:%S})"])
                     return False
             if rec.rejections:
-                rej = rec.rejections[0]
-                self._decide(pi, "no-go", [f"rejected by {rej['by']}: {rej.get('reason') or 'no reason given'}"])
+                rej = rec.rejections[0].event
+                self._decide(pi, "no-go", [f"rejected by {rej.by}: {rej.reason or 'no reason given'}"])
                 return False
-            approvers = sorted({a["by"] for a in rec.approvals})
+            approvers = sorted(rec.approvers())
         self._decide(pi, "go", [gate.description or "all steps passed"], approvers)
         return True
 
@@ -418,21 +461,20 @@ class Engine:
         touched = touched_phases(self.plan, self.state)
         level = level_by_number(self.plan, level_no) if level_no else choose_level(self.plan, touched)
         actions = actions_for(self.plan, self.state, level)
-        self.record("rollback.started", {"reason": reason, "phase": pi, "level": level.level if level else None,
-                                         "level_name": level.name if level else None, "actions": actions})
+        self.record(RollbackStarted(reason=reason, phase=pi, level=level.level if level else None,
+                                    level_name=level.name if level else None, actions=actions))
 
     def _drive_rollback(self) -> None:
         rb = self.state.rollback
         assert rb is not None
         if rb.finished is not None:  # killed between rollback.finished and run.finished: only the latter is due
-            ok = bool(rb.finished.get("ok"))
-            self.record("run.finished", {"outcome": "rolled-back" if ok else "rollback-failed",
-                                         "message": str(rb.finished.get("message", ""))})
+            ok = rb.finished.ok
+            self.record(RunFinished(outcome="rolled-back" if ok else "rollback-failed", message=rb.finished.message))
             return
         if rb.status == "failed" and rb.failed_action is not None:
             raise _Pause(ExitCode.ROLLBACK_FAILED)
         for action in rb.actions:
-            aid = action["id"]
+            aid = action.id
             rec = self.state.step(aid)
             if rec.status == "succeeded":
                 continue
@@ -440,28 +482,28 @@ class Engine:
                 # a person looked at this failed action and chose to stop the rollback here
                 self._finish_rollback(ok=False, message=f"rollback stopped at {aid}: {rec.message}")
                 return
-            level = action.get("level")
-            if action.get("restores_data") and level is not None and level not in rb.confirmed_levels \
+            level = action.level
+            if action.restores_data and level is not None and level not in rb.confirmed_levels \
                     and self._past_rollback_until():
                 if rb.waiting_for_level != level:
-                    self.record("rollback.confirmation_needed", {
-                        "level": level, "action": aid,
-                        "reason": "the rollback window has passed; restoring data now loses what was written since",
-                        "command": f"golive confirm {self.run_id} rollback --by NAME --reason TEXT",
-                    })
+                    self.record(RollbackConfirmationNeeded(
+                        level=level, action=aid,
+                        reason="the rollback window has passed; restoring data now loses what was written since",
+                        command=f"golive confirm {self.run_id} rollback --by NAME --reason TEXT",
+                    ))
                 self._wait_for(lambda lv=level: lv in self.state.rollback.confirmed_levels)  # type: ignore[misc,union-attr]
             status = self._run_step(aid, self.steps[aid])
             if status == "failed":
-                self.record("rollback.failed", {
-                    "action": aid, "message": self.state.step(aid).message,
-                    "command": f"golive resolve {self.run_id} {aid} --as done|failed --by NAME",
-                })
+                self.record(RollbackFailed(
+                    action=aid, message=self.state.step(aid).message,
+                    command=f"golive resolve {self.run_id} {aid} --as done|failed --by NAME",
+                ))
                 raise _Pause(ExitCode.ROLLBACK_FAILED)
         self._finish_rollback(ok=True, message=f"rolled back: {rb.reason}")
 
     def _finish_rollback(self, ok: bool, message: str) -> None:
-        self.record("rollback.finished", {"ok": ok, "message": message})
-        self.record("run.finished", {"outcome": "rolled-back" if ok else "rollback-failed", "message": message})
+        self.record(RollbackFinished(ok=ok, message=message))
+        self.record(RunFinished(outcome="rolled-back" if ok else "rollback-failed", message=message))
 
     def _past_rollback_until(self) -> bool:
         return self.rollback_until is not None and self.clock.now() > self.rollback_until

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from golive.core.events import StepInterrupted
 from golive.proctree import Tree, wait_until
 
 #: The deadline of a step that sets no timeout (the shell step's default).
@@ -65,6 +66,6 @@ def wait_or_stop(left: Leftover, deadline: float, grace: float | None) -> tuple[
     return True, time.monotonic() - began
 
 
-def never_ran(interrupted: dict[str, Any] | None) -> bool:
+def never_ran(interrupted: StepInterrupted | None) -> bool:
     """True when golive stopped the step before its command was released: it did nothing."""
-    return bool(interrupted) and interrupted.get("released") is False  # type: ignore[union-attr]
+    return interrupted is not None and interrupted.released is False

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from golive.core.events import RollbackAction, RollbackPreview
+from golive.core.stepid import StepId
 from golive.engine.state import RunState
 from golive.plan.model import Plan, RollbackLevel
 
@@ -22,7 +22,7 @@ def touched_phases(plan: Plan, st: RunState) -> list[str]:
     out: list[str] = []
     for pi, phase in enumerate(plan.phases, 1):
         for si, step in enumerate(phase.steps, 1):
-            rec = st.steps.get(f"{pi}.{si}")
+            rec = st.steps.get(StepId.step(pi, si))
             if rec is not None and rec.status != "pending" and not step.read_only:
                 out.append(phase.name)
                 break
@@ -33,44 +33,41 @@ def level_by_number(plan: Plan, number: int) -> RollbackLevel | None:
     return next((lv for lv in plan.rollback.levels if lv.level == number), None)
 
 
-def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None) -> list[dict[str, Any]]:
+def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None) -> list[RollbackAction]:
     """Undo of every completed step, newest first, then the level's steps in their written order.
 
     A step that failed after reaching some remote hosts (a rolling ssh step stopped mid-way) counts as
     completed there: its undo runs, on those hosts only."""
     steps = plan.steps_by_id()
     done = [r for r in st.steps.values() if (r.status == "succeeded" or (r.status == "failed" and r.targets))
-            and "." in r.id
-            and r.id.split(".")[0].isdigit() and ".gate." not in r.id and not r.id.endswith(".undo")]
+            and r.id.is_forward]
     done.sort(key=lambda r: r.finished_seq, reverse=True)
-    actions: list[dict[str, Any]] = []
+    actions: list[RollbackAction] = []
     for rec in done:
-        undo_id = f"{rec.id}.undo"
+        undo_id = rec.id.undo()
         if undo_id in steps:
-            actions.append({"id": undo_id, "title": steps[undo_id].title(), "undoes": rec.id})
+            actions.append(RollbackAction(id=undo_id, title=steps[undo_id].title(), undoes=rec.id))
     if level is not None:
         for si, step in enumerate(level.steps, 1):
-            actions.append({"id": f"L{level.level}.{si}", "title": step.title(), "level": level.level,
-                            "restores_data": level.restores_data})
+            actions.append(RollbackAction(id=StepId.level(level.level, si), title=step.title(), level=level.level,
+                                          restores_data=level.restores_data))
     return actions
 
 
-def preview(plan: Plan) -> list[dict[str, Any]]:
+def preview(plan: Plan) -> list[RollbackPreview]:
     """The rollback plan as it stands before anything ran: for each phase, what failing in it would undo."""
-    out: list[dict[str, Any]] = []
-    undos: list[dict[str, Any]] = []
+    out: list[RollbackPreview] = []
+    undos: list[RollbackAction] = []
     touched: list[str] = []
     for pi, phase in enumerate(plan.phases, 1):
         touched.append(phase.name)
         for si, step in enumerate(phase.steps, 1):
             if step.undo is not None:
-                undos.insert(0, {"id": f"{pi}.{si}.undo", "title": step.undo.title(), "undoes": f"{pi}.{si}"})
+                sid = StepId.step(pi, si)
+                undos.insert(0, RollbackAction(id=sid.undo(), title=step.undo.title(), undoes=sid))
         level = choose_level(plan, touched)
-        out.append({
-            "phase": pi, "name": phase.name,
-            "undo": list(undos),
-            "level": level.level if level else None,
-            "level_name": level.name if level else None,
-            "restores_data": bool(level and level.restores_data),
-        })
+        out.append(RollbackPreview(
+            phase=pi, name=phase.name, undo=list(undos), level=level.level if level else None,
+            level_name=level.name if level else None, restores_data=bool(level and level.restores_data),
+        ))
     return out

@@ -1,14 +1,71 @@
-"""Run state as a fold over the event log. Nothing here does I/O: same events, same state."""
+"""Run state as a fold over the event log. Nothing here does I/O: same events, same state.
+
+The fold dispatches on the typed events of `golive.core.events` (each parsed once, by the store's `Event`);
+an event type it does not know changes nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from golive.core.events import (
+    EventBody,
+    Forced,
+    GateApproved,
+    GateDecided,
+    GateRejected,
+    GateWaiting,
+    Outcome,
+    PhaseOverrun,
+    PhaseStarted,
+    PhaseStatus,
+    RollbackAction,
+    RollbackConfirmationNeeded,
+    RollbackConfirmed,
+    RollbackFailed,
+    RollbackFinished,
+    RollbackRequested,
+    RollbackStarted,
+    RollbackStatus,
+    RollingHost,
+    RunCreated,
+    RunFinished,
+    RunNeedsAttention,
+    RunNote,
+    RunStarted,
+    RunStatus,
+    SshBatch,
+    StepConfirmed,
+    StepFinished,
+    StepInterrupted,
+    StepProcess,
+    StepResolved,
+    StepStarted,
+    StepStatus,
+    StepWaiting,
+)
+from golive.core.stepid import StepId
+from golive.errors import StoreError
 from golive.store.base import Event
 
+if TYPE_CHECKING:
+    from golive.plan.model import Plan
+
 TERMINAL = frozenset({"succeeded", "rolled-back", "rollback-failed"})
+
+B = TypeVar("B", bound=EventBody)
+
+#: What a run waits for: a gate's approvals, a manual step's confirmation, or a rollback level's confirmation.
+Waiting = GateWaiting | StepWaiting | RollbackConfirmationNeeded
+
+
+@dataclass(frozen=True)
+class Stamped(Generic[B]):
+    """An event with the time the store recorded it."""
+
+    event: B
+    at: str
 
 
 def approver_identity(approval: dict[str, Any]) -> str:
@@ -19,9 +76,8 @@ def approver_identity(approval: dict[str, Any]) -> str:
 
 @dataclass
 class StepRecord:
-    id: str
-    #: pending | running | waiting | interrupted | needs-attention | succeeded | failed
-    status: str = "pending"
+    id: StepId
+    status: StepStatus = "pending"
     attempts: int = 0
     message: str = ""
     exit_code: int | None = None
@@ -31,16 +87,16 @@ class StepRecord:
     finished_seq: int = 0
     duration: float | None = None
     #: A decision made outside the executing process: confirmation or resolution, with who.
-    decision: dict[str, Any] | None = None
+    decision: StepConfirmed | StepResolved | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     #: Remote batches the step started on (`ssh.batch` events), recorded before each batch runs: its undo
     #: (and a person after a crash) can tell exactly which hosts it may have changed.
-    targets: list[dict[str, Any]] = field(default_factory=list)
+    targets: list[SshBatch] = field(default_factory=list)
     #: Process trees the current attempt started (`step.process`, recorded before each was let run), so
     #: resume can find them after golive died (golive.engine.leftovers).
     trees: list[dict[str, Any]] = field(default_factory=list)
-    #: The `step.interrupted` payload when golive itself stopped the current attempt on a signal.
-    interrupted: dict[str, Any] | None = None
+    #: Set when golive itself stopped the current attempt on a signal.
+    interrupted: StepInterrupted | None = None
     #: A rolling step's last recorded action per host (`rolling.host`): where a resumed run picks up.
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -49,15 +105,21 @@ class StepRecord:
 class PhaseRecord:
     index: int
     name: str
-    #: pending | running | waiting | go | no-go
-    status: str = "pending"
+    status: PhaseStatus = "pending"
     started_at: str | None = None
     started_clock: str | None = None
     finished_at: str | None = None
     overrun: bool = False
-    approvals: list[dict[str, Any]] = field(default_factory=list)
-    rejections: list[dict[str, Any]] = field(default_factory=list)
-    decision: dict[str, Any] | None = None
+    approvals: list[Stamped[GateApproved]] = field(default_factory=list)
+    rejections: list[Stamped[GateRejected]] = field(default_factory=list)
+    decision: Stamped[GateDecided] | None = None
+
+    def approvers(self) -> set[str]:
+        return {a.event.by for a in self.approvals}
+
+    def approver_keys(self) -> set[str]:
+        """What the approval count counts: distinct signing keys (golive.seal), or names when unsigned."""
+        return {approver_identity(a.event.payload()) for a in self.approvals}
 
 
 @dataclass
@@ -65,50 +127,72 @@ class RollbackRecord:
     reason: str
     phase: int | None
     level: int | None
-    actions: list[dict[str, Any]]
+    actions: list[RollbackAction]
     started_at: str
-    status: str = "running"  # running | waiting | failed | done
-    confirmed_levels: dict[int, dict[str, Any]] = field(default_factory=dict)
+    level_name: str | None = None
+    status: RollbackStatus = "running"
+    confirmed_levels: dict[int, RollbackConfirmed] = field(default_factory=dict)
     waiting_for_level: int | None = None
-    failed_action: str | None = None
-    #: The rollback.finished payload once recorded (a crash may fall between it and run.finished).
-    finished: dict[str, Any] | None = None
+    failed_action: StepId | None = None
+    #: The rollback.finished event once recorded (a crash may fall between it and run.finished).
+    finished: RollbackFinished | None = None
 
 
 @dataclass
 class RunState:
     run_id: str = ""
-    plan: dict[str, Any] = field(default_factory=dict)
+    #: The `run.created` event: the recorded plan (as JSON), the window, the rollback preview...
+    created: RunCreated | None = None
     plan_path: str = ""
     initiator: str = ""
     created_at: str = ""
     dry_run: bool = False
-    forced: dict[str, Any] | None = None
+    forced: Forced | None = None
     #: `--var` values the run started with (None: not recorded, a run from before they were; a None value:
     #: withheld because it holds a password).
     overrides: dict[str, str | None] | None = None
-    #: created | running | waiting | needs-attention | rolling-back | succeeded | rolled-back | rollback-failed
-    status: str = "created"
+    status: RunStatus = "created"
     steps: dict[str, StepRecord] = field(default_factory=dict)
     phases: list[PhaseRecord] = field(default_factory=list)
     rollback: RollbackRecord | None = None
-    rollback_requested: dict[str, Any] | None = None
-    outcome: str | None = None
+    rollback_requested: RollbackRequested | None = None
+    outcome: Outcome | None = None
     finished_at: str | None = None
-    attention: dict[str, Any] | None = None
-    waiting: dict[str, Any] | None = None
+    attention: RunNeedsAttention | None = None
+    waiting: Waiting | None = None
     last_seq: int = 0
     head_hash: str = ""
-    notes: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[Stamped[RunNote]] = field(default_factory=list)
+    #: Set by the first read of `plan` (or given by a process that validated it already).
+    _plan: Plan | None = field(default=None, repr=False, compare=False)
 
     @property
     def terminal(self) -> bool:
         return self.outcome is not None
 
+    @property
+    def plan_json(self) -> dict[str, Any]:
+        return self.created.plan if self.created is not None else {}
+
+    @property
+    def plan(self) -> Plan:
+        """The plan exactly as it was when the run started (the file may have changed since), validated once."""
+        if self._plan is None:
+            from pydantic import ValidationError
+
+            from golive.plan.model import Plan
+
+            try:
+                self._plan = Plan.model_validate(self.plan_json)
+            except ValidationError as exc:
+                raise StoreError(f"run {self.run_id}: the plan recorded in its run.created event does not"
+                                 f" validate: {exc}") from None
+        return self._plan
+
     def step(self, step_id: str) -> StepRecord:
         rec = self.steps.get(step_id)
         if rec is None:
-            rec = self.steps[step_id] = StepRecord(step_id)
+            rec = self.steps[step_id] = StepRecord(StepId(step_id))
         return rec
 
     def phase(self, index: int) -> PhaseRecord:
@@ -121,6 +205,30 @@ class RunState:
         return None
 
 
+def waiting_view(w: Waiting | RunNeedsAttention | None) -> dict[str, Any] | None:
+    """What a run waits for as JSON (`golive status --json`, the dashboard): the event's payload and a `kind`."""
+    if w is None:
+        return None
+    if isinstance(w, GateWaiting):
+        return {"kind": "gate", **w.payload()}
+    if isinstance(w, StepWaiting):
+        return {"kind": "step", "step": w.step, "message": w.message}
+    if isinstance(w, RollbackConfirmationNeeded):
+        return {"kind": "rollback", **w.payload()}
+    return w.payload()
+
+
+def hint(w: Waiting | RunNeedsAttention | None) -> str:
+    """The one line telling a person what to do: the command, else the reason, else the message."""
+    if isinstance(w, GateWaiting | RollbackConfirmationNeeded) and w.command:
+        return w.command
+    if isinstance(w, RunNeedsAttention | RollbackConfirmationNeeded) and w.reason:
+        return w.reason
+    if isinstance(w, StepWaiting):
+        return w.message
+    return ""
+
+
 def fold(events: Iterable[Event], state: RunState | None = None) -> RunState:
     st = state or RunState()
     for ev in events:
@@ -128,134 +236,138 @@ def fold(events: Iterable[Event], state: RunState | None = None) -> RunState:
     return st
 
 
+def _resume_status(st: RunState) -> RunStatus:
+    return "rolling-back" if st.rollback else "running"
+
+
 def apply(st: RunState, ev: Event) -> None:
-    p = ev.payload
-    t = ev.type
     st.last_seq = ev.seq
     st.head_hash = ev.hash
-    if t == "run.created":
-        st.run_id = ev.run_id
-        st.plan = p["plan"]
-        st.plan_path = p.get("plan_path", "")
-        st.initiator = p.get("initiator", "")
-        st.created_at = ev.ts
-        st.dry_run = bool(p.get("dry_run"))
-        st.forced = p.get("forced")
-        recorded = p.get("override_values")
-        st.overrides = dict(recorded) if isinstance(recorded, dict) else None
-        st.phases = [PhaseRecord(i, ph["name"]) for i, ph in enumerate(st.plan.get("phases", []), 1)]
-    elif t == "run.started":
-        if st.status in ("created",):
+    match ev.data:
+        case RunCreated() as e:
+            st.run_id = ev.run_id
+            st.created = e
+            st.plan_path = e.plan_path
+            st.initiator = e.initiator
+            st.created_at = ev.ts
+            st.dry_run = e.dry_run
+            st.forced = e.forced
+            st.overrides = dict(e.override_values) if e.override_values is not None else None
+            st.phases = [PhaseRecord(i, str(ph["name"])) for i, ph in enumerate(e.plan.get("phases", []), 1)]
+        case RunStarted():
+            if st.status == "created":
+                st.status = "running"
+        case PhaseStarted() as e:
+            ph = st.phase(e.phase)
+            ph.status = "running"
+            ph.started_at = ev.ts
+            ph.started_clock = e.at
             st.status = "running"
-    elif t == "phase.started":
-        ph = st.phase(p["phase"])
-        ph.status = "running"
-        ph.started_at = ev.ts
-        ph.started_clock = p.get("at")
-        st.status = "running"
-    elif t == "phase.overrun":
-        st.phase(p["phase"]).overrun = True
-    elif t == "step.started":
-        rec = st.step(p["step"])
-        rec.status = "running"
-        rec.attempts += 1
-        rec.started_at = ev.ts
-        rec.decision = None
-        rec.trees = []
-        rec.interrupted = None
-        if st.status in ("needs-attention", "waiting"):
-            st.status = "rolling-back" if st.rollback else "running"
-        st.attention = None
-    elif t == "step.waiting":
-        st.step(p["step"]).status = "waiting"
-        st.status = "waiting"
-        st.waiting = {"kind": "step", "step": p["step"], "message": p.get("message", "")}
-    elif t == "step.confirmed":
-        st.step(p["step"]).decision = p
-    elif t == "step.finished":
-        rec = st.step(p["step"])
-        rec.status = p["status"]
-        rec.message = p.get("message", "")
-        rec.exit_code = p.get("exit_code")
-        rec.output = p.get("output", "")
-        rec.duration = p.get("duration")
-        rec.detail = p.get("detail", {})
-        rec.finished_at = ev.ts
-        rec.finished_seq = ev.seq
-        if st.waiting and st.waiting.get("step") == p["step"]:
+        case PhaseOverrun() as e:
+            st.phase(e.phase).overrun = True
+        case StepStarted() as e:
+            rec = st.step(e.step)
+            rec.status = "running"
+            rec.attempts += 1
+            rec.started_at = ev.ts
+            rec.decision = None
+            rec.trees = []
+            rec.interrupted = None
+            if st.status in ("needs-attention", "waiting"):
+                st.status = _resume_status(st)
+            st.attention = None
+        case StepWaiting() as e:
+            st.step(e.step).status = "waiting"
+            st.status = "waiting"
+            st.waiting = e
+        case StepConfirmed() as e:
+            st.step(e.step).decision = e
+        case StepFinished() as e:
+            rec = st.step(e.step)
+            rec.status = e.status
+            rec.message = e.message
+            rec.exit_code = e.exit_code
+            rec.output = e.output
+            rec.duration = e.duration
+            rec.detail = dict(e.detail)
+            rec.finished_at = ev.ts
+            rec.finished_seq = ev.seq
+            if isinstance(st.waiting, StepWaiting) and st.waiting.step == e.step:
+                st.waiting = None
+                st.status = _resume_status(st)
+        case StepProcess() as e:
+            st.step(e.step).trees.append(e.tree())
+        case StepInterrupted() as e:
+            rec = st.step(e.step)
+            rec.status = "interrupted"
+            rec.interrupted = e
+            rec.message = f"stopped by golive on {e.signal or None}"
+        case SshBatch() as e:  # and RollingBatch
+            st.step(e.step).targets.append(e)
+        case RollingHost() as e:
+            st.step(e.step).hosts[e.host] = e.record()
+        case RunNeedsAttention() as e:
+            st.step(e.step).status = "needs-attention"
+            st.status = "needs-attention"
+            st.attention = e
+        case StepResolved() as e:
+            rec = st.step(e.step)
+            rec.decision = e
+            rec.status = "succeeded" if e.as_ == "done" else "failed"
+            rec.message = f"resolved as {e.as_} by {e.by}: {e.reason or ''}".rstrip(": ")
+            rec.finished_at = ev.ts
+            rec.finished_seq = ev.seq
+            st.attention = None
+            if st.rollback is not None and st.rollback.failed_action == e.step:
+                st.rollback.failed_action = None
+                st.rollback.status = "running"
+            st.status = _resume_status(st)
+        case GateWaiting() as e:
+            st.phase(e.phase).status = "waiting"
+            st.status = "waiting"
+            st.waiting = e
+        case GateApproved() as e:
+            st.phase(e.phase).approvals.append(Stamped(e, ev.ts))
+        case GateRejected() as e:
+            st.phase(e.phase).rejections.append(Stamped(e, ev.ts))
+        case GateDecided() as e:
+            ph = st.phase(e.phase)
+            ph.status = "go" if e.decision == "go" else "no-go"
+            ph.decision = Stamped(e, ev.ts)
+            ph.finished_at = ev.ts
             st.waiting = None
-            st.status = "rolling-back" if st.rollback else "running"
-    elif t == "step.process":
-        st.step(p["step"]).trees.append({k: v for k, v in p.items() if k != "step"})
-    elif t == "step.interrupted":
-        rec = st.step(p["step"])
-        rec.status = "interrupted"
-        rec.interrupted = p
-        rec.message = f"stopped by golive on {p.get('signal')}"
-    elif t in ("ssh.batch", "rolling.batch"):
-        st.step(p["step"]).targets.append({k: v for k, v in p.items() if k != "step"})
-    elif t == "rolling.host":
-        st.step(p["step"]).hosts[p["host"]] = {k: v for k, v in p.items() if k not in ("step", "host")}
-    elif t == "run.needs_attention":
-        st.step(p["step"]).status = "needs-attention"
-        st.status = "needs-attention"
-        st.attention = p
-    elif t == "step.resolved":
-        rec = st.step(p["step"])
-        rec.decision = p
-        rec.status = "succeeded" if p["as"] == "done" else "failed"
-        rec.message = f"resolved as {p['as']} by {p['by']}: {p.get('reason') or ''}".rstrip(": ")
-        rec.finished_at = ev.ts
-        rec.finished_seq = ev.seq
-        st.attention = None
-        if st.rollback is not None and st.rollback.failed_action == p["step"]:
-            st.rollback.failed_action = None
-            st.rollback.status = "running"
-        st.status = "rolling-back" if st.rollback else "running"
-    elif t == "gate.waiting":
-        st.phase(p["phase"]).status = "waiting"
-        st.status = "waiting"
-        st.waiting = {"kind": "gate", **p}
-    elif t == "gate.approved":
-        st.phase(p["phase"]).approvals.append({**p, "at": ev.ts})
-    elif t == "gate.rejected":
-        st.phase(p["phase"]).rejections.append({**p, "at": ev.ts})
-    elif t == "gate.decided":
-        ph = st.phase(p["phase"])
-        ph.status = "go" if p["decision"] == "go" else "no-go"
-        ph.decision = {**p, "at": ev.ts}
-        ph.finished_at = ev.ts
-        st.waiting = None
-        st.status = "running"
-    elif t == "rollback.requested":
-        st.rollback_requested = p
-    elif t == "rollback.started":
-        st.rollback = RollbackRecord(p["reason"], p.get("phase"), p.get("level"), p["actions"], ev.ts)
-        st.status = "rolling-back"
-        st.waiting = None
-    elif t == "rollback.confirmation_needed" and st.rollback:
-        st.rollback.status = "waiting"
-        st.rollback.waiting_for_level = p["level"]
-        st.status = "waiting"
-        st.waiting = {"kind": "rollback", **p}
-    elif t == "rollback.confirmed" and st.rollback:
-        st.rollback.confirmed_levels[p["level"]] = p
-        if st.rollback.waiting_for_level == p["level"]:
-            st.rollback.waiting_for_level = None
-            st.rollback.status = "running"
+            st.status = "running"
+        case RollbackRequested() as e:
+            st.rollback_requested = e
+        case RollbackStarted() as e:
+            st.rollback = RollbackRecord(e.reason, e.phase, e.level, list(e.actions), ev.ts, e.level_name)
             st.status = "rolling-back"
             st.waiting = None
-    elif t == "rollback.failed" and st.rollback:
-        st.rollback.status = "failed"
-        st.rollback.failed_action = p["action"]
-        st.status = "rollback-failed"
-    elif t == "rollback.finished" and st.rollback:
-        st.rollback.status = "done" if p.get("ok") else "failed"
-        st.rollback.finished = p
-    elif t == "run.finished":
-        st.outcome = p["outcome"]
-        st.status = p["outcome"]
-        st.finished_at = ev.ts
-        st.waiting = None
-    elif t == "run.note":
-        st.notes.append({**p, "at": ev.ts})
+        case RollbackConfirmationNeeded() as e if st.rollback:
+            st.rollback.status = "waiting"
+            st.rollback.waiting_for_level = e.level
+            st.status = "waiting"
+            st.waiting = e
+        case RollbackConfirmed() as e if st.rollback:
+            st.rollback.confirmed_levels[e.level] = e
+            if st.rollback.waiting_for_level == e.level:
+                st.rollback.waiting_for_level = None
+                st.rollback.status = "running"
+                st.status = "rolling-back"
+                st.waiting = None
+        case RollbackFailed() as e if st.rollback:
+            st.rollback.status = "failed"
+            st.rollback.failed_action = e.action
+            st.status = "rollback-failed"
+        case RollbackFinished() as e if st.rollback:
+            st.rollback.status = "done" if e.ok else "failed"
+            st.rollback.finished = e
+        case RunFinished() as e:
+            st.outcome = e.outcome
+            st.status = e.outcome
+            st.finished_at = ev.ts
+            st.waiting = None
+        case RunNote() as e:
+            st.notes.append(Stamped(e, ev.ts))
+        case _:
+            pass

@@ -16,6 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from golive.core.clock import Clock
+from golive.core.events import (
+    WAITS,
+    GateWaiting,
+    NotifySent,
+    PhaseOverrun,
+    RollbackConfirmationNeeded,
+    RollbackFailed,
+    RollbackFinished,
+    RollbackStarted,
+    RunFinished,
+    RunNeedsAttention,
+    RunStarted,
+    StepWaiting,
+)
 from golive.engine.state import RunState, fold
 from golive.masking import Masker
 from golive.notify.send import AppriseSender, Sender, redact_url
@@ -23,10 +37,6 @@ from golive.plan.evidence import Channel, EscalationLevel
 from golive.plan.model import Plan
 from golive.store.base import Event, Store
 from golive.units import format_duration
-
-#: Events that mean "a person must do something now"; escalation runs from the newest one still open.
-OPEN_TYPES = frozenset({"gate.waiting", "step.waiting", "run.needs_attention", "rollback.confirmation_needed",
-                        "rollback.failed"})
 
 #: Event type -> notification category (the names a channel's `on:` list uses).
 CATEGORY = {
@@ -51,42 +61,43 @@ def user_config_path() -> Path | None:
 
 def message_for(ev: Event, st: RunState) -> tuple[str, str] | None:
     """(title, body) for an event worth telling people about, else None."""
-    p = ev.payload
-    t = ev.type
-    plan = st.plan.get("name", "?")
-    head = f"[golive] {plan} ({st.run_id})"
-    if t == "run.started":
-        if p.get("resumed") or p.get("dry_run"):
-            return None
-        v = st.plan.get("version") or {}
-        change = f" {v.get('from') or '?'} -> {v.get('to')}" if v else ""
-        return f"{head}: started", (f"Run {st.run_id} of '{plan}' ({st.plan.get('service')}/"
-                                    f"{st.plan.get('environment')}{change}) started by {st.initiator}.")
-    if t == "gate.waiting":
-        who = ", ".join(p.get("candidates") or []) or "anyone allowed to approve"
-        role = f" ({p['role']})" if p.get("role") else ""
-        return f"{head}: waiting for approval at phase {p['phase']}", (
-            f"Phase {p['phase']} '{p.get('name')}' waits for {p.get('needed')} approval(s){role}."
-            f" Who can approve: {who}.\nApprove: {p.get('command')}\n"
-            f"Reject: golive reject {st.run_id} --by NAME --reason TEXT")
-    if t in ("step.waiting", "run.needs_attention", "rollback.confirmation_needed", "rollback.failed"):
-        what = p.get("reason") or p.get("message") or ""
-        cmd = p.get("command") or (f"golive confirm {st.run_id} {p['step']} --by NAME" if t == "step.waiting"
-                                   else "")
-        step = f" step {p['step']}" if p.get("step") else ""
-        title = "ROLLBACK FAILED" if t == "rollback.failed" else "needs attention"
-        return f"{head}: {title}{step}", f"{what}\n{cmd}".strip()
-    if t == "phase.overrun":
-        return f"{head}: phase {p['phase']} overran its timebox", (
-            f"Phase {p['phase']} exceeded its timebox of {format_duration(float(p['timebox']))}"
-            f" ({format_duration(float(p['elapsed']))} elapsed); plan says: {p.get('action')}.")
-    if t == "rollback.started":
-        return f"{head}: ROLLBACK started", f"Rolling back: {p.get('reason')} ({len(p.get('actions', []))} action(s))."
-    if t == "rollback.finished":
-        return f"{head}: rollback {'finished' if p.get('ok') else 'STOPPED'}", str(p.get("message", ""))
-    if t == "run.finished":
-        words = {"succeeded": "SUCCEEDED", "rolled-back": "ROLLED BACK", "rollback-failed": "ROLLBACK FAILED"}
-        return f"{head}: {words.get(p['outcome'], p['outcome'])}", str(p.get("message", ""))
+    plan = st.plan
+    head = f"[golive] {plan.name} ({st.run_id})"
+    match ev.data:
+        case RunStarted() as e:
+            if e.resumed or e.dry_run:
+                return None
+            v = plan.version
+            change = f" {v.from_ or '?'} -> {v.to}" if v is not None else ""
+            return f"{head}: started", (f"Run {st.run_id} of '{plan.name}' ({plan.service}/"
+                                        f"{plan.environment}{change}) started by {st.initiator}.")
+        case GateWaiting() as e:
+            who = ", ".join(e.candidates) or "anyone allowed to approve"
+            role = f" ({e.role})" if e.role else ""
+            return f"{head}: waiting for approval at phase {e.phase}", (
+                f"Phase {e.phase} '{e.name}' waits for {e.needed} approval(s){role}."
+                f" Who can approve: {who}.\nApprove: {e.command}\n"
+                f"Reject: golive reject {st.run_id} --by NAME --reason TEXT")
+        case StepWaiting() as e:
+            cmd = f"golive confirm {st.run_id} {e.step} --by NAME"
+            return f"{head}: needs attention step {e.step}", f"{e.message}\n{cmd}".strip()
+        case RunNeedsAttention() as e:
+            return f"{head}: needs attention step {e.step}", e.reason.strip()
+        case RollbackConfirmationNeeded() as e:
+            return f"{head}: needs attention", f"{e.reason}\n{e.command}".strip()
+        case RollbackFailed() as e:
+            return f"{head}: ROLLBACK FAILED", f"{e.message}\n{e.command}".strip()
+        case PhaseOverrun() as e:
+            return f"{head}: phase {e.phase} overran its timebox", (
+                f"Phase {e.phase} exceeded its timebox of {format_duration(float(e.timebox))}"
+                f" ({format_duration(float(e.elapsed))} elapsed); plan says: {e.action}.")
+        case RollbackStarted() as e:
+            return f"{head}: ROLLBACK started", f"Rolling back: {e.reason} ({len(e.actions)} action(s))."
+        case RollbackFinished() as e:
+            return f"{head}: rollback {'finished' if e.ok else 'STOPPED'}", e.message
+        case RunFinished() as e:
+            words = {"succeeded": "SUCCEEDED", "rolled-back": "ROLLED BACK", "rollback-failed": "ROLLBACK FAILED"}
+            return f"{head}: {words.get(e.outcome, e.outcome)}", e.message
     return None
 
 
@@ -95,7 +106,7 @@ def _open_wait(events: list[Event], st: RunState) -> Event | None:
     if st.terminal or not (st.waiting or st.attention or st.status == "rollback-failed"):
         return None
     for ev in reversed(events):
-        if ev.type in OPEN_TYPES:
+        if isinstance(ev.data, WAITS):
             return ev
     return None
 
@@ -141,8 +152,8 @@ class Notifier:
             self._loaded = True
 
     def _note(self, ev: Event) -> None:
-        if ev.type in ("notify.sent", "notify.failed") and ev.payload.get("key"):
-            self._done.add(str(ev.payload["key"]))
+        if isinstance(ev.data, NotifySent) and ev.data.key:
+            self._done.add(ev.data.key)
 
     def _deliver(self, key: str, category: str, urls: list[str], config: list[Path], title: str, body: str,
                  extra: dict[str, Any] | None = None) -> None:
@@ -193,7 +204,7 @@ class Notifier:
             if msg is not None and category is not None:
                 self._deliver(f"ev:{ev.seq}", category, self._channel_urls(category), self._configs(), *msg,
                               extra={"event": ev.type, "for_seq": ev.seq})
-            if ev.type in OPEN_TYPES:
+            if isinstance(ev.data, WAITS):
                 self.tick(force=True)
         except Exception:  # notifications are best effort by design
             pass
@@ -281,7 +292,7 @@ def escalate_runs(store: Store, clock: Clock, run_id: str | None = None, sender:
         st = fold(events)
         if st.terminal:
             continue
-        plan = Plan.model_validate(st.plan)
+        plan = st.plan
         base = Path(st.plan_path).parent
         try:
             values, masker = resolve_vars(plan, environ if environ is not None else dict(os.environ), base,

@@ -66,13 +66,17 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL116", "traffic-placeholder", "error",
          "A canary or switch step names its router or pools with template text, or with a `${VAR}` that is not"
          " a plan var: it cannot move traffic."),
+    Rule("GL118", "sql-does-not-parse", "error", "An sql step's query is not exactly one statement that parses."),
+    Rule("GL119", "level-covers-nothing", "warning",
+         "A rollback level covers no phase, so no failure ever applies it automatically."),
+    Rule("GL120", "shell-does-not-parse", "error", "A shell step's script does not parse as bash."),
     Rule("GL117", "host-key-check-off", "warning",
          "A host group sets `known_hosts: none`: its SSH host keys are not checked, so a man in the middle gets"
          " the commands and the secrets."),
-    Rule("GL118", "approvals-not-authenticated", "warning",
+    Rule("GL121", "approvals-not-authenticated", "warning",
          "People decide on this plan's runs but no signers file is configured: approvals are typed names anyone"
          " can type, and the report says 'approvals not authenticated'."),
-    Rule("GL119", "approver-without-key", "error",
+    Rule("GL122", "approver-without-key", "error",
          "A person named in an approver role has no key in the signers file, so cannot sign a decision."),
     Rule("GL161", "rolling-without-health", "warning",
          "A rolling step has no health check: hosts go back into rotation without anyone asking them."),
@@ -263,6 +267,7 @@ class _Linter:
         self.traffic()
         self.host_groups()
         self.rolling()
+        self.imported_shapes()
         self.compliance()
         self.findings.sort(key=lambda f: (f.line, f.col, f.rule))
         return self.findings
@@ -425,6 +430,25 @@ class _Linter:
                 self.add("GL116", bad[0][0], f"'{step.title()}': {named} {verb}, so this step cannot move traffic."
                          " Write the real router and pool names, or declare the ${VAR} it names under `vars:`")
 
+    def imported_shapes(self) -> None:
+        """SQL that does not parse, scripts bash would refuse, rollback levels nothing applies."""
+        from golive.plan.shellcheck import parse_problems, sql_problems
+        from golive.steps.shell import ShellStep
+        from golive.steps.sql import SqlStep
+
+        for path, step, _pi in self.all_steps():
+            if isinstance(step, SqlStep) and step.sql.query:
+                for problem in sql_problems(step.sql.query):
+                    self.add("GL118", (*path, "sql", "query"), f"'{step.title()}': {problem}")
+            if isinstance(step, ShellStep):
+                for problem in parse_problems(step.shell.command):
+                    self.add("GL120", (*path, "shell"), f"'{step.title()}': {problem}")
+        for li, level in enumerate(self.plan.rollback.levels):
+            if not level.covers:
+                self.add("GL119", ("rollback", "levels", li, "covers"),
+                         f"level {level.level} '{level.name}' covers no phase: no failure applies it automatically"
+                         " (list the phases it undoes under `covers:`)")
+
     def host_groups(self) -> None:
         for name, group in self.plan.hosts.items():
             if not group.checks_host_keys:
@@ -469,7 +493,7 @@ class _Linter:
 
     def compliance(self) -> None:
         """The change record an auditor asks for; the elements themselves live with the report (issue 8)."""
-        from golive.report.compliance import compliance_findings
+        from golive.plan.compliance import compliance_findings
 
         for f in compliance_findings(self.plan):
             path: Path_ = tuple(int(seg) if seg.isdigit() else seg for seg in f.path.split(".") if seg)

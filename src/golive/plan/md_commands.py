@@ -1,7 +1,7 @@
 """Turn the text of a fenced code block into step specs: one per command, comments as names.
 
-Shell steps run in separate processes, so a standalone `export NAME=value` becomes `env` of the
-commands after it in the same block instead of a step that would change nothing.
+A shell block stays one script unless its comments split it where no shell state crosses (md_shell);
+SQL is split into statements by sqlparse; a group of `export NAME=value` lines becomes plan vars.
 """
 
 from __future__ import annotations
@@ -12,12 +12,24 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from golive.plan.md_intent import backup_of, migrate_of, restore_of
+from golive.plan.md_shell import (
+    PLACEHOLDER,
+    Part,
+    is_sql,
+    looks_like_commands,
+    never_ends,
+    parse,
+    split_block,
+    syntax_errors,
+)
+
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|DATABASE_URL"
                          r"|DSN\b)")
 _REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _WORD = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
 _EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-_SQL_START = re.compile(r"^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE)\s", re.I)
+SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE)\s")
 _URL_ONLY = re.compile(r"^https?://\S+$")
 SHELL_LANGS = frozenset({"", "bash", "sh", "shell", "console", "zsh", "shell-session", "powershell", "ps1"})
 SQL_LANGS = frozenset({"sql", "postgresql", "postgres", "psql", "mysql", "plpgsql", "pgsql", "tsql"})
@@ -41,6 +53,12 @@ class CommandBlock:
     words: set[str] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    #: `export NAME=value` lines lifted out of the block: (source line, name, value as written).
+    exports: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Never-ending commands left out: (source line, first line of the command).
+    dropped: list[tuple[int, str]] = field(default_factory=list)
+    #: `<placeholder>` words that became plan vars to fill in.
+    placeholders: list[str] = field(default_factory=list)
 
 
 def secret_like(name: str) -> bool:
@@ -126,117 +144,206 @@ def curl_to_http(command: str) -> dict[str, Any] | None:
     return spec
 
 
-def _logical_lines(text: str, first_line: int) -> list[tuple[int, str]]:
-    """Lines with backslash continuations joined, each with the source line where it starts."""
-    out: list[tuple[int, str]] = []
-    buf: list[str] = []
-    start = first_line
-    for n, raw in enumerate(text.splitlines()):
-        line = raw.rstrip()
-        if not buf:
-            start = first_line + n
-        if line.endswith("\\") and not line.lstrip().startswith("#"):
-            buf.append(line[:-1].strip())
-            continue
-        buf.append(line.strip() if buf else line)
-        out.append((start, " ".join(p for p in buf if p) if len(buf) > 1 else buf[0]))
-        buf = []
-    if buf:
-        out.append((start, " ".join(p for p in buf if p)))
-    return out
+def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:
+    """The one step a part of a shell block becomes: golive's own kind where the intent is plain, else shell."""
+    argvs = [a for st in part.statements for a in st.own]
+    name = part.name
+    single = len(part.statements) == 1 and len(argvs) == 1
+    st0 = part.statements[0] if part.statements else None
+    if single and st0 is not None:
+        argv = argvs[0]
+        stdin = re.search(r"(?<![<0-9])<\s*(\S+)", st0.text)
+        stdout = re.search(r"(?<![0-9&])>\s*(\S+)", st0.text)
+        if st0.node_type in ("command", "redirected_statement") and "|" not in st0.text:
+            spec = backup_of(argv, stdout.group(1) if stdout else None)
+            if spec is not None:
+                return Command("backup", spec, line, name, note=f"`{argv[0]}` -> a verified `backup` step"
+                               " (golive's own dump, checked by restoring it into a scratch database)")
+            spec = restore_of(argv, stdin.group(1) if stdin else None)
+            if spec is not None:
+                return Command("restore", spec, line, name, note=f"`{argv[0]}` restore -> a `restore` step of"
+                               " this run's backup of that database")
+    # `cd DIR` lines then one migration command: a migrate step run in DIR
+    cds = [st for st in part.statements[:-1] if st.own and st.own[0][:1] == ["cd"] and len(st.own[0]) == 2]
+    if part.statements and len(cds) == len(part.statements) - 1 and len(part.statements[-1].own) == 1:
+        last = part.statements[-1]
+        spec, why = migrate_of(last.own[0], last.text)
+        if spec is not None:
+            if cds:
+                spec["cwd"] = "/".join(c.argvs[0][1] for c in cds).replace("//", "/")
+            return Command("migrate", spec, line, name, note="a migration command -> `migrate`, its downgrade the"
+                           " undo")
+        if why:
+            block.notes.append(f"line {line}: {why}")
+    if single and st0 is not None and st0.node_type == "command" and argvs[0][0] == "curl":
+        http = curl_to_http(st0.text.replace("\\\n", " "))
+        if http is not None:
+            return Command("http", http, line, name)
+    return Command("shell", {"command": part.text}, line, name)
 
 
-def shell_commands(text: str, first_line: int) -> CommandBlock:
-    """`first_line` is the source line of the first line of the fence's content."""
+def _drop_never_ending(part: Part, first_line: int, block: CommandBlock) -> Part | None:
+    keep = []
+    for st in part.statements:
+        if any(never_ends(a) for a in st.argvs):
+            block.dropped.append((first_line + st.start, st.text.strip().split("\n")[0]))
+        else:
+            keep.append(st)
+    if len(keep) == len(part.statements):
+        return part
+    if not keep:
+        return None
+    lines = part.text.split("\n")
+    drop_rows = {r for st in part.statements if st not in keep for r in range(st.start, st.end + 1)}
+    text = "\n".join(ln for r, ln in enumerate(lines, part.row) if r not in drop_rows).strip("\n")
+    return Part(keep[0].start, text, part.name, keep, part.kept_whole, part.exports)
+
+
+def shell_commands(text: str, first_line: int, lift_exports: bool = True,
+                   before: frozenset[str] = frozenset()) -> CommandBlock:
+    """Steps of a shell block. `first_line` is the source line of the block's first line."""
     block = CommandBlock()
-    pending: list[tuple[int, str]] = []
-    env: dict[str, str] = {}
-
-    def flush_comments() -> None:
-        for line, comment in pending:
-            block.commands.append(Command("manual", {"instruction": comment}, line,
+    for ph in sorted(set(PLACEHOLDER.findall(text))):
+        var = re.sub(r"\W", "_", ph).upper()
+        text = text.replace(f"<{ph}>", "${" + var + "}")
+        block.placeholders.append(var)
+        block.notes.append(f"`<{ph}>` in the block at line {first_line} is a placeholder: it became ${{{var}}},"
+                           " a plan var to fill in")
+    text = re.sub(r"(?m)^(\s*)\$ (?=\S)", r"\1", text)  # `$ cmd` prompts
+    text, carved = _carve_sql(text)
+    block.refs.update(m.group(1) for m in _REF.finditer(text))
+    block.words.update(_WORD.findall(text))
+    parts, notes = split_block(text, lift_exports, before)
+    block.notes += [f"block at line {first_line}: {n}" for n in notes]
+    for part in parts:
+        for name, value in part.exports:
+            block.exports.append((first_line, name, value))
+        for comment in part.trailing:
+            block.commands.append(Command("manual", {"instruction": comment}, first_line + part.row,
                                           note="a comment with no command after it"))
-        pending.clear()
-
-    for line, cmd in _logical_lines(text, first_line):
-        stripped = cmd.strip()
-        if not stripped:
-            flush_comments()
+        if not part.statements:
             continue
-        if stripped.startswith("#"):
-            comment = stripped.lstrip("#").strip()
-            if comment:
-                pending.append((line, comment))
+        kept = _drop_never_ending(part, first_line, block)
+        if kept is None:
             continue
-        if stripped.startswith("$ "):
-            stripped = stripped[2:].strip()
-        block.refs.update(m.group(1) for m in _REF.finditer(stripped))
-        block.words.update(_WORD.findall(stripped))
-        name = "; ".join(c for _, c in pending) or None
-        pending.clear()
-        m = _EXPORT.match(stripped)
-        if m and not re.search(r"[;&|]", m.group(2)):
-            env[m.group(1)] = _env_value(m.group(2))
-            block.notes.append(f"line {line}: `export {m.group(1)}=...` became env of the later commands"
-                               " in its block")
-            continue
-        if _SQL_START.match(stripped):
-            block.commands.append(Command("sql", {"query": stripped}, line, name,
-                                          note="SQL written in a shell block"))
-            continue
-        if _URL_ONLY.match(stripped):
-            block.commands.append(Command("manual", {"instruction": f"Open {stripped}"}, line, name,
+        line = first_line + kept.row
+        body = kept.text.strip()
+        if _URL_ONLY.match(body):
+            block.commands.append(Command("manual", {"instruction": f"Open {body}"}, line, kept.name,
                                           note="a bare URL: a person opens it"))
             continue
-        http = curl_to_http(stripped) if stripped.startswith("curl ") else None
-        if http is not None:
-            block.commands.append(Command("http", http, line, name))
+        if is_sql(body) and not looks_like_commands(body):
+            sql = sql_statements(body, line)
+            for c in sql.commands:
+                c.name = c.name or kept.name
+                c.note = "SQL written in a shell block"
+            block.commands += sql.commands
             continue
-        spec: dict[str, Any] = {"command": stripped}
-        if env:
-            spec["env"] = dict(env)
-        block.commands.append(Command("shell", spec, line, name))
-    flush_comments()
+        sql_rows = [r for r in range(kept.row, kept.row + len(kept.text.split("\n"))) if r in carved]
+        if sql_rows and all(st.own and st.own[0][0] == ":" and st.own[0][1:2] == ["golive-sql"]
+                            for st in kept.statements):
+            sql = sql_statements("\n".join(carved[r] for r in sql_rows), first_line + sql_rows[0])
+            for c in sql.commands:
+                c.name = c.name or kept.name
+                c.note = "SQL written in a shell block"
+            block.commands += sql.commands
+            continue
+        curls = [curl_to_http(st.text.replace("\\\n", " ")) if st.node_type == "command" and st.own and
+                 st.own[0][0] == "curl" else None for st in kept.statements]
+        if len(curls) > 1 and all(c is not None for c in curls) and not kept.kept_whole:
+            for st, http in zip(kept.statements, curls, strict=True):
+                assert http is not None
+                block.commands.append(Command("http", http, first_line + st.start, kept.name))
+            continue
+        if block.commands and block.commands[-1].kind == "backup" and _inspects_dump(kept):
+            block.notes.append(f"line {line}: `{body.splitlines()[0]}` looks at the dump file: the backup step"
+                               " verifies its own dump (checksum and a test restore), so it is not kept")
+            continue
+        cmd = _step_for(kept, block, line)
+        if cmd is not None:
+            block.commands.append(cmd)
     return block
+
+
+def _inspects_dump(part: Part) -> bool:
+    """`ls -lh backup_*.sql` after a dump: only looks at the file the backup step now writes and verifies."""
+    argvs = [a for st in part.statements for a in st.own]
+    return bool(argvs) and all(a[0] in ("ls", "du", "wc", "head", "file", "stat", "test", "[", "md5sum", "sha256sum")
+                               and any(re.search(r"(?i)backup|dump", w) for w in a[1:]) for a in argvs)
+
+
+def _carve_sql(text: str) -> tuple[str, dict[int, str]]:
+    """SQL lines written straight into a shell block (`SELECT COUNT(*) FROM t`) do not parse as bash: each
+    statement is replaced by a `: golive-sql` placeholder line (same line count) and kept for an sql step.
+    Only where the bash parse fails, and never inside a heredoc or a quoted string."""
+    if not syntax_errors(text):
+        return text, {}
+    protected: set[int] = set()
+
+    def walk(n: Any) -> None:
+        if n.type in ("heredoc_body", "string", "raw_string") and n.end_point[0] > n.start_point[0]:
+            protected.update(range(n.start_point[0], n.end_point[0] + 1))
+        for c in n.children:
+            walk(c)
+
+    walk(parse(text))
+    lines = text.split("\n")
+    carved: dict[int, str] = {}
+    row = 0
+    while row < len(lines):
+        if row not in protected and SQL_START.match(lines[row]) and (row == 0 or not lines[row - 1].rstrip()
+                                                                     .endswith("\\")):
+            start = row
+            while True:
+                carved[row] = lines[row]
+                lines[row] = ": golive-sql" if row == start else ""
+                if (lines[row - 0] is not None and carved[row].rstrip().endswith(";")) or row + 1 >= len(lines) \
+                        or not lines[row + 1].strip() or lines[row + 1].lstrip().startswith("#"):
+                    break
+                row += 1
+        row += 1
+    return "\n".join(lines), carved
 
 
 def sql_statements(text: str, first_line: int) -> CommandBlock:
-    """One step per statement (ending in `;` or the end of the block); `--` comments name them."""
+    """One step per statement as sqlparse splits them (never at a line end); `--` comments name them."""
+    import sqlparse
+
     block = CommandBlock()
-    pending: list[str] = []
-    current: list[str] = []
-    start = first_line
-    name: str | None = None
-
-    def finish() -> None:
-        nonlocal name
-        query = "\n".join(current).strip()
-        if query:
-            block.commands.append(Command("sql", {"query": query}, start, name))
-        current.clear()
-
-    for n, raw in enumerate(text.splitlines()):
-        line = raw.strip()
-        if not current:
-            if not line:
-                pending.clear()
-                name = None
-                continue
-            if line.startswith("--"):
-                comment = line.lstrip("-").strip()
-                if comment:
-                    pending.append(comment)
-                continue
-            start = first_line + n
-            name = "; ".join(pending) or name
-            pending.clear()
-        if line.startswith("--"):
+    pos = 0
+    for raw in sqlparse.split(text, strip_semicolon=False):
+        at = text.find(raw, pos)
+        if at < 0:
+            at = pos
+        pos = at + len(raw)
+        names: list[str] = []
+        body_lines = raw.split("\n")
+        while body_lines and (not body_lines[0].strip() or body_lines[0].strip().startswith("--")):
+            c = body_lines.pop(0).strip().lstrip("-").strip()
+            if c:
+                names.append(c)
+        query = "\n".join(body_lines).strip()
+        skipped = raw.split("\n")[: len(raw.split("\n")) - len(body_lines)]
+        line = first_line + text[:at].count("\n") + len(skipped)
+        if not query:
+            for c in names:
+                block.commands.append(Command("manual", {"instruction": c}, line,
+                                              note="a comment with no statement after it"))
             continue
-        current.append(raw.rstrip())
-        if line.endswith(";"):
-            finish()
-    finish()
-    for comment in pending:
-        block.commands.append(Command("manual", {"instruction": comment}, first_line,
-                                      note="a comment with no statement after it"))
+        block.commands.append(Command("sql", {"query": query}, line, "; ".join(names) or None))
     return block
+
+
+_NO_TRANSACTION = re.compile(r"(?is)\bCONCURRENTLY\b|^\s*VACUUM\b|^\s*(CREATE|DROP)\s+DATABASE\b|^\s*ALTER\s+SYSTEM\b"
+                             r"|^\s*(CREATE|DROP)\s+TABLESPACE\b")
+
+
+def outside_transaction(query: str) -> bool:
+    """PostgreSQL refuses these inside a transaction block (the `sql` step runs one): psql runs them as written."""
+    body = "\n".join(ln for ln in query.splitlines() if not ln.strip().startswith("--"))
+    return bool(_NO_TRANSACTION.search(body))
+
+
+def psql_command(query: str) -> str:
+    """The statement through psql, exactly as `psql -f` would run it (autocommit), stopping on an error."""
+    return f"psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -q <<'SQL'\n{query.strip()}\nSQL"

@@ -20,7 +20,8 @@ _BACK = re.compile(r"\b(old|previous|prior|revert\w*|roll\s*-?back|back\s+to)\b"
 #: "10% -> 25% -> 50% -> 100%", "5%, 25%, 100%", "10% then 50% then 100%" in one fragment.
 _PCT = r"(?<![\d.])\d{1,3}\s*%"
 _SEP = r"\s*(?:->|-->|→|⟶|=>|–>|—>|>|,|;|/|\bthen\b|\bto\b|\band\b)\s*"
-_PROGRESSION = re.compile(rf"{_PCT}(?:{_SEP}{_PCT})+")
+_OF = r"(?:\s+of\s+(?:the\s+)?(?:user\s+|live\s+)?(?:traffic|users|requests))?"
+_PROGRESSION = re.compile(rf"{_PCT}{_OF}(?:(?:{_SEP})+{_PCT}{_OF})+")
 _TRAFFIC_WORD = re.compile(r"traffic|canary|roll\s*-?out|ramp|shift|route|requests|users|weight", re.I)
 _HOLD = re.compile(
     r"\b(?:monitor|hold|held|wait|observe|soak|watch|bake|pause|stay|keep)\w*\b[^.;]*?"

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from golive.core.fields import Duration, Strict
+from golive.core.stepid import StepId
 from golive.plan.evidence import Change, Contacts, Notifications
 from golive.plan.window import parse_moment, parse_zone
 from golive.steps.base import StepBase
@@ -214,17 +215,18 @@ class Plan(Strict):
         out: dict[str, StepBase] = {}
         for pi, phase in enumerate(self.phases, 1):
             for si, step in enumerate(phase.steps, 1):
-                out[f"{pi}.{si}"] = step
+                sid = StepId.step(pi, si)
+                out[sid] = step
                 if step.undo is not None:
-                    out[f"{pi}.{si}.undo"] = step.undo
+                    out[sid.undo()] = step.undo
             for ci, check in enumerate(phase.gate.checks, 1):
-                out[f"{pi}.gate.{ci}"] = check
+                out[StepId.gate(pi, ci)] = check
         for level in self.rollback.levels:
             for si, step in enumerate(level.steps, 1):
-                out[f"L{level.level}.{si}"] = step
+                out[StepId.level(level.level, si)] = step
         for i, crit in enumerate(self.success_criteria, 1):
             if crit.check is not None:
-                out[f"criterion.{i}"] = crit.check
+                out[StepId.criterion(i)] = crit.check
         return out
 
     def secret_names(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from golive.errors import UsageError
-from golive.report.compliance import ComplianceFinding, change_evidence, compliance_findings
+from golive.plan.compliance import ComplianceFinding, change_evidence, compliance_findings
 from golive.report.model import Report, build
 from golive.store.base import Store
 

@@ -3,134 +3,177 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from golive.core.events import (
+    AnalysisVerdict,
+    AuditCheckpoint,
+    DecisionRefused,
+    DecisionVouched,
+    GateApproved,
+    GateDecided,
+    GateRejected,
+    GateWaiting,
+    PhaseOverrun,
+    PhaseStarted,
+    RollbackConfirmationNeeded,
+    RollbackConfirmed,
+    RollbackFailed,
+    RollbackFinished,
+    RollbackRequested,
+    RollbackStarted,
+    RollingBatch,
+    RunCreated,
+    RunFinished,
+    RunNeedsAttention,
+    RunNote,
+    RunStarted,
+    SshBatch,
+    SshHost,
+    StepAwaited,
+    StepConfirmed,
+    StepEvent,
+    StepFinished,
+    StepInterrupted,
+    StepProcess,
+    StepReaped,
+    StepResolved,
+    StepStarted,
+    StepWaiting,
+    TrafficWeight,
+)
 from golive.masking import safe
 from golive.store.base import Event
 from golive.units import format_duration
 
 
-def _dur(value: Any) -> str:
+def _dur(value: float | None) -> str:
     return f" ({format_duration(float(value))})" if isinstance(value, int | float) else ""
 
 
+_OUTCOME_WORDS = {"succeeded": "SUCCEEDED", "rolled-back": "ROLLED BACK", "rollback-failed": "ROLLBACK FAILED"}
+
+
+def weight_split(e: TrafficWeight) -> tuple[str, str]:
+    split = " / ".join(f"{k} {v}%" for k, v in e.weights.items())
+    stage = f" (stage {e.stage}/{e.stages})" if e.stages else ""
+    return split, stage
+
+
+def verdict_stage(e: AnalysisVerdict) -> str:
+    return f" at stage {e.stage} ({e.weight}%)" if e.stage else ""
+
+
 def describe(ev: Event) -> str:
-    p = ev.payload
-    t = ev.type
-    step = f"[{p['step']}] " if "step" in p else ""
-    if t == "run.created":
-        v = p.get("version") or {}
-        change = f", {v.get('from') or '?'} -> {v.get('to')}" if v else ""
-        forced = f"; started outside the window by {p['forced']['by']}: {p['forced']['reason']}" if p.get(
-            "forced") else ""
-        return (f"run {ev.run_id} created by {p.get('initiator')}: plan '{p['plan'].get('name')}'"
-                f" ({p.get('service')}/{p.get('environment')}{change}){forced}")
-    if t == "run.started":
-        return "resumed" if p.get("resumed") else ("dry run started" if p.get("dry_run") else "started")
-    if t == "phase.started":
-        box = f" (timebox {format_duration(p['timebox'])})" if p.get("timebox") else ""
-        return f"phase {p['phase']} '{p['name']}' started{box}"
-    if t == "phase.overrun":
-        return (f"phase {p['phase']} overran its timebox {format_duration(p['timebox'])}"
-                f" ({format_duration(p['elapsed'])} elapsed): {p['action']}")
-    if t == "step.started":
-        again = f" (attempt {p['attempt']})" if p.get("attempt", 1) > 1 else ""
-        return f"{step}start: {p.get('title')}{again}"
-    if t == "step.finished":
-        if p["status"] == "succeeded":
-            return f"{step}ok{_dur(p.get('duration'))}" + (f": {p['message']}" if p.get("message") else "")
-        code = f" (exit {p['exit_code']})" if p.get("exit_code") is not None else ""
-        return f"{step}FAILED{_dur(p.get('duration'))}: {p.get('message')}{code}"
-    if t == "decision.vouched":
-        sealed, auth = p.get("seals") or {}, p.get("auth") or {}
-        return (f"sealed #{sealed.get('seq')} ({p.get('action')} by {p.get('by')}): {auth.get('how')},"
-                f" from {p.get('source')}")
-    if t == "step.waiting":
-        return f"{step}waiting: {p.get('message')}"
-    if t == "step.confirmed":
-        return f"{step}{'marked failed' if p.get('as') == 'failed' else 'confirmed'} by {p['by']}" + (
-            f": {p['note']}" if p.get("note") else "")
-    if t == "step.resolved":
-        return f"{step}resolved as {p['as']} by {p['by']}" + (f": {p['reason']}" if p.get("reason") else "")
-    if t == "run.needs_attention":
-        return f"NEEDS ATTENTION {step}{p.get('reason')}"
-    if t == "gate.waiting":
-        role = f" from {p['role']}" if p.get("role") else ""
-        who = f" ({', '.join(p['candidates'])})" if p.get("candidates") else ""
-        return (f"phase {p['phase']} gate: waiting for {p['needed']} approval(s){role}{who}:"
-                f" {p.get('command')}")
-    if t == "gate.approved":
-        role = f" ({p['role']})" if p.get("role") else ""
-        signed = f" [signed {p['signature'].get('fingerprint')}]" if isinstance(p.get("signature"), dict) else ""
-        return f"phase {p['phase']} approved by {p['by']}{role}{signed}: {p.get('reason')}"
-    if t == "gate.rejected":
-        return f"phase {p['phase']} rejected by {p['by']}: {p.get('reason')}"
-    if t == "gate.decided":
-        if p["decision"] == "go":
-            by = f" (approved by {', '.join(p['approvers'])})" if p.get("approvers") else ""
-            return f"phase {p['phase']} GO{by}"
-        return f"phase {p['phase']} NO-GO: {'; '.join(p.get('reasons', []))}"
-    if t == "rollback.requested":
-        return f"rollback requested by {p['by']}: {p['reason']}"
-    if t == "rollback.started":
-        level = f", then level {p['level']} '{p.get('level_name')}'" if p.get("level") else ""
-        undo = sum(1 for a in p["actions"] if "undoes" in a)
-        return f"ROLLBACK: {p['reason']} -> {undo} undo step(s){level}"
-    if t == "rollback.confirmation_needed":
-        return f"rollback level {p['level']} waits for confirmation ({p['reason']}): {p.get('command')}"
-    if t == "rollback.confirmed":
-        return f"rollback level {p['level']} confirmed by {p['by']}: {p.get('reason')}"
-    if t == "rollback.failed":
-        return f"ROLLBACK FAILED at [{p['action']}]: {p.get('message')}; a person must act: {p.get('command')}"
-    if t == "rollback.finished":
-        return ("rollback finished" if p.get("ok") else "rollback stopped") + f": {p.get('message')}"
-    if t == "run.finished":
-        words = {"succeeded": "SUCCEEDED", "rolled-back": "ROLLED BACK", "rollback-failed": "ROLLBACK FAILED"}
-        return f"run {words.get(p['outcome'], p['outcome'])}: {p.get('message', '')}"
-    if t == "traffic.weight":
-        split = " / ".join(f"{k} {v}%" for k, v in p.get("weights", {}).items())
-        stage = f" (stage {p['stage']}/{p['stages']})" if p.get("stages") else ""
-        why = p.get("reason", "")
-        head = f"{step}traffic via {p.get('router')}: {split}"
-        if p.get("because"):  # a canary promotion: the verdict (with its numbers) that allowed it
-            return head + (stage if why.startswith("stage") else "") + f" -- promoted after {p['because']}"
-        return head + (f"{stage}" if why.startswith("stage") else f" -- {why}")
-    if t == "analysis.verdict":
-        where = f" at stage {p['stage']} ({p['weight']}%)" if p.get("stage") else ""
-        return f"{step}verdict {str(p.get('outcome', '?')).upper()}{where}: {p.get('reason')}"
-    if t == "ssh.batch":
-        hosts = ", ".join(p.get("hosts", []))
-        return f"{step}ssh {p.get('group')}: batch {p.get('batch')}/{p.get('batches')} on {hosts}"
-    if t == "ssh.host":
-        code = f"exit {p['exit_code']}" if p.get("exit_code") is not None else str(p.get("status"))
-        head = f"{step}ssh {p.get('host')} (batch {p.get('batch')}): {'ok' if p.get('ok') else 'FAILED'} {code}"
-        why = f" {p['message']}" if p.get("message") and not p.get("ok") else ""
-        tail = str(p.get("output") or "").strip().splitlines()
-        return f"{head}{_dur(p.get('duration'))}{';' + why if why else ''}" + (f" | {tail[-1][:160]}" if tail else "")
-    if t == "step.process":
-        where = f"cgroup {p['cgroup']}" if p.get("cgroup") else f"process group {p.get('pgid')}"
-        return f"{step}process {p.get('pid')} in {where}"
-    if t == "step.interrupted":
-        gone = all(s.get("gone") for s in p.get("stopped", []))
-        left = "its processes stopped" if gone else "SOME OF ITS PROCESSES COULD NOT BE STOPPED"
-        return f"{step}INTERRUPTED by {p.get('signal')}: {left}; golive resume continues the run"
-    if t == "step.awaited":
-        return (f"{step}the previous golive's processes still run ({p.get('where')}): waiting for them up to"
-                f" {p.get('until')}, then stopping them")
-    if t == "step.reaped":
-        how = "stopped them at the step's deadline" if p.get("killed") else "they ended"
-        return f"{step}previous processes ({p.get('where')}): {how} after {format_duration(p.get('waited') or 0)}"
-    if t == "run.note":
-        return str(p.get("message", ""))
-    if t == "audit.checkpoint":
-        covers = p.get("covers") or {}
-        return (f"sealed: checkpoint {p.get('n')} ({p.get('why')}) over seq {covers.get('seq')},"
-                f" digest {str(p.get('digest'))[:16]}")
-    if t == "decision.refused":
-        return f"REFUSED {p.get('decision')} {p.get('subject')} ({p.get('os_user')}@{p.get('host')}): {p.get('why')}"
-    rest = {k: v for k, v in p.items() if k != "step"}
+    """One line for an event, from its typed form (golive.core.events)."""
+    data = ev.data
+    step = f"[{data.step}] " if isinstance(data, StepEvent) else ""
+    match data:
+        case RunCreated() as e:
+            v = e.version
+            change = f", {v.from_ or '?'} -> {v.to}" if v is not None else ""
+            forced = f"; started outside the window by {e.forced.by}: {e.forced.reason}" if e.forced else ""
+            return (f"run {ev.run_id} created by {e.initiator}: plan '{e.plan.get('name')}'"
+                    f" ({e.service}/{e.environment}{change}){forced}")
+        case RunStarted() as e:
+            return "resumed" if e.resumed else ("dry run started" if e.dry_run else "started")
+        case PhaseStarted() as e:
+            box = f" (timebox {format_duration(e.timebox)})" if e.timebox else ""
+            return f"phase {e.phase} '{e.name}' started{box}"
+        case PhaseOverrun() as e:
+            return (f"phase {e.phase} overran its timebox {format_duration(e.timebox)}"
+                    f" ({format_duration(e.elapsed)} elapsed): {e.action}")
+        case StepStarted() as e:
+            again = f" (attempt {e.attempt})" if e.attempt > 1 else ""
+            return f"{step}start: {e.title}{again}"
+        case StepFinished() as e:
+            if e.status == "succeeded":
+                return f"{step}ok{_dur(e.duration)}" + (f": {e.message}" if e.message else "")
+            code = f" (exit {e.exit_code})" if e.exit_code is not None else ""
+            return f"{step}FAILED{_dur(e.duration)}: {e.message}{code}"
+        case DecisionVouched() as e:
+            return (f"sealed #{e.seals.seq} ({e.action or None} by {e.by or None}): {e.auth.how},"
+                    f" from {e.source or None}")
+        case StepWaiting() as e:
+            return f"{step}waiting: {e.message}"
+        case StepConfirmed() as e:
+            return f"{step}{'marked failed' if e.as_ == 'failed' else 'confirmed'} by {e.by}" + (
+                f": {e.note}" if e.note else "")
+        case StepResolved() as e:
+            return f"{step}resolved as {e.as_} by {e.by}" + (f": {e.reason}" if e.reason else "")
+        case RunNeedsAttention() as e:
+            return f"NEEDS ATTENTION {step}{e.reason}"
+        case GateWaiting() as e:
+            role = f" from {e.role}" if e.role else ""
+            who = f" ({', '.join(e.candidates)})" if e.candidates else ""
+            return f"phase {e.phase} gate: waiting for {e.needed} approval(s){role}{who}: {e.command}"
+        case GateApproved() as e:
+            role = f" ({e.role})" if e.role else ""
+            sig = (e.model_extra or {}).get("signature")
+            signed = f" [signed {sig.get('fingerprint')}]" if isinstance(sig, dict) else ""
+            return f"phase {e.phase} approved by {e.by}{role}{signed}: {e.reason}"
+        case GateRejected() as e:
+            return f"phase {e.phase} rejected by {e.by}: {e.reason}"
+        case GateDecided() as e:
+            if e.decision == "go":
+                by = f" (approved by {', '.join(e.approvers)})" if e.approvers else ""
+                return f"phase {e.phase} GO{by}"
+            return f"phase {e.phase} NO-GO: {'; '.join(e.reasons)}"
+        case RollbackRequested() as e:
+            return f"rollback requested by {e.by}: {e.reason}"
+        case RollbackStarted() as e:
+            level = f", then level {e.level} '{e.level_name}'" if e.level else ""
+            undo = sum(1 for a in e.actions if a.undoes is not None)
+            return f"ROLLBACK: {e.reason} -> {undo} undo step(s){level}"
+        case RollbackConfirmationNeeded() as e:
+            return f"rollback level {e.level} waits for confirmation ({e.reason}): {e.command}"
+        case RollbackConfirmed() as e:
+            return f"rollback level {e.level} confirmed by {e.by}: {e.reason}"
+        case RollbackFailed() as e:
+            return f"ROLLBACK FAILED at [{e.action}]: {e.message}; a person must act: {e.command}"
+        case RollbackFinished() as e:
+            return ("rollback finished" if e.ok else "rollback stopped") + f": {e.message}"
+        case RunFinished() as e:
+            return f"run {_OUTCOME_WORDS.get(e.outcome, e.outcome)}: {e.message}"
+        case TrafficWeight() as e:
+            split, stage = weight_split(e)
+            head = f"{step}traffic via {e.router}: {split}"
+            if e.because:  # a canary promotion: the verdict (with its numbers) that allowed it
+                return head + (stage if e.reason.startswith("stage") else "") + f" -- promoted after {e.because}"
+            return head + (f"{stage}" if e.reason.startswith("stage") else f" -- {e.reason}")
+        case AnalysisVerdict() as e:
+            return f"{step}verdict {e.outcome.upper()}{verdict_stage(e)}: {e.reason}"
+        case RollingBatch():
+            pass  # read as JSON, below
+        case SshBatch() as e:
+            return f"{step}ssh {e.group}: batch {e.batch}/{e.batches} on {', '.join(e.hosts)}"
+        case SshHost() as e:
+            code = f"exit {e.exit_code}" if e.exit_code is not None else str(e.status)
+            head = f"{step}ssh {e.host} (batch {e.batch}): {'ok' if e.ok else 'FAILED'} {code}"
+            why = f" {e.message}" if e.message and not e.ok else ""
+            tail = e.output.strip().splitlines()
+            return f"{head}{_dur(e.duration)}{';' + why if why else ''}" + (f" | {tail[-1][:160]}" if tail else "")
+        case StepProcess() as e:
+            where = f"cgroup {e.cgroup}" if e.cgroup else f"process group {e.pgid}"
+            return f"{step}process {e.pid} in {where}"
+        case StepInterrupted() as e:
+            gone = all(s.get("gone") for s in e.stopped)
+            left = "its processes stopped" if gone else "SOME OF ITS PROCESSES COULD NOT BE STOPPED"
+            return f"{step}INTERRUPTED by {e.signal or None}: {left}; golive resume continues the run"
+        case StepAwaited() as e:
+            return (f"{step}the previous golive's processes still run ({e.where or None}): waiting for them up to"
+                    f" {e.until or None}, then stopping them")
+        case StepReaped() as e:
+            how = "stopped them at the step's deadline" if e.killed else "they ended"
+            return f"{step}previous processes ({e.where or None}): {how} after {format_duration(e.waited or 0)}"
+        case RunNote() as e:
+            return e.message
+        case AuditCheckpoint() as e:
+            return f"sealed: checkpoint {e.n} ({e.why}) over seq {e.covers.get('seq')}, digest {e.digest[:16]}"
+        case DecisionRefused() as e:
+            return f"REFUSED {e.decision} {e.subject} ({e.os_user}@{e.host}): {e.why}"
+    rest = {k: v for k, v in ev.payload.items() if k != "step"}
     text = json.dumps(rest, sort_keys=True)
-    return f"{step}{t} {text[:200]}"
+    return f"{step}{ev.type} {text[:200]}"
 
 
 def event_json(ev: Event) -> str:

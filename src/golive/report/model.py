@@ -6,11 +6,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from golive.engine.state import RunState, fold
+from golive.core.events import (
+    AnalysisVerdict,
+    ChangeEvidence,
+    GateApproved,
+    GateDecided,
+    GateRejected,
+    GateWaiting,
+    NotifyFailed,
+    NotifySent,
+    PhaseOverrun,
+    RollbackFinished,
+    RollbackRequested,
+    RunNeedsAttention,
+    RunNote,
+    StepConfirmed,
+    StepResolved,
+    StepStarted,
+    TrafficWeight,
+)
+from golive.core.stepid import StepId
+from golive.engine.state import RunState, Stamped, fold, hint
 from golive.report.describe import describe
 from golive.store.base import Event
+
+if TYPE_CHECKING:
+    from golive.plan.model import Phase, Plan
 
 #: Characters of step output a report keeps (the event already holds at most 8 KiB).
 OUTPUT_LIMIT = 2000
@@ -223,45 +246,39 @@ def _clip(text: str) -> str:
     return "[... earlier output omitted ...]\n" + text[-OUTPUT_LIMIT:]
 
 
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _canary_pools(plan: dict[str, Any]) -> list[str]:
+def _canary_pools(plan: Plan) -> list[str]:
     """The pools `canary` steps shift traffic to, from the plan as recorded."""
     pools: list[str] = []
-    for ph in plan.get("phases", []):
-        for step in ph.get("steps", []):
-            spec = step.get("canary") if isinstance(step, dict) else None
-            if isinstance(spec, dict) and spec.get("canary") and str(spec["canary"]) not in pools:
-                pools.append(str(spec["canary"]))
+    for ph in plan.phases:
+        for step in ph.steps:
+            spec = getattr(step, "canary", None) if step.kind == "canary" else None
+            pool = getattr(spec, "canary", None)
+            if pool and str(pool) not in pools:
+                pools.append(str(pool))
     return pools
 
 
 def _canary_point(ev: Event, pools: list[str]) -> CanaryPoint | None:
     """A chart point from what `golive.steps.canary` records: `traffic.weight` (the router's per-pool weights
-    after a change) and `analysis.verdict` (the judge's numbers: canary_error_rate, baseline_error_rate,
-    canary_p95_ms, baseline_p95_ms, outcome, reason)."""
-    p = ev.payload
-    if ev.type == "traffic.weight":
-        weights = p.get("weights")
-        w = None
-        if isinstance(weights, dict):
-            w = next((_num(weights[k]) for k in pools if k in weights), None)
-        if w is None:
-            w = _num(p.get("weight"))
-        return CanaryPoint(ev.ts, weight=w) if w is not None else None
-    if ev.type == "analysis.verdict":
-        return CanaryPoint(
-            ev.ts,
-            canary_error_rate=_num(p.get("canary_error_rate")),
-            baseline_error_rate=_num(p.get("baseline_error_rate")),
-            canary_p95=_num(p.get("canary_p95_ms")),
-            baseline_p95=_num(p.get("baseline_p95_ms")),
-            verdict=str(p.get("outcome") or "") or None,
-            reason=str(p.get("reason") or "") or None,
-        )
+    after a change) and `analysis.verdict` (the judge's numbers)."""
+    match ev.data:
+        case TrafficWeight() as e:
+            w = next((float(e.weights[k]) for k in pools if k in e.weights), None)
+            if w is None:
+                w = _num(ev.payload.get("weight"))
+            return CanaryPoint(ev.ts, weight=w) if w is not None else None
+        case AnalysisVerdict() as e:
+            return CanaryPoint(
+                ev.ts,
+                canary_error_rate=_num(e.canary_error_rate), baseline_error_rate=_num(e.baseline_error_rate),
+                canary_p95=_num(e.canary_p95_ms), baseline_p95=_num(e.baseline_p95_ms),
+                verdict=e.outcome or None, reason=e.reason or None,
+            )
     return None
+
+
+def _num(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _outcome_word(st: RunState, notes: list[str]) -> str:
@@ -274,21 +291,32 @@ def _outcome_word(st: RunState, notes: list[str]) -> str:
     return "In progress"
 
 
-def _steps_meta(plan: dict[str, Any]) -> dict[str, tuple[str, str]]:
+def _steps_meta(plan: Plan) -> dict[str, tuple[str, str]]:
     """Step id -> (phase label, title) from the plan as recorded."""
-    from golive.plan.model import Plan
+    return {sid: (StepId(sid).label(), step.title()) for sid, step in plan.steps_by_id().items()}
 
-    try:
-        model = Plan.model_validate(plan)
-    except Exception:
-        return {}
-    out: dict[str, tuple[str, str]] = {}
-    for sid, step in model.steps_by_id().items():
-        head = sid.split(".")[0]
-        label = f"phase {head}" if head.isdigit() else ("rollback" if head.startswith("L") else
-                                                        "success criteria" if head == "criterion" else head)
-        out[sid] = (label, step.title())
-    return out
+
+#: Events shown as markers on the timeline.
+_MARKED = (GateWaiting, GateDecided, GateApproved, GateRejected, PhaseOverrun, RunNote, RollbackRequested,
+           RunNeedsAttention, StepConfirmed, StepResolved)
+
+
+def _gate_criteria(plan: Plan, phase: Phase) -> list[str]:
+    """What a phase's gate judges, in words, from the plan model (and its defaults)."""
+    gate = phase.gate
+    criteria = [gate.description] if gate.description else []
+    criteria += [f"check: {c.name or c.kind}" for c in gate.checks]
+    criteria.append(f"at most {gate.max_failures} failed step(s)")
+    if phase.timebox is not None:
+        criteria.append(f"within the timebox ({phase.timebox:g}s), overrun: {phase.on_overrun or plan.on_overrun}")
+    if gate.approvals is not None:
+        role = gate.approvals.role
+        criteria.append(f"{gate.approvals.count} approval(s)" + (f" from {role}" if role else ""))
+    return criteria
+
+
+def _approval(a: Stamped[GateApproved] | Stamped[GateRejected]) -> Approval:
+    return Approval(a.event.by, a.event.role, a.event.reason or "", a.at)
 
 
 def build(events: list[Event]) -> Report:
@@ -296,7 +324,7 @@ def build(events: list[Event]) -> Report:
     if not events:
         raise ValueError("a run without events has nothing to report")
     st = fold(events)
-    created = events[0].payload if events[0].type == "run.created" else {}
+    created = st.created
     plan = st.plan
     meta = _steps_meta(plan)
     pools = _canary_pools(plan)
@@ -305,25 +333,24 @@ def build(events: list[Event]) -> Report:
     markers: list[Marker] = []
     canary: list[CanaryPoint] = []
     notifications: list[Notification] = []
-    change_evidence: list[dict[str, Any]] = list((created.get("change_evidence") or {}).get("testing", []))
+    evidence = created.change_evidence if created is not None else None
+    change_evidence: list[dict[str, Any]] = list((evidence or {}).get("testing", []))
     tolerated: list[str] = []
     for ev in events:
-        p = ev.payload
-        if ev.type == "step.started":
-            kinds[p["step"]] = str(p.get("kind", ""))
-            titles[p["step"]] = str(p.get("title", ""))
-        elif ev.type in ("gate.waiting", "gate.decided", "gate.approved", "gate.rejected", "phase.overrun",
-                         "run.note", "rollback.requested", "run.needs_attention", "step.confirmed",
-                         "step.resolved"):
-            phase = p.get("phase")
-            markers.append(Marker(ev.ts, ev.type, describe(ev), phase if isinstance(phase, int) else None,
-                                  str(p["decision"]) if ev.type == "gate.decided" and p.get("decision") else None))
-        elif ev.type in ("notify.sent", "notify.failed"):
-            notifications.append(Notification(ev.ts, "sent" if ev.type == "notify.sent" else "failed",
-                                              str(p.get("category", "")), str(p.get("title", "")),
-                                              [str(c) for c in p.get("channels", [])], str(p.get("error", ""))))
-        elif ev.type == "change.evidence":  # recorded later, e.g. by an amended change record
-            change_evidence = list(p.get("testing", []))
+        match ev.data:
+            case StepStarted() as e:
+                kinds[e.step] = e.kind
+                titles[e.step] = e.title
+            case NotifySent() as e:
+                notifications.append(Notification(ev.ts, "failed" if isinstance(e, NotifyFailed) else "sent",
+                                                  e.category, e.title, list(e.channels),
+                                                  e.error if isinstance(e, NotifyFailed) else ""))
+            case ChangeEvidence() as e:  # recorded later, e.g. by an amended change record
+                change_evidence = list(e.testing)
+            case e if isinstance(e, _MARKED):
+                phase = getattr(e, "phase", None)
+                markers.append(Marker(ev.ts, ev.type, describe(ev), phase if isinstance(phase, int) else None,
+                                      e.decision if isinstance(e, GateDecided) else None))
         pt = _canary_point(ev, pools)
         if pt is not None:
             canary.append(pt)
@@ -331,59 +358,44 @@ def build(events: list[Event]) -> Report:
     steps: list[StepRow] = []
     for sid, rec in st.steps.items():
         phase_label, title = meta.get(sid, ("", sid))
-        by = (rec.decision or {}).get("by")
+        by = rec.decision.by if rec.decision is not None else None
         steps.append(StepRow(
             id=sid, title=titles.get(sid) or title, kind=kinds.get(sid, ""), phase=phase_label, status=rec.status,
             attempts=rec.attempts, duration=rec.duration, exit_code=rec.exit_code, message=rec.message,
             output=_clip(rec.output), started_at=rec.started_at, finished_at=rec.finished_at,
-            decided_by=str(by) if by else None,
+            decided_by=by or None,
         ))
-        if rec.status == "failed" and st.outcome == "succeeded" and not sid.startswith("criterion."):
+        if rec.status == "failed" and st.outcome == "succeeded" and rec.id.section != "criterion":
             tolerated.append(f"step {sid} '{titles.get(sid) or title}' failed and was tolerated: {rec.message}")
 
     phases: list[PhaseRow] = []
     gates: list[GateRow] = []
-    plan_phases = plan.get("phases", [])
     for rec_p in st.phases:
-        spec = plan_phases[rec_p.index - 1] if rec_p.index - 1 < len(plan_phases) else {}
-        timebox = spec.get("timebox")
-        phases.append(PhaseRow(rec_p.index, rec_p.name, rec_p.status, float(timebox) if timebox is not None else None,
-                               rec_p.started_at, rec_p.finished_at, _secs(rec_p.started_at, rec_p.finished_at),
-                               rec_p.overrun))
-        gate = spec.get("gate") or {}
-        appr = gate.get("approvals") or {}
-        criteria = [gate["description"]] if gate.get("description") else []
-        criteria += [f"check: {c.get('name') or next((k for k in c if k not in ('name',)), 'check')}"
-                     for c in gate.get("checks", [])]
-        criteria.append(f"at most {gate.get('max_failures', 0)} failed step(s)")
-        if timebox is not None:
-            criteria.append(f"within the timebox ({float(timebox):g}s), overrun: "
-                            f"{spec.get('on_overrun') or plan.get('on_overrun', 'warn')}")
-        if appr:
-            criteria.append(f"{appr.get('count', 1)} approval(s)" + (f" from {appr['role']}" if appr.get("role")
-                                                                     else ""))
-        dec = rec_p.decision or {}
+        spec = plan.phases[rec_p.index - 1]
+        phases.append(PhaseRow(rec_p.index, rec_p.name, rec_p.status, spec.timebox, rec_p.started_at,
+                               rec_p.finished_at, _secs(rec_p.started_at, rec_p.finished_at), rec_p.overrun))
+        appr = spec.gate.approvals
+        dec = rec_p.decision
         gates.append(GateRow(
-            phase=rec_p.index, name=rec_p.name, criteria=criteria,
-            approvals_needed=int(appr.get("count", 1)) if appr else 0, role=appr.get("role"),
-            candidates=list((plan.get("approvers") or {}).get(appr.get("role") or "", [])) if appr else [],
-            decision=dec.get("decision"), reasons=list(dec.get("reasons", [])), decided_at=dec.get("at"),
-            approvals=[Approval(a["by"], a.get("role"), a.get("reason") or "", a["at"]) for a in rec_p.approvals],
-            rejections=[Approval(a["by"], a.get("role"), a.get("reason") or "", a["at"]) for a in rec_p.rejections],
+            phase=rec_p.index, name=rec_p.name, criteria=_gate_criteria(plan, spec),
+            approvals_needed=appr.count if appr else 0, role=appr.role if appr else None,
+            candidates=list(plan.approvers.get(appr.role or "", [])) if appr else [],
+            decision=dec.event.decision if dec else None, reasons=list(dec.event.reasons) if dec else [],
+            decided_at=dec.at if dec else None,
+            approvals=[_approval(a) for a in rec_p.approvals],
+            rejections=[_approval(a) for a in rec_p.rejections],
         ))
 
     rollback: RollbackRow | None = None
     if st.rollback is not None:
         rb = st.rollback
-        finished = next((e.ts for e in events if e.type == "rollback.finished"), None)
+        finished = next((e.ts for e in events if isinstance(e.data, RollbackFinished)), None)
         acts = []
         for a in rb.actions:
-            r = st.steps.get(a["id"])
-            acts.append(RollbackAction(a["id"], a.get("title", a["id"]), r.status if r else "not run",
-                                       r.message if r else ""))
-        rollback = RollbackRow(rb.reason, rb.level, (next((e.payload.get("level_name") for e in events
-                                                          if e.type == "rollback.started"), None)),
-                               rb.status, rb.started_at, finished, acts)
+            r = st.steps.get(a.id)
+            acts.append(RollbackAction(a.id, a.title if "title" in a.model_fields_set else a.id,
+                                       r.status if r else "not run", r.message if r else ""))
+        rollback = RollbackRow(rb.reason, rb.level, rb.level_name, rb.status, rb.started_at, finished, acts)
 
     criteria = _criteria(plan, st)
     notes: list[str] = []
@@ -392,8 +404,9 @@ def build(events: list[Event]) -> Report:
             notes.append(f"phase {ph.index} '{ph.name}' overran its timebox")
     notes += tolerated
     for n in st.notes:
-        if n.get("kind") == "window.exceeded":
-            notes.append(str(n.get("message", "the deployment window was exceeded")))
+        if n.event.kind == "window.exceeded":
+            notes.append(n.event.message if "message" in n.event.model_fields_set
+                         else "the deployment window was exceeded")
     for s in steps:
         if s.decided_by and s.status == "succeeded" and "resolved" in s.message:
             notes.append(f"step {s.id} was resolved by hand by {s.decided_by}")
@@ -401,38 +414,42 @@ def build(events: list[Event]) -> Report:
     if st.rollback is not None:
         notes.append(f"rolled back: {st.rollback.reason}")
     if st.forced:
-        notes.append(f"started outside the window by {st.forced.get('by')}: {st.forced.get('reason')}")
+        notes.append(f"started outside the window by {st.forced.by}: {st.forced.reason}")
 
-    window = created.get("window") or {}
+    window = created.window if created is not None else None
     last_ts = events[-1].ts
     end = st.finished_at or last_ts
     inside: float | None = None
-    if window.get("start") and window.get("end"):
-        lo = max(_ts(st.created_at), _ts(window["start"]))
-        hi = min(_ts(end), _ts(window["end"]))
+    if window is not None and window.start and window.end:
+        lo = max(_ts(st.created_at), _ts(window.start))
+        hi = min(_ts(end), _ts(window.end))
         inside = max(0.0, round((hi - lo).total_seconds(), 3))
 
     waiting: str | None = None
     if not st.terminal:
-        w = st.waiting or st.attention or {}
-        waiting = str(w.get("command") or w.get("reason") or w.get("message") or st.status)
+        waiting = hint(st.waiting or st.attention) or st.status
 
-    version = created.get("version") or plan.get("version") or {}
+    recorded_version = created.version if created is not None else None
+    version_from = recorded_version.from_ if recorded_version else plan.version.from_ if plan.version else None
+    version_to = recorded_version.to if recorded_version else plan.version.to if plan.version else None
     from golive.report.compliance import compliance_rows, signoff_rows
 
     report = Report(
-        run_id=st.run_id, plan_name=str(plan.get("name", "")), service=str(plan.get("service", "")),
-        environment=str(plan.get("environment", "")), version_from=version.get("from"),
-        version_to=version.get("to"), description=plan.get("description"), initiator=st.initiator,
+        run_id=st.run_id, plan_name=plan.name, service=plan.service,
+        environment=plan.environment, version_from=version_from,
+        version_to=version_to, description=plan.description, initiator=st.initiator,
         status=st.status, outcome=st.outcome, outcome_word=_outcome_word(st, notes), outcome_notes=notes,
         started_at=st.created_at, finished_at=st.finished_at, last_event_at=last_ts,
         duration=round((_ts(end) - _ts(st.created_at)).total_seconds(), 3),
-        window_start=window.get("start"), window_end=window.get("end"), rollback_until=window.get("rollback_until"),
-        inside_window=inside, forced=st.forced, head_hash=st.head_hash, head_seq=st.last_seq,
-        plan_sha256=str(created.get("plan_sha256", "")), waiting=waiting, phases=phases, steps=steps, gates=gates,
-        rollback_plan=list(created.get("rollback_plan", [])), rollback=rollback, criteria=[], signoff=[],
-        change=plan.get("change"), change_evidence=change_evidence, compliance=[], markers=markers,
-        canary=canary, notifications=notifications,
+        window_start=window.start if window else None, window_end=window.end if window else None,
+        rollback_until=window.rollback_until if window else None,
+        inside_window=inside, forced=st.forced.raw() if st.forced else None, head_hash=st.head_hash,
+        head_seq=st.last_seq, plan_sha256=created.plan_sha256 if created is not None else "", waiting=waiting,
+        phases=phases, steps=steps, gates=gates,
+        rollback_plan=[p.raw() for p in created.rollback_plan] if created else [], rollback=rollback, criteria=[],
+        signoff=[], change=plan.change.model_dump(mode="json", by_alias=True, exclude_none=True) if plan.change
+        else None, change_evidence=change_evidence, compliance=[],
+        markers=markers, canary=canary, notifications=notifications,
         log=[{"seq": e.seq, "at": e.ts, "type": e.type, "text": describe(e)} for e in events],
     )
     report.criteria = criteria
@@ -444,23 +461,24 @@ def build(events: list[Event]) -> Report:
     return report
 
 
-def _criteria(plan: dict[str, Any], st: RunState) -> list[CriterionRow]:
+def _criteria(plan: Plan, st: RunState) -> list[CriterionRow]:
     """Each success criterion: the result of its check as the run recorded it (the engine measures criteria
     with a check once every gate said GO), else for a person to verify and sign."""
     out: list[CriterionRow] = []
-    for i, c in enumerate(plan.get("success_criteria", []), 1):
-        desc = c["description"] if isinstance(c, dict) else str(c)
-        rec = st.steps.get(f"criterion.{i}")
-        has_check = isinstance(c, dict) and c.get("check") is not None
+    for i, c in enumerate(plan.success_criteria, 1):
+        desc = c.description
+        sid = StepId.criterion(i)
+        rec = st.steps.get(sid)
+        has_check = c.check is not None
         if rec is not None and rec.status in ("succeeded", "failed"):
             status = "met" if rec.status == "succeeded" else "not met"
             when = f" at {rec.finished_at[:19]}Z" if rec.finished_at else ""
-            out.append(CriterionRow(desc, status, f"check criterion.{i} {rec.status}{when}"
+            out.append(CriterionRow(desc, status, f"check {sid} {rec.status}{when}"
                                     + (f": {rec.message}" if rec.message else "")))
         elif has_check and st.terminal and st.outcome != "succeeded":
             out.append(CriterionRow(desc, "for a person", "not measured: the run ended before verification"))
         elif has_check:
-            why = f"check criterion.{i} is {rec.status}" if rec is not None else "its check has not run yet"
+            why = f"check {sid} is {rec.status}" if rec is not None else "its check has not run yet"
             out.append(CriterionRow(desc, "for a person", why))
         else:
             out.append(CriterionRow(desc, "for a person", "no automatic check: a person must verify and sign"))

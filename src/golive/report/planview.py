@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from golive.core.stepid import StepId
 from golive.engine.rollback import preview
 from golive.masking import safe
 from golive.plan.model import Plan
@@ -48,13 +49,13 @@ def render_plan(plan: Plan, now: datetime) -> str:
                 flags.append(f"timeout {format_duration(step.timeout)}")
             tail = f"  ({', '.join(flags)})" if flags else ""
             label = f"{step.name}: " if step.name else ""
-            out.append(f"  {pi}.{si} {step.kind:<7} {label}{step.describe()}{tail}")
+            out.append(f"  {StepId.step(pi, si)} {step.kind:<7} {label}{step.describe()}{tail}")
             if step.undo is not None:
                 out.append(f"        undo: {step.undo.describe()}")
         gate = phase.gate
         out.append(f"  GO/NO-GO: {gate.description or 'all steps passed'}")
         for ci, check in enumerate(gate.checks, 1):
-            out.append(f"    {pi}.gate.{ci} {check.kind}: {check.describe()}")
+            out.append(f"    {StepId.gate(pi, ci)} {check.kind}: {check.describe()}")
         if gate.max_failures:
             out.append(f"    up to {gate.max_failures} failed step(s) tolerated")
         if gate.approvals:
@@ -70,16 +71,16 @@ def render_plan(plan: Plan, now: datetime) -> str:
             if lv.description:
                 out.append(f"    {lv.description.strip()}")
             for si, step in enumerate(lv.steps, 1):
-                out.append(f"    L{lv.level}.{si} {step.kind:<7} {step.title()}")
+                out.append(f"    {StepId.level(lv.level, si)} {step.kind:<7} {step.title()}")
         out.append("")
     out.append("Rollback plan (generated before anything runs; executed in reverse of what completed):")
     for entry in preview(plan):
-        parts = [f"undo {u['undoes']}" for u in entry["undo"]]
-        if entry["level"]:
-            parts.append(f"level {entry['level']} '{entry['level_name']}'"
+        parts = [f"undo {u.undoes}" for u in entry.undo]
+        if entry.level:
+            parts.append(f"level {entry.level} '{entry.level_name}'"
                          + (" (after rollback_until: needs confirmation)"
-                            if entry["restores_data"] and plan.window and plan.window.rollback_until else ""))
-        out.append(f"  if phase {entry['phase']} '{entry['name']}' fails: "
+                            if entry.restores_data and plan.window and plan.window.rollback_until else ""))
+        out.append(f"  if phase {entry.phase} '{entry.name}' fails: "
                    + (", then ".join(parts) if parts else "nothing to undo"))
     if plan.success_criteria:
         out.append("")

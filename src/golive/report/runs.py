@@ -21,7 +21,7 @@ def run_rows(store: Store, limit: int = 50) -> list[dict[str, Any]]:
         end = st.finished_at or (events[-1].ts if events else info.created_at)
         start = st.created_at or info.created_at
         duration = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
-        approvers = sorted({a["by"] for p in st.phases for a in p.approvals})
+        approvers = sorted({by for p in st.phases for by in p.approvers()})
         rows.append({
             "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
             "initiator": info.initiator, "approvers": approvers, "created_at": info.created_at,

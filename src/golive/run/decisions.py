@@ -5,13 +5,24 @@ then appended to the log with who, when and why. The executing process (or the n
 
 A run that started with a signers file (golive.seal) takes only signed decisions: the name is the one the key
 belongs to, roles and separation of duties compare keys, and a refused attempt is recorded too. Callers pass a
-`Signer` (the CLI: ssh-agent or --key; the web console: the server's key) or an already `SignedDecision`.
+`Decider` with a `Signer` (the CLI: ssh-agent or --key; the web console: its server key, `key_signer`) or an
+already `SignedDecision`; a plain name still works for runs without signers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from golive.core.events import (
+    EventBody,
+    GateApproved,
+    GateRejected,
+    GateWaiting,
+    RollbackConfirmed,
+    RollbackRequested,
+    StepConfirmed,
+    StepResolved,
+)
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
 from golive.plan.model import Plan
@@ -28,7 +39,11 @@ def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
     state = fold(store.events(info.id))
     if state.terminal:
         raise DecisionRefused(f"run {info.id} already ended: {state.outcome}")
-    return info.id, state, Plan.model_validate(state.plan)
+    return info.id, state, state.plan
+
+
+def _append(store: Store, run_id: str, event: EventBody) -> None:
+    store.append(run_id, event.type, event.payload())
 
 
 def _by(who: Decider | str | None) -> Decider:
@@ -62,10 +77,9 @@ def _same_person(name: str, names: list[str]) -> str | None:
 
 
 def _gate_phase(rid: str, state: RunState) -> int:
-    waiting = state.waiting or {}
-    if waiting.get("kind") != "gate":
+    if not isinstance(state.waiting, GateWaiting):
         raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
-    return int(waiting["phase"])
+    return state.waiting.phase
 
 
 def approve(store: Store, run_id: str, by: Decider | str | None, reason: str | None) -> str:
@@ -83,10 +97,10 @@ def approve(store: Store, run_id: str, by: Decider | str | None, reason: str | N
         if holder is None:
             raise DecisionRefused(f"{by} does not hold role '{role}' ({', '.join(plan.approvers[role])} do)")
         by = holder  # recorded as the plan spells it, so one person cannot count twice as "bob" and "Bob"
-    if _same_person(by, [a["by"] for a in state.phase(pi).approvals]):
+    if _same_person(by, list(state.phase(pi).approvers())):
         raise DecisionRefused(f"{by} already approved phase {pi}")
-    store.append(rid, "gate.approved", {**payload, "by": by, **sealed})
-    have = len({a["by"] for a in state.phase(pi).approvals}) + 1
+    _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason, **sealed))
+    have = len(state.phase(pi).approvers()) + 1
     needed = approvals.count if approvals else 1
     return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed})"
 
@@ -97,7 +111,7 @@ def reject(store: Store, run_id: str, by: Decider | str | None, reason: str | No
     pi = _gate_phase(rid, state)  # anyone may pull the brake: a NO-GO only ever leads to the rollback
     payload: dict[str, Any] = {"phase": pi, "reason": reason}
     name, sealed = authenticate(store, rid, state, plan, "gate.rejected", payload, _by(by), role=None)
-    store.append(rid, "gate.rejected", {**payload, "by": name, **sealed})
+    _append(store, rid, GateRejected(phase=pi, by=name, reason=reason, **sealed))
     return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
 
 
@@ -111,7 +125,7 @@ def confirm(store: Store, run_id: str, ref: str, by: Decider | str | None, note:
             raise DecisionRefused(f"run {rid} is not waiting for a rollback confirmation")
         payload: dict[str, Any] = {"level": rb.waiting_for_level, "reason": _need(note, "--reason")}
         by, sealed = authenticate(store, rid, state, plan, "rollback.confirmed", payload, who, role=None)
-        store.append(rid, "rollback.confirmed", {**payload, "by": by, **sealed})
+        _append(store, rid, RollbackConfirmed(level=rb.waiting_for_level, by=by, reason=payload["reason"], **sealed))
         return f"rollback level {rb.waiting_for_level} confirmed by {by}"
     sid = find_step(plan, state, ref)
     step = plan.steps_by_id()[sid]
@@ -131,7 +145,7 @@ def confirm(store: Store, run_id: str, ref: str, by: Decider | str | None, note:
         if holder is None:
             raise DecisionRefused(f"{by} does not hold role '{role}' needed to confirm step {sid}")
         by = holder
-    store.append(rid, "step.confirmed", {**payload, "by": by, **sealed})
+    _append(store, rid, StepConfirmed(step=sid, by=by, as_="failed" if failed else "done", note=note or "", **sealed))
     return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
 
 
@@ -155,7 +169,7 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: Decider | str | N
             " them up to the step's timeout and then stops them, or stop them by hand first")
     payload: dict[str, Any] = {"step": sid, "as": as_, "reason": reason or ""}
     name, sealed = authenticate(store, rid, state, plan, "step.resolved", payload, _by(by), role=None)
-    store.append(rid, "step.resolved", {**payload, "by": name, **sealed})
+    _append(store, rid, StepResolved(step=sid, as_=as_, by=name, reason=reason or "", **sealed))
     return f"step {sid} resolved as {as_} by {name}; continue with: golive resume {rid}"
 
 
@@ -166,10 +180,10 @@ def request_rollback(store: Store, run_id: str, by: Decider | str | None, reason
     if state.rollback is not None:
         raise DecisionRefused(f"run {rid} is already rolling back")
     if state.rollback_requested is not None:
-        raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.get('by')}")
+        raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.by}")
     if level is not None and not any(lv.level == level for lv in plan.rollback.levels):
         raise UsageError(f"the plan has no rollback level {level}")
     payload: dict[str, Any] = {"reason": reason, "level": level}
     by, sealed = authenticate(store, rid, state, plan, "rollback.requested", payload, _by(by), role=None)
-    store.append(rid, "rollback.requested", {**payload, "by": by, **sealed})
+    _append(store, rid, RollbackRequested(by=by, reason=reason, level=level, **sealed))
     return f"rollback requested by {by}; the run's process (or golive resume {rid}) carries it out"

@@ -15,6 +15,7 @@ from typing import Any
 
 from golive import __version__
 from golive.core.clock import Clock
+from golive.core.events import RunCreated, body
 from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor
 from golive.engine.rollback import preview
 from golive.engine.state import RunState, fold
@@ -69,8 +70,24 @@ class StartRequest:
     initiator_given: bool = False
 
 
+@dataclass(frozen=True)
+class Started:
+    """A created run and the vars resolved for it, which the same process hands on to `drive_run`
+    (`DriveOptions.resolved`) instead of reading every secret a second time."""
+
+    run_id: str
+    plan: Plan
+    vars: dict[str, str]
+    masker: Masker
+
+
 def start_run(req: StartRequest, store: Store, clock: Clock) -> str:
     """Create the run (taking the service/environment lock) and record what it will do, before doing any of it."""
+    return create_run(req, store, clock).run_id
+
+
+def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
+    """`start_run`, also returning the resolved vars for driving the run in this process."""
     now = clock.now()
     interval = window_of(req.plan, now)
     forced: dict[str, Any] | None = None
@@ -82,8 +99,8 @@ def start_run(req: StartRequest, store: Store, clock: Clock) -> str:
         if req.force_reason is not None:
             forced = {"by": req.initiator, "reason": req.force_reason, "window": where}
     # Secrets are read now so a missing one stops the run before it changes anything.
-    _, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
-                             need_secrets=not req.dry_run)
+    values, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
+                                  need_secrets=not req.dry_run)
     run_id = new_run_id(now)
     plan_sha256 = hashlib.sha256(req.plan_text.encode()).hexdigest()
     initiator, sealed = _seal_start(req, run_id, plan_sha256, now)
@@ -91,28 +108,29 @@ def start_run(req: StartRequest, store: Store, clock: Clock) -> str:
         id=run_id, service=req.plan.service, environment=req.plan.environment, plan_name=req.plan.name,
         plan_path=str(req.plan_path), initiator=initiator, created_at=now.isoformat(), status="created",
         active=True,
-    ), {
-        "plan": req.plan.model_dump(mode="json", by_alias=True, exclude_none=True),
-        "plan_path": str(req.plan_path),
-        "plan_sha256": plan_sha256,
-        "plan_text": req.plan_text,
-        "initiator": initiator,
-        "service": req.plan.service,
-        "environment": req.plan.environment,
-        "version": req.plan.version.model_dump(by_alias=True) if req.plan.version else None,
-        "window": None if interval is None else {
+    ), body(
+        RunCreated,
+        plan=req.plan.model_dump(mode="json", by_alias=True, exclude_none=True),
+        plan_path=str(req.plan_path),
+        plan_sha256=plan_sha256,
+        plan_text=req.plan_text,
+        initiator=initiator,
+        service=req.plan.service,
+        environment=req.plan.environment,
+        version=req.plan.version.model_dump(by_alias=True) if req.plan.version else None,
+        window=None if interval is None else {
             "start": interval.start.isoformat(), "end": interval.end.isoformat(),
             "rollback_until": interval.rollback_until.isoformat() if interval.rollback_until else None},
-        "forced": forced,
-        "rollback_plan": preview(req.plan),
-        "dry_run": req.dry_run,
-        "golive_version": __version__,
-        "overrides": sorted((req.overrides or {}).keys()),
-        "override_values": recordable_overrides(req.overrides),
-        "change_evidence": _change_evidence(req, masker),
+        forced=forced,
+        rollback_plan=[p.raw() for p in preview(req.plan)],
+        dry_run=req.dry_run,
+        golive_version=__version__,
+        overrides=sorted((req.overrides or {}).keys()),
+        override_values=recordable_overrides(req.overrides),
+        change_evidence=_change_evidence(req, masker),
         **sealed,
-    })
-    return run_id
+    ))
+    return Started(run_id, req.plan, values, masker)
 
 
 def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime) -> tuple[str, dict[str, Any]]:
@@ -182,14 +200,9 @@ def _change_evidence(req: StartRequest, masker: Masker) -> dict[str, Any] | None
     """The change record's testing files hashed as they are now; best effort, never a reason to stop."""
     if req.plan.change is None:
         return None
-    from golive.report.compliance import change_evidence
+    from golive.plan.compliance import change_evidence
 
     return change_evidence(req.plan, req.plan_path.parent, masker)
-
-
-def plan_of(state: RunState) -> Plan:
-    """The plan exactly as it was when the run started (the file may have changed since)."""
-    return Plan.model_validate(state.plan)
 
 
 def load_state(store: Store, run_id: str) -> RunState:
@@ -208,6 +221,8 @@ class DriveOptions:
     notify: bool = False
     #: Write RUN.html/.md/.json here whenever the drive stops (ends, or pauses for a person).
     report_dir: Path | None = None
+    #: The vars `create_run` resolved for this run in this process (None: resolve them now).
+    resolved: Started | None = None
 
 
 def _fan_out(*listeners: Listener | None) -> Listener | None:
@@ -240,14 +255,19 @@ def _write_reports_quietly(store: Store, run_id: str, directory: Path) -> None:
 def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> int:
     """Execute (or continue) a run in this process, holding its ownership while doing so."""
     info = store.get_run(run_id)
-    state = fold(store.events(info.id))
+    started = opts.resolved if opts.resolved is not None and opts.resolved.run_id == info.id else None
+    # A run started by this process has its plan validated already (from the file it recorded).
+    state = fold(store.events(info.id), RunState(_plan=started.plan) if started else None)
     if state.terminal:
         raise UsageError(f"run {info.id} already ended: {state.outcome}")
-    plan = plan_of(state)
+    plan = state.plan
     options = opts.options or EngineOptions()
     overrides = opts.overrides if state.overrides is None else run_overrides(state.overrides, opts.overrides, info.id)
-    values, masker = resolve_vars(plan, opts.environ, Path(state.plan_path).parent, overrides,
-                                  need_secrets=not options.dry_run)
+    if started is not None:
+        values, masker = started.vars, started.masker
+    else:
+        values, masker = resolve_vars(plan, opts.environ, Path(state.plan_path).parent, overrides,
+                                      need_secrets=not options.dry_run)
     interval = window_of(plan, datetime.fromisoformat(info.created_at))
     sealer = None if options.dry_run else _sealer(store, info.id)
     owner = current_owner()
@@ -304,7 +324,9 @@ def _sealer(store: Store, run_id: str) -> Any:
 def dry_run(req: StartRequest, clock: Clock, opts: DriveOptions) -> tuple[int, MemoryStore, str]:
     """Walk the plan against a throwaway in-memory store: nothing runs, nothing is written."""
     store = MemoryStore()
-    run_id = start_run(req, store, clock)
+    started = create_run(req, store, clock)
+    run_id = started.run_id
+    opts.resolved = started
     opts.options = opts.options or EngineOptions()
     opts.options.dry_run = True
     return drive_run(store, run_id, clock, opts), store, run_id

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.engine.state import fold
-from golive.run.runner import plan_of
+from golive.engine.state import fold, waiting_view
 from golive.store.base import RunInfo, Store
 from golive.store.owner import is_alive
 
@@ -19,7 +18,7 @@ def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:
     alive = info.owner is not None and is_alive(info.owner)
     orphaned = not st.terminal and not alive and st.status in ("running", "rolling-back")
     notable = [(sid, rec) for sid, rec in st.steps.items() if rec.status in NOTABLE]
-    titles = {sid: step.title() for sid, step in plan_of(st).steps_by_id().items()} if notable else {}
+    titles = {sid: step.title() for sid, step in st.plan.steps_by_id().items()} if notable else {}
     return {
         "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
         "initiator": info.initiator, "created_at": info.created_at, "finished_at": st.finished_at,
@@ -29,7 +28,7 @@ def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:
         "phases": [{"phase": p.index, "name": p.name, "status": p.status} for p in st.phases],
         "steps": [{"step": sid, "name": titles.get(sid, sid), "status": rec.status, "message": rec.message}
                   for sid, rec in notable],
-        "waiting": st.waiting, "attention": st.attention,
+        "waiting": waiting_view(st.waiting), "attention": waiting_view(st.attention),
         "head_seq": st.last_seq, "head_hash": st.head_hash,
     }
 

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from golive.engine.state import RunState, approver_identity
 from golive.errors import DecisionRefused, UsageError
-from golive.plan.model import Plan
 from golive.seal.decision import (
     DECISION_EVENTS,
     SignedDecision,
@@ -57,7 +55,7 @@ def _in(name: str, names: list[str]) -> str | None:
     return next((n for n in names if n.strip().casefold() == wanted), None)
 
 
-def authenticate(store: Store, rid: str, state: RunState, plan: Plan, ev_type: str, payload: dict[str, Any],
+def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, payload: dict[str, Any],
                  who: Decider, role: str | None) -> tuple[str, dict[str, Any]]:
     """(the name to record, the fields to add to the event) or DecisionRefused (recorded when signers apply)."""
     events = store.events(rid)
@@ -107,7 +105,7 @@ def authenticate(store: Store, rid: str, state: RunState, plan: Plan, ev_type: s
     if ev_type == "gate.approved":
         if plan.separation_of_duties and fp == initiator_key(created):
             refuse(f"separation of duties: key {fp} started run {rid} and cannot approve it, under any name", fp)
-        if fp in {approver_identity(a) for a in state.phase(int(payload["phase"])).approvals}:
+        if fp in state.phase(int(payload["phase"])).approver_keys():
             refuse(f"key {fp} already approved phase {payload['phase']}; approvals count distinct keys", fp)
     return name, {**where, **record}
 

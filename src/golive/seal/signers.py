@@ -130,15 +130,15 @@ def signers_for_plan(plan_signers: str | None, plan_dir: Path,
 
 
 def lint_findings(plan: Any, plan_dir: Path) -> list[tuple[str, tuple[str | int, ...], str]]:
-    """GL118 (no signers: approvals not authenticated) and GL119 (a role names someone with no key)."""
+    """GL121 (no signers: approvals not authenticated) and GL122 (a role names someone with no key)."""
     try:
         found = signers_for_plan(plan.signers, plan_dir)
     except UsageError as exc:
-        return [("GL119", ("signers",), str(exc))]
+        return [("GL122", ("signers",), str(exc))]
     if found is None:
         if plan.approvers or any(ph.gate.approvals for ph in plan.phases):
-            return [("GL118", ("approvers",) if plan.approvers else ("name",), "no signers file (plan `signers:`,"
+            return [("GL121", ("approvers",) if plan.approvers else ("name",), "no signers file (plan `signers:`,"
                      " $GOLIVE_SIGNERS or the team config): approvals are not authenticated")]
         return []
-    return [("GL119", ("approvers", role, i), f"{name} (role '{role}') has no key in {found.source}")
+    return [("GL122", ("approvers", role, i), f"{name} (role '{role}') has no key in {found.source}")
             for role, people in plan.approvers.items() for i, name in enumerate(people) if not found.keys_of(name)]

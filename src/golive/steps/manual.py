@@ -6,6 +6,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator
 
+from golive.core.events import StepConfirmed
 from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
@@ -16,6 +17,8 @@ class ManualSpec(Strict):
     role: str | None = None
     #: Ticked in the source checklist already (Markdown import); still recorded with who ticked it.
     done: bool = False
+    #: Where it was ticked (`runbook.md:15`), cited when the run records it as done without asking.
+    ticked_at: str | None = None
 
 
 def _shorthand(value: Any) -> Any:
@@ -32,12 +35,17 @@ class ManualStep(StepBase):
         return f"confirm{who}: {self.manual.instruction}"
 
     def execute(self, ctx: StepContext) -> StepResult:
+        if self.manual.done:
+            # Ticked in the document the plan came from: recorded as done when the plan was written, not asked again.
+            where = f" ({self.manual.ticked_at})" if self.manual.ticked_at else ""
+            return StepResult.passed(f"already ticked in the document when the plan was written{where}",
+                                     by="the plan's document")
         decision = ctx.decision
         if decision is not None:
-            by = str(decision.get("by", "?"))
-            if decision.get("as") == "failed":
-                return StepResult.failed(f"marked failed by {by}: {decision.get('note') or 'no reason given'}",
-                                         by=by)
+            by = decision.by
+            if decision.as_ == "failed":
+                note = decision.note if isinstance(decision, StepConfirmed) else ""
+                return StepResult.failed(f"marked failed by {by}: {note or 'no reason given'}", by=by)
             return StepResult.passed(f"confirmed by {by}", by=by)
         if ctx.dry_run:
             return StepResult.passed("would ask a person to confirm")

@@ -29,6 +29,7 @@ from pydantic import Field, model_validator
 
 from golive.core.fields import Regex, Strict
 from golive.core.step import StepContext, StepResult
+from golive.core.stepid import StepId
 from golive.db.database import Database, compare_counts, counts_of, redact
 from golive.db.runfiles import read_json, state_dir, write_json
 from golive.steps.base import StepBase
@@ -145,7 +146,7 @@ class MigrateStep(StepBase):
         spec = self.migrate
         target = ctx.interpolate(spec.target) if spec.target else None
         if target is None:
-            forward = ctx.step_id[: -len(".undo")] if ctx.step_id.endswith(".undo") else ctx.step_id
+            forward = StepId(ctx.step_id).forward()
             saved = read_json(self._state_file(ctx, forward))
             if not isinstance(saved, dict) or "revision_before" not in saved:
                 return StepResult.failed("migrate down: no target revision (the plan names no `target` and no"

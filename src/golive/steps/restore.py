@@ -28,16 +28,10 @@ from pydantic import Field
 
 from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
+from golive.db.backups import BackupError, expand, latest_backup, resolve_path, verify_checksum
 from golive.db.database import Database, compare_counts, counts_of, user_schemas
 from golive.lazy import lazy
-from golive.steps.backup import (
-    FORMATS,
-    BackupError,
-    expand,
-    latest_backup,
-    resolve_path,
-    verify_checksum,
-)
+from golive.steps.backup import FORMATS
 from golive.steps.base import StepBase
 from golive.units import format_duration
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
+from golive.core.events import SshBatch
 from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
@@ -108,7 +109,7 @@ class RollingStep(StepBase):
 
     def _batches(self, ctx: StepContext) -> list[list[str]]:
         assert self._group is not None
-        ran = [b["hosts"] for b in (ctx.undoing or {}).get("targets", []) if b.get("group") == self.rolling.on]
+        ran = [b.hosts for b in (ctx.undoing.targets if ctx.undoing else []) if b.group == self.rolling.on]
         if ctx.undoing is not None:
             # The undo: only where the deploy reached, newest batch first; nothing if it reached nowhere.
             seen: set[str] = set()
@@ -146,9 +147,9 @@ class _Roll:
         self.timeout = step.timeout if step.timeout is not None else DEFAULT_TIMEOUT
         self.env = {**ctx.vars, "GOLIVE_RUN_ID": ctx.run_id, "GOLIVE_STEP_ID": ctx.step_id}
         self.env.update({k: ctx.interpolate(v) for k, v in self.spec.env.items()})
-        prev = ctx.resuming or {}
-        self.prev_hosts: dict[str, dict[str, Any]] = prev.get("hosts", {})
-        self.prev_targets: list[dict[str, Any]] = prev.get("targets", [])
+        prev = ctx.resuming
+        self.prev_hosts: dict[str, dict[str, Any]] = prev.hosts if prev else {}
+        self.prev_targets: list[SshBatch] = prev.targets if prev else []
         self.failures = [h for h, r in self.prev_hosts.items() if r.get("ok") is False]
         self.returned = [h for h, r in self.prev_hosts.items() if r.get("action") == "ready"]
         self._why: dict[str, str] = {}
@@ -167,7 +168,7 @@ class _Roll:
             todo = [h for h in hosts if h not in self.returned and h not in self.failures]
             if not todo:
                 continue
-            if not any(t.get("batch") == index and t.get("hosts") == hosts for t in self.prev_targets):
+            if not any(t.batch == index and t.hosts == hosts for t in self.prev_targets):
                 self.ctx.emit("rolling.batch", {"group": spec.on, "batch": index, "batches": len(batches),
                                                 "hosts": hosts})
             good = self._batch(index, todo)

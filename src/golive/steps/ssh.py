@@ -128,8 +128,7 @@ class SshStep(StepBase):
 
     def _plan_batches(self, ctx: StepContext) -> list[list[str]]:
         assert self._group is not None
-        undoing = ctx.undoing or {}
-        ran = [b["hosts"] for b in undoing.get("targets", []) if b.get("group") == self.ssh.on]
+        ran = [b.hosts for b in (ctx.undoing.targets if ctx.undoing else []) if b.group == self.ssh.on]
         if ran:
             # The undo of an ssh step: only where the command ran, newest batch first.
             seen: set[str] = set()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
+
+from golive.core.events import EventBody, parse
 
 
 @dataclass(frozen=True)
@@ -16,12 +19,18 @@ class Event:
     prev_hash: str
     hash: str
 
-    @property
+    @cached_property
     def payload(self) -> dict[str, Any]:
+        """The payload as stored (for JSON output; code reads `data`)."""
         import json
 
         value: dict[str, Any] = json.loads(self.payload_json)
         return value
+
+    @cached_property
+    def data(self) -> EventBody:
+        """The typed event (golive.core.events), parsed once; what is hashed stays `payload_json`."""
+        return parse(self.type, self.payload)
 
 
 @dataclass(frozen=True)

@@ -51,25 +51,37 @@ DEFAULT_GRACE = 5.0
 
 
 class _Child:
-    """The first process of the tree (golive's own child), reaped without blocking."""
+    """The first process of the tree (golive's own child), reaped without blocking; a pidfd (Linux 5.3+) lets
+    select() wake the moment it exits, instead of polling."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
+        try:
+            self.fd: int | None = os.pidfd_open(pid)
+        except (OSError, AttributeError):
+            self.fd = None
 
     def poll(self) -> int | None:
         if self.returncode is None:
             try:
                 done, status = os.waitpid(self.pid, os.WNOHANG)
             except ChildProcessError:
-                self.returncode = -9
-                return self.returncode
+                done, status = self.pid, 9
             if done:
                 self.returncode = os.waitstatus_to_exitcode(status)
+                self.close()
         return self.returncode
 
     def wait(self, timeout: float | None) -> bool:
+        if self.fd is not None and self.poll() is None:
+            select.select([self.fd], [], [], timeout)
         return wait_until(lambda: self.poll() is not None, 1e9 if timeout is None else timeout)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
 
 
 def run_command(
@@ -126,6 +138,7 @@ def run_command(
     finally:
         gated.abandon()
         child.wait(5.0)
+        child.close()
         tree.remove()
     code = -9 if timed_out else (child.returncode if child.returncode is not None else -9)
     return ProcResult(code, out.text(), timed_out, time.monotonic() - started)
@@ -172,8 +185,11 @@ def _pump(child: _Child, fd: int, out: _Tail, deadline: float | None) -> bool:
         if deadline is not None and now >= deadline:
             return True
         wait = 0.1 if deadline is None else min(0.1, max(deadline - now, 0))
-        ready, _, _ = select.select([fd], [], [], wait)
-        if ready:
+        if exited_at is not None:
+            wait = min(wait, max(exited_at + DRAIN_AFTER_EXIT - now, 0) + 0.001)
+        watch = [fd] if child.fd is None or exited_at is not None else [fd, child.fd]
+        ready, _, _ = select.select(watch, [], [], wait)
+        if fd in ready:
             data = os.read(fd, 65536)
             if not data:
                 return False

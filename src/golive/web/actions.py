@@ -18,6 +18,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from golive.core.events import GateWaiting
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
 from golive.plan.model import Plan
@@ -93,16 +94,15 @@ class _Capturing:
 
 def _plan_and_state(store: Store, run_id: str) -> tuple[Plan, RunState]:
     st = fold(store.events(run_id))
-    return Plan.model_validate(st.plan), st
+    return st.plan, st
 
 
 def role_needed(ask: Ask, plan: Plan, st: RunState) -> tuple[str, ...]:
     """The roles any one of which allows `ask` on this run (checked before the decision code's own rules)."""
     if ask.action in ("approve", "reject"):
-        w = st.waiting or {}
         role = None
-        if w.get("kind") == "gate":
-            approvals = plan.phases[int(w["phase"]) - 1].gate.approvals
+        if isinstance(st.waiting, GateWaiting):
+            approvals = plan.phases[st.waiting.phase - 1].gate.approvals
             role = approvals.role if approvals else None
         gate_role = role or APPROVER
         return (gate_role,) if ask.action == "approve" else (gate_role, OPERATOR)  # anyone allowed may say NO-GO

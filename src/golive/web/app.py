@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 import golive.web.pages as pages
+from golive.engine.state import waiting_view
 from golive.errors import DecisionRefused, RunNotFound, UsageError
 from golive.masking import mask_known
 from golive.report import render, report_for
@@ -213,7 +214,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         from golive.web.actions import _plan_and_state
 
         plan, st = _plan_and_state(store, run_id)
-        w = st.waiting or {}
+        w = waiting_view(st.waiting) or {}
         live = not st.terminal
         now = {
             "approve": live and w.get("kind") == "gate", "reject": live and w.get("kind") == "gate",

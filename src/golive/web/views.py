@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from golive.engine.state import fold
+from golive.engine.state import fold, waiting_view
 from golive.report.model import build
 from golive.run.view import run_summary
 from golive.store.base import Event, RunInfo, Store
@@ -67,12 +67,12 @@ def run_row(store: Store, info: RunInfo, now: datetime) -> tuple[dict[str, Any],
     events = store.events(info.id)
     st = fold(events)
     rep = build(events)
-    waiting = waits_for(st.waiting, st.attention)
+    waiting = waits_for(waiting_view(st.waiting), waiting_view(st.attention))
     row = {
         "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
         "initiator": info.initiator, "created_at": info.created_at, "finished_at": st.finished_at,
         "status": st.status, "result": rep.outcome_word if st.outcome else st.status,
-        "approvers": sorted({a["by"] for p in st.phases for a in p.approvals}),
+        "approvers": sorted({by for p in st.phases for by in p.approvers()}),
         "waits_for": waiting, "waiting_since": _since(events) if waiting else None,
         "window_start": rep.window_start, "window_end": rep.window_end,
         "window_left": _left(rep.window_end, now) if not st.outcome else None,
@@ -110,7 +110,7 @@ def run_view(store: Store, info: RunInfo) -> dict[str, Any]:
     summary = run_summary(store, info)
     st = fold(events)
     summary.update({
-        "waits_for": waits_for(st.waiting, st.attention), "waiting_since": _since(events),
+        "waits_for": waits_for(waiting_view(st.waiting), waiting_view(st.attention)), "waiting_since": _since(events),
         "version_from": rep.version_from, "version_to": rep.version_to, "description": rep.description,
         "window_start": rep.window_start, "window_end": rep.window_end, "rollback_until": rep.rollback_until,
         "window_left": _left(rep.window_end, datetime.now(UTC)) if not st.outcome else None,

@@ -14,10 +14,12 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from golive.plan.importer.build import BuildMixin
+from golive.plan.importer.fences import FencesMixin
 from golive.plan.importer.people import PeopleMixin
 from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
+from golive.plan.importer.tables import TablesMixin
 from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
@@ -25,7 +27,8 @@ from golive.plan.importer.when import WhenMixin
 __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render_summary"]
 
 
-class _Importer(SectionsMixin, PhasesMixin, TrafficMixin, RollbackMixin, WhenMixin, PeopleMixin, BuildMixin):
+class _Importer(SectionsMixin, PhasesMixin, FencesMixin, TablesMixin, TrafficMixin, RollbackMixin, WhenMixin,
+                PeopleMixin, BuildMixin):
     """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
 
 
@@ -54,7 +57,8 @@ def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
     data = imp.run()
     imp.notes[:0] = dropped
     if repaired:
-        imp.inferred.insert(0, "the text was UTF-8 read as cp1252 (mojibake such as 'âœ…'): repaired")
+        imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired"
+                                      " with ftfy before parsing")
     yaml = YAML()
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -67,7 +71,8 @@ def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
     from golive.plan.loader import parse_plan_text
 
     parse_plan_text(yaml_text, f"{source} (imported)")
-    summary = imp.summary + [f"inferred: {n}" for n in imp.inferred] + [f"note: {n}" for n in imp.notes]
+    summary = imp.summary + [f"converted: {c}" for c in imp.conversions] + [f"inferred: {n}" for n in imp.inferred] \
+        + [f"note: {n}" for n in imp.notes]
     return ImportResult(yaml_text, summary, imp.unplaced, data)
 
 

@@ -9,14 +9,14 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.errors import PlanError, PlanIssue
+from golive.plan.importer.covers import derive, is_data
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _RESTORE_WORDS, PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
+from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
 from golive.plan.md_commands import secret_like
 
 
 class BuildMixin(ImportState):
     def build(self, title: str, description: list[str]) -> CommentedMap:
-        deploy = [p for p in self.phases if p["deployment"]]
         phases = [p for p in self.phases if p["steps"]]
         for p in self.phases:
             if not p["steps"]:
@@ -54,7 +54,14 @@ class BuildMixin(ImportState):
             root["window"] = CommentedMap(self.window)
             root.yaml_add_eol_comment(f"{self.src_name}:{self.window_line}", "window")
         if self.approvers:
-            root["approvers"] = CommentedMap(self.approvers)
+            approvers = CommentedMap()
+            for role_name, people in self.approvers.items():
+                seq_p = CommentedSeq(people)
+                for i, person in enumerate(people):
+                    if person in self.handles:  # `--by kavyashri-as`; the document wrote `@kavyashri-as`
+                        seq_p.yaml_add_eol_comment(f"written {self.handles[person]}", i)
+                approvers[role_name] = seq_p
+            root["approvers"] = approvers
             root.yaml_add_eol_comment("TODO: people for every role (sign-off / contacts tables)", "approvers")
         seq = CommentedSeq()
         for p in phases:
@@ -68,23 +75,31 @@ class BuildMixin(ImportState):
             if p["gate"]:
                 pm["gate"] = CommentedMap({"description": p["gate"][0] or "Go/No-Go"})
                 pm["gate"].yaml_add_eol_comment(f"{self.src_name}:{p['gate'][1]}", "description")
+                role = self.gate_role(p)
+                if role is not None:
+                    pm["gate"]["approvals"] = CommentedMap({"role": role})
+                    p["gate_role"] = role
+                    self.conversions.append(f"line {p['gate'][1]}: Go/No-Go of '{p['name']}' decided by {role} ->"
+                                            " a gate approval by that role")
             pm.yaml_add_eol_comment(f"{self.src_name}:{p['line']}", "name")
             seq.append(pm)
         root["phases"] = seq
         if self.levels:
             levels = CommentedSeq()
-            for lv in sorted(self.levels, key=lambda x: x["level"]):
+            ordered = sorted(self.levels, key=lambda x: x["level"])
+            derived = derive(ordered, phases)
+            for lv, (covers, why) in zip(ordered, derived, strict=True):
                 lm = CommentedMap()
                 lm["level"] = lv["level"]
                 lm["name"] = lv["name"][:200]
                 if lv["description"]:
                     lm["description"] = "\n".join(lv["description"])
-                covers = self.covers(lv, deploy)
                 lm["covers"] = covers
-                text = lv["name"] + " " + self.steps_text(lv["steps"])
-                if _RESTORE_WORDS.search(text) or re.search(r"database", lv["name"], re.I):
+                lv["covers"], lv["why"] = covers, why
+                if any(is_data(s) for s in lv["steps"]):
                     lm["restores_data"] = True
-                    self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} restores data")
+                    self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} brings data back"
+                                         " (restore / downgrade / DDL): restores_data")
                 lm["steps"] = CommentedSeq(lv["steps"])
                 lm.yaml_add_eol_comment(f"{self.src_name}:{lv['line']}", "level")
                 levels.append(lm)
@@ -102,19 +117,85 @@ class BuildMixin(ImportState):
                 em.yaml_add_eol_comment(f"{self.src_name}:{e['line']}", "level")
                 esc.append(em)
             root["contacts"] = CommentedMap({"escalation": esc})
+        self.tie_restores(root)
         self.summarise(root, phases)
         return root
 
+    def tie_restores(self, root: CommentedMap) -> None:
+        """A restore of the database a backup step dumped restores THAT backup: same database string, so the
+        restore step finds this run's backup of it (`psql payments < dump.sql` after `pg_dump -h H payments`)."""
+        def dbname(url: str) -> str:
+            return url.rstrip("/").rsplit("/", 1)[-1]
+
+        backups: dict[str, str] = {}
+        for p in root.get("phases", []):
+            for st in p["steps"]:
+                if "backup" in st:
+                    backups.setdefault(dbname(str(st["backup"]["database"])), str(st["backup"]["database"]))
+        for lv in root.get("rollback", {}).get("levels", []):
+            for st in lv["steps"]:
+                if "restore" in st:
+                    url = backups.get(dbname(str(st["restore"]["database"])))
+                    if url is not None:
+                        st["restore"]["database"] = url
+                        self.conversions.append(f"rollback level {lv['level']}: the restore of"
+                                                f" '{dbname(url)}' restores this run's backup of it ({url})")
+                    else:
+                        self.conversions.append(f"rollback level {lv['level']}: restore of"
+                                                f" '{st['restore']['database']}': no backup step of that database"
+                                                " in the plan; it needs one taken earlier in the same run")
+
+    def gate_role(self, phase: dict[str, Any]) -> str | None:
+        """The role named as the Go/No-Go's decision maker: a decision table's owner, or a known role the gate's
+        text names ("The Risk Officer decides", "decided by the Service Owner")."""
+        by = phase.get("gate_by")
+        text = f"{by or ''} {phase['gate'][0]}".lower()
+        for role in sorted(self.approvers, key=len, reverse=True):
+            if re.search(rf"\b{re.escape(role.lower())}\b", text):
+                return role
+        if by:
+            self.approvers.setdefault(by, [])
+            return str(by)
+        return None
+
     def vars_map(self) -> CommentedMap:
+        """Every name the steps need: lifted exports, env-file entries, placeholders, secret-looking names.
+        A secret's value is never written: it is read from the environment when the run starts."""
         out = CommentedMap()
-        names = sorted({w for w in self.words | self.refs if secret_like(w)})
-        if self.uses_database_url and "DATABASE_URL" not in names:
+        sources = {m.group(1) for v, _l in self.exported.values() if (m := re.fullmatch(r"\$\{?(\w+)\}?", v))}
+        for n, (value, line) in sorted(self.exported.items()):
+            m = re.fullmatch(r"\$\{?(\w+)\}?", value)
+            secret = secret_like(n) or bool(m and secret_like(m.group(1)))
+            if m:
+                out[n] = CommentedMap({"secret": True, "from_env": m.group(1)} if secret else {"from_env": m.group(1)})
+            elif secret:
+                out[n] = CommentedMap({"secret": True, "from_env": n})
+            else:
+                out[n] = CommentedMap({"value": value})
+            out.yaml_add_eol_comment(f"{self.src_name}:{line} (export)", n)
+        for n, (val, line) in sorted(self.env_vars.items()):
+            if n in out:
+                continue
+            if val is None:
+                out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) or re.search(
+                    r"(?i)secret|passw|token|key", n) else {"from_env": n})
+            else:
+                out[n] = CommentedMap({"value": val})
+            out.yaml_add_eol_comment(f"{self.src_name}:{line} (env file)", n)
+        names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources)
+        if self.uses_database_url and "DATABASE_URL" not in names and "DATABASE_URL" not in out:
             names.append("DATABASE_URL")
         for n in names:
             out[n] = CommentedMap({"secret": True, "from_env": n})
         if names:
             out.yaml_add_eol_comment("secret-looking names in the commands; values come from the environment",
                                      names[0])
+        for n in sorted(self.placeholders - set(out)):
+            out[n] = CommentedMap({"from_env": n, "description": "fill in: a <placeholder> in the document"})
+            out.yaml_add_eol_comment("TODO: fill in", n)
+        for n in sorted(self.needed - set(out)):
+            out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) else {"from_env": n})
+            out.yaml_add_eol_comment("read by a backup/restore/migrate/http step", n)
         if self.canaries:
             for n, why in PLACEHOLDER_VARS.items():
                 if n not in out:
@@ -147,13 +228,19 @@ class BuildMixin(ImportState):
                 parts.append(f"{done} already ticked")
             extra = f", timebox {_duration_text(p['timebox'])}" if p["timebox"] else ""
             gate = f", gate: \"{p['gate'][0]}\" (line {p['gate'][1]})" if p["gate"] else ", no Go/No-Go criterion"
+            if p.get("gate_role"):
+                gate += f", approved by {p['gate_role']}"
             s.append(f"phase {i} '{p['name']}' (line {p['line']}): {', '.join(parts)}{extra}{gate}")
         for lv in sorted(self.levels, key=lambda x: x["level"]):
-            s.append(f"rollback level {lv['level']} '{lv['name']}' (line {lv['line']}): {len(lv['steps'])} steps")
+            s.append(f"rollback level {lv['level']} '{lv['name']}' (line {lv['line']}): {len(lv['steps'])} steps;"
+                     f" covers: {', '.join(lv.get('covers', [])) or 'nothing'} ({lv.get('why', '')})")
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
         if self.approvers:
-            s.append("approvers: " + ", ".join(f"{k} ({', '.join(v) or 'nobody named'})"
+            def shown(p: str) -> str:
+                return f"{p} (written {self.handles[p]})" if p in self.handles else p
+
+            s.append("approvers: " + ", ".join(f"{k} ({', '.join(shown(p) for p in v) or 'nobody named'})"
                                                for k, v in self.approvers.items()))
         if self.escalation and "contacts" in root:
             s.append("escalation contacts: " + ", ".join(f"level {e['level']} {e['name']}"

@@ -17,6 +17,12 @@ class PeopleMixin(ImportState):
                 current = _clean(b.text).lower()
                 b.placed = True
                 continue
+            if b.kind == "table":
+                if "escalation" in current or "escalation" in _clean(self.blocks[idx].text).lower():
+                    self.escalation_table(b)
+                elif "external" not in current and "vendor" not in current:
+                    self.people_table(b)
+                continue
             if b.kind not in ("item", "para"):
                 continue
             m = _KV.match(b.raw)
@@ -37,6 +43,7 @@ class PeopleMixin(ImportState):
             self.approvers.setdefault(key, [])
             people = [p.strip() for p in re.split(r",|;|\band\b|\s-\s", value) if p.strip()]
             people = [p for p in people if not _PLACEHOLDER.match(p)]
+            people = [self.person(p) for p in people]
             if people:
                 self.approvers[key] = people[:1] if len(people) > 1 and "@" in people[-1] else people
             b.placed = True
@@ -48,7 +55,16 @@ class PeopleMixin(ImportState):
             if b.kind == "heading":
                 current = _clean(b.text)
                 continue
+            if b.kind == "table":
+                self.people_table(b)
+                continue
             if b.kind != "item" or b.checked is None:
+                continue
+            if not re.search(r":|_{2,}", b.text):
+                # "- [ ] Error budget burn under 5%": a condition to sign off on, not a role
+                self.criteria.append((b.line, _clean(b.text)))
+                b.placed = True
+                self.inferred.append(f"line {b.line}: sign-off item with no name field -> success criterion")
                 continue
             role = _clean(re.split(r":|_{2,}", b.text, maxsplit=1)[0])
             if not role or len(role) > 60:

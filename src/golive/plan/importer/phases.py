@@ -6,19 +6,10 @@ import re
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.scalarstring import LiteralScalarString
 
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _DURATION_PAREN, _GATE, _KV, _clean
 from golive.plan.md_blocks import Block
-from golive.plan.md_commands import (
-    SHELL_LANGS,
-    SQL_LANGS,
-    Command,
-    CommandBlock,
-    shell_commands,
-    sql_statements,
-)
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
@@ -47,21 +38,27 @@ class PhasesMixin(ImportState):
 
     def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""
+        gate_heading = False
         for j in range(start, end):
             b = self.blocks[j]
             if b.placed:
                 continue
             if b.kind == "heading":
                 b.placed = True
+                gate_heading = bool(_GATE.search(b.text))
                 continue
-            if b.kind == "para":
+            if b.kind == "para" and gate_heading:
+                phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
+                b.placed = True
+                gate_heading = False
+            elif b.kind == "para":
                 self.phase_para(phase, b, j)
             elif b.kind == "item":
                 self.phase_item(phase, j)
             elif b.kind == "fence":
                 self.phase_fence(phase, b, self.context_name(b))
             elif b.kind == "table":
-                pass  # reported as not placed
+                self.phase_table(phase, b)
 
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         m = _KV.match(b.raw)
@@ -85,6 +82,8 @@ class PhasesMixin(ImportState):
             phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or
                              _clean(b.text), b.line)
             b.placed = True
+        elif self.undo_para(phase, b) or self.expect_para(phase, b):
+            b.placed = True
         elif phase.get("deployment") and progression(_clean(b.text)):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
@@ -106,6 +105,7 @@ class PhasesMixin(ImportState):
         spec: dict[str, Any] = {"instruction": text}
         if b.checked:
             spec["done"] = True
+            spec["ticked_at"] = f"{self.src_name}:{b.line}"
         name = self.context_name(b)
         step = self.step("manual", spec, b.line, name)
         if phase.get("deployment"):
@@ -113,44 +113,29 @@ class PhasesMixin(ImportState):
         phase["steps"].append(step)
         b.placed = True
 
-    def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
-        block = self.fence_commands(b)
-        if block is None:
-            return
-        b.placed = True
-        for cmd in block.commands:
-            phase["steps"].append(self.command_step(cmd, name if len(block.commands) == 1 or (cmd.name is None
-                                                    and name) else None))
+    def undo_para(self, phase: dict[str, Any], b: Block) -> bool:
+        """"To undo: `alembic downgrade -1`" right after a migration: the document names its downgrade."""
+        m = re.search(r"(?i)\b(to undo|undo|to roll ?back|roll ?back|downgrade|to revert|revert)\b[^`]{0,40}`([^`]+)`",
+                      b.raw)
+        if not m or not phase["steps"] or "migrate" not in phase["steps"][-1]:
+            return False
+        spec = phase["steps"][-1]["migrate"]
+        spec["down"] = m.group(2).strip()
+        self.conversions.append(f"line {b.line}: `{spec['down']}` (named by the document) is the migration's undo")
+        return True
 
-    def fence_commands(self, b: Block) -> CommandBlock | None:
-        first = b.line + 1
-        if b.info in SQL_LANGS:
-            block = sql_statements(b.text, first)
-        elif b.info in SHELL_LANGS:
-            block = shell_commands(b.text, first)
-        else:
-            return None
-        self.words |= block.words
-        self.refs |= block.refs
-        self.notes.extend(block.notes)
-        return block
-
-    def command_step(self, cmd: Command, fallback_name: str | None) -> CommentedMap:
-        name = cmd.name or fallback_name
-        if cmd.note:
-            self.inferred.append(f"line {cmd.line}: {cmd.note} -> {cmd.kind} step")
-        if cmd.kind == "sql":
-            return self.sql_step(cmd.spec["query"], cmd.line, name)
-        spec = cmd.spec
-        if cmd.kind == "shell" and set(spec) == {"command"}:
-            spec = spec["command"]
-        return self.step(cmd.kind, spec, cmd.line, name)
-
-    def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
-        self.uses_database_url = True
-        text: Any = LiteralScalarString(query + "\n") if "\n" in query else query
-        if "sql" in self.kinds:
-            return self.step("sql", {"database": "${DATABASE_URL}", "query": text}, line, name)
-        self.inferred.append(f"line {line}: no `sql` step kind is installed: SQL runs through psql")
-        command = f"psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 <<'SQL'\n{query}\nSQL\n"
-        return self.step("shell", LiteralScalarString(command), line, name)
+    def expect_para(self, phase: dict[str, Any], b: Block) -> bool:
+        """"Expected: `SELECT count(*) ...` returns 0" -> an sql step that checks it."""
+        m = re.search(r"(?i)expect\w*\W+`((?:SELECT|WITH)\b[^`]+)`\s*(?:returns?|gives?|is|=|->|→)\s*`?([^`\s.,;]+)",
+                      b.raw)
+        if not m:
+            return False
+        value: Any = m.group(2)
+        if re.fullmatch(r"-?\d+", value):
+            value = int(value)
+        step = self.sql_step(m.group(1).strip(), b.line, None)
+        step["sql"]["expect"] = CommentedMap({"value": value})
+        phase["steps"].append(step)
+        self.conversions.append(f"line {b.line}: SQL with its expected result -> an sql step that checks it"
+                                f" (value {value})")
+        return True

@@ -7,12 +7,8 @@ from typing import Any
 
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import (
-    _APP_WORDS,
-    _CONFIG_WORDS,
-    _DB_WORDS,
     _DURATION_PAREN,
     _LEVEL,
-    _TRAFFIC_WORDS,
     Unplaced,
     _clean,
 )
@@ -55,7 +51,11 @@ class RollbackMixin(ImportState):
             name = (name[: d.start()] + name[d.end():]).strip()
         name = re.sub(r"\s*[:\-–—]\s*$", "", name).strip() or f"Rollback level {len(self.levels) + 1}"
         before = [b.placed for b in self.blocks[idx:end]]
-        self.fill(holder, idx + 1, end, context=None)
+        self.in_rollback = True
+        try:
+            self.fill(holder, idx + 1, end, context=None)
+        finally:
+            self.in_rollback = False
         if not holder["steps"]:
             for b, was in zip(self.blocks[idx:end], before, strict=True):
                 b.placed = was
@@ -86,33 +86,3 @@ class RollbackMixin(ImportState):
                                       "conditions for a person to watch; a plan has no field for free-text"
                                       " rollback triggers (error-rate and latency limits: see the canary"
                                       " analysis or the lines below)"))
-
-    def covers(self, level: dict[str, Any], deploy: list[dict[str, Any]]) -> list[str]:
-        """Phases a level reverts: those whose changes are of the same nature (database, config, app, traffic)."""
-        text = level["name"] + " " + self.steps_text(level["steps"])
-        name = level["name"]
-        kinds = {k for k, rx in (("database", _DB_WORDS), ("configuration", _CONFIG_WORDS),
-                                 ("application", _APP_WORDS), ("traffic", _TRAFFIC_WORDS))
-                 if rx.search(name)} or {k for k, rx in (("database", _DB_WORDS), ("configuration", _CONFIG_WORDS),
-                                                         ("application", _APP_WORDS),
-                                                         ("traffic", _TRAFFIC_WORDS)) if rx.search(text)}
-        out: list[str] = []
-        why: list[str] = []
-        for p in deploy:
-            # A canary reverts itself (its derived undo switches traffic back), so it does not decide coverage.
-            changing = [s for s in p["steps"] if "manual" not in s and "http" not in s and "canary" not in s]
-            if not changing:
-                continue  # nothing automated to revert
-            ptext = p["name"] + " " + self.steps_text(changing)
-            hit = [k for k, rx in (("database", _DB_WORDS), ("configuration", _CONFIG_WORDS),
-                                   ("application", _APP_WORDS), ("traffic", _TRAFFIC_WORDS))
-                   if k in kinds and rx.search(ptext)]
-            if hit:
-                out.append(p["name"])
-                why.append(f"{p['name']} ({'/'.join(hit)})")
-        if not out:
-            out = [p["name"] for p in deploy if p["steps"]]
-            why = ["every deployment phase (no match by kind of change)"]
-        self.inferred.append(f"line {level['line']}: rollback level {level['level']} '{name}' covers "
-                             + ", ".join(why))
-        return out

@@ -11,8 +11,33 @@ from golive.plan.importer.text import _CLOCK_RANGE, _PHASE, Unplaced, _clean
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
+ROLLBACK_WORDS = re.compile(r"roll\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b")
+SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
+                           r"verification criteria|done when|success (is|means)|expected (results|outcome)")
+#: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
+NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
+                         r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
+                         r"troubleshoot|known issues|changelog|history|review schedule")
+
 
 class SectionsMixin(ImportState):
+    def has_steps(self, idx: int, end: int) -> bool:
+        """Checklist items, runnable fences or a table with a command column: the section is work to do."""
+        from golive.plan.md_shell import looks_like_commands
+
+        for b in self.blocks[idx + 1:end]:
+            if b.kind == "item" and b.checked is not None:
+                return True
+            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
+                                      (not b.info and looks_like_commands(b.text))):
+                return True
+            if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
+                return True
+            if b.kind == "item" and b.ordered and b.depth == 1 and any(
+                    self.blocks[c].kind == "fence" for c in b.children):
+                return True
+        return False
+
     def run(self) -> CommentedMap:
         title, title_idx = self.title()
         if title_idx is not None:
@@ -35,6 +60,7 @@ class SectionsMixin(ImportState):
                     i = end
                     continue
             i += 1
+        self.window_in_prose()
         self.report_leftovers()
         return self.build(title, description)
 
@@ -43,23 +69,24 @@ class SectionsMixin(ImportState):
         h = self.blocks[idx]
         text = _clean(h.text)
         low = text.lower()
+        sub_phases = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"
+                      and _PHASE.match(_clean(self.blocks[j].text))] if top else []
+        if ROLLBACK_WORDS.search(low) and not sub_phases and "window" not in low:
+            # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
+            h.placed = True
+            if re.search(r"criteria|trigger|when to|decision|conditions", low):
+                self.rollback_criteria(idx, end)
+            else:
+                self.rollback_section(idx, end)
+            self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
+            return True
         if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top):
             self.phase_from(idx, end)
             return True
         if not top:
             return False
-        # A top-level section that contains phase headings: the phases are placed one by one, the rest
-        # of the section's content (an intro paragraph) is reported if nothing claims it.
-        sub_phases = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"
-                      and _PHASE.match(_clean(self.blocks[j].text))]
         h.placed = True
-        if re.search(r"roll\s*-?back", low) and re.search(r"criteria|trigger|when to|decision", low):
-            self.rollback_criteria(idx, end)
-            return True
-        if re.search(r"roll\s*-?back", low) and not sub_phases:
-            self.rollback_section(idx, end)
-            return True
-        if re.search(r"success (criteria|metrics)|definition of done|acceptance criteria", low):
+        if SUCCESS_WORDS.search(low):
             self.success(idx, end)
             return True
         if re.search(r"^(overview|summary|introduction|purpose|background|description)$", low):
@@ -68,10 +95,11 @@ class SectionsMixin(ImportState):
         if re.search(r"deployment window|deployment (timeline|schedule)|^window|^schedule", low):
             self.window_section(idx, end)
             return True
-        if re.search(r"sign-?off|approvals?\b", low) and not sub_phases:
+        if re.search(r"sign-?offs?\b|approvals?\b|approvers?\b", low) and not sub_phases:
             self.signoff(idx, end)
             return True
-        if re.search(r"contact", low) and not sub_phases:
+        if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalation|stakeholders|on-?call", low) \
+                and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True
         if sub_phases:
@@ -89,6 +117,10 @@ class SectionsMixin(ImportState):
             return True
         if re.search(r"deployment (steps|procedure|process|plan)|during deploy|^deploy(ment)?$", low):
             self.checklist_phase(idx, end)
+            return True
+        if not NOT_A_PHASE.search(low) and self.has_steps(idx, end):
+            self.checklist_phase(idx, end)
+            self.inferred.append(f"line {h.line}: section '{text}' has checklist items or commands -> a phase")
             return True
         # Any other top-level section is kept for the leftovers report, except "Rollback Window"-style
         # facts and an "Application Version" table, which may hide in a general section (an appendix).
@@ -133,6 +165,12 @@ class SectionsMixin(ImportState):
         for b in self.blocks[idx + 1:end]:
             if b.kind == "heading":
                 b.placed = True
+            elif b.kind == "table" and b.rows and len(b.rows) > 1:
+                for row in b.rows[1:]:
+                    cells = [_clean(c) for c in row if _clean(c)]
+                    if cells:
+                        self.criteria.append((b.line, ": ".join(cells[:2]) if len(cells) > 1 else cells[0]))
+                b.placed = True
             elif b.kind in ("item", "para"):
                 text = _clean(b.text)
                 if b.kind == "para" and text.endswith(":") and "\n" not in text:
@@ -172,9 +210,9 @@ class SectionsMixin(ImportState):
             self.unplaced.append(Unplaced(blocks[0].line, f"{title}: {what}", "no place in a plan"))
         self.unplaced.sort(key=lambda u: u.line)
 
-    def checklist_phase(self, idx: int, end: int) -> None:
+    def checklist_phase(self, idx: int, end: int, prefix: str = "") -> None:
         h = self.blocks[idx]
-        phase = self.new_phase(_clean(h.text), h.line)
+        phase = self.new_phase(f"{prefix}: {_clean(h.text)}" if prefix else _clean(h.text), h.line)
         self.fill(phase, idx + 1, end, context=None)
         if not phase["steps"]:
             self.phases.remove(phase)
@@ -188,11 +226,12 @@ class SectionsMixin(ImportState):
                                             for j in subs):
             for j in subs:
                 if self.blocks[j].level == min(self.blocks[s].level for s in subs):
-                    self.post_part(j, self.section_end(j), self.horizon_hours(_clean(self.blocks[j].text)))
+                    self.post_part(j, self.section_end(j), self.horizon_hours(_clean(self.blocks[j].text)),
+                                   prefix=_clean(h.text))
             return
         self.post_part(idx, end, horizon)
 
-    def post_part(self, idx: int, end: int, horizon: float | None) -> None:
+    def post_part(self, idx: int, end: int, horizon: float | None, prefix: str = "") -> None:
         h = self.blocks[idx]
         h.placed = True
         if horizon is not None and horizon > 2:
@@ -203,12 +242,14 @@ class SectionsMixin(ImportState):
                                           f"follow-up work {format_duration(horizon * 3600)} after the"
                                           " deployment: not part of a run"))
             return
-        self.checklist_phase(idx, end)
+        self.checklist_phase(idx, end, prefix)
 
     @staticmethod
     def horizon_hours(text: str) -> float | None:
         low = text.lower()
         m = re.search(r"(\d+)?\s*(hour|day|week|month|year)s?", low)
+        if re.search(r"immediate|right after", low) and not re.search(r"within|hourly|daily", low):
+            return 0.5  # "Immediate (Day 1)": the checks right after the change belong to the run
         if not m:
             if re.search(r"immediate|right after|first minutes", low):
                 return 0.5

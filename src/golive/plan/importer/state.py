@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,29 @@ class ImportState:
         #: (from, to, source line) of the application version, when a "... Version" section gives both.
         self.version: tuple[str, str, int] | None = None
         self.uses_database_url = False
+        #: Inside a rollback level (exports there stay in their script: they must not change the forward run).
+        self.in_rollback = False
+        #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
+        self.exported: dict[str, tuple[str, int]] = {}
+        self.env_vars: dict[str, tuple[str | None, int]] = {}
+        #: `<placeholder>` words that became vars; ${NAME}s that non-shell steps need declared.
+        self.placeholders: set[str] = set()
+        self.needed: set[str] = set()
+        #: Summary lines: each command made into golive's own step, each export lifted, each command left out.
+        self.conversions: list[str] = []
+        #: Normalised name -> as written (`kavyashri-as` -> `@kavyashri-as`), shown next to the name.
+        self.handles: dict[str, str] = {}
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
+
+    def person(self, written: str) -> str:
+        """A person as `golive approve --by` takes them: `@handle` -> `handle`, a trailing `(title)` dropped."""
+        name = re.sub(r"\s*\([^)]*\)\s*$", "", written.strip()).strip()
+        if name.startswith("@") and re.fullmatch(r"@[\w.-]+", name):
+            self.handles[name[1:]] = name
+            name = name[1:]
+        return name
 
     def section_end(self, idx: int) -> int:
         level = self.blocks[idx].level
@@ -97,6 +118,10 @@ class ImportState:
     def facts(self, idx: int, end: int, mark: bool = True) -> dict[str, tuple[str, Block]]:
         out: dict[str, tuple[str, Block]] = {}
         for b in self.blocks[idx + 1:end]:
+            if b.kind == "table":
+                for k, v in self.fact_rows(b).items():
+                    out.setdefault(k, (v, b))
+                continue
             if b.kind not in ("para", "item"):
                 continue
             for raw_line in b.raw.split("\n"):
@@ -124,8 +149,6 @@ class ImportState:
     def canary_analysis(self) -> list[Threshold]:
         raise NotImplementedError
 
-    def covers(self, level: dict[str, Any], deploy: list[dict[str, Any]]) -> list[str]:
-        raise NotImplementedError
 
     def build(self, title: str, description: list[str]) -> CommentedMap:
         raise NotImplementedError
@@ -149,4 +172,28 @@ class ImportState:
         raise NotImplementedError
 
     def range_minutes(self, a: str, b: str) -> float | None:
+        raise NotImplementedError
+
+    def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
+        raise NotImplementedError
+
+    def phase_table(self, phase: dict[str, Any], b: Block) -> None:
+        raise NotImplementedError
+
+    def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
+        raise NotImplementedError
+
+    def fact_rows(self, b: Block) -> dict[str, str]:
+        raise NotImplementedError
+
+    def people_table(self, b: Block) -> bool:
+        raise NotImplementedError
+
+    def escalation_table(self, b: Block) -> bool:
+        raise NotImplementedError
+
+    def command_step(self, cmd: Any, fallback_name: str | None) -> CommentedMap:
+        raise NotImplementedError
+
+    def window_in_prose(self) -> None:
         raise NotImplementedError

@@ -85,13 +85,14 @@ def _slug(text: str) -> str:
 
 
 def _repair_mojibake(text: str) -> tuple[str, bool]:
-    """UTF-8 that was once read as cp1252 ('ðŸš€' for '🚀', 'âœ…' for '✅') is put back."""
-    if not re.search("[ÃÂâð][\u0080-\u02ff\u2010-\u2122]", text):
-        return text, False
-    try:
-        fixed = text.encode("cp1252").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return text, False
+    """UTF-8 once read as cp1252 ('ðŸš€' for '🚀', 'âœ…' for '✅') is put back, by ftfy. Quotes, widths and
+    ligatures are left as written: only the encoding accident is undone."""
+    import ftfy
+
+    if not re.search("[ÃÂâðÅ][\u0080-\u00bf\u0152-\u2122]", text):
+        return text, False  # no trace of double encoding: nothing to undo (a lone C1 byte stays for the report)
+    fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False, fix_latin_ligatures=False,
+                          normalization=None, fix_line_breaks=False, fix_c1_controls=False)
     return fixed, fixed != text
 
 

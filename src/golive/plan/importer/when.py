@@ -7,12 +7,63 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK, _CLOCK_RANGE, _DURATION, Unplaced, _parse_clock, _parse_date, _zone
+from golive.plan.importer.text import (
+    _CLOCK,
+    _CLOCK_RANGE,
+    _DURATION,
+    Unplaced,
+    _clean,
+    _parse_clock,
+    _parse_date,
+    _zone,
+)
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 
+_PHASE_START = re.compile(r"(?i)\W*(phase|step|stage)\s*\d")
+
+
+def fuzzy_date(text: str) -> date | None:
+    """A calendar date written in any common form (`Dec 31, 2025`, `31 December 2025`, `2025-12-31`), by
+    python-dateutil; only when a year is written, so a bare weekday never becomes some date."""
+    from dateutil import parser
+
+    without = _CLOCK_RANGE.sub(" ", text)
+    if not re.search(r"\b(19|20)\d{2}\b", without):
+        return None
+    try:
+        parsed = parser.parse(without, fuzzy=True, default=datetime(2000, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    return parsed.date() if parsed.year != 2000 else None
+
+
+_PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
+                           r"takes place|between)\b")
+
 
 class WhenMixin(ImportState):
+    def window_in_prose(self) -> None:
+        """No window section: a sentence like "We will run this change on Saturday 02:00-06:00 UTC" (or a
+        `**Window**:` line) in the text before the phases gives it; "rollback window closes at 07:30"."""
+        if self.window is not None:
+            return
+        for b in self.blocks:
+            if b.kind == "heading" and _PHASE_START.match(b.text):
+                break
+            if b.kind != "para":
+                continue
+            for sentence in re.split(r"(?<=[.!?])\s+|\n", b.text):
+                if _CLOCK_RANGE.search(sentence) and _PROSE_WINDOW.search(sentence):
+                    facts: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
+                    rb = re.search(r"(?i)rollback window[^.]*", b.text)
+                    if rb:
+                        facts["rollback window"] = (rb.group(0), b)
+                    self.window_from(facts, b)
+                    if self.window is not None:
+                        self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
+                        return
+
     def range_minutes(self, a: str, b: str) -> float | None:
         s, e = _parse_clock(a), _parse_clock(b)
         if s is None or e is None:
@@ -35,7 +86,13 @@ class WhenMixin(ImportState):
         day: date | None = None
         if "date" in facts:
             day = _parse_date(facts["date"][0])
-        time_text = next((facts[k][0] for k in ("time", "window", "deployment window") if k in facts), "")
+        time_text = next((facts[k][0] for k in ("time", "window", "deployment window", "when", "schedule")
+                          if k in facts), "")
+        if not time_text and "start" in facts and "end" in facts:
+            start_text = re.sub(r"\s*[A-Za-z]{2,5}\s*$", "", facts["start"][0])
+            time_text = f"{start_text} - {facts['end'][0]}"
+        if day is None and time_text:
+            day = fuzzy_date(time_text)
         zone_abbr: str | None = None
         start = finish = None
         r = _CLOCK_RANGE.search(time_text)

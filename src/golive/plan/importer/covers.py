@@ -1,0 +1,135 @@
+"""What a rollback level undoes, read from its steps: the forward phases it covers.
+
+A level that brings data back (a restore, a downgrade, DDL) covers the phases that changed data; any
+level covers the phases whose changing steps name the same things it does (a unit, a path, a deployment);
+a level that re-runs a forward phase's exact command goes back to the state that phase left, so it covers
+the phases after it. When nothing matches, the level covers every forward phase, and says so.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any
+
+from golive.plan.md_shell import parse, simple_commands
+
+_BASE = {"name", "timeout", "idempotent", "continue_on_error", "undo"}
+_NOT_CHANGING = {"manual", "http", "backup", "canary", "wait", "check"}
+_READ_PROGRAMS = {"ls", "cat", "echo", "printf", "grep", "egrep", "df", "du", "head", "tail", "wc", "env", "printenv",
+                  "whoami", "id", "date", "uptime", "free", "ps", "stat", "test", "[", "true", "pwd", "which", "type",
+                  "sleep", "jq", "sort", "uniq", "awk", "sed", "less", "file", "md5sum", "sha256sum", "dig", "nslookup",
+                  "ping", "host", "nc", "ss", "netstat", "lsof", "vmstat", "iostat", "top", "tee",
+                  "mysqldump", "pg_dump", "pg_dumpall"}
+_READ_WORDS = {"status", "get", "list", "show", "describe", "current", "version", "--version", "logs", "diff",
+               "history", "check", "--check", "--dry-run", "inspect", "top", "ls", "info", "health", "ping",
+               "--self-check", "--check-balanced", "verify"}
+_DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore|\bmysql\b[^|]*<|downgrade|db:rollback|migrations remove|"
+                   r"db:migrate VERSION|\.restore\b|\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|"
+                   r"UPDATE\s+\w+\s+SET|CREATE)\b")
+_TOOLS = {"alembic": "alembic", "flask db": "flask-db", "rails db": "rails", "rake db": "rails",
+          "dotnet ef": "dotnet-ef", "prisma migrate": "prisma", "manage.py migrate": "django"}
+
+
+def kind(step: dict[str, Any]) -> str:
+    return next((k for k in step if k not in _BASE), "?")
+
+
+def text(step: dict[str, Any]) -> str:
+    spec = step[kind(step)]
+    if isinstance(spec, str):
+        return spec
+    if kind(step) == "sql":
+        return str(spec.get("query", ""))
+    if kind(step) == "migrate":
+        return f"{spec.get('up', '')}\n{spec.get('down', '')}"
+    return " ".join(str(v) for v in spec.values()) if isinstance(spec, dict) else str(spec)
+
+
+def is_data(step: dict[str, Any]) -> bool:
+    k = kind(step)
+    if k in ("restore", "migrate"):
+        return True
+    if k == "sql":
+        return bool(_DATA.search(text(step).upper().replace("DELETE FROM", "DELETE FROM")))
+    return k in ("shell", "ssh") and bool(_DATA.search(text(step)))
+
+
+def changes(step: dict[str, Any]) -> bool:
+    """False for steps that only look (reads, checks, manual items, backups); canaries revert themselves."""
+    k = kind(step)
+    if k in _NOT_CHANGING:
+        return False
+    if k == "sql":
+        return bool(_DATA.search(text(step).upper()))
+    if k in ("shell", "ssh"):
+        try:
+            argvs = simple_commands(parse(text(step)), nested=False)
+        except ValueError:
+            return True
+        return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _READ_WORDS & set(a[1:]))
+                                    for a in argvs)
+    return True
+
+
+def tokens(step: dict[str, Any]) -> set[str]:
+    """The things a step names: units, paths, deployments, tables (words with a letter and a - _ . /)."""
+    body = text(step)
+    try:
+        words = shlex.split(body, comments=True)
+    except ValueError:
+        words = body.split()
+    out: set[str] = set()
+    for w in words:
+        if w.startswith("-"):
+            continue
+        for part in re.split(r"[/:=@,;()'\"]+", w):
+            if len(part) >= 4 and re.search(r"[A-Za-z]", part) and re.search(r"[-_.]", part) \
+                    and not re.fullmatch(r"\$\{?\w+\}?|.*\.(txt|log)|v?\d[\w.]*", part):
+                out.add(part.lower())
+    for needle, tool in _TOOLS.items():
+        if needle in body:
+            out.add(f"tool:{tool}")
+    return out
+
+
+def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[tuple[list[str], str]]:
+    """(covers, why) per level, in the order given (ascending level numbers)."""
+    covered_below: set[str] = set()
+    out: list[tuple[list[str], str]] = []
+    changing = {p["name"]: [s for s in p["steps"] if changes(s)] for p in phases}
+    texts = {p["name"]: {text(s).strip() for s in changing[p["name"]]} for p in phases}
+    order = [p["name"] for p in phases]
+    for lv in levels:
+        steps = lv["steps"]
+        data = any(is_data(s) for s in steps)
+        ltoks = set().union(*(tokens(s) for s in steps)) if steps else set()
+        ltexts = {text(s).strip() for s in steps if kind(s) in ("shell", "ssh")}
+        again = [i for i, n in enumerate(order) if ltexts & texts[n]]
+        cov: list[str] = []
+        why: list[str] = []
+        if again and again[0] < len(order) - 1:
+            cov = [n for n in order[again[0] + 1:] if changing[n]]
+            why = [f"it re-runs a command of '{order[again[0]]}', so it undoes the phases after it"]
+        ptoks = {n: set().union(*(tokens(s) for s in changing[n])) for n in order}
+        pdata = {n for n in order if any(is_data(s) for s in changing[n])}
+        # a data level covers the data phases that name what it names, else every phase that changed data
+        data_hits = {n for n in pdata if ltoks & ptoks[n]} or pdata
+        if not cov:
+            for n in order:
+                if not changing[n]:
+                    continue
+                if data and n in data_hits:
+                    cov.append(n)
+                    why.append(f"'{n}' (it changed data; this level brings data back)")
+                elif ltoks & ptoks[n] and not (data and n in covered_below) and n not in pdata - data_hits:
+                    cov.append(n)
+                    shared = ", ".join(sorted(ltoks & ptoks[n])[:3])
+                    why.append(f"'{n}' (both name {shared})")
+        if not cov:
+            cov = [n for n in order if changing[n]] or [p["name"] for p in phases if p["steps"]]
+            why = ["every forward phase that changes something: nothing in the level's steps names one phase"
+                   " more than another"]
+        covered_below |= set(cov)
+        out.append((cov, "; ".join(why)))
+    return out

@@ -1,0 +1,164 @@
+"""Fenced blocks: classified by their tag, or by what they are when untagged, then made into steps.
+
+Shell blocks keep their meaning (golive.plan.md_shell), SQL is cut into whole statements, env files become
+declared vars (secret-looking ones from the environment, values never written), and every other language
+(python, yaml, json, console output, diagrams) stays text: a person's step when the document asks for it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _clean
+from golive.plan.md_blocks import Block
+from golive.plan.md_commands import (
+    SQL_LANGS,
+    Command,
+    CommandBlock,
+    outside_transaction,
+    psql_command,
+    secret_like,
+    shell_commands,
+    sql_statements,
+)
+from golive.plan.md_shell import env_pairs, is_env_file, is_sql, looks_like_commands, needs_shell
+
+BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
+ENV_LANGS = frozenset({"env", "dotenv", "properties"})
+_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class FencesMixin(ImportState):
+    def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
+        block = self.fence_commands(b)
+        if block is None:
+            self.text_fence(phase, b)
+            return
+        b.placed = True
+        for cmd in block.commands:
+            step = self.command_step(cmd, name if len(block.commands) == 1 or (cmd.name is None and name) else None)
+            phase["steps"].append(step)
+
+    def fence_commands(self, b: Block) -> CommandBlock | None:
+        """Steps of a block that runs, or None for text (another language, output, a diagram)."""
+        first = b.line + 1
+        info = b.info
+        if info in ("", "text", "plain", "plaintext", "txt", "none"):
+            if is_env_file(b.text):
+                info = "env"
+            elif looks_like_commands(b.text):
+                info = "bash"
+                self.inferred.append(f"line {b.line}: untagged block parses as bash and reads as commands ->"
+                                     " shell")
+            elif is_sql(b.text):
+                info = "sql"
+                self.inferred.append(f"line {b.line}: untagged block is SQL")
+            else:
+                return None
+        if info in ENV_LANGS or (info in ("ini", "conf") and is_env_file(b.text)):
+            self.env_file(b)
+            return CommandBlock()
+        if info in SQL_LANGS:
+            block = sql_statements(b.text, first)
+        elif info in BASH_LANGS:
+            block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs))
+        else:
+            return None
+        self.words |= block.words
+        self.refs |= block.refs
+        self.notes.extend(block.notes)
+        for line, var, value in block.exports:
+            self.exported.setdefault(var, (value, line))
+            self.conversions.append(f"line {line}: `export {var}=...` -> plan var {var} (every later step sees it)")
+        for line, text in block.dropped:
+            self.conversions.append(f"line {line}: `{text}` never ends on its own: not kept as a step")
+            from golive.plan.importer.text import Unplaced
+
+            self.unplaced.append(Unplaced(line, f"command `{text}`", "never ends on its own (watch / follow):"
+                                          " left out; look at it by hand while the run waits"))
+        self.placeholders |= set(block.placeholders)
+        return block
+
+    def env_file(self, b: Block) -> None:
+        """KEY=value lines: plan vars. A secret-looking name is a secret read from the environment; its value
+        in the document is never copied."""
+        b.placed = True
+        for row, var, value in env_pairs(b.text):
+            line = b.line + 1 + row
+            if secret_like(var) or re.search(r"(?i)secret|passw|token|key", var):
+                self.env_vars[var] = (None, line)
+            else:
+                self.env_vars[var] = (value if not re.fullmatch(r"<.*>|", value) else None, line)
+        names = ", ".join(self.env_vars)
+        self.conversions.append(f"line {b.line}: env-file block -> plan vars {names} (secret-looking names read"
+                                " from the environment; their values in the document are not copied)")
+
+    def text_fence(self, phase: dict[str, Any], b: Block) -> None:
+        """A block that does not run: a person's step when the paragraph before it asks for something."""
+        idx = self.blocks.index(b)
+        prev = self.blocks[idx - 1] if idx else None
+        lang = b.info or "untagged"
+        prompts = [ln.strip()[2:] for ln in b.text.split("\n") if ln.strip().startswith("$ ")]
+        if prompts and lang in ("untagged", "console", "shell-session", "terminal", "text"):
+            cmds = "; ".join(f"`{c}`" for c in prompts)
+            phase["steps"].append(self.step("manual", {"instruction": f"Run {cmds} and compare the output with"
+                                                       f" the document (line {b.line})"}, b.line, None))
+            b.placed = True
+            self.inferred.append(f"line {b.line}: console transcript (commands with their output): a person runs"
+                                 " it and compares, it is not a script")
+            return
+        if prev is not None and prev.kind in ("para", "item") and prev.text.strip().endswith(":"):
+            ask = _clean(prev.text).rstrip(":").strip()
+            if ask in phase["description"]:
+                phase["description"].remove(ask)
+            if ask + ":" in phase["description"]:
+                phase["description"].remove(ask + ":")
+            if re.match(r"(?i)(update|edit|set|change|put|add|apply|create|write|copy|configure|replace|run)\b",
+                        ask):
+                phase["steps"].append(self.step("manual", {"instruction": f"{ask} (the {lang} block at line"
+                                                           f" {b.line} of the document)"}, b.line, None))
+                prev.placed = b.placed = True
+                self.inferred.append(f"line {b.line}: {lang} block is text, not a command: a manual step asks"
+                                     f" for it ('{ask}')")
+                return
+        b.placed = True
+        self.unplaced_text(b, lang)
+
+    def unplaced_text(self, b: Block, lang: str) -> None:
+        from golive.plan.importer.text import Unplaced
+
+        self.unplaced.append(Unplaced(b.line, f"{lang} block ({len(b.text.splitlines())} lines)",
+                                      "text, not commands: never run; kept out of the plan"))
+
+    def command_step(self, cmd: Command, fallback_name: str | None) -> CommentedMap:
+        name = cmd.name or fallback_name
+        if cmd.note:
+            self.inferred.append(f"line {cmd.line}: {cmd.note} -> {cmd.kind} step")
+        if cmd.kind in ("backup", "restore", "migrate"):
+            self.conversions.append(f"line {cmd.line}: {cmd.note}")
+        if cmd.kind == "sql":
+            return self.sql_step(cmd.spec["query"], cmd.line, name)
+        spec = cmd.spec
+        if cmd.kind == "shell":
+            command = spec["command"]
+            text = LiteralScalarString(command + "\n") if "\n" in command else command
+            # a script runs as bash runs it (no -e added): the document's meaning, exactly
+            spec = CommentedMap({"command": text, "options": []}) if needs_shell(command) else text
+        else:
+            self.needed |= {m.group(1) for m in _REF.finditer(str(spec))} - {"GOLIVE_MIGRATE_TARGET"}
+        return self.step(cmd.kind, spec, cmd.line, name)
+
+    def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
+        self.uses_database_url = True
+        if outside_transaction(query):
+            self.conversions.append(f"line {line}: `{query.split()[0]} ... CONCURRENTLY`-style statement cannot run"
+                                    " in a transaction (the sql step's): it runs through psql, as written")
+            command = LiteralScalarString(psql_command(query) + "\n")
+            return self.step("shell", CommentedMap({"command": command, "options": []}), line, name)
+        text: Any = LiteralScalarString(query + "\n") if "\n" in query else query
+        return self.step("sql", {"database": "${DATABASE_URL}", "query": text}, line, name)

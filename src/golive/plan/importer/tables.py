@@ -1,0 +1,101 @@
+"""Tables: steps with a command column, Go/No-Go decision tables, people tables, key/value fact tables."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
+from golive.plan.md_blocks import Block
+from golive.plan.md_commands import shell_commands
+
+_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area)$", re.I)
+_NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer)$", re.I)
+
+
+def column(header: list[str], rx: re.Pattern[str]) -> int | None:
+    return next((i for i, h in enumerate(header) if rx.search(_clean(h).lower().strip())), None)
+
+
+class TablesMixin(ImportState):
+    def phase_table(self, phase: dict[str, Any], b: Block) -> None:
+        header, rows = (b.rows[0], b.rows[1:]) if b.rows else ([], [])
+        cmd = column(header, re.compile(r"^(command|cmd|run|script|shell)s?$", re.I))
+        what = column(header, re.compile(r"^(action|step|task|what|description|name)$", re.I))
+        decision = column(header, re.compile(r"^(decision|gate|checkpoint)$", re.I))
+        owner = column(header, re.compile(r"^(owner|who|decider|decision maker|approver|role|by)$", re.I))
+        crit = column(header, re.compile(r"^(criteria|criterion|condition|when|go if)$", re.I))
+        if cmd is not None:
+            for n, row in enumerate(rows):
+                text = row[cmd].strip() if cmd < len(row) else ""
+                if not text:
+                    continue
+                line = b.line + 2 + n
+                block = shell_commands(text, line, lift_exports=not self.in_rollback)
+                self.refs |= block.refs
+                name = _clean(row[what]) if what is not None and what < len(row) else None
+                for c in block.commands:
+                    phase["steps"].append(self.command_step(c, name))
+            b.placed = True
+            self.inferred.append(f"line {b.line}: table with a command column -> one step per row")
+            return
+        if decision is not None:
+            for n, row in enumerate(rows):
+                if decision < len(row) and _GATE.search(row[decision]):
+                    desc = _clean(row[crit]) if crit is not None and crit < len(row) else "Go/No-Go"
+                    phase["gate"] = (desc, b.line + 2 + n)
+                    if owner is not None and owner < len(row) and row[owner].strip():
+                        phase["gate_by"] = _clean(row[owner])
+                    b.placed = True
+
+    def people_table(self, b: Block) -> bool:
+        """| Role | Name | ... | (or Name first): each row a role and the person holding it."""
+        if not b.rows or len(b.rows) < 2:
+            return False
+        header = b.rows[0]
+        role, name = column(header, _ROLE_COL), column(header, _NAME_COL)
+        if role is None or name is None:
+            return False
+        for row in b.rows[1:]:
+            if max(role, name) >= len(row):
+                continue
+            r = _clean(row[role])
+            if not r or len(r) > 60:
+                continue
+            person = _clean(row[name])
+            self.approvers.setdefault(r, [])
+            if person and not _PLACEHOLDER.match(person) and not re.fullmatch(r"_+|\[.*\]", person):
+                who = self.person(person)
+                if who not in self.approvers[r]:
+                    self.approvers[r].append(who)
+        b.placed = True
+        self.inferred.append(f"line {b.line}: people table -> approvers roles ({len(b.rows) - 1} rows)")
+        return True
+
+    def escalation_table(self, b: Block) -> bool:
+        if not b.rows or len(b.rows) < 2 or "contacts" not in self.plan_fields():
+            return False
+        header = [_clean(h).lower() for h in b.rows[0]]
+        order = next((i for i, h in enumerate(header) if h in ("order", "level", "#", "step", "tier")), None)
+        who = next((i for i, h in enumerate(header) if h in ("who", "name", "contact", "role", "team")), None)
+        if order is None or who is None:
+            return False
+        for n, row in enumerate(b.rows[1:], 1):
+            m = re.search(r"\d+", row[order]) if order < len(row) else None
+            number = int(m.group(0)) if m else n
+            if who < len(row) and row[who].strip() and number not in {e["level"] for e in self.escalation}:
+                self.escalation.append({"level": number, "name": _clean(row[who]), "line": b.line + 1 + n})
+        b.placed = True
+        return True
+
+    def fact_rows(self, b: Block) -> dict[str, str]:
+        """A two-column key/value table (| Date | 2026-03-14 |) as facts."""
+        out: dict[str, str] = {}
+        if not b.rows:
+            return out
+        rows = b.rows[1:] if len(b.rows[0]) == 2 else []
+        for row in rows:
+            if len(row) >= 2 and row[0].strip():
+                out[_clean(row[0]).lower()] = _clean(row[1])
+        return out

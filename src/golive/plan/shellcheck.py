@@ -1,0 +1,81 @@
+"""Would this shell step even start? The bash parse of its script and `command -v` of every program it runs,
+checked before the night (`golive run --dry-run`, `golive lint`) instead of failing with 127 at 2 AM."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Mapping
+
+from golive.plan.md_shell import parse, simple_commands, syntax_errors
+
+_DEFINES = re.compile(r"(?m)^\s*(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\s*\)")
+
+
+def parse_problems(command: str) -> list[str]:
+    """The bash grammar's verdict (tree-sitter-bash) confirmed by `bash -n` (bash's own parser)."""
+    if not syntax_errors(command):
+        return []
+    res = subprocess.run(["bash", "-n", "-c", command], capture_output=True, text=True, timeout=10, check=False)
+    if res.returncode == 0:
+        return []
+    first = (res.stderr.strip().splitlines() or ["syntax error"])[0]
+    return [f"does not parse as bash: {first.removeprefix('bash: -c: ')}"]
+
+
+def programs(command: str) -> list[str]:
+    """Each program a script runs (wrappers like sudo removed), in order, without repeats."""
+    seen: list[str] = []
+    for argv in simple_commands(parse(command)):
+        prog = argv[0]
+        if "$" in prog or "`" in prog or prog in seen or re.fullmatch(r"[A-Za-z_]\w*=.*", prog):
+            continue
+        seen.append(prog)
+    return seen
+
+
+def missing_programs(command: str, env: Mapping[str, str]) -> list[str]:
+    """Programs neither bash nor PATH knows (`command -v`), minus the functions the script defines itself."""
+    defined = set(_DEFINES.findall(command))
+    progs = [p for p in programs(command) if p not in defined]
+    if not progs:
+        return []
+    script = "for p in \"$@\"; do command -v -- \"$p\" >/dev/null 2>&1 || printf '%s\\n' \"$p\"; done"
+    res = subprocess.run(["bash", "-c", script, "check", *progs], capture_output=True, text=True,
+                         env=dict(env), timeout=10, check=False)
+    return [ln for ln in res.stdout.splitlines() if ln]
+
+
+def shell_problems(command: str, env: Mapping[str, str]) -> list[str]:
+    problems = parse_problems(command)
+    if problems:
+        return problems
+    return [f"`{p}` is not a command here (command -v finds nothing)" for p in missing_programs(command, env)]
+
+
+def sql_problems(query: str) -> list[str]:
+    """sqlparse's reading of one step's query: exactly one complete statement of a known kind."""
+    import sqlparse
+    from sqlparse import tokens as T
+
+    statements = [s for s in sqlparse.parse(query) if str(s).strip() and str(s).strip() != ";"]
+    if len(statements) != 1:
+        return [f"{len(statements)} statements in one step (expected exactly one)"] if statements else [
+            "no SQL statement"]
+    st = statements[0]
+    flat = list(st.flatten())  # type: ignore[no-untyped-call]
+    if any(tok.ttype in T.Error for tok in flat):
+        return ["does not parse as SQL (an unterminated string or a stray character)"]
+    depth = 0
+    for tok in flat:
+        if tok.match(T.Punctuation, "("):
+            depth += 1
+        elif tok.match(T.Punctuation, ")"):
+            depth -= 1
+    if depth:
+        return ["does not parse as SQL (unbalanced parentheses)"]
+    if st.get_type() == "UNKNOWN":  # type: ignore[no-untyped-call]
+        first = st.token_first(skip_cm=True)  # type: ignore[no-untyped-call]
+        word = (str(first).split() or [""])[0]
+        return [f"does not parse as SQL (`{word}` does not start a statement)"]
+    return []
