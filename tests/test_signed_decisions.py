@@ -47,7 +47,8 @@ def test_a_key_outside_the_role_is_refused(team: Team) -> None:
     rid = team.start("alice")
     r = cli("approve", rid, "--reason", "x", "--key", str(team.key["carol"]))
     assert r.code == 2 and "does not hold role 'release-manager'" in r.err
-    assert "gate.approved" not in team.types(rid)
+    types = team.types(rid)
+    assert "gate.approved" not in types and types[-1] == "decision.refused"  # the attempt is on record
 
 
 def test_a_key_not_in_the_signers_file_is_refused(team: Team) -> None:
