@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 from conftest import REPO, golive
-from golive.plan.compliance import ELEMENTS
+from golive.plan.compliance import ELEMENTS, compliance_findings
 from golive.plan.loader import load_plan
-from golive.report import compliance_findings
 
 FULL = """
 name: Billing 5

@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from golive.core.clock import SystemClock
+from golive.core.step import StepContext
 from golive.masking import Masker
 from golive.plan.md_blocks import parse_blocks
 from golive.plan.md_commands import outside_transaction, psql_command, shell_commands, sql_statements
 from golive.plan.md_shell import looks_like_commands, parse, simple_commands
 from golive.plan.shellcheck import sql_problems
-from golive.steps.base import StepContext
 from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
 from golive.steps.shell import ShellStep
 from golive.steps.sql import SqlStep

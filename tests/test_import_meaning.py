@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,21 @@ def test_lint_flags_sql_that_does_not_parse_and_levels_covering_nothing(workdir:
         encoding="utf-8")
     res = golive("lint", "p.yaml", "--format", "json", cwd=workdir)
     assert '"GL118"' in res.out and '"GL119"' in res.out, res.out
+
+
+def test_confirm_a_whole_phase_at_once(workdir: Path) -> None:
+    """An imported checklist gone through on paper: `golive confirm RUN --phase 1` confirms every open item,
+    the waiting one and those the run has not reached yet; the ticked one was never asked."""
+    (workdir / "doc.md").write_text("# T\n## Phase 1: Checks\n- [x] ticket approved\n- [ ] support told\n"
+                                    "- [ ] dashboards open\n- [ ] on-call paged\n", encoding="utf-8")
+    assert golive("import", "doc.md", "-o", "plan.yaml", cwd=workdir).code == 0
+    first = golive("run", "plan.yaml", "--json", cwd=workdir)
+    run_id = next(json.loads(line)["run"] for line in first.out.splitlines() if line.startswith("{"))
+    assert first.code != 0 and "step.waiting" in first.out  # waits at 1.2
+    res = golive("confirm", run_id, "--phase", "1", "--by", "maria", cwd=workdir)
+    assert res.code == 0 and "3 item(s) confirmed by maria: 1.2, 1.3, 1.4" in res.out, res.out + res.err
+    done = golive("resume", run_id, "--json", cwd=workdir)
+    assert done.code == 0, done.out[-1500:] + done.err
+    assert done.out.count('"type": "step.waiting"') == 0  # nothing asked again
+    again = golive("confirm", run_id, "--phase", "1", "--by", "maria", cwd=workdir)
+    assert again.code != 0 and "already ended" in again.err

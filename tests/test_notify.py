@@ -16,8 +16,8 @@ import pytest
 
 from conftest import golive
 from golive.engine.state import fold
-from golive.masking import Masker
-from golive.notify import Notifier, escalate_runs, redact_url
+from golive.masking import Masker, redact
+from golive.notify import Notifier, escalate_runs
 from golive.plan.model import Plan
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
@@ -185,9 +185,9 @@ def test_failing_channel_never_fails_the_run(workdir: Path, receiver: Receiver) 
 
 
 def test_redacted_channel_names() -> None:
-    assert redact_url("slack://T1/B2/secrettoken") == "slack://…"
-    assert redact_url("json://u:p@hooks.local:8080/x?token=1") == "json://hooks.local"
-    assert redact_url("not a url") == "(unparseable url)"
+    assert redact("slack://T1/B2/secrettoken", whole_url=True) == "slack://…"
+    assert redact("json://u:p@hooks.local:8080/x?token=1", whole_url=True) == "json://hooks.local"
+    assert redact("not a url", whole_url=True) == "(unparseable url)"
 
 
 SIMPLE = """

@@ -125,22 +125,25 @@ phases:
         assert tree["cgroup"] and not Path(str(tree["cgroup"])).exists(), "an empty step cgroup is removed"
 
 
-def test_the_log_names_the_process_while_it_still_waits_at_the_gate() -> None:
-    """Protection: the gate, exactly. When the recorder runs, the child is still golive's fork (same command line),
-    not yet the command; recording after the gate opened would see the command (or a finished process)."""
+def test_the_command_cannot_run_before_the_log_names_its_process(tmp_path: Path) -> None:
+    """Protection: the gate, exactly. The recorder gives the command every chance to run early (it waits for
+    the command's mark for up to 2 s); with the gate the mark appears only after the recorder returned."""
     from golive.proctree import recording
     from golive.targets.local import run_command
 
-    mine = Path("/proc/self/cmdline").read_bytes()
-    seen: list[bytes] = []
+    mark = tmp_path / "ran"
+    early: list[bool] = []
 
     def record(tree: dict[str, object]) -> None:
-        seen.append(Path(f"/proc/{tree['pid']}/cmdline").read_bytes())
+        end = time.monotonic() + 2.0
+        while not mark.exists() and time.monotonic() < end:
+            time.sleep(0.01)
+        early.append(mark.exists())
 
     with recording(record):
-        res = run_command(["/bin/sh", "-c", "exit 7"], env=None, cwd=None, timeout=10)
-    assert res.exit_code == 7
-    assert seen == [mine], seen
+        res = run_command(["/bin/sh", "-c", f"touch '{mark}'"], env=None, cwd=None, timeout=10)
+    assert res.exit_code == 0, res.output
+    assert early == [False] and mark.exists()
 
 
 BUILTINS = """name: builtins

@@ -3,6 +3,7 @@ real sshd and an app reporting its version, behind a real HAProxy, with load thr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -129,12 +130,18 @@ def test_failing_health_on_third_batch_stops_and_puts_back_only_touched_hosts(fr
 
 
 def test_sigkill_during_a_drain_then_resume_leaves_no_host_out_of_the_pool(fresh: Fleet, workdir: Path) -> None:
+    """Killed while draining batch 2 (a long request holds one of its hosts): the resumed run leaves batch 1
+    alone (deployed once), finishes batch 2 and the rest, and every host ends back in rotation."""
     fleet = fresh
-    first = fleet.hosts[0]
+    first = fleet.hosts[2]
     _plan(fleet, workdir, '"$FLEET_HOST_DIR/deploy" 1.1.0')
-    # a long request held on the first host, so its drain waits
-    slow = threading.Thread(target=lambda: urllib.request.urlopen(urllib.request.Request(
-        fleet.url + "slow?s=8", headers={"X-Fleet-Server": first.name}), timeout=30).read(), daemon=True)
+    # a long request held on a host of batch 2, so its drain waits
+    def hold() -> None:
+        with contextlib.suppress(OSError):  # the host's deploy ends it
+            urllib.request.urlopen(urllib.request.Request(fleet.url + "slow?s=60",
+                                                          headers={"X-Fleet-Server": first.name}), timeout=90).read()
+
+    slow = threading.Thread(target=hold, daemon=True)
     slow.start()
     deadline = time.monotonic() + 10
     while int(_stat(fleet, first.name, "scur")) < 1:
@@ -144,7 +151,7 @@ def test_sigkill_during_a_drain_then_resume_leaves_no_host_out_of_the_pool(fresh
     with _load(fleet) as load:
         proc = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=workdir,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 55  # the held request lasts 60s: the drain waits on it until then
         while fleet.server_status().get(first.name) != "DRAIN":
             assert time.monotonic() < deadline and proc.poll() is None, "the run never drained the first host"
             time.sleep(0.02)
@@ -154,11 +161,14 @@ def test_sigkill_during_a_drain_then_resume_leaves_no_host_out_of_the_pool(fresh
         run_id = _run_id(workdir)
         res = golive("resume", run_id, "--no-wait", cwd=workdir, timeout=300)
         report = load.stop()
-    slow.join(30)
+    slow.join(5)
     assert res.code == 0, res.out + res.err
     assert set(fleet.server_status().values()) == {"UP"}
     assert set(fleet.versions().values()) == {"1.1.0"}
     assert report.failures == [], report.summary()
+    deploys = [e["host"] for e in _events(workdir, "rolling.host") if e["action"] == "deploy"]
+    assert [deploys.count(h.address) for h in fleet.hosts[:2]] == [1, 1]  # batch 1 was not redone
+    assert {deploys.count(h.address) for h in fleet.hosts[2:]} == {1}  # the dead run never reached a deploy
 
 
 def _stat(fleet: Fleet, server: str, field: str) -> str:

@@ -175,3 +175,33 @@ def test_nginx_rejected_config_keeps_the_previous_upstream(tmp_path: Path, backe
             ng.router.set_weights({"green": 100})
         assert ng.upstream_file.read_text() == before
         assert not _load(ng.url, 20).failures
+
+
+def test_nginx_takes_one_server_out_of_rotation_and_back_under_load(
+        tmp_path: Path, backends: tuple[LocalBackend, LocalBackend]) -> None:
+    """What a rolling deploy asks of nginx: one server out (`down` + graceful reload; old workers finish
+    what they hold), the weights kept, then back; no request fails."""
+    import time
+
+    blue, green = backends
+    with LocalNginx(tmp_path, {"blue": blue.address, "green": green.address}, {"blue": 50, "green": 50}) as ng:
+        router = ng.router
+        assert router.server_addresses()[blue.address] == "127.0.0.1"
+        with BackgroundLoad(ng.url, rate=200, concurrency=8, max_requests=100_000, max_seconds=60) as load:
+            load.wait_for("blue", 5)
+            router.set_server_state(blue.address, "drain")
+            deadline = time.monotonic() + 15
+            while router.server_sessions(blue.address):
+                assert time.monotonic() < deadline, "old nginx workers never finished"
+                time.sleep(0.02)
+            out_at = len(load.live.records)
+            load.wait_for("green", load.answered_by("green") + 50)
+            during = [r.backend for r in list(load.live.records)[out_at:]]
+            router.set_weights({"blue": 50, "green": 50})  # a weight change keeps the server out
+            assert "server " + blue.address + " down;" in ng.upstream_file.read_text()
+            router.set_server_state(blue.address, "ready")
+            load.wait_for("blue", load.answered_by("blue") + 5)
+            report = load.stop()
+        assert "blue" not in during[len(during) // 2:]  # once out, blue took nothing new
+        assert report.failures == [], report.summary()
+        assert router.weights() == {"blue": 50, "green": 50}

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -213,19 +214,29 @@ def test_api_tokens_are_hashed_role_scoped_and_expire(web: Server, workdir: Path
     assert r.status_code == 200, r.text
     seal = next(e for e in log_of(workdir, rid) if e["type"] == "decision.vouched")["payload"]
     assert isinstance(seal, dict) and seal["auth"]["method"] == "token"
+    assert golive("web", "token", "revoke", good.split("_")[1], cwd=workdir).code == 0
+    assert c.get("/api/runs", headers={"Authorization": f"Bearer {good}"}).status_code == 401
 
 
 def test_runs_list_filters_and_puts_waiting_first(web: Server, workdir: Path) -> None:
     (workdir / "done.yaml").write_text("name: quick\nservice: cart\nenvironment: prod\nphases:\n"
                                        "  - name: one\n    steps: ['echo ok']\n")
     assert golive("run", "done.yaml", cwd=workdir, env={"GOLIVE_USER": "olga"}).code == 0
+    now = datetime.now(UTC).replace(microsecond=0)
+    window = f"{{start: '{(now - timedelta(hours=1)).isoformat()}', end: '{(now + timedelta(hours=2)).isoformat()}'}}"
+    (workdir / "windowed.yaml").write_text(f"name: windowed\nservice: pay\nenvironment: prod\nwindow: {window}\n"
+                                           "phases:\n  - name: one\n    steps: [{manual: check it}]\n")
+    assert golive("run", "windowed.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "olga"}).code == 3
     c, _ = web.login("vic")
     rows = c.get("/api/runs").json()
-    assert [(r["service"], r["status"]) for r in rows] == [("shop", "waiting"), ("cart", "succeeded")]
+    assert [(r["service"], r["status"]) for r in rows] == [("shop", "waiting"), ("pay", "waiting"),
+                                                          ("cart", "succeeded")]  # the longest wait first
     assert "release-managers" in rows[0]["waits_for"] and rows[0]["waiting_since"]
+    assert rows[0]["window_end"] is None and "manual step 1.1" in rows[1]["waits_for"]
+    assert 3600 < rows[1]["window_left"] <= 7200 and rows[2]["window_left"] is None
     assert [r["service"] for r in c.get("/api/runs", params={"service": "cart"}).json()] == ["cart"]
-    assert [r["service"] for r in c.get("/api/runs", params={"status": "waiting"}).json()] == ["shop"]
-    assert [r["service"] for r in c.get("/api/runs", params={"person": "olga"}).json()] == ["cart"]
+    assert [r["service"] for r in c.get("/api/runs", params={"status": "waiting"}).json()] == ["shop", "pay"]
+    assert [r["service"] for r in c.get("/api/runs", params={"person": "olga"}).json()] == ["pay", "cart"]
     assert c.get("/api/runs", params={"environment": "staging"}).json() == []
 
 

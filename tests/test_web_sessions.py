@@ -86,3 +86,32 @@ def test_roles_from_plan_and_team_config() -> None:
     assert t.holds(token, "viewer") and not t.holds(token, "release-managers", plan_roles)
     assert t.person_for("oidc:abc-123", "Ian Initiator") == "ian"
     assert t.person_for("oidc:someone-else", "Ian Initiator") == "Ian Initiator"
+
+
+def test_one_log_reader_per_watched_run_and_none_once_nobody_watches() -> None:
+    import asyncio
+
+    from golive.web.feed import Feeds
+
+    class Log:
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def events(self, run_id: str, after: int = 0) -> list[Any]:
+            self.reads += 1
+            return []
+
+    async def scenario() -> None:
+        log = Log()
+        feeds = Feeds(log, lambda ev: {}, poll=0.01)  # type: ignore[arg-type]
+        watched = [feeds.of("r1") for _ in range(50)]
+        for f in watched:
+            f.join()
+        assert len({id(f) for f in watched}) == 1 and len(feeds) == 1
+        await asyncio.sleep(0.2)
+        assert log.reads < 50  # fifty viewers, one reader (about 20 polls in 0.2 s, not 50 x 20)
+        for f in watched:
+            feeds.left(f)
+        assert len(feeds) == 0
+
+    asyncio.run(scenario())

@@ -1,10 +1,13 @@
-"""What may leave golive: secrets masked (`mask`), and plan- or step-supplied text made inert for a terminal
-(`safe`). Every string that reaches an event, a report or a screen passes through one or both."""
+"""What may leave golive: secrets masked (`mask`), credentials cut out of URLs and connection strings (`redact`),
+and plan- or step-supplied text made inert for a terminal (`safe`). Every string that reaches an event, a report
+or a screen passes through one or more of them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 MASK = "***"
 #: Shorter values (or lines of a multi-line value) would mask half of every output and hide nothing worth hiding.
@@ -71,6 +74,49 @@ class Masker:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+
+# -- credentials in URLs and connection strings ---------------------------------------------------------------
+
+#: `scheme://user:PASSWORD@host`, as redact cuts it out of running text.
+_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)([^@/\s]*)@")
+#: The same in a string known to be one URL, where a password may hold `/` (libpq reads it so).
+_URL_PASSWORD_WHOLE = re.compile(r"(://[^:/@?#\s]*:)([^@]*)@")
+#: `password=PASSWORD` in a key=value DSN, quoted or not (an unterminated quote runs to the end).
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S+)", re.IGNORECASE)
+#: `scheme://[user@]host` of a URL whose user, path and query may all be tokens.
+_URL_HEAD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(?:[^@/?#]*@)?([^/?#:]*)")
+#: Notification schemes that post to a plain web address: naming its host tells where messages went, no more.
+_WEBHOOK_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms", "mailto", "mailtos")
+
+
+def redact(text: str, whole_url: bool = False) -> str:
+    """`text` with the credentials written into it cut out, for every message, event and screen that names a
+    database, a store or a channel. The one redaction golive has.
+
+    By default passwords in URLs and DSNs become `***` (`scheme://user:***@host`, `password=***`) and the rest
+    stays readable. `whole_url=True` is for a string that is one URL whose user, path and query may all be
+    credentials (a notification channel: `slack://T1/B2/token`): only `scheme://host` of a webhook-style URL
+    remains, otherwise `scheme://…`."""
+    if whole_url:
+        m = _URL_HEAD.match(text.strip())
+        if not m:
+            return "(unparseable url)"
+        scheme, host = m.group(1), m.group(2)
+        return f"{scheme}://{host}" if scheme.lower() in _WEBHOOK_SCHEMES else f"{scheme}://…"
+    return _KV_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+
+
+def passwords(url: str) -> list[str]:
+    """The passwords written in one URL or DSN, in each form a driver's error may quote them (as written,
+    unquoted, percent-decoded), longest first: for a Masker, when a message about a connection string may
+    repeat part of it that `redact` would not recognise any more."""
+    found: list[str] = []
+    for pattern in (_URL_PASSWORD_WHOLE, _KV_PASSWORD):
+        m = pattern.search(url)
+        if m and m.group(2):
+            found += [m.group(2), m.group(2).strip("'"), unquote(m.group(2))]
+    return sorted({p for p in found if len(p) >= MIN_SECRET}, key=len, reverse=True)
 
 
 # -- terminal safety ------------------------------------------------------------------------------------------

@@ -10,8 +10,6 @@ a signal can stop everything the step started (`cgroup.kill`), and resume can se
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import os
 import secrets
 import signal
@@ -26,7 +24,6 @@ from typing import Any, Literal
 
 #: Operators (and tests) may force the fallback: GOLIVE_CONTAINMENT=pgroup.
 CONTAINMENT_ENV = "GOLIVE_CONTAINMENT"
-_PR_SET_PDEATHSIG = 1
 #: Exit code of a gated process whose gate closed without opening (golive died before recording it).
 NEVER_RELEASED = 125
 
@@ -254,37 +251,22 @@ def wait_until(cond: Callable[[], bool], timeout: float, reap: Callable[[], obje
 
 @dataclass
 class Gated:
-    """A forked process that has not run its command yet: it waits for `release()`."""
+    """A started process that has not run its command yet: it waits at the gate for `release()`."""
 
     pid: int
     tree: Tree
     output: int
     _gate: int
-    _errors: int
-    #: The child writes here once it is in its cgroup (moving a process can wait for an RCU grace period:
-    #: the parent writes the log meanwhile, and waits for this only before opening the gate).
-    _ready: int
 
-    def release(self) -> OSError | None:
-        """Open the gate once the child is contained; returns why the exec failed, if it did."""
-        contained = os.read(self._ready, 1) == b"r"  # or it died trying: then the read returns at once
-        self._close("_ready")
-        if contained:
-            with contextlib.suppress(BrokenPipeError):  # it died after saying it was ready
-                os.write(self._gate, b"g")
+    def release(self) -> None:
+        """Open the gate: the command runs now."""
+        with contextlib.suppress(BrokenPipeError):  # it died at the gate: its exit status says so
+            os.write(self._gate, b"g\n")
         self._close("_gate")
-        data = b""
-        while chunk := os.read(self._errors, 64):
-            data += chunk
-        self._close("_errors")
-        if data:
-            code = int(data.decode("ascii") or "0")
-            return OSError(code, os.strerror(code))
-        return None if contained else OSError(errno.ECHILD, "the process ended before it could run")
 
     def abandon(self) -> None:
         """Close whatever is still open; a gate closed unopened makes the process exit without running anything."""
-        for name in ("_gate", "_errors", "_ready", "output"):
+        for name in ("_gate", "output"):
             self._close(name)
 
     def _close(self, name: str) -> None:
@@ -295,76 +277,61 @@ class Gated:
                 os.close(fd)
 
 
-def _libc_prctl() -> Callable[..., int] | None:
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
+#: The gate: a shell that waits for one line on fd 3, then becomes the command (same pid, so `$PPID` in the
+#: command is golive); EOF instead (golive died before recording the tree) ends it without running anything.
+_GATE = f'cd -- "$1" || exit 126; shift; read -r _ <&3 || exit {NEVER_RELEASED}; exec 3<&- "$@"'
+_DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@cache
+def _setpriv() -> str | None:
+    import shutil
+
+    return shutil.which("setpriv")
 
 
 def start_gated(argv: list[str], env: dict[str, str] | None, cwd: Path | None) -> Gated:
-    """Fork a child that joins its own cgroup (or process group), then waits at the gate before exec."""
+    """Spawn (vfork-fast, no copy of golive's memory) the gate in a session of its own; in cgroup mode move it
+    into a fresh cgroup before anything can run, in the fallback have the kernel kill it with golive."""
     box = containment()
-    cgroup: Path | None = None
+    wrapper = ["/bin/sh", "-c", _GATE, "golive-gate", str(cwd or os.getcwd()), *argv]
+    if box.kind == "pgroup" and _setpriv():
+        wrapper = [str(_setpriv()), "--pdeathsig", "KILL", "--", *wrapper]
+    out_r, out_w = os.pipe()
+    gate_r, gate_w = os.pipe()
+    try:
+        pid = os.posix_spawn(wrapper[0], wrapper, os.environ if env is None else env, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, out_w, 2), (os.POSIX_SPAWN_DUP2, gate_r, 3),
+        ], setsid=True, setsigdef=_DEFAULT_SIGNALS, setsigmask=())
+    except BaseException:
+        for fd in (out_r, gate_w):
+            os.close(fd)
+        raise
+    finally:
+        os.close(out_w)
+        os.close(gate_r)
+    fields = _stat(pid)
+    tree = Tree(pid=pid, pgid=pid, start=int(fields[19]) if fields and len(fields) > 19 else 0,
+                host=socket.gethostname(), boot=boot_id())
+    gated = Gated(pid, tree, out_r, gate_w)
     if box.kind == "cgroup":
         assert box.base is not None
         cgroup = box.base / f"{os.getpid()}-{secrets.token_hex(6)}"
-        cgroup.mkdir()
-    prctl = _libc_prctl() if box.kind == "pgroup" else None
-    parent = os.getpid()
-    out_r, out_w = os.pipe()
-    gate_r, gate_w = os.pipe()
-    err_r, err_w = os.pipe()
-    ready_r, ready_w = os.pipe()
-    procs = os.fsencode(cgroup / "cgroup.procs") if cgroup else None
-    executable = argv[0]
-    env_b = None if env is None else {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child: only system calls until exec
         try:
-            os.setsid()
-            if procs is not None:
-                fd = os.open(procs, os.O_WRONLY)
-                os.write(fd, b"0")
-                os.close(fd)
-            if prctl is not None:
-                prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-                if os.getppid() != parent:
-                    os._exit(NEVER_RELEASED)
-            os.write(ready_w, b"r")  # in its cgroup (or group) now: the parent may record it
-            os.close(ready_w)
-            for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                signal.signal(sig, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_SETMASK, set())
-            devnull = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(devnull, 0)
-            os.dup2(out_w, 1)
-            os.dup2(out_w, 2)
-            if cwd is not None:
-                os.chdir(cwd)
-            os.close(out_r)
-            os.close(gate_w)
-            os.close(err_r)
-            os.close(ready_r)
-            if os.read(gate_r, 1) != b"g":
-                os._exit(NEVER_RELEASED)
-            if env_b is None:
-                os.execvp(executable, argv)
-            os.execvpe(executable, argv, env_b)
-        except OSError as exc:
+            cgroup.mkdir()
+            (cgroup / "cgroup.procs").write_text(str(pid), encoding="ascii")  # it waits at the gate meanwhile
+        except OSError:
+            gated.abandon()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
             with contextlib.suppress(OSError):
-                os.write(err_w, str(exc.errno or errno.ENOEXEC).encode("ascii"))
-        finally:
-            os._exit(127)
-    os.close(out_w)
-    os.close(gate_r)
-    os.close(err_w)
-    os.close(ready_w)
-    fields = _stat(pid)
-    start = int(fields[19]) if fields and len(fields) > 19 else 0
-    tree = Tree(pid=pid, pgid=pid, start=start, host=socket.gethostname(), boot=boot_id(),
-                cgroup=str(cgroup) if cgroup else None)
-    return Gated(pid, tree, out_r, gate_w, err_r, ready_r)
+                cgroup.rmdir()
+            raise
+        tree.cgroup = str(cgroup)
+    return gated
 
 
 @contextlib.contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -31,15 +30,6 @@ def format_size(n: float) -> str:
             value = n / factor
             return f"{value:.1f} {unit}".replace(".0 ", " ") if value < 100 else f"{value:.0f} {unit}"
     return f"{n:.0f} B"
-
-
-_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^@/\s]*@")
-_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Remove passwords written into URLs/DSNs (`scheme://user:pw@host`, `password=pw`)."""
-    return _KV_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
 
 
 class CheckBase(Strict):

@@ -35,7 +35,7 @@ class BackupCheck(CheckBase):
         return self
 
     def describe(self) -> str:
-        from golive.db.database import redact
+        from golive.masking import redact
 
         what = self.file or f"this run's latest backup of {redact(self.database or '')}"
         fresh = f", younger than {format_duration(self.max_age)}" if self.max_age is not None else ""

@@ -9,19 +9,15 @@ from __future__ import annotations
 import datetime
 import decimal
 import math
-import re
 import time
 from typing import Any, Literal
-from urllib.parse import unquote
 
 from pydantic import Field
 
-from golive.checks._common import CheckBase, redact
+from golive.checks._common import CheckBase
 from golive.core.jsonpath import show_value, values_equal
 from golive.core.step import StepContext, StepResult
-
-_URI_PASSWORD = re.compile(r"^\s*postgres(?:ql)?://[^:/@?#]*:([^@]*)@")
-_KV_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)")
+from golive.masking import passwords, redact
 
 
 def _passwords(dsn: str) -> list[str]:
@@ -37,12 +33,7 @@ def _passwords(dsn: str) -> list[str]:
             found.append(str(value))
     except psycopg.Error:
         pass
-    for pattern in (_URI_PASSWORD, _KV_PASSWORD):
-        m = pattern.search(dsn)
-        if m and m.group(1):
-            found.append(m.group(1))
-            found.append(m.group(1).strip("'"))
-            found.append(unquote(m.group(1)))
+    found += passwords(dsn)
     return sorted({p for p in found if len(p) >= 3}, key=len, reverse=True)
 
 

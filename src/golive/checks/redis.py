@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from golive.checks._common import CheckBase, redact
+from golive.checks._common import CheckBase
 from golive.core.step import StepContext, StepResult
+from golive.masking import redact
 
 
 def _where(url: str) -> str:

@@ -21,12 +21,12 @@ def store_path(args: argparse.Namespace) -> Path | str:
     """Where the log is, for messages (a PostgreSQL URL is shown without credentials)."""
     from golive.store.factory import is_url
 
-    location = store_location(args)
-    if is_url(location):
-        from golive.store.postgres import _redact
+    where = store_location(args)
+    if is_url(where):
+        from golive.store.postgres import location
 
-        return _redact(location)
-    return Path(location)
+        return location(where)
+    return Path(where)
 
 
 def open_store_of(args: argparse.Namespace) -> Any:

@@ -53,8 +53,15 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 
 def cmd_confirm(args: argparse.Namespace) -> int:
-    from golive.run.decisions import confirm
+    from golive.errors import UsageError
+    from golive.run.decisions import confirm, confirm_phase
 
+    if args.phase is not None:
+        if args.step is not None or args.failed:
+            raise UsageError("--phase confirms every open item of a phase: give no step and no --failed")
+        return _decision(args, confirm_phase, args.phase, _WHO, args.reason)
+    if args.step is None:
+        raise UsageError("name a step (2.3, its name, or 'rollback') or --phase N")
     return _decision(args, confirm, args.step, _WHO, args.reason, args.failed)
 
 

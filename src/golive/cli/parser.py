@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("confirm", help="confirm a manual step (or 'rollback' for a data-restoring level)")
     sp.add_argument("run")
-    sp.add_argument("step", help="step id (2.3), step name, or 'rollback'")
+    sp.add_argument("step", nargs="?", help="step id (2.3), step name, or 'rollback'")
+    sp.add_argument("--phase", type=int, help="confirm every open manual item of phase N at once")
     sp.add_argument("--by")
     sp.add_argument("--reason", help="note recorded with the confirmation")
     sp.add_argument("--failed", action="store_true", help="the item could not be done: fail the step")

@@ -39,7 +39,7 @@ _MODELS: list[type[EventBody]] = []
 class EventBody(BaseModel):
     """A payload, read. `type` is the log's type column, not part of the stored payload."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, defer_build=True)
 
     type: str
     #: Written by: the engine, a person's decision (`golive approve`...), a step kind, the notifier.
@@ -65,7 +65,7 @@ class StepEvent(EventBody):
 
 # -- pieces of payloads ----------------------------------------------------------------------------
 class Piece(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, defer_build=True)
 
     def raw(self) -> dict[str, Any]:
         """As stored: the fields it had, none added by defaults."""
@@ -97,6 +97,22 @@ class RollbackAction(Piece):
     undoes: StepId | None = None
     level: int | None = None
     restores_data: bool = False
+
+
+class EvidenceItem(Piece):
+    """One testing evidence item of the change record: a link, or a file hashed when the run started."""
+
+    description: str | None = None
+    url: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    error: str | None = None
+
+
+class ChangeRecord(Piece):
+    ticket: str | None = None
+    testing: list[EvidenceItem] = []
 
 
 class RollbackPreview(Piece):
@@ -132,7 +148,7 @@ class RunCreated(EventBody):
     overrides: list[str] = []
     #: `--var` values (None for one withheld because it holds a password); absent in logs from before.
     override_values: dict[str, str | None] | None = None
-    change_evidence: dict[str, Any] | None = None
+    change_evidence: ChangeRecord | None = None
 
 
 class RunStarted(EventBody):
@@ -264,15 +280,17 @@ class StepProcess(StepEvent):
 
     type: Literal["step.process"] = "step.process"
     pid: int
-    pgid: int | None = None
-    start: int | None = None
+    pgid: int
+    start: int
     host: str = ""
     boot: str = ""
     cgroup: str | None = None
 
-    def tree(self) -> dict[str, Any]:
-        """The tree as golive.proctree.Tree reads it."""
-        return {k: v for k, v in self.payload().items() if k != "step"}
+
+
+class StoppedTree(Piece):
+    where: str = ""
+    gone: bool = False
 
 
 class StepInterrupted(StepEvent):
@@ -282,7 +300,7 @@ class StepInterrupted(StepEvent):
     type: Literal["step.interrupted"] = "step.interrupted"
     signal: str = ""
     released: bool | None = None
-    stopped: list[dict[str, Any]] = []
+    stopped: list[StoppedTree] = []
 
 
 class StepAwaited(StepEvent):
@@ -471,10 +489,7 @@ class RollingHost(StepEvent):
     host: str
     action: str = ""
     ok: bool | None = None
-
-    def record(self) -> dict[str, Any]:
-        """The host's last action as the rolling step reads it back on resume."""
-        return {k: v for k, v in self.payload().items() if k not in ("step", "host")}
+    message: str | None = ""
 
 
 class DbRestored(StepEvent):
@@ -517,7 +532,7 @@ class ChangeEvidence(EventBody):
     type: Literal["change.evidence"] = "change.evidence"
     written_by: ClassVar[str] = "person"
     ticket: str | None = None
-    testing: list[dict[str, Any]] = []
+    testing: list[EvidenceItem] = []
 
 
 class Seal(Piece):
@@ -598,7 +613,12 @@ TYPE_OF: dict[type[EventBody], str] = {cls: str(cls.model_fields["type"].default
 BY_TYPE: dict[str, type[EventBody]] = {t: cls for cls, t in TYPE_OF.items()}
 #: The discriminated union of every model, on `type`; built from KNOWN so a new model needs no other edit.
 AnyEvent: Any = Annotated[Union[KNOWN], Field(discriminator="type")]  # noqa: UP007
-_ADAPTER: TypeAdapter[EventBody] = TypeAdapter(AnyEvent)
+
+
+def adapter() -> TypeAdapter[EventBody]:
+    """The union as one validator (for tools and schemas); reading the log picks the model by `type` directly,
+    so a command only builds the models of the events it reads."""
+    return TypeAdapter(AnyEvent)
 
 E = TypeVar("E", bound=EventBody)
 
@@ -607,7 +627,7 @@ def parse(type: str, payload: dict[str, Any]) -> EventBody:
     """The typed event for a stored (type, payload)."""
     if type in BY_TYPE:
         try:
-            return _ADAPTER.validate_python({**payload, "type": type})
+            return BY_TYPE[type].model_validate({**payload, "type": type})
         except ValidationError:
             pass
     return OtherEvent.model_validate({**payload, "type": type})

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from golive.core.events import SshBatch, StepConfirmed, StepResolved, StepStatus
+from golive.core.events import RollingHost, SshBatch, StepConfirmed, StepResolved, StepStatus
 from golive.core.stepid import StepId
 from golive.masking import Masker
 
@@ -60,8 +60,8 @@ class Resuming:
 
     #: The batches it started (`ssh.batch` / `rolling.batch`), oldest first.
     targets: list[SshBatch]
-    #: A rolling step's last action per host (`rolling.host`, without step and host).
-    hosts: dict[str, dict[str, Any]]
+    #: A rolling step's last action per host (`rolling.host`).
+    hosts: dict[str, RollingHost]
 
 
 @dataclass

@@ -9,7 +9,6 @@ working directory, the same place shell steps run in).
 from __future__ import annotations
 
 import contextlib
-import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from golive.errors import StepConfigError
 from golive.lazy import lazy
+from golive.masking import redact
 
 if TYPE_CHECKING:
     import psycopg
@@ -29,14 +29,8 @@ else:  # imported when PostgreSQL is used (golive.lazy)
 
 Kind = Literal["sqlite", "postgresql"]
 
-_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^@/\s]*@")
-_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
-
-def redact(text: str) -> str:
-    """Remove passwords written into URLs/DSNs (`scheme://user:pw@host`, `password=pw`)."""
-    return _KV_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
 
 
 @dataclass(frozen=True)

@@ -12,34 +12,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from golive import interrupts
+from golive.core import events
 from golive.core.clock import Clock
-from golive.core.events import (
-    Decision,
-    EventBody,
-    GateDecided,
-    GateWaiting,
-    PhaseOverrun,
-    PhaseStarted,
-    RollbackConfirmationNeeded,
-    RollbackFailed,
-    RollbackFinished,
-    RollbackStarted,
-    RunFinished,
-    RunNeedsAttention,
-    RunNote,
-    RunStarted,
-    StepAwaited,
-    StepConfirmed,
-    StepFinished,
-    StepInterrupted,
-    StepReaped,
-    StepResolved,
-    StepStarted,
-    StepWaiting,
-)
 from golive.core.step import Resuming, StepContext, StepResult, Undoing
 from golive.core.stepid import StepId
-from golive.engine.leftovers import Leftover, deadline_of, never_ran, wait_or_stop
+from golive.engine.leftovers import Leftover, interrupted_event, never_ran, outwait, why_a_person
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
 from golive.engine.state import RunState, apply
 from golive.errors import ExitCode, GoliveError
@@ -137,7 +114,7 @@ class Engine:
             if self.listener:
                 self.listener(ev, self.state)
 
-    def record(self, event: EventBody) -> Event:
+    def record(self, event: events.EventBody) -> Event:
         """Append (masked) and fold. Events from other processes that landed meanwhile are folded too."""
         return self._append(event.type, event.payload())
 
@@ -162,7 +139,7 @@ class Engine:
         self.store.set_status(self.run_id, self.state.status)
         if self.state.terminal:
             return exit_code_for(self.state.outcome)
-        self.record(RunStarted(resumed=self.state.last_seq > 1, dry_run=self.options.dry_run))
+        self.record(events.RunStarted(resumed=self.state.last_seq > 1, dry_run=self.options.dry_run))
         try:
             while not self.state.terminal:
                 if self.state.rollback is None and self.state.rollback_requested is not None:
@@ -180,8 +157,8 @@ class Engine:
             return pause.code
         except interrupts.Interrupted as stop:
             if not stop.recorded:  # between steps (or waiting for a person): nothing was running to stop
-                self.record(RunNote(kind="interrupted", message=f"golive stopped by {stop.name} while no step ran;"
-                                                                 " golive resume continues the run"))
+                self.record(events.RunNote(kind="interrupted", message=f"golive stopped by {stop.name} while no"
+                                                                        " step ran; golive resume continues the run"))
             raise
         return exit_code_for(self.state.outcome)
 
@@ -198,7 +175,7 @@ class Engine:
                 self._start_rollback(self._nogo_reason(pi), pi)
                 return
             if rec.status == "pending":
-                self.record(PhaseStarted(phase=pi, name=phase.name, timebox=phase.timebox,
+                self.record(events.PhaseStarted(phase=pi, name=phase.name, timebox=phase.timebox,
                                          at=self.clock.now().isoformat()))
             for si, step in enumerate(phase.steps, 1):
                 sid = StepId.step(pi, si)
@@ -225,7 +202,7 @@ class Engine:
                 if self.state.rollback_requested is not None:
                     return
         self._check_window()
-        self.record(RunFinished(outcome="succeeded", message="all phases passed their gates"))
+        self.record(events.RunFinished(outcome="succeeded", message="all phases passed their gates"))
 
     def _nogo_reason(self, pi: int) -> str:
         decision = self.state.phase(pi).decision
@@ -244,7 +221,7 @@ class Engine:
                 self._settle(sid, step)  # pauses unless the step may start again
             rec = self.state.step(sid)
             if rec.status != "waiting":
-                self.record(StepStarted(step=sid, title=step.title(), kind=step.kind, attempt=rec.attempts + 1))
+                self.record(events.StepStarted(step=sid, title=step.title(), kind=step.kind, attempt=rec.attempts + 1))
             try:
                 result = self._execute(sid, step, self.state.step(sid).decision)
             except interrupts.Interrupted as stop:
@@ -252,10 +229,10 @@ class Engine:
                 raise
             if result.status == "waiting":
                 if self.state.step(sid).status != "waiting":
-                    self.record(StepWaiting(step=sid, title=step.title(), message=result.message))
+                    self.record(events.StepWaiting(step=sid, title=step.title(), message=result.message))
                 self._wait_for(lambda s=sid: self.state.step(s).decision is not None)  # type: ignore[misc]
                 continue
-            self.record(StepFinished(
+            self.record(events.StepFinished(
                 step=sid, status=result.status, message=result.message, exit_code=result.exit_code,
                 output=_clip(result.output), duration=result.detail.pop("duration", None), detail=result.detail,
             ))
@@ -265,51 +242,31 @@ class Engine:
         """A step whose last attempt has no recorded end: never decide while its old processes may run (see
         golive.engine.leftovers for the rule); returns only when the step may start again."""
         rec = self.state.step(sid)
-        left = Leftover.of(rec.trees)
+        left = Leftover.logged(rec.trees)
         resolve = f"golive resolve {self.run_id} {sid} --as done|failed --by NAME"
         if left.unseen():
             self._attention(sid, step, f"its processes ran on {left.unseen()[0].host}, where this golive cannot"
                                        f" see whether they still run; check there, then: {resolve}")
-        running = left.running()
-        if running:
-            until = deadline_of(rec.started_at, step.timeout)
-            self.record(StepAwaited(step=sid, where=left.where(running),
-                                    until=datetime.fromtimestamp(until).astimezone().isoformat()))
-            killed, waited = wait_or_stop(left, until, step.grace)
-            still = left.running()
-            self.record(StepReaped(step=sid, where=left.where(running), killed=killed, waited=round(waited, 3),
-                                   gone=not still))
-            if still:
-                self._attention(sid, step, f"its processes ({left.where(still)}) could not be stopped; stop them"
-                                           f" by hand, then: {resolve}")
-        if step.is_idempotent or never_ran(rec.interrupted):
-            return
-        if rec.status == "interrupted":
-            sig = (rec.interrupted.signal if rec.interrupted else "") or "a signal"
-            why = (f"golive was stopped by {sig} while this non-idempotent step ran; its processes are gone, but it"
-                   " may have done part of its work")
-        else:
-            why = "the process died while this non-idempotent step was running"
-        self._attention(sid, step, f"{why}; check by hand, then: {resolve}")
+        still = outwait(left, sid, rec.started_at, step.timeout, step.grace, self.record)
+        if still:
+            self._attention(sid, step, f"its processes ({left.where(still)}) could not be stopped; stop them by"
+                                       f" hand, then: {resolve}")
+        if not (step.is_idempotent or never_ran(rec.interrupted)):
+            self._attention(sid, step, f"{why_a_person(rec.interrupted)}; check by hand, then: {resolve}")
 
     def _attention(self, sid: str, step: StepBase, reason: str) -> None:
         if self.state.step(sid).status != "needs-attention":
-            self.record(RunNeedsAttention(step=sid, title=step.title(), reason=reason))
+            self.record(events.RunNeedsAttention(step=sid, title=step.title(), reason=reason))
         raise _Pause(ExitCode.WAITING)
 
     def _interrupted(self, sid: str, step: StepBase, stop: interrupts.Interrupted) -> None:
         """Record that golive itself stopped the step, what became of its processes, and whether its command had
         been released at all (a shell step stopped at the gate did nothing and may simply run again)."""
-        held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
-        released = step.kind != "shell" or any((t["pid"], t["start"]) not in held for t in self.state.step(sid).trees)
         stop.recorded = True
-        self.record(StepInterrupted(
-            step=sid, signal=stop.name, released=released,
-            stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
-                     for s in stop.stopped],
-        ))
+        self.record(interrupted_event(sid, step.kind, stop, self.state.step(sid).trees))
 
-    def _execute(self, sid: str, step: StepBase, decision: StepConfirmed | StepResolved | None) -> StepResult:
+    def _execute(self, sid: str, step: StepBase,
+                 decision: events.StepConfirmed | events.StepResolved | None) -> StepResult:
         ctx = StepContext(
             run_id=self.run_id, step_id=sid, vars=self.vars, masker=self.masker, clock=self.clock,
             workdir=self.options.workdir, interactive=self.options.interactive, dry_run=self.options.dry_run,
@@ -384,18 +341,19 @@ class Engine:
         rec = self.state.phase(pi)
         action = phase.on_overrun or self.plan.on_overrun
         if not rec.overrun and self._elapsed(pi) > phase.timebox:
-            self.record(PhaseOverrun(phase=pi, timebox=phase.timebox, elapsed=round(self._elapsed(pi), 3),
+            self.record(events.PhaseOverrun(phase=pi, timebox=phase.timebox, elapsed=round(self._elapsed(pi), 3),
                                      action=action))
         return self.state.phase(pi).overrun and action == "no-go"
 
     def _check_window(self) -> None:
         if self.window_end and not self.options.dry_run and self.clock.now() > self.window_end:
             if not any(n.event.kind == "window.exceeded" for n in self.state.notes):
-                self.record(RunNote(kind="window.exceeded",
+                self.record(events.RunNote(kind="window.exceeded",
                                     message=f"the deployment window ended at {self.window_end.isoformat()}"))
 
-    def _decide(self, pi: int, decision: Decision, reasons: list[str], approvers: list[str] | None = None) -> None:
-        self.record(GateDecided(phase=pi, decision=decision, reasons=reasons, approvers=approvers or []))
+    def _decide(self, pi: int, decision: events.Decision, reasons: list[str],
+                approvers: list[str] | None = None) -> None:
+        self.record(events.GateDecided(phase=pi, decision=decision, reasons=reasons, approvers=approvers or []))
 
     def _gate(self, pi: int, phase: Phase) -> bool:
         """Go/No-Go. Returns True for GO; records the decision either way."""
@@ -420,7 +378,7 @@ class Engine:
             rec = self.state.phase(pi)
             if not rec.rejections and len(rec.approver_keys()) < needed:
                 if rec.status != "waiting":
-                    self.record(GateWaiting(
+                    self.record(events.GateWaiting(
                         phase=pi, name=phase.name, needed=needed, role=gate.approvals.role,
                         candidates=self.plan.approvers.get(gate.approvals.role or "", []),
                         description=gate.description,
@@ -431,7 +389,7 @@ class Engine:
                 # process counts from the same moment.
                 limit = gate.approvals.timeout
                 waiting = self.state.waiting
-                since = waiting.since if isinstance(waiting, GateWaiting) else None
+                since = waiting.since if isinstance(waiting, events.GateWaiting) else None
                 asked = datetime.fromisoformat(since or self.clock.now().isoformat())
 
                 def expired() -> bool:
@@ -461,7 +419,7 @@ class Engine:
         touched = touched_phases(self.plan, self.state)
         level = level_by_number(self.plan, level_no) if level_no else choose_level(self.plan, touched)
         actions = actions_for(self.plan, self.state, level)
-        self.record(RollbackStarted(reason=reason, phase=pi, level=level.level if level else None,
+        self.record(events.RollbackStarted(reason=reason, phase=pi, level=level.level if level else None,
                                     level_name=level.name if level else None, actions=actions))
 
     def _drive_rollback(self) -> None:
@@ -469,7 +427,8 @@ class Engine:
         assert rb is not None
         if rb.finished is not None:  # killed between rollback.finished and run.finished: only the latter is due
             ok = rb.finished.ok
-            self.record(RunFinished(outcome="rolled-back" if ok else "rollback-failed", message=rb.finished.message))
+            self.record(events.RunFinished(outcome="rolled-back" if ok else "rollback-failed",
+                                           message=rb.finished.message))
             return
         if rb.status == "failed" and rb.failed_action is not None:
             raise _Pause(ExitCode.ROLLBACK_FAILED)
@@ -486,7 +445,7 @@ class Engine:
             if action.restores_data and level is not None and level not in rb.confirmed_levels \
                     and self._past_rollback_until():
                 if rb.waiting_for_level != level:
-                    self.record(RollbackConfirmationNeeded(
+                    self.record(events.RollbackConfirmationNeeded(
                         level=level, action=aid,
                         reason="the rollback window has passed; restoring data now loses what was written since",
                         command=f"golive confirm {self.run_id} rollback --by NAME --reason TEXT",
@@ -494,7 +453,7 @@ class Engine:
                 self._wait_for(lambda lv=level: lv in self.state.rollback.confirmed_levels)  # type: ignore[misc,union-attr]
             status = self._run_step(aid, self.steps[aid])
             if status == "failed":
-                self.record(RollbackFailed(
+                self.record(events.RollbackFailed(
                     action=aid, message=self.state.step(aid).message,
                     command=f"golive resolve {self.run_id} {aid} --as done|failed --by NAME",
                 ))
@@ -502,8 +461,8 @@ class Engine:
         self._finish_rollback(ok=True, message=f"rolled back: {rb.reason}")
 
     def _finish_rollback(self, ok: bool, message: str) -> None:
-        self.record(RollbackFinished(ok=ok, message=message))
-        self.record(RunFinished(outcome="rolled-back" if ok else "rollback-failed", message=message))
+        self.record(events.RollbackFinished(ok=ok, message=message))
+        self.record(events.RunFinished(outcome="rolled-back" if ok else "rollback-failed", message=message))
 
     def _past_rollback_until(self) -> bool:
         return self.rollback_until is not None and self.clock.now() > self.rollback_until

@@ -13,11 +13,13 @@ The rule (docs/processes.md says it for people):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from golive.core.events import StepInterrupted
+from golive.core.events import EventBody, StepAwaited, StepInterrupted, StepProcess, StepReaped
+from golive.interrupts import Interrupted
 from golive.proctree import Tree, wait_until
 
 #: The deadline of a step that sets no timeout (the shell step's default).
@@ -34,6 +36,12 @@ class Leftover:
     @classmethod
     def of(cls, recorded: list[dict[str, Any]]) -> Leftover:
         return cls([Tree.from_dict(t) for t in recorded])
+
+    @classmethod
+    def logged(cls, events: list[StepProcess]) -> Leftover:
+        """From the step's `step.process` events."""
+        return cls([Tree(pid=e.pid, pgid=e.pgid, start=e.start, host=e.host, boot=e.boot, cgroup=e.cgroup)
+                    for e in events])
 
     def unseen(self) -> list[Tree]:
         return [t for t in self.trees if not t.visible]
@@ -66,6 +74,39 @@ def wait_or_stop(left: Leftover, deadline: float, grace: float | None) -> tuple[
     return True, time.monotonic() - began
 
 
+def outwait(left: Leftover, sid: str, started_at: str | None, timeout: float | None, grace: float | None,
+            record: Callable[[EventBody], object]) -> list[Tree]:
+    """Wait for the step's old processes up to its deadline, then stop them; both recorded. Returns what still
+    runs (nothing, unless it could not be stopped)."""
+    running = left.running()
+    if not running:
+        return []
+    until = deadline_of(started_at, timeout)
+    record(StepAwaited(step=sid, where=left.where(running),
+                       until=datetime.fromtimestamp(until).astimezone().isoformat()))
+    killed, waited = wait_or_stop(left, until, grace)
+    still = left.running()
+    record(StepReaped(step=sid, where=left.where(running), killed=killed, waited=round(waited, 3), gone=not still))
+    return still
+
+
 def never_ran(interrupted: StepInterrupted | None) -> bool:
     """True when golive stopped the step before its command was released: it did nothing."""
     return interrupted is not None and interrupted.released is False
+
+
+def why_a_person(interrupted: StepInterrupted | None) -> str:
+    if interrupted is not None:
+        return (f"golive was stopped by {interrupted.signal or 'a signal'} while this non-idempotent step ran; its"
+                " processes are gone, but it may have done part of its work")
+    return "the process died while this non-idempotent step was running"
+
+
+def interrupted_event(sid: str, kind: str, stop: Interrupted, trees: list[StepProcess]) -> StepInterrupted:
+    """What golive stopped, and whether the command had been released at all: a shell step whose every tree was
+    stopped at the gate did nothing, and may simply run again."""
+    held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
+    released = kind != "shell" or any((t.pid, t.start) not in held for t in trees)
+    return StepInterrupted(step=sid, signal=stop.name, released=released,
+                           stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
+                                    for s in stop.stopped])

@@ -94,11 +94,11 @@ class StepRecord:
     targets: list[SshBatch] = field(default_factory=list)
     #: Process trees the current attempt started (`step.process`, recorded before each was let run), so
     #: resume can find them after golive died (golive.engine.leftovers).
-    trees: list[dict[str, Any]] = field(default_factory=list)
+    trees: list[StepProcess] = field(default_factory=list)
     #: Set when golive itself stopped the current attempt on a signal.
     interrupted: StepInterrupted | None = None
     #: A rolling step's last recorded action per host (`rolling.host`): where a resumed run picks up.
-    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hosts: dict[str, RollingHost] = field(default_factory=dict)
 
 
 @dataclass
@@ -267,10 +267,11 @@ def apply(st: RunState, ev: Event) -> None:
             st.phase(e.phase).overrun = True
         case StepStarted() as e:
             rec = st.step(e.step)
+            if rec.status != "pending":
+                rec.decision = None  # a retry asks again; a confirmation given ahead (`confirm --phase`) holds
             rec.status = "running"
             rec.attempts += 1
             rec.started_at = ev.ts
-            rec.decision = None
             rec.trees = []
             rec.interrupted = None
             if st.status in ("needs-attention", "waiting"):
@@ -296,7 +297,7 @@ def apply(st: RunState, ev: Event) -> None:
                 st.waiting = None
                 st.status = _resume_status(st)
         case StepProcess() as e:
-            st.step(e.step).trees.append(e.tree())
+            st.step(e.step).trees.append(e)
         case StepInterrupted() as e:
             rec = st.step(e.step)
             rec.status = "interrupted"
@@ -305,7 +306,7 @@ def apply(st: RunState, ev: Event) -> None:
         case SshBatch() as e:  # and RollingBatch
             st.step(e.step).targets.append(e)
         case RollingHost() as e:
-            st.step(e.step).hosts[e.host] = e.record()
+            st.step(e.step).hosts[e.host] = e
         case RunNeedsAttention() as e:
             st.step(e.step).status = "needs-attention"
             st.status = "needs-attention"

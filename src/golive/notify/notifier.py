@@ -31,8 +31,8 @@ from golive.core.events import (
     StepWaiting,
 )
 from golive.engine.state import RunState, fold
-from golive.masking import Masker
-from golive.notify.send import AppriseSender, Sender, redact_url
+from golive.masking import Masker, redact
+from golive.notify.send import AppriseSender, Sender
 from golive.plan.evidence import Channel, EscalationLevel
 from golive.plan.model import Plan
 from golive.store.base import Event, Store
@@ -162,7 +162,7 @@ class Notifier:
         self._done.add(key)
         title, body = self.masker.text(title), self.masker.text(body)
         errors: list[str] = []
-        targets = [redact_url(u) for u in urls] + [f"config {c.name}" for c in config]
+        targets = [redact(u, whole_url=True) for u in urls] + [f"config {c.name}" for c in config]
         if urls:
             d = self.sender.send([self._expand(u) for u in urls], title, body)
             if not d.ok:

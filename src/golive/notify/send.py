@@ -3,10 +3,11 @@ most commands never notify."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from golive.masking import redact
 
 
 @dataclass
@@ -19,17 +20,6 @@ class Sender(Protocol):
     def send(self, urls: list[str], title: str, body: str, config: Path | None = None) -> Delivery: ...
 
 
-def redact_url(url: str) -> str:
-    """What a log may say about a channel: its scheme and host. Tokens live in paths, users and queries."""
-    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://(?:[^@/?#]*@)?([^/?#:]*)", url.strip())
-    if not m:
-        return "(unparseable url)"
-    scheme, host = m.group(1), m.group(2)
-    if scheme.lower() in ("json", "jsons", "xml", "xmls", "form", "forms", "mailto", "mailtos"):
-        return f"{scheme}://{host}"
-    return f"{scheme}://…"
-
-
 class AppriseSender:
     """Sends one message to a set of apprise URLs (and an optional apprise config file)."""
 
@@ -37,7 +27,7 @@ class AppriseSender:
         import apprise
 
         ap = apprise.Apprise()
-        bad = [redact_url(u) for u in urls if not ap.add(u)]
+        bad = [redact(u, whole_url=True) for u in urls if not ap.add(u)]
         if config is not None:
             conf = apprise.AppriseConfig()
             if not conf.add(str(config)):

@@ -118,13 +118,16 @@ def migrate_of(argv: list[str], statement: str) -> tuple[dict[str, Any] | None, 
     env_prefix = m.group(1) if m else ""
     up = statement.strip()
     target = '"$GOLIVE_MIGRATE_TARGET"'
-    if words[:3] == ["flask", "db", "upgrade"]:
-        return {"up": up, "down": f"{env_prefix}flask db downgrade {target}",
-                "revision": f"{env_prefix}flask db current"}, None
-    if words[:2] == ["alembic", "upgrade"] or (len(words) > 3 and words[0] == "alembic" and "upgrade" in words):
-        pre = " ".join(w for w in words[1:words.index("upgrade")])
-        head = f"{env_prefix}alembic {pre + ' ' if pre else ''}"
-        return {"up": up, "down": f"{head}downgrade {target}", "revision": f"{head}current"}, None
+    for i, w in enumerate(words[:7]):
+        # the tool may be run through another: `docker compose exec app alembic upgrade head`, `poetry run ...`
+        runner = env_prefix + "".join(f"{x} " for x in words[:i])
+        if w == "flask" and words[i + 1:i + 3] == ["db", "upgrade"]:
+            return {"up": up, "down": f"{runner}flask db downgrade {target}",
+                    "revision": f"{runner}flask db current"}, None
+        if w == "alembic" and "upgrade" in words[i + 1:]:
+            pre = " ".join(words[i + 1:words.index("upgrade", i + 1)])
+            head = f"{runner}alembic {pre + ' ' if pre else ''}"
+            return {"up": up, "down": f"{head}downgrade {target}", "revision": f"{head}current"}, None
     for i, w in enumerate(words):
         if w in ("rails", "rake", "bin/rails", "./bin/rails") and words[i + 1:i + 2] == ["db:migrate"]:
             runner = env_prefix + " ".join(words[:i + 1])

@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from golive.errors import UsageError
-from golive.plan.compliance import ComplianceFinding, change_evidence, compliance_findings
 from golive.report.model import Report, build
 from golive.store.base import Store
 
 FORMATS = {"html": "html", "md": "md", "markdown": "md", "json": "json"}
 
-__all__ = ["FORMATS", "ComplianceFinding", "Report", "build", "change_evidence", "compliance_findings",
-           "render", "report_for", "write_reports"]
+__all__ = ["FORMATS", "Report", "build", "render", "report_for", "write_reports"]
 
 
 def render(report: Report, fmt: str) -> str:

@@ -156,7 +156,7 @@ def describe(ev: Event) -> str:
             where = f"cgroup {e.cgroup}" if e.cgroup else f"process group {e.pgid}"
             return f"{step}process {e.pid} in {where}"
         case StepInterrupted() as e:
-            gone = all(s.get("gone") for s in e.stopped)
+            gone = all(s.gone for s in e.stopped)
             left = "its processes stopped" if gone else "SOME OF ITS PROCESSES COULD NOT BE STOPPED"
             return f"{step}INTERRUPTED by {e.signal or None}: {left}; golive resume continues the run"
         case StepAwaited() as e:

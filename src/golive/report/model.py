@@ -334,7 +334,7 @@ def build(events: list[Event]) -> Report:
     canary: list[CanaryPoint] = []
     notifications: list[Notification] = []
     evidence = created.change_evidence if created is not None else None
-    change_evidence: list[dict[str, Any]] = list((evidence or {}).get("testing", []))
+    change_evidence = [t.raw() for t in evidence.testing] if evidence is not None else []
     tolerated: list[str] = []
     for ev in events:
         match ev.data:
@@ -346,7 +346,7 @@ def build(events: list[Event]) -> Report:
                                                   e.category, e.title, list(e.channels),
                                                   e.error if isinstance(e, NotifyFailed) else ""))
             case ChangeEvidence() as e:  # recorded later, e.g. by an amended change record
-                change_evidence = list(e.testing)
+                change_evidence = [t.raw() for t in e.testing]
             case e if isinstance(e, _MARKED):
                 phase = getattr(e, "phase", None)
                 markers.append(Marker(ev.ts, ev.type, describe(ev), phase if isinstance(phase, int) else None,

@@ -149,6 +149,37 @@ def confirm(store: Store, run_id: str, ref: str, by: Decider | str | None, note:
     return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
 
 
+def confirm_phase(store: Store, run_id: str, phase_no: int, by: Decider | str | None, note: str | None) -> str:
+    """Every manual item of phase N not yet done, confirmed at once (a checklist gone through on paper): the
+    waiting one now, the later ones when the run reaches them. Role-bound items need their role's holder."""
+    rid, state, plan = _load(store, run_id)
+    decider = _by(by)
+    if not 1 <= phase_no <= len(plan.phases):
+        raise DecisionRefused(f"run {rid} has no phase {phase_no} (phases 1-{len(plan.phases)})")
+    from golive.steps.manual import ManualStep
+
+    done: list[str] = []
+    for si, step in enumerate(plan.phases[phase_no - 1].steps, 1):
+        sid = f"{phase_no}.{si}"
+        rec = state.step(sid)
+        if not isinstance(step, ManualStep) or step.manual.done or rec.status not in ("pending", "waiting") \
+                or rec.decision is not None:
+            continue
+        role = step.manual.role
+        payload: dict[str, Any] = {"step": sid, "as": "done", "note": note or ""}
+        who, sealed = authenticate(store, rid, state, plan, "step.confirmed", payload, decider, role=role)
+        if role and plan.approvers.get(role):
+            holder = _same_person(who, plan.approvers[role])
+            if holder is None:
+                raise DecisionRefused(f"{who} does not hold role '{role}' needed to confirm step {sid}")
+            who = holder
+        _append(store, rid, StepConfirmed(step=sid, by=who, as_="done", note=note or "", **sealed))
+        done.append(sid)
+    if not done:
+        raise DecisionRefused(f"phase {phase_no} of run {rid} has no manual step left to confirm")
+    return f"phase {phase_no}: {len(done)} item(s) confirmed by {who}: {', '.join(done)}"
+
+
 def resolve(store: Store, run_id: str, ref: str, as_: str, by: Decider | str | None, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
     if as_ not in ("done", "failed"):
@@ -162,7 +193,7 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: Decider | str | N
         raise DecisionRefused(f"step {sid} does not need resolving (status: {rec.status})")
     from golive.engine.leftovers import Leftover
 
-    running = Leftover.of(rec.trees).running()
+    running = Leftover.logged(rec.trees).running()
     if running:  # saying how it ended while it still runs is how a change lands after its rollback
         raise DecisionRefused(
             f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"

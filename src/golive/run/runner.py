@@ -170,7 +170,7 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
 def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
     """`--var` values as the run keeps them, so `resume` (and its rollback) uses the same ones; a value holding a
     password (`scheme://user:pw@`, `password=`) is not written: None, and resume asks for it again."""
-    from golive.db.database import redact
+    from golive.masking import redact
 
     return {k: (v if redact(v) == v else None) for k, v in sorted((overrides or {}).items())}
 

@@ -5,20 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.engine.state import fold, waiting_view
-from golive.store.base import RunInfo, Store
+from golive.engine.state import RunState, fold, waiting_view
+from golive.store.base import Event, RunInfo, Store
 from golive.store.owner import is_alive
 
 #: Step states worth showing while a run is under way (a finished one's steps are in its report).
 NOTABLE = ("running", "waiting", "interrupted", "needs-attention", "failed")
 
 
+def _titles(events: list[Event], st: RunState, wanted: list[str]) -> dict[str, str]:
+    """Step titles as each step.started event recorded them (Step.title() when it ran); the plan model is read
+    only for a step that never started, so `golive status` does not load every step kind to name one."""
+    titles = {str(e.payload["step"]): str(e.payload["title"]) for e in events
+              if e.type == "step.started" and e.payload.get("title")}
+    if any(sid not in titles for sid in wanted):
+        titles = {sid: step.title() for sid, step in st.plan.steps_by_id().items()} | titles
+    return titles
+
+
 def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:
-    st = fold(store.events(info.id))
+    events = store.events(info.id)
+    st = fold(events)
     alive = info.owner is not None and is_alive(info.owner)
     orphaned = not st.terminal and not alive and st.status in ("running", "rolling-back")
     notable = [(sid, rec) for sid, rec in st.steps.items() if rec.status in NOTABLE]
-    titles = {sid: step.title() for sid, step in st.plan.steps_by_id().items()} if notable else {}
+    titles = _titles(events, st, [sid for sid, _ in notable]) if notable else {}
     return {
         "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
         "initiator": info.initiator, "created_at": info.created_at, "finished_at": st.finished_at,

@@ -199,7 +199,7 @@ class BackupStep(StepBase):
     backup: BackupSpec
 
     def describe(self) -> str:
-        from golive.db.database import redact
+        from golive.masking import redact
 
         verify = " and verify it in a scratch database" if self.backup.verify else ""
         return f"back up {redact(self.backup.database)}{verify}"

@@ -30,8 +30,9 @@ from pydantic import Field, model_validator
 from golive.core.fields import Regex, Strict
 from golive.core.step import StepContext, StepResult
 from golive.core.stepid import StepId
-from golive.db.database import Database, compare_counts, counts_of, redact
+from golive.db.database import Database, compare_counts, counts_of
 from golive.db.runfiles import read_json, state_dir, write_json
+from golive.masking import redact
 from golive.steps.base import StepBase
 from golive.targets.local import ProcResult, argv_for, run_command
 

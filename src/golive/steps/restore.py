@@ -123,7 +123,7 @@ class RestoreStep(StepBase):
     restore: RestoreSpec
 
     def describe(self) -> str:
-        from golive.db.database import redact
+        from golive.masking import redact
 
         what = self.restore.file or "this run's latest backup"
         return f"restore {redact(self.restore.database)} from {what}"

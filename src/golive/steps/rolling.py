@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
-from golive.core.events import SshBatch
+from golive.core.events import RollingHost, SshBatch
 from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
@@ -28,7 +28,6 @@ from golive.steps.rolling_parts import Drain, Health, check_health, controls, dr
 from golive.steps.shell import DEFAULT_TIMEOUT
 from golive.steps.ssh import SshSpec
 from golive.targets.ssh import Connection, HostGroup, remote_command, resolve_connection
-from golive.targets.sshpool import pool
 from golive.traffic.router import ServerControl, server_for
 
 
@@ -148,10 +147,10 @@ class _Roll:
         self.env = {**ctx.vars, "GOLIVE_RUN_ID": ctx.run_id, "GOLIVE_STEP_ID": ctx.step_id}
         self.env.update({k: ctx.interpolate(v) for k, v in self.spec.env.items()})
         prev = ctx.resuming
-        self.prev_hosts: dict[str, dict[str, Any]] = prev.hosts if prev else {}
+        self.prev_hosts: dict[str, RollingHost] = prev.hosts if prev else {}
         self.prev_targets: list[SshBatch] = prev.targets if prev else []
-        self.failures = [h for h, r in self.prev_hosts.items() if r.get("ok") is False]
-        self.returned = [h for h, r in self.prev_hosts.items() if r.get("action") == "ready"]
+        self.failures = [h for h, r in self.prev_hosts.items() if r.ok is False]
+        self.returned = [h for h, r in self.prev_hosts.items() if r.action == "ready"]
         self._why: dict[str, str] = {}
 
     def emit(self, host: str, batch: int, action: str, **extra: Any) -> None:
@@ -189,7 +188,8 @@ class _Roll:
         untouched = sum(len(b) for b in batches[index:])
         later = f"; {untouched} host(s) in later batches untouched" if untouched else ""
         first = self.failures[0]
-        reason = why or str(self.prev_hosts.get(first, {}).get("message", "")) or self._why.get(first, "")
+        last = self.prev_hosts.get(first)
+        reason = why or str(last.message or "" if last else "") or self._why.get(first, "")
         return StepResult("failed", f"{len(self.failures)} host(s) failed ({', '.join(self.failures)}),"
                           f" {self.spec.max_failures} allowed; stopped after batch {index}/{len(batches)}{later}."
                           f" {first}: {reason}", detail={"failed_hosts": self.failures, "returned": self.returned})
@@ -214,6 +214,8 @@ class _Roll:
         health = self.spec.health
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(hosts))) as checks:
             waiting: dict[concurrent.futures.Future[tuple[bool, int, str]], str] = {}
+            from golive.targets.sshpool import pool  # asyncssh loads when a host is reached
+
             for res in pool().run(self.conn, hosts, command, self.env, self.timeout, time.time):
                 ok = res.status == "ok" and res.exit_code in self.spec.expect_exit
                 message = res.message or ("" if ok else f"exit code {res.exit_code}")

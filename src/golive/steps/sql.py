@@ -29,8 +29,9 @@ from pydantic import Field, model_validator
 
 from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
-from golive.db.database import Database, list_tables, redact
+from golive.db.database import Database, list_tables
 from golive.lazy import lazy
+from golive.masking import redact
 from golive.steps.base import StepBase
 
 if TYPE_CHECKING:

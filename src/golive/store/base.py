@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Protocol
 
 from golive.core.events import EventBody, parse
+
+
+def event_time() -> str:
+    """An event's `ts` as every store writes it: UTC, ISO 8601, microseconds (the hash chain covers the text)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from golive.errors import RunLocked, RunNotFound
-from golive.store.base import Event, Owner, RunInfo
+from golive.store.base import Event, Owner, RunInfo, event_time
 from golive.store.chain import GENESIS, canonical_json, event_hash
 from golive.store.owner import is_alive
 
@@ -32,7 +31,7 @@ class MemoryStore:
         info = self.get_run(run_id)
         seq = info.head_seq + 1
         prev = info.head_hash or GENESIS
-        ts = datetime.now(UTC).isoformat(timespec="microseconds")
+        ts = event_time()
         payload_json = canonical_json(payload)
         ev = Event(run_id, seq, ts, type, payload_json, prev, event_hash(run_id, seq, ts, type, payload_json, prev))
         self._events[run_id].append(ev)

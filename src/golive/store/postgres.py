@@ -13,10 +13,9 @@ from typing import Any
 import psycopg
 
 from golive.errors import RunLocked, RunNotFound, StoreError
-from golive.store.base import Event, Owner, RunInfo
+from golive.store.base import Event, Owner, RunInfo, event_time
 from golive.store.chain import GENESIS, canonical_json, event_hash
 from golive.store.owner import is_alive
-from golive.store.sqlite import _now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS golive_runs (
@@ -52,7 +51,8 @@ _COLS = ("id, service, environment, plan_name, plan_path, initiator, created_at,
          " head_seq, head_hash, owner_pid, owner_started, owner_host")
 
 
-def _redact(url: str) -> str:
+def location(url: str) -> str:
+    """Where a team's run log is, for messages: `postgresql://host:port/db`, never its user, password or options."""
     try:
         info = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.Error:
@@ -62,7 +62,7 @@ def _redact(url: str) -> str:
 
 class PostgresStore:
     def __init__(self, url: str) -> None:
-        self.url = _redact(url)
+        self.url = location(url)
         try:
             self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
             with self._db.transaction():
@@ -101,7 +101,7 @@ class PostgresStore:
 
     def _insert_event(self, run_id: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:
         payload_json = canonical_json(payload)
-        ts = _now()
+        ts = event_time()
         digest = event_hash(run_id, seq, ts, type, payload_json, prev)
         self._db.execute(
             "INSERT INTO golive_events (run_id, seq, ts, type, payload, prev_hash, hash)"

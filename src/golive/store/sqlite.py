@@ -7,12 +7,11 @@ import os
 import signal
 import sqlite3
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from golive.errors import RunLocked, RunNotFound, StoreError
-from golive.store.base import Event, Owner, RunInfo
+from golive.store.base import Event, Owner, RunInfo, event_time
 from golive.store.chain import GENESIS, canonical_json, event_hash
 from golive.store.owner import is_alive
 
@@ -47,10 +46,6 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 """
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
@@ -134,7 +129,7 @@ class SQLiteStore:
 
     def _insert_event(self, run_id: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:
         payload_json = canonical_json(payload)
-        ts = _now()
+        ts = event_time()
         digest = event_hash(run_id, seq, ts, type, payload_json, prev)
         self._db.execute(
             "INSERT INTO events (run_id, seq, ts, type, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import select
 import time
@@ -98,14 +97,15 @@ def run_command(
     except OSError as exc:
         return ProcResult(126, f"cannot start {argv[0]}: {exc}\n", False, time.monotonic() - started)
     tree, child = gated.tree, _Child(gated.pid)
-    released, failed = False, None
+    released = False
     try:
         with shielded():
             if record is not None:
                 record(tree.to_dict())  # in the log before the command can do anything
             interrupted = take()
             if interrupted is None:
-                failed, released = gated.release(), True
+                gated.release()
+                released = True
         if interrupted is not None:
             raise interrupted
     except BaseException as exc:
@@ -113,12 +113,6 @@ def run_command(
         _stopped(exc, tree, tree.stop(0, child.poll), released=released)
         tree.remove()
         raise
-    if failed is not None:
-        child.wait(5.0)
-        gated.abandon()
-        tree.remove()
-        code = 127 if failed.errno == errno.ENOENT else 126
-        return ProcResult(code, f"cannot run {argv[0]}: {failed.strerror}\n", False, time.monotonic() - started)
     deadline = None if timeout is None else started + timeout
     out = _Tail()
     try:

@@ -246,8 +246,8 @@ class Fleet:
 defaults
   mode http
   timeout connect 2s
-  timeout client 30s
-  timeout server 30s
+  timeout client 120s
+  timeout server 120s
 frontend fe
   bind 127.0.0.1:{self.haproxy_port}
   default_backend app
@@ -365,12 +365,19 @@ backend app
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
-        for ns in self.netns:
-            # whatever still runs inside one of our namespaces (a deploy's child) goes with it
-            pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()
+        # Whatever still runs inside our namespaces (a deploy's child, a session's shell) gets TERM and a
+        # moment to clean up after itself (a shell killed mid-`pyenv rehash` leaves a lock that stalls every
+        # later bash on the machine), then KILL.
+        for sig in (15, 9):
+            pids = [int(p) for ns in self.netns
+                    for p in subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()]
             for pid in pids:
                 with contextlib.suppress(OSError):
-                    os.kill(int(pid), 9)
+                    os.kill(pid, sig)
+            end = time.monotonic() + 5
+            while sig == 15 and pids and time.monotonic() < end and any(Path(f"/proc/{p}").exists() for p in pids):
+                time.sleep(0.05)
+        for ns in self.netns:
             with contextlib.suppress(FleetError):
                 _run("ip", "netns", "del", ns)
         if self.bridge:

@@ -23,6 +23,7 @@ from golive.traffic.router import normalize_weights, percent_shares
 
 LOG_FORMAT = "log_format golive '$upstream_addr $status $request_time';"
 _STATE = re.compile(r"^# golive-weights: (.*)$", re.MULTILINE)
+_OUT = re.compile(r"^# golive-out: (.*)$", re.MULTILINE)
 
 
 class NginxRouter:
@@ -46,6 +47,7 @@ class NginxRouter:
         self._log_offset = 0
         self._counts: dict[str, BackendCounters] = {p: BackendCounters(0, 0) for p in self._pools}
         self._server_pool = {s: p for p, servers in self._pools.items() for s in servers}
+        self._old_workers: set[int] = set()
 
     def _argv(self, *extra: str) -> list[str]:
         argv = [self.nginx]
@@ -63,14 +65,17 @@ class NginxRouter:
         except subprocess.TimeoutExpired:
             raise RouterError(f"'{' '.join(self._argv(*extra))}' timed out after {self.timeout:g}s") from None
 
-    def render(self, weights: Mapping[str, int]) -> str:
+    def render(self, weights: Mapping[str, int], out: set[str] | None = None) -> str:
+        """`out`: servers a rolling deploy took out of rotation (kept `down` across weight changes)."""
+        out = out or set()
         lines = [f"# golive-weights: {' '.join(f'{p}={w}' for p, w in weights.items())}",
+                 f"# golive-out: {' '.join(sorted(out))}",
                  "# written by golive; changes here are overwritten at the next traffic step",
                  f"upstream {self.upstream} {{"]
         for pool, servers in self._pools.items():
             for srv in servers:
                 w = weights[pool]
-                lines.append(f"    server {srv} weight={w};" if w > 0 else f"    server {srv} down;")
+                lines.append(f"    server {srv} weight={w};" if w > 0 and srv not in out else f"    server {srv} down;")
         if self.extra:
             lines += [f"    {ln.strip()}" for ln in self.extra.strip().splitlines()]
         lines.append("}")
@@ -91,9 +96,39 @@ class NginxRouter:
 
     def set_weights(self, weights: Mapping[str, int]) -> None:
         wanted = normalize_weights(self.pools(), weights)
+        self._apply(self.render(wanted, self._out()))
+
+    def _out(self) -> set[str]:
+        with contextlib.suppress(OSError):
+            m = _OUT.search(self.path.read_text(encoding="utf-8"))
+            if m:
+                return set(m.group(1).split())
+        return set()
+
+    # -- ServerControl (rolling deploys) --------------------------------------------------------
+    def server_addresses(self) -> dict[str, str]:
+        return {srv: srv.rsplit(":", 1)[0].strip("[]") for servers in self._pools.values() for srv in servers}
+
+    def set_server_state(self, server: str, state: str) -> None:
+        """drain and maint both mark the server `down` (nginx has no drain of its own: after the graceful
+        reload, the old workers finish what they hold and only new workers take requests)."""
+        if server not in self._server_pool:
+            raise RouterError(f"nginx upstream '{self.upstream}' has no server '{server}'")
+        if state not in ("ready", "drain", "maint"):
+            raise RouterError(f"server state must be ready, drain or maint, got '{state}'")
+        out = self._out()
+        wanted = out | {server} if state != "ready" else out - {server}
+        if wanted != out:
+            self._apply(self.render(self.weights(), wanted))
+
+    def server_sessions(self, server: str) -> int:
+        """Old workers still finishing requests since the last reload (nginx cannot say per server)."""
+        return len(self._old_workers & self._workers())
+
+    def _apply(self, text: str) -> None:
         old = self.path.read_text(encoding="utf-8") if self.path.exists() else None
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-        tmp.write_text(self.render(wanted), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, self.path)
         check = self._run("-t")
         if check.returncode != 0:
@@ -103,6 +138,7 @@ class NginxRouter:
                 self.path.unlink()
             raise RouterError(f"nginx -t rejected the new upstream, previous file restored: {check.stderr.strip()}")
         before = self._workers()
+        self._old_workers = before
         res = self._run("-s", "reload")
         if res.returncode != 0:
             raise RouterError(f"nginx -s reload failed: {res.stderr.strip()}")

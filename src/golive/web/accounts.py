@@ -129,6 +129,13 @@ class Accounts:
         _write_private(self.tokens_file, json.dumps(tokens, indent=2))
         return f"{TOKEN_PREFIX}{token_id}_{secret}", TokenGrant(token_id, person, role, expires)
 
+    def revoke_token(self, token_id: str) -> bool:
+        tokens = _read_json(self.tokens_file)
+        if tokens.pop(token_id, None) is None:
+            return False
+        _write_private(self.tokens_file, json.dumps(tokens, indent=2))
+        return True
+
     def check_token(self, presented: str) -> TokenGrant | None:
         if not presented.startswith(TOKEN_PREFIX) or "_" not in presented[len(TOKEN_PREFIX):]:
             return None

@@ -254,7 +254,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
                         yield ": still here\n\n"
                 yield "event: session-ended\ndata: {}\n\n"
             finally:
-                feed.leave()
+                feeds.left(feed)
 
         return StreamingResponse(frames(), media_type="text/event-stream",
                                  headers={**SECURITY_HEADERS, "X-Accel-Buffering": "no"})

@@ -37,6 +37,8 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     tadd.add_argument("name")
     tadd.add_argument("--role", required=True, help="the one role the token acts in (viewer, operator, a plan role)")
     tadd.add_argument("--expires", default="30d", help="lifetime (default 30d)")
+    trev = tsub.add_parser("revoke", help="revoke a token by its id (the part after glv_)")
+    trev.add_argument("token_id")
 
 
 def state_dir(args: argparse.Namespace, store_path: Path | str) -> Path:
@@ -65,6 +67,13 @@ def user_add(args: argparse.Namespace, directory: Path) -> int:
 
 
 def token_add(args: argparse.Namespace, directory: Path) -> int:
+    if args.token_command == "revoke":
+        from golive.web.accounts import Accounts
+
+        if not Accounts(directory).revoke_token(args.token_id):
+            raise UsageError(f"no token {args.token_id} in {directory / 'tokens.json'}")
+        print(f"token {args.token_id} revoked")
+        return 0
     from golive.units import parse_duration
     from golive.web.accounts import Accounts
 

@@ -66,3 +66,12 @@ class Feeds:
         if feed is None:
             feed = self._feeds[run_id] = RunFeed(self.store, run_id, self.to_json, self.poll)
         return feed
+
+    def left(self, feed: RunFeed) -> None:
+        """A stream ended: forget a feed nobody watches, so a long-running server keeps only watched runs."""
+        feed.leave()
+        if feed.watchers <= 0 and self._feeds.get(feed.run_id) is feed:
+            del self._feeds[feed.run_id]
+
+    def __len__(self) -> int:
+        return len(self._feeds)

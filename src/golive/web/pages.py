@@ -58,7 +58,7 @@ def _page(title: str, body: str) -> str:
             f'<title>{title}</title><style>{STYLE}</style></head><body><header><a href="/">golive</a>'
             f'<span id="where"></span><span id="who"></span>'
             f'<button id="logout" type="button" hidden>Log out</button></header>'
-            f'<main>{body}</main><script src="/static/golive.js"></script></body></html>')
+            f'<main>{body}</main><script src="/static/golive.js" defer></script></body></html>')
 
 
 LOGIN = _page("golive: log in", """

@@ -280,11 +280,12 @@ function scheduleRefresh(id) {
 function showError(e) { $("stream").textContent = String(e.message || e); }
 
 async function runPage(id) {
+  const run = refreshRun(id).catch(showError);  // in parallel with the session check: first paint sooner
   if (!await header()) return;
   $("report").href = "/runs/" + encodeURIComponent(id) + "/report";
   $("dialog-go").addEventListener("click", submitDialog);
   $("dialog-cancel").addEventListener("click", () => { $("dialog").hidden = true; });
-  refreshRun(id).catch(showError);
+  await run;
   const body = document.querySelector("#log tbody");
   const source = new EventSource("/api/runs/" + encodeURIComponent(id) + "/events/stream");
   const info = $("stream");

@@ -153,10 +153,15 @@ class BuildMixin(ImportState):
         for role in sorted(self.approvers, key=len, reverse=True):
             if re.search(rf"\b{re.escape(role.lower())}\b", text):
                 return role
+        for role, people in self.approvers.items():
+            for person in people:
+                first = person.split()[0].lower() if person.split() else ""
+                if len(first) > 2 and re.search(rf"\b{re.escape(first)}\b", text):
+                    return role  # "Tom decides": Tom Becker's role
         if by:
             self.approvers.setdefault(by, [])
             return str(by)
-        return None
+        return self.decider
 
     def vars_map(self) -> CommentedMap:
         """Every name the steps need: lifted exports, env-file entries, placeholders, secret-looking names.

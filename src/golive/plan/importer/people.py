@@ -6,6 +6,10 @@ import re
 
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _KV, _LEVEL, _PLACEHOLDER, _clean
+from golive.plan.md_blocks import Block
+
+_ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on-?call|engineer|\bdba\b|sponsor|"
+                         r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no")
 
 
 class PeopleMixin(ImportState):
@@ -78,3 +82,24 @@ class PeopleMixin(ImportState):
             if b.kind == "heading" and all(self.blocks[k].placed or self.blocks[k].kind == "heading"
                                            for k in range(j + 1, self.section_end(j))):
                 b.placed = True
+
+    def prelude_people(self, b: Block) -> None:
+        """`**Release captain:** @maria.k`, `**Approver (Go/No-Go):** Head of Engineering — Tom Becker` at the top of
+        the document: roles and their people; a Go/No-Go approver decides every gate that names nobody else."""
+        for raw in b.raw.split("\n"):
+            m = _KV.match(raw.strip())
+            if not m:
+                continue
+            key = _clean(m.group(1)).rstrip(":")
+            if not _ROLE_WORDS.search(key):
+                continue
+            role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
+            value = _clean(re.sub(r"\*\*", "", m.group(2)))
+            who = re.split(r"\s+[—–-]\s+|:\s+", value)[-1].strip()
+            if not who or _PLACEHOLDER.match(who) or len(who) > 60:
+                self.approvers.setdefault(role, [])
+                continue
+            self.approvers.setdefault(role, []).append(self.person(who))
+            if re.search(r"go\s*/\s*no[\s-]*go|decision|decides", key, re.I):
+                self.decider = role
+            self.inferred.append(f"line {b.line}: '{key}' -> approvers role '{role}'")

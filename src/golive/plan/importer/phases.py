@@ -102,6 +102,11 @@ class PhasesMixin(ImportState):
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
+        check = self.curl_item(b)
+        if check is not None and not b.checked:
+            phase["steps"].append(check)
+            b.placed = True
+            return
         spec: dict[str, Any] = {"instruction": text}
         if b.checked:
             spec["done"] = True
@@ -139,3 +144,19 @@ class PhasesMixin(ImportState):
         self.conversions.append(f"line {b.line}: SQL with its expected result -> an sql step that checks it"
                                 f" (value {value})")
         return True
+
+    def curl_item(self, b: Block) -> CommentedMap | None:
+        """"`curl -fsS https://x/healthz` returns 200": the document states the check, golive makes it."""
+        from golive.plan.md_commands import curl_to_http
+
+        m = re.search(r"`(curl\s[^`]+)`\s*(?:returns?|gives?|answers?|responds?(?:\s+with)?|->|→|=|is)\s*(?:an?\s+)?"
+                      r"(?:HTTP\s*)?(\d{3})\b", b.raw, re.I)
+        if not m:
+            return None
+        spec = curl_to_http(m.group(1))
+        if spec is None:
+            return None
+        spec["expect"] = {"status": [int(m.group(2))]}
+        self.conversions.append(f"line {b.line}: `{m.group(1)}` with its expected status {m.group(2)} -> an http"
+                                " step that checks it")
+        return self.step("http", spec, b.line, _clean(b.text)[:200])

@@ -49,6 +49,7 @@ class SectionsMixin(ImportState):
         first_heading = headings[0] if headings else len(self.blocks)
         for b in self.blocks[:first_heading]:
             if b.kind == "para" and not b.placed:
+                self.prelude_people(b)
                 description.append(_clean(b.text))
                 b.placed = True
         i = 0

@@ -54,6 +54,8 @@ class ImportState:
         self.conversions: list[str] = []
         #: Normalised name -> as written (`kavyashri-as` -> `@kavyashri-as`), shown next to the name.
         self.handles: dict[str, str] = {}
+        #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).
+        self.decider: str | None = None
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
@@ -196,4 +198,7 @@ class ImportState:
         raise NotImplementedError
 
     def window_in_prose(self) -> None:
+        raise NotImplementedError
+
+    def prelude_people(self, b: Block) -> None:
         raise NotImplementedError

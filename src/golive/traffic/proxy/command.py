@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
-import golive.traffic.proxy.server as proxy_server
 from golive.errors import RouterError, UsageError
-from golive.traffic.proxy.server import Proxy, parse_address, serve
 
 
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
@@ -20,6 +17,10 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from golive.traffic.proxy.server import Proxy, parse_address, serve
+
     pools: dict[str, list[tuple[str, int]]] = {}
     for spec in args.pool:
         name, sep, servers = spec.partition("=")
@@ -41,6 +42,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import golive.traffic.proxy.server as proxy_server
+
     p = argparse.ArgumentParser(prog="python -m golive.traffic.proxy", description=proxy_server.__doc__)
     add_serve_arguments(p)
     try:

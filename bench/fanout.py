@@ -1,0 +1,154 @@
+"""Fan-out: the same command (`uname -a; sleep 0.1`) on 10, 25 and 50 hosts, all at once and in batches of 5,
+through golive (an `ssh` step), pyinfra and ansible-core (ssh connection, forks = host count), in one run.
+
+The hosts are golive.testing.fleet hosts: each a real sshd in its own network namespace with its own address
+(loopback ports only where namespaces cannot be made; the fleet says so). Every tool checks host keys against
+the fleet's known_hosts and logs in with the fleet's key. Each measurement is the wall time of one fresh
+process (start-up included: that is what an operator waits for), the median of --repeat runs; peak RSS is the
+largest single process of the tool's tree (RUSAGE_CHILDREN). Needs root for namespaces; the `bench` extra.
+
+    .venv/bin/python bench/fanout.py [--sizes 10,25,50] [--repeat 3] [--skip ansible,pyinfra]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from golive.testing.fleet import Fleet, FleetHost
+
+VENV_BIN = Path(sys.executable).parent
+COMMAND = "uname -a; sleep 0.1"
+BATCH = 5
+
+_MEASURE = """import resource, subprocess, sys, time, json
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+e = time.perf_counter() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": p.returncode, "s": e, "rss_kb": u.ru_maxrss, "cpu": u.ru_utime + u.ru_stime,
+                  "err": p.stderr.decode(errors="replace")[-1500:]}))
+"""
+
+
+Measure = tuple[float, int, float]
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Measure:
+    """(seconds, peak RSS in kB, CPU seconds of the tool's process tree) of one fresh run of `cmd`, in its own
+    child so RSS and CPU are the tool's alone (sshd's side is the same for every tool and not counted)."""
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=900)
+    out = json.loads(proc.stdout)
+    if out["rc"] != 0:
+        raise SystemExit(f"{cmd[0]} failed ({out['rc']}): {out['err']}")
+    return float(out["s"]), int(out["rss_kb"]), float(out["cpu"])
+
+
+def golive(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> Measure:
+    plan = work / "golive.yaml"
+    step = {"on": "web", "command": COMMAND, **({"batch": batch} if batch else {})}
+    plan.write_text("name: fanout\nservice: bench\nenvironment: bench\nhosts:\n"
+                    f"  web: {{hosts: [{', '.join(h.ssh for h in hosts)}], user: root, identity: {fleet.key},"
+                    f" known_hosts: {fleet.known_hosts}}}\n"
+                    f"phases:\n  - name: all\n    steps:\n      - ssh: {json.dumps(step)}\n")
+    store = work / f"golive-{time.monotonic_ns()}.db"
+    return measure([str(VENV_BIN / "golive"), "--store", str(store), "run", str(plan), "--no-wait"], work,
+                   {**os.environ, "GOLIVE_USER": "bench"})
+
+
+def pyinfra(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> Measure:
+    data = {"ssh_user": "root", "ssh_key": str(fleet.key), "ssh_known_hosts_file": str(fleet.known_hosts),
+            "ssh_strict_host_key_checking": "yes"}
+    inv = work / "inventory.py"
+    inv.write_text(f"hosts = {[(h.address, {**data, 'ssh_port': h.ssh_port}) for h in hosts]!r}\n")
+    deploy = work / "deploy.py"
+    deploy.write_text(f"from pyinfra.operations import server\nserver.shell(name='fanout', commands=[{COMMAND!r}])\n")
+    return measure([str(VENV_BIN / "pyinfra"), "-y", "--parallel", str(batch or len(hosts)), str(inv), str(deploy)],
+                   work, dict(os.environ))
+
+
+def ansible(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> Measure:
+    inv = work / "hosts.ini"
+    inv.write_text("[web]\n" + "".join(
+        f"{h.name} ansible_host={h.address} ansible_port={h.ssh_port}\n" for h in hosts)
+        + f"[web:vars]\nansible_user=root\nansible_ssh_private_key_file={fleet.key}\n"
+        f"ansible_ssh_common_args='-o UserKnownHostsFile={fleet.known_hosts} -o StrictHostKeyChecking=yes'\n"
+        f"ansible_python_interpreter={sys.executable}\n")
+    serial = f"  serial: {batch}\n" if batch else ""
+    play = work / "play.yml"
+    play.write_text(f"- hosts: web\n  gather_facts: false\n{serial}  tasks:\n"
+                    f"    - ansible.builtin.shell: {json.dumps(COMMAND)}\n")
+    env = {**os.environ, "ANSIBLE_FORKS": str(len(hosts)), "ANSIBLE_HOST_KEY_CHECKING": "True",
+           "ANSIBLE_LOCAL_TEMP": str(work / "ansible-local"), "ANSIBLE_REMOTE_TEMP": "/tmp/.ansible-fanout",
+           "ANSIBLE_NOCOLOR": "1"}
+    return measure([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)], work, env)
+
+
+TOOLS: dict[str, Callable[[Fleet, list[FleetHost], int | None, Path], Measure]] = {
+    "golive": golive, "pyinfra": pyinfra, "ansible": ansible}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10,25,50")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip", default="")
+    args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the fleet's namespaces are removed on kill
+    sizes = [int(s) for s in args.sizes.split(",")]
+    tools = [t for t in TOOLS if t not in args.skip.split(",")]
+    results: dict[tuple[str, str, int], Measure] = {}
+    with Fleet(max(sizes), haproxy=False, app=False) as fleet, tempfile.TemporaryDirectory() as tmp:
+        print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}; command {COMMAND!r}; median of {args.repeat};"
+              f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at start")
+        for size in sizes:
+            for mode, batch in (("all", None), (f"batch{BATCH}", BATCH)):
+                for tool in tools:
+                    work = Path(tmp) / f"{tool}-{size}-{mode}"
+                    work.mkdir()
+                    runs = [TOOLS[tool](fleet, fleet.hosts[:size], batch, work) for _ in range(args.repeat)]
+                    res = (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
+                           statistics.median(r[2] for r in runs))
+                    results[(tool, mode, size)] = res
+                    print(f"  {tool:8} {mode:7} {size:3} hosts: {res[0]:6.2f} s wall, {res[2]:6.2f} s CPU,"
+                          f" peak RSS {res[1] / 1024:6.1f} MB", flush=True)
+    print()
+    print(f"{'mode':7} {'hosts':>5} " + " ".join(f"{t:>9}" for t in tools)
+          + "".join(f" {t + '/golive':>15}" for t in tools if t != "golive"))
+    for mode in ("all", f"batch{BATCH}"):
+        for size in sizes:
+            row = [results[(t, mode, size)][0] for t in tools]
+            ratios = [results[(t, mode, size)][0] / results[("golive", mode, size)][0]
+                      for t in tools if t != "golive" and "golive" in tools]
+            print(f"{mode:7} {size:5} " + " ".join(f"{v:8.2f}s" for v in row) + "".join(f" {r:14.2f}x" for r in ratios))
+    print("\nCPU seconds of each tool's own processes (steadier than wall time on a shared machine):")
+    for mode in ("all", f"batch{BATCH}"):
+        for size in sizes:
+            print(f"{mode:7} {size:5} " + " ".join(f"{t} {results[(t, mode, size)][2]:.2f}" for t in tools))
+    if len(sizes) > 1:
+        print("\ngrowth (seconds per extra host, least squares over sizes):")
+        for mode in ("all", f"batch{BATCH}"):
+            slopes = []
+            for t in tools:
+                xs, ys = sizes, [results[(t, mode, s)][0] for s in sizes]
+                mx, my = statistics.mean(xs), statistics.mean(ys)
+                slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+                slopes.append(f"{t} {slope * 1000:.1f} ms/host")
+            print(f"  {mode}: " + ", ".join(slopes))
+    print("\npeak RSS, largest process, MB (at the largest size, all at once): " + ", ".join(
+        f"{t} {results[(t, 'all', max(sizes))][1] / 1024:.1f}" for t in tools))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

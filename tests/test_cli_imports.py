@@ -1,0 +1,74 @@
+"""Read commands import only what they use: `golive status` on a waiting run loads no numerical, database, SSH,
+HTTP or web library, and no step kind (the step titles it shows come from the log). Checked on the real command
+with `python -X importtime`, which names every module the process imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from inproc import cli
+
+HEAVY = ("numpy", "scipy", "psycopg", "asyncssh", "httpx", "starlette")
+
+PLAN = """name: imports
+service: importsvc
+environment: prod
+phases:
+  - name: Prepare
+    steps:
+      - name: say hello
+        shell: echo hello
+      - name: look at the dashboard
+        manual: {instruction: check the dashboard}
+"""
+
+
+def imported(*args: str, cwd: Path) -> set[str]:
+    env = {**os.environ, "GOLIVE_USER": "tester"}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "golive", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 2, 3), proc.stderr[-2000:]
+    names = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "package":
+                names.add(name)
+    assert "golive" in names, proc.stderr[-2000:]
+    return names
+
+
+def top_level(names: set[str]) -> set[str]:
+    return {n.split(".")[0] for n in names}
+
+
+def waiting_run(workdir: Path) -> str:
+    (workdir / "plan.yaml").write_text(PLAN)
+    r = cli("run", "plan.yaml", "--no-wait")
+    assert r.code == 3, r.out + r.err
+    runs = cli("runs", "--json")
+    return str(json.loads(runs.out)[0]["run"])
+
+
+def test_status_imports_no_heavy_library_and_no_step_kind(workdir: Path) -> None:
+    run_id = waiting_run(workdir)
+    names = imported("status", run_id, cwd=workdir)
+    assert not top_level(names) & set(HEAVY), sorted(top_level(names) & set(HEAVY))
+    assert "golive.steps.registry" not in names
+    assert "golive.plan.model" not in names
+    # and it still names the waiting step by its title
+    r = cli("status", run_id, "--json")
+    steps = json.loads(r.out)["steps"]
+    assert [(s["step"], s["name"], s["status"]) for s in steps] == [("1.2", "look at the dashboard", "waiting")], steps
+
+
+def test_log_and_version_import_no_heavy_library(workdir: Path) -> None:
+    run_id = waiting_run(workdir)
+    for args in (("log", run_id), ("--version",)):
+        names = imported(*args, cwd=workdir)
+        assert not top_level(names) & set(HEAVY), (args, sorted(top_level(names) & set(HEAVY)))
+        assert "golive.plan.model" not in names, args
