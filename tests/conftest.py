@@ -21,6 +21,15 @@ class Result:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own per-user state directory (machine-wide deploy locks, debug log), and its run log in
+    ./.golive/golive.db of the directory it runs golive in, where the tests look (GOLIVE_STORE). Tests of the
+    per-user default log unset GOLIVE_STORE."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / ".state"))
+    monkeypatch.setenv("GOLIVE_STORE", ".golive/golive.db")
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)

@@ -70,7 +70,7 @@ def test_plan_show_lists_phases_timeboxes_gates_and_the_rollback_plan(workdir: P
         "Level 1: Config rollback; covers: Prepare",
         "Level 3: Database restore [restores data]; covers: Deploy",
         "if phase 1 'Prepare' fails: undo 1.1, then level 1 'Config rollback'",
-        "if phase 2 'Deploy' fails: undo 2.1, then undo 1.1, then level 3 'Database restore'"
+        "if phase 2 'Deploy' fails: undo 2.1, then what phase 1 undoes, then level 3 'Database restore'"
         " (after rollback_until: needs confirmation)",
         "approvers: release: bob, carol",
     ]:
@@ -79,7 +79,8 @@ def test_plan_show_lists_phases_timeboxes_gates_and_the_rollback_plan(workdir: P
     j = cli("plan", "show", "plan.yaml", "--json")
     data = json.loads(j.out)
     assert [p["name"] for p in data["plan"]["phases"]] == ["Prepare", "Deploy"]
-    assert [u["id"] for u in data["rollback_plan"][1]["undo"]] == ["2.1.undo", "1.1.undo"]
+    assert [u["id"] for u in data["rollback_plan"][1]["undo"]] == ["2.1.undo"]  # its own; then phase 1's
+    assert data["rollback_plan"][1]["then_earlier"] is True
 
     # without a rollback deadline nothing needs confirming; a level's description is shown under it
     assert "rollback_until" in SHOWN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,10 @@ from typing import Any
 import pytest
 
 from conftest import golive
-from golive.core.events import GateWaiting
+from golive.core.events import GateWaiting, RollbackPreview
 from golive.core.step import StepContext, StepResult
 from golive.engine.executor import EngineOptions, RealExecutor
+from golive.engine.rollback import preview, undoes_if_failing
 from golive.engine.state import RunState
 from golive.errors import DecisionRefused, RunLocked, UsageError, WindowClosed
 from golive.plan.loader import parse_plan_text
@@ -662,10 +664,24 @@ def test_rollback_plan_is_recorded_before_anything_runs(h: Harness) -> None:
     rid = h.start(FAILING)
     created = h.store.events(rid)[0]
     assert created.seq == 1 and created.type == "run.created"
-    plan = {p["phase"]: p for p in created.payload["rollback_plan"]}
-    assert [u["id"] for u in plan[2]["undo"]] == ["2.4.undo", "2.3.undo", "2.1.undo", "1.1.undo"]
+    recorded = created.payload["rollback_plan"]
+    plan = {p["phase"]: p for p in recorded}
+    typed = [RollbackPreview.model_validate(p) for p in recorded]
+    assert [str(u.id) for u in undoes_if_failing(typed, 2)] == ["2.4.undo", "2.3.undo", "2.1.undo", "1.1.undo"]
+    assert [u["id"] for u in plan[2]["undo"]] == ["2.4.undo", "2.3.undo", "2.1.undo"]  # each undo listed once
     assert plan[2]["level"] == 2 and plan[1]["level"] == 1
     assert not (h.dir / "trail.log").exists()
+
+
+def test_the_rollback_preview_lists_each_undo_once() -> None:
+    """1,000 phases of 10 steps with undo: the preview holds 10,000 undo entries, not 5 million (it grew with
+    phases x undo steps, a 27 MB first event for such a plan)."""
+    phases = "".join(f"  - name: p{p}\n    steps:\n" + "".join(
+        "      - shell: 'true'\n        undo: 'true'\n" for _ in range(10)) for p in range(1000))
+    plan = parse_plan_text(f"name: big\nservice: s\nenvironment: e\nphases:\n{phases}")
+    recorded = preview(plan)
+    assert sum(len(e.undo) for e in recorded) == 10_000
+    assert len(undoes_if_failing(recorded, 1000)) == 10_000 and len(undoes_if_failing(recorded, 1)) == 10
 
 
 def test_sqlite_state_survives_reopen(tmp_path: Path) -> None:
@@ -877,3 +893,19 @@ def test_a_waiting_process_has_a_deadline_by_default(tmp_path: Path) -> None:
     assert drive_run(h.store, rid, h.clock, opts) == 3
     assert h.clock.now() - T0 == timedelta(hours=12)
     assert h.state(rid).status == "waiting"
+
+
+def test_steps_see_the_environment_the_run_was_given_not_the_process_one(h: Harness,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """DriveOptions.environ is what steps get (shell environment, env checks): a variable only this process has
+    does not leak into a step, and one only the caller passed in reaches it."""
+    monkeypatch.setenv("GOLIVE_TEST_PROCESS_ONLY", "leaked")
+    h.environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GOLIVE_TEST_GIVEN": "given"}
+    rid = h.start(HEAD + """phases:
+  - name: One
+    steps:
+      - shell: 'echo "given=${GOLIVE_TEST_GIVEN:-} process=${GOLIVE_TEST_PROCESS_ONLY:-}" > seen.txt'
+      - check: {type: env, names: [GOLIVE_TEST_GIVEN]}
+""")
+    assert h.drive(rid) == 0, h.types(rid)
+    assert (h.dir / "seen.txt").read_text().strip() == "given=given process="

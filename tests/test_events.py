@@ -120,3 +120,15 @@ def test_an_old_run_log_still_verifies_and_reads_the_same() -> None:
     assert st.outcome == "rolled-back" and st.rollback is not None and st.rollback.status == "done"
     for e in events:  # the typed form gives back exactly the stored payload
         assert canonical_json(e.data.payload()) == e.payload_json
+
+
+def test_every_event_type_golive_writes_has_a_model() -> None:
+    """A type written as a string literal (`ctx.emit("x.y", ...)`, `store.append(run, "x.y", ...)`) without a model
+    would read back as OtherEvent: invisible to the fold and missing from docs/events.md."""
+    import re
+
+    src = Path(__file__).resolve().parents[1] / "src" / "golive"
+    written = {(m.group(1), str(p.relative_to(src))) for p in src.rglob("*.py")
+               for m in re.finditer(r'(?:emit|append|record)\(\s*(?:[\w.]+,\s*)?"([a-z_]+\.[a-z_.]+)"', p.read_text())}
+    assert written, "the pattern no longer finds any write"
+    assert [w for w in sorted(written) if w[0] not in ev.BY_TYPE] == []

@@ -186,3 +186,30 @@ def test_confirm_a_whole_phase_at_once(workdir: Path) -> None:
     assert done.out.count('"type": "step.waiting"') == 0  # nothing asked again
     again = golive("confirm", run_id, "--phase", "1", "--by", "maria", cwd=workdir)
     assert again.code != 0 and "already ended" in again.err
+
+
+def test_an_unseen_style_bold_steps_prose_window_and_if_it_breaks() -> None:
+    plan, _, _ = load(
+        "# Hotfix\n\nScheduled for 2025-09-03 between 06:00 and 06:30 UTC.\n\n### Steps\n\n**Step 1 — Freeze**\n"
+        "```bash\nkubectl -n pay scale deploy/worker --replicas=0\n```\n\n**Step 2 — Roll out**\n```bash\n"
+        "kubectl -n pay set image deploy/gateway gateway=r/gateway:7.2.1\n```\n\n### If something breaks\n"
+        "```bash\nkubectl -n pay rollout undo deploy/gateway\n```\nRoll back when 5xx > 2% or p99 > 1500 ms.\n")
+    assert [p.name for p in plan.phases] == ["Step 1 — Freeze", "Step 2 — Roll out"]  # bold lines as headings
+    assert plan.window is not None and (plan.window.start, plan.window.end) == ("2025-09-03T06:00",
+                                                                                "2025-09-03T06:30")
+    [level] = plan.rollback.levels  # "If something breaks" is rollback, not a forward phase
+    assert level.covers == ["Step 2 — Roll out"]  # both name deploy/gateway
+    assert "error_rate > 2%" in (plan.description or "") and "p99 > 1500ms" in (plan.description or "")
+
+
+def test_prelude_roles_decider_and_checks_stated_in_items() -> None:
+    plan, _, _ = load(
+        "# R\n\n**Release captain:** @maria.k  \n**Approver (Go/No-Go):** Head of Engineering — Tom Becker\n\n"
+        "## 1. Deploy\n```bash\ndocker compose exec app alembic upgrade head\n```\n## 2. Verify\n"
+        "- [ ] `curl -fsS https://app.internal/healthz` returns 200\n\n**Go / No-Go?** Tom decides.\n")
+    assert plan.approvers == {"Release captain": ["maria.k"], "Approver": ["Tom Becker"]}
+    [migrate] = plan.phases[0].steps
+    assert migrate.migrate.down == 'docker compose exec app alembic downgrade "$GOLIVE_MIGRATE_TARGET"'  # type: ignore
+    [check] = plan.phases[1].steps
+    assert check.kind == "http" and check.http.expect.status == [200]  # type: ignore[attr-defined]
+    assert plan.phases[1].gate.approvals is not None and plan.phases[1].gate.approvals.role == "Approver"

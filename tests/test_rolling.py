@@ -184,3 +184,22 @@ def _stat(fleet: Fleet, server: str, field: str) -> str:
 def _run_id(workdir: Path) -> str:
     with sqlite3.connect(workdir / ".golive" / "golive.db") as db:
         return str(db.execute("SELECT id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()[0])
+
+
+def test_bake_analysis_stops_a_batch_that_fails_its_users(fresh: Fleet, workdir: Path) -> None:
+    """Healthy on its own, 500 to users: the bake's judge (batch vs the rest, from HAProxy's per-server
+    counters) fails batch 1, the step stops there and the undo puts 1.0.0 back."""
+    fleet = fresh
+    _plan(fleet, workdir, '"$FLEET_HOST_DIR/deploy" 1.1.0-errors',
+          extra="          bake: {time: 20s, interval: 1s, max_error_rate: 5%, min_requests: 10}\n")
+    with _load(fleet) as load:
+        load.wait_for(f"{fleet.hosts[0].name}@1.0.0", 5)
+        res = golive("run", "plan.yaml", "--no-wait", cwd=workdir, timeout=300)
+        load.stop()
+    assert res.code == 1, res.out + res.err
+    finished = next(e for e in _events(workdir, "step.finished") if e["step"] == "1.1")
+    assert "bake of batch 1 failed" in finished["message"], finished["message"]
+    assert any(v["outcome"] == "fail" for v in _events(workdir, "analysis.verdict"))
+    assert {e["host"] for e in _events(workdir, "rolling.host")} == {h.address for h in fleet.hosts[:2]}
+    assert set(fleet.versions().values()) == {"1.0.0"}
+    assert set(fleet.server_status().values()) == {"UP"}

@@ -77,6 +77,10 @@ class StoreError(GoliveError):
     exit_code = ExitCode.INTERNAL
 
 
+class StoreLost(StoreError):
+    """The run log file was deleted or replaced under a running golive: stop before writing into the void."""
+
+
 class SecretError(UsageError):
     """A secret variable could not be read from where the plan says it lives."""
 

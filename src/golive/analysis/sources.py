@@ -33,6 +33,10 @@ from golive.errors import MetricSourceError
 class MetricSource(Protocol):
     """Anything that can say what one version did between two instants (Unix seconds)."""
 
+    def prime(self, versions: Sequence[str]) -> None:
+        """Take a first reading before traffic moves, so the first interval has a start (a source that asks for
+        intervals directly, like Prometheus, has nothing to do)."""
+
     def sample(self, version: str, since: float, until: float) -> Sample: ...
 
 
@@ -164,6 +168,9 @@ class PrometheusSource:
         if not series:
             return None
         return {le: _counter_delta(points, since, step) for le, points in series.items()}
+
+    def prime(self, versions: Sequence[str]) -> None:
+        """Prometheus answers for any interval: nothing to read in advance."""
 
     def sample(self, version: str, since: float, until: float) -> Sample:
         if until <= since:

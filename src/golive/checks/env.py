@@ -3,7 +3,6 @@ Only names are ever reported, never values."""
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -28,7 +27,7 @@ class EnvCheck(CheckBase):
         return f"env set: {', '.join(self.names)}"
 
     def run(self, ctx: StepContext, timeout: float) -> StepResult:
-        missing = [n for n in self.names if not (ctx.vars.get(n) or os.environ.get(n))]
+        missing = [n for n in self.names if not (ctx.vars.get(n) or ctx.environ.get(n))]
         present = [n for n in self.names if n not in missing]
         detail = {"missing": missing, "present": present}
         if missing:

@@ -10,11 +10,13 @@ from typing import Any
 
 from golive.errors import UsageError
 
-DEFAULT_STORE = Path(".golive") / "golive.db"
-
 
 def store_location(args: argparse.Namespace) -> str:
-    return str(args.store or os.environ.get("GOLIVE_STORE") or DEFAULT_STORE)
+    """--store, else $GOLIVE_STORE, else the per-user default (not relative to the working directory, so runs
+    started from two directories share one log and its one-run-per-service lock)."""
+    from golive.store.location import default_store
+
+    return str(args.store or os.environ.get("GOLIVE_STORE") or default_store())
 
 
 def store_path(args: argparse.Namespace) -> Path | str:
@@ -38,8 +40,8 @@ def open_store_of(args: argparse.Namespace) -> Any:
 def open_existing_store(args: argparse.Namespace) -> Any:
     path = store_path(args)
     if isinstance(path, Path) and not path.exists():
-        raise UsageError(f"no run log at {path} (run golive from the directory where the run started,"
-                         " or pass --store)")
+        raise UsageError(f"no run log at {path} (pass --store or set GOLIVE_STORE to the log the run was"
+                         " started with)")
     return open_store_of(args)
 
 
@@ -75,6 +77,8 @@ def read_plan(path: str) -> tuple[Any, str]:
 
 
 def report_dir(args: argparse.Namespace) -> Path:
-    """Reports live next to a file store (.golive/reports), or under ./.golive/reports for a database."""
+    """Reports live next to a file store (<dir>/reports), or in the user's state directory for a database."""
+    from golive.store.location import user_state_dir
+
     where = store_path(args)
-    return (where.parent if isinstance(where, Path) else Path(".golive")) / "reports"
+    return (where.parent if isinstance(where, Path) else user_state_dir()) / "reports"

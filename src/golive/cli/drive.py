@@ -34,7 +34,7 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
     from golive.core.clock import SystemClock
     from golive.core.step import StepContext  # noqa: F401 - keeps import errors out of the run loop
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
-    from golive.run.runner import DriveOptions, drive_run, load_state
+    from golive.run.runner import DriveOptions, drive_run, load_state, whoami
 
     interactive = on_terminal() and not args.json
     wait = args.wait if args.wait is not None else interactive
@@ -67,6 +67,7 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
                                       poll_interval=args.poll, wait_timeout=wait_timeout),
                 listener=listener, ask=ask if interactive else None,
                 notify=not dry, report_dir=None if dry else report_dir(args), resolved=started,
+                take_over=bool(getattr(args, "take_over", False)), by=whoami(getattr(args, "by", None)),
             )
             try:
                 code = drive_run(store, run_id, SystemClock(), opts)

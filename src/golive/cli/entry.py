@@ -5,24 +5,28 @@ Exit codes: 0 succeeded, 1 failed and rolled back, 2 bad input,
 
 from __future__ import annotations
 
-import os
 import sys
-import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
 from golive import __version__
-from golive.cli.parser import build_parser
-from golive.errors import ExitCode, GoliveError, PlanError
-from golive.masking import mask_known, safe
 
 
 def _debug_log_path() -> Path:
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "golive"
-    return base / "debug.log"
+    from golive.store.location import user_state_dir
+
+    return user_state_dir() / "debug.log"
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # What argparse's version action prints, without building the parser: scripts call this often.
+        print(f"golive {__version__}")
+        return 0
+    from golive.cli.parser import build_parser
+    from golive.errors import ExitCode, GoliveError, PlanError
+    from golive.masking import mask_known, safe
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "fn", None):
@@ -42,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         print("golive: interrupted; the run can be continued with golive resume", file=sys.stderr)
         return 130
     except Exception as exc:  # the one place that turns a bug into one line plus a debug log
+        import traceback
+
         path = _debug_log_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

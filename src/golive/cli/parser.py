@@ -38,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="golive", description=_package_doc(),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"golive {__version__}")
-    p.add_argument("--store", help="run log: an SQLite file (default .golive/golive.db) or a postgresql:// URL"
-                                  " shared by a team; default $GOLIVE_STORE")
+    p.add_argument("--store", help="run log: an SQLite file (default $XDG_STATE_HOME/golive/golive.db, else"
+                                  " ~/.local/state/golive/golive.db) or a postgresql:// URL shared by a team;"
+                                  " default $GOLIVE_STORE")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def driving(sp: argparse.ArgumentParser) -> None:
@@ -68,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("resume", help="continue a run (after a crash, an approval, a resolution)")
     sp.add_argument("run")
+    sp.add_argument("--take-over", action="store_true",
+                    help="take the run over from a process (on any host) whose ownership lease ran out; recorded"
+                         " with who took it over from whom")
+    sp.add_argument("--by", help="your name, for the take-over record (default $GOLIVE_USER or login)")
     driving(sp)
     sp.set_defaults(fn=cmd_resume)
 

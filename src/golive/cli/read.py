@@ -33,7 +33,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             return 0
         print(f"step processes: {box}")
         for entry in out:
-            proc = f" (process {entry['process']})" if entry["process"] else ""
+            proc = f" (process {entry['process']} on {entry['host']}, lease until {entry['lease_until']})" \
+                if entry["process"] else ""
             orphan = f" — no process is executing it: {entry['resume']}" if entry["orphaned"] else ""
             # Every line escaped: names, messages and reasons come from the plan and from step output.
             print(safe(f"{entry['run']}  {entry['plan']}  {entry['service']}/{entry['environment']}"

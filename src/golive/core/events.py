@@ -124,6 +124,9 @@ class RollbackPreview(Piece):
     level: int | None = None
     level_name: str | None = None
     restores_data: bool = False
+    #: Failing here also runs the earlier phases' undo lists (each undo is listed once, in its own phase's entry,
+    #: so the record grows with the steps, not phases x steps). Absent in runs recorded before: `undo` was whole.
+    then_earlier: bool = False
 
 
 # -- the run ---------------------------------------------------------------------------------------
@@ -173,6 +176,17 @@ class RunNote(EventBody):
     type: Literal["run.note"] = "run.note"
     kind: str = ""
     message: str = ""
+
+
+class RunTakenOver(EventBody):
+    """`golive resume --take-over`: `by` (on process `pid`, `host`) took the run over from the owner in `from`
+    (`pid`, `host`, `lease_until`), whose ownership lease had run out without being renewed."""
+
+    type: Literal["run.taken_over"] = "run.taken_over"
+    by: str = ""
+    pid: int | None = None
+    host: str = ""
+    from_: dict[str, Any] = Field(default_factory=dict, alias="from")
 
 
 class RunNeedsAttention(StepEvent):

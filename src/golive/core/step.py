@@ -4,7 +4,7 @@ plug-in that does something in a run."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -64,6 +64,13 @@ class Resuming:
     hosts: dict[str, RollingHost]
 
 
+def _this_process() -> dict[str, str]:
+    """The environment of a context built outside a run (a test, a bench): this process's own."""
+    import os
+
+    return dict(os.environ)
+
+
 @dataclass
 class StepContext:
     """Everything a step may touch. Steps never reach the store or the engine directly."""
@@ -87,6 +94,9 @@ class StepContext:
     #: When the step runs again after its process died: what it recorded before, so it finishes or puts back
     #: what the dead run left half done.
     resuming: Resuming | None = None
+    #: The environment the run was started with (DriveOptions.environ, through EngineOptions): steps read it here,
+    #: never from os.environ, so what a step sees is what the caller handed in.
+    environ: Mapping[str, str] = field(default_factory=_this_process)
 
     def interpolate(self, text: str) -> str:
         """`${NAME}` from plan vars, for non-shell steps (shell steps receive vars as environment)."""
@@ -100,9 +110,7 @@ class StepContext:
         return _VAR.sub(sub, text)
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        import os
-
-        merged = dict(os.environ)
+        merged = dict(self.environ)
         merged.update(self.vars)
         merged["GOLIVE_RUN_ID"] = self.run_id
         merged["GOLIVE_STEP_ID"] = self.step_id

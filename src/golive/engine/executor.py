@@ -5,7 +5,7 @@ at any instant can be resumed from the log alone: `drive()` re-walks the plan an
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -71,6 +71,8 @@ class EngineOptions:
     wait_timeout: float = DEFAULT_WAIT_TIMEOUT
     dry_run: bool = False
     workdir: Path = Path(".")
+    #: The environment steps run with (the runner passes DriveOptions.environ); None: a StepContext's default.
+    environ: Mapping[str, str] | None = None
 
 
 class _Interrupt(Exception):
@@ -90,6 +92,7 @@ class Engine:
         masker: Masker | None = None, executor: StepExecutor | None = None, options: EngineOptions | None = None,
         listener: Listener | None = None, ask: Callable[[str], str] | None = None,
         window_end: datetime | None = None, rollback_until: datetime | None = None,
+        guard: Callable[[], None] | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -103,6 +106,8 @@ class Engine:
         self.ask = ask
         self.window_end = window_end
         self.rollback_until = rollback_until
+        #: Raises when this process may no longer write to the run (its ownership lease was taken over).
+        self.guard = guard
         self.state = RunState(_plan=plan)
         self.steps = plan.steps_by_id()
         self._sync()
@@ -121,6 +126,8 @@ class Engine:
     def _append(self, type: str, payload: dict[str, Any]) -> Event:
         with interrupts.shielded():  # a stop signal never splits an append from its fold
             before = self.state.status
+            if self.guard is not None:
+                self.guard()
             ev = self.store.append(self.run_id, type, self.masker.data(payload))
             if ev.seq == self.state.last_seq + 1:
                 apply(self.state, ev)
@@ -275,6 +282,7 @@ class Engine:
             ask=self.ask if self.options.interactive else None,
             undoing=self._undoing(sid),
             resuming=self._resuming(sid),
+            **({} if self.options.environ is None else {"environ": self.options.environ}),
         )
         started = self.clock.monotonic()
         try:

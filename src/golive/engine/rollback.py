@@ -55,19 +55,35 @@ def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None) -> list[R
 
 
 def preview(plan: Plan) -> list[RollbackPreview]:
-    """The rollback plan as it stands before anything ran: for each phase, what failing in it would undo."""
+    """The rollback plan as it stands before anything ran: for each phase, the undo steps its own steps bring
+    (newest first) and the level a failure there calls for. Failing in phase N undoes N's list, then N-1's, and
+    so on (`then_earlier`): each undo is listed once, so the record grows with the steps, not phases x steps."""
     out: list[RollbackPreview] = []
-    undos: list[RollbackAction] = []
     touched: list[str] = []
+    earlier = False
     for pi, phase in enumerate(plan.phases, 1):
         touched.append(phase.name)
+        own: list[RollbackAction] = []
         for si, step in enumerate(phase.steps, 1):
             if step.undo is not None:
                 sid = StepId.step(pi, si)
-                undos.insert(0, RollbackAction(id=sid.undo(), title=step.undo.title(), undoes=sid))
+                own.insert(0, RollbackAction(id=sid.undo(), title=step.undo.title(), undoes=sid))
         level = choose_level(plan, touched)
         out.append(RollbackPreview(
-            phase=pi, name=phase.name, undo=list(undos), level=level.level if level else None,
+            phase=pi, name=phase.name, undo=own, level=level.level if level else None,
             level_name=level.name if level else None, restores_data=bool(level and level.restores_data),
+            then_earlier=earlier,
         ))
+        earlier = earlier or bool(own)
+    return out
+
+
+def undoes_if_failing(recorded: list[RollbackPreview], phase: int) -> list[RollbackAction]:
+    """From a recorded preview: every undo a failure in `phase` runs, newest first (a preview recorded before
+    it was stored once already lists them all in the phase's own entry)."""
+    out: list[RollbackAction] = []
+    for entry in sorted((e for e in recorded if e.phase <= phase), key=lambda e: -e.phase):
+        out += entry.undo
+        if not entry.then_earlier:  # the first phase with undos, or the old cumulative shape
+            break
     return out

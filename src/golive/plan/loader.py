@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
 from golive.errors import PlanError, PlanIssue
 from golive.masking import safe
@@ -26,6 +27,9 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 100_000
 #: The YAML scanner is quadratic in `[`/`{` nesting; no plan nests anywhere near this deep.
 MAX_FLOW_DEPTH = 64
+#: Block and flow nesting together. A real plan nests about ten levels; the composers (C and Python) recurse
+#: once per level and overflow their stack (SIGSEGV, RecursionError) on a few thousand `- - - -`.
+MAX_DEPTH = 64
 
 Loc = tuple[int | str, ...]
 
@@ -60,6 +64,7 @@ def parse_plan_text(text: str, filename: str = "<plan>") -> Plan:
         if deep is not None:
             raise PlanError([PlanIssue(filename, deep[0], deep[1], "",
                                        f"YAML nested more than {MAX_FLOW_DEPTH} levels deep")])
+    _check_bounds(text, filename)
     plan = _fast_path(text)
     if plan is not None:
         return plan
@@ -80,6 +85,29 @@ def parse_plan_text(text: str, filename: str = "<plan>") -> Plan:
     if issues:
         raise PlanError(issues)
     return plan
+
+
+def _check_bounds(text: str, filename: str) -> None:
+    """Nesting depth and node count from the parser's events, before anything composes a tree: the event parser
+    keeps its own stack (no recursion) and stops at the first node past a limit, which is where we point."""
+    depth = nodes = 0
+    try:
+        for ev in YAML(typ="safe", pure=False).parse(text):
+            if isinstance(ev, CollectionStartEvent):
+                depth += 1
+                nodes += 1
+                if depth > MAX_DEPTH:
+                    raise PlanError([PlanIssue(filename, ev.start_mark.line + 1, ev.start_mark.column + 1, "",
+                                               f"nested more than {MAX_DEPTH} levels deep")])
+            elif isinstance(ev, CollectionEndEvent):
+                depth -= 1
+            elif isinstance(ev, ScalarEvent | AliasEvent):
+                nodes += 1
+            if nodes > MAX_NODES:
+                raise PlanError([PlanIssue(filename, ev.start_mark.line + 1, ev.start_mark.column + 1, "",
+                                           f"more than {MAX_NODES} values (keys, items, scalars) in one plan")])
+    except (YAMLError, ValueError, TypeError):
+        return  # malformed YAML: the positional parser reports it, with its place
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:

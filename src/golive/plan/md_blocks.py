@@ -129,4 +129,20 @@ def parse_blocks(text: str) -> list[Block]:
             add(Block("table", text, text, table_line, rows=table_rows))
             table_rows = None
         i += 1
+    _bold_step_headings(blocks)
     return blocks
+
+
+_BOLD_STEP = re.compile(r"^(\*\*|__)([^*_]+)\1:?$")
+_STEP_WORD = re.compile(r"(?i)^\W*(phase|step|stage)\s*\d+\b")
+
+
+def _bold_step_headings(blocks: list[Block]) -> None:
+    """`**Step 2 — Roll out**` alone on a line is a heading the writer made bold: one level below the last."""
+    level = 1
+    for b in blocks:
+        if b.kind == "heading":
+            level = b.level
+        elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _STEP_WORD.match(b.text):
+            b.kind = "heading"
+            b.level = min(level + 1, 6)

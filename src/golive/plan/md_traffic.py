@@ -88,7 +88,7 @@ class Threshold:
     line: int
 
 
-_ERROR_RATE = re.compile(r"(?:error|5xx|failure)[\s_-]*rates?\D{0,30}?"
+_ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?)\D{0,30}?"
                          r"(?:>|exceeds?|exceeding|above|over|greater than|more than|higher than)\s*"
                          r"(\d{1,3}(?:\.\d{1,6})?)\s*%", re.I)
 _LATENCY = re.compile(r"(?:\b(p\d{2})\b\s*(?:latency|response\s+time)?|response\s+times?|latency)\D{0,30}?"

@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from golive.core.fields import Duration, Strict
 from golive.core.stepid import StepId
 from golive.plan.evidence import Change, Contacts, Notifications
+from golive.plan.locks import HostsLock, Lock
 from golive.plan.window import parse_moment, parse_zone
 from golive.steps.base import StepBase
 from golive.steps.registry import AnyStep
@@ -173,6 +174,8 @@ class Plan(Strict):
     routers: dict[str, RouterConfig] = {}
     #: Host group name -> its SSH hosts; `ssh` steps name one with `on:` (golive.targets.ssh).
     hosts: dict[str, HostGroup] = {}
+    #: What else a run locks while it runs, beyond its run log (golive.plan.locks).
+    locks: list[Lock] = []
 
     @model_validator(mode="wrap")
     @classmethod
@@ -185,6 +188,14 @@ class Plan(Strict):
             return handler(data)
         finally:
             PLAN_GROUPS.reset(token)
+
+    @model_validator(mode="after")
+    def _lock_groups(self) -> Plan:
+        for lock in self.locks:
+            if isinstance(lock, HostsLock) and lock.hosts not in self.hosts:
+                known = ", ".join(self.hosts) or "none defined"
+                raise ValueError(f"locks: no host group '{lock.hosts}' (hosts: {known})")
+        return self
 
     @model_validator(mode="after")
     def _bind_routers(self) -> Plan:

@@ -27,6 +27,7 @@ from golive.core.events import (
     RunNeedsAttention,
     RunNote,
     RunStarted,
+    RunTakenOver,
     SshBatch,
     SshHost,
     StepAwaited,
@@ -165,6 +166,10 @@ def describe(ev: Event) -> str:
         case StepReaped() as e:
             how = "stopped them at the step's deadline" if e.killed else "they ended"
             return f"{step}previous processes ({e.where or None}): {how} after {format_duration(e.waited or 0)}"
+        case RunTakenOver() as e:
+            f = e.from_
+            return (f"run taken over by {e.by} (process {e.pid} on {e.host}) from process {f.get('pid')} on"
+                    f" {f.get('host')}, whose lease ran out at {f.get('lease_until')}")
         case RunNote() as e:
             return e.message
         case AuditCheckpoint() as e:

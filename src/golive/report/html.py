@@ -176,6 +176,8 @@ def render_html(r: Report) -> str:
     rows = []
     for rp in r.rollback_plan:
         undo = "<br>".join(f"<code>{esc(a['id'])}</code> {esc(a.get('title', ''))}" for a in rp.get("undo", []))
+        if rp.get("then_earlier"):
+            undo += ("<br>" if undo else "") + f"then what phase {int(rp.get('phase', 1)) - 1} undoes"
         level = f"level {rp['level']} {esc(rp.get('level_name') or '')}" if rp.get("level") else "—"
         rows.append([f"{rp.get('phase')}. {esc(rp.get('name', ''))}", undo or "—", level])
     p.append("<h3>Plan (recorded at run start): failing in …</h3>"

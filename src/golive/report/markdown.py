@@ -32,6 +32,14 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def _undoes(ph: dict[str, object]) -> str:
+    """A phase's own undo steps, then (in plans recorded since the preview is stored once) the earlier phase's."""
+    ids = [str(a["id"]) for a in ph.get("undo", []) or [] if isinstance(a, dict)]  # type: ignore[attr-defined]
+    if ph.get("then_earlier"):
+        ids.append(f"then what phase {int(str(ph.get('phase'))) - 1} undoes")
+    return ", ".join(ids) or "-"
+
+
 def _dur(v: float | None) -> str:
     return format_duration(v) if v is not None else ""
 
@@ -82,7 +90,7 @@ def render_markdown(r: Report) -> str:
     else:
         parts += ["No rollback was needed. Plan recorded at run start:", ""]
         parts += [_table(["Failing in phase", "Undoes", "Then level"], [
-            [md(f"{ph.get('phase')}. {ph.get('name')}"), md(", ".join(a["id"] for a in ph.get("undo", [])) or "-"),
+            [md(f"{ph.get('phase')}. {ph.get('name')}"), md(_undoes(ph)),
              md(f"{ph['level']} {ph.get('level_name')}") if ph.get("level") else "-"] for ph in r.rollback_plan]), ""]
 
     parts += ["## Success criteria", ""]

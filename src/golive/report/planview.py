@@ -76,6 +76,8 @@ def render_plan(plan: Plan, now: datetime) -> str:
     out.append("Rollback plan (generated before anything runs; executed in reverse of what completed):")
     for entry in preview(plan):
         parts = [f"undo {u.undoes}" for u in entry.undo]
+        if entry.then_earlier:
+            parts.append(f"what phase {entry.phase - 1} undoes")
         if entry.level:
             parts.append(f"level {entry.level} '{entry.level_name}'"
                          + (" (after rollback_until: needs confirmation)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import hashlib
 import os
@@ -15,7 +16,7 @@ from typing import Any
 
 from golive import __version__
 from golive.core.clock import Clock
-from golive.core.events import RunCreated, body
+from golive.core.events import RunCreated, RunTakenOver, body
 from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor
 from golive.engine.rollback import preview
 from golive.engine.state import RunState, fold
@@ -24,8 +25,10 @@ from golive.masking import Masker
 from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
 from golive.plan.window import Interval, resolve
+from golive.run.locks import LockContext, release_locks, take_locks
 from golive.seal.keys import Signer
 from golive.store.base import Event, RunInfo, Store
+from golive.store.lease import Heartbeat
 from golive.store.memory import MemoryStore
 from golive.store.owner import current_owner
 
@@ -102,6 +105,27 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
     values, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
                                   need_secrets=not req.dry_run)
     run_id = new_run_id(now)
+    locks = None if req.dry_run or not req.plan.locks else \
+        LockContext(run_id, store_where(store), values, req.plan_path.parent)
+    if locks is not None:  # before the run exists: a refused run leaves nothing behind
+        take_locks(req.plan, locks)
+    try:
+        _create(req, store, run_id, now, interval, forced, masker)
+    except BaseException:
+        if locks is not None:
+            release_locks(req.plan, locks, ended=True)
+        raise
+    return Started(run_id, req.plan, values, masker)
+
+
+def store_where(store: Store) -> str:
+    """The run log's location as lock records name it: an absolute file path, or a URL without credentials."""
+    path = getattr(store, "path", None)
+    return str(Path(path).resolve()) if path is not None else str(getattr(store, "url", type(store).__name__))
+
+
+def _create(req: StartRequest, store: Store, run_id: str, now: datetime, interval: Interval | None,
+            forced: dict[str, Any] | None, masker: Masker) -> None:
     plan_sha256 = hashlib.sha256(req.plan_text.encode()).hexdigest()
     initiator, sealed = _seal_start(req, run_id, plan_sha256, now)
     store.create_run(RunInfo(
@@ -130,7 +154,6 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
         change_evidence=_change_evidence(req, masker),
         **sealed,
     ))
-    return Started(run_id, req.plan, values, masker)
 
 
 def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime) -> tuple[str, dict[str, Any]]:
@@ -223,6 +246,10 @@ class DriveOptions:
     report_dir: Path | None = None
     #: The vars `create_run` resolved for this run in this process (None: resolve them now).
     resolved: Started | None = None
+    #: Take the run over from an owner whose lease ran out (`golive resume --take-over`); recorded, with who.
+    take_over: bool = False
+    #: Who is driving (for the take-over record).
+    by: str = ""
 
 
 def _fan_out(*listeners: Listener | None) -> Listener | None:
@@ -262,6 +289,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         raise UsageError(f"run {info.id} already ended: {state.outcome}")
     plan = state.plan
     options = opts.options or EngineOptions()
+    if options.environ is None:  # steps see the environment the caller passed in, not this process's
+        options = dataclasses.replace(options, environ=opts.environ)
     overrides = opts.overrides if state.overrides is None else run_overrides(state.overrides, opts.overrides, info.id)
     if started is not None:
         values, masker = started.vars, started.masker
@@ -271,7 +300,14 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     interval = window_of(plan, datetime.fromisoformat(info.created_at))
     sealer = None if options.dry_run else _sealer(store, info.id)
     owner = current_owner()
-    store.claim(info.id, owner)
+    previous = store.claim(info.id, owner, take_over=opts.take_over)
+    if fold(store.events(info.id)).terminal:  # it ended between our first look and the claim
+        store.release(info.id, owner, active=False)
+        raise UsageError(f"run {info.id} already ended")
+    if previous is not None:
+        store.append(info.id, "run.taken_over", body(
+            RunTakenOver, by=opts.by or whoami(), host=owner.host, pid=owner.pid,
+            **{"from": {"host": previous.host, "pid": previous.pid, "lease_until": previous.lease_until}}))
     engine: Engine | None = None
     listener = _fan_out(opts.listener, sealer)
     if opts.notify and not options.dry_run:
@@ -282,21 +318,31 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         if notifier.enabled:
             listener = _fan_out(opts.listener, sealer, notifier)
             clock = TickingClock(clock, notifier)
+    heartbeat = Heartbeat(store, info.id, owner)
+    locks = None if options.dry_run or not plan.locks else \
+        LockContext(info.id, store_where(store), values, Path(state.plan_path).parent)
     try:
+        heartbeat.__enter__()
+        if locks is not None:  # a resumed run takes its locks again (its lock files are found its own)
+            take_locks(plan, locks)
         engine = Engine(
             plan, store, info.id, clock, vars=values, masker=masker,
             executor=DryRunExecutor() if options.dry_run else opts.executor, options=options,
             listener=listener, ask=opts.ask,
             window_end=interval.end if interval else None,
-            rollback_until=interval.rollback_until if interval else None,
+            rollback_until=interval.rollback_until if interval else None, guard=heartbeat.check,
         )
         return engine.drive()
     finally:
+        heartbeat.__exit__(None, None, None)
         terminal = engine is not None and engine.state.terminal
-        if sealer is not None:
+        if sealer is not None and heartbeat.lost is None:
             with contextlib.suppress(Exception):  # the log stays the record; an unsealed tail is reported
                 sealer.seal_if_open("end" if terminal else "pause")
-        store.release(info.id, owner, active=not terminal)
+        if locks is not None and heartbeat.lost is None:
+            release_locks(plan, locks, ended=terminal)
+        if heartbeat.lost is None:  # a process that lost the run must not release the new owner's claim
+            store.release(info.id, owner, active=not terminal)
         if opts.report_dir is not None and not options.dry_run:
             _write_reports_quietly(store, info.id, opts.report_dir)
 

@@ -7,10 +7,22 @@ from typing import Any
 
 from golive.engine.state import RunState, fold, waiting_view
 from golive.store.base import Event, RunInfo, Store
-from golive.store.owner import is_alive
+from golive.store.owner import is_alive, may_claim
 
 #: Step states worth showing while a run is under way (a finished one's steps are in its report).
 NOTABLE = ("running", "waiting", "interrupted", "needs-attention", "failed")
+
+
+def _needs_take_over(info: RunInfo) -> bool:
+    """An owner whose lease ran out but whose death cannot be seen from here (another host) needs --take-over."""
+    from golive.errors import RunLocked
+    from golive.store.owner import current_owner
+
+    try:
+        may_claim(info.id, info.owner, current_owner(), take_over=False)
+    except RunLocked:
+        return True
+    return False
 
 
 def _titles(events: list[Event], st: RunState, wanted: list[str]) -> dict[str, str]:
@@ -35,7 +47,11 @@ def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:
         "initiator": info.initiator, "created_at": info.created_at, "finished_at": st.finished_at,
         "status": st.status, "outcome": st.outcome,
         "process": info.owner.pid if alive and info.owner else None,
-        "orphaned": orphaned, "resume": f"golive resume {info.id}" if orphaned else None,
+        "host": info.owner.host if alive and info.owner else None,
+        "lease_until": info.owner.lease_until if alive and info.owner else None,
+        "orphaned": orphaned,
+        "resume": (f"golive resume {info.id}" + (" --take-over" if _needs_take_over(info) else ""))
+        if orphaned else None,
         "phases": [{"phase": p.index, "name": p.name, "status": p.status} for p in st.phases],
         "steps": [{"step": sid, "name": titles.get(sid, sid), "status": rec.status, "message": rec.message}
                   for sid, rec in notable],

@@ -21,7 +21,6 @@ from golive.seal.keys import NAMESPACE, Signature, Signer
 DECISION_EVENTS = {
     "gate.approved": "approve", "gate.rejected": "reject", "step.confirmed": "confirm",
     "rollback.confirmed": "confirm", "step.resolved": "resolve", "rollback.requested": "rollback",
-    "decision.take_over": "take-over",
 }
 
 

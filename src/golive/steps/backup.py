@@ -16,12 +16,12 @@ that was never restored is a hope, not a backup.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -65,7 +65,7 @@ def _fmt_size(n: int) -> str:
 
 # -- making backups --------------------------------------------------------------------------------
 
-def _dump_postgres(db: Database, target: Path, timeout: float) -> dict[str, int]:
+def _dump_postgres(db: Database, target: Path, timeout: float, environ: Mapping[str, str]) -> dict[str, int]:
     """pg_dump in a snapshot shared with our own transaction; returns row counts of that same snapshot."""
     dsn, env = db.cli_env()
     counts: dict[str, int] = {}
@@ -86,7 +86,7 @@ def _dump_postgres(db: Database, target: Path, timeout: float) -> dict[str, int]
         counter = threading.Thread(target=count, daemon=True)
         counter.start()
         res = run_command(["pg_dump", "-Fc", f"--snapshot={snapshot}", "-f", str(target), f"--dbname={dsn}"],
-                          env={**os.environ, **env}, cwd=None, timeout=timeout)
+                          env={**environ, **env}, cwd=None, timeout=timeout)
         counter.join(timeout=timeout)
         conn.rollback()
     if res.timed_out:
@@ -120,7 +120,8 @@ def _dump_sqlite(db: Database, target: Path) -> dict[str, int]:
 
 # -- verifying -------------------------------------------------------------------------------------
 
-def _verify_postgres(db: Database, file: Path, expected: dict[str, int], timeout: float) -> dict[str, Any]:
+def _verify_postgres(db: Database, file: Path, expected: dict[str, int], timeout: float,
+                     environ: Mapping[str, str]) -> dict[str, Any]:
     scratch_name = f"golive_verify_{secrets.token_hex(4)}"
     scratch = db.with_dbname(scratch_name)
     with psycopg.connect(db.url, autocommit=True, connect_timeout=10) as admin:
@@ -128,7 +129,7 @@ def _verify_postgres(db: Database, file: Path, expected: dict[str, int], timeout
         try:
             dsn, env = scratch.cli_env()
             res = run_command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", f"--dbname={dsn}",
-                               str(file)], env={**os.environ, **env}, cwd=None, timeout=timeout)
+                               str(file)], env={**environ, **env}, cwd=None, timeout=timeout)
             if res.timed_out:
                 raise BackupError(f"verify: pg_restore timed out after {format_duration(timeout)}")
             if res.exit_code != 0:
@@ -221,7 +222,7 @@ class BackupStep(StepBase):
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
             tmp.unlink(missing_ok=True)
-            counts = _dump_postgres(db, tmp, timeout) if db.kind == "postgresql" else _dump_sqlite(db, tmp)
+            counts = _dump_postgres(db, tmp, timeout, ctx.environ) if db.kind == "postgresql" else _dump_sqlite(db, tmp)
             dump_seconds = time.monotonic() - started
             size = tmp.stat().st_size
             digest = sha256_file(tmp)
@@ -251,7 +252,7 @@ class BackupStep(StepBase):
             vstart = time.monotonic()
             remaining = max(1.0, timeout - (vstart - started))
             try:
-                verified = _verify_postgres(db, file, counts, remaining) if db.kind == "postgresql" \
+                verified = _verify_postgres(db, file, counts, remaining, ctx.environ) if db.kind == "postgresql" \
                     else _verify_sqlite(file, counts)
             except BackupError as exc:
                 return StepResult.failed(f"{message}; but {exc}", **detail, verified=False)

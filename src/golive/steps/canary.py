@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
@@ -19,13 +20,14 @@ from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
 from golive.errors import GoliveError, StepConfigError
 from golive.steps.base import StepBase
-from golive.steps.switch import AnyRouterConfig, RouterRef, SwitchSpec, SwitchStep, check_pools, set_and_record
-from golive.traffic.registry import RouterConfig
+from golive.steps.switch import RouterRef, SwitchSpec, SwitchStep, check_pools, set_and_record
+from golive.traffic.registry import AnyRouterConfig, RouterConfig
 from golive.traffic.router import Router
 from golive.units import format_duration
 
 if TYPE_CHECKING:
     from golive.analysis.judge import Judge
+    from golive.analysis.sources import MetricSource
 
 #: Attempts to put traffic back on stable when aborting (a router hiccup must not leave users on a bad build).
 ABORT_ATTEMPTS = 3
@@ -45,11 +47,18 @@ def _fraction(value: Any) -> Any:
 Fraction = Annotated[float, BeforeValidator(_fraction), Field(ge=0, lt=1)]
 
 
-def _warm_statistics() -> None:
-    """Import the judge's statistics library before traffic moves: loading it takes seconds on a busy
-    machine, and those seconds must not delay the first verdict (or an abort)."""
-    with contextlib.suppress(ImportError):
-        import scipy.stats  # noqa: F401
+def _warm_statistics() -> threading.Thread:
+    """Start importing the judge's statistics library in the background when the canary starts: loading it takes
+    seconds on a busy machine, and they pass during the first stage's hold instead of before traffic moves (the
+    judge's first use joins the import in progress, Python's import lock makes that safe)."""
+
+    def load() -> None:
+        with contextlib.suppress(ImportError):
+            import scipy.stats  # noqa: F401
+
+    warm = threading.Thread(target=load, name="golive-warm-scipy", daemon=True)
+    warm.start()
+    return warm
 
 
 class Stage(Strict):
@@ -174,11 +183,11 @@ class CanaryStep(StepBase, RouterRef):
         return self.canary.model_copy(update={"stable": ctx.interpolate(self.canary.stable),
                                               "canary": ctx.interpolate(self.canary.canary)})
 
-    def _source(self, router: Router, ctx: StepContext) -> Any:
+    def _source(self, router: Router, ctx: StepContext) -> MetricSource:
         from golive.analysis import sources
 
         src = self.canary.analysis.source
-        made: Any
+        made: MetricSource
         if isinstance(src, FromPrometheus):
             q = sources.PromQueries()
             for name in ("requests", "errors", "latency_buckets", "p95", "p99"):
@@ -191,9 +200,8 @@ class CanaryStep(StepBase, RouterRef):
                                                                                 j.p99_ms), cumulative=j.cumulative)
         else:
             made = sources.RouterSource.of(router)
-        if hasattr(made, "prime"):
-            spec = self.resolved(ctx)
-            made.prime([spec.stable, spec.canary])
+        spec = self.resolved(ctx)
+        made.prime([spec.stable, spec.canary])
         return made
 
     def execute(self, ctx: StepContext) -> StepResult:
@@ -242,7 +250,8 @@ class CanaryStep(StepBase, RouterRef):
         return (f"stage {stage_no} ({stage.weight}%) held {format_duration(stage.hold)}, {looks} verdict(s),"
                 f" last {verdict.reason}")
 
-    def _hold(self, ctx: StepContext, judge: Judge, source: Any, stage: Stage, stage_no: int) -> Verdict | None:
+    def _hold(self, ctx: StepContext, judge: Judge, source: MetricSource, stage: Stage,
+              stage_no: int) -> Verdict | None:
         """Hold the stage, judging every `interval`; returns the first failing verdict, else the last one.
 
         A stage ends on a pass only: when its hold is over and the last verdict is inconclusive, judging

@@ -16,11 +16,11 @@ copies the backup over the live file under SQLite's own locking.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -53,7 +53,8 @@ class RestoreSpec(Strict):
     lock_timeout: float = Field(default=30.0, gt=0)
 
 
-def _restore_postgres(db: Database, file: Path, lock_timeout: float, timeout: float) -> None:
+def _restore_postgres(db: Database, file: Path, lock_timeout: float, timeout: float,
+                      environ: Mapping[str, str]) -> None:
     with psycopg.connect(db.url, connect_timeout=10) as conn:
         schemas = user_schemas(conn)
     drops = [sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE;").format(sql.Identifier(s)) for s in schemas]
@@ -62,7 +63,7 @@ def _restore_postgres(db: Database, file: Path, lock_timeout: float, timeout: fl
     prelude = (f"SET lock_timeout = '{int(lock_timeout * 1000)}ms';\nSET client_min_messages = warning;\n{prelude}\n"
                "CREATE SCHEMA IF NOT EXISTS public;\n")
     dsn, env = db.cli_env()
-    full_env = {**os.environ, **env}
+    full_env = {**environ, **env}
     deadline = time.monotonic() + timeout
     # pg_restore renders the dump as SQL; psql replays prelude + dump in a single transaction. Their stderr
     # goes to files, not pipes, so a chatty process can never block the other.
@@ -154,7 +155,7 @@ class RestoreStep(StepBase):
         try:
             before = counts_of(db) if db.exists() else {}
             if db.kind == "postgresql":
-                _restore_postgres(db, file, spec.lock_timeout, timeout)
+                _restore_postgres(db, file, spec.lock_timeout, timeout, ctx.environ)
             else:
                 _restore_sqlite(db, file)
             after = counts_of(db)

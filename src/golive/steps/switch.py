@@ -11,18 +11,8 @@ from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
 from golive.errors import GoliveError, StepConfigError
 from golive.steps.base import StepBase
-from golive.traffic.registry import (
-    BuiltinConfig,
-    HAProxyConfig,
-    NginxConfig,
-    RouterConfig,
-    make_router,
-    pool_names,
-    resolve_config,
-)
+from golive.traffic.registry import AnyRouterConfig, RouterConfig, make_router, pool_names, resolve_config
 from golive.traffic.router import Router
-
-AnyRouterConfig = HAProxyConfig | NginxConfig | BuiltinConfig
 
 
 class RouterRef:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Protocol
@@ -41,11 +41,15 @@ class Event:
 
 @dataclass(frozen=True)
 class Owner:
-    """The process executing a run: pid plus its start time, so a reused pid is not mistaken for it."""
+    """The process executing a run: pid plus its start time, so a reused pid is not mistaken for it, and the
+    host. Its claim is a lease: valid until `lease_until` (UTC, ISO 8601), renewed by a heartbeat; an owner that
+    stopped renewing, on any host, can be taken over (`golive resume --take-over`). The lease is not part of the
+    identity: renewing it does not make another owner."""
 
     pid: int
     started: str
     host: str
+    lease_until: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,12 @@ class Store(Protocol):
 
     def list_runs(self, limit: int = 50) -> list[RunInfo]: ...
 
-    def claim(self, run_id: str, owner: Owner) -> None:
-        """Make `owner` the executing process; raises RunLocked if a live process already is."""
+    def claim(self, run_id: str, owner: Owner, take_over: bool = False) -> Owner | None:
+        """Make `owner` the executing process; raises RunLocked if a live process already is (see
+        golive.store.owner.may_claim). Returns the previous owner when it was taken over, for the record."""
+
+    def renew(self, run_id: str, owner: Owner) -> bool:
+        """Extend `owner`'s lease to owner.lease_until; False if it no longer owns the run (taken over)."""
 
     def release(self, run_id: str, owner: Owner, active: bool) -> None:
         """Drop ownership; `active=False` also frees the service/environment for the next run."""

@@ -8,7 +8,7 @@ from typing import Any
 from golive.errors import RunLocked, RunNotFound
 from golive.store.base import Event, Owner, RunInfo, event_time
 from golive.store.chain import GENESIS, canonical_json, event_hash
-from golive.store.owner import is_alive
+from golive.store.owner import may_claim
 
 
 class MemoryStore:
@@ -52,11 +52,18 @@ class MemoryStore:
     def list_runs(self, limit: int = 50) -> list[RunInfo]:
         return sorted(self._runs.values(), key=lambda r: r.created_at, reverse=True)[:limit]
 
-    def claim(self, run_id: str, owner: Owner) -> None:
+    def claim(self, run_id: str, owner: Owner, take_over: bool = False) -> Owner | None:
         info = self.get_run(run_id)
-        if info.owner is not None and info.owner != owner and is_alive(info.owner):
-            raise RunLocked(f"run {run_id} is being executed by process {info.owner.pid}")
+        taken = may_claim(run_id, info.owner, owner, take_over)
         self._runs[run_id] = replace(info, owner=owner)
+        return info.owner if taken else None
+
+    def renew(self, run_id: str, owner: Owner) -> bool:
+        info = self.get_run(run_id)
+        if info.owner != owner:
+            return False
+        self._runs[run_id] = replace(info, owner=owner)
+        return True
 
     def release(self, run_id: str, owner: Owner, active: bool) -> None:
         info = self.get_run(run_id)

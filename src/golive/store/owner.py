@@ -1,11 +1,31 @@
-"""Which process executes a run, and whether that process is still alive."""
+"""Which process executes a run, until when its lease runs, and whether it may be taken over.
+
+A pid and a hostname alone cannot tell whether a run's process on another host (a CI pod, a container) is
+still there. So ownership is a lease: the owner renews it with a heartbeat (golive.run lease renewal) every
+third of its length; one that stops renewing is dead to everybody once the lease has run out.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
+from datetime import UTC, datetime, timedelta
 
+from golive.errors import RunLocked
 from golive.store.base import Owner
+
+#: Default lease length (seconds); GOLIVE_LEASE overrides it (tests use a couple of seconds).
+DEFAULT_LEASE = 60.0
+
+
+def lease_seconds() -> float:
+    from golive.units import parse_duration
+
+    text = os.environ.get("GOLIVE_LEASE", "").strip()
+    try:
+        return max(parse_duration(text), 0.5) if text else DEFAULT_LEASE
+    except ValueError:
+        return DEFAULT_LEASE
 
 
 def _start_time(pid: int) -> str:
@@ -19,15 +39,27 @@ def _start_time(pid: int) -> str:
     return fields[19] if len(fields) > 19 else ""
 
 
-def current_owner() -> Owner:
+def lease_until(seconds: float | None = None) -> str:
+    until = datetime.now(UTC) + timedelta(seconds=lease_seconds() if seconds is None else seconds)
+    return until.isoformat(timespec="milliseconds")
+
+
+def current_owner(lease: float | None = None) -> Owner:
     pid = os.getpid()
-    return Owner(pid=pid, started=_start_time(pid), host=socket.gethostname())
+    return Owner(pid=pid, started=_start_time(pid), host=socket.gethostname(), lease_until=lease_until(lease))
 
 
-def is_alive(owner: Owner) -> bool:
-    """True while the very process that claimed the run still runs (pid reuse is detected)."""
-    if owner.host != socket.gethostname():
-        return True  # cannot see another host's processes: assume it lives
+def lease_expired(owner: Owner) -> bool:
+    if not owner.lease_until:
+        return False  # written by a golive without leases: judged by its process alone
+    try:
+        return datetime.fromisoformat(owner.lease_until) < datetime.now(UTC)
+    except ValueError:
+        return True
+
+
+def _process_alive(owner: Owner) -> bool:
+    """On this host: true while the very process that claimed the run still runs (pid reuse is detected)."""
     started = _start_time(owner.pid)
     if not started:
         return False
@@ -37,3 +69,37 @@ def is_alive(owner: Owner) -> bool:
     except OSError:
         return False
     return state != "Z" and started == owner.started
+
+
+def is_alive(owner: Owner) -> bool:
+    """Whether `owner` counts as executing the run: its lease is current and, when it is on this host, its
+    process still exists. Another host's process is judged by its lease alone."""
+    if lease_expired(owner):
+        return False
+    if owner.host != socket.gethostname():
+        return True
+    return _process_alive(owner)
+
+
+def may_claim(run_id: str, current: Owner | None, new: Owner, take_over: bool) -> bool:
+    """Whether `new` may own the run now; True means the previous owner is being taken over (to record).
+
+    - no owner, or the same one: yes;
+    - a live owner (current lease, process there): never, not even with take_over;
+    - an owner on this host whose process is gone: yes (a crash; resume picks it up at once);
+    - an expired lease whose process we cannot see dead (another host, or a stopped process here): only
+      with take_over, which is recorded with who took over from whom."""
+    if current is None or current == new:
+        return False
+    where = f"process {current.pid} on {current.host}"
+    if is_alive(current):
+        until = f", lease renewed until {current.lease_until}" if current.lease_until else ""
+        hint = (f"; if that process is gone, wait for its lease to run out, then: golive resume {run_id}"
+                " --take-over") if current.lease_until else ""
+        raise RunLocked(f"run {run_id} is being executed by {where}{until}{hint}")
+    if current.host == socket.gethostname() and not _process_alive(current):
+        return False
+    if not take_over:
+        raise RunLocked(f"run {run_id} was executed by {where}, which stopped renewing its lease at"
+                        f" {current.lease_until}; if it is really gone: golive resume {run_id} --take-over")
+    return True

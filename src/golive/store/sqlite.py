@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from golive.errors import RunLocked, RunNotFound, StoreError
+from golive.errors import RunLocked, RunNotFound, StoreError, StoreLost
 from golive.store.base import Event, Owner, RunInfo, event_time
 from golive.store.chain import GENESIS, canonical_json, event_hash
-from golive.store.owner import is_alive
+from golive.store.location import user_state_dir
+from golive.store.owner import may_claim
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -30,7 +31,8 @@ CREATE TABLE IF NOT EXISTS runs (
     head_hash TEXT NOT NULL DEFAULT '',
     owner_pid INTEGER,
     owner_started TEXT,
-    owner_host TEXT
+    owner_host TEXT,
+    owner_lease TEXT
 );
 -- At most one active run per service and environment, enforced by the database itself so that
 -- concurrent `golive run` processes cannot both get in.
@@ -67,11 +69,14 @@ class SQLiteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._crash_after = _crash_point()
+        self._hb: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout=30000")
             self._prepare(time.monotonic() + 30.0)
+            st = os.stat(path)
+            self._identity = (st.st_dev, st.st_ino)
         except sqlite3.Error as exc:
             raise _store_error(exc, path) from exc
         except OSError as exc:
@@ -87,6 +92,9 @@ class SQLiteStore:
                     raise StoreError(f"run log {self.path}: cannot use write-ahead logging (got {mode})")
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._db.executescript(_SCHEMA)
+                cols = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
+                if "owner_lease" not in cols:  # a log written before leases
+                    self._db.execute("ALTER TABLE runs ADD COLUMN owner_lease TEXT")
                 return
             except sqlite3.OperationalError as exc:
                 if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
@@ -123,6 +131,43 @@ class SQLiteStore:
         self._maybe_crash(ev.seq)
         return ev
 
+    def _check_identity(self, run_id: str) -> None:
+        """The file at `path` must still be the one we opened. Deleted or replaced, SQLite would go on writing
+        into an unlinked inode that vanishes when golive exits, and the run would end "succeeded" with no log:
+        save what the open connection still reads, and stop."""
+        try:
+            st = os.stat(self.path)
+            same = (st.st_dev, st.st_ino) == self._identity
+        except OSError:
+            same = False
+        if same:
+            return
+        saved = self._salvage(run_id)
+        where = f"its events so far are saved in {saved}" if saved else "its events could not be saved anywhere"
+        raise StoreLost(f"run log {self.path} was deleted or replaced while run {run_id} was writing it; the run"
+                        f" stops here (nothing after this point was done or recorded); {where}")
+
+    def _salvage(self, run_id: str) -> Path | None:
+        try:
+            rows = self._db.execute("SELECT run_id, seq, ts, type, payload, prev_hash, hash FROM events"
+                                    " WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()
+        except sqlite3.Error:
+            rows = []
+        lines = [canonical_json({"run": r[0], "seq": r[1], "ts": r[2], "type": r[3], "payload": r[4],
+                                 "prev_hash": r[5], "hash": r[6]}) for r in rows]
+        for directory in (self.path.parent, user_state_dir() / "lost"):
+            target = directory / f"{self.path.name}.lost-{run_id}.jsonl"
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                with open(target, "w", encoding="utf-8") as f:
+                    f.write("".join(line + "\n" for line in lines))
+                    f.flush()
+                    os.fsync(f.fileno())
+                return target
+            except OSError:
+                continue
+        return None
+
     def _maybe_crash(self, seq: int) -> None:
         if self._crash_after and seq == self._crash_after:
             os.kill(os.getpid(), signal.SIGKILL)
@@ -146,7 +191,8 @@ class SQLiteStore:
             pass
 
     def _row_to_info(self, row: tuple[Any, ...]) -> RunInfo:
-        owner = Owner(pid=row[11], started=row[12] or "", host=row[13] or "") if row[11] is not None else None
+        owner = Owner(pid=row[11], started=row[12] or "", host=row[13] or "", lease_until=row[14] or "") \
+            if row[11] is not None else None
         return RunInfo(
             id=row[0], service=row[1], environment=row[2], plan_name=row[3], plan_path=row[4],
             initiator=row[5], created_at=row[6], status=row[7], active=bool(row[8]),
@@ -154,7 +200,7 @@ class SQLiteStore:
         )
 
     _COLS = ("id, service, environment, plan_name, plan_path, initiator, created_at, status, active,"
-             " head_seq, head_hash, owner_pid, owner_started, owner_host")
+             " head_seq, head_hash, owner_pid, owner_started, owner_host, owner_lease")
 
     def get_run(self, run_id: str) -> RunInfo:
         try:
@@ -182,33 +228,50 @@ class SQLiteStore:
             raise _store_error(exc, self.path) from exc
         return [self._row_to_info(r) for r in rows]
 
-    def claim(self, run_id: str, owner: Owner) -> None:
+    def claim(self, run_id: str, owner: Owner, take_over: bool = False) -> Owner | None:
         try:
             self._db.execute("BEGIN IMMEDIATE")
             row = self._db.execute(
-                "SELECT owner_pid, owner_started, owner_host FROM runs WHERE id=?", (run_id,)
+                "SELECT owner_pid, owner_started, owner_host, owner_lease FROM runs WHERE id=?", (run_id,)
             ).fetchone()
             if row is None:
                 self._db.execute("ROLLBACK")
                 raise RunNotFound(f"no run '{run_id}'")
-            if row[0] is not None:
-                current = Owner(pid=row[0], started=row[1] or "", host=row[2] or "")
-                if current != owner and is_alive(current):
-                    self._db.execute("ROLLBACK")
-                    raise RunLocked(f"run {run_id} is being executed by process {current.pid} on {current.host}")
+            current = Owner(pid=row[0], started=row[1] or "", host=row[2] or "", lease_until=row[3] or "") \
+                if row[0] is not None else None
+            try:
+                taken = may_claim(run_id, current, owner, take_over)
+            except RunLocked:
+                self._db.execute("ROLLBACK")
+                raise
             self._db.execute(
-                "UPDATE runs SET owner_pid=?, owner_started=?, owner_host=? WHERE id=?",
-                (owner.pid, owner.started, owner.host, run_id),
+                "UPDATE runs SET owner_pid=?, owner_started=?, owner_host=?, owner_lease=? WHERE id=?",
+                (owner.pid, owner.started, owner.host, owner.lease_until, run_id),
             )
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback_quietly()
             raise _store_error(exc, self.path) from exc
+        return current if taken else None
+
+    def renew(self, run_id: str, owner: Owner) -> bool:
+        """From the heartbeat thread, on its own connection (the engine's may be inside a transaction)."""
+        try:
+            if self._hb is None:
+                self._hb = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None,
+                                           check_same_thread=False)
+                self._hb.execute("PRAGMA busy_timeout=30000")
+            cur = self._hb.execute(
+                "UPDATE runs SET owner_lease=? WHERE id=? AND owner_pid=? AND owner_started=? AND owner_host=?",
+                (owner.lease_until, run_id, owner.pid, owner.started, owner.host))
+            return cur.rowcount == 1
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.path) from exc
 
     def release(self, run_id: str, owner: Owner, active: bool) -> None:
         try:
             self._db.execute(
-                "UPDATE runs SET owner_pid=NULL, owner_started=NULL, owner_host=NULL,"
+                "UPDATE runs SET owner_pid=NULL, owner_started=NULL, owner_host=NULL, owner_lease=NULL,"
                 " active=CASE WHEN ? THEN active ELSE NULL END WHERE id=? AND (owner_pid IS NULL OR owner_pid=?)",
                 (1 if active else 0, run_id, owner.pid),
             )
@@ -223,6 +286,7 @@ class SQLiteStore:
             raise _store_error(exc, self.path) from exc
 
     def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
+        self._check_identity(run_id)
         try:
             self._db.execute("BEGIN IMMEDIATE")
             row = self._db.execute("SELECT head_seq, head_hash FROM runs WHERE id=?", (run_id,)).fetchone()
@@ -251,3 +315,5 @@ class SQLiteStore:
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
+            if self._hb is not None:
+                self._hb.close()

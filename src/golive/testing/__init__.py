@@ -26,3 +26,8 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
         self._mono += seconds
+
+
+from golive.testing.fakes import FakeMetricSource, FakeRouter, FakeSender, FakeStepRunner, SentMessage  # noqa: E402
+
+__all__ = ["FakeClock", "FakeMetricSource", "FakeRouter", "FakeSender", "FakeStepRunner", "SentMessage"]

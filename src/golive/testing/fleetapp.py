@@ -1,5 +1,6 @@
 """The app each fleet host runs: answers its version, and /health 200 (500 for a version containing
-"broken", so a test can ship a release that fails its health check); `/slow?s=N` answers after N seconds (a
+"broken", so a test can ship a release that fails its health check; a version containing "errors" answers
+/ with 500 while /health stays 200); `/slow?s=N` answers after N seconds (a
 long request to drain). Standalone (no golive import) so a restart costs only an interpreter start.
 Usage: fleetapp.py DIR ADDRESS PORT NAME (DIR holds `version`)."""
 
@@ -20,6 +21,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         status = 500 if self.path == "/health" and "broken" in VERSION else 200
+        if self.path == "/" and "errors" in VERSION:
+            status = 500  # healthy on its own, failing its users: what a bake's analysis is for
         if self.path.startswith("/slow?s="):
             time.sleep(min(float(self.path.split("=", 1)[1]), 60.0))
         body = f"{VERSION}\n".encode()

@@ -69,8 +69,9 @@ class BuiltinConfig(Strict):
     timeout: Duration = 5.0
 
 
-RouterConfig = Annotated[HAProxyConfig | NginxConfig | BuiltinConfig, Field(discriminator="type")]
-AnyConfig = HAProxyConfig | NginxConfig | BuiltinConfig
+#: Every router configuration a plan may write; the one place the list lives.
+AnyRouterConfig = HAProxyConfig | NginxConfig | BuiltinConfig
+RouterConfig = Annotated[AnyRouterConfig, Field(discriminator="type")]
 
 
 def _path(text: str | None, workdir: Path) -> str | None:
@@ -79,7 +80,7 @@ def _path(text: str | None, workdir: Path) -> str | None:
     return str(workdir / text)
 
 
-def make_router(cfg: HAProxyConfig | NginxConfig | BuiltinConfig, workdir: Path = Path(".")) -> Router:
+def make_router(cfg: AnyRouterConfig, workdir: Path = Path(".")) -> Router:
     """Relative paths in a router config are relative to the run's working directory."""
     if isinstance(cfg, HAProxyConfig):
         from golive.traffic.haproxy import HAProxyRouter
@@ -98,7 +99,7 @@ def make_router(cfg: HAProxyConfig | NginxConfig | BuiltinConfig, workdir: Path 
                          else _path(cfg.admin, workdir) or cfg.admin, cfg.timeout)
 
 
-def resolve_config(cfg: AnyConfig, interpolate: Callable[[str], str]) -> AnyConfig:
+def resolve_config(cfg: AnyRouterConfig, interpolate: Callable[[str], str]) -> AnyRouterConfig:
     """`${VAR}` in a router's settings (socket, admin address, pool and server names) are plan vars, read when
     the step runs, so one plan serves several environments and an imported plan's placeholders can be filled in."""
     update: dict[str, Any] = {name: interpolate(value) for name, value in cfg if isinstance(value, str)}
@@ -107,6 +108,6 @@ def resolve_config(cfg: AnyConfig, interpolate: Callable[[str], str]) -> AnyConf
     return cfg.model_copy(update=update)
 
 
-def pool_names(cfg: HAProxyConfig | NginxConfig | BuiltinConfig) -> list[str] | None:
+def pool_names(cfg: AnyRouterConfig) -> list[str] | None:
     """Pools known from the plan alone (the built-in proxy only knows its pools at run time)."""
     return list(cfg.pools) if isinstance(cfg, HAProxyConfig | NginxConfig) else None

@@ -82,8 +82,11 @@ class _Capturing:
     def list_runs(self, limit: int = 50) -> list[RunInfo]:
         return self._store.list_runs(limit)
 
-    def claim(self, run_id: str, owner: Owner) -> None:
-        self._store.claim(run_id, owner)
+    def claim(self, run_id: str, owner: Owner, take_over: bool = False) -> Owner | None:
+        return self._store.claim(run_id, owner, take_over)
+
+    def renew(self, run_id: str, owner: Owner) -> bool:
+        return self._store.renew(run_id, owner)
 
     def release(self, run_id: str, owner: Owner, active: bool) -> None:
         self._store.release(run_id, owner, active)

@@ -46,8 +46,9 @@ pre{white-space:pre-wrap;word-break:break-all;background:#eef0f3;padding:.4em .6
 table{border-collapse:collapse;width:100%;background:#fff;table-layout:fixed}
 th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #e3e6eb;vertical-align:top;overflow-wrap:anywhere}
 th{font-weight:600;color:#555;font-size:12px;text-transform:uppercase}
-#log td:first-child{width:3em} #log td:nth-child(2){width:6.5em;color:#666;font-variant-numeric:tabular-nums}
-#log th:first-child{width:3em} #log th:nth-child(2){width:6.5em}
+#log td:first-child{width:3em}
+#log td:nth-child(2){width:7em;white-space:nowrap;color:#666;font-variant-numeric:tabular-nums}
+#log th:first-child{width:3em} #log th:nth-child(2){width:7em}
 code{background:#eef0f3;padding:.1em .35em;border-radius:3px}
 """
 

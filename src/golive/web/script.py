@@ -143,7 +143,7 @@ function openDialog(action) {
   $("dialog").hidden = false; $("dialog").dataset.action = action;
   $("dialog-title").textContent = LABELS[action] + " — " + s.plan;
   $("dialog-what").textContent = EXPLAIN[action] + (s.waits_for ? " (waits for " + s.waits_for + ")" : "");
-  $("dialog-reason").value = ""; $("dialog-typed").value = "";
+  $("dialog-reason").value = ""; $("dialog-typed").value = ""; $("action-result").textContent = "";
   const rb = action === "rollback";
   $("dialog-plan").hidden = !rb; $("dialog-typed-row").hidden = !rb;
   $("dialog-typed-want").textContent = s.service;

@@ -83,8 +83,8 @@ def tokens(step: dict[str, Any]) -> set[str]:
     for w in words:
         if w.startswith("-"):
             continue
-        for part in re.split(r"[/:=@,;()'\"]+", w):
-            if len(part) >= 4 and re.search(r"[A-Za-z]", part) and re.search(r"[-_.]", part) \
+        for part in [w, *re.split(r"[/:=@,;()'\"]+", w)]:
+            if len(part) >= 4 and re.search(r"[A-Za-z]", part) and re.search(r"[-_./]", part) \
                     and not re.fullmatch(r"\$\{?\w+\}?|.*\.(txt|log)|v?\d[\w.]*", part):
                 out.add(part.lower())
     for needle, tool in _TOOLS.items():

@@ -33,6 +33,14 @@ ENV_LANGS = frozenset({"env", "dotenv", "properties"})
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+def block_text(text: str) -> Any:
+    """A multi-line script as a YAML literal block (readable, exact) when YAML can hold it that way; otherwise
+    a quoted string (a NEL or LINE SEPARATOR is a line break to YAML, leading blanks need care)."""
+    if "\n" not in text or re.search("[\x85\u2028\u2029\r\t]|[ ]\n|[ ]$|^[ \n]", text):
+        return text
+    return LiteralScalarString(text + "\n")
+
+
 class FencesMixin(ImportState):
     def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
         block = self.fence_commands(b)
@@ -146,7 +154,7 @@ class FencesMixin(ImportState):
         spec = cmd.spec
         if cmd.kind == "shell":
             command = spec["command"]
-            text = LiteralScalarString(command + "\n") if "\n" in command else command
+            text = block_text(command)
             # a script runs as bash runs it (no -e added): the document's meaning, exactly
             spec = CommentedMap({"command": text, "options": []}) if needs_shell(command) else text
         else:
@@ -158,7 +166,7 @@ class FencesMixin(ImportState):
         if outside_transaction(query):
             self.conversions.append(f"line {line}: `{query.split()[0]} ... CONCURRENTLY`-style statement cannot run"
                                     " in a transaction (the sql step's): it runs through psql, as written")
-            command = LiteralScalarString(psql_command(query) + "\n")
+            command = block_text(psql_command(query))
             return self.step("shell", CommentedMap({"command": command, "options": []}), line, name)
-        text: Any = LiteralScalarString(query + "\n") if "\n" in query else query
+        text: Any = block_text(query)
         return self.step("sql", {"database": "${DATABASE_URL}", "query": text}, line, name)

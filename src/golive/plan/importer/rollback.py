@@ -61,6 +61,10 @@ class RollbackMixin(ImportState):
                 b.placed = was
             return False
         h.placed = True
+        for b in self.blocks[idx + 1:end]:
+            if b.kind == "para" and re.search(r"(?i)\b(when|if)\b", b.text):
+                found = thresholds_in(_clean(b.text), b.line)  # "Roll back when 5xx > 2%": a trigger, not a step
+                self.thresholds += found
         used = {lv["level"] for lv in self.levels}
         if number is None or number in used or number < 1:
             number = max(used, default=0) + 1

@@ -11,7 +11,9 @@ from golive.plan.importer.text import _CLOCK_RANGE, _PHASE, Unplaced, _clean
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
-ROLLBACK_WORDS = re.compile(r"roll\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b")
+ROLLBACK_WORDS = re.compile(r"roll\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b|\babort\b|fall\s*-?back|"
+                            r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
+                            r"in case of (failure|problems|issues|trouble)")
 SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).

@@ -13,7 +13,8 @@ from golive.plan.md_blocks import Block  # noqa: F401
 
 _PHASE = re.compile(r"^(?:phase|step|stage)\s*(\d+)\b\s*[:.\-–—)]?\s*(.*)$", re.I)
 _CLOCK = r"\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
-_CLOCK_RANGE = re.compile(rf"({_CLOCK})\s*(?:-|–|—|to)\s*({_CLOCK})\s*([A-Za-z]{{2,5}})?", re.I)
+_CLOCK_RANGE = re.compile(rf"(?<![\d\-/.:])({_CLOCK})\s*(?:-|–|—|to)\s*({_CLOCK})(?![\d\-/])\s*([A-Za-z]{{2,5}})?",
+                          re.I)
 _DURATION_PAREN = re.compile(
     r"\(\s*(?:~|about\s+)?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*"
     r"(minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)\s*\)", re.I)

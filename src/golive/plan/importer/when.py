@@ -53,7 +53,8 @@ class WhenMixin(ImportState):
                 break
             if b.kind != "para":
                 continue
-            for sentence in re.split(r"(?<=[.!?])\s+|\n", b.text):
+            for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", b.text):
+                sentence = re.sub(r"(?i)\bbetween\s+(\S+(?:\s*[ap]\.?m\.?)?)\s+and\s+", r"\1 - ", sentence)
                 if _CLOCK_RANGE.search(sentence) and _PROSE_WINDOW.search(sentence):
                     facts: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
                     rb = re.search(r"(?i)rollback window[^.]*", b.text)

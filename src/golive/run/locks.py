@@ -1,0 +1,251 @@
+"""Taking and releasing the locks a plan declares in `locks:` (golive.plan.locks).
+
+A lock file (on this machine, or on each host of an SSH group) holds a small record naming the run, its run
+log and who took it. It is created exclusively when the run starts, kept while the run waits or is resumed
+(the same run id finds it its own), and removed when the run ends. Another run finding it is refused, with
+the holder named, unless the holder is provably over: its run log is on this machine and says the run is no
+longer active, or that log is gone. A PostgreSQL advisory lock is a session lock: held while a golive
+process executes the run, released when that process exits (a waiting run holds only its lock files).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from golive.errors import RunLocked
+from golive.plan.locks import HostsLock, LocalLock, PostgresLock
+from golive.plan.model import Plan
+from golive.store.location import user_state_dir
+
+#: Open PostgreSQL sessions holding advisory locks, per run, for as long as this process drives it.
+_SESSIONS: dict[str, list[Any]] = {}
+
+
+@dataclass
+class LockContext:
+    run_id: str
+    store: str  # the run log's location as shown (a PostgreSQL URL without credentials)
+    vars: dict[str, str] = field(default_factory=dict)
+    workdir: Path = Path(".")
+
+    def record(self, plan: Plan) -> str:
+        return json.dumps({"run": self.run_id, "store": self.store, "service": plan.service,
+                           "environment": plan.environment, "host": socket.gethostname(), "pid": os.getpid(),
+                           "since": datetime.now(UTC).isoformat(timespec="seconds")}, sort_keys=True)
+
+    def interpolate(self, text: str) -> str:
+        import re
+
+        return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: self.vars.get(m.group(1), m.group(0)), text)
+
+
+def _name(plan: Plan) -> str:
+    return f"{plan.service}.{plan.environment}.lock"
+
+
+def holder_is_over(record: dict[str, Any]) -> bool:
+    """True only when we can see that the holder's run ended: its SQLite log (a path on this machine) is gone,
+    or says the run is not active. Anything we cannot see (another machine's log, a database) holds."""
+    store = str(record.get("store", ""))
+    if not store or store.startswith(("postgresql:", "postgres:")) or not Path(store).is_absolute():
+        return False
+    if not Path(store).exists():
+        return True
+    from golive.errors import GoliveError
+    from golive.store.sqlite import SQLiteStore
+
+    try:
+        log = SQLiteStore(Path(store))
+        try:
+            return not log.get_run(str(record.get("run", ""))).active
+        finally:
+            log.close()
+    except GoliveError:
+        return True  # that log does not know the run
+
+
+def _refused(what: str, record: dict[str, Any], where: str) -> RunLocked:
+    return RunLocked(f"{what} is held by run {record.get('run')} (run log {record.get('store')}, started by"
+                     f" process {record.get('pid')} on {record.get('host')} at {record.get('since')}); finish or roll"
+                     f" back that run first; if it is gone for good, remove {where} by hand")
+
+
+# -- a lock file on this machine ---------------------------------------------------------------------
+
+def _local_path(spec: LocalLock, plan: Plan) -> Path:
+    base = Path(spec.local).expanduser() if isinstance(spec.local, str) else user_state_dir() / "locks"
+    return base / _name(plan)
+
+
+def _take_local(spec: LocalLock, plan: Plan, ctx: LockContext) -> None:
+    path = _local_path(spec, plan)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".guard"), "a") as guard:  # one taker at a time decides
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            record = None
+        except (OSError, ValueError):
+            record = {}
+        if record and record.get("run") != ctx.run_id and not holder_is_over(record):
+            raise _refused(f"{plan.service}/{plan.environment} on this machine", record, str(path))
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(ctx.record(plan))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+
+def _drop_local(spec: LocalLock, plan: Plan, run_id: str) -> None:
+    path = _local_path(spec, plan)
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(path.read_text(encoding="utf-8")).get("run") == run_id:
+            path.unlink()
+
+
+# -- a lock file on each host of an SSH group --------------------------------------------------------
+
+def _remote_path(spec: HostsLock, plan: Plan) -> str:
+    return spec.path or f"/tmp/golive-{_name(plan)}"
+
+
+def _on_hosts(spec: HostsLock, plan: Plan, ctx: LockContext, script: str, env: dict[str, str]) -> list[Any]:
+    from golive.targets.ssh import remote_command, resolve_connection, run_batch
+
+    group = plan.hosts[spec.hosts]
+    conn = resolve_connection(group, spec.hosts, ctx.interpolate, ctx.workdir)
+    return run_batch(conn, list(group.hosts), remote_command(script, "sh", 30), env, 30)
+
+
+_TAKE = ('mkdir -p "$(dirname "$P")" && if (set -C; printf "%s" "$REC" > "$P") 2>/dev/null; then echo TAKEN;'
+         ' else echo HELD; cat "$P"; fi')
+_FORCE = 'printf "%s" "$REC" > "$P.tmp" && mv -f "$P.tmp" "$P" && echo TAKEN'
+_DROP = 'if grep -qF "\\"run\\": \\"$RID\\"" "$P" 2>/dev/null; then rm -f "$P"; fi; echo DROPPED'
+
+
+def _take_hosts(spec: HostsLock, plan: Plan, ctx: LockContext) -> None:
+    path = _remote_path(spec, plan)
+    env = {"P": path, "REC": ctx.record(plan), "RID": ctx.run_id}
+    results = _on_hosts(spec, plan, ctx, _TAKE, env)
+    taken: list[str] = []
+    problem: Exception | None = None
+    for r in results:
+        out = r.output.strip()
+        if r.status != "ok":
+            problem = problem or RunLocked(f"lock file {path} on {r.host} (group {spec.hosts}): could not take it:"
+                                           f" {r.message or out or r.status}")
+            continue
+        if out.startswith("TAKEN"):
+            taken.append(r.host)
+            continue
+        try:
+            record = json.loads(out.split("\n", 1)[1])
+        except (IndexError, ValueError):
+            record = {}
+        if record.get("run") == ctx.run_id or holder_is_over(record):
+            continue  # ours from an earlier start of this run, or provably over: rewritten below
+        problem = problem or _refused(f"{plan.service}/{plan.environment} on {r.host}", record, f"{r.host}:{path}")
+    if problem is not None:
+        if taken:  # do not leave the hosts we did get locked for a run that will not happen
+            _drop_hosts(spec, plan, ctx, only_ours=True)
+        raise problem
+    if len(taken) < len(results):
+        _on_hosts(spec, plan, ctx, _FORCE, env)
+
+
+def _drop_hosts(spec: HostsLock, plan: Plan, ctx: LockContext, only_ours: bool = True) -> None:
+    with contextlib.suppress(Exception):
+        _on_hosts(spec, plan, ctx, _DROP, {"P": _remote_path(spec, plan), "RID": ctx.run_id})
+
+
+# -- a PostgreSQL advisory lock in the application's database ----------------------------------------
+
+def _pg_key(spec: PostgresLock, plan: Plan) -> tuple[str, int]:
+    text = spec.key or f"golive:{plan.service}/{plan.environment}"
+    return text, int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+def _take_postgres(spec: PostgresLock, plan: Plan, ctx: LockContext) -> None:
+    import psycopg
+
+    from golive.masking import redact
+
+    dsn = ctx.interpolate(spec.postgres)
+    text, key = _pg_key(spec, plan)
+    where = redact(dsn)
+    try:
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10, application_name=f"golive {ctx.run_id}")
+        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+    except psycopg.Error as exc:
+        raise RunLocked(f"advisory lock '{text}' in {where}: {str(exc).strip()}") from None
+    if not got or not got[0]:
+        holder = conn.execute(
+            "SELECT a.application_name, a.client_addr, a.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+            " WHERE l.locktype='advisory' AND l.granted AND l.classid=%s AND l.objid=%s LIMIT 1",
+            ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF)).fetchone()
+        conn.close()
+        who = f"{holder[0] or 'a session'} (backend {holder[2]})" if holder else "another session"
+        raise RunLocked(f"{plan.service}/{plan.environment}: advisory lock '{text}' in {where} is held by {who};"
+                        " another run is changing this database")
+    _SESSIONS.setdefault(ctx.run_id, []).append(conn)
+
+
+# -- the whole set -----------------------------------------------------------------------------------
+
+_TAKERS: dict[type, Callable[[Any, Plan, LockContext], None]] = {
+    LocalLock: _take_local, HostsLock: _take_hosts, PostgresLock: _take_postgres}
+
+
+def take_locks(plan: Plan, ctx: LockContext) -> None:
+    """Take every lock the plan declares, or none: on a refusal, what was taken is let go again."""
+    done: list[Any] = []
+    try:
+        for spec in plan.locks:
+            if isinstance(spec, PostgresLock) and ctx.run_id in _SESSIONS:
+                continue  # this process already holds the run's advisory locks
+            _TAKERS[type(spec)](spec, plan, ctx)
+            done.append(spec)
+    except BaseException:
+        release_locks(plan, ctx, ended=True, specs=done)
+        raise
+
+
+def release_locks(plan: Plan, ctx: LockContext, ended: bool, specs: list[Any] | None = None) -> None:
+    """Close this process's advisory-lock sessions; when the run `ended`, also remove its lock files."""
+    for conn in _SESSIONS.pop(ctx.run_id, []):
+        with contextlib.suppress(Exception):
+            conn.close()
+    if not ended:
+        return
+    for spec in plan.locks if specs is None else specs:
+        if isinstance(spec, LocalLock):
+            _drop_local(spec, plan, ctx.run_id)
+        elif isinstance(spec, HostsLock):
+            _drop_hosts(spec, plan, ctx)
+
+
+def describe_locks(plan: Plan) -> list[str]:
+    out: list[str] = []
+    for spec in plan.locks:
+        if isinstance(spec, LocalLock):
+            out.append(f"lock file {_local_path(spec, plan)}")
+        elif isinstance(spec, HostsLock):
+            out.append(f"lock file {_remote_path(spec, plan)} on each host of {spec.hosts}")
+        else:
+            out.append(f"advisory lock '{_pg_key(spec, plan)[0]}' in the application's database")
+    return out
+
+
+__all__ = ["LockContext", "describe_locks", "release_locks", "take_locks"]

@@ -1,0 +1,108 @@
+"""Ownership is a lease renewed by a heartbeat. A golive that crashes under another hostname (a CI pod, a
+container: `unshare -u` gives the child its own hostname) cannot be seen dead from here, so its run is
+refused while its lease is current, shown as not executed by anyone once the lease ran out, and taken over
+only on request (`golive resume --take-over`), which records who took it over from whom."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import golive
+
+LEASE = "2s"
+PLAN = """\
+name: lease
+service: leasesvc
+environment: test
+phases:
+  - name: One
+    steps:
+      - name: wait for the test's go
+        idempotent: true
+        shell: "touch started; while [ ! -f go ]; do sleep 0.05; done; echo done >> runs.txt"
+      - name: after
+        shell: "echo after"
+"""
+
+
+def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_crash_on_another_host_then_take_over_after_the_lease(workdir: Path) -> None:
+    (workdir / "plan.yaml").write_text(PLAN, encoding="utf-8")
+    env = {**os.environ, "GOLIVE_USER": "ci-bot", "GOLIVE_LEASE": LEASE}
+    child = subprocess.Popen(
+        ["unshare", "-u", "sh", "-c", f"hostname otherhost && exec {sys.executable} -m golive run plan.yaml --no-wait"],
+        cwd=workdir, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _until("the step to start", lambda: (workdir / "started").exists() or child.poll() is not None)
+        assert child.poll() is None, child.stdout.read() if child.stdout else ""
+        os.killpg(child.pid, signal.SIGKILL)  # the pod is gone: golive and its step, no goodbye
+        child.wait(timeout=30)
+    finally:
+        (workdir / "go").touch()
+    run_id = json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]
+    env_here = {"GOLIVE_LEASE": LEASE}
+
+    status = json.loads(golive("status", run_id, "--json", cwd=workdir, env=env_here).out)
+    if status["process"] is not None:  # the lease may already have run out on a slow machine
+        early = golive("resume", run_id, "--no-wait", cwd=workdir, env=env_here)
+        assert early.code == 2 and "otherhost" in early.err and "lease" in early.err, early.err
+
+    def expired() -> bool:
+        st = json.loads(golive("status", run_id, "--json", cwd=workdir, env=env_here).out)
+        return st["process"] is None
+    _until("the crashed owner's lease to run out", expired)
+    text = golive("status", run_id, cwd=workdir, env=env_here).out
+    assert "(process " not in text and "no process is executing it" in text, text
+
+    plain = golive("resume", run_id, "--no-wait", cwd=workdir, env=env_here)
+    assert plain.code == 2 and "--take-over" in plain.err and "otherhost" in plain.err, plain.err
+
+    took = golive("resume", run_id, "--take-over", "--by", "alice", "--no-wait", cwd=workdir, env=env_here)
+    # The new owner drives the run; the step whose processes ran on the lost host is for a person to judge.
+    assert took.code == 3 and "otherhost" in took.out, took.out + took.err
+    assert golive("resolve", run_id, "1.1", "--as", "failed", "--by", "alice", "--reason", "pod gone",
+                  cwd=workdir).code == 0
+    again = golive("resume", run_id, "--no-wait", cwd=workdir, env=env_here)
+    assert again.code == 1, again.out + again.err  # failed step: rolled back, by the new owner
+    events = [json.loads(x) for x in golive("log", run_id, "--json", cwd=workdir).out.splitlines()]
+    taken = [e["payload"] for e in events if e["type"] == "run.taken_over"]
+    assert len(taken) == 1 and taken[0]["by"] == "alice" and taken[0]["from"]["host"] == "otherhost", taken
+    assert taken[0]["host"] != "otherhost"
+    assert events[-1]["type"] == "run.finished" and events[-1]["payload"]["outcome"] == "rolled-back"
+    assert "taken over by alice" in golive("log", run_id, cwd=workdir).out
+
+
+def test_a_live_owner_keeps_renewing_and_cannot_be_taken_over(workdir: Path) -> None:
+    """While the owner runs, its heartbeat keeps the lease current well past one lease length."""
+    (workdir / "plan.yaml").write_text(PLAN, encoding="utf-8")
+    env = {**os.environ, "GOLIVE_USER": "ci-bot", "GOLIVE_LEASE": "1s"}
+    child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=workdir,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _until("the step to start", lambda: (workdir / "started").exists() or child.poll() is not None)
+        run_id = json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]
+        first = json.loads(golive("status", run_id, "--json", cwd=workdir).out)
+        # Past the first lease's end the owner must still count as live: its heartbeat renewed the lease.
+        first_end = datetime.fromisoformat(first["lease_until"])
+        _until("the first lease to end", lambda: datetime.now(UTC) > first_end)
+        now = json.loads(golive("status", run_id, "--json", cwd=workdir).out)
+        assert now["process"] is not None and now["lease_until"] > first["lease_until"], now
+        took = golive("resume", run_id, "--take-over", "--no-wait", cwd=workdir, env={"GOLIVE_LEASE": "1s"})
+        assert took.code == 2 and "being executed" in took.err, took.err
+    finally:
+        (workdir / "go").touch()
+    assert child.wait(timeout=60) == 0

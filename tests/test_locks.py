@@ -1,0 +1,137 @@
+"""One run per service means one beyond a single run log. Two runs of the same service kept in two logs
+(`--store a.db` and `--store b.db`, from two working directories) exclude each other through the locks the
+plan declares: a lock file on this machine, a lock file on each SSH host of a group (real sshd), an advisory
+lock in the application's PostgreSQL. The second is refused, naming the holder; once the first run ends
+its locks are gone and the next run proceeds. Without `--store`, two working directories share the per-user
+run log, whose own one-active-run rule refuses the second."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import golive
+from test_pg_timeouts import pg_url  # noqa: F401 - a throwaway database
+from test_ssh import SshHosts, sshd  # noqa: F401 - four real sshd "hosts"
+
+GATED = """\
+name: locked
+service: locksvc
+environment: prod
+{extra}locks:
+{locks}
+phases:
+  - name: One
+    steps:
+      - name: change
+        shell: "echo changed >> changes.txt"
+    gate:
+      approvals: {{count: 1}}
+"""
+HELD = """\
+name: locked
+service: locksvc
+environment: prod
+locks:
+  - postgres: {url}
+phases:
+  - name: One
+    steps:
+      - name: hold
+        shell: "touch started; while [ ! -f go ]; do sleep 0.05; done"
+"""
+
+
+def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def _two_dirs(root: Path, text: str) -> tuple[Path, Path]:
+    a, b = root / "team-a", root / "team-b"
+    for d in (a, b):
+        d.mkdir()
+        (d / "plan.yaml").write_text(text, encoding="utf-8")
+    return a, b
+
+
+def _first_run(out: str) -> str:
+    return out.split("run ", 1)[1].split()[0]
+
+
+def _refused_then_free(workdir: Path, text: str, kind: str, setup: Callable[[Path], None] | None = None) -> None:
+    a, b = _two_dirs(workdir, text)
+    for d in (a, b):
+        if setup:
+            setup(d)
+    first = golive("--store", str(a / "a.db"), "run", "plan.yaml", "--no-wait", cwd=a)
+    assert first.code == 3, first.out + first.err
+    run_a = _first_run(first.out)
+    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+    assert second.code == 2, second.out + second.err
+    assert f"held by run {run_a}" in second.err and kind in second.err, second.err
+    assert not (b / "changes.txt").exists()
+    # The first run ends (approved, resumed): its locks go with it, and the other team's run proceeds.
+    assert golive("--store", str(a / "a.db"), "approve", run_a, "--by", "bob", "--reason", "ok", cwd=a).code == 0
+    assert golive("--store", str(a / "a.db"), "resume", run_a, "--no-wait", cwd=a).code == 0
+    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+    assert again.code == 3, again.out + again.err
+
+
+def test_a_machine_lock_file_refuses_a_second_store(workdir: Path) -> None:
+    _refused_then_free(workdir, GATED.format(extra="", locks="  - local: true"), "on this machine")
+
+
+def test_a_lock_file_on_each_ssh_host_refuses_a_second_store(workdir: Path, sshd: SshHosts) -> None:  # noqa: F811
+    group = (f"hosts:\n  web:\n    hosts: [{', '.join(sshd.hosts)}]\n    user: {getpass.getuser()}\n"
+             f"    identity: keys/id_ed25519\n    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n")
+    path = f"/tmp/golive-test-{os.getpid()}-{workdir.name}.lock"
+    text = GATED.format(extra=group, locks=f"  - hosts: web\n    path: {path}")
+
+    def keys(d: Path) -> None:
+        (d / "keys").mkdir()
+        shutil.copy(sshd.key, d / "keys" / "id_ed25519")
+
+    try:
+        _refused_then_free(workdir, text, "on 127.0.0.1", keys)
+        holder = json.loads(Path(path).read_text())  # the "hosts" share this machine's /tmp: one file
+        assert holder["service"] == "locksvc" and holder["store"].endswith("b.db")
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def test_a_postgres_advisory_lock_refuses_a_second_store(workdir: Path, pg_url: str) -> None:  # noqa: F811
+    a, b = _two_dirs(workdir, HELD.format(url=pg_url))
+    env = {**os.environ, "GOLIVE_USER": "ann", "GOLIVE_STORE": str(a / "a.db")}
+    child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+        assert child.poll() is None, child.stdout.read() if child.stdout else ""
+        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+        assert second.code == 2 and "advisory lock" in second.err and "is held by golive" in second.err, second.err
+        assert not (b / "started").exists()
+    finally:
+        (a / "go").touch()
+    assert child.wait(timeout=60) == 0
+    (b / "go").touch()
+    assert golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b).code == 0
+
+
+def test_two_working_directories_share_the_per_user_log(workdir: Path, monkeypatch: object) -> None:
+    a, b = _two_dirs(workdir, GATED.format(extra="", locks="  []").replace("locks:\n  []\n", ""))
+    env = {"GOLIVE_STORE": ""}  # the default: $XDG_STATE_HOME/golive/golive.db, not ./.golive
+    first = golive("run", "plan.yaml", "--no-wait", cwd=a, env=env)
+    assert first.code == 3, first.out + first.err
+    assert str(Path(os.environ["XDG_STATE_HOME"]) / "golive" / "golive.db") in first.out
+    second = golive("run", "plan.yaml", "--no-wait", cwd=b, env=env)
+    assert second.code == 2 and f"held by run {_first_run(first.out)}" in second.err, second.err
