@@ -95,7 +95,11 @@ def test_report_maps_recorded_evidence(workdir: Path) -> None:
     assert golive("resume", run, "--no-wait", cwd=workdir).code == 0
     report = json.loads((workdir / ".golive" / "reports" / f"{run}.json").read_text())
     rows = {c["element"]: c for c in report["compliance"]}
-    assert all(c["ok"] for c in report["compliance"]), [c for c in report["compliance"] if not c["ok"]]
+    # Without a signers file the approval is a typed name: PCI-DSS 6.5.1's approval element is not met by it
+    # (issue 13; test_signed_decisions shows it met by a verified signature).
+    missing = [c for c in report["compliance"] if not c["ok"]]
+    assert [c["element"] for c in missing] == [ELEMENTS[2][1]], missing
+    assert "approvals not authenticated" in missing[0]["evidence"]
     assert digest in rows[ELEMENTS[3][1]]["evidence"] and "https://ci.invalid/9" in rows[ELEMENTS[3][1]]["evidence"]
     assert "carla (cab)" in rows[ELEMENTS[2][1]]["evidence"]
     assert rows[ELEMENTS[6][1]]["evidence"] == "initiator ian; approvers carla"

@@ -229,7 +229,9 @@ def test_gate_waits_for_approval_then_continues(h: Harness) -> None:
     assert st.outcome == "succeeded"
     assert st.phase(1).decision is not None and st.phase(1).decision.event.approvers == ["bob"]
     approved = [e.payload for e in h.store.events(rid) if e.type == "gate.approved"]
-    assert approved == [{"phase": 1, "by": "bob", "role": "release", "reason": "smoke tests green"}]
+    assert [{k: v for k, v in a.items() if k not in ("os_user", "host")} for a in approved] == [
+        {"phase": 1, "by": "bob", "role": "release", "reason": "smoke tests green"}]
+    assert approved[0]["os_user"] and approved[0]["host"]  # who at the keyboard, beside the typed name
     assert h.trail() == ["deploy", "finish"]
 
 

@@ -21,6 +21,17 @@ CHANGE = ("separation_of_duties: true\napprovers: {cab: [carla]}\n"
           "window: {start: '02:00', end: '06:00', timezone: UTC}\n")
 
 
+#: carla's key (any valid Ed25519 public key does for lint), so GL121/GL122 stay out of the other tests.
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOYEUahwB6vP1M/P9Ib+7or9g6bUU6qvwZUOzGPq5IAq"
+
+
+@pytest.fixture(autouse=True)
+def _signers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "allowed_signers").write_text(f"carla {KEY}\n")
+    monkeypatch.setenv("GOLIVE_SIGNERS", str(tmp_path / "allowed_signers"))
+    monkeypatch.setenv("GOLIVE_TEAM_CONFIG", str(tmp_path / "no-team.yaml"))
+
+
 def lint(body: str, head: str = HEAD + CHANGE) -> list[Finding]:
     text = head + body
     return lint_plan(parse_plan_text(text, "p.yaml"), text, "p.yaml")
@@ -172,6 +183,23 @@ def test_gl113_role_without_people() -> None:
 def test_gl114_no_window() -> None:
     head = HEAD + CHANGE.replace("window: {start: '02:00', end: '06:00', timezone: UTC}\n", "")
     assert rules(lint("phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n"), head)) == {"GL114"}
+
+
+def test_gl121_approvals_not_authenticated(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = "phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n")
+    assert "GL121" not in rules(lint(body))
+    monkeypatch.delenv("GOLIVE_SIGNERS")
+    found = lint(body)
+    assert at(found, "GL121") == [(5, 1)] and "approvals are not authenticated" in found[0].message
+
+
+def test_gl122_approver_without_key(tmp_path: Path) -> None:
+    body = "phases:\n" + phase("      - {shell: echo hi, undo: 'true'}\n")
+    head = HEAD + CHANGE.replace("[carla]", "[carla, mo]")
+    found = [f for f in lint(body, head) if f.rule == "GL122"]
+    assert [(f.line, f.col) for f in found] == [(5, 26)] and "mo (role 'cab') has no key in" in found[0].message
+    (tmp_path / "allowed_signers").write_text(f"carla {KEY}\nmo {KEY}\n")
+    assert "GL122" not in rules(lint(body, head))
 
 
 def test_gl115_change_record_for_pci_dss() -> None:
@@ -343,8 +371,9 @@ def test_invalid_plan_is_bad_input_not_findings(tmp_path: Path, capsys: pytest.C
     assert "phases: must not be empty" in capsys.readouterr().err
 
 
-def test_examples_lint_without_errors(capsys: pytest.CaptureFixture[str]) -> None:
+def test_examples_lint_without_errors(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped examples are what people copy: no error-severity finding in them."""
+    monkeypatch.delenv("GOLIVE_SIGNERS")  # the examples' own signers (the demo makes keys when it runs)
     repo = Path(__file__).resolve().parents[1]
     for plan in sorted(repo.glob("examples/*/plan.yaml")):
         assert main(["lint", str(plan), "--format", "json"]) == 0, plan

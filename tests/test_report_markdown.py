@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from conftest import REPO, golive
 
 SECTIONS = ["Summary", "Phases and gates", "Steps and checks", "Rollback", "Success criteria", "Compliance",
-            "Sign-off"]
+            "Decisions", "Sign-off"]
 
 
 def _parse(text: str) -> list[Token]:
@@ -64,7 +64,7 @@ def test_demo_run_markdown_is_clean_commonmark(workdir: Path) -> None:
     assert _headings(tokens, "h2") == SECTIONS
     assert _headings(tokens, "h3") == ["Pre-deployment approval", "Post-deployment verification", "Deployment status"]
     tables = _tables(tokens)
-    assert len(tables) == 9
+    assert len(tables) == 10
     for table in tables:
         assert len({len(row) for row in table}) == 1, table  # no row lost or gained a cell
     summary = dict(row for row in tables[0][1:])

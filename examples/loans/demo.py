@@ -1,12 +1,14 @@
 """The README demo, driven the way a person would at a terminal: seed 000's plan (plan.yaml) on the embedded
 default (SQLite run log, local target, SQLite bank database), every golive command printed before it runs.
 
-    python demo.py            # 1.0.0 -> 1.1.0, sign-off by a second person, audit chain verified (exit 0)
+    python demo.py            # 1.0.0 -> 1.1.0, signed sign-off by a second person, audit verified (exit 0)
     python demo.py --broken   # the broken 1.1.0 build: smoke tests fail, full rollback, checked (exit 0)
 
 Each demo lives in one directory (.golive/demo or .golive/demo-broken under the repository) that is reset
 first, so it can be run again and again; services it starts are stopped when it ends. Ports are picked free,
-so it does not collide with anything else on the machine.
+so it does not collide with anything else on the machine. The demo makes two people's SSH keys (demo-operator,
+release-manager) and the runner's key in that directory, lists them in an allowed_signers file, and every
+decision is signed with them: the log verifies offline (audit export + verify --bundle).
 """
 
 from __future__ import annotations
@@ -41,8 +43,12 @@ class Demo:
         self.golive = golive
         self.url = f"sqlite:///{self.state / 'loans.db'}"  # absolute path: sqlite:////...
         self.public, self.old, self.new = free_ports(3)
+        self.keys = directory / "keys"
         self.env = {**os.environ, "GOLIVE_USER": INITIATOR, "GOLIVE_STORE": str(self.store),
-                    "DATABASE_URL": self.url}
+                    "DATABASE_URL": self.url, "GOLIVE_SIGNERS": str(self.keys / "allowed_signers"),
+                    "GOLIVE_RUNNER_KEY": str(self.keys / "runner_ed25519"),
+                    "GOLIVE_WITNESS_DIR": str(directory / "witness")}
+        self.env.pop("SSH_AUTH_SOCK", None)  # sign with the demo's key files, not whatever the agent holds
 
     # -- helpers --------------------------------------------------------------------------------
     def sh(self, argv: list[str], *, show: bool = True, quiet: bool = False, **env: str) -> int:
@@ -104,6 +110,22 @@ class Demo:
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
 
+    def make_keys(self) -> None:
+        """Two people's keys and the runner's, as a team would have them, and the allowed_signers file naming them."""
+        print(f"==> keys: {INITIATOR} and {APPROVER} (ssh-keygen), the runner's (golive keygen), in {self.keys}",
+              flush=True)
+        self.keys.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for who in (INITIATOR, APPROVER):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f", str(self.keys / who)],
+                           check=True, stdin=subprocess.DEVNULL)
+            lines.append(f"{who} {' '.join((self.keys / f'{who}.pub').read_text().split()[:2])}")
+        subprocess.run([str(self.golive), "keygen", "-o", str(self.keys / "runner_ed25519")], env=self.env,
+                       check=True, stdout=subprocess.DEVNULL)
+        runner = (self.keys / "runner_ed25519.pub").read_text().split()[:2]
+        lines.append(f"golive-runner {' '.join(runner)}")
+        (self.keys / "allowed_signers").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
     def setup(self) -> None:
         print(f"==> 1.0.0 live with three customers: front 127.0.0.1:{self.public} -> 1.0.0 on port {self.old}"
               f" (database {self.state / 'loans.db'})", flush=True)
@@ -129,15 +151,20 @@ class Demo:
 
 def success(d: Demo) -> int:
     d.sh([str(d.golive), "plan", "show", str(PLAN)])
-    code = d.sh([str(d.golive), "run", str(PLAN), "--no-wait", *d.vars()], GOLIVE_USER=INITIATOR)
+    code = d.sh([str(d.golive), "run", str(PLAN), "--no-wait", "--key", str(d.keys / INITIATOR), *d.vars()],
+                GOLIVE_USER=INITIATOR)
     if code != 3:
         print(f"demo: expected the run to wait for the sign-off (exit 3), got exit {code}", file=sys.stderr)
         return 1
     run_id = d.last_run()
-    print(f"\n==> the run waits at the final Go/No-Go for the sign-off; {INITIATOR} started it, so by the plan's"
-          f" separation of duties someone else ({APPROVER}) approves it from their own shell")
-    code = d.sh([str(d.golive), "approve", run_id, "--by", APPROVER, "--reason",
-                 "smoke tests, loan maths and monitoring hold all fine"], GOLIVE_USER=APPROVER)
+    print(f"\n==> the run waits at the final Go/No-Go for the sign-off; {INITIATOR} started it with their key, so"
+          f" by the plan's separation of duties their key cannot approve it, under any name:")
+    if d.sh([str(d.golive), "approve", run_id, "--reason", "looks fine to me", "--key", str(d.keys / INITIATOR)]) != 2:
+        print("demo: the initiator's key was not refused", file=sys.stderr)
+        return 1
+    print(f"\n==> someone else ({APPROVER}) approves from their own shell, signing with their key")
+    code = d.sh([str(d.golive), "approve", run_id, "--reason", "smoke tests, loan maths and monitoring hold all fine",
+                 "--key", str(d.keys / APPROVER)], GOLIVE_USER=APPROVER)
     if code != 0:
         return code
     code = d.sh([str(d.golive), "resume", run_id, "--no-wait"])
@@ -145,6 +172,11 @@ def success(d: Demo) -> int:
         print(f"demo: the run did not succeed (exit {code})", file=sys.stderr)
         return code
     if d.sh([str(d.golive), "audit", "verify", run_id]) != 0:
+        return 1
+    bundle = d.dir / f"{run_id}.audit.json"
+    print("\n==> the evidence in one file, checked with no run log at all (as an auditor elsewhere would)")
+    if d.sh([str(d.golive), "audit", "export", run_id, "-o", str(bundle)]) != 0 or \
+            d.sh([str(d.golive), "audit", "verify", "--bundle", str(bundle)], GOLIVE_STORE="/nonexistent/none.db") != 0:
         return 1
     print(f"\n==> users now reach {d.live_version()}; schema revision {d.revision()}")
     d.teardown()
@@ -154,7 +186,8 @@ def success(d: Demo) -> int:
 
 def broken(d: Demo) -> int:
     before = d.snapshot()
-    code = d.sh([str(d.golive), "run", str(PLAN), "--no-wait", *d.vars("--var", "BROKEN=1")], GOLIVE_USER=INITIATOR)
+    code = d.sh([str(d.golive), "run", str(PLAN), "--no-wait", "--key", str(d.keys / INITIATOR),
+                 *d.vars("--var", "BROKEN=1")], GOLIVE_USER=INITIATOR)
     run_id = d.last_run()
     problems: list[str] = []
     if code != 1:
@@ -197,6 +230,7 @@ def main() -> int:
     d = Demo(directory, args.golive.resolve())
     d.reset()
     try:
+        d.make_keys()
         d.setup()
         return broken(d) if args.broken else success(d)
     finally:

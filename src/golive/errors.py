@@ -67,6 +67,10 @@ class DecisionRefused(UsageError):
     """An approval, rejection, confirmation or resolution that the rules do not allow."""
 
 
+class AuditFailed(UsageError):
+    """A run's log does not verify (rewritten, cut back, copied between runs): nothing acts on it."""
+
+
 class StoreError(GoliveError):
     """The run log could not be read or written (disk full, corrupt file, permission)."""
 

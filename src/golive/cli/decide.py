@@ -9,16 +9,35 @@ from golive.cli.common import open_existing_store
 from golive.masking import safe
 
 
-def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
-    from golive.run.runner import whoami
+def _decider(args: argparse.Namespace, store: Any) -> Any:
+    """Who decides, and with which key: on a run with signers, ssh-agent first, then --key ($GOLIVE_KEY), and the
+    name is the key's (--by only has to agree with it); without signers, the typed name, as before."""
+    from pathlib import Path
 
+    from golive.run.decisions import Decider
+    from golive.run.runner import whoami
+    from golive.seal.keys import file_signer, load_signer
+    from golive.seal.sealed import recorded_signers
+
+    info = store.get_run(args.run)
+    signers = recorded_signers(store.events(info.id)[0].payload)
+    if signers is None:
+        return Decider(name=whoami(args.by), signer=file_signer(Path(args.key)) if args.key else None)
+    return Decider(name=args.by, signer=load_signer(args.key, signers.all_fingerprints()))
+
+
+def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
     store = open_existing_store(args)
     try:
-        print(safe(fn(store, args.run, *extra, whoami(args.by), args.reason) if not extra else
-                   fn(store, args.run, *extra)))
+        who = _decider(args, store)
+        print(safe(fn(store, args.run, *extra, who, args.reason) if not extra else
+                   fn(store, args.run, *[who if x is _WHO else x for x in extra])))
         return 0
     finally:
         store.close()
+
+
+_WHO = object()  # where the decider goes in a decision function's arguments
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
@@ -36,29 +55,26 @@ def cmd_reject(args: argparse.Namespace) -> int:
 def cmd_confirm(args: argparse.Namespace) -> int:
     from golive.errors import UsageError
     from golive.run.decisions import confirm, confirm_phase
-    from golive.run.runner import whoami
 
     if args.phase is not None:
         if args.step is not None or args.failed:
             raise UsageError("--phase confirms every open item of a phase: give no step and no --failed")
-        return _decision(args, confirm_phase, args.phase, whoami(args.by), args.reason)
+        return _decision(args, confirm_phase, args.phase, _WHO, args.reason)
     if args.step is None:
         raise UsageError("name a step (2.3, its name, or 'rollback') or --phase N")
-    return _decision(args, confirm, args.step, whoami(args.by), args.reason, args.failed)
+    return _decision(args, confirm, args.step, _WHO, args.reason, args.failed)
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from golive.run.decisions import resolve
-    from golive.run.runner import whoami
 
-    return _decision(args, resolve, args.step, args.as_, whoami(args.by), args.reason)
+    return _decision(args, resolve, args.step, args.as_, _WHO, args.reason)
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from golive.run.decisions import request_rollback
-    from golive.run.runner import whoami
 
-    return _decision(args, request_rollback, whoami(args.by), args.reason, args.level)
+    return _decision(args, request_rollback, _WHO, args.reason, args.level)
 
 
 def cmd_notify_tick(args: argparse.Namespace) -> int:

@@ -100,6 +100,16 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> No
     print(f"run log: {where} (golive log {run_id}; golive audit verify {run_id})")
 
 
+def _start_signer(args: argparse.Namespace, plan: Any) -> Any:
+    from golive.seal.keys import file_signer, load_signer
+    from golive.seal.signers import signers_for_plan
+
+    signers = signers_for_plan(plan.signers, Path(args.file).resolve().parent)
+    if signers is None:
+        return file_signer(Path(args.key)) if args.key else None
+    return load_signer(args.key, signers.all_fingerprints())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from golive.core.clock import SystemClock
     from golive.run.runner import StartRequest, create_run, whoami
@@ -109,7 +119,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--force needs --reason TEXT (it is recorded in the run log)")
     req = StartRequest(plan=plan, plan_path=Path(args.file).resolve(), plan_text=text,
                        initiator=whoami(args.as_), environ=os.environ, overrides=parse_vars(args.var or []),
-                       force_reason=args.reason if args.force else None, dry_run=args.dry_run)
+                       force_reason=args.reason if args.force else None, dry_run=args.dry_run,
+                       signer=None if args.dry_run else _start_signer(args, plan),
+                       initiator_given=args.as_ is not None)
     if args.dry_run:
         from golive.store.memory import MemoryStore
 

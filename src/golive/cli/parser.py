@@ -10,7 +10,7 @@ from golive.cli.common import duration_arg
 from golive.cli.decide import cmd_approve, cmd_confirm, cmd_notify_tick, cmd_reject, cmd_resolve, cmd_rollback
 from golive.cli.drive import cmd_resume, cmd_run
 from golive.cli.plans import cmd_import, cmd_lint, cmd_plan_show, cmd_plan_validate, cmd_schema
-from golive.cli.read import cmd_audit_verify, cmd_log, cmd_report, cmd_runs, cmd_status
+from golive.cli.read import cmd_audit_export, cmd_audit_verify, cmd_keygen, cmd_log, cmd_report, cmd_runs, cmd_status
 from golive.cli.serve import cmd_proxy_serve, cmd_web
 from golive.errors import ExitCode
 
@@ -21,6 +21,11 @@ def _help_for(parser: argparse.ArgumentParser) -> Any:
         return ExitCode.BAD_INPUT
 
     return show
+
+
+def _key_arg(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--key", metavar="PATH", help="sign with this private key when ssh-agent holds none of yours"
+                                                  " (default $GOLIVE_KEY)")
 
 
 def _package_doc() -> str | None:
@@ -56,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--dry-run", action="store_true", help="walk the plan without executing anything")
     sp.add_argument("--force", action="store_true", help="start outside the deployment window")
     sp.add_argument("--reason", help="why (required with --force)")
-    sp.add_argument("--as", dest="as_", metavar="NAME", help="initiator identity (default $GOLIVE_USER or login)")
+    sp.add_argument("--as", dest="as_", metavar="NAME", help="initiator identity (default $GOLIVE_USER or login;"
+                                                            " with signers, the name your key belongs to)")
+    _key_arg(sp)
     driving(sp)
     sp.set_defaults(fn=cmd_run)
 
@@ -112,19 +119,35 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("run", nargs="?")
     sp.set_defaults(fn=cmd_notify_tick)
 
-    audit = sub.add_parser("audit", help="verify the hash chain of a run's log")
+    audit = sub.add_parser("audit", help="verify a run's log: hashes, runner checkpoints, signed decisions")
     asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
-    sp = asub.add_parser("verify", help="exit 0 if intact, 1 naming the first bad seq")
-    sp.add_argument("run")
+    sp = asub.add_parser("verify", help="exit 0 if intact, 1 naming the first bad seq; who signed what")
+    sp.add_argument("run", nargs="?")
+    sp.add_argument("--bundle", metavar="FILE", help="check an exported bundle instead (no store needed)")
+    sp.add_argument("--signers", metavar="FILE", help="judge signatures by this allowed_signers file (your own"
+                                                      " copy) instead of the one the run recorded")
+    sp.add_argument("--checkpoint", action="append", default=[], metavar="DIGEST",
+                    help="a checkpoint digest known from elsewhere (a gate notification); it must be in the log")
     sp.set_defaults(fn=cmd_audit_verify)
+    sp = asub.add_parser("export", help="write one self-contained file to verify elsewhere")
+    sp.add_argument("run")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE")
+    sp.set_defaults(fn=cmd_audit_export)
     audit.set_defaults(fn=_help_for(audit))
+
+    sp = sub.add_parser("keygen", help="make the runner's signing key for checkpoints (Ed25519)")
+    sp.add_argument("-o", "--output", metavar="PATH", help="default $GOLIVE_RUNNER_KEY or"
+                                                           " ~/.config/golive/runner_ed25519")
+    sp.add_argument("--comment", help="the key's comment (default golive-runner@HOST)")
+    sp.set_defaults(fn=cmd_keygen)
 
     for name, fn, helptext in (("approve", cmd_approve, "approve the gate a run waits at"),
                                ("reject", cmd_reject, "reject the gate a run waits at (NO-GO)")):
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("run")
-        sp.add_argument("--by", help="your name (default $GOLIVE_USER or login)")
+        sp.add_argument("--by", help="your name (default $GOLIVE_USER or login; with signers, your key's name)")
         sp.add_argument("--reason", required=True)
+        _key_arg(sp)
         sp.set_defaults(fn=fn)
 
     sp = sub.add_parser("confirm", help="confirm a manual step (or 'rollback' for a data-restoring level)")
@@ -134,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--by")
     sp.add_argument("--reason", help="note recorded with the confirmation")
     sp.add_argument("--failed", action="store_true", help="the item could not be done: fail the step")
+    _key_arg(sp)
     sp.set_defaults(fn=cmd_confirm)
 
     sp = sub.add_parser("resolve", help="say how a step that was cut off ended, after checking by hand")
@@ -142,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed"])
     sp.add_argument("--by")
     sp.add_argument("--reason")
+    _key_arg(sp)
     sp.set_defaults(fn=cmd_resolve)
 
     sp = sub.add_parser("rollback", help="ask a run to roll back now")
@@ -149,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--by")
     sp.add_argument("--reason", required=True)
     sp.add_argument("--level", type=int)
+    _key_arg(sp)
     sp.set_defaults(fn=cmd_rollback)
 
     proxy = sub.add_parser("proxy", help="the built-in traffic proxy (laptops, demos, tests)")

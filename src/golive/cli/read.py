@@ -1,4 +1,4 @@
-"""Commands that only read the run log: status, log, runs, report, audit verify."""
+"""Commands that read the run log: status, log, runs, report, audit verify/export; and keygen (the runner's key)."""
 
 from __future__ import annotations
 
@@ -66,25 +66,53 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from golive.store.chain import verify_chain
+    from golive.seal.signers import load_file
+    from golive.seal.verify import audit_run, render
+
+    trusted = load_file(Path(args.signers)) if args.signers else None
+    if args.bundle:
+        from golive.seal.bundle import verify_bundle
+
+        if args.run:
+            raise UsageError("give a run or --bundle FILE, not both")
+        audit = verify_bundle(Path(args.bundle), trusted, args.checkpoint)
+    elif not args.run:
+        raise UsageError("which run? golive audit verify RUN (or --bundle FILE)")
+    else:
+        store = open_existing_store(args)
+        try:
+            audit = audit_run(store, args.run, trusted, args.checkpoint)
+        finally:
+            store.close()
+    sys.stdout.write(safe(render(audit), multiline=True))  # names and subjects come from outside
+    return 0 if audit.ok else 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from golive.seal.bundle import write
 
     store = open_existing_store(args)
     try:
-        info = store.get_run(args.run)
-        events = store.events(info.id)
-        for _ in range(20):  # a live run may append between the two reads: take a consistent pair
-            again = store.get_run(info.id)
-            if again.head_seq == info.head_seq:
-                break
-            info, events = again, store.events(info.id)
-        problem = verify_chain(events, info.head_seq, info.head_hash)
-        if problem:
-            print(f"run {info.id}: audit chain BROKEN at {problem}")
-            return 1
-        print(f"run {info.id}: audit chain intact, {len(events)} events, head {info.head_hash}")
-        return 0
+        rid = write(store, args.run, Path(args.output))
     finally:
         store.close()
+    print(safe(f"wrote {args.output}: the audit bundle of run {rid} (check it anywhere: golive audit verify"
+               f" --bundle {args.output})"))
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    import socket
+
+    from golive.seal.keys import default_runner_key_path, keygen
+
+    path = Path(args.output) if args.output else default_runner_key_path()
+    if path.exists():
+        raise UsageError(f"{path} exists; golive never overwrites a key")
+    public = keygen(path, args.comment or f"golive-runner@{socket.gethostname()}")
+    print(safe(f"wrote {path} and {path}.pub"))
+    print(f"to trust its checkpoints, add to the signers file: golive-runner {' '.join(public.split()[:2])}")
+    return 0
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

@@ -583,6 +583,40 @@ class DecisionVouched(EventBody):
     signature: str = ""
 
 
+class DecisionRefused(EventBody):
+    """A decision the signed-decision rules refused (golive.seal: unsigned, a bad signature, a key outside the role,
+    the initiator's key, bound to another run, gate or head), recorded with who tried from where. Decision events
+    themselves (`gate.approved`...) carry, when signed, `signed` (the canonical payload) and `signature` (`key`,
+    `fingerprint`, `method`, `sshsig`), and always `os_user` and `host`."""
+
+    type: Literal["decision.refused"] = "decision.refused"
+    written_by: ClassVar[str] = "person"
+    decision: str = ""
+    subject: str = ""
+    claimed_by: str | None = None
+    fingerprint: str | None = None
+    why: str = ""
+    os_user: str = ""
+    host: str = ""
+
+
+class AuditCheckpoint(EventBody):
+    """The runner seals the chain head (golive.seal.checkpoint): at each start, gate question and decision, and the
+    end. `covers` is the head it signs (`seq`, `hash`), `prev` the previous checkpoint's digest, `digest` the
+    SHA-256 of the signed body, `sshsig` the runner key's signature over it."""
+
+    type: Literal["audit.checkpoint"] = "audit.checkpoint"
+    n: int
+    why: str = ""
+    covers: dict[str, Any] = {}
+    prev: str = ""
+    at: str = ""
+    key: str = ""
+    digest: str = ""
+    fingerprint: str = ""
+    sshsig: str = ""
+
+
 class OtherEvent(EventBody):
     """A type this version has no model for (or a payload its model refuses): kept as read, folded as nothing."""
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from golive.core.events import RollingHost, SshBatch, StepConfirmed, StepResolved, StepStatus
 from golive.core.stepid import StepId
@@ -117,3 +117,24 @@ class StepContext:
         if extra:
             merged.update({k: self.interpolate(v) for k, v in extra.items()})
         return merged
+
+
+class Step(Protocol):
+    """What the engine needs of a step. Every kind's plan model (golive.steps.base.StepBase) satisfies it; the
+    engine depends on this protocol, not on the step registry or any kind."""
+
+    kind: ClassVar[str]
+    timeout: float | None
+    #: Seconds between SIGTERM and SIGKILL when the engine stops the step's processes (None: the default).
+    grace: float | None
+    continue_on_error: bool
+
+    @property
+    def is_idempotent(self) -> bool: ...
+
+    def title(self) -> str: ...
+
+    def describe(self) -> str: ...
+
+    def execute(self, ctx: StepContext) -> StepResult: ...
+

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from golive import interrupts
 from golive.core import events
 from golive.core.clock import Clock
-from golive.core.step import Resuming, StepContext, StepResult, Undoing
+from golive.core.step import Resuming, Step, StepContext, StepResult, Undoing
 from golive.core.stepid import StepId
 from golive.engine.leftovers import Leftover, interrupted_event, never_ran, outwait, why_a_person
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
@@ -23,7 +23,6 @@ from golive.errors import ExitCode, GoliveError
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
 from golive.proctree import recording
-from golive.steps.base import StepBase
 from golive.store.base import Event, Store
 from golive.units import format_duration
 
@@ -34,18 +33,18 @@ DEFAULT_WAIT_TIMEOUT = 12 * 3600.0
 
 
 class StepExecutor(Protocol):
-    def run(self, step: StepBase, ctx: StepContext) -> StepResult: ...
+    def run(self, step: Step, ctx: StepContext) -> StepResult: ...
 
 
 class RealExecutor:
-    def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+    def run(self, step: Step, ctx: StepContext) -> StepResult:
         return step.execute(ctx)
 
 
 class DryRunExecutor:
     """Walks the plan without touching anything: each step says what it would do."""
 
-    def run(self, step: StepBase, ctx: StepContext) -> StepResult:
+    def run(self, step: Step, ctx: StepContext) -> StepResult:
         from golive.steps.shell import ShellStep
 
         if isinstance(step, ShellStep):
@@ -217,7 +216,7 @@ class Engine:
         return f"phase {pi} '{self.state.phase(pi).name}' NO-GO: {reasons}"
 
     # -- one step --------------------------------------------------------------------------------
-    def _run_step(self, sid: str, step: StepBase) -> str:
+    def _run_step(self, sid: str, step: Step) -> str:
         """Run a step unless the log says it already ended; returns its final status."""
         while True:
             rec = self.state.step(sid)
@@ -247,7 +246,7 @@ class Engine:
             ))
             return result.status
 
-    def _settle(self, sid: str, step: StepBase) -> None:
+    def _settle(self, sid: str, step: Step) -> None:
         """A step whose last attempt has no recorded end: never decide while its old processes may run (see
         golive.engine.leftovers for the rule); returns only when the step may start again."""
         rec = self.state.step(sid)
@@ -263,18 +262,18 @@ class Engine:
         if not (step.is_idempotent or never_ran(rec.interrupted)):
             self._attention(sid, step, f"{why_a_person(rec.interrupted)}; check by hand, then: {resolve}")
 
-    def _attention(self, sid: str, step: StepBase, reason: str) -> None:
+    def _attention(self, sid: str, step: Step, reason: str) -> None:
         if self.state.step(sid).status != "needs-attention":
             self.record(events.RunNeedsAttention(step=sid, title=step.title(), reason=reason))
         raise _Pause(ExitCode.WAITING)
 
-    def _interrupted(self, sid: str, step: StepBase, stop: interrupts.Interrupted) -> None:
+    def _interrupted(self, sid: str, step: Step, stop: interrupts.Interrupted) -> None:
         """Record that golive itself stopped the step, what became of its processes, and whether its command had
         been released at all (a shell step stopped at the gate did nothing and may simply run again)."""
         stop.recorded = True
         self.record(interrupted_event(sid, step.kind, stop, self.state.step(sid).trees))
 
-    def _execute(self, sid: str, step: StepBase,
+    def _execute(self, sid: str, step: Step,
                  decision: events.StepConfirmed | events.StepResolved | None) -> StepResult:
         ctx = StepContext(
             run_id=self.run_id, step_id=sid, vars=self.vars, masker=self.masker, clock=self.clock,
@@ -386,7 +385,7 @@ class Engine:
         if gate.approvals is not None and not self.options.dry_run:
             needed = gate.approvals.count
             rec = self.state.phase(pi)
-            if not rec.rejections and len(rec.approvers()) < needed:
+            if not rec.rejections and len(rec.approver_keys()) < needed:
                 if rec.status != "waiting":
                     self.record(events.GateWaiting(
                         phase=pi, name=phase.name, needed=needed, role=gate.approvals.role,
@@ -407,7 +406,7 @@ class Engine:
 
                 def decided() -> bool:
                     ph = self.state.phase(pi)
-                    return bool(ph.rejections) or len(ph.approvers()) >= needed
+                    return bool(ph.rejections) or len(ph.approver_keys()) >= needed
 
                 if not decided() and not expired():
                     self._wait_for(lambda: decided() or expired())

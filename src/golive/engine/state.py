@@ -68,6 +68,12 @@ class Stamped(Generic[B]):
     at: str
 
 
+def approver_identity(approval: dict[str, Any]) -> str:
+    """What makes two approvals two: the signing key when there is one (golive.seal), else the name."""
+    fp = (approval.get("signature") or {}).get("fingerprint")
+    return str(fp) if fp else "name:" + str(approval.get("by", "")).strip().casefold()
+
+
 @dataclass
 class StepRecord:
     id: StepId
@@ -110,6 +116,10 @@ class PhaseRecord:
 
     def approvers(self) -> set[str]:
         return {a.event.by for a in self.approvals}
+
+    def approver_keys(self) -> set[str]:
+        """What the approval count counts: distinct signing keys (golive.seal), or names when unsigned."""
+        return {approver_identity(a.event.payload()) for a in self.approvals}
 
 
 @dataclass

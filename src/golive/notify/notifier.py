@@ -199,6 +199,8 @@ class Notifier:
                 return
             msg = message_for(ev, st)
             category = CATEGORY.get(ev.type)
+            if msg is not None and ev.type == "gate.waiting":
+                msg = (msg[0], msg[1] + self._seal_line(ev))
             if msg is not None and category is not None:
                 self._deliver(f"ev:{ev.seq}", category, self._channel_urls(category), self._configs(), *msg,
                               extra={"event": ev.type, "for_seq": ev.seq})
@@ -206,6 +208,16 @@ class Notifier:
                 self.tick(force=True)
         except Exception:  # notifications are best effort by design
             pass
+
+    def _seal_line(self, ev: Event) -> str:
+        """The runner's checkpoint sealing this question: a copy of the chain head outside the store, so cutting
+        the log back later is detectable (golive audit verify RUN --checkpoint DIGEST)."""
+        for later in self.store.events(self.run_id, after=ev.seq):
+            if later.type == "audit.checkpoint":
+                p = later.payload
+                return (f"\nSealed: checkpoint {p.get('n')} at seq {later.seq}, digest {p.get('digest')}"
+                        f"\nCheck: golive audit verify {self.run_id} --checkpoint {p.get('digest')}")
+        return ""
 
     # -- escalation ------------------------------------------------------------------------------
     def tick(self, force: bool = False) -> list[int]:

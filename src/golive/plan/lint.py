@@ -73,6 +73,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL117", "host-key-check-off", "warning",
          "A host group sets `known_hosts: none`: its SSH host keys are not checked, so a man in the middle gets"
          " the commands and the secrets."),
+    Rule("GL121", "approvals-not-authenticated", "warning",
+         "People decide on this plan's runs but no signers file is configured: approvals are typed names anyone"
+         " can type, and the report says 'approvals not authenticated'."),
+    Rule("GL122", "approver-without-key", "error",
+         "A person named in an approver role has no key in the signers file, so cannot sign a decision."),
     Rule("GL161", "rolling-without-health", "warning",
          "A rolling step has no health check: hosts go back into rotation without anyone asking them."),
     Rule("GL162", "rolling-all-at-once", "warning",
@@ -258,6 +263,7 @@ class _Linter:
         self.migrations()
         self.window()
         self.roles()
+        self.signers()
         self.traffic()
         self.host_groups()
         self.rolling()
@@ -389,6 +395,12 @@ class _Linter:
         for role, people in self.plan.approvers.items():
             if not people:
                 self.add("GL113", ("approvers", role), f"role '{role}' lists nobody")
+
+    def signers(self) -> None:
+        from golive.seal.signers import lint_findings
+
+        for rule, path, message in lint_findings(self.plan, Path(self.file).resolve().parent):
+            self.add(rule, path, message)
 
     def traffic(self) -> None:
         """Router and pool names of traffic steps are read as written: a `${VAR}` or template text there is a

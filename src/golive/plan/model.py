@@ -159,6 +159,8 @@ class Plan(Strict):
     #: Role name -> the people who hold it.
     approvers: dict[str, list[str]] = {}
     separation_of_duties: bool = False
+    #: An OpenSSH allowed_signers file (relative to the plan): decisions must then be signed (golive.seal).
+    signers: str | None = None
     on_overrun: Overrun = "warn"
     phases: list[Phase] = Field(min_length=1)
     rollback: Rollback = Rollback()

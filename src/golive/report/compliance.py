@@ -29,7 +29,15 @@ def compliance_rows(report: Report, plan: Plan) -> list[ComplianceRow]:
     approvals = [a for g in report.gates for a in g.approvals]
     roles = plan.approvers
     authorized = [a for a in approvals if not a.role or a.by in roles.get(a.role, [a.by])]
-    rows.append(ComplianceRow(*ELEMENTS[2], _names(authorized) or "no approval recorded", bool(authorized)))
+    # Met only by approvals someone outside the store can check: verified signatures, not the initiator's key.
+    proven = [a for a in authorized if a.verified and a.fingerprint and a.fingerprint != report.initiator_key]
+    if proven:
+        evidence = _names(proven) + " (verified SSH signatures)"
+    elif authorized and not report.authenticated:
+        evidence = _names(authorized) + " — approvals not authenticated (typed names; no signers file)"
+    else:
+        evidence = _names(authorized) + " — no verified signature" if authorized else "no approval recorded"
+    rows.append(ComplianceRow(*ELEMENTS[2], evidence, bool(proven)))
     tests: list[str] = []
     for t in report.change_evidence:
         if t.get("url"):
@@ -76,6 +84,13 @@ def compliance_rows(report: Report, plan: Plan) -> list[ComplianceRow]:
     return rows
 
 
+def _signature(a: Any) -> str:
+    """Key fingerprint, method and verified ✓/✗ of one decision, as the sign-off sheet shows it."""
+    if a.method == "unauthenticated":
+        return "unauthenticated (typed name)"
+    return f"{a.fingerprint} {a.method} {'✓' if a.verified else '✗'}"
+
+
 PRE = "Pre-deployment approval"
 POST = "Post-deployment verification"
 
@@ -93,10 +108,10 @@ def signoff_rows(report: Report) -> list[SignOff]:
                 continue
             for a in g.approvals:
                 rows.append(SignOff(section, a.role or f"phase {g.phase} gate", a.by, a.at[:19].replace("T", " "),
-                                    a.reason))
+                                    a.reason, _signature(a)))
             for a in g.rejections:
                 rows.append(SignOff(section, a.role or f"phase {g.phase} gate", a.by,
-                                    a.at[:19].replace("T", " "), f"REJECTED: {a.reason}"))
+                                    a.at[:19].replace("T", " "), f"REJECTED: {a.reason}", _signature(a)))
             for _ in range(max(0, g.approvals_needed - len({a.by for a in g.approvals}) - len(g.rejections))):
                 who = f" (one of {', '.join(g.candidates)})" if g.candidates else ""
                 rows.append(SignOff(section, (g.role or f"phase {g.phase} gate") + who, "", "",

@@ -6,6 +6,8 @@ import json
 
 from golive.core.events import (
     AnalysisVerdict,
+    AuditCheckpoint,
+    DecisionRefused,
     DecisionVouched,
     GateApproved,
     GateDecided,
@@ -107,7 +109,9 @@ def describe(ev: Event) -> str:
             return f"phase {e.phase} gate: waiting for {e.needed} approval(s){role}{who}: {e.command}"
         case GateApproved() as e:
             role = f" ({e.role})" if e.role else ""
-            return f"phase {e.phase} approved by {e.by}{role}: {e.reason}"
+            sig = (e.model_extra or {}).get("signature")
+            signed = f" [signed {sig.get('fingerprint')}]" if isinstance(sig, dict) else ""
+            return f"phase {e.phase} approved by {e.by}{role}{signed}: {e.reason}"
         case GateRejected() as e:
             return f"phase {e.phase} rejected by {e.by}: {e.reason}"
         case GateDecided() as e:
@@ -168,6 +172,10 @@ def describe(ev: Event) -> str:
                     f" {f.get('host')}, whose lease ran out at {f.get('lease_until')}")
         case RunNote() as e:
             return e.message
+        case AuditCheckpoint() as e:
+            return f"sealed: checkpoint {e.n} ({e.why}) over seq {e.covers.get('seq')}, digest {e.digest[:16]}"
+        case DecisionRefused() as e:
+            return f"REFUSED {e.decision} {e.subject} ({e.os_user}@{e.host}): {e.why}"
     rest = {k: v for k, v in ev.payload.items() if k != "step"}
     text = json.dumps(rest, sort_keys=True)
     return f"{step}{ev.type} {text[:200]}"

@@ -216,12 +216,23 @@ def render_html(r: Report) -> str:
         for c in r.compliance]))
 
     # -- sign-off
+    p.append('<h2 id="decisions">Decisions</h2>')
+    p.append("<p>" + ("Signed decisions, checked against the run's signers file." if r.authenticated else
+                      "<span class='s-missing'>Approvals not authenticated</span>: the run has no signers file;"
+                      " names are as typed.")
+             + (f" <span class='s-missing'>The log does not verify: {esc(r.audit_failure)}</span>"
+                if r.audit_failure else "") + "</p>")
+    p.append(_table(["Seq", "Decision", "Name", "Key fingerprint", "Method", "Verified"], [
+        [str(d.seq), esc(f"{d.decision} {d.subject}"), esc(d.name), esc(d.fingerprint or "—"), esc(d.method),
+         "<span class='s-ok'>✓</span>" if d.verified else
+         ("—" if d.method == "unauthenticated" and not r.authenticated else "<span class='s-missing'>✗</span>")]
+        for d in r.decisions]))
     p.append('<h2 id="signoff">Deployment sign-off</h2><div class="signoff">')
     for section in ("Pre-deployment approval", "Post-deployment verification"):
         rows = [[esc(s.role), esc(s.name) if s.name else '<span class="blank"></span>',
-                 esc(s.date) if s.date else '<span class="blank"></span>', esc(s.note)]
+                 esc(s.date) if s.date else '<span class="blank"></span>', esc(s.note), esc(s.signature)]
                 for s in r.signoff if s.section == section]
-        p.append(f"<h3>{esc(section)}</h3>" + _table(["Role", "Name", "Date (UTC)", "Note"], rows))
+        p.append(f"<h3>{esc(section)}</h3>" + _table(["Role", "Name", "Date (UTC)", "Note", "Signature"], rows))
     marks = " ".join(("☒ " if r.outcome_word.startswith(w) else "☐ ") + w
                      for w in ("Success", "Partial", "Rolled Back"))
     p.append("<h3>Deployment status</h3>" + '<table class="kv"><tbody>'

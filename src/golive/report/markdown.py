@@ -102,11 +102,12 @@ def render_markdown(r: Report) -> str:
         [md(c.requirement), md(c.element), md(c.evidence), "evidence" if c.ok else "**MISSING**"]
         for c in r.compliance]), ""]
 
+    parts += ["## Decisions", "", _decisions(r), ""]
     parts += ["## Sign-off", ""]
     for section in ("Pre-deployment approval", "Post-deployment verification"):
-        parts += [f"### {section}", "", _table(["Role", "Name", "Date (UTC)", "Note"], [
+        parts += [f"### {section}", "", _table(["Role", "Name", "Date (UTC)", "Note", "Signature"], [
             [md(s.role), md(s.name) if s.name else "\\_\\_\\_\\_\\_\\_\\_\\_",
-             md(s.date) if s.date else "\\_\\_\\_\\_\\_\\_", md(s.note)]
+             md(s.date) if s.date else "\\_\\_\\_\\_\\_\\_", md(s.note), md(s.signature)]
             for s in r.signoff if s.section == section]), ""]
     marks = " ".join(("[x] " if r.outcome_word.startswith(w) else "[ ] ") + w
                      for w in ("Success", "Partial", "Rolled Back"))
@@ -114,3 +115,15 @@ def render_markdown(r: Report) -> str:
         ["Status", md(marks)], ["Completion time", md(r.finished_at or "")],
         ["Issues encountered", "; ".join(md(n) for n in r.outcome_notes) or "none recorded"]]), ""]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _decisions(r: Report) -> str:
+    """Who decided what, with which key, and whether it verifies; or plainly that approvals are not authenticated."""
+    head = ("Signed decisions, checked against the run's signers file." if r.authenticated
+            else "**Approvals not authenticated**: the run has no signers file; names are as typed.")
+    if r.audit_failure:
+        head += f" **The log does not verify: {md(r.audit_failure)}.**"
+    rows = [[str(d.seq), md(f"{d.decision} {d.subject}"), md(d.name), md(d.fingerprint or "-"), md(d.method),
+             "✓" if d.verified else ("✗" if d.method != "unauthenticated" or r.authenticated else "-")]
+            for d in r.decisions]
+    return head + "\n\n" + _table(["Seq", "Decision", "Name", "Key fingerprint", "Method", "Verified"], rows)

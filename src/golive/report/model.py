@@ -62,6 +62,10 @@ class Approval:
     role: str | None
     reason: str
     at: str
+    #: How the decision is authenticated (golive.seal): the signing key, the method, and whether it verified.
+    fingerprint: str = ""
+    method: str = "unauthenticated"
+    verified: bool = False
 
 
 @dataclass
@@ -125,6 +129,8 @@ class SignOff:
     name: str
     date: str
     note: str
+    #: Key fingerprint, method (SSH signature / unauthenticated) and verified ✓/✗.
+    signature: str = ""
 
 
 @dataclass
@@ -215,6 +221,13 @@ class Report:
     canary: list[CanaryPoint]
     notifications: list[Notification]
     log: list[dict[str, Any]] = field(default_factory=list)
+    #: Every signed (or unsigned) decision with its verification, from golive.seal.verify.
+    decisions: list[Any] = field(default_factory=list)
+    #: False: no signers file, decisions were taken on typed names ("approvals not authenticated").
+    authenticated: bool = False
+    #: The first seq that does not verify, if any.
+    audit_failure: str | None = None
+    initiator_key: str = ""
 
 
 def _ts(value: str) -> datetime:
@@ -440,6 +453,9 @@ def build(events: list[Event]) -> Report:
         log=[{"seq": e.seq, "at": e.ts, "type": e.type, "text": describe(e)} for e in events],
     )
     report.criteria = criteria
+    from golive.report.signatures import attach
+
+    attach(report, events)
     report.signoff = signoff_rows(report)
     report.compliance = compliance_rows(report, plan)
     return report

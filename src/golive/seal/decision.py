@@ -1,0 +1,130 @@
+"""A person's decision as signed bytes: the canonical payload, and the rules that bind it to one run, one plan,
+one gate or step, and the chain head the person was shown. The same check runs when the decision is submitted
+and when `audit verify` reads it back, so what was accepted is exactly what verifies.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from sshsig.ssh_public_key import ssh_key_fingerprint_sha256_str
+from sshsig.sshsig import check_signature
+
+from golive.seal.keys import NAMESPACE, Signature, Signer
+
+#: Event type -> the decision it records (what the person signs for).
+DECISION_EVENTS = {
+    "gate.approved": "approve", "gate.rejected": "reject", "step.confirmed": "confirm",
+    "rollback.confirmed": "confirm", "step.resolved": "resolve", "rollback.requested": "rollback",
+}
+
+
+def canonical(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def subject_of(ev_type: str, p: dict[str, Any]) -> tuple[str, str]:
+    """(subject, reason) of a decision event, as the signed payload must state them."""
+    if ev_type in ("gate.approved", "gate.rejected"):
+        return f"phase {p.get('phase')}", str(p.get("reason") or "")
+    if ev_type == "step.confirmed":
+        return f"step {p.get('step')} {p.get('as', 'done')}", str(p.get("note") or "")
+    if ev_type == "rollback.confirmed":
+        return f"rollback level {p.get('level')}", str(p.get("reason") or "")
+    if ev_type == "step.resolved":
+        return f"step {p.get('step')} {p.get('as')}", str(p.get("reason") or "")
+    if ev_type == "rollback.requested":
+        level = p.get("level")
+        return ("run" if level is None else f"rollback level {level}"), str(p.get("reason") or "")
+    return "run", str(p.get("reason") or "")
+
+
+def payload_for(run_id: str, plan_sha256: str, decision: str, subject: str, reason: str, at: str,
+                head_seq: int, head_hash: str) -> dict[str, Any]:
+    return {"v": 1, "ns": NAMESPACE, "run": run_id, "plan_sha256": plan_sha256, "decision": decision,
+            "subject": subject, "reason": reason, "at": at, "head": {"seq": head_seq, "hash": head_hash}}
+
+
+def who_and_where() -> dict[str, str]:
+    """The operating-system user and host a decision was made from, recorded beside its signature."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no passwd entry (containers)
+        user = f"uid-{os.getuid()}"
+    return {"os_user": user, "host": socket.gethostname()}
+
+
+@dataclass(frozen=True)
+class SignedDecision:
+    """What a signer produced: the payload and its signature. The web console builds one with the server's key."""
+
+    payload: dict[str, Any]
+    signature: Signature
+
+    def record(self) -> dict[str, Any]:
+        s = self.signature
+        return {"signed": self.payload, "signature": {"key": s.key, "fingerprint": s.fingerprint,
+                                                      "method": s.method, "sshsig": s.sshsig}}
+
+
+def sign(signer: Signer, payload: dict[str, Any]) -> SignedDecision:
+    return SignedDecision(payload, signer.sign(canonical(payload), NAMESPACE))
+
+
+def verify_signature(message: bytes, armored: str, namespace: str) -> str:
+    """The fingerprint of the key that made `armored` over `message`; raises ValueError if it does not verify."""
+    try:
+        key = check_signature(message, armored, namespace)
+    except Exception as exc:  # the library also asserts on malformed input: any failure is "does not verify"
+        raise ValueError(f"signature does not verify ({exc})") from None
+    return str(ssh_key_fingerprint_sha256_str(key))
+
+
+def check(record: dict[str, Any], *, run_id: str, plan_sha256: str, decision: str, subject: str, reason: str,
+          head_of: dict[int, str], min_head_seq: int, before_seq: int) -> str:
+    """Check a recorded (or submitted) signed decision; returns the signing key's fingerprint, raises ValueError
+    saying what is wrong. `head_of` maps seq -> hash of the log the decision belongs to."""
+    signed = record.get("signed")
+    sig = record.get("signature")
+    if not isinstance(signed, dict) or not isinstance(sig, dict):
+        raise ValueError("not signed")
+    fp = verify_signature(canonical(signed), str(sig.get("sshsig", "")), NAMESPACE)
+    if fp != sig.get("fingerprint"):
+        raise ValueError(f"signed by {fp}, recorded as {sig.get('fingerprint')}")
+    if signed.get("run") != run_id:
+        raise ValueError(f"signed for run {signed.get('run')}, not {run_id}")
+    if signed.get("plan_sha256") != plan_sha256:
+        raise ValueError("signed for another plan (plan SHA-256 differs)")
+    if signed.get("decision") != decision or signed.get("subject") != subject:
+        raise ValueError(f"signed to {signed.get('decision')} {signed.get('subject')},"
+                         f" recorded as {decision} {subject}")
+    if signed.get("reason") != reason:
+        raise ValueError("the recorded reason is not the one signed")
+    head = signed.get("head") or {}
+    hseq = head.get("seq")
+    if not isinstance(hseq, int) or hseq >= before_seq or head_of.get(hseq) != head.get("hash"):
+        raise ValueError(f"bound to a chain head (seq {hseq}) that this log does not have")
+    if hseq < min_head_seq:
+        raise ValueError(f"bound to an older chain head (seq {hseq}, the question was asked at seq {min_head_seq})")
+    return fp
+
+
+def context_seq(events: list[Any], ev_type: str, payload: dict[str, Any], before: int) -> int:
+    """The earliest chain head a decision may be bound to: the gate's question for approve/reject (so a signature
+    made for an earlier question of the same gate is stale), else the runner's latest start."""
+    start = 1
+    gate = ev_type in ("gate.approved", "gate.rejected")
+    for ev in events:
+        if ev.seq >= before:
+            break
+        if gate:
+            if ev.type == "gate.waiting" and ev.payload.get("phase") == payload.get("phase"):
+                start = ev.seq
+        elif ev.type == "run.started":
+            start = ev.seq
+    return start

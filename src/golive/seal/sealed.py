@@ -1,0 +1,128 @@
+"""The rules for a person's decision on a run that started with signers: signed, by a key the file lists, in the
+role, not the initiator's key, one count per key, bound to this run, plan, gate and head. A refusal is recorded.
+Without signers the decision is taken on the typed name, as before (the report then says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+from golive.errors import DecisionRefused, UsageError
+from golive.seal.decision import (
+    DECISION_EVENTS,
+    SignedDecision,
+    check,
+    context_seq,
+    payload_for,
+    sign,
+    subject_of,
+    who_and_where,
+)
+from golive.seal.keys import Signer
+from golive.seal.signers import AllowedSigners
+from golive.store.base import Store
+
+
+@dataclass
+class Decider:
+    """Who decides: the name typed (None: the name the key belongs to), and how the decision is signed: a signer
+    to sign it now, or a decision signed elsewhere. `where` overrides the recorded OS user and host (the web
+    console records the browser user's session instead of the server process)."""
+
+    name: str | None = None
+    signer: Signer | None = None
+    signed: SignedDecision | None = None
+    where: dict[str, str] | None = None
+
+
+def recorded_signers(created: dict[str, Any]) -> AllowedSigners | None:
+    rec = created.get("signers")
+    if not isinstance(rec, dict):
+        return None
+    return AllowedSigners.parse(str(rec.get("text", "")), str(rec.get("source", "signers")))
+
+
+def initiator_key(created: dict[str, Any]) -> str | None:
+    sig = (created.get("initiator_signature") or {}).get("signature") or {}
+    fp = sig.get("fingerprint")
+    return str(fp) if fp else None
+
+
+def _in(name: str, names: list[str]) -> str | None:
+    wanted = name.strip().casefold()
+    return next((n for n in names if n.strip().casefold() == wanted), None)
+
+
+def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, payload: dict[str, Any],
+                 who: Decider, role: str | None) -> tuple[str, dict[str, Any]]:
+    """(the name to record, the fields to add to the event) or DecisionRefused (recorded when signers apply)."""
+    events = store.events(rid)
+    created = events[0].payload
+    signers = recorded_signers(created)
+    where = who.where or who_and_where()
+    decision = DECISION_EVENTS[ev_type]
+    subject, reason = subject_of(ev_type, payload)
+    signed = who.signed
+    if signed is None and who.signer is not None:
+        head = events[-1]
+        signed = sign(who.signer, payload_for(rid, str(created.get("plan_sha256", "")), decision, subject, reason,
+                                              datetime.now(UTC).isoformat(timespec="seconds"), head.seq, head.hash))
+    if signers is None:
+        if not who.name or not who.name.strip():
+            raise UsageError("--by is required (it goes into the audit log)")
+        return who.name.strip(), {**where, **(signed.record() if signed else {})}
+
+    def refuse(why: str, fp: str | None = None) -> NoReturn:
+        store.append(rid, "decision.refused", {"decision": decision, "subject": subject, "claimed_by": who.name,
+                                               "fingerprint": fp, "why": why, **where})
+        raise DecisionRefused(why)
+
+    if signed is None:
+        refuse(f"run {rid} takes only signed decisions ({signers.source}): load your key into ssh-agent"
+               " (ssh-add) or pass --key PATH")
+    record = signed.record()
+    try:
+        fp = check(record, run_id=rid, plan_sha256=str(created.get("plan_sha256", "")), decision=decision,
+                   subject=subject, reason=reason, head_of={e.seq: e.hash for e in events},
+                   min_head_seq=context_seq(events, ev_type, payload, events[-1].seq + 1),
+                   before_seq=events[-1].seq + 1)
+    except ValueError as exc:
+        refuse(f"signature refused: {exc}")
+    names = signers.names_of(fp)
+    if not names:
+        refuse(f"key {fp} is not in the signers file {signers.source}", fp)
+    if who.name and who.name.strip():
+        name = _in(who.name, names)
+        if name is None:
+            refuse(f"the key {fp} belongs to {', '.join(names)}, not {who.name.strip()}", fp)
+    else:
+        people = plan.approvers.get(role or "", [])
+        name = next((n for n in names if _in(n, people)), names[0])
+    if role and plan.approvers.get(role) and _in(name, plan.approvers[role]) is None:
+        refuse(f"{name} (key {fp}) does not hold role '{role}' ({', '.join(plan.approvers[role])} do)", fp)
+    if ev_type == "gate.approved":
+        if plan.separation_of_duties and fp == initiator_key(created):
+            refuse(f"separation of duties: key {fp} started run {rid} and cannot approve it, under any name", fp)
+        if fp in state.phase(int(payload["phase"])).approver_keys():
+            refuse(f"key {fp} already approved phase {payload['phase']}; approvals count distinct keys", fp)
+    return name, {**where, **record}
+
+
+def sign_start(signer: Signer, signers: AllowedSigners, run_id: str, plan_sha256: str, claimed: str | None,
+               reason: str, now: datetime) -> tuple[str, dict[str, Any]]:
+    """The initiator's signature over the start of a run, and the name it belongs to (refusing --as otherwise)."""
+    names = signers.names_of(signer.fingerprint)
+    if not names:
+        raise DecisionRefused(f"your key {signer.fingerprint} is not in the signers file {signers.source}")
+    name = names[0]
+    if claimed:
+        found = _in(claimed, names)
+        if found is None:
+            raise DecisionRefused(f"the key {signer.fingerprint} belongs to {', '.join(names)}, not {claimed};"
+                                  " a run is started under the name its key belongs to")
+        name = found
+    signed = sign(signer, payload_for(run_id, plan_sha256, "start", "run", reason,
+                                      now.isoformat(timespec="seconds"), 0, "0" * 64))
+    return name, {**who_and_where(), **signed.record()}
