@@ -298,6 +298,11 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
         snap = snapshot(store, run_id)
         assert snap is not None
         if snap.outcome is not None:
+            if snap.events and snap.events[-1]["type"] != "audit.checkpoint":
+                # golive died between the run's end and its final seal: `audit verify` says so and names the
+                # command that seals it late (resume, with the run's runner key)
+                call(["resume", run_id, "--no-wait"], snap.head_seq)
+                continue
             break
         if snap.status == "needs-attention" and snap.attention_step:
             sid = snap.attention_step

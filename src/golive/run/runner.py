@@ -17,7 +17,7 @@ from typing import Any
 from golive import __version__
 from golive.core.clock import Clock
 from golive.core.events import RunCreated, RunTakenOver, body
-from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor
+from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor, exit_code_for
 from golive.engine.rollback import preview
 from golive.engine.state import RunState, fold
 from golive.errors import RunLocked, UsageError, WindowClosed
@@ -286,6 +286,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     # A run started by this process has its plan validated already (from the file it recorded).
     state = fold(store.events(info.id), RunState(_plan=started.plan) if started else None)
     if state.terminal:
+        if not (opts.options and opts.options.dry_run) and _seal_late(store, info.id):
+            return exit_code_for(state.outcome)
         raise UsageError(f"run {info.id} already ended: {state.outcome}")
     plan = state.plan
     options = opts.options or EngineOptions()
@@ -345,6 +347,33 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             store.release(info.id, owner, active=not terminal)
         if opts.report_dir is not None and not options.dry_run:
             _write_reports_quietly(store, info.id, opts.report_dir)
+
+
+def _seal_late(store: Store, run_id: str) -> bool:
+    """A runner killed between a run's end and its final seal leaves a log that verifies except for that seal:
+    seal it now (with the run's own runner key). Anything else wrong with the log is still refused."""
+    from golive.seal.checkpoint import Sealer
+    from golive.seal.keys import runner_signer
+    from golive.seal.verify import audit_run
+
+    audit = audit_run(store, run_id)
+    if not audit.unsealed_end:
+        return False
+    created = store.events(run_id)[:1]
+    signer = runner_signer()
+    if not created or created[0].payload.get("runner_key") != signer.public_line:
+        return False
+    owner = current_owner()
+    store.claim(run_id, owner)
+    try:
+        Sealer(store, run_id, signer).seal_if_open("end")
+    finally:
+        store.release(run_id, owner, active=False)
+    import sys
+
+    print(f"golive: run {run_id} had ended, but its runner stopped before sealing the log; sealed it now",
+          file=sys.stderr)
+    return True
 
 
 def _sealer(store: Store, run_id: str) -> Any:

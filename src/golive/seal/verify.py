@@ -48,6 +48,9 @@ class Audit:
     runner_trusted: bool = False
     authenticated: bool = False
     finished: bool = False
+    #: The run ended and everything verifies, but its final seal is missing: the runner died between the end and
+    #: the seal, or the seal was cut off; `golive resume` seals it late (a later checkpoint than any held outside).
+    unsealed_end: bool = False
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -226,7 +229,9 @@ def _tail(audit: Audit, events: list[Event], runner_fp: str, digests: dict[str, 
     if not runner_fp:
         return  # a run from before checkpoints
     if audit.finished and not (last.type == CHECKPOINT and last.payload.get("why") == "end"):
-        audit.fail(last.seq, "the run ended but its log does not end with the runner's final checkpoint")
+        audit.unsealed_end = audit.failure is None
+        audit.fail(last.seq, "the run ended but its log does not end with the runner's final checkpoint (if its"
+                             f" runner died before sealing it: golive resume {audit.run_id})")
     elif not audit.finished and index_status in ("succeeded", "rolled-back"):
         audit.fail(last.seq + 1, f"the run index says {index_status} but the log has no end: truncated")
     elif last.type != CHECKPOINT and not live and audit.sealed_through < last.seq:
