@@ -184,7 +184,10 @@ def test_plan_show_has_seed_000_phases_timeboxes_gates_and_levels(tmp_path: Path
     for n, name, _, _ in phases:
         line = next((ln for ln in rollback.splitlines() if f"if phase {n} '{name}' fails:" in ln), None)
         assert line is not None and "level 3 'Database rollback'" in line, (n, line)
-    assert "if phase 3 'Smoke Testing' fails: undo 2.3, then undo 2.1, then undo 1.2, then level 3" in rollback
+    # each phase's undo chain is said once and referred to after (the preview stays linear in the plan's size)
+    assert "if phase 2 'Application Deployment' fails: undo 2.3, then undo 2.1, then what phase 1 undoes" in rollback
+    assert "if phase 1 'Database Migration' fails: undo 1.2, then level 3" in rollback
+    assert "if phase 3 'Smoke Testing' fails: what phase 2 undoes, then level 3" in rollback
     assert "undo: migrate down to the revision recorded before the migration" in out
 
 

@@ -143,6 +143,8 @@ def test_the_bundle_verifies_with_no_store_and_one_changed_byte_fails(team: Team
         for new in {raw[at] ^ 0x01, ord(" ") if raw[at] != ord(" ") else ord("\t")}:
             changed.write_bytes(raw[:at] + bytes([new]) + raw[at + 1:])
             assert not verify_bundle(changed).ok, f"byte {at} changed ({raw[at]!r} -> {new!r}) still verifies"
+    changed.write_bytes(raw[:-1] + b" ")  # still JSON with the same content: only the canonical form catches it
+    assert not verify_bundle(changed).ok
     changed.write_bytes(raw[: len(raw) // 2] + raw[len(raw) // 2 + 1:])
     bad = cli("audit", "verify", "--bundle", str(changed))
     assert bad.code == 1 and "BROKEN" in bad.out

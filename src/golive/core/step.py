@@ -124,6 +124,8 @@ class Step(Protocol):
     engine depends on this protocol, not on the step registry or any kind."""
 
     kind: ClassVar[str]
+    #: The step's only effect is one gated process, so its step.started need not be fsynced on its own.
+    acts_only_through_gate: ClassVar[bool]
     timeout: float | None
     #: Seconds between SIGTERM and SIGKILL when the engine stops the step's processes (None: the default).
     grace: float | None

@@ -118,16 +118,16 @@ class Engine:
             if self.listener:
                 self.listener(ev, self.state)
 
-    def record(self, event: events.EventBody) -> Event:
+    def record(self, event: events.EventBody, durable: bool = True) -> Event:
         """Append (masked) and fold. Events from other processes that landed meanwhile are folded too."""
-        return self._append(event.type, event.payload())
+        return self._append(event.type, event.payload(), durable)
 
-    def _append(self, type: str, payload: dict[str, Any]) -> Event:
+    def _append(self, type: str, payload: dict[str, Any], durable: bool = True) -> Event:
         with interrupts.shielded():  # a stop signal never splits an append from its fold
             before = self.state.status
             if self.guard is not None:
                 self.guard()
-            ev = self.store.append(self.run_id, type, self.masker.data(payload))
+            ev = self.store.append(self.run_id, type, self.masker.data(payload), durable=durable)
             if ev.seq == self.state.last_seq + 1:
                 apply(self.state, ev)
                 if self.listener:
@@ -227,7 +227,9 @@ class Engine:
                 self._settle(sid, step)  # pauses unless the step may start again
             rec = self.state.step(sid)
             if rec.status != "waiting":
-                self.record(events.StepStarted(step=sid, title=step.title(), kind=step.kind, attempt=rec.attempts + 1))
+                # one fsync per step fewer where the step's fsynced step.process (or its end) comes before it acts
+                self.record(events.StepStarted(step=sid, title=step.title(), kind=step.kind, attempt=rec.attempts + 1),
+                            durable=not step.acts_only_through_gate)
             try:
                 result = self._execute(sid, step, self.state.step(sid).decision)
             except interrupts.Interrupted as stop:

@@ -17,6 +17,9 @@ class StepBase(Strict):
     kind: ClassVar[str] = ""
     #: Read-only kinds are safe to repeat, so resume re-runs them without asking.
     read_only: ClassVar[bool] = False
+    #: Kinds whose only effect is one gated process (golive.proctree): nothing happens before its fsynced
+    #: step.process, so step.started need not be flushed on its own (that flush covers it).
+    acts_only_through_gate: ClassVar[bool] = False
 
     name: str | None = None
     timeout: Duration | None = None

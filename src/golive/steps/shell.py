@@ -44,6 +44,7 @@ def _shorthand(value: Any) -> Any:
 
 class ShellStep(StepBase):
     kind: ClassVar[str] = "shell"
+    acts_only_through_gate: ClassVar[bool] = True
     shell: Annotated[ShellSpec, BeforeValidator(_shorthand)]
 
     def describe(self) -> str:

@@ -73,8 +73,11 @@ class Store(Protocol):
         """Register a run and append its `run.created` event in one commit (a crash leaves both or neither);
         raises RunLocked if another active run holds its service/environment."""
 
-    def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
-        """Append one event, durably (committed and fsynced), before returning."""
+    def append(self, run_id: str, type: str, payload: dict[str, Any], *, durable: bool = True) -> Event:
+        """Append one event, durably (committed and fsynced), before returning. `durable=False` commits without
+        the flush: the event is visible at once and ordered as usual, and becomes durable with the next durable
+        append (a log never keeps a later event and loses an earlier one). Only for an event after which nothing
+        is done before a durable append (step.started of a step whose only effect is a gated process)."""
 
     def set_status(self, run_id: str, status: str) -> None:
         """Cache the folded status in the run index, for listings; the log stays the truth."""

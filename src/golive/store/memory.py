@@ -27,7 +27,7 @@ class MemoryStore:
     def set_status(self, run_id: str, status: str) -> None:
         self._runs[run_id] = replace(self.get_run(run_id), status=status)
 
-    def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
+    def append(self, run_id: str, type: str, payload: dict[str, Any], *, durable: bool = True) -> Event:
         info = self.get_run(run_id)
         seq = info.head_seq + 1
         prev = info.head_hash or GENESIS

@@ -181,11 +181,13 @@ class PostgresStore:
         self._db.execute("UPDATE golive_runs SET head_seq=%s, head_hash=%s WHERE id=%s", (seq, digest, run_id))
         return Event(run_id, seq, ts, type, payload_json, prev, digest)
 
-    def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
+    def append(self, run_id: str, type: str, payload: dict[str, Any], *, durable: bool = True) -> Event:
         seen: list[int] = []
 
         def op() -> Event:
             with self._db.transaction():
+                if not durable:  # the server's WAL stays ordered: the next synchronous commit flushes this too
+                    self._db.execute("SET LOCAL synchronous_commit TO off")
                 row = self._db.execute("SELECT head_seq, head_hash FROM golive_runs WHERE id=%s FOR UPDATE",
                                        (run_id,)).fetchone()
                 if row is None:

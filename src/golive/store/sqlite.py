@@ -285,9 +285,12 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise _store_error(exc, self.path) from exc
 
-    def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
+    def append(self, run_id: str, type: str, payload: dict[str, Any], *, durable: bool = True) -> Event:
         self._check_identity(run_id)
         try:
+            if not durable:
+                # WAL frames are appended in order, so the next FULL commit's fsync makes this one durable too
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("BEGIN IMMEDIATE")
             row = self._db.execute("SELECT head_seq, head_hash FROM runs WHERE id=?", (run_id,)).fetchone()
             if row is None:
@@ -298,6 +301,10 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             self._rollback_quietly()
             raise _store_error(exc, self.path) from exc
+        finally:
+            if not durable:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("PRAGMA synchronous=FULL")
         self._maybe_crash(ev.seq)
         return ev
 

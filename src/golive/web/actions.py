@@ -68,8 +68,8 @@ class _Capturing:
     def create_run(self, info: RunInfo, payload: dict[str, Any]) -> Event:
         return self._store.create_run(info, payload)
 
-    def append(self, run_id: str, type: str, payload: dict[str, Any]) -> Event:
-        ev = self._store.append(run_id, type, payload)
+    def append(self, run_id: str, type: str, payload: dict[str, Any], *, durable: bool = True) -> Event:
+        ev = self._store.append(run_id, type, payload, durable=durable)
         self.appended.append(ev)
         return ev
 
