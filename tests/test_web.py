@@ -124,6 +124,9 @@ def test_a_decision_is_sealed_with_identity_method_source_and_agent(web: Server,
     p = seal["payload"]
     assert isinstance(p, dict) and isinstance(approved["payload"], dict)
     assert approved["payload"]["by"] == "rita" and approved["payload"]["reason"] == "canary is green"
+    # the decision itself is SSHSIG-signed by the server's key, as a CLI user's key would sign it
+    assert approved["payload"]["signature"]["method"] == "server-key" and approved["payload"]["via"] == "golive web"
+    assert "password only" in approved["payload"]["auth"] and approved["payload"]["source"] == "127.0.0.1"
     assert p["seals"] == {"seq": approved["seq"], "hash": approved["hash"], "type": "gate.approved"}
     assert p["by"] == "rita" and p["source"] == "127.0.0.1" and p["user_agent"] == "phone <b>browser</b>"
     assert p["auth"]["method"] == "local" and p["auth"]["second_factor"] is False

@@ -57,6 +57,10 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     workdir = tmp_path_factory.mktemp("console")
+    mp = pytest.MonkeyPatch()  # the run log of this directory, as conftest's workdir fixture does per test
+    mp.setenv("GOLIVE_STORE", ".golive/golive.db")
+    mp.setenv("XDG_STATE_HOME", str(workdir / ".state"))
+    request_cleanup = mp.undo
     oidc_port, console_port = console_ports()
     rid, proc = waiting_run(workdir, wait=True)
     plan = (workdir / "plan.yaml").read_text().replace("[rita, sam]", "[rita, sam, ian]")
@@ -77,6 +81,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
+        request_cleanup()
 
 
 def context(browser: Browser, phone: bool = False) -> BrowserContext:

@@ -1,11 +1,12 @@
-"""Decisions taken in the browser or through the API: the same rules as the CLI, then sealed under the server's key.
+"""Decisions taken in the browser or through the API: the same rules as the CLI, signed by the server's key.
 
-This is the one seam between the console and the decision code. Today it calls `golive.run.decisions` (the functions
-`golive approve/reject/confirm/resolve/rollback` call), captures the event each appends, and appends right after
-it a `decision.vouched` event: who the server authenticated (person, how: OIDC issuer and subject, local account
-with or without second factor, or API token), from which address and user agent, the sealed event's seq and
-hash, and an Ed25519 signature by the server's key over all of that. When signed decisions (SSHSIG) land on
-main, only this module changes.
+This is the one seam between the console and the decision code. It calls `golive.run.decisions` (what
+`golive approve/reject/confirm/resolve/rollback` call) with a `Decider`: the person's name, the server's SSH key
+signing the decision (SSHSIG, as a CLI user's key would; `golive audit verify` checks it) and where it came from
+(authentication, source address, user agent) instead of the server's OS user. It captures the event the decision
+code appends and appends right after it a `decision.vouched` event with the full identity (OIDC issuer and
+subject, local account with or without second factor, or API token), the sealed event's seq and hash, and an
+Ed25519 signature by the same key over all of that.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
 from golive.plan.model import Plan
 from golive.run import decisions
+from golive.run.decisions import Decider
+from golive.seal.keys import key_signer
 from golive.store.base import Event, Owner, RunInfo, Store
 from golive.web.team import OPERATOR, Identity, Team
 
@@ -122,22 +125,34 @@ def allowed(team: Team, who: Identity, ask: Ask, plan: Plan, st: RunState) -> bo
     return any(team.holds(who, role, plan.approvers) for role in role_needed(ask, plan, st))
 
 
-def _decide(store: Store, run_id: str, who: Identity, ask: Ask, plan: Plan) -> str:
+def decider(who: Identity, origin: Origin, key: Ed25519PrivateKey) -> Decider:
+    """The person as the decision code sees them: their name, the server's key signing for them (SSHSIG), and
+    where the decision came from (instead of the server process's OS user and host)."""
+    from cryptography.hazmat.primitives import serialization
+
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                            serialization.NoEncryption())
+    return Decider(name=who.person, signer=key_signer(pem, "server-key"),
+                   where={"via": "golive web", "auth": who.how(), "source": origin.address,
+                          "user_agent": origin.user_agent[:300]})
+
+
+def _decide(store: Store, run_id: str, by: Decider, ask: Ask, plan: Plan) -> str:
     if not ask.reason.strip():
         raise UsageError("a reason is required (it goes into the audit log)")
     if ask.action == "approve":
-        return decisions.approve(store, run_id, who.person, ask.reason)
+        return decisions.approve(store, run_id, by, ask.reason)
     if ask.action == "reject":
-        return decisions.reject(store, run_id, who.person, ask.reason)
+        return decisions.reject(store, run_id, by, ask.reason)
     if ask.action == "confirm":
-        return decisions.confirm(store, run_id, ask.step or "", who.person, ask.reason,
+        return decisions.confirm(store, run_id, ask.step or "", by, ask.reason,
                                  failed=ask.outcome == "failed")
     if ask.action == "resolve":
-        return decisions.resolve(store, run_id, ask.step or "", ask.outcome or "", who.person, ask.reason)
+        return decisions.resolve(store, run_id, ask.step or "", ask.outcome or "", by, ask.reason)
     if ask.action == "rollback":
         if (ask.typed or "").strip() != plan.service:
             raise DecisionRefused(f"type the service name ({plan.service}) to confirm the rollback")
-        return decisions.request_rollback(store, run_id, who.person, ask.reason, ask.level)
+        return decisions.request_rollback(store, run_id, by, ask.reason, ask.level)
     raise UsageError(f"no action '{ask.action}' (one of {', '.join(ACTIONS)})")
 
 
@@ -178,7 +193,7 @@ def act(store: Store, run_id: str, team: Team, key: Ed25519PrivateKey, who: Iden
         raise PermissionError(f"{who.person} does not hold the role this needs "
                               f"({' or '.join(role_needed(ask, plan, st))})")
     capture = _Capturing(store)
-    message = _decide(capture, rid, who, ask, plan)
+    message = _decide(capture, rid, decider(who, origin, key), ask, plan)
     seals: list[dict[str, Any]] = []
     for ev in capture.appended:
         payload: dict[str, Any] = {
