@@ -82,7 +82,9 @@ def test_crash_on_another_host_then_take_over_after_the_lease(workdir: Path) -> 
     taken = [e["payload"] for e in events if e["type"] == "run.taken_over"]
     assert len(taken) == 1 and taken[0]["by"] == "alice" and taken[0]["from"]["host"] == "otherhost", taken
     assert taken[0]["host"] != "otherhost"
-    assert events[-1]["type"] == "run.finished" and events[-1]["payload"]["outcome"] == "rolled-back"
+    assert events[-1]["type"] == "audit.checkpoint" and events[-1]["payload"]["why"] == "end"  # sealed by the new owner
+    assert events[-2]["type"] == "run.finished" and events[-2]["payload"]["outcome"] == "rolled-back"
+    assert golive("audit", "verify", run_id, cwd=workdir).code == 0  # the taken-over run's log still verifies
     assert "taken over by alice" in golive("log", run_id, cwd=workdir).out
 
 
