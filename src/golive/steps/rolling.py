@@ -26,7 +26,7 @@ from golive.steps.base import StepBase
 from golive.steps.canary import Fraction
 from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many
 from golive.steps.shell import DEFAULT_TIMEOUT
-from golive.steps.ssh import SshSpec
+from golive.steps.ssh import SshSpec, newest_batch_first
 from golive.targets.ssh import Connection, HostGroup, remote_command, resolve_connection
 from golive.traffic.router import ServerControl, server_for
 
@@ -109,16 +109,8 @@ class RollingStep(StepBase):
     def _batches(self, ctx: StepContext) -> list[list[str]]:
         assert self._group is not None
         ran = [b.hosts for b in (ctx.undoing.targets if ctx.undoing else []) if b.group == self.rolling.on]
-        if ctx.undoing is not None:
-            # The undo: only where the deploy reached, newest batch first; nothing if it reached nowhere.
-            seen: set[str] = set()
-            out: list[list[str]] = []
-            for hosts in reversed(ran):
-                fresh = [h for h in hosts if h not in seen]
-                seen.update(fresh)
-                if fresh:
-                    out.append(fresh)
-            return out
+        if ctx.undoing is not None:  # the undo: only where the deploy reached; nothing if it reached nowhere
+            return newest_batch_first(ran)
         return self.rolling.batches(self._group.hosts)
 
     def execute(self, ctx: StepContext) -> StepResult:

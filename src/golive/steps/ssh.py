@@ -34,6 +34,19 @@ def _batch(value: Any) -> Any:
     return value
 
 
+
+def newest_batch_first(ran: list[list[str]]) -> list[list[str]]:
+    """An undo goes back over what its step did in reverse: the hosts it reached, newest batch first, and each
+    host once even where the log holds it in more than one batch."""
+    seen: set[str] = set()
+    out: list[list[str]] = []
+    for hosts in reversed(ran):
+        fresh = [h for h in hosts if h not in seen]
+        seen.update(fresh)
+        if fresh:
+            out.append(fresh)
+    return out
+
 class SshSpec(Strict):
     on: str = Field(min_length=1)
     command: str = Field(min_length=1)
@@ -128,16 +141,8 @@ class SshStep(StepBase):
     def _plan_batches(self, ctx: StepContext) -> list[list[str]]:
         assert self._group is not None
         ran = [b.hosts for b in (ctx.undoing.targets if ctx.undoing else []) if b.group == self.ssh.on]
-        if ran:
-            # The undo of an ssh step: only where the command ran, newest batch first.
-            seen: set[str] = set()
-            out: list[list[str]] = []
-            for hosts in reversed(ran):
-                fresh = [h for h in hosts if h not in seen]
-                seen.update(fresh)
-                if fresh:
-                    out.append(fresh)
-            return out
+        if ran:  # the undo of an ssh step: only where the command ran
+            return newest_batch_first(ran)
         return self.ssh.batches(self._group.hosts)
 
     def execute(self, ctx: StepContext) -> StepResult:
