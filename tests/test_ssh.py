@@ -278,8 +278,9 @@ def test_interrupted_ssh_step_needs_attention_unless_idempotent(sshd: SshHosts, 
     (workdir / "marks").mkdir()
     step = f"      - ssh: {{on: web, batch: 2, command: 'touch {workdir}/marks/ran-$GOLIVE_HOST'}}\n"
     _plan(sshd, workdir, step)
-    # events: run.created, run.started, phase.started, step.started, ssh.batch -> killed before batch 1 runs
-    code, out = _run(workdir, env={"GOLIVE_CRASH_AFTER_EVENT": "5"})
+    # events: run.created, run.started, audit.checkpoint, phase.started, step.started, ssh.batch -> killed before
+    # batch 1 runs
+    code, out = _run(workdir, env={"GOLIVE_CRASH_AFTER_EVENT": "6"})
     assert code != 0 and _events(workdir)[-1]["type"] == "ssh.batch", out
     res = golive("resume", _latest_run(workdir), "--no-wait", cwd=workdir)
     assert res.code == 3, res.out + res.err
@@ -288,7 +289,7 @@ def test_interrupted_ssh_step_needs_attention_unless_idempotent(sshd: SshHosts, 
 
     shutil.rmtree(workdir / ".golive")
     _plan(sshd, workdir, step + "        idempotent: true\n")
-    code, out = _run(workdir, env={"GOLIVE_CRASH_AFTER_EVENT": "5"})
+    code, out = _run(workdir, env={"GOLIVE_CRASH_AFTER_EVENT": "6"})
     assert code != 0, out
     res = golive("resume", _latest_run(workdir), "--no-wait", cwd=workdir)
     assert res.code == 0, res.out + res.err
