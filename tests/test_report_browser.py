@@ -212,7 +212,8 @@ def test_successful_run_report(workdir: Path, browser: Browser) -> None:
         assert fact in t, fact
     report = json.loads(golive("report", run, "--format", "json", cwd=workdir).out)
     audit = golive("audit", "verify", run, cwd=workdir)
-    assert audit.code == 0 and audit.out.split()[-1] == report["head_hash"], audit.out
+    head = re.search(r"audit chain intact, \d+ events, head ([0-9a-f]{64})", audit.out)
+    assert audit.code == 0 and head and head.group(1) == report["head_hash"], audit.out
     assert re.search(rf"Audit chain head\s+{report['head_hash']} \(event {report['head_seq']}\)", t)
     assert [c["status"] for c in report["criteria"]] == ["for a person", "met"]
     # the whole run happened inside its window, and the summary says how long that was
