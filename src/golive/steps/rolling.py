@@ -26,7 +26,7 @@ from golive.steps.base import StepBase
 from golive.steps.canary import Fraction
 from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many
 from golive.steps.shell import DEFAULT_TIMEOUT
-from golive.steps.ssh import SshSpec, newest_batch_first
+from golive.steps.ssh import SshSpec, newest_batch_first, undo_text
 from golive.targets.ssh import Connection, HostGroup, remote_command, resolve_connection
 from golive.traffic.router import ServerControl, server_for
 
@@ -62,11 +62,7 @@ class RollingStep(StepBase):
     @classmethod
     def _undo_on_same_hosts(cls, data: Any, handler: ModelWrapValidatorHandler[RollingStep]) -> RollingStep:
         """`undo: "command"` redeploys on the touched hosts the same careful way (drain, health, return)."""
-        text = data.get("undo") if isinstance(data, dict) else None
-        if isinstance(text, str) and text.strip():
-            data = {k: v for k, v in data.items() if k != "undo"}
-        else:
-            text = None
+        data, text = undo_text(data)
         step = handler(data)
         if text is not None:
             step.undo = RollingStep(rolling=step.rolling.model_copy(update={"command": text}), timeout=step.timeout)

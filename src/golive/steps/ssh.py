@@ -35,6 +35,15 @@ def _batch(value: Any) -> Any:
 
 
 
+def undo_text(data: Any) -> tuple[Any, str | None]:
+    """A bare-string `undo:` of a step on a host group is a command for the same hosts: take it out of the raw
+    step before validation, so the step derives its own undo from it."""
+    text = data.get("undo") if isinstance(data, dict) else None
+    if isinstance(text, str) and text.strip():
+        return {k: v for k, v in data.items() if k != "undo"}, text
+    return data, None
+
+
 def newest_batch_first(ran: list[list[str]]) -> list[list[str]]:
     """An undo goes back over what its step did in reverse: the hosts it reached, newest batch first, and each
     host once even where the log holds it in more than one batch."""
@@ -109,11 +118,7 @@ class SshStep(StepBase):
     def _undo_on_same_hosts(cls, data: Any, handler: ModelWrapValidatorHandler[SshStep]) -> SshStep:
         """`undo: "command"` under an ssh step runs on the same group (where the command ran), not on the
         machine running golive; derived after the step validates so a mistake is reported once."""
-        text = data.get("undo") if isinstance(data, dict) else None
-        if isinstance(text, str) and text.strip():
-            data = {k: v for k, v in data.items() if k != "undo"}
-        else:
-            text = None
+        data, text = undo_text(data)
         step = handler(data)
         if text is not None:
             step.undo = SshStep(ssh=step.ssh.model_copy(update={"command": text}), timeout=step.timeout)
