@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sshsig.ssh_public_key import ssh_key_fingerprint_sha256_str
-from sshsig.sshsig import check_signature
+from sshsig.sshsig import SshsigSignature, check_signature
 
-from golive.seal.keys import NAMESPACE, Signature, Signer
+from golive.seal.ecdsa import is_ecdsa, verify_ecdsa
+from golive.seal.keys import NAMESPACE, Signature, Signer, fingerprint
 
 #: Event type -> the decision it records (what the person signs for).
 DECISION_EVENTS = {
@@ -79,6 +80,10 @@ def sign(signer: Signer, payload: dict[str, Any]) -> SignedDecision:
 def verify_signature(message: bytes, armored: str, namespace: str) -> str:
     """The fingerprint of the key that made `armored` over `message`; raises ValueError if it does not verify."""
     try:
+        outer = SshsigSignature.from_armored(armored)
+        if is_ecdsa(outer):  # the sshsig library verifies Ed25519 and RSA only
+            verify_ecdsa(message, outer, namespace)
+            return fingerprint(outer.public_key)
         key = check_signature(message, armored, namespace)
     except Exception as exc:  # the library also asserts on malformed input: any failure is "does not verify"
         raise ValueError(f"signature does not verify ({exc})") from None
