@@ -22,6 +22,7 @@ from golive.seal.keys import NAMESPACE, Signature, Signer, fingerprint
 DECISION_EVENTS = {
     "gate.approved": "approve", "gate.rejected": "reject", "step.confirmed": "confirm",
     "rollback.confirmed": "confirm", "step.resolved": "resolve", "rollback.requested": "rollback",
+    "run.taken_over": "take-over",
 }
 
 
@@ -39,10 +40,20 @@ def subject_of(ev_type: str, p: dict[str, Any]) -> tuple[str, str]:
         return f"rollback level {p.get('level')}", str(p.get("reason") or "")
     if ev_type == "step.resolved":
         return f"step {p.get('step')} {p.get('as')}", str(p.get("reason") or "")
+    if ev_type == "run.taken_over":  # the person vouches for the runner key that seals the log from here on
+        key = p.get("runner_key")
+        return (f"run, runner key {_fingerprint_or_text(str(key))}" if key else "run"), str(p.get("reason") or "")
     if ev_type == "rollback.requested":
         level = p.get("level")
         return ("run" if level is None else f"rollback level {level}"), str(p.get("reason") or "")
     return "run", str(p.get("reason") or "")
+
+
+def _fingerprint_or_text(key: str) -> str:
+    try:
+        return fingerprint(key)
+    except (IndexError, ValueError):
+        return f"(not a key: {key[:40]!r})"
 
 
 def payload_for(run_id: str, plan_sha256: str, decision: str, subject: str, reason: str, at: str,
