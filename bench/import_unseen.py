@@ -315,6 +315,9 @@ class Scorer:
         if any(self._has(s, markers) for s in runs):
             return
         parts = [s for s in runs if any(norm(m) in s.text for m in markers)]
+        wheres = unit.get("where_any") or [unit.get("where") or {}]
+        here = [s for s in parts if any(self.where_ok(s, w) for w in wheres)]
+        parts = here if len(here) >= 2 else parts
         if len(parts) >= 2:
             self.res.changed.append(f"{self.res.name}:{block['line']}: {block['lang']} block cut into "
                                     f"{len(parts)} steps ({', '.join(s.label for s in parts)}) where it must stay "
