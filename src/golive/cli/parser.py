@@ -72,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--take-over", action="store_true",
                     help="take the run over from a process (on any host) whose ownership lease ran out; recorded"
                          " with who took it over from whom")
-    sp.add_argument("--by", help="your name, for the take-over record (default $GOLIVE_USER or login)")
+    sp.add_argument("--by", help="your name, for the take-over record (default $GOLIVE_USER or login; with"
+                                 " signers, your key's name)")
+    sp.add_argument("--reason", help="why you take the run over (recorded; required when the run has signers)")
+    _key_arg(sp)
     driving(sp)
     sp.set_defaults(fn=cmd_resume)
 

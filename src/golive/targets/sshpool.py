@@ -3,9 +3,8 @@ handshakes and on commands in flight, and each host's result handed over the mom
 
 asyncssh runs on one event loop in a daemon thread for the life of the process (a run), so a connection
 opened by step 1.1 is still there for 1.2 and for the undo; the caller's thread stays synchronous and reads
-results as they complete (so the step records each host's end at once, not when its batch ends). Importing
-asyncssh goes through `load_asyncssh`, which answers ctypes' library lookups from the loader's directories
-instead of letting `ctypes.util.find_library` run `ldconfig` and `gcc` at every start of golive.
+results as they complete (so the step records each host's end at once, not when its batch ends). asyncssh is
+imported through golive.lazy.load_asyncssh (no `ldconfig` or `gcc` at start).
 """
 
 from __future__ import annotations
@@ -14,47 +13,14 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
-import ctypes.util
-import glob
-import os
 import shlex
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import Any
 
+from golive.lazy import load_asyncssh
 from golive.targets.ssh import KILL_GRACE, MAX_HOST_OUTPUT, TIMEOUT_EXITS, Address, Connection, HostResult, env_block
-
-_LIB_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib")
-
-
-def _fast_find_library(name: str) -> str | None:
-    """What ctypes.util.find_library answers on Linux (`libX.so.N`), from a directory listing of the loader's
-    usual places; no subprocess. A library outside them is simply not found: asyncssh then leaves out the
-    optional algorithm it wanted it for (umac MACs, liboqs key exchange)."""
-    arch = getattr(sys.implementation, "_multiarch", "")
-    dirs = [*_LIB_DIRS, *(f"{d}/{arch}" for d in ("/lib", "/usr/lib") if arch)]
-    bare = name.removeprefix("lib")
-    for d in dirs:
-        found = sorted(glob.glob(f"{d}/lib{glob.escape(bare)}.so.*"), key=len)
-        if found:
-            return os.path.basename(found[0])
-    return None
-
-
-def load_asyncssh() -> ModuleType:
-    if "asyncssh" in sys.modules:
-        return sys.modules["asyncssh"]
-    real = ctypes.util.find_library
-    ctypes.util.find_library = _fast_find_library
-    try:
-        import asyncssh
-    finally:
-        ctypes.util.find_library = real
-    return asyncssh
-
 
 Clock = Callable[[], float]
 
