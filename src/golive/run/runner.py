@@ -239,6 +239,8 @@ class DriveOptions:
     options: EngineOptions | None = None
     listener: Listener | None = None
     ask: Callable[[str], str] | None = None
+    #: At a terminal: go through a phase's open manual items at once (golive.cli.checklist); None: as before.
+    checklist: Callable[[int, str], None] | None = None
     executor: StepExecutor | None = None
     #: Send the plan's notifications and escalate unanswered waits (golive.notify).
     notify: bool = False
@@ -333,6 +335,7 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             listener=listener, ask=opts.ask,
             window_end=interval.end if interval else None,
             rollback_until=interval.rollback_until if interval else None, guard=heartbeat.check,
+            checklist=opts.checklist,
         )
         return engine.drive()
     finally:
