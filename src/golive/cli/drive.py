@@ -83,6 +83,8 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
                 notify=not dry, report_dir=None if dry else report_dir(args), resolved=started,
                 take_over=bool(getattr(args, "take_over", False)), by=whoami(getattr(args, "by", None)),
             )
+            if opts.take_over:
+                opts.decider, opts.reason = _take_over_decider(args, store, run_id)
             try:
                 code = drive_run(store, run_id, SystemClock(), opts)
             except interrupts.Interrupted as stop:
@@ -131,6 +133,18 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> No
     else:
         print(f"run {run_id}: {st.status}")
     print(f"run log: {where} (golive log {run_id}; golive audit verify {run_id})")
+
+
+def _take_over_decider(args: argparse.Namespace, store: Any, run_id: str) -> tuple[Any, str]:
+    """Who takes the run over, as `golive approve` decides who approves: on a run with signers the key's person
+    (ssh-agent, then --key), and a reason is required; without, the typed name."""
+    from golive.cli.decide import _decider
+    from golive.seal.sealed import recorded_signers
+
+    reason = (args.reason or "").strip()
+    if not reason and recorded_signers(store.events(run_id)[0].payload) is not None:
+        raise UsageError("--reason is required to take over a run with signers (it is signed and recorded)")
+    return _decider(args, store), reason
 
 
 def _start_signer(args: argparse.Namespace, plan: Any) -> Any:

@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="take the run over from a process (on any host) whose ownership lease ran out; recorded"
                          " with who took it over from whom")
     sp.add_argument("--by", help="your name, for the take-over record and the checklist answers at a terminal"
-                                 " (default $GOLIVE_USER or login)")
+                                 " (default $GOLIVE_USER or login; with signers, your key's name)")
+    sp.add_argument("--reason", help="why you take the run over (recorded; required when the run has signers)")
     _key_arg(sp)
     driving(sp)
     sp.set_defaults(fn=cmd_resume)
