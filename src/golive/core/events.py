@@ -264,13 +264,18 @@ class RunNote(EventBody):
 
 class RunTakenOver(EventBody):
     """`golive resume --take-over`: `by` (on process `pid`, `host`) took the run over from the owner in `from`
-    (`pid`, `host`, `lease_until`), whose ownership lease had run out without being renewed."""
+    (`pid`, `host`, `lease_until`; empty when nobody held it), whose ownership lease had run out without being
+    renewed, or onto another machine. `runner_key` is the runner key that seals the log from here on; with signers
+    the decision is signed (`signed`, `signature`, as `gate.approved`), so that person vouches for it."""
 
     type: ClassVar[str] = "run.taken_over"
+    written_by: ClassVar[str] = "person"
     by: str = ""
     pid: int | None = None
     host: str = ""
     from_: dict[str, Any] = field(default_factory=dict, name="from")
+    runner_key: str = ""
+    reason: str = ""
 
 
 class RunNeedsAttention(StepEvent):

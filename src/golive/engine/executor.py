@@ -91,7 +91,7 @@ class Engine:
         masker: Masker | None = None, executor: StepExecutor | None = None, options: EngineOptions | None = None,
         listener: Listener | None = None, ask: Callable[[str], str] | None = None,
         window_end: datetime | None = None, rollback_until: datetime | None = None,
-        guard: Callable[[], None] | None = None,
+        guard: Callable[[], None] | None = None, checklist: Callable[[int, str], None] | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -107,6 +107,9 @@ class Engine:
         self.rollback_until = rollback_until
         #: Raises when this process may no longer write to the run (its ownership lease was taken over).
         self.guard = guard
+        #: At a terminal: called with (phase, step) when a manual item comes up, to go through the phase's open
+        #: items at once; the answers arrive in the log as confirmations (golive.cli.checklist).
+        self.checklist = checklist
         self.state = RunState(_plan=plan)
         self.steps = plan.steps_by_id()
         self._sync()
@@ -239,6 +242,14 @@ class Engine:
             if result.status == "waiting":
                 if self.state.step(sid).status != "waiting":
                     self.record(events.StepWaiting(step=StepId(sid), title=step.title(), message=result.message))
+                phase_no = StepId(sid).phase
+                if self.checklist is not None and self.options.interactive and step.kind == "manual" \
+                        and phase_no is not None:
+                    with interrupts.interruptible():
+                        self.checklist(phase_no, sid)
+                    self._sync()
+                    if self.state.step(sid).decision is not None:
+                        continue
                 self._wait_for(lambda s=sid: self.state.step(s).decision is not None)  # type: ignore[misc]
                 continue
             self.record(events.StepFinished(

@@ -168,8 +168,10 @@ def describe(ev: Event) -> str:
             return f"{step}previous processes ({e.where or None}): {how} after {format_duration(e.waited or 0)}"
         case RunTakenOver() as e:
             f = e.from_
-            return (f"run taken over by {e.by} (process {e.pid} on {e.host}) from process {f.get('pid')} on"
-                    f" {f.get('host')}, whose lease ran out at {f.get('lease_until')}")
+            was = (f" from process {f.get('pid')} on {f.get('host')}, whose lease ran out at {f.get('lease_until')}"
+                   if f else "")
+            key = f"; sealed from here on by runner key {_fingerprint(e.runner_key)}" if e.runner_key else ""
+            return f"run taken over by {e.by} (process {e.pid} on {e.host}){was}{key}"
         case RunNote() as e:
             return e.message
         case AuditCheckpoint() as e:
@@ -190,3 +192,12 @@ def log_line(ev: Event) -> str:
     """One line whatever the event holds: plan and step text is escaped, so it cannot forge another line."""
     ts = ev.ts[11:19]
     return f"{ev.seq:>4} {ts} {safe(describe(ev))}"
+
+
+def _fingerprint(key: str) -> str:
+    from golive.seal.keys import fingerprint
+
+    try:
+        return fingerprint(key)
+    except (IndexError, ValueError):
+        return "(unreadable)"

@@ -158,7 +158,9 @@ def reject(store: Store, run_id: str, by: By, reason: str | None) -> str:
 
 
 def confirm(store: Store, run_id: str, ref: str, by: By, note: str | None,
-            failed: bool = False) -> str:
+            failed: bool = False, ahead: bool = False) -> str:
+    """One checklist item done (or failed, with a reason). `ahead`: the item may also be one the run has not
+    reached yet (a phase's checklist answered at once at the terminal); the run acts on it when it gets there."""
     rid, state, plan = _load(store, run_id)
     who = _by(by)
     if ref == "rollback":
@@ -173,8 +175,9 @@ def confirm(store: Store, run_id: str, ref: str, by: By, note: str | None,
     step = plan.steps_by_id()[sid]
     if step.kind != "manual":
         raise DecisionRefused(f"step {sid} is a {step.kind} step; only manual steps are confirmed")
-    if state.step(sid).status != "waiting":
-        raise DecisionRefused(f"step {sid} is not waiting for confirmation (status: {state.step(sid).status})")
+    rec = state.step(sid)
+    if not (rec.status == "waiting" or (ahead and rec.status == "pending" and rec.decision is None)):
+        raise DecisionRefused(f"step {sid} is not waiting for confirmation (status: {rec.status})")
     from golive.steps.manual import ManualStep
 
     role = step.manual.role if isinstance(step, ManualStep) else None

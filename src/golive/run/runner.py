@@ -16,7 +16,7 @@ from typing import Any
 
 from golive import __version__
 from golive.core.clock import Clock
-from golive.core.events import RunCreated, RunTakenOver, body
+from golive.core.events import RunCreated, body
 from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor, exit_code_for
 from golive.engine.rollback import preview
 from golive.engine.state import RunState, fold
@@ -239,6 +239,8 @@ class DriveOptions:
     options: EngineOptions | None = None
     listener: Listener | None = None
     ask: Callable[[str], str] | None = None
+    #: At a terminal: go through a phase's open manual items at once (golive.cli.checklist); None: as before.
+    checklist: Callable[[int, str], None] | None = None
     executor: StepExecutor | None = None
     #: Send the plan's notifications and escalate unanswered waits (golive.notify).
     notify: bool = False
@@ -250,6 +252,9 @@ class DriveOptions:
     take_over: bool = False
     #: Who is driving (for the take-over record).
     by: str = ""
+    #: Who takes the run over, and with which key (a `Decider`; default: `by`, unsigned) and why.
+    decider: Any = None
+    reason: str = ""
 
 
 def _fan_out(*listeners: Listener | None) -> Listener | None:
@@ -300,16 +305,23 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         values, masker = resolve_vars(plan, opts.environ, Path(state.plan_path).parent, overrides,
                                       need_secrets=not options.dry_run)
     interval = window_of(plan, datetime.fromisoformat(info.created_at))
-    sealer = None if options.dry_run else _sealer(store, info.id)
+    sealer, new_key = (None, False) if options.dry_run else _sealer(store, info.id, opts.take_over)
+    take = None
+    if opts.take_over and not options.dry_run:
+        from golive.run.takeover import decide
+        from golive.seal.sealed import Decider
+
+        take = decide(store, info.id, opts.decider or Decider(name=opts.by or whoami()), opts.reason,
+                      sealer.signer.public_line if sealer is not None else "")
     owner = current_owner()
     previous = store.claim(info.id, owner, take_over=opts.take_over)
     if fold(store.events(info.id)).terminal:  # it ended between our first look and the claim
         store.release(info.id, owner, active=False)
         raise UsageError(f"run {info.id} already ended")
-    if previous is not None:
-        store.append(info.id, "run.taken_over", body(
-            RunTakenOver, by=opts.by or whoami(), host=owner.host, pid=owner.pid,
-            **{"from": {"host": previous.host, "pid": previous.pid, "lease_until": previous.lease_until}}))
+    if take is not None and (previous is not None or new_key):
+        from golive.run.takeover import record
+
+        record(store, info.id, take, owner, previous)
     engine: Engine | None = None
     listener = _fan_out(opts.listener, sealer)
     if opts.notify and not options.dry_run:
@@ -333,6 +345,7 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             listener=listener, ask=opts.ask,
             window_end=interval.end if interval else None,
             rollback_until=interval.rollback_until if interval else None, guard=heartbeat.check,
+            checklist=opts.checklist,
         )
         return engine.drive()
     finally:
@@ -359,9 +372,8 @@ def _seal_late(store: Store, run_id: str) -> bool:
     audit = audit_run(store, run_id)
     if not audit.unsealed_end:
         return False
-    created = store.events(run_id)[:1]
     signer = runner_signer()
-    if not created or created[0].payload.get("runner_key") != signer.public_line:
+    if not audit.runner_keys or audit.runner_keys[-1] != signer.public_line:
         return False
     owner = current_owner()
     store.claim(run_id, owner)
@@ -376,8 +388,9 @@ def _seal_late(store: Store, run_id: str) -> bool:
     return True
 
 
-def _sealer(store: Store, run_id: str) -> Any:
-    """Refuse to act on a log that does not verify (rewritten, cut back, copied); then the runner's sealer."""
+def _sealer(store: Store, run_id: str, take_over: bool) -> tuple[Any, bool]:
+    """Refuse to act on a log that does not verify (rewritten, cut back, copied); then the runner's sealer, and
+    whether this machine's runner key is new to the run (only a take-over, which names it, may bring one)."""
     from golive.errors import AuditFailed
     from golive.seal.checkpoint import Sealer
     from golive.seal.keys import runner_signer
@@ -387,13 +400,14 @@ def _sealer(store: Store, run_id: str) -> Any:
     if not audit.ok:
         raise AuditFailed(f"run {run_id}: the log does not verify (at {audit.failure}); refusing to act on it."
                           f" See: golive audit verify {run_id}")
-    created = store.events(run_id)[:1]
     signer = runner_signer()
-    recorded = created[0].payload.get("runner_key") if created else None
-    if recorded and recorded != signer.public_line:
-        raise AuditFailed(f"run {run_id} was sealed by another runner key than this machine's"
-                          f" ({signer.fingerprint}); resume it where it started, or set $GOLIVE_RUNNER_KEY")
-    return Sealer(store, run_id, signer) if recorded else None
+    recorded = audit.runner_keys[-1] if audit.runner_keys else None
+    if recorded and recorded != signer.public_line and not take_over:
+        raise AuditFailed(f"run {run_id} is sealed by another runner key than this machine's ({signer.fingerprint});"
+                          " resume it where it runs, or take it over here (a decision that names this machine's"
+                          f" runner key, signed when the run has signers): golive resume {run_id} --take-over"
+                          " --reason TEXT")
+    return (Sealer(store, run_id, signer) if recorded else None), bool(recorded and recorded != signer.public_line)
 
 
 def dry_run(req: StartRequest, clock: Clock, opts: DriveOptions) -> tuple[int, MemoryStore, str]:

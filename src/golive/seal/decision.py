@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sshsig.ssh_public_key import ssh_key_fingerprint_sha256_str
-from sshsig.sshsig import check_signature
+from sshsig.sshsig import SshsigSignature, check_signature
 
-from golive.seal.keys import NAMESPACE, Signature, Signer
+from golive.seal.ecdsa import is_ecdsa, verify_ecdsa
+from golive.seal.keys import NAMESPACE, Signature, Signer, fingerprint
 
 #: Event type -> the decision it records (what the person signs for).
 DECISION_EVENTS = {
     "gate.approved": "approve", "gate.rejected": "reject", "step.confirmed": "confirm",
     "rollback.confirmed": "confirm", "step.resolved": "resolve", "rollback.requested": "rollback",
+    "run.taken_over": "take-over",
 }
 
 
@@ -38,10 +40,20 @@ def subject_of(ev_type: str, p: dict[str, Any]) -> tuple[str, str]:
         return f"rollback level {p.get('level')}", str(p.get("reason") or "")
     if ev_type == "step.resolved":
         return f"step {p.get('step')} {p.get('as')}", str(p.get("reason") or "")
+    if ev_type == "run.taken_over":  # the person vouches for the runner key that seals the log from here on
+        key = p.get("runner_key")
+        return (f"run, runner key {_fingerprint_or_text(str(key))}" if key else "run"), str(p.get("reason") or "")
     if ev_type == "rollback.requested":
         level = p.get("level")
         return ("run" if level is None else f"rollback level {level}"), str(p.get("reason") or "")
     return "run", str(p.get("reason") or "")
+
+
+def _fingerprint_or_text(key: str) -> str:
+    try:
+        return fingerprint(key)
+    except (IndexError, ValueError):
+        return f"(not a key: {key[:40]!r})"
 
 
 def payload_for(run_id: str, plan_sha256: str, decision: str, subject: str, reason: str, at: str,
@@ -79,6 +91,10 @@ def sign(signer: Signer, payload: dict[str, Any]) -> SignedDecision:
 def verify_signature(message: bytes, armored: str, namespace: str) -> str:
     """The fingerprint of the key that made `armored` over `message`; raises ValueError if it does not verify."""
     try:
+        outer = SshsigSignature.from_armored(armored)
+        if is_ecdsa(outer):  # the sshsig library verifies Ed25519 and RSA only
+            verify_ecdsa(message, outer, namespace)
+            return fingerprint(outer.public_key)
         key = check_signature(message, armored, namespace)
     except Exception as exc:  # the library also asserts on malformed input: any failure is "does not verify"
         raise ValueError(f"signature does not verify ({exc})") from None

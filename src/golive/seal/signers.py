@@ -19,9 +19,11 @@ from typing import Any
 from sshsig.allowed_signers import AllowedSigner
 
 from golive.errors import UsageError
+from golive.seal.ecdsa import ECDSA_TYPES
 from golive.seal.keys import NAMESPACE, fingerprint
 
-_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "sk-ssh-ed25519@openssh.com")
+#: What golive verifies: `sshsig` (Ed25519, RSA) and golive.seal.ecdsa (the three NIST curves).
+_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", *ECDSA_TYPES)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class AllowedSigners:
             except (ValueError, NotImplementedError) as exc:
                 raise UsageError(f"{source}:{no}:1: not an allowed_signers line: {exc}") from None
             if item.key_type not in _KEY_TYPES:
-                raise UsageError(f"{source}:{no}:1: unsupported key type '{item.key_type}'")
+                raise UsageError(f"{source}:{no}:1: unsupported key type '{item.key_type}' (golive verifies"
+                                 f" {', '.join(_KEY_TYPES)}; security-key (sk-) and DSA keys are not supported)")
             namespaces = (item.options or {}).get("namespaces")
             if namespaces and NAMESPACE not in [n.strip().strip('"') for n in namespaces.split(",")]:
                 continue  # a key limited to other namespaces (git's) does not sign golive decisions

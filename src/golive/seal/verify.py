@@ -45,6 +45,8 @@ class Audit:
     checkpoints: int = 0
     sealed_through: int = 0
     runner_key: str = ""
+    #: The runner keys that sealed the log, in order: the run's own, then each one a take-over vouched for.
+    runner_keys: list[str] = field(default_factory=list)
     runner_trusted: bool = False
     authenticated: bool = False
     finished: bool = False
@@ -179,8 +181,8 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
         if trusted is not None and created.get("signers") and (created["signers"] or {}).get("text") != trusted.text:
             audit.warnings.append(f"the run started with another signers file than {trusted.source}")
         audit.runner_key = str(created.get("runner_key") or "")
+        audit.runner_keys = [audit.runner_key] if audit.runner_key else []
         runner_fp = fingerprint(audit.runner_key) if audit.runner_key else ""
-        audit.runner_trusted = bool(signers and runner_fp and signers.has_key(runner_fp))
         head_of = {e.seq: e.hash for e in events}
         _start(audit, created, signers)
         prev = (0, GENESIS)
@@ -205,8 +207,14 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
                 gate = ev.type in ("gate.approved", "gate.rejected")
                 floor = asked.get(ev.payload.get("phase"), 1) if gate else started
                 _decision(audit, ev, floor, created, signers, head_of)
+                handed = ev.payload.get("runner_key") if ev.type == "run.taken_over" else None
+                if handed and (signers is None or audit.decisions[-1].verified):
+                    runner_fp = fingerprint(str(handed))  # checkpoints from here on: the key the person vouched for
+                    audit.runner_keys.append(str(handed))
             elif ev.type == "run.finished":
                 audit.finished = True
+        audit.runner_trusted = bool(signers and audit.runner_keys
+                                    and all(signers.has_key(fingerprint(k)) for k in audit.runner_keys))
         _tail(audit, events, runner_fp, digests, witness, known_checkpoints or [], live, index_status)
     except (ValueError, TypeError, KeyError, AttributeError, UsageError) as exc:  # an edit that breaks the form
         audit.fail(current, f"unreadable event ({type(exc).__name__}: {exc})")
@@ -267,8 +275,9 @@ def render(audit: Audit) -> str:
         lines.append(f"run {audit.run_id}: audit chain intact, {audit.events} events, head {audit.head}")
     if audit.runner_key:
         trust = "listed in the signers file" if audit.runner_trusted else "not in the signers file"
+        keys = ", then ".join(fingerprint(k) for k in audit.runner_keys) or fingerprint(audit.runner_key)
         lines.append(f"  sealed: {audit.checkpoints} runner checkpoint(s), through seq {audit.sealed_through};"
-                     f" runner key {fingerprint(audit.runner_key)} ({trust})")
+                     f" runner key {keys} ({trust})")
     lines.append("  decisions: " + ("signed, checked against the signers file" if audit.authenticated
                                     else "approvals not authenticated (no signers file)"))
     for d in audit.decisions:

@@ -60,5 +60,24 @@ class BuiltinRouter:
     def health(self) -> dict[str, bool]:
         return {k: bool(v["healthy"]) for k, v in self._call("GET", "/health").items()}
 
+    # -- ServerControl (rolling deploys): servers are named HOST:PORT, as given to the proxy's pools ----------
+    def server_addresses(self) -> dict[str, str]:
+        return {name: parse_address(name)[0] for name in self._call("GET", "/servers")}
+
+    def set_server_state(self, server: str, state: str) -> None:
+        self._call("PUT", f"/servers/{server}", {"state": state})
+
+    def server_sessions(self, server: str) -> int:
+        """Requests the proxy is still forwarding to the server (each is counted from the moment it is chosen)."""
+        servers = self._call("GET", "/servers")
+        if server not in servers:
+            raise RouterError(f"built-in proxy has no server '{server}'; servers: {', '.join(servers)}")
+        return int(servers[server]["inflight"])
+
+    def server_counters(self) -> dict[str, BackendCounters]:
+        """Per server, for comparing a rolling batch against the rest of the fleet."""
+        return {name: BackendCounters(int(s["requests"]), int(s["errors"]))
+                for name, s in self._call("GET", "/servers").items()}
+
     def close(self) -> None:
         self._client.close()
