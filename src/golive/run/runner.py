@@ -241,6 +241,8 @@ class DriveOptions:
     options: EngineOptions | None = None
     listener: Listener | None = None
     ask: Callable[[str], str] | None = None
+    #: At a terminal: go through a phase's open manual items at once (golive.cli.checklist); None: as before.
+    checklist: Callable[[int, str], None] | None = None
     executor: StepExecutor | None = None
     #: Send the plan's notifications and escalate unanswered waits (golive.notify).
     notify: bool = False
@@ -347,6 +349,7 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             window_end=interval.end if interval else None,
             rollback_until=interval.rollback_until if interval else None,
             guard=heartbeat.check if locks is None else _guard(heartbeat, info.id),
+            checklist=opts.checklist,
         )
         return engine.drive()
     finally:
