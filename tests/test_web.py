@@ -360,3 +360,56 @@ def test_operator_confirms_a_manual_step_and_resumes_the_run(workdir: Path) -> N
             time.sleep(0.2)  # polls the run's state, bounded by the deadline
     types = [e["type"] for e in log_of(workdir, rid)]
     assert types.index("step.confirmed") + 1 == types.index("decision.vouched")
+
+
+def test_logging_out_ends_the_session_on_the_server_a_replayed_cookie_gets_401(web: Server, workdir: Path) -> None:
+    rid = run_id(web)
+    vic, csrf = web.login("vic")
+    copied = vic.cookies["golive_session"]  # what a thief (or a shared computer) keeps
+    assert vic.get("/api/runs").status_code == 200
+    assert vic.post("/api/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
+    replay = web.client()
+    replay.cookies.set("golive_session", copied)
+    assert replay.get("/api/runs").status_code == 401
+    assert replay.get(f"/api/runs/{rid}/events/stream").status_code == 401
+    page = replay.get(f"/runs/{rid}")
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert replay.get("/api/session").json()["who"] is None
+
+
+def test_log_out_everywhere_ends_every_session_of_the_person(web: Server) -> None:
+    first, csrf = web.login("vic")
+    second, _ = web.login("vic")
+    rita, _ = web.login("rita")
+    assert second.get("/api/runs").status_code == 200
+    r = first.post("/api/logout/everywhere", headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and r.json()["ended"] == 2
+    assert first.get("/api/runs").status_code == 401 and second.get("/api/runs").status_code == 401
+    assert rita.get("/api/runs").status_code == 200  # only vic's
+    third, _ = web.login("vic")
+    assert third.post("/api/logout/everywhere").status_code == 403  # a change like any other: CSRF token
+    assert third.get("/api/runs").status_code == 200
+
+
+def test_disabling_an_account_or_changing_its_password_ends_its_sessions(web: Server, workdir: Path) -> None:
+    vic, _ = web.login("vic")
+    copied = vic.cookies["golive_session"]
+    assert golive("web", "user", "disable", "vic", cwd=workdir).code == 0
+    assert vic.get("/api/runs").status_code == 401
+    c = web.client()
+    csrf = c.get("/api/session").json()["csrf"]
+    r = c.post("/api/login", json={"name": "vic", "password": PASSWORD}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 401  # a disabled account cannot log in
+    assert golive("web", "user", "enable", "vic", cwd=workdir).code == 0
+    replay = web.client()
+    replay.cookies.set("golive_session", copied)
+    assert replay.get("/api/runs").status_code == 401  # enabling again does not bring old sessions back
+    vic, _ = web.login("vic")
+    assert vic.get("/api/runs").status_code == 200
+    new = "a brand new passphrase"
+    changed = subprocess.run([sys.executable, "-m", "golive", "web", "user", "passwd", "vic", "--password-stdin"],
+                             cwd=workdir, input=new + "\n", capture_output=True, text=True, timeout=60)
+    assert changed.returncode == 0, changed.stderr
+    assert vic.get("/api/runs").status_code == 401
+    again, _ = web.login("vic", password=new)
+    assert again.get("/api/runs").status_code == 200

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
 from chromium import CHROMIUM
 from conftest import REPO, golive
@@ -278,3 +279,36 @@ def test_an_expired_session_goes_back_to_login(browser: Browser, setup: Setup) -
         expect(page).to_have_url(f"{short.url}/login?next=%2Fruns%2F{setup.ians}", timeout=WAIT)
         expect(page.locator("form#login")).to_be_visible()
         ctx.close()
+
+
+def test_the_login_form_never_submits_itself_before_the_script_holds_its_token(browser: Browser,
+                                                                               setup: Setup) -> None:
+    """The race behind a once-in-three failure of the expired-session case on a loaded machine: the login form was
+    clickable before the script had its CSRF token and its submit handler, so a quick click submitted it natively
+    (a page reload with the password in the address) and the login never happened. Here the token's request is
+    held until the form has been submitted twice: by the Enter key and by script."""
+    url = setup.server.url
+    ctx = context(browser)
+    page = ctx.new_page()
+    held: list[Route] = []
+    page.route("**/api/session", lambda route: held.append(route))
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(f"{r.method} {r.url}"))
+    page.goto(f"{url}/login?next=/")
+    deadline = time.monotonic() + WAIT / 1000
+    while not held:  # the script asked for its token (and is held there)
+        assert time.monotonic() < deadline, "the login page never asked for its session"
+        page.wait_for_timeout(20)  # lets Playwright deliver the route callback; bounded by the deadline
+    page.fill("input[name=name]", "vic")
+    page.fill("input[name=password]", PASSWORD)
+    expect(page.locator("form#login button[type=submit]")).to_be_disabled()
+    page.press("input[name=password]", "Enter")
+    page.evaluate("document.getElementById('login').requestSubmit()")
+    held[0].continue_()
+    page.unroute("**/api/session")
+    expect(page.locator("form#login button[type=submit]")).to_be_enabled(timeout=WAIT)
+    assert page.url == f"{url}/login?next=/"
+    assert not [s for s in sent if PASSWORD.split()[0] in s or s.startswith("POST")], sent
+    page.click("form#login button[type=submit]")
+    expect(page).to_have_url(f"{url}/", timeout=WAIT)
+    ctx.close()

@@ -84,6 +84,8 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "A rolling step deploys the whole group in one batch without saying how many failures it accepts."),
     Rule("GL163", "rolling-without-drain", "warning",
          "A rolling step on a group behind a router does not drain hosts there: users reach hosts mid-deploy."),
+    Rule("GL164", "rolling-bake-cannot-judge", "error",
+         "A rolling step's bake has max_error_rate but no router per-server counters to judge it by."),
 )}
 
 
@@ -476,6 +478,12 @@ class _Linter:
             if behind and not drains:
                 self.add("GL163", where, f"'{step.title()}': group '{spec.on}' sits behind router '{behind}' but"
                          " hosts are not drained there: name it (`router:`) and keep `drain:` on")
+            if spec.bake is not None and spec.bake.max_error_rate is not None:
+                from golive.steps.rolling_parts import judge_problem
+
+                problem = judge_problem(step._router_cfg, spec.drain is not False)
+                if problem:
+                    self.add("GL164", (*where, "bake"), f"'{step.title()}' cannot judge its bake: {problem}")
 
     def _router_in_front(self, group_name: str) -> str | None:
         """The router a group sits behind: its declared `router:`, or a router whose servers are its hosts."""

@@ -14,12 +14,19 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import asyncssh
-from asyncssh.agent import SSHAgentKeyPair
 from sshsig.sshsig import ssh_enarmor_sshsig
 
 from golive.errors import UsageError
+from golive.lazy import load_asyncssh
+
+if TYPE_CHECKING:
+    import asyncssh
+    from asyncssh.agent import SSHAgentKeyPair
+else:  # through load_asyncssh: importing asyncssh directly runs ldconfig and gcc (see golive.lazy)
+    asyncssh = load_asyncssh()
+    SSHAgentKeyPair = asyncssh.agent.SSHAgentKeyPair
 
 NAMESPACE = "golive-decision@golive"
 RUNNER_NAMESPACE = "golive-checkpoint@golive"

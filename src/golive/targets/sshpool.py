@@ -3,9 +3,8 @@ handshakes and on commands in flight, and each host's result handed over the mom
 
 asyncssh runs on one event loop in a daemon thread for the life of the process (a run), so a connection
 opened by step 1.1 is still there for 1.2 and for the undo; the caller's thread stays synchronous and reads
-results as they complete (so the step records each host's end at once, not when its batch ends). Importing
-asyncssh goes through `load_asyncssh`, which answers ctypes' library lookups from the loader's directories
-instead of letting `ctypes.util.find_library` run `ldconfig` and `gcc` at every start of golive.
+results as they complete (so the step records each host's end at once, not when its batch ends). asyncssh is
+imported through golive.lazy.load_asyncssh (no `ldconfig` or `gcc` at start).
 """
 
 from __future__ import annotations
@@ -14,47 +13,15 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
-import ctypes.util
-import glob
 import os
 import shlex
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import Any
 
+from golive.lazy import load_asyncssh
 from golive.targets.ssh import KILL_GRACE, MAX_HOST_OUTPUT, TIMEOUT_EXITS, Address, Connection, HostResult, env_block
-
-_LIB_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib")
-
-
-def _fast_find_library(name: str) -> str | None:
-    """What ctypes.util.find_library answers on Linux (`libX.so.N`), from a directory listing of the loader's
-    usual places; no subprocess. A library outside them is simply not found: asyncssh then leaves out the
-    optional algorithm it wanted it for (umac MACs, liboqs key exchange)."""
-    arch = getattr(sys.implementation, "_multiarch", "")
-    dirs = [*_LIB_DIRS, *(f"{d}/{arch}" for d in ("/lib", "/usr/lib") if arch)]
-    bare = name.removeprefix("lib")
-    for d in dirs:
-        found = sorted(glob.glob(f"{d}/lib{glob.escape(bare)}.so.*"), key=len)
-        if found:
-            return os.path.basename(found[0])
-    return None
-
-
-def load_asyncssh() -> ModuleType:
-    if "asyncssh" in sys.modules:
-        return sys.modules["asyncssh"]
-    real = ctypes.util.find_library
-    ctypes.util.find_library = _fast_find_library
-    try:
-        import asyncssh
-    finally:
-        ctypes.util.find_library = real
-    return asyncssh
-
 
 Clock = Callable[[], float]
 
@@ -67,6 +34,8 @@ class SshPool:
         self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
         self._limits: dict[tuple[str, str, int], asyncio.Semaphore] = {}
         self._start = threading.Lock()
+        #: known_hosts files and private keys, read and parsed once per run rather than at every handshake.
+        self._loaded: dict[tuple[str, ...], Any] = {}
         #: Handshakes made since the process started (tests check connection reuse with it).
         self.handshakes = 0
 
@@ -96,7 +65,7 @@ class SshPool:
             if client is not None and not client.is_closed():
                 return client
             async with self._sem("startups", conn, conn.group.max_startups):
-                opts = conn.options(addr)
+                opts = self._preloaded(conn.options(addr))
                 if tunnel is not None:
                     opts["tunnel"] = tunnel
                 async with asyncio.timeout(conn.group.connect_timeout + 5):
@@ -104,6 +73,33 @@ class SshPool:
                 self.handshakes += 1
             self._conns[key] = client
             return client
+
+    def _preloaded(self, opts: dict[str, Any]) -> dict[str, Any]:
+        """The connect options with the known_hosts file and the key files replaced by their parsed contents,
+        read once for the run: given as paths, asyncssh reads and parses them again at every handshake (a
+        known_hosts of N lines parsed for each of N hosts). A file changed since is read again."""
+        asyncssh = load_asyncssh()
+
+        def stamp(path: str) -> str:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return "missing"  # left to asyncssh, which names the file in its error
+            return f"{st.st_mtime_ns}:{st.st_size}"
+
+        known = opts.get("known_hosts")
+        if isinstance(known, str) and stamp(known) != "missing":
+            key = ("known", known, stamp(known))
+            if key not in self._loaded:
+                self._loaded[key] = asyncssh.read_known_hosts(known)
+            opts["known_hosts"] = self._loaded[key]
+        keys = opts.get("client_keys")
+        if keys and all(stamp(k) != "missing" for k in keys):
+            key = ("keys", *keys, *map(stamp, keys))
+            if key not in self._loaded:
+                self._loaded[key] = asyncssh.load_keypairs(list(keys))
+            opts["client_keys"] = self._loaded[key]
+        return opts
 
     async def _client(self, conn: Connection, host: str) -> Any:
         tunnel = None

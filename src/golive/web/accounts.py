@@ -32,7 +32,7 @@ _HASHER = PasswordHasher()  # argon2id with the library's current parameters
 _DUMMY = _HASHER.hash(secrets.token_hex(16))
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -84,12 +84,41 @@ class Accounts:
         users = _read_json(self.users_file)
         seed = pyotp.random_base32() if totp else None
         users[name] = {"argon2id": _HASHER.hash(password), "totp": seed,
-                       "created": datetime.now(UTC).isoformat(timespec="seconds")}
-        _write_private(self.users_file, json.dumps(users, indent=2))
+                       "created": datetime.now(UTC).isoformat(timespec="seconds"), "epoch": secrets.token_hex(8)}
+        write_private(self.users_file, json.dumps(users, indent=2))
         return seed
+
+    def set_password(self, name: str, password: str) -> None:
+        """A new password for an existing account; a new epoch, so every session of the account ends."""
+        if len(password) < 12:
+            raise UsageError("a password has at least 12 characters")
+        users = _read_json(self.users_file)
+        if name not in users:
+            raise UsageError(f"no local account {name}")
+        users[name] = {**users[name], "argon2id": _HASHER.hash(password), "epoch": secrets.token_hex(8),
+                       "changed": datetime.now(UTC).isoformat(timespec="seconds")}
+        write_private(self.users_file, json.dumps(users, indent=2))
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Disable (or enable again) an account: a disabled one cannot log in, and its sessions end at once."""
+        users = _read_json(self.users_file)
+        if name not in users:
+            raise UsageError(f"no local account {name} in {self.users_file}")
+        users[name] = {**users[name], "disabled": disabled, "epoch": secrets.token_hex(8)}
+        write_private(self.users_file, json.dumps(users, indent=2))
+
+    def epoch(self, name: str) -> str | None:
+        """What a session of this account must have recorded to stay valid; None when the account is gone or
+        disabled. Changes with each new password, each disable and each re-creation."""
+        user = _read_json(self.users_file).get(name)
+        if not user or user.get("disabled"):
+            return None
+        return str(user.get("epoch") or user.get("created") or "")
 
     def check_password(self, name: str, password: str) -> bool:
         user = _read_json(self.users_file).get(name)
+        if user and user.get("disabled"):
+            user = None  # the same work and the same answer as a wrong password
         try:
             return _HASHER.verify(user["argon2id"] if user else _DUMMY, password) and user is not None
         except (VerificationError, InvalidHashError):
@@ -126,14 +155,14 @@ class Accounts:
         tokens[token_id] = {"sha256": hashlib.sha256(secret.encode()).hexdigest(), "person": person,
                             "role": role, "expires": expires,
                             "created": datetime.now(UTC).isoformat(timespec="seconds")}
-        _write_private(self.tokens_file, json.dumps(tokens, indent=2))
+        write_private(self.tokens_file, json.dumps(tokens, indent=2))
         return f"{TOKEN_PREFIX}{token_id}_{secret}", TokenGrant(token_id, person, role, expires)
 
     def revoke_token(self, token_id: str) -> bool:
         tokens = _read_json(self.tokens_file)
         if tokens.pop(token_id, None) is None:
             return False
-        _write_private(self.tokens_file, json.dumps(tokens, indent=2))
+        write_private(self.tokens_file, json.dumps(tokens, indent=2))
         return True
 
     def check_token(self, presented: str) -> TokenGrant | None:
@@ -154,7 +183,7 @@ class Accounts:
     def session_secret(self) -> str:
         path = self.dir / "session.secret"
         if not path.exists():
-            _write_private(path, secrets.token_urlsafe(48))
+            write_private(path, secrets.token_urlsafe(48))
         return path.read_text(encoding="utf-8").strip()
 
     def server_key(self) -> Ed25519PrivateKey:
@@ -165,7 +194,7 @@ class Accounts:
             key = Ed25519PrivateKey.generate()
             pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                                     serialization.NoEncryption())
-            _write_private(path, pem.decode())
+            write_private(path, pem.decode())
             public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
             (self.dir / "server-key.pub").write_text(public.decode() + " golive-web\n", encoding="utf-8")
         loaded = serialization.load_ssh_private_key(path.read_bytes(), password=None)

@@ -174,14 +174,25 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
             limiter.failed(*keys)
             return _error(401, "wrong or already used code", totp=True)
         person = c.team.person_for(f"local:{name}", name)
-        sessions.start(request, Identity(person=person, method="local", second_factor=totp))
+        sessions.start(request, Identity(person=person, method="local", second_factor=totp), account=name)
         return _json({"ok": True, "csrf": csrf_token(request)})
 
     async def logout(request: Request) -> Response:
-        if request.session.get("who") and not csrf_ok(request):
+        """Ends this session on the server: the cookie, even copied before, is worth nothing after."""
+        if request.session.get("sid") and not csrf_ok(request):
             return _error(403, "missing or wrong CSRF token (reload the page)")
         sessions.end(request)
         return _json({"ok": True})
+
+    async def logout_everywhere(request: Request) -> Response:
+        who = sessions.who(request)
+        if who is None or who.method == "token":
+            return _error(401, "log in first", login="/login")
+        if not csrf_ok(request):
+            return _error(403, "missing or wrong CSRF token (reload the page)")
+        ended = sessions.end_everywhere(who)
+        request.session.clear()
+        return _json({"ok": True, "ended": ended})
 
     async def oidc_start(request: Request) -> Response:
         if oidc is None:
@@ -301,6 +312,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         Route("/api/session", session_info),
         Route("/api/login", login, methods=["POST"]),
         Route("/api/logout", logout, methods=["POST"]),
+        Route("/api/logout/everywhere", logout_everywhere, methods=["POST"]),
         Route("/auth/oidc/start", oidc_start),
         Route(CALLBACK, oidc_callback),
         Route("/api/runs", api(api_runs)),

@@ -1,9 +1,9 @@
 """Who is asking, and may they: sessions with idle and absolute timeouts, CSRF tokens, API tokens, login limits.
 
-The session lives in a signed cookie (Starlette's SessionMiddleware: HttpOnly, SameSite=Lax so the provider's
-redirect back still carries the login state, Secure when served over TLS). Inside it: the identity, when it
-was established (absolute timeout), when it was last used (idle timeout) and a CSRF token that every
-state-changing request must echo in the X-CSRF-Token header. Requests with an API token carry no cookie and
+The session cookie is signed (Starlette's SessionMiddleware: HttpOnly, SameSite=Lax so the provider's
+redirect back still carries the login state, Secure when served over TLS). Inside it: a session id the server
+keeps a list of (golive.web.sessions: who, since when), when it was last used (idle timeout) and a CSRF token
+that every state-changing request must echo in the X-CSRF-Token header. Requests with an API token carry no cookie and
 need no CSRF token: a browser never sends the Authorization header on its own.
 """
 
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 
 from golive.web.accounts import Accounts
+from golive.web.sessions import SessionList
 from golive.web.team import Identity, Team
 
 CSRF_HEADER = "x-csrf-token"
@@ -67,41 +68,80 @@ class LoginLimiter:
 
 
 class Sessions:
+    """The cookie holds a session id, its CSRF token and when it was last used; who it is, since when, and
+    whether it still counts is the server's (golive.web.sessions), so logging out is final."""
+
     def __init__(self, team: Team, accounts: Accounts, clock: Callable[[], float] = time.time) -> None:
         self.team, self.accounts, self.clock = team, accounts, clock
+        self.live = SessionList(accounts.dir / "sessions.json", team.config.session.absolute, clock)
 
-    def start(self, request: Request, who: Identity) -> None:
-        """A fresh session for `who`: new CSRF token too, so one planted before login is worthless after it."""
+    def start(self, request: Request, who: Identity, account: str | None = None) -> None:
+        """A fresh session for `who` (`account`: the local account it logged in with): a new id and a new CSRF
+        token, so neither one planted before login is worth anything after it."""
+        old = request.session.get("sid")
+        if isinstance(old, str):
+            self.live.end(old)
         request.session.clear()
         now = self.clock()
-        request.session.update({"who": who.as_session(), "since": now, "seen": now,
-                                "csrf": secrets.token_urlsafe(32)})
+        record = {"who": who.as_session(), "since": now, "account": account,
+                  "epoch": self.accounts.epoch(account) if account else None}
+        request.session.update({"sid": self.live.create(record), "seen": now, "csrf": secrets.token_urlsafe(32)})
 
     def end(self, request: Request) -> None:
+        sid = request.session.get("sid")
+        if isinstance(sid, str):
+            self.live.end(sid)
         request.session.clear()
 
+    def end_everywhere(self, who: Identity) -> int:
+        """Every session of this person, whichever way they logged in (this one too)."""
+        person = who.person.casefold()
+        return self.live.end_where(lambda rec: str(rec.get("who", {}).get("person", "")).casefold() == person)
+
+    def end_account(self, account: str) -> int:
+        return self.live.end_where(lambda rec: rec.get("account") == account)
+
+    def _record(self, request: Request) -> dict[str, object] | None:
+        sid = request.session.get("sid")
+        return self.live.get(sid) if isinstance(sid, str) else None
+
     def who(self, request: Request, touch: bool = True) -> Identity | None:
-        """The authenticated identity, from an API token or the session; None when absent or timed out."""
+        """The authenticated identity, from an API token or the session; None when absent, timed out, ended
+        (logged out, everywhere too), or its local account was disabled or given a new password since."""
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             grant = self.accounts.check_token(auth[7:].strip())
             if grant is None:
                 return None
             return Identity(person=grant.person, method="token", token_role=grant.role, token_id=grant.token_id)
-        data = request.session.get("who")
-        if not isinstance(data, dict):
+        if "sid" not in request.session:
+            return None
+        rec = self._record(request)
+        if rec is None or not isinstance(rec.get("who"), dict):
+            request.session.clear()
             return None
         now = self.clock()
-        since, seen = float(request.session.get("since", 0)), float(request.session.get("seen", 0))
+        since, seen = float(str(rec.get("since", 0))), float(request.session.get("seen", 0))
         limits = self.team.config.session
-        if now - since > limits.absolute or now - seen > limits.idle:
+        account = rec.get("account")
+        stale = isinstance(account, str) and self.accounts.epoch(account) != rec.get("epoch")
+        if stale or now - since > limits.absolute or now - seen > limits.idle:
             self.end(request)
             return None
         if touch:
             request.session["seen"] = now
+        data = rec["who"]
+        assert isinstance(data, dict)
         return Identity.from_session(data)
+
+    def account(self, request: Request) -> str | None:
+        """The local account this session logged in with (None: OIDC, a token, or no session)."""
+        rec = self._record(request)
+        account = rec.get("account") if rec else None
+        return account if isinstance(account, str) else None
 
     def expires_in(self, request: Request) -> float:
         """Seconds until this session ends on its own (absolute timeout), for long-lived streams."""
-        since = float(request.session.get("since", 0))
+        rec = self._record(request)
+        since = float(str(rec.get("since", 0))) if rec else 0.0
         return max(0.0, since + self.team.config.session.absolute - self.clock())

@@ -31,6 +31,12 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     add.add_argument("name")
     add.add_argument("--totp", action="store_true", help="require a TOTP code as second factor")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pw = usub.add_parser("passwd", help="a new password for a local account; its sessions end")
+    pw.add_argument("name")
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    for verb, text in (("disable", "refuse the account's logins; its sessions end at once"),
+                       ("enable", "allow a disabled account to log in again")):
+        usub.add_parser(verb, help=text).add_argument("name")
     token = sub.add_parser("token", help="personal API tokens")
     tsub = token.add_subparsers(dest="token_command", metavar="SUBCOMMAND", required=True)
     tadd = tsub.add_parser("add", help="a new token for NAME, scoped to one role; printed once")
@@ -47,16 +53,31 @@ def state_dir(args: argparse.Namespace, store_path: Path | str) -> Path:
     return (store_path.parent if isinstance(store_path, Path) else Path(".golive")) / "web"
 
 
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != password:
+        raise UsageError("the passwords differ")
+    return password
+
+
 def user_add(args: argparse.Namespace, directory: Path) -> int:
+    """`user add|passwd|disable|enable`. Each but enable gives the account a new epoch: the console's sessions
+    record it, so every session of the account ends at its next request (golive.web.sessions)."""
     from golive.web.accounts import Accounts
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"password for {args.name}: ")
-        if getpass.getpass("again: ") != password:
-            raise UsageError("the passwords differ")
-    seed = Accounts(directory).add_user(args.name, password, args.totp)
+    accounts = Accounts(directory)
+    if args.user_command in ("disable", "enable"):
+        accounts.set_disabled(args.name, args.user_command == "disable")
+        print(f"local account {args.name} {args.user_command}d" +
+              ("; its sessions are ended" if args.user_command == "disable" else ""))
+        return 0
+    if args.user_command == "passwd":
+        accounts.set_password(args.name, _password(args))
+        print(f"new password for {args.name}; its sessions are ended")
+        return 0
+    seed = accounts.add_user(args.name, _password(args), args.totp)
     print(f"local account {args.name} saved in {directory / 'users.json'}")
     if seed:
         import pyotp

@@ -18,6 +18,7 @@ button,.button{min-height:44px;min-width:44px;padding:.5em 1em;border:0;border-r
  font-weight:600;background:#1d4ed8;color:#fff;cursor:pointer;display:inline-flex;align-items:center;
  justify-content:center;text-decoration:none}
 button.secondary{background:#e3e6eb;color:#1d2330} button.danger{background:#b91c1c}
+button:disabled{opacity:.55;cursor:default}
 header button{min-height:44px;background:#374151}
 input,select,textarea{font:inherit;min-height:44px;padding:.4em .6em;border:1px solid #c5cad3;border-radius:6px;
  width:100%;max-width:100%;background:#fff}
@@ -58,19 +59,22 @@ def _page(title: str, body: str) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
             f'<title>{title}</title><style>{STYLE}</style></head><body><header><a href="/">golive</a>'
             f'<span id="where"></span><span id="who"></span>'
-            f'<button id="logout" type="button" hidden>Log out</button></header>'
+            f'<button id="logout" type="button" hidden>Log out</button>'
+            f'<button id="logout-all" type="button" hidden>Log out everywhere</button></header>'
             f'<main>{body}</main><script src="/static/golive.js" defer></script></body></html>')
 
 
+#: The button is enabled by the script once it holds the form's CSRF token and handles the submit itself: a
+#: click before that must not submit the form natively (it would reload the page with the password in it).
 LOGIN = _page("golive: log in", """
 <h1>Log in</h1>
 <p id="sso" hidden><a id="sso-link" class="button" href="/auth/oidc/start">Log in with single sign-on</a></p>
-<form id="login" autocomplete="on">
+<form id="login" method="post" autocomplete="on">
 <label>Name <input name="name" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <label id="code-row" hidden>Code from your authenticator app
  <input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8"></label>
-<button type="submit">Log in</button>
+<button type="submit" disabled>Log in</button>
 </form>
 <p id="login-error" class="error" role="alert"></p>
 """)

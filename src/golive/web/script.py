@@ -54,6 +54,18 @@ function safeNext() {
 
 // ---- login -----------------------------------------------------------------------------------------------
 async function loginPage() {
+  const form = $("login");
+  // Handled here before anything is awaited; the button stays disabled until the CSRF token is in hand, so a
+  // quick click or Enter never submits the form natively (that would put the password in a page reload).
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    if (!CSRF) return;
+    const f = ev.target;
+    const r = await post("/api/login", {name: f.name.value, password: f.password.value, code: f.code.value});
+    if (r.status === 200) { location.assign(safeNext()); return; }
+    if (r.data.totp) { $("code-row").hidden = false; f.code.focus(); }
+    $("login-error").textContent = r.data.error || ("HTTP " + r.status);
+  });
   const s = await session();
   if (s.who) { location.replace(safeNext()); return; }
   if (s.oidc) {
@@ -61,14 +73,7 @@ async function loginPage() {
     const a = $("sso-link"); a.textContent = "Log in with " + s.oidc;
     a.href = "/auth/oidc/start?next=" + encodeURIComponent(safeNext());
   }
-  $("login").addEventListener("submit", async ev => {
-    ev.preventDefault();
-    const f = ev.target;
-    const r = await post("/api/login", {name: f.name.value, password: f.password.value, code: f.code.value});
-    if (r.status === 200) { location.assign(safeNext()); return; }
-    if (r.data.totp) { $("code-row").hidden = false; f.code.focus(); }
-    $("login-error").textContent = r.data.error || ("HTTP " + r.status);
-  });
+  form.querySelector("button[type=submit]").disabled = false;
 }
 
 // ---- header ----------------------------------------------------------------------------------------------
@@ -78,6 +83,8 @@ async function header() {
   $("who").textContent = s.who.person + " · " + s.who.how;
   const out = $("logout"); out.hidden = false;
   out.addEventListener("click", async () => { await post("/api/logout", {}); toLogin(); });
+  const all = $("logout-all"); all.hidden = false;
+  all.addEventListener("click", async () => { await post("/api/logout/everywhere", {}); toLogin(); });
   // The page goes back to the login form when the session ends, without waiting for a click.
   setInterval(async () => {
     try { const now = await (await fetch("/api/session", {cache: "no-store"})).json(); if (!now.who) toLogin(); }
