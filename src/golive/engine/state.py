@@ -69,8 +69,12 @@ class Stamped(Generic[B]):
 
 
 def approver_identity(approval: dict[str, Any]) -> str:
-    """What makes two approvals two: the signing key when there is one (golive.seal), else the name."""
+    """What makes two approvals two: the signing key when there is one (golive.seal), else the name; a decision a
+    server vouched for (one key, many people) counts the person it vouched for."""
     fp = (approval.get("signature") or {}).get("fingerprint")
+    vouched = (approval.get("signed") or {}).get("on_behalf_of")
+    if fp and vouched:
+        return "person:" + str(vouched).strip().casefold()
     return str(fp) if fp else "name:" + str(approval.get("by", "")).strip().casefold()
 
 
