@@ -554,6 +554,8 @@ class SshBatch(StepEvent):
     batch: int = 0
     batches: int = 0
     hosts: list[str] = []
+    #: The mark every process the batch's command starts carries (`GOLIVE_TREE`), to find and stop them later.
+    tree: str = ""
 
 
 class SshHost(StepEvent):

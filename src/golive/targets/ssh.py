@@ -156,7 +156,7 @@ def resolve_connection(group: HostGroup, name: str, interpolate: Callable[[str],
     return Connection(group, identity, known, name)
 
 
-def remote_command(command: str, shell: str, timeout: float) -> str:
+def remote_command(command: str, shell: str, timeout: float, tree: str | None = None) -> str:
     """The command line sshd hands to the login shell: run the command under GNU `timeout`, which signals the
     command's whole process group, so nothing it started survives the deadline even if this connection is
     lost, and read the environment block from stdin (so values are never in the remote argv or `ps`).
@@ -164,13 +164,17 @@ def remote_command(command: str, shell: str, timeout: float) -> str:
     The inner bash gets `--norc --noprofile`: bash run under sshd reads ~/.bashrc even for `-c` when its
     SHLVL is below 2, and `exec timeout` resets the count, so without them every host ran its rc file twice
     (a pyenv/nvm bashrc costs seconds). bash reads the block with its own `read` (no `$(head ...)`: that is a
-    subshell and a process on every host); another shell has no such builtin and gets `head -c`."""
+    subshell and a process on every host); another shell has no such builtin and gets `head -c`.
+
+    `tree`: a mark exported before anything starts, inherited by every process of the command (a `setsid`
+    child included), by which golive finds and stops them later (golive.targets.remote_tree)."""
+    mark = f"export GOLIVE_TREE={shlex.quote(tree)}; " if tree else ""
     if "bash" in shell:
         script = f"{_READ_ENV}\n{command}"
         inner = shlex.join([shell, "--norc", "--noprofile", "-e", "-o", "pipefail", "-c", script])
-        return f"exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}"
+        return f"{mark}exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}"
     inner = shlex.join([shell, "-c", command])
-    return (f'eval "$(head -c "$GOLIVE_ENV_BYTES")" && exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}')
+    return (f'{mark}eval "$(head -c "$GOLIVE_ENV_BYTES")" && exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}')
 
 
 #: The first line of a bash command: the environment block, all of stdin, read by bash itself and applied.
