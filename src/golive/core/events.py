@@ -471,7 +471,8 @@ class StepResolved(StepEvent):
 
     type: ClassVar[str] = "step.resolved"
     written_by: ClassVar[str] = "person"
-    as_: Literal["done", "failed"] = field(name="as")
+    #: retry: the person judged the step safe to run again (it runs again on resume, its old processes gone).
+    as_: Literal["done", "failed", "retry"] = field(name="as")
     by: str
     reason: str = ""
 
