@@ -21,7 +21,7 @@ from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
-from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, resolve_connection
+from golive.targets.ssh import Connection, HostGroup, HostResult, SshTarget, remote_command, resolve_connection
 
 #: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan).
 PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",
@@ -170,9 +170,7 @@ class SshStep(StepBase):
         for index, hosts in enumerate(batches, 1):
             ctx.emit("ssh.batch", {"group": spec.on, "batch": index, "batches": len(batches), "hosts": hosts})
             # Each host is recorded the moment it finishes: a crash mid-batch keeps what already ran.
-            from golive.targets.sshpool import pool  # asyncssh loads when a host is reached
-
-            for res in pool().run(conn, hosts, command, env, timeout, time.time):
+            for res in SshTarget(conn, hosts, time.time).run(command, env, timeout):
                 ok = res.status == "ok" and res.exit_code in spec.expect_exit
                 if not ok:
                     failures.append(res.host)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +19,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, field_validator
 
 from golive.core.fields import Duration, Strict
+from golive.targets.base import HostResult
+
+__all__ = ["HostResult", "SshTarget"]
 
 #: Output kept per host: the tail is what explains a failure.
 MAX_HOST_OUTPUT = 16 * 1024
@@ -101,17 +104,6 @@ class HostGroup(Strict):
         return (self.known_hosts or "").strip().lower() != "none"
 
 
-@dataclass
-class HostResult:
-    host: str
-    #: ok | failed | timed-out | error (could not connect, host key refused, ...)
-    status: str
-    exit_code: int | None
-    output: str
-    duration: float
-    started: float
-    finished: float
-    message: str = ""
 
 
 @dataclass
@@ -187,10 +179,24 @@ def env_block(env: dict[str, str]) -> str:
     return "".join(lines)
 
 
+@dataclass
+class SshTarget:
+    """The Target for `hosts` of a group reached through `conn`: the command (already wrapped by
+    remote_command, which holds the remote deadline) runs on all of them at once, over the pooled connections;
+    asyncssh loads when a host is first reached."""
+
+    conn: Connection
+    hosts: list[str]
+    clock: Callable[[], float] | None = None
+
+    def run(self, command: str, env: dict[str, str], timeout: float) -> Iterator[HostResult]:
+        from golive.targets.sshpool import pool
+
+        yield from pool().run(self.conn, self.hosts, command, env, timeout, self.clock)
+
+
 def run_batch(conn: Connection, hosts: list[str], command: str, env: dict[str, str], timeout: float,
               clock: Any = None) -> list[HostResult]:
     """Run `command` (already wrapped by remote_command) on `hosts`; one result per host, in host order."""
-    from golive.targets.sshpool import pool
-
-    got = {r.host: r for r in pool().run(conn, hosts, command, env, timeout, clock)}
+    got = {r.host: r for r in SshTarget(conn, hosts, clock).run(command, env, timeout)}
     return [got[h] for h in hosts]
