@@ -1,7 +1,8 @@
 """Two runs kept in two run logs (`--store a.db`, `--store b.db`) must not roll the same hosts at once: a
 `rolling` step takes a lock file on each batch's hosts before it drains them (golive.targets.hostlock), so the
-second run's step is refused before it touches a host, naming the holder; once the first run's step is done
-its lock files are gone and the second run proceeds. Four real sshd "hosts" on loopback (they share this
+second run's step is refused before it touches a host, naming the holder; an `ssh` step of the service
+respects the lock too (its command does not start on a held host); once the first run's step is done its lock
+files are gone and the second run proceeds. Four real sshd "hosts" on loopback (they share this
 machine's /tmp, so one file stands for each host's)."""
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: 
         assert f"is held by run {run_a}" in second.out + second.err, second.out + second.err
         assert str((a / "a.db").resolve()) in second.out + second.err  # names the holder's run log
         assert {m.name.split("@")[0] for m in marks.iterdir()} == {run_a}  # the second touched no host
+        c = workdir / "c"
+        c.mkdir()
+        (c / "plan.yaml").write_text(_plan(sshd, service, marks, go).split("phases:")[0]
+                                     + "phases:\n  - name: Run\n    steps:\n      - ssh: {on: web, command: 'touch"
+                                     f" {marks}/ssh-ran'}}\n")
+        third = golive("--store", str(c / "c.db"), "run", "plan.yaml", "--no-wait", cwd=c)
+        assert third.code == 1 and f"is held by run {run_a}" in third.out + third.err, third.out + third.err
+        assert not (marks / "ssh-ran").exists()
     finally:
         go.touch()
     assert first.wait(timeout=120) == 0, first.stdout.read() if first.stdout else ""
@@ -66,3 +75,5 @@ def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: 
     again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
     assert again.code == 0, again.out + again.err
     assert not lock.exists()
+    assert golive("--store", str(c / "c.db"), "run", "plan.yaml", "--no-wait", cwd=c).code == 0
+    assert (marks / "ssh-ran").exists()

@@ -199,16 +199,16 @@ class Plan(Strict):
 
     @model_validator(mode="after")
     def _bind_host_locks(self) -> Plan:
-        """Steps that change hosts lock them (golive.targets.hostlock): at the path the plan's `locks: hosts`
-        names for the group (None: the run already holds it from its start), else the service's default."""
+        """Steps that change hosts lock them (golive.targets.hostlock) at the path the plan's `locks: hosts`
+        names for the group, else the service's default; `held`: groups the run locks from its start."""
         from golive.targets.hostlock import default_path
 
-        held = {lock.hosts for lock in self.locks if isinstance(lock, HostsLock)}
-        paths = {g: None if g in held else default_path(self.service, self.environment) for g in self.hosts}
+        declared = {lock.hosts: lock.path for lock in self.locks if isinstance(lock, HostsLock)}
+        paths = {g: declared.get(g) or default_path(self.service, self.environment) for g in self.hosts}
         for step in self.steps_by_id().values():
             bind = getattr(step, "bind_host_lock", None)
             if bind is not None:
-                bind(paths, f"{self.service}/{self.environment}")
+                bind(paths, set(declared), f"{self.service}/{self.environment}")
         return self
 
     @model_validator(mode="after")

@@ -85,12 +85,12 @@ class RollingStep(StepBase):
         if isinstance(self.undo, RollingStep):
             self.undo.bind_routers(routers)
 
-    def bind_host_lock(self, paths: dict[str, str | None], label: str) -> None:
-        """Called by the Plan: a path when this step takes the lock itself, None when the run holds it."""
+    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str) -> None:
+        """Called by the Plan: the group's lock file, which this step takes unless the run holds it (`held`)."""
         path = paths.get(self.rolling.on)
-        self._host_lock = (path, label) if path else None
+        self._host_lock = (path, label) if path and self.rolling.on not in held else None
         if isinstance(self.undo, RollingStep):
-            self.undo.bind_host_lock(paths, label)
+            self.undo.bind_host_lock(paths, held, label)
 
     def bind_hosts(self, groups: dict[str, HostGroup]) -> None:
         spec = self.rolling
