@@ -30,6 +30,7 @@ from golive.core.events import (
 from golive.core.stepid import StepId
 from golive.engine.state import RunState, Stamped, fold, hint
 from golive.report.describe import describe
+from golive.report.outcome import outcome_notes, outcome_word
 from golive.store.base import Event
 
 if TYPE_CHECKING:
@@ -281,16 +282,6 @@ def _num(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _outcome_word(st: RunState, notes: list[str]) -> str:
-    if st.outcome == "succeeded":
-        return "Partial" if notes else "Success"
-    if st.outcome == "rolled-back":
-        return "Rolled Back"
-    if st.outcome == "rollback-failed":
-        return "Rolled Back (incomplete)"
-    return "In progress"
-
-
 def _steps_meta(plan: Plan) -> dict[str, tuple[str, str]]:
     """Step id -> (phase label, title) from the plan as recorded."""
     return {sid: (StepId(sid).label(), step.title()) for sid, step in plan.steps_by_id().items()}
@@ -335,7 +326,6 @@ def build(events: list[Event]) -> Report:
     notifications: list[Notification] = []
     evidence = created.change_evidence if created is not None else None
     change_evidence = [t.raw() for t in evidence.testing] if evidence is not None else []
-    tolerated: list[str] = []
     for ev in events:
         match ev.data:
             case StepStarted() as e:
@@ -365,8 +355,6 @@ def build(events: list[Event]) -> Report:
             output=_clip(rec.output), started_at=rec.started_at, finished_at=rec.finished_at,
             decided_by=by or None,
         ))
-        if rec.status == "failed" and st.outcome == "succeeded" and rec.id.section != "criterion":
-            tolerated.append(f"step {sid} '{titles.get(sid) or title}' failed and was tolerated: {rec.message}")
 
     phases: list[PhaseRow] = []
     gates: list[GateRow] = []
@@ -393,28 +381,14 @@ def build(events: list[Event]) -> Report:
         acts = []
         for a in rb.actions:
             r = st.steps.get(a.id)
-            acts.append(RollbackAction(a.id, a.title if "title" in a.model_fields_set else a.id,
+            acts.append(RollbackAction(a.id, a.title if a.has("title") else a.id,
                                        r.status if r else "not run", r.message if r else ""))
         rollback = RollbackRow(rb.reason, rb.level, rb.level_name, rb.status, rb.started_at, finished, acts)
 
     criteria = _criteria(plan, st)
-    notes: list[str] = []
-    for ph in phases:
-        if ph.overrun:
-            notes.append(f"phase {ph.index} '{ph.name}' overran its timebox")
-    notes += tolerated
-    for n in st.notes:
-        if n.event.kind == "window.exceeded":
-            notes.append(n.event.message if "message" in n.event.model_fields_set
-                         else "the deployment window was exceeded")
-    for s in steps:
-        if s.decided_by and s.status == "succeeded" and "resolved" in s.message:
-            notes.append(f"step {s.id} was resolved by hand by {s.decided_by}")
-    notes += [f"success criterion not met: {c.description}" for c in criteria if c.status == "not met"]
-    if st.rollback is not None:
-        notes.append(f"rolled back: {st.rollback.reason}")
-    if st.forced:
-        notes.append(f"started outside the window by {st.forced.by}: {st.forced.reason}")
+    row_title = {s.id: s.title for s in steps}
+    notes = outcome_notes(st, lambda sid: row_title.get(sid, sid),
+                          [c.description for c in criteria if c.status == "not met"])
 
     window = created.window if created is not None else None
     last_ts = events[-1].ts
@@ -438,7 +412,7 @@ def build(events: list[Event]) -> Report:
         run_id=st.run_id, plan_name=plan.name, service=plan.service,
         environment=plan.environment, version_from=version_from,
         version_to=version_to, description=plan.description, initiator=st.initiator,
-        status=st.status, outcome=st.outcome, outcome_word=_outcome_word(st, notes), outcome_notes=notes,
+        status=st.status, outcome=st.outcome, outcome_word=outcome_word(st, notes), outcome_notes=notes,
         started_at=st.created_at, finished_at=st.finished_at, last_event_at=last_ts,
         duration=round((_ts(end) - _ts(st.created_at)).total_seconds(), 3),
         window_start=window.start if window else None, window_end=window.end if window else None,

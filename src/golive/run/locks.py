@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.errors import RunLocked
-from golive.plan.locks import HostsLock, LocalLock, PostgresLock
+from golive.plan.locks import HostsLock, LocalLock, PostgresLock, RouterLock
 from golive.plan.model import Plan
 from golive.store.location import user_state_dir
 from golive.targets.hostlock import default_path, holder_is_over, refusal
@@ -39,11 +39,16 @@ class LockContext:
     store: str  # the run log's location as shown (a PostgreSQL URL without credentials)
     vars: dict[str, str] = field(default_factory=dict)
     workdir: Path = Path(".")
+    #: What taking the locks found worth recording in the run's log (a router lock taken over after its lease).
+    notes: list[str] = field(default_factory=list)
+
+    def fields(self, plan: Plan) -> dict[str, Any]:
+        return {"run": self.run_id, "store": self.store, "service": plan.service, "environment": plan.environment,
+                "host": socket.gethostname(), "pid": os.getpid(),
+                "since": datetime.now(UTC).isoformat(timespec="seconds")}
 
     def record(self, plan: Plan) -> str:
-        return json.dumps({"run": self.run_id, "store": self.store, "service": plan.service,
-                           "environment": plan.environment, "host": socket.gethostname(), "pid": os.getpid(),
-                           "since": datetime.now(UTC).isoformat(timespec="seconds")}, sort_keys=True)
+        return json.dumps(self.fields(plan), sort_keys=True)
 
     def interpolate(self, text: str) -> str:
         import re
@@ -216,14 +221,27 @@ def _drop_postgres(spec: PostgresLock, plan: Plan, ctx: LockContext, conn: Any |
                 conn.close()
 
 
+# -- a lock in a router (golive.run.router_lock) -------------------------------------------------------
+
+def _take_router(spec: RouterLock, plan: Plan, ctx: LockContext) -> None:
+    from golive.run.router_lock import take_router_lock
+
+    previous = take_router_lock(spec, plan, ctx.run_id, ctx.fields(plan), ctx.interpolate, ctx.workdir)
+    if previous is not None:
+        ctx.notes.append(f"took over the lock in router '{spec.router}' from run {previous.get('run')} (run log"
+                         f" {previous.get('store')}, process {previous.get('pid')} on {previous.get('host')}),"
+                         " whose lease on it had run out or whose run had ended")
+
+
 # -- the whole set -----------------------------------------------------------------------------------
 
 _TAKERS: dict[type, Callable[[Any, Plan, LockContext], None]] = {
-    LocalLock: _take_local, HostsLock: _take_hosts, PostgresLock: _take_postgres}
+    LocalLock: _take_local, HostsLock: _take_hosts, PostgresLock: _take_postgres, RouterLock: _take_router}
 
 
-def take_locks(plan: Plan, ctx: LockContext) -> None:
-    """Take every lock the plan declares, or none: on a refusal, what was taken is let go again."""
+def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True) -> None:
+    """Take every lock the plan declares, or none: on a refusal, what was taken is let go again (removed for a
+    run about to be created; only no longer held by this process for a run that exists and keeps its locks)."""
     done: list[Any] = []
     try:
         for spec in plan.locks:
@@ -232,13 +250,26 @@ def take_locks(plan: Plan, ctx: LockContext) -> None:
             _TAKERS[type(spec)](spec, plan, ctx)
             done.append(spec)
     except BaseException:
-        release_locks(plan, ctx, ended=True, specs=done)
+        release_locks(plan, ctx, ended=new_run, specs=done)
         raise
+
+
+def record_notes(store: Any, ctx: LockContext) -> None:
+    """What taking the locks found (a router lock taken over) goes into the run's log."""
+    from golive.core.events import RunNote, body
+
+    for message in ctx.notes:
+        store.append(ctx.run_id, "run.note", body(RunNote, kind="lock.taken_over", message=message))
+    ctx.notes.clear()
 
 
 def release_locks(plan: Plan, ctx: LockContext, ended: bool, specs: list[Any] | None = None) -> None:
     """Close this process's advisory-lock sessions; when the run `ended`, also remove its lock files and the
     rows that kept its advisory locks while no process held them."""
+    from golive.run.router_lock import release_router_locks
+
+    with contextlib.suppress(Exception):
+        release_router_locks(ctx.run_id, ended)
     sessions = _SESSIONS.pop(ctx.run_id, [])
     if ended:
         pg = [s for s in (plan.locks if specs is None else specs) if isinstance(s, PostgresLock)]
@@ -263,9 +294,13 @@ def describe_locks(plan: Plan) -> list[str]:
             out.append(f"lock file {_local_path(spec, plan)}")
         elif isinstance(spec, HostsLock):
             out.append(f"lock file {_remote_path(spec, plan)} on each host of {spec.hosts}")
+        elif isinstance(spec, RouterLock):
+            from golive.run.router_lock import lock_key
+
+            out.append(f"lock '{lock_key(spec, plan)}' in router {spec.router}")
         else:
             out.append(f"advisory lock '{_pg_key(spec, plan)[0]}' in the application's database")
     return out
 
 
-__all__ = ["LockContext", "describe_locks", "release_locks", "take_locks"]
+__all__ = ["LockContext", "describe_locks", "record_notes", "release_locks", "take_locks"]

@@ -43,6 +43,22 @@ class BuiltinRouter:
             raise RouterError(f"built-in proxy refused {method} {path}: {data.get('error', data)}")
         return data
 
+    def lock_call(self, method: str, key: str, body: Any = None, query: str = "") -> tuple[int, Any]:
+        """The admin API's run locks (golive.traffic.proxy.locks): the status and answer, 409 included."""
+        from urllib.parse import quote
+
+        import httpx
+
+        path = f"/locks/{quote(key, safe='')}" + (f"?{query}" if query else "")
+        try:
+            resp = self._client.request(method, path, json=body)
+            return resp.status_code, resp.json()
+        except httpx.HTTPError as exc:
+            raise RouterError(f"built-in proxy admin at {self.admin} unreachable: {exc}") from None
+        except ValueError:
+            raise RouterError(f"built-in proxy admin at {self.admin} answered {method} {path} with non-JSON"
+                              " (a proxy without run locks? upgrade it)") from None
+
     def pools(self) -> list[str]:
         return list(self._call("GET", "/pools"))
 

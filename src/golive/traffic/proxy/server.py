@@ -2,8 +2,9 @@
 
 It runs as its own process (`golive proxy serve` or `python -m golive.traffic.proxy`) so it outlives a
 golive crash: traffic stays where the last recorded weight put it. golive talks to it over a small admin
-HTTP interface on loopback or a unix socket (`GET/PUT /weights`, `GET /counters`, `GET /health`, and per
-server `GET /servers`, `PUT /servers/HOST:PORT {"state": "drain"}` for rolling deploys).
+HTTP interface on loopback or a unix socket (`GET/PUT /weights`, `GET /counters`, `GET /health`, per
+server `GET /servers`, `PUT /servers/HOST:PORT {"state": "drain"}` for rolling deploys, and the run locks
+under `/locks`, golive.traffic.proxy.locks).
 Pools are picked by smooth weighted round robin (nginx's algorithm: exact shares, evenly interleaved,
 no randomness), servers inside a pool in turn. Upstream connections are kept alive and reused.
 """
@@ -144,6 +145,9 @@ class Proxy:
         self.response_timeout = response_timeout
         self._idle: dict[tuple[str, int], list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
         self.started = time.time()
+        from golive.traffic.proxy.locks import LockTable
+
+        self.locks = LockTable()
 
     # -- routing -----------------------------------------------------------------------------------
     def set_weights(self, weights: Mapping[str, int]) -> dict[str, int]:
@@ -427,6 +431,8 @@ class Proxy:
                 return 400, {"error": str(exc)}
         if path == "/pools" and method == "GET":
             return 200, {n: [f"{h}:{p}" for h, p in pl.servers] for n, pl in self.pools.items()}
+        if path == "/locks" or path.startswith("/locks/"):
+            return self.locks.answer(method, target, body)
         return 404, {"error": f"no admin route {method} {path}"}
 
 
