@@ -303,4 +303,4 @@ def describe_locks(plan: Plan) -> list[str]:
     return out
 
 
-__all__ = ["LockContext", "describe_locks", "record_notes", "release_locks", "take_locks"]
+__all__ = ["LockContext", "describe_locks", "holder_is_over", "record_notes", "release_locks", "take_locks"]
