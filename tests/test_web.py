@@ -498,3 +498,39 @@ def test_an_operator_starts_aborts_and_resumes_a_run_from_the_console(workdir: P
         ("approve", "rita", "gate.approved")]
     assert all(verify_seal(rid, s) for s in seals)  # type: ignore[arg-type]
     assert golive("audit", "verify", rid, cwd=workdir).code == 0
+
+
+def _runs_events(stream: Any) -> Iterator[list[dict[str, Any]]]:
+    event, data = "", ""
+    for line in stream.iter_lines():  # httpx's read timeout is the deadline
+        if line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: "):
+            data = line[6:]
+        elif line == "" and event == "runs":
+            yield json.loads(data)
+            event = data = ""
+
+
+def test_the_runs_list_is_live_new_runs_and_status_changes_arrive_as_events(web: Server, workdir: Path) -> None:
+    rid = run_id(web)
+    assert web.client().get("/api/runs/stream").status_code == 401
+    c, _ = web.login("vic")
+    (workdir / "done.yaml").write_text("name: quick\nservice: cart\nenvironment: prod\nphases:\n"
+                                       "  - name: one\n    steps: ['echo ok']\n")
+    with c.stream("GET", "/api/runs/stream", timeout=httpx.Timeout(120)) as all_runs, \
+            c.stream("GET", "/api/runs/stream", params={"service": "shop"}, timeout=httpx.Timeout(120)) as shop:
+        lists, shops = _runs_events(all_runs), _runs_events(shop)
+        assert [(r["run"], r["status"]) for r in next(lists)] == [(rid, "waiting")]
+        assert [r["run"] for r in next(shops)] == [rid]
+        assert golive("run", "done.yaml", cwd=workdir, env={"GOLIVE_USER": "olga"}).code == 0
+        seen = next(lists)
+        while not any(r["service"] == "cart" and r["status"] == "succeeded" for r in seen):
+            seen = next(lists)  # the new run appears, then its end (each change is one event)
+        assert golive("approve", rid, "--by", "rita", "--reason", "fine", cwd=workdir).code == 0
+        assert golive("resume", rid, "--no-wait", cwd=workdir, env={"SHOP_TOKEN": MARKER}).code == 0
+        mine = next(shops)
+        while mine[0]["status"] != "succeeded":  # the filtered stream follows its run to the end, and only it
+            assert [r["service"] for r in mine] == ["shop"]
+            mine = next(shops)
+        assert [r["service"] for r in mine] == ["shop"] and mine[0]["approvers"] == ["rita"]

@@ -5,6 +5,7 @@ run's log. Pages carry no data: the script fetches the JSON API and builds the D
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from golive.store.owner import is_alive
 from golive.web.accounts import Accounts
 from golive.web.actions import ACTIONS, Ask, Origin, act, allowed, vouch
 from golive.web.auth import LoginLimiter, Sessions, csrf_ok, csrf_token
-from golive.web.feed import Feeds
+from golive.web.feed import Feeds, RunsFeed
 from golive.web.launch import PlanLibrary, StartFailed, Supervisor, abort, abortable, preview, var_arguments
 from golive.web.oidc import CALLBACK, OidcLogin, login_redirect
 from golive.web.script import SCRIPT
@@ -99,8 +100,9 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
     oidc = OidcLogin(c.team.oidc, c.team) if c.team.oidc else None
     key = c.accounts.server_key()
     feeds = Feeds(store, event_json, poll_interval)
+    runs_feed = RunsFeed(store, poll_interval)
     library = PlanLibrary(c.plans)
-    runners = Supervisor(c.accounts.dir, c.store_location)
+    runners = Supervisor(c.accounts.dir, c.store_location, on_change=feeds.poke)
 
     Handler = Callable[[Request, Identity], Awaitable[Response]]
     RunHandler = Callable[[Request, Identity, str], Awaitable[Response]]
@@ -217,6 +219,33 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         filters = {k: request.query_params.get(k, "") for k in ("service", "environment", "status", "person")}
         return _json(runs_list(store, filters))
 
+    async def runs_stream(request: Request, who: Identity) -> Response:
+        """The runs list as server-sent events: the filtered list now, then again whenever a run appears or
+        changes (one `runs` event each time, the whole list: a page replaces what it shows)."""
+        filters = {k: request.query_params.get(k, "") for k in ("service", "environment", "status", "person")}
+        ends_at = asyncio.get_running_loop().time() + (sessions.expires_in(request) if who.method != "token"
+                                                       else 12 * 3600)
+
+        async def frames() -> AsyncIterator[str]:
+            runs_feed.join()
+            try:
+                seen = -1
+                yield "retry: 2000\n\n"
+                while asyncio.get_running_loop().time() < ends_at:
+                    version = await runs_feed.wait(seen, c.heartbeat) if seen >= 0 else runs_feed.version
+                    if version != seen:
+                        seen = version
+                        rows = runs_list(store, filters, cache=runs_feed.rows, infos=runs_feed.infos)
+                        yield f"event: runs\ndata: {json.dumps(rows)}\n\n"
+                    else:
+                        yield ": still here\n\n"
+                yield "event: session-ended\ndata: {}\n\n"
+            finally:
+                runs_feed.leave()
+
+        return StreamingResponse(frames(), media_type="text/event-stream",
+                                 headers={**SECURITY_HEADERS, "X-Accel-Buffering": "no"})
+
     async def api_run(request: Request, who: Identity, run_id: str) -> Response:
         view = run_view(store, store.get_run(run_id))
         view["can"] = _can(run_id, who)
@@ -255,8 +284,13 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         ends_at = asyncio.get_running_loop().time() + (sessions.expires_in(request) if who.method != "token"
                                                        else 12 * 3600)
 
+        def runner_state() -> tuple[int, int | None] | None:
+            r = runners.by_run.get(run_id)
+            return (r.pid, r.exit_code) if r else None
+
         async def frames() -> AsyncIterator[str]:
             last = _after(request)
+            runner = runner_state()
             feed.join()
             try:
                 yield "retry: 2000\n\n"
@@ -265,7 +299,10 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
                     if new:
                         last += len(new)
                         yield "".join(new)
-                    else:
+                    if runner_state() != runner:  # its runner started or ended: no event in the log says so
+                        runner = runner_state()
+                        yield "event: runner\ndata: {}\n\n"
+                    elif not new:
                         yield ": still here\n\n"
                 yield "event: session-ended\ndata: {}\n\n"
             finally:
@@ -336,12 +373,12 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
             return _error(403, f"{who.person} is not an operator")
         try:
             reason = str((await _body(request)).get("reason") or "")
-            ev, message = abort(store, run_id, who.person, reason)
+            sealed, message = abort(store, run_id, who.person, reason,
+                                    lambda ev: vouch(store, run_id, key, who, "abort", reason, _origin(request), ev))
         except DecisionRefused as exc:
             return _error(409, str(exc))
         except UsageError as exc:
             return _error(400, str(exc))
-        sealed = vouch(store, run_id, key, who, "abort", reason, _origin(request), ev)
         return _json({"ok": True, "message": message, "sealed": [sealed]})
 
     # -- starting runs ------------------------------------------------------------------------------------
@@ -408,6 +445,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         Route("/auth/oidc/start", oidc_start),
         Route(CALLBACK, oidc_callback),
         Route("/api/runs", api(api_runs)),
+        Route("/api/runs/stream", api(runs_stream)),
         Route("/runs/{run_id}", page(pages.RUN)),
         Route("/runs/{run_id}/report", api(with_run(report))),
         Route("/api/runs/{run_id}", api(with_run(api_run))),

@@ -159,7 +159,8 @@ def serve(args: argparse.Namespace, store: Any, store_location: str, store_shown
     if not loopback and not tls:
         print("golive web: warning: serving without TLS beyond loopback: passwords and session cookies cross the"
               " network in clear (use --tls-cert/--tls-key)", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+    # Open event streams would keep a stopping server waiting for ever; runs it started go on (own sessions).
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5,
                             ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

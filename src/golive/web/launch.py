@@ -24,6 +24,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,9 +177,12 @@ def _told(log: Path, hide: list[str]) -> str:
 class Supervisor:
     """Starts runner processes, reaps them and remembers how each ended (shown on the run's page)."""
 
-    def __init__(self, state_dir: Path, store_location: str | None) -> None:
+    def __init__(self, state_dir: Path, store_location: str | None,
+                 on_change: Callable[[str], None] = lambda run_id: None) -> None:
         self.dir = state_dir / "runners"
         self.store_location = store_location
+        #: Called with the run's id when its runner ends (the run's page shows it at once).
+        self.on_change = on_change
         self.by_run: dict[str, Runner] = {}
         self._watchers: set[asyncio.Task[None]] = set()
 
@@ -195,13 +199,17 @@ class Supervisor:
                 stderr=asyncio.subprocess.STDOUT, env=env, start_new_session=True)
         finally:
             os.close(fd)
-        return proc, log
+        named = log.with_name(f"{log.stem}-pid{proc.pid}.log")  # which process wrote it, for whoever looks later
+        log.rename(named)
+        return proc, named
 
     def _watch(self, proc: Any, runner: Runner) -> None:
         async def reap() -> None:
             runner.exit_code = await proc.wait()
             print(f"golive web: runner {runner.pid} of run {runner.run_id or '(not created)'} (started by"
                   f" {runner.by}) exited with {runner.exit_code}", file=sys.stderr, flush=True)
+            if runner.run_id is not None:
+                self.on_change(runner.run_id)
 
         task = asyncio.get_running_loop().create_task(reap())
         self._watchers.add(task)
@@ -240,10 +248,11 @@ def abortable(store: Store, run_id: str) -> bool:
     return owner is not None and owner.host == socket.gethostname() and is_alive(owner)
 
 
-def abort(store: Store, run_id: str, person: str, reason: str) -> tuple[Event, str]:
-    """Record the abort, then stop the run's process with SIGTERM (what Ctrl-C or a CI cancel does: the run
-    records what it stopped and stays resumable). The process is addressed by a pidfd opened before its identity
-    (pid and start time) is checked again, so a recycled pid is never signalled."""
+def abort(store: Store, run_id: str, person: str, reason: str,
+          seal: Callable[[Event], dict[str, int]]) -> tuple[dict[str, int], str]:
+    """Record the abort and `seal` it, then stop the run's process with SIGTERM (what Ctrl-C or a CI cancel does:
+    the run records what it stopped and stays resumable). The process is addressed by a pidfd opened before its
+    identity (pid and start time) is checked again, so a recycled pid is never signalled."""
     if not reason.strip():
         raise UsageError("a reason is required (it goes into the audit log)")
     owner = store.get_run(run_id).owner
@@ -257,7 +266,8 @@ def abort(store: Store, run_id: str, person: str, reason: str) -> tuple[Event, s
             raise DecisionRefused(f"run {run_id}: its process ended meanwhile")
         ev = store.append(run_id, "run.abort_requested", body(
             RunAbortRequested, by=person, reason=reason.strip(), pid=owner.pid, host=owner.host, signal="SIGTERM"))
+        sealed = seal(ev)  # before the signal: the runner's own record of its stop comes after the seal
         signal.pidfd_send_signal(fd, signal.SIGTERM)
     finally:
         os.close(fd)
-    return ev, f"abort requested by {person}: process {owner.pid} stopped with SIGTERM; the run can be resumed"
+    return sealed, f"abort requested by {person}: process {owner.pid} stopped with SIGTERM; the run can be resumed"

@@ -100,26 +100,30 @@ function windowText(r) {
   const tail = left === null || left === undefined ? "" : left > 0 ? " (" + dur(left) + " left)" : " (closed)";
   return "window " + time(r.window_start) + " – " + time(r.window_end) + tail;
 }
-async function refreshRuns() {
+function showRuns(rows) {
+  $("runs").replaceChildren(...rows.map(r => {
+    const card = el("div", null, "card"); card.dataset.status = r.status; card.dataset.run = r.run;
+    const top = el("div", null, "row");
+    const a = el("a", r.plan, "run"); a.href = "/runs/" + encodeURIComponent(r.run);
+    top.append(badge(r.status), a);
+    card.append(top, el("div", r.run + " · " + r.service + "/" + r.environment + " · by " + r.initiator +
+                        (r.approvers.length ? " · approved by " + r.approvers.join(", ") : ""), "muted"));
+    if (r.waits_for) card.append(el("div", "waits for " + r.waits_for + " — since " + ago(r.waiting_since),
+                                    "waits"));
+    card.append(el("div", windowText(r), "muted"));
+    return card;
+  }));
+  $("updated").textContent = rows.length ? "updated " + new Date().toLocaleTimeString() : "no runs match";
+}
+let RUNS = null;
+function followRuns() {
+  // The list is live: the server sends it again whenever a run appears or changes (no polling here).
+  if (RUNS) RUNS.close();
   const q = new URLSearchParams(new FormData($("filters")));
-  try {
-    const rows = await getJSON("/api/runs?" + q.toString());
-    $("runs").replaceChildren(...rows.map(r => {
-      const card = el("div", null, "card"); card.dataset.status = r.status; card.dataset.run = r.run;
-      const top = el("div", null, "row");
-      const a = el("a", r.plan, "run"); a.href = "/runs/" + encodeURIComponent(r.run);
-      top.append(badge(r.status), a);
-      card.append(top, el("div", r.run + " · " + r.service + "/" + r.environment + " · by " + r.initiator +
-                          (r.approvers.length ? " · approved by " + r.approvers.join(", ") : ""), "muted"));
-      if (r.waits_for) card.append(el("div", "waits for " + r.waits_for + " — since " + ago(r.waiting_since),
-                                      "waits"));
-      card.append(el("div", windowText(r), "muted"));
-      return card;
-    }));
-    $("updated").textContent = rows.length ? "updated " + new Date().toLocaleTimeString() : "no runs match";
-  } catch (e) {
-    $("updated").textContent = "cannot reach golive web: " + e.message;
-  }
+  RUNS = new EventSource("/api/runs/stream?" + q.toString());
+  RUNS.addEventListener("runs", msg => { showRuns(JSON.parse(msg.data)); $("updated").dataset.live = "1"; });
+  RUNS.addEventListener("session-ended", () => { RUNS.close(); toLogin(); });
+  RUNS.onerror = () => { $("updated").textContent = "reconnecting…"; $("updated").dataset.live = ""; };
 }
 async function indexPage() {
   const s = await header();
@@ -127,13 +131,14 @@ async function indexPage() {
   const f = $("filters");
   const params = new URLSearchParams(location.search);
   for (const k of ["service", "environment", "status", "person"]) if (params.get(k)) f[k].value = params.get(k);
+  let typing = null;
   f.addEventListener("input", () => {
     history.replaceState(null, "", "/?" + new URLSearchParams(new FormData(f)).toString());
-    refreshRuns();
+    clearTimeout(typing); typing = setTimeout(followRuns, 250);  // one new stream per pause, not per key
   });
   f.addEventListener("submit", ev => ev.preventDefault());
   $("start-link").hidden = !s.who.operator;
-  refreshRuns(); setInterval(refreshRuns, 5000);
+  followRuns();
 }
 
 // ---- starting a run --------------------------------------------------------------------------------------
@@ -379,6 +384,7 @@ async function runPage(id) {
   source.onopen = () => { info.textContent = "live"; };
   source.onerror = () => { info.textContent = "reconnecting…"; };
   source.addEventListener("session-ended", () => { source.close(); toLogin(); });
+  source.addEventListener("runner", () => scheduleRefresh(id));
   source.addEventListener("run-event", msg => {
     const ev = JSON.parse(msg.data);
     const tr = el("tr"); tr.dataset.seq = ev.seq; tr.dataset.type = ev.type;
