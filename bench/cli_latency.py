@@ -13,6 +13,8 @@ Targets: every command at most 100 ms median, `--version` at most 50 ms.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -34,10 +36,20 @@ def last_run(db: Path) -> str:
     return str(row[0])
 
 
-def timed(argv: list[str], cwd: Path) -> float:
+#: As an installed golive runs: with its .pyc files (pip compiles them at install; the warm-up round writes them
+#: here). With PYTHONDONTWRITEBYTECODE set, as in some shells, every command would compile its sources each time.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time, and CPU time (user + system) of the child: on a shared, loaded machine the CPU time moves far
+    less with the load than the wall time does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
@@ -68,17 +80,21 @@ def main() -> int:
             "golive approve": [*golive, *store, "approve", run, "--by", "bench", "--reason", "timing"],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for argv in commands.values():  # one untimed warm-up each (page cache, .pyc files)
             timed(argv, Path(tmp))
         for _ in range(args.rounds):
             for name, argv in commands.items():
-                times[name].append(timed(argv, Path(tmp)))
+                wall, used = timed(argv, Path(tmp))
+                times[name].append(wall)
+                cpu[name].append(used)
     base = statistics.median(times["python -c pass"])
-    print(f"run {run}, {args.rounds} rounds, medians:")
-    print(f"{'command':<20} {'median':>9} {'x python -c pass':>17}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"run {run}, {args.rounds} rounds, medians (load average after: {load}):")
+    print(f"{'command':<20} {'median':>9} {'x python -c pass':>17} {'cpu (user+sys)':>15}")
     for name, values in times.items():
         med = statistics.median(values)
-        print(f"{name:<20} {med * 1000:7.0f} ms {med / base:16.1f}x")
+        print(f"{name:<20} {med * 1000:7.0f} ms {med / base:16.1f}x {statistics.median(cpu[name]) * 1000:12.0f} ms")
     return 0
 
 

@@ -20,6 +20,8 @@ Expectation format (all keys optional; `where` is a forward phase name fragment 
     traffic: [[10, 50, 100], ...]
     criteria: [fragment, ...]
     people: {role fragment: [person, ...]}
+    escalation: [[level, name fragment, [person, ...], after seconds | null], ...]   # scored as people
+    not_roles: [fragment, ...]      # service-level lines and the like that must not become roles (people)
 """
 
 from __future__ import annotations
@@ -166,7 +168,22 @@ def score(plan: dict[str, Any], expect: dict[str, Any], label: str) -> Score:
         got = next((v for k, v in approvers.items() if _norm(role) in _norm(k)), None)
         ok = got is not None and sorted(_norm(p) for p in people) == sorted(_norm(p) for p in got)
         s.add("people", ok, f"{label}: role {role!r} = {people} (got {got})")
+    ladder = {int(e["level"]): e for e in (plan.get("contacts") or {}).get("escalation") or []}
+    for level, name, people, after in expect.get("escalation") or []:
+        e = ladder.get(int(level))
+        ok = e is not None and _norm(name) in _norm(str(e["name"])) \
+            and sorted(_norm(p) for p in people) == sorted(_norm(str(p)) for p in e.get("people") or []) \
+            and (after is None) == ("after" not in e) and (after is None or _seconds(e["after"]) == after)
+        s.add("people", ok, f"{label}: escalation level {level} {name!r} {people} after {after} (got {e})")
+    for frag in expect.get("not_roles") or []:
+        s.add("people", not any(_norm(frag) in _norm(k) for k in approvers), f"{label}: {frag!r} is no role")
     return s
+
+
+def _seconds(value: Any) -> float:
+    from golive.units import parse_duration
+
+    return parse_duration(value)
 
 
 def load_yaml(path: Path) -> Any:

@@ -1,6 +1,8 @@
 """Read commands import only what they use: `golive status` on a waiting run loads no numerical, database, SSH,
-HTTP or web library, and no step kind (the step titles it shows come from the log). Checked on the real command
-with `python -X importtime`, which names every module the process imported."""
+HTTP or web library, and no step kind (the step titles it shows come from the log); `status`, `log`, `runs` and a
+refused `approve` load no pydantic at all (the log is read with msgspec; the plan is validated only by commands that
+need its model). Checked on the real command with `python -X importtime`, which names every module the process
+imported, so a heavy import added anywhere on these paths fails here."""
 
 from __future__ import annotations
 
@@ -72,3 +74,24 @@ def test_log_and_version_import_no_heavy_library(workdir: Path) -> None:
         names = imported(*args, cwd=workdir)
         assert not top_level(names) & set(HEAVY), (args, sorted(top_level(names) & set(HEAVY)))
         assert "golive.plan.model" not in names, args
+
+
+#: What reading a run log never needs: the plan model (pydantic, every step kind), the report model (which
+#: validates the recorded plan), and the key machinery of signed decisions (asyncssh).
+NOT_FOR_READING = ("pydantic", "golive.plan.model", "golive.steps.registry", "golive.report.model",
+                   "golive.seal.keys", "asyncssh")
+
+
+def test_read_commands_import_no_pydantic_no_plan_model_no_report_model(workdir: Path) -> None:
+    run_id = waiting_run(workdir)
+    for args in (("status", run_id), ("log", run_id), ("runs",), ("--version",),
+                 # refused before any plan rule or key is needed: the run waits at a manual step, not a gate
+                 ("approve", run_id, "--by", "someone", "--reason", "looks fine")):
+        names = imported(*args, cwd=workdir)
+        loaded = sorted(n for n in NOT_FOR_READING if n in names)
+        assert not loaded, (args, loaded)
+        assert not top_level(names) & set(HEAVY), (args, sorted(top_level(names) & set(HEAVY)))
+    # and the answers are still the right ones
+    assert "not waiting at a gate" in cli("approve", run_id, "--by", "someone", "--reason", "looks fine").err
+    rows = json.loads(cli("runs", "--json").out)
+    assert [(r["run"], r["result"]) for r in rows] == [(run_id, "waiting")], rows

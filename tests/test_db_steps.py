@@ -231,15 +231,15 @@ LOANS = REPO / "examples" / "loans"
 
 
 def migrate_step(url: str, **extra: Any) -> MigrateStep:
-    py = f'"{sys.executable}" "{LOANS}/migrate.py"'
-    spec = {"up": f"{py} up", "down": f'{py} down --to "$GOLIVE_MIGRATE_TARGET"', "revision": f"{py} current",
-            "env": {"DATABASE_URL": url}, "database": url, **extra}
+    flask = f'"{sys.executable}" -m flask --app "{LOANS}/app.py" db'  # the loans demo's Flask-Migrate (Alembic)
+    spec = {"up": f"{flask} upgrade", "down": f'{flask} downgrade "$GOLIVE_MIGRATE_TARGET"',
+            "revision": f"{flask} current", "env": {"DATABASE_URL": url}, "database": url, **extra}
     return MigrateStep.model_validate({"migrate": spec})
 
 
 def test_migrate_records_revisions_and_its_derived_undo_goes_back(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'app.db'}"
-    first = migrate_step(url, up=f'"{sys.executable}" "{LOANS}/migrate.py" up --to 0001')
+    first = migrate_step(url, up=f'"{sys.executable}" -m flask --app "{LOANS}/app.py" db upgrade 0001')
     assert first.execute(ctx_for(tmp_path, step_id="0.1")).ok
     step = migrate_step(url)
     assert step.undo is not None and step.undo.describe().startswith("migrate down to the revision recorded")

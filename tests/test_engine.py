@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import golive
-from golive.core.events import GateWaiting, RollbackPreview
+from golive.core.events import GateWaiting, RollbackPreview, read
 from golive.core.step import StepContext, StepResult
 from golive.engine.executor import EngineOptions, RealExecutor
 from golive.engine.rollback import preview, undoes_if_failing
@@ -666,7 +666,7 @@ def test_rollback_plan_is_recorded_before_anything_runs(h: Harness) -> None:
     assert created.seq == 1 and created.type == "run.created"
     recorded = created.payload["rollback_plan"]
     plan = {p["phase"]: p for p in recorded}
-    typed = [RollbackPreview.model_validate(p) for p in recorded]
+    typed = [read(RollbackPreview, p) for p in recorded]
     assert [str(u.id) for u in undoes_if_failing(typed, 2)] == ["2.4.undo", "2.3.undo", "2.1.undo", "1.1.undo"]
     assert [u["id"] for u in plan[2]["undo"]] == ["2.4.undo", "2.3.undo", "2.1.undo"]  # each undo listed once
     assert plan[2]["level"] == 2 and plan[1]["level"] == 1
@@ -909,3 +909,31 @@ def test_steps_see_the_environment_the_run_was_given_not_the_process_one(h: Harn
 """)
     assert h.drive(rid) == 0, h.types(rid)
     assert (h.dir / "seen.txt").read_text().strip() == "given=given process="
+
+
+class _Emitting:
+    """An executor whose step plug-in emits its own events: one the catalogue describes, then `bad`."""
+
+    def __init__(self, bad: tuple[str, dict[str, Any]]) -> None:
+        self.bad = bad
+
+    def run(self, step: Any, ctx: StepContext) -> StepResult:
+        ctx.emit("traffic.weight", {"router": "r", "weights": {"blue": 90, "green": 10}})
+        ctx.emit(*self.bad)
+        return StepResult("succeeded", "emitted")
+
+
+@pytest.mark.parametrize("bad", [("traffic.weight", {"router": "r", "weights": {"blue": "most"}}),
+                                 ("traffic.weight", {"router": ["not", "a", "name"]}),
+                                 ("made.up", {"x": 1})])
+def test_a_step_plugin_cannot_write_an_event_the_catalogue_does_not_describe(
+        h: Harness, bad: tuple[str, dict[str, Any]]) -> None:
+    """Validated on write, not only when read: a payload its model refuses (or a type without a model) is never
+    appended (it would read back as an OtherEvent, invisible to the fold and the report); the step fails."""
+    h.executor = _Emitting(bad)
+    rid = h.start(HEAD + "phases:\n  - name: one\n    steps:\n      - name: shift\n        shell: 'true'\n")
+    h.drive(rid)
+    weights = [e.payload for e in h.store.events(rid) if e.type in ("traffic.weight", "made.up")]
+    assert weights == [{"step": "1.1", "router": "r", "weights": {"blue": 90, "green": 10}}], weights
+    rec = h.state(rid).step("1.1")
+    assert rec.status == "failed" and bad[0] in rec.message, (rec.status, rec.message)

@@ -132,3 +132,48 @@ def test_every_event_type_golive_writes_has_a_model() -> None:
                for m in re.finditer(r'(?:emit|append|record)\(\s*(?:[\w.]+,\s*)?"([a-z_]+\.[a-z_.]+)"', p.read_text())}
     assert written, "the pattern no longer finds any write"
     assert [w for w in sorted(written) if w[0] not in ev.BY_TYPE] == []
+
+
+def test_runs_says_what_the_report_says() -> None:
+    """`golive runs` words a run's result from the folded state alone (no plan validated, no report built); the
+    report builds it with the plan. Same rule, same word: for a rolled-back log, a clean success, and successes made
+    Partial by a tolerated failure, an exceeded window, and an unmet success criterion."""
+    from golive.report.model import build
+    from golive.report.runs import _result
+
+    plan = {"name": "p", "service": "s", "environment": "e", "phases": [{"name": "one", "steps": ["true", "false"]}],
+            "success_criteria": [{"description": "fast", "check": "false"}]}
+
+    def run(*middle: tuple[str, dict[str, object]]) -> list[Event]:
+        evs = [("run.created", {"plan": plan, "initiator": "ann"}), ("run.started", {}), *middle,
+               ("run.finished", {"outcome": "succeeded"})]
+        out, prev = [], GENESIS
+        for seq, (t, p) in enumerate(evs, 1):
+            e = _event(seq, t, p, prev)
+            out.append(e)
+            prev = e.hash
+        return out
+
+    clean = run()
+    tolerated = run(("step.started", {"step": "1.2", "title": "false"}),
+                    ("step.finished", {"step": "1.2", "status": "failed", "message": "exit 1"}))
+    late = run(("run.note", {"kind": "window.exceeded", "message": "past the window"}))
+    unmet = run(("step.started", {"step": "criterion.1"}),
+                ("step.finished", {"step": "criterion.1", "status": "failed", "message": "slow"}))
+    words = []
+    for events in (_old_log(), clean, tolerated, late, unmet):
+        word = build(events).outcome_word
+        assert _result(fold(events)) == word
+        words.append(word)
+    assert words == ["Rolled Back", "Success", "Partial", "Partial", "Partial"]
+
+
+def test_an_event_built_in_code_is_checked_before_it_is_written() -> None:
+    from golive.errors import EventRefused
+
+    ok = ev.GateApproved(phase=1, by="bob", role=None)
+    assert ev.checked(ok).payload() == {"phase": 1, "by": "bob", "role": None}  # what was given, as given
+    with pytest.raises(EventRefused):
+        ev.checked(ev.GateApproved(phase="first", by="bob"))  # type: ignore[arg-type]
+    with pytest.raises(EventRefused):
+        ev.emitted("made.up", {"step": "1.1"})

@@ -288,6 +288,25 @@ def test_gl163_rolling_without_drain_behind_a_router() -> None:
     assert "router 'edge'" in f.message
 
 
+def test_gl164_bake_that_cannot_judge() -> None:
+    """A bake's max_error_rate is judged from the router's per-server counters: HAProxy and the built-in
+    proxy keep them, nginx only with an access log; no router (or drain off) means nothing to judge by."""
+    judged = "batch: 2, health: {command: 'true'}, bake: {time: 30s, max_error_rate: 2%}"
+    assert "GL164" not in rules(lint(ROLL_HOSTS + _rolling(judged)))
+    assert "GL164" in rules(lint(ROLL_HOSTS + _rolling("drain: false, " + judged)))
+    assert "GL164" not in rules(lint(ROLL_HOSTS + _rolling(judged.replace("max_error_rate: 2%", "interval: 5s"))))
+    bare = "hosts:\n  web: {hosts: [10.0.0.2, 10.0.0.3], known_hosts: ops/kh}\n"
+    assert "GL164" in rules(lint(bare + _rolling(judged)))
+    nginx = ("hosts:\n  web: {hosts: [10.0.0.2, 10.0.0.3], known_hosts: ops/kh, router: edge}\nrouters:\n"
+             "  edge: {type: nginx, upstream: app, upstream_file: up.conf, pools: {all: ['10.0.0.2:8080']}%s}\n")
+    [f] = [f for f in lint(nginx % "" + _rolling(judged)) if f.rule == "GL164"]
+    assert "access_log" in f.message and f.severity == "error"
+    assert "GL164" not in rules(lint(nginx % ", access_log: logs/access.log" + _rolling(judged)))
+    builtin = ("hosts:\n  web: {hosts: [10.0.0.2, 10.0.0.3], known_hosts: ops/kh, router: p}\nrouters:\n"
+               "  p: {type: builtin, admin: '127.0.0.1:8081'}\n")
+    assert "GL164" not in rules(lint(builtin + _rolling(judged)))
+
+
 def test_gl118_sql_that_does_not_parse() -> None:
     body = ("phases:\n  - name: A\n    steps:\n"
             "      - sql: {database: 'postgresql:///x', query: 'WHERE expires_at < now();'}\n"

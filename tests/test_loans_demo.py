@@ -51,13 +51,13 @@ class Demo:
 
     def ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, str(LOANS / "loansctl.py"), *args], cwd=self.cwd, capture_output=True,
-                              text=True, timeout=60, env={**_environ(), **self.env})
+                              text=True, timeout=240, env={**_environ(), **self.env})
 
     def revision(self) -> str:
-        out = subprocess.run([sys.executable, str(LOANS / "migrate.py"), "current"], cwd=self.cwd,
-                             capture_output=True, text=True, timeout=60, env={**_environ(), **self.env})
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", str(LOANS / "app.py"), "db", "current"],
+                             cwd=self.cwd, capture_output=True, text=True, timeout=60, env={**_environ(), **self.env})
         assert out.returncode == 0, out.stderr
-        return out.stdout.strip()
+        return out.stdout.split()[0] if out.stdout.split() else ""
 
     def rows(self, query: str) -> list[tuple[Any, ...]]:
         if self.url.startswith("sqlite:///"):

@@ -11,11 +11,14 @@ import getpass
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import psycopg
 
 from conftest import golive
 from test_pg_timeouts import pg_url  # noqa: F401 - a throwaway database
@@ -135,3 +138,34 @@ def test_two_working_directories_share_the_per_user_log(workdir: Path, monkeypat
     assert str(Path(os.environ["XDG_STATE_HOME"]) / "golive" / "golive.db") in first.out
     second = golive("run", "plan.yaml", "--no-wait", cwd=b, env=env)
     assert second.code == 2 and f"held by run {_first_run(first.out)}" in second.err, second.err
+
+
+def test_a_postgres_lock_holds_while_the_run_waits_at_a_gate(workdir: Path, pg_url: str) -> None:  # noqa: F811
+    """No golive process holds the advisory lock's session while the first run waits for its approval (it
+    exited 3); the lock's row in the application's database still refuses the second store's run."""
+    _refused_then_free(workdir, GATED.format(extra="", locks=f"  - postgres: {pg_url}"), "advisory lock")
+    with psycopg.connect(pg_url) as conn:  # the first run ended: its row went; the second's (parked) is there
+        rows = conn.execute("SELECT record FROM golive_locks").fetchall()
+    assert len(rows) == 1 and json.loads(rows[0][0])["store"].endswith("b.db"), rows
+
+
+def test_a_postgres_lock_survives_a_killed_run_until_it_is_resumed(workdir: Path, pg_url: str) -> None:  # noqa: F811
+    """SIGKILL of the first run's golive closes its session; the row holds the service for that run, which its
+    resume (the same run) finds its own, while another store's run is refused until it ended."""
+    a, b = _two_dirs(workdir, HELD.format(url=pg_url).replace("shell:", "idempotent: true\n        shell:"))
+    env = {**os.environ, "GOLIVE_USER": "ann", "GOLIVE_STORE": str(a / "a.db")}
+    child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+    assert child.poll() is None, child.stdout.read() if child.stdout else ""
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    run_a = json.loads(golive("--store", str(a / "a.db"), "runs", "--json", cwd=a).out)[0]["run"]
+    (b / "go").touch()  # were it not refused, the second run would go through, not hang
+    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+    assert second.code == 2 and f"held by run {run_a}" in second.err and "advisory lock" in second.err, second.err
+    assert not (b / "started").exists()
+    (a / "go").touch()
+    resumed = golive("--store", str(a / "a.db"), "resume", run_a, "--no-wait", cwd=a)
+    assert resumed.code == 0, resumed.out + resumed.err
+    assert golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b).code == 0

@@ -100,10 +100,10 @@ def ctl(*args):
 
 sid = sys.argv[1]
 if sid == "1.2":
-    cur = subprocess.run([cfg["python"], cfg["loans"] + "/migrate.py", "current"], env=ENV, capture_output=True,
-                         text=True, check=True).stdout.strip()
-    if cur != "0002":
-        subprocess.run([cfg["python"], cfg["loans"] + "/migrate.py", "up"], env=ENV, check=True)
+    flask = [cfg["python"], "-m", "flask", "--app", cfg["loans"] + "/app.py", "db"]
+    cur = subprocess.run([*flask, "current"], env=ENV, capture_output=True, text=True, check=True).stdout.split()
+    if cur[:1] != ["0002"]:
+        subprocess.run([*flask, "upgrade"], env=ENV, check=True)
 elif sid == "2.1":
     if (call("/health", NEW)[1] or {}).get("version") != "1.1.0":
         ctl("start", "--state", ".golive/loans", "--version", "1.1.0", "--port", str(NEW))

@@ -1,36 +1,107 @@
-"""The loans demo service (stdlib http.server). 1.0.0: accounts and transactions. 1.1.0 adds loans:
-apply, approve, disburse, pay, history, and an EMI calculator.
+"""The loans demo service: a Flask app on Flask-SQLAlchemy, its schema kept by Flask-Migrate (Alembic,
+`migrations/`), so `flask db upgrade` / `flask db downgrade` / `flask db current` work as seed 000 writes them.
+1.0.0: accounts and transactions (revision 0001). 1.1.0 adds loans (revision 0002): apply, approve, disburse,
+pay, history, and an EMI calculator.
 
-    python app.py --version 1.1.0 --port 18082        # DATABASE_URL=sqlite:///loans.db by default
-    python app.py --front --port 18080 --state DIR     # the public entry: forwards to the port in DIR/active_port
+    flask --app app.py db upgrade                       # DATABASE_URL=sqlite:///loans.db by default
+    python app.py --port 18082 [--version 1.1.0]         # the release in this file's VERSION unless given
 
-LOANS_BROKEN=1 starts a broken 1.1.0 build: it is healthy, but applying for a loan fails (the kind of bug
-smoke tests exist to catch).
+LOANS_BROKEN=1 (or BROKEN = True below, as a broken release's checkout has it) starts a broken 1.1.0 build:
+it is healthy, but applying for a loan fails (the kind of bug smoke tests exist to catch).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
-import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from loansdb import DB
+from flask import Flask, Response, jsonify, request
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 
+HERE = Path(__file__).resolve().parent
+DEFAULT_URL = "sqlite:///loans.db"
+# A release's checkout carries its own version and build here (examples/loans/host.py writes them per release).
 VERSION = "1.0.0"
 BROKEN = False
+
+
+def database_uri(url: str) -> str:
+    """DATABASE_URL as SQLAlchemy takes it: a relative SQLite path is the caller's (not Flask's instance
+    folder), and postgresql:// means psycopg 3, the driver golive installs."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        path = Path.cwd() / url[len("sqlite:///"):]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    if url.startswith("sqlite:////"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or "loans-demo"
+if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+db = SQLAlchemy(app)
+migrate = Migrate(app, db, directory=str(HERE / "migrations"))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_conn: Any, _: Any) -> None:
+    if type(dbapi_conn).__module__.startswith("sqlite3"):
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
 
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class DB:
+    """One transaction's queries, written with `?` placeholders (the driver's own style is put in)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pg = conn.dialect.name == "postgresql"
+
+    def run(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.conn.exec_driver_sql(query.replace("?", "%s") if self.pg else query, params)
+
+    def all(self, query: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        return [dict(row._mapping) for row in self.run(query, params)]
+
+    def one(self, query: str, params: tuple[Any, ...] = ()) -> dict[str, Any] | None:
+        rows = self.all(query, params)
+        return rows[0] if rows else None
+
+    def insert(self, query: str, params: tuple[Any, ...]) -> int:
+        """INSERT ... RETURNING id works on both (SQLite >= 3.35)."""
+        return int(self.run(query + " RETURNING id", params).scalar_one())
+
+    def tables(self) -> set[str]:
+        from sqlalchemy import inspect
+
+        return set(inspect(self.conn).get_table_names())
+
+
+@contextmanager
+def transaction() -> Iterator[DB]:
+    """Commits on success, rolls back on error."""
+    with app.app_context(), db.engine.begin() as conn:
+        yield DB(conn)
 
 
 def now() -> str:
@@ -214,127 +285,123 @@ def loan_history(db: DB, reference: str) -> dict[str, Any]:
     return {"loan": loan_json(db, loan), "count": len(events), "events": events}
 
 
-# -- routing ---------------------------------------------------------------------------------------
+# -- routes ----------------------------------------------------------------------------------------
 
-def route(method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
-    if path == "/health":
-        with DB() as db:
-            db.run("SELECT 1")
-        return 200, {"status": "ok", "version": VERSION}
-    if path == "/api/loans/emi" and method == "POST" and VERSION >= "1.1.0":
-        principal, rate, months = loan_terms(body)
-        return 200, {"principal": principal, "annualInterestRate": rate, "tenureMonths": months,
-                     "emi": emi(principal, rate, months) + (1.0 if BROKEN else 0.0)}
-    with DB() as db:
-        if path == "/api/accounts":
-            if method == "POST":
-                return create_account(db, body)
-            return 200, {"accounts": [account_json(r) for r in db.all("SELECT * FROM accounts ORDER BY id")]}
-        if m := re.fullmatch(r"/api/accounts/([^/]+)", path):
-            return 200, account_json(get_account(db, m.group(1)))
-        if m := re.fullmatch(r"/api/accounts/([^/]+)/transactions", path):
-            return add_transaction(db, m.group(1), body) if method == "POST" else (200, transactions(db, m.group(1)))
-        if VERSION >= "1.1.0":
-            if path == "/api/loans":
-                if method == "POST":
-                    return apply_loan(db, body)
-                return 200, {"loans": [loan_json(db, r) for r in db.all("SELECT * FROM loans ORDER BY id")]}
-            if m := re.fullmatch(r"/api/loans/([^/]+)", path):
-                return 200, loan_json(db, get_loan(db, m.group(1)))
-            if m := re.fullmatch(r"/api/loans/([^/]+)/history", path):
-                return 200, loan_history(db, m.group(1))
-            if (m := re.fullmatch(r"/api/loans/([^/]+)/(approve|disburse|pay)", path)) and method == "POST":
-                return move_loan(db, m.group(1), m.group(2), body)
-    raise ApiError(404, f"no route {method} {path}")
+@app.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> tuple[Response, int]:
+    return jsonify(error=str(exc)), exc.status
 
 
-class Handler(BaseHTTPRequestHandler):
-    server_version = "loans"
-
-    def log_message(self, fmt: str, *args: Any) -> None:
-        sys.stderr.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
-
-    def _send(self, status: int, data: Any) -> None:
-        raw = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def _handle(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}") if length else {}
-            if not isinstance(body, dict):
-                raise ApiError(400, "body must be a JSON object")
-            status, data = route(self.command, self.path.split("?", 1)[0].rstrip("/") or "/", body)
-        except ApiError as exc:
-            status, data = exc.status, {"error": str(exc)}
-        except json.JSONDecodeError:
-            status, data = 400, {"error": "body is not JSON"}
-        except Exception as exc:  # a demo service still answers with JSON
-            status, data = 500, {"error": f"{type(exc).__name__}: {exc}"}
-        self._send(status, data)
-
-    do_GET = do_POST = _handle
+@app.errorhandler(404)
+def _not_found(_: Any) -> tuple[Response, int]:
+    return jsonify(error=f"no route {request.method} {request.path}"), 404
 
 
-class FrontHandler(BaseHTTPRequestHandler):
-    """The public entry point: each request goes to the port named in the active-port file (the switch)."""
+@app.errorhandler(Exception)
+def _internal(exc: Exception) -> tuple[Response, int]:  # a demo service still answers with JSON
+    return jsonify(error=f"{type(exc).__name__}: {exc}"), 500
 
-    active_file: Path
 
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
+def body() -> dict[str, Any]:
+    data = request.get_json(force=True, silent=True) if request.content_length else {}
+    if data is None:
+        raise ApiError(400, "body is not JSON")
+    if not isinstance(data, dict):
+        raise ApiError(400, "body must be a JSON object")
+    return data
 
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        try:
-            port = int(self.active_file.read_text().strip())
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request(self.command, self.path, body=body,
-                         headers={"Content-Type": self.headers.get("Content-Type") or "application/json"})
-            resp = conn.getresponse()
-            status, raw = resp.status, resp.read()
-            conn.close()
-        except (OSError, ValueError) as exc:
-            status, raw = 502, json.dumps({"error": f"backend unavailable: {exc}"}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
 
-    do_GET = do_POST = _handle
+def loans_release() -> None:
+    if VERSION < "1.1.0":
+        raise ApiError(404, f"no route {request.method} {request.path}")
+
+
+def reply(result: tuple[int, Any]) -> tuple[Response, int]:
+    return jsonify(result[1]), result[0]
+
+
+@app.get("/health")
+def health() -> Any:
+    with transaction() as tx:
+        tx.run("SELECT 1")
+    return {"status": "ok", "version": VERSION}
+
+
+@app.route("/api/accounts", methods=["GET", "POST"])
+def accounts() -> Any:
+    with transaction() as tx:
+        if request.method == "POST":
+            return reply(create_account(tx, body()))
+        return {"accounts": [account_json(r) for r in tx.all("SELECT * FROM accounts ORDER BY id")]}
+
+
+@app.get("/api/accounts/<number>")
+def account(number: str) -> Any:
+    with transaction() as tx:
+        return account_json(get_account(tx, number))
+
+
+@app.route("/api/accounts/<number>/transactions", methods=["GET", "POST"])
+def account_transactions(number: str) -> Any:
+    with transaction() as tx:
+        if request.method == "POST":
+            return reply(add_transaction(tx, number, body()))
+        return transactions(tx, number)
+
+
+@app.post("/api/loans/emi")
+def emi_calculator() -> Any:
+    loans_release()
+    principal, rate, months = loan_terms(body())
+    return {"principal": principal, "annualInterestRate": rate, "tenureMonths": months,
+            "emi": emi(principal, rate, months) + (1.0 if BROKEN else 0.0)}
+
+
+@app.route("/api/loans", methods=["GET", "POST"])
+def loans() -> Any:
+    loans_release()
+    with transaction() as tx:
+        if request.method == "POST":
+            return reply(apply_loan(tx, body()))
+        return {"loans": [loan_json(tx, r) for r in tx.all("SELECT * FROM loans ORDER BY id")]}
+
+
+@app.get("/api/loans/<reference>")
+def loan(reference: str) -> Any:
+    loans_release()
+    with transaction() as tx:
+        return loan_json(tx, get_loan(tx, reference))
+
+
+@app.get("/api/loans/<reference>/history")
+def history(reference: str) -> Any:
+    loans_release()
+    with transaction() as tx:
+        return loan_history(tx, reference)
+
+
+@app.post("/api/loans/<reference>/<any(approve, disburse, pay):action>")
+def loan_action(reference: str, action: str) -> Any:
+    loans_release()
+    with transaction() as tx:
+        return reply(move_loan(tx, reference, action, body()))
 
 
 def main() -> int:
     global VERSION, BROKEN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--version", default="1.0.0", choices=["1.0.0", "1.1.0"])
+    ap.add_argument("--version", default=VERSION, choices=["1.0.0", "1.1.0"])
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--front", action="store_true")
-    ap.add_argument("--state", type=Path)
     args = ap.parse_args()
-    if args.front:
-        if args.state is None:
-            ap.error("--front needs --state")
-        FrontHandler.active_file = args.state / "active_port"
-        ThreadingHTTPServer(("127.0.0.1", args.port), FrontHandler).serve_forever()
-        return 0
     VERSION = args.version
-    BROKEN = VERSION == "1.1.0" and os.environ.get("LOANS_BROKEN", "0") not in ("", "0", "false")
-    with DB() as db:
-        if VERSION >= "1.1.0" and "loans" not in db.tables():
-            print("loans 1.1.0 needs schema revision 0002 (table loans is missing): run migrate.py up",
+    BROKEN = VERSION == "1.1.0" and (BROKEN or os.environ.get("LOANS_BROKEN", "0") not in ("", "0", "false"))
+    with transaction() as tx:
+        if VERSION >= "1.1.0" and "loans" not in tx.tables():
+            print("loans 1.1.0 needs schema revision 0002 (table loans is missing): run flask db upgrade",
                   file=sys.stderr)
             return 1
-    ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print(f"loans {VERSION}{' (BROKEN build)' if BROKEN else ''} on 127.0.0.1:{args.port}", file=sys.stderr)
-    server.serve_forever()
+    app.run(host="127.0.0.1", port=args.port, threaded=True, use_reloader=False)
     return 0
 
 

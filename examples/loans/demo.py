@@ -88,9 +88,9 @@ class Demo:
             return str(json.loads(resp.read())["version"])
 
     def revision(self) -> str:
-        out = subprocess.run([sys.executable, str(HERE / "migrate.py"), "current"], cwd=self.dir, env=self.env,
-                             capture_output=True, text=True, timeout=60, check=False)
-        return out.stdout.strip() if out.returncode == 0 else f"? ({out.stderr.strip()})"
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", str(HERE / "app.py"), "db", "current"],
+                             cwd=self.dir, env=self.env, capture_output=True, text=True, timeout=60, check=False)
+        return out.stdout.split()[0] if out.returncode == 0 and out.stdout.split() else f"? ({out.stderr.strip()})"
 
     def last_run(self) -> str:
         out = subprocess.run([str(self.golive), "runs", "--json", "--limit", "1"], cwd=self.dir, env=self.env,

@@ -6,6 +6,7 @@ and log under --state (the run's directory), so a plan's undo and rollback steps
     loansctl.py switch  --state DIR --port 18082                          # the front now sends traffic there
     loansctl.py stop    --state DIR --name 1.1.0                          # or: front
     loansctl.py purge-smoke --account SMOKE-0001                          # remove smoke-test data
+    loansctl.py sample                                                    # three customers (empty database)
     loansctl.py teardown --state DIR                                      # stop everything started here
 """
 
@@ -21,11 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import migrate
-from loansdb import DB
-
 HERE = Path(__file__).resolve().parent
-START_DEADLINE = 20.0
+START_DEADLINE = 90.0  # a Flask app on a loaded machine
 STOP_DEADLINE = 10.0
 
 
@@ -64,7 +62,8 @@ def _health(port: int) -> dict[str, object] | None:
         return None
 
 
-def start(state: Path, name: str, port: int, argv: list[str], expect_version: str | None) -> int:
+def start(state: Path, name: str, port: int, argv: list[str], expect_version: str | None,
+          script: Path = HERE / "app.py", cwd: Path | None = None, env: dict[str, str] | None = None) -> int:
     state.mkdir(parents=True, exist_ok=True)
     pid = _read_pid(state, name)
     if pid and _alive(pid):
@@ -75,8 +74,8 @@ def start(state: Path, name: str, port: int, argv: list[str], expect_version: st
         print(f"{name} has a live pid {pid} but does not answer on port {port}", file=sys.stderr)
         return 1
     log = (state / f"loans-{name}.log").open("ab")
-    proc = subprocess.Popen([sys.executable, str(HERE / "app.py"), *argv], stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=log, start_new_session=True, cwd=os.getcwd())
+    proc = subprocess.Popen([sys.executable, str(script), *argv], stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=log, start_new_session=True, cwd=cwd or os.getcwd(), env={**os.environ, **(env or {})})
     _pidfile(state, name).write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + START_DEADLINE
     while time.monotonic() < deadline:
@@ -145,10 +144,11 @@ SAMPLE = [("ACC-1001", "Asha Rao", [("deposit", 250000), ("withdrawal", 40000)])
           ("ACC-1003", "Chen Wei", [("deposit", 50000), ("deposit", 75000), ("withdrawal", 10000)])]
 
 
-def setup(state: Path, old_port: int, public_port: int) -> int:
-    """The world before the deployment: schema 0001, some customers, 1.0.0 live behind the front."""
-    migrate.up("0001")
-    with DB() as db:
+def sample() -> int:
+    """Three customers with their transactions, unless there are customers already."""
+    from app import transaction
+
+    with transaction() as db:
         if not db.all("SELECT id FROM accounts LIMIT 1"):
             for number, owner, moves in SAMPLE:
                 aid = db.insert("INSERT INTO accounts (number, owner, balance_cents, created_at)"
@@ -160,18 +160,32 @@ def setup(state: Path, old_port: int, public_port: int) -> int:
                            " created_at) VALUES (?, ?, ?, ?, 'sample', '2025-11-01T00:00:00+00:00')",
                            (aid, kind, amount, balance))
                 db.run("UPDATE accounts SET balance_cents = ? WHERE id = ?", (balance, aid))
+    return 0
+
+
+def setup(state: Path, old_port: int, public_port: int) -> int:
+    """The world before the deployment: schema 0001, some customers, 1.0.0 live behind the front."""
+    from app import app
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(revision="0001")
+    sample()
     if start(state, "1.0.0", old_port, ["--version", "1.0.0", "--port", str(old_port)], "1.0.0"):
         return 1
     if not (state / "active_port").exists():
         (state / "active_port").write_text(f"{old_port}\n")
-    return start(state, "front", public_port, ["--front", "--port", str(public_port), "--state", str(state)], None)
+    return start(state, "front", public_port, ["--port", str(public_port), "--state", str(state)], None,
+                 script=HERE / "front.py")
 
 
 def purge_smoke(account: str) -> int:
     if not account.startswith("SMOKE-"):
         print("refusing: only SMOKE-* test accounts can be purged", file=sys.stderr)
         return 1
-    with DB() as db:
+    from app import transaction
+
+    with transaction() as db:
         row = db.one("SELECT id FROM accounts WHERE number = ?", (account,))
         if row is None:
             print(f"no smoke-test account {account}")
@@ -188,9 +202,9 @@ def purge_smoke(account: str) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("setup", "start", "switch", "stop", "teardown", "purge-smoke"):
+    for name in ("setup", "start", "switch", "stop", "teardown", "purge-smoke", "sample"):
         sp = sub.add_parser(name)
-        if name != "purge-smoke":
+        if name not in ("purge-smoke", "sample"):
             sp.add_argument("--state", type=Path, required=True)
     sub.choices["setup"].add_argument("--old-port", type=int, required=True)
     sub.choices["setup"].add_argument("--public-port", type=int, required=True)
@@ -211,9 +225,15 @@ def main() -> int:
         return stop(args.state, args.name)
     if args.cmd == "purge-smoke":
         return purge_smoke(args.account)
+    if args.cmd == "sample":
+        return sample()
+    return main_teardown(args.state)
+
+
+def main_teardown(state: Path) -> int:
     code = 0
-    for pidfile in sorted(args.state.glob("loans-*.pid")):
-        code |= stop(args.state, pidfile.name[len("loans-"):-len(".pid")])
+    for pidfile in sorted(state.glob("loans-*.pid")):
+        code |= stop(state, pidfile.name[len("loans-"):-len(".pid")])
     return code
 
 

@@ -71,6 +71,13 @@ class AuditFailed(UsageError):
     """A run's log does not verify (rewritten, cut back, copied between runs): nothing acts on it."""
 
 
+class EventRefused(GoliveError, ValueError):
+    """An event about to be appended that the catalogue (golive.core.events) does not describe: an unknown type or
+    a payload its model refuses. A bug in the writer (a step plug-in's `ctx.emit`...), so nothing is written."""
+
+    exit_code = ExitCode.INTERNAL
+
+
 class StoreError(GoliveError):
     """The run log could not be read or written (disk full, corrupt file, permission)."""
 

@@ -29,7 +29,9 @@ def _decider(args: argparse.Namespace, store: Any) -> Any:
 def _decision(args: argparse.Namespace, fn: Any, *extra: Any) -> int:
     store = open_existing_store(args)
     try:
-        who = _decider(args, store)
+        def who() -> Any:
+            return _decider(args, store)
+
         print(safe(fn(store, args.run, *extra, who, args.reason) if not extra else
                    fn(store, args.run, *[who if x is _WHO else x for x in extra])))
         return 0

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -50,22 +51,35 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
             else:
                 listener = PlainPrinter(as_json=args.json, skip_until=skip)
 
-            def ask(question: str) -> str:
+            @contextlib.contextmanager
+            def paused() -> Iterator[None]:
+                """The live display steps aside while a person reads and types."""
                 listener_live = getattr(listener, "live", None)
                 if listener_live is not None:
                     listener_live.stop()
                 try:
-                    return input(question)
+                    yield
                 finally:
                     if listener_live is not None:
                         listener_live.start()
+
+            checklist = None
+            if interactive:
+                from golive.cli.checklist import make_checklist
+
+                items = make_checklist(store, run_id, _terminal_decider(args, store, run_id), input,
+                                       lambda text: print(text, flush=True))
+
+                def checklist(phase: int, first: str) -> None:
+                    with paused():
+                        items(phase, first)
 
             wait_timeout = DEFAULT_WAIT_TIMEOUT if args.wait_timeout is None else args.wait_timeout
             opts = DriveOptions(
                 environ=os.environ, overrides=parse_vars(getattr(args, "var", []) or []),
                 options=EngineOptions(interactive=interactive, wait=wait, dry_run=dry, workdir=Path.cwd(),
                                       poll_interval=args.poll, wait_timeout=wait_timeout),
-                listener=listener, ask=ask if interactive else None,
+                listener=listener, checklist=checklist,
                 notify=not dry, report_dir=None if dry else report_dir(args), resolved=started,
                 take_over=bool(getattr(args, "take_over", False)), by=whoami(getattr(args, "by", None)),
             )
@@ -83,6 +97,25 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
         except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
             detach_stdout()
     return code
+
+
+def _terminal_decider(args: argparse.Namespace, store: Any, run_id: str) -> Callable[[], Any]:
+    """Who answers the checklist at this terminal, and with which key: the person driving the run (`--as` of run,
+    `--by` of resume), signing as `golive confirm` would on a run with signers."""
+    def decider() -> Any:
+        from golive.run.decisions import Decider
+        from golive.run.runner import whoami
+        from golive.seal.keys import file_signer, load_signer
+        from golive.seal.sealed import recorded_signers
+
+        name = getattr(args, "as_", None) or getattr(args, "by", None)
+        key = getattr(args, "key", None)
+        signers = recorded_signers(store.events(run_id)[0].payload)
+        if signers is None:
+            return Decider(name=whoami(name), signer=file_signer(Path(key)) if key else None)
+        return Decider(name=name, signer=load_signer(key, signers.all_fingerprints()))
+
+    return decider
 
 
 def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> None:

@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--take-over", action="store_true",
                     help="take the run over from a process (on any host) whose ownership lease ran out; recorded"
                          " with who took it over from whom")
-    sp.add_argument("--by", help="your name, for the take-over record (default $GOLIVE_USER or login; with"
-                                 " signers, your key's name)")
+    sp.add_argument("--by", help="your name, for the take-over record and the checklist answers at a terminal"
+                                 " (default $GOLIVE_USER or login; with signers, your key's name)")
     sp.add_argument("--reason", help="why you take the run over (recorded; required when the run has signers)")
     _key_arg(sp)
     driving(sp)
@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("resolve", help="say how a step that was cut off ended, after checking by hand")
     sp.add_argument("run")
     sp.add_argument("step")
-    sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed"])
+    sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed", "retry"],
+                    help="done or failed: how it ended; retry: it is safe to run again (--reason required)")
     sp.add_argument("--by")
     sp.add_argument("--reason")
     _key_arg(sp)
@@ -199,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", help="the Markdown document")
     sp.add_argument("-o", "--output", help="plan file to write (default: FILE with .yaml; '-' for stdout)")
     sp.add_argument("--force", action="store_true", help="overwrite the output file")
+    sp.add_argument("--overrides", metavar="FILE",
+                    help="YAML of what the document cannot know about this host (service, environment, people,"
+                         " `replace:` of URLs and commands), applied to the imported plan")
     sp.set_defaults(fn=cmd_import)
 
     sp = sub.add_parser("lint", help="weak spots of a plan (exit 1 when errors are found)")

@@ -36,7 +36,7 @@ def cmd_plan_validate(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from golive.plan.importer import import_file, render_summary
 
-    result = import_file(args.file)
+    result = import_file(args.file, args.overrides)
     if args.output == "-":
         sys.stdout.write(result.yaml_text)
         sys.stderr.write(render_summary(result, "standard output"))

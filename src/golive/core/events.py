@@ -1,24 +1,35 @@
-"""The event catalogue: one pydantic model per event type of the run log, and their discriminated union.
+"""The event catalogue: one msgspec Struct per event type of the run log, chosen by the log's `type` column.
 
 The log stores each payload as canonical JSON, and the hash chain covers those bytes; these models only
 read them (`parse`), once per event, so parsing never changes what is stored or hashed. Reading is lenient on
 purpose: a field added later has a default, so older logs still read; fields a model does not name are kept
-(`extra="allow"`), so newer logs read too; and a type no model names (or a payload a model refuses) reads as
-`OtherEvent`, which the fold ignores and `describe` prints as JSON.
+(an event remembers the payload it was read from), so newer logs read too; and a type no model names (or a
+payload a model refuses) reads as `OtherEvent`, which the fold ignores and `describe` prints as JSON.
+
+Why msgspec and not pydantic (which plans and plug-in configs use): every read command parses the log, and
+importing pydantic and building these models cost a `golive status` about 200 ms before it read anything;
+msgspec imports in a few ms and defines these types as fast as dataclasses.
+
+Writing is strict: `checked` (the engine's and decisions' append path) and `body` validate a payload against its
+model and refuse a bad one with `golive.errors.EventRefused`, so a writer cannot drift from the catalogue. What a
+writer did not give is not written (a default is for reading an older log, not a value to record).
 
 Adding an event type is one model here: a subclass of `EventBody` (or `StepEvent`) with
-`type: Literal["..."] = "..."` and a docstring saying when it is written; it joins `KNOWN`, the union and the
+`type: ClassVar[str] = "..."` and a docstring saying when it is written; it joins `KNOWN`, `BY_TYPE` and the
 generated doc by being defined. `docs/events.md` is generated from this module
 (`python -m golive.core.events_doc`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
+import copy
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+import msgspec
+from msgspec import field
 
 from golive.core.stepid import StepId
+from golive.errors import EventRefused
 
 StepStatus = Literal["pending", "running", "waiting", "interrupted", "needs-attention", "succeeded", "failed"]
 #: What a step's execution ended as (the engine never records `pending` or `running` as an end).
@@ -36,25 +47,129 @@ Number = int | float
 _MODELS: list[type[EventBody]] = []
 
 
-class EventBody(BaseModel):
+class _Recording(msgspec.StructMeta):
+    """Remembers which fields a constructor was given (`Piece.has`), so a payload holds only those, as written."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any], **config: Any) -> Any:
+        config.setdefault("kw_only", True)  # msgspec does not inherit it: a required field may follow optional ones
+        return super().__new__(mcls, name, bases, ns, **config)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        """Fields go by their Python or stored name (`as_` or `as`); others are extras, kept in the payload."""
+        names = dict(zip(cls.__struct_encode_fields__, cls.__struct_fields__, strict=True))
+        fields = {names.get(k, k): v for k, v in kwargs.items() if names.get(k, k) in cls.__struct_fields__}
+        made = super().__call__(*args, **fields)
+        made._given = frozenset(fields)
+        made._extras = {k: v for k, v in kwargs.items() if names.get(k, k) not in fields}
+        return made
+
+
+class Piece(msgspec.Struct, metaclass=_Recording, kw_only=True, dict=True):
+    """A typed part of a payload (or a payload): fields are read by name, written by their stored name."""
+
+    def has(self, name: str) -> bool:
+        """Whether the payload gave this field (rather than its default filling it in)."""
+        given: frozenset[str] | None = self.__dict__.get("_given")
+        return True if given is None else name in given
+
+    def __copy__(self) -> Any:
+        made = msgspec.structs.replace(self)
+        made.__dict__.update(self.__dict__)
+        return made
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        """What a piece was given travels with it (dataclasses.asdict deep-copies the report that holds pieces)."""
+        made = msgspec.structs.replace(self, **{n: copy.deepcopy(getattr(self, n), memo)
+                                                for n in self.__struct_fields__})
+        made.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return made
+
+    def extras(self) -> dict[str, Any]:
+        """What the payload holds beyond the fields its model names (a newer writer's, a signature...)."""
+        stored: dict[str, Any] | None = self.__dict__.get("_stored")
+        if stored is None:
+            return dict(self.__dict__.get("_extras", {}))
+        return {k: v for k, v in stored.items() if k not in self.__struct_encode_fields__}
+
+    def raw(self) -> dict[str, Any]:
+        """As stored: the fields it had, none added by defaults."""
+        stored: dict[str, Any] | None = self.__dict__.get("_stored")
+        if stored is not None:  # the model's fields in its order (then extras), each value as it was stored
+            out: dict[str, Any] = {}
+            for n, e in zip(self.__struct_fields__, self.__struct_encode_fields__, strict=True):
+                if e in stored:
+                    value = getattr(self, n)
+                    out[e] = _dump(value) if _holds_piece(value) else stored[e]
+            out.update((k, v) for k, v in stored.items() if k not in out)
+            return out
+        names = dict(zip(self.__struct_fields__, self.__struct_encode_fields__, strict=True))
+        given = {names[n]: _dump(getattr(self, n)) for n in self.__struct_fields__ if self.has(n)}
+        return {**given, **_dump(self.__dict__.get("_extras", {}))}
+
+
+def _holds_piece(value: Any) -> bool:
+    return isinstance(value, Piece) or (isinstance(value, list) and any(isinstance(v, Piece) for v in value))
+
+
+def _dump(value: Any) -> Any:
+    """A value as JSON data, each piece as it was given."""
+    if isinstance(value, Piece):
+        return value.raw()
+    if isinstance(value, list | tuple):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    if isinstance(value, StepId):
+        return str(value)
+    return value
+
+
+def _step_id(tp: type, value: Any) -> Any:
+    if tp is StepId and isinstance(value, str):
+        return StepId(value)
+    raise NotImplementedError
+
+
+def _remember(made: Any, raw: Any) -> None:
+    """After a read: each piece knows the fields its payload gave (what `has` answers)."""
+    if isinstance(made, Piece) and isinstance(raw, dict):
+        made.__dict__["_stored"] = raw
+        made.__dict__["_given"] = frozenset(
+            n for n, e in zip(made.__struct_fields__, made.__struct_encode_fields__, strict=True) if e in raw)
+        for n, e in zip(made.__struct_fields__, made.__struct_encode_fields__, strict=True):
+            if e in raw:
+                _remember(getattr(made, n), raw[e])
+    elif isinstance(made, list) and isinstance(raw, list):
+        for m, r in zip(made, raw, strict=False):
+            _remember(m, r)
+
+
+P = TypeVar("P", bound=Piece)
+
+
+def read(cls: type[P], payload: dict[str, Any]) -> P:
+    """A payload (or a piece of one) as its model; raises msgspec.ValidationError (a ValueError) if it does not fit."""
+    made = msgspec.convert(payload, cls, strict=False, dec_hook=_step_id)
+    _remember(made, payload)
+    return made
+
+
+class EventBody(Piece):
     """A payload, read. `type` is the log's type column, not part of the stored payload."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, defer_build=True)
-
-    type: str
+    type: ClassVar[str] = ""
     #: Written by: the engine, a person's decision (`golive approve`...), a step kind, the notifier.
     written_by: ClassVar[str] = "engine"
 
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        """A model with a literal `type` is an event type: defining it is all it takes to add one."""
-        super().__pydantic_init_subclass__(**kwargs)
-        if isinstance(cls.model_fields["type"].default, str):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A model with its own `type` is an event type: defining it is all it takes to add one."""
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("type"):
             _MODELS.append(cls)
 
     def payload(self) -> dict[str, Any]:
         """The payload as it was stored: the fields it had, extras included, none added by defaults."""
-        return self.model_dump(by_alias=True, exclude_unset=True, exclude={"type"})
+        return self.raw()
 
 
 class StepEvent(EventBody):
@@ -64,16 +179,8 @@ class StepEvent(EventBody):
 
 
 # -- pieces of payloads ----------------------------------------------------------------------------
-class Piece(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, defer_build=True)
-
-    def raw(self) -> dict[str, Any]:
-        """As stored: the fields it had, none added by defaults."""
-        return self.model_dump(by_alias=True, exclude_unset=True)
-
-
 class VersionChange(Piece):
-    from_: str | None = Field(default=None, alias="from")
+    from_: str | None = field(default=None, name="from")
     to: str | None = None
 
 
@@ -134,7 +241,7 @@ class RunCreated(EventBody):
     """The run is created, in the same commit as its row in the run index. `plan` is the validated plan as
     JSON (the run's one copy of it; the state validates it once), `rollback_plan` the generated preview."""
 
-    type: Literal["run.created"] = "run.created"
+    type: ClassVar[str] = "run.created"
     plan: dict[str, Any]
     plan_path: str = ""
     plan_sha256: str = ""
@@ -157,7 +264,7 @@ class RunCreated(EventBody):
 class RunStarted(EventBody):
     """A process starts or resumes executing the run."""
 
-    type: Literal["run.started"] = "run.started"
+    type: ClassVar[str] = "run.started"
     resumed: bool = False
     dry_run: bool = False
 
@@ -165,7 +272,7 @@ class RunStarted(EventBody):
 class RunFinished(EventBody):
     """The run ended."""
 
-    type: Literal["run.finished"] = "run.finished"
+    type: ClassVar[str] = "run.finished"
     outcome: Outcome
     message: str = ""
 
@@ -173,7 +280,7 @@ class RunFinished(EventBody):
 class RunNote(EventBody):
     """Something worth knowing that changes nothing (e.g. `kind: window.exceeded`)."""
 
-    type: Literal["run.note"] = "run.note"
+    type: ClassVar[str] = "run.note"
     kind: str = ""
     message: str = ""
 
@@ -184,12 +291,12 @@ class RunTakenOver(EventBody):
     renewed, or onto another machine. `runner_key` is the runner key that seals the log from here on; with signers
     the decision is signed (`signed`, `signature`, as `gate.approved`), so that person vouches for it."""
 
-    type: Literal["run.taken_over"] = "run.taken_over"
+    type: ClassVar[str] = "run.taken_over"
     written_by: ClassVar[str] = "person"
     by: str = ""
     pid: int | None = None
     host: str = ""
-    from_: dict[str, Any] = Field(default_factory=dict, alias="from")
+    from_: dict[str, Any] = field(default_factory=dict, name="from")
     runner_key: str = ""
     reason: str = ""
 
@@ -211,7 +318,7 @@ class RunAbortRequested(EventBody):
 class RunNeedsAttention(StepEvent):
     """On resume, a non-idempotent step started without a recorded end: a person must say what happened."""
 
-    type: Literal["run.needs_attention"] = "run.needs_attention"
+    type: ClassVar[str] = "run.needs_attention"
     title: str = ""
     reason: str = ""
 
@@ -220,7 +327,7 @@ class RunNeedsAttention(StepEvent):
 class PhaseStarted(EventBody):
     """A phase begins (`at`: the engine clock)."""
 
-    type: Literal["phase.started"] = "phase.started"
+    type: ClassVar[str] = "phase.started"
     phase: int
     name: str = ""
     timebox: Number | None = None
@@ -230,7 +337,7 @@ class PhaseStarted(EventBody):
 class PhaseOverrun(EventBody):
     """A phase passes its timebox; `action` is what the plan says an overrun means."""
 
-    type: Literal["phase.overrun"] = "phase.overrun"
+    type: ClassVar[str] = "phase.overrun"
     phase: int
     timebox: Number
     elapsed: Number
@@ -240,7 +347,7 @@ class PhaseOverrun(EventBody):
 class GateWaiting(EventBody):
     """A gate needs approvals: from whom, how to give them, since when, for how long (`timeout` seconds)."""
 
-    type: Literal["gate.waiting"] = "gate.waiting"
+    type: ClassVar[str] = "gate.waiting"
     phase: int
     name: str = ""
     needed: int = 1
@@ -255,7 +362,7 @@ class GateWaiting(EventBody):
 class GateApproved(EventBody):
     """`golive approve`."""
 
-    type: Literal["gate.approved"] = "gate.approved"
+    type: ClassVar[str] = "gate.approved"
     written_by: ClassVar[str] = "person"
     phase: int
     by: str
@@ -266,7 +373,7 @@ class GateApproved(EventBody):
 class GateRejected(EventBody):
     """`golive reject`."""
 
-    type: Literal["gate.rejected"] = "gate.rejected"
+    type: ClassVar[str] = "gate.rejected"
     written_by: ClassVar[str] = "person"
     phase: int
     by: str
@@ -277,7 +384,7 @@ class GateRejected(EventBody):
 class GateDecided(EventBody):
     """Go/No-Go."""
 
-    type: Literal["gate.decided"] = "gate.decided"
+    type: ClassVar[str] = "gate.decided"
     phase: int
     decision: Decision
     reasons: list[str] = []
@@ -288,7 +395,7 @@ class GateDecided(EventBody):
 class StepStarted(StepEvent):
     """Before a step runs."""
 
-    type: Literal["step.started"] = "step.started"
+    type: ClassVar[str] = "step.started"
     title: str = ""
     kind: str = ""
     attempt: int = 1
@@ -297,7 +404,7 @@ class StepStarted(StepEvent):
 class StepFinished(StepEvent):
     """After it ran: masked and clipped `output`, step-specific `detail`."""
 
-    type: Literal["step.finished"] = "step.finished"
+    type: ClassVar[str] = "step.finished"
     status: StepEnd
     message: str = ""
     exit_code: int | None = None
@@ -311,7 +418,7 @@ class StepProcess(StepEvent):
     it after golive died: `pid`, `pgid`, `start` (clock ticks since boot), `host`, `boot`, `cgroup` (path, or null
     in the process-group fallback)."""
 
-    type: Literal["step.process"] = "step.process"
+    type: ClassVar[str] = "step.process"
     pid: int
     pgid: int
     start: int
@@ -330,7 +437,7 @@ class StepInterrupted(StepEvent):
     """golive was told to stop (SIGTERM, SIGHUP, SIGINT) while the step ran; its tree was stopped: `released`
     (whether the command had been let run), `stopped` (`where`, `gone` per tree)."""
 
-    type: Literal["step.interrupted"] = "step.interrupted"
+    type: ClassVar[str] = "step.interrupted"
     signal: str = ""
     released: bool | None = None
     stopped: list[StoppedTree] = []
@@ -339,7 +446,7 @@ class StepInterrupted(StepEvent):
 class StepAwaited(StepEvent):
     """On resume, the cut-off step's old processes still run: waiting for them `until` the step's deadline."""
 
-    type: Literal["step.awaited"] = "step.awaited"
+    type: ClassVar[str] = "step.awaited"
     where: str = ""
     until: str = ""
 
@@ -348,7 +455,7 @@ class StepReaped(StepEvent):
     """On resume, those processes are gone: `killed` (stopped at the deadline, or ended by themselves) after
     `waited` seconds."""
 
-    type: Literal["step.reaped"] = "step.reaped"
+    type: ClassVar[str] = "step.reaped"
     where: str = ""
     killed: bool = False
     waited: Number | None = None
@@ -358,7 +465,7 @@ class StepReaped(StepEvent):
 class StepWaiting(StepEvent):
     """A manual step waits for a person; `message` says how to confirm it."""
 
-    type: Literal["step.waiting"] = "step.waiting"
+    type: ClassVar[str] = "step.waiting"
     title: str = ""
     message: str = ""
 
@@ -366,19 +473,20 @@ class StepWaiting(StepEvent):
 class StepConfirmed(StepEvent):
     """`golive confirm`: done, or marked failed."""
 
-    type: Literal["step.confirmed"] = "step.confirmed"
+    type: ClassVar[str] = "step.confirmed"
     written_by: ClassVar[str] = "person"
     by: str
-    as_: Literal["done", "failed"] = Field(default="done", alias="as")
+    as_: Literal["done", "failed"] = field(default="done", name="as")
     note: str = ""
 
 
 class StepResolved(StepEvent):
     """`golive resolve`: a person says what became of a step with no recorded end (or a failed rollback action)."""
 
-    type: Literal["step.resolved"] = "step.resolved"
+    type: ClassVar[str] = "step.resolved"
     written_by: ClassVar[str] = "person"
-    as_: Literal["done", "failed"] = Field(alias="as")
+    #: retry: the person judged the step safe to run again (it runs again on resume, its old processes gone).
+    as_: Literal["done", "failed", "retry"] = field(name="as")
     by: str
     reason: str = ""
 
@@ -387,7 +495,7 @@ class StepResolved(StepEvent):
 class RollbackRequested(EventBody):
     """`golive rollback`."""
 
-    type: Literal["rollback.requested"] = "rollback.requested"
+    type: ClassVar[str] = "rollback.requested"
     written_by: ClassVar[str] = "person"
     by: str
     reason: str = ""
@@ -398,7 +506,7 @@ class RollbackStarted(EventBody):
     """A failure, NO-GO or request starts the rollback: `actions` are the undo steps newest first, then the
     level's steps."""
 
-    type: Literal["rollback.started"] = "rollback.started"
+    type: ClassVar[str] = "rollback.started"
     reason: str
     phase: int | None = None
     level: int | None = None
@@ -409,7 +517,7 @@ class RollbackStarted(EventBody):
 class RollbackConfirmationNeeded(EventBody):
     """A data-restoring level after `rollback_until` waits for a person."""
 
-    type: Literal["rollback.confirmation_needed"] = "rollback.confirmation_needed"
+    type: ClassVar[str] = "rollback.confirmation_needed"
     level: int
     action: StepId | None = None
     reason: str = ""
@@ -419,7 +527,7 @@ class RollbackConfirmationNeeded(EventBody):
 class RollbackConfirmed(EventBody):
     """`golive confirm RUN rollback`."""
 
-    type: Literal["rollback.confirmed"] = "rollback.confirmed"
+    type: ClassVar[str] = "rollback.confirmed"
     written_by: ClassVar[str] = "person"
     level: int
     by: str
@@ -429,7 +537,7 @@ class RollbackConfirmed(EventBody):
 class RollbackFailed(EventBody):
     """A rollback action failed: a person must act (exit 4)."""
 
-    type: Literal["rollback.failed"] = "rollback.failed"
+    type: ClassVar[str] = "rollback.failed"
     action: StepId
     message: str = ""
     command: str = ""
@@ -438,7 +546,7 @@ class RollbackFailed(EventBody):
 class RollbackFinished(EventBody):
     """The rollback ended (`ok`: every action succeeded)."""
 
-    type: Literal["rollback.finished"] = "rollback.finished"
+    type: ClassVar[str] = "rollback.finished"
     ok: bool = False
     message: str = ""
 
@@ -448,7 +556,7 @@ class TrafficWeight(StepEvent):
     """A `switch` or `canary` step changed the split: `weights` as the router reports them back; a canary adds
     `stage`/`stages`, and `because` (the verdict that allowed a promotion)."""
 
-    type: Literal["traffic.weight"] = "traffic.weight"
+    type: ClassVar[str] = "traffic.weight"
     written_by: ClassVar[str] = "step"
     router: str = ""
     weights: dict[str, Number] = {}
@@ -462,7 +570,7 @@ class AnalysisVerdict(StepEvent):
     """A canary's judge looked: `outcome` (pass / fail / inconclusive), `reason`, and the numbers it used
     (`canary_error_rate`, `baseline_error_rate`, `canary_p95_ms`, `baseline_p95_ms`, counts...)."""
 
-    type: Literal["analysis.verdict"] = "analysis.verdict"
+    type: ClassVar[str] = "analysis.verdict"
     written_by: ClassVar[str] = "step"
     outcome: str = "?"
     reason: str = ""
@@ -477,7 +585,7 @@ class AnalysisVerdict(StepEvent):
 class SshBatch(StepEvent):
     """An `ssh` step is about to start a batch (before any host of it is contacted)."""
 
-    type: Literal["ssh.batch"] = "ssh.batch"
+    type: ClassVar[str] = "ssh.batch"
     written_by: ClassVar[str] = "step"
     group: str = ""
     batch: int = 0
@@ -489,7 +597,7 @@ class SshHost(StepEvent):
     """One host of a batch finished: `status` ok / timed-out / error (no connection, host key refused),
     `started`/`finished` epoch seconds, masked tail of `output`."""
 
-    type: Literal["ssh.host"] = "ssh.host"
+    type: ClassVar[str] = "ssh.host"
     written_by: ClassVar[str] = "step"
     group: str = ""
     batch: int = 0
@@ -507,15 +615,15 @@ class SshHost(StepEvent):
 class RollingBatch(SshBatch):
     """A `rolling` step is about to start a batch (before any host of it is touched)."""
 
-    type: Literal["rolling.batch"] = "rolling.batch"  # type: ignore[assignment]
+    type: ClassVar[str] = "rolling.batch"
 
 
-class RollingHost(StepEvent):
+class RollingHost(StepEvent, kw_only=True):
     """One action of a `rolling` step on one host (`drain`, `drained`, `deploy`, `health`, `ready`, an undo's...),
     with what it found (`ok`, `status`, `exit_code`, `server`, `attempts`, `message`...): where a resumed run
     picks up."""
 
-    type: Literal["rolling.host"] = "rolling.host"
+    type: ClassVar[str] = "rolling.host"
     written_by: ClassVar[str] = "step"
     group: str = ""
     batch: int = 0
@@ -528,7 +636,7 @@ class RollingHost(StepEvent):
 class DbRestored(StepEvent):
     """A `restore` step brought a database back from a backup (`rows_lost`: written since, now gone)."""
 
-    type: Literal["db.restored"] = "db.restored"
+    type: ClassVar[str] = "db.restored"
     written_by: ClassVar[str] = "step"
     database: str = ""
     file: str = ""
@@ -539,7 +647,7 @@ class DbRestored(StepEvent):
 class NotifySent(EventBody):
     """A notification went out (`key` makes it once-only across processes)."""
 
-    type: Literal["notify.sent"] = "notify.sent"
+    type: ClassVar[str] = "notify.sent"
     written_by: ClassVar[str] = "notifier"
     key: str = ""
     category: str = ""
@@ -555,14 +663,14 @@ class NotifySent(EventBody):
 class NotifyFailed(NotifySent):
     """A notification could not be delivered (`error`); never a reason for the run to stop."""
 
-    type: Literal["notify.failed"] = "notify.failed"  # type: ignore[assignment]
+    type: ClassVar[str] = "notify.failed"
     error: str = ""
 
 
 class ChangeEvidence(EventBody):
     """The change record's testing evidence, hashed again (e.g. for an amended change record)."""
 
-    type: Literal["change.evidence"] = "change.evidence"
+    type: ClassVar[str] = "change.evidence"
     written_by: ClassVar[str] = "person"
     ticket: str | None = None
     testing: list[EvidenceItem] = []
@@ -588,13 +696,13 @@ class DecisionVouched(EventBody):
     hash and type) with who it authenticated (`auth`), from where (`source`, `user_agent`), and an Ed25519
     `signature` by its `key` over all of that."""
 
-    type: Literal["decision.vouched"] = "decision.vouched"
+    type: ClassVar[str] = "decision.vouched"
     written_by: ClassVar[str] = "web"
-    seals: Seal = Seal()
+    seals: Seal = field(default_factory=Seal)
     action: str = ""
     by: str = ""
     reason: str = ""
-    auth: Authenticated = Authenticated()
+    auth: Authenticated = field(default_factory=Authenticated)
     source: str = ""
     user_agent: str = ""
     vouches: Any = None
@@ -608,7 +716,7 @@ class DecisionRefused(EventBody):
     themselves (`gate.approved`...) carry, when signed, `signed` (the canonical payload) and `signature` (`key`,
     `fingerprint`, `method`, `sshsig`), and always `os_user` and `host`."""
 
-    type: Literal["decision.refused"] = "decision.refused"
+    type: ClassVar[str] = "decision.refused"
     written_by: ClassVar[str] = "person"
     decision: str = ""
     subject: str = ""
@@ -624,7 +732,7 @@ class AuditCheckpoint(EventBody):
     end. `covers` is the head it signs (`seq`, `hash`), `prev` the previous checkpoint's digest, `digest` the
     SHA-256 of the signed body, `sshsig` the runner key's signature over it."""
 
-    type: Literal["audit.checkpoint"] = "audit.checkpoint"
+    type: ClassVar[str] = "audit.checkpoint"
     n: int
     why: str = ""
     covers: dict[str, Any] = {}
@@ -642,37 +750,63 @@ class OtherEvent(EventBody):
 
 #: Every event model, in the order they are defined here (the order of docs/events.md).
 KNOWN: tuple[type[EventBody], ...] = tuple(_MODELS)
-TYPE_OF: dict[type[EventBody], str] = {cls: str(cls.model_fields["type"].default) for cls in KNOWN}
-BY_TYPE: dict[str, type[EventBody]] = {t: cls for cls, t in TYPE_OF.items()}
-#: The discriminated union of every model, on `type`; built from KNOWN so a new model needs no other edit.
-AnyEvent: Any = Annotated[Union[KNOWN], Field(discriminator="type")]  # noqa: UP007
-
-
-def adapter() -> TypeAdapter[EventBody]:
-    """The union as one validator (for tools and schemas); reading the log picks the model by `type` directly,
-    so a command only builds the models of the events it reads."""
-    return TypeAdapter(AnyEvent)
+TYPE_OF: dict[type[EventBody], str] = {cls: cls.type for cls in KNOWN}
+BY_TYPE: dict[str, type[EventBody]] = {cls.type: cls for cls in KNOWN}
 
 E = TypeVar("E", bound=EventBody)
 
 
 def parse(type: str, payload: dict[str, Any]) -> EventBody:
     """The typed event for a stored (type, payload)."""
-    if type in BY_TYPE:
+    model = BY_TYPE.get(type)
+    if model is not None:
         try:
-            return BY_TYPE[type].model_validate({**payload, "type": type})
-        except ValidationError:
+            return read(model, payload)
+        except msgspec.ValidationError:
             pass
-    return OtherEvent.model_validate({**payload, "type": type})
+    other = read(OtherEvent, payload)
+    other.__dict__["type"] = type
+    return other
 
 
 def type_of(cls: type[EventBody]) -> str:
     return TYPE_OF[cls]
 
 
+def checked(event: E) -> E:
+    """An event about to be appended, validated against its model: a payload the catalogue does not describe (a
+    field of the wrong type, a required one missing, an unknown type) is refused, never written."""
+    if type(event) not in TYPE_OF:
+        raise EventRefused(f"{event.type or type(event).__name__}: not an event type of golive.core.events")
+    payload = event.payload()
+    try:
+        msgspec.convert(payload, type(event), strict=False, dec_hook=_step_id)
+    except msgspec.ValidationError as exc:
+        raise EventRefused(f"{event.type}: {exc}") from None
+    return event
+
+
+def emitted(type: str, payload: dict[str, Any]) -> EventBody:
+    """A step's `ctx.emit(type, payload)`: the typed event it will append, or EventRefused."""
+    model = BY_TYPE.get(type)
+    if model is None:
+        raise EventRefused(f"{type}: not an event type of golive.core.events (add a model there first)")
+    try:
+        return read(model, _dump(payload))
+    except msgspec.ValidationError as exc:
+        raise EventRefused(f"{type}: {exc}") from None
+
+
 def body(cls: type[E], **fields: Any) -> dict[str, Any]:
-    """A payload to append, checked against its model first (so a writer cannot drift from the catalogue)."""
-    return cls.model_validate({**fields, "type": TYPE_OF[cls]}).payload()
+    """A payload to append, checked against its model first (so a writer cannot drift from the catalogue). Fields
+    go by their stored name or their Python one (`from` or `from_`)."""
+    stored = dict(zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True))
+    payload = {stored.get(k, k): _dump(v) for k, v in fields.items()}
+    try:
+        read(cls, payload)
+    except msgspec.ValidationError as exc:
+        raise EventRefused(f"{TYPE_OF[cls]}: {exc}") from None
+    return payload
 
 
 #: Events that mean "a person must do something now".

@@ -11,8 +11,8 @@ import types
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
+from msgspec import NODEFAULT
+from msgspec.structs import FieldInfo, fields
 
 from golive.core.events import KNOWN, EventBody, Piece, type_of
 from golive.core.stepid import StepId
@@ -32,11 +32,11 @@ An event is committed (SQLite: WAL with `synchronous=FULL`, i.e. fsynced; Postgr
 before the engine acts on it. The run's state is a fold over its events (`golive/engine/state.py`); the
 `runs` table is only an index (status for listings, lock, owner, head).
 
-Each payload is read once into a typed model (`golive/core/events.py`, one pydantic model per type, a
-discriminated union on `type`). Reading never changes what is stored or hashed. Fields a model does not
-name are kept, fields added later have defaults (so older logs read), and a type without a model reads as
-an `OtherEvent` that changes no state. Adding an event type is adding one model there, then
-`python -m golive.core.events_doc --write`.
+Each payload is read once into a typed model (`golive/core/events.py`, one msgspec Struct per type, chosen by
+`type`). Reading never changes what is stored or hashed. Fields a model does not name are kept, fields added
+later have defaults (so older logs read), and a type without a model reads as an `OtherEvent` that changes no
+state. Writing is strict: a payload its model refuses, or a type without a model, is never appended. Adding an
+event type is adding one model there, then `python -m golive.core.events_doc --write`.
 
 Field notation: `name` is always present; `name?` may be absent (its default is shown after `=`).
 """
@@ -71,23 +71,23 @@ def _type_text(tp: Any) -> str:
         shown = f"({shown})" if " or " in shown else shown
         return "object" if value is Any else f"{_type_text(key)} → {shown}"
     if isinstance(tp, type) and issubclass(tp, Piece):
-        return "{" + ", ".join(_field_text(n, f) for n, f in tp.model_fields.items()) + "}"
+        return "{" + ", ".join(_field_text(f) for f in fields(tp)) + "}"
     if tp is Any:
         return "any"
     return {str: "text", int: "integer", float: "number", bool: "boolean"}.get(tp, getattr(tp, "__name__", str(tp)))
 
 
-def _field_text(name: str, field: FieldInfo) -> str:
-    shown = field.alias or name
-    if field.is_required():
-        return f"`{shown}`: {_type_text(field.annotation)}"
-    default = field.get_default(call_default_factory=True)
-    dflt = "" if default in (None, [], {}, "") else f" = `{default!r}`"
-    return f"`{shown}?`: {_type_text(field.annotation)}{dflt}"
+def _field_text(field: FieldInfo) -> str:
+    shown = field.encode_name
+    if field.required:
+        return f"`{shown}`: {_type_text(field.type)}"
+    default = field.default_factory() if field.default is NODEFAULT else field.default
+    dflt = "" if default in (None, [], {}, "") or isinstance(default, Piece) else f" = `{default!r}`"
+    return f"`{shown}?`: {_type_text(field.type)}{dflt}"
 
 
-def _fields(model: type[BaseModel]) -> str:
-    return "<br>".join(_field_text(n, f) for n, f in model.model_fields.items() if n != "type")
+def _fields(model: type[Piece]) -> str:
+    return "<br>".join(_field_text(f) for f in fields(model))
 
 
 def _when(model: type[EventBody]) -> str:

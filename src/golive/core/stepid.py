@@ -18,10 +18,11 @@ string went; what it adds is the parsing, done once here instead of by `split(".
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import GetCoreSchemaHandler
-from pydantic_core import core_schema
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
 
 Section = Literal["phase", "undo", "gate", "level", "criterion"]
 
@@ -55,7 +56,10 @@ class StepId(str):
         return self
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """For plan models (pydantic); imported here only when a plan model is built, so reading a log needs none."""
+        from pydantic_core import core_schema
+
         return core_schema.no_info_after_validator_function(
             cls, core_schema.str_schema(), serialization=core_schema.plain_serializer_function_ser_schema(str))
 

@@ -91,7 +91,7 @@ class Engine:
         masker: Masker | None = None, executor: StepExecutor | None = None, options: EngineOptions | None = None,
         listener: Listener | None = None, ask: Callable[[str], str] | None = None,
         window_end: datetime | None = None, rollback_until: datetime | None = None,
-        guard: Callable[[], None] | None = None,
+        guard: Callable[[], None] | None = None, checklist: Callable[[int, str], None] | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -107,6 +107,9 @@ class Engine:
         self.rollback_until = rollback_until
         #: Raises when this process may no longer write to the run (its ownership lease was taken over).
         self.guard = guard
+        #: At a terminal: called with (phase, step) when a manual item comes up, to go through the phase's open
+        #: items at once; the answers arrive in the log as confirmations (golive.cli.checklist).
+        self.checklist = checklist
         self.state = RunState(_plan=plan)
         self.steps = plan.steps_by_id()
         self._sync()
@@ -120,7 +123,7 @@ class Engine:
 
     def record(self, event: events.EventBody, durable: bool = True) -> Event:
         """Append (masked) and fold. Events from other processes that landed meanwhile are folded too."""
-        return self._append(event.type, event.payload(), durable)
+        return self._append(event.type, events.checked(event).payload(), durable)
 
     def _append(self, type: str, payload: dict[str, Any], durable: bool = True) -> Event:
         with interrupts.shielded():  # a stop signal never splits an append from its fold
@@ -228,7 +231,8 @@ class Engine:
             rec = self.state.step(sid)
             if rec.status != "waiting":
                 # one fsync per step fewer where the step's fsynced step.process (or its end) comes before it acts
-                self.record(events.StepStarted(step=sid, title=step.title(), kind=step.kind, attempt=rec.attempts + 1),
+                self.record(events.StepStarted(step=StepId(sid), title=step.title(), kind=step.kind,
+                                               attempt=rec.attempts + 1),
                             durable=not step.acts_only_through_gate)
             try:
                 result = self._execute(sid, step, self.state.step(sid).decision)
@@ -237,11 +241,19 @@ class Engine:
                 raise
             if result.status == "waiting":
                 if self.state.step(sid).status != "waiting":
-                    self.record(events.StepWaiting(step=sid, title=step.title(), message=result.message))
+                    self.record(events.StepWaiting(step=StepId(sid), title=step.title(), message=result.message))
+                phase_no = StepId(sid).phase
+                if self.checklist is not None and self.options.interactive and step.kind == "manual" \
+                        and phase_no is not None:
+                    with interrupts.interruptible():
+                        self.checklist(phase_no, sid)
+                    self._sync()
+                    if self.state.step(sid).decision is not None:
+                        continue
                 self._wait_for(lambda s=sid: self.state.step(s).decision is not None)  # type: ignore[misc]
                 continue
             self.record(events.StepFinished(
-                step=sid, status=result.status, message=result.message, exit_code=result.exit_code,
+                step=StepId(sid), status=result.status, message=result.message, exit_code=result.exit_code,
                 output=_clip(result.output), duration=result.detail.pop("duration", None), detail=result.detail,
             ))
             return result.status
@@ -251,7 +263,7 @@ class Engine:
         golive.engine.leftovers for the rule); returns only when the step may start again."""
         rec = self.state.step(sid)
         left = Leftover.logged(rec.trees)
-        resolve = f"golive resolve {self.run_id} {sid} --as done|failed --by NAME"
+        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME"
         if left.unseen():
             self._attention(sid, step, f"its processes ran on {left.unseen()[0].host}, where this golive cannot"
                                        f" see whether they still run; check there, then: {resolve}")
@@ -264,7 +276,7 @@ class Engine:
 
     def _attention(self, sid: str, step: Step, reason: str) -> None:
         if self.state.step(sid).status != "needs-attention":
-            self.record(events.RunNeedsAttention(step=sid, title=step.title(), reason=reason))
+            self.record(events.RunNeedsAttention(step=StepId(sid), title=step.title(), reason=reason))
         raise _Pause(ExitCode.WAITING)
 
     def _interrupted(self, sid: str, step: Step, stop: interrupts.Interrupted) -> None:
@@ -316,7 +328,9 @@ class Engine:
         return Resuming(list(rec.targets), dict(rec.hosts))
 
     def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
-        self._append(type, {"step": sid, **payload})
+        """A step's own event: refused (golive.errors.EventRefused) unless its model in golive.core.events takes it,
+        so what a plug-in writes reads back typed, never as an OtherEvent the fold and the report skip."""
+        self._append(type, events.emitted(type, {"step": sid, **payload}).payload())
 
     def _wait_for(self, done: Callable[[], bool]) -> None:
         """Poll the log for a decision made by another process, or pause the run. The waiting process has a
@@ -464,7 +478,7 @@ class Engine:
             if status == "failed":
                 self.record(events.RollbackFailed(
                     action=aid, message=self.state.step(aid).message,
-                    command=f"golive resolve {self.run_id} {aid} --as done|failed --by NAME",
+                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME",
                 ))
                 raise _Pause(ExitCode.ROLLBACK_FAILED)
         self._finish_rollback(ok=True, message=f"rolled back: {rb.reason}")

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from golive.core.events import EventBody, StepAwaited, StepInterrupted, StepProcess, StepReaped
+from golive.core.events import EventBody, StepAwaited, StepInterrupted, StepProcess, StepReaped, StoppedTree
+from golive.core.stepid import StepId
 from golive.interrupts import Interrupted
 from golive.proctree import Tree, wait_until
 
@@ -82,11 +83,12 @@ def outwait(left: Leftover, sid: str, started_at: str | None, timeout: float | N
     if not running:
         return []
     until = deadline_of(started_at, timeout)
-    record(StepAwaited(step=sid, where=left.where(running),
+    record(StepAwaited(step=StepId(sid), where=left.where(running),
                        until=datetime.fromtimestamp(until).astimezone().isoformat()))
     killed, waited = wait_or_stop(left, until, grace)
     still = left.running()
-    record(StepReaped(step=sid, where=left.where(running), killed=killed, waited=round(waited, 3), gone=not still))
+    record(StepReaped(step=StepId(sid), where=left.where(running), killed=killed, waited=round(waited, 3),
+                      gone=not still))
     return still
 
 
@@ -107,6 +109,6 @@ def interrupted_event(sid: str, kind: str, stop: Interrupted, trees: list[StepPr
     stopped at the gate did nothing, and may simply run again."""
     held = {(s["tree"]["pid"], s["tree"]["start"]) for s in stop.stopped if not s["released"]}  # type: ignore[index]
     released = kind != "shell" or any((t.pid, t.start) not in held for t in trees)
-    return StepInterrupted(step=sid, signal=stop.name, released=released,
-                           stopped=[{"where": Leftover.of([s["tree"]]).where(), "gone": s["gone"]}  # type: ignore[list-item]
+    return StepInterrupted(step=StepId(sid), signal=stop.name, released=released,
+                           stopped=[StoppedTree(where=Leftover.of([s["tree"]]).where(), gone=s["gone"])  # type: ignore[list-item,arg-type]
                                     for s in stop.stopped])

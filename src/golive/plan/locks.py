@@ -11,6 +11,8 @@ other. Each entry is one of:
         key: loans/prod          #   (default: golive:<service>/<environment>)
       - hosts: web               # a lock file on each SSH host of a group (path below is the default)
         path: /tmp/golive-<service>.<environment>.lock
+      - router: edge             # a lock in a router of the plan's `routers:` (the built-in proxy's admin API;
+        map: /etc/haproxy/golive-locks.map   # HAProxy: a map its config loads, through the runtime API)
 """
 
 from __future__ import annotations
@@ -39,14 +41,24 @@ class HostsLock(Strict):
     path: str | None = None
 
 
+class RouterLock(Strict):
+    #: A router from the plan's `routers:` (the built-in proxy, or HAProxy with `map:`).
+    router: str = Field(min_length=1)
+    key: str | None = Field(default=None, pattern=r"^[^\s;#]+$")
+    #: HAProxy: the map file its configuration loads (e.g. `map(/etc/haproxy/golive-locks.map)`), whose entries
+    #: golive adds and removes through the runtime API.
+    map: str | None = Field(default=None, pattern=r"^[^\s;#]+$")
+
+
 def _lock_kind(value: Any) -> Any:
     """Picks the model by its key, so an error names the one entry kind the author meant."""
     if isinstance(value, dict):
-        for key, model in (("postgres", PostgresLock), ("hosts", HostsLock), ("local", LocalLock)):
+        for key, model in (("postgres", PostgresLock), ("hosts", HostsLock), ("router", RouterLock),
+                           ("local", LocalLock)):
             if key in value:
                 return model.model_validate(value)
-        raise ValueError("a lock is one of: local: true, postgres: DSN, hosts: GROUP")
+        raise ValueError("a lock is one of: local: true, postgres: DSN, hosts: GROUP, router: NAME")
     return value
 
 
-Lock = Annotated[LocalLock | PostgresLock | HostsLock, BeforeValidator(_lock_kind)]
+Lock = Annotated[LocalLock | PostgresLock | HostsLock | RouterLock, BeforeValidator(_lock_kind)]

@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from golive.core.fields import Duration, Strict
 from golive.core.stepid import StepId
 from golive.plan.evidence import Change, Contacts, Notifications
-from golive.plan.locks import HostsLock, Lock
+from golive.plan.locks import HostsLock, Lock, RouterLock
 from golive.plan.window import parse_moment, parse_zone
 from golive.steps.base import StepBase
 from golive.steps.registry import AnyStep
@@ -195,6 +195,17 @@ class Plan(Strict):
             if isinstance(lock, HostsLock) and lock.hosts not in self.hosts:
                 known = ", ".join(self.hosts) or "none defined"
                 raise ValueError(f"locks: no host group '{lock.hosts}' (hosts: {known})")
+            if isinstance(lock, RouterLock):
+                router = self.routers.get(lock.router)
+                if router is None:
+                    known = ", ".join(self.routers) or "none defined"
+                    raise ValueError(f"locks: no router '{lock.router}' (routers: {known})")
+                if router.type == "nginx":
+                    raise ValueError(f"locks: router '{lock.router}' is nginx, which has no runtime state to hold a"
+                                     " lock; lock the built-in proxy or HAProxy, or use local/hosts/postgres")
+                if router.type == "haproxy" and not lock.map:
+                    raise ValueError(f"locks: router '{lock.router}' is HAProxy: name the map its configuration"
+                                     " loads for golive's locks (map: /etc/haproxy/golive-locks.map)")
         return self
 
     @model_validator(mode="after")

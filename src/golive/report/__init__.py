@@ -1,12 +1,26 @@
-"""Run reports (HTML, Markdown, JSON) and change-management evidence, built from a run's event log."""
+"""Run reports (HTML, Markdown, JSON) and change-management evidence, built from a run's event log.
+
+The report model needs the typed plan (pydantic and the plan's step kinds), so it is imported when a report is
+built, not by `golive log` or `golive runs`, which only read `golive.report.describe` or `golive.report.outcome`."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from golive.errors import UsageError
-from golive.report.model import Report, build
-from golive.store.base import Store
+
+if TYPE_CHECKING:
+    from golive.report.model import Report, build
+    from golive.store.base import Store
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Report", "build"):
+        from golive.report import model
+
+        return getattr(model, name)
+    raise AttributeError(name)
 
 FORMATS = {"html": "html", "md": "md", "markdown": "md", "json": "json"}
 
@@ -31,6 +45,8 @@ def render(report: Report, fmt: str) -> str:
 
 
 def report_for(store: Store, run_id: str) -> Report:
+    from golive.report.model import build
+
     info = store.get_run(run_id)
     return build(store.events(info.id))
 

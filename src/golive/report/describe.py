@@ -112,7 +112,7 @@ def describe(ev: Event) -> str:
             return f"phase {e.phase} gate: waiting for {e.needed} approval(s){role}{who}: {e.command}"
         case GateApproved() as e:
             role = f" ({e.role})" if e.role else ""
-            sig = (e.model_extra or {}).get("signature")
+            sig = e.extras().get("signature")
             signed = f" [signed {sig.get('fingerprint')}]" if isinstance(sig, dict) else ""
             return f"phase {e.phase} approved by {e.by}{role}{signed}: {e.reason}"
         case GateRejected() as e:

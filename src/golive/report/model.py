@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from golive.core.events import (
     AnalysisVerdict,
     ChangeEvidence,
+    EvidenceItem,
+    Forced,
     GateApproved,
     GateDecided,
     GateRejected,
@@ -19,6 +21,7 @@ from golive.core.events import (
     NotifySent,
     PhaseOverrun,
     RollbackFinished,
+    RollbackPreview,
     RollbackRequested,
     RunNeedsAttention,
     RunNote,
@@ -30,13 +33,25 @@ from golive.core.events import (
 from golive.core.stepid import StepId
 from golive.engine.state import RunState, Stamped, fold, hint
 from golive.report.describe import describe
+from golive.report.outcome import outcome_notes, outcome_word
 from golive.store.base import Event
 
 if TYPE_CHECKING:
+    from golive.plan.evidence import Change
     from golive.plan.model import Phase, Plan
 
 #: Characters of step output a report keeps (the event already holds at most 8 KiB).
 OUTPUT_LIMIT = 2000
+
+
+@dataclass
+class LogLine:
+    """One event of the log as the report lists it."""
+
+    seq: int
+    at: str
+    type: str
+    text: str
 
 
 @dataclass
@@ -202,7 +217,7 @@ class Report:
     window_end: str | None
     rollback_until: str | None
     inside_window: float | None
-    forced: dict[str, Any] | None
+    forced: Forced | None
     head_hash: str
     head_seq: int
     plan_sha256: str
@@ -210,17 +225,19 @@ class Report:
     phases: list[PhaseRow]
     steps: list[StepRow]
     gates: list[GateRow]
-    rollback_plan: list[dict[str, Any]]
+    #: As recorded in run.created: what failing in each phase would undo.
+    rollback_plan: list[RollbackPreview]
     rollback: RollbackRow | None
     criteria: list[CriterionRow]
     signoff: list[SignOff]
-    change: dict[str, Any] | None
-    change_evidence: list[dict[str, Any]]
+    change: Change | None
+    #: The change record's testing evidence as hashed at run start (or amended later by change.evidence).
+    change_evidence: list[EvidenceItem]
     compliance: list[ComplianceRow]
     markers: list[Marker]
     canary: list[CanaryPoint]
     notifications: list[Notification]
-    log: list[dict[str, Any]] = field(default_factory=list)
+    log: list[LogLine] = field(default_factory=list)
     #: Every signed (or unsigned) decision with its verification, from golive.seal.verify.
     decisions: list[Any] = field(default_factory=list)
     #: False: no signers file, decisions were taken on typed names ("approvals not authenticated").
@@ -281,16 +298,6 @@ def _num(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _outcome_word(st: RunState, notes: list[str]) -> str:
-    if st.outcome == "succeeded":
-        return "Partial" if notes else "Success"
-    if st.outcome == "rolled-back":
-        return "Rolled Back"
-    if st.outcome == "rollback-failed":
-        return "Rolled Back (incomplete)"
-    return "In progress"
-
-
 def _steps_meta(plan: Plan) -> dict[str, tuple[str, str]]:
     """Step id -> (phase label, title) from the plan as recorded."""
     return {sid: (StepId(sid).label(), step.title()) for sid, step in plan.steps_by_id().items()}
@@ -334,8 +341,7 @@ def build(events: list[Event]) -> Report:
     canary: list[CanaryPoint] = []
     notifications: list[Notification] = []
     evidence = created.change_evidence if created is not None else None
-    change_evidence = [t.raw() for t in evidence.testing] if evidence is not None else []
-    tolerated: list[str] = []
+    change_evidence = list(evidence.testing) if evidence is not None else []
     for ev in events:
         match ev.data:
             case StepStarted() as e:
@@ -346,7 +352,7 @@ def build(events: list[Event]) -> Report:
                                                   e.category, e.title, list(e.channels),
                                                   e.error if isinstance(e, NotifyFailed) else ""))
             case ChangeEvidence() as e:  # recorded later, e.g. by an amended change record
-                change_evidence = [t.raw() for t in e.testing]
+                change_evidence = list(e.testing)
             case e if isinstance(e, _MARKED):
                 phase = getattr(e, "phase", None)
                 markers.append(Marker(ev.ts, ev.type, describe(ev), phase if isinstance(phase, int) else None,
@@ -365,8 +371,6 @@ def build(events: list[Event]) -> Report:
             output=_clip(rec.output), started_at=rec.started_at, finished_at=rec.finished_at,
             decided_by=by or None,
         ))
-        if rec.status == "failed" and st.outcome == "succeeded" and rec.id.section != "criterion":
-            tolerated.append(f"step {sid} '{titles.get(sid) or title}' failed and was tolerated: {rec.message}")
 
     phases: list[PhaseRow] = []
     gates: list[GateRow] = []
@@ -393,28 +397,14 @@ def build(events: list[Event]) -> Report:
         acts = []
         for a in rb.actions:
             r = st.steps.get(a.id)
-            acts.append(RollbackAction(a.id, a.title if "title" in a.model_fields_set else a.id,
+            acts.append(RollbackAction(a.id, a.title if a.has("title") else a.id,
                                        r.status if r else "not run", r.message if r else ""))
         rollback = RollbackRow(rb.reason, rb.level, rb.level_name, rb.status, rb.started_at, finished, acts)
 
     criteria = _criteria(plan, st)
-    notes: list[str] = []
-    for ph in phases:
-        if ph.overrun:
-            notes.append(f"phase {ph.index} '{ph.name}' overran its timebox")
-    notes += tolerated
-    for n in st.notes:
-        if n.event.kind == "window.exceeded":
-            notes.append(n.event.message if "message" in n.event.model_fields_set
-                         else "the deployment window was exceeded")
-    for s in steps:
-        if s.decided_by and s.status == "succeeded" and "resolved" in s.message:
-            notes.append(f"step {s.id} was resolved by hand by {s.decided_by}")
-    notes += [f"success criterion not met: {c.description}" for c in criteria if c.status == "not met"]
-    if st.rollback is not None:
-        notes.append(f"rolled back: {st.rollback.reason}")
-    if st.forced:
-        notes.append(f"started outside the window by {st.forced.by}: {st.forced.reason}")
+    row_title = {s.id: s.title for s in steps}
+    notes = outcome_notes(st, lambda sid: row_title.get(sid, sid),
+                          [c.description for c in criteria if c.status == "not met"])
 
     window = created.window if created is not None else None
     last_ts = events[-1].ts
@@ -438,19 +428,18 @@ def build(events: list[Event]) -> Report:
         run_id=st.run_id, plan_name=plan.name, service=plan.service,
         environment=plan.environment, version_from=version_from,
         version_to=version_to, description=plan.description, initiator=st.initiator,
-        status=st.status, outcome=st.outcome, outcome_word=_outcome_word(st, notes), outcome_notes=notes,
+        status=st.status, outcome=st.outcome, outcome_word=outcome_word(st, notes), outcome_notes=notes,
         started_at=st.created_at, finished_at=st.finished_at, last_event_at=last_ts,
         duration=round((_ts(end) - _ts(st.created_at)).total_seconds(), 3),
         window_start=window.start if window else None, window_end=window.end if window else None,
         rollback_until=window.rollback_until if window else None,
-        inside_window=inside, forced=st.forced.raw() if st.forced else None, head_hash=st.head_hash,
+        inside_window=inside, forced=st.forced, head_hash=st.head_hash,
         head_seq=st.last_seq, plan_sha256=created.plan_sha256 if created is not None else "", waiting=waiting,
         phases=phases, steps=steps, gates=gates,
-        rollback_plan=[p.raw() for p in created.rollback_plan] if created else [], rollback=rollback, criteria=[],
-        signoff=[], change=plan.change.model_dump(mode="json", by_alias=True, exclude_none=True) if plan.change
-        else None, change_evidence=change_evidence, compliance=[],
+        rollback_plan=list(created.rollback_plan) if created else [], rollback=rollback, criteria=[],
+        signoff=[], change=plan.change, change_evidence=change_evidence, compliance=[],
         markers=markers, canary=canary, notifications=notifications,
-        log=[{"seq": e.seq, "at": e.ts, "type": e.type, "text": describe(e)} for e in events],
+        log=[LogLine(e.seq, e.ts, e.type, describe(e)) for e in events],
     )
     report.criteria = criteria
     from golive.report.signatures import attach

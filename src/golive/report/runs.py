@@ -1,14 +1,15 @@
 """`golive runs`: past runs with outcome, duration and who, from each run's log (the index only caches status).
-The result word comes from the report's own rule, so a run is never "Success" in one place and "Partial" in another."""
+The result word comes from the report's own rule (golive.report.outcome), so a run is never "Success" in one place
+and "Partial" in another, read from the folded state: no plan is validated, no report built."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from golive.engine.state import fold
+from golive.engine.state import RunState, fold
 from golive.masking import safe
-from golive.report.model import build
+from golive.report.outcome import outcome_notes, outcome_word, unmet_criteria
 from golive.store.base import Store
 from golive.units import format_duration
 
@@ -26,9 +27,16 @@ def run_rows(store: Store, limit: int = 50) -> list[dict[str, Any]]:
             "run": info.id, "plan": info.plan_name, "service": info.service, "environment": info.environment,
             "initiator": info.initiator, "approvers": approvers, "created_at": info.created_at,
             "finished_at": st.finished_at, "status": st.status, "outcome": st.outcome,
-            "result": build(events).outcome_word if st.outcome else st.status, "duration": round(duration, 3),
+            "result": _result(st), "duration": round(duration, 3),
         })
     return rows
+
+
+def _result(st: RunState) -> str:
+    if not st.outcome:
+        return st.status
+    # the notes' wording (step titles, criteria descriptions) is the report's business; whether there are any is not
+    return outcome_word(st, outcome_notes(st, str, unmet_criteria(st)))
 
 
 def runs_table(rows: list[dict[str, Any]]) -> str:

@@ -11,7 +11,8 @@ already `SignedDecision`; a plain name still works for runs without signers.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from golive.core.events import (
     EventBody,
@@ -22,32 +23,71 @@ from golive.core.events import (
     RollbackRequested,
     StepConfirmed,
     StepResolved,
+    checked,
 )
+from golive.core.stepid import StepId
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
-from golive.plan.model import Plan
-from golive.seal.decision import SignedDecision
-from golive.seal.sealed import Decider, authenticate
 from golive.store.base import Store
 from golive.store.owner import is_alive
+
+if TYPE_CHECKING:
+    from golive.plan.model import Plan
+    from golive.seal.decision import SignedDecision
+    from golive.seal.sealed import Decider
+
+    #: Who decides: a Decider, a plain name, or a function making the Decider (see `_by`).
+    By: TypeAlias = Decider | str | Callable[[], Decider] | None
+
+def __getattr__(name: str) -> Any:
+    """`Decider` and `SignedDecision` (golive.seal) are imported when asked for: refusing a decision on an ended run
+    should not load the key machinery first."""
+    if name == "Decider":
+        from golive.seal.sealed import Decider
+
+        return Decider
+    if name == "SignedDecision":
+        from golive.seal.decision import SignedDecision
+
+        return SignedDecision
+    raise AttributeError(name)
+
+
+def authenticate(store: Store, rid: str, state: RunState, plan: Plan, ev_type: str, payload: dict[str, Any],
+                 who: Decider, role: str | None) -> tuple[str, dict[str, Any]]:
+    from golive.seal.sealed import authenticate as sealed_authenticate
+
+    return sealed_authenticate(store, rid, state, plan, ev_type, payload, who, role)
+
 
 __all__ = ["Decider", "SignedDecision", "approve", "confirm", "reject", "request_rollback", "resolve"]
 
 
-def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
+def _fold(store: Store, run_id: str) -> tuple[str, RunState]:
     info = store.get_run(run_id)
     state = fold(store.events(info.id))
     if state.terminal:
         raise DecisionRefused(f"run {info.id} already ended: {state.outcome}")
-    return info.id, state, state.plan
+    return info.id, state
+
+
+def _load(store: Store, run_id: str) -> tuple[str, RunState, Plan]:
+    rid, state = _fold(store, run_id)
+    return rid, state, state.plan
 
 
 def _append(store: Store, run_id: str, event: EventBody) -> None:
-    store.append(run_id, event.type, event.payload())
+    store.append(run_id, event.type, checked(event).payload())
 
 
-def _by(who: Decider | str | None) -> Decider:
-    return who if isinstance(who, Decider) else Decider(name=who)
+def _by(who: By) -> Decider:
+    """Who decides: a Decider, a plain name, or a function making the Decider, called only once the decision got
+    past the checks that need no key (the run has not ended, a gate waits...): finding a key loads SSH libraries."""
+    from golive.seal.sealed import Decider
+
+    if isinstance(who, Decider):
+        return who
+    return who() if callable(who) else Decider(name=who)
 
 
 def _need(text: str | None, what: str) -> str:
@@ -82,10 +122,11 @@ def _gate_phase(rid: str, state: RunState) -> int:
     return state.waiting.phase
 
 
-def approve(store: Store, run_id: str, by: Decider | str | None, reason: str | None) -> str:
-    rid, state, plan = _load(store, run_id)
+def approve(store: Store, run_id: str, by: By, reason: str | None) -> str:
+    rid, state = _fold(store, run_id)
     reason = _need(reason, "--reason")
     pi = _gate_phase(rid, state)
+    plan = state.plan  # validated only now that a gate waits: refusing needs neither pydantic nor a step kind
     approvals = plan.phases[pi - 1].gate.approvals
     role = approvals.role if approvals else None
     payload: dict[str, Any] = {"phase": pi, "role": role, "reason": reason}
@@ -105,18 +146,21 @@ def approve(store: Store, run_id: str, by: Decider | str | None, reason: str | N
     return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed})"
 
 
-def reject(store: Store, run_id: str, by: Decider | str | None, reason: str | None) -> str:
-    rid, state, plan = _load(store, run_id)
+def reject(store: Store, run_id: str, by: By, reason: str | None) -> str:
+    rid, state = _fold(store, run_id)
     reason = _need(reason, "--reason")
     pi = _gate_phase(rid, state)  # anyone may pull the brake: a NO-GO only ever leads to the rollback
+    plan = state.plan
     payload: dict[str, Any] = {"phase": pi, "reason": reason}
     name, sealed = authenticate(store, rid, state, plan, "gate.rejected", payload, _by(by), role=None)
     _append(store, rid, GateRejected(phase=pi, by=name, reason=reason, **sealed))
     return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
 
 
-def confirm(store: Store, run_id: str, ref: str, by: Decider | str | None, note: str | None,
-            failed: bool = False) -> str:
+def confirm(store: Store, run_id: str, ref: str, by: By, note: str | None,
+            failed: bool = False, ahead: bool = False) -> str:
+    """One checklist item done (or failed, with a reason). `ahead`: the item may also be one the run has not
+    reached yet (a phase's checklist answered at once at the terminal); the run acts on it when it gets there."""
     rid, state, plan = _load(store, run_id)
     who = _by(by)
     if ref == "rollback":
@@ -131,8 +175,9 @@ def confirm(store: Store, run_id: str, ref: str, by: Decider | str | None, note:
     step = plan.steps_by_id()[sid]
     if step.kind != "manual":
         raise DecisionRefused(f"step {sid} is a {step.kind} step; only manual steps are confirmed")
-    if state.step(sid).status != "waiting":
-        raise DecisionRefused(f"step {sid} is not waiting for confirmation (status: {state.step(sid).status})")
+    rec = state.step(sid)
+    if not (rec.status == "waiting" or (ahead and rec.status == "pending" and rec.decision is None)):
+        raise DecisionRefused(f"step {sid} is not waiting for confirmation (status: {rec.status})")
     from golive.steps.manual import ManualStep
 
     role = step.manual.role if isinstance(step, ManualStep) else None
@@ -145,11 +190,12 @@ def confirm(store: Store, run_id: str, ref: str, by: Decider | str | None, note:
         if holder is None:
             raise DecisionRefused(f"{by} does not hold role '{role}' needed to confirm step {sid}")
         by = holder
-    _append(store, rid, StepConfirmed(step=sid, by=by, as_="failed" if failed else "done", note=note or "", **sealed))
+    _append(store, rid, StepConfirmed(step=StepId(sid), by=by, as_="failed" if failed else "done", note=note or "",
+                                      **sealed))
     return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
 
 
-def confirm_phase(store: Store, run_id: str, phase_no: int, by: Decider | str | None, note: str | None) -> str:
+def confirm_phase(store: Store, run_id: str, phase_no: int, by: By, note: str | None) -> str:
     """Every manual item of phase N not yet done, confirmed at once (a checklist gone through on paper): the
     waiting one now, the later ones when the run reaches them. Role-bound items need their role's holder."""
     rid, state, plan = _load(store, run_id)
@@ -173,17 +219,17 @@ def confirm_phase(store: Store, run_id: str, phase_no: int, by: Decider | str | 
             if holder is None:
                 raise DecisionRefused(f"{who} does not hold role '{role}' needed to confirm step {sid}")
             who = holder
-        _append(store, rid, StepConfirmed(step=sid, by=who, as_="done", note=note or "", **sealed))
+        _append(store, rid, StepConfirmed(step=StepId(sid), by=who, as_="done", note=note or "", **sealed))
         done.append(sid)
     if not done:
         raise DecisionRefused(f"phase {phase_no} of run {rid} has no manual step left to confirm")
     return f"phase {phase_no}: {len(done)} item(s) confirmed by {who}: {', '.join(done)}"
 
 
-def resolve(store: Store, run_id: str, ref: str, as_: str, by: Decider | str | None, reason: str | None) -> str:
+def resolve(store: Store, run_id: str, ref: str, as_: str, by: By, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
-    if as_ not in ("done", "failed"):
-        raise UsageError("--as must be 'done' or 'failed'")
+    if as_ not in ("done", "failed", "retry"):
+        raise UsageError("--as must be 'done', 'failed' or 'retry'")
     sid = find_step(plan, state, ref)
     rec = state.step(sid)
     info = store.get_run(rid)
@@ -199,12 +245,18 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: Decider | str | N
             f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"
             " them up to the step's timeout and then stops them, or stop them by hand first")
     payload: dict[str, Any] = {"step": sid, "as": as_, "reason": reason or ""}
+    if as_ == "retry":
+        reason = _need(reason, "--reason")  # why running it again is safe is what the record is for
+        payload["reason"] = reason
     name, sealed = authenticate(store, rid, state, plan, "step.resolved", payload, _by(by), role=None)
-    _append(store, rid, StepResolved(step=sid, as_=as_, by=name, reason=reason or "", **sealed))
+    _append(store, rid, StepResolved(step=StepId(sid), as_="retry" if as_ == "retry" else
+                                     "done" if as_ == "done" else "failed", by=name, reason=reason or "", **sealed))
+    if as_ == "retry":
+        return f"step {sid} will run again (resolved as retry by {name}); continue with: golive resume {rid}"
     return f"step {sid} resolved as {as_} by {name}; continue with: golive resume {rid}"
 
 
-def request_rollback(store: Store, run_id: str, by: Decider | str | None, reason: str | None,
+def request_rollback(store: Store, run_id: str, by: By, reason: str | None,
                      level: int | None) -> str:
     rid, state, plan = _load(store, run_id)
     reason = _need(reason, "--reason")

@@ -4,8 +4,9 @@ A lock file (on this machine, or on each host of an SSH group) holds a small rec
 log and who took it. It is created exclusively when the run starts, kept while the run waits or is resumed
 (the same run id finds it its own), and removed when the run ends. Another run finding it is refused, with
 the holder named, unless the holder is provably over: its run log is on this machine and says the run is no
-longer active, or that log is gone. A PostgreSQL advisory lock is a session lock: held while a golive
-process executes the run, released when that process exits (a waiting run holds only its lock files).
+longer active, or that log is gone. A PostgreSQL advisory lock is a session lock, held while a golive
+process executes the run; a row in the database's `golive_locks` table, written under that lock, holds it for
+the run while no process does (waiting at a gate, killed) until the run ends.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.errors import RunLocked
-from golive.plan.locks import HostsLock, LocalLock, PostgresLock
+from golive.plan.locks import HostsLock, LocalLock, PostgresLock, RouterLock
 from golive.plan.model import Plan
 from golive.store.location import user_state_dir
 
@@ -37,11 +38,16 @@ class LockContext:
     store: str  # the run log's location as shown (a PostgreSQL URL without credentials)
     vars: dict[str, str] = field(default_factory=dict)
     workdir: Path = Path(".")
+    #: What taking the locks found worth recording in the run's log (a router lock taken over after its lease).
+    notes: list[str] = field(default_factory=list)
+
+    def fields(self, plan: Plan) -> dict[str, Any]:
+        return {"run": self.run_id, "store": self.store, "service": plan.service, "environment": plan.environment,
+                "host": socket.gethostname(), "pid": os.getpid(),
+                "since": datetime.now(UTC).isoformat(timespec="seconds")}
 
     def record(self, plan: Plan) -> str:
-        return json.dumps({"run": self.run_id, "store": self.store, "service": plan.service,
-                           "environment": plan.environment, "host": socket.gethostname(), "pid": os.getpid(),
-                           "since": datetime.now(UTC).isoformat(timespec="seconds")}, sort_keys=True)
+        return json.dumps(self.fields(plan), sort_keys=True)
 
     def interpolate(self, text: str) -> str:
         import re
@@ -177,7 +183,18 @@ def _pg_key(spec: PostgresLock, plan: Plan) -> tuple[str, int]:
     return text, int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
 
 
+#: The record that keeps an advisory lock while no golive process holds its session (the run waits for a
+#: person, or its process was killed): one row per key, naming the run; removed when the run ends.
+_TABLE = "golive_locks"
+_CREATE = (f"CREATE TABLE IF NOT EXISTS {_TABLE} (key text PRIMARY KEY, run text NOT NULL, record text NOT NULL,"
+           " since timestamptz NOT NULL DEFAULT now())")
+
+
 def _take_postgres(spec: PostgresLock, plan: Plan, ctx: LockContext) -> None:
+    """The session's advisory lock excludes every other golive process while this one drives the run; the row
+    it then writes (under that lock) keeps excluding other runs after this process exits with the run parked
+    at a gate, or dies. A later taker holding the advisory lock finds the row: its own run (a resume, a
+    take-over from another host) proceeds, another run is refused until the holder ends or is provably over."""
     import psycopg
 
     from golive.masking import redact
@@ -199,17 +216,79 @@ def _take_postgres(spec: PostgresLock, plan: Plan, ctx: LockContext) -> None:
         who = f"{holder[0] or 'a session'} (backend {holder[2]})" if holder else "another session"
         raise RunLocked(f"{plan.service}/{plan.environment}: advisory lock '{text}' in {where} is held by {who};"
                         " another run is changing this database")
+    try:
+        _hold_record(conn, text, plan, ctx, where)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            conn.close()  # lets the advisory lock go
+        raise
     _SESSIONS.setdefault(ctx.run_id, []).append(conn)
+
+
+def _hold_record(conn: Any, text: str, plan: Plan, ctx: LockContext, where: str) -> None:
+    import psycopg
+
+    try:
+        with contextlib.suppress(psycopg.errors.UniqueViolation):  # created by another taker at that moment
+            conn.execute(_CREATE)
+        row = conn.execute(f"SELECT record FROM {_TABLE} WHERE key = %s", (text,)).fetchone()
+        if row is not None:
+            with contextlib.suppress(ValueError):
+                record = json.loads(row[0])
+                if record.get("run") != ctx.run_id and not holder_is_over(record):
+                    raise _refused(f"{plan.service}/{plan.environment}: advisory lock '{text}' in {where}", record,
+                                   f"its row from table {_TABLE} in that database (DELETE ... WHERE key = '{text}')")
+        conn.execute(f"INSERT INTO {_TABLE} (key, run, record) VALUES (%s, %s, %s) ON CONFLICT (key) DO UPDATE"
+                     " SET run = excluded.run, record = excluded.record, since = now()",
+                     (text, ctx.run_id, ctx.record(plan)))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise RunLocked(f"advisory lock '{text}' in {where}: golive keeps the lock while a run waits for a person"
+                        f" in a table {_TABLE} there, and may not create or write it ({str(exc).strip()}); have"
+                        f" an administrator run: {_CREATE}; GRANT SELECT, INSERT, UPDATE, DELETE ON {_TABLE} TO"
+                        " <golive's role>") from None
+    except psycopg.Error as exc:
+        raise RunLocked(f"advisory lock '{text}' in {where}: {str(exc).strip()}") from None
+
+
+def _drop_postgres(spec: PostgresLock, plan: Plan, ctx: LockContext, conn: Any | None) -> None:
+    """Remove the run's row (on its held session, or a new one), so the next run of the service may start."""
+    import psycopg
+
+    text, _ = _pg_key(spec, plan)
+    own = conn is None
+    try:
+        if conn is None:
+            conn = psycopg.connect(ctx.interpolate(spec.postgres), autocommit=True, connect_timeout=10)
+        conn.execute(f"DELETE FROM {_TABLE} WHERE key = %s AND run = %s", (text, ctx.run_id))
+    except psycopg.Error:
+        pass  # no table (never taken), or the database is gone: nothing of ours is left to hold anyone
+    finally:
+        if own and conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
+# -- a lock in a router (golive.run.router_lock) -------------------------------------------------------
+
+def _take_router(spec: RouterLock, plan: Plan, ctx: LockContext) -> None:
+    from golive.run.router_lock import take_router_lock
+
+    previous = take_router_lock(spec, plan, ctx.run_id, ctx.fields(plan), ctx.interpolate, ctx.workdir)
+    if previous is not None:
+        ctx.notes.append(f"took over the lock in router '{spec.router}' from run {previous.get('run')} (run log"
+                         f" {previous.get('store')}, process {previous.get('pid')} on {previous.get('host')}),"
+                         " whose lease on it had run out or whose run had ended")
 
 
 # -- the whole set -----------------------------------------------------------------------------------
 
 _TAKERS: dict[type, Callable[[Any, Plan, LockContext], None]] = {
-    LocalLock: _take_local, HostsLock: _take_hosts, PostgresLock: _take_postgres}
+    LocalLock: _take_local, HostsLock: _take_hosts, PostgresLock: _take_postgres, RouterLock: _take_router}
 
 
-def take_locks(plan: Plan, ctx: LockContext) -> None:
-    """Take every lock the plan declares, or none: on a refusal, what was taken is let go again."""
+def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True) -> None:
+    """Take every lock the plan declares, or none: on a refusal, what was taken is let go again (removed for a
+    run about to be created; only no longer held by this process for a run that exists and keeps its locks)."""
     done: list[Any] = []
     try:
         for spec in plan.locks:
@@ -218,13 +297,32 @@ def take_locks(plan: Plan, ctx: LockContext) -> None:
             _TAKERS[type(spec)](spec, plan, ctx)
             done.append(spec)
     except BaseException:
-        release_locks(plan, ctx, ended=True, specs=done)
+        release_locks(plan, ctx, ended=new_run, specs=done)
         raise
 
 
+def record_notes(store: Any, ctx: LockContext) -> None:
+    """What taking the locks found (a router lock taken over) goes into the run's log."""
+    from golive.core.events import RunNote, body
+
+    for message in ctx.notes:
+        store.append(ctx.run_id, "run.note", body(RunNote, kind="lock.taken_over", message=message))
+    ctx.notes.clear()
+
+
 def release_locks(plan: Plan, ctx: LockContext, ended: bool, specs: list[Any] | None = None) -> None:
-    """Close this process's advisory-lock sessions; when the run `ended`, also remove its lock files."""
-    for conn in _SESSIONS.pop(ctx.run_id, []):
+    """Close this process's advisory-lock sessions; when the run `ended`, also remove its lock files and the
+    rows that kept its advisory locks while no process held them."""
+    from golive.run.router_lock import release_router_locks
+
+    with contextlib.suppress(Exception):
+        release_router_locks(ctx.run_id, ended)
+    sessions = _SESSIONS.pop(ctx.run_id, [])
+    if ended:
+        pg = [s for s in (plan.locks if specs is None else specs) if isinstance(s, PostgresLock)]
+        for i, pg_spec in enumerate(pg):
+            _drop_postgres(pg_spec, plan, ctx, sessions[i] if i < len(sessions) else None)
+    for conn in sessions:
         with contextlib.suppress(Exception):
             conn.close()
     if not ended:
@@ -243,9 +341,13 @@ def describe_locks(plan: Plan) -> list[str]:
             out.append(f"lock file {_local_path(spec, plan)}")
         elif isinstance(spec, HostsLock):
             out.append(f"lock file {_remote_path(spec, plan)} on each host of {spec.hosts}")
+        elif isinstance(spec, RouterLock):
+            from golive.run.router_lock import lock_key
+
+            out.append(f"lock '{lock_key(spec, plan)}' in router {spec.router}")
         else:
             out.append(f"advisory lock '{_pg_key(spec, plan)[0]}' in the application's database")
     return out
 
 
-__all__ = ["LockContext", "describe_locks", "release_locks", "take_locks"]
+__all__ = ["LockContext", "describe_locks", "record_notes", "release_locks", "take_locks"]

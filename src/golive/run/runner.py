@@ -25,7 +25,7 @@ from golive.masking import Masker
 from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
 from golive.plan.window import Interval, resolve
-from golive.run.locks import LockContext, release_locks, take_locks
+from golive.run.locks import LockContext, record_notes, release_locks, take_locks
 from golive.seal.keys import Signer
 from golive.store.base import Event, RunInfo, Store
 from golive.store.lease import Heartbeat
@@ -111,6 +111,8 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
         take_locks(req.plan, locks)
     try:
         _create(req, store, run_id, now, interval, forced, masker)
+        if locks is not None:
+            record_notes(store, locks)
     except BaseException:
         if locks is not None:
             release_locks(req.plan, locks, ended=True)
@@ -239,6 +241,8 @@ class DriveOptions:
     options: EngineOptions | None = None
     listener: Listener | None = None
     ask: Callable[[str], str] | None = None
+    #: At a terminal: go through a phase's open manual items at once (golive.cli.checklist); None: as before.
+    checklist: Callable[[int, str], None] | None = None
     executor: StepExecutor | None = None
     #: Send the plan's notifications and escalate unanswered waits (golive.notify).
     notify: bool = False
@@ -336,13 +340,16 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     try:
         heartbeat.__enter__()
         if locks is not None:  # a resumed run takes its locks again (its lock files are found its own)
-            take_locks(plan, locks)
+            take_locks(plan, locks, new_run=False)
+            record_notes(store, locks)
         engine = Engine(
             plan, store, info.id, clock, vars=values, masker=masker,
             executor=DryRunExecutor() if options.dry_run else opts.executor, options=options,
             listener=listener, ask=opts.ask,
             window_end=interval.end if interval else None,
-            rollback_until=interval.rollback_until if interval else None, guard=heartbeat.check,
+            rollback_until=interval.rollback_until if interval else None,
+            guard=heartbeat.check if locks is None else _guard(heartbeat, info.id),
+            checklist=opts.checklist,
         )
         return engine.drive()
     finally:
@@ -357,6 +364,16 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             store.release(info.id, owner, active=not terminal)
         if opts.report_dir is not None and not options.dry_run:
             _write_reports_quietly(store, info.id, opts.report_dir)
+
+
+def _guard(heartbeat: Heartbeat, run_id: str) -> Callable[[], None]:
+    """Before each event: this process still owns the run, and no router lock of it was taken over."""
+    from golive.run.router_lock import check_router_locks
+
+    def check() -> None:
+        heartbeat.check()
+        check_router_locks(run_id)
+    return check
 
 
 def _seal_late(store: Store, run_id: str) -> bool:

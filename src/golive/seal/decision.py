@@ -16,7 +16,7 @@ from sshsig.ssh_public_key import ssh_key_fingerprint_sha256_str
 from sshsig.sshsig import SshsigSignature, check_signature
 
 from golive.seal.ecdsa import is_ecdsa, verify_ecdsa
-from golive.seal.keys import NAMESPACE, Signature, Signer, fingerprint
+from golive.seal.keys import NAMESPACE, VOUCH_NAMESPACE, Signature, Signer, fingerprint
 
 #: Event type -> the decision it records (what the person signs for).
 DECISION_EVENTS = {
@@ -57,9 +57,22 @@ def _fingerprint_or_text(key: str) -> str:
 
 
 def payload_for(run_id: str, plan_sha256: str, decision: str, subject: str, reason: str, at: str,
-                head_seq: int, head_hash: str) -> dict[str, Any]:
-    return {"v": 1, "ns": NAMESPACE, "run": run_id, "plan_sha256": plan_sha256, "decision": decision,
-            "subject": subject, "reason": reason, "at": at, "head": {"seq": head_seq, "hash": head_hash}}
+                head_seq: int, head_hash: str, vouch: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The signed payload; with `vouch` (person, how they were authenticated) a server's statement that it
+    authenticated that person, who made this decision (signed in VOUCH_NAMESPACE)."""
+    out = {"v": 1, "ns": NAMESPACE, "run": run_id, "plan_sha256": plan_sha256, "decision": decision,
+           "subject": subject, "reason": reason, "at": at, "head": {"seq": head_seq, "hash": head_hash}}
+    if vouch is not None:
+        out.update(ns=VOUCH_NAMESPACE, on_behalf_of=vouch[0], auth=vouch[1])
+    return out
+
+
+def vouched_for(record: dict[str, Any]) -> tuple[str, str] | None:
+    """(person, how authenticated) when a decision was signed by a server vouching for a person, else None."""
+    signed = record.get("signed")
+    if not isinstance(signed, dict) or signed.get("ns") != VOUCH_NAMESPACE:
+        return None
+    return str(signed.get("on_behalf_of") or ""), str(signed.get("auth") or "")
 
 
 def who_and_where() -> dict[str, str]:
@@ -85,7 +98,8 @@ class SignedDecision:
 
 
 def sign(signer: Signer, payload: dict[str, Any]) -> SignedDecision:
-    return SignedDecision(payload, signer.sign(canonical(payload), NAMESPACE))
+    ns = VOUCH_NAMESPACE if payload.get("ns") == VOUCH_NAMESPACE else NAMESPACE
+    return SignedDecision(payload, signer.sign(canonical(payload), ns))
 
 
 def verify_signature(message: bytes, armored: str, namespace: str) -> str:
@@ -109,7 +123,8 @@ def check(record: dict[str, Any], *, run_id: str, plan_sha256: str, decision: st
     sig = record.get("signature")
     if not isinstance(signed, dict) or not isinstance(sig, dict):
         raise ValueError("not signed")
-    fp = verify_signature(canonical(signed), str(sig.get("sshsig", "")), NAMESPACE)
+    ns = VOUCH_NAMESPACE if signed.get("ns") == VOUCH_NAMESPACE else NAMESPACE  # the SSHSIG names it too
+    fp = verify_signature(canonical(signed), str(sig.get("sshsig", "")), ns)
     if fp != sig.get("fingerprint"):
         raise ValueError(f"signed by {fp}, recorded as {sig.get('fingerprint')}")
     if signed.get("run") != run_id:

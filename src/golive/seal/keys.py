@@ -30,6 +30,9 @@ else:  # through load_asyncssh: importing asyncssh directly runs ldconfig and gc
 
 NAMESPACE = "golive-decision@golive"
 RUNNER_NAMESPACE = "golive-checkpoint@golive"
+#: A server (the web console) vouching that it authenticated a person who made a decision: a key listed in the
+#: signers file with `namespaces="golive-vouch@golive"` signs in this namespace only, never as a person.
+VOUCH_NAMESPACE = "golive-vouch@golive"
 
 
 def _string(data: bytes) -> bytes:

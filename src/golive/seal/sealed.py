@@ -18,9 +18,10 @@ from golive.seal.decision import (
     payload_for,
     sign,
     subject_of,
+    vouched_for,
     who_and_where,
 )
-from golive.seal.keys import Signer
+from golive.seal.keys import VOUCH_NAMESPACE, Signer
 from golive.seal.signers import AllowedSigners
 from golive.store.base import Store
 
@@ -35,6 +36,9 @@ class Decider:
     signer: Signer | None = None
     signed: SignedDecision | None = None
     where: dict[str, str] | None = None
+    #: How a server authenticated `name` when `signer` is that server's key vouching for them (the web console):
+    #: the decision is then signed in VOUCH_NAMESPACE, on behalf of `name`.
+    vouch: str | None = None
 
 
 def recorded_signers(created: dict[str, Any]) -> AllowedSigners | None:
@@ -67,8 +71,10 @@ def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, pa
     signed = who.signed
     if signed is None and who.signer is not None:
         head = events[-1]
+        vouch = (who.name.strip(), who.vouch) if who.vouch and who.name else None
         signed = sign(who.signer, payload_for(rid, str(created.get("plan_sha256", "")), decision, subject, reason,
-                                              datetime.now(UTC).isoformat(timespec="seconds"), head.seq, head.hash))
+                                              datetime.now(UTC).isoformat(timespec="seconds"), head.seq, head.hash,
+                                              vouch))
     if signers is None:
         if not who.name or not who.name.strip():
             raise UsageError("--by is required (it goes into the audit log)")
@@ -90,24 +96,67 @@ def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, pa
                    before_seq=events[-1].seq + 1)
     except ValueError as exc:
         refuse(f"signature refused: {exc}")
-    names = signers.names_of(fp)
-    if not names:
-        refuse(f"key {fp} is not in the signers file {signers.source}", fp)
-    if who.name and who.name.strip():
-        name = _in(who.name, names)
-        if name is None:
-            refuse(f"the key {fp} belongs to {', '.join(names)}, not {who.name.strip()}", fp)
+    vouched = vouched_for(record)
+    if vouched is not None:
+        if not signers.vouchers_of(fp):
+            refuse(f"key {fp} is not listed in {signers.source} to vouch for people"
+                   f' (namespaces="{VOUCH_NAMESPACE}")', fp)
+        name = vouched[0]
+        if not name or (who.name and _in(who.name, [name]) is None):
+            refuse(f"the server vouched for {name or 'nobody'}, not {who.name}", fp)
+        people = signers.aliases(name)
     else:
-        people = plan.approvers.get(role or "", [])
-        name = next((n for n in names if _in(n, people)), names[0])
+        names = signers.names_of(fp)
+        if not names:
+            refuse(f"key {fp} is not in the signers file {signers.source}", fp)
+        if who.name and who.name.strip():
+            found = _in(who.name, names)
+            if found is None:
+                refuse(f"the key {fp} belongs to {', '.join(names)}, not {who.name.strip()}", fp)
+            name = found
+        else:
+            holders = plan.approvers.get(role or "", [])
+            name = next((n for n in names if _in(n, holders)), names[0])
+        people = {n.casefold() for n in names}
     if role and plan.approvers.get(role) and _in(name, plan.approvers[role]) is None:
         refuse(f"{name} (key {fp}) does not hold role '{role}' ({', '.join(plan.approvers[role])} do)", fp)
     if ev_type == "gate.approved":
         if plan.separation_of_duties and fp == initiator_key(created):
             refuse(f"separation of duties: key {fp} started run {rid} and cannot approve it, under any name", fp)
-        if fp in state.phase(int(payload["phase"])).approver_keys():
-            refuse(f"key {fp} already approved phase {payload['phase']}; approvals count distinct keys", fp)
+        if plan.separation_of_duties and people & initiators(created, signers):
+            refuse(f"separation of duties: {name} started run {rid} and cannot approve it, however they sign in"
+                   + (f" (vouched for by key {fp})" if vouched else ""), fp)
+        phase = state.phase(int(payload["phase"]))
+        if (vouched is None and fp in phase.approver_keys()) or people & approved_people(phase.approvals, signers):
+            refuse(f"{name} (key {fp}) already approved phase {payload['phase']}; approvals count distinct keys"
+                   " and people", fp)
     return name, {**where, **record}
+
+
+def initiators(created: dict[str, Any], signers: AllowedSigners) -> set[str]:
+    """Every name the run's initiator goes by: the recorded name, and every name of the key that started it."""
+    out = signers.aliases(str(created.get("initiator", "")))
+    fp = initiator_key(created)
+    if fp:
+        out.update(n.casefold() for n in signers.names_of(fp))
+    return out
+
+
+def approved_people(approvals: list[Any], signers: AllowedSigners) -> set[str]:
+    """The people (casefolded names, with their keys' other names) who already approved: a person counts once,
+    whether they signed with their key or a server vouched for them."""
+    out: set[str] = set()
+    for a in approvals:
+        p = a.event.payload()
+        vouched = vouched_for(p)
+        fp = (p.get("signature") or {}).get("fingerprint")
+        if vouched is not None:
+            out.update(signers.aliases(vouched[0]))
+        elif fp:
+            out.update(n.casefold() for n in signers.names_of(str(fp)))
+        else:
+            out.add(str(p.get("by", "")).strip().casefold())
+    return out
 
 
 def sign_start(signer: Signer, signers: AllowedSigners, run_id: str, plan_sha256: str, claimed: str | None,

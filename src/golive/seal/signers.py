@@ -20,7 +20,7 @@ from sshsig.allowed_signers import AllowedSigner
 
 from golive.errors import UsageError
 from golive.seal.ecdsa import ECDSA_TYPES
-from golive.seal.keys import NAMESPACE, fingerprint
+from golive.seal.keys import NAMESPACE, VOUCH_NAMESPACE, fingerprint
 
 #: What golive verifies: `sshsig` (Ed25519, RSA) and golive.seal.ecdsa (the three NIST curves).
 _KEY_TYPES = ("ssh-ed25519", "ssh-rsa", *ECDSA_TYPES)
@@ -31,6 +31,8 @@ class Entry:
     principals: tuple[str, ...]
     key: str  # "ssh-ed25519 AAAA..."
     fingerprint: str
+    #: A server key that only vouches for people it authenticated (`namespaces="golive-vouch@golive"`).
+    vouches: bool = False
 
 
 @dataclass
@@ -53,8 +55,12 @@ class AllowedSigners:
             if item.key_type not in _KEY_TYPES:
                 raise UsageError(f"{source}:{no}:1: unsupported key type '{item.key_type}' (golive verifies"
                                  f" {', '.join(_KEY_TYPES)}; security-key (sk-) and DSA keys are not supported)")
-            namespaces = (item.options or {}).get("namespaces")
-            if namespaces and NAMESPACE not in [n.strip().strip('"') for n in namespaces.split(",")]:
+            listed = [n.strip().strip('"') for n in ((item.options or {}).get("namespaces") or "").split(",")]
+            vouches = VOUCH_NAMESPACE in listed
+            if vouches and NAMESPACE in listed:
+                raise UsageError(f"{source}:{no}:1: a key either signs as a person ({NAMESPACE}) or vouches for"
+                                 f" people ({VOUCH_NAMESPACE}), not both")
+            if listed != [""] and not vouches and NAMESPACE not in listed:
                 continue  # a key limited to other namespaces (git's) does not sign golive decisions
             try:
                 base64.b64decode(item.base64_key, validate=True)
@@ -62,7 +68,7 @@ class AllowedSigners:
                 raise UsageError(f"{source}:{no}:1: the key is not valid base64") from None
             key = f"{item.key_type} {item.base64_key}"
             names = tuple(p.strip() for p in item.principals.split(",") if p.strip())
-            out.entries.append(Entry(names, key, fingerprint(key)))
+            out.entries.append(Entry(names, key, fingerprint(key), vouches))
         return out
 
     @property
@@ -72,16 +78,29 @@ class AllowedSigners:
     def keys_of(self, name: str) -> set[str]:
         """Fingerprints of the keys that may sign as `name` (case-insensitive, as people type names)."""
         wanted = name.strip().casefold()
-        return {e.fingerprint for e in self.entries if any(p.casefold() == wanted for p in e.principals)}
+        return {e.fingerprint for e in self.entries
+                if not e.vouches and any(p.casefold() == wanted for p in e.principals)}
 
     def names_of(self, fp: str) -> list[str]:
-        return [p for e in self.entries if e.fingerprint == fp for p in e.principals]
+        """The people a key signs as (a vouching server key is nobody)."""
+        return [p for e in self.entries if e.fingerprint == fp and not e.vouches for p in e.principals]
+
+    def vouchers_of(self, fp: str) -> list[str]:
+        """The names under which a server key is listed to vouch for people (empty: it may not)."""
+        return [p for e in self.entries if e.fingerprint == fp and e.vouches for p in e.principals]
+
+    def aliases(self, name: str) -> set[str]:
+        """Everyone `name` may be: the name and every other name of the keys it holds (casefolded)."""
+        out = {name.strip().casefold()}
+        for fp in self.keys_of(name):
+            out.update(n.casefold() for n in self.names_of(fp))
+        return out
 
     def has_key(self, fp: str) -> bool:
         return any(e.fingerprint == fp for e in self.entries)
 
     def all_fingerprints(self) -> set[str]:
-        return {e.fingerprint for e in self.entries}
+        return {e.fingerprint for e in self.entries if not e.vouches}
 
 
 def team_config_path(environ: Mapping[str, str]) -> Path:

@@ -11,9 +11,9 @@ from typing import Any
 
 from golive.errors import UsageError
 from golive.seal.checkpoint import CHECKPOINT, GENESIS, body_of, digest_of
-from golive.seal.decision import DECISION_EVENTS, canonical, check, subject_of, verify_signature
+from golive.seal.decision import DECISION_EVENTS, canonical, check, subject_of, verify_signature, vouched_for
 from golive.seal.keys import RUNNER_NAMESPACE, fingerprint
-from golive.seal.sealed import recorded_signers
+from golive.seal.sealed import initiator_key, initiators, recorded_signers
 from golive.seal.signers import AllowedSigners
 from golive.store.base import Event
 from golive.store.chain import verify_chain
@@ -85,28 +85,47 @@ def _decision(audit: Audit, ev: Event, min_head_seq: int, created: dict[str, Any
                                " decisions")
         return
     row.fingerprint, row.method = str(sig.get("fingerprint", "")), f"SSH signature ({sig.get('method', '?')})"
+    vouched = vouched_for(p)
+    if vouched is not None:
+        row.method = f"vouched by server {row.fingerprint} for {vouched[0]} ({vouched[1]})"
     try:
         fp = check(p, run_id=audit.run_id, plan_sha256=str(created.get("plan_sha256", "")), decision=decision,
                    subject=subject, reason=reason, head_of=head_of,
                    min_head_seq=min_head_seq, before_seq=ev.seq)
+        if vouched is not None and vouched[0].casefold() != row.name.casefold():
+            raise ValueError(f"recorded as {row.name}, but the server vouched for {vouched[0]}")
         if signers is not None:
-            names = signers.names_of(fp)
-            if not names:
-                raise ValueError(f"key {fp} is not in the signers file")
-            if row.name.casefold() not in {n.casefold() for n in names}:
-                raise ValueError(f"recorded as {row.name}, but the key belongs to {', '.join(names)}")
-            plan = created.get("plan") or {}
-            role = p.get("role")
-            people = (plan.get("approvers") or {}).get(role or "", []) if ev.type == "gate.approved" else []
-            if people and row.name.casefold() not in {str(n).casefold() for n in people}:
-                raise ValueError(f"{row.name} does not hold role '{role}'")
-            start = (created.get("initiator_signature") or {}).get("signature") or {}
-            if ev.type == "gate.approved" and plan.get("separation_of_duties") and fp == start.get("fingerprint"):
-                raise ValueError("approved with the initiator's key (separation of duties)")
+            _by_the_rules(ev, row.name, fp, vouched is not None, created, signers)
         row.verified = True
     except ValueError as exc:
         row.problem = str(exc)
         audit.fail(ev.seq, f"{decision} {subject} by {row.name}: {exc}")
+
+
+def _by_the_rules(ev: Event, name: str, fp: str, vouched: bool, created: dict[str, Any],
+                  signers: AllowedSigners) -> None:
+    """What `authenticate` checked when the decision was taken, checked again from the log alone."""
+    if vouched:
+        if not signers.vouchers_of(fp):
+            raise ValueError(f"key {fp} is not listed in the signers file to vouch for people")
+        people = signers.aliases(name)
+    else:
+        names = signers.names_of(fp)
+        if not names:
+            raise ValueError(f"key {fp} is not in the signers file")
+        if name.casefold() not in {n.casefold() for n in names}:
+            raise ValueError(f"recorded as {name}, but the key belongs to {', '.join(names)}")
+        people = {n.casefold() for n in names}
+    plan = created.get("plan") or {}
+    role = ev.payload.get("role")
+    holders = (plan.get("approvers") or {}).get(role or "", []) if ev.type == "gate.approved" else []
+    if holders and name.casefold() not in {str(n).casefold() for n in holders}:
+        raise ValueError(f"{name} does not hold role '{role}'")
+    if ev.type == "gate.approved" and plan.get("separation_of_duties"):
+        if fp == initiator_key(created):
+            raise ValueError("approved with the initiator's key (separation of duties)")
+        if people & initiators(created, signers):
+            raise ValueError(f"{name} started the run (separation of duties)")
 
 
 def _start(audit: Audit, created: dict[str, Any], signers: AllowedSigners | None) -> None:

@@ -22,9 +22,10 @@ from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_valida
 from golive.core.events import RollingHost, SshBatch
 from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
+from golive.errors import RouterError
 from golive.steps.base import StepBase
 from golive.steps.canary import Fraction
-from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many
+from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many, judge_problem
 from golive.steps.shell import DEFAULT_TIMEOUT
 from golive.steps.ssh import SshSpec, newest_batch_first, undo_text
 from golive.targets.ssh import Connection, HostGroup, remote_command, resolve_connection
@@ -117,6 +118,10 @@ class RollingStep(StepBase):
         if conn.known_hosts is not None and not conn.known_hosts.is_file():
             return StepResult.failed(f"known_hosts file {conn.known_hosts} does not exist: host keys cannot be"
                                      f" checked (write it, or set `known_hosts:` of group '{spec.on}')")
+        if spec.bake is not None and spec.bake.max_error_rate is not None and not ctx.undoing:
+            problem = judge_problem(self._router_cfg, spec.drain is not False)
+            if problem:  # before any host is touched: a bake that cannot judge must not pass silently
+                return StepResult.failed(f"cannot bake: {problem}")
         control: ServerControl | None = None
         if self._router_cfg is not None and spec.drain is not False:
             from golive.traffic.registry import make_router, resolve_config
@@ -239,19 +244,23 @@ class _Roll:
         bake = self.spec.bake
         assert bake is not None
         clock = self.ctx.clock
-        if bake.max_error_rate is None or self.control is None or not hasattr(self.control, "server_counters"):
+        if bake.max_error_rate is None:
             clock.sleep(bake.time)
             return ""
+        counters = getattr(self.control, "server_counters", None)
+        if self.control is None or counters is None:  # judge_problem let through a router without them
+            raise RouterError(f"the {getattr(self.control, 'kind', '?')} router keeps no per-server counters:"
+                              " the bake cannot judge the batch")
         from golive.analysis.judge import Judge
         from golive.analysis.model import Sample, Thresholds
 
         servers = {server_for(self.control, self.conn.address(h).host, self.spec.servers) for h in batch}
         judge = Judge(Thresholds(bake.max_error_rate, None, None, min_requests=bake.min_requests))
         end = clock.monotonic() + bake.time
-        before = self.control.server_counters()
+        before = counters()
         while (remaining := end - clock.monotonic()) > 1e-9:
             clock.sleep(min(bake.interval, remaining))
-            now = self.control.server_counters()
+            now = counters()
 
             def side(names: set[str], now: dict[str, Any] = now, before: dict[str, Any] = before) -> Sample:
                 req = sum(now[n].requests - before[n].requests for n in names)

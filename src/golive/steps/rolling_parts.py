@@ -88,6 +88,23 @@ def _attempt(health: Health, host: str, address: str, conn: Connection, env: dic
     return False, res.message or f"exit {res.exit_code}: {res.output[-200:]}"
 
 
+def judge_problem(router: Any, drains: bool) -> str | None:
+    """Why a bake's `max_error_rate` cannot be judged (None if it can): the judge compares the batch's servers
+    with the rest from the router's per-server counters, so the step must talk to a router that keeps them.
+    HAProxy and the built-in proxy do; nginx only from an access log in golive's format."""
+    from golive.traffic.registry import NginxConfig
+
+    if router is None or not drains:
+        return ("the bake's max_error_rate is judged from the router's per-server counters, and this step talks"
+                " to no router (give the group a `router:` and keep `drain:` on)")
+    if isinstance(router, NginxConfig) and router.access_log is None:
+        from golive.traffic.nginx import LOG_FORMAT
+
+        return ("nginx counts requests per server only from an access log: set the router's `access_log:` to a log"
+                f" written in golive's format ({LOG_FORMAT})")
+    return None
+
+
 def controls(router: Any) -> ServerControl:
     if not isinstance(router, ServerControl):
         raise RouterError(f"the {getattr(router, 'kind', '?')} router cannot take single servers out of rotation")

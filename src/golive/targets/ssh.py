@@ -157,18 +157,24 @@ def resolve_connection(group: HostGroup, name: str, interpolate: Callable[[str],
 
 
 def remote_command(command: str, shell: str, timeout: float) -> str:
-    """The command line sshd hands to the login shell: read the environment block from stdin (so values are
-    never in the remote argv or `ps`), then run the command under GNU `timeout`, which signals the command's
-    whole process group, so nothing it started survives the deadline even if this connection is lost.
+    """The command line sshd hands to the login shell: run the command under GNU `timeout`, which signals the
+    command's whole process group, so nothing it started survives the deadline even if this connection is
+    lost, and read the environment block from stdin (so values are never in the remote argv or `ps`).
 
     The inner bash gets `--norc --noprofile`: bash run under sshd reads ~/.bashrc even for `-c` when its
     SHLVL is below 2, and `exec timeout` resets the count, so without them every host ran its rc file twice
-    (a pyenv/nvm bashrc costs seconds)."""
+    (a pyenv/nvm bashrc costs seconds). bash reads the block with its own `read` (no `$(head ...)`: that is a
+    subshell and a process on every host); another shell has no such builtin and gets `head -c`."""
     if "bash" in shell:
-        inner = shlex.join([shell, "--norc", "--noprofile", "-e", "-o", "pipefail", "-c", command])
-    else:
-        inner = shlex.join([shell, "-c", command])
+        script = f"{_READ_ENV}\n{command}"
+        inner = shlex.join([shell, "--norc", "--noprofile", "-e", "-o", "pipefail", "-c", script])
+        return f"exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}"
+    inner = shlex.join([shell, "-c", command])
     return (f'eval "$(head -c "$GOLIVE_ENV_BYTES")" && exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}')
+
+
+#: The first line of a bash command: the environment block, all of stdin, read by bash itself and applied.
+_READ_ENV = "IFS= read -r -d '' __golive_env || :; eval \"$__golive_env\"; unset __golive_env"
 
 
 def env_block(env: dict[str, str]) -> str:

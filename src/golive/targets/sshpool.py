@@ -13,6 +13,7 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import os
 import shlex
 import threading
 import time
@@ -33,6 +34,8 @@ class SshPool:
         self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
         self._limits: dict[tuple[str, str, int], asyncio.Semaphore] = {}
         self._start = threading.Lock()
+        #: known_hosts files and private keys, read and parsed once per run rather than at every handshake.
+        self._loaded: dict[tuple[str, ...], Any] = {}
         #: Handshakes made since the process started (tests check connection reuse with it).
         self.handshakes = 0
 
@@ -62,7 +65,7 @@ class SshPool:
             if client is not None and not client.is_closed():
                 return client
             async with self._sem("startups", conn, conn.group.max_startups):
-                opts = conn.options(addr)
+                opts = self._preloaded(conn.options(addr))
                 if tunnel is not None:
                     opts["tunnel"] = tunnel
                 async with asyncio.timeout(conn.group.connect_timeout + 5):
@@ -70,6 +73,33 @@ class SshPool:
                 self.handshakes += 1
             self._conns[key] = client
             return client
+
+    def _preloaded(self, opts: dict[str, Any]) -> dict[str, Any]:
+        """The connect options with the known_hosts file and the key files replaced by their parsed contents,
+        read once for the run: given as paths, asyncssh reads and parses them again at every handshake (a
+        known_hosts of N lines parsed for each of N hosts). A file changed since is read again."""
+        asyncssh = load_asyncssh()
+
+        def stamp(path: str) -> str:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return "missing"  # left to asyncssh, which names the file in its error
+            return f"{st.st_mtime_ns}:{st.st_size}"
+
+        known = opts.get("known_hosts")
+        if isinstance(known, str) and stamp(known) != "missing":
+            key = ("known", known, stamp(known))
+            if key not in self._loaded:
+                self._loaded[key] = asyncssh.read_known_hosts(known)
+            opts["known_hosts"] = self._loaded[key]
+        keys = opts.get("client_keys")
+        if keys and all(stamp(k) != "missing" for k in keys):
+            key = ("keys", *keys, *map(stamp, keys))
+            if key not in self._loaded:
+                self._loaded[key] = asyncssh.load_keypairs(list(keys))
+            opts["client_keys"] = self._loaded[key]
+        return opts
 
     async def _client(self, conn: Connection, host: str) -> Any:
         tunnel = None

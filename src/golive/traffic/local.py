@@ -119,7 +119,7 @@ class LocalHAProxy(_Process):
     are named after the pools (one server per pool), runtime API on a unix socket in `directory`."""
 
     def __init__(self, directory: Path, servers: dict[str, str], weights: dict[str, int],
-                 backend: str = "app") -> None:
+                 backend: str = "app", lock_map: Path | None = None) -> None:
         binary = require_binary("haproxy")
         self.port = free_port()
         self.socket = str(directory / "haproxy.sock")
@@ -131,8 +131,11 @@ class LocalHAProxy(_Process):
             "defaults", "    mode http", "    timeout connect 2s", "    timeout client 30s", "    timeout server 30s",
             "    retries 2", "    option redispatch",
             "frontend fe", f"    bind 127.0.0.1:{self.port}", f"    default_backend {backend}",
-            f"backend {backend}", "    balance roundrobin",
         ]
+        if lock_map is not None:  # a map golive's run locks live in (golive.run.router_lock); loaded, so it exists
+            lock_map.touch()
+            lines.append(f"    http-request set-var(txn.golive_lock) str(-),map({lock_map})")
+        lines += [f"backend {backend}", "    balance roundrobin"]
         for name, addr in servers.items():
             lines.append(f"    server {name} {addr} weight {weights.get(name, 0) * 2} check inter 1s")
         self.config.write_text("\n".join(lines) + "\n")

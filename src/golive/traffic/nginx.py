@@ -46,6 +46,8 @@ class NginxRouter:
         self.timeout = timeout
         self._log_offset = 0
         self._counts: dict[str, BackendCounters] = {p: BackendCounters(0, 0) for p in self._pools}
+        self._per_server: dict[str, BackendCounters] = {s: BackendCounters(0, 0) for v in self._pools.values()
+                                                        for s in v}
         self._server_pool = {s: p for p, servers in self._pools.items() for s in servers}
         self._old_workers: set[int] = set()
 
@@ -177,7 +179,8 @@ class NginxRouter:
             time.sleep(0.02)
         raise RouterError(f"nginx did not start new workers within {self.timeout:g}s of the reload")
 
-    def counters(self) -> dict[str, BackendCounters]:
+    def _read_log(self) -> None:
+        """Counts the access log's new lines, per pool and per server (both views read the same lines once)."""
         if self.access_log is None:
             raise RouterError("nginx counters need `access_log:` pointing at a log in the golive format"
                               f" ({LOG_FORMAT})")
@@ -197,13 +200,21 @@ class NginxRouter:
             pool = self._server_pool.get(addr)
             if pool is None:
                 continue
-            c = self._counts[pool]
-            c.requests += 1
             status = int(parts[-2]) if parts[-2].isdigit() else 502
-            c.errors += int(status >= 500)
-            with contextlib.suppress(ValueError):
-                c.latency_sum_ms += float(parts[-1]) * 1000
+            for c in (self._counts[pool], self._per_server[addr]):
+                c.requests += 1
+                c.errors += int(status >= 500)
+                with contextlib.suppress(ValueError):
+                    c.latency_sum_ms += float(parts[-1]) * 1000
+
+    def counters(self) -> dict[str, BackendCounters]:
+        self._read_log()
         return {p: BackendCounters(c.requests, c.errors, {}, c.latency_sum_ms) for p, c in self._counts.items()}
+
+    def server_counters(self) -> dict[str, BackendCounters]:
+        """Per server (from `$upstream_addr` in the access log), for a rolling batch's bake; needs `access_log:`."""
+        self._read_log()
+        return {s: BackendCounters(c.requests, c.errors, {}, c.latency_sum_ms) for s, c in self._per_server.items()}
 
     def health(self) -> dict[str, bool]:
         out: dict[str, bool] = {}

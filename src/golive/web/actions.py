@@ -126,13 +126,14 @@ def allowed(team: Team, who: Identity, ask: Ask, plan: Plan, st: RunState) -> bo
 
 
 def decider(who: Identity, origin: Origin, key: Ed25519PrivateKey) -> Decider:
-    """The person as the decision code sees them: their name, the server's key signing for them (SSHSIG), and
-    where the decision came from (instead of the server process's OS user and host)."""
+    """The person as the decision code sees them: their name, the server's key vouching for them (an SSHSIG in the
+    golive-vouch@golive namespace; on a run with signers the key must be listed there to vouch, docs/signing.md),
+    and where the decision came from (instead of the server process's OS user and host)."""
     from cryptography.hazmat.primitives import serialization
 
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                             serialization.NoEncryption())
-    return Decider(name=who.person, signer=key_signer(pem, "server-key"),
+    return Decider(name=who.person, signer=key_signer(pem, "server-key"), vouch=who.how(),
                    where={"via": "golive web", "auth": who.how(), "source": origin.address,
                           "user_agent": origin.user_agent[:300]})
 

@@ -49,12 +49,18 @@ def _drop_unprintable(text: str) -> tuple[str, list[str]]:
     return "\n".join(lines), notes
 
 
-def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
-    """Parse Markdown `text` into a validated plan; raises PlanError (only) when no plan can be made."""
+def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path | None = None) -> ImportResult:
+    """Parse Markdown `text` into a validated plan; raises PlanError (only) when no plan can be made.
+    `overrides`: a file of host specifics applied to the result (golive.plan.importer.overrides)."""
     text, repaired = _repair_mojibake(text)
     text, dropped = _drop_unprintable(text)
     imp = _Importer(text, source)
     data = imp.run()
+    overridden: list[str] = []
+    if overrides is not None:
+        from golive.plan.importer import overrides as host
+
+        overridden = host.apply(data, host.load(overrides), str(overrides))
     imp.notes[:0] = dropped
     if repaired:
         imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired"
@@ -66,20 +72,23 @@ def import_markdown(text: str, source: str = "<markdown>") -> ImportResult:
     buf = StringIO()
     header = (f"# Imported from {Path(source).name} by `golive import`. Comments name the source line of each"
               " step.\n# Review every TODO before the night of the deployment; `golive lint` lists weak spots.\n")
+    if overrides is not None:
+        header += f"# Overrides applied from {Path(overrides).name} (see the import summary).\n"
     yaml.dump(data, buf)
     yaml_text = header + buf.getvalue()
     from golive.plan.loader import parse_plan_text
 
     parse_plan_text(yaml_text, f"{source} (imported)")
-    summary = imp.summary + [f"converted: {c}" for c in imp.conversions] + [f"inferred: {n}" for n in imp.inferred] \
+    summary = imp.summary + overridden + [f"converted: {c}" for c in imp.conversions] \
+        + [f"inferred: {n}" for n in imp.inferred] \
         + [f"note: {n}" for n in imp.notes]
     return ImportResult(yaml_text, summary, imp.unplaced, data)
 
 
-def import_file(path: str | Path) -> ImportResult:
+def import_file(path: str | Path, overrides: str | Path | None = None) -> ImportResult:
     from golive.plan.loader import read_source
 
-    return import_markdown(read_source(path, "document", "utf-8-sig"), str(path))
+    return import_markdown(read_source(path, "document", "utf-8-sig"), str(path), overrides)
 
 
 def render_summary(result: ImportResult, out: str) -> str:

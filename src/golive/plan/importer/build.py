@@ -114,6 +114,10 @@ class BuildMixin(ImportState):
             esc = CommentedSeq()
             for e in sorted(self.escalation, key=lambda x: x["level"]):
                 em = CommentedMap({"level": e["level"], "name": e["name"][:200]})
+                if e.get("people"):
+                    em["people"] = CommentedSeq(e["people"])
+                if e.get("after") is not None:
+                    em["after"] = _duration_text(e["after"] / 60) if e["after"] else 0
                 em.yaml_add_eol_comment(f"{self.src_name}:{e['line']}", "level")
                 esc.append(em)
             root["contacts"] = CommentedMap({"escalation": esc})
@@ -249,6 +253,9 @@ class BuildMixin(ImportState):
                                                for k, v in self.approvers.items()))
         if self.escalation and "contacts" in root:
             s.append("escalation contacts: " + ", ".join(f"level {e['level']} {e['name']}"
+                                                         + (f" ({', '.join(e['people'])})" if e.get("people") else "")
+                                                         + (f" after {_duration_text(e['after'] / 60)}"
+                                                            if e.get("after") else "")
                                                          for e in sorted(self.escalation, key=lambda x: x["level"])))
         secrets = [n for n, v in root.get("vars", {}).items() if v.get("secret")]
         if secrets:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from golive.plan.importer.state import ImportState
+from golive.plan.importer.escalation import MEASURE, SLA_KEY, EscalationMixin, inline_ladder
 from golive.plan.importer.text import _KV, _LEVEL, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 
@@ -12,7 +12,7 @@ _ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on-?c
                          r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no")
 
 
-class PeopleMixin(ImportState):
+class PeopleMixin(EscalationMixin):
     def contacts(self, idx: int, end: int) -> None:
         current = ""
         for j in range(idx + 1, end):
@@ -29,18 +29,21 @@ class PeopleMixin(ImportState):
                 continue
             if b.kind not in ("item", "para"):
                 continue
+            escalating = "escalation" in current or "escalation" in _clean(self.blocks[idx].text).lower()
+            if "contacts" in self.plan_fields() and (inline_ladder(b.text) is not None or (
+                    escalating and b.kind == "item" and not _KV.match(b.raw) and b.depth <= 1)):
+                self.escalation_item(b, len(self.escalation) + 1)
+                continue
             m = _KV.match(b.raw)
             if not m:
                 continue
             key, value = _clean(m.group(1)), _clean(re.sub(r"\*\*", "", m.group(2)))
+            if SLA_KEY.match(key) or MEASURE.match(value):
+                continue  # "Response: 15 minutes" is a promise about time, not a role
             lm = _LEVEL.match(key)
             if "escalation" in current or lm:
-                if lm and "contacts" in self.plan_fields():
-                    number = int(lm.group(1))
-                    name = re.sub(r"\s*\(.*\)\s*$", "", value).strip() or key
-                    if number not in {e["level"] for e in self.escalation}:
-                        self.escalation.append({"level": number, "name": name, "line": b.line})
-                        b.placed = True
+                if lm and "contacts" in self.plan_fields() and self.rung(int(lm.group(1)), value or key, b.line):
+                    b.placed = True
                 continue
             if "external" in current or "vendor" in current:
                 continue

@@ -101,7 +101,8 @@ class SectionsMixin(ImportState):
         if re.search(r"sign-?offs?\b|approvals?\b|approvers?\b", low) and not sub_phases:
             self.signoff(idx, end)
             return True
-        if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalation|stakeholders|on-?call", low) \
+        if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
+                     r"|who to (call|page|ring)|call (list|tree)", low) \
                 and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True

@@ -194,6 +194,9 @@ class ImportState:
     def escalation_table(self, b: Block) -> bool:
         raise NotImplementedError
 
+    def escalation_rows(self, b: Block, header: list[str], order: int | None, who: int) -> None:
+        raise NotImplementedError
+
     def command_step(self, cmd: Any, fallback_name: str | None) -> CommentedMap:
         raise NotImplementedError
 

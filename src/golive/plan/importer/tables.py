@@ -78,15 +78,11 @@ class TablesMixin(ImportState):
             return False
         header = [_clean(h).lower() for h in b.rows[0]]
         order = next((i for i, h in enumerate(header) if h in ("order", "level", "#", "step", "tier")), None)
-        who = next((i for i, h in enumerate(header) if h in ("who", "name", "contact", "role", "team")), None)
+        who = next((i for i, h in enumerate(header) if h in ("who", "name", "contact", "role", "team", "escalate to",
+                                                             "person", "owner")), None)
         if order is None or who is None:
             return False
-        for n, row in enumerate(b.rows[1:], 1):
-            m = re.search(r"\d+", row[order]) if order < len(row) else None
-            number = int(m.group(0)) if m else n
-            if who < len(row) and row[who].strip() and number not in {e["level"] for e in self.escalation}:
-                self.escalation.append({"level": number, "name": _clean(row[who]), "line": b.line + 1 + n})
-        b.placed = True
+        self.escalation_rows(b, header, order, who)
         return True
 
     def fact_rows(self, b: Block) -> dict[str, str]:

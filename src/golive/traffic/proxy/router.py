@@ -43,6 +43,22 @@ class BuiltinRouter:
             raise RouterError(f"built-in proxy refused {method} {path}: {data.get('error', data)}")
         return data
 
+    def lock_call(self, method: str, key: str, body: Any = None, query: str = "") -> tuple[int, Any]:
+        """The admin API's run locks (golive.traffic.proxy.locks): the status and answer, 409 included."""
+        from urllib.parse import quote
+
+        import httpx
+
+        path = f"/locks/{quote(key, safe='')}" + (f"?{query}" if query else "")
+        try:
+            resp = self._client.request(method, path, json=body)
+            return resp.status_code, resp.json()
+        except httpx.HTTPError as exc:
+            raise RouterError(f"built-in proxy admin at {self.admin} unreachable: {exc}") from None
+        except ValueError:
+            raise RouterError(f"built-in proxy admin at {self.admin} answered {method} {path} with non-JSON"
+                              " (a proxy without run locks? upgrade it)") from None
+
     def pools(self) -> list[str]:
         return list(self._call("GET", "/pools"))
 
@@ -59,6 +75,25 @@ class BuiltinRouter:
 
     def health(self) -> dict[str, bool]:
         return {k: bool(v["healthy"]) for k, v in self._call("GET", "/health").items()}
+
+    # -- ServerControl (rolling deploys): servers are named HOST:PORT, as given to the proxy's pools ----------
+    def server_addresses(self) -> dict[str, str]:
+        return {name: parse_address(name)[0] for name in self._call("GET", "/servers")}
+
+    def set_server_state(self, server: str, state: str) -> None:
+        self._call("PUT", f"/servers/{server}", {"state": state})
+
+    def server_sessions(self, server: str) -> int:
+        """Requests the proxy is still forwarding to the server (each is counted from the moment it is chosen)."""
+        servers = self._call("GET", "/servers")
+        if server not in servers:
+            raise RouterError(f"built-in proxy has no server '{server}'; servers: {', '.join(servers)}")
+        return int(servers[server]["inflight"])
+
+    def server_counters(self) -> dict[str, BackendCounters]:
+        """Per server, for comparing a rolling batch against the rest of the fleet."""
+        return {name: BackendCounters(int(s["requests"]), int(s["errors"]))
+                for name, s in self._call("GET", "/servers").items()}
 
     def close(self) -> None:
         self._client.close()

@@ -2,7 +2,9 @@
 
 It runs as its own process (`golive proxy serve` or `python -m golive.traffic.proxy`) so it outlives a
 golive crash: traffic stays where the last recorded weight put it. golive talks to it over a small admin
-HTTP interface on loopback or a unix socket (`GET/PUT /weights`, `GET /counters`, `GET /health`).
+HTTP interface on loopback or a unix socket (`GET/PUT /weights`, `GET /counters`, `GET /health`, per
+server `GET /servers`, `PUT /servers/HOST:PORT {"state": "drain"}` for rolling deploys, and the run locks
+under `/locks`, golive.traffic.proxy.locks).
 Pools are picked by smooth weighted round robin (nginx's algorithm: exact shares, evenly interleaved,
 no randomness), servers inside a pool in turn. Upstream connections are kept alive and reused.
 """
@@ -18,14 +20,11 @@ import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from golive.analysis.model import DEFAULT_LATENCY_BUCKETS_MS
 from golive.errors import RouterError, UsageError
 from golive.traffic.router import normalize_weights
-
-if TYPE_CHECKING:
-    pass
 
 _HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "transfer-encoding"}
 _MAX_HEAD = 64 * 1024
@@ -59,6 +58,21 @@ class Pool:
             seen += n
             out.append(["+Inf" if bound == float("inf") else bound, seen])
         return out
+
+
+@dataclass
+class Server:
+    """One upstream server: its rotation state (ready / drain / maint) and what it is doing. A drained server
+    gets no new request; those it holds (`inflight`) finish; `maint` is out entirely."""
+
+    pool: str
+    state: str = "ready"
+    inflight: int = 0
+    requests: int = 0
+    errors: int = 0
+
+
+SERVER_STATES = ("ready", "drain", "maint")
 
 
 class _BadRequest(Exception):
@@ -124,12 +138,16 @@ class Proxy:
         if not pools:
             raise UsageError("the proxy needs at least one pool")
         self.pools = {name: Pool(name, list(servers)) for name, servers in pools.items()}
+        self.servers = {srv: Server(name) for name, servers in pools.items() for srv in servers}
         first = next(iter(self.pools))
         self.set_weights(weights or {first: 100})
         self.connect_timeout = connect_timeout
         self.response_timeout = response_timeout
         self._idle: dict[tuple[str, int], list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
         self.started = time.time()
+        from golive.traffic.proxy.locks import LockTable
+
+        self.locks = LockTable()
 
     # -- routing -----------------------------------------------------------------------------------
     def set_weights(self, weights: Mapping[str, int]) -> dict[str, int]:
@@ -156,6 +174,31 @@ class Proxy:
             raise RouterError("every pool has weight 0")
         best.current -= total
         return best
+
+    def next_server(self, pool: Pool) -> tuple[str, int] | None:
+        """The pool's next server in rotation (round robin over the `ready` ones); None if none is."""
+        for _ in range(len(pool.servers)):
+            server = pool.servers[pool.next_server % len(pool.servers)]
+            pool.next_server += 1
+            if self.servers[server].state == "ready":
+                return server
+        return None
+
+    def set_server_state(self, name: str, state: str) -> dict[str, Any]:
+        if state not in SERVER_STATES:
+            raise RouterError(f"server state must be one of {', '.join(SERVER_STATES)}, got '{state}'")
+        server = parse_address(name)
+        if server not in self.servers:
+            raise RouterError(f"no server {name}; servers: {', '.join(_name(s) for s in self.servers)}")
+        self.servers[server].state = state
+        if state != "ready":  # kept-alive idle connections would otherwise outlive the server's restart
+            for _, w in self._idle.pop(server, []):
+                w.close()
+        return dict(self.servers_json()[_name(server)])
+
+    def servers_json(self) -> dict[str, Any]:
+        return {_name(s): {"pool": i.pool, "state": i.state, "inflight": i.inflight, "requests": i.requests,
+                           "errors": i.errors} for s, i in self.servers.items()}
 
     # -- upstream connections ----------------------------------------------------------------------
     async def _connect(self, server: tuple[str, int], fresh: bool) -> tuple[asyncio.StreamReader,
@@ -214,8 +257,25 @@ class Proxy:
         except RouterError:
             await self._simple(writer, 503, "no pool has traffic weight")
             return False
-        server = pool.servers[pool.next_server % len(pool.servers)]
-        pool.next_server += 1
+        server = self.next_server(pool)
+        if server is None:
+            await self._simple(writer, 503, f"no server of pool {pool.name} is in rotation")
+            return False
+        info = self.servers[server]
+        info.inflight += 1  # counted from the moment it is chosen: a drain waits for this request
+        try:
+            return await self._forward_to(server, pool, method, target, headers, reader, writer, client_ip)
+        finally:
+            info.inflight -= 1
+
+    def _record(self, server: tuple[str, int], pool: Pool, started: float, error: bool) -> None:
+        self._record(server, pool, started, error=error)
+        self.servers[server].requests += 1
+        self.servers[server].errors += int(error)
+
+    async def _forward_to(self, server: tuple[str, int], pool: Pool, method: str, target: str,
+                          headers: list[tuple[str, str]], reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter, client_ip: str) -> bool:
         started = time.monotonic()
         out_headers = [(k, v) for k, v in headers if k.lower() not in _HOP]
         te = _get(headers, "transfer-encoding")
@@ -248,7 +308,7 @@ class Proxy:
                     up_w.close()
                 if attempt == 0 and reused:  # a kept-alive upstream connection closed under us: retry once
                     continue
-                pool.record((time.monotonic() - started) * 1000, error=True)
+                self._record(server, pool, started, error=True)
                 await self._simple(writer, 502, f"upstream {server[0]}:{server[1]} failed")
                 return False
             break
@@ -270,9 +330,9 @@ class Proxy:
             await writer.drain()
         except (OSError, asyncio.IncompleteReadError, ValueError):
             up_w.close()
-            pool.record((time.monotonic() - started) * 1000, error=True)
+            self._record(server, pool, started, error=True)
             return False
-        pool.record((time.monotonic() - started) * 1000, error=status >= 500)
+        self._record(server, pool, started, error=status >= 500)
         if framed and "close" not in up_conn:
             self._release(server, up_r, up_w)
         else:
@@ -359,9 +419,25 @@ class Proxy:
             return 200, self.counters_json()
         if path == "/health" and method == "GET":
             return 200, await self.health_json()
+        if path == "/servers" and method == "GET":
+            return 200, self.servers_json()
+        if path.startswith("/servers/") and method in ("PUT", "POST"):
+            try:
+                wanted = json.loads(body or b"{}")
+                if not isinstance(wanted, dict) or not isinstance(wanted.get("state"), str):
+                    raise ValueError('expected {"state": "ready" | "drain" | "maint"}')
+                return 200, self.set_server_state(path.removeprefix("/servers/"), wanted["state"])
+            except (ValueError, RouterError, UsageError) as exc:
+                return 400, {"error": str(exc)}
         if path == "/pools" and method == "GET":
             return 200, {n: [f"{h}:{p}" for h, p in pl.servers] for n, pl in self.pools.items()}
+        if path == "/locks" or path.startswith("/locks/"):
+            return self.locks.answer(method, target, body)
         return 404, {"error": f"no admin route {method} {path}"}
+
+
+def _name(server: tuple[str, int]) -> str:
+    return f"[{server[0]}]:{server[1]}" if ":" in server[0] else f"{server[0]}:{server[1]}"
 
 
 def parse_address(text: str) -> tuple[str, int]:

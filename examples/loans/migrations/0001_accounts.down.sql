@@ -1,2 +1,0 @@
-DROP TABLE transactions;
-DROP TABLE accounts;

@@ -1,2 +1,0 @@
-DROP TABLE loan_events;
-DROP TABLE loans;

@@ -1,0 +1,113 @@
+"""Escalation order: who is told first, who next, and after how long, as documents write it.
+
+    | Level | Contact            | After  |        1. On-call engineer (@priya) - page at once
+    |-------|--------------------|--------|        2. Team lead (Sam Ortiz) - after 15 minutes
+    | 1     | On-call (@priya)   | 0      |        3. VP Engineering - after 1 hour
+    | 2     | Team lead          | 15 min |
+                                                   **Escalation:** 1. on-call 2. team lead 3. VP
+
+Each rung becomes `contacts.escalation` (level, name, people, after) and, when it names people, a role of
+that name in `approvers`. Service-level lines (`Response: 15 minutes`, `Resolution: < 4 hours`) are promises
+about time, not people: they never become rungs or roles.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _PLACEHOLDER, _clean
+from golive.plan.md_blocks import Block
+
+#: Keys and headers of service-level lines: times and percentages, never people.
+SLA_KEY = re.compile(r"(?i)^\W*(sla|slo|response(\s+time)?|resolution(\s+time)?|rto|rpo|uptime|availability|mttr|"
+                     r"mtta|acknowledge?ment|time to (respond|resolve|acknowledge)|severity|priority|p[0-4])\b")
+#: A value that is a time or an amount: "< 4 hours", "15 minutes", "99.9%".
+MEASURE = re.compile(r"(?i)^\W*[<>≤≥~]?\s*\d+(\.\d+)?\s*(%|s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)?\b")
+_AFTER = re.compile(r"(?i)\b(?:after|wait(?:ing)?|if no (?:answer|ack\w*|response) (?:in|within|after))\s+"
+                    r"(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b")
+_BARE = re.compile(r"(?i)^\s*\+?(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*$")
+_AT_ONCE = re.compile(r"(?i)\b(immediately|at once|right away|first)\b|^\s*0\s*$")
+_INLINE = re.compile(r"(?i)^\W*escalation(?:\s+(?:order|path|chain|ladder|policy))?\W*:\s*(.+)$")
+_HANDLE = re.compile(r"@[\w.-]+")
+
+
+def _seconds(number: str, unit: str) -> int:
+    u = unit.lower()[0]
+    return round(float(number) * (3600 if u == "h" else 60 if u == "m" else 1))
+
+
+def after_of(text: str, bare: bool = False) -> int | None:
+    """Seconds after which a rung is told: "after 15 minutes", "if no answer in 1 hour", "at once"; with `bare`
+    (an After column) also "15 min"."""
+    m = _AFTER.search(text) or (_BARE.match(text) if bare else None)
+    if m:
+        return _seconds(m.group(1), m.group(2))
+    return 0 if _AT_ONCE.search(text) else None
+
+
+def inline_ladder(text: str) -> list[str] | None:
+    """`Escalation: 1. on-call 2. team lead 3. VP` or `Escalation: on-call -> team lead -> VP`: the rungs."""
+    m = _INLINE.match(text.strip())
+    if not m:
+        return None
+    rest = m.group(1)
+    parts = re.split(r"\s*(?:→|->|=>|»|>)\s*", rest) if re.search(r"→|->|=>|»|\s>\s", rest) else \
+        [p for p in re.split(r"(?:^|[\s,;])\d+[.)]\s+", rest) if p.strip()]
+    rungs = [p.strip(" ,;.") for p in parts if p.strip(" ,;.")]
+    return rungs if len(rungs) >= 2 else None
+
+
+class EscalationMixin(ImportState):
+    def rung(self, level: int, text: str, line: int, after: int | None = None) -> bool:
+        """One rung from its written text ("Team lead (Sam Ortiz) - after 15 minutes"); False if it is none."""
+        text = _clean(text)
+        if not text or SLA_KEY.match(text) or MEASURE.match(text) or any(e["level"] == level for e in self.escalation):
+            return False
+        name = re.split(r"\s+[—–-]\s+|\s*\(|:\s+|,\s+", text, maxsplit=1)[0].strip()
+        people = [self.person(h) for h in _HANDLE.findall(text)]
+        for inner in re.findall(r"\(([^)]*)\)", text):  # "(Sam Ortiz)" names a person; "(response: 15 min)" does not
+            if not re.search(r"\d|:", inner):
+                people += [self.person(p.strip()) for p in re.split(r",|/|\band\b", inner)
+                           if p.strip() and not p.strip().startswith("@") and not _PLACEHOLDER.match(p.strip())]
+        name = _HANDLE.sub("", name).strip() or name
+        if not name or len(name) > 60:
+            return False
+        rung: dict[str, Any] = {"level": level, "name": name, "line": line, "people": list(dict.fromkeys(people))}
+        when = after if after is not None else after_of(text)
+        if when is not None:
+            rung["after"] = when
+        self.escalation.append(rung)
+        if rung["people"]:
+            self.approvers.setdefault(name, [])
+            self.approvers[name] += [p for p in rung["people"] if p not in self.approvers[name]]
+        return True
+
+    def escalation_item(self, b: Block, number: int) -> bool:
+        """A list item under an escalation heading, or a line that states the whole ladder inline."""
+        ladder = inline_ladder(b.text)
+        if ladder is not None:
+            placed = [self.rung(n, text, b.line) for n, text in enumerate(ladder, len(self.escalation) + 1)]
+            b.placed = b.placed or any(placed)
+            return b.placed
+        if self.rung(number, re.sub(r"(?i)^\W*level\s*\d+\W*", "", b.text), b.line):
+            b.placed = True
+        return b.placed
+
+    def escalation_rows(self, b: Block, header: list[str], order: int | None, who: int) -> None:
+        """| Level | Contact | Name | After |: a rung per row, its people from a name column if there is one."""
+        person = next((i for i, h in enumerate(header) if i != who and h in ("name", "person", "people", "engineer")),
+                      None)
+        when = next((i for i, h in enumerate(header) if re.search(r"after|escalate|wait|when|time", h)), None)
+        def cell(row: list[str], i: int | None) -> str:
+            return _clean(row[i]) if i is not None and i < len(row) else ""
+
+        for n, row in enumerate(b.rows[1:], 1):
+            m = re.search(r"\d+", cell(row, order))
+            text, who_else = cell(row, who), cell(row, person)
+            if who_else and not _PLACEHOLDER.match(who_else):
+                text += f" ({who_else})"
+            after = after_of(cell(row, when), bare="after" in header[when]) if when is not None else None
+            self.rung(int(m.group(0)) if m else n, text, b.line + 1 + n, after)
+        b.placed = True
