@@ -306,7 +306,7 @@ class RunAbortRequested(EventBody):
     (`pid` on `host`) with `signal`, as Ctrl-C or a CI cancel would. The run stays resumable; the runner records
     what it stopped (`step.interrupted`)."""
 
-    type: Literal["run.abort_requested"] = "run.abort_requested"
+    type: ClassVar[str] = "run.abort_requested"
     written_by: ClassVar[str] = "web"
     by: str = ""
     reason: str = ""
