@@ -133,7 +133,7 @@ def test_non_idempotent_step_cut_off_needs_a_person(workdir: Path, background: C
     r = golive("resume", run_id, "--no-wait", cwd=workdir)
     assert r.code == 3, r.out + r.err
     assert f"run {run_id} is needs-attention" in r.out
-    assert f"golive resolve {run_id} 1.2 --as done|failed" in r.out
+    assert f"golive resolve {run_id} 1.2 --as done|failed|retry" in r.out
     assert lines(count) == ["x"], "a non-idempotent step must never be re-run on its own"
 
     r = cli("resolve", run_id, "1.2", "--as", "done", "--by", "ops", "--reason", "checked")

@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("resolve", help="say how a step that was cut off ended, after checking by hand")
     sp.add_argument("run")
     sp.add_argument("step")
-    sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed"])
+    sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed", "retry"],
+                    help="done or failed: how it ended; retry: it is safe to run again (--reason required)")
     sp.add_argument("--by")
     sp.add_argument("--reason")
     _key_arg(sp)

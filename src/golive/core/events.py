@@ -22,6 +22,7 @@ generated doc by being defined. `docs/events.md` is generated from this module
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar, Literal, TypeVar
 
 import msgspec
@@ -71,6 +72,18 @@ class Piece(msgspec.Struct, metaclass=_Recording, kw_only=True, dict=True):
         given: frozenset[str] | None = self.__dict__.get("_given")
         return True if given is None else name in given
 
+    def __copy__(self) -> Any:
+        made = msgspec.structs.replace(self)
+        made.__dict__.update(self.__dict__)
+        return made
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        """What a piece was given travels with it (dataclasses.asdict deep-copies the report that holds pieces)."""
+        made = msgspec.structs.replace(self, **{n: copy.deepcopy(getattr(self, n), memo)
+                                                for n in self.__struct_fields__})
+        made.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return made
+
     def extras(self) -> dict[str, Any]:
         """What the payload holds beyond the fields its model names (a newer writer's, a signature...)."""
         stored: dict[str, Any] | None = self.__dict__.get("_stored")
@@ -81,11 +94,21 @@ class Piece(msgspec.Struct, metaclass=_Recording, kw_only=True, dict=True):
     def raw(self) -> dict[str, Any]:
         """As stored: the fields it had, none added by defaults."""
         stored: dict[str, Any] | None = self.__dict__.get("_stored")
-        if stored is not None:
-            return dict(stored)
+        if stored is not None:  # the model's fields in its order (then extras), each value as it was stored
+            out: dict[str, Any] = {}
+            for n, e in zip(self.__struct_fields__, self.__struct_encode_fields__, strict=True):
+                if e in stored:
+                    value = getattr(self, n)
+                    out[e] = _dump(value) if _holds_piece(value) else stored[e]
+            out.update((k, v) for k, v in stored.items() if k not in out)
+            return out
         names = dict(zip(self.__struct_fields__, self.__struct_encode_fields__, strict=True))
         given = {names[n]: _dump(getattr(self, n)) for n in self.__struct_fields__ if self.has(n)}
         return {**given, **_dump(self.__dict__.get("_extras", {}))}
+
+
+def _holds_piece(value: Any) -> bool:
+    return isinstance(value, Piece) or (isinstance(value, list) and any(isinstance(v, Piece) for v in value))
 
 
 def _dump(value: Any) -> Any:
@@ -448,7 +471,8 @@ class StepResolved(StepEvent):
 
     type: ClassVar[str] = "step.resolved"
     written_by: ClassVar[str] = "person"
-    as_: Literal["done", "failed"] = field(name="as")
+    #: retry: the person judged the step safe to run again (it runs again on resume, its old processes gone).
+    as_: Literal["done", "failed", "retry"] = field(name="as")
     by: str
     reason: str = ""
 

@@ -317,11 +317,16 @@ def apply(st: RunState, ev: Event) -> None:
             st.attention = e
         case StepResolved() as e:
             rec = st.step(e.step)
-            rec.decision = e
-            rec.status = "succeeded" if e.as_ == "done" else "failed"
             rec.message = f"resolved as {e.as_} by {e.by}: {e.reason or ''}".rstrip(": ")
-            rec.finished_at = ev.ts
-            rec.finished_seq = ev.seq
+            if e.as_ == "retry":  # a person judged it safe to run again: it starts afresh on resume
+                rec.decision = None
+                rec.status = "pending"
+                rec.interrupted = None
+            else:
+                rec.decision = e
+                rec.status = "succeeded" if e.as_ == "done" else "failed"
+                rec.finished_at = ev.ts
+                rec.finished_seq = ev.seq
             st.attention = None
             if st.rollback is not None and st.rollback.failed_action == e.step:
                 st.rollback.failed_action = None

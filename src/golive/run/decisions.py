@@ -228,8 +228,8 @@ def confirm_phase(store: Store, run_id: str, phase_no: int, by: By, note: str | 
 
 def resolve(store: Store, run_id: str, ref: str, as_: str, by: By, reason: str | None) -> str:
     rid, state, plan = _load(store, run_id)
-    if as_ not in ("done", "failed"):
-        raise UsageError("--as must be 'done' or 'failed'")
+    if as_ not in ("done", "failed", "retry"):
+        raise UsageError("--as must be 'done', 'failed' or 'retry'")
     sid = find_step(plan, state, ref)
     rec = state.step(sid)
     info = store.get_run(rid)
@@ -245,9 +245,14 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: By, reason: str |
             f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"
             " them up to the step's timeout and then stops them, or stop them by hand first")
     payload: dict[str, Any] = {"step": sid, "as": as_, "reason": reason or ""}
+    if as_ == "retry":
+        reason = _need(reason, "--reason")  # why running it again is safe is what the record is for
+        payload["reason"] = reason
     name, sealed = authenticate(store, rid, state, plan, "step.resolved", payload, _by(by), role=None)
-    _append(store, rid, StepResolved(step=StepId(sid), as_="done" if as_ == "done" else "failed", by=name,
-                                     reason=reason or "", **sealed))
+    _append(store, rid, StepResolved(step=StepId(sid), as_="retry" if as_ == "retry" else
+                                     "done" if as_ == "done" else "failed", by=name, reason=reason or "", **sealed))
+    if as_ == "retry":
+        return f"step {sid} will run again (resolved as retry by {name}); continue with: golive resume {rid}"
     return f"step {sid} resolved as {as_} by {name}; continue with: golive resume {rid}"
 
 

@@ -116,7 +116,8 @@ def run_view(store: Store, info: RunInfo) -> dict[str, Any]:
         "window_left": _left(rep.window_end, datetime.now(UTC)) if not st.outcome else None,
         "timeline": [asdict(p) for p in rep.phases], "gates": [asdict(g) for g in rep.gates],
         "all_steps": [asdict(s) for s in rep.steps], "canary": [asdict(c) for c in rep.canary],
-        "rollback_plan": rep.rollback_plan, "rollback": asdict(rep.rollback) if rep.rollback else None,
+        "rollback_plan": [p.raw() for p in rep.rollback_plan],
+        "rollback": asdict(rep.rollback) if rep.rollback else None,
         "signoff": [asdict(s) for s in rep.signoff], "outcome_word": rep.outcome_word,
         "rollback_requested": st.rollback_requested,
     })
