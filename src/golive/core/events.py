@@ -196,6 +196,20 @@ class RunTakenOver(EventBody):
     reason: str = ""
 
 
+class RunAbortRequested(EventBody):
+    """An operator aborted the run from the web console: `by`, with `reason`, stopped the process executing it
+    (`pid` on `host`) with `signal`, as Ctrl-C or a CI cancel would. The run stays resumable; the runner records
+    what it stopped (`step.interrupted`)."""
+
+    type: ClassVar[str] = "run.abort_requested"
+    written_by: ClassVar[str] = "web"
+    by: str = ""
+    reason: str = ""
+    pid: int | None = None
+    host: str = ""
+    signal: str = ""
+
+
 class RunNeedsAttention(StepEvent):
     """On resume, a non-idempotent step started without a recorded end: a person must say what happened."""
 

@@ -21,7 +21,16 @@ from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
-from golive.targets.ssh import Connection, HostGroup, HostResult, SshTarget, remote_command, resolve_connection
+from golive.targets.ssh import (
+    LOCKED_EXIT,
+    LOCKED_MARK,
+    Connection,
+    HostGroup,
+    HostResult,
+    SshTarget,
+    remote_command,
+    resolve_connection,
+)
 
 #: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan).
 PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",
@@ -112,6 +121,9 @@ class SshStep(StepBase):
     kind: ClassVar[str] = "ssh"
     ssh: SshSpec
     _group: HostGroup | None = PrivateAttr(default=None)
+    #: The service's lock file on the hosts (golive.targets.hostlock): held by another run, the command does not
+    #: start there. An `ssh` step respects the lock without taking it (taking costs two round trips per host).
+    _lock_path: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -123,6 +135,11 @@ class SshStep(StepBase):
         if text is not None:
             step.undo = SshStep(ssh=step.ssh.model_copy(update={"command": text}), timeout=step.timeout)
         return step
+
+    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str) -> None:
+        self._lock_path = paths.get(self.ssh.on)
+        if isinstance(self.undo, SshStep):
+            self.undo.bind_host_lock(paths, held, label)
 
     def bind_hosts(self, groups: dict[str, HostGroup]) -> None:
         """Called by the Plan once every group is known."""
@@ -163,7 +180,7 @@ class SshStep(StepBase):
         timeout = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
         env = {**ctx.vars, "GOLIVE_RUN_ID": ctx.run_id, "GOLIVE_STEP_ID": ctx.step_id}
         env.update({k: ctx.interpolate(v) for k, v in spec.env.items()})
-        command = remote_command(spec.command, spec.shell, timeout)
+        command = remote_command(spec.command, spec.shell, timeout, respect_lock=self._lock_path)
         batches = self._plan_batches(ctx)
         failures: list[str] = []
         results: list[HostResult] = []
@@ -172,6 +189,8 @@ class SshStep(StepBase):
             # Each host is recorded the moment it finishes: a crash mid-batch keeps what already ran.
             for res in SshTarget(conn, hosts, time.time).run(command, env, timeout):
                 ok = res.status == "ok" and res.exit_code in spec.expect_exit
+                if res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
+                    ok, res.status, res.message = False, "locked", _locked(res.host, res.output, self._lock_path)
                 if not ok:
                     failures.append(res.host)
                     if res.status == "ok":
@@ -194,6 +213,18 @@ class SshStep(StepBase):
         note = f" ({len(failures)} failed: {', '.join(failures)})" if failures else ""
         return StepResult("succeeded", f"{len(results)} host(s) in {len(batches)} batch(es){note}",
                           exit_code=0, output=_summary(results), detail={"failed_hosts": failures})
+
+
+def _locked(host: str, output: str, path: str | None) -> str:
+    import json
+
+    from golive.targets.hostlock import refusal
+
+    try:
+        record = json.loads(output.split(LOCKED_MARK, 1)[1].strip())
+    except (ValueError, IndexError):
+        record = {}
+    return refusal(f"{record.get('service', 'the service')} on {host}", record, f"{host}:{path}")
 
 
 def _summary(results: list[HostResult]) -> str:

@@ -148,7 +148,7 @@ def resolve_connection(group: HostGroup, name: str, interpolate: Callable[[str],
     return Connection(group, identity, known, name)
 
 
-def remote_command(command: str, shell: str, timeout: float) -> str:
+def remote_command(command: str, shell: str, timeout: float, respect_lock: str | None = None) -> str:
     """The command line sshd hands to the login shell: run the command under GNU `timeout`, which signals the
     command's whole process group, so nothing it started survives the deadline even if this connection is
     lost, and read the environment block from stdin (so values are never in the remote argv or `ps`).
@@ -156,9 +156,14 @@ def remote_command(command: str, shell: str, timeout: float) -> str:
     The inner bash gets `--norc --noprofile`: bash run under sshd reads ~/.bashrc even for `-c` when its
     SHLVL is below 2, and `exec timeout` resets the count, so without them every host ran its rc file twice
     (a pyenv/nvm bashrc costs seconds). bash reads the block with its own `read` (no `$(head ...)`: that is a
-    subshell and a process on every host); another shell has no such builtin and gets `head -c`."""
+    subshell and a process on every host); another shell has no such builtin and gets `head -c`.
+
+    `respect_lock`: a lock file (golive.targets.hostlock) that, when it names another run than
+    $GOLIVE_RUN_ID, stops the command before it starts (exit LOCKED_EXIT, the record on stdout after
+    LOCKED_MARK); a test of one file when there is none, so respecting costs no round trip (bash only)."""
     if "bash" in shell:
-        script = f"{_READ_ENV}\n{command}"
+        guard = "" if respect_lock is None else "\n" + _GUARD.replace("LOCKFILE", shlex.quote(respect_lock))
+        script = f"{_READ_ENV}{guard}\n{command}"
         inner = shlex.join([shell, "--norc", "--noprofile", "-e", "-o", "pipefail", "-c", script])
         return f"exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}"
     inner = shlex.join([shell, "-c", command])
@@ -167,6 +172,10 @@ def remote_command(command: str, shell: str, timeout: float) -> str:
 
 #: The first line of a bash command: the environment block, all of stdin, read by bash itself and applied.
 _READ_ENV = "IFS= read -r -d '' __golive_env || :; eval \"$__golive_env\"; unset __golive_env"
+LOCKED_EXIT = 75
+LOCKED_MARK = "golive: hosts lock held by another run:"
+_GUARD = (f'if [ -e LOCKFILE ] && ! grep -qF "\\"run\\": \\"$GOLIVE_RUN_ID\\"" LOCKFILE; then'
+          f' printf "%s\\n" "{LOCKED_MARK}"; cat LOCKFILE; exit {LOCKED_EXIT}; fi')
 
 
 def env_block(env: dict[str, str]) -> str:
