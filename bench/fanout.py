@@ -7,6 +7,11 @@ the fleet's known_hosts and logs in with the fleet's key. Each measurement is th
 process (start-up included: that is what an operator waits for), the median of --repeat runs; peak RSS is the
 largest single process of the tool's tree (RUSAGE_CHILDREN). Needs root for namespaces; the `bench` extra.
 
+Every tool runs from compiled bytecode, as installed: pip compiles pyinfra's and ansible's modules at install,
+while golive in a checkout is an editable install, so its modules are compiled once before measuring, and
+PYTHONDONTWRITEBYTECODE is left out of every tool's environment (set, it had golive compile ~120 modules from
+source at every start).
+
     .venv/bin/python bench/fanout.py [--sizes 10,25,50] [--repeat 3] [--skip ansible,pyinfra]
 """
 
@@ -43,11 +48,15 @@ print(json.dumps({"rc": p.returncode, "s": e, "rss_kb": u.ru_maxrss, "cpu": u.ru
 Measure = tuple[float, int, float]
 
 
+def _env(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Measure:
     """(seconds, peak RSS in kB, CPU seconds of the tool's process tree) of one fresh run of `cmd`, in its own
     child so RSS and CPU are the tool's alone (sshd's side is the same for every tool and not counted)."""
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], cwd=cwd, env=_env(env), capture_output=True,
+                          text=True, timeout=900)
     out = json.loads(proc.stdout)
     if out["rc"] != 0:
         raise SystemExit(f"{cmd[0]} failed ({out['rc']}): {out['err']}")
@@ -106,6 +115,11 @@ def main() -> int:
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the fleet's namespaces are removed on kill
     sizes = [int(s) for s in args.sizes.split(",")]
+    import compileall
+
+    import golive
+
+    compileall.compile_dir(str(Path(golive.__file__).parent), quiet=1)
     tools = [t for t in TOOLS if t not in args.skip.split(",")]
     results: dict[tuple[str, str, int], Measure] = {}
     with Fleet(max(sizes), haproxy=False, app=False) as fleet, tempfile.TemporaryDirectory() as tmp:

@@ -56,3 +56,15 @@ def test_parsers() -> None:
     assert after_of("after 15 minutes") == 900 and after_of("if no answer within 2 hours") == 7200
     assert after_of("15 min") is None and after_of("15 min", bare=True) == 900
     assert after_of("customer-visible outage") is None
+
+
+def test_a_service_level_line_inside_the_ladder_is_no_rung() -> None:
+    from golive.plan.importer import import_markdown
+
+    doc = ("# Rollout\n\n## Phase 1: Go (5 minutes)\n\n```bash\n./go\n```\n\n## Escalation\n\n"
+           "1. On-call (Ana Ruiz) - at once\n2. Response: 15 minutes\n3. 99.9% uptime\n4. Team lead - after 30 min\n")
+    plan = parse_plan_text(import_markdown(doc, "doc.md").yaml_text)
+    assert plan.contacts is not None
+    assert [(e.level, e.name, e.people) for e in plan.contacts.escalation] == [
+        (1, "On-call", ["Ana Ruiz"]), (2, "Team lead", [])]
+    assert set(plan.approvers) == {"On-call"}

@@ -12,9 +12,10 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyotp
@@ -24,7 +25,7 @@ from conftest import golive
 from golive.store.sqlite import SQLiteStore
 from golive.web.accounts import Accounts
 from golive.web.actions import public_key_text, verify_seal
-from webconsole import MARKER, PASSWORD, Server, add_user, serve, team_yaml, waiting_run
+from webconsole import MARKER, PASSWORD, PLAN, Server, add_user, serve, team_yaml, waiting_run
 
 
 @pytest.fixture
@@ -413,3 +414,123 @@ def test_disabling_an_account_or_changing_its_password_ends_its_sessions(web: Se
     assert vic.get("/api/runs").status_code == 401
     again, _ = web.login("vic", password=new)
     assert again.get("/api/runs").status_code == 200
+
+
+def _until(c: httpx.Client, rid: str, check: Callable[[Any], bool], what: str) -> Any:
+    deadline = time.monotonic() + 120
+    while True:
+        view = c.get(f"/api/runs/{rid}").json()
+        if check(view):
+            return view
+        assert time.monotonic() < deadline, f"{what}: {view.get('status')} {view.get('runner')}"
+        time.sleep(0.2)  # polls the run's state, bounded by the deadline
+
+
+def test_an_operator_starts_aborts_and_resumes_a_run_from_the_console(workdir: Path) -> None:
+    plans = workdir / "plans"
+    plans.mkdir()
+    (plans / "shop.yaml").write_text(PLAN.replace("[rita, sam]", "[rita, sam, olga]"))
+    (workdir / "outside.yaml").write_text(PLAN)
+    (plans / "link.yaml").symlink_to(workdir / "outside.yaml")  # a way out of the directory: not offered
+    for name in ("rita", "vic", "olga"):
+        add_user(workdir, name)
+    (workdir / "golive-team.yaml").write_text(team_yaml(None) + "plans: plans\n")
+    assert not (workdir / ".golive" / "golive.db").exists()  # a console that starts runs makes the log
+    with serve(workdir) as web:
+        vic, vic_csrf = web.login("vic")
+        assert vic.get("/api/plans").status_code == 403
+        r = vic.post("/api/plans/shop.yaml/start", json={"confirm": "shop"}, headers={"X-CSRF-Token": vic_csrf})
+        assert r.status_code == 403
+        olga, csrf = web.login("olga")
+        assert olga.post("/api/plans/shop.yaml/start", json={"confirm": "shop"}).status_code == 403  # no CSRF
+        assert [p["id"] for p in olga.get("/api/plans").json()] == ["shop.yaml"]
+        for bad in ("../outside.yaml", "..%2Foutside.yaml", "%2Fetc%2Fpasswd", "plans/shop.yaml"):
+            assert olga.get(f"/api/plans/{bad}").status_code == 404, bad
+            assert olga.post(f"/api/plans/{bad}/start", json={"confirm": "shop"},
+                             headers={"X-CSRF-Token": csrf}).status_code == 404, bad
+        shown = olga.get("/api/plans/shop.yaml").json()
+        assert "Deploy" in shown["show"] and "echo undeploy" in json.dumps(shown["rollback_plan"])
+        assert shown["vars"] == [{"name": "TOKEN", "secret": True, "description": None, "settable": True,
+                                  "default": None, "from_env": "SHOP_TOKEN", "from_file": None, "on_server": False}]
+        r = olga.post("/api/plans/shop.yaml/start", json={"confirm": "cart"}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 400 and "type the service name" in r.json()["error"]
+        r = olga.post("/api/plans/shop.yaml/start", json={"confirm": "shop", "vars": {"TOKEN": MARKER}},
+                      headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 400 and "secret" in r.json()["error"]  # never as a --var (process list, log)
+        r = olga.post("/api/plans/shop.yaml/start", json={"confirm": "shop"}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 409 and "SHOP_TOKEN" in r.json()["error"]  # the runner's own refusal, shown
+        r = olga.post("/api/plans/shop.yaml/start", json={"confirm": "shop", "secrets": {"TOKEN": MARKER}},
+                      headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+        rid = r.json()["run"]
+        view = _until(olga, rid, lambda v: v['status'] == 'waiting', "never reached its gate")
+        assert view["initiator"] == "olga" and view["can"]["abort"] and not view["can"]["resume"]
+        r = olga.post(f"/api/runs/{rid}/actions/approve", json={"reason": "mine"}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 409 and "separation of duties" in r.json()["error"]
+        # abort: an operator's, with a reason; the runner stops as on SIGTERM and the run stays resumable
+        assert vic.post(f"/api/runs/{rid}/abort", json={"reason": "x"},
+                        headers={"X-CSRF-Token": vic_csrf}).status_code == 403
+        assert olga.post(f"/api/runs/{rid}/abort", json={"reason": "x"}).status_code == 403
+        assert olga.post(f"/api/runs/{rid}/abort", json={"reason": " "},
+                         headers={"X-CSRF-Token": csrf}).status_code == 400
+        r = olga.post(f"/api/runs/{rid}/abort", json={"reason": "wrong build"}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+        view = _until(olga, rid, lambda v: v['runner']['exit_code'] is not None, "the runner never stopped")
+        assert view["runner"]["exit_code"] == 143 and view["status"] == "waiting" and view["can"]["resume"]
+        r = olga.post(f"/api/runs/{rid}/resume", json={"secrets": {"TOKEN": MARKER}}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+        _until(olga, rid, lambda v: v['runner']['exit_code'] is None and v['can']['abort'], "never resumed")
+        rita, rita_csrf = web.login("rita")
+        r = rita.post(f"/api/runs/{rid}/actions/approve", json={"reason": "green"},
+                      headers={"X-CSRF-Token": rita_csrf})
+        assert r.status_code == 200, r.text
+        _until(olga, rid, lambda v: v['status'] == 'succeeded', "the resumed runner never finished")
+        answers = [olga.get(p).text for p in (f"/api/runs/{rid}", f"/api/runs/{rid}/events", "/api/plans/shop.yaml")]
+    events = log_of(workdir, rid)
+    assert not any(MARKER in a for a in answers) and MARKER not in json.dumps(events)
+    for f in (workdir / ".golive").rglob("*"):
+        assert not f.is_file() or MARKER.encode() not in f.read_bytes(), f
+    types = [e["type"] for e in events]
+    assert types[types.index("run.abort_requested") + 1] == "decision.vouched"
+    seals = [e["payload"] for e in events if e["type"] == "decision.vouched"]
+    assert [(s["action"], s["by"], s["seals"]["type"]) for s in seals] == [  # type: ignore[index]
+        ("start", "olga", "run.created"), ("abort", "olga", "run.abort_requested"),
+        ("approve", "rita", "gate.approved")]
+    assert all(verify_seal(rid, s) for s in seals)  # type: ignore[arg-type]
+    assert golive("audit", "verify", rid, cwd=workdir).code == 0
+
+
+def _runs_events(stream: Any) -> Iterator[list[dict[str, Any]]]:
+    event, data = "", ""
+    for line in stream.iter_lines():  # httpx's read timeout is the deadline
+        if line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: "):
+            data = line[6:]
+        elif line == "" and event == "runs":
+            yield json.loads(data)
+            event = data = ""
+
+
+def test_the_runs_list_is_live_new_runs_and_status_changes_arrive_as_events(web: Server, workdir: Path) -> None:
+    rid = run_id(web)
+    assert web.client().get("/api/runs/stream").status_code == 401
+    c, _ = web.login("vic")
+    (workdir / "done.yaml").write_text("name: quick\nservice: cart\nenvironment: prod\nphases:\n"
+                                       "  - name: one\n    steps: ['echo ok']\n")
+    with c.stream("GET", "/api/runs/stream", timeout=httpx.Timeout(120)) as all_runs, \
+            c.stream("GET", "/api/runs/stream", params={"service": "shop"}, timeout=httpx.Timeout(120)) as shop:
+        lists, shops = _runs_events(all_runs), _runs_events(shop)
+        assert [(r["run"], r["status"]) for r in next(lists)] == [(rid, "waiting")]
+        assert [r["run"] for r in next(shops)] == [rid]
+        assert golive("run", "done.yaml", cwd=workdir, env={"GOLIVE_USER": "olga"}).code == 0
+        seen = next(lists)
+        while not any(r["service"] == "cart" and r["status"] == "succeeded" for r in seen):
+            seen = next(lists)  # the new run appears, then its end (each change is one event)
+        assert golive("approve", rid, "--by", "rita", "--reason", "fine", cwd=workdir).code == 0
+        assert golive("resume", rid, "--no-wait", cwd=workdir, env={"SHOP_TOKEN": MARKER}).code == 0
+        mine = next(shops)
+        while mine[0]["status"] != "succeeded":  # the filtered stream follows its run to the end, and only it
+            assert [r["service"] for r in mine] == ["shop"]
+            mine = next(shops)
+        assert [r["service"] for r in mine] == ["shop"] and mine[0]["approvers"] == ["rita"]

@@ -72,7 +72,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
                 if x["environment"] == "staging")
     for name in ("ian", "vic", "olga"):
         add_user(workdir, name)
-    (workdir / "golive-team.yaml").write_text(team_yaml(oidc_port))
+    (workdir / "plans").mkdir()
+    (workdir / "plans" / "web.yaml").write_text(plan.replace("environment: prod", "environment: web"))
+    (workdir / "golive-team.yaml").write_text(team_yaml(oidc_port) + "plans: plans\n")
     (workdir / "short.yaml").write_text(team_yaml(None, idle="15s"))
     ARTIFACTS.mkdir(exist_ok=True)
     try:
@@ -311,4 +313,74 @@ def test_the_login_form_never_submits_itself_before_the_script_holds_its_token(b
     assert not [s for s in sent if PASSWORD.split()[0] in s or s.startswith("POST")], sent
     page.click("form#login button[type=submit]")
     expect(page).to_have_url(f"{url}/", timeout=WAIT)
+    ctx.close()
+
+
+def test_an_operator_starts_a_run_and_aborts_it_a_viewer_cannot(browser: Browser, setup: Setup) -> None:
+    url = setup.server.url
+    ctx = context(browser)
+    page = ctx.new_page()
+    problems = watch(page)
+    local_login(page, url, "vic")
+    expect(page.locator(".card").first).to_be_visible(timeout=WAIT)
+    expect(page.locator("#start-link")).to_be_hidden()  # a viewer is not offered it...
+    page.goto(f"{url}/start")
+    expect(page.locator("#plan-error")).to_contain_text("vic is not an operator", timeout=WAIT)  # ...nor given it
+    status = page.evaluate("""async () => {
+        const s = await (await fetch('/api/session')).json();
+        const r = await fetch('/api/plans/web.yaml/start', {method: 'POST', body: JSON.stringify({confirm: 'shop'}),
+                              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf}});
+        return r.status; }""")
+    assert status == 403
+    ctx.close()
+    ctx = context(browser)
+    page = ctx.new_page()
+    problems = watch(page)
+    local_login(page, url, "olga")
+    page.click("#start-link a")
+    expect(page).to_have_url(f"{url}/start", timeout=WAIT)
+    page.select_option("#plan-pick", "web.yaml")
+    expect(page.locator("#plan-show")).to_contain_text("Deploy", timeout=WAIT)
+    expect(page.locator("#plan-title")).to_have_text(f"Shop {XSS} 2.0 — shop/web")  # text, never markup
+    expect(page.locator("#plan-rollback")).to_contain_text("echo undeploy")
+    secret = page.locator("#plan-vars label[data-var=TOKEN] input")
+    expect(secret).to_have_attribute("type", "password")
+    secret.fill(MARKER)
+    page.click("#start-go")  # not confirmed yet: refused in the page
+    expect(page.locator("#start-result")).to_have_text("Type shop to confirm the start.")
+    page.fill("#start-typed", "shop")
+    page.screenshot(path=str(ARTIFACTS / "console-start.png"), full_page=True)
+    page.click("#start-go")
+    expect(page).to_have_url(re.compile(r"/runs/[0-9]{8}-"), timeout=3 * WAIT)
+    rid = page.url.rsplit("/", 1)[1]
+    expect(page.locator("#status")).to_have_attribute("data-status", "waiting", timeout=3 * WAIT)
+    expect(page.locator("#meta")).to_contain_text("by olga")
+    expect(page.locator("#runner")).to_contain_text("started here by olga: running")
+    expect(page.locator(".card[data-step='1.1'] pre")).to_contain_text("deploying with ***")
+    assert MARKER not in page.content()
+    decide(page, "abort", "wrong build")
+    expect(page.locator("#action-result")).to_contain_text("abort requested by olga", timeout=WAIT)
+    expect(page.locator("#runner")).to_contain_text("exited with 143", timeout=3 * WAIT)
+    expect(page.locator("#actions button[data-action=resume]")).to_be_visible(timeout=WAIT)
+    page.screenshot(path=str(ARTIFACTS / "console-aborted.png"), full_page=True)
+    types = [json.loads(x)["type"] for x in golive("log", rid, "--json", cwd=setup.workdir).out.splitlines()]
+    assert "run.abort_requested" in types and "step.interrupted" not in types  # it was waiting at the gate
+    assert problems == []
+    ctx.close()
+
+
+def test_the_runs_list_is_live_without_polling(browser: Browser, setup: Setup) -> None:
+    url = setup.server.url
+    ctx = context(browser)
+    page = ctx.new_page()
+    local_login(page, url, "vic")
+    expect(page.locator("#updated")).to_have_attribute("data-live", "1", timeout=WAIT)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    (setup.workdir / "live.yaml").write_text("name: live list\nservice: livelist\nenvironment: prod\nphases:\n"
+                                             "  - name: one\n    steps: ['echo ok']\n")
+    assert golive("run", "live.yaml", cwd=setup.workdir, env={"GOLIVE_USER": "olga"}).code == 0
+    card = page.locator(".card", has_text="livelist/prod")
+    expect(card).to_have_attribute("data-status", "succeeded", timeout=WAIT)  # it came to the open page
+    assert not [u for u in asked if "/api/runs" in u], asked  # pushed over the stream, not polled
     ctx.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -150,6 +151,29 @@ def serve(workdir: Path, *extra: str, env: dict[str, str] | None = None) -> Iter
             c.close()
         proc.terminate()
         proc.wait(timeout=20)
+        stop_runners(workdir)
+
+
+def stop_runners(workdir: Path) -> None:
+    """Runs the console started go on without it (their own sessions, waiting at gates for hours): a test that
+    ends, passed or failed, stops those still running (their logs are named -pidN.log)."""
+    def running(pid: int) -> bool:
+        try:
+            return b"golive" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    for log in (workdir / ".golive" / "web" / "runners").glob("*-pid*.log"):
+        pid = int(log.stem.rsplit("-pid", 1)[1])
+        if not running(pid):
+            continue
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while running(pid):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(0.05)  # waits for the runner to record its stop; bounded by the deadline
 
 
 def ensure_oidc_provider() -> Path:

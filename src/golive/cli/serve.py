@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from golive.cli.common import open_existing_store, store_location, store_path
+from golive.cli.common import open_existing_store, open_store_of, store_location, store_path
 from golive.errors import UsageError
 
 
@@ -15,7 +15,8 @@ def cmd_web(args: argparse.Namespace) -> int:
         return web_cli.user_add(args, web_cli.state_dir(args, store_path(args)))
     if args.web_command == "token":
         return web_cli.token_add(args, web_cli.state_dir(args, store_path(args)))
-    store = open_existing_store(args)
+    # A console that starts runs may be the first thing to use the log; one that only shows them needs it there.
+    store = open_store_of(args) if web_cli.starts_runs(args) else open_existing_store(args)
     try:
         return web_cli.serve(args, store, store_location(args), store_path(args))
     finally:

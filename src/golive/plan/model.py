@@ -209,6 +209,20 @@ class Plan(Strict):
         return self
 
     @model_validator(mode="after")
+    def _bind_host_locks(self) -> Plan:
+        """Steps that change hosts lock them (golive.targets.hostlock) at the path the plan's `locks: hosts`
+        names for the group, else the service's default; `held`: groups the run locks from its start."""
+        from golive.targets.hostlock import default_path
+
+        declared = {lock.hosts: lock.path for lock in self.locks if isinstance(lock, HostsLock)}
+        paths = {g: declared.get(g) or default_path(self.service, self.environment) for g in self.hosts}
+        for step in self.steps_by_id().values():
+            bind = getattr(step, "bind_host_lock", None)
+            if bind is not None:
+                bind(paths, set(declared), f"{self.service}/{self.environment}")
+        return self
+
+    @model_validator(mode="after")
     def _bind_routers(self) -> Plan:
         """Traffic steps name a router; resolve the names now so a typo fails validation, not the run."""
         for sid, step in self.steps_by_id().items():

@@ -19,13 +19,13 @@ def _names(approvals: list[Any]) -> str:
 def compliance_rows(report: Report, plan: Plan) -> list[ComplianceRow]:
     from golive.report.model import ComplianceRow
 
-    ch = report.change or {}
+    ch = report.change
     rows: list[ComplianceRow] = []
-    ticket = f"ticket {ch['ticket']}: " if ch.get("ticket") else ""
-    what = " — ".join(str(ch[k]) for k in ("reason", "description") if ch.get(k))
+    ticket = f"ticket {ch.ticket}: " if ch and ch.ticket else ""
+    what = " — ".join(v for v in ((ch.reason, ch.description) if ch else ()) if v)
     rows.append(ComplianceRow(*ELEMENTS[0], f"{ticket}{what}" if what else "none recorded", bool(what)))
-    rows.append(ComplianceRow(*ELEMENTS[1], str(ch.get("security_impact") or "none recorded"),
-                              bool(ch.get("security_impact"))))
+    impact = ch.security_impact if ch else None
+    rows.append(ComplianceRow(*ELEMENTS[1], str(impact or "none recorded"), bool(impact)))
     approvals = [a for g in report.gates for a in g.approvals]
     roles = plan.approvers
     authorized = [a for a in approvals if not a.role or a.by in roles.get(a.role, [a.by])]
@@ -40,18 +40,18 @@ def compliance_rows(report: Report, plan: Plan) -> list[ComplianceRow]:
     rows.append(ComplianceRow(*ELEMENTS[2], evidence, bool(proven)))
     tests: list[str] = []
     for t in report.change_evidence:
-        if t.get("url"):
-            tests.append(str(t["url"]))
-        elif t.get("sha256"):
-            tests.append(f"{t.get('file')} (sha256 {t['sha256']})")
+        if t.url:
+            tests.append(str(t.url))
+        elif t.sha256:
+            tests.append(f"{t.file} (sha256 {t.sha256})")
         else:
-            tests.append(f"{t.get('file')}: {t.get('error', 'missing')}")
-    ok_tests = any(t.get("url") or t.get("sha256") for t in report.change_evidence)
+            tests.append(f"{t.file}: {t.error if t.has('error') else 'missing'}")
+    ok_tests = any(t.url or t.sha256 for t in report.change_evidence)
     rows.append(ComplianceRow(*ELEMENTS[3], "; ".join(tests) or "none recorded", ok_tests))
-    back = [a for ph in report.rollback_plan for a in ph.get("undo", [])]
-    levels = {ph.get("level_name") for ph in report.rollback_plan if ph.get("level_name")}
+    back = [a for ph in report.rollback_plan for a in ph.undo]
+    levels = {ph.level_name for ph in report.rollback_plan if ph.level_name}
     if back or levels:
-        text = f"rollback plan recorded at run start: {len({a['id'] for a in back})} undo step(s)"
+        text = f"rollback plan recorded at run start: {len({a.id for a in back})} undo step(s)"
         if levels:
             text += f", level(s): {', '.join(sorted(str(x) for x in levels))}"
         if report.rollback is not None:

@@ -22,6 +22,7 @@ from golive.core.events import (
     RollbackRequested,
     RollbackStarted,
     RollingBatch,
+    RunAbortRequested,
     RunCreated,
     RunFinished,
     RunNeedsAttention,
@@ -91,6 +92,8 @@ def describe(ev: Event) -> str:
                 return f"{step}ok{_dur(e.duration)}" + (f": {e.message}" if e.message else "")
             code = f" (exit {e.exit_code})" if e.exit_code is not None else ""
             return f"{step}FAILED{_dur(e.duration)}: {e.message}{code}"
+        case RunAbortRequested() as e:
+            return f"abort requested by {e.by}: {e.reason} ({e.signal} to process {e.pid} on {e.host})"
         case DecisionVouched() as e:
             return (f"sealed #{e.seals.seq} ({e.action or None} by {e.by or None}): {e.auth.how},"
                     f" from {e.source or None}")

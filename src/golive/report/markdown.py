@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from golive.core.events import RollbackPreview
 from golive.masking import safe
 from golive.report.model import Report
 from golive.units import format_duration
@@ -32,11 +33,11 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def _undoes(ph: dict[str, object]) -> str:
+def _undoes(ph: RollbackPreview) -> str:
     """A phase's own undo steps, then (in plans recorded since the preview is stored once) the earlier phase's."""
-    ids = [str(a["id"]) for a in ph.get("undo", []) or [] if isinstance(a, dict)]  # type: ignore[attr-defined]
-    if ph.get("then_earlier"):
-        ids.append(f"then what phase {int(str(ph.get('phase'))) - 1} undoes")
+    ids = [str(a.id) for a in ph.undo]
+    if ph.then_earlier:
+        ids.append(f"then what phase {ph.phase - 1} undoes")
     return ", ".join(ids) or "-"
 
 
@@ -90,8 +91,8 @@ def render_markdown(r: Report) -> str:
     else:
         parts += ["No rollback was needed. Plan recorded at run start:", ""]
         parts += [_table(["Failing in phase", "Undoes", "Then level"], [
-            [md(f"{ph.get('phase')}. {ph.get('name')}"), md(_undoes(ph)),
-             md(f"{ph['level']} {ph.get('level_name')}") if ph.get("level") else "-"] for ph in r.rollback_plan]), ""]
+            [md(f"{ph.phase}. {ph.name if ph.has('name') else None}"), md(_undoes(ph)),
+             md(f"{ph.level} {ph.level_name}") if ph.level else "-"] for ph in r.rollback_plan]), ""]
 
     parts += ["## Success criteria", ""]
     parts += [_table(["Criterion", "Result", "Evidence"], [[md(c.description), md(c.status), md(c.evidence)]

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from golive.core.events import (
     AnalysisVerdict,
     ChangeEvidence,
+    EvidenceItem,
+    Forced,
     GateApproved,
     GateDecided,
     GateRejected,
@@ -19,6 +21,7 @@ from golive.core.events import (
     NotifySent,
     PhaseOverrun,
     RollbackFinished,
+    RollbackPreview,
     RollbackRequested,
     RunNeedsAttention,
     RunNote,
@@ -34,10 +37,21 @@ from golive.report.outcome import outcome_notes, outcome_word
 from golive.store.base import Event
 
 if TYPE_CHECKING:
+    from golive.plan.evidence import Change
     from golive.plan.model import Phase, Plan
 
 #: Characters of step output a report keeps (the event already holds at most 8 KiB).
 OUTPUT_LIMIT = 2000
+
+
+@dataclass
+class LogLine:
+    """One event of the log as the report lists it."""
+
+    seq: int
+    at: str
+    type: str
+    text: str
 
 
 @dataclass
@@ -203,7 +217,7 @@ class Report:
     window_end: str | None
     rollback_until: str | None
     inside_window: float | None
-    forced: dict[str, Any] | None
+    forced: Forced | None
     head_hash: str
     head_seq: int
     plan_sha256: str
@@ -211,17 +225,19 @@ class Report:
     phases: list[PhaseRow]
     steps: list[StepRow]
     gates: list[GateRow]
-    rollback_plan: list[dict[str, Any]]
+    #: As recorded in run.created: what failing in each phase would undo.
+    rollback_plan: list[RollbackPreview]
     rollback: RollbackRow | None
     criteria: list[CriterionRow]
     signoff: list[SignOff]
-    change: dict[str, Any] | None
-    change_evidence: list[dict[str, Any]]
+    change: Change | None
+    #: The change record's testing evidence as hashed at run start (or amended later by change.evidence).
+    change_evidence: list[EvidenceItem]
     compliance: list[ComplianceRow]
     markers: list[Marker]
     canary: list[CanaryPoint]
     notifications: list[Notification]
-    log: list[dict[str, Any]] = field(default_factory=list)
+    log: list[LogLine] = field(default_factory=list)
     #: Every signed (or unsigned) decision with its verification, from golive.seal.verify.
     decisions: list[Any] = field(default_factory=list)
     #: False: no signers file, decisions were taken on typed names ("approvals not authenticated").
@@ -325,7 +341,7 @@ def build(events: list[Event]) -> Report:
     canary: list[CanaryPoint] = []
     notifications: list[Notification] = []
     evidence = created.change_evidence if created is not None else None
-    change_evidence = [t.raw() for t in evidence.testing] if evidence is not None else []
+    change_evidence = list(evidence.testing) if evidence is not None else []
     for ev in events:
         match ev.data:
             case StepStarted() as e:
@@ -336,7 +352,7 @@ def build(events: list[Event]) -> Report:
                                                   e.category, e.title, list(e.channels),
                                                   e.error if isinstance(e, NotifyFailed) else ""))
             case ChangeEvidence() as e:  # recorded later, e.g. by an amended change record
-                change_evidence = [t.raw() for t in e.testing]
+                change_evidence = list(e.testing)
             case e if isinstance(e, _MARKED):
                 phase = getattr(e, "phase", None)
                 markers.append(Marker(ev.ts, ev.type, describe(ev), phase if isinstance(phase, int) else None,
@@ -417,14 +433,13 @@ def build(events: list[Event]) -> Report:
         duration=round((_ts(end) - _ts(st.created_at)).total_seconds(), 3),
         window_start=window.start if window else None, window_end=window.end if window else None,
         rollback_until=window.rollback_until if window else None,
-        inside_window=inside, forced=st.forced.raw() if st.forced else None, head_hash=st.head_hash,
+        inside_window=inside, forced=st.forced, head_hash=st.head_hash,
         head_seq=st.last_seq, plan_sha256=created.plan_sha256 if created is not None else "", waiting=waiting,
         phases=phases, steps=steps, gates=gates,
-        rollback_plan=[p.raw() for p in created.rollback_plan] if created else [], rollback=rollback, criteria=[],
-        signoff=[], change=plan.change.model_dump(mode="json", by_alias=True, exclude_none=True) if plan.change
-        else None, change_evidence=change_evidence, compliance=[],
+        rollback_plan=list(created.rollback_plan) if created else [], rollback=rollback, criteria=[],
+        signoff=[], change=plan.change, change_evidence=change_evidence, compliance=[],
         markers=markers, canary=canary, notifications=notifications,
-        log=[{"seq": e.seq, "at": e.ts, "type": e.type, "text": describe(e)} for e in events],
+        log=[LogLine(e.seq, e.ts, e.type, describe(e)) for e in events],
     )
     report.criteria = criteria
     from golive.report.signatures import attach

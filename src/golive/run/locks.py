@@ -27,6 +27,7 @@ from golive.errors import RunLocked
 from golive.plan.locks import HostsLock, LocalLock, PostgresLock, RouterLock
 from golive.plan.model import Plan
 from golive.store.location import user_state_dir
+from golive.targets.hostlock import default_path, holder_is_over, refusal
 
 #: Open PostgreSQL sessions holding advisory locks, per run, for as long as this process drives it.
 _SESSIONS: dict[str, list[Any]] = {}
@@ -59,31 +60,8 @@ def _name(plan: Plan) -> str:
     return f"{plan.service}.{plan.environment}.lock"
 
 
-def holder_is_over(record: dict[str, Any]) -> bool:
-    """True only when we can see that the holder's run ended: its SQLite log (a path on this machine) is gone,
-    or says the run is not active. Anything we cannot see (another machine's log, a database) holds."""
-    store = str(record.get("store", ""))
-    if not store or store.startswith(("postgresql:", "postgres:")) or not Path(store).is_absolute():
-        return False
-    if not Path(store).exists():
-        return True
-    from golive.errors import GoliveError
-    from golive.store.sqlite import SQLiteStore
-
-    try:
-        log = SQLiteStore(Path(store))
-        try:
-            return not log.get_run(str(record.get("run", ""))).active
-        finally:
-            log.close()
-    except GoliveError:
-        return True  # that log does not know the run
-
-
 def _refused(what: str, record: dict[str, Any], where: str) -> RunLocked:
-    return RunLocked(f"{what} is held by run {record.get('run')} (run log {record.get('store')}, started by"
-                     f" process {record.get('pid')} on {record.get('host')} at {record.get('since')}); finish or roll"
-                     f" back that run first; if it is gone for good, remove {where} by hand")
+    return RunLocked(refusal(what, record, where))
 
 
 # -- a lock file on this machine ---------------------------------------------------------------------
@@ -124,56 +102,31 @@ def _drop_local(spec: LocalLock, plan: Plan, run_id: str) -> None:
 # -- a lock file on each host of an SSH group --------------------------------------------------------
 
 def _remote_path(spec: HostsLock, plan: Plan) -> str:
-    return spec.path or f"/tmp/golive-{_name(plan)}"
+    return spec.path or default_path(plan.service, plan.environment)
 
 
-def _on_hosts(spec: HostsLock, plan: Plan, ctx: LockContext, script: str, env: dict[str, str]) -> list[Any]:
-    from golive.targets.ssh import remote_command, resolve_connection, run_batch
+def _on_hosts(spec: HostsLock, plan: Plan, ctx: LockContext) -> Any:
+    from golive.targets.hostlock import pool_runner
+    from golive.targets.ssh import resolve_connection
 
     group = plan.hosts[spec.hosts]
-    conn = resolve_connection(group, spec.hosts, ctx.interpolate, ctx.workdir)
-    return run_batch(conn, list(group.hosts), remote_command(script, "sh", 30), env, 30)
-
-
-_TAKE = ('mkdir -p "$(dirname "$P")" && if (set -C; printf "%s" "$REC" > "$P") 2>/dev/null; then echo TAKEN;'
-         ' else echo HELD; cat "$P"; fi')
-_FORCE = 'printf "%s" "$REC" > "$P.tmp" && mv -f "$P.tmp" "$P" && echo TAKEN'
-_DROP = 'if grep -qF "\\"run\\": \\"$RID\\"" "$P" 2>/dev/null; then rm -f "$P"; fi; echo DROPPED'
+    return pool_runner(resolve_connection(group, spec.hosts, ctx.interpolate, ctx.workdir))
 
 
 def _take_hosts(spec: HostsLock, plan: Plan, ctx: LockContext) -> None:
-    path = _remote_path(spec, plan)
-    env = {"P": path, "REC": ctx.record(plan), "RID": ctx.run_id}
-    results = _on_hosts(spec, plan, ctx, _TAKE, env)
-    taken: list[str] = []
-    problem: Exception | None = None
-    for r in results:
-        out = r.output.strip()
-        if r.status != "ok":
-            problem = problem or RunLocked(f"lock file {path} on {r.host} (group {spec.hosts}): could not take it:"
-                                           f" {r.message or out or r.status}")
-            continue
-        if out.startswith("TAKEN"):
-            taken.append(r.host)
-            continue
-        try:
-            record = json.loads(out.split("\n", 1)[1])
-        except (IndexError, ValueError):
-            record = {}
-        if record.get("run") == ctx.run_id or holder_is_over(record):
-            continue  # ours from an earlier start of this run, or provably over: rewritten below
-        problem = problem or _refused(f"{plan.service}/{plan.environment} on {r.host}", record, f"{r.host}:{path}")
-    if problem is not None:
-        if taken:  # do not leave the hosts we did get locked for a run that will not happen
-            _drop_hosts(spec, plan, ctx, only_ours=True)
-        raise problem
-    if len(taken) < len(results):
-        _on_hosts(spec, plan, ctx, _FORCE, env)
+    from golive.targets.hostlock import take
+
+    problems = take(_on_hosts(spec, plan, ctx), list(plan.hosts[spec.hosts].hosts), _remote_path(spec, plan),
+                    ctx.record(plan), ctx.run_id, f"{plan.service}/{plan.environment}")
+    if problems:
+        raise RunLocked(next(iter(problems.values())))
 
 
 def _drop_hosts(spec: HostsLock, plan: Plan, ctx: LockContext, only_ours: bool = True) -> None:
+    from golive.targets.hostlock import drop
+
     with contextlib.suppress(Exception):
-        _on_hosts(spec, plan, ctx, _DROP, {"P": _remote_path(spec, plan), "RID": ctx.run_id})
+        drop(_on_hosts(spec, plan, ctx), list(plan.hosts[spec.hosts].hosts), _remote_path(spec, plan), ctx.run_id)
 
 
 # -- a PostgreSQL advisory lock in the application's database ----------------------------------------
@@ -350,4 +303,4 @@ def describe_locks(plan: Plan) -> list[str]:
     return out
 
 
-__all__ = ["LockContext", "describe_locks", "record_notes", "release_locks", "take_locks"]
+__all__ = ["LockContext", "describe_locks", "holder_is_over", "record_notes", "release_locks", "take_locks"]

@@ -300,6 +300,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     options = opts.options or EngineOptions()
     if options.environ is None:  # steps see the environment the caller passed in, not this process's
         options = dataclasses.replace(options, environ=opts.environ)
+    # where this run's log is, for the lock records a step writes on hosts (another run sees if it is over)
+    options = dataclasses.replace(options, environ={**(options.environ or {}), "GOLIVE_RUN_LOG": store_where(store)})
     overrides = opts.overrides if state.overrides is None else run_overrides(state.overrides, opts.overrides, info.id)
     if started is not None:
         values, masker = started.vars, started.masker

@@ -14,7 +14,11 @@ already returned are left alone, a host left drained is finished (deployed again
 from __future__ import annotations
 
 import concurrent.futures
+import json
+import os
+import socket
 import time
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
@@ -28,7 +32,7 @@ from golive.steps.canary import Fraction
 from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many, judge_problem
 from golive.steps.shell import DEFAULT_TIMEOUT
 from golive.steps.ssh import SshSpec, newest_batch_first, undo_text
-from golive.targets.ssh import Connection, HostGroup, remote_command, resolve_connection
+from golive.targets.ssh import Connection, HostGroup, SshTarget, remote_command, resolve_connection
 from golive.traffic.router import ServerControl, server_for
 
 
@@ -58,6 +62,8 @@ class RollingStep(StepBase):
     _group: HostGroup | None = PrivateAttr(default=None)
     _routers: dict[str, Any] = PrivateAttr(default_factory=dict)
     _router_cfg: Any = PrivateAttr(default=None)
+    #: (lock file path, "service/environment") when the step locks its hosts itself (golive.targets.hostlock).
+    _host_lock: tuple[str, str] | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -78,6 +84,13 @@ class RollingStep(StepBase):
         self._routers = routers
         if isinstance(self.undo, RollingStep):
             self.undo.bind_routers(routers)
+
+    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str) -> None:
+        """Called by the Plan: the group's lock file, which this step takes unless the run holds it (`held`)."""
+        path = paths.get(self.rolling.on)
+        self._host_lock = (path, label) if path and self.rolling.on not in held else None
+        if isinstance(self.undo, RollingStep):
+            self.undo.bind_host_lock(paths, held, label)
 
     def bind_hosts(self, groups: dict[str, HostGroup]) -> None:
         spec = self.rolling
@@ -160,6 +173,10 @@ class _Roll:
             todo = [h for h in hosts if h not in self.returned and h not in self.failures]
             if not todo:
                 continue
+            refused = self._lock(todo)
+            if refused:  # another run holds one of them: this batch is left untouched
+                return StepResult("failed", f"{refused}. Stopped before batch {index}/{len(batches)}; its hosts"
+                                  " were not touched", detail={"failed_hosts": [], "returned": self.returned})
             if not any(t.batch == index and t.hosts == hosts for t in self.prev_targets):
                 self.ctx.emit("rolling.batch", {"group": spec.on, "batch": index, "batches": len(batches),
                                                 "hosts": hosts})
@@ -171,6 +188,7 @@ class _Roll:
                 if why:
                     self.failures += good
                     return self._stopped(index, batches, why)
+        self._unlock([h for b in batches for h in b])  # every host it reached is back in a known state
         note = f" ({len(self.failures)} failed: {', '.join(self.failures)})" if self.failures else ""
         verb = "undone on" if self.undo else "deployed to"
         return StepResult("succeeded", f"{verb} {len(self.returned)} host(s) in {len(batches)} batch(es){note}"
@@ -186,6 +204,28 @@ class _Roll:
         return StepResult("failed", f"{len(self.failures)} host(s) failed ({', '.join(self.failures)}),"
                           f" {self.spec.max_failures} allowed; stopped after batch {index}/{len(batches)}{later}."
                           f" {first}: {reason}", detail={"failed_hosts": self.failures, "returned": self.returned})
+
+    def _lock(self, hosts: list[str]) -> str:
+        """Takes the hosts' lock files just before the batch is drained (hosts never reached are never
+        contacted); kept when the step fails, so no other run rolls them until the undo has put them back.
+        Returns why another run holds one, or ''."""
+        if self.step._host_lock is None:
+            return ""
+        from golive.targets.hostlock import pool_runner, take
+
+        path, label = self.step._host_lock
+        record = json.dumps({"run": self.ctx.run_id, "store": self.ctx.environ.get("GOLIVE_RUN_LOG", ""),
+                             "service": label, "step": self.ctx.step_id, "host": socket.gethostname(),
+                             "pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")},
+                            sort_keys=True)
+        problems = take(pool_runner(self.conn), hosts, path, record, self.ctx.run_id, label)
+        return next(iter(problems.values()), "")
+
+    def _unlock(self, hosts: list[str]) -> None:
+        if self.step._host_lock is not None:
+            from golive.targets.hostlock import drop, pool_runner
+
+            drop(pool_runner(self.conn), hosts, self.step._host_lock[0], self.ctx.run_id)
 
     def _fail(self, host: str, why: str) -> None:
         self.failures.append(host)
@@ -207,9 +247,7 @@ class _Roll:
         health = self.spec.health
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(hosts))) as checks:
             waiting: dict[concurrent.futures.Future[tuple[bool, int, str]], str] = {}
-            from golive.targets.sshpool import pool  # asyncssh loads when a host is reached
-
-            for res in pool().run(self.conn, hosts, command, self.env, self.timeout, time.time):
+            for res in SshTarget(self.conn, hosts, time.time).run(command, self.env, self.timeout):
                 ok = res.status == "ok" and res.exit_code in self.spec.expect_exit
                 message = res.message or ("" if ok else f"exit code {res.exit_code}")
                 self.emit(res.host, index, action, ok=ok, status=res.status, exit_code=res.exit_code,

@@ -24,7 +24,16 @@ from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
 from golive.targets.local import DEFAULT_GRACE
-from golive.targets.ssh import Connection, HostGroup, HostResult, remote_command, resolve_connection
+from golive.targets.ssh import (
+    LOCKED_EXIT,
+    LOCKED_MARK,
+    Connection,
+    HostGroup,
+    HostResult,
+    SshTarget,
+    remote_command,
+    resolve_connection,
+)
 
 #: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan).
 PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",
@@ -115,6 +124,9 @@ class SshStep(StepBase):
     kind: ClassVar[str] = "ssh"
     ssh: SshSpec
     _group: HostGroup | None = PrivateAttr(default=None)
+    #: The service's lock file on the hosts (golive.targets.hostlock): held by another run, the command does not
+    #: start there. An `ssh` step respects the lock without taking it (taking costs two round trips per host).
+    _lock_path: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -126,6 +138,11 @@ class SshStep(StepBase):
         if text is not None:
             step.undo = SshStep(ssh=step.ssh.model_copy(update={"command": text}), timeout=step.timeout)
         return step
+
+    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str) -> None:
+        self._lock_path = paths.get(self.ssh.on)
+        if isinstance(self.undo, SshStep):
+            self.undo.bind_host_lock(paths, held, label)
 
     def bind_hosts(self, groups: dict[str, HostGroup]) -> None:
         """Called by the Plan once every group is known."""
@@ -184,7 +201,7 @@ class SshStep(StepBase):
             mark = f"{ctx.run_id}/{ctx.step_id}/{index}/{secrets.token_hex(4)}"
             ctx.emit("ssh.batch", {"group": spec.on, "batch": index, "batches": len(batches), "hosts": hosts,
                                    "tree": mark})
-            command = remote_command(spec.command, spec.shell, timeout, mark)
+            command = remote_command(spec.command, spec.shell, timeout, respect_lock=self._lock_path, tree=mark)
             self._run_batch(ctx, conn, index, hosts, command, env, timeout, mark, results, failures)
             if len(failures) > spec.max_failures:
                 skipped = sum(len(b) for b in batches[index:])
@@ -205,16 +222,17 @@ class SshStep(StepBase):
         """Each host is recorded the moment it finishes: a crash mid-batch keeps what already ran. Hosts whose
         command timed out, and every host still running when golive is stopped, have the batch's tree stopped."""
         from golive.targets.remote_tree import stop
-        from golive.targets.sshpool import pool  # asyncssh loads when a host is reached
 
         spec = self.ssh
         grace = self.grace if self.grace is not None else DEFAULT_GRACE
         finished: set[str] = set()
         timed_out: list[str] = []
         try:
-            for res in pool().run(conn, hosts, command, env, timeout, time.time):
+            for res in SshTarget(conn, hosts, time.time).run(command, env, timeout):
                 finished.add(res.host)
                 ok = res.status == "ok" and res.exit_code in spec.expect_exit
+                if res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
+                    ok, res.status, res.message = False, "locked", _locked(res.host, res.output, self._lock_path)
                 if not ok:
                     failures.append(res.host)
                     if res.status == "ok":
@@ -234,6 +252,18 @@ class SshStep(StepBase):
             raise
         if timed_out:  # the remote `timeout` stopped the command's group; what left the group (setsid) goes too
             stop(conn, timed_out, mark, grace)
+
+
+def _locked(host: str, output: str, path: str | None) -> str:
+    import json
+
+    from golive.targets.hostlock import refusal
+
+    try:
+        record = json.loads(output.split(LOCKED_MARK, 1)[1].strip())
+    except (ValueError, IndexError):
+        record = {}
+    return refusal(f"{record.get('service', 'the service')} on {host}", record, f"{host}:{path}")
 
 
 def _summary(results: list[HostResult]) -> str:

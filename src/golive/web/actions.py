@@ -195,17 +195,21 @@ def act(store: Store, run_id: str, team: Team, key: Ed25519PrivateKey, who: Iden
                               f"({' or '.join(role_needed(ask, plan, st))})")
     capture = _Capturing(store)
     message = _decide(capture, rid, decider(who, origin, key), ask, plan)
-    seals: list[dict[str, Any]] = []
-    for ev in capture.appended:
-        payload: dict[str, Any] = {
-            "seals": {"seq": ev.seq, "hash": ev.hash, "type": ev.type}, "action": ask.action,
-            "by": who.person, "reason": ask.reason.strip(),
-            "auth": {"method": who.method, "how": who.how(), "issuer": who.issuer, "subject": who.subject,
-                     "second_factor": who.second_factor, "token": who.token_id},
-            "source": origin.address, "user_agent": origin.user_agent[:300],
-            "vouches": VOUCHES, "key": public_key_text(key),
-        }
-        payload["signature"] = base64.b64encode(key.sign(_canonical(rid, payload))).decode()
-        sealed = store.append(rid, "decision.vouched", payload)
-        seals.append({"seq": sealed.seq, "seals": ev.seq})
+    seals = [vouch(store, rid, key, who, ask.action, ask.reason, origin, ev) for ev in capture.appended]
     return {"ok": True, "message": message, "sealed": seals}
+
+
+def vouch(store: Store, run_id: str, key: Ed25519PrivateKey, who: Identity, action: str, reason: str,
+          origin: Origin, ev: Event) -> dict[str, int]:
+    """Append `decision.vouched` sealing `ev` (a decision, or a run started or aborted from the console)."""
+    payload: dict[str, Any] = {
+        "seals": {"seq": ev.seq, "hash": ev.hash, "type": ev.type}, "action": action,
+        "by": who.person, "reason": reason.strip(),
+        "auth": {"method": who.method, "how": who.how(), "issuer": who.issuer, "subject": who.subject,
+                 "second_factor": who.second_factor, "token": who.token_id},
+        "source": origin.address, "user_agent": origin.user_agent[:300],
+        "vouches": VOUCHES, "key": public_key_text(key),
+    }
+    payload["signature"] = base64.b64encode(key.sign(_canonical(run_id, payload))).decode()
+    sealed = store.append(run_id, "decision.vouched", payload)
+    return {"seq": sealed.seq, "seals": ev.seq}

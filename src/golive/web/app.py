@@ -5,11 +5,10 @@ run's log. Pages carry no data: the script fetches the JSON API and builds the D
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,16 +20,17 @@ from starlette.routing import Route
 
 import golive.web.pages as pages
 from golive.engine.state import waiting_view
-from golive.errors import DecisionRefused, RunNotFound, UsageError
+from golive.errors import DecisionRefused, PlanError, RunNotFound, UsageError
 from golive.masking import mask_known
 from golive.report import render, report_for
 from golive.report.describe import describe
 from golive.store.base import Event, Store
 from golive.store.owner import is_alive
 from golive.web.accounts import Accounts
-from golive.web.actions import ACTIONS, Ask, Origin, act, allowed
+from golive.web.actions import ACTIONS, Ask, Origin, act, allowed, vouch
 from golive.web.auth import LoginLimiter, Sessions, csrf_ok, csrf_token
-from golive.web.feed import Feeds
+from golive.web.feed import Feeds, RunsFeed
+from golive.web.launch import PlanLibrary, StartFailed, Supervisor, abort, abortable, preview, var_arguments
 from golive.web.oidc import CALLBACK, OidcLogin, login_redirect
 from golive.web.script import SCRIPT
 from golive.web.team import OPERATOR, VIEWER, Identity, Team, load_team
@@ -82,14 +82,14 @@ class Console:
     store_location: str | None = None
     poll_interval: float = 0.2
     heartbeat: float = 15.0
+    #: The plans directory operators start runs from (None: starting from the console is off).
+    plans: Path | None = None
 
 
 def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0, *,
                console: Console | None = None) -> Starlette:
     """`store` is used from the event loop's thread only (SQLite connections are per thread)."""
     if console is None:
-        from pathlib import Path
-
         console = Console(store, load_team(None), Accounts(Path(".golive") / "web"))
     c = console
     c.poll_interval, c.heartbeat = poll_interval, heartbeat
@@ -100,6 +100,9 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
     oidc = OidcLogin(c.team.oidc, c.team) if c.team.oidc else None
     key = c.accounts.server_key()
     feeds = Feeds(store, event_json, poll_interval)
+    runs_feed = RunsFeed(store, poll_interval)
+    library = PlanLibrary(c.plans)
+    runners = Supervisor(c.accounts.dir, c.store_location, on_change=feeds.poke)
 
     Handler = Callable[[Request, Identity], Awaitable[Response]]
     RunHandler = Callable[[Request, Identity, str], Awaitable[Response]]
@@ -216,9 +219,38 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         filters = {k: request.query_params.get(k, "") for k in ("service", "environment", "status", "person")}
         return _json(runs_list(store, filters))
 
+    async def runs_stream(request: Request, who: Identity) -> Response:
+        """The runs list as server-sent events: the filtered list now, then again whenever a run appears or
+        changes (one `runs` event each time, the whole list: a page replaces what it shows)."""
+        filters = {k: request.query_params.get(k, "") for k in ("service", "environment", "status", "person")}
+        ends_at = asyncio.get_running_loop().time() + (sessions.expires_in(request) if who.method != "token"
+                                                       else 12 * 3600)
+
+        async def frames() -> AsyncIterator[str]:
+            runs_feed.join()
+            try:
+                seen = -1
+                yield "retry: 2000\n\n"
+                while asyncio.get_running_loop().time() < ends_at:
+                    version = await runs_feed.wait(seen, c.heartbeat) if seen >= 0 else runs_feed.version
+                    if version != seen:
+                        seen = version
+                        rows = runs_list(store, filters, cache=runs_feed.rows, infos=runs_feed.infos)
+                        yield f"event: runs\ndata: {json.dumps(rows)}\n\n"
+                    else:
+                        yield ": still here\n\n"
+                yield "event: session-ended\ndata: {}\n\n"
+            finally:
+                runs_feed.leave()
+
+        return StreamingResponse(frames(), media_type="text/event-stream",
+                                 headers={**SECURITY_HEADERS, "X-Accel-Buffering": "no"})
+
     async def api_run(request: Request, who: Identity, run_id: str) -> Response:
         view = run_view(store, store.get_run(run_id))
         view["can"] = _can(run_id, who)
+        runner = runners.by_run.get(run_id)
+        view["runner"] = runner.view() if runner else None
         return _json(view)
 
     def _can(run_id: str, who: Identity) -> dict[str, bool]:
@@ -238,6 +270,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         owner = store.get_run(run_id).owner
         idle = owner is None or not is_alive(owner)  # nothing executes it: an operator may start the process again
         out["resume"] = live and idle and c.team.holds(who, OPERATOR)
+        out["abort"] = live and not idle and c.team.holds(who, OPERATOR) and abortable(store, run_id)
         return out
 
     async def api_events(request: Request, who: Identity, run_id: str) -> Response:
@@ -251,8 +284,13 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         ends_at = asyncio.get_running_loop().time() + (sessions.expires_in(request) if who.method != "token"
                                                        else 12 * 3600)
 
+        def runner_state() -> tuple[int, int | None] | None:
+            r = runners.by_run.get(run_id)
+            return (r.pid, r.exit_code) if r else None
+
         async def frames() -> AsyncIterator[str]:
             last = _after(request)
+            runner = runner_state()
             feed.join()
             try:
                 yield "retry: 2000\n\n"
@@ -261,7 +299,10 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
                     if new:
                         last += len(new)
                         yield "".join(new)
-                    else:
+                    if runner_state() != runner:  # its runner started or ended: no event in the log says so
+                        runner = runner_state()
+                        yield "event: runner\ndata: {}\n\n"
+                    elif not new:
                         yield ": still here\n\n"
                 yield "event: session-ended\ndata: {}\n\n"
             finally:
@@ -293,16 +334,104 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         except UsageError as exc:
             return _error(400, str(exc))
 
+    def _origin(request: Request) -> Origin:
+        return Origin(request.client.host if request.client else "?", request.headers.get("user-agent", ""))
+
+    async def _body(request: Request) -> dict[str, Any]:
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise UsageError("send a JSON object")
+        return data
+
+    def _dict(data: dict[str, Any], name: str) -> dict[str, Any]:
+        value = data.get(name) or {}
+        if not isinstance(value, dict):
+            raise UsageError(f"{name}: an object of NAME: value")
+        return value
+
     async def resume(request: Request, who: Identity, run_id: str) -> Response:
         if not c.team.holds(who, OPERATOR):
             return _error(403, f"{who.person} is not an operator")
-        env = {**os.environ, "GOLIVE_USER": who.person}
-        if c.store_location:
-            env["GOLIVE_STORE"] = c.store_location
-        subprocess.Popen([sys.executable, "-m", "golive", "resume", run_id, "--no-wait"], env=env,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
-        return _json({"ok": True, "message": f"resuming run {run_id} as {who.person}"})
+        try:
+            data = await _body(request) if await request.body() else {}
+            _, env = var_arguments(_plan_of(run_id), {}, _dict(data, "secrets"))
+        except UsageError as exc:
+            return _error(400, str(exc))
+        runner = await runners.resume(run_id, env, who.person)
+        return _json({"ok": True, "message": f"resuming run {run_id} as {who.person} (process {runner.pid})"})
+
+    def _plan_of(run_id: str) -> Any:
+        from golive.web.actions import _plan_and_state
+
+        return _plan_and_state(store, run_id)[0]
+
+    async def abort_run(request: Request, who: Identity, run_id: str) -> Response:
+        if not c.team.holds(who, OPERATOR):
+            return _error(403, f"{who.person} is not an operator")
+        try:
+            reason = str((await _body(request)).get("reason") or "")
+            sealed, message = abort(store, run_id, who.person, reason,
+                                    lambda ev: vouch(store, run_id, key, who, "abort", reason, _origin(request), ev))
+        except DecisionRefused as exc:
+            return _error(409, str(exc))
+        except UsageError as exc:
+            return _error(400, str(exc))
+        return _json({"ok": True, "message": message, "sealed": [sealed]})
+
+    # -- starting runs ------------------------------------------------------------------------------------
+    def operator_only(handler: Handler) -> Handler:
+        async def endpoint(request: Request, who: Identity) -> Response:
+            if not c.team.holds(who, OPERATOR):
+                return _error(403, f"{who.person} is not an operator")
+            if c.plans is None:
+                return _error(404, "no plans directory is configured (golive web --plans DIR, or plans: in the"
+                                   " team config)")
+            return await handler(request, who)
+        return endpoint
+
+    async def api_plans(request: Request, who: Identity) -> Response:
+        return _json(library.listing())
+
+    async def api_plan(request: Request, who: Identity) -> Response:
+        plan_id = request.path_params["plan_id"]
+        try:
+            _, plan, _ = library.load(plan_id)
+        except KeyError:
+            return _error(404, f"no plan '{plan_id}' in the plans directory")
+        except PlanError as exc:
+            return _error(409, str(exc))
+        return _json(preview(plan_id, plan))
+
+    async def start(request: Request, who: Identity) -> Response:
+        plan_id = request.path_params["plan_id"]
+        try:
+            path, plan, _ = library.load(plan_id)
+        except KeyError:
+            return _error(404, f"no plan '{plan_id}' in the plans directory")
+        except PlanError as exc:
+            return _error(409, str(exc))
+        try:
+            data = await _body(request)
+            if str(data.get("confirm") or "").strip() != plan.service:
+                raise UsageError(f"type the service name ({plan.service}) to confirm the start")
+            var_args, env = var_arguments(plan, _dict(data, "vars"), _dict(data, "secrets"))
+        except UsageError as exc:
+            return _error(400, str(exc))
+        if plan.signers is not None:
+            return _error(409, "this plan's decisions are signed with personal keys: start it with `golive run`"
+                               " and your key")
+        try:
+            run_id = await runners.start(path, var_args, env, who.person)
+        except StartFailed as exc:
+            return _error(409, str(exc))
+        created = store.events(run_id)[:1]
+        sealed = [vouch(store, run_id, key, who, "start", f"started plan {plan_id}", _origin(request), created[0])] \
+            if created else []
+        return _json({"ok": True, "run": run_id, "message": f"run {run_id} started by {who.person}",
+                      "sealed": sealed})
 
     routes = [
         Route("/", page(pages.INDEX)),
@@ -316,6 +445,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         Route("/auth/oidc/start", oidc_start),
         Route(CALLBACK, oidc_callback),
         Route("/api/runs", api(api_runs)),
+        Route("/api/runs/stream", api(runs_stream)),
         Route("/runs/{run_id}", page(pages.RUN)),
         Route("/runs/{run_id}/report", api(with_run(report))),
         Route("/api/runs/{run_id}", api(with_run(api_run))),
@@ -323,6 +453,11 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         Route("/api/runs/{run_id}/events/stream", api(with_run(stream))),
         Route("/api/runs/{run_id}/actions/{action}", api(with_run(decide), changes=True), methods=["POST"]),
         Route("/api/runs/{run_id}/resume", api(with_run(resume), changes=True), methods=["POST"]),
+        Route("/api/runs/{run_id}/abort", api(with_run(abort_run), changes=True), methods=["POST"]),
+        Route("/start", page(pages.START)),
+        Route("/api/plans", api(operator_only(api_plans))),
+        Route("/api/plans/{plan_id:path}/start", api(operator_only(start), changes=True), methods=["POST"]),
+        Route("/api/plans/{plan_id:path}", api(operator_only(api_plan))),
     ]
     middleware = [Middleware(SessionMiddleware, secret_key=c.accounts.session_secret(), session_cookie="golive_session",
                              max_age=int(c.team.config.session.absolute), same_site="lax", https_only=c.tls)]

@@ -22,6 +22,8 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--team", help=f"team config: roles, people, OIDC, session limits (default {DEFAULT_TEAM} "
                                    "when present)")
     sp.add_argument("--state", help="the console's accounts, tokens and keys (default .golive/web)")
+    sp.add_argument("--plans", metavar="DIR", help="the plans operators may start from the console (default: the"
+                                                   " team config's `plans`; none: starting is off)")
     sp.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
     sp.add_argument("--tls-key", help="the certificate's private key (PEM)")
     sub = sp.add_subparsers(dest="web_command", metavar="SUBCOMMAND")
@@ -109,22 +111,34 @@ def token_add(args: argparse.Namespace, directory: Path) -> int:
     return 0
 
 
+def _team(args: argparse.Namespace) -> Any:
+    from golive.web.team import load_team
+
+    return load_team(Path(args.team) if args.team else (DEFAULT_TEAM if DEFAULT_TEAM.exists() else None))
+
+
+def starts_runs(args: argparse.Namespace) -> bool:
+    """Whether this console has a plans directory (so it may start runs)."""
+    return bool(args.plans) or _team(args).plans_dir is not None
+
+
 def serve(args: argparse.Namespace, store: Any, store_location: str, store_shown: Path | str) -> int:
     import uvicorn
 
     from golive.web.accounts import Accounts
     from golive.web.app import Console, create_app
-    from golive.web.team import load_team
-
-    team_path = Path(args.team) if args.team else (DEFAULT_TEAM if DEFAULT_TEAM.exists() else None)
-    team = load_team(team_path)
+    team = _team(args)
     tls = bool(args.tls_cert or args.tls_key)
     if tls and not (args.tls_cert and args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
     for f in (args.tls_cert, args.tls_key):
         if f and not Path(f).is_file():
             raise UsageError(f"no such file: {f}")
-    console = Console(store, team, Accounts(state_dir(args, store_shown)), tls=tls, store_location=store_location)
+    plans = Path(args.plans) if args.plans else team.plans_dir
+    if plans is not None and not plans.is_dir():
+        raise UsageError(f"plans directory {plans} does not exist")
+    console = Console(store, team, Accounts(state_dir(args, store_shown)), tls=tls, store_location=store_location,
+                      plans=plans)
     app = create_app(store, console=console)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -145,7 +159,8 @@ def serve(args: argparse.Namespace, store: Any, store_location: str, store_shown
     if not loopback and not tls:
         print("golive web: warning: serving without TLS beyond loopback: passwords and session cookies cross the"
               " network in clear (use --tls-cert/--tls-key)", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+    # Open event streams would keep a stopping server waiting for ever; runs it started go on (own sessions).
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5,
                             ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

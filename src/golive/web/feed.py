@@ -13,7 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from golive.store.base import Event, Store
+from golive.store.base import Event, RunInfo, Store
+from golive.web.views import RowCache
 
 
 class RunFeed:
@@ -37,6 +38,11 @@ class RunFeed:
         while self.watchers > 0:
             await asyncio.sleep(self.poll)
             self._read()
+
+    def poke(self) -> None:
+        """Wake every stream of this run without a new event (something beside the log changed: its runner)."""
+        old, self._changed = self._changed, asyncio.Event()
+        old.set()
 
     def join(self) -> None:
         self.watchers += 1
@@ -67,6 +73,11 @@ class Feeds:
             feed = self._feeds[run_id] = RunFeed(self.store, run_id, self.to_json, self.poll)
         return feed
 
+    def poke(self, run_id: str) -> None:
+        feed = self._feeds.get(run_id)
+        if feed is not None:
+            feed.poke()
+
     def left(self, feed: RunFeed) -> None:
         """A stream ended: forget a feed nobody watches, so a long-running server keeps only watched runs."""
         feed.leave()
@@ -75,3 +86,53 @@ class Feeds:
 
     def __len__(self) -> int:
         return len(self._feeds)
+
+
+class RunsFeed:
+    """The runs list, live: one reader of the run index for every open list page. It wakes the streams when a run
+    appears, its log grows or its status changes; each stream then sends its own filtered list, built from rows
+    cached by (run, head): a run whose log did not grow is not read again."""
+
+    def __init__(self, store: Store, poll: float, limit: int = 200) -> None:
+        self.store, self.poll, self.limit = store, poll, limit
+        self.infos: list[RunInfo] = []
+        self.version = 0
+        self.watchers = 0
+        self.rows: RowCache = {}
+        self._signature: list[tuple[str, int, str]] = []
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def _read(self) -> None:
+        infos = self.store.list_runs(self.limit)
+        signature = [(i.id, i.head_seq, i.status) for i in infos]
+        if signature != self._signature:
+            self.infos, self._signature = infos, signature
+            self.version += 1
+            live = {i.id for i in infos}
+            for key in [k for k in self.rows if k[0] not in live]:
+                del self.rows[key]
+            old, self._changed = self._changed, asyncio.Event()
+            old.set()
+
+    async def _run(self) -> None:
+        while self.watchers > 0:
+            await asyncio.sleep(self.poll)
+            self._read()
+
+    def join(self) -> None:
+        self.watchers += 1
+        if self._task is None or self._task.done():
+            self._read()
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def leave(self) -> None:
+        self.watchers -= 1
+
+    async def wait(self, seen: int, timeout: float) -> int:
+        """The list's version once it is newer than `seen`, or `seen` after `timeout` seconds without a change."""
+        if self.version <= seen:
+            changed = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout)
+        return self.version

@@ -81,6 +81,7 @@ LOGIN = _page("golive: log in", """
 
 INDEX = _page("golive runs", """
 <h1>Runs</h1>
+<p id="start-link" hidden><a class="button" href="/start">Start a run</a></p>
 <form class="filters" id="filters">
 <label>Service <input name="service"></label>
 <label>Environment <input name="environment"></label>
@@ -97,6 +98,7 @@ RUN = _page("golive run", """
 <h1 id="title">Run</h1>
 <p class="row"><span id="status" class="badge">…</span> <span id="meta" class="muted"></span></p>
 <p class="muted"><span id="window"></span> · <a id="report" href="#">report</a></p>
+<p id="runner" class="muted" hidden></p>
 <div id="waiting" class="box" hidden></div>
 <div id="attention" class="box attention" hidden></div>
 <div id="actions"></div>
@@ -129,6 +131,28 @@ RUN = _page("golive run", """
 <h2>Log</h2>
 <p class="muted" id="stream">connecting…</p>
 <table id="log"><thead><tr><th>#</th><th>Time</th><th>Event</th></tr></thead><tbody></tbody></table>
+""")
+
+START = _page("golive: start a run", """
+<h1>Start a run</h1>
+<label>Plan <span>from the console's plans directory</span><select id="plan-pick">
+<option value="">choose a plan…</option></select></label>
+<p id="plan-error" class="error" role="alert"></p>
+<section id="plan-view" hidden>
+<h2 id="plan-title"></h2>
+<p class="muted" id="plan-signed" hidden>This plan's decisions are signed with personal keys: start it with
+<code>golive run</code> and your key.</p>
+<h2>What it will do (plan show)</h2>
+<pre id="plan-show"></pre>
+<h2>Rollback plan</h2>
+<ol id="plan-rollback"></ol>
+<h2>Vars</h2>
+<div id="plan-vars"></div>
+<p class="muted">Secret values go to the run's process only: they are not stored and never shown again.</p>
+<label>Type <code id="start-typed-want"></code> to confirm <input id="start-typed" autocomplete="off"></label>
+<p class="row"><button id="start-go" type="button">Start the run</button></p>
+</section>
+<p id="start-result" role="status"></p>
 """)
 
 

@@ -100,50 +100,131 @@ function windowText(r) {
   const tail = left === null || left === undefined ? "" : left > 0 ? " (" + dur(left) + " left)" : " (closed)";
   return "window " + time(r.window_start) + " – " + time(r.window_end) + tail;
 }
-async function refreshRuns() {
+function showRuns(rows) {
+  $("runs").replaceChildren(...rows.map(r => {
+    const card = el("div", null, "card"); card.dataset.status = r.status; card.dataset.run = r.run;
+    const top = el("div", null, "row");
+    const a = el("a", r.plan, "run"); a.href = "/runs/" + encodeURIComponent(r.run);
+    top.append(badge(r.status), a);
+    card.append(top, el("div", r.run + " · " + r.service + "/" + r.environment + " · by " + r.initiator +
+                        (r.approvers.length ? " · approved by " + r.approvers.join(", ") : ""), "muted"));
+    if (r.waits_for) card.append(el("div", "waits for " + r.waits_for + " — since " + ago(r.waiting_since),
+                                    "waits"));
+    card.append(el("div", windowText(r), "muted"));
+    return card;
+  }));
+  $("updated").textContent = rows.length ? "updated " + new Date().toLocaleTimeString() : "no runs match";
+}
+let RUNS = null;
+function followRuns() {
+  // The list is live: the server sends it again whenever a run appears or changes (no polling here).
+  if (RUNS) RUNS.close();
   const q = new URLSearchParams(new FormData($("filters")));
-  try {
-    const rows = await getJSON("/api/runs?" + q.toString());
-    $("runs").replaceChildren(...rows.map(r => {
-      const card = el("div", null, "card"); card.dataset.status = r.status; card.dataset.run = r.run;
-      const top = el("div", null, "row");
-      const a = el("a", r.plan, "run"); a.href = "/runs/" + encodeURIComponent(r.run);
-      top.append(badge(r.status), a);
-      card.append(top, el("div", r.run + " · " + r.service + "/" + r.environment + " · by " + r.initiator +
-                          (r.approvers.length ? " · approved by " + r.approvers.join(", ") : ""), "muted"));
-      if (r.waits_for) card.append(el("div", "waits for " + r.waits_for + " — since " + ago(r.waiting_since),
-                                      "waits"));
-      card.append(el("div", windowText(r), "muted"));
-      return card;
-    }));
-    $("updated").textContent = rows.length ? "updated " + new Date().toLocaleTimeString() : "no runs match";
-  } catch (e) {
-    $("updated").textContent = "cannot reach golive web: " + e.message;
-  }
+  RUNS = new EventSource("/api/runs/stream?" + q.toString());
+  RUNS.addEventListener("runs", msg => { showRuns(JSON.parse(msg.data)); $("updated").dataset.live = "1"; });
+  RUNS.addEventListener("session-ended", () => { RUNS.close(); toLogin(); });
+  RUNS.onerror = () => { $("updated").textContent = "reconnecting…"; $("updated").dataset.live = ""; };
 }
 async function indexPage() {
-  if (!await header()) return;
+  const s = await header();
+  if (!s) return;
   const f = $("filters");
   const params = new URLSearchParams(location.search);
   for (const k of ["service", "environment", "status", "person"]) if (params.get(k)) f[k].value = params.get(k);
+  let typing = null;
   f.addEventListener("input", () => {
     history.replaceState(null, "", "/?" + new URLSearchParams(new FormData(f)).toString());
-    refreshRuns();
+    clearTimeout(typing); typing = setTimeout(followRuns, 250);  // one new stream per pause, not per key
   });
   f.addEventListener("submit", ev => ev.preventDefault());
-  refreshRuns(); setInterval(refreshRuns, 5000);
+  $("start-link").hidden = !s.who.operator;
+  followRuns();
+}
+
+// ---- starting a run --------------------------------------------------------------------------------------
+let PLAN = null;
+async function api(url) {
+  const r = await fetch(url, {cache: "no-store", credentials: "same-origin"});
+  if (r.status === 401) { toLogin(); throw new Error("logged out"); }
+  let data = {};
+  try { data = await r.json(); } catch (e) { data = {error: "HTTP " + r.status}; }
+  if (!r.ok) throw new Error(data.error || "HTTP " + r.status);
+  return data;
+}
+function varRow(v) {
+  const label = el("label", v.name + (v.secret ? " (secret)" : ""));
+  label.dataset.var = v.name;
+  const hint = v.description || (v.secret ? (v.from_env ? "environment variable " + v.from_env : "") :
+                                 v.default !== null ? "default: " + v.default : "");
+  if (hint) label.append(el("span", hint));
+  if (!v.settable) { label.append(el("span", "read from a file on the server")); return label; }
+  const input = el("input"); input.name = v.name; input.dataset.secret = v.secret ? "1" : "";
+  input.autocomplete = v.secret ? "new-password" : "off";
+  if (v.secret) { input.type = "password"; input.placeholder = v.on_server ? "set on the server" : "required"; }
+  else if (v.default !== null) input.placeholder = v.default;
+  label.append(input);
+  return label;
+}
+async function showPlan(id) {
+  $("plan-view").hidden = true; $("plan-error").textContent = ""; $("start-result").textContent = "";
+  if (!id) return;
+  try { PLAN = await api("/api/plans/" + id.split("/").map(encodeURIComponent).join("/")); }
+  catch (e) { $("plan-error").textContent = e.message; return; }
+  $("plan-title").textContent = PLAN.name + " — " + PLAN.service + "/" + PLAN.environment;
+  $("plan-show").textContent = PLAN.show;
+  $("plan-signed").hidden = !PLAN.signed; $("start-go").disabled = PLAN.signed;
+  $("plan-rollback").replaceChildren(...(PLAN.rollback_plan.length ? PLAN.rollback_plan.map(p => el("li",
+    "failing in phase " + p.phase + " " + p.name + " undoes: " + (p.undo.map(u => u.title).join(", ") || "nothing") +
+    (p.level ? "; level " + p.level + " " + (p.level_name || "") : ""))) : [el("li", "nothing to undo")]));
+  $("plan-vars").replaceChildren(...(PLAN.vars.length ? PLAN.vars.map(varRow) : [el("p", "none", "muted")]));
+  $("start-typed-want").textContent = PLAN.service; $("start-typed").value = "";
+  $("plan-view").hidden = false;
+}
+async function startRun() {
+  const out = $("start-result");
+  if ($("start-typed").value.trim() !== PLAN.service) {
+    out.className = "error"; out.textContent = "Type " + PLAN.service + " to confirm the start."; return;
+  }
+  const vars = {}, secrets = {};
+  for (const i of document.querySelectorAll("#plan-vars input")) {
+    if (i.value !== "") (i.dataset.secret ? secrets : vars)[i.name] = i.value;
+  }
+  $("start-go").disabled = true; out.className = "muted"; out.textContent = "starting…";
+  const r = await post("/api/plans/" + PLAN.id.split("/").map(encodeURIComponent).join("/") + "/start",
+                       {vars: vars, secrets: secrets, confirm: $("start-typed").value.trim()});
+  for (const i of document.querySelectorAll("#plan-vars input[type=password]")) i.value = "";
+  $("start-go").disabled = false;
+  out.dataset.status = r.status;
+  if (r.status === 200) { location.assign("/runs/" + encodeURIComponent(r.data.run)); return; }
+  out.className = "error"; out.textContent = r.data.error || ("HTTP " + r.status);
+}
+async function startPage() {
+  if (!await header()) return;
+  const pick = $("plan-pick");
+  try {
+    const plans = await api("/api/plans");
+    pick.append(...plans.map(p => {
+      const o = el("option", p.error ? p.id + " — " + p.error : p.name + " (" + p.service + "/" + p.environment +
+                   ") — " + p.id);
+      o.value = p.id; o.disabled = !!p.error; return o;
+    }));
+  } catch (e) { $("plan-error").textContent = e.message; return; }
+  pick.addEventListener("change", () => showPlan(pick.value));
+  $("start-go").addEventListener("click", startRun);
 }
 
 // ---- one run ---------------------------------------------------------------------------------------------
 let RUN = null;
 const LABELS = {approve: "Approve", reject: "Reject (NO-GO)", confirm: "Confirm", resolve: "Resolve",
-                rollback: "Roll back", resume: "Resume"};
+                rollback: "Roll back", abort: "Abort", resume: "Resume"};
 const EXPLAIN = {
   approve: "You approve the Go/No-Go gate this run waits at.",
   reject: "You say NO-GO: the run rolls back.",
   confirm: "You confirm the manual item the run waits for.",
   resolve: "You say how the step that was cut off ended, after checking by hand.",
   rollback: "You ask the run to roll back now. First read what it will undo.",
+  abort: "You stop the process executing this run, as Ctrl-C would: what runs now is stopped and recorded, " +
+         "and the run can then be resumed or rolled back.",
 };
 function openDialog(action) {
   const s = RUN;
@@ -161,7 +242,7 @@ function openDialog(action) {
     : (s.waiting && s.waiting.step) || (s.attention && s.attention.step) || "";
   $("dialog-outcome-row").hidden = action !== "resolve";
   $("dialog-go").textContent = "Confirm: " + LABELS[action];
-  $("dialog-go").className = (action === "reject" || rb) ? "danger" : "";
+  $("dialog-go").className = (action === "reject" || action === "abort" || rb) ? "danger" : "";
   $("dialog-reason").focus();
 }
 async function submitDialog() {
@@ -174,7 +255,8 @@ async function submitDialog() {
   }
   const body = {reason: reason, step: $("dialog-step").value || null, typed: $("dialog-typed").value,
                 outcome: action === "resolve" ? $("dialog-outcome").value : null};
-  const r = await post("/api/runs/" + encodeURIComponent(RUN.run) + "/actions/" + action, body);
+  const r = await post("/api/runs/" + encodeURIComponent(RUN.run) + (action === "abort" ? "/abort"
+                       : "/actions/" + action), body);
   out.className = r.status === 200 ? "ok" : "error";
   out.textContent = r.status === 200 ? r.data.message : (r.data.error || "HTTP " + r.status);
   out.dataset.status = r.status;
@@ -238,6 +320,9 @@ async function refreshRun(id) {
   $("meta").textContent = s.run + " · " + s.service + "/" + s.environment + " · by " + s.initiator +
     (s.version_to ? " · " + (s.version_from || "?") + " → " + s.version_to : "");
   $("window").textContent = windowText(s);
+  const rn = $("runner"); rn.hidden = !s.runner;
+  if (s.runner) rn.textContent = "runner process " + s.runner.pid + ", started here by " + s.runner.by +
+    (s.runner.exit_code === null ? ": running" : ": exited with " + s.runner.exit_code);
   const w = $("waiting");
   w.hidden = !s.waiting && !s.orphaned;
   w.replaceChildren();
@@ -249,7 +334,7 @@ async function refreshRun(id) {
   if (s.attention) a.replaceChildren(el("div", "Needs attention: step " + (s.attention.step || "") + ": " +
                                                (s.attention.reason || "")));
   $("actions").replaceChildren(...Object.keys(LABELS).filter(k => s.can[k]).map(k => {
-    const b = el("button", LABELS[k], k === "reject" || k === "rollback" ? "danger" : k === "resume"
+    const b = el("button", LABELS[k], k === "reject" || k === "rollback" || k === "abort" ? "danger" : k === "resume"
                  ? "secondary" : "");
     b.type = "button"; b.dataset.action = k;
     b.addEventListener("click", () => k === "resume" ? resumeRun() : openDialog(k));
@@ -299,6 +384,7 @@ async function runPage(id) {
   source.onopen = () => { info.textContent = "live"; };
   source.onerror = () => { info.textContent = "reconnecting…"; };
   source.addEventListener("session-ended", () => { source.close(); toLogin(); });
+  source.addEventListener("runner", () => scheduleRefresh(id));
   source.addEventListener("run-event", msg => {
     const ev = JSON.parse(msg.data);
     const tr = el("tr"); tr.dataset.seq = ev.seq; tr.dataset.type = ev.type;
@@ -310,6 +396,7 @@ async function runPage(id) {
 
 const m = location.pathname.match(/^\/runs\/([^/]+)$/);
 if (location.pathname === "/login") { loginPage(); }
+else if (location.pathname === "/start") { startPage(); }
 else if (m) { runPage(decodeURIComponent(m[1])); }
 else { indexPage(); }
 """

@@ -67,6 +67,8 @@ class TeamConfig(_Strict):
     people: dict[str, list[str]] = Field(default_factory=dict)
     session: SessionSettings = SessionSettings()
     login_limit: LoginLimit = LoginLimit()
+    #: The directory of plans operators may start from the console (relative to this file); none: no starting.
+    plans: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,14 @@ class Identity:
 
 
 class Team:
-    def __init__(self, config: TeamConfig) -> None:
+    def __init__(self, config: TeamConfig, base: Path | None = None) -> None:
         self.config = config
+        #: Where the team file is: its relative paths (plans) start there.
+        self.base = base or Path.cwd()
+
+    @property
+    def plans_dir(self) -> Path | None:
+        return self.base / self.config.plans if self.config.plans else None
 
     @property
     def oidc(self) -> OidcSettings | None:
@@ -154,6 +162,6 @@ def load_team(path: Path | None) -> Team:
     except YAMLError as exc:
         raise UsageError(f"team config {path} is not YAML: {exc}") from None
     try:
-        return Team(TeamConfig.model_validate(data))
+        return Team(TeamConfig.model_validate(data), path.parent)
     except (ValidationError, ValueError) as exc:
         raise UsageError(f"team config {path}: {exc}") from None

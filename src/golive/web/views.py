@@ -63,7 +63,21 @@ def _people(events: list[Event]) -> set[str]:
     return found
 
 
-def run_row(store: Store, info: RunInfo, now: datetime) -> tuple[dict[str, Any], set[str]]:
+#: (run id, head seq) -> the run's row and the people it names: a row changes only when its log grows.
+RowCache = dict[tuple[str, int], tuple[dict[str, Any], set[str]]]
+
+
+def run_row(store: Store, info: RunInfo, now: datetime,
+            cache: RowCache | None = None) -> tuple[dict[str, Any], set[str]]:
+    if cache is not None and info.head_seq:
+        key = (info.id, info.head_seq)
+        if key not in cache:
+            for old in [k for k in cache if k[0] == info.id]:
+                del cache[old]
+            cache[key] = run_row(store, info, now)
+        row, people = cache[key]
+        left = _left(row["window_end"], now) if row["window_left"] is not None else None
+        return {**row, "window_left": left}, people
     events = store.events(info.id)
     st = fold(events)
     rep = build(events)
@@ -80,17 +94,18 @@ def run_row(store: Store, info: RunInfo, now: datetime) -> tuple[dict[str, Any],
     return row, _people(events)
 
 
-def runs_list(store: Store, filters: dict[str, str], limit: int = 200) -> list[dict[str, Any]]:
+def runs_list(store: Store, filters: dict[str, str], limit: int = 200, cache: RowCache | None = None,
+              infos: list[RunInfo] | None = None) -> list[dict[str, Any]]:
     """Active runs first (oldest wait first: it has waited longest), then the rest, newest first."""
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     wanted = {k: v.strip().casefold() for k, v in filters.items() if k in FILTERS and v.strip()}
-    for info in store.list_runs(limit):
+    for info in store.list_runs(limit) if infos is None else infos:
         if "service" in wanted and info.service.casefold() != wanted["service"]:
             continue
         if "environment" in wanted and info.environment.casefold() != wanted["environment"]:
             continue
-        row, people = run_row(store, info, now)
+        row, people = run_row(store, info, now, cache)
         if "status" in wanted and row["status"].casefold() != wanted["status"]:
             continue
         if "person" in wanted and wanted["person"] not in people:
@@ -116,7 +131,8 @@ def run_view(store: Store, info: RunInfo) -> dict[str, Any]:
         "window_left": _left(rep.window_end, datetime.now(UTC)) if not st.outcome else None,
         "timeline": [asdict(p) for p in rep.phases], "gates": [asdict(g) for g in rep.gates],
         "all_steps": [asdict(s) for s in rep.steps], "canary": [asdict(c) for c in rep.canary],
-        "rollback_plan": rep.rollback_plan, "rollback": asdict(rep.rollback) if rep.rollback else None,
+        "rollback_plan": [p.raw() for p in rep.rollback_plan],
+        "rollback": asdict(rep.rollback) if rep.rollback else None,
         "signoff": [asdict(s) for s in rep.signoff], "outcome_word": rep.outcome_word,
         "rollback_requested": st.rollback_requested,
     })

@@ -1,0 +1,105 @@
+"""Lock files on SSH hosts: a run that changes a host writes a small record there (run id, run log, who), so a
+run kept in another run log (another `--store`, another machine) finds it and is refused instead of rolling
+the same hosts at the same time. Taking is exclusive (`set -C`, the shell's O_EXCL); a record naming this
+run is ours (a resume, an undo); one whose holder is provably over (golive.run.locks.holder_is_over) is taken
+over. The plan's `locks: hosts` takes them on a whole group when the run starts; a `rolling` step takes them
+on each batch's hosts just before it drains them, so hosts it never reaches are never contacted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from golive.targets.ssh import Connection, HostResult, remote_command
+
+TAKE = ('mkdir -p "$(dirname "$P")" && if (set -C; printf "%s" "$REC" > "$P") 2>/dev/null; then echo TAKEN;'
+        ' else echo HELD; cat "$P"; fi')
+FORCE = 'printf "%s" "$REC" > "$P.tmp" && mv -f "$P.tmp" "$P" && echo TAKEN'
+DROP = 'if grep -qF "\\"run\\": \\"$RID\\"" "$P" 2>/dev/null; then rm -f "$P"; fi; echo DROPPED'
+
+
+def default_path(service: str, environment: str) -> str:
+    return f"/tmp/golive-{service}.{environment}.lock"
+
+
+def holder_is_over(record: dict[str, Any]) -> bool:
+    """True only when we can see that the holder's run ended: its SQLite log (a path on this machine) is gone,
+    or says the run is not active. Anything we cannot see (another machine's log, a database) holds."""
+    store = str(record.get("store", ""))
+    if not store or store.startswith(("postgresql:", "postgres:")) or not Path(store).is_absolute():
+        return False
+    if not Path(store).exists():
+        return True
+    from golive.errors import GoliveError
+    from golive.store.sqlite import SQLiteStore
+
+    try:
+        log = SQLiteStore(Path(store))
+        try:
+            return not log.get_run(str(record.get("run", ""))).active
+        finally:
+            log.close()
+    except GoliveError:
+        return True  # that log does not know the run
+
+
+def refusal(what: str, record: dict[str, Any], where: str) -> str:
+    return (f"{what} is held by run {record.get('run')} (run log {record.get('store') or '?'}, started by process"
+            f" {record.get('pid')} on {record.get('host')} at {record.get('since')}); finish or roll back that run"
+            f" first; if it is gone for good, remove {where} by hand")
+
+
+Runner = Callable[[list[str], str, dict[str, str]], list[HostResult]]
+
+
+def pool_runner(conn: Connection, timeout: float = 30) -> Runner:
+    """Runs a lock script on hosts over the run's SSH pool (the connection is then reused by the step)."""
+
+    def run(hosts: list[str], script: str, env: dict[str, str]) -> list[HostResult]:
+        from golive.targets.sshpool import pool
+
+        return list(pool().run(conn, hosts, remote_command(script, "sh", timeout), env, timeout))
+
+    return run
+
+
+def take(run: Runner, hosts: list[str], path: str, record: str, run_id: str, what: str) -> dict[str, str]:
+    """Takes the lock file on every host; returns why, per host, it could not (empty: all taken). Hosts taken
+    here are let go again when another is refused, so a refused run leaves nothing behind."""
+    env = {"P": path, "REC": record, "RID": run_id}
+    taken: list[str] = []
+    stale: list[str] = []
+    problems: dict[str, str] = {}
+    for r in run(hosts, TAKE, env):
+        out = r.output.strip()
+        if r.status != "ok":
+            problems[r.host] = f"lock file {path} on {r.host}: could not take it: {r.message or out or r.status}"
+        elif out.startswith("TAKEN"):
+            taken.append(r.host)
+        else:
+            try:
+                held = json.loads(out.split("\n", 1)[1])
+            except (IndexError, ValueError):
+                held = {}
+            if held.get("run") == run_id:
+                continue  # ours from before (the run's start, a resume, an undo): kept as it is
+            if holder_is_over(held):
+                stale.append(r.host)  # its run is provably over: rewritten as ours
+            else:
+                problems[r.host] = refusal(f"{what} on {r.host}", held, f"{r.host}:{path}")
+    if problems:
+        if taken:
+            drop(run, taken, path, run_id)
+        return problems
+    if stale:
+        run(stale, FORCE, env)
+    return {}
+
+
+def drop(run: Runner, hosts: list[str], path: str, run_id: str) -> None:
+    """Removes the lock file where it names this run (another run's record is never removed)."""
+    if hosts:
+        run(hosts, DROP, {"P": path, "RID": run_id})
