@@ -365,6 +365,9 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         if heartbeat.lost is None:  # a process that lost the run must not release the new owner's claim
             store.release(info.id, owner, active=not terminal)
         if opts.report_dir is not None and not options.dry_run:
+            # The report reads the whole log again: let the engine's copy of the run go first, or a 10,000-step
+            # run holds both at its peak.
+            engine = state = None  # type: ignore[assignment]
             _write_reports_quietly(store, info.id, opts.report_dir)
 
 

@@ -35,8 +35,15 @@ class Event:
 
     @cached_property
     def data(self) -> EventBody:
-        """The typed event (golive.core.events), parsed once; what is hashed stays `payload_json`."""
-        return parse(self.type, self.payload)
+        """The typed event (golive.core.events), parsed once; what is hashed stays `payload_json`. Read from the
+        JSON without keeping the dict unless `payload` was asked for too: a long run's events (a report, a
+        resume's fold) would otherwise be held twice."""
+        payload = self.__dict__.get("payload")
+        if payload is None:
+            import json
+
+            payload = json.loads(self.payload_json)
+        return parse(self.type, payload)
 
 
 @dataclass(frozen=True)
