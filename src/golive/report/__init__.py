@@ -59,7 +59,13 @@ def write_reports(store: Store, run_id: str, directory: Path) -> list[Path]:
     for ext in ("html", "md", "json"):
         path = directory / f"{report.run_id}.{ext}"
         tmp = path.with_suffix(f".{ext}.tmp")
-        tmp.write_text(render(report, ext), encoding="utf-8")
+        if ext == "json":  # written as it is encoded (golive.report.json.iter_json)
+            from golive.report.json import iter_json
+
+            with tmp.open("w", encoding="utf-8") as f:
+                f.writelines(iter_json(report))
+        else:
+            tmp.write_text(render(report, ext), encoding="utf-8")
         tmp.replace(path)
         written.append(path)
     return written

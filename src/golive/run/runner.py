@@ -344,6 +344,7 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         if locks is not None:  # a resumed run takes its locks again (its lock files are found its own)
             take_locks(plan, locks, new_run=False)
             record_notes(store, locks)
+        state = None  # type: ignore[assignment]  # the engine folds its own; two copies of a long run's log are a peak
         engine = Engine(
             plan, store, info.id, clock, vars=values, masker=masker,
             executor=DryRunExecutor() if options.dry_run else opts.executor, options=options,
@@ -367,7 +368,7 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
         if opts.report_dir is not None and not options.dry_run:
             # The report reads the whole log again: let the engine's copy of the run go first, or a 10,000-step
             # run holds both at its peak.
-            engine = state = None  # type: ignore[assignment]
+            engine = None
             _write_reports_quietly(store, info.id, opts.report_dir)
 
 
