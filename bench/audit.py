@@ -1,8 +1,9 @@
 """Cost of signed decisions and of `golive audit verify`, against OpenSSH's own `ssh-keygen -Y sign/verify`.
 
 1. sign + verify one decision: golive in-process (asyncssh signs, the `sshsig` library verifies), with a key file
-   and with a key held by a real ssh-agent started here; the peer is `ssh-keygen -Y sign` + `ssh-keygen -Y verify`
-   (one process each, as `git` does it). Goal: <= 50 ms per decision.
+   and with a key held by a real ssh-agent started here, and with an ECDSA key file (golive.seal.ecdsa verifies);
+   the peer is `ssh-keygen -Y sign` + `ssh-keygen -Y verify` (one process each, as `git` does it).
+   Goal: <= 50 ms per decision.
 2. `audit verify` of a 10,000-event run (shell steps' events, 20 signed decisions, 40 runner checkpoints) in an
    SQLite run log: the in-process check and the `golive audit verify` command (interpreter start-up included).
    The peer: hashing the same events' text with `sha256sum` (one process), a floor for "read and hash". Goal: <= 1 s.
@@ -58,6 +59,9 @@ def decision_costs(work: Path, repeat: int) -> None:
 
     signer = file_signer(key)
     t_file = best(lambda: golive_once(signer), repeat * 4)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", str(work / "ec")], check=True)
+    ec_signer = file_signer(work / "ec")
+    t_ecdsa = best(lambda: golive_once(ec_signer), repeat * 4)
 
     sock = work / "agent.sock"
     agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
@@ -92,8 +96,9 @@ def decision_costs(work: Path, repeat: int) -> None:
     print("sign + verify one decision (best of runs)")
     print(f"  golive, key file           {t_file * 1000:7.2f} ms")
     print(f"  golive, ssh-agent          {t_agent * 1000:7.2f} ms")
+    print(f"  golive, ECDSA P-256 file   {t_ecdsa * 1000:7.2f} ms   (verified by golive.seal.ecdsa)")
     print(f"  ssh-keygen -Y sign+verify  {t_ssh * 1000:7.2f} ms   (golive key file is {t_ssh / t_file:.1f}x faster)")
-    worst = max(t_file, t_agent)
+    worst = max(t_file, t_agent, t_ecdsa)
     print(f"  goal <= 50 ms per decision: {'met' if worst <= 0.05 else 'MISSED'} ({worst * 1000:.1f} ms worst)")
 
 
@@ -160,9 +165,16 @@ def verify_costs(work: Path, events: int, repeat: int) -> None:
     store.close()
     env = {**os.environ, "GOLIVE_WITNESS_DIR": str(work / "witness")}
 
+    cpu: list[float] = []
+
     def command() -> None:
+        import resource
+
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([str(VENV_BIN / "golive"), "--store", str(db), "audit", "verify", rid], check=True,
                        capture_output=True, env=env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
     t_cli = best(command, repeat)
     dump = work / "events.txt"
@@ -176,10 +188,12 @@ def verify_costs(work: Path, events: int, repeat: int) -> None:
     print(f"\naudit verify of a {n}-event run ({audit.checkpoints} checkpoints,"
           f" {sum(1 for d in audit.decisions if d.verified)} verified signatures)")
     print(f"  in-process (golive.seal.verify.audit_run)  {t_inproc * 1000:7.1f} ms")
-    print(f"  golive audit verify (whole command)        {t_cli * 1000:7.1f} ms")
+    print(f"  golive audit verify (whole command)        {t_cli * 1000:7.1f} ms   (CPU {min(cpu) * 1000:.0f} ms:"
+          f" wall above CPU is waiting for a core; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print(f"  sha256sum of the payloads (a floor)        {t_floor * 1000:7.1f} ms"
           f"   (in-process is {t_inproc / max(t_floor, 1e-6):.0f}x the floor)")
-    print(f"  goal <= 1 s: {'met' if t_cli <= 1.0 else 'MISSED'} ({t_cli:.2f} s for the command)")
+    print(f"  goal <= 1 s: {'met' if t_cli <= 1.0 else 'MISSED'} on wall time ({t_cli:.2f} s for the command),"
+          f" {'met' if min(cpu) <= 1.0 else 'MISSED'} on CPU time ({min(cpu):.2f} s)")
 
 
 def main() -> int:

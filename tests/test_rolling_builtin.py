@@ -147,6 +147,8 @@ def test_bake_behind_the_builtin_proxy_stops_a_batch_that_fails_its_users(fresh:
     assert "bake of batch 1 failed" in finished["message"], finished["message"]
     verdicts = _events(workdir, "analysis.verdict")
     assert verdicts and verdicts[-1]["outcome"] == "fail", verdicts
+    # judged on the batch's errors, not failed for lack of counted requests ("N inconclusive intervals")
+    assert "inconclusive" not in verdicts[-1]["reason"] and "error" in verdicts[-1]["reason"], verdicts[-1]
     assert {e["host"] for e in _events(workdir, "rolling.host")} == {h.address for h in f.hosts[:2]}
     assert {h.name: f.logins(h) for h in f.hosts[2:]} == logins  # later batches never contacted
     assert set(f.versions().values()) == {"1.0.0"}

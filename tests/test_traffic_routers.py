@@ -205,3 +205,31 @@ def test_nginx_takes_one_server_out_of_rotation_and_back_under_load(
         assert "blue" not in during[len(during) // 2:]  # once out, blue took nothing new
         assert report.failures == [], report.summary()
         assert router.weights() == {"blue": 50, "green": 50}
+
+
+def test_nginx_and_builtin_count_per_server_for_a_rolling_bake(
+        tmp_path: Path, backends: tuple[LocalBackend, LocalBackend]) -> None:
+    """The bake judges a batch's servers against the rest from per-server counters: nginx reads them from its
+    access log (`$upstream_addr`; the pool view reads the same lines, neither steals the other's), the
+    built-in proxy counts them itself."""
+    blue, green = backends
+    green.control(fail=1.0)
+    with LocalNginx(tmp_path, {"blue": blue.address, "green": green.address}, {"blue": 50, "green": 50}) as ng:
+        _load(ng.url, 40)
+        per_server = ng.router.server_counters()
+        pools = ng.router.counters()
+        _load(ng.url, 20)
+        later = ng.router.server_counters()
+    assert per_server[blue.address].errors == 0 and per_server[blue.address].requests >= 15, per_server
+    assert per_server[green.address].errors == per_server[green.address].requests >= 15, per_server
+    assert sum(c.requests for c in per_server.values()) == 40
+    assert {p: c.requests for p, c in pools.items()} == {"blue": per_server[blue.address].requests,
+                                                         "green": per_server[green.address].requests}
+    assert sum(c.requests for c in later.values()) == 60
+    with LocalProxy(tmp_path, {"all": [blue.address, green.address]}) as proxy:
+        router = BuiltinRouter(proxy.admin)
+        _load(proxy.url, 40)
+        counts = router.server_counters()
+        router.close()
+    assert counts[blue.address].requests == 20 and counts[blue.address].errors == 0, counts
+    assert counts[green.address].requests == counts[green.address].errors == 20, counts

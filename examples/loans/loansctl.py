@@ -7,6 +7,7 @@ and log under --state (the run's directory), so a plan's undo and rollback steps
     loansctl.py stop    --state DIR --name 1.1.0                          # or: front
     loansctl.py purge-smoke --account SMOKE-0001                          # remove smoke-test data
     loansctl.py sample                                                    # three customers (empty database)
+    loansctl.py revision                                                  # = flask db current, without Flask
     loansctl.py teardown --state DIR                                      # stop everything started here
 """
 
@@ -146,9 +147,9 @@ SAMPLE = [("ACC-1001", "Asha Rao", [("deposit", 250000), ("withdrawal", 40000)])
 
 def sample() -> int:
     """Three customers with their transactions, unless there are customers already."""
-    from app import transaction
+    from loansdb import DB
 
-    with transaction() as db:
+    with DB() as db:
         if not db.all("SELECT id FROM accounts LIMIT 1"):
             for number, owner, moves in SAMPLE:
                 aid = db.insert("INSERT INTO accounts (number, owner, balance_cents, created_at)"
@@ -160,6 +161,16 @@ def sample() -> int:
                            " created_at) VALUES (?, ?, ?, ?, 'sample', '2025-11-01T00:00:00+00:00')",
                            (aid, kind, amount, balance))
                 db.run("UPDATE accounts SET balance_cents = ? WHERE id = ?", (balance, aid))
+    return 0
+
+
+def revision() -> int:
+    """The schema revision, as `flask db current` prints it (Alembic's alembic_version), without starting Flask."""
+    from loansdb import DB
+
+    with DB() as db:
+        row = db.one("SELECT version_num FROM alembic_version") if "alembic_version" in db.tables() else None
+    print(row["version_num"] if row else "")
     return 0
 
 
@@ -183,9 +194,9 @@ def purge_smoke(account: str) -> int:
     if not account.startswith("SMOKE-"):
         print("refusing: only SMOKE-* test accounts can be purged", file=sys.stderr)
         return 1
-    from app import transaction
+    from loansdb import DB
 
-    with transaction() as db:
+    with DB() as db:
         row = db.one("SELECT id FROM accounts WHERE number = ?", (account,))
         if row is None:
             print(f"no smoke-test account {account}")
@@ -202,9 +213,9 @@ def purge_smoke(account: str) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("setup", "start", "switch", "stop", "teardown", "purge-smoke", "sample"):
+    for name in ("setup", "start", "switch", "stop", "teardown", "purge-smoke", "sample", "revision"):
         sp = sub.add_parser(name)
-        if name not in ("purge-smoke", "sample"):
+        if name not in ("purge-smoke", "sample", "revision"):
             sp.add_argument("--state", type=Path, required=True)
     sub.choices["setup"].add_argument("--old-port", type=int, required=True)
     sub.choices["setup"].add_argument("--public-port", type=int, required=True)
@@ -227,6 +238,8 @@ def main() -> int:
         return purge_smoke(args.account)
     if args.cmd == "sample":
         return sample()
+    if args.cmd == "revision":
+        return revision()
     return main_teardown(args.state)
 
 

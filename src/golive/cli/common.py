@@ -21,14 +21,9 @@ def store_location(args: argparse.Namespace) -> str:
 
 def store_path(args: argparse.Namespace) -> Path | str:
     """Where the log is, for messages (a PostgreSQL URL is shown without credentials)."""
-    from golive.store.factory import is_url
+    from golive.store.factory import store_config
 
-    where = store_location(args)
-    if is_url(where):
-        from golive.store.postgres import location
-
-        return location(where)
-    return Path(where)
+    return store_config(store_location(args)).shown()
 
 
 def open_store_of(args: argparse.Namespace) -> Any:

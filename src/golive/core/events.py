@@ -22,12 +22,14 @@ generated doc by being defined. `docs/events.md` is generated from this module
 
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar, Literal, TypeVar
 
 import msgspec
 from msgspec import field
 
+from golive.core.pieces import Piece as Piece
+from golive.core.pieces import as_json, decode_hook
+from golive.core.pieces import read as read
 from golive.core.stepid import StepId
 from golive.errors import EventRefused
 
@@ -45,113 +47,6 @@ Number = int | float
 
 
 _MODELS: list[type[EventBody]] = []
-
-
-class _Recording(msgspec.StructMeta):
-    """Remembers which fields a constructor was given (`Piece.has`), so a payload holds only those, as written."""
-
-    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any], **config: Any) -> Any:
-        config.setdefault("kw_only", True)  # msgspec does not inherit it: a required field may follow optional ones
-        return super().__new__(mcls, name, bases, ns, **config)
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        """Fields go by their Python or stored name (`as_` or `as`); others are extras, kept in the payload."""
-        names = dict(zip(cls.__struct_encode_fields__, cls.__struct_fields__, strict=True))
-        fields = {names.get(k, k): v for k, v in kwargs.items() if names.get(k, k) in cls.__struct_fields__}
-        made = super().__call__(*args, **fields)
-        made._given = frozenset(fields)
-        made._extras = {k: v for k, v in kwargs.items() if names.get(k, k) not in fields}
-        return made
-
-
-class Piece(msgspec.Struct, metaclass=_Recording, kw_only=True, dict=True):
-    """A typed part of a payload (or a payload): fields are read by name, written by their stored name."""
-
-    def has(self, name: str) -> bool:
-        """Whether the payload gave this field (rather than its default filling it in)."""
-        given: frozenset[str] | None = self.__dict__.get("_given")
-        return True if given is None else name in given
-
-    def __copy__(self) -> Any:
-        made = msgspec.structs.replace(self)
-        made.__dict__.update(self.__dict__)
-        return made
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        """What a piece was given travels with it (dataclasses.asdict deep-copies the report that holds pieces)."""
-        made = msgspec.structs.replace(self, **{n: copy.deepcopy(getattr(self, n), memo)
-                                                for n in self.__struct_fields__})
-        made.__dict__.update(copy.deepcopy(self.__dict__, memo))
-        return made
-
-    def extras(self) -> dict[str, Any]:
-        """What the payload holds beyond the fields its model names (a newer writer's, a signature...)."""
-        stored: dict[str, Any] | None = self.__dict__.get("_stored")
-        if stored is None:
-            return dict(self.__dict__.get("_extras", {}))
-        return {k: v for k, v in stored.items() if k not in self.__struct_encode_fields__}
-
-    def raw(self) -> dict[str, Any]:
-        """As stored: the fields it had, none added by defaults."""
-        stored: dict[str, Any] | None = self.__dict__.get("_stored")
-        if stored is not None:  # the model's fields in its order (then extras), each value as it was stored
-            out: dict[str, Any] = {}
-            for n, e in zip(self.__struct_fields__, self.__struct_encode_fields__, strict=True):
-                if e in stored:
-                    value = getattr(self, n)
-                    out[e] = _dump(value) if _holds_piece(value) else stored[e]
-            out.update((k, v) for k, v in stored.items() if k not in out)
-            return out
-        names = dict(zip(self.__struct_fields__, self.__struct_encode_fields__, strict=True))
-        given = {names[n]: _dump(getattr(self, n)) for n in self.__struct_fields__ if self.has(n)}
-        return {**given, **_dump(self.__dict__.get("_extras", {}))}
-
-
-def _holds_piece(value: Any) -> bool:
-    return isinstance(value, Piece) or (isinstance(value, list) and any(isinstance(v, Piece) for v in value))
-
-
-def _dump(value: Any) -> Any:
-    """A value as JSON data, each piece as it was given."""
-    if isinstance(value, Piece):
-        return value.raw()
-    if isinstance(value, list | tuple):
-        return [_dump(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _dump(v) for k, v in value.items()}
-    if isinstance(value, StepId):
-        return str(value)
-    return value
-
-
-def _step_id(tp: type, value: Any) -> Any:
-    if tp is StepId and isinstance(value, str):
-        return StepId(value)
-    raise NotImplementedError
-
-
-def _remember(made: Any, raw: Any) -> None:
-    """After a read: each piece knows the fields its payload gave (what `has` answers)."""
-    if isinstance(made, Piece) and isinstance(raw, dict):
-        made.__dict__["_stored"] = raw
-        made.__dict__["_given"] = frozenset(
-            n for n, e in zip(made.__struct_fields__, made.__struct_encode_fields__, strict=True) if e in raw)
-        for n, e in zip(made.__struct_fields__, made.__struct_encode_fields__, strict=True):
-            if e in raw:
-                _remember(getattr(made, n), raw[e])
-    elif isinstance(made, list) and isinstance(raw, list):
-        for m, r in zip(made, raw, strict=False):
-            _remember(m, r)
-
-
-P = TypeVar("P", bound=Piece)
-
-
-def read(cls: type[P], payload: dict[str, Any]) -> P:
-    """A payload (or a piece of one) as its model; raises msgspec.ValidationError (a ValueError) if it does not fit."""
-    made = msgspec.convert(payload, cls, strict=False, dec_hook=_step_id)
-    _remember(made, payload)
-    return made
 
 
 class EventBody(Piece):
@@ -591,6 +486,8 @@ class SshBatch(StepEvent):
     batch: int = 0
     batches: int = 0
     hosts: list[str] = []
+    #: The mark every process the batch's command starts carries (`GOLIVE_TREE`), to find and stop them later.
+    tree: str = ""
 
 
 class SshHost(StepEvent):
@@ -780,7 +677,7 @@ def checked(event: E) -> E:
         raise EventRefused(f"{event.type or type(event).__name__}: not an event type of golive.core.events")
     payload = event.payload()
     try:
-        msgspec.convert(payload, type(event), strict=False, dec_hook=_step_id)
+        msgspec.convert(payload, type(event), strict=False, dec_hook=decode_hook)
     except msgspec.ValidationError as exc:
         raise EventRefused(f"{event.type}: {exc}") from None
     return event
@@ -792,7 +689,7 @@ def emitted(type: str, payload: dict[str, Any]) -> EventBody:
     if model is None:
         raise EventRefused(f"{type}: not an event type of golive.core.events (add a model there first)")
     try:
-        return read(model, _dump(payload))
+        return read(model, as_json(payload))
     except msgspec.ValidationError as exc:
         raise EventRefused(f"{type}: {exc}") from None
 
@@ -801,7 +698,7 @@ def body(cls: type[E], **fields: Any) -> dict[str, Any]:
     """A payload to append, checked against its model first (so a writer cannot drift from the catalogue). Fields
     go by their stored name or their Python one (`from` or `from_`)."""
     stored = dict(zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True))
-    payload = {stored.get(k, k): _dump(v) for k, v in fields.items()}
+    payload = {stored.get(k, k): as_json(v) for k, v in fields.items()}
     try:
         read(cls, payload)
     except msgspec.ValidationError as exc:

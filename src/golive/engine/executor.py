@@ -14,9 +14,10 @@ from typing import Any, Protocol
 from golive import interrupts
 from golive.core import events
 from golive.core.clock import Clock
-from golive.core.step import Resuming, Step, StepContext, StepResult, Undoing
+from golive.core.step import Step, StepContext, StepResult
 from golive.core.stepid import StepId
 from golive.engine.leftovers import Leftover, interrupted_event, never_ran, outwait, why_a_person
+from golive.engine.remote_leftovers import settle_remote
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
 from golive.engine.state import RunState, apply
 from golive.errors import ExitCode, GoliveError
@@ -271,6 +272,9 @@ class Engine:
         if still:
             self._attention(sid, step, f"its processes ({left.where(still)}) could not be stopped; stop them by"
                                        f" hand, then: {resolve}")
+        why = settle_remote(step, rec, lambda: self._context(sid, None), self.record)  # what it ran on SSH hosts
+        if why:
+            self._attention(sid, step, f"{why}; then: {resolve}")
         if not (step.is_idempotent or never_ran(rec.interrupted)):
             self._attention(sid, step, f"{why_a_person(rec.interrupted)}; check by hand, then: {resolve}")
 
@@ -287,16 +291,7 @@ class Engine:
 
     def _execute(self, sid: str, step: Step,
                  decision: events.StepConfirmed | events.StepResolved | None) -> StepResult:
-        ctx = StepContext(
-            run_id=self.run_id, step_id=sid, vars=self.vars, masker=self.masker, clock=self.clock,
-            workdir=self.options.workdir, interactive=self.options.interactive, dry_run=self.options.dry_run,
-            decision=decision,
-            emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
-            ask=self.ask if self.options.interactive else None,
-            undoing=self._undoing(sid),
-            resuming=self._resuming(sid),
-            **({} if self.options.environ is None else {"environ": self.options.environ}),
-        )
+        ctx = self._context(sid, decision)
         started = self.clock.monotonic()
         try:
             with recording(lambda tree: self._emit(sid, "step.process", tree)), interrupts.interruptible():
@@ -314,18 +309,16 @@ class Engine:
         result.output = self.masker.text(result.output)
         return result
 
-    def _undoing(self, sid: str) -> Undoing | None:
-        forward = StepId(sid).undoes()
-        if forward is None:
-            return None
-        rec = self.state.step(forward)
-        return Undoing(rec.id, rec.status, list(rec.targets))
-
-    def _resuming(self, sid: str) -> Resuming | None:
-        rec = self.state.step(sid)
-        if not rec.targets and not rec.hosts:
-            return None
-        return Resuming(list(rec.targets), dict(rec.hosts))
+    def _context(self, sid: str, decision: events.StepConfirmed | events.StepResolved | None) -> StepContext:
+        return StepContext(
+            run_id=self.run_id, step_id=sid, vars=self.vars, masker=self.masker, clock=self.clock,
+            workdir=self.options.workdir, interactive=self.options.interactive, dry_run=self.options.dry_run,
+            decision=decision,
+            emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
+            ask=self.ask if self.options.interactive else None,
+            undoing=self.state.undoing(sid), resuming=self.state.resuming(sid),
+            **({} if self.options.environ is None else {"environ": self.options.environ}),
+        )
 
     def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
         """A step's own event: refused (golive.errors.EventRefused) unless its model in golive.core.events takes it,

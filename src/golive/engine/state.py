@@ -45,6 +45,7 @@ from golive.core.events import (
     StepStatus,
     StepWaiting,
 )
+from golive.core.step import Resuming, Undoing
 from golive.core.stepid import StepId
 from golive.errors import StoreError
 from golive.store.base import Event
@@ -201,6 +202,21 @@ class RunState:
 
     def phase(self, index: int) -> PhaseRecord:
         return self.phases[index - 1]
+
+    def undoing(self, sid: str) -> Undoing | None:
+        """For an undo step: the forward step it undoes, as the step sees it (where that step ran)."""
+        forward = StepId(sid).undoes()
+        if forward is None:
+            return None
+        rec = self.step(forward)
+        return Undoing(rec.id, rec.status, list(rec.targets))
+
+    def resuming(self, sid: str) -> Resuming | None:
+        """For a step cut off mid-way: what its cut-off attempt reached (batches, hosts)."""
+        rec = self.step(sid)
+        if not rec.targets and not rec.hosts:
+            return None
+        return Resuming(list(rec.targets), dict(rec.hosts))
 
     def current_phase(self) -> PhaseRecord | None:
         for p in self.phases:

@@ -23,10 +23,8 @@ from golive.lazy import load_asyncssh
 
 if TYPE_CHECKING:
     import asyncssh
-    from asyncssh.agent import SSHAgentKeyPair
-else:  # through load_asyncssh: importing asyncssh directly runs ldconfig and gcc (see golive.lazy)
-    asyncssh = load_asyncssh()
-    SSHAgentKeyPair = asyncssh.agent.SSHAgentKeyPair
+# asyncssh is loaded on first signature only (load_asyncssh: importing it directly runs ldconfig and gcc, see
+# golive.lazy): verifying, which `audit verify` and every read of a log do, never needs it (~0.1 s of CPU).
 
 NAMESPACE = "golive-decision@golive"
 RUNNER_NAMESPACE = "golive-checkpoint@golive"
@@ -99,12 +97,13 @@ class Signer:
         return Signature(self.public_line, self.fingerprint, self.method, armor(self.public_blob, namespace, raw))
 
     async def _agent_sign(self, blob: bytes) -> bytes:
-        agent = await asyncssh.connect_agent(self._agent_path)
+        ssh = load_asyncssh()
+        agent = await ssh.connect_agent(self._agent_path)
         if agent is None:
             raise UsageError("ssh-agent went away while signing (SSH_AUTH_SOCK)")
         try:
             for pair in await agent.get_keys():
-                if pair.public_data == self.public_blob and isinstance(pair, SSHAgentKeyPair):
+                if pair.public_data == self.public_blob and isinstance(pair, ssh.agent.SSHAgentKeyPair):
                     if self.algorithm == "ssh-rsa":
                         pair.set_sig_algorithm(b"rsa-sha2-512")
                     return bytes(await pair.sign_async(blob))
@@ -114,7 +113,7 @@ class Signer:
 
 
 async def _agent_keys(path: str) -> list[tuple[bytes, str]]:
-    agent = await asyncssh.connect_agent(path)
+    agent = await load_asyncssh().connect_agent(path)
     if agent is None:
         return []
     try:
@@ -131,7 +130,7 @@ def agent_signer(wanted: set[str] | None) -> Signer | None:
         return None
     try:
         keys = asyncio.run(_agent_keys(path))
-    except (OSError, asyncssh.Error):
+    except (OSError, load_asyncssh().Error):
         return None
     for blob, algorithm in keys:
         if algorithm.startswith("ssh-rsa") or algorithm.startswith("rsa-sha2"):
@@ -144,7 +143,7 @@ def agent_signer(wanted: set[str] | None) -> Signer | None:
 def key_signer(private_key: bytes, method: str) -> Signer:
     """A signer over a private key already in memory (PEM: OpenSSH or PKCS#8), e.g. the web console's server key
     sealing decisions made in the browser (method "server-key"): `Decider(name=person, signer=key_signer(...))`."""
-    key = asyncssh.import_private_key(private_key)
+    key = load_asyncssh().import_private_key(private_key)
     algorithm = key.get_algorithm()
     return Signer(key.public_data, "ssh-rsa" if algorithm.startswith("ssh-rsa") else algorithm, method, key=key)
 
@@ -156,9 +155,10 @@ def file_signer(path: Path, method: str = "key-file") -> Signer:
         data = path.expanduser().read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read the signing key {path}: {exc.strerror or exc}") from None
+    ssh = load_asyncssh()
     try:
-        key = asyncssh.import_private_key(data)
-    except asyncssh.KeyImportError as exc:
+        key = ssh.import_private_key(data)
+    except ssh.KeyImportError as exc:
         if "assphrase" in str(exc):
             raise UsageError(f"the signing key {path} is protected by a passphrase and no ssh-agent holds it;"
                              f" add it to the agent (ssh-add {path}) and try again") from None
@@ -188,12 +188,12 @@ def default_runner_key_path() -> Path:
 
 def keygen(path: Path, comment: str) -> str:
     """Write a new unencrypted Ed25519 key (mode 600) and its .pub; returns the public line."""
-    key = asyncssh.generate_private_key("ssh-ed25519", comment=comment)
+    key = load_asyncssh().generate_private_key("ssh-ed25519", comment=comment)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(key.export_private_key())
-    public = key.export_public_key().decode().strip()
+    public: str = key.export_public_key().decode().strip()
     path.with_name(path.name + ".pub").write_text(public + "\n", encoding="utf-8")
     return public
 

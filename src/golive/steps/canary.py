@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
+from golive.analysis.config import MetricSourceConfig
 from golive.analysis.model import Sample, Thresholds, Verdict
 from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
@@ -66,42 +67,12 @@ class Stage(Strict):
     hold: Duration = 0.0
 
 
-class PrometheusConfig(Strict):
-    """PromQL over the Prometheus HTTP API; `$version` in a query is the pool name."""
-
-    url: str = Field(min_length=1)
-    requests: str | None = None
-    errors: str | None = None
-    latency_buckets: str | None = None
-    p95: str | None = None
-    p99: str | None = None
-
-
-class JsonConfig(Strict):
-    """Any JSON endpoint; numbers picked by JSONPath (`$.a.b`), `$version` replaced by the pool name."""
-
-    url: str = Field(min_length=1)
-    requests: str = Field(min_length=1)
-    errors: str = Field(min_length=1)
-    p95_ms: str | None = None
-    p99_ms: str | None = None
-    cumulative: bool = True
-
-
-class FromPrometheus(Strict):
-    prometheus: PrometheusConfig
-
-
-class FromJson(Strict):
-    json_: JsonConfig = Field(alias="json")
-
-
 class Analysis(Strict):
     """What a good canary looks like. Absolute limits are optional; the comparison with the stable pool
     (proportion test for errors, Mann-Whitney U for latency) runs whenever `baseline` is on."""
 
-    #: `router` (its own per-pool counters), `{prometheus: {...}}` or `{json: {...}}`.
-    source: Literal["router"] | FromPrometheus | FromJson = "router"
+    #: `router` (its own per-pool counters), or a configured source: `{prometheus: {...}}` or `{json: {...}}`.
+    source: Literal["router"] | MetricSourceConfig = "router"
     max_error_rate: Fraction | None = None
     max_p95: Duration | None = None
     max_p99: Duration | None = None
@@ -187,19 +158,7 @@ class CanaryStep(StepBase, RouterRef):
         from golive.analysis import sources
 
         src = self.canary.analysis.source
-        made: MetricSource
-        if isinstance(src, FromPrometheus):
-            q = sources.PromQueries()
-            for name in ("requests", "errors", "latency_buckets", "p95", "p99"):
-                if getattr(src.prometheus, name) is not None:
-                    setattr(q, name, getattr(src.prometheus, name))
-            made = sources.PrometheusSource(ctx.interpolate(src.prometheus.url), q)
-        elif isinstance(src, FromJson):
-            j = src.json_
-            made = sources.JsonSource(ctx.interpolate(j.url), sources.JsonPaths(j.requests, j.errors, j.p95_ms,
-                                                                                j.p99_ms), cumulative=j.cumulative)
-        else:
-            made = sources.RouterSource.of(router)
+        made = sources.RouterSource.of(router) if src == "router" else src.open(ctx.interpolate)
         spec = self.resolved(ctx)
         made.prime([spec.stable, spec.canary])
         return made

@@ -32,7 +32,7 @@ from golive.steps.canary import Fraction
 from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many, judge_problem
 from golive.steps.shell import DEFAULT_TIMEOUT
 from golive.steps.ssh import SshSpec, newest_batch_first, undo_text
-from golive.targets.ssh import Connection, HostGroup, remote_command, resolve_connection
+from golive.targets.ssh import Connection, HostGroup, SshTarget, remote_command, resolve_connection
 from golive.traffic.router import ServerControl, server_for
 
 
@@ -247,9 +247,7 @@ class _Roll:
         health = self.spec.health
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(hosts))) as checks:
             waiting: dict[concurrent.futures.Future[tuple[bool, int, str]], str] = {}
-            from golive.targets.sshpool import pool  # asyncssh loads when a host is reached
-
-            for res in pool().run(self.conn, hosts, command, self.env, self.timeout, time.time):
+            for res in SshTarget(self.conn, hosts, time.time).run(command, self.env, self.timeout):
                 ok = res.status == "ok" and res.exit_code in self.spec.expect_exit
                 message = res.message or ("" if ok else f"exit code {res.exit_code}")
                 self.emit(res.host, index, action, ok=ok, status=res.status, exit_code=res.exit_code,

@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, Field
 from golive.core.fields import Regex, Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
-from golive.targets.local import DEFAULT_GRACE, argv_for, run_command
+from golive.targets.local import DEFAULT_GRACE, LocalTarget
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -56,14 +56,13 @@ class ShellStep(StepBase):
         cwd = Path(ctx.interpolate(spec.cwd)) if spec.cwd else ctx.workdir
         if cwd and not cwd.is_absolute():
             cwd = ctx.workdir / cwd
-        res = run_command(
-            argv_for(spec.command, spec.shell, list(spec.options) if spec.options is not None else None),
-            env=ctx.env(spec.env), cwd=cwd, timeout=self.timeout if self.timeout is not None else DEFAULT_TIMEOUT,
-            grace=self.grace if self.grace is not None else DEFAULT_GRACE,
-        )
+        target = LocalTarget(spec.shell, list(spec.options) if spec.options is not None else None, cwd,
+                             self.grace if self.grace is not None else DEFAULT_GRACE)
+        timeout = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
+        [res] = target.run(spec.command, ctx.env(spec.env), timeout)
         result = StepResult("succeeded", exit_code=res.exit_code, output=res.output,
                             detail={"duration": round(res.duration, 4)})
-        if res.timed_out:
+        if res.status == "timed-out":
             result.status = "failed"
             result.message = f"timed out after {self.timeout or DEFAULT_TIMEOUT:g}s; process tree killed"
         elif res.exit_code not in spec.expect_exit:

@@ -12,21 +12,25 @@ from __future__ import annotations
 import contextvars
 import math
 import re
+import secrets
 import time
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
 
+from golive import interrupts
 from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
+from golive.targets.local import DEFAULT_GRACE
 from golive.targets.ssh import (
     LOCKED_EXIT,
     LOCKED_MARK,
     Connection,
     HostGroup,
     HostResult,
+    SshTarget,
     remote_command,
     resolve_connection,
 )
@@ -166,6 +170,15 @@ class SshStep(StepBase):
             return newest_batch_first(ran)
         return self.ssh.batches(self._group.hosts)
 
+    def remote_trees(self, ctx: StepContext, batches: list[Any]) -> list[tuple[Connection, list[str], str]]:
+        """The attempt's batches on this step's group that carry a tree mark: where resume must look before the
+        step may run again (golive.engine.remote_leftovers)."""
+        marked = [b for b in batches if getattr(b, "tree", "") and b.group == self.ssh.on]
+        if not marked:
+            return []
+        conn = self._connection(ctx)
+        return [(conn, list(b.hosts), b.tree) for b in marked]
+
     def execute(self, ctx: StepContext) -> StepResult:
         spec = self.ssh
         try:
@@ -179,30 +192,17 @@ class SshStep(StepBase):
         timeout = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
         env = {**ctx.vars, "GOLIVE_RUN_ID": ctx.run_id, "GOLIVE_STEP_ID": ctx.step_id}
         env.update({k: ctx.interpolate(v) for k, v in spec.env.items()})
-        command = remote_command(spec.command, spec.shell, timeout, respect_lock=self._lock_path)
         batches = self._plan_batches(ctx)
         failures: list[str] = []
         results: list[HostResult] = []
         for index, hosts in enumerate(batches, 1):
-            ctx.emit("ssh.batch", {"group": spec.on, "batch": index, "batches": len(batches), "hosts": hosts})
-            # Each host is recorded the moment it finishes: a crash mid-batch keeps what already ran.
-            from golive.targets.sshpool import pool  # asyncssh loads when a host is reached
-
-            for res in pool().run(conn, hosts, command, env, timeout, time.time):
-                ok = res.status == "ok" and res.exit_code in spec.expect_exit
-                if res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
-                    ok, res.status, res.message = False, "locked", _locked(res.host, res.output, self._lock_path)
-                if not ok:
-                    failures.append(res.host)
-                    if res.status == "ok":
-                        res.message = f"exit code {res.exit_code}, expected {' or '.join(map(str, spec.expect_exit))}"
-                results.append(res)
-                ctx.emit("ssh.host", {
-                    "group": spec.on, "batch": index, "host": res.host, "ok": ok, "status": res.status,
-                    "exit_code": res.exit_code, "duration": round(res.duration, 4), "message": res.message,
-                    "started": res.started, "finished": res.finished,
-                    "output": ctx.masker.text(res.output[-2048:]),
-                })
+            # The batch's tree mark is in the log before any host is contacted: whatever the command starts
+            # there can be found and stopped again, by this process or by a resume (golive.targets.remote_tree).
+            mark = f"{ctx.run_id}/{ctx.step_id}/{index}/{secrets.token_hex(4)}"
+            ctx.emit("ssh.batch", {"group": spec.on, "batch": index, "batches": len(batches), "hosts": hosts,
+                                   "tree": mark})
+            command = remote_command(spec.command, spec.shell, timeout, respect_lock=self._lock_path, tree=mark)
+            self._run_batch(ctx, conn, index, hosts, command, env, timeout, mark, results, failures)
             if len(failures) > spec.max_failures:
                 skipped = sum(len(b) for b in batches[index:])
                 later = f"; {skipped} host(s) in later batches untouched" if skipped else ""
@@ -214,6 +214,44 @@ class SshStep(StepBase):
         note = f" ({len(failures)} failed: {', '.join(failures)})" if failures else ""
         return StepResult("succeeded", f"{len(results)} host(s) in {len(batches)} batch(es){note}",
                           exit_code=0, output=_summary(results), detail={"failed_hosts": failures})
+
+
+    def _run_batch(self, ctx: StepContext, conn: Connection, index: int, hosts: list[str], command: str,
+                   env: dict[str, str], timeout: float, mark: str, results: list[HostResult],
+                   failures: list[str]) -> None:
+        """Each host is recorded the moment it finishes: a crash mid-batch keeps what already ran. Hosts whose
+        command timed out, and every host still running when golive is stopped, have the batch's tree stopped."""
+        from golive.targets.remote_tree import stop
+
+        spec = self.ssh
+        grace = self.grace if self.grace is not None else DEFAULT_GRACE
+        finished: set[str] = set()
+        timed_out: list[str] = []
+        try:
+            for res in SshTarget(conn, hosts, time.time).run(command, env, timeout):
+                finished.add(res.host)
+                ok = res.status == "ok" and res.exit_code in spec.expect_exit
+                if res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
+                    ok, res.status, res.message = False, "locked", _locked(res.host, res.output, self._lock_path)
+                if not ok:
+                    failures.append(res.host)
+                    if res.status == "ok":
+                        res.message = f"exit code {res.exit_code}, expected {' or '.join(map(str, spec.expect_exit))}"
+                if res.status == "timed-out":
+                    timed_out.append(res.host)
+                results.append(res)
+                ctx.emit("ssh.host", {
+                    "group": spec.on, "batch": index, "host": res.host, "ok": ok, "status": res.status,
+                    "exit_code": res.exit_code, "duration": round(res.duration, 4), "message": res.message,
+                    "started": res.started, "finished": res.finished,
+                    "output": ctx.masker.text(res.output[-2048:]),
+                })
+        except interrupts.Interrupted:
+            with interrupts.shielded():  # golive is being stopped: so is what the batch still runs on its hosts
+                stop(conn, [h for h in hosts if h not in finished], mark, grace)
+            raise
+        if timed_out:  # the remote `timeout` stopped the command's group; what left the group (setsid) goes too
+            stop(conn, timed_out, mark, grace)
 
 
 def _locked(host: str, output: str, path: str | None) -> str:

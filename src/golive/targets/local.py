@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import select
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from golive.interrupts import Interrupted, shielded, take
 from golive.proctree import Tree, recorder, start_gated, wait_until
+from golive.targets.base import HostResult
 
 #: Output kept per command: the tail matters most when something fails.
 MAX_OUTPUT = 64 * 1024
@@ -136,6 +138,24 @@ def run_command(
         tree.remove()
     code = -9 if timed_out else (child.returncode if child.returncode is not None else -9)
     return ProcResult(code, out.text(), timed_out, time.monotonic() - started)
+
+
+@dataclass
+class LocalTarget:
+    """The Target for this machine: `command` runs under `shell` (with its `set -o` options; None: the shell's
+    defaults) in `cwd`, in its own contained process tree, stopped with `grace` between TERM and KILL."""
+
+    shell: str = "/bin/bash"
+    options: list[str] | None = None
+    cwd: Path | None = None
+    grace: float = DEFAULT_GRACE
+
+    def run(self, command: str, env: dict[str, str], timeout: float) -> Iterator[HostResult]:
+        started = time.time()
+        res = run_command(argv_for(command, self.shell, self.options), env=env, cwd=self.cwd, timeout=timeout,
+                          grace=self.grace)
+        status = "timed-out" if res.timed_out else "ok" if res.exit_code == 0 else "failed"
+        yield HostResult("local", status, res.exit_code, res.output, res.duration, started, time.time())
 
 
 def _stopped(exc: BaseException, tree: Tree, gone: bool, released: bool) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +19,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, field_validator
 
 from golive.core.fields import Duration, Strict
+from golive.targets.base import HostResult
+
+__all__ = ["HostResult", "SshTarget"]
 
 #: Output kept per host: the tail is what explains a failure.
 MAX_HOST_OUTPUT = 16 * 1024
@@ -101,17 +104,6 @@ class HostGroup(Strict):
         return (self.known_hosts or "").strip().lower() != "none"
 
 
-@dataclass
-class HostResult:
-    host: str
-    #: ok | failed | timed-out | error (could not connect, host key refused, ...)
-    status: str
-    exit_code: int | None
-    output: str
-    duration: float
-    started: float
-    finished: float
-    message: str = ""
 
 
 @dataclass
@@ -156,7 +148,8 @@ def resolve_connection(group: HostGroup, name: str, interpolate: Callable[[str],
     return Connection(group, identity, known, name)
 
 
-def remote_command(command: str, shell: str, timeout: float, respect_lock: str | None = None) -> str:
+def remote_command(command: str, shell: str, timeout: float, respect_lock: str | None = None,
+                   tree: str | None = None) -> str:
     """The command line sshd hands to the login shell: run the command under GNU `timeout`, which signals the
     command's whole process group, so nothing it started survives the deadline even if this connection is
     lost, and read the environment block from stdin (so values are never in the remote argv or `ps`).
@@ -168,14 +161,18 @@ def remote_command(command: str, shell: str, timeout: float, respect_lock: str |
 
     `respect_lock`: a lock file (golive.targets.hostlock) that, when it names another run than
     $GOLIVE_RUN_ID, stops the command before it starts (exit LOCKED_EXIT, the record on stdout after
-    LOCKED_MARK); a test of one file when there is none, so respecting costs no round trip (bash only)."""
+    LOCKED_MARK); a test of one file when there is none, so respecting costs no round trip (bash only).
+
+    `tree`: a mark exported before anything starts, inherited by every process of the command (a `setsid`
+    child included), by which golive finds and stops them later (golive.targets.remote_tree)."""
+    mark = f"export GOLIVE_TREE={shlex.quote(tree)}; " if tree else ""
     if "bash" in shell:
         guard = "" if respect_lock is None else "\n" + _GUARD.replace("LOCKFILE", shlex.quote(respect_lock))
         script = f"{_READ_ENV}{guard}\n{command}"
         inner = shlex.join([shell, "--norc", "--noprofile", "-e", "-o", "pipefail", "-c", script])
-        return f"exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}"
+        return f"{mark}exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}"
     inner = shlex.join([shell, "-c", command])
-    return (f'eval "$(head -c "$GOLIVE_ENV_BYTES")" && exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}')
+    return (f'{mark}eval "$(head -c "$GOLIVE_ENV_BYTES")" && exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}')
 
 
 #: The first line of a bash command: the environment block, all of stdin, read by bash itself and applied.
@@ -196,10 +193,24 @@ def env_block(env: dict[str, str]) -> str:
     return "".join(lines)
 
 
+@dataclass
+class SshTarget:
+    """The Target for `hosts` of a group reached through `conn`: the command (already wrapped by
+    remote_command, which holds the remote deadline) runs on all of them at once, over the pooled connections;
+    asyncssh loads when a host is first reached."""
+
+    conn: Connection
+    hosts: list[str]
+    clock: Callable[[], float] | None = None
+
+    def run(self, command: str, env: dict[str, str], timeout: float) -> Iterator[HostResult]:
+        from golive.targets.sshpool import pool
+
+        yield from pool().run(self.conn, self.hosts, command, env, timeout, self.clock)
+
+
 def run_batch(conn: Connection, hosts: list[str], command: str, env: dict[str, str], timeout: float,
               clock: Any = None) -> list[HostResult]:
     """Run `command` (already wrapped by remote_command) on `hosts`; one result per host, in host order."""
-    from golive.targets.sshpool import pool
-
-    got = {r.host: r for r in pool().run(conn, hosts, command, env, timeout, clock)}
+    got = {r.host: r for r in SshTarget(conn, hosts, clock).run(command, env, timeout)}
     return [got[h] for h in hosts]

@@ -1,11 +1,12 @@
-"""Router configurations as written in plans (`routers:` at the top, or inline in a step) and the one
-place that turns a configuration into a live Router."""
+"""Router configurations as written in plans (`routers:` at the top, or inline in a step): each configuration
+opens its own Router (`cfg.open(workdir)`), and the union a plan validates against is derived from one list,
+`ROUTER_CONFIGS`, the way steps and checks are. Adding a router is one config class here plus its Router."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -22,7 +23,38 @@ def _pool_servers(value: Any) -> Any:
 Pools = Annotated[dict[str, list[Annotated[str, Field(min_length=1)]]], BeforeValidator(_pool_servers)]
 
 
-class _PoolsCheck(Strict):
+class RouterConfigBase(Strict):
+    """What every router configuration does: open its Router, fill in `${VAR}`s, say the pools it knows."""
+
+    #: The YAML `type:` that picks the configuration (a Literal in each one).
+    type: str
+
+    def open(self, workdir: Path) -> Router:
+        """The live Router; relative paths in the config are relative to the run's working directory."""
+        raise NotImplementedError
+
+    def pool_names(self) -> list[str] | None:
+        """Pools known from the plan alone (None: the router only knows them at run time)."""
+        return None
+
+    def resolved(self, interpolate: Callable[[str], str]) -> Any:
+        """`${VAR}` in a router's settings (socket, admin address, pool and server names) are plan vars, read when
+        the step runs, so one plan serves several environments and an imported plan's placeholders can be filled
+        in."""
+        return self.model_copy(update={name: interpolate(value) for name, value in self if isinstance(value, str)})
+
+
+class _PoolsCheck(RouterConfigBase):
+    pools: Pools
+
+    def pool_names(self) -> list[str] | None:
+        return list(self.pools)
+
+    def resolved(self, interpolate: Callable[[str], str]) -> Any:
+        update: dict[str, Any] = {name: interpolate(value) for name, value in self if isinstance(value, str)}
+        update["pools"] = {interpolate(pool): [interpolate(s) for s in servers] for pool, servers in self.pools.items()}
+        return self.model_copy(update=update)
+
     @model_validator(mode="after")
     def _nonempty(self) -> Any:
         pools: dict[str, list[str]] = getattr(self, "pools", {})
@@ -44,6 +76,11 @@ class HAProxyConfig(_PoolsCheck):
     pools: Pools
     timeout: Duration = 5.0
 
+    def open(self, workdir: Path) -> Router:
+        from golive.traffic.haproxy import HAProxyRouter
+
+        return HAProxyRouter(_path(self.socket, workdir) or self.socket, self.backend, self.pools, self.timeout)
+
 
 class NginxConfig(_PoolsCheck):
     """nginx: golive owns `upstream_file` (include it inside `http {}`); pools map to server addresses."""
@@ -60,17 +97,35 @@ class NginxConfig(_PoolsCheck):
     extra: str = ""
     timeout: Duration = 10.0
 
+    def open(self, workdir: Path) -> Router:
+        from golive.traffic.nginx import NginxRouter
 
-class BuiltinConfig(Strict):
+        return NginxRouter(self.upstream, _path(self.upstream_file, workdir) or self.upstream_file, self.pools,
+                           nginx=self.nginx, conf=_path(self.conf, workdir), prefix=_path(self.prefix, workdir),
+                           pid_file=_path(self.pid_file, workdir), access_log=_path(self.access_log, workdir),
+                           extra=self.extra, timeout=self.timeout)
+
+
+class BuiltinConfig(RouterConfigBase):
     """The built-in proxy, reached through its admin endpoint (HOST:PORT on loopback, or a unix socket)."""
 
     type: Literal["builtin"]
     admin: str = Field(min_length=1)
     timeout: Duration = 5.0
 
+    def open(self, workdir: Path) -> Router:
+        from golive.traffic.proxy.router import BuiltinRouter
+
+        return BuiltinRouter(self.admin if self.admin.startswith("/") or ":" in self.admin
+                             else _path(self.admin, workdir) or self.admin, self.timeout)
+
 
 #: Every router configuration a plan may write; the one place the list lives.
-AnyRouterConfig = HAProxyConfig | NginxConfig | BuiltinConfig
+ROUTER_CONFIGS: tuple[type[RouterConfigBase], ...] = (HAProxyConfig, NginxConfig, BuiltinConfig)
+if TYPE_CHECKING:
+    AnyRouterConfig = RouterConfigBase
+else:
+    AnyRouterConfig = Union[ROUTER_CONFIGS]  # noqa: UP007
 RouterConfig = Annotated[AnyRouterConfig, Field(discriminator="type")]
 
 
@@ -81,33 +136,13 @@ def _path(text: str | None, workdir: Path) -> str | None:
 
 
 def make_router(cfg: AnyRouterConfig, workdir: Path = Path(".")) -> Router:
-    """Relative paths in a router config are relative to the run's working directory."""
-    if isinstance(cfg, HAProxyConfig):
-        from golive.traffic.haproxy import HAProxyRouter
-
-        return HAProxyRouter(_path(cfg.socket, workdir) or cfg.socket, cfg.backend, cfg.pools, cfg.timeout)
-    if isinstance(cfg, NginxConfig):
-        from golive.traffic.nginx import NginxRouter
-
-        return NginxRouter(cfg.upstream, _path(cfg.upstream_file, workdir) or cfg.upstream_file, cfg.pools,
-                           nginx=cfg.nginx, conf=_path(cfg.conf, workdir), prefix=_path(cfg.prefix, workdir),
-                           pid_file=_path(cfg.pid_file, workdir), access_log=_path(cfg.access_log, workdir),
-                           extra=cfg.extra, timeout=cfg.timeout)
-    from golive.traffic.proxy.router import BuiltinRouter
-
-    return BuiltinRouter(cfg.admin if cfg.admin.startswith("/") or ":" in cfg.admin
-                         else _path(cfg.admin, workdir) or cfg.admin, cfg.timeout)
+    return cfg.open(workdir)
 
 
 def resolve_config(cfg: AnyRouterConfig, interpolate: Callable[[str], str]) -> AnyRouterConfig:
-    """`${VAR}` in a router's settings (socket, admin address, pool and server names) are plan vars, read when
-    the step runs, so one plan serves several environments and an imported plan's placeholders can be filled in."""
-    update: dict[str, Any] = {name: interpolate(value) for name, value in cfg if isinstance(value, str)}
-    if isinstance(cfg, HAProxyConfig | NginxConfig):
-        update["pools"] = {interpolate(pool): [interpolate(s) for s in servers] for pool, servers in cfg.pools.items()}
-    return cfg.model_copy(update=update)
+    resolved: AnyRouterConfig = cfg.resolved(interpolate)
+    return resolved
 
 
 def pool_names(cfg: AnyRouterConfig) -> list[str] | None:
-    """Pools known from the plan alone (the built-in proxy only knows its pools at run time)."""
-    return list(cfg.pools) if isinstance(cfg, HAProxyConfig | NginxConfig) else None
+    return cfg.pool_names()

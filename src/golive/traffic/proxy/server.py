@@ -269,7 +269,7 @@ class Proxy:
             info.inflight -= 1
 
     def _record(self, server: tuple[str, int], pool: Pool, started: float, error: bool) -> None:
-        self._record(server, pool, started, error=error)
+        pool.record((time.monotonic() - started) * 1000, error=error)
         self.servers[server].requests += 1
         self.servers[server].errors += int(error)
 
