@@ -1,7 +1,9 @@
 """The team console under load, on loopback, against the demo run (examples/loans/demo.py into a temporary dir):
 
 1. first paint of the run page in Chromium (Playwright, Debian's /usr/bin/chromium): first-contentful-paint and
-   the moment the run's status is on the page, median and worst of --loads page loads;
+   the moment the run's status is on the page, median and worst of --loads page loads; the peer is the same
+   page and script as static files from `python -m http.server` (what a page costs the browser with a server
+   doing nothing), loaded as often in the same browser: the ratio is what golive web adds;
 2. each event visible on an open run page after it is appended to the log (--events appends, 300 ms apart);
 3. --viewers concurrent server-sent-event viewers of one run, measured from a second process (this script with
    --child): every viewer must receive every appended event; delivery delay after the append, and the server's
@@ -197,6 +199,8 @@ def browser_figures(url: str, store: Path, run_id: str, loads: int, events: int)
             fcp.append(page.evaluate(
                 "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"))
             ready.append(page.evaluate("window.__ready"))
+        peer_fcp = static_peer(page, url, run_id, loads)
+        page.goto(f"{url}/runs/{run_id}")
         until(page, "document.getElementById('stream').textContent === 'live'")
         from golive.store.sqlite import SQLiteStore
 
@@ -212,13 +216,51 @@ def browser_figures(url: str, store: Path, run_id: str, loads: int, events: int)
         seen = page.evaluate("window.__seen")
         lat = [seen[str(head + 1 + i)] - sent[i] for i in range(events)]
         b.close()
-    return {"fcp_ms": fcp, "status_on_page_ms": ready, "event_visible_ms": lat}
+    return {"fcp_ms": fcp, "status_on_page_ms": ready, "event_visible_ms": lat, "peer_fcp_ms": peer_fcp}
+
+
+def static_peer(page: Any, url: str, run_id: str, loads: int) -> list[float]:
+    """First-contentful-paint of the same page and script served as static files by python -m http.server."""
+    from golive.traffic.local import free_port
+
+    html = page.evaluate(f"fetch('/runs/{run_id}').then(r => r.text())")
+    script = page.evaluate("fetch(document.querySelector('script').src).then(r => r.text())")
+    with tempfile.TemporaryDirectory(prefix="golive-web-peer-") as tmp:
+        (Path(tmp) / "static").mkdir()
+        (Path(tmp) / "run.html").write_text(html)
+        (Path(tmp) / "static" / "golive.js").write_text(script)
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                                   "--directory", tmp], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/run.html", timeout=2)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("python -m http.server did not start") from None
+                    time.sleep(0.05)
+            out = []
+            for _ in range(loads):
+                page.goto(f"http://127.0.0.1:{port}/run.html")
+                until(page, "performance.getEntriesByName('first-contentful-paint').length > 0")
+                out.append(page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime"))
+            return out
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def report_page(f: dict[str, Any], loads: int) -> None:
     print(f"run page, demo run, {loads} loads: first-contentful-paint median {statistics.median(f['fcp_ms']):.0f}"
           f" ms (max {max(f['fcp_ms']):.0f}); run status on the page median"
           f" {statistics.median(f['status_on_page_ms']):.0f} ms (max {max(f['status_on_page_ms']):.0f})", flush=True)
+    peer = statistics.median(f["peer_fcp_ms"])
+    print(f"peer: the same page as static files (python -m http.server): first-contentful-paint median {peer:.0f} ms"
+          f" (max {max(f['peer_fcp_ms']):.0f}); ratio golive/peer"
+          f" {statistics.median(f['fcp_ms']) / max(peer, 1):.2f}x", flush=True)
     ev = f["event_visible_ms"]
     print(f"event visible on an open page after append, {len(ev)} events: median {statistics.median(ev):.0f} ms,"
           f" max {max(ev):.0f} ms", flush=True)
@@ -235,6 +277,7 @@ def main() -> None:
     ap.add_argument("--viewers", type=int, default=200)
     ap.add_argument("--events", type=int, default=20)
     ap.add_argument("--loads", type=int, default=10)
+    ap.add_argument("--page-only", action="store_true", help="only the page figures (no SSE load)")
     ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -252,6 +295,8 @@ def main() -> None:
         try:
             page = browser_figures(url, store, run_id, args.loads, args.events)
             report_page(page, args.loads)
+            if args.page_only:
+                return
             ours = sse_load(url, server.pid, store, run_id, token, args.viewers, args.events)
             report_sse("golive web (one reader per run)", ours, args.events)
         finally:

@@ -205,7 +205,10 @@ def test_bake_analysis_stops_a_batch_that_fails_its_users(fresh: Fleet, workdir:
     assert res.code == 1, res.out + res.err
     finished = next(e for e in _events(workdir, "step.finished") if e["step"] == "1.1")
     assert "bake of batch 1 failed" in finished["message"], finished["message"]
-    assert any(v["outcome"] == "fail" for v in _events(workdir, "analysis.verdict"))
+    verdicts = _events(workdir, "analysis.verdict")
+    assert verdicts and verdicts[-1]["outcome"] == "fail", verdicts
+    # judged on the batch's errors, not failed for lack of counted requests ("N inconclusive intervals")
+    assert "inconclusive" not in verdicts[-1]["reason"] and "error" in verdicts[-1]["reason"], verdicts[-1]
     assert {e["host"] for e in _events(workdir, "rolling.host")} == {h.address for h in fleet.hosts[:2]}
     assert set(fleet.versions().values()) == {"1.0.0"}
     assert _in_pool(fleet), fleet.server_status()

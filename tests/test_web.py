@@ -480,7 +480,11 @@ def test_an_operator_starts_aborts_and_resumes_a_run_from_the_console(workdir: P
         r = olga.post(f"/api/runs/{rid}/resume", json={"secrets": {"TOKEN": MARKER}}, headers={"X-CSRF-Token": csrf})
         assert r.status_code == 200, r.text
         _until(olga, rid, lambda v: v['runner']['exit_code'] is None and v['can']['abort'], "never resumed")
-        rita, rita_csrf = web.login("rita")
+        rita, rita_csrf = web.login("rita")  # an approver: decides the gate, starts and aborts nothing
+        assert rita.post("/api/plans/shop.yaml/start", json={"confirm": "shop"},
+                         headers={"X-CSRF-Token": rita_csrf}).status_code == 403
+        assert rita.post(f"/api/runs/{rid}/abort", json={"reason": "x"},
+                         headers={"X-CSRF-Token": rita_csrf}).status_code == 403
         r = rita.post(f"/api/runs/{rid}/actions/approve", json={"reason": "green"},
                       headers={"X-CSRF-Token": rita_csrf})
         assert r.status_code == 200, r.text

@@ -333,7 +333,7 @@ def test_an_operator_starts_a_run_and_aborts_it_a_viewer_cannot(browser: Browser
         return r.status; }""")
     assert status == 403
     ctx.close()
-    ctx = context(browser)
+    ctx = context(browser, phone=True)  # the operator starts it from a phone
     page = ctx.new_page()
     problems = watch(page)
     local_login(page, url, "olga")
@@ -343,6 +343,8 @@ def test_an_operator_starts_a_run_and_aborts_it_a_viewer_cannot(browser: Browser
     expect(page.locator("#plan-show")).to_contain_text("Deploy", timeout=WAIT)
     expect(page.locator("#plan-title")).to_have_text(f"Shop {XSS} 2.0 — shop/web")  # text, never markup
     expect(page.locator("#plan-rollback")).to_contain_text("echo undeploy")
+    scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert client == 390 and scroll <= client, (scroll, client)
     secret = page.locator("#plan-vars label[data-var=TOKEN] input")
     expect(secret).to_have_attribute("type", "password")
     secret.fill(MARKER)

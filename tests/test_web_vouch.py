@@ -142,3 +142,29 @@ def test_a_vouching_key_cannot_sign_as_a_person(setup: dict[str, Path], workdir:
     (workdir / "signers").write_text(both)
     started = cli("run", "plan.yaml", "--no-wait", "--key", str(setup["ian"]))
     assert started.code == 2 and "either signs as a person" in started.err, started.err
+
+
+def test_a_vouched_approval_by_the_initiator_is_no_pci_evidence(setup: dict[str, Path], workdir: Path) -> None:
+    """Without separation of duties the initiator may approve in the console; the report's PCI-DSS 6.5.1 element
+    still wants someone other than the initiator (the server's key is not his, so the person is compared)."""
+    from golive.run.decisions import approve
+    from golive.store.sqlite import SQLiteStore
+    from golive.web.accounts import Accounts
+    from golive.web.actions import Origin, decider
+    from golive.web.team import Identity
+
+    plan = PLAN.format(env="dev", signers="signers").replace("separation_of_duties: true", "separation_of_duties:"
+                                                             " false").replace("count: 2", "count: 1")
+    (workdir / "plan3.yaml").write_text(plan)
+    rid = _start("plan3.yaml", setup["ian"])
+    key = Accounts(workdir / ".golive" / "web").server_key()
+    store = SQLiteStore(workdir / ".golive" / "golive.db")
+    try:
+        who = decider(Identity(person="ian", method="local"), Origin("127.0.0.1", "test"), key)
+        approve(store, rid, who, "my own change")
+    finally:
+        store.close()
+    assert cli("resume", rid, "--no-wait").code == 0
+    md = cli("report", rid, "--format", "md").out
+    row = next(line for line in md.splitlines() if line.startswith("| PCI-DSS 6.5.1 | Documented change approval"))
+    assert "ian" in row and "verified SSH signatures" not in row and "**MISSING**" in row, row

@@ -30,7 +30,9 @@ def compliance_rows(report: Report, plan: Plan) -> list[ComplianceRow]:
     roles = plan.approvers
     authorized = [a for a in approvals if not a.role or a.by in roles.get(a.role, [a.by])]
     # Met only by approvals someone outside the store can check: verified signatures, not the initiator's key.
-    proven = [a for a in authorized if a.verified and a.fingerprint and a.fingerprint != report.initiator_key]
+    # A server's key vouching for people (the web console) is not the initiator's key, so compare the person too.
+    proven = [a for a in authorized if a.verified and a.fingerprint and a.fingerprint != report.initiator_key
+              and not (a.method.startswith("vouched") and a.by.casefold() == report.initiator.casefold())]
     if proven:
         evidence = _names(proven) + " (verified SSH signatures)"
     elif authorized and not report.authenticated:

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from golive.core.fields import Duration, Regex, Strict
 from golive.errors import RouterError
 from golive.steps.shell import _exit_codes
-from golive.targets.ssh import Connection, remote_command
+from golive.targets.ssh import Connection, SshTarget, remote_command
 from golive.traffic.router import ServerControl
 
 
@@ -78,11 +78,9 @@ def _attempt(health: Health, host: str, address: str, conn: Connection, env: dic
         if health.expect_body is not None and re.search(health.expect_body, resp.text) is None:
             return False, f"{url}: body does not match {health.expect_body!r}"
         return True, f"{url}: HTTP {resp.status_code}"
-    from golive.targets.sshpool import pool
-
     assert health.command is not None
-    [res] = list(pool().run(conn, [host], remote_command(health.command, "/bin/bash", health.timeout), env,
-                            health.timeout))
+    [res] = SshTarget(conn, [host]).run(remote_command(health.command, "/bin/bash", health.timeout), env,
+                                        health.timeout)
     if res.status == "ok" and res.exit_code == 0:
         return True, "exit 0"
     return False, res.message or f"exit {res.exit_code}: {res.output[-200:]}"

@@ -32,6 +32,9 @@ _HASHER = PasswordHasher()  # argon2id with the library's current parameters
 _DUMMY = _HASHER.hash(secrets.token_hex(16))
 
 
+_READ: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
 def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -42,17 +45,28 @@ def write_private(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        _READ.pop(path, None)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """The file as it is on disk now (read again when its inode, mtime or size changed: files are replaced whole,
+    so a change always shows): every request checks the session's account, and a stat is cheaper than a parse."""
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return data
+        st = path.stat()
     except FileNotFoundError:
         return {}
+    stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    hit = _READ.get(path)
+    if hit is None or hit[0] != stamp:
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        hit = _READ[path] = (stamp, data)
+    return dict(hit[1])
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 import golive.web.pages as pages
-from golive.engine.state import waiting_view
+from golive.engine.state import RunState, waiting_view
 from golive.errors import DecisionRefused, PlanError, RunNotFound, UsageError
 from golive.masking import mask_known
 from golive.report import render, report_for
 from golive.report.describe import describe
-from golive.store.base import Event, Store
+from golive.store.base import Event, RunInfo, Store
 from golive.store.owner import is_alive
 from golive.web.accounts import Accounts
 from golive.web.actions import ACTIONS, Ask, Origin, act, allowed, vouch
@@ -34,7 +34,7 @@ from golive.web.launch import PlanLibrary, StartFailed, Supervisor, abort, abort
 from golive.web.oidc import CALLBACK, OidcLogin, login_redirect
 from golive.web.script import SCRIPT
 from golive.web.team import OPERATOR, VIEWER, Identity, Team, load_team
-from golive.web.views import run_view, runs_list
+from golive.web.views import ViewCache, runs_list
 
 #: The pages load nothing from elsewhere and run only our own script: a masked log is still nobody else's business.
 SECURITY_HEADERS = {
@@ -101,6 +101,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
     key = c.accounts.server_key()
     feeds = Feeds(store, event_json, poll_interval)
     runs_feed = RunsFeed(store, poll_interval)
+    views = ViewCache()
     library = PlanLibrary(c.plans)
     runners = Supervisor(c.accounts.dir, c.store_location, on_change=feeds.poke)
 
@@ -142,7 +143,9 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         return HTMLResponse(pages.LOGIN, headers=SECURITY_HEADERS)
 
     async def script(request: Request) -> Response:
-        return Response(SCRIPT, media_type="text/javascript", headers=SECURITY_HEADERS)
+        cache = "public, max-age=31536000, immutable" if request.query_params.get("v") == pages.SCRIPT_VERSION \
+            else "no-store"
+        return Response(SCRIPT, media_type="text/javascript", headers={**SECURITY_HEADERS, "Cache-Control": cache})
 
     async def health(request: Request) -> Response:
         return _json({"ok": True})
@@ -247,16 +250,15 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
                                  headers={**SECURITY_HEADERS, "X-Accel-Buffering": "no"})
 
     async def api_run(request: Request, who: Identity, run_id: str) -> Response:
-        view = run_view(store, store.get_run(run_id))
-        view["can"] = _can(run_id, who)
+        info = store.get_run(run_id)
+        view, st = views.get(store, info)
+        view["can"] = _can(info, st, who)
         runner = runners.by_run.get(run_id)
         view["runner"] = runner.view() if runner else None
         return _json(view)
 
-    def _can(run_id: str, who: Identity) -> dict[str, bool]:
-        from golive.web.actions import _plan_and_state
-
-        plan, st = _plan_and_state(store, run_id)
+    def _can(info: RunInfo, st: RunState, who: Identity) -> dict[str, bool]:
+        plan = st.plan
         w = waiting_view(st.waiting) or {}
         live = not st.terminal
         now = {
@@ -267,10 +269,10 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         }
         out = {a: bool(now[a]) and allowed(c.team, who, Ask(a, "", step=w.get("step") or (
             "rollback" if w.get("kind") == "rollback" else None)), plan, st) for a in ACTIONS}
-        owner = store.get_run(run_id).owner
+        owner = info.owner
         idle = owner is None or not is_alive(owner)  # nothing executes it: an operator may start the process again
         out["resume"] = live and idle and c.team.holds(who, OPERATOR)
-        out["abort"] = live and not idle and c.team.holds(who, OPERATOR) and abortable(store, run_id)
+        out["abort"] = live and not idle and c.team.holds(who, OPERATOR) and abortable(store, info.id)
         return out
 
     async def api_events(request: Request, who: Identity, run_id: str) -> Response:

@@ -4,7 +4,14 @@ nothing wider than the screen, every button at least 44 px high."""
 
 from __future__ import annotations
 
+import hashlib
 from html import escape
+
+from golive.web.script import SCRIPT
+
+#: The script's URL names its content, so a browser keeps it (one request fewer on every page load) and still
+#: never runs an old script after an upgrade.
+SCRIPT_VERSION = hashlib.sha256(SCRIPT.encode()).hexdigest()[:16]
 
 STYLE = """
 *{box-sizing:border-box} [hidden]{display:none!important}
@@ -61,7 +68,7 @@ def _page(title: str, body: str) -> str:
             f'<span id="where"></span><span id="who"></span>'
             f'<button id="logout" type="button" hidden>Log out</button>'
             f'<button id="logout-all" type="button" hidden>Log out everywhere</button></header>'
-            f'<main>{body}</main><script src="/static/golive.js" defer></script></body></html>')
+            f'<main>{body}</main><script src="/static/golive.js?v={SCRIPT_VERSION}" defer></script></body></html>')
 
 
 #: The button is enabled by the script once it holds the form's CSRF token and handles the submit itself: a

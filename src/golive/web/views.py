@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from golive.engine.state import fold, waiting_view
+from golive.engine.state import RunState, fold, waiting_view
 from golive.report.model import build
 from golive.run.view import run_summary
 from golive.store.base import Event, RunInfo, Store
@@ -120,6 +120,34 @@ def runs_list(store: Store, filters: dict[str, str], limit: int = 200, cache: Ro
 def run_view(store: Store, info: RunInfo) -> dict[str, Any]:
     """One run's page: summary, timeline with gates and timeboxes, canary weights and verdicts, rollback plan,
     the sign-off sheet as it fills in. Step output is included (masked when recorded, as in the report)."""
+    return run_view_and_state(store, info)[0]
+
+
+class ViewCache:
+    """Run pages by (head, owner, whether it lives): the page asks again at every load and every event, and the
+    report model is the console's most expensive answer; it changes only when one of those does."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._views: dict[str, tuple[Any, dict[str, Any], RunState]] = {}
+
+    def get(self, store: Store, info: RunInfo) -> tuple[dict[str, Any], RunState]:
+        from golive.store.owner import is_alive
+
+        key = (info.head_seq, info.owner, info.owner is not None and is_alive(info.owner))
+        hit = self._views.get(info.id)
+        if hit is None or hit[0] != key:
+            view, st = run_view_and_state(store, info)
+            if len(self._views) >= self.size:
+                self._views.pop(next(iter(self._views)))
+            hit = self._views[info.id] = (key, view, st)
+        view = dict(hit[1])
+        if view["window_left"] is not None:
+            view["window_left"] = _left(view["window_end"], datetime.now(UTC))
+        return view, hit[2]
+
+
+def run_view_and_state(store: Store, info: RunInfo) -> tuple[dict[str, Any], RunState]:
     events = store.events(info.id)
     rep = build(events)
     summary = run_summary(store, info)
@@ -136,4 +164,4 @@ def run_view(store: Store, info: RunInfo) -> dict[str, Any]:
         "signoff": [asdict(s) for s in rep.signoff], "outcome_word": rep.outcome_word,
         "rollback_requested": st.rollback_requested,
     })
-    return summary
+    return summary, st
