@@ -1,9 +1,11 @@
 """Lock files on SSH hosts: a run that changes a host writes a small record there (run id, run log, who), so a
 run kept in another run log (another `--store`, another machine) finds it and is refused instead of rolling
-the same hosts at the same time. Taking is exclusive (`set -C`, the shell's O_EXCL); a record naming this
+the same hosts at the same time. Taking is exclusive (link(2) fails on an existing name); a record naming this
 run is ours (a resume, an undo); one whose holder is provably over (golive.run.locks.holder_is_over) is taken
-over. The plan's `locks: hosts` takes them on a whole group when the run starts; a `rolling` step takes them
-on each batch's hosts just before it drains them, so hosts it never reaches are never contacted.
+over. The record is written whole before it becomes the lock (`ln` of a finished file, which fails when the
+lock exists), so nobody reads a half-written record and takes it for another run's. The plan's `locks: hosts`
+takes them on a whole group when the run starts; a `rolling` step takes them on each batch's hosts just before
+it drains them, so hosts it never reaches are never contacted.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from typing import Any
 
 from golive.targets.ssh import Connection, HostResult, remote_command
 
-TAKE = ('mkdir -p "$(dirname "$P")" && if (set -C; printf "%s" "$REC" > "$P") 2>/dev/null; then echo TAKEN;'
-        ' else echo HELD; cat "$P"; fi')
+TAKE = ('mkdir -p "$(dirname "$P")" && printf "%s" "$REC" > "$P.$$" && if ln "$P.$$" "$P" 2>/dev/null;'
+        ' then rm -f "$P.$$"; echo TAKEN; else rm -f "$P.$$"; echo HELD; cat "$P"; fi')
 FORCE = 'printf "%s" "$REC" > "$P.tmp" && mv -f "$P.tmp" "$P" && echo TAKEN'
 DROP = 'if grep -qF "\\"run\\": \\"$RID\\"" "$P" 2>/dev/null; then rm -f "$P"; fi; echo DROPPED'
 
