@@ -44,6 +44,8 @@ class Command:
     line: int
     name: str | None = None
     note: str | None = None
+    #: The command as the document wrote it, where the step is golive's own kind and may have to go back to it.
+    source: str | None = None
 
 
 @dataclass
@@ -152,7 +154,8 @@ def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:
     st0 = part.statements[0] if part.statements else None
     if single and st0 is not None:
         argv = argvs[0]
-        stdin = re.search(r"(?<![<0-9])<\s*(\S+)", st0.text)
+        # a file on stdin (`psql DB < dump.sql`); a heredoc or here-string (`<<'SQL'`, `<<<`) is a script, no dump
+        stdin = re.search(r"(?<![<0-9])<(?![<(&])\s*(\S+)", st0.text)
         stdout = re.search(r"(?<![0-9&])>\s*(\S+)", st0.text)
         if st0.node_type in ("command", "redirected_statement") and "|" not in st0.text:
             spec = backup_of(argv, stdout.group(1) if stdout else None)
@@ -162,7 +165,7 @@ def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:
             spec = restore_of(argv, stdin.group(1) if stdin else None)
             if spec is not None:
                 return Command("restore", spec, line, name, note=f"`{argv[0]}` restore -> a `restore` step of"
-                               " this run's backup of that database")
+                               " this run's backup of that database", source=part.text)
     # `cd DIR` lines then one migration command: a migrate step run in DIR
     cds = [st for st in part.statements[:-1] if st.own and st.own[0][:1] == ["cd"] and len(st.own[0]) == 2]
     if part.statements and len(cds) == len(part.statements) - 1 and len(part.statements[-1].own) == 1:

@@ -12,7 +12,7 @@ from golive.errors import PlanError, PlanIssue
 from golive.plan.importer.covers import derive, is_data
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
-from golive.plan.md_commands import secret_like
+from golive.plan.md_commands import Command, secret_like
 
 
 class BuildMixin(ImportState):
@@ -136,18 +136,27 @@ class BuildMixin(ImportState):
             for st in p["steps"]:
                 if "backup" in st:
                     backups.setdefault(dbname(str(st["backup"]["database"])), str(st["backup"]["database"]))
-        for lv in root.get("rollback", {}).get("levels", []):
-            for st in lv["steps"]:
-                if "restore" in st:
-                    url = backups.get(dbname(str(st["restore"]["database"])))
-                    if url is not None:
-                        st["restore"]["database"] = url
-                        self.conversions.append(f"rollback level {lv['level']}: the restore of"
-                                                f" '{dbname(url)}' restores this run's backup of it ({url})")
-                    else:
-                        self.conversions.append(f"rollback level {lv['level']}: restore of"
-                                                f" '{st['restore']['database']}': no backup step of that database"
-                                                " in the plan; it needs one taken earlier in the same run")
+        places = [p["steps"] for p in root.get("phases", [])]
+        places += [lv["steps"] for lv in root.get("rollback", {}).get("levels", [])]
+        for steps in places:
+            for i, st in enumerate(steps):
+                if "restore" not in st:
+                    continue
+                url = backups.get(dbname(str(st["restore"]["database"])))
+                if url is not None:
+                    st["restore"]["database"] = url
+                    self.conversions.append(f"the restore of '{dbname(url)}' restores this run's backup of it"
+                                            f" ({url})")
+                    continue
+                made = self.restores_from.get(id(st))
+                if made is None:
+                    continue
+                # No step of this plan backs that database up, so a `restore` (of this run's backup) would
+                # restore nothing the document restores: the document's own command stays, as written.
+                cmd, name = made
+                steps[i] = self.command_step(Command("shell", {"command": cmd.source}, cmd.line), name)
+                self.conversions.append(f"line {cmd.line}: restore of '{st['restore']['database']}' kept as the"
+                                        " document's command: no backup step of that database in the plan")
 
     def gate_role(self, phase: dict[str, Any]) -> str | None:
         """The role named as the Go/No-Go's decision maker: a decision table's owner, or a known role the gate's

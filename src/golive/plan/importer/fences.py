@@ -159,7 +159,10 @@ class FencesMixin(ImportState):
             spec = CommentedMap({"command": text, "options": []}) if needs_shell(command) else text
         else:
             self.needed |= {m.group(1) for m in _REF.finditer(str(spec))} - {"GOLIVE_MIGRATE_TARGET"}
-        return self.step(cmd.kind, spec, cmd.line, name)
+        step = self.step(cmd.kind, spec, cmd.line, name)
+        if cmd.kind == "restore" and cmd.source is not None:
+            self.restores_from[id(step)] = (cmd, name)
+        return step
 
     def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
         self.uses_database_url = True

@@ -52,6 +52,8 @@ class ImportState:
         self.needed: set[str] = set()
         #: Summary lines: each command made into golive's own step, each export lifted, each command left out.
         self.conversions: list[str] = []
+        #: restore steps made from a document's command: id(step) -> that command (golive.plan.md_commands)
+        self.restores_from: dict[int, Any] = {}
         #: Normalised name -> as written (`kavyashri-as` -> `@kavyashri-as`), shown next to the name.
         self.handles: dict[str, str] = {}
         #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).
