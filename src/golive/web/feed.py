@@ -17,32 +17,26 @@ from golive.store.base import Event, RunInfo, Store
 from golive.web.views import RowCache
 
 
-class RunFeed:
-    def __init__(self, store: Store, run_id: str, to_json: Callable[[Event], dict[str, Any]], poll: float) -> None:
-        self.store, self.run_id, self.to_json, self.poll = store, run_id, to_json, poll
-        #: SSE frames of every event read so far, in seq order (index i holds seq i + 1).
-        self.frames: list[str] = []
+class _Polled:
+    """One polling task shared by every stream that watches the same thing; `_read` wakes them on a change."""
+
+    def __init__(self, poll: float) -> None:
+        self.poll = poll
         self.watchers = 0
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def _read(self) -> None:
-        new = self.store.events(self.run_id, after=len(self.frames))
-        for ev in new:
-            self.frames.append(f"id: {ev.seq}\nevent: run-event\ndata: {json.dumps(self.to_json(ev))}\n\n")
-        if new:
-            old, self._changed = self._changed, asyncio.Event()
-            old.set()
+        raise NotImplementedError
+
+    def _wake(self) -> None:
+        old, self._changed = self._changed, asyncio.Event()
+        old.set()
 
     async def _run(self) -> None:
         while self.watchers > 0:
             await asyncio.sleep(self.poll)
             self._read()
-
-    def poke(self) -> None:
-        """Wake every stream of this run without a new event (something beside the log changed: its runner)."""
-        old, self._changed = self._changed, asyncio.Event()
-        old.set()
 
     def join(self) -> None:
         self.watchers += 1
@@ -53,12 +47,34 @@ class RunFeed:
     def leave(self) -> None:
         self.watchers -= 1
 
+    async def _until_changed(self, timeout: float) -> None:
+        changed = self._changed
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), timeout)
+
+
+class RunFeed(_Polled):
+    def __init__(self, store: Store, run_id: str, to_json: Callable[[Event], dict[str, Any]], poll: float) -> None:
+        super().__init__(poll)
+        self.store, self.run_id, self.to_json = store, run_id, to_json
+        #: SSE frames of every event read so far, in seq order (index i holds seq i + 1).
+        self.frames: list[str] = []
+
+    def _read(self) -> None:
+        new = self.store.events(self.run_id, after=len(self.frames))
+        for ev in new:
+            self.frames.append(f"id: {ev.seq}\nevent: run-event\ndata: {json.dumps(self.to_json(ev))}\n\n")
+        if new:
+            self._wake()
+
+    def poke(self) -> None:
+        """Wake every stream of this run without a new event (something beside the log changed: its runner)."""
+        self._wake()
+
     async def wait(self, after: int, timeout: float) -> list[str]:
         """Frames for events after seq `after`; waits up to `timeout` seconds for one when there is none."""
         if len(self.frames) <= after:
-            changed = self._changed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout)
+            await self._until_changed(timeout)
         return self.frames[after:]
 
 
@@ -88,20 +104,18 @@ class Feeds:
         return len(self._feeds)
 
 
-class RunsFeed:
+class RunsFeed(_Polled):
     """The runs list, live: one reader of the run index for every open list page. It wakes the streams when a run
     appears, its log grows or its status changes; each stream then sends its own filtered list, built from rows
     cached by (run, head): a run whose log did not grow is not read again."""
 
     def __init__(self, store: Store, poll: float, limit: int = 200) -> None:
-        self.store, self.poll, self.limit = store, poll, limit
+        super().__init__(poll)
+        self.store, self.limit = store, limit
         self.infos: list[RunInfo] = []
         self.version = 0
-        self.watchers = 0
         self.rows: RowCache = {}
         self._signature: list[tuple[str, int, str]] = []
-        self._changed = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     def _read(self) -> None:
         infos = self.store.list_runs(self.limit)
@@ -112,27 +126,10 @@ class RunsFeed:
             live = {i.id for i in infos}
             for key in [k for k in self.rows if k[0] not in live]:
                 del self.rows[key]
-            old, self._changed = self._changed, asyncio.Event()
-            old.set()
-
-    async def _run(self) -> None:
-        while self.watchers > 0:
-            await asyncio.sleep(self.poll)
-            self._read()
-
-    def join(self) -> None:
-        self.watchers += 1
-        if self._task is None or self._task.done():
-            self._read()
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    def leave(self) -> None:
-        self.watchers -= 1
+            self._wake()
 
     async def wait(self, seen: int, timeout: float) -> int:
         """The list's version once it is newer than `seen`, or `seen` after `timeout` seconds without a change."""
         if self.version <= seen:
-            changed = self._changed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout)
+            await self._until_changed(timeout)
         return self.version
