@@ -13,6 +13,18 @@ import msgspec
 
 from golive.core.stepid import StepId
 
+_GIVEN: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _given(names: tuple[str, ...]) -> frozenset[str]:
+    """One set per combination of given fields, shared: a 10,000-step run's 30,000 events have a handful of
+    combinations, and a set of its own per event cost up to 728 bytes each."""
+    key = tuple(sorted(names))
+    found = _GIVEN.get(key)
+    if found is None:
+        found = _GIVEN[key] = frozenset(key)
+    return found
+
 
 class _Recording(msgspec.StructMeta):
     """Remembers which fields a constructor was given (`Piece.has`), so a payload holds only those, as written."""
@@ -26,7 +38,7 @@ class _Recording(msgspec.StructMeta):
         names = dict(zip(cls.__struct_encode_fields__, cls.__struct_fields__, strict=True))
         fields = {names.get(k, k): v for k, v in kwargs.items() if names.get(k, k) in cls.__struct_fields__}
         made = super().__call__(*args, **fields)
-        made._given = frozenset(fields)
+        made._given = _given(tuple(fields))
         made._extras = {k: v for k, v in kwargs.items() if names.get(k, k) not in fields}
         return made
 
@@ -101,8 +113,8 @@ def _remember(made: Any, raw: Any) -> None:
     """After a read: each piece knows the fields its payload gave (what `has` answers)."""
     if isinstance(made, Piece) and isinstance(raw, dict):
         made.__dict__["_stored"] = raw
-        made.__dict__["_given"] = frozenset(
-            n for n, e in zip(made.__struct_fields__, made.__struct_encode_fields__, strict=True) if e in raw)
+        made.__dict__["_given"] = _given(
+            tuple(n for n, e in zip(made.__struct_fields__, made.__struct_encode_fields__, strict=True) if e in raw))
         for n, e in zip(made.__struct_fields__, made.__struct_encode_fields__, strict=True):
             if e in raw:
                 _remember(getattr(made, n), raw[e])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from golive.errors import UsageError
 
 if TYPE_CHECKING:
+    from golive.plan.model import Plan
     from golive.report.model import Report, build
     from golive.store.base import Store
 
@@ -44,16 +45,16 @@ def render(report: Report, fmt: str) -> str:
     raise UsageError(f"unknown report format '{fmt}' (html, md or json)")
 
 
-def report_for(store: Store, run_id: str) -> Report:
+def report_for(store: Store, run_id: str, plan: Plan | None = None) -> Report:
     from golive.report.model import build
 
     info = store.get_run(run_id)
-    return build(store.events(info.id))
+    return build(store.events(info.id), plan)
 
 
-def write_reports(store: Store, run_id: str, directory: Path) -> list[Path]:
+def write_reports(store: Store, run_id: str, directory: Path, plan: Plan | None = None) -> list[Path]:
     """Write RUN.html, RUN.md and RUN.json into `directory` (atomically: a reader never sees half a file)."""
-    report = report_for(store, run_id)
+    report = report_for(store, run_id, plan)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for ext in ("html", "md", "json"):

@@ -326,11 +326,12 @@ def _approval(a: Stamped[GateApproved] | Stamped[GateRejected]) -> Approval:
     return Approval(a.event.by, a.event.role, a.event.reason or "", a.at)
 
 
-def build(events: list[Event]) -> Report:
-    """The report of a run, from its complete event list (seq 1 onwards)."""
+def build(events: list[Event], plan: Plan | None = None) -> Report:
+    """The report of a run, from its complete event list (seq 1 onwards). `plan`: the run's plan, validated
+    already by whoever holds it (the runner at the end of a run), so a long run's plan is not held twice."""
     if not events:
         raise ValueError("a run without events has nothing to report")
-    st = fold(events)
+    st = fold(events, RunState(_plan=plan) if plan is not None else None)
     created = st.created
     plan = st.plan
     meta = _steps_meta(plan)

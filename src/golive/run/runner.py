@@ -275,11 +275,11 @@ def _fan_out(*listeners: Listener | None) -> Listener | None:
     return call
 
 
-def _write_reports_quietly(store: Store, run_id: str, directory: Path) -> None:
+def _write_reports_quietly(store: Store, run_id: str, directory: Path, plan: Plan) -> None:
     try:
         from golive.report import write_reports
 
-        write_reports(store, run_id, directory)
+        write_reports(store, run_id, directory, plan)
     except Exception as exc:  # a report is evidence about the run, never a reason for it to fail
         import sys
 
@@ -369,7 +369,7 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             # The report reads the whole log again: let the engine's copy of the run go first, or a 10,000-step
             # run holds both at its peak.
             engine = None
-            _write_reports_quietly(store, info.id, opts.report_dir)
+            _write_reports_quietly(store, info.id, opts.report_dir, plan)
 
 
 def _guard(heartbeat: Heartbeat, run_id: str) -> Callable[[], None]:

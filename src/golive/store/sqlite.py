@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -317,10 +318,23 @@ class SQLiteStore:
             ).fetchall()
         except sqlite3.Error as exc:
             raise _store_error(exc, self.path) from exc
-        return [Event(*r) for r in rows]
+        return _events(rows)
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
             if self._hb is not None:
                 self._hb.close()
+
+
+def _events(rows: list[Any]) -> list[Event]:
+    """Events from rows, with one copy of what rows repeat: the run id and type strings, and each prev_hash (the
+    hash of the event before it). SQLite hands every row new strings; a 10,000-step run's report reads 30,000."""
+    out: list[Event] = []
+    prev: Event | None = None
+    for run_id, seq, ts, type_, payload, prev_hash, hash_ in rows:
+        if prev is not None and prev.hash == prev_hash:
+            prev_hash = prev.hash
+        prev = Event(sys.intern(run_id), seq, ts, sys.intern(type_), payload, prev_hash, hash_)
+        out.append(prev)
+    return out
