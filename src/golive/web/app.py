@@ -22,6 +22,7 @@ import golive.web.pages as pages
 from golive.engine.state import RunState, waiting_view
 from golive.errors import DecisionRefused, PlanError, RunNotFound, UsageError
 from golive.masking import mask_known
+from golive.plan.model import Plan
 from golive.report import render, report_for
 from golive.report.describe import describe
 from golive.store.base import Event, RunInfo, Store
@@ -397,24 +398,29 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
     async def api_plans(request: Request, who: Identity) -> Response:
         return _json(library.listing())
 
-    async def api_plan(request: Request, who: Identity) -> Response:
-        plan_id = request.path_params["plan_id"]
-        try:
-            _, plan, _ = library.load(plan_id)
-        except KeyError:
-            return _error(404, f"no plan '{plan_id}' in the plans directory")
-        except PlanError as exc:
-            return _error(409, str(exc))
-        return _json(preview(plan_id, plan))
-
-    async def start(request: Request, who: Identity) -> Response:
-        plan_id = request.path_params["plan_id"]
+    def listed_plan(plan_id: str) -> tuple[Path, Plan] | Response:
+        """The plan the directory lists as `plan_id`, or the answer to give: 404 unlisted, 409 invalid."""
         try:
             path, plan, _ = library.load(plan_id)
         except KeyError:
             return _error(404, f"no plan '{plan_id}' in the plans directory")
         except PlanError as exc:
             return _error(409, str(exc))
+        return path, plan
+
+    async def api_plan(request: Request, who: Identity) -> Response:
+        plan_id = request.path_params["plan_id"]
+        found = listed_plan(plan_id)
+        if isinstance(found, Response):
+            return found
+        return _json(preview(plan_id, found[1]))
+
+    async def start(request: Request, who: Identity) -> Response:
+        plan_id = request.path_params["plan_id"]
+        found = listed_plan(plan_id)
+        if isinstance(found, Response):
+            return found
+        path, plan = found
         try:
             data = await _body(request)
             if str(data.get("confirm") or "").strip() != plan.service:
