@@ -170,3 +170,26 @@ def test_the_fast_event_hash_is_the_canonical_json_hash() -> None:
         parts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(5)]
         args = (parts[0], rng.randint(0, 10**12), parts[1], parts[2], parts[3], parts[4])
         assert event_hash(*args) == hashlib.sha256(canonical_json(list(args)).encode("utf-8")).hexdigest()
+
+
+def test_a_checkpoint_sealed_while_the_log_is_audited_is_not_taken_for_a_cut(team: Team,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen in CI: ten resumes of one run at once; one sealed a checkpoint (append, then witness) while another
+    audited the run. Read after the log, the witness named a checkpoint the log it had read did not hold yet."""
+    import golive.seal.checkpoint as checkpoint
+    from golive.seal.keys import runner_signer
+    from golive.seal.verify import audit_run
+    from golive.store.factory import open_store
+
+    rid = team.start("alice")
+    store = open_store(str(team.db))
+    read = checkpoint.read_witness
+
+    def sealed_meanwhile(run_id: str) -> dict[str, object] | None:
+        checkpoint.Sealer(store, run_id, runner_signer()).seal("concurrent")  # the other process, at the worst time
+        return read(run_id)
+
+    monkeypatch.setattr(checkpoint, "read_witness", sealed_meanwhile)
+    audit = audit_run(store, rid)
+    assert audit.failure is None, audit.failure
+    assert audit.checkpoints == len([t for t in team.types(rid) if t == "audit.checkpoint"])

@@ -272,7 +272,10 @@ def audit_run(store: Any, run_id: str, trusted: AllowedSigners | None = None,
     from golive.seal.checkpoint import read_witness
     from golive.store.owner import is_alive
 
+    # the witness first: a runner appends its checkpoint and then writes the witness, so a witness read before the
+    # log names only checkpoints already in it (read after, a concurrent resume's fresh seal looked like a cut)
     info = store.get_run(run_id)
+    witness = read_witness(info.id)
     events = store.events(info.id)
     for _ in range(20):  # a live run may append between the two reads: take a consistent pair
         again = store.get_run(info.id)
@@ -281,7 +284,7 @@ def audit_run(store: Any, run_id: str, trusted: AllowedSigners | None = None,
         info, events = again, store.events(info.id)
     live = info.owner is not None and is_alive(info.owner)
     return audit_events(info.id, events, head_seq=info.head_seq, head_hash=info.head_hash, trusted=trusted,
-                        witness=read_witness(info.id), known_checkpoints=known_checkpoints, live=live,
+                        witness=witness, known_checkpoints=known_checkpoints, live=live,
                         index_status=info.status)
 
 
