@@ -84,12 +84,14 @@ class PhasesMixin(ImportState):
             b.placed = True
         elif self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
-        elif phase.get("deployment") and progression(_clean(b.text)):
+        elif not self.in_rollback and progression(_clean(b.text)):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
+            self.phase_triggers(b)
             b.placed = True
         elif b.depth == 0 and b.text.strip() and len(b.text) < 400:
             phase["description"].append(_clean(b.text))
+            self.phase_triggers(b)
             b.placed = True
 
     def phase_item(self, phase: dict[str, Any], j: int) -> None:
@@ -113,7 +115,7 @@ class PhasesMixin(ImportState):
             spec["ticked_at"] = f"{self.src_name}:{b.line}"
         name = self.context_name(b)
         step = self.step("manual", spec, b.line, name)
-        if phase.get("deployment"):
+        if not self.in_rollback:
             phase.setdefault("items", []).append((j, step, len(phase["steps"])))
         phase["steps"].append(step)
         b.placed = True

@@ -153,6 +153,9 @@ class ImportState:
     def canary_analysis(self) -> list[Threshold]:
         raise NotImplementedError
 
+    def phase_triggers(self, b: Block) -> None:
+        raise NotImplementedError
+
 
     def build(self, title: str, description: list[str]) -> CommentedMap:
         raise NotImplementedError
