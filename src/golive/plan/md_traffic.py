@@ -61,8 +61,8 @@ def progression(text: str) -> list[int]:
 #: Words between two stages of one progression: a short run of text with a separator ("→", "then", "to", ",").
 _GAP = re.compile(rf"(?:{_OF}(?:{_SEP})+)|[^%.;:\n]{{0,40}}?(?:->|→|⟶|=>|\bthen\b|\bto\b|,)[^%.;:\n]{{0,25}}?")
 #: A percentage compared with something is a limit ("error rate > 1%", "above 2%"), never a traffic stage.
-_COMPARED = re.compile(r"(?:(?<![-=–—])[<>≤≥]=?|\b(?:above|below|over|under|exceeds?|more than|less than|at least|at most|"
-                       r"rate|errors?|5xx|failures?|cpu|memory|disk)\b)\s*(?:is\s+|of\s+)?$", re.I)
+_COMPARED = re.compile(r"(?:(?<![-=–—])[<>≤≥]=?|\b(?:above|below|over|under|exceeds?|more than|less than|"
+                       r"at least|at most|rate|errors?|5xx|failures?|cpu|memory|disk)\b)\s*(?:is\s+|of\s+)?$", re.I)
 #: "then 50% at T+15", "T+5: send 10%": the minute of a stage on a T-minus timeline.
 _AT_T = re.compile(r"^\s*(?:at|@|from|by)\s+T\s*([+-])\s*(\d{1,4})\b", re.I)
 _T_BEFORE = re.compile(r"\bT\s*([+-])\s*(\d{1,4})\s*(?:min\w*|m)?\s*[:\-–—]\s*[^%]{0,40}$", re.I)
@@ -100,9 +100,10 @@ def stages_in(text: str) -> list[tuple[int, float | None]]:
 
 _UNIT = r"(minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)\b"
 #: "15 min at each stage", "10 minutes per step", "each stage: 5 minutes" (no verb: the hold of every stage).
-_EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:at|per|for|on|in)\s+(?:each|every|a)\s+"
+_EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:(?:at|for|on|in)\s+(?:each|every|a)|per)\s+"
                         rf"(?:stage|step)\b|\b(?:each|every|per)\s+(?:stage|step)\s*[:=,-]?\s*(?:for\s+)?"
-                        rf"(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}|\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*each\b", re.I)
+                        rf"(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}"
+                        rf"|\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*each\b", re.I)
 
 
 def hold_minutes(text: str) -> float | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from golive.plan.importer.text import TZ_NAMES
@@ -19,6 +19,8 @@ CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]
 _IANA = re.compile(r"\b([A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_\-]+){1,2})\b")
 _OFFSET = re.compile(r"\b(?:UTC|GMT)\s?([+\-−])(\d{1,2})(?::?(\d{2}))?(?![\d:])")
 _ABBR = re.compile(r"(?<![\w/])([A-Z]{1,5})(?![\w/])")
+#: Words of letters and digits that are no part of a date ("T0", "T-30min", "v4", "pgw-01"); ordinals stay.
+_MIXED = re.compile(r"(?i)\b(?!\d+(?:st|nd|rd|th)\b)\w*(?:[a-z]\d|\d[a-z])\w*\b")
 #: A date the text names (a year, or a month name with a day): without one the window is a daily one.
 _HAS_DATE = re.compile(r"\b(19|20)\d{2}\b")
 
@@ -79,14 +81,15 @@ def date_in(text: str) -> date | None:
     from dateutil import parser
 
     text = CLOCK.sub(" ", _OFFSET.sub(" ", text))
-    text = _IANA.sub(" ", text)
+    text = _MIXED.sub(" ", _IANA.sub(" ", text))
     if not _HAS_DATE.search(text):
         return None
     try:
         parsed = parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
     except (ValueError, OverflowError):
         return None
-    return parsed.date() if parsed.year != 1900 else None
+    # the year must be one the text writes ("T0" is no year 2000)
+    return parsed.date() if str(parsed.year) in text else None
 
 
 def clock_of(text: str) -> tuple[int, int] | None:
@@ -145,7 +148,7 @@ def in_utc(moment: datetime | time, offset: int) -> datetime | time:
     """A local moment at a fixed offset (minutes east of UTC) as UTC (no IANA zone has `UTC+05:45`)."""
     if isinstance(moment, datetime):
         return (moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
-                .astimezone(timezone.utc).replace(tzinfo=None))
+                .astimezone(UTC).replace(tzinfo=None))
     moved = datetime.combine(date(2000, 1, 2), moment) - timedelta(minutes=offset)
     return moved.time()
 

@@ -13,6 +13,9 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
+#: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
+_GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point)\b")
+
 
 class PhasesMixin(ImportState):
     def phase_from(self, idx: int, end: int) -> None:
@@ -45,7 +48,7 @@ class PhasesMixin(ImportState):
                 continue
             if b.kind == "heading":
                 b.placed = True
-                gate_heading = bool(_GATE.search(b.text))
+                gate_heading = bool(_GATE.search(b.text) or _GATE_HEADING.match(_clean(b.text)))
                 continue
             if b.kind == "para" and gate_heading:
                 phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
@@ -78,11 +81,7 @@ class PhasesMixin(ImportState):
         elif m and key in ("time", "when", "schedule", "use case", "owner", "purpose", "goal"):
             phase["description"].append(f"{m.group(1).strip()}: {value}")
             b.placed = True
-        elif _GATE.search(b.text):
-            phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or
-                             _clean(b.text), b.line)
-            b.placed = True
-        elif self.undo_para(phase, b) or self.expect_para(phase, b):
+        elif self.gate_para(phase, b) or self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
         elif not self.in_rollback and progression(_clean(b.text)):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)

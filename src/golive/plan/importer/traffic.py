@@ -123,7 +123,7 @@ class TrafficMixin(ImportState):
         """"Abort and roll back if the 5xx rate goes above 0.5% or p95 above 300 ms" in a phase's text: rollback
         triggers, the limits of a canary's analysis (the sentence stays in the phase description)."""
         text = _clean(b.text)
-        if _TRIGGER.search(text) and re.search(r"(?i)\b(if|when|once|should)\b", text):
+        if not self.in_rollback and _TRIGGER.search(text) and re.search(r"(?i)\b(if|when|once|should)\b", text):
             found = thresholds_in(text, b.line)
             self.thresholds += found
             if found:

@@ -30,8 +30,10 @@ _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|de
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
 #: "Rollback possible until 02:15", "back-out decision at 05:00 at the latest", "rollback window closes at 07:30".
-_ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out)\b[^.;]*?\b(until|by|before|closes?|latest|no later)\b")
+_ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out)\b[^.;]*?"
+                             r"\b(until|by|before|closes?|latest|no later)\b")
 #: A T-minus timeline: "T-0 = 06:00 UTC" is the anchor, "T-30min", "T+15" are minutes from it.
+_END = re.compile(r"(?i)\b(end(s|ing)?|finish(es)?|close[sd]?)\b")
 _T_ZERO = re.compile(r"(?i)\bT\s*[-−]?\s*0\s*(?:=|:|is|at)\s*")
 _T_OFFSET = re.compile(r"(?<![\w-])T\s*([+\-−])\s*(\d{1,4})\s*(h|hours?|m|mins?|minutes?)?(?![\w])", re.I)
 
@@ -69,10 +71,10 @@ class WhenMixin(ImportState):
                 sentence = re.sub(r"(?i)\bbetween\s+(\S+(?:\s*[ap]\.?m\.?)?)\s+and\s+", r"\1 - ", sentence)
                 if span_in(sentence) is None or not _PROSE_WINDOW.search(sentence):
                     continue
-                facts: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
+                said: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
                 if rollback is not None:
-                    facts["rollback window"] = rollback
-                self.window_from(facts, b)
+                    said["rollback window"] = rollback
+                self.window_from(said, b)
                 if self.window is not None:
                     self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
                     return
@@ -116,7 +118,7 @@ class WhenMixin(ImportState):
         zero = datetime.combine(day or date(2000, 1, 1), time(*hm))
         start = zero + timedelta(minutes=min([0.0, *offsets]))
         end_text = next((part for t, _b in texts for part in self.sentences(t)
-                         if re.search(r"(?i)\bend\b", part) and CLOCK.search(part)), None)
+                         if _END.search(part) and CLOCK.search(part)), None)
         e = CLOCK.search(end_text) if end_text else None
         ehm = clock_of(e.group(1)) if e else None
         if ehm is not None:
@@ -141,8 +143,18 @@ class WhenMixin(ImportState):
         return float(minutes)
 
     def window_section(self, idx: int, end: int) -> None:
+        """A "Deployment Window" / "Schedule" section: its facts, else the first sentence in it that states a
+        time range ("Saturday, September 12, 2026 · 6:00 AM – 8:00 AM Europe/Dublin")."""
         facts = self.facts(idx, end, mark=False)
         self.window_from(facts, self.blocks[idx])
+        for b in self.blocks[idx + 1:end]:
+            if self.window is not None:
+                return
+            if b.kind not in ("para", "item"):
+                continue
+            line = _clean(b.text).replace("\n", " ")
+            if span_in(line) is not None:
+                self.window_from({"window": (line, b)}, self.blocks[idx])
 
     def scan_window_facts(self, idx: int, end: int) -> None:
         """A general section (a change record's table, an appendix) holding the window's facts."""
