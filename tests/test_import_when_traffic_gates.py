@@ -16,7 +16,8 @@ GO = "## Phase 1: Go\n```bash\n./app deploy 2.0\n```\n"
 
 def load(text: str) -> tuple[Plan, list[str]]:
     result = import_markdown(text, "doc.md")
-    return parse_plan_text(result.yaml_text, "p.yaml"), result.summary + [u.what for u in result.unplaced]
+    return parse_plan_text(result.yaml_text, "p.yaml"), result.summary + [f"{u.what}: {u.reason}"
+                                                                          for u in result.unplaced]
 
 
 def window(text: str) -> tuple[str, str, str, str | None]:
@@ -52,6 +53,10 @@ def test_a_window_stated_in_a_change_record_table_with_its_back_out_point() -> N
     table = ("| | |\n|---|---|\n| **Planned date** | Saturday 7 March 2026 |\n| **Change window** | Saturday"
              " 02:00-06:00 UTC |\n| **Back-out decision point** | 05:00 UTC at the latest |")
     assert window(table) == ("2026-03-07T02:00", "2026-03-07T06:00", "UTC", "2026-03-07T05:00")
+
+
+def test_a_year_alone_is_no_date() -> None:
+    assert window("We will ship the 2026 release between 02:00 and 04:00 UTC.")[:2] == ("02:00", "04:00")  # daily
 
 
 def test_rollback_limit_written_in_prose() -> None:
@@ -103,10 +108,10 @@ def test_a_section_with_only_a_progression_is_a_phase_and_its_abort_limits_are_t
 def test_a_roll_back_sentence_of_a_phase_limits_the_canary_once() -> None:
     doc = ("# T\n## 3. Shift traffic (60 min)\n\nTraffic goes to the canary: **5% → 25% → 100%**, holding"
            " **15 minutes** at each step.\n\nAbort and roll back if the 5xx rate goes above **0.5%** or p95 latency"
-           " above **300 ms**.\n\n## Rollback\n\nIf p95 > 300 ms, roll back:\n\n```bash\n./app undo\n```\n")
+           " above **300 ms**.\n\n## Rollback\n\nIf p99 > 2 s, roll back:\n\n```bash\n./app undo\n```\n")
     stages, limits = canary(doc)
     assert stages == [(5, 900), (25, 900), (100, 0)]
-    assert limits == {"max_error_rate": 0.005, "max_p95": 0.3}
+    assert limits == {"max_error_rate": 0.005, "max_p95": 0.3, "max_p99": 2.0}
     _, summary = load(doc)
     assert not any("stricter limit" in s for s in summary)  # the rollback's own sentence is not counted twice
 
@@ -127,6 +132,13 @@ def test_go_no_go_decisions_in_their_written_forms(text: str, role: str) -> None
     gate = plan.phases[0].gate
     assert gate is not None and gate.approvals is not None and gate.approvals.role == role
     assert role in plan.approvers
+
+
+@pytest.mark.parametrize("text", ["GO or NO-GO after the smoke tests.", "Checkpoint: all shards green before step 3.",
+                                  "### Checkpoint\n\nAre the row counts equal on both sides?"])
+def test_go_no_go_that_names_nobody_is_still_the_phases_gate(text: str) -> None:
+    plan, _ = load(f"# T\n{GO}\n{text}\n")
+    assert plan.phases[0].gate.description and plan.phases[0].gate.approvals is None
 
 
 def test_a_named_decider_without_a_role_decides_as_the_go_no_go_approver() -> None:

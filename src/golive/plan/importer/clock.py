@@ -84,12 +84,14 @@ def date_in(text: str) -> date | None:
     text = _MIXED.sub(" ", _IANA.sub(" ", text))
     if not _HAS_DATE.search(text):
         return None
-    try:
-        parsed = parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
+    try:  # parsed against two defaults: a part of the date the text does not write differs between them
+        one = parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
+        two = parser.parse(text, fuzzy=True, default=datetime(1904, 12, 28))
     except (ValueError, OverflowError):
         return None
-    # the year must be one the text writes ("T0" is no year 2000)
-    return parsed.date() if str(parsed.year) in text else None
+    if one.date() != two.date() or str(one.year) not in text:
+        return None  # "Release 2026" has no day; "T0" is no year 2000
+    return one.date()
 
 
 def clock_of(text: str) -> tuple[int, int] | None:
