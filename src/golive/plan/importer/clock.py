@@ -85,8 +85,8 @@ def date_in(text: str) -> date | None:
     if not _HAS_DATE.search(text):
         return None
     try:  # parsed against two defaults: a part of the date the text does not write differs between them
-        one = parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
-        two = parser.parse(text, fuzzy=True, default=datetime(1904, 12, 28))
+        one: datetime = parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
+        two: datetime = parser.parse(text, fuzzy=True, default=datetime(1904, 12, 28))
     except (ValueError, OverflowError):
         return None
     if one.date() != two.date() or str(one.year) not in text:
