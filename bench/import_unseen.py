@@ -39,6 +39,8 @@ EXECUTING = {"shell", "ssh", "sql", "migrate", "backup", "restore", "http", "che
 #: Kinds whose `alt` markers are accepted: structured steps that legitimately drop the literal command.
 STRUCTURED = {"backup", "restore", "migrate", "canary", "switch", "sql", "http", "check"}
 SQL_CLIENTS = ("psql", "mysql", "sqlite3", "sqlcmd")
+#: Languages whose blocks are commands (two of them in one step is a merge); the rest is text, config or output.
+COMMAND_LANGS = {"bash", "sh", "sql", "powershell"}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -270,6 +272,7 @@ class Scorer:
                     self.res.add("commands", True, line, "")
                 placed_units.append((unit, hits))
                 self._check_split(block, unit, hits)
+                self._check_forbidden(block, unit)
                 if block.get("never_ends"):
                     for step in self.steps:
                         if step.kind in EXECUTING and self._has(step, unit["markers"]):
@@ -307,6 +310,23 @@ class Scorer:
         part = [f"{s.label} ({s.kind})" for s in self.steps if any(norm(m) in s.text for m in markers)]
         return ("parts in " + ", ".join(part)) if part else "not in any step"
 
+    def _check_forbidden(self, block: dict[str, Any], unit: dict[str, Any]) -> None:
+        """Document markup left in what runs (a table cell's `\\|`, a `<br>` between two commands, the backticks of
+        a code span): bash would run it, so the command no longer does what the document says."""
+        def loose(text: str) -> str:
+            return norm(re.sub(r"<br\s*/?>|[`\\|]", " ", text))
+
+        for bad in unit.get("forbid") or []:
+            for step in self.steps:
+                run = step.bash_text or norm(" ".join(strings(step.spec)))
+                mine = step.src == block["line"] or all(loose(m) in loose(run) for m in unit["markers"])
+                if step.kind not in EXECUTING or not mine:
+                    continue
+                if norm(bad) in run and step.label not in self.flagged:
+                    self.flagged.add(step.label)
+                    self.res.changed.append(f"{self.res.name}:{block['line']}: step {step.label} ({step.kind}) runs "
+                                            f"the document's markup `{bad}` with its command")
+
     def _check_split(self, block: dict[str, Any], unit: dict[str, Any], hits: list[Step]) -> None:
         markers = unit["markers"]
         if len(markers) < 2 or hits or block["lang"] not in ("bash", "sh", "sql"):
@@ -330,9 +350,9 @@ class Scorer:
             fence = first.strip()[:3]
             return next((i for i in range(line + 1, len(self.src) + 1) if self.src[i - 1].strip().startswith(fence)),
                         len(self.src))
-        if first.startswith("    "):
+        if first.startswith(("    ", "\t")):
             end = line
-            while end < len(self.src) and (self.src[end].startswith("    ") or not self.src[end].strip()):
+            while end < len(self.src) and (self.src[end].startswith(("    ", "\t")) or not self.src[end].strip()):
                 end += 1
             return end
         return line
@@ -355,11 +375,15 @@ class Scorer:
                 continue
             blocks = set()
             for block in self.exp.get("commands") or []:
+                if block["lang"] not in COMMAND_LANGS:
+                    continue  # an output or config block a step checks against is not a command merged into it
                 for unit in block["units"]:
                     if not unit["markers"] or not self._has(step, unit["markers"]):
                         continue
                     wheres = unit.get("where_any") or [unit.get("where") or {}]
-                    if any(not w.get("text") and "vars" not in w and self.where_ok(step, w) for w in wheres):
+                    # a migrate step carries its own downgrade: the block naming that downgrade is not merged into it
+                    if any(not w.get("text") and "vars" not in w and self.where_ok(step, w)
+                           and not ("undo_in" in w and step.where[0] == "phase") for w in wheres):
                         blocks.add(block["line"])
             if len(blocks) > 1:
                 self.res.changed.append(f"{self.res.name}:{min(blocks)}: step {step.label} merges the command blocks "
