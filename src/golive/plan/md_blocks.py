@@ -149,6 +149,8 @@ def parse_blocks(text: str) -> list[Block]:
                     text = "\n".join(" | ".join(r) for r in t.rows)
                     add(Block("table", text, text, at, rows=t.rows, cells=t.raw,
                               row_lines=[tok.map[0] + 1 + n for n in t.lines]))
+                elif piece.text and piece.level:
+                    add(Block("heading", piece.text, piece.raw, at, level=piece.level))
                 elif piece.text:
                     add(Block("para", piece.text, piece.raw, at))
         i += 1

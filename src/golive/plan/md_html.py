@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _BREAKS = frozenset({"p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
 
 
@@ -32,6 +33,8 @@ class HtmlPiece:
     table: HtmlTable | None = None
     text: str = ""
     raw: str = ""
+    #: 1-6 for the text of an <h1>..<h6>.
+    level: int = 0
 
 
 class _Reader(HTMLParser):
@@ -42,6 +45,7 @@ class _Reader(HTMLParser):
         self.cell: list[tuple[str, str]] | None = None  # (plain, raw) fragments of the open cell
         self.text: list[tuple[str, str]] = []
         self.text_line = 0
+        self.heading = 0
         self.code = 0
         self.skip = 0  # inside <script>/<style>
 
@@ -49,7 +53,8 @@ class _Reader(HTMLParser):
         plain = "".join(p for p, _r in self.text).strip()
         if plain:
             raw = "".join(r for _p, r in self.text).strip()
-            self.pieces.append(HtmlPiece(self.text_line, text=plain, raw=raw))
+            self.pieces.append(HtmlPiece(self.text_line, text=" ".join(plain.split()) if self.heading else plain,
+                                         raw=raw, level=self.heading))
         self.text = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -70,6 +75,8 @@ class _Reader(HTMLParser):
             self._add("", "`")
         elif tag in _BREAKS and self.cell is None and not self.tables:
             self._flush_text()
+            if tag in _HEADINGS:
+                self.heading = int(tag[1])
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
@@ -93,6 +100,7 @@ class _Reader(HTMLParser):
             self.pieces.append(HtmlPiece(table.start, table=table))
         elif tag in _BREAKS and self.cell is None and not self.tables:
             self._flush_text()
+            self.heading = 0
 
     def handle_data(self, data: str) -> None:
         if not self.skip:

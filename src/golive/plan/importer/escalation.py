@@ -95,8 +95,17 @@ class EscalationMixin(ImportState):
             self.approvers[name] += [p for p in rung["people"] if p not in self.approvers[name]]
         return True
 
+    def drop_tentative(self) -> bool:
+        """A ladder the document writes out replaces the order guessed from "(primary)" / "(backup)" marks."""
+        kept = [e for e in self.escalation if not e.get("tentative")]
+        dropped = len(kept) != len(self.escalation)
+        self.escalation[:] = kept
+        return dropped
+
     def escalation_item(self, b: Block, number: int) -> bool:
         """A list item under an escalation heading, or a line that states the whole ladder inline."""
+        if self.drop_tentative():
+            number = len(self.escalation) + 1
         ladder = inline_ladder(b.text)
         if ladder is not None:
             placed = [self.rung(n, text, b.line) for n, text in enumerate(ladder, len(self.escalation) + 1)]
@@ -108,6 +117,7 @@ class EscalationMixin(ImportState):
 
     def escalation_rows(self, b: Block, header: list[str], order: int | None, who: int) -> None:
         """| Level | Contact | Name | After |: a rung per row, its people from a name column if there is one."""
+        self.drop_tentative()
         person = next((i for i, h in enumerate(header) if i != who and h in ("name", "person", "people", "engineer")),
                       None)
         when = next((i for i, h in enumerate(header) if re.search(r"after|escalate|wait|when|time", h)), None)

@@ -96,6 +96,12 @@ class PeopleMixin(EscalationMixin, RolesMixin):
         b.placed = True
         return True
 
+    def stray_people(self) -> None:
+        """An escalation ladder left in a section nothing else claimed ("## Support"): still the ladder."""
+        for b in self.blocks:
+            if not b.placed and b.kind in ("para", "item") and inline_ladder(b.text) is not None:
+                self.people_line(b)
+
     def prelude_people(self, b: Block) -> None:
         """`**Release captain:** @maria.k`, `**Approver (Go/No-Go):** Head of Engineering — Tom Becker` at the top of
         the document: roles and their people (golive.plan.importer.roles); a Go/No-Go approver decides every gate

@@ -87,6 +87,8 @@ class PhasesMixin(ImportState):
                 name = self.context_name(b)
                 if name is None and lead is not None and _SUBSTEP.match(_clean(lead.text)):
                     name = _SUBSTEP.sub("", _clean(lead.text)).rstrip(":").strip() or None
+                    if _clean(lead.text) in phase["description"]:
+                        phase["description"].remove(_clean(lead.text))  # it names the step now
                 count = len(phase["steps"])
                 self.phase_fence(phase, b, name)
                 want = self.sql_expectation(lead) if lead is not None else None

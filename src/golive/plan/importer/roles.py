@@ -18,14 +18,16 @@ from golive.plan.importer.escalation import MEASURE, SLA_KEY
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _PLACEHOLDER, _clean
 
-ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on-?call|engineer|\bdba\b|sponsor|"
+ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-]?call|engineer|\bdba\b|sponsor|"
                         r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no|implementer|deployer|"
                         r"operator|\bqa\b|\bsre\b|tester|director|head of|architect|executor|administrator|"
                         r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact")
 #: Words of a team, a rotation or a place, never of one person.
 _GROUP = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|reliability|engineering|operations|\bops\b|platform|"
-                    r"infrastructure|services?\b|support|desk|guild|tribe|office|board|committee|\bcab\b|on-?call|"
+                    r"infrastructure|services?\b|support|desk|guild|tribe|office|board|committee|\bcab\b|on[\s-]?call|"
                     r"rotation|schedule|channel|pagerduty|#\w")
+#: Keys naming a team or a rotation's tooling ("Owner team: Discovery"), not a role a person holds.
+_GROUP_KEY = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|channel|schedule|rotation|pagerduty|slack")
 _ORDER = {"primary": 1, "first": 1, "main": 1, "secondary": 2, "backup": 2, "second": 2, "deputy": 2,
           "alternate": 2, "tertiary": 3, "third": 3}
 #: `Key: value` pieces of one line, split where writers put several on a line: ` · `, ` | `, `; `, sentences.
@@ -62,7 +64,7 @@ class RolesMixin(ImportState):
     def role_pair(self, key: str, value: str, line: int) -> bool:
         key = key.strip().rstrip(":").strip()
         value = _clean(re.sub(r"\*\*|__|`", "", value)).strip().rstrip(".").strip()
-        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6 or _GROUP.search(key):
+        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6 or _GROUP_KEY.search(key):
             return False
         role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
         people: list[tuple[str, int | None]] = []
@@ -92,7 +94,8 @@ class RolesMixin(ImportState):
         if len(ordered) >= 2 and "contacts" in self.plan_fields() and not self.escalation:
             for level, (o, who) in enumerate(sorted(ordered), 1):
                 tag = next(k for k, v in _ORDER.items() if v == o)
-                self.escalation.append({"level": level, "name": f"{role} ({tag})", "line": line, "people": [who]})
+                self.escalation.append({"level": level, "name": f"{role} ({tag})", "line": line, "people": [who],
+                                        "tentative": True})
             self.inferred.append(f"line {line}: {role}: people marked primary/secondary -> escalation order")
         return True
 

@@ -66,6 +66,7 @@ class SectionsMixin(ImportState):
                     continue
             i += 1
         self.window_in_prose()
+        self.stray_people()
         self.report_leftovers()
         return self.build(title, description)
 

@@ -212,6 +212,9 @@ class ImportState:
     def people_line(self, b: Block) -> bool:
         raise NotImplementedError
 
+    def stray_people(self) -> None:
+        raise NotImplementedError
+
     def inline_roles(self, raw: str, line: int) -> bool:
         raise NotImplementedError
 

@@ -10,12 +10,16 @@ from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import shell_commands
 
-_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area)$", re.I)
-_ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do)$", re.I)
+_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name)$", re.I)
+_ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do)$",
+                         re.I)
+#: Preferred over a "Step" column, which often only numbers the rows.
+_STRONG_ACTION = re.compile(r"^(actions?|tasks?|how|activity|instructions?|procedure|to do|what to do)$", re.I)
 _LABEL_COL = re.compile(r"^(checks?|names?|items?|steps?|what)$", re.I)
 _EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|result|outcome|pass if|success)$",
                          re.I)
-_NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer)$", re.I)
+_NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
+                       r"signatory|approved by|full name|assigned to|holder|member)$", re.I)
 
 
 def column(header: list[str], rx: re.Pattern[str]) -> int | None:
@@ -54,6 +58,7 @@ class TablesMixin(ImportState):
                     b.placed = True
             return
         act = column(header, _ACTION_COL)
+        act = column(header, _STRONG_ACTION) if column(header, _STRONG_ACTION) is not None else act
         if act is not None and rows:
             self.action_rows(phase, b, act)
 
@@ -72,6 +77,7 @@ class TablesMixin(ImportState):
                                                                                       else "")
             line = b.row_lines[n] if n < len(b.row_lines) else b.line + 1 + n
             name = _clean(row[label]) if label is not None and label < len(row) else None
+            name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name  # "2.1" numbers rows
             want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
             found = code_command(raw)
             if found is not None:
@@ -88,7 +94,8 @@ class TablesMixin(ImportState):
                 if steps:
                     phase["steps"] += steps
                     continue
-            words = [_clean(c) for i, c in enumerate(row) if i in (label, act) and _clean(c)]
+            words = [_clean(c) for i, c in enumerate(row) if i in (label, act) and _clean(c)
+                     and not re.fullmatch(r"[\d.#\s]*", _clean(c))]
             text = ": ".join(words) + (f" (expected: {want})" if want else "")
             if text:
                 phase["steps"].append(self.step("manual", {"instruction": text}, line, None))
@@ -115,7 +122,7 @@ class TablesMixin(ImportState):
                 who = self.person(person)
                 for i, cell in enumerate(row):
                     handle = _clean(cell)
-                    if i != name and re.fullmatch(r"@[\w.-]+", handle) and not who.startswith("@"):
+                    if i != name and re.fullmatch(r"@[\w.-]+", handle):
                         self.aliases.setdefault(handle[1:], who)  # | Mariana Souza | @mari.souza |
                 if who not in self.approvers[r]:
                     self.approvers[r].append(who)
