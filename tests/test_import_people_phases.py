@@ -52,6 +52,12 @@ def test_primary_and_backup_marks_are_an_escalation_order() -> None:
     assert [(e["level"], e["people"]) for e in plan["contacts"]["escalation"]] == [(1, ["kwa"]), (2, ["len"])]
 
 
+def test_a_written_ladder_replaces_the_order_of_primary_and_backup_marks() -> None:
+    plan = plan_of("# Rel\n\nOn call: @kwa (primary), @len (backup)\n" + RUN +
+                   "\n## Notes\n\nEscalation: Ann Lee (EM) -> Raj Rao (Director)\n")
+    assert [(e["level"], e["people"]) for e in plan["contacts"]["escalation"]] == [(1, ["Ann Lee"]), (2, ["Raj Rao"])]
+
+
 def test_an_arrow_ladder_reads_name_role_and_role_name_and_handles_of_a_people_table() -> None:
     plan = plan_of("# Rel\n\n## Team\n\n| Role | Who | Chat |\n|---|---|---|\n| SRE on duty | Chen Wei | @cw |\n\n"
                    "Escalate if it breaks: @cw → Team lead (Rosa Park) → Paulo Mendes (Head of Payments)\n" + RUN)
@@ -88,7 +94,8 @@ def test_who_is_a_person(text: str, person: bool) -> None:
 
 @pytest.mark.parametrize(("heading", "name", "minutes"), [
     ("## 1. Deploy (10 min)", "1. Deploy", 10), ("## Step 2 — Migrate [15m]", "Step 2 — Migrate", 15),
-    ("## 🛠️ Build — 20 minutes", "Build", 20), ("## 3. Verify (T+25 → T+55)", "3. Verify", 30),
+    ("## 🛠️ Build — 20 minutes", "Build", 20),
+    ("## 3. Verify (T+25 → T+55)", "3. Verify", 30),
     ("## Pre-checks (T-30min -> T-0)", "Pre-checks", 30), ("## 1️⃣ Stage [1h]", "1 Stage", 60)])
 def test_a_heading_with_a_timebox_is_a_phase_with_that_timebox(heading: str, name: str, minutes: int) -> None:
     plan = plan_of(f"# Rel\n\n{heading}\n\n```bash\n./go\n```\n")
@@ -108,9 +115,10 @@ def test_numbered_sub_sections_are_phases_and_sub_step_paragraphs_steps() -> Non
 
 def test_an_html_export_gives_headings_tables_and_text() -> None:
     blocks = parse_blocks("<h2>People</h2>\n<table><tr><th>Role</th><th>Name</th></tr>\n"
-                          "<tr><td>DBA</td><td>Ana &amp; Bo</td></tr></table>\n\n<div>Info: a <code>cmd x</code></div>\n")
-    assert [(b.kind, b.text, b.line) for b in blocks] == [("heading", "People", 1), ("table", "Role | Name\nDBA | Ana & Bo",
-                                                                                      2), ("para", "Info: a cmd x", 5)]
+                          "<tr><td>DBA</td><td>Ana &amp; Bo</td></tr></table>\n\n"
+                          "<div>Info: a <code>cmd x</code></div>\n")
+    assert [(b.kind, b.text, b.line) for b in blocks] == [
+        ("heading", "People", 1), ("table", "Role | Name\nDBA | Ana & Bo", 2), ("para", "Info: a cmd x", 5)]
     assert blocks[1].row_lines == [2, 3] and blocks[2].raw == "Info: a `cmd x`"
 
 
@@ -167,7 +175,8 @@ def test_lint_leaves_powershell_alone() -> None:
     ("`systemctl restart api`", "systemctl restart api"), ("pause consumers: `kubectl scale d/w --replicas=0`",
                                                             "kubectl scale d/w --replicas=0"),
     ("Run `tilesctl purge --zoom 0-6`", "tilesctl purge --zoom 0-6"), ("Run the job `smoke-prod`", None),
-    ("Tag: `v4.2.0`", None), ("Check `a b` or `c d`", None), ("The `hrportal` backup completed", None)])
+    ("Tag: `v4.2.0`", None), ("Check `a b` or `c d`", None), ("The `hrportal` backup completed", None),
+    ("Note that `kubectl get pods` is slow", None)])
 def test_an_item_is_a_command_only_when_plainly_one(raw: str, command: str | None) -> None:
     found = code_command(raw)
     assert (found[1] if found else None) == command

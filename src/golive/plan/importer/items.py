@@ -138,7 +138,8 @@ class ItemsMixin(ImportState):
     def sql_expectation(self, b: Block) -> dict[str, Any] | None:
         """"this must return **0**:", "expect exactly **1** row:" before an SQL block: what its query must give."""
         text = _clean(re.sub(r"\*\*|__", "", b.raw))
-        m = re.search(r"(?i)\b(?:must|should|will)\s+(?:return|give|be|have|contain)|\bexpect(?:ed|s)?\b|\breturns?\b", text)
+        m = re.search(r"(?i)\b(?:must|should|will)\s+(?:return|give|be|have|contain)|\bexpect(?:ed|s)?\b|"
+                      r"\breturns?\b", text)
         if not m or not text.rstrip().endswith(":"):
             return None
         rest = text[m.end():]
