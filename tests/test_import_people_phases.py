@@ -96,7 +96,9 @@ def test_who_is_a_person(text: str, person: bool) -> None:
     ("## 1. Deploy (10 min)", "1. Deploy", 10), ("## Step 2 — Migrate [15m]", "Step 2 — Migrate", 15),
     ("## 🛠️ Build — 20 minutes", "Build", 20),
     ("## 3. Verify (T+25 → T+55)", "3. Verify", 30),
-    ("## Pre-checks (T-30min -> T-0)", "Pre-checks", 30), ("## 1️⃣ Stage [1h]", "1 Stage", 60)])
+    ("## Pre-checks (T-30min -> T-0)", "Pre-checks", 30), ("## 1️⃣ Stage [1h]", "1 Stage", 60),
+    ("## Stufe 2: Umstellen (1 Std.)", "Stufe 2: Umstellen", 60), ("## Fase 3: Verificar (15 minutos)",
+                                                                  "Fase 3: Verificar", 15)])
 def test_a_heading_with_a_timebox_is_a_phase_with_that_timebox(heading: str, name: str, minutes: int) -> None:
     plan = plan_of(f"# Rel\n\n{heading}\n\n```bash\n./go\n```\n")
     from golive.units import parse_duration
@@ -252,3 +254,9 @@ def test_criteria_under_the_last_phase_and_then_paragraphs() -> None:
     assert [(p["name"], p["timebox"]) for p in plan["phases"]] == [("Schritt 1: Prüfen", "10m")]
     assert steps(plan)[1] == {"manual": {"instruction": "Then post the result in #ops."}}
     assert plan["success_criteria"] == ["error rate under 1%"] and len(steps(plan)) == 2
+
+
+def test_numbered_steps_in_another_language_under_one_section_are_phases() -> None:
+    plan = plan_of("# Rel\n\n## Ablauf\n\n### Schritt 1: Vorbereiten\n\n```bash\n./a\n```\n\n"
+                   "### Schritt 2: Ausrollen\n\n```bash\n./b\n```\n")
+    assert [p["name"] for p in plan["phases"]] == ["Schritt 1: Vorbereiten", "Schritt 2: Ausrollen"]
