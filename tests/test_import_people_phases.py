@@ -230,7 +230,8 @@ def test_dry_run_names_a_missing_interpreter_not_a_bash_parse_error(tmp_path: An
 
 
 def test_a_checkbox_with_its_block_the_block_is_the_step_and_a_ticked_one_does_not_run_again() -> None:
-    plan = plan_of("# Rel\n\n## Phase 1: Go (10 minutes)\n\n- [ ] Reload the proxy\n  ```bash\n  nginx -s reload\n  ```\n"
+    plan = plan_of("# Rel\n\n## Phase 1: Go (10 minutes)\n\n"
+                   "- [ ] Reload the proxy\n  ```bash\n  nginx -s reload\n  ```\n"
                    "- [x] Snapshot taken\n  ```bash\n  snapctl create pre\n  ```\n")
     got = steps(plan)
     assert got[0] == {"name": "Reload the proxy", "shell": "nginx -s reload"}
@@ -239,7 +240,8 @@ def test_a_checkbox_with_its_block_the_block_is_the_step_and_a_ticked_one_does_n
 
 
 def test_a_steps_table_checks_its_expected_column_and_keeps_rows_without_a_command() -> None:
-    plan = plan_of("# Rel\n\n## Phase 1: Verify (10 minutes)\n\n| Step | Action | Command | Expected |\n|---|---|---|---|\n"
+    plan = plan_of("# Rel\n\n## Phase 1: Verify (10 minutes)\n\n"
+                   "| Step | Action | Command | Expected |\n|---|---|---|---|\n"
                    "| 1 | Cache | `redis-cli ping` | PONG |\n| 2 | Count | `SELECT count(*) FROM t` | 0 |\n"
                    "| 3 | Ask support | | results shown |\n")
     got = steps(plan)
