@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,15 +39,18 @@ def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
 
 
-def until_ended(stream: httpx.Response) -> list[str]:
-    """The frames' event names and data lines until the server says the session ended (the read timeout
-    is the deadline: a stream that goes on without ending fails the test)."""
+def until_ended(stream: httpx.Response, within: float = 40) -> list[str]:
+    """The frames' event names and data lines until the server says the session ended. The server sends a
+    heartbeat every 15 s, so the deadline is checked even when no event comes: a stream that goes on for a
+    disabled account fails the test."""
+    deadline = time.monotonic() + within
     seen: list[str] = []
     for line in stream.iter_lines():
         if line.startswith(("event: ", "data: ")):
             seen.append(line)
         if line == "event: session-ended":
             return seen
+        assert time.monotonic() < deadline, f"the stream went on after the account was disabled: {seen}"
     raise AssertionError(f"the stream closed without ending the session: {seen}")
 
 
