@@ -72,10 +72,14 @@ class ImportResult:
 
 # -- small text helpers ---------------------------------------------------------------------------
 
+#: What makes an emoji without being one: variation selectors, the zero-width joiner, the keycap, skin tones.
+_EMOJI_PARTS = frozenset("\ufe0e\ufe0f\u200d\u20e3\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
 def _clean(text: str) -> str:
     """Text without emoji / pictographs and surplus whitespace (names stay readable in a terminal)."""
-    out = "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Cs", "Co", "Cn", "Cc")
-                  or ch in "\n\t")
+    out = "".join(ch for ch in text if (unicodedata.category(ch) not in ("So", "Cs", "Co", "Cn", "Cc")
+                                        and ch not in _EMOJI_PARTS) or ch in "\n\t")
     return re.sub(r"[ \t]+", " ", out).strip()
 
 
