@@ -13,6 +13,8 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
+#: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
+_GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point)\b")
 _DURATION_BRACKET = re.compile(r"\[\s*~?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*"
                                r"(minutes?|mins?|m|hours?|hrs?|h)\s*\]", re.I)
 #: "— 20 min" / "- 1 hour" closing a heading.
@@ -73,7 +75,7 @@ class PhasesMixin(ImportState):
                 continue
             if b.kind == "heading":
                 b.placed = True
-                gate_heading = bool(_GATE.search(b.text))
+                gate_heading = bool(_GATE.search(b.text) or _GATE_HEADING.match(_clean(b.text)))
                 continue
             if b.kind == "para" and gate_heading:
                 phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
@@ -119,24 +121,23 @@ class PhasesMixin(ImportState):
         elif m and key in ("time", "when", "schedule", "use case", "owner", "purpose", "goal"):
             phase["description"].append(f"{m.group(1).strip()}: {value}")
             b.placed = True
-        elif _GATE.search(b.text):
-            phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or
-                             _clean(b.text), b.line)
+        elif self.gate_para(phase, b) or self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
-        elif self.undo_para(phase, b) or self.expect_para(phase, b):
-            b.placed = True
-        elif phase.get("deployment") and progression(_clean(b.text)):
+        elif not self.in_rollback and progression(_clean(b.text)):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
+            self.phase_triggers(b)
             b.placed = True
         elif b.depth == 0 and _SUBSTEP.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "1.3 Post the notice in #releases.": a numbered sub-step written as a paragraph is a step
             steps = self.command_item(b)
             phase["steps"] += steps or [self.step("manual", {"instruction": _SUBSTEP.sub("", _clean(b.text))},
                                                   b.line, None)]
+            self.phase_triggers(b)  # "3.2 ... roll back if it stays above 1%": also the canary's limit
             b.placed = True
         elif b.depth == 0 and b.text.strip() and len(b.text) < 400:
             phase["description"].append(_clean(b.text))
+            self.phase_triggers(b)
             b.placed = True
 
     def phase_item(self, phase: dict[str, Any], j: int) -> None:
@@ -160,7 +161,7 @@ class PhasesMixin(ImportState):
             spec["ticked_at"] = f"{self.src_name}:{b.line}"
         name = self.context_name(b)
         step = self.step("manual", spec, b.line, name)
-        if phase.get("deployment"):
+        if not self.in_rollback:
             phase.setdefault("items", []).append((j, step, len(phase["steps"])))
         phase["steps"].append(step)
         b.placed = True
