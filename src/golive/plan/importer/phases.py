@@ -14,6 +14,8 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
+#: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
+_GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point)\b")
 #: Units of a timebox as headings write them, in English and the languages runbooks come in ("15 Min.", "1 Std.").
 _UNIT = (r"(minutes?|mins?|minuten|minutos?|std|stunden?|horas?|heures?|hours?|hrs?|h|m|seconds?|secs?|s)\.?")
 _HEADING_PAREN = re.compile(rf"\(\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*"
@@ -96,7 +98,7 @@ class PhasesMixin(ImportState):
                 continue
             if b.kind == "heading":
                 b.placed = True
-                gate_heading = bool(_GATE.search(b.text))
+                gate_heading = bool(_GATE.search(b.text) or _GATE_HEADING.match(_clean(b.text)))
                 continue
             if b.kind == "para" and gate_heading:
                 phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
@@ -142,15 +144,12 @@ class PhasesMixin(ImportState):
         elif m and key in ("time", "when", "schedule", "use case", "owner", "purpose", "goal"):
             phase["description"].append(f"{m.group(1).strip()}: {value}")
             b.placed = True
-        elif _GATE.search(b.text):
-            phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or
-                             _clean(b.text), b.line)
+        elif self.gate_para(phase, b) or self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
-        elif self.undo_para(phase, b) or self.expect_para(phase, b):
-            b.placed = True
-        elif phase.get("deployment") and progression(_clean(b.text)):
+        elif not self.in_rollback and progression(_clean(b.text)):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
+            self.phase_triggers(b)
             b.placed = True
         elif b.depth == 0 and _THEN.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "Then turn the flag off in the console and tell #deploys.": the next thing to do, a person's step
@@ -161,9 +160,11 @@ class PhasesMixin(ImportState):
             steps = self.command_item(b)
             phase["steps"] += steps or [self.step("manual", {"instruction": _SUBSTEP.sub("", _clean(b.text))},
                                                   b.line, None)]
+            self.phase_triggers(b)  # "3.2 ... roll back if it stays above 1%": also the canary's limit
             b.placed = True
         elif b.depth == 0 and b.text.strip() and len(b.text) < 400:
             phase["description"].append(_clean(b.text))
+            self.phase_triggers(b)
             b.placed = True
 
     def phase_item(self, phase: dict[str, Any], j: int) -> None:
@@ -196,7 +197,7 @@ class PhasesMixin(ImportState):
             spec["ticked_at"] = f"{self.src_name}:{b.line}"
         name = self.context_name(b)
         step = self.step("manual", spec, b.line, name)
-        if phase.get("deployment"):
+        if not self.in_rollback:
             phase.setdefault("items", []).append((j, step, len(phase["steps"])))
         phase["steps"].append(step)
         b.placed = True

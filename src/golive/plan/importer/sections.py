@@ -26,10 +26,13 @@ class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
         from golive.plan.md_shell import looks_like_commands
+        from golive.plan.md_traffic import progression
 
         for b in self.blocks[idx + 1:end]:
             if b.kind == "item" and b.checked is not None:
                 return True
+            if b.kind in ("para", "item") and progression(_clean(b.text)):
+                return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
             if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
                                       (not b.info and looks_like_commands(b.text))):
                 return True
@@ -233,6 +236,7 @@ class SectionsMixin(ImportState):
         phase = self.new_phase(f"{prefix}: {text}" if prefix else text, h.line)
         phase["timebox"] = timebox
         self.fill(phase, idx + 1, end, context=None)
+        self.canary_from(phase)
         if not phase["steps"]:
             self.phases.remove(phase)
 

@@ -165,6 +165,15 @@ class ImportState:
     def canary_analysis(self) -> list[Threshold]:
         raise NotImplementedError
 
+    def phase_triggers(self, b: Block) -> None:
+        raise NotImplementedError
+
+    def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
+        raise NotImplementedError
+
+    def gate_role(self, phase: dict[str, Any]) -> str | None:
+        raise NotImplementedError
+
 
     def build(self, title: str, description: list[str]) -> CommentedMap:
         raise NotImplementedError

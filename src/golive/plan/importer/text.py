@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -138,22 +137,6 @@ def _parse_clock(text: str) -> tuple[int, int] | None:
     if m.group(2) is None and not ampm:
         return None  # a bare number is not a time of day
     return hour, minute
-
-
-def _parse_date(text: str) -> date | None:
-    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().rstrip("."))
-    for fmt in ("%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%d %B %Y", "%Y-%m-%d", "%A, %B %d, %Y", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _zone(abbr: str | None) -> str | None:
-    if not abbr:
-        return None
-    return TZ_NAMES.get(abbr.upper())
 
 
 # -- the importer -------------------------------------------------------------------------------------
