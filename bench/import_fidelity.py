@@ -11,7 +11,9 @@ for that is zero. Prints placed/total per category and overall, for the corpus a
 
 Expectation format (all keys optional; `where` is a forward phase name fragment or `L<n>` for a level):
     phases: [name fragment, ...]
+    timeboxes: [[phase name fragment, "15m"], ...]   # the phase's timebox (scored as phases)
     commands: [[where, kind, fragment, fragment...], ...]   # every fragment in ONE step of that kind
+                                    # (kind `pwsh`: a shell step PowerShell runs, `shell: pwsh`)
     never_run: [fragment, ...]      # text that must not be in any shell/sql/ssh step (python, trees, values)
     checklist: [[where, fragment, done|todo], ...]
     gates: [[where, role-or-null], ...]
@@ -41,7 +43,7 @@ from golive.plan.importer import import_file
 
 CATEGORIES = ("phases", "commands", "checklist", "gates", "rollback", "window", "traffic", "criteria", "people")
 BASE_FIELDS = {"name", "timeout", "idempotent", "continue_on_error", "undo"}
-RUNNING = {"shell", "sql", "ssh", "migrate", "backup", "restore", "http", "check"}
+RUNNING = {"shell", "pwsh", "sql", "ssh", "migrate", "backup", "restore", "http", "check"}
 
 
 @dataclass
@@ -70,13 +72,21 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def _kind(step: dict[str, Any]) -> str:
+def _key(step: dict[str, Any]) -> str:
     return next((k for k in step if k not in BASE_FIELDS), "?")
 
 
+def _kind(step: dict[str, Any]) -> str:
+    key = _key(step)
+    spec = step.get(key)
+    if key == "shell" and isinstance(spec, dict) and re.search(r"pwsh|powershell", str(spec.get("shell", "")), re.I):
+        return "pwsh"
+    return key
+
+
 def _text(step: dict[str, Any]) -> str:
-    return _norm(json.dumps(step[_kind(step)], ensure_ascii=False) if not isinstance(step[_kind(step)], str)
-                 else step[_kind(step)]).replace("\\n", " ").replace('\\"', '"')
+    return _norm(json.dumps(step[_key(step)], ensure_ascii=False) if not isinstance(step[_key(step)], str)
+                 else step[_key(step)]).replace("\\n", " ").replace('\\"', '"')
 
 
 def _containers(plan: dict[str, Any]) -> list[tuple[str, bool, list[dict[str, Any]]]]:
@@ -106,6 +116,10 @@ def score(plan: dict[str, Any], expect: dict[str, Any], label: str) -> Score:
     names = [str(p["name"]) for p in plan.get("phases", [])]
     for frag in expect.get("phases") or []:
         s.add("phases", any(_norm(frag) in _norm(n) for n in names), f"{label}: phase '{frag}'")
+    for frag, box in expect.get("timeboxes") or []:
+        got = next((p.get("timebox") for p in plan.get("phases", []) if _norm(frag) in _norm(str(p["name"]))), None)
+        s.add("phases", got is not None and _seconds(got) == _seconds(box), f"{label}: timebox of '{frag}' {box}"
+              f" (got {got})")
     for entry in expect.get("commands") or []:
         where, kind, *frags = entry
         nf = [_norm(f) for f in frags]

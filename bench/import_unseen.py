@@ -39,6 +39,8 @@ EXECUTING = {"shell", "ssh", "sql", "migrate", "backup", "restore", "http", "che
 #: Kinds whose `alt` markers are accepted: structured steps that legitimately drop the literal command.
 STRUCTURED = {"backup", "restore", "migrate", "canary", "switch", "sql", "http", "check"}
 SQL_CLIENTS = ("psql", "mysql", "sqlite3", "sqlcmd")
+#: Languages whose blocks are commands (two of them in one step is a merge); the rest is text, config or output.
+COMMAND_LANGS = {"bash", "sh", "sql", "powershell"}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -215,7 +217,23 @@ class Scorer:
 
     # -- commands -----------------------------------------------------------------------------------
     def _has(self, step: Step, markers: list[str]) -> bool:
-        return all(norm(m) in step.text for m in markers)
+        return all(norm(m) in step.text or self._exported(m) for m in markers)
+
+    def _exported(self, marker: str) -> bool:
+        """`export NAME=value` kept as a plan var with that value is the same state: plan vars reach every shell
+        step as environment variables. Not so for a value the shell would compute (`$(...)`, `$X`, backticks)."""
+        m = re.fullmatch(r"\s*export\s+(.+)", marker)
+        if not m:
+            return False
+        pairs = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S+)", m.group(1))
+        pv = self.plan.get("vars") or {}
+        for name, value in pairs:
+            value = value.strip("\"'")
+            var = pv.get(name)
+            got = var.get("value") if isinstance(var, dict) else var
+            if "$" in value or "`" in value or got is None or str(got) != value:
+                return False
+        return bool(pairs)
 
     def _unit_steps(self, unit: dict[str, Any]) -> list[Step]:
         wheres = unit.get("where_any") or [unit.get("where") or {}]
@@ -270,6 +288,7 @@ class Scorer:
                     self.res.add("commands", True, line, "")
                 placed_units.append((unit, hits))
                 self._check_split(block, unit, hits)
+                self._check_forbidden(block, unit)
                 if block.get("never_ends"):
                     for step in self.steps:
                         if step.kind in EXECUTING and self._has(step, unit["markers"]):
@@ -287,6 +306,48 @@ class Scorer:
                     self.res.secrets.append(f"{self.res.name}:{line}: secret value '{value[:6]}…' written in the plan")
         self._check_merges()
         self._check_restores()
+        self._check_rollback_places()
+        self._check_placeholders()
+
+    def _check_rollback_places(self) -> None:
+        """A rollback command that runs in the forward path, or with another level's steps (levels merged into one),
+        runs at a time the document did not mean: a restore during the deploy, a schema downgrade on an app-only
+        rollback."""
+        blocks = self.exp.get("commands") or []
+        # a step another unit places is that unit's command (the forward path may run the same `systemctl stop`)
+        placed = {s.label for b in blocks for u in b["units"] if u["markers"] for s in self._unit_steps(u)}
+        for block in blocks:
+            end = self.block_end(block["line"])
+            for unit in block["units"]:
+                wheres = unit.get("where_any") or [unit.get("where") or {}]
+                levels = [w.get("level") for w in wheres if "level" in w]
+                if not unit["markers"] or not (levels or any(w.get("rollback") for w in wheres)):
+                    continue
+                if self._unit_steps(unit):
+                    continue
+                for step in self.steps:
+                    if step.kind not in EXECUTING or not self._has(step, unit["markers"]) or step.label in self.flagged:
+                        continue
+                    if step.label in placed or (step.src is not None and not block["line"] <= step.src <= end):
+                        continue
+                    kind, key = step.where
+                    what = max(unit["markers"], key=len)
+                    if kind in ("phase", "gate"):
+                        self.res.changed.append(f"{self.res.name}:{block['line']}: rollback command "
+                                                f"`{what}` runs in the forward path (step {step.label})")
+                    elif kind == "level" and levels and key not in levels:
+                        self.res.changed.append(f"{self.res.name}:{block['line']}: level {levels[0]} command "
+                                                f"`{what}` runs with level {key}'s steps ({step.label})")
+                    else:
+                        continue
+                    self.flagged.add(step.label)
+
+    def _check_placeholders(self) -> None:
+        """A step that runs no command of the document (a table's `–` or `n/a` cell, an empty line)."""
+        for step in self.steps:
+            if step.kind in ("shell", "ssh") and not re.search(r"[a-z0-9]", step.bash_text.replace("n/a", "")):
+                self.res.changed.append(f"{self.res.name}:{step.src or '?'}: step {step.label} runs "
+                                        f"`{step.bash_text or '(nothing)'}`, which is no command of the document")
 
     def _check_restores(self) -> None:
         """A `restore` restores the run's own backup of that database: without a `backup` step taking it, the
@@ -307,8 +368,28 @@ class Scorer:
         part = [f"{s.label} ({s.kind})" for s in self.steps if any(norm(m) in s.text for m in markers)]
         return ("parts in " + ", ".join(part)) if part else "not in any step"
 
+    def _check_forbidden(self, block: dict[str, Any], unit: dict[str, Any]) -> None:
+        """Document markup left in what runs (a table cell's `\\|`, a `<br>` between two commands, the backticks of
+        a code span): bash would run it, so the command no longer does what the document says."""
+        def loose(text: str) -> str:
+            return norm(re.sub(r"<br\s*/?>|[`\\|]", " ", text))
+
+        for bad in unit.get("forbid") or []:
+            for step in self.steps:
+                run = step.bash_text or norm(" ".join(strings(step.spec)))
+                mine = step.src == block["line"] or all(loose(m) in loose(run) for m in unit["markers"])
+                if step.kind not in EXECUTING or not mine:
+                    continue
+                if norm(bad) in run and step.label not in self.flagged:
+                    self.flagged.add(step.label)
+                    self.res.changed.append(f"{self.res.name}:{block['line']}: step {step.label} ({step.kind}) runs "
+                                            f"the document's markup `{bad}` with its command")
+
     def _check_split(self, block: dict[str, Any], unit: dict[str, Any], hits: list[Step]) -> None:
-        markers = unit["markers"]
+        # only the pieces of the block's own text: a marker for what a step must check (an expected output written
+        # after the block) is missing when the check is, which is a miss, not a cut
+        own = norm(" ".join(self.src[block["line"] - 1:self.block_end(block["line"])]))
+        markers = [m for m in unit["markers"] if norm(m) in own]
         if len(markers) < 2 or hits or block["lang"] not in ("bash", "sh", "sql"):
             return
         runs = [s for s in self.steps if s.kind in EXECUTING]
@@ -330,9 +411,9 @@ class Scorer:
             fence = first.strip()[:3]
             return next((i for i in range(line + 1, len(self.src) + 1) if self.src[i - 1].strip().startswith(fence)),
                         len(self.src))
-        if first.startswith("    "):
+        if first.startswith(("    ", "\t")):
             end = line
-            while end < len(self.src) and (self.src[end].startswith("    ") or not self.src[end].strip()):
+            while end < len(self.src) and (self.src[end].startswith(("    ", "\t")) or not self.src[end].strip()):
                 end += 1
             return end
         return line
@@ -355,11 +436,15 @@ class Scorer:
                 continue
             blocks = set()
             for block in self.exp.get("commands") or []:
+                if block["lang"] not in COMMAND_LANGS:
+                    continue  # an output or config block a step checks against is not a command merged into it
                 for unit in block["units"]:
                     if not unit["markers"] or not self._has(step, unit["markers"]):
                         continue
                     wheres = unit.get("where_any") or [unit.get("where") or {}]
-                    if any(not w.get("text") and "vars" not in w and self.where_ok(step, w) for w in wheres):
+                    # a migrate step carries its own downgrade: the block naming that downgrade is not merged into it
+                    if any(not w.get("text") and "vars" not in w and self.where_ok(step, w)
+                           and not ("undo_in" in w and step.where[0] == "phase") for w in wheres):
                         blocks.add(block["line"])
             if len(blocks) > 1:
                 self.res.changed.append(f"{self.res.name}:{min(blocks)}: step {step.label} merges the command blocks "

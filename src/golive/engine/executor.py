@@ -52,7 +52,7 @@ class DryRunExecutor:
             # the bash parse and `command -v` of each program: a step that cannot even start is named now
             from golive.plan.shellcheck import shell_problems
 
-            problems = shell_problems(step.shell.command, ctx.env(step.shell.env))
+            problems = shell_problems(step.shell.command, ctx.env(step.shell.env), step.shell.shell)
             if problems:
                 return StepResult("failed", "would fail: " + "; ".join(problems), detail={"dry_run": True})
         return StepResult.passed(f"would {step.describe()}", dry_run=True)

@@ -1,7 +1,8 @@
 """Flatten a markdown-it token stream into the blocks the importer reasons about.
 
 The importer never looks at raw lines: headings, list items, paragraphs, fenced code and tables come
-from a real CommonMark parser, each with its 1-based source line and its place in the list nesting.
+from a real CommonMark parser, each with its 1-based source line and its place in the list nesting. HTML
+blocks (wiki exports) give their tables and text through golive.plan.md_html.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from golive.plan.md_html import read_html
 
 BlockKind = Literal["heading", "para", "item", "fence", "table"]
 
@@ -37,6 +40,9 @@ class Block:
     #: None: not a checkbox item; False: `[ ]`; True: `[x]`.
     checked: bool | None = None
     rows: list[list[str]] = field(default_factory=list)
+    #: Table cells as Markdown inline text (code keeps its backticks), and the source line of each row.
+    cells: list[list[str]] = field(default_factory=list)
+    row_lines: list[int] = field(default_factory=list)
     #: Set by the importer when the block became part of the plan (or was reported).
     placed: bool = False
     children: list[int] = field(default_factory=list)
@@ -63,8 +69,11 @@ def parse_blocks(text: str) -> list[Block]:
     item_has_text: dict[int, bool] = {}
     i = 0
     table_rows: list[list[str]] | None = None
+    table_cells: list[list[str]] = []
+    table_lines: list[int] = []
     table_line = 0
     row: list[str] = []
+    cells: list[str] = []
 
     def add(block: Block) -> int:
         block.parent = items[-1] if items else None
@@ -116,18 +125,34 @@ def parse_blocks(text: str) -> list[Block]:
             info = tok.info.strip().split()[0].lower() if tok.info.strip() else ""
             add(Block("fence", tok.content, tok.content, line, info=info))
         elif tok.type == "table_open":
-            table_rows, table_line = [], line
+            table_rows, table_cells, table_lines, table_line = [], [], [], line
         elif tok.type == "tr_open":
-            row = []
+            row, cells = [], []
+            table_lines.append(line)
         elif tok.type in ("th_open", "td_open"):
             inline = tokens[i + 1] if i + 1 < len(tokens) else None
-            row.append(_plain(inline).strip() if inline is not None and inline.type == "inline" else "")
+            is_inline = inline is not None and inline.type == "inline"
+            row.append(_plain(inline).strip() if inline is not None and is_inline else "")
+            cells.append(inline.content.strip() if inline is not None and is_inline else "")
         elif tok.type == "tr_close" and table_rows is not None:
             table_rows.append(row)
+            table_cells.append(cells)
         elif tok.type == "table_close" and table_rows is not None:
             text = "\n".join(" | ".join(r) for r in table_rows)
-            add(Block("table", text, text, table_line, rows=table_rows))
+            add(Block("table", text, text, table_line, rows=table_rows, cells=table_cells, row_lines=table_lines))
             table_rows = None
+        elif tok.type == "html_block" and tok.map:
+            for piece in read_html(tok.content):
+                at = tok.map[0] + 1 + piece.line
+                if piece.table is not None and piece.table.rows:
+                    t = piece.table
+                    text = "\n".join(" | ".join(r) for r in t.rows)
+                    add(Block("table", text, text, at, rows=t.rows, cells=t.raw,
+                              row_lines=[tok.map[0] + 1 + n for n in t.lines]))
+                elif piece.text and piece.level:
+                    add(Block("heading", piece.text, piece.raw, at, level=piece.level))
+                elif piece.text:
+                    add(Block("para", piece.text, piece.raw, at))
         i += 1
     _bold_step_headings(blocks)
     return blocks

@@ -74,8 +74,10 @@ def _env_value(value: str) -> str:
     return _REF.sub(lambda m: "${" + m.group(1) + "}", value)
 
 
-def curl_to_http(command: str) -> dict[str, Any] | None:
-    """An `http` spec for a plain `curl` call, or None when it is more than one request (pipes, $(...))."""
+def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | None:
+    """An `http` spec for a plain `curl` call, or None when it is more than one request (pipes, $(...)).
+    `output_only`: the caller checks the stated result itself, so options that only shape what curl prints
+    (`-o /dev/null`, `-w "%{http_code}"`) say nothing the http step has to keep."""
     if re.search(r"[|;&<>`]|\$\(", command):
         return None
     try:
@@ -111,6 +113,10 @@ def curl_to_http(command: str) -> dict[str, Any] | None:
                 return None
         elif arg in ("-k", "--insecure"):
             verify = False
+        elif output_only and arg in ("-o", "--output", "-w", "--write-out"):
+            shown = next(args, "")
+            if arg in ("-o", "--output") and shown != "/dev/null":
+                return None  # the body goes to a file the document may use later
         elif arg in ("-s", "-S", "-f", "-L", "-i", "-v", "--silent", "--fail", "--location", "--show-error",
                      "-sS", "-fsS", "-sf", "-fs", "-sL", "-fsSL", "-sSL"):
             continue

@@ -55,18 +55,68 @@ def route_percent(text: str) -> int | None:
 
 def progression(text: str) -> list[int]:
     """All percentages of a "traffic 10% -> 25% -> 50% -> 100%" fragment (two or more), else []."""
-    m = _PROGRESSION.search(text)
-    if m is None or not _TRAFFIC_WORD.search(text) or _BACK.search(text):
+    return [w for w, _at in stages_in(text)]
+
+
+#: Words between two stages of one progression: a short run of text with a separator ("→", "then", "to", ",").
+_GAP = re.compile(rf"(?:{_OF}(?:{_SEP})+)|[^%.;:\n]{{0,40}}?(?:->|→|⟶|=>|\bthen\b|\bto\b|,)[^%.;:\n]{{0,25}}?")
+#: A percentage compared with something is a limit ("error rate > 1%", "above 2%"), never a traffic stage.
+_COMPARED = re.compile(r"(?:(?<![-=–—])[<>≤≥]=?|\b(?:above|below|over|under|exceeds?|more than|less than|"
+                       r"at least|at most|rate|errors?|5xx|failures?|cpu|memory|disk)\b)\s*(?:is\s+|of\s+)?$", re.I)
+#: "then 50% at T+15", "T+5: send 10%": the minute of a stage on a T-minus timeline.
+_AT_T = re.compile(r"^\s*(?:at|@|from|by)\s+T\s*([+-])\s*(\d{1,4})\b", re.I)
+_T_BEFORE = re.compile(r"\bT\s*([+-])\s*(\d{1,4})\s*(?:min\w*|m)?\s*[:\-–—]\s*[^%]{0,40}$", re.I)
+
+
+def stages_in(text: str) -> list[tuple[int, float | None]]:
+    """The stages of the first traffic progression in a fragment: (weight, minute on a T-minus timeline if
+    written). Stages may stand apart ("send 10% of traffic to green, then 50% at T+15, then 100%")."""
+    if not _TRAFFIC_WORD.search(text) or _BACK.search(text):
         return []
-    return [int(p) for p in re.findall(r"(\d{1,3})\s*%", m.group(0))]
+    found = [m for m in re.finditer(_PCT, text) if not _COMPARED.search(text[max(0, m.start() - 25):m.start()])]
+    best: list[re.Match[str]] = []
+    run: list[re.Match[str]] = []
+    for m in found:
+        if run and _GAP.fullmatch(text[run[-1].end():m.start()]):
+            run.append(m)
+        else:
+            run = [m]
+        if len(run) > len(best):
+            best = list(run)
+    if len(best) < 2:
+        return []
+    out: list[tuple[int, float | None]] = []
+    for i, m in enumerate(best):
+        at: float | None = None
+        after = _AT_T.match(text[m.end():m.end() + 20])
+        before = _T_BEFORE.search(text[max(0, m.start() - 60):m.start()]) if i == 0 else None
+        if after:
+            at = float(after.group(2)) * (-1 if after.group(1) == "-" else 1)
+        elif before:
+            at = float(before.group(2)) * (-1 if before.group(1) == "-" else 1)
+        out.append((int(m.group(0).rstrip("% ")), at))
+    return out
+
+
+_UNIT = r"(minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)\b"
+#: "15 min at each stage", "10 minutes per step", "each stage: 5 minutes" (no verb: the hold of every stage).
+_EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:(?:at|for|on|in)\s+(?:each|every|a)|per)\s+"
+                        rf"(?:stage|step)\b|\b(?:each|every|per)\s+(?:stage|step)\s*[:=,-]?\s*(?:for\s+)?"
+                        rf"(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}"
+                        rf"|\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*each\b", re.I)
 
 
 def hold_minutes(text: str) -> float | None:
-    """Minutes of a hold ("monitor for 10 minutes", "each held 5-10 min": the upper bound), else None."""
+    """Minutes of a hold ("monitor for 10 minutes", "each held 5-10 min": the upper bound; "15 min at each
+    stage"), else None."""
     m = _HOLD.search(text)
-    if m is None:
-        return None
-    return minutes(m.group(2) or m.group(1), m.group(3))
+    if m is not None:
+        return minutes(m.group(2) or m.group(1), m.group(3))
+    e = _EACH_HOLD.search(text)
+    if e is not None:
+        n = next(i for i in (1, 3, 5) if e.group(i))
+        return minutes(e.group(n), e.group(n + 1))
+    return None
 
 
 def is_hold_item(text: str) -> bool:

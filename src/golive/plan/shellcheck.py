@@ -4,6 +4,7 @@ checked before the night (`golive run --dry-run`, `golive lint`) instead of fail
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections.abc import Mapping
 
@@ -46,7 +47,19 @@ def missing_programs(command: str, env: Mapping[str, str]) -> list[str]:
     return [ln for ln in res.stdout.splitlines() if ln]
 
 
-def shell_problems(command: str, env: Mapping[str, str]) -> list[str]:
+#: Interpreters whose scripts bash's grammar reads (a `shell: pwsh` script is PowerShell's, not bash's).
+BASH_LIKE = frozenset({"bash", "sh", "dash", "ksh", "zsh"})
+
+
+def bash_like(shell: str) -> bool:
+    return shell.rsplit("/", 1)[-1] in BASH_LIKE
+
+
+def shell_problems(command: str, env: Mapping[str, str], shell: str = "/bin/bash") -> list[str]:
+    if not bash_like(shell):
+        # not bash's to parse: only whether the interpreter itself is there
+        return [] if shutil.which(shell, path=env.get("PATH")) else [
+            f"`{shell}` is not a command here (the interpreter this step runs under)"]
     problems = parse_problems(command)
     if problems:
         return problems

@@ -15,6 +15,8 @@ from ruamel.yaml import YAML
 
 from golive.plan.importer.build import BuildMixin
 from golive.plan.importer.fences import FencesMixin
+from golive.plan.importer.gates import GatesMixin
+from golive.plan.importer.items import ItemsMixin
 from golive.plan.importer.people import PeopleMixin
 from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.rollback import RollbackMixin
@@ -27,8 +29,8 @@ from golive.plan.importer.when import WhenMixin
 __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render_summary"]
 
 
-class _Importer(SectionsMixin, PhasesMixin, FencesMixin, TablesMixin, TrafficMixin, RollbackMixin, WhenMixin,
-                PeopleMixin, BuildMixin):
+class _Importer(SectionsMixin, PhasesMixin, FencesMixin, TablesMixin, ItemsMixin, TrafficMixin, RollbackMixin,
+                WhenMixin, PeopleMixin, GatesMixin, BuildMixin):
     """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
 
 

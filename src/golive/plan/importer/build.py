@@ -53,6 +53,8 @@ class BuildMixin(ImportState):
         if self.window:
             root["window"] = CommentedMap(self.window)
             root.yaml_add_eol_comment(f"{self.src_name}:{self.window_line}", "window")
+        # Deciders first: a gate may name a person and their role that no people table lists.
+        roles = {id(p): self.gate_role(p) for p in phases if p["gate"]}
         if self.approvers:
             approvers = CommentedMap()
             for role_name, people in self.approvers.items():
@@ -75,7 +77,7 @@ class BuildMixin(ImportState):
             if p["gate"]:
                 pm["gate"] = CommentedMap({"description": p["gate"][0] or "Go/No-Go"})
                 pm["gate"].yaml_add_eol_comment(f"{self.src_name}:{p['gate'][1]}", "description")
-                role = self.gate_role(p)
+                role = roles[id(p)]
                 if role is not None:
                     pm["gate"]["approvals"] = CommentedMap({"role": role})
                     p["gate_role"] = role
@@ -157,24 +159,6 @@ class BuildMixin(ImportState):
                 steps[i] = self.command_step(Command("shell", {"command": cmd.source}, cmd.line), name)
                 self.conversions.append(f"line {cmd.line}: restore of '{st['restore']['database']}' kept as the"
                                         " document's command: no backup step of that database in the plan")
-
-    def gate_role(self, phase: dict[str, Any]) -> str | None:
-        """The role named as the Go/No-Go's decision maker: a decision table's owner, or a known role the gate's
-        text names ("The Risk Officer decides", "decided by the Service Owner")."""
-        by = phase.get("gate_by")
-        text = f"{by or ''} {phase['gate'][0]}".lower()
-        for role in sorted(self.approvers, key=len, reverse=True):
-            if re.search(rf"\b{re.escape(role.lower())}\b", text):
-                return role
-        for role, people in self.approvers.items():
-            for person in people:
-                first = person.split()[0].lower() if person.split() else ""
-                if len(first) > 2 and re.search(rf"\b{re.escape(first)}\b", text):
-                    return role  # "Tom decides": Tom Becker's role
-        if by:
-            self.approvers.setdefault(by, [])
-            return str(by)
-        return self.decider
 
     def vars_map(self) -> CommentedMap:
         """Every name the steps need: lifted exports, env-file entries, placeholders, secret-looking names.

@@ -23,7 +23,7 @@ _READ_PROGRAMS = {"ls", "cat", "echo", "printf", "grep", "egrep", "df", "du", "h
                   "mysqldump", "pg_dump", "pg_dumpall"}
 _READ_WORDS = {"status", "get", "list", "show", "describe", "current", "version", "--version", "logs", "diff",
                "history", "check", "--check", "--dry-run", "inspect", "top", "ls", "info", "health", "ping",
-               "--self-check", "--check-balanced", "verify"}
+               "--self-check", "--check-balanced", "verify", "preflight", "pre-flight", "--preflight"}
 _DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore|\bmysql\b[^|]*<|downgrade|db:rollback|migrations remove|"
                    r"db:migrate VERSION|\.restore\b|\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|"
                    r"UPDATE\s+\w+\s+SET|CREATE)\b")
@@ -67,9 +67,17 @@ def changes(step: dict[str, Any]) -> bool:
             argvs = simple_commands(parse(text(step)), nested=False)
         except ValueError:
             return True
-        return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _READ_WORDS & set(a[1:]))
-                                    for a in argvs)
+        return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _reads(a)) for a in argvs)
     return True
+
+
+def _reads(argv: list[str]) -> bool:
+    """`kubectl get pods`, `app --version`: a read; `app deploy --version 5.0.0` is not (the flag has a value)."""
+    for i, word in enumerate(argv[1:], 1):
+        if word in _READ_WORDS and not (word.startswith("--") and i + 1 < len(argv)
+                                        and not argv[i + 1].startswith("-")):
+            return True
+    return False
 
 
 def tokens(step: dict[str, Any]) -> set[str]:
@@ -93,8 +101,36 @@ def tokens(step: dict[str, Any]) -> set[str]:
     return out
 
 
+#: "(steps 2-3)", "after phase 4", "stages B and C": the forward phases a rollback level says it undoes; never
+#: a condition ("only if Phase C fails" names the trigger, not what is undone).
+_REFS = re.compile(r"(?i)(?<!\bif )(?<!\bwhen )(?<!\bunless )\b(?:steps?|phases?|stages?|sections?)\s+"
+                   r"([A-Z]|\d{1,2})(?:\s*(?:-|–|—|to|and|,|&)\s*([A-Z]|\d{1,2}))?\b")
+_PHASE_ID = re.compile(r"(?i)^\W*(?:(?:phase|step|stage|section)\s*([A-Z]|\d{1,2})|(\d{1,2}))(?:\s*[.:)\-–—]|\s+|$)")
+
+
+def phase_refs(text: str) -> list[str]:
+    """The phase numbers (or letters) a rollback level's heading or label names, ranges expanded."""
+    out: list[str] = []
+    for m in _REFS.finditer(text):
+        a, b = m.group(1).upper(), (m.group(2) or m.group(1)).upper()
+        if a.isdigit() and b.isdigit() and int(a) <= int(b) <= int(a) + 20:
+            out += [str(n) for n in range(int(a), int(b) + 1)]
+        elif len(a) == len(b) == 1 and a.isalpha() and b.isalpha() and a <= b:
+            out += [chr(c) for c in range(ord(a), ord(b) + 1)]
+        else:
+            out += [a, b]
+    return list(dict.fromkeys(out))
+
+
+def named(refs: list[str], phases: list[dict[str, Any]]) -> list[str]:
+    """The forward phases whose own number/letter ("2. Deploy canary", "Phase B - Migrate") a level names."""
+    ids = {p["name"]: (m.group(1) or m.group(2)).upper() for p in phases if (m := _PHASE_ID.match(str(p["name"])))}
+    return [p["name"] for p in phases if ids.get(p["name"]) in refs]
+
+
 def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[tuple[list[str], str]]:
-    """(covers, why) per level, in the order given (ascending level numbers)."""
+    """(covers, why) per level, in the order given (ascending level numbers); the phases a level names
+    ("During the canary (steps 2-3)") are what it covers, as the document says."""
     covered_below: set[str] = set()
     out: list[tuple[list[str], str]] = []
     changing = {p["name"]: [s for s in p["steps"] if changes(s)] for p in phases}
@@ -106,9 +142,9 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
         ltoks = set().union(*(tokens(s) for s in steps)) if steps else set()
         ltexts = {text(s).strip() for s in steps if kind(s) in ("shell", "ssh")}
         again = [i for i, n in enumerate(order) if ltexts & texts[n]]
-        cov: list[str] = []
-        why: list[str] = []
-        if again and again[0] < len(order) - 1:
+        cov: list[str] = named(lv.get("refs") or [], phases)
+        why: list[str] = [f"the document names them (steps {', '.join(lv['refs'])})"] if cov else []
+        if not cov and again and again[0] < len(order) - 1:
             cov = [n for n in order[again[0] + 1:] if changing[n]]
             why = [f"it re-runs a command of '{order[again[0]]}', so it undoes the phases after it"]
         ptoks = {n: set().union(*(tokens(s) for s in changing[n])) for n in order}

@@ -29,7 +29,7 @@ _AFTER = re.compile(r"(?i)\b(?:after|wait(?:ing)?|if no (?:answer|ack\w*|respons
                     r"(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b")
 _BARE = re.compile(r"(?i)^\s*\+?(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*$")
 _AT_ONCE = re.compile(r"(?i)\b(immediately|at once|right away|first)\b|^\s*0\s*$")
-_INLINE = re.compile(r"(?i)^\W*escalation(?:\s+(?:order|path|chain|ladder|policy))?\W*:\s*(.+)$")
+_INLINE = re.compile(r"(?i)(?<![A-Za-z])escalat\w*(?:\s+[^:.\n]{0,40})?\s*:\s*(.+)$")
 _HANDLE = re.compile(r"@[\w.-]+")
 
 
@@ -49,10 +49,10 @@ def after_of(text: str, bare: bool = False) -> int | None:
 
 def inline_ladder(text: str) -> list[str] | None:
     """`Escalation: 1. on-call 2. team lead 3. VP` or `Escalation: on-call -> team lead -> VP`: the rungs."""
-    m = _INLINE.match(text.strip())
+    m = _INLINE.search(text.strip())
     if not m:
         return None
-    rest = m.group(1)
+    rest = re.sub(r"\.\s*$", "", m.group(1).split("\n")[0])
     parts = re.split(r"\s*(?:→|->|=>|»|>)\s*", rest) if re.search(r"→|->|=>|»|\s>\s", rest) else \
         [p for p in re.split(r"(?:^|[\s,;])\d+[.)]\s+", rest) if p.strip()]
     rungs = [p.strip(" ,;.") for p in parts if p.strip(" ,;.")]
@@ -65,13 +65,24 @@ class EscalationMixin(ImportState):
         text = _clean(text)
         if not text or SLA_KEY.match(text) or MEASURE.match(text) or any(e["level"] == level for e in self.escalation):
             return False
+        from golive.plan.importer.roles import ROLE_WORDS, looks_like_person
+
         name = re.split(r"\s+[—–-]\s+|\s*\(|:\s+|,\s+", text, maxsplit=1)[0].strip()
-        people = [self.person(h) for h in _HANDLE.findall(text)]
-        for inner in re.findall(r"\(([^)]*)\)", text):  # "(Sam Ortiz)" names a person; "(response: 15 min)" does not
-            if not re.search(r"\d|:", inner):
-                people += [self.person(p.strip()) for p in re.split(r",|/|\band\b", inner)
-                           if p.strip() and not p.strip().startswith("@") and not _PLACEHOLDER.match(p.strip())]
-        name = _HANDLE.sub("", name).strip() or name
+        inners = re.findall(r"\(([^)]*)\)", text)
+        if looks_like_person(name) and not _HANDLE.fullmatch(name) and inners and (
+                ROLE_WORDS.search(inners[0]) or re.fullmatch(r"[A-Z]{2,4}", inners[0].strip())):
+            # "Aiko Tanaka (EM)", "Paulo Mendes (Head of Payments)": a person, then the role in brackets
+            people, name = [self.person(name)], inners[0].strip()
+        else:
+            people = [self.person(h) for h in _HANDLE.findall(text)]
+            for inner in inners:  # "(Sam Ortiz)" names a person; "(response: 15 min)" does not
+                if not re.search(r"\d|:", inner):
+                    people += [self.person(p.strip()) for p in re.split(r",|/|\band\b", inner)
+                               if p.strip() and not p.strip().startswith("@") and not _PLACEHOLDER.match(p.strip())]
+            name = _HANDLE.sub("", name).strip() or name
+            if _HANDLE.fullmatch(name) and people:
+                # "@chenwei" alone: the rung is that person, named by the role they hold in the document
+                name = next((r for r, ps in self.approvers.items() if people[0] in ps), people[0])
         if not name or len(name) > 60:
             return False
         rung: dict[str, Any] = {"level": level, "name": name, "line": line, "people": list(dict.fromkeys(people))}
@@ -84,8 +95,17 @@ class EscalationMixin(ImportState):
             self.approvers[name] += [p for p in rung["people"] if p not in self.approvers[name]]
         return True
 
+    def drop_tentative(self) -> bool:
+        """A ladder the document writes out replaces the order guessed from "(primary)" / "(backup)" marks."""
+        kept = [e for e in self.escalation if not e.get("tentative")]
+        dropped = len(kept) != len(self.escalation)
+        self.escalation[:] = kept
+        return dropped
+
     def escalation_item(self, b: Block, number: int) -> bool:
         """A list item under an escalation heading, or a line that states the whole ladder inline."""
+        if self.drop_tentative():
+            number = len(self.escalation) + 1
         ladder = inline_ladder(b.text)
         if ladder is not None:
             placed = [self.rung(n, text, b.line) for n, text in enumerate(ladder, len(self.escalation) + 1)]
@@ -97,6 +117,7 @@ class EscalationMixin(ImportState):
 
     def escalation_rows(self, b: Block, header: list[str], order: int | None, who: int) -> None:
         """| Level | Contact | Name | After |: a rung per row, its people from a name column if there is one."""
+        self.drop_tentative()
         person = next((i for i, h in enumerate(header) if i != who and h in ("name", "person", "people", "engineer")),
                       None)
         when = next((i for i, h in enumerate(header) if re.search(r"after|escalate|wait|when|time", h)), None)

@@ -29,8 +29,24 @@ from golive.plan.md_commands import (
 from golive.plan.md_shell import env_pairs, is_env_file, is_sql, looks_like_commands, needs_shell
 
 BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
+PWSH_LANGS = frozenset({"powershell", "ps1", "pwsh", "posh", "ps"})
+#: PowerShell's approved verbs (Get-Verb) that start the cmdlets runbooks use: `Stop-WebAppPool`, `Copy-Item`.
+_VERBS = ("Add|Clear|Compare|Compress|Confirm|Connect|Convert|ConvertFrom|ConvertTo|Copy|Disable|Disconnect|"
+          "Enable|Enter|Exit|Expand|Export|Find|ForEach|Format|Get|Grant|Import|Install|Invoke|Join|Measure|Move|"
+          "New|Out|Publish|Push|Pop|Read|Receive|Register|Remove|Rename|Repair|Reset|Resolve|Restart|Restore|"
+          "Resume|Revoke|Save|Select|Send|Set|Sort|Split|Start|Stop|Suspend|Test|Uninstall|Unregister|Update|"
+          "Wait|Where|Write")
+_PWSH_LINE = re.compile(rf"^\s*(?:\(\s*)?(?:(?:{_VERBS})-[A-Z][A-Za-z]+\b|\$[A-Za-z_][\w:]*\s*[+-]?=|\$env:\w+)")
 ENV_LANGS = frozenset({"env", "dotenv", "properties"})
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def is_powershell(text: str) -> bool:
+    """An untagged block is PowerShell when most of its command lines are cmdlets (`Verb-Noun`) or `$var =`
+    assignments; a bash block has neither (`$VAR=x` is no bash assignment)."""
+    body = [ln for ln in text.split("\n") if ln.strip() and not ln.strip().startswith("#")]
+    hits = sum(1 for ln in body if _PWSH_LINE.match(ln))
+    return bool(body) and hits >= 1 and hits * 2 >= len(body)
 
 
 def block_text(text: str) -> Any:
@@ -56,6 +72,8 @@ class FencesMixin(ImportState):
         """Steps of a block that runs, or None for text (another language, output, a diagram)."""
         first = b.line + 1
         info = b.info
+        if info in PWSH_LANGS or (not info and is_powershell(b.text)):
+            return self.pwsh_block(b, info or "untagged")
         if info in ("", "text", "plain", "plaintext", "txt", "none"):
             if is_env_file(b.text):
                 info = "env"
@@ -91,6 +109,19 @@ class FencesMixin(ImportState):
                                           " left out; look at it by hand while the run waits"))
         self.placeholders |= set(block.placeholders)
         return block
+
+    def pwsh_block(self, b: Block, lang: str) -> CommandBlock:
+        """A PowerShell script: one step that PowerShell runs, whole (its `$vars` cross its lines), never bash."""
+        text = b.text.strip("\n")
+        body = [ln for ln in text.split("\n") if ln.strip()]
+        first = body[0].strip() if body else ""
+        name = first.lstrip("#").strip() if first.startswith("#") and not first.startswith("#!") else None
+        if lang == "untagged":
+            self.inferred.append(f"line {b.line}: untagged block is PowerShell (cmdlets, $variables) -> a step run by"
+                                 " pwsh, not bash")
+        self.conversions.append(f"line {b.line}: {lang} block -> one shell step run by PowerShell (`shell: pwsh`),"
+                                " as one script")
+        return CommandBlock([Command("shell", {"command": text, "shell": "pwsh"}, b.line + 1, name)])
 
     def env_file(self, b: Block) -> None:
         """KEY=value lines: plan vars. A secret-looking name is a secret read from the environment; its value
@@ -152,7 +183,10 @@ class FencesMixin(ImportState):
         if cmd.kind == "sql":
             return self.sql_step(cmd.spec["query"], cmd.line, name)
         spec = cmd.spec
-        if cmd.kind == "shell":
+        if cmd.kind == "shell" and spec.get("shell"):
+            # another interpreter's script (PowerShell): run by it, with no `set -o` options (bash's)
+            spec = CommentedMap({"command": block_text(spec["command"]), "shell": spec["shell"], "options": []})
+        elif cmd.kind == "shell":
             command = spec["command"]
             text = block_text(command)
             # a script runs as bash runs it (no -e added): the document's meaning, exactly

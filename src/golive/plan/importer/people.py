@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 
 from golive.plan.importer.escalation import MEASURE, SLA_KEY, EscalationMixin, inline_ladder
+from golive.plan.importer.roles import RolesMixin
 from golive.plan.importer.text import _KV, _LEVEL, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 
-_ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on-?call|engineer|\bdba\b|sponsor|"
-                         r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no")
 
-
-class PeopleMixin(EscalationMixin):
+class PeopleMixin(EscalationMixin, RolesMixin):
     def contacts(self, idx: int, end: int) -> None:
         current = ""
         for j in range(idx + 1, end):
@@ -86,23 +84,31 @@ class PeopleMixin(EscalationMixin):
                                            for k in range(j + 1, self.section_end(j))):
                 b.placed = True
 
+    def people_line(self, b: Block) -> bool:
+        """A line about people wherever it stands (`Contacts: ..., escalation: Aiko (EM) → Rafael (Director)`):
+        its ladder and roles are read, and it is no criterion or step."""
+        if not re.match(r"(?i)^\W*(contacts?|escalat\w*|owners?|on-?call|people|team)\b[^:]{0,40}:", _clean(b.text)) \
+                and inline_ladder(b.text) is None:
+            return False
+        if "contacts" in self.plan_fields() and inline_ladder(b.text) is not None:
+            self.escalation_item(b, len(self.escalation) + 1)
+        self.inline_roles(b.raw, b.line)
+        b.placed = True
+        return True
+
+    def stray_people(self) -> None:
+        """An escalation ladder left in a section nothing else claimed ("## Support"): still the ladder."""
+        for b in self.blocks:
+            if not b.placed and b.kind in ("para", "item") and inline_ladder(b.text) is not None:
+                self.people_line(b)
+
     def prelude_people(self, b: Block) -> None:
         """`**Release captain:** @maria.k`, `**Approver (Go/No-Go):** Head of Engineering — Tom Becker` at the top of
-        the document: roles and their people; a Go/No-Go approver decides every gate that names nobody else."""
-        for raw in b.raw.split("\n"):
-            m = _KV.match(raw.strip())
-            if not m:
-                continue
-            key = _clean(m.group(1)).rstrip(":")
-            if not _ROLE_WORDS.search(key):
-                continue
-            role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
-            value = _clean(re.sub(r"\*\*", "", m.group(2)))
-            who = re.split(r"\s+[—–-]\s+|:\s+", value)[-1].strip()
-            if not who or _PLACEHOLDER.match(who) or len(who) > 60:
-                self.approvers.setdefault(role, [])
-                continue
-            self.approvers.setdefault(role, []).append(self.person(who))
-            if re.search(r"go\s*/\s*no[\s-]*go|decision|decides", key, re.I):
-                self.decider = role
-            self.inferred.append(f"line {b.line}: '{key}' -> approvers role '{role}'")
+        the document: roles and their people (golive.plan.importer.roles); a Go/No-Go approver decides every gate
+        that names nobody else."""
+        if b.kind == "table":
+            for key, value in self.fact_rows(b).items():
+                if self.role_pair(key, value, b.line):
+                    b.placed = True
+            return
+        self.inline_roles(b.raw, b.line)

@@ -13,22 +13,25 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
+#: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
+_GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point)\b")
+_DURATION_BRACKET = re.compile(r"\[\s*~?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*"
+                               r"(minutes?|mins?|m|hours?|hrs?|h)\s*\]", re.I)
+#: "— 20 min" / "- 1 hour" closing a heading.
+_DURATION_TAIL = re.compile(r"\s[-–—:]\s*~?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*"
+                            r"(minutes?|mins?|hours?|hrs?|h|m)\s*$", re.I)
+#: A timeline relative to T-0: "(T-30min → T-0)", "(T+5 -> T+25)".
+_T_RANGE = re.compile(r"\(?\s*(?<![A-Za-z])T\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\s*(?:→|->|–|—|-|to)\s*"
+                      r"T(?![A-Za-z])\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\s*\)?")
+#: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
+_SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
+
 
 class PhasesMixin(ImportState):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
-        text = _clean(h.text)
-        timebox: float | None = None
-        m = _DURATION_PAREN.search(text)
-        if m:
-            timebox = _minutes(m.group(2) or m.group(1), m.group(3))
-            text = (text[: m.start()] + text[m.end():]).strip()
-        else:
-            r = _CLOCK_RANGE.search(text)
-            if r:
-                timebox = self.range_minutes(r.group(1), r.group(2))
-        text = re.sub(r"\s*[:\-–—]\s*$", "", text).strip()
+        text, timebox = self.heading_timebox(_clean(h.text))
         phase = self.new_phase(text, h.line)
         phase["deployment"] = True
         if timebox:
@@ -36,16 +39,43 @@ class PhasesMixin(ImportState):
         self.fill(phase, idx + 1, end, context=None)
         self.canary_from(phase)
 
+    def heading_timebox(self, text: str) -> tuple[str, float | None]:
+        """A phase heading without its timebox, and the timebox in minutes: "1. Deploy (10 min)", "Step 2 — Migrate
+        [15m]", "Preparation (02:00-02:20)", "Pre-checks (T-30min → T-0)", "Deploy — 20 minutes"."""
+        timebox: float | None = None
+        m = _DURATION_PAREN.search(text) or _DURATION_BRACKET.search(text)
+        t = _T_RANGE.search(text)
+        r = _CLOCK_RANGE.search(text)
+        tail = _DURATION_TAIL.search(text)
+        if m:
+            timebox = _minutes(m.group(2) or m.group(1), m.group(3))
+            text = text[: m.start()] + text[m.end():]
+        elif t:
+            a = int(t.group(2) or 0) * (-1 if t.group(1) in ("-", "−") else 1) * (60 if t.group(3) == "h" else 1)
+            b = int(t.group(5) or 0) * (-1 if t.group(4) in ("-", "−") else 1) * (60 if t.group(6) == "h" else 1)
+            timebox = float(b - a) if b > a else None
+            text = text[: t.start()] + text[t.end():]
+        elif r:
+            timebox = self.range_minutes(r.group(1), r.group(2))
+            if timebox is not None and re.search(r"\(\s*$", text[: r.start()]):
+                text = text[: r.start()].rstrip()[:-1] + text[r.end():].lstrip()[1:]
+        elif tail:
+            timebox = _minutes(tail.group(2) or tail.group(1), tail.group(3))
+            text = text[: tail.start()]
+        text = re.sub(r"\s+", " ", text)
+        return re.sub(r"\s*[:\-–—]\s*$", "", text).strip(), timebox
+
     def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""
         gate_heading = False
+        lead: Block | None = None  # the paragraph just before a block ("1.1 Confirm blue is healthy:")
         for j in range(start, end):
             b = self.blocks[j]
             if b.placed:
                 continue
             if b.kind == "heading":
                 b.placed = True
-                gate_heading = bool(_GATE.search(b.text))
+                gate_heading = bool(_GATE.search(b.text) or _GATE_HEADING.match(_clean(b.text)))
                 continue
             if b.kind == "para" and gate_heading:
                 phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
@@ -56,9 +86,22 @@ class PhasesMixin(ImportState):
             elif b.kind == "item":
                 self.phase_item(phase, j)
             elif b.kind == "fence":
-                self.phase_fence(phase, b, self.context_name(b))
+                name = self.context_name(b)
+                if name is None and lead is not None and _SUBSTEP.match(_clean(lead.text)):
+                    name = _SUBSTEP.sub("", _clean(lead.text)).rstrip(":").strip() or None
+                    if _clean(lead.text) in phase["description"]:
+                        phase["description"].remove(_clean(lead.text))  # it names the step now
+                count = len(phase["steps"])
+                self.phase_fence(phase, b, name)
+                want = self.sql_expectation(lead) if lead is not None else None
+                made = phase["steps"][count:]
+                if want and len(made) == 1 and "sql" in made[0]:
+                    made[0]["sql"]["expect"] = CommentedMap(want)
+                    self.conversions.append(f"line {b.line}: SQL with its expected result stated before it -> an sql"
+                                            f" step that checks it ({want})")
             elif b.kind == "table":
                 self.phase_table(phase, b)
+            lead = b if b.kind == "para" else None
 
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         m = _KV.match(b.raw)
@@ -78,18 +121,23 @@ class PhasesMixin(ImportState):
         elif m and key in ("time", "when", "schedule", "use case", "owner", "purpose", "goal"):
             phase["description"].append(f"{m.group(1).strip()}: {value}")
             b.placed = True
-        elif _GATE.search(b.text):
-            phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or
-                             _clean(b.text), b.line)
+        elif self.gate_para(phase, b) or self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
-        elif self.undo_para(phase, b) or self.expect_para(phase, b):
-            b.placed = True
-        elif phase.get("deployment") and progression(_clean(b.text)):
+        elif not self.in_rollback and progression(_clean(b.text)):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
+            self.phase_triggers(b)
+            b.placed = True
+        elif b.depth == 0 and _SUBSTEP.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
+            # "1.3 Post the notice in #releases.": a numbered sub-step written as a paragraph is a step
+            steps = self.command_item(b)
+            phase["steps"] += steps or [self.step("manual", {"instruction": _SUBSTEP.sub("", _clean(b.text))},
+                                                  b.line, None)]
+            self.phase_triggers(b)  # "3.2 ... roll back if it stays above 1%": also the canary's limit
             b.placed = True
         elif b.depth == 0 and b.text.strip() and len(b.text) < 400:
             phase["description"].append(_clean(b.text))
+            self.phase_triggers(b)
             b.placed = True
 
     def phase_item(self, phase: dict[str, Any], j: int) -> None:
@@ -102,9 +150,9 @@ class PhasesMixin(ImportState):
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
-        check = self.curl_item(b)
-        if check is not None and not b.checked:
-            phase["steps"].append(check)
+        commands = self.command_item(b)
+        if commands:
+            phase["steps"] += commands
             b.placed = True
             return
         spec: dict[str, Any] = {"instruction": text}
@@ -113,7 +161,7 @@ class PhasesMixin(ImportState):
             spec["ticked_at"] = f"{self.src_name}:{b.line}"
         name = self.context_name(b)
         step = self.step("manual", spec, b.line, name)
-        if phase.get("deployment"):
+        if not self.in_rollback:
             phase.setdefault("items", []).append((j, step, len(phase["steps"])))
         phase["steps"].append(step)
         b.placed = True
@@ -144,19 +192,3 @@ class PhasesMixin(ImportState):
         self.conversions.append(f"line {b.line}: SQL with its expected result -> an sql step that checks it"
                                 f" (value {value})")
         return True
-
-    def curl_item(self, b: Block) -> CommentedMap | None:
-        """"`curl -fsS https://x/healthz` returns 200": the document states the check, golive makes it."""
-        from golive.plan.md_commands import curl_to_http
-
-        m = re.search(r"`(curl\s[^`]+)`\s*(?:returns?|gives?|answers?|responds?(?:\s+with)?|->|→|=|is)\s*(?:an?\s+)?"
-                      r"(?:HTTP\s*)?(\d{3})\b", b.raw, re.I)
-        if not m:
-            return None
-        spec = curl_to_http(m.group(1))
-        if spec is None:
-            return None
-        spec["expect"] = {"status": [int(m.group(2))]}
-        self.conversions.append(f"line {b.line}: `{m.group(1)}` with its expected status {m.group(2)} -> an http"
-                                " step that checks it")
-        return self.step("http", spec, b.line, _clean(b.text)[:200])

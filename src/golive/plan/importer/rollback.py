@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from golive.plan.importer.covers import phase_refs
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import (
     _DURATION_PAREN,
@@ -12,7 +13,15 @@ from golive.plan.importer.text import (
     Unplaced,
     _clean,
 )
+from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import thresholds_in
+
+#: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
+#: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
+_LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
+#: The sentence that introduces a list of conditions to roll back on ("invoked ... if any of the following").
+_TRIGGER_INTRO = re.compile(r"(?i)\b(invoked|triggered|triggers?|any of the following|conditions?|criteria|"
+                            r"roll\s*-?back\s+(?:if|when)|back\s*-?out\s+(?:if|when))\b")
 
 
 class RollbackMixin(ImportState):
@@ -34,14 +43,57 @@ class RollbackMixin(ImportState):
                 made = True
         if not made:
             h = self.blocks[idx]
+            groups = self.labelled_groups(idx + 1, end)
+            if len(groups) > 1 and all(self.has_level_steps(g[0], g[1]) for g in groups):
+                # Two levels written one after the other ("During the canary: ..." then "After promotion: ..."):
+                # never merged into one. Conditions written before both apply to each.
+                intro: dict[str, Any] = {"description": []}
+                first = groups[0][0] if groups[0][2] else groups[0][1]
+                items = self.triggers_listed(intro, idx + 1, first - (1 if groups[0][2] else 0))
+                for b in self.blocks[idx + 1:first]:
+                    if b.kind == "para" and not b.placed and re.search(r"(?i)\b(when|if)\b", b.text):
+                        intro["description"].append(_clean(b.text))  # "Abort when the error rate is above 5%"
+                        items.append(b)
+                        b.placed = True
+                self.thresholds += [t for it in items for t in thresholds_in(_clean(it.text), it.line)]
+                for start, stop, label in groups:
+                    head = self.blocks[start - 1] if label else h
+                    name = re.split(r":\s", label, maxsplit=1)[0].rstrip(":") if label else _clean(h.text)
+                    self.make_level(start, stop, name, head, label, intro["description"])
+                return
             self.level_from(idx, end, _clean(h.text))
-        else:
-            # Intro text of the section ("If rollback is required:") stays for the leftovers report.
-            pass
+
+    def labelled_groups(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """The parts of a rollback section without sub-headings that a condition paragraph opens ("Only if the
+        migration has to be undone:", "After promotion (step 4): roll back the main release.")."""
+        cuts: list[tuple[int, str]] = []
+        for j in range(start, end):
+            b = self.blocks[j]
+            nxt = self.blocks[j + 1] if j + 1 < end else None
+            text = _clean(b.text)
+            if b.kind == "para" and b.depth == 0 and _LABEL.match(text) and ":" in text and nxt is not None \
+                    and nxt.kind in ("fence", "item") and not _TRIGGER_INTRO.search(text):
+                cuts.append((j, text))
+        if not cuts:
+            return [(start, end, "")]
+        groups: list[tuple[int, int, str]] = []
+        if cuts[0][0] > start and self.has_level_steps(start, cuts[0][0]):
+            groups.append((start, cuts[0][0], ""))
+        for n, (j, label) in enumerate(cuts):
+            stop = cuts[n + 1][0] if n + 1 < len(cuts) else end
+            groups.append((j + 1, stop, label))
+        return groups
+
+    def has_level_steps(self, start: int, end: int) -> bool:
+        return any(b.kind in ("fence", "item") for b in self.blocks[start:end])
 
     def level_from(self, idx: int, end: int, text: str) -> bool:
-        h = self.blocks[idx]
-        holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None, "description": []}
+        return self.make_level(idx + 1, end, text, self.blocks[idx], "")
+
+    def make_level(self, start: int, end: int, text: str, h: Block, label: str,
+                   intro: list[str] | None = None) -> bool:
+        holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None,
+                                  "description": list(intro or [])}
         m = _LEVEL.match(text)
         number = int(m.group(1)) if m else None
         name = m.group(2) if m else text
@@ -50,18 +102,22 @@ class RollbackMixin(ImportState):
             holder["description"].append(f"Takes {d.group(0).strip('()')}")
             name = (name[: d.start()] + name[d.end():]).strip()
         name = re.sub(r"\s*[:\-–—]\s*$", "", name).strip() or f"Rollback level {len(self.levels) + 1}"
-        before = [b.placed for b in self.blocks[idx:end]]
+        if label:
+            holder["description"].append(label)
+        before = [b.placed for b in self.blocks[start:end]]
+        triggers = self.triggers_listed(holder, start, end)
         self.in_rollback = True
         try:
-            self.fill(holder, idx + 1, end, context=None)
+            self.fill(holder, start, end, context=None)
         finally:
             self.in_rollback = False
         if not holder["steps"]:
-            for b, was in zip(self.blocks[idx:end], before, strict=True):
+            for b, was in zip(self.blocks[start:end], before, strict=True):
                 b.placed = was
             return False
         h.placed = True
-        for b in self.blocks[idx + 1:end]:
+        self.thresholds += [t for it in triggers for t in thresholds_in(_clean(it.text), it.line)]
+        for b in self.blocks[start:end]:
             if b.kind == "para" and re.search(r"(?i)\b(when|if)\b", b.text):
                 found = thresholds_in(_clean(b.text), b.line)  # "Roll back when 5xx > 2%": a trigger, not a step
                 self.thresholds += found
@@ -69,8 +125,34 @@ class RollbackMixin(ImportState):
         if number is None or number in used or number < 1:
             number = max(used, default=0) + 1
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
-                            "description": holder["description"]})
+                            "description": holder["description"], "refs": phase_refs(f"{text} {label}")})
         return True
+
+    def triggers_listed(self, holder: dict[str, Any], start: int, end: int) -> list[Block]:
+        """"Back-out is invoked if any of the following happens:" and its list: conditions of the level (its
+        description; error-rate and latency limits for a canary), never steps of it. Returns the conditions."""
+        found: list[Block] = []
+        for j in range(start, end):
+            b = self.blocks[j]
+            text = _clean(b.text)
+            if b.kind != "para" or b.placed or not text.endswith(":") or not _TRIGGER_INTRO.search(text):
+                continue
+            items = []
+            for k in range(j + 1, end):
+                it = self.blocks[k]
+                if it.kind != "item" or it.depth != b.depth or it.checked is not None or "`" in it.raw \
+                        or it.children:
+                    break
+                items.append(it)
+            if not items:
+                continue
+            holder["description"].append(text + " " + "; ".join(_clean(it.text) for it in items))
+            for it in items:
+                it.placed = True
+            found += items
+            b.placed = True
+            self.inferred.append(f"line {b.line}: {len(items)} rollback trigger(s) -> the level's description")
+        return found
 
     def rollback_criteria(self, idx: int, end: int) -> None:
         conditions = 0

@@ -7,7 +7,7 @@ import re
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK_RANGE, _PHASE, Unplaced, _clean
+from golive.plan.importer.text import _CLOCK_RANGE, _LEVEL, _PHASE, Unplaced, _clean
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
@@ -26,10 +26,13 @@ class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
         from golive.plan.md_shell import looks_like_commands
+        from golive.plan.md_traffic import progression
 
         for b in self.blocks[idx + 1:end]:
             if b.kind == "item" and b.checked is not None:
                 return True
+            if b.kind in ("para", "item") and progression(_clean(b.text)):
+                return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
             if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
                                       (not b.info and looks_like_commands(b.text))):
                 return True
@@ -54,6 +57,8 @@ class SectionsMixin(ImportState):
                 self.prelude_people(b)
                 description.append(_clean(b.text))
                 b.placed = True
+            elif b.kind == "table" and not b.placed:
+                self.prelude_people(b)  # | **Implementer** | Jonas Berg |: a fact table of roles
         i = 0
         while i < len(self.blocks):
             b = self.blocks[i]
@@ -64,6 +69,7 @@ class SectionsMixin(ImportState):
                     continue
             i += 1
         self.window_in_prose()
+        self.stray_people()
         self.report_leftovers()
         return self.build(title, description)
 
@@ -73,8 +79,9 @@ class SectionsMixin(ImportState):
         text = _clean(h.text)
         low = text.lower()
         sub_phases = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"
-                      and _PHASE.match(_clean(self.blocks[j].text))] if top else []
-        if ROLLBACK_WORDS.search(low) and not sub_phases and "window" not in low:
+                      and self.phase_heading(_clean(self.blocks[j].text))] if top else []
+        named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
+        if ROLLBACK_WORDS.search(low) and not named and "window" not in low:
             # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
             h.placed = True
             if re.search(r"criteria|trigger|when to|decision|conditions", low):
@@ -83,8 +90,9 @@ class SectionsMixin(ImportState):
                 self.rollback_section(idx, end)
             self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
             return True
-        if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top):
-            self.phase_from(idx, end)
+        if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
+                self.heading_timebox(text)[1] and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)):
+            self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
             return True
         if not top:
             return False
@@ -109,7 +117,7 @@ class SectionsMixin(ImportState):
         if sub_phases:
             for j in range(idx + 1, end):
                 b = self.blocks[j]
-                if b.kind == "heading" and _PHASE.match(_clean(b.text)):
+                if b.kind == "heading" and self.phase_heading(_clean(b.text)):
                     self.phase_from(j, self.section_end(j))
             return True
         if re.search(r"pre-?deploy|before deploy|preparation|readiness|\(.*before\)|deployment day|pre-?flight",
@@ -177,6 +185,8 @@ class SectionsMixin(ImportState):
                 b.placed = True
             elif b.kind in ("item", "para"):
                 text = _clean(b.text)
+                if self.people_line(b):
+                    continue  # "Contacts: ..., escalation: A → B": people, never a criterion
                 if b.kind == "para" and text.endswith(":") and "\n" not in text:
                     b.placed = True
                     continue
@@ -214,10 +224,19 @@ class SectionsMixin(ImportState):
             self.unplaced.append(Unplaced(blocks[0].line, f"{title}: {what}", "no place in a plan"))
         self.unplaced.sort(key=lambda u: u.line)
 
+    def phase_heading(self, text: str) -> bool:
+        """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
+        return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
+                    or self.heading_timebox(text)[1]) and not ROLLBACK_WORDS.search(text.lower()) \
+            and not _LEVEL.match(text)
+
     def checklist_phase(self, idx: int, end: int, prefix: str = "") -> None:
         h = self.blocks[idx]
-        phase = self.new_phase(f"{prefix}: {_clean(h.text)}" if prefix else _clean(h.text), h.line)
+        text, timebox = self.heading_timebox(_clean(h.text))
+        phase = self.new_phase(f"{prefix}: {text}" if prefix else text, h.line)
+        phase["timebox"] = timebox
         self.fill(phase, idx + 1, end, context=None)
+        self.canary_from(phase)
         if not phase["steps"]:
             self.phases.remove(phase)
 

@@ -58,6 +58,8 @@ class ImportState:
         self.handles: dict[str, str] = {}
         #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).
         self.decider: str | None = None
+        #: `@mari.souza` -> `Mariana Souza`: a handle a people table gives next to a person's name.
+        self.aliases: dict[str, str] = {}
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
@@ -66,6 +68,8 @@ class ImportState:
         """A person as `golive approve --by` takes them: `@handle` -> `handle`, a trailing `(title)` dropped."""
         name = re.sub(r"\s*\([^)]*\)\s*$", "", written.strip()).strip()
         if name.startswith("@") and re.fullmatch(r"@[\w.-]+", name):
+            if name[1:] in self.aliases:
+                return self.aliases[name[1:]]  # the same person the people table names
             self.handles[name[1:]] = name
             name = name[1:]
         return name
@@ -153,6 +157,15 @@ class ImportState:
     def canary_analysis(self) -> list[Threshold]:
         raise NotImplementedError
 
+    def phase_triggers(self, b: Block) -> None:
+        raise NotImplementedError
+
+    def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
+        raise NotImplementedError
+
+    def gate_role(self, phase: dict[str, Any]) -> str | None:
+        raise NotImplementedError
+
 
     def build(self, title: str, description: list[str]) -> CommentedMap:
         raise NotImplementedError
@@ -203,6 +216,31 @@ class ImportState:
         raise NotImplementedError
 
     def window_in_prose(self) -> None:
+        raise NotImplementedError
+
+    def people_line(self, b: Block) -> bool:
+        raise NotImplementedError
+
+    def stray_people(self) -> None:
+        raise NotImplementedError
+
+    def inline_roles(self, raw: str, line: int) -> bool:
+        raise NotImplementedError
+
+    def role_pair(self, key: str, value: str, line: int) -> bool:
+        raise NotImplementedError
+
+    def heading_timebox(self, text: str) -> tuple[str, float | None]:
+        raise NotImplementedError
+
+    def command_item(self, b: Block) -> list[CommentedMap] | None:
+        raise NotImplementedError
+
+    def expect_step(self, cmd: str, status: int | None, body: str | None, line: int,
+                    name: str | None) -> CommentedMap | None:
+        raise NotImplementedError
+
+    def sql_expectation(self, b: Block) -> dict[str, Any] | None:
         raise NotImplementedError
 
     def prelude_people(self, b: Block) -> None:

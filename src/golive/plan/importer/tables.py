@@ -10,8 +10,16 @@ from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import shell_commands
 
-_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area)$", re.I)
-_NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer)$", re.I)
+_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name)$", re.I)
+_ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do)$",
+                         re.I)
+#: Preferred over a "Step" column, which often only numbers the rows.
+_STRONG_ACTION = re.compile(r"^(actions?|tasks?|how|activity|instructions?|procedure|to do|what to do)$", re.I)
+_LABEL_COL = re.compile(r"^(checks?|names?|items?|steps?|what)$", re.I)
+_EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|result|outcome|pass if|success)$",
+                         re.I)
+_NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
+                       r"signatory|approved by|full name|assigned to|holder|member)$", re.I)
 
 
 def column(header: list[str], rx: re.Pattern[str]) -> int | None:
@@ -48,6 +56,51 @@ class TablesMixin(ImportState):
                     if owner is not None and owner < len(row) and row[owner].strip():
                         phase["gate_by"] = _clean(row[owner])
                     b.placed = True
+            return
+        act = column(header, _ACTION_COL)
+        act = column(header, _STRONG_ACTION) if column(header, _STRONG_ACTION) is not None else act
+        if act is not None and rows:
+            self.action_rows(phase, b, act)
+
+    def action_rows(self, phase: dict[str, Any], b: Block, act: int) -> None:
+        """| # | Action | Owner | or | Check | How | Expected |: a procedure written as a table, a step per row.
+        A row whose action is plainly a command (`Take a dump: <code>pg_dump ...</code>`) runs it; a curl with
+        its expected result checks it; any other row is a person's step, with the row's words."""
+        from golive.plan.importer.items import code_command, stated_result
+
+        header = b.rows[0]
+        label = column(header, _LABEL_COL)
+        label = None if label == act else label
+        expected = column(header, _EXPECT_COL)
+        for n, row in enumerate(b.rows[1:], 1):
+            raw = b.cells[n][act] if n < len(b.cells) and act < len(b.cells[n]) else (row[act] if act < len(row)
+                                                                                      else "")
+            line = b.row_lines[n] if n < len(b.row_lines) else b.line + 1 + n
+            name = _clean(row[label]) if label is not None and label < len(row) else None
+            name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name  # "2.1" numbers rows
+            want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
+            found = code_command(raw)
+            if found is not None:
+                prose, cmd, after = found
+                status, body = stated_result(want or after)
+                step = self.expect_step(cmd, status, body, line, name or prose or None) \
+                    if status is not None or body is not None else None
+                if step is None:
+                    block = shell_commands(cmd, line, lift_exports=not self.in_rollback)
+                    self.refs |= block.refs
+                    steps = [self.command_step(c, name or prose or None) for c in block.commands]
+                else:
+                    steps = [step]
+                if steps:
+                    phase["steps"] += steps
+                    continue
+            words = [_clean(c) for i, c in enumerate(row) if i in (label, act) and _clean(c)
+                     and not re.fullmatch(r"[\d.#\s]*", _clean(c))]
+            text = ": ".join(words) + (f" (expected: {want})" if want else "")
+            if text:
+                phase["steps"].append(self.step("manual", {"instruction": text}, line, None))
+        b.placed = True
+        self.inferred.append(f"line {b.line}: table of actions -> one step per row")
 
     def people_table(self, b: Block) -> bool:
         """| Role | Name | ... | (or Name first): each row a role and the person holding it."""
@@ -67,6 +120,10 @@ class TablesMixin(ImportState):
             self.approvers.setdefault(r, [])
             if person and not _PLACEHOLDER.match(person) and not re.fullmatch(r"_+|\[.*\]", person):
                 who = self.person(person)
+                for i, cell in enumerate(row):
+                    handle = _clean(cell)
+                    if i != name and re.fullmatch(r"@[\w.-]+", handle):
+                        self.aliases.setdefault(handle[1:], who)  # | Mariana Souza | @mari.souza |
                 if who not in self.approvers[r]:
                     self.approvers[r].append(who)
         b.placed = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -72,10 +71,14 @@ class ImportResult:
 
 # -- small text helpers ---------------------------------------------------------------------------
 
+#: What makes an emoji without being one: variation selectors, the zero-width joiner, the keycap, skin tones.
+_EMOJI_PARTS = frozenset("\ufe0e\ufe0f\u200d\u20e3\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
 def _clean(text: str) -> str:
     """Text without emoji / pictographs and surplus whitespace (names stay readable in a terminal)."""
-    out = "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Cs", "Co", "Cn", "Cc")
-                  or ch in "\n\t")
+    out = "".join(ch for ch in text if (unicodedata.category(ch) not in ("So", "Cs", "Co", "Cn", "Cc")
+                                        and ch not in _EMOJI_PARTS) or ch in "\n\t")
     return re.sub(r"[ \t]+", " ", out).strip()
 
 
@@ -132,22 +135,6 @@ def _parse_clock(text: str) -> tuple[int, int] | None:
     if m.group(2) is None and not ampm:
         return None  # a bare number is not a time of day
     return hour, minute
-
-
-def _parse_date(text: str) -> date | None:
-    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().rstrip("."))
-    for fmt in ("%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%d %B %Y", "%Y-%m-%d", "%A, %B %d, %Y", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _zone(abbr: str | None) -> str | None:
-    if not abbr:
-        return None
-    return TZ_NAMES.get(abbr.upper())
 
 
 # -- the importer -------------------------------------------------------------------------------------

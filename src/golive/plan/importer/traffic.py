@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean, _duration_text, _hold_text
-from golive.plan.md_traffic import Threshold, hold_minutes, is_hold_item, progression, route_percent
+from golive.plan.md_blocks import Block
+from golive.plan.md_traffic import Threshold, hold_minutes, is_hold_item, route_percent, stages_in, thresholds_in
 from golive.units import parse_duration
+
+_TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back)")
 
 
 class TrafficMixin(ImportState):
@@ -28,12 +32,17 @@ class TrafficMixin(ImportState):
         for n, (j, _step, _pos) in enumerate(entries):
             b = self.blocks[j]
             text = _clean(b.text)
-            weights = progression(text)
-            if weights:
+            found = stages_in(text)
+            if found:
                 hold = hold_minutes(text)
                 if hold is not None:
                     each = (hold, b.line)
-                stages += [{"weight": w, "hold": None, "line": b.line} for w in weights]
+                stages += [{"weight": w, "hold": None, "line": b.line} for w, _at in found]
+                times = [at for _w, at in found]
+                if all(at is not None for at in times):  # "10% at T+5, then 50% at T+15": held until the next
+                    for st, a, nxt in zip(stages[-len(found):], times, times[1:], strict=False):
+                        assert a is not None and nxt is not None
+                        st["hold"] = nxt - a if nxt > a else None
                 used.append(n)
                 open_stage = None
                 continue
@@ -109,6 +118,17 @@ class TrafficMixin(ImportState):
             return
         self.canaries.append({"spec": spec, "phase": phase["name"], "line": line, "stages": stages,
                               "merged": len(used)})
+
+    def phase_triggers(self, b: Block) -> None:
+        """"Abort and roll back if the 5xx rate goes above 0.5% or p95 above 300 ms" in a phase's text: rollback
+        triggers, the limits of a canary's analysis (the sentence stays in the phase description)."""
+        text = _clean(b.text)
+        if not self.in_rollback and _TRIGGER.search(text) and re.search(r"(?i)\b(if|when|once|should)\b", text):
+            found = thresholds_in(text, b.line)
+            self.thresholds += found
+            if found:
+                self.inferred.append(f"line {b.line}: rollback trigger in a phase: "
+                                     + ", ".join(t.label for t in found))
 
     def fill_holds(self, phase: dict[str, Any], stages: list[dict[str, Any]], each: tuple[float, int] | None) -> None:
         """Hold times the document does not give per stage: "each held N minutes", else the phase timebox shared

@@ -3,67 +3,135 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import (
-    _CLOCK,
-    _CLOCK_RANGE,
-    _DURATION,
-    Unplaced,
-    _clean,
-    _parse_clock,
-    _parse_date,
-    _zone,
+from golive.plan.importer.clock import (
+    CLOCK,
+    Span,
+    Zone,
+    clock_of,
+    date_in,
+    in_utc,
+    span_in,
+    text_of,
+    zone_in,
 )
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _DURATION, Unplaced, _clean, _parse_clock
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 
 _PHASE_START = re.compile(r"(?i)\W*(phase|step|stage)\s*\d")
-
-
-def fuzzy_date(text: str) -> date | None:
-    """A calendar date written in any common form (`Dec 31, 2025`, `31 December 2025`, `2025-12-31`), by
-    python-dateutil; only when a year is written, so a bare weekday never becomes some date."""
-    from dateutil import parser
-
-    without = _CLOCK_RANGE.sub(" ", text)
-    if not re.search(r"\b(19|20)\d{2}\b", without):
-        return None
-    try:
-        parsed = parser.parse(without, fuzzy=True, default=datetime(2000, 1, 1))
-    except (ValueError, OverflowError):
-        return None
-    return parsed.date() if parsed.year != 2000 else None
-
-
+_DATE_KEY = re.compile(r"(?:planned |change |deployment |release |go-?live |maintenance |scheduled )?(?:date|day)")
+_TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|change|deployment|maintenance) "
+                       r"(?:time|slot)")
+_ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return")
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
+#: "Rollback possible until 02:15", "back-out decision at 05:00 at the latest", "rollback window closes at 07:30".
+_ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out)\b[^.;]*?"
+                             r"\b(until|by|before|closes?|latest|no later)\b")
+#: A T-minus timeline: "T-0 = 06:00 UTC" is the anchor, "T-30min", "T+15" are minutes from it.
+_END = re.compile(r"(?i)\b(end(s|ing)?|finish(es)?|close[sd]?)\b")
+_T_ZERO = re.compile(r"(?i)\bT\s*[-−]?\s*0\s*(?:=|:|is|at)\s*")
+_T_OFFSET = re.compile(r"(?<![\w-])T\s*([+\-−])\s*(\d{1,4})\s*(h|hours?|m|mins?|minutes?)?(?![\w])", re.I)
 
 
 class WhenMixin(ImportState):
-    def window_in_prose(self) -> None:
-        """No window section: a sentence like "We will run this change on Saturday 02:00-06:00 UTC" (or a
-        `**Window**:` line) in the text before the phases gives it; "rollback window closes at 07:30"."""
-        if self.window is not None:
-            return
+    def prelude(self) -> list[Block]:
+        """The paragraphs and tables before the first phase: where a window stated in prose stands."""
+        out: list[Block] = []
         for b in self.blocks:
             if b.kind == "heading" and _PHASE_START.match(b.text):
                 break
-            if b.kind != "para":
-                continue
-            for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", b.text):
+            if b.kind in ("para", "table"):
+                out.append(b)
+        return out
+
+    def window_in_prose(self) -> None:
+        """No window section: a sentence like "We will run this change on Saturday 02:00-06:00 UTC" (or a
+        `**Window**:` line) in the text before the phases gives it; "rollback window closes at 07:30"; else a
+        T-minus timeline ("T-0 = 06:00 UTC", "T-30min")."""
+        if self.window is not None:
+            return
+        prelude = self.prelude()
+        facts = self.prelude_facts(prelude)
+        rollback = next(((s, b) for b in prelude if b.kind == "para" for s in self.sentences(b.text)
+                         if _ROLLBACK_PROSE.search(s) and CLOCK.search(s)), None)
+        if rollback is not None and not any(_ROLLBACK_KEY.search(k) for k in facts):
+            facts["rollback window"] = rollback
+        if any(_TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k) for k in facts):
+            self.window_from(facts, facts[next(iter(facts))][1])
+            if self.window is not None:
+                return
+        blocks = [b for b in prelude if b.kind == "para"]
+        for b in blocks:
+            for sentence in self.sentences(b.text):
                 sentence = re.sub(r"(?i)\bbetween\s+(\S+(?:\s*[ap]\.?m\.?)?)\s+and\s+", r"\1 - ", sentence)
-                if _CLOCK_RANGE.search(sentence) and _PROSE_WINDOW.search(sentence):
-                    facts: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
-                    rb = re.search(r"(?i)rollback window[^.]*", b.text)
-                    if rb:
-                        facts["rollback window"] = (rb.group(0), b)
-                    self.window_from(facts, b)
-                    if self.window is not None:
-                        self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
-                        return
+                if span_in(sentence) is None or not _PROSE_WINDOW.search(sentence):
+                    continue
+                said: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
+                if rollback is not None:
+                    said["rollback window"] = rollback
+                self.window_from(said, b)
+                if self.window is not None:
+                    self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
+                    return
+        self.timeline_window()
+
+    def prelude_facts(self, prelude: list[Block]) -> dict[str, tuple[str, Block]]:
+        """`| Change window | Sat 02:00-06:00 UTC |` rows and `**Date:** 2026-02-21 · **Window:** ...` or
+        `window: ...` lines before the first phase."""
+        facts: dict[str, tuple[str, Block]] = {}
+        for b in prelude:
+            if b.kind == "table":
+                for k, v in self.fact_rows(b).items():
+                    facts.setdefault(k, (v, b))
+                continue
+            for part in self.sentences(b.text):
+                m = re.match(r"^\s*([A-Za-z][\w ./-]{0,40}?)\s*:\s+(\S.*)$", part)
+                if m:
+                    facts.setdefault(m.group(1).strip().lower(), (m.group(2).strip(), b))
+        return facts
+
+    @staticmethod
+    def sentences(text: str) -> list[str]:
+        return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n|\s+[·•|]\s+", text) if s.strip()]
+
+    def timeline_window(self) -> None:
+        """"T-0 = 06:00 UTC" with a timeline of "T-30min", "T+5", ...: the window opens at the earliest entry
+        and ends at the written end of the window, else at the last entry."""
+        texts = [(_clean(b.text), b) for b in self.blocks if b.kind in ("para", "item", "heading")]
+        texts += [(" ".join(r[0] for r in b.rows), b) for b in self.blocks if b.kind == "table" and b.rows]
+        anchor = next(((t[m.end():], b) for t, b in texts if (m := _T_ZERO.search(t))), None)
+        if anchor is None:
+            return
+        c = CLOCK.match(anchor[0].lstrip())
+        hm = clock_of(c.group(1)) if c else None
+        if hm is None:
+            return
+        offsets = [(-1 if m.group(1) in "-−" else 1) * _minutes(m.group(2), m.group(3) or "m")
+                   for t, _b in texts for m in _T_OFFSET.finditer(t)]
+        day = next((d for t, _b in texts[:40] for part in self.sentences(t) if (d := date_in(part)) is not None),
+                   None)
+        zero = datetime.combine(day or date(2000, 1, 1), time(*hm))
+        start = zero + timedelta(minutes=min([0.0, *offsets]))
+        end_text = next((part for t, _b in texts for part in self.sentences(t)
+                         if _END.search(part) and CLOCK.search(part)), None)
+        e = CLOCK.search(end_text) if end_text else None
+        ehm = clock_of(e.group(1)) if e else None
+        if ehm is not None:
+            end = datetime.combine(zero.date(), time(*ehm))
+            end += timedelta(days=1) if end <= start else timedelta(0)
+        elif max([0.0, *offsets]) > 0:
+            end = zero + timedelta(minutes=max(offsets))
+        else:
+            return
+        span = Span(start if day else start.time(), end if day else end.time(), zone_in(anchor[0], day))
+        self.set_window(span, span.zone, None, anchor[1].line)
+        self.inferred.append(f"line {anchor[1].line}: window from the T-minus timeline (T-0 = {hm[0]:02d}:{hm[1]:02d},"
+                             f" earliest T{min([0.0, *offsets]):+.0f}m)")
 
     def range_minutes(self, a: str, b: str) -> float | None:
         s, e = _parse_clock(a), _parse_clock(b)
@@ -75,78 +143,102 @@ class WhenMixin(ImportState):
         return float(minutes)
 
     def window_section(self, idx: int, end: int) -> None:
+        """A "Deployment Window" / "Schedule" section: its facts, else the first sentence in it that states a
+        time range ("Saturday, September 12, 2026 · 6:00 AM – 8:00 AM Europe/Dublin")."""
         facts = self.facts(idx, end, mark=False)
         self.window_from(facts, self.blocks[idx])
+        for b in self.blocks[idx + 1:end]:
+            if self.window is not None:
+                return
+            if b.kind not in ("para", "item"):
+                continue
+            line = _clean(b.text).replace("\n", " ")
+            if span_in(line) is not None:
+                self.window_from({"window": (line, b)}, self.blocks[idx])
 
     def scan_window_facts(self, idx: int, end: int) -> None:
+        """A general section (a change record's table, an appendix) holding the window's facts."""
         facts = self.facts(idx, end, mark=False)
-        if any("rollback window" in k for k in facts) and self.window is None:
+        if self.window is None and any(_ROLLBACK_KEY.search(k) or _TIME_KEY.search(k) for k in facts):
             self.window_from(facts, self.blocks[idx])
 
     def window_from(self, facts: dict[str, tuple[str, Block]], heading: Block) -> None:
-        day: date | None = None
-        if "date" in facts:
-            day = _parse_date(facts["date"][0])
-        time_text = next((facts[k][0] for k in ("time", "window", "deployment window", "when", "schedule")
-                          if k in facts), "")
+        """The window from the facts of a section, a table or a sentence: a date, a time range (or a start and
+        a duration, or a start and an end), a time zone, and when rollback stops being possible."""
+        date_key = next((k for k in facts if _DATE_KEY.fullmatch(k)), None)
+        day = date_in(facts[date_key][0]) if date_key else None
+        time_key = next((k for k in facts if _TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k)), None)
+        time_text = facts[time_key][0] if time_key else ""
         if not time_text and "start" in facts and "end" in facts:
-            start_text = re.sub(r"\s*[A-Za-z]{2,5}\s*$", "", facts["start"][0])
-            time_text = f"{start_text} - {facts['end'][0]}"
-        if day is None and time_text:
-            day = fuzzy_date(time_text)
-        zone_abbr: str | None = None
-        start = finish = None
-        r = _CLOCK_RANGE.search(time_text)
-        if r:
-            start, finish, zone_abbr = _parse_clock(r.group(1)), _parse_clock(r.group(2)), r.group(3)
-        else:
-            m = re.search(rf"({_CLOCK})\s*([A-Za-z]{{2,5}})?", time_text, re.I)
-            if m:
-                start, zone_abbr = _parse_clock(m.group(1)), m.group(2)
-            if start is not None and "duration" in facts:
-                d = _DURATION.search(facts["duration"][0])
-                if d:
-                    mins = _minutes(d.group(2) or d.group(1), d.group(3))
-                    total = start[0] * 60 + start[1] + int(mins)
-                    finish = ((total // 60) % 24, total % 60)
-                    self.inferred.append(f"line {facts['duration'][1].line}: window end = start + duration"
-                                         f" ({facts['duration'][0]})")
-        if start is None or finish is None:
+            time_text = f"{facts['start'][0]} - {facts['end'][0]}"
+        span = span_in(time_text, day or date_in(time_text))
+        if span is None:
+            span = self.start_and_duration(time_text, day or date_in(time_text), facts)
+        if span is None:
             return
-        zone = _zone(zone_abbr)
-        if zone_abbr and zone is None:
-            self.unplaced.append(Unplaced(heading.line, f"time zone '{zone_abbr}'",
-                                          "unknown abbreviation; the window is in UTC - fix it by hand"))
-        rollback_until = None
-        if "rollback window" in facts:
-            rb = facts["rollback window"][0]
-            m = re.search(rf"({_CLOCK})\s*([A-Za-z]{{2,5}})?", rb, re.I)
-            if m:
-                rollback_until = _parse_clock(m.group(1))
-                zone = zone or _zone(m.group(2))
-        window: dict[str, Any] = {}
-        if day is not None:
-            s = datetime(day.year, day.month, day.day, *start)
-            e = datetime(day.year, day.month, day.day, *finish)
-            if e <= s:
-                e += timedelta(days=1)
-            window["start"], window["end"] = s.isoformat(timespec="minutes"), e.isoformat(timespec="minutes")
-            if rollback_until is not None:
-                rbt = datetime(e.year, e.month, e.day, *rollback_until)
-                if rbt < e:
-                    rbt += timedelta(days=1)
-                window["rollback_until"] = rbt.isoformat(timespec="minutes")
-        else:
-            if start == finish:
-                return
-            window["start"], window["end"] = f"{start[0]:02d}:{start[1]:02d}", f"{finish[0]:02d}:{finish[1]:02d}"
-            if rollback_until is not None:
-                window["rollback_until"] = f"{rollback_until[0]:02d}:{rollback_until[1]:02d}"
-            self.inferred.append(f"line {heading.line}: no date given: a daily window")
-        window["timezone"] = zone or "UTC"
-        if zone_abbr and zone:
-            self.inferred.append(f"line {heading.line}: time zone {zone_abbr} -> {zone}")
-        for key in ("date", "time", "duration", "rollback window", "window", "deployment window"):
+        zone = span.zone or next((z for k, (v, _b) in facts.items() if re.search(r"zone|\btz\b", k)
+                                  if (z := zone_in(v)) is not None), None)
+        if zone is None:
+            self.unknown_zone(time_text, heading.line)
+        rb_key = next((k for k in facts if _ROLLBACK_KEY.search(k)), None)
+        until: datetime | time | None = None
+        if rb_key:
+            c = CLOCK.search(facts[rb_key][0])
+            hm = clock_of(c.group(1)) if c else None
+            if hm is not None:
+                until = self.after_start(span, hm)
+                zone = zone or zone_in(facts[rb_key][0])
+        for key in (date_key, time_key, rb_key, "start", "end", "duration"):
             if key in facts:
-                facts[key][1].placed = True
-        self.window, self.window_line = window, heading.line
+                facts[str(key)][1].placed = True
+        self.set_window(span, zone, until, heading.line)
+
+    def unknown_zone(self, text: str, line: int) -> None:
+        """`02:00 - 04:00 XYZT`: a word where the zone stands that names none is reported, never guessed."""
+        clocks = list(CLOCK.finditer(text))
+        m = re.match(r"\s*\(?([A-Z]{2,5})\b", text[clocks[-1].end():]) if clocks else None
+        if m:
+            self.unplaced.append(Unplaced(line, f"time zone '{m.group(1)}'",
+                                          "unknown abbreviation; the window is in UTC - fix it by hand"))
+
+    def start_and_duration(self, text: str, day: date | None, facts: dict[str, tuple[str, Block]]) -> Span | None:
+        c = CLOCK.search(text)
+        hm = clock_of(c.group(1)) if c else None
+        d = _DURATION.search(facts["duration"][0]) if "duration" in facts else None
+        if hm is None or d is None:
+            return None
+        mins = _minutes(d.group(2) or d.group(1), d.group(3))
+        self.inferred.append(f"line {facts['duration'][1].line}: window end = start + duration"
+                             f" ({facts['duration'][0]})")
+        start = datetime.combine(day or date(2000, 1, 1), time(*hm))
+        end = start + timedelta(minutes=mins)
+        if day is None:
+            return Span(start.time(), end.time(), zone_in(text))
+        return Span(start, end, zone_in(text, day))
+
+    @staticmethod
+    def after_start(span: Span, hm: tuple[int, int]) -> datetime | time:
+        """A rollback limit written as a time of day: its first occurrence after the window opens."""
+        if not isinstance(span.start, datetime):
+            return time(*hm)
+        moment = datetime.combine(span.start.date(), time(*hm))
+        return moment + timedelta(days=1) if moment < span.start else moment
+
+    def set_window(self, span: Span, zone: Zone | None, until: datetime | time | None, line: int) -> None:
+        start, end = span.start, span.end
+        if zone is not None and zone.name is None and zone.offset is not None:
+            start, end = in_utc(start, zone.offset), in_utc(end, zone.offset)
+            until = in_utc(until, zone.offset) if until is not None else None
+            self.inferred.append(f"line {line}: {zone.written} has no IANA zone: the window is written in UTC")
+        window: dict[str, Any] = {"start": text_of(start), "end": text_of(end)}
+        if until is not None:
+            window["rollback_until"] = text_of(until)
+        if not isinstance(start, datetime):
+            self.inferred.append(f"line {line}: no date given: a daily window")
+        window["timezone"] = zone.name if zone is not None and zone.name else "UTC"
+        if zone is not None:
+            self.inferred.append(f"line {line}: time zone {zone.written} -> {window['timezone']}")
+            self.inferred += [f"line {line}: {n}" for n in zone.notes]
+        else:
+            self.inferred.append(f"line {line}: no time zone written: the window is in UTC")
+        self.window, self.window_line = window, line

@@ -100,7 +100,7 @@ class StructureRules(LinterBase):
 
     def imported_shapes(self) -> None:
         """SQL that does not parse, scripts bash would refuse, rollback levels nothing applies."""
-        from golive.plan.shellcheck import parse_problems, sql_problems
+        from golive.plan.shellcheck import bash_like, parse_problems, sql_problems
         from golive.steps.shell import ShellStep
         from golive.steps.sql import SqlStep
 
@@ -108,7 +108,7 @@ class StructureRules(LinterBase):
             if isinstance(step, SqlStep) and step.sql.query:
                 for problem in sql_problems(step.sql.query):
                     self.add("GL118", (*path, "sql", "query"), f"'{step.title()}': {problem}")
-            if isinstance(step, ShellStep):
+            if isinstance(step, ShellStep) and bash_like(step.shell.shell):
                 for problem in parse_problems(step.shell.command):
                     self.add("GL120", (*path, "shell"), f"'{step.title()}': {problem}")
         for li, level in enumerate(self.plan.rollback.levels):

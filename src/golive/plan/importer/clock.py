@@ -1,0 +1,159 @@
+"""A deployment window written as text: dates and clock times (by python-dateutil) and the time zone.
+
+Teams write the zone every way: an IANA name (`Europe/Amsterdam`), an abbreviation (`CET`, `(PT)`), an offset
+(`GMT+1`, `UTC-3`, `UTC+05:30`) or both (`BRT (UTC-3)`). A plan needs an IANA name: a whole-hour offset becomes
+`Etc/GMT-1` (POSIX signs: UTC+1), an offset with minutes has none, so the window is converted to UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from golive.plan.importer.text import TZ_NAMES
+
+#: A time of day: `06:00`, `6:00pm`, `1 a.m.`; never inside a date (`2026-03-14`) or a version (`1.2:3`).
+CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?![\d:])", re.I)
+_IANA = re.compile(r"\b([A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_\-]+){1,2})\b")
+_OFFSET = re.compile(r"\b(?:UTC|GMT)\s?([+\-−])(\d{1,2})(?::?(\d{2}))?(?![\d:])")
+_ABBR = re.compile(r"(?<![\w/])([A-Z]{1,5})(?![\w/])")
+#: Words of letters and digits that are no part of a date ("T0", "T-30min", "v4", "pgw-01"); ordinals stay.
+_MIXED = re.compile(r"(?i)\b(?!\d+(?:st|nd|rd|th)\b)\w*(?:[a-z]\d|\d[a-z])\w*\b")
+#: A date the text names (a year, or a month name with a day): without one the window is a daily one.
+_HAS_DATE = re.compile(r"\b(19|20)\d{2}\b")
+
+
+@dataclass
+class Zone:
+    """The zone a text names: `name` an IANA name, or None with `offset` (minutes east of UTC) set."""
+
+    name: str | None = None
+    offset: int | None = None
+    written: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def zone_in(text: str, on: date | None = None) -> Zone | None:
+    """The time zone a window text names, or None when it names none."""
+    iana = next((m.group(1) for m in _IANA.finditer(text) if _known(m.group(1))), None)
+    if iana:
+        return Zone(iana, written=iana)
+    off = _OFFSET.search(text)
+    offset: int | None = None
+    if off:
+        sign = -1 if off.group(1) in "-−" else 1
+        offset = sign * (int(off.group(2)) * 60 + int(off.group(3) or 0))
+        text = text[:off.start()] + " " + text[off.end():]
+    abbr = next((m.group(1) for m in _ABBR.finditer(text) if m.group(1) in TZ_NAMES), None)
+    if abbr and (offset is None or _offset_of(TZ_NAMES[abbr], on) == offset):
+        return Zone(TZ_NAMES[abbr], written=abbr + (f" ({off.group(0)})" if off else ""))
+    if offset is None or off is None:
+        return None
+    note = f"'{abbr}' is not UTC{off.group(1)}{off.group(2)} on that date: the offset is used" if abbr else ""
+    if offset == 0:
+        return Zone("UTC", written=off.group(0))
+    if offset % 60 == 0 and abs(offset) <= 14 * 60:
+        # Etc/GMT zones have POSIX signs: Etc/GMT-1 is one hour AHEAD of UTC.
+        return Zone(f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset) // 60}", written=off.group(0),
+                    notes=[note] if note else [])
+    return Zone(None, offset, off.group(0), [note] if note else [])
+
+
+def _known(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _offset_of(name: str, on: date | None) -> int | None:
+    day = on or date(2026, 1, 15)
+    off = datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(name)).utcoffset()
+    return None if off is None else int(off.total_seconds() // 60)
+
+
+def date_in(text: str) -> date | None:
+    """A calendar date written in any common form (`Sat 14 Mar 2026`, `June 14, 2026`, `2026-06-14`), by
+    python-dateutil; only when a year is written, so a bare weekday never becomes some date."""
+    from dateutil import parser
+
+    text = CLOCK.sub(" ", _OFFSET.sub(" ", text))
+    text = _MIXED.sub(" ", _IANA.sub(" ", text))
+    if not _HAS_DATE.search(text):
+        return None
+    try:  # parsed against two defaults: a part of the date the text does not write differs between them
+        one: datetime = parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
+        two: datetime = parser.parse(text, fuzzy=True, default=datetime(1904, 12, 28))
+    except (ValueError, OverflowError):
+        return None
+    if one.date() != two.date() or str(one.year) not in text:
+        return None  # "Release 2026" has no day; "T0" is no year 2000
+    return one.date()
+
+
+def clock_of(text: str) -> tuple[int, int] | None:
+    """The time of day of one CLOCK match, read by python-dateutil (`6pm`, `1 a.m.`, `06:30`)."""
+    from dateutil import parser
+
+    try:
+        parsed = parser.parse(text.replace(".", ""), default=datetime(1900, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    return parsed.hour, parsed.minute
+
+
+@dataclass
+class Span:
+    """What a window text says: start and end (date-times, or times of day without a date) and the zone."""
+
+    start: datetime | time
+    end: datetime | time
+    zone: Zone | None
+
+
+def span_in(text: str, day: date | None = None) -> Span | None:
+    """`Sat 14 Mar 2026, 01:00 – 04:00 CET`, `2026-03-14 23:00 to 2026-03-15 02:00 UTC`, `from 01:00 to 03:00
+    (America/New_York)`: the first two times of day are start and end; the date before the first (else
+    after the last) is the start's, a date between them the end's; `day` when the text names none."""
+    clocks = list(CLOCK.finditer(text))
+    if len(clocks) < 2:
+        return None
+    a, b = clocks[0], clocks[1]
+    between = _between(text, a, b)
+    if len(between) > 40 or not re.search(r"[-–—]|\b(to|until|till|through|and)\b", between):
+        return None
+    s, e = clock_of(a.group(1)), clock_of(b.group(1))
+    if s is None or e is None:
+        return None
+    start_day = date_in(text[:a.start()]) or date_in(text[b.end():]) or day
+    end_day = date_in(_between(text, a, b)) or start_day
+    zone = zone_in(text, start_day)
+    if start_day is None or end_day is None:
+        if s == e:
+            return None
+        return Span(time(*s), time(*e), zone)
+    start = datetime.combine(start_day, time(*s))
+    end = datetime.combine(end_day, time(*e))
+    if end <= start:
+        end += timedelta(days=1)  # 22:00-02:00 runs past midnight
+    return Span(start, end, zone)
+
+
+def _between(text: str, a: re.Match[str], b: re.Match[str]) -> str:
+    return text[a.end():b.start()]
+
+
+def in_utc(moment: datetime | time, offset: int) -> datetime | time:
+    """A local moment at a fixed offset (minutes east of UTC) as UTC (no IANA zone has `UTC+05:45`)."""
+    if isinstance(moment, datetime):
+        return (moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
+                .astimezone(UTC).replace(tzinfo=None))
+    moved = datetime.combine(date(2000, 1, 2), moment) - timedelta(minutes=offset)
+    return moved.time()
+
+
+def text_of(moment: datetime | time) -> str:
+    return moment.isoformat(timespec="minutes")

@@ -1,0 +1,98 @@
+"""Go/No-Go decisions as teams write them, and who makes each: a role the document names, or its person.
+
+Forms: a "Go/No-Go" line or heading, "Yusuf decides GO or NO-GO", "Tom gives the GO for section 2",
+"Decision: the Release Manager decides", "Checkpoint: ...", "The Application Owner confirms acceptance";
+the decider is a role of the document, a person of it (their role), or "Sunita Rao (DBA)" as written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _GATE, _clean
+from golive.plan.md_blocks import Block
+
+#: "decides GO", "gives the GO", "GO or NO-GO", "GO / NO GO" (upper case: the decision word, not the verb).
+_GO_WORD = re.compile(r"\b(?:gives?|decides?|calls?|makes?|says?)\b[^.;]{0,30}?\bGO\b|\bGO\b\s*(?:or|/)\s*NO[\s-]*GO\b")
+#: "Decision: ...", "Checkpoint - ...", "**Decision point**": a stop where someone decides.
+_DECISION_KEY = re.compile(r"(?i)^\W*(?:go\s+decision|decision(?:\s+point)?|checkpoint|hold\s+point)\b\s*\W")
+#: A sentence in which someone accepts the phase ("confirms acceptance", "signs off", "approves").
+_ACCEPTS = re.compile(r"(?i)\b(?:signs?\s+off|confirms?\s+(?:acceptance|the\s+go)|approves?|gives?\s+the\s+"
+                      r"(?:go|green\s+light)|decides?)\b")
+#: "Sunita Rao (DBA)", "Claire Dubois, Head of Platform": a person and the role written with them.
+_PERSON_ROLE = re.compile(r"\b([A-Z][a-z]+(?:[ '-][A-Z][a-z]+){1,2})\s*\(([^)]{2,40})\)")
+_PERSON_DECIDES = re.compile(r"\b([A-Z][a-z]+(?:[ '-][A-Z][a-z]+){0,2})\s+(?:decides|makes the call|signs off|"
+                             r"approves|gives the (?:GO|go|green light))\b")
+_NOT_PEOPLE = {"The", "If", "When", "Then", "Go", "No", "After", "Before", "Only", "Everyone", "Nobody", "Someone"}
+
+
+class GatesMixin(ImportState):
+    def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
+        """A paragraph of a phase that is its Go/No-Go; True when it became the gate."""
+        text = _clean(b.text)
+        if _GATE.search(b.text):
+            phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or text,
+                             b.line)
+        elif _GO_WORD.search(text) or _DECISION_KEY.match(text) or (_ACCEPTS.search(text) and self.names_decider(text)):
+            phase["gate"] = (text, b.line)
+        else:
+            return False
+        self.inferred.append(f"line {b.line}: '{text[:80]}' is the Go/No-Go of '{phase['name']}'")
+        return True
+
+    def names_decider(self, text: str) -> bool:
+        """The sentence names a role or a person of the document, or a person with their role."""
+        low = text.lower()
+        if any(re.search(rf"\b{re.escape(r.lower())}\b", low) for r in self.approvers):
+            return True
+        if any(self.first_name(p) and re.search(rf"\b{re.escape(self.first_name(p))}\b", low)
+               for people in self.approvers.values() for p in people):
+            return True
+        return bool(_PERSON_ROLE.search(text))
+
+    @staticmethod
+    def first_name(person: str) -> str:
+        first = person.split()[0].lower() if person.split() else ""
+        return first if len(first) > 2 else ""
+
+    def gate_role(self, phase: dict[str, Any]) -> str | None:
+        """The role named as the Go/No-Go's decision maker: a decision table's owner, a known role the gate's
+        text names ("The Risk Officer decides"), a person's role ("Tom decides": Tom Becker's), a person
+        written with their role ("Sunita Rao (DBA) signs off"), else the document's Go/No-Go approver; a person
+        with no role ("Claire Dubois decides") decides as the Go/No-Go approver."""
+        by = phase.get("gate_by")
+        gate_text = phase["gate"][0]
+        text = f"{by or ''} {gate_text}".lower()
+        for role in sorted(self.approvers, key=len, reverse=True):
+            if re.search(rf"\b{re.escape(role.lower())}\b", text):
+                return role
+        for role, people in self.approvers.items():
+            for person in people:
+                first = self.first_name(person)
+                if first and re.search(rf"\b{re.escape(first)}\b", text):
+                    return role
+        if by:
+            self.approvers.setdefault(by, [])
+            return str(by)
+        m = _PERSON_ROLE.search(gate_text)
+        if m and m.group(1).split()[0] not in _NOT_PEOPLE:
+            role = _clean(m.group(2))
+            self.approvers.setdefault(role, [])
+            if m.group(1) not in self.approvers[role]:
+                self.approvers[role].append(m.group(1))
+            self.inferred.append(f"line {phase['gate'][1]}: '{m.group(0)}' -> approvers role '{role}'")
+            return role
+        if self.decider is not None:
+            return self.decider
+        d = _PERSON_DECIDES.search(gate_text)
+        if d and d.group(1).split()[0] not in _NOT_PEOPLE and len(d.group(1).split()) > 1:
+            role = "Go/No-Go approver"
+            self.approvers.setdefault(role, [])
+            if d.group(1) not in self.approvers[role]:
+                self.approvers[role].append(d.group(1))
+            self.inferred.append(f"line {phase['gate'][1]}: '{d.group(1)}' decides the Go/No-Go and the document"
+                                 f" gives them no role -> approvers role '{role}'")
+            return role
+        return None

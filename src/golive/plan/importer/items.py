@@ -1,0 +1,150 @@
+"""List items and table cells that are plainly a command, and commands written with their expected result.
+
+    - [ ] `systemctl restart api`                       -> a shell step (ticked: recorded done, as written)
+    - [ ] pause consumers: `kubectl scale ... --replicas=0`  -> a shell step named "pause consumers"
+    - [ ] `curl -s https://x/health` -> `{"status":"ok"}`   -> an http step that checks the body
+    1. Health: `curl -fsS https://x/healthz` must print `ok`.   -> an http step that checks it
+    - [ ] no errors: `kubectl logs ... | grep -c ERROR` -> 0 -> a shell step that checks its output
+
+An item is a command only when the code span is the whole item, or follows a label ending in ':' (or "Run"):
+"Run the Jenkins job `smoke-prod`" names a job, it is no command, and stays a person's step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _clean
+from golive.plan.md_blocks import Block
+
+_SPAN = re.compile(r"`([^`]+)`")
+#: Words that put an expected result next to a command: "returns 200", "-> 0", "must print `ok`", "expect 200".
+_EXPECT = re.compile(r"(?i)^\W{0,3}(?:returns?|gives?|answers?|responds?(?:\s+with)?|prints?|outputs?|shows?|->|→|=>|"
+                     r"=|is|expect(?:ed|s)?:?|(?:should|must|will)\s+(?:return|print|output|show|answer|give|be)|"
+                     r"(?:and\s+)?(?:check|verify|confirm)\s+(?:it\s+)?(?:returns?|prints?|is))(?![A-Za-z])\s*(.*)$")
+_STATUS = re.compile(r"(?i)^(?:an?\s+)?(?:HTTP\s*|status\s*(?:code\s*)?)?([1-5]\d\d)\b")
+_QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|“([^”]+)”|\*\*([^*]+)\*\*")
+
+
+def code_command(raw: str) -> tuple[str, str, str] | None:
+    """(label, command, what follows it) when `raw` (Markdown inline text) is plainly one command."""
+    from golive.plan.md_shell import looks_like_commands, parse, simple_commands
+
+    spans = list(_SPAN.finditer(raw))
+    if not spans:
+        return None
+    first = spans[0]
+    before, cmd = raw[:first.start()].strip(), first.group(1).strip()
+    after = raw[first.end():].strip()
+    label = re.sub(r"\*\*|__", "", before).strip()
+    if label and not (label.endswith(":") or re.fullmatch(r"(?i)(run|execute|exec)", label)):
+        return None
+    if len(spans) > 1 and not _EXPECT.match(after):
+        return None  # "`a` or `b`": a choice for a person
+    if not looks_like_commands(cmd):
+        return None
+    argvs = simple_commands(parse(cmd))
+    if not argvs or len(argvs[0]) < 2:
+        return None  # a bare word (`smoke-prod`, `v4.2.0`) is a name, not a command
+    return _clean(label.rstrip(":").strip()) if not re.fullmatch(r"(?i)run|execute|exec", label) else "", cmd, after
+
+
+def stated_result(text: str) -> tuple[int | None, str | None]:
+    """(HTTP status, expected text) stated in `text`: "returns 200", "HTTP 200, "UP"", "-> `{"status":"ok"}`",
+    "must print `ok`"; (None, None) when it states none."""
+    text = text.strip().rstrip(".")
+    m = _EXPECT.match(text)
+    rest = m.group(1).strip() if m else text
+    status = None
+    s = _STATUS.match(rest)
+    if s:
+        status = int(s.group(1))
+        rest = rest[s.end():].strip(" ,;")
+    q = _QUOTED.search(rest) if (m or status is not None or rest.startswith(("`", "\""))) else None
+    body = next((g for g in q.groups() if g), None) if q else None
+    if body is None and m and re.fullmatch(r"-?\d+(\.\d+)?", rest.strip("* ")):
+        body = rest.strip("* ")
+    return status, body
+
+
+class ItemsMixin(ImportState):
+    def command_item(self, b: Block) -> list[CommentedMap] | None:
+        """The steps of a list item that is plainly a command; None when it is a person's step."""
+        found = code_command(b.raw)
+        if found is None or b.checked:
+            return None  # ticked items stay what they were: done when the document was written
+        label, cmd, after = found
+        if after and not _EXPECT.match(after) and not re.fullmatch(r"[\s.;,!]*(\(.*\))?[\s.]*", after):
+            return None  # "`cmd` on each node, then ...": more than a command, a person reads it
+        name = label or self.context_name(b)
+        status, body = stated_result(after) if after else (None, None)
+        if status is not None or body is not None:
+            step = self.expect_step(cmd, status, body, b.line, name)
+            if step is not None:
+                return [step]
+        from golive.plan.md_commands import shell_commands
+
+        block = shell_commands(cmd, b.line, lift_exports=not self.in_rollback)
+        if not block.commands or any(c.kind == "manual" for c in block.commands):
+            return None
+        self.refs |= block.refs
+        self.words |= block.words
+        self.conversions.append(f"line {b.line}: list item `{cmd[:60]}` is a command -> a step that runs it")
+        return [self.command_step(c, name) for c in block.commands]
+
+    def expect_step(self, cmd: str, status: int | None, body: str | None, line: int,
+                    name: str | None) -> CommentedMap | None:
+        """A command with its expected result: a curl becomes an http step that checks it, any other one-command
+        line a shell step whose output must be that text. None when neither fits (then it runs as written)."""
+        from golive.plan.md_commands import curl_to_http
+        from golive.plan.md_shell import parse, simple_commands
+
+        argvs = simple_commands(parse(cmd))
+        if argvs and argvs[0][:1] == ["curl"] and len(argvs) == 1:
+            spec = curl_to_http(cmd, output_only=True)
+            if spec is None:
+                return None
+            expect: dict[str, Any] = {"status": [status or 200]}
+            if body is not None:
+                try:
+                    doc = json.loads(body)
+                except ValueError:
+                    doc = None
+                if isinstance(doc, dict) and doc and all(isinstance(v, (str, int, float, bool)) for v in doc.values()):
+                    expect["json"] = {f"$.{k}": v for k, v in doc.items()}
+                else:
+                    expect["body_contains"] = body
+            spec["expect"] = expect
+            self.conversions.append(f"line {line}: `{cmd[:60]}` with its expected result -> an http step that checks"
+                                    " it")
+            return self.step("http", spec, line, name or f"check {spec['url']}")
+        if body is None or not argvs:
+            return None
+        spec = CommentedMap({"command": cmd})
+        spec["expect_output"] = rf"^\s*{re.escape(body)}\s*$" if re.fullmatch(r"-?\d+(\.\d+)?", body) \
+            else re.escape(body)
+        if argvs[-1][:1] == ["grep"] and any(a in ("-c", "--count") or re.fullmatch(r"-\w*c\w*", a)
+                                             for a in argvs[-1][1:]) and body == "0":
+            spec["expect_exit"] = [0, 1]  # `grep -c` counts 0 and exits 1: the result the document wants
+        self.conversions.append(f"line {line}: `{cmd[:60]}` with its expected output '{body}' -> a shell step that"
+                                " checks it")
+        return self.step("shell", spec, line, name)
+
+    def sql_expectation(self, b: Block) -> dict[str, Any] | None:
+        """"this must return **0**:", "expect exactly **1** row:" before an SQL block: what its query must give."""
+        text = _clean(re.sub(r"\*\*|__", "", b.raw))
+        m = re.search(r"(?i)\b(?:must|should|will)\s+(?:return|give|be|have|contain)|\bexpect(?:ed|s)?\b|"
+                      r"\breturns?\b", text)
+        if not m or not text.rstrip().endswith(":"):
+            return None
+        rest = text[m.end():]
+        n = re.search(r"(?i)^\W*(?:exactly\s+|only\s+)?(-?\d+)\s*(rows?)?\b", rest)
+        if not n:
+            return None
+        number = int(n.group(1))
+        return {"rows": number} if n.group(2) and number >= 0 else {"value": number}

@@ -1,0 +1,106 @@
+"""Roles written inline, as people head their runbooks:
+
+    **Release manager:** Ana Lima · **Deployer:** Bo Chen · **QA:** Eli Roth
+    Owner: Database Reliability (DBRE). Primary DBA: **Sunita Rao**. Application lead: **Owen Gallagher**.
+    owner: @kwame (primary), @lena (secondary)
+    Approver (Go/No-Go): Claire Dubois, Head of Platform.
+    | **Requested by** | Oluwaseun Adeyemi (Application Owner) |
+
+Each `Role: person` pair becomes a role of `approvers`; a team ("Database Reliability"), a rotation or a
+channel is no person and is left out; "(primary)" / "(backup)" after people is their escalation order.
+"""
+
+from __future__ import annotations
+
+import re
+
+from golive.plan.importer.escalation import MEASURE, SLA_KEY
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _PLACEHOLDER, _clean
+
+ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-]?call|engineer|\bdba\b|sponsor|"
+                        r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no|implementer|deployer|"
+                        r"operator|\bqa\b|\bsre\b|tester|director|head of|architect|executor|administrator|"
+                        r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact")
+#: Words of a team, a rotation or a place, never of one person.
+_GROUP = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|reliability|engineering|operations|\bops\b|platform|"
+                    r"infrastructure|services?\b|support|desk|guild|tribe|office|board|committee|\bcab\b|on[\s-]?call|"
+                    r"rotation|schedule|channel|pagerduty|#\w")
+#: Keys naming a team or a rotation's tooling ("Owner team: Discovery"), not a role a person holds.
+_GROUP_KEY = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|channel|schedule|rotation|pagerduty|slack")
+_ORDER = {"primary": 1, "first": 1, "main": 1, "secondary": 2, "backup": 2, "second": 2, "deputy": 2,
+          "alternate": 2, "tertiary": 3, "third": 3}
+#: `Key: value` pieces of one line, split where writers put several on a line: ` · `, ` | `, `; `, sentences.
+_PIECES = re.compile(r"\s+[·•|]\s+|;\s+|(?<=[.!?])\s+(?=(?:\*\*)?[A-Z@])|(?<=\*\*)\.\s+")
+_BOLD_KV = re.compile(r"^\*\*([^*]{1,60}?):?\*\*\s*:?\s*(.*)$", re.S)
+_PLAIN_KV = re.compile(r"^([A-Za-z][\w ()/&'.-]{0,60}?)\s*:\s+(.+)$", re.S)
+
+
+def looks_like_person(text: str) -> bool:
+    """A person's name or handle: `Tom Okafor`, `@priya.n`, `kwame`; not a team, a title or a sentence."""
+    text = text.strip()
+    if re.fullmatch(r"@[\w.-]+", text):
+        return True
+    if not text or _GROUP.search(text) or ROLE_WORDS.search(text) or re.search(r"\d|[:;!?]", text):
+        return False
+    words = text.split()
+    if len(words) == 1:
+        return bool(re.fullmatch(r"[A-Za-zÀ-ÿ][\w.'-]*", text))
+    particles = {"de", "da", "do", "dos", "das", "van", "von", "der", "den", "la", "le", "di", "bin", "al", "y"}
+    return len(words) <= 4 and all(w[:1].isupper() or w.lower() in particles for w in words)
+
+
+class RolesMixin(ImportState):
+    def inline_roles(self, raw: str, line: int) -> bool:
+        """Roles and people in one paragraph's (or table cell pair's) text; True when any was found."""
+        found = False
+        for text_line in raw.split("\n"):
+            for piece in _PIECES.split(text_line.strip().lstrip(">").strip()):
+                m = _BOLD_KV.match(piece.strip()) or _PLAIN_KV.match(piece.strip())
+                if m:
+                    found = self.role_pair(_clean(m.group(1)), m.group(2), line) or found
+        return found
+
+    def role_pair(self, key: str, value: str, line: int) -> bool:
+        key = key.strip().rstrip(":").strip()
+        value = _clean(re.sub(r"\*\*|__|`", "", value)).strip().rstrip(".").strip()
+        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6 or _GROUP_KEY.search(key):
+            return False
+        role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
+        people: list[tuple[str, int | None]] = []
+        for part in re.split(r",\s*|\s+and\s+|\s+&\s+", value):
+            part = part.strip()
+            note = re.search(r"\(([^)]*)\)\s*$", part)
+            name = part[: note.start()].strip() if note else part
+            if " — " in name or " – " in name or " - " in name:  # "Head of Engineering — Tom Becker"
+                name = re.split(r"\s+[—–-]\s+", name)[-1].strip()
+            if _PLACEHOLDER.match(name) or not looks_like_person(name):
+                continue
+            if not ROLE_WORDS.search(key) and note and ROLE_WORDS.search(note.group(1)):
+                # "Requested by: Oluwaseun Adeyemi (Application Owner)": the role is in the brackets
+                self.add_person(note.group(1).strip(), self.person(name), line, key)
+                continue
+            order = _ORDER.get(note.group(1).strip().lower()) if note else None
+            people.append((self.person(name), order))
+        if not people or not ROLE_WORDS.search(key):
+            if ROLE_WORDS.search(key) and _PLACEHOLDER.match(value):
+                self.approvers.setdefault(role, [])  # "**Release captain:** TBD": the role, nobody named yet
+            return False
+        for who, _order in people:
+            self.add_person(role, who, line, key)
+        if re.search(r"go\s*/\s*no[\s-]*go|decision|decides", key, re.I):
+            self.decider = role
+        ordered = [(o, who) for who, o in people if o is not None]
+        if len(ordered) >= 2 and "contacts" in self.plan_fields() and not self.escalation:
+            for level, (o, who) in enumerate(sorted(ordered), 1):
+                tag = next(k for k, v in _ORDER.items() if v == o)
+                self.escalation.append({"level": level, "name": f"{role} ({tag})", "line": line, "people": [who],
+                                        "tentative": True})
+            self.inferred.append(f"line {line}: {role}: people marked primary/secondary -> escalation order")
+        return True
+
+    def add_person(self, role: str, who: str, line: int, key: str) -> None:
+        people = self.approvers.setdefault(role, [])
+        if who not in people:
+            people.append(who)
+            self.inferred.append(f"line {line}: '{key}' -> approvers role '{role}' ({who})")

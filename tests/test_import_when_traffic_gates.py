@@ -1,0 +1,198 @@
+"""Issue 14, windows / traffic / gates / rollback: each written form on a small document, so a regression names
+the form it lost (zones and offsets, T-minus timelines, progressions written apart, decisions, triggers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from golive.plan.importer import import_markdown
+from golive.plan.loader import parse_plan_text
+from golive.plan.model import Plan
+
+GO = "## Phase 1: Go\n```bash\n./app deploy 2.0\n```\n"
+
+
+def load(text: str) -> tuple[Plan, list[str]]:
+    result = import_markdown(text, "doc.md")
+    return parse_plan_text(result.yaml_text, "p.yaml"), result.summary + [f"{u.what}: {u.reason}"
+                                                                          for u in result.unplaced]
+
+
+def window(text: str) -> tuple[str, str, str, str | None]:
+    plan, _ = load(f"# T\n\n{text}\n\n{GO}")
+    w = plan.window
+    assert w is not None, text
+    return str(w.start), str(w.end), w.timezone, None if w.rollback_until is None else str(w.rollback_until)
+
+
+@pytest.mark.parametrize(("line", "want"), [
+    # zones as written: an offset (POSIX-signed Etc zone), an abbreviation with its offset, a zone in brackets
+    ("Window: Friday 2026-10-09, 22:00–23:30 GMT+1.", ("2026-10-09T22:00", "2026-10-09T23:30", "Etc/GMT-1")),
+    ("**Window:** Thu 12 Nov 2026, 08:00–12:00 BRT (UTC-3)",
+     ("2026-11-12T08:00", "2026-11-12T12:00", "America/Sao_Paulo")),
+    ("We deploy on 2026-02-03 at 10:00 - 11:00 UTC-3.", ("2026-02-03T10:00", "2026-02-03T11:00", "Etc/GMT+3")),
+    ("We will run this change from Fri 2026-07-03 22:30 to Sat 2026-07-04 01:00 (PT).",
+     ("2026-07-03T22:30", "2026-07-04T01:00", "America/Los_Angeles")),
+    ("**Rollout window:** 2026-05-19 09:00 to 11:00 Europe/Amsterdam",
+     ("2026-05-19T09:00", "2026-05-19T11:00", "Europe/Amsterdam")),
+    # an offset with minutes has no IANA zone: the window is written in UTC
+    ("Window: 10 April 2026, 23:00 – 01:30 UTC+05:30", ("2026-04-10T17:30", "2026-04-10T20:00", "UTC")),
+    # "UTC - 03:00" is a range between two UTC times, not an offset of -3
+    ("Window: 2026-03-14 01:00 UTC - 03:00 UTC", ("2026-03-14T01:00", "2026-03-14T03:00", "UTC")),
+    # the date read by dateutil in any common form, the times too (12-hour clock)
+    ("Maintenance window: Sunday, June 14, 2026 from 1 AM to 3 AM (America/New_York).",
+     ("2026-06-14T01:00", "2026-06-14T03:00", "America/New_York")),
+])
+def test_windows_keep_their_zone_and_date(line: str, want: tuple[str, str, str]) -> None:
+    assert window(line)[:3] == want
+
+
+def test_a_window_stated_in_a_change_record_table_with_its_back_out_point() -> None:
+    table = ("| | |\n|---|---|\n| **Planned date** | Saturday 7 March 2026 |\n| **Change window** | Saturday"
+             " 02:00-06:00 UTC |\n| **Back-out decision point** | 05:00 UTC at the latest |")
+    assert window(table) == ("2026-03-07T02:00", "2026-03-07T06:00", "UTC", "2026-03-07T05:00")
+
+
+def test_a_year_alone_is_no_date() -> None:
+    assert window("We will ship the 2026 release between 02:00 and 04:00 UTC.")[:2] == ("02:00", "04:00")  # daily
+
+
+def test_rollback_limit_written_in_prose() -> None:
+    text = ("Maintenance window: Sunday, June 14, 2026 from 01:00 to 03:00 (America/New_York).\n"
+            "Rollback possible without data loss until 02:15; after that, forward-fix only.")
+    assert window(text)[3] == "2026-06-14T02:15"
+
+
+def test_a_t_minus_timeline_opens_at_its_earliest_entry_and_ends_where_written() -> None:
+    text = ("**Date:** 2026-02-21 · **T-0 = 06:00 UTC** · **End of window:** 07:30 UTC\n\n## Timeline\n\n"
+            "| Time | What |\n|---|---|\n| T-30min | Pre-checks |\n| T+5 | 10% traffic |\n| T+60 | Close |")
+    assert window(text)[:3] == ("2026-02-21T05:30", "2026-02-21T07:30", "UTC")
+    no_end = "T0 = 21:00 CEST on 15 October 2026\n\n| When | What |\n|---|---|\n| T-45 | checks |\n| T+90 | close |"
+    assert window(no_end)[:3] == ("2026-10-15T20:15", "2026-10-15T22:30", "Europe/Berlin")
+
+
+def canary(doc: str) -> tuple[list[tuple[int, float | None]], dict[str, Any]]:
+    plan, _ = load(doc)
+    steps = [s for p in plan.phases for s in p.steps if s.kind == "canary"]
+    assert len(steps) == 1, [s.kind for p in plan.phases for s in p.steps]
+    spec = steps[0].canary  # type: ignore[attr-defined]
+    limits = spec.analysis.model_dump(exclude_none=True, exclude_defaults=True) if spec.analysis else {}
+    return [(s.weight, s.hold) for s in spec.stages], limits
+
+
+@pytest.mark.parametrize(("text", "stages"), [
+    # stages written apart, each at its minute of a T-minus timeline: held until the next
+    ("T+5: send 10% of traffic to green, then 50% at T+15, then 100% at T+25.", [(10, 600), (50, 600), (100, 0)]),
+    # holds without a verb
+    ("Traffic to v4.2.0: 5% → 25% → 100%, 15 min at each stage.", [(5, 900), (25, 900), (100, 0)]),
+    ("Traffic moves from 10% to 30% to 100% of members, 5 minutes per step.", [(10, 300), (30, 300), (100, 0)]),
+    ("Shift query traffic 10% -> 50% -> 100%, hold 90 s at each step", [(10, 90), (50, 90), (100, 0)]),
+    # a percentage compared with something is a limit, never a stage of the progression
+    ("Ramp traffic 10% → 50% → 100%, error rate to stay below 1%, 5 minutes each.", [(10, 300), (50, 300), (100, 0)]),
+])
+def test_traffic_progressions_as_written(text: str, stages: list[tuple[int, float]]) -> None:
+    got, _ = canary(f"# T\n## Phase 1: Shift\n{text}\n")
+    assert got == stages
+
+
+def test_a_section_with_only_a_progression_is_a_phase_and_its_abort_limits_are_the_canary_analysis() -> None:
+    doc = (f"# T\n{GO}\n## Canary (45 min)\n\nTraffic to v2: 5% → 25% → 100%, 15 min at each stage."
+           " Auto-abort if error rate > 2% or p99 > 1.5 s.\n")
+    stages, limits = canary(doc)
+    assert [w for w, _h in stages] == [5, 25, 100]
+    assert limits == {"max_error_rate": 0.02, "max_p99": 1.5}
+
+
+def test_a_roll_back_sentence_of_a_phase_limits_the_canary_once() -> None:
+    doc = ("# T\n## 3. Shift traffic (60 min)\n\nTraffic goes to the canary: **5% → 25% → 100%**, holding"
+           " **15 minutes** at each step.\n\nAbort and roll back if the 5xx rate goes above **0.5%** or p95 latency"
+           " above **300 ms**.\n\n## Rollback\n\nIf p99 > 2 s, roll back:\n\n```bash\n./app undo\n```\n")
+    stages, limits = canary(doc)
+    assert stages == [(5, 900), (25, 900), (100, 0)]
+    assert limits == {"max_error_rate": 0.005, "max_p95": 0.3, "max_p99": 2.0}
+    _, summary = load(doc)
+    assert not any("stricter limit" in s for s in summary)  # the rollback's own sentence is not counted twice
+
+
+ROLES = "## Team\n\n| Role | Name |\n|---|---|\n| Incident commander | Yusuf Demir |\n| Change Manager | Ana Ruiz |\n\n"
+
+
+@pytest.mark.parametrize(("text", "role"), [
+    ("Yusuf decides GO (keep green) or NO-GO (section 5).", "Incident commander"),
+    ("Yusuf gives the GO for section 2.", "Incident commander"),
+    ("Decision: the Change Manager decides whether the freeze holds.", "Change Manager"),
+    ("The Change Manager confirms acceptance on the bridge.", "Change Manager"),
+    ("### Checkpoint\n\nAre the row counts equal? Ana signs off.", "Change Manager"),
+    ("Go/No-Go: Sunita Rao (DBA) signs off on the verification queries.", "DBA"),
+])
+def test_go_no_go_decisions_in_their_written_forms(text: str, role: str) -> None:
+    plan, _ = load(f"# T\n{ROLES}{GO}\n{text}\n")
+    gate = plan.phases[0].gate
+    assert gate is not None and gate.approvals is not None and gate.approvals.role == role
+    assert role in plan.approvers
+
+
+@pytest.mark.parametrize("text", ["GO or NO-GO after the smoke tests.", "Checkpoint: all shards green before step 3.",
+                                  "### Checkpoint\n\nAre the row counts equal on both sides?"])
+def test_go_no_go_that_names_nobody_is_still_the_phases_gate(text: str) -> None:
+    plan, _ = load(f"# T\n{GO}\n{text}\n")
+    assert plan.phases[0].gate.description and plan.phases[0].gate.approvals is None
+
+
+def test_a_named_decider_without_a_role_decides_as_the_go_no_go_approver() -> None:
+    plan, _ = load(f"# T\n{GO}\n**Go/No-Go** — Claire Dubois decides after Stage 4.\n")
+    gate = plan.phases[0].gate
+    assert gate is not None and gate.approvals is not None
+    assert plan.approvers[gate.approvals.role] == ["Claire Dubois"]
+
+
+def test_a_sentence_naming_nobody_of_the_document_is_not_a_gate() -> None:
+    plan, _ = load(f"# T\n{ROLES}{GO}\nThe script decides the shard order and approves nothing itself.\n")
+    assert plan.phases[0].gate.description is None and plan.phases[0].gate.approvals is None
+
+
+def levels(doc: str) -> list[tuple[str, list[str], list[str]]]:
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    return [(lv.name, list(lv.covers), [s.kind for s in lv.steps]) for lv in plan.rollback.levels]
+
+
+FOUR = "".join(f"## {n}. {name}\n```bash\n./{cmd}\n```\n" for n, name, cmd in [
+    (1, "Snapshot", "snapshot create pre"), (2, "Deploy", "deploy 8.0"), (3, "Ramp", "weights set 50"),
+    (4, "Cleanup", "shards drop old")])
+
+
+def test_two_rollback_levels_written_one_after_the_other_stay_two_and_cover_what_they_name() -> None:
+    doc = (f"# T\n{FOUR}\n## Rollback\n\nDuring the ramp (steps 2-3): send the queries back.\n\n```bash\n"
+           "./deploy 7.9\n```\n\nAfter the cleanup (step 4): rebuild the old shards.\n\n```bash\n"
+           "./snapshot restore pre\n```\n")
+    assert levels(doc) == [("During the ramp (steps 2-3)", ["2. Deploy", "3. Ramp"], ["shell"]),
+                           ("After the cleanup (step 4)", ["4. Cleanup"], ["shell"])]
+
+
+def test_a_condition_naming_a_phase_is_a_trigger_not_what_the_level_covers() -> None:
+    doc = f"# T\n{FOUR}\n## Rollback (only if step 1 fails)\n\n```bash\n./deploy 7.9\n```\n"
+    [(_name, covers, _kinds)] = levels(doc)
+    assert covers == ["2. Deploy"]  # from what its command names, not "step 1"
+
+
+def test_listed_rollback_triggers_are_the_levels_conditions_never_its_steps() -> None:
+    doc = (f"# T\n## Phase 1: Shift\nShift traffic 10% -> 100%, 5 minutes each.\n{GO.replace('Phase 1', 'Phase 2')}"
+           "\n## Back-out\n\nBack-out is invoked if any of the following happens:\n\n- SSO login fails\n"
+           "- the error rate exceeds 3%\n\nBack-out steps:\n\n```bash\n./app deploy 1.9\n```\n")
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    [level] = plan.rollback.levels
+    assert [s.kind for s in level.steps] == ["shell"]
+    assert "SSO login fails" in (level.description or "")
+    _, limits = canary(doc)
+    assert limits == {"max_error_rate": 0.03}
+
+
+def test_a_deploy_with_a_version_flag_changes_something() -> None:
+    doc = ("# T\n## Phase 1: Check\n```bash\n./app --version\n```\n## Phase 2: Ship\n```bash\n"
+           "./app deploy --version 2.0\n```\n## Rollback\n```bash\n./app deploy --version 1.9\n```\n")
+    [(_name, covers, _kinds)] = levels(doc)
+    assert covers == ["Phase 2: Ship"]
