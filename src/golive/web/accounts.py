@@ -75,6 +75,8 @@ class TokenGrant:
     person: str
     role: str
     expires: str
+    #: The local accounts the token was made for, each with its epoch then (empty: a person without one).
+    accounts: tuple[tuple[str, str], ...] = ()
 
 
 class Accounts:
@@ -160,17 +162,29 @@ class Accounts:
         return False
 
     # -- API tokens -------------------------------------------------------------------------------------
-    def add_token(self, person: str, role: str, lifetime: float) -> tuple[str, TokenGrant]:
-        """A new personal token: returned once, kept only as its SHA-256."""
+    def has_user(self, name: str) -> bool:
+        return name in _read_json(self.users_file)
+
+    def add_token(self, person: str, role: str, lifetime: float,
+                  accounts: tuple[str, ...] = ()) -> tuple[str, TokenGrant]:
+        """A new personal token: returned once, kept only as its SHA-256. It records the epoch of each local
+        account of its person (`accounts`), so disabling one, or a new password, ends it as it ends sessions."""
+        bound: dict[str, str] = {}
+        for name in accounts:
+            epoch = self.epoch(name)
+            if epoch is None:
+                raise UsageError(f"local account {name} is disabled: no token for it")
+            bound[name] = epoch
         token_id = secrets.token_hex(4)
         secret = secrets.token_urlsafe(32)
         expires = (datetime.now(UTC) + timedelta(seconds=lifetime)).isoformat(timespec="seconds")
         tokens = _read_json(self.tokens_file)
         tokens[token_id] = {"sha256": hashlib.sha256(secret.encode()).hexdigest(), "person": person,
-                            "role": role, "expires": expires,
+                            "role": role, "expires": expires, "accounts": bound,
                             "created": datetime.now(UTC).isoformat(timespec="seconds")}
         write_private(self.tokens_file, json.dumps(tokens, indent=2))
-        return f"{TOKEN_PREFIX}{token_id}_{secret}", TokenGrant(token_id, person, role, expires)
+        return f"{TOKEN_PREFIX}{token_id}_{secret}", TokenGrant(token_id, person, role, expires,
+                                                                tuple(bound.items()))
 
     def revoke_token(self, token_id: str) -> bool:
         tokens = _read_json(self.tokens_file)
@@ -191,7 +205,18 @@ class Accounts:
             return None
         if datetime.fromisoformat(rec["expires"]) <= datetime.now(UTC):
             return None
-        return TokenGrant(token_id, rec["person"], rec["role"], rec["expires"])
+        bound = rec.get("accounts")
+        if not isinstance(bound, dict):
+            # Made before tokens recorded their accounts: an account of the same name must at least not be
+            # disabled (its epoch then is unknown, so a new password cannot be told from here).
+            user = _read_json(self.users_file).get(str(rec["person"]))
+            if user and user.get("disabled"):
+                return None
+            bound = {}
+        if any(self.epoch(name) != epoch for name, epoch in bound.items()):
+            return None  # an account it was made for is disabled, gone, re-created or has a new password
+        return TokenGrant(token_id, rec["person"], rec["role"], rec["expires"],
+                          tuple((str(k), str(v)) for k, v in bound.items()))
 
     # -- server secrets ---------------------------------------------------------------------------------
     def session_secret(self) -> str:

@@ -129,6 +129,11 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
             return await handler(request, who)
         return endpoint
 
+    def still(request: Request) -> bool:
+        """Whether an open stream's identity is still accepted (asked before each frame it sends): logging out,
+        disabling the account, a new password or a revoked token ends the stream, not only the next request."""
+        return sessions.who(request, touch=False, idle=False) is not None
+
     def with_run(handler: RunHandler) -> Handler:
         async def endpoint(request: Request, who: Identity) -> Response:
             wanted = request.path_params["run_id"]
@@ -237,6 +242,8 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
                 yield "retry: 2000\n\n"
                 while asyncio.get_running_loop().time() < ends_at:
                     version = await runs_feed.wait(seen, c.heartbeat) if seen >= 0 else runs_feed.version
+                    if not still(request):
+                        break
                     if version != seen:
                         seen = version
                         rows = runs_list(store, filters, cache=runs_feed.rows, infos=runs_feed.infos)
@@ -299,6 +306,8 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
                 yield "retry: 2000\n\n"
                 while asyncio.get_running_loop().time() < ends_at:
                     new = await feed.wait(last, c.heartbeat)
+                    if not still(request):
+                        break
                     if new:
                         last += len(new)
                         yield "".join(new)

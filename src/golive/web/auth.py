@@ -105,9 +105,11 @@ class Sessions:
         sid = request.session.get("sid")
         return self.live.get(sid) if isinstance(sid, str) else None
 
-    def who(self, request: Request, touch: bool = True) -> Identity | None:
+    def who(self, request: Request, touch: bool = True, idle: bool = True) -> Identity | None:
         """The authenticated identity, from an API token or the session; None when absent, timed out, ended
-        (logged out, everywhere too), or its local account was disabled or given a new password since."""
+        (logged out, everywhere too), or its local account was disabled or given a new password since. Asked
+        on each request, and before each frame of an open stream (`idle=False`: a stream being watched is not
+        idle, though its cookie, read once when it opened, does not show it)."""
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             grant = self.accounts.check_token(auth[7:].strip())
@@ -125,7 +127,7 @@ class Sessions:
         limits = self.team.config.session
         account = rec.get("account")
         stale = isinstance(account, str) and self.accounts.epoch(account) != rec.get("epoch")
-        if stale or now - since > limits.absolute or now - seen > limits.idle:
+        if stale or now - since > limits.absolute or (idle and now - seen > limits.idle):
             self.end(request)
             return None
         if touch:

@@ -33,10 +33,10 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     add.add_argument("name")
     add.add_argument("--totp", action="store_true", help="require a TOTP code as second factor")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    pw = usub.add_parser("passwd", help="a new password for a local account; its sessions end")
+    pw = usub.add_parser("passwd", help="a new password for a local account; its sessions and tokens end")
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    for verb, text in (("disable", "refuse the account's logins; its sessions end at once"),
+    for verb, text in (("disable", "refuse the account's logins; its sessions and tokens end at once"),
                        ("enable", "allow a disabled account to log in again")):
         usub.add_parser(verb, help=text).add_argument("name")
     token = sub.add_parser("token", help="personal API tokens")
@@ -65,19 +65,19 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def user_add(args: argparse.Namespace, directory: Path) -> int:
-    """`user add|passwd|disable|enable`. Each but enable gives the account a new epoch: the console's sessions
-    record it, so every session of the account ends at its next request (golive.web.sessions)."""
+    """`user add|passwd|disable|enable`. Each gives the account a new epoch: the console's sessions and API tokens
+    record it, so every one of them made before ends at its next request (golive.web.sessions, .accounts)."""
     from golive.web.accounts import Accounts
 
     accounts = Accounts(directory)
     if args.user_command in ("disable", "enable"):
         accounts.set_disabled(args.name, args.user_command == "disable")
         print(f"local account {args.name} {args.user_command}d" +
-              ("; its sessions are ended" if args.user_command == "disable" else ""))
+              ("; its sessions and API tokens are ended" if args.user_command == "disable" else ""))
         return 0
     if args.user_command == "passwd":
         accounts.set_password(args.name, _password(args))
-        print(f"new password for {args.name}; its sessions are ended")
+        print(f"new password for {args.name}; its sessions and API tokens are ended")
         return 0
     seed = accounts.add_user(args.name, _password(args), args.totp)
     print(f"local account {args.name} saved in {directory / 'users.json'}")
@@ -104,11 +104,26 @@ def token_add(args: argparse.Namespace, directory: Path) -> int:
         lifetime = parse_duration(args.expires)
     except ValueError as exc:
         raise UsageError(f"--expires: {exc}") from None
-    token, grant = Accounts(directory).add_token(args.name, args.role, lifetime)
-    print(f"token {grant.token_id} for {grant.person}, role {grant.role}, expires {grant.expires}"
+    accounts = Accounts(directory)
+    person, bound = _token_owner(args, accounts)
+    token, grant = accounts.add_token(person, args.role, lifetime, bound)
+    tied = f"; ends with local account {', '.join(bound)}" if bound else "; tied to no local account"
+    print(f"token {grant.token_id} for {grant.person}, role {grant.role}, expires {grant.expires}{tied}"
           " (shown once; only its hash is kept):")
     print(token)
     return 0
+
+
+def _token_owner(args: argparse.Namespace, accounts: Any) -> tuple[str, tuple[str, ...]]:
+    """Who a token for NAME acts as, and the local accounts whose state it follows: NAME as a local account
+    acts as the person the team ties it to (as its login does, so separation of duties holds); NAME as a
+    person follows each local account the team lists for them."""
+    team = _team(args)
+    name = args.name
+    if accounts.has_user(name):
+        return team.person_for(f"local:{name}", name), (name,)
+    listed = team.config.people.get(name, [])
+    return name, tuple(k[6:] for k in listed if k.startswith("local:") and accounts.has_user(k[6:]))
 
 
 def _team(args: argparse.Namespace) -> Any:

@@ -115,9 +115,17 @@ class ImportState:
     def context_name(self, b: Block) -> str | None:
         if b.parent is not None:
             parent = self.blocks[b.parent]
-            if parent.checked is None:
+            if parent.checked is None or (parent.checked is False and b.kind == "fence"):
                 return _clean(parent.text).rstrip(":") or None
         return None
+
+    @staticmethod
+    def runs(b: Block) -> bool:
+        """A fenced block that becomes a step that runs (shell, SQL, PowerShell), not text."""
+        from golive.plan.md_shell import is_sql, looks_like_commands
+
+        return b.info in ("bash", "sh", "shell", "zsh", "ksh", "sql", "powershell", "ps1", "pwsh", "psql") or (
+            not b.info and (looks_like_commands(b.text) or is_sql(b.text)))
 
     @staticmethod
     def plan_fields() -> set[str]:
@@ -239,6 +247,9 @@ class ImportState:
         raise NotImplementedError
 
     def role_pair(self, key: str, value: str, line: int) -> bool:
+        raise NotImplementedError
+
+    def success(self, idx: int, end: int) -> None:
         raise NotImplementedError
 
     def heading_timebox(self, text: str) -> tuple[str, float | None]:
