@@ -34,6 +34,8 @@ class TablesMixin(ImportState):
         decision = column(header, re.compile(r"^(decision|gate|checkpoint)$", re.I))
         owner = column(header, re.compile(r"^(owner|who|decider|decision maker|approver|role|by)$", re.I))
         crit = column(header, re.compile(r"^(criteria|criterion|condition|when|go if)$", re.I))
+        if self.traffic_table(phase, b):
+            return
         if cmd is not None:
             from golive.plan.importer.items import stated_result
 
