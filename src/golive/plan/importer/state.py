@@ -58,6 +58,8 @@ class ImportState:
         self.handles: dict[str, str] = {}
         #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).
         self.decider: str | None = None
+        #: Sign-off tables that name people: (line, [(role, person), ...]) (golive.plan.importer.gates).
+        self.signoffs: list[tuple[int, list[tuple[str, str]]]] = []
         #: `@mari.souza` -> `Mariana Souza`: a handle a people table gives next to a person's name.
         self.aliases: dict[str, str] = {}
         from golive.steps.registry import KINDS
@@ -169,6 +171,15 @@ class ImportState:
         raise NotImplementedError
 
     def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
+        raise NotImplementedError
+
+    def rollback_para(self, level: dict[str, Any], b: Block) -> bool:
+        raise NotImplementedError
+
+    def signoff_gate(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def signoff_gates(self, phases: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
     def gate_role(self, phase: dict[str, Any]) -> str | None:
