@@ -18,6 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import golive
+from golive.errors import LockLost
+from golive.plan.loader import parse_plan_text
+from golive.plan.locks import RouterLock
+from golive.run import router_lock
 from golive.traffic.local import LocalBackend, LocalProxy
 from golive.traffic.proxy.router import BuiltinRouter
 
@@ -86,9 +90,9 @@ def test_a_router_lock_lost_on_renewal_stops_the_run_before_it_writes_or_shifts_
         os.kill(first.pid, signal.SIGSTOP)  # golive only: its step goes on, and ends while golive is stopped
         stopped_at = time.monotonic()
         while True:  # another run log, the same service: refused while the lease holds, then takes the lock over
-            second = _start(b, "b.db")
-            _until("the second run to start or be refused", lambda: (b / "started").exists()
-                   or second is not None and second.poll() is not None)
+            second = taker = _start(b, "b.db")
+            _until("the second run to start or be refused",
+                   lambda taker=taker: (b / "started").exists() or taker.poll() is not None)
             if (b / "started").exists():
                 break
             out = second.communicate()[0]
@@ -130,3 +134,34 @@ def test_a_router_lock_lost_on_renewal_stops_the_run_before_it_writes_or_shifts_
                 os.killpg(proc.pid, signal.SIGCONT)
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=30)
+
+
+def test_a_late_renewing_thread_does_not_let_the_next_event_through(tmp_path: Path, proxy: LocalProxy,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check before each event does not trust the renewing thread to have noticed: a process let go on after
+    a stop may reach its next event first. Here the thread is made late for certain (stopped), the lease runs
+    out at the proxy and another run takes the lock: the next check renews, finds the lock another's, refuses."""
+    monkeypatch.setenv("GOLIVE_LEASE", "1s")
+    plan = parse_plan_text(PLAN.format(admin=proxy.admin))
+    spec = plan.locks[0]
+    assert isinstance(spec, RouterLock)
+    router = BuiltinRouter(proxy.admin)
+    key = router_lock.lock_key(spec, plan)
+    try:
+        router_lock.take_router_lock(spec, plan, "run-a", {"run": "run-a", "store": "a.db", "host": "h", "pid": 1},
+                                     lambda text: text, tmp_path)
+        router_lock.check_router_locks("run-a")  # its own
+        renewer = router_lock._RUNS["run-a"]
+        renewer.stop.set()  # the renewing thread falls behind, as in a stopped or starved process
+        assert renewer.thread is not None
+        renewer.thread.join(timeout=10)
+        _until("the lease to run out at the proxy",
+               lambda: float(router.lock_call("GET", key)[1]["lease_until"]) < time.time())
+        status, _ = router.lock_call("POST", key, {"run": "run-b", "store": "b.db", "host": "h", "pid": 2, "lease": 60})
+        assert status == 200
+        with pytest.raises(LockLost, match="taken over by run run-b"):
+            router_lock.check_router_locks("run-a")
+    finally:
+        router_lock.release_router_locks("run-a", ended=True)
+    assert router.lock_call("GET", key)[1]["run"] == "run-b"  # the loser leaves the new holder's record alone
+    router.close()
