@@ -61,6 +61,12 @@ def prewarm() -> None:
     for optional in ("golive.report", "golive.report.runs", "golive.steps.registry"):
         with contextlib.suppress(ImportError):  # loaded lazily by parts of the CLI, when present
             importlib.import_module(optional)
+    from golive.checks import CHECKS, check_class
+    from golive.steps.registry import kind_classes
+
+    kind_classes()  # every step kind and check is loaded when a plan first names it
+    for name in CHECKS:
+        check_class(name)
 
 
 @dataclass

@@ -95,3 +95,55 @@ def test_read_commands_import_no_pydantic_no_plan_model_no_report_model(workdir:
     assert "not waiting at a gate" in cli("approve", run_id, "--by", "someone", "--reason", "looks fine").err
     rows = json.loads(cli("runs", "--json").out)
     assert [(r["run"], r["result"]) for r in rows] == [(run_id, "waiting")], rows
+
+
+SHELL_PLAN = """name: shell only
+service: shellsvc
+environment: prod
+phases:
+  - name: Deploy
+    steps:
+      - name: say hello
+        shell: echo hello
+        undo: echo goodbye
+      - echo again
+    gate:
+      checks:
+        - shell: test -d /
+"""
+
+
+def step_and_check_modules(names: set[str]) -> set[str]:
+    return {n for n in names if n.startswith(("golive.steps.", "golive.checks."))}
+
+
+def test_plan_show_of_a_shell_plan_builds_no_other_step_kind_and_no_check(workdir: Path) -> None:
+    """Step kinds (and checks) are imported, and their models built, when a plan names them: `plan show` of a
+    plan of shell steps loads the shell step and the registry's names, not canary, rolling or the postgres check."""
+    (workdir / "plan.yaml").write_text(SHELL_PLAN)
+    names = imported("plan", "show", "plan.yaml", cwd=workdir)
+    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.shell"}
+    assert not top_level(names) & set(HEAVY), sorted(top_level(names) & set(HEAVY))
+    shown = cli("plan", "show", "plan.yaml")
+    assert shown.code == 0 and "$ echo hello" in shown.out and "$ test -d /" in shown.out, shown.out + shown.err
+
+
+def test_a_plan_naming_an_unknown_kind_is_told_every_kind_where_it_wrote_it(workdir: Path) -> None:
+    (workdir / "plan.yaml").write_text(SHELL_PLAN.replace("      - echo again\n", "      - frobnicate: now\n"))
+    env = {**os.environ, "GOLIVE_USER": "tester"}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "golive", "plan", "validate", "plan.yaml"],
+                          cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    issues = [line for line in proc.stderr.splitlines() if not line.startswith("import time:")]
+    assert issues == ["plan.yaml:10:9: phases[0].steps[1]: a step needs one of: shell, manual, wait, http, check,"
+                      " backup, restore, migrate, sql, switch, canary, ssh, rolling"], proc.stderr[-2000:]
+
+
+def test_a_check_step_loads_only_the_check_it_names(workdir: Path) -> None:
+    (workdir / "plan.yaml").write_text(SHELL_PLAN.replace("        - shell: test -d /\n",
+                                                          "        - check: {type: disk, path: /, min_free: 1KB}\n"))
+    names = imported("plan", "show", "plan.yaml", cwd=workdir)
+    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.shell",
+                                             "golive.steps.check", "golive.checks._common", "golive.checks.disk"}
+    shown = cli("plan", "show", "plan.yaml")
+    assert shown.code == 0 and "check disk" in shown.out, shown.out + shown.err

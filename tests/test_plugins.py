@@ -44,3 +44,16 @@ def test_the_local_target_runs_a_command_in_its_shell(tmp_path: Path) -> None:
     assert res.output == f"hi from {tmp_path}\n"
     [late] = LocalTarget(grace=0.2).run("sleep 30", {"PATH": "/usr/bin:/bin"}, 0.5)
     assert late.status == "timed-out" and late.duration < 10
+
+
+def test_each_step_kind_and_check_is_registered_under_the_name_its_model_answers_to() -> None:
+    """Kinds and checks are registered by name and imported when a plan names them (golive.core.lazyunion): a
+    name that is not its model's own would validate a step by the wrong model."""
+    from golive.checks import CHECKS, check_class
+    from golive.steps.registry import KINDS, kind_classes
+
+    assert list(kind_classes()) == list(KINDS)
+    for kind, cls in kind_classes().items():
+        assert cls.kind == kind, (kind, cls)
+    for name in CHECKS:
+        assert typing.get_args(check_class(name).model_fields["type"].annotation) == (name,), name

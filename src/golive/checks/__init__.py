@@ -1,40 +1,47 @@
 """Built-in checks: the pre-deployment tests plans used to write by hand in bash.
 
 Each check is a model with a `type` field, `describe()` and `run(ctx, timeout)`; the `check` step runs
-one. Adding a check = one module + one entry in `CHECK_CLASSES`.
+one. Adding a check = one module + one entry in `CHECKS`. A check's module is imported when a plan first uses
+it (golive.core.lazyunion): the http and tls checks import ssl, the postgres check its driver.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Union, get_args
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field
+from golive.core.lazyunion import LazyUnion
 
-from golive.checks._common import CheckBase
-from golive.checks.backup import BackupCheck
-from golive.checks.command import CommandCheck
-from golive.checks.disk import DiskCheck
-from golive.checks.env import EnvCheck
-from golive.checks.file import FileCheck
-from golive.checks.http import HttpCheck
-from golive.checks.memory import MemoryCheck
-from golive.checks.port import PortCheck
-from golive.checks.postgres import PostgresCheck
-from golive.checks.redis import RedisCheck
-from golive.checks.tls import TlsCheck
+if TYPE_CHECKING:
+    from golive.checks._common import CheckBase
 
-CHECK_CLASSES: tuple[type[CheckBase], ...] = (
-    DiskCheck, MemoryCheck, PortCheck, HttpCheck, PostgresCheck, RedisCheck, TlsCheck, EnvCheck, FileCheck,
-    BackupCheck, CommandCheck,
-)
-CHECK_TYPES: tuple[str, ...] = tuple(str(get_args(cls.model_fields["type"].annotation)[0]) for cls in CHECK_CLASSES)
+#: `type:` -> the class that implements it ("module:Class"), in the order messages list the types.
+CHECKS: dict[str, str] = {
+    "disk": "golive.checks.disk:DiskCheck",
+    "memory": "golive.checks.memory:MemoryCheck",
+    "port": "golive.checks.port:PortCheck",
+    "http": "golive.checks.http:HttpCheck",
+    "postgres": "golive.checks.postgres:PostgresCheck",
+    "redis": "golive.checks.redis:RedisCheck",
+    "tls": "golive.checks.tls:TlsCheck",
+    "env": "golive.checks.env:EnvCheck",
+    "file": "golive.checks.file:FileCheck",
+    "backup": "golive.checks.backup:BackupCheck",
+    "command": "golive.checks.command:CommandCheck",
+}
+CHECK_TYPES: tuple[str, ...] = tuple(CHECKS)
+
+_CHECKS = LazyUnion(CHECKS, "type")
+
+
+def check_class(name: str) -> type[CheckBase]:
+    """The model of a check type, imported (and built) on first use."""
+    cls: type[CheckBase] = _CHECKS.member(name)  # type: ignore[assignment]
+    return cls
+
 
 if TYPE_CHECKING:
     AnyCheck = CheckBase
-else:  # the union is derived from CHECK_CLASSES: adding a check is one entry there, not two
-    AnyCheck = Annotated[Union[CHECK_CLASSES], Field(discriminator="type")]  # noqa: UP007
+else:
+    AnyCheck = Annotated[Any, _CHECKS]
 
-__all__ = [
-    "CHECK_CLASSES", "CHECK_TYPES", "AnyCheck", "BackupCheck", "CheckBase", "CommandCheck", "DiskCheck", "EnvCheck",
-    "FileCheck", "HttpCheck", "MemoryCheck", "PortCheck", "PostgresCheck", "RedisCheck", "TlsCheck",
-]
+__all__ = ["CHECKS", "CHECK_TYPES", "AnyCheck", "check_class"]

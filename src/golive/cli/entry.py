@@ -19,7 +19,8 @@ def _debug_log_path() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+    args_given = sys.argv[1:] if argv is None else argv
+    if args_given == ["--version"]:
         # What argparse's version action prints, without building the parser: scripts call this often.
         print(f"golive {__version__}")
         return 0
@@ -27,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     from golive.errors import ExitCode, GoliveError, PlanError
     from golive.masking import mask_known, safe
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser = build_parser(args_given)
+    args = parser.parse_args(args_given)
     if not getattr(args, "fn", None):
         parser.print_help()
         return ExitCode.BAD_INPUT

@@ -1,8 +1,15 @@
-"""The argument parser: every command, its options and help, and the function that runs it."""
+"""The argument parser: every command, its options and help, and the function that runs it.
+
+Each command's parser is built by its own function, and only for the command argv names (every command's when that
+is not certain: `--help`, an unknown command, an unusual option): `golive status` does not build twenty other
+parsers, nor import the web console's and the proxy's options for them. Help texts and errors are argparse's own
+either way: the one command argv names is the one that parses the rest of it, and the top-level parser lists the
+commands only in its help and in the error for an unknown one."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from golive import __version__
@@ -14,8 +21,10 @@ from golive.cli.read import cmd_audit_export, cmd_audit_verify, cmd_keygen, cmd_
 from golive.cli.serve import cmd_proxy_serve, cmd_web
 from golive.errors import ExitCode
 
+Parser = argparse.ArgumentParser
 
-def _help_for(parser: argparse.ArgumentParser) -> Any:
+
+def _help_for(parser: Parser) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_help()
         return ExitCode.BAD_INPUT
@@ -23,7 +32,7 @@ def _help_for(parser: argparse.ArgumentParser) -> Any:
     return show
 
 
-def _key_arg(sp: argparse.ArgumentParser) -> None:
+def _key_arg(sp: Parser) -> None:
     sp.add_argument("--key", metavar="PATH", help="sign with this private key when ssh-agent holds none of yours"
                                                   " (default $GOLIVE_KEY)")
 
@@ -34,29 +43,21 @@ def _package_doc() -> str | None:
     return cli.__doc__
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="golive", description=_package_doc(),
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version=f"golive {__version__}")
-    p.add_argument("--store", help="run log: an SQLite file (default $XDG_STATE_HOME/golive/golive.db, else"
-                                  " ~/.local/state/golive/golive.db) or a postgresql:// URL shared by a team;"
-                                  " default $GOLIVE_STORE")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+def _driving(sp: Parser) -> None:
+    sp.add_argument("--json", action="store_true", help="stream events as JSON lines")
+    sp.add_argument("--wait", dest="wait", action="store_true", default=None,
+                    help="at a gate or manual step, wait for the decision (default on a terminal)")
+    sp.add_argument("--no-wait", dest="wait", action="store_false",
+                    help="exit with code 3 when a person must decide")
+    sp.add_argument("--wait-timeout", type=duration_arg, default=None, metavar="DURATION",
+                    help="how long this process waits for a decision, e.g. 30m (default 12h); the run keeps"
+                         " waiting after it, exit 3")
+    sp.add_argument("--poll", type=float, default=1.0, help=argparse.SUPPRESS)
+    sp.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a (non-secret) plan var")
 
-    def driving(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--json", action="store_true", help="stream events as JSON lines")
-        sp.add_argument("--wait", dest="wait", action="store_true", default=None,
-                        help="at a gate or manual step, wait for the decision (default on a terminal)")
-        sp.add_argument("--no-wait", dest="wait", action="store_false",
-                        help="exit with code 3 when a person must decide")
-        sp.add_argument("--wait-timeout", type=duration_arg, default=None, metavar="DURATION",
-                        help="how long this process waits for a decision, e.g. 30m (default 12h); the run keeps"
-                             " waiting after it, exit 3")
-        sp.add_argument("--poll", type=float, default=1.0, help=argparse.SUPPRESS)
-        sp.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a (non-secret) plan var")
 
-    sp = sub.add_parser("run", help="start a run of a plan")
+def _run(sp: Parser) -> None:
     sp.add_argument("file")
     sp.add_argument("--dry-run", action="store_true", help="walk the plan without executing anything")
     sp.add_argument("--force", action="store_true", help="start outside the deployment window")
@@ -64,10 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--as", dest="as_", metavar="NAME", help="initiator identity (default $GOLIVE_USER or login;"
                                                             " with signers, the name your key belongs to)")
     _key_arg(sp)
-    driving(sp)
+    _driving(sp)
     sp.set_defaults(fn=cmd_run)
 
-    sp = sub.add_parser("resume", help="continue a run (after a crash, an approval, a resolution)")
+
+def _resume(sp: Parser) -> None:
     sp.add_argument("run")
     sp.add_argument("--take-over", action="store_true",
                     help="take the run over from a process (on any host) whose ownership lease ran out; recorded"
@@ -76,10 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                                  " (default $GOLIVE_USER or login; with signers, your key's name)")
     sp.add_argument("--reason", help="why you take the run over (recorded; required when the run has signers)")
     _key_arg(sp)
-    driving(sp)
+    _driving(sp)
     sp.set_defaults(fn=cmd_resume)
 
-    plan = sub.add_parser("plan", help="inspect plans")
+
+def _plan(plan: Parser) -> None:
     psub = plan.add_subparsers(dest="plan_command", metavar="SUBCOMMAND")
     sp = psub.add_parser("show", help="phases, gates and the generated rollback plan")
     sp.add_argument("file")
@@ -90,39 +93,47 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_plan_validate)
     plan.set_defaults(fn=_help_for(plan))
 
-    sp = sub.add_parser("status", help="state of the active runs, or of one run")
+
+def _status(sp: Parser) -> None:
     sp.add_argument("run", nargs="?")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_status)
 
-    sp = sub.add_parser("log", help="a run's events")
+
+def _log(sp: Parser) -> None:
     sp.add_argument("run")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_log)
 
-    sp = sub.add_parser("runs", help="past runs")
+
+def _runs(sp: Parser) -> None:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--limit", type=int, default=50)
     sp.set_defaults(fn=cmd_runs)
 
-    sp = sub.add_parser("report", help="a run's report: summary, timeline, steps, gates, compliance, sign-off")
+
+def _report(sp: Parser) -> None:
     sp.add_argument("run")
     sp.add_argument("--format", choices=["html", "md", "json"], default="html")
     sp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     sp.set_defaults(fn=cmd_report)
 
-    notify = sub.add_parser("notify", help="notifications and escalation")
+
+def _notify(notify: Parser) -> None:
     nsub = notify.add_subparsers(dest="notify_command", metavar="SUBCOMMAND")
     for name in ("tick", "escalate"):
         sp = nsub.add_parser(name, help="escalate unanswered waits of active runs (run it from cron every minute)")
         sp.add_argument("run", nargs="?")
         sp.set_defaults(fn=cmd_notify_tick)
     notify.set_defaults(fn=_help_for(notify))
-    sp = sub.add_parser("escalate", help="same as notify tick")
+
+
+def _escalate(sp: Parser) -> None:
     sp.add_argument("run", nargs="?")
     sp.set_defaults(fn=cmd_notify_tick)
 
-    audit = sub.add_parser("audit", help="verify a run's log: hashes, runner checkpoints, signed decisions")
+
+def _audit(audit: Parser) -> None:
     asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
     sp = asub.add_parser("verify", help="exit 0 if intact, 1 naming the first bad seq; who signed what")
     sp.add_argument("run", nargs="?")
@@ -138,22 +149,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_audit_export)
     audit.set_defaults(fn=_help_for(audit))
 
-    sp = sub.add_parser("keygen", help="make the runner's signing key for checkpoints (Ed25519)")
+
+def _keygen(sp: Parser) -> None:
     sp.add_argument("-o", "--output", metavar="PATH", help="default $GOLIVE_RUNNER_KEY or"
                                                            " ~/.config/golive/runner_ed25519")
     sp.add_argument("--comment", help="the key's comment (default golive-runner@HOST)")
     sp.set_defaults(fn=cmd_keygen)
 
-    for name, fn, helptext in (("approve", cmd_approve, "approve the gate a run waits at"),
-                               ("reject", cmd_reject, "reject the gate a run waits at (NO-GO)")):
-        sp = sub.add_parser(name, help=helptext)
+
+def _gate_decision(fn: Callable[[argparse.Namespace], int]) -> Callable[[Parser], None]:
+    def add(sp: Parser) -> None:
         sp.add_argument("run")
         sp.add_argument("--by", help="your name (default $GOLIVE_USER or login; with signers, your key's name)")
         sp.add_argument("--reason", required=True)
         _key_arg(sp)
         sp.set_defaults(fn=fn)
 
-    sp = sub.add_parser("confirm", help="confirm a manual step (or 'rollback' for a data-restoring level)")
+    return add
+
+
+def _confirm(sp: Parser) -> None:
     sp.add_argument("run")
     sp.add_argument("step", nargs="?", help="step id (2.3), step name, or 'rollback'")
     sp.add_argument("--phase", type=int, help="confirm every open manual item of phase N at once")
@@ -163,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     _key_arg(sp)
     sp.set_defaults(fn=cmd_confirm)
 
-    sp = sub.add_parser("resolve", help="say how a step that was cut off ended, after checking by hand")
+
+def _resolve(sp: Parser) -> None:
     sp.add_argument("run")
     sp.add_argument("step")
     sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed", "retry"],
@@ -173,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     _key_arg(sp)
     sp.set_defaults(fn=cmd_resolve)
 
-    sp = sub.add_parser("rollback", help="ask a run to roll back now")
+
+def _rollback(sp: Parser) -> None:
     sp.add_argument("run")
     sp.add_argument("--by")
     sp.add_argument("--reason", required=True)
@@ -181,22 +198,25 @@ def build_parser() -> argparse.ArgumentParser:
     _key_arg(sp)
     sp.set_defaults(fn=cmd_rollback)
 
-    proxy = sub.add_parser("proxy", help="the built-in traffic proxy (laptops, demos, tests)")
-    prsub = proxy.add_subparsers(dest="proxy_command", metavar="SUBCOMMAND")
-    sp = prsub.add_parser("serve", help="run the weighted proxy; golive steps reach it through --admin")
+
+def _proxy(proxy: Parser) -> None:
     from golive.traffic.proxy.command import add_serve_arguments
 
+    prsub = proxy.add_subparsers(dest="proxy_command", metavar="SUBCOMMAND")
+    sp = prsub.add_parser("serve", help="run the weighted proxy; golive steps reach it through --admin")
     add_serve_arguments(sp)
     sp.set_defaults(fn=cmd_proxy_serve)
     proxy.set_defaults(fn=_help_for(proxy))
 
-    sp = sub.add_parser("web", help="the team console: log in, watch runs live, approve, reject, roll back")
+
+def _web(sp: Parser) -> None:
     from golive.web.cli import add_arguments as add_web_arguments
 
     add_web_arguments(sp)
     sp.set_defaults(fn=cmd_web)
 
-    sp = sub.add_parser("import", help="turn a Markdown deployment plan into a golive plan")
+
+def _import(sp: Parser) -> None:
     sp.add_argument("file", help="the Markdown document")
     sp.add_argument("-o", "--output", help="plan file to write (default: FILE with .yaml; '-' for stdout)")
     sp.add_argument("--force", action="store_true", help="overwrite the output file")
@@ -205,12 +225,71 @@ def build_parser() -> argparse.ArgumentParser:
                          " `replace:` of URLs and commands), applied to the imported plan")
     sp.set_defaults(fn=cmd_import)
 
-    sp = sub.add_parser("lint", help="weak spots of a plan (exit 1 when errors are found)")
+
+def _lint(sp: Parser) -> None:
     sp.add_argument("file")
     sp.add_argument("--format", choices=["text", "json", "sarif"], default="text")
     sp.set_defaults(fn=cmd_lint)
 
-    sp = sub.add_parser("schema", help="the JSON Schema of plan files, for editors")
+
+def _schema(sp: Parser) -> None:
     sp.add_argument("-o", "--output", help="file to write (default: standard output)")
     sp.set_defaults(fn=cmd_schema)
+
+
+#: Every command in the order `golive --help` lists them: name, help, and what adds its options.
+COMMANDS: tuple[tuple[str, str, Callable[[Parser], None]], ...] = (
+    ("run", "start a run of a plan", _run),
+    ("resume", "continue a run (after a crash, an approval, a resolution)", _resume),
+    ("plan", "inspect plans", _plan),
+    ("status", "state of the active runs, or of one run", _status),
+    ("log", "a run's events", _log),
+    ("runs", "past runs", _runs),
+    ("report", "a run's report: summary, timeline, steps, gates, compliance, sign-off", _report),
+    ("notify", "notifications and escalation", _notify),
+    ("escalate", "same as notify tick", _escalate),
+    ("audit", "verify a run's log: hashes, runner checkpoints, signed decisions", _audit),
+    ("keygen", "make the runner's signing key for checkpoints (Ed25519)", _keygen),
+    ("approve", "approve the gate a run waits at", _gate_decision(cmd_approve)),
+    ("reject", "reject the gate a run waits at (NO-GO)", _gate_decision(cmd_reject)),
+    ("confirm", "confirm a manual step (or 'rollback' for a data-restoring level)", _confirm),
+    ("resolve", "say how a step that was cut off ended, after checking by hand", _resolve),
+    ("rollback", "ask a run to roll back now", _rollback),
+    ("proxy", "the built-in traffic proxy (laptops, demos, tests)", _proxy),
+    ("web", "the team console: log in, watch runs live, approve, reject, roll back", _web),
+    ("import", "turn a Markdown deployment plan into a golive plan", _import),
+    ("lint", "weak spots of a plan (exit 1 when errors are found)", _lint),
+    ("schema", "the JSON Schema of plan files, for editors", _schema),
+)
+_NAMES = frozenset(name for name, _, _ in COMMANDS)
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command argv names, read as argparse reads it: past `--store VALUE` (or an abbreviation such as `--sto`,
+    or `--store=VALUE`); None for anything else first (an unknown word, `--help`, `--version`, `--`), where every
+    command's parser is built."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if not arg.startswith("-"):
+            return arg if arg in _NAMES else None
+        option, eq, _value = arg.partition("=")
+        if len(option) < 3 or not "--store".startswith(option):
+            return None
+        i += 1 if eq else 2
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> Parser:
+    """The parser; given the arguments it will parse, with the options of only the command they name."""
+    p = Parser(prog="golive", description=_package_doc(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"golive {__version__}")
+    p.add_argument("--store", help="run log: an SQLite file (default $XDG_STATE_HOME/golive/golive.db, else"
+                                  " ~/.local/state/golive/golive.db) or a postgresql:// URL shared by a team;"
+                                  " default $GOLIVE_STORE")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    wanted = named_command(argv) if argv is not None else None
+    for name, helptext, add in COMMANDS:
+        if wanted is None or wanted == name:
+            add(sub.add_parser(name, help=helptext))
     return p

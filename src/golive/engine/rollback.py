@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from golive.core.events import RollbackAction, RollbackPreview
 from golive.core.stepid import StepId
-from golive.engine.state import RunState
 from golive.plan.model import Plan, RollbackLevel
+
+if TYPE_CHECKING:
+    from golive.engine.state import RunState
 
 
 def choose_level(plan: Plan, touched_phases: list[str]) -> RollbackLevel | None:

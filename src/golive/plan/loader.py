@@ -20,7 +20,7 @@ from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEv
 from golive.errors import PlanError, PlanIssue
 from golive.masking import safe
 from golive.plan.model import Plan
-from golive.steps.registry import KINDS
+from golive.steps.registry import KINDS, kind_class
 
 MAX_BYTES = 2 * 1024 * 1024
 #: Aliases can make a small file expand exponentially ("billion laughs"); refuse before validating.
@@ -283,7 +283,7 @@ def _field_names(loc: Loc) -> list[str]:
     for seg in loc:
         tp = _unwrap(tp)
         if isinstance(seg, str) and seg.startswith("<") and seg[1:-1] in KINDS:
-            tp = KINDS[seg[1:-1]]
+            tp = kind_class(seg[1:-1])
             continue
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             fields = {(f.alias or n): f for n, f in tp.model_fields.items()}

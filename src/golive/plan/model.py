@@ -16,9 +16,8 @@ from golive.core.stepid import StepId
 from golive.plan.evidence import Change, Contacts, Notifications
 from golive.plan.locks import HostsLock, Lock, RouterLock
 from golive.plan.window import parse_moment, parse_zone
-from golive.steps.base import StepBase
+from golive.steps.base import PLAN_GROUPS, StepBase
 from golive.steps.registry import AnyStep
-from golive.steps.ssh import PLAN_GROUPS
 from golive.targets.ssh import HostGroup
 from golive.traffic.registry import RouterConfig
 

@@ -107,14 +107,14 @@ def _cross_field_rules(defs: dict[str, Any]) -> None:
 def plan_schema() -> dict[str, Any]:
     """The schema editors load (`golive schema`); built from the model each time, so it cannot drift."""
     from golive.plan.model import Plan
-    from golive.steps.registry import KINDS
+    from golive.steps.registry import kind_classes
 
     schema = Plan.model_json_schema(by_alias=True, schema_generator=_PlanSchema)
     _fix_bounds(schema)
     defs = schema.get("$defs", {})
     # Each step kind requires its own key and forbids the others (extra="forbid"), so exactly one
     # alternative of the `oneOf` matches; give editors a description to show for the kind key.
-    for kind, cls in KINDS.items():
+    for kind, cls in kind_classes().items():
         d = defs.get(cls.__name__)
         if d is not None and kind in d.get("properties", {}):
             doc = (cls.__doc__ or "").strip().splitlines()

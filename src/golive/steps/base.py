@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+import contextvars
+from typing import ClassVar
 
 from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
+from golive.steps.registry import AnyStep
 
-if TYPE_CHECKING:
-    from golive.steps.registry import AnyStep
+#: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan). Here,
+#: not with the ssh step, so that validating a plan without ssh steps does not import them.
+PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",
+                                                                                    default=None)
 
 
 class StepBase(Strict):
@@ -27,7 +31,7 @@ class StepBase(Strict):
     grace: Duration | None = None
     idempotent: bool | None = None
     continue_on_error: bool = False
-    #: Resolved by golive.steps.registry once every kind is known.
+    #: Any kind (golive.steps.registry), validated by its own model when a plan uses it.
     undo: AnyStep | None = None
 
     @property

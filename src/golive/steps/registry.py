@@ -1,41 +1,53 @@
-"""The registry from a step's YAML key to its class, and `AnyStep`, the validated union of all kinds.
+"""Step kinds by their YAML key, and `AnyStep`, the validated union of all of them.
 
 A step is a mapping with exactly one kind key (`shell:`, `http:`, ...) plus the common fields; a bare
-string is shorthand for a shell command. Adding a kind = one module + one line in `_KIND_CLASSES`.
+string is shorthand for a shell command. Adding a kind = one module + one line in `KINDS`.
+
+A kind's module is imported, and its model built, when a plan first uses it (golive.core.lazyunion): a command
+reading a shell-only plan does not build the canary, rolling or database models. The messages still name every
+kind, from `KINDS` alone.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BeforeValidator, Discriminator, Tag
+from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from golive.steps.backup import BackupStep
-from golive.steps.base import StepBase
-from golive.steps.canary import CanaryStep
-from golive.steps.check import CheckStep
-from golive.steps.http import HttpStep
-from golive.steps.manual import ManualStep
-from golive.steps.migrate import MigrateStep
-from golive.steps.restore import RestoreStep
-from golive.steps.rolling import RollingStep
-from golive.steps.shell import ShellStep
-from golive.steps.sql import SqlStep
-from golive.steps.ssh import SshStep
-from golive.steps.switch import SwitchStep
-from golive.steps.wait import WaitStep
+from golive.core.lazyunion import LazyUnion
 
-_KIND_CLASSES: tuple[type[StepBase], ...] = (ShellStep, ManualStep, WaitStep, HttpStep, CheckStep,
-                                               BackupStep, RestoreStep, MigrateStep, SqlStep, SwitchStep,
-                                               CanaryStep, SshStep, RollingStep)
+if TYPE_CHECKING:
+    from golive.steps.base import StepBase
 
-KINDS: dict[str, type[StepBase]] = {cls.kind: cls for cls in _KIND_CLASSES}
-COMMON_KEYS = frozenset(StepBase.model_fields)
+#: Kind key -> the class that implements it ("module:Class"), in the order messages list the kinds.
+KINDS: dict[str, str] = {
+    "shell": "golive.steps.shell:ShellStep",
+    "manual": "golive.steps.manual:ManualStep",
+    "wait": "golive.steps.wait:WaitStep",
+    "http": "golive.steps.http:HttpStep",
+    "check": "golive.steps.check:CheckStep",
+    "backup": "golive.steps.backup:BackupStep",
+    "restore": "golive.steps.restore:RestoreStep",
+    "migrate": "golive.steps.migrate:MigrateStep",
+    "sql": "golive.steps.sql:SqlStep",
+    "switch": "golive.steps.switch:SwitchStep",
+    "canary": "golive.steps.canary:CanaryStep",
+    "ssh": "golive.steps.ssh:SshStep",
+    "rolling": "golive.steps.rolling:RollingStep",
+}
+
+
+def _common_keys() -> frozenset[str]:
+    from golive.steps.base import StepBase
+
+    return frozenset(StepBase.model_fields)
 
 
 def kind_of(value: Any) -> str | None:
+    from golive.steps.base import StepBase
+
     if isinstance(value, StepBase):
         return f"<{value.kind}>"
     if isinstance(value, dict):
@@ -46,6 +58,8 @@ def kind_of(value: Any) -> str | None:
 
 
 def _normalize(value: Any) -> Any:
+    from golive.steps.base import StepBase
+
     if isinstance(value, str):
         return {"shell": value}
     if isinstance(value, StepBase) or not isinstance(value, dict):
@@ -58,7 +72,8 @@ def _normalize(value: Any) -> Any:
         raise PydanticCustomError("step_kind", "a step has exactly one kind, found {found}",
                                   {"found": " and ".join(found), "key": found[1]})
     if not found:
-        unknown = [str(k) for k in value if k not in COMMON_KEYS]
+        common = _common_keys()
+        unknown = [str(k) for k in value if k not in common]
         for key in unknown:
             close = difflib.get_close_matches(key, list(KINDS), n=1, cutoff=0.6)
             if close:
@@ -68,17 +83,21 @@ def _normalize(value: Any) -> Any:
     return value
 
 
+_STEPS = LazyUnion({f"<{kind}>": where for kind, where in KINDS.items()}, kind_of)
+
+
+def kind_class(kind: str) -> type[StepBase]:
+    """The model of a kind, imported (and built) on first use."""
+    cls: type[StepBase] = _STEPS.member(f"<{kind}>")  # type: ignore[assignment]
+    return cls
+
+
+def kind_classes() -> dict[str, type[StepBase]]:
+    """Every kind's model: for what describes all of them (the JSON Schema)."""
+    return {kind: kind_class(kind) for kind in KINDS}
+
+
 if TYPE_CHECKING:
     AnyStep = StepBase
 else:
-    AnyStep = Annotated[
-        Annotated[
-            Union[tuple(Annotated[cls, Tag(f"<{kind}>")] for kind, cls in KINDS.items())],  # noqa: UP007
-            Discriminator(kind_of),
-        ],
-        BeforeValidator(_normalize),
-    ]
-
-_ALL: tuple[type[StepBase], ...] = (StepBase, *_KIND_CLASSES)
-for _cls in _ALL:
-    _cls.model_rebuild(force=True, _types_namespace={"AnyStep": AnyStep})
+    AnyStep = Annotated[Annotated[Any, _STEPS], BeforeValidator(_normalize)]

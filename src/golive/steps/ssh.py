@@ -9,7 +9,6 @@ AcceptEnv usually refuses them, and on the command line they would be visible in
 
 from __future__ import annotations
 
-import contextvars
 import math
 import re
 import secrets
@@ -21,7 +20,7 @@ from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateA
 from golive import interrupts
 from golive.core.fields import Strict
 from golive.core.step import StepContext, StepResult
-from golive.steps.base import StepBase
+from golive.steps.base import PLAN_GROUPS, StepBase
 from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
 from golive.targets.local import DEFAULT_GRACE
 from golive.targets.ssh import (
@@ -34,10 +33,6 @@ from golive.targets.ssh import (
     remote_command,
     resolve_connection,
 )
-
-#: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan).
-PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",
-                                                                                    default=None)
 
 
 def _batch(value: Any) -> Any:

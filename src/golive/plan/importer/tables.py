@@ -35,14 +35,30 @@ class TablesMixin(ImportState):
         owner = column(header, re.compile(r"^(owner|who|decider|decision maker|approver|role|by)$", re.I))
         crit = column(header, re.compile(r"^(criteria|criterion|condition|when|go if)$", re.I))
         if cmd is not None:
+            from golive.plan.importer.items import stated_result
+
+            expected = column(header, _EXPECT_COL)
+            strong = column(header, _STRONG_ACTION)
+            what = strong if strong is not None else what
             for n, row in enumerate(rows):
                 text = row[cmd].strip() if cmd < len(row) else ""
+                line = b.row_lines[n + 1] if n + 1 < len(b.row_lines) else b.line + 2 + n
+                name = _clean(row[what]) if what is not None and what < len(row) else None
+                name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name
+                want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
                 if not text:
+                    if name:  # a row with no command: what a person does at that point
+                        phase["steps"].append(self.step("manual", {"instruction": name + (
+                            f" (expected: {want})" if want else "")}, line, None))
                     continue
-                line = b.line + 2 + n
+                status, body = stated_result(want, bare=True) if want else (None, None)
+                check = self.expect_step(text, status, body, line, name) \
+                    if status is not None or body is not None else None
+                if check is not None:
+                    phase["steps"].append(check)
+                    continue
                 block = shell_commands(text, line, lift_exports=not self.in_rollback)
                 self.refs |= block.refs
-                name = _clean(row[what]) if what is not None and what < len(row) else None
                 for c in block.commands:
                     phase["steps"].append(self.command_step(c, name))
             b.placed = True
@@ -82,7 +98,7 @@ class TablesMixin(ImportState):
             found = code_command(raw)
             if found is not None:
                 prose, cmd, after = found
-                status, body = stated_result(want or after)
+                status, body = stated_result(want, bare=True) if want else stated_result(after)
                 step = self.expect_step(cmd, status, body, line, name or prose or None) \
                     if status is not None or body is not None else None
                 if step is None:
