@@ -247,6 +247,7 @@ def test_a_table_of_traffic_stages_is_a_canary_with_its_holds() -> None:
 @pytest.mark.parametrize(("line", "want"), [
     ("Window: 2026-03-14T01:00+01:00 – 2026-03-14T03:00+01:00", ("2026-03-14T01:00", "2026-03-14T03:00", "Etc/GMT-1")),
     ("Window: 2026-03-14T01:00Z to 2026-03-14T03:00Z", ("2026-03-14T01:00", "2026-03-14T03:00", "UTC")),
+    ("window: Tue 2026-04-07 13:00-13:30 UTC (low traffic)", ("2026-04-07T13:00", "2026-04-07T13:30", "UTC")),
     ("| | |\n|---|---|\n| Date | 2026-03-03 |\n| Start time | 10pm ET |\n| End time | 2am ET |",
      ("2026-03-03T22:00", "2026-03-04T02:00", "America/New_York")),
 ])

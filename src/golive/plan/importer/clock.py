@@ -16,7 +16,9 @@ from golive.plan.importer.text import TZ_NAMES
 
 #: A time of day: `06:00`, `6:00pm`, `1 a.m.`; never inside a date (`2026-03-14`) or a version (`1.2:3`).
 CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?![\d:])", re.I)
-_ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+\-−]\d{2}:?\d{2})?(?![\d:])")
+#: An ISO date-time; its offset only in the `T` form (`2026-04-07 13:00-13:30` is a range, not UTC-13:30).
+_ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+\-−]\d{2}:?\d{2})?(?![\d:])"
+                  r"|\s(\d{2}:\d{2}))")
 _IANA = re.compile(r"\b([A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_\-]+){1,2})\b")
 _OFFSET = re.compile(r"\b(?:UTC|GMT)\s?([+\-−])(\d{1,2})(?::?(\d{2}))?(?![\d:])")
 _ABBR = re.compile(r"(?<![\w/])([A-Z]{1,5})(?![\w/])")
@@ -123,7 +125,7 @@ def span_in(text: str, day: date | None = None) -> Span | None:
 
     def plain(m: re.Match[str]) -> str:
         iso.append(m.group(3) or "")
-        return f"{m.group(1)} {m.group(2)}"
+        return f"{m.group(1)} {m.group(2) or m.group(4)}"
 
     text = _ISO.sub(plain, text)  # 2026-03-14T01:00+01:00: the date and the time; the offset is the zone
     clocks = list(CLOCK.finditer(text))

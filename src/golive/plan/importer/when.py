@@ -44,8 +44,9 @@ class WhenMixin(ImportState):
     def prelude(self) -> list[Block]:
         """The paragraphs and tables before the first phase: where a window stated in prose stands."""
         out: list[Block] = []
+        first = min((p["line"] for p in self.phases), default=None)
         for b in self.blocks:
-            if b.kind == "heading" and _PHASE_START.match(b.text):
+            if b.kind == "heading" and (_PHASE_START.match(b.text) or (first is not None and b.line >= first)):
                 break
             if b.kind in ("para", "table"):
                 out.append(b)
