@@ -262,3 +262,30 @@ def test_numbered_steps_in_another_language_under_one_section_are_phases() -> No
     plan = plan_of("# Rel\n\n## Ablauf\n\n### Schritt 1: Vorbereiten\n\n```bash\n./a\n```\n\n"
                    "### Schritt 2: Ausrollen\n\n```bash\n./b\n```\n")
     assert [p["name"] for p in plan["phases"]] == ["Schritt 1: Vorbereiten", "Schritt 2: Ausrollen"]
+
+
+def test_a_terse_paragraph_of_a_command_then_an_instruction_is_two_steps() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\n## Rollback\n\nundo: `kubectl rollout undo deploy/w`\n"
+                   "then check the queue again.\n")
+    level = plan["rollback"]["levels"][0]["steps"]
+    assert level == [{"name": "undo", "shell": "kubectl rollout undo deploy/w"},
+                     {"manual": {"instruction": "then check the queue again."}}]
+
+
+def test_a_prose_paragraph_with_a_code_word_is_no_command() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\nThe `ship` tool is idempotent: run it again if it fails.\n")
+    assert steps(plan) == [{"shell": "./ship --now"}]
+
+
+def test_a_table_with_a_phase_column_is_a_phase_per_value() -> None:
+    plan = plan_of("# Rel\n\n## Procedure\n\n| Phase | Action | Command | Expected |\n|---|---|---|---|\n"
+                   "| Prepare (10 min) | Pause | `expctl pause now` | |\n| | Tell finance | | |\n"
+                   "| Switch | Health | `curl -fsS https://x.test/h` | 200 |\n")
+    assert [(p["name"], p.get("timebox"), len(p["steps"])) for p in plan["phases"]] == [
+        ("Prepare", "10m", 2), ("Switch", None, 1)]
+    assert steps(plan, 1)[0]["http"]["expect"] == {"status": [200]}
+
+
+def test_a_notion_mention_is_the_person() -> None:
+    plan = plan_of("# Rel\n\nOwner: @Ana Lima\n" + RUN)
+    assert plan["approvers"] == {"Owner": ["Ana Lima"]}

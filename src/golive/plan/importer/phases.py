@@ -152,6 +152,8 @@ class PhasesMixin(ImportState):
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
             self.phase_triggers(b)
             b.placed = True
+        elif b.depth == 0 and self.command_lines(phase, b):
+            b.placed = True
         elif b.depth == 0 and _THEN.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "Then turn the flag off in the console and tell #deploys.": the next thing to do, a person's step
             phase["steps"].append(self.step("manual", {"instruction": _clean(b.text)}, b.line, None))
@@ -167,6 +169,23 @@ class PhasesMixin(ImportState):
             phase["description"].append(_clean(b.text))
             self.phase_triggers(b)
             b.placed = True
+
+    def command_lines(self, phase: dict[str, Any], b: Block) -> bool:
+        """A terse paragraph, one instruction a line, whose first line is plainly a command ("undo: `kubectl
+        rollout undo deploy/w`" / "then check the queue again."): a step for each line, in order."""
+        lines = [ln.strip() for ln in b.raw.split("\n") if ln.strip()]
+        if not lines or len(lines) > 6:
+            return False
+        first = Block("item", _clean(lines[0]), lines[0], b.line)
+        made = self.command_item(first)
+        if not made:
+            return False
+        phase["steps"] += made
+        for n, raw in enumerate(lines[1:], 1):
+            one = Block("item", _clean(re.sub(r"`", "", raw)), raw, b.line + n)
+            phase["steps"] += self.command_item(one) or [self.step("manual", {"instruction": one.text}, one.line,
+                                                                   None)]
+        return True
 
     def phase_item(self, phase: dict[str, Any], j: int) -> None:
         b = self.blocks[j]

@@ -17,7 +17,9 @@ ROLLBACK_WORDS = re.compile(r"roll\s*-?\s*back|back[\s-]*out|\brevert|\brestore|
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
 SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
-                           r"verification criteria|done when|success (is|means)|expected (results|outcome)")
+                           r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
+                           r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
+                           r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
