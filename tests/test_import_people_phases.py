@@ -96,7 +96,9 @@ def test_who_is_a_person(text: str, person: bool) -> None:
     ("## 1. Deploy (10 min)", "1. Deploy", 10), ("## Step 2 — Migrate [15m]", "Step 2 — Migrate", 15),
     ("## 🛠️ Build — 20 minutes", "Build", 20),
     ("## 3. Verify (T+25 → T+55)", "3. Verify", 30),
-    ("## Pre-checks (T-30min -> T-0)", "Pre-checks", 30), ("## 1️⃣ Stage [1h]", "1 Stage", 60)])
+    ("## Pre-checks (T-30min -> T-0)", "Pre-checks", 30), ("## 1️⃣ Stage [1h]", "1 Stage", 60),
+    ("## Stufe 2: Umstellen (1 Std.)", "Stufe 2: Umstellen", 60), ("## Fase 3: Verificar (15 minutos)",
+                                                                  "Fase 3: Verificar", 15)])
 def test_a_heading_with_a_timebox_is_a_phase_with_that_timebox(heading: str, name: str, minutes: int) -> None:
     plan = plan_of(f"# Rel\n\n{heading}\n\n```bash\n./go\n```\n")
     from golive.units import parse_duration
@@ -225,3 +227,65 @@ def test_dry_run_names_a_missing_interpreter_not_a_bash_parse_error(tmp_path: An
     out = res.stdout + res.stderr
     assert "`pwsh-not-installed` is not a command here" in out
     assert "does not parse as bash" not in out
+
+
+def test_a_checkbox_with_its_block_the_block_is_the_step_and_a_ticked_one_does_not_run_again() -> None:
+    plan = plan_of("# Rel\n\n## Phase 1: Go (10 minutes)\n\n"
+                   "- [ ] Reload the proxy\n  ```bash\n  nginx -s reload\n  ```\n"
+                   "- [x] Snapshot taken\n  ```bash\n  snapctl create pre\n  ```\n")
+    got = steps(plan)
+    assert got[0] == {"name": "Reload the proxy", "shell": "nginx -s reload"}
+    assert got[1]["manual"]["done"] is True and "snapctl create pre" in got[1]["manual"]["instruction"]
+    assert len(got) == 2
+
+
+def test_a_steps_table_checks_its_expected_column_and_keeps_rows_without_a_command() -> None:
+    plan = plan_of("# Rel\n\n## Phase 1: Verify (10 minutes)\n\n"
+                   "| Step | Action | Command | Expected |\n|---|---|---|---|\n"
+                   "| 1 | Cache | `redis-cli ping` | PONG |\n| 2 | Count | `SELECT count(*) FROM t` | 0 |\n"
+                   "| 3 | Ask support | | results shown |\n")
+    got = steps(plan)
+    assert got[0] == {"name": "Cache", "shell": {"command": "redis-cli ping", "expect_output": "PONG"}}
+    assert "sql" in got[1] and "shell" not in got[1]  # SQL in a command cell is never made a shell check
+    assert got[2] == {"manual": {"instruction": "Ask support (expected: results shown)"}}
+
+
+def test_criteria_under_the_last_phase_and_then_paragraphs() -> None:
+    plan = plan_of("# Rel\n\n## Schritt 1: Prüfen (ca. 10 Min.)\n\n```bash\n./check\n```\n\n"
+                   "Then post the result in #ops.\n\n### Success criteria\n\n- error rate under 1%\n")
+    assert [(p["name"], p["timebox"]) for p in plan["phases"]] == [("Schritt 1: Prüfen", "10m")]
+    assert steps(plan)[1] == {"manual": {"instruction": "Then post the result in #ops."}}
+    assert plan["success_criteria"] == ["error rate under 1%"] and len(steps(plan)) == 2
+
+
+def test_numbered_steps_in_another_language_under_one_section_are_phases() -> None:
+    plan = plan_of("# Rel\n\n## Ablauf\n\n### Schritt 1: Vorbereiten\n\n```bash\n./a\n```\n\n"
+                   "### Schritt 2: Ausrollen\n\n```bash\n./b\n```\n")
+    assert [p["name"] for p in plan["phases"]] == ["Schritt 1: Vorbereiten", "Schritt 2: Ausrollen"]
+
+
+def test_a_terse_paragraph_of_a_command_then_an_instruction_is_two_steps() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\n## Rollback\n\nundo: `kubectl rollout undo deploy/w`\n"
+                   "then check the queue again.\n")
+    level = plan["rollback"]["levels"][0]["steps"]
+    assert level == [{"name": "undo", "shell": "kubectl rollout undo deploy/w"},
+                     {"manual": {"instruction": "then check the queue again."}}]
+
+
+def test_a_prose_paragraph_with_a_code_word_is_no_command() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\nThe `ship` tool is idempotent: run it again if it fails.\n")
+    assert steps(plan) == [{"shell": "./ship --now"}]
+
+
+def test_a_table_with_a_phase_column_is_a_phase_per_value() -> None:
+    plan = plan_of("# Rel\n\n## Procedure\n\n| Phase | Action | Command | Expected |\n|---|---|---|---|\n"
+                   "| Prepare (10 min) | Pause | `expctl pause now` | |\n| | Tell finance | | |\n"
+                   "| Switch | Health | `curl -fsS https://x.test/h` | 200 |\n")
+    assert [(p["name"], p.get("timebox"), len(p["steps"])) for p in plan["phases"]] == [
+        ("Prepare", "10m", 2), ("Switch", None, 1)]
+    assert steps(plan, 1)[0]["http"]["expect"] == {"status": [200]}
+
+
+def test_a_notion_mention_is_the_person() -> None:
+    plan = plan_of("# Rel\n\nOwner: @Ana Lima\n" + RUN)
+    assert plan["approvers"] == {"Owner": ["Ana Lima"]}

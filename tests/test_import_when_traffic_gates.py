@@ -196,3 +196,42 @@ def test_a_deploy_with_a_version_flag_changes_something() -> None:
            "./app deploy --version 2.0\n```\n## Rollback\n```bash\n./app deploy --version 1.9\n```\n")
     [(_name, covers, _kinds)] = levels(doc)
     assert covers == ["Phase 2: Ship"]
+
+
+@pytest.mark.parametrize("heading", ["bad?", "Broken?", "If it goes wrong?"])
+def test_a_heading_asking_whether_it_failed_is_the_rollback_and_its_terse_lines_are_its_steps(heading: str) -> None:
+    doc = (f"# T\n{GO}\n## {heading}\nundo: `kubectl -n x rollout undo deploy/api`\nthen check the queue again.\n\n"
+           "Then page the on-call lead in #ops.\n")
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    [level] = plan.rollback.levels
+    kinds = [(s.kind, (s.model_dump().get("shell") or {}).get("command")
+              or s.model_dump().get("manual", {}).get("instruction")) for s in level.steps]
+    assert kinds == [("shell", "kubectl -n x rollout undo deploy/api"), ("manual", "then check the queue again."),
+                     ("manual", "Then page the on-call lead in #ops.")]
+
+
+def test_a_rollback_paragraph_without_a_command_line_stays_text() -> None:
+    doc = f"# T\n{GO}\n## Rollback\nCall the `dba` first.\n\n```bash\n./app deploy 1.9\n```\n"
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    [level] = plan.rollback.levels
+    assert [s.kind for s in level.steps] == ["shell"] and "Call the dba first." in (level.description or "")
+
+
+SIGN = "## Sign-off\n\n| Role | Name | Signature |\n|---|---|---|\n| Service Owner | {who} | |\n"
+
+
+@pytest.mark.parametrize(("where", "who", "gated"), [
+    ("after", "Ines Duarte", True),     # a filled sign-off after the last phase accepts it
+    ("after", "______", False),         # a blank form names nobody
+    ("before", "Ines Duarte", False),   # approvals before the phases are no Go/No-Go of the last phase
+    ("between", "Ines Duarte", False),  # nor between them
+])
+def test_a_sign_off_table_after_the_last_phase_is_its_go_no_go(where: str, who: str, gated: bool) -> None:
+    sign = SIGN.format(who=who)
+    doc = {"before": f"# T\n{sign}\n{GO}", "after": f"# T\n{GO}\n{sign}",
+           "between": f"# T\n{GO}\n{sign}\n{GO.replace('Phase 1: Go', 'Phase 2: More')}"}[where]
+    plan, _ = load(doc)
+    approvals = plan.phases[-1].gate.approvals
+    assert (approvals is not None and approvals.role == "Service Owner") is gated

@@ -59,6 +59,11 @@ class RunLocked(UsageError):
     """Another run holds the service/environment, or another process is executing this run."""
 
 
+class LockLost(RunLocked):
+    """A lock this run holds outside its log (in a router) is no longer its own: taken over by another run after
+    this process's lease ran out, or its record removed. The process stops before it writes or changes more."""
+
+
 class WindowClosed(UsageError):
     """Now is outside the plan's deployment window and the run was not forced."""
 

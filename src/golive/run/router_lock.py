@@ -4,7 +4,10 @@ cannot move the same service's traffic at once.
 The lock is a lease: the golive driving the run renews it every third of `GOLIVE_LEASE`; a run that stops to
 wait for a person parks it (no expiry: held until the run ends); a golive that died stops renewing, and once
 its lease ran out another run takes the lock over and records whom it took it from (`run.note`, kind
-`lock.taken_over`). A renewal that finds the lock taken over stops this golive before it writes or does more.
+`lock.taken_over`). A renewal that finds the lock taken over (or its record gone) stops this golive before it
+writes or does more, and the run's log says why (`run.note`, kind `lock.lost`; golive.run.runner). The renewing
+thread may be late (this process was stopped, or starved, past its lease): then the check before each event
+renews the lock itself, so a stopped golive let go on cannot write a single event on a lock it no longer holds.
 
 - Built-in proxy: its admin API checks and sets the record in one step, on its own clock
   (golive.traffic.proxy.locks).
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from golive.errors import GoliveError, RunLocked
+from golive.errors import GoliveError, LockLost, RunLocked
 from golive.plan.locks import RouterLock
 from golive.plan.model import Plan
 from golive.store.owner import lease_seconds
@@ -40,6 +43,10 @@ class _Held:
     record: dict[str, Any]
     ref: str | None = None  # HAProxy: the map entry's reference
     lost: str | None = None
+    #: Until when (time.monotonic) the lock is surely ours: the lease from the last renewal the router accepted,
+    #: counted from before it was asked.
+    sure_until: float = 0.0
+    renewing: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass
@@ -196,12 +203,14 @@ def take_router_lock(spec: RouterLock, plan: Plan, run_id: str, record: dict[str
     except GoliveError as exc:
         raise RunLocked(f"the lock in router '{spec.router}': {exc}") from None
     held = _Held(spec, plan, router, key, record)
+    asked = time.monotonic()
     try:
         previous = _take_builtin(held, None) if router.kind == "builtin" else _take_haproxy(held)
     except GoliveError as exc:
         with contextlib.suppress(Exception):
             router.close()
         raise exc if isinstance(exc, RunLocked) else RunLocked(f"the lock in router '{spec.router}': {exc}") from None
+    held.sure_until = asked + lease_seconds()
     renewer.held.append(held)
     if renewer.thread is None:
         renewer.thread = threading.Thread(target=_renew_loop, args=(renewer,), name=f"golive-router-lock-{run_id}",
@@ -214,25 +223,57 @@ def _renew(held: _Held, lease: float | None) -> bool:
     return _renew_builtin(held, lease) if held.router.kind == "builtin" else _renew_haproxy(held, lease)
 
 
+def _holder_now(held: _Held) -> dict[str, Any] | None:
+    """Who holds the lock in the router now (None: nobody, or the router cannot say)."""
+    try:
+        if held.router.kind == "builtin":
+            status, answer = held.router.lock_call("GET", held.key)
+            return dict(answer) if status == 200 and isinstance(answer, dict) else None
+        return next((e for _, e in _entries(held) if e.get("run") != held.record["run"] and _live(e)), None)
+    except GoliveError:
+        return None
+
+
+def _renew_once(held: _Held, lease: float) -> bool | None:
+    """Renew now; True: ours for another lease, False: lost (held.lost says how), None: the router did not answer."""
+    with held.renewing:
+        if held.lost:
+            return False
+        asked = time.monotonic()
+        try:
+            ok = _renew(held, lease)
+        except GoliveError:
+            return None  # unreachable for now: try again; the lease says how long we may
+        if ok:
+            held.sure_until = max(held.sure_until, asked + lease)
+            return True
+        holder = _holder_now(held)
+        by = (f"taken over by run {holder.get('run')} (run log {holder.get('store')}, process {holder.get('pid')}"
+              f" on {holder.get('host')})") if holder and holder.get("run") else \
+            "removed from the router (restarted, or the lock deleted there)"
+        held.lost = f"the lock in router '{held.spec.router}' was {by} after this process's lease on it ran out"
+        return False
+
+
 def _renew_loop(renewer: _Renewer) -> None:
     lease = lease_seconds()
     while not renewer.stop.wait(lease / 3):
         for held in list(renewer.held):
-            try:
-                ok = _renew(held, lease)
-            except GoliveError:
-                continue  # the router is unreachable for now: try again; the lease says how long we may
-            if not ok and held.lost is None:
-                held.lost = (f"the lock in router '{held.spec.router}' was taken over by another run after this"
-                             " process's lease on it ran out")
+            _renew_once(held, lease)
 
 
 def check_router_locks(run_id: str) -> None:
-    """Raise if another run took over one of this run's router locks; called before each event is written."""
+    """Raise if one of this run's router locks is no longer its own; called before each event is written. A lock
+    whose lease may have run out since the router last accepted a renewal is renewed here first: the renewing
+    thread cannot be trusted to have noticed (this process may just have been let go on after a stop)."""
     renewer = _RUNS.get(run_id)
     for held in renewer.held if renewer else []:
+        if not held.lost and time.monotonic() >= held.sure_until:
+            if _renew_once(held, lease_seconds()) is None:
+                held.lost = (f"the lock in router '{held.spec.router}' could not be renewed before this process's"
+                             " lease on it ran out (the router did not answer)")
         if held.lost:
-            raise RunLocked(f"{held.lost}; this process stops without doing more (see golive status)")
+            raise LockLost(f"{held.lost}; this process stops without doing more (see golive status)")
 
 
 def release_router_locks(run_id: str, ended: bool) -> None:

@@ -20,7 +20,7 @@ from golive.core.events import RunCreated, body
 from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor, exit_code_for
 from golive.engine.rollback import preview
 from golive.engine.state import RunState, fold
-from golive.errors import RunLocked, UsageError, WindowClosed
+from golive.errors import LockLost, RunLocked, UsageError, WindowClosed
 from golive.masking import Masker
 from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
@@ -355,6 +355,10 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             checklist=opts.checklist,
         )
         return engine.drive()
+    except LockLost as exc:
+        if heartbeat.lost is None:  # the run is still this process's: its log says why it stopped
+            _note_lost(store, info.id, str(exc))
+        raise
     finally:
         heartbeat.__exit__(None, None, None)
         terminal = engine is not None and engine.state.terminal
@@ -370,6 +374,14 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             # run holds both at its peak.
             engine = None
             _write_reports_quietly(store, info.id, opts.report_dir, plan)
+
+
+def _note_lost(store: Store, run_id: str, message: str) -> None:
+    """A lock lost outside the log stops the run: say so in it (written past the guard, which refuses now)."""
+    from golive.core.events import RunNote, body
+
+    with contextlib.suppress(Exception):  # the error itself is still told; a failing note must not hide it
+        store.append(run_id, "run.note", body(RunNote, kind="lock.lost", message=message))
 
 
 def _guard(heartbeat: Heartbeat, run_id: str) -> Callable[[], None]:

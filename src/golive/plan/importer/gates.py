@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _GATE, _clean
+from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 
 #: "decides GO", "gives the GO", "GO or NO-GO", "GO / NO GO" (upper case: the decision word, not the verb).
@@ -41,6 +41,28 @@ class GatesMixin(ImportState):
             return False
         self.inferred.append(f"line {b.line}: '{text[:80]}' is the Go/No-Go of '{phase['name']}'")
         return True
+
+    def signoff_gate(self, idx: int, end: int) -> None:
+        """A sign-off table that names its people ("| Release Manager | Tom Okafor | | |"): kept until the
+        whole document is read (signoff_gates)."""
+        rows = [row for b in self.blocks[idx + 1:end] if b.kind == "table" for row in b.rows[1:]]
+        named = [(_clean(r[0]), _clean(r[1])) for r in rows if len(r) >= 2 and _clean(r[0]) in self.approvers
+                 and _clean(r[1]) and not _PLACEHOLDER.match(_clean(r[1]))]
+        if named:
+            self.signoffs.append((self.blocks[idx].line, named))
+
+    def signoff_gates(self, phases: list[dict[str, Any]]) -> None:
+        """A sign-off after the last phase: its people accept the release when that phase is done, the phase's
+        Go/No-Go (by the first role). Blank sign-off forms ("Service Owner: ____") and approvals before or
+        between the phases gate nothing."""
+        for line, named in self.signoffs:
+            last = phases[-1] if phases else None
+            if last is None or last["gate"] or last["line"] > line:
+                continue
+            last["gate"] = ("Sign-off: " + ", ".join(f"{role} ({who})" for role, who in named), line)
+            last["gate_by"] = named[0][0]
+            self.inferred.append(f"line {line}: sign-off after the last phase -> the Go/No-Go of '{last['name']}'"
+                                 f" by {named[0][0]}")
 
     def names_decider(self, text: str) -> bool:
         """The sentence names a role or a person of the document, or a person with their role."""

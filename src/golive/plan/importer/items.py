@@ -54,9 +54,10 @@ def code_command(raw: str) -> tuple[str, str, str] | None:
     return _clean(label.rstrip(":").strip()) if not re.fullmatch(r"(?i)run|execute|exec", label) else "", cmd, after
 
 
-def stated_result(text: str) -> tuple[int | None, str | None]:
+def stated_result(text: str, bare: bool = False) -> tuple[int | None, str | None]:
     """(HTTP status, expected text) stated in `text`: "returns 200", "HTTP 200, "UP"", "-> `{"status":"ok"}`",
-    "must print `ok`"; (None, None) when it states none."""
+    "must print `ok`"; (None, None) when it states none. `bare`: `text` is an Expected column's cell, so a
+    single word or number there ("PONG", "0") is the expected output itself."""
     text = text.strip().rstrip(".")
     m = _EXPECT.match(text)
     rest = m.group(1).strip() if m else text
@@ -69,6 +70,8 @@ def stated_result(text: str) -> tuple[int | None, str | None]:
     body = next((g for g in q.groups() if g), None) if q else None
     if body is None and m and re.fullmatch(r"-?\d+(\.\d+)?", rest.strip("* ")):
         body = rest.strip("* ")
+    if body is None and status is None and bare and re.fullmatch(r"[\w.:/+-]+", text.strip("`*\" ")):
+        body = text.strip("`*\" ")
     return status, body
 
 
@@ -102,8 +105,10 @@ class ItemsMixin(ImportState):
         """A command with its expected result: a curl becomes an http step that checks it, any other one-command
         line a shell step whose output must be that text. None when neither fits (then it runs as written)."""
         from golive.plan.md_commands import curl_to_http
-        from golive.plan.md_shell import parse, simple_commands
+        from golive.plan.md_shell import is_sql, looks_like_commands, parse, simple_commands
 
+        if is_sql(cmd) or not looks_like_commands(cmd):
+            return None  # SQL, or words that are no shell command: never made a shell step here
         argvs = simple_commands(parse(cmd))
         if argvs and argvs[0][:1] == ["curl"] and len(argvs) == 1:
             spec = curl_to_http(cmd, output_only=True)

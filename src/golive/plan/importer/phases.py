@@ -7,24 +7,43 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.sections import SUCCESS_WORDS
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _DURATION_PAREN, _GATE, _KV, _clean
+from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _GATE, _KV, _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
 _GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point)\b")
-_DURATION_BRACKET = re.compile(r"\[\s*~?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*"
-                               r"(minutes?|mins?|m|hours?|hrs?|h)\s*\]", re.I)
+#: Units of a timebox as headings write them, in English and the languages runbooks come in ("15 Min.", "1 Std.").
+_UNIT = (r"(minutes?|mins?|minuten|minutos?|std|stunden?|horas?|heures?|hours?|hrs?|h|m|seconds?|secs?|s)\.?")
+_HEADING_PAREN = re.compile(rf"\(\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*"
+                            rf"(?:(?:-|–|to|bis)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*\)", re.I)
+_DURATION_BRACKET = re.compile(rf"\[\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*\]",
+                               re.I)
 #: "— 20 min" / "- 1 hour" closing a heading.
-_DURATION_TAIL = re.compile(r"\s[-–—:]\s*~?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*"
-                            r"(minutes?|mins?|hours?|hrs?|h|m)\s*$", re.I)
+_DURATION_TAIL = re.compile(rf"\s[-–—:]\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*$",
+                            re.I)
 #: A timeline relative to T-0: "(T-30min → T-0)", "(T+5 -> T+25)".
 _T_RANGE = re.compile(r"\(?\s*(?<![A-Za-z])T\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\s*(?:→|->|–|—|-|to)\s*"
                       r"T(?![A-Za-z])\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\s*\)?")
+#: A paragraph that says what to do next: "Then turn ... off", "Finally, post in #releases".
+_THEN = re.compile(r"(?i)^(?:then|finally|afterwards|after that|and then|next)\b,?\s+(?:[a-z]+\s+)?[a-z]")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
+
+
+def heading_minutes(value: str, unit: str) -> float:
+    """Minutes of a heading's timebox: hours in any of the languages' words (Std., horas, heures), else minutes,
+    and seconds only when written as seconds."""
+    n = float(value.replace(",", "."))
+    u = unit.lower().rstrip(".")
+    if u in ("h", "std", "stunde", "stunden", "hora", "horas", "heure", "heures") or u.startswith(("hour", "hr")):
+        return n * 60
+    if u in ("s", "sec", "secs", "second", "seconds"):
+        return n / 60
+    return n
 
 
 class PhasesMixin(ImportState):
@@ -43,12 +62,12 @@ class PhasesMixin(ImportState):
         """A phase heading without its timebox, and the timebox in minutes: "1. Deploy (10 min)", "Step 2 — Migrate
         [15m]", "Preparation (02:00-02:20)", "Pre-checks (T-30min → T-0)", "Deploy — 20 minutes"."""
         timebox: float | None = None
-        m = _DURATION_PAREN.search(text) or _DURATION_BRACKET.search(text)
+        m = _HEADING_PAREN.search(text) or _DURATION_BRACKET.search(text)
         t = _T_RANGE.search(text)
         r = _CLOCK_RANGE.search(text)
         tail = _DURATION_TAIL.search(text)
         if m:
-            timebox = _minutes(m.group(2) or m.group(1), m.group(3))
+            timebox = heading_minutes(m.group(2) or m.group(1), m.group(3))
             text = text[: m.start()] + text[m.end():]
         elif t:
             a = int(t.group(2) or 0) * (-1 if t.group(1) in ("-", "−") else 1) * (60 if t.group(3) == "h" else 1)
@@ -60,7 +79,7 @@ class PhasesMixin(ImportState):
             if timebox is not None and re.search(r"\(\s*$", text[: r.start()]):
                 text = text[: r.start()].rstrip()[:-1] + text[r.end():].lstrip()[1:]
         elif tail:
-            timebox = _minutes(tail.group(2) or tail.group(1), tail.group(3))
+            timebox = heading_minutes(tail.group(2) or tail.group(1), tail.group(3))
             text = text[: tail.start()]
         text = re.sub(r"\s+", " ", text)
         return re.sub(r"\s*[:\-–—]\s*$", "", text).strip(), timebox
@@ -72,6 +91,10 @@ class PhasesMixin(ImportState):
         for j in range(start, end):
             b = self.blocks[j]
             if b.placed:
+                continue
+            if b.kind == "heading" and SUCCESS_WORDS.search(_clean(b.text).lower()):
+                b.placed = True  # "### Success criteria" inside the last phase: the plan's criteria, not steps
+                self.success(j, self.section_end(j))
                 continue
             if b.kind == "heading":
                 b.placed = True
@@ -121,12 +144,19 @@ class PhasesMixin(ImportState):
         elif m and key in ("time", "when", "schedule", "use case", "owner", "purpose", "goal"):
             phase["description"].append(f"{m.group(1).strip()}: {value}")
             b.placed = True
-        elif self.gate_para(phase, b) or self.undo_para(phase, b) or self.expect_para(phase, b):
+        elif (self.in_rollback and self.rollback_para(phase, b)) or self.gate_para(phase, b) \
+                or self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
         elif not self.in_rollback and progression(_clean(b.text)):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
             self.phase_triggers(b)
+            b.placed = True
+        elif b.depth == 0 and self.command_lines(phase, b):
+            b.placed = True
+        elif b.depth == 0 and _THEN.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
+            # "Then turn the flag off in the console and tell #deploys.": the next thing to do, a person's step
+            phase["steps"].append(self.step("manual", {"instruction": _clean(b.text)}, b.line, None))
             b.placed = True
         elif b.depth == 0 and _SUBSTEP.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "1.3 Post the notice in #releases.": a numbered sub-step written as a paragraph is a step
@@ -140,6 +170,23 @@ class PhasesMixin(ImportState):
             self.phase_triggers(b)
             b.placed = True
 
+    def command_lines(self, phase: dict[str, Any], b: Block) -> bool:
+        """A terse paragraph, one instruction a line, whose first line is plainly a command ("undo: `kubectl
+        rollout undo deploy/w`" / "then check the queue again."): a step for each line, in order."""
+        lines = [ln.strip() for ln in b.raw.split("\n") if ln.strip()]
+        if not lines or len(lines) > 6:
+            return False
+        first = Block("item", _clean(lines[0]), lines[0], b.line)
+        made = self.command_item(first)
+        if not made:
+            return False
+        phase["steps"] += made
+        for n, raw in enumerate(lines[1:], 1):
+            one = Block("item", _clean(re.sub(r"`", "", raw)), raw, b.line + n)
+            phase["steps"] += self.command_item(one) or [self.step("manual", {"instruction": one.text}, one.line,
+                                                                   None)]
+        return True
+
     def phase_item(self, phase: dict[str, Any], j: int) -> None:
         b = self.blocks[j]
         has_children = bool(b.children)
@@ -150,6 +197,15 @@ class PhasesMixin(ImportState):
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
+        fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
+        if b.checked is not None and fences and len(fences) == len(b.children) and all(
+                self.runs(f) for f in fences):
+            b.placed = True
+            if not b.checked:
+                return  # "- [ ] Migrate" with its block: the block is the step, named by the item
+            for f in fences:  # ticked: done when the document was written; its commands do not run again
+                f.placed = True
+            text = f"{text} (ran: {'; '.join(' '.join(f.text.split())[:200] for f in fences)})"
         commands = self.command_item(b)
         if commands:
             phase["steps"] += commands

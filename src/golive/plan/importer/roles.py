@@ -21,7 +21,10 @@ from golive.plan.importer.text import _PLACEHOLDER, _clean
 ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-]?call|engineer|\bdba\b|sponsor|"
                         r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no|implementer|deployer|"
                         r"operator|\bqa\b|\bsre\b|tester|director|head of|architect|executor|administrator|"
-                        r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact")
+                        r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact|"
+                        # the same roles as German, Spanish, Portuguese and French runbooks name them
+                        r"verantwortlich|ansprechpartner|freigabe|entscheider|leiter|leitung|durchführung|"
+                        r"responsable|responsável|encargado|aprobador|aprovador|gerente|chef de|décideur")
 #: Words of a team, a rotation or a place, never of one person.
 _GROUP = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|reliability|engineering|operations|\bops\b|platform|"
                     r"infrastructure|services?\b|support|desk|guild|tribe|office|board|committee|\bcab\b|on[\s-]?call|"
@@ -72,6 +75,7 @@ class RolesMixin(ImportState):
             part = part.strip()
             note = re.search(r"\(([^)]*)\)\s*$", part)
             name = part[: note.start()].strip() if note else part
+            name = re.sub(r"^@(?=[A-ZÀ-Þ][\w'-]*\s+[A-ZÀ-Þ])", "", name)  # a mention: "@Ana Lima" is Ana Lima
             if " — " in name or " – " in name or " - " in name:  # "Head of Engineering — Tom Becker"
                 name = re.split(r"\s+[—–-]\s+", name)[-1].strip()
             if _PLACEHOLDER.match(name) or not looks_like_person(name):

@@ -13,9 +13,13 @@ from golive.units import format_duration
 
 ROLLBACK_WORDS = re.compile(r"roll\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b|\babort\b|fall\s*-?back|"
                             r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
-                            r"in case of (failure|problems|issues|trouble)")
+                            r"in case of (failure|problems|issues|trouble)|"
+                            # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
+                            r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
 SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
-                           r"verification criteria|done when|success (is|means)|expected (results|outcome)")
+                           r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
+                           r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
+                           r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
@@ -108,6 +112,7 @@ class SectionsMixin(ImportState):
             return True
         if re.search(r"sign-?offs?\b|approvals?\b|approvers?\b", low) and not sub_phases:
             self.signoff(idx, end)
+            self.signoff_gate(idx, end)
             return True
         if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
                      r"|who to (call|page|ring)|call (list|tree)", low) \

@@ -58,6 +58,8 @@ class ImportState:
         self.handles: dict[str, str] = {}
         #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).
         self.decider: str | None = None
+        #: Sign-off tables that name people: (line, [(role, person), ...]) (golive.plan.importer.gates).
+        self.signoffs: list[tuple[int, list[tuple[str, str]]]] = []
         #: `@mari.souza` -> `Mariana Souza`: a handle a people table gives next to a person's name.
         self.aliases: dict[str, str] = {}
         from golive.steps.registry import KINDS
@@ -113,9 +115,17 @@ class ImportState:
     def context_name(self, b: Block) -> str | None:
         if b.parent is not None:
             parent = self.blocks[b.parent]
-            if parent.checked is None:
+            if parent.checked is None or (parent.checked is False and b.kind == "fence"):
                 return _clean(parent.text).rstrip(":") or None
         return None
+
+    @staticmethod
+    def runs(b: Block) -> bool:
+        """A fenced block that becomes a step that runs (shell, SQL, PowerShell), not text."""
+        from golive.plan.md_shell import is_sql, looks_like_commands
+
+        return b.info in ("bash", "sh", "shell", "zsh", "ksh", "sql", "powershell", "ps1", "pwsh", "psql") or (
+            not b.info and (looks_like_commands(b.text) or is_sql(b.text)))
 
     @staticmethod
     def plan_fields() -> set[str]:
@@ -161,6 +171,15 @@ class ImportState:
         raise NotImplementedError
 
     def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
+        raise NotImplementedError
+
+    def rollback_para(self, level: dict[str, Any], b: Block) -> bool:
+        raise NotImplementedError
+
+    def signoff_gate(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def signoff_gates(self, phases: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
     def gate_role(self, phase: dict[str, Any]) -> str | None:
@@ -228,6 +247,9 @@ class ImportState:
         raise NotImplementedError
 
     def role_pair(self, key: str, value: str, line: int) -> bool:
+        raise NotImplementedError
+
+    def success(self, idx: int, end: int) -> None:
         raise NotImplementedError
 
     def heading_timebox(self, text: str) -> tuple[str, float | None]:

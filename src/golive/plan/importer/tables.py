@@ -15,6 +15,7 @@ _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructio
                          re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
 _STRONG_ACTION = re.compile(r"^(actions?|tasks?|how|activity|instructions?|procedure|to do|what to do)$", re.I)
+_PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$", re.I)
 _LABEL_COL = re.compile(r"^(checks?|names?|items?|steps?|what)$", re.I)
 _EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|result|outcome|pass if|success)$",
                          re.I)
@@ -34,15 +35,36 @@ class TablesMixin(ImportState):
         decision = column(header, re.compile(r"^(decision|gate|checkpoint)$", re.I))
         owner = column(header, re.compile(r"^(owner|who|decider|decision maker|approver|role|by)$", re.I))
         crit = column(header, re.compile(r"^(criteria|criterion|condition|when|go if)$", re.I))
+        group = column(header, _PHASE_COL)
+        if group is not None and (cmd is not None or column(header, _ACTION_COL) is not None) and len(
+                {_clean(r[group]) for r in rows if group < len(r) and _clean(r[group])}) >= 2:
+            self.grouped_table(b, group)
+            return
         if cmd is not None:
+            from golive.plan.importer.items import stated_result
+
+            expected = column(header, _EXPECT_COL)
+            strong = column(header, _STRONG_ACTION)
+            what = strong if strong is not None else what
             for n, row in enumerate(rows):
                 text = row[cmd].strip() if cmd < len(row) else ""
+                line = b.row_lines[n + 1] if n + 1 < len(b.row_lines) else b.line + 2 + n
+                name = _clean(row[what]) if what is not None and what < len(row) else None
+                name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name
+                want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
                 if not text:
+                    if name:  # a row with no command: what a person does at that point
+                        phase["steps"].append(self.step("manual", {"instruction": name + (
+                            f" (expected: {want})" if want else "")}, line, None))
                     continue
-                line = b.line + 2 + n
+                status, body = stated_result(want, bare=True) if want else (None, None)
+                check = self.expect_step(text, status, body, line, name) \
+                    if status is not None or body is not None else None
+                if check is not None:
+                    phase["steps"].append(check)
+                    continue
                 block = shell_commands(text, line, lift_exports=not self.in_rollback)
                 self.refs |= block.refs
-                name = _clean(row[what]) if what is not None and what < len(row) else None
                 for c in block.commands:
                     phase["steps"].append(self.command_step(c, name))
             b.placed = True
@@ -61,6 +83,34 @@ class TablesMixin(ImportState):
         act = column(header, _STRONG_ACTION) if column(header, _STRONG_ACTION) is not None else act
         if act is not None and rows:
             self.action_rows(phase, b, act)
+
+    def grouped_table(self, b: Block, group: int) -> None:
+        """| Phase | Step | Command | Expected |: the whole procedure in one table; each value of the Phase column
+        is a phase of its own, with its rows as steps (in the order the table gives them)."""
+        order: list[str] = []
+        members: dict[str, list[int]] = {}
+        last = ""
+        for n, row in enumerate(b.rows[1:], 1):
+            key = _clean(row[group]) if group < len(row) else ""
+            key = key or last  # a blank cell continues the phase above it
+            last = key
+            if key not in members:
+                order.append(key)
+                members[key] = []
+            members[key].append(n)
+        for key in order:
+            rows = members[key]
+            sub = Block("table", b.text, b.raw, b.row_lines[rows[0]] if rows[0] < len(b.row_lines) else b.line,
+                        rows=[b.rows[0]] + [b.rows[n] for n in rows],
+                        cells=[b.cells[0]] + [b.cells[n] for n in rows] if len(b.cells) == len(b.rows) else [],
+                        row_lines=[b.line] + [b.row_lines[n] for n in rows] if len(b.row_lines) == len(b.rows)
+                        else [])
+            name, timebox = self.heading_timebox(key)
+            phase = self.new_phase(name if not re.fullmatch(r"[\d.]+", name) else f"Phase {name}", sub.line)
+            phase["deployment"], phase["timebox"] = True, timebox
+            self.phase_table(phase, sub)
+        b.placed = True
+        self.inferred.append(f"line {b.line}: a table with a phase column -> {len(order)} phases, a step per row")
 
     def action_rows(self, phase: dict[str, Any], b: Block, act: int) -> None:
         """| # | Action | Owner | or | Check | How | Expected |: a procedure written as a table, a step per row.
@@ -82,7 +132,7 @@ class TablesMixin(ImportState):
             found = code_command(raw)
             if found is not None:
                 prose, cmd, after = found
-                status, body = stated_result(want or after)
+                status, body = stated_result(want, bare=True) if want else stated_result(after)
                 step = self.expect_step(cmd, status, body, line, name or prose or None) \
                     if status is not None or body is not None else None
                 if step is None:

@@ -10,7 +10,9 @@ from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.md_blocks import Block  # noqa: F401
 
-_PHASE = re.compile(r"^(?:phase|step|stage)\s*(\d+)\b\s*[:.\-–—)]?\s*(.*)$", re.I)
+#: "Phase 2:", "Step 3 —", and the same word in the languages runbooks are written in (Schritt, Fase, Etapa, Étape).
+_PHASE = re.compile(r"^(?:phase|step|stage|schritt|stufe|etappe|fase|etapa|paso|passo|étape|faza|krok)\s*(\d+)\b"
+                    r"\s*[:.\-–—)]?\s*(.*)$", re.I)
 _CLOCK = r"\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
 _CLOCK_RANGE = re.compile(rf"(?<![\d\-/.:])({_CLOCK})\s*(?:-|–|—|to)\s*({_CLOCK})(?![\d\-/])\s*([A-Za-z]{{2,5}})?",
                           re.I)
