@@ -51,6 +51,19 @@ def settle_remote(step: Any, rec: Any, context: Callable[[], Any], record: Calla
                           rec.started_at, step.timeout, grace, record, poll)
 
 
+def running_remote(step: Any, rec: Any, context: Callable[[], Any]) -> tuple[str, list[str]]:
+    """Where the step's cut-off attempt still runs its command ('' if nowhere), and the hosts that could not be
+    asked: what `golive resolve` must know before a person says how the step ended."""
+    remote = getattr(step, "remote_trees", None)
+    if remote is None or not rec.targets:
+        return "", []
+    trees = remote(context(), rec.targets)
+    if not trees:
+        return "", []
+    live, unknown = _running(trees)
+    return _where(trees, live), unknown
+
+
 def outwait_remote(trees: Trees, sid: str, started_at: str | None, timeout: float | None, grace: float,
                    record: Callable[[EventBody], object], poll: float = 0.5) -> str | None:
     """None once nothing of the step's commands runs on any host; else why a person must look."""

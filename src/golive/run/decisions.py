@@ -11,6 +11,7 @@ already `SignedDecision`; a plain name still works for runs without signers.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -244,6 +245,7 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: By, reason: str |
         raise DecisionRefused(
             f"step {sid}'s processes still run ({Leftover.of([]).where(running)}); golive resume {rid} waits for"
             " them up to the step's timeout and then stops them, or stop them by hand first")
+    unasked = _remote_still_runs(rid, state, plan, sid, rec)
     payload: dict[str, Any] = {"step": sid, "as": as_, "reason": reason or ""}
     if as_ == "retry":
         reason = _need(reason, "--reason")  # why running it again is safe is what the record is for
@@ -251,9 +253,38 @@ def resolve(store: Store, run_id: str, ref: str, as_: str, by: By, reason: str |
     name, sealed = authenticate(store, rid, state, plan, "step.resolved", payload, _by(by), role=None)
     _append(store, rid, StepResolved(step=StepId(sid), as_="retry" if as_ == "retry" else
                                      "done" if as_ == "done" else "failed", by=name, reason=reason or "", **sealed))
+    unseen = f" ({', '.join(unasked)} could not be asked whether its command still runs there)" if unasked else ""
     if as_ == "retry":
-        return f"step {sid} will run again (resolved as retry by {name}); continue with: golive resume {rid}"
-    return f"step {sid} resolved as {as_} by {name}; continue with: golive resume {rid}"
+        return (f"step {sid} will run again (resolved as retry by {name}){unseen}; continue with:"
+                f" golive resume {rid}")
+    return f"step {sid} resolved as {as_} by {name}{unseen}; continue with: golive resume {rid}"
+
+
+def _remote_still_runs(rid: str, state: RunState, plan: Plan, sid: str, rec: Any) -> list[str]:
+    """Refuse while the step's command still runs on an SSH host (found by its batch's tree mark, as resume
+    finds it); returns the hosts that could not be asked (a host gone for good must not hold the run for ever:
+    the person resolving is told, and decides)."""
+    from pathlib import Path
+
+    from golive.core.clock import SystemClock
+    from golive.core.step import StepContext
+    from golive.engine.remote_leftovers import running_remote
+    from golive.plan.vars import resolve_vars
+
+    step = plan.steps_by_id().get(sid)
+    if step is None or not rec.targets or getattr(step, "remote_trees", None) is None:
+        return []
+
+    def context() -> StepContext:  # the run's vars (secrets are not needed to find a process by its mark)
+        given = {k: v for k, v in (state.overrides or {}).items() if v is not None}
+        values, masker = resolve_vars(plan, os.environ, Path(state.plan_path).parent, given, need_secrets=False)
+        return StepContext(run_id=rid, step_id=sid, vars=values, masker=masker, clock=SystemClock(), workdir=Path.cwd())
+
+    where, unknown = running_remote(step, rec, context)
+    if where:  # as for local processes: a step said to have failed must not land after its rollback
+        raise DecisionRefused(f"step {sid}'s command still runs on {where}; golive resume {rid} waits for it up to"
+                              " the step's timeout and then stops it, or stop it there by hand first")
+    return unknown
 
 
 def request_rollback(store: Store, run_id: str, by: By, reason: str | None,
