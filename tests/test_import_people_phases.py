@@ -289,3 +289,18 @@ def test_a_table_with_a_phase_column_is_a_phase_per_value() -> None:
 def test_a_notion_mention_is_the_person() -> None:
     plan = plan_of("# Rel\n\nOwner: @Ana Lima\n" + RUN)
     assert plan["approvers"] == {"Owner": ["Ana Lima"]}
+
+
+def test_a_rollback_inside_a_phase_is_rollback_and_a_readiness_list_stays_a_check() -> None:
+    plan = plan_of("# Rel\n\n## Pre-flight\n\n- [ ] CI green\n\n"
+                   "### Rollback plan\n\n- [ ] Rollback tested on staging\n\n"
+                   "## Deploy (15 min)\n\n```bash\n./ship\n```\n\n<details>\n<summary>Rollback</summary>\n\n"
+                   "```bash\n./ship --undo\n```\n\n</details>\n")
+    assert [s["manual"]["instruction"] for s in steps(plan, 0)] == ["CI green", "Rollback tested on staging"]
+    assert steps(plan, 1) == [{"shell": "./ship"}]
+    assert plan["rollback"]["levels"][0]["steps"] == [{"shell": "./ship --undo"}]
+
+
+def test_a_plain_role_line_under_an_owners_heading() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\n## Owners\n\nService owner: @Dana Whitfield\nPager: the ops rotation\n")
+    assert plan["approvers"] == {"Service owner": ["Dana Whitfield"]}

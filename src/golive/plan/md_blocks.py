@@ -14,7 +14,7 @@ from typing import Literal
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from golive.plan.md_html import read_html
+from golive.plan.md_html import SUMMARY, read_html
 
 BlockKind = Literal["heading", "para", "item", "fence", "table"]
 
@@ -150,7 +150,9 @@ def parse_blocks(text: str) -> list[Block]:
                     add(Block("table", text, text, at, rows=t.rows, cells=t.raw,
                               row_lines=[tok.map[0] + 1 + n for n in t.lines]))
                 elif piece.text and piece.level:
-                    add(Block("heading", piece.text, piece.raw, at, level=piece.level))
+                    level = piece.level if piece.level != SUMMARY else min(6, next(
+                        (b.level for b in reversed(blocks) if b.kind == "heading"), 1) + 1)
+                    add(Block("heading", piece.text, piece.raw, at, level=level))
                 elif piece.text:
                     add(Block("para", piece.text, piece.raw, at))
         i += 1

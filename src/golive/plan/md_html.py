@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_BREAKS = frozenset({"p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
+#: `<details><summary>Rollback steps</summary>`: the title of what follows, one level below the heading before it.
+SUMMARY = 9
+_BREAKS = frozenset({"p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+                     "summary", "details", "aside"})
 
 
 @dataclass
@@ -33,7 +36,7 @@ class HtmlPiece:
     table: HtmlTable | None = None
     text: str = ""
     raw: str = ""
-    #: 1-6 for the text of an <h1>..<h6>.
+    #: 1-6 for the text of an <h1>..<h6>; SUMMARY for a <summary>.
     level: int = 0
 
 
@@ -77,6 +80,8 @@ class _Reader(HTMLParser):
             self._flush_text()
             if tag in _HEADINGS:
                 self.heading = int(tag[1])
+            elif tag == "summary":
+                self.heading = SUMMARY
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):

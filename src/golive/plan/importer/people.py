@@ -34,6 +34,8 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 continue
             m = _KV.match(b.raw)
             if not m:
+                if "external" not in current and "vendor" not in current and self.inline_roles(b.raw, b.line):
+                    b.placed = True  # "Owner: @Dana Whitfield", "DBA: Kim Ode · QA: Eli Roth"
                 continue
             key, value = _clean(m.group(1)), _clean(re.sub(r"\*\*", "", m.group(2)))
             if SLA_KEY.match(key) or MEASURE.match(value):

@@ -7,7 +7,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
-from golive.plan.importer.sections import SUCCESS_WORDS
+from golive.plan.importer.sections import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _GATE, _KV, _clean
 from golive.plan.md_blocks import Block
@@ -96,6 +96,14 @@ class PhasesMixin(ImportState):
                 b.placed = True  # "### Success criteria" inside the last phase: the plan's criteria, not steps
                 self.success(j, self.section_end(j))
                 continue
+            if b.kind == "heading" and not self.in_rollback and ROLLBACK_WORDS.search(_clean(b.text).lower()) \
+                    and "window" not in b.text.lower() and self.runs_commands(j + 1, self.section_end(j)):
+                # "### Rollback" inside a phase (or a <summary> of one): rollback material, never forward steps
+                self.rollback_section(j, self.section_end(j))
+                self.inferred.append(f"line {b.line}: '{_clean(b.text)}' inside '{phase['name']}' is rollback"
+                                     " material -> rollback levels")
+                b.placed = True
+                continue
             if b.kind == "heading":
                 b.placed = True
                 gate_heading = bool(_GATE.search(b.text) or _GATE_HEADING.match(_clean(b.text)))
@@ -169,6 +177,14 @@ class PhasesMixin(ImportState):
             phase["description"].append(_clean(b.text))
             self.phase_triggers(b)
             b.placed = True
+
+    def runs_commands(self, start: int, end: int) -> bool:
+        """Blocks in [start, end) hold something that runs: a "Rollback plan" of readiness items ("Rollback tested
+        on staging") is preparation, a "Rollback" with commands is what to do."""
+        from golive.plan.importer.items import code_command
+
+        return any((b.kind == "fence" and self.runs(b)) or (b.kind in ("item", "para") and code_command(b.raw))
+                   for b in self.blocks[start:end])
 
     def command_lines(self, phase: dict[str, Any], b: Block) -> bool:
         """A terse paragraph, one instruction a line, whose first line is plainly a command ("undo: `kubectl
