@@ -134,3 +134,29 @@ def test_malformed_plans(case_id: str, text: str, validator: jsonschema.Validato
 
 def test_every_case_is_classified() -> None:
     assert {c[0] for c in CASES} >= (YAML_LEVEL | SEMANTIC)
+
+
+def test_sections_validated_lazily_are_described_as_their_own_types(schema: dict[str, Any]) -> None:
+    """Routers, host groups, locks, contacts, notifications and the change record are validated only when a plan has
+    them (golive.core.lazyunion.LazyType); editors still get what pydantic writes for the types themselves."""
+    from golive.core.fields import Strict
+    from golive.plan.evidence import Change, Contacts, Notifications
+    from golive.plan.locks import Lock
+    from golive.plan.schema import _fix_bounds, _PlanSchema
+    from golive.targets.ssh import HostGroup
+    from golive.traffic.registry import RouterConfig
+
+    class Eager(Strict):
+        contacts: Contacts | None = None
+        notifications: Notifications | None = None
+        change: Change | None = None
+        routers: dict[str, RouterConfig] = {}
+        hosts: dict[str, HostGroup] = {}
+        locks: list[Lock] = []
+
+    eager = Eager.model_json_schema(by_alias=True, schema_generator=_PlanSchema)
+    _fix_bounds(eager)
+    for key in Eager.model_fields:
+        assert schema["properties"][key] == eager["properties"][key], key
+    for name, definition in eager["$defs"].items():
+        assert schema["$defs"][name] == definition, name

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import json
-import ssl
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -36,6 +35,8 @@ from golive.core.step import StepContext, StepResult
 from golive.units import format_duration
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 #: Response bytes kept in a result's output.

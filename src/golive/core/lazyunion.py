@@ -86,3 +86,57 @@ class LazyUnion:
             refs[tag] = core_schema.definition_reference_schema(ref)
         union = core_schema.tagged_union_schema(refs, self.discriminator, strict=False, from_attributes=True)
         return core_schema.definitions_schema(union, described) if described else union
+
+
+def _named(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(__import__(module, fromlist=(name,)), name)
+
+
+class LazyType:
+    """Pydantic metadata (`Annotated[Any, LazyType("module:Name")]`): a value validated as the named type (a model,
+    or any annotated type), imported when a value is first given. For plan sections most plans leave out (routers,
+    host groups, locks, contacts): the plan model then does not build the router, SSH and lock models for them.
+    Errors, dumps and the JSON Schema are the named type's, as for LazyUnion."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._validator: Any = None
+
+    def resolve(self) -> Any:
+        """The named type (what walks the model's fields, such as the loader's "did you mean" hints, looks at)."""
+        return _named(self.target)
+
+    @staticmethod
+    def of(schema: Any) -> LazyType | None:
+        """The LazyType that made this core schema, if one did (for JSON Schema generators deciding on titles)."""
+        function = schema.get("function", {}).get("function") if schema.get("type") == "function-plain" else None
+        owner = getattr(function, "__self__", None)
+        return owner if isinstance(owner, LazyType) else None
+
+    def core(self) -> core_schema.CoreSchema:
+        """The core schema of the named type (building it)."""
+        from pydantic import BaseModel, TypeAdapter
+
+        tp = self.resolve()
+        return tp.__pydantic_core_schema__ if isinstance(tp, type) and issubclass(tp, BaseModel) \
+            else TypeAdapter(tp).core_schema
+
+    def _validate(self, value: Any, info: core_schema.ValidationInfo) -> Any:
+        if self._validator is None:
+            from pydantic import BaseModel, TypeAdapter
+
+            tp = self.resolve()
+            self._validator = tp.__pydantic_validator__ if isinstance(tp, type) and issubclass(tp, BaseModel) \
+                else TypeAdapter(tp).validator
+        return self._validator.validate_python(value, context=info.context)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.with_info_plain_validator_function(self._validate)
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        real: Any = self.core()
+        if "ref" in real:  # a model: its own $defs entry and a $ref here, as a model field gets
+            real = core_schema.definitions_schema(core_schema.definition_reference_schema(real["ref"]), [real])
+        return handler(real)

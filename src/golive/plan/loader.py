@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
+from golive.core.lazyunion import LazyType
 from golive.errors import PlanError, PlanIssue
 from golive.masking import safe
 from golive.plan.model import Plan
@@ -267,7 +268,8 @@ def _unwrap(tp: Any) -> Any:
     while True:
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
+            lazy = next((m for m in typing.get_args(tp)[1:] if isinstance(m, LazyType)), None)
+            tp = lazy.resolve() if lazy is not None else typing.get_args(tp)[0]
         elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
             if len(args) != 1:

@@ -7,19 +7,29 @@ unions, so each place in a plan has exactly one type and errors point at exactly
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeGuard
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from golive.core.fields import Duration, Strict
+from golive.core.lazyunion import LazyType
 from golive.core.stepid import StepId
-from golive.plan.evidence import Change, Contacts, Notifications
-from golive.plan.locks import HostsLock, Lock, RouterLock
 from golive.plan.window import parse_moment, parse_zone
 from golive.steps.base import PLAN_GROUPS, StepBase
 from golive.steps.registry import AnyStep
-from golive.targets.ssh import HostGroup
-from golive.traffic.registry import RouterConfig
+
+if TYPE_CHECKING:
+    from golive.plan.evidence import Change, Contacts, Notifications
+    from golive.plan.locks import HostsLock, Lock
+    from golive.targets.ssh import HostGroup
+    from golive.traffic.registry import RouterConfig
+else:  # sections most plans leave out: their models are built when a plan has them (golive.core.lazyunion)
+    Change = Annotated[Any, LazyType("golive.plan.evidence:Change")]
+    Contacts = Annotated[Any, LazyType("golive.plan.evidence:Contacts")]
+    Notifications = Annotated[Any, LazyType("golive.plan.evidence:Notifications")]
+    Lock = Annotated[Any, LazyType("golive.plan.locks:Lock")]
+    HostGroup = Annotated[Any, LazyType("golive.targets.ssh:HostGroup")]
+    RouterConfig = Annotated[Any, LazyType("golive.traffic.registry:RouterConfig")]
 
 Overrun = Literal["warn", "no-go"]
 
@@ -147,6 +157,12 @@ class Criterion(Strict):
     check: AnyStep | None = None
 
 
+def _is_hosts_lock(lock: Lock) -> TypeGuard[HostsLock]:
+    from golive.plan.locks import HostsLock
+
+    return isinstance(lock, HostsLock)
+
+
 class Plan(Strict):
     name: str = Field(min_length=1)
     service: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -190,6 +206,10 @@ class Plan(Strict):
 
     @model_validator(mode="after")
     def _lock_groups(self) -> Plan:
+        if not self.locks:
+            return self
+        from golive.plan.locks import HostsLock, RouterLock
+
         for lock in self.locks:
             if isinstance(lock, HostsLock) and lock.hosts not in self.hosts:
                 known = ", ".join(self.hosts) or "none defined"
@@ -211,10 +231,12 @@ class Plan(Strict):
     def _bind_host_locks(self) -> Plan:
         """Steps that change hosts lock them (golive.targets.hostlock) at the path the plan's `locks: hosts`
         names for the group, else the service's default; `held`: groups the run locks from its start."""
-        from golive.targets.hostlock import default_path
+        declared = {lock.hosts: lock.path for lock in self.locks if _is_hosts_lock(lock)}
+        paths: dict[str, str] = {}
+        if self.hosts:  # (a plan without host groups has no step that locks one)
+            from golive.targets.hostlock import default_path
 
-        declared = {lock.hosts: lock.path for lock in self.locks if isinstance(lock, HostsLock)}
-        paths = {g: declared.get(g) or default_path(self.service, self.environment) for g in self.hosts}
+            paths = {g: declared.get(g) or default_path(self.service, self.environment) for g in self.hosts}
         for step in self.steps_by_id().values():
             bind = getattr(step, "bind_host_lock", None)
             if bind is not None:

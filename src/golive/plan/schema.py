@@ -61,6 +61,17 @@ def shorthand_inputs(fn: Callable[[Any], Any]) -> list[str]:
 
 
 class _PlanSchema(GenerateJsonSchema):
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        """As for the named type itself where a section is validated lazily (golive.core.lazyunion.LazyType):
+        pydantic gives a model field no title of its own."""
+        from golive.core.lazyunion import LazyType
+
+        inner = schema
+        while inner.get("type") in ("model-field", "default", "nullable"):
+            inner = inner["schema"]
+        lazy = LazyType.of(inner)
+        return super().field_title_should_be_set(lazy.core() if lazy is not None else schema)
+
     def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema) -> JsonSchemaValue:
         inner = super().function_before_schema(schema)
         info = schema.get("function", {})

@@ -7,7 +7,6 @@ when an agent holds it.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import os
@@ -93,6 +92,8 @@ class Signer:
             alg = b"rsa-sha2-512" if self.algorithm == "ssh-rsa" else self._key.sig_algorithms[0]
             raw = self._key.sign(blob, alg)
         else:
+            import asyncio  # only for an agent: reading and verifying signatures never loads it
+
             raw = asyncio.run(self._agent_sign(blob))
         return Signature(self.public_line, self.fingerprint, self.method, armor(self.public_blob, namespace, raw))
 
@@ -128,6 +129,8 @@ def agent_signer(wanted: set[str] | None) -> Signer | None:
     path = os.environ.get("SSH_AUTH_SOCK", "").strip()
     if not path or not Path(path).exists():
         return None
+    import asyncio
+
     try:
         keys = asyncio.run(_agent_keys(path))
     except (OSError, load_asyncssh().Error):

@@ -34,7 +34,6 @@ from golive.db.database import Database, counts_of, row_counts
 from golive.db.runfiles import read_json, sha256_file, write_json
 from golive.lazy import lazy
 from golive.steps.base import StepBase
-from golive.targets.local import run_command
 from golive.units import format_duration
 
 if TYPE_CHECKING:
@@ -67,6 +66,8 @@ def _fmt_size(n: int) -> str:
 
 def _dump_postgres(db: Database, target: Path, timeout: float, environ: Mapping[str, str]) -> dict[str, int]:
     """pg_dump in a snapshot shared with our own transaction; returns row counts of that same snapshot."""
+    from golive.targets.local import run_command  # here, not at the top: reading a plan runs nothing
+
     dsn, env = db.cli_env()
     counts: dict[str, int] = {}
     problem: list[BaseException] = []
@@ -122,6 +123,8 @@ def _dump_sqlite(db: Database, target: Path) -> dict[str, int]:
 
 def _verify_postgres(db: Database, file: Path, expected: dict[str, int], timeout: float,
                      environ: Mapping[str, str]) -> dict[str, Any]:
+    from golive.targets.local import run_command
+
     scratch_name = f"golive_verify_{secrets.token_hex(4)}"
     scratch = db.with_dbname(scratch_name)
     with psycopg.connect(db.url, autocommit=True, connect_timeout=10) as admin:

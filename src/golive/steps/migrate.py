@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -34,7 +34,9 @@ from golive.db.database import Database, compare_counts, counts_of
 from golive.db.runfiles import read_json, state_dir, write_json
 from golive.masking import redact
 from golive.steps.base import StepBase
-from golive.targets.local import ProcResult, argv_for, run_command
+
+if TYPE_CHECKING:
+    from golive.targets.local import ProcResult
 
 DEFAULT_TIMEOUT = 1800.0
 
@@ -87,6 +89,8 @@ class MigrateStep(StepBase):
 
     # -- running commands ----------------------------------------------------------------------------
     def _run(self, ctx: StepContext, command: str, extra: dict[str, str] | None = None) -> ProcResult:
+        from golive.targets.local import argv_for, run_command  # here, not at the top: reading a plan runs nothing
+
         spec = self.migrate
         cwd = Path(ctx.interpolate(spec.cwd)) if spec.cwd else ctx.workdir
         if not cwd.is_absolute():

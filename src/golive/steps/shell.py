@@ -12,7 +12,6 @@ from pydantic import BeforeValidator, Field
 from golive.core.fields import Regex, Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.base import StepBase
-from golive.targets.local import DEFAULT_GRACE, LocalTarget
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -52,6 +51,8 @@ class ShellStep(StepBase):
         return f"$ {first}" + (" ..." if "\n" in self.shell.command.strip() else "")
 
     def execute(self, ctx: StepContext) -> StepResult:
+        from golive.targets.local import DEFAULT_GRACE, LocalTarget  # what runs it: not needed to read a plan
+
         spec = self.shell
         cwd = Path(ctx.interpolate(spec.cwd)) if spec.cwd else ctx.workdir
         if cwd and not cwd.is_absolute():
