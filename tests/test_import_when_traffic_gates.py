@@ -235,3 +235,41 @@ def test_a_sign_off_table_after_the_last_phase_is_its_go_no_go(where: str, who: 
     plan, _ = load(doc)
     approvals = plan.phases[-1].gate.approvals
     assert (approvals is not None and approvals.role == "Service Owner") is gated
+
+
+def test_a_table_of_traffic_stages_is_a_canary_with_its_holds() -> None:
+    doc = ("# T\n## Canary\n\n| Stage | Traffic | Hold |\n|---|---|---|\n| 1 | 5% | 10 min |\n| 2 | 25% | 10 min |\n"
+           "| 3 | 100% | - |\n")
+    stages, _ = canary(doc)
+    assert stages == [(5, 600), (25, 600), (100, 0)]
+
+
+@pytest.mark.parametrize(("line", "want"), [
+    ("Window: 2026-03-14T01:00+01:00 – 2026-03-14T03:00+01:00", ("2026-03-14T01:00", "2026-03-14T03:00", "Etc/GMT-1")),
+    ("Window: 2026-03-14T01:00Z to 2026-03-14T03:00Z", ("2026-03-14T01:00", "2026-03-14T03:00", "UTC")),
+    ("window: Tue 2026-04-07 13:00-13:30 UTC (low traffic)", ("2026-04-07T13:00", "2026-04-07T13:30", "UTC")),
+    ("| | |\n|---|---|\n| Date | 2026-03-03 |\n| Start time | 10pm ET |\n| End time | 2am ET |",
+     ("2026-03-03T22:00", "2026-03-04T02:00", "America/New_York")),
+])
+def test_iso_offsets_and_start_end_times(line: str, want: tuple[str, str, str]) -> None:
+    assert window(line)[:3] == want
+
+
+@pytest.mark.parametrize("text", ["Go-No-Go: are all shards green?", "**Gate:** all shards green before step 3.",
+                                  "### Gate\n\nAll shards green?", "Go No-Go after the smoke tests."])
+def test_more_go_no_go_spellings(text: str) -> None:
+    plan, _ = load(f"# T\n{ROLES}{GO}\n{text}\n")
+    assert plan.phases[0].gate.description
+
+
+def test_limits_written_with_at_least_signs() -> None:
+    _, limits = canary("# T\n## Phase 1: Shift\nShift traffic 10% -> 100%, 5 minutes each. Abort if the error rate"
+                       " ≥ 2% or p95 latency >= 400 ms.\n")
+    assert limits == {"max_error_rate": 0.02, "max_p95": 0.4}
+
+
+def test_a_table_of_rollback_triggers_limits_the_canary() -> None:
+    doc = ("# T\n## Phase 1: Shift\nShift traffic 10% -> 100%, 5 minutes each.\n\n## Rollback triggers\n\n"
+           "| Signal | Roll back when |\n|---|---|\n| Error rate | above 2% for 5 min |\n| p99 latency | > 900 ms |\n")
+    _, limits = canary(doc)
+    assert limits == {"max_error_rate": 0.02, "max_p99": 0.9}

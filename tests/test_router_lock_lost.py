@@ -165,3 +165,56 @@ def test_a_late_renewing_thread_does_not_let_the_next_event_through(tmp_path: Pa
         router_lock.release_router_locks("run-a", ended=True)
     assert router.lock_call("GET", key)[1]["run"] == "run-b"  # the loser leaves the new holder's record alone
     router.close()
+
+
+CANARY = """\
+name: canary
+service: losssvc
+environment: prod
+routers:
+  edge: {{type: builtin, admin: "{admin}"}}
+locks:
+  - router: edge
+phases:
+  - name: Canary
+    steps:
+      - name: canary green
+        canary:
+          router: edge
+          stable: blue
+          canary: green
+          interval: 1s
+          stages: [{{weight: 10, hold: 1h}}, {{weight: 100}}]
+          analysis: {{max_error_rate: 1%, max_inconclusive: 1000}}
+"""
+
+
+def test_a_canary_that_lost_its_router_lock_mid_step_leaves_the_split_alone(workdir: Path, proxy: LocalProxy) -> None:
+    """The lock is lost while a canary holds its first stage (its record removed from the proxy, and another
+    run takes it). The canary's abort would put 100% back on stable: that is a change to a router another
+    run now drives, so it must not be made; the split stays as the other run finds it."""
+    (workdir / "plan.yaml").write_text(CANARY.format(admin=proxy.admin), encoding="utf-8")
+    router = BuiltinRouter(proxy.admin)
+    run = _start(workdir, "a.db")
+    try:
+        _until("the canary's first stage", lambda: router.weights() == {"blue": 90, "green": 10}
+               or run.poll() is not None)
+        assert run.poll() is None, run.communicate()[0]
+        locks = router.lock_call("GET", "")[1]
+        assert list(locks) == ["golive:losssvc/prod"], locks
+        key, held = next(iter(locks.items()))
+        router.lock_call("DELETE", key, query=f"run={held['run']}")  # e.g. an operator cleared it by hand
+        status, _ = router.lock_call("POST", key, {"run": "run-b", "store": "b.db", "host": "h", "pid": 2,
+                                                   "lease": 600})
+        assert status == 200
+        out = run.communicate(timeout=60)[0]
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(timeout=30)
+    assert run.returncode == 2 and "router 'edge'" in out, out
+    assert router.weights() == {"blue": 90, "green": 10}  # not moved back by a process that no longer holds it
+    log = _log(workdir, "a.db", str(held["run"]))
+    assert [e["payload"]["kind"] for e in log if e["type"] == "run.note"] == ["lock.lost"]  # type: ignore[index]
+    assert router.lock_call("GET", key)[1]["run"] == "run-b"
+    router.close()

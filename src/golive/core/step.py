@@ -94,6 +94,10 @@ class StepContext:
     #: When the step runs again after its process died: what it recorded before, so it finishes or puts back
     #: what the dead run left half done.
     resuming: Resuming | None = None
+    #: Raises when this process may no longer change what the run changes (it lost the run, or a lock such as
+    #: its router lock): a step calls it right before each change it makes outside the log (a router's split),
+    #: since the check before each event comes only after the change it records.
+    guard: Callable[[], None] = lambda: None
     #: The environment the run was started with (DriveOptions.environ, through EngineOptions): steps read it here,
     #: never from os.environ, so what a step sees is what the caller handed in.
     environ: Mapping[str, str] = field(default_factory=_this_process)

@@ -317,6 +317,7 @@ class Engine:
             emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
             ask=self.ask if self.options.interactive else None,
             undoing=self.state.undoing(sid), resuming=self.state.resuming(sid),
+            guard=self.guard if self.guard is not None else (lambda: None),
             **({} if self.options.environ is None else {"environ": self.options.environ}),
         )
 

@@ -139,10 +139,10 @@ class Threshold:
 
 
 _ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?)\D{0,30}?"
-                         r"(?:>|exceeds?|exceeding|above|over|greater than|more than|higher than)\s*"
+                         r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than)\s*"
                          r"(\d{1,3}(?:\.\d{1,6})?)\s*%", re.I)
 _LATENCY = re.compile(r"(?:\b(p\d{2})\b\s*(?:latency|response\s+time)?|response\s+times?|latency)\D{0,30}?"
-                      r"(?:>|exceeds?|exceeding|above|over|greater than|more than|higher than)\s*"
+                      r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than)\s*"
                       r"(\d{1,7}(?:\.\d{1,6})?)\s*(ms|milliseconds?|s|secs?|seconds?)\b(?:.*?\b(p\d{2})\b)?", re.I)
 
 

@@ -60,7 +60,9 @@ def check_pools(cfg: AnyRouterConfig, *names: str) -> None:
 
 def set_and_record(router: Router, ctx: StepContext, weights: dict[str, int], reason: str, label: str,
                    **extra: Any) -> None:
-    """Change the split, then record what the router reports back (the evidence is the router's word)."""
+    """Change the split, then record what the router reports back (the evidence is the router's word). Not at all
+    when this process lost the run or its router lock: another run may be moving this router's traffic now."""
+    ctx.guard()
     router.set_weights(weights)
     ctx.emit("traffic.weight", {"router": label, "weights": router.weights(), "reason": reason, **extra})
 

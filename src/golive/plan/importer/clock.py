@@ -16,6 +16,9 @@ from golive.plan.importer.text import TZ_NAMES
 
 #: A time of day: `06:00`, `6:00pm`, `1 a.m.`; never inside a date (`2026-03-14`) or a version (`1.2:3`).
 CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?![\d:])", re.I)
+#: An ISO date-time; its offset only in the `T` form (`2026-04-07 13:00-13:30` is a range, not UTC-13:30).
+_ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+\-−]\d{2}:?\d{2})?(?![\d:])"
+                  r"|\s(\d{2}:\d{2}))")
 _IANA = re.compile(r"\b([A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_\-]+){1,2})\b")
 _OFFSET = re.compile(r"\b(?:UTC|GMT)\s?([+\-−])(\d{1,2})(?::?(\d{2}))?(?![\d:])")
 _ABBR = re.compile(r"(?<![\w/])([A-Z]{1,5})(?![\w/])")
@@ -118,6 +121,13 @@ def span_in(text: str, day: date | None = None) -> Span | None:
     """`Sat 14 Mar 2026, 01:00 – 04:00 CET`, `2026-03-14 23:00 to 2026-03-15 02:00 UTC`, `from 01:00 to 03:00
     (America/New_York)`: the first two times of day are start and end; the date before the first (else
     after the last) is the start's, a date between them the end's; `day` when the text names none."""
+    iso: list[str] = []
+
+    def plain(m: re.Match[str]) -> str:
+        iso.append(m.group(3) or "")
+        return f"{m.group(1)} {m.group(2) or m.group(4)}"
+
+    text = _ISO.sub(plain, text)  # 2026-03-14T01:00+01:00: the date and the time; the offset is the zone
     clocks = list(CLOCK.finditer(text))
     if len(clocks) < 2:
         return None
@@ -130,7 +140,9 @@ def span_in(text: str, day: date | None = None) -> Span | None:
         return None
     start_day = date_in(text[:a.start()]) or date_in(text[b.end():]) or day
     end_day = date_in(_between(text, a, b)) or start_day
-    zone = zone_in(text, start_day)
+    written = next((z for z in iso if z), "")
+    zone = zone_in(f"UTC{'' if written.upper() == 'Z' else written}", start_day) if written else \
+        zone_in(text, start_day)
     if start_day is None or end_day is None:
         if s == e:
             return None

@@ -17,7 +17,7 @@ from golive.plan.md_blocks import Block
 #: "decides GO", "gives the GO", "GO or NO-GO", "GO / NO GO" (upper case: the decision word, not the verb).
 _GO_WORD = re.compile(r"\b(?:gives?|decides?|calls?|makes?|says?)\b[^.;]{0,30}?\bGO\b|\bGO\b\s*(?:or|/)\s*NO[\s-]*GO\b")
 #: "Decision: ...", "Checkpoint - ...", "**Decision point**": a stop where someone decides.
-_DECISION_KEY = re.compile(r"(?i)^\W*(?:go\s+decision|decision(?:\s+point)?|checkpoint|hold\s+point)\b\s*\W")
+_DECISION_KEY = re.compile(r"(?i)^\W*(?:go\s+decision|decision(?:\s+point)?|checkpoint|hold\s+point|gate)\b\s*\W")
 #: A sentence in which someone accepts the phase ("confirms acceptance", "signs off", "approves").
 _ACCEPTS = re.compile(r"(?i)\b(?:signs?\s+off|confirms?\s+(?:acceptance|the\s+go)|approves?|gives?\s+the\s+"
                       r"(?:go|green\s+light)|decides?)\b")
@@ -33,7 +33,7 @@ class GatesMixin(ImportState):
         """A paragraph of a phase that is its Go/No-Go; True when it became the gate."""
         text = _clean(b.text)
         if _GATE.search(b.text):
-            phase["gate"] = (_clean(re.sub(r"^.*?go\s*/\s*no[\s-]*go[^:]*:?", "", b.text, flags=re.I)) or text,
+            phase["gate"] = (_clean(re.sub(rf"^.*?{_GATE.pattern}[^:]*:?", "", b.text, flags=re.I)) or text,
                              b.line)
         elif _GO_WORD.search(text) or _DECISION_KEY.match(text) or (_ACCEPTS.search(text) and self.names_decider(text)):
             phase["gate"] = (text, b.line)

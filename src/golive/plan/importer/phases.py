@@ -15,7 +15,7 @@ from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
-_GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point)\b")
+_GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point|gate)\b")
 #: Units of a timebox as headings write them, in English and the languages runbooks come in ("15 Min.", "1 Std.").
 _UNIT = (r"(minutes?|mins?|minuten|minutos?|std|stunden?|horas?|heures?|hours?|hrs?|h|m|seconds?|secs?|s)\.?")
 _HEADING_PAREN = re.compile(rf"\(\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*"

@@ -199,6 +199,12 @@ class RollbackMixin(ImportState):
                 self.thresholds += thresholds_in(text, b.line)
             elif b.kind == "heading":
                 b.placed = True
+            elif b.kind == "table" and len(b.rows) > 1:  # | Metric | Threshold |: a condition per row
+                for n, row in enumerate(b.rows[1:], 1):
+                    line = b.row_lines[n] if n < len(b.row_lines) else b.line + 1 + n
+                    self.thresholds += thresholds_in(" ".join(_clean(c) for c in row), line)
+                    conditions += 1
+                b.placed = True
         h = self.blocks[idx]
         self.unplaced.append(Unplaced(h.line, f"'{_clean(h.text)}' ({conditions} conditions)",
                                       "conditions for a person to watch; a plan has no field for free-text"

@@ -29,6 +29,7 @@ NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|r
 class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
+        from golive.plan.importer.traffic import traffic_rows
         from golive.plan.md_shell import looks_like_commands
         from golive.plan.md_traffic import progression
 
@@ -42,6 +43,8 @@ class SectionsMixin(ImportState):
                 return True
             if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
                 return True
+            if b.kind == "table" and traffic_rows(b):
+                return True  # | Stage | Traffic | Hold |: a canary
             if b.kind == "item" and b.ordered and b.depth == 1 and any(
                     self.blocks[c].kind == "fence" for c in b.children):
                 return True

@@ -172,6 +172,9 @@ class ImportState:
     def phase_triggers(self, b: Block) -> None:
         raise NotImplementedError
 
+    def traffic_table(self, phase: dict[str, Any], b: Block) -> bool:
+        raise NotImplementedError
+
     def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
         raise NotImplementedError
 

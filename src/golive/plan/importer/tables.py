@@ -35,6 +35,8 @@ class TablesMixin(ImportState):
         decision = column(header, re.compile(r"^(decision|gate|checkpoint)$", re.I))
         owner = column(header, re.compile(r"^(owner|who|decider|decision maker|approver|role|by)$", re.I))
         crit = column(header, re.compile(r"^(criteria|criterion|condition|when|go if)$", re.I))
+        if self.traffic_table(phase, b):
+            return
         group = column(header, _PHASE_COL)
         if group is not None and (cmd is not None or column(header, _ACTION_COL) is not None) and len(
                 {_clean(r[group]) for r in rows if group < len(r) and _clean(r[group])}) >= 2:

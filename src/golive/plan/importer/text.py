@@ -22,7 +22,8 @@ _DURATION_PAREN = re.compile(
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*(minutes?|mins?|hours?|hrs?|h|m)\b",
                        re.I)
 _KV = re.compile(r"^\*\*([^*]{1,60}?):?\*\*\s*:?\s*(.*)$", re.S)
-_GATE = re.compile(r"go\s*/\s*no[\s-]*go", re.I)
+#: "Go/No-Go", "GO / NO GO", "Go-No-Go", "go/nogo", "Go No-Go".
+_GATE = re.compile(r"\bgo\s*(?:/|-|–|\s)\s*no[\s-]*go\b", re.I)
 _LEVEL = re.compile(r"^level\s*(\d+)\s*[:.\-–—]?\s*(.*)$", re.I)
 _PLACEHOLDER = re.compile(r"^\s*(tbd|tba|n/?a|\[[^\]]*\]|_+|-+|\?+|none|todo)\s*$", re.I)
 #: Plan vars standing for what a canary needs and a Markdown plan never names (filled in by a person).

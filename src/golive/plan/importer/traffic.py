@@ -8,12 +8,40 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _clean, _duration_text, _hold_text
+from golive.plan.importer.text import _DURATION, _clean, _duration_text, _hold_text
 from golive.plan.md_blocks import Block
-from golive.plan.md_traffic import Threshold, hold_minutes, is_hold_item, route_percent, stages_in, thresholds_in
+from golive.plan.md_traffic import (
+    Threshold,
+    hold_minutes,
+    is_hold_item,
+    minutes,
+    route_percent,
+    stages_in,
+    thresholds_in,
+)
 from golive.units import parse_duration
 
 _TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back)")
+
+
+def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
+    """(weight, hold minutes) of each row of a | Stage | Traffic % | Hold | table; [] for any other table."""
+    if len(b.rows) < 3:
+        return []
+    header = [_clean(c).lower() for c in b.rows[0]]
+    pct = next((i for i, c in enumerate(header) if re.search(r"traffic|weight|percent|share|split|%", c)), None)
+    hold = next((i for i, c in enumerate(header) if i != pct and re.search(
+        r"hold|duration|wait|soak|bake|observe|for how long|dwell", c)), None)
+    if pct is None:
+        return []
+    out: list[tuple[int, float | None]] = []
+    for row in b.rows[1:]:
+        m = re.fullmatch(r"\s*(\d{1,3})\s*%\s*(?:of\s+\w+)?\s*", _clean(row[pct])) if pct < len(row) else None
+        if m is None:
+            return []
+        d = _DURATION.search(_clean(row[hold])) if hold is not None and hold < len(row) else None
+        out.append((int(m.group(1)), minutes(d.group(2) or d.group(1), d.group(3)) if d else None))
+    return out if len(out) >= 2 else []
 
 
 class TrafficMixin(ImportState):
@@ -32,6 +60,11 @@ class TrafficMixin(ImportState):
         for n, (j, _step, _pos) in enumerate(entries):
             b = self.blocks[j]
             text = _clean(b.text)
+            if b.kind == "table":  # | Stage | Traffic | Hold |: a stage per row, with its hold
+                stages += [{"weight": w, "hold": h, "line": b.line} for w, h in traffic_rows(b)]
+                used.append(n)
+                open_stage = None
+                continue
             found = stages_in(text)
             if found:
                 hold = hold_minutes(text)
@@ -118,6 +151,14 @@ class TrafficMixin(ImportState):
             return
         self.canaries.append({"spec": spec, "phase": phase["name"], "line": line, "stages": stages,
                               "merged": len(used)})
+
+    def traffic_table(self, phase: dict[str, Any], b: Block) -> bool:
+        """A table of traffic stages in a phase: kept for canary_from, in its place among the steps."""
+        if self.in_rollback or not traffic_rows(b):
+            return False
+        phase.setdefault("items", []).append((self.blocks.index(b), None, len(phase["steps"])))
+        b.placed = True
+        return True
 
     def phase_triggers(self, b: Block) -> None:
         """"Abort and roll back if the 5xx rate goes above 0.5% or p95 above 300 ms" in a phase's text: rollback

@@ -26,6 +26,8 @@ _PHASE_START = re.compile(r"(?i)\W*(phase|step|stage)\s*\d")
 _DATE_KEY = re.compile(r"(?:planned |change |deployment |release |go-?live |maintenance |scheduled )?(?:date|day)")
 _TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|change|deployment|maintenance) "
                        r"(?:time|slot)")
+_START_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:start|begin)s?(?: time| at| date/time)?")
+_END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?:s|es)?(?: time| at| date/time)?")
 _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return")
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
@@ -42,8 +44,9 @@ class WhenMixin(ImportState):
     def prelude(self) -> list[Block]:
         """The paragraphs and tables before the first phase: where a window stated in prose stands."""
         out: list[Block] = []
+        first = min((p["line"] for p in self.phases), default=None)
         for b in self.blocks:
-            if b.kind == "heading" and _PHASE_START.match(b.text):
+            if b.kind == "heading" and (_PHASE_START.match(b.text) or (first is not None and b.line >= first)):
                 break
             if b.kind in ("para", "table"):
                 out.append(b)
@@ -169,8 +172,13 @@ class WhenMixin(ImportState):
         day = date_in(facts[date_key][0]) if date_key else None
         time_key = next((k for k in facts if _TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k)), None)
         time_text = facts[time_key][0] if time_key else ""
-        if not time_text and "start" in facts and "end" in facts:
-            time_text = f"{facts['start'][0]} - {facts['end'][0]}"
+        start_key = next((k for k in facts if _START_KEY.fullmatch(k)), None)
+        end_key = next((k for k in facts if _END_KEY.fullmatch(k)), None)
+        if start_key and end_key and span_in(time_text) is None:
+            # | Start | 01:00 UTC | + | End | 03:00 UTC |, "Start time" / "End time"
+            time_text = f"{facts[start_key][0]} - {facts[end_key][0]}"
+            facts.setdefault("start", facts[start_key])
+            facts.setdefault("end", facts[end_key])
         span = span_in(time_text, day or date_in(time_text))
         if span is None:
             span = self.start_and_duration(time_text, day or date_in(time_text), facts)
