@@ -318,3 +318,17 @@ def test_a_numbered_list_without_timeboxes_stays_one_phase() -> None:
     plan = plan_of("# Rel\n\n## Procedure\n\n1. Drain\n   ```bash\n   lbctl drain web1\n   ```\n"
                    "2. Patch\n   ```bash\n   ./patch\n   ```\n")
     assert [p["name"] for p in plan["phases"]] == ["Procedure"]
+
+
+def test_a_ladder_written_with_then() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\n## Contacts\n\nEscalation: page the on-call, then the team lead (Sam Ortiz),"
+                   " then the EM\n")
+    assert [(e["name"], e.get("people", [])) for e in plan["contacts"]["escalation"]] == [
+        ("on-call", []), ("team lead", ["Sam Ortiz"]), ("EM", [])]
+
+
+def test_an_escalation_table_ordered_by_priority() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\n## Escalation\n\n| Priority | Contact | Name |\n|---|---|---|\n"
+                   "| 1 | On-call | @ana |\n| 2 | Manager | Bo Chen |\n")
+    assert [(e["level"], e["name"], e["people"]) for e in plan["contacts"]["escalation"]] == [
+        (1, "On-call", ["ana"]), (2, "Manager", ["Bo Chen"])]
