@@ -153,3 +153,16 @@ def test_a_check_step_loads_only_the_check_it_names(workdir: Path) -> None:
                                              "golive.steps.check", "golive.checks._common", "golive.checks.disk"}
     shown = cli("plan", "show", "plan.yaml")
     assert shown.code == 0 and "check disk" in shown.out, shown.out + shown.err
+
+
+def test_a_report_reads_the_recorded_plan_with_the_models_it_names_and_no_yaml_loader(workdir: Path) -> None:
+    """The plan recorded in run.created was validated when the run started: the report validates it with the
+    models of the kinds it names (shell and manual here), without the YAML loader, section models or asyncio."""
+    run_id = waiting_run(workdir)
+    names = imported("report", run_id, "--format", "json", cwd=workdir)
+    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.shell",
+                                             "golive.steps.manual"}
+    assert not names & {"golive.plan.loader", *SECTIONS}, sorted(names & {"golive.plan.loader", *SECTIONS})
+    assert not top_level(names) & {"ruamel", "asyncio", *HEAVY}, sorted(top_level(names) & {"ruamel", "asyncio"})
+    report = json.loads(cli("report", run_id, "--format", "json").out)
+    assert report["run_id"] == run_id, sorted(report)

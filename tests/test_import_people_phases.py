@@ -178,7 +178,8 @@ def test_lint_leaves_powershell_alone() -> None:
                                                             "kubectl scale d/w --replicas=0"),
     ("Run `tilesctl purge --zoom 0-6`", "tilesctl purge --zoom 0-6"), ("Run the job `smoke-prod`", None),
     ("Tag: `v4.2.0`", None), ("Check `a b` or `c d`", None), ("The `hrportal` backup completed", None),
-    ("Note that `kubectl get pods` is slow", None)])
+    ("Note that `kubectl get pods` is slow", None), ("Deploy with `./deploy.sh v3.0.0`", "./deploy.sh v3.0.0"),
+    ("Run `fwctl flash --all` on each node, then wait", None)])
 def test_an_item_is_a_command_only_when_plainly_one(raw: str, command: str | None) -> None:
     found = code_command(raw)
     assert (found[1] if found else None) == command
@@ -304,3 +305,30 @@ def test_a_rollback_inside_a_phase_is_rollback_and_a_readiness_list_stays_a_chec
 def test_a_plain_role_line_under_an_owners_heading() -> None:
     plan = plan_of("# Rel\n" + RUN + "\n## Owners\n\nService owner: @Dana Whitfield\nPager: the ops rotation\n")
     assert plan["approvers"] == {"Service owner": ["Dana Whitfield"]}
+
+
+def test_a_numbered_list_whose_items_carry_timeboxes_is_a_phase_per_item() -> None:
+    plan = plan_of("# Rel\n\n## Procedure\n\n1. Drain (5 min)\n   - [ ] Take web1 out\n"
+                   "   ```bash\n   lbctl drain web1\n   ```\n2. Patch (15 min)\n   ```bash\n   ./patch\n   ```\n")
+    assert [(p["name"], p["timebox"]) for p in plan["phases"]] == [("Drain", "5m"), ("Patch", "15m")]
+    assert steps(plan, 0) == [{"manual": {"instruction": "Take web1 out"}}, {"shell": "lbctl drain web1"}]
+
+
+def test_a_numbered_list_without_timeboxes_stays_one_phase() -> None:
+    plan = plan_of("# Rel\n\n## Procedure\n\n1. Drain\n   ```bash\n   lbctl drain web1\n   ```\n"
+                   "2. Patch\n   ```bash\n   ./patch\n   ```\n")
+    assert [p["name"] for p in plan["phases"]] == ["Procedure"]
+
+
+def test_a_ladder_written_with_then() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\n## Contacts\n\nEscalation: page the on-call, then the team lead (Sam Ortiz),"
+                   " then the EM\n")
+    assert [(e["name"], e.get("people", [])) for e in plan["contacts"]["escalation"]] == [
+        ("on-call", []), ("team lead", ["Sam Ortiz"]), ("EM", [])]
+
+
+def test_an_escalation_table_ordered_by_priority() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\n## Escalation\n\n| Priority | Contact | Name |\n|---|---|---|\n"
+                   "| 1 | On-call | @ana |\n| 2 | Manager | Bo Chen |\n")
+    assert [(e["level"], e["name"], e["people"]) for e in plan["contacts"]["escalation"]] == [
+        (1, "On-call", ["ana"]), (2, "Manager", ["Bo Chen"])]

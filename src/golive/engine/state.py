@@ -45,12 +45,12 @@ from golive.core.events import (
     StepStatus,
     StepWaiting,
 )
-from golive.core.step import Resuming, Undoing
 from golive.core.stepid import StepId
 from golive.errors import StoreError
 from golive.store.base import Event
 
 if TYPE_CHECKING:
+    from golive.core.step import Resuming, Undoing
     from golive.plan.model import Plan
 
 TERMINAL = frozenset({"succeeded", "rolled-back", "rollback-failed"})
@@ -205,6 +205,8 @@ class RunState:
 
     def undoing(self, sid: str) -> Undoing | None:
         """For an undo step: the forward step it undoes, as the step sees it (where that step ran)."""
+        from golive.core.step import Undoing  # what steps see: reading a run does not need it
+
         forward = StepId(sid).undoes()
         if forward is None:
             return None
@@ -213,6 +215,8 @@ class RunState:
 
     def resuming(self, sid: str) -> Resuming | None:
         """For a step cut off mid-way: what its cut-off attempt reached (batches, hosts)."""
+        from golive.core.step import Resuming
+
         rec = self.step(sid)
         if not rec.targets and not rec.hosts:
             return None

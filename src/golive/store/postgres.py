@@ -257,8 +257,8 @@ class PostgresStore:
         return self._do(op)
 
     def renew(self, run_id: str, owner: Owner) -> bool:
-        """From the heartbeat thread, on its own connection (psycopg connections are not for two threads'
-        transactions at once)."""
+        """From the heartbeat (its thread, or the check before an event: never both at once), on its own
+        connection (psycopg connections are not for two threads' transactions at once)."""
         try:
             if self._hb is None or self._hb.closed or self._hb.broken:
                 self._hb = self._connect()

@@ -256,7 +256,8 @@ class SQLiteStore:
         return current if taken else None
 
     def renew(self, run_id: str, owner: Owner) -> bool:
-        """From the heartbeat thread, on its own connection (the engine's may be inside a transaction)."""
+        """From the heartbeat (its thread, or the check before an event: never both at once), on its own
+        connection (the engine's may be inside a transaction)."""
         try:
             if self._hb is None:
                 self._hb = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None,

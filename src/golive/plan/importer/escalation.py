@@ -53,8 +53,13 @@ def inline_ladder(text: str) -> list[str] | None:
     if not m:
         return None
     rest = re.sub(r"\.\s*$", "", m.group(1).split("\n")[0])
-    parts = re.split(r"\s*(?:→|->|=>|»|>)\s*", rest) if re.search(r"→|->|=>|»|\s>\s", rest) else \
-        [p for p in re.split(r"(?:^|[\s,;])\d+[.)]\s+", rest) if p.strip()]
+    if re.search(r"→|->|=>|»|\s>\s", rest):
+        parts = re.split(r"\s*(?:→|->|=>|»|>)\s*", rest)
+    elif re.search(r"(?i),?\s+then\s+", rest):  # "page the on-call, then the team lead, then the EM"
+        parts = [re.sub(r"(?i)^(?:page|call|ping|notify|tell|ring)\s+(?:the\s+)?|^the\s+", "", p.strip())
+                 for p in re.split(r"(?i),?\s+then\s+(?:the\s+)?", rest)]
+    else:
+        parts = [p for p in re.split(r"(?:^|[\s,;])\d+[.)]\s+", rest) if p.strip()]
     rungs = [p.strip(" ,;.") for p in parts if p.strip(" ,;.")]
     return rungs if len(rungs) >= 2 else None
 

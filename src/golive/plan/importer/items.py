@@ -27,6 +27,8 @@ _SPAN = re.compile(r"`([^`]+)`")
 _EXPECT = re.compile(r"(?i)^\W{0,3}(?:returns?|gives?|answers?|responds?(?:\s+with)?|prints?|outputs?|shows?|->|→|=>|"
                      r"=|is|expect(?:ed|s)?:?|(?:should|must|will)\s+(?:return|print|output|show|answer|give|be)|"
                      r"(?:and\s+)?(?:check|verify|confirm)\s+(?:it\s+)?(?:returns?|prints?|is))(?![A-Za-z])\s*(.*)$")
+#: A label that says "run this": "Run", "Deploy with", "Restart it using", "by running".
+_RUN_LABEL = re.compile(r"(?i)(?:^|\s)(?:run|execute|exec|invoke|with|using|via|by running|by calling|running)$")
 _STATUS = re.compile(r"(?i)^(?:an?\s+)?(?:HTTP\s*|status\s*(?:code\s*)?)?([1-5]\d\d)\b")
 _QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|“([^”]+)”|\*\*([^*]+)\*\*")
 
@@ -42,7 +44,7 @@ def code_command(raw: str) -> tuple[str, str, str] | None:
     before, cmd = raw[:first.start()].strip(), first.group(1).strip()
     after = raw[first.end():].strip()
     label = re.sub(r"\*\*|__", "", before).strip()
-    if label and not (label.endswith(":") or re.fullmatch(r"(?i)(run|execute|exec)", label)):
+    if label and not (label.endswith(":") or _RUN_LABEL.search(label)):
         return None
     if len(spans) > 1 and not _EXPECT.match(after):
         return None  # "`a` or `b`": a choice for a person
@@ -51,7 +53,12 @@ def code_command(raw: str) -> tuple[str, str, str] | None:
     argvs = simple_commands(parse(cmd))
     if not argvs or len(argvs[0]) < 2:
         return None  # a bare word (`smoke-prod`, `v4.2.0`) is a name, not a command
-    return _clean(label.rstrip(":").strip()) if not re.fullmatch(r"(?i)run|execute|exec", label) else "", cmd, after
+    if _RUN_LABEL.search(label) and after.strip(" .;") and not _EXPECT.match(after):
+        return None  # "Run `x` on each node, then ...": more than the command
+    if re.fullmatch(r"(?i)run|execute|exec|invoke", label):
+        label = ""
+    return _clean(_RUN_LABEL.sub("", label).rstrip(":").strip() if not label.endswith(":") else label[:-1]), cmd, \
+        after
 
 
 def stated_result(text: str, bare: bool = False) -> tuple[int | None, str | None]:

@@ -177,6 +177,29 @@ class PhasesMixin(ImportState):
             self.phase_triggers(b)
             b.placed = True
 
+    def list_phases(self, idx: int, end: int) -> bool:
+        """A procedure written as a numbered list whose items carry their timebox ("1. Drain (5 min)" with its
+        steps under it): each such item is a phase. Only when at least two top items say how long they take."""
+        tops = [j for j in range(idx + 1, end) if self.blocks[j].kind == "item" and self.blocks[j].ordered
+                and self.blocks[j].parent is None and self.blocks[j].children]
+        timed = [j for j in tops if self.heading_timebox(_clean(self.blocks[j].text))[1]]
+        if len(timed) < 2 or len(timed) != len(tops):
+            return False
+        for n, j in enumerate(tops):
+            b = self.blocks[j]
+            stop = tops[n + 1] if n + 1 < len(tops) else next(
+                (k for k in range(j + 1, end) if self.blocks[k].depth == 0), end)
+            name, timebox = self.heading_timebox(_clean(b.text))
+            phase = self.new_phase(name.rstrip(":").strip(), b.line)
+            phase["deployment"], phase["timebox"] = True, timebox
+            b.placed = True
+            self.phase_items.add(j)
+            self.fill(phase, j + 1, stop, context=None)
+            self.canary_from(phase)
+        self.inferred.append(f"line {self.blocks[idx].line}: a numbered list whose items carry a timebox ->"
+                             f" {len(tops)} phases")
+        return True
+
     def runs_commands(self, start: int, end: int) -> bool:
         """Blocks in [start, end) hold something that runs: a "Rollback plan" of readiness items ("Rollback tested
         on staging") is preparation, a "Rollback" with commands is what to do."""

@@ -239,6 +239,8 @@ class SectionsMixin(ImportState):
             and not _LEVEL.match(text)
 
     def checklist_phase(self, idx: int, end: int, prefix: str = "") -> None:
+        if self.list_phases(idx, end):
+            return  # "1. Drain (5 min)" items with their steps: a phase each
         h = self.blocks[idx]
         text, timebox = self.heading_timebox(_clean(h.text))
         phase = self.new_phase(f"{prefix}: {text}" if prefix else text, h.line)

@@ -62,6 +62,8 @@ class ImportState:
         self.signoffs: list[tuple[int, list[tuple[str, str]]]] = []
         #: `@mari.souza` -> `Mariana Souza`: a handle a people table gives next to a person's name.
         self.aliases: dict[str, str] = {}
+        #: List items that became phases ("1. Drain (5 min)"): their steps are not named after them.
+        self.phase_items: set[int] = set()
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
@@ -113,7 +115,7 @@ class ImportState:
         return step
 
     def context_name(self, b: Block) -> str | None:
-        if b.parent is not None:
+        if b.parent is not None and b.parent not in self.phase_items:
             parent = self.blocks[b.parent]
             if parent.checked is None or (parent.checked is False and b.kind == "fence"):
                 return _clean(parent.text).rstrip(":") or None
@@ -247,6 +249,9 @@ class ImportState:
         raise NotImplementedError
 
     def role_pair(self, key: str, value: str, line: int) -> bool:
+        raise NotImplementedError
+
+    def list_phases(self, idx: int, end: int) -> bool:
         raise NotImplementedError
 
     def success(self, idx: int, end: int) -> None:

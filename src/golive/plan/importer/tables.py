@@ -186,7 +186,8 @@ class TablesMixin(ImportState):
         if not b.rows or len(b.rows) < 2 or "contacts" not in self.plan_fields():
             return False
         header = [_clean(h).lower() for h in b.rows[0]]
-        order = next((i for i, h in enumerate(header) if h in ("order", "level", "#", "step", "tier")), None)
+        order = next((i for i, h in enumerate(header) if h in ("order", "level", "#", "step", "tier", "priority",
+                                                               "sequence", "rank", "escalation order")), None)
         who = next((i for i, h in enumerate(header) if h in ("who", "name", "contact", "role", "team", "escalate to",
                                                              "person", "owner")), None)
         if order is None or who is None:
