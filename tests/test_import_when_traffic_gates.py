@@ -273,3 +273,29 @@ def test_a_table_of_rollback_triggers_limits_the_canary() -> None:
            "| Signal | Roll back when |\n|---|---|\n| Error rate | above 2% for 5 min |\n| p99 latency | > 900 ms |\n")
     _, limits = canary(doc)
     assert limits == {"max_error_rate": 0.02, "max_p99": 0.9}
+
+
+def test_dotted_day_first_dates_french_clocks_and_more_zone_abbreviations() -> None:
+    assert window("Window: 03.04.2026, 22h00 - 01h30 MEZ")[:3] == ("2026-04-03T22:00", "2026-04-04T01:30",
+                                                                  "Europe/Berlin")
+    assert window("Window: 2026-07-01 09:00-10:00 NZST")[2] == "Pacific/Auckland"
+
+
+def test_a_list_of_bare_stages_under_a_traffic_line_is_a_canary() -> None:
+    stages, _ = canary("# T\n## Phase 1: Ramp\n\nTraffic ramp:\n\n1. 10% for 10 min\n"
+                       "2. Stage 2: 50% (hold 15 minutes)\n3. 100%\n")
+    assert stages == [(10, 600), (50, 900), (100, 0)]
+
+
+def test_percent_items_that_are_no_stages_stay_steps() -> None:
+    plan, _ = load("# T\n## Phase 1: Ramp traffic\n\n- [ ] 5% error budget left\n- [ ] 50% of the pods ready\n")
+    assert [s.kind for s in plan.phases[0].steps] == ["manual", "manual"]
+    plan, _ = load("# T\n## Phase 1: Checks\n\n1. 10% for 10 min\n2. 100%\n")  # a list about nothing said traffic
+    assert [s.kind for s in plan.phases[0].steps] == ["manual", "manual"]
+
+
+@pytest.mark.parametrize("text", ["STOP: do not proceed until the DBA confirms the row counts.",
+                                  "Proceed only if every smoke test passed."])
+def test_a_hold_point_is_the_phases_go_no_go(text: str) -> None:
+    plan, _ = load(f"# T\n{GO}\n{text}\n")
+    assert plan.phases[0].gate.description == text

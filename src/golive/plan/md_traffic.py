@@ -22,7 +22,7 @@ _PCT = r"(?<![\d.])\d{1,3}\s*%"
 _SEP = r"\s*(?:->|-->|→|⟶|=>|–>|—>|>|,|;|/|\bthen\b|\bto\b|\band\b)\s*"
 _OF = r"(?:\s+of\s+(?:the\s+)?(?:user\s+|live\s+)?(?:traffic|users|requests))?"
 _PROGRESSION = re.compile(rf"{_PCT}{_OF}(?:(?:{_SEP})+{_PCT}{_OF})+")
-_TRAFFIC_WORD = re.compile(r"traffic|canary|roll\s*-?out|ramp|shift|route|requests|users|weight", re.I)
+TRAFFIC_WORD = re.compile(r"traffic|canary|roll\s*-?out|ramp|shift|route|requests|users|weight", re.I)
 _HOLD = re.compile(
     r"\b(?:monitor|hold|held|wait|observe|soak|watch|bake|pause|stay|keep)\w*\b[^.;]*?"
     r"\b(\d{1,6}(?:\.\d{1,6})?)\s*(?:(?:-|–|to)\s*(\d{1,6}(?:\.\d{1,6})?)\s*)?"
@@ -71,7 +71,7 @@ _T_BEFORE = re.compile(r"\bT\s*([+-])\s*(\d{1,4})\s*(?:min\w*|m)?\s*[:\-–—]\
 def stages_in(text: str) -> list[tuple[int, float | None]]:
     """The stages of the first traffic progression in a fragment: (weight, minute on a T-minus timeline if
     written). Stages may stand apart ("send 10% of traffic to green, then 50% at T+15, then 100%")."""
-    if not _TRAFFIC_WORD.search(text) or _BACK.search(text):
+    if not TRAFFIC_WORD.search(text) or _BACK.search(text):
         return []
     found = [m for m in re.finditer(_PCT, text) if not _COMPARED.search(text[max(0, m.start() - 25):m.start()])]
     best: list[re.Match[str]] = []
@@ -117,6 +117,23 @@ def hold_minutes(text: str) -> float | None:
         n = next(i for i in (1, 3, 5) if e.group(i))
         return minutes(e.group(n), e.group(n + 1))
     return None
+
+
+#: "Stage 2: 50% for 10 min", "25% — hold 15 minutes", "100%": a list item that is one stage of a ramp.
+_STAGE_ITEM = re.compile(r"^\W*(?:(?:stage|step|wave|phase)\s*\d+\s*[:.)\-–—]\s*)?(\d{1,3})\s*%(?!\S)", re.I)
+_STAGE_REST = re.compile(r"^\s*(?:of\s+(?:the\s+)?(?:traffic|users|requests)\s*)?(?:[,;:\-–—(]\s*)?"
+                         r"(?:(?:for|hold|held|wait|soak|bake|monitor|observe|then)\b.*)?\)?\.?\s*$", re.I)
+_FOR = re.compile(rf"\bfor\s+(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}", re.I)
+
+
+def stage_item(text: str) -> tuple[int, float | None] | None:
+    """(weight, hold minutes) of a list item that is one stage of a traffic ramp, else None; the caller makes
+    sure the list is about traffic (its parent, the phase)."""
+    m = _STAGE_ITEM.match(text)
+    if m is None or _BACK.search(text) or not _STAGE_REST.match(text[m.end():]):
+        return None  # "5% error budget left" is no stage
+    f = _FOR.search(text)
+    return int(m.group(1)), (minutes(f.group(1), f.group(2)) if f else hold_minutes(text))
 
 
 def is_hold_item(text: str) -> bool:

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from golive.plan.importer.text import TZ_NAMES
 
-#: A time of day: `06:00`, `6:00pm`, `1 a.m.`; never inside a date (`2026-03-14`) or a version (`1.2:3`).
-CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?![\d:])", re.I)
+#: A time of day: `06:00`, `6:00pm`, `1 a.m.`, `22h00`; never inside a date (`2026-03-14`) or a version (`1.2:3`).
+CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}h\d{2}|\d{1,2}\s*[ap]\.?m\.?)(?![\d:])", re.I)
 #: An ISO date-time; its offset only in the `T` form (`2026-04-07 13:00-13:30` is a range, not UTC-13:30).
 _ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+\-−]\d{2}:?\d{2})?(?![\d:])"
                   r"|\s(\d{2}:\d{2}))")
@@ -24,6 +24,7 @@ _OFFSET = re.compile(r"\b(?:UTC|GMT)\s?([+\-−])(\d{1,2})(?::?(\d{2}))?(?![\d:]
 _ABBR = re.compile(r"(?<![\w/])([A-Z]{1,5})(?![\w/])")
 #: Words of letters and digits that are no part of a date ("T0", "T-30min", "v4", "pgw-01"); ordinals stay.
 _MIXED = re.compile(r"(?i)\b(?!\d+(?:st|nd|rd|th)\b)\w*(?:[a-z]\d|\d[a-z])\w*\b")
+_DOTTED = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b")
 #: A date the text names (a year, or a month name with a day): without one the window is a daily one.
 _HAS_DATE = re.compile(r"\b(19|20)\d{2}\b")
 
@@ -88,8 +89,9 @@ def date_in(text: str) -> date | None:
     if not _HAS_DATE.search(text):
         return None
     try:  # parsed against two defaults: a part of the date the text does not write differs between them
-        one: datetime = parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
-        two: datetime = parser.parse(text, fuzzy=True, default=datetime(1904, 12, 28))
+        dayfirst = bool(_DOTTED.search(text))  # 03.04.2026 is the 3rd of April where dates are dotted
+        one: datetime = parser.parse(text, fuzzy=True, dayfirst=dayfirst, default=datetime(1900, 1, 1))
+        two: datetime = parser.parse(text, fuzzy=True, dayfirst=dayfirst, default=datetime(1904, 12, 28))
     except (ValueError, OverflowError):
         return None
     if one.date() != two.date() or str(one.year) not in text:

@@ -18,6 +18,9 @@ from golive.plan.md_blocks import Block
 _GO_WORD = re.compile(r"\b(?:gives?|decides?|calls?|makes?|says?)\b[^.;]{0,30}?\bGO\b|\bGO\b\s*(?:or|/)\s*NO[\s-]*GO\b")
 #: "Decision: ...", "Checkpoint - ...", "**Decision point**": a stop where someone decides.
 _DECISION_KEY = re.compile(r"(?i)^\W*(?:go\s+decision|decision(?:\s+point)?|checkpoint|hold\s+point|gate)\b\s*\W")
+#: A hold point: "STOP: do not proceed until the DBA confirms", "Proceed only if the smoke tests pass".
+_HOLD_POINT = re.compile(r"(?i)\b(?:do\s+not|don't|never)\s+(?:proceed|continue|go\s+on|move\s+on)\b[^.]{0,80}?"
+                         r"\b(?:until|unless|before)\b|\b(?:proceed|continue)\s+only\s+(?:if|when|once|after)\b")
 #: A sentence in which someone accepts the phase ("confirms acceptance", "signs off", "approves").
 _ACCEPTS = re.compile(r"(?i)\b(?:signs?\s+off|confirms?\s+(?:acceptance|the\s+go)|approves?|gives?\s+the\s+"
                       r"(?:go|green\s+light)|decides?)\b")
@@ -35,7 +38,8 @@ class GatesMixin(ImportState):
         if _GATE.search(b.text):
             phase["gate"] = (_clean(re.sub(rf"^.*?{_GATE.pattern}[^:]*:?", "", b.text, flags=re.I)) or text,
                              b.line)
-        elif _GO_WORD.search(text) or _DECISION_KEY.match(text) or (_ACCEPTS.search(text) and self.names_decider(text)):
+        elif _GO_WORD.search(text) or _DECISION_KEY.match(text) or _HOLD_POINT.search(text) or (
+                _ACCEPTS.search(text) and self.names_decider(text)):
             phase["gate"] = (text, b.line)
         else:
             return False

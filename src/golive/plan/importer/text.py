@@ -46,6 +46,13 @@ TZ_NAMES = {
     "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "KST": "Asia/Seoul", "SGT": "Asia/Singapore",
     "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "WAT": "Africa/Lagos", "EAT": "Africa/Nairobi",
     "SAST": "Africa/Johannesburg", "BRT": "America/Sao_Paulo",
+    "MEZ": "Europe/Berlin", "MESZ": "Europe/Berlin", "WEST": "Europe/Lisbon", "MSK": "Europe/Moscow",
+    "AKST": "America/Anchorage", "AKDT": "America/Anchorage", "HST": "Pacific/Honolulu",
+    "AST": "America/Halifax", "ADT": "America/Halifax", "NST": "America/St_Johns", "NDT": "America/St_Johns",
+    "ART": "America/Argentina/Buenos_Aires", "CLT": "America/Santiago", "GST": "Asia/Dubai",
+    "PKT": "Asia/Karachi", "ICT": "Asia/Bangkok", "WIB": "Asia/Jakarta", "PHT": "Asia/Manila",
+    "HKT": "Asia/Hong_Kong", "AWST": "Australia/Perth", "ACST": "Australia/Adelaide",
+    "ACDT": "Australia/Adelaide", "NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland", "CAT": "Africa/Maputo",
 }
 
 _DB_WORDS = re.compile(r"migrat|database|\bdb\b|schema|pg_dump|backup|restore|\bsql\b|ef database", re.I)

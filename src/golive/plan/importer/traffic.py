@@ -11,11 +11,13 @@ from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _DURATION, _clean, _duration_text, _hold_text
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import (
+    TRAFFIC_WORD,
     Threshold,
     hold_minutes,
     is_hold_item,
     minutes,
     route_percent,
+    stage_item,
     stages_in,
     thresholds_in,
 )
@@ -80,6 +82,12 @@ class TrafficMixin(ImportState):
                 open_stage = None
                 continue
             pct = route_percent(text)
+            one = self.ramp_item(phase, b, text) if pct is None else None
+            if one is not None:  # "Stage 2: 50% for 10 min" in a list about traffic
+                stages.append({"weight": one[0], "hold": one[1], "line": b.line})
+                used.append(n)
+                open_stage = None
+                continue
             if pct is not None:
                 hold = hold_minutes(text)
                 stages.append({"weight": pct, "hold": hold, "line": b.line})
@@ -151,6 +159,18 @@ class TrafficMixin(ImportState):
             return
         self.canaries.append({"spec": spec, "phase": phase["name"], "line": line, "stages": stages,
                               "merged": len(used)})
+
+    def ramp_item(self, phase: dict[str, Any], b: Block, text: str) -> tuple[int, float | None] | None:
+        """A list item that is only a stage ("10% for 10 min"), when its list is about traffic: the item above it,
+        the paragraph before the list or the phase name says traffic, canary, ramp, weight or roll-out."""
+        if b.kind != "item":
+            return None
+        found = stage_item(text)
+        if found is None:
+            return None
+        parent = self.blocks[b.parent] if b.parent is not None else None
+        context = " ".join([phase["name"], *phase["description"][-1:], parent.text if parent else ""])
+        return found if TRAFFIC_WORD.search(context) else None
 
     def traffic_table(self, phase: dict[str, Any], b: Block) -> bool:
         """A table of traffic stages in a phase: kept for canary_from, in its place among the steps."""
