@@ -76,8 +76,11 @@ class PeopleMixin(EscalationMixin, RolesMixin):
             role = _clean(re.split(r":|_{2,}", b.text, maxsplit=1)[0])
             if not role or len(role) > 60:
                 continue
-            self.approvers.setdefault(role, [])
             b.placed = True
+            rest = re.split(r":|_{2,}", b.text, maxsplit=1)[1] if re.search(r":|_{2,}", b.text) else ""
+            if self.role_pair(role, rest, b.line, any_key=True) and role in self.approvers:
+                continue  # "- [x] QA sign-off: Priya Raman (2026-03-01)": the role and who signs
+            self.approvers.setdefault(role, [])
             self.inferred.append(f"line {b.line}: sign-off '{role}'" + (f" ({current})" if current else "")
                                  + " -> approvers role (no people named: add them, then `approvals:` on a gate)")
         for j in range(idx + 1, end):
