@@ -339,3 +339,9 @@ def test_sign_off_items_name_who_signs() -> None:
                    "- [x] Security: @omar.k\n- [ ] Error budget burn under 5%\n" + RUN)
     assert plan["approvers"] == {"QA sign-off": ["Priya Raman"], "Product owner": [], "Security": ["omar.k"]}
     assert plan["success_criteria"] == ["Error budget burn under 5%"]
+
+
+def test_plain_approval_lines_are_roles_and_service_levels_are_not() -> None:
+    plan = plan_of("# Rel\n\n## Approvals\n\n- Change manager: Ingrid Solberg\n- Response: 15 minutes\n\n"
+                   "Approved by: **Ana Lima**\n" + RUN)
+    assert plan["approvers"] == {"Change manager": ["Ingrid Solberg"], "Approved by": ["Ana Lima"]}

@@ -65,7 +65,12 @@ class PeopleMixin(EscalationMixin, RolesMixin):
             if b.kind == "table":
                 self.people_table(b)
                 continue
-            if b.kind != "item" or b.checked is None:
+            if b.kind in ("item", "para") and b.checked is None:
+                m = re.match(r"^\s*(?:\*\*)?([^:*]{1,60}?)(?:\*\*)?\s*:\s*(.+)$", _clean(b.text).replace("\n", " "))
+                if m and self.role_pair(m.group(1), m.group(2), b.line, any_key=True):
+                    b.placed = True  # "- Change manager: Ingrid Solberg", "Approved by: **Ana Lima**"
+                continue
+            if b.kind != "item":
                 continue
             if not re.search(r":|_{2,}", b.text):
                 # "- [ ] Error budget burn under 5%": a condition to sign off on, not a role
