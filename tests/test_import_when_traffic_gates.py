@@ -98,7 +98,7 @@ def test_traffic_progressions_as_written(text: str, stages: list[tuple[int, floa
 
 
 def test_a_section_with_only_a_progression_is_a_phase_and_its_abort_limits_are_the_canary_analysis() -> None:
-    doc = (f"# T\n{GO}\n## Canary (45 min)\n\nTraffic to v2: 5% → 25% → 100%, 15 min at each stage."
+    doc = (f"# T\n{GO}\n## Canary\n\nTraffic to v2: 5% → 25% → 100%, 15 min at each stage."
            " Auto-abort if error rate > 2% or p99 > 1.5 s.\n")
     stages, limits = canary(doc)
     assert [w for w, _h in stages] == [5, 25, 100]

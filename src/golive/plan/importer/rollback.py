@@ -19,8 +19,6 @@ from golive.plan.md_traffic import thresholds_in
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
 #: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
-#: A paragraph that goes on from the level's steps: "Then turn the flag off", "Finally, post in #deploys".
-_THEN = re.compile(r"(?i)^(then|next|finally|afterwards|after that)\b[, ]")
 #: The sentence that introduces a list of conditions to roll back on ("invoked ... if any of the following").
 _TRIGGER_INTRO = re.compile(r"(?i)\b(invoked|triggered|triggers?|any of the following|conditions?|criteria|"
                             r"roll\s*-?back\s+(?:if|when)|back\s*-?out\s+(?:if|when))\b")
@@ -128,36 +126,6 @@ class RollbackMixin(ImportState):
             number = max(used, default=0) + 1
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
                             "description": holder["description"], "refs": phase_refs(f"{text} {label}")})
-        return True
-
-    def rollback_para(self, level: dict[str, Any], b: Block) -> bool:
-        """A terse rollback paragraph: "undo: `kubectl rollout undo deploy/x`" then "then check the queue again."
-        on the next line: each command line a step that runs it, each other line a person's step, in order.
-        Only when a line is plainly a command (golive.plan.importer.items.code_command)."""
-        from golive.plan.importer.items import code_command
-        from golive.plan.md_commands import shell_commands
-
-        lines = [raw.strip() for raw in b.raw.split("\n") if raw.strip()]
-        found = [code_command(raw) for raw in lines]
-        text = _clean(re.sub(r"`([^`]*)`", r"\1", b.raw)).replace("\n", " ")
-        if level["steps"] and _THEN.match(text) and not text.endswith(":"):
-            # "Then turn `flag` off in the console and post in #deploys.": the next thing a person does
-            level["steps"].append(self.step("manual", {"instruction": text}, b.line, None))
-            return True
-        if not any(f is not None and not f[2] for f in found):
-            return False
-        steps = []
-        for raw, f in zip(lines, found, strict=True):
-            block = shell_commands(f[1], b.line, lift_exports=False) if f is not None and not f[2] else None
-            if block is not None and block.commands and all(c.kind != "manual" for c in block.commands):
-                self.refs |= block.refs
-                self.words |= block.words
-                steps += [self.command_step(c, f[0] if f is not None and f[0] else None) for c in block.commands]
-            else:
-                steps.append(self.step("manual", {"instruction": _clean(re.sub(r"`([^`]*)`", r"\1", raw))},
-                                       b.line, None))
-        level["steps"] += steps
-        self.inferred.append(f"line {b.line}: rollback paragraph -> {len(steps)} steps, one per line")
         return True
 
     def triggers_listed(self, holder: dict[str, Any], start: int, end: int) -> list[Block]:

@@ -178,9 +178,6 @@ class ImportState:
     def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
         raise NotImplementedError
 
-    def rollback_para(self, level: dict[str, Any], b: Block) -> bool:
-        raise NotImplementedError
-
     def signoff_gate(self, idx: int, end: int) -> None:
         raise NotImplementedError
 
