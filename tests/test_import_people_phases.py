@@ -332,3 +332,16 @@ def test_an_escalation_table_ordered_by_priority() -> None:
                    "| 1 | On-call | @ana |\n| 2 | Manager | Bo Chen |\n")
     assert [(e["level"], e["name"], e["people"]) for e in plan["contacts"]["escalation"]] == [
         (1, "On-call", ["ana"]), (2, "Manager", ["Bo Chen"])]
+
+
+def test_sign_off_items_name_who_signs() -> None:
+    plan = plan_of("# Rel\n\n## Sign-off\n\n- [x] QA sign-off: Priya Raman (2026-03-01)\n- [ ] Product owner: ______\n"
+                   "- [x] Security: @omar.k\n- [ ] Error budget burn under 5%\n" + RUN)
+    assert plan["approvers"] == {"QA sign-off": ["Priya Raman"], "Product owner": [], "Security": ["omar.k"]}
+    assert plan["success_criteria"] == ["Error budget burn under 5%"]
+
+
+def test_plain_approval_lines_are_roles_and_service_levels_are_not() -> None:
+    plan = plan_of("# Rel\n\n## Approvals\n\n- Change manager: Ingrid Solberg\n- Response: 15 minutes\n\n"
+                   "Approved by: **Ana Lima**\n" + RUN)
+    assert plan["approvers"] == {"Change manager": ["Ingrid Solberg"], "Approved by": ["Ana Lima"]}

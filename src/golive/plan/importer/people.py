@@ -65,7 +65,12 @@ class PeopleMixin(EscalationMixin, RolesMixin):
             if b.kind == "table":
                 self.people_table(b)
                 continue
-            if b.kind != "item" or b.checked is None:
+            if b.kind in ("item", "para") and b.checked is None:
+                m = re.match(r"^\s*(?:\*\*)?([^:*]{1,60}?)(?:\*\*)?\s*:\s*(.+)$", _clean(b.text).replace("\n", " "))
+                if m and self.role_pair(m.group(1), m.group(2), b.line, any_key=True):
+                    b.placed = True  # "- Change manager: Ingrid Solberg", "Approved by: **Ana Lima**"
+                continue
+            if b.kind != "item":
                 continue
             if not re.search(r":|_{2,}", b.text):
                 # "- [ ] Error budget burn under 5%": a condition to sign off on, not a role
@@ -76,8 +81,11 @@ class PeopleMixin(EscalationMixin, RolesMixin):
             role = _clean(re.split(r":|_{2,}", b.text, maxsplit=1)[0])
             if not role or len(role) > 60:
                 continue
-            self.approvers.setdefault(role, [])
             b.placed = True
+            rest = re.split(r":|_{2,}", b.text, maxsplit=1)[1] if re.search(r":|_{2,}", b.text) else ""
+            if self.role_pair(role, rest, b.line, any_key=True) and role in self.approvers:
+                continue  # "- [x] QA sign-off: Priya Raman (2026-03-01)": the role and who signs
+            self.approvers.setdefault(role, [])
             self.inferred.append(f"line {b.line}: sign-off '{role}'" + (f" ({current})" if current else "")
                                  + " -> approvers role (no people named: add them, then `approvals:` on a gate)")
         for j in range(idx + 1, end):

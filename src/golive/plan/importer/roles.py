@@ -64,7 +64,8 @@ class RolesMixin(ImportState):
                     found = self.role_pair(_clean(m.group(1)), m.group(2), line) or found
         return found
 
-    def role_pair(self, key: str, value: str, line: int) -> bool:
+    def role_pair(self, key: str, value: str, line: int, any_key: bool = False) -> bool:
+        """`key: value` as a role and its people; `any_key`: the context (a sign-off list) makes any key a role."""
         key = key.strip().rstrip(":").strip()
         value = _clean(re.sub(r"\*\*|__|`", "", value)).strip().rstrip(".").strip()
         if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6 or _GROUP_KEY.search(key):
@@ -80,13 +81,13 @@ class RolesMixin(ImportState):
                 name = re.split(r"\s+[—–-]\s+", name)[-1].strip()
             if _PLACEHOLDER.match(name) or not looks_like_person(name):
                 continue
-            if not ROLE_WORDS.search(key) and note and ROLE_WORDS.search(note.group(1)):
+            if not ROLE_WORDS.search(key) and not any_key and note and ROLE_WORDS.search(note.group(1)):
                 # "Requested by: Oluwaseun Adeyemi (Application Owner)": the role is in the brackets
                 self.add_person(note.group(1).strip(), self.person(name), line, key)
                 continue
             order = _ORDER.get(note.group(1).strip().lower()) if note else None
             people.append((self.person(name), order))
-        if not people or not ROLE_WORDS.search(key):
+        if not people or not (ROLE_WORDS.search(key) or any_key):
             if ROLE_WORDS.search(key) and _PLACEHOLDER.match(value):
                 self.approvers.setdefault(role, [])  # "**Release captain:** TBD": the role, nobody named yet
             return False

@@ -248,7 +248,7 @@ class ImportState:
     def inline_roles(self, raw: str, line: int) -> bool:
         raise NotImplementedError
 
-    def role_pair(self, key: str, value: str, line: int) -> bool:
+    def role_pair(self, key: str, value: str, line: int, any_key: bool = False) -> bool:
         raise NotImplementedError
 
     def list_phases(self, idx: int, end: int) -> bool:
