@@ -234,10 +234,9 @@ class SectionsMixin(ImportState):
 
     def timeboxed(self, text: str) -> bool:
         """A heading that gives a phase's timebox: "(10 min)", not the horizon of follow-up work ("Post-deployment
-        monitoring (48 hours)", anything over 12 hours), which post_section weighs."""
+        monitoring (48 hours)": anything over 12 hours), which post_section weighs."""
         box = self.heading_timebox(text)[1]
-        return bool(box) and box is not None and box <= 12 * 60 and not re.search(
-            r"post-?deploy|after deploy|follow-?up", text.lower())
+        return bool(box) and box is not None and box <= 12 * 60
 
     def phase_heading(self, text: str) -> bool:
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
