@@ -345,3 +345,9 @@ def test_plain_approval_lines_are_roles_and_service_levels_are_not() -> None:
     plan = plan_of("# Rel\n\n## Approvals\n\n- Change manager: Ingrid Solberg\n- Response: 15 minutes\n\n"
                    "Approved by: **Ana Lima**\n" + RUN)
     assert plan["approvers"] == {"Change manager": ["Ingrid Solberg"], "Approved by": ["Ana Lima"]}
+
+
+def test_the_horizon_of_follow_up_work_is_no_timebox() -> None:
+    plan = plan_of("# Rel\n" + RUN + "\n## Post-deployment monitoring (48 hours)\n\n- [ ] Watch the error budget\n\n"
+                   "## Soak (24 h)\n\n- [ ] Compare the dashboards\n")
+    assert [(p["name"], p.get("timebox")) for p in plan["phases"]] == [("Phase 1: Ship", "10m"), ("Soak (24 h)", None)]

@@ -182,7 +182,7 @@ class PhasesMixin(ImportState):
         steps under it): each such item is a phase. Only when at least two top items say how long they take."""
         tops = [j for j in range(idx + 1, end) if self.blocks[j].kind == "item" and self.blocks[j].ordered
                 and self.blocks[j].parent is None and self.blocks[j].children]
-        timed = [j for j in tops if self.heading_timebox(_clean(self.blocks[j].text))[1]]
+        timed = [j for j in tops if self.timeboxed(_clean(self.blocks[j].text))]
         if len(timed) < 2 or len(timed) != len(tops):
             return False
         for n, j in enumerate(tops):

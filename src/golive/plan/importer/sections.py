@@ -98,7 +98,7 @@ class SectionsMixin(ImportState):
             self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
             return True
         if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
-                self.heading_timebox(text)[1] and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)):
+                self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)):
             self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
             return True
         if not top:
@@ -232,17 +232,24 @@ class SectionsMixin(ImportState):
             self.unplaced.append(Unplaced(blocks[0].line, f"{title}: {what}", "no place in a plan"))
         self.unplaced.sort(key=lambda u: u.line)
 
+    def timeboxed(self, text: str) -> bool:
+        """A heading that gives a phase's timebox: "(10 min)", not the horizon of follow-up work ("Post-deployment
+        monitoring (48 hours)": anything over 12 hours), which post_section weighs."""
+        box = self.heading_timebox(text)[1]
+        return bool(box) and box is not None and box <= 12 * 60
+
     def phase_heading(self, text: str) -> bool:
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
-                    or self.heading_timebox(text)[1]) and not ROLLBACK_WORDS.search(text.lower()) \
+                    or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
             and not _LEVEL.match(text)
 
     def checklist_phase(self, idx: int, end: int, prefix: str = "") -> None:
         if self.list_phases(idx, end):
             return  # "1. Drain (5 min)" items with their steps: a phase each
         h = self.blocks[idx]
-        text, timebox = self.heading_timebox(_clean(h.text))
+        whole = _clean(h.text)
+        text, timebox = self.heading_timebox(whole) if self.timeboxed(whole) else (whole, None)
         phase = self.new_phase(f"{prefix}: {text}" if prefix else text, h.line)
         phase["timebox"] = timebox
         self.fill(phase, idx + 1, end, context=None)

@@ -251,6 +251,9 @@ class ImportState:
     def role_pair(self, key: str, value: str, line: int, any_key: bool = False) -> bool:
         raise NotImplementedError
 
+    def timeboxed(self, text: str) -> bool:
+        raise NotImplementedError
+
     def list_phases(self, idx: int, end: int) -> bool:
         raise NotImplementedError
 
