@@ -299,3 +299,16 @@ def test_percent_items_that_are_no_stages_stay_steps() -> None:
 def test_a_hold_point_is_the_phases_go_no_go(text: str) -> None:
     plan, _ = load(f"# T\n{GO}\n{text}\n")
     assert plan.phases[0].gate.description == text
+
+
+def test_a_window_stated_in_its_heading_with_the_date_below() -> None:
+    plan, _ = load(f"# T\n## Deployment window: 02:00–04:00 CET\n\n**Date:** 2026-03-14\n\n{GO}")
+    assert plan.window is not None
+    assert (plan.window.start, plan.window.end, plan.window.timezone) == ("2026-03-14T02:00", "2026-03-14T04:00",
+                                                                         "Europe/Berlin")
+
+
+def test_the_t_zero_anchor_is_the_one_with_a_time() -> None:
+    text = ("T-0: the first node goes out.\n\n**T-0 = 06:00 UTC** on 2026-02-21, window ends 07:30 UTC\n\n"
+            "| When | What |\n|---|---|\n| T-15 | checks |\n| T+30 | done |")
+    assert window(text)[:3] == ("2026-02-21T05:45", "2026-02-21T07:30", "UTC")

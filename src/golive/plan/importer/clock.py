@@ -22,8 +22,8 @@ _ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(
 _IANA = re.compile(r"\b([A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_\-]+){1,2})\b")
 _OFFSET = re.compile(r"\b(?:UTC|GMT)\s?([+\-−])(\d{1,2})(?::?(\d{2}))?(?![\d:])")
 _ABBR = re.compile(r"(?<![\w/])([A-Z]{1,5})(?![\w/])")
-#: Words of letters and digits that are no part of a date ("T0", "T-30min", "v4", "pgw-01"); ordinals stay.
-_MIXED = re.compile(r"(?i)\b(?!\d+(?:st|nd|rd|th)\b)\w*(?:[a-z]\d|\d[a-z])\w*\b")
+#: Words of letters and digits that are no part of a date ("T0", "T-0", "T-30min", "v4", "pgw-01"); ordinals stay.
+_MIXED = re.compile(r"(?i)\b(?!\d+(?:st|nd|rd|th)\b)\w*(?:[a-z]\d|\d[a-z])\w*\b|\bT\s*[-+−]\s*\d+\w*")
 _DOTTED = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b")
 #: A date the text names (a year, or a month name with a day): without one the window is a daily one.
 _HAS_DATE = re.compile(r"\b(19|20)\d{2}\b")
@@ -135,7 +135,7 @@ def span_in(text: str, day: date | None = None) -> Span | None:
         return None
     a, b = clocks[0], clocks[1]
     between = _between(text, a, b)
-    if len(between) > 40 or not re.search(r"[-–—]|\b(to|until|till|through|and)\b", between):
+    if len(between) > 40 or not re.search(r"(?<!\d)[-–—](?!\d)|\b(to|until|till|through|and)\b", between):
         return None
     s, e = clock_of(a.group(1)), clock_of(b.group(1))
     if s is None or e is None:

@@ -20,6 +20,8 @@ SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|accep
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
                            r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
                            r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
+#: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
+_WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
@@ -98,7 +100,8 @@ class SectionsMixin(ImportState):
             self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
             return True
         if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
-                self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)):
+                self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)
+                and not _WINDOW_HEADING.search(low)):
             self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
             return True
         if not top:

@@ -107,12 +107,11 @@ class WhenMixin(ImportState):
         and ends at the written end of the window, else at the last entry."""
         texts = [(_clean(b.text), b) for b in self.blocks if b.kind in ("para", "item", "heading")]
         texts += [(" ".join(r[0] for r in b.rows), b) for b in self.blocks if b.kind == "table" and b.rows]
-        anchor = next(((t[m.end():], b) for t, b in texts if (m := _T_ZERO.search(t))), None)
-        if anchor is None:
-            return
-        c = CLOCK.match(anchor[0].lstrip())
+        anchors = [(t[m.end():], b) for t, b in texts for m in _T_ZERO.finditer(t)]
+        anchor = next((a for a in anchors if CLOCK.match(a[0].lstrip())), None)  # "T-0 = 06:00", not "T-0: go"
+        c = CLOCK.match(anchor[0].lstrip()) if anchor else None
         hm = clock_of(c.group(1)) if c else None
-        if hm is None:
+        if anchor is None or hm is None:
             return
         offsets = [(-1 if m.group(1) in "-−" else 1) * _minutes(m.group(2), m.group(3) or "m")
                    for t, _b in texts for m in _T_OFFSET.finditer(t)]
@@ -122,7 +121,8 @@ class WhenMixin(ImportState):
         start = zero + timedelta(minutes=min([0.0, *offsets]))
         end_text = next((part for t, _b in texts for part in self.sentences(t)
                          if _END.search(part) and CLOCK.search(part)), None)
-        e = CLOCK.search(end_text) if end_text else None
+        said = _END.search(end_text) if end_text else None
+        e = (CLOCK.search(end_text, said.end()) or CLOCK.search(end_text)) if end_text and said else None
         ehm = clock_of(e.group(1)) if e else None
         if ehm is not None:
             end = datetime.combine(zero.date(), time(*ehm))
@@ -150,14 +150,15 @@ class WhenMixin(ImportState):
         time range ("Saturday, September 12, 2026 · 6:00 AM – 8:00 AM Europe/Dublin")."""
         facts = self.facts(idx, end, mark=False)
         self.window_from(facts, self.blocks[idx])
-        for b in self.blocks[idx + 1:end]:
+        for b in self.blocks[idx:end]:  # the heading itself may state it ("## Window: Sat 02:00-06:00 UTC")
             if self.window is not None:
                 return
-            if b.kind not in ("para", "item"):
+            if b.kind not in ("para", "item", "heading"):
                 continue
             line = _clean(b.text).replace("\n", " ")
             if span_in(line) is not None:
-                self.window_from({"window": (line, b)}, self.blocks[idx])
+                kept = {k: v for k, v in facts.items() if _DATE_KEY.fullmatch(k) or _ROLLBACK_KEY.search(k)}
+                self.window_from({**kept, "window": (line, b)}, self.blocks[idx])
 
     def scan_window_facts(self, idx: int, end: int) -> None:
         """A general section (a change record's table, an appendix) holding the window's facts."""
