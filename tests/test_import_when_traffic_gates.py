@@ -312,3 +312,16 @@ def test_the_t_zero_anchor_is_the_one_with_a_time() -> None:
     text = ("T-0: the first node goes out.\n\n**T-0 = 06:00 UTC** on 2026-02-21, window ends 07:30 UTC\n\n"
             "| When | What |\n|---|---|\n| T-15 | checks |\n| T+30 | done |")
     assert window(text)[:3] == ("2026-02-21T05:45", "2026-02-21T07:30", "UTC")
+
+
+def test_a_level_saying_what_it_undoes_covers_those_phases() -> None:
+    doc = f"# T\n{FOUR}\n## Rollback\n\nThis undoes steps 3-4.\n\n```bash\n./deploy 7.9\n```\n"
+    [(_name, covers, _kinds)] = levels(doc)
+    assert covers == ["3. Ramp", "4. Cleanup"]
+
+
+@pytest.mark.parametrize("text", ["Approval: the Change Manager signs the CR.",
+                                  "Sign-off — QA confirms the smoke run."])
+def test_approval_and_sign_off_lines_are_a_go_no_go(text: str) -> None:
+    plan, _ = load(f"# T\n{GO}\n{text}\n")
+    assert plan.phases[0].gate.description == text

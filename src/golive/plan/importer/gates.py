@@ -17,7 +17,8 @@ from golive.plan.md_blocks import Block
 #: "decides GO", "gives the GO", "GO or NO-GO", "GO / NO GO" (upper case: the decision word, not the verb).
 _GO_WORD = re.compile(r"\b(?:gives?|decides?|calls?|makes?|says?)\b[^.;]{0,30}?\bGO\b|\bGO\b\s*(?:or|/)\s*NO[\s-]*GO\b")
 #: "Decision: ...", "Checkpoint - ...", "**Decision point**": a stop where someone decides.
-_DECISION_KEY = re.compile(r"(?i)^\W*(?:go\s+decision|decision(?:\s+point)?|checkpoint|hold\s+point|gate)\b\s*\W")
+_DECISION_KEY = re.compile(r"(?i)^\W*(?:go\s+decision|decision(?:\s+point)?|checkpoint|hold\s+point|gate|approval|"
+                           r"sign-?\s?off)\b\s*(?:[:\-–—(])")
 #: A hold point: "STOP: do not proceed until the DBA confirms", "Proceed only if the smoke tests pass".
 _HOLD_POINT = re.compile(r"(?i)\b(?:do\s+not|don't|never)\s+(?:proceed|continue|go\s+on|move\s+on)\b[^.]{0,80}?"
                          r"\b(?:until|unless|before)\b|\b(?:proceed|continue)\s+only\s+(?:if|when|once|after)\b")

@@ -19,6 +19,8 @@ from golive.plan.md_traffic import thresholds_in
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
 #: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
+#: A sentence of a level that says what it undoes: "Covers steps 2-3", "Undoes phase 4", "Applies to stage B".
+_COVERS_SAID = re.compile(r"(?i)\b(covers?|undo(?:es)?|reverts?|applies\s+to|rolls?\s+back)\b")
 #: The sentence that introduces a list of conditions to roll back on ("invoked ... if any of the following").
 _TRIGGER_INTRO = re.compile(r"(?i)\b(invoked|triggered|triggers?|any of the following|conditions?|criteria|"
                             r"roll\s*-?back\s+(?:if|when)|back\s*-?out\s+(?:if|when))\b")
@@ -124,8 +126,9 @@ class RollbackMixin(ImportState):
         used = {lv["level"] for lv in self.levels}
         if number is None or number in used or number < 1:
             number = max(used, default=0) + 1
+        said = " ".join(d for d in holder["description"] if _COVERS_SAID.search(d))  # "Undoes steps 2-3."
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
-                            "description": holder["description"], "refs": phase_refs(f"{text} {label}")})
+                            "description": holder["description"], "refs": phase_refs(f"{text} {label} {said}")})
         return True
 
     def triggers_listed(self, holder: dict[str, Any], start: int, end: int) -> list[Block]:
