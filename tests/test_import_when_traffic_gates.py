@@ -325,3 +325,19 @@ def test_a_level_saying_what_it_undoes_covers_those_phases() -> None:
 def test_approval_and_sign_off_lines_are_a_go_no_go(text: str) -> None:
     plan, _ = load(f"# T\n{GO}\n{text}\n")
     assert plan.phases[0].gate.description == text
+
+
+def test_trigger_items_of_a_level_and_of_a_phase_are_limits_not_level_steps() -> None:
+    doc = ("# T\n## Phase 1: Shift\nShift traffic 10% -> 100%, 5 minutes each.\n\n- [ ] Watch the 5xx panel; roll back"
+           " if the error rate goes above 3%\n\n## Rollback\n\n- Roll back if p99 > 1 s for 5 minutes\n"
+           "- If the migration fails, restore the snapshot\n\n```bash\n./app deploy 1.9\n```\n")
+    _, limits = canary(doc)
+    assert limits == {"max_error_rate": 0.03, "max_p99": 1.0}
+    [(_name, _covers, kinds)] = levels(doc)
+    assert kinds == ["manual", "shell"]  # the restore instruction stays a step; the p99 condition does not
+
+
+def test_a_condition_item_before_a_labelled_part_does_not_split_the_level() -> None:
+    doc = (f"# T\n{GO}\n## Rollback\n\n- Roll back if the error rate > 4% for 3 minutes\n\nIf p99 > 750 ms, roll"
+           " back:\n\n```bash\n./app deploy 1.9\n```\n")
+    assert [name for name, _c, _k in levels(doc)] == ["Rollback"]

@@ -257,6 +257,7 @@ class PhasesMixin(ImportState):
         step = self.step("manual", spec, b.line, name)
         if not self.in_rollback:
             phase.setdefault("items", []).append((j, step, len(phase["steps"])))
+            self.phase_triggers(b)  # "- [ ] Watch 5xx; roll back if it goes above 1%": also the canary's limit
         phase["steps"].append(step)
         b.placed = True
 

@@ -21,6 +21,8 @@ from golive.plan.md_traffic import thresholds_in
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
 #: A sentence of a level that says what it undoes: "Covers steps 2-3", "Undoes phase 4", "Applies to stage B".
 _COVERS_SAID = re.compile(r"(?i)\b(covers?|undo(?:es)?|reverts?|applies\s+to|rolls?\s+back)\b")
+#: A list item of a rollback level that states when to roll back ("Roll back if p99 > 1 s", "If 5xx > 2%").
+_TRIGGER_ITEM = re.compile(r"(?i)^\W*(?:(?:roll\s*-?\s*back|abort|revert|back\s*-?\s*out|trigger)\w*\b|if\b|when\b)")
 #: The sentence that introduces a list of conditions to roll back on ("invoked ... if any of the following").
 _TRIGGER_INTRO = re.compile(r"(?i)\b(invoked|triggered|triggers?|any of the following|conditions?|criteria|"
                             r"roll\s*-?back\s+(?:if|when)|back\s*-?out\s+(?:if|when))\b")
@@ -87,7 +89,14 @@ class RollbackMixin(ImportState):
         return groups
 
     def has_level_steps(self, start: int, end: int) -> bool:
-        return any(b.kind in ("fence", "item") for b in self.blocks[start:end])
+        """Fences or items that are not conditions ("- Roll back if p99 > 1 s" is none)."""
+        return any(b.kind == "fence" or (b.kind == "item" and not self.trigger_item(b)) for b in self.blocks[start:end])
+
+    @staticmethod
+    def trigger_item(b: Block) -> bool:
+        text = _clean(b.text)
+        return b.kind == "item" and b.checked is None and "`" not in b.raw and not b.children \
+            and bool(_TRIGGER_ITEM.match(text)) and bool(thresholds_in(text, b.line))
 
     def level_from(self, idx: int, end: int, text: str) -> bool:
         return self.make_level(idx + 1, end, text, self.blocks[idx], "")
@@ -138,6 +147,12 @@ class RollbackMixin(ImportState):
         for j in range(start, end):
             b = self.blocks[j]
             text = _clean(b.text)
+            if not b.placed and self.trigger_item(b):
+                # "- Roll back if p99 > 1 s for 5 minutes": a condition, not a step of the level
+                holder["description"].append(f"Trigger: {text}")
+                found.append(b)
+                b.placed = True
+                continue
             if b.kind != "para" or b.placed or not text.endswith(":") or not _TRIGGER_INTRO.search(text):
                 continue
             items = []
