@@ -12,7 +12,11 @@ while golive in a checkout is an editable install, so its modules are compiled o
 PYTHONDONTWRITEBYTECODE is left out of every tool's environment (set, it had golive compile ~120 modules from
 source at every start).
 
-    .venv/bin/python bench/fanout.py [--sizes 10,25,50] [--repeat 3] [--skip ansible,pyinfra]
+`--floor` adds what the same work costs with nothing around it: a bare asyncssh script and one OpenSSH `ssh`
+process per host, all at once or per batch. On a 2-core machine most of a run is the hosts' side (sshd, the
+login shell and its rc file, about 0.12 s of CPU per host with a pyenv ~/.bashrc), shared by every tool.
+
+    .venv/bin/python bench/fanout.py [--sizes 10,25,50] [--repeat 3] [--skip ansible,pyinfra] [--floor]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import statistics
 import subprocess
@@ -103,8 +108,45 @@ def ansible(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path)
     return measure([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)], work, env)
 
 
+_BARE_ASYNCSSH = """import asyncio, ctypes.util, json, sys
+ctypes.util.find_library = lambda name: None  # no ldconfig/gcc at import (what golive.lazy avoids too)
+import asyncssh
+cfg = json.loads(sys.argv[1])
+known, keys = asyncssh.read_known_hosts(cfg["known"]), asyncssh.load_keypairs([cfg["key"]])
+async def one(host, port):
+    async with asyncssh.connect(host, port=port, username="root", client_keys=keys, known_hosts=known) as conn:
+        await conn.run(cfg["command"], check=True)
+async def main():
+    hosts, size = cfg["hosts"], cfg["batch"] or len(cfg["hosts"])
+    for i in range(0, len(hosts), size):
+        await asyncio.gather(*(one(h, p) for h, p in hosts[i:i + size]))
+asyncio.run(main())
+"""
+
+
+def bare_asyncssh(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> Measure:
+    """The floor under golive: a bare asyncssh script (no plan, log or seal), one connection and `run` per host,
+    batches one after another, host keys checked. What is left above it is golive's own."""
+    cfg = {"known": str(fleet.known_hosts), "key": str(fleet.key), "command": COMMAND, "batch": batch,
+           "hosts": [(h.address, h.ssh_port) for h in hosts]}
+    return measure([sys.executable, "-c", _BARE_ASYNCSSH, json.dumps(cfg)], work, dict(os.environ))
+
+
+def bare_openssh(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: Path) -> Measure:
+    """OpenSSH's floor: one `ssh` process per host started at once, batches one after another."""
+    ssh = shlex.join(["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
+                      f"UserKnownHostsFile={fleet.known_hosts}", "-i", str(fleet.key)])
+    size = batch or len(hosts)
+    script = "".join(" ".join(f"{ssh} -p {h.ssh_port} root@{h.address} {shlex.quote(COMMAND)} >/dev/null &"
+                              for h in hosts[i:i + size]) + " wait\n" for i in range(0, len(hosts), size))
+    return measure(["bash", "-c", script], work, dict(os.environ))
+
+
 TOOLS: dict[str, Callable[[Fleet, list[FleetHost], int | None, Path], Measure]] = {
     "golive": golive, "pyinfra": pyinfra, "ansible": ansible}
+#: Not tools an operator would choose but what the same work costs with nothing around it (`--floor`).
+FLOORS: dict[str, Callable[[Fleet, list[FleetHost], int | None, Path], Measure]] = {
+    "asyncssh": bare_asyncssh, "openssh": bare_openssh}
 
 
 def main() -> int:
@@ -112,6 +154,8 @@ def main() -> int:
     ap.add_argument("--sizes", default="10,25,50")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip", default="")
+    ap.add_argument("--floor", action="store_true",
+                    help="also measure the floor: a bare asyncssh script and parallel OpenSSH `ssh` processes")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the fleet's namespaces are removed on kill
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -120,7 +164,8 @@ def main() -> int:
     import golive
 
     compileall.compile_dir(str(Path(golive.__file__).parent), quiet=1)
-    tools = [t for t in TOOLS if t not in args.skip.split(",")]
+    runners = {**TOOLS, **(FLOORS if args.floor else {})}
+    tools = [t for t in runners if t not in args.skip.split(",")]
     results: dict[tuple[str, str, int], Measure] = {}
     with Fleet(max(sizes), haproxy=False, app=False) as fleet, tempfile.TemporaryDirectory() as tmp:
         print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}; command {COMMAND!r}; median of {args.repeat};"
@@ -130,7 +175,7 @@ def main() -> int:
                 for tool in tools:
                     work = Path(tmp) / f"{tool}-{size}-{mode}"
                     work.mkdir()
-                    runs = [TOOLS[tool](fleet, fleet.hosts[:size], batch, work) for _ in range(args.repeat)]
+                    runs = [runners[tool](fleet, fleet.hosts[:size], batch, work) for _ in range(args.repeat)]
                     res = (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
                            statistics.median(r[2] for r in runs))
                     results[(tool, mode, size)] = res

@@ -185,3 +185,26 @@ def deadline_wait(cond: Any, seconds: float = 15) -> None:
     while not cond():
         assert time.monotonic() < end, "condition not met in time"
         time.sleep(0.02)
+
+
+def test_each_namespaced_host_has_its_own_copy_of_what_login_shells_lock(fleet: Fleet) -> None:
+    """Hosts share this machine's home, but not the directories a login shell rewrites under a lock: sharing
+    pyenv's shims made `pyenv rehash` (a pyenv ~/.bashrc runs it at every login) one lock across the fleet, so
+    every tool's remote shells on 10 hosts ran one after another. What a host writes there stays on that host."""
+    shims = Path.home() / ".pyenv" / "shims"
+    if fleet.mode != "netns" or not shims.is_dir():
+        pytest.skip("loopback hosts are one machine; or no pyenv shims here to keep apart")
+    probe = f".fleet-probe-{fleet.tag}"
+
+    def ssh(host: str, command: str) -> int:
+        return subprocess.run(["ssh", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={fleet.known_hosts}",
+                               "-i", str(fleet.key), f"root@{host}", command], capture_output=True,
+                              timeout=60).returncode
+
+    first, second = fleet.hosts[0].address, fleet.hosts[1].address
+    try:
+        assert ssh(first, f"touch ~/.pyenv/shims/{probe} && test -f ~/.pyenv/shims/{probe}") == 0
+        assert ssh(second, f"test -d ~/.pyenv/shims && ! test -e ~/.pyenv/shims/{probe}") == 0
+        assert not (shims / probe).exists()
+    finally:
+        (shims / probe).unlink(missing_ok=True)

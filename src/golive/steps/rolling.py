@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
+from golive import interrupts
 from golive.core.events import RollingHost, SshBatch
 from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
@@ -32,6 +33,8 @@ from golive.steps.canary import Fraction
 from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many, judge_problem
 from golive.steps.shell import DEFAULT_TIMEOUT
 from golive.steps.ssh import SshSpec, newest_batch_first, undo_text
+from golive.steps.trees import marked_trees, stop_unfinished, tree_mark
+from golive.targets.local import DEFAULT_GRACE
 from golive.targets.ssh import Connection, HostGroup, SshTarget, remote_command, resolve_connection
 from golive.traffic.router import ServerControl, server_for
 
@@ -123,6 +126,14 @@ class RollingStep(StepBase):
             return newest_batch_first(ran)
         return self.rolling.batches(self._group.hosts)
 
+    def remote_trees(self, ctx: StepContext, batches: list[Any]) -> list[tuple[Connection, list[str], str]]:
+        """Where a resume must look before the step deploys again: the cut-off attempt's marked batches
+        (golive.engine.remote_leftovers), so a resumed batch never overlaps the deploy a dead run left running."""
+        group = self._group
+        assert group is not None
+        return marked_trees(lambda: resolve_connection(group, self.rolling.on, ctx.interpolate, ctx.workdir),
+                            self.rolling.on, batches)
+
     def execute(self, ctx: StepContext) -> StepResult:
         spec = self.rolling
         if self._group is None:
@@ -177,10 +188,14 @@ class _Roll:
             if refused:  # another run holds one of them: this batch is left untouched
                 return StepResult("failed", f"{refused}. Stopped before batch {index}/{len(batches)}; its hosts"
                                   " were not touched", detail={"failed_hosts": [], "returned": self.returned})
-            if not any(t.batch == index and t.hosts == hosts for t in self.prev_targets):
+            logged = next((t for t in self.prev_targets if t.batch == index and t.hosts == hosts), None)
+            # As for `ssh`: the batch's tree mark is in the log before any host is touched, so what the deploy
+            # starts there can be found and stopped again (by this process, or by a resume after a crash).
+            mark = logged.tree if logged is not None else tree_mark(self.ctx, index)
+            if logged is None:
                 self.ctx.emit("rolling.batch", {"group": spec.on, "batch": index, "batches": len(batches),
-                                                "hosts": hosts})
-            good = self._batch(index, todo)
+                                                "hosts": hosts, "tree": mark})
+            good = self._batch(index, todo, mark)
             if len(self.failures) > spec.max_failures:
                 return self._stopped(index, batches)
             if spec.bake is not None and good and not self.undo:
@@ -231,8 +246,9 @@ class _Roll:
         self.failures.append(host)
         self._why[host] = why
 
-    def _batch(self, index: int, hosts: list[str]) -> list[str]:
-        """Drain, deploy, check and return `hosts`; returns the ones back in rotation."""
+    def _batch(self, index: int, hosts: list[str], mark: str) -> list[str]:
+        """Drain, deploy, check and return `hosts`; returns the ones back in rotation. Hosts whose command timed
+        out, and every host still deploying when golive is stopped, have the batch's tree stopped."""
         servers: dict[str, str] = {}
         if self.control is not None:
             for h in hosts:
@@ -242,24 +258,39 @@ class _Roll:
             for h, info in drain_many(self.control, [servers[h] for h in hosts], self.spec.drain, hosts).items():
                 self.emit(h, index, "drained", server=servers[h], **info)
         action = "undo" if self.undo else "deploy"
-        command = remote_command(self.spec.command, self.spec.shell, self.timeout)
+        command = remote_command(self.spec.command, self.spec.shell, self.timeout, tree=mark or None)
         good: list[str] = []
         health = self.spec.health
+        finished: set[str] = set()
+        timed_out: list[str] = []
+        grace = self.step.grace if self.step.grace is not None else DEFAULT_GRACE
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(hosts))) as checks:
             waiting: dict[concurrent.futures.Future[tuple[bool, int, str]], str] = {}
-            for res in SshTarget(self.conn, hosts, time.time).run(command, self.env, self.timeout):
-                ok = res.status == "ok" and res.exit_code in self.spec.expect_exit
-                message = res.message or ("" if ok else f"exit code {res.exit_code}")
-                self.emit(res.host, index, action, ok=ok, status=res.status, exit_code=res.exit_code,
-                          duration=round(res.duration, 4), message=message,
-                          output=self.ctx.masker.text(res.output[-2048:]))
-                if not ok:
-                    self._fail(res.host, f"{action} failed: {message}")
-                elif health is not None:
-                    addr = self.conn.address(res.host).host
-                    waiting[checks.submit(check_health, health, res.host, addr, self.conn, self.env)] = res.host
-                else:
-                    good.append(self._return(index, res.host, servers))
+            try:
+                for res in SshTarget(self.conn, hosts, time.time).run(command, self.env, self.timeout):
+                    finished.add(res.host)
+                    if res.status == "timed-out":
+                        timed_out.append(res.host)
+                    ok = res.status == "ok" and res.exit_code in self.spec.expect_exit
+                    message = res.message or ("" if ok else f"exit code {res.exit_code}")
+                    self.emit(res.host, index, action, ok=ok, status=res.status, exit_code=res.exit_code,
+                              duration=round(res.duration, 4), message=message,
+                              output=self.ctx.masker.text(res.output[-2048:]))
+                    if not ok:
+                        self._fail(res.host, f"{action} failed: {message}")
+                    elif health is not None:
+                        addr = self.conn.address(res.host).host
+                        waiting[checks.submit(check_health, health, res.host, addr, self.conn, self.env)] = res.host
+                    else:
+                        good.append(self._return(index, res.host, servers))
+            except interrupts.Interrupted:
+                if mark:
+                    stop_unfinished(self.conn, hosts, finished, mark, grace)
+                raise
+            if timed_out and mark:  # the remote `timeout` stopped the command's group; what left it goes too
+                from golive.targets.remote_tree import stop
+
+                stop(self.conn, timed_out, mark, grace)
             for fut in concurrent.futures.as_completed(waiting):
                 host = waiting[fut]
                 healthy, attempts, answer = fut.result()

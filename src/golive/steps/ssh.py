@@ -168,11 +168,9 @@ class SshStep(StepBase):
     def remote_trees(self, ctx: StepContext, batches: list[Any]) -> list[tuple[Connection, list[str], str]]:
         """The attempt's batches on this step's group that carry a tree mark: where resume must look before the
         step may run again (golive.engine.remote_leftovers)."""
-        marked = [b for b in batches if getattr(b, "tree", "") and b.group == self.ssh.on]
-        if not marked:
-            return []
-        conn = self._connection(ctx)
-        return [(conn, list(b.hosts), b.tree) for b in marked]
+        from golive.steps.trees import marked_trees
+
+        return marked_trees(lambda: self._connection(ctx), self.ssh.on, batches)
 
     def execute(self, ctx: StepContext) -> StepResult:
         spec = self.ssh
