@@ -117,6 +117,22 @@ def _subnet() -> ipaddress.IPv4Network:
     raise FleetError("no free private /24 for the fleet bridge")
 
 
+def copy_live_dir(src: Path, dst: Path) -> None:
+    """The files of a directory other processes rewrite while we copy (pyenv's shims: any login on this machine
+    may be running `pyenv rehash`): an entry gone by the time it is copied is skipped, and so are a rehash's own
+    lock and prototype files (`.pyenv-*`), which belong to the rehash in progress, not to the directory."""
+    dst.mkdir(parents=True)
+    for entry in os.scandir(src):
+        if entry.name.startswith(".pyenv-"):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                continue
+            shutil.copy2(entry.path, dst / entry.name, follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+
+
 def namespaces_available() -> str | None:
     """None when network namespaces can be made here, else why not."""
     if os.geteuid() != 0:
@@ -251,7 +267,7 @@ class Fleet:
             real = home / rel
             if real.is_dir():
                 copy = where / f"private-{i}"
-                shutil.copytree(real, copy, symlinks=True, ignore=shutil.ignore_patterns(".pyenv-shim"))
+                copy_live_dir(real, copy)
                 binds.append(shlex.join(["mount", "--bind", str(copy), str(real)]))
         return ["sh", "-c", " && ".join([*binds, 'exec "$@"']), "fleet-host"] if binds else []
 
