@@ -1,5 +1,3 @@
-import sys
+from golive.cli import console
 
-from golive.cli import main
-
-sys.exit(main())
+console()

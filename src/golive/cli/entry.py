@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from golive import __version__
 
@@ -60,3 +61,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"golive: internal error: {type(exc).__name__}: {safe(mask_known(str(exc)))} (details in {path})",
               file=sys.stderr)
         return ExitCode.INTERNAL
+
+
+def console() -> NoReturn:
+    """The process's entry (the `golive` script, `python -m golive`): `main`, then an exit that skips the
+    interpreter's teardown, which frees every module and object one by one: ~0.1 s of wall (measured 83-141 ms
+    at load ~4.5) after all work is done, a tenth of a 10-host `golive run`.
+
+    Skipping it loses nothing golive relies on: every command closes its store (SQLite commits are durable
+    without a close) and waits for its processes; what remains is done here as the interpreter would do it:
+    the atexit handlers (the SSH pool's clean close, weakref finalizers such as temporary directories, logging's
+    flush), then stdout and stderr flushed. Where that cannot be shown (a non-daemon thread still running, which
+    the interpreter would join, or a flush failing, which it would report with its own exit status), the normal
+    exit is taken.
+
+    The cyclic garbage collector runs every 100,000 allocations instead of every 700: start-up (pydantic building
+    the plan models, dataclasses, asyncssh) allocates a few hundred thousand long-lived objects, and collecting
+    among them as they are made cost ~60 ms CPU of a 0.4 s run (measured with the collector off: the same
+    saving), for garbage there is next to none of. Cyclic garbage of a long run still gets collected, in batches
+    (bounded by ~100,000 objects, a few MB)."""
+    import gc
+
+    gc.set_threshold(100_000, 20, 10)
+    code = main()
+    fast_exit(code)
+
+
+def fast_exit(code: int) -> NoReturn:
+    import atexit
+    import os
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)  # the interpreter joins it (and runs threading's own exit hooks) before atexit
+    atexit._run_exitfuncs()
+    atexit._clear()  # run once: a fallback below must not run them again
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        sys.exit(code)
+    os._exit(code)
