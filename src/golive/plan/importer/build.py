@@ -237,6 +237,11 @@ class BuildMixin(ImportState):
         for lv in sorted(self.levels, key=lambda x: x["level"]):
             s.append(f"rollback level {lv['level']} '{lv['name']}' (line {lv['line']}): {len(lv['steps'])} steps;"
                      f" covers: {', '.join(lv.get('covers', [])) or 'nothing'} ({lv.get('why', '')})")
+        applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"])
+        if len(applied) > 1:  # the document may mean its levels to add up; golive's levels replace each other
+            s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies only the highest level that"
+                     " covers a phase it touched, so a higher level does not also run a lower one's steps; where the"
+                     " document means it to, copy them into it")
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
         if self.approvers:
