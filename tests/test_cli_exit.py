@@ -58,3 +58,13 @@ def test_a_failing_flush_ends_as_the_interpreter_would_have() -> None:
                           capture_output=True, text=True, timeout=60)
     assert plain.returncode == 120 and "BrokenPipeError" in plain.stderr, plain
     assert fast.returncode == plain.returncode and "BrokenPipeError" in fast.stderr, (fast, plain)
+
+
+def test_a_profiler_still_gets_to_write_its_results(tmp_path: Path) -> None:
+    """`python -m cProfile -o FILE -m golive ...` writes FILE after golive's entry returns."""
+    out = tmp_path / "golive.prof"
+    r = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "golive", "--version"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("golive "), r.stdout
+    assert out.stat().st_size > 0

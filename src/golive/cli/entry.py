@@ -72,8 +72,8 @@ def console() -> NoReturn:
     without a close) and waits for its processes; what remains is done here as the interpreter would do it:
     the atexit handlers (the SSH pool's clean close, weakref finalizers such as temporary directories, logging's
     flush), then stdout and stderr flushed. Where that cannot be shown (a non-daemon thread still running, which
-    the interpreter would join, or a flush failing, which it would report with its own exit status), the normal
-    exit is taken.
+    the interpreter would join; a flush failing, which it would report with its own exit status; a profiler or
+    debugger, which does its work after `main`), the normal exit is taken.
 
     The cyclic garbage collector runs every 100,000 allocations instead of every 700: start-up (pydantic building
     the plan models, dataclasses, asyncssh) allocates a few hundred thousand long-lived objects, and collecting
@@ -94,6 +94,8 @@ def fast_exit(code: int) -> NoReturn:
 
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
         sys.exit(code)  # the interpreter joins it (and runs threading's own exit hooks) before atexit
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # `python -m cProfile`, a debugger: they write their results after this returns
     atexit._run_exitfuncs()
     atexit._clear()  # run once: a fallback below must not run them again
     try:
