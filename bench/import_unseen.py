@@ -310,7 +310,7 @@ class Scorer:
         self._check_placeholders()
 
     def _check_rollback_places(self) -> None:
-        """A rollback command that runs in the forward path, or with another level's steps (levels merged into one),
+        """A rollback or undo command that runs in the forward path, or with another level's steps (levels merged),
         runs at a time the document did not mean: a restore during the deploy, a schema downgrade on an app-only
         rollback."""
         blocks = self.exp.get("commands") or []
@@ -321,7 +321,8 @@ class Scorer:
             for unit in block["units"]:
                 wheres = unit.get("where_any") or [unit.get("where") or {}]
                 levels = [w.get("level") for w in wheres if "level" in w]
-                if not unit["markers"] or not (levels or any(w.get("rollback") for w in wheres)):
+                undo = any("undo_in" in w for w in wheres)
+                if not unit["markers"] or not (levels or undo or any(w.get("rollback") for w in wheres)):
                     continue
                 if self._unit_steps(unit):
                     continue
@@ -331,9 +332,9 @@ class Scorer:
                     if step.label in placed or (step.src is not None and not block["line"] <= step.src <= end):
                         continue
                     kind, key = step.where
-                    what = max(unit["markers"], key=len)
-                    if kind in ("phase", "gate"):
-                        self.res.changed.append(f"{self.res.name}:{block['line']}: rollback command "
+                    what, role = max(unit["markers"], key=len), "undo" if undo else "rollback"
+                    if kind in ("phase", "gate") and not (undo and step.kind == "migrate"):
+                        self.res.changed.append(f"{self.res.name}:{block['line']}: {role} command "
                                                 f"`{what}` runs in the forward path (step {step.label})")
                     elif kind == "level" and levels and key not in levels:
                         self.res.changed.append(f"{self.res.name}:{block['line']}: level {levels[0]} command "

@@ -250,3 +250,13 @@ def test_scorer_takes_a_missing_output_check_for_a_miss_not_a_cut() -> None:
     res = score_plan(exp, src, text.replace(check, ""), Result("unchecked"))
     assert any(":36: commands" in m for m in res.misses), res.misses
     assert res.changed == []
+
+
+def test_scorer_sees_an_inline_undo_run_as_a_forward_step() -> None:
+    """"It can be undone with `npm run migrate:down`" made a step after the migration undoes it during the deploy."""
+    exp, src, text = _ideal("04_blue_green_nginx", UNSEEN2)
+    undo = "        undo: {shell: \"ssh deploy@wallet-g1 'cd /srv/wallet/current && npm run migrate:down'\"}\n"
+    assert undo in text
+    res = score_plan(exp, src, text.replace(undo, "      - shell: ssh deploy@wallet-g1 'cd /srv/wallet/current && "
+                                                  "npm run migrate:down'\n"), Result("forward-undo"))
+    assert any("undo command" in c and "forward path" in c for c in res.changed), res.changed
