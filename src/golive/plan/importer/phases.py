@@ -29,6 +29,9 @@ _DURATION_TAIL = re.compile(rf"\s[-–—:]\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|
 _T_RANGE = re.compile(r"\(?\s*(?<![A-Za-z])T\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\s*(?:→|->|–|—|-|to)\s*"
                       r"T(?![A-Za-z])\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\s*\)?")
 #: A paragraph that says what to do next: "Then turn ... off", "Finally, post in #releases".
+#: A forward paragraph naming how to go back: "It can be undone with `x`", "If it has to go back: `x`".
+_WAY_BACK = re.compile(r"(?i)\b(?:undo|undone|undoes|revert(?:ed|s)?|roll(?:ed|s)?[ -]?back|go(?:es)? back|back[ -]?out"
+                       r"|rückgängig|zurückrollen|deshacer|revertir|desfazer)\b[^`]{0,50}`([^`]+)`")
 _THEN = re.compile(r"(?i)^(?:then|finally|afterwards|after that|and then|next)\b,?\s+(?:[a-z]+\s+)?[a-z]")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
@@ -262,14 +265,30 @@ class PhasesMixin(ImportState):
         b.placed = True
 
     def undo_para(self, phase: dict[str, Any], b: Block) -> bool:
-        """"To undo: `alembic downgrade -1`" right after a migration: the document names its downgrade."""
+        """"To undo: `alembic downgrade -1`" right after a migration: the document names its downgrade. Any other
+        command a forward paragraph names as the way back ("It can be undone with `x`", "If it has to go back:
+        `x`") is the undo of the step before it, never a step of its own: run forward, it would undo the change
+        during the deploy."""
         m = re.search(r"(?i)\b(to undo|undo|to roll ?back|roll ?back|downgrade|to revert|revert)\b[^`]{0,40}`([^`]+)`",
                       b.raw)
-        if not m or not phase["steps"] or "migrate" not in phase["steps"][-1]:
+        if m and phase["steps"] and "migrate" in phase["steps"][-1]:
+            spec = phase["steps"][-1]["migrate"]
+            spec["down"] = m.group(2).strip()
+            self.conversions.append(f"line {b.line}: `{spec['down']}` (named by the document) is the migration's undo")
+            return True
+        back = _WAY_BACK.search(b.raw)
+        if back is None or self.in_rollback:
             return False
-        spec = phase["steps"][-1]["migrate"]
-        spec["down"] = m.group(2).strip()
-        self.conversions.append(f"line {b.line}: `{spec['down']}` (named by the document) is the migration's undo")
+        cmd = back.group(1).strip()
+        last = phase["steps"][-1] if phase["steps"] else None
+        if last is not None and "shell" in last and "undo" not in last:
+            last["undo"] = CommentedMap({"shell": cmd})
+            self.conversions.append(f"line {b.line}: `{cmd[:60]}` (named by the document as the way back) is the"
+                                    " undo of the step before it")
+        else:  # nothing here it could undo: kept as words, never run forward
+            phase["description"].append(_clean(b.text))
+            self.inferred.append(f"line {b.line}: `{cmd[:60]}` is named as a way back, with no step before it to"
+                                 " undo: kept in the phase's description, not run")
         return True
 
     def expect_para(self, phase: dict[str, Any], b: Block) -> bool:
