@@ -27,6 +27,9 @@ def column(header: list[str], rx: re.Pattern[str]) -> int | None:
     return next((i for i, h in enumerate(header) if rx.search(_clean(h).lower().strip())), None)
 
 
+#: What a Command cell holds when the row has none: a dash, "n/a", "none" (never a program to run).
+_NO_COMMAND = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)|nothing|manual")
+
 class TablesMixin(ImportState):
     def phase_table(self, phase: dict[str, Any], b: Block) -> None:
         header, rows = (b.rows[0], b.rows[1:]) if b.rows else ([], [])
@@ -49,7 +52,8 @@ class TablesMixin(ImportState):
             strong = column(header, _STRONG_ACTION)
             what = strong if strong is not None else what
             for n, row in enumerate(rows):
-                text = row[cmd].strip() if cmd < len(row) else ""
+                text = re.sub(r"(?i)\s*<br\s*/?>\s*", "\n", row[cmd]).strip() if cmd < len(row) else ""
+                text = "" if _NO_COMMAND.fullmatch(text) else text  # "–", "n/a": the row has no command
                 line = b.row_lines[n + 1] if n + 1 < len(b.row_lines) else b.line + 2 + n
                 name = _clean(row[what]) if what is not None and what < len(row) else None
                 name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name
