@@ -75,8 +75,9 @@ class RollbackMixin(ImportState):
             b = self.blocks[j]
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)
-            if b.kind == "para" and b.depth == 0 and _LABEL.match(text) and ":" in text and nxt is not None \
-                    and nxt.kind in ("fence", "item") and not _TRIGGER_INTRO.search(text):
+            labelled = (_LABEL.match(text) and ":" in text and not _TRIGGER_INTRO.search(text)) or (
+                _LEVEL.match(text) and len(text) < 200)  # "**Level 2 — restore the database** (undoes step 2):"
+            if b.kind == "para" and b.depth == 0 and labelled and nxt is not None and nxt.kind in ("fence", "item"):
                 cuts.append((j, text))
         if not cuts:
             return [(start, end, "")]
