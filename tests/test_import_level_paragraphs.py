@@ -46,3 +46,11 @@ def test_bold_level_lines_make_separate_levels(one: str, two: str) -> None:
     assert sorted(levels) == [1, 2], levels
     assert "pg_restore" not in levels[1] and "4.11.3" in levels[1], levels
     assert "pg_restore" in levels[2], levels
+
+
+def test_a_level_line_with_its_command_inline_is_a_level_of_its_own() -> None:
+    doc = DOC.format(one="Level 1 —", two="Level 2 —") + "\nLevel 3: `./schema.sh downgrade 0041`\n"
+    plan = parse_plan_text(import_markdown(doc, "b.md").yaml_text, "b.yaml")
+    levels = {lv.level: " ".join(s.shell.command for s in lv.steps) for lv in plan.rollback.levels}  # type: ignore[attr-defined]
+    assert sorted(levels) == [1, 2, 3], levels
+    assert "downgrade 0041" in levels[3] and "downgrade 0041" not in levels[2], levels

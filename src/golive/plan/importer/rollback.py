@@ -70,28 +70,38 @@ class RollbackMixin(ImportState):
     def labelled_groups(self, start: int, end: int) -> list[tuple[int, int, str]]:
         """The parts of a rollback section without sub-headings that a condition paragraph opens ("Only if the
         migration has to be undone:", "After promotion (step 4): roll back the main release.")."""
-        cuts: list[tuple[int, str]] = []
+        from golive.plan.importer.items import code_command
+
+        cuts: list[tuple[int, str, bool]] = []
         for j in range(start, end):
             b = self.blocks[j]
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)
-            labelled = (_LABEL.match(text) and ":" in text and not _TRIGGER_INTRO.search(text)) or (
-                _LEVEL.match(text) and len(text) < 200)  # "**Level 2 — restore the database** (undoes step 2):"
-            if b.kind == "para" and b.depth == 0 and labelled and nxt is not None and nxt.kind in ("fence", "item"):
-                cuts.append((j, text))
+            level = bool(_LEVEL.match(text)) and len(text) < 200  # "**Level 2 — restore the database** (step 2):"
+            labelled = level or (_LABEL.match(text) and ":" in text and not _TRIGGER_INTRO.search(text))
+            if b.kind != "para" or b.depth != 0 or not labelled:
+                continue
+            if nxt is not None and nxt.kind in ("fence", "item"):
+                cuts.append((j, text, False))
+            elif level and code_command(b.raw):  # "Level 3: `flask db downgrade`": the level and its command
+                cuts.append((j, text, True))
         if not cuts:
             return [(start, end, "")]
         groups: list[tuple[int, int, str]] = []
         if cuts[0][0] > start and self.has_level_steps(start, cuts[0][0]):
             groups.append((start, cuts[0][0], ""))
-        for n, (j, label) in enumerate(cuts):
+        for n, (j, label, inline) in enumerate(cuts):
             stop = cuts[n + 1][0] if n + 1 < len(cuts) else end
-            groups.append((j + 1, stop, label))
+            groups.append((j if inline else j + 1, stop, label))
         return groups
 
     def has_level_steps(self, start: int, end: int) -> bool:
         """Fences or items that are not conditions ("- Roll back if p99 > 1 s" is none)."""
-        return any(b.kind == "fence" or (b.kind == "item" and not self.trigger_item(b)) for b in self.blocks[start:end])
+        from golive.plan.importer.items import code_command
+
+        return any(b.kind == "fence" or (b.kind == "item" and not self.trigger_item(b))
+                   or (b.kind == "para" and bool(_LEVEL.match(_clean(b.text))) and code_command(b.raw) is not None)
+                   for b in self.blocks[start:end])
 
     @staticmethod
     def trigger_item(b: Block) -> bool:
