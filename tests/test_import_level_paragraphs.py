@@ -54,3 +54,23 @@ def test_a_level_line_with_its_command_inline_is_a_level_of_its_own() -> None:
     levels = {lv.level: " ".join(s.shell.command for s in lv.steps) for lv in plan.rollback.levels}  # type: ignore[attr-defined]
     assert sorted(levels) == [1, 2, 3], levels
     assert "downgrade 0041" in levels[3] and "downgrade 0041" not in levels[2], levels
+
+
+def test_levels_written_as_list_items_with_their_blocks_stay_apart() -> None:
+    doc = DOC.split("## Rollback")[0] + """## Rollback
+
+- Level 1 — app only (undoes step 2)
+
+    ```bash
+    ./deploy.sh 4.11.3
+    ```
+
+- Level 2 — schema and data (undoes steps 1 and 2)
+
+    ```bash
+    pg_restore --clean -d billing /srv/backups/billing.dump
+    ```
+"""
+    plan = parse_plan_text(import_markdown(doc, "b.md").yaml_text, "b.yaml")
+    levels = {lv.level: " ".join(s.shell.command for s in lv.steps) for lv in plan.rollback.levels}  # type: ignore[attr-defined]
+    assert sorted(levels) == [1, 2] and "pg_restore" not in levels[1] and "pg_restore" in levels[2], levels

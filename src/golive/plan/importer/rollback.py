@@ -79,6 +79,9 @@ class RollbackMixin(ImportState):
             text = _clean(b.text)
             level = bool(_LEVEL.match(text)) and len(text) < 200  # "**Level 2 — restore the database** (step 2):"
             labelled = level or (_LABEL.match(text) and ":" in text and not _TRIGGER_INTRO.search(text))
+            if level and b.kind == "item" and b.depth == 0 and b.checked is None and b.children:
+                cuts.append((j, text, False))  # "- Level 2 — schema and data" with its block (a Notion toggle)
+                continue
             if b.kind != "para" or b.depth != 0 or not labelled:
                 continue
             if nxt is not None and nxt.kind in ("fence", "item"):
