@@ -78,6 +78,14 @@ def backup_of(argv: list[str], redirect: str | None) -> dict[str, Any] | None:
         if url is None:
             return None
         spec: dict[str, Any] = {"database": url, "verify": True}
+        out = opts.get("file") or redirect
+        if out and opts.get("format", "p") in ("c", "custom"):
+            # the document's own restore reads this file later: golive's dump (also -Fc) goes where it said,
+            # or, where the path is the shell's to work out ($VARS, ~), the document's command stays
+            where = out.strip("'\"")
+            if re.search(r"[$`~*?]", where):
+                return None
+            spec["file"] = where
         return spec
     if prog == "sqlite3" and len(argv) == 3:
         m = re.fullmatch(r"""["']?\.backup\s+(?:main\s+)?(\S+?)["']?""", argv[2])
