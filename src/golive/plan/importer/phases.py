@@ -14,6 +14,12 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
+#: "Expected output:", "Output:", "You should see:", "Result should look like:": a printed result follows.
+_OUTPUT_INTRO = re.compile(r"(?i)^\W*(?:expected(?:\s+(?:output|result))?|output|result|you should see|"
+                           r"it (?:prints|shows)|(?:should|must)\s+(?:print|show|look like|return)|"
+                           r"erwartet(?:e(?:s)? (?:ausgabe|ergebnis))?|"
+                           r"ausgabe|salida(?: esperada)?|resultado(?: esperado)?|sa(?:í|i)da(?: esperada)?|"
+                           r"sortie(?: attendue)?|r(?:é|e)sultat(?: attendu)?)\b[^:]{0,40}:\s*$")
 where_words = {"parent": "in the item holding it", "lead": "before it", "after": "after it"}
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
 _GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point|gate)\b")
@@ -137,6 +143,36 @@ class PhasesMixin(ImportState):
             lead = b if b.kind == "para" else None
             said = b if b.kind in ("para", "item") else None
 
+    def printed_result(self, step: CommentedMap, b: Block, j: int, end: int) -> bool:
+        """The query's output as the document shows it, right after the block ("Expected output:" and a psql or
+        mysql result table, or the table alone): the step checks it (a count's value, else the row count).
+        The table is never a step of its own."""
+        from golive.plan.md_shell import is_query_output, query_output_expectation
+
+        k = j + 1
+        intro = self.blocks[k] if k < end else None
+        if intro is not None and intro.kind == "para" and _OUTPUT_INTRO.match(_clean(intro.text)):
+            k += 1
+        else:
+            intro = None
+        out = self.blocks[k] if k < end else None
+        if out is None or out.kind != "fence" or out.placed or out.depth != b.depth \
+                or out.info not in ("", "text", "txt", "plain", "console", "output", "psql", "mysql") \
+                or not is_query_output(out.text):
+            return False
+        want = query_output_expectation(out.text)
+        out.placed = True  # output, whether or not it states a check: never run
+        if intro is not None:
+            intro.placed = True
+        if want is None:
+            self.inferred.append(f"line {out.line}: the query's printed output (not a check golive can make): kept"
+                                 " out of the steps")
+            return True
+        step["sql"]["expect"] = CommentedMap(want)
+        self.conversions.append(f"line {b.line}: SQL with the result it prints shown after it (line {out.line}) ->"
+                                f" an sql step that checks it ({want})")
+        return True
+
     def sql_expect_from_prose(self, step: CommentedMap, b: Block, j: int, end: int, said: Block | None) -> None:
         """An SQL block's expected result stated next to it: in the paragraph or item that introduces it, in the
         item that holds it, or in a short sentence right after it ("Should return no rows."), which is then
@@ -144,7 +180,12 @@ class PhasesMixin(ImportState):
         if not re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
             return  # only a query gives rows to check: "should return 0" after an UPDATE states no result of it
         after = self.blocks[j + 1] if j + 1 < end else None
+        if self.printed_result(step, b, j, end):
+            return
         sources: list[tuple[Block, str]] = []
+        comments = re.findall(r"--\s*([^\n]*?)\s*$", b.text.strip(), flags=re.M)
+        if comments:  # "SELECT count(*) FROM t;  -- expect 0", a last line "-- should return no rows"
+            sources.append((Block("para", comments[-1], comments[-1], b.line), "after"))
         if b.parent is not None:
             sources.append((self.blocks[b.parent], "parent"))
         if said is not None and said.depth == b.depth:
