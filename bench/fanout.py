@@ -13,10 +13,15 @@ PYTHONDONTWRITEBYTECODE is left out of every tool's environment (set, it had gol
 source at every start).
 
 `--floor` adds what the same work costs with nothing around it: a bare asyncssh script and one OpenSSH `ssh`
-process per host, all at once or per batch. On a 2-core machine most of a run is the hosts' side (sshd, the
-login shell and its rc file, about 0.12 s of CPU per host with a pyenv ~/.bashrc), shared by every tool.
+process per host, all at once or per batch. On a 2-core machine much of a run is the hosts' side (sshd's
+handshake, ~0.04 s of CPU per login, and the login shell), shared by every tool.
 
-    .venv/bin/python bench/fanout.py [--sizes 10,25,50] [--repeat 3] [--skip ansible,pyinfra] [--floor]
+Each host logs in to a home of its own with stock dotfiles, as a real server (golive.testing.fleet).
+`--shared-home` gives every host this machine's home instead, as before: its ~/.bashrc then runs at every
+login (here a pyenv one, ~0.13 s of CPU per login against ~0.005 s for a stock one), for every tool alike.
+
+    .venv/bin/python bench/fanout.py [--sizes 10,25,50] [--modes all,batch5] [--repeat 3]
+                                     [--skip ansible,pyinfra] [--floor] [--shared-home]
 """
 
 from __future__ import annotations
@@ -154,11 +159,15 @@ def main() -> int:
     ap.add_argument("--sizes", default="10,25,50")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip", default="")
+    ap.add_argument("--modes", default=f"all,batch{BATCH}", help=f"all (every host at once), batch{BATCH}, or both")
     ap.add_argument("--floor", action="store_true",
                     help="also measure the floor: a bare asyncssh script and parallel OpenSSH `ssh` processes")
+    ap.add_argument("--shared-home", action="store_true",
+                    help="hosts share this machine's home and its ~/.bashrc (the fleet before it gave each its own)")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the fleet's namespaces are removed on kill
     sizes = [int(s) for s in args.sizes.split(",")]
+    modes = [(m, None if m == "all" else BATCH) for m in ("all", f"batch{BATCH}") if m in args.modes.split(",")]
     import compileall
 
     import golive
@@ -167,11 +176,13 @@ def main() -> int:
     runners = {**TOOLS, **(FLOORS if args.floor else {})}
     tools = [t for t in runners if t not in args.skip.split(",")]
     results: dict[tuple[str, str, int], Measure] = {}
-    with Fleet(max(sizes), haproxy=False, app=False) as fleet, tempfile.TemporaryDirectory() as tmp:
-        print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}; command {COMMAND!r}; median of {args.repeat};"
+    with Fleet(max(sizes), haproxy=False, app=False, own_home=not args.shared_home) as fleet, \
+            tempfile.TemporaryDirectory() as tmp:
+        home = "own home per host" if fleet.own_home else "hosts share this machine's home"
+        print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}, {home}; command {COMMAND!r}; median of {args.repeat};"
               f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at start")
         for size in sizes:
-            for mode, batch in (("all", None), (f"batch{BATCH}", BATCH)):
+            for mode, batch in modes:
                 for tool in tools:
                     work = Path(tmp) / f"{tool}-{size}-{mode}"
                     work.mkdir()
@@ -184,19 +195,19 @@ def main() -> int:
     print()
     print(f"{'mode':7} {'hosts':>5} " + " ".join(f"{t:>9}" for t in tools)
           + "".join(f" {t + '/golive':>15}" for t in tools if t != "golive"))
-    for mode in ("all", f"batch{BATCH}"):
+    for mode, _ in modes:
         for size in sizes:
             row = [results[(t, mode, size)][0] for t in tools]
             ratios = [results[(t, mode, size)][0] / results[("golive", mode, size)][0]
                       for t in tools if t != "golive" and "golive" in tools]
             print(f"{mode:7} {size:5} " + " ".join(f"{v:8.2f}s" for v in row) + "".join(f" {r:14.2f}x" for r in ratios))
     print("\nCPU seconds of each tool's own processes (steadier than wall time on a shared machine):")
-    for mode in ("all", f"batch{BATCH}"):
+    for mode, _ in modes:
         for size in sizes:
             print(f"{mode:7} {size:5} " + " ".join(f"{t} {results[(t, mode, size)][2]:.2f}" for t in tools))
     if len(sizes) > 1:
         print("\ngrowth (seconds per extra host, least squares over sizes):")
-        for mode in ("all", f"batch{BATCH}"):
+        for mode, _ in modes:
             slopes = []
             for t in tools:
                 xs, ys = sizes, [results[(t, mode, s)][0] for s in sizes]
@@ -204,8 +215,9 @@ def main() -> int:
                 slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
                 slopes.append(f"{t} {slope * 1000:.1f} ms/host")
             print(f"  {mode}: " + ", ".join(slopes))
-    print("\npeak RSS, largest process, MB (at the largest size, all at once): " + ", ".join(
-        f"{t} {results[(t, 'all', max(sizes))][1] / 1024:.1f}" for t in tools))
+    first = modes[0][0]
+    print(f"\npeak RSS, largest process, MB (at the largest size, {first}): " + ", ".join(
+        f"{t} {results[(t, first, max(sizes))][1] / 1024:.1f}" for t in tools))
     return 0
 
 

@@ -93,7 +93,7 @@ def test_yaml_front_matter_is_metadata_not_a_heading() -> None:
     assert plan.name == "Billing 2.0"
     assert [p.name for p in plan.phases] == ["Deploy"]
     assert plan.window is not None and str(plan.window.start) == "2027-02-02T19:00"
-    assert any(s.startswith("YAML front matter (lines 1-5)") for s in summary)
+    assert any("lines 1-5: YAML front matter" in s for s in summary)
     # a thematic break and a setext heading at the top are no front matter: that text stays the document's
     plain = "---\n\nRelease notes first\n---\n\n## Deploy\n\n```bash\n./billing deploy 2.0\n```\n"
     assert not any("front matter" in s for s in load(plain)[1])

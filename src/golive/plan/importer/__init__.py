@@ -22,7 +22,7 @@ from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
 from golive.plan.importer.tables import TablesMixin
-from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake
+from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake, _strip_front_matter
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
 
@@ -51,33 +51,13 @@ def _drop_unprintable(text: str) -> tuple[str, list[str]]:
     return "\n".join(lines), notes
 
 
-def _front_matter(text: str) -> tuple[str, int]:
-    """YAML front matter (`---` ... `---` at the top: GitHub issue templates, Jekyll, Hugo, Obsidian) is metadata
-    of the file, not part of the runbook; CommonMark would read its closing `---` as a heading underline and make
-    the last key a heading. Its lines are blanked (line numbers stay) and the count of them returned (0: none)."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return text, 0
-    end = next((n for n in range(1, min(len(lines), 200)) if lines[n].strip() in ("---", "...")), None)
-    if end is None or end == 1:
-        return text, 0
-    body = [ln for ln in lines[1:end] if ln.strip() and not ln.lstrip().startswith("#")]
-    if not body or not all(re.match(r"^(\s+|-\s|[\w.\-\"' ]+:(\s|$))", ln) for ln in body):
-        return text, 0  # a thematic break and a setext heading, not metadata
-    return "\n" * end + "\n".join(lines[end:]), end + 1
-
-
 def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path | None = None) -> ImportResult:
     """Parse Markdown `text` into a validated plan; raises PlanError (only) when no plan can be made.
     `overrides`: a file of host specifics applied to the result (golive.plan.importer.overrides)."""
     text, repaired = _repair_mojibake(text)
     text, dropped = _drop_unprintable(text)
-    text, front = _front_matter(text)
+    text, front = _strip_front_matter(text)
     imp = _Importer(text, source)
-    if front:
-        imp.unplaced.append(Unplaced(1, f"YAML front matter (lines 1-{front})",
-                                     "metadata of the file (a template's or site generator's title, tags, labels):"
-                                     " no place in a plan"))
     data = imp.run()
     overridden: list[str] = []
     if overrides is not None:
@@ -85,6 +65,8 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
 
         overridden = host.apply(data, host.load(overrides), str(overrides))
     imp.notes[:0] = dropped
+    if front:
+        imp.inferred.insert(0, f"lines 1-{front}: YAML front matter (page metadata) -> left out of the plan")
     if repaired:
         imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired"
                                       " with ftfy before parsing")

@@ -128,7 +128,11 @@ class SectionsMixin(ImportState):
             self.signoff_gate(idx, end)
             return True
         if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
-                     r"|who to (call|page|ring)|call (list|tree)", low) \
+                     r"|who to (call|page|ring)|call (list|tree)|who'?s who|who is who|"
+                     # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte", "Rollen",
+                     # "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe", "Intervenants"
+                     r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
+                     r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento", low) \
                 and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True

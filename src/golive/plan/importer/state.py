@@ -62,6 +62,8 @@ class ImportState:
         self.signoffs: list[tuple[int, list[tuple[str, str]]]] = []
         #: `@mari.souza` -> `Mariana Souza`: a handle a people table gives next to a person's name.
         self.aliases: dict[str, str] = {}
+        #: "rm" -> "Release manager": a role's short name, as a people table gives it next to the role.
+        self.role_aliases: dict[str, str] = {}
         #: List items that became phases ("1. Drain (5 min)"): their steps are not named after them.
         self.phase_items: set[int] = set()
         from golive.steps.registry import KINDS
@@ -270,7 +272,7 @@ class ImportState:
                     name: str | None) -> CommentedMap | None:
         raise NotImplementedError
 
-    def sql_expectation(self, b: Block) -> dict[str, Any] | None:
+    def sql_expectation(self, b: Block, where: str = "lead") -> dict[str, Any] | None:
         raise NotImplementedError
 
     def prelude_people(self, b: Block) -> None:
