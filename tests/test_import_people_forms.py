@@ -166,3 +166,40 @@ def test_a_sentence_between_two_blocks_introducing_the_second_is_the_second_ones
     got = sql_steps("```sql\nSELECT count(*) FROM a;\n```\n\nThen the orphans (must return 0):\n\n"
                     "```sql\nSELECT count(*) FROM b;\n```\n")
     assert [s.get("expect") for s in got] == [None, {"value": 0}]
+
+
+# -- env files and export lists outside the phases -----------------------------------------------------------------
+
+ENV_DOC = ("# Rel\n\n## Configuration\n\nOn the host:\n\n```env\nAPI_BASE=https://api.internal\nWORKERS=4\n"
+           "SIGNING_KEY=abc-not-real\nCACHE_URL=redis://:pw-not-real@cache:6379/0\n```\n\n"
+           "```bash\nexport REGION=\"eu-west\"\nexport ADMIN_TOKEN='tok-not-real'\nexport FROM_ENV=$API_BASE\n```\n\n"
+           "```bash\nexport BUILD=$(git describe --tags)\n```\n\n```bash\nexport HOST=$(hostname)\n```\n" + RUN)
+
+
+def test_env_file_and_export_list_in_a_config_section_are_vars_not_a_phase() -> None:
+    res = import_markdown(ENV_DOC, "doc.md")
+    plan = YAML(typ="safe").load(res.yaml_text)
+    assert [p["name"] for p in plan["phases"]] == ["Phase 1: Ship"]
+    v = plan["vars"]
+    assert v["API_BASE"] == {"value": "https://api.internal"} and v["WORKERS"] == {"value": "4"}
+    assert v["REGION"] == {"value": "eu-west"}
+    for name in ("SIGNING_KEY", "CACHE_URL", "ADMIN_TOKEN"):
+        assert v[name] == {"secret": True, "from_env": name}
+    for value in ("abc-not-real", "pw-not-real", "tok-not-real"):
+        assert value not in res.yaml_text
+    # worked out by the shell: no var, no step; reported as not placed
+    assert "BUILD" not in v and "git describe" not in res.yaml_text
+    assert "HOST" not in v and "hostname" not in res.yaml_text
+    assert any(u.line == 5 or "Configuration" in u.what for u in res.unplaced)
+
+
+def test_a_config_section_that_runs_a_command_is_still_a_phase() -> None:
+    plan = plan_of("# Rel\n\n## Configuration\n\n```bash\nexport REGION=eu\n./configure --apply\n```\n" + RUN)
+    assert plan["phases"][0]["name"] == "Configuration"
+    assert "./configure --apply" in str(plan["phases"][0]["steps"])
+
+
+def test_an_env_file_outside_any_section_is_vars() -> None:
+    plan = plan_of("# Rel\n\n```dotenv\nMODE=live\nDB_PASSWORD=x-not-real\n```\n" + RUN)
+    assert plan["vars"]["MODE"] == {"value": "live"}
+    assert plan["vars"]["DB_PASSWORD"] == {"secret": True, "from_env": "DB_PASSWORD"}

@@ -27,6 +27,10 @@ SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|accep
                            r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
 #: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
 _WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
+#: "## Environment", "## Config", "## Secrets", "## Umgebungsvariablen", "## Configuración": settings, not steps.
+_CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(uration)?|settings|variables|secrets|"
+                             r"umgebung\w*|konfiguration|variablen|configuraci(ó|o)n|variables de entorno|"
+                             r"configura(ç|c)(ã|a)o|vari(á|a)veis( de ambiente)?)\b")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
@@ -84,6 +88,7 @@ class SectionsMixin(ImportState):
             i += 1
         self.window_in_prose()
         self.stray_people()
+        self.stray_env()
         self.report_leftovers()
         return self.build(title, description)
 
@@ -143,6 +148,11 @@ class SectionsMixin(ImportState):
                         and _GATE.search(self.blocks[stop].text):
                     stop = self.section_end(stop)  # "### 4. Go/No-Go" after "### 3. Deploy": that phase's gate
                 self.phase_from(j, stop)
+            return True
+        if _CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
+            # "## Environment" holding an env file and `export` lists: what the run needs set, plan vars
+            self.stray_env(idx + 1, end)
+            self.inferred.append(f"line {h.line}: '{text}' holds env files / exports only -> plan vars, not a phase")
             return True
         if re.search(r"pre-?deploy|before deploy|preparation|readiness|\(.*before\)|deployment day|pre-?flight",
                      low):

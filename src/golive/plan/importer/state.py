@@ -47,6 +47,8 @@ class ImportState:
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
         self.exported: dict[str, tuple[str, int]] = {}
         self.env_vars: dict[str, tuple[str | None, int]] = {}
+        #: Env-file names whose value carries a password (`redis://:pw@host`): secret, whatever the name.
+        self.env_secrets: set[str] = set()
         #: `<placeholder>` words that became vars; ${NAME}s that non-shell steps need declared.
         self.placeholders: set[str] = set()
         self.needed: set[str] = set()
@@ -245,6 +247,12 @@ class ImportState:
         raise NotImplementedError
 
     def stray_people(self) -> None:
+        raise NotImplementedError
+
+    def stray_env(self, start: int = 0, end: int | None = None) -> None:
+        raise NotImplementedError
+
+    def env_only(self, start: int, end: int) -> bool:
         raise NotImplementedError
 
     def inline_roles(self, raw: str, line: int) -> bool:
