@@ -181,7 +181,7 @@ class BuildMixin(ImportState):
                 continue
             if val is None:
                 out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) or re.search(
-                    r"(?i)secret|passw|token|key", n) else {"from_env": n})
+                    r"(?i)secret|passw|token|key", n) or n in self.env_secrets else {"from_env": n})
             else:
                 out[n] = CommentedMap({"value": val})
             out.yaml_add_eol_comment(f"{self.src_name}:{line} (env file)", n)

@@ -14,6 +14,7 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
+where_words = {"parent": "in the item holding it", "lead": "before it", "after": "after it"}
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
 _GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point|gate)\b")
 #: Units of a timebox as headings write them, in English and the languages runbooks come in ("15 Min.", "1 Std.").
@@ -91,6 +92,7 @@ class PhasesMixin(ImportState):
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""
         gate_heading = False
         lead: Block | None = None  # the paragraph just before a block ("1.1 Confirm blue is healthy:")
+        said: Block | None = None  # the paragraph or list item just before it ("2. Lag (expect 2 rows):")
         for j in range(start, end):
             b = self.blocks[j]
             if b.placed:
@@ -127,15 +129,37 @@ class PhasesMixin(ImportState):
                         phase["description"].remove(_clean(lead.text))  # it names the step now
                 count = len(phase["steps"])
                 self.phase_fence(phase, b, name)
-                want = self.sql_expectation(lead) if lead is not None else None
                 made = phase["steps"][count:]
-                if want and len(made) == 1 and "sql" in made[0]:
-                    made[0]["sql"]["expect"] = CommentedMap(want)
-                    self.conversions.append(f"line {b.line}: SQL with its expected result stated before it -> an sql"
-                                            f" step that checks it ({want})")
+                if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
+                    self.sql_expect_from_prose(made[0], b, j, end, said)
             elif b.kind == "table":
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
+            said = b if b.kind in ("para", "item") else None
+
+    def sql_expect_from_prose(self, step: CommentedMap, b: Block, j: int, end: int, said: Block | None) -> None:
+        """An SQL block's expected result stated next to it: in the paragraph or item that introduces it, in the
+        item that holds it, or in a short sentence right after it ("Should return no rows."), which is then
+        the step's check and no note of its own (golive.plan.importer.items.sql_expectation)."""
+        if not re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
+            return  # only a query gives rows to check: "should return 0" after an UPDATE states no result of it
+        after = self.blocks[j + 1] if j + 1 < end else None
+        sources: list[tuple[Block, str]] = []
+        if b.parent is not None:
+            sources.append((self.blocks[b.parent], "parent"))
+        if said is not None and said.depth == b.depth:
+            sources.append((said, "lead"))
+        if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
+            sources.append((after, "after"))
+        for src, where in sources:
+            want = self.sql_expectation(src, where)
+            if want:
+                step["sql"]["expect"] = CommentedMap(want)
+                if where == "after":
+                    src.placed = True
+                self.conversions.append(f"line {b.line}: SQL with its expected result stated {where_words[where]}"
+                                        f" (line {src.line}) -> an sql step that checks it ({want})")
+                return
 
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         m = _KV.match(b.raw)
@@ -237,6 +261,10 @@ class PhasesMixin(ImportState):
             return
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
+            return
+        if b.checked is None and not self.in_rollback and not phase["gate"] and _GATE.match(text) \
+                and self.gate_para(phase, b):
+            b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
             return
         fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
         if b.checked is not None and fences and len(fences) == len(b.children) and all(

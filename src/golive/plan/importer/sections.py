@@ -27,6 +27,10 @@ SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|accep
                            r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
 #: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
 _WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
+#: "## Environment", "## Config", "## Secrets", "## Umgebungsvariablen", "## Configuración": settings, not steps.
+_CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(uration)?|settings|variables|secrets|"
+                             r"umgebung\w*|konfiguration|variablen|configuraci(ó|o)n|variables de entorno|"
+                             r"configura(ç|c)(ã|a)o|vari(á|a)veis( de ambiente)?)\b")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
@@ -84,6 +88,7 @@ class SectionsMixin(ImportState):
             i += 1
         self.window_in_prose()
         self.stray_people()
+        self.stray_env()
         self.report_leftovers()
         return self.build(title, description)
 
@@ -126,7 +131,11 @@ class SectionsMixin(ImportState):
             self.signoff_gate(idx, end)
             return True
         if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
-                     r"|who to (call|page|ring)|call (list|tree)", low) \
+                     r"|who to (call|page|ring)|call (list|tree)|who'?s who|who is who|"
+                     # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte", "Rollen",
+                     # "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe", "Intervenants"
+                     r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
+                     r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento", low) \
                 and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True
@@ -135,6 +144,11 @@ class SectionsMixin(ImportState):
                 b = self.blocks[j]
                 if b.kind == "heading" and self.phase_heading(_clean(b.text)):
                     self.phase_from(j, self.section_end(j))
+            return True
+        if _CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
+            # "## Environment" holding an env file and `export` lists: what the run needs set, plan vars
+            self.stray_env(idx + 1, end)
+            self.inferred.append(f"line {h.line}: '{text}' holds env files / exports only -> plan vars, not a phase")
             return True
         if re.search(r"pre-?deploy|before deploy|preparation|readiness|\(.*before\)|deployment day|pre-?flight",
                      low):
