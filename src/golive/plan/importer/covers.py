@@ -24,9 +24,13 @@ _READ_PROGRAMS = {"ls", "cat", "echo", "printf", "grep", "egrep", "df", "du", "h
 _READ_WORDS = {"status", "get", "list", "show", "describe", "current", "version", "--version", "logs", "diff",
                "history", "check", "--check", "--dry-run", "inspect", "top", "ls", "info", "health", "ping",
                "--self-check", "--check-balanced", "verify", "preflight", "pre-flight", "--preflight"}
-_DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore|\bmysql\b[^|]*<|downgrade|db:rollback|migrations remove|"
-                   r"db:migrate VERSION|\.restore\b|\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|"
-                   r"UPDATE\s+\w+\s+SET|CREATE)\b")
+#: Data changes: restores, downgrades, DDL/DML, and a schema migration by any tool (`flyway ... migrate`,
+#: `./bin/orders migrate --to 0042`); `pg_restore --list` only reads the dump's table of contents, and a
+#: package manager's downgrade (`dnf downgrade pgw-3.7.2`) puts back code, not data.
+_DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore(?!\s+(?:--list|-l)\b)|\bmysql\b[^|]*<|"
+                   r"(?<!dnf )(?<!yum )(?<!apt )downgrade|db:rollback|migrations remove|db:migrate VERSION|"
+                   r"\.restore\b|(?<![\w-])migrate(?![\w-])|"
+                   r"\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|UPDATE\s+\w+\s+SET|CREATE)\b")
 _TOOLS = {"alembic": "alembic", "flask db": "flask-db", "rails db": "rails", "rake db": "rails",
           "dotnet ef": "dotnet-ef", "prisma migrate": "prisma", "manage.py migrate": "django"}
 
@@ -67,7 +71,9 @@ def changes(step: dict[str, Any]) -> bool:
             argvs = simple_commands(parse(text(step)), nested=False)
         except ValueError:
             return True
-        return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _reads(a)) for a in argvs)
+        return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _reads(a)
+                                           or (a[0].endswith("pg_restore") and ("--list" in a or "-l" in a)))
+                                    for a in argvs)
     return True
 
 
@@ -142,13 +148,21 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
         ltoks = set().union(*(tokens(s) for s in steps)) if steps else set()
         ltexts = {text(s).strip() for s in steps if kind(s) in ("shell", "ssh")}
         again = [i for i, n in enumerate(order) if ltexts & texts[n]]
+        if again:
+            # A level that also changes what that phase changed ("stop; ln -sfn <previous release> current;
+            # start" after "ln -sfn <new release> current; start") undoes it, re-run start or not.
+            others = set().union(*(tokens(s) for s in steps if text(s).strip() not in texts[order[again[0]]]
+                                   and changes(s)))
+            own = set().union(*(tokens(s) for s in changing[order[again[0]]]))
+            if others & own:
+                again = []
         cov: list[str] = named(lv.get("refs") or [], phases)
         why: list[str] = [f"the document names them (steps {', '.join(lv['refs'])})"] if cov else []
-        if not cov and again and again[0] < len(order) - 1:
+        pdata = {n for n in order if any(is_data(s) for s in changing[n])}
+        if not cov and again and again[0] < len(order) - 1 and not (data and pdata):  # a restore undoes the data
             cov = [n for n in order[again[0] + 1:] if changing[n]]
             why = [f"it re-runs a command of '{order[again[0]]}', so it undoes the phases after it"]
         ptoks = {n: set().union(*(tokens(s) for s in changing[n])) for n in order}
-        pdata = {n for n in order if any(is_data(s) for s in changing[n])}
         # a data level covers the data phases that name what it names, else every phase that changed data
         data_hits = {n for n in pdata if ltoks & ptoks[n]} or pdata
         if not cov:

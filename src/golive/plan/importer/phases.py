@@ -29,6 +29,10 @@ _HEADING_PAREN = re.compile(rf"\(\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*
                             rf"(?:(?:-|–|to|bis)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*\)", re.I)
 _DURATION_BRACKET = re.compile(rf"\[\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*\]",
                                re.I)
+#: A timebox as one part of a parenthesis with others: "(06:00, 10 min)", "(T-0, 30 min)", "(Ops; ~15 min)".
+_PAREN = re.compile(r"\(([^()]*[,;·|][^()]*)\)")
+_PART_DURATION = re.compile(rf"\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to|bis)\s*(\d+(?:[.,]\d+)?))?"
+                            rf"\s*{_UNIT}\s*", re.I)
 #: "— 20 min" / "- 1 hour" closing a heading.
 _DURATION_TAIL = re.compile(rf"\s[-–—:]\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*$",
                             re.I)
@@ -76,9 +80,13 @@ class PhasesMixin(ImportState):
         t = _T_RANGE.search(text)
         r = _CLOCK_RANGE.search(text)
         tail = _DURATION_TAIL.search(text)
+        part = self.paren_part(text)
         if m:
             timebox = heading_minutes(m.group(2) or m.group(1), m.group(3))
             text = text[: m.start()] + text[m.end():]
+        elif part:
+            # "Cut-over (T-0, 30 min)" -> "Cut-over (T-0)", 30 minutes; the other parts stay in the name
+            text, timebox = part
         elif t:
             a = int(t.group(2) or 0) * (-1 if t.group(1) in ("-", "−") else 1) * (60 if t.group(3) == "h" else 1)
             b = int(t.group(5) or 0) * (-1 if t.group(4) in ("-", "−") else 1) * (60 if t.group(6) == "h" else 1)
@@ -93,6 +101,21 @@ class PhasesMixin(ImportState):
             text = text[: tail.start()]
         text = re.sub(r"\s+", " ", text)
         return re.sub(r"\s*[:\-–—]\s*$", "", text).strip(), timebox
+
+    @staticmethod
+    def paren_part(text: str) -> tuple[str, float] | None:
+        """The heading without the one part of a parenthesis that is a duration, and that duration in minutes;
+        None when no parenthesis has exactly one such part."""
+        for p in _PAREN.finditer(text):
+            parts = re.split(r"[,;·|]", p.group(1))
+            durations = [(n, d) for n, part in enumerate(parts) if (d := _PART_DURATION.fullmatch(part))]
+            if len(durations) != 1:
+                continue
+            n, d = durations[0]
+            rest = ", ".join(x.strip() for i, x in enumerate(parts) if i != n and x.strip())
+            return (text[: p.start()] + f"({rest})" + text[p.end():],
+                    heading_minutes(d.group(2) or d.group(1), d.group(3)))
+        return None
 
     def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""

@@ -285,3 +285,6 @@ class ImportState:
 
     def prelude_people(self, b: Block) -> None:
         raise NotImplementedError
+
+    def runs_commands(self, start: int, end: int) -> bool:
+        raise NotImplementedError

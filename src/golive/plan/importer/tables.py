@@ -34,6 +34,8 @@ def column(header: list[str], rx: re.Pattern[str]) -> int | None:
 
 #: What a Command cell holds when the row has none: a dash, "n/a", "none" (never a program to run).
 _NO_COMMAND = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)|nothing|manual")
+#: An Expected cell that expects nothing: "–", "n/a" (never shown as "(expected: –)").
+_NO_EXPECT = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)")
 
 class TablesMixin(ImportState):
     def phase_table(self, phase: dict[str, Any], b: Block) -> None:
@@ -63,6 +65,7 @@ class TablesMixin(ImportState):
                 name = _clean(row[what]) if what is not None and what < len(row) else None
                 name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name
                 want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
+                want = "" if _NO_EXPECT.fullmatch(want) else want  # "–": nothing is expected
                 if not text and name and _GATE.search(name) and not phase["gate"]:
                     # | 12 | **GO / NO-GO** | – | RM | rows 6–11 as expected |: the phase's decision, by the row's owner
                     phase["gate"] = (want or "Go/No-Go", line)
@@ -147,6 +150,7 @@ class TablesMixin(ImportState):
             name = _clean(row[label]) if label is not None and label < len(row) else None
             name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name  # "2.1" numbers rows
             want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
+            want = "" if _NO_EXPECT.fullmatch(want) else want  # "–", "n/a": nothing is expected
             found = code_command(raw)
             if found is not None:
                 prose, cmd, after = found
