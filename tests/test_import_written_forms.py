@@ -276,3 +276,21 @@ def test_a_dash_in_an_expected_cell_expects_nothing() -> None:
            "| 1 | Announce in #ops | – | RM | – |\n| 2 | Stop | `./app stop` | Ops | – |\n")
     plan, _ = load(doc)
     assert plan.phases[0].steps[0].manual.instruction == "Announce in #ops"  # type: ignore[attr-defined]
+
+
+def test_numbered_items_that_each_say_what_they_undo_are_levels() -> None:
+    from golive.plan.importer.covers import phase_refs
+
+    assert phase_refs("Relays back (undoes B)") == ["B"]
+    assert phase_refs("Drop it (undoes A; only once step 1 is done)") == ["A", "1"]
+    assert phase_refs("undoes 2 changes at once") == []  # a count, not a phase
+    lettered = ("# T\n## A. Queue (10 min)\n```bash\n./q create q2\n```\n## B. Relay (10 min)\n```bash\n"
+                "./relay upgrade 9.2\n```\n## Back-out\n\n")
+    doc = lettered + ("1. Relay back (undoes B):\n\n   ```bash\n   ./relay upgrade 9.1\n   ```\n\n"
+                      "2. Queue gone (undoes A):\n\n   ```bash\n   ./q delete q2\n   ```\n")
+    assert [(g[0], g[2]) for g in levels(doc)] == [("Relay back (undoes B)", ["B. Relay"]),
+                                                   ("Queue gone (undoes A)", ["A. Queue"])]
+    # numbered steps of one way back (not each saying what it undoes) stay one level, in order
+    steps = lettered + ("1. Relay back:\n\n   ```bash\n   ./relay upgrade 9.1\n   ```\n\n"
+                        "2. Queue gone (undoes A):\n\n   ```bash\n   ./q delete q2\n   ```\n")
+    assert [(g[0], g[3]) for g in levels(steps)] == [("Back-out", ["shell", "shell"])]

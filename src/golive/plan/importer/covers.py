@@ -111,12 +111,18 @@ def tokens(step: dict[str, Any]) -> set[str]:
 #: a condition ("only if Phase C fails" names the trigger, not what is undone).
 _REFS = re.compile(r"(?i)(?<!\bif )(?<!\bwhen )(?<!\bunless )\b(?:steps?|phases?|stages?|sections?)\s+"
                    r"([A-Z]|\d{1,2})(?:\s*(?:-|–|—|to|and|,|&)\s*([A-Z]|\d{1,2}))?\b")
-_PHASE_ID = re.compile(r"(?i)^\W*(?:(?:phase|step|stage|section)\s*([A-Z]|\d{1,2})|(\d{1,2}))(?:\s*[.:)\-–—]|\s+|$)")
+_PHASE_ID = re.compile(r"(?i)^\W*(?:(?:phase|step|stage|section)\s*([A-Z]|\d{1,2})|(\d{1,2}))(?:\s*[.:)\-–—]|\s+|$)"
+                       r"|^\W*(?-i:([A-Z]))[.)]\s")
+#: "(undoes B)", "undoes 2 and 3", "reverts A;": a phase named by its bare letter or number right after the verb.
+_BARE_REFS = re.compile(r"(?i)\b(?:undo(?:es)?|reverts?|covers?)\s+(?-i:([A-Z])|(\d{1,2}))"
+                        r"(?:\s*(?:-|–|and|,|&)\s*(?-i:([A-Z])|(\d{1,2})))?(?=\s*(?:[);,.:]|$))")
 
 
 def phase_refs(text: str) -> list[str]:
     """The phase numbers (or letters) a rollback level's heading or label names, ranges expanded."""
     out: list[str] = []
+    for m in _BARE_REFS.finditer(text):
+        out += [x for x in m.groups() if x]
     for m in _REFS.finditer(text):
         a, b = m.group(1).upper(), (m.group(2) or m.group(1)).upper()
         if a.isdigit() and b.isdigit() and int(a) <= int(b) <= int(a) + 20:
@@ -130,7 +136,8 @@ def phase_refs(text: str) -> list[str]:
 
 def named(refs: list[str], phases: list[dict[str, Any]]) -> list[str]:
     """The forward phases whose own number/letter ("2. Deploy canary", "Phase B - Migrate") a level names."""
-    ids = {p["name"]: (m.group(1) or m.group(2)).upper() for p in phases if (m := _PHASE_ID.match(str(p["name"])))}
+    ids = {p["name"]: (m.group(1) or m.group(2) or m.group(3)).upper() for p in phases
+           if (m := _PHASE_ID.match(str(p["name"])))}
     return [p["name"] for p in phases if ids.get(p["name"]) in refs]
 
 

@@ -159,7 +159,16 @@ class RollbackMixin(ImportState):
         from golive.plan.importer.items import code_command
 
         cuts: list[tuple[int, str, bool]] = []
+        # "1. App back to 5.3.1 (undoes B):" / "2. Remove the replica (undoes A):", each with its block: when every
+        # numbered item says what it undoes, the items are levels, not the steps of one
+        numbered = [j for j in range(start, end) if self.blocks[j].kind == "item" and self.blocks[j].depth == 0
+                    and self.blocks[j].ordered and self.blocks[j].checked is None]
+        if len(numbered) >= 2 and all(self.blocks[j].children and phase_refs(_clean(self.blocks[j].text))
+                                      and _COVERS_SAID.search(_clean(self.blocks[j].text)) for j in numbered):
+            cuts += [(j, _clean(self.blocks[j].text), False) for j in numbered]
         for j in range(start, end):
+            if cuts and j in numbered:
+                continue
             b = self.blocks[j]
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)
@@ -174,6 +183,7 @@ class RollbackMixin(ImportState):
                 cuts.append((j, text, False))
             elif level and code_command(b.raw):  # "Level 3: `flask db downgrade`": the level and its command
                 cuts.append((j, text, True))
+        cuts.sort()
         if not cuts:
             return [(start, end, "")]
         groups: list[tuple[int, int, str]] = []
