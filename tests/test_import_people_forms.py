@@ -244,3 +244,24 @@ def test_the_items_under_a_go_no_go_heading_are_the_gate_with_its_decider() -> N
     assert [list(s)[-1] for s in phase["steps"]] == ["shell"]  # criteria and the decision are no steps
     assert "errors below 1%" in phase["gate"]["description"] and "@olu writes GO" in phase["gate"]["description"]
     assert phase["gate"]["approvals"]["role"] == "Go/No-Go approver"
+
+
+def test_a_go_no_go_item_with_steps_after_it_stays_where_it_stands() -> None:
+    plan = plan_of("# Rel\n\n| Role | Name |\n|---|---|\n| Release manager | Ana Lima |\n\n## Phase 1: Ship (5 min)\n\n"
+                   "- [ ] Go/No-Go (release manager) before the migration\n- [ ] Run the migration\n  ```bash\n"
+                   "  ./migrate\n  ```\n")
+    phase = plan["phases"][0]
+    assert "gate" not in phase
+    assert "Go/No-Go" in phase["steps"][0]["manual"]["instruction"] and "shell" in phase["steps"][1]
+    last = plan_of("# Rel\n\n| Role | Name |\n|---|---|\n| Release manager | Ana Lima |\n\n## Phase 1: Ship (5 min)\n\n"
+                   "```bash\n./ship\n```\n\n- [ ] Go/No-Go (release manager)\n")
+    assert last["phases"][0]["gate"]["approvals"]["role"] == "Release manager"
+
+
+def test_people_written_without_a_colon_and_a_team_line_with_roles_in_brackets() -> None:
+    plan = plan_of("# Rel\n\n**Team:** Ana Lima (release lead), Bo Chen (DBA), the payments squad (on-call)\n\n"
+                   "## Roles\n\n- Release manager — Dana Ross\n- Kim Ode (on-call SRE)\n- Lee Wong – change approver\n"
+                   "- Storage — see the wiki\n- Mia Sol (she/her)\n" + RUN + "\n### Go/No-Go\n\nDecision by: Bo Chen\n")
+    assert plan["approvers"] == {"release lead": ["Ana Lima"], "DBA": ["Bo Chen"], "Release manager": ["Dana Ross"],
+                                 "on-call SRE": ["Kim Ode"], "change approver": ["Lee Wong"]}
+    assert plan["phases"][0]["gate"]["approvals"]["role"] == "DBA"  # "Bo" is too short a first name to match alone

@@ -177,6 +177,16 @@ class PhasesMixin(ImportState):
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
             said = b if b.kind in ("para", "item") else None
+        item = phase.pop("gate_item", None)
+        if item is not None and len(phase["steps"]) > item[0]:
+            # steps follow it: a golive gate comes after the phase's steps, so the decision would move past them;
+            # it stays where the document puts it, a person's step
+            at, gb = item
+            spec: dict[str, Any] = {"instruction": _clean(gb.text)}
+            phase["steps"].insert(at, self.step("manual", spec, gb.line, None))
+            phase["gate"] = None
+            self.inferred.append(f"line {gb.line}: Go/No-Go item with steps after it in '{phase['name']}' -> a"
+                                 " manual step where it stands (a gate would come after those steps)")
         if gate_items and not phase["gate"]:
             phase["gate"] = ("; ".join(t for t, _l in gate_items), gate_items[0][1])
             self.inferred.append(f"line {gate_items[0][1]}: the items under a Go/No-Go heading are the Go/No-Go of"
@@ -342,9 +352,10 @@ class PhasesMixin(ImportState):
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
-        if b.checked is None and not self.in_rollback and not phase["gate"] and _GATE.match(text) \
+        if not b.checked and not self.in_rollback and not phase["gate"] and _GATE.match(text) \
                 and self.gate_para(phase, b):
             b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
+            phase["gate_item"] = (len(phase["steps"]), b)  # a gate only if no step of the phase follows it
             return
         fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
         if b.checked is not None and fences and len(fences) == len(b.children) and all(

@@ -130,8 +130,17 @@ class RolesMixin(ImportState):
         `strict`: only full names count as people (the key is a role only by its neighbours)."""
         key = key.strip().rstrip(":").strip()
         value = _clean(re.sub(r"\*\*|__|`", "", value)).strip().rstrip(".").strip()
-        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6 or _GROUP_KEY.search(key):
+        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6:
             return False
+        if _GROUP_KEY.search(key):
+            # "Team: Ana Lima (release lead), Bo Chen (DBA)": no role of its own, but each person's role in brackets
+            found = False
+            for part in _split_people(value):
+                note = re.fullmatch(r"\s*(.+?)\s*\(([^()]{2,40})\)\s*", part)
+                if note and strict_person(note.group(1)) and ROLE_WORDS.search(note.group(2)):
+                    self.add_person(note.group(2).strip(), self.person(note.group(1).strip()), line, key)
+                    found = True
+            return found
         role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
         people: list[tuple[str, int | None]] = []
         for part in _split_people(value):
