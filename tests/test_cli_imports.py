@@ -224,3 +224,11 @@ def test_a_step_with_no_name_and_no_start_is_titled_by_the_validated_plan(workdi
     assert "golive.plan.model" in names and "golive.steps.manual" in names, "the title came from elsewhere"
     steps = {s["id"]: s["title"] for s in json.loads(cli("report", run_id, "--format", "json").out)["steps"]}
     assert steps["2.1"] == "confirm: look again", steps
+
+
+def test_plan_show_reads_no_package_metadata_when_no_pydantic_plugin_is_installed(workdir: Path) -> None:
+    """Pydantic asks for its plugins when golive builds the first plan model; with none installed, golive says so
+    (golive.core.pydantic_plugins) and importlib.metadata, with email and zipfile, is not imported for it."""
+    (workdir / "plan.yaml").write_text(SHELL_PLAN)
+    names = imported("plan", "show", "plan.yaml", cwd=workdir)
+    assert not names & {"importlib.metadata", "email", "zipfile"}, sorted(names & {"importlib.metadata", "email"})

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from golive.plan.importer.text import TZ_NAMES
 
-#: A time of day: `06:00`, `6:00pm`, `1 a.m.`, `22h00`; never inside a date (`2026-03-14`) or a version (`1.2:3`).
-CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}h\d{2}|\d{1,2}\s*[ap]\.?m\.?)(?![\d:])", re.I)
+#: A time of day: `06:00`, `6:00pm`, `1 a.m.`, `22h00`; never inside a date (`2026-03-14`) or a version (`1.2:3`);
+#: "am"/"pm" only as a word of its own: "13:00 America/Sao_Paulo" is 13:00, never 13:00 a.m.
+CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\b\.?)?|\d{1,2}h\d{2}|\d{1,2}\s*[ap]\.?m\b\.?)(?![\d:])",
+                   re.I)
 #: An ISO date-time; its offset only in the `T` form (`2026-04-07 13:00-13:30` is a range, not UTC-13:30).
 _ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+\-−]\d{2}:?\d{2})?(?![\d:])"
                   r"|\s(\d{2}:\d{2}))")
@@ -79,12 +81,39 @@ def _offset_of(name: str, on: date | None) -> int | None:
     return None if off is None else int(off.total_seconds() // 60)
 
 
+#: Month names of the languages runbooks come in (German, French, Spanish, Portuguese, Dutch, Italian), as
+#: python-dateutil knows only English ones: "12. Dezember 2026", "6 de diciembre de 2026", "12 décembre 2026".
+_MONTHS = {
+    "January": "januar jänner janvier enero janeiro januari gennaio",
+    "February": "februar février fevrier febrero fevereiro februari febbraio",
+    "March": "märz maerz mars marzo março marco maart",
+    "April": "avril abril",
+    "May": "mai mayo maio mei maggio",
+    "June": "juni juin junio junho giugno",
+    "July": "juli juillet julio julho luglio",
+    "August": "août aout agosto augustus",
+    "September": "septembre septiembre setiembre setembro settembre",
+    "October": "oktober octobre octubre outubro ottobre",
+    "November": "novembre noviembre novembro",
+    "December": "dezember décembre decembre diciembre dezembro december dicembre",
+}
+_MONTH_WORD = re.compile(r"(?i)(?<![\w])(" + "|".join(sorted(
+    {w for ws in _MONTHS.values() for w in ws.split()}, key=len, reverse=True)) + r")(?![\w])")
+_MONTH_OF = {w: m for m, ws in _MONTHS.items() for w in ws.split()}
+
+
+def english_months(text: str) -> str:
+    """Month names of other languages written in English, so python-dateutil reads the date."""
+    return _MONTH_WORD.sub(lambda m: _MONTH_OF[m.group(1).lower()], text)
+
+
 def date_in(text: str) -> date | None:
-    """A calendar date written in any common form (`Sat 14 Mar 2026`, `June 14, 2026`, `2026-06-14`), by
-    python-dateutil; only when a year is written, so a bare weekday never becomes some date."""
+    """A calendar date written in any common form (`Sat 14 Mar 2026`, `June 14, 2026`, `2026-06-14`,
+    `12. Dezember 2026`), by python-dateutil; only when a year is written, so a bare weekday never becomes
+    some date."""
     from dateutil import parser
 
-    text = CLOCK.sub(" ", _OFFSET.sub(" ", text))
+    text = english_months(CLOCK.sub(" ", _OFFSET.sub(" ", text)))
     text = _MIXED.sub(" ", _IANA.sub(" ", text))
     if not _HAS_DATE.search(text):
         return None
@@ -108,6 +137,12 @@ def clock_of(text: str) -> tuple[int, int] | None:
     except (ValueError, OverflowError):
         return None
     return parsed.hour, parsed.minute
+
+
+#: What stands between the start and end of a range: a dash, an arrow ("22:00 → 01:00", "December 6 10:00 PM →
+#: December 7 12:30 AM") or a word, in English and the languages runbooks come in ("bis", "à", "hasta", "até").
+_RANGE_WORD = re.compile(r"(?<!\d)[-–—](?!\d)|->|→|⟶|=>|\b(to|until|till|through|and|bis|hasta|até|tot)\b"
+                         r"|(?<!\w)à(?!\w)", re.I)
 
 
 @dataclass
@@ -135,7 +170,7 @@ def span_in(text: str, day: date | None = None) -> Span | None:
         return None
     a, b = clocks[0], clocks[1]
     between = _between(text, a, b)
-    if len(between) > 40 or not re.search(r"(?<!\d)[-–—](?!\d)|\b(to|until|till|through|and)\b", between):
+    if len(between) > 40 or not _RANGE_WORD.search(between):
         return None
     s, e = clock_of(a.group(1)), clock_of(b.group(1))
     if s is None or e is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from golive.plan.importer.escalation import MEASURE, SLA_KEY, EscalationMixin, inline_ladder
+from golive.plan.importer.escalation import ESCALATION_WORD, MEASURE, SLA_KEY, EscalationMixin, inline_ladder
 from golive.plan.importer.roles import RolesMixin
 from golive.plan.importer.text import _KV, _LEVEL, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
@@ -19,15 +19,15 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 current = _clean(b.text).lower()
                 b.placed = True
                 continue
+            escalating = bool(re.search(ESCALATION_WORD, f"{current} {_clean(self.blocks[idx].text).lower()}"))
             if b.kind == "table":
-                if "escalation" in current or "escalation" in _clean(self.blocks[idx].text).lower():
+                if escalating:
                     self.escalation_table(b)
                 elif "external" not in current and "vendor" not in current:
                     self.people_table(b)
                 continue
             if b.kind not in ("item", "para"):
                 continue
-            escalating = "escalation" in current or "escalation" in _clean(self.blocks[idx].text).lower()
             if "contacts" in self.plan_fields() and (inline_ladder(b.text) is not None or (
                     escalating and b.kind == "item" and not _KV.match(b.raw) and b.depth <= 1)):
                 self.escalation_item(b, len(self.escalation) + 1)
@@ -41,7 +41,7 @@ class PeopleMixin(EscalationMixin, RolesMixin):
             if SLA_KEY.match(key) or MEASURE.match(value):
                 continue  # "Response: 15 minutes" is a promise about time, not a role
             lm = _LEVEL.match(key)
-            if "escalation" in current or lm:
+            if re.search(ESCALATION_WORD, current) or lm:
                 if lm and "contacts" in self.plan_fields() and self.rung(int(lm.group(1)), value or key, b.line):
                     b.placed = True
                 continue
@@ -97,7 +97,8 @@ class PeopleMixin(EscalationMixin, RolesMixin):
     def people_line(self, b: Block) -> bool:
         """A line about people wherever it stands (`Contacts: ..., escalation: Aiko (EM) → Rafael (Director)`):
         its ladder and roles are read, and it is no criterion or step."""
-        if not re.match(r"(?i)^\W*(contacts?|escalat\w*|owners?|on-?call|people|team)\b[^:]{0,40}:", _clean(b.text)) \
+        if not re.match(rf"(?i)^\W*(contacts?|{ESCALATION_WORD}|owners?|on-?call|people|team)\b[^:]{{0,40}}:",
+                        _clean(b.text)) \
                 and inline_ladder(b.text) is None:
             return False
         if "contacts" in self.plan_fields() and inline_ladder(b.text) is not None:
@@ -117,8 +118,25 @@ class PeopleMixin(EscalationMixin, RolesMixin):
         the document: roles and their people (golive.plan.importer.roles); a Go/No-Go approver decides every gate
         that names nobody else."""
         if b.kind == "table":
-            for key, value in self.fact_rows(b).items():
-                if self.role_pair(key, value, b.line):
-                    b.placed = True
+            if self.people_table(b):
+                return  # | Short | Role | Name |: a role per row
+            facts = self.fact_rows(b)
+            ladders = {k: v for k, v in facts.items() if re.search(ESCALATION_WORD, k) and inline_ladder(f"{k}: {v}")}
+            if self.role_group([(k, v) for k, v in facts.items() if k not in ladders], b.line):
+                b.placed = True
+            for key, value in ladders.items():  # after the roles: a rung written as a name alone takes its role
+                if self.ladder_text(f"{key}: {value}", b.line):
+                    b.placed = True  # | Escalation | Deepak Iyer → Marta Lindqvist → Oskar Berg (VP Eng) |
             return
         self.inline_roles(b.raw, b.line)
+        for text_line in b.text.split("\n"):  # **Escalation:** 1st Brian Kamau (on-call) · 2nd Grace Wanjiru
+            self.ladder_text(text_line, b.line)
+
+    def ladder_text(self, text: str, line: int) -> bool:
+        """An escalation ladder written on one line outside a contacts section: its rungs; True when it was one."""
+        ladder = inline_ladder(text)
+        if ladder is None or "contacts" not in self.plan_fields():
+            return False
+        self.drop_tentative()
+        placed = [self.rung(n, rung, line) for n, rung in enumerate(ladder, len(self.escalation) + 1)]
+        return any(placed)

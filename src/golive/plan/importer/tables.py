@@ -10,7 +10,9 @@ from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import shell_commands
 
-_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name)$", re.I)
+_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
+                       # German, Spanish, Portuguese, French
+                       r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction)$", re.I)
 _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do)$",
                          re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
@@ -19,8 +21,11 @@ _PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$",
 _LABEL_COL = re.compile(r"^(checks?|names?|items?|steps?|what)$", re.I)
 _EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|result|outcome|pass if|success)$",
                          re.I)
+#: A column giving each role's short name (| Short | Role | Name |): rows elsewhere say "RM" for the role.
+_SHORT_COL = re.compile(r"^(short|short name|abbr\.?|abbreviation|alias|code|key|k(ü|ue)rzel|sigla|abrev\.?)$", re.I)
 _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
-                       r"signatory|approved by|full name|assigned to|holder|member)$", re.I)
+                       r"signatory|approved by|full name|assigned to|holder|member|"
+                       r"nombre|nome|nom|personne|persona|pessoa|ansprechpartner(in)?|wer)$", re.I)
 
 
 def column(header: list[str], rx: re.Pattern[str]) -> int | None:
@@ -29,6 +34,8 @@ def column(header: list[str], rx: re.Pattern[str]) -> int | None:
 
 #: What a Command cell holds when the row has none: a dash, "n/a", "none" (never a program to run).
 _NO_COMMAND = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)|nothing|manual")
+#: An Expected cell that expects nothing: "–", "n/a" (never shown as "(expected: –)").
+_NO_EXPECT = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)")
 
 class TablesMixin(ImportState):
     def phase_table(self, phase: dict[str, Any], b: Block) -> None:
@@ -58,6 +65,14 @@ class TablesMixin(ImportState):
                 name = _clean(row[what]) if what is not None and what < len(row) else None
                 name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name
                 want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
+                want = "" if _NO_EXPECT.fullmatch(want) else want  # "–": nothing is expected
+                if not text and name and _GATE.search(name) and not phase["gate"]:
+                    # | 12 | **GO / NO-GO** | – | RM | rows 6–11 as expected |: the phase's decision, by the row's owner
+                    phase["gate"] = (want or "Go/No-Go", line)
+                    who = _clean(row[owner]) if owner is not None and owner < len(row) else ""
+                    if who and not _NO_COMMAND.fullmatch(who):
+                        phase["gate_by"] = who
+                    continue
                 if not text:
                     if name:  # a row with no command: what a person does at that point
                         phase["steps"].append(self.step("manual", {"instruction": name + (
@@ -135,6 +150,7 @@ class TablesMixin(ImportState):
             name = _clean(row[label]) if label is not None and label < len(row) else None
             name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name  # "2.1" numbers rows
             want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
+            want = "" if _NO_EXPECT.fullmatch(want) else want  # "–", "n/a": nothing is expected
             found = code_command(raw)
             if found is not None:
                 prose, cmd, after = found
@@ -166,12 +182,22 @@ class TablesMixin(ImportState):
         role, name = column(header, _ROLE_COL), column(header, _NAME_COL)
         if role is None or name is None:
             return False
+        short = column(header, _SHORT_COL)
         for row in b.rows[1:]:
             if max(role, name) >= len(row):
                 continue
             r = _clean(row[role])
+            note = re.search(r"\s*\(([^)]*)\)\s*$", r)
+            if note and re.sub(r"\s*\([^)]*\)\s*$", "", r):
+                # "Release manager (calls Go/No-Go)": the role, and a remark on it (here: who decides the gates)
+                r = r[: note.start()].strip()
+                if _GATE.search(note.group(1)) and self.decider is None:
+                    self.decider = r
             if not r or len(r) > 60:
                 continue
+            abbr = _clean(row[short]) if short is not None and short < len(row) else ""
+            if abbr and len(abbr) <= 12 and abbr.lower() != r.lower():
+                self.role_aliases[abbr.lower()] = r  # | RM | Release manager |: "RM" names that role elsewhere
             person = _clean(row[name])
             self.approvers.setdefault(r, [])
             if person and not _PLACEHOLDER.match(person) and not re.fullmatch(r"_+|\[.*\]", person):

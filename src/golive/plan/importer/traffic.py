@@ -23,7 +23,12 @@ from golive.plan.md_traffic import (
 )
 from golive.units import parse_duration
 
-_TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back)")
+#: The column of a traffic table that says when to stop: "Abort if", "Rollback when", "Stop if", "Abbruch bei".
+_ABORT_HEADER = re.compile(r"abort|roll\s*-?\s*back|stop|halt|fail|trigger|abbruch|r(ü|ue)ckfall|revert")
+_TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back|abbruch|abbrechen|"
+                      r"r(ü|ue)ckfall|zur(ü|ue)ck|abortar|revertir|reverter|annuler|interrompre)")
+#: The word that makes it a condition: "roll back IF ...", "Abbruch BEI ...", "revertir SI ...".
+_CONDITION = re.compile(r"(?i)\b(if|when|once|should|bei|wenn|falls|sobald|si|cuando|quand|caso|se)\b")
 
 
 def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
@@ -178,13 +183,29 @@ class TrafficMixin(ImportState):
             return False
         phase.setdefault("items", []).append((self.blocks.index(b), None, len(phase["steps"])))
         b.placed = True
+        self.abort_column(b)
         return True
+
+    def abort_column(self, b: Block) -> None:
+        """| Stage | Traffic | Hold | Abort if |: the limits in the abort column are the canary's analysis limits
+        ("5xx above 0.5% or p95 above 600 ms"); a cell saying "same" repeats the one above, nothing new."""
+        header = [_clean(c).lower() for c in b.rows[0]]
+        col = next((i for i, c in enumerate(header) if _ABORT_HEADER.search(c)), None)
+        if col is None:
+            return
+        for n, row in enumerate(b.rows[1:], 1):
+            line = b.row_lines[n] if n < len(b.row_lines) else b.line + 1 + n
+            found = thresholds_in(_clean(row[col]), line) if col < len(row) else []
+            self.thresholds += found
+            if found:
+                self.inferred.append(f"line {line}: abort limits of a traffic stage: "
+                                     + ", ".join(t.label for t in found))
 
     def phase_triggers(self, b: Block) -> None:
         """"Abort and roll back if the 5xx rate goes above 0.5% or p95 above 300 ms" in a phase's text: rollback
         triggers, the limits of a canary's analysis (the sentence stays in the phase description)."""
         text = _clean(b.text)
-        if not self.in_rollback and _TRIGGER.search(text) and re.search(r"(?i)\b(if|when|once|should)\b", text):
+        if not self.in_rollback and _TRIGGER.search(text) and _CONDITION.search(text):
             found = thresholds_in(text, b.line)
             self.thresholds += found
             if found:

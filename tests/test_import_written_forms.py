@@ -1,0 +1,296 @@
+"""Issue 14, common ways teams write windows, traffic, phase timeboxes and rollback levels that the first importer
+missed on runbooks it had never seen: each form on a small document of our own wording, so a regression names the
+form it lost (bold-line and translated windows, front matter, prose and German progressions, abort columns,
+timeboxes inside a parenthesis, trigger paragraphs and tables of levels, what a level covers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from golive.plan.importer import import_markdown
+from golive.plan.importer.covers import changes, is_data
+from golive.plan.loader import parse_plan_text
+from golive.plan.md_traffic import hold_minutes, stage_item, stages_in, thresholds_in
+from golive.plan.model import Plan
+
+GO = "## Phase 1: Go\n```bash\n./app deploy 2.0\n```\n"
+
+
+def load(text: str) -> tuple[Plan, list[str]]:
+    result = import_markdown(text, "doc.md")
+    return parse_plan_text(result.yaml_text, "p.yaml"), result.summary + [f"{u.what}: {u.reason}"
+                                                                          for u in result.unplaced]
+
+
+def window(text: str) -> tuple[str, str, str, str | None]:
+    plan, _ = load(f"# T\n\n{text}\n\n{GO}")
+    w = plan.window
+    assert w is not None, text
+    return str(w.start), str(w.end), w.timezone, None if w.rollback_until is None else str(w.rollback_until)
+
+
+# -- windows ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "want"), [
+    # "13:00 America/..." is 13:00: "Am" of a zone name is no a.m.
+    ("| Field | Value |\n|---|---|\n| Window | 2027-05-04 10:00 – 13:00 America/Bogota (COT) |",
+     ("2027-05-04T10:00", "2027-05-04T13:00", "America/Bogota", None)),
+    # an arrow between two dates with their times; the range under a "Date" key (page properties)
+    ("Date: 2027-05-20 21:00 → 2027-05-21 00:30 UTC", ("2027-05-20T21:00", "2027-05-21T00:30", "UTC", None)),
+    ("Scheduled: March 3, 2027 11:15 PM (GMT-5) → March 4, 2027 1:45 AM",
+     ("2027-03-03T23:15", "2027-03-04T01:45", "Etc/GMT+5", None)),
+    # German: the key, the month name, "bis", "Uhr", a summer-time abbreviation, the rollback limit
+    ("**Zeitfenster:** Mittwoch, 9. Juni 2027, 20:00 bis 22:30 Uhr MESZ\n**Rückfall möglich bis:** 21:40 Uhr",
+     ("2027-06-09T20:00", "2027-06-09T22:30", "Europe/Berlin", "2027-06-09T21:40")),
+    # Spanish and French month names and keys, a French clock "22h00" and "à"
+    ("**Ventana de mantenimiento:** jueves 14 de octubre de 2027, 01:00–03:00 (UTC-3)",
+     ("2027-10-14T01:00", "2027-10-14T03:00", "Etc/GMT+3", None)),
+    ("**Fenêtre :** samedi 6 novembre 2027, 22h00 à 23h30 CET",
+     ("2027-11-06T22:00", "2027-11-06T23:30", "Europe/Berlin", None)),
+    # the rollback limit inside the window's own line, after "restored until"
+    ("**Window:** Tue 2027-01-19, 20:00–22:00 UTC (the data can be restored until 21:15, not later)",
+     ("2027-01-19T20:00", "2027-01-19T22:00", "UTC", "2027-01-19T21:15")),
+    # a version's last dot ends its sentence ("2.1.0. Window: ...") as before: only a day's number does not
+    ("Upgrade 2.0.3 → 2.1.0. Window: Friday 2027-10-08, 22:00–23:30 GMT+1.",
+     ("2027-10-08T22:00", "2027-10-08T23:30", "Etc/GMT-1", None)),
+    # the part after a middle dot continues the window's value
+    ("**Change window:** Monday 12 April 2027 · 18:30–20:00 BST",
+     ("2027-04-12T18:30", "2027-04-12T20:00", "Europe/London", None)),
+])
+def test_windows_in_the_forms_teams_write(text: str, want: tuple[str, str, str, str | None]) -> None:
+    assert window(text) == want
+
+
+def test_window_facts_in_a_table_with_their_rollback_limit() -> None:
+    """A table row is read without the prose scan: the limit inside the window's cell, a German key of its own."""
+    table = "| | |\n|---|---|\n| Window | 2027-01-19 20:00–22:00 UTC (restore possible until 21:15) |"
+    assert window(table) == ("2027-01-19T20:00", "2027-01-19T22:00", "UTC", "2027-01-19T21:15")
+    german = "| | |\n|---|---|\n| Zeitfenster | 19.01.2027, 20:00–22:00 Uhr MEZ |\n| Rückfallpunkt | 21:30 Uhr |"
+    assert window(german) == ("2027-01-19T20:00", "2027-01-19T22:00", "Europe/Berlin", "2027-01-19T21:30")
+
+
+def test_a_rollback_limit_in_a_callout_and_a_rollback_line_without_a_time() -> None:
+    """"Rollback is at the end: read it first." names no time; "can only be put back until 23:10" does."""
+    text = ("Owner: Rui Costa\nDate: 2027-08-02 22:00 → 2027-08-03 00:30 UTC\n\n"
+            "Rollback is at the end: read it first. Orders can only be put back until 23:10; then we fix forward.")
+    assert window(text)[3] == "2027-08-02T23:10"
+
+
+def test_months_of_other_languages_need_a_year_and_a_day() -> None:
+    from golive.plan.importer.clock import date_in
+
+    assert str(date_in("Freitag, 3. Dezember 2027")) == "2027-12-03"
+    assert date_in("Dezember 2027") is None  # no day: never the first of the month
+    assert date_in("am 3. Dezember") is None  # no year: never some year
+
+
+def test_yaml_front_matter_is_metadata_not_a_heading() -> None:
+    doc = ("---\ntitle: Billing 2.0\nlabels: release, prod\nassignees: ''\n---\n\n# Billing 2.0\n\n"
+           "**Window:** 2027-02-02 19:00–20:00 UTC\n\n## Deploy\n\n```bash\n./billing deploy 2.0\n```\n")
+    plan, summary = load(doc)
+    assert plan.name == "Billing 2.0"
+    assert [p.name for p in plan.phases] == ["Deploy"]
+    assert plan.window is not None and str(plan.window.start) == "2027-02-02T19:00"
+    assert any("lines 1-5: YAML front matter" in s for s in summary)
+    # a thematic break and a setext heading at the top are no front matter: that text stays the document's
+    plain = "---\n\nRelease notes first\n---\n\n## Deploy\n\n```bash\n./billing deploy 2.0\n```\n"
+    assert not any("front matter" in s for s in load(plain)[1])
+
+
+# -- traffic ----------------------------------------------------------------------------------------------------
+
+def canary(doc: str) -> tuple[list[tuple[int, float | None]], dict[str, Any]]:
+    plan, _ = load(doc)
+    steps = [s for p in plan.phases for s in p.steps if s.kind == "canary"]
+    assert len(steps) == 1, [s.kind for p in plan.phases for s in p.steps]
+    spec = steps[0].canary  # type: ignore[attr-defined]
+    limits = spec.analysis.model_dump(exclude_none=True, exclude_defaults=True) if spec.analysis else {}
+    return [(s.weight, s.hold) for s in spec.stages], limits
+
+
+def test_a_progression_next_to_a_roll_back_sentence_is_still_one() -> None:
+    doc = ("# T\n## Phase 2: Shift\n\nMove 5% of requests to v2, then 30%, then 100%, soaking 8 minutes per stage."
+           " Roll back at once if the 5xx rate goes above 1.5% or p99 above 1200 ms.\n")
+    assert canary(doc) == ([(5, 480), (30, 480), (100, 0)], {"max_error_rate": 0.015, "max_p99": 1.2})
+    # the move back itself is never a progression
+    assert stages_in("Roll back: traffic 100% -> 0%") == []
+
+
+def test_a_german_progression_its_hold_and_its_abort_limits() -> None:
+    doc = ("# T\n## 2. Umstellung (40 Min.)\n\n2.1 Umschalten am Balancer: 20 % → 60 % → 100 %, jeweils 12 Minuten"
+           " halten.\nAbbruch bei einer Fehlerquote über 1,5 % oder p95 über 750 ms.\n")
+    assert canary(doc) == ([(20, 720), (60, 720), (100, 0)], {"max_error_rate": 0.015, "max_p95": 0.75})
+
+
+def test_german_stage_items_and_units() -> None:
+    assert stage_item("Stufe 2: 40 % für 15 Minuten") == (40, 15.0)
+    assert stage_item("Stufe 3: 100 %") == (100, None)
+    assert hold_minutes("jeweils 1 Stunde beobachten") == 60.0  # Stunde: hours, never seconds
+    assert hold_minutes("durante 30 segundos, mantener") is None  # a verb must say it is a hold
+    assert [t.value for t in thresholds_in("Fehlerquote über 0,5 % oder Antwortzeit über 1,2 s", 1)] == ["0.5%", "1.2s"]
+
+
+def test_the_abort_column_of_a_traffic_table_is_the_canary_analysis() -> None:
+    doc = ("# T\n## Phase 3: Ramp\n\n| Stage | Weight | Hold | Stop if |\n|---|---|---|---|\n"
+           "| 1 | 10% | 5 min | 5xx above 0.4% or p95 above 500 ms |\n| 2 | 50% | 5 min | same |\n"
+           "| 3 | 100% | – | – |\n\n"
+           "## Rollback\n\n| Level | When | What |\n|---|---|---|\n| 1 | 5xx above 0.4% | weights back |\n\n"
+           "Level 1:\n\n```bash\n./lb weights stable=100\n```\n")
+    stages, limits = canary(doc)
+    assert stages == [(10, 300), (50, 300), (100, 0)]
+    assert limits == {"max_error_rate": 0.004, "max_p95": 0.5}
+    # the same limit written again for the level is the limit the canary enforces: nothing left unenforced
+    assert not any("threshold" in s for s in load(doc)[1])
+
+
+# -- phases -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("heading", "want"), [
+    ("Cut-over (T-0, 30 min)", ("Cut-over (T-0)", 30.0)),
+    ("Pre-checks (06:00; ~10 min)", ("Pre-checks (06:00)", 10.0)),
+    ("Ramp (45 min, Ops)", ("Ramp (Ops)", 45.0)),
+    ("Close (06:50, 2 people)", ("Close (06:50, 2 people)", None)),  # no part is a duration
+    ("Both (10 min, 20 min)", ("Both (10 min, 20 min)", None)),  # two durations: which one is unclear
+])
+def test_a_timebox_as_one_part_of_a_parenthesis(heading: str, want: tuple[str, float | None]) -> None:
+    from golive.plan.importer import _Importer
+
+    assert _Importer("# T\n", "doc.md").heading_timebox(heading) == want
+
+
+def test_numbered_sub_headings_are_phases_and_a_numbered_go_no_go_is_the_gate_of_the_one_before() -> None:
+    doc = ("# T\n\n## Rollout\n\n### 1. Build\n\n```bash\n./make image 3.1\n```\n\n### 2. Ship\n\n"
+           "- [ ] Tell #ops\n\n```bash\n./ship 3.1\n```\n\n### 3. Go/No-Go\n\nLead says GO when the canary is"
+           " clean.\n\n## Checklist\n\n### 1. Paperwork\n\n- [ ] Ticket approved\n\n### 2. People\n\n- [ ] On-call"
+           " told\n")
+    plan, _ = load(doc)
+    assert [p.name for p in plan.phases] == ["1. Build", "2. Ship", "Checklist"]
+    assert plan.phases[1].gate is not None and "canary is clean" in plan.phases[1].gate.description
+    # numbered parts of a checklist stay one checklist even when a part runs a command; numbered parts with
+    # nothing that runs are parts of one list of things to tick
+    ticks = ("# T\n\n## Pre-flight checklist\n\n### 1. Access\n\n- [ ] VPN up\n\n```bash\n./check vpn\n```\n\n"
+             "### 2. Paperwork\n\n- [ ] Ticket approved\n\n## Wrap-up\n\n### 1. Tell\n\n- [ ] Post in #ops\n\n"
+             "### 2. Close\n\n- [ ] Ticket closed\n")
+    assert [p.name for p in load(ticks)[0].phases] == ["Pre-flight checklist", "Wrap-up"]
+
+
+# -- rollback ---------------------------------------------------------------------------------------------------
+
+def levels(doc: str) -> list[tuple[str, str, list[str], list[str]]]:
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    return [(lv.name, lv.description or "", list(lv.covers), [s.kind for s in lv.steps])
+            for lv in plan.rollback.levels]
+
+
+FORWARD = ("# T\n## Phase 1: Schema (10 min)\n```bash\ncd /srv/app && ./bin/app migrate --to 12\n```\n"
+           "## Phase 2: Code (10 min)\n```bash\nsudo ln -sfn /srv/app/releases/2.0 /srv/app/current\n"
+           "sudo systemctl restart app\n```\n")
+
+
+def test_a_trigger_paragraph_before_the_levels_headings_is_their_description_never_a_step() -> None:
+    doc = FORWARD + ("## Rollback\n\nTrigger: checkout errors above 2% for 5 minutes, or no order in 10 minutes.\n\n"
+                     "### Level 1 - code\n\n```bash\nsudo ln -sfn /srv/app/releases/1.9 /srv/app/current\n"
+                     "sudo systemctl restart app\n```\n\n### Level 2 - data\n\n```bash\n"
+                     "pg_restore --clean -d app /backups/app.dump\n```\n")
+    got = levels(doc)
+    assert [g[1].splitlines()[0] for g in got] == ["Trigger: checkout errors above 2% for 5 minutes, or no order in"
+                                                   " 10 minutes."] * 2
+    assert [g[3] for g in got] == [["shell"], ["shell"]]
+    # the migration changed data: the restore covers it; the code level undoes what the code phase changed
+    assert got[0][2] == ["Phase 1: Schema", "Phase 2: Code"] or "Phase 2: Code" in got[0][2]
+    assert got[1][2] == ["Phase 1: Schema"]
+
+
+def test_a_level_label_is_not_copied_into_the_conditions_of_every_level() -> None:
+    doc = FORWARD + ("## Rollback\n\n**L1 — code back** (if phase 2 is the problem):\n\n```bash\n"
+                     "sudo ln -sfn /srv/app/releases/1.9 /srv/app/current\n```\n\n**L2 — schema back** (if phase 1"
+                     " is the problem):\n\n```bash\n./bin/app migrate --to 11\n```\n")
+    got = levels(doc)
+    assert [g[1] for g in got] == ["L1 — code back (if phase 2 is the problem):",
+                                   "L2 — schema back (if phase 1 is the problem):"]
+
+
+def test_a_trigger_label_before_labelled_levels_is_their_condition() -> None:
+    doc = FORWARD + ("## Rollback\n\nTrigger: no order in 10 minutes, or a page from payments.\n\n"
+                     "**Level 1 — code back**:\n\n```bash\nsudo ln -sfn /srv/app/releases/1.9 /srv/app/current\n```\n\n"
+                     "**Level 2 — schema back**:\n\n```bash\n./bin/app migrate --to 11\n```\n")
+    got = levels(doc)
+    assert [g[1].splitlines()[0] for g in got] == ["Trigger: no order in 10 minutes, or a page from payments."] * 2
+    assert [g[3] for g in got] == [["shell"], ["shell"]]
+
+
+def test_a_data_level_covers_the_data_phases_even_when_it_re_runs_a_forward_command() -> None:
+    """`sudo systemctl restart app` after the restore is Phase 2's own step; the restore undoes Phase 1's data (the
+    re-run alone would say the level goes back to the state Phase 2 left, so covers only the phases after it)."""
+    doc = ("# T\n## Phase 1: Schema (10 min)\n```bash\n./bin/app migrate --to 12\n```\n## Phase 2: Code (10 min)\n"
+           "```bash\nsudo ln -sfn /srv/app/releases/2.0 /srv/app/current\n```\n\n```bash\nsudo systemctl restart app\n"
+           "```\n## Phase 3: Warm (5 min)\n```bash\n./bin/app cache rebuild\n```\n## Rollback\n\n### Level 1 - data\n\n"
+           "```bash\npg_restore --clean -d app /backups/app.dump\n```\n\n```bash\nsudo systemctl restart app\n```\n")
+    assert levels(doc)[0][2] == ["Phase 1: Schema"]
+
+
+def test_a_table_of_levels_names_them_and_says_when() -> None:
+    doc = FORWARD + ("## Rollback\n\n| Level | When | What |\n|---|---|---|\n| 1 | login fails | previous release |\n"
+                     "| 2 | rows written wrong | schema back, then level 1 |\n\nLevel 1:\n\n```bash\n"
+                     "sudo ln -sfn /srv/app/releases/1.9 /srv/app/current\n```\n\nLevel 2:\n\n```bash\n"
+                     "./bin/app migrate --to 11\n```\n")
+    got = levels(doc)
+    assert [g[0] for g in got] == ["previous release", "schema back, then level 1"]
+    assert [g[1].splitlines()[0] for g in got] == ["Trigger: login fails", "Trigger: rows written wrong"]
+    # a table whose rows name a level no block gives is left for the report, never guessed into one
+    other = FORWARD + ("## Rollback\n\n| Level | When | What |\n|---|---|---|\n| 1 | login fails | back |\n"
+                       "| 3 | never | nothing |\n\nLevel 1:\n\n"
+                       "```bash\nsudo ln -sfn /srv/app/releases/1.9 /srv/app/current\n```\n")
+    assert levels(other) == [("Rollback", "Level 1:", ["Phase 2: Code"], ["shell"])]
+    assert any("1 table" in s for s in load(other)[1])
+
+
+def step(command: str) -> dict[str, Any]:
+    return {"shell": command}
+
+
+def test_what_changes_data() -> None:
+    assert is_data(step("flyway -configFiles=conf/prod.conf migrate"))  # a schema migration, any tool
+    assert is_data(step("./bin/orders migrate --to 0042"))
+    assert not is_data(step("pg_dump -Fc -d app -f a.dump && pg_restore --list a.dump | head -5"))
+    assert not changes(step("pg_restore --list a.dump | head -5"))  # reads the dump's table of contents
+    assert not is_data(step("sudo dnf downgrade -y pgw-3.7.2"))  # a package downgrade puts back code
+    assert is_data(step("pg_restore --clean -d app a.dump"))
+
+
+def test_a_level_that_changes_what_a_re_run_phase_changed_undoes_that_phase() -> None:
+    """The level re-runs the phase's `start`, but it also switches back what that phase switched: it undoes it
+    (re-running alone would mean it goes back to the state the phase left, so covers the phases after it)."""
+    doc = ("# T\n## Phase 1: Switch (10 min)\n```bash\nsudo ln -sfn /srv/o/releases/3.0 /srv/o/current\n```\n\n"
+           "```bash\nsudo systemctl start o-api\n```\n## Phase 2: Verify (10 min)\n```bash\n./o smoke --write\n```\n"
+           "## Rollback\n### Level 1\n```bash\nsudo systemctl stop o-api\n```\n\n```bash\n"
+           "sudo ln -sfn /srv/o/releases/2.9 /srv/o/current\n```\n\n```bash\nsudo systemctl start o-api\n```\n")
+    assert "Phase 1: Switch" in levels(doc)[0][2]
+
+
+def test_a_dash_in_an_expected_cell_expects_nothing() -> None:
+    doc = ("# T\n## Phase 1: Prep (5 min)\n\n| # | Step | Command | Owner | Expected |\n|---|---|---|---|---|\n"
+           "| 1 | Announce in #ops | – | RM | – |\n| 2 | Stop | `./app stop` | Ops | – |\n")
+    plan, _ = load(doc)
+    assert plan.phases[0].steps[0].manual.instruction == "Announce in #ops"  # type: ignore[attr-defined]
+
+
+def test_numbered_items_that_each_say_what_they_undo_are_levels() -> None:
+    from golive.plan.importer.covers import phase_refs
+
+    assert phase_refs("Relays back (undoes B)") == ["B"]
+    assert phase_refs("Drop it (undoes A; only once step 1 is done)") == ["A", "1"]
+    assert phase_refs("undoes 2 changes at once") == []  # a count, not a phase
+    lettered = ("# T\n## A. Queue (10 min)\n```bash\n./q create q2\n```\n## B. Relay (10 min)\n```bash\n"
+                "./relay upgrade 9.2\n```\n## Back-out\n\n")
+    doc = lettered + ("1. Relay back (undoes B):\n\n   ```bash\n   ./relay upgrade 9.1\n   ```\n\n"
+                      "2. Queue gone (undoes A):\n\n   ```bash\n   ./q delete q2\n   ```\n")
+    assert [(g[0], g[2]) for g in levels(doc)] == [("Relay back (undoes B)", ["B. Relay"]),
+                                                   ("Queue gone (undoes A)", ["A. Queue"])]
+    # numbered steps of one way back (not each saying what it undoes) stay one level, in order
+    steps = lettered + ("1. Relay back:\n\n   ```bash\n   ./relay upgrade 9.1\n   ```\n\n"
+                        "2. Queue gone (undoes A):\n\n   ```bash\n   ./q delete q2\n   ```\n")
+    assert [(g[0], g[3]) for g in levels(steps)] == [("Back-out", ["shell", "shell"])]
