@@ -233,3 +233,14 @@ def test_output_and_option_lines_are_not_commands() -> None:
     assert not looks_like_commands("ok\n(1 row)\n")  # a result's footer
     assert not looks_like_commands("--force-all now\n")  # no program starts with a dash
     assert looks_like_commands("systemctl restart api\n")
+
+
+def test_the_items_under_a_go_no_go_heading_are_the_gate_with_its_decider() -> None:
+    plan = plan_of("# Rel\n\n**Go/No-Go approver:** @olu (Duty Manager)\n\n## Ship\n\n### 1. Roll out\n\n"
+                   "```bash\n./ship\n```\n\n### 2. Go/No-Go\n\n<details>\n<summary>What GO means</summary>\n\n"
+                   "- errors below 1% for 10 minutes\n- p95 under 300 ms\n\n</details>\n\n"
+                   "- [ ] @olu writes GO or NO-GO in the channel\n")
+    phase = plan["phases"][0]
+    assert [list(s)[-1] for s in phase["steps"]] == ["shell"]  # criteria and the decision are no steps
+    assert "errors below 1%" in phase["gate"]["description"] and "@olu writes GO" in phase["gate"]["description"]
+    assert phase["gate"]["approvals"]["role"] == "Go/No-Go approver"

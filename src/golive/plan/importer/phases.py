@@ -122,6 +122,10 @@ class PhasesMixin(ImportState):
         gate_heading = False
         lead: Block | None = None  # the paragraph just before a block ("1.1 Confirm blue is healthy:")
         said: Block | None = None  # the paragraph or list item just before it ("2. Lag (expect 2 rows):")
+        from golive.plan.importer.items import code_command
+
+        gate_level = 0
+        gate_items: list[tuple[str, int]] = []  # the items of a Go/No-Go section, its criteria and decision
         for j in range(start, end):
             b = self.blocks[j]
             if b.placed:
@@ -140,7 +144,10 @@ class PhasesMixin(ImportState):
                 continue
             if b.kind == "heading":
                 b.placed = True
+                if gate_heading and b.level > gate_level:
+                    continue  # a <summary> or sub-heading inside the Go/No-Go section ("What GO means")
                 gate_heading = bool(_GATE.search(b.text) or _GATE_HEADING.match(_clean(b.text)))
+                gate_level = b.level
                 continue
             if b.kind == "para" and gate_heading:
                 phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
@@ -148,6 +155,11 @@ class PhasesMixin(ImportState):
                 gate_heading = False
             elif b.kind == "para":
                 self.phase_para(phase, b, j)
+            elif b.kind == "item" and gate_heading and not self.in_rollback and not phase["gate"] \
+                    and not b.children and code_command(b.raw) is None:
+                # under "### Go/No-Go": what GO means, and who says it ("@dana writes GO or NO-GO"): the gate
+                gate_items.append((_clean(b.text), b.line))
+                b.placed = True
             elif b.kind == "item":
                 self.phase_item(phase, j)
             elif b.kind == "fence":
@@ -165,6 +177,10 @@ class PhasesMixin(ImportState):
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
             said = b if b.kind in ("para", "item") else None
+        if gate_items and not phase["gate"]:
+            phase["gate"] = ("; ".join(t for t, _l in gate_items), gate_items[0][1])
+            self.inferred.append(f"line {gate_items[0][1]}: the items under a Go/No-Go heading are the Go/No-Go of"
+                                 f" '{phase['name']}' (its criteria and who decides)")
 
     def printed_result(self, step: CommentedMap, b: Block, j: int, end: int) -> bool:
         """The query's output as the document shows it, right after the block ("Expected output:" and a psql or
