@@ -16,6 +16,11 @@ source at every start).
 process per host, all at once or per batch. On a 2-core machine much of a run is the hosts' side (sshd's
 handshake, ~0.04 s of CPU per login, and the login shell), shared by every tool.
 
+The hosts' side is measured too where a cgroup can hold the fleet's sshd processes (root; cgroup v1 cpuacct or
+v2 cpu.stat): CPU seconds of every host's sshd, logins and what they run, per run. On this one machine it
+competes with the tool for the same CPUs, which real hosts' work does not, and it differs by tool: Ansible runs
+a Python module on each host (~0.4 s of CPU per host here), the others a shell command (~0.03 s).
+
 Each host logs in to a home of its own with stock dotfiles, as a real server (golive.testing.fleet).
 `--shared-home` gives every host this machine's home instead, as before: its ~/.bashrc then runs at every
 login (here a pyenv one, ~0.13 s of CPU per login against ~0.005 s for a stock one), for every tool alike.
@@ -27,6 +32,8 @@ login (here a pyenv one, ~0.13 s of CPU per login against ~0.005 s for a stock o
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
 import os
 import shlex
@@ -147,6 +154,45 @@ def bare_openssh(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: 
     return measure(["bash", "-c", script], work, dict(os.environ))
 
 
+class HostCpu:
+    """CPU seconds used on the fleet's side so far: a cgroup holding every host's sshd (their logins and what those
+    run inherit it). None where no such cgroup can be made (not root, no cpuacct or cgroup2 mount)."""
+
+    def __init__(self, fleet: Fleet) -> None:
+        self.dir: Path | None = None
+        self.usage = ""
+        for base, usage in ((Path("/sys/fs/cgroup/cpuacct"), "cpuacct.usage"),
+                            (Path("/sys/fs/cgroup/unified"), "cpu.stat"), (Path("/sys/fs/cgroup"), "cpu.stat")):
+            v2 = usage == "cpu.stat"
+            if not (base / "cgroup.procs").exists() or (v2 and not (base / "cgroup.controllers").exists()):
+                continue
+            cg = base / f"{fleet.tag}-hosts"
+            try:
+                cg.mkdir()
+                for h in fleet.hosts:
+                    (cg / "cgroup.procs").write_text((h.dir / "sshd.pid").read_text().strip())
+            except OSError:
+                with contextlib.suppress(OSError):
+                    cg.rmdir()
+                continue
+            self.dir, self.usage = cg, usage
+            return
+
+    def seconds(self) -> float | None:
+        if self.dir is None:
+            return None
+        text = (self.dir / self.usage).read_text()
+        if self.usage == "cpuacct.usage":
+            return int(text) / 1e9
+        return int(dict(line.split() for line in text.splitlines())["usage_usec"]) / 1e6
+
+    def close(self) -> None:
+        """After the fleet closed (its processes gone): the cgroup is empty and can be removed."""
+        if self.dir is not None:
+            with contextlib.suppress(OSError):
+                self.dir.rmdir()
+
+
 TOOLS: dict[str, Callable[[Fleet, list[FleetHost], int | None, Path], Measure]] = {
     "golive": golive, "pyinfra": pyinfra, "ansible": ansible}
 #: Not tools an operator would choose but what the same work costs with nothing around it (`--floor`).
@@ -176,9 +222,12 @@ def main() -> int:
     runners = {**TOOLS, **(FLOORS if args.floor else {})}
     tools = [t for t in runners if t not in args.skip.split(",")]
     results: dict[tuple[str, str, int], Measure] = {}
+    host_cpu: dict[tuple[str, str, int], float] = {}
     with Fleet(max(sizes), haproxy=False, app=False, own_home=not args.shared_home) as fleet, \
             tempfile.TemporaryDirectory() as tmp:
         home = "own home per host" if fleet.own_home else "hosts share this machine's home"
+        hosts_cpu = HostCpu(fleet)
+        atexit.register(hosts_cpu.close)
         print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}, {home}; command {COMMAND!r}; median of {args.repeat};"
               f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at start")
         for size in sizes:
@@ -186,11 +235,20 @@ def main() -> int:
                 for tool in tools:
                     work = Path(tmp) / f"{tool}-{size}-{mode}"
                     work.mkdir()
-                    runs = [runners[tool](fleet, fleet.hosts[:size], batch, work) for _ in range(args.repeat)]
+                    runs, on_hosts = [], []
+                    for _ in range(args.repeat):
+                        before = hosts_cpu.seconds()
+                        runs.append(runners[tool](fleet, fleet.hosts[:size], batch, work))
+                        after = hosts_cpu.seconds()
+                        if before is not None and after is not None:
+                            on_hosts.append(after - before)
                     res = (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
                            statistics.median(r[2] for r in runs))
                     results[(tool, mode, size)] = res
-                    print(f"  {tool:8} {mode:7} {size:3} hosts: {res[0]:6.2f} s wall, {res[2]:6.2f} s CPU,"
+                    if on_hosts:
+                        host_cpu[(tool, mode, size)] = statistics.median(on_hosts)
+                    hosts_text = f", hosts' CPU {host_cpu[(tool, mode, size)]:6.2f} s" if on_hosts else ""
+                    print(f"  {tool:8} {mode:7} {size:3} hosts: {res[0]:6.2f} s wall, {res[2]:6.2f} s CPU{hosts_text},"
                           f" peak RSS {res[1] / 1024:6.1f} MB", flush=True)
     print()
     print(f"{'mode':7} {'hosts':>5} " + " ".join(f"{t:>9}" for t in tools)
@@ -205,6 +263,12 @@ def main() -> int:
     for mode, _ in modes:
         for size in sizes:
             print(f"{mode:7} {size:5} " + " ".join(f"{t} {results[(t, mode, size)][2]:.2f}" for t in tools))
+    if host_cpu:
+        print("\nCPU seconds on the hosts' side (sshd, logins, what they ran; on this machine's CPUs too):")
+        for mode, _ in modes:
+            for size in sizes:
+                print(f"{mode:7} {size:5} " + " ".join(f"{t} {host_cpu[(t, mode, size)]:.2f}" for t in tools
+                                                       if (t, mode, size) in host_cpu))
     if len(sizes) > 1:
         print("\ngrowth (seconds per extra host, least squares over sizes):")
         for mode, _ in modes:

@@ -203,3 +203,44 @@ def test_an_env_file_outside_any_section_is_vars() -> None:
     plan = plan_of("# Rel\n\n```dotenv\nMODE=live\nDB_PASSWORD=x-not-real\n```\n" + RUN)
     assert plan["vars"]["MODE"] == {"value": "live"}
     assert plan["vars"]["DB_PASSWORD"] == {"secret": True, "from_env": "DB_PASSWORD"}
+
+
+# -- printed results and comments next to SQL ---------------------------------------------------------------------
+
+def test_a_printed_result_table_is_the_check_and_never_a_shell_step() -> None:
+    got = sql_steps("```sql\nSELECT count(*) FROM t;\n```\n\nExpected output:\n\n```\n count\n-------\n     0\n"
+                    "(1 row)\n```\n\n```sql\nSELECT ok FROM s;\n```\n\n```\n ok\n----\n t\n(1 row)\n```\n\n"
+                    "```sql\nSELECT id FROM u;\n```\n\n```text\n id\n----\n  4\n  5\n(2 rows)\n```\n\n"
+                    "```sql\nSELECT n FROM m;\n```\n\n"
+                    "```\n+---+\n| n |\n+---+\n| 7 |\n+---+\n1 row in set (0.00 sec)\n```\n")
+    assert [s.get("expect") for s in got] == [{"value": 0}, {"value": True}, {"rows": 2}, {"value": 7}]
+    plan = plan_of("# Rel\n\n## Phase 1: Check (5 min)\n\n```bash\npsql -c 'SELECT 1'\n```\n\n"
+                   "```\n ?column?\n----------\n        1\n(1 row)\n```\n")
+    assert [list(s) for s in plan["phases"][0]["steps"]] == [["shell"]]  # the output ran nowhere
+
+
+def test_a_comment_in_the_block_states_its_result() -> None:
+    got = sql_steps("```sql\nSELECT id FROM a WHERE broken;  -- expect no rows\n```\n\n"
+                    "```sql\n-- 0 rows expected\nSELECT id FROM b;\n```\n\n"
+                    "```sql\nSELECT id FROM c;  -- 5 rows expected on staging, 0 in prod\n```\n\n"
+                    "```sql\nSELECT count(*) FROM d;  -- counts the rows\n```\n")
+    assert [s.get("expect") for s in got] == [{"rows": 0}, {"rows": 0}, None, None]
+
+
+def test_output_and_option_lines_are_not_commands() -> None:
+    from golive.plan.md_shell import looks_like_commands
+
+    assert not looks_like_commands("ok\n(1 row)\n")  # a result's footer
+    assert not looks_like_commands("--force-all now\n")  # no program starts with a dash
+    assert looks_like_commands("systemctl restart api\n")
+
+
+def test_the_items_under_a_go_no_go_heading_are_the_gate_with_its_decider() -> None:
+    plan = plan_of("# Rel\n\n**Go/No-Go approver:** @olu (Duty Manager)\n\n## Ship\n\n### 1. Roll out\n\n"
+                   "```bash\n./ship\n```\n\n### 2. Go/No-Go\n\n<details>\n<summary>What GO means</summary>\n\n"
+                   "- errors below 1% for 10 minutes\n- p95 under 300 ms\n\n</details>\n\n"
+                   "- [ ] @olu writes GO or NO-GO in the channel\n")
+    phase = plan["phases"][0]
+    assert [list(s)[-1] for s in phase["steps"]] == ["shell"]  # criteria and the decision are no steps
+    assert "errors below 1%" in phase["gate"]["description"] and "@olu writes GO" in phase["gate"]["description"]
+    assert phase["gate"]["approvals"]["role"] == "Go/No-Go approver"

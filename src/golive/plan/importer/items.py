@@ -175,6 +175,9 @@ _SQL_RESULT = re.compile(
 #: return ...", "The query should ...", "Erwartet: ...", "→ 0 rows".
 _ABOUT_IT = re.compile(r"(?i)\W*(?:(?:it|this|that|which|the\s+(?:query|result|count|check|statement|output)|result|"
                        r"(?:das\s+)?ergebnis|resultado|(?:le\s+)?r(?:é|e)sultat|(?:→|->|=>))\s*)?")
+#: The result first, then the word: "0 rows expected", "-> 0 expected", "0 erwartet", "no rows expected".
+_SQL_RESULT_FIRST = re.compile(rf"(?i)^\W*?(?:→|->|=>)?\s*(-?\d+|no)(?!\d|[.,:]\d|\s*%)\s*({_ROW_WORD})?\s+"
+                               r"(?:expected|erwartet|esperad[oa]s?|attendues?|attendus?)\b")
 _NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _SQL_NONE = re.compile(rf"(?i)^[\s:=(*]*(?:no|zero|keine|ninguna|nenhuma|aucune)\s+{_ROW_WORD}\b|^[\s:=(*]*"
                        r"(?:nothing|empty|an empty (?:set|result)|leer|nichts|vac[ií]o|vazio|rien)\b")
@@ -183,7 +186,8 @@ _SQL_NONE = re.compile(rf"(?i)^[\s:=(*]*(?:no|zero|keine|ninguna|nenhuma|aucune)
 def sql_expectation(raw: str, where: str = "lead") -> dict[str, Any] | None:
     """The check an SQL step makes, from the prose next to its block (ItemsMixin.sql_expectation)."""
     text = _clean(re.sub(r"\*\*|__", "", raw)).strip()
-    if where == "after" and ("`" in raw or len(text) > 160 or "\n" in text or text.endswith(":")):
+    if where == "after" and ("`" in raw or len(text) > 160 or "\n" in text or text.endswith(":")
+                             or len(re.findall(r"\d+(?:[.,]\d+)?", text)) > 1):  # "5 rows on staging, 0 in prod"
         return None  # code of its own, a long paragraph, or the lead of the next block ("Then (must return 0):")
     for m in _SQL_EXPECT.finditer(text):
         before, rest = text[: m.start()], text[m.end():]
@@ -201,4 +205,10 @@ def sql_expectation(raw: str, where: str = "lead") -> dict[str, Any] | None:
             return {"rows": number} if n.group(2) and number >= 0 else {"value": number}
         if _SQL_NONE.match(rest):
             return {"rows": 0}
+    late = _SQL_RESULT_FIRST.match(text) if where == "after" else None
+    if late:  # "0 rows expected", "→ 0 erwartet"
+        if late.group(1).lower() == "no":
+            return {"rows": 0}
+        number = int(late.group(1))
+        return {"rows": number} if late.group(2) and number >= 0 else {"value": number}
     return None

@@ -14,6 +14,12 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
+#: "Expected output:", "Output:", "You should see:", "Result should look like:": a printed result follows.
+_OUTPUT_INTRO = re.compile(r"(?i)^\W*(?:expected(?:\s+(?:output|result))?|output|result|you should see|"
+                           r"it (?:prints|shows)|(?:should|must)\s+(?:print|show|look like|return)|"
+                           r"erwartet(?:e(?:s)? (?:ausgabe|ergebnis))?|"
+                           r"ausgabe|salida(?: esperada)?|resultado(?: esperado)?|sa(?:í|i)da(?: esperada)?|"
+                           r"sortie(?: attendue)?|r(?:é|e)sultat(?: attendu)?)\b[^:]{0,40}:\s*$")
 where_words = {"parent": "in the item holding it", "lead": "before it", "after": "after it"}
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
 _GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point|gate)\b")
@@ -116,6 +122,10 @@ class PhasesMixin(ImportState):
         gate_heading = False
         lead: Block | None = None  # the paragraph just before a block ("1.1 Confirm blue is healthy:")
         said: Block | None = None  # the paragraph or list item just before it ("2. Lag (expect 2 rows):")
+        from golive.plan.importer.items import code_command
+
+        gate_level = 0
+        gate_items: list[tuple[str, int]] = []  # the items of a Go/No-Go section, its criteria and decision
         for j in range(start, end):
             b = self.blocks[j]
             if b.placed:
@@ -134,7 +144,10 @@ class PhasesMixin(ImportState):
                 continue
             if b.kind == "heading":
                 b.placed = True
+                if gate_heading and b.level > gate_level:
+                    continue  # a <summary> or sub-heading inside the Go/No-Go section ("What GO means")
                 gate_heading = bool(_GATE.search(b.text) or _GATE_HEADING.match(_clean(b.text)))
+                gate_level = b.level
                 continue
             if b.kind == "para" and gate_heading:
                 phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
@@ -142,6 +155,11 @@ class PhasesMixin(ImportState):
                 gate_heading = False
             elif b.kind == "para":
                 self.phase_para(phase, b, j)
+            elif b.kind == "item" and gate_heading and not self.in_rollback and not phase["gate"] \
+                    and not b.children and code_command(b.raw) is None:
+                # under "### Go/No-Go": what GO means, and who says it ("@dana writes GO or NO-GO"): the gate
+                gate_items.append((_clean(b.text), b.line))
+                b.placed = True
             elif b.kind == "item":
                 self.phase_item(phase, j)
             elif b.kind == "fence":
@@ -159,6 +177,40 @@ class PhasesMixin(ImportState):
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
             said = b if b.kind in ("para", "item") else None
+        if gate_items and not phase["gate"]:
+            phase["gate"] = ("; ".join(t for t, _l in gate_items), gate_items[0][1])
+            self.inferred.append(f"line {gate_items[0][1]}: the items under a Go/No-Go heading are the Go/No-Go of"
+                                 f" '{phase['name']}' (its criteria and who decides)")
+
+    def printed_result(self, step: CommentedMap, b: Block, j: int, end: int) -> bool:
+        """The query's output as the document shows it, right after the block ("Expected output:" and a psql or
+        mysql result table, or the table alone): the step checks it (a count's value, else the row count).
+        The table is never a step of its own."""
+        from golive.plan.md_shell import is_query_output, query_output_expectation
+
+        k = j + 1
+        intro = self.blocks[k] if k < end else None
+        if intro is not None and intro.kind == "para" and _OUTPUT_INTRO.match(_clean(intro.text)):
+            k += 1
+        else:
+            intro = None
+        out = self.blocks[k] if k < end else None
+        if out is None or out.kind != "fence" or out.placed or out.depth != b.depth \
+                or out.info not in ("", "text", "txt", "plain", "console", "output", "psql", "mysql") \
+                or not is_query_output(out.text):
+            return False
+        want = query_output_expectation(out.text)
+        out.placed = True  # output, whether or not it states a check: never run
+        if intro is not None:
+            intro.placed = True
+        if want is None:
+            self.inferred.append(f"line {out.line}: the query's printed output (not a check golive can make): kept"
+                                 " out of the steps")
+            return True
+        step["sql"]["expect"] = CommentedMap(want)
+        self.conversions.append(f"line {b.line}: SQL with the result it prints shown after it (line {out.line}) ->"
+                                f" an sql step that checks it ({want})")
+        return True
 
     def sql_expect_from_prose(self, step: CommentedMap, b: Block, j: int, end: int, said: Block | None) -> None:
         """An SQL block's expected result stated next to it: in the paragraph or item that introduces it, in the
@@ -167,7 +219,12 @@ class PhasesMixin(ImportState):
         if not re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
             return  # only a query gives rows to check: "should return 0" after an UPDATE states no result of it
         after = self.blocks[j + 1] if j + 1 < end else None
+        if self.printed_result(step, b, j, end):
+            return
         sources: list[tuple[Block, str]] = []
+        comments = re.findall(r"--\s*([^\n]*?)\s*$", b.text.strip(), flags=re.M)
+        if comments:  # "SELECT count(*) FROM t;  -- expect 0", a last line "-- should return no rows"
+            sources.append((Block("para", comments[-1], comments[-1], b.line), "after"))
         if b.parent is not None:
             sources.append((self.blocks[b.parent], "parent"))
         if said is not None and said.depth == b.depth:
