@@ -294,3 +294,65 @@ def test_numbered_items_that_each_say_what_they_undo_are_levels() -> None:
     steps = lettered + ("1. Relay back:\n\n   ```bash\n   ./relay upgrade 9.1\n   ```\n\n"
                         "2. Queue gone (undoes A):\n\n   ```bash\n   ./q delete q2\n   ```\n")
     assert [(g[0], g[3]) for g in levels(steps)] == [("Back-out", ["shell", "shell"])]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # the change's facts as a bullet list before the phases
+    ("- **Window:** 2027-12-12 22:00–01:00 UTC\n- **Rollback deadline:** 00:15 UTC",
+     ("2027-12-12T22:00", "2027-12-13T01:00", "UTC", "2027-12-13T00:15")),
+    # an ISO 8601 interval
+    ("**Window:** 2027-09-18T01:00Z/2027-09-18T03:30Z", ("2027-09-18T01:00", "2027-09-18T03:30", "UTC", None)),
+    # a date key and a time key of their own, in German and Spanish
+    ("**Datum:** 12.12.2027\n**Zeit:** 22:00–01:00 Uhr MEZ",
+     ("2027-12-12T22:00", "2027-12-13T01:00", "Europe/Berlin", None)),
+    ("**Fecha:** 2027-12-12 · **Horario:** 22:00–01:00 (CET) · **Reversión posible hasta:** 23:30",
+     ("2027-12-12T22:00", "2027-12-13T01:00", "Europe/Berlin", "2027-12-12T23:30")),
+    # a start and how long it lasts, in the same line
+    ("Window: 2027-12-12, 22:00 CET for 3 hours", ("2027-12-12T22:00", "2027-12-13T01:00", "Europe/Berlin", None)),
+])
+def test_more_window_forms(text: str, want: tuple[str, str, str, str | None]) -> None:
+    assert window(text) == want
+
+
+def test_a_reverse_proxy_is_no_rollback_limit() -> None:
+    assert window("**Window:** 2027-12-12 22:00–23:00 UTC\n**Reverse proxy:** edge-1 until 22:30")[3] is None
+
+
+def test_the_year_of_a_weekday_and_a_date() -> None:
+    from datetime import date
+
+    from golive.plan.importer.clock import span_in, weekday_date
+
+    today = date(2026, 11, 30)
+    assert weekday_date("Sat 12 Dec", today)[0] == date(2026, 12, 12)
+    assert weekday_date("Samstag, 12. Dezember", today)[0] == date(2026, 12, 12)
+    assert weekday_date("Sat 12 Dec 2026", today)[0] is None  # a written year is date_in's
+    assert weekday_date("Wed 12 Dec", today)[0] is None  # no year from 2025 to 2028 has it on a Wednesday
+    assert weekday_date("12 Dec", today)[0] is None  # no weekday: never some year
+    assert weekday_date("Mon in December", today)[0] is None  # no day: never the first (1 Dec 2025 is a Monday)
+    span = span_in("Sat 12 Dec 22:00–01:00 CET", today=today)
+    assert span is not None and str(span.start) == "2026-12-12 22:00:00" and "names no year" in span.notes[0]
+
+
+def test_a_slashed_date_that_reads_both_ways_is_no_date() -> None:
+    plan, summary = load(f"# T\n\n**Window:** 03/04/2027 22:00-23:00 UTC\n\n{GO}")
+    assert plan.window is not None and str(plan.window.start) == "22:00"  # a daily window, said so below
+    assert any("03/04/2027" in s and "either way round" in s for s in summary)
+    assert window("**Window:** 13/04/2027 22:00-23:00 UTC")[0] == "2027-04-13T22:00"  # 13 is no month
+
+
+def test_percentages_written_out_and_spanish_holds_and_limits() -> None:
+    doc = ("# T\n## Fase 3: Tráfico (60 min)\n\nEnviar 10 por ciento del tráfico a la versión nueva, luego 50 por"
+           " ciento, luego 100 por ciento, manteniendo 15 minutos cada etapa.\n\nRevertir si la tasa de errores"
+           " supera el 1,5 % o si p95 supera 800 ms.\n")
+    assert canary(doc) == ([(10, 900), (50, 900), (100, 0)], {"max_error_rate": 0.015, "max_p95": 0.8})
+    assert stages_in("Shift 10 percent of traffic, then 50 pct, then 100 percent") == [(10, None), (50, None),
+                                                                                      (100, None)]
+    assert hold_minutes("a maintenance of 30 minutes") is None  # not a hold
+
+
+def test_phase_references_in_other_languages() -> None:
+    from golive.plan.importer.covers import phase_refs
+
+    assert phase_refs("deshace las fases 2 y 3") == ["2", "3"]
+    assert phase_refs("macht Schritte 1 und 2 rückgängig") == ["1", "2"]

@@ -30,8 +30,8 @@ TRAFFIC_WORD = re.compile(r"traffic|canary|roll\s*-?out|ramp|shift|route|request
 _UNITS = (r"(minutes?|minuten|minutos?|mins?|m|hours?|stunden?|std|horas?|heures?|hrs?|h|seconds?|sekunden?|"
           r"segundos?|secondes?|secs?|s)\b")
 _HOLD = re.compile(
-    r"\b(?:monitor|hold|held|wait|observe|soak|watch|bake|pause|stay|keep|mantener|manter|aguardar|esperar|"
-    r"maintenir|attendre)\w*\b[^.;]*?"
+    r"\b(?:monitor|hold|held|wait|observe|soak|watch|bake|pause|stay|keep|manten|mant[eé]m|aguard|esper|"
+    r"mainten(?!ance)|maintien|attend)\w*\b[^.;]*?"
     r"\b(\d{1,6}(?:\.\d{1,6})?)\s*(?:(?:-|–|to)\s*(\d{1,6}(?:\.\d{1,6})?)\s*)?" + _UNITS, re.I)
 #: German puts the verb last: "jeweils 15 Minuten halten", "10 Minuten beobachten".
 _HOLD_AFTER = re.compile(r"\b(\d{1,6}(?:\.\d{1,6})?)\s*(?:(?:-|–|bis)\s*(\d{1,6}(?:\.\d{1,6})?)\s*)?" + _UNITS
@@ -41,6 +41,16 @@ _HOLD_ITEM = re.compile(r"^\s*(?:monitor|hold|wait|observe|soak|watch|bake|pause
 #: The hold in a progression applies to every stage: "each held 10 minutes", "10 minutes per stage".
 EACH = re.compile(r"\beach\b|\bevery\s+(?:stage|step)\b|\bper\s+(?:stage|step)\b|\bbetween\s+(?:stages|steps)\b",
                   re.I)
+
+
+#: "10 percent", "10 per cent", "10 Prozent", "10 por ciento", "10 pour cent": written out, the same as "10%".
+_PERCENT_WORD = re.compile(r"(?<=\d)\s*(?:percent|per\s+cent|pct|prozent|por\s+ciento|pour\s+cent|por\s+cento)\b",
+                           re.I)
+
+
+def percent_signs(text: str) -> str:
+    """The fragment with percentages written out as words turned into `%` signs."""
+    return _PERCENT_WORD.sub("%", text)
 
 
 def minutes(value: str, unit: str) -> float:
@@ -56,6 +66,7 @@ def minutes(value: str, unit: str) -> float:
 
 def route_percent(text: str) -> int | None:
     """The traffic percentage of a "Route 10% of traffic to the new version" fragment, else None."""
+    text = percent_signs(text)
     m = _ROUTE.search(text)
     if m is None or _BACK.search(text) or not _MOVE.search(text):
         return None
@@ -80,6 +91,7 @@ _T_BEFORE = re.compile(r"\bT\s*([+-])\s*(\d{1,4})\s*(?:min\w*|m)?\s*[:\-–—]\
 def stages_in(text: str) -> list[tuple[int, float | None]]:
     """The stages of the first traffic progression in a fragment: (weight, minute on a T-minus timeline if
     written). Stages may stand apart ("send 10% of traffic to green, then 50% at T+15, then 100%")."""
+    text = percent_signs(text)
     if not TRAFFIC_WORD.search(text):
         return []
     for sentence in _SENTENCE.split(text):
@@ -156,6 +168,7 @@ _FOR = re.compile(rf"\b(?:for|f(?:ü|ue)r|durante|pendant|por)\s+(\d{{1,6}}(?:\.
 def stage_item(text: str) -> tuple[int, float | None] | None:
     """(weight, hold minutes) of a list item that is one stage of a traffic ramp, else None; the caller makes
     sure the list is about traffic (its parent, the phase)."""
+    text = percent_signs(text)
     m = _STAGE_ITEM.match(text)
     if m is None or _BACK.search(text) or not _STAGE_REST.match(text[m.end():]):
         return None  # "5% error budget left" is no stage
@@ -185,7 +198,8 @@ class Threshold:
 #: "above", in English and the languages runbooks come in ("über", "por encima de", "au-dessus de", "acima de").
 _ABOVE = (r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than|(?<!\w)(?:ü|ue)ber(?!\w)|"
           r"oberhalb(?: von)?|mehr als|gr(?:ö|oe)(?:ß|ss)er als|por encima de|superior a|mayor que|au-dessus de|"
-          r"sup[ée]rieure? (?:à|a)|acima de|maior que)")
+          r"sup[ée]rieure? (?:à|a)|acima de|maior que|supera|supere|d[ée]passe|ultrapassa|(?:ü|ue)berschreitet)"
+          r"(?:\s+(?:el|la|le|les|o|a|os|den|die|das))?")  # "supera el 1 %", "dépasse le 2 %"
 _ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?|"
                          r"fehler(?:quote|rate|anteil)|tasa de errores?|taux d'erreurs?|taxa de erros?)\D{0,30}?"
                          + _ABOVE + r"\s*(\d{1,3}(?:[.,]\d{1,6})?)\s*%", re.I)
@@ -197,6 +211,7 @@ _LATENCY = re.compile(r"(?:\b(p\d{2})\b\s*(?:latency|response\s+time)?|response\
 
 def thresholds_in(text: str, line: int) -> list[Threshold]:
     """Error-rate and latency limits in one rollback criterion ("Error rate exceeds 1%", "p95 > 2 s")."""
+    text = percent_signs(text)
     out: list[Threshold] = []
     m = _ERROR_RATE.search(text)
     if m:

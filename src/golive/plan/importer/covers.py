@@ -109,9 +109,11 @@ def tokens(step: dict[str, Any]) -> set[str]:
 
 #: "(steps 2-3)", "after phase 4", "stages B and C": the forward phases a rollback level says it undoes; never
 #: a condition ("only if Phase C fails" names the trigger, not what is undone).
-_REFS = re.compile(r"(?i)(?<!\bif )(?<!\bwhen )(?<!\bunless )\b(?:steps?|phases?|stages?|sections?)\s+"
-                   r"([A-Z]|\d{1,2})(?:\s*(?:-|–|—|to|and|,|&)\s*([A-Z]|\d{1,2}))?\b")
-_PHASE_ID = re.compile(r"(?i)^\W*(?:(?:phase|step|stage|section)\s*([A-Z]|\d{1,2})|(\d{1,2}))(?:\s*[.:)\-–—]|\s+|$)"
+_REFS = re.compile(r"(?i)(?<!\bif )(?<!\bwhen )(?<!\bunless )\b(?:steps?|phases?|stages?|sections?|fases?|pasos?|"
+                   r"etapas?|schritte?|phasen?|[ée]tapes?)\s+"
+                   r"([A-Z]|\d{1,2})(?:\s*(?:-|–|—|to|and|y|und|et|e|,|&)\s*([A-Z]|\d{1,2}))?\b")
+_PHASE_ID = re.compile(r"(?i)^\W*(?:(?:phase|step|stage|section|fase|paso|etapa|schritt|[ée]tape)\s*([A-Z]|\d{1,2})"
+                       r"|(\d{1,2}))(?:\s*[.:)\-–—]|\s+|$)"
                        r"|^\W*(?-i:([A-Z]))[.)]\s")
 #: "(undoes B)", "undoes 2 and 3", "reverts A;": a phase named by its bare letter or number right after the verb.
 _BARE_REFS = re.compile(r"(?i)\b(?:undo(?:es)?|reverts?|covers?)\s+(?-i:([A-Z])|(\d{1,2}))"

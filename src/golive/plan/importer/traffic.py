@@ -16,6 +16,7 @@ from golive.plan.md_traffic import (
     hold_minutes,
     is_hold_item,
     minutes,
+    percent_signs,
     route_percent,
     stage_item,
     stages_in,
@@ -43,7 +44,8 @@ def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
         return []
     out: list[tuple[int, float | None]] = []
     for row in b.rows[1:]:
-        m = re.fullmatch(r"\s*(\d{1,3})\s*%\s*(?:of\s+\w+)?\s*", _clean(row[pct])) if pct < len(row) else None
+        m = re.fullmatch(r"\s*(\d{1,3})\s*%\s*(?:of\s+\w+)?\s*", percent_signs(_clean(row[pct]))) if pct < len(row) \
+            else None
         if m is None:
             return []
         d = _DURATION.search(_clean(row[hold])) if hold is not None and hold < len(row) else None

@@ -10,6 +10,7 @@ from golive.plan.importer.clock import (
     CLOCK,
     Span,
     Zone,
+    ambiguous_date,
     clock_of,
     date_in,
     in_utc,
@@ -28,16 +29,19 @@ _DATE_KEY = re.compile(r"(?:planned |change |deployment |release |go-?live |main
 #: The key of a window fact, in English and the languages runbooks come in: "Wartungsfenster", "Zeitfenster",
 #: "Fenêtre de maintenance", "Ventana", "Janela de manutenção", "Onderhoudsvenster".
 _TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|change|deployment|maintenance) "
-                       r"(?:time|slot)|fenster|zeitraum|fen[eê]tre|cr[ée]neau|ventana|janela|venster|finestra")
+                       r"(?:time|slot)|fenster|zeitraum|fen[eê]tre|cr[ée]neau|ventana|janela|venster|finestra|"
+                       r"^(?:uhr)?zeit$|^horario$|^hora$|^horaire$|^heure$")
 _START_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:start|begin)s?(?: time| at| date/time)?")
 _END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?:s|es)?(?: time| at| date/time)?")
 _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return|"
-                           r"r(ü|ue)ckfall|r(ü|ue)ckkehr|non[- ]retour|no retorno|sem retorno|restor")
+                           r"r(ü|ue)ckfall|r(ü|ue)ckkehr|non[- ]retour|no retorno|sem retorno|restor|reversi[oó]n|"
+                           r"revers[aã]o|revert")
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
 #: "Rollback possible until 02:15", "back-out decision at 05:00 at the latest", "rollback window closes at 07:30".
 #: "the database can be restored until 20:30", "Data can only be put back until 11:45 PM", "Rückfall bis 23:30".
-_ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out|restor\w*|put\s+back|r(ü|ue)ckfall\w*)(?!\w)[^.;]*?"
+_ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out|restor\w*|put\s+back|r(ü|ue)ckfall\w*|reversi[oó]n|"
+                             r"revers[aã]o|revert\w*)(?!\w)[^.;]*?"
                              r"\b(until|by|before|closes?|latest|no later|bis|avant|hasta|até)\b")
 #: A T-minus timeline: "T-0 = 06:00 UTC" is the anchor, "T-30min", "T+15" are minutes from it.
 _END = re.compile(r"(?i)\b(end(s|ing)?|finish(es)?|close[sd]?)\b")
@@ -50,6 +54,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])(?!(?<=\d\.)\s+(?:Jan|Feb|M(?:ä|ae)r|Mar
                            r"De[cz])[a-zä]*\b)\s+(?=[A-Z])|\n|\s+[·•|]\s+")
 
 
+#: "22:00 CET for 3 hours", "for 90 minutes": a window given by its start and how long it lasts.
+_FOR_DURATION = re.compile(r"(?i)\bfor\s+(?:about\s+|~)?(\d+(?:\.\d+)?)()\s*(hours?|hrs?|h|minutes?|mins?|m)\b")
+
+
 class WhenMixin(ImportState):
     def prelude(self) -> list[Block]:
         """The paragraphs and tables before the first phase: where a window stated in prose stands."""
@@ -58,8 +66,8 @@ class WhenMixin(ImportState):
         for b in self.blocks:
             if b.kind == "heading" and (_PHASE_START.match(b.text) or (first is not None and b.line >= first)):
                 break
-            if b.kind in ("para", "table"):
-                out.append(b)
+            if b.kind in ("para", "table") or (b.kind == "item" and b.depth == 0 and b.checked is None):
+                out.append(b)  # "- **Window:** ..." in a list of the change's facts
         return out
 
     def window_in_prose(self) -> None:
@@ -210,6 +218,10 @@ class WhenMixin(ImportState):
                                   if (z := zone_in(v)) is not None), None)
         if zone is None:
             self.unknown_zone(time_text, heading.line)
+        either = ambiguous_date(time_text) or (ambiguous_date(facts[date_key][0]) if date_key else None)
+        if either and not isinstance(span.start, datetime):
+            self.unplaced.append(Unplaced(heading.line, f"date '{either}'", "day and month could be either way round:"
+                                          " the window is a daily one; write the date as YYYY-MM-DD"))
         rb_keys = [k for k in facts if _ROLLBACK_KEY.search(k)]  # the one that says a time: not "Rollback is at the
         rb_key = next((k for k in rb_keys if CLOCK.search(facts[k][0])), None)  # bottom: read it before you start"
         until: datetime | time | None = None
@@ -243,11 +255,15 @@ class WhenMixin(ImportState):
         c = CLOCK.search(text)
         hm = clock_of(c.group(1)) if c else None
         d = _DURATION.search(facts["duration"][0]) if "duration" in facts else None
-        if hm is None or d is None:
+        said = facts["duration"] if d is not None else None
+        if d is None and c is not None:  # "2026-12-12, 22:00 CET for 3 hours"
+            d = _FOR_DURATION.search(text, c.end())
+            said = (d.group(0), next((blk for v, blk in facts.values() if v == text), facts[next(iter(facts))][1])) \
+                if d else None
+        if hm is None or d is None or said is None:
             return None
         mins = _minutes(d.group(2) or d.group(1), d.group(3))
-        self.inferred.append(f"line {facts['duration'][1].line}: window end = start + duration"
-                             f" ({facts['duration'][0]})")
+        self.inferred.append(f"line {said[1].line}: window end = start + duration ({said[0]})")
         start = datetime.combine(day or date(2000, 1, 1), time(*hm))
         end = start + timedelta(minutes=mins)
         if day is None:
@@ -264,6 +280,7 @@ class WhenMixin(ImportState):
 
     def set_window(self, span: Span, zone: Zone | None, until: datetime | time | None, line: int) -> None:
         start, end = span.start, span.end
+        self.inferred += [f"line {line}: {n}" for n in span.notes]
         if zone is not None and zone.name is None and zone.offset is not None:
             start, end = in_utc(start, zone.offset), in_utc(end, zone.offset)
             until = in_utc(until, zone.offset) if until is not None else None
