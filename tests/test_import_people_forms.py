@@ -275,3 +275,17 @@ def test_a_go_no_go_paragraph_before_the_change_it_guards_stays_before_it() -> N
     assert "gate" not in phase  # a gate would judge the phase after ./apply ran
     assert [list(s)[-1] for s in phase["steps"]] == ["shell", "manual", "shell"]
     assert phase["steps"][1]["manual"]["role"] == "Approver"
+
+
+def test_a_table_of_environment_variables_is_vars_with_secrets_from_the_environment() -> None:
+    res = import_markdown("# Rel\n\n## Environment variables\n\n| Variable | Value | Notes |\n|---|---|---|\n"
+                          "| `API_BASE` | `https://api.internal` | |\n| `SIGNING_KEY` | `abc-not-real` | |\n"
+                          "| `HOOK_URL` | `https://hooks.example/x-not-real` | sensitive, in Vault |\n"
+                          "| `REGION` | (from the host) | |\n\n"
+                          "| Name | Value |\n|---|---|\n| Region | Europe |\n" + RUN,
+                          "doc.md")
+    v = YAML(typ="safe").load(res.yaml_text)["vars"]
+    assert v == {"API_BASE": {"value": "https://api.internal"}, "REGION": {"from_env": "REGION"},
+                 "SIGNING_KEY": {"secret": True, "from_env": "SIGNING_KEY"},
+                 "HOOK_URL": {"secret": True, "from_env": "HOOK_URL"}}  # "| Region | Europe |" names no variable
+    assert "abc-not-real" not in res.yaml_text and "x-not-real" not in res.yaml_text
