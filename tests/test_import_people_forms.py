@@ -289,3 +289,14 @@ def test_a_table_of_environment_variables_is_vars_with_secrets_from_the_environm
                  "SIGNING_KEY": {"secret": True, "from_env": "SIGNING_KEY"},
                  "HOOK_URL": {"secret": True, "from_env": "HOOK_URL"}}  # "| Region | Europe |" names no variable
     assert "abc-not-real" not in res.yaml_text and "x-not-real" not in res.yaml_text
+
+
+def test_more_ways_of_writing_who_is_who() -> None:
+    plan = plan_of("# Rel\n\nRoles: RM = Ana Lima, DBA = Bo Chen\nLinks: docs = the wiki, board = Jira\n\n"
+                   "## Contacts\n\n| Who | What |\n|---|---|\n| Cy Park | release manager, calls Go/No-Go |\n"
+                   "| Di Moss | database engineer |\n\n- **Eve Hart** — incident commander\n"
+                   "- Fay Lund, QA lead, +49 151 000\n- Gil Tan, Berlin office\n" + RUN + "\nGo/No-Go: green.\n")
+    assert plan["approvers"] == {"RM": ["Ana Lima"], "DBA": ["Bo Chen"], "release manager": ["Cy Park"],
+                                 "database engineer": ["Di Moss"], "incident commander": ["Eve Hart"],
+                                 "QA lead": ["Fay Lund"]}  # never a role "Eve Hart" held by "— incident commander"
+    assert plan["phases"][0]["gate"]["approvals"]["role"] == "release manager"  # "calls Go/No-Go"
