@@ -236,3 +236,48 @@ def test_with_a_shared_home_each_host_has_its_own_copy_of_what_login_shells_lock
             assert not (shims / probe).exists()
         finally:
             (shims / probe).unlink(missing_ok=True)
+
+
+def _recording_context(workdir: Path) -> tuple[Any, list[tuple[str, str, dict[str, Any]]]]:
+    from golive.core.clock import SystemClock
+    from golive.core.step import StepContext
+    from golive.masking import Masker
+
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+    ctx = StepContext(run_id="r", step_id="1.1", vars={}, masker=Masker(), clock=SystemClock(), workdir=workdir,
+                      emit=lambda t, p: seen.append(("durable", t, p)),
+                      emit_grouped=lambda t, p: seen.append(("grouped", t, p)))
+    return ctx, seen
+
+
+def _ssh_step(fleet: Fleet, batch: int, command: str, timeout: float | None = None) -> Any:
+    from golive.steps.ssh import SshStep
+    from golive.targets.ssh import HostGroup
+
+    step = SshStep.model_validate({"ssh": {"on": "web", "command": command, "batch": batch},
+                                   **({"timeout": timeout} if timeout else {})})
+    step.bind_hosts({"web": HostGroup(hosts=[h.ssh for h in fleet.hosts], user="root", identity=str(fleet.key),
+                                      known_hosts=str(fleet.known_hosts))})
+    return step
+
+
+def test_a_batch_s_last_result_shares_the_fsync_of_the_event_right_after_it(fleet: Fleet, workdir: Path) -> None:
+    """Each host's result is in the log the moment it finishes; only the batch's last one, which the next batch's
+    mark (or the step's end) follows with no host contacted in between, is flushed to disk with that event:
+    one fsync fewer between batches. Every other result is flushed on its own."""
+    ctx, seen = _recording_context(workdir)
+    result = _ssh_step(fleet, 2, "true").execute(ctx)
+    assert result.status == "succeeded", result.message
+    kinds = [(how, t, p.get("batch")) for how, t, p in seen]
+    assert kinds == [("durable", "ssh.batch", 1), ("durable", "ssh.host", 1), ("grouped", "ssh.host", 1),
+                     ("durable", "ssh.batch", 2), ("grouped", "ssh.host", 2)]
+
+
+def test_a_timed_out_batch_flushes_its_last_result_before_stopping_anything(fleet: Fleet, workdir: Path) -> None:
+    """A timed-out host's tree is stopped after the batch (a host is contacted), so no result of that batch waits
+    for a later event's flush."""
+    ctx, seen = _recording_context(workdir)
+    slow = fleet.hosts[0].ssh
+    result = _ssh_step(fleet, 3, f'if [ "$GOLIVE_HOST" = "{slow}" ]; then sleep 30; fi', timeout=1).execute(ctx)
+    assert result.status == "failed"
+    assert [(how, t) for how, t, _ in seen] == [("durable", "ssh.batch")] + [("durable", "ssh.host")] * 3

@@ -96,6 +96,9 @@ class GatesMixin(ImportState):
         for role in sorted(self.approvers, key=len, reverse=True):
             if re.search(rf"\b{re.escape(role.lower())}\b", text):
                 return role
+        for role, people in self.approvers.items():  # "Decision by: Bo Chen": the person's whole name
+            if any(len(p) > 4 and re.search(rf"(?<![\w@]){re.escape(p.lower())}\b", text) for p in people):
+                return role
         for role, people in self.approvers.items():
             for person in people:
                 first = self.first_name(person)

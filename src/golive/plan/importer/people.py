@@ -33,8 +33,11 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 self.escalation_item(b, len(self.escalation) + 1)
                 continue
             m = _KV.match(b.raw)
+            if m and not re.match(r"^\*\*[^*]*:\s*\*\*|^\*\*[^*]*\*\*\s*:", b.raw.strip()):
+                m = None  # "**Eve Hart** — incident commander": bold, but no key: value (never a role "Eve Hart")
             if not m:
-                if "external" not in current and "vendor" not in current and self.inline_roles(b.raw, b.line):
+                if "external" not in current and "vendor" not in current and (
+                        self.inline_roles(b.raw, b.line) or (b.kind == "item" and self.people_item(b))):
                     b.placed = True  # "Owner: @Dana Whitfield", "DBA: Kim Ode · QA: Eli Roth"
                 continue
             key, value = _clean(m.group(1)), _clean(re.sub(r"\*\*", "", m.group(2)))
@@ -54,6 +57,29 @@ class PeopleMixin(EscalationMixin, RolesMixin):
             if people:
                 self.approvers[key] = people[:1] if len(people) > 1 and "@" in people[-1] else people
             b.placed = True
+
+    def people_item(self, b: Block) -> bool:
+        """A list item of a people section written without a colon: "Release manager — Dana Ross", "Dana Ross –
+        release manager", "Kim Ode (on-call SRE)". The role must read as one (a role word) and the person as a full
+        name; anything else stays unplaced."""
+        from golive.plan.importer.roles import ROLE_WORDS, strict_person
+
+        text = _clean(re.sub(r"\*\*|__", "", b.text)).strip().rstrip(".")
+        dash = re.fullmatch(r"(.{2,60}?)\s+[—–-]\s+(.{2,80})", text) or re.fullmatch(
+            r"([^,]{2,60}),\s*([^,]{2,60})(?:,.*)?", text)  # "Fay Lund, QA lead, +49 151 000"
+        if dash:
+            left, right = dash.group(1).strip(), dash.group(2).strip()
+            if ROLE_WORDS.search(left) and strict_person(right):
+                return self.role_pair(left, right, b.line)
+            if strict_person(left) and ROLE_WORDS.search(right) and not strict_person(right):
+                self.add_person(right, self.person(left), b.line, text)
+                return True
+            return False
+        bracket = re.fullmatch(r"(.{2,60}?)\s*\(([^()]{2,40})\)", text)
+        if bracket and strict_person(bracket.group(1)) and ROLE_WORDS.search(bracket.group(2)):
+            self.add_person(bracket.group(2).strip(), self.person(bracket.group(1).strip()), b.line, text)
+            return True
+        return False
 
     def signoff(self, idx: int, end: int) -> None:
         current = ""

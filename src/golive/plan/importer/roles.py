@@ -103,7 +103,12 @@ class RolesMixin(ImportState):
             pairs = []
             for piece in _PIECES.split(text_line.strip().lstrip(">").strip()):
                 m = _BOLD_KV.match(piece.strip()) or _PLAIN_KV.match(piece.strip())
-                if m:
+                eq = re.findall(r"(?:^|[,;]\s*)([A-Za-z][\w /&.-]{0,30}?)\s*=\s*([^,;=]+)", m.group(2)) if m else []
+                if eq and all(strict_person(_clean(v)) for _k, v in eq):
+                    # "Roles: RM = Ana Lima, DBA = Bo Chen": a role and its person per part
+                    for k, v in eq:
+                        found = self.role_pair(k.strip(), v, line, any_key=True, strict=True) or found
+                elif m:
                     pairs.append((_clean(m.group(1)), m.group(2)))
             found = self.role_group(pairs, line) or found
             for m in _PERSON_ROLE_VERB.finditer(_clean(re.sub(r"\*\*|__", "", text_line))):
@@ -130,8 +135,17 @@ class RolesMixin(ImportState):
         `strict`: only full names count as people (the key is a role only by its neighbours)."""
         key = key.strip().rstrip(":").strip()
         value = _clean(re.sub(r"\*\*|__|`", "", value)).strip().rstrip(".").strip()
-        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6 or _GROUP_KEY.search(key):
+        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6:
             return False
+        if _GROUP_KEY.search(key):
+            # "Team: Ana Lima (release lead), Bo Chen (DBA)": no role of its own, but each person's role in brackets
+            found = False
+            for part in _split_people(value):
+                note = re.fullmatch(r"\s*(.+?)\s*\(([^()]{2,40})\)\s*", part)
+                if note and strict_person(note.group(1)) and ROLE_WORDS.search(note.group(2)):
+                    self.add_person(note.group(2).strip(), self.person(note.group(1).strip()), line, key)
+                    found = True
+            return found
         role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
         people: list[tuple[str, int | None]] = []
         for part in _split_people(value):
