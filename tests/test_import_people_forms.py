@@ -294,7 +294,8 @@ def test_a_table_of_environment_variables_is_vars_with_secrets_from_the_environm
 def test_more_ways_of_writing_who_is_who() -> None:
     plan = plan_of("# Rel\n\nRoles: RM = Ana Lima, DBA = Bo Chen\nLinks: docs = the wiki, board = Jira\n\n"
                    "## Contacts\n\n| Who | What |\n|---|---|\n| Cy Park | release manager, calls Go/No-Go |\n"
-                   "| Di Moss | database engineer |\n\n- **Eve Hart** — incident commander\n"
+                   "| Di Moss | database engineer |\n| Hal Ng | pages the on-call lead when the queue backs up |\n"
+                   "\n- **Eve Hart** — incident commander\n"
                    "- Fay Lund, QA lead, +49 151 000\n- Gil Tan, Berlin office\n" + RUN + "\nGo/No-Go: green.\n")
     assert plan["approvers"] == {"RM": ["Ana Lima"], "DBA": ["Bo Chen"], "release manager": ["Cy Park"],
                                  "database engineer": ["Di Moss"], "incident commander": ["Eve Hart"],

@@ -199,6 +199,8 @@ class TablesMixin(ImportState):
             r = _clean(row[role])
             if free:  # "release manager, calls Go/No-Go": the role, then a remark on it
                 head, _, rest = r.partition(",")
+                if len(head.split()) > 5:
+                    continue  # "pages the on-call lead when the queue backs up": a sentence, not a role
                 r = f"{head.strip()} ({rest.strip()})" if rest.strip() else head.strip()
             note = re.search(r"\s*\(([^)]*)\)\s*$", r)
             if note and re.sub(r"\s*\([^)]*\)\s*$", "", r):
