@@ -329,13 +329,12 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     engine: Engine | None = None
     listener = _fan_out(opts.listener, sealer)
     if opts.notify and not options.dry_run:
-        from golive.notify import Notifier, TickingClock, user_config_path
+        from golive.notify.config import may_notify, user_config_path
 
-        notifier = Notifier(store, info.id, plan, masker, clock, base_dir=Path(state.plan_path).parent,
-                            user_config=user_config_path(), vars=values)
-        if notifier.enabled:
-            listener = _fan_out(opts.listener, sealer, notifier)
-            clock = TickingClock(clock, notifier)
+        user_config = user_config_path()
+        if may_notify(plan, user_config):
+            listener, clock = _with_notifier(store, info.id, plan, masker, clock, Path(state.plan_path).parent,
+                                             user_config, values, opts.listener, sealer, listener)
     heartbeat = Heartbeat(store, info.id, owner)
     locks = None if options.dry_run or not plan.locks else \
         LockContext(info.id, store_where(store), values, Path(state.plan_path).parent)
@@ -374,6 +373,18 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             # run holds both at its peak.
             engine = None
             _write_reports_quietly(store, info.id, opts.report_dir, plan)
+
+
+def _with_notifier(store: Store, run_id: str, plan: Plan, masker: Masker, clock: Clock, base_dir: Path,
+                   user_config: Path | None, values: dict[str, str], first: Listener | None, sealer: Listener | None,
+                   listener: Listener | None) -> tuple[Listener | None, Clock]:
+    """The run's listener and clock with the plan's notifications and escalation, when the notifier is enabled."""
+    from golive.notify.notifier import Notifier, TickingClock
+
+    notifier = Notifier(store, run_id, plan, masker, clock, base_dir=base_dir, user_config=user_config, vars=values)
+    if not notifier.enabled:
+        return listener, clock
+    return _fan_out(first, sealer, notifier), TickingClock(clock, notifier)
 
 
 def _note_lost(store: Store, run_id: str, message: str) -> None:
