@@ -253,6 +253,7 @@ def test_a_go_no_go_item_with_steps_after_it_stays_where_it_stands() -> None:
     phase = plan["phases"][0]
     assert "gate" not in phase
     assert "Go/No-Go" in phase["steps"][0]["manual"]["instruction"] and "shell" in phase["steps"][1]
+    assert phase["steps"][0]["manual"]["role"] == "Release manager"  # who decides, where the decision stands
     last = plan_of("# Rel\n\n| Role | Name |\n|---|---|\n| Release manager | Ana Lima |\n\n## Phase 1: Ship (5 min)\n\n"
                    "```bash\n./ship\n```\n\n- [ ] Go/No-Go (release manager)\n")
     assert last["phases"][0]["gate"]["approvals"]["role"] == "Release manager"
@@ -265,3 +266,38 @@ def test_people_written_without_a_colon_and_a_team_line_with_roles_in_brackets()
     assert plan["approvers"] == {"release lead": ["Ana Lima"], "DBA": ["Bo Chen"], "Release manager": ["Dana Ross"],
                                  "on-call SRE": ["Kim Ode"], "change approver": ["Lee Wong"]}
     assert plan["phases"][0]["gate"]["approvals"]["role"] == "DBA"  # "Bo" is too short a first name to match alone
+
+
+def test_a_go_no_go_paragraph_before_the_change_it_guards_stays_before_it() -> None:
+    plan = plan_of("# Rel\n\nApprover: Grace Mwangi\n\n## Phase 1: Infra (30 min)\n\n```bash\n./plan --out p\n```\n\n"
+                   "Anything unexpected in the plan: NO-GO. Grace reads it and says GO.\n\n```bash\n./apply p\n```\n")
+    phase = plan["phases"][0]
+    assert "gate" not in phase  # a gate would judge the phase after ./apply ran
+    assert [list(s)[-1] for s in phase["steps"]] == ["shell", "manual", "shell"]
+    assert phase["steps"][1]["manual"]["role"] == "Approver"
+
+
+def test_a_table_of_environment_variables_is_vars_with_secrets_from_the_environment() -> None:
+    res = import_markdown("# Rel\n\n## Environment variables\n\n| Variable | Value | Notes |\n|---|---|---|\n"
+                          "| `API_BASE` | `https://api.internal` | |\n| `SIGNING_KEY` | `abc-not-real` | |\n"
+                          "| `HOOK_URL` | `https://hooks.example/x-not-real` | sensitive, in Vault |\n"
+                          "| `REGION` | (from the host) | |\n\n"
+                          "| Name | Value |\n|---|---|\n| Region | Europe |\n" + RUN,
+                          "doc.md")
+    v = YAML(typ="safe").load(res.yaml_text)["vars"]
+    assert v == {"API_BASE": {"value": "https://api.internal"}, "REGION": {"from_env": "REGION"},
+                 "SIGNING_KEY": {"secret": True, "from_env": "SIGNING_KEY"},
+                 "HOOK_URL": {"secret": True, "from_env": "HOOK_URL"}}  # "| Region | Europe |" names no variable
+    assert "abc-not-real" not in res.yaml_text and "x-not-real" not in res.yaml_text
+
+
+def test_more_ways_of_writing_who_is_who() -> None:
+    plan = plan_of("# Rel\n\nRoles: RM = Ana Lima, DBA = Bo Chen\nLinks: docs = the wiki, board = Jira\n\n"
+                   "## Contacts\n\n| Who | What |\n|---|---|\n| Cy Park | release manager, calls Go/No-Go |\n"
+                   "| Di Moss | database engineer |\n| Hal Ng | pages the on-call lead when the queue backs up |\n"
+                   "\n- **Eve Hart** — incident commander\n"
+                   "- Fay Lund, QA lead, +49 151 000\n- Gil Tan, Berlin office\n" + RUN + "\nGo/No-Go: green.\n")
+    assert plan["approvers"] == {"RM": ["Ana Lima"], "DBA": ["Bo Chen"], "release manager": ["Cy Park"],
+                                 "database engineer": ["Di Moss"], "incident commander": ["Eve Hart"],
+                                 "QA lead": ["Fay Lund"]}  # never a role "Eve Hart" held by "— incident commander"
+    assert plan["phases"][0]["gate"]["approvals"]["role"] == "release manager"  # "calls Go/No-Go"

@@ -143,6 +143,8 @@ class FencesMixin(ImportState):
         copied). A block inside a rollback level stays there; an export whose value the shell works out
         (`$(...)`, backticks, `$A-$B`) leaves its whole block to a person (unplaced): its value is not the text."""
         for b in self.blocks[start:end]:
+            if not b.placed and b.kind == "table":
+                self.env_table(b)
             if b.placed or b.kind != "fence":
                 continue
             if b.info in ENV_LANGS or (b.info in ("", "text", "plain", "plaintext", "txt", "none", "ini", "conf")
@@ -171,6 +173,38 @@ class FencesMixin(ImportState):
             self.conversions.append(f"line {b.line}: `export` list outside the phases -> plan vars "
                                     + ", ".join(m.group(1) for m in pairs if m is not None)
                                     + " (secret-looking names read from the environment; values not copied)")
+
+    def env_table(self, b: Block) -> bool:
+        """| Variable | Value | Notes |: every row an environment variable (UPPER_CASE names only), a plan var. A
+        secret-looking name, or a row saying secret / sensitive / vault, is read from the environment; a value that
+        is no value ("(from Vault)", "-", "<set me>") too."""
+        if not b.rows or len(b.rows) < 2:
+            return False
+        header = [_clean(h).lower() for h in b.rows[0]]
+        name = next((i for i, h in enumerate(header) if re.fullmatch(
+            r"(env(ironment)?\s+)?(variable|var)s?( name)?|name|key|setting", h)), None)
+        value = next((i for i, h in enumerate(header) if re.fullmatch(
+            r"(prod(uction)?\s+)?value|prod(uction)?|default|example", h)), None)
+        rows = [[_clean(c).strip("`") for c in r] for r in b.rows[1:]]
+        if name is None or value is None or not all(
+                name < len(r) and re.fullmatch(r"[A-Z][A-Z0-9_]*", r[name]) for r in rows):
+            return False
+        for n, r in enumerate(rows, 1):
+            line = b.row_lines[n] if n < len(b.row_lines) else b.line + 1 + n
+            val = r[value] if value < len(r) else ""
+            said = " ".join(c for i, c in enumerate(r) if i != name)
+            secret = bool(re.search(r"(?i)secret|sensitive|vault|do not (commit|share)|credential|\*{3,}", said))
+            if secret or re.fullmatch(r"(?i)\(.*\)|[-–—]|n/?a|<.*>|", val.strip()):
+                self.env_vars[r[name]] = (None, line)  # "(from the host)", "<set me>": read from the environment
+                if secret:
+                    self.env_secrets.add(r[name])
+            else:
+                self.env_block_var(r[name], val, line)
+        b.placed = True
+        self.conversions.append(f"line {b.line}: table of environment variables -> plan vars "
+                                + ", ".join(r[name] for r in rows) + " (secret-looking ones read from the"
+                                " environment; their values in the document are not copied)")
+        return True
 
     def env_block_var(self, var: str, value: str, line: int) -> None:
         """One NAME=value of an env file: a secret-looking name, or a value carrying a password (a URL's

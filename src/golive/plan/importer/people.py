@@ -33,6 +33,8 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 self.escalation_item(b, len(self.escalation) + 1)
                 continue
             m = _KV.match(b.raw)
+            if m and not re.match(r"^\*\*[^*]*:\s*\*\*|^\*\*[^*]*\*\*\s*:", b.raw.strip()):
+                m = None  # "**Eve Hart** — incident commander": bold, but no key: value (never a role "Eve Hart")
             if not m:
                 if "external" not in current and "vendor" not in current and (
                         self.inline_roles(b.raw, b.line) or (b.kind == "item" and self.people_item(b))):
@@ -63,7 +65,8 @@ class PeopleMixin(EscalationMixin, RolesMixin):
         from golive.plan.importer.roles import ROLE_WORDS, strict_person
 
         text = _clean(re.sub(r"\*\*|__", "", b.text)).strip().rstrip(".")
-        dash = re.fullmatch(r"(.{2,60}?)\s+[—–-]\s+(.{2,80})", text)
+        dash = re.fullmatch(r"(.{2,60}?)\s+[—–-]\s+(.{2,80})", text) or re.fullmatch(
+            r"([^,]{2,60}),\s*([^,]{2,60})(?:,.*)?", text)  # "Fay Lund, QA lead, +49 151 000"
         if dash:
             left, right = dash.group(1).strip(), dash.group(2).strip()
             if ROLE_WORDS.search(left) and strict_person(right):

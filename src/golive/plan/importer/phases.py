@@ -130,6 +130,7 @@ class PhasesMixin(ImportState):
             b = self.blocks[j]
             if b.placed:
                 continue
+            gate_before = phase["gate"]
             if b.kind == "heading" and SUCCESS_WORDS.search(_clean(b.text).lower()):
                 b.placed = True  # "### Success criteria" inside the last phase: the plan's criteria, not steps
                 self.success(j, self.section_end(j))
@@ -177,20 +178,30 @@ class PhasesMixin(ImportState):
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
             said = b if b.kind in ("para", "item") else None
+            if gate_before is None and phase["gate"] is not None and b.kind in ("para", "item"):
+                phase["gate_item"] = (len(phase["steps"]), b)  # where the decision stands among the steps
         item = phase.pop("gate_item", None)
         if item is not None and len(phase["steps"]) > item[0]:
-            # steps follow it: a golive gate comes after the phase's steps, so the decision would move past them;
-            # it stays where the document puts it, a person's step
-            at, gb = item
-            spec: dict[str, Any] = {"instruction": _clean(gb.text)}
-            phase["steps"].insert(at, self.step("manual", spec, gb.line, None))
-            phase["gate"] = None
-            self.inferred.append(f"line {gb.line}: Go/No-Go item with steps after it in '{phase['name']}' -> a"
-                                 " manual step where it stands (a gate would come after those steps)")
+            self.decision_in_place(phase, *item)
         if gate_items and not phase["gate"]:
             phase["gate"] = ("; ".join(t for t, _l in gate_items), gate_items[0][1])
             self.inferred.append(f"line {gate_items[0][1]}: the items under a Go/No-Go heading are the Go/No-Go of"
                                  f" '{phase['name']}' (its criteria and who decides)")
+
+    def decision_in_place(self, phase: dict[str, Any], at: int, b: Block) -> None:
+        """A Go/No-Go with steps of its phase after it ("stop, it is a NO-GO ... says GO" before the apply): a
+        golive gate judges the phase after all its steps, so the decision would move past the change it guards.
+        It stays where the document puts it: a step the decider confirms (`manual` with their role)."""
+        text, line = phase["gate"]
+        role = self.gate_role({"gate": (_clean(b.text) or text, line), "gate_by": phase.pop("gate_by", None)})
+        spec: dict[str, Any] = {"instruction": _clean(b.text) or text}
+        if role is not None:
+            spec["role"] = role
+        phase["steps"].insert(at, self.step("manual", spec, b.line, None))
+        phase["gate"] = None
+        self.inferred.append(f"line {b.line}: the Go/No-Go in '{phase['name']}' has steps after it -> a step"
+                             f" {'for ' + role + ' ' if role else ''}to confirm where it stands (a gate would come"
+                             " after those steps)")
 
     def printed_result(self, step: CommentedMap, b: Block, j: int, end: int) -> bool:
         """The query's output as the document shows it, right after the block ("Expected output:" and a psql or
@@ -355,7 +366,6 @@ class PhasesMixin(ImportState):
         if not b.checked and not self.in_rollback and not phase["gate"] and _GATE.match(text) \
                 and self.gate_para(phase, b):
             b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
-            phase["gate_item"] = (len(phase["steps"]), b)  # a gate only if no step of the phase follows it
             return
         fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
         if b.checked is not None and fences and len(fences) == len(b.children) and all(

@@ -103,7 +103,12 @@ class RolesMixin(ImportState):
             pairs = []
             for piece in _PIECES.split(text_line.strip().lstrip(">").strip()):
                 m = _BOLD_KV.match(piece.strip()) or _PLAIN_KV.match(piece.strip())
-                if m:
+                eq = re.findall(r"(?:^|[,;]\s*)([A-Za-z][\w /&.-]{0,30}?)\s*=\s*([^,;=]+)", m.group(2)) if m else []
+                if eq and all(strict_person(_clean(v)) for _k, v in eq):
+                    # "Roles: RM = Ana Lima, DBA = Bo Chen": a role and its person per part
+                    for k, v in eq:
+                        found = self.role_pair(k.strip(), v, line, any_key=True, strict=True) or found
+                elif m:
                     pairs.append((_clean(m.group(1)), m.group(2)))
             found = self.role_group(pairs, line) or found
             for m in _PERSON_ROLE_VERB.finditer(_clean(re.sub(r"\*\*|__", "", text_line))):

@@ -180,6 +180,16 @@ class TablesMixin(ImportState):
             return False
         header = b.rows[0]
         role, name = column(header, _ROLE_COL), column(header, _NAME_COL)
+        free = False
+        if role is None and name is not None and len(header) >= 2:
+            # | Who | What |: the column whose cells name roles ("release manager, calls Go/No-Go") is the role
+            from golive.plan.importer.roles import ROLE_WORDS
+
+            rows = b.rows[1:]
+            role = next((i for i in range(len(header)) if i != name and sum(
+                1 for r in rows if i < len(r) and ROLE_WORDS.search(_clean(r[i]).split(",")[0])) * 2 > len(rows)),
+                None)
+            free = True
         if role is None or name is None:
             return False
         short = column(header, _SHORT_COL)
@@ -187,6 +197,11 @@ class TablesMixin(ImportState):
             if max(role, name) >= len(row):
                 continue
             r = _clean(row[role])
+            if free:  # "release manager, calls Go/No-Go": the role, then a remark on it
+                head, _, rest = r.partition(",")
+                if len(head.split()) > 5:
+                    continue  # "pages the on-call lead when the queue backs up": a sentence, not a role
+                r = f"{head.strip()} ({rest.strip()})" if rest.strip() else head.strip()
             note = re.search(r"\s*\(([^)]*)\)\s*$", r)
             if note and re.sub(r"\s*\([^)]*\)\s*$", "", r):
                 # "Release manager (calls Go/No-Go)": the role, and a remark on it (here: who decides the gates)
