@@ -356,3 +356,28 @@ def test_phase_references_in_other_languages() -> None:
 
     assert phase_refs("deshace las fases 2 y 3") == ["2", "3"]
     assert phase_refs("macht Schritte 1 und 2 rückgängig") == ["1", "2"]
+
+
+def test_each_stage_with_its_own_hold() -> None:
+    from golive.plan.md_traffic import stage_holds
+
+    assert canary("# T\n## Phase 2: Ramp\n\nRamp traffic: 1% (5 min) → 10% (10 min) → 100%.\n")[0] == [
+        (1, 300), (10, 600), (100, 0)]
+    assert stage_holds("Send 10% of traffic for 15 min, then 50% for 20 min, then 100%") == [15.0, 20.0, None]
+    assert stage_holds("Traffic 5% → 25% → 100% (hold 10 min at each step)") == [None, None, None]
+
+
+def test_numbered_moves_after_the_first_continue_the_progression() -> None:
+    doc = ("# T\n## Phase 2: Canary (60 min)\n\n1. Shift 10% of traffic to green and watch for 10 minutes.\n"
+           "2. Shift 50% and watch for 15 minutes.\n3. Shift 100%.\n\nAbort if errors > 1%.\n")
+    assert canary(doc) == ([(10, 600), (50, 900), (100, 0)], {"max_error_rate": 0.01})
+    from golive.plan.md_traffic import next_percent
+
+    assert next_percent("Shift 50% and watch for 15 minutes") == 50
+    assert next_percent("Move back to 0%") is None  # a move back
+    assert next_percent("Check that errors stay below 1%") is None  # no move, and a limit
+    assert next_percent("Shift 50% while 5xx stays under 1%") is None  # two percentages: unclear
+
+
+def test_no_rollback_after_a_time_is_the_rollback_limit() -> None:
+    assert window("Window: 2027-05-11 14:00–16:00 America/Chicago. No rollback after 15:30.")[3] == "2027-05-11T15:30"

@@ -73,6 +73,16 @@ def route_percent(text: str) -> int | None:
     return int(m.group(1) or m.group(2))
 
 
+def next_percent(text: str) -> int | None:
+    """"Shift 50% and watch for 15 minutes" after a first move of traffic: the next stage, though it does not say
+    traffic again; only a move (never a move back) with exactly one percentage that is no limit."""
+    text = percent_signs(text)
+    if not _MOVE.search(text) or _BACK.search(text):
+        return None
+    found = [m for m in re.finditer(_PCT, text) if not _COMPARED.search(text[max(0, m.start() - 25):m.start()])]
+    return int(found[0].group(0).rstrip("% ")) if len(found) == 1 and len(re.findall(_PCT, text)) == 1 else None
+
+
 def progression(text: str) -> list[int]:
     """All percentages of a "traffic 10% -> 25% -> 50% -> 100%" fragment (two or more), else []."""
     return [w for w, _at in stages_in(text)]
@@ -108,7 +118,23 @@ def stages_in(text: str) -> list[tuple[int, float | None]]:
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 
 
-def _stages(text: str) -> list[tuple[int, float | None]]:
+def stage_holds(text: str) -> list[float | None]:
+    """The hold written right after each stage of the fragment's progression, in minutes ("1% (5 min) → 10% (10 min)
+    → 100%", "10% for 15 min, then 50% for 15 min, then 100%"); None for a stage without one."""
+    text = percent_signs(text)
+    for sentence in _SENTENCE.split(text):
+        if not _BACK.search(sentence) and _stages(sentence):
+            return [None if h is None else minutes(h[0], h[1]) for h in _stage_runs(sentence)[1]]
+    return []
+
+
+#: "(5 min)", "(hold 10 minutes)", "for 15 min" right after a stage's percentage.
+_OWN_HOLD = re.compile(rf"^\s*(?:\(\s*(?:hold\s+|for\s+|~)?(\d{{1,4}}(?:\.\d+)?)\s*{_UNITS}\s*\)"
+                       rf"|(?:of\s+\w+\s+)?for\s+(\d{{1,4}}(?:\.\d+)?)\s*{_UNITS})", re.I)
+
+
+def _stage_runs(text: str) -> tuple[list[re.Match[str]], list[tuple[str, str] | None]]:
+    """The longest run of stage percentages in `text`, and the hold written right after each (value, unit)."""
     found = [m for m in re.finditer(_PCT, text) if not _COMPARED.search(text[max(0, m.start() - 25):m.start()])]
     best: list[re.Match[str]] = []
     run: list[re.Match[str]] = []
@@ -119,6 +145,15 @@ def _stages(text: str) -> list[tuple[int, float | None]]:
             run = [m]
         if len(run) > len(best):
             best = list(run)
+    holds: list[tuple[str, str] | None] = []
+    for m in best:
+        h = _OWN_HOLD.match(text[m.end():m.end() + 40])
+        holds.append(None if h is None else ((h.group(1), h.group(2)) if h.group(1) else (h.group(3), h.group(4))))
+    return best, holds
+
+
+def _stages(text: str) -> list[tuple[int, float | None]]:
+    best = _stage_runs(text)[0]
     if len(best) < 2:
         return []
     out: list[tuple[int, float | None]] = []
@@ -200,7 +235,7 @@ _ABOVE = (r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|high
           r"oberhalb(?: von)?|mehr als|gr(?:ö|oe)(?:ß|ss)er als|por encima de|superior a|mayor que|au-dessus de|"
           r"sup[ée]rieure? (?:à|a)|acima de|maior que|supera|supere|d[ée]passe|ultrapassa|(?:ü|ue)berschreitet)"
           r"(?:\s+(?:el|la|le|les|o|a|os|den|die|das))?")  # "supera el 1 %", "dépasse le 2 %"
-_ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?|"
+_ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|\berrors\b|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?|"
                          r"fehler(?:quote|rate|anteil)|tasa de errores?|taux d'erreurs?|taxa de erros?)\D{0,30}?"
                          + _ABOVE + r"\s*(\d{1,3}(?:[.,]\d{1,6})?)\s*%", re.I)
 _LATENCY = re.compile(r"(?:\b(p\d{2})\b\s*(?:latency|response\s+time)?|response\s+times?|latency|antwortzeit|latenz|"

@@ -16,8 +16,10 @@ from golive.plan.md_traffic import (
     hold_minutes,
     is_hold_item,
     minutes,
+    next_percent,
     percent_signs,
     route_percent,
+    stage_holds,
     stage_item,
     stages_in,
     thresholds_in,
@@ -80,6 +82,10 @@ class TrafficMixin(ImportState):
                 if hold is not None:
                     each = (hold, b.line)
                 stages += [{"weight": w, "hold": None, "line": b.line} for w, _at in found]
+                own = stage_holds(text)  # "1% (5 min) → 10% (10 min) → 100%": each stage's own hold
+                if len(own) == len(found):
+                    for st, h in zip(stages[-len(found):], own, strict=True):
+                        st["hold"] = h
                 times = [at for _w, at in found]
                 if all(at is not None for at in times):  # "10% at T+5, then 50% at T+15": held until the next
                     for st, a, nxt in zip(stages[-len(found):], times, times[1:], strict=False):
@@ -89,6 +95,8 @@ class TrafficMixin(ImportState):
                 open_stage = None
                 continue
             pct = route_percent(text)
+            if pct is None and stages and b.kind == "item" and b.depth == self.blocks[entries[used[-1]][0]].depth:
+                pct = next_percent(text)  # "1. Shift 10% of traffic ..." then "2. Shift 50% and watch ..."
             one = self.ramp_item(phase, b, text) if pct is None else None
             if one is not None:  # "Stage 2: 50% for 10 min" in a list about traffic
                 stages.append({"weight": one[0], "hold": one[1], "line": b.line})

@@ -42,7 +42,9 @@ _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maint
 #: "the database can be restored until 20:30", "Data can only be put back until 11:45 PM", "Rückfall bis 23:30".
 _ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out|restor\w*|put\s+back|r(ü|ue)ckfall\w*|reversi[oó]n|"
                              r"revers[aã]o|revert\w*)(?!\w)[^.;]*?"
-                             r"\b(until|by|before|closes?|latest|no later|bis|avant|hasta|até)\b")
+                             r"\b(until|by|before|closes?|latest|no later|bis|avant|hasta|até)\b"
+                             # "No rollback after 15:30", "no back-out past 02:00"
+                             r"|\bno\s+(?:more\s+)?(?:roll\s*-?backs?|back\s*-?outs?)\s+(?:after|past|beyond)\b")
 #: A T-minus timeline: "T-0 = 06:00 UTC" is the anchor, "T-30min", "T+15" are minutes from it.
 _END = re.compile(r"(?i)\b(end(s|ing)?|finish(es)?|close[sd]?)\b")
 _T_ZERO = re.compile(r"(?i)\bT\s*[-−]?\s*0\s*(?:=|:|is|at)\s*")
