@@ -232,3 +232,19 @@ def test_plan_show_reads_no_package_metadata_when_no_pydantic_plugin_is_installe
     (workdir / "plan.yaml").write_text(SHELL_PLAN)
     names = imported("plan", "show", "plan.yaml", cwd=workdir)
     assert not names & {"importlib.metadata", "email", "zipfile"}, sorted(names & {"importlib.metadata", "email"})
+
+
+def test_running_a_shell_plan_loads_no_ssh_library(workdir: Path) -> None:
+    """A run whose steps are all local contacts no host over SSH: `golive run` signs its checkpoints with the
+    runner's Ed25519 key through cryptography, not asyncssh (~0.1 s of CPU to import), and the run is sealed.
+    A plan that names no channel and no contacts, run by someone without an apprise file, builds no notifier."""
+    (workdir / "plan.yaml").write_text(SHELL_PLAN)
+    names = imported("run", "plan.yaml", "--no-wait", cwd=workdir)
+    assert not top_level(names) & set(HEAVY), sorted(top_level(names) & set(HEAVY))
+    assert not names & {"golive.notify.notifier", "golive.notify.send"}, sorted(names)
+    # nor what only some plans use: lock files (no `locks:`); nor HTML's entity table (the
+    # report escapes without it)
+    assert not names & {"golive.run.locks", "golive.targets.hostlock", "html.entities"}, sorted(names)
+    run_id = str(json.loads(cli("runs", "--json").out)[0]["run"])
+    r = cli("audit", "verify", run_id)
+    assert r.code == 0 and "checkpoint" in r.out, r.out + r.err
