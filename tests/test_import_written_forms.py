@@ -381,3 +381,15 @@ def test_numbered_moves_after_the_first_continue_the_progression() -> None:
 
 def test_no_rollback_after_a_time_is_the_rollback_limit() -> None:
     assert window("Window: 2027-05-11 14:00–16:00 America/Chicago. No rollback after 15:30.")[3] == "2027-05-11T15:30"
+
+
+def test_a_steps_table_with_a_duration_on_every_row_times_its_phase() -> None:
+    table = ("| # | Step | Command | Duration |\n|---|---|---|---|\n| 1 | Stop | `./app stop` | 5 min |\n"
+             "| 2 | Migrate | `./app migrate` | 20 min |\n| 3 | Start | `./app start` | 90 s |\n")
+    plan, _ = load(f"# T\n## Cut-over\n\n{table}")
+    assert plan.phases[0].timebox == 26.5 * 60
+    # one row without a duration: the table says nothing about the whole
+    partial = table.replace("| 90 s |", "| – |")
+    assert load(f"# T\n## Cut-over\n\n{partial}")[0].phases[0].timebox is None
+    # the heading's own timebox wins
+    assert load(f"# T\n## Cut-over (45 min)\n\n{table}")[0].phases[0].timebox == 45 * 60

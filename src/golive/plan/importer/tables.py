@@ -37,7 +37,36 @@ _NO_COMMAND = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)|nothing|ma
 #: An Expected cell that expects nothing: "–", "n/a" (never shown as "(expected: –)").
 _NO_EXPECT = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)")
 
+#: The column of a steps table that says how long each row takes ("| Step | Command | Duration |").
+_DURATION_COL = re.compile(r"^(duration|est\.?|estimate|estimated time|time needed|takes|minutes|mins|dauer|"
+                           r"duraci[oó]n|dura[cç][aã]o|dur[ée]e|temps)$", re.I)
+#: A cell that is only a duration: "5 min", "10m", "~15 minutes", "1 h", "90 s".
+_DURATION_CELL = re.compile(r"^\s*~?(\d+(?:[.,]\d+)?)\s*(minutes?|minuten|minutos?|mins?|m|hours?|hrs?|h|std\.?|"
+                            r"stunden?|horas?|heures?|seconds?|secs?|s)\s*$", re.I)
+
+
 class TablesMixin(ImportState):
+    def table_timebox(self, phase: dict[str, Any], b: Block) -> None:
+        """A steps table whose every row says how long it takes ("| 3 | Migrate | `…` | 10 min |") gives its
+        phase the sum as timebox, when the heading gave none; one row without a duration, and it gives none."""
+        if phase["timebox"] is not None or len(b.rows) < 2:
+            return
+        col = column(b.rows[0], _DURATION_COL)
+        if col is None:
+            return
+        total = 0.0
+        for row in b.rows[1:]:
+            m = _DURATION_CELL.match(_clean(row[col])) if col < len(row) else None
+            if m is None:
+                return
+            from golive.plan.importer.phases import heading_minutes
+
+            total += heading_minutes(m.group(1), m.group(2))
+        if total > 0:
+            phase["timebox"] = total
+            self.inferred.append(f"line {b.line}: timebox of '{phase['name']}' is the sum of the table's"
+                                 f" {len(b.rows) - 1} durations")
+
     def phase_table(self, phase: dict[str, Any], b: Block) -> None:
         header, rows = (b.rows[0], b.rows[1:]) if b.rows else ([], [])
         cmd = column(header, re.compile(r"^(command|cmd|run|script|shell)s?$", re.I))
@@ -47,6 +76,7 @@ class TablesMixin(ImportState):
         crit = column(header, re.compile(r"^(criteria|criterion|condition|when|go if)$", re.I))
         if self.traffic_table(phase, b):
             return
+        self.table_timebox(phase, b)
         group = column(header, _PHASE_COL)
         if group is not None and (cmd is not None or column(header, _ACTION_COL) is not None) and len(
                 {_clean(r[group]) for r in rows if group < len(r) and _clean(r[group])}) >= 2:
