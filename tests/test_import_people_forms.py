@@ -307,3 +307,14 @@ def test_roles_in_front_matter_and_never_teams_or_metadata() -> None:
     plan = plan_of("---\ntitle: \"x\"\nowner: team-payments\napprovers:\n  - Bo Chen\n  - \"@cy.park\"\n"
                    "release_manager: Ana Lima\nassignees: \"\"\nstatus: Draft Review\n---\n\n# Pay 2\n" + RUN)
     assert plan["approvers"] == {"approvers": ["Bo Chen", "cy.park"], "release manager": ["Ana Lima"]}
+
+
+def test_a_go_no_go_row_with_rows_after_it_stays_where_it_stands() -> None:
+    plan = plan_of("# Rel\n\n| Code | Role | Name |\n|---|---|---|\n| QA | Tester | Ana Lima |\n\n"
+                   "## Phase 1: Ship (5 min)\n\n| # | Step | Command | Owner | Expected |\n|---|---|---|---|---|\n"
+                   "| 1 | Plan | `./plan` | QA | |\n| 2 | GO / NO-GO | – | QA | plan is clean |\n"
+                   "| 3 | Apply | `./apply` | QA | |\n")
+    phase = plan["phases"][0]
+    assert "gate" not in phase
+    assert [list(s)[-1] for s in phase["steps"]] == ["shell", "manual", "shell"]
+    assert phase["steps"][1]["manual"] == {"instruction": "GO / NO-GO: plan is clean", "role": "Tester"}

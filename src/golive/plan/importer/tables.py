@@ -86,6 +86,7 @@ class TablesMixin(ImportState):
             from golive.plan.importer.items import stated_result
 
             expected = column(header, _EXPECT_COL)
+            gate_row: tuple[int, str, int] | None = None
             strong = column(header, _STRONG_ACTION)
             what = strong if strong is not None else what
             for n, row in enumerate(rows):
@@ -102,6 +103,7 @@ class TablesMixin(ImportState):
                     who = _clean(row[owner]) if owner is not None and owner < len(row) else ""
                     if who and not _NO_COMMAND.fullmatch(who):
                         phase["gate_by"] = who
+                    gate_row = (len(phase["steps"]), f"{name}: {want}" if want else name, line)
                     continue
                 if not text:
                     if name:  # a row with no command: what a person does at that point
@@ -118,6 +120,16 @@ class TablesMixin(ImportState):
                 self.refs |= block.refs
                 for c in block.commands:
                     phase["steps"].append(self.command_step(c, name))
+            if gate_row is not None and len(phase["steps"]) > gate_row[0]:
+                # rows after it run more steps: a gate would judge the phase after them; the decision stays where
+                # the table puts it, a step its decider confirms (as a Go/No-Go paragraph: PhasesMixin)
+                at, text, line = gate_row
+                role = self.gate_role({"gate": (text, line), "gate_by": phase.pop("gate_by", None)})
+                spec: dict[str, Any] = {"instruction": text}
+                if role is not None:
+                    spec["role"] = role
+                phase["steps"].insert(at, self.step("manual", spec, line, None))
+                phase["gate"] = None
             b.placed = True
             self.inferred.append(f"line {b.line}: table with a command column -> one step per row")
             return
