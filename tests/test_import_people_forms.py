@@ -301,3 +301,9 @@ def test_more_ways_of_writing_who_is_who() -> None:
                                  "database engineer": ["Di Moss"], "incident commander": ["Eve Hart"],
                                  "QA lead": ["Fay Lund"]}  # never a role "Eve Hart" held by "— incident commander"
     assert plan["phases"][0]["gate"]["approvals"]["role"] == "release manager"  # "calls Go/No-Go"
+
+
+def test_roles_in_front_matter_and_never_teams_or_metadata() -> None:
+    plan = plan_of("---\ntitle: \"x\"\nowner: team-payments\napprovers:\n  - Bo Chen\n  - \"@cy.park\"\n"
+                   "release_manager: Ana Lima\nassignees: \"\"\nstatus: Draft Review\n---\n\n# Pay 2\n" + RUN)
+    assert plan["approvers"] == {"approvers": ["Bo Chen", "cy.park"], "release manager": ["Ana Lima"]}

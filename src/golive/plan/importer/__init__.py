@@ -56,8 +56,11 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     `overrides`: a file of host specifics applied to the result (golive.plan.importer.overrides)."""
     text, repaired = _repair_mojibake(text)
     text, dropped = _drop_unprintable(text)
+    original = text
     text, front = _strip_front_matter(text)
     imp = _Importer(text, source)
+    if front:
+        imp.front_matter_people("\n".join(original.split("\n")[1:front - 1]))
     data = imp.run()
     overridden: list[str] = []
     if overrides is not None:

@@ -120,6 +120,25 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                                            for k in range(j + 1, self.section_end(j))):
                 b.placed = True
 
+    def front_matter_people(self, text: str) -> None:
+        """Roles in YAML front matter (`owner: Ana Lima`, `approvers: [Bo Chen, Cy Park]`, `release_manager:
+        "@dana"`): a key with a role word and people as values. A team (`owner: team-payments`), an empty value
+        or anything that is not a person is left out, like everywhere else."""
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        try:
+            data = YAML(typ="safe").load(text)
+        except YAMLError:
+            return
+        if not isinstance(data, dict):
+            return
+        for key, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            people = [str(v) for v in values if isinstance(v, str) and v.strip()]
+            if people and isinstance(key, str):
+                self.role_pair(key.replace("_", " ").replace("-", " "), ", ".join(people), 1)
+
     def people_line(self, b: Block) -> bool:
         """A line about people wherever it stands (`Contacts: ..., escalation: Aiko (EM) → Rafael (Director)`):
         its ladder and roles are read, and it is no criterion or step."""

@@ -249,6 +249,9 @@ class ImportState:
     def stray_people(self) -> None:
         raise NotImplementedError
 
+    def front_matter_people(self, text: str) -> None:
+        raise NotImplementedError
+
     def stray_env(self, start: int = 0, end: int | None = None) -> None:
         raise NotImplementedError
 
