@@ -393,3 +393,15 @@ def test_a_steps_table_with_a_duration_on_every_row_times_its_phase() -> None:
     assert load(f"# T\n## Cut-over\n\n{partial}")[0].phases[0].timebox is None
     # the heading's own timebox wins
     assert load(f"# T\n## Cut-over (45 min)\n\n{table}")[0].phases[0].timebox == 45 * 60
+
+
+def test_a_rollback_lead_inside_a_phase_makes_a_level_covering_it_never_a_forward_step() -> None:
+    doc = ("# T\n## Phase 1: Schema (10 min)\n```bash\nflask db upgrade\n```\n\n**Rollback (if needed):**\n\n"
+           "```bash\npsql -f /srv/undo-12.sql\n```\n## Phase 2: App (10 min)\n```bash\n./app deploy 2.0\n```\n\n"
+           "Undo the maintenance flag first:\n\n```bash\n./app maintenance off\n```\n")
+    plan, _ = load(doc)
+    assert [[s.kind for s in p.steps] for p in plan.phases] == [["migrate"], ["shell", "shell"]]
+    assert plan.rollback is not None
+    assert [(lv.name, list(lv.covers)) for lv in plan.rollback.levels] == [
+        ("Rollback of Phase 1: Schema", ["Phase 1: Schema"])]
+    assert "undo-12.sql" in str(plan.rollback.levels[0].steps[0].model_dump())

@@ -167,6 +167,8 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
                 again = []
         cov: list[str] = named(lv.get("refs") or [], phases)
         why: list[str] = [f"the document names them (steps {', '.join(lv['refs'])})"] if cov else []
+        if not cov and lv.get("phase") in order:  # "**Rollback:**" and its block inside that phase
+            cov, why = [lv["phase"]], [f"it stands in '{lv['phase']}', after its steps"]
         pdata = {n for n in order if any(is_data(s) for s in changing[n])}
         if not cov and again and again[0] < len(order) - 1 and not (data and pdata):  # a restore undoes the data
             cov = [n for n in order[again[0] + 1:] if changing[n]]

@@ -44,6 +44,13 @@ _WAY_BACK = re.compile(r"(?i)\b(?:undo|undone|undoes|revert(?:ed|s)?|roll(?:ed|s
                        r"|rückgängig|zurückrollen|deshacer|revertir|desfazer)\b[^`]{0,50}`([^`]+)`")
 #: A paragraph that says what to do next: "Then turn ... off", "Finally, post in #releases".
 _THEN = re.compile(r"(?i)^(?:then|finally|afterwards|after that|and then|next)\b,?\s+(?:[a-z]+\s+)?[a-z]")
+#: A paragraph that only announces the way back of the phase it stands in, before its block: "**Rollback:**",
+#: "To roll back:", "Undo (if needed):", "If it fails, roll back with:", "Rückfall:", "Reversión:".
+#: Only the way-back word and a remark: "Undo the maintenance flag first:" is a forward step and stays one.
+_ROLLBACK_LEAD = re.compile(r"(?i)^\W*(?:if\b[^:.]{0,40},\s*)?(?:to\s+)?(?:roll\s*-?\s*back|back\s*-?\s*out|undo|"
+                            r"revert|r(?:ü|ue)ckfall|r(?:ü|ue)cksetzen|reversi[oó]n|revertir|retour arri[èe]re)"
+                            r"\s*(?:\([^)]{0,40}\))?\s*(?:with|by running|commands?|steps?|plan|procedure)?\s*"
+                            r"(?:\([^)]{0,40}\))?\W*:\W*$")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
@@ -71,6 +78,29 @@ class PhasesMixin(ImportState):
             phase["timebox"] = timebox
         self.fill(phase, idx + 1, end, context=None)
         self.canary_from(phase)
+
+    def phase_rollback(self, phase: dict[str, Any], lead: Block, b: Block) -> None:
+        """The block after "**Rollback:**" in a phase is a rollback level covering that phase (the blocks after
+        the same lead join it); run forward, it would undo the phase during the deploy."""
+        text = _clean(lead.text)
+        level = next((lv for lv in self.levels if lv.get("lead") == lead.line), None)
+        if level is None:
+            number = max((lv["level"] for lv in self.levels), default=0) + 1
+            level = {"level": number, "name": f"Rollback of {phase['name']}", "line": lead.line, "steps": [],
+                     "description": [text], "refs": [], "phase": phase["name"], "lead": lead.line}
+            self.levels.append(level)
+            if text in phase["description"]:
+                phase["description"].remove(text)
+            lead.placed = True
+            self.inferred.append(f"line {lead.line}: '{text}' in '{phase['name']}' -> rollback level {number},"
+                                 " covering that phase")
+        holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None, "description": []}
+        self.in_rollback = True
+        try:
+            self.phase_fence(holder, b, None)
+        finally:
+            self.in_rollback = False
+        level["steps"] += holder["steps"]
 
     def heading_timebox(self, text: str) -> tuple[str, float | None]:
         """A phase heading without its timebox, and the timebox in minutes: "1. Deploy (10 min)", "Step 2 — Migrate
@@ -163,6 +193,10 @@ class PhasesMixin(ImportState):
                 b.placed = True
             elif b.kind == "item":
                 self.phase_item(phase, j)
+            elif b.kind == "fence" and not self.in_rollback and lead is not None and self.runs(b) \
+                    and _ROLLBACK_LEAD.match(_clean(lead.text)):
+                self.phase_rollback(phase, lead, b)  # "**Rollback:**" and its block: never a forward step
+                continue
             elif b.kind == "fence":
                 name = self.context_name(b)
                 if name is None and lead is not None and _SUBSTEP.match(_clean(lead.text)):
