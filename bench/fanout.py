@@ -13,15 +13,27 @@ PYTHONDONTWRITEBYTECODE is left out of every tool's environment (set, it had gol
 source at every start).
 
 `--floor` adds what the same work costs with nothing around it: a bare asyncssh script and one OpenSSH `ssh`
-process per host, all at once or per batch. On a 2-core machine most of a run is the hosts' side (sshd, the
-login shell and its rc file, about 0.12 s of CPU per host with a pyenv ~/.bashrc), shared by every tool.
+process per host, all at once or per batch. On a 2-core machine much of a run is the hosts' side (sshd's
+handshake, ~0.04 s of CPU per login, and the login shell), shared by every tool.
 
-    .venv/bin/python bench/fanout.py [--sizes 10,25,50] [--repeat 3] [--skip ansible,pyinfra] [--floor]
+The hosts' side is measured too where a cgroup can hold the fleet's sshd processes (root; cgroup v1 cpuacct or
+v2 cpu.stat): CPU seconds of every host's sshd, logins and what they run, per run. On this one machine it
+competes with the tool for the same CPUs, which real hosts' work does not, and it differs by tool: Ansible runs
+a Python module on each host (~0.4 s of CPU per host here), the others a shell command (~0.03 s).
+
+Each host logs in to a home of its own with stock dotfiles, as a real server (golive.testing.fleet).
+`--shared-home` gives every host this machine's home instead, as before: its ~/.bashrc then runs at every
+login (here a pyenv one, ~0.13 s of CPU per login against ~0.005 s for a stock one), for every tool alike.
+
+    .venv/bin/python bench/fanout.py [--sizes 10,25,50] [--modes all,batch5] [--repeat 3]
+                                     [--skip ansible,pyinfra] [--floor] [--shared-home]
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
 import os
 import shlex
@@ -142,6 +154,45 @@ def bare_openssh(fleet: Fleet, hosts: list[FleetHost], batch: int | None, work: 
     return measure(["bash", "-c", script], work, dict(os.environ))
 
 
+class HostCpu:
+    """CPU seconds used on the fleet's side so far: a cgroup holding every host's sshd (their logins and what those
+    run inherit it). None where no such cgroup can be made (not root, no cpuacct or cgroup2 mount)."""
+
+    def __init__(self, fleet: Fleet) -> None:
+        self.dir: Path | None = None
+        self.usage = ""
+        for base, usage in ((Path("/sys/fs/cgroup/cpuacct"), "cpuacct.usage"),
+                            (Path("/sys/fs/cgroup/unified"), "cpu.stat"), (Path("/sys/fs/cgroup"), "cpu.stat")):
+            v2 = usage == "cpu.stat"
+            if not (base / "cgroup.procs").exists() or (v2 and not (base / "cgroup.controllers").exists()):
+                continue
+            cg = base / f"{fleet.tag}-hosts"
+            try:
+                cg.mkdir()
+                for h in fleet.hosts:
+                    (cg / "cgroup.procs").write_text((h.dir / "sshd.pid").read_text().strip())
+            except OSError:
+                with contextlib.suppress(OSError):
+                    cg.rmdir()
+                continue
+            self.dir, self.usage = cg, usage
+            return
+
+    def seconds(self) -> float | None:
+        if self.dir is None:
+            return None
+        text = (self.dir / self.usage).read_text()
+        if self.usage == "cpuacct.usage":
+            return int(text) / 1e9
+        return int(dict(line.split() for line in text.splitlines())["usage_usec"]) / 1e6
+
+    def close(self) -> None:
+        """After the fleet closed (its processes gone): the cgroup is empty and can be removed."""
+        if self.dir is not None:
+            with contextlib.suppress(OSError):
+                self.dir.rmdir()
+
+
 TOOLS: dict[str, Callable[[Fleet, list[FleetHost], int | None, Path], Measure]] = {
     "golive": golive, "pyinfra": pyinfra, "ansible": ansible}
 #: Not tools an operator would choose but what the same work costs with nothing around it (`--floor`).
@@ -154,11 +205,15 @@ def main() -> int:
     ap.add_argument("--sizes", default="10,25,50")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip", default="")
+    ap.add_argument("--modes", default=f"all,batch{BATCH}", help=f"all (every host at once), batch{BATCH}, or both")
     ap.add_argument("--floor", action="store_true",
                     help="also measure the floor: a bare asyncssh script and parallel OpenSSH `ssh` processes")
+    ap.add_argument("--shared-home", action="store_true",
+                    help="hosts share this machine's home and its ~/.bashrc (the fleet before it gave each its own)")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the fleet's namespaces are removed on kill
     sizes = [int(s) for s in args.sizes.split(",")]
+    modes = [(m, None if m == "all" else BATCH) for m in ("all", f"batch{BATCH}") if m in args.modes.split(",")]
     import compileall
 
     import golive
@@ -167,36 +222,56 @@ def main() -> int:
     runners = {**TOOLS, **(FLOORS if args.floor else {})}
     tools = [t for t in runners if t not in args.skip.split(",")]
     results: dict[tuple[str, str, int], Measure] = {}
-    with Fleet(max(sizes), haproxy=False, app=False) as fleet, tempfile.TemporaryDirectory() as tmp:
-        print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}; command {COMMAND!r}; median of {args.repeat};"
+    host_cpu: dict[tuple[str, str, int], float] = {}
+    with Fleet(max(sizes), haproxy=False, app=False, own_home=not args.shared_home) as fleet, \
+            tempfile.TemporaryDirectory() as tmp:
+        home = "own home per host" if fleet.own_home else "hosts share this machine's home"
+        hosts_cpu = HostCpu(fleet)
+        atexit.register(hosts_cpu.close)
+        print(f"fleet: {max(sizes)} hosts, mode {fleet.mode}, {home}; command {COMMAND!r}; median of {args.repeat};"
               f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at start")
         for size in sizes:
-            for mode, batch in (("all", None), (f"batch{BATCH}", BATCH)):
+            for mode, batch in modes:
                 for tool in tools:
                     work = Path(tmp) / f"{tool}-{size}-{mode}"
                     work.mkdir()
-                    runs = [runners[tool](fleet, fleet.hosts[:size], batch, work) for _ in range(args.repeat)]
+                    runs, on_hosts = [], []
+                    for _ in range(args.repeat):
+                        before = hosts_cpu.seconds()
+                        runs.append(runners[tool](fleet, fleet.hosts[:size], batch, work))
+                        after = hosts_cpu.seconds()
+                        if before is not None and after is not None:
+                            on_hosts.append(after - before)
                     res = (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
                            statistics.median(r[2] for r in runs))
                     results[(tool, mode, size)] = res
-                    print(f"  {tool:8} {mode:7} {size:3} hosts: {res[0]:6.2f} s wall, {res[2]:6.2f} s CPU,"
+                    if on_hosts:
+                        host_cpu[(tool, mode, size)] = statistics.median(on_hosts)
+                    hosts_text = f", hosts' CPU {host_cpu[(tool, mode, size)]:6.2f} s" if on_hosts else ""
+                    print(f"  {tool:8} {mode:7} {size:3} hosts: {res[0]:6.2f} s wall, {res[2]:6.2f} s CPU{hosts_text},"
                           f" peak RSS {res[1] / 1024:6.1f} MB", flush=True)
     print()
     print(f"{'mode':7} {'hosts':>5} " + " ".join(f"{t:>9}" for t in tools)
           + "".join(f" {t + '/golive':>15}" for t in tools if t != "golive"))
-    for mode in ("all", f"batch{BATCH}"):
+    for mode, _ in modes:
         for size in sizes:
             row = [results[(t, mode, size)][0] for t in tools]
             ratios = [results[(t, mode, size)][0] / results[("golive", mode, size)][0]
                       for t in tools if t != "golive" and "golive" in tools]
             print(f"{mode:7} {size:5} " + " ".join(f"{v:8.2f}s" for v in row) + "".join(f" {r:14.2f}x" for r in ratios))
     print("\nCPU seconds of each tool's own processes (steadier than wall time on a shared machine):")
-    for mode in ("all", f"batch{BATCH}"):
+    for mode, _ in modes:
         for size in sizes:
             print(f"{mode:7} {size:5} " + " ".join(f"{t} {results[(t, mode, size)][2]:.2f}" for t in tools))
+    if host_cpu:
+        print("\nCPU seconds on the hosts' side (sshd, logins, what they ran; on this machine's CPUs too):")
+        for mode, _ in modes:
+            for size in sizes:
+                print(f"{mode:7} {size:5} " + " ".join(f"{t} {host_cpu[(t, mode, size)]:.2f}" for t in tools
+                                                       if (t, mode, size) in host_cpu))
     if len(sizes) > 1:
         print("\ngrowth (seconds per extra host, least squares over sizes):")
-        for mode in ("all", f"batch{BATCH}"):
+        for mode, _ in modes:
             slopes = []
             for t in tools:
                 xs, ys = sizes, [results[(t, mode, s)][0] for s in sizes]
@@ -204,8 +279,9 @@ def main() -> int:
                 slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
                 slopes.append(f"{t} {slope * 1000:.1f} ms/host")
             print(f"  {mode}: " + ", ".join(slopes))
-    print("\npeak RSS, largest process, MB (at the largest size, all at once): " + ", ".join(
-        f"{t} {results[(t, 'all', max(sizes))][1] / 1024:.1f}" for t in tools))
+    first = modes[0][0]
+    print(f"\npeak RSS, largest process, MB (at the largest size, {first}): " + ", ".join(
+        f"{t} {results[(t, first, max(sizes))][1] / 1024:.1f}" for t in tools))
     return 0
 
 

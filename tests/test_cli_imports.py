@@ -126,7 +126,8 @@ def test_plan_show_of_a_shell_plan_builds_no_other_step_kind_and_no_check(workdi
     plan of shell steps loads the shell step and the registry's names, not canary, rolling or the postgres check."""
     (workdir / "plan.yaml").write_text(SHELL_PLAN)
     names = imported("plan", "show", "plan.yaml", cwd=workdir)
-    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.shell"}
+    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.kinds",
+                                             "golive.steps.shell"}
     assert not top_level(names) & set(HEAVY), sorted(top_level(names) & set(HEAVY))
     # nor the models of plan sections it leaves out: routers, host groups, locks, contacts and the change record
     assert not names & set(SECTIONS), sorted(names & set(SECTIONS))
@@ -149,20 +150,101 @@ def test_a_check_step_loads_only_the_check_it_names(workdir: Path) -> None:
     (workdir / "plan.yaml").write_text(SHELL_PLAN.replace("        - shell: test -d /\n",
                                                           "        - check: {type: disk, path: /, min_free: 1KB}\n"))
     names = imported("plan", "show", "plan.yaml", cwd=workdir)
-    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.shell",
-                                             "golive.steps.check", "golive.checks._common", "golive.checks.disk"}
+    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.kinds",
+                                             "golive.steps.shell", "golive.steps.check", "golive.checks._common",
+                                             "golive.checks.disk"}
     shown = cli("plan", "show", "plan.yaml")
     assert shown.code == 0 and "check disk" in shown.out, shown.out + shown.err
 
 
-def test_a_report_reads_the_recorded_plan_with_the_models_it_names_and_no_yaml_loader(workdir: Path) -> None:
-    """The plan recorded in run.created was validated when the run started: the report validates it with the
-    models of the kinds it names (shell and manual here), without the YAML loader, section models or asyncio."""
-    run_id = waiting_run(workdir)
+#: What building a pydantic model needs: the report of a recorded run reads the plan's JSON (golive.plan.recorded).
+PLAN_MODELS = ("pydantic", "pydantic_core", "golive.plan.model", "golive.steps.registry", "golive.steps.base",
+               "golive.core.fields", "golive.core.lazyunion", "importlib.metadata")
+
+CHANGE_PLAN = """name: recorded
+service: recsvc
+environment: prod
+version: {from: "1.0", to: "1.1"}
+approvers: {ops: [ann]}
+change: {ticket: CHG-7, reason: a reason, testing: ["https://ci.example/7"]}
+phases:
+  - name: Prepare
+    timebox: 5m
+    steps:
+      - name: say hello
+        shell: echo hello
+        undo: echo goodbye
+    gate:
+      description: ready
+      checks:
+        - name: root exists
+          shell: test -d /
+      approvals: {count: 1, role: ops}
+  - name: Finish
+    steps:
+      - manual: {instruction: look at the dashboard}
+success_criteria:
+  - it works
+"""
+
+
+def test_a_report_builds_no_plan_model_and_no_yaml_loader(workdir: Path) -> None:
+    """The plan recorded in run.created was validated when the run started, and the log's hash chain covers it:
+    the report reads it as recorded, without pydantic, the plan and step models, the YAML loader or asyncio.
+    Its gate criteria, approvers, version and change record are the plan's, as the plan model gives them."""
+    (workdir / "plan.yaml").write_text(CHANGE_PLAN)
+    r = cli("run", "plan.yaml", "--no-wait")
+    assert r.code == 3, r.out + r.err
+    run_id = str(json.loads(cli("runs", "--json").out)[0]["run"])
     names = imported("report", run_id, "--format", "json", cwd=workdir)
-    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.shell",
-                                             "golive.steps.manual"}
-    assert not names & {"golive.plan.loader", *SECTIONS}, sorted(names & {"golive.plan.loader", *SECTIONS})
+    assert step_and_check_modules(names) == {"golive.steps.kinds"}, sorted(step_and_check_modules(names))
+    loaded = sorted(n for n in (*PLAN_MODELS, "golive.plan.loader", *SECTIONS) if n in names)
+    assert not loaded, loaded
     assert not top_level(names) & {"ruamel", "asyncio", *HEAVY}, sorted(top_level(names) & {"ruamel", "asyncio"})
     report = json.loads(cli("report", run_id, "--format", "json").out)
-    assert report["run_id"] == run_id, sorted(report)
+    assert report["run_id"] == run_id and report["version_to"] == "1.1", sorted(report)
+    assert report["change"] == {"ticket": "CHG-7", "reason": "a reason",
+                                "testing": [{"url": "https://ci.example/7"}]}, report["change"]
+    gate = report["gates"][0]
+    assert gate["criteria"] == ["ready", "check: root exists", "at most 0 failed step(s)",
+                                "within the timebox (300s), overrun: warn", "1 approval(s) from ops"], gate
+    assert gate["candidates"] == ["ann"], gate
+    assert [c["description"] for c in report["criteria"]] == ["it works"], report["criteria"]
+
+
+def test_a_step_with_no_name_and_no_start_is_titled_by_the_validated_plan(workdir: Path) -> None:
+    """A step's generated title (its kind's `describe`) is not in the recorded JSON: for a step the run has a
+    record of but never started (a manual step confirmed ahead), the report asks the validated plan."""
+    later = "  - name: Later\n    steps:\n      - manual: {instruction: look again}\n"
+    (workdir / "plan.yaml").write_text(PLAN + later)
+    assert cli("run", "plan.yaml", "--no-wait").code == 3
+    run_id = str(json.loads(cli("runs", "--json").out)[0]["run"])
+    assert cli("confirm", run_id, "--phase", "2", "--by", "ann", "--reason", "ahead").code == 0
+    names = imported("report", run_id, "--format", "json", cwd=workdir)
+    assert "golive.plan.model" in names and "golive.steps.manual" in names, "the title came from elsewhere"
+    steps = {s["id"]: s["title"] for s in json.loads(cli("report", run_id, "--format", "json").out)["steps"]}
+    assert steps["2.1"] == "confirm: look again", steps
+
+
+def test_plan_show_reads_no_package_metadata_when_no_pydantic_plugin_is_installed(workdir: Path) -> None:
+    """Pydantic asks for its plugins when golive builds the first plan model; with none installed, golive says so
+    (golive.core.pydantic_plugins) and importlib.metadata, with email and zipfile, is not imported for it."""
+    (workdir / "plan.yaml").write_text(SHELL_PLAN)
+    names = imported("plan", "show", "plan.yaml", cwd=workdir)
+    assert not names & {"importlib.metadata", "email", "zipfile"}, sorted(names & {"importlib.metadata", "email"})
+
+
+def test_running_a_shell_plan_loads_no_ssh_library(workdir: Path) -> None:
+    """A run whose steps are all local contacts no host over SSH: `golive run` signs its checkpoints with the
+    runner's Ed25519 key through cryptography, not asyncssh (~0.1 s of CPU to import), and the run is sealed.
+    A plan that names no channel and no contacts, run by someone without an apprise file, builds no notifier."""
+    (workdir / "plan.yaml").write_text(SHELL_PLAN)
+    names = imported("run", "plan.yaml", "--no-wait", cwd=workdir)
+    assert not top_level(names) & set(HEAVY), sorted(top_level(names) & set(HEAVY))
+    assert not names & {"golive.notify.notifier", "golive.notify.send"}, sorted(names)
+    # nor what only some plans use: lock files (no `locks:`); nor HTML's entity table (the
+    # report escapes without it)
+    assert not names & {"golive.run.locks", "golive.targets.hostlock", "html.entities"}, sorted(names)
+    run_id = str(json.loads(cli("runs", "--json").out)[0]["run"])
+    r = cli("audit", "verify", run_id)
+    assert r.code == 0 and "checkpoint" in r.out, r.out + r.err

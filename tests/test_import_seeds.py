@@ -125,12 +125,21 @@ def test_seed_000_window_rollback_criteria_people() -> None:
         "PREVIOUS_SECRET_KEY": "PREVIOUS_SECRET_KEY"}
 
 
+def test_seed_000_env() -> None:
+    """The appendix's Required Environment Variables (302-306) are declared: FLASK_ENV with its value; the two
+    secrets stay read from the variables the document exports them from, their values never copied."""
+    result, plan = imported("000")
+    assert plan.vars["FLASK_ENV"].value == "production"
+    assert plan.vars["SECRET_KEY"].from_env == "PRODUCTION_SECRET_KEY"
+    assert "user:pass@host" not in result.yaml_text and "<production_secret_key>" not in result.yaml_text
+
+
 def test_seed_000_summary_names_what_was_not_placed() -> None:
     result, _ = imported("000")
     where = {u.line: u.what for u in result.unplaced}
     assert any("Within 1 month" in w for w in where.values())   # ### Long-term (line 215): follow-up work
     assert any("High Risk Items" in w for w in where.values())  # ## Risk Assessment (line 275)
-    assert 302 in where  # the Required Environment Variables fence (line 302)
+    assert 302 not in where  # the Required Environment Variables fence (line 302): plan vars (test_seed_000_env)
     assert 309 in where  # ### Database Schema Version: not the version being deployed
     assert 4 not in where and 313 not in where  # Overview and Application Version were placed
 

@@ -7,24 +7,7 @@ from typing import Any
 
 import pytest
 
-from golive.plan.importer import import_markdown
-from golive.plan.loader import parse_plan_text
-from golive.plan.model import Plan
-
-GO = "## Phase 1: Go\n```bash\n./app deploy 2.0\n```\n"
-
-
-def load(text: str) -> tuple[Plan, list[str]]:
-    result = import_markdown(text, "doc.md")
-    return parse_plan_text(result.yaml_text, "p.yaml"), result.summary + [f"{u.what}: {u.reason}"
-                                                                          for u in result.unplaced]
-
-
-def window(text: str) -> tuple[str, str, str, str | None]:
-    plan, _ = load(f"# T\n\n{text}\n\n{GO}")
-    w = plan.window
-    assert w is not None, text
-    return str(w.start), str(w.end), w.timezone, None if w.rollback_until is None else str(w.rollback_until)
+from importforms import GO, load, window
 
 
 @pytest.mark.parametrize(("line", "want"), [

@@ -232,3 +232,14 @@ def test_plan_config_file_and_user_config_file(workdir: Path, receiver: Receiver
                                                              "GOLIVE_NOTIFY_CONFIG": ""})
     assert r.code == 0, r.out + r.err
     assert len(receiver.to("/user-config")) == 4 and len(receiver.to("/plan-config")) == 4
+
+
+def test_a_plan_naming_no_channel_still_tells_the_user_s_own_config(workdir: Path, receiver: Receiver) -> None:
+    """A run builds its notifier only when someone may be told (golive.notify.config.may_notify): a plan without
+    notifications or contacts is still told to the person's own apprise file."""
+    user = workdir / "apprise.yml"
+    user.write_text(f"version: 1\nurls:\n  - json://127.0.0.1:{receiver.port}/user-only\n")
+    (workdir / "plan.yaml").write_text(SIMPLE.replace("notifications:\n  config: hooks/team.txt\n", ""))
+    r = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_NOTIFY_CONFIG": str(user)})
+    assert r.code == 0, r.out + r.err
+    assert [p["title"].split(": ", 1)[1] for p in receiver.to("/user-only")] == ["started", "SUCCEEDED"]

@@ -120,3 +120,15 @@ def test_runs_lists_outcome_duration_and_who(workdir: Path) -> None:
     table = golive("runs", cwd=workdir).out.splitlines()
     assert table[0].split()[:4] == ["RUN", "STARTED", "(UTC)", "SERVICE/ENV"]
     assert "Rolled Back" in table[1] and "mia" in table[1]
+
+
+def test_the_html_report_escapes_as_the_standard_library_does() -> None:
+    """golive.report.svg.esc stands in for html.escape(quote=True) (whose module loads the entity table at each
+    run's end): the same text for markup, quotes, ampersands, entities already escaped, and non-ASCII."""
+    import html
+
+    from golive.report.svg import esc
+
+    for text in ("<script>alert('x')</script>", 'a "b" & c', "&amp; &lt;", "é ∑ 🚀 \\x00", "", 42, None,
+                 "''\"\"<<>>&&"):
+        assert esc(text) == html.escape(str(text), quote=True), text

@@ -72,3 +72,24 @@ def test_a_security_key_in_the_signers_file_is_refused_clearly(team: Team) -> No
     r = cli("run", "plan.yaml", "--no-wait", "--key", str(team.key["alice"]))
     assert r.code == 2 and "signers:4:1: unsupported key type 'sk-ssh-ed25519@openssh.com'" in r.err, r.err
     assert "security-key (sk-)" in r.err and "Traceback" not in r.err
+
+
+def test_an_ed25519_key_file_signs_without_asyncssh_and_as_asyncssh_does(tmp_path: Path) -> None:
+    """The runner's key (Ed25519, OpenSSH format) is loaded and used through cryptography: the same public key and,
+    Ed25519 being deterministic, the very bytes asyncssh's key would sign. Other keys still go through asyncssh."""
+    from golive.lazy import load_asyncssh
+    from golive.seal.keys import NAMESPACE, RUNNER_NAMESPACE, Signer, file_signer
+
+    path = tmp_path / "ed"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ed", "-f", str(path)], check=True,
+                   stdin=subprocess.DEVNULL)
+    ours = file_signer(path, method="runner-key")
+    assert type(ours._key).__module__ == "golive.seal.keys"
+    theirs_key = load_asyncssh().import_private_key(path.read_bytes())
+    theirs = Signer(theirs_key.public_data, theirs_key.get_algorithm(), "runner-key", key=theirs_key)
+    assert (ours.public_line, ours.fingerprint) == (theirs.public_line, theirs.fingerprint)
+    assert ours.public_line == " ".join(public(path).split()[:2])
+    for namespace in (NAMESPACE, RUNNER_NAMESPACE):
+        assert ours.sign(b"checkpoint 1", namespace) == theirs.sign(b"checkpoint 1", namespace)
+    # an ECDSA key is not Ed25519: asyncssh's, as before
+    assert type(file_signer(_ecdsa(tmp_path, "p256", 256))._key).__module__.startswith("asyncssh")

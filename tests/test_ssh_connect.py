@@ -118,7 +118,7 @@ def test_passphrase_protected_key_held_by_ssh_agent(fleet: Fleet, workdir: Path)
     key = workdir / "agent_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "correct horse", "-C", "agent", "-f", str(key)],
                    check=True)
-    authorized = fleet.dir / "authorized_keys"
+    authorized = fleet.hosts[0].authorized_keys
     original = authorized.read_text()
     askpass = workdir / "askpass"
     askpass.write_text("#!/bin/sh\necho 'correct horse'\n")
@@ -187,24 +187,97 @@ def deadline_wait(cond: Any, seconds: float = 15) -> None:
         time.sleep(0.02)
 
 
-def test_each_namespaced_host_has_its_own_copy_of_what_login_shells_lock(fleet: Fleet) -> None:
-    """Hosts share this machine's home, but not the directories a login shell rewrites under a lock: sharing
-    pyenv's shims made `pyenv rehash` (a pyenv ~/.bashrc runs it at every login) one lock across the fleet, so
-    every tool's remote shells on 10 hosts ran one after another. What a host writes there stays on that host."""
-    shims = Path.home() / ".pyenv" / "shims"
-    if fleet.mode != "netns" or not shims.is_dir():
-        pytest.skip("loopback hosts are one machine; or no pyenv shims here to keep apart")
+def _ssh(fleet: Fleet, host: str, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ssh", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={fleet.known_hosts}", "-i",
+                           str(fleet.key), f"root@{host}", command], capture_output=True, text=True, timeout=60)
+
+
+def test_each_namespaced_host_logs_in_to_a_home_of_its_own(fleet: Fleet) -> None:
+    """A real server does not share the control machine's home: its login reads its own stock ~/.bashrc (here a
+    pyenv one costs ~0.13 s of CPU per login, for every tool alike) and is let in by its own authorized_keys.
+    What a login writes in its home stays on that host, and this machine's /etc/passwd is left alone."""
+    if fleet.mode != "netns":
+        pytest.skip("loopback hosts are one machine and share its home")
+    import pwd
+
+    mine = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    first, second = fleet.hosts[0], fleet.hosts[1]
+    homes = [_ssh(fleet, h.address, 'printf %s "$HOME"').stdout for h in (first, second)]
+    assert homes == [str(first.home), str(second.home)] and str(mine) not in homes
+    skel = Path("/etc/skel/.bashrc")
+    if skel.is_file():
+        assert _ssh(fleet, first.address, "cat ~/.bashrc").stdout == skel.read_text()
+    assert _ssh(fleet, first.address, "cat ~/.ssh/authorized_keys").stdout == (fleet.dir / "client.pub").read_text()
     probe = f".fleet-probe-{fleet.tag}"
+    assert _ssh(fleet, first.address, f"touch ~/{probe} && test -f ~/{probe}").returncode == 0
+    assert _ssh(fleet, second.address, f"! test -e ~/{probe}").returncode == 0
+    assert not (mine / probe).exists()
+    assert str(fleet.dir) not in Path("/etc/passwd").read_text()  # the hosts' passwd is theirs alone
 
-    def ssh(host: str, command: str) -> int:
-        return subprocess.run(["ssh", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={fleet.known_hosts}",
-                               "-i", str(fleet.key), f"root@{host}", command], capture_output=True,
-                              timeout=60).returncode
 
-    first, second = fleet.hosts[0].address, fleet.hosts[1].address
-    try:
-        assert ssh(first, f"touch ~/.pyenv/shims/{probe} && test -f ~/.pyenv/shims/{probe}") == 0
-        assert ssh(second, f"test -d ~/.pyenv/shims && ! test -e ~/.pyenv/shims/{probe}") == 0
-        assert not (shims / probe).exists()
-    finally:
-        (shims / probe).unlink(missing_ok=True)
+def test_with_a_shared_home_each_host_has_its_own_copy_of_what_login_shells_lock() -> None:
+    """`own_home=False` (this machine's home on every host) still keeps apart the directories a login shell
+    rewrites under a lock: sharing pyenv's shims made `pyenv rehash` (a pyenv ~/.bashrc runs it at every login)
+    one lock across the fleet, so every tool's remote shells on 10 hosts ran one after another. What a host writes
+    there stays on that host."""
+    shims = Path.home() / ".pyenv" / "shims"
+    if not shims.is_dir():
+        pytest.skip("no pyenv shims here to keep apart")
+    with Fleet(2, haproxy=False, app=False, own_home=False) as fleet:
+        if fleet.mode != "netns":
+            pytest.skip("loopback hosts are one machine")
+        assert all(h.home is None for h in fleet.hosts)
+        probe = f".fleet-probe-{fleet.tag}"
+        first, second = fleet.hosts[0].address, fleet.hosts[1].address
+        try:
+            assert _ssh(fleet, first, "printf %s \"$HOME\"").stdout == str(Path.home())
+            assert _ssh(fleet, first, f"touch ~/.pyenv/shims/{probe} && test -f ~/.pyenv/shims/{probe}").returncode == 0
+            assert _ssh(fleet, second, f"test -d ~/.pyenv/shims && ! test -e ~/.pyenv/shims/{probe}").returncode == 0
+            assert not (shims / probe).exists()
+        finally:
+            (shims / probe).unlink(missing_ok=True)
+
+
+def _recording_context(workdir: Path) -> tuple[Any, list[tuple[str, str, dict[str, Any]]]]:
+    from golive.core.clock import SystemClock
+    from golive.core.step import StepContext
+    from golive.masking import Masker
+
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+    ctx = StepContext(run_id="r", step_id="1.1", vars={}, masker=Masker(), clock=SystemClock(), workdir=workdir,
+                      emit=lambda t, p: seen.append(("durable", t, p)),
+                      emit_grouped=lambda t, p: seen.append(("grouped", t, p)))
+    return ctx, seen
+
+
+def _ssh_step(fleet: Fleet, batch: int, command: str, timeout: float | None = None) -> Any:
+    from golive.steps.ssh import SshStep
+    from golive.targets.ssh import HostGroup
+
+    step = SshStep.model_validate({"ssh": {"on": "web", "command": command, "batch": batch},
+                                   **({"timeout": timeout} if timeout else {})})
+    step.bind_hosts({"web": HostGroup(hosts=[h.ssh for h in fleet.hosts], user="root", identity=str(fleet.key),
+                                      known_hosts=str(fleet.known_hosts))})
+    return step
+
+
+def test_a_batch_s_last_result_shares_the_fsync_of_the_event_right_after_it(fleet: Fleet, workdir: Path) -> None:
+    """Each host's result is in the log the moment it finishes; only the batch's last one, which the next batch's
+    mark (or the step's end) follows with no host contacted in between, is flushed to disk with that event:
+    one fsync fewer between batches. Every other result is flushed on its own."""
+    ctx, seen = _recording_context(workdir)
+    result = _ssh_step(fleet, 2, "true").execute(ctx)
+    assert result.status == "succeeded", result.message
+    kinds = [(how, t, p.get("batch")) for how, t, p in seen]
+    assert kinds == [("durable", "ssh.batch", 1), ("durable", "ssh.host", 1), ("grouped", "ssh.host", 1),
+                     ("durable", "ssh.batch", 2), ("grouped", "ssh.host", 2)]
+
+
+def test_a_timed_out_batch_flushes_its_last_result_before_stopping_anything(fleet: Fleet, workdir: Path) -> None:
+    """A timed-out host's tree is stopped after the batch (a host is contacted), so no result of that batch waits
+    for a later event's flush."""
+    ctx, seen = _recording_context(workdir)
+    slow = fleet.hosts[0].ssh
+    result = _ssh_step(fleet, 3, f'if [ "$GOLIVE_HOST" = "{slow}" ]; then sleep 30; fi', timeout=1).execute(ctx)
+    assert result.status == "failed"
+    assert [(how, t) for how, t, _ in seen] == [("durable", "ssh.batch")] + [("durable", "ssh.host")] * 3

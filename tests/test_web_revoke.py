@@ -117,3 +117,28 @@ def test_a_token_made_before_tokens_recorded_their_account_ends_when_it_is_disab
     assert c.get("/api/runs", headers=bearer(rita_token)).status_code == 200
     assert golive("web", "user", "disable", "rita", cwd=workdir).code == 0
     assert c.get("/api/runs", headers=bearer(rita_token)).status_code == 401
+
+
+def test_the_team_config_applies_as_it_changes_and_a_broken_one_grants_nothing(web: Server, workdir: Path) -> None:
+    """Taking a person out of a role in the team file takes effect on their next request, without a restart;
+    a team file that no longer validates grants no role until it is fixed."""
+    olga, _ = web.login("olga")
+    vic, _ = web.login("vic")
+    team_file = workdir / "golive-team.yaml"
+    named = team_file.read_text()  # olga logs in as the person "Olga Petrova", whom the operators do not name
+    assert olga.get("/api/session").json()["who"]["operator"] is False
+    original = named.replace("operator: [olga]", 'operator: ["Olga Petrova"]')
+    team_file.write_text(original)
+    assert olga.get("/api/session").json()["who"]["operator"] is True
+    assert olga.get("/api/plans").status_code == 404  # an operator, on a console that starts nothing
+    team_file.write_text(named)
+    assert olga.get("/api/session").json()["who"]["operator"] is False
+    assert olga.get("/api/plans").status_code == 403
+    team_file.write_text(original)
+    assert olga.get("/api/plans").status_code == 404
+    assert vic.get("/api/runs").status_code == 200
+    team_file.write_text(original.replace("roles:", "roles: [not, a, mapping]\nrolez:"))
+    assert olga.get("/api/plans").status_code == 403
+    assert vic.get("/api/runs").status_code == 403
+    team_file.write_text(original)
+    assert vic.get("/api/runs").status_code == 200

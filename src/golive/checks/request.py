@@ -1,22 +1,8 @@
 """An HTTP request with expectations, shared by the `http` step and the `http` check.
 
-`http`: call an HTTP endpoint and check what comes back (status, JSON fields, body text, latency).
-
-    - http: https://example.com/health            # shorthand: GET, expect 200
-    - http:
-        url: https://${HOST}/api/deploy
-        method: POST
-        headers: {Authorization: "Bearer ${TOKEN}"}
-        json: {version: "${VERSION}"}
-        expect: {status: [200, 202], json: {"$.state": accepted}, max_latency: 2s}
-        retries: {attempts: 5, interval: 3s, deadline: 1m}
-
-`${VAR}` is replaced in the URL, header values, the body text and the strings of a JSON body (and in
-expected strings). Request headers never appear in results: they often carry credentials.
-
-Retries: the request is repeated until every expectation holds, `attempts` are used up, or the
-`deadline` (from the first attempt) or the step's `timeout` would pass; waits go through the run's clock.
-When only a `deadline` is given, attempts are not limited by count.
+What a plan writes, and how `${VAR}`, retries and deadlines behave, is told once, in the `http`
+step's module (`golive.steps.http`): the check accepts the same fields. Request headers never
+appear in results, because they often carry credentials.
 """
 
 from __future__ import annotations

@@ -29,8 +29,13 @@ and `hash` = SHA-256 of the canonical JSON of `[run_id, seq, ts, type, payload_j
 deleting, reordering, inserting or truncating events is detected and the first bad `seq` is named.
 
 An event is committed (SQLite: WAL with `synchronous=FULL`, i.e. fsynced; PostgreSQL: synchronous commit)
-before the engine acts on it. The run's state is a fold over its events (`golive/engine/state.py`); the
-`runs` table is only an index (status for listings, lock, owner, head).
+before the engine acts on it. Two events are committed without a flush of their own, because the next event
+follows with nothing done in between and its flush covers them (the log's order is kept, and a killed golive
+loses neither): the `step.started` of a step whose only effect is a gated process (flushed with its
+`step.process`, before the gate opens), and the `ssh.host` that ends a batch (flushed with the next
+`ssh.batch` or the step's end; not when a host of that batch timed out, whose processes are stopped first).
+The run's state is a fold over its events (`golive/engine/state.py`); the `runs` table is only an index
+(status for listings, lock, owner, head).
 
 Each payload is read once into a typed model (`golive/core/events.py`, one msgspec Struct per type, chosen by
 `type`). Reading never changes what is stored or hashed. Fields a model does not name are kept, fields added

@@ -8,7 +8,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from golive.core.pydantic_plugins import skip_empty_plugin_scan
 from golive.units import parse_duration
+
+skip_empty_plugin_scan()  # before the first model here is built (golive.core.pydantic_plugins)
 
 
 def _duration(value: Any) -> Any:

@@ -87,6 +87,10 @@ class StepContext:
     decision: StepConfirmed | StepResolved | None = None
     #: Records an extra event for this step (metric samples, progress); payload is masked by the engine.
     emit: Callable[[str, dict[str, Any]], None] = lambda _type, _payload: None
+    #: Like `emit`, for an event the step follows at once with another event (or with its own end, which the
+    #: engine records) before it does anything outside the log: committed, so visible and kept if golive is
+    #: killed, at once, and flushed to disk with that next event, one fsync for both. None: use `emit`.
+    emit_grouped: Callable[[str, dict[str, Any]], None] | None = None
     #: Prompts the person at the terminal; returns their answer. Only set when interactive.
     ask: Callable[[str], str] | None = None
     #: For an undo step: what the step it undoes recorded, so the undo reaches exactly what the change reached.

@@ -115,3 +115,26 @@ class StepId(str):
         if self.section == "criterion":
             return "success criteria"
         return str(self).split(".")[0]
+
+
+def number_steps(plan: Any) -> dict[str, Any]:
+    """Every executable step of a plan under its id: `2.3` (phase 2, step 3), `2.3.undo`, `2.gate.1`, `L3.1`,
+    `criterion.2`. The one walk that numbers them, for the plan model (golive.plan.model) and for a plan read
+    back from a run log (golive.plan.recorded), which have the same shape: `phases[].steps[].undo`,
+    `phases[].gate.checks`, `rollback.levels[].level/.steps`, `success_criteria[].check`."""
+    out: dict[str, Any] = {}
+    for pi, phase in enumerate(plan.phases, 1):
+        for si, step in enumerate(phase.steps, 1):
+            sid = StepId.step(pi, si)
+            out[sid] = step
+            if step.undo is not None:
+                out[sid.undo()] = step.undo
+        for ci, check in enumerate(phase.gate.checks, 1):
+            out[StepId.gate(pi, ci)] = check
+    for level in plan.rollback.levels:
+        for si, step in enumerate(level.steps, 1):
+            out[StepId.level(level.level, si)] = step
+    for i, crit in enumerate(plan.success_criteria, 1):
+        if crit.check is not None:
+            out[StepId.criterion(i)] = crit.check
+    return out

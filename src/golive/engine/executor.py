@@ -315,16 +315,17 @@ class Engine:
             workdir=self.options.workdir, interactive=self.options.interactive, dry_run=self.options.dry_run,
             decision=decision,
             emit=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p),
+            emit_grouped=lambda t, p: None if self.options.dry_run else self._emit(sid, t, p, durable=False),
             ask=self.ask if self.options.interactive else None,
             undoing=self.state.undoing(sid), resuming=self.state.resuming(sid),
             guard=self.guard if self.guard is not None else (lambda: None),
             **({} if self.options.environ is None else {"environ": self.options.environ}),
         )
 
-    def _emit(self, sid: str, type: str, payload: dict[str, Any]) -> None:
+    def _emit(self, sid: str, type: str, payload: dict[str, Any], durable: bool = True) -> None:
         """A step's own event: refused (golive.errors.EventRefused) unless its model in golive.core.events takes it,
         so what a plug-in writes reads back typed, never as an OtherEvent the fold and the report skip."""
-        self._append(type, events.emitted(type, {"step": sid, **payload}).payload())
+        self._append(type, events.emitted(type, {"step": sid, **payload}).payload(), durable)
 
     def _wait_for(self, done: Callable[[], bool]) -> None:
         """Poll the log for a decision made by another process, or pause the run. The waiting process has a

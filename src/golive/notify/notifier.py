@@ -32,6 +32,7 @@ from golive.core.events import (
 )
 from golive.engine.state import RunState, fold
 from golive.masking import Masker, redact
+from golive.notify.config import user_config_path
 from golive.notify.send import AppriseSender, Sender
 from golive.plan.evidence import Channel, EscalationLevel
 from golive.plan.model import Plan
@@ -39,24 +40,14 @@ from golive.store.base import Event, Store
 from golive.units import format_duration
 
 #: Event type -> notification category (the names a channel's `on:` list uses).
+__all__ = ["CATEGORY", "Notifier", "TickingClock", "escalate_runs", "message_for", "user_config_path"]
+
 CATEGORY = {
     "run.started": "run.started", "gate.waiting": "gate.waiting", "step.waiting": "attention",
     "run.needs_attention": "attention", "rollback.confirmation_needed": "attention",
     "rollback.failed": "attention", "phase.overrun": "phase.overrun", "rollback.started": "rollback.started",
     "rollback.finished": "rollback.finished", "run.finished": "run.finished",
 }
-
-
-def user_config_path() -> Path | None:
-    """An apprise config file of the person running golive: $GOLIVE_NOTIFY_CONFIG or ~/.config/golive/apprise.yml."""
-    env = os.environ.get("GOLIVE_NOTIFY_CONFIG", "").strip()
-    if env:
-        return Path(env).expanduser()
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "golive"
-    for name in ("apprise.yml", "apprise.yaml", "apprise.txt"):
-        if (base / name).is_file():
-            return base / name
-    return None
 
 
 def message_for(ev: Event, st: RunState) -> tuple[str, str] | None:

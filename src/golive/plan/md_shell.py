@@ -306,6 +306,8 @@ def looks_like_commands(text: str) -> bool:
         return False
     if re.search(r"[├└│┌┐┘┬┴┼─→←↓↑►▶]", text):
         return False
+    if is_query_output(text):
+        return False  # " count / ------- / 0 / (1 row)": what a query printed, never commands to run
     stmts, clean = statements(text)
     stmts = [x for x in stmts if x[1].node_type != "trailing_comments"]
     if not clean or not stmts:
@@ -317,11 +319,51 @@ def looks_like_commands(text: str) -> bool:
                     return False
                 continue
             prog = argv[0]
-            if not re.fullmatch(r"[a-z0-9_./~$-][A-Za-z0-9_./{}$-]*", prog) or prog.endswith((".", ",", ":", "?")):
+            if not re.fullmatch(r"[a-z0-9_./~$][A-Za-z0-9_./{}$-]*", prog) or prog.endswith((".", ",", ":", "?")):
                 return False
             if any(w.endswith(("?", ",")) for w in argv[1:]) and len(argv) > 4:
                 return False
     return True
+
+
+#: The rule under a result table's header (psql `-------+------`, MySQL `+-------+`) and the count under it.
+_RESULT_RULE = re.compile(r"^\s*\+?-{3,}[-+]*\+?\s*$")
+_EMPTY_SET = re.compile(r"(?i)^\s*empty set\b[^\n]*\s*$")  # mysql's answer when no row matches
+_RESULT_FOOT = re.compile(r"(?i)^\s*\((\d+) rows?\)\s*$|^\s*(\d+|empty) rows? in set\b")
+
+
+def is_query_output(text: str) -> bool:
+    """A block that is what psql or mysql printed: a rule of dashes under a header, or the "(N rows)" /
+    "N rows in set" footer. Such a block is never commands."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if _EMPTY_SET.match(text):
+        return True
+    return any(_RESULT_FOOT.match(ln) for ln in lines) or (
+        len(lines) >= 2 and any(_RESULT_RULE.match(ln) for ln in lines[1:3]))
+
+
+def query_output_expectation(text: str) -> dict[str, int | bool] | None:
+    """The check a printed result table states: `{"value": N}` for one numeric or boolean cell (a count), else
+    `{"rows": N}` from the footer; None when it says neither plainly."""
+    if _EMPTY_SET.match(text):
+        return {"rows": 0}
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    foot = next((m for ln in lines if (m := _RESULT_FOOT.match(ln))), None)
+    if foot is None or not any(_RESULT_RULE.match(ln) for ln in lines[:3]):
+        return None
+    rows = int(foot.group(1) or (foot.group(2) if (foot.group(2) or "").isdigit() else 0))
+    table = [ln for ln in lines if not _RESULT_RULE.match(ln) and not _RESULT_FOOT.match(ln)]
+    header, body = (table[0], table[1:]) if table else ("", [])
+
+    def cells(line: str) -> list[str]:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+
+    one = cells(body[0])[0] if rows == 1 and len(body) == 1 and len(cells(header)) == 1 else None
+    if one is not None and re.fullmatch(r"-?\d+", one):
+        return {"value": int(one)}
+    if one is not None and one in ("t", "f"):  # psql prints a boolean as t / f
+        return {"value": one == "t"}
+    return {"rows": rows} if len(body) == rows else None
 
 
 def is_sql(text: str) -> bool:

@@ -15,18 +15,27 @@ _ROUTE = re.compile(r"(?<![\d.])(\d{1,3})\s*%\s*(?:of\s+)?(?:the\s+)?(?:user\s+|
 #: The fragment must move traffic ("Route 10% of traffic"), not only mention it ("Check 5% of requests fail").
 _MOVE = re.compile(r"\b(route|shift|send|move|direct|switch|increase|ramp|roll|canary|split|expose|release|serve|"
                    r"redirect|migrate|promote|bump|raise)\w*", re.I)
-#: A traffic move back to the old version belongs to a rollback, not to a progression.
-_BACK = re.compile(r"\b(old|previous|prior|revert\w*|roll\s*-?back|back\s+to)\b", re.I)
+#: A traffic move back to the old version belongs to a rollback, not to a progression (also in German, Spanish,
+#: Portuguese and French: "zurück auf", "vorherige", "anterior", "précédente").
+_BACK = re.compile(r"\b(old|previous|prior|revert\w*|roll\s*-?back|back\s+to|zur(ü|ue)ck\w*|vorherige\w*|"
+                   r"anterior|pr[ée]c[ée]dente?)\b", re.I)
 #: "10% -> 25% -> 50% -> 100%", "5%, 25%, 100%", "10% then 50% then 100%" in one fragment.
 _PCT = r"(?<![\d.])\d{1,3}\s*%"
 _SEP = r"\s*(?:->|-->|→|⟶|=>|–>|—>|>|,|;|/|\bthen\b|\bto\b|\band\b)\s*"
 _OF = r"(?:\s+of\s+(?:the\s+)?(?:user\s+|live\s+)?(?:traffic|users|requests))?"
 _PROGRESSION = re.compile(rf"{_PCT}{_OF}(?:(?:{_SEP})+{_PCT}{_OF})+")
-TRAFFIC_WORD = re.compile(r"traffic|canary|roll\s*-?out|ramp|shift|route|requests|users|weight", re.I)
+TRAFFIC_WORD = re.compile(r"traffic|canary|roll\s*-?out|ramp|shift|route|requests|users|weight|load\s*-?\s*balancer|"
+                          r"umschalt|umstell|verkehr|anteil|tr[aá]fego|tr[aá]fico|trafic|bascul", re.I)
+#: Units of a hold, in English and the languages runbooks come in ("15 Minuten", "1 Stunde", "30 segundos").
+_UNITS = (r"(minutes?|minuten|minutos?|mins?|m|hours?|stunden?|std|horas?|heures?|hrs?|h|seconds?|sekunden?|"
+          r"segundos?|secondes?|secs?|s)\b")
 _HOLD = re.compile(
-    r"\b(?:monitor|hold|held|wait|observe|soak|watch|bake|pause|stay|keep)\w*\b[^.;]*?"
-    r"\b(\d{1,6}(?:\.\d{1,6})?)\s*(?:(?:-|–|to)\s*(\d{1,6}(?:\.\d{1,6})?)\s*)?"
-    r"(minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)\b", re.I)
+    r"\b(?:monitor|hold|held|wait|observe|soak|watch|bake|pause|stay|keep|manten|mant[eé]m|aguard|esper|"
+    r"mainten(?!ance)|maintien|attend)\w*\b[^.;]*?"
+    r"\b(\d{1,6}(?:\.\d{1,6})?)\s*(?:(?:-|–|to)\s*(\d{1,6}(?:\.\d{1,6})?)\s*)?" + _UNITS, re.I)
+#: German puts the verb last: "jeweils 15 Minuten halten", "10 Minuten beobachten".
+_HOLD_AFTER = re.compile(r"\b(\d{1,6}(?:\.\d{1,6})?)\s*(?:(?:-|–|bis)\s*(\d{1,6}(?:\.\d{1,6})?)\s*)?" + _UNITS
+                         + r"\s*(?:lang\s+)?(?:halten|warten|abwarten|beobachten|stehen\s+lassen)\b", re.I)
 #: An item that is only a hold ("Monitor for 10 minutes"), as the next step after a traffic move.
 _HOLD_ITEM = re.compile(r"^\s*(?:monitor|hold|wait|observe|soak|watch|bake|pause)\w*\b", re.I)
 #: The hold in a progression applies to every stage: "each held 10 minutes", "10 minutes per stage".
@@ -34,23 +43,44 @@ EACH = re.compile(r"\beach\b|\bevery\s+(?:stage|step)\b|\bper\s+(?:stage|step)\b
                   re.I)
 
 
+#: "10 percent", "10 per cent", "10 Prozent", "10 por ciento", "10 pour cent": written out, the same as "10%".
+_PERCENT_WORD = re.compile(r"(?<=\d)\s*(?:percent|per\s+cent|pct|prozent|por\s+ciento|pour\s+cent|por\s+cento)\b",
+                           re.I)
+
+
+def percent_signs(text: str) -> str:
+    """The fragment with percentages written out as words turned into `%` signs."""
+    return _PERCENT_WORD.sub("%", text)
+
+
 def minutes(value: str, unit: str) -> float:
     """'90 minutes', '1.5 hours', '30 s' as minutes (the unit's first letter decides)."""
     n = float(value)
     u = unit.lower()
-    if u.startswith("h"):
+    if u.startswith(("h", "st")):  # hours, horas, heures, Stunden, Std.
         return n * 60
-    if u.startswith("s"):
+    if u.startswith("s"):  # seconds, Sekunden, segundos
         return n / 60
     return n
 
 
 def route_percent(text: str) -> int | None:
     """The traffic percentage of a "Route 10% of traffic to the new version" fragment, else None."""
+    text = percent_signs(text)
     m = _ROUTE.search(text)
     if m is None or _BACK.search(text) or not _MOVE.search(text):
         return None
     return int(m.group(1) or m.group(2))
+
+
+def next_percent(text: str) -> int | None:
+    """"Shift 50% and watch for 15 minutes" after a first move of traffic: the next stage, though it does not say
+    traffic again; only a move (never a move back) with exactly one percentage that is no limit."""
+    text = percent_signs(text)
+    if not _MOVE.search(text) or _BACK.search(text):
+        return None
+    found = [m for m in re.finditer(_PCT, text) if not _COMPARED.search(text[max(0, m.start() - 25):m.start()])]
+    return int(found[0].group(0).rstrip("% ")) if len(found) == 1 and len(re.findall(_PCT, text)) == 1 else None
 
 
 def progression(text: str) -> list[int]:
@@ -71,8 +101,40 @@ _T_BEFORE = re.compile(r"\bT\s*([+-])\s*(\d{1,4})\s*(?:min\w*|m)?\s*[:\-–—]\
 def stages_in(text: str) -> list[tuple[int, float | None]]:
     """The stages of the first traffic progression in a fragment: (weight, minute on a T-minus timeline if
     written). Stages may stand apart ("send 10% of traffic to green, then 50% at T+15, then 100%")."""
-    if not TRAFFIC_WORD.search(text) or _BACK.search(text):
+    text = percent_signs(text)
+    if not TRAFFIC_WORD.search(text):
         return []
+    for sentence in _SENTENCE.split(text):
+        # "Traffic goes 10% → 50% → 100%. Abort (go to Rollback) if ...": a move back elsewhere in the text
+        # does not make the progression one
+        if not _BACK.search(sentence):
+            out = _stages(sentence)
+            if out:
+                return out
+    return []
+
+
+#: Sentences of a fragment: a full stop, "!" or "?" before a space, or a line end (never "0.5%").
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
+
+
+def stage_holds(text: str) -> list[float | None]:
+    """The hold written right after each stage of the fragment's progression, in minutes ("1% (5 min) → 10% (10 min)
+    → 100%", "10% for 15 min, then 50% for 15 min, then 100%"); None for a stage without one."""
+    text = percent_signs(text)
+    for sentence in _SENTENCE.split(text):
+        if not _BACK.search(sentence) and _stages(sentence):
+            return [None if h is None else minutes(h[0], h[1]) for h in _stage_runs(sentence)[1]]
+    return []
+
+
+#: "(5 min)", "(hold 10 minutes)", "for 15 min" right after a stage's percentage.
+_OWN_HOLD = re.compile(rf"^\s*(?:\(\s*(?:hold\s+|for\s+|~)?(\d{{1,4}}(?:\.\d+)?)\s*{_UNITS}\s*\)"
+                       rf"|(?:of\s+\w+\s+)?for\s+(\d{{1,4}}(?:\.\d+)?)\s*{_UNITS})", re.I)
+
+
+def _stage_runs(text: str) -> tuple[list[re.Match[str]], list[tuple[str, str] | None]]:
+    """The longest run of stage percentages in `text`, and the hold written right after each (value, unit)."""
     found = [m for m in re.finditer(_PCT, text) if not _COMPARED.search(text[max(0, m.start() - 25):m.start()])]
     best: list[re.Match[str]] = []
     run: list[re.Match[str]] = []
@@ -83,6 +145,15 @@ def stages_in(text: str) -> list[tuple[int, float | None]]:
             run = [m]
         if len(run) > len(best):
             best = list(run)
+    holds: list[tuple[str, str] | None] = []
+    for m in best:
+        h = _OWN_HOLD.match(text[m.end():m.end() + 40])
+        holds.append(None if h is None else ((h.group(1), h.group(2)) if h.group(1) else (h.group(3), h.group(4))))
+    return best, holds
+
+
+def _stages(text: str) -> list[tuple[int, float | None]]:
+    best = _stage_runs(text)[0]
     if len(best) < 2:
         return []
     out: list[tuple[int, float | None]] = []
@@ -98,7 +169,7 @@ def stages_in(text: str) -> list[tuple[int, float | None]]:
     return out
 
 
-_UNIT = r"(minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)\b"
+_UNIT = _UNITS
 #: "15 min at each stage", "10 minutes per step", "each stage: 5 minutes" (no verb: the hold of every stage).
 _EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:(?:at|for|on|in)\s+(?:each|every|a)|per)\s+"
                         rf"(?:stage|step)\b|\b(?:each|every|per)\s+(?:stage|step)\s*[:=,-]?\s*(?:for\s+)?"
@@ -109,7 +180,7 @@ _EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:(?:at|fo
 def hold_minutes(text: str) -> float | None:
     """Minutes of a hold ("monitor for 10 minutes", "each held 5-10 min": the upper bound; "15 min at each
     stage"), else None."""
-    m = _HOLD.search(text)
+    m = _HOLD.search(text) or _HOLD_AFTER.search(text)
     if m is not None:
         return minutes(m.group(2) or m.group(1), m.group(3))
     e = _EACH_HOLD.search(text)
@@ -120,15 +191,19 @@ def hold_minutes(text: str) -> float | None:
 
 
 #: "Stage 2: 50% for 10 min", "25% — hold 15 minutes", "100%": a list item that is one stage of a ramp.
-_STAGE_ITEM = re.compile(r"^\W*(?:(?:stage|step|wave|phase)\s*\d+\s*[:.)\-–—]\s*)?(\d{1,3})\s*%(?!\S)", re.I)
+_STAGE_ITEM = re.compile(r"^\W*(?:(?:stage|step|wave|phase|stufe|schritt|etapa|fase|[ée]tape)\s*\d+\s*[:.)\-–—]\s*)?"
+                         r"(\d{1,3})\s*%(?!\S)", re.I)
 _STAGE_REST = re.compile(r"^\s*(?:of\s+(?:the\s+)?(?:traffic|users|requests)\s*)?(?:[,;:\-–—(]\s*)?"
-                         r"(?:(?:for|hold|held|wait|soak|bake|monitor|observe|then)\b.*)?\)?\.?\s*$", re.I)
-_FOR = re.compile(rf"\bfor\s+(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}", re.I)
+                         r"(?:(?:for|hold|held|wait|soak|bake|monitor|observe|then|f(?:ü|ue)r|halten|dann|durante|"
+                         r"pendant|por)\b.*)?\)?\.?\s*$", re.I)
+#: "for 10 min", and as other languages write it: "für 10 Minuten", "durante 10 minutos", "pendant 10 minutes".
+_FOR = re.compile(rf"\b(?:for|f(?:ü|ue)r|durante|pendant|por)\s+(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}", re.I)
 
 
 def stage_item(text: str) -> tuple[int, float | None] | None:
     """(weight, hold minutes) of a list item that is one stage of a traffic ramp, else None; the caller makes
     sure the list is about traffic (its parent, the phase)."""
+    text = percent_signs(text)
     m = _STAGE_ITEM.match(text)
     if m is None or _BACK.search(text) or not _STAGE_REST.match(text[m.end():]):
         return None  # "5% error budget left" is no stage
@@ -155,21 +230,28 @@ class Threshold:
     line: int
 
 
-_ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?)\D{0,30}?"
-                         r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than)\s*"
-                         r"(\d{1,3}(?:\.\d{1,6})?)\s*%", re.I)
-_LATENCY = re.compile(r"(?:\b(p\d{2})\b\s*(?:latency|response\s+time)?|response\s+times?|latency)\D{0,30}?"
-                      r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than)\s*"
-                      r"(\d{1,7}(?:\.\d{1,6})?)\s*(ms|milliseconds?|s|secs?|seconds?)\b(?:.*?\b(p\d{2})\b)?", re.I)
+#: "above", in English and the languages runbooks come in ("über", "por encima de", "au-dessus de", "acima de").
+_ABOVE = (r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than|(?<!\w)(?:ü|ue)ber(?!\w)|"
+          r"oberhalb(?: von)?|mehr als|gr(?:ö|oe)(?:ß|ss)er als|por encima de|superior a|mayor que|au-dessus de|"
+          r"sup[ée]rieure? (?:à|a)|acima de|maior que|supera|supere|d[ée]passe|ultrapassa|(?:ü|ue)berschreitet)"
+          r"(?:\s+(?:el|la|le|les|o|a|os|den|die|das))?")  # "supera el 1 %", "dépasse le 2 %"
+_ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|\berrors\b|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?|"
+                         r"fehler(?:quote|rate|anteil)|tasa de errores?|taux d'erreurs?|taxa de erros?)\D{0,30}?"
+                         + _ABOVE + r"\s*(\d{1,3}(?:[.,]\d{1,6})?)\s*%", re.I)
+_LATENCY = re.compile(r"(?:\b(p\d{2})\b\s*(?:latency|response\s+time)?|response\s+times?|latency|antwortzeit|latenz|"
+                      r"latencia|latence|lat[êe]ncia)\D{0,30}?" + _ABOVE + r"\s*"
+                      r"(\d{1,7}(?:[.,]\d{1,6})?)\s*(ms|milliseconds?|millisekunden|s|secs?|seconds?|sekunden)\b"
+                      r"(?:.*?\b(p\d{2})\b)?", re.I)
 
 
 def thresholds_in(text: str, line: int) -> list[Threshold]:
     """Error-rate and latency limits in one rollback criterion ("Error rate exceeds 1%", "p95 > 2 s")."""
+    text = percent_signs(text)
     out: list[Threshold] = []
     m = _ERROR_RATE.search(text)
     if m:
-        pct = float(m.group(1))
-        shown = m.group(1)
+        shown = m.group(1).replace(",", ".")  # "0,5 %": a decimal comma
+        pct = float(shown)
         out.append(Threshold("max_error_rate" if pct < 100 else "", f"{shown}%", pct / 100,
                              f"error_rate > {shown}%", line))
     m = _LATENCY.search(text)
@@ -177,8 +259,9 @@ def thresholds_in(text: str, line: int) -> list[Threshold]:
         percentile = (m.group(1) or m.group(4) or "p95").lower()
         unit = m.group(3).lower()
         ms = unit == "ms" or unit.startswith("milli")
-        value = f"{m.group(2)}{'ms' if ms else 's'}"
-        seconds = float(m.group(2)) / (1000 if ms else 1)
+        number = m.group(2).replace(",", ".")
+        value = f"{number}{'ms' if ms else 's'}"
+        seconds = float(number) / (1000 if ms else 1)
         key = {"p95": "max_p95", "p99": "max_p99"}.get(percentile, "")
         out.append(Threshold(key, value, seconds, f"{percentile} > {value}", line))
     return out

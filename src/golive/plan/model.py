@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from golive.core.fields import Duration, Strict
 from golive.core.lazyunion import LazyType
-from golive.core.stepid import StepId
+from golive.core.stepid import number_steps
 from golive.plan.window import parse_moment, parse_zone
 from golive.steps.base import PLAN_GROUPS, StepBase
 from golive.steps.registry import AnyStep
@@ -269,22 +269,7 @@ class Plan(Strict):
     # -- step identity ----------------------------------------------------------------------
     def steps_by_id(self) -> dict[str, StepBase]:
         """Every executable step under a stable id: `2.3` (phase 2, step 3), `2.3.undo`, `2.gate.1`, `L3.1`."""
-        out: dict[str, StepBase] = {}
-        for pi, phase in enumerate(self.phases, 1):
-            for si, step in enumerate(phase.steps, 1):
-                sid = StepId.step(pi, si)
-                out[sid] = step
-                if step.undo is not None:
-                    out[sid.undo()] = step.undo
-            for ci, check in enumerate(phase.gate.checks, 1):
-                out[StepId.gate(pi, ci)] = check
-        for level in self.rollback.levels:
-            for si, step in enumerate(level.steps, 1):
-                out[StepId.level(level.level, si)] = step
-        for i, crit in enumerate(self.success_criteria, 1):
-            if crit.check is not None:
-                out[StepId.criterion(i)] = crit.check
-        return out
+        return number_steps(self)
 
     def secret_names(self) -> list[str]:
         return [k for k, v in self.vars.items() if v.secret]

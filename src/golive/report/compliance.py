@@ -9,14 +9,14 @@ from golive.core.stepid import StepId
 from golive.plan.compliance import ELEMENTS
 
 if TYPE_CHECKING:
-    from golive.plan.model import Plan
+    from golive.plan.recorded import RecordedPlan
     from golive.report.model import ComplianceRow, Report, SignOff
 
 def _names(approvals: list[Any]) -> str:
     return ", ".join(f"{a.by}" + (f" ({a.role})" if a.role else "") + f" at {a.at[:19]}Z" for a in approvals)
 
 
-def compliance_rows(report: Report, plan: Plan) -> list[ComplianceRow]:
+def compliance_rows(report: Report, plan: RecordedPlan) -> list[ComplianceRow]:
     from golive.report.model import ComplianceRow
 
     ch = report.change

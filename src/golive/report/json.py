@@ -7,8 +7,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
-
 from golive.core.events import Piece
 from golive.report.model import Report
 
@@ -16,12 +14,10 @@ SCHEMA_VERSION = 1
 
 
 def _as_recorded(value: Any) -> Any:
-    """Typed parts of the report as JSON: a piece of the log as it was recorded, the plan's change record as the
-    plan states it (nothing added by defaults)."""
+    """Typed parts of the report as JSON: a piece of the log as it was recorded (the plan's change record is one:
+    golive.plan.recorded)."""
     if isinstance(value, Piece):
         return value.raw()
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 

@@ -37,8 +37,8 @@ from golive.report.outcome import outcome_notes, outcome_word
 from golive.store.base import Event
 
 if TYPE_CHECKING:
-    from golive.plan.evidence import Change
-    from golive.plan.model import Phase, Plan
+    from golive.plan.model import Plan
+    from golive.plan.recorded import RecordedChange, RecordedPhase, RecordedPlan
 
 #: Characters of step output a report keeps (the event already holds at most 8 KiB).
 OUTPUT_LIMIT = 2000
@@ -230,7 +230,8 @@ class Report:
     rollback: RollbackRow | None
     criteria: list[CriterionRow]
     signoff: list[SignOff]
-    change: Change | None
+    #: The plan's change record as recorded (written back, it is the plan's `change:` as validated).
+    change: RecordedChange | None
     #: The change record's testing evidence as hashed at run start (or amended later by change.evidence).
     change_evidence: list[EvidenceItem]
     compliance: list[ComplianceRow]
@@ -263,13 +264,13 @@ def _clip(text: str) -> str:
     return "[... earlier output omitted ...]\n" + text[-OUTPUT_LIMIT:]
 
 
-def _canary_pools(plan: Plan) -> list[str]:
+def _canary_pools(plan: RecordedPlan) -> list[str]:
     """The pools `canary` steps shift traffic to, from the plan as recorded."""
     pools: list[str] = []
     for ph in plan.phases:
         for step in ph.steps:
-            spec = getattr(step, "canary", None) if step.kind == "canary" else None
-            pool = getattr(spec, "canary", None)
+            spec = step.spec() if step.kind == "canary" else None
+            pool = spec.get("canary") if isinstance(spec, dict) else None
             if pool and str(pool) not in pools:
                 pools.append(str(pool))
     return pools
@@ -298,9 +299,33 @@ def _num(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _steps_meta(plan: Plan) -> dict[str, tuple[str, str]]:
-    """Step id -> (phase label, title) from the plan as recorded."""
-    return {sid: (StepId(sid).label(), step.title()) for sid, step in plan.steps_by_id().items()}
+def recorded_plan(st: RunState) -> RecordedPlan:
+    """The run's plan as its run.created recorded it (validated when the run was created; the log's hash chain
+    covers it), read without building the plan's pydantic models. A copy lacking a field the reader needs (a log
+    written before that field existed) is validated as before, and read from the validated plan's dump."""
+    from msgspec import ValidationError
+
+    from golive.plan.recorded import read_recorded
+
+    try:
+        return read_recorded(st.plan_json)
+    except ValidationError:
+        return read_recorded(st.plan.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _steps_meta(plan: RecordedPlan, st: RunState, started: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Step id -> (phase label, title) from the plan as recorded, for the steps the run has records of. A step's
+    title is its name; a step without one is titled by its kind (`StepBase.describe`), which only the validated
+    plan knows, so it is asked only for such a step that has no title recorded by its step.started."""
+    named = plan.steps_by_id()
+    meta: dict[str, tuple[str, str]] = {}
+    for sid in st.steps:
+        step = named.get(sid)
+        if step is None:
+            continue
+        title = step.name or (None if started.get(sid) else st.plan.steps_by_id()[sid].title())
+        meta[sid] = (StepId(sid).label(), title or "")
+    return meta
 
 
 #: Events shown as markers on the timeline.
@@ -308,7 +333,7 @@ _MARKED = (GateWaiting, GateDecided, GateApproved, GateRejected, PhaseOverrun, R
            RunNeedsAttention, StepConfirmed, StepResolved)
 
 
-def _gate_criteria(plan: Plan, phase: Phase) -> list[str]:
+def _gate_criteria(plan: RecordedPlan, phase: RecordedPhase) -> list[str]:
     """What a phase's gate judges, in words, from the plan model (and its defaults)."""
     gate = phase.gate
     criteria = [gate.description] if gate.description else []
@@ -333,9 +358,8 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
         raise ValueError("a run without events has nothing to report")
     st = fold(events, RunState(_plan=plan) if plan is not None else None)
     created = st.created
-    plan = st.plan
-    meta = _steps_meta(plan)
-    pools = _canary_pools(plan)
+    recorded = recorded_plan(st)
+    pools = _canary_pools(recorded)
     kinds: dict[str, str] = {}
     titles: dict[str, str] = {}
     markers: list[Marker] = []
@@ -362,6 +386,7 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
         if pt is not None:
             canary.append(pt)
 
+    meta = _steps_meta(recorded, st, titles)
     steps: list[StepRow] = []
     for sid, rec in st.steps.items():
         phase_label, title = meta.get(sid, ("", sid))
@@ -376,15 +401,15 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
     phases: list[PhaseRow] = []
     gates: list[GateRow] = []
     for rec_p in st.phases:
-        spec = plan.phases[rec_p.index - 1]
+        spec = recorded.phases[rec_p.index - 1]
         phases.append(PhaseRow(rec_p.index, rec_p.name, rec_p.status, spec.timebox, rec_p.started_at,
                                rec_p.finished_at, _secs(rec_p.started_at, rec_p.finished_at), rec_p.overrun))
         appr = spec.gate.approvals
         dec = rec_p.decision
         gates.append(GateRow(
-            phase=rec_p.index, name=rec_p.name, criteria=_gate_criteria(plan, spec),
+            phase=rec_p.index, name=rec_p.name, criteria=_gate_criteria(recorded, spec),
             approvals_needed=appr.count if appr else 0, role=appr.role if appr else None,
-            candidates=list(plan.approvers.get(appr.role or "", [])) if appr else [],
+            candidates=list(recorded.approvers.get(appr.role or "", [])) if appr else [],
             decision=dec.event.decision if dec else None, reasons=list(dec.event.reasons) if dec else [],
             decided_at=dec.at if dec else None,
             approvals=[_approval(a) for a in rec_p.approvals],
@@ -402,7 +427,7 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
                                        r.status if r else "not run", r.message if r else ""))
         rollback = RollbackRow(rb.reason, rb.level, rb.level_name, rb.status, rb.started_at, finished, acts)
 
-    criteria = _criteria(plan, st)
+    criteria = _criteria(recorded, st)
     row_title = {s.id: s.title for s in steps}
     notes = outcome_notes(st, lambda sid: row_title.get(sid, sid),
                           [c.description for c in criteria if c.status == "not met"])
@@ -421,14 +446,15 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
         waiting = hint(st.waiting or st.attention) or st.status
 
     recorded_version = created.version if created is not None else None
-    version_from = recorded_version.from_ if recorded_version else plan.version.from_ if plan.version else None
-    version_to = recorded_version.to if recorded_version else plan.version.to if plan.version else None
+    version_from = recorded_version.from_ if recorded_version else \
+        recorded.version.from_ if recorded.version else None
+    version_to = recorded_version.to if recorded_version else recorded.version.to if recorded.version else None
     from golive.report.compliance import compliance_rows, signoff_rows
 
     report = Report(
-        run_id=st.run_id, plan_name=plan.name, service=plan.service,
-        environment=plan.environment, version_from=version_from,
-        version_to=version_to, description=plan.description, initiator=st.initiator,
+        run_id=st.run_id, plan_name=recorded.name, service=recorded.service,
+        environment=recorded.environment, version_from=version_from,
+        version_to=version_to, description=recorded.description, initiator=st.initiator,
         status=st.status, outcome=st.outcome, outcome_word=outcome_word(st, notes), outcome_notes=notes,
         started_at=st.created_at, finished_at=st.finished_at, last_event_at=last_ts,
         duration=round((_ts(end) - _ts(st.created_at)).total_seconds(), 3),
@@ -438,7 +464,7 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
         head_seq=st.last_seq, plan_sha256=created.plan_sha256 if created is not None else "", waiting=waiting,
         phases=phases, steps=steps, gates=gates,
         rollback_plan=list(created.rollback_plan) if created else [], rollback=rollback, criteria=[],
-        signoff=[], change=plan.change, change_evidence=change_evidence, compliance=[],
+        signoff=[], change=recorded.change, change_evidence=change_evidence, compliance=[],
         markers=markers, canary=canary, notifications=notifications,
         log=[LogLine(e.seq, e.ts, e.type, describe(e)) for e in events],
     )
@@ -447,11 +473,11 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
 
     attach(report, events)
     report.signoff = signoff_rows(report)
-    report.compliance = compliance_rows(report, plan)
+    report.compliance = compliance_rows(report, recorded)
     return report
 
 
-def _criteria(plan: Plan, st: RunState) -> list[CriterionRow]:
+def _criteria(plan: RecordedPlan, st: RunState) -> list[CriterionRow]:
     """Each success criterion: the result of its check as the run recorded it (the engine measures criteria
     with a check once every gate said GO), else for a person to verify and sign."""
     out: list[CriterionRow] = []

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive import __version__
 from golive.core.clock import Clock
@@ -25,12 +25,16 @@ from golive.masking import Masker
 from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
 from golive.plan.window import Interval, resolve
-from golive.run.locks import LockContext, record_notes, release_locks, take_locks
 from golive.seal.keys import Signer
 from golive.store.base import Event, RunInfo, Store
 from golive.store.lease import Heartbeat
 from golive.store.memory import MemoryStore
 from golive.store.owner import current_owner
+
+if TYPE_CHECKING:
+    from golive.run.locks import LockContext
+
+# golive.run.locks (host lock files, the lock models, hostlock's SSH side) is imported by plans that take locks.
 
 
 def whoami(explicit: str | None = None) -> str:
@@ -105,16 +109,22 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
     values, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
                                   need_secrets=not req.dry_run)
     run_id = new_run_id(now)
-    locks = None if req.dry_run or not req.plan.locks else \
-        LockContext(run_id, store_where(store), values, req.plan_path.parent)
-    if locks is not None:  # before the run exists: a refused run leaves nothing behind
-        take_locks(req.plan, locks)
+    locks: LockContext | None = None
+    if not req.dry_run and req.plan.locks:
+        from golive.run.locks import LockContext, take_locks
+
+        locks = LockContext(run_id, store_where(store), values, req.plan_path.parent)
+        take_locks(req.plan, locks)  # before the run exists: a refused run leaves nothing behind
     try:
         _create(req, store, run_id, now, interval, forced, masker)
         if locks is not None:
+            from golive.run.locks import record_notes
+
             record_notes(store, locks)
     except BaseException:
         if locks is not None:
+            from golive.run.locks import release_locks
+
             release_locks(req.plan, locks, ended=True)
         raise
     return Started(run_id, req.plan, values, masker)
@@ -329,19 +339,23 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     engine: Engine | None = None
     listener = _fan_out(opts.listener, sealer)
     if opts.notify and not options.dry_run:
-        from golive.notify import Notifier, TickingClock, user_config_path
+        from golive.notify.config import may_notify, user_config_path
 
-        notifier = Notifier(store, info.id, plan, masker, clock, base_dir=Path(state.plan_path).parent,
-                            user_config=user_config_path(), vars=values)
-        if notifier.enabled:
-            listener = _fan_out(opts.listener, sealer, notifier)
-            clock = TickingClock(clock, notifier)
+        user_config = user_config_path()
+        if may_notify(plan, user_config):
+            listener, clock = _with_notifier(store, info.id, plan, masker, clock, Path(state.plan_path).parent,
+                                             user_config, values, opts.listener, sealer, listener)
     heartbeat = Heartbeat(store, info.id, owner)
-    locks = None if options.dry_run or not plan.locks else \
-        LockContext(info.id, store_where(store), values, Path(state.plan_path).parent)
+    locks: LockContext | None = None
+    if not options.dry_run and plan.locks:
+        from golive.run.locks import LockContext
+
+        locks = LockContext(info.id, store_where(store), values, Path(state.plan_path).parent)
     try:
         heartbeat.__enter__()
         if locks is not None:  # a resumed run takes its locks again (its lock files are found its own)
+            from golive.run.locks import record_notes, take_locks
+
             take_locks(plan, locks, new_run=False)
             record_notes(store, locks)
         state = None  # type: ignore[assignment]  # the engine folds its own; two copies of a long run's log are a peak
@@ -366,6 +380,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             with contextlib.suppress(Exception):  # the log stays the record; an unsealed tail is reported
                 sealer.seal_if_open("end" if terminal else "pause")
         if locks is not None and heartbeat.lost is None:
+            from golive.run.locks import release_locks
+
             release_locks(plan, locks, ended=terminal)
         if heartbeat.lost is None:  # a process that lost the run must not release the new owner's claim
             store.release(info.id, owner, active=not terminal)
@@ -374,6 +390,18 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             # run holds both at its peak.
             engine = None
             _write_reports_quietly(store, info.id, opts.report_dir, plan)
+
+
+def _with_notifier(store: Store, run_id: str, plan: Plan, masker: Masker, clock: Clock, base_dir: Path,
+                   user_config: Path | None, values: dict[str, str], first: Listener | None, sealer: Listener | None,
+                   listener: Listener | None) -> tuple[Listener | None, Clock]:
+    """The run's listener and clock with the plan's notifications and escalation, when the notifier is enabled."""
+    from golive.notify.notifier import Notifier, TickingClock
+
+    notifier = Notifier(store, run_id, plan, masker, clock, base_dir=base_dir, user_config=user_config, vars=values)
+    if not notifier.enabled:
+        return listener, clock
+    return _fan_out(first, sealer, notifier), TickingClock(clock, notifier)
 
 
 def _note_lost(store: Store, run_id: str, message: str) -> None:

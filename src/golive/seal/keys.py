@@ -11,10 +11,12 @@ import base64
 import hashlib
 import os
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from sshsig.sshsig import ssh_enarmor_sshsig
 
 from golive.errors import UsageError
@@ -22,6 +24,7 @@ from golive.lazy import load_asyncssh
 
 if TYPE_CHECKING:
     import asyncssh
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 # asyncssh is loaded on first signature only (load_asyncssh: importing it directly runs ldconfig and gcc, see
 # golive.lazy): verifying, which `audit verify` and every read of a log do, never needs it (~0.1 s of CPU).
 
@@ -67,11 +70,38 @@ class Signature:
     sshsig: str
 
 
+class _KeyInMemory(Protocol):
+    """What `Signer` uses of a loaded private key: asyncssh's SSHKey, or `_Ed25519Key`."""
+
+    @property
+    def sig_algorithms(self) -> Sequence[bytes]: ...
+
+    def sign(self, data: bytes, sig_algorithm: bytes) -> bytes: ...
+
+
+class _Ed25519Key:
+    """An Ed25519 private key signing through cryptography (already loaded: sshsig needs it), giving the bytes
+    asyncssh's SSHKey.sign gives: string("ssh-ed25519") + string(64-byte signature). Ed25519 signatures are
+    deterministic, so the signature is the very same. Why: loading asyncssh costs ~0.1 s of CPU, which a run
+    whose plan contacts no host over SSH (a local shell plan) paid only to sign its checkpoints with the
+    runner's Ed25519 key."""
+
+    sig_algorithms: Sequence[bytes] = (b"ssh-ed25519",)
+
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self._key = key
+
+    def sign(self, data: bytes, sig_algorithm: bytes) -> bytes:
+        if sig_algorithm != b"ssh-ed25519":
+            raise ValueError("Unrecognized signature algorithm")
+        return _string(sig_algorithm) + _string(self._key.sign(data))
+
+
 class Signer:
     """Signs with one key. `sign` is synchronous for callers (the CLI, the web console's handlers)."""
 
     def __init__(self, public_blob: bytes, algorithm: str, method: str,
-                 key: asyncssh.SSHKey | None = None, agent_path: str | None = None) -> None:
+                 key: asyncssh.SSHKey | _KeyInMemory | None = None, agent_path: str | None = None) -> None:
         self.public_blob = public_blob
         self.algorithm = algorithm
         self.method = method
@@ -158,6 +188,9 @@ def file_signer(path: Path, method: str = "key-file") -> Signer:
         data = path.expanduser().read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read the signing key {path}: {exc.strerror or exc}") from None
+    fast = _ed25519_signer(data, method)
+    if fast is not None:
+        return fast
     ssh = load_asyncssh()
     try:
         key = ssh.import_private_key(data)
@@ -169,6 +202,28 @@ def file_signer(path: Path, method: str = "key-file") -> Signer:
     algorithm = key.get_algorithm()
     public_blob = key.public_data
     return Signer(public_blob, "ssh-rsa" if algorithm.startswith("ssh-rsa") else algorithm, method, key=key)
+
+
+_OPENSSH_PEM = b"-----BEGIN OPENSSH PRIVATE KEY-----"
+
+
+def _ed25519_signer(data: bytes, method: str) -> Signer | None:
+    """An unencrypted OpenSSH-format Ed25519 key (what `golive keygen` and `ssh-keygen -t ed25519` write) as a
+    signer without asyncssh (see `_Ed25519Key`); None for anything else (another key type, a passphrase, PKCS#8,
+    a file cryptography cannot read), which asyncssh then loads as before, with its messages."""
+    if not data.lstrip().startswith(_OPENSSH_PEM):
+        return None
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_ssh_private_key
+
+    try:
+        key = load_ssh_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return None
+    if not isinstance(key, Ed25519PrivateKey):
+        return None
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return Signer(_string(b"ssh-ed25519") + _string(raw), "ssh-ed25519", method, key=_Ed25519Key(key))
 
 
 def load_signer(key_path: str | None, wanted: set[str] | None) -> Signer | None:

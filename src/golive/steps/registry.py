@@ -1,7 +1,7 @@
 """Step kinds by their YAML key, and `AnyStep`, the validated union of all of them.
 
 A step is a mapping with exactly one kind key (`shell:`, `http:`, ...) plus the common fields; a bare
-string is shorthand for a shell command. Adding a kind = one module + one line in `KINDS`.
+string is shorthand for a shell command. Adding a kind = one module + one line in `KINDS` (golive.steps.kinds).
 
 A kind's module is imported, and its model built, when a plan first uses it (golive.core.lazyunion): a command
 reading a shell-only plan does not build the canary, rolling or database models. The messages still name every
@@ -17,26 +17,10 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from golive.core.lazyunion import LazyUnion
+from golive.steps.kinds import KINDS as KINDS
 
 if TYPE_CHECKING:
     from golive.steps.base import StepBase
-
-#: Kind key -> the class that implements it ("module:Class"), in the order messages list the kinds.
-KINDS: dict[str, str] = {
-    "shell": "golive.steps.shell:ShellStep",
-    "manual": "golive.steps.manual:ManualStep",
-    "wait": "golive.steps.wait:WaitStep",
-    "http": "golive.steps.http:HttpStep",
-    "check": "golive.steps.check:CheckStep",
-    "backup": "golive.steps.backup:BackupStep",
-    "restore": "golive.steps.restore:RestoreStep",
-    "migrate": "golive.steps.migrate:MigrateStep",
-    "sql": "golive.steps.sql:SqlStep",
-    "switch": "golive.steps.switch:SwitchStep",
-    "canary": "golive.steps.canary:CanaryStep",
-    "ssh": "golive.steps.ssh:SshStep",
-    "rolling": "golive.steps.rolling:RollingStep",
-}
 
 
 def _common_keys() -> frozenset[str]:

@@ -14,6 +14,15 @@ the fleet says so (`fleet.mode == "loopback"`, and one line on stderr).
 
 On each host, `$FLEET_HOST_DIR/deploy VERSION` stops the app, switches its version and starts it again (a
 version containing "broken" answers 500 on /health).
+
+Each namespaced host has its own home directory for the login user (`host.home`: the stock /etc/skel dotfiles
+and its own ~/.ssh/authorized_keys holding the fleet's key), given by a copy of /etc/passwd bind-mounted in the
+host's own mount namespace, as a real server has. Without it every host ran this machine's home: its ~/.bashrc
+(read by every ssh login's shell) and what that starts. A pyenv ~/.bashrc costs ~0.13 s of CPU per login, a
+stock one ~0.005 s, and it is the same for every tool, so on a shared 2-core machine it made most of a fan-out
+benchmark's time. `Fleet(..., own_home=False)` keeps the old shared home (each host then gets its own copy of
+pyenv's shims only, see Fleet._own_mounts). Loopback hosts are one machine without a mount namespace: they
+always share this machine's home, and log in with the fleet's authorized_keys file.
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ APP_PORT = 8080
 START_DEADLINE = 30.0
 #: Under the login's home: directories a login shell rewrites under a lock, of which each host gets its own copy.
 PRIVATE_DIRS = (".pyenv/shims",)
+#: Where a namespaced host's own home comes from (a Debian/Ubuntu server's new account gets these).
+SKEL = Path("/etc/skel")
 
 _DEPLOY = """#!/bin/sh
 # deploy VERSION: stop the app, switch its version, start it again in the background.
@@ -69,6 +80,9 @@ class FleetHost:
     http_port: int
     dir: Path
     netns: str | None = None
+    #: The login user's home on this host (its own, in its mount namespace); None where hosts share this
+    #: machine's home (loopback hosts, `own_home=False`).
+    home: Path | None = None
 
     @property
     def ssh(self) -> str:
@@ -78,6 +92,13 @@ class FleetHost:
     @property
     def url(self) -> str:
         return f"http://{self.address}:{self.http_port}/"
+
+    @property
+    def authorized_keys(self) -> Path:
+        """The file this host's sshd lets the login in by (replace it to let in another key)."""
+        if self.home is not None:
+            return self.home / ".ssh" / "authorized_keys"
+        return self.dir.parent / "authorized_keys"
 
 
 def _run(*argv: str) -> None:
@@ -133,6 +154,30 @@ def copy_live_dir(src: Path, dst: Path) -> None:
             continue
 
 
+def make_home(home: Path, authorized: str, skel: Path = SKEL) -> None:
+    """A fresh home as `useradd -m` makes one: the skeleton's files, and ~/.ssh/authorized_keys."""
+    if skel.is_dir():
+        shutil.copytree(skel, home, symlinks=True)
+    else:
+        home.mkdir(parents=True)
+    home.chmod(0o700)
+    (home / ".ssh").mkdir(mode=0o700, exist_ok=True)
+    (home / ".ssh" / "authorized_keys").write_text(authorized)
+    (home / ".ssh" / "authorized_keys").chmod(0o600)
+
+
+def passwd_with_home(passwd: str, user: str, home: Path) -> str:
+    """/etc/passwd's text with `user`'s home directory (the sixth field) set to `home`, the rest unchanged."""
+    out = []
+    for line in passwd.splitlines(keepends=True):
+        fields = line.rstrip("\n").split(":")
+        if len(fields) == 7 and fields[0] == user:
+            fields[5] = str(home)
+            line = ":".join(fields) + "\n"
+        out.append(line)
+    return "".join(out)
+
+
 def namespaces_available() -> str | None:
     """None when network namespaces can be made here, else why not."""
     if os.geteuid() != 0:
@@ -153,7 +198,7 @@ class Fleet:
     """`n` hosts on `version`; `haproxy=True` puts them behind a real HAProxy (backend `app`, servers h01..)."""
 
     def __init__(self, n: int, version: str = "1.0.0", *, haproxy: bool = True, app: bool = True,
-                 namespaces: bool = True) -> None:
+                 namespaces: bool = True, own_home: bool = True) -> None:
         if not Path(SSHD).exists():
             raise FleetError(f"{SSHD} is missing: install openssh-server")
         self.n, self.version, self.with_haproxy, self.with_app = n, version, haproxy, app
@@ -166,6 +211,8 @@ class Fleet:
         self.haproxy_port = 0
         why = namespaces_available() if namespaces else "namespaces not asked for"
         self.mode = "netns" if why is None else "loopback"
+        #: Each namespaced host logs in to a home of its own (see the module's docs); False: this machine's.
+        self.own_home = own_home and self.mode == "netns" and shutil.which("mount") is not None
         if why is not None:
             print(f"fleet: network namespaces unavailable ({why}); hosts are loopback ports instead",
                   file=sys.stderr)
@@ -229,20 +276,23 @@ class Fleet:
             _run("ip", "-n", ns, "link", "set", inner, "name", "eth0")
             _run("ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", "eth0")
             _run("ip", "-n", ns, "link", "set", "eth0", "up")
-            host = FleetHost(name, addr, 22, APP_PORT, hdir, ns)
+            host = FleetHost(name, addr, 22, APP_PORT, hdir, ns, hdir / "home" if self.own_home else None)
             prefix = ["ip", "netns", "exec", ns]
         else:
             host = FleetHost(name, "127.0.0.1", _free_port(), _free_port(), hdir)
             prefix = []
         self.hosts.append(host)
         cfg = hdir / "sshd.conf"
+        # Own home: sshd's default, ~/.ssh/authorized_keys of the home it finds in the host's /etc/passwd.
+        keys = ".ssh/authorized_keys" if host.home is not None else self.dir / "authorized_keys"
         cfg.write_text(f"ListenAddress {host.address}:{host.ssh_port}\nHostKey {self.dir / 'host'}\n"
-                       f"AuthorizedKeysFile {self.dir / 'authorized_keys'}\nPidFile {hdir / 'sshd.pid'}\n"
+                       f"AuthorizedKeysFile {keys}\nPidFile {hdir / 'sshd.pid'}\n"
                        "UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n"
                        "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
                        f"SetEnv FLEET_HOST_DIR={hdir} FLEET_HOST={name}\n")
         with (hdir / "sshd.log").open("wb") as log:
-            self.procs.append(subprocess.Popen([*prefix, *self._own_copies(hdir), SSHD, "-D", "-e", "-f", str(cfg)],
+            self.procs.append(subprocess.Popen([*prefix, *self._own_mounts(hdir, host.home), SSHD, "-D", "-e", "-f",
+                                                str(cfg)],
                                                stdout=log, stderr=subprocess.STDOUT))
         if self.with_app:
             app = Path(__file__).with_name("fleetapp.py")
@@ -251,24 +301,38 @@ class Fleet:
             (hdir / "deploy").chmod(0o755)
             _run(*prefix, str(hdir / "deploy"), self.version)
 
-    def _own_copies(self, where: Path) -> list[str]:
-        """The argv prefix that gives a namespaced host's sshd, and every session it starts, its own copy of the
-        directories a login shell rewrites under a lock (PRIVATE_DIRS). Hosts otherwise share this machine's home,
-        so such a lock is one lock across the fleet: pyenv's `rehash`, run by a pyenv ~/.bashrc at every login,
-        takes ~/.pyenv/shims/.pyenv-shim and retries every 0.1 s, so 10 hosts' remote shells ran one after another
-        (1.3 s for 10, 0.09 s for one), for every tool alike. Real hosts do not share one. Each copy is bind-mounted
-        in the host's own mount namespace (`ip netns exec` makes one, slave to this one) and goes away with its
-        last process. Loopback hosts (one machine, no mount namespace) still share them."""
+    def _own_mounts(self, where: Path, home: Path | None) -> list[str]:
+        """The argv prefix that makes a namespaced host's sshd, and every session it starts, see a host of its own
+        rather than this machine: in the host's own mount namespace (`ip netns exec` makes one, slave to this one;
+        it goes away with its last process), either
+
+        - `home` given (the default): /etc/passwd is a copy naming `home` as the login user's home directory, made
+          here from /etc/skel with the fleet's key in ~/.ssh/authorized_keys. sshd takes a login's home from the
+          passwd entry, so the login's shell reads that home's stock ~/.bashrc, not this machine's; or
+        - no `home` (`own_home=False`): the login shares this machine's home, but gets its own copy of the
+          directories a login shell there rewrites under a lock (PRIVATE_DIRS): pyenv's `rehash`, run by a pyenv
+          ~/.bashrc at every login, takes ~/.pyenv/shims/.pyenv-shim and retries every 0.1 s, so 10 hosts'
+          remote shells ran one after another (1.3 s for 10, 0.09 s for one), for every tool alike.
+
+        Loopback hosts (one machine, no mount namespace) get neither."""
         if self.mode != "netns" or shutil.which("mount") is None:
             return []
-        home = Path(pwd.getpwuid(os.getuid()).pw_dir)  # sshd's idea of the login's home, not $HOME
+        user = pwd.getpwuid(os.getuid())
         binds = []
-        for i, rel in enumerate(PRIVATE_DIRS):
-            real = home / rel
-            if real.is_dir():
-                copy = where / f"private-{i}"
-                copy_live_dir(real, copy)
-                binds.append(shlex.join(["mount", "--bind", str(copy), str(real)]))
+        if home is not None:
+            make_home(home, (self.dir / "authorized_keys").read_text())
+            passwd = where / "passwd"
+            passwd.write_text(passwd_with_home(Path("/etc/passwd").read_text(), user.pw_name, home))
+            passwd.chmod(0o644)
+            binds.append(shlex.join(["mount", "--bind", str(passwd), "/etc/passwd"]))
+        else:
+            real_home = Path(user.pw_dir)  # sshd's idea of the login's home, not $HOME
+            for i, rel in enumerate(PRIVATE_DIRS):
+                real = real_home / rel
+                if real.is_dir():
+                    copy = where / f"private-{i}"
+                    copy_live_dir(real, copy)
+                    binds.append(shlex.join(["mount", "--bind", str(copy), str(real)]))
         return ["sh", "-c", " && ".join([*binds, 'exec "$@"']), "fleet-host"] if binds else []
 
     def _haproxy(self) -> None:
@@ -348,12 +412,14 @@ backend app
         if host.netns is None:
             raise FleetError("an inner host needs network namespaces")
         cfg = host.dir / f"inner-{port}.conf"
+        inner = host.dir / f"inner-{port}"
+        inner.mkdir()
         cfg.write_text((host.dir / "sshd.conf").read_text()
                        .replace(f"ListenAddress {host.address}:{host.ssh_port}", f"ListenAddress 127.0.0.1:{port}")
                        .replace(f"PidFile {host.dir / 'sshd.pid'}", f"PidFile {host.dir / f'inner-{port}.pid'}"))
         with (host.dir / f"inner-{port}.log").open("wb") as log:
-            argv = ["ip", "netns", "exec", host.netns, *self._own_copies(host.dir / f"inner-{port}"), SSHD, "-D", "-e",
-                    "-f", str(cfg)]
+            home = None if host.home is None else inner / "home"
+            argv = ["ip", "netns", "exec", host.netns, *self._own_mounts(inner, home), SSHD, "-D", "-e", "-f", str(cfg)]
             self.procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
         host_pub = " ".join((self.dir / "host.pub").read_text().split()[:2])
         with self.known_hosts.open("a") as f:

@@ -8,6 +8,7 @@ own `viewer` and `operator`, come from here. One person may log in several ways 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,10 +108,44 @@ class Identity:
 
 
 class Team:
-    def __init__(self, config: TeamConfig, base: Path | None = None) -> None:
-        self.config = config
+    """The team config as the console applies it now.
+
+    Loaded from a file, it is read again whenever the file changes: taking a person out of a role must take
+    effect on their next request, not at the next restart (the console runs for weeks). A file that no longer
+    reads or validates grants nothing until it is fixed, rather than keeping roles someone may just have
+    removed. The sign-in settings (OIDC, session limits, login limits, the plans directory) are wired in at
+    start, so a change to those is reported and takes effect at the next restart."""
+
+    def __init__(self, config: TeamConfig, base: Path | None = None, path: Path | None = None) -> None:
+        self._config = config
         #: Where the team file is: its relative paths (plans) start there.
         self.base = base or Path.cwd()
+        self._path = path
+        self._stamp = _stamp(path) if path is not None else None
+
+    @property
+    def config(self) -> TeamConfig:
+        if self._path is not None:
+            self._refresh(self._path)
+        return self._config
+
+    def _refresh(self, path: Path) -> None:
+        stamp = _stamp(path)
+        if stamp == self._stamp:
+            return
+        self._stamp = stamp
+        old = self._config
+        fixed = {"oidc": old.oidc, "session": old.session, "login_limit": old.login_limit, "plans": old.plans}
+        try:
+            new = _read(path)
+        except UsageError as exc:
+            self._config = old.model_copy(update={"roles": {VIEWER: []}, "people": {}})
+            _say(f"{exc}; until it is fixed, nobody holds a role from it")
+            return
+        if any(getattr(new, k) != v for k, v in fixed.items()):
+            _say(f"team config {path} changed its sign-in settings (oidc, session, login_limit, plans):"
+                 " they take effect when the console restarts; roles and people apply now")
+        self._config = new.model_copy(update=fixed)
 
     @property
     def plans_dir(self) -> Path | None:
@@ -148,10 +183,20 @@ class Team:
         return self._member(who, self.config.roles.get(role, []))
 
 
-def load_team(path: Path | None) -> Team:
-    """The team config at `path` (YAML); none at all means: anyone who logs in views, nobody operates."""
-    if path is None:
-        return Team(TeamConfig())
+def _stamp(path: Path) -> bytes | None:
+    """The file's bytes: a small read per request, and unlike a modification time it misses no rewrite, however
+    quickly it follows the last one."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _say(message: str) -> None:
+    print(f"golive web: {message}", file=sys.stderr, flush=True)
+
+
+def _read(path: Path) -> TeamConfig:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -162,6 +207,14 @@ def load_team(path: Path | None) -> Team:
     except YAMLError as exc:
         raise UsageError(f"team config {path} is not YAML: {exc}") from None
     try:
-        return Team(TeamConfig.model_validate(data), path.parent)
+        return TeamConfig.model_validate(data)
     except (ValidationError, ValueError) as exc:
         raise UsageError(f"team config {path}: {exc}") from None
+
+
+def load_team(path: Path | None) -> Team:
+    """The team config at `path` (YAML), followed as it changes; none at all means: anyone who logs in views,
+    nobody operates."""
+    if path is None:
+        return Team(TeamConfig())
+    return Team(_read(path), path.parent, path)

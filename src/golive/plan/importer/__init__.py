@@ -22,7 +22,7 @@ from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
 from golive.plan.importer.tables import TablesMixin
-from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake
+from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake, _strip_front_matter
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
 
@@ -56,7 +56,11 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     `overrides`: a file of host specifics applied to the result (golive.plan.importer.overrides)."""
     text, repaired = _repair_mojibake(text)
     text, dropped = _drop_unprintable(text)
+    original = text
+    text, front = _strip_front_matter(text)
     imp = _Importer(text, source)
+    if front:
+        imp.front_matter_people("\n".join(original.split("\n")[1:front - 1]))
     data = imp.run()
     overridden: list[str] = []
     if overrides is not None:
@@ -64,6 +68,8 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
 
         overridden = host.apply(data, host.load(overrides), str(overrides))
     imp.notes[:0] = dropped
+    if front:
+        imp.inferred.insert(0, f"lines 1-{front}: YAML front matter (page metadata) -> left out of the plan")
     if repaired:
         imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired"
                                       " with ftfy before parsing")

@@ -181,7 +181,7 @@ class BuildMixin(ImportState):
                 continue
             if val is None:
                 out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) or re.search(
-                    r"(?i)secret|passw|token|key", n) else {"from_env": n})
+                    r"(?i)secret|passw|token|key", n) or n in self.env_secrets else {"from_env": n})
             else:
                 out[n] = CommentedMap({"value": val})
             out.yaml_add_eol_comment(f"{self.src_name}:{line} (env file)", n)
@@ -282,9 +282,10 @@ class BuildMixin(ImportState):
             self.unplaced.append(Unplaced(line, "traffic " + " -> ".join(f"{w}%" for w in weights),
                                           f"not made a canary ({why}): kept as written"))
         carried = {id(t) for t in self.analysis} if self.canaries else set()
+        same = {(t.key, t.amount) for t in self.analysis} if self.canaries else set()
         for t in self.thresholds:
-            if id(t) in carried:
-                continue
+            if id(t) in carried or (t.key, t.amount) in same:
+                continue  # the limit the canary enforces (written again in a rollback table: the same limit)
             if not self.canaries:
                 why = ("not enforced: no traffic progression to make a canary whose `analysis` could carry it;"
                        " kept in the plan description for the people watching the run")

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from golive.plan.importer.text import TZ_NAMES
 
-#: A time of day: `06:00`, `6:00pm`, `1 a.m.`, `22h00`; never inside a date (`2026-03-14`) or a version (`1.2:3`).
-CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}h\d{2}|\d{1,2}\s*[ap]\.?m\.?)(?![\d:])", re.I)
+#: A time of day: `06:00`, `6:00pm`, `1 a.m.`, `22h00`; never inside a date (`2026-03-14`) or a version (`1.2:3`);
+#: "am"/"pm" only as a word of its own: "13:00 America/Sao_Paulo" is 13:00, never 13:00 a.m.
+CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}:\d{2}(?:\s*[ap]\.?m\b\.?)?|\d{1,2}h\d{2}|\d{1,2}\s*[ap]\.?m\b\.?)(?![\d:])",
+                   re.I)
 #: An ISO date-time; its offset only in the `T` form (`2026-04-07 13:00-13:30` is a range, not UTC-13:30).
 _ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+\-−]\d{2}:?\d{2})?(?![\d:])"
                   r"|\s(\d{2}:\d{2}))")
@@ -79,12 +81,54 @@ def _offset_of(name: str, on: date | None) -> int | None:
     return None if off is None else int(off.total_seconds() // 60)
 
 
+#: Month names of the languages runbooks come in (German, French, Spanish, Portuguese, Dutch, Italian), as
+#: python-dateutil knows only English ones: "12. Dezember 2026", "6 de diciembre de 2026", "12 décembre 2026".
+_MONTHS = {
+    "January": "januar jänner janvier enero janeiro januari gennaio",
+    "February": "februar février fevrier febrero fevereiro februari febbraio",
+    "March": "märz maerz mars marzo março marco maart",
+    "April": "avril abril",
+    "May": "mai mayo maio mei maggio",
+    "June": "juni juin junio junho giugno",
+    "July": "juli juillet julio julho luglio",
+    "August": "août aout agosto augustus",
+    "September": "septembre septiembre setiembre setembro settembre",
+    "October": "oktober octobre octubre outubro ottobre",
+    "November": "novembre noviembre novembro",
+    "December": "dezember décembre decembre diciembre dezembro december dicembre",
+}
+_MONTH_WORD = re.compile(r"(?i)(?<![\w])(" + "|".join(sorted(
+    {w for ws in _MONTHS.values() for w in ws.split()}, key=len, reverse=True)) + r")(?![\w])")
+_MONTH_OF = {w: m for m, ws in _MONTHS.items() for w in ws.split()}
+
+
+def english_months(text: str) -> str:
+    """Month names of other languages written in English, so python-dateutil reads the date."""
+    return _MONTH_WORD.sub(lambda m: _MONTH_OF[m.group(1).lower()], text)
+
+
+#: A date with slashes whose day and month could be either way round: "03/04/2026" (never "13/04/2026").
+_SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+
+
+def ambiguous_date(text: str) -> str | None:
+    """The first slashed date in `text` that reads as two different dates (day first or month first)."""
+    for m in _SLASHED.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        if a != b and 1 <= a <= 12 and 1 <= b <= 12:
+            return m.group(0)
+    return None
+
+
 def date_in(text: str) -> date | None:
-    """A calendar date written in any common form (`Sat 14 Mar 2026`, `June 14, 2026`, `2026-06-14`), by
-    python-dateutil; only when a year is written, so a bare weekday never becomes some date."""
+    """A calendar date written in any common form (`Sat 14 Mar 2026`, `June 14, 2026`, `2026-06-14`,
+    `12. Dezember 2026`), by python-dateutil; only when a year is written, so a bare weekday never becomes
+    some date."""
     from dateutil import parser
 
-    text = CLOCK.sub(" ", _OFFSET.sub(" ", text))
+    text = english_months(CLOCK.sub(" ", _OFFSET.sub(" ", text)))
+    if ambiguous_date(text):
+        return None  # 03/04/2026: the 3rd of April or March 4th, as the writer's country reads it
     text = _MIXED.sub(" ", _IANA.sub(" ", text))
     if not _HAS_DATE.search(text):
         return None
@@ -110,6 +154,12 @@ def clock_of(text: str) -> tuple[int, int] | None:
     return parsed.hour, parsed.minute
 
 
+#: What stands between the start and end of a range: a dash, an arrow ("22:00 → 01:00", "December 6 10:00 PM →
+#: December 7 12:30 AM") or a word, in English and the languages runbooks come in ("bis", "à", "hasta", "até").
+_RANGE_WORD = re.compile(r"(?<!\d)[-–—](?!\d)|->|→|⟶|=>|\b(to|until|till|through|and|bis|hasta|até|tot)\b"
+                         r"|(?<!\w)à(?!\w)", re.I)
+
+
 @dataclass
 class Span:
     """What a window text says: start and end (date-times, or times of day without a date) and the zone."""
@@ -117,9 +167,11 @@ class Span:
     start: datetime | time
     end: datetime | time
     zone: Zone | None
+    #: How a part not written was worked out (the year of "Sat 12 Dec"), for the import summary.
+    notes: list[str] = field(default_factory=list)
 
 
-def span_in(text: str, day: date | None = None) -> Span | None:
+def span_in(text: str, day: date | None = None, today: date | None = None) -> Span | None:
     """`Sat 14 Mar 2026, 01:00 – 04:00 CET`, `2026-03-14 23:00 to 2026-03-15 02:00 UTC`, `from 01:00 to 03:00
     (America/New_York)`: the first two times of day are start and end; the date before the first (else
     after the last) is the start's, a date between them the end's; `day` when the text names none."""
@@ -129,18 +181,23 @@ def span_in(text: str, day: date | None = None) -> Span | None:
         iso.append(m.group(3) or "")
         return f"{m.group(1)} {m.group(2) or m.group(4)}"
 
+    text = _ISO_INTERVAL.sub(r"\1 – \2", text)  # 2026-12-12T22:00Z/2026-12-13T01:00Z (ISO 8601 interval)
     text = _ISO.sub(plain, text)  # 2026-03-14T01:00+01:00: the date and the time; the offset is the zone
     clocks = list(CLOCK.finditer(text))
     if len(clocks) < 2:
         return None
     a, b = clocks[0], clocks[1]
     between = _between(text, a, b)
-    if len(between) > 40 or not re.search(r"(?<!\d)[-–—](?!\d)|\b(to|until|till|through|and)\b", between):
+    if len(between) > 40 or not _RANGE_WORD.search(between):
         return None
     s, e = clock_of(a.group(1)), clock_of(b.group(1))
     if s is None or e is None:
         return None
+    notes: list[str] = []
     start_day = date_in(text[:a.start()]) or date_in(text[b.end():]) or day
+    if start_day is None:  # "Sat 12 Dec 22:00–01:00": the year in which 12 December is a Saturday
+        start_day, why = weekday_date(text[:a.start()], today)
+        notes += [why] if why else []
     end_day = date_in(_between(text, a, b)) or start_day
     written = next((z for z in iso if z), "")
     zone = zone_in(f"UTC{'' if written.upper() == 'Z' else written}", start_day) if written else \
@@ -148,12 +205,56 @@ def span_in(text: str, day: date | None = None) -> Span | None:
     if start_day is None or end_day is None:
         if s == e:
             return None
-        return Span(time(*s), time(*e), zone)
+        return Span(time(*s), time(*e), zone, notes)
     start = datetime.combine(start_day, time(*s))
     end = datetime.combine(end_day, time(*e))
     if end <= start:
         end += timedelta(days=1)  # 22:00-02:00 runs past midnight
-    return Span(start, end, zone)
+    return Span(start, end, zone, notes)
+
+
+_ISO_DT = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+\-]\d{2}:?\d{2})?"
+_ISO_INTERVAL = re.compile(rf"({_ISO_DT})/({_ISO_DT})")
+#: Weekday names and their unambiguous short forms ("Sa", "Do", "Mar" also mean other things: left out).
+_WEEKDAYS = {0: "mon monday montag lun lunes lundi segunda", 1: "tue tues tuesday dienstag martes mardi terça",
+             2: "wed wednesday mittwoch mié miércoles miercoles mercredi quarta",
+             3: "thu thur thurs thursday donnerstag jue jueves jeudi quinta",
+             4: "fri friday freitag vie viernes vendredi sexta", 5: "sat saturday samstag sáb sábado sabado samedi",
+             6: "sun sunday sonntag dom domingo dimanche"}
+_WEEKDAY_OF = {w: n for n, ws in _WEEKDAYS.items() for w in ws.split()}
+_WEEKDAY_WORD = re.compile(r"(?i)(?<!\w)(" + "|".join(sorted(_WEEKDAY_OF, key=len, reverse=True)) + r")\.?(?!\w)")
+
+
+def weekday_date(text: str, today: date | None = None) -> tuple[date | None, str]:
+    """"Sat 12 Dec", "Samstag, 12. Dezember": a weekday with a day and a month but no year. The year is the one,
+    from last year to two years ahead, in which that day falls on that weekday; none when no year or several
+    do (a date is never guessed). Returns the date and how it was found."""
+    from dateutil import parser
+
+    w = _WEEKDAY_WORD.search(text)
+    if w is None or _HAS_DATE.search(text):
+        return None, ""
+    rest = english_months(_MIXED.sub(" ", text[w.end():]))
+    try:
+        one = parser.parse(rest, fuzzy=True, default=datetime(1904, 1, 1))
+        two = parser.parse(rest, fuzzy=True, default=datetime(1904, 12, 28))
+    except (ValueError, OverflowError):
+        return None, ""
+    if (one.month, one.day) != (two.month, two.day):
+        return None, ""  # no day and month written
+    now = today or date.today()
+    found = []
+    for year in range(now.year - 1, now.year + 3):
+        try:
+            day = date(year, one.month, one.day)
+        except ValueError:
+            continue
+        if day.weekday() == _WEEKDAY_OF[w.group(1).lower()]:
+            found.append(day)
+    if not found:  # four years in a row never hold one day of a month twice on the same weekday
+        return None, ""
+    return found[0], (f"'{text.strip()}' names no year: {found[0].isoformat()} is the only such"
+                      f" {found[0].strftime('%A')} from {now.year - 1} to {now.year + 2}")
 
 
 def _between(text: str, a: re.Match[str], b: re.Match[str]) -> str:

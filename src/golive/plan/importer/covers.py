@@ -24,9 +24,13 @@ _READ_PROGRAMS = {"ls", "cat", "echo", "printf", "grep", "egrep", "df", "du", "h
 _READ_WORDS = {"status", "get", "list", "show", "describe", "current", "version", "--version", "logs", "diff",
                "history", "check", "--check", "--dry-run", "inspect", "top", "ls", "info", "health", "ping",
                "--self-check", "--check-balanced", "verify", "preflight", "pre-flight", "--preflight"}
-_DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore|\bmysql\b[^|]*<|downgrade|db:rollback|migrations remove|"
-                   r"db:migrate VERSION|\.restore\b|\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|"
-                   r"UPDATE\s+\w+\s+SET|CREATE)\b")
+#: Data changes: restores, downgrades, DDL/DML, and a schema migration by any tool (`flyway ... migrate`,
+#: `./bin/orders migrate --to 0042`); `pg_restore --list` only reads the dump's table of contents, and a
+#: package manager's downgrade (`dnf downgrade pgw-3.7.2`) puts back code, not data.
+_DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore(?!\s+(?:--list|-l)\b)|\bmysql\b[^|]*<|"
+                   r"(?<!dnf )(?<!yum )(?<!apt )downgrade|db:rollback|migrations remove|db:migrate VERSION|"
+                   r"\.restore\b|(?<![\w-])migrate(?![\w-])|"
+                   r"\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|UPDATE\s+\w+\s+SET|CREATE)\b")
 _TOOLS = {"alembic": "alembic", "flask db": "flask-db", "rails db": "rails", "rake db": "rails",
           "dotnet ef": "dotnet-ef", "prisma migrate": "prisma", "manage.py migrate": "django"}
 
@@ -67,7 +71,9 @@ def changes(step: dict[str, Any]) -> bool:
             argvs = simple_commands(parse(text(step)), nested=False)
         except ValueError:
             return True
-        return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _reads(a)) for a in argvs)
+        return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _reads(a)
+                                           or (a[0].endswith("pg_restore") and ("--list" in a or "-l" in a)))
+                                    for a in argvs)
     return True
 
 
@@ -103,14 +109,22 @@ def tokens(step: dict[str, Any]) -> set[str]:
 
 #: "(steps 2-3)", "after phase 4", "stages B and C": the forward phases a rollback level says it undoes; never
 #: a condition ("only if Phase C fails" names the trigger, not what is undone).
-_REFS = re.compile(r"(?i)(?<!\bif )(?<!\bwhen )(?<!\bunless )\b(?:steps?|phases?|stages?|sections?)\s+"
-                   r"([A-Z]|\d{1,2})(?:\s*(?:-|–|—|to|and|,|&)\s*([A-Z]|\d{1,2}))?\b")
-_PHASE_ID = re.compile(r"(?i)^\W*(?:(?:phase|step|stage|section)\s*([A-Z]|\d{1,2})|(\d{1,2}))(?:\s*[.:)\-–—]|\s+|$)")
+_REFS = re.compile(r"(?i)(?<!\bif )(?<!\bwhen )(?<!\bunless )\b(?:steps?|phases?|stages?|sections?|fases?|pasos?|"
+                   r"etapas?|schritte?|phasen?|[ée]tapes?)\s+"
+                   r"([A-Z]|\d{1,2})(?:\s*(?:-|–|—|to|and|y|und|et|e|,|&)\s*([A-Z]|\d{1,2}))?\b")
+_PHASE_ID = re.compile(r"(?i)^\W*(?:(?:phase|step|stage|section|fase|paso|etapa|schritt|[ée]tape)\s*([A-Z]|\d{1,2})"
+                       r"|(\d{1,2}))(?:\s*[.:)\-–—]|\s+|$)"
+                       r"|^\W*(?-i:([A-Z]))[.)]\s")
+#: "(undoes B)", "undoes 2 and 3", "reverts A;": a phase named by its bare letter or number right after the verb.
+_BARE_REFS = re.compile(r"(?i)\b(?:undo(?:es)?|reverts?|covers?)\s+(?-i:([A-Z])|(\d{1,2}))"
+                        r"(?:\s*(?:-|–|and|,|&)\s*(?-i:([A-Z])|(\d{1,2})))?(?=\s*(?:[);,.:]|$))")
 
 
 def phase_refs(text: str) -> list[str]:
     """The phase numbers (or letters) a rollback level's heading or label names, ranges expanded."""
     out: list[str] = []
+    for m in _BARE_REFS.finditer(text):
+        out += [x for x in m.groups() if x]
     for m in _REFS.finditer(text):
         a, b = m.group(1).upper(), (m.group(2) or m.group(1)).upper()
         if a.isdigit() and b.isdigit() and int(a) <= int(b) <= int(a) + 20:
@@ -124,7 +138,8 @@ def phase_refs(text: str) -> list[str]:
 
 def named(refs: list[str], phases: list[dict[str, Any]]) -> list[str]:
     """The forward phases whose own number/letter ("2. Deploy canary", "Phase B - Migrate") a level names."""
-    ids = {p["name"]: (m.group(1) or m.group(2)).upper() for p in phases if (m := _PHASE_ID.match(str(p["name"])))}
+    ids = {p["name"]: (m.group(1) or m.group(2) or m.group(3)).upper() for p in phases
+           if (m := _PHASE_ID.match(str(p["name"])))}
     return [p["name"] for p in phases if ids.get(p["name"]) in refs]
 
 
@@ -142,13 +157,23 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
         ltoks = set().union(*(tokens(s) for s in steps)) if steps else set()
         ltexts = {text(s).strip() for s in steps if kind(s) in ("shell", "ssh")}
         again = [i for i, n in enumerate(order) if ltexts & texts[n]]
+        if again:
+            # A level that also changes what that phase changed ("stop; ln -sfn <previous release> current;
+            # start" after "ln -sfn <new release> current; start") undoes it, re-run start or not.
+            others = set().union(*(tokens(s) for s in steps if text(s).strip() not in texts[order[again[0]]]
+                                   and changes(s)))
+            own = set().union(*(tokens(s) for s in changing[order[again[0]]]))
+            if others & own:
+                again = []
         cov: list[str] = named(lv.get("refs") or [], phases)
         why: list[str] = [f"the document names them (steps {', '.join(lv['refs'])})"] if cov else []
-        if not cov and again and again[0] < len(order) - 1:
+        if not cov and lv.get("phase") in order:  # "**Rollback:**" and its block inside that phase
+            cov, why = [lv["phase"]], [f"it stands in '{lv['phase']}', after its steps"]
+        pdata = {n for n in order if any(is_data(s) for s in changing[n])}
+        if not cov and again and again[0] < len(order) - 1 and not (data and pdata):  # a restore undoes the data
             cov = [n for n in order[again[0] + 1:] if changing[n]]
             why = [f"it re-runs a command of '{order[again[0]]}', so it undoes the phases after it"]
         ptoks = {n: set().union(*(tokens(s) for s in changing[n])) for n in order}
-        pdata = {n for n in order if any(is_data(s) for s in changing[n])}
         # a data level covers the data phases that name what it names, else every phase that changed data
         data_hits = {n for n in pdata if ltoks & ptoks[n]} or pdata
         if not cov:

@@ -29,7 +29,12 @@ _AFTER = re.compile(r"(?i)\b(?:after|wait(?:ing)?|if no (?:answer|ack\w*|respons
                     r"(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b")
 _BARE = re.compile(r"(?i)^\s*\+?(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*$")
 _AT_ONCE = re.compile(r"(?i)\b(immediately|at once|right away|first)\b|^\s*0\s*$")
-_INLINE = re.compile(r"(?i)(?<![A-Za-z])escalat\w*(?:\s+[^:.\n]{0,40})?\s*:\s*(.+)$")
+#: The escalation word as runbooks write it, also in German, Spanish, Portuguese and French ("Eskalation",
+#: "Escalado", "Escalamiento", "Escalonamento", "Escalade").
+ESCALATION_WORD = r"(?:escalat|eskalat|escalad|escalam|escalon|escala[cç]|escalier)\w*"
+_INLINE = re.compile(rf"(?i)(?<![A-Za-z]){ESCALATION_WORD}(?:\s+[^:.\n]{{0,40}})?\s*:\s*(.+)$")
+#: Rung numbers: "1. on-call 2. lead", "1) ...", "1st Brian Kamau · 2nd Grace Wanjiru".
+_RUNG_NUMBER = re.compile(r"(?:^|[\s,;·•|])(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?)\s+")
 _HANDLE = re.compile(r"@[\w.-]+")
 
 
@@ -59,8 +64,9 @@ def inline_ladder(text: str) -> list[str] | None:
         parts = [re.sub(r"(?i)^(?:page|call|ping|notify|tell|ring)\s+(?:the\s+)?|^the\s+", "", p.strip())
                  for p in re.split(r"(?i),?\s+then\s+(?:the\s+)?", rest)]
     else:
-        parts = [p for p in re.split(r"(?:^|[\s,;])\d+[.)]\s+", rest) if p.strip()]
-    rungs = [p.strip(" ,;.") for p in parts if p.strip(" ,;.")]
+        parts = [p for p in _RUNG_NUMBER.split(rest) if p.strip()]
+    parts = [re.sub(r"^\s*(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?)\s+", "", p) for p in parts]
+    rungs = [p.strip(" ,;.·•|*") for p in parts if p.strip(" ,;.·•|*")]
     return rungs if len(rungs) >= 2 else None
 
 
@@ -78,6 +84,10 @@ class EscalationMixin(ImportState):
                 ROLE_WORDS.search(inners[0]) or re.fullmatch(r"[A-Z]{2,4}", inners[0].strip())):
             # "Aiko Tanaka (EM)", "Paulo Mendes (Head of Payments)": a person, then the role in brackets
             people, name = [self.person(name)], inners[0].strip()
+        elif not inners and not _HANDLE.search(text) and self.bare_person(name):
+            # "A (on-call) → Tomás Ferreira → C (CTO)": the rung is that person, named by their role in the document
+            people = [self.person(name)]
+            name = next((r for r, ps in self.approvers.items() if people[0] in ps), name)
         else:
             people = [self.person(h) for h in _HANDLE.findall(text)]
             for inner in inners:  # "(Sam Ortiz)" names a person; "(response: 15 min)" does not
@@ -95,10 +105,21 @@ class EscalationMixin(ImportState):
         if when is not None:
             rung["after"] = when
         self.escalation.append(rung)
-        if rung["people"]:
+        if rung["people"] and name not in rung["people"]:  # a rung named by its person is no role of its own
             self.approvers.setdefault(name, [])
             self.approvers[name] += [p for p in rung["people"] if p not in self.approvers[name]]
         return True
+
+    def bare_person(self, name: str) -> bool:
+        """A rung written as a person's name alone: two to four capitalised words ("Tomás Ferreira"), or one word
+        that is a person the document already names ("Grace"). A single word is otherwise a role ("Security")."""
+        from golive.plan.importer.roles import ROLE_WORDS, looks_like_person
+
+        if not looks_like_person(name) or ROLE_WORDS.search(name):
+            return False
+        if len(name.split()) >= 2:
+            return all(w[:1].isupper() for w in name.split()[:1] + name.split()[-1:])
+        return any(name == p or name == p.split()[0] for ps in self.approvers.values() for p in ps)
 
     def drop_tentative(self) -> bool:
         """A ladder the document writes out replaces the order guessed from "(primary)" / "(backup)" marks."""

@@ -90,10 +90,14 @@ class GatesMixin(ImportState):
         written with their role ("Sunita Rao (DBA) signs off"), else the document's Go/No-Go approver; a person
         with no role ("Claire Dubois decides") decides as the Go/No-Go approver."""
         by = phase.get("gate_by")
+        by = self.role_aliases.get(str(by).lower(), by) if by else by  # "RM": the role the people table names so
         gate_text = phase["gate"][0]
         text = f"{by or ''} {gate_text}".lower()
         for role in sorted(self.approvers, key=len, reverse=True):
             if re.search(rf"\b{re.escape(role.lower())}\b", text):
+                return role
+        for role, people in self.approvers.items():  # "Decision by: Bo Chen": the person's whole name
+            if any(len(p) > 4 and re.search(rf"(?<![\w@]){re.escape(p.lower())}\b", text) for p in people):
                 return role
         for role, people in self.approvers.items():
             for person in people:

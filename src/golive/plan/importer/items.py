@@ -147,16 +147,68 @@ class ItemsMixin(ImportState):
                                 " checks it")
         return self.step("shell", spec, line, name)
 
-    def sql_expectation(self, b: Block) -> dict[str, Any] | None:
-        """"this must return **0**:", "expect exactly **1** row:" before an SQL block: what its query must give."""
-        text = _clean(re.sub(r"\*\*|__", "", b.raw))
-        m = re.search(r"(?i)\b(?:must|should|will)\s+(?:return|give|be|have|contain)|\bexpect(?:ed|s)?\b|"
-                      r"\breturns?\b", text)
-        if not m or not text.rstrip().endswith(":"):
-            return None
-        rest = text[m.end():]
-        n = re.search(r"(?i)^\W*(?:exactly\s+|only\s+)?(-?\d+)\s*(rows?)?\b", rest)
-        if not n:
-            return None
-        number = int(n.group(1))
-        return {"rows": number} if n.group(2) and number >= 0 else {"value": number}
+    def sql_expectation(self, b: Block, where: str = "lead") -> dict[str, Any] | None:
+        """What an SQL block's query must give, as the prose next to it says: "this must return **0**:", "(expect
+        exactly 1 row):", "Step 4 — Sanity query (must return 0)", "(Ergebnis muss 0 sein):", "Should return no
+        rows." A `where="lead"` paragraph must introduce the block (end with ':' or say it in brackets); a
+        `where="parent"` item holds the block; a `where="after"` paragraph right after it is about it only when it
+        is a short sentence with no code of its own. A count is a `value`, "N rows" a `rows` check; anything else
+        (a range, "under 1 MB") is not checked and stays words."""
+        return sql_expectation(b.raw, where)
+
+
+#: A phrase stating a query's result, in the languages runbooks are written in.
+_SQL_EXPECT = re.compile(
+    r"(?i)\b(?:must|should|will|has\s+to|have\s+to|needs?\s+to)\s+(?:only\s+)?(?:return|give|be|have|contain|yield|"
+    r"show|print|come\s+back(?:\s+with)?)\b|\bcomes?\s+back\s+with\b|"
+    r"\bexpect(?:ed|s|ing)?\b(?:\s+(?:result|output|value|count))?(?:\s*(?:is|to\s+be|=|:))?|\breturns?\b|"
+    r"\bresult\s+(?:is|must\s+be|should\s+be|=)|"
+    # German, Spanish, Portuguese, French: "erwartet: 0", "Ergebnis muss 0 sein", "debe devolver 0", "attendu : 0"
+    r"\berwartet\b|\berwartung\b|\bergebnis\s*(?:muss|soll(?:te)?|:|=)|\b(?:muss|soll(?:te)?)(?=\s+(?:genau\s+)?-?\d)|"
+    r"\b(?:debe|deber[ií]a)\s+(?:devolver|dar|ser)\b|\besperad[oa]\b|\b(?:deve|deveria)\s+(?:retornar|devolver|ser)\b|"
+    r"\bdoit\s+(?:retourner|renvoyer|(?:ê|e)tre)\b|\battendu\b")
+_ROW_WORD = r"(?:rows?|zeilen?|filas?|linhas?|lignes?|records?|datens(?:ä|ae)tze?|registros?)"
+_SQL_RESULT = re.compile(
+    rf"(?i)^[\s:=(*]*(?:(?:the\s+)?(?:count|value|result|number|anzahl)\s*(?:=|==|is|of|:)?\s*)?"
+    rf"(?:exactly|only|genau|nur|exactamente|exatamente|exactement)?\s*(-?\d+|zero|one|two|three|four|five)(?!\d|[.,:]\d|\s*%)\s*({_ROW_WORD})?\b")
+#: How a sentence right after a block starts when it states that block's result: "Should return ...", "It must
+#: return ...", "The query should ...", "Erwartet: ...", "→ 0 rows".
+_ABOUT_IT = re.compile(r"(?i)\W*(?:(?:it|this|that|which|the\s+(?:query|result|count|check|statement|output)|result|"
+                       r"(?:das\s+)?ergebnis|resultado|(?:le\s+)?r(?:é|e)sultat|(?:→|->|=>))\s*)?")
+#: The result first, then the word: "0 rows expected", "-> 0 expected", "0 erwartet", "no rows expected".
+_SQL_RESULT_FIRST = re.compile(rf"(?i)^\W*?(?:→|->|=>)?\s*(-?\d+|no)(?!\d|[.,:]\d|\s*%)\s*({_ROW_WORD})?\s+"
+                               r"(?:expected|erwartet|esperad[oa]s?|attendues?|attendus?)\b")
+_NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_SQL_NONE = re.compile(rf"(?i)^[\s:=(*]*(?:no|zero|keine|ninguna|nenhuma|aucune)\s+{_ROW_WORD}\b|^[\s:=(*]*"
+                       r"(?:nothing|empty|an empty (?:set|result)|leer|nichts|vac[ií]o|vazio|rien)\b")
+
+
+def sql_expectation(raw: str, where: str = "lead") -> dict[str, Any] | None:
+    """The check an SQL step makes, from the prose next to its block (ItemsMixin.sql_expectation)."""
+    text = _clean(re.sub(r"\*\*|__", "", raw)).strip()
+    if where == "after" and ("`" in raw or len(text) > 160 or "\n" in text or text.endswith(":")
+                             or len(re.findall(r"\d+(?:[.,]\d+)?", text)) > 1):  # "5 rows on staging, 0 in prod"
+        return None  # code of its own, a long paragraph, or the lead of the next block ("Then (must return 0):")
+    for m in _SQL_EXPECT.finditer(text):
+        before, rest = text[: m.start()], text[m.end():]
+        in_brackets = before.count("(") > before.count(")")
+        if where == "lead" and not (text.endswith(":") or in_brackets):
+            continue
+        if where == "after" and not _ABOUT_IT.fullmatch(before):
+            continue  # "The old report returns 5 rows too many": about something else, not this block's result
+        n = _SQL_RESULT.match(rest)
+        if n:
+            word = n.group(1).lower()
+            if word in _NUMBER_WORDS and not n.group(2):
+                continue  # "must return one of the ids": a word number counts only with its rows ("one row")
+            number = _NUMBER_WORDS[word] if word in _NUMBER_WORDS else int(word)
+            return {"rows": number} if n.group(2) and number >= 0 else {"value": number}
+        if _SQL_NONE.match(rest):
+            return {"rows": 0}
+    late = _SQL_RESULT_FIRST.match(text) if where == "after" else None
+    if late:  # "0 rows expected", "→ 0 erwartet"
+        if late.group(1).lower() == "no":
+            return {"rows": 0}
+        number = int(late.group(1))
+        return {"rows": number} if late.group(2) and number >= 0 else {"value": number}
+    return None

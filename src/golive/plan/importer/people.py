@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from golive.plan.importer.escalation import MEASURE, SLA_KEY, EscalationMixin, inline_ladder
+from golive.plan.importer.escalation import ESCALATION_WORD, MEASURE, SLA_KEY, EscalationMixin, inline_ladder
 from golive.plan.importer.roles import RolesMixin
 from golive.plan.importer.text import _KV, _LEVEL, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
@@ -19,29 +19,32 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 current = _clean(b.text).lower()
                 b.placed = True
                 continue
+            escalating = bool(re.search(ESCALATION_WORD, f"{current} {_clean(self.blocks[idx].text).lower()}"))
             if b.kind == "table":
-                if "escalation" in current or "escalation" in _clean(self.blocks[idx].text).lower():
+                if escalating:
                     self.escalation_table(b)
                 elif "external" not in current and "vendor" not in current:
                     self.people_table(b)
                 continue
             if b.kind not in ("item", "para"):
                 continue
-            escalating = "escalation" in current or "escalation" in _clean(self.blocks[idx].text).lower()
             if "contacts" in self.plan_fields() and (inline_ladder(b.text) is not None or (
                     escalating and b.kind == "item" and not _KV.match(b.raw) and b.depth <= 1)):
                 self.escalation_item(b, len(self.escalation) + 1)
                 continue
             m = _KV.match(b.raw)
+            if m and not re.match(r"^\*\*[^*]*:\s*\*\*|^\*\*[^*]*\*\*\s*:", b.raw.strip()):
+                m = None  # "**Eve Hart** — incident commander": bold, but no key: value (never a role "Eve Hart")
             if not m:
-                if "external" not in current and "vendor" not in current and self.inline_roles(b.raw, b.line):
+                if "external" not in current and "vendor" not in current and (
+                        self.inline_roles(b.raw, b.line) or (b.kind == "item" and self.people_item(b))):
                     b.placed = True  # "Owner: @Dana Whitfield", "DBA: Kim Ode · QA: Eli Roth"
                 continue
             key, value = _clean(m.group(1)), _clean(re.sub(r"\*\*", "", m.group(2)))
             if SLA_KEY.match(key) or MEASURE.match(value):
                 continue  # "Response: 15 minutes" is a promise about time, not a role
             lm = _LEVEL.match(key)
-            if "escalation" in current or lm:
+            if re.search(ESCALATION_WORD, current) or lm:
                 if lm and "contacts" in self.plan_fields() and self.rung(int(lm.group(1)), value or key, b.line):
                     b.placed = True
                 continue
@@ -54,6 +57,29 @@ class PeopleMixin(EscalationMixin, RolesMixin):
             if people:
                 self.approvers[key] = people[:1] if len(people) > 1 and "@" in people[-1] else people
             b.placed = True
+
+    def people_item(self, b: Block) -> bool:
+        """A list item of a people section written without a colon: "Release manager — Dana Ross", "Dana Ross –
+        release manager", "Kim Ode (on-call SRE)". The role must read as one (a role word) and the person as a full
+        name; anything else stays unplaced."""
+        from golive.plan.importer.roles import ROLE_WORDS, strict_person
+
+        text = _clean(re.sub(r"\*\*|__", "", b.text)).strip().rstrip(".")
+        dash = re.fullmatch(r"(.{2,60}?)\s+[—–-]\s+(.{2,80})", text) or re.fullmatch(
+            r"([^,]{2,60}),\s*([^,]{2,60})(?:,.*)?", text)  # "Fay Lund, QA lead, +49 151 000"
+        if dash:
+            left, right = dash.group(1).strip(), dash.group(2).strip()
+            if ROLE_WORDS.search(left) and strict_person(right):
+                return self.role_pair(left, right, b.line)
+            if strict_person(left) and ROLE_WORDS.search(right) and not strict_person(right):
+                self.add_person(right, self.person(left), b.line, text)
+                return True
+            return False
+        bracket = re.fullmatch(r"(.{2,60}?)\s*\(([^()]{2,40})\)", text)
+        if bracket and strict_person(bracket.group(1)) and ROLE_WORDS.search(bracket.group(2)):
+            self.add_person(bracket.group(2).strip(), self.person(bracket.group(1).strip()), b.line, text)
+            return True
+        return False
 
     def signoff(self, idx: int, end: int) -> None:
         current = ""
@@ -94,10 +120,30 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                                            for k in range(j + 1, self.section_end(j))):
                 b.placed = True
 
+    def front_matter_people(self, text: str) -> None:
+        """Roles in YAML front matter (`owner: Ana Lima`, `approvers: [Bo Chen, Cy Park]`, `release_manager:
+        "@dana"`): a key with a role word and people as values. A team (`owner: team-payments`), an empty value
+        or anything that is not a person is left out, like everywhere else."""
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        try:
+            data = YAML(typ="safe").load(text)
+        except YAMLError:
+            return
+        if not isinstance(data, dict):
+            return
+        for key, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            people = [str(v) for v in values if isinstance(v, str) and v.strip()]
+            if people and isinstance(key, str):
+                self.role_pair(key.replace("_", " ").replace("-", " "), ", ".join(people), 1)
+
     def people_line(self, b: Block) -> bool:
         """A line about people wherever it stands (`Contacts: ..., escalation: Aiko (EM) → Rafael (Director)`):
         its ladder and roles are read, and it is no criterion or step."""
-        if not re.match(r"(?i)^\W*(contacts?|escalat\w*|owners?|on-?call|people|team)\b[^:]{0,40}:", _clean(b.text)) \
+        if not re.match(rf"(?i)^\W*(contacts?|{ESCALATION_WORD}|owners?|on-?call|people|team)\b[^:]{{0,40}}:",
+                        _clean(b.text)) \
                 and inline_ladder(b.text) is None:
             return False
         if "contacts" in self.plan_fields() and inline_ladder(b.text) is not None:
@@ -117,8 +163,25 @@ class PeopleMixin(EscalationMixin, RolesMixin):
         the document: roles and their people (golive.plan.importer.roles); a Go/No-Go approver decides every gate
         that names nobody else."""
         if b.kind == "table":
-            for key, value in self.fact_rows(b).items():
-                if self.role_pair(key, value, b.line):
-                    b.placed = True
+            if self.people_table(b):
+                return  # | Short | Role | Name |: a role per row
+            facts = self.fact_rows(b)
+            ladders = {k: v for k, v in facts.items() if re.search(ESCALATION_WORD, k) and inline_ladder(f"{k}: {v}")}
+            if self.role_group([(k, v) for k, v in facts.items() if k not in ladders], b.line):
+                b.placed = True
+            for key, value in ladders.items():  # after the roles: a rung written as a name alone takes its role
+                if self.ladder_text(f"{key}: {value}", b.line):
+                    b.placed = True  # | Escalation | Deepak Iyer → Marta Lindqvist → Oskar Berg (VP Eng) |
             return
         self.inline_roles(b.raw, b.line)
+        for text_line in b.text.split("\n"):  # **Escalation:** 1st Brian Kamau (on-call) · 2nd Grace Wanjiru
+            self.ladder_text(text_line, b.line)
+
+    def ladder_text(self, text: str, line: int) -> bool:
+        """An escalation ladder written on one line outside a contacts section: its rungs; True when it was one."""
+        ladder = inline_ladder(text)
+        if ladder is None or "contacts" not in self.plan_fields():
+            return False
+        self.drop_tentative()
+        placed = [self.rung(n, rung, line) for n, rung in enumerate(ladder, len(self.escalation) + 1)]
+        return any(placed)

@@ -14,6 +14,13 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
+#: "Expected output:", "Output:", "You should see:", "Result should look like:": a printed result follows.
+_OUTPUT_INTRO = re.compile(r"(?i)^\W*(?:expected(?:\s+(?:output|result))?|output|result|you should see|"
+                           r"it (?:prints|shows)|(?:should|must)\s+(?:print|show|look like|return)|"
+                           r"erwartet(?:e(?:s)? (?:ausgabe|ergebnis))?|"
+                           r"ausgabe|salida(?: esperada)?|resultado(?: esperado)?|sa(?:í|i)da(?: esperada)?|"
+                           r"sortie(?: attendue)?|r(?:é|e)sultat(?: attendu)?)\b[^:]{0,40}:\s*$")
+where_words = {"parent": "in the item holding it", "lead": "before it", "after": "after it"}
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
 _GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point|gate)\b")
 #: Units of a timebox as headings write them, in English and the languages runbooks come in ("15 Min.", "1 Std.").
@@ -22,6 +29,10 @@ _HEADING_PAREN = re.compile(rf"\(\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*
                             rf"(?:(?:-|–|to|bis)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*\)", re.I)
 _DURATION_BRACKET = re.compile(rf"\[\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*\]",
                                re.I)
+#: A timebox as one part of a parenthesis with others: "(06:00, 10 min)", "(T-0, 30 min)", "(Ops; ~15 min)".
+_PAREN = re.compile(r"\(([^()]*[,;·|][^()]*)\)")
+_PART_DURATION = re.compile(rf"\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to|bis)\s*(\d+(?:[.,]\d+)?))?"
+                            rf"\s*{_UNIT}\s*", re.I)
 #: "— 20 min" / "- 1 hour" closing a heading.
 _DURATION_TAIL = re.compile(rf"\s[-–—:]\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*$",
                             re.I)
@@ -33,6 +44,13 @@ _WAY_BACK = re.compile(r"(?i)\b(?:undo|undone|undoes|revert(?:ed|s)?|roll(?:ed|s
                        r"|rückgängig|zurückrollen|deshacer|revertir|desfazer)\b[^`]{0,50}`([^`]+)`")
 #: A paragraph that says what to do next: "Then turn ... off", "Finally, post in #releases".
 _THEN = re.compile(r"(?i)^(?:then|finally|afterwards|after that|and then|next)\b,?\s+(?:[a-z]+\s+)?[a-z]")
+#: A paragraph that only announces the way back of the phase it stands in, before its block: "**Rollback:**",
+#: "To roll back:", "Undo (if needed):", "If it fails, roll back with:", "Rückfall:", "Reversión:".
+#: Only the way-back word and a remark: "Undo the maintenance flag first:" is a forward step and stays one.
+_ROLLBACK_LEAD = re.compile(r"(?i)^\W*(?:if\b[^:.]{0,40},\s*)?(?:to\s+)?(?:roll\s*-?\s*back|back\s*-?\s*out|undo|"
+                            r"revert|r(?:ü|ue)ckfall|r(?:ü|ue)cksetzen|reversi[oó]n|revertir|retour arri[èe]re)"
+                            r"\s*(?:\([^)]{0,40}\))?\s*(?:with|by running|commands?|steps?|plan|procedure)?\s*"
+                            r"(?:\([^)]{0,40}\))?\W*:\W*$")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
@@ -61,6 +79,29 @@ class PhasesMixin(ImportState):
         self.fill(phase, idx + 1, end, context=None)
         self.canary_from(phase)
 
+    def phase_rollback(self, phase: dict[str, Any], lead: Block, b: Block) -> None:
+        """The block after "**Rollback:**" in a phase is a rollback level covering that phase (the blocks after
+        the same lead join it); run forward, it would undo the phase during the deploy."""
+        text = _clean(lead.text)
+        level = next((lv for lv in self.levels if lv.get("lead") == lead.line), None)
+        if level is None:
+            number = max((lv["level"] for lv in self.levels), default=0) + 1
+            level = {"level": number, "name": f"Rollback of {phase['name']}", "line": lead.line, "steps": [],
+                     "description": [text], "refs": [], "phase": phase["name"], "lead": lead.line}
+            self.levels.append(level)
+            if text in phase["description"]:
+                phase["description"].remove(text)
+            lead.placed = True
+            self.inferred.append(f"line {lead.line}: '{text}' in '{phase['name']}' -> rollback level {number},"
+                                 " covering that phase")
+        holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None, "description": []}
+        self.in_rollback = True
+        try:
+            self.phase_fence(holder, b, None)
+        finally:
+            self.in_rollback = False
+        level["steps"] += holder["steps"]
+
     def heading_timebox(self, text: str) -> tuple[str, float | None]:
         """A phase heading without its timebox, and the timebox in minutes: "1. Deploy (10 min)", "Step 2 — Migrate
         [15m]", "Preparation (02:00-02:20)", "Pre-checks (T-30min → T-0)", "Deploy — 20 minutes"."""
@@ -69,9 +110,13 @@ class PhasesMixin(ImportState):
         t = _T_RANGE.search(text)
         r = _CLOCK_RANGE.search(text)
         tail = _DURATION_TAIL.search(text)
+        part = self.paren_part(text)
         if m:
             timebox = heading_minutes(m.group(2) or m.group(1), m.group(3))
             text = text[: m.start()] + text[m.end():]
+        elif part:
+            # "Cut-over (T-0, 30 min)" -> "Cut-over (T-0)", 30 minutes; the other parts stay in the name
+            text, timebox = part
         elif t:
             a = int(t.group(2) or 0) * (-1 if t.group(1) in ("-", "−") else 1) * (60 if t.group(3) == "h" else 1)
             b = int(t.group(5) or 0) * (-1 if t.group(4) in ("-", "−") else 1) * (60 if t.group(6) == "h" else 1)
@@ -87,14 +132,35 @@ class PhasesMixin(ImportState):
         text = re.sub(r"\s+", " ", text)
         return re.sub(r"\s*[:\-–—]\s*$", "", text).strip(), timebox
 
+    @staticmethod
+    def paren_part(text: str) -> tuple[str, float] | None:
+        """The heading without the one part of a parenthesis that is a duration, and that duration in minutes;
+        None when no parenthesis has exactly one such part."""
+        for p in _PAREN.finditer(text):
+            parts = re.split(r"[,;·|]", p.group(1))
+            durations = [(n, d) for n, part in enumerate(parts) if (d := _PART_DURATION.fullmatch(part))]
+            if len(durations) != 1:
+                continue
+            n, d = durations[0]
+            rest = ", ".join(x.strip() for i, x in enumerate(parts) if i != n and x.strip())
+            return (text[: p.start()] + f"({rest})" + text[p.end():],
+                    heading_minutes(d.group(2) or d.group(1), d.group(3)))
+        return None
+
     def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""
         gate_heading = False
         lead: Block | None = None  # the paragraph just before a block ("1.1 Confirm blue is healthy:")
+        said: Block | None = None  # the paragraph or list item just before it ("2. Lag (expect 2 rows):")
+        from golive.plan.importer.items import code_command
+
+        gate_level = 0
+        gate_items: list[tuple[str, int]] = []  # the items of a Go/No-Go section, its criteria and decision
         for j in range(start, end):
             b = self.blocks[j]
             if b.placed:
                 continue
+            gate_before = phase["gate"]
             if b.kind == "heading" and SUCCESS_WORDS.search(_clean(b.text).lower()):
                 b.placed = True  # "### Success criteria" inside the last phase: the plan's criteria, not steps
                 self.success(j, self.section_end(j))
@@ -109,7 +175,10 @@ class PhasesMixin(ImportState):
                 continue
             if b.kind == "heading":
                 b.placed = True
+                if gate_heading and b.level > gate_level:
+                    continue  # a <summary> or sub-heading inside the Go/No-Go section ("What GO means")
                 gate_heading = bool(_GATE.search(b.text) or _GATE_HEADING.match(_clean(b.text)))
+                gate_level = b.level
                 continue
             if b.kind == "para" and gate_heading:
                 phase["gate"] = (_clean(b.text), b.line)  # "### Go / No-Go" then the question
@@ -117,8 +186,17 @@ class PhasesMixin(ImportState):
                 gate_heading = False
             elif b.kind == "para":
                 self.phase_para(phase, b, j)
+            elif b.kind == "item" and gate_heading and not self.in_rollback and not phase["gate"] \
+                    and not b.children and code_command(b.raw) is None:
+                # under "### Go/No-Go": what GO means, and who says it ("@dana writes GO or NO-GO"): the gate
+                gate_items.append((_clean(b.text), b.line))
+                b.placed = True
             elif b.kind == "item":
                 self.phase_item(phase, j)
+            elif b.kind == "fence" and not self.in_rollback and lead is not None and self.runs(b) \
+                    and _ROLLBACK_LEAD.match(_clean(lead.text)):
+                self.phase_rollback(phase, lead, b)  # "**Rollback:**" and its block: never a forward step
+                continue
             elif b.kind == "fence":
                 name = self.context_name(b)
                 if name is None and lead is not None and _SUBSTEP.match(_clean(lead.text)):
@@ -127,15 +205,96 @@ class PhasesMixin(ImportState):
                         phase["description"].remove(_clean(lead.text))  # it names the step now
                 count = len(phase["steps"])
                 self.phase_fence(phase, b, name)
-                want = self.sql_expectation(lead) if lead is not None else None
                 made = phase["steps"][count:]
-                if want and len(made) == 1 and "sql" in made[0]:
-                    made[0]["sql"]["expect"] = CommentedMap(want)
-                    self.conversions.append(f"line {b.line}: SQL with its expected result stated before it -> an sql"
-                                            f" step that checks it ({want})")
+                if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
+                    self.sql_expect_from_prose(made[0], b, j, end, said)
             elif b.kind == "table":
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
+            said = b if b.kind in ("para", "item") else None
+            if gate_before is None and phase["gate"] is not None and b.kind in ("para", "item"):
+                phase["gate_item"] = (len(phase["steps"]), b)  # where the decision stands among the steps
+        item = phase.pop("gate_item", None)
+        if item is not None and len(phase["steps"]) > item[0]:
+            self.decision_in_place(phase, *item)
+        if gate_items and not phase["gate"]:
+            phase["gate"] = ("; ".join(t for t, _l in gate_items), gate_items[0][1])
+            self.inferred.append(f"line {gate_items[0][1]}: the items under a Go/No-Go heading are the Go/No-Go of"
+                                 f" '{phase['name']}' (its criteria and who decides)")
+
+    def decision_in_place(self, phase: dict[str, Any], at: int, b: Block) -> None:
+        """A Go/No-Go with steps of its phase after it ("stop, it is a NO-GO ... says GO" before the apply): a
+        golive gate judges the phase after all its steps, so the decision would move past the change it guards.
+        It stays where the document puts it: a step the decider confirms (`manual` with their role)."""
+        text, line = phase["gate"]
+        role = self.gate_role({"gate": (_clean(b.text) or text, line), "gate_by": phase.pop("gate_by", None)})
+        spec: dict[str, Any] = {"instruction": _clean(b.text) or text}
+        if role is not None:
+            spec["role"] = role
+        phase["steps"].insert(at, self.step("manual", spec, b.line, None))
+        phase["gate"] = None
+        self.inferred.append(f"line {b.line}: the Go/No-Go in '{phase['name']}' has steps after it -> a step"
+                             f" {'for ' + role + ' ' if role else ''}to confirm where it stands (a gate would come"
+                             " after those steps)")
+
+    def printed_result(self, step: CommentedMap, b: Block, j: int, end: int) -> bool:
+        """The query's output as the document shows it, right after the block ("Expected output:" and a psql or
+        mysql result table, or the table alone): the step checks it (a count's value, else the row count).
+        The table is never a step of its own."""
+        from golive.plan.md_shell import is_query_output, query_output_expectation
+
+        k = j + 1
+        intro = self.blocks[k] if k < end else None
+        if intro is not None and intro.kind == "para" and _OUTPUT_INTRO.match(_clean(intro.text)):
+            k += 1
+        else:
+            intro = None
+        out = self.blocks[k] if k < end else None
+        if out is None or out.kind != "fence" or out.placed or out.depth != b.depth \
+                or out.info not in ("", "text", "txt", "plain", "console", "output", "psql", "mysql") \
+                or not is_query_output(out.text):
+            return False
+        want = query_output_expectation(out.text)
+        out.placed = True  # output, whether or not it states a check: never run
+        if intro is not None:
+            intro.placed = True
+        if want is None:
+            self.inferred.append(f"line {out.line}: the query's printed output (not a check golive can make): kept"
+                                 " out of the steps")
+            return True
+        step["sql"]["expect"] = CommentedMap(want)
+        self.conversions.append(f"line {b.line}: SQL with the result it prints shown after it (line {out.line}) ->"
+                                f" an sql step that checks it ({want})")
+        return True
+
+    def sql_expect_from_prose(self, step: CommentedMap, b: Block, j: int, end: int, said: Block | None) -> None:
+        """An SQL block's expected result stated next to it: in the paragraph or item that introduces it, in the
+        item that holds it, or in a short sentence right after it ("Should return no rows."), which is then
+        the step's check and no note of its own (golive.plan.importer.items.sql_expectation)."""
+        if not re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
+            return  # only a query gives rows to check: "should return 0" after an UPDATE states no result of it
+        after = self.blocks[j + 1] if j + 1 < end else None
+        if self.printed_result(step, b, j, end):
+            return
+        sources: list[tuple[Block, str]] = []
+        comments = re.findall(r"--\s*([^\n]*?)\s*$", b.text.strip(), flags=re.M)
+        if comments:  # "SELECT count(*) FROM t;  -- expect 0", a last line "-- should return no rows"
+            sources.append((Block("para", comments[-1], comments[-1], b.line), "after"))
+        if b.parent is not None:
+            sources.append((self.blocks[b.parent], "parent"))
+        if said is not None and said.depth == b.depth:
+            sources.append((said, "lead"))
+        if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
+            sources.append((after, "after"))
+        for src, where in sources:
+            want = self.sql_expectation(src, where)
+            if want:
+                step["sql"]["expect"] = CommentedMap(want)
+                if where == "after":
+                    src.placed = True
+                self.conversions.append(f"line {b.line}: SQL with its expected result stated {where_words[where]}"
+                                        f" (line {src.line}) -> an sql step that checks it ({want})")
+                return
 
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         m = _KV.match(b.raw)
@@ -237,6 +396,10 @@ class PhasesMixin(ImportState):
             return
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
+            return
+        if not b.checked and not self.in_rollback and not phase["gate"] and _GATE.match(text) \
+                and self.gate_para(phase, b):
+            b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
             return
         fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
         if b.checked is not None and fences and len(fences) == len(b.children) and all(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from golive.plan.importer.escalation import MEASURE, SLA_KEY
+from golive.plan.importer.escalation import ESCALATION_WORD, MEASURE, SLA_KEY
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _PLACEHOLDER, _clean
 
@@ -53,35 +53,111 @@ def looks_like_person(text: str) -> bool:
     return len(words) <= 4 and all(w[:1].isupper() or w.lower() in particles for w in words)
 
 
+#: Keys of facts about the change, never a role, even next to roles: "Service: Payments Gateway" names no person.
+_FACT_KEY = re.compile(r"(?i)^\W*(service|system|app(lication)?|product|component|project|repo(sitory)?|host|server|"
+                       r"cluster|region|zone|site|location|data\s?cent(er|re)|env(ironment)?|stage|status|state|tags?|"
+                       r"labels?|type|category|change|ticket|issue|tracking|version|release|title|subject|summary|"
+                       r"why|what|when|where|how|impact|risk|date|time|window|duration|runs from|reason|scope|"
+                       r"customer|client|vendor|supplier|tool|url|link|channel|bridge|"
+                       # who wrote or asked for the page, not a part in the change
+                       r"requested|requester|author|created|prepared|written|updated|submitted|raised|reported|"
+                       r"filed|last edited)\b")
+#: "Grace Wanjiru (Head of Platform) approves the Terraform apply": a person, their role, and what they decide.
+_PERSON_ROLE_VERB = re.compile(r"(?<![\w@])([A-ZÀ-Þ][\w'-]+(?:\s+[A-ZÀ-Þ][\w'-]+){1,3})\s*\(([^()]{2,40})\)\s+"
+                               r"(?:approves|signs?\s+off|decides|gives\s+the\s+go|owns|leads|runs|calls\s+the\s+go)\b")
+
+
+def _split_people(value: str) -> list[str]:
+    """People of one value, split at commas, semicolons, "and", "&", but never inside brackets:
+    "Ana Sousa (status page, #wallet-status)" is one person."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for m in re.finditer(r"[()]|,\s*|;\s*|\s+and\s+|\s+&\s+", value):
+        tok = m.group(0)
+        if tok == "(":
+            depth += 1
+        elif tok == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            parts.append(value[start:m.start()])
+            start = m.end()
+    parts.append(value[start:])
+    return [p for p in parts if p.strip()]
+
+
+def strict_person(text: str) -> bool:
+    """A full name, as a key/value line next to roles gives one: two to four capitalised words ("Yusuf Demir"),
+    and nothing else (a handle counts too). Stricter than looks_like_person: the key alone says no role."""
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", text.strip()).strip()
+    if re.fullmatch(r"@[\w.-]+", name):
+        return True
+    words = name.split()
+    return 2 <= len(words) <= 4 and looks_like_person(name) and words[0][:1].isupper() and words[-1][:1].isupper()
+
+
 class RolesMixin(ImportState):
     def inline_roles(self, raw: str, line: int) -> bool:
         """Roles and people in one paragraph's (or table cell pair's) text; True when any was found."""
         found = False
         for text_line in raw.split("\n"):
+            pairs = []
             for piece in _PIECES.split(text_line.strip().lstrip(">").strip()):
                 m = _BOLD_KV.match(piece.strip()) or _PLAIN_KV.match(piece.strip())
-                if m:
-                    found = self.role_pair(_clean(m.group(1)), m.group(2), line) or found
+                eq = re.findall(r"(?:^|[,;]\s*)([A-Za-z][\w /&.-]{0,30}?)\s*=\s*([^,;=]+)", m.group(2)) if m else []
+                if eq and all(strict_person(_clean(v)) for _k, v in eq):
+                    # "Roles: RM = Ana Lima, DBA = Bo Chen": a role and its person per part
+                    for k, v in eq:
+                        found = self.role_pair(k.strip(), v, line, any_key=True, strict=True) or found
+                elif m:
+                    pairs.append((_clean(m.group(1)), m.group(2)))
+            found = self.role_group(pairs, line) or found
+            for m in _PERSON_ROLE_VERB.finditer(_clean(re.sub(r"\*\*|__", "", text_line))):
+                if ROLE_WORDS.search(m.group(2)) and looks_like_person(m.group(1)):
+                    self.add_person(_clean(m.group(2)), self.person(m.group(1)), line, m.group(0))
+                    found = True
         return found
 
-    def role_pair(self, key: str, value: str, line: int, any_key: bool = False) -> bool:
-        """`key: value` as a role and its people; `any_key`: the context (a sign-off list) makes any key a role."""
+    def role_group(self, pairs: list[tuple[str, str]], line: int) -> bool:
+        """`key: value` pairs written together (one line, one key/value table): each as role_pair; and when one of
+        them is a role, a neighbour whose key is no role word but whose value is a full name alone is that
+        person's role too ("Owner: Lena Fischer · Approver: Marco Bianchi · DB: Yusuf Demir",
+        "| Comms | Ana Sousa (status page) |" below "| Incident commander | Marta Lindqvist |")."""
+        done = [self.role_pair(k, v, line) for k, v in pairs]
+        if any(done):
+            for (key, value), ok in zip(pairs, done, strict=True):
+                if not ok and not _FACT_KEY.match(key) and len(key.split()) <= 3 \
+                        and not re.search(r"(?i)" + ESCALATION_WORD, key):
+                    self.role_pair(key, value, line, any_key=True, strict=True)
+        return any(done)
+
+    def role_pair(self, key: str, value: str, line: int, any_key: bool = False, strict: bool = False) -> bool:
+        """`key: value` as a role and its people; `any_key`: the context (a sign-off list) makes any key a role;
+        `strict`: only full names count as people (the key is a role only by its neighbours)."""
         key = key.strip().rstrip(":").strip()
         value = _clean(re.sub(r"\*\*|__|`", "", value)).strip().rstrip(".").strip()
-        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6 or _GROUP_KEY.search(key):
+        if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6:
             return False
+        if _GROUP_KEY.search(key):
+            # "Team: Ana Lima (release lead), Bo Chen (DBA)": no role of its own, but each person's role in brackets
+            found = False
+            for part in _split_people(value):
+                note = re.fullmatch(r"\s*(.+?)\s*\(([^()]{2,40})\)\s*", part)
+                if note and strict_person(note.group(1)) and ROLE_WORDS.search(note.group(2)):
+                    self.add_person(note.group(2).strip(), self.person(note.group(1).strip()), line, key)
+                    found = True
+            return found
         role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
         people: list[tuple[str, int | None]] = []
-        for part in re.split(r",\s*|\s+and\s+|\s+&\s+", value):
+        for part in _split_people(value):
             part = part.strip()
             note = re.search(r"\(([^)]*)\)\s*$", part)
             name = part[: note.start()].strip() if note else part
             name = re.sub(r"^@(?=[A-ZÀ-Þ][\w'-]*\s+[A-ZÀ-Þ])", "", name)  # a mention: "@Ana Lima" is Ana Lima
             if " — " in name or " – " in name or " - " in name:  # "Head of Engineering — Tom Becker"
                 name = re.split(r"\s+[—–-]\s+", name)[-1].strip()
-            if _PLACEHOLDER.match(name) or not looks_like_person(name):
+            if _PLACEHOLDER.match(name) or not looks_like_person(name) or (strict and not strict_person(name)):
                 continue
-            if not ROLE_WORDS.search(key) and not any_key and note and ROLE_WORDS.search(note.group(1)):
+            if not ROLE_WORDS.search(key) and (not any_key or strict) and note and ROLE_WORDS.search(note.group(1)):
                 # "Requested by: Oluwaseun Adeyemi (Application Owner)": the role is in the brackets
                 self.add_person(note.group(1).strip(), self.person(name), line, key)
                 continue
@@ -93,7 +169,8 @@ class RolesMixin(ImportState):
             return False
         for who, _order in people:
             self.add_person(role, who, line, key)
-        if re.search(r"go\s*/\s*no[\s-]*go|decision|decides", key, re.I):
+        if re.search(r"go\s*/\s*no[\s-]*go|decision|decides", key, re.I) and not re.search(
+                r"(?i)roll\s*-?\s*back|back[\s-]*out|revert|restore", key):  # "Rollback decision" decides no gate
             self.decider = role
         ordered = [(o, who) for who, o in people if o is not None]
         if len(ordered) >= 2 and "contacts" in self.plan_fields() and not self.escalation:

@@ -28,11 +28,76 @@ _TRIGGER_INTRO = re.compile(r"(?i)\b(invoked|triggered|triggers?|any of the foll
                             r"roll\s*-?back\s+(?:if|when)|back\s*-?out\s+(?:if|when))\b")
 
 
+#: A paragraph that says when to roll back, by its label: "Trigger: ...", "Triggers: ...", "Auslöser: ...",
+#: "Rollback criteria: ...", "Roll back when ...", "Abort if ...".
+_TRIGGER_LABEL = re.compile(r"(?i)^\W*(?:triggers?|trigger conditions?|rollback (?:criteria|triggers?)|"
+                            r"roll\s*-?\s*back\s+(?:if|when)|abort\s+(?:if|when)|when to roll\s*-?\s*back|"
+                            r"ausl(?:ö|oe)ser|abbruchkriterien|disparadores?|d[ée]clencheurs?|gatilhos?)\b")
+
+
+#: Columns of a table of rollback levels: the level, when to take it, what it does.
+_LEVEL_COL = re.compile(r"(rollback |back-?out )?(level|stufe|nivel|niveau)")
+_WHEN_COL = re.compile(r"when|trigger|condition|if\b|wann|ausl(ö|oe)ser|cuando|quand")
+_WHAT_COL = re.compile(r"what|action|does|undo|ma(ß|ss)nahme|was\b|qu[ée]|acci[óo]n")
+#: A level's name that says nothing: "Level 1:" gave "Rollback level 1", "(flag off)" only a remark.
+_GENERIC_NAME = re.compile(r"(?i)^(rollback level \d+|\(.*\))$")
+
+
 class RollbackMixin(ImportState):
     def rollback_section(self, idx: int, end: int) -> None:
+        before = len(self.levels)
+        tables = [b for b in self.blocks[idx + 1:end] if not b.placed and self.levels_table(b)]
+        for b in tables:
+            b.placed = True  # when to take each level: never a level's steps
+        self.levels_of(idx, end)
+        for b in tables:
+            b.placed = False
+        self.level_table(tables, self.levels[before:])
+
+    @staticmethod
+    def levels_table(b: Block) -> bool:
+        """| Level | When | What |: a table of the levels and their triggers."""
+        if b.kind != "table" or len(b.rows) < 2:
+            return False
+        header = [_clean(c).lower() for c in b.rows[0]]
+        return bool(_LEVEL_COL.fullmatch(header[0])) and any(_WHEN_COL.search(c) for c in header[1:])
+
+    def level_table(self, tables: list[Block], made: list[dict[str, Any]]) -> None:
+        """| Level | When | What | Who | over levels written below it ("Level 1:" and its block): each row names
+        its level (What) and says when to take it (When): the level's name and description, never steps."""
+        for b in tables:
+            header = [_clean(c).lower() for c in b.rows[0]]
+            when = next((i for i, c in enumerate(header) if _WHEN_COL.search(c)), None)
+            what = next((i for i, c in enumerate(header) if i and _WHAT_COL.search(c)), None)
+            rows: list[tuple[dict[str, Any], list[str], int]] = []
+            for n, row in enumerate(b.rows[1:], 1):
+                m = re.fullmatch(r"\D{0,6}?(\d{1,2})", _clean(row[0]))
+                level = next((lv for lv in made if m and lv["level"] == int(m.group(1))), None)
+                if level is None:
+                    rows = []
+                    break  # a row for a level no block below gives: the table is not about these levels
+                rows.append((level, [_clean(c) for c in row], b.row_lines[n] if n < len(b.row_lines) else b.line))
+            if not rows:
+                continue  # left for the report
+            for level, cells, line in rows:
+                if what is not None and what < len(cells) and cells[what] and _GENERIC_NAME.match(level["name"]):
+                    level["name"] = cells[what]
+                elif what is not None and what < len(cells) and cells[what]:
+                    level["description"].append(cells[what])
+                if when is not None and when < len(cells) and cells[when]:
+                    level["description"].insert(0, f"Trigger: {cells[when]}")
+                    self.thresholds += thresholds_in(cells[when], line)
+            b.placed = True
+            self.inferred.append(f"line {b.line}: table of rollback levels -> their names and triggers")
+
+    def levels_of(self, idx: int, end: int) -> None:
         subs = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"]
         sub_level = min((self.blocks[j].level for j in subs), default=0)
         made = False
+        # "Trigger: checkout errors above 2% ..." before the levels' headings: when to take each of them
+        said = self.trigger_paras(idx + 1, subs[0]) if subs else []
+        conditions = [f"Trigger: {_TRIGGER_LABEL.sub('', _clean(b.text)).lstrip(' :')}"
+                      if _TRIGGER_LABEL.match(_clean(b.text)) else _clean(b.text) for b in said]
         for j in subs:
             h = self.blocks[j]
             if h.level != sub_level:
@@ -43,8 +108,14 @@ class RollbackMixin(ImportState):
                 continue
             if re.search(r"^(if|when)\b|decision", text, re.I):
                 continue  # guidance about when to roll back, reported below if nothing claims it
-            if self.level_from(j, self.section_end(j), text):
+            if self.make_level(j + 1, self.section_end(j), text, h, "", conditions):
                 made = True
+        if made:
+            for b in said:  # placed in each level's description; their limits are the canary's
+                b.placed = True
+                self.thresholds += thresholds_in(_clean(b.text), b.line)
+                self.inferred.append(f"line {b.line}: '{_clean(b.text)[:60]}' says when to roll back -> the"
+                                     " description of each level")
         if not made:
             h = self.blocks[idx]
             groups = self.labelled_groups(idx + 1, end)
@@ -54,8 +125,12 @@ class RollbackMixin(ImportState):
                 intro: dict[str, Any] = {"description": []}
                 first = groups[0][0] if groups[0][2] else groups[0][1]
                 items = self.triggers_listed(intro, idx + 1, first - (1 if groups[0][2] else 0))
+                labels = {g[2] for g in groups if g[2]}
                 for b in self.blocks[idx + 1:first]:
-                    if b.kind == "para" and not b.placed and re.search(r"(?i)\b(when|if)\b", b.text):
+                    if _clean(b.text) in labels:
+                        continue  # "**R1 — back** (if step 2 is the problem):" opens level 1, is no condition
+                    if b.kind == "para" and not b.placed and (re.search(r"(?i)\b(when|if)\b", b.text)
+                                                              or _TRIGGER_LABEL.match(_clean(b.text))):
                         intro["description"].append(_clean(b.text))  # "Abort when the error rate is above 5%"
                         items.append(b)
                         b.placed = True
@@ -67,13 +142,33 @@ class RollbackMixin(ImportState):
                 return
             self.level_from(idx, end, _clean(h.text))
 
+    def trigger_paras(self, start: int, end: int) -> list[Block]:
+        """Paragraphs in [start, end) that say when to roll back ("Trigger: ...", "Roll back if 5xx > 2%")."""
+        out: list[Block] = []
+        for b in self.blocks[start:end]:
+            text = _clean(b.text)
+            if b.kind != "para" or b.placed or b.depth != 0:
+                continue
+            if _TRIGGER_LABEL.match(text) or (re.search(r"(?i)\b(when|if)\b", text) and thresholds_in(text, b.line)):
+                out.append(b)
+        return out
+
     def labelled_groups(self, start: int, end: int) -> list[tuple[int, int, str]]:
         """The parts of a rollback section without sub-headings that a condition paragraph opens ("Only if the
         migration has to be undone:", "After promotion (step 4): roll back the main release.")."""
         from golive.plan.importer.items import code_command
 
         cuts: list[tuple[int, str, bool]] = []
+        # "1. App back to 5.3.1 (undoes B):" / "2. Remove the replica (undoes A):", each with its block: when every
+        # numbered item says what it undoes, the items are levels, not the steps of one
+        numbered = [j for j in range(start, end) if self.blocks[j].kind == "item" and self.blocks[j].depth == 0
+                    and self.blocks[j].ordered and self.blocks[j].checked is None]
+        if len(numbered) >= 2 and all(self.blocks[j].children and phase_refs(_clean(self.blocks[j].text))
+                                      and _COVERS_SAID.search(_clean(self.blocks[j].text)) for j in numbered):
+            cuts += [(j, _clean(self.blocks[j].text), False) for j in numbered]
         for j in range(start, end):
+            if cuts and j in numbered:
+                continue
             b = self.blocks[j]
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)
@@ -88,6 +183,7 @@ class RollbackMixin(ImportState):
                 cuts.append((j, text, False))
             elif level and code_command(b.raw):  # "Level 3: `flask db downgrade`": the level and its command
                 cuts.append((j, text, True))
+        cuts.sort()
         if not cuts:
             return [(start, end, "")]
         groups: list[tuple[int, int, str]] = []

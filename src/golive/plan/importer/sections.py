@@ -7,7 +7,7 @@ import re
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK_RANGE, _LEVEL, _PHASE, Unplaced, _clean
+from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
@@ -27,6 +27,10 @@ SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|accep
                            r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
 #: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
 _WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
+#: "## Environment", "## Config", "## Secrets", "## Umgebungsvariablen", "## Configuración": settings, not steps.
+_CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(uration)?|settings|variables|secrets|"
+                             r"umgebung\w*|konfiguration|variablen|configuraci(ó|o)n|variables de entorno|"
+                             r"configura(ç|c)(ã|a)o|vari(á|a)veis( de ambiente)?)\b")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
@@ -84,6 +88,7 @@ class SectionsMixin(ImportState):
             i += 1
         self.window_in_prose()
         self.stray_people()
+        self.stray_env()
         self.report_leftovers()
         return self.build(title, description)
 
@@ -94,6 +99,8 @@ class SectionsMixin(ImportState):
         low = text.lower()
         sub_phases = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"
                       and self.phase_heading(_clean(self.blocks[j].text))] if top else []
+        if top and not sub_phases:
+            sub_phases = self.numbered_subs(idx, end)
         named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
         if ROLLBACK_WORDS.search(low) and not named and "window" not in low:
             # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
@@ -126,15 +133,26 @@ class SectionsMixin(ImportState):
             self.signoff_gate(idx, end)
             return True
         if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
-                     r"|who to (call|page|ring)|call (list|tree)", low) \
+                     r"|who to (call|page|ring)|call (list|tree)|who'?s who|who is who|"
+                     # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte", "Rollen",
+                     # "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe", "Intervenants"
+                     r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
+                     r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento", low) \
                 and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True
         if sub_phases:
-            for j in range(idx + 1, end):
-                b = self.blocks[j]
-                if b.kind == "heading" and self.phase_heading(_clean(b.text)):
-                    self.phase_from(j, self.section_end(j))
+            for j in sub_phases:
+                stop = self.section_end(j)
+                while stop < end and self.blocks[stop].level == self.blocks[j].level and stop not in sub_phases \
+                        and _GATE.search(self.blocks[stop].text):
+                    stop = self.section_end(stop)  # "### 4. Go/No-Go" after "### 3. Deploy": that phase's gate
+                self.phase_from(j, stop)
+            return True
+        if _CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
+            # "## Environment" holding an env file and `export` lists: what the run needs set, plan vars
+            self.stray_env(idx + 1, end)
+            self.inferred.append(f"line {h.line}: '{text}' holds env files / exports only -> plan vars, not a phase")
             return True
         if re.search(r"pre-?deploy|before deploy|preparation|readiness|\(.*before\)|deployment day|pre-?flight",
                      low):
@@ -251,6 +269,23 @@ class SectionsMixin(ImportState):
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
             and not _LEVEL.match(text)
+
+    def numbered_subs(self, idx: int, end: int) -> list[int]:
+        """Sub-headings numbered "1." / "2)" ("## Release" over "### 1. Tag and build", "### 2. Database"): each
+        is a phase when at least two are, they hold steps and some run commands; a numbered Go/No-Go is the gate of
+        the one before."""
+        subs = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"]
+        level = min((self.blocks[j].level for j in subs), default=0)
+        texts = {j: _clean(self.blocks[j].text) for j in subs}
+        out = [j for j in subs if self.blocks[j].level == level and re.match(r"^\d{1,2}[.)]\s+\S", texts[j])
+               and not _GATE.search(texts[j]) and not ROLLBACK_WORDS.search(texts[j].lower())
+               and not SUCCESS_WORDS.search(texts[j].lower()) and self.has_steps(j, self.section_end(j))]
+        if re.search(r"(?i)checklist|pre-?deploy|before deploy|preparation|readiness|pre-?flight",
+                     _clean(self.blocks[idx].text)):
+            return []  # "## Pre-Deployment Checklist" over "### 1. Code Readiness": one checklist, in parts
+        if len(out) < 2 or not any(self.runs_commands(j + 1, self.section_end(j)) for j in out):
+            return []  # parts of a list of things to tick, not steps of the run
+        return out
 
     def checklist_phase(self, idx: int, end: int, prefix: str = "") -> None:
         if self.list_phases(idx, end):

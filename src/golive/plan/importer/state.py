@@ -47,6 +47,8 @@ class ImportState:
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
         self.exported: dict[str, tuple[str, int]] = {}
         self.env_vars: dict[str, tuple[str | None, int]] = {}
+        #: Env-file names whose value carries a password (`redis://:pw@host`): secret, whatever the name.
+        self.env_secrets: set[str] = set()
         #: `<placeholder>` words that became vars; ${NAME}s that non-shell steps need declared.
         self.placeholders: set[str] = set()
         self.needed: set[str] = set()
@@ -62,6 +64,8 @@ class ImportState:
         self.signoffs: list[tuple[int, list[tuple[str, str]]]] = []
         #: `@mari.souza` -> `Mariana Souza`: a handle a people table gives next to a person's name.
         self.aliases: dict[str, str] = {}
+        #: "rm" -> "Release manager": a role's short name, as a people table gives it next to the role.
+        self.role_aliases: dict[str, str] = {}
         #: List items that became phases ("1. Drain (5 min)"): their steps are not named after them.
         self.phase_items: set[int] = set()
         from golive.steps.registry import KINDS
@@ -245,6 +249,15 @@ class ImportState:
     def stray_people(self) -> None:
         raise NotImplementedError
 
+    def front_matter_people(self, text: str) -> None:
+        raise NotImplementedError
+
+    def stray_env(self, start: int = 0, end: int | None = None) -> None:
+        raise NotImplementedError
+
+    def env_only(self, start: int, end: int) -> bool:
+        raise NotImplementedError
+
     def inline_roles(self, raw: str, line: int) -> bool:
         raise NotImplementedError
 
@@ -270,8 +283,11 @@ class ImportState:
                     name: str | None) -> CommentedMap | None:
         raise NotImplementedError
 
-    def sql_expectation(self, b: Block) -> dict[str, Any] | None:
+    def sql_expectation(self, b: Block, where: str = "lead") -> dict[str, Any] | None:
         raise NotImplementedError
 
     def prelude_people(self, b: Block) -> None:
+        raise NotImplementedError
+
+    def runs_commands(self, start: int, end: int) -> bool:
         raise NotImplementedError

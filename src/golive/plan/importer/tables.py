@@ -10,7 +10,9 @@ from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import shell_commands
 
-_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name)$", re.I)
+_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
+                       # German, Spanish, Portuguese, French
+                       r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction)$", re.I)
 _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do)$",
                          re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
@@ -19,8 +21,11 @@ _PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$",
 _LABEL_COL = re.compile(r"^(checks?|names?|items?|steps?|what)$", re.I)
 _EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|result|outcome|pass if|success)$",
                          re.I)
+#: A column giving each role's short name (| Short | Role | Name |): rows elsewhere say "RM" for the role.
+_SHORT_COL = re.compile(r"^(short|short name|abbr\.?|abbreviation|alias|code|key|k(ü|ue)rzel|sigla|abrev\.?)$", re.I)
 _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
-                       r"signatory|approved by|full name|assigned to|holder|member)$", re.I)
+                       r"signatory|approved by|full name|assigned to|holder|member|"
+                       r"nombre|nome|nom|personne|persona|pessoa|ansprechpartner(in)?|wer)$", re.I)
 
 
 def column(header: list[str], rx: re.Pattern[str]) -> int | None:
@@ -29,8 +34,39 @@ def column(header: list[str], rx: re.Pattern[str]) -> int | None:
 
 #: What a Command cell holds when the row has none: a dash, "n/a", "none" (never a program to run).
 _NO_COMMAND = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)|nothing|manual")
+#: An Expected cell that expects nothing: "–", "n/a" (never shown as "(expected: –)").
+_NO_EXPECT = re.compile(r"(?i)[-–—−….\s]+|n/?a|none|\(none\)")
+
+#: The column of a steps table that says how long each row takes ("| Step | Command | Duration |").
+_DURATION_COL = re.compile(r"^(duration|est\.?|estimate|estimated time|time needed|takes|minutes|mins|dauer|"
+                           r"duraci[oó]n|dura[cç][aã]o|dur[ée]e|temps)$", re.I)
+#: A cell that is only a duration: "5 min", "10m", "~15 minutes", "1 h", "90 s".
+_DURATION_CELL = re.compile(r"^\s*~?(\d+(?:[.,]\d+)?)\s*(minutes?|minuten|minutos?|mins?|m|hours?|hrs?|h|std\.?|"
+                            r"stunden?|horas?|heures?|seconds?|secs?|s)\s*$", re.I)
+
 
 class TablesMixin(ImportState):
+    def table_timebox(self, phase: dict[str, Any], b: Block) -> None:
+        """A steps table whose every row says how long it takes ("| 3 | Migrate | `…` | 10 min |") gives its
+        phase the sum as timebox, when the heading gave none; one row without a duration, and it gives none."""
+        if phase["timebox"] is not None or len(b.rows) < 2:
+            return
+        col = column(b.rows[0], _DURATION_COL)
+        if col is None:
+            return
+        total = 0.0
+        for row in b.rows[1:]:
+            m = _DURATION_CELL.match(_clean(row[col])) if col < len(row) else None
+            if m is None:
+                return
+            from golive.plan.importer.phases import heading_minutes
+
+            total += heading_minutes(m.group(1), m.group(2))
+        if total > 0:
+            phase["timebox"] = total
+            self.inferred.append(f"line {b.line}: timebox of '{phase['name']}' is the sum of the table's"
+                                 f" {len(b.rows) - 1} durations")
+
     def phase_table(self, phase: dict[str, Any], b: Block) -> None:
         header, rows = (b.rows[0], b.rows[1:]) if b.rows else ([], [])
         cmd = column(header, re.compile(r"^(command|cmd|run|script|shell)s?$", re.I))
@@ -40,6 +76,7 @@ class TablesMixin(ImportState):
         crit = column(header, re.compile(r"^(criteria|criterion|condition|when|go if)$", re.I))
         if self.traffic_table(phase, b):
             return
+        self.table_timebox(phase, b)
         group = column(header, _PHASE_COL)
         if group is not None and (cmd is not None or column(header, _ACTION_COL) is not None) and len(
                 {_clean(r[group]) for r in rows if group < len(r) and _clean(r[group])}) >= 2:
@@ -49,6 +86,7 @@ class TablesMixin(ImportState):
             from golive.plan.importer.items import stated_result
 
             expected = column(header, _EXPECT_COL)
+            gate_row: tuple[int, str, int] | None = None
             strong = column(header, _STRONG_ACTION)
             what = strong if strong is not None else what
             for n, row in enumerate(rows):
@@ -58,6 +96,15 @@ class TablesMixin(ImportState):
                 name = _clean(row[what]) if what is not None and what < len(row) else None
                 name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name
                 want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
+                want = "" if _NO_EXPECT.fullmatch(want) else want  # "–": nothing is expected
+                if not text and name and _GATE.search(name) and not phase["gate"]:
+                    # | 12 | **GO / NO-GO** | – | RM | rows 6–11 as expected |: the phase's decision, by the row's owner
+                    phase["gate"] = (want or "Go/No-Go", line)
+                    who = _clean(row[owner]) if owner is not None and owner < len(row) else ""
+                    if who and not _NO_COMMAND.fullmatch(who):
+                        phase["gate_by"] = who
+                    gate_row = (len(phase["steps"]), f"{name}: {want}" if want else name, line)
+                    continue
                 if not text:
                     if name:  # a row with no command: what a person does at that point
                         phase["steps"].append(self.step("manual", {"instruction": name + (
@@ -73,6 +120,16 @@ class TablesMixin(ImportState):
                 self.refs |= block.refs
                 for c in block.commands:
                     phase["steps"].append(self.command_step(c, name))
+            if gate_row is not None and len(phase["steps"]) > gate_row[0]:
+                # rows after it run more steps: a gate would judge the phase after them; the decision stays where
+                # the table puts it, a step its decider confirms (as a Go/No-Go paragraph: PhasesMixin)
+                at, text, line = gate_row
+                role = self.gate_role({"gate": (text, line), "gate_by": phase.pop("gate_by", None)})
+                spec: dict[str, Any] = {"instruction": text}
+                if role is not None:
+                    spec["role"] = role
+                phase["steps"].insert(at, self.step("manual", spec, line, None))
+                phase["gate"] = None
             b.placed = True
             self.inferred.append(f"line {b.line}: table with a command column -> one step per row")
             return
@@ -135,6 +192,7 @@ class TablesMixin(ImportState):
             name = _clean(row[label]) if label is not None and label < len(row) else None
             name = None if name is not None and re.fullmatch(r"[\d.#\s]*", name) else name  # "2.1" numbers rows
             want = _clean(row[expected]) if expected is not None and expected < len(row) else ""
+            want = "" if _NO_EXPECT.fullmatch(want) else want  # "–", "n/a": nothing is expected
             found = code_command(raw)
             if found is not None:
                 prose, cmd, after = found
@@ -164,14 +222,39 @@ class TablesMixin(ImportState):
             return False
         header = b.rows[0]
         role, name = column(header, _ROLE_COL), column(header, _NAME_COL)
+        free = False
+        if role is None and name is not None and len(header) >= 2:
+            # | Who | What |: the column whose cells name roles ("release manager, calls Go/No-Go") is the role
+            from golive.plan.importer.roles import ROLE_WORDS
+
+            rows = b.rows[1:]
+            role = next((i for i in range(len(header)) if i != name and sum(
+                1 for r in rows if i < len(r) and ROLE_WORDS.search(_clean(r[i]).split(",")[0])) * 2 > len(rows)),
+                None)
+            free = True
         if role is None or name is None:
             return False
+        short = column(header, _SHORT_COL)
         for row in b.rows[1:]:
             if max(role, name) >= len(row):
                 continue
             r = _clean(row[role])
+            if free:  # "release manager, calls Go/No-Go": the role, then a remark on it
+                head, _, rest = r.partition(",")
+                if len(head.split()) > 5:
+                    continue  # "pages the on-call lead when the queue backs up": a sentence, not a role
+                r = f"{head.strip()} ({rest.strip()})" if rest.strip() else head.strip()
+            note = re.search(r"\s*\(([^)]*)\)\s*$", r)
+            if note and re.sub(r"\s*\([^)]*\)\s*$", "", r):
+                # "Release manager (calls Go/No-Go)": the role, and a remark on it (here: who decides the gates)
+                r = r[: note.start()].strip()
+                if _GATE.search(note.group(1)) and self.decider is None:
+                    self.decider = r
             if not r or len(r) > 60:
                 continue
+            abbr = _clean(row[short]) if short is not None and short < len(row) else ""
+            if abbr and len(abbr) <= 12 and abbr.lower() != r.lower():
+                self.role_aliases[abbr.lower()] = r  # | RM | Release manager |: "RM" names that role elsewhere
             person = _clean(row[name])
             self.approvers.setdefault(r, [])
             if person and not _PLACEHOLDER.match(person) and not re.fullmatch(r"_+|\[.*\]", person):

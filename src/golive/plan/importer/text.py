@@ -111,6 +111,31 @@ def _repair_mojibake(text: str) -> tuple[str, bool]:
     return fixed, fixed != text
 
 
+_FRONT_END = re.compile(r"^(?:---|\.\.\.)\s*$")
+
+
+def _strip_front_matter(text: str) -> tuple[str, int]:
+    """YAML front matter (`---` / `key: value` lines / `---` at the very top: GitHub issue templates, Jekyll, Hugo,
+    Obsidian, static-site docs) is metadata about the page, not part of the runbook. Unstripped, CommonMark reads
+    its closing `---` as the underline of a heading made of the metadata, and the document's own title is lost.
+    The lines are blanked (line numbers stay those of the document); returns the text and how many lines were
+    blanked (0: none). Only a block whose every line is `key: value`, a list item, a comment or blank
+    counts: a horizontal rule opening a document is left alone."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return text, 0
+    for end in range(1, min(len(lines), 60)):
+        if _FRONT_END.match(lines[end]):
+            break
+    else:
+        return text, 0
+    body = lines[1:end]
+    if not body or not any(re.match(r"^[A-Za-z_][\w-]*\s*:", ln) for ln in body) or not all(
+            re.match(r"^(?:[A-Za-z_][\w-]*\s*:.*|\s+\S.*|\s*-\s.*|\s*#.*|\s*)$", ln) for ln in body):
+        return text, 0
+    return "\n".join([""] * (end + 1) + lines[end + 1:]), end + 1
+
+
 def _duration_text(minutes: float) -> str:
     if minutes >= 60 and minutes % 60 == 0:
         return f"{int(minutes // 60)}h"

@@ -16,14 +16,22 @@ from golive.plan.md_traffic import (
     hold_minutes,
     is_hold_item,
     minutes,
+    next_percent,
+    percent_signs,
     route_percent,
+    stage_holds,
     stage_item,
     stages_in,
     thresholds_in,
 )
 from golive.units import parse_duration
 
-_TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back)")
+#: The column of a traffic table that says when to stop: "Abort if", "Rollback when", "Stop if", "Abbruch bei".
+_ABORT_HEADER = re.compile(r"abort|roll\s*-?\s*back|stop|halt|fail|trigger|abbruch|r(ü|ue)ckfall|revert")
+_TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back|abbruch|abbrechen|"
+                      r"r(ü|ue)ckfall|zur(ü|ue)ck|abortar|revertir|reverter|annuler|interrompre)")
+#: The word that makes it a condition: "roll back IF ...", "Abbruch BEI ...", "revertir SI ...".
+_CONDITION = re.compile(r"(?i)\b(if|when|once|should|bei|wenn|falls|sobald|si|cuando|quand|caso|se)\b")
 
 
 def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
@@ -38,7 +46,8 @@ def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
         return []
     out: list[tuple[int, float | None]] = []
     for row in b.rows[1:]:
-        m = re.fullmatch(r"\s*(\d{1,3})\s*%\s*(?:of\s+\w+)?\s*", _clean(row[pct])) if pct < len(row) else None
+        m = re.fullmatch(r"\s*(\d{1,3})\s*%\s*(?:of\s+\w+)?\s*", percent_signs(_clean(row[pct]))) if pct < len(row) \
+            else None
         if m is None:
             return []
         d = _DURATION.search(_clean(row[hold])) if hold is not None and hold < len(row) else None
@@ -73,6 +82,10 @@ class TrafficMixin(ImportState):
                 if hold is not None:
                     each = (hold, b.line)
                 stages += [{"weight": w, "hold": None, "line": b.line} for w, _at in found]
+                own = stage_holds(text)  # "1% (5 min) → 10% (10 min) → 100%": each stage's own hold
+                if len(own) == len(found):
+                    for st, h in zip(stages[-len(found):], own, strict=True):
+                        st["hold"] = h
                 times = [at for _w, at in found]
                 if all(at is not None for at in times):  # "10% at T+5, then 50% at T+15": held until the next
                     for st, a, nxt in zip(stages[-len(found):], times, times[1:], strict=False):
@@ -82,6 +95,8 @@ class TrafficMixin(ImportState):
                 open_stage = None
                 continue
             pct = route_percent(text)
+            if pct is None and stages and b.kind == "item" and b.depth == self.blocks[entries[used[-1]][0]].depth:
+                pct = next_percent(text)  # "1. Shift 10% of traffic ..." then "2. Shift 50% and watch ..."
             one = self.ramp_item(phase, b, text) if pct is None else None
             if one is not None:  # "Stage 2: 50% for 10 min" in a list about traffic
                 stages.append({"weight": one[0], "hold": one[1], "line": b.line})
@@ -178,13 +193,29 @@ class TrafficMixin(ImportState):
             return False
         phase.setdefault("items", []).append((self.blocks.index(b), None, len(phase["steps"])))
         b.placed = True
+        self.abort_column(b)
         return True
+
+    def abort_column(self, b: Block) -> None:
+        """| Stage | Traffic | Hold | Abort if |: the limits in the abort column are the canary's analysis limits
+        ("5xx above 0.5% or p95 above 600 ms"); a cell saying "same" repeats the one above, nothing new."""
+        header = [_clean(c).lower() for c in b.rows[0]]
+        col = next((i for i, c in enumerate(header) if _ABORT_HEADER.search(c)), None)
+        if col is None:
+            return
+        for n, row in enumerate(b.rows[1:], 1):
+            line = b.row_lines[n] if n < len(b.row_lines) else b.line + 1 + n
+            found = thresholds_in(_clean(row[col]), line) if col < len(row) else []
+            self.thresholds += found
+            if found:
+                self.inferred.append(f"line {line}: abort limits of a traffic stage: "
+                                     + ", ".join(t.label for t in found))
 
     def phase_triggers(self, b: Block) -> None:
         """"Abort and roll back if the 5xx rate goes above 0.5% or p95 above 300 ms" in a phase's text: rollback
         triggers, the limits of a canary's analysis (the sentence stays in the phase description)."""
         text = _clean(b.text)
-        if not self.in_rollback and _TRIGGER.search(text) and re.search(r"(?i)\b(if|when|once|should)\b", text):
+        if not self.in_rollback and _TRIGGER.search(text) and _CONDITION.search(text):
             found = thresholds_in(text, b.line)
             self.thresholds += found
             if found:

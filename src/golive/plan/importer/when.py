@@ -10,6 +10,7 @@ from golive.plan.importer.clock import (
     CLOCK,
     Span,
     Zone,
+    ambiguous_date,
     clock_of,
     date_in,
     in_utc,
@@ -23,21 +24,40 @@ from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 
 _PHASE_START = re.compile(r"(?i)\W*(phase|step|stage)\s*\d")
-_DATE_KEY = re.compile(r"(?:planned |change |deployment |release |go-?live |maintenance |scheduled )?(?:date|day)")
+_DATE_KEY = re.compile(r"(?:planned |change |deployment |release |go-?live |maintenance |scheduled )?(?:date|day)"
+                       r"|datum|termin|fecha|data")
+#: The key of a window fact, in English and the languages runbooks come in: "Wartungsfenster", "Zeitfenster",
+#: "Fenêtre de maintenance", "Ventana", "Janela de manutenção", "Onderhoudsvenster".
 _TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|change|deployment|maintenance) "
-                       r"(?:time|slot)")
+                       r"(?:time|slot)|fenster|zeitraum|fen[eê]tre|cr[ée]neau|ventana|janela|venster|finestra|"
+                       r"^(?:uhr)?zeit$|^horario$|^hora$|^horaire$|^heure$")
 _START_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:start|begin)s?(?: time| at| date/time)?")
 _END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?:s|es)?(?: time| at| date/time)?")
-_ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return")
+_ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return|"
+                           r"r(ü|ue)ckfall|r(ü|ue)ckkehr|non[- ]retour|no retorno|sem retorno|restor|reversi[oó]n|"
+                           r"revers[aã]o|revert")
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
 #: "Rollback possible until 02:15", "back-out decision at 05:00 at the latest", "rollback window closes at 07:30".
-_ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out)\b[^.;]*?"
-                             r"\b(until|by|before|closes?|latest|no later)\b")
+#: "the database can be restored until 20:30", "Data can only be put back until 11:45 PM", "Rückfall bis 23:30".
+_ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out|restor\w*|put\s+back|r(ü|ue)ckfall\w*|reversi[oó]n|"
+                             r"revers[aã]o|revert\w*)(?!\w)[^.;]*?"
+                             r"\b(until|by|before|closes?|latest|no later|bis|avant|hasta|até)\b"
+                             # "No rollback after 15:30", "no back-out past 02:00"
+                             r"|\bno\s+(?:more\s+)?(?:roll\s*-?backs?|back\s*-?outs?)\s+(?:after|past|beyond)\b")
 #: A T-minus timeline: "T-0 = 06:00 UTC" is the anchor, "T-30min", "T+15" are minutes from it.
 _END = re.compile(r"(?i)\b(end(s|ing)?|finish(es)?|close[sd]?)\b")
 _T_ZERO = re.compile(r"(?i)\bT\s*[-−]?\s*0\s*(?:=|:|is|at)\s*")
 _T_OFFSET = re.compile(r"(?<![\w-])T\s*([+\-−])\s*(\d{1,4})\s*(h|hours?|m|mins?|minutes?)?(?![\w])", re.I)
+
+
+#: Where a sentence ends, never between a day's number and its month ("Sonntag, 7. März 2027" is one date).
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?!(?<=\d\.)\s+(?:Jan|Feb|M(?:ä|ae)r|Mar|Apr|Ma[iy]|Jun|Jul|Aug|Sep|O[ck]t|Nov|"
+                           r"De[cz])[a-zä]*\b)\s+(?=[A-Z])|\n|\s+[·•|]\s+")
+
+
+#: "22:00 CET for 3 hours", "for 90 minutes": a window given by its start and how long it lasts.
+_FOR_DURATION = re.compile(r"(?i)\bfor\s+(?:about\s+|~)?(\d+(?:\.\d+)?)()\s*(hours?|hrs?|h|minutes?|mins?|m)\b")
 
 
 class WhenMixin(ImportState):
@@ -48,8 +68,8 @@ class WhenMixin(ImportState):
         for b in self.blocks:
             if b.kind == "heading" and (_PHASE_START.match(b.text) or (first is not None and b.line >= first)):
                 break
-            if b.kind in ("para", "table"):
-                out.append(b)
+            if b.kind in ("para", "table") or (b.kind == "item" and b.depth == 0 and b.checked is None):
+                out.append(b)  # "- **Window:** ..." in a list of the change's facts
         return out
 
     def window_in_prose(self) -> None:
@@ -62,9 +82,11 @@ class WhenMixin(ImportState):
         facts = self.prelude_facts(prelude)
         rollback = next(((s, b) for b in prelude if b.kind == "para" for s in self.sentences(b.text)
                          if _ROLLBACK_PROSE.search(s) and CLOCK.search(s)), None)
-        if rollback is not None and not any(_ROLLBACK_KEY.search(k) for k in facts):
+        timed = any(_ROLLBACK_KEY.search(k) and CLOCK.search(v) for k, (v, _b) in facts.items())
+        if rollback is not None and not timed:
             facts["rollback window"] = rollback
-        if any(_TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k) for k in facts):
+        if any((_TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k)) or (_DATE_KEY.fullmatch(k) and span_in(v))
+               for k, (v, _b) in facts.items()):
             self.window_from(facts, facts[next(iter(facts))][1])
             if self.window is not None:
                 return
@@ -92,15 +114,22 @@ class WhenMixin(ImportState):
                 for k, v in self.fact_rows(b).items():
                     facts.setdefault(k, (v, b))
                 continue
-            for part in self.sentences(b.text):
-                m = re.match(r"^\s*([A-Za-z][\w ./-]{0,40}?)\s*:\s+(\S.*)$", part)
-                if m:
-                    facts.setdefault(m.group(1).strip().lower(), (m.group(2).strip(), b))
+            for line in b.text.split("\n"):
+                last: str | None = None
+                for n, chunk in enumerate(re.split(r"\s+[·•|]\s+", line)):
+                    for i, part in enumerate(self.sentences(chunk)):
+                        m = re.match(r"^\s*([A-Za-z][\w ./-]{0,40}?)\s*:\s+(\S.*)$", part)
+                        if m:
+                            last = m.group(1).strip().lower()
+                            facts.setdefault(last, (m.group(2).strip(), b))
+                        elif n > 0 and i == 0 and last is not None and facts[last][1] is b:
+                            # "Window: Monday 12 April 2027 · 18:30–20:00 BST": the part after the dot goes on
+                            facts[last] = (f"{facts[last][0]} {part.strip()}", b)
         return facts
 
     @staticmethod
     def sentences(text: str) -> list[str]:
-        return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n|\s+[·•|]\s+", text) if s.strip()]
+        return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
     def timeline_window(self) -> None:
         """"T-0 = 06:00 UTC" with a timeline of "T-30min", "T+5", ...: the window opens at the earliest entry
@@ -172,6 +201,8 @@ class WhenMixin(ImportState):
         date_key = next((k for k in facts if _DATE_KEY.fullmatch(k)), None)
         day = date_in(facts[date_key][0]) if date_key else None
         time_key = next((k for k in facts if _TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k)), None)
+        if time_key is None and date_key and span_in(facts[date_key][0]) is not None:
+            time_key = date_key  # "Date: December 6, 2026 10:00 PM → December 7, 2026 12:30 AM" (Notion)
         time_text = facts[time_key][0] if time_key else ""
         start_key = next((k for k in facts if _START_KEY.fullmatch(k)), None)
         end_key = next((k for k in facts if _END_KEY.fullmatch(k)), None)
@@ -189,10 +220,22 @@ class WhenMixin(ImportState):
                                   if (z := zone_in(v)) is not None), None)
         if zone is None:
             self.unknown_zone(time_text, heading.line)
-        rb_key = next((k for k in facts if _ROLLBACK_KEY.search(k)), None)
+        either = ambiguous_date(time_text) or (ambiguous_date(facts[date_key][0]) if date_key else None)
+        if either and not isinstance(span.start, datetime):
+            self.unplaced.append(Unplaced(heading.line, f"date '{either}'", "day and month could be either way round:"
+                                          " the window is a daily one; write the date as YYYY-MM-DD"))
+        rb_keys = [k for k in facts if _ROLLBACK_KEY.search(k)]  # the one that says a time: not "Rollback is at the
+        rb_key = next((k for k in rb_keys if CLOCK.search(facts[k][0])), None)  # bottom: read it before you start"
         until: datetime | time | None = None
+        said = _ROLLBACK_PROSE.search(time_text)
+        if rb_key is None and said is not None and CLOCK.search(time_text, said.end()):
+            # "19:00–21:00 CET (the database can be restored until 20:30 CET, not after)"
+            facts["rollback window"] = (time_text[said.start():], facts[str(time_key)][1])
+            rb_key = "rollback window"
         if rb_key:
-            c = CLOCK.search(facts[rb_key][0])
+            rb_text = facts[rb_key][0]
+            after = _ROLLBACK_PROSE.search(rb_text)  # the time after "until", never the window's start
+            c = (CLOCK.search(rb_text, after.end()) if after else None) or CLOCK.search(rb_text)
             hm = clock_of(c.group(1)) if c else None
             if hm is not None:
                 until = self.after_start(span, hm)
@@ -214,11 +257,15 @@ class WhenMixin(ImportState):
         c = CLOCK.search(text)
         hm = clock_of(c.group(1)) if c else None
         d = _DURATION.search(facts["duration"][0]) if "duration" in facts else None
-        if hm is None or d is None:
+        said = facts["duration"] if d is not None else None
+        if d is None and c is not None:  # "2026-12-12, 22:00 CET for 3 hours"
+            d = _FOR_DURATION.search(text, c.end())
+            said = (d.group(0), next((blk for v, blk in facts.values() if v == text), facts[next(iter(facts))][1])) \
+                if d else None
+        if hm is None or d is None or said is None:
             return None
         mins = _minutes(d.group(2) or d.group(1), d.group(3))
-        self.inferred.append(f"line {facts['duration'][1].line}: window end = start + duration"
-                             f" ({facts['duration'][0]})")
+        self.inferred.append(f"line {said[1].line}: window end = start + duration ({said[0]})")
         start = datetime.combine(day or date(2000, 1, 1), time(*hm))
         end = start + timedelta(minutes=mins)
         if day is None:
@@ -235,6 +282,7 @@ class WhenMixin(ImportState):
 
     def set_window(self, span: Span, zone: Zone | None, until: datetime | time | None, line: int) -> None:
         start, end = span.start, span.end
+        self.inferred += [f"line {line}: {n}" for n in span.notes]
         if zone is not None and zone.name is None and zone.offset is not None:
             start, end = in_utc(start, zone.offset), in_utc(end, zone.offset)
             until = in_utc(until, zone.offset) if until is not None else None
