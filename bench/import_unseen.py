@@ -400,7 +400,10 @@ class Scorer:
         wheres = unit.get("where_any") or [unit.get("where") or {}]
         here = [s for s in parts if any(self.where_ok(s, w) for w in wheres)]
         parts = here if len(here) >= 2 else parts
-        if len(parts) >= 2:
+        # a cut shares the block's pieces out among steps: steps that all hold the same one piece (an expected
+        # `8.0.40` that other commands also name) while the command itself is nowhere are a miss, not a cut
+        held = {m for m in markers if any(norm(m) in s.text for s in parts)}
+        if len(parts) >= 2 and len(held) >= 2:
             self.res.changed.append(f"{self.res.name}:{block['line']}: {block['lang']} block cut into "
                                     f"{len(parts)} steps ({', '.join(s.label for s in parts)}) where it must stay "
                                     f"one: `{markers[0]}` … `{markers[-1]}`")
