@@ -1,13 +1,16 @@
 """A 10,000-step run's log is 30,000 events, read again whole for its report at the end of the run: what each
 parsed event keeps is multiplied by that (bench/scale.py: <= 300 MB peak for such a run). These tests hold the
 three things that keep it there: the payload dict is shared between `payload` and `data`, events with the same
-fields share one set of given names, and the report uses the plan the runner validated instead of its own."""
+fields share one set of given names, and the report reads the plan as run.created recorded it, building no second
+plan model beside the runner's."""
 
 from __future__ import annotations
 
 import itertools
 import json
 from pathlib import Path
+
+import pytest
 
 from golive.core import events as ev
 from golive.engine.state import fold
@@ -38,14 +41,19 @@ def test_events_with_the_same_fields_share_their_set_of_given_fields() -> None:
     assert made.__dict__["_given"] is a.__dict__["_given"] and made.has("title")
 
 
-def test_the_report_uses_the_plan_it_is_given() -> None:
+def test_the_report_reads_the_recorded_plan_and_validates_no_second_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from golive.plan.model import Plan
     from golive.report.model import build
 
     events = [Event(**json.loads(line)) for line in (DATA / "old_run.jsonl").read_text("utf-8").splitlines()]
     recorded = fold(events).plan
-    given = recorded.model_copy(update={"name": "the runner's copy"})
-    assert build(events, given).plan_name == "the runner's copy"  # not validated a second time from the log
-    assert build(events).plan_name == recorded.name  # without one, it validates its own, as before
+
+    def validated_again(*args: object, **kwargs: object) -> Plan:
+        raise AssertionError("the report validated the run's plan a second time")
+
+    monkeypatch.setattr(Plan, "model_validate", validated_again)
+    assert build(events, recorded).plan_name == recorded.name
+    assert build(events).plan_name == recorded.name  # without the runner's copy too: the log's is read as is
 
 
 def test_payloads_json_dumps_wrote_that_strict_json_refuses_still_read() -> None:
