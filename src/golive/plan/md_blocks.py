@@ -119,7 +119,20 @@ def parse_blocks(text: str) -> list[Block]:
                         plain = _CHECKBOX.sub("", plain, count=1)
                     item.text, item.raw, item.line = plain.strip(), raw.strip(), line
                 else:
-                    add(Block("para", plain, raw, line))
+                    opened = _ADMONITION.match(raw)
+                    if opened is None:
+                        add(Block("para", plain, raw, line))
+                    elif opened.group(1) and ROLLBACK_TITLE.search(opened.group(1)):
+                        # `:::danger Rollback` (Docusaurus, VuePress): the box is the rollback section, one level
+                        # below the heading it sits under; what follows the title line is its first paragraph
+                        level = next((b.level for b in reversed(blocks) if b.kind == "heading"), 1)
+                        add(Block("heading", opened.group(1).strip(), opened.group(1).strip(), line,
+                                  level=min(level + 1, 6)))
+                        rest_raw, rest_plain = raw[opened.end():].strip(), plain.partition("\n")[2].strip()
+                        if rest_raw:
+                            add(Block("para", rest_plain, rest_raw, line + 1))
+                    else:
+                        add(Block("para", plain, raw, line))  # any other box: as before
                 i += 1
         elif tok.type in ("fence", "code_block"):
             info = tok.info.strip().split()[0].lower() if tok.info.strip() else ""
@@ -160,6 +173,10 @@ def parse_blocks(text: str) -> list[Block]:
     return blocks
 
 
+#: The opening or closing line of an admonition box: `:::danger Rollback`, `:::tip`, `:::`.
+_ADMONITION = re.compile(r"^:{3,}[ \t]*(?:[A-Za-z][\w-]*)?(?:[ \t]+([^\n]+))?[ \t]*(?:\n|$)")
+#: A box titled as rollback material (the importer's section words; kept here to avoid importing the importer).
+ROLLBACK_TITLE = re.compile(r"(?i)roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\bundo\b|fall\s*-?back")
 _BOLD_STEP = re.compile(r"^(\*\*|__)([^*_]+)\1:?$")
 _STEP_WORD = re.compile(r"(?i)^\W*(phase|step|stage)\s*\d+\b")
 

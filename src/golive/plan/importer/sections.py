@@ -11,7 +11,8 @@ from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unpla
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
-ROLLBACK_WORDS = re.compile(r"roll\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b|\babort\b|fall\s*-?back|"
+ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b|\babort\b|"
+                            r"fall\s*-?back|"
                             r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
                             r"in case of (failure|problems|issues|trouble)|"
                             # the same in the other languages runbooks are written in (German, Spanish, Portuguese,

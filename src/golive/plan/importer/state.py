@@ -12,12 +12,18 @@ from golive.plan.importer.text import _KV, Unplaced, _clean
 from golive.plan.md_blocks import Block, parse_blocks
 from golive.plan.md_traffic import Threshold
 
+_MYSQL = re.compile(r"(?i)\b(?:mysql(?:dump|sh|admin)?|mariadb(?:-dump)?)\b")
+_POSTGRES = re.compile(r"(?i)\b(?:psql|pg_dump|pg_restore|postgres(?:ql)?)\b")
+
 
 class ImportState:
     def __init__(self, text: str, source: str) -> None:
         self.source = source
         self.src_name = Path(source).name
         self.blocks = parse_blocks(text)
+        #: The document's database is MySQL or MariaDB (its commands say so, and nothing names PostgreSQL): golive's
+        #: `sql` step (PostgreSQL, SQLite) cannot run its SQL, so SQL becomes a manual step, never an `sql` step.
+        self.mysql_only = bool(_MYSQL.search(text)) and not _POSTGRES.search(text)
         self.summary: list[str] = []
         self.inferred: list[str] = []
         self.unplaced: list[Unplaced] = []
