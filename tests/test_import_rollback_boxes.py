@@ -37,3 +37,27 @@ def test_sql_of_a_mysql_document_is_a_manual_step_never_an_sql_step() -> None:
     steps = [s for ph in plan.phases for s in ph.steps]
     assert steps and all(type(s).__name__ != "SqlStep" for s in steps), [type(s).__name__ for s in steps]
     assert any("orders" in str(s.model_dump(exclude_none=True)) for s in steps)
+
+
+def levels_holding(plan: Plan) -> list[list[str]]:
+    return [[str(s.model_dump(exclude_none=True)) for s in lv.steps] for lv in plan.rollback.levels]
+
+
+def test_back_out_options_written_as_bold_labels_stay_apart() -> None:
+    """`**Option B: ...**` with its command alone on the next line is its own level: merged, a config-only back-out
+    would also restore the database."""
+    plan, _ = load("# Ship it\n\n## Deploy\n\n```bash\n./release push 4.2\n```\n\n## Back-out\n\n"
+                   "**Option A: config back** (if the flag misbehaves)\n\n```bash\n./flags set v2 off\n```\n\n"
+                   "**Option B: data back** (if rows are damaged)\n\n`./db restore --from nightly`\n")
+    levels = levels_holding(plan)
+    assert len(levels) == 2, levels
+    assert not any("flags set" in c for c in levels[1]) and not any("db restore" in c for c in levels[0])
+
+
+def test_back_out_codes_like_r1_r2_stay_apart() -> None:
+    plan, _ = load("# Ship it\n\n## Deploy\n\n```bash\n./release push 4.2\n```\n\n## Rollback\n\n"
+                   "**K1: traffic back** (errors above 2%)\n\n```bash\n./lb all-to blue\n```\n\n"
+                   "**K2: database back** (writes fail)\n\n```bash\n./db promote old-primary\n```\n")
+    levels = levels_holding(plan)
+    assert len(levels) == 2, levels
+    assert not any("promote" in c for c in levels[0])

@@ -16,6 +16,11 @@ from golive.plan.importer.text import (
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import thresholds_in
 
+#: A back-out option's label: "Option B:", "Backout option 2 —", "Plan B.", or a code such as "A1:" / "RB2 —" (read only
+#: inside a rollback section, and only right before its commands).
+_OPTION = re.compile(r"(?i)^(?:(?:back-?out\s+|rollback\s+)?(?:option|variant|variante|opci[óo]n|plan)\s+[A-Z0-9]\b"
+                     r"|(?-i:[A-Z]{1,2}\d{1,2})\b)\s*[:.\-–—]")
+
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
 #: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
@@ -172,7 +177,8 @@ class RollbackMixin(ImportState):
             b = self.blocks[j]
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)
-            level = bool(_LEVEL.match(text)) and len(text) < 200  # "**Level 2 — restore the database** (step 2):"
+            level = bool(_LEVEL.match(text) or _OPTION.match(text)) and len(text) < 200
+            # "**Level 2 — restore the database** (step 2):", "**Option B: schema back**", "**A2: writer back**"
             labelled = level or (_LABEL.match(text) and ":" in text and not _TRIGGER_INTRO.search(text))
             if level and b.kind == "item" and b.depth == 0 and b.checked is None and b.children:
                 cuts.append((j, text, False))  # "- Level 2 — schema and data" with its block (a Notion toggle)
@@ -181,6 +187,8 @@ class RollbackMixin(ImportState):
                 continue
             if nxt is not None and nxt.kind in ("fence", "item"):
                 cuts.append((j, text, False))
+            elif level and nxt is not None and nxt.kind == "para" and code_command(nxt.raw):
+                cuts.append((j, text, False))  # the option, then its command alone in the next paragraph
             elif level and code_command(b.raw):  # "Level 3: `flask db downgrade`": the level and its command
                 cuts.append((j, text, True))
         cuts.sort()
@@ -195,12 +203,14 @@ class RollbackMixin(ImportState):
         return groups
 
     def has_level_steps(self, start: int, end: int) -> bool:
-        """Fences or items that are not conditions ("- Roll back if p99 > 1 s" is none)."""
+        """Fences or items that are not conditions ("- Roll back if p99 > 1 s" is none), or a paragraph that is a
+        command right where the part starts (an option's label, then its command alone on the next line)."""
         from golive.plan.importer.items import code_command
 
         return any(b.kind == "fence" or (b.kind == "item" and not self.trigger_item(b))
-                   or (b.kind == "para" and bool(_LEVEL.match(_clean(b.text))) and code_command(b.raw) is not None)
-                   for b in self.blocks[start:end])
+                   or (b.kind == "para" and (n == 0 or bool(_LEVEL.match(_clean(b.text))))
+                       and code_command(b.raw) is not None)
+                   for n, b in enumerate(self.blocks[start:end]))
 
     @staticmethod
     def trigger_item(b: Block) -> bool:
