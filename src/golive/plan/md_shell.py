@@ -9,6 +9,7 @@ The parse is tree-sitter-bash, a real grammar: heredocs, `if`/`fi`, `|| { ... }`
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -138,6 +139,15 @@ def never_ends(argv: list[str]) -> bool:
         return True
     if prog == "ping" and not any(a.startswith("-c") for a in args):
         return True
+    if prog == "ssh" and args and not args[-1].startswith("-"):
+        # `ssh host 'tail -f app.log'`: the remote command is what never ends (its last argument, as written)
+        try:
+            remote = shlex.split(args[-1])
+            if len(remote) == 1:  # the parser's word kept its quotes: one more split gives the command's words
+                remote = shlex.split(remote[0])
+        except ValueError:
+            return False
+        return remote != argv and never_ends(remote)
     return prog == "dmesg" and ("w" in short or "--follow" in flags)
 
 
