@@ -175,7 +175,9 @@ def parse_blocks(text: str) -> list[Block]:
 
 #: The opening or closing line of an admonition box: `:::danger Rollback`, `:::tip`, `:::`.
 _ADMONITION = re.compile(r"^:{3,}[ \t]*(?:[A-Za-z][\w-]*)?(?:[ \t]+([^\n]+))?[ \t]*(?:\n|$)")
-#: A box titled as rollback material (the importer's section words; kept here to avoid importing the importer).
+#: A box titled as the way back ("Rollback", "Back-out", "Undo"). Narrower on purpose than the importer's heading
+#: words (importer.sections.ROLLBACK_WORDS): a box titled "Abort if" or "If it fails" holds the triggers of the
+#: levels around it, and made a section of its own it would shift every level after it.
 ROLLBACK_TITLE = re.compile(r"(?i)roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\bundo\b|fall\s*-?back")
 _BOLD_STEP = re.compile(r"^(\*\*|__)([^*_]+)\1:?$")
 _STEP_WORD = re.compile(r"(?i)^\W*(phase|step|stage)\s*\d+\b")

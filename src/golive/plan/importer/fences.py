@@ -288,9 +288,8 @@ class FencesMixin(ImportState):
         if self.mysql_only:
             self.conversions.append(f"line {line}: SQL of a MySQL/MariaDB database: golive's sql step runs on"
                                     " PostgreSQL or SQLite, so a person runs it (a manual step shows the query)")
-            first = " ".join(query.split())[:160]
-            return self.step("manual", {"instruction": f"Run on the MySQL database and check the result: {first}"},
-                             line, name)
+            return self.step("manual", {"instruction": block_text("Run on the MySQL database and check the result:\n"
+                                                                   + query.strip())}, line, name)
         self.uses_database_url = True
         if outside_transaction(query):
             self.conversions.append(f"line {line}: `{query.split()[0]} ... CONCURRENTLY`-style statement cannot run"
