@@ -3,6 +3,8 @@ into a whole plan with one forward phase, validated as `golive run` would valida
 
 from __future__ import annotations
 
+from typing import Any
+
 from golive.plan.importer import import_markdown
 from golive.plan.loader import parse_plan_text
 from golive.plan.model import Plan
@@ -23,3 +25,13 @@ def window(text: str) -> tuple[str, str, str, str | None]:
     w = plan.window
     assert w is not None, text
     return str(w.start), str(w.end), w.timezone, None if w.rollback_until is None else str(w.rollback_until)
+
+
+def canary(doc: str) -> tuple[list[tuple[int, float | None]], dict[str, Any]]:
+    """The one canary step the document makes: (weight, hold) per stage, and the analysis limits it sets."""
+    plan, _ = load(doc)
+    steps = [s for p in plan.phases for s in p.steps if s.kind == "canary"]
+    assert len(steps) == 1, [s.kind for p in plan.phases for s in p.steps]
+    spec = steps[0].canary  # type: ignore[attr-defined]
+    limits = spec.analysis.model_dump(exclude_none=True, exclude_defaults=True) if spec.analysis else {}
+    return [(s.weight, s.hold) for s in spec.stages], limits

@@ -3,11 +3,9 @@ the form it lost (zones and offsets, T-minus timelines, progressions written apa
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from importforms import GO, load, window
+from importforms import GO, canary, load, window
 
 
 @pytest.mark.parametrize(("line", "want"), [
@@ -56,13 +54,6 @@ def test_a_t_minus_timeline_opens_at_its_earliest_entry_and_ends_where_written()
     assert window(no_end)[:3] == ("2026-10-15T20:15", "2026-10-15T22:30", "Europe/Berlin")
 
 
-def canary(doc: str) -> tuple[list[tuple[int, float | None]], dict[str, Any]]:
-    plan, _ = load(doc)
-    steps = [s for p in plan.phases for s in p.steps if s.kind == "canary"]
-    assert len(steps) == 1, [s.kind for p in plan.phases for s in p.steps]
-    spec = steps[0].canary  # type: ignore[attr-defined]
-    limits = spec.analysis.model_dump(exclude_none=True, exclude_defaults=True) if spec.analysis else {}
-    return [(s.weight, s.hold) for s in spec.stages], limits
 
 
 @pytest.mark.parametrize(("text", "stages"), [

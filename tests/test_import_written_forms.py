@@ -11,7 +11,7 @@ import pytest
 
 from golive.plan.importer.covers import changes, is_data
 from golive.plan.md_traffic import hold_minutes, stage_item, stages_in, thresholds_in
-from importforms import GO, load, window
+from importforms import GO, canary, load, window
 
 # -- windows ----------------------------------------------------------------------------------------------------
 
@@ -83,13 +83,6 @@ def test_yaml_front_matter_is_metadata_not_a_heading() -> None:
 
 # -- traffic ----------------------------------------------------------------------------------------------------
 
-def canary(doc: str) -> tuple[list[tuple[int, float | None]], dict[str, Any]]:
-    plan, _ = load(doc)
-    steps = [s for p in plan.phases for s in p.steps if s.kind == "canary"]
-    assert len(steps) == 1, [s.kind for p in plan.phases for s in p.steps]
-    spec = steps[0].canary  # type: ignore[attr-defined]
-    limits = spec.analysis.model_dump(exclude_none=True, exclude_defaults=True) if spec.analysis else {}
-    return [(s.weight, s.hold) for s in spec.stages], limits
 
 
 def test_a_progression_next_to_a_roll_back_sentence_is_still_one() -> None:
