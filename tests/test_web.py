@@ -501,7 +501,10 @@ def test_an_operator_starts_aborts_and_resumes_a_run_from_the_console(workdir: P
         ("start", "olga", "run.created"), ("abort", "olga", "run.abort_requested"),
         ("approve", "rita", "gate.approved")]
     assert all(verify_seal(rid, s) for s in seals)  # type: ignore[arg-type]
-    assert golive("audit", "verify", rid, cwd=workdir).code == 0
+    audit = golive("audit", "verify", rid, cwd=workdir)
+    # no signers file: the console's key still signs the start for the person it authenticated
+    assert audit.code == 0 and "start run: olga SHA256:" in audit.out and "for olga (local account" in audit.out
+    assert "] ✓" in next(line for line in audit.out.splitlines() if "start run: olga" in line), audit.out
 
 
 def _runs_events(stream: Any) -> Iterator[list[dict[str, Any]]]:

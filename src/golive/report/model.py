@@ -246,6 +246,14 @@ class Report:
     #: The first seq that does not verify, if any.
     audit_failure: str | None = None
     initiator_key: str = ""
+    #: How the start was signed, as the report shows it beside the initiator: the initiator's key, or the web
+    #: console's key vouching for them ("vouched by server SHA256:... for olga (local account ...) ✓"); "" unsigned.
+    initiator_signature: str = ""
+
+    @property
+    def initiator_line(self) -> str:
+        """The initiator and how their start is signed (a personal key, or the web console vouching for them)."""
+        return self.initiator + (f" — start {self.initiator_signature}" if self.initiator_signature else "")
 
 
 def _ts(value: str) -> datetime:

@@ -6,9 +6,10 @@ import contextlib
 import dataclasses
 import getpass
 import hashlib
+import json
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from golive.store.owner import current_owner
 
 if TYPE_CHECKING:
     from golive.run.locks import LockContext
+    from golive.seal.sealed import Voucher
 
 # golive.run.locks (host lock files, the lock models, hostlock's SSH side) is imported by plans that take locks.
 
@@ -48,6 +50,33 @@ def whoami(explicit: str | None = None) -> str:
         return getpass.getuser()
     except Exception:  # no passwd entry (containers)
         return f"uid-{os.getuid()}"
+
+
+#: How the web console hands the run it starts the person it authenticated: JSON with the server key's path, the
+#: person, how they logged in and from where. `golive run` takes it out of its environment before anything else, so
+#: no step sees it; the server key's signature is what counts (`golive audit verify` checks it against the signers).
+WEB_VOUCH_ENV = "GOLIVE_WEB_VOUCH"
+
+
+def web_vouch_env(key_path: Path, person: str, auth: str, where: Mapping[str, str]) -> dict[str, str]:
+    return {WEB_VOUCH_ENV: json.dumps({"key": str(key_path), "person": person, "auth": auth, "where": dict(where)})}
+
+
+def take_web_voucher(environ: MutableMapping[str, str]) -> Voucher | None:
+    """The console's voucher from `WEB_VOUCH_ENV`, removed from `environ`; None when there is none."""
+    raw = environ.pop(WEB_VOUCH_ENV, None)
+    if raw is None:
+        return None
+    from golive.seal.keys import file_signer
+    from golive.seal.sealed import Voucher
+
+    try:
+        data = json.loads(raw)
+        key, person, auth = str(data["key"]), str(data["person"]), str(data["auth"])
+        where = {str(k): str(v) for k, v in dict(data.get("where") or {}).items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{WEB_VOUCH_ENV} is not what the web console writes ({type(exc).__name__})") from None
+    return Voucher(file_signer(Path(key), method="server-key"), person, auth, where)
 
 
 def new_run_id(now: datetime) -> str:
@@ -75,6 +104,9 @@ class StartRequest:
     signer: Signer | None = None
     #: True when the initiator named themselves (--as): with signers, that name must be the key's.
     initiator_given: bool = False
+    #: The web console starting the run for a person it authenticated (golive.seal.sealed.Voucher): its key signs
+    #: the start on their behalf instead of a personal key (`WEB_VOUCH_ENV`).
+    voucher: Voucher | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +211,12 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
 
     out: dict[str, Any] = {"runner_key": runner_signer().public_line}
     signers = signers_for_plan(req.plan.signers, req.plan_path.parent, req.environ)
+    if req.voucher is not None and signers is None:
+        from golive.seal.sealed import vouch_start
+
+        name, out["initiator_signature"] = vouch_start(req.voucher, None, run_id, plan_sha256,
+                                                       req.force_reason or "", now)
+        return name, out
     if signers is None:
         if req.signer is not None:
             from golive.seal.decision import payload_for, sign, who_and_where
@@ -192,11 +230,16 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
     if keyless:
         raise UsageError(f"{signers.source}: no key for {', '.join(keyless)}; every approver needs one"
                          " (golive lint shows where)")
-    if req.signer is None:
+    if req.voucher is not None:
+        from golive.seal.sealed import vouch_start
+
+        name, record = vouch_start(req.voucher, signers, run_id, plan_sha256, req.force_reason or "", now)
+    elif req.signer is None:
         raise UsageError(f"this plan's decisions are signed ({signers.source}): load your key into ssh-agent"
                          " (ssh-add) or pass --key PATH to start it")
-    name, record = sign_start(req.signer, signers, run_id, plan_sha256,
-                              req.initiator if req.initiator_given else None, req.force_reason or "", now)
+    else:
+        name, record = sign_start(req.signer, signers, run_id, plan_sha256,
+                                  req.initiator if req.initiator_given else None, req.force_reason or "", now)
     out["signers"] = {"source": signers.source, "sha256": signers.sha256, "text": signers.text}
     out["initiator_signature"] = record
     return name, out

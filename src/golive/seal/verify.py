@@ -12,7 +12,7 @@ from typing import Any
 from golive.errors import UsageError
 from golive.seal.checkpoint import CHECKPOINT, GENESIS, body_of, digest_of
 from golive.seal.decision import DECISION_EVENTS, canonical, check, subject_of, verify_signature, vouched_for
-from golive.seal.keys import RUNNER_NAMESPACE, fingerprint
+from golive.seal.keys import NAMESPACE, RUNNER_NAMESPACE, VOUCH_NAMESPACE, fingerprint
 from golive.seal.sealed import initiator_key, initiators, recorded_signers
 from golive.seal.signers import AllowedSigners
 from golive.store.base import Event
@@ -33,6 +33,8 @@ class Signed:
     problem: str = ""
     os_user: str = ""
     host: str = ""
+    #: Signed by a server's key on behalf of the person (the web console), not by the person's own key.
+    vouched: bool = False
 
 
 @dataclass
@@ -88,6 +90,7 @@ def _decision(audit: Audit, ev: Event, min_head_seq: int, created: dict[str, Any
     vouched = vouched_for(p)
     if vouched is not None:
         row.method = f"vouched by server {row.fingerprint} for {vouched[0]} ({vouched[1]})"
+        row.vouched = True
     try:
         fp = check(p, run_id=audit.run_id, plan_sha256=str(created.get("plan_sha256", "")), decision=decision,
                    subject=subject, reason=reason, head_of=head_of,
@@ -142,14 +145,24 @@ def _start(audit: Audit, created: dict[str, Any], signers: AllowedSigners | None
     row.fingerprint, row.method = str(sig.get("fingerprint", "")), f"SSH signature ({sig.get('method', '?')})"
     row.os_user, row.host = str(rec.get("os_user", "")), str(rec.get("host", ""))
     signed = rec.get("signed") or {}
+    vouched = vouched_for(rec)  # the web console started it for a person it authenticated
+    if vouched is not None:
+        row.method = f"vouched by server {row.fingerprint} for {vouched[0]} ({vouched[1]})"
+        row.vouched = True
     try:
-        fp = verify_signature(canonical(signed), str(sig.get("sshsig", "")), "golive-decision@golive")
+        fp = verify_signature(canonical(signed), str(sig.get("sshsig", "")),
+                              VOUCH_NAMESPACE if vouched is not None else NAMESPACE)
         if fp != row.fingerprint:
             raise ValueError("signed by another key than recorded")
         if signed.get("run") != audit.run_id or signed.get("plan_sha256") != created.get("plan_sha256") \
                 or signed.get("decision") != "start":
             raise ValueError("signed for another run or plan")
-        if signers is not None and name.casefold() not in {n.casefold() for n in signers.names_of(fp)}:
+        if vouched is not None:
+            if vouched[0].casefold() != name.casefold():
+                raise ValueError(f"recorded as started by {name}, but the server vouched for {vouched[0]}")
+            if signers is not None and not signers.vouchers_of(fp):
+                raise ValueError(f"key {fp} is not listed in the signers file to vouch for people")
+        elif signers is not None and name.casefold() not in {n.casefold() for n in signers.names_of(fp)}:
             raise ValueError(f"the key does not belong to {name}")
         row.verified = True
     except ValueError as exc:

@@ -133,9 +133,12 @@ def decider(who: Identity, origin: Origin, key: Ed25519PrivateKey) -> Decider:
 
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                             serialization.NoEncryption())
-    return Decider(name=who.person, signer=key_signer(pem, "server-key"), vouch=who.how(),
-                   where={"via": "golive web", "auth": who.how(), "source": origin.address,
-                          "user_agent": origin.user_agent[:300]})
+    return Decider(name=who.person, signer=key_signer(pem, "server-key"), vouch=who.how(), where=where(who, origin))
+
+
+def where(who: Identity, origin: Origin) -> dict[str, str]:
+    """What a decision (or a start) taken in the console records instead of the server process's OS user and host."""
+    return {"via": "golive web", "auth": who.how(), "source": origin.address, "user_agent": origin.user_agent[:300]}
 
 
 def _decide(store: Store, run_id: str, by: Decider, ask: Ask, plan: Plan) -> str:

@@ -102,7 +102,7 @@ def preview(plan_id: str, plan: Plan) -> dict[str, Any]:
         })
     return {"id": plan_id, "name": plan.name, "service": plan.service, "environment": plan.environment,
             "show": render_plan(plan, datetime.now(UTC)), "rollback_plan": [p.raw() for p in rollback_preview(plan)],
-            "vars": variables, "signed": plan.signers is not None}
+            "vars": variables}
 
 
 def var_arguments(plan: Plan, given: dict[str, Any], secret_values: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
@@ -215,9 +215,12 @@ class Supervisor:
         self._watchers.add(task)
         task.add_done_callback(self._watchers.discard)
 
-    async def start(self, path: Path, var_args: list[str], env_extra: dict[str, str], person: str) -> str:
-        """Start a run of the plan at `path` as `person`; its id once the runner has created it."""
-        proc, log = await self._spawn(["run", str(path), "--wait", "--json", *var_args], person, env_extra)
+    async def start(self, path: Path, var_args: list[str], env_extra: dict[str, str], person: str,
+                    vouch: dict[str, str]) -> str:
+        """Start a run of the plan at `path` as `person`, the server's key vouching for them (`vouch`:
+        golive.run.runner.web_vouch_env); its id once the runner has created it."""
+        proc, log = await self._spawn(["run", str(path), "--wait", "--json", *var_args], person,
+                                      {**env_extra, **vouch})
         runner = Runner(proc.pid, person, log, time.time())
         self._watch(proc, runner)
         deadline = asyncio.get_running_loop().time() + START_DEADLINE

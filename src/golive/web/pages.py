@@ -147,8 +147,7 @@ START = _page("golive: start a run", """
 <p id="plan-error" class="error" role="alert"></p>
 <section id="plan-view" hidden>
 <h2 id="plan-title"></h2>
-<p class="muted" id="plan-signed" hidden>This plan's decisions are signed with personal keys: start it with
-<code>golive run</code> and your key.</p>
+<p id="plan-signed" hidden></p>
 <h2>What it will do (plan show)</h2>
 <pre id="plan-show"></pre>
 <h2>Rollback plan</h2>

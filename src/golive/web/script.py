@@ -172,7 +172,11 @@ async function showPlan(id) {
   catch (e) { $("plan-error").textContent = e.message; return; }
   $("plan-title").textContent = PLAN.name + " — " + PLAN.service + "/" + PLAN.environment;
   $("plan-show").textContent = PLAN.show;
-  $("plan-signed").hidden = !PLAN.signed; $("start-go").disabled = PLAN.signed;
+  $("plan-signed").hidden = !PLAN.signed && !PLAN.refused;
+  $("plan-signed").className = PLAN.refused ? "error" : "muted";
+  $("plan-signed").textContent = PLAN.refused || ("This plan's decisions are signed: the console's key vouches " +
+    "for you as the run's initiator (who then cannot approve it).");
+  $("start-go").disabled = !!PLAN.refused;
   $("plan-rollback").replaceChildren(...(PLAN.rollback_plan.length ? PLAN.rollback_plan.map(p => el("li",
     "failing in phase " + p.phase + " " + p.name + " undoes: " + (p.undo.map(u => u.title).join(", ") || "nothing") +
     (p.level ? "; level " + p.level + " " + (p.level_name || "") : ""))) : [el("li", "nothing to undo")]));

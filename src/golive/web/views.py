@@ -162,6 +162,7 @@ def run_view_and_state(store: Store, info: RunInfo) -> tuple[dict[str, Any], Run
         "rollback_plan": [p.raw() for p in rep.rollback_plan],
         "rollback": asdict(rep.rollback) if rep.rollback else None,
         "signoff": [asdict(s) for s in rep.signoff], "outcome_word": rep.outcome_word,
-        "rollback_requested": st.rollback_requested,
+        # the event's fields: the event itself is no JSON (a run's page answered 500 while a rollback was pending)
+        "rollback_requested": st.rollback_requested.payload() if st.rollback_requested is not None else None,
     })
     return summary, st
