@@ -79,6 +79,10 @@ class ImportState:
         self.role_aliases: dict[str, str] = {}
         #: List items that became phases ("1. Drain (5 min)"): their steps are not named after them.
         self.phase_items: set[int] = set()
+        #: Top-level sections of a document numbered as an outline ("1." over "1.1", "1.2"): each is a phase.
+        self.outline_tops: set[int] = set()
+        #: List items that are a rollback level and its step at once ("- L1, api3 misbehaves: weights back").
+        self.level_items: set[int] = set()
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
