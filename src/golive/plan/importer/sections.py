@@ -32,6 +32,9 @@ _WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
 _CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(uration)?|settings|variables|secrets|"
                              r"umgebung\w*|konfiguration|variablen|configuraci(ó|o)n|variables de entorno|"
                              r"configura(ç|c)(ã|a)o|vari(á|a)veis( de ambiente)?)\b")
+#: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
+_TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
+                          r"expected outcome|pass if)(?: \||$)")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
@@ -55,6 +58,9 @@ class SectionsMixin(ImportState):
                 return True
             if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
                 return True
+            if b.kind == "table" and b.rows and len(b.rows) > 1 and _TEST_HEADER.search(" | ".join(
+                    _clean(c).lower() for c in b.rows[0])):
+                return True  # | # | Test | Expected |: checks to make, a step per row
             if b.kind == "table" and traffic_rows(b):
                 return True  # | Stage | Traffic | Hold |: a canary
             if b.kind == "item" and b.ordered and b.depth == 1 and any(
@@ -68,6 +74,7 @@ class SectionsMixin(ImportState):
             self.blocks[title_idx].placed = True
         headings = [i for i, b in enumerate(self.blocks) if b.kind == "heading" and i != title_idx]
         top_level = min((self.blocks[i].level for i in headings), default=2)
+        self.outline_tops = self.outline_sections([i for i in headings if self.blocks[i].level == top_level])
         # Blocks before the first section (an overview paragraph) become the plan description.
         description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
@@ -111,6 +118,13 @@ class SectionsMixin(ImportState):
             else:
                 self.rollback_section(idx, end)
             self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
+            return True
+        if idx in self.outline_tops:
+            # "1. Preparation" over "1.1 Pre-checks", "1.2 Freeze writes", and "2. Backup" over "2.1 ...": the
+            # document is numbered as an outline, its numbered sections are the phases and N.M their parts
+            self.phase_from(idx, end)
+            self.inferred.append(f"line {h.line}: '{text}' is a numbered section of an outline (its parts are"
+                                 " numbered under it) -> a phase")
             return True
         if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
                 self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)
@@ -270,6 +284,28 @@ class SectionsMixin(ImportState):
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
             and not _LEVEL.match(text)
+
+    def outline_sections(self, tops: list[int]) -> set[int]:
+        """Top-level sections numbered as an outline ("1. Preparation" holding "1.1 Pre-checks" and "1.2 Freeze
+        writes", "2. Backup" holding "2.1 ..."), as word processors number a document: when at least two forward
+        sections hold steps under parts numbered after them, each such section is a phase and its parts are its
+        steps. A single such section ("7. Implementation" over "7.1 Preparation (02:00-02:20)") stays a container
+        of phases, and so do parts that carry their own timebox."""
+        out: set[int] = set()
+        for i in tops:
+            text = _clean(self.blocks[i].text)
+            m = re.match(r"^(\d{1,2})[.)]?\s+\S", text)
+            if m is None or ROLLBACK_WORDS.search(text.lower()) or SUCCESS_WORDS.search(text.lower()):
+                continue
+            end = self.section_end(i)
+            parts = [j for j in range(i + 1, end) if self.blocks[j].kind == "heading"
+                     and re.match(rf"^{m.group(1)}\.\d{{1,2}}\.?\s+\S", _clean(self.blocks[j].text))]
+            if not parts or not self.has_steps(i, end):
+                continue
+            if any(self.timeboxed(_clean(self.blocks[j].text)) for j in parts):
+                return set()  # parts that say how long they take are phases of their own
+            out.add(i)
+        return out if len(out) >= 2 else set()
 
     def numbered_subs(self, idx: int, end: int) -> list[int]:
         """Sub-headings numbered "1." / "2)" ("## Release" over "### 1. Tag and build", "### 2. Database"): each

@@ -13,8 +13,8 @@ from golive.plan.md_commands import shell_commands
 _ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
                        # German, Spanish, Portuguese, French
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction)$", re.I)
-_ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do)$",
-                         re.I)
+_ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do|"
+                         r"tests?|test cases?|test steps?)$", re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
 _STRONG_ACTION = re.compile(r"^(actions?|tasks?|how|activity|instructions?|procedure|to do|what to do)$", re.I)
 _PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$", re.I)
