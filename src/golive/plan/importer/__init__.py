@@ -23,6 +23,7 @@ from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
 from golive.plan.importer.tables import TablesMixin
 from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake, _strip_front_matter
+from golive.plan.importer.thread import read_thread
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
 
@@ -58,9 +59,18 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     text, dropped = _drop_unprintable(text)
     original = text
     text, front = _strip_front_matter(text)
+    thread = read_thread(text)
+    if thread is not None:
+        text = thread.text  # an email thread: its plan message, line for line (golive.plan.importer.thread)
     imp = _Importer(text, source)
+    if thread is not None:
+        for line, role, person in thread.people:
+            imp.add_person(role, imp.person(person), line, f"{person} ({role}) in a message of the thread")
+        imp.unplaced += thread.unplaced
+        imp.inferred += thread.notes
     if front:
         imp.front_matter_people("\n".join(original.split("\n")[1:front - 1]))
+        imp.front_matter_window(original.split("\n")[1:front - 1])
     data = imp.run()
     overridden: list[str] = []
     if overrides is not None:

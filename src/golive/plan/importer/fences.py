@@ -26,9 +26,10 @@ from golive.plan.md_commands import (
     shell_commands,
     sql_statements,
 )
-from golive.plan.md_shell import env_pairs, is_env_file, is_sql, looks_like_commands, needs_shell
+from golive.plan.md_shell import env_pairs, is_env_file, is_sql, is_tsql, looks_like_commands, needs_shell
 
 BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
+TSQL_LANGS = frozenset({"tsql", "t-sql", "mssql", "sqlserver", "sql-server", "transact-sql"})
 PWSH_LANGS = frozenset({"powershell", "ps1", "pwsh", "posh", "ps"})
 #: PowerShell's approved verbs (Get-Verb) that start the cmdlets runbooks use: `Stop-WebAppPool`, `Copy-Item`.
 _VERBS = ("Add|Clear|Compare|Compress|Confirm|Connect|Convert|ConvertFrom|ConvertTo|Copy|Disable|Disconnect|"
@@ -93,6 +94,8 @@ class FencesMixin(ImportState):
         if info in ENV_LANGS or (info in ("ini", "conf") and is_env_file(b.text)):
             self.env_file(b)
             return CommandBlock()
+        if info in TSQL_LANGS or (info in SQL_LANGS and (self.mssql_only or is_tsql(b.text))):
+            return self.tsql_block(b)
         if info in SQL_LANGS:
             block = sql_statements(b.text, first)
         elif info in BASH_LANGS:
@@ -113,6 +116,15 @@ class FencesMixin(ImportState):
                                           " left out; look at it by hand while the run waits"))
         self.placeholders |= set(block.placeholders)
         return block
+
+    def tsql_block(self, b: Block) -> CommandBlock:
+        """SQL Server's T-SQL: one manual step showing the whole block, never `sql` steps. golive's sql step speaks
+        PostgreSQL and SQLite, and cut at statements the block would lose what crosses them (`USE master` holds
+        for the rest of the session, `GO` ends a batch)."""
+        self.conversions.append(f"line {b.line}: T-SQL (SQL Server) block: golive's sql step runs on PostgreSQL or"
+                                " SQLite, so a person runs it, whole, in one session (a manual step shows it)")
+        text = "Run on SQL Server (SSMS or sqlcmd), as one script, and check the result:\n" + b.text.strip("\n")
+        return CommandBlock([Command("manual", {"instruction": block_text(text)}, b.line + 1, None)])
 
     def pwsh_block(self, b: Block, lang: str) -> CommandBlock:
         """A PowerShell script: one step that PowerShell runs, whole (its `$vars` cross its lines), never bash."""
@@ -285,6 +297,11 @@ class FencesMixin(ImportState):
         return step
 
     def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
+        if self.mssql_only or is_tsql(query):
+            self.conversions.append(f"line {line}: T-SQL (SQL Server): golive's sql step runs on PostgreSQL or"
+                                    " SQLite, so a person runs it (a manual step shows the query)")
+            return self.step("manual", {"instruction": block_text("Run on SQL Server and check the result:\n"
+                                                                   + query.strip())}, line, name)
         if self.mysql_only:
             self.conversions.append(f"line {line}: SQL of a MySQL/MariaDB database: golive's sql step runs on"
                                     " PostgreSQL or SQLite, so a person runs it (a manual step shows the query)")

@@ -141,7 +141,7 @@ class RollbackMixin(ImportState):
                         b.placed = True
                 self.thresholds += [t for it in items for t in thresholds_in(_clean(it.text), it.line)]
                 for start, stop, label in groups:
-                    head = self.blocks[start - 1] if label else h
+                    head = self.blocks[start] if start in self.level_items else self.blocks[start - 1] if label else h
                     name = re.split(r":\s", label, maxsplit=1)[0].rstrip(":") if label else _clean(h.text)
                     self.make_level(start, stop, name, head, label, intro["description"])
                 return
@@ -182,6 +182,17 @@ class RollbackMixin(ImportState):
             labelled = level or (_LABEL.match(text) and ":" in text and not _TRIGGER_INTRO.search(text))
             if level and b.kind == "item" and b.depth == 0 and b.checked is None and b.children:
                 cuts.append((j, text, False))  # "- Level 2 — schema and data" with its block (a Notion toggle)
+                continue
+            if level and b.kind == "item" and b.depth == 0 and b.checked is None and sum(
+                    1 for k in range(start, end) if self.blocks[k].kind == "item" and self.blocks[k].depth == 0
+                    and _LEVEL.match(_clean(self.blocks[k].text))) >= 2:
+                # "- L1, api3 misbehaves (5xx over 2%): weights back" among "- L2, ..." items: a level of its own,
+                # named by its condition; what follows the colon is its step (the condition is never a step)
+                cuts.append((j, text, True))
+                action = re.split(r":\s+", b.raw, maxsplit=1)
+                if len(action) == 2 and action[1].strip():
+                    b.raw, b.text = action[1].strip(), _clean(re.split(r":\s+", b.text, maxsplit=1)[-1])
+                self.level_items.add(j)
                 continue
             if b.kind != "para" or b.depth != 0 or not labelled:
                 continue

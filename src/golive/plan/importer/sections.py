@@ -22,7 +22,8 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
-SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
+SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
+                           r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
                            r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
                            r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
@@ -32,6 +33,9 @@ _WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
 _CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(uration)?|settings|variables|secrets|"
                              r"umgebung\w*|konfiguration|variablen|configuraci(ó|o)n|variables de entorno|"
                              r"configura(ç|c)(ã|a)o|vari(á|a)veis( de ambiente)?)\b")
+#: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
+_TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
+                          r"expected outcome|pass if)(?: \||$)")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
@@ -41,6 +45,8 @@ NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|r
 class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
+        from golive.plan.importer.items import code_command
+        from golive.plan.importer.tables import _EXPECT_COL, column
         from golive.plan.importer.traffic import traffic_rows
         from golive.plan.md_shell import looks_like_commands
         from golive.plan.md_traffic import progression
@@ -48,15 +54,21 @@ class SectionsMixin(ImportState):
         for b in self.blocks[idx + 1:end]:
             if b.kind == "item" and b.checked is not None:
                 return True
-            if b.kind in ("para", "item") and progression(_clean(b.text)):
+            if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
             if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
                                       (not b.info and looks_like_commands(b.text))):
                 return True
             if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
                 return True
+            if b.kind == "table" and b.rows and len(b.rows) > 1 and _TEST_HEADER.search(" | ".join(
+                    _clean(c).lower() for c in b.rows[0])):
+                return True  # | # | Test | Expected |: checks to make, a step per row
             if b.kind == "table" and traffic_rows(b):
                 return True  # | Stage | Traffic | Hold |: a canary
+            if b.kind == "table" and len(b.rows) > 1 and column(b.rows[0], _EXPECT_COL) is not None and any(
+                    code_command(cell) is not None for row in b.cells[1:] for cell in row):
+                return True  # | Check | How | Expected | with a command in a cell: a check to run
             if b.kind == "item" and b.ordered and b.depth == 1 and any(
                     self.blocks[c].kind == "fence" for c in b.children):
                 return True
@@ -68,6 +80,7 @@ class SectionsMixin(ImportState):
             self.blocks[title_idx].placed = True
         headings = [i for i, b in enumerate(self.blocks) if b.kind == "heading" and i != title_idx]
         top_level = min((self.blocks[i].level for i in headings), default=2)
+        self.outline_tops = self.outline_sections([i for i in headings if self.blocks[i].level == top_level])
         # Blocks before the first section (an overview paragraph) become the plan description.
         description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
@@ -78,6 +91,7 @@ class SectionsMixin(ImportState):
                 b.placed = True
             elif b.kind == "table" and not b.placed:
                 self.prelude_people(b)  # | **Implementer** | Jonas Berg |: a fact table of roles
+        self.box_criteria()
         i = 0
         while i < len(self.blocks):
             b = self.blocks[i]
@@ -111,6 +125,13 @@ class SectionsMixin(ImportState):
             else:
                 self.rollback_section(idx, end)
             self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
+            return True
+        if idx in self.outline_tops:
+            # "1. Preparation" over "1.1 Pre-checks", "1.2 Freeze writes", and "2. Backup" over "2.1 ...": the
+            # document is numbered as an outline, its numbered sections are the phases and N.M their parts
+            self.phase_from(idx, end)
+            self.inferred.append(f"line {h.line}: '{text}' is a numbered section of an outline (its parts are"
+                                 " numbered under it) -> a phase")
             return True
         if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
                 self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)
@@ -234,6 +255,34 @@ class SectionsMixin(ImportState):
                         self.criteria.append((b.line, part))
                 b.placed = True
 
+    def box_criteria(self) -> None:
+        """A box titled as success criteria (`!!! success "Done when"`, `:::tip Success criteria`, `<Callout
+        title="Success criteria">`) holds the plan's criteria wherever it stands, even inside a rollback section:
+        never steps of the phase or level around it."""
+        said: set[int] = set()
+        for b in self.blocks:
+            if b.placed or not b.box or not SUCCESS_WORDS.search(b.box.lower()):
+                continue
+            b.placed = True
+            if b.kind == "table" and len(b.rows) > 1:
+                for row in b.rows[1:]:
+                    cells = [_clean(c) for c in row if _clean(c)]
+                    if cells:
+                        self.criteria.append((b.line, ": ".join(cells[:2])))
+            elif b.kind in ("para", "item"):
+                text = _clean(b.text)
+                if text.lower().startswith(b.box.lower()):
+                    text = text[len(b.box):].lstrip(" :")
+                for part in text.split("\n"):
+                    part = _clean(part).strip("✅✓✔☑ -*•")
+                    if part:
+                        self.criteria.append((b.line, part))
+            else:
+                continue
+            if b.box not in {self.blocks[i].box for i in said}:
+                self.inferred.append(f"line {b.line}: the box '{b.box}' holds success criteria -> success_criteria")
+            said.add(self.blocks.index(b))
+
     def report_leftovers(self) -> None:
         """Group every block nobody placed under its heading, so the summary names each one."""
         heading: Block | None = None
@@ -270,6 +319,28 @@ class SectionsMixin(ImportState):
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
             and not _LEVEL.match(text)
+
+    def outline_sections(self, tops: list[int]) -> set[int]:
+        """Top-level sections numbered as an outline ("1. Preparation" holding "1.1 Pre-checks" and "1.2 Freeze
+        writes", "2. Backup" holding "2.1 ..."), as word processors number a document: when at least two forward
+        sections hold steps under parts numbered after them, each such section is a phase and its parts are its
+        steps. A single such section ("7. Implementation" over "7.1 Preparation (02:00-02:20)") stays a container
+        of phases, and so do parts that carry their own timebox."""
+        out: set[int] = set()
+        for i in tops:
+            text = _clean(self.blocks[i].text)
+            m = re.match(r"^(\d{1,2})[.)]?\s+\S", text)
+            if m is None or ROLLBACK_WORDS.search(text.lower()) or SUCCESS_WORDS.search(text.lower()):
+                continue
+            end = self.section_end(i)
+            parts = [j for j in range(i + 1, end) if self.blocks[j].kind == "heading"
+                     and re.match(rf"^{m.group(1)}\.\d{{1,2}}\.?\s+\S", _clean(self.blocks[j].text))]
+            if not parts or not self.has_steps(i, end):
+                continue
+            if any(self.timeboxed(_clean(self.blocks[j].text)) for j in parts):
+                return set()  # parts that say how long they take are phases of their own
+            out.add(i)
+        return out if len(out) >= 2 else set()
 
     def numbered_subs(self, idx: int, end: int) -> list[int]:
         """Sub-headings numbered "1." / "2)" ("## Release" over "### 1. Tag and build", "### 2. Database"): each
