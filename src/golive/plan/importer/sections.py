@@ -24,7 +24,8 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
-SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
+SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
+                           r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
                            r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
                            r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
@@ -56,6 +57,8 @@ NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|r
 class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
+        from golive.plan.importer.items import code_command
+        from golive.plan.importer.tables import _EXPECT_COL, column
         from golive.plan.importer.traffic import traffic_rows
         from golive.plan.md_shell import looks_like_commands
         from golive.plan.md_traffic import progression
@@ -63,7 +66,7 @@ class SectionsMixin(ImportState):
         for b in self.blocks[idx + 1:end]:
             if b.kind == "item" and b.checked is not None:
                 return True
-            if b.kind in ("para", "item") and progression(_clean(b.text)):
+            if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
             if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
                                       (not b.info and looks_like_commands(b.text))):
@@ -75,6 +78,9 @@ class SectionsMixin(ImportState):
                 return True  # | # | Test | Expected |: checks to make, a step per row
             if b.kind == "table" and traffic_rows(b):
                 return True  # | Stage | Traffic | Hold |: a canary
+            if b.kind == "table" and len(b.rows) > 1 and column(b.rows[0], _EXPECT_COL) is not None and any(
+                    code_command(cell) is not None for row in b.cells[1:] for cell in row):
+                return True  # | Check | How | Expected | with a command in a cell: a check to run
             if b.kind == "item" and b.ordered and b.depth == 1 and any(
                     self.blocks[c].kind == "fence" for c in b.children):
                 return True
@@ -97,6 +103,7 @@ class SectionsMixin(ImportState):
                 b.placed = True
             elif b.kind == "table" and not b.placed:
                 self.prelude_people(b)  # | **Implementer** | Jonas Berg |: a fact table of roles
+        self.box_criteria()
         i = 0
         while i < len(self.blocks):
             b = self.blocks[i]
@@ -255,6 +262,34 @@ class SectionsMixin(ImportState):
                     if part:
                         self.criteria.append((b.line, part))
                 b.placed = True
+
+    def box_criteria(self) -> None:
+        """A box titled as success criteria (`!!! success "Done when"`, `:::tip Success criteria`, `<Callout
+        title="Success criteria">`) holds the plan's criteria wherever it stands, even inside a rollback section:
+        never steps of the phase or level around it."""
+        said: set[int] = set()
+        for b in self.blocks:
+            if b.placed or not b.box or not SUCCESS_WORDS.search(b.box.lower()):
+                continue
+            b.placed = True
+            if b.kind == "table" and len(b.rows) > 1:
+                for row in b.rows[1:]:
+                    cells = [_clean(c) for c in row if _clean(c)]
+                    if cells:
+                        self.criteria.append((b.line, ": ".join(cells[:2])))
+            elif b.kind in ("para", "item"):
+                text = _clean(b.text)
+                if text.lower().startswith(b.box.lower()):
+                    text = text[len(b.box):].lstrip(" :")
+                for part in text.split("\n"):
+                    part = _clean(part).strip("✅✓✔☑ -*•")
+                    if part:
+                        self.criteria.append((b.line, part))
+            else:
+                continue
+            if b.box not in {self.blocks[i].box for i in said}:
+                self.inferred.append(f"line {b.line}: the box '{b.box}' holds success criteria -> success_criteria")
+            said.add(self.blocks.index(b))
 
     def report_leftovers(self) -> None:
         """Group every block nobody placed under its heading, so the summary names each one."""
