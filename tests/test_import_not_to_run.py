@@ -15,7 +15,8 @@ from golive.plan.md_shell import looks_like_commands
     "Must not be used any more:",
 ])
 def test_a_block_introduced_as_not_to_run_is_text(lead: str) -> None:
-    doc = f"# R\n## Phase 1: Deploy\n```bash\n./deploy.sh --canary\n```\n\n{lead}\n\n```bash\n./deploy_all.sh --now\n```\n"
+    doc = (f"# R\n## Phase 1: Deploy\n```bash\n./deploy.sh --canary\n```\n\n{lead}\n\n"
+           "```bash\n./deploy_all.sh --now\n```\n")
     result = import_markdown(doc, "doc.md")
     assert "./deploy.sh --canary" in result.yaml_text
     assert "deploy_all" not in result.yaml_text

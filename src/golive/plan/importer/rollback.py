@@ -24,7 +24,8 @@ _OPTION = re.compile(r"(?i)^(?:(?:back-?out\s+|rollback\s+)?(?:option|variant|va
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
 #: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
 #: A level named anywhere in a sentence: "(this is **back-out 1**)", "take level 2", "Option B".
-_NAMES_LEVEL = re.compile(r"(?i)\b(?:level|back[\s-]*out|roll[\s-]*back|option|livello|stufe|nivel|niveau)\s+(\d+|[A-Z])\b")
+_NAMES_LEVEL = re.compile(r"(?i)\b(?:level|back[\s-]*out|roll[\s-]*back|option|livello|stufe|nivel|niveau)"
+                          r"\s+(\d+|[A-Z])\b")
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
 #: A sentence of a level that says what it undoes: "Covers steps 2-3", "Undoes phase 4", "Applies to stage B".
 _COVERS_SAID = re.compile(r"(?i)\b(covers?|undo(?:es)?|reverts?|applies\s+to|rolls?\s+back)\b")
