@@ -6,8 +6,9 @@ the decisions, the checkpoints), which keeps a 10,000-event run well under a sec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from golive.errors import UsageError
 from golive.seal.checkpoint import CHECKPOINT, GENESIS, body_of, digest_of
@@ -21,8 +22,7 @@ from golive.store.base import Event
 from golive.store.chain import verify_chain
 
 
-@dataclass
-class Signed:
+class Signed(Struct):
     """One decision as the report and `audit verify` show it."""
 
     seq: int
@@ -39,8 +39,7 @@ class Signed:
     vouched: bool = False
 
 
-@dataclass
-class Audit:
+class Audit(Struct):
     run_id: str
     events: int = 0
     head: str = ""

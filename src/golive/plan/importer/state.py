@@ -49,6 +49,8 @@ class ImportState:
         self.analysis: list[Threshold] = []
         self.window: dict[str, Any] | None = None
         self.window_line = 0
+        #: Window facts of the YAML front matter (`window: 2026-12-05T20:00+01:00/2026-12-05T22:00+01:00`).
+        self.front_facts: dict[str, tuple[str, Block]] = {}
         self.description: list[str] = []
         #: (from, to, source line) of the application version, when a "... Version" section gives both.
         self.version: tuple[str, str, int] | None = None
