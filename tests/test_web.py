@@ -22,9 +22,10 @@ import pyotp
 import pytest
 
 from conftest import golive
+from golive.seal.vouch import public_key_text
+from golive.seal.vouch import verify as verify_seal
 from golive.store.sqlite import SQLiteStore
 from golive.web.accounts import Accounts
-from golive.web.actions import public_key_text, verify_seal
 from webconsole import MARKER, PASSWORD, PLAN, Server, add_user, serve, team_yaml, waiting_run
 
 

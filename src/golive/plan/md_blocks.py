@@ -279,15 +279,22 @@ def _box_para(add: Callable[[Block], int], title: str, plain: str, raw: str, lin
 #: levels around it, and made a section of its own it would shift every level after it.
 ROLLBACK_TITLE = re.compile(r"(?i)roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\bundo\b|fall\s*-?back")
 _BOLD_STEP = re.compile(r"^(\*\*|__)([^*_]+)\1:?$")
+_QUESTION = re.compile(r"(?i)^\W*(?:q(?:uestion)?\s*\d*\s*[:.)\-–—]\s*)?[^?]{3,}\?\W*$")
 _STEP_WORD = re.compile(r"(?i)^\W*(phase|step|stage)\s*\d+\b")
 
 
 def _bold_step_headings(blocks: list[Block]) -> None:
-    """`**Step 2 — Roll out**` alone on a line is a heading the writer made bold: one level below the last."""
+    """`**Step 2 — Roll out**` alone on a line is a heading the writer made bold: one level below the last.
+    So is a question alone in bold (`**Q: How do we back out?**`, a page written as questions and answers): a
+    section one level below the last real heading, which ends at the next question, with its steps under it."""
     level = 1
+    question: int | None = None
     for b in blocks:
         if b.kind == "heading":
-            level = b.level
+            level, question = b.level, None
+        elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _QUESTION.match(b.text):
+            b.kind = "heading"
+            b.level = question = min(level + 1, 6)
         elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _STEP_WORD.match(b.text):
             b.kind = "heading"
-            b.level = min(level + 1, 6)
+            b.level = min((question or level) + 1, 6)

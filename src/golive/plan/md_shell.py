@@ -329,6 +329,8 @@ def looks_like_commands(text: str) -> bool:
                     return False
                 continue
             prog = argv[0]
+            if re.fullmatch(r"[\d*/,-]+", prog):
+                return False  # "0 5 * * * /opt/job.sh": a crontab entry (its schedule first), no program is a number
             if not re.fullmatch(r"[a-z0-9_./~$][A-Za-z0-9_./{}$-]*", prog) or prog.endswith((".", ",", ":", "?")):
                 return False
             if any(w.endswith(("?", ",")) for w in argv[1:]) and len(argv) > 4:

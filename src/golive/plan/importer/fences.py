@@ -40,6 +40,12 @@ _VERBS = ("Add|Clear|Compare|Compress|Confirm|Connect|Convert|ConvertFrom|Conver
 _PWSH_LINE = re.compile(rf"^\s*(?:\(\s*)?(?:(?:{_VERBS})-[A-Z][A-Za-z]+\b|\$[A-Za-z_][\w:]*\s*[+-]?=|\$env:\w+)")
 ENV_LANGS = frozenset({"env", "dotenv", "properties"})
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Said of a block that must not run: "do NOT run it:", "not a command", "for reference", "for the record only",
+#: "do not paste". A "do not run ... until/before ..." is an order to run it later, so the phrase must end its
+#: sentence.
+_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s+(?:be\s+)?(?:run|paste|execute|use)d?"
+                         r"(?:\s+(?:it|this|them|these|that))?(?:\s+(?:again|any\s*more|anymore))?\s*(?:[:.;!)]|$)|"
+                         r"\bnot\s+(?:a\s+)?commands?\b|\bfor\s+(?:the\s+)?(?:reference|record)\b|\breference\s+only\b")
 #: A block of `export NAME=...` lines (and comments) only.
 _EXPORTS_ONLY = re.compile(r"(?:(?:\s*#[^\n]*|\s*export\s+[A-Za-z_]\w*=[^\n]*)(?:\n|$))+")
 #: A URL with a password in it: `redis://:s3cret@cache:6379/0`, `postgres://app:pw@db/app`.
@@ -75,6 +81,8 @@ class FencesMixin(ImportState):
 
     def fence_commands(self, b: Block) -> CommandBlock | None:
         """Steps of a block that runs, or None for text (another language, output, a diagram)."""
+        if self.not_to_run(b):
+            return None
         first = b.line + 1
         info = b.info
         if info in PWSH_LANGS or (not info and is_powershell(b.text)):
@@ -116,6 +124,18 @@ class FencesMixin(ImportState):
                                           " left out; look at it by hand while the run waits"))
         self.placeholders |= set(block.placeholders)
         return block
+
+    def not_to_run(self, b: Block) -> bool:
+        """The sentence that introduces the block says it is not to be run: "for reference; this is not a command",
+        "Quote from the old runbook, for the record only:", "this is what it runs; do NOT run it:"."""
+        idx = next((i for i, x in enumerate(self.blocks) if x is b), 0)
+        prev = self.blocks[idx - 1] if idx else None
+        said = _NOT_TO_RUN.search(_clean(prev.text)) if prev is not None and prev.kind in ("para", "item") else None
+        if said is None:
+            return False
+        self.inferred.append(f"line {b.line}: the sentence before the block says it is not to be run"
+                             f" ('{said.group(0)}'): text, never a step")
+        return True
 
     def tsql_block(self, b: Block) -> CommandBlock:
         """SQL Server's T-SQL: one manual step showing the whole block, never `sql` steps. golive's sql step speaks

@@ -11,7 +11,7 @@ from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unpla
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
-ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b|\babort\b|"
+ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
                             r"fall\s*-?back|"
                             r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
                             r"in case of (failure|problems|issues|trouble)|"
@@ -20,6 +20,8 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             r"r(ü|ue)ckfall|r(ü|ue)cksetz|zur(ü|ue)ck(roll|setz|fahr)|wiederherstell|"
                             r"revers(ión|ion|ão|ao)|revertir|reverter|marcha atr(á|a)s|vuelta atr(á|a)s|"
                             r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
+                            # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
+                            r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
 SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
@@ -40,10 +42,20 @@ _TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:e
 _CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
 #: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
 _DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
+#: Sections about people: who does what, who to call.
+_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
+                             r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
+                             r"call (list|tree)|who'?s who|who is who|"
+                             # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
+                             # "Rollen", "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe"
+                             r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
+                             r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
-                         r"troubleshoot|known issues|changelog|history|review schedule")
+                         r"troubleshoot|known issues|changelog|history|review schedule|"
+                         # an on-call page's alert responses (a pod delete, `logs -f`): not steps of the deploy
+                         r"\balerts?\b|\balarms?\b|alerting|\bincidents?\b|dashboards?")
 
 
 class SectionsMixin(ImportState):
@@ -122,7 +134,9 @@ class SectionsMixin(ImportState):
         if top and not sub_phases:
             sub_phases = self.numbered_subs(idx, end)
         named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
-        if ROLLBACK_WORDS.search(low) and not named and "window" not in low:
+        if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
+                _PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
+            # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
             # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
             h.placed = True
             if re.search(r"criteria|trigger|when to|decision|conditions", low):
@@ -159,13 +173,7 @@ class SectionsMixin(ImportState):
             self.signoff(idx, end)
             self.signoff_gate(idx, end)
             return True
-        if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
-                     r"|who to (call|page|ring)|call (list|tree)|who'?s who|who is who|"
-                     # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte", "Rollen",
-                     # "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe", "Intervenants"
-                     r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
-                     r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento", low) \
-                and not sub_phases and not self.has_steps(idx, end):
+        if _PEOPLE_HEADING.search(low) and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True
         if sub_phases:
