@@ -61,6 +61,7 @@ NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|r
 class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
+        from golive.plan.importer.fences import PWSH_LANGS, is_powershell
         from golive.plan.importer.items import code_command
         from golive.plan.importer.tables import _EXPECT_COL, column
         from golive.plan.importer.traffic import traffic_rows
@@ -72,8 +73,9 @@ class SectionsMixin(ImportState):
                 return True
             if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
-            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
-                                      (not b.info and looks_like_commands(b.text))):
+            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or b.info in PWSH_LANGS or
+                                      (not b.info and (looks_like_commands(b.text) or is_powershell(b.text)))):
+                # (a section of PowerShell blocks is a phase too: dropped, the run skipped the deploy it describes)
                 return True
             if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
                 return True
