@@ -38,6 +38,10 @@ _CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(ura
 #: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
 _TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
                           r"expected outcome|pass if)(?: \||$)")
+#: A paragraph "<short lead>: <criteria>" (the lead checked against SUCCESS_WORDS).
+_CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
+#: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
+_DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
 #: Sections about people: who does what, who to call.
 _PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
                              r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
@@ -106,6 +110,7 @@ class SectionsMixin(ImportState):
             elif b.kind == "table" and not b.placed:
                 self.prelude_people(b)  # | **Implementer** | Jonas Berg |: a fact table of roles
         self.box_criteria()
+        self.sentence_criteria()
         i = 0
         while i < len(self.blocks):
             b = self.blocks[i]
@@ -294,6 +299,25 @@ class SectionsMixin(ImportState):
             if b.box not in {self.blocks[i].box for i in said}:
                 self.inferred.append(f"line {b.line}: the box '{b.box}' holds success criteria -> success_criteria")
             said.add(self.blocks.index(b))
+
+    def sentence_criteria(self) -> None:
+        """"We call it done when: error rate under 1%, p95 under 250 ms, no lag by noon.", "Done = one leader, two
+        replicas". A paragraph whose short
+        lead says success criteria and whose criteria follow the colon in the same sentence, wherever it stands:
+        the plan's criteria, one per part (a comma and a space, or a semicolon: "1,204" is one number)."""
+        for b in self.blocks:
+            if b.placed or b.kind != "para" or b.box:
+                continue
+            m = _CRITERIA_SENTENCE.match(_clean(b.text).replace("\n", " "))
+            if m is None or not (SUCCESS_WORDS.search(m.group(1).lower()) or _DONE_LEAD.fullmatch(m.group(1))):
+                continue
+            parts = [p.strip(" .") for p in re.split(r";\s*|,\s+", m.group(2)) if p.strip(" .")]
+            if not parts:
+                continue
+            self.criteria += [(b.line, p) for p in parts]
+            b.placed = True
+            self.inferred.append(f"line {b.line}: '{m.group(1)}:' and {len(parts)} criteria after it ->"
+                                 " success_criteria")
 
     def report_leftovers(self) -> None:
         """Group every block nobody placed under its heading, so the summary names each one."""
