@@ -218,3 +218,35 @@ def test_test_table_checks_its_command_rows() -> None:
     steps = [s.model_dump(exclude_none=True) for s in plan.phases[1].steps]
     assert steps[0]["http"]["expect"]["json_values"] == {"$.version": "5.2.0"}
     assert "A-7" in str(steps[1]["manual"])
+
+
+# -- criteria in one sentence, a gate's decider written with their role -----------------------------------------
+
+@pytest.mark.parametrize(("sentence", "want"), [
+    ("We call it done when: zero-result rate under 4%, p95 under 250 ms at peak, lag under 5 min by noon.",
+     ["zero-result rate under 4%", "p95 under 250 ms at peak", "lag under 5 min by noon"]),
+    ("**Done =** one leader and two replicas, quorum on `10.0.0.12`, 5xx under 0.5% for 30 minutes.",
+     ["one leader and two replicas", "quorum on 10.0.0.12", "5xx under 0.5% for 30 minutes"]),
+    # a comma inside a number is no separator
+    ("Success criteria: 1,204 rows in the report; no errors", ["1,204 rows in the report", "no errors"]),
+])
+def test_criteria_in_one_sentence(sentence: str, want: list[str]) -> None:
+    plan, _ = load(f"# T\n\n{GO}\n- [ ] Tell the team\n\n{sentence}\n")
+    assert _criteria(plan) == want
+    assert not any("under" in s or "rows in" in s for s in _steps(plan))
+
+
+def test_sentence_with_a_colon_that_is_no_criteria_lead_stays() -> None:
+    plan, _ = load(f"# T\n\n{GO}\nNote: the old host stays up, untouched, until Monday.\n")
+    assert _criteria(plan) == []
+
+
+def test_gate_decider_written_with_a_longer_role() -> None:
+    """"Tariq Aziz (Service Owner) decides": the role written with him, never a role "Owner" the document also
+    has (whose words are part of it)."""
+    doc = (f"# T\n\n| Role | Name |\n|---|---|\n| Owner | Pieter de Vries |\n\n{GO}\n**Go/No-Go:** Tariq Aziz "
+           "(Service Owner) decides once the tests pass.\n")
+    plan, _ = load(doc)
+    gate = plan.phases[0].gate
+    assert gate is not None and gate.approvals is not None and gate.approvals.role == "Service Owner"
+    assert plan.approvers["Service Owner"] == ["Tariq Aziz"]
