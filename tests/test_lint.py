@@ -317,6 +317,18 @@ def test_gl118_sql_that_does_not_parse() -> None:
         " statement)"]
 
 
+def test_gl118_reads_each_statement_of_a_transaction() -> None:
+    """A query of several statements is one transaction (the sql step runs it so): each statement must parse,
+    and PostgreSQL statements sqlparse does not name (ANALYZE, GRANT, SET, SAVEPOINT) are statements."""
+    step = "      - sql: {database: 'postgresql:///x', query: %s}\n"
+    whole = ("ALTER TABLE o ADD COLUMN r text; UPDATE o SET r = 'eu'; ANALYZE o; GRANT SELECT ON o TO ro;"
+             " SAVEPOINT s; SET LOCAL lock_timeout = '5s';")
+    assert "GL118" not in rules(lint("phases:\n  - name: A\n    steps:\n" + step % f'"{whole}"'))
+    cut = "phases:\n  - name: A\n    steps:\n" + step % '"UPDATE o SET r = 1; WHERE expires_at < now();"'
+    assert [f.message.split("': ", 1)[1] for f in lint(cut) if f.rule == "GL118"] == [
+        "statement 2 of 2: does not parse as SQL (`WHERE` does not start a statement)"]
+
+
 def test_gl119_level_covering_nothing() -> None:
     body = ("phases:\n  - name: A\n    steps:\n      - shell: echo go\n"
             "rollback:\n  levels:\n    - level: 1\n      name: L\n      steps: [{shell: echo back}]\n")

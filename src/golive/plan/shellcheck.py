@@ -66,6 +66,14 @@ def shell_problems(command: str, env: Mapping[str, str], shell: str = "/bin/bash
     return [f"`{p}` is not a command here (command -v finds nothing)" for p in missing_programs(command, env)]
 
 
+#: Statements of PostgreSQL and SQLite that sqlparse types UNKNOWN (it names only DML, DDL and a few more).
+_UNTYPED_STATEMENTS = frozenset({
+    "ANALYZE", "VACUUM", "REINDEX", "CLUSTER", "COMMENT", "REFRESH", "SET", "RESET", "LOCK", "NOTIFY", "LISTEN",
+    "UNLISTEN", "DO", "CALL", "EXPLAIN", "SAVEPOINT", "RELEASE", "GRANT", "REVOKE", "COPY", "PRAGMA", "DISCARD",
+    "CHECKPOINT", "SECURITY", "REASSIGN", "PREPARE", "EXECUTE", "DEALLOCATE", "SHOW", "VALUES", "TABLE", "IMPORT",
+})
+
+
 def sql_problems(query: str) -> list[str]:
     """sqlparse's reading of one step's query: each statement complete and of a known kind. Several statements
     are one transaction (the sql step runs them so), each named by its number."""
@@ -103,5 +111,6 @@ def _statement_problems(text: str) -> list[str]:
     if st.get_type() == "UNKNOWN":  # type: ignore[no-untyped-call]
         first = st.token_first(skip_cm=True)  # type: ignore[no-untyped-call]
         word = (str(first).split() or [""])[0]
-        return [f"does not parse as SQL (`{word}` does not start a statement)"]
+        if word.upper() not in _UNTYPED_STATEMENTS:
+            return [f"does not parse as SQL (`{word}` does not start a statement)"]
     return []
