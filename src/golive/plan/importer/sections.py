@@ -56,8 +56,8 @@ class SectionsMixin(ImportState):
             if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
                                       (not b.info and looks_like_commands(b.text))):
                 return True
-            if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
-                return True
+            if b.kind == "table" and b.rows and any(re.search(r"\bcommands?\b", c.lower()) for c in b.rows[0]):
+                return True  # | Step | Command |, never "| Priya Nair (Incident Commander) |"
             if b.kind == "table" and b.rows and len(b.rows) > 1 and _TEST_HEADER.search(" | ".join(
                     _clean(c).lower() for c in b.rows[0])):
                 return True  # | # | Test | Expected |: checks to make, a step per row
@@ -147,7 +147,8 @@ class SectionsMixin(ImportState):
             self.signoff(idx, end)
             self.signoff_gate(idx, end)
             return True
-        if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
+        if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
+                     r"responsibilit|who does what"
                      r"|who to (call|page|ring)|call (list|tree)|who'?s who|who is who|"
                      # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte", "Rollen",
                      # "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe", "Intervenants"
