@@ -248,3 +248,26 @@ def test_running_a_shell_plan_loads_no_ssh_library(workdir: Path) -> None:
     run_id = str(json.loads(cli("runs", "--json").out)[0]["run"])
     r = cli("audit", "verify", run_id)
     assert r.code == 0 and "checkpoint" in r.out, r.out + r.err
+
+
+SSH_PLAN = """name: ssh only
+service: sshsvc
+environment: prod
+hosts:
+  web: {hosts: [10.0.0.1, 10.0.0.2], user: deploy}
+phases:
+  - name: Deploy
+    steps:
+      - ssh: {on: web, command: uname -a, expect_exit: 0}
+"""
+
+
+def test_plan_show_of_an_ssh_plan_builds_no_shell_step(workdir: Path) -> None:
+    """An ssh step shares the command timeout and the `expect_exit: 0`-or-list field with shell steps, from
+    golive.steps.base and golive.core.fields: a plan of ssh steps builds no shell step model (~2 models)."""
+    (workdir / "plan.yaml").write_text(SSH_PLAN)
+    names = imported("plan", "show", "plan.yaml", cwd=workdir)
+    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.kinds",
+                                             "golive.steps.ssh"}, sorted(step_and_check_modules(names))
+    shown = cli("plan", "show", "plan.yaml")
+    assert shown.code == 0 and "uname -a" in shown.out, shown.out + shown.err

@@ -22,9 +22,10 @@ import pyotp
 import pytest
 
 from conftest import golive
+from golive.seal.vouch import public_key_text
+from golive.seal.vouch import verify as verify_seal
 from golive.store.sqlite import SQLiteStore
 from golive.web.accounts import Accounts
-from golive.web.actions import public_key_text, verify_seal
 from webconsole import MARKER, PASSWORD, PLAN, Server, add_user, serve, team_yaml, waiting_run
 
 
@@ -477,6 +478,9 @@ def test_an_operator_starts_aborts_and_resumes_a_run_from_the_console(workdir: P
         assert r.status_code == 200, r.text
         view = _until(olga, rid, lambda v: v['runner']['exit_code'] is not None, "the runner never stopped")
         assert view["runner"]["exit_code"] == 143 and view["status"] == "waiting" and view["can"]["resume"]
+        assert [v["name"] for v in view["secrets"]] == ["TOKEN"]  # what the page's Resume asks for
+        r = olga.post(f"/api/runs/{rid}/resume", json={}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 409 and "SHOP_TOKEN" in r.json()["error"], r.text  # the runner's refusal, shown
         r = olga.post(f"/api/runs/{rid}/resume", json={"secrets": {"TOKEN": MARKER}}, headers={"X-CSRF-Token": csrf})
         assert r.status_code == 200, r.text
         _until(olga, rid, lambda v: v['runner']['exit_code'] is None and v['can']['abort'], "never resumed")

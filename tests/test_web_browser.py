@@ -365,6 +365,14 @@ def test_an_operator_starts_a_run_and_aborts_it_a_viewer_cannot(browser: Browser
     expect(page.locator("#runner")).to_contain_text("exited with 143", timeout=3 * WAIT)
     expect(page.locator("#actions button[data-action=resume]")).to_be_visible(timeout=WAIT)
     page.screenshot(path=str(ARTIFACTS / "console-aborted.png"), full_page=True)
+    page.click("#actions button[data-action=resume]")  # the plan's secret is typed again, for the new process only
+    again = page.locator("#dialog-secrets label[data-var=TOKEN] input")
+    expect(again).to_have_attribute("type", "password")
+    again.fill(MARKER)
+    page.click("#dialog-go")
+    expect(page.locator("#action-result")).to_contain_text("resuming run", timeout=3 * WAIT)
+    expect(page.locator("#runner")).to_contain_text("started here by olga: running", timeout=3 * WAIT)
+    assert MARKER not in page.content()
     types = [json.loads(x)["type"] for x in golive("log", rid, "--json", cwd=setup.workdir).out.splitlines()]
     assert "run.abort_requested" in types and "step.interrupted" not in types  # it was waiting at the gate
     assert problems == []

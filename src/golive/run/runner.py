@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import getpass
 import hashlib
 import json
 import os
 import secrets
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, structs
 
 from golive import __version__
 from golive.core.clock import Clock
@@ -90,8 +90,7 @@ def window_of(plan: Plan, now: datetime) -> Interval | None:
     return resolve(w.start, w.end, w.timezone, w.rollback_until, now)
 
 
-@dataclass
-class StartRequest:
+class StartRequest(Struct):
     plan: Plan
     plan_path: Path
     plan_text: str
@@ -109,8 +108,7 @@ class StartRequest:
     voucher: Voucher | None = None
 
 
-@dataclass(frozen=True)
-class Started:
+class Started(Struct, frozen=True):
     """A created run and the vars resolved for it, which the same process hands on to `drive_run`
     (`DriveOptions.resolved`) instead of reading every secret a second time."""
 
@@ -287,8 +285,7 @@ def load_state(store: Store, run_id: str) -> RunState:
     return fold(store.events(store.get_run(run_id).id))
 
 
-@dataclass
-class DriveOptions:
+class DriveOptions(Struct):
     environ: Mapping[str, str]
     overrides: Mapping[str, str] | None = None
     options: EngineOptions | None = None
@@ -352,9 +349,9 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     plan = state.plan
     options = opts.options or EngineOptions()
     if options.environ is None:  # steps see the environment the caller passed in, not this process's
-        options = dataclasses.replace(options, environ=opts.environ)
+        options = structs.replace(options, environ=opts.environ)
     # where this run's log is, for the lock records a step writes on hosts (another run sees if it is over)
-    options = dataclasses.replace(options, environ={**(options.environ or {}), "GOLIVE_RUN_LOG": store_where(store)})
+    options = structs.replace(options, environ={**(options.environ or {}), "GOLIVE_RUN_LOG": store_where(store)})
     overrides = opts.overrides if state.overrides is None else run_overrides(state.overrides, opts.overrides, info.id)
     if started is not None:
         values, masker = started.vars, started.masker

@@ -9,9 +9,9 @@ import getpass
 import json
 import os
 import socket
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 from sshsig.ssh_public_key import ssh_key_fingerprint_sha256_str
 from sshsig.sshsig import SshsigSignature, check_signature
 
@@ -84,8 +84,7 @@ def who_and_where() -> dict[str, str]:
     return {"os_user": user, "host": socket.gethostname()}
 
 
-@dataclass(frozen=True)
-class SignedDecision:
+class SignedDecision(Struct, frozen=True):
     """What a signer produced: the payload and its signature. The web console builds one with the server's key."""
 
     payload: dict[str, Any]

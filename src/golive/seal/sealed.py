@@ -5,9 +5,10 @@ Without signers the decision is taken on the typed name, as before (the report t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
+
+from msgspec import Struct
 
 from golive.errors import DecisionRefused, UsageError
 from golive.seal.decision import (
@@ -26,8 +27,7 @@ from golive.seal.signers import AllowedSigners
 from golive.store.base import Store
 
 
-@dataclass
-class Decider:
+class Decider(Struct):
     """Who decides: the name typed (None: the name the key belongs to), and how the decision is signed: a signer
     to sign it now, or a decision signed elsewhere. `where` overrides the recorded OS user and host (the web
     console records the browser user's session instead of the server process)."""
@@ -183,8 +183,7 @@ def sign_start(signer: Signer, signers: AllowedSigners, run_id: str, plan_sha256
     return name, {**who_and_where(), **signed.record()}
 
 
-@dataclass(frozen=True)
-class Voucher:
+class Voucher(Struct, frozen=True):
     """A server (the web console) starting a run for a person it authenticated: its key signs the start in
     VOUCH_NAMESPACE, on behalf of `person`, as it signs the decisions taken in the browser."""
 

@@ -35,7 +35,16 @@ from golive.web.accounts import Accounts
 from golive.web.actions import ACTIONS, Ask, Origin, act, allowed, vouch, where
 from golive.web.auth import LoginLimiter, Sessions, csrf_ok, csrf_token
 from golive.web.feed import Feeds, RunsFeed
-from golive.web.launch import PlanLibrary, StartFailed, Supervisor, abort, abortable, preview, var_arguments
+from golive.web.launch import (
+    PlanLibrary,
+    StartFailed,
+    Supervisor,
+    abort,
+    abortable,
+    preview,
+    var_arguments,
+    var_rows,
+)
 from golive.web.oidc import CALLBACK, OidcLogin, login_redirect
 from golive.web.script import SCRIPT
 from golive.web.team import OPERATOR, VIEWER, Identity, Team, load_team
@@ -269,6 +278,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         view["can"] = _can(info, st, who)
         runner = runners.by_run.get(run_id)
         view["runner"] = runner.view() if runner else None
+        view["secrets"] = var_rows(st.plan, secret_only=True)  # what Resume asks for
         return _json(view)
 
     def _can(info: RunInfo, st: RunState, who: Identity) -> dict[str, bool]:
@@ -378,7 +388,10 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
             _, env = var_arguments(_plan_of(run_id), {}, _dict(data, "secrets"))
         except UsageError as exc:
             return _error(400, str(exc))
-        runner = await runners.resume(run_id, env, who.person)
+        try:
+            runner = await runners.resume(run_id, env, who.person)
+        except StartFailed as exc:
+            return _error(409, str(exc))
         return _json({"ok": True, "message": f"resuming run {run_id} as {who.person} (process {runner.pid})"})
 
     def _plan_of(run_id: str) -> Any:

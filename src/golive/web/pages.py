@@ -116,8 +116,9 @@ RUN = _page("golive run", """
 <label id="dialog-step-row" hidden>Step <input id="dialog-step"></label>
 <label id="dialog-outcome-row" hidden>It ended <select id="dialog-outcome"><option value="done">done</option>
 <option value="failed">failed</option></select></label>
-<label>Reason <span>recorded in the run's log with your name</span><textarea id="dialog-reason" required></textarea>
-</label>
+<label id="dialog-reason-row">Reason <span>recorded in the run's log with your name</span>
+<textarea id="dialog-reason" required></textarea></label>
+<div id="dialog-secrets" hidden></div>
 <label id="dialog-typed-row" hidden>Type <code id="dialog-typed-want"></code> to confirm
  <input id="dialog-typed" autocomplete="off"></label>
 <p class="row"><button id="dialog-go" type="button">Confirm</button>

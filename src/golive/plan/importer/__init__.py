@@ -70,6 +70,7 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
         imp.inferred += thread.notes
     if front:
         imp.front_matter_people("\n".join(original.split("\n")[1:front - 1]))
+        imp.front_matter_window(original.split("\n")[1:front - 1])
     data = imp.run()
     overridden: list[str] = []
     if overrides is not None:

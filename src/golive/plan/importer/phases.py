@@ -211,6 +211,8 @@ class PhasesMixin(ImportState):
                 made = phase["steps"][count:]
                 if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
                     self.sql_expect_from_prose(made[0], b, j, end, said)
+                elif len(made) == 1 and ("http" in made[0] or "shell" in made[0]):
+                    self.command_expect_from_prose(phase, made[0], b, j, end, said)
             elif b.kind == "table":
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
@@ -299,6 +301,40 @@ class PhasesMixin(ImportState):
                                         f" (line {src.line}) -> an sql step that checks it ({want})")
                 return
 
+    def command_expect_from_prose(self, phase: dict[str, Any], step: CommentedMap, b: Block, j: int, end: int,
+                                  said: Block | None) -> None:
+        """A block of one command whose result the prose next to it states ("Check the endpoint (it should return
+        200):", "It must print `active`."): the step checks it (a curl an http step with that status / body, any
+        other command a shell step whose output must be that text). The command runs as written either way."""
+        from golive.plan.importer.items import prose_result
+
+        lines = [ln for ln in b.text.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
+        spec = step.get("http") if "http" in step else step.get("shell")
+        if len(lines) != 1 or "\\" in lines[0] or "<<" in lines[0] or (isinstance(spec, dict) and "expect" in spec) \
+                or (isinstance(spec, dict) and ("expect_output" in spec or "expect_exit" in spec)):
+            return
+        cmd = lines[0].strip()
+        after = self.blocks[j + 1] if j + 1 < end else None
+        sources: list[tuple[Block, str]] = []
+        if said is not None and said.depth == b.depth:
+            sources.append((said, "lead"))
+        if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
+            sources.append((after, "after"))
+        for src, where in sources:
+            status, body = prose_result(src.raw, where)
+            if status is None and body is None:
+                continue
+            made = self.expect_step(cmd, status, body, b.line, step.get("name"))
+            if made is None:
+                return
+            steps = phase["steps"]
+            steps[next(i for i, s in enumerate(steps) if s is step)] = made
+            if where == "after":
+                src.placed = True
+            self.inferred.append(f"line {b.line}: the result stated {'before' if where == 'lead' else 'after'} the"
+                                 f" block (line {src.line}) is its check")
+            return
+
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         top = phase.get("depth", 0)  # a phase made of a numbered item: its own paragraphs stand one level in
         m = _KV.match(b.raw)
@@ -320,7 +356,7 @@ class PhasesMixin(ImportState):
             b.placed = True
         elif self.gate_para(phase, b) or self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
-        elif not self.in_rollback and progression(_clean(b.text)):
+        elif not self.in_rollback and progression(_clean(b.text), phase["name"]):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
             self.phase_triggers(b)

@@ -23,6 +23,9 @@ _OPTION = re.compile(r"(?i)^(?:(?:back-?out\s+|rollback\s+)?(?:option|variant|va
 
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
 #: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
+#: A level named anywhere in a sentence: "(this is **back-out 1**)", "take level 2", "Option B".
+_NAMES_LEVEL = re.compile(r"(?i)\b(?:level|back[\s-]*out|roll[\s-]*back|option|livello|stufe|nivel|niveau)"
+                          r"\s+(\d+|[A-Z])\b")
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
 #: A sentence of a level that says what it undoes: "Covers steps 2-3", "Undoes phase 4", "Applies to stage B".
 _COVERS_SAID = re.compile(r"(?i)\b(covers?|undo(?:es)?|reverts?|applies\s+to|rolls?\s+back)\b")
@@ -143,6 +146,9 @@ class RollbackMixin(ImportState):
                 for start, stop, label in groups:
                     head = self.blocks[start] if start in self.level_items else self.blocks[start - 1] if label else h
                     name = re.split(r":\s", label, maxsplit=1)[0].rstrip(":") if label else _clean(h.text)
+                    bare = _LEVEL.match(name) if label else None
+                    if bare and not bare.group(2):  # "Level 1: traffic back. When: ...": the level's name
+                        name = re.split(r"\.\s", label, maxsplit=1)[0]
                     self.make_level(start, stop, name, head, label, intro["description"])
                 return
             self.level_from(idx, end, _clean(h.text))
@@ -171,9 +177,19 @@ class RollbackMixin(ImportState):
         if len(numbered) >= 2 and all(self.blocks[j].children and phase_refs(_clean(self.blocks[j].text))
                                       and _COVERS_SAID.search(_clean(self.blocks[j].text)) for j in numbered):
             cuts += [(j, _clean(self.blocks[j].text), False) for j in numbered]
+        # "- *Pushes failing:* put nginx back (this is **back-out 1**):" / "- *Tokens wrong:* **back-out 2**, ...",
+        # each with its block: items that each name a different level, wherever in their text, are those levels
+        listed = [j for j in range(start, end) if self.blocks[j].kind == "item" and self.blocks[j].depth == 0
+                  and self.blocks[j].checked is None and self.blocks[j].children]
+        named = [_NAMES_LEVEL.search(_clean(self.blocks[j].text)) for j in listed]
+        if not cuts and len(listed) >= 2 and all(named) \
+                and len({m.group(1).lower() for m in named if m}) == len(listed):
+            cuts += [(j, _clean(self.blocks[j].text), False) for j in listed]
+            numbered = listed
+        by_number = bool(cuts)
         for j in range(start, end):
-            if cuts and j in numbered:
-                continue
+            if by_number and j in numbered:
+                continue  # already cut by the rule above (not: after the first "1. **Level 1: ...**" item)
             b = self.blocks[j]
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)

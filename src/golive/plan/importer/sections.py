@@ -11,7 +11,7 @@ from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unpla
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
-ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b|\babort\b|"
+ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
                             r"fall\s*-?back|"
                             r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
                             r"in case of (failure|problems|issues|trouble)|"
@@ -20,9 +20,12 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             r"r(ü|ue)ckfall|r(ü|ue)cksetz|zur(ü|ue)ck(roll|setz|fahr)|wiederherstell|"
                             r"revers(ión|ion|ão|ao)|revertir|reverter|marcha atr(á|a)s|vuelta atr(á|a)s|"
                             r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
+                            # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
+                            r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
-SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
+SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
+                           r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
                            r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
                            r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
@@ -35,15 +38,33 @@ _CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(ura
 #: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
 _TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
                           r"expected outcome|pass if)(?: \||$)")
+#: A paragraph "<short lead>: <criteria>" (the lead checked against SUCCESS_WORDS).
+_CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
+#: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
+_DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
+#: Sections about people: who does what, who to call.
+_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
+                             r"responsibilit|who does what"
+                             r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
+                             r"call (list|tree)|who'?s who|who is who|"
+                             # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
+                             # "Rollen", "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe"
+                             r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
+                             r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
-                         r"troubleshoot|known issues|changelog|history|review schedule")
+                         r"troubleshoot|known issues|changelog|history|review schedule|"
+                         # an on-call page's alert responses (a pod delete, `logs -f`): not steps of the deploy
+                         r"\balerts?\b|\balarms?\b|alerting|\bincidents?\b|dashboards?")
 
 
 class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
+        from golive.plan.importer.fences import PWSH_LANGS, is_powershell
+        from golive.plan.importer.items import code_command
+        from golive.plan.importer.tables import _EXPECT_COL, column
         from golive.plan.importer.traffic import traffic_rows
         from golive.plan.md_shell import looks_like_commands
         from golive.plan.md_traffic import progression
@@ -51,10 +72,11 @@ class SectionsMixin(ImportState):
         for b in self.blocks[idx + 1:end]:
             if b.kind == "item" and b.checked is not None:
                 return True
-            if b.kind in ("para", "item") and progression(_clean(b.text)):
+            if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
-            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
-                                      (not b.info and looks_like_commands(b.text))):
+            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or b.info in PWSH_LANGS or
+                                      (not b.info and (looks_like_commands(b.text) or is_powershell(b.text)))):
+                # (a section of PowerShell blocks is a phase too: dropped, the run skipped the deploy it describes)
                 return True
             if b.kind == "table" and b.rows and any(re.search(r"\bcommands?\b", c.lower()) for c in b.rows[0]):
                 return True  # | Step | Command |, never "| Priya Nair (Incident Commander) |"
@@ -63,6 +85,9 @@ class SectionsMixin(ImportState):
                 return True  # | # | Test | Expected |: checks to make, a step per row
             if b.kind == "table" and traffic_rows(b):
                 return True  # | Stage | Traffic | Hold |: a canary
+            if b.kind == "table" and len(b.rows) > 1 and column(b.rows[0], _EXPECT_COL) is not None and any(
+                    code_command(cell) is not None for row in b.cells[1:] for cell in row):
+                return True  # | Check | How | Expected | with a command in a cell: a check to run
             if b.kind == "item" and b.ordered and b.depth == 1 and any(
                     self.blocks[c].kind == "fence" for c in b.children):
                 return True
@@ -85,6 +110,8 @@ class SectionsMixin(ImportState):
                 b.placed = True
             elif b.kind == "table" and not b.placed:
                 self.prelude_people(b)  # | **Implementer** | Jonas Berg |: a fact table of roles
+        self.box_criteria()
+        self.sentence_criteria()
         i = 0
         while i < len(self.blocks):
             b = self.blocks[i]
@@ -110,7 +137,9 @@ class SectionsMixin(ImportState):
         if top and not sub_phases:
             sub_phases = self.numbered_subs(idx, end)
         named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
-        if ROLLBACK_WORDS.search(low) and not named and "window" not in low:
+        if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
+                _PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
+            # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
             # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
             h.placed = True
             if re.search(r"criteria|trigger|when to|decision|conditions", low):
@@ -147,14 +176,7 @@ class SectionsMixin(ImportState):
             self.signoff(idx, end)
             self.signoff_gate(idx, end)
             return True
-        if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
-                     r"responsibilit|who does what"
-                     r"|who to (call|page|ring)|call (list|tree)|who'?s who|who is who|"
-                     # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte", "Rollen",
-                     # "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe", "Intervenants"
-                     r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
-                     r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento", low) \
-                and not sub_phases and not self.has_steps(idx, end):
+        if _PEOPLE_HEADING.search(low) and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True
         if sub_phases:
@@ -248,6 +270,53 @@ class SectionsMixin(ImportState):
                     if part:
                         self.criteria.append((b.line, part))
                 b.placed = True
+
+    def box_criteria(self) -> None:
+        """A box titled as success criteria (`!!! success "Done when"`, `:::tip Success criteria`, `<Callout
+        title="Success criteria">`) holds the plan's criteria wherever it stands, even inside a rollback section:
+        never steps of the phase or level around it."""
+        said: set[int] = set()
+        for b in self.blocks:
+            if b.placed or not b.box or not SUCCESS_WORDS.search(b.box.lower()):
+                continue
+            b.placed = True
+            if b.kind == "table" and len(b.rows) > 1:
+                for row in b.rows[1:]:
+                    cells = [_clean(c) for c in row if _clean(c)]
+                    if cells:
+                        self.criteria.append((b.line, ": ".join(cells[:2])))
+            elif b.kind in ("para", "item"):
+                text = _clean(b.text)
+                if text.lower().startswith(b.box.lower()):
+                    text = text[len(b.box):].lstrip(" :")
+                for part in text.split("\n"):
+                    part = _clean(part).strip("✅✓✔☑ -*•")
+                    if part:
+                        self.criteria.append((b.line, part))
+            else:
+                continue
+            if b.box not in {self.blocks[i].box for i in said}:
+                self.inferred.append(f"line {b.line}: the box '{b.box}' holds success criteria -> success_criteria")
+            said.add(self.blocks.index(b))
+
+    def sentence_criteria(self) -> None:
+        """"We call it done when: error rate under 1%, p95 under 250 ms, no lag by noon.", "Done = one leader, two
+        replicas". A paragraph whose short
+        lead says success criteria and whose criteria follow the colon in the same sentence, wherever it stands:
+        the plan's criteria, one per part (a comma and a space, or a semicolon: "1,204" is one number)."""
+        for b in self.blocks:
+            if b.placed or b.kind != "para" or b.box:
+                continue
+            m = _CRITERIA_SENTENCE.match(_clean(b.text).replace("\n", " "))
+            if m is None or not (SUCCESS_WORDS.search(m.group(1).lower()) or _DONE_LEAD.fullmatch(m.group(1))):
+                continue
+            parts = [p.strip(" .") for p in re.split(r";\s*|,\s+", m.group(2)) if p.strip(" .")]
+            if not parts:
+                continue
+            self.criteria += [(b.line, p) for p in parts]
+            b.placed = True
+            self.inferred.append(f"line {b.line}: '{m.group(1)}:' and {len(parts)} criteria after it ->"
+                                 " success_criteria")
 
     def report_leftovers(self) -> None:
         """Group every block nobody placed under its heading, so the summary names each one."""

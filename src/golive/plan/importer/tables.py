@@ -14,7 +14,7 @@ _ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty
                        # German, Spanish, Portuguese, French
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction)$", re.I)
 _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do|"
-                         r"tests?|test cases?|test steps?)$", re.I)
+                         r"tests?|test cases?|test steps?|checks?|verification|verify)$", re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
 _STRONG_ACTION = re.compile(r"^(actions?|tasks?|how|activity|instructions?|procedure|to do|what to do)$", re.I)
 _PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$", re.I)
@@ -206,7 +206,10 @@ class TablesMixin(ImportState):
             found = code_command(raw)
             if found is not None:
                 prose, cmd, after = found
-                status, body = stated_result(want, bare=True) if want else stated_result(after)
+                # the cell as written (code keeps its backticks: `{"status": "ok"}` is the body, whole)
+                cell = b.cells[n][expected] if expected is not None and n < len(b.cells) \
+                    and expected < len(b.cells[n]) else want
+                status, body = stated_result(cell, bare=True) if want else stated_result(after)
                 step = self.expect_step(cmd, status, body, line, name or prose or None) \
                     if status is not None or body is not None else None
                 if step is None:

@@ -29,7 +29,9 @@ from golive.units import parse_duration
 #: The column of a traffic table that says when to stop: "Abort if", "Rollback when", "Stop if", "Abbruch bei".
 _ABORT_HEADER = re.compile(r"abort|roll\s*-?\s*back|stop|halt|fail|trigger|abbruch|r(ü|ue)ckfall|revert")
 _TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back|abbruch|abbrechen|"
-                      r"r(ü|ue)ckfall|zur(ü|ue)ck|abortar|revertir|reverter|annuler|interrompre)")
+                      r"r(ü|ue)ckfall|zur(ü|ue)ck|abortar|revertir|reverter|annuler|interrompre|"
+                      # "Stop and go back if ...", "On arrête si ...", "Wir stoppen, wenn ...", "Se detiene si ..."
+                      r"stop|halt|go(?:es)?\s+back|arr[êe]t\w*|stopp\w*|deten\w*|parar)")
 #: The word that makes it a condition: "roll back IF ...", "Abbruch BEI ...", "revertir SI ...".
 _CONDITION = re.compile(r"(?i)\b(if|when|once|should|bei|wenn|falls|sobald|si|cuando|quand|caso|se)\b")
 
@@ -76,7 +78,8 @@ class TrafficMixin(ImportState):
                 used.append(n)
                 open_stage = None
                 continue
-            found = stages_in(text)
+            # "On lb-search, 10% then 50% then 100%" in a phase named "Ramp search-api": the phase says what they are
+            found = stages_in(text, phase["name"])
             if found:
                 hold = hold_minutes(text)
                 if hold is not None:
