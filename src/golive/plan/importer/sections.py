@@ -179,12 +179,14 @@ class SectionsMixin(ImportState):
             self.contacts(idx, end)
             return True
         if sub_phases:
+            sub_phases = self.numbered_siblings(idx, end, sub_phases)
             for j in sub_phases:
                 stop = self.section_end(j)
                 while stop < end and self.blocks[stop].level == self.blocks[j].level and stop not in sub_phases \
                         and _GATE.search(self.blocks[stop].text):
                     stop = self.section_end(stop)  # "### 4. Go/No-Go" after "### 3. Deploy": that phase's gate
                 self.phase_from(j, stop)
+            self.sibling_sections(idx, end, sub_phases)
             return True
         if _CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
             # "## Environment" holding an env file and `export` lists: what the run needs set, plan vars
@@ -347,6 +349,36 @@ class SectionsMixin(ImportState):
         monitoring (48 hours)": anything over 12 hours), which post_section weighs."""
         box = self.heading_timebox(text)[1]
         return bool(box) and box is not None and box <= 12 * 60
+
+    def numbered_siblings(self, idx: int, end: int, subs: list[int]) -> list[int]:
+        """"### 1. Before you deploy" ... "### 5. Verify" where only "### 3. Canary (15 minutes)" reads as a phase
+        (its timebox): numbered the same way at the same level, its siblings are phases too, never left out."""
+        numbered = re.compile(r"^\d{1,2}[.)]\s+\S")
+        level = self.blocks[subs[0]].level
+        if not all(numbered.match(_clean(self.blocks[j].text)) and self.blocks[j].level == level for j in subs):
+            return subs
+        more = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading" and self.blocks[j].level == level
+                and numbered.match(_clean(self.blocks[j].text)) and not _GATE.search(self.blocks[j].text)
+                and not ROLLBACK_WORDS.search(_clean(self.blocks[j].text).lower())
+                and not SUCCESS_WORDS.search(_clean(self.blocks[j].text).lower())]
+        return sorted(set(subs) | set(more))
+
+    def sibling_sections(self, idx: int, end: int, subs: list[int]) -> None:
+        """A rollback or success-criteria sub-heading next to a section's phases ("### If it goes wrong" after
+        "### 5. Verify"): the way back and the criteria, never dropped with the container."""
+        level = self.blocks[subs[0]].level
+        for j in range(idx + 1, end):
+            b = self.blocks[j]
+            if b.kind != "heading" or b.level != level or b.placed or j in subs:
+                continue
+            low = _clean(b.text).lower()
+            if ROLLBACK_WORDS.search(low) and self.runs_commands(j + 1, self.section_end(j)):
+                b.placed = True
+                self.rollback_section(j, self.section_end(j))
+                self.inferred.append(f"line {b.line}: '{_clean(b.text)}' is rollback material -> rollback levels")
+            elif SUCCESS_WORDS.search(low):
+                b.placed = True
+                self.success(j, self.section_end(j))
 
     def phase_heading(self, text: str) -> bool:
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
