@@ -43,7 +43,8 @@ _CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
 #: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
 _DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
 #: Sections about people: who does what, who to call.
-_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
+_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
+                             r"responsibilit|who does what"
                              r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
                              r"call (list|tree)|who'?s who|who is who|"
                              # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
@@ -77,8 +78,8 @@ class SectionsMixin(ImportState):
                                       (not b.info and (looks_like_commands(b.text) or is_powershell(b.text)))):
                 # (a section of PowerShell blocks is a phase too: dropped, the run skipped the deploy it describes)
                 return True
-            if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
-                return True
+            if b.kind == "table" and b.rows and any(re.search(r"\bcommands?\b", c.lower()) for c in b.rows[0]):
+                return True  # | Step | Command |, never "| Priya Nair (Incident Commander) |"
             if b.kind == "table" and b.rows and len(b.rows) > 1 and _TEST_HEADER.search(" | ".join(
                     _clean(c).lower() for c in b.rows[0])):
                 return True  # | # | Test | Expected |: checks to make, a step per row
