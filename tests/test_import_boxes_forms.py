@@ -32,6 +32,12 @@ from importforms import GO, canary, load, window
     # "noon" as the rollback limit; a zone name with a US word in it stays that zone
     ("Window: 2027-05-04 10:00–11:30 Pacific/Auckland. Roll back until noon.",
      ("2027-05-04T10:00", "2027-05-04T11:30", "Pacific/Auckland", "2027-05-04T12:00")),
+    # four-digit clocks with a zone after them, Zulu time, clocks with a dot before "Uhr"
+    ("Window: Sat 2027-04-03 2200-0100 UTC", ("2027-04-03T22:00", "2027-04-04T01:00", "UTC", None)),
+    ("Window: 3 Apr 2027 2200–0130Z\n\nAll times are CET unless marked Z.",
+     ("2027-04-03T22:00", "2027-04-04T01:30", "UTC", None)),
+    ("**Zeitfenster:** Samstag, 3. April 2027, 22.00–23.30 Uhr MESZ",
+     ("2027-04-03T22:00", "2027-04-03T23:30", "Europe/Berlin", None)),
     # admonitions: the box's title is the key
     (":::info Window\nTuesday 2027-06-01, 10:00–11:30 JST (Asia/Tokyo).\n:::",
      ("2027-06-01T10:00", "2027-06-01T11:30", "Asia/Tokyo", None)),
@@ -55,6 +61,9 @@ def test_written_times_leave_durations_and_zone_names() -> None:
     assert written_times("durée 2 h, puis 3 h") == "durée 2 h, puis 3 h"
     assert written_times("2027-01-01 10:00-11:00 Pacific/Fiji") == "2027-01-01 10:00-11:00 Pacific/Fiji"
     assert written_times("the afternoon shift") == "the afternoon shift"
+    assert written_times("from 1.10-1.12 CET, in 2026-2027 UTC") == "from 1.10-1.12 CET, in 2026-2027 UTC"
+    assert written_times("lines 1200-1300 of the log") == "lines 1200-1300 of the log"
+    assert written_times("2027-01-01T22:00Z/2027-01-02T01:00Z") == "2027-01-01T22:00Z/2027-01-02T01:00Z"
 
 
 # -- traffic ----------------------------------------------------------------------------------------------------
@@ -76,6 +85,12 @@ def test_stage_naming_its_share_destination_and_hold() -> None:
                                    " 100%. Stop and go back if failures go above 1%."))
     assert stages == [(20, 1800.0), (100, 0.0)]
     assert limits == {"max_error_rate": 0.01}
+
+
+def test_traffic_table_in_french() -> None:
+    stages, _ = canary(_phase("Bascule", "| Palier | Poids | Durée d'observation |\n|---|---|---|\n| 1 | 10 % | 15 min"
+                              " |\n| 2 | 50 % | 15 min |\n| 3 | 100 % | – |"))
+    assert stages == [(10, 900.0), (50, 900.0), (100, 0.0)]
 
 
 def test_bump_then_to_and_finally() -> None:
@@ -218,3 +233,35 @@ def test_test_table_checks_its_command_rows() -> None:
     steps = [s.model_dump(exclude_none=True) for s in plan.phases[1].steps]
     assert steps[0]["http"]["expect"]["json_values"] == {"$.version": "5.2.0"}
     assert "A-7" in str(steps[1]["manual"])
+
+
+# -- criteria in one sentence, a gate's decider written with their role -----------------------------------------
+
+@pytest.mark.parametrize(("sentence", "want"), [
+    ("We call it done when: zero-result rate under 4%, p95 under 250 ms at peak, lag under 5 min by noon.",
+     ["zero-result rate under 4%", "p95 under 250 ms at peak", "lag under 5 min by noon"]),
+    ("**Done =** one leader and two replicas, quorum on `10.0.0.12`, 5xx under 0.5% for 30 minutes.",
+     ["one leader and two replicas", "quorum on 10.0.0.12", "5xx under 0.5% for 30 minutes"]),
+    # a comma inside a number is no separator
+    ("Success criteria: 1,204 rows in the report; no errors", ["1,204 rows in the report", "no errors"]),
+])
+def test_criteria_in_one_sentence(sentence: str, want: list[str]) -> None:
+    plan, _ = load(f"# T\n\n{GO}\n- [ ] Tell the team\n\n{sentence}\n")
+    assert _criteria(plan) == want
+    assert not any("under" in s or "rows in" in s for s in _steps(plan))
+
+
+def test_sentence_with_a_colon_that_is_no_criteria_lead_stays() -> None:
+    plan, _ = load(f"# T\n\n{GO}\nNote: the old host stays up, untouched, until Monday.\n")
+    assert _criteria(plan) == []
+
+
+def test_gate_decider_written_with_a_longer_role() -> None:
+    """"Tariq Aziz (Service Owner) decides": the role written with him, never a role "Owner" the document also
+    has (whose words are part of it)."""
+    doc = (f"# T\n\n| Role | Name |\n|---|---|\n| Owner | Pieter de Vries |\n\n{GO}\n**Go/No-Go:** Tariq Aziz "
+           "(Service Owner) decides once the tests pass.\n")
+    plan, _ = load(doc)
+    gate = plan.phases[0].gate
+    assert gate is not None and gate.approvals is not None and gate.approvals.role == "Service Owner"
+    assert plan.approvers["Service Owner"] == ["Tariq Aziz"]

@@ -66,3 +66,26 @@ def test_backout_n_paragraphs_are_levels() -> None:
     levels = levels_of(doc)
     assert [len(steps) for _n, steps in levels] == [1, 1]
     assert "./purge" not in levels[0][1][0]
+
+
+def test_paragraphs_led_by_a_bold_condition_are_levels_bold_actions_are_steps() -> None:
+    fwd = "# W\n## Phase 1: Deploy\n```bash\nkubectl set image deploy/w w=img:2\n```\n## Rollback\n"
+    cond = fwd + ("**Canary bad** (errors on the canary): undo the canary only.\n\n```bash\nundo-canary\n```\n\n"
+                  "**Promoted and failing:** undo both.\n\n```bash\nundo-main\nundo-canary\n```\n")
+    levels = levels_of(cond)
+    assert [len(steps) for _n, steps in levels] == [1, 1]
+    assert "undo-main" not in levels[0][1][0]
+    actions = fwd + ("**Revert the code:**\n\n```bash\nrelink-old\n```\n\n"
+                     "**Restart the service:**\n\n```bash\nrestart\n```\n")
+    (one,) = levels_of(actions)
+    assert len(one[1]) == 2  # one level, both steps in order
+
+
+def test_numbered_siblings_of_a_timeboxed_phase_are_phases_and_the_way_back_next_to_them_is_kept() -> None:
+    doc = ("# Handbook\n## Alerts\n### QueueDeep\n```bash\nkubectl rollout restart deploy/w\n```\n## Shipping\n"
+           "### 1. Build\n```bash\nmake image\n```\n### 2. Canary (15 minutes)\n```bash\nset-canary\n```\n"
+           "### 3. Promote\n```bash\nset-main\n```\n### If it goes wrong\n```bash\nundo-main\n```\n")
+    plan = parse_plan_text(import_markdown(doc, "doc.md").yaml_text, "p.yaml")
+    assert [p.name for p in plan.phases] == ["1. Build", "2. Canary", "3. Promote"]
+    assert plan.rollback is not None and len(plan.rollback.levels) == 1
+    assert "undo-main" in str(plan.rollback.levels[0].steps[0].model_dump())

@@ -50,3 +50,11 @@ def test_go_batches_and_a_sql_server_document_make_manual_steps() -> None:
 def test_postgresql_sql_is_still_sql_steps() -> None:
     plan = load("# Pay\n## Phase 1: Apply\n```sql\nUPDATE runs SET done = true;\nSELECT arr[1] FROM runs;\n```\n")
     assert kinds(plan) == ["sql", "sql"]
+
+
+def test_a_section_of_powershell_blocks_is_a_phase() -> None:
+    # no "Phase N", no timebox, no checklist: its PowerShell is what makes it a step of the run (dropped, the plan
+    # went from the database change straight to verification without deploying the site)
+    plan = load("# Pay\n## 1. Database\n- [ ] DBA ready\n## 2. Deploy to WEB01\nOn the server:\n\n```powershell\n"
+                "Stop-WebAppPool -Name Pay\nStart-WebAppPool -Name Pay\n```\n## 3. Verify\n- [ ] Pay a test bill\n")
+    assert [p.name for p in plan.phases] == ["1. Database", "2. Deploy to WEB01", "3. Verify"]

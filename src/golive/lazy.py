@@ -34,13 +34,16 @@ _LIB_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib")
 
 
 def _listing(directory: str, cache: dict[str, list[str]]) -> list[str]:
-    names = cache.get(directory)
+    """The names in a directory, read once per cache; by its real path, as /lib and /lib/<arch> are symlinks to
+    their /usr/lib ones on merged-/usr systems (the same thousand names would be read twice)."""
+    real = os.path.realpath(directory)
+    names = cache.get(real)
     if names is None:
         try:
-            names = os.listdir(directory)
+            names = os.listdir(real)
         except OSError:
             names = []
-        cache[directory] = names
+        cache[real] = names
     return names
 
 

@@ -5,10 +5,8 @@ and when `audit verify` reads it back, so what was accepted is exactly what veri
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import socket
 from typing import Any
 
 from msgspec import Struct
@@ -77,6 +75,9 @@ def vouched_for(record: dict[str, Any]) -> tuple[str, str] | None:
 
 def who_and_where() -> dict[str, str]:
     """The operating-system user and host a decision was made from, recorded beside its signature."""
+    import getpass  # (here: verifying, which every report does, needs neither this nor socket)
+    import socket
+
     try:
         user = getpass.getuser()
     except Exception:  # no passwd entry (containers)

@@ -23,6 +23,12 @@ _OPTION = re.compile(r"(?i)^(?:(?:back-?out\s+|rollback\s+)?(?:option|variant|va
 
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
 #: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
+#: A paragraph led by a bold label ("**Canary bad** (...): undo the canary only."), and labels that are steps.
+_BOLD_LEAD = re.compile(r"^(\*\*|__)([^*_\n]{2,60}?)\1")
+_CONDITION = re.compile(r"(?i)\b(?:bad|fail\w*|broken|wrong|errors?|if|when|only|during|after|problems?|issues?|"
+                        r"corrupt\w*|lost|missing|5xx|latency|slow|down|unhealthy|stuck)\b")
+_STEP_LABEL = re.compile(r"(?i)^\W*(?:step|schritt|paso|passo|phase|stage|first|then|next|finally|after that|"
+                         r"\d|[a-z]\)|note|warning|important|tip)")
 #: A level named anywhere in a sentence: "(this is **back-out 1**)", "take level 2", "Option B".
 _NAMES_LEVEL = re.compile(r"(?i)\b(?:level|back[\s-]*out|roll[\s-]*back|option|livello|stufe|nivel|niveau)"
                           r"\s+(\d+|[A-Z])\b")
@@ -218,6 +224,8 @@ class RollbackMixin(ImportState):
                 cuts.append((j, text, False))  # the option, then its command alone in the next paragraph
             elif level and code_command(b.raw):  # "Level 3: `flask db downgrade`": the level and its command
                 cuts.append((j, text, True))
+        if not cuts:
+            cuts = self.bold_conditions(start, end)
         cuts.sort()
         if not cuts:
             return [(start, end, "")]
@@ -228,6 +236,23 @@ class RollbackMixin(ImportState):
             stop = cuts[n + 1][0] if n + 1 < len(cuts) else end
             groups.append((j if inline else j + 1, stop, label))
         return groups
+
+    def bold_conditions(self, start: int, end: int) -> list[tuple[int, str, bool]]:
+        """"**Canary bad** (5xx above the limits): undo the canary only." then its block, "**Promoted and bad:** undo
+        the main deployment, then the canary." then its block: when every block of the part follows its own
+        paragraph led by a bold condition ("bad", "fails", "only if"; not a step: "**Step 2**", "**Revert the code**"),
+        each is a level. Merged, taking
+        the canary's way back also undid the main deployment."""
+        fences = [j for j in range(start, end) if self.blocks[j].kind == "fence" and self.blocks[j].depth == 0]
+        cuts: list[tuple[int, str, bool]] = []
+        for j in fences:
+            lead = self.blocks[j - 1] if j > start else None
+            m = _BOLD_LEAD.match(lead.raw.strip()) if lead is not None and lead.kind == "para" \
+                and lead.depth == 0 else None
+            if m is None or _STEP_LABEL.match(_clean(m.group(2))) or not _CONDITION.search(_clean(m.group(2))):
+                return []  # "**Revert the code**" then "**Restart**": the steps of one level, in order
+            cuts.append((j - 1, _clean(lead.text) if lead is not None else "", False))
+        return cuts if len(cuts) >= 2 else []
 
     def has_level_steps(self, start: int, end: int) -> bool:
         """Fences or items that are not conditions ("- Roll back if p99 > 1 s" is none), or a paragraph that is a

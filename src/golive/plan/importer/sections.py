@@ -38,8 +38,13 @@ _CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(ura
 #: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
 _TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
                           r"expected outcome|pass if)(?: \||$)")
+#: A paragraph "<short lead>: <criteria>" (the lead checked against SUCCESS_WORDS).
+_CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
+#: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
+_DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
 #: Sections about people: who does what, who to call.
-_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
+_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
+                             r"responsibilit|who does what"
                              r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
                              r"call (list|tree)|who'?s who|who is who|"
                              # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
@@ -57,6 +62,7 @@ NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|r
 class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
+        from golive.plan.importer.fences import PWSH_LANGS, is_powershell
         from golive.plan.importer.items import code_command
         from golive.plan.importer.tables import _EXPECT_COL, column
         from golive.plan.importer.traffic import traffic_rows
@@ -68,11 +74,12 @@ class SectionsMixin(ImportState):
                 return True
             if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
-            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
-                                      (not b.info and looks_like_commands(b.text))):
+            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or b.info in PWSH_LANGS or
+                                      (not b.info and (looks_like_commands(b.text) or is_powershell(b.text)))):
+                # (a section of PowerShell blocks is a phase too: dropped, the run skipped the deploy it describes)
                 return True
-            if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
-                return True
+            if b.kind == "table" and b.rows and any(re.search(r"\bcommands?\b", c.lower()) for c in b.rows[0]):
+                return True  # | Step | Command |, never "| Priya Nair (Incident Commander) |"
             if b.kind == "table" and b.rows and len(b.rows) > 1 and _TEST_HEADER.search(" | ".join(
                     _clean(c).lower() for c in b.rows[0])):
                 return True  # | # | Test | Expected |: checks to make, a step per row
@@ -104,6 +111,7 @@ class SectionsMixin(ImportState):
             elif b.kind == "table" and not b.placed:
                 self.prelude_people(b)  # | **Implementer** | Jonas Berg |: a fact table of roles
         self.box_criteria()
+        self.sentence_criteria()
         i = 0
         while i < len(self.blocks):
             b = self.blocks[i]
@@ -172,12 +180,14 @@ class SectionsMixin(ImportState):
             self.contacts(idx, end)
             return True
         if sub_phases:
+            sub_phases = self.numbered_siblings(idx, end, sub_phases)
             for j in sub_phases:
                 stop = self.section_end(j)
                 while stop < end and self.blocks[stop].level == self.blocks[j].level and stop not in sub_phases \
                         and _GATE.search(self.blocks[stop].text):
                     stop = self.section_end(stop)  # "### 4. Go/No-Go" after "### 3. Deploy": that phase's gate
                 self.phase_from(j, stop)
+            self.sibling_sections(idx, end, sub_phases)
             return True
         if _CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
             # "## Environment" holding an env file and `export` lists: what the run needs set, plan vars
@@ -291,6 +301,25 @@ class SectionsMixin(ImportState):
                 self.inferred.append(f"line {b.line}: the box '{b.box}' holds success criteria -> success_criteria")
             said.add(self.blocks.index(b))
 
+    def sentence_criteria(self) -> None:
+        """"We call it done when: error rate under 1%, p95 under 250 ms, no lag by noon.", "Done = one leader, two
+        replicas". A paragraph whose short
+        lead says success criteria and whose criteria follow the colon in the same sentence, wherever it stands:
+        the plan's criteria, one per part (a comma and a space, or a semicolon: "1,204" is one number)."""
+        for b in self.blocks:
+            if b.placed or b.kind != "para" or b.box:
+                continue
+            m = _CRITERIA_SENTENCE.match(_clean(b.text).replace("\n", " "))
+            if m is None or not (SUCCESS_WORDS.search(m.group(1).lower()) or _DONE_LEAD.fullmatch(m.group(1))):
+                continue
+            parts = [p.strip(" .") for p in re.split(r";\s*|,\s+", m.group(2)) if p.strip(" .")]
+            if not parts:
+                continue
+            self.criteria += [(b.line, p) for p in parts]
+            b.placed = True
+            self.inferred.append(f"line {b.line}: '{m.group(1)}:' and {len(parts)} criteria after it ->"
+                                 " success_criteria")
+
     def report_leftovers(self) -> None:
         """Group every block nobody placed under its heading, so the summary names each one."""
         heading: Block | None = None
@@ -321,6 +350,36 @@ class SectionsMixin(ImportState):
         monitoring (48 hours)": anything over 12 hours), which post_section weighs."""
         box = self.heading_timebox(text)[1]
         return bool(box) and box is not None and box <= 12 * 60
+
+    def numbered_siblings(self, idx: int, end: int, subs: list[int]) -> list[int]:
+        """"### 1. Before you deploy" ... "### 5. Verify" where only "### 3. Canary (15 minutes)" reads as a phase
+        (its timebox): numbered the same way at the same level, its siblings are phases too, never left out."""
+        numbered = re.compile(r"^\d{1,2}[.)]\s+\S")
+        level = self.blocks[subs[0]].level
+        if not all(numbered.match(_clean(self.blocks[j].text)) and self.blocks[j].level == level for j in subs):
+            return subs
+        more = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading" and self.blocks[j].level == level
+                and numbered.match(_clean(self.blocks[j].text)) and not _GATE.search(self.blocks[j].text)
+                and not ROLLBACK_WORDS.search(_clean(self.blocks[j].text).lower())
+                and not SUCCESS_WORDS.search(_clean(self.blocks[j].text).lower())]
+        return sorted(set(subs) | set(more))
+
+    def sibling_sections(self, idx: int, end: int, subs: list[int]) -> None:
+        """A rollback or success-criteria sub-heading next to a section's phases ("### If it goes wrong" after
+        "### 5. Verify"): the way back and the criteria, never dropped with the container."""
+        level = self.blocks[subs[0]].level
+        for j in range(idx + 1, end):
+            b = self.blocks[j]
+            if b.kind != "heading" or b.level != level or b.placed or j in subs:
+                continue
+            low = _clean(b.text).lower()
+            if ROLLBACK_WORDS.search(low) and self.runs_commands(j + 1, self.section_end(j)):
+                b.placed = True
+                self.rollback_section(j, self.section_end(j))
+                self.inferred.append(f"line {b.line}: '{_clean(b.text)}' is rollback material -> rollback levels")
+            elif SUCCESS_WORDS.search(low):
+                b.placed = True
+                self.success(j, self.section_end(j))
 
     def phase_heading(self, text: str) -> bool:
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""

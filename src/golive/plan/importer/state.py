@@ -278,6 +278,9 @@ class ImportState:
     def inline_roles(self, raw: str, line: int) -> bool:
         raise NotImplementedError
 
+    def add_person(self, role: str, who: str, line: int, key: str) -> None:
+        raise NotImplementedError
+
     def role_pair(self, key: str, value: str, line: int, any_key: bool = False) -> bool:
         raise NotImplementedError
 

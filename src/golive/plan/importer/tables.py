@@ -45,6 +45,16 @@ _DURATION_CELL = re.compile(r"^\s*~?(\d+(?:[.,]\d+)?)\s*(minutes?|minuten|minuto
                             r"stunden?|horas?|heures?|seconds?|secs?|s)\s*$", re.I)
 
 
+#: A RACI cell: Responsible, Accountable, Consulted, Informed, or a mix ("R/A", "A, R", "RA"); empty or a dash.
+_RACI_CELL = re.compile(r"(?i)[RACIS](?:\s*[/,+&]?\s*[RACIS]){0,3}|[-–—]|")
+
+
+def _raci(cells: list[str]) -> bool:
+    """Cells that are RACI letters: all of them letters or blank, and an R or an A among them."""
+    return bool(cells) and all(_RACI_CELL.fullmatch(c.strip()) for c in cells) and any(
+        re.search(r"(?i)\b[RA]\b|^[RACIS]+$", c) and re.search(r"(?i)[RA]", c) for c in cells)
+
+
 class TablesMixin(ImportState):
     def table_timebox(self, phase: dict[str, Any], b: Block) -> None:
         """A steps table whose every row says how long it takes ("| 3 | Migrate | `…` | 10 min |") gives its
@@ -223,6 +233,8 @@ class TablesMixin(ImportState):
         """| Role | Name | ... | (or Name first): each row a role and the person holding it."""
         if not b.rows or len(b.rows) < 2:
             return False
+        if self.raci_table(b):
+            return True
         header = b.rows[0]
         role, name = column(header, _ROLE_COL), column(header, _NAME_COL)
         free = False
@@ -259,6 +271,7 @@ class TablesMixin(ImportState):
             if abbr and len(abbr) <= 12 and abbr.lower() != r.lower():
                 self.role_aliases[abbr.lower()] = r  # | RM | Release manager |: "RM" names that role elsewhere
             person = _clean(row[name])
+            r = next((k for k in self.approvers if k.lower() == r.lower()), r)  # the role as first written
             self.approvers.setdefault(r, [])
             if person and not _PLACEHOLDER.match(person) and not re.fullmatch(r"_+|\[.*\]", person):
                 who = self.person(person)
@@ -270,6 +283,67 @@ class TablesMixin(ImportState):
                     self.approvers[r].append(who)
         b.placed = True
         self.inferred.append(f"line {b.line}: people table -> approvers roles ({len(b.rows) - 1} rows)")
+        return True
+
+    def raci_table(self, b: Block) -> bool:
+        """A RACI matrix: tasks against people, each cell R, A, C or I ("R/A", "A/R", "-"). The people stand in the
+        header ("| Activity | Priya Nair (Incident Commander) | Tom Becker (SRE) |") or in the first column; each
+        written with a role ("Name (Role)", "Role (Name)", "Role: Name", "Name, Role") holds that role; a role alone
+        ("| DBA |") is a role nobody is named for yet. Whoever is Accountable for a Go/No-Go row decides the gates."""
+        rows = [[_clean(c) for c in r] for r in b.rows]
+        if len(rows) < 2 or len(rows[0]) < 3:
+            return False
+        header, body = rows[0], rows[1:]
+        from golive.plan.importer.roles import ROLE_WORDS, strict_person
+
+        def named(cell: str) -> bool:  # "Priya Nair (Incident Commander)", "DBA", "Release manager: Ana Lima"
+            if _GATE.search(cell):
+                return False  # a "Go/No-Go" column or row is a task, whoever decides it
+            return strict_person(re.split(r"\s*[(:,]", cell)[0]) or bool(ROLE_WORDS.search(cell)) \
+                or bool(re.fullmatch(r"[A-Z]{2,5}", cell))
+
+        cells = [c for r in body for c in r[1:]]
+        if not _raci(cells):
+            return False
+        in_header = sum(1 for c in header[1:] if named(c))
+        in_column = sum(1 for r in body if r and named(r[0]))
+        if in_header * 2 > len(header) - 1 and in_header / (len(header) - 1) >= in_column / len(body):
+            people = [(i, header[i]) for i in range(1, len(header))]
+
+            def letter(r: list[str], i: int) -> str:
+                return r[i] if i < len(r) else ""
+            tasks = [(r[0], {i: letter(r, i) for i, _p in people}) for r in body]
+        elif in_column * 2 > len(body):
+            people = [(n, r[0]) for n, r in enumerate(body)]
+            tasks = [(header[i], {n: (r[i] if i < len(r) else "") for n, r in enumerate(body)})
+                     for i in range(1, len(header))]
+        else:
+            return False
+        roles: dict[int, str] = {}
+        for key, cell in people:
+            m = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", cell) or re.fullmatch(r"(.+?)\s*(?:[:,]|\s[—–-])\s*(.+)", cell)
+            if m and strict_person(m.group(1)) and not strict_person(m.group(2)):
+                role, who = m.group(2).strip(), self.person(m.group(1))
+            elif m and strict_person(m.group(2)):
+                role, who = m.group(1).strip(), self.person(m.group(2))
+            elif cell and not strict_person(cell) and len(cell.split()) <= 4 and not _GATE.search(cell):
+                role, who = cell, ""  # | Comms |, | DBA |: a column of the matrix is a role, nobody named yet
+            else:
+                continue
+            roles[key] = role
+            if who:
+                self.add_person(role, who, b.line, cell)
+            else:
+                self.approvers.setdefault(role, [])
+        if not roles:
+            return False
+        for task, letters in tasks:
+            if _GATE.search(task) and self.decider is None:
+                accountable = [roles[k] for k, v in letters.items() if k in roles and "A" in v.upper()]
+                if len(accountable) == 1:
+                    self.decider = accountable[0]  # | Go/No-Go to start | A | C |: that role decides
+        b.placed = True
+        self.inferred.append(f"line {b.line}: RACI matrix -> approvers roles ({len(roles)} people or roles)")
         return True
 
     def escalation_table(self, b: Block) -> bool:
