@@ -73,6 +73,11 @@ def heading_minutes(value: str, unit: str) -> float:
     return n
 
 
+#: The title of a box that says when to go back: "Roll back if", "Abort if", "Back out when", "Rollback triggers".
+TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|revert|stop)\b.*\b(?:if|when)\b|"
+                         r"\btriggers?\b|\bkill\s+switch\b")
+
+
 class PhasesMixin(ImportState):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
@@ -340,6 +345,12 @@ class PhasesMixin(ImportState):
 
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         top = phase.get("depth", 0)  # a phase made of a numbered item: its own paragraphs stand one level in
+        if b.box and TRIGGER_BOX.search(b.box) and not self.in_rollback:
+            # `!!! danger "Roll back if"` in a phase: when to take the way back from this phase, the trigger of the
+            # level that covers it (build); the words also stay with the phase for the people watching it
+            body = _clean(b.text)
+            body = body[len(b.box):].lstrip(" :") if body.lower().startswith(b.box.lower()) else body
+            self.box_triggers.append((phase["name"], b.line, body))
         m = _KV.match(b.raw)
         key = _clean(m.group(1)).lower() if m else ""
         value = _clean(re.sub(r"\*\*|__", "", m.group(2))) if m else ""
