@@ -378,3 +378,12 @@ def test_a_config_line_is_no_command_and_a_numbered_lead_asks_for_it() -> None:
     assert "work_mem" not in everything_run(plan)
     assert plan["phases"][1]["steps"][0]["manual"]["instruction"].startswith(
         "2. Replace the work_mem setting in tiles.conf (the untagged block")
+
+
+def test_a_jira_code_macro_is_a_block_and_only_in_pairs_outside_fences() -> None:
+    doc = ("# Svc\n\n## Phase 1: Deploy\n\n* On both hosts:\n\n  {code:bash}\n  for h in a b; do\n"
+           "    ssh \"$h\" ./deploy\n  done\n  {code}\n\n```text"
+           "\n{code}\nnot a block\n{code}\n```\n\n{noformat}\nleft open\n")
+    plan, said = imported(doc)
+    assert commands(plan["phases"][0]["steps"]) == ['for h in a b; do\n  ssh "$h" ./deploy\ndone']
+    assert "inferred: 1 Jira/Confluence {code} block -> fenced blocks" in said
