@@ -54,6 +54,9 @@ _ROLLBACK_LEAD = re.compile(r"(?i)^\W*(?:if\b[^:.]{0,40},\s*)?(?:to\s+)?(?:roll\
 #: When a stage starts, as a numbered item gives it: "(18:00)", "(6:05, ~10 min)", "— 18:15", "@ 7:20", "(T+5)".
 _STARTS_AT = re.compile(r"(?:\(\s*|[-–—@]\s*|\bat\s+)(?:~\s*)?(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?|"
                         r"\d{1,2}\s*[ap]\.?m\.?|T\s*[+-−]\s*\d+\s*(?:min|m|h)?)(?=\s*[),;–—-]|\s*$)", re.I)
+#: A paragraph that is a person's part, before the block it leads to: "Wait until ...", "Tell the app team ...".
+_PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform|announce|warn|ask|page|ping|email|"
+                          r"post\s+(?:in|to|on))\b")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
@@ -392,6 +395,13 @@ class PhasesMixin(ImportState):
         elif b.depth == top and _THEN.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "Then turn the flag off in the console and tell #deploys.": the next thing to do, a person's step
             phase["steps"].append(self.step("manual", {"instruction": _clean(b.text)}, b.line, None))
+            b.placed = True
+        elif b.depth == top and _PERSON_LEAD.match(_clean(b.text)) and (
+                _clean(b.text).endswith(":") or re.search(r"(?i)\bthen\b", b.text)):
+            # "Wait until the busy count drops to 0 (max 10 minutes), then stop it:", "Tell the app team in #ops that
+            # the app goes read-only, then:": what a person does before the block, a step of its own
+            said = re.sub(r"(?i),?\s*then\s*:?\s*$", "", _clean(b.text)).rstrip(":").strip()
+            phase["steps"].append(self.step("manual", {"instruction": said}, b.line, None))
             b.placed = True
         elif b.depth == top and _SUBSTEP.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "1.3 Post the notice in #releases.": a numbered sub-step written as a paragraph is a step
