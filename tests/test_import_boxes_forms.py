@@ -265,3 +265,24 @@ def test_gate_decider_written_with_a_longer_role() -> None:
     gate = plan.phases[0].gate
     assert gate is not None and gate.approvals is not None and gate.approvals.role == "Service Owner"
     assert plan.approvers["Service Owner"] == ["Tariq Aziz"]
+
+
+def test_roll_back_if_box_in_a_phase_is_the_trigger_of_the_level_covering_it() -> None:
+    doc = (f"# T\n\n{GO}\n"
+           '!!! danger "Roll back if"\n    the app restarts more than 3 times in 5 minutes\n\n'
+           "## Phase 2: Notes\n\n- [ ] Tell the help desk\n\n"
+           "## Rollback\n\n### Level 1: previous build\n\n```bash\n./app deploy 1.9\n```\n")
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    level = plan.rollback.levels[0]
+    assert "restarts more than 3 times" in (level.description or "")
+    assert not any("restarts" in s for s in _steps(plan))
+
+
+def test_a_box_of_another_title_is_no_trigger() -> None:
+    doc = (f"# T\n\n{GO}\n"
+           '!!! note "Before you start"\n    the app restarts more than 3 times while it warms up; that is fine\n\n'
+           "## Rollback\n\n### Level 1: previous build\n\n```bash\n./app deploy 1.9\n```\n")
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    assert "restarts" not in (plan.rollback.levels[0].description or "")

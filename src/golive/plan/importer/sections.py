@@ -88,6 +88,8 @@ class SectionsMixin(ImportState):
             if b.kind == "table" and len(b.rows) > 1 and column(b.rows[0], _EXPECT_COL) is not None and any(
                     code_command(cell) is not None for row in b.cells[1:] for cell in row):
                 return True  # | Check | How | Expected | with a command in a cell: a check to run
+            if b.kind == "item" and b.checked is None and code_command(b.raw) is not None:
+                return True  # "* `curl -fsS https://x/up` prints `200`": a command to run
             if b.kind == "item" and b.ordered and b.depth == 1 and any(
                     self.blocks[c].kind == "fence" for c in b.children):
                 return True
@@ -204,7 +206,10 @@ class SectionsMixin(ImportState):
         if re.search(r"deployment (steps|procedure|process|plan)|during deploy|^deploy(ment)?$", low):
             self.checklist_phase(idx, end)
             return True
-        if not NOT_A_PHASE.search(low) and self.has_steps(idx, end):
+        # "Maintenance and queues" with its shell blocks (maintenance page on, workers quiet): a step of the run;
+        # "Maintenance" as later upkeep runs nothing and stays out
+        aside = NOT_A_PHASE.search(low.replace("maintenance", "") if self.runs_commands(idx + 1, end) else low)
+        if not aside and self.has_steps(idx, end):
             self.checklist_phase(idx, end)
             self.inferred.append(f"line {h.line}: section '{text}' has checklist items or commands -> a phase")
             return True
