@@ -286,3 +286,16 @@ def test_a_box_of_another_title_is_no_trigger() -> None:
     plan, _ = load(doc)
     assert plan.rollback is not None
     assert "restarts" not in (plan.rollback.levels[0].description or "")
+
+
+def test_table_row_about_the_query_below_is_its_check() -> None:
+    table = ("| # | Test | Expected |\n|---|---|---|\n| T1 | Open the report page | it loads |\n"
+             "| T2 | Run the query below on db-1 | 0 |\n")
+    plan, _ = load(f"# T\n\n{GO}\n## Test plan\n\n{table}\n```sql\nSELECT count(*) FROM jobs WHERE failed;\n```\n")
+    steps = [s.model_dump(exclude_none=True) for s in plan.phases[1].steps]
+    assert [s["sql"]["expect"].get("value") for s in steps if "sql" in s] == [0]
+    assert not any("query below" in str(s.get("manual", "")) for s in steps)
+    # no query after it: the row stays a person's step, where it stood
+    plan, _ = load(f"# T\n\n{GO}\n## Test plan\n\n{table}")
+    steps = [s.model_dump(exclude_none=True) for s in plan.phases[1].steps]
+    assert "query below" in str(steps[1]["manual"])

@@ -253,7 +253,8 @@ phases:
       - name: "verify artifact sha256:{DIGEST}"
         shell: "echo '{URL}'; echo sha256:{DIGEST}{DIGEST}"
         undo: echo undeploy
-      - shell: "curl --fail --silent --show-error --retry 1 --output /dev/null '{URL}' || echo 'unreachable:{URL}'"
+      - shell: "curl --fail --silent --show-error --connect-timeout 5 --max-time 10 --output /dev/null '{URL}'
+          || echo 'unreachable:{URL}'"
     gate:
       approvals: {{count: 1, role: release-managers}}
   - name: Verify

@@ -219,6 +219,7 @@ class PhasesMixin(ImportState):
                 made = phase["steps"][count:]
                 if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
                     self.sql_expect_from_prose(made[0], b, j, end, said)
+                    self.query_below(phase, made[0], b)
                 elif len(made) == 1 and ("http" in made[0] or "shell" in made[0]):
                     self.command_expect_from_prose(phase, made[0], b, j, end, said)
             elif b.kind == "table":
@@ -227,6 +228,9 @@ class PhasesMixin(ImportState):
             said = b if b.kind in ("para", "item") else None
             if gate_before is None and phase["gate"] is not None and b.kind in ("para", "item"):
                 phase["gate_item"] = (len(phase["steps"]), b)  # where the decision stands among the steps
+        pending = phase.pop("query_below", None)
+        if pending is not None:  # no query came after "Run the query below": the row stays a person's step
+            phase["steps"].insert(pending[2], pending[1])
         item = phase.pop("gate_item", None)
         if item is not None and len(phase["steps"]) > item[0]:
             self.decision_in_place(phase, *item)
@@ -308,6 +312,17 @@ class PhasesMixin(ImportState):
                 self.conversions.append(f"line {b.line}: SQL with its expected result stated {where_words[where]}"
                                         f" (line {src.line}) -> an sql step that checks it ({want})")
                 return
+
+    def query_below(self, phase: dict[str, Any], step: CommentedMap, b: Block) -> None:
+        """The first SQL query after a table row "Run the query below … | 0 |" checks what the row expects."""
+        pending = phase.get("query_below")
+        if pending is None or "expect" in step["sql"] or not re.match(
+                r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
+            return
+        check, _manual, _at, line = phase.pop("query_below")
+        step["sql"]["expect"] = CommentedMap(check)
+        self.conversions.append(f"line {b.line}: SQL with its expected result in the table row of line {line} ->"
+                                f" an sql step that checks it ({check})")
 
     def command_expect_from_prose(self, phase: dict[str, Any], step: CommentedMap, b: Block, j: int, end: int,
                                   said: Block | None) -> None:

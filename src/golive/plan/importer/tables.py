@@ -28,6 +28,11 @@ _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|ap
                        r"nombre|nome|nom|personne|persona|pessoa|ansprechpartner(in)?|wer)$", re.I)
 
 
+#: A table row about the query the document shows next: "Run the query below", "the following SQL".
+_QUERY_BELOW = re.compile(r"(?i)\b(?:query|sql|statement|select)\s+(?:below|underneath|that\s+follows)\b|"
+                          r"\bfollowing\s+(?:query|sql|statement)\b")
+
+
 def column(header: list[str], rx: re.Pattern[str]) -> int | None:
     return next((i for i, h in enumerate(header) if rx.search(_clean(h).lower().strip())), None)
 
@@ -189,7 +194,7 @@ class TablesMixin(ImportState):
         """| # | Action | Owner | or | Check | How | Expected |: a procedure written as a table, a step per row.
         A row whose action is plainly a command (`Take a dump: <code>pg_dump ...</code>`) runs it; a curl with
         its expected result checks it; any other row is a person's step, with the row's words."""
-        from golive.plan.importer.items import code_command, stated_result
+        from golive.plan.importer.items import code_command, sql_expectation, stated_result
 
         header = b.rows[0]
         label = column(header, _LABEL_COL)
@@ -224,7 +229,13 @@ class TablesMixin(ImportState):
             words = [_clean(c) for i, c in enumerate(row) if i in (label, act) and _clean(c)
                      and not re.fullmatch(r"[\d.#\s]*", _clean(c))]
             text = ": ".join(words) + (f" (expected: {want})" if want else "")
-            if text:
+            check = sql_expectation(f"expected: {want}", "after") if want and _QUERY_BELOW.search(text) else None
+            if text and check is not None and "query_below" not in phase:
+                # "| T3 | Run the query below on db-1 | 0 |": the SQL block after the table is that check; the row
+                # waits for it (PhasesMixin.fill), and stays a person's step if no query comes
+                phase["query_below"] = (check, self.step("manual", {"instruction": text}, line, None),
+                                        len(phase["steps"]), line)
+            elif text:
                 phase["steps"].append(self.step("manual", {"instruction": text}, line, None))
         b.placed = True
         self.inferred.append(f"line {b.line}: table of actions -> one step per row")
