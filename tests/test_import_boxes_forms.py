@@ -32,6 +32,12 @@ from importforms import GO, canary, load, window
     # "noon" as the rollback limit; a zone name with a US word in it stays that zone
     ("Window: 2027-05-04 10:00–11:30 Pacific/Auckland. Roll back until noon.",
      ("2027-05-04T10:00", "2027-05-04T11:30", "Pacific/Auckland", "2027-05-04T12:00")),
+    # four-digit clocks with a zone after them, Zulu time, clocks with a dot before "Uhr"
+    ("Window: Sat 2027-04-03 2200-0100 UTC", ("2027-04-03T22:00", "2027-04-04T01:00", "UTC", None)),
+    ("Window: 3 Apr 2027 2200–0130Z\n\nAll times are CET unless marked Z.",
+     ("2027-04-03T22:00", "2027-04-04T01:30", "UTC", None)),
+    ("**Zeitfenster:** Samstag, 3. April 2027, 22.00–23.30 Uhr MESZ",
+     ("2027-04-03T22:00", "2027-04-03T23:30", "Europe/Berlin", None)),
     # admonitions: the box's title is the key
     (":::info Window\nTuesday 2027-06-01, 10:00–11:30 JST (Asia/Tokyo).\n:::",
      ("2027-06-01T10:00", "2027-06-01T11:30", "Asia/Tokyo", None)),
@@ -55,6 +61,9 @@ def test_written_times_leave_durations_and_zone_names() -> None:
     assert written_times("durée 2 h, puis 3 h") == "durée 2 h, puis 3 h"
     assert written_times("2027-01-01 10:00-11:00 Pacific/Fiji") == "2027-01-01 10:00-11:00 Pacific/Fiji"
     assert written_times("the afternoon shift") == "the afternoon shift"
+    assert written_times("from 1.10-1.12 CET, in 2026-2027 UTC") == "from 1.10-1.12 CET, in 2026-2027 UTC"
+    assert written_times("lines 1200-1300 of the log") == "lines 1200-1300 of the log"
+    assert written_times("2027-01-01T22:00Z/2027-01-02T01:00Z") == "2027-01-01T22:00Z/2027-01-02T01:00Z"
 
 
 # -- traffic ----------------------------------------------------------------------------------------------------
@@ -76,6 +85,12 @@ def test_stage_naming_its_share_destination_and_hold() -> None:
                                    " 100%. Stop and go back if failures go above 1%."))
     assert stages == [(20, 1800.0), (100, 0.0)]
     assert limits == {"max_error_rate": 0.01}
+
+
+def test_traffic_table_in_french() -> None:
+    stages, _ = canary(_phase("Bascule", "| Palier | Poids | Durée d'observation |\n|---|---|---|\n| 1 | 10 % | 15 min"
+                              " |\n| 2 | 50 % | 15 min |\n| 3 | 100 % | – |"))
+    assert stages == [(10, 900.0), (50, 900.0), (100, 0.0)]
 
 
 def test_bump_then_to_and_finally() -> None:
@@ -250,3 +265,37 @@ def test_gate_decider_written_with_a_longer_role() -> None:
     gate = plan.phases[0].gate
     assert gate is not None and gate.approvals is not None and gate.approvals.role == "Service Owner"
     assert plan.approvers["Service Owner"] == ["Tariq Aziz"]
+
+
+def test_roll_back_if_box_in_a_phase_is_the_trigger_of_the_level_covering_it() -> None:
+    doc = (f"# T\n\n{GO}\n"
+           '!!! danger "Roll back if"\n    the app restarts more than 3 times in 5 minutes\n\n'
+           "## Phase 2: Notes\n\n- [ ] Tell the help desk\n\n"
+           "## Rollback\n\n### Level 1: previous build\n\n```bash\n./app deploy 1.9\n```\n")
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    level = plan.rollback.levels[0]
+    assert "restarts more than 3 times" in (level.description or "")
+    assert not any("restarts" in s for s in _steps(plan))
+
+
+def test_a_box_of_another_title_is_no_trigger() -> None:
+    doc = (f"# T\n\n{GO}\n"
+           '!!! note "Before you start"\n    the app restarts more than 3 times while it warms up; that is fine\n\n'
+           "## Rollback\n\n### Level 1: previous build\n\n```bash\n./app deploy 1.9\n```\n")
+    plan, _ = load(doc)
+    assert plan.rollback is not None
+    assert "restarts" not in (plan.rollback.levels[0].description or "")
+
+
+def test_table_row_about_the_query_below_is_its_check() -> None:
+    table = ("| # | Test | Expected |\n|---|---|---|\n| T1 | Open the report page | it loads |\n"
+             "| T2 | Run the query below on db-1 | 0 |\n")
+    plan, _ = load(f"# T\n\n{GO}\n## Test plan\n\n{table}\n```sql\nSELECT count(*) FROM jobs WHERE failed;\n```\n")
+    steps = [s.model_dump(exclude_none=True) for s in plan.phases[1].steps]
+    assert [s["sql"]["expect"].get("value") for s in steps if "sql" in s] == [0]
+    assert not any("query below" in str(s.get("manual", "")) for s in steps)
+    # no query after it: the row stays a person's step, where it stood
+    plan, _ = load(f"# T\n\n{GO}\n## Test plan\n\n{table}")
+    steps = [s.model_dump(exclude_none=True) for s in plan.phases[1].steps]
+    assert "query below" in str(steps[1]["manual"])

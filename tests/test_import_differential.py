@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from golive.core.clock import SystemClock
 from golive.core.step import StepContext
 from golive.masking import Masker
+from golive.plan.importer.state import ImportState
 from golive.plan.md_blocks import parse_blocks
 from golive.plan.md_commands import outside_transaction, psql_command, shell_commands, sql_statements
 from golive.plan.md_shell import is_tsql, looks_like_commands, parse, simple_commands
@@ -283,8 +284,14 @@ def db_state(url: str) -> dict[str, Any]:
     return {"columns": cols, "indexes": idx, "rows": clean}
 
 
-# T-SQL blocks are manual steps (golive's sql step speaks PostgreSQL and SQLite): nothing of them runs
-SQL_BLOCKS = [b for b in corpus_blocks({"sql"}) if not is_tsql(b[2])]
+def _golive_runs(name: str, text: str) -> bool:
+    """Whether the importer makes sql steps of this block: never of T-SQL, nor of a MySQL or SQL Server document's
+    SQL (those become manual steps showing the whole text, which no database here runs as written)."""
+    state = ImportState((CORPUS / name).read_text(encoding="utf-8"), name)
+    return not (state.mysql_only or state.mssql_only or is_tsql(text))
+
+
+SQL_BLOCKS = [b for b in corpus_blocks({"sql"}) if _golive_runs(b[0], b[2])]
 SQL_DOCS = sorted({n for n, _line, _t in SQL_BLOCKS})
 
 

@@ -23,6 +23,9 @@ def imported(text: str) -> tuple[dict[str, Any], list[str]]:
     return data, result.summary + [f"line {u.line}: {u.what}: {u.reason}" for u in result.unplaced]
 
 
+GO_SECTION = "# Tiles\n\n## Phase 1: Go\n\n```bash\n./tilectl upgrade 3.5\n```\n"
+
+
 def phases(plan: dict[str, Any]) -> list[str]:
     return [p["name"] for p in plan["phases"]]
 
@@ -332,3 +335,55 @@ def test_lines_that_only_look_like_mail_headers_make_no_thread() -> None:
     plan, said = imported(doc)
     assert phases(plan) == ["Phase 1: Go"] and commands(plan["phases"][0]["steps"]) == ["./go 2.0.0"]
     assert not any("message from" in s for s in said)
+
+
+# -- sections and leads without `##` phase headings ------------------------------------------------------------
+
+
+def test_a_maintenance_mode_section_that_runs_commands_is_a_phase() -> None:
+    doc = ("Tiles 3.5\n=========\n\nMaintenance mode and workers\n----------------------------\n\n"
+           "```sh\n./tilectl fallback on\n```\n\nUpgrade\n-------\n\n```sh\n./tilectl upgrade 3.5\n```\n\n"
+           "Maintenance\n-----------\n\n- Vacuum the tiles table monthly\n")
+    plan, _ = imported(doc)
+    assert phases(plan) == ["Maintenance mode and workers", "Upgrade"]  # later upkeep stays out
+    assert commands(plan["phases"][0]["steps"]) == ["./tilectl fallback on"]
+
+
+def test_plain_bullets_with_a_command_make_a_checks_section_a_phase() -> None:
+    doc = (GO_SECTION + "\n## Checks\n\n* `curl -fsS https://tiles.example.net/health` prints `ok`\n"
+           "* Zoom in over the harbour and confirm the labels render\n")
+    plan, _ = imported(doc)
+    assert phases(plan) == ["Phase 1: Go", "Checks"]
+    http, manual = plan["phases"][1]["steps"]
+    assert http["http"]["expect"]["body_contains"] == "ok"
+    assert manual["manual"]["instruction"] == "Zoom in over the harbour and confirm the labels render"
+
+
+def test_a_persons_part_before_a_block_is_a_step_of_its_own() -> None:
+    doc = ("# Tiles\n\n## Drain\n\nWait until the queue length reads 0 (at most 5 minutes), then stop it:\n\n"
+           "```sh\n./tilectl workers stop --all\n```\n\nTell #maps-ops that tiles are frozen, then:\n\n"
+           "```sh\n./tilectl freeze\n```\n\nThe freeze keeps the cache warm.\n")
+    plan, _ = imported(doc)
+    steps = plan["phases"][0]["steps"]
+    assert [s.get("manual", {}).get("instruction") for s in steps] == [
+        "Wait until the queue length reads 0 (at most 5 minutes), then stop it", None,
+        "Tell #maps-ops that tiles are frozen", None]
+    assert plan["phases"][0]["description"] == "The freeze keeps the cache warm."
+
+
+def test_a_config_line_is_no_command_and_a_numbered_lead_asks_for_it() -> None:
+    doc = (GO_SECTION + "\n## Tune\n\n2\\. Replace the work_mem setting in tiles.conf:\n\n```\nwork_mem = 256MB\n"
+           "max_connections = 200\n```\n\n3\\. Reload:\n\n```sh\n./tilectl reload\n```\n")
+    plan, _ = imported(doc)
+    assert "work_mem" not in everything_run(plan)
+    assert plan["phases"][1]["steps"][0]["manual"]["instruction"].startswith(
+        "2. Replace the work_mem setting in tiles.conf (the untagged block")
+
+
+def test_a_jira_code_macro_is_a_block_and_only_in_pairs_outside_fences() -> None:
+    doc = ("# Svc\n\n## Phase 1: Deploy\n\n* On both hosts:\n\n  {code:bash}\n  for h in a b; do\n"
+           "    ssh \"$h\" ./deploy\n  done\n  {code}\n\n```text"
+           "\n{code}\nnot a block\n{code}\n```\n\n{noformat}\nleft open\n")
+    plan, said = imported(doc)
+    assert commands(plan["phases"][0]["steps"]) == ['for h in a b; do\n  ssh "$h" ./deploy\ndone']
+    assert "inferred: 1 Jira/Confluence {code} block -> fenced blocks" in said

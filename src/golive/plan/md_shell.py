@@ -335,6 +335,8 @@ def looks_like_commands(text: str) -> bool:
                 return False
             if any(w.endswith(("?", ",")) for w in argv[1:]) and len(argv) > 4:
                 return False
+            if len(argv) >= 2 and argv[1] in ("=", ":"):
+                return False  # "work_mem = 256MB", "port : 8080": a setting of a config file, not a command
     return True
 
 

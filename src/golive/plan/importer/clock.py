@@ -271,6 +271,16 @@ _FRENCH_CLOCK = re.compile(r"(?<![\d:.])(\d{1,2})\s?h\s?(\d{2})(?![\d:])|(\b(?:d
 #: "6–9am", "10-11:30 p.m.": one am/pm for both ends of a range.
 _SHARED_MERIDIEM = re.compile(r"(?<![\d:.])(\d{1,2}(?::\d{2})?)\s*([-–—]|to)\s*(\d{1,2}(?::\d{2})?)\s*([ap])\.?m\b\.?",
                               re.I)
+#: "2200-0100 UTC", "2200–0130Z", "0600-0900 hrs": a range of two four-digit clocks (military style), only with a
+#: zone or "hrs" after it (never a range of years or numbers).
+_MILITARY_RANGE = re.compile(r"(?<![\w:.-])([01]\d|2[0-3])([0-5]\d)\s*([-–—]|to)\s*([01]\d|2[0-3])([0-5]\d)"
+                             r"(?=\s*(?:Z\b|hrs?\b|hours\b|[A-Z]{2,5}\b|\(?[A-Z][a-z]+/[A-Z]))")
+#: "22.00–23.30 Uhr", "22.00-23.30 CET": clocks written with a dot, only as a range followed by "Uhr", "h" or a zone
+#: (never versions "1.10-1.12").
+_DOTTED_RANGE = re.compile(r"(?<![\w:.])([01]\d|2[0-3])\.([0-5]\d)\s*([-–—]|bis|to)\s*([01]\d|2[0-3])\.([0-5]\d)"
+                           r"(?=\s*(?:Uhr\b|h\b|[A-Z]{2,5}\b|\(?[A-Z][a-z]+/[A-Z]))")
+#: "01:30Z": a clock in Zulu time (not the `T01:30Z` of an ISO date-time, read whole by _ISO).
+_ZULU = re.compile(r"(?<!T\d\d:\d\d)(?<=\d\d:\d\d)Z\b")
 #: Times of day written as words, in English and the languages runbooks come in.
 _CLOCK_WORDS = [(re.compile(r"(?i)(?<!\w)(noon|midday|midi|mittag|mediod[ií]a|meio-dia|mezzogiorno)(?!\w)"), "12:00"),
                 (re.compile(r"(?i)(?<!\w)(midnight|minuit|mitternacht|medianoche|meia-noite|mezzanotte)(?!\w)"),
@@ -299,6 +309,13 @@ def _city_zones() -> dict[str, str]:
 _CITIES: dict[str, str] | None = None
 
 
+def _military(m: re.Match[str]) -> str:
+    start, end = int(m.group(1) + m.group(2)), int(m.group(4) + m.group(5))
+    if all(1900 <= n <= 2099 for n in (start, end)) and abs(end - start) <= 10:
+        return m.group(0)  # "2026-2027": years
+    return f"{m.group(1)}:{m.group(2)} {m.group(3)} {m.group(4)}:{m.group(5)}"
+
+
 def written_times(text: str) -> str:
     """A window text with times of day and zones written in words made the forms the parsers read: "22 h 00" ->
     "22:00", "6–9am" -> "6am–9am" (the start the latest such hour before the end), "noon" -> "12:00",
@@ -317,6 +334,9 @@ def written_times(text: str) -> str:
         return f"{m.group(1)}{first}m {m.group(2)} {m.group(3)}{ampm}m"
 
     text = _SHARED_MERIDIEM.sub(shared, text)
+    text = _MILITARY_RANGE.sub(_military, text)
+    text = _DOTTED_RANGE.sub(lambda m: f"{m.group(1)}:{m.group(2)} {m.group(3)} {m.group(4)}:{m.group(5)}", text)
+    text = _ZULU.sub(" UTC", text)
     text = _US_ZONE.sub(lambda m: {"Eastern": "ET", "Central": "CT", "Mountain": "MT", "Pacific": "PT"}[m.group(1)],
                         text)
 

@@ -275,8 +275,8 @@ class FencesMixin(ImportState):
                 phase["description"].remove(ask)
             if ask + ":" in phase["description"]:
                 phase["description"].remove(ask + ":")
-            if re.match(r"(?i)(update|edit|set|change|put|add|apply|create|write|copy|configure|replace|run)\b",
-                        ask):
+            if re.match(r"(?i)(?:\d+(?:\.\d+)*[.)]?\s+)?(update|edit|set|change|put|add|apply|create|write|copy|"
+                        r"configure|replace|run)\b", ask):  # "3. Replace the settings in mysqld.cnf:" too
                 phase["steps"].append(self.step("manual", {"instruction": f"{ask} (the {lang} block at line"
                                                            f" {b.line} of the document)"}, b.line, None))
                 prev.placed = b.placed = True

@@ -54,6 +54,9 @@ _ROLLBACK_LEAD = re.compile(r"(?i)^\W*(?:if\b[^:.]{0,40},\s*)?(?:to\s+)?(?:roll\
 #: When a stage starts, as a numbered item gives it: "(18:00)", "(6:05, ~10 min)", "— 18:15", "@ 7:20", "(T+5)".
 _STARTS_AT = re.compile(r"(?:\(\s*|[-–—@]\s*|\bat\s+)(?:~\s*)?(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?|"
                         r"\d{1,2}\s*[ap]\.?m\.?|T\s*[+-−]\s*\d+\s*(?:min|m|h)?)(?=\s*[),;–—-]|\s*$)", re.I)
+#: A paragraph that is a person's part, before the block it leads to: "Wait until ...", "Tell the app team ...".
+_PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform|announce|warn|ask|page|ping|email|"
+                          r"post\s+(?:in|to|on))\b")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
@@ -68,6 +71,11 @@ def heading_minutes(value: str, unit: str) -> float:
     if u in ("s", "sec", "secs", "second", "seconds"):
         return n / 60
     return n
+
+
+#: The title of a box that says when to go back: "Roll back if", "Abort if", "Back out when", "Rollback triggers".
+TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|revert|stop)\b.*\b(?:if|when)\b|"
+                         r"\btriggers?\b|\bkill\s+switch\b")
 
 
 class PhasesMixin(ImportState):
@@ -211,6 +219,7 @@ class PhasesMixin(ImportState):
                 made = phase["steps"][count:]
                 if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
                     self.sql_expect_from_prose(made[0], b, j, end, said)
+                    self.query_below(phase, made[0], b)
                 elif len(made) == 1 and ("http" in made[0] or "shell" in made[0]):
                     self.command_expect_from_prose(phase, made[0], b, j, end, said)
             elif b.kind == "table":
@@ -219,6 +228,9 @@ class PhasesMixin(ImportState):
             said = b if b.kind in ("para", "item") else None
             if gate_before is None and phase["gate"] is not None and b.kind in ("para", "item"):
                 phase["gate_item"] = (len(phase["steps"]), b)  # where the decision stands among the steps
+        pending = phase.pop("query_below", None)
+        if pending is not None:  # no query came after "Run the query below": the row stays a person's step
+            phase["steps"].insert(pending[2], pending[1])
         item = phase.pop("gate_item", None)
         if item is not None and len(phase["steps"]) > item[0]:
             self.decision_in_place(phase, *item)
@@ -301,6 +313,17 @@ class PhasesMixin(ImportState):
                                         f" (line {src.line}) -> an sql step that checks it ({want})")
                 return
 
+    def query_below(self, phase: dict[str, Any], step: CommentedMap, b: Block) -> None:
+        """The first SQL query after a table row "Run the query below … | 0 |" checks what the row expects."""
+        pending = phase.get("query_below")
+        if pending is None or "expect" in step["sql"] or not re.match(
+                r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
+            return
+        check, _manual, _at, line = phase.pop("query_below")
+        step["sql"]["expect"] = CommentedMap(check)
+        self.conversions.append(f"line {b.line}: SQL with its expected result in the table row of line {line} ->"
+                                f" an sql step that checks it ({check})")
+
     def command_expect_from_prose(self, phase: dict[str, Any], step: CommentedMap, b: Block, j: int, end: int,
                                   said: Block | None) -> None:
         """A block of one command whose result the prose next to it states ("Check the endpoint (it should return
@@ -337,6 +360,12 @@ class PhasesMixin(ImportState):
 
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
         top = phase.get("depth", 0)  # a phase made of a numbered item: its own paragraphs stand one level in
+        if b.box and TRIGGER_BOX.search(b.box) and not self.in_rollback:
+            # `!!! danger "Roll back if"` in a phase: when to take the way back from this phase, the trigger of the
+            # level that covers it (build); the words also stay with the phase for the people watching it
+            body = _clean(b.text)
+            body = body[len(b.box):].lstrip(" :") if body.lower().startswith(b.box.lower()) else body
+            self.box_triggers.append((phase["name"], b.line, body))
         m = _KV.match(b.raw)
         key = _clean(m.group(1)).lower() if m else ""
         value = _clean(re.sub(r"\*\*|__", "", m.group(2))) if m else ""
@@ -366,6 +395,13 @@ class PhasesMixin(ImportState):
         elif b.depth == top and _THEN.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "Then turn the flag off in the console and tell #deploys.": the next thing to do, a person's step
             phase["steps"].append(self.step("manual", {"instruction": _clean(b.text)}, b.line, None))
+            b.placed = True
+        elif b.depth == top and _PERSON_LEAD.match(_clean(b.text)) and (
+                _clean(b.text).endswith(":") or re.search(r"(?i)\bthen\b", b.text)):
+            # "Wait until the busy count drops to 0 (max 10 minutes), then stop it:", "Tell the app team in #ops that
+            # the app goes read-only, then:": what a person does before the block, a step of its own
+            said = re.sub(r"(?i),?\s*then\s*:?\s*$", "", _clean(b.text)).rstrip(":").strip()
+            phase["steps"].append(self.step("manual", {"instruction": said}, b.line, None))
             b.placed = True
         elif b.depth == top and _SUBSTEP.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "1.3 Post the notice in #releases.": a numbered sub-step written as a paragraph is a step

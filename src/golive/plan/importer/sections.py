@@ -43,7 +43,8 @@ _CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
 #: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
 _DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
 #: Sections about people: who does what, who to call.
-_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
+_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
+                             r"responsibilit|who does what"
                              r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
                              r"call (list|tree)|who'?s who|who is who|"
                              # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
@@ -77,8 +78,8 @@ class SectionsMixin(ImportState):
                                       (not b.info and (looks_like_commands(b.text) or is_powershell(b.text)))):
                 # (a section of PowerShell blocks is a phase too: dropped, the run skipped the deploy it describes)
                 return True
-            if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
-                return True
+            if b.kind == "table" and b.rows and any(re.search(r"\bcommands?\b", c.lower()) for c in b.rows[0]):
+                return True  # | Step | Command |, never "| Priya Nair (Incident Commander) |"
             if b.kind == "table" and b.rows and len(b.rows) > 1 and _TEST_HEADER.search(" | ".join(
                     _clean(c).lower() for c in b.rows[0])):
                 return True  # | # | Test | Expected |: checks to make, a step per row
@@ -87,6 +88,8 @@ class SectionsMixin(ImportState):
             if b.kind == "table" and len(b.rows) > 1 and column(b.rows[0], _EXPECT_COL) is not None and any(
                     code_command(cell) is not None for row in b.cells[1:] for cell in row):
                 return True  # | Check | How | Expected | with a command in a cell: a check to run
+            if b.kind == "item" and b.checked is None and code_command(b.raw) is not None:
+                return True  # "* `curl -fsS https://x/up` prints `200`": a command to run
             if b.kind == "item" and b.ordered and b.depth == 1 and any(
                     self.blocks[c].kind == "fence" for c in b.children):
                 return True
@@ -203,7 +206,10 @@ class SectionsMixin(ImportState):
         if re.search(r"deployment (steps|procedure|process|plan)|during deploy|^deploy(ment)?$", low):
             self.checklist_phase(idx, end)
             return True
-        if not NOT_A_PHASE.search(low) and self.has_steps(idx, end):
+        # "Maintenance and queues" with its shell blocks (maintenance page on, workers quiet): a step of the run;
+        # "Maintenance" as later upkeep runs nothing and stays out
+        aside = NOT_A_PHASE.search(low.replace("maintenance", "") if self.runs_commands(idx + 1, end) else low)
+        if not aside and self.has_steps(idx, end):
             self.checklist_phase(idx, end)
             self.inferred.append(f"line {h.line}: section '{text}' has checklist items or commands -> a phase")
             return True

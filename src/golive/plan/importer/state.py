@@ -51,6 +51,8 @@ class ImportState:
         self.window_line = 0
         #: Window facts of the YAML front matter (`window: 2026-12-05T20:00+01:00/2026-12-05T22:00+01:00`).
         self.front_facts: dict[str, tuple[str, Block]] = {}
+        #: Boxes titled "Roll back if" in a phase: (phase name, line, text), the trigger of the level covering it.
+        self.box_triggers: list[tuple[str, int, str]] = []
         self.description: list[str] = []
         #: (from, to, source line) of the application version, when a "... Version" section gives both.
         self.version: tuple[str, str, int] | None = None
@@ -276,6 +278,9 @@ class ImportState:
         raise NotImplementedError
 
     def inline_roles(self, raw: str, line: int) -> bool:
+        raise NotImplementedError
+
+    def add_person(self, role: str, who: str, line: int, key: str) -> None:
         raise NotImplementedError
 
     def role_pair(self, key: str, value: str, line: int, any_key: bool = False) -> bool:

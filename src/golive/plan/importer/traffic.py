@@ -41,9 +41,13 @@ def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
     if len(b.rows) < 3:
         return []
     header = [_clean(c).lower() for c in b.rows[0]]
-    pct = next((i for i, c in enumerate(header) if re.search(r"traffic|weight|percent|share|split|%", c)), None)
+    # in English and the languages runbooks come in: "| Palier | Poids | Durée |", "| Stufe | Anteil | Dauer |"
+    pct = next((i for i, c in enumerate(header) if re.search(
+        r"traffic|weight|percent|share|split|%|poids|trafic|part\b|anteil|gewicht|verkehr|peso|tr[aá]f(?:ic|eg)o|"
+        r"porcentaje|porcentagem|pourcentage", c)), None)
     hold = next((i for i, c in enumerate(header) if i != pct and re.search(
-        r"hold|duration|wait|soak|bake|observe|for how long|dwell", c)), None)
+        r"hold|duration|wait|soak|bake|observe|for how long|dwell|dur[ée]e|observation|attente|dauer|haltezeit|"
+        r"beobacht|warte|duraci[oó]n|dura[cç][aã]o|espera|observaci[oó]n", c)), None)
     if pct is None:
         return []
     out: list[tuple[int, float | None]] = []
