@@ -66,6 +66,17 @@ def test_gl101_state_change_without_undo_or_covering_level() -> None:
     assert "GL101" not in rules(lint(covered))
 
 
+def test_gl101_sql_that_changes_state_in_any_statement() -> None:
+    """A query of several statements is one transaction: it changes state when any statement does, and a
+    leading comment does not make a DELETE a read."""
+    def sql(query: str) -> str:
+        return "phases:\n" + phase(f"      - sql: {{database: 'postgresql:///x', query: \"{query}\"}}\n")
+
+    assert "GL101" not in rules(lint(sql("SELECT 1; SELECT count(*) FROM a;")))
+    assert "GL101" in rules(lint(sql("SELECT id FROM a FOR UPDATE; UPDATE a SET b = 1;")))
+    assert "GL101" in rules(lint(sql("-- tidy\\nDELETE FROM sessions;")))
+
+
 def test_gl102_migration_without_backup_before_it() -> None:
     body = "phases:\n" + phase("      - name: migrate\n        shell: flask db upgrade\n")
     assert at(lint(body), "GL102") == [(11, 9)]
