@@ -200,3 +200,29 @@ def test_what_a_transaction_may_hold_loads(tmp_path: Path) -> None:
     assert load_errors(tmp_path, "VACUUM orders;") == ""  # alone: its own session
     assert load_errors(tmp_path, "SAVEPOINT s;\nUPDATE orders SET note = 'x';\nROLLBACK TO SAVEPOINT s;") == ""
     assert load_errors(tmp_path, "UPDATE orders SET note = 'begin; commit;';\nSELECT 'end;';") == ""
+
+
+#: Unquoted, this payload is valid SQL that drops the table (`SET note = note WHERE id = 1; DROP TABLE ...`).
+PAYLOAD = "note WHERE id = 1; DROP TABLE orders; SELECT 1 --"
+
+
+@pytest.mark.parametrize("before", ["SELECT $$don't$$;", "SELECT $fn$ it's $fn$;",
+                                    "UPDATE orders SET note = E'it\\'s' WHERE id = 2;"])
+def test_a_quote_inside_a_postgres_string_does_not_unquote_a_var(pg_url: str, tmp_path: Path, before: str) -> None:
+    """A lone ' inside $$...$$ or an escaped \\' inside E'...' made quote_vars believe the rest of the query was
+    a literal, so the next ${V} went in raw: with several statements in one step, a value could add its own."""
+    q = f"{before}\nUPDATE orders SET note = ${{V}} WHERE id = 1;\nSELECT note FROM orders WHERE id = 1;"
+    result = step(pg_url, q, value=PAYLOAD).execute(ctx(tmp_path, {"V": PAYLOAD}))
+    assert result.status == "succeeded", result.message
+    assert rows(pg_url, tmp_path, "SELECT count(*) FROM orders") == [(2,)]
+
+
+def test_vars_in_escape_strings_and_dollar_strings(pg_url: str, tmp_path: Path) -> None:
+    value = "back\\slash 'q' \\' ; DROP TABLE orders; --"
+    q = "UPDATE orders SET note = E'${V}' WHERE id = 1;\nSELECT note FROM orders WHERE id = 1;"
+    ok = step(pg_url, q, value=value).execute(ctx(tmp_path, {"V": value}))
+    assert ok.status == "succeeded", ok.message
+    closing = "x$$; DROP TABLE orders; --"
+    bad = step(pg_url, "SELECT $$ ${V} $$;\nSELECT 1;").execute(ctx(tmp_path, {"V": closing}))
+    assert bad.status == "failed" and "not run" in bad.message and "$$" in bad.message
+    assert rows(pg_url, tmp_path, "SELECT count(*) FROM orders") == [(2,)]

@@ -157,16 +157,70 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _SKIP = (("--", "\n"), ("/*", "*/"), ('"', '"'))
 
 
+_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def _word_before(query: str, i: int) -> bool:
+    return i > 0 and (query[i - 1].isalnum() or query[i - 1] in "_$")
+
+
+def _escape_string(query: str, i: int, values: dict[str, str]) -> tuple[str, int]:
+    """A PostgreSQL E'...' string from `i` (at the E): a backslash escapes the next character, so a value's
+    backslashes are doubled as well as its quotes. Returns the text and where the string ends."""
+    parts = [query[i: i + 2]]
+    j, n = i + 2, len(query)
+    while j < n:
+        m = _VAR.match(query, j)
+        if m is not None:
+            value = values.get(m.group(1))
+            parts.append(m.group(0) if value is None else value.replace("\\", "\\\\").replace("'", "''"))
+            j = m.end()
+            continue
+        if query[j] == "\\" and j + 1 < n:
+            parts.append(query[j: j + 2])
+            j += 2
+            continue
+        if query.startswith("''", j):
+            parts.append("''")
+            j += 2
+            continue
+        parts.append(query[j])
+        j += 1
+        if query[j - 1] == "'":
+            break
+    return "".join(parts), j
+
+
 def quote_vars(query: str, values: dict[str, str]) -> str:
     """`${VAR}` in a query as SQL data, never as SQL: inside a '...' literal the value's quotes are doubled;
     elsewhere a number stays a number and anything else becomes a quoted literal. A value read from a file or
     the environment (`x'; DROP TABLE accounts; --`) therefore cannot change what the query does. Standard SQL
-    strings ('' for a quote) are understood, and comments and "identifiers" are skipped; write no ${VAR} in a
-    PostgreSQL E'...' or $$...$$ string."""
+    strings ('' for a quote) are understood, and comments and "identifiers" are skipped. PostgreSQL's E'...'
+    strings (backslash escapes: a value's backslashes are doubled too) and $tag$...$tag$ strings (their inside is
+    read on its own, so a lone ' in a function body does not turn the rest of the query into a literal) are
+    understood; a value holding the $tag$ of the string it stands in is refused (ValueError)."""
     out: list[str] = []
     in_literal = False
     i, n = 0, len(query)
     while i < n:
+        if not in_literal and not _word_before(query, i):
+            dollar = _DOLLAR.match(query, i)
+            if dollar is not None and not query.startswith("${", i):
+                tag = dollar.group(0)
+                close = query.find(tag, dollar.end())
+                if close >= 0:
+                    inner = query[dollar.end(): close]
+                    used = {m.group(1) for m in _VAR.finditer(inner)}
+                    if any(tag in values.get(name, "") for name in used):
+                        raise ValueError(f"a var's value holds {tag}, which would end the {tag}...{tag} string it"
+                                         " stands in")
+                    out.append(tag + quote_vars(inner, values) + tag)
+                    i = close + len(tag)
+                    continue
+            if query[i] in "eE" and query.startswith("'", i + 1):
+                text, i = _escape_string(query, i, values)
+                out.append(text)
+                continue
         m = _VAR.match(query, i)
         if m is not None:
             value = values.get(m.group(1))
@@ -240,9 +294,12 @@ class SqlStep(StepBase):
         started = time.perf_counter()
         rows: list[tuple[Any, ...]] = []
         tables: list[str] = []
-        query = quote_vars(spec.query, ctx.vars) if spec.query else None
-        # split before the vars are put in: a value never moves a statement boundary
-        pieces = [(quote_vars(st.text, ctx.vars), st.body_line) for st in _statements_of(spec.query or "")]
+        try:
+            query = quote_vars(spec.query, ctx.vars) if spec.query else None
+            # split before the vars are put in: a value never moves a statement boundary
+            pieces = [(quote_vars(st.text, ctx.vars), st.body_line) for st in _statements_of(spec.query or "")]
+        except ValueError as exc:
+            return StepResult.failed(clean(f"sql on {db.where}: not run: {exc}"))
         failing: tuple[int, int] | None = None
         try:
             with db.connect(timeout) as conn:
