@@ -29,7 +29,7 @@ _CHILD_SHELL = frozenset({"subshell", "command_substitution", "process_substitut
 _WRAPPERS = frozenset({"sudo", "doas", "env", "nohup", "time", "nice", "ionice", "timeout", "stdbuf", "command",
                        "exec", "xargs"})
 _SQL_WORD = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|VACUUM"
-                       r"|ANALYZE|BEGIN|COMMIT|SET\s+\w+\s*=)\b", re.I)
+                       r"|ANALYZE|BEGIN|COMMIT|START\s+TRANSACTION|SET\s+\w+\s*=)\b", re.I)
 PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9_-]{1,40})>(?![>\w])")
 
 

@@ -311,6 +311,8 @@ class FencesMixin(ImportState):
             spec = CommentedMap({"command": text, "options": []}) if needs_shell(command) else text
         else:
             self.needed |= {m.group(1) for m in _REF.finditer(str(spec))} - {"GOLIVE_MIGRATE_TARGET"}
+            if cmd.kind == "manual" and "\n" in str(spec.get("instruction", "")):
+                spec = {**spec, "instruction": block_text(spec["instruction"])}
         step = self.step(cmd.kind, spec, cmd.line, name)
         if cmd.kind == "restore" and cmd.source is not None:
             self.restores_from[id(step)] = (cmd, name)
