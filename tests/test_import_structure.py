@@ -387,3 +387,19 @@ def test_a_jira_code_macro_is_a_block_and_only_in_pairs_outside_fences() -> None
     plan, said = imported(doc)
     assert commands(plan["phases"][0]["steps"]) == ['for h in a b; do\n  ssh "$h" ./deploy\ndone']
     assert "inferred: 1 Jira/Confluence {code} block -> fenced blocks" in said
+
+
+def test_numbered_ways_back_with_their_condition_are_levels_and_steps_stay_one() -> None:
+    choose = (GO_SECTION + "\n## Rolling back\n\n1. **Code only** (the app is broken, data is fine):\n\n"
+              "   ```sh\n   ./tilectl release previous\n   ```\n\n2. **Code and schema** (the migration left the schema"
+              " wrong):\n\n   ```sh\n   ./tilectl db rollback 1\n   ./tilectl release previous\n   ```\n")
+    plan, _ = imported(choose)
+    code, schema = plan["rollback"]["levels"]
+    assert code["name"] == "Code only (the app is broken, data is fine)" and "restores_data" not in code
+    assert commands(code["steps"]) == ["./tilectl release previous"]
+    assert commands(schema["steps"]) == ["./tilectl db rollback 1\n./tilectl release previous"]
+    # the same form without a condition is a procedure: its steps, in order, in one level
+    steps = choose.replace(" (the app is broken, data is fine)", "").replace(" (the migration left the schema wrong)",
+                                                                            "")
+    plan, _ = imported(steps)
+    assert len(plan["rollback"]["levels"]) == 1

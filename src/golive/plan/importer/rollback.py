@@ -32,6 +32,10 @@ _STEP_LABEL = re.compile(r"(?i)^\W*(?:step|schritt|paso|passo|phase|stage|first|
 #: A level named anywhere in a sentence: "(this is **back-out 1**)", "take level 2", "Option B".
 _NAMES_LEVEL = re.compile(r"(?i)\b(?:level|back[\s-]*out|roll[\s-]*back|option|livello|stufe|nivel|niveau)"
                           r"\s+(\d+|[A-Z])\b")
+#: A numbered way back that is one of several: a bold label and, in brackets, when to take it
+#: ("**Code only** (the app is broken, data is fine):").
+_ALTERNATIVE = re.compile(r"(?i)^\s*(?:\*\*|__)[^*_]{2,60}(?:\*\*|__)\s*\([^()]*\b(?:if|when|only|broken|wrong|fails?|"
+                          r"failed|bad|corrupt\w*|damaged|is fine|are fine|still)\b[^()]*\)\s*:?\s*$")
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
 #: A sentence of a level that says what it undoes: "Covers steps 2-3", "Undoes phase 4", "Applies to stage B".
 _COVERS_SAID = re.compile(r"(?i)\b(covers?|undo(?:es)?|reverts?|applies\s+to|rolls?\s+back)\b")
@@ -182,6 +186,13 @@ class RollbackMixin(ImportState):
                     and self.blocks[j].ordered and self.blocks[j].checked is None]
         if len(numbered) >= 2 and all(self.blocks[j].children and phase_refs(_clean(self.blocks[j].text))
                                       and _COVERS_SAID.search(_clean(self.blocks[j].text)) for j in numbered):
+            cuts += [(j, _clean(self.blocks[j].text), False) for j in numbered]
+        elif len(numbered) >= 2 and all(
+                self.blocks[j].children and self.runs_commands(j + 1, j + 1 + self.item_span(j))
+                and _ALTERNATIVE.match(self.blocks[j].raw) for j in numbered):
+            # "1. **Code only** (the app is broken, data is fine):" / "2. **Code and schema** (the migration left the
+            # schema wrong):", each with its block: the ways back to choose from, by their condition, never one
+            # level that also rolls the schema back when only the code is broken
             cuts += [(j, _clean(self.blocks[j].text), False) for j in numbered]
         # "- *Pushes failing:* put nginx back (this is **back-out 1**):" / "- *Tokens wrong:* **back-out 2**, ...",
         # each with its block: items that each name a different level, wherever in their text, are those levels

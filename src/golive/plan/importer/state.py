@@ -283,6 +283,9 @@ class ImportState:
     def add_person(self, role: str, who: str, line: int, key: str) -> None:
         raise NotImplementedError
 
+    def item_span(self, j: int) -> int:
+        raise NotImplementedError
+
     def role_pair(self, key: str, value: str, line: int, any_key: bool = False) -> bool:
         raise NotImplementedError
 
