@@ -15,9 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
@@ -30,6 +28,7 @@ from golive.run.runner import DriveOptions, StartRequest, drive_run, start_run
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
 from golive.traffic.local import LocalBackend, LocalProxy
+from statsserver import Stats
 from webconsole import (
     MARKER,
     PASSWORD,
@@ -476,40 +475,6 @@ class HeldClock(FakeClock):
         assert self.holding.acquire(timeout=WAIT / 1000 * 3), "the canary never reached its next hold"
 
 
-class Metrics:
-    """A /stats endpoint with cumulative counters per version: every read adds 1000 requests. The canary (green)
-    turns bad from its 4th read on: 8% errors."""
-
-    def __init__(self) -> None:
-        self.reads: dict[str, int] = {}
-        self.totals: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
-        metrics = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = json.dumps(metrics.read(self.path.rsplit("/", 1)[-1])).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stats/$version"
-
-    def read(self, version: str) -> dict[str, float]:
-        with self.lock:
-            n = self.reads[version] = self.reads.get(version, 0) + 1
-            totals = self.totals.setdefault(version, [0.0, 0.0])
-            totals[0] += 1000
-            totals[1] += 80 if version == "green" and n >= 4 else 2
-            return {"requests": totals[0], "errors": totals[1], "p95_ms": 120.0}
-
-
 CANARY = """
 name: Web 3.0 canary
 service: webcanary
@@ -538,7 +503,7 @@ def test_the_run_page_shows_the_traffic_weight_and_the_judge_s_verdicts_live(bro
     endpoint, writing to the log the console serves. The page, opened before the canary moves, shows each
     weight change and each verdict as it is appended (over the event stream, never reloaded): 10% and no verdict,
     then a pass, then 50% after two passes, then the failing verdict, 0% and the run rolled back."""
-    metrics = Metrics()
+    metrics = Stats(p95=lambda version, bad: 120.0)
     threading.Thread(target=metrics.server.serve_forever, daemon=True).start()
     workdir = setup.workdir
     clock = HeldClock()
