@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from inproc import cli
-from sealkit import keygen, public, rehash_from, seq_of, sql
+from sealkit import public, rehash_from, seq_of, sql, vouching_team
 from webconsole import add_user, serve, team_yaml
 
 PLAN = """name: shop
@@ -32,31 +32,17 @@ phases:
   - name: Verify
     steps: ["echo verified"]
 """
-VOUCH = 'golive-web namespaces="golive-vouch@golive"'
 
 
 @pytest.fixture
 def setup(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    for name in ("SSH_AUTH_SOCK", "GOLIVE_SIGNERS", "GOLIVE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GOLIVE_RUNNER_KEY", str(workdir / "runner" / "runner_ed25519"))
-    monkeypatch.setenv("GOLIVE_WITNESS_DIR", str(workdir / "witness"))
-    monkeypatch.setenv("GOLIVE_TEAM_CONFIG", str(workdir / "no-team.yaml"))
-    (workdir / "keys").mkdir()
-    keys = {n: keygen(workdir / "keys", n) for n in ("ian", "rita", "sam")}
-    from golive.web.accounts import Accounts
-
-    Accounts(workdir / ".golive" / "web").server_key()  # made before the server starts, to list it
-    server_pub = workdir / ".golive" / "web" / "server-key"
-    people = "".join(f"{n} {public(k)}\n" for n, k in keys.items())
-    (workdir / "signers").write_text(people + f"{VOUCH} {public(server_pub)}\n")
-    (workdir / "signers-novouch").write_text(people)
+    team = vouching_team(workdir, monkeypatch, ("ian", "rita", "sam"))
     (workdir / "plan.yaml").write_text(PLAN.format(env="prod", signers="signers"))
     (workdir / "plan2.yaml").write_text(PLAN.format(env="staging", signers="signers-novouch"))
     for name in ("rita", "sam", "ian", "vic"):
         add_user(workdir, name)
     (workdir / "golive-team.yaml").write_text(team_yaml(None))
-    return {**keys, "server": server_pub}
+    return team
 
 
 def _start(plan: str, ian: Path) -> str:

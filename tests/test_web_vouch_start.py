@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from inproc import cli
-from sealkit import keygen, public, rehash_from, sql
+from sealkit import VOUCH, public, rehash_from, sql, vouching_team
 from webconsole import add_user, serve, team_yaml
 
 PLAN = """name: shop
@@ -40,32 +40,18 @@ phases:
     gate:
       approvals: {{count: 1, role: release-managers}}
 """
-VOUCH = 'golive-web namespaces="golive-vouch@golive"'
 HOW = "local account (password only)"
 
 
 @pytest.fixture
 def team(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    for name in ("SSH_AUTH_SOCK", "GOLIVE_SIGNERS", "GOLIVE_KEY", "GOLIVE_WEB_VOUCH"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GOLIVE_RUNNER_KEY", str(workdir / "runner" / "runner_ed25519"))
-    monkeypatch.setenv("GOLIVE_WITNESS_DIR", str(workdir / "witness"))
-    monkeypatch.setenv("GOLIVE_TEAM_CONFIG", str(workdir / "no-team.yaml"))
-    (workdir / "keys").mkdir()
-    keys = {n: keygen(workdir / "keys", n) for n in ("olga", "rita", "sam")}
-    from golive.web.accounts import Accounts
-
-    Accounts(workdir / ".golive" / "web").server_key()  # made before the server starts, to list it
-    server = workdir / ".golive" / "web" / "server-key"
-    people = "".join(f"{n} {public(k)}\n" for n, k in keys.items())
-    (workdir / "signers").write_text(people + f"{VOUCH} {public(server)}\n")
-    (workdir / "signers-novouch").write_text(people)
+    team = vouching_team(workdir, monkeypatch, ("olga", "rita", "sam"))
     plans = workdir / "plans"
     plans.mkdir()
     (plans / "shop.yaml").write_text(PLAN.format(env="prod", signers="signers", sod="true"))
     (plans / "novouch.yaml").write_text(PLAN.format(env="staging", signers="signers-novouch", sod="true"))
     (plans / "nosod.yaml").write_text(PLAN.format(env="dev", signers="signers", sod="false"))
-    return {**keys, "server": server}
+    return team
 
 
 def _events(rid: str) -> list[dict[str, Any]]:
