@@ -315,3 +315,28 @@ def test_a_condition_item_before_a_labelled_part_does_not_split_the_level() -> N
     doc = (f"# T\n{GO}\n## Rollback\n\n- Roll back if the error rate > 4% for 3 minutes\n\nIf p99 > 750 ms, roll"
            " back:\n\n```bash\n./app deploy 1.9\n```\n")
     assert [name for name, _c, _k in levels(doc)] == ["Rollback"]
+
+
+@pytest.mark.parametrize(("text", "until"), [
+    # a deadline for being back, in the sentence that says it is the abort case
+    ("Window: Wed 2027-03-10, 04:00–07:00 UTC. The payroll export runs at 07:45, so the old service must be back"
+     " by 07:20 at the latest if we abort.", "2027-03-10T07:20"),
+    ("Window: Wed 2027-03-10, 04:00–07:00 UTC. If we roll back, the old job has to be back before 06:40.",
+     "2027-03-10T06:40"),
+    # "back by" with no abort in its sentence is no rollback limit
+    ("Window: Wed 2027-03-10, 04:00–07:00 UTC. The on-call engineer must be back by 06:30 from the data centre.",
+     None),
+])
+def test_a_deadline_for_being_back_if_we_abort_is_the_rollback_limit(text: str, until: str | None) -> None:
+    assert window(text)[3] == until
+
+
+@pytest.mark.parametrize(("text", "zone"), [
+    # "(all times Europe/Lisbon)" on its own line after the window: the zone of every time, with no verb
+    ("Scheduled: 2027-01-16 05:00-07:00\n(all times Europe/Lisbon). Rollback possible until 06:30.",
+     "Europe/Lisbon"),
+    # "at all times" is no zone statement
+    ("Scheduled: 2027-01-16 05:00-07:00\nKeep the bridge open at all times (Europe/Lisbon office).", "UTC"),
+])
+def test_all_times_with_no_verb_states_the_zone(text: str, zone: str) -> None:
+    assert window(text)[2] == zone

@@ -46,10 +46,16 @@ _ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out|restor\w*|put\s
                              r"revers[aã]o|revert\w*)(?!\w)[^.;]*?"
                              r"\b(until|by|before|closes?|latest|no later|bis|avant|hasta|até)\b"
                              # "No rollback after 15:30", "no back-out past 02:00"
-                             r"|\bno\s+(?:more\s+)?(?:roll\s*-?backs?|back\s*-?outs?)\s+(?:after|past|beyond)\b")
+                             r"|\bno\s+(?:more\s+)?(?:roll\s*-?backs?|back\s*-?outs?)\s+(?:after|past|beyond)\b"
+                             # "the old pipeline must be back by 09:15 at the latest if we abort": a deadline for
+                             # being back, in a sentence that says it is the abort case
+                             r"|\b(?:must|has\s+to|have\s+to|needs?\s+to)\s+be\s+back\s+(?:in\s+place\s+)?(?:by|before)\b"
+                             r"(?=[^.;]*\b(?:abort\w*|roll\s*-?\s*back|back\s*-?\s*out|revert\w*|fall\s*back)\b)")
 #: A sentence about the zone of every time in the document: "All times are CET", "Times in UTC", "Time zone:
 #: Europe/Berlin", "Toutes les heures : heure de Paris", "Alle Zeiten in MEZ", "Todos los horarios en CET".
-_ZONE_STATEMENT = re.compile(r"(?i)\b(?:all\s+)?times?\s+(?:are|is|in|given|shown)\b|\btime\s*-?zone\b|\bheures?\b|"
+#: "(all times America/Chicago)" says it with no verb (never "at all times").
+_ZONE_STATEMENT = re.compile(r"(?i)\b(?:all\s+)?times?\s+(?:are|is|in|given|shown)\b|(?<!\bat\s)\ball\s+times\b|"
+                             r"\btime\s*-?zone\b|\bheures?\b|"
                              r"\bzeiten\b|\bzeitzone\b|\bhorari(?:o|os)\b|\bhoras?\b")
 #: A T-minus timeline: "T-0 = 06:00 UTC" is the anchor, "T-30min", "T+15" are minutes from it.
 _END = re.compile(r"(?i)\b(end(s|ing)?|finish(es)?|close[sd]?)\b")
