@@ -340,3 +340,11 @@ def test_a_deadline_for_being_back_if_we_abort_is_the_rollback_limit(text: str, 
 ])
 def test_all_times_with_no_verb_states_the_zone(text: str, zone: str) -> None:
     assert window(text)[2] == zone
+
+
+def test_an_italian_window_row_with_its_range_words_country_zone_and_return_deadline() -> None:
+    # "dalle ore 06:00 alle ore 08:00": the range is said by "alle"; "ora italiana" is Europe/Rome; the
+    # "rientro" (going back) deadline is the rollback limit
+    table = ("| Voce | Valore |\n|---|---|\n| Finestra di intervento | domenica 17/01/2027 dalle ore 22:00 alle ore"
+             " 23:30 (ora italiana) |\n| Termine ultimo per il rientro | ore 23:50 |")
+    assert window(table) == ("2027-01-17T22:00", "2027-01-17T23:30", "Europe/Rome", "2027-01-17T23:50")

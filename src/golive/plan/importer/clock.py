@@ -161,8 +161,9 @@ def clock_of(text: str) -> tuple[int, int] | None:
 
 
 #: What stands between the start and end of a range: a dash, an arrow ("22:00 → 01:00", "December 6 10:00 PM →
-#: December 7 12:30 AM") or a word, in English and the languages runbooks come in ("bis", "à", "hasta", "até").
-_RANGE_WORD = re.compile(r"(?<!\d)[-–—](?!\d)|->|→|⟶|=>|\b(to|until|till|through|and|bis|hasta|até|tot)\b"
+#: December 7 12:30 AM") or a word, in English and the languages runbooks come in ("bis", "à", "hasta", "até",
+#: "dalle 06:00 alle 08:00").
+_RANGE_WORD = re.compile(r"(?<!\d)[-–—](?!\d)|->|→|⟶|=>|\b(to|until|till|through|and|bis|hasta|até|tot|alle|fino)\b"
                          r"|(?<!\w)à(?!\w)", re.I)
 
 
@@ -293,6 +294,12 @@ _CITY_ZONE = re.compile(r"\b(?:heure|hora|hor[aá]rio|ora)\s+(?:de\s+|di\s+)?([A
                         r"|\b([A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+){0,2})\s+(?:local\s+)?time\b")
 
 
+#: A country's time where the country has one zone: "ora italiana", "heure française", "deutsche Zeit".
+_COUNTRY_ZONES = {"ora italiana": "Europe/Rome", "heure française": "Europe/Paris", "heure francaise": "Europe/Paris",
+                  "deutsche zeit": "Europe/Berlin", "deutscher zeit": "Europe/Berlin"}
+_COUNTRY_ZONE = re.compile(r"(?i)\b(" + "|".join(_COUNTRY_ZONES) + r")(?!\w)")
+
+
 def _city_zones() -> dict[str, str]:
     """IANA zones by their city ("paris" -> Europe/Paris, "new york" -> America/New_York)."""
     global _CITIES
@@ -344,7 +351,8 @@ def written_times(text: str) -> str:
         name = _city_zones().get((m.group(1) or m.group(2)).replace("-", " ").lower())
         return name if name else m.group(0)
 
-    return _CITY_ZONE.sub(city, text)
+    text = _CITY_ZONE.sub(city, text)
+    return _COUNTRY_ZONE.sub(lambda m: _COUNTRY_ZONES[m.group(1).lower()], text)
 
 
 def _between(text: str, a: re.Match[str], b: re.Match[str]) -> str:

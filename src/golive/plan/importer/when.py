@@ -37,7 +37,7 @@ _END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?
 _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return|"
                            r"retour\s+arri[eè]re|"
                            r"r(ü|ue)ckfall|r(ü|ue)ckkehr|non[- ]retour|no retorno|sem retorno|restor|reversi[oó]n|"
-                           r"revers[aã]o|revert")
+                           r"revers[aã]o|revert|rientro")
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
 #: "Rollback possible until 02:15", "back-out decision at 05:00 at the latest", "rollback window closes at 07:30".
