@@ -348,3 +348,16 @@ def test_an_italian_window_row_with_its_range_words_country_zone_and_return_dead
     table = ("| Voce | Valore |\n|---|---|\n| Finestra di intervento | domenica 17/01/2027 dalle ore 22:00 alle ore"
              " 23:30 (ora italiana) |\n| Termine ultimo per il rientro | ore 23:50 |")
     assert window(table) == ("2027-01-17T22:00", "2027-01-17T23:30", "Europe/Rome", "2027-01-17T23:50")
+
+
+def test_a_window_sentence_wrapped_at_a_line_end_is_one_sentence() -> None:
+    text = ("Agree the run sheet below. The change window is\n**Friday 19 February 2027, 20:00 to 22:00 UTC**. A"
+            " rollback must be complete by 22:30 UTC.")
+    assert window(text) == ("2027-02-19T20:00", "2027-02-19T22:00", "UTC", "2027-02-19T22:30")
+
+
+@pytest.mark.parametrize("question", ["**Q: When?**", "### When is it?"])
+def test_the_answer_to_a_question_asking_when_is_the_window(question: str) -> None:
+    text = (f"{question}\n\nA: Monday 22 February 2027, 6:30pm to 8pm Melbourne time. We can still roll back until"
+            " 8:30pm.")
+    assert window(text) == ("2027-02-22T18:30", "2027-02-22T20:00", "Australia/Melbourne", "2027-02-22T20:30")

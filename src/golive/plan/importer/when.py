@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from golive.plan.importer.clock import (
@@ -57,6 +58,8 @@ _ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out|restor\w*|put\s
 _ZONE_STATEMENT = re.compile(r"(?i)\b(?:all\s+)?times?\s+(?:are|is|in|given|shown)\b|(?<!\bat\s)\ball\s+times\b|"
                              r"\btime\s*-?zone\b|\bheures?\b|"
                              r"\bzeiten\b|\bzeitzone\b|\bhorari(?:o|os)\b|\bhoras?\b")
+#: A question asking when, the paragraph after it answers: "**Q: When?**", "When is it?", "Quando?", "Wann?".
+_ASKS_WHEN = re.compile(r"(?i)^\W*(?:q\s*\d*\s*[:.)]\s*)?(?:when|wann|quand|cu[aá]ndo|quando)\b[^?\n]{0,40}\?\W*$")
 #: A T-minus timeline: "T-0 = 06:00 UTC" is the anchor, "T-30min", "T+15" are minutes from it.
 _END = re.compile(r"(?i)\b(end(s|ing)?|finish(es)?|close[sd]?)\b")
 _T_ZERO = re.compile(r"(?i)\bT\s*[-−]?\s*0\s*(?:=|:|is|at)\s*")
@@ -106,18 +109,28 @@ class WhenMixin(ImportState):
             if self.window is not None:
                 return
         blocks = [b for b in prelude if b.kind == "para"]
+        # after every sentence alone: "Tonight's window is" + line break + "**Thursday ..., 21:00 to 23:00 UTC**"
+        # (one sentence wrapped at a line end), and an answer to a "**Q: When?**" standing just before it
+        tried = [(s, b, False) for b in blocks for s in self.sentences(b.text)]
         for b in blocks:
-            for sentence in self.sentences(b.text):
-                sentence = re.sub(r"(?i)\bbetween\s+(\S+(?:\s*[ap]\.?m\.?)?)\s+and\s+", r"\1 - ", sentence)
-                if span_in(sentence) is None or not _PROSE_WINDOW.search(sentence):
-                    continue
-                said: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
-                if rollback is not None:
-                    said["rollback window"] = rollback
-                self.window_from(said, b)
-                if self.window is not None:
-                    self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
-                    return
+            parts = self.sentences(b.text)
+            tried += [(f"{a.rstrip()} {nxt.lstrip()}", b, False) for a, nxt in pairwise(parts)
+                      if not re.search(r"[.!?:;]\W*$", a)]
+            at = self.blocks.index(b)
+            before = self.blocks[at - 1] if at > 0 else None
+            if before is not None and before.kind in ("para", "heading") and _ASKS_WHEN.match(_clean(before.text)):
+                tried += [(s, b, True) for s in parts]
+        for sentence, b, asked in tried:
+            sentence = re.sub(r"(?i)\bbetween\s+(\S+(?:\s*[ap]\.?m\.?)?)\s+and\s+", r"\1 - ", sentence)
+            if span_in(sentence) is None or not (asked or _PROSE_WINDOW.search(sentence)):
+                continue
+            said: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
+            if rollback is not None:
+                said["rollback window"] = rollback
+            self.window_from(said, b)
+            if self.window is not None:
+                self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
+                return
         self.timeline_window()
 
     def front_matter_window(self, lines: list[str]) -> None:
