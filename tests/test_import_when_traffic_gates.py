@@ -361,3 +361,13 @@ def test_the_answer_to_a_question_asking_when_is_the_window(question: str) -> No
     text = (f"{question}\n\nA: Monday 22 February 2027, 6:30pm to 8pm Melbourne time. We can still roll back until"
             " 8:30pm.")
     assert window(text) == ("2027-02-22T18:30", "2027-02-22T20:00", "Australia/Melbourne", "2027-02-22T20:30")
+
+
+def test_an_italian_going_back_sentence_limits_the_canary() -> None:
+    # "Si torna indietro se il tasso di errori 5xx supera il 2% oppure se il p95 supera 1,2 s": going back
+    # ("torna indietro") is the trigger, "tasso di errori" the error rate, "supera il" the comparison
+    doc = ("# T\n## Fase 3 – Traffico\n\nIl traffico passa ai nodi nuovi: 10% → 50% → 100%, 10 minuti per passo."
+           " Si torna indietro se il tasso di errori 5xx supera il 3% oppure se il p95 supera 0,8 s.\n\n"
+           "## Rientro\n\n```bash\n./app undo\n```\n")
+    _stages, limits = canary(doc)
+    assert limits == {"max_error_rate": 0.03, "max_p95": 0.8}

@@ -249,7 +249,7 @@ class Threshold:
 _ABOVE = (r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than|(?<!\w)(?:ü|ue)ber(?!\w)|"
           r"oberhalb(?: von)?|mehr als|gr(?:ö|oe)(?:ß|ss)er als|por encima de|superior a|mayor que|au-dessus de|"
           r"sup[ée]rieure? (?:à|a)|acima de|maior que|supera|supere|d[ée]passe|ultrapassa|(?:ü|ue)berschreitet)"
-          r"(?:\s+(?:el|la|le|les|o|a|os|den|die|das))?")  # "supera el 1 %", "dépasse le 2 %"
+          r"(?:\s+(?:el|la|le|les|o|a|os|den|die|das|il|lo))?")  # "supera el 1 %", "dépasse le 2 %", "supera il 2%"
 _ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|\berrors\b|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?|\bfailures\b|"
                          r"fehler(?:quote|rate|anteil)|tasa de errores?|taux d'erreurs?|taxa de erros?)\D{0,30}?"
                          + _ABOVE + r"\s*(\d{1,3}(?:[.,]\d{1,6})?)\s*%", re.I)

@@ -31,7 +31,9 @@ _ABORT_HEADER = re.compile(r"abort|roll\s*-?\s*back|stop|halt|fail|trigger|abbru
 _TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back|abbruch|abbrechen|"
                       r"r(ü|ue)ckfall|zur(ü|ue)ck|abortar|revertir|reverter|annuler|interrompre|"
                       # "Stop and go back if ...", "On arrête si ...", "Wir stoppen, wenn ...", "Se detiene si ..."
-                      r"stop|halt|go(?:es)?\s+back|arr[êe]t\w*|stopp\w*|deten\w*|parar)")
+                      r"stop|halt|go(?:es)?\s+back|arr[êe]t\w*|stopp\w*|deten\w*|parar|"
+                      # "Si torna indietro se ...", "rientro se ..." (Italian: going back)
+                      r"torn\w*\s+indietro|rientr\w*)")
 #: The word that makes it a condition: "roll back IF ...", "Abbruch BEI ...", "revertir SI ...".
 _CONDITION = re.compile(r"(?i)\b(if|when|once|should|bei|wenn|falls|sobald|si|cuando|quand|caso|se)\b")
 
