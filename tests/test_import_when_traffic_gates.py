@@ -371,3 +371,11 @@ def test_an_italian_going_back_sentence_limits_the_canary() -> None:
            "## Rientro\n\n```bash\n./app undo\n```\n")
     _stages, limits = canary(doc)
     assert limits == {"max_error_rate": 0.03, "max_p95": 0.8}
+
+
+@pytest.mark.parametrize(("said", "hold"), [("10 minuti per passo", 600), ("15 minuti a ogni passo", 900),
+                                            ("30 secondi per passo", 30)])
+def test_an_italian_hold_per_step(said: str, hold: float) -> None:
+    doc = f"# T\n## Fase 3 – Traffico\n\nIl traffico passa ai nodi nuovi: 10% → 50% → 100%, {said}.\n"
+    stages, _limits = canary(doc)
+    assert stages == [(10, hold), (50, hold), (100, 0)]

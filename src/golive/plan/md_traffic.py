@@ -34,8 +34,8 @@ TRAFFIC_WORD = re.compile(r"traffic|canary|roll\s*-?out|ramp|shift|route|request
                           r"haproxy|upstream|palier|"
                           r"umschalt|umstell|verkehr|anteil|tr[aá]fego|tr[aá]fico|trafic|bascul", re.I)
 #: Units of a hold, in English and the languages runbooks come in ("15 Minuten", "1 Stunde", "30 segundos").
-_UNITS = (r"(minutes?|minuten|minutos?|mins?|m|hours?|stunden?|std|horas?|heures?|hrs?|h|seconds?|sekunden?|"
-          r"segundos?|secondes?|secs?|s)\b")
+_UNITS = (r"(minutes?|minuten|minutos?|minuti|mins?|m|hours?|stunden?|std|horas?|heures?|hrs?|h|seconds?|sekunden?|"
+          r"segundos?|secondes?|secondi|secs?|s)\b")
 _HOLD = re.compile(
     r"\b(?:monitor|hold|held|wait|observe|soak|watch|bake|pause|stay|keep|manten|mant[eé]m|aguard|esper|"
     r"mainten(?!ance)|maintien|attend)\w*\b[^.;]*?"
@@ -184,7 +184,7 @@ def _stages(text: str) -> list[tuple[int, float | None]]:
 
 _UNIT = _UNITS
 #: "15 min at each stage", "10 minutes per step", "each stage: 5 minutes" (no verb: the hold of every stage).
-_STAGE_WORD = r"(?:stage|step|palier|[ée]tape|stufe|schritt|etapa|paso|fase)"
+_STAGE_WORD = r"(?:stage|step|palier|[ée]tape|stufe|schritt|etapa|paso|fase|passo)"
 _EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:d'\w+\s+|de\s+\w+\s+)?"
                         rf"(?:(?:at|for|on|in|à|a|en|em|in|auf|bei)\s+(?:each|every|a|chaque|cada|jede[rnm]?|ogni)|per|par|pro|je)\s+"
                         rf"{_STAGE_WORD}\b|\b(?:each|every|per)\s+(?:stage|step)\s*[:=,-]?\s*(?:for\s+)?"
