@@ -80,7 +80,12 @@ class Step:
 
     @property
     def text(self) -> str:
-        return norm(" ".join(strings({k: v for k, v in self.raw.items() if k != "undo"})))
+        words = " ".join(strings({k: v for k, v in self.raw.items() if k != "undo"}))
+        spec = self.spec
+        if self.kind == "http" and isinstance(spec, dict) and spec.get("method"):
+            # the request curl's `-X PUT` makes: an http step with `method: PUT` holds it
+            words += f" -X {spec['method']} --request {spec['method']}"
+        return norm(words)
 
     @property
     def bash_text(self) -> str:

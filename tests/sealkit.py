@@ -125,3 +125,28 @@ def rehash_from(db: Path, run_id: str, from_seq: int) -> None:
 def seq_of(db: Path, run_id: str, type_: str, nth: int = 0) -> int:
     rows = sql(db, "SELECT seq FROM events WHERE run_id=? AND type=? ORDER BY seq", run_id, type_)
     return int(rows[nth][0])  # type: ignore[call-overload]
+
+
+#: How a signers file lists the web console's server key: it may vouch for people, never sign as one.
+VOUCH = 'golive-web namespaces="golive-vouch@golive"'
+
+
+def vouching_team(workdir: Path, monkeypatch: pytest.MonkeyPatch, people: tuple[str, ...]) -> dict[str, Path]:
+    """Keys for `people`, the console's server key made before the server starts, and two signers files: `signers`
+    (the people, and the server key listed to vouch) and `signers-novouch` (the people only). No agent, key or
+    signers file of the machine's environment takes part. Returns each person's key and the server's."""
+    for name in ("SSH_AUTH_SOCK", "GOLIVE_SIGNERS", "GOLIVE_KEY", "GOLIVE_WEB_VOUCH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GOLIVE_RUNNER_KEY", str(workdir / "runner" / "runner_ed25519"))
+    monkeypatch.setenv("GOLIVE_WITNESS_DIR", str(workdir / "witness"))
+    monkeypatch.setenv("GOLIVE_TEAM_CONFIG", str(workdir / "no-team.yaml"))
+    (workdir / "keys").mkdir()
+    keys = {n: keygen(workdir / "keys", n) for n in people}
+    from golive.web.accounts import Accounts
+
+    Accounts(workdir / ".golive" / "web").server_key()
+    server = workdir / ".golive" / "web" / "server-key"
+    listed = "".join(f"{n} {public(k)}\n" for n, k in keys.items())
+    (workdir / "signers").write_text(listed + f"{VOUCH} {public(server)}\n")
+    (workdir / "signers-novouch").write_text(listed)
+    return {**keys, "server": server}

@@ -190,7 +190,7 @@ success_criteria:
 
 def test_a_report_builds_no_plan_model_and_no_yaml_loader(workdir: Path) -> None:
     """The plan recorded in run.created was validated when the run started, and the log's hash chain covers it:
-    the report reads it as recorded, without pydantic, the plan and step models, the YAML loader or asyncio.
+    the report reads it as recorded, without pydantic, the plan and step models, the YAML loader, asyncio or socket.
     Its gate criteria, approvers, version and change record are the plan's, as the plan model gives them."""
     (workdir / "plan.yaml").write_text(CHANGE_PLAN)
     r = cli("run", "plan.yaml", "--no-wait")
@@ -201,6 +201,9 @@ def test_a_report_builds_no_plan_model_and_no_yaml_loader(workdir: Path) -> None
     loaded = sorted(n for n in (*PLAN_MODELS, "golive.plan.loader", *SECTIONS) if n in names)
     assert not loaded, loaded
     assert not top_level(names) & {"ruamel", "asyncio", *HEAVY}, sorted(top_level(names) & {"ruamel", "asyncio"})
+    # nor what only signing and owning a run ask for (the host name, the OS user: socket, getpass with termios);
+    # verifying the signatures and checkpoints, which the report does, needs neither
+    assert not names & {"socket", "getpass", "termios"}, sorted(names & {"socket", "getpass", "termios"})
     report = json.loads(cli("report", run_id, "--format", "json").out)
     assert report["run_id"] == run_id and report["version_to"] == "1.1", sorted(report)
     assert report["change"] == {"ticket": "CHG-7", "reason": "a reason",
@@ -248,3 +251,26 @@ def test_running_a_shell_plan_loads_no_ssh_library(workdir: Path) -> None:
     run_id = str(json.loads(cli("runs", "--json").out)[0]["run"])
     r = cli("audit", "verify", run_id)
     assert r.code == 0 and "checkpoint" in r.out, r.out + r.err
+
+
+SSH_PLAN = """name: ssh only
+service: sshsvc
+environment: prod
+hosts:
+  web: {hosts: [10.0.0.1, 10.0.0.2], user: deploy}
+phases:
+  - name: Deploy
+    steps:
+      - ssh: {on: web, command: uname -a, expect_exit: 0}
+"""
+
+
+def test_plan_show_of_an_ssh_plan_builds_no_shell_step(workdir: Path) -> None:
+    """An ssh step shares the command timeout and the `expect_exit: 0`-or-list field with shell steps, from
+    golive.steps.base and golive.core.fields: a plan of ssh steps builds no shell step model (~2 models)."""
+    (workdir / "plan.yaml").write_text(SSH_PLAN)
+    names = imported("plan", "show", "plan.yaml", cwd=workdir)
+    assert step_and_check_modules(names) == {"golive.steps.base", "golive.steps.registry", "golive.steps.kinds",
+                                             "golive.steps.ssh"}, sorted(step_and_check_modules(names))
+    shown = cli("plan", "show", "plan.yaml")
+    assert shown.code == 0 and "uname -a" in shown.out, shown.out + shown.err

@@ -6,8 +6,10 @@ functions, heredocs, comments between them), run once by bash as the block, and 
 sandbox directory: the files left behind and the output must be the same. Programs outside a small safe set
 are stubs that print their arguments, so nothing here touches the machine.
 
-SQL: every imported sql step is exactly one complete statement of its block, and the steps run one by one by
-the real `sql` step on PostgreSQL leave the same tables and rows as `psql -f` of the block.
+SQL: every imported sql step is exactly one complete statement of its block, or exactly the statements between
+one of its BEGIN ... COMMIT (a transaction is one step); the steps run one by one by the real `sql` step on
+PostgreSQL, stopping at the first failure as a run does, leave the same tables and rows as `psql -v
+ON_ERROR_STOP=1 -f` of the block, also when a statement inside a transaction fails (nothing of it stays).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from hypothesis import strategies as st
 from golive.core.clock import SystemClock
 from golive.core.step import StepContext
 from golive.masking import Masker
+from golive.plan.importer.state import ImportState
 from golive.plan.md_blocks import parse_blocks
 from golive.plan.md_commands import outside_transaction, psql_command, shell_commands, sql_statements
-from golive.plan.md_shell import looks_like_commands, parse, simple_commands
+from golive.plan.md_shell import is_tsql, looks_like_commands, parse, simple_commands
 from golive.plan.shellcheck import sql_problems
 from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
 from golive.steps.shell import ShellStep
@@ -243,6 +246,8 @@ CREATE TABLE ledger_entries (id serial PRIMARY KEY, amount numeric);
 INSERT INTO ledger_entries (amount) VALUES (10), (20);
 CREATE TABLE accounts (id serial PRIMARY KEY); CREATE TABLE loans (id serial PRIMARY KEY);
 CREATE TABLE transactions (id serial PRIMARY KEY);
+CREATE TABLE orders (id serial PRIMARY KEY, note text);
+INSERT INTO orders (note) VALUES (NULL), ('us');
 """
 
 
@@ -279,12 +284,93 @@ def db_state(url: str) -> dict[str, Any]:
     return {"columns": cols, "indexes": idx, "rows": clean}
 
 
-SQL_BLOCKS = corpus_blocks({"sql"})
+def _golive_runs(name: str, text: str) -> bool:
+    """Whether the importer makes sql steps of this block: never of T-SQL, nor of a MySQL or SQL Server document's
+    SQL (those become manual steps showing the whole text, which no database here runs as written)."""
+    state = ImportState((CORPUS / name).read_text(encoding="utf-8"), name)
+    return not (state.mysql_only or state.mssql_only or is_tsql(text))
+
+
+SQL_BLOCKS = [b for b in corpus_blocks({"sql"}) if _golive_runs(b[0], b[2])]
 SQL_DOCS = sorted({n for n, _line, _t in SQL_BLOCKS})
 
 
 def test_the_corpus_has_sql_blocks() -> None:
     assert len(SQL_BLOCKS) >= 5
+    assert any(re.search(r"(?m)^BEGIN;$", t) and re.search(r"(?m)^COMMIT;$", t) for _n, _l, t in SQL_BLOCKS)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def source_units(text: str) -> list[list[str]]:
+    """What the block runs as units of commit, read from sqlparse's pieces here (not the importer's code): a
+    statement outside a transaction alone, the statements between BEGIN/START TRANSACTION and COMMIT/END
+    together. Comment lines are not part of a statement."""
+    import sqlparse
+
+    units: list[list[str]] = []
+    open_tx: list[str] | None = None
+    for piece in sqlparse.split(text, strip_semicolon=False):
+        body = _flat("\n".join(ln for ln in piece.split("\n") if not ln.strip().startswith("--")))
+        if not body:
+            continue
+        word = body.split()[0].upper().rstrip(";")
+        if word in ("BEGIN", "START"):
+            open_tx = []
+        elif word in ("COMMIT", "END") and open_tx is not None:
+            units.append(open_tx)
+            open_tx = None
+        elif open_tx is not None:
+            open_tx.append(body)
+        else:
+            units.append([body])
+    return units
+
+
+def step_units(query: str) -> list[str]:
+    import sqlparse
+
+    return [_flat("\n".join(ln for ln in p.split("\n") if not ln.strip().startswith("--")))
+            for p in sqlparse.split(query, strip_semicolon=False) if p.strip()]
+
+
+def imported_steps(text: str, stepwise: str, tmp_path: Path) -> list[tuple[Any, str]]:
+    """The block's imported commands that run, as the steps the importer makes (sql, or psql for what cannot run
+    in a transaction), each checked against the source: one statement, or one whole transaction of it."""
+    block = sql_statements(text, 1)
+    units = source_units(text)
+    out: list[tuple[Any, str]] = []
+    for c in block.commands:
+        if c.kind == "manual":  # a person's (a rehearsal ending in ROLLBACK, a comment): nothing runs
+            continue
+        assert c.kind == "sql"
+        q = c.spec["query"]
+        assert sql_problems(q) == [], q  # every statement complete
+        assert step_units(q) in units, (q, units)  # exactly one statement, or exactly one transaction, of the source
+        step: Any = (ShellStep.model_validate({"shell": {"command": psql_command(q), "options": []}})
+                     if outside_transaction(q) else
+                     SqlStep.model_validate({"sql": {"database": "${DATABASE_URL}", "query": q}}))
+        out.append((step, q))
+    return out
+
+
+def run_steps(steps: list[tuple[Any, str]], url: str, tmp_path: Path) -> str | None:
+    """The steps in order, as a run does: it stops at the first that fails (returns its message)."""
+    for i, (step, _q) in enumerate(steps, 1):
+        ctx = StepContext("diff", f"1.{i}", {"DATABASE_URL": url}, Masker(), SystemClock(), tmp_path)
+        result = step.execute(ctx)
+        if result.status != "succeeded":
+            return result.message + result.output
+    return None
+
+
+def psql_file(url: str, text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "block.sql"
+    script.write_text(text, encoding="utf-8")
+    return subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(script)],
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 @pytest.mark.parametrize("name", SQL_DOCS)
@@ -294,27 +380,55 @@ def test_corpus_sql_imported_is_whole_statements_and_same_state(name: str, datab
     each block on one database, the imported steps one by one on the other, as the importer makes them."""
     whole, stepwise = databases
     for _n, _line, text in [b for b in SQL_BLOCKS if b[0] == name]:
-        block = sql_statements(text, 1)
-        flat = " ".join(text.split())
-        for c in block.commands:
-            assert c.kind == "sql"
-            q = c.spec["query"]
-            assert sql_problems(q) == [], q  # exactly one complete statement
-            assert " ".join(q.split()) in flat  # a statement of the source, as written
-        script = tmp_path / "block.sql"
-        script.write_text(text, encoding="utf-8")
-        res = subprocess.run(["psql", whole, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(script)],
-                             capture_output=True, text=True, timeout=60, check=False)
+        steps = imported_steps(text, stepwise, tmp_path)
+        res = psql_file(whole, text, tmp_path)
         assert res.returncode == 0, res.stderr
-        for i, c in enumerate(block.commands, 1):
-            q = c.spec["query"]
-            ctx = StepContext("diff", f"1.{i}", {"DATABASE_URL": stepwise}, Masker(), SystemClock(), tmp_path)
-            step: Any = (ShellStep.model_validate({"shell": {"command": psql_command(q), "options": []}})
-                         if outside_transaction(q) else
-                         SqlStep.model_validate({"sql": {"database": "${DATABASE_URL}", "query": q}}))
-            result = step.execute(ctx)
-            assert result.status == "succeeded", result.message + result.output
+        failed = run_steps(steps, stepwise, tmp_path)
+        assert failed is None, failed
     assert db_state(whole) == db_state(stepwise)
+
+
+FAILING_TX = """-- Region column and backfill
+BEGIN;
+ALTER TABLE orders ADD COLUMN region text;
+UPDATE orders SET region = 'eu' WHERE region IS NULL;
+INSERT INTO maintenance_log (note, at) VALUES ('region added', now());
+UPDATE orders SET no_such_column = 1;
+COMMIT;
+"""
+
+
+def test_a_failing_statement_inside_a_transaction_leaves_what_psql_leaves(databases: tuple[str, str],
+                                                                          tmp_path: Path) -> None:
+    """psql with ON_ERROR_STOP=1 stops at the failing UPDATE and the open transaction goes with the session:
+    nothing of it stays. The imported step fails and commits nothing either. Cut one step per statement (what
+    the importer did), the ALTER, the first UPDATE and the INSERT would stay committed: that is caught here."""
+    whole, stepwise = databases
+    before = db_state(whole)
+    steps = imported_steps(FAILING_TX, stepwise, tmp_path)
+    assert len(steps) == 1
+    res = psql_file(whole, FAILING_TX, tmp_path)
+    assert res.returncode != 0 and "no_such_column" in res.stderr
+    failed = run_steps(steps, stepwise, tmp_path)
+    assert failed is not None and "no_such_column" in failed
+    assert db_state(whole) == db_state(stepwise) == before
+    cut = [(SqlStep.model_validate({"sql": {"database": "${DATABASE_URL}", "query": u[0]}}), u[0])
+           for u in [[s] for s in source_units(FAILING_TX)[0]]]
+    assert run_steps(cut, stepwise, tmp_path) is not None
+    assert db_state(stepwise) != before  # the per-statement reading changes the database: the check sees it
+
+
+def test_a_committed_transaction_with_statements_around_it(databases: tuple[str, str], tmp_path: Path) -> None:
+    text = ("SELECT count(*) FROM orders;\n" + FAILING_TX.replace("UPDATE orders SET no_such_column = 1;\n", "")
+            + "-- Planner statistics\nANALYZE orders;\nUPDATE orders SET note = region WHERE note IS NULL;\n")
+    whole, stepwise = databases
+    steps = imported_steps(text, stepwise, tmp_path)
+    assert [len(step_units(q)) for _s, q in steps] == [1, 3, 1, 1]
+    res = psql_file(whole, text, tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert run_steps(steps, stepwise, tmp_path) is None
+    assert db_state(whole) == db_state(stepwise)
+    assert db_state(stepwise)["rows"]["orders"] == [(1, "eu", "eu"), (2, "us", "eu")]
 
 
 def test_a_statement_cut_at_a_line_end_would_be_caught() -> None:

@@ -315,3 +315,67 @@ def test_a_condition_item_before_a_labelled_part_does_not_split_the_level() -> N
     doc = (f"# T\n{GO}\n## Rollback\n\n- Roll back if the error rate > 4% for 3 minutes\n\nIf p99 > 750 ms, roll"
            " back:\n\n```bash\n./app deploy 1.9\n```\n")
     assert [name for name, _c, _k in levels(doc)] == ["Rollback"]
+
+
+@pytest.mark.parametrize(("text", "until"), [
+    # a deadline for being back, in the sentence that says it is the abort case
+    ("Window: Wed 2027-03-10, 04:00–07:00 UTC. The payroll export runs at 07:45, so the old service must be back"
+     " by 07:20 at the latest if we abort.", "2027-03-10T07:20"),
+    ("Window: Wed 2027-03-10, 04:00–07:00 UTC. If we roll back, the old job has to be back before 06:40.",
+     "2027-03-10T06:40"),
+    # "back by" with no abort in its sentence is no rollback limit
+    ("Window: Wed 2027-03-10, 04:00–07:00 UTC. The on-call engineer must be back by 06:30 from the data centre.",
+     None),
+])
+def test_a_deadline_for_being_back_if_we_abort_is_the_rollback_limit(text: str, until: str | None) -> None:
+    assert window(text)[3] == until
+
+
+@pytest.mark.parametrize(("text", "zone"), [
+    # "(all times Europe/Lisbon)" on its own line after the window: the zone of every time, with no verb
+    ("Scheduled: 2027-01-16 05:00-07:00\n(all times Europe/Lisbon). Rollback possible until 06:30.",
+     "Europe/Lisbon"),
+    # "at all times" is no zone statement
+    ("Scheduled: 2027-01-16 05:00-07:00\nKeep the bridge open at all times (Europe/Lisbon office).", "UTC"),
+])
+def test_all_times_with_no_verb_states_the_zone(text: str, zone: str) -> None:
+    assert window(text)[2] == zone
+
+
+def test_an_italian_window_row_with_its_range_words_country_zone_and_return_deadline() -> None:
+    # "dalle ore 06:00 alle ore 08:00": the range is said by "alle"; "ora italiana" is Europe/Rome; the
+    # "rientro" (going back) deadline is the rollback limit
+    table = ("| Voce | Valore |\n|---|---|\n| Finestra di intervento | domenica 17/01/2027 dalle ore 22:00 alle ore"
+             " 23:30 (ora italiana) |\n| Termine ultimo per il rientro | ore 23:50 |")
+    assert window(table) == ("2027-01-17T22:00", "2027-01-17T23:30", "Europe/Rome", "2027-01-17T23:50")
+
+
+def test_a_window_sentence_wrapped_at_a_line_end_is_one_sentence() -> None:
+    text = ("Agree the run sheet below. The change window is\n**Friday 19 February 2027, 20:00 to 22:00 UTC**. A"
+            " rollback must be complete by 22:30 UTC.")
+    assert window(text) == ("2027-02-19T20:00", "2027-02-19T22:00", "UTC", "2027-02-19T22:30")
+
+
+@pytest.mark.parametrize("question", ["**Q: When?**", "### When is it?"])
+def test_the_answer_to_a_question_asking_when_is_the_window(question: str) -> None:
+    text = (f"{question}\n\nA: Monday 22 February 2027, 6:30pm to 8pm Melbourne time. We can still roll back until"
+            " 8:30pm.")
+    assert window(text) == ("2027-02-22T18:30", "2027-02-22T20:00", "Australia/Melbourne", "2027-02-22T20:30")
+
+
+def test_an_italian_going_back_sentence_limits_the_canary() -> None:
+    # "Si torna indietro se il tasso di errori 5xx supera il 2% oppure se il p95 supera 1,2 s": going back
+    # ("torna indietro") is the trigger, "tasso di errori" the error rate, "supera il" the comparison
+    doc = ("# T\n## Fase 3 – Traffico\n\nIl traffico passa ai nodi nuovi: 10% → 50% → 100%, 10 minuti per passo."
+           " Si torna indietro se il tasso di errori 5xx supera il 3% oppure se il p95 supera 0,8 s.\n\n"
+           "## Rientro\n\n```bash\n./app undo\n```\n")
+    _stages, limits = canary(doc)
+    assert limits == {"max_error_rate": 0.03, "max_p95": 0.8}
+
+
+@pytest.mark.parametrize(("said", "hold"), [("10 minuti per passo", 600), ("15 minuti a ogni passo", 900),
+                                            ("30 secondi per passo", 30)])
+def test_an_italian_hold_per_step(said: str, hold: float) -> None:
+    doc = f"# T\n## Fase 3 – Traffico\n\nIl traffico passa ai nodi nuovi: 10% → 50% → 100%, {said}.\n"
+    stages, _limits = canary(doc)
+    assert stages == [(10, hold), (50, hold), (100, 0)]

@@ -40,26 +40,42 @@ def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_crash_on_another_host_then_take_over_after_the_lease(workdir: Path) -> None:
-    (workdir / "plan.yaml").write_text(PLAN, encoding="utf-8")
-    env = {**os.environ, "GOLIVE_USER": "ci-bot", "GOLIVE_LEASE": LEASE}
+def _crash_on_otherhost(workdir: Path, plan: str, lease: str) -> str:
+    """`golive run` under the hostname otherhost (`unshare -u`), with a lease of `lease`, killed with its step
+    (SIGKILL to the whole group: the pod is gone, no goodbye) once the step runs. Returns the run id."""
+    (workdir / plan).write_text(PLAN.replace("leasesvc", f"leasesvc-{lease}"), encoding="utf-8")
+    for name in ("started", "go"):
+        (workdir / name).unlink(missing_ok=True)
+    env = {**os.environ, "GOLIVE_USER": "ci-bot", "GOLIVE_LEASE": lease}
     child = subprocess.Popen(
-        ["unshare", "-u", "sh", "-c", f"hostname otherhost && exec {sys.executable} -m golive run plan.yaml --no-wait"],
+        ["unshare", "-u", "sh", "-c", f"hostname otherhost && exec {sys.executable} -m golive run {plan} --no-wait"],
         cwd=workdir, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         _until("the step to start", lambda: (workdir / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
-        os.killpg(child.pid, signal.SIGKILL)  # the pod is gone: golive and its step, no goodbye
+        os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
     finally:
         (workdir / "go").touch()
-    run_id = json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]
-    env_here = {"GOLIVE_LEASE": LEASE}
+    runs = json.loads(golive("runs", "--json", cwd=workdir).out)
+    return str(next(r["run"] for r in runs if r["service"] == f"leasesvc-{lease}"))
 
-    status = json.loads(golive("status", run_id, "--json", cwd=workdir, env=env_here).out)
-    if status["process"] is not None:  # the lease may already have run out on a slow machine
-        early = golive("resume", run_id, "--no-wait", cwd=workdir, env=env_here)
-        assert early.code == 2 and "otherhost" in early.err and "lease" in early.err, early.err
+
+def test_crash_on_another_host_then_take_over_after_the_lease(workdir: Path) -> None:
+    env_here = {"GOLIVE_LEASE": LEASE}
+    # While the crashed owner's lease is current it counts as executing the run, even with --take-over: nothing
+    # here can see a process on another host die. Its lease is an hour, so this is checked on any machine.
+    current = _crash_on_otherhost(workdir, "current.yaml", "1h")
+    status = json.loads(golive("status", current, "--json", cwd=workdir, env=env_here).out)
+    assert status["process"] is not None and "otherhost" in str(status["host"]), status
+    early = golive("resume", current, "--no-wait", cwd=workdir, env=env_here)
+    assert early.code == 2 and "being executed by" in early.err and "otherhost" in early.err, early.err
+    forced = golive("resume", current, "--take-over", "--by", "alice", "--no-wait", cwd=workdir, env=env_here)
+    assert forced.code == 2 and "being executed by" in forced.err, forced.err
+    assert "run.taken_over" not in golive("log", current, "--json", cwd=workdir).out
+
+    # The same crash with a lease of two seconds: once it has run out, take-over on request.
+    run_id = _crash_on_otherhost(workdir, "plan.yaml", LEASE)
 
     def expired() -> bool:
         st = json.loads(golive("status", run_id, "--json", cwd=workdir, env=env_here).out)

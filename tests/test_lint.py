@@ -66,6 +66,17 @@ def test_gl101_state_change_without_undo_or_covering_level() -> None:
     assert "GL101" not in rules(lint(covered))
 
 
+def test_gl101_sql_that_changes_state_in_any_statement() -> None:
+    """A query of several statements is one transaction: it changes state when any statement does, and a
+    leading comment does not make a DELETE a read."""
+    def sql(query: str) -> str:
+        return "phases:\n" + phase(f"      - sql: {{database: 'postgresql:///x', query: \"{query}\"}}\n")
+
+    assert "GL101" not in rules(lint(sql("SELECT 1; SELECT count(*) FROM a;")))
+    assert "GL101" in rules(lint(sql("SELECT id FROM a FOR UPDATE; UPDATE a SET b = 1;")))
+    assert "GL101" in rules(lint(sql("-- tidy\\nDELETE FROM sessions;")))
+
+
 def test_gl102_migration_without_backup_before_it() -> None:
     body = "phases:\n" + phase("      - name: migrate\n        shell: flask db upgrade\n")
     assert at(lint(body), "GL102") == [(11, 9)]
@@ -315,6 +326,18 @@ def test_gl118_sql_that_does_not_parse() -> None:
     assert [f.message for f in found if f.rule == "GL118"] == [
         "'sql on postgresql:///x: WHERE expires_at < now();': does not parse as SQL (`WHERE` does not start a"
         " statement)"]
+
+
+def test_gl118_reads_each_statement_of_a_transaction() -> None:
+    """A query of several statements is one transaction (the sql step runs it so): each statement must parse,
+    and PostgreSQL statements sqlparse does not name (ANALYZE, GRANT, SET, SAVEPOINT) are statements."""
+    step = "      - sql: {database: 'postgresql:///x', query: %s}\n"
+    whole = ("ALTER TABLE o ADD COLUMN r text; UPDATE o SET r = 'eu'; ANALYZE o; GRANT SELECT ON o TO ro;"
+             " SAVEPOINT s; SET LOCAL lock_timeout = '5s';")
+    assert "GL118" not in rules(lint("phases:\n  - name: A\n    steps:\n" + step % f'"{whole}"'))
+    cut = "phases:\n  - name: A\n    steps:\n" + step % '"UPDATE o SET r = 1; WHERE expires_at < now();"'
+    assert [f.message.split("': ", 1)[1] for f in lint(cut) if f.rule == "GL118"] == [
+        "statement 2 of 2: does not parse as SQL (`WHERE` does not start a statement)"]
 
 
 def test_gl119_level_covering_nothing() -> None:

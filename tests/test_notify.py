@@ -243,3 +243,40 @@ def test_a_plan_naming_no_channel_still_tells_the_user_s_own_config(workdir: Pat
     r = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_NOTIFY_CONFIG": str(user)})
     assert r.code == 0, r.out + r.err
     assert [p["title"].split(": ", 1)[1] for p in receiver.to("/user-only")] == ["started", "SUCCEEDED"]
+
+
+def test_a_gate_s_notification_carries_the_checkpoint_that_catches_a_cut_log(
+        workdir: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: each gate's notification carries the runner's checkpoint digest, a copy of the chain head outside
+    the store. The digest the webhook received is the one the log holds at the seq it names, `audit verify
+    --checkpoint` accepts it, and once the log is cut back before it (the witness file gone too, head fixed) that
+    digest from the notification is what catches it."""
+    from inproc import cli
+    from sealkit import Team, rehash_from, sql
+
+    team = Team(workdir, monkeypatch)
+    plan = (workdir / "plan.yaml").read_text()
+    (workdir / "plan.yaml").write_text(plan.replace(
+        "phases:\n", f"notifications:\n  channels:\n    - urls: [\"json://127.0.0.1:{receiver.port}/team\"]\n"
+                     "phases:\n", 1))
+    rid = team.start("alice")
+    waiting = [p for p in receiver.to("/team") if "waiting for approval at phase 1" in p["title"]]
+    assert len(waiting) == 1, receiver.to("/team")
+    m = re.search(r"Sealed: checkpoint (\d+) at seq (\d+), digest ([0-9a-f]{64})\n"
+                  rf"Check: golive audit verify {rid} --checkpoint ([0-9a-f]{{64}})", waiting[0]["message"])
+    assert m, waiting[0]["message"]
+    n, seq, digest = int(m.group(1)), int(m.group(2)), m.group(3)
+    assert m.group(4) == digest
+    events = team.events(rid)
+    at = next(e for e in events if e["seq"] == seq)
+    question = next(e for e in events if e["type"] == "gate.waiting")
+    assert at["type"] == "audit.checkpoint" and at["payload"]["digest"] == digest  # type: ignore[index]
+    assert at["payload"]["n"] == n and seq > int(question["seq"])  # type: ignore[index,call-overload]
+    assert cli("audit", "verify", rid, "--checkpoint", digest).code == 0
+
+    # someone who can write the store cuts the log back to before that checkpoint and removes the witness file
+    (team.root / "witness" / f"{rid}.json").unlink()
+    sql(team.db, "DELETE FROM events WHERE run_id=? AND seq>=?", rid, seq)
+    rehash_from(team.db, rid, 1)
+    cut = cli("audit", "verify", rid, "--checkpoint", digest)
+    assert cut.code == 1 and f"checkpoint {digest[:16]}... (given) is not in the log" in cut.out, cut.out

@@ -13,9 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,6 +27,7 @@ from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
 from golive.traffic.local import LocalBackend, LocalProxy
 from golive.traffic.proxy.router import BuiltinRouter
+from statsserver import Stats
 
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -272,43 +271,6 @@ def test_waiting_run_report(workdir: Path, browser: Browser) -> None:
     assert c["svg.timeline path.gate.go"] + c["svg.timeline path.gate.nogo"] == 0
 
 
-class Metrics:
-    """A /stats endpoint with cumulative counters per version, as services expose them: every read advances the
-    version by 1000 requests. The canary (green) turns bad from its 4th read: 8% errors, p95 400 ms."""
-
-    def __init__(self) -> None:
-        self.reads: dict[str, int] = {}
-        self.totals: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
-        metrics = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                version = self.path.rsplit("/", 1)[-1]
-                body = json.dumps(metrics.read(version)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stats/$version"
-
-    def read(self, version: str) -> dict[str, float]:
-        with self.lock:
-            n = self.reads[version] = self.reads.get(version, 0) + 1
-            bad = version == "green" and n >= 4
-            totals = self.totals.setdefault(version, [0.0, 0.0])
-            totals[0] += 1000
-            totals[1] += 80 if bad else 2
-            p95 = 400.0 if bad else (130.0 if version == "green" else 120.0)
-            return {"requests": totals[0], "errors": totals[1], "p95_ms": p95}
-
-
 CANARY = """
 name: Web 3.0 canary
 service: web
@@ -337,7 +299,7 @@ phases:
 def test_canary_run_report(workdir: Path, browser: Browser) -> None:
     """A canary driven by the real engine (on a fake clock: the holds take no time) through the real built-in
     proxy, judged on a real JSON metrics endpoint: the verdicts and weight changes it records are the charts."""
-    metrics = Metrics()
+    metrics = Stats(p95=lambda version, bad: 400.0 if bad else (130.0 if version == "green" else 120.0))
     threading.Thread(target=metrics.server.serve_forever, daemon=True).start()
     store = SQLiteStore(workdir / "runs.db")
     try:

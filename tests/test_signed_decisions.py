@@ -199,3 +199,130 @@ def test_without_signers_it_works_as_before_but_says_so(workdir: Path, monkeypat
     assert "approvals not authenticated (typed names; no signers file) | **MISSING** |" in md
     lint = cli("lint", "plan.yaml")
     assert "GL121 approvals-not-authenticated" in lint.out
+
+
+CHECKLIST = """name: signed checklist
+service: signedlist
+environment: prod
+signers: signers
+separation_of_duties: true
+approvers:
+  release-manager: [alice, bob, dave]
+phases:
+  - name: One
+    steps:
+      - name: look at the dashboards
+        manual: {instruction: the dashboards are green, role: release-manager}
+      - shell: echo one
+        undo: echo undo one
+    gate:
+      approvals: {role: release-manager, count: 1}
+  - name: Two
+    steps:
+      - shell: echo two
+"""
+
+
+def _signature_of(team: Team, rid: str, type_: str, who: str) -> dict[str, object]:
+    from sealkit import public
+
+    payload = next(e["payload"] for e in team.events(rid) if e["type"] == type_)
+    assert isinstance(payload, dict) and payload["by"] == who, payload
+    sig = payload["signature"]
+    assert sig["method"] == "key-file" and sig["key"] == public(team.key[who]), sig
+    assert payload["os_user"] and payload["host"]
+    return payload
+
+
+def _verified(rid: str, *lines: str) -> None:
+    r = cli("audit", "verify", rid)
+    assert r.code == 0 and "audit chain intact" in r.out and "✗" not in r.out, r.out
+    for line in lines:
+        assert any(line in x and x.rstrip().endswith("✓") for x in r.out.splitlines()), (line, r.out)
+
+
+def test_signed_confirm_reject_and_rollback_from_the_cli(team: Team) -> None:
+    """Issue 13: every human decision is signed, not only approvals: a manual step confirmed, a gate rejected (by a
+    key outside the approvers' role: anyone listed may say NO-GO) and a rollback requested, each from the CLI
+    with a key file: exit 0, the signature recorded with the key's name, and `audit verify` checks each one."""
+    (team.root / "plan.yaml").write_text(CHECKLIST)
+    rid = team.start("alice")
+    assert "step.waiting" in team.types(rid)
+    unsigned = cli("confirm", rid, "1.1", "--by", "bob")
+    assert unsigned.code == 2 and "takes only signed decisions" in unsigned.err
+    outside = cli("confirm", rid, "1.1", "--reason", "green", "--key", str(team.key["carol"]))
+    assert outside.code == 2 and "does not hold role 'release-manager'" in outside.err, outside.err
+    ok = cli("confirm", rid, "1.1", "--reason", "all green", "--key", str(team.key["bob"]))
+    assert ok.code == 0 and "confirmed by bob" in ok.out, ok.out + ok.err
+    _signature_of(team, rid, "step.confirmed", "bob")
+    assert cli("resume", rid, "--no-wait").code == 3  # now at the gate
+    no = cli("reject", rid, "--reason", "error budget gone", "--key", str(team.key["carol"]))
+    assert no.code == 0 and "NO-GO" in no.out, no.out + no.err
+    _signature_of(team, rid, "gate.rejected", "carol")
+    assert cli("resume", rid, "--no-wait").code == 1  # rolled back
+    _verified(rid, "start run: alice SHA256:", "confirm step 1.1 done: bob SHA256:", "reject phase 1: carol SHA256:")
+
+    second = team.start("alice")
+    assert cli("confirm", second, "1.1", "--reason", "green", "--key", str(team.key["bob"])).code == 0
+    assert cli("resume", second, "--no-wait").code == 3
+    back = cli("rollback", second, "--reason", "customers report errors", "--key", str(team.key["carol"]))
+    assert back.code == 0 and "rollback requested by carol" in back.out, back.out + back.err
+    _signature_of(team, second, "rollback.requested", "carol")
+    assert cli("resume", second, "--no-wait").code == 1
+    assert team.types(second)[-2:] == ["run.finished", "audit.checkpoint"]
+    _verified(second, "start run: alice SHA256:", "confirm step 1.1 done: bob SHA256:", "rollback run: carol SHA256:")
+
+
+def test_a_replayed_signature_given_to_the_cli_exits_2_and_is_recorded(team: Team,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay refusals through the command, not only the decision code: no option of `golive approve` takes a
+    ready-made signature, so the replay comes in where the command builds its decider (what a tampered key
+    source would hand over): bob's signature from another run, then from another gate. Exit 2, the attempt on
+    record, no approval."""
+    import golive.cli.decide as decide
+    from golive.seal.sealed import Decider
+
+    first = team.finished_run()
+    second = team.start("alice")
+    with monkeypatch.context() as m:
+        replayed = _signed_from(team, first)
+        m.setattr(decide, "_decider", lambda args, store: Decider(signed=replayed))  # type: ignore[arg-type]
+        r = cli("approve", second, "--reason", "fine")
+    assert r.code == 2 and f"signed for run {first}, not {second}" in r.err, r.out + r.err
+    assert team.types(second)[-1] == "decision.refused" and "gate.approved" not in team.types(second)
+
+    assert cli("approve", second, "--reason", "fine", "--key", str(team.key["bob"])).code == 0
+    assert cli("resume", second, "--no-wait").code == 3  # now waiting at phase 2
+    with monkeypatch.context() as m:
+        phase_one = _signed_from(team, second)
+        m.setattr(decide, "_decider", lambda args, store: Decider(signed=phase_one))  # type: ignore[arg-type]
+        r = cli("approve", second, "--reason", "fine")
+    assert r.code == 2 and "signed to approve phase 1, recorded as approve phase 2" in r.err, r.out + r.err
+    assert team.types(second)[-1] == "decision.refused"
+    assert [e["payload"]["phase"] for e in team.events(second) if e["type"] == "gate.approved"] == [1]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("source", ["GOLIVE_SIGNERS", "team config"])
+def test_signers_from_the_environment_or_the_team_config(team: Team, monkeypatch: pytest.MonkeyPatch,
+                                                         source: str) -> None:
+    """A plan without `signers:` takes them from $GOLIVE_SIGNERS, else from `signers:` in the team config (relative
+    to that file): the run is then strict, as with the plan's own file."""
+    (team.root / "plan.yaml").write_text((team.root / "plan.yaml").read_text().replace("signers: signers\n", ""))
+    (team.root / "team").mkdir()
+    (team.root / "signers").rename(team.root / "team" / "allowed_signers")
+    if source == "GOLIVE_SIGNERS":
+        monkeypatch.setenv("GOLIVE_SIGNERS", str(team.root / "team" / "allowed_signers"))
+    else:
+        (team.root / "team" / "team.yaml").write_text("signers: allowed_signers\n")
+        monkeypatch.setenv("GOLIVE_TEAM_CONFIG", str(team.root / "team" / "team.yaml"))
+    assert "GL121" not in cli("lint", "plan.yaml").out
+    rid = team.start("alice")
+    created = team.events(rid)[0]["payload"]
+    assert str(created["signers"]["source"]).endswith("allowed_signers")  # type: ignore[index]
+    unsigned = cli("approve", rid, "--by", "bob", "--reason", "x")
+    assert unsigned.code == 2 and "takes only signed decisions" in unsigned.err, unsigned.err
+    as_bob = cli("approve", rid, "--by", "bob", "--reason", "x", "--key", str(team.key["alice"]))
+    assert as_bob.code == 2 and "belongs to alice, dave, not bob" in as_bob.err
+    assert cli("approve", rid, "--reason", "fine", "--key", str(team.key["bob"])).code == 0
+    _signature_of(team, rid, "gate.approved", "bob")
+    _verified(rid, "start run: alice SHA256:", "approve phase 1: bob SHA256:")

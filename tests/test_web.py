@@ -22,9 +22,10 @@ import pyotp
 import pytest
 
 from conftest import golive
+from golive.seal.vouch import public_key_text
+from golive.seal.vouch import verify as verify_seal
 from golive.store.sqlite import SQLiteStore
 from golive.web.accounts import Accounts
-from golive.web.actions import public_key_text, verify_seal
 from webconsole import MARKER, PASSWORD, PLAN, Server, add_user, serve, team_yaml, waiting_run
 
 
@@ -477,6 +478,9 @@ def test_an_operator_starts_aborts_and_resumes_a_run_from_the_console(workdir: P
         assert r.status_code == 200, r.text
         view = _until(olga, rid, lambda v: v['runner']['exit_code'] is not None, "the runner never stopped")
         assert view["runner"]["exit_code"] == 143 and view["status"] == "waiting" and view["can"]["resume"]
+        assert [v["name"] for v in view["secrets"]] == ["TOKEN"]  # what the page's Resume asks for
+        r = olga.post(f"/api/runs/{rid}/resume", json={}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 409 and "SHOP_TOKEN" in r.json()["error"], r.text  # the runner's refusal, shown
         r = olga.post(f"/api/runs/{rid}/resume", json={"secrets": {"TOKEN": MARKER}}, headers={"X-CSRF-Token": csrf})
         assert r.status_code == 200, r.text
         _until(olga, rid, lambda v: v['runner']['exit_code'] is None and v['can']['abort'], "never resumed")
@@ -501,7 +505,10 @@ def test_an_operator_starts_aborts_and_resumes_a_run_from_the_console(workdir: P
         ("start", "olga", "run.created"), ("abort", "olga", "run.abort_requested"),
         ("approve", "rita", "gate.approved")]
     assert all(verify_seal(rid, s) for s in seals)  # type: ignore[arg-type]
-    assert golive("audit", "verify", rid, cwd=workdir).code == 0
+    audit = golive("audit", "verify", rid, cwd=workdir)
+    # no signers file: the console's key still signs the start for the person it authenticated
+    assert audit.code == 0 and "start run: olga SHA256:" in audit.out and "for olga (local account" in audit.out
+    assert "] ✓" in next(line for line in audit.out.splitlines() if "start run: olga" in line), audit.out
 
 
 def _runs_events(stream: Any) -> Iterator[list[dict[str, Any]]]:
@@ -538,3 +545,57 @@ def test_the_runs_list_is_live_new_runs_and_status_changes_arrive_as_events(web:
             assert [r["service"] for r in mine] == ["shop"]
             mine = next(shops)
         assert [r["service"] for r in mine] == ["shop"] and mine[0]["approvers"] == ["rita"]
+
+
+def _sealed(workdir: Path, rid: str, type_: str) -> dict[str, Any]:
+    """The decision event of `type_` and the `decision.vouched` right after it, sealing it under the server's key."""
+    events = log_of(workdir, rid)
+    i = next(i for i, e in enumerate(events) if e["type"] == type_)
+    decision, seal = events[i], events[i + 1]
+    assert seal["type"] == "decision.vouched", [e["type"] for e in events[i:]]
+    p, d = seal["payload"], decision["payload"]
+    assert isinstance(p, dict) and isinstance(d, dict)
+    assert p["seals"] == {"seq": decision["seq"], "hash": decision["hash"], "type": type_}
+    assert d["signature"]["method"] == "server-key" and d["via"] == "golive web"
+    assert p["key"] == public_key_text(Accounts(workdir / ".golive" / "web").server_key())
+    assert verify_seal(rid, p)
+    return d
+
+
+def test_reject_and_resolve_from_the_console_are_sealed_a_viewer_gets_403(web: Server, workdir: Path) -> None:
+    """Issue 15: reject and resolve taken in the console, accepted (200) with the events the CLI would record and
+    each sealed by a `decision.vouched`; a viewer's reject and resolve are 403 and change nothing."""
+    rid = run_id(web)
+    vic, vic_csrf = web.login("vic")
+    r = vic.post(f"/api/runs/{rid}/actions/reject", json={"reason": "no"}, headers={"X-CSRF-Token": vic_csrf})
+    assert r.status_code == 403, r.text
+    rita, csrf = web.login("rita")
+    r = rita.post(f"/api/runs/{rid}/actions/reject", json={"reason": "error budget burnt"},
+                  headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and "NO-GO" in r.json()["message"], r.text
+    rejected = _sealed(workdir, rid, "gate.rejected")
+    assert rejected["by"] == "rita" and rejected["reason"] == "error budget burnt" and rejected["phase"] == 1
+
+    # a step stopped by SIGTERM (CI cancel, systemd): interrupted, nobody executes the run; an operator resolves it
+    (workdir / "slow.yaml").write_text("name: slow\nservice: slow\nenvironment: prod\nphases:\n  - name: one\n"
+                                       "    steps:\n      - name: migrate\n        shell: touch started; sleep 300\n")
+    proc = subprocess.Popen([sys.executable, "-m", "golive", "run", "slow.yaml", "--no-wait"], cwd=workdir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while not (workdir / "started").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "the step never started"
+        time.sleep(0.05)  # waits for the step's first command, bounded by the deadline
+    proc.terminate()
+    assert proc.wait(timeout=60) == 143
+    slow = next(x["run"] for x in json.loads(golive("runs", "--json", cwd=workdir).out) if x["service"] == "slow")
+    assert "step.interrupted" in [e["type"] for e in log_of(workdir, slow)]
+    ask = {"step": "1.1", "outcome": "failed", "reason": "the migration never finished"}
+    before = len(log_of(workdir, slow))
+    r = vic.post(f"/api/runs/{slow}/actions/resolve", json=ask, headers={"X-CSRF-Token": vic_csrf})
+    assert r.status_code == 403, r.text
+    assert len(log_of(workdir, slow)) == before
+    olga, olga_csrf = web.login("olga")
+    r = olga.post(f"/api/runs/{slow}/actions/resolve", json=ask, headers={"X-CSRF-Token": olga_csrf})
+    assert r.status_code == 200 and "resolved as failed by olga" in r.json()["message"], r.text
+    resolved = _sealed(workdir, slow, "step.resolved")
+    assert (resolved["by"], resolved["step"], resolved["as"]) == ("olga", "1.1", "failed")

@@ -6,12 +6,15 @@ Every wait has a deadline (generous: two shared cores can be slow); nothing slee
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sy
 
 from chromium import CHROMIUM
 from conftest import REPO, golive
+from golive.engine.executor import EngineOptions
+from golive.plan.loader import parse_plan_text
+from golive.run.runner import DriveOptions, StartRequest, drive_run, start_run
+from golive.store.sqlite import SQLiteStore
+from golive.testing import FakeClock
+from golive.traffic.local import LocalBackend, LocalProxy
+from statsserver import Stats
 from webconsole import (
     MARKER,
     PASSWORD,
@@ -227,29 +237,73 @@ def test_xss_in_plan_step_names_and_output_is_text(browser: Browser, setup: Setu
     ctx.close()
 
 
+#: Text a phone cannot break at spaces: a sha256 digest, a long URL, a long command (issue 15's 390 px screen).
+DIGEST = hashlib.sha256(b"shop 2.0 build 7781").hexdigest()
+URL = ("https://artifacts.example.invalid/releases/shop/2.0.0-rc.7781/linux-amd64/shop-2.0.0-rc.7781-linux-amd64"
+       f".tar.gz?checksum=sha256:{DIGEST}&signature=cosign-bundle-{DIGEST[:32]}")
+LONG_PLAN = f"""
+name: "Shop release sha256:{DIGEST}"
+service: shoplong
+environment: prod
+approvers: {{release-managers: [rita, sam]}}
+phases:
+  - name: "Deploy build sha256:{DIGEST}"
+    steps:
+      - name: "verify artifact sha256:{DIGEST}"
+        shell: "echo '{URL}'; echo sha256:{DIGEST}{DIGEST}"
+        undo: echo undeploy
+      - shell: "curl --fail --silent --show-error --connect-timeout 5 --max-time 10 --output /dev/null '{URL}'
+          || echo 'unreachable:{URL}'"
+    gate:
+      approvals: {{count: 1, role: release-managers}}
+  - name: Verify
+    steps: ["echo verified"]
+"""
+
+
 def test_phone_viewport_has_no_horizontal_scroll_and_big_buttons(browser: Browser, setup: Setup) -> None:
-    url, rid = setup.server.url, setup.ians
+    """On a 390 px screen nothing scrolls sideways, even with words no line can break at spaces (a digest in the
+    plan, phase and step names and output, a long URL, a long command), and every button is at least 44 px."""
+    url = setup.server.url
+    (setup.workdir / "long.yaml").write_text(LONG_PLAN)
+    r = golive("run", "long.yaml", "--no-wait", cwd=setup.workdir, env={"GOLIVE_USER": "ian"})
+    assert r.code == 3, r.out + r.err
+    rid = next(x["run"] for x in json.loads(golive("runs", "--json", cwd=setup.workdir).out)
+               if x["service"] == "shoplong")
     ctx = context(browser, phone=True)
     page = ctx.new_page()
     local_login(page, url, "olga", f"/runs/{rid}")
     expect(page.locator("#actions button").first).to_be_visible(timeout=WAIT)
     expect(page.locator("#log tbody tr").first).to_be_visible(timeout=WAIT)
+    expect(page.locator("#title")).to_have_text(f"Shop release sha256:{DIGEST}")
+    expect(page.locator(".card[data-step='1.1']")).to_contain_text(f"verify artifact sha256:{DIGEST}")
+    expect(page.locator(".card[data-step='1.1'] pre")).to_contain_text(URL)
+    expect(page.locator(".card[data-step='1.2']")).to_contain_text("unreachable:https://artifacts.example.invalid")
+    expect(page.locator("#timeline")).to_contain_text(DIGEST)
+    widths = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    # every element, not only the page: a box wider than the screen inside a clipping parent is still unreadable
+    wider = """[...document.querySelectorAll('main *')].filter(e => e.offsetParent
+        && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+    scroll, client = page.evaluate(widths)
+    assert client == 390 and scroll <= client, (scroll, client, page.evaluate(wider))
+    assert page.evaluate(wider) == []
     page.click("#actions button[data-action=rollback]")
     expect(page.locator("#dialog-plan-list")).to_contain_text("echo undeploy")  # the plan, before anything
     expect(page.locator("#dialog-typed")).to_be_visible()
     expect(page.locator("#dialog-step-row")).to_be_hidden()  # only what this action asks is on the small screen
     expect(page.locator("#dialog-outcome-row")).to_be_hidden()
-    widths = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     scroll, client = page.evaluate(widths)
-    assert client == 390 and scroll <= client, (scroll, client)
+    assert client == 390 and scroll <= client, (scroll, client, page.evaluate(wider))
     small = page.evaluate("""[...document.querySelectorAll('button, a.button')].filter(b => b.offsetParent)
         .map(b => [b.textContent, b.getBoundingClientRect().height]).filter(([, h]) => h < 44)""")
     assert small == []
     page.screenshot(path=str(ARTIFACTS / "console-phone-run.png"), full_page=True)
     page.goto(f"{url}/")
-    expect(page.locator(".card").first).to_be_visible(timeout=WAIT)
+    expect(page.locator(f".card[data-run='{rid}']")).to_contain_text(DIGEST, timeout=WAIT)
     scroll, client = page.evaluate(widths)
-    assert scroll <= client, (scroll, client)
+    assert scroll <= client, (scroll, client, page.evaluate(wider))
+    assert page.evaluate(wider) == []
     page.screenshot(path=str(ARTIFACTS / "console-phone-runs.png"), full_page=True)
     ctx.close()
 
@@ -365,6 +419,14 @@ def test_an_operator_starts_a_run_and_aborts_it_a_viewer_cannot(browser: Browser
     expect(page.locator("#runner")).to_contain_text("exited with 143", timeout=3 * WAIT)
     expect(page.locator("#actions button[data-action=resume]")).to_be_visible(timeout=WAIT)
     page.screenshot(path=str(ARTIFACTS / "console-aborted.png"), full_page=True)
+    page.click("#actions button[data-action=resume]")  # the plan's secret is typed again, for the new process only
+    again = page.locator("#dialog-secrets label[data-var=TOKEN] input")
+    expect(again).to_have_attribute("type", "password")
+    again.fill(MARKER)
+    page.click("#dialog-go")
+    expect(page.locator("#action-result")).to_contain_text("resuming run", timeout=3 * WAIT)
+    expect(page.locator("#runner")).to_contain_text("started here by olga: running", timeout=3 * WAIT)
+    assert MARKER not in page.content()
     types = [json.loads(x)["type"] for x in golive("log", rid, "--json", cwd=setup.workdir).out.splitlines()]
     assert "run.abort_requested" in types and "step.interrupted" not in types  # it was waiting at the gate
     assert problems == []
@@ -386,3 +448,126 @@ def test_the_runs_list_is_live_without_polling(browser: Browser, setup: Setup) -
     expect(card).to_have_attribute("data-status", "succeeded", timeout=WAIT)  # it came to the open page
     assert not [u for u in asked if "/api/runs" in u], asked  # pushed over the stream, not polled
     ctx.close()
+
+
+class HeldClock(FakeClock):
+    """The engine's clock for a canary watched live: each sleep (the canary's wait between two looks of its judge)
+    first tells the test the run is holding, then waits until the test lets it go on; the hold itself takes no
+    time. So the test sees the page between any two of the canary's events, with no sleeps for luck."""
+
+    def __init__(self) -> None:
+        super().__init__(datetime.now(UTC))
+        self.holding = threading.Semaphore(0)
+        self.go = threading.Semaphore(0)
+        self.free = False
+
+    def sleep(self, seconds: float) -> None:
+        if not self.free:
+            self.holding.release()
+            assert self.go.acquire(timeout=WAIT / 1000 * 5), "the test never let the canary go on"
+        super().sleep(seconds)
+
+    def step(self) -> None:
+        """Let the run go on to its next hold (or its end)."""
+        self.go.release()
+
+    def wait_holding(self) -> None:
+        assert self.holding.acquire(timeout=WAIT / 1000 * 3), "the canary never reached its next hold"
+
+
+CANARY = """
+name: Web 3.0 canary
+service: webcanary
+environment: prod
+routers:
+  edge: {{type: builtin, admin: "{admin}"}}
+phases:
+  - name: Canary
+    steps:
+      - name: canary 3.0
+        canary:
+          router: edge
+          stable: blue
+          canary: green
+          interval: 1m
+          stages: [{{weight: 10, hold: 2m}}, {{weight: 50, hold: 2m}}, {{weight: 100}}]
+          analysis:
+            source: {{json: {{url: "{url}", requests: "$.requests", errors: "$.errors"}}}}
+            max_error_rate: 1%
+            min_requests: 100
+"""
+
+
+def test_the_run_page_shows_the_traffic_weight_and_the_judge_s_verdicts_live(browser: Browser, setup: Setup) -> None:
+    """Issue 15: a canary driven by the real engine through the real built-in proxy, judged on a real metrics
+    endpoint, writing to the log the console serves. The page, opened before the canary moves, shows each
+    weight change and each verdict as it is appended (over the event stream, never reloaded): 10% and no verdict,
+    then a pass, then 50% after two passes, then the failing verdict, 0% and the run rolled back."""
+    metrics = Stats(p95=lambda version, bad: 120.0)
+    threading.Thread(target=metrics.server.serve_forever, daemon=True).start()
+    workdir = setup.workdir
+    clock = HeldClock()
+    store = SQLiteStore(workdir / ".golive" / "golive.db")
+    result: list[int | BaseException] = []
+    ctx = context(browser)
+    try:
+        with LocalBackend(workdir, "blue") as blue, LocalBackend(workdir, "green") as green, \
+                LocalProxy(workdir, {"blue": [blue.address], "green": [green.address]}, {"blue": 100}) as proxy:
+            text = CANARY.format(admin=proxy.admin, url=metrics.url)
+            path = workdir / "canary.yaml"
+            path.write_text(text)
+            req = StartRequest(plan=parse_plan_text(text, str(path)), plan_path=path, plan_text=text,
+                               initiator="ian", environ={})
+            rid = start_run(req, store, clock)
+            page = ctx.new_page()
+            problems = watch(page)
+            local_login(page, setup.server.url, "vic", f"/runs/{rid}")
+            expect(page.locator("#stream")).to_have_text("live", timeout=WAIT)
+            expect(page.locator("#traffic")).to_be_hidden()  # nothing has moved yet
+            page.evaluate("window.sameDocument = true")  # gone if the page were ever reloaded
+
+            def drive() -> None:
+                try:
+                    result.append(drive_run(store, rid, clock, DriveOptions(
+                        environ={}, options=EngineOptions(workdir=workdir))))
+                except BaseException as exc:  # reported by the test's own thread
+                    result.append(exc)
+
+            runner = threading.Thread(target=drive, daemon=True)
+            runner.start()
+            weight, rows = page.locator("#weight"), page.locator("#verdicts tbody tr")
+            clock.wait_holding()  # the canary took 10% and holds before its first look
+            expect(page.locator("#traffic")).to_be_visible(timeout=WAIT)
+            expect(weight).to_have_text("canary weight now 10%", timeout=WAIT)
+            expect(rows).to_have_count(0)
+            clock.step()
+            clock.wait_holding()  # first look: pass
+            expect(rows).to_have_count(1, timeout=WAIT)
+            expect(rows.nth(0).locator(".badge")).to_have_text("pass")
+            expect(weight).to_have_text("canary weight now 10%")
+            clock.step()
+            clock.wait_holding()  # second look passed: promoted to 50%
+            expect(weight).to_have_text("canary weight now 50%", timeout=WAIT)
+            expect(rows).to_have_count(2)
+            page.screenshot(path=str(ARTIFACTS / "console-canary-live.png"), full_page=True)
+            clock.free = True
+            clock.step()  # the canary turns bad: the judge fails it, traffic goes back to blue, the run rolls back
+            runner.join(timeout=3 * WAIT / 1000)
+            assert result == [1], result
+            expect(page.locator("#status")).to_have_attribute("data-status", "rolled-back", timeout=WAIT)
+            expect(weight).to_have_text("canary weight now 0%", timeout=WAIT)
+            expect(rows).to_have_count(3)
+            expect(rows.nth(2).locator(".badge")).to_have_text("fail")
+            expect(rows.nth(2)).to_contain_text("canary errors")
+            assert page.evaluate("window.sameDocument") is True
+            assert problems == []
+        verdicts = [e.payload["outcome"] for e in store.events(rid) if e.type == "analysis.verdict"]
+        weights = [e.payload["weights"]["green"] for e in store.events(rid) if e.type == "traffic.weight"]
+        assert (verdicts, weights) == (["pass", "pass", "fail"], [10, 50, 0])
+    finally:
+        clock.free = True
+        clock.step()
+        ctx.close()
+        store.close()
+        metrics.server.shutdown()
+        metrics.server.server_close()

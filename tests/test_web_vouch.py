@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from inproc import cli
-from sealkit import keygen, public, rehash_from, seq_of, sql
+from sealkit import public, rehash_from, seq_of, sql, vouching_team
 from webconsole import add_user, serve, team_yaml
 
 PLAN = """name: shop
@@ -31,31 +32,17 @@ phases:
   - name: Verify
     steps: ["echo verified"]
 """
-VOUCH = 'golive-web namespaces="golive-vouch@golive"'
 
 
 @pytest.fixture
 def setup(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    for name in ("SSH_AUTH_SOCK", "GOLIVE_SIGNERS", "GOLIVE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GOLIVE_RUNNER_KEY", str(workdir / "runner" / "runner_ed25519"))
-    monkeypatch.setenv("GOLIVE_WITNESS_DIR", str(workdir / "witness"))
-    monkeypatch.setenv("GOLIVE_TEAM_CONFIG", str(workdir / "no-team.yaml"))
-    (workdir / "keys").mkdir()
-    keys = {n: keygen(workdir / "keys", n) for n in ("ian", "rita", "sam")}
-    from golive.web.accounts import Accounts
-
-    Accounts(workdir / ".golive" / "web").server_key()  # made before the server starts, to list it
-    server_pub = workdir / ".golive" / "web" / "server-key"
-    people = "".join(f"{n} {public(k)}\n" for n, k in keys.items())
-    (workdir / "signers").write_text(people + f"{VOUCH} {public(server_pub)}\n")
-    (workdir / "signers-novouch").write_text(people)
+    team = vouching_team(workdir, monkeypatch, ("ian", "rita", "sam"))
     (workdir / "plan.yaml").write_text(PLAN.format(env="prod", signers="signers"))
     (workdir / "plan2.yaml").write_text(PLAN.format(env="staging", signers="signers-novouch"))
     for name in ("rita", "sam", "ian", "vic"):
         add_user(workdir, name)
     (workdir / "golive-team.yaml").write_text(team_yaml(None))
-    return {**keys, "server": server_pub}
+    return team
 
 
 def _start(plan: str, ian: Path) -> str:
@@ -168,3 +155,53 @@ def test_a_vouched_approval_by_the_initiator_is_no_pci_evidence(setup: dict[str,
     md = cli("report", rid, "--format", "md").out
     row = next(line for line in md.splitlines() if line.startswith("| PCI-DSS 6.5.1 | Documented change approval"))
     assert "ian" in row and "verified SSH signatures" not in row and "**MISSING**" in row, row
+
+
+def test_audit_verify_checks_the_consoles_seal_of_what_it_vouched(setup: dict[str, Path], workdir: Path) -> None:
+    """The `decision.vouched` seal holds what the decision's own signature does not (how the person logged in, from
+    which address): an edit to it, or the seal moved onto a decision a person signed with their own key, fails at
+    the seal's seq, also while no later checkpoint covers it yet (the run still waits at its gate)."""
+    from golive.run.decisions import approve
+    from golive.seal.vouch import sign
+    from golive.store.sqlite import SQLiteStore
+    from golive.web.accounts import Accounts
+    from golive.web.actions import Origin, decider, vouch
+    from golive.web.team import Identity
+
+    rid = _start("plan.yaml", setup["ian"])
+    key = Accounts(workdir / ".golive" / "web").server_key()
+    db = workdir / ".golive" / "golive.db"
+    store = SQLiteStore(db)
+    try:
+        rita = Identity(person="rita", method="local")
+        approve(store, rid, decider(rita, Origin("10.0.0.7", "phone"), key), "canary green")
+        approved = store.events(rid)[-1]
+        assert approved.type == "gate.approved"
+        vouch(store, rid, key, rita, "approve", "canary green", Origin("10.0.0.7", "phone"), approved)
+    finally:
+        store.close()
+    ok = cli("audit", "verify", rid)
+    assert ok.code == 0 and "console seals: 1" in ok.out, ok.out
+    seq = seq_of(db, rid, "decision.vouched")
+    original = str(sql(db, "SELECT payload FROM events WHERE run_id=? AND seq=?", rid, seq)[0][0])
+
+    def rewrite(change: Any) -> Any:
+        payload = json.loads(original)
+        change(payload)
+        sql(db, "UPDATE events SET payload=? WHERE run_id=? AND seq=?",
+            json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False), rid, seq)
+        rehash_from(db, rid, seq)
+        return cli("audit", "verify", rid)
+
+    edited = rewrite(lambda p: p.update(source="192.0.2.1"))  # another address, the signature left as it was
+    assert edited.code == 1 and f"BROKEN at seq {seq}: the console's seal does not verify" in edited.out, edited.out
+
+    start_hash = str(sql(db, "SELECT hash FROM events WHERE run_id=? AND seq=1", rid)[0][0])
+
+    def moved(p: dict[str, Any]) -> None:  # re-signed with the server's own key, onto ian's self-signed start
+        p["seals"] = {"seq": 1, "hash": start_hash, "type": "run.created"}
+        p["signature"] = sign(rid, p, key)
+
+    onto = rewrite(moved)
+    assert onto.code == 1 and f"BROKEN at seq {seq}" in onto.out and "the signed decision it seals" in onto.out, \
+        onto.out

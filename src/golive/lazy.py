@@ -11,7 +11,6 @@ answered from a directory listing of the loader's usual places instead.
 
 from __future__ import annotations
 
-import glob
 import importlib
 import os
 import sys
@@ -34,17 +33,34 @@ def lazy(name: str) -> Any:
 _LIB_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib")
 
 
-def _fast_find_library(name: str) -> str | None:
+def _listing(directory: str, cache: dict[str, list[str]]) -> list[str]:
+    """The names in a directory, read once per cache; by its real path, as /lib and /lib/<arch> are symlinks to
+    their /usr/lib ones on merged-/usr systems (the same thousand names would be read twice)."""
+    real = os.path.realpath(directory)
+    names = cache.get(real)
+    if names is None:
+        try:
+            names = os.listdir(real)
+        except OSError:
+            names = []
+        cache[real] = names
+    return names
+
+
+def _fast_find_library(name: str, cache: dict[str, list[str]] | None = None) -> str | None:
     """What ctypes.util.find_library answers on Linux (`libX.so.N`), from a directory listing of the loader's
     usual places; no subprocess. A library outside them is simply not found: asyncssh then leaves out the
-    optional algorithm it wanted it for (umac MACs, liboqs key exchange)."""
+    optional algorithm it wanted it for (umac MACs, liboqs key exchange). The names are those `glob` would
+    give for `libX.so.*`, in its order (each directory is read once per `cache`: asyncssh asks for three
+    libraries, and /usr/lib/<arch> holds over a thousand names)."""
     arch = getattr(sys.implementation, "_multiarch", "")
     dirs = [*_LIB_DIRS, *(f"{d}/{arch}" for d in ("/lib", "/usr/lib") if arch)]
-    bare = name.removeprefix("lib")
+    prefix = f"lib{name.removeprefix('lib')}.so."
+    listed: dict[str, list[str]] = {} if cache is None else cache
     for d in dirs:
-        found = sorted(glob.glob(f"{d}/lib{glob.escape(bare)}.so.*"), key=len)
+        found = sorted((n for n in _listing(d, listed) if n.startswith(prefix)), key=len)
         if found:
-            return os.path.basename(found[0])
+            return found[0]
     return None
 
 
@@ -54,7 +70,8 @@ def load_asyncssh() -> types.ModuleType:
     import ctypes.util
 
     real = ctypes.util.find_library
-    ctypes.util.find_library = _fast_find_library
+    listed: dict[str, list[str]] = {}
+    ctypes.util.find_library = lambda name: _fast_find_library(name, listed)
     try:
         import asyncssh
     finally:

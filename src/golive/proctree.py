@@ -17,10 +17,11 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
+
+from msgspec import Struct, structs
 
 #: Operators (and tests) may force the fallback: GOLIVE_CONTAINMENT=pgroup.
 CONTAINMENT_ENV = "GOLIVE_CONTAINMENT"
@@ -31,8 +32,7 @@ NEVER_RELEASED = 125
 recorder: ContextVar[Callable[[dict[str, Any]], None] | None] = ContextVar("golive_tree_recorder", default=None)
 
 
-@dataclass(frozen=True)
-class Containment:
+class Containment(Struct, frozen=True):
     kind: Literal["cgroup", "pgroup"]
     #: The cgroup v2 directory under which golive makes one cgroup per started process tree.
     base: Path | None = None
@@ -141,8 +141,7 @@ def _group_members(pgid: int, not_before: int) -> list[int]:
 
 # -- the tree --------------------------------------------------------------------------------------
 
-@dataclass
-class Tree:
+class Tree(Struct):
     """What the log records about one started process tree, enough to find it again after golive died."""
 
     pid: int
@@ -154,7 +153,7 @@ class Tree:
     cgroup: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return structs.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tree:
@@ -250,8 +249,7 @@ def wait_until(cond: Callable[[], bool], timeout: float, reap: Callable[[], obje
 
 # -- starting a process held at the gate -------------------------------------------------------------
 
-@dataclass
-class Gated:
+class Gated(Struct):
     """A started process that has not run its command yet: it waits at the gate for `release()`."""
 
     pid: int

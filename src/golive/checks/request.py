@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from msgspec import Struct
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from golive.core.fields import Duration, IntList, Strict
@@ -104,8 +104,7 @@ def shorthand(value: Any) -> Any:
 _NOT_JSON = object()
 
 
-@dataclass
-class _Attempt:
+class _Attempt(Struct):
     status: int | None
     latency: float
     body: bytes

@@ -159,16 +159,20 @@ def _start_signer(args: argparse.Namespace, plan: Any) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from golive.core.clock import SystemClock
-    from golive.run.runner import StartRequest, create_run, whoami
+    from golive.run.runner import StartRequest, create_run, take_web_voucher, whoami
 
+    voucher = take_web_voucher(os.environ)  # the web console starting it for a person: never seen by a step
     plan, text = read_plan(args.file)
     if args.force and not args.reason:
         raise UsageError("--force needs --reason TEXT (it is recorded in the run log)")
+    if voucher is not None and args.as_ is not None:
+        raise UsageError("--as: a run the web console starts is started by the person it vouches for")
     req = StartRequest(plan=plan, plan_path=Path(args.file).resolve(), plan_text=text,
-                       initiator=whoami(args.as_), environ=os.environ, overrides=parse_vars(args.var or []),
+                       initiator=voucher.person if voucher else whoami(args.as_), environ=os.environ,
+                       overrides=parse_vars(args.var or []),
                        force_reason=args.reason if args.force else None, dry_run=args.dry_run,
-                       signer=None if args.dry_run else _start_signer(args, plan),
-                       initiator_given=args.as_ is not None)
+                       signer=None if args.dry_run or voucher else _start_signer(args, plan),
+                       initiator_given=args.as_ is not None, voucher=voucher)
     if args.dry_run:
         from golive.store.memory import MemoryStore
 

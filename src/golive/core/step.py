@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+from msgspec import Struct, field
 
 from golive.core.events import RollingHost, SshBatch, StepConfirmed, StepResolved, StepStatus
 from golive.core.stepid import StepId
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
 Status = Literal["succeeded", "failed", "waiting"]
 
 
-@dataclass
-class StepResult:
+class StepResult(Struct):
     status: Status
     message: str = ""
     exit_code: int | None = None
@@ -44,8 +44,7 @@ class StepResult:
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@dataclass(frozen=True)
-class Undoing:
+class Undoing(Struct, frozen=True):
     """The step an undo step reverts, as its run recorded it."""
 
     step: StepId
@@ -54,8 +53,7 @@ class Undoing:
     targets: list[SshBatch]
 
 
-@dataclass(frozen=True)
-class Resuming:
+class Resuming(Struct, frozen=True):
     """What a step's earlier attempt recorded, for the attempt that runs after its process died."""
 
     #: The batches it started (`ssh.batch` / `rolling.batch`), oldest first.
@@ -71,8 +69,7 @@ def _this_process() -> dict[str, str]:
     return dict(os.environ)
 
 
-@dataclass
-class StepContext:
+class StepContext(Struct):
     """Everything a step may touch. Steps never reach the store or the engine directly."""
 
     run_id: str

@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from msgspec import Struct
 
 from golive.errors import StepConfigError
 from golive.lazy import lazy
@@ -33,8 +34,7 @@ _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
 
 
-@dataclass(frozen=True)
-class Database:
+class Database(Struct, frozen=True):
     """A parsed database URL. `url` may hold a password: never put it in a message (use `where`)."""
 
     kind: Kind

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+from msgspec import Struct
 
 from golive import interrupts
 from golive.core import events
@@ -61,8 +62,7 @@ class DryRunExecutor:
 Listener = Callable[[Event, RunState], None]
 
 
-@dataclass
-class EngineOptions:
+class EngineOptions(Struct):
     interactive: bool = False
     #: Keep polling the log for approvals/confirmations instead of exiting with WAITING.
     wait: bool = False

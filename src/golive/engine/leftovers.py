@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from msgspec import Struct
 
 from golive.core.events import EventBody, StepAwaited, StepInterrupted, StepProcess, StepReaped, StoppedTree
 from golive.core.stepid import StepId
@@ -28,8 +29,7 @@ DEFAULT_STEP_TIMEOUT = 600.0
 DEFAULT_GRACE = 5.0
 
 
-@dataclass
-class Leftover:
+class Leftover(Struct):
     """The recorded trees of a step's last attempt, as this machine sees them now."""
 
     trees: list[Tree]

@@ -6,8 +6,11 @@ an event type it does not know changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from msgspec import Struct, field
 
 from golive.core.events import (
     EventBody,
@@ -61,8 +64,7 @@ B = TypeVar("B", bound=EventBody)
 Waiting = GateWaiting | StepWaiting | RollbackConfirmationNeeded
 
 
-@dataclass(frozen=True)
-class Stamped(Generic[B]):
+class Stamped(Struct, Generic[B], frozen=True):
     """An event with the time the store recorded it."""
 
     event: B
@@ -79,8 +81,7 @@ def approver_identity(approval: dict[str, Any]) -> str:
     return str(fp) if fp else "name:" + str(approval.get("by", "")).strip().casefold()
 
 
-@dataclass
-class StepRecord:
+class StepRecord(Struct):
     id: StepId
     status: StepStatus = "pending"
     attempts: int = 0
@@ -106,8 +107,7 @@ class StepRecord:
     hosts: dict[str, RollingHost] = field(default_factory=dict)
 
 
-@dataclass
-class PhaseRecord:
+class PhaseRecord(Struct):
     index: int
     name: str
     status: PhaseStatus = "pending"
@@ -127,8 +127,7 @@ class PhaseRecord:
         return {approver_identity(a.event.payload()) for a in self.approvals}
 
 
-@dataclass
-class RollbackRecord:
+class RollbackRecord(Struct):
     reason: str
     phase: int | None
     level: int | None
@@ -157,8 +156,8 @@ class RunState:
     #: withheld because it holds a password).
     overrides: dict[str, str | None] | None = None
     status: RunStatus = "created"
-    steps: dict[str, StepRecord] = field(default_factory=dict)
-    phases: list[PhaseRecord] = field(default_factory=list)
+    steps: dict[str, StepRecord] = dataclass_field(default_factory=dict)
+    phases: list[PhaseRecord] = dataclass_field(default_factory=list)
     rollback: RollbackRecord | None = None
     rollback_requested: RollbackRequested | None = None
     outcome: Outcome | None = None
@@ -167,9 +166,9 @@ class RunState:
     waiting: Waiting | None = None
     last_seq: int = 0
     head_hash: str = ""
-    notes: list[Stamped[RunNote]] = field(default_factory=list)
+    notes: list[Stamped[RunNote]] = dataclass_field(default_factory=list)
     #: Set by the first read of `plan` (or given by a process that validated it already).
-    _plan: Plan | None = field(default=None, repr=False, compare=False)
+    _plan: Plan | None = dataclass_field(default=None, repr=False, compare=False)
 
     @property
     def terminal(self) -> bool:

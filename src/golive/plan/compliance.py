@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from golive.masking import Masker
 
@@ -30,8 +31,7 @@ ELEMENTS = [
 ]
 
 
-@dataclass(frozen=True)
-class ComplianceFinding:
+class ComplianceFinding(Struct, frozen=True):
     """A compliance element a plan cannot produce evidence for, as `golive lint` reports it."""
 
     requirement: str

@@ -8,6 +8,7 @@ blocks (wiki exports) give their tables and text through golive.plan.md_html.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,6 +47,12 @@ class Block:
     #: Set by the importer when the block became part of the plan (or was reported).
     placed: bool = False
     children: list[int] = field(default_factory=list)
+    #: The box the block stands in: an admonition's title (`!!! success "Done when"`, `:::info Window`) else its
+    #: type (`> [!IMPORTANT]`, `:::warning`), or a JSX/MDX component's title or name (`<GoNoGo owner=...>`:
+    #: "Go No Go"); "" outside any. A box that is one paragraph reads "Title: body", like a bold key line.
+    box: str = ""
+    #: The attributes of that component (`owner="Kenji Watanabe"`).
+    attrs: dict[str, str] = field(default_factory=dict)
 
 
 def _plain(tok: Token) -> str:
@@ -75,7 +82,14 @@ def parse_blocks(text: str) -> list[Block]:
     row: list[str] = []
     cells: list[str] = []
 
+    boxes: list[tuple[str, dict[str, str]]] = []  # open admonitions / components: (title, attributes)
+    quotes: list[str] = []  # open blockquotes: the GitHub alert type (`> [!NOTE]`) each is, else ""
+
     def add(block: Block) -> int:
+        if boxes and not block.box:
+            block.box, block.attrs = boxes[-1][0], dict(boxes[-1][1])
+        elif quotes and quotes[-1] and not block.box:
+            block.box = quotes[-1]
         block.parent = items[-1] if items else None
         block.depth = len(items)
         blocks.append(block)
@@ -120,7 +134,25 @@ def parse_blocks(text: str) -> list[Block]:
                     item.text, item.raw, item.line = plain.strip(), raw.strip(), line
                 else:
                     opened = _ADMONITION.match(raw)
-                    if opened is None:
+                    alert = _ALERT.match(raw) if quotes else None
+                    mkdocs = _MKDOCS_BOX.match(raw)
+                    if re.fullmatch(r":{3,}", raw.strip()):
+                        if boxes:
+                            boxes.pop()  # the end of a `:::` box: no text of its own
+                    elif alert is not None:
+                        quotes[-1] = alert.group(1).capitalize()  # GitHub `> [!IMPORTANT]`: the rest of the quote
+                        body_plain, body_raw = _ALERT.sub("", plain, 1).strip(), raw[alert.end():].strip()
+                        if body_raw:
+                            add(Block("para", body_plain, body_raw, line + 1))
+                    elif mkdocs is not None:
+                        # MkDocs `!!! success "Done when"` / `??? note`: the body is the paragraph's other lines
+                        title = mkdocs.group(3) or mkdocs.group(2).capitalize()
+                        body_plain = plain.partition("\n")[2].strip()
+                        body_raw = raw.partition("\n")[2].strip()
+                        boxes.append((title, {}))
+                        _box_para(add, title, body_plain, body_raw, line, bool(mkdocs.group(3)))
+                        boxes.pop()
+                    elif opened is None:
                         add(Block("para", plain, raw, line))
                     elif opened.group(1) and ROLLBACK_TITLE.search(opened.group(1)):
                         # `:::danger Rollback` (Docusaurus, VuePress): the box is the rollback section, one level
@@ -131,8 +163,22 @@ def parse_blocks(text: str) -> list[Block]:
                         rest_raw, rest_plain = raw[opened.end():].strip(), plain.partition("\n")[2].strip()
                         if rest_raw:
                             add(Block("para", rest_plain, rest_raw, line + 1))
+                        boxes.append(("", {}))  # closed by its `:::`
                     else:
-                        add(Block("para", plain, raw, line))  # any other box: as before
+                        # any other box: its title says what it holds ("Window", "Success criteria", "Abort if");
+                        # open until a line `:::` (in this paragraph or a later one)
+                        title = (opened.group(1) or "").strip()
+                        kind = re.match(r"^:{3,}[ \t]*([A-Za-z][\w-]*)?", raw)
+                        name = title or (kind.group(1).capitalize() if kind and kind.group(1) else "")
+                        lines_plain, lines_raw = plain.split("\n")[1:], raw.split("\n")[1:]
+                        closed = bool(lines_raw) and lines_raw[-1].strip().startswith(":::")
+                        if closed:
+                            lines_plain, lines_raw = lines_plain[:-1], lines_raw[:-1]
+                        boxes.append((name, {}))
+                        _box_para(add, name, "\n".join(lines_plain).strip(), "\n".join(lines_raw).strip(), line,
+                                  bool(title))
+                        if closed:
+                            boxes.pop()
                 i += 1
         elif tok.type in ("fence", "code_block"):
             info = tok.info.strip().split()[0].lower() if tok.info.strip() else ""
@@ -154,6 +200,37 @@ def parse_blocks(text: str) -> list[Block]:
             text = "\n".join(" | ".join(r) for r in table_rows)
             add(Block("table", text, text, table_line, rows=table_rows, cells=table_cells, row_lines=table_lines))
             table_rows = None
+        elif tok.type == "blockquote_open":
+            quotes.append("")
+        elif tok.type == "blockquote_close":
+            if quotes:
+                quotes.pop()
+        elif tok.type == "html_block" and tok.map and _COMPONENT_TAG.match(tok.content):
+            # MDX/JSX components (`<GoNoGo owner="Kenji Watanabe">`, `<Callout title="Go/No-Go">`, `</Tabs>`): each
+            # is a box named by its title or its name, open until its closing tag; the text inside this block is
+            # one paragraph "Title: text (owner Kenji Watanabe)"
+            first: tuple[str, dict[str, str]] | None = None
+            for m in _COMPONENT_TAG.finditer(tok.content):
+                if m.group(1):  # </Name>
+                    if boxes:
+                        boxes.pop()
+                    continue
+                attrs = {k: next((v for v in vs if v), "") for k, *vs in _ATTR.findall(m.group(3))}
+                attrs = {k: v for k, v in attrs.items() if v}
+                name = attrs.get("title") or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", m.group(2).rsplit(".", 1)[-1])
+                first = first or (name, attrs)
+                if not m.group(4):  # not self-closing
+                    boxes.append((name, attrs))
+            body = [p for p in read_html(tok.content) if p.text and p.table is None]
+            text = " ".join(p.text for p in body).strip()
+            if first is not None:
+                name, attrs = first
+                said = ", ".join(v if _PERSON_ATTR.fullmatch(k) else f"{k} {v}" for k, v in attrs.items()
+                                 if k not in ("title", "type", "value", "label", "id", "class", "classname"))
+                full = f"{text} ({said})" if said and text else (text or said)
+                if full:
+                    at = tok.map[0] + 1 + (body[0].line if body else 0)
+                    add(Block("para", f"{name}: {full}", f"{name}: {full}", at, box=name, attrs=dict(attrs)))
         elif tok.type == "html_block" and tok.map:
             for piece in read_html(tok.content):
                 at = tok.map[0] + 1 + piece.line
@@ -175,20 +252,49 @@ def parse_blocks(text: str) -> list[Block]:
 
 #: The opening or closing line of an admonition box: `:::danger Rollback`, `:::tip`, `:::`.
 _ADMONITION = re.compile(r"^:{3,}[ \t]*(?:[A-Za-z][\w-]*)?(?:[ \t]+([^\n]+))?[ \t]*(?:\n|$)")
+#: A GitHub alert: `> [!IMPORTANT]` as the first line of a blockquote.
+_ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n|$)", re.I)
+#: An MkDocs Material admonition: `!!! danger "Roll back if"`, `??? note`, `???+ tip "Title"`.
+_MKDOCS_BOX = re.compile(r"^(!!!|\?\?\?\+?)[ \t]*([A-Za-z][\w-]*)(?:[ \t]+[\w-]+)*(?:[ \t]+\"([^\"\n]*)\")?"
+                         r"[ \t]*(?:\n|$)")
+#: An MDX/JSX component opening an HTML block (`<GoNoGo owner="X" at="10:50">`, `<Callout type="info" />`).
+_COMPONENT_TAG = re.compile(r"<(/?)([A-Z][\w.]*)((?:\s+[\w-]+(?:=(?:\"[^\"]*\"|'[^']*'|\{[^}]*\}))?)*)\s*(/?)>")
+#: Attributes naming who decides or owns (`owner="Kenji Watanabe"`): the name alone, never the word "owner" (a
+#: role of the same name would be taken for the decider).
+_PERSON_ATTR = re.compile(r"(?i)owner|by|decider|decided-?by|approver|who|lead|assignee|person")
+_ATTR = re.compile(r"([\w-]+)=(?:\"([^\"]*)\"|'([^']*)'|\{[\"']?([^}\"']*)[\"']?\})")
+
+
+def _box_para(add: Callable[[Block], int], title: str, plain: str, raw: str, line: int, titled: bool) -> None:
+    """The paragraph of a box: "Title: body" when the box has a title (so a bold-key reader reads it), the body
+    alone otherwise; a title with no body of its own stands as "Title:" before the blocks of the box."""
+    if titled:
+        add(Block("para", f"{title}: {plain}".strip(), f"{title}: {raw}".strip(), line))
+    elif raw:
+        add(Block("para", plain, raw, line + 1))
+
+
 #: A box titled as the way back ("Rollback", "Back-out", "Undo"). Narrower on purpose than the importer's heading
 #: words (importer.sections.ROLLBACK_WORDS): a box titled "Abort if" or "If it fails" holds the triggers of the
 #: levels around it, and made a section of its own it would shift every level after it.
 ROLLBACK_TITLE = re.compile(r"(?i)roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\bundo\b|fall\s*-?back")
 _BOLD_STEP = re.compile(r"^(\*\*|__)([^*_]+)\1:?$")
+_QUESTION = re.compile(r"(?i)^\W*(?:q(?:uestion)?\s*\d*\s*[:.)\-–—]\s*)?[^?]{3,}\?\W*$")
 _STEP_WORD = re.compile(r"(?i)^\W*(phase|step|stage)\s*\d+\b")
 
 
 def _bold_step_headings(blocks: list[Block]) -> None:
-    """`**Step 2 — Roll out**` alone on a line is a heading the writer made bold: one level below the last."""
+    """`**Step 2 — Roll out**` alone on a line is a heading the writer made bold: one level below the last.
+    So is a question alone in bold (`**Q: How do we back out?**`, a page written as questions and answers): a
+    section one level below the last real heading, which ends at the next question, with its steps under it."""
     level = 1
+    question: int | None = None
     for b in blocks:
         if b.kind == "heading":
-            level = b.level
+            level, question = b.level, None
+        elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _QUESTION.match(b.text):
+            b.kind = "heading"
+            b.level = question = min(level + 1, 6)
         elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _STEP_WORD.match(b.text):
             b.kind = "heading"
-            b.level = min(level + 1, 6)
+            b.level = min((question or level) + 1, 6)

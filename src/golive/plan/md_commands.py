@@ -12,6 +12,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from golive.db.statements import Statement, control, has_sql, split
+from golive.db.statements import outside_transaction as _outside_transaction
 from golive.plan.md_intent import backup_of, migrate_of, restore_of
 from golive.plan.md_shell import (
     PLACEHOLDER,
@@ -245,7 +247,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
             sql = sql_statements(body, line)
             for c in sql.commands:
                 c.name = c.name or kept.name
-                c.note = "SQL written in a shell block"
+                c.note = _in_shell_block(c)
             block.commands += sql.commands
             continue
         sql_rows = [r for r in range(kept.row, kept.row + len(kept.text.split("\n"))) if r in carved]
@@ -254,7 +256,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
             sql = sql_statements("\n".join(carved[r] for r in sql_rows), first_line + sql_rows[0])
             for c in sql.commands:
                 c.name = c.name or kept.name
-                c.note = "SQL written in a shell block"
+                c.note = _in_shell_block(c)
             block.commands += sql.commands
             continue
         curls = [curl_to_http(st.text.replace("\\\n", " ")) if st.node_type == "command" and st.own and
@@ -272,6 +274,12 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         if cmd is not None:
             block.commands.append(cmd)
     return block
+
+
+def _in_shell_block(c: Command) -> str:
+    """The note of a step made of SQL lines written in a shell block (keeping what a transaction said)."""
+    said = c.note if c.note and not c.note.startswith("a comment") else None
+    return "SQL written in a shell block" + (f"; {said}" if said else "")
 
 
 def _inspects_dump(part: Part) -> bool:
@@ -314,43 +322,92 @@ def _carve_sql(text: str) -> tuple[str, dict[int, str]]:
     return "\n".join(lines), carved
 
 
-def sql_statements(text: str, first_line: int) -> CommandBlock:
-    """One step per statement as sqlparse splits them (never at a line end); `--` comments name them."""
-    import sqlparse
+def _names(statement: Statement) -> list[str]:
+    """The `--` comment lines before a statement: its name."""
+    names: list[str] = []
+    for ln in statement.text.split("\n"):
+        if ln.strip() and not ln.strip().startswith("--"):
+            break
+        c = ln.strip().lstrip("-").strip()
+        if c:
+            names.append(c)
+    return names
 
+
+def sql_statements(text: str, first_line: int) -> CommandBlock:
+    """One step per statement as sqlparse splits them (never at a line end); `--` comments name them. An
+    explicit transaction (BEGIN ... COMMIT) is ONE step holding the statements between: the sql step runs a
+    query of several statements as one transaction, committed only when all succeed, as the document meant.
+    A transaction ending in ROLLBACK (a rehearsal), or left open, commits nothing: a person runs it (manual)."""
     block = CommandBlock()
-    pos = 0
-    for raw in sqlparse.split(text, strip_semicolon=False):
-        at = text.find(raw, pos)
-        if at < 0:
-            at = pos
-        pos = at + len(raw)
-        names: list[str] = []
-        body_lines = raw.split("\n")
-        while body_lines and (not body_lines[0].strip() or body_lines[0].strip().startswith("--")):
-            c = body_lines.pop(0).strip().lstrip("-").strip()
-            if c:
-                names.append(c)
-        query = "\n".join(body_lines).strip()
-        skipped = raw.split("\n")[: len(raw.split("\n")) - len(body_lines)]
-        line = first_line + text[:at].count("\n") + len(skipped)
-        if not query:
+    found = split(text, comments=True)
+    i = 0
+    while i < len(found):
+        st = found[i]
+        names = _names(st)
+        line = first_line + st.body_line
+        if not st.body or not has_sql(st.body):
             for c in names:
                 block.commands.append(Command("manual", {"instruction": c}, line,
                                               note="a comment with no statement after it"))
+            i += 1
             continue
-        block.commands.append(Command("sql", {"query": query}, line, "; ".join(names) or None))
+        kind = control(st.text)
+        if kind == "begin":
+            end = next((j for j in range(i + 1, len(found)) if control(found[j].text) is not None), None)
+            closing: str | None = control(found[end].text) if end is not None else None
+            if end is None or closing == "begin":  # left open (or opened again): everything to the block's end
+                end, closing = len(found) - 1, (None if closing is None else "reopened")
+            inner = [s for s in found[i + 1: end + (closing in (None, "reopened"))] if s.body and has_sql(s.body)]
+            stop = found[end]
+            whole = text[st.offset + st.text.find(st.body): stop.offset + len(stop.text)]
+            block.commands.append(_transaction(text, whole, inner, closing, line, "; ".join(names) or None))
+            i = end + 1
+            continue
+        if kind is not None:
+            block.commands.append(Command("manual", {"instruction": f"Run on the database: {st.body}"}, line,
+                                          "; ".join(names) or None,
+                                          note=f"`{st.body}` with no BEGIN before it in this block ends a"
+                                               " transaction opened elsewhere: a person runs it"))
+            i += 1
+            continue
+        block.commands.append(Command("sql", {"query": st.body}, line, "; ".join(names) or None))
+        i += 1
     return block
 
 
-_NO_TRANSACTION = re.compile(r"(?is)\bCONCURRENTLY\b|^\s*VACUUM\b|^\s*(CREATE|DROP)\s+DATABASE\b|^\s*ALTER\s+SYSTEM\b"
-                             r"|^\s*(CREATE|DROP)\s+TABLESPACE\b")
+def _transaction(text: str, whole: str, inner: list[Statement], closing: str | None, line: int,
+                 name: str | None) -> Command:
+    """BEGIN ... COMMIT: one sql step of the statements between (the step is the transaction). Anything that
+    would not commit as written, or could not run in a transaction, is a person's (manual, the whole text)."""
+    if closing == "commit" and inner and not any(_outside_transaction(s.text) for s in inner):
+        query = text[inner[0].offset + inner[0].text.find(inner[0].body): inner[-1].offset + len(inner[-1].text)]
+        count = f"{len(inner)} statement" + ("s" if len(inner) > 1 else "")
+        return Command("sql", {"query": query}, line, name,
+                       note=f"BEGIN ... COMMIT ({count}) stays one transaction: the sql step commits them only"
+                            " when every one succeeds")
+    if closing == "commit" and inner:
+        bad = next(s for s in inner if _outside_transaction(s.text))
+        why = (f"the transaction holds `{' '.join(bad.body.split())[:60]}`, which PostgreSQL refuses inside a"
+               " transaction block: as written the block fails there and commits nothing, so a person decides")
+    elif closing == "commit":
+        why = "an empty transaction (nothing between BEGIN and COMMIT): nothing to run"
+    elif closing == "reopened":
+        why = "the block opens a transaction inside a transaction: a person runs it and checks what it commits"
+    elif closing == "rollback":
+        why = ("the transaction ends in ROLLBACK (a rehearsal: it changes nothing): a person runs it and reads"
+               " the result")
+    else:
+        why = ("the transaction is not committed in this block (psql would roll it back at the end): a person"
+               " runs it and decides whether to COMMIT")
+    ask = ("Decide how to run this on the database (as written, PostgreSQL refuses it):" if closing == "commit"
+           and inner else "Run on the database, as one transaction, and check the result:")
+    return Command("manual", {"instruction": f"{ask}\n{whole.strip()}"}, line, name, note=why)
 
 
 def outside_transaction(query: str) -> bool:
     """PostgreSQL refuses these inside a transaction block (the `sql` step runs one): psql runs them as written."""
-    body = "\n".join(ln for ln in query.splitlines() if not ln.strip().startswith("--"))
-    return bool(_NO_TRANSACTION.search(body))
+    return any(_outside_transaction(s.text) for s in split(query))
 
 
 def psql_command(query: str) -> str:

@@ -29,7 +29,7 @@ _CHILD_SHELL = frozenset({"subshell", "command_substitution", "process_substitut
 _WRAPPERS = frozenset({"sudo", "doas", "env", "nohup", "time", "nice", "ionice", "timeout", "stdbuf", "command",
                        "exec", "xargs"})
 _SQL_WORD = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|VACUUM"
-                       r"|ANALYZE|BEGIN|COMMIT|SET\s+\w+\s*=)\b", re.I)
+                       r"|ANALYZE|BEGIN|COMMIT|START\s+TRANSACTION|SET\s+\w+\s*=)\b", re.I)
 PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9_-]{1,40})>(?![>\w])")
 
 
@@ -329,10 +329,14 @@ def looks_like_commands(text: str) -> bool:
                     return False
                 continue
             prog = argv[0]
+            if re.fullmatch(r"[\d*/,-]+", prog):
+                return False  # "0 5 * * * /opt/job.sh": a crontab entry (its schedule first), no program is a number
             if not re.fullmatch(r"[a-z0-9_./~$][A-Za-z0-9_./{}$-]*", prog) or prog.endswith((".", ",", ":", "?")):
                 return False
             if any(w.endswith(("?", ",")) for w in argv[1:]) and len(argv) > 4:
                 return False
+            if len(argv) >= 2 and argv[1] in ("=", ":"):
+                return False  # "work_mem = 256MB", "port : 8080": a setting of a config file, not a command
     return True
 
 
@@ -379,6 +383,22 @@ def query_output_expectation(text: str) -> dict[str, int | bool] | None:
 def is_sql(text: str) -> bool:
     body = "\n".join(ln for ln in text.split("\n") if ln.strip() and not ln.strip().startswith(("#", "--")))
     return bool(_SQL_WORD.match(body)) and bool(re.match(r"^\s*[A-Z]", body))
+
+
+#: What only SQL Server's T-SQL says: `GO` batch separators, `[bracketed]` names, `N'...'` strings, the `dbo`
+#: schema, `BACKUP`/`RESTORE DATABASE`, `USE db` (which holds for the rest of the session), `TOP n`, `@@ROWCOUNT`,
+#: `sp_` procedures, `SINGLE_USER`, `(NOLOCK)`, `GETDATE()`.
+_TSQL = re.compile(r"(?im)^\s*GO(?:\s+\d+)?\s*;?\s*$|(?:\b(?:DATABASE|TABLE|FROM|JOIN|INTO|UPDATE|VIEW|INDEX|ON|USE)"
+                   r"\s+|\.)\[[A-Za-z_][\w ]*\]|\[[A-Za-z_]\w*\]\.|(?-i:\bN')|\bdbo\.|^\s*(?:BACKUP|RESTORE)\s+"
+                   r"(?:DATABASE|LOG|VERIFYONLY|FILELISTONLY|HEADERONLY)\b|^\s*USE\s+\[?\w+\]?\s*;?\s*$|"
+                   r"\bSELECT\s+TOP\s*\(?\d|@@(?:ROWCOUNT|ERROR|IDENTITY|VERSION|SERVERNAME|TRANCOUNT|SPID)\b|\bEXEC(?:UTE)?\s+(?:sp_|xp_|dbo\.)|\b(?:SINGLE|MULTI)_USER\b|"
+                   r"\(\s*NOLOCK\s*\)|\bGETDATE\s*\(\s*\)|\bNVARCHAR\b")
+
+
+def is_tsql(text: str) -> bool:
+    """SQL written for SQL Server (T-SQL), which golive's sql step (PostgreSQL, SQLite) cannot run as meant."""
+    body = "\n".join(ln for ln in text.split("\n") if not ln.strip().startswith("--"))
+    return bool(_TSQL.search(body))
 
 
 def is_env_file(text: str) -> bool:

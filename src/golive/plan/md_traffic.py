@@ -21,14 +21,21 @@ _BACK = re.compile(r"\b(old|previous|prior|revert\w*|roll\s*-?back|back\s+to|zur
                    r"anterior|pr[ée]c[ée]dente?)\b", re.I)
 #: "10% -> 25% -> 50% -> 100%", "5%, 25%, 100%", "10% then 50% then 100%" in one fragment.
 _PCT = r"(?<![\d.])\d{1,3}\s*%"
-_SEP = r"\s*(?:->|-->|→|⟶|=>|–>|—>|>|,|;|/|\bthen\b|\bto\b|\band\b)\s*"
-_OF = r"(?:\s+of\s+(?:the\s+)?(?:user\s+|live\s+)?(?:traffic|users|requests))?"
+#: "then" as the languages runbooks come in write it: "puis" (French), "dann" (German), "luego", "después"
+#: (Spanish), "depois" (Portuguese), "poi" (Italian), "daarna" (Dutch).
+_THEN = r"\b(?:then|finally|puis|ensuite|dann|danach|luego|despu[eé]s|depois|poi|daarna)\b"
+_SEP = rf"\s*(?:->|-->|→|⟶|=>|–>|—>|>|,|;|/|{_THEN}|\bto\b|\band\b|\bet\b|\bund\b|\by\b|\be\b)\s*"
+#: "of traffic", "of the push API traffic" (a few words naming whose traffic).
+_OF = r"(?:\s+of\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:traffic|users|requests|calls))?"
+#: Where the share goes, written after it: "to notif-3", "to the canary", "on green".
+_DEST = r"(?:\s+(?:to|on|onto)\s+(?:the\s+)?[\w.@/-]+(?:\s+(?:host|pool|node|nodes|version|release|cluster))?)?"
 _PROGRESSION = re.compile(rf"{_PCT}{_OF}(?:(?:{_SEP})+{_PCT}{_OF})+")
 TRAFFIC_WORD = re.compile(r"traffic|canary|roll\s*-?out|ramp|shift|route|requests|users|weight|load\s*-?\s*balancer|"
+                          r"haproxy|upstream|palier|"
                           r"umschalt|umstell|verkehr|anteil|tr[aá]fego|tr[aá]fico|trafic|bascul", re.I)
 #: Units of a hold, in English and the languages runbooks come in ("15 Minuten", "1 Stunde", "30 segundos").
-_UNITS = (r"(minutes?|minuten|minutos?|mins?|m|hours?|stunden?|std|horas?|heures?|hrs?|h|seconds?|sekunden?|"
-          r"segundos?|secondes?|secs?|s)\b")
+_UNITS = (r"(minutes?|minuten|minutos?|minuti|mins?|m|hours?|stunden?|std|horas?|heures?|hrs?|h|seconds?|sekunden?|"
+          r"segundos?|secondes?|secondi|secs?|s)\b")
 _HOLD = re.compile(
     r"\b(?:monitor|hold|held|wait|observe|soak|watch|bake|pause|stay|keep|manten|mant[eé]m|aguard|esper|"
     r"mainten(?!ance)|maintien|attend)\w*\b[^.;]*?"
@@ -83,13 +90,18 @@ def next_percent(text: str) -> int | None:
     return int(found[0].group(0).rstrip("% ")) if len(found) == 1 and len(re.findall(_PCT, text)) == 1 else None
 
 
-def progression(text: str) -> list[int]:
-    """All percentages of a "traffic 10% -> 25% -> 50% -> 100%" fragment (two or more), else []."""
-    return [w for w, _at in stages_in(text)]
+def progression(text: str, context: str = "") -> list[int]:
+    """All percentages of a "traffic 10% -> 25% -> 50% -> 100%" fragment (two or more), else []. `context` (the
+    phase's name) may say what the percentages are: "10% then 50% then 100%" under "Ramp search-api 3"."""
+    return [w for w, _at in stages_in(text, context)]
 
 
 #: Words between two stages of one progression: a short run of text with a separator ("→", "then", "to", ",").
-_GAP = re.compile(rf"(?:{_OF}(?:{_SEP})+)|[^%.;:\n]{{0,40}}?(?:->|→|⟶|=>|\bthen\b|\bto\b|,)[^%.;:\n]{{0,25}}?")
+#: ", for 30 minutes", "(hold 10 min)" right after a stage (and its destination): that stage's own hold.
+_STAGE_HOLD = (r"(?:\s*,?\s*\(?\s*(?:for|hold(?:ing)?|held|pendant|f(?:ü|ue)r|durante)\s+(?:~\s*)?"
+               rf"\d{{1,4}}(?:\.\d+)?\s*{_UNITS}\s*\)?)?")
+_GAP = re.compile(rf"(?:{_OF}{_DEST}{_STAGE_HOLD}(?:{_SEP})+)|[^%.;:\n]{{0,40}}?(?:->|→|⟶|=>|{_THEN}|\bto\b|,)"
+                  rf"[^%.;:\n]{{0,25}}?")
 #: A percentage compared with something is a limit ("error rate > 1%", "above 2%"), never a traffic stage.
 _COMPARED = re.compile(r"(?:(?<![-=–—])[<>≤≥]=?|\b(?:above|below|over|under|exceeds?|more than|less than|"
                        r"at least|at most|rate|errors?|5xx|failures?|cpu|memory|disk)\b)\s*(?:is\s+|of\s+)?$", re.I)
@@ -98,11 +110,12 @@ _AT_T = re.compile(r"^\s*(?:at|@|from|by)\s+T\s*([+-])\s*(\d{1,4})\b", re.I)
 _T_BEFORE = re.compile(r"\bT\s*([+-])\s*(\d{1,4})\s*(?:min\w*|m)?\s*[:\-–—]\s*[^%]{0,40}$", re.I)
 
 
-def stages_in(text: str) -> list[tuple[int, float | None]]:
+def stages_in(text: str, context: str = "") -> list[tuple[int, float | None]]:
     """The stages of the first traffic progression in a fragment: (weight, minute on a T-minus timeline if
-    written). Stages may stand apart ("send 10% of traffic to green, then 50% at T+15, then 100%")."""
+    written). Stages may stand apart ("send 10% of traffic to green, then 50% at T+15, then 100%"). `context`: the
+    heading over the fragment, which may be what says the percentages are traffic ("## Ramp search-api 3")."""
     text = percent_signs(text)
-    if not TRAFFIC_WORD.search(text):
+    if not TRAFFIC_WORD.search(text) and not TRAFFIC_WORD.search(context):
         return []
     for sentence in _SENTENCE.split(text):
         # "Traffic goes 10% → 50% → 100%. Abort (go to Rollback) if ...": a move back elsewhere in the text
@@ -129,8 +142,8 @@ def stage_holds(text: str) -> list[float | None]:
 
 
 #: "(5 min)", "(hold 10 minutes)", "for 15 min" right after a stage's percentage.
-_OWN_HOLD = re.compile(rf"^\s*(?:\(\s*(?:hold\s+|for\s+|~)?(\d{{1,4}}(?:\.\d+)?)\s*{_UNITS}\s*\)"
-                       rf"|(?:of\s+\w+\s+)?for\s+(\d{{1,4}}(?:\.\d+)?)\s*{_UNITS})", re.I)
+_OWN_HOLD = re.compile(rf"^{_OF}{_DEST}\s*(?:\(\s*(?:hold\s+|for\s+|~)?(\d{{1,4}}(?:\.\d+)?)\s*{_UNITS}\s*\)"
+                       rf"|,?\s*(?:for|pendant|f(?:ü|ue)r|durante)\s+(\d{{1,4}}(?:\.\d+)?)\s*{_UNITS})", re.I)
 
 
 def _stage_runs(text: str) -> tuple[list[re.Match[str]], list[tuple[str, str] | None]]:
@@ -147,7 +160,7 @@ def _stage_runs(text: str) -> tuple[list[re.Match[str]], list[tuple[str, str] | 
             best = list(run)
     holds: list[tuple[str, str] | None] = []
     for m in best:
-        h = _OWN_HOLD.match(text[m.end():m.end() + 40])
+        h = _OWN_HOLD.match(text[m.end():m.end() + 80])
         holds.append(None if h is None else ((h.group(1), h.group(2)) if h.group(1) else (h.group(3), h.group(4))))
     return best, holds
 
@@ -171,8 +184,10 @@ def _stages(text: str) -> list[tuple[int, float | None]]:
 
 _UNIT = _UNITS
 #: "15 min at each stage", "10 minutes per step", "each stage: 5 minutes" (no verb: the hold of every stage).
-_EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:(?:at|for|on|in)\s+(?:each|every|a)|per)\s+"
-                        rf"(?:stage|step)\b|\b(?:each|every|per)\s+(?:stage|step)\s*[:=,-]?\s*(?:for\s+)?"
+_STAGE_WORD = r"(?:stage|step|palier|[ée]tape|stufe|schritt|etapa|paso|fase|passo)"
+_EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:d'\w+\s+|de\s+\w+\s+)?"
+                        rf"(?:(?:at|for|on|in|à|a|en|em|in|auf|bei)\s+(?:each|every|a|chaque|cada|jede[rnm]?|ogni)|per|par|pro|je)\s+"
+                        rf"{_STAGE_WORD}\b|\b(?:each|every|per)\s+(?:stage|step)\s*[:=,-]?\s*(?:for\s+)?"
                         rf"(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}"
                         rf"|\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*each\b", re.I)
 
@@ -234,8 +249,8 @@ class Threshold:
 _ABOVE = (r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than|(?<!\w)(?:ü|ue)ber(?!\w)|"
           r"oberhalb(?: von)?|mehr als|gr(?:ö|oe)(?:ß|ss)er als|por encima de|superior a|mayor que|au-dessus de|"
           r"sup[ée]rieure? (?:à|a)|acima de|maior que|supera|supere|d[ée]passe|ultrapassa|(?:ü|ue)berschreitet)"
-          r"(?:\s+(?:el|la|le|les|o|a|os|den|die|das))?")  # "supera el 1 %", "dépasse le 2 %"
-_ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|\berrors\b|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?|"
+          r"(?:\s+(?:el|la|le|les|o|a|os|den|die|das|il|lo))?")  # "supera el 1 %", "dépasse le 2 %", "supera il 2%"
+_ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|\berrors\b|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?|\bfailures\b|"
                          r"fehler(?:quote|rate|anteil)|tasa de errores?|taux d'erreurs?|taxa de erros?)\D{0,30}?"
                          + _ABOVE + r"\s*(\d{1,3}(?:[.,]\d{1,6})?)\s*%", re.I)
 _LATENCY = re.compile(r"(?:\b(p\d{2})\b\s*(?:latency|response\s+time)?|response\s+times?|latency|antwortzeit|latenz|"

@@ -66,15 +66,36 @@ def shell_problems(command: str, env: Mapping[str, str], shell: str = "/bin/bash
     return [f"`{p}` is not a command here (command -v finds nothing)" for p in missing_programs(command, env)]
 
 
+#: Statements of PostgreSQL and SQLite that sqlparse types UNKNOWN (it names only DML, DDL and a few more).
+_UNTYPED_STATEMENTS = frozenset({
+    "ANALYZE", "VACUUM", "REINDEX", "CLUSTER", "COMMENT", "REFRESH", "SET", "RESET", "LOCK", "NOTIFY", "LISTEN",
+    "UNLISTEN", "DO", "CALL", "EXPLAIN", "SAVEPOINT", "RELEASE", "GRANT", "REVOKE", "COPY", "PRAGMA", "DISCARD",
+    "CHECKPOINT", "SECURITY", "REASSIGN", "PREPARE", "EXECUTE", "DEALLOCATE", "SHOW", "VALUES", "TABLE", "IMPORT",
+})
+
+
 def sql_problems(query: str) -> list[str]:
-    """sqlparse's reading of one step's query: exactly one complete statement of a known kind."""
+    """sqlparse's reading of one step's query: each statement complete and of a known kind. Several statements
+    are one transaction (the sql step runs them so), each named by its number."""
+    from golive.db.statements import split
+
+    found = split(query)
+    if not found:
+        return ["no SQL statement"]
+    problems: list[str] = []
+    for i, st in enumerate(found, 1):
+        said = _statement_problems(st.text)
+        problems += [f"statement {i} of {len(found)}: {p}" for p in said] if len(found) > 1 else said
+    return problems
+
+
+def _statement_problems(text: str) -> list[str]:
     import sqlparse
     from sqlparse import tokens as T
 
-    statements = [s for s in sqlparse.parse(query) if str(s).strip() and str(s).strip() != ";"]
+    statements = [s for s in sqlparse.parse(text) if str(s).strip() and str(s).strip() != ";"]
     if len(statements) != 1:
-        return [f"{len(statements)} statements in one step (expected exactly one)"] if statements else [
-            "no SQL statement"]
+        return [f"{len(statements)} statements where one was read (sqlparse disagrees with itself)"]
     st = statements[0]
     flat = list(st.flatten())  # type: ignore[no-untyped-call]
     if any(tok.ttype in T.Error for tok in flat):
@@ -90,5 +111,6 @@ def sql_problems(query: str) -> list[str]:
     if st.get_type() == "UNKNOWN":  # type: ignore[no-untyped-call]
         first = st.token_first(skip_cm=True)  # type: ignore[no-untyped-call]
         word = (str(first).split() or [""])[0]
-        return [f"does not parse as SQL (`{word}` does not start a statement)"]
+        if word.upper() not in _UNTYPED_STATEMENTS:
+            return [f"does not parse as SQL (`{word}` does not start a statement)"]
     return []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from msgspec import Struct
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -25,8 +26,7 @@ def parse_moment(text: str) -> datetime | time:
     raise ValueError(f"'{text}' is neither a date-time ('2025-11-07T02:00') nor a time of day ('02:00')")
 
 
-@dataclass(frozen=True)
-class Interval:
+class Interval(Struct, frozen=True):
     start: datetime
     end: datetime
     rollback_until: datetime | None

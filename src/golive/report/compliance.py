@@ -29,10 +29,11 @@ def compliance_rows(report: Report, plan: RecordedPlan) -> list[ComplianceRow]:
     approvals = [a for g in report.gates for a in g.approvals]
     roles = plan.approvers
     authorized = [a for a in approvals if not a.role or a.by in roles.get(a.role, [a.by])]
-    # Met only by approvals someone outside the store can check: verified signatures, not the initiator's key.
-    # A server's key vouching for people (the web console) is not the initiator's key, so compare the person too.
+    # Met only by approvals someone outside the store can check: verified signatures, neither the initiator's key
+    # nor the initiator's name. A server's key vouching for people (the web console) is nobody's own key, and a run
+    # the console started has no initiator's key at all: the person is what is compared then.
     proven = [a for a in authorized if a.verified and a.fingerprint and a.fingerprint != report.initiator_key
-              and not (a.method.startswith("vouched") and a.by.casefold() == report.initiator.casefold())]
+              and a.by.casefold() != report.initiator.casefold()]
     if proven:
         evidence = _names(proven) + " (verified SSH signatures)"
     elif authorized and not report.authenticated:

@@ -97,7 +97,7 @@ def render_html(r: Report) -> str:
     inside = _dur(r.inside_window) if r.inside_window is not None else "n/a"
     kv = [
         ("Plan", esc(r.plan_name)), ("Service / environment", f"{esc(r.service)} / {esc(r.environment)}"),
-        ("Version", esc(version)), ("Initiator", esc(r.initiator)),
+        ("Version", esc(version)), ("Initiator", esc(r.initiator_line)),
         ("Outcome", _outcome_badge(r) + (f" <span class='muted'>({esc(r.outcome)})</span>" if r.outcome else "")),
         ("Started", esc(r.started_at)), ("Ended", esc(r.finished_at or "not ended")),
         ("Duration", esc(_dur(r.duration))), ("Deployment window", window),

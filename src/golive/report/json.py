@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from golive.core.events import Piece
-from golive.report.model import Report
+from golive.report.model import Report, as_dict
 
 SCHEMA_VERSION = 1
 
@@ -29,5 +28,5 @@ def iter_json(r: Report) -> Iterator[str]:
     """The JSON report in pieces, to write as they come: with `indent`, json encodes in Python, in many small
     strings that joined at once held a 10,000-step run's report several times over."""
     encoder = json.JSONEncoder(indent=2, sort_keys=False, default=_as_recorded)
-    yield from encoder.iterencode({"schema": SCHEMA_VERSION, **dataclasses.asdict(r)})
+    yield from encoder.iterencode({"schema": SCHEMA_VERSION, **as_dict(r)})
     yield "\n"

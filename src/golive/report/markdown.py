@@ -50,7 +50,7 @@ def render_markdown(r: Report) -> str:
     version = f"{r.version_from or '?'} -> {r.version_to}" if r.version_to else "not stated"
     kv = [
         ("Run", f"`{r.run_id}`"), ("Service / environment", md(f"{r.service} / {r.environment}")),
-        ("Version", md(version)), ("Initiator", md(r.initiator)), ("Outcome", f"**{md(r.outcome_word)}**"),
+        ("Version", md(version)), ("Initiator", md(r.initiator_line)), ("Outcome", f"**{md(r.outcome_word)}**"),
         ("Status", md(r.status)), ("Started", md(r.started_at)), ("Ended", md(r.finished_at or "not ended")),
         ("Duration", md(_dur(r.duration))),
         ("Deployment window", md(f"{r.window_start} - {r.window_end}") if r.window_start else "none"),

@@ -16,7 +16,11 @@ def attach(report: Any, events: list[Event]) -> None:
     report.authenticated = audit.authenticated
     report.audit_failure = audit.failure
     start = next((d for d in audit.decisions if d.decision == "start"), None)
-    report.initiator_key = start.fingerprint if start is not None and start.verified else ""
+    # the initiator's own key; a server that vouched for them (the web console) signed with its key, not theirs
+    report.initiator_key = start.fingerprint if start is not None and start.verified and not start.vouched else ""
+    if start is not None and start.method != "unauthenticated":
+        report.initiator_signature = (f"{start.method} {'✓' if start.verified else '✗'}" if start.vouched else
+                                      f"{start.fingerprint} {start.method} {'✓' if start.verified else '✗'}")
     rows = {(d.decision, d.subject, d.name.casefold()): d for d in audit.decisions}
     for gate in report.gates:
         for kind, items in (("approve", gate.approvals), ("reject", gate.rejections)):

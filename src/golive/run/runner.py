@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import getpass
 import hashlib
+import json
 import os
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, structs
 
 from golive import __version__
 from golive.core.clock import Clock
@@ -33,6 +34,7 @@ from golive.store.owner import current_owner
 
 if TYPE_CHECKING:
     from golive.run.locks import LockContext
+    from golive.seal.sealed import Voucher
 
 # golive.run.locks (host lock files, the lock models, hostlock's SSH side) is imported by plans that take locks.
 
@@ -50,6 +52,33 @@ def whoami(explicit: str | None = None) -> str:
         return f"uid-{os.getuid()}"
 
 
+#: How the web console hands the run it starts the person it authenticated: JSON with the server key's path, the
+#: person, how they logged in and from where. `golive run` takes it out of its environment before anything else, so
+#: no step sees it; the server key's signature is what counts (`golive audit verify` checks it against the signers).
+WEB_VOUCH_ENV = "GOLIVE_WEB_VOUCH"
+
+
+def web_vouch_env(key_path: Path, person: str, auth: str, where: Mapping[str, str]) -> dict[str, str]:
+    return {WEB_VOUCH_ENV: json.dumps({"key": str(key_path), "person": person, "auth": auth, "where": dict(where)})}
+
+
+def take_web_voucher(environ: MutableMapping[str, str]) -> Voucher | None:
+    """The console's voucher from `WEB_VOUCH_ENV`, removed from `environ`; None when there is none."""
+    raw = environ.pop(WEB_VOUCH_ENV, None)
+    if raw is None:
+        return None
+    from golive.seal.keys import file_signer
+    from golive.seal.sealed import Voucher
+
+    try:
+        data = json.loads(raw)
+        key, person, auth = str(data["key"]), str(data["person"]), str(data["auth"])
+        where = {str(k): str(v) for k, v in dict(data.get("where") or {}).items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{WEB_VOUCH_ENV} is not what the web console writes ({type(exc).__name__})") from None
+    return Voucher(file_signer(Path(key), method="server-key"), person, auth, where)
+
+
 def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
@@ -61,8 +90,7 @@ def window_of(plan: Plan, now: datetime) -> Interval | None:
     return resolve(w.start, w.end, w.timezone, w.rollback_until, now)
 
 
-@dataclass
-class StartRequest:
+class StartRequest(Struct):
     plan: Plan
     plan_path: Path
     plan_text: str
@@ -75,10 +103,12 @@ class StartRequest:
     signer: Signer | None = None
     #: True when the initiator named themselves (--as): with signers, that name must be the key's.
     initiator_given: bool = False
+    #: The web console starting the run for a person it authenticated (golive.seal.sealed.Voucher): its key signs
+    #: the start on their behalf instead of a personal key (`WEB_VOUCH_ENV`).
+    voucher: Voucher | None = None
 
 
-@dataclass(frozen=True)
-class Started:
+class Started(Struct, frozen=True):
     """A created run and the vars resolved for it, which the same process hands on to `drive_run`
     (`DriveOptions.resolved`) instead of reading every secret a second time."""
 
@@ -179,6 +209,12 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
 
     out: dict[str, Any] = {"runner_key": runner_signer().public_line}
     signers = signers_for_plan(req.plan.signers, req.plan_path.parent, req.environ)
+    if req.voucher is not None and signers is None:
+        from golive.seal.sealed import vouch_start
+
+        name, out["initiator_signature"] = vouch_start(req.voucher, None, run_id, plan_sha256,
+                                                       req.force_reason or "", now)
+        return name, out
     if signers is None:
         if req.signer is not None:
             from golive.seal.decision import payload_for, sign, who_and_where
@@ -192,11 +228,16 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
     if keyless:
         raise UsageError(f"{signers.source}: no key for {', '.join(keyless)}; every approver needs one"
                          " (golive lint shows where)")
-    if req.signer is None:
+    if req.voucher is not None:
+        from golive.seal.sealed import vouch_start
+
+        name, record = vouch_start(req.voucher, signers, run_id, plan_sha256, req.force_reason or "", now)
+    elif req.signer is None:
         raise UsageError(f"this plan's decisions are signed ({signers.source}): load your key into ssh-agent"
                          " (ssh-add) or pass --key PATH to start it")
-    name, record = sign_start(req.signer, signers, run_id, plan_sha256,
-                              req.initiator if req.initiator_given else None, req.force_reason or "", now)
+    else:
+        name, record = sign_start(req.signer, signers, run_id, plan_sha256,
+                                  req.initiator if req.initiator_given else None, req.force_reason or "", now)
     out["signers"] = {"source": signers.source, "sha256": signers.sha256, "text": signers.text}
     out["initiator_signature"] = record
     return name, out
@@ -244,8 +285,7 @@ def load_state(store: Store, run_id: str) -> RunState:
     return fold(store.events(store.get_run(run_id).id))
 
 
-@dataclass
-class DriveOptions:
+class DriveOptions(Struct):
     environ: Mapping[str, str]
     overrides: Mapping[str, str] | None = None
     options: EngineOptions | None = None
@@ -309,9 +349,9 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     plan = state.plan
     options = opts.options or EngineOptions()
     if options.environ is None:  # steps see the environment the caller passed in, not this process's
-        options = dataclasses.replace(options, environ=opts.environ)
+        options = structs.replace(options, environ=opts.environ)
     # where this run's log is, for the lock records a step writes on hosts (another run sees if it is over)
-    options = dataclasses.replace(options, environ={**(options.environ or {}), "GOLIVE_RUN_LOG": store_where(store)})
+    options = structs.replace(options, environ={**(options.environ or {}), "GOLIVE_RUN_LOG": store_where(store)})
     overrides = opts.overrides if state.overrides is None else run_overrides(state.overrides, opts.overrides, info.id)
     if started is not None:
         values, masker = started.vars, started.masker

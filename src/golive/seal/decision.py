@@ -5,13 +5,11 @@ and when `audit verify` reads it back, so what was accepted is exactly what veri
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import socket
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 from sshsig.ssh_public_key import ssh_key_fingerprint_sha256_str
 from sshsig.sshsig import SshsigSignature, check_signature
 
@@ -77,6 +75,9 @@ def vouched_for(record: dict[str, Any]) -> tuple[str, str] | None:
 
 def who_and_where() -> dict[str, str]:
     """The operating-system user and host a decision was made from, recorded beside its signature."""
+    import getpass  # (here: verifying, which every report does, needs neither this nor socket)
+    import socket
+
     try:
         user = getpass.getuser()
     except Exception:  # no passwd entry (containers)
@@ -84,8 +85,7 @@ def who_and_where() -> dict[str, str]:
     return {"os_user": user, "host": socket.gethostname()}
 
 
-@dataclass(frozen=True)
-class SignedDecision:
+class SignedDecision(Struct, frozen=True):
     """What a signer produced: the payload and its signature. The web console builds one with the server's key."""
 
     payload: dict[str, Any]

@@ -12,11 +12,11 @@ import hashlib
 import os
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from cryptography.exceptions import UnsupportedAlgorithm
+from msgspec import Struct
 from sshsig.sshsig import ssh_enarmor_sshsig
 
 from golive.errors import UsageError
@@ -60,8 +60,7 @@ def fingerprint(public_line_or_blob: str | bytes) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(Struct, frozen=True):
     """One SSHSIG signature as the log keeps it: who (public key, fingerprint), how, and the armored text."""
 
     key: str  # "ssh-ed25519 AAAA..." (no comment)

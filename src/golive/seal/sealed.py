@@ -5,9 +5,10 @@ Without signers the decision is taken on the typed name, as before (the report t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
+
+from msgspec import Struct
 
 from golive.errors import DecisionRefused, UsageError
 from golive.seal.decision import (
@@ -21,13 +22,12 @@ from golive.seal.decision import (
     vouched_for,
     who_and_where,
 )
-from golive.seal.keys import VOUCH_NAMESPACE, Signer
+from golive.seal.keys import VOUCH_NAMESPACE, Signer, fingerprint
 from golive.seal.signers import AllowedSigners
 from golive.store.base import Store
 
 
-@dataclass
-class Decider:
+class Decider(Struct):
     """Who decides: the name typed (None: the name the key belongs to), and how the decision is signed: a signer
     to sign it now, or a decision signed elsewhere. `where` overrides the recorded OS user and host (the web
     console records the browser user's session instead of the server process)."""
@@ -49,7 +49,12 @@ def recorded_signers(created: dict[str, Any]) -> AllowedSigners | None:
 
 
 def initiator_key(created: dict[str, Any]) -> str | None:
-    sig = (created.get("initiator_signature") or {}).get("signature") or {}
+    """The fingerprint of the initiator's own key; None when nobody's key signed the start, or when a server (the
+    web console) vouched for the initiator: its key is not theirs, and the person is compared instead."""
+    rec = created.get("initiator_signature") or {}
+    if vouched_for(rec) is not None:
+        return None
+    sig = rec.get("signature") or {}
     fp = sig.get("fingerprint")
     return str(fp) if fp else None
 
@@ -134,7 +139,8 @@ def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, pa
 
 
 def initiators(created: dict[str, Any], signers: AllowedSigners) -> set[str]:
-    """Every name the run's initiator goes by: the recorded name, and every name of the key that started it."""
+    """Every name the run's initiator goes by: the recorded name (the person a server vouched for, on a run the web
+    console started), every name of the keys listed for that name, and every name of the key that started it."""
     out = signers.aliases(str(created.get("initiator", "")))
     fp = initiator_key(created)
     if fp:
@@ -175,3 +181,41 @@ def sign_start(signer: Signer, signers: AllowedSigners, run_id: str, plan_sha256
     signed = sign(signer, payload_for(run_id, plan_sha256, "start", "run", reason,
                                       now.isoformat(timespec="seconds"), 0, "0" * 64))
     return name, {**who_and_where(), **signed.record()}
+
+
+class Voucher(Struct, frozen=True):
+    """A server (the web console) starting a run for a person it authenticated: its key signs the start in
+    VOUCH_NAMESPACE, on behalf of `person`, as it signs the decisions taken in the browser."""
+
+    signer: Signer
+    person: str
+    #: How the server authenticated the person (OIDC issuer and subject, local account, API token).
+    auth: str
+    #: Where the request came from (via, auth, source address, user agent), recorded beside the signature.
+    where: dict[str, str]
+
+
+def vouch_line(public_line: str) -> str:
+    """The signers-file line that lets a server key vouch for people (a valid OpenSSH allowed_signers line)."""
+    return f'golive-web namespaces="{VOUCH_NAMESPACE}" {public_line}'
+
+
+def not_listed_to_vouch(public_line: str, source: str) -> str:
+    return (f"this plan's decisions are signed ({source}) and the web console's key {fingerprint(public_line)} is"
+            f" not listed there to vouch for people: add the line '{vouch_line(public_line)}' to {source}"
+            " (the key is .golive/web/server-key.pub), or start the run with `golive run` and your own key")
+
+
+def vouch_start(voucher: Voucher, signers: AllowedSigners | None, run_id: str, plan_sha256: str, reason: str,
+                now: datetime) -> tuple[str, dict[str, Any]]:
+    """The server's signature over the start of a run on behalf of the person, and that person's name (the
+    initiator). With signers, the server key must be listed there to vouch."""
+    if signers is not None and not signers.vouchers_of(voucher.signer.fingerprint):
+        raise DecisionRefused(not_listed_to_vouch(voucher.signer.public_line, signers.source))
+    person = voucher.person.strip()
+    if not person:
+        raise UsageError("a vouched start names the person it vouches for")
+    signed = sign(voucher.signer, payload_for(run_id, plan_sha256, "start", "run", reason,
+                                              now.isoformat(timespec="seconds"), 0, "0" * 64,
+                                              (person, voucher.auth)))
+    return person, {**voucher.where, **signed.record()}

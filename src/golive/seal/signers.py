@@ -12,10 +12,10 @@ import base64
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from msgspec import Struct, field
 from sshsig.allowed_signers import AllowedSigner
 
 from golive.errors import UsageError
@@ -26,8 +26,7 @@ from golive.seal.keys import NAMESPACE, VOUCH_NAMESPACE, fingerprint
 _KEY_TYPES = ("ssh-ed25519", "ssh-rsa", *ECDSA_TYPES)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Struct, frozen=True):
     principals: tuple[str, ...]
     key: str  # "ssh-ed25519 AAAA..."
     fingerprint: str
@@ -35,8 +34,7 @@ class Entry:
     vouches: bool = False
 
 
-@dataclass
-class AllowedSigners:
+class AllowedSigners(Struct):
     text: str
     source: str
     entries: list[Entry] = field(default_factory=list)

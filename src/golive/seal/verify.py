@@ -6,21 +6,23 @@ the decisions, the checkpoints), which keeps a 10,000-event run well under a sec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from golive.errors import UsageError
 from golive.seal.checkpoint import CHECKPOINT, GENESIS, body_of, digest_of
 from golive.seal.decision import DECISION_EVENTS, canonical, check, subject_of, verify_signature, vouched_for
-from golive.seal.keys import RUNNER_NAMESPACE, fingerprint
+from golive.seal.keys import NAMESPACE, RUNNER_NAMESPACE, VOUCH_NAMESPACE, fingerprint
 from golive.seal.sealed import initiator_key, initiators, recorded_signers
 from golive.seal.signers import AllowedSigners
+from golive.seal.vouch import key_fingerprint
+from golive.seal.vouch import verify as verify_seal
 from golive.store.base import Event
 from golive.store.chain import verify_chain
 
 
-@dataclass
-class Signed:
+class Signed(Struct):
     """One decision as the report and `audit verify` show it."""
 
     seq: int
@@ -33,10 +35,11 @@ class Signed:
     problem: str = ""
     os_user: str = ""
     host: str = ""
+    #: Signed by a server's key on behalf of the person (the web console), not by the person's own key.
+    vouched: bool = False
 
 
-@dataclass
-class Audit:
+class Audit(Struct):
     run_id: str
     events: int = 0
     head: str = ""
@@ -53,6 +56,8 @@ class Audit:
     #: The run ended and everything verifies, but its final seal is missing: the runner died between the end and
     #: the seal, or the seal was cut off; `golive resume` seals it late (a later checkpoint than any held outside).
     unsealed_end: bool = False
+    #: `decision.vouched` events (the web console's seals of what it did for a person), each checked.
+    seals: int = 0
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -88,6 +93,7 @@ def _decision(audit: Audit, ev: Event, min_head_seq: int, created: dict[str, Any
     vouched = vouched_for(p)
     if vouched is not None:
         row.method = f"vouched by server {row.fingerprint} for {vouched[0]} ({vouched[1]})"
+        row.vouched = True
     try:
         fp = check(p, run_id=audit.run_id, plan_sha256=str(created.get("plan_sha256", "")), decision=decision,
                    subject=subject, reason=reason, head_of=head_of,
@@ -142,19 +148,53 @@ def _start(audit: Audit, created: dict[str, Any], signers: AllowedSigners | None
     row.fingerprint, row.method = str(sig.get("fingerprint", "")), f"SSH signature ({sig.get('method', '?')})"
     row.os_user, row.host = str(rec.get("os_user", "")), str(rec.get("host", ""))
     signed = rec.get("signed") or {}
+    vouched = vouched_for(rec)  # the web console started it for a person it authenticated
+    if vouched is not None:
+        row.method = f"vouched by server {row.fingerprint} for {vouched[0]} ({vouched[1]})"
+        row.vouched = True
     try:
-        fp = verify_signature(canonical(signed), str(sig.get("sshsig", "")), "golive-decision@golive")
+        fp = verify_signature(canonical(signed), str(sig.get("sshsig", "")),
+                              VOUCH_NAMESPACE if vouched is not None else NAMESPACE)
         if fp != row.fingerprint:
             raise ValueError("signed by another key than recorded")
         if signed.get("run") != audit.run_id or signed.get("plan_sha256") != created.get("plan_sha256") \
                 or signed.get("decision") != "start":
             raise ValueError("signed for another run or plan")
-        if signers is not None and name.casefold() not in {n.casefold() for n in signers.names_of(fp)}:
+        if vouched is not None:
+            if vouched[0].casefold() != name.casefold():
+                raise ValueError(f"recorded as started by {name}, but the server vouched for {vouched[0]}")
+            if signers is not None and not signers.vouchers_of(fp):
+                raise ValueError(f"key {fp} is not listed in the signers file to vouch for people")
+        elif signers is not None and name.casefold() not in {n.casefold() for n in signers.names_of(fp)}:
             raise ValueError(f"the key does not belong to {name}")
         row.verified = True
     except ValueError as exc:
         row.problem = str(exc)
         audit.fail(1, f"start by {name}: {exc}")
+
+
+def _seal(audit: Audit, ev: Event, by_seq: dict[int, Event]) -> None:
+    """The console's seal: signed by the key it names, over an event still in the log as it was, and, when that
+    event is a signed decision, by the same key as the decision and for the same person (a seal moved
+    onto a person's own signed decision claims a login that never happened). Unsigned decisions are left as they
+    are: logs from before the console signed its starts seal those. Checkpoints alone would catch an edited seal
+    only once a later checkpoint covers it."""
+    p = ev.payload
+    seals = p.get("seals") or {}
+    at = seals.get("seq")
+    sealed = by_seq.get(at) if isinstance(at, int) and at < ev.seq else None
+    row = next((d for d in audit.decisions if sealed is not None and d.seq == sealed.seq and d.fingerprint), None)
+    if not verify_seal(audit.run_id, p):
+        audit.fail(ev.seq, "the console's seal does not verify (edited, or not signed by the key it names)")
+    elif sealed is None or sealed.hash != seals.get("hash") or sealed.type != seals.get("type"):
+        audit.fail(ev.seq, f"the console's seal names seq {seals.get('seq')} ({seals.get('type')}), which the log"
+                           " does not hold as sealed: moved, or the event was rewritten")
+    elif row is not None and (row.fingerprint != key_fingerprint(str(p.get("key")))
+                              or row.name.casefold() != str(p.get("by", "")).casefold()):
+        audit.fail(ev.seq, f"the console's seal of seq {sealed.seq} is by another key or for another person than"
+                           " the signed decision it seals")
+    else:
+        audit.seals += 1
 
 
 def _checkpoint(audit: Audit, ev: Event, head_of: dict[int, str], prev: tuple[int, str], runner_fp: str) -> str:
@@ -203,6 +243,7 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
         audit.runner_keys = [audit.runner_key] if audit.runner_key else []
         runner_fp = fingerprint(audit.runner_key) if audit.runner_key else ""
         head_of = {e.seq: e.hash for e in events}
+        by_seq = {e.seq: e for e in events}
         _start(audit, created, signers)
         prev = (0, GENESIS)
         digests: dict[str, int] = {}
@@ -232,6 +273,8 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
                     audit.runner_keys.append(str(handed))
             elif ev.type == "run.finished":
                 audit.finished = True
+            elif ev.type == "decision.vouched":
+                _seal(audit, ev, by_seq)
         audit.runner_trusted = bool(signers and audit.runner_keys
                                     and all(signers.has_key(fingerprint(k)) for k in audit.runner_keys))
         _tail(audit, events, runner_fp, digests, witness, known_checkpoints or [], live, index_status)
@@ -302,6 +345,8 @@ def render(audit: Audit) -> str:
                      f" runner key {keys} ({trust})")
     lines.append("  decisions: " + ("signed, checked against the signers file" if audit.authenticated
                                     else "approvals not authenticated (no signers file)"))
+    if audit.seals:
+        lines.append(f"  console seals: {audit.seals} (who logged in, how, from where), each verified")
     for d in audit.decisions:
         mark = "✓" if d.verified else "✗"
         who = f"{d.name} {d.fingerprint}".strip()

@@ -9,6 +9,10 @@ from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
 from golive.steps.registry import AnyStep
 
+#: How long a command of a `shell` step (and of an `ssh` or `rolling` step, per host) may run unless the step
+#: says otherwise. Here, not in golive.steps.shell: an ssh-only plan then builds no shell step model.
+COMMAND_TIMEOUT = 600.0
+
 #: Group names of the plan being validated, so `on: typo` is an error at the `on:` itself (set by the Plan). Here,
 #: not with the ssh step, so that validating a plan without ssh steps does not import them.
 PLAN_GROUPS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("golive_plan_groups",

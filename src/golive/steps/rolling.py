@@ -28,10 +28,9 @@ from golive.core.events import RollingHost, SshBatch
 from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
 from golive.errors import RouterError
-from golive.steps.base import StepBase
+from golive.steps.base import COMMAND_TIMEOUT, StepBase
 from golive.steps.canary import Fraction
 from golive.steps.rolling_parts import Drain, Health, check_health, controls, drain_many, judge_problem
-from golive.steps.shell import DEFAULT_TIMEOUT
 from golive.steps.ssh import SshSpec, newest_batch_first, undo_text
 from golive.steps.trees import marked_trees, stop_unfinished, tree_mark
 from golive.targets.local import DEFAULT_GRACE
@@ -160,7 +159,7 @@ class _Roll:
     def __init__(self, step: RollingStep, ctx: StepContext, conn: Connection, control: ServerControl | None) -> None:
         self.step, self.spec, self.ctx, self.conn, self.control = step, step.rolling, ctx, conn, control
         self.undo = ctx.undoing is not None
-        self.timeout = step.timeout if step.timeout is not None else DEFAULT_TIMEOUT
+        self.timeout = step.timeout if step.timeout is not None else COMMAND_TIMEOUT
         self.env = {**ctx.vars, "GOLIVE_RUN_ID": ctx.run_id, "GOLIVE_STEP_ID": ctx.step_id}
         self.env.update({k: ctx.interpolate(v) for k, v in self.spec.env.items()})
         prev = ctx.resuming

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from golive.core.fields import Duration, Regex, Strict
+from golive.core.fields import Duration, IntList, Regex, Strict
 from golive.errors import RouterError
-from golive.steps.shell import _exit_codes
 from golive.targets.ssh import Connection, SshTarget, remote_command
 from golive.traffic.router import ServerControl
 
@@ -24,7 +23,7 @@ class Health(Strict):
 
     http: str | None = None
     command: str | None = None
-    expect_status: Annotated[list[int], BeforeValidator(_exit_codes)] = [200]
+    expect_status: IntList = [200]
     expect_body: Regex | None = None
     #: Attempts before the host counts as unhealthy (whichever of retries and deadline comes first).
     retries: int = Field(default=30, ge=1)

@@ -9,15 +9,11 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field
 
-from golive.core.fields import Regex, Strict
+from golive.core.fields import IntList, Regex, Strict
 from golive.core.step import StepContext, StepResult
-from golive.steps.base import StepBase
+from golive.steps.base import COMMAND_TIMEOUT, StepBase
 
-DEFAULT_TIMEOUT = 600.0
-
-
-def _exit_codes(value: Any) -> Any:
-    return [value] if isinstance(value, int) and not isinstance(value, bool) else value
+DEFAULT_TIMEOUT = COMMAND_TIMEOUT
 
 
 #: `set -o` names a step may choose (bash's; `sh` knows fewer, and refuses what it does not know).
@@ -33,7 +29,7 @@ class ShellSpec(Strict):
     #: `set -o` options for the command; unset: errexit and pipefail with bash, none with another shell.
     #: `options: [errexit]` lets `yes | head -c 1G` succeed (pipefail fails it with yes's SIGPIPE, 141).
     options: list[ShellOption] | None = None
-    expect_exit: Annotated[list[int], BeforeValidator(_exit_codes)] = [0]
+    expect_exit: IntList = [0]
     expect_output: Regex | None = None
 
 

@@ -18,10 +18,9 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
 
 from golive import interrupts
-from golive.core.fields import Strict
+from golive.core.fields import IntList, Strict
 from golive.core.step import StepContext, StepResult
-from golive.steps.base import PLAN_GROUPS, StepBase
-from golive.steps.shell import DEFAULT_TIMEOUT, _exit_codes
+from golive.steps.base import COMMAND_TIMEOUT, PLAN_GROUPS, StepBase
 from golive.targets.local import DEFAULT_GRACE
 from golive.targets.ssh import (
     LOCKED_EXIT,
@@ -72,7 +71,7 @@ class SshSpec(Strict):
     max_failures: int = Field(default=0, ge=0)
     env: dict[str, str] = {}
     shell: str = "/bin/bash"
-    expect_exit: Annotated[list[int], BeforeValidator(_exit_codes)] = [0]
+    expect_exit: IntList = [0]
 
     @field_validator("on")
     @classmethod
@@ -182,7 +181,7 @@ class SshStep(StepBase):
             return StepResult.failed(f"known_hosts file {conn.known_hosts} does not exist: host keys cannot be"
                                      " checked (write it, or set `known_hosts:` of group"
                                      f" '{spec.on}')")
-        timeout = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
+        timeout = self.timeout if self.timeout is not None else COMMAND_TIMEOUT
         env = {**ctx.vars, "GOLIVE_RUN_ID": ctx.run_id, "GOLIVE_STEP_ID": ctx.step_id}
         env.update({k: ctx.interpolate(v) for k, v in spec.env.items()})
         batches = self._plan_batches(ctx)

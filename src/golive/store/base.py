@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Protocol
+
+from msgspec import Struct
 
 from golive.core.events import EventBody, parse
 
@@ -15,8 +16,7 @@ def event_time() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(Struct, frozen=True, dict=True):
     run_id: str
     seq: int
     ts: str
@@ -61,8 +61,7 @@ def _decode(text: str) -> dict[str, Any]:
     return value
 
 
-@dataclass(frozen=True)
-class Owner:
+class Owner(Struct, frozen=True):
     """The process executing a run: pid plus its start time, so a reused pid is not mistaken for it, and the
     host. Its claim is a lease: valid until `lease_until` (UTC, ISO 8601), renewed by a heartbeat; an owner that
     stopped renewing, on any host, can be taken over (`golive resume --take-over`). The lease is not part of the
@@ -71,11 +70,19 @@ class Owner:
     pid: int
     started: str
     host: str
-    lease_until: str = field(default="", compare=False)
+    lease_until: str = ""
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Owner)
+        return (self.pid, self.started, self.host) == (other.pid, other.started, other.host)
+
+    def __hash__(self) -> int:
+        return hash((self.pid, self.started, self.host))
 
 
-@dataclass(frozen=True)
-class RunInfo:
+class RunInfo(Struct, frozen=True):
     id: str
     service: str
     environment: str

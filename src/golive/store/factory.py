@@ -7,9 +7,10 @@ command opens a store, and it must not pay for pydantic to do so."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from golive.store.base import Store
@@ -23,8 +24,7 @@ class StoreConfig(Protocol):
     def open(self) -> Store: ...
 
 
-@dataclass(frozen=True)
-class PostgresConfig:
+class PostgresConfig(Struct, frozen=True):
     url: str
 
     @classmethod
@@ -42,8 +42,7 @@ class PostgresConfig:
         return PostgresStore(self.url)
 
 
-@dataclass(frozen=True)
-class SQLiteConfig:
+class SQLiteConfig(Struct, frozen=True):
     path: Path
 
     @classmethod

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
+
+from msgspec.structs import replace
 
 from golive.errors import RunLocked
 from golive.store.base import Owner, Store

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from golive.errors import RunLocked, RunNotFound
 from golive.store.base import Event, Owner, RunInfo, event_time

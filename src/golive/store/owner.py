@@ -8,7 +8,6 @@ third of its length; one that stops renewing is dead to everybody once the lease
 from __future__ import annotations
 
 import os
-import socket
 from datetime import UTC, datetime, timedelta
 
 from golive.errors import RunLocked
@@ -39,6 +38,13 @@ def _start_time(pid: int) -> str:
     return fields[19] if len(fields) > 19 else ""
 
 
+def _host() -> str:
+    """This machine's name (socket imported here: the read commands open a store without ever asking)."""
+    import socket
+
+    return socket.gethostname()
+
+
 def lease_until(seconds: float | None = None) -> str:
     until = datetime.now(UTC) + timedelta(seconds=lease_seconds() if seconds is None else seconds)
     return until.isoformat(timespec="milliseconds")
@@ -46,7 +52,7 @@ def lease_until(seconds: float | None = None) -> str:
 
 def current_owner(lease: float | None = None) -> Owner:
     pid = os.getpid()
-    return Owner(pid=pid, started=_start_time(pid), host=socket.gethostname(), lease_until=lease_until(lease))
+    return Owner(pid=pid, started=_start_time(pid), host=_host(), lease_until=lease_until(lease))
 
 
 def lease_expired(owner: Owner) -> bool:
@@ -76,7 +82,7 @@ def is_alive(owner: Owner) -> bool:
     process still exists. Another host's process is judged by its lease alone."""
     if lease_expired(owner):
         return False
-    if owner.host != socket.gethostname():
+    if owner.host != _host():
         return True
     return _process_alive(owner)
 
@@ -97,7 +103,7 @@ def may_claim(run_id: str, current: Owner | None, new: Owner, take_over: bool) -
         hint = (f"; if that process is gone, wait for its lease to run out, then: golive resume {run_id}"
                 " --take-over") if current.lease_until else ""
         raise RunLocked(f"run {run_id} is being executed by {where}{until}{hint}")
-    if current.host == socket.gethostname() and not _process_alive(current):
+    if current.host == _host() and not _process_alive(current):
         return False
     if not take_over:
         raise RunLocked(f"run {run_id} was executed by {where}, which stopped renewing its lease at"

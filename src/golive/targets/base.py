@@ -9,12 +9,12 @@ at its deadline and cleaned up is the target's business, not the step's.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
+from msgspec import Struct
 
-@dataclass
-class HostResult:
+
+class HostResult(Struct):
     """One command in one place (`host`: the SSH host, or `local`)."""
 
     host: str

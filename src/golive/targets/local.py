@@ -6,8 +6,9 @@ import os
 import select
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from golive.interrupts import Interrupted, shielded, take
 from golive.proctree import Tree, recorder, start_gated, wait_until
@@ -17,8 +18,7 @@ from golive.targets.base import HostResult
 MAX_OUTPUT = 64 * 1024
 
 
-@dataclass
-class ProcResult:
+class ProcResult(Struct):
     exit_code: int
     output: str
     timed_out: bool
@@ -140,8 +140,7 @@ def run_command(
     return ProcResult(code, out.text(), timed_out, time.monotonic() - started)
 
 
-@dataclass
-class LocalTarget:
+class LocalTarget(Struct):
     """The Target for this machine: `command` runs under `shell` (with its `set -o` options; None: the shell's
     defaults) in `cwd`, in its own contained process tree, stopped with `grace` between TERM and KILL."""
 

@@ -17,7 +17,7 @@ Needs Linux's /proc and GNU grep on the host (as `timeout` needs coreutils).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from golive.targets.ssh import Connection, remote_command, run_batch
 
@@ -34,8 +34,7 @@ _STOP = ('pids() { ' + _EACH + 'echo "$p"; done; }; all=$(pids); [ -z "$all" ] &
          ' left=$(pids); [ -z "$left" ] || echo "LEFT $left"')
 
 
-@dataclass(frozen=True)
-class Proc:
+class Proc(Struct, frozen=True):
     pid: int
     comm: str
     state: str

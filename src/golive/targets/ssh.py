@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+from msgspec import Struct
 from pydantic import AfterValidator, Field, field_validator
 
 from golive.core.fields import Duration, Strict
@@ -34,8 +34,7 @@ _HOST = re.compile(r"^(?:(?P<user>[A-Za-z0-9_.][A-Za-z0-9_.-]*)@)?"
                    r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9_.-]+))(?::(?P<port>\d{1,5}))?$")
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(Struct, frozen=True):
     host: str
     port: int
     user: str | None
@@ -106,8 +105,7 @@ class HostGroup(Strict):
 
 
 
-@dataclass
-class Connection:
+class Connection(Struct):
     """How to reach every host of a group, resolved for one run (paths made absolute, vars filled in)."""
 
     group: HostGroup
@@ -193,8 +191,7 @@ def env_block(env: dict[str, str]) -> str:
     return "".join(lines)
 
 
-@dataclass
-class SshTarget:
+class SshTarget(Struct):
     """The Target for `hosts` of a group reached through `conn`: the command (already wrapped by
     remote_command, which holds the remote deadline) runs on all of them at once, over the pooled connections;
     asyncssh loads when a host is first reached."""

@@ -11,13 +11,10 @@ Ed25519 signature by the same key over all of that.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from golive.core.events import GateWaiting
 from golive.engine.state import RunState, fold
@@ -26,6 +23,8 @@ from golive.plan.model import Plan
 from golive.run import decisions
 from golive.run.decisions import Decider
 from golive.seal.keys import key_signer
+from golive.seal.vouch import public_key_text
+from golive.seal.vouch import sign as sign_seal
 from golive.store.base import Event, Owner, RunInfo, Store
 from golive.web.team import OPERATOR, Identity, Team
 
@@ -133,9 +132,12 @@ def decider(who: Identity, origin: Origin, key: Ed25519PrivateKey) -> Decider:
 
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                             serialization.NoEncryption())
-    return Decider(name=who.person, signer=key_signer(pem, "server-key"), vouch=who.how(),
-                   where={"via": "golive web", "auth": who.how(), "source": origin.address,
-                          "user_agent": origin.user_agent[:300]})
+    return Decider(name=who.person, signer=key_signer(pem, "server-key"), vouch=who.how(), where=where(who, origin))
+
+
+def where(who: Identity, origin: Origin) -> dict[str, str]:
+    """What a decision (or a start) taken in the console records instead of the server process's OS user and host."""
+    return {"via": "golive web", "auth": who.how(), "source": origin.address, "user_agent": origin.user_agent[:300]}
 
 
 def _decide(store: Store, run_id: str, by: Decider, ask: Ask, plan: Plan) -> str:
@@ -155,31 +157,6 @@ def _decide(store: Store, run_id: str, by: Decider, ask: Ask, plan: Plan) -> str
             raise DecisionRefused(f"type the service name ({plan.service}) to confirm the rollback")
         return decisions.request_rollback(store, run_id, by, ask.reason, ask.level)
     raise UsageError(f"no action '{ask.action}' (one of {', '.join(ACTIONS)})")
-
-
-def _canonical(run_id: str, payload: dict[str, Any]) -> bytes:
-    body = {k: v for k, v in payload.items() if k != "signature"}
-    return json.dumps({"run": run_id, **body}, sort_keys=True, separators=(",", ":")).encode()
-
-
-def public_key_text(key: Ed25519PrivateKey) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return "ed25519:" + base64.b64encode(raw).decode()
-
-
-def verify_seal(run_id: str, payload: dict[str, Any]) -> bool:
-    """Whether a `decision.vouched` payload is signed by the key it names (check that key against the server's)."""
-    key_text = str(payload.get("key", ""))
-    if not key_text.startswith("ed25519:"):
-        return False
-    try:
-        pub = Ed25519PublicKey.from_public_bytes(base64.b64decode(key_text[8:]))
-        pub.verify(base64.b64decode(str(payload.get("signature", ""))), _canonical(run_id, payload))
-        return True
-    except (InvalidSignature, ValueError):
-        return False
 
 
 def act(store: Store, run_id: str, team: Team, key: Ed25519PrivateKey, who: Identity, ask: Ask,
@@ -210,6 +187,6 @@ def vouch(store: Store, run_id: str, key: Ed25519PrivateKey, who: Identity, acti
         "source": origin.address, "user_agent": origin.user_agent[:300],
         "vouches": VOUCHES, "key": public_key_text(key),
     }
-    payload["signature"] = base64.b64encode(key.sign(_canonical(run_id, payload))).decode()
+    payload["signature"] = sign_seal(run_id, payload, key)
     sealed = store.append(run_id, "decision.vouched", payload)
     return {"seq": sealed.seq, "seals": ev.seq}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -25,13 +26,25 @@ from golive.masking import mask_known
 from golive.plan.model import Plan
 from golive.report import render, report_for
 from golive.report.describe import describe
+from golive.seal.keys import fingerprint
+from golive.seal.sealed import not_listed_to_vouch
+from golive.seal.signers import signers_for_plan
 from golive.store.base import Event, RunInfo, Store
 from golive.store.owner import is_alive
 from golive.web.accounts import Accounts
-from golive.web.actions import ACTIONS, Ask, Origin, act, allowed, vouch
+from golive.web.actions import ACTIONS, Ask, Origin, act, allowed, vouch, where
 from golive.web.auth import LoginLimiter, Sessions, csrf_ok, csrf_token
 from golive.web.feed import Feeds, RunsFeed
-from golive.web.launch import PlanLibrary, StartFailed, Supervisor, abort, abortable, preview, var_arguments
+from golive.web.launch import (
+    PlanLibrary,
+    StartFailed,
+    Supervisor,
+    abort,
+    abortable,
+    preview,
+    var_arguments,
+    var_rows,
+)
 from golive.web.oidc import CALLBACK, OidcLogin, login_redirect
 from golive.web.script import SCRIPT
 from golive.web.team import OPERATOR, VIEWER, Identity, Team, load_team
@@ -100,6 +113,8 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
     used_codes: set[tuple[str, int]] = set()
     oidc = OidcLogin(c.team.oidc, c.team) if c.team.oidc else None
     key = c.accounts.server_key()
+    server_line = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
+                                                serialization.PublicFormat.OpenSSH).decode()
     feeds = Feeds(store, event_json, poll_interval)
     runs_feed = RunsFeed(store, poll_interval)
     views = ViewCache()
@@ -263,6 +278,7 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
         view["can"] = _can(info, st, who)
         runner = runners.by_run.get(run_id)
         view["runner"] = runner.view() if runner else None
+        view["secrets"] = var_rows(st.plan, secret_only=True)  # what Resume asks for
         return _json(view)
 
     def _can(info: RunInfo, st: RunState, who: Identity) -> dict[str, bool]:
@@ -372,7 +388,10 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
             _, env = var_arguments(_plan_of(run_id), {}, _dict(data, "secrets"))
         except UsageError as exc:
             return _error(400, str(exc))
-        runner = await runners.resume(run_id, env, who.person)
+        try:
+            runner = await runners.resume(run_id, env, who.person)
+        except StartFailed as exc:
+            return _error(409, str(exc))
         return _json({"ok": True, "message": f"resuming run {run_id} as {who.person} (process {runner.pid})"})
 
     def _plan_of(run_id: str) -> Any:
@@ -417,12 +436,25 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
             return _error(409, str(exc))
         return path, plan
 
+    def refusal(path: Path, plan: Plan) -> tuple[bool, str | None]:
+        """Whether the plan's decisions are signed (a signers file applies: the plan's, $GOLIVE_SIGNERS or the team
+        config, found as the runner finds it), and why the console may not start it (None: it may). On a plan with
+        signers the server's key signs the start on behalf of the person, so it must be listed to vouch."""
+        try:
+            signers = signers_for_plan(plan.signers, path.parent)
+        except UsageError as exc:
+            return True, str(exc)
+        if signers is not None and not signers.vouchers_of(fingerprint(server_line)):
+            return True, not_listed_to_vouch(server_line, signers.source)
+        return signers is not None, None
+
     async def api_plan(request: Request, who: Identity) -> Response:
         plan_id = request.path_params["plan_id"]
         found = listed_plan(plan_id)
         if isinstance(found, Response):
             return found
-        return _json(preview(plan_id, found[1]))
+        signed, refused = refusal(*found)
+        return _json({**preview(plan_id, found[1]), "signed": signed, "refused": refused})
 
     async def start(request: Request, who: Identity) -> Response:
         plan_id = request.path_params["plan_id"]
@@ -437,11 +469,14 @@ def create_app(store: Store, poll_interval: float = 0.2, heartbeat: float = 15.0
             var_args, env = var_arguments(plan, _dict(data, "vars"), _dict(data, "secrets"))
         except UsageError as exc:
             return _error(400, str(exc))
-        if plan.signers is not None:
-            return _error(409, "this plan's decisions are signed with personal keys: start it with `golive run`"
-                               " and your key")
+        refused = refusal(path, plan)[1]
+        if refused is not None:
+            return _error(409, refused)
+        from golive.run.runner import web_vouch_env
+
+        vouching = web_vouch_env(c.accounts.dir / "server-key", who.person, who.how(), where(who, _origin(request)))
         try:
-            run_id = await runners.start(path, var_args, env, who.person)
+            run_id = await runners.start(path, var_args, env, who.person, vouching)
         except StartFailed as exc:
             return _error(409, str(exc))
         created = store.events(run_id)[:1]

@@ -91,8 +91,17 @@ def preview(plan_id: str, plan: Plan) -> dict[str, Any]:
     from golive.engine.rollback import preview as rollback_preview
     from golive.report.planview import render_plan
 
+    return {"id": plan_id, "name": plan.name, "service": plan.service, "environment": plan.environment,
+            "show": render_plan(plan, datetime.now(UTC)), "rollback_plan": [p.raw() for p in rollback_preview(plan)],
+            "vars": var_rows(plan)}
+
+
+def var_rows(plan: Plan, secret_only: bool = False) -> list[dict[str, Any]]:
+    """The plan's vars as the page asks for them (a secret's value never: whether the server has one)."""
     variables = []
     for name, var in plan.vars.items():
+        if secret_only and not var.secret:
+            continue
         settable = not var.secret or var.from_env is not None
         variables.append({
             "name": name, "secret": var.secret, "description": var.description, "settable": settable,
@@ -100,9 +109,7 @@ def preview(plan_id: str, plan: Plan) -> dict[str, Any]:
             # whether the server's own environment holds the secret already (never its value)
             "on_server": bool(var.secret and var.from_env and os.environ.get(var.from_env)),
         })
-    return {"id": plan_id, "name": plan.name, "service": plan.service, "environment": plan.environment,
-            "show": render_plan(plan, datetime.now(UTC)), "rollback_plan": [p.raw() for p in rollback_preview(plan)],
-            "vars": variables, "signed": plan.signers is not None}
+    return variables
 
 
 def var_arguments(plan: Plan, given: dict[str, Any], secret_values: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
@@ -215,31 +222,43 @@ class Supervisor:
         self._watchers.add(task)
         task.add_done_callback(self._watchers.discard)
 
-    async def start(self, path: Path, var_args: list[str], env_extra: dict[str, str], person: str) -> str:
-        """Start a run of the plan at `path` as `person`; its id once the runner has created it."""
-        proc, log = await self._spawn(["run", str(path), "--wait", "--json", *var_args], person, env_extra)
+    async def start(self, path: Path, var_args: list[str], env_extra: dict[str, str], person: str,
+                    vouch: dict[str, str]) -> str:
+        """Start a run of the plan at `path` as `person`, the server's key vouching for them (`vouch`:
+        golive.run.runner.web_vouch_env); its id once the runner has created it."""
+        proc, log = await self._spawn(["run", str(path), "--wait", "--json", *var_args], person,
+                                      {**env_extra, **vouch})
         runner = Runner(proc.pid, person, log, time.time())
         self._watch(proc, runner)
-        deadline = asyncio.get_running_loop().time() + START_DEADLINE
-        while True:
-            run_id = _first_run_id(log)
-            if run_id is not None:
-                runner.run_id = run_id
-                self.by_run[run_id] = runner
-                return run_id
-            if runner.exit_code is not None:
-                told = _told(log, list(env_extra.values()))
-                raise StartFailed(told or f"the runner exited with {runner.exit_code} before creating the run")
-            if asyncio.get_running_loop().time() > deadline:
-                raise StartFailed(f"the runner created no run within {START_DEADLINE:.0f} s (its output: {log})")
-            await asyncio.sleep(0.05)  # the runner writes the run's first event; polled up to the deadline
+        run_id = await _first_event(runner, log, list(env_extra.values()), "created no run")
+        runner.run_id = run_id
+        self.by_run[run_id] = runner
+        return run_id
 
     async def resume(self, run_id: str, env_extra: dict[str, str], person: str) -> Runner:
+        """Continue the run in a new runner; returned once it drives the run (its first new event), or StartFailed
+        with what it said when it stops before (a secret it needs, a log that does not verify, another owner)."""
         proc, log = await self._spawn(["resume", run_id, "--wait", "--json"], person, env_extra)
         runner = Runner(proc.pid, person, log, time.time(), run_id=run_id)
         self.by_run[run_id] = runner
         self._watch(proc, runner)
+        await _first_event(runner, log, list(env_extra.values()), "did not take the run over")
         return runner
+
+
+async def _first_event(runner: Runner, log: Path, hide: list[str], what: str) -> str:
+    """The run id in the runner's first event (it drives the run), or StartFailed with what it said if it ended."""
+    deadline = asyncio.get_running_loop().time() + START_DEADLINE
+    while True:
+        run_id = _first_run_id(log)
+        if run_id is not None:
+            return run_id
+        if runner.exit_code is not None:
+            told = _told(log, hide)
+            raise StartFailed(told or f"the runner exited with {runner.exit_code} before it began")
+        if asyncio.get_running_loop().time() > deadline:
+            raise StartFailed(f"the runner {what} within {START_DEADLINE:.0f} s (its output: {log})")
+        await asyncio.sleep(0.05)  # the runner writes the run's first event; polled up to the deadline
 
 
 def abortable(store: Store, run_id: str) -> bool:

@@ -116,8 +116,9 @@ RUN = _page("golive run", """
 <label id="dialog-step-row" hidden>Step <input id="dialog-step"></label>
 <label id="dialog-outcome-row" hidden>It ended <select id="dialog-outcome"><option value="done">done</option>
 <option value="failed">failed</option></select></label>
-<label>Reason <span>recorded in the run's log with your name</span><textarea id="dialog-reason" required></textarea>
-</label>
+<label id="dialog-reason-row">Reason <span>recorded in the run's log with your name</span>
+<textarea id="dialog-reason" required></textarea></label>
+<div id="dialog-secrets" hidden></div>
 <label id="dialog-typed-row" hidden>Type <code id="dialog-typed-want"></code> to confirm
  <input id="dialog-typed" autocomplete="off"></label>
 <p class="row"><button id="dialog-go" type="button">Confirm</button>
@@ -147,8 +148,7 @@ START = _page("golive: start a run", """
 <p id="plan-error" class="error" role="alert"></p>
 <section id="plan-view" hidden>
 <h2 id="plan-title"></h2>
-<p class="muted" id="plan-signed" hidden>This plan's decisions are signed with personal keys: start it with
-<code>golive run</code> and your key.</p>
+<p id="plan-signed" hidden></p>
 <h2>What it will do (plan show)</h2>
 <pre id="plan-show"></pre>
 <h2>Rollback plan</h2>

@@ -172,7 +172,11 @@ async function showPlan(id) {
   catch (e) { $("plan-error").textContent = e.message; return; }
   $("plan-title").textContent = PLAN.name + " — " + PLAN.service + "/" + PLAN.environment;
   $("plan-show").textContent = PLAN.show;
-  $("plan-signed").hidden = !PLAN.signed; $("start-go").disabled = PLAN.signed;
+  $("plan-signed").hidden = !PLAN.signed && !PLAN.refused;
+  $("plan-signed").className = PLAN.refused ? "error" : "muted";
+  $("plan-signed").textContent = PLAN.refused || ("This plan's decisions are signed: the console's key vouches " +
+    "for you as the run's initiator (who then cannot approve it).");
+  $("start-go").disabled = !!PLAN.refused;
   $("plan-rollback").replaceChildren(...(PLAN.rollback_plan.length ? PLAN.rollback_plan.map(p => el("li",
     "failing in phase " + p.phase + " " + p.name + " undoes: " + (p.undo.map(u => u.title).join(", ") || "nothing") +
     (p.level ? "; level " + p.level + " " + (p.level_name || "") : ""))) : [el("li", "nothing to undo")]));
@@ -225,6 +229,8 @@ const EXPLAIN = {
   rollback: "You ask the run to roll back now. First read what it will undo.",
   abort: "You stop the process executing this run, as Ctrl-C would: what runs now is stopped and recorded, " +
          "and the run can then be resumed or rolled back.",
+  resume: "You start a process on the server that continues this run where its log ends. Secret values go to " +
+          "that process only: they are not stored and never shown again.",
 };
 function openDialog(action) {
   const s = RUN;
@@ -241,6 +247,9 @@ function openDialog(action) {
   $("dialog-step").value = (s.waiting && s.waiting.kind === "rollback") ? "rollback"
     : (s.waiting && s.waiting.step) || (s.attention && s.attention.step) || "";
   $("dialog-outcome-row").hidden = action !== "resolve";
+  $("dialog-reason-row").hidden = action === "resume";
+  $("dialog-secrets").hidden = action !== "resume";
+  $("dialog-secrets").replaceChildren(...(action === "resume" ? s.secrets.map(varRow) : []));
   $("dialog-go").textContent = "Confirm: " + LABELS[action];
   $("dialog-go").className = (action === "reject" || action === "abort" || rb) ? "danger" : "";
   $("dialog-reason").focus();
@@ -249,6 +258,7 @@ async function submitDialog() {
   const action = $("dialog").dataset.action;
   const reason = $("dialog-reason").value.trim();
   const out = $("action-result");
+  if (action === "resume") return resumeRun();
   if (!reason) { out.className = "error"; out.textContent = "A reason is required."; return; }
   if (action === "rollback" && $("dialog-typed").value.trim() !== RUN.service) {
     out.className = "error"; out.textContent = "Type " + RUN.service + " to confirm the rollback."; return;
@@ -263,10 +273,17 @@ async function submitDialog() {
   if (r.status === 200) { $("dialog").hidden = true; scheduleRefresh(RUN.run); }
 }
 async function resumeRun() {
-  const r = await post("/api/runs/" + encodeURIComponent(RUN.run) + "/resume", {});
+  const secrets = {};
+  for (const i of document.querySelectorAll("#dialog-secrets input")) if (i.value !== "") secrets[i.name] = i.value;
   const out = $("action-result");
+  out.className = "muted"; out.textContent = "resuming…"; $("dialog-go").disabled = true;
+  const r = await post("/api/runs/" + encodeURIComponent(RUN.run) + "/resume", {secrets: secrets});
+  for (const i of document.querySelectorAll("#dialog-secrets input")) i.value = "";
+  $("dialog-go").disabled = false;
   out.className = r.status === 200 ? "ok" : "error";
   out.textContent = r.status === 200 ? r.data.message : (r.data.error || "HTTP " + r.status);
+  out.dataset.status = r.status;
+  if (r.status === 200) { $("dialog").hidden = true; scheduleRefresh(RUN.run); }
 }
 function rollbackItems(s) {
   const cur = s.phases.find(p => p.status !== "go" && p.status !== "pending") || s.phases[s.phases.length - 1];
@@ -337,7 +354,7 @@ async function refreshRun(id) {
     const b = el("button", LABELS[k], k === "reject" || k === "rollback" || k === "abort" ? "danger" : k === "resume"
                  ? "secondary" : "");
     b.type = "button"; b.dataset.action = k;
-    b.addEventListener("click", () => k === "resume" ? resumeRun() : openDialog(k));
+    b.addEventListener("click", () => openDialog(k));
     return b;
   }));
   $("timeline").replaceChildren(...renderTimeline(s));

@@ -6,12 +6,11 @@ use, so the browser never tells a different story. Text is data: the page script
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from golive.engine.state import RunState, fold, waiting_view
-from golive.report.model import build
+from golive.report.model import as_dict, build
 from golive.run.view import run_summary
 from golive.store.base import Event, RunInfo, Store
 
@@ -157,11 +156,12 @@ def run_view_and_state(store: Store, info: RunInfo) -> tuple[dict[str, Any], Run
         "version_from": rep.version_from, "version_to": rep.version_to, "description": rep.description,
         "window_start": rep.window_start, "window_end": rep.window_end, "rollback_until": rep.rollback_until,
         "window_left": _left(rep.window_end, datetime.now(UTC)) if not st.outcome else None,
-        "timeline": [asdict(p) for p in rep.phases], "gates": [asdict(g) for g in rep.gates],
-        "all_steps": [asdict(s) for s in rep.steps], "canary": [asdict(c) for c in rep.canary],
+        "timeline": as_dict(rep.phases), "gates": as_dict(rep.gates),
+        "all_steps": as_dict(rep.steps), "canary": as_dict(rep.canary),
         "rollback_plan": [p.raw() for p in rep.rollback_plan],
-        "rollback": asdict(rep.rollback) if rep.rollback else None,
-        "signoff": [asdict(s) for s in rep.signoff], "outcome_word": rep.outcome_word,
-        "rollback_requested": st.rollback_requested,
+        "rollback": as_dict(rep.rollback) if rep.rollback else None,
+        "signoff": as_dict(rep.signoff), "outcome_word": rep.outcome_word,
+        # the event's fields: the event itself is no JSON (a run's page answered 500 while a rollback was pending)
+        "rollback_requested": st.rollback_requested.payload() if st.rollback_requested is not None else None,
     })
     return summary, st

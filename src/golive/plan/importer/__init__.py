@@ -22,7 +22,8 @@ from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
 from golive.plan.importer.tables import TablesMixin
-from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake, _strip_front_matter
+from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake, _strip_front_matter, _wiki_code_blocks
+from golive.plan.importer.thread import read_thread
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
 
@@ -58,9 +59,19 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     text, dropped = _drop_unprintable(text)
     original = text
     text, front = _strip_front_matter(text)
+    text, wiki = _wiki_code_blocks(text)
+    thread = read_thread(text)
+    if thread is not None:
+        text = thread.text  # an email thread: its plan message, line for line (golive.plan.importer.thread)
     imp = _Importer(text, source)
+    if thread is not None:
+        for line, role, person in thread.people:
+            imp.add_person(role, imp.person(person), line, f"{person} ({role}) in a message of the thread")
+        imp.unplaced += thread.unplaced
+        imp.inferred += thread.notes
     if front:
         imp.front_matter_people("\n".join(original.split("\n")[1:front - 1]))
+        imp.front_matter_window(original.split("\n")[1:front - 1])
     data = imp.run()
     overridden: list[str] = []
     if overrides is not None:
@@ -70,6 +81,8 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     imp.notes[:0] = dropped
     if front:
         imp.inferred.insert(0, f"lines 1-{front}: YAML front matter (page metadata) -> left out of the plan")
+    if wiki:
+        imp.inferred.insert(0, f"{wiki} Jira/Confluence {{code}} block{'s' if wiki > 1 else ''} -> fenced blocks")
     if repaired:
         imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired"
                                       " with ftfy before parsing")

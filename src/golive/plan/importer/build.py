@@ -91,6 +91,13 @@ class BuildMixin(ImportState):
             levels = CommentedSeq()
             ordered = sorted(self.levels, key=lambda x: x["level"])
             derived = derive(ordered, phases)
+            for name, line, text in self.box_triggers:
+                lv_for = next((lv for lv, (covers, _why) in zip(ordered, derived, strict=True) if name in covers),
+                              None)  # the first level (the lightest) that undoes that phase
+                if lv_for is not None:
+                    lv_for["description"].append(f"Trigger (line {line}, '{name}'): {text}")
+                    self.inferred.append(f"line {line}: the box of when to roll back in '{name}' -> the trigger of"
+                                         f" rollback level {lv_for['level']}")
             for lv, (covers, why) in zip(ordered, derived, strict=True):
                 lm = CommentedMap()
                 lm["level"] = lv["level"]

@@ -29,6 +29,9 @@ _MIXED = re.compile(r"(?i)\b(?!\d+(?:st|nd|rd|th)\b)\w*(?:[a-z]\d|\d[a-z])\w*\b|
 _DOTTED = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b")
 #: A date the text names (a year, or a month name with a day): without one the window is a daily one.
 _HAS_DATE = re.compile(r"\b(19|20)\d{2}\b")
+#: A day, a month name and a two-digit year, as Jira and Oracle write dates ("09/Dec/26", "09-DEC-26"): the
+#: year is written, python-dateutil reads it as 2026.
+_SHORT_YEAR = re.compile(r"(?<![\w/-])\d{1,2}([/-])[A-Za-z]{3,9}\1(\d{2})(?![\w/-])")
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Zone:
 
 def zone_in(text: str, on: date | None = None) -> Zone | None:
     """The time zone a window text names, or None when it names none."""
+    text = written_times(text)
     iana = next((m.group(1) for m in _IANA.finditer(text) if _known(m.group(1))), None)
     if iana:
         return Zone(iana, written=iana)
@@ -126,11 +130,12 @@ def date_in(text: str) -> date | None:
     some date."""
     from dateutil import parser
 
-    text = english_months(CLOCK.sub(" ", _OFFSET.sub(" ", text)))
+    text = english_months(CLOCK.sub(" ", _OFFSET.sub(" ", written_times(text))))
     if ambiguous_date(text):
         return None  # 03/04/2026: the 3rd of April or March 4th, as the writer's country reads it
     text = _MIXED.sub(" ", _IANA.sub(" ", text))
-    if not _HAS_DATE.search(text):
+    short = _SHORT_YEAR.search(text)
+    if not _HAS_DATE.search(text) and short is None:
         return None
     try:  # parsed against two defaults: a part of the date the text does not write differs between them
         dayfirst = bool(_DOTTED.search(text))  # 03.04.2026 is the 3rd of April where dates are dotted
@@ -138,7 +143,8 @@ def date_in(text: str) -> date | None:
         two: datetime = parser.parse(text, fuzzy=True, dayfirst=dayfirst, default=datetime(1904, 12, 28))
     except (ValueError, OverflowError):
         return None
-    if one.date() != two.date() or str(one.year) not in text:
+    if one.date() != two.date() or (str(one.year) not in text and (short is None or
+                                                                    str(one.year)[2:] != short.group(2))):
         return None  # "Release 2026" has no day; "T0" is no year 2000
     return one.date()
 
@@ -155,8 +161,9 @@ def clock_of(text: str) -> tuple[int, int] | None:
 
 
 #: What stands between the start and end of a range: a dash, an arrow ("22:00 → 01:00", "December 6 10:00 PM →
-#: December 7 12:30 AM") or a word, in English and the languages runbooks come in ("bis", "à", "hasta", "até").
-_RANGE_WORD = re.compile(r"(?<!\d)[-–—](?!\d)|->|→|⟶|=>|\b(to|until|till|through|and|bis|hasta|até|tot)\b"
+#: December 7 12:30 AM") or a word, in English and the languages runbooks come in ("bis", "à", "hasta", "até",
+#: "dalle 06:00 alle 08:00").
+_RANGE_WORD = re.compile(r"(?<!\d)[-–—](?!\d)|->|→|⟶|=>|\b(to|until|till|through|and|bis|hasta|até|tot|alle|fino)\b"
                          r"|(?<!\w)à(?!\w)", re.I)
 
 
@@ -181,6 +188,7 @@ def span_in(text: str, day: date | None = None, today: date | None = None) -> Sp
         iso.append(m.group(3) or "")
         return f"{m.group(1)} {m.group(2) or m.group(4)}"
 
+    text = written_times(text)
     text = _ISO_INTERVAL.sub(r"\1 – \2", text)  # 2026-12-12T22:00Z/2026-12-13T01:00Z (ISO 8601 interval)
     text = _ISO.sub(plain, text)  # 2026-03-14T01:00+01:00: the date and the time; the offset is the zone
     clocks = list(CLOCK.finditer(text))
@@ -255,6 +263,96 @@ def weekday_date(text: str, today: date | None = None) -> tuple[date | None, str
         return None, ""
     return found[0], (f"'{text.strip()}' names no year: {found[0].isoformat()} is the only such"
                       f" {found[0].strftime('%A')} from {now.year - 1} to {now.year + 2}")
+
+
+#: "22 h 00", "22 h" as French writes the time of day (with no-break spaces): "22:00". Only with "h" followed by
+#: minutes, or after "de"/"à"/"jusqu'à" ("de 22 h à 23 h"): a bare "2 h" is a duration.
+_FRENCH_CLOCK = re.compile(r"(?<![\d:.])(\d{1,2})\s?h\s?(\d{2})(?![\d:])|(\b(?:de|à)\s)(\d{1,2})\s?h(?!\w)(?!\s?\d)",
+                           re.I)
+#: "6–9am", "10-11:30 p.m.": one am/pm for both ends of a range.
+_SHARED_MERIDIEM = re.compile(r"(?<![\d:.])(\d{1,2}(?::\d{2})?)\s*([-–—]|to)\s*(\d{1,2}(?::\d{2})?)\s*([ap])\.?m\b\.?",
+                              re.I)
+#: "2200-0100 UTC", "2200–0130Z", "0600-0900 hrs": a range of two four-digit clocks (military style), only with a
+#: zone or "hrs" after it (never a range of years or numbers).
+_MILITARY_RANGE = re.compile(r"(?<![\w:.-])([01]\d|2[0-3])([0-5]\d)\s*([-–—]|to)\s*([01]\d|2[0-3])([0-5]\d)"
+                             r"(?=\s*(?:Z\b|hrs?\b|hours\b|[A-Z]{2,5}\b|\(?[A-Z][a-z]+/[A-Z]))")
+#: "22.00–23.30 Uhr", "22.00-23.30 CET": clocks written with a dot, only as a range followed by "Uhr", "h" or a zone
+#: (never versions "1.10-1.12").
+_DOTTED_RANGE = re.compile(r"(?<![\w:.])([01]\d|2[0-3])\.([0-5]\d)\s*([-–—]|bis|to)\s*([01]\d|2[0-3])\.([0-5]\d)"
+                           r"(?=\s*(?:Uhr\b|h\b|[A-Z]{2,5}\b|\(?[A-Z][a-z]+/[A-Z]))")
+#: "01:30Z": a clock in Zulu time (not the `T01:30Z` of an ISO date-time, read whole by _ISO).
+_ZULU = re.compile(r"(?<!T\d\d:\d\d)(?<=\d\d:\d\d)Z\b")
+#: Times of day written as words, in English and the languages runbooks come in.
+_CLOCK_WORDS = [(re.compile(r"(?i)(?<!\w)(noon|midday|midi|mittag|mediod[ií]a|meio-dia|mezzogiorno)(?!\w)"), "12:00"),
+                (re.compile(r"(?i)(?<!\w)(midnight|minuit|mitternacht|medianoche|meia-noite|mezzanotte)(?!\w)"),
+                 "00:00")]
+#: The US zones as words ("6-9am Eastern", "Pacific time"): their abbreviation (TZ_NAMES).
+_US_ZONE = re.compile(r"(?<!/)\b(Eastern|Central|Mountain|Pacific)\b(?:\s+(?:Standard|Daylight))?(?:\s+[Tt]ime)?"
+                      r"(?=\W|$)(?!\s*/)")
+#: A city's time: "Paris time", "Amsterdam time", "heure de Paris", "hora de Madrid", "New York time".
+_CITY_ZONE = re.compile(r"\b(?:heure|hora|hor[aá]rio|ora)\s+(?:de\s+|di\s+)?([A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+){0,2})"
+                        r"|\b([A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+){0,2})\s+(?:local\s+)?time\b")
+
+
+#: A country's time where the country has one zone: "ora italiana", "heure française", "deutsche Zeit".
+_COUNTRY_ZONES = {"ora italiana": "Europe/Rome", "heure française": "Europe/Paris", "heure francaise": "Europe/Paris",
+                  "deutsche zeit": "Europe/Berlin", "deutscher zeit": "Europe/Berlin"}
+_COUNTRY_ZONE = re.compile(r"(?i)\b(" + "|".join(_COUNTRY_ZONES) + r")(?!\w)")
+
+
+def _city_zones() -> dict[str, str]:
+    """IANA zones by their city ("paris" -> Europe/Paris, "new york" -> America/New_York)."""
+    global _CITIES
+    if _CITIES is None:
+        from zoneinfo import available_timezones
+
+        _CITIES = {}
+        for name in sorted(available_timezones()):
+            if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/")):
+                _CITIES.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
+    return _CITIES
+
+
+_CITIES: dict[str, str] | None = None
+
+
+def _military(m: re.Match[str]) -> str:
+    start, end = int(m.group(1) + m.group(2)), int(m.group(4) + m.group(5))
+    if all(1900 <= n <= 2099 for n in (start, end)) and abs(end - start) <= 10:
+        return m.group(0)  # "2026-2027": years
+    return f"{m.group(1)}:{m.group(2)} {m.group(3)} {m.group(4)}:{m.group(5)}"
+
+
+def written_times(text: str) -> str:
+    """A window text with times of day and zones written in words made the forms the parsers read: "22 h 00" ->
+    "22:00", "6–9am" -> "6am–9am" (the start the latest such hour before the end), "noon" -> "12:00",
+    "Eastern" -> "ET", "heure de Paris" / "Paris time" -> "Europe/Paris". Nothing else changes."""
+    text = _FRENCH_CLOCK.sub(lambda m: f"{m.group(1)}:{m.group(2)}" if m.group(1) else f"{m.group(3)}{m.group(4)}:00",
+                             text)
+    for word, clock in _CLOCK_WORDS:
+        text = word.sub(clock, text)
+
+    def shared(m: re.Match[str]) -> str:
+        ampm = m.group(4).lower()
+        start, end = clock_of(f"{m.group(1)} {ampm}m"), clock_of(f"{m.group(3)} {ampm}m")
+        first = ampm
+        if start is not None and end is not None and start > end:
+            first = "p" if ampm == "a" else "a"  # "10-2am" runs from 10 p.m.; "11-1pm" from 11 a.m.
+        return f"{m.group(1)}{first}m {m.group(2)} {m.group(3)}{ampm}m"
+
+    text = _SHARED_MERIDIEM.sub(shared, text)
+    text = _MILITARY_RANGE.sub(_military, text)
+    text = _DOTTED_RANGE.sub(lambda m: f"{m.group(1)}:{m.group(2)} {m.group(3)} {m.group(4)}:{m.group(5)}", text)
+    text = _ZULU.sub(" UTC", text)
+    text = _US_ZONE.sub(lambda m: {"Eastern": "ET", "Central": "CT", "Mountain": "MT", "Pacific": "PT"}[m.group(1)],
+                        text)
+
+    def city(m: re.Match[str]) -> str:
+        name = _city_zones().get((m.group(1) or m.group(2)).replace("-", " ").lower())
+        return name if name else m.group(0)
+
+    text = _CITY_ZONE.sub(city, text)
+    return _COUNTRY_ZONE.sub(lambda m: _COUNTRY_ZONES[m.group(1).lower()], text)
 
 
 def _between(text: str, a: re.Match[str], b: re.Match[str]) -> str:

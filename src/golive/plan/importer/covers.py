@@ -28,7 +28,7 @@ _READ_WORDS = {"status", "get", "list", "show", "describe", "current", "version"
 #: `./bin/orders migrate --to 0042`); `pg_restore --list` only reads the dump's table of contents, and a
 #: package manager's downgrade (`dnf downgrade pgw-3.7.2`) puts back code, not data.
 _DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore(?!\s+(?:--list|-l)\b)|\bmysql\b[^|]*<|"
-                   r"(?<!dnf )(?<!yum )(?<!apt )downgrade|db:rollback|migrations remove|db:migrate VERSION|"
+                   r"(?<!dnf )(?<!yum )(?<!apt )(?<!allow-)downgrade|db:rollback|migrations remove|db:migrate VERSION|"
                    r"\.restore\b|(?<![\w-])migrate(?![\w-])|"
                    r"\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|UPDATE\s+\w+\s+SET|CREATE)\b")
 _TOOLS = {"alembic": "alembic", "flask db": "flask-db", "rails db": "rails", "rake db": "rails",

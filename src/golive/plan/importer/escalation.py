@@ -33,8 +33,12 @@ _AT_ONCE = re.compile(r"(?i)\b(immediately|at once|right away|first)\b|^\s*0\s*$
 #: "Escalado", "Escalamiento", "Escalonamento", "Escalade").
 ESCALATION_WORD = r"(?:escalat|eskalat|escalad|escalam|escalon|escala[cç]|escalier)\w*"
 _INLINE = re.compile(rf"(?i)(?<![A-Za-z]){ESCALATION_WORD}(?:\s+[^:.\n]{{0,40}})?\s*:\s*(.+)$")
-#: Rung numbers: "1. on-call 2. lead", "1) ...", "1st Brian Kamau · 2nd Grace Wanjiru".
-_RUNG_NUMBER = re.compile(r"(?:^|[\s,;·•|])(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?)\s+")
+#: Rung numbers: "1. on-call 2. lead", "1) ...", "1st Brian Kamau · 2nd Grace Wanjiru", tiers "N1 ..., N2 ...".
+_RUNG_NUMBER = re.compile(r"(?:^|[\s,;·•|])(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?|[NLT]\d\b:?)\s+")
+#: An on-call line whose people come in order ("Astreinte : N1 Karim Benali, N2 Sophie Lambert", "On call: Ana ->
+#: Bo"): a ladder; one person or a rotation makes none (a ladder has two rungs).
+_ON_CALL = re.compile(r"(?i)^\W*(?:on[\s-]?call|astreinte|bereitschaft|rufbereitschaft|guardia|plant[aã]o|pikett|"
+                      r"pager)\b[^:\n]{0,30}:\s*(.+)$")
 _HANDLE = re.compile(r"@[\w.-]+")
 
 
@@ -52,11 +56,42 @@ def after_of(text: str, bare: bool = False) -> int | None:
     return 0 if _AT_ONCE.search(text) else None
 
 
+#: "If the IC is unreachable, Tom Becker takes the IC role, then Lena Fischer (Head of SRE).", "If Femi is stuck:
+#: Jonas Weber (backup admin), then Marit.": who steps in for someone, in order.
+_SUCCESSION = re.compile(r"(?i)^\W*(?:if|when|should)\s+(?:the\s+)?[\w .'/-]{1,40}?\s+"
+                         r"(?:is|are|gets?|goes|can(?:not|'t)\s+be)\s+(?:not\s+)?(?:unreachable|unavailable|reachable|available|stuck|away|out|off|sick|absent|"
+                         r"offline|missing|reached|on the call)\b[^,:;.]{0,40}[,:;]\s*(?P<rest>.+)$")
+#: What a successor does, after their name: "takes the IC role", "takes over", "steps in".
+_STEPS_IN = re.compile(r"(?i)\s+(?:takes(?:\s+over)?(?:\s+(?:the\s+)?[\w /-]{1,30}?\s+role)?|steps in|stands in|"
+                       r"covers|is next|is the backup)\b.*$")
+
+
+def succession(text: str) -> list[str] | None:
+    """The people who step in, in order, when a sentence says so ("If X is unreachable, A takes over, then B (Role)");
+    each rung is a person, with their role in brackets when written."""
+    from golive.plan.importer.roles import looks_like_person
+
+    m = _SUCCESSION.match(_clean(text.split("\n")[0]))
+    if not m or not re.search(r"(?i)\bthen\b", m.group("rest")):
+        return None
+    rungs = []
+    for part in re.split(r"(?i),?\s+then\s+", m.group("rest").strip().rstrip(".")):
+        part = _STEPS_IN.sub("", part.strip(" ,;.")).strip()
+        name = re.split(r"\s*\(", part, maxsplit=1)[0].strip()
+        if not looks_like_person(name) or not name[:1].isupper():
+            return None  # "then restart the service": no ladder of people
+        rungs.append(part)
+    return rungs if len(rungs) >= 2 else None
+
+
 def inline_ladder(text: str) -> list[str] | None:
-    """`Escalation: 1. on-call 2. team lead 3. VP` or `Escalation: on-call -> team lead -> VP`: the rungs."""
+    """`Escalation: 1. on-call 2. team lead 3. VP` or `Escalation: on-call -> team lead -> VP`: the rungs; also who
+    steps in for someone, in order ("If the IC is unreachable, Tom Becker takes the IC role, then Lena Fischer")."""
     m = _INLINE.search(text.strip())
     if not m:
-        return None
+        m = _ON_CALL.match(_clean(text.strip()))
+        if m is None:
+            return succession(text)
     rest = re.sub(r"\.\s*$", "", m.group(1).split("\n")[0])
     if re.search(r"→|->|=>|»|\s>\s", rest):
         parts = re.split(r"\s*(?:→|->|=>|»|>)\s*", rest)
@@ -65,7 +100,7 @@ def inline_ladder(text: str) -> list[str] | None:
                  for p in re.split(r"(?i),?\s+then\s+(?:the\s+)?", rest)]
     else:
         parts = [p for p in _RUNG_NUMBER.split(rest) if p.strip()]
-    parts = [re.sub(r"^\s*(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?)\s+", "", p) for p in parts]
+    parts = [re.sub(r"^\s*(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?|[NLT]\d\b:?)\s+", "", p) for p in parts]
     rungs = [p.strip(" ,;.·•|*") for p in parts if p.strip(" ,;.·•|*")]
     return rungs if len(rungs) >= 2 else None
 
@@ -85,8 +120,10 @@ class EscalationMixin(ImportState):
             # "Aiko Tanaka (EM)", "Paulo Mendes (Head of Payments)": a person, then the role in brackets
             people, name = [self.person(name)], inners[0].strip()
         elif not inners and not _HANDLE.search(text) and self.bare_person(name):
-            # "A (on-call) → Tomás Ferreira → C (CTO)": the rung is that person, named by their role in the document
-            people = [self.person(name)]
+            # "A (on-call) → Tomás Ferreira → C (CTO)": the rung is that person, named by their role in the document;
+            # a first name alone ("then Marit") is the one person of the document with that first name
+            known = {p for ps in self.approvers.values() for p in ps if " " in p and p.split()[0] == name}
+            people = [known.pop() if len(known) == 1 else self.person(name)]
             name = next((r for r, ps in self.approvers.items() if people[0] in ps), name)
         else:
             people = [self.person(h) for h in _HANDLE.findall(text)]

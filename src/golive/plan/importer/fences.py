@@ -26,9 +26,10 @@ from golive.plan.md_commands import (
     shell_commands,
     sql_statements,
 )
-from golive.plan.md_shell import env_pairs, is_env_file, is_sql, looks_like_commands, needs_shell
+from golive.plan.md_shell import env_pairs, is_env_file, is_sql, is_tsql, looks_like_commands, needs_shell
 
 BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
+TSQL_LANGS = frozenset({"tsql", "t-sql", "mssql", "sqlserver", "sql-server", "transact-sql"})
 PWSH_LANGS = frozenset({"powershell", "ps1", "pwsh", "posh", "ps"})
 #: PowerShell's approved verbs (Get-Verb) that start the cmdlets runbooks use: `Stop-WebAppPool`, `Copy-Item`.
 _VERBS = ("Add|Clear|Compare|Compress|Confirm|Connect|Convert|ConvertFrom|ConvertTo|Copy|Disable|Disconnect|"
@@ -39,6 +40,12 @@ _VERBS = ("Add|Clear|Compare|Compress|Confirm|Connect|Convert|ConvertFrom|Conver
 _PWSH_LINE = re.compile(rf"^\s*(?:\(\s*)?(?:(?:{_VERBS})-[A-Z][A-Za-z]+\b|\$[A-Za-z_][\w:]*\s*[+-]?=|\$env:\w+)")
 ENV_LANGS = frozenset({"env", "dotenv", "properties"})
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Said of a block that must not run: "do NOT run it:", "not a command", "for reference", "for the record only",
+#: "do not paste". A "do not run ... until/before ..." is an order to run it later, so the phrase must end its
+#: sentence.
+_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s+(?:be\s+)?(?:run|paste|execute|use)d?"
+                         r"(?:\s+(?:it|this|them|these|that))?(?:\s+(?:again|any\s*more|anymore))?\s*(?:[:.;!)]|$)|"
+                         r"\bnot\s+(?:a\s+)?commands?\b|\bfor\s+(?:the\s+)?(?:reference|record)\b|\breference\s+only\b")
 #: A block of `export NAME=...` lines (and comments) only.
 _EXPORTS_ONLY = re.compile(r"(?:(?:\s*#[^\n]*|\s*export\s+[A-Za-z_]\w*=[^\n]*)(?:\n|$))+")
 #: A URL with a password in it: `redis://:s3cret@cache:6379/0`, `postgres://app:pw@db/app`.
@@ -74,6 +81,8 @@ class FencesMixin(ImportState):
 
     def fence_commands(self, b: Block) -> CommandBlock | None:
         """Steps of a block that runs, or None for text (another language, output, a diagram)."""
+        if self.not_to_run(b):
+            return None
         first = b.line + 1
         info = b.info
         if info in PWSH_LANGS or (not info and is_powershell(b.text)):
@@ -93,6 +102,8 @@ class FencesMixin(ImportState):
         if info in ENV_LANGS or (info in ("ini", "conf") and is_env_file(b.text)):
             self.env_file(b)
             return CommandBlock()
+        if info in TSQL_LANGS or (info in SQL_LANGS and (self.mssql_only or is_tsql(b.text))):
+            return self.tsql_block(b)
         if info in SQL_LANGS:
             block = sql_statements(b.text, first)
         elif info in BASH_LANGS:
@@ -113,6 +124,27 @@ class FencesMixin(ImportState):
                                           " left out; look at it by hand while the run waits"))
         self.placeholders |= set(block.placeholders)
         return block
+
+    def not_to_run(self, b: Block) -> bool:
+        """The sentence that introduces the block says it is not to be run: "for reference; this is not a command",
+        "Quote from the old runbook, for the record only:", "this is what it runs; do NOT run it:"."""
+        idx = next((i for i, x in enumerate(self.blocks) if x is b), 0)
+        prev = self.blocks[idx - 1] if idx else None
+        said = _NOT_TO_RUN.search(_clean(prev.text)) if prev is not None and prev.kind in ("para", "item") else None
+        if said is None:
+            return False
+        self.inferred.append(f"line {b.line}: the sentence before the block says it is not to be run"
+                             f" ('{said.group(0)}'): text, never a step")
+        return True
+
+    def tsql_block(self, b: Block) -> CommandBlock:
+        """SQL Server's T-SQL: one manual step showing the whole block, never `sql` steps. golive's sql step speaks
+        PostgreSQL and SQLite, and cut at statements the block would lose what crosses them (`USE master` holds
+        for the rest of the session, `GO` ends a batch)."""
+        self.conversions.append(f"line {b.line}: T-SQL (SQL Server) block: golive's sql step runs on PostgreSQL or"
+                                " SQLite, so a person runs it, whole, in one session (a manual step shows it)")
+        text = "Run on SQL Server (SSMS or sqlcmd), as one script, and check the result:\n" + b.text.strip("\n")
+        return CommandBlock([Command("manual", {"instruction": block_text(text)}, b.line + 1, None)])
 
     def pwsh_block(self, b: Block, lang: str) -> CommandBlock:
         """A PowerShell script: one step that PowerShell runs, whole (its `$vars` cross its lines), never bash."""
@@ -243,8 +275,8 @@ class FencesMixin(ImportState):
                 phase["description"].remove(ask)
             if ask + ":" in phase["description"]:
                 phase["description"].remove(ask + ":")
-            if re.match(r"(?i)(update|edit|set|change|put|add|apply|create|write|copy|configure|replace|run)\b",
-                        ask):
+            if re.match(r"(?i)(?:\d+(?:\.\d+)*[.)]?\s+)?(update|edit|set|change|put|add|apply|create|write|copy|"
+                        r"configure|replace|run)\b", ask):  # "3. Replace the settings in mysqld.cnf:" too
                 phase["steps"].append(self.step("manual", {"instruction": f"{ask} (the {lang} block at line"
                                                            f" {b.line} of the document)"}, b.line, None))
                 prev.placed = b.placed = True
@@ -279,12 +311,19 @@ class FencesMixin(ImportState):
             spec = CommentedMap({"command": text, "options": []}) if needs_shell(command) else text
         else:
             self.needed |= {m.group(1) for m in _REF.finditer(str(spec))} - {"GOLIVE_MIGRATE_TARGET"}
+            if cmd.kind == "manual" and "\n" in str(spec.get("instruction", "")):
+                spec = {**spec, "instruction": block_text(spec["instruction"])}
         step = self.step(cmd.kind, spec, cmd.line, name)
         if cmd.kind == "restore" and cmd.source is not None:
             self.restores_from[id(step)] = (cmd, name)
         return step
 
     def sql_step(self, query: str, line: int, name: str | None) -> CommentedMap:
+        if self.mssql_only or is_tsql(query):
+            self.conversions.append(f"line {line}: T-SQL (SQL Server): golive's sql step runs on PostgreSQL or"
+                                    " SQLite, so a person runs it (a manual step shows the query)")
+            return self.step("manual", {"instruction": block_text("Run on SQL Server and check the result:\n"
+                                                                   + query.strip())}, line, name)
         if self.mysql_only:
             self.conversions.append(f"line {line}: SQL of a MySQL/MariaDB database: golive's sql step runs on"
                                     " PostgreSQL or SQLite, so a person runs it (a manual step shows the query)")

@@ -93,6 +93,14 @@ class GatesMixin(ImportState):
         by = self.role_aliases.get(str(by).lower(), by) if by else by  # "RM": the role the people table names so
         gate_text = phase["gate"][0]
         text = f"{by or ''} {gate_text}".lower()
+        written = _PERSON_ROLE.search(gate_text)
+        if written and written.group(1).split()[0] not in _NOT_PEOPLE:
+            said = _clean(written.group(2)).lower()
+            known = next((r for r in self.approvers if r.lower() == said), None)
+            if known is not None:
+                return known  # "Sunita Rao (DBA)" and a role DBA
+            # "Tariq Aziz (Service Owner)": a role "Owner" of the document is not the one written here
+            text = text.replace(written.group(2).lower(), " ")
         for role in sorted(self.approvers, key=len, reverse=True):
             if re.search(rf"\b{re.escape(role.lower())}\b", text):
                 return role

@@ -82,6 +82,38 @@ def stated_result(text: str, bare: bool = False) -> tuple[int | None, str | None
     return status, body
 
 
+#: A curl that prints the response's status code (`-w '%{http_code}'`, `--write-out "%{response_code}"`).
+_WRITES_STATUS = re.compile(r"(?:-w|--write-out)\s*=?\s*['\"]?[^'\"\s]*%\{(?:http_code|response_code)\}")
+
+
+#: Where prose next to a command block states its result: "it should return 200:", "(expect `ok`)", "Returns
+#: HTTP 200.", "must print `active`".
+_PROSE_EXPECT = re.compile(r"(?i)\b(?:(?:should|must|will|has\s+to|needs?\s+to)\s+"
+                           r"(?:return|print|output|show|answer|give|respond\s+with)|expect(?:ed|s)?|returns?|prints?|responds?\s+with|answers?)\b")
+
+
+def prose_result(raw: str, where: str) -> tuple[int | None, str | None]:
+    """(HTTP status, expected text) that the paragraph next to a one-command block states for it: a `lead` that
+    introduces the block (ends with ':' or says it in brackets: "Check it (should return 200):"), or a short
+    sentence right `after` it about it ("It should return 200.", "Expect `ok`."); (None, None) otherwise."""
+    text = re.sub(r"\*\*|__", "", raw).strip()
+    if where == "after" and (len(text) > 160 or "\n" in text or text.endswith(":")):
+        return None, None
+    for m in _PROSE_EXPECT.finditer(text):
+        before = text[:m.start()]
+        in_brackets = before.count("(") > before.count(")")
+        if where == "lead" and not (text.endswith(":") or in_brackets):
+            continue
+        if where == "after" and not _ABOUT_IT.fullmatch(before):
+            continue  # "The old host returns 500": about something else
+        said = text[m.start():]
+        said = said[:said.index(")")] if in_brackets and ")" in said else said
+        status, body = stated_result(said.rstrip(":").strip())
+        if status is not None or body is not None:
+            return status, body
+    return None, None
+
+
 class ItemsMixin(ImportState):
     def command_item(self, b: Block) -> list[CommentedMap] | None:
         """The steps of a list item that is plainly a command; None when it is a person's step."""
@@ -117,6 +149,10 @@ class ItemsMixin(ImportState):
         if is_sql(cmd) or not looks_like_commands(cmd):
             return None  # SQL, or words that are no shell command: never made a shell step here
         argvs = simple_commands(parse(cmd))
+        if argvs and argvs[0][:1] == ["curl"] and len(argvs) == 1 and body is not None \
+                and re.fullmatch(r"[1-5]\d\d", body) and _WRITES_STATUS.search(cmd):
+            # `curl -o /dev/null -w '%{http_code}' URL` prints `200`: the printed text is the status, never the body
+            status, body = int(body), None
         if argvs and argvs[0][:1] == ["curl"] and len(argvs) == 1:
             spec = curl_to_http(cmd, output_only=True)
             if spec is None:
@@ -173,7 +209,8 @@ _SQL_RESULT = re.compile(
     rf"(?:exactly|only|genau|nur|exactamente|exatamente|exactement)?\s*(-?\d+|zero|one|two|three|four|five)(?!\d|[.,:]\d|\s*%)\s*({_ROW_WORD})?\b")
 #: How a sentence right after a block starts when it states that block's result: "Should return ...", "It must
 #: return ...", "The query should ...", "Erwartet: ...", "→ 0 rows".
-_ABOUT_IT = re.compile(r"(?i)\W*(?:(?:it|this|that|which|the\s+(?:query|result|count|check|statement|output)|result|"
+_ABOUT_IT = re.compile(r"(?i)\W*(?:(?:it|this|that|which|the\s+(?:query|result|count|check|statement|output|response|"
+                       r"command|endpoint|request)|result|"
                        r"(?:das\s+)?ergebnis|resultado|(?:le\s+)?r(?:é|e)sultat|(?:→|->|=>))\s*)?")
 #: The result first, then the word: "0 rows expected", "-> 0 expected", "0 erwartet", "no rows expected".
 _SQL_RESULT_FIRST = re.compile(rf"(?i)^\W*?(?:→|->|=>)?\s*(-?\d+|no)(?!\d|[.,:]\d|\s*%)\s*({_ROW_WORD})?\s+"

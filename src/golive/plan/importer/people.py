@@ -153,10 +153,25 @@ class PeopleMixin(EscalationMixin, RolesMixin):
         return True
 
     def stray_people(self) -> None:
-        """An escalation ladder left in a section nothing else claimed ("## Support"): still the ladder."""
+        """An escalation ladder left in a section nothing else claimed ("## Support"): still the ladder; a role line
+        nothing else placed ("Backout decision: Pieter de Vries, with Ingrid Solberg for option C.") still names
+        who holds that role."""
         for b in self.blocks:
             if not b.placed and b.kind in ("para", "item") and inline_ladder(b.text) is not None:
                 self.people_line(b)
+            elif not b.placed and b.kind in ("para", "item") and b.checked is None and "\n" not in b.text.strip() \
+                    and self.role_line(b):
+                b.placed = True
+
+    def role_line(self, b: Block) -> bool:
+        """One `Role: Person` line (the key a role word, the first person a full name); anything else is not."""
+        from golive.plan.importer.roles import ROLE_WORDS, strict_person
+
+        m = re.match(r"^\s*(?:\*\*|__)?([A-Za-z][\w /&'-]{1,40}?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s+(.+)$", b.raw.strip())
+        if m is None or not ROLE_WORDS.search(m.group(1)) or SLA_KEY.match(m.group(1)):
+            return False
+        first = re.split(r",|;|\band\b|\s\(", _clean(re.sub(r"\*\*|__", "", m.group(2))), maxsplit=1)[0].strip(" .")
+        return strict_person(first) and self.role_pair(m.group(1), first, b.line)
 
     def prelude_people(self, b: Block) -> None:
         """`**Release captain:** @maria.k`, `**Approver (Go/No-Go):** Head of Engineering — Tom Becker` at the top of

@@ -42,8 +42,8 @@ _T_RANGE = re.compile(r"\(?\s*(?<![A-Za-z])T\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\
 #: A forward paragraph naming how to go back: "It can be undone with `x`", "If it has to go back: `x`".
 _WAY_BACK = re.compile(r"(?i)\b(?:undo|undone|undoes|revert(?:ed|s)?|roll(?:ed|s)?[ -]?back|go(?:es)? back|back[ -]?out"
                        r"|rückgängig|zurückrollen|deshacer|revertir|desfazer)\b[^`]{0,50}`([^`]+)`")
-#: A paragraph that says what to do next: "Then turn ... off", "Finally, post in #releases".
-_THEN = re.compile(r"(?i)^(?:then|finally|afterwards|after that|and then|next)\b,?\s+(?:[a-z]+\s+)?[a-z]")
+#: A paragraph that says what to do next: "Then turn ... off", "Finally, post in #releases", "and tell #merch".
+_THEN = re.compile(r"(?i)^(?:then|finally|afterwards|after that|and then|and|next)\b,?\s+(?:[a-z]+\s+)?[a-z]")
 #: A paragraph that only announces the way back of the phase it stands in, before its block: "**Rollback:**",
 #: "To roll back:", "Undo (if needed):", "If it fails, roll back with:", "Rückfall:", "Reversión:".
 #: Only the way-back word and a remark: "Undo the maintenance flag first:" is a forward step and stays one.
@@ -51,6 +51,12 @@ _ROLLBACK_LEAD = re.compile(r"(?i)^\W*(?:if\b[^:.]{0,40},\s*)?(?:to\s+)?(?:roll\
                             r"revert|r(?:ü|ue)ckfall|r(?:ü|ue)cksetzen|reversi[oó]n|revertir|retour arri[èe]re)"
                             r"\s*(?:\([^)]{0,40}\))?\s*(?:with|by running|commands?|steps?|plan|procedure)?\s*"
                             r"(?:\([^)]{0,40}\))?\W*:\W*$")
+#: When a stage starts, as a numbered item gives it: "(18:00)", "(6:05, ~10 min)", "— 18:15", "@ 7:20", "(T+5)".
+_STARTS_AT = re.compile(r"(?:\(\s*|[-–—@]\s*|\bat\s+)(?:~\s*)?(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?|"
+                        r"\d{1,2}\s*[ap]\.?m\.?|T\s*[+-−]\s*\d+\s*(?:min|m|h)?)(?=\s*[),;–—-]|\s*$)", re.I)
+#: A paragraph that is a person's part, before the block it leads to: "Wait until ...", "Tell the app team ...".
+_PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform|announce|warn|ask|page|ping|email|"
+                          r"post\s+(?:in|to|on))\b")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
@@ -65,6 +71,11 @@ def heading_minutes(value: str, unit: str) -> float:
     if u in ("s", "sec", "secs", "second", "seconds"):
         return n / 60
     return n
+
+
+#: The title of a box that says when to go back: "Roll back if", "Abort if", "Back out when", "Rollback triggers".
+TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|revert|stop)\b.*\b(?:if|when)\b|"
+                         r"\btriggers?\b|\bkill\s+switch\b")
 
 
 class PhasesMixin(ImportState):
@@ -208,12 +219,18 @@ class PhasesMixin(ImportState):
                 made = phase["steps"][count:]
                 if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
                     self.sql_expect_from_prose(made[0], b, j, end, said)
+                    self.query_below(phase, made[0], b)
+                elif len(made) == 1 and ("http" in made[0] or "shell" in made[0]):
+                    self.command_expect_from_prose(phase, made[0], b, j, end, said)
             elif b.kind == "table":
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
             said = b if b.kind in ("para", "item") else None
             if gate_before is None and phase["gate"] is not None and b.kind in ("para", "item"):
                 phase["gate_item"] = (len(phase["steps"]), b)  # where the decision stands among the steps
+        pending = phase.pop("query_below", None)
+        if pending is not None:  # no query came after "Run the query below": the row stays a person's step
+            phase["steps"].insert(pending[2], pending[1])
         item = phase.pop("gate_item", None)
         if item is not None and len(phase["steps"]) > item[0]:
             self.decision_in_place(phase, *item)
@@ -296,7 +313,59 @@ class PhasesMixin(ImportState):
                                         f" (line {src.line}) -> an sql step that checks it ({want})")
                 return
 
+    def query_below(self, phase: dict[str, Any], step: CommentedMap, b: Block) -> None:
+        """The first SQL query after a table row "Run the query below … | 0 |" checks what the row expects."""
+        pending = phase.get("query_below")
+        if pending is None or "expect" in step["sql"] or not re.match(
+                r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
+            return
+        check, _manual, _at, line = phase.pop("query_below")
+        step["sql"]["expect"] = CommentedMap(check)
+        self.conversions.append(f"line {b.line}: SQL with its expected result in the table row of line {line} ->"
+                                f" an sql step that checks it ({check})")
+
+    def command_expect_from_prose(self, phase: dict[str, Any], step: CommentedMap, b: Block, j: int, end: int,
+                                  said: Block | None) -> None:
+        """A block of one command whose result the prose next to it states ("Check the endpoint (it should return
+        200):", "It must print `active`."): the step checks it (a curl an http step with that status / body, any
+        other command a shell step whose output must be that text). The command runs as written either way."""
+        from golive.plan.importer.items import prose_result
+
+        lines = [ln for ln in b.text.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
+        spec = step.get("http") if "http" in step else step.get("shell")
+        if len(lines) != 1 or "\\" in lines[0] or "<<" in lines[0] or (isinstance(spec, dict) and "expect" in spec) \
+                or (isinstance(spec, dict) and ("expect_output" in spec or "expect_exit" in spec)):
+            return
+        cmd = lines[0].strip()
+        after = self.blocks[j + 1] if j + 1 < end else None
+        sources: list[tuple[Block, str]] = []
+        if said is not None and said.depth == b.depth:
+            sources.append((said, "lead"))
+        if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
+            sources.append((after, "after"))
+        for src, where in sources:
+            status, body = prose_result(src.raw, where)
+            if status is None and body is None:
+                continue
+            made = self.expect_step(cmd, status, body, b.line, step.get("name"))
+            if made is None:
+                return
+            steps = phase["steps"]
+            steps[next(i for i, s in enumerate(steps) if s is step)] = made
+            if where == "after":
+                src.placed = True
+            self.inferred.append(f"line {b.line}: the result stated {'before' if where == 'lead' else 'after'} the"
+                                 f" block (line {src.line}) is its check")
+            return
+
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
+        top = phase.get("depth", 0)  # a phase made of a numbered item: its own paragraphs stand one level in
+        if b.box and TRIGGER_BOX.search(b.box) and not self.in_rollback:
+            # `!!! danger "Roll back if"` in a phase: when to take the way back from this phase, the trigger of the
+            # level that covers it (build); the words also stay with the phase for the people watching it
+            body = _clean(b.text)
+            body = body[len(b.box):].lstrip(" :") if body.lower().startswith(b.box.lower()) else body
+            self.box_triggers.append((phase["name"], b.line, body))
         m = _KV.match(b.raw)
         key = _clean(m.group(1)).lower() if m else ""
         value = _clean(re.sub(r"\*\*|__", "", m.group(2))) if m else ""
@@ -316,25 +385,32 @@ class PhasesMixin(ImportState):
             b.placed = True
         elif self.gate_para(phase, b) or self.undo_para(phase, b) or self.expect_para(phase, b):
             b.placed = True
-        elif not self.in_rollback and progression(_clean(b.text)):
+        elif not self.in_rollback and progression(_clean(b.text), phase["name"]):
             # "Shift traffic 10% -> 25% -> 50% -> 100%, each held 10 minutes": a canary (canary_from)
             phase.setdefault("items", []).append((j, None, len(phase["steps"])))
             self.phase_triggers(b)
             b.placed = True
-        elif b.depth == 0 and self.command_lines(phase, b):
+        elif b.depth == top and self.command_lines(phase, b):
             b.placed = True
-        elif b.depth == 0 and _THEN.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
+        elif b.depth == top and _THEN.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "Then turn the flag off in the console and tell #deploys.": the next thing to do, a person's step
             phase["steps"].append(self.step("manual", {"instruction": _clean(b.text)}, b.line, None))
             b.placed = True
-        elif b.depth == 0 and _SUBSTEP.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
+        elif b.depth == top and _PERSON_LEAD.match(_clean(b.text)) and (
+                _clean(b.text).endswith(":") or re.search(r"(?i)\bthen\b", b.text)):
+            # "Wait until the busy count drops to 0 (max 10 minutes), then stop it:", "Tell the app team in #ops that
+            # the app goes read-only, then:": what a person does before the block, a step of its own
+            said = re.sub(r"(?i),?\s*then\s*:?\s*$", "", _clean(b.text)).rstrip(":").strip()
+            phase["steps"].append(self.step("manual", {"instruction": said}, b.line, None))
+            b.placed = True
+        elif b.depth == top and _SUBSTEP.match(_clean(b.text)) and not _clean(b.text).endswith(":"):
             # "1.3 Post the notice in #releases.": a numbered sub-step written as a paragraph is a step
             steps = self.command_item(b)
             phase["steps"] += steps or [self.step("manual", {"instruction": _SUBSTEP.sub("", _clean(b.text))},
                                                   b.line, None)]
             self.phase_triggers(b)  # "3.2 ... roll back if it stays above 1%": also the canary's limit
             b.placed = True
-        elif b.depth == 0 and b.text.strip() and len(b.text) < 400:
+        elif b.depth == top and b.text.strip() and len(b.text) < 400:
             phase["description"].append(_clean(b.text))
             self.phase_triggers(b)
             b.placed = True
@@ -346,7 +422,14 @@ class PhasesMixin(ImportState):
                 and self.blocks[j].parent is None and self.blocks[j].children]
         timed = [j for j in tops if self.timeboxed(_clean(self.blocks[j].text))]
         if len(timed) < 2 or len(timed) != len(tops):
-            return False
+            if not self.scheduled_items(tops):
+                return False
+        for b in self.blocks[idx + 1:tops[0]]:
+            if b.kind == "para" and not b.placed and b.depth == 0 and b.text.strip():
+                # "*Owner: Pieter de Vries. Estimated duration 2 h.*" above the stages: about all of them
+                self.inline_roles(b.raw.strip("*_"), b.line)
+                self.description.append(_clean(b.text))
+                b.placed = True
         for n, j in enumerate(tops):
             b = self.blocks[j]
             stop = tops[n + 1] if n + 1 < len(tops) else next(
@@ -354,13 +437,48 @@ class PhasesMixin(ImportState):
             name, timebox = self.heading_timebox(_clean(b.text))
             phase = self.new_phase(name.rstrip(":").strip(), b.line)
             phase["deployment"], phase["timebox"] = True, timebox
+            phase["depth"] = b.depth + 1
             b.placed = True
             self.phase_items.add(j)
             self.fill(phase, j + 1, stop, context=None)
             self.canary_from(phase)
-        self.inferred.append(f"line {self.blocks[idx].line}: a numbered list whose items carry a timebox ->"
-                             f" {len(tops)} phases")
+        self.inferred.append(f"line {self.blocks[idx].line}: a numbered list whose items carry a timebox or the time"
+                             f" they start -> {len(tops)} phases")
         return True
+
+    def scheduled_items(self, tops: list[int]) -> bool:
+        """Numbered items that are the stages of a schedule: each a short title ("Pre-work (18:00)", "Snapshot
+        (6:05, ~10 min)", "Unfreeze indexing"), most with the time it starts or how long it takes, and each with
+        the work under it, something of which runs. A sentence ("Stop the workers:") is a step, not a stage."""
+        if len(tops) < 2:
+            return False
+
+        def title(j: int) -> bool:
+            b = self.blocks[j]
+            text = _clean(b.text)
+            return b.checked is None and "\n" not in text and len(text) <= 80 and "`" not in b.raw \
+                and not text.rstrip().endswith((":", ".", "?", "!")) and not _GATE.search(text) \
+                and not ROLLBACK_WORDS.search(text.lower())
+
+        timed = [j for j in tops if _STARTS_AT.search(_clean(self.blocks[j].text))
+                 or self.timeboxed(_clean(self.blocks[j].text))]
+        return len(timed) >= 2 and 2 * len(timed) >= len(tops) and all(title(j) for j in tops) \
+            and all(self.runs_commands(j + 1, j + 1 + self.item_span(j)) for j in tops)
+
+    def item_span(self, j: int) -> int:
+        """How many blocks after item j lie inside it (its children and theirs)."""
+        k = j + 1
+        while k < len(self.blocks) and self.inside(k, j):
+            k += 1
+        return k - j - 1
+
+    def inside(self, k: int, j: int) -> bool:
+        p = self.blocks[k].parent
+        while p is not None:
+            if p == j:
+                return True
+            p = self.blocks[p].parent
+        return False
 
     def runs_commands(self, start: int, end: int) -> bool:
         """Blocks in [start, end) hold something that runs: a "Rollback plan" of readiness items ("Rollback tested

@@ -20,8 +20,8 @@ from golive.plan.importer.text import _PLACEHOLDER, _clean
 
 ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-]?call|engineer|\bdba\b|sponsor|"
                         r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no|implementer|deployer|"
-                        r"operator|\bqa\b|\bsre\b|tester|director|head of|architect|executor|administrator|"
-                        r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact|"
+                        r"operator|\bqa\b|\bsre\b|tester|director|head of|architect|executor|administrator|\badmin\b|"
+                        r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact|\bdecision\b|"
                         # the same roles as German, Spanish, Portuguese and French runbooks name them
                         r"verantwortlich|ansprechpartner|freigabe|entscheider|leiter|leitung|durchführung|"
                         r"responsable|responsável|encargado|aprobador|aprovador|gerente|chef de|décideur")
@@ -29,6 +29,12 @@ ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-
 _GROUP = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|reliability|engineering|operations|\bops\b|platform|"
                     r"infrastructure|services?\b|support|desk|guild|tribe|office|board|committee|\bcab\b|on[\s-]?call|"
                     r"rotation|schedule|channel|pagerduty|#\w")
+#: "the library ops lead, Bea Lindgren": a role with its article, then the person's full name as an apposition.
+_APPOSITION = re.compile(r"\b(?:the|our|their)\s+([A-Za-z][\w/-]*(?:\s+[A-Za-z][\w/-]*){0,4}),\s+"
+                         r"([A-ZÀ-Þ][\w'-]+(?:\s+(?:de|da|van|von|der|del|la|le)?\s*[A-ZÀ-Þ][\w'-]+){1,3})\s*[.;]?\s*$")
+#: Keys that gather several people, each with a role of their own: "Approvers", "Change approvers", "Sign-offs".
+_MANY_KEY = re.compile(r"(?i)\b(?:approvers|approvals|sign-?offs|signatories|reviewers|contacts|stakeholders|people|"
+                       r"deciders)\b")
 #: Keys naming a team or a rotation's tooling ("Owner team: Discovery"), not a role a person holds.
 _GROUP_KEY = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|channel|schedule|rotation|pagerduty|slack")
 _ORDER = {"primary": 1, "first": 1, "main": 1, "secondary": 2, "backup": 2, "second": 2, "deputy": 2,
@@ -110,6 +116,15 @@ class RolesMixin(ImportState):
                         found = self.role_pair(k.strip(), v, line, any_key=True, strict=True) or found
                 elif m:
                     pairs.append((_clean(m.group(1)), m.group(2)))
+                elif pairs and _MANY_KEY.search(pairs[-1][0]) and piece.strip():
+                    # "Change approvers: Ingrid Solberg (Change Manager); Tariq Aziz (Service Owner)": one more
+                    pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]}, {piece.strip()}")
+                else:
+                    for a in _APPOSITION.finditer(_clean(re.sub(r"\*\*|__", "", piece))):
+                        # "Sign-off from the library ops lead, Bea Lindgren.": the role, then who holds it
+                        if ROLE_WORDS.search(a.group(1)) and strict_person(a.group(2)):
+                            self.add_person(a.group(1).strip(), self.person(a.group(2)), line, a.group(0))
+                            found = True
             found = self.role_group(pairs, line) or found
             for m in _PERSON_ROLE_VERB.finditer(_clean(re.sub(r"\*\*|__", "", text_line))):
                 if ROLE_WORDS.search(m.group(2)) and looks_like_person(m.group(1)):
@@ -157,8 +172,11 @@ class RolesMixin(ImportState):
                 name = re.split(r"\s+[—–-]\s+", name)[-1].strip()
             if _PLACEHOLDER.match(name) or not looks_like_person(name) or (strict and not strict_person(name)):
                 continue
-            if not ROLE_WORDS.search(key) and (not any_key or strict) and note and ROLE_WORDS.search(note.group(1)):
-                # "Requested by: Oluwaseun Adeyemi (Application Owner)": the role is in the brackets
+            if note and ROLE_WORDS.search(note.group(1)) and (
+                    (not ROLE_WORDS.search(key) and (not any_key or strict)) or _MANY_KEY.search(key)):
+                # "Requested by: Oluwaseun Adeyemi (Application Owner)": the role is in the brackets; so it is under a
+                # key that only gathers people ("Change approvers: Ingrid Solberg (Change Manager); Tariq Aziz
+                # (Service Owner)"): each holds the role written after them
                 self.add_person(note.group(1).strip(), self.person(name), line, key)
                 continue
             order = _ORDER.get(note.group(1).strip().lower()) if note else None
@@ -182,6 +200,8 @@ class RolesMixin(ImportState):
         return True
 
     def add_person(self, role: str, who: str, line: int, key: str) -> None:
+        # "the support duty manager, Rafa Ortiz" and "| Rafa Ortiz (Support Duty Manager) |": one role, as first written
+        role = next((r for r in self.approvers if r.lower() == role.lower()), role)
         people = self.approvers.setdefault(role, [])
         if who not in people:
             people.append(who)

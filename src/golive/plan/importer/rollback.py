@@ -23,6 +23,19 @@ _OPTION = re.compile(r"(?i)^(?:(?:back-?out\s+|rollback\s+)?(?:option|variant|va
 
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
 #: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
+#: A paragraph led by a bold label ("**Canary bad** (...): undo the canary only."), and labels that are steps.
+_BOLD_LEAD = re.compile(r"^(\*\*|__)([^*_\n]{2,60}?)\1")
+_CONDITION = re.compile(r"(?i)\b(?:bad|fail\w*|broken|wrong|errors?|if|when|only|during|after|problems?|issues?|"
+                        r"corrupt\w*|lost|missing|5xx|latency|slow|down|unhealthy|stuck)\b")
+_STEP_LABEL = re.compile(r"(?i)^\W*(?:step|schritt|paso|passo|phase|stage|first|then|next|finally|after that|"
+                         r"\d|[a-z]\)|note|warning|important|tip)")
+#: A level named anywhere in a sentence: "(this is **back-out 1**)", "take level 2", "Option B".
+_NAMES_LEVEL = re.compile(r"(?i)\b(?:level|back[\s-]*out|roll[\s-]*back|option|livello|stufe|nivel|niveau)"
+                          r"\s+(\d+|[A-Z])\b")
+#: A numbered way back that is one of several: a bold label and, in brackets, when to take it
+#: ("**Code only** (the app is broken, data is fine):").
+_ALTERNATIVE = re.compile(r"(?i)^\s*(?:\*\*|__)[^*_]{2,60}(?:\*\*|__)\s*\([^()]*\b(?:if|when|only|broken|wrong|fails?|"
+                          r"failed|bad|corrupt\w*|damaged|is fine|are fine|still)\b[^()]*\)\s*:?\s*$")
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
 #: A sentence of a level that says what it undoes: "Covers steps 2-3", "Undoes phase 4", "Applies to stage B".
 _COVERS_SAID = re.compile(r"(?i)\b(covers?|undo(?:es)?|reverts?|applies\s+to|rolls?\s+back)\b")
@@ -141,8 +154,11 @@ class RollbackMixin(ImportState):
                         b.placed = True
                 self.thresholds += [t for it in items for t in thresholds_in(_clean(it.text), it.line)]
                 for start, stop, label in groups:
-                    head = self.blocks[start - 1] if label else h
+                    head = self.blocks[start] if start in self.level_items else self.blocks[start - 1] if label else h
                     name = re.split(r":\s", label, maxsplit=1)[0].rstrip(":") if label else _clean(h.text)
+                    bare = _LEVEL.match(name) if label else None
+                    if bare and not bare.group(2):  # "Level 1: traffic back. When: ...": the level's name
+                        name = re.split(r"\.\s", label, maxsplit=1)[0]
                     self.make_level(start, stop, name, head, label, intro["description"])
                 return
             self.level_from(idx, end, _clean(h.text))
@@ -171,9 +187,26 @@ class RollbackMixin(ImportState):
         if len(numbered) >= 2 and all(self.blocks[j].children and phase_refs(_clean(self.blocks[j].text))
                                       and _COVERS_SAID.search(_clean(self.blocks[j].text)) for j in numbered):
             cuts += [(j, _clean(self.blocks[j].text), False) for j in numbered]
+        elif len(numbered) >= 2 and all(
+                self.blocks[j].children and self.runs_commands(j + 1, j + 1 + self.item_span(j))
+                and _ALTERNATIVE.match(self.blocks[j].raw) for j in numbered):
+            # "1. **Code only** (the app is broken, data is fine):" / "2. **Code and schema** (the migration left the
+            # schema wrong):", each with its block: the ways back to choose from, by their condition, never one
+            # level that also rolls the schema back when only the code is broken
+            cuts += [(j, _clean(self.blocks[j].text), False) for j in numbered]
+        # "- *Pushes failing:* put nginx back (this is **back-out 1**):" / "- *Tokens wrong:* **back-out 2**, ...",
+        # each with its block: items that each name a different level, wherever in their text, are those levels
+        listed = [j for j in range(start, end) if self.blocks[j].kind == "item" and self.blocks[j].depth == 0
+                  and self.blocks[j].checked is None and self.blocks[j].children]
+        named = [_NAMES_LEVEL.search(_clean(self.blocks[j].text)) for j in listed]
+        if not cuts and len(listed) >= 2 and all(named) \
+                and len({m.group(1).lower() for m in named if m}) == len(listed):
+            cuts += [(j, _clean(self.blocks[j].text), False) for j in listed]
+            numbered = listed
+        by_number = bool(cuts)
         for j in range(start, end):
-            if cuts and j in numbered:
-                continue
+            if by_number and j in numbered:
+                continue  # already cut by the rule above (not: after the first "1. **Level 1: ...**" item)
             b = self.blocks[j]
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)
@@ -183,6 +216,17 @@ class RollbackMixin(ImportState):
             if level and b.kind == "item" and b.depth == 0 and b.checked is None and b.children:
                 cuts.append((j, text, False))  # "- Level 2 — schema and data" with its block (a Notion toggle)
                 continue
+            if level and b.kind == "item" and b.depth == 0 and b.checked is None and sum(
+                    1 for k in range(start, end) if self.blocks[k].kind == "item" and self.blocks[k].depth == 0
+                    and _LEVEL.match(_clean(self.blocks[k].text))) >= 2:
+                # "- L1, api3 misbehaves (5xx over 2%): weights back" among "- L2, ..." items: a level of its own,
+                # named by its condition; what follows the colon is its step (the condition is never a step)
+                cuts.append((j, text, True))
+                action = re.split(r":\s+", b.raw, maxsplit=1)
+                if len(action) == 2 and action[1].strip():
+                    b.raw, b.text = action[1].strip(), _clean(re.split(r":\s+", b.text, maxsplit=1)[-1])
+                self.level_items.add(j)
+                continue
             if b.kind != "para" or b.depth != 0 or not labelled:
                 continue
             if nxt is not None and nxt.kind in ("fence", "item"):
@@ -191,6 +235,8 @@ class RollbackMixin(ImportState):
                 cuts.append((j, text, False))  # the option, then its command alone in the next paragraph
             elif level and code_command(b.raw):  # "Level 3: `flask db downgrade`": the level and its command
                 cuts.append((j, text, True))
+        if not cuts:
+            cuts = self.bold_conditions(start, end)
         cuts.sort()
         if not cuts:
             return [(start, end, "")]
@@ -201,6 +247,23 @@ class RollbackMixin(ImportState):
             stop = cuts[n + 1][0] if n + 1 < len(cuts) else end
             groups.append((j if inline else j + 1, stop, label))
         return groups
+
+    def bold_conditions(self, start: int, end: int) -> list[tuple[int, str, bool]]:
+        """"**Canary bad** (5xx above the limits): undo the canary only." then its block, "**Promoted and bad:** undo
+        the main deployment, then the canary." then its block: when every block of the part follows its own
+        paragraph led by a bold condition ("bad", "fails", "only if"; not a step: "**Step 2**", "**Revert the code**"),
+        each is a level. Merged, taking
+        the canary's way back also undid the main deployment."""
+        fences = [j for j in range(start, end) if self.blocks[j].kind == "fence" and self.blocks[j].depth == 0]
+        cuts: list[tuple[int, str, bool]] = []
+        for j in fences:
+            lead = self.blocks[j - 1] if j > start else None
+            m = _BOLD_LEAD.match(lead.raw.strip()) if lead is not None and lead.kind == "para" \
+                and lead.depth == 0 else None
+            if m is None or _STEP_LABEL.match(_clean(m.group(2))) or not _CONDITION.search(_clean(m.group(2))):
+                return []  # "**Revert the code**" then "**Restart**": the steps of one level, in order
+            cuts.append((j - 1, _clean(lead.text) if lead is not None else "", False))
+        return cuts if len(cuts) >= 2 else []
 
     def has_level_steps(self, start: int, end: int) -> bool:
         """Fences or items that are not conditions ("- Roll back if p99 > 1 s" is none), or a paragraph that is a

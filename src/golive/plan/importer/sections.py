@@ -11,7 +11,7 @@ from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unpla
 from golive.plan.md_blocks import Block
 from golive.units import format_duration
 
-ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo\b|\babort\b|"
+ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
                             r"fall\s*-?back|"
                             r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
                             r"in case of (failure|problems|issues|trouble)|"
@@ -20,9 +20,12 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             r"r(ü|ue)ckfall|r(ü|ue)cksetz|zur(ü|ue)ck(roll|setz|fahr)|wiederherstell|"
                             r"revers(ión|ion|ão|ao)|revertir|reverter|marcha atr(á|a)s|vuelta atr(á|a)s|"
                             r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
+                            # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
+                            r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
-SUCCESS_WORDS = re.compile(r"success (criteria|metrics)|definition of done|acceptance criteria|exit criteria|"
+SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
+                           r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
                            r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
                            r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
@@ -32,15 +35,36 @@ _WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
 _CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(uration)?|settings|variables|secrets|"
                              r"umgebung\w*|konfiguration|variablen|configuraci(ó|o)n|variables de entorno|"
                              r"configura(ç|c)(ã|a)o|vari(á|a)veis( de ambiente)?)\b")
+#: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
+_TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
+                          r"expected outcome|pass if)(?: \||$)")
+#: A paragraph "<short lead>: <criteria>" (the lead checked against SUCCESS_WORDS).
+_CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
+#: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
+_DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
+#: Sections about people: who does what, who to call.
+_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
+                             r"responsibilit|who does what"
+                             r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
+                             r"call (list|tree)|who'?s who|who is who|"
+                             # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
+                             # "Rollen", "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe"
+                             r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
+                             r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
-                         r"troubleshoot|known issues|changelog|history|review schedule")
+                         r"troubleshoot|known issues|changelog|history|review schedule|"
+                         # an on-call page's alert responses (a pod delete, `logs -f`): not steps of the deploy
+                         r"\balerts?\b|\balarms?\b|alerting|\bincidents?\b|dashboards?")
 
 
 class SectionsMixin(ImportState):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
+        from golive.plan.importer.fences import PWSH_LANGS, is_powershell
+        from golive.plan.importer.items import code_command
+        from golive.plan.importer.tables import _EXPECT_COL, column
         from golive.plan.importer.traffic import traffic_rows
         from golive.plan.md_shell import looks_like_commands
         from golive.plan.md_traffic import progression
@@ -48,15 +72,24 @@ class SectionsMixin(ImportState):
         for b in self.blocks[idx + 1:end]:
             if b.kind == "item" and b.checked is not None:
                 return True
-            if b.kind in ("para", "item") and progression(_clean(b.text)):
+            if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
-            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or
-                                      (not b.info and looks_like_commands(b.text))):
+            if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or b.info in PWSH_LANGS or
+                                      (not b.info and (looks_like_commands(b.text) or is_powershell(b.text)))):
+                # (a section of PowerShell blocks is a phase too: dropped, the run skipped the deploy it describes)
                 return True
-            if b.kind == "table" and b.rows and any("command" in c.lower() for c in b.rows[0]):
-                return True
+            if b.kind == "table" and b.rows and any(re.search(r"\bcommands?\b", c.lower()) for c in b.rows[0]):
+                return True  # | Step | Command |, never "| Priya Nair (Incident Commander) |"
+            if b.kind == "table" and b.rows and len(b.rows) > 1 and _TEST_HEADER.search(" | ".join(
+                    _clean(c).lower() for c in b.rows[0])):
+                return True  # | # | Test | Expected |: checks to make, a step per row
             if b.kind == "table" and traffic_rows(b):
                 return True  # | Stage | Traffic | Hold |: a canary
+            if b.kind == "table" and len(b.rows) > 1 and column(b.rows[0], _EXPECT_COL) is not None and any(
+                    code_command(cell) is not None for row in b.cells[1:] for cell in row):
+                return True  # | Check | How | Expected | with a command in a cell: a check to run
+            if b.kind == "item" and b.checked is None and code_command(b.raw) is not None:
+                return True  # "* `curl -fsS https://x/up` prints `200`": a command to run
             if b.kind == "item" and b.ordered and b.depth == 1 and any(
                     self.blocks[c].kind == "fence" for c in b.children):
                 return True
@@ -68,6 +101,7 @@ class SectionsMixin(ImportState):
             self.blocks[title_idx].placed = True
         headings = [i for i, b in enumerate(self.blocks) if b.kind == "heading" and i != title_idx]
         top_level = min((self.blocks[i].level for i in headings), default=2)
+        self.outline_tops = self.outline_sections([i for i in headings if self.blocks[i].level == top_level])
         # Blocks before the first section (an overview paragraph) become the plan description.
         description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
@@ -78,6 +112,8 @@ class SectionsMixin(ImportState):
                 b.placed = True
             elif b.kind == "table" and not b.placed:
                 self.prelude_people(b)  # | **Implementer** | Jonas Berg |: a fact table of roles
+        self.box_criteria()
+        self.sentence_criteria()
         i = 0
         while i < len(self.blocks):
             b = self.blocks[i]
@@ -103,7 +139,9 @@ class SectionsMixin(ImportState):
         if top and not sub_phases:
             sub_phases = self.numbered_subs(idx, end)
         named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
-        if ROLLBACK_WORDS.search(low) and not named and "window" not in low:
+        if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
+                _PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
+            # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
             # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
             h.placed = True
             if re.search(r"criteria|trigger|when to|decision|conditions", low):
@@ -111,6 +149,13 @@ class SectionsMixin(ImportState):
             else:
                 self.rollback_section(idx, end)
             self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
+            return True
+        if idx in self.outline_tops:
+            # "1. Preparation" over "1.1 Pre-checks", "1.2 Freeze writes", and "2. Backup" over "2.1 ...": the
+            # document is numbered as an outline, its numbered sections are the phases and N.M their parts
+            self.phase_from(idx, end)
+            self.inferred.append(f"line {h.line}: '{text}' is a numbered section of an outline (its parts are"
+                                 " numbered under it) -> a phase")
             return True
         if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
                 self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)
@@ -133,22 +178,18 @@ class SectionsMixin(ImportState):
             self.signoff(idx, end)
             self.signoff_gate(idx, end)
             return True
-        if re.search(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call"
-                     r"|who to (call|page|ring)|call (list|tree)|who'?s who|who is who|"
-                     # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte", "Rollen",
-                     # "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe", "Intervenants"
-                     r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
-                     r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento", low) \
-                and not sub_phases and not self.has_steps(idx, end):
+        if _PEOPLE_HEADING.search(low) and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True
         if sub_phases:
+            sub_phases = self.numbered_siblings(idx, end, sub_phases)
             for j in sub_phases:
                 stop = self.section_end(j)
                 while stop < end and self.blocks[stop].level == self.blocks[j].level and stop not in sub_phases \
                         and _GATE.search(self.blocks[stop].text):
                     stop = self.section_end(stop)  # "### 4. Go/No-Go" after "### 3. Deploy": that phase's gate
                 self.phase_from(j, stop)
+            self.sibling_sections(idx, end, sub_phases)
             return True
         if _CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
             # "## Environment" holding an env file and `export` lists: what the run needs set, plan vars
@@ -165,7 +206,10 @@ class SectionsMixin(ImportState):
         if re.search(r"deployment (steps|procedure|process|plan)|during deploy|^deploy(ment)?$", low):
             self.checklist_phase(idx, end)
             return True
-        if not NOT_A_PHASE.search(low) and self.has_steps(idx, end):
+        # "Maintenance and queues" with its shell blocks (maintenance page on, workers quiet): a step of the run;
+        # "Maintenance" as later upkeep runs nothing and stays out
+        aside = NOT_A_PHASE.search(low.replace("maintenance", "") if self.runs_commands(idx + 1, end) else low)
+        if not aside and self.has_steps(idx, end):
             self.checklist_phase(idx, end)
             self.inferred.append(f"line {h.line}: section '{text}' has checklist items or commands -> a phase")
             return True
@@ -234,6 +278,53 @@ class SectionsMixin(ImportState):
                         self.criteria.append((b.line, part))
                 b.placed = True
 
+    def box_criteria(self) -> None:
+        """A box titled as success criteria (`!!! success "Done when"`, `:::tip Success criteria`, `<Callout
+        title="Success criteria">`) holds the plan's criteria wherever it stands, even inside a rollback section:
+        never steps of the phase or level around it."""
+        said: set[int] = set()
+        for b in self.blocks:
+            if b.placed or not b.box or not SUCCESS_WORDS.search(b.box.lower()):
+                continue
+            b.placed = True
+            if b.kind == "table" and len(b.rows) > 1:
+                for row in b.rows[1:]:
+                    cells = [_clean(c) for c in row if _clean(c)]
+                    if cells:
+                        self.criteria.append((b.line, ": ".join(cells[:2])))
+            elif b.kind in ("para", "item"):
+                text = _clean(b.text)
+                if text.lower().startswith(b.box.lower()):
+                    text = text[len(b.box):].lstrip(" :")
+                for part in text.split("\n"):
+                    part = _clean(part).strip("✅✓✔☑ -*•")
+                    if part:
+                        self.criteria.append((b.line, part))
+            else:
+                continue
+            if b.box not in {self.blocks[i].box for i in said}:
+                self.inferred.append(f"line {b.line}: the box '{b.box}' holds success criteria -> success_criteria")
+            said.add(self.blocks.index(b))
+
+    def sentence_criteria(self) -> None:
+        """"We call it done when: error rate under 1%, p95 under 250 ms, no lag by noon.", "Done = one leader, two
+        replicas". A paragraph whose short
+        lead says success criteria and whose criteria follow the colon in the same sentence, wherever it stands:
+        the plan's criteria, one per part (a comma and a space, or a semicolon: "1,204" is one number)."""
+        for b in self.blocks:
+            if b.placed or b.kind != "para" or b.box:
+                continue
+            m = _CRITERIA_SENTENCE.match(_clean(b.text).replace("\n", " "))
+            if m is None or not (SUCCESS_WORDS.search(m.group(1).lower()) or _DONE_LEAD.fullmatch(m.group(1))):
+                continue
+            parts = [p.strip(" .") for p in re.split(r";\s*|,\s+", m.group(2)) if p.strip(" .")]
+            if not parts:
+                continue
+            self.criteria += [(b.line, p) for p in parts]
+            b.placed = True
+            self.inferred.append(f"line {b.line}: '{m.group(1)}:' and {len(parts)} criteria after it ->"
+                                 " success_criteria")
+
     def report_leftovers(self) -> None:
         """Group every block nobody placed under its heading, so the summary names each one."""
         heading: Block | None = None
@@ -265,11 +356,63 @@ class SectionsMixin(ImportState):
         box = self.heading_timebox(text)[1]
         return bool(box) and box is not None and box <= 12 * 60
 
+    def numbered_siblings(self, idx: int, end: int, subs: list[int]) -> list[int]:
+        """"### 1. Before you deploy" ... "### 5. Verify" where only "### 3. Canary (15 minutes)" reads as a phase
+        (its timebox): numbered the same way at the same level, its siblings are phases too, never left out."""
+        numbered = re.compile(r"^\d{1,2}[.)]\s+\S")
+        level = self.blocks[subs[0]].level
+        if not all(numbered.match(_clean(self.blocks[j].text)) and self.blocks[j].level == level for j in subs):
+            return subs
+        more = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading" and self.blocks[j].level == level
+                and numbered.match(_clean(self.blocks[j].text)) and not _GATE.search(self.blocks[j].text)
+                and not ROLLBACK_WORDS.search(_clean(self.blocks[j].text).lower())
+                and not SUCCESS_WORDS.search(_clean(self.blocks[j].text).lower())]
+        return sorted(set(subs) | set(more))
+
+    def sibling_sections(self, idx: int, end: int, subs: list[int]) -> None:
+        """A rollback or success-criteria sub-heading next to a section's phases ("### If it goes wrong" after
+        "### 5. Verify"): the way back and the criteria, never dropped with the container."""
+        level = self.blocks[subs[0]].level
+        for j in range(idx + 1, end):
+            b = self.blocks[j]
+            if b.kind != "heading" or b.level != level or b.placed or j in subs:
+                continue
+            low = _clean(b.text).lower()
+            if ROLLBACK_WORDS.search(low) and self.runs_commands(j + 1, self.section_end(j)):
+                b.placed = True
+                self.rollback_section(j, self.section_end(j))
+                self.inferred.append(f"line {b.line}: '{_clean(b.text)}' is rollback material -> rollback levels")
+            elif SUCCESS_WORDS.search(low):
+                b.placed = True
+                self.success(j, self.section_end(j))
+
     def phase_heading(self, text: str) -> bool:
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
             and not _LEVEL.match(text)
+
+    def outline_sections(self, tops: list[int]) -> set[int]:
+        """Top-level sections numbered as an outline ("1. Preparation" holding "1.1 Pre-checks" and "1.2 Freeze
+        writes", "2. Backup" holding "2.1 ..."), as word processors number a document: when at least two forward
+        sections hold steps under parts numbered after them, each such section is a phase and its parts are its
+        steps. A single such section ("7. Implementation" over "7.1 Preparation (02:00-02:20)") stays a container
+        of phases, and so do parts that carry their own timebox."""
+        out: set[int] = set()
+        for i in tops:
+            text = _clean(self.blocks[i].text)
+            m = re.match(r"^(\d{1,2})[.)]?\s+\S", text)
+            if m is None or ROLLBACK_WORDS.search(text.lower()) or SUCCESS_WORDS.search(text.lower()):
+                continue
+            end = self.section_end(i)
+            parts = [j for j in range(i + 1, end) if self.blocks[j].kind == "heading"
+                     and re.match(rf"^{m.group(1)}\.\d{{1,2}}\.?\s+\S", _clean(self.blocks[j].text))]
+            if not parts or not self.has_steps(i, end):
+                continue
+            if any(self.timeboxed(_clean(self.blocks[j].text)) for j in parts):
+                return set()  # parts that say how long they take are phases of their own
+            out.add(i)
+        return out if len(out) >= 2 else set()
 
     def numbered_subs(self, idx: int, end: int) -> list[int]:
         """Sub-headings numbered "1." / "2)" ("## Release" over "### 1. Tag and build", "### 2. Database"): each

@@ -14,6 +14,8 @@ from golive.plan.md_traffic import Threshold
 
 _MYSQL = re.compile(r"(?i)\b(?:mysql(?:dump|sh|admin)?|mariadb(?:-dump)?)\b")
 _POSTGRES = re.compile(r"(?i)\b(?:psql|pg_dump|pg_restore|postgres(?:ql)?)\b")
+#: SQL Server's own tools and names: the document's SQL is T-SQL, run in SSMS or through sqlcmd.
+_MSSQL = re.compile(r"(?i)\b(?:sqlcmd|invoke-sqlcmd|ssms|sql\s+server|t-sql|osql|mssql)\b")
 
 
 class ImportState:
@@ -24,6 +26,9 @@ class ImportState:
         #: The document's database is MySQL or MariaDB (its commands say so, and nothing names PostgreSQL): golive's
         #: `sql` step (PostgreSQL, SQLite) cannot run its SQL, so SQL becomes a manual step, never an `sql` step.
         self.mysql_only = bool(_MYSQL.search(text)) and not _POSTGRES.search(text)
+        #: The same for SQL Server: its T-SQL (`GO` batches, `USE db` for the rest of the session) runs in SSMS or
+        #: sqlcmd, never in golive's sql step.
+        self.mssql_only = bool(_MSSQL.search(text)) and not _POSTGRES.search(text)
         self.summary: list[str] = []
         self.inferred: list[str] = []
         self.unplaced: list[Unplaced] = []
@@ -44,6 +49,10 @@ class ImportState:
         self.analysis: list[Threshold] = []
         self.window: dict[str, Any] | None = None
         self.window_line = 0
+        #: Window facts of the YAML front matter (`window: 2026-12-05T20:00+01:00/2026-12-05T22:00+01:00`).
+        self.front_facts: dict[str, tuple[str, Block]] = {}
+        #: Boxes titled "Roll back if" in a phase: (phase name, line, text), the trigger of the level covering it.
+        self.box_triggers: list[tuple[str, int, str]] = []
         self.description: list[str] = []
         #: (from, to, source line) of the application version, when a "... Version" section gives both.
         self.version: tuple[str, str, int] | None = None
@@ -74,6 +83,10 @@ class ImportState:
         self.role_aliases: dict[str, str] = {}
         #: List items that became phases ("1. Drain (5 min)"): their steps are not named after them.
         self.phase_items: set[int] = set()
+        #: Top-level sections of a document numbered as an outline ("1." over "1.1", "1.2"): each is a phase.
+        self.outline_tops: set[int] = set()
+        #: List items that are a rollback level and its step at once ("- L1, api3 misbehaves: weights back").
+        self.level_items: set[int] = set()
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
@@ -265,6 +278,12 @@ class ImportState:
         raise NotImplementedError
 
     def inline_roles(self, raw: str, line: int) -> bool:
+        raise NotImplementedError
+
+    def add_person(self, role: str, who: str, line: int, key: str) -> None:
+        raise NotImplementedError
+
+    def item_span(self, j: int) -> int:
         raise NotImplementedError
 
     def role_pair(self, key: str, value: str, line: int, any_key: bool = False) -> bool:

@@ -13,8 +13,8 @@ from golive.plan.md_commands import shell_commands
 _ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
                        # German, Spanish, Portuguese, French
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction)$", re.I)
-_ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do)$",
-                         re.I)
+_ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do|"
+                         r"tests?|test cases?|test steps?|checks?|verification|verify)$", re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
 _STRONG_ACTION = re.compile(r"^(actions?|tasks?|how|activity|instructions?|procedure|to do|what to do)$", re.I)
 _PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$", re.I)
@@ -26,6 +26,11 @@ _SHORT_COL = re.compile(r"^(short|short name|abbr\.?|abbreviation|alias|code|key
 _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
                        r"signatory|approved by|full name|assigned to|holder|member|"
                        r"nombre|nome|nom|personne|persona|pessoa|ansprechpartner(in)?|wer)$", re.I)
+
+
+#: A table row about the query the document shows next: "Run the query below", "the following SQL".
+_QUERY_BELOW = re.compile(r"(?i)\b(?:query|sql|statement|select)\s+(?:below|underneath|that\s+follows)\b|"
+                          r"\bfollowing\s+(?:query|sql|statement)\b")
 
 
 def column(header: list[str], rx: re.Pattern[str]) -> int | None:
@@ -43,6 +48,16 @@ _DURATION_COL = re.compile(r"^(duration|est\.?|estimate|estimated time|time need
 #: A cell that is only a duration: "5 min", "10m", "~15 minutes", "1 h", "90 s".
 _DURATION_CELL = re.compile(r"^\s*~?(\d+(?:[.,]\d+)?)\s*(minutes?|minuten|minutos?|mins?|m|hours?|hrs?|h|std\.?|"
                             r"stunden?|horas?|heures?|seconds?|secs?|s)\s*$", re.I)
+
+
+#: A RACI cell: Responsible, Accountable, Consulted, Informed, or a mix ("R/A", "A, R", "RA"); empty or a dash.
+_RACI_CELL = re.compile(r"(?i)[RACIS](?:\s*[/,+&]?\s*[RACIS]){0,3}|[-–—]|")
+
+
+def _raci(cells: list[str]) -> bool:
+    """Cells that are RACI letters: all of them letters or blank, and an R or an A among them."""
+    return bool(cells) and all(_RACI_CELL.fullmatch(c.strip()) for c in cells) and any(
+        re.search(r"(?i)\b[RA]\b|^[RACIS]+$", c) and re.search(r"(?i)[RA]", c) for c in cells)
 
 
 class TablesMixin(ImportState):
@@ -179,7 +194,7 @@ class TablesMixin(ImportState):
         """| # | Action | Owner | or | Check | How | Expected |: a procedure written as a table, a step per row.
         A row whose action is plainly a command (`Take a dump: <code>pg_dump ...</code>`) runs it; a curl with
         its expected result checks it; any other row is a person's step, with the row's words."""
-        from golive.plan.importer.items import code_command, stated_result
+        from golive.plan.importer.items import code_command, sql_expectation, stated_result
 
         header = b.rows[0]
         label = column(header, _LABEL_COL)
@@ -196,7 +211,10 @@ class TablesMixin(ImportState):
             found = code_command(raw)
             if found is not None:
                 prose, cmd, after = found
-                status, body = stated_result(want, bare=True) if want else stated_result(after)
+                # the cell as written (code keeps its backticks: `{"status": "ok"}` is the body, whole)
+                cell = b.cells[n][expected] if expected is not None and n < len(b.cells) \
+                    and expected < len(b.cells[n]) else want
+                status, body = stated_result(cell, bare=True) if want else stated_result(after)
                 step = self.expect_step(cmd, status, body, line, name or prose or None) \
                     if status is not None or body is not None else None
                 if step is None:
@@ -211,7 +229,13 @@ class TablesMixin(ImportState):
             words = [_clean(c) for i, c in enumerate(row) if i in (label, act) and _clean(c)
                      and not re.fullmatch(r"[\d.#\s]*", _clean(c))]
             text = ": ".join(words) + (f" (expected: {want})" if want else "")
-            if text:
+            check = sql_expectation(f"expected: {want}", "after") if want and _QUERY_BELOW.search(text) else None
+            if text and check is not None and "query_below" not in phase:
+                # "| T3 | Run the query below on db-1 | 0 |": the SQL block after the table is that check; the row
+                # waits for it (PhasesMixin.fill), and stays a person's step if no query comes
+                phase["query_below"] = (check, self.step("manual", {"instruction": text}, line, None),
+                                        len(phase["steps"]), line)
+            elif text:
                 phase["steps"].append(self.step("manual", {"instruction": text}, line, None))
         b.placed = True
         self.inferred.append(f"line {b.line}: table of actions -> one step per row")
@@ -220,6 +244,8 @@ class TablesMixin(ImportState):
         """| Role | Name | ... | (or Name first): each row a role and the person holding it."""
         if not b.rows or len(b.rows) < 2:
             return False
+        if self.raci_table(b):
+            return True
         header = b.rows[0]
         role, name = column(header, _ROLE_COL), column(header, _NAME_COL)
         free = False
@@ -256,6 +282,7 @@ class TablesMixin(ImportState):
             if abbr and len(abbr) <= 12 and abbr.lower() != r.lower():
                 self.role_aliases[abbr.lower()] = r  # | RM | Release manager |: "RM" names that role elsewhere
             person = _clean(row[name])
+            r = next((k for k in self.approvers if k.lower() == r.lower()), r)  # the role as first written
             self.approvers.setdefault(r, [])
             if person and not _PLACEHOLDER.match(person) and not re.fullmatch(r"_+|\[.*\]", person):
                 who = self.person(person)
@@ -267,6 +294,67 @@ class TablesMixin(ImportState):
                     self.approvers[r].append(who)
         b.placed = True
         self.inferred.append(f"line {b.line}: people table -> approvers roles ({len(b.rows) - 1} rows)")
+        return True
+
+    def raci_table(self, b: Block) -> bool:
+        """A RACI matrix: tasks against people, each cell R, A, C or I ("R/A", "A/R", "-"). The people stand in the
+        header ("| Activity | Priya Nair (Incident Commander) | Tom Becker (SRE) |") or in the first column; each
+        written with a role ("Name (Role)", "Role (Name)", "Role: Name", "Name, Role") holds that role; a role alone
+        ("| DBA |") is a role nobody is named for yet. Whoever is Accountable for a Go/No-Go row decides the gates."""
+        rows = [[_clean(c) for c in r] for r in b.rows]
+        if len(rows) < 2 or len(rows[0]) < 3:
+            return False
+        header, body = rows[0], rows[1:]
+        from golive.plan.importer.roles import ROLE_WORDS, strict_person
+
+        def named(cell: str) -> bool:  # "Priya Nair (Incident Commander)", "DBA", "Release manager: Ana Lima"
+            if _GATE.search(cell):
+                return False  # a "Go/No-Go" column or row is a task, whoever decides it
+            return strict_person(re.split(r"\s*[(:,]", cell)[0]) or bool(ROLE_WORDS.search(cell)) \
+                or bool(re.fullmatch(r"[A-Z]{2,5}", cell))
+
+        cells = [c for r in body for c in r[1:]]
+        if not _raci(cells):
+            return False
+        in_header = sum(1 for c in header[1:] if named(c))
+        in_column = sum(1 for r in body if r and named(r[0]))
+        if in_header * 2 > len(header) - 1 and in_header / (len(header) - 1) >= in_column / len(body):
+            people = [(i, header[i]) for i in range(1, len(header))]
+
+            def letter(r: list[str], i: int) -> str:
+                return r[i] if i < len(r) else ""
+            tasks = [(r[0], {i: letter(r, i) for i, _p in people}) for r in body]
+        elif in_column * 2 > len(body):
+            people = [(n, r[0]) for n, r in enumerate(body)]
+            tasks = [(header[i], {n: (r[i] if i < len(r) else "") for n, r in enumerate(body)})
+                     for i in range(1, len(header))]
+        else:
+            return False
+        roles: dict[int, str] = {}
+        for key, cell in people:
+            m = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", cell) or re.fullmatch(r"(.+?)\s*(?:[:,]|\s[—–-])\s*(.+)", cell)
+            if m and strict_person(m.group(1)) and not strict_person(m.group(2)):
+                role, who = m.group(2).strip(), self.person(m.group(1))
+            elif m and strict_person(m.group(2)):
+                role, who = m.group(1).strip(), self.person(m.group(2))
+            elif cell and not strict_person(cell) and len(cell.split()) <= 4 and not _GATE.search(cell):
+                role, who = cell, ""  # | Comms |, | DBA |: a column of the matrix is a role, nobody named yet
+            else:
+                continue
+            roles[key] = role
+            if who:
+                self.add_person(role, who, b.line, cell)
+            else:
+                self.approvers.setdefault(role, [])
+        if not roles:
+            return False
+        for task, letters in tasks:
+            if _GATE.search(task) and self.decider is None:
+                accountable = [roles[k] for k, v in letters.items() if k in roles and "A" in v.upper()]
+                if len(accountable) == 1:
+                    self.decider = accountable[0]  # | Go/No-Go to start | A | C |: that role decides
+        b.placed = True
+        self.inferred.append(f"line {b.line}: RACI matrix -> approvers roles ({len(roles)} people or roles)")
         return True
 
     def escalation_table(self, b: Block) -> bool:

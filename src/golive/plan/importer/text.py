@@ -24,8 +24,9 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s
 _KV = re.compile(r"^\*\*([^*]{1,60}?):?\*\*\s*:?\s*(.*)$", re.S)
 #: "Go/No-Go", "GO / NO GO", "Go-No-Go", "go/nogo", "Go No-Go".
 _GATE = re.compile(r"\bgo\s*(?:/|-|–|\s)\s*no[\s-]*go\b", re.I)
-#: "Level 2: ...", and as documents also write it: "R2 — ...", "L1:", "Stufe 1 –", "Nivel 2", "Niveau 1".
-_LEVEL = re.compile(r"^(?:level|stufe|nivel|n[ií]vel|niveau|r|l)\s*(\d+)\b\s*[:.\-–—]?\s*(.*)$", re.I)
+#: "Level 2: ...", and as documents also write it: "R2 — ...", "L1:", "L1, api3 misbehaves", "Stufe 1 –", "Nivel 2".
+_LEVEL = re.compile(r"^(?:level|stufe|nivel|n[ií]vel|niveau|livello|back[\s-]*out|roll[\s-]*back|r|l)"
+                    r"\s*(\d+)\b\s*[:.,\-–—]?\s*(.*)$", re.I)
 _PLACEHOLDER = re.compile(r"^\s*(tbd|tba|n/?a|\[[^\]]*\]|_+|-+|\?+|none|todo)\s*$", re.I)
 #: Plan vars standing for what a canary needs and a Markdown plan never names (filled in by a person).
 PLACEHOLDER_VARS = {
@@ -175,3 +176,43 @@ def _parse_clock(text: str) -> tuple[int, int] | None:
 
 # -- the importer -------------------------------------------------------------------------------------
 
+
+
+#: Jira / Confluence wiki markup for a code block, left in a Markdown page: `{code:bash}` ... `{code}`,
+#: `{code:language=sql|title=x}`, `{noformat}` ... `{noformat}`.
+_WIKI_CODE = re.compile(r"^(?P<indent>[ \t]*)\{(?P<macro>code|noformat)(?::(?P<params>[^}\n]*))?\}[ \t]*$")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)")
+
+
+def _wiki_code_blocks(text: str) -> tuple[str, int]:
+    """`{code:bash}` / `{code}` pairs (a ticket pasted from Jira) become fences, line for line, so their commands
+    are a block like any other (never a paragraph of prose); returns the text and how many were converted. Only a
+    macro alone on its line with its closing pair counts, and never inside a Markdown fence."""
+    lines = text.split("\n")
+    out = list(lines)
+    converted = 0
+    in_fence = False
+    i = 0
+    while i < len(lines):
+        if _FENCE_LINE.match(lines[i]):
+            in_fence = not in_fence
+            i += 1
+            continue
+        m = _WIKI_CODE.match(lines[i]) if not in_fence else None
+        if m is None:
+            i += 1
+            continue
+        close = next((j for j in range(i + 1, len(lines))
+                      if (c := _WIKI_CODE.match(lines[j])) and c.group("macro") == m.group("macro")
+                      and c.group("params") is None), None)
+        if close is None or any(_FENCE_LINE.match(lines[k]) for k in range(i + 1, close)):
+            i += 1
+            continue
+        params = m.group("params") or ""
+        lang = next((p.split("=", 1)[1] for p in params.split("|") if p.startswith("language=")),
+                    params.split("|")[0] if params and "=" not in params.split("|")[0] else "")
+        out[i] = f"{m.group('indent')}```{lang.strip().lower() if m.group('macro') == 'code' else 'text'}"
+        out[close] = f"{m.group('indent')}```"
+        converted += 1
+        i = close + 1
+    return "\n".join(out), converted

@@ -29,7 +29,11 @@ from golive.units import parse_duration
 #: The column of a traffic table that says when to stop: "Abort if", "Rollback when", "Stop if", "Abbruch bei".
 _ABORT_HEADER = re.compile(r"abort|roll\s*-?\s*back|stop|halt|fail|trigger|abbruch|r(ü|ue)ckfall|revert")
 _TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fall\s*back|abbruch|abbrechen|"
-                      r"r(ü|ue)ckfall|zur(ü|ue)ck|abortar|revertir|reverter|annuler|interrompre)")
+                      r"r(ü|ue)ckfall|zur(ü|ue)ck|abortar|revertir|reverter|annuler|interrompre|"
+                      # "Stop and go back if ...", "On arrête si ...", "Wir stoppen, wenn ...", "Se detiene si ..."
+                      r"stop|halt|go(?:es)?\s+back|arr[êe]t\w*|stopp\w*|deten\w*|parar|"
+                      # "Si torna indietro se ...", "rientro se ..." (Italian: going back)
+                      r"torn\w*\s+indietro|rientr\w*)")
 #: The word that makes it a condition: "roll back IF ...", "Abbruch BEI ...", "revertir SI ...".
 _CONDITION = re.compile(r"(?i)\b(if|when|once|should|bei|wenn|falls|sobald|si|cuando|quand|caso|se)\b")
 
@@ -39,9 +43,13 @@ def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
     if len(b.rows) < 3:
         return []
     header = [_clean(c).lower() for c in b.rows[0]]
-    pct = next((i for i, c in enumerate(header) if re.search(r"traffic|weight|percent|share|split|%", c)), None)
+    # in English and the languages runbooks come in: "| Palier | Poids | Durée |", "| Stufe | Anteil | Dauer |"
+    pct = next((i for i, c in enumerate(header) if re.search(
+        r"traffic|weight|percent|share|split|%|poids|trafic|part\b|anteil|gewicht|verkehr|peso|tr[aá]f(?:ic|eg)o|"
+        r"porcentaje|porcentagem|pourcentage", c)), None)
     hold = next((i for i, c in enumerate(header) if i != pct and re.search(
-        r"hold|duration|wait|soak|bake|observe|for how long|dwell", c)), None)
+        r"hold|duration|wait|soak|bake|observe|for how long|dwell|dur[ée]e|observation|attente|dauer|haltezeit|"
+        r"beobacht|warte|duraci[oó]n|dura[cç][aã]o|espera|observaci[oó]n", c)), None)
     if pct is None:
         return []
     out: list[tuple[int, float | None]] = []
@@ -76,7 +84,8 @@ class TrafficMixin(ImportState):
                 used.append(n)
                 open_stage = None
                 continue
-            found = stages_in(text)
+            # "On lb-search, 10% then 50% then 100%" in a phase named "Ramp search-api": the phase says what they are
+            found = stages_in(text, phase["name"])
             if found:
                 hold = hold_minutes(text)
                 if hold is not None:

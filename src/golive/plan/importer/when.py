@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from golive.plan.importer.clock import (
@@ -16,6 +17,7 @@ from golive.plan.importer.clock import (
     in_utc,
     span_in,
     text_of,
+    written_times,
     zone_in,
 )
 from golive.plan.importer.state import ImportState
@@ -34,8 +36,9 @@ _TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|c
 _START_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:start|begin)s?(?: time| at| date/time)?")
 _END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?:s|es)?(?: time| at| date/time)?")
 _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return|"
+                           r"retour\s+arri[eè]re|"
                            r"r(ü|ue)ckfall|r(ü|ue)ckkehr|non[- ]retour|no retorno|sem retorno|restor|reversi[oó]n|"
-                           r"revers[aã]o|revert")
+                           r"revers[aã]o|revert|rientro")
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
 #: "Rollback possible until 02:15", "back-out decision at 05:00 at the latest", "rollback window closes at 07:30".
@@ -44,7 +47,19 @@ _ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out|restor\w*|put\s
                              r"revers[aã]o|revert\w*)(?!\w)[^.;]*?"
                              r"\b(until|by|before|closes?|latest|no later|bis|avant|hasta|até)\b"
                              # "No rollback after 15:30", "no back-out past 02:00"
-                             r"|\bno\s+(?:more\s+)?(?:roll\s*-?backs?|back\s*-?outs?)\s+(?:after|past|beyond)\b")
+                             r"|\bno\s+(?:more\s+)?(?:roll\s*-?backs?|back\s*-?outs?)\s+(?:after|past|beyond)\b"
+                             # "the old pipeline must be back by 09:15 at the latest if we abort": a deadline for
+                             # being back, in a sentence that says it is the abort case
+                             r"|\b(?:must|has\s+to|have\s+to|needs?\s+to)\s+be\s+back\s+(?:in\s+place\s+)?(?:by|before)\b"
+                             r"(?=[^.;]*\b(?:abort\w*|roll\s*-?\s*back|back\s*-?\s*out|revert\w*|fall\s*back)\b)")
+#: A sentence about the zone of every time in the document: "All times are CET", "Times in UTC", "Time zone:
+#: Europe/Berlin", "Toutes les heures : heure de Paris", "Alle Zeiten in MEZ", "Todos los horarios en CET".
+#: "(all times America/Chicago)" says it with no verb (never "at all times").
+_ZONE_STATEMENT = re.compile(r"(?i)\b(?:all\s+)?times?\s+(?:are|is|in|given|shown)\b|(?<!\bat\s)\ball\s+times\b|"
+                             r"\btime\s*-?zone\b|\bheures?\b|"
+                             r"\bzeiten\b|\bzeitzone\b|\bhorari(?:o|os)\b|\bhoras?\b")
+#: A question asking when, the paragraph after it answers: "**Q: When?**", "When is it?", "Quando?", "Wann?".
+_ASKS_WHEN = re.compile(r"(?i)^\W*(?:q\s*\d*\s*[:.)]\s*)?(?:when|wann|quand|cu[aá]ndo|quando)\b[^?\n]{0,40}\?\W*$")
 #: A T-minus timeline: "T-0 = 06:00 UTC" is the anchor, "T-30min", "T+15" are minutes from it.
 _END = re.compile(r"(?i)\b(end(s|ing)?|finish(es)?|close[sd]?)\b")
 _T_ZERO = re.compile(r"(?i)\bT\s*[-−]?\s*0\s*(?:=|:|is|at)\s*")
@@ -79,31 +94,56 @@ class WhenMixin(ImportState):
         if self.window is not None:
             return
         prelude = self.prelude()
-        facts = self.prelude_facts(prelude)
+        facts = {**self.front_facts}
+        for key, fact in self.prelude_facts(prelude).items():
+            facts.setdefault(key, fact)
         rollback = next(((s, b) for b in prelude if b.kind == "para" for s in self.sentences(b.text)
-                         if _ROLLBACK_PROSE.search(s) and CLOCK.search(s)), None)
-        timed = any(_ROLLBACK_KEY.search(k) and CLOCK.search(v) for k, (v, _b) in facts.items())
+                         if _ROLLBACK_PROSE.search(s) and CLOCK.search(written_times(s))), None)
+        timed = any(_ROLLBACK_KEY.search(k) and CLOCK.search(written_times(v)) for k, (v, _b) in facts.items())
         if rollback is not None and not timed:
             facts["rollback window"] = rollback
-        if any((_TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k)) or (_DATE_KEY.fullmatch(k) and span_in(v))
-               for k, (v, _b) in facts.items()):
+        paired = any(_START_KEY.fullmatch(k) for k in facts) and any(_END_KEY.fullmatch(k) for k in facts)
+        if paired or any((_TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k))
+                         or (_DATE_KEY.fullmatch(k) and span_in(v)) for k, (v, _b) in facts.items()):
             self.window_from(facts, facts[next(iter(facts))][1])
             if self.window is not None:
                 return
         blocks = [b for b in prelude if b.kind == "para"]
+        # after every sentence alone: "Tonight's window is" + line break + "**Thursday ..., 21:00 to 23:00 UTC**"
+        # (one sentence wrapped at a line end), and an answer to a "**Q: When?**" standing just before it
+        tried = [(s, b, False) for b in blocks for s in self.sentences(b.text)]
         for b in blocks:
-            for sentence in self.sentences(b.text):
-                sentence = re.sub(r"(?i)\bbetween\s+(\S+(?:\s*[ap]\.?m\.?)?)\s+and\s+", r"\1 - ", sentence)
-                if span_in(sentence) is None or not _PROSE_WINDOW.search(sentence):
-                    continue
-                said: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
-                if rollback is not None:
-                    said["rollback window"] = rollback
-                self.window_from(said, b)
-                if self.window is not None:
-                    self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
-                    return
+            parts = self.sentences(b.text)
+            tried += [(f"{a.rstrip()} {nxt.lstrip()}", b, False) for a, nxt in pairwise(parts)
+                      if not re.search(r"[.!?:;]\W*$", a)]
+            at = self.blocks.index(b)
+            before = self.blocks[at - 1] if at > 0 else None
+            if before is not None and before.kind in ("para", "heading") and _ASKS_WHEN.match(_clean(before.text)):
+                tried += [(s, b, True) for s in parts]
+        for sentence, b, asked in tried:
+            sentence = re.sub(r"(?i)\bbetween\s+(\S+(?:\s*[ap]\.?m\.?)?)\s+and\s+", r"\1 - ", sentence)
+            if span_in(sentence) is None or not (asked or _PROSE_WINDOW.search(sentence)):
+                continue
+            said: dict[str, tuple[str, Block]] = {"window": (sentence, b)}
+            if rollback is not None:
+                said["rollback window"] = rollback
+            self.window_from(said, b)
+            if self.window is not None:
+                self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
+                return
         self.timeline_window()
+
+    def front_matter_window(self, lines: list[str]) -> None:
+        """`window: 2026-12-05T20:00+01:00/2026-12-05T22:00+01:00`, `date:` / `start:` / `end:` / `timezone:` keys
+        of the YAML front matter (lines 2..): window facts, as the same words in the text would be."""
+        for n, line in enumerate(lines, 2):
+            m = re.match(r"^([A-Za-z][\w -]{0,40}?)\s*:\s*(\S.*?)\s*$", line)
+            if m is None:
+                continue
+            key, value = m.group(1).replace("_", " ").replace("-", " ").lower(), m.group(2).strip("'\"")
+            if _TIME_KEY.search(key) or _DATE_KEY.fullmatch(key) or _START_KEY.fullmatch(key) \
+                    or _END_KEY.fullmatch(key) or _ROLLBACK_KEY.search(key) or re.search(r"zone|\btz\b", key):
+                self.front_facts.setdefault(key, (value, Block("para", line, line, n)))
 
     def prelude_facts(self, prelude: list[Block]) -> dict[str, tuple[str, Block]]:
         """`| Change window | Sat 02:00-06:00 UTC |` rows and `**Date:** 2026-02-21 · **Window:** ...` or
@@ -116,9 +156,12 @@ class WhenMixin(ImportState):
                 continue
             for line in b.text.split("\n"):
                 last: str | None = None
+                # "**Planned start:** 09/Dec/26 6:00 PM   **Planned end:** 09/Dec/26 9:00 PM": fields side by side,
+                # apart by a run of spaces before the next key
+                line = re.sub(r"\s{3,}(?=[A-Za-z][\w ./-]{0,40}?:\s)", " · ", line)
                 for n, chunk in enumerate(re.split(r"\s+[·•|]\s+", line)):
                     for i, part in enumerate(self.sentences(chunk)):
-                        m = re.match(r"^\s*([A-Za-z][\w ./-]{0,40}?)\s*:\s+(\S.*)$", part)
+                        m = re.match(r"^\s*([^\W\d_][\w ./'’-]{0,40}?)\s*:\s+(\S.*)$", part)
                         if m:
                             last = m.group(1).strip().lower()
                             facts.setdefault(last, (m.group(2).strip(), b))
@@ -217,7 +260,7 @@ class WhenMixin(ImportState):
         if span is None:
             return
         zone = span.zone or next((z for k, (v, _b) in facts.items() if re.search(r"zone|\btz\b", k)
-                                  if (z := zone_in(v)) is not None), None)
+                                  if (z := zone_in(v)) is not None), None) or self.zone_statement()
         if zone is None:
             self.unknown_zone(time_text, heading.line)
         either = ambiguous_date(time_text) or (ambiguous_date(facts[date_key][0]) if date_key else None)
@@ -225,7 +268,8 @@ class WhenMixin(ImportState):
             self.unplaced.append(Unplaced(heading.line, f"date '{either}'", "day and month could be either way round:"
                                           " the window is a daily one; write the date as YYYY-MM-DD"))
         rb_keys = [k for k in facts if _ROLLBACK_KEY.search(k)]  # the one that says a time: not "Rollback is at the
-        rb_key = next((k for k in rb_keys if CLOCK.search(facts[k][0])), None)  # bottom: read it before you start"
+        rb_key = next((k for k in rb_keys if CLOCK.search(written_times(facts[k][0]))), None)  # bottom: read it
+        # before you start"
         until: datetime | time | None = None
         said = _ROLLBACK_PROSE.search(time_text)
         if rb_key is None and said is not None and CLOCK.search(time_text, said.end()):
@@ -233,7 +277,7 @@ class WhenMixin(ImportState):
             facts["rollback window"] = (time_text[said.start():], facts[str(time_key)][1])
             rb_key = "rollback window"
         if rb_key:
-            rb_text = facts[rb_key][0]
+            rb_text = written_times(facts[rb_key][0])  # "We can still roll back until noon"
             after = _ROLLBACK_PROSE.search(rb_text)  # the time after "until", never the window's start
             c = (CLOCK.search(rb_text, after.end()) if after else None) or CLOCK.search(rb_text)
             hm = clock_of(c.group(1)) if c else None
@@ -244,6 +288,21 @@ class WhenMixin(ImportState):
             if key in facts:
                 facts[str(key)][1].placed = True
         self.set_window(span, zone, until, heading.line)
+
+    def zone_statement(self) -> Zone | None:
+        """"All times are Amsterdam time (CET)", "Times in UTC", "Toutes les heures sont en heure de Paris": a
+        sentence before the phases saying what zone every time of the document is in."""
+        for b in self.prelude():
+            if b.kind != "para":
+                continue
+            for sentence in self.sentences(_clean(b.text)):
+                if _ZONE_STATEMENT.search(sentence) and span_in(sentence) is None:
+                    zone = zone_in(sentence)
+                    if zone is not None:
+                        b.placed = True
+                        self.inferred.append(f"line {b.line}: the times are in {zone.written} ('{sentence}')")
+                        return zone
+        return None
 
     def unknown_zone(self, text: str, line: int) -> None:
         """`02:00 - 04:00 XYZT`: a word where the zone stands that names none is reported, never guessed."""

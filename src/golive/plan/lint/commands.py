@@ -96,6 +96,12 @@ def _to_terminal(words: list[str], sep: str) -> bool:
     return True
 
 
+def _strip_sql_comments(query: str) -> str:
+    from golive.db.statements import strip_comments
+
+    return strip_comments(query)
+
+
 def _changes_state(step: StepBase) -> bool:
     if step.kind in ("manual", "wait", "check"):
         return False
@@ -105,8 +111,13 @@ def _changes_state(step: StepBase) -> bool:
     if step.kind == "http":
         return str(getattr(step.http, "method", "GET")) not in ("GET", "HEAD", "OPTIONS")  # type: ignore[attr-defined]
     if step.kind == "sql":
-        query = _step_text(step).strip().lower()
-        return not re.match(r"^(select|with|show|explain|--)", query) or not query
+        # every statement (a query of several is one transaction), each without its leading comments
+        from golive.db.statements import split
+
+        query = _step_text(step)
+        found = split(query) if ";" in query.strip().rstrip(";") else []
+        bodies = [st.body for st in found] or [_strip_sql_comments(query)]
+        return any(not re.match(r"(?i)^(select|with|show|explain)\b", b) for b in bodies)
     return not step.read_only
 
 

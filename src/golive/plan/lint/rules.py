@@ -45,7 +45,7 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL116", "traffic-placeholder", "error",
          "A canary or switch step names its router or pools with template text, or with a `${VAR}` that is not"
          " a plan var: it cannot move traffic."),
-    Rule("GL118", "sql-does-not-parse", "error", "An sql step's query is not exactly one statement that parses."),
+    Rule("GL118", "sql-does-not-parse", "error", "An sql step's query has a statement that does not parse."),
     Rule("GL119", "level-covers-nothing", "warning",
          "A rollback level covers no phase, so no failure ever applies it automatically."),
     Rule("GL120", "shell-does-not-parse", "error", "A shell step's script does not parse as bash."),

@@ -1,0 +1,42 @@
+"""A block the document says is not to be run (quoted for the record, a crontab entry) never becomes a step."""
+
+from __future__ import annotations
+
+import pytest
+
+from golive.plan.importer import import_markdown
+from golive.plan.md_shell import looks_like_commands
+
+
+@pytest.mark.parametrize("lead", [
+    "This is what the old target runs; do NOT run it:",
+    "Quote from the old runbook, for the record only:",
+    "The entry being retired (for reference; this is not a command):",
+    "Must not be used any more:",
+])
+def test_a_block_introduced_as_not_to_run_is_text(lead: str) -> None:
+    doc = (f"# R\n## Phase 1: Deploy\n```bash\n./deploy.sh --canary\n```\n\n{lead}\n\n"
+           "```bash\n./deploy_all.sh --now\n```\n")
+    result = import_markdown(doc, "doc.md")
+    assert "./deploy.sh --canary" in result.yaml_text
+    assert "deploy_all" not in result.yaml_text
+
+
+def test_do_not_run_until_is_an_order_not_a_refusal() -> None:
+    doc = ("# R\n## Phase 1: Deploy\nDo not run this until the backup has finished:\n\n```bash\n./migrate.sh\n```\n")
+    assert "./migrate.sh" in import_markdown(doc, "doc.md").yaml_text
+
+
+def test_a_crontab_entry_is_not_commands() -> None:
+    assert not looks_like_commands("0 5 * * * /opt/legacy/job.sh >> /var/log/job.log 2>&1\n")
+    assert not looks_like_commands("*/10 * * * * /usr/bin/flush\n")
+    assert looks_like_commands("/opt/legacy/job.sh >> /var/log/job.log 2>&1\n")
+
+
+def test_an_on_call_pages_alert_responses_are_no_deploy_steps() -> None:
+    doc = ("# Payments: on-call handbook\n## Common alerts\n### WorkerStuck\nRestarting is safe at any time:\n\n"
+           "```bash\nkubectl -n pay delete pod -l app=worker\n```\n## Deploy\n### Phase 1: Roll out (10 min)\n"
+           "```bash\nkubectl -n pay set image deploy/api api=img:2\n```\n")
+    text = import_markdown(doc, "doc.md").yaml_text
+    assert "set image deploy/api" in text
+    assert "delete pod" not in text
