@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,8 @@ phases:
       - name: say hello
         shell: echo hello
         undo: echo goodbye
+      - name: count the rows
+        sql: {database: "sqlite:///app.db", query: "SELECT 1; SELECT count(*) FROM sqlite_master", expect: {value: 0}}
 """
 
 
@@ -51,6 +54,7 @@ def defined(*args: str, cwd: Path) -> tuple[int, set[str]]:
 
 def test_a_run_and_its_report_define_no_dataclass_of_golive(workdir: Path) -> None:
     (workdir / "plan.yaml").write_text(PLAN)
+    sqlite3.connect(workdir / "app.db").close()  # the sql step's database (a query of two statements)
     store = str(workdir / "golive.db")
     code, found = defined("--store", store, "run", "plan.yaml", "--no-wait", cwd=workdir)
     assert code == 0
@@ -62,4 +66,4 @@ def test_a_run_and_its_report_define_no_dataclass_of_golive(workdir: Path) -> No
     assert code == 0
     assert found <= ALLOWED, sorted(found - ALLOWED)
     report = json.loads((workdir / "r.json").read_text())
-    assert report["status"] == "succeeded" and [s["id"] for s in report["steps"]] == ["1.1"], report["steps"]
+    assert report["status"] == "succeeded" and [s["id"] for s in report["steps"]] == ["1.1", "1.2"], report["steps"]

@@ -8,8 +8,9 @@ so a transaction opener with options is cut off first. Comment-only pieces are n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 #: `BEGIN`/`START TRANSACTION` with only transaction modes after it (PostgreSQL, SQLite, MySQL), then `;`.
 _OPENER_TEXT = (r"(?is)\A(?:\s|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*(?:BEGIN|START\s+TRANSACTION)"
@@ -28,8 +29,7 @@ _NO_TRANSACTION = re.compile(r"(?is)\bCONCURRENTLY\b|^VACUUM\b|^(CREATE|DROP)\s+
 Control = Literal["begin", "commit", "rollback"]
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(Struct, frozen=True):
     #: The statement as written, with the comments sqlparse attaches before it, stripped.
     text: str
     #: Offset of `text` in the whole text, and its 0-based line there.
