@@ -4,7 +4,6 @@ undo, and sql expectations."""
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from conftest import REPO
 from golive.core.clock import SystemClock
@@ -28,8 +26,7 @@ from golive.steps.migrate import MigrateStep, parse_revision
 from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
 from golive.steps.restore import RestoreStep
 from golive.steps.sql import SqlStep, quote_vars
-
-PG = "postgresql://postgres@127.0.0.1:5432"
+from pgscratch import PG, scratch_database
 
 
 def ctx_for(workdir: Path, step_id: str = "1.1", run_id: str = "run-1", vars: dict[str, str] | None = None,
@@ -40,18 +37,8 @@ def ctx_for(workdir: Path, step_id: str = "1.1", run_id: str = "run-1", vars: di
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A database of its own on the real server, dropped afterwards."""
-    name = f"golive_test_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable on 127.0.0.1:5432 (these tests need the real server): {exc}")
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield f"{PG}/{name}"
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database() as url:
+        yield url
 
 
 def pg_exec(url: str, *statements: str) -> None:

@@ -6,7 +6,6 @@ outside a transaction block among several, are refused when the plan is loaded, 
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from golive.core.clock import SystemClock
 from golive.core.step import StepContext
@@ -23,8 +21,7 @@ from golive.masking import Masker
 from golive.plan.loader import load_plan
 from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
 from golive.steps.sql import SqlStep
-
-PG = "postgresql://postgres@127.0.0.1:5432"
+from pgscratch import scratch_database
 
 
 def ctx(workdir: Path, vars: dict[str, str] | None = None) -> StepContext:
@@ -37,20 +34,11 @@ def step(url: str, query: str, **expect: Any) -> SqlStep:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = f"golive_tx_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{PG}/test", autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 (trust, db test) is needed for this test: {exc}")
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            with psycopg.connect(f"{PG}/{name}", autocommit=True) as conn:
-                conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, note text);"
-                             " INSERT INTO orders (note) VALUES ('a'), ('b')")
-            yield f"{PG}/{name}"
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database("golive_tx") as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, note text);"
+                         " INSERT INTO orders (note) VALUES ('a'), ('b')")
+        yield url
 
 
 @pytest.fixture
