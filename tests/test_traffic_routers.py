@@ -4,11 +4,13 @@ with two tiny loopback backends and the bounded load generator running while tra
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from golive.analysis.model import BackendCounters
 from golive.errors import RouterError
 from golive.traffic.haproxy import HAProxyRouter
 from golive.traffic.loadgen import BackgroundLoad, LoadReport, generate
@@ -25,6 +27,17 @@ def backends(tmp_path: Path) -> Iterator[tuple[LocalBackend, LocalBackend]]:
 
 def _load(url: str, n: int) -> LoadReport:
     return asyncio.run(generate(url, rate=None, concurrency=8, max_requests=n, max_seconds=30))
+
+
+def _counted(read: Callable[[], dict[str, BackendCounters]], total: int) -> dict[str, BackendCounters]:
+    """nginx writes a request's access-log line after the client has its answer, so the last lines of a load
+    may land a moment after it ends: read until they are all there, with a deadline (the counters add up)."""
+    deadline = time.monotonic() + 10
+    seen = read()
+    while sum(c.requests for c in seen.values()) < total and time.monotonic() < deadline:
+        time.sleep(0.02)
+        seen = read()
+    return seen
 
 
 def _blue_green_under_load(url: str, router: Router) -> LoadReport:
@@ -181,8 +194,6 @@ def test_nginx_takes_one_server_out_of_rotation_and_back_under_load(
         tmp_path: Path, backends: tuple[LocalBackend, LocalBackend]) -> None:
     """What a rolling deploy asks of nginx: one server out (`down` + graceful reload; old workers finish
     what they hold), the weights kept, then back; no request fails."""
-    import time
-
     blue, green = backends
     with LocalNginx(tmp_path, {"blue": blue.address, "green": green.address}, {"blue": 50, "green": 50}) as ng:
         router = ng.router
@@ -216,10 +227,10 @@ def test_nginx_and_builtin_count_per_server_for_a_rolling_bake(
     green.control(fail=1.0)
     with LocalNginx(tmp_path, {"blue": blue.address, "green": green.address}, {"blue": 50, "green": 50}) as ng:
         _load(ng.url, 40)
-        per_server = ng.router.server_counters()
+        per_server = _counted(ng.router.server_counters, 40)
         pools = ng.router.counters()
         _load(ng.url, 20)
-        later = ng.router.server_counters()
+        later = _counted(ng.router.server_counters, 60)
     assert per_server[blue.address].errors == 0 and per_server[blue.address].requests >= 15, per_server
     assert per_server[green.address].errors == per_server[green.address].requests >= 15, per_server
     assert sum(c.requests for c in per_server.values()) == 40
