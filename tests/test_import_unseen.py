@@ -297,3 +297,18 @@ def test_scorer_sees_an_inline_undo_run_as_a_forward_step() -> None:
     res = score_plan(exp, src, text.replace(undo, "      - shell: ssh deploy@wallet-g1 'cd /srv/wallet/current && "
                                                   "npm run migrate:down'\n"), Result("forward-undo"))
     assert any("undo command" in c and "forward path" in c for c in res.changed), res.changed
+
+
+def test_scorer_sees_a_command_not_to_run_made_a_step() -> None:
+    """The thread's first draft reindexes asynchronously, and the approver asked for it to change: as a step it
+    runs what the document says not to run, a changed meaning, not only a miss."""
+    exp, src, text = _ideal("07_email_thread", UNSEEN3)
+    anchor = "      - shell: curl -s http://es-1:9200/_cat/count/products_v6\n"
+    assert anchor in text
+    draft = ('      - shell: curl -X POST "http://es-1:9200/_reindex?wait_for_completion=false"  '
+             "# 07_email_thread.md:12\n")
+    res = score_plan(exp, src, text.replace(anchor, draft + anchor), Result("draft"))
+    assert any("does not mean to run" in c and "_reindex?wait_for_completion=false" in c for c in res.changed), \
+        res.changed
+    as_manual = text.replace(anchor, '      - manual: "(draft) _reindex?wait_for_completion=false"\n' + anchor)
+    assert score_plan(exp, src, as_manual, Result("manual")).changed == []
