@@ -7,6 +7,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.sections import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _GATE, _KV, _clean
@@ -519,6 +520,9 @@ class PhasesMixin(ImportState):
                 and self.gate_para(phase, b):
             b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
             return
+        if b.checked is None and not has_children and "`" not in b.raw and inline_ladder(text) is not None \
+                and self.people_line(b):
+            return  # "- Escalation tonight: Ana first, then Bo, then Cy.": who to call, in order; no step
         fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
         if b.checked is not None and fences and len(fences) == len(b.children) and all(
                 self.runs(f) for f in fences):
