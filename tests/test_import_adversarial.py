@@ -269,3 +269,32 @@ def test_a_block_for_another_host_says_so_in_the_summary() -> None:
     doc = "# R\n## Phase 1: Go\nOn db1:\n\n```bash\npg_ctl promote -D /var/lib/postgresql/16/main\n```\n"
     result = import_markdown(doc, "doc.md")
     assert any("runs this block on db1" in line for line in result.summary)
+
+
+@pytest.mark.parametrize("lead", [
+    "If the migration fails, run:",
+    "Optionally, warm the cache:",
+    "Only if the queue is stuck:",
+    "Falls der Cache hängt:",
+    "Si la file est bloquée :",
+])
+def test_a_block_the_document_runs_only_on_a_condition_is_a_persons_step(lead: str) -> None:
+    doc = f"{DEPLOY}{lead}\n\n```bash\n./migrate.sh --down\n```\n"
+    assert _runs(doc) == "{'shell': './deploy.sh 2.3'}"
+    assert "./migrate.sh --down" in _manual(doc)
+
+
+def test_a_block_in_a_conditional_list_item_is_a_persons_step() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n1. If pods crash-loop:\n   ```bash\n   kubectl -n prod delete pod -l app=web\n"
+           "   ```\n2. Restart the workers:\n   ```bash\n   kubectl -n prod rollout restart deploy/worker\n   ```\n")
+    runs = _runs(doc)
+    assert "rollout restart" in runs and "delete pod" not in runs
+    assert "delete pod" in _manual(doc)
+
+
+def test_a_command_row_said_to_be_for_staging_or_conditional_does_not_run() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n| Step | Command | Notes |\n|---|---|---|\n| 1 | `./notify.sh start` | |\n"
+           "| 2 | `./purge-cdn.sh --all` | staging only |\n| 3 | `./reindex.sh --full` | only if search is stale |\n")
+    runs = _runs(doc)
+    assert "./notify.sh start" in runs and "purge-cdn" not in runs and "reindex" not in runs
+    assert "reindex" in _manual(doc) and "purge-cdn" not in _manual(doc)
