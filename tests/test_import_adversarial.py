@@ -298,3 +298,10 @@ def test_a_command_row_said_to_be_for_staging_or_conditional_does_not_run() -> N
     runs = _runs(doc)
     assert "./notify.sh start" in runs and "purge-cdn" not in runs and "reindex" not in runs
     assert "reindex" in _manual(doc) and "purge-cdn" not in _manual(doc)
+
+
+def test_an_html_struck_through_command_is_no_step() -> None:
+    doc = ("# R\n## Phase 1: Drain\n\n<ul>\n<li><del>Run <code>curl -XPOST es01:9200/_flush/synced</code></del></li>\n"
+           "<li>Run <code>curl -XPOST es01:9200/_refresh</code></li>\n</ul>\n")
+    result = import_markdown(doc, "doc.md")
+    assert "_flush/synced" not in result.yaml_text and "_refresh" in result.yaml_text
