@@ -364,20 +364,23 @@ def _alive(pid: int) -> bool:
 def test_sigkill_during_an_idempotent_step_resume_waits_for_the_old_copy(workdir: Path) -> None:
     """Protection: resume waits for the recorded tree before re-running (else: OVERLAP, two copies at once)."""
     (workdir / "plan.yaml").write_text(_plan(idempotent=True, work=UNTIL_RELEASED, timeout="60s"))
-    run_id, old = _kill_during_step(workdir)
-    assert _alive(old), "the step must outlive the killed golive for this test to mean anything"
-    with (workdir / "resume.out").open("w") as out:
-        resume = subprocess.Popen([sys.executable, "-m", "golive", "resume", run_id, "--no-wait"], cwd=workdir,
-                                  env={**os.environ, "GOLIVE_USER": "tester"}, stdout=out, stderr=subprocess.STDOUT)
+    resume: subprocess.Popen[bytes] | None = None
     try:
+        run_id, old = _kill_during_step(workdir)
+        assert _alive(old), "the step must outlive the killed golive for this test to mean anything"
+        with (workdir / "resume.out").open("w") as out:
+            resume = subprocess.Popen([sys.executable, "-m", "golive", "resume", run_id, "--no-wait"], cwd=workdir,
+                                      env={**os.environ, "GOLIVE_USER": "tester"}, stdout=out,
+                                      stderr=subprocess.STDOUT)
         db = workdir / ".golive" / "golive.db"
         wait_for("resume to find the old copy, or to start a second one",
                  lambda: (workdir / "overlap").exists() or any(t == "step.awaited" for _, t, _ in read_events(db)))
         (workdir / "release").touch()
         assert resume.wait(DEADLINE) == 0, (workdir / "resume.out").read_text()
     finally:
-        if resume.poll() is None:
+        if resume is not None and resume.poll() is None:
             resume.kill()
+        (workdir / "release").touch()  # the killed golive's step loop outlives it: a failed test must end it too
     out = (workdir / "resume.out").read_text()
     assert not (workdir / "overlap").exists(), "resume ran a second copy while the first still ran"
     assert (workdir / "trail").read_text().split() == ["start", "end", "start", "end", "after"]
