@@ -55,6 +55,16 @@ class Setup:
     process: subprocess.Popen[str] | None
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _patient_expect() -> Iterator[None]:
+    """Every `expect` without its own timeout waits up to WAIT too, not Playwright's 5 s: what a page shows after
+    a server round trip or an event pushed over the stream can take longer than that on a busy 2-core machine.
+    Only a failing check gets slower."""
+    expect.set_options(timeout=WAIT)
+    yield
+    expect.set_options(timeout=None)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
