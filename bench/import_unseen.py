@@ -35,7 +35,9 @@ from golive.units import parse_duration
 CATEGORIES = ("phases", "commands", "checklist", "gates", "rollback", "window", "traffic", "criteria", "people")
 BASE_FIELDS = {"name", "timeout", "grace", "idempotent", "continue_on_error", "undo"}
 #: Step kinds that run something (a command, a query, a request); `manual` and `wait` do not.
-EXECUTING = {"shell", "ssh", "sql", "migrate", "backup", "restore", "http", "check", "canary", "switch", "rolling"}
+#: `pwsh` is a shell step run by PowerShell: it runs what it holds as much as a bash one does.
+EXECUTING = {"shell", "pwsh", "ssh", "sql", "migrate", "backup", "restore", "http", "check", "canary", "switch",
+             "rolling"}
 #: Kinds whose `alt` markers are accepted: structured steps that legitimately drop the literal command.
 STRUCTURED = {"backup", "restore", "migrate", "canary", "switch", "sql", "http", "check"}
 SQL_CLIENTS = ("psql", "mysql", "sqlite3", "sqlcmd")
@@ -266,6 +268,23 @@ class Scorer:
     def _as_text_ok(self, unit: dict[str, Any]) -> bool:
         return not any(step.kind in EXECUTING and self._has(step, unit["markers"]) for step in self.steps)
 
+    def _check_not_run(self, block: dict[str, Any], unit: dict[str, Any]) -> None:
+        """A command the document says not to run (or text that is no command) made into a step that runs: the
+        plan does what the document forbids, a changed meaning, not only a miss. A step is this unit's when the
+        importer names a line of this block for it (or names none) and no other unit of the document places it."""
+        end = self.block_end(block["line"])
+        placed = {s.label for b in self.exp.get("commands") or [] for u in b["units"] if u is not unit
+                  and u["markers"] and not all(w.get("text") for w in (u.get("where_any") or [u.get("where") or {}]))
+                  for s in self._unit_steps(u)}
+        for step in self.steps:
+            if step.kind not in EXECUTING or not self._has(step, unit["markers"]) or step.label in self.flagged:
+                continue
+            if step.label in placed or (step.src is not None and not block["line"] <= step.src <= end):
+                continue
+            self.flagged.add(step.label)
+            self.res.changed.append(f"{self.res.name}:{block['line']}: `{max(unit['markers'], key=len)}`, which "
+                                    f"the document does not mean to run, is step {step.label} ({step.kind})")
+
     def _vars_ok(self, where: dict[str, Any]) -> tuple[bool, str]:
         pv = self.plan.get("vars") or {}
         missing = [v for v in where["vars"] if v not in pv]
@@ -286,6 +305,8 @@ class Scorer:
                     continue
                 hits = self._unit_steps(unit)
                 ok = bool(hits) or (any(w.get("text") for w in wheres) and self._as_text_ok(unit))
+                if all(w.get("text") for w in wheres) and unit["markers"]:
+                    self._check_not_run(block, unit)
                 if not ok:
                     self.res.add("commands", False, line, f"{lang} `{first}` want {wheres} as {unit.get('kinds')}; "
                                  f"{self._where_is(unit['markers'])}")
@@ -414,11 +435,17 @@ class Scorer:
                                     f"one: `{markers[0]}` … `{markers[-1]}`")
 
     def block_end(self, line: int) -> int:
-        """Last runbook line of the block that starts at `line` (a fence, an indented block, or one line)."""
+        """Last runbook line of the block that starts at `line` (a fence, also one inside a blockquote's `> `, an
+        indented block, or one line)."""
         first = self.src[line - 1] if line <= len(self.src) else ""
-        if first.strip().startswith(("```", "~~~")):
-            fence = first.strip()[:3]
-            return next((i for i in range(line + 1, len(self.src) + 1) if self.src[i - 1].strip().startswith(fence)),
+        quoted = re.match(r"\s*(?:>\s?)+", first)
+
+        def bare(text: str) -> str:
+            return text[quoted.end():].strip() if quoted and text.startswith(quoted.group()) else text.strip()
+
+        if bare(first).startswith(("```", "~~~")):
+            fence = bare(first)[:3]
+            return next((i for i in range(line + 1, len(self.src) + 1) if bare(self.src[i - 1]).startswith(fence)),
                         len(self.src))
         if first.startswith(("    ", "\t")):
             end = line
@@ -434,6 +461,8 @@ class Scorer:
         ok_kinds = {k for u in block["units"] for k in u.get("kinds") or []}
         end = self.block_end(block["line"])
         for step in self.steps:
+            if step.label in self.flagged:
+                continue  # already a changed meaning (a do-not-run command made a step): one report per step
             if step.src is not None and block["line"] <= step.src <= end and step.kind in STRUCTURED - ok_kinds:
                 self.flagged.add(step.label)
                 self.res.changed.append(f"{self.res.name}:{block['line']}: {block['lang']} block became a "

@@ -1,11 +1,11 @@
-"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/, import_unseen3/ and import_unseen4/,
-written blind for issue 14).
+"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/ … import_unseen5/, written blind for
+issue 14).
 
 The fidelity figure is measured by bench/import_unseen.py and reported, not asserted here. What is asserted, for
 the first two sets: every runbook imports without a crash into a plan `golive plan validate` accepts, no block
 written in another language (PowerShell, YAML, HCL, INI, nginx, JSON, Python, an env file, a console transcript, an
 ASCII tree, SQL without a client) ends up in a command bash runs, no secret value of the document is written into a
-plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third and fourth sets are
+plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third, fourth and fifth sets are
 measurements of documents nobody tuned the importer for: only their expectations and faithful plans are checked here.
 """
 
@@ -123,10 +123,13 @@ IDEALS = [(UNSEEN, "04_k8s_helm_canary"), (UNSEEN, "05_database_heavy")] + [
     (ROOT / "tests" / "import_unseen3", p.name.removesuffix(".plan.yaml"))
     for p in sorted((ROOT / "tests" / "import_unseen3" / "ideal").glob("*.plan.yaml"))] + [
     (ROOT / "tests" / "import_unseen4", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen4" / "ideal").glob("*.plan.yaml"))]
+    for p in sorted((ROOT / "tests" / "import_unseen4" / "ideal").glob("*.plan.yaml"))] + [
+    (ROOT / "tests" / "import_unseen5", p.name.removesuffix(".plan.yaml"))
+    for p in sorted((ROOT / "tests" / "import_unseen5" / "ideal").glob("*.plan.yaml"))]
 UNSEEN2 = ROOT / "tests" / "import_unseen2"
 UNSEEN3 = ROOT / "tests" / "import_unseen3"
 UNSEEN4 = ROOT / "tests" / "import_unseen4"
+UNSEEN5 = ROOT / "tests" / "import_unseen5"
 
 
 @pytest.mark.parametrize(("folder", "name"), IDEALS, ids=[f"{f.name}/{n}" for f, n in IDEALS])
@@ -142,7 +145,7 @@ def test_every_runbook_of_the_second_set_has_a_faithful_plan() -> None:
     assert len([1 for f, _ in IDEALS if f == UNSEEN2]) == 8
 
 
-@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4], ids=["third", "fourth"])
+@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4, UNSEEN5], ids=["third", "fourth", "fifth"])
 def test_later_sets_eight_runbooks_each_with_expectations_and_a_faithful_plan(folder: Path) -> None:
     exps = sorted(folder.glob("*.expected.yaml"))
     assert len(exps) == 8 and len([1 for f, _ in IDEALS if f == folder]) == 8
@@ -288,3 +291,51 @@ def test_scorer_sees_an_inline_undo_run_as_a_forward_step() -> None:
     res = score_plan(exp, src, text.replace(undo, "      - shell: ssh deploy@wallet-g1 'cd /srv/wallet/current && "
                                                   "npm run migrate:down'\n"), Result("forward-undo"))
     assert any("undo command" in c and "forward path" in c for c in res.changed), res.changed
+
+
+def test_scorer_sees_a_command_not_to_run_made_a_step() -> None:
+    """The thread's first draft reindexes asynchronously, and the approver asked for it to change: as a step it
+    runs what the document says not to run, a changed meaning, not only a miss."""
+    exp, src, text = _ideal("07_email_thread", UNSEEN3)
+    anchor = "      - shell: curl -s http://es-1:9200/_cat/count/products_v6\n"
+    assert anchor in text
+    draft = ('      - shell: curl -X POST "http://es-1:9200/_reindex?wait_for_completion=false"  '
+             "# 07_email_thread.md:12\n")
+    res = score_plan(exp, src, text.replace(anchor, draft + anchor), Result("draft"))
+    assert any("does not mean to run" in c and "_reindex?wait_for_completion=false" in c for c in res.changed), \
+        res.changed
+    as_manual = text.replace(anchor, '      - manual: "(draft) _reindex?wait_for_completion=false"\n' + anchor)
+    assert score_plan(exp, src, as_manual, Result("manual")).changed == []
+
+
+def test_scorer_sees_a_do_not_run_fence_inside_a_blockquote_made_steps() -> None:
+    """04's "NO ejecutar en producción" fence stands inside a blockquote (`> ```sql`): its DROP SCHEMA and TRUNCATE,
+    made forward sql steps that name the fence's lines, run what the document forbids, each reported once."""
+    exp, src, text = _ideal("04_espanol_postgres_nginx", UNSEEN5)
+    gate = "    gate:\n      description: Valeria Castañeda decide"
+    assert gate in text
+    bad = text.replace(gate, "      - sql:  # 04_espanol_postgres_nginx.md:89\n          database: ${FACTURACION_DB}\n"
+                             "          query: DROP SCHEMA IF EXISTS ensayo CASCADE;\n"
+                             "      - sql:  # 04_espanol_postgres_nginx.md:90\n          database: ${FACTURACION_DB}\n"
+                             "          query: TRUNCATE cat_regimen;\n" + gate)
+    res = score_plan(exp, src, bad, Result("staging-only"))
+    assert [c for c in res.changed if "does not mean to run" in c] == [
+        "staging-only:88: `DROP SCHEMA IF EXISTS ensayo CASCADE;`, which the document does not mean to run, "
+        "is step 3.5 (sql)",
+        "staging-only:88: `TRUNCATE cat_regimen;`, which the document does not mean to run, is step 3.6 (sql)"]
+    assert len(res.changed) == 2, res.changed
+
+
+def test_scorer_sees_a_powershell_undo_run_in_the_forward_path() -> None:
+    """A PowerShell step runs what it holds like a bash one: 07's undo bundle ("don't run it now") made a forward
+    step right after the migration (and in no level) is a changed meaning, not only a miss."""
+    exp, src, text = _ideal("07_confluence_macros_win_linux", UNSEEN5)
+    undo = text[text.index("        undo:\n"):text.index("    gate:\n      description: Elina")]
+    forward = ("      - shell:  # 07_confluence_macros_win_linux.md:44\n          shell: pwsh\n"
+               "          command: .\\efbundle.exe 20261115093012_AddInvoiceIndex --connection $env:INVOICE_DB\n")
+    start = "        - shell:\n            shell: pwsh\n            command: |\n              $env:INVOICE_DB"
+    level2 = text[text.rindex(start):text.index("success_criteria:")]
+    assert "efbundle.exe 20261115093012_AddInvoiceIndex" in level2  # level 2 runs it too: only the forward one is wrong
+    res = score_plan(exp, src, text.replace(undo, forward).replace(level2, ""), Result("forward"))
+    assert any("undo command" in c and "efbundle.exe 20261115093012_AddInvoiceIndex" in c and "forward path" in c
+               for c in res.changed), res.changed

@@ -7,6 +7,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.sections import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _GATE, _KV, _clean
@@ -59,6 +60,10 @@ _PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform
                           r"post\s+(?:in|to|on))\b")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
+
+
+#: A text struck through as a whole: `~~...~~` (after a checkbox), with at most a full stop after it.
+_STRUCK = re.compile(r"(?s)~~(?:(?!~~).)+~~\s*[.;,]?")
 
 
 def heading_minutes(value: str, unit: str) -> float:
@@ -358,7 +363,23 @@ class PhasesMixin(ImportState):
                                  f" block (line {src.line}) is its check")
             return
 
+    def struck(self, b: Block) -> bool:
+        """An item or paragraph struck through as a whole (`~~systemctl stop legacy~~`): the document took it
+        back, so it is no step (not even a person's); the summary lists it. Its sub-items go with it."""
+        if not _STRUCK.fullmatch(b.raw.strip()):
+            return False
+        from golive.plan.importer.text import Unplaced
+
+        b.placed = True
+        for c in b.children:
+            self.blocks[c].placed = True
+        self.unplaced.append(Unplaced(b.line, f"'{_clean(b.text)[:60]}'", "struck through in the document: not a"
+                                      " step"))
+        return True
+
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
+        if self.struck(b):
+            return
         top = phase.get("depth", 0)  # a phase made of a numbered item: its own paragraphs stand one level in
         if b.box and TRIGGER_BOX.search(b.box) and not self.in_rollback:
             # `!!! danger "Roll back if"` in a phase: when to take the way back from this phase, the trigger of the
@@ -512,6 +533,8 @@ class PhasesMixin(ImportState):
         if not text:
             b.placed = True
             return
+        if self.struck(b):
+            return
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
@@ -519,6 +542,9 @@ class PhasesMixin(ImportState):
                 and self.gate_para(phase, b):
             b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
             return
+        if b.checked is None and not has_children and "`" not in b.raw and inline_ladder(text) is not None \
+                and self.people_line(b):
+            return  # "- Escalation tonight: Ana first, then Bo, then Cy.": who to call, in order; no step
         fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
         if b.checked is not None and fences and len(fences) == len(b.children) and all(
                 self.runs(f) for f in fences):
