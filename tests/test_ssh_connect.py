@@ -88,6 +88,44 @@ def test_each_host_is_recorded_when_it_finishes_not_at_batch_end(fleet: Fleet, w
     assert [e["host"] for e in _events(workdir, "ssh.host")] == [fast, slow]
 
 
+def test_a_key_file_logs_in_with_one_signed_request_and_a_refused_key_still_fails_cleanly(fleet: Fleet,
+                                                                                        tmp_path: Path) -> None:
+    """With the group's own key file, each login is one signed publickey request: no `none` request first and no
+    query of whether the key would do (two round trips to the host's sshd fewer per login). A key the host does
+    not know is refused after it, with the host's reason, as before."""
+    import asyncssh
+
+    from golive.targets.ssh import HostGroup, resolve_connection
+    from golive.targets.sshpool import SshPool
+
+    sent: list[tuple[str, bool]] = []
+    real = asyncssh.SSHClientConnection.send_userauth_request
+
+    async def spy(self: Any, method: bytes, *args: bytes, key: Any = None, trivial: bool = True) -> None:
+        sent.append((method.decode(), key is not None))
+        await real(self, method, *args, key=key, trivial=trivial)
+
+    other = tmp_path / "other"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    pool = SshPool()
+    asyncssh.SSHClientConnection.send_userauth_request = spy  # type: ignore[method-assign]
+    try:
+        for identity, host in ((fleet.key, fleet.hosts[0].ssh), (other, fleet.hosts[1].ssh)):
+            group = HostGroup(hosts=[host], user="root", identity=str(identity), known_hosts=str(fleet.known_hosts))
+            conn = resolve_connection(group, "web", lambda s: s, tmp_path)
+            (res,) = list(pool.run(conn, [host], "echo in", {}, 30))
+            if identity == fleet.key:
+                assert (res.status, res.output) == ("ok", "in\n"), res.message
+                assert sent == [("publickey", True)]
+                sent.clear()
+            else:
+                assert res.status == "error" and "authentication refused" in res.message, res
+                assert sent[0] == ("publickey", True)
+    finally:
+        asyncssh.SSHClientConnection.send_userauth_request = real  # type: ignore[method-assign]
+        pool.close()
+
+
 def test_per_host_user_and_port_override_the_group(fleet: Fleet, workdir: Path) -> None:
     h1, h2 = fleet.hosts[0], fleet.hosts[1]
     group = _group(fleet, [f"root@{h1.address}:22", h2.address]).replace("user: root", "user: nosuchuser")

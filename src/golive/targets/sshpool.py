@@ -18,9 +18,11 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import importlib
 import os
 import shlex
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -71,6 +73,58 @@ class _QuickAck(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.inner.resume_writing()
+
+
+_DirectAuthClient: Any = None
+
+
+def _direct_auth(asyncssh: Any) -> bool:
+    """Whether connections made with a key file of the group's own (`identity:`) can log in with one request:
+    asyncssh, as OpenSSH, first sends a `none` request (to learn the server's methods), then asks whether the
+    key would do (SSH_MSG_USERAUTH_PK_OK), and only then sends the signed request: three round trips, each
+    waiting on the host's sshd, where one does (RFC 4252 lets a client send the signature at once; paramiko
+    always does). The query is worth it for an agent's keys (many, or one needing a touch per signature), not
+    for one key file signed here, so agent logins keep asyncssh's way.
+
+    Works through two asyncssh internals (the connection's list of methods to try, and the handler class of the
+    publickey method); where a version lacks either, every login keeps asyncssh's way (False)."""
+    global _DirectAuthClient
+    if _DirectAuthClient is not None:
+        return True
+    auth = sys.modules.get("asyncssh.auth") or importlib.import_module("asyncssh.auth")
+    handlers = getattr(auth, "_client_auth_handlers", None)
+    base = getattr(auth, "_ClientPublicKeyAuth", None)
+    if not isinstance(handlers, dict) or base is None or handlers.get(b"publickey") is not base or not all(
+            hasattr(base, name) for name in ("_start", "_send_signed_request")):
+        return False
+
+    class _PublicKeyAuth(base):  # type: ignore[misc, valid-type]
+        async def _start(self) -> None:
+            if not getattr(self._conn, "_golive_sign_at_once", False):
+                await super()._start()
+                return
+            self._keypair = await self._conn.public_key_auth_requested()
+            if self._keypair is None:
+                self._conn.try_next_auth(next_method=True)
+                return
+            await self._send_signed_request()
+
+    class _Client(asyncssh.SSHClient):  # type: ignore[misc]
+        """Its connection starts with the signed publickey request (no `none` first): a refusal answers with the
+        server's methods, which asyncssh goes on with as usual."""
+
+        def connection_made(self, conn: Any) -> None:
+            self._conn = conn
+
+        def begin_auth(self, username: str) -> None:
+            methods = getattr(self._conn, "_auth_methods", None)
+            if methods == [b"none"]:
+                self._conn._auth_methods = [b"publickey"]
+                self._conn._golive_sign_at_once = True
+
+    handlers[b"publickey"] = _PublicKeyAuth
+    _DirectAuthClient = _Client
+    return True
 
 
 class QuickAckLoop(asyncio.SelectorEventLoop):
@@ -132,6 +186,8 @@ class SshPool:
                 return client
             async with self._sem("startups", conn, conn.group.max_startups):
                 opts = self._preloaded(conn.options(addr))
+                if conn.identity is not None and _direct_auth(asyncssh):
+                    opts["client_factory"] = _DirectAuthClient
                 if tunnel is not None:
                     opts["tunnel"] = tunnel
                 async with asyncio.timeout(conn.group.connect_timeout + 5):
