@@ -62,6 +62,10 @@ _PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
 
+#: A text struck through as a whole: `~~...~~` (after a checkbox), with at most a full stop after it.
+_STRUCK = re.compile(r"(?s)~~(?:(?!~~).)+~~\s*[.;,]?")
+
+
 def heading_minutes(value: str, unit: str) -> float:
     """Minutes of a heading's timebox: hours in any of the languages' words (Std., horas, heures), else minutes,
     and seconds only when written as seconds."""
@@ -359,7 +363,23 @@ class PhasesMixin(ImportState):
                                  f" block (line {src.line}) is its check")
             return
 
+    def struck(self, b: Block) -> bool:
+        """An item or paragraph struck through as a whole (`~~systemctl stop legacy~~`): the document took it
+        back, so it is no step (not even a person's); the summary lists it. Its sub-items go with it."""
+        if not _STRUCK.fullmatch(b.raw.strip()):
+            return False
+        from golive.plan.importer.text import Unplaced
+
+        b.placed = True
+        for c in b.children:
+            self.blocks[c].placed = True
+        self.unplaced.append(Unplaced(b.line, f"'{_clean(b.text)[:60]}'", "struck through in the document: not a"
+                                      " step"))
+        return True
+
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
+        if self.struck(b):
+            return
         top = phase.get("depth", 0)  # a phase made of a numbered item: its own paragraphs stand one level in
         if b.box and TRIGGER_BOX.search(b.box) and not self.in_rollback:
             # `!!! danger "Roll back if"` in a phase: when to take the way back from this phase, the trigger of the
@@ -512,6 +532,8 @@ class PhasesMixin(ImportState):
         text = _clean(b.text)
         if not text:
             b.placed = True
+            return
+        if self.struck(b):
             return
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
