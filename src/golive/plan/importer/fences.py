@@ -108,7 +108,7 @@ class FencesMixin(ImportState):
         b.placed = True
         lead = self.lead_of(b)
         host = _ON_HOST.match(_clean(lead.text)) if lead is not None and block.commands else None
-        if host is not None and any(c.kind not in ("manual", "sql") for c in block.commands):
+        if lead is not None and host is not None and any(c.kind not in ("manual", "sql") for c in block.commands):
             # "On db1:", "On the database server run:": golive runs its steps where it runs; say so, loudly
             self.conversions.append(f"line {b.line}: the document runs this block on {host.group(1)} ('"
                                     f"{_clean(lead.text)}'): golive runs it on the machine the run is on; make it"

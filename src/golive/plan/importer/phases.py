@@ -197,8 +197,9 @@ class PhasesMixin(ExpectMixin, TimeboxMixin):
         said = lead if lead is not None and lead.text.strip() else None
         if said is None and b.parent is not None and self.blocks[b.parent].kind == "item":
             said = self.blocks[b.parent]
-        if said is None or not self.runs(b) or not CONDITION.match(_clean(said.text)):
-            return False
+        if said is None or not self.runs(b) or not CONDITION.match(_clean(said.text)) \
+                or not _clean(said.text).rstrip().endswith(":"):
+            return False  # the condition introduces the block ("...:"); "If it has to go back: `x`." is x's
         cond = _clean(said.text).rstrip(":").strip()
         if cond in phase["description"]:
             phase["description"].remove(cond)
