@@ -277,14 +277,23 @@ class SshPool:
             clock: Clock | None = None) -> Iterator[HostResult]:
         """Run `command` (already wrapped by remote_command) on `hosts` at once; yields each host's result as it
         finishes. Never raises for a host's own trouble (unreachable, refused key): that is the host's result."""
+        for ready in self.run_ready(conn, hosts, command, env, timeout, clock):
+            yield from ready
+
+    def run_ready(self, conn: Connection, hosts: list[str], command: str, env: dict[str, str], timeout: float,
+                  clock: Clock | None = None) -> Iterator[list[HostResult]]:
+        """As `run`, a handful at a time: each time hosts have finished, the results of all that have by then (in
+        the order they finished), so that the caller can record them together (one flush for the handful)."""
         loop = self._ensure_loop()
         block = env_block(env)
         clk = clock or time.time
         futures = [asyncio.run_coroutine_threadsafe(self._run_one(conn, h, command, block, timeout, clk), loop)
                    for h in hosts]
+        pending: set[concurrent.futures.Future[HostResult]] = set(futures)
         try:
-            for fut in concurrent.futures.as_completed(futures):
-                yield fut.result()
+            while pending:
+                done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+                yield sorted((fut.result() for fut in done), key=lambda r: r.finished)
         finally:
             for fut in futures:
                 fut.cancel()

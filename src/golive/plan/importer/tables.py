@@ -77,7 +77,7 @@ class TablesMixin(ImportState):
             m = _DURATION_CELL.match(_clean(row[col])) if col < len(row) else None
             if m is None:
                 return
-            from golive.plan.importer.phases import heading_minutes
+            from golive.plan.importer.timebox import heading_minutes
 
             total += heading_minutes(m.group(1), m.group(2))
         if total > 0:
