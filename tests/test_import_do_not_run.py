@@ -29,11 +29,6 @@ def test_a_block_introduced_as_not_to_run_is_text_in_any_language(lead: str, quo
     assert "DROP SCHEMA" not in text and "TRUNCATE" not in text, text
 
 
-def test_do_not_run_until_is_still_an_order_in_spanish() -> None:
-    doc = "# R\n## Phase 1: Deploy\nNo ejecutar hasta que termine el respaldo:\n\n```bash\n./migrate.sh\n```\n"
-    assert "./migrate.sh" in import_markdown(doc, "doc.md").yaml_text
-
-
 @pytest.mark.parametrize("cmd", ["ssh es-data-1 sudo tail -f /var/log/es.log", "sudo -u app journalctl -fu worker",
                                  "nice -n 10 tail -F app.log", "ssh -i k.pem host 'kubectl logs -f job/m'",
                                  "kubectl get pods -w"])
