@@ -78,7 +78,7 @@ class StartApi:
         refused = self.refusal(path, plan)[1]
         if refused is not None:
             return error(409, refused)
-        from golive.run.runner import web_vouch_env
+        from golive.run.start import web_vouch_env
 
         vouching = web_vouch_env(s.c.accounts.dir / "server-key", who.person, who.how(), where(who, origin(request)))
         try:
