@@ -26,6 +26,7 @@ from golive.core.events import (
     StepStarted,
     TrafficWeight,
 )
+from golive.core.step import clip_output
 from golive.core.stepid import StepId
 from golive.engine.state import RunState, Stamped, fold, hint
 from golive.report.describe import describe
@@ -62,12 +63,6 @@ def _secs(a: str | None, b: str | None) -> float | None:
     if not a or not b:
         return None
     return round((_ts(b) - _ts(a)).total_seconds(), 3)
-
-
-def _clip(text: str) -> str:
-    if len(text) <= OUTPUT_LIMIT:
-        return text
-    return "[... earlier output omitted ...]\n" + text[-OUTPUT_LIMIT:]
 
 
 def _canary_pools(plan: RecordedPlan) -> list[str]:
@@ -200,7 +195,7 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
         steps.append(StepRow(
             id=sid, title=titles.get(sid) or title, kind=kinds.get(sid, ""), phase=phase_label, status=rec.status,
             attempts=rec.attempts, duration=rec.duration, exit_code=rec.exit_code, message=rec.message,
-            output=_clip(rec.output), started_at=rec.started_at, finished_at=rec.finished_at,
+            output=clip_output(rec.output, OUTPUT_LIMIT), started_at=rec.started_at, finished_at=rec.finished_at,
             decided_by=by or None,
         ))
 

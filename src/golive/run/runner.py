@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from msgspec import Struct, structs
 
 from golive.core.clock import Clock
-from golive.engine.executor import DryRunExecutor, Engine, EngineOptions, Listener, StepExecutor, exit_code_for
+from golive.engine.executor import Engine, EngineOptions, Listener, exit_code_for
 from golive.engine.state import RunState, fold
+from golive.engine.step_runner import DryRunExecutor, StepExecutor
 from golive.errors import LockLost, RunLocked, UsageError
 from golive.masking import Masker
 from golive.plan.model import Plan
