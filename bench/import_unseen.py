@@ -266,6 +266,23 @@ class Scorer:
     def _as_text_ok(self, unit: dict[str, Any]) -> bool:
         return not any(step.kind in EXECUTING and self._has(step, unit["markers"]) for step in self.steps)
 
+    def _check_not_run(self, block: dict[str, Any], unit: dict[str, Any]) -> None:
+        """A command the document says not to run (or text that is no command) made into a step that runs: the
+        plan does what the document forbids, a changed meaning, not only a miss. A step is this unit's when the
+        importer names a line of this block for it (or names none) and no other unit of the document places it."""
+        end = self.block_end(block["line"])
+        placed = {s.label for b in self.exp.get("commands") or [] for u in b["units"] if u is not unit
+                  and u["markers"] and not all(w.get("text") for w in (u.get("where_any") or [u.get("where") or {}]))
+                  for s in self._unit_steps(u)}
+        for step in self.steps:
+            if step.kind not in EXECUTING or not self._has(step, unit["markers"]) or step.label in self.flagged:
+                continue
+            if step.label in placed or (step.src is not None and not block["line"] <= step.src <= end):
+                continue
+            self.flagged.add(step.label)
+            self.res.changed.append(f"{self.res.name}:{block['line']}: `{max(unit['markers'], key=len)}`, which "
+                                    f"the document does not mean to run, is step {step.label} ({step.kind})")
+
     def _vars_ok(self, where: dict[str, Any]) -> tuple[bool, str]:
         pv = self.plan.get("vars") or {}
         missing = [v for v in where["vars"] if v not in pv]
@@ -286,6 +303,8 @@ class Scorer:
                     continue
                 hits = self._unit_steps(unit)
                 ok = bool(hits) or (any(w.get("text") for w in wheres) and self._as_text_ok(unit))
+                if all(w.get("text") for w in wheres) and unit["markers"]:
+                    self._check_not_run(block, unit)
                 if not ok:
                     self.res.add("commands", False, line, f"{lang} `{first}` want {wheres} as {unit.get('kinds')}; "
                                  f"{self._where_is(unit['markers'])}")

@@ -1,11 +1,11 @@
-"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/, import_unseen3/ and import_unseen4/,
-written blind for issue 14).
+"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/ … import_unseen5/, written blind for
+issue 14).
 
 The fidelity figure is measured by bench/import_unseen.py and reported, not asserted here. What is asserted, for
 the first two sets: every runbook imports without a crash into a plan `golive plan validate` accepts, no block
 written in another language (PowerShell, YAML, HCL, INI, nginx, JSON, Python, an env file, a console transcript, an
 ASCII tree, SQL without a client) ends up in a command bash runs, no secret value of the document is written into a
-plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third and fourth sets are
+plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third, fourth and fifth sets are
 measurements of documents nobody tuned the importer for: only their expectations and faithful plans are checked here.
 """
 
@@ -123,10 +123,13 @@ IDEALS = [(UNSEEN, "04_k8s_helm_canary"), (UNSEEN, "05_database_heavy")] + [
     (ROOT / "tests" / "import_unseen3", p.name.removesuffix(".plan.yaml"))
     for p in sorted((ROOT / "tests" / "import_unseen3" / "ideal").glob("*.plan.yaml"))] + [
     (ROOT / "tests" / "import_unseen4", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen4" / "ideal").glob("*.plan.yaml"))]
+    for p in sorted((ROOT / "tests" / "import_unseen4" / "ideal").glob("*.plan.yaml"))] + [
+    (ROOT / "tests" / "import_unseen5", p.name.removesuffix(".plan.yaml"))
+    for p in sorted((ROOT / "tests" / "import_unseen5" / "ideal").glob("*.plan.yaml"))]
 UNSEEN2 = ROOT / "tests" / "import_unseen2"
 UNSEEN3 = ROOT / "tests" / "import_unseen3"
 UNSEEN4 = ROOT / "tests" / "import_unseen4"
+UNSEEN5 = ROOT / "tests" / "import_unseen5"
 
 
 @pytest.mark.parametrize(("folder", "name"), IDEALS, ids=[f"{f.name}/{n}" for f, n in IDEALS])
@@ -142,7 +145,7 @@ def test_every_runbook_of_the_second_set_has_a_faithful_plan() -> None:
     assert len([1 for f, _ in IDEALS if f == UNSEEN2]) == 8
 
 
-@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4], ids=["third", "fourth"])
+@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4, UNSEEN5], ids=["third", "fourth", "fifth"])
 def test_later_sets_eight_runbooks_each_with_expectations_and_a_faithful_plan(folder: Path) -> None:
     exps = sorted(folder.glob("*.expected.yaml"))
     assert len(exps) == 8 and len([1 for f, _ in IDEALS if f == folder]) == 8
@@ -288,3 +291,18 @@ def test_scorer_sees_an_inline_undo_run_as_a_forward_step() -> None:
     res = score_plan(exp, src, text.replace(undo, "      - shell: ssh deploy@wallet-g1 'cd /srv/wallet/current && "
                                                   "npm run migrate:down'\n"), Result("forward-undo"))
     assert any("undo command" in c and "forward path" in c for c in res.changed), res.changed
+
+
+def test_scorer_sees_a_command_not_to_run_made_a_step() -> None:
+    """The thread's first draft reindexes asynchronously, and the approver asked for it to change: as a step it
+    runs what the document says not to run, a changed meaning, not only a miss."""
+    exp, src, text = _ideal("07_email_thread", UNSEEN3)
+    anchor = "      - shell: curl -s http://es-1:9200/_cat/count/products_v6\n"
+    assert anchor in text
+    draft = ('      - shell: curl -X POST "http://es-1:9200/_reindex?wait_for_completion=false"  '
+             "# 07_email_thread.md:12\n")
+    res = score_plan(exp, src, text.replace(anchor, draft + anchor), Result("draft"))
+    assert any("does not mean to run" in c and "_reindex?wait_for_completion=false" in c for c in res.changed), \
+        res.changed
+    as_manual = text.replace(anchor, '      - manual: "(draft) _reindex?wait_for_completion=false"\n' + anchor)
+    assert score_plan(exp, src, as_manual, Result("manual")).changed == []
