@@ -14,7 +14,11 @@ source at every start).
 
 `--floor` adds what the same work costs with nothing around it: a bare asyncssh script and one OpenSSH `ssh`
 process per host, all at once or per batch. On a 2-core machine much of a run is the hosts' side (sshd's
-handshake, ~0.04 s of CPU per login, and the login shell), shared by every tool.
+handshake, ~0.02-0.04 s of CPU per login, and the login shell), shared by every tool. The bare script is
+asyncssh as it comes: its logins pay two things golive's pool does not (golive.targets.sshpool): sshd's reply to
+the session's channel open waiting ~40 ms for the client's delayed ACK (Nagle on sshd's side), in most logins
+of every batch, and two extra auth round trips ('none', then a query before the signature), ~13 ms a batch.
+So in batches golive can be faster than its "floor"; that is its own work, not the script's slowness.
 
 The hosts' side is measured too where a cgroup can hold the fleet's sshd processes (root; cgroup v1 cpuacct or
 v2 cpu.stat): CPU seconds of every host's sshd, logins and what they run, per run. On this one machine it

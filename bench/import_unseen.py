@@ -35,7 +35,9 @@ from golive.units import parse_duration
 CATEGORIES = ("phases", "commands", "checklist", "gates", "rollback", "window", "traffic", "criteria", "people")
 BASE_FIELDS = {"name", "timeout", "grace", "idempotent", "continue_on_error", "undo"}
 #: Step kinds that run something (a command, a query, a request); `manual` and `wait` do not.
-EXECUTING = {"shell", "ssh", "sql", "migrate", "backup", "restore", "http", "check", "canary", "switch", "rolling"}
+#: `pwsh` is a shell step run by PowerShell: it runs what it holds as much as a bash one does.
+EXECUTING = {"shell", "pwsh", "ssh", "sql", "migrate", "backup", "restore", "http", "check", "canary", "switch",
+             "rolling"}
 #: Kinds whose `alt` markers are accepted: structured steps that legitimately drop the literal command.
 STRUCTURED = {"backup", "restore", "migrate", "canary", "switch", "sql", "http", "check"}
 SQL_CLIENTS = ("psql", "mysql", "sqlite3", "sqlcmd")
@@ -433,11 +435,17 @@ class Scorer:
                                     f"one: `{markers[0]}` … `{markers[-1]}`")
 
     def block_end(self, line: int) -> int:
-        """Last runbook line of the block that starts at `line` (a fence, an indented block, or one line)."""
+        """Last runbook line of the block that starts at `line` (a fence, also one inside a blockquote's `> `, an
+        indented block, or one line)."""
         first = self.src[line - 1] if line <= len(self.src) else ""
-        if first.strip().startswith(("```", "~~~")):
-            fence = first.strip()[:3]
-            return next((i for i in range(line + 1, len(self.src) + 1) if self.src[i - 1].strip().startswith(fence)),
+        quoted = re.match(r"\s*(?:>\s?)+", first)
+
+        def bare(text: str) -> str:
+            return text[quoted.end():].strip() if quoted and text.startswith(quoted.group()) else text.strip()
+
+        if bare(first).startswith(("```", "~~~")):
+            fence = bare(first)[:3]
+            return next((i for i in range(line + 1, len(self.src) + 1) if bare(self.src[i - 1]).startswith(fence)),
                         len(self.src))
         if first.startswith(("    ", "\t")):
             end = line
@@ -453,6 +461,8 @@ class Scorer:
         ok_kinds = {k for u in block["units"] for k in u.get("kinds") or []}
         end = self.block_end(block["line"])
         for step in self.steps:
+            if step.label in self.flagged:
+                continue  # already a changed meaning (a do-not-run command made a step): one report per step
             if step.src is not None and block["line"] <= step.src <= end and step.kind in STRUCTURED - ok_kinds:
                 self.flagged.add(step.label)
                 self.res.changed.append(f"{self.res.name}:{block['line']}: {block['lang']} block became a "

@@ -306,3 +306,36 @@ def test_scorer_sees_a_command_not_to_run_made_a_step() -> None:
         res.changed
     as_manual = text.replace(anchor, '      - manual: "(draft) _reindex?wait_for_completion=false"\n' + anchor)
     assert score_plan(exp, src, as_manual, Result("manual")).changed == []
+
+
+def test_scorer_sees_a_do_not_run_fence_inside_a_blockquote_made_steps() -> None:
+    """04's "NO ejecutar en producción" fence stands inside a blockquote (`> ```sql`): its DROP SCHEMA and TRUNCATE,
+    made forward sql steps that name the fence's lines, run what the document forbids, each reported once."""
+    exp, src, text = _ideal("04_espanol_postgres_nginx", UNSEEN5)
+    gate = "    gate:\n      description: Valeria Castañeda decide"
+    assert gate in text
+    bad = text.replace(gate, "      - sql:  # 04_espanol_postgres_nginx.md:89\n          database: ${FACTURACION_DB}\n"
+                             "          query: DROP SCHEMA IF EXISTS ensayo CASCADE;\n"
+                             "      - sql:  # 04_espanol_postgres_nginx.md:90\n          database: ${FACTURACION_DB}\n"
+                             "          query: TRUNCATE cat_regimen;\n" + gate)
+    res = score_plan(exp, src, bad, Result("staging-only"))
+    assert [c for c in res.changed if "does not mean to run" in c] == [
+        "staging-only:88: `DROP SCHEMA IF EXISTS ensayo CASCADE;`, which the document does not mean to run, "
+        "is step 3.5 (sql)",
+        "staging-only:88: `TRUNCATE cat_regimen;`, which the document does not mean to run, is step 3.6 (sql)"]
+    assert len(res.changed) == 2, res.changed
+
+
+def test_scorer_sees_a_powershell_undo_run_in_the_forward_path() -> None:
+    """A PowerShell step runs what it holds like a bash one: 07's undo bundle ("don't run it now") made a forward
+    step right after the migration (and in no level) is a changed meaning, not only a miss."""
+    exp, src, text = _ideal("07_confluence_macros_win_linux", UNSEEN5)
+    undo = text[text.index("        undo:\n"):text.index("    gate:\n      description: Elina")]
+    forward = ("      - shell:  # 07_confluence_macros_win_linux.md:44\n          shell: pwsh\n"
+               "          command: .\\efbundle.exe 20261115093012_AddInvoiceIndex --connection $env:INVOICE_DB\n")
+    start = "        - shell:\n            shell: pwsh\n            command: |\n              $env:INVOICE_DB"
+    level2 = text[text.rindex(start):text.index("success_criteria:")]
+    assert "efbundle.exe 20261115093012_AddInvoiceIndex" in level2  # level 2 runs it too: only the forward one is wrong
+    res = score_plan(exp, src, text.replace(undo, forward).replace(level2, ""), Result("forward"))
+    assert any("undo command" in c and "efbundle.exe 20261115093012_AddInvoiceIndex" in c and "forward path" in c
+               for c in res.changed), res.changed

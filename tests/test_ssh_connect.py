@@ -20,6 +20,7 @@ import pytest
 from conftest import golive
 from golive.targets.ssh import env_block, remote_command
 from golive.testing.fleet import SSHD, Fleet
+from golive.traffic.local import free_ports
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,44 @@ def test_each_host_is_recorded_when_it_finishes_not_at_batch_end(fleet: Fleet, w
     assert [e["host"] for e in _events(workdir, "ssh.host")] == [fast, slow]
 
 
+def test_a_key_file_logs_in_with_one_signed_request_and_a_refused_key_still_fails_cleanly(fleet: Fleet,
+                                                                                        tmp_path: Path) -> None:
+    """With the group's own key file, each login is one signed publickey request: no `none` request first and no
+    query of whether the key would do (two round trips to the host's sshd fewer per login). A key the host does
+    not know is refused after it, with the host's reason, as before."""
+    import asyncssh
+
+    from golive.targets.ssh import HostGroup, resolve_connection
+    from golive.targets.sshpool import SshPool
+
+    sent: list[tuple[str, bool]] = []
+    real = asyncssh.SSHClientConnection.send_userauth_request
+
+    async def spy(self: Any, method: bytes, *args: bytes, key: Any = None, trivial: bool = True) -> None:
+        sent.append((method.decode(), key is not None))
+        await real(self, method, *args, key=key, trivial=trivial)
+
+    other = tmp_path / "other"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    pool = SshPool()
+    asyncssh.SSHClientConnection.send_userauth_request = spy  # type: ignore[method-assign]
+    try:
+        for identity, host in ((fleet.key, fleet.hosts[0].ssh), (other, fleet.hosts[1].ssh)):
+            group = HostGroup(hosts=[host], user="root", identity=str(identity), known_hosts=str(fleet.known_hosts))
+            conn = resolve_connection(group, "web", lambda s: s, tmp_path)
+            (res,) = list(pool.run(conn, [host], "echo in", {}, 30))
+            if identity == fleet.key:
+                assert (res.status, res.output) == ("ok", "in\n"), res.message
+                assert sent == [("publickey", True)]
+                sent.clear()
+            else:
+                assert res.status == "error" and "authentication refused" in res.message, res
+                assert sent[0] == ("publickey", True)
+    finally:
+        asyncssh.SSHClientConnection.send_userauth_request = real  # type: ignore[method-assign]
+        pool.close()
+
+
 def test_per_host_user_and_port_override_the_group(fleet: Fleet, workdir: Path) -> None:
     h1, h2 = fleet.hosts[0], fleet.hosts[1]
     group = _group(fleet, [f"root@{h1.address}:22", h2.address]).replace("user: root", "user: nosuchuser")
@@ -147,7 +186,7 @@ def test_passphrase_protected_key_held_by_ssh_agent(fleet: Fleet, workdir: Path)
 def test_handshakes_in_flight_are_bounded(fleet: Fleet, tmp_path: Path, workdir: Path) -> None:
     """One sshd that drops unauthenticated connections past four (MaxStartups 4), on twelve ports: with
     `max_startups: 2` all twelve hosts connect (without the bound, twelve handshakes at once get some dropped)."""
-    ports = [_free_port() for _ in range(12)]
+    ports = free_ports(12)  # twelve distinct ports (one at a time, the same free port can come back twice)
     cfg = tmp_path / "sshd.conf"
     cfg.write_text("".join(f"ListenAddress 127.0.0.1:{p}\n" for p in ports)
                    + f"HostKey {fleet.dir / 'host'}\nAuthorizedKeysFile {fleet.dir / 'authorized_keys'}\n"
@@ -160,7 +199,7 @@ def test_handshakes_in_flight_are_bounded(fleet: Fleet, tmp_path: Path, workdir:
     with log.open("wb") as out:
         sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(cfg)], stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline_wait(lambda: b"Server listening" in log.read_bytes())
+        deadline_wait(lambda: log.read_bytes().count(b"Server listening") >= len(ports))  # all twelve bound
         hosts = [f"127.0.0.1:{p}" for p in ports]
         group = _group(fleet, hosts, "max_startups: 2").replace(str(fleet.known_hosts), str(known))
         _plan(workdir, group, "      - ssh: {on: web, command: 'true'}\n")
@@ -170,12 +209,6 @@ def test_handshakes_in_flight_are_bounded(fleet: Fleet, tmp_path: Path, workdir:
     finally:
         sshd.terminate()
         sshd.wait(10)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def deadline_wait(cond: Any, seconds: float = 15) -> None:
@@ -262,15 +295,18 @@ def _ssh_step(fleet: Fleet, batch: int, command: str, timeout: float | None = No
 
 
 def test_a_batch_s_last_result_shares_the_fsync_of_the_event_right_after_it(fleet: Fleet, workdir: Path) -> None:
-    """Each host's result is in the log the moment it finishes; only the batch's last one, which the next batch's
-    mark (or the step's end) follows with no host contacted in between, is flushed to disk with that event:
-    one fsync fewer between batches. Every other result is flushed on its own."""
+    """Each host's result is in the log the moment it finishes; the batch's last one, which the next batch's mark
+    (or the step's end) follows with no host contacted in between, is flushed to disk with that event: one fsync
+    fewer between batches. A result is otherwise flushed on its own, or with another host's result that finished
+    with it (next test)."""
     ctx, seen = _recording_context(workdir)
     result = _ssh_step(fleet, 2, "true").execute(ctx)
     assert result.status == "succeeded", result.message
     kinds = [(how, t, p.get("batch")) for how, t, p in seen]
-    assert kinds == [("durable", "ssh.batch", 1), ("durable", "ssh.host", 1), ("grouped", "ssh.host", 1),
-                     ("durable", "ssh.batch", 2), ("grouped", "ssh.host", 2)]
+    assert [k for k in kinds if k[1] == "ssh.batch"] == [("durable", "ssh.batch", 1), ("durable", "ssh.batch", 2)]
+    assert kinds[2] == ("grouped", "ssh.host", 1) and kinds[3][0] == "durable"  # batch 1's last, then batch 2's mark
+    assert kinds[-1] == ("grouped", "ssh.host", 2)  # the step's end follows
+    assert kinds[1] in (("durable", "ssh.host", 1), ("grouped", "ssh.host", 1))  # alone, or with the other host
 
 
 def test_a_timed_out_batch_flushes_its_last_result_before_stopping_anything(fleet: Fleet, workdir: Path) -> None:
@@ -280,4 +316,49 @@ def test_a_timed_out_batch_flushes_its_last_result_before_stopping_anything(flee
     slow = fleet.hosts[0].ssh
     result = _ssh_step(fleet, 3, f'if [ "$GOLIVE_HOST" = "{slow}" ]; then sleep 30; fi', timeout=1).execute(ctx)
     assert result.status == "failed"
-    assert [(how, t) for how, t, _ in seen] == [("durable", "ssh.batch")] + [("durable", "ssh.host")] * 3
+    kinds = [(how, t) for how, t, _ in seen]
+    assert kinds[0] == ("durable", "ssh.batch") and [t for _, t in kinds[1:]] == ["ssh.host"] * 3
+    assert kinds[-1] == ("durable", "ssh.host")  # the last result is flushed before the slow host is stopped
+    # (the two fast hosts may finish together: the first of them is then flushed by the second)
+
+
+def test_hosts_that_finish_together_are_recorded_with_one_flush_and_a_stop_waits_for_it(
+        fleet: Fleet, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results that are all there when the step reads them (hosts that finished together) are written one after
+    the other and flushed once, by the last of them: every result is still in the log the moment the step learns
+    of it. A stop signal arriving meanwhile waits until that last one is written, so no host is contacted (to stop
+    its command) while a result is only in the page cache."""
+    from golive import interrupts
+    from golive.targets.base import HostResult
+    from golive.targets.ssh import SshTarget
+
+    a, b, c = (h.ssh for h in fleet.hosts)
+
+    def result(host: str) -> HostResult:
+        return HostResult(host, "ok", 0, "", 0.1, 0.0, 0.0)
+
+    def handfuls(self: Any, command: str, env: dict[str, str], timeout: float) -> Iterator[list[HostResult]]:
+        yield [result(a)]
+        yield [result(b), result(c)]
+
+    monkeypatch.setattr(SshTarget, "run_ready", handfuls)
+    ctx, seen = _recording_context(workdir)
+    assert _ssh_step(fleet, 3, "true").execute(ctx).status == "succeeded"
+    assert [(how, p.get("host")) for how, t, p in seen if t == "ssh.host"] == [
+        ("durable", a), ("grouped", b), ("grouped", c)]  # c: the batch's last, flushed with the step's end
+
+    stopped: list[list[str]] = []
+    monkeypatch.setattr("golive.targets.remote_tree.stop", lambda conn, hosts, mark, grace: stopped.append(hosts))
+    ctx, seen = _recording_context(workdir)
+    ctx.emit_grouped = lambda t, p: (seen.append(("grouped", t, p)), os.kill(os.getpid(), signal.SIGTERM))
+    step = _ssh_step(fleet, 3, "true")
+
+    def a_and_b_then_c(self: Any, command: str, env: dict[str, str], timeout: float) -> Iterator[list[HostResult]]:
+        yield [result(a), result(b)]
+        yield [result(c)]
+
+    monkeypatch.setattr(SshTarget, "run_ready", a_and_b_then_c)
+    with interrupts.handling(), pytest.raises(interrupts.Interrupted), interrupts.interruptible():
+        step.execute(ctx)
+    assert [(how, p.get("host")) for how, t, p in seen if t == "ssh.host"] == [("grouped", a), ("durable", b)]
+    assert stopped == [[c]]

@@ -6,6 +6,7 @@ SQL is split into statements by sqlparse; a group of `export NAME=value` lines b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
@@ -15,6 +16,7 @@ from typing import Any
 from golive.db.statements import Statement, control, has_sql, split
 from golive.db.statements import outside_transaction as _outside_transaction
 from golive.plan.md_intent import backup_of, migrate_of, restore_of
+from golive.plan.md_meaning import interactive
 from golive.plan.md_shell import (
     PLACEHOLDER,
     Part,
@@ -220,16 +222,51 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         block.placeholders.append(var)
         block.notes.append(f"`<{ph}>` in the block at line {first_line} is a placeholder: it became ${{{var}}},"
                            " a plan var to fill in")
+    for ph in sorted(set(MUSTACHE.findall(text)) - {"end", "else"}):
+        var = re.sub(r"\W", "_", ph).upper()
+        text = re.sub(r"\{\{\s*" + re.escape(ph) + r"\s*\}\}", "${" + var + "}", text)
+        block.placeholders.append(var)
+        block.notes.append(f"`{{{{{ph}}}}}` in the block at line {first_line} is a placeholder: it became ${{{var}}},"
+                           " a plan var to fill in")
+    for ph in sorted(set(BARE_PLACEHOLDER.findall(text))):
+        text = re.sub(r"(?<![\w${])" + re.escape(ph) + r"(?![\w}])", "${" + ph + "}", text)
+        block.placeholders.append(ph)
+        block.notes.append(f"`{ph}` in the block at line {first_line} is a placeholder: it became ${{{ph}}}, a plan"
+                           " var to fill in")
+    if _VERSION_LETTERS.search(text):
+        text = _VERSION_LETTERS.sub("${VERSION}", text)
+        block.placeholders.append("VERSION")
+        block.notes.append(f"`X.Y.Z` in the block at line {first_line} is a placeholder: it became ${{VERSION}}, a"
+                           " plan var to fill in")
+    text, hidden = hide_secrets(text)
+    for var in hidden:
+        block.words.add(var)
+        block.notes.append(f"a secret value in the block at line {first_line} is not copied: it became ${{{var}}},"
+                           " read from the environment")
     text = re.sub(r"(?m)^(\s*)\$ (?=\S)", r"\1", text)  # `$ cmd` prompts
     text, carved = _carve_sql(text)
     block.refs.update(m.group(1) for m in _REF.finditer(text))
     block.words.update(_WORD.findall(text))
     parts, notes = split_block(text, lift_exports, before)
+    opener = _session_opener(parts)
+    if opener is not None:
+        # the lines after `sudo -i`, `psql`, `kubectl exec -it ... bash`, `vi x` are typed into that session (or the
+        # editor is a person's): run as a script, the session waits on stdin or eats the script; a person runs it
+        why, row = opener
+        block.notes.append(f"line {first_line + row}: {why}: the block is a person's step, shown whole")
+        block.commands = [Command("manual", {"instruction": f"By hand ({why}):\n{text.strip()}"}, first_line,
+                                  parts[0].name if parts else None, note="an interactive session in a block")]
+        return block
     block.notes += [f"block at line {first_line}: {n}" for n in notes]
     for part in parts:
         for name, value in part.exports:
             block.exports.append((first_line, name, value))
         for comment in part.trailing:
+            if commented_out(comment):
+                # `# kubectl delete pod ... --force` after the last command: the document took it out of the script
+                block.notes.append(f"line {first_line + part.row}: `{comment}` is commented out in the block: not"
+                                   " run, not a step")
+                continue
             block.commands.append(Command("manual", {"instruction": comment}, first_line + part.row,
                                           note="a comment with no command after it"))
         if not part.statements:
@@ -274,6 +311,89 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         if cmd is not None:
             block.commands.append(cmd)
     return block
+
+
+#: A `{{name}}` (Mustache/Jinja) placeholder; Go templates (`{{.Status}}`) start with a dot and stay.
+MUSTACHE = re.compile(r"\{\{\s*([A-Za-z_][\w-]*)\s*\}\}")
+#: A bare word that asks to be replaced: `YOUR_BUCKET`, `MY_TOKEN`, `REPLACE_ME`, `CHANGE_ME`.
+BARE_PLACEHOLDER = re.compile(r"(?<![\w${])((?:YOUR|MY)_[A-Z0-9_]*[A-Z0-9]|REPLACE_?ME|CHANGE_?ME|FILL_?ME_?IN)"
+                              r"(?![\w}])")
+#: A version written as the letters of one: `--version X.Y.Z`, `app:x.y.z`.
+_VERSION_LETTERS = re.compile(r"(?<![\w.])[Xx]\.[Yy]\.[Zz](?![\w.])")
+#: A secret's value written into a command: `PGPASSWORD=hunter2`, `export API_TOKEN=ghp_...`, mysql's
+#: `-pS3cret`, `--password=x`, `Authorization: Bearer sk_live_...`, a URL's `user:password@`.
+_SECRET_ASSIGN = re.compile(r"(?<![\w$])([A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|"
+                            r"PRIVATE_KEY|CREDENTIALS?))=(?![\"']?\$)(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)\"']+)")
+_MYSQL_P = re.compile(r"(?<![\w-])((?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlcheck)\b"
+                      r"[^\n|;&]*?\s)-p(?![\s\"'$])(\S+)")
+_PASSWORD_OPT = re.compile(r"(?<![\w-])(--(?:db-|admin-)?password(?:=|\s+))(?![\"']?\$|-)(\"[^\"\n]*\"|'[^'\n]*'|"
+                           r"[^\s;&|)]+)")
+_BEARER = re.compile(r"(?i)(\bAuthorization:\s*(?:Bearer|Token)\s+)(?![\"']?\$|<)([A-Za-z0-9._~+/=-]{8,})")
+_URL_SECRET = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^/\s:@$]+):(?!\$)([^/\s@$]+)@")
+
+
+def _url_var(scheme: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "_", scheme.upper()) + "_PASSWORD"
+
+
+def hide_secrets(text: str) -> tuple[str, list[str]]:
+    """`text` with every secret value it writes replaced by a `${VAR}` reference, and those VAR names: the plan
+    reads them from the environment, and the value in the document is never copied into it."""
+    names: dict[str, str] = {}  # var name -> the value it stands for (two values never share a name)
+
+    def keep(name: str, value: str) -> str:
+        value = value.strip("\"'")
+        base, n = name, 1
+        while names.get(name, value) != value:
+            n += 1
+            name = f"{base}_{n}"
+        names[name] = value
+        return "${" + name + "}"
+
+    text = _SECRET_ASSIGN.sub(lambda m: f"{m.group(1)}=\"{keep(m.group(1), m.group(2))}\"", text)
+    text = _MYSQL_P.sub(lambda m: f"{m.group(1)}-p\"{keep('MYSQL_PASSWORD', m.group(2))}\"", text)
+    text = _PASSWORD_OPT.sub(lambda m: f"{m.group(1)}\"{keep('PASSWORD', m.group(2))}\"", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)}{keep('API_TOKEN', m.group(2))}", text)
+    text = _URL_SECRET.sub(lambda m: f"{m.group(1)}://{m.group(2)}:{keep(_url_var(m.group(1)), m.group(3))}@", text)
+    return text, list(names)
+
+
+#: Programs a commented-out line of a runbook's script runs (`# kubectl delete pod ...`); a comment starting with
+#: one of them, or holding shell syntax after a lower-case word, is a command taken out, not an instruction.
+_PROGRAMS = frozenset({
+    "kubectl", "helm", "docker", "podman", "systemctl", "service", "rm", "mv", "cp", "psql", "mysql", "redis-cli",
+    "curl", "wget", "git", "aws", "gcloud", "az", "terraform", "ansible", "ansible-playbook", "ssh", "scp", "rsync",
+    "sudo", "make", "npm", "yarn", "pip", "python", "python3", "java", "./deploy.sh", "sed", "chmod", "chown",
+    "ln", "mkdir", "tar", "dropdb", "createdb", "pg_dump", "pg_restore", "mysqldump", "flask", "alembic", "rails",
+    "bundle", "php", "composer", "oc", "nginx", "apachectl", "crontab", "kill", "pkill", "killall", "iptables",
+    "ufw", "mongosh", "mongo", "cat", "echo", "export", "unset", "cd", "truncate", "dd", "shutdown", "reboot",
+})
+
+
+def commented_out(comment: str) -> bool:
+    """A comment of a shell block that is a command taken out of the script, not words for a person."""
+    words = comment.split()
+    if not words or not looks_like_commands(comment):
+        return False
+    prog = words[0]
+    return prog in _PROGRAMS or prog.startswith(("./", "/", "~/")) or (
+        len(words) > 1 and bool(re.search(r"(?:^|\s)--?[A-Za-z]|[|;&$=<>]", " ".join(words[1:]))))
+
+
+def _session_opener(parts: list[Part]) -> tuple[str, int] | None:
+    """The first command of the block that opens an interactive session or an editor, with why, and its row."""
+    for part in parts:
+        for st in part.statements:
+            fed = bool(re.search(r"<<|<\s*\S|\|", st.text))  # its input comes from a heredoc, a file or a pipe
+            argvs = list(st.own)
+            if st.node_type == "command" and re.match(r"\s*(?:sudo|doas)\b", st.text):
+                with contextlib.suppress(ValueError):
+                    argvs.insert(0, shlex.split(st.text))  # the wrapper's own words: `sudo -i`, `sudo su -`
+            for argv in argvs:
+                why = interactive(argv, stdin=fed)
+                if why is not None:
+                    return why, st.start
+    return None
 
 
 def _in_shell_block(c: Command) -> str:

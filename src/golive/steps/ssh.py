@@ -215,41 +215,52 @@ class SshStep(StepBase):
         command timed out, and every host still running when golive is stopped, have the batch's tree stopped."""
         from golive.targets.remote_tree import stop
 
-        spec = self.ssh
         grace = self.grace if self.grace is not None else DEFAULT_GRACE
         finished: set[str] = set()
         timed_out: list[str] = []
         try:
-            for res in SshTarget(conn, hosts, time.time).run(command, env, timeout):
-                finished.add(res.host)
-                ok = res.status == "ok" and res.exit_code in spec.expect_exit
-                if res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
-                    ok, res.status, res.message = False, "locked", _locked(res.host, res.output, self._lock_path)
-                if not ok:
-                    failures.append(res.host)
-                    if res.status == "ok":
-                        res.message = f"exit code {res.exit_code}, expected {' or '.join(map(str, spec.expect_exit))}"
-                if res.status == "timed-out":
-                    timed_out.append(res.host)
-                results.append(res)
-                # The batch's last result is followed at once by a durable event (the next batch's mark, or the
-                # step's end) with nothing done on a host in between, so it shares that event's fsync: one flush
-                # fewer on the path from one batch to the next. Not when a host timed out: its tree is stopped
-                # (a host contacted) before the next event.
-                last = len(finished) == len(hosts) and not timed_out
-                emit = ctx.emit_grouped if last and ctx.emit_grouped is not None else ctx.emit
-                emit("ssh.host", {
-                    "group": spec.on, "batch": index, "host": res.host, "ok": ok, "status": res.status,
-                    "exit_code": res.exit_code, "duration": round(res.duration, 4), "message": res.message,
-                    "started": res.started, "finished": res.finished,
-                    "output": ctx.masker.text(res.output[-2048:]),
-                })
+            for ready in SshTarget(conn, hosts, time.time).run_ready(command, env, timeout):
+                # Hosts that finished together are recorded together: a stop signal waits until the last of them
+                # is in the log (no host is contacted in between), and each but the last shares its flush.
+                with interrupts.shielded():
+                    for i, res in enumerate(ready):
+                        self._record_host(ctx, index, res, i < len(ready) - 1, hosts, finished, timed_out, results,
+                                          failures)
+                interrupts.check()
         except interrupts.Interrupted:
             with interrupts.shielded():  # golive is being stopped: so is what the batch still runs on its hosts
                 stop(conn, [h for h in hosts if h not in finished], mark, grace)
             raise
         if timed_out:  # the remote `timeout` stopped the command's group; what left the group (setsid) goes too
             stop(conn, timed_out, mark, grace)
+
+    def _record_host(self, ctx: StepContext, index: int, res: HostResult, more_ready: bool, hosts: list[str],
+                     finished: set[str], timed_out: list[str], results: list[HostResult], failures: list[str]) -> None:
+        spec = self.ssh
+        finished.add(res.host)
+        ok = res.status == "ok" and res.exit_code in spec.expect_exit
+        if res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
+            ok, res.status, res.message = False, "locked", _locked(res.host, res.output, self._lock_path)
+        if not ok:
+            failures.append(res.host)
+            if res.status == "ok":
+                res.message = f"exit code {res.exit_code}, expected {' or '.join(map(str, spec.expect_exit))}"
+        if res.status == "timed-out":
+            timed_out.append(res.host)
+        results.append(res)
+        # A result is flushed with the event right after it when that follows at once with nothing done on a
+        # host in between: another host's result that had finished with it (`more_ready`), or, for the batch's
+        # last result, the next batch's mark or the step's end (one flush fewer from one batch to the next). Not
+        # the last when a host timed out: its tree is stopped (a host contacted) before the next event.
+        last = len(finished) == len(hosts) and not timed_out
+        grouped = more_ready or last
+        emit = ctx.emit_grouped if grouped and ctx.emit_grouped is not None else ctx.emit
+        emit("ssh.host", {
+            "group": spec.on, "batch": index, "host": res.host, "ok": ok, "status": res.status,
+            "exit_code": res.exit_code, "duration": round(res.duration, 4), "message": res.message,
+            "started": res.started, "finished": res.finished,
+            "output": ctx.masker.text(res.output[-2048:]),
+        })
 
 
 def _locked(host: str, output: str, path: str | None) -> str:

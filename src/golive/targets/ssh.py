@@ -205,6 +205,12 @@ class SshTarget(Struct):
 
         yield from pool().run(self.conn, self.hosts, command, env, timeout, self.clock)
 
+    def run_ready(self, command: str, env: dict[str, str], timeout: float) -> Iterator[list[HostResult]]:
+        """As `run`, the results of the hosts that finished together at once (see SshPool.run_ready)."""
+        from golive.targets.sshpool import pool
+
+        yield from pool().run_ready(self.conn, self.hosts, command, env, timeout, self.clock)
+
 
 def run_batch(conn: Connection, hosts: list[str], command: str, env: dict[str, str], timeout: float,
               clock: Any = None) -> list[HostResult]:

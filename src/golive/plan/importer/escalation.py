@@ -40,6 +40,14 @@ _RUNG_NUMBER = re.compile(r"(?:^|[\s,;·•|])(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?
 _ON_CALL = re.compile(r"(?i)^\W*(?:on[\s-]?call|astreinte|bereitschaft|rufbereitschaft|guardia|plant[aã]o|pikett|"
                       r"pager)\b[^:\n]{0,30}:\s*(.+)$")
 _HANDLE = re.compile(r"@[\w.-]+")
+#: The word between two rungs written in order, in the languages the importer reads: "A, then B, and finally C",
+#: "prima A, poi B, infine C", "zuerst A, dann B, zuletzt C", "d'abord A, puis B, enfin C", "A, luego B".
+_THEN = (r"(?i)\s*[,;]?\s+(?:and\s+|e\s+|und\s+|et\s+|y\s+)?(?:then|next|after\s+that|finally|lastly|last(?:ly)?|"
+         r"poi|quindi|infine|da\s+ultimo|dann|danach|anschlie(?:ß|ss)end|zuletzt|schlie(?:ß|ss)lich|puis|ensuite|"
+         r"enfin|luego|despu[ée]s|por\s+[úu]ltimo|finalmente|depois|por\s+fim)\b[,:]?\s+")
+#: The word that marks the first rung: "first A", "A first", "prima A", "in primo luogo A", "zuerst A".
+_FIRST = re.compile(r"(?i)^(?:(?:at\s+)?first(?:ly)?|prima|in\s+primo\s+luogo|anzitutto|innanzitutto|zuerst|"
+                    r"(?:tout\s+)?d'abord|primero|primeiro|em\s+primeiro\s+lugar)\b[,:]?\s+|\s+first$")
 
 
 def _seconds(number: str, unit: str) -> int:
@@ -95,9 +103,9 @@ def inline_ladder(text: str) -> list[str] | None:
     rest = re.sub(r"\.\s*$", "", m.group(1).split("\n")[0])
     if re.search(r"→|->|=>|»|\s>\s", rest):
         parts = re.split(r"\s*(?:→|->|=>|»|>)\s*", rest)
-    elif re.search(r"(?i),?\s+then\s+", rest):  # "page the on-call, then the team lead, then the EM"
-        parts = [re.sub(r"(?i)^(?:page|call|ping|notify|tell|ring)\s+(?:the\s+)?|^the\s+", "", p.strip())
-                 for p in re.split(r"(?i),?\s+then\s+(?:the\s+)?", rest)]
+    elif re.search(_THEN, rest):  # "page the on-call, then the team lead, then the EM"; "prima A, poi B, infine C"
+        parts = [re.sub(r"(?i)^(?:page|call|ping|notify|tell|ring)\s+(?:the\s+)?|^the\s+", "",
+                        _FIRST.sub("", p.strip())) for p in re.split(_THEN + r"(?:the\s+)?", rest)]
     else:
         parts = [p for p in _RUNG_NUMBER.split(rest) if p.strip()]
     parts = [re.sub(r"^\s*(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?|[NLT]\d\b:?)\s+", "", p) for p in parts]

@@ -26,6 +26,18 @@ from golive.plan.md_commands import (
     shell_commands,
     sql_statements,
 )
+from golive.plan.md_meaning import (
+    indented_directives,
+    is_fish,
+    is_mysql_sql,
+    is_output_lead,
+    is_windows_cmd,
+    leading_comment,
+    not_here,
+    sql_client_text,
+    strip_win_prompts,
+    transcript,
+)
 from golive.plan.md_shell import env_pairs, is_env_file, is_sql, is_tsql, looks_like_commands, needs_shell
 
 BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
@@ -39,6 +51,9 @@ _VERBS = ("Add|Clear|Compare|Compress|Confirm|Connect|Convert|ConvertFrom|Conver
           "Wait|Where|Write")
 _PWSH_LINE = re.compile(rf"^\s*(?:\(\s*)?(?:(?:{_VERBS})-[A-Z][A-Za-z]+\b|\$[A-Za-z_][\w:]*\s*[+-]?=|\$env:\w+)")
 ENV_LANGS = frozenset({"env", "dotenv", "properties"})
+#: Tags that say "this is text", and no tag: what such a block is depends on what it holds and what introduces it.
+TEXT_LANGS = frozenset({"", "text", "plain", "plaintext", "txt", "none", "console", "output", "log", "terminal",
+                        "shell-session", "out", "stdout", "json", "yaml", "xml"})
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: Said of a block that must not run: "do NOT run it:", "not a command", "for reference", "for the record only",
 #: "do not paste". A "do not run ... until/before ..." is an order to run it later, so the phrase must end its
@@ -46,6 +61,9 @@ _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s+(?:be\s+)?(?:run|paste|execute|use)d?"
                          r"(?:\s+(?:it|this|them|these|that))?(?:\s+(?:again|any\s*more|anymore))?\s*(?:[:.;!)]|$)|"
                          r"\bnot\s+(?:a\s+)?commands?\b|\bfor\s+(?:the\s+)?(?:reference|record)\b|\breference\s+only\b")
+#: The same said in the block's own first comment (`# DO NOT RUN - example`), where no sentence ends it.
+_COMMENT_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never)\s+(?:run|execute|paste)\b(?!\s+(?:until|before|unless|"
+                                 r"while|if|twice|again|more|it\s+(?:until|before|twice)))")
 #: A block of `export NAME=...` lines (and comments) only.
 _EXPORTS_ONLY = re.compile(r"(?:(?:\s*#[^\n]*|\s*export\s+[A-Za-z_]\w*=[^\n]*)(?:\n|$))+")
 #: A URL with a password in it: `redis://:s3cret@cache:6379/0`, `postgres://app:pw@db/app`.
@@ -85,11 +103,32 @@ class FencesMixin(ImportState):
             return None
         first = b.line + 1
         info = b.info
-        if info in PWSH_LANGS or (not info and is_powershell(b.text)):
+        lead = self.lead_of(b)
+        if info in TEXT_LANGS and lead is not None and is_output_lead(_clean(lead.text)):
+            self.inferred.append(f"line {b.line}: the sentence before the block ('{_clean(lead.text)}') says it is"
+                                 " what a command prints: text, never a step")
+            return None
+        if info in PWSH_LANGS or (info in ("", "shell", "cmd") and is_powershell(strip_win_prompts(b.text)[0])):
             return self.pwsh_block(b, info or "untagged")
+        if info in ("", "text", "plain", "plaintext", "txt", "none", "shell") and is_windows_cmd(b.text):
+            self.inferred.append(f"line {b.line}: {info or 'untagged'} block is written for cmd.exe (Windows paths,"
+                                 " `set X=`, `xcopy /E`): text, never run by bash")
+            return None
+        if info in SQL_LANGS and info not in TSQL_LANGS:
+            why = sql_client_text(b.text)
+            if why is not None or (is_mysql_sql(b.text) and not is_tsql(b.text)):
+                return self.client_sql_block(b, why)
+        if info in BASH_LANGS or info in ("", "text", "plain", "plaintext", "txt", "none"):
+            typed = transcript(b.text)
+            if typed is not None:
+                return self.transcript_block(b, typed)
         if info in ("", "text", "plain", "plaintext", "txt", "none"):
             if is_env_file(b.text):
                 info = "env"
+            elif looks_like_commands(b.text) and (is_fish(b.text) or indented_directives(b.text)):
+                self.inferred.append(f"line {b.line}: untagged block is a config file or fish (indented directives,"
+                                     " `set -gx`): text, never run by bash")
+                return None
             elif looks_like_commands(b.text):
                 info = "bash"
                 self.inferred.append(f"line {b.line}: untagged block parses as bash and reads as commands ->"
@@ -125,17 +164,58 @@ class FencesMixin(ImportState):
         self.placeholders |= set(block.placeholders)
         return block
 
-    def not_to_run(self, b: Block) -> bool:
-        """The sentence that introduces the block says it is not to be run: "for reference; this is not a command",
-        "Quote from the old runbook, for the record only:", "this is what it runs; do NOT run it:"."""
+    def lead_of(self, b: Block) -> Block | None:
+        """The paragraph or list item just before the block (what introduces it), if any."""
         idx = next((i for i, x in enumerate(self.blocks) if x is b), 0)
         prev = self.blocks[idx - 1] if idx else None
-        said = _NOT_TO_RUN.search(_clean(prev.text)) if prev is not None and prev.kind in ("para", "item") else None
+        return prev if prev is not None and prev.kind in ("para", "item") else None
+
+    def not_to_run(self, b: Block) -> bool:
+        """The sentence that introduces the block says it is not to be run: "for reference; this is not a command",
+        "Quote from the old runbook, for the record only:", "this is what it runs; do NOT run it:"; or that it is
+        an example, for another environment ("In staging only:", "Do NOT run in prod:", "Nicht ausführen:"),
+        there, in the heading right above it, or in the block's own first comment (`# example only`)."""
+        idx = next((i for i, x in enumerate(self.blocks) if x is b), 0)
+        prev = self.blocks[idx - 1] if idx else None
+        said: str | None = None
+        if prev is not None and prev.kind in ("para", "item"):
+            m = _NOT_TO_RUN.search(_clean(prev.text))
+            said = m.group(0) if m else not_here(_clean(prev.text))
+        elif prev is not None and prev.kind == "heading":
+            said = not_here(_clean(prev.text))
+        comment = leading_comment(b.text, ("#", "--", "//", "REM ", "rem ", "::"))
+        if said is None and comment:
+            m = _NOT_TO_RUN.search(comment) or _COMMENT_NOT_TO_RUN.search(comment)
+            said = m.group(0) if m else not_here(comment)
+            if said is not None:
+                self.inferred.append(f"line {b.line}: the block's own first comment says it is not to be run"
+                                     f" ('{said}'): text, never a step")
+                return True
         if said is None:
             return False
         self.inferred.append(f"line {b.line}: the sentence before the block says it is not to be run"
-                             f" ('{said.group(0)}'): text, never a step")
+                             f" ('{said}'): text, never a step")
         return True
+
+    def client_sql_block(self, b: Block, why: str | None) -> CommandBlock:
+        """SQL written for a client session (prompts, psql's `\\c`, MySQL's DELIMITER) or for MySQL: one manual
+        step showing the whole block, never sql steps (golive's sql step speaks PostgreSQL and SQLite, without
+        the client's commands, and cut at statements the block would lose what the session carries)."""
+        where = why or "it is MySQL/MariaDB SQL (`INTERVAL 30 DAY`, backquoted names, `SHOW ...`)"
+        self.conversions.append(f"line {b.line}: SQL block for a client session ({where}): a person runs it, whole,"
+                                " in that client (a manual step shows it)")
+        client = "the mysql client" if "MySQL" in where or "mysql>" in b.text else "the SQL client (psql, mysql)"
+        text = f"Run in {client}, as one session, and check the result:\n" + b.text.strip("\n")
+        return CommandBlock([Command("manual", {"instruction": text}, b.line + 1, None)])
+
+    def transcript_block(self, b: Block, typed: list[str]) -> CommandBlock:
+        """A console transcript (`$ cmd` lines with their output): a person runs the commands and compares; the
+        output lines are never commands."""
+        self.inferred.append(f"line {b.line}: console transcript (prompted commands with their output): a person"
+                             " runs it and compares, it is not a script")
+        cmds = "; ".join(f"`{' '.join(c.split())}`" for c in typed)
+        return CommandBlock([Command("manual", {"instruction": f"Run {cmds} and compare the output with the"
+                                                               f" document (line {b.line})"}, b.line + 1, None)])
 
     def tsql_block(self, b: Block) -> CommandBlock:
         """SQL Server's T-SQL: one manual step showing the whole block, never `sql` steps. golive's sql step speaks
@@ -147,8 +227,14 @@ class FencesMixin(ImportState):
         return CommandBlock([Command("manual", {"instruction": block_text(text)}, b.line + 1, None)])
 
     def pwsh_block(self, b: Block, lang: str) -> CommandBlock:
-        """A PowerShell script: one step that PowerShell runs, whole (its `$vars` cross its lines), never bash."""
-        text = b.text.strip("\n")
+        """A PowerShell script: one step that PowerShell runs, whole (its `$vars` cross its lines), never bash.
+        Its prompts (`PS C:\\>`) are no part of it; with output lines under them it is a transcript."""
+        text, typed = strip_win_prompts(b.text.strip("\n"))
+        if typed:
+            self.inferred.append(f"line {b.line}: PowerShell transcript (prompted commands with their output): a"
+                                 " person runs it and compares")
+            return CommandBlock([Command("manual", {"instruction": "Run in PowerShell and compare the output with the"
+                                                               " document:\n" + text}, b.line + 1, None)])
         body = [ln for ln in text.split("\n") if ln.strip()]
         first = body[0].strip() if body else ""
         name = first.lstrip("#").strip() if first.startswith("#") and not first.startswith("#!") else None

@@ -30,6 +30,11 @@ _EXPECT = re.compile(r"(?i)^\W{0,3}(?:returns?|gives?|answers?|responds?(?:\s+wi
 #: A label that says "run this": "Run", "Deploy with", "Restart it using", "by running".
 _RUN_LABEL = re.compile(r"(?i)(?:^|\s)(?:run|execute|exec|invoke|with|using|via|by running|by calling|running)$")
 _STATUS = re.compile(r"(?i)^(?:an?\s+)?(?:HTTP\s*|status\s*(?:code\s*)?)?([1-5]\d\d)\b")
+#: A label that makes the command conditional: "If it fails,", "Only if ...:", "When needed:", "Optional:",
+#: "In case of ...:", "Falls ...", "Wenn ...", "Si ...", "Se ...", "Solo si ...".
+_CONDITION = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when(?:ever)?|unless|in\s+case|should|optional(?:ly)?|"
+                        r"as\s+needed|where\s+needed|falls|wenn|nur\s+wenn|si|seulement\s+si|solo\s+si|se|"
+                        r"solo\s+se|indien|als)\b")
 _QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|“([^”]+)”|\*\*([^*]+)\*\*")
 
 
@@ -121,6 +126,12 @@ class ItemsMixin(ImportState):
         if found is None or b.checked:
             return None  # ticked items stay what they were: done when the document was written
         label, cmd, after = found
+        if not self.in_rollback and _CONDITION.match(label):
+            # "If the health check fails, run `kubectl rollout undo ...`", "Only if step 2 shows X: `...`": a person
+            # decides whether it runs; made a step, it would run every time
+            self.inferred.append(f"line {b.line}: `{cmd[:60]}` runs only on a condition ('{label}'): a person's"
+                                 " step, never run unconditionally")
+            return None
         if after and not _EXPECT.match(after) and not re.fullmatch(r"[\s.;,!]*(\(.*\))?[\s.]*", after):
             return None  # "`cmd` on each node, then ...": more than a command, a person reads it
         name = label or self.context_name(b)

@@ -181,7 +181,8 @@ class PeopleMixin(EscalationMixin, RolesMixin):
             if self.people_table(b):
                 return  # | Short | Role | Name |: a role per row
             facts = self.fact_rows(b)
-            ladders = {k: v for k, v in facts.items() if re.search(ESCALATION_WORD, k) and inline_ladder(f"{k}: {v}")}
+            ladders = {k: v for k, v in facts.items()  # | Escalation | A → B |, | ONCALL | A, then B, then C |
+                       if re.search(rf"(?i){ESCALATION_WORD}|on[\s-]?call", k) and inline_ladder(f"{k}: {v}")}
             if self.role_group([(k, v) for k, v in facts.items() if k not in ladders], b.line):
                 b.placed = True
             for key, value in ladders.items():  # after the roles: a rung written as a name alone takes its role

@@ -7,38 +7,17 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.escalation import inline_ladder
+from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.sections import ROLLBACK_WORDS, SUCCESS_WORDS
-from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK_RANGE, _DURATION, _GATE, _KV, _clean
+from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
+from golive.plan.importer.timebox import TimeboxMixin
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
-#: "Expected output:", "Output:", "You should see:", "Result should look like:": a printed result follows.
-_OUTPUT_INTRO = re.compile(r"(?i)^\W*(?:expected(?:\s+(?:output|result))?|output|result|you should see|"
-                           r"it (?:prints|shows)|(?:should|must)\s+(?:print|show|look like|return)|"
-                           r"erwartet(?:e(?:s)? (?:ausgabe|ergebnis))?|"
-                           r"ausgabe|salida(?: esperada)?|resultado(?: esperado)?|sa(?:í|i)da(?: esperada)?|"
-                           r"sortie(?: attendue)?|r(?:é|e)sultat(?: attendu)?)\b[^:]{0,40}:\s*$")
-where_words = {"parent": "in the item holding it", "lead": "before it", "after": "after it"}
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
 _GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point|gate)\b")
-#: Units of a timebox as headings write them, in English and the languages runbooks come in ("15 Min.", "1 Std.").
-_UNIT = (r"(minutes?|mins?|minuten|minutos?|std|stunden?|horas?|heures?|hours?|hrs?|h|m|seconds?|secs?|s)\.?")
-_HEADING_PAREN = re.compile(rf"\(\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*"
-                            rf"(?:(?:-|–|to|bis)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*\)", re.I)
-_DURATION_BRACKET = re.compile(rf"\[\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*\]",
-                               re.I)
-#: A timebox as one part of a parenthesis with others: "(06:00, 10 min)", "(T-0, 30 min)", "(Ops; ~15 min)".
-_PAREN = re.compile(r"\(([^()]*[,;·|][^()]*)\)")
-_PART_DURATION = re.compile(rf"\s*(?:~|ca\.?\s*|about\s+)?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to|bis)\s*(\d+(?:[.,]\d+)?))?"
-                            rf"\s*{_UNIT}\s*", re.I)
-#: "— 20 min" / "- 1 hour" closing a heading.
-_DURATION_TAIL = re.compile(rf"\s[-–—:]\s*~?(\d+(?:[.,]\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*{_UNIT}\s*$",
-                            re.I)
-#: A timeline relative to T-0: "(T-30min → T-0)", "(T+5 -> T+25)".
-_T_RANGE = re.compile(r"\(?\s*(?<![A-Za-z])T\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\s*(?:→|->|–|—|-|to)\s*"
-                      r"T(?![A-Za-z])\s*([+-−])?\s*(\d+)?\s*(min|m|h)?\s*\)?")
 #: A forward paragraph naming how to go back: "It can be undone with `x`", "If it has to go back: `x`".
 _WAY_BACK = re.compile(r"(?i)\b(?:undo|undone|undoes|revert(?:ed|s)?|roll(?:ed|s)?[ -]?back|go(?:es)? back|back[ -]?out"
                        r"|rückgängig|zurückrollen|deshacer|revertir|desfazer)\b[^`]{0,50}`([^`]+)`")
@@ -61,16 +40,8 @@ _PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
 
-def heading_minutes(value: str, unit: str) -> float:
-    """Minutes of a heading's timebox: hours in any of the languages' words (Std., horas, heures), else minutes,
-    and seconds only when written as seconds."""
-    n = float(value.replace(",", "."))
-    u = unit.lower().rstrip(".")
-    if u in ("h", "std", "stunde", "stunden", "hora", "horas", "heure", "heures") or u.startswith(("hour", "hr")):
-        return n * 60
-    if u in ("s", "sec", "secs", "second", "seconds"):
-        return n / 60
-    return n
+#: A text struck through as a whole: `~~...~~` (after a checkbox), with at most a full stop after it.
+_STRUCK = re.compile(r"(?s)~~(?:(?!~~).)+~~\s*[.;,]?")
 
 
 #: The title of a box that says when to go back: "Roll back if", "Abort if", "Back out when", "Rollback triggers".
@@ -78,7 +49,7 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
                          r"\btriggers?\b|\bkill\s+switch\b")
 
 
-class PhasesMixin(ImportState):
+class PhasesMixin(ExpectMixin, TimeboxMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -112,51 +83,6 @@ class PhasesMixin(ImportState):
         finally:
             self.in_rollback = False
         level["steps"] += holder["steps"]
-
-    def heading_timebox(self, text: str) -> tuple[str, float | None]:
-        """A phase heading without its timebox, and the timebox in minutes: "1. Deploy (10 min)", "Step 2 — Migrate
-        [15m]", "Preparation (02:00-02:20)", "Pre-checks (T-30min → T-0)", "Deploy — 20 minutes"."""
-        timebox: float | None = None
-        m = _HEADING_PAREN.search(text) or _DURATION_BRACKET.search(text)
-        t = _T_RANGE.search(text)
-        r = _CLOCK_RANGE.search(text)
-        tail = _DURATION_TAIL.search(text)
-        part = self.paren_part(text)
-        if m:
-            timebox = heading_minutes(m.group(2) or m.group(1), m.group(3))
-            text = text[: m.start()] + text[m.end():]
-        elif part:
-            # "Cut-over (T-0, 30 min)" -> "Cut-over (T-0)", 30 minutes; the other parts stay in the name
-            text, timebox = part
-        elif t:
-            a = int(t.group(2) or 0) * (-1 if t.group(1) in ("-", "−") else 1) * (60 if t.group(3) == "h" else 1)
-            b = int(t.group(5) or 0) * (-1 if t.group(4) in ("-", "−") else 1) * (60 if t.group(6) == "h" else 1)
-            timebox = float(b - a) if b > a else None
-            text = text[: t.start()] + text[t.end():]
-        elif r:
-            timebox = self.range_minutes(r.group(1), r.group(2))
-            if timebox is not None and re.search(r"\(\s*$", text[: r.start()]):
-                text = text[: r.start()].rstrip()[:-1] + text[r.end():].lstrip()[1:]
-        elif tail:
-            timebox = heading_minutes(tail.group(2) or tail.group(1), tail.group(3))
-            text = text[: tail.start()]
-        text = re.sub(r"\s+", " ", text)
-        return re.sub(r"\s*[:\-–—]\s*$", "", text).strip(), timebox
-
-    @staticmethod
-    def paren_part(text: str) -> tuple[str, float] | None:
-        """The heading without the one part of a parenthesis that is a duration, and that duration in minutes;
-        None when no parenthesis has exactly one such part."""
-        for p in _PAREN.finditer(text):
-            parts = re.split(r"[,;·|]", p.group(1))
-            durations = [(n, d) for n, part in enumerate(parts) if (d := _PART_DURATION.fullmatch(part))]
-            if len(durations) != 1:
-                continue
-            n, d = durations[0]
-            rest = ", ".join(x.strip() for i, x in enumerate(parts) if i != n and x.strip())
-            return (text[: p.start()] + f"({rest})" + text[p.end():],
-                    heading_minutes(d.group(2) or d.group(1), d.group(3)))
-        return None
 
     def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""
@@ -254,111 +180,23 @@ class PhasesMixin(ImportState):
                              f" {'for ' + role + ' ' if role else ''}to confirm where it stands (a gate would come"
                              " after those steps)")
 
-    def printed_result(self, step: CommentedMap, b: Block, j: int, end: int) -> bool:
-        """The query's output as the document shows it, right after the block ("Expected output:" and a psql or
-        mysql result table, or the table alone): the step checks it (a count's value, else the row count).
-        The table is never a step of its own."""
-        from golive.plan.md_shell import is_query_output, query_output_expectation
-
-        k = j + 1
-        intro = self.blocks[k] if k < end else None
-        if intro is not None and intro.kind == "para" and _OUTPUT_INTRO.match(_clean(intro.text)):
-            k += 1
-        else:
-            intro = None
-        out = self.blocks[k] if k < end else None
-        if out is None or out.kind != "fence" or out.placed or out.depth != b.depth \
-                or out.info not in ("", "text", "txt", "plain", "console", "output", "psql", "mysql") \
-                or not is_query_output(out.text):
+    def struck(self, b: Block) -> bool:
+        """An item or paragraph struck through as a whole (`~~systemctl stop legacy~~`): the document took it
+        back, so it is no step (not even a person's); the summary lists it. Its sub-items go with it."""
+        if not _STRUCK.fullmatch(b.raw.strip()):
             return False
-        want = query_output_expectation(out.text)
-        out.placed = True  # output, whether or not it states a check: never run
-        if intro is not None:
-            intro.placed = True
-        if want is None:
-            self.inferred.append(f"line {out.line}: the query's printed output (not a check golive can make): kept"
-                                 " out of the steps")
-            return True
-        step["sql"]["expect"] = CommentedMap(want)
-        self.conversions.append(f"line {b.line}: SQL with the result it prints shown after it (line {out.line}) ->"
-                                f" an sql step that checks it ({want})")
+        from golive.plan.importer.text import Unplaced
+
+        b.placed = True
+        for c in b.children:
+            self.blocks[c].placed = True
+        self.unplaced.append(Unplaced(b.line, f"'{_clean(b.text)[:60]}'", "struck through in the document: not a"
+                                      " step"))
         return True
 
-    def sql_expect_from_prose(self, step: CommentedMap, b: Block, j: int, end: int, said: Block | None) -> None:
-        """An SQL block's expected result stated next to it: in the paragraph or item that introduces it, in the
-        item that holds it, or in a short sentence right after it ("Should return no rows."), which is then
-        the step's check and no note of its own (golive.plan.importer.items.sql_expectation)."""
-        if not re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
-            return  # only a query gives rows to check: "should return 0" after an UPDATE states no result of it
-        after = self.blocks[j + 1] if j + 1 < end else None
-        if self.printed_result(step, b, j, end):
-            return
-        sources: list[tuple[Block, str]] = []
-        comments = re.findall(r"--\s*([^\n]*?)\s*$", b.text.strip(), flags=re.M)
-        if comments:  # "SELECT count(*) FROM t;  -- expect 0", a last line "-- should return no rows"
-            sources.append((Block("para", comments[-1], comments[-1], b.line), "after"))
-        if b.parent is not None:
-            sources.append((self.blocks[b.parent], "parent"))
-        if said is not None and said.depth == b.depth:
-            sources.append((said, "lead"))
-        if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
-            sources.append((after, "after"))
-        for src, where in sources:
-            want = self.sql_expectation(src, where)
-            if want:
-                step["sql"]["expect"] = CommentedMap(want)
-                if where == "after":
-                    src.placed = True
-                self.conversions.append(f"line {b.line}: SQL with its expected result stated {where_words[where]}"
-                                        f" (line {src.line}) -> an sql step that checks it ({want})")
-                return
-
-    def query_below(self, phase: dict[str, Any], step: CommentedMap, b: Block) -> None:
-        """The first SQL query after a table row "Run the query below … | 0 |" checks what the row expects."""
-        pending = phase.get("query_below")
-        if pending is None or "expect" in step["sql"] or not re.match(
-                r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
-            return
-        check, _manual, _at, line = phase.pop("query_below")
-        step["sql"]["expect"] = CommentedMap(check)
-        self.conversions.append(f"line {b.line}: SQL with its expected result in the table row of line {line} ->"
-                                f" an sql step that checks it ({check})")
-
-    def command_expect_from_prose(self, phase: dict[str, Any], step: CommentedMap, b: Block, j: int, end: int,
-                                  said: Block | None) -> None:
-        """A block of one command whose result the prose next to it states ("Check the endpoint (it should return
-        200):", "It must print `active`."): the step checks it (a curl an http step with that status / body, any
-        other command a shell step whose output must be that text). The command runs as written either way."""
-        from golive.plan.importer.items import prose_result
-
-        lines = [ln for ln in b.text.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
-        spec = step.get("http") if "http" in step else step.get("shell")
-        if len(lines) != 1 or "\\" in lines[0] or "<<" in lines[0] or (isinstance(spec, dict) and "expect" in spec) \
-                or (isinstance(spec, dict) and ("expect_output" in spec or "expect_exit" in spec)):
-            return
-        cmd = lines[0].strip()
-        after = self.blocks[j + 1] if j + 1 < end else None
-        sources: list[tuple[Block, str]] = []
-        if said is not None and said.depth == b.depth:
-            sources.append((said, "lead"))
-        if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
-            sources.append((after, "after"))
-        for src, where in sources:
-            status, body = prose_result(src.raw, where)
-            if status is None and body is None:
-                continue
-            made = self.expect_step(cmd, status, body, b.line, step.get("name"))
-            if made is None:
-                return
-            steps = phase["steps"]
-            steps[next(i for i, s in enumerate(steps) if s is step)] = made
-            if where == "after":
-                src.placed = True
-            self.inferred.append(f"line {b.line}: the result stated {'before' if where == 'lead' else 'after'} the"
-                                 f" block (line {src.line}) is its check")
-            return
-
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:
+        if self.struck(b):
+            return
         top = phase.get("depth", 0)  # a phase made of a numbered item: its own paragraphs stand one level in
         if b.box and TRIGGER_BOX.search(b.box) and not self.in_rollback:
             # `!!! danger "Roll back if"` in a phase: when to take the way back from this phase, the trigger of the
@@ -512,6 +350,8 @@ class PhasesMixin(ImportState):
         if not text:
             b.placed = True
             return
+        if self.struck(b):
+            return
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
@@ -519,6 +359,9 @@ class PhasesMixin(ImportState):
                 and self.gate_para(phase, b):
             b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
             return
+        if b.checked is None and not has_children and "`" not in b.raw and inline_ladder(text) is not None \
+                and self.people_line(b):
+            return  # "- Escalation tonight: Ana first, then Bo, then Cy.": who to call, in order; no step
         fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
         if b.checked is not None and fences and len(fences) == len(b.children) and all(
                 self.runs(f) for f in fences):
@@ -570,20 +413,4 @@ class PhasesMixin(ImportState):
             phase["description"].append(_clean(b.text))
             self.inferred.append(f"line {b.line}: `{cmd[:60]}` is named as a way back, with no step before it to"
                                  " undo: kept in the phase's description, not run")
-        return True
-
-    def expect_para(self, phase: dict[str, Any], b: Block) -> bool:
-        """"Expected: `SELECT count(*) ...` returns 0" -> an sql step that checks it."""
-        m = re.search(r"(?i)expect\w*\W+`((?:SELECT|WITH)\b[^`]+)`\s*(?:returns?|gives?|is|=|->|→)\s*`?([^`\s.,;]+)",
-                      b.raw)
-        if not m:
-            return False
-        value: Any = m.group(2)
-        if re.fullmatch(r"-?\d+", value):
-            value = int(value)
-        step = self.sql_step(m.group(1).strip(), b.line, None)
-        step["sql"]["expect"] = CommentedMap({"value": value})
-        phase["steps"].append(step)
-        self.conversions.append(f"line {b.line}: SQL with its expected result -> an sql step that checks it"
-                                f" (value {value})")
         return True

@@ -24,7 +24,9 @@ ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-
                         r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact|\bdecision\b|"
                         # the same roles as German, Spanish, Portuguese and French runbooks name them
                         r"verantwortlich|ansprechpartner|freigabe|entscheider|leiter|leitung|durchführung|"
-                        r"responsable|responsável|encargado|aprobador|aprovador|gerente|chef de|décideur")
+                        r"responsable|responsável|encargado|aprobador|aprovador|gerente|chef de|décideur|"
+                        # Italian
+                        r"responsabile|referente|reperibile|sistemista|capo\b|approvatore|incaricato")
 #: Words of a team, a rotation or a place, never of one person.
 _GROUP = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|reliability|engineering|operations|\bops\b|platform|"
                     r"infrastructure|services?\b|support|desk|guild|tribe|office|board|committee|\bcab\b|on[\s-]?call|"

@@ -50,7 +50,9 @@ _TRIGGER_INTRO = re.compile(r"(?i)\b(invoked|triggered|triggers?|any of the foll
 #: "Rollback criteria: ...", "Roll back when ...", "Abort if ...".
 _TRIGGER_LABEL = re.compile(r"(?i)^\W*(?:triggers?|trigger conditions?|rollback (?:criteria|triggers?)|"
                             r"roll\s*-?\s*back\s+(?:if|when)|abort\s+(?:if|when)|when to roll\s*-?\s*back|"
-                            r"ausl(?:ö|oe)ser|abbruchkriterien|disparadores?|d[ée]clencheurs?|gatilhos?)\b")
+                            r"ausl(?:ö|oe)ser|abbruchkriterien|disparadores?|d[ée]clencheurs?|gatilhos?|"
+                            # "When: the schema change is the cause", "Quando: ...", "Wenn: ...", "Cuando: ..."
+                            r"(?:when|quando|wenn|cuando|quand|quando)(?=\s*:))\b")
 
 
 #: Columns of a table of rollback levels: the level, when to take it, what it does.
@@ -333,6 +335,13 @@ class RollbackMixin(ImportState):
             if not b.placed and self.trigger_item(b):
                 # "- Roll back if p99 > 1 s for 5 minutes": a condition, not a step of the level
                 holder["description"].append(f"Trigger: {text}")
+                found.append(b)
+                b.placed = True
+                continue
+            if b.kind == "para" and not b.placed and b.depth == 0 and _TRIGGER_LABEL.match(text) \
+                    and not text.endswith(":") and "`" not in b.raw:
+                # "When: the schema change is the cause. The DBA decides.": when to take the level, never a step
+                holder["description"].append(text)
                 found.append(b)
                 b.placed = True
                 continue

@@ -50,7 +50,9 @@ _PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|esca
                              # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
                              # "Rollen", "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe"
                              r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
-                             r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento")
+                             r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento|"
+                             # Italian: "Referenti", "Persone coinvolte", "Ruoli", "Contatti", "Reperibilità"
+                             r"referenti|persone|ruoli\b|contatti|reperibilit|chi fa cosa")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"

@@ -12,7 +12,9 @@ from golive.plan.md_commands import shell_commands
 
 _ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
                        # German, Spanish, Portuguese, French
-                       r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction)$", re.I)
+                       r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction|"
+                       # Italian
+                       r"ruolo|funzione|incarico|mansione)$", re.I)
 _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do|"
                          r"tests?|test cases?|test steps?|checks?|verification|verify)$", re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
@@ -25,7 +27,8 @@ _EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|re
 _SHORT_COL = re.compile(r"^(short|short name|abbr\.?|abbreviation|alias|code|key|k(ü|ue)rzel|sigla|abrev\.?)$", re.I)
 _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
                        r"signatory|approved by|full name|assigned to|holder|member|"
-                       r"nombre|nome|nom|personne|persona|pessoa|ansprechpartner(in)?|wer)$", re.I)
+                       r"nombre|nome|nom|personne|persona|pessoa|ansprechpartner(in)?|wer|"
+                       r"nominativo|referente|chi)$", re.I)
 
 
 #: A table row about the query the document shows next: "Run the query below", "the following SQL".
@@ -74,7 +77,7 @@ class TablesMixin(ImportState):
             m = _DURATION_CELL.match(_clean(row[col])) if col < len(row) else None
             if m is None:
                 return
-            from golive.plan.importer.phases import heading_minutes
+            from golive.plan.importer.timebox import heading_minutes
 
             total += heading_minutes(m.group(1), m.group(2))
         if total > 0:

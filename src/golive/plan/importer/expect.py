@@ -1,0 +1,144 @@
+"""What a step must print or return, as the document states it next to the command: a printed query result after
+an SQL block, an expected result in the prose before or after it ("Should return no rows."), a table row's
+expectation for "the query below", "Expected: `SELECT ...` returns 0"; a curl's status or a command's output."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _clean
+from golive.plan.md_blocks import Block
+
+#: "Expected output:", "Output:", "You should see:", "Result should look like:": a printed result follows.
+_OUTPUT_INTRO = re.compile(r"(?i)^\W*(?:expected(?:\s+(?:output|result))?|output|result|you should see|"
+                           r"it (?:prints|shows)|(?:should|must)\s+(?:print|show|look like|return)|"
+                           r"erwartet(?:e(?:s)? (?:ausgabe|ergebnis))?|"
+                           r"ausgabe|salida(?: esperada)?|resultado(?: esperado)?|sa(?:í|i)da(?: esperada)?|"
+                           r"sortie(?: attendue)?|r(?:é|e)sultat(?: attendu)?)\b[^:]{0,40}:\s*$")
+where_words = {"parent": "in the item holding it", "lead": "before it", "after": "after it"}
+
+
+class ExpectMixin(ImportState):
+    def printed_result(self, step: CommentedMap, b: Block, j: int, end: int) -> bool:
+        """The query's output as the document shows it, right after the block ("Expected output:" and a psql or
+        mysql result table, or the table alone): the step checks it (a count's value, else the row count).
+        The table is never a step of its own."""
+        from golive.plan.md_shell import is_query_output, query_output_expectation
+
+        k = j + 1
+        intro = self.blocks[k] if k < end else None
+        if intro is not None and intro.kind == "para" and _OUTPUT_INTRO.match(_clean(intro.text)):
+            k += 1
+        else:
+            intro = None
+        out = self.blocks[k] if k < end else None
+        if out is None or out.kind != "fence" or out.placed or out.depth != b.depth \
+                or out.info not in ("", "text", "txt", "plain", "console", "output", "psql", "mysql") \
+                or not is_query_output(out.text):
+            return False
+        want = query_output_expectation(out.text)
+        out.placed = True  # output, whether or not it states a check: never run
+        if intro is not None:
+            intro.placed = True
+        if want is None:
+            self.inferred.append(f"line {out.line}: the query's printed output (not a check golive can make): kept"
+                                 " out of the steps")
+            return True
+        step["sql"]["expect"] = CommentedMap(want)
+        self.conversions.append(f"line {b.line}: SQL with the result it prints shown after it (line {out.line}) ->"
+                                f" an sql step that checks it ({want})")
+        return True
+
+    def sql_expect_from_prose(self, step: CommentedMap, b: Block, j: int, end: int, said: Block | None) -> None:
+        """An SQL block's expected result stated next to it: in the paragraph or item that introduces it, in the
+        item that holds it, or in a short sentence right after it ("Should return no rows."), which is then
+        the step's check and no note of its own (golive.plan.importer.items.sql_expectation)."""
+        if not re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
+            return  # only a query gives rows to check: "should return 0" after an UPDATE states no result of it
+        after = self.blocks[j + 1] if j + 1 < end else None
+        if self.printed_result(step, b, j, end):
+            return
+        sources: list[tuple[Block, str]] = []
+        comments = re.findall(r"--\s*([^\n]*?)\s*$", b.text.strip(), flags=re.M)
+        if comments:  # "SELECT count(*) FROM t;  -- expect 0", a last line "-- should return no rows"
+            sources.append((Block("para", comments[-1], comments[-1], b.line), "after"))
+        if b.parent is not None:
+            sources.append((self.blocks[b.parent], "parent"))
+        if said is not None and said.depth == b.depth:
+            sources.append((said, "lead"))
+        if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
+            sources.append((after, "after"))
+        for src, where in sources:
+            want = self.sql_expectation(src, where)
+            if want:
+                step["sql"]["expect"] = CommentedMap(want)
+                if where == "after":
+                    src.placed = True
+                self.conversions.append(f"line {b.line}: SQL with its expected result stated {where_words[where]}"
+                                        f" (line {src.line}) -> an sql step that checks it ({want})")
+                return
+
+    def query_below(self, phase: dict[str, Any], step: CommentedMap, b: Block) -> None:
+        """The first SQL query after a table row "Run the query below … | 0 |" checks what the row expects."""
+        pending = phase.get("query_below")
+        if pending is None or "expect" in step["sql"] or not re.match(
+                r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
+            return
+        check, _manual, _at, line = phase.pop("query_below")
+        step["sql"]["expect"] = CommentedMap(check)
+        self.conversions.append(f"line {b.line}: SQL with its expected result in the table row of line {line} ->"
+                                f" an sql step that checks it ({check})")
+
+    def command_expect_from_prose(self, phase: dict[str, Any], step: CommentedMap, b: Block, j: int, end: int,
+                                  said: Block | None) -> None:
+        """A block of one command whose result the prose next to it states ("Check the endpoint (it should return
+        200):", "It must print `active`."): the step checks it (a curl an http step with that status / body, any
+        other command a shell step whose output must be that text). The command runs as written either way."""
+        from golive.plan.importer.items import prose_result
+
+        lines = [ln for ln in b.text.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
+        spec = step.get("http") if "http" in step else step.get("shell")
+        if len(lines) != 1 or "\\" in lines[0] or "<<" in lines[0] or (isinstance(spec, dict) and "expect" in spec) \
+                or (isinstance(spec, dict) and ("expect_output" in spec or "expect_exit" in spec)):
+            return
+        cmd = lines[0].strip()
+        after = self.blocks[j + 1] if j + 1 < end else None
+        sources: list[tuple[Block, str]] = []
+        if said is not None and said.depth == b.depth:
+            sources.append((said, "lead"))
+        if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
+            sources.append((after, "after"))
+        for src, where in sources:
+            status, body = prose_result(src.raw, where)
+            if status is None and body is None:
+                continue
+            made = self.expect_step(cmd, status, body, b.line, step.get("name"))
+            if made is None:
+                return
+            steps = phase["steps"]
+            steps[next(i for i, s in enumerate(steps) if s is step)] = made
+            if where == "after":
+                src.placed = True
+            self.inferred.append(f"line {b.line}: the result stated {'before' if where == 'lead' else 'after'} the"
+                                 f" block (line {src.line}) is its check")
+            return
+
+    def expect_para(self, phase: dict[str, Any], b: Block) -> bool:
+        """"Expected: `SELECT count(*) ...` returns 0" -> an sql step that checks it."""
+        m = re.search(r"(?i)expect\w*\W+`((?:SELECT|WITH)\b[^`]+)`\s*(?:returns?|gives?|is|=|->|→)\s*`?([^`\s.,;]+)",
+                      b.raw)
+        if not m:
+            return False
+        value: Any = m.group(2)
+        if re.fullmatch(r"-?\d+", value):
+            value = int(value)
+        step = self.sql_step(m.group(1).strip(), b.line, None)
+        step["sql"]["expect"] = CommentedMap({"value": value})
+        phase["steps"].append(step)
+        self.conversions.append(f"line {b.line}: SQL with its expected result -> an sql step that checks it"
+                                f" (value {value})")
+        return True

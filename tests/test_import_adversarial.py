@@ -1,0 +1,241 @@
+"""Classes of meaning change found by importing hostile runbooks written for the purpose (notes/i14adv.md).
+
+Each test imports a short document and checks that what it means is kept: output is never run, a console
+transcript is a person's step, SQL for a client session is never an sql step, an interactive session is a
+person's, a block said to be an example or for staging only never runs, config files and cmd.exe or fish
+blocks are never bash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from golive.plan.importer import import_markdown
+
+
+def _steps(doc: str) -> list[dict[str, Any]]:
+    plan = YAML(typ="safe").load(import_markdown(doc, "doc.md").yaml_text)
+    out: list[dict[str, Any]] = []
+    for phase in plan.get("phases") or []:
+        out += phase.get("steps") or []
+    for level in (plan.get("rollback") or {}).get("levels") or []:
+        out += level.get("steps") or []
+    return out
+
+
+def _runs(doc: str) -> str:
+    """The text of every step that runs something (not manual), joined."""
+    return "\n".join(str(s) for s in _steps(doc) if "manual" not in s)
+
+
+def _manual(doc: str) -> str:
+    return "\n".join(str(s["manual"].get("instruction", "")) for s in _steps(doc) if "manual" in s)
+
+
+DEPLOY = "# R\n## Phase 1: Deploy\n```bash\n./deploy.sh 2.3\n```\n\n"
+
+
+@pytest.mark.parametrize(("lead", "output"), [
+    ("Expected output:", 'deployment "web" successfully rolled out'),
+    ("Check the health endpoint; you should see:", "healthy"),
+    ("The output should look like this:", "ok 200 ready"),
+    ("Sample response (abridged):", "status up"),
+    ("Erwartete Ausgabe:", "fertig"),
+])
+def test_a_block_introduced_as_output_never_runs(lead: str, output: str) -> None:
+    runs = _runs(f"{DEPLOY}{lead}\n\n```\n{output}\n```\n")
+    assert "./deploy.sh 2.3" in runs
+    assert output.split()[0] not in runs
+
+
+def test_a_command_block_introduced_by_its_expected_result_still_runs() -> None:
+    runs = _runs("# R\n## Phase 1: Check\nCheck it (should return 200):\n\n```\ncurl -fsS https://x.example/health\n"
+                 "```\n")
+    assert "x.example/health" in runs
+
+
+def test_a_bash_block_holding_a_console_transcript_runs_no_output_line() -> None:
+    doc = ("# R\n## Phase 1: Flush\n```bash\n$ redis-cli -h cache01 ping\nPONG\n$ redis-cli -h cache01 flushdb\n"
+           "OK\n```\n\n```bash\n$ kubectl get pods -n prod\nNAME    READY   STATUS\nweb-1   1/1     Running\n```\n")
+    assert _runs(doc) == ""
+    manual = _manual(doc)
+    assert "redis-cli -h cache01 flushdb" in manual and "kubectl get pods -n prod" in manual
+
+
+def test_a_script_written_with_prompts_and_a_heredoc_is_still_a_script() -> None:
+    doc = "# R\n## Phase 1: Go\n```bash\n$ cd /opt/app\n$ cat > .env <<EOF\nMODE=on\nEOF\n$ ./run.sh\n```\n"
+    runs = _runs(doc)
+    assert "cd /opt/app" in runs and "./run.sh" in runs and "$ " not in runs
+
+
+def test_powershell_prompts_are_no_part_of_the_script() -> None:
+    doc = ('# R\n## Phase 1: Stop\n```powershell\nPS C:\\> Stop-WebAppPool -Name "Shop"\n'
+           "PS C:\\> Start-WebAppPool -Name \"Shop\"\n```\n")
+    runs = _runs(doc)
+    assert "Stop-WebAppPool" in runs and "PS C:" not in runs
+
+
+def test_a_powershell_transcript_is_a_persons_step() -> None:
+    doc = ("# R\n## Phase 1: Look\n```powershell\nPS C:\\> Get-Service Shop\n\nStatus   Name\n------   ----\n"
+           "Running  Shop\n```\n")
+    assert _runs(doc) == ""
+    assert "Get-Service Shop" in _manual(doc)
+
+
+@pytest.mark.parametrize("block", [
+    "set SHOP_ENV=prod\nxcopy /E /Y \\\\build\\drop\\worker C:\\svc\\worker",
+    "C:\\> net stop W3SVC\nC:\\> iisreset /restart",
+])
+def test_an_untagged_cmd_exe_block_is_never_bash(block: str) -> None:
+    assert _runs(f"{DEPLOY}```\n{block}\n```\n") == "{'shell': './deploy.sh 2.3'}"
+
+
+@pytest.mark.parametrize("block", [
+    "frontend http\n    bind *:80\n    default_backend web\nbackend web\n    server web1 10.0.0.1:80 check",
+    "set -gx APP_ENV production\nfisher install jorgebucaran/nvm.fish",
+])
+def test_an_untagged_config_file_or_fish_block_is_never_bash(block: str) -> None:
+    runs = _runs(f"{DEPLOY}```\n{block}\n```\n")
+    assert runs == "{'shell': './deploy.sh 2.3'}"
+
+
+def test_an_untagged_indented_bash_loop_is_still_bash() -> None:
+    runs = _runs("# R\n## Phase 1: Go\n```\nfor h in web1 web2; do\n  ssh $h uptime\ndone\necho done\n```\n")
+    assert "ssh $h uptime" in runs
+
+
+@pytest.mark.parametrize("sql", [
+    "postgres=# \\c shop\nshop=# UPDATE orders SET status = 'void' WHERE id < 10;",
+    "mysql> DELETE FROM carts WHERE id < 10;",
+    "\\c billing\nUPDATE invoices SET due = due + 7 WHERE due < now();",
+    "SELECT format('VACUUM %I', tablename) FROM pg_tables WHERE schemaname = 'public' \\gexec",
+    "DELIMITER //\nCREATE PROCEDURE purge_old()\nBEGIN\n  DELETE FROM sessions WHERE id < 10;\nEND //\nDELIMITER ;\n"
+    "CALL purge_old();",
+    "DELETE FROM carts WHERE updated_at < NOW() - INTERVAL 30 DAY;",
+])
+def test_sql_for_a_client_session_or_mysql_is_never_an_sql_step(sql: str) -> None:
+    doc = f"# R\n## Phase 1: Data\n```sql\n{sql}\n```\n"
+    assert _runs(doc) == ""
+    assert sql.split("\n")[-1].strip() in _manual(doc)
+
+
+def test_plain_postgres_sql_with_a_dollar_quoted_body_is_still_sql() -> None:
+    sql = ("DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'r') THEN\n    CREATE ROLE r;\n"
+           "  END IF;\nEND\n$$;\nUPDATE t SET note = '\\c not a command' WHERE id = 1;")
+    runs = _runs(f"# R\n## Phase 1: Data\n```sql\n{sql}\n```\n")
+    assert "CREATE ROLE r" in runs and "not a command" in runs
+
+
+@pytest.mark.parametrize("block", [
+    "sudo -i\ncd /opt/app\n./deploy.sh 2.3.0",
+    "psql -h db01 -U postgres shop\nUPDATE settings SET value = 'on';\n\\q",
+    "kubectl exec -it deploy/web -- bash\nrm -rf /tmp/cache/*\nexit",
+    "sudo vi /etc/nginx/nginx.conf\nsudo nginx -t && sudo systemctl reload nginx",
+    "ssh db02\nsudo systemctl restart postgresql",
+    "kubectl edit configmap app-config -n prod",
+    "sudo su - app\n./restart.sh",
+    "mysql -u root -p shop\nDELETE FROM carts;",
+])
+def test_a_block_that_opens_an_interactive_session_is_a_persons_step(block: str) -> None:
+    doc = f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n"
+    assert _runs(doc) == ""
+    assert block.split("\n")[-1] in _manual(doc)
+
+
+@pytest.mark.parametrize("block", [
+    "psql -h db01 -c 'select 1'",
+    "psql -h db01 shop < fix.sql",
+    "psql -h db01 shop <<'SQL'\nUPDATE t SET a = 1;\nSQL",
+    "sudo -u postgres psql -c 'select 1'",
+    "kubectl exec deploy/web -- ls /tmp",
+    "ssh db02 'sudo systemctl restart postgresql'",
+    "redis-cli -h cache01 ping",
+])
+def test_commands_given_their_input_are_not_interactive(block: str) -> None:
+    runs = _runs(f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n")
+    assert block.split("\n")[0].split()[0] in runs
+
+
+@pytest.mark.parametrize("lead", [
+    "Example only, adapt before use:",
+    "In staging only:",
+    "Do NOT run in prod:",
+    "Nicht in Produktion ausführen:",
+    "Ne pas exécuter :",
+    "No ejecutar en producción:",
+    "Solo in staging:",
+    "### Example (staging only)",
+])
+def test_a_block_said_to_be_an_example_or_for_another_environment_never_runs(lead: str) -> None:
+    runs = _runs(f"{DEPLOY}{lead}\n\n```bash\n./reset-db.sh --all\n```\n")
+    assert "./deploy.sh 2.3" in runs and "reset-db" not in runs
+
+
+def test_a_block_whose_first_comment_says_do_not_run_never_runs() -> None:
+    runs = _runs(f"{DEPLOY}```bash\n# DO NOT RUN - example\nkubectl delete ns prod\n```\n")
+    assert "delete ns" not in runs
+
+
+def test_do_not_run_in_prod_until_is_still_an_order() -> None:
+    runs = _runs("# R\n## Phase 1: Go\nDo not run this in production until the backup is done:\n\n"
+                 "```bash\n./migrate.sh\n```\n")
+    assert "./migrate.sh" in runs
+
+
+def test_a_conditional_command_item_is_a_persons_step() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n1. `./deploy.sh 3.1`\n2. If the health check fails, run"
+           " `kubectl rollout undo deploy/api -n prod`.\n3. Only if step 2 shows CrashLoopBackOff:"
+           " `kubectl delete pod -l app=api -n prod`\n4. Falls der Cache leer ist: `./warm-cache.sh --all`\n")
+    runs = _runs(doc)
+    assert "./deploy.sh 3.1" in runs
+    assert "rollout undo" not in runs and "delete pod" not in runs and "warm-cache" not in runs
+    manual = _manual(doc)
+    assert "rollout undo" in manual and "delete pod" in manual
+
+
+def test_a_struck_through_item_is_no_step() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n- ~~`systemctl stop legacy-worker`~~\n- [ ] ~~Tell the old team~~\n"
+           "- `systemctl restart app`\n")
+    result = import_markdown(doc, "doc.md")
+    assert "legacy-worker" not in result.yaml_text and "old team" not in result.yaml_text
+    assert "systemctl restart app" in result.yaml_text
+    assert any("struck through" in u.reason for u in result.unplaced)
+
+
+def test_a_commented_out_command_after_the_last_one_is_no_step() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n```bash\n./deploy.sh 5.0.0\n# kubectl delete pod -l app=web --force\n"
+           "# then tell #releases it is done\n```\n")
+    steps = _steps(doc)
+    assert "delete pod" not in str(steps)
+    assert "tell #releases" in _manual(doc)
+
+
+def test_template_placeholders_become_plan_vars_to_fill_in() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n```bash\nhelm upgrade web ./chart --set image.tag={{version}}\n"
+           "aws s3 cp build.zip s3://YOUR_BUCKET/releases/\n./release.sh --version X.Y.Z\n"
+           "docker inspect -f '{{.State.Status}}' web\n```\n")
+    result = import_markdown(doc, "doc.md")
+    runs = _runs(doc)
+    assert "{{version}}" not in runs and "image.tag=${VERSION}" in runs
+    assert "s3://${YOUR_BUCKET}/" in runs and "--version ${VERSION}" in runs
+    assert "{{.State.Status}}" in runs  # a Go template is the command's own
+    plan = YAML(typ="safe").load(result.yaml_text)
+    assert {"VERSION", "YOUR_BUCKET"} <= set(plan["vars"])
+
+
+def test_secret_values_in_commands_are_never_copied() -> None:
+    doc = ("# R\n## Phase 1: DB\n```bash\nmysql -h db01 -u root -pS3cr3tPa55 shop -e 'SELECT 1'\n"
+           "PGPASSWORD=hunter2 psql -h db01 -U app -c 'select 1'\n"
+           "curl -H 'Authorization: Bearer sk_live_51HqLyjWDarjtT1zdp7dcXYZ' https://api.example.com/v1/charges\n"
+           "export API_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n"
+           "psql postgres://app:pa55word@db01/app -c 'select 1'\n./deploy.sh\n```\n")
+    text = import_markdown(doc, "doc.md").yaml_text
+    for secret in ("S3cr3tPa55", "hunter2", "sk_live_51Hq", "ghp_abcdef", "pa55word"):
+        assert secret not in text
+    plan = YAML(typ="safe").load(text)
+    # two different token values in the document never share one var
+    assert {"MYSQL_PASSWORD", "PGPASSWORD", "API_TOKEN", "API_TOKEN_2", "POSTGRES_PASSWORD"} <= set(plan["vars"])
+    assert all(plan["vars"][v].get("secret") for v in ("MYSQL_PASSWORD", "PGPASSWORD", "API_TOKEN_2"))
