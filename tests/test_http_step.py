@@ -307,7 +307,7 @@ def test_retries_until_the_server_answers_200(server: TestServer, tmp_path: Path
     assert res.detail["attempts"] == 4
     assert res.message.endswith("(attempt 4)")
     assert clock.monotonic() == 6.0  # three waits of 2s, all on the fake clock
-    assert time.monotonic() - started < 2, "retries must not really sleep"
+    assert time.monotonic() - started < 5, "retries must not really sleep"  # they would take 6 s
     assert len(server.requests) == 4
 
 

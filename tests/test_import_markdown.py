@@ -406,10 +406,11 @@ def test_arbitrary_text_gives_a_plan_or_a_plan_error(text: str) -> None:
 
 
 def test_fuzz_budget() -> None:
-    """The fuzz test above must stay cheap; one import of a seed-sized document is well under a second."""
-    started = time.perf_counter()
+    """The fuzz test above must stay cheap; one import of a seed-sized document is well under a second. Counted in
+    CPU time: the wall clock of a busy CI machine also counts the time other processes had the cores."""
+    started = time.process_time()
     load(DOC * 3)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 @pytest.mark.parametrize("text", ["", "   \n", "```bash\nls\n```\n", "- [ ] only a checklist\n"])

@@ -107,7 +107,9 @@ def test_crash_on_another_host_then_take_over_after_the_lease(workdir: Path) -> 
 def test_a_live_owner_keeps_renewing_and_cannot_be_taken_over(workdir: Path) -> None:
     """While the owner runs, its heartbeat keeps the lease current well past one lease length."""
     (workdir / "plan.yaml").write_text(PLAN, encoding="utf-8")
-    env = {**os.environ, "GOLIVE_USER": "ci-bot", "GOLIVE_LEASE": "1s"}
+    # renewed every third of the lease: with 1 s, a renewal (an SQLite write) late by 0.67 s on a busy machine
+    # could let the lease lapse and `status` call the live owner gone; 3 s leaves 2 s for a late renewal
+    env = {**os.environ, "GOLIVE_USER": "ci-bot", "GOLIVE_LEASE": "3s"}
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=workdir,
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

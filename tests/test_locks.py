@@ -156,16 +156,22 @@ def test_a_postgres_lock_survives_a_killed_run_until_it_is_resumed(workdir: Path
     env = {**os.environ, "GOLIVE_USER": "ann", "GOLIVE_STORE": str(a / "a.db")}
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
-    assert child.poll() is None, child.stdout.read() if child.stdout else ""
-    os.killpg(child.pid, signal.SIGKILL)
-    child.wait(timeout=30)
-    run_a = json.loads(golive("--store", str(a / "a.db"), "runs", "--json", cwd=a).out)[0]["run"]
-    (b / "go").touch()  # were it not refused, the second run would go through, not hang
-    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
-    assert second.code == 2 and f"held by run {run_a}" in second.err and "advisory lock" in second.err, second.err
-    assert not (b / "started").exists()
-    (a / "go").touch()
+    try:
+        _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+        assert child.poll() is None, child.stdout.read() if child.stdout else ""
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        run_a = json.loads(golive("--store", str(a / "a.db"), "runs", "--json", cwd=a).out)[0]["run"]
+        (b / "go").touch()  # were it not refused, the second run would go through, not hang
+        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+        assert second.code == 2 and f"held by run {run_a}" in second.err and "advisory lock" in second.err, \
+            second.err
+        assert not (b / "started").exists()
+    finally:
+        if child.poll() is None:  # a test failed before the kill
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait(timeout=30)
+        (a / "go").touch()  # the killed golive's step outlives it (its own cgroup): a failed test must end it too
     resumed = golive("--store", str(a / "a.db"), "resume", run_a, "--no-wait", cwd=a)
     assert resumed.code == 0, resumed.out + resumed.err
     assert golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b).code == 0

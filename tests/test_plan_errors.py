@@ -150,9 +150,9 @@ def test_non_utf8_bytes_point_at_the_bad_byte(workdir: Path, capsys: pytest.Capt
 
 def test_billion_laughs_is_refused_fast(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (workdir / "laughs.yaml").write_text(billion_laughs(), encoding="utf-8")
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: the work done, not the time a busy machine gave other processes
     code, _, err = _validate_in_process(Path("laughs.yaml"), capsys)
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     assert code == 2
     assert err.splitlines() == ["laughs.yaml:1:1: plan expands to more than 100000 nodes (aliases nested too deep?)"]
     assert elapsed < 2.0, f"took {elapsed:.2f}s"

@@ -85,7 +85,9 @@ def test_drain_sends_no_new_request_and_waits_for_those_in_flight(fresh: tuple[F
     answer: list[str] = []
 
     def slow() -> None:
-        with urllib.request.urlopen(proxy.url + "slow?s=3", timeout=30) as resp:
+        # held long enough for the checks below (twelve requests, then its session counted) on a busy machine:
+        # were it answered before them, the drained server would hold nothing and the test would fail
+        with urllib.request.urlopen(proxy.url + "slow?s=8", timeout=30) as resp:
             answer.append(f"{resp.status} {resp.headers['X-Backend']}")
 
     held = threading.Thread(target=slow)
@@ -103,7 +105,7 @@ def test_drain_sends_no_new_request_and_waits_for_those_in_flight(fresh: tuple[F
             seen.add(resp.headers["X-Backend"].split("@")[0])
     assert host.name not in seen and len(seen) == 3, seen
     assert router.server_sessions(server) == 1  # the request it holds is still running there
-    held.join(20)
+    held.join(30)
     assert answer == [f"200 {host.name}@1.0.0"]  # and it finished normally
     assert router.server_sessions(server) == 0
     router.set_server_state(server, "ready")

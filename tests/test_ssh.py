@@ -21,6 +21,7 @@ import pytest
 from conftest import golive
 from golive.errors import PlanError
 from golive.plan.loader import parse_plan_text
+from golive.traffic.local import free_ports
 
 SSHD = "/usr/sbin/sshd"
 START_DEADLINE = 15.0
@@ -69,7 +70,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshHosts]:
                        check=True)
     (tmp / "authorized_keys").write_text((tmp / "client.pub").read_text())
     host_pub = " ".join((tmp / "host.pub").read_text().split()[:2])
-    ports = [_free_port() for _ in range(4)]
+    ports = free_ports(4)  # four distinct ports (one at a time, the same free port can come back twice)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for port in ports:

@@ -20,6 +20,7 @@ import pytest
 from conftest import golive
 from golive.targets.ssh import env_block, remote_command
 from golive.testing.fleet import SSHD, Fleet
+from golive.traffic.local import free_ports
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +186,7 @@ def test_passphrase_protected_key_held_by_ssh_agent(fleet: Fleet, workdir: Path)
 def test_handshakes_in_flight_are_bounded(fleet: Fleet, tmp_path: Path, workdir: Path) -> None:
     """One sshd that drops unauthenticated connections past four (MaxStartups 4), on twelve ports: with
     `max_startups: 2` all twelve hosts connect (without the bound, twelve handshakes at once get some dropped)."""
-    ports = [_free_port() for _ in range(12)]
+    ports = free_ports(12)  # twelve distinct ports (one at a time, the same free port can come back twice)
     cfg = tmp_path / "sshd.conf"
     cfg.write_text("".join(f"ListenAddress 127.0.0.1:{p}\n" for p in ports)
                    + f"HostKey {fleet.dir / 'host'}\nAuthorizedKeysFile {fleet.dir / 'authorized_keys'}\n"
@@ -198,7 +199,7 @@ def test_handshakes_in_flight_are_bounded(fleet: Fleet, tmp_path: Path, workdir:
     with log.open("wb") as out:
         sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(cfg)], stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline_wait(lambda: b"Server listening" in log.read_bytes())
+        deadline_wait(lambda: log.read_bytes().count(b"Server listening") >= len(ports))  # all twelve bound
         hosts = [f"127.0.0.1:{p}" for p in ports]
         group = _group(fleet, hosts, "max_startups: 2").replace(str(fleet.known_hosts), str(known))
         _plan(workdir, group, "      - ssh: {on: web, command: 'true'}\n")
@@ -208,12 +209,6 @@ def test_handshakes_in_flight_are_bounded(fleet: Fleet, tmp_path: Path, workdir:
     finally:
         sshd.terminate()
         sshd.wait(10)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def deadline_wait(cond: Any, seconds: float = 15) -> None:

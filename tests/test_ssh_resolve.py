@@ -35,14 +35,16 @@ def test_resolve_is_refused_while_the_remote_command_still_runs(sshd: SshHosts, 
         finally:
             os.killpg(first.pid, signal.SIGKILL)  # golive dies; its command goes on running on the host
             first.wait(timeout=30)
-    assert _alive(remote)
-    run_id = json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]
-    resolve = ("resolve", run_id, "1.1", "--as", "failed", "--by", "ops", "--reason", "looks dead")
-    refused = golive(*resolve, cwd=workdir)
-    assert refused.code == 2, refused.out + refused.err
-    assert "still runs on" in refused.err and sshd.hosts[0] in refused.err, refused.err
-    assert not _events(workdir, "step.resolved")
-    (workdir / "go").touch()
+    try:
+        assert _alive(remote)
+        run_id = json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]
+        resolve = ("resolve", run_id, "1.1", "--as", "failed", "--by", "ops", "--reason", "looks dead")
+        refused = golive(*resolve, cwd=workdir)
+        assert refused.code == 2, refused.out + refused.err
+        assert "still runs on" in refused.err and sshd.hosts[0] in refused.err, refused.err
+        assert not _events(workdir, "step.resolved")
+    finally:
+        (workdir / "go").touch()  # the remote loop outlives the killed golive: a failed test must end it too
     _until("the remote command to end", lambda: not _alive(remote))
     deadline = time.monotonic() + 30
     while (done := golive(*resolve, cwd=workdir)).code != 0:  # its `timeout` wrapper goes right after it

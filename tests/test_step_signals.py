@@ -150,6 +150,10 @@ def effects() -> dict[str, Effect]:
             if not step.is_idempotent and not sid.startswith("L") and not sid.endswith(".undo")}
 
 
+#: A POST in the loans app's request log (werkzeug's format, ANSI colour codes allowed around the request).
+REQUEST_LINE = re.compile(r'"(?:\x1b\[[0-9;]*m)*POST (?P<path>\S+) HTTP/[0-9.]+(?:\x1b\[[0-9;]*m)*" (?P<status>\d{3}) ')
+
+
 def world(base: Path) -> dict[str, Any]:
     """What the deployment changed, as the service and its database say: each POST that changed something is
     counted in the services' request logs (by golive and by hand alike), so a duplicate shows."""
@@ -160,8 +164,11 @@ def world(base: Path) -> dict[str, Any]:
     posts: Counter[str] = Counter()
     for log in sorted((base / ".golive" / "loans").glob("loans-*.log")):
         for line in log.read_text(errors="replace").splitlines():
-            if line.startswith("POST ") and "/emi " not in line and re.search(r"-> 2\d\d$", line):
-                posts[line] += 1
+            # werkzeug's request line, written before the answer's body (so complete once the client has it):
+            # 127.0.0.1 - - [30/Nov/2026 18:45:28] "POST /api/loans HTTP/1.1" 201 -  (the method may be coloured)
+            m = REQUEST_LINE.search(line)
+            if m and m["path"] != "/api/loans/emi" and m["status"].startswith("2"):
+                posts[f"POST {m['path']} -> {m['status']}"] += 1
     cfg = json.loads((base / "ports.json").read_text())
     with urllib.request.urlopen(f"http://127.0.0.1:{cfg['public']}/health", timeout=10) as resp:
         version = json.loads(resp.read())["version"]
@@ -284,6 +291,10 @@ def test_stop_signals_at_random_moments_of_the_loans_plan(tmp_path: Path) -> Non
     reference = Outcome(**ref["outcome"])
     assert reference.outcome == "succeeded", reference.log
     assert reference.state["version"] == "1.1.0" and "SMOKE-0001" not in reference.state["accounts"]
+    # the request-log count must see the smoke test's changes, or comparing it proves nothing
+    assert reference.state["posts"] == {f"POST {path} -> {code}": 1 for path, code in (
+        ("/api/accounts", 201), ("/api/loans", 201), ("/api/loans/SMOKE-LOAN-0001/approve", 200),
+        ("/api/loans/SMOKE-LOAN-0001/disburse", 200), ("/api/loans/SMOKE-LOAN-0001/pay", 200))}, reference.state
     rng = random.Random(SEED)
     paused = next(e["seq"] for e in reference.events if e["type"] == "gate.waiting")
     jobs = [{"dir": str(tmp_path / f"{sig.name}-{i}"), "name": f"{sig.name} {kind} {arg}", "signal": int(sig),
@@ -364,20 +375,23 @@ def _alive(pid: int) -> bool:
 def test_sigkill_during_an_idempotent_step_resume_waits_for_the_old_copy(workdir: Path) -> None:
     """Protection: resume waits for the recorded tree before re-running (else: OVERLAP, two copies at once)."""
     (workdir / "plan.yaml").write_text(_plan(idempotent=True, work=UNTIL_RELEASED, timeout="60s"))
-    run_id, old = _kill_during_step(workdir)
-    assert _alive(old), "the step must outlive the killed golive for this test to mean anything"
-    with (workdir / "resume.out").open("w") as out:
-        resume = subprocess.Popen([sys.executable, "-m", "golive", "resume", run_id, "--no-wait"], cwd=workdir,
-                                  env={**os.environ, "GOLIVE_USER": "tester"}, stdout=out, stderr=subprocess.STDOUT)
+    resume: subprocess.Popen[bytes] | None = None
     try:
+        run_id, old = _kill_during_step(workdir)
+        assert _alive(old), "the step must outlive the killed golive for this test to mean anything"
+        with (workdir / "resume.out").open("w") as out:
+            resume = subprocess.Popen([sys.executable, "-m", "golive", "resume", run_id, "--no-wait"], cwd=workdir,
+                                      env={**os.environ, "GOLIVE_USER": "tester"}, stdout=out,
+                                      stderr=subprocess.STDOUT)
         db = workdir / ".golive" / "golive.db"
         wait_for("resume to find the old copy, or to start a second one",
                  lambda: (workdir / "overlap").exists() or any(t == "step.awaited" for _, t, _ in read_events(db)))
         (workdir / "release").touch()
         assert resume.wait(DEADLINE) == 0, (workdir / "resume.out").read_text()
     finally:
-        if resume.poll() is None:
+        if resume is not None and resume.poll() is None:
             resume.kill()
+        (workdir / "release").touch()  # the killed golive's step loop outlives it: a failed test must end it too
     out = (workdir / "resume.out").read_text()
     assert not (workdir / "overlap").exists(), "resume ran a second copy while the first still ran"
     assert (workdir / "trail").read_text().split() == ["start", "end", "start", "end", "after"]

@@ -28,7 +28,7 @@ from golive.steps.switch import SwitchStep
 from golive.testing import FakeClock
 from golive.traffic.haproxy import HAProxyRouter
 from golive.traffic.loadgen import BackgroundLoad
-from golive.traffic.local import LocalBackend, LocalHAProxy, LocalNginx, free_port, wait_port
+from golive.traffic.local import LocalBackend, LocalHAProxy, LocalNginx, free_ports, wait_port
 from golive.traffic.proxy.router import BuiltinRouter
 
 HEAD = """\
@@ -98,7 +98,8 @@ def test_canary_undo_is_all_traffic_back_to_stable() -> None:
 def proxy(workdir: Path) -> Iterator[tuple[str, str, LocalBackend, LocalBackend]]:
     """The built-in proxy started through the real `golive proxy serve`."""
     with LocalBackend(workdir, "blue") as blue, LocalBackend(workdir, "green") as green:
-        port, admin = free_port(), f"127.0.0.1:{free_port()}"
+        port, admin_port = free_ports(2)  # distinct (one at a time, the same free port can come back)
+        admin = f"127.0.0.1:{admin_port}"
         proc = subprocess.Popen([sys.executable, "-m", "golive", "proxy", "serve", "--listen", f"127.0.0.1:{port}",
                                  "--admin", admin, "--pool", f"blue={blue.address}", "--pool",
                                  f"green={green.address}"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

@@ -186,7 +186,8 @@ def test_login_is_rate_limited_even_for_the_right_password(web: Server) -> None:
 def test_idle_session_ends(workdir: Path) -> None:
     waiting_run(workdir)
     add_user(workdir, "vic")
-    (workdir / "golive-team.yaml").write_text(team_yaml(None, idle="2s"))
+    # idle long enough for the login's answer and one more request to reach a server on a busy machine
+    (workdir / "golive-team.yaml").write_text(team_yaml(None, idle="5s"))
     with serve(workdir) as web:
         c, _ = web.login("vic")
         assert c.get("/api/runs").status_code == 200

@@ -55,6 +55,16 @@ class Setup:
     process: subprocess.Popen[str] | None
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _patient_expect() -> Iterator[None]:
+    """Every `expect` without its own timeout waits up to WAIT too, not Playwright's 5 s: what a page shows after
+    a server round trip or an event pushed over the stream can take longer than that on a busy 2-core machine.
+    Only a failing check gets slower."""
+    expect.set_options(timeout=WAIT)
+    yield
+    expect.set_options(timeout=None)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
@@ -74,20 +84,20 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     request_cleanup = mp.undo
     oidc_port, console_port = console_ports()
     rid, proc = waiting_run(workdir, wait=True)
-    plan = (workdir / "plan.yaml").read_text().replace("[rita, sam]", "[rita, sam, ian]")
-    (workdir / "ians.yaml").write_text(plan.replace("environment: prod", "environment: staging"))
-    r = golive("run", "ians.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "ian", "SHOP_TOKEN": MARKER})
-    assert r.code == 3, r.err
-    ians = next(x["run"] for x in json.loads(golive("runs", "--json", cwd=workdir).out)
-                if x["environment"] == "staging")
-    for name in ("ian", "vic", "olga"):
-        add_user(workdir, name)
-    (workdir / "plans").mkdir()
-    (workdir / "plans" / "web.yaml").write_text(plan.replace("environment: prod", "environment: web"))
-    (workdir / "golive-team.yaml").write_text(team_yaml(oidc_port) + "plans: plans\n")
-    (workdir / "short.yaml").write_text(team_yaml(None, idle="15s"))
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
+    try:  # from here on, the waiting run's process is stopped whatever fails
+        plan = (workdir / "plan.yaml").read_text().replace("[rita, sam]", "[rita, sam, ian]")
+        (workdir / "ians.yaml").write_text(plan.replace("environment: prod", "environment: staging"))
+        r = golive("run", "ians.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "ian", "SHOP_TOKEN": MARKER})
+        assert r.code == 3, r.err
+        ians = next(x["run"] for x in json.loads(golive("runs", "--json", cwd=workdir).out)
+                    if x["environment"] == "staging")
+        for name in ("ian", "vic", "olga"):
+            add_user(workdir, name)
+        (workdir / "plans").mkdir()
+        (workdir / "plans" / "web.yaml").write_text(plan.replace("environment: prod", "environment: web"))
+        (workdir / "golive-team.yaml").write_text(team_yaml(oidc_port) + "plans: plans\n")
+        (workdir / "short.yaml").write_text(team_yaml(None, idle="15s"))
+        ARTIFACTS.mkdir(exist_ok=True)
         with oidc_provider(oidc_port, console_port), serve(workdir, "--port", str(console_port)) as server:
             yield Setup(server, workdir, rid, ians, proc)
     finally:

@@ -82,13 +82,18 @@ def waiting_run(workdir: Path, wait: bool = False) -> tuple[str, subprocess.Pope
         proc = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--wait"], cwd=workdir,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
         deadline = time.monotonic() + 90
-        while True:
-            listed = golive("runs", "--json", cwd=workdir) if (workdir / ".golive").exists() else None
-            rows = json.loads(listed.out) if listed and listed.code == 0 else []
-            if rows and rows[0]["status"] == "waiting":
-                return str(rows[0]["run"]), proc
-            assert time.monotonic() < deadline, "the run never reached its gate"
-            time.sleep(0.1)  # polls the run log; bounded by the deadline
+        try:
+            while True:
+                listed = golive("runs", "--json", cwd=workdir) if (workdir / ".golive").exists() else None
+                rows = json.loads(listed.out) if listed and listed.code == 0 else []
+                if rows and rows[0]["status"] == "waiting":
+                    return str(rows[0]["run"]), proc
+                assert time.monotonic() < deadline, "the run never reached its gate"
+                time.sleep(0.1)  # polls the run log; bounded by the deadline
+        except BaseException:
+            proc.kill()  # nobody else will: the caller never got it
+            proc.wait(timeout=30)
+            raise
     r = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "ian", "SHOP_TOKEN": MARKER})
     assert r.code == 3, r.out + r.err
     return str(json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]), None

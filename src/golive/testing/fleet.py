@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -108,9 +109,19 @@ def _run(*argv: str) -> None:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return _free_ports(1)[0]
+
+
+def _free_ports(n: int) -> list[int]:
+    """`n` distinct free loopback ports: all held open while chosen (one at a time, the same port can come back)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def _wait(what: str, ready: object, deadline: float) -> None:
@@ -209,6 +220,7 @@ class Fleet:
         self.netns: list[str] = []
         self.bridge: str | None = None
         self.haproxy_port = 0
+        self._ports: Iterator[int] = iter(())  # loopback mode: the hosts' ports, chosen together (start)
         why = namespaces_available() if namespaces else "namespaces not asked for"
         self.mode = "netns" if why is None else "loopback"
         #: Each namespaced host logs in to a home of its own (see the module's docs); False: this machine's.
@@ -239,6 +251,8 @@ class Fleet:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         if self.mode == "netns":
             self._network()
+        else:  # hosts share loopback: each its own ssh and app port, none chosen twice (the apps bind theirs later)
+            self._ports = iter(_free_ports(2 * self.n))
         for i in range(1, self.n + 1):
             self._host(i)
         host_pub = " ".join((self.dir / "host.pub").read_text().split()[:2])
@@ -279,7 +293,7 @@ class Fleet:
             host = FleetHost(name, addr, 22, APP_PORT, hdir, ns, hdir / "home" if self.own_home else None)
             prefix = ["ip", "netns", "exec", ns]
         else:
-            host = FleetHost(name, "127.0.0.1", _free_port(), _free_port(), hdir)
+            host = FleetHost(name, "127.0.0.1", next(self._ports), next(self._ports), hdir)
             prefix = []
         self.hosts.append(host)
         cfg = hdir / "sshd.conf"

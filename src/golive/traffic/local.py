@@ -212,8 +212,8 @@ class LocalProxy(_Process):
 
     def __init__(self, directory: Path, pools: dict[str, list[str]], weights: dict[str, int] | None = None,
                  admin_socket: bool = False) -> None:
-        self.port = free_port()
-        self.admin = str(directory / "proxy-admin.sock") if admin_socket else f"127.0.0.1:{free_port()}"
+        self.port, admin_port = free_ports(2)  # distinct (one at a time, the same free port can come back)
+        self.admin = str(directory / "proxy-admin.sock") if admin_socket else f"127.0.0.1:{admin_port}"
         ready = directory / "proxy-ready.json"
         self.log = directory / "proxy.log"
         argv = [sys.executable, "-m", "golive.traffic.proxy", "--listen", f"127.0.0.1:{self.port}",

@@ -9,6 +9,7 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean
 from golive.plan.md_blocks import Block
+from golive.plan.md_going_back import GOING_BACK_TITLE, conditional_heading
 from golive.units import format_duration
 
 ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
@@ -23,7 +24,10 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
                             r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
-                            r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
+                            r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$"
+                            # going back and failure branches in the other languages too: "If we have to go back",
+                            # "Plan de regreso", "Si algo falla", "Wenn es schiefgeht" (golive.plan.md_going_back)
+                            r"|" + GOING_BACK_TITLE.pattern, re.I)
 SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
                            r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
@@ -152,6 +156,12 @@ class SectionsMixin(ImportState):
             else:
                 self.rollback_section(idx, end)
             self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
+            return True
+        if conditional_heading(text) and not named:
+            # "If the lag is over 10 s", "Si el índice no existe": a branch for a condition, never forward steps; its
+            # blocks stay text, listed in the summary for a person to place
+            self.inferred.append(f"line {h.line}: '{text}' holds only under a condition -> not a phase; its blocks"
+                                 " are left for a person (see not placed)")
             return True
         if top and _GATE.search(low) and self.gate_section(idx, end):
             return True
@@ -410,7 +420,7 @@ class SectionsMixin(ImportState):
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
-            and not _LEVEL.match(text)
+            and not _LEVEL.match(text) and not conditional_heading(text)
 
     def outline_sections(self, tops: list[int]) -> set[int]:
         """Top-level sections numbered as an outline ("1. Preparation" holding "1.1 Pre-checks" and "1.2 Freeze
