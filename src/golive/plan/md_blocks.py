@@ -15,6 +15,7 @@ from typing import Literal
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from golive.plan.md_going_back import conditional_heading, going_back_heading
 from golive.plan.md_html import SUMMARY, read_html
 
 BlockKind = Literal["heading", "para", "item", "fence", "table"]
@@ -289,12 +290,22 @@ def _bold_step_headings(blocks: list[Block]) -> None:
     section one level below the last real heading, which ends at the next question, with its steps under it."""
     level = 1
     question: int | None = None
+    back = False  # under a heading of the way back, whose bold conditions are its levels ("**If the canary fails**")
     for b in blocks:
         if b.kind == "heading":
             level, question = b.level, None
+            back = bool(ROLLBACK_TITLE.search(b.text) or going_back_heading(b.text))
         elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _QUESTION.match(b.text):
             b.kind = "heading"
             b.level = question = min(level + 1, 6)
         elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _STEP_WORD.match(b.text):
             b.kind = "heading"
             b.level = min((question or level) + 1, 6)
+            back = False
+        elif b.kind == "para" and b.depth == 0 and not back and _BOLD_STEP.match(b.raw.strip()) and (
+                going_back_heading(b.text) or conditional_heading(b.text)):
+            # `**If it goes wrong**` alone on a line: the title of the way back. Left a paragraph, the phase before
+            # it swallowed its blocks and ran every downgrade and restore forward.
+            b.kind = "heading"
+            b.level = min((question or level) + 1, 6)
+            back = True

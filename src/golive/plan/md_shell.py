@@ -122,6 +122,36 @@ def _stateful(node: Any) -> str | None:
     return None
 
 
+#: Programs that run the command after them: `sudo`, `nice`, `nohup` (not `timeout`, which ends it).
+_WRAPPERS = frozenset({"sudo", "doas", "nice", "nohup", "stdbuf", "ionice", "env"})
+#: ssh's options that take a value (`-i key`, `-p 22`, `-o Opt=x`): the host is the first word after them.
+_SSH_VALUE_OPTS = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
+
+
+def _wrapped(prog: str, args: list[str]) -> list[str]:
+    """The command a wrapper runs: its words after the wrapper's own options (`sudo -u app tail -f x` -> tail ...)."""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if prog == "env" and "=" in a and not a.startswith("-"):
+            i += 1
+        elif a.startswith("-"):
+            i += 2 if prog == "sudo" and a in ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U") else 1
+        elif prog == "nice" and i and args[i - 1] == "-n":
+            i += 1
+        else:
+            break
+    return args[i:]
+
+
+def _remote_words(args: list[str]) -> list[str]:
+    """The words of ssh's remote command: everything after the host."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if len(args[i]) == 2 and args[i][1] in _SSH_VALUE_OPTS else 1
+    return args[i + 1:]
+
+
 #: Programs that never end on their own: a run would wait forever.
 def never_ends(argv: list[str]) -> bool:
     if not argv:
@@ -139,15 +169,22 @@ def never_ends(argv: list[str]) -> bool:
         return True
     if prog == "ping" and not any(a.startswith("-c") for a in args):
         return True
+    if prog in _WRAPPERS:
+        # `sudo tail -f app.log`, `nice journalctl -f`: the wrapped command is what never ends
+        rest = _wrapped(prog, args)
+        return bool(rest) and never_ends(rest)
     if prog == "ssh" and args and not args[-1].startswith("-"):
-        # `ssh host 'tail -f app.log'`: the remote command is what never ends (its last argument, as written)
+        # `ssh host 'tail -f app.log'`, `ssh host sudo tail -f app.log`: the remote command is what never ends (the
+        # words after the host, as written)
         try:
-            remote = shlex.split(args[-1])
+            remote = _remote_words(args)
             if len(remote) == 1:  # the parser's word kept its quotes: one more split gives the command's words
+                remote = shlex.split(remote[0])
+            if len(remote) == 1:
                 remote = shlex.split(remote[0])
         except ValueError:
             return False
-        return remote != argv and never_ends(remote)
+        return bool(remote) and remote != argv and never_ends(remote)
     return prog == "dmesg" and ("w" in short or "--follow" in flags)
 
 

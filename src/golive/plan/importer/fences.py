@@ -55,12 +55,26 @@ ENV_LANGS = frozenset({"env", "dotenv", "properties"})
 TEXT_LANGS = frozenset({"", "text", "plain", "plaintext", "txt", "none", "console", "output", "log", "terminal",
                         "shell-session", "out", "stdout", "json", "yaml", "xml"})
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Where a block is not to be run: "in production", "en producción", "em produção", "in Produktion", "en production".
+_NOT_HERE = r"in\s+prod(?:uction)?|en\s+producci(?:ó|o)n|em\s+produ(?:ç|c)(?:ã|a)o|in\s+produktion|en\s+production"
+#: "Do not run" in the other languages runbooks are written in, ending its sentence as in English ("NO ejecutar en
+#: producción.", "No lo ejecutes ahora:", "Não executar.", "Nicht in Produktion ausführen!", "Ne pas exécuter :"):
+#: "No ejecutar hasta las 23:00" is an order to run it later.
+_NOT_TO_RUN_ELSEWHERE = (
+    r"\bno\s+(?:se\s+debe\s+|debe\s+|hay\s+que\s+)?(?:l[oae]s?\s+)?(?:ejecut|corr|lanz)(?:ar|es|e|en)(?:l[oae]s?)?"
+    r"(?:\s+(?:esto|ahora|todav(?:í|i)a|aqu(?:í|i)|nunca|" + _NOT_HERE + r"))*\s*(?:[:.;!),]|$)|"
+    r"\bn(?:ã|a)o\s+(?:execut|rod)(?:ar|e)(?:\s+(?:isto|agora|aqui|" + _NOT_HERE + r"))*\s*(?:[:.;!),]|$)|"
+    r"\bnicht\s+(?:(?:jetzt|hier|" + _NOT_HERE + r")\s+)*(?:ausf(?:ü|ue)hren|laufen\s+lassen|starten)\s*(?:[:.;!),]|$)|"
+    r"\bne\s+(?:l[ae']\s*)?(?:pas|jamais)\s+(?:l[ae']\s*)?(?:ex(?:é|e)cuter|lancer)(?:\s+(?:maintenant|ici|" + _NOT_HERE
+    + r"))*\s*(?:[:.;!),]|$)")
 #: Said of a block that must not run: "do NOT run it:", "not a command", "for reference", "for the record only",
 #: "do not paste". A "do not run ... until/before ..." is an order to run it later, so the phrase must end its
 #: sentence.
 _NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s+(?:be\s+)?(?:run|paste|execute|use)d?"
-                         r"(?:\s+(?:it|this|them|these|that))?(?:\s+(?:again|any\s*more|anymore))?\s*(?:[:.;!)]|$)|"
-                         r"\bnot\s+(?:a\s+)?commands?\b|\bfor\s+(?:the\s+)?(?:reference|record)\b|\breference\s+only\b")
+                         r"(?:\s+(?:it|this|them|these|that))?(?:\s+(?:again|any\s*more|anymore|now|yet|here|"
+                         + _NOT_HERE + r"))*\s*(?:[:.;!),]|$)|"
+                         r"\bnot\s+(?:a\s+)?commands?\b|\bfor\s+(?:the\s+)?(?:reference|record)\b|\breference\s+only\b|"
+                         r"\b(?:for\s+)?(?:your\s+)?eyes\s+only\b|" + _NOT_TO_RUN_ELSEWHERE)
 #: The same said in the block's own first comment (`# DO NOT RUN - example`), where no sentence ends it.
 _COMMENT_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never)\s+(?:run|execute|paste)\b(?!\s+(?:until|before|unless|"
                                  r"while|if|twice|again|more|it\s+(?:until|before|twice)))")

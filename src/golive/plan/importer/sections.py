@@ -9,6 +9,7 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean
 from golive.plan.md_blocks import Block
+from golive.plan.md_going_back import GOING_BACK_TITLE, conditional_heading
 from golive.units import format_duration
 
 ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
@@ -23,7 +24,10 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
                             r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
-                            r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$")
+                            r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$"
+                            # going back and failure branches in the other languages too: "If we have to go back",
+                            # "Plan de regreso", "Si algo falla", "Wenn es schiefgeht" (golive.plan.md_going_back)
+                            r"|" + GOING_BACK_TITLE.pattern, re.I)
 SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
                            r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
                            r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
@@ -104,6 +108,7 @@ class SectionsMixin(ImportState):
         headings = [i for i, b in enumerate(self.blocks) if b.kind == "heading" and i != title_idx]
         top_level = min((self.blocks[i].level for i in headings), default=2)
         self.outline_tops = self.outline_sections([i for i in headings if self.blocks[i].level == top_level])
+        self.loose_traffic()
         # Blocks before the first section (an overview paragraph) become the plan description.
         description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
@@ -151,6 +156,14 @@ class SectionsMixin(ImportState):
             else:
                 self.rollback_section(idx, end)
             self.inferred.append(f"line {h.line}: '{text}' is rollback material -> rollback levels / triggers")
+            return True
+        if conditional_heading(text) and not named:
+            # "If the lag is over 10 s", "Si el índice no existe": a branch for a condition, never forward steps; its
+            # blocks stay text, listed in the summary for a person to place
+            self.inferred.append(f"line {h.line}: '{text}' holds only under a condition -> not a phase; its blocks"
+                                 " are left for a person (see not placed)")
+            return True
+        if top and _GATE.search(low) and self.gate_section(idx, end):
             return True
         if idx in self.outline_tops:
             # "1. Preparation" over "1.1 Pre-checks", "1.2 Freeze writes", and "2. Backup" over "2.1 ...": the
@@ -219,6 +232,21 @@ class SectionsMixin(ImportState):
         # facts and an "Application Version" table, which may hide in a general section (an appendix).
         self.scan_window_facts(idx, end)
         self.scan_version(idx, end)
+        return True
+
+    def gate_section(self, idx: int, end: int) -> bool:
+        """"## Go/No-Go (23:15)" between two phases, with no step of its own: the Go/No-Go of the phase before it
+        (golive judges a gate after its phase's steps, before the next phase starts)."""
+        phase = self.phases[-1] if self.phases else None
+        paras = [b for b in self.blocks[idx + 1:end] if b.kind in ("para", "item") and not b.placed]
+        if phase is None or phase["gate"] or phase["line"] > self.blocks[idx].line or not paras \
+                or self.runs_commands(idx + 1, end) or any(b.kind == "heading" for b in self.blocks[idx + 1:end]):
+            return False
+        phase["gate"] = ("; ".join(_clean(b.text) for b in paras), paras[0].line)
+        for b in self.blocks[idx:end]:
+            b.placed = True
+        self.inferred.append(f"line {self.blocks[idx].line}: '{_clean(self.blocks[idx].text)}' between phases ->"
+                             f" the Go/No-Go of '{phase['name']}', the phase before it")
         return True
 
     def overview(self, idx: int, end: int) -> None:
@@ -392,7 +420,7 @@ class SectionsMixin(ImportState):
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
-            and not _LEVEL.match(text)
+            and not _LEVEL.match(text) and not conditional_heading(text)
 
     def outline_sections(self, tops: list[int]) -> set[int]:
         """Top-level sections numbered as an outline ("1. Preparation" holding "1.1 Pre-checks" and "1.2 Freeze
