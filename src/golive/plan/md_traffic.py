@@ -55,9 +55,25 @@ _PERCENT_WORD = re.compile(r"(?<=\d)\s*(?:percent|per\s+cent|pct|prozent|por\s+c
                            re.I)
 
 
+#: Weights as bare numbers in a chain up to 100: "nginx weights: 10 -> 50 -> 100" (no `%`, but shares of 100).
+_WEIGHT_CHAIN = re.compile(r"(?<![\d.%/:])\d{1,3}(?:\s*(?:->|→|⟶|=>)\s*\d{1,3}){1,9}(?![\d.%/:]|\s*(?:%|[a-z]))", re.I)
+_WEIGHT_WORD = re.compile(r"(?i)\bweights?\b|\bgewicht\w*|\bpes[oi]s?\b|\bpoids\b")
+
+
 def percent_signs(text: str) -> str:
-    """The fragment with percentages written out as words turned into `%` signs."""
-    return _PERCENT_WORD.sub("%", text)
+    """The fragment with percentages written out as words turned into `%` signs; so are weights written as a bare
+    chain that rises to 100 in a sentence about weights ("weights 10 -> 50 -> 100")."""
+    text = _PERCENT_WORD.sub("%", text)
+    if not _WEIGHT_WORD.search(text):
+        return text
+
+    def signed(m: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", m.group(0))]
+        if numbers[-1] != 100 or numbers != sorted(set(numbers)):
+            return m.group(0)
+        return re.sub(r"\d+", lambda n: n.group(0) + "%", m.group(0))
+
+    return _WEIGHT_CHAIN.sub(signed, text)
 
 
 def minutes(value: str, unit: str) -> float:
@@ -189,7 +205,11 @@ _EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:d'\w+\s+
                         rf"(?:(?:at|for|on|in|à|a|en|em|in|auf|bei)\s+(?:each|every|a|chaque|cada|jede[rnm]?|ogni)|per|par|pro|je)\s+"
                         rf"{_STAGE_WORD}\b|\b(?:each|every|per)\s+(?:stage|step)\s*[:=,-]?\s*(?:for\s+)?"
                         rf"(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}"
-                        rf"|\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*each\b", re.I)
+                        rf"|\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*each\b"
+                        # "10 minutes at each of the first two", "15 minuti di osservazione dopo ciascuno dei primi due"
+                        rf"|\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:(?:of|di|de|d')\s*\w+\s+)?"
+                        rf"(?:at|after|for|on|in|dopo|nach|apr[èe]s|despu[ée]s\s+de|depois\s+de)\s+"
+                        rf"(?:each|every|ciascun[oa]?|ognuno|jede[rnm]?|chaque|cada)\b", re.I)
 
 
 def hold_minutes(text: str) -> float | None:
@@ -200,7 +220,7 @@ def hold_minutes(text: str) -> float | None:
         return minutes(m.group(2) or m.group(1), m.group(3))
     e = _EACH_HOLD.search(text)
     if e is not None:
-        n = next(i for i in (1, 3, 5) if e.group(i))
+        n = next(i for i in (1, 3, 5, 7) if e.group(i))
         return minutes(e.group(n), e.group(n + 1))
     return None
 

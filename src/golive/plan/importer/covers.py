@@ -191,6 +191,44 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
             cov = [n for n in order if changing[n]] or [p["name"] for p in phases if p["steps"]]
             why = ["every forward phase that changes something: nothing in the level's steps names one phase"
                    " more than another"]
+        later = checked_after(lv, cov, order, changing)
+        if later:
+            cov += later
+            why.append(f"its trigger names {', '.join(repr(n) for n in later)}, which only checks what came before")
         covered_below |= set(cov)
         out.append((cov, "; ".join(why)))
+    return out
+
+
+#: A check that failed, as a trigger says it: "a failed check in 5.4", "verification fails", "a red result",
+#: "collaudo non superato", "Abnahme fehlgeschlagen", "la recette échoue".
+_FAILED = re.compile(r"(?i)\bfail\w*|\bred\b|\bbroken\b|\bnot\s+pass\w*|\bnon\s+superat\w*|\bfallit\w*|"
+                     r"\bfallisc\w*|\bfehl\w*|\bscheiter\w*|[ée]chou\w*|\bfall[aó]\w*|\bfalh\w*")
+#: Words of a phase's name that say nothing of which phase it is.
+_PLAIN = {"phase", "stage", "step", "steps", "after", "before", "final", "check", "checks", "the", "and", "with"}
+
+
+def checked_after(lv: dict[str, Any], cov: list[str], order: list[str],
+                  changing: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The phases right after the last one a level covers that only check (no step changes anything) and that
+    the level's trigger names: "When: ... or a failed check in 5.4", "(verification fails)", "a failed check
+    under *Verify*", "collaudo non superato". A failed check there is this level's to answer."""
+    text = " ".join([str(lv.get("name", "")), *[str(d) for d in lv.get("description") or []]])
+    # only the parts that speak of a failure: "all traffic back" names a phase's word but no failed check
+    said = " ".join(c for c in re.split(r"[,;()]|\.\s|\bor\b|\boppure\b|\boder\b|\bou\b|\bo\b", text)
+                    if _FAILED.search(c))
+    if not cov or not said.strip():
+        return []
+    words = {w.lower() for w in re.findall(r"[^\W\d_]{5,}", said)}
+    out: list[str] = []
+    for name in order[max(order.index(n) for n in cov) + 1:]:
+        if changing[name]:
+            break
+        number = re.match(r"^\W*(?:(?:phase|step|stage|fase|schritt|etapa)\s*)?(\d+(?:\.\d+)+|\d+)\b", name, re.I)
+        by_number = number is not None and "." in number.group(1) and re.search(
+            rf"(?<![\d.]){re.escape(number.group(1))}(?![\d.]\d)", said)
+        stems = {w.lower()[:5] for w in re.findall(r"[^\W\d_]{5,}", re.sub(r"\([^)]*\)", "", name))
+                 if w.lower() not in _PLAIN}
+        if by_number or any(w.startswith(stem) for stem in stems for w in words):
+            out.append(name)
     return out

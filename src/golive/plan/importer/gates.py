@@ -29,6 +29,15 @@ _ACCEPTS = re.compile(r"(?i)\b(?:signs?\s+off|confirms?\s+(?:acceptance|the\s+go
 _PERSON_ROLE = re.compile(r"\b([A-Z][a-z]+(?:[ '-][A-Z][a-z]+){1,2})\s*\(([^)]{2,40})\)")
 _PERSON_DECIDES = re.compile(r"\b([A-Z][a-z]+(?:[ '-][A-Z][a-z]+){0,2})\s+(?:decides|makes the call|signs off|"
                              r"approves|gives the (?:GO|go|green light))\b")
+#: What the decider does right after "Name (Role)": "Rajesh Kumar (Change Manager) decides on Fiona's report".
+_DECIDES_AFTER = re.compile(r"(?i)\s*(?:decides|approves|signs?\s+off|gives\s+the\s+(?:go|green\s+light)|"
+                            r"makes\s+the\s+call|says\s+go|calls\s+it)\b")
+#: A decider in running text, the role and the person side by side: "made by the release manager, Dana Roy",
+#: "(outside an incident: Bruno Costa, payments tech lead)".
+_ROLE_THEN_NAME = re.compile(r"\bthe\s+([a-z][\w/-]*(?:\s+[a-z][\w/-]*){0,3}),\s+"
+                             r"([A-ZÀ-Þ][\w'-]+(?:\s+[A-ZÀ-Þ][\w'-]+){1,2})\b")
+_NAME_THEN_ROLE = re.compile(r"(?<![\w'-])([A-ZÀ-Þ][\w'-]+(?:\s+[A-ZÀ-Þ][\w'-]+){1,2}),\s+(?:the\s+|our\s+)?"
+                             r"([a-z][\w/-]*(?:\s+[a-z][\w/-]*){0,3}?)(?=\s*(?:[),.;:]|$))")
 _NOT_PEOPLE = {"The", "If", "When", "Then", "Go", "No", "After", "Before", "Only", "Everyone", "Nobody", "Someone"}
 
 
@@ -99,6 +108,10 @@ class GatesMixin(ImportState):
             known = next((r for r in self.approvers if r.lower() == said), None)
             if known is not None:
                 return known  # "Sunita Rao (DBA)" and a role DBA
+            if _DECIDES_AFTER.match(gate_text[written.end():]):
+                # "Rajesh Kumar (Change Manager) decides on Fiona's report": the decider is the one written with
+                # their role, not the DBA whose report they read
+                return self.decider_role(_clean(written.group(2)), written.group(1), phase["gate"][1])
             # "Tariq Aziz (Service Owner)": a role "Owner" of the document is not the one written here
             text = text.replace(written.group(2).lower(), " ")
         for role in sorted(self.approvers, key=len, reverse=True):
@@ -112,6 +125,9 @@ class GatesMixin(ImportState):
                 first = self.first_name(person)
                 if first and re.search(rf"\b{re.escape(first)}\b", text):
                     return role
+        apposed = self.apposed_decider(gate_text)
+        if apposed is not None:
+            return self.decider_role(apposed[0], apposed[1], phase["gate"][1])
         if by:
             self.approvers.setdefault(by, [])
             return str(by)
@@ -135,3 +151,29 @@ class GatesMixin(ImportState):
                                  f" gives them no role -> approvers role '{role}'")
             return role
         return None
+
+    @staticmethod
+    def apposed_decider(text: str) -> tuple[str, str] | None:
+        """(role, person) of a Go/No-Go's decider written side by side in running text: "the go/no-go call is made
+        by the release manager, Dana Roy", "the incident commander (outside an incident: Bruno Costa, payments
+        tech lead) says go". The role must read as one (a role word) and the person as a full name."""
+        from golive.plan.importer.roles import ROLE_WORDS, strict_person
+
+        for m in _ROLE_THEN_NAME.finditer(text):
+            if ROLE_WORDS.search(m.group(1)) and strict_person(m.group(2)):
+                return m.group(1).strip(), m.group(2)
+        for m in _NAME_THEN_ROLE.finditer(text):
+            if ROLE_WORDS.search(m.group(2)) and strict_person(m.group(1)) and m.group(1).split()[0] not in _NOT_PEOPLE:
+                return m.group(2).strip(), m.group(1)
+        return None
+
+    def decider_role(self, role: str, person: str, line: int) -> str:
+        """The decider's role among the approvers (as the document already spells it, else as written here), with
+        the person in it."""
+        role = next((r for r in self.approvers if r.lower() == role.lower()), role)
+        self.approvers.setdefault(role, [])
+        who = self.person(person)
+        if who not in self.approvers[role]:
+            self.approvers[role].append(who)
+        self.inferred.append(f"line {line}: {who} ({role}) decides the Go/No-Go -> approvers role '{role}'")
+        return role

@@ -214,8 +214,16 @@ _SQL_EXPECT = re.compile(
     # German, Spanish, Portuguese, French: "erwartet: 0", "Ergebnis muss 0 sein", "debe devolver 0", "attendu : 0"
     r"\berwartet\b|\berwartung\b|\bergebnis\s*(?:muss|soll(?:te)?|:|=)|\b(?:muss|soll(?:te)?)(?=\s+(?:genau\s+)?-?\d)|"
     r"\b(?:debe|deber[ií]a)\s+(?:devolver|dar|ser)\b|\besperad[oa]\b|\b(?:deve|deveria)\s+(?:retornar|devolver|ser)\b|"
-    r"\bdoit\s+(?:retourner|renvoyer|(?:ê|e)tre)\b|\battendu\b")
-_ROW_WORD = r"(?:rows?|zeilen?|filas?|linhas?|lignes?|records?|datens(?:ä|ae)tze?|registros?)"
+    r"\bdoit\s+(?:retourner|renvoyer|(?:ê|e)tre)\b|\battendu\b|"
+    # Italian: "deve restituire 1", "dovrebbe dare 0", "risultato atteso: 0"
+    r"\b(?:deve|dovrebbe)\s+(?:restituire|ritornare|tornare|dare|essere)\b|\batteso\b")
+_ROW_WORD = r"(?:rows?|zeilen?|filas?|linhas?|lignes?|records?|datens(?:ä|ae)tze?|registros?|righe|riga|record)"
+#: A count of rows for each of something ("one row per region", "2 rows for each shard"): no number of rows the
+#: whole result has, so no check golive can make.
+_PER_GROUP = re.compile(r"(?i)^\s*(?:per|for\s+(?:each|every)|each|every|a|an|par|pro|je|por|para\s+cada|"
+                        r"por\s+cada|per\s+ogni|ogni)\b")
+#: Where the last sentence of a paragraph starts: a lead's last sentence stands right before the block.
+_LAST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _SQL_RESULT = re.compile(
     rf"(?i)^[\s:=(*]*(?:(?:the\s+)?(?:count|value|result|number|anzahl)\s*(?:=|==|is|of|:)?\s*)?"
     rf"(?:exactly|only|genau|nur|exactamente|exatamente|exactement)?\s*(-?\d+|zero|one|two|three|four|five)(?!\d|[.,:]\d|\s*%)\s*({_ROW_WORD})?\b")
@@ -228,7 +236,7 @@ _ABOUT_IT = re.compile(r"(?i)\W*(?:(?:it|this|that|which|the\s+(?:query|result|c
 _SQL_RESULT_FIRST = re.compile(rf"(?i)^\W*?(?:→|->|=>)?\s*(-?\d+|no)(?!\d|[.,:]\d|\s*%)\s*({_ROW_WORD})?\s+"
                                r"(?:expected|erwartet|esperad[oa]s?|attendues?|attendus?)\b")
 _NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-_SQL_NONE = re.compile(rf"(?i)^[\s:=(*]*(?:no|zero|keine|ninguna|nenhuma|aucune)\s+{_ROW_WORD}\b|^[\s:=(*]*"
+_SQL_NONE = re.compile(rf"(?i)^[\s:=(*]*(?:no|zero|keine|ninguna|nenhuma|aucune|nessuna)\s+{_ROW_WORD}\b|^[\s:=(*]*"
                        r"(?:nothing|empty|an empty (?:set|result)|leer|nichts|vac[ií]o|vazio|rien)\b")
 
 
@@ -238,14 +246,21 @@ def sql_expectation(raw: str, where: str = "lead") -> dict[str, Any] | None:
     if where == "after" and ("`" in raw or len(text) > 160 or "\n" in text or text.endswith(":")
                              or len(re.findall(r"\d+(?:[.,]\d+)?", text)) > 1):  # "5 rows on staging, 0 in prod"
         return None  # code of its own, a long paragraph, or the lead of the next block ("Then (must return 0):")
+    last = [p.start() for p in _LAST_SENTENCE.finditer(text.rstrip(" .!"))][-1:] or [0]
     for m in _SQL_EXPECT.finditer(text):
         before, rest = text[: m.start()], text[m.end():]
         in_brackets = before.count("(") > before.count(")")
-        if where == "lead" and not (text.endswith(":") or in_brackets):
+        # "... The query lists the days that differ; it should come back with 0 rows.": a lead's last sentence,
+        # right before the block, states its result too (a stated expectation, not a bare "returns")
+        closing = m.start() >= last[0] and not re.match(r"(?i)returns?\b", m.group(0)) \
+            and len(re.findall(r"\d+(?:[.,]\d+)?", text[last[0]:])) <= 1  # "5 rows on staging, 0 in prod"
+        if where == "lead" and not (text.endswith(":") or in_brackets or closing):
             continue
         if where == "after" and not _ABOUT_IT.fullmatch(before):
             continue  # "The old report returns 5 rows too many": about something else, not this block's result
         n = _SQL_RESULT.match(rest)
+        if n and n.group(2) and _PER_GROUP.match(rest[n.end():]):
+            return None  # "expect one row per region": rows for each region, not a count of the whole result
         if n:
             word = n.group(1).lower()
             if word in _NUMBER_WORDS and not n.group(2):

@@ -108,6 +108,7 @@ class SectionsMixin(ImportState):
         headings = [i for i, b in enumerate(self.blocks) if b.kind == "heading" and i != title_idx]
         top_level = min((self.blocks[i].level for i in headings), default=2)
         self.outline_tops = self.outline_sections([i for i in headings if self.blocks[i].level == top_level])
+        self.loose_traffic()
         # Blocks before the first section (an overview paragraph) become the plan description.
         description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
@@ -170,6 +171,8 @@ class SectionsMixin(ImportState):
             # blocks stay text, listed in the summary for a person to place
             self.inferred.append(f"line {h.line}: '{text}' holds only under a condition -> not a phase; its blocks"
                                  " are left for a person (see not placed)")
+            return True
+        if top and _GATE.search(low) and self.gate_section(idx, end):
             return True
         if idx in self.outline_tops:
             # "1. Preparation" over "1.1 Pre-checks", "1.2 Freeze writes", and "2. Backup" over "2.1 ...": the
@@ -238,6 +241,21 @@ class SectionsMixin(ImportState):
         # facts and an "Application Version" table, which may hide in a general section (an appendix).
         self.scan_window_facts(idx, end)
         self.scan_version(idx, end)
+        return True
+
+    def gate_section(self, idx: int, end: int) -> bool:
+        """"## Go/No-Go (23:15)" between two phases, with no step of its own: the Go/No-Go of the phase before it
+        (golive judges a gate after its phase's steps, before the next phase starts)."""
+        phase = self.phases[-1] if self.phases else None
+        paras = [b for b in self.blocks[idx + 1:end] if b.kind in ("para", "item") and not b.placed]
+        if phase is None or phase["gate"] or phase["line"] > self.blocks[idx].line or not paras \
+                or self.runs_commands(idx + 1, end) or any(b.kind == "heading" for b in self.blocks[idx + 1:end]):
+            return False
+        phase["gate"] = ("; ".join(_clean(b.text) for b in paras), paras[0].line)
+        for b in self.blocks[idx:end]:
+            b.placed = True
+        self.inferred.append(f"line {self.blocks[idx].line}: '{_clean(self.blocks[idx].text)}' between phases ->"
+                             f" the Go/No-Go of '{phase['name']}', the phase before it")
         return True
 
     def overview(self, idx: int, end: int) -> None:

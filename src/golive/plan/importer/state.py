@@ -45,6 +45,9 @@ class ImportState:
         self.traffic: list[tuple[int, list[int], str]] = []
         #: Canary steps made from a traffic progression: their spec (analysis added at the end), phase, stages.
         self.canaries: list[dict[str, Any]] = []
+        #: A traffic progression written away from its phase (the overview, a list of decisions): the heading index
+        #: line of the one phase that moves traffic -> the blocks that say how (TrafficMixin.loose_traffic).
+        self.loose_for: dict[int, list[int]] = {}
         #: The Rollback Criteria limits written into every canary's `analysis`.
         self.analysis: list[Threshold] = []
         self.window: dict[str, Any] | None = None
@@ -87,6 +90,9 @@ class ImportState:
         self.outline_tops: set[int] = set()
         #: List items that are a rollback level and its step at once ("- L1, api3 misbehaves: weights back").
         self.level_items: set[int] = set()
+        #: Paragraphs that are a level of their own, said in words ("**1. Weights back.** Patch with `V5=0`"): the
+        #: level's one step is a person's, the paragraph itself.
+        self.said_levels: set[int] = set()
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
@@ -184,6 +190,9 @@ class ImportState:
         raise NotImplementedError
 
     def phase_from(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
+    def loose_traffic(self) -> None:
         raise NotImplementedError
 
     def canary_from(self, phase: dict[str, Any]) -> None:

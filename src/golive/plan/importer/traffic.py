@@ -8,7 +8,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _DURATION, _clean, _duration_text, _hold_text
+from golive.plan.importer.text import _DURATION, _LEVEL, _clean, _duration_text, _hold_text
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import (
     TRAFFIC_WORD,
@@ -36,6 +36,11 @@ _TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fal
                       r"torn\w*\s+indietro|rientr\w*)")
 #: The word that makes it a condition: "roll back IF ...", "Abbruch BEI ...", "revertir SI ...".
 _CONDITION = re.compile(r"(?i)\b(if|when|once|should|bei|wenn|falls|sobald|si|cuando|quand|caso|se)\b")
+
+
+#: A phase heading about moving traffic: "Canary", "Shift traffic", "Ramp", "Move traffic", "Spostamento del traffico".
+_TRAFFIC_PHASE = re.compile(r"(?i)\b(?:canary|traffic|ramp(?:-?up)?|shift|weights?|roll\s*-?out|cut\s*-?over|"
+                            r"trafic|traffico|verkehr|tr[aá]fego|tr[aá]fico|bascule|umschalt\w*)\b")
 
 
 def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
@@ -70,6 +75,11 @@ class TrafficMixin(ImportState):
 
         The router and pools are plan vars to fill in (the document never names them); the analysis limits
         come from the Rollback Criteria, added in build() once the whole document has been read."""
+        for j in self.loose_for.pop(phase["line"], []):  # the progression written away from it (loose_traffic)
+            phase.setdefault("items", []).append((j, None, len(phase["steps"])))
+            self.phase_triggers(self.blocks[j])
+            self.inferred.append(f"line {self.blocks[j].line}: the traffic progression there is how"
+                                 f" '{phase['name']}' moves traffic -> its canary")
         entries: list[tuple[int, CommentedMap | None, int]] = phase.pop("items", [])
         stages: list[dict[str, Any]] = []
         used: list[int] = []  # indexes into entries
@@ -219,6 +229,50 @@ class TrafficMixin(ImportState):
             if found:
                 self.inferred.append(f"line {line}: abort limits of a traffic stage: "
                                      + ", ".join(t.label for t in found))
+
+    def loose_traffic(self) -> None:
+        """A traffic progression written away from the phase that moves traffic: in the overview ("Users move by
+        nginx weights: 10 -> 50 -> 100, 20 minutes per step"), or in a list of decisions ("D3. Traffic in three
+        steps, 5% → 25% → 100%"). When exactly one phase heading is about traffic (a canary, a shift, a ramp) and
+        says no percentage of its own, the progression and its limits are that phase's canary (phase_from)."""
+        from golive.plan.importer.sections import ROLLBACK_WORDS
+        from golive.plan.md_traffic import progression
+
+        heads = [i for i, b in enumerate(self.blocks) if b.kind == "heading"]
+
+        def section_of(j: int) -> int | None:
+            return max((i for i in heads if i < j), default=None)
+
+        def own_percent(i: int) -> bool:  # stages the phase itself gives, in a form canary_from reads
+            end = self.section_end(i)
+            return any((b.kind == "table" and traffic_rows(b)) or (b.kind in ("para", "item") and (
+                progression(_clean(b.text)) or route_percent(_clean(b.text)) is not None
+                or stage_item(_clean(b.text)) is not None)) for b in self.blocks[i + 1:end])
+
+        def way_back(i: int) -> bool:  # "## Level 1 - weights back" under "# Rollback": no phase that moves traffic
+            level, out = self.blocks[i].level + 1, False
+            for k in reversed([k for k in heads if k <= i]):
+                if self.blocks[k].level < level:
+                    level = self.blocks[k].level
+                    out = out or bool(ROLLBACK_WORDS.search(_clean(self.blocks[k].text).lower())
+                                      or _LEVEL.match(_clean(self.blocks[k].text)))
+            return out
+
+        targets = [i for i in heads if _TRAFFIC_PHASE.search(_clean(self.blocks[i].text)) and not way_back(i)]
+        for j, b in enumerate(self.blocks):
+            if b.kind not in ("para", "item") or b.placed or b.children:
+                continue
+            weights = progression(_clean(b.text))
+            if len(weights) < 2 or weights != sorted(set(weights)) or weights[-1] > 100:
+                continue
+            home = section_of(j)
+            if home is not None and (home in targets or way_back(home)):
+                continue  # in its own phase already, or how traffic goes back
+            others = [i for i in targets if i != home]
+            if len(others) != 1 or own_percent(others[0]):
+                continue
+            b.placed = home is not None  # an overview paragraph stays in the plan's description too
+            self.loose_for.setdefault(self.blocks[others[0]].line, []).append(j)
 
     def phase_triggers(self, b: Block) -> None:
         """"Abort and roll back if the 5xx rate goes above 0.5% or p95 above 300 ms" in a phase's text: rollback
