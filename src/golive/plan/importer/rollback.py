@@ -18,7 +18,8 @@ from golive.plan.md_traffic import thresholds_in
 
 #: A back-out option's label: "Option B:", "Backout option 2 —", "Plan B.", or a code such as "A1:" / "RB2 —" (read only
 #: inside a rollback section, and only right before its commands).
-_OPTION = re.compile(r"(?i)^(?:(?:back-?out\s+|rollback\s+)?(?:option|variant|variante|opci[óo]n|plan)\s+[A-Z0-9]\b"
+_OPTION = re.compile(r"(?i)^(?:(?:back-?out\s+|rollback\s+)?(?:option|variant|variante|opci[óo]n|plan|level|stufe|"
+                     r"nivel|niveau|livello)\s+[A-Z0-9]\b"
                      r"|(?-i:[A-Z]{1,2}\d{1,2})\b)\s*[:.\-–—]")
 
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
@@ -36,6 +37,8 @@ _NAMES_LEVEL = re.compile(r"(?i)\b(?:level|back[\s-]*out|roll[\s-]*back|option|l
 #: ("**Code only** (the app is broken, data is fine):").
 _ALTERNATIVE = re.compile(r"(?i)^\s*(?:\*\*|__)[^*_]{2,60}(?:\*\*|__)\s*\([^()]*\b(?:if|when|only|broken|wrong|fails?|"
                           r"failed|bad|corrupt\w*|damaged|is fine|are fine|still)\b[^()]*\)\s*:?\s*$")
+#: A bold label numbered as one way back among others: "**1. Weights back.**", "**2) Remove v5**".
+_NUMBERED_LABEL = re.compile(r"^\s*\d{1,2}\s*[.)]\s+\S")
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
 #: A sentence of a level that says what it undoes: "Covers steps 2-3", "Undoes phase 4", "Applies to stage B".
 _COVERS_SAID = re.compile(r"(?i)\b(covers?|undo(?:es)?|reverts?|applies\s+to|rolls?\s+back)\b")
@@ -213,6 +216,14 @@ class RollbackMixin(ImportState):
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)
             level = bool(_LEVEL.match(text) or _OPTION.match(text)) and len(text) < 200
+            bold = _BOLD_LEAD.match(b.raw.strip()) if b.kind == "para" else None
+            if bold is not None and not level:
+                # "**Level 1 — stop mid-way.** Before 03:15 UTC ... (a long paragraph)": the bold label names the
+                # level however long the sentence after it; "**2. Remove v5.** If v5 is bad:" among other numbered
+                # bold labels too. Merged, the level that only stops mid-way also restored the snapshot.
+                label = _clean(bold.group(2))
+                level = bool(_LEVEL.match(label) or _OPTION.match(label) or (
+                    _NUMBERED_LABEL.match(label) and self.numbered_bold_leads(start, end) >= 2))
             # "**Level 2 — restore the database** (step 2):", "**Option B: schema back**", "**A2: writer back**"
             labelled = level or (_LABEL.match(text) and ":" in text and not _TRIGGER_INTRO.search(text))
             if level and b.kind == "item" and b.depth == 0 and b.checked is None and b.children:
@@ -237,6 +248,11 @@ class RollbackMixin(ImportState):
                 cuts.append((j, text, False))  # the option, then its command alone in the next paragraph
             elif level and code_command(b.raw):  # "Level 3: `flask db downgrade`": the level and its command
                 cuts.append((j, text, True))
+            elif level and bold is not None:
+                # "**1. Weights back.** Patch with `V5=0` (same command as in step 3).": a level of its own, its
+                # paragraph the person's step; never the first step of the level written after it
+                cuts.append((j, text, True))
+                self.said_levels.add(j)
         if not cuts:
             cuts = self.bold_conditions(start, end)
         cuts.sort()
@@ -249,6 +265,11 @@ class RollbackMixin(ImportState):
             stop = cuts[n + 1][0] if n + 1 < len(cuts) else end
             groups.append((j if inline else j + 1, stop, label))
         return groups
+
+    def numbered_bold_leads(self, start: int, end: int) -> int:
+        """How many paragraphs of [start, end) open with a numbered bold label ("**1. Weights back.** ...")."""
+        return sum(1 for b in self.blocks[start:end] if b.kind == "para" and b.depth == 0 and (
+            m := _BOLD_LEAD.match(b.raw.strip())) is not None and _NUMBERED_LABEL.match(_clean(m.group(2))))
 
     def bold_conditions(self, start: int, end: int) -> list[tuple[int, str, bool]]:
         """"**Canary bad** (5xx above the limits): undo the canary only." then its block, "**Promoted and bad:** undo
@@ -272,6 +293,8 @@ class RollbackMixin(ImportState):
         command right where the part starts (an option's label, then its command alone on the next line)."""
         from golive.plan.importer.items import code_command
 
+        if start in self.said_levels:
+            return True
         return any(b.kind == "fence" or (b.kind == "item" and not self.trigger_item(b))
                    or (b.kind == "para" and (n == 0 or bool(_LEVEL.match(_clean(b.text))))
                        and code_command(b.raw) is not None)
@@ -307,6 +330,14 @@ class RollbackMixin(ImportState):
             self.fill(holder, start, end, context=None)
         finally:
             self.in_rollback = False
+        if start in self.said_levels and not any("manual" in st for st in holder["steps"]) and all(
+                self.blocks[k].kind == "para" for k in range(start, end)):
+            # a level said in words only: the person's step is the words (a code span in them is no command)
+            said_text = _clean(self.blocks[start].text)
+            holder["steps"] = [self.step("manual", {"instruction": said_text}, self.blocks[start].line, None)]
+            if said_text in holder["description"]:
+                holder["description"].remove(said_text)
+            self.blocks[start].placed = True
         if not holder["steps"]:
             for b, was in zip(self.blocks[start:end], before, strict=True):
                 b.placed = was

@@ -90,6 +90,9 @@ class ImportState:
         self.outline_tops: set[int] = set()
         #: List items that are a rollback level and its step at once ("- L1, api3 misbehaves: weights back").
         self.level_items: set[int] = set()
+        #: Paragraphs that are a level of their own, said in words ("**1. Weights back.** Patch with `V5=0`"): the
+        #: level's one step is a person's, the paragraph itself.
+        self.said_levels: set[int] = set()
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
