@@ -76,10 +76,10 @@ def test_log_and_version_import_no_heavy_library(workdir: Path) -> None:
         assert "golive.plan.model" not in names, args
 
 
-#: What reading a run log never needs: the plan model (pydantic, every step kind), the report model (which
-#: validates the recorded plan), and the key machinery of signed decisions (asyncssh).
+#: What reading a run log never needs: the plan model (pydantic, every step kind), the report model and its builder
+#: (which validates the recorded plan), and the key machinery of signed decisions (asyncssh).
 NOT_FOR_READING = ("pydantic", "golive.plan.model", "golive.steps.registry", "golive.report.model",
-                   "golive.seal.keys", "asyncssh")
+                   "golive.report.builder", "golive.seal.keys", "asyncssh")
 
 
 def test_read_commands_import_no_pydantic_no_plan_model_no_report_model(workdir: Path) -> None:

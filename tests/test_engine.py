@@ -15,13 +15,15 @@ import pytest
 from conftest import golive
 from golive.core.events import GateWaiting, RollbackPreview, read
 from golive.core.step import StepContext, StepResult
-from golive.engine.executor import EngineOptions, RealExecutor
+from golive.engine.executor import EngineOptions
 from golive.engine.rollback import preview, undoes_if_failing
 from golive.engine.state import RunState
+from golive.engine.step_runner import RealExecutor
 from golive.errors import DecisionRefused, RunLocked, UsageError, WindowClosed
 from golive.plan.loader import parse_plan_text
 from golive.run.decisions import approve, confirm, reject, request_rollback, resolve
-from golive.run.runner import DriveOptions, StartRequest, drive_run, load_state, start_run
+from golive.run.runner import DriveOptions, drive_run, load_state
+from golive.run.start import StartRequest, start_run
 from golive.steps.base import StepBase
 from golive.store.base import Store
 from golive.store.memory import MemoryStore

@@ -43,7 +43,7 @@ def test_events_with_the_same_fields_share_their_set_of_given_fields() -> None:
 
 def test_the_report_reads_the_recorded_plan_and_validates_no_second_copy(monkeypatch: pytest.MonkeyPatch) -> None:
     from golive.plan.model import Plan
-    from golive.report.model import build
+    from golive.report.builder import build
 
     events = [Event(**json.loads(line)) for line in (DATA / "old_run.jsonl").read_text("utf-8").splitlines()]
     recorded = fold(events).plan

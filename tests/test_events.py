@@ -107,8 +107,8 @@ def _old_log() -> list[Event]:
 
 def test_an_old_run_log_still_verifies_and_reads_the_same() -> None:
     from golive.report import render
+    from golive.report.builder import build
     from golive.report.describe import log_line
-    from golive.report.model import build
     from golive.store.chain import verify_chain
 
     events = _old_log()
@@ -138,7 +138,7 @@ def test_runs_says_what_the_report_says() -> None:
     """`golive runs` words a run's result from the folded state alone (no plan validated, no report built); the
     report builds it with the plan. Same rule, same word: for a rolled-back log, a clean success, and successes made
     Partial by a tolerated failure, an exceeded window, and an unmet success criterion."""
-    from golive.report.model import build
+    from golive.report.builder import build
     from golive.report.runs import _result
 
     plan = {"name": "p", "service": "s", "environment": "e", "phases": [{"name": "one", "steps": ["true", "false"]}],

@@ -12,7 +12,7 @@ import pytest
 from conftest import golive
 from golive.core.clock import SystemClock
 from golive.plan.loader import MAX_NODES, parse_plan_text
-from golive.run.runner import StartRequest, start_run
+from golive.run.start import StartRequest, start_run
 from golive.store.memory import MemoryStore
 
 HEAD = "name: x\nservice: s\nenvironment: e\nphases:\n"

@@ -14,7 +14,7 @@ from golive.engine.state import RunState
 from golive.plan.loader import parse_plan_text
 from golive.plan.model import Plan
 from golive.plan.recorded import read_recorded
-from golive.report.model import recorded_plan
+from golive.report.builder import recorded_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,8 @@ from golive.analysis.model import Sample
 from golive.engine.executor import EngineOptions
 from golive.errors import RouterError
 from golive.plan.loader import parse_plan_text
-from golive.run.runner import DriveOptions, StartRequest, drive_run, load_state, start_run
+from golive.run.runner import DriveOptions, drive_run, load_state
+from golive.run.start import StartRequest, start_run
 from golive.store.memory import MemoryStore
 from golive.testing import FakeClock, FakeMetricSource, FakeRouter, FakeSender, FakeStepRunner
 from golive.traffic.router import Router

@@ -12,9 +12,10 @@ import pytest
 from golive.engine.executor import EngineOptions
 from golive.plan.loader import parse_plan_text
 from golive.plan.model import Plan
-from golive.run import runner
+from golive.run import runner, start
 from golive.run.decisions import approve
-from golive.run.runner import DriveOptions, StartRequest, create_run, drive_run, load_state
+from golive.run.runner import DriveOptions, drive_run, load_state
+from golive.run.start import StartRequest, create_run
 from golive.store.memory import MemoryStore
 from golive.testing import FakeClock
 
@@ -54,7 +55,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Counter:
         return resolve(*args, **kwargs)
 
     monkeypatch.setattr(Plan, "model_validate", classmethod(counting_validate))
-    monkeypatch.setattr(runner, "resolve_vars", counting_resolve)
+    monkeypatch.setattr(start, "resolve_vars", counting_resolve)  # creating a run
+    monkeypatch.setattr(runner, "resolve_vars", counting_resolve)  # driving one
     return count
 
 

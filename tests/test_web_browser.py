@@ -24,7 +24,8 @@ from chromium import CHROMIUM
 from conftest import REPO, golive
 from golive.engine.executor import EngineOptions
 from golive.plan.loader import parse_plan_text
-from golive.run.runner import DriveOptions, StartRequest, drive_run, start_run
+from golive.run.runner import DriveOptions, drive_run
+from golive.run.start import StartRequest, start_run
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
 from golive.traffic.local import LocalBackend, LocalProxy

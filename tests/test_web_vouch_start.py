@@ -149,8 +149,8 @@ def test_an_operator_starts_a_signed_run_the_console_vouching_for_them(team: dic
 
 
 def _vouched_start(plan: str, server: Path, monkeypatch: pytest.MonkeyPatch, person: str = "olga") -> str:
-    """`golive run` as the console starts it: the voucher in its environment (golive.run.runner.web_vouch_env)."""
-    from golive.run.runner import web_vouch_env
+    """`golive run` as the console starts it: the voucher in its environment (golive.run.start.web_vouch_env)."""
+    from golive.run.start import web_vouch_env
 
     for k, v in web_vouch_env(server, person, HOW, {"via": "golive web", "auth": HOW, "source": "127.0.0.1",
                                                     "user_agent": "test"}).items():

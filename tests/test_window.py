@@ -12,7 +12,8 @@ from golive.engine.executor import EngineOptions
 from golive.plan.loader import parse_plan_text
 from golive.plan.window import parse_moment, parse_zone, resolve
 from golive.run.decisions import confirm
-from golive.run.runner import DriveOptions, StartRequest, drive_run, load_state, start_run
+from golive.run.runner import DriveOptions, drive_run, load_state
+from golive.run.start import StartRequest, start_run
 from golive.store.memory import MemoryStore
 from golive.testing import FakeClock
 

@@ -15,7 +15,7 @@ def _decider(args: argparse.Namespace, store: Any) -> Any:
     from pathlib import Path
 
     from golive.run.decisions import Decider
-    from golive.run.runner import whoami
+    from golive.run.start import whoami
     from golive.seal.keys import file_signer, load_signer
     from golive.seal.sealed import recorded_signers
 

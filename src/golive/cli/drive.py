@@ -25,7 +25,7 @@ from golive.errors import ExitCode, UsageError
 from golive.masking import safe
 
 if TYPE_CHECKING:
-    from golive.run.runner import Started
+    from golive.run.start import Started
 
 
 def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
@@ -35,7 +35,8 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
     from golive.core.clock import SystemClock
     from golive.core.step import StepContext  # noqa: F401 - keeps import errors out of the run loop
     from golive.engine.executor import DEFAULT_WAIT_TIMEOUT, EngineOptions
-    from golive.run.runner import DriveOptions, drive_run, load_state, whoami
+    from golive.run.runner import DriveOptions, drive_run, load_state
+    from golive.run.start import whoami
 
     interactive = on_terminal() and not args.json
     wait = args.wait if args.wait is not None else interactive
@@ -104,7 +105,7 @@ def _terminal_decider(args: argparse.Namespace, store: Any, run_id: str) -> Call
     `--by` of resume), signing as `golive confirm` would on a run with signers."""
     def decider() -> Any:
         from golive.run.decisions import Decider
-        from golive.run.runner import whoami
+        from golive.run.start import whoami
         from golive.seal.keys import file_signer, load_signer
         from golive.seal.sealed import recorded_signers
 
@@ -159,7 +160,7 @@ def _start_signer(args: argparse.Namespace, plan: Any) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from golive.core.clock import SystemClock
-    from golive.run.runner import StartRequest, create_run, take_web_voucher, whoami
+    from golive.run.start import StartRequest, create_run, take_web_voucher, whoami
 
     voucher = take_web_voucher(os.environ)  # the web console starting it for a person: never seen by a step
     plan, text = read_plan(args.file)

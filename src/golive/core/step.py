@@ -44,6 +44,13 @@ class StepResult(Struct):
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+def clip_output(text: str, limit: int) -> str:
+    """The last `limit` characters of a step's output: a failure says why at the end."""
+    if len(text) <= limit:
+        return text
+    return "[... earlier output omitted ...]\n" + text[-limit:]
+
+
 class Undoing(Struct, frozen=True):
     """The step an undo step reverts, as its run recorded it."""
 

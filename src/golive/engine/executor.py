@@ -1,5 +1,6 @@
-"""The executor. Every decision is appended to the log before the engine acts on it, so a process killed
-at any instant can be resumed from the log alone: `drive()` re-walks the plan and skips what is recorded.
+"""The engine walking a run's plan. Every decision is appended to the log before the engine acts on it, so a
+process killed at any instant can be resumed from the log alone: `drive()` re-walks the plan and skips what is
+recorded.
 """
 
 from __future__ import annotations
@@ -8,19 +9,20 @@ import traceback
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from msgspec import Struct
 
 from golive import interrupts
 from golive.core import events
 from golive.core.clock import Clock
-from golive.core.step import Step, StepContext, StepResult
+from golive.core.step import Step, StepContext, StepResult, clip_output
 from golive.core.stepid import StepId
 from golive.engine.leftovers import Leftover, interrupted_event, never_ran, outwait, why_a_person
 from golive.engine.remote_leftovers import settle_remote
 from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
 from golive.engine.state import RunState, apply
+from golive.engine.step_runner import RealExecutor, StepExecutor
 from golive.errors import ExitCode, GoliveError
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
@@ -32,31 +34,6 @@ from golive.units import format_duration
 EVENT_OUTPUT_LIMIT = 8 * 1024
 #: A process waiting for an approval or a confirmation gives up after this (the run keeps waiting, exit 3).
 DEFAULT_WAIT_TIMEOUT = 12 * 3600.0
-
-
-class StepExecutor(Protocol):
-    def run(self, step: Step, ctx: StepContext) -> StepResult: ...
-
-
-class RealExecutor:
-    def run(self, step: Step, ctx: StepContext) -> StepResult:
-        return step.execute(ctx)
-
-
-class DryRunExecutor:
-    """Walks the plan without touching anything: each step says what it would do."""
-
-    def run(self, step: Step, ctx: StepContext) -> StepResult:
-        from golive.steps.shell import ShellStep
-
-        if isinstance(step, ShellStep):
-            # the bash parse and `command -v` of each program: a step that cannot even start is named now
-            from golive.plan.shellcheck import shell_problems
-
-            problems = shell_problems(step.shell.command, ctx.env(step.shell.env), step.shell.shell)
-            if problems:
-                return StepResult("failed", "would fail: " + "; ".join(problems), detail={"dry_run": True})
-        return StepResult.passed(f"would {step.describe()}", dry_run=True)
 
 
 Listener = Callable[[Event, RunState], None]
@@ -255,7 +232,8 @@ class Engine:
                 continue
             self.record(events.StepFinished(
                 step=StepId(sid), status=result.status, message=result.message, exit_code=result.exit_code,
-                output=_clip(result.output), duration=result.detail.pop("duration", None), detail=result.detail,
+                output=clip_output(result.output, EVENT_OUTPUT_LIMIT), duration=result.detail.pop("duration", None),
+                detail=result.detail,
             ))
             return result.status
 
@@ -484,12 +462,6 @@ class Engine:
 
     def _past_rollback_until(self) -> bool:
         return self.rollback_until is not None and self.clock.now() > self.rollback_until
-
-
-def _clip(text: str) -> str:
-    if len(text) <= EVENT_OUTPUT_LIMIT:
-        return text
-    return "[... earlier output omitted ...]\n" + text[-EVENT_OUTPUT_LIMIT:]
 
 
 def exit_code_for(outcome: str | None) -> int:

@@ -7,7 +7,7 @@ in the JSON. `RecordedPlan` reads them where they are, the way events are read (
 
 - a field the plan model never leaves None (it has a value or a default) is required here, so a copy missing
   it (a log written before the field existed) does not read, and the caller validates that copy as before
-  (`golive.report.model.recorded_plan`); nothing here fills in a default the plan model owns;
+  (`golive.report.builder.recorded_plan`); nothing here fills in a default the plan model owns;
 - a field the plan model defaults to None is None here when absent: the dump leaves out exactly the Nones;
 - what the JSON does not hold, such as a step's generated title (`StepBase.describe`, which for traffic
   steps also depends on the routers bound during validation), is not offered: the caller asks the validated

@@ -1,7 +1,8 @@
 """Run reports (HTML, Markdown, JSON) and change-management evidence, built from a run's event log.
 
-The report model needs the typed plan (pydantic and the plan's step kinds), so it is imported when a report is
-built, not by `golive log` or `golive runs`, which only read `golive.report.describe` or `golive.report.outcome`."""
+Building a report needs the typed plan (pydantic and the plan's step kinds), so the builder is imported when a
+report is built, not by `golive log` or `golive runs`, which only read `golive.report.describe` or
+`golive.report.outcome`."""
 
 from __future__ import annotations
 
@@ -12,15 +13,20 @@ from golive.errors import UsageError
 
 if TYPE_CHECKING:
     from golive.plan.model import Plan
-    from golive.report.model import Report, build
+    from golive.report.builder import build
+    from golive.report.model import Report
     from golive.store.base import Store
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Report", "build"):
-        from golive.report import model
+    if name == "Report":
+        from golive.report.model import Report
 
-        return getattr(model, name)
+        return Report
+    if name == "build":
+        from golive.report.builder import build
+
+        return build
     raise AttributeError(name)
 
 FORMATS = {"html": "html", "md": "md", "markdown": "md", "json": "json"}
@@ -46,7 +52,7 @@ def render(report: Report, fmt: str) -> str:
 
 
 def report_for(store: Store, run_id: str, plan: Plan | None = None) -> Report:
-    from golive.report.model import build
+    from golive.report.builder import build
 
     info = store.get_run(run_id)
     return build(store.events(info.id), plan)

@@ -1,7 +1,7 @@
 """Fakes for testing a plan or a plug-in against golive without the real thing behind it: a router, a metric
 source, the notification sender and the step runner. Each satisfies the same protocol golive's real one does
 (golive.traffic.router.Router, golive.analysis.sources.MetricSource, golive.notify.send.Sender,
-golive.engine.executor.StepExecutor), so the engine, the traffic steps and the notifier cannot tell them apart.
+golive.engine.step_runner.StepExecutor), so the engine, the traffic steps and the notifier cannot tell them apart.
 
     from golive.testing import FakeClock, FakeStepRunner
     runner = FakeStepRunner(fail={"2.1"})            # step 2.1 fails, every other step succeeds

@@ -1,4 +1,6 @@
-"""The web dashboard: runs at a glance and one run live, read from the same run log the CLI writes.
+"""The team console: the runs a team has, one run live, and its decisions taken in the browser.
 
-It decides nothing. Approvals, confirmations and rollbacks stay in the approver's own shell (`golive approve`),
-where identity and separation of duties mean something; the dashboard shows who may decide and the command."""
+It reads the same run log the CLI writes, and a decision made here is the CLI's decision (golive.run.decisions)
+taken by a logged-in person: the role and separation of duties are checked the same way, and the server's key
+seals what it vouches for (how the person logged in, from where), so `golive audit verify` checks it away from
+this machine. See docs/web.md."""

@@ -97,7 +97,7 @@ class _Capturing:
         self._store.close()
 
 
-def _plan_and_state(store: Store, run_id: str) -> tuple[Plan, RunState]:
+def plan_and_state(store: Store, run_id: str) -> tuple[Plan, RunState]:
     st = fold(store.events(run_id))
     return st.plan, st
 
@@ -166,7 +166,7 @@ def act(store: Store, run_id: str, team: Team, key: Ed25519PrivateKey, who: Iden
     Raises PermissionError when the person lacks the role (the endpoint answers 403), DecisionRefused or
     UsageError when the rules say no (409/400)."""
     rid = store.get_run(run_id).id
-    plan, st = _plan_and_state(store, rid)
+    plan, st = plan_and_state(store, rid)
     if not allowed(team, who, ask, plan, st):
         raise PermissionError(f"{who.person} does not hold the role this needs "
                               f"({' or '.join(role_needed(ask, plan, st))})")

@@ -141,7 +141,8 @@ def serve(args: argparse.Namespace, store: Any, store_location: str, store_shown
     import uvicorn
 
     from golive.web.accounts import Accounts
-    from golive.web.app import Console, create_app
+    from golive.web.app import create_app
+    from golive.web.console import Console
     team = _team(args)
     tls = bool(args.tls_cert or args.tls_key)
     if tls and not (args.tls_cert and args.tls_key):

@@ -225,7 +225,7 @@ class Supervisor:
     async def start(self, path: Path, var_args: list[str], env_extra: dict[str, str], person: str,
                     vouch: dict[str, str]) -> str:
         """Start a run of the plan at `path` as `person`, the server's key vouching for them (`vouch`:
-        golive.run.runner.web_vouch_env); its id once the runner has created it."""
+        golive.run.start.web_vouch_env); its id once the runner has created it."""
         proc, log = await self._spawn(["run", str(path), "--wait", "--json", *var_args], person,
                                       {**env_extra, **vouch})
         runner = Runner(proc.pid, person, log, time.time())

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from golive.engine.state import RunState, fold, waiting_view
-from golive.report.model import as_dict, build
+from golive.report.builder import build
+from golive.report.model import as_dict
 from golive.run.view import run_summary
 from golive.store.base import Event, RunInfo, Store
 
