@@ -72,3 +72,21 @@ def test_a_level_paragraph_saying_when_is_its_description_not_a_step() -> None:
     level = plan["rollback"]["levels"][0]
     assert [list(s) for s in level["steps"]] == [["shell"]]
     assert "new column breaks reports" in level["description"]
+
+
+def test_a_definition_list_of_roles() -> None:
+    """Pandoc's `Term` then `:   definition`: the role and who holds it; a remark after a comma in the term (here:
+    who holds the Go/No-Go) is a remark on the role, and the line numbers of the document stay as they are."""
+    plan = plan_of("# Rel\n\n## Who\n\nService owner\n:   Noor Haddad (payments)\n\n"
+                   "On-call lead, holds the go/no-go\n:   Tim Berger\n" + RUN
+                   + "\n**Go/No-Go** once the ship is done.\n")
+    assert plan["approvers"] == {"Service owner": ["Noor Haddad"], "On-call lead": ["Tim Berger"]}
+    assert plan["phases"][0]["gate"]["approvals"] == {"role": "On-call lead"}
+    text = "# Rel\n\n## Who\n\nService owner\n:   Noor Haddad (payments)\n" + RUN
+    assert "doc.md:11" in import_markdown(text, "doc.md").yaml_text  # `./ship --now` keeps its line
+
+
+def test_a_numbered_contact_whose_role_is_a_verifier() -> None:
+    plan = plan_of("# Rel\n\n## Contacts\n\n1. Implementer: Jon Ekberg\n2. Acceptance verifier: Olga Petrova "
+                   "(claims desk)\n" + RUN)
+    assert plan["approvers"] == {"Implementer": ["Jon Ekberg"], "Acceptance verifier": ["Olga Petrova"]}

@@ -22,7 +22,14 @@ from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
 from golive.plan.importer.tables import TablesMixin
-from golive.plan.importer.text import ImportResult, Unplaced, _repair_mojibake, _strip_front_matter, _wiki_code_blocks
+from golive.plan.importer.text import (
+    ImportResult,
+    Unplaced,
+    _definition_lists,
+    _repair_mojibake,
+    _strip_front_matter,
+    _wiki_code_blocks,
+)
 from golive.plan.importer.thread import read_thread
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
@@ -60,6 +67,7 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     original = text
     text, front = _strip_front_matter(text)
     text, wiki = _wiki_code_blocks(text)
+    text, terms = _definition_lists(text)
     thread = read_thread(text)
     if thread is not None:
         text = thread.text  # an email thread: its plan message, line for line (golive.plan.importer.thread)
@@ -81,6 +89,9 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     imp.notes[:0] = dropped
     if front:
         imp.inferred.insert(0, f"lines 1-{front}: YAML front matter (page metadata) -> left out of the plan")
+    if terms:
+        imp.inferred.insert(0, f"{terms} definition-list term{'s' if terms > 1 else ''} ('Term' then ':   text')"
+                               " -> 'Term: text' lines")
     if wiki:
         imp.inferred.insert(0, f"{wiki} Jira/Confluence {{code}} block{'s' if wiki > 1 else ''} -> fenced blocks")
     if repaired:

@@ -12,6 +12,7 @@ from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.sections import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
+from golive.plan.importer.undo_lead import UndoLeadMixin
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
@@ -55,7 +56,7 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
                          r"\btriggers?\b|\bkill\s+switch\b")
 
 
-class PhasesMixin(ExpectMixin, TimeboxMixin):
+class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -137,8 +138,9 @@ class PhasesMixin(ExpectMixin, TimeboxMixin):
             elif b.kind == "item":
                 self.phase_item(phase, j)
             elif b.kind == "fence" and not self.in_rollback and lead is not None and self.runs(b) \
-                    and _ROLLBACK_LEAD.match(_clean(lead.text)):
-                self.phase_rollback(phase, lead, b)  # "**Rollback:**" and its block: never a forward step
+                    and (_ROLLBACK_LEAD.match(_clean(lead.text)) or self.undo_lead(lead)):
+                if _ROLLBACK_LEAD.match(_clean(lead.text)) or not self.undo_from_block(phase, lead, b):
+                    self.phase_rollback(phase, lead, b)  # "**Rollback:**" and its block: never a forward step
                 continue
             elif b.kind == "fence":
                 name = self.context_name(b)
@@ -426,6 +428,9 @@ class PhasesMixin(ExpectMixin, TimeboxMixin):
         command a forward paragraph names as the way back ("It can be undone with `x`", "If it has to go back:
         `x`") is the undo of the step before it, never a step of its own: run forward, it would undo the change
         during the deploy."""
+        if not self.in_rollback and self.undo_lead(b):  # "Undo, if needed, is the same Job with `down`:" + block
+            phase["description"].append(_clean(b.text))
+            return True
         m = re.search(r"(?i)\b(to undo|undo|to roll ?back|roll ?back|downgrade|to revert|revert)\b[^`]{0,40}`([^`]+)`",
                       b.raw)
         if m and phase["steps"] and "migrate" in phase["steps"][-1]:

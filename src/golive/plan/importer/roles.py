@@ -22,6 +22,7 @@ ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-
                         r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no|implementer|deployer|"
                         r"operator|\bqa\b|\bsre\b|tester|director|head of|architect|executor|administrator|\badmin\b|"
                         r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact|\bdecision\b|"
+                        r"verifier|validator|"
                         # the same roles as German, Spanish, Portuguese and French runbooks name them
                         r"verantwortlich|ansprechpartner|freigabe|entscheider|leiter|leitung|durchführung|"
                         r"responsable|responsável|encargado|aprobador|aprovador|gerente|chef de|décideur|"

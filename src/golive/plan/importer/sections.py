@@ -48,7 +48,7 @@ _CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
 _DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
 #: Sections about people: who does what, who to call.
 _PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
-                             r"responsibilit|who does what"
+                             r"responsibilit|who does what|^\W*who\W*$|\bwho(?:'s| is| are)? involved\b"
                              r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
                              r"call (list|tree)|who'?s who|who is who|"
                              # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",

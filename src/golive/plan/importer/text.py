@@ -216,3 +216,33 @@ def _wiki_code_blocks(text: str) -> tuple[str, int]:
         converted += 1
         i = close + 1
     return "\n".join(out), converted
+
+
+#: A term of a definition list (pandoc, PHP Markdown Extra): a short line of words, then `:   definition`.
+_DEF_TERM = re.compile(r"^(?![ \t]{4}|\s*(?:[#>|*+-]|\d+[.)]|```|~~~))\s*(\S[^:\n]{0,78})$")
+_DEF_BODY = re.compile(r"^:[ \t]{1,4}(\S.*)$")
+
+
+def _definition_lists(text: str) -> tuple[str, int]:
+    """`Change owner` then `:   Femi Adeyemi` (a definition list, which CommonMark reads as one paragraph) becomes
+    `Change owner: Femi Adeyemi`, as people write a role and its holder on one line (a remark after a comma in the
+    term goes in brackets: `Data owner (decides go/no-go): ...`); the definition's own line is
+    left empty, so every other line keeps its number. Returns the text and how many terms were joined; never
+    inside a fence."""
+    lines = text.split("\n")
+    joined = 0
+    in_fence = False
+    for i, line in enumerate(lines):
+        if _FENCE_LINE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence or i + 1 >= len(lines) or (i > 0 and lines[i - 1].strip()):
+            continue
+        term, body = _DEF_TERM.match(line), _DEF_BODY.match(lines[i + 1])
+        if term and body:
+            head, _, remark = term.group(1).rstrip().partition(", ")
+            # "Data owner, decides go/no-go": the term, and a remark on it in brackets, as a key writes it
+            lines[i] = f"{head} ({remark}): {body.group(1).strip()}" if remark else f"{head}: {body.group(1).strip()}"
+            lines[i + 1] = ""
+            joined += 1
+    return "\n".join(lines), joined
