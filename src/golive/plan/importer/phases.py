@@ -41,6 +41,12 @@ _PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
 
+def from_block(text: str) -> Any:
+    from golive.plan.importer.fences import block_text
+
+    return block_text(text)
+
+
 #: A text struck through as a whole: `~~...~~` (after a checkbox), with at most a full stop after it.
 _STRUCK = re.compile(r"(?s)~~(?:(?!~~).)+~~\s*[.;,]?")
 
@@ -142,6 +148,8 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin):
                     name = _SUBSTEP.sub("", _clean(lead.text)).rstrip(":").strip() or None
                     if _clean(lead.text) in phase["description"]:
                         phase["description"].remove(_clean(lead.text))  # it names the step now
+                if not self.in_rollback and self.conditional_fence(phase, b, lead):
+                    continue
                 count = len(phase["steps"])
                 self.phase_fence(phase, b, name)
                 made = phase["steps"][count:]
@@ -181,6 +189,31 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin):
         self.inferred.append(f"line {b.line}: the Go/No-Go in '{phase['name']}' has steps after it -> a step"
                              f" {'for ' + role + ' ' if role else ''}to confirm where it stands (a gate would come"
                              " after those steps)")
+
+    def conditional_fence(self, phase: dict[str, Any], b: Block, lead: Block | None) -> bool:
+        """A block the document runs only on a condition: its lead says so ("If the migration fails, run:",
+        "Optionally, warm the cache:", "Falls der Cache hängt:") or the list item it stands in does ("1. If pods
+        crash-loop:"). One person's step showing the block: a person decides, it never runs every time."""
+        from golive.plan.md_meaning import CONDITION
+
+        said = lead if lead is not None and lead.text.strip() else None
+        if said is None and b.parent is not None and self.blocks[b.parent].kind == "item":
+            said = self.blocks[b.parent]
+        if said is None or not self.runs(b) or not CONDITION.match(_clean(said.text)) \
+                or not _clean(said.text).rstrip().endswith(":"):
+            return False  # the condition introduces the block ("...:"); "If it has to go back: `x`." is x's
+        cond = _clean(said.text).rstrip(":").strip()
+        if cond in phase["description"]:
+            phase["description"].remove(cond)
+        cond = re.sub(r"(?i)[,;\s]*(?:then\s+)?(?:run|execute)(?:\s+(?:this|these|the\s+following))?$", "", cond)
+        if _clean(said.text) in phase["description"]:
+            phase["description"].remove(_clean(said.text))
+        said.placed = b.placed = True
+        phase["steps"].append(self.step("manual", {"instruction": from_block(
+            f"{cond} (a person decides), run:\n{b.text.strip()}")}, b.line, None))
+        self.inferred.append(f"line {b.line}: the block runs only on a condition ('{cond}'): a person's step showing"
+                             " it, never run every time")
+        return True
 
     def struck(self, b: Block) -> bool:
         """An item or paragraph struck through as a whole (`~~systemctl stop legacy~~`): the document took it
