@@ -107,6 +107,8 @@ def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | No
             k, v = header.split(":", 1)
             headers[k.strip()] = v.strip()
         elif arg in ("-d", "--data", "--data-raw", "--data-binary", "--json"):
+            if data is not None:
+                return None  # curl sends every -d (joined with &): one body kept would drop form fields
             data = next(args, "")
             if arg == "--json":
                 headers.setdefault("Content-Type", "application/json")
