@@ -137,8 +137,8 @@ class TablesMixin(ImportState):
                     self.unplaced.append(Unplaced(line, f"command `{text[:60]}`", f"its row says '{not_here(others)}':"
                                                   " not run here"))
                     continue
-                cond = next((_clean(c) for i, c in enumerate(row) if i not in (cmd, back) and CONDITION.match(_clean(c))),
-                            None)
+                cond = next((_clean(c) for i, c in enumerate(row)
+                             if i not in (cmd, back) and CONDITION.match(_clean(c))), None)
                 if text and cond is not None and not self.in_rollback:
                     phase["steps"].append(self.step("manual", {"instruction": f"{cond} (a person decides): {text}"},
                                                     line, name))
