@@ -185,7 +185,8 @@ class FencesMixin(ImportState):
         elif info in BASH_LANGS and _OTHER_SHEBANG.match(b.text.lstrip("\n")):
             return self.interpreter_block(b)
         elif info in BASH_LANGS:
-            block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs))
+            block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs),
+                                   secrets=self.secret_values)
         else:
             return None
         self.words |= block.words
@@ -283,6 +284,12 @@ class FencesMixin(ImportState):
         """A PowerShell script: one step that PowerShell runs, whole (its `$vars` cross its lines), never bash.
         Its prompts (`PS C:\\>`) are no part of it; with output lines under them it is a transcript."""
         text, typed = strip_win_prompts(b.text.strip("\n"))
+        if re.search(r"(?im)^\s*Enter-PSSession\b", text):
+            # the lines after it are typed in the remote session; in a script they run here, on this machine
+            self.conversions.append(f"line {b.line}: the PowerShell block opens a remote session (Enter-PSSession):"
+                                    " a person runs it there (a manual step shows it)")
+            return CommandBlock([Command("manual", {"instruction": "By hand, in the remote PowerShell session:\n"
+                                                                   + text}, b.line + 1, None)])
         if typed:
             self.inferred.append(f"line {b.line}: PowerShell transcript (prompted commands with their output): a"
                                  " person runs it and compares")
