@@ -353,3 +353,14 @@ def test_a_steps_tables_rollback_column_is_each_rows_undo_never_dropped() -> Non
     assert "--replicas=3" not in _runs(doc).replace(str(first["undo"]), "")
     assert "./notify.sh" in _runs(doc) and "./migrate.sh" in _runs(doc)  # the rollback cell is no condition
     assert any("restore the dump" in u.what for u in result.unplaced)
+
+
+@pytest.mark.parametrize("command", [
+    "kubectl port-forward svc/web 8080:80",
+    "kubectl -n prod port-forward deploy/db 5432",
+    "kubectl proxy --port=8001",
+    "ssh -N -L 5432:db01:5432 bastion",
+])
+def test_a_tunnel_or_port_forward_that_never_ends_is_no_step(command: str) -> None:
+    runs = _runs(f"# R\n## Phase 1: Go\n```bash\n./deploy.sh 2.3\n{command}\n```\n")
+    assert "./deploy.sh 2.3" in runs and command.split()[1] not in runs.replace("./deploy.sh 2.3", "")

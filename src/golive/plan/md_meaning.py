@@ -240,8 +240,8 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
                 len(inner) == 1 or interactive(inner) is not None))):
             return f"`{' '.join(raw)}` opens a shell in the container: the lines after it are typed there"
         return None
-    if prog == "ssh" and not stdin:
-        remote = _ssh_rest(args)
+    if prog == "ssh" and not stdin and not any(re.fullmatch(r"-[A-Za-z]*N[A-Za-z]*", a) for a in args):
+        remote = _ssh_rest(args)  # (`ssh -N` is a tunnel: no login, it never ends, md_shell.never_ends)
         if remote is not None and not remote:
             return f"`{' '.join(raw)}` logs in to another host: the lines after it are typed there"
         return None

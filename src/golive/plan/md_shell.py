@@ -163,6 +163,10 @@ def never_ends(argv: list[str]) -> bool:
         return True
     if prog in ("tail", "journalctl") and ("f" in short or "F" in short or "--follow" in flags):
         return True
+    if prog in ("kubectl", "oc") and any(a in ("port-forward", "proxy") for a in args[:3]):
+        return True  # serves until stopped: a run would wait on it forever
+    if prog == "ssh" and any(re.fullmatch(r"-[A-Za-z]*N[A-Za-z]*", a) for a in args):
+        return True  # `ssh -N -L 5432:db:5432 bastion`: a tunnel, no command, open until stopped
     if prog in ("kubectl", "docker", "podman", "oc", "stern") and (
             ("f" in short and any(a in ("logs", "log", "events") for a in args)) or "--follow" in flags
             or "-w" in flags or "--watch" in flags or prog == "stern"):
