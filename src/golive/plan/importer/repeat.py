@@ -37,7 +37,7 @@ def runs_of(lead: str, script: str) -> list[str] | None:
     line = re.compile(rf"(?m)^{re.escape(name)}=\S+[ \t]*$")
     if len(line.findall(script)) != 1:
         return None
-    return [line.sub(lambda _m, v=v: f"{name}={v}", script) for _n, v in values]
+    return [line.sub(f"{name}={v}".replace("\\", "\\\\"), script, count=1) for _n, v in values]
 
 
 class RepeatMixin(ImportState):
