@@ -239,3 +239,69 @@ def test_secret_values_in_commands_are_never_copied() -> None:
     # two different token values in the document never share one var
     assert {"MYSQL_PASSWORD", "PGPASSWORD", "API_TOKEN", "API_TOKEN_2", "POSTGRES_PASSWORD"} <= set(plan["vars"])
     assert all(plan["vars"][v].get("secret") for v in ("MYSQL_PASSWORD", "PGPASSWORD", "API_TOKEN_2"))
+
+
+def test_a_struck_through_section_runs_nothing() -> None:
+    doc = (f"{DEPLOY}## ~~Phase 2: Legacy cleanup~~\n```bash\nrm -rf /srv/legacy\n```\n"
+           "## Phase 3: Verify\n```bash\ncurl -fsS https://x.example/health\n```\n")
+    result = import_markdown(doc, "doc.md")
+    assert "rm -rf" not in result.yaml_text and "x.example/health" in result.yaml_text
+    assert any("struck through" in u.reason for u in result.unplaced)
+
+
+def test_a_shell_fence_with_another_interpreters_shebang_runs_with_that_interpreter() -> None:
+    doc = "# R\n## Phase 1: Go\n```sh\n#!/usr/bin/env python3\nimport os\nprint(os.getcwd())\n```\n"
+    steps = [s for s in _steps(doc) if "shell" in s]
+    assert len(steps) == 1
+    command = steps[0]["shell"]["command"] if isinstance(steps[0]["shell"], dict) else steps[0]["shell"]
+    assert command.startswith("/usr/bin/env python3 - <<'GOLIVE_SCRIPT'\nimport os\n")
+
+
+def test_a_blank_after_a_line_end_backslash_does_not_cut_the_command() -> None:
+    doc = ("# R\n## Phase 1: Go\n```bash\nhelm upgrade web ./chart \\\n  --set image.tag=2.4.0 \\ \n"
+           "  --set replicaCount=3\n```\n")
+    shell = next(s["shell"] for s in _steps(doc) if "shell" in s)
+    command = shell["command"] if isinstance(shell, dict) else shell
+    assert "--set image.tag=2.4.0 \\\n  --set replicaCount=3" in command
+
+
+def test_a_block_for_another_host_says_so_in_the_summary() -> None:
+    doc = "# R\n## Phase 1: Go\nOn db1:\n\n```bash\npg_ctl promote -D /var/lib/postgresql/16/main\n```\n"
+    result = import_markdown(doc, "doc.md")
+    assert any("runs this block on db1" in line for line in result.summary)
+
+
+@pytest.mark.parametrize("lead", [
+    "If the migration fails, run:",
+    "Optionally, warm the cache:",
+    "Only if the queue is stuck:",
+    "Falls der Cache hängt:",
+    "Si la file est bloquée :",
+])
+def test_a_block_the_document_runs_only_on_a_condition_is_a_persons_step(lead: str) -> None:
+    doc = f"{DEPLOY}{lead}\n\n```bash\n./migrate.sh --down\n```\n"
+    assert _runs(doc) == "{'shell': './deploy.sh 2.3'}"
+    assert "./migrate.sh --down" in _manual(doc)
+
+
+def test_a_block_in_a_conditional_list_item_is_a_persons_step() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n1. If pods crash-loop:\n   ```bash\n   kubectl -n prod delete pod -l app=web\n"
+           "   ```\n2. Restart the workers:\n   ```bash\n   kubectl -n prod rollout restart deploy/worker\n   ```\n")
+    runs = _runs(doc)
+    assert "rollout restart" in runs and "delete pod" not in runs
+    assert "delete pod" in _manual(doc)
+
+
+def test_a_command_row_said_to_be_for_staging_or_conditional_does_not_run() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n| Step | Command | Notes |\n|---|---|---|\n| 1 | `./notify.sh start` | |\n"
+           "| 2 | `./purge-cdn.sh --all` | staging only |\n| 3 | `./reindex.sh --full` | only if search is stale |\n")
+    runs = _runs(doc)
+    assert "./notify.sh start" in runs and "purge-cdn" not in runs and "reindex" not in runs
+    assert "reindex" in _manual(doc) and "purge-cdn" not in _manual(doc)
+
+
+def test_an_html_struck_through_command_is_no_step() -> None:
+    doc = ("# R\n## Phase 1: Drain\n\n<ul>\n<li><del>Run <code>curl -XPOST es01:9200/_flush/synced</code></del></li>\n"
+           "<li>Run <code>curl -XPOST es01:9200/_refresh</code></li>\n</ul>\n")
+    result = import_markdown(doc, "doc.md")
+    assert "_flush/synced" not in result.yaml_text and "_refresh" in result.yaml_text

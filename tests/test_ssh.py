@@ -21,7 +21,7 @@ import pytest
 from conftest import golive
 from golive.errors import PlanError
 from golive.plan.loader import parse_plan_text
-from golive.traffic.local import free_ports
+from golive.traffic.local import free_port, free_ports
 
 SSHD = "/usr/sbin/sshd"
 START_DEADLINE = 15.0
@@ -36,12 +36,6 @@ class SshHosts:
     @property
     def hosts(self) -> list[str]:
         return [f"127.0.0.1:{p}" for p in self.ports]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -204,7 +198,7 @@ def test_max_failures_lets_the_rollout_go_on(sshd: SshHosts, workdir: Path) -> N
 
 
 def test_unreachable_host_fails_fast_with_its_reason(sshd: SshHosts, workdir: Path) -> None:
-    dead = f"127.0.0.1:{_free_port()}"  # nothing listens there
+    dead = f"127.0.0.1:{free_port()}"  # nothing listens there
     group = (f"  web:\n    hosts: [{sshd.hosts[0]}, {dead}]\n    identity: keys/id_ed25519\n"
              f"    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n")
     _plan(sshd, workdir, "      - ssh: {on: web, command: 'true'}\n", group=group)

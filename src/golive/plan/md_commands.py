@@ -244,6 +244,12 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         block.notes.append(f"a secret value in the block at line {first_line} is not copied: it became ${{{var}}},"
                            " read from the environment")
     text = re.sub(r"(?m)^(\s*)\$ (?=\S)", r"\1", text)  # `$ cmd` prompts
+    if re.search(r"(?m)(?<!\\)\\[ \t]+$", text):
+        # `--set tag=2.4.0 \ ` (a blank after the backslash, pasted from a page): to bash an escaped blank, and the
+        # command ends there; the document means a continuation, so the blank goes
+        text = re.sub(r"(?m)(?<!\\)\\[ \t]+$", r"\\", text)
+        block.notes.append(f"the block at line {first_line} has blanks after a line-end `\\`: removed, so the"
+                           " command continues on the next line as the document means")
     text, carved = _carve_sql(text)
     block.refs.update(m.group(1) for m in _REF.finditer(text))
     block.words.update(_WORD.findall(text))

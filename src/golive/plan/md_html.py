@@ -40,6 +40,10 @@ class HtmlPiece:
     level: int = 0
 
 
+#: Tags that strike text through (a wiki's "struck" item: taken back by the writer).
+_STRUCK_TAGS = frozenset({"del", "s", "strike"})
+
+
 class _Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -76,6 +80,8 @@ class _Reader(HTMLParser):
         elif tag == "code":
             self.code += 1
             self._add("", "`")
+        elif tag in _STRUCK_TAGS:
+            self._add("~~", "~~")  # struck through, as Markdown writes it: the importer never runs it
         elif tag in _BREAKS and self.cell is None and not self.tables:
             self._flush_text()
             if tag in _HEADINGS:
@@ -89,6 +95,8 @@ class _Reader(HTMLParser):
         elif tag == "code" and self.code:
             self.code -= 1
             self._add("", "`")
+        elif tag in _STRUCK_TAGS:
+            self._add("~~", "~~")
         elif tag in ("td", "th") and self.tables and self.cell is not None:
             t = self.tables[-1]
             if not t.rows:

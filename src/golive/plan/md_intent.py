@@ -30,7 +30,11 @@ def _pg_options(args: list[str]) -> tuple[dict[str, str], list[str]]:
     rest: list[str] = []
     names = {"-h": "host", "--host": "host", "-U": "user", "--username": "user", "-p": "port", "--port": "port",
              "-d": "dbname", "--dbname": "dbname", "-f": "file", "--file": "file", "-F": "format",
-             "--format": "format", "-t": "table", "-n": "schema", "-j": "jobs"}
+             "--format": "format", "-t": "table", "-n": "schema", "-j": "jobs", "--table": "table",
+             "--schema": "schema", "-T": "table", "--exclude-table": "table", "-N": "schema",
+             "--exclude-schema": "schema", "--table-and-children": "table", "--exclude-table-data": "table",
+             "-L": "list", "--use-list": "list", "-I": "index", "--index": "index", "-P": "function",
+             "--function": "function", "-e": "extension", "--extension": "extension"}
     it = iter(range(len(args)))
     i = 0
     while i < len(args):
@@ -39,10 +43,10 @@ def _pg_options(args: list[str]) -> tuple[dict[str, str], list[str]]:
             opts[names[a]] = args[i + 1]
             i += 2
             continue
-        m = re.fullmatch(r"(--[a-z]+)=(.*)", a)
+        m = re.fullmatch(r"(--[a-z][a-z-]*)=(.*)", a)
         if m and m.group(1) in names:
             opts[names[m.group(1)]] = m.group(2)
-        elif re.fullmatch(r"-([hUpdfF])(.+)", a):
+        elif re.fullmatch(r"-([hUpdfFtnTN])(.+)", a):
             opts[names["-" + a[1]]] = a[2:]
         elif a.startswith("-"):
             opts.setdefault("flags", "")
@@ -52,6 +56,18 @@ def _pg_options(args: list[str]) -> tuple[dict[str, str], list[str]]:
         i += 1
     del it
     return opts, rest
+
+
+#: Options of pg_dump / pg_restore that make it touch part of a database (some tables, a schema, data only): never
+#: golive's whole-database backup or restore. `pg_dump --table=a --table=b` made a backup step of the whole database,
+#: and its restore then replaced every table.
+_PARTIAL = ("table", "schema", "list", "index", "function", "extension")
+_PARTIAL_FLAGS = re.compile(r"^(?:-a|-s|--data-only|--schema-only|--section=.*|--section)$")
+
+
+def partial(opts: dict[str, str], args: list[str]) -> bool:
+    """The pg_dump / pg_restore command touches only part of the database."""
+    return any(k in opts for k in _PARTIAL) or any(_PARTIAL_FLAGS.match(a) for a in args)
 
 
 def pg_url(opts: dict[str, str], positional: list[str]) -> str | None:
@@ -72,7 +88,7 @@ def backup_of(argv: list[str], redirect: str | None) -> dict[str, Any] | None:
     prog = argv[0].rsplit("/", 1)[-1] if argv else ""
     if prog == "pg_dump":
         opts, rest = _pg_options(argv[1:])
-        if "table" in opts or "schema" in opts:
+        if partial(opts, argv[1:]):
             return None  # a partial dump is not the run's backup
         url = pg_url(opts, rest)
         if url is None:
@@ -108,7 +124,7 @@ def restore_of(argv: list[str], stdin: str | None) -> dict[str, Any] | None:
         return {"database": url} if url else None
     if prog == "pg_restore":
         opts, rest = _pg_options(argv[1:])
-        if "dbname" not in opts:
+        if "dbname" not in opts or partial(opts, argv[1:]):
             return None
         url = pg_url(opts, [])
         return {"database": url} if url else None

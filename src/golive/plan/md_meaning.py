@@ -50,6 +50,12 @@ NOT_HERE = re.compile(
     r"collaudo)\b|\bsolo\s+(?:come\s+)?esempio\b|\bniet\s+(?:\w+\s+){0,2}uitvoeren\b|\balleen\s+(?:op|in)\s+"
     r"(?:staging|test)\b")
 
+#: Words that make what follows conditional: "If it fails,", "Only if ...:", "Optional:", "In case of ...:",
+#: "Falls ...", "Wenn nötig", "Si ...", "Se ...", "Solo si ...". ("When ...", "Once ..." order steps in time.)
+CONDITION = re.compile(r"(?i)^\W*(?:\d+[.)]\s*)?(?:only\s+)?(?:if|unless|in\s+case|should\s+\w+|optional(?:ly)?|"
+                       r"as\s+needed|where\s+needed|if\s+needed|if\s+necessary|falls|wenn|nur\s+wenn|bei\s+bedarf|"
+                       r"optional|si|seulement\s+si|au\s+besoin|solo\s+si|en\s+caso\s+de|se|solo\s+se|"
+                       r"in\s+caso\s+di|indien|alleen\s+als)\b")
 #: A sentence introducing what a command prints, not what to run: "Expected output:", "You should see:",
 #: "It prints:", "Sample response:", "Ausgabe:", "Sortie attendue :", "Salida esperada:".
 OUTPUT_LEAD = re.compile(

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from golive.traffic.local import free_port, free_ports
+
 SSHD = "/usr/sbin/sshd"
 APP_PORT = 8080
 START_DEADLINE = 30.0
@@ -106,22 +108,6 @@ def _run(*argv: str) -> None:
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     if proc.returncode != 0:
         raise FleetError(f"{' '.join(argv)}: {proc.stderr.strip() or proc.returncode}")
-
-
-def _free_port() -> int:
-    return _free_ports(1)[0]
-
-
-def _free_ports(n: int) -> list[int]:
-    """`n` distinct free loopback ports: all held open while chosen (one at a time, the same port can come back)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def _wait(what: str, ready: object, deadline: float) -> None:
@@ -252,7 +238,7 @@ class Fleet:
         if self.mode == "netns":
             self._network()
         else:  # hosts share loopback: each its own ssh and app port, none chosen twice (the apps bind theirs later)
-            self._ports = iter(_free_ports(2 * self.n))
+            self._ports = iter(free_ports(2 * self.n))
         for i in range(1, self.n + 1):
             self._host(i)
         host_pub = " ".join((self.dir / "host.pub").read_text().split()[:2])
@@ -352,7 +338,7 @@ class Fleet:
     def _haproxy(self) -> None:
         if shutil.which("haproxy") is None:
             raise FleetError("haproxy is missing: install haproxy")
-        self.haproxy_port = _free_port()
+        self.haproxy_port = free_port()
         servers = "".join(f"  server {h.name} {h.address}:{h.http_port} check\n" for h in self.hosts)
         # A request with `X-Fleet-Server: h03` goes to h03 (tests hold a session open on a chosen server).
         pins = "".join(f"  use-server {h.name} if {{ req.hdr(x-fleet-server) -m str {h.name} }}\n"

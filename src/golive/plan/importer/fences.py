@@ -78,6 +78,19 @@ _NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s
 #: The same said in the block's own first comment (`# DO NOT RUN - example`), where no sentence ends it.
 _COMMENT_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never)\s+(?:run|execute|paste)\b(?!\s+(?:until|before|unless|"
                                  r"while|if|twice|again|more|it\s+(?:until|before|twice)))")
+#: A shebang naming an interpreter that is no POSIX shell: `#!/usr/bin/env python3`, `#!/usr/bin/node`.
+_OTHER_SHEBANG = re.compile(r"#!\s*(?:/usr/bin/env\s+(?:-S\s+)?)?(?:/\S*/)?(?!(?:ba|z|k|da|a)?sh\b)"
+                            r"(?:python[\d.]*|node|ruby|perl|php|pwsh|deno|bun|lua|Rscript|groovy|tclsh|awk|gawk)\b")
+#: A sentence that puts the block on another host: "On db1:", "On the database server run:", "On each app node
+#: (web1, web2):", "Auf dem Datenbankserver ausführen:", "Sur le serveur web :". Not where golive itself runs
+#: (the deploy host, a laptop, a bastion).
+_ON_HOST = re.compile(r"(?i)^\W*(?:\d+[.)]\s*)?(?:then\s+|dann\s+|puis\s+)?(?:on|auf|sur|en|su|op)\s+"
+                      r"(?:the\s+|dem\s+|der\s+|den\s+|le\s+|la\s+|les\s+|el\s+|los\s+|il\s+|each\s+|every\s+|"
+                      r"all\s+|both\s+|jedem\s+|allen\s+|chaque\s+|tous\s+les\s+|cada\s+|ogni\s+)?"
+                      r"((?!(?:the|deploy|jump|bastion|build|ci|local|your|my|this)\b)"
+                      r"(?:[\w-]*\d[\w.-]*|(?:[\w-]+\s+){0,2}(?:\w*server|\w*host|node|box|machine|vm|instance|"
+                      r"primary|replica|standby|leader|follower|master|slave|database|db|web|worker)s?\b[^:]{0,40}?))"
+                      r"(?:\s*,?\s*(?:run|execute|ausf(?:ü|ue)hren|ex(?:é|e)cuter|ejecutar|eseguire|uitvoeren))?\s*:\s*$")
 #: A block of `export NAME=...` lines (and comments) only.
 _EXPORTS_ONLY = re.compile(r"(?:(?:\s*#[^\n]*|\s*export\s+[A-Za-z_]\w*=[^\n]*)(?:\n|$))+")
 #: A URL with a password in it: `redis://:s3cret@cache:6379/0`, `postgres://app:pw@db/app`.
@@ -107,6 +120,13 @@ class FencesMixin(ImportState):
             self.text_fence(phase, b)
             return
         b.placed = True
+        lead = self.lead_of(b)
+        host = _ON_HOST.match(_clean(lead.text)) if lead is not None and block.commands else None
+        if lead is not None and host is not None and any(c.kind not in ("manual", "sql") for c in block.commands):
+            # "On db1:", "On the database server run:": golive runs its steps where it runs; say so, loudly
+            self.conversions.append(f"line {b.line}: the document runs this block on {host.group(1)} ('"
+                                    f"{_clean(lead.text)}'): golive runs it on the machine the run is on; make it"
+                                    " an ssh step, or run the plan there")
         for cmd in block.commands:
             step = self.command_step(cmd, name if len(block.commands) == 1 or (cmd.name is None and name) else None)
             phase["steps"].append(step)
@@ -159,6 +179,8 @@ class FencesMixin(ImportState):
             return self.tsql_block(b)
         if info in SQL_LANGS:
             block = sql_statements(b.text, first)
+        elif info in BASH_LANGS and _OTHER_SHEBANG.match(b.text.lstrip("\n")):
+            return self.interpreter_block(b)
         elif info in BASH_LANGS:
             block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs))
         else:
@@ -210,6 +232,20 @@ class FencesMixin(ImportState):
         self.inferred.append(f"line {b.line}: the sentence before the block says it is not to be run"
                              f" ('{said}'): text, never a step")
         return True
+
+    def interpreter_block(self, b: Block) -> CommandBlock:
+        """A block whose shebang names another interpreter (`#!/usr/bin/env python3` in a ```sh fence): one step
+        that hands the whole script to that interpreter, as running the file would; never bash."""
+        text = b.text.strip("\n")
+        shebang, _nl, body = text.partition("\n")
+        interp = shebang[2:].strip()
+        end = "GOLIVE_SCRIPT"
+        while end in body:
+            end += "_"
+        self.conversions.append(f"line {b.line}: the block's shebang `{shebang}` names another interpreter: one step"
+                                f" hands the script to `{interp}`, never bash")
+        return CommandBlock([Command("shell", {"command": f"{interp} - <<'{end}'\n{body}\n{end}"}, b.line + 1,
+                                     None)])
 
     def client_sql_block(self, b: Block, why: str | None) -> CommandBlock:
         """SQL written for a client session (prompts, psql's `\\c`, MySQL's DELIMITER) or for MySQL: one manual

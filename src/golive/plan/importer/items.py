@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
+from golive.plan.md_meaning import CONDITION
 
 _SPAN = re.compile(r"`([^`]+)`")
 #: Words that put an expected result next to a command: "returns 200", "-> 0", "must print `ok`", "expect 200".
@@ -126,7 +127,7 @@ class ItemsMixin(ImportState):
         if found is None or b.checked:
             return None  # ticked items stay what they were: done when the document was written
         label, cmd, after = found
-        if not self.in_rollback and _CONDITION.match(label):
+        if not self.in_rollback and (_CONDITION.match(label) or CONDITION.match(label)):
             # "If the health check fails, run `kubectl rollout undo ...`", "Only if step 2 shows X: `...`": a person
             # decides whether it runs; made a step, it would run every time
             self.inferred.append(f"line {b.line}: `{cmd[:60]}` runs only on a condition ('{label}'): a person's"

@@ -12,6 +12,7 @@ from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.sections import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
+from golive.plan.importer.undo_lead import UndoLeadMixin
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
@@ -40,6 +41,12 @@ _PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
 
+def from_block(text: str) -> Any:
+    from golive.plan.importer.fences import block_text
+
+    return block_text(text)
+
+
 #: A text struck through as a whole: `~~...~~` (after a checkbox), with at most a full stop after it.
 _STRUCK = re.compile(r"(?s)~~(?:(?!~~).)+~~\s*[.;,]?")
 
@@ -49,7 +56,7 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
                          r"\btriggers?\b|\bkill\s+switch\b")
 
 
-class PhasesMixin(ExpectMixin, TimeboxMixin):
+class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -131,8 +138,9 @@ class PhasesMixin(ExpectMixin, TimeboxMixin):
             elif b.kind == "item":
                 self.phase_item(phase, j)
             elif b.kind == "fence" and not self.in_rollback and lead is not None and self.runs(b) \
-                    and _ROLLBACK_LEAD.match(_clean(lead.text)):
-                self.phase_rollback(phase, lead, b)  # "**Rollback:**" and its block: never a forward step
+                    and (_ROLLBACK_LEAD.match(_clean(lead.text)) or self.undo_lead(lead)):
+                if _ROLLBACK_LEAD.match(_clean(lead.text)) or not self.undo_from_block(phase, lead, b):
+                    self.phase_rollback(phase, lead, b)  # "**Rollback:**" and its block: never a forward step
                 continue
             elif b.kind == "fence":
                 name = self.context_name(b)
@@ -140,6 +148,8 @@ class PhasesMixin(ExpectMixin, TimeboxMixin):
                     name = _SUBSTEP.sub("", _clean(lead.text)).rstrip(":").strip() or None
                     if _clean(lead.text) in phase["description"]:
                         phase["description"].remove(_clean(lead.text))  # it names the step now
+                if not self.in_rollback and self.conditional_fence(phase, b, lead):
+                    continue
                 count = len(phase["steps"])
                 self.phase_fence(phase, b, name)
                 made = phase["steps"][count:]
@@ -179,6 +189,31 @@ class PhasesMixin(ExpectMixin, TimeboxMixin):
         self.inferred.append(f"line {b.line}: the Go/No-Go in '{phase['name']}' has steps after it -> a step"
                              f" {'for ' + role + ' ' if role else ''}to confirm where it stands (a gate would come"
                              " after those steps)")
+
+    def conditional_fence(self, phase: dict[str, Any], b: Block, lead: Block | None) -> bool:
+        """A block the document runs only on a condition: its lead says so ("If the migration fails, run:",
+        "Optionally, warm the cache:", "Falls der Cache hängt:") or the list item it stands in does ("1. If pods
+        crash-loop:"). One person's step showing the block: a person decides, it never runs every time."""
+        from golive.plan.md_meaning import CONDITION
+
+        said = lead if lead is not None and lead.text.strip() else None
+        if said is None and b.parent is not None and self.blocks[b.parent].kind == "item":
+            said = self.blocks[b.parent]
+        if said is None or not self.runs(b) or not CONDITION.match(_clean(said.text)) \
+                or not _clean(said.text).rstrip().endswith(":"):
+            return False  # the condition introduces the block ("...:"); "If it has to go back: `x`." is x's
+        cond = _clean(said.text).rstrip(":").strip()
+        if cond in phase["description"]:
+            phase["description"].remove(cond)
+        cond = re.sub(r"(?i)[,;\s]*(?:then\s+)?(?:run|execute)(?:\s+(?:this|these|the\s+following))?$", "", cond)
+        if _clean(said.text) in phase["description"]:
+            phase["description"].remove(_clean(said.text))
+        said.placed = b.placed = True
+        phase["steps"].append(self.step("manual", {"instruction": from_block(
+            f"{cond} (a person decides), run:\n{b.text.strip()}")}, b.line, None))
+        self.inferred.append(f"line {b.line}: the block runs only on a condition ('{cond}'): a person's step showing"
+                             " it, never run every time")
+        return True
 
     def struck(self, b: Block) -> bool:
         """An item or paragraph struck through as a whole (`~~systemctl stop legacy~~`): the document took it
@@ -393,6 +428,9 @@ class PhasesMixin(ExpectMixin, TimeboxMixin):
         command a forward paragraph names as the way back ("It can be undone with `x`", "If it has to go back:
         `x`") is the undo of the step before it, never a step of its own: run forward, it would undo the change
         during the deploy."""
+        if not self.in_rollback and self.undo_lead(b):  # "Undo, if needed, is the same Job with `down`:" + block
+            phase["description"].append(_clean(b.text))
+            return True
         m = re.search(r"(?i)\b(to undo|undo|to roll ?back|roll ?back|downgrade|to revert|revert)\b[^`]{0,40}`([^`]+)`",
                       b.raw)
         if m and phase["steps"] and "migrate" in phase["steps"][-1]:

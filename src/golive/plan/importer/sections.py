@@ -141,6 +141,15 @@ class SectionsMixin(ImportState):
         h = self.blocks[idx]
         text = _clean(h.text)
         low = text.lower()
+        if re.fullmatch(r"(?s)\W*~~(?:(?!~~).)+~~\W*", h.raw.strip()):
+            # `## ~~Phase 2: Legacy cleanup~~`: the document took the whole section back; nothing in it runs
+            from golive.plan.importer.text import Unplaced
+
+            for b in self.blocks[idx:end]:
+                b.placed = True
+            self.unplaced.append(Unplaced(h.line, f"section '{text}'", "struck through in the document: none of"
+                                          " it is a step"))
+            return True
         sub_phases = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"
                       and self.phase_heading(_clean(self.blocks[j].text))] if top else []
         if top and not sub_phases:

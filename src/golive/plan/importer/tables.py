@@ -9,6 +9,7 @@ from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import shell_commands
+from golive.plan.md_meaning import CONDITION, not_here
 
 _ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
                        # German, Spanish, Portuguese, French
@@ -122,6 +123,19 @@ class TablesMixin(ImportState):
                     if who and not _NO_COMMAND.fullmatch(who):
                         phase["gate_by"] = who
                     gate_row = (len(phase["steps"]), f"{name}: {want}" if want else name, line)
+                    continue
+                others = " ".join(_clean(c) for i, c in enumerate(row) if i != cmd)
+                if text and not_here(others):
+                    # | 2 | `./purge-cdn.sh --all` | staging only |: the row is not for this run
+                    from golive.plan.importer.text import Unplaced
+
+                    self.unplaced.append(Unplaced(line, f"command `{text[:60]}`", f"its row says '{not_here(others)}':"
+                                                  " not run here"))
+                    continue
+                cond = next((_clean(c) for i, c in enumerate(row) if i != cmd and CONDITION.match(_clean(c))), None)
+                if text and cond is not None and not self.in_rollback:
+                    phase["steps"].append(self.step("manual", {"instruction": f"{cond} (a person decides): {text}"},
+                                                    line, name))
                     continue
                 if not text:
                     if name:  # a row with no command: what a person does at that point
