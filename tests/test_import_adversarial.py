@@ -305,3 +305,38 @@ def test_an_html_struck_through_command_is_no_step() -> None:
            "<li>Run <code>curl -XPOST es01:9200/_refresh</code></li>\n</ul>\n")
     result = import_markdown(doc, "doc.md")
     assert "_flush/synced" not in result.yaml_text and "_refresh" in result.yaml_text
+
+
+def test_two_blocks_with_two_secret_values_never_share_one_var() -> None:
+    doc = ("# R\n## Phase 1: Go\n```bash\nexport API_TOKEN=tok_live_aaaaaaaaaaaaaaaa\n./notify.sh\n```\n\n"
+           "```bash\ncurl -H 'Authorization: Bearer tok_live_bbbbbbbbbbbbbbbbbb' https://api.example.com/x\n```\n")
+    text = import_markdown(doc, "doc.md").yaml_text
+    assert "tok_live" not in text
+    plan = YAML(typ="safe").load(text)
+    assert {"API_TOKEN", "API_TOKEN_2"} <= set(plan["vars"])
+
+
+@pytest.mark.parametrize("block", [
+    'read -p "Continue? [y/N] " ok\n[ "$ok" = y ] || exit 1\n./deploy.sh',
+    "python manage.py shell\nfrom app.models import User",
+    "git commit\ngit push origin main",
+])
+def test_a_prompt_or_a_console_in_a_block_is_a_persons_step(block: str) -> None:
+    doc = f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n"
+    assert _runs(doc) == ""
+
+
+@pytest.mark.parametrize("block", [
+    'git commit -am "release 3.2"\ngit push origin main',
+    "while read -r host; do\n  ssh \"$host\" uptime\ndone < hosts.txt",
+    "python manage.py shell -c 'print(1)'",
+])
+def test_a_command_given_its_answer_is_no_prompt(block: str) -> None:
+    assert _runs(f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n") != ""
+
+
+def test_a_powershell_remote_session_is_a_persons_step() -> None:
+    doc = ("# R\n## Phase 1: Restart\n```powershell\nEnter-PSSession -ComputerName web01\nRestart-Service W3SVC\n"
+           "Exit-PSSession\n```\n")
+    assert _runs(doc) == ""
+    assert "Restart-Service W3SVC" in _manual(doc)

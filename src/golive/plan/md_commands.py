@@ -107,6 +107,8 @@ def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | No
             k, v = header.split(":", 1)
             headers[k.strip()] = v.strip()
         elif arg in ("-d", "--data", "--data-raw", "--data-binary", "--json"):
+            if data is not None:
+                return None  # curl sends every -d (joined with &): one body kept would drop form fields
             data = next(args, "")
             if arg == "--json":
                 headers.setdefault("Content-Type", "application/json")
@@ -213,7 +215,7 @@ def _drop_never_ending(part: Part, first_line: int, block: CommandBlock) -> Part
 
 
 def shell_commands(text: str, first_line: int, lift_exports: bool = True,
-                   before: frozenset[str] = frozenset()) -> CommandBlock:
+                   before: frozenset[str] = frozenset(), secrets: dict[str, str] | None = None) -> CommandBlock:
     """Steps of a shell block. `first_line` is the source line of the block's first line."""
     block = CommandBlock()
     for ph in sorted(set(PLACEHOLDER.findall(text))):
@@ -238,7 +240,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         block.placeholders.append("VERSION")
         block.notes.append(f"`X.Y.Z` in the block at line {first_line} is a placeholder: it became ${{VERSION}}, a"
                            " plan var to fill in")
-    text, hidden = hide_secrets(text)
+    text, hidden = hide_secrets(text, secrets)
     for var in hidden:
         block.words.add(var)
         block.notes.append(f"a secret value in the block at line {first_line} is not copied: it became ${{{var}}},"
@@ -342,10 +344,11 @@ def _url_var(scheme: str) -> str:
     return re.sub(r"[^A-Z0-9]", "_", scheme.upper()) + "_PASSWORD"
 
 
-def hide_secrets(text: str) -> tuple[str, list[str]]:
+def hide_secrets(text: str, taken: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """`text` with every secret value it writes replaced by a `${VAR}` reference, and those VAR names: the plan
     reads them from the environment, and the value in the document is never copied into it."""
-    names: dict[str, str] = {}  # var name -> the value it stands for (two values never share a name)
+    names: dict[str, str] = {} if taken is None else taken  # var -> the value it stands for (never two values)
+    used: list[str] = []
 
     def keep(name: str, value: str) -> str:
         value = value.strip("\"'")
@@ -354,6 +357,8 @@ def hide_secrets(text: str) -> tuple[str, list[str]]:
             n += 1
             name = f"{base}_{n}"
         names[name] = value
+        if name not in used:
+            used.append(name)
         return "${" + name + "}"
 
     text = _SECRET_ASSIGN.sub(lambda m: f"{m.group(1)}=\"{keep(m.group(1), m.group(2))}\"", text)
@@ -361,7 +366,7 @@ def hide_secrets(text: str) -> tuple[str, list[str]]:
     text = _PASSWORD_OPT.sub(lambda m: f"{m.group(1)}\"{keep('PASSWORD', m.group(2))}\"", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{keep('API_TOKEN', m.group(2))}", text)
     text = _URL_SECRET.sub(lambda m: f"{m.group(1)}://{m.group(2)}:{keep(_url_var(m.group(1)), m.group(3))}@", text)
-    return text, list(names)
+    return text, used
 
 
 #: Programs a commented-out line of a runbook's script runs (`# kubectl delete pod ...`); a comment starting with

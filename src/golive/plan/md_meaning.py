@@ -228,8 +228,9 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
     if prog in _EDITORS or (prog in ("crontab", "kubectl", "systemctl", "oc") and
                             (args[:1] == ["-e"] or args[:1] == ["edit"])):
         return f"`{' '.join(raw)}` opens an editor: a person makes the change"
-    if prog in ("git",) and args[:1] == ["commit"] and not any(a in ("-m", "-F", "--no-edit") or
-                                                               a.startswith(("-m", "--message")) for a in args):
+    if prog in ("git",) and args[:1] == ["commit"] and not any(
+            a in ("--no-edit", "--file") or a.startswith(("--message", "--file=", "-C", "--reuse-message"))
+            or re.fullmatch(r"-[a-zA-Z]*[mF]\S*", a) for a in args):
         return f"`{' '.join(raw)}` opens an editor for the message"
     if prog in ("kubectl", "oc", "docker", "podman") and any(a in ("exec", "run", "attach") for a in args[:2]):
         tty = any(a in ("-it", "-ti", "-t", "-i", "--tty", "--stdin", "--interactive") for a in args)
@@ -251,6 +252,11 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
                                  for a in args):
             return f"`{' '.join(raw)}` opens the redis-cli prompt: the lines after it are typed there"
         return None
+    if prog == "read" and not stdin:
+        return f"`{' '.join(raw)}` waits for an answer on the terminal: a person answers it"
+    if any(w.endswith("manage.py") for w in words[:2]) and any(a in ("shell", "dbshell") for a in words[1:3]) \
+            and not any(a in ("-c", "--command") or a.startswith("--command=") for a in words):
+        return f"`{' '.join(raw)}` opens a console: the lines after it are typed there"
     if (prog in ("rails", "bin/rails") and args[:1] in (["console"], ["c"], ["dbconsole"])) or \
             (prog in ("flask",) and args[:1] == ["shell"]) or (prog == "manage.py" and args[:1] in (["shell"],
                                                                                                 ["dbshell"])):

@@ -51,6 +51,9 @@ _VERBS = ("Add|Clear|Compare|Compress|Confirm|Connect|Convert|ConvertFrom|Conver
           "Wait|Where|Write")
 _PWSH_LINE = re.compile(rf"^\s*(?:\(\s*)?(?:(?:{_VERBS})-[A-Z][A-Za-z]+\b|\$[A-Za-z_][\w:]*\s*[+-]?=|\$env:\w+)")
 ENV_LANGS = frozenset({"env", "dotenv", "properties"})
+#: JavaScript blocks that are the MongoDB shell's (`rs.stepDown(120)`, `db.getSiblingDB("x")`, `sh.status()`).
+_MONGO_LANGS = frozenset({"javascript", "js", "mongo", "mongosh", "untagged"})
+_MONGO_SHELL = re.compile(r"(?m)^\s*(?:rs|db|sh)\.\w+\s*\(|\bdb\.getSiblingDB\s*\(|\bdb\.adminCommand\s*\(")
 #: Tags that say "this is text", and no tag: what such a block is depends on what it holds and what introduces it.
 TEXT_LANGS = frozenset({"", "text", "plain", "plaintext", "txt", "none", "console", "output", "log", "terminal",
                         "shell-session", "out", "stdout", "json", "yaml", "xml"})
@@ -182,7 +185,8 @@ class FencesMixin(ImportState):
         elif info in BASH_LANGS and _OTHER_SHEBANG.match(b.text.lstrip("\n")):
             return self.interpreter_block(b)
         elif info in BASH_LANGS:
-            block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs))
+            block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs),
+                                   secrets=self.secret_values)
         else:
             return None
         self.words |= block.words
@@ -280,6 +284,12 @@ class FencesMixin(ImportState):
         """A PowerShell script: one step that PowerShell runs, whole (its `$vars` cross its lines), never bash.
         Its prompts (`PS C:\\>`) are no part of it; with output lines under them it is a transcript."""
         text, typed = strip_win_prompts(b.text.strip("\n"))
+        if re.search(r"(?im)^\s*Enter-PSSession\b", text):
+            # the lines after it are typed in the remote session; in a script they run here, on this machine
+            self.conversions.append(f"line {b.line}: the PowerShell block opens a remote session (Enter-PSSession):"
+                                    " a person runs it there (a manual step shows it)")
+            return CommandBlock([Command("manual", {"instruction": "By hand, in the remote PowerShell session:\n"
+                                                                   + text}, b.line + 1, None)])
         if typed:
             self.inferred.append(f"line {b.line}: PowerShell transcript (prompted commands with their output): a"
                                  " person runs it and compares")
@@ -404,6 +414,15 @@ class FencesMixin(ImportState):
             b.placed = True
             self.inferred.append(f"line {b.line}: console transcript (commands with their output): a person runs"
                                  " it and compares, it is not a script")
+            return
+        if (lang in _MONGO_LANGS and _MONGO_SHELL.search(b.text)) or lang in ("mongo", "mongosh"):
+            # `rs.stepDown(120)`, `db.orders.countDocuments(...)`: the database shell's script, typed into a session
+            # by a person. Dropped, the plan stopped the primary without the step-down the document requires first.
+            text = "Run in mongosh (one session), as written:\n" + b.text.strip("\n")
+            phase["steps"].append(self.step("manual", {"instruction": block_text(text)}, b.line + 1, None))
+            b.placed = True
+            self.inferred.append(f"line {b.line}: {lang} block for the MongoDB shell: a person runs it in mongosh"
+                                 " (a manual step shows it), never dropped, never run by bash")
             return
         if prev is not None and prev.kind in ("para", "item") and prev.text.strip().endswith(":"):
             ask = _clean(prev.text).rstrip(":").strip()

@@ -143,7 +143,7 @@ class ItemsMixin(ImportState):
                 return [step]
         from golive.plan.md_commands import shell_commands
 
-        block = shell_commands(cmd, b.line, lift_exports=not self.in_rollback)
+        block = shell_commands(cmd, b.line, lift_exports=not self.in_rollback, secrets=self.secret_values)
         if not block.commands or any(c.kind == "manual" for c in block.commands):
             return None
         self.refs |= block.refs

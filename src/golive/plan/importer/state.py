@@ -33,6 +33,8 @@ class ImportState:
         self.inferred: list[str] = []
         self.unplaced: list[Unplaced] = []
         self.notes: list[str] = []
+        #: Secret values the commands wrote, by the var name each became (two values never share a name).
+        self.secret_values: dict[str, str] = {}
         self.phases: list[dict[str, Any]] = []
         self.levels: list[dict[str, Any]] = []
         self.criteria: list[tuple[int, str]] = []

@@ -148,7 +148,7 @@ class TablesMixin(ImportState):
                 if check is not None:
                     phase["steps"].append(check)
                     continue
-                block = shell_commands(text, line, lift_exports=not self.in_rollback)
+                block = shell_commands(text, line, lift_exports=not self.in_rollback, secrets=self.secret_values)
                 self.refs |= block.refs
                 for c in block.commands:
                     phase["steps"].append(self.command_step(c, name))
@@ -235,7 +235,7 @@ class TablesMixin(ImportState):
                 step = self.expect_step(cmd, status, body, line, name or prose or None) \
                     if status is not None or body is not None else None
                 if step is None:
-                    block = shell_commands(cmd, line, lift_exports=not self.in_rollback)
+                    block = shell_commands(cmd, line, lift_exports=not self.in_rollback, secrets=self.secret_values)
                     self.refs |= block.refs
                     steps = [self.command_step(c, name or prose or None) for c in block.commands]
                 else:
