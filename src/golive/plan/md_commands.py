@@ -541,6 +541,6 @@ def outside_transaction(query: str) -> bool:
     return any(_outside_transaction(s.text) for s in split(query))
 
 
-def psql_command(query: str) -> str:
+def psql_command(query: str, database_var: str = "DATABASE_URL") -> str:
     """The statement through psql, exactly as `psql -f` would run it (autocommit), stopping on an error."""
-    return f"psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -q <<'SQL'\n{query.strip()}\nSQL"
+    return f"psql \"${database_var}\" -v ON_ERROR_STOP=1 -q <<'SQL'\n{query.strip()}\nSQL"

@@ -195,6 +195,8 @@ class BuildMixin(ImportState):
         names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources)
         if self.uses_database_url and "DATABASE_URL" not in names and "DATABASE_URL" not in out:
             names.append("DATABASE_URL")
+        if self.db_var and self.db_var not in names and self.db_var not in out:
+            names.append(self.db_var)  # the document's own database (its psql/pg_dump target), read by sql steps
         for n in names:
             out[n] = CommentedMap({"secret": True, "from_env": n})
         if names:

@@ -484,11 +484,16 @@ class FencesMixin(ImportState):
                                     " PostgreSQL or SQLite, so a person runs it (a manual step shows the query)")
             return self.step("manual", {"instruction": block_text("Run on the MySQL database and check the result:\n"
                                                                    + query.strip())}, line, name)
-        self.uses_database_url = True
+        from golive.plan.importer.db_target import document_database_var
+
+        if self.db_var is None:
+            self.db_var = document_database_var(self.blocks) or ""
+        db = self.db_var or "DATABASE_URL"
+        self.uses_database_url = self.uses_database_url or db == "DATABASE_URL"
         if outside_transaction(query):
             self.conversions.append(f"line {line}: `{query.split()[0]} ... CONCURRENTLY`-style statement cannot run"
                                     " in a transaction (the sql step's): it runs through psql, as written")
-            command = block_text(psql_command(query))
+            command = block_text(psql_command(query, db))
             return self.step("shell", CommentedMap({"command": command, "options": []}), line, name)
         text: Any = block_text(query)
-        return self.step("sql", {"database": "${DATABASE_URL}", "query": text}, line, name)
+        return self.step("sql", {"database": "${" + db + "}", "query": text}, line, name)

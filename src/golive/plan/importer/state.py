@@ -62,6 +62,8 @@ class ImportState:
         #: (from, to, source line) of the application version, when a "... Version" section gives both.
         self.version: tuple[str, str, int] | None = None
         self.uses_database_url = False
+        #: The variable the document's psql/pg_dump commands name as their database ("" none; None not looked yet).
+        self.db_var: str | None = None
         #: Inside a rollback level (exports there stay in their script: they must not change the forward run).
         self.in_rollback = False
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
