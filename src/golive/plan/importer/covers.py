@@ -21,6 +21,9 @@ _READ_PROGRAMS = {"ls", "cat", "echo", "printf", "grep", "egrep", "df", "du", "h
                   "sleep", "jq", "sort", "uniq", "awk", "sed", "less", "file", "md5sum", "sha256sum", "dig", "nslookup",
                   "ping", "host", "nc", "ss", "netstat", "lsof", "vmstat", "iostat", "top", "tee",
                   "mysqldump", "pg_dump", "pg_dumpall"}
+#: Dump programs, and what a dump is piped through on its way to its file.
+_DUMPS = {"mysqldump", "mariadb-dump", "pg_dump", "pg_dumpall", "mongodump"}
+_PACKERS = {"gzip", "pigz", "zstd", "xz", "bzip2", "lz4", "tee", "openssl", "gpg", "age"}
 _READ_WORDS = {"status", "get", "list", "show", "describe", "current", "version", "--version", "logs", "diff",
                "history", "check", "--check", "--dry-run", "inspect", "top", "ls", "info", "health", "ping",
                "--self-check", "--check-balanced", "verify", "preflight", "pre-flight", "--preflight"}
@@ -28,6 +31,8 @@ _READ_WORDS = {"status", "get", "list", "show", "describe", "current", "version"
 #: `./bin/orders migrate --to 0042`); `pg_restore --list` only reads the dump's table of contents, and a
 #: package manager's downgrade (`dnf downgrade pgw-3.7.2`) puts back code, not data.
 _DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore(?!\s+(?:--list|-l)\b)|\bmysql\b[^|]*<|"
+                   # a dump piped into the database client: `gunzip -c dump.sql.gz | mysql shop`, `zcat x | psql db`
+                   r"\|\s*(?:sudo\s+(?:-u\s+\S+\s+)?)?(?:mysql|mariadb|psql|mongorestore)\b|mongorestore\b|"
                    r"(?<!dnf )(?<!yum )(?<!apt )(?<!allow-)downgrade|db:rollback|migrations remove|db:migrate VERSION|"
                    r"\.restore\b|(?<![\w-])migrate(?![\w-])|"
                    r"\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|UPDATE\s+\w+\s+SET|CREATE)\b")
@@ -71,6 +76,9 @@ def changes(step: dict[str, Any]) -> bool:
             argvs = simple_commands(parse(text(step)), nested=False)
         except ValueError:
             return True
+        if argvs and argvs[0] and argvs[0][0].rsplit("/", 1)[-1] in _DUMPS and all(
+                a and a[0].rsplit("/", 1)[-1] in _DUMPS | _PACKERS for a in argvs):
+            return False  # `mysqldump shop orders | gzip > orders.sql.gz`: a backup written, nothing changed
         return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _reads(a)
                                            or (a[0].endswith("pg_restore") and ("--list" in a or "-l" in a)))
                                     for a in argvs)
