@@ -340,3 +340,16 @@ def test_a_powershell_remote_session_is_a_persons_step() -> None:
            "Exit-PSSession\n```\n")
     assert _runs(doc) == ""
     assert "Restart-Service W3SVC" in _manual(doc)
+
+
+def test_a_steps_tables_rollback_column_is_each_rows_undo_never_dropped() -> None:
+    doc = ("# R\n## Phase 1: Deploy\n| Step | Command | Rollback |\n|---|---|---|\n"
+           "| 1 | `kubectl scale deploy/worker --replicas=0` | `kubectl scale deploy/worker --replicas=3` |\n"
+           "| 2 | `./migrate.sh` | if needed, restore the dump |\n| 3 | `./notify.sh` | – |\n")
+    result = import_markdown(doc, "doc.md")
+    steps = _steps(doc)
+    first = next(s for s in steps if "--replicas=0" in str(s.get("shell")))
+    assert first["undo"] == {"shell": "kubectl scale deploy/worker --replicas=3"}
+    assert "--replicas=3" not in _runs(doc).replace(str(first["undo"]), "")
+    assert "./notify.sh" in _runs(doc) and "./migrate.sh" in _runs(doc)  # the rollback cell is no condition
+    assert any("restore the dump" in u.what for u in result.unplaced)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ruamel.yaml.comments import CommentedMap
+
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import shell_commands
 from golive.plan.md_meaning import CONDITION, not_here
 
+#: A steps table's column holding each row's way back: "Rollback", "Undo", "Revert", "Back-out".
+_BACK_COL = re.compile(r"(?i)^(?:roll\s*-?\s*back|undo|revert|back\s*-?\s*out)(?:\s+(?:command|step|cmd))?s?$")
 _ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
                        # German, Spanish, Portuguese, French
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction|"
@@ -101,6 +105,7 @@ class TablesMixin(ImportState):
                 {_clean(r[group]) for r in rows if group < len(r) and _clean(r[group])}) >= 2:
             self.grouped_table(b, group)
             return
+        back = column(header, _BACK_COL)
         if cmd is not None:
             from golive.plan.importer.items import stated_result
 
@@ -124,7 +129,7 @@ class TablesMixin(ImportState):
                         phase["gate_by"] = who
                     gate_row = (len(phase["steps"]), f"{name}: {want}" if want else name, line)
                     continue
-                others = " ".join(_clean(c) for i, c in enumerate(row) if i != cmd)
+                others = " ".join(_clean(c) for i, c in enumerate(row) if i not in (cmd, back))
                 if text and not_here(others):
                     # | 2 | `./purge-cdn.sh --all` | staging only |: the row is not for this run
                     from golive.plan.importer.text import Unplaced
@@ -132,7 +137,8 @@ class TablesMixin(ImportState):
                     self.unplaced.append(Unplaced(line, f"command `{text[:60]}`", f"its row says '{not_here(others)}':"
                                                   " not run here"))
                     continue
-                cond = next((_clean(c) for i, c in enumerate(row) if i != cmd and CONDITION.match(_clean(c))), None)
+                cond = next((_clean(c) for i, c in enumerate(row)
+                             if i not in (cmd, back) and CONDITION.match(_clean(c))), None)
                 if text and cond is not None and not self.in_rollback:
                     phase["steps"].append(self.step("manual", {"instruction": f"{cond} (a person decides): {text}"},
                                                     line, name))
@@ -150,8 +156,11 @@ class TablesMixin(ImportState):
                     continue
                 block = shell_commands(text, line, lift_exports=not self.in_rollback, secrets=self.secret_values)
                 self.refs |= block.refs
-                for c in block.commands:
-                    phase["steps"].append(self.command_step(c, name))
+                made = [self.command_step(c, name) for c in block.commands]
+                phase["steps"] += made
+                if back is not None and back < len(row):
+                    self.row_undo(made, b.cells[n + 1][back] if n + 1 < len(b.cells) and back < len(b.cells[n + 1])
+                                  else row[back], line)
             if gate_row is not None and len(phase["steps"]) > gate_row[0]:
                 # rows after it run more steps: a gate would judge the phase after them; the decision stays where
                 # the table puts it, a step its decider confirms (as a Go/No-Go paragraph: PhasesMixin)
@@ -206,6 +215,25 @@ class TablesMixin(ImportState):
             self.phase_table(phase, sub)
         b.placed = True
         self.inferred.append(f"line {b.line}: a table with a phase column -> {len(order)} phases, a step per row")
+
+    def row_undo(self, made: list[Any], cell: str, line: int) -> None:
+        """The row's Rollback / Undo cell: the undo of the step the row made (`| ./migrate.sh | ./migrate.sh --down
+        |`), run when the way back passes it. A cell that is no single command, or a row that made more than one
+        step, is listed for a person, never dropped."""
+        from golive.plan.importer.text import Unplaced
+
+        said = _clean(cell)
+        if not said or _NO_COMMAND.fullmatch(said):
+            return
+        spans = re.findall(r"`([^`]+)`", cell)
+        step = made[0] if len(made) == 1 else None
+        if step is not None and "shell" in step and "undo" not in step and len(spans) == 1 \
+                and cell.strip().strip("`") == spans[0]:
+            step["undo"] = CommentedMap({"shell": spans[0].strip()})
+            self.conversions.append(f"line {line}: the row's rollback cell `{spans[0][:60]}` is the undo of its step")
+            return
+        self.unplaced.append(Unplaced(line, f"rollback cell '{said[:60]}'", "the way back of this row: not a"
+                                      " single command for its one step; a person reads it"))
 
     def action_rows(self, phase: dict[str, Any], b: Block, act: int) -> None:
         """| # | Action | Owner | or | Check | How | Expected |: a procedure written as a table, a step per row.
