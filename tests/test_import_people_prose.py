@@ -90,3 +90,9 @@ def test_a_numbered_contact_whose_role_is_a_verifier() -> None:
     plan = plan_of("# Rel\n\n## Contacts\n\n1. Implementer: Jon Ekberg\n2. Acceptance verifier: Olga Petrova "
                    "(claims desk)\n" + RUN)
     assert plan["approvers"] == {"Implementer": ["Jon Ekberg"], "Acceptance verifier": ["Olga Petrova"]}
+
+
+def test_a_list_of_people_that_wraps_after_a_comma() -> None:
+    plan = plan_of("# Rel\n\n**Attending:** Rui Costa (release manager), Ada Lind (DBA),\nPia Holm (service owner)\n"
+                   "**Excused:** Bo Lee\n" + RUN)
+    assert plan["approvers"] == {"release manager": ["Rui Costa"], "DBA": ["Ada Lind"], "service owner": ["Pia Holm"]}

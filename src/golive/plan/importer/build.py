@@ -180,6 +180,13 @@ class BuildMixin(ImportState):
                 out[n] = CommentedMap({"secret": True, "from_env": m.group(1)} if secret else {"from_env": m.group(1)})
             elif secret:
                 out[n] = CommentedMap({"secret": True, "from_env": n})
+            elif re.match(r"~|.*:~", value):
+                # `export KUBECONFIG=~/.kube/prod`: bash expands the ~ at the export, a plan var never does (kubectl
+                # would read a path starting with a literal ~): the run reads it from the environment, expanded
+                out[n] = CommentedMap({"from_env": n, "description": f"the document sets {value} (bash expands ~ there;"
+                                       f" a plan var does not): set {n} to that path in the environment"})
+                self.conversions.append(f"line {line}: `export {n}={value}`: ~ is the shell's to expand, so {n} is"
+                                        " read from the environment (set it before the run)")
             else:
                 out[n] = CommentedMap({"value": value})
             out.yaml_add_eol_comment(f"{self.src_name}:{line} (export)", n)

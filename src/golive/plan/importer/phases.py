@@ -9,6 +9,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
+from golive.plan.importer.repeat import RepeatMixin
 from golive.plan.importer.sections import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
@@ -56,7 +57,7 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
                          r"\btriggers?\b|\bkill\s+switch\b")
 
 
-class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin):
+class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -156,7 +157,11 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin):
                 if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
                     self.sql_expect_from_prose(made[0], b, j, end, said)
                     self.query_below(phase, made[0], b)
-                elif len(made) == 1 and ("http" in made[0] or "shell" in made[0]):
+                elif len(made) == 1 and "shell" in made[0] and not self.in_rollback:
+                    self.repeat_runs(phase, count, b, said)  # "run it three times: `V5=10`, then `V5=50`, ..."
+                    if len(phase["steps"]) == count + 1:
+                        self.command_expect_from_prose(phase, made[0], b, j, end, said)
+                elif len(made) == 1 and "http" in made[0]:
                     self.command_expect_from_prose(phase, made[0], b, j, end, said)
             elif b.kind == "table":
                 self.phase_table(phase, b)

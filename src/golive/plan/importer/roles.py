@@ -108,6 +108,8 @@ class RolesMixin(ImportState):
     def inline_roles(self, raw: str, line: int) -> bool:
         """Roles and people in one paragraph's (or table cell pair's) text; True when any was found."""
         found = False
+        # "Present: A (RM), B (DBA),\nC (product owner)": a list of people that wraps goes on after its comma
+        raw = re.sub(r",[ \t]*\n[ \t]*(?=[^\s*_>|#-])", ", ", raw)
         for text_line in raw.split("\n"):
             pairs = []
             for piece in _PIECES.split(text_line.strip().lstrip(">").strip()):
