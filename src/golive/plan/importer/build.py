@@ -9,6 +9,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.errors import PlanError, PlanIssue
+from golive.plan.importer.carry import carry_state
 from golive.plan.importer.covers import derive, is_data
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
@@ -114,6 +115,11 @@ class BuildMixin(ImportState):
                 lm.yaml_add_eol_comment(f"{self.src_name}:{lv['line']}", "level")
                 levels.append(lm)
             root["rollback"] = CommentedMap({"levels": levels})
+        # after covers are derived: those read each step's own commands
+        carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]))
+        if carried:
+            self.conversions.append("shell state set by a block (" + "; ".join(carried)[:300] + ") -> carried in"
+                                    " front of every later shell step (the document runs its blocks in one shell)")
         if self.criteria:
             crit = CommentedSeq()
             for i, (line, text) in enumerate(self.criteria):

@@ -1,0 +1,110 @@
+"""Shell state that crosses blocks. A person types a document's blocks into one shell, so a `cd`, a `source`, an
+`eval` or an `export` of an early block is still in force when a later block runs; each imported shell step runs in
+a new bash, where it would be silently lost. The top-level statements of a step that change the shell's own state
+(read with the tree-sitter bash parse) are carried, in document order, in front of every later shell step (forward
+phases, then the rollback levels with all the forward state); the block's other work is never repeated."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from golive.plan.importer.fences import block_text
+from golive.plan.md_shell import _src, parse
+
+#: Commands whose whole effect is the shell's own state, and which are safe to say again before a later step.
+_CARRIED = frozenset({"cd", "pushd", "source", ".", "eval", "export", "set", "shopt", "umask", "alias", "unset",
+                      "declare", "typeset", "readonly"})
+#: A comment line marking the carried state in front of a step's own commands.
+MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
+
+
+def _command_name(node: Any) -> str | None:
+    name = next((c for c in node.children if c.type == "command_name"), None)
+    return _src(name) if name is not None else None
+
+
+def _carried(node: Any) -> list[str]:
+    """The state-setting parts of one top-level statement, as text."""
+    kind = node.type
+    if kind == "command":
+        return [_src(node)] if _command_name(node) in _CARRIED else []
+    if kind in ("declaration_command", "variable_assignment", "unset_command", "function_definition"):
+        return [_src(node)]
+    if kind == "list":  # `cd dir && git checkout v1`: the cd is kept, the checkout is this block's own work
+        out: list[str] = []
+        for c in node.children:
+            if c.type in ("&&", "||", ";"):
+                if c.type == "||":
+                    break  # what follows runs only on failure
+                continue
+            part = _carried(c)
+            if not part and c.type != "list":
+                if c.type != "command":
+                    break
+                continue
+            out.extend(part)
+        return out
+    return []
+
+
+def state_of(script: str) -> list[str]:
+    """The statements of `script` that leave state behind in the shell that runs it."""
+    root = parse(script)
+    if root.has_error:
+        return []
+    out: list[str] = []
+    for node in root.children:
+        if node.type != "comment":
+            out.extend(_carried(node))
+    return out
+
+
+def _assigned(line: str) -> str | None:
+    """The variable `NAME=…` or `export NAME=…` sets (one name only), else None."""
+    m = re.fullmatch(r"(?:export\s+|declare\s+(?:-\w+\s+)*)?([A-Za-z_]\w*)=\S*", line.strip())
+    return m.group(1) if m else None
+
+
+def _shell_text(step: Any) -> str | None:
+    shell: Any = step.get("shell") if isinstance(step, dict) else None
+    if isinstance(shell, str):
+        return shell
+    if isinstance(shell, dict) and isinstance(shell.get("command"), str):
+        return str(shell["command"])
+    return None
+
+
+def _set_shell_text(step: Any, text: Any) -> None:
+    if isinstance(step["shell"], str):
+        step["shell"] = text
+    else:
+        step["shell"]["command"] = text
+
+
+def _carry(steps: list[Any], state: list[str]) -> list[str]:
+    """Prefix each shell step of `steps` with `state`; returns the state after them."""
+    state = list(state)
+    for step in steps:
+        text = _shell_text(step)
+        if text is None:
+            continue
+        own = state_of(text)
+        mine = {n for line in own if (n := _assigned(line))}
+        before = [line for line in state if _assigned(line) not in mine]  # the step sets it again itself
+        if before:
+            _set_shell_text(step, block_text("\n".join([MARK, *before, "# this step", text.rstrip("\n")])))
+        for line in own:
+            if line not in state or line.split()[0] in ("cd", "pushd"):  # a relative cd counts each time
+                state.append(line)
+    return state
+
+
+def carry_state(phases: list[dict[str, Any]], levels: list[dict[str, Any]]) -> list[str]:
+    """Carry state through the forward phases, then into each rollback level. Returns the carried lines."""
+    state: list[str] = []
+    for p in phases:
+        state = _carry(p["steps"], state)
+    for lv in levels:
+        _carry(lv["steps"], state)
+    return state

@@ -1,0 +1,76 @@
+"""A document's blocks are typed by one person into one shell: a `cd`, a `source` of a virtualenv or an `eval` of
+decrypted settings in an early block is still in force when a later block runs. Each imported shell step runs in a
+new bash, so that state was silently lost (later steps ran outside the checkout, without the settings). The state a
+block leaves behind is now carried into every later shell step of the document (forward and rollback), in front of
+its own commands and marked as such; what the block does besides (a checkout, a check) is never repeated."""
+
+from __future__ import annotations
+
+import yaml
+
+from golive.plan.importer import import_markdown
+from golive.plan.loader import parse_plan_text
+
+DOC = """# Reindex the catalogue
+## Phase 1: Workspace (5 min)
+Keep this one terminal open for the whole night.
+```bash
+cd /srv/catalogue && git pull --ff-only
+source .venv/bin/activate
+eval "$(vault kv get -format=dotenv secret/catalogue)"
+echo "ready"
+```
+## Phase 2: Reindex (20 min)
+```bash
+python manage.py reindex --all
+```
+```bash
+python manage.py verify-index
+```
+## Rollback
+```bash
+python manage.py reindex --from-snapshot last
+```
+"""
+
+
+def _scripts(yaml_text: str) -> dict[str, str]:
+    parse_plan_text(yaml_text, "doc.yaml")  # a valid plan
+    doc = yaml.safe_load(yaml_text)
+    steps = [s for ph in doc["phases"] for s in ph["steps"]]
+    steps += [s for lv in (doc.get("rollback") or {}).get("levels", []) for s in lv["steps"]]
+    out: dict[str, str] = {}
+    for st in steps:
+        shell = st.get("shell")
+        cmd = shell.get("command") if isinstance(shell, dict) else shell
+        if isinstance(cmd, str):
+            out[cmd.strip().splitlines()[-1]] = cmd
+    return out
+
+
+def test_later_steps_run_with_the_state_an_earlier_block_set() -> None:
+    scripts = _scripts(import_markdown(DOC, "doc.md").yaml_text)
+    for last in ("python manage.py reindex --all", "python manage.py verify-index",
+                 "python manage.py reindex --from-snapshot last"):
+        script = scripts[last]
+        assert "cd /srv/catalogue" in script, script
+        assert "source .venv/bin/activate" in script, script
+        assert 'eval "$(vault kv get -format=dotenv secret/catalogue)"' in script, script
+        # only the state: the pull and the echo are the first block's own work, never repeated
+        assert "git pull" not in script and "echo" not in script, script
+        assert script.index("cd /srv/catalogue") < script.index(last)
+
+
+def test_a_step_that_sets_no_state_carries_nothing() -> None:
+    doc = DOC.replace("cd /srv/catalogue && git pull --ff-only\nsource .venv/bin/activate\n"
+                      "eval \"$(vault kv get -format=dotenv secret/catalogue)\"\n", "git -C /srv/catalogue pull\n")
+    scripts = _scripts(import_markdown(doc, "doc.md").yaml_text)
+    assert scripts["python manage.py reindex --all"].strip() == "python manage.py reindex --all"
+
+
+def test_state_set_inside_a_subshell_or_pipeline_is_not_carried() -> None:
+    doc = DOC.replace("source .venv/bin/activate\n", "(cd /tmp && ls)\n").replace(
+        "cd /srv/catalogue && git pull --ff-only\n", "").replace(
+        "eval \"$(vault kv get -format=dotenv secret/catalogue)\"\n", "")
+    scripts = _scripts(import_markdown(doc, "doc.md").yaml_text)
+    assert "cd /tmp" not in scripts["python manage.py reindex --all"]
