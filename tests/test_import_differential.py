@@ -33,8 +33,9 @@ from golive.core.step import StepContext
 from golive.masking import Masker
 from golive.plan.importer.state import ImportState
 from golive.plan.md_blocks import parse_blocks
-from golive.plan.md_commands import outside_transaction, psql_command, shell_commands, sql_statements
+from golive.plan.md_commands import shell_commands
 from golive.plan.md_shell import is_tsql, looks_like_commands, parse, simple_commands
+from golive.plan.md_sql import outside_transaction, psql_command, sql_statements
 from golive.plan.shellcheck import sql_problems
 from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
 from golive.steps.shell import ShellStep

@@ -16,7 +16,8 @@ from conftest import golive
 from golive.errors import PlanError
 from golive.plan.importer import import_markdown
 from golive.plan.loader import parse_plan_text
-from golive.plan.md_commands import curl_to_http, shell_commands, sql_statements
+from golive.plan.md_commands import curl_to_http, shell_commands
+from golive.plan.md_sql import sql_statements
 from golive.plan.model import Plan
 from golive.plan.schema import plan_schema
 

@@ -276,7 +276,7 @@ def _box_para(add: Callable[[Block], int], title: str, plain: str, raw: str, lin
 
 
 #: A box titled as the way back ("Rollback", "Back-out", "Undo"). Narrower on purpose than the importer's heading
-#: words (importer.sections.ROLLBACK_WORDS): a box titled "Abort if" or "If it fails" holds the triggers of the
+#: words (importer.headings.ROLLBACK_WORDS): a box titled "Abort if" or "If it fails" holds the triggers of the
 #: levels around it, and made a section of its own it would shift every level after it.
 ROLLBACK_TITLE = re.compile(r"(?i)roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\bundo\b|fall\s*-?back")
 _BOLD_STEP = re.compile(r"^(\*\*|__)([^*_]+)\1:?$")

@@ -1,7 +1,8 @@
 """Turn the text of a fenced code block into step specs: one per command, comments as names.
 
 A shell block stays one script unless its comments split it where no shell state crosses (md_shell);
-SQL is split into statements by sqlparse; a group of `export NAME=value` lines becomes plan vars.
+SQL written among its lines goes to md_sql, secret values to md_secrets; a group of `export NAME=value` lines
+becomes plan vars.
 """
 
 from __future__ import annotations
@@ -10,65 +11,28 @@ import contextlib
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
 from typing import Any
 
-from golive.db.statements import Statement, control, has_sql, split
-from golive.db.statements import outside_transaction as _outside_transaction
 from golive.plan.md_intent import backup_of, migrate_of, restore_of
 from golive.plan.md_meaning import interactive
+from golive.plan.md_secrets import hide_secrets
 from golive.plan.md_shell import (
     PLACEHOLDER,
     Part,
     is_sql,
     looks_like_commands,
     never_ends,
-    parse,
     split_block,
-    syntax_errors,
 )
+from golive.plan.md_sql import carve_sql, sql_statements
+from golive.plan.md_step import Command, CommandBlock
 
-SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|DATABASE_URL"
-                         r"|DSN\b)")
 _REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _WORD = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
 _EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE)\s")
 _URL_ONLY = re.compile(r"^https?://\S+$")
 SHELL_LANGS = frozenset({"", "bash", "sh", "shell", "console", "zsh", "shell-session", "powershell", "ps1"})
 SQL_LANGS = frozenset({"sql", "postgresql", "postgres", "psql", "mysql", "plpgsql", "pgsql", "tsql"})
-
-
-@dataclass
-class Command:
-    """One step-to-be: kind is shell, sql, http or manual; spec is the YAML value of that kind."""
-
-    kind: str
-    spec: Any
-    line: int
-    name: str | None = None
-    note: str | None = None
-    #: The command as the document wrote it, where the step is golive's own kind and may have to go back to it.
-    source: str | None = None
-
-
-@dataclass
-class CommandBlock:
-    commands: list[Command] = field(default_factory=list)
-    #: Env var names the commands mention (for `vars`), and those they reference with `$`.
-    words: set[str] = field(default_factory=set)
-    refs: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)
-    #: `export NAME=value` lines lifted out of the block: (source line, name, value as written).
-    exports: list[tuple[int, str, str]] = field(default_factory=list)
-    #: Never-ending commands left out: (source line, first line of the command).
-    dropped: list[tuple[int, str]] = field(default_factory=list)
-    #: `<placeholder>` words that became plan vars to fill in.
-    placeholders: list[str] = field(default_factory=list)
-
-
-def secret_like(name: str) -> bool:
-    return bool(SECRET_NAME.search(name.upper())) and name.upper() == name
 
 
 def _env_value(value: str) -> str:
@@ -252,7 +216,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         text = re.sub(r"(?m)(?<!\\)\\[ \t]+$", r"\\", text)
         block.notes.append(f"the block at line {first_line} has blanks after a line-end `\\`: removed, so the"
                            " command continues on the next line as the document means")
-    text, carved = _carve_sql(text)
+    text, carved = carve_sql(text)
     block.refs.update(m.group(1) for m in _REF.finditer(text))
     block.words.update(_WORD.findall(text))
     parts, notes = split_block(text, lift_exports, before)
@@ -328,47 +292,6 @@ BARE_PLACEHOLDER = re.compile(r"(?<![\w${])((?:YOUR|MY)_[A-Z0-9_]*[A-Z0-9]|REPLA
                               r"(?![\w}])")
 #: A version written as the letters of one: `--version X.Y.Z`, `app:x.y.z`.
 _VERSION_LETTERS = re.compile(r"(?<![\w.])[Xx]\.[Yy]\.[Zz](?![\w.])")
-#: A secret's value written into a command: `PGPASSWORD=hunter2`, `export API_TOKEN=ghp_...`, mysql's
-#: `-pS3cret`, `--password=x`, `Authorization: Bearer sk_live_...`, a URL's `user:password@`.
-_SECRET_ASSIGN = re.compile(r"(?<![\w$])([A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|"
-                            r"PRIVATE_KEY|CREDENTIALS?))=(?![\"']?\$)(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)\"']+)")
-_MYSQL_P = re.compile(r"(?<![\w-])((?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlcheck)\b"
-                      r"[^\n|;&]*?\s)-p(?![\s\"'$])(\S+)")
-_PASSWORD_OPT = re.compile(r"(?<![\w-])(--(?:db-|admin-)?password(?:=|\s+))(?![\"']?\$|-)(\"[^\"\n]*\"|'[^'\n]*'|"
-                           r"[^\s;&|)]+)")
-_BEARER = re.compile(r"(?i)(\bAuthorization:\s*(?:Bearer|Token)\s+)(?![\"']?\$|<)([A-Za-z0-9._~+/=-]{8,})")
-_URL_SECRET = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^/\s:@$]+):(?!\$)([^/\s@$]+)@")
-
-
-def _url_var(scheme: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "_", scheme.upper()) + "_PASSWORD"
-
-
-def hide_secrets(text: str, taken: dict[str, str] | None = None) -> tuple[str, list[str]]:
-    """`text` with every secret value it writes replaced by a `${VAR}` reference, and those VAR names: the plan
-    reads them from the environment, and the value in the document is never copied into it."""
-    names: dict[str, str] = {} if taken is None else taken  # var -> the value it stands for (never two values)
-    used: list[str] = []
-
-    def keep(name: str, value: str) -> str:
-        value = value.strip("\"'")
-        base, n = name, 1
-        while names.get(name, value) != value:
-            n += 1
-            name = f"{base}_{n}"
-        names[name] = value
-        if name not in used:
-            used.append(name)
-        return "${" + name + "}"
-
-    text = _SECRET_ASSIGN.sub(lambda m: f"{m.group(1)}=\"{keep(m.group(1), m.group(2))}\"", text)
-    text = _MYSQL_P.sub(lambda m: f"{m.group(1)}-p\"{keep('MYSQL_PASSWORD', m.group(2))}\"", text)
-    text = _PASSWORD_OPT.sub(lambda m: f"{m.group(1)}\"{keep('PASSWORD', m.group(2))}\"", text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)}{keep('API_TOKEN', m.group(2))}", text)
-    text = _URL_SECRET.sub(lambda m: f"{m.group(1)}://{m.group(2)}:{keep(_url_var(m.group(1)), m.group(3))}@", text)
-    return text, used
-
-
 #: Programs a commented-out line of a runbook's script runs (`# kubectl delete pod ...`); a comment starting with
 #: one of them, or holding shell syntax after a lower-case word, is a command taken out, not an instruction.
 _PROGRAMS = frozenset({
@@ -420,127 +343,3 @@ def _inspects_dump(part: Part) -> bool:
                                and any(re.search(r"(?i)backup|dump", w) for w in a[1:]) for a in argvs)
 
 
-def _carve_sql(text: str) -> tuple[str, dict[int, str]]:
-    """SQL lines written straight into a shell block (`SELECT COUNT(*) FROM t`) do not parse as bash: each
-    statement is replaced by a `: golive-sql` placeholder line (same line count) and kept for an sql step.
-    Only where the bash parse fails, and never inside a heredoc or a quoted string."""
-    if not syntax_errors(text):
-        return text, {}
-    protected: set[int] = set()
-
-    def walk(n: Any) -> None:
-        if n.type in ("heredoc_body", "string", "raw_string") and n.end_point[0] > n.start_point[0]:
-            protected.update(range(n.start_point[0], n.end_point[0] + 1))
-        for c in n.children:
-            walk(c)
-
-    walk(parse(text))
-    lines = text.split("\n")
-    carved: dict[int, str] = {}
-    row = 0
-    while row < len(lines):
-        if row not in protected and SQL_START.match(lines[row]) and (row == 0 or not lines[row - 1].rstrip()
-                                                                     .endswith("\\")):
-            start = row
-            while True:
-                carved[row] = lines[row]
-                lines[row] = ": golive-sql" if row == start else ""
-                if (lines[row - 0] is not None and carved[row].rstrip().endswith(";")) or row + 1 >= len(lines) \
-                        or not lines[row + 1].strip() or lines[row + 1].lstrip().startswith("#"):
-                    break
-                row += 1
-        row += 1
-    return "\n".join(lines), carved
-
-
-def _names(statement: Statement) -> list[str]:
-    """The `--` comment lines before a statement: its name."""
-    names: list[str] = []
-    for ln in statement.text.split("\n"):
-        if ln.strip() and not ln.strip().startswith("--"):
-            break
-        c = ln.strip().lstrip("-").strip()
-        if c:
-            names.append(c)
-    return names
-
-
-def sql_statements(text: str, first_line: int) -> CommandBlock:
-    """One step per statement as sqlparse splits them (never at a line end); `--` comments name them. An
-    explicit transaction (BEGIN ... COMMIT) is ONE step holding the statements between: the sql step runs a
-    query of several statements as one transaction, committed only when all succeed, as the document meant.
-    A transaction ending in ROLLBACK (a rehearsal), or left open, commits nothing: a person runs it (manual)."""
-    block = CommandBlock()
-    found = split(text, comments=True)
-    i = 0
-    while i < len(found):
-        st = found[i]
-        names = _names(st)
-        line = first_line + st.body_line
-        if not st.body or not has_sql(st.body):
-            for c in names:
-                block.commands.append(Command("manual", {"instruction": c}, line,
-                                              note="a comment with no statement after it"))
-            i += 1
-            continue
-        kind = control(st.text)
-        if kind == "begin":
-            end = next((j for j in range(i + 1, len(found)) if control(found[j].text) is not None), None)
-            closing: str | None = control(found[end].text) if end is not None else None
-            if end is None or closing == "begin":  # left open (or opened again): everything to the block's end
-                end, closing = len(found) - 1, (None if closing is None else "reopened")
-            inner = [s for s in found[i + 1: end + (closing in (None, "reopened"))] if s.body and has_sql(s.body)]
-            stop = found[end]
-            whole = text[st.offset + st.text.find(st.body): stop.offset + len(stop.text)]
-            block.commands.append(_transaction(text, whole, inner, closing, line, "; ".join(names) or None))
-            i = end + 1
-            continue
-        if kind is not None:
-            block.commands.append(Command("manual", {"instruction": f"Run on the database: {st.body}"}, line,
-                                          "; ".join(names) or None,
-                                          note=f"`{st.body}` with no BEGIN before it in this block ends a"
-                                               " transaction opened elsewhere: a person runs it"))
-            i += 1
-            continue
-        block.commands.append(Command("sql", {"query": st.body}, line, "; ".join(names) or None))
-        i += 1
-    return block
-
-
-def _transaction(text: str, whole: str, inner: list[Statement], closing: str | None, line: int,
-                 name: str | None) -> Command:
-    """BEGIN ... COMMIT: one sql step of the statements between (the step is the transaction). Anything that
-    would not commit as written, or could not run in a transaction, is a person's (manual, the whole text)."""
-    if closing == "commit" and inner and not any(_outside_transaction(s.text) for s in inner):
-        query = text[inner[0].offset + inner[0].text.find(inner[0].body): inner[-1].offset + len(inner[-1].text)]
-        count = f"{len(inner)} statement" + ("s" if len(inner) > 1 else "")
-        return Command("sql", {"query": query}, line, name,
-                       note=f"BEGIN ... COMMIT ({count}) stays one transaction: the sql step commits them only"
-                            " when every one succeeds")
-    if closing == "commit" and inner:
-        bad = next(s for s in inner if _outside_transaction(s.text))
-        why = (f"the transaction holds `{' '.join(bad.body.split())[:60]}`, which PostgreSQL refuses inside a"
-               " transaction block: as written the block fails there and commits nothing, so a person decides")
-    elif closing == "commit":
-        why = "an empty transaction (nothing between BEGIN and COMMIT): nothing to run"
-    elif closing == "reopened":
-        why = "the block opens a transaction inside a transaction: a person runs it and checks what it commits"
-    elif closing == "rollback":
-        why = ("the transaction ends in ROLLBACK (a rehearsal: it changes nothing): a person runs it and reads"
-               " the result")
-    else:
-        why = ("the transaction is not committed in this block (psql would roll it back at the end): a person"
-               " runs it and decides whether to COMMIT")
-    ask = ("Decide how to run this on the database (as written, PostgreSQL refuses it):" if closing == "commit"
-           and inner else "Run on the database, as one transaction, and check the result:")
-    return Command("manual", {"instruction": f"{ask}\n{whole.strip()}"}, line, name, note=why)
-
-
-def outside_transaction(query: str) -> bool:
-    """PostgreSQL refuses these inside a transaction block (the `sql` step runs one): psql runs them as written."""
-    return any(_outside_transaction(s.text) for s in split(query))
-
-
-def psql_command(query: str, database_var: str = "DATABASE_URL") -> str:
-    """The statement through psql, exactly as `psql -f` would run it (autocommit), stopping on an error."""
-    return f"psql \"${database_var}\" -v ON_ERROR_STOP=1 -q <<'SQL'\n{query.strip()}\nSQL"

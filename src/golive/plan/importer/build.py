@@ -13,7 +13,8 @@ from golive.plan.importer.carry import carry_state
 from golive.plan.importer.covers import derive, is_data
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
-from golive.plan.md_commands import Command, secret_like
+from golive.plan.md_secrets import secret_like
+from golive.plan.md_step import Command
 
 
 class BuildMixin(ImportState):

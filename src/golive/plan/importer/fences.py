@@ -16,16 +16,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
-from golive.plan.md_commands import (
-    SQL_LANGS,
-    Command,
-    CommandBlock,
-    outside_transaction,
-    psql_command,
-    secret_like,
-    shell_commands,
-    sql_statements,
-)
+from golive.plan.md_commands import SQL_LANGS, shell_commands
 from golive.plan.md_meaning import (
     indented_directives,
     is_fish,
@@ -38,7 +29,10 @@ from golive.plan.md_meaning import (
     strip_win_prompts,
     transcript,
 )
+from golive.plan.md_secrets import secret_like
 from golive.plan.md_shell import env_pairs, is_env_file, is_sql, is_tsql, looks_like_commands, needs_shell
+from golive.plan.md_sql import outside_transaction, psql_command, sql_statements
+from golive.plan.md_step import Command, CommandBlock
 
 BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
 TSQL_LANGS = frozenset({"tsql", "t-sql", "mssql", "sqlserver", "sql-server", "transact-sql"})

@@ -9,8 +9,8 @@ from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
+from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.repeat import RepeatMixin
-from golive.plan.importer.sections import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
 from golive.plan.importer.undo_lead import UndoLeadMixin

@@ -6,63 +6,22 @@ import re
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.headings import (
+    CONFIG_HEADING,
+    CRITERIA_SENTENCE,
+    DONE_LEAD,
+    NOT_A_PHASE,
+    PEOPLE_HEADING,
+    ROLLBACK_WORDS,
+    SUCCESS_WORDS,
+    TEST_HEADER,
+    WINDOW_HEADING,
+)
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean
 from golive.plan.md_blocks import Block
-from golive.plan.md_going_back import GOING_BACK_TITLE, conditional_heading
+from golive.plan.md_going_back import conditional_heading
 from golive.units import format_duration
-
-ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
-                            r"fall\s*-?back|"
-                            r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
-                            r"in case of (failure|problems|issues|trouble)|"
-                            # the same in the other languages runbooks are written in (German, Spanish, Portuguese,
-                            # French): "Rückfallplan", "Plan de reversión", "Plano de reversão", "Retour arrière"
-                            r"r(ü|ue)ckfall|r(ü|ue)cksetz|zur(ü|ue)ck(roll|setz|fahr)|wiederherstell|"
-                            r"revers(ión|ion|ão|ao)|revertir|reverter|marcha atr(á|a)s|vuelta atr(á|a)s|"
-                            r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
-                            # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
-                            r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
-                            # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
-                            r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$"
-                            # going back and failure branches in the other languages too: "If we have to go back",
-                            # "Plan de regreso", "Si algo falla", "Wenn es schiefgeht" (golive.plan.md_going_back)
-                            r"|" + GOING_BACK_TITLE.pattern, re.I)
-SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
-                           r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
-                           r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
-                           r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
-                           r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
-#: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
-_WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
-#: "## Environment", "## Config", "## Secrets", "## Umgebungsvariablen", "## Configuración": settings, not steps.
-_CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(uration)?|settings|variables|secrets|"
-                             r"umgebung\w*|konfiguration|variablen|configuraci(ó|o)n|variables de entorno|"
-                             r"configura(ç|c)(ã|a)o|vari(á|a)veis( de ambiente)?)\b")
-#: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
-_TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
-                          r"expected outcome|pass if)(?: \||$)")
-#: A paragraph "<short lead>: <criteria>" (the lead checked against SUCCESS_WORDS).
-_CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
-#: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
-_DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
-#: Sections about people: who does what, who to call.
-_PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
-                             r"responsibilit|who does what|^\W*who\W*$|\bwho(?:'s| is| are)? involved\b"
-                             r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
-                             r"call (list|tree)|who'?s who|who is who|"
-                             # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
-                             # "Rollen", "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe"
-                             r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
-                             r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento|"
-                             # Italian: "Referenti", "Persone coinvolte", "Ruoli", "Contatti", "Reperibilità"
-                             r"referenti|persone|ruoli\b|contatti|reperibilit|chi fa cosa")
-#: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
-NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
-                         r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
-                         r"troubleshoot|known issues|changelog|history|review schedule|"
-                         # an on-call page's alert responses (a pod delete, `logs -f`): not steps of the deploy
-                         r"\balerts?\b|\balarms?\b|alerting|\bincidents?\b|dashboards?")
 
 
 class SectionsMixin(ImportState):
@@ -86,7 +45,7 @@ class SectionsMixin(ImportState):
                 return True
             if b.kind == "table" and b.rows and any(re.search(r"\bcommands?\b", c.lower()) for c in b.rows[0]):
                 return True  # | Step | Command |, never "| Priya Nair (Incident Commander) |"
-            if b.kind == "table" and b.rows and len(b.rows) > 1 and _TEST_HEADER.search(" | ".join(
+            if b.kind == "table" and b.rows and len(b.rows) > 1 and TEST_HEADER.search(" | ".join(
                     _clean(c).lower() for c in b.rows[0])):
                 return True  # | # | Test | Expected |: checks to make, a step per row
             if b.kind == "table" and traffic_rows(b):
@@ -156,7 +115,7 @@ class SectionsMixin(ImportState):
             sub_phases = self.numbered_subs(idx, end)
         named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
         if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
-                _PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
+                PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
             # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
             # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
             h.placed = True
@@ -183,7 +142,7 @@ class SectionsMixin(ImportState):
             return True
         if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
                 self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)
-                and not _WINDOW_HEADING.search(low)):
+                and not WINDOW_HEADING.search(low)):
             self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
             return True
         if not top:
@@ -202,7 +161,7 @@ class SectionsMixin(ImportState):
             self.signoff(idx, end)
             self.signoff_gate(idx, end)
             return True
-        if _PEOPLE_HEADING.search(low) and not sub_phases and not self.has_steps(idx, end):
+        if PEOPLE_HEADING.search(low) and not sub_phases and not self.has_steps(idx, end):
             self.contacts(idx, end)
             return True
         if sub_phases:
@@ -215,7 +174,7 @@ class SectionsMixin(ImportState):
                 self.phase_from(j, stop)
             self.sibling_sections(idx, end, sub_phases)
             return True
-        if _CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
+        if CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
             # "## Environment" holding an env file and `export` lists: what the run needs set, plan vars
             self.stray_env(idx + 1, end)
             self.inferred.append(f"line {h.line}: '{text}' holds env files / exports only -> plan vars, not a phase")
@@ -353,8 +312,8 @@ class SectionsMixin(ImportState):
         for b in self.blocks:
             if b.placed or b.kind != "para" or b.box:
                 continue
-            m = _CRITERIA_SENTENCE.match(_clean(b.text).replace("\n", " "))
-            if m is None or not (SUCCESS_WORDS.search(m.group(1).lower()) or _DONE_LEAD.fullmatch(m.group(1))):
+            m = CRITERIA_SENTENCE.match(_clean(b.text).replace("\n", " "))
+            if m is None or not (SUCCESS_WORDS.search(m.group(1).lower()) or DONE_LEAD.fullmatch(m.group(1))):
                 continue
             parts = [p.strip(" .") for p in re.split(r";\s*|,\s+", m.group(2)) if p.strip(" .")]
             if not parts:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from golive.plan.importer.headings import ROLLBACK_WORDS
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _DURATION, _LEVEL, _clean, _duration_text, _hold_text
 from golive.plan.md_blocks import Block
@@ -235,7 +236,6 @@ class TrafficMixin(ImportState):
         nginx weights: 10 -> 50 -> 100, 20 minutes per step"), or in a list of decisions ("D3. Traffic in three
         steps, 5% → 25% → 100%"). When exactly one phase heading is about traffic (a canary, a shift, a ramp) and
         says no percentage of its own, the progression and its limits are that phase's canary (phase_from)."""
-        from golive.plan.importer.sections import ROLLBACK_WORDS
         from golive.plan.md_traffic import progression
 
         heads = [i for i, b in enumerate(self.blocks) if b.kind == "heading"]

@@ -1,0 +1,63 @@
+"""The words that say what a section of a runbook is (a way back, success criteria, the window, settings,
+people, tests, or material that is no step of this run), whatever its number or place in the document.
+
+A heading is the strongest sign of a section's meaning, and a wrong reading is how rollback material ends up in
+the forward path; the vocabularies live together so that one list decides each meaning for every reader."""
+
+from __future__ import annotations
+
+import re
+
+from golive.plan.md_going_back import GOING_BACK_TITLE
+
+ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
+                            r"fall\s*-?back|"
+                            r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
+                            r"in case of (failure|problems|issues|trouble)|"
+                            # the same in the other languages runbooks are written in (German, Spanish, Portuguese,
+                            # French): "Rückfallplan", "Plan de reversión", "Plano de reversão", "Retour arrière"
+                            r"r(ü|ue)ckfall|r(ü|ue)cksetz|zur(ü|ue)ck(roll|setz|fahr)|wiederherstell|"
+                            r"revers(ión|ion|ão|ao)|revertir|reverter|marcha atr(á|a)s|vuelta atr(á|a)s|"
+                            r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
+                            # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
+                            r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
+                            # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
+                            r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$"
+                            # going back and failure branches in the other languages too: "If we have to go back",
+                            # "Plan de regreso", "Si algo falla", "Wenn es schiefgeht" (golive.plan.md_going_back)
+                            r"|" + GOING_BACK_TITLE.pattern, re.I)
+SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
+                           r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
+                           r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
+                           r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
+                           r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
+#: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
+WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
+#: "## Environment", "## Config", "## Secrets", "## Umgebungsvariablen", "## Configuración": settings, not steps.
+CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(uration)?|settings|variables|secrets|"
+                             r"umgebung\w*|konfiguration|variablen|configuraci(ó|o)n|variables de entorno|"
+                             r"configura(ç|c)(ã|a)o|vari(á|a)veis( de ambiente)?)\b")
+#: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
+TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
+                          r"expected outcome|pass if)(?: \||$)")
+#: A paragraph "<short lead>: <criteria>" (the lead checked against SUCCESS_WORDS).
+CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
+#: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".
+DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
+#: Sections about people: who does what, who to call.
+PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
+                             r"responsibilit|who does what|^\W*who\W*$|\bwho(?:'s| is| are)? involved\b"
+                             r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
+                             r"call (list|tree)|who'?s who|who is who|"
+                             # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
+                             # "Rollen", "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe"
+                             r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
+                             r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento|"
+                             # Italian: "Referenti", "Persone coinvolte", "Ruoli", "Contatti", "Reperibilità"
+                             r"referenti|persone|ruoli\b|contatti|reperibilit|chi fa cosa")
+#: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
+NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
+                         r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"
+                         r"troubleshoot|known issues|changelog|history|review schedule|"
+                         # an on-call page's alert responses (a pod delete, `logs -f`): not steps of the deploy
+                         r"\balerts?\b|\balarms?\b|alerting|\bincidents?\b|dashboards?")
