@@ -111,6 +111,17 @@ def block_text(text: str) -> Any:
 
 
 class FencesMixin(ImportState):
+    def rollback_fence_steps(self, b: Block) -> list[dict[str, Any]]:
+        """The steps a fence makes when it is a way back (an undo, a level's commands): read with in_rollback
+        set, so what only rollback may hold (a restore, a downgrade) is kept there and nothing is made forward."""
+        holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None, "description": []}
+        self.in_rollback = True
+        try:
+            self.phase_fence(holder, b, None)
+        finally:
+            self.in_rollback = False
+        return list(holder["steps"])
+
     def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
         block = self.fence_commands(b)
         if block is None:

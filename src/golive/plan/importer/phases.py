@@ -84,13 +84,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin):
             lead.placed = True
             self.inferred.append(f"line {lead.line}: '{text}' in '{phase['name']}' -> rollback level {number},"
                                  " covering that phase")
-        holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None, "description": []}
-        self.in_rollback = True
-        try:
-            self.phase_fence(holder, b, None)
-        finally:
-            self.in_rollback = False
-        level["steps"] += holder["steps"]
+        level["steps"] += self.rollback_fence_steps(b)
 
     def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""

@@ -251,6 +251,9 @@ class ImportState:
     def phase_fence(self, phase: dict[str, Any], b: Block, name: str | None) -> None:
         raise NotImplementedError
 
+    def rollback_fence_steps(self, b: Block) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
     def phase_table(self, phase: dict[str, Any], b: Block) -> None:
         raise NotImplementedError
 

@@ -43,18 +43,13 @@ class UndoLeadMixin(ImportState):
         last = phase["steps"][-1] if phase["steps"] else None
         if last is None or "shell" not in last or "undo" in last:
             return False
-        holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None, "description": []}
-        self.in_rollback = True
-        try:
-            self.phase_fence(holder, b, None)
-        finally:
-            self.in_rollback = False
-        if not holder["steps"]:
+        steps = self.rollback_fence_steps(b)
+        if not steps:
             return True  # the block made no step (text, not to be run): it stays text, listed as not placed
-        if len(holder["steps"]) != 1 or "shell" not in holder["steps"][0]:
+        if len(steps) != 1 or "shell" not in steps[0]:
             b.placed = False
             return False
-        last["undo"] = CommentedMap({"shell": holder["steps"][0]["shell"]})
+        last["undo"] = CommentedMap({"shell": steps[0]["shell"]})
         text = _clean(lead.text)
         if text in phase["description"]:
             phase["description"].remove(text)
