@@ -19,6 +19,7 @@ from golive.plan.importer.gates import GatesMixin
 from golive.plan.importer.items import ItemsMixin
 from golive.plan.importer.people import PeopleMixin
 from golive.plan.importer.phases import PhasesMixin
+from golive.plan.importer.procedure import ProcedureMixin
 from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
 from golive.plan.importer.tables import TablesMixin
@@ -38,7 +39,7 @@ __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render
 
 
 class _Importer(SectionsMixin, PhasesMixin, FencesMixin, TablesMixin, ItemsMixin, TrafficMixin, RollbackMixin,
-                WhenMixin, PeopleMixin, GatesMixin, BuildMixin):
+                WhenMixin, PeopleMixin, GatesMixin, ProcedureMixin, BuildMixin):
     """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
 
 

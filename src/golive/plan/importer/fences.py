@@ -110,6 +110,16 @@ def block_text(text: str) -> Any:
     return LiteralScalarString(text + "\n")
 
 
+#: `# systemctl stop app`: root's prompt before a command (a program word and at least one argument).
+_ROOT_PROMPT = re.compile(r"#\s+[a-z][\w.+-]*(?<!:)\s+-{0,2}[\w/.$=-]")
+
+
+def _has_output(text: str) -> bool:
+    """A transcript shows output: a line with no prompt and no comment after a prompted line."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    return any(ln.startswith(("$ ", "# ")) for ln in lines[:1]) and any(not ln.startswith(("$", "#")) for ln in lines)
+
+
 class FencesMixin(ImportState):
     def rollback_fence_steps(self, b: Block) -> list[dict[str, Any]]:
         """The steps a fence makes when it is a way back (an undo, a level's commands): read with in_rollback
@@ -411,7 +421,8 @@ class FencesMixin(ImportState):
         idx = self.blocks.index(b)
         prev = self.blocks[idx - 1] if idx else None
         lang = b.info or "untagged"
-        prompts = [ln.strip()[2:] for ln in b.text.split("\n") if ln.strip().startswith("$ ")]
+        prompts = [ln.strip()[2:] for ln in b.text.split("\n") if ln.strip().startswith("$ ")
+                   or (ln.strip().startswith("# ") and _ROOT_PROMPT.match(ln.strip()) and _has_output(b.text))]
         if prompts and lang in ("untagged", "console", "shell-session", "terminal", "text"):
             cmds = "; ".join(f"`{c}`" for c in prompts)
             phase["steps"].append(self.step("manual", {"instruction": f"Run {cmds} and compare the output with"

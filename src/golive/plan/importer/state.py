@@ -214,6 +214,12 @@ class ImportState:
     def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
         raise NotImplementedError
 
+    def text_fence(self, phase: dict[str, Any], b: Block) -> None:
+        raise NotImplementedError
+
+    def procedure_section(self, idx: int, end: int) -> bool:
+        raise NotImplementedError
+
     def signoff_gate(self, idx: int, end: int) -> None:
         raise NotImplementedError
 
