@@ -83,3 +83,11 @@ def test_root_prompt_output_is_never_a_shell_step() -> None:
             shell = s.get("shell")
             cmd = shell.get("command") if isinstance(shell, dict) else shell
             assert not cmd or ("apt-get install" not in cmd and "systemctl stop" not in cmd), s
+
+
+def test_a_go_no_go_in_such_a_section_is_its_gate_and_reported_placed() -> None:
+    doc = DOC.replace("## 3. Install", "**Go/no-go:** Maria says go once the service is stopped.\n\n## 3. Install")
+    result = import_markdown(doc, "doc.md")
+    stop = next(p for p in yaml.safe_load(result.yaml_text)["phases"] if "Stop" in p["name"])
+    assert "Maria says go" in stop["gate"]["description"]
+    assert not any("Stop the service" in u.what for u in result.unplaced), result.unplaced

@@ -43,6 +43,7 @@ class ProcedureMixin(ImportState):
                 self.text_fence(phase, b)
             elif b.kind in ("para", "item") and _clean(b.text):
                 if _GATE.search(b.text) and self.gate_para(phase, b):
+                    b.placed = True  # the phase's Go/No-Go
                     continue
                 phase["steps"].append(self.step("manual", {"instruction": _clean(b.text)[:2000]}, b.line, None))
                 b.placed = True
