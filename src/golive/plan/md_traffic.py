@@ -268,7 +268,8 @@ class Threshold:
 #: "above", in English and the languages runbooks come in ("über", "por encima de", "au-dessus de", "acima de").
 _ABOVE = (r"(?:>=?|≥|exceeds?|exceeding|above|over|greater than|more than|higher than|(?<!\w)(?:ü|ue)ber(?!\w)|"
           r"oberhalb(?: von)?|mehr als|gr(?:ö|oe)(?:ß|ss)er als|por encima de|superior a|mayor que|au-dessus de|"
-          r"sup[ée]rieure? (?:à|a)|acima de|maior que|supera|supere|d[ée]passe|ultrapassa|(?:ü|ue)berschreitet)"
+          r"sup[ée]rieure? (?:à|a)|acima de|maior que|supera|supere|d[ée]passe|ultrapassa|(?:ü|ue)berschreitet|"
+          r"\b(?:sobre)?pas(?:a|an|e|en)(?:\s+del?)?\b|\brebas(?:a|an)\b|\bpass(?:a|am|ar)\s+d[eo]s?\b)"
           r"(?:\s+(?:el|la|le|les|o|a|os|den|die|das|il|lo))?")  # "supera el 1 %", "dépasse le 2 %", "supera il 2%"
 _ERROR_RATE = re.compile(r"(?:error[\s_-]*rates?|\berrors\b|5xx(?:[\s_-]*rates?)?|failure[\s_-]*rates?|\bfailures\b|"
                          r"fehler(?:quote|rate|anteil)|tasa de errores?|taux d'erreurs?|taxa de erros?)\D{0,30}?"

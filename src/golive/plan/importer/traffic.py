@@ -34,7 +34,9 @@ _TRIGGER = re.compile(r"(?i)\b(roll\s*-?\s*back|abort|revert|back\s*-?\s*out|fal
                       # "Stop and go back if ...", "On arrête si ...", "Wir stoppen, wenn ...", "Se detiene si ..."
                       r"stop|halt|go(?:es)?\s+back|arr[êe]t\w*|stopp\w*|deten\w*|parar|"
                       # "Si torna indietro se ...", "rientro se ..." (Italian: going back)
-                      r"torn\w*\s+indietro|rientr\w*)")
+                      r"torn\w*\s+indietro|rientr\w*|"
+                      # "se regresa al nivel 1", "vuelta atrás", "voltar" (Spanish, Portuguese: going back)
+                      r"regres\w*|vuelta\s+atr[áa]s|marcha\s+atr[áa]s|volver|voltar)")
 #: The word that makes it a condition: "roll back IF ...", "Abbruch BEI ...", "revertir SI ...".
 _CONDITION = re.compile(r"(?i)\b(if|when|once|should|bei|wenn|falls|sobald|si|cuando|quand|caso|se)\b")
 
