@@ -41,9 +41,27 @@ def _parser() -> Any:
     return Parser(Language(tree_sitter_bash.language()))
 
 
+#: A character past U+00FF: tree-sitter-bash's scanner must never see one (see parse).
+_WIDE = re.compile(r"[^\x00-\xff]")
+
+
 def parse(text: str) -> Any:
-    """The tree-sitter root node of `text` (bytes offsets; rows are 0-based lines)."""
-    return _parser().parse(text.encode("utf-8")).root_node
+    """The tree-sitter root node of `text` (bytes offsets; rows are 0-based lines).
+
+    tree-sitter-bash's external scanner hands the character ahead to the C library's narrow ctype functions
+    (isdigit, isalpha), which index a table of 384 entries: a character past U+00FF is read from outside it,
+    and where that memory is not mapped the whole process dies (SIGSEGV; e.g. `{` followed by a character of
+    plane 15, found by the Markdown fuzz test, every tree-sitter-bash from 0.23 to 0.25.1). So the parser reads
+    a copy in which each such character is ASCII letters of the same UTF-8 length (a word character, to the
+    grammar as to bash; every byte offset unchanged), and the tree's source (which py-tree-sitter keeps by
+    reference and slices when asked for a node's text) is then given the document's own bytes back."""
+    data = text.encode("utf-8")
+    if not _WIDE.search(text):
+        return _parser().parse(data).root_node
+    source = bytearray(_WIDE.sub(lambda m: "x" * len(m.group().encode("utf-8")), text).encode("utf-8"))
+    root = _parser().parse(source).root_node
+    source[:] = data  # the same length: node text is what the document wrote
+    return root
 
 
 def _src(node: Any) -> str:
