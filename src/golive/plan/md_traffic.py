@@ -23,7 +23,8 @@ _BACK = re.compile(r"\b(old|previous|prior|revert\w*|roll\s*-?back|back\s+to|zur
 _PCT = r"(?<![\d.])\d{1,3}\s*%"
 #: "then" as the languages runbooks come in write it: "puis" (French), "dann" (German), "luego", "después"
 #: (Spanish), "depois" (Portuguese), "poi" (Italian), "daarna" (Dutch).
-_THEN = r"\b(?:then|finally|puis|ensuite|dann|danach|luego|despu[eé]s|depois|poi|daarna)\b"
+_THEN = (r"\b(?:then|finally|puis|ensuite|dann|danach|luego|despu[eé]s|depois|poi|daarna|por\s+[úu]ltimo|por\s+fim|"
+         r"finalmente|finalement|enfin|schlie(?:ß|ss)lich|zuletzt|infine|alla\s+fine)\b")
 _SEP = rf"\s*(?:->|-->|→|⟶|=>|–>|—>|>|,|;|/|{_THEN}|\bto\b|\band\b|\bet\b|\bund\b|\by\b|\be\b)\s*"
 #: "of traffic", "of the push API traffic" (a few words naming whose traffic).
 _OF = r"(?:\s+of\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:traffic|users|requests|calls))?"
@@ -133,6 +134,8 @@ def stages_in(text: str, context: str = "") -> list[tuple[int, float | None]]:
     text = percent_signs(text)
     if not TRAFFIC_WORD.search(text) and not TRAFFIC_WORD.search(context):
         return []
+    # a soft line break inside a wrapped sentence ("y por\núltimo el 100 %") is a space, as Markdown reads it
+    text = re.sub(r"(?<=[^\W\d])[ \t]*\n[ \t]*(?=[^\W\d])", " ", text)
     for sentence in _SENTENCE.split(text):
         # "Traffic goes 10% → 50% → 100%. Abort (go to Rollback) if ...": a move back elsewhere in the text
         # does not make the progression one
