@@ -71,6 +71,12 @@ def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
     return out if len(out) >= 2 else []
 
 
+#: A command that writes traffic weights: `weight=90` (nginx, sed), `"weight": 5` (an Istio/Gateway patch),
+#: `set weight` (HAProxy's runtime API), `Weight=10` (AWS listener rules), `canary-weight=` (ingress-nginx).
+_OWN_WEIGHTS = re.compile(r"(?i)\bweight=\d|\bweight=\[|[\"']weight[\"']\s*:\s*\d|\bset[ -]weight\b|canary-weight"
+                          r"|\bWeight=\d")
+
+
 class TrafficMixin(ImportState):
     def canary_from(self, phase: dict[str, Any]) -> None:
         """Traffic percentages of a deployment phase that rise (10% -> 25% -> 50% -> 100%) become one `canary`
@@ -191,11 +197,32 @@ class TrafficMixin(ImportState):
                                      f" {self.blocks[parent].line} stays a manual step after the canary")
         phase["steps"] = [s for s in steps[:at] if id(s) not in gone] + [step] + [
             s for s in steps[at:] if id(s) not in gone]
+        self.own_weights_after(phase, step)
         if "canary" not in self.kinds:
             self.traffic.append((line, weights, "no `canary` step kind is installed"))
             return
         self.canaries.append({"spec": spec, "phase": phase["name"], "line": line, "stages": stages,
                               "merged": len(used)})
+
+    def own_weights_after(self, phase: dict[str, Any], canary: CommentedMap) -> None:
+        """The document's own command that sets traffic weights (a weight patch, a sed of `weight=`) is its ramp's
+        first stage: run after the canary it would put the first weight back (the run ends at 10%). It runs
+        before the canary, as the document orders it, and the canary's stages carry the ramp on."""
+        steps = phase["steps"]
+        at = next(i for i, s in enumerate(steps) if s is canary)
+        moved = []
+        for st in steps[at + 1:]:
+            shell = st.get("shell")
+            cmd = shell.get("command") if isinstance(shell, dict) else shell
+            if isinstance(cmd, str) and _OWN_WEIGHTS.search(cmd):
+                moved.append(st)
+        if not moved:
+            return
+        rest = [s for s in steps if not any(s is m for m in moved)]
+        at = next(i for i, s in enumerate(rest) if s is canary)
+        phase["steps"] = rest[:at] + moved + rest[at:]
+        self.conversions.append(f"'{phase['name']}': the document's own weight command (its first stage) -> before"
+                                " the canary, which carries the ramp on (after it, it would put the first weight back)")
 
     def ramp_item(self, phase: dict[str, Any], b: Block, text: str) -> tuple[int, float | None] | None:
         """A list item that is only a stage ("10% for 10 min"), when its list is about traffic: the item above it,
