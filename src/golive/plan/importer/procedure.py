@@ -7,6 +7,7 @@ person's steps, in the document's order."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from golive.plan.importer.headings import NOT_A_PHASE
 from golive.plan.importer.state import ImportState
@@ -53,3 +54,35 @@ class ProcedureMixin(ImportState):
         self.inferred.append(f"line {h.line}: section '{text}' holds console transcripts / sub-steps only -> a"
                              " phase of person's steps (nothing in it is dropped)")
         return True
+
+
+    def substeps_as_steps(self, phases: list[dict[str, Any]]) -> None:
+        """A sub-step paragraph ("3b. Merge the .rpmnew by hand …") that a phase kept only in its description is
+        work for a person: a manual step in its place among the phase's steps (the description keeps it too)."""
+        for p in phases:
+            for text in p["description"]:
+                if not _SUB_STEP.match(text):
+                    continue
+                block = next((b for b in self.blocks if b.kind in ("para", "item") and _clean(b.text) == text
+                              and b.line > p["line"]), None)
+                if block is None:
+                    continue
+                lines = [_line_of(s, self.src_name) for s in p["steps"]]
+                if any(n is None for n in lines):
+                    continue  # no order to keep: leave it in the description
+                at = next((i for i, n in enumerate(lines) if n is not None and n > block.line), len(p["steps"]))
+                p["steps"].insert(at, self.step("manual", {"instruction": text[:2000]}, block.line, None))
+                self.inferred.append(f"line {block.line}: sub-step '{text[:60]}' -> a person's step in"
+                                     f" '{p['name']}'")
+
+
+def _line_of(step: Any, src_name: str) -> int | None:
+    """The source line a step's comment names ("doc.md:56"), else None."""
+    items = getattr(getattr(step, "ca", None), "items", {}) or {}
+    for entry in items.values():
+        for token in entry if isinstance(entry, list) else []:
+            m = re.search(re.escape(src_name) + r":(\d+)", str(getattr(token, "value", "")))
+            if m:
+                return int(m.group(1))
+    return None
+

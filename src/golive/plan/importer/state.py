@@ -220,6 +220,9 @@ class ImportState:
     def procedure_section(self, idx: int, end: int) -> bool:
         raise NotImplementedError
 
+    def substeps_as_steps(self, phases: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
     def signoff_gate(self, idx: int, end: int) -> None:
         raise NotImplementedError
 
