@@ -94,8 +94,9 @@ def test_a_go_no_go_in_such_a_section_is_its_gate_and_reported_placed() -> None:
 
 
 def test_a_sub_step_paragraph_of_a_phase_is_a_persons_step_in_its_place() -> None:
-    doc = DOC.replace("## 4. Start and check (21:30)\n\n```bash", "3b. Merge `/etc/ledger/server.conf.dpkg-dist` by hand,"
-                      " keeping our `db.url`.\n\n## 4. Start and check (21:30)\n\n```bash\nledger-ctl migrate\n"
+    doc = DOC.replace("## 4. Start and check (21:30)\n\n```bash",
+                      "3b. Merge `/etc/ledger/server.conf.dpkg-dist` by hand, keeping our `db.url`.\n\n"
+                      "## 4. Start and check (21:30)\n\n```bash\nledger-ctl migrate\n"
                       "```\n\n4b. Tell the support channel the ledger is back.\n\n```bash")
     for p in yaml.safe_load(import_markdown(doc, "doc.md").yaml_text)["phases"]:
         texts = [yaml.safe_dump(s) for s in p["steps"]]
