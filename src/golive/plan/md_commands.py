@@ -31,6 +31,7 @@ _REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _WORD = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
 _EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _URL_ONLY = re.compile(r"^https?://\S+$")
+BASH_LANGS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
 SHELL_LANGS = frozenset({"", "bash", "sh", "shell", "console", "zsh", "shell-session", "powershell", "ps1"})
 SQL_LANGS = frozenset({"sql", "postgresql", "postgres", "psql", "mysql", "plpgsql", "pgsql", "tsql"})
 

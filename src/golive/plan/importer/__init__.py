@@ -14,6 +14,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from golive.plan.importer.build import BuildMixin
+from golive.plan.importer.envvars import EnvVarsMixin
 from golive.plan.importer.fences import FencesMixin
 from golive.plan.importer.gates import GatesMixin
 from golive.plan.importer.items import ItemsMixin
@@ -38,8 +39,8 @@ from golive.plan.importer.when import WhenMixin
 __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render_summary"]
 
 
-class _Importer(SectionsMixin, PhasesMixin, FencesMixin, TablesMixin, ItemsMixin, TrafficMixin, RollbackMixin,
-                WhenMixin, PeopleMixin, GatesMixin, ProcedureMixin, BuildMixin):
+class _Importer(SectionsMixin, PhasesMixin, FencesMixin, EnvVarsMixin, TablesMixin, ItemsMixin, TrafficMixin,
+                RollbackMixin, WhenMixin, PeopleMixin, GatesMixin, ProcedureMixin, BuildMixin):
     """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
 
 

@@ -296,6 +296,9 @@ class ImportState:
     def front_matter_people(self, text: str) -> None:
         raise NotImplementedError
 
+    def env_file(self, b: Block) -> None:
+        raise NotImplementedError
+
     def stray_env(self, start: int = 0, end: int | None = None) -> None:
         raise NotImplementedError
 
