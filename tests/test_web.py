@@ -26,7 +26,7 @@ from golive.seal.vouch import public_key_text
 from golive.seal.vouch import verify as verify_seal
 from golive.store.sqlite import SQLiteStore
 from golive.web.accounts import Accounts
-from webconsole import MARKER, PASSWORD, PLAN, Server, add_user, serve, team_yaml, waiting_run
+from webconsole import MARKER, PASSWORD, PLAN, Server, add_user, own_staging_run, serve, team_yaml, waiting_run
 
 
 @pytest.fixture
@@ -96,12 +96,7 @@ def test_viewer_post_is_403_and_post_without_csrf_is_403(web: Server, workdir: P
 def test_initiator_cannot_approve_whichever_way_he_logs_in(web: Server, workdir: Path) -> None:
     rid = run_id(web)
     # ian holds the approver role here (the team names him), so only separation of duties stands in the way
-    plan = (workdir / "plan.yaml").read_text().replace("[rita, sam]", "[rita, sam, ian]")
-    (workdir / "plan2.yaml").write_text(plan.replace("environment: prod", "environment: staging"))
-    started = golive("run", "plan2.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "ian", "SHOP_TOKEN": MARKER})
-    assert started.code == 3, started.err
-    rid2 = next(r["run"] for r in json.loads(golive("runs", "--json", cwd=workdir).out)
-                if r["environment"] == "staging")
+    rid2 = own_staging_run(workdir, "plan2.yaml")
     ian, csrf = web.login("ian")
     for run in (rid, rid2):
         r = ian.post(f"/api/runs/{run}/actions/approve", json={"reason": "mine"}, headers={"X-CSRF-Token": csrf})

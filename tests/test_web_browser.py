@@ -38,6 +38,7 @@ from webconsole import (
     add_user,
     console_ports,
     oidc_provider,
+    own_staging_run,
     serve,
     team_yaml,
     waiting_run,
@@ -86,12 +87,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     oidc_port, console_port = console_ports()
     rid, proc = waiting_run(workdir, wait=True)
     try:  # from here on, the waiting run's process is stopped whatever fails
-        plan = (workdir / "plan.yaml").read_text().replace("[rita, sam]", "[rita, sam, ian]")
-        (workdir / "ians.yaml").write_text(plan.replace("environment: prod", "environment: staging"))
-        r = golive("run", "ians.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "ian", "SHOP_TOKEN": MARKER})
-        assert r.code == 3, r.err
-        ians = next(x["run"] for x in json.loads(golive("runs", "--json", cwd=workdir).out)
-                    if x["environment"] == "staging")
+        ians = own_staging_run(workdir, "ians.yaml")
+        plan = (workdir / "plan.yaml").read_text().replace("[rita, sam]", "[rita, sam, ian]")  # the web plan below
         for name in ("ian", "vic", "olga"):
             add_user(workdir, name)
         (workdir / "plans").mkdir()

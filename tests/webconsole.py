@@ -99,6 +99,17 @@ def waiting_run(workdir: Path, wait: bool = False) -> tuple[str, subprocess.Pope
     return str(json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]), None
 
 
+def own_staging_run(workdir: Path, plan_file: str) -> str:
+    """ian starts a second run, in staging, of a plan whose approver role names him too: only separation of duties
+    keeps him from approving it. Returns its id (it waits at its gate: exit 3)."""
+    plan = (workdir / "plan.yaml").read_text().replace("[rita, sam]", "[rita, sam, ian]")
+    (workdir / plan_file).write_text(plan.replace("environment: prod", "environment: staging"))
+    r = golive("run", plan_file, "--no-wait", cwd=workdir, env={"GOLIVE_USER": "ian", "SHOP_TOKEN": MARKER})
+    assert r.code == 3, r.err
+    return str(next(x["run"] for x in json.loads(golive("runs", "--json", cwd=workdir).out)
+                    if x["environment"] == "staging"))
+
+
 def add_user(workdir: Path, name: str, totp: bool = False) -> str:
     args = ["web", "user", "add", name, "--password-stdin"] + (["--totp"] if totp else [])
     proc = subprocess.run([sys.executable, "-m", "golive", *args], cwd=workdir, input=PASSWORD + "\n",
