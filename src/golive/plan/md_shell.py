@@ -64,7 +64,8 @@ def parse(text: str) -> Any:
     return root
 
 
-def _src(node: Any) -> str:
+def node_source(node: Any) -> str:
+    """What the document wrote for `node` (see parse: never the parser's ASCII copy)."""
     return bytes(node.text).decode("utf-8", "replace")
 
 
@@ -96,7 +97,7 @@ def simple_commands(node: Any, nested: bool = True) -> list[list[str]]:
                 if c.type == "command_name" or (words and c.type in ("word", "string", "raw_string", "number",
                                                                      "concatenation", "simple_expansion",
                                                                      "expansion")):
-                    words.append(_src(c))
+                    words.append(node_source(c))
             out.append(_unwrap(words))
         for c in n.children:
             if c.type != "heredoc_body" and (nested or c.type not in ("command_substitution",
@@ -126,8 +127,8 @@ def _stateful(node: Any) -> str | None:
         return str(node.type).replace("_", " ")
     if node.type == "command":
         name = next((c for c in node.children if c.type == "command_name"), None)
-        if name is not None and _src(name) in STATEFUL:
-            return f"`{_src(name)}`"
+        if name is not None and node_source(name) in STATEFUL:
+            return f"`{node_source(name)}`"
         if any(c.type == "variable_assignment" for c in node.children):
             return None  # `FOO=1 cmd` sets FOO for cmd only
         return None
@@ -248,8 +249,8 @@ def _exports(node: Any) -> list[tuple[str, str]]:
     for c in node.children[1:]:
         if c.type != "variable_assignment":
             return []
-        name = _src(c.children[0])
-        value = "".join(_src(x) for x in c.children[2:])
+        name = node_source(c.children[0])
+        value = "".join(node_source(x) for x in c.children[2:])
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
         if not re.fullmatch(r"[^$`\\\"' ;&|<>(){}]*|\$\{?[A-Za-z_]\w*\}?", value):
@@ -269,7 +270,7 @@ def statements(text: str) -> tuple[list[tuple[list[str], Statement]], bool]:
         if node.type == "comment":
             line = lines[node.start_point[0]]
             own_line = line.strip().startswith("#")
-            body = _src(node)
+            body = node_source(node)
             if own_line and not body.startswith("#!"):
                 if not comments:
                     comment_row = node.start_point[0]
