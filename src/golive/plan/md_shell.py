@@ -119,6 +119,12 @@ def _unwrap(words: list[str]) -> list[str]:
     return words[i:]
 
 
+def command_name(node: Any) -> str | None:
+    """The program word of a `command` node as written (`cd`, `./deploy.sh`), or None."""
+    name = next((c for c in node.children if c.type == "command_name"), None)
+    return node_source(name) if name is not None else None
+
+
 def _stateful(node: Any) -> str | None:
     """What in `node` changes the shell's own state (a `cd`, an assignment, a function), or None."""
     if node.type in _CHILD_SHELL:
@@ -126,9 +132,9 @@ def _stateful(node: Any) -> str | None:
     if node.type in _STATEFUL_NODES:
         return str(node.type).replace("_", " ")
     if node.type == "command":
-        name = next((c for c in node.children if c.type == "command_name"), None)
-        if name is not None and node_source(name) in STATEFUL:
-            return f"`{node_source(name)}`"
+        name = command_name(node)
+        if name in STATEFUL:
+            return f"`{name}`"
         if any(c.type == "variable_assignment" for c in node.children):
             return None  # `FOO=1 cmd` sets FOO for cmd only
         return None

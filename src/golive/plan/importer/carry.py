@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from golive.plan.importer.fences import block_text
-from golive.plan.md_shell import node_source, parse
+from golive.plan.md_shell import command_name, node_source, parse
 
 #: Commands whose whole effect is the shell's own state, and which are safe to say again before a later step.
 _CARRIED = frozenset({"cd", "pushd", "source", ".", "eval", "export", "set", "shopt", "umask", "alias", "unset",
@@ -19,16 +19,11 @@ _CARRIED = frozenset({"cd", "pushd", "source", ".", "eval", "export", "set", "sh
 MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
 
 
-def _command_name(node: Any) -> str | None:
-    name = next((c for c in node.children if c.type == "command_name"), None)
-    return node_source(name) if name is not None else None
-
-
 def _carried(node: Any) -> list[str]:
     """The state-setting parts of one top-level statement, as text."""
     kind = node.type
     if kind == "command":
-        return [node_source(node)] if _command_name(node) in _CARRIED else []
+        return [node_source(node)] if command_name(node) in _CARRIED else []
     if kind in ("declaration_command", "variable_assignment", "unset_command", "function_definition"):
         return [node_source(node)]
     if kind == "list":  # `cd dir && git checkout v1`: the cd is kept, the checkout is this block's own work
