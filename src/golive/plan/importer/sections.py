@@ -12,6 +12,7 @@ from golive.plan.importer.headings import (
     DONE_LEAD,
     NOT_A_PHASE,
     PEOPLE_HEADING,
+    QUICK_ACTION,
     ROLLBACK_WORDS,
     SUCCESS_WORDS,
     TEST_HEADER,
@@ -273,8 +274,8 @@ class SectionsMixin(ImportState):
                     b.placed = True
                     continue
                 for part in text.split("\n"):
-                    part = _clean(part).strip("✅✓✔☑ -")
-                    if part:
+                    part = _clean(part).strip("✅✓✔☑•◦▪‣·* -")
+                    if part and not QUICK_ACTION.match(part):
                         self.criteria.append((b.line, part))
                 b.placed = True
 
