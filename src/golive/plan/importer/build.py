@@ -10,6 +10,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.errors import PlanError, PlanIssue
 from golive.plan.importer.carry import carry_state
+from golive.plan.importer.conditions import settle
 from golive.plan.importer.covers import derive, is_data
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
@@ -93,6 +94,7 @@ class BuildMixin(ImportState):
         if self.levels:
             levels = CommentedSeq()
             ordered = sorted(self.levels, key=lambda x: x["level"])
+            settle(ordered, {lv["level"]: any(is_data(s) for s in lv["steps"]) for lv in ordered})
             derived = derive(ordered, phases)
             for name, line, text in self.box_triggers:
                 lv_for = next((lv for lv, (covers, _why) in zip(ordered, derived, strict=True) if name in covers),
@@ -113,6 +115,15 @@ class BuildMixin(ImportState):
                     lm["restores_data"] = True
                     self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} brings data back"
                                          " (restore / downgrade / DDL): restores_data")
+                if lv.get("when"):
+                    lm["when"] = lv["when"]
+                    self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} is for '{lv['when']}'"
+                                            " -> when: a person's choice (golive rollback RUN --level"
+                                            f" {lv['level']}), never applied by golive on a failure")
+                if lv.get("then"):
+                    lm["then"] = lv["then"]
+                    self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} says then level"
+                                            f" {', '.join(map(str, lv['then']))} -> then: (run after its steps)")
                 lm["steps"] = CommentedSeq(lv["steps"])
                 lm.yaml_add_eol_comment(f"{self.src_name}:{lv['line']}", "level")
                 levels.append(lm)
@@ -260,12 +271,14 @@ class BuildMixin(ImportState):
             s.append(f"phase {i} '{p['name']}' (line {p['line']}): {', '.join(parts)}{extra}{gate}")
         for lv in sorted(self.levels, key=lambda x: x["level"]):
             s.append(f"rollback level {lv['level']} '{lv['name']}' (line {lv['line']}): {len(lv['steps'])} steps;"
-                     f" covers: {', '.join(lv.get('covers', [])) or 'nothing'} ({lv.get('why', '')})")
-        applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"])
+                     f" covers: {', '.join(lv.get('covers', [])) or 'nothing'} ({lv.get('why', '')})"
+                     + (f"; when: {lv['when']} (a person's choice)" if lv.get("when") else "")
+                     + "".join(f"; then level {n}" for n in lv.get("then") or []))
+        applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"] and not lv.get("when"))
         if len(applied) > 1:  # the document may mean its levels to add up; golive's levels replace each other
             s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies only the highest level that"
                      " covers a phase it touched, so a higher level does not also run a lower one's steps; where the"
-                     " document means it to, copy them into it")
+                     " document means it to, name the lower level under `then:`")
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
         if self.approvers:
