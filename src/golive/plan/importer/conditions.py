@@ -29,9 +29,10 @@ _SAID = re.compile(r"(?i)(?:^|(?<=[.!?:)])\s+)\W*(?:when|if|trigger(?:s|\s+condi
 _IF = re.compile(r"(?i)^\W*(?:if|when|in\s+case(?:\s+of)?|falls|wenn|im\s+fall(?:e)?\s+(?:von|dass)?|si|en\s+caso\s+de|"
                  r"cuando|en\s+cas\s+de|quand|se|nel\s+caso\s+(?:di|in\s+cui)|caso)\b\s*(\S.*)$")
 #: A condition in brackets after a level's name: "schema (the migration is wrong)", "code only (app broken, data
-#: fine)"; not "(before cutover)", "(15 min)" or "(steps 2-3)".
+#: fine)", "(DBA decides)"; not "(before cutover)", "(before 22:30 only)", "(15 min)" or "(steps 2-3)".
 _BRACKETED = re.compile(r"\(([^()]{4,120})\)")
-_CONDITION_WORDS = re.compile(r"(?i)\b(?:if|when|only|broken|wrong|fail\w*|bad|corrupt\w*|damaged|lost|missing|"
+_CONDITION_WORDS = re.compile(r"(?i)\b(?:if|when|only\s+(?:if|when)|decides?|decision|approv\w*|entscheid\w*|"
+                              r"d[ée]cide\w*|broken|wrong|fail\w*|bad|corrupt\w*|damaged|lost|missing|"
                               r"unhealthy|stuck|errors?|falsch|kaputt|defekt|fehl\w*|mal|roto|da[ñn]ad[oa]s?|"
                               r"fall[aó]\w*|cass[ée]e?s?|corrompu\w*|[ée]chou\w*|errat\w*|guast\w*|fallit\w*)\b")
 

@@ -358,7 +358,7 @@ class RollbackMixin(ImportState):
         own = [str(d) for d in holder["description"][len(intro or []):]]
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
                             "description": holder["description"], "refs": phase_refs(f"{text} {label} {said}"),
-                            "tag": text, "condition": condition(f"{name} {label}".strip(), own),
+                            "tag": text, "condition": condition(name, own),
                             "then_refs": [chained] if chained else [], "name_written": written})
         return True
 
