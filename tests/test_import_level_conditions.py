@@ -248,3 +248,10 @@ pg_restore --clean --dbname=shop /backups/pre-42.dump
 """
     got = levels(doc)
     assert "when" not in got[1] and got[2]["when"] == "data is damaged"
+
+
+def test_a_bracket_is_a_condition_by_its_words_not_a_time_bound() -> None:
+    bounded = ENGLISH.replace(" (the migration is wrong), then level 1", " (before 22:30 only)")
+    assert "when" not in levels(bounded)[2]
+    decided = ENGLISH.replace(" (the migration is wrong), then level 1", " (the DBA decides)")
+    assert levels(decided)[2]["when"] == "the DBA decides"
