@@ -17,6 +17,7 @@ from markdown_it.token import Token
 
 from golive.plan.md_going_back import conditional_heading, going_back_heading
 from golive.plan.md_html import SUMMARY, read_html
+from golive.plan.md_success import success_title
 
 BlockKind = Literal["heading", "para", "item", "fence", "table"]
 
@@ -299,6 +300,12 @@ def _bold_step_headings(blocks: list[Block]) -> None:
             b.kind = "heading"
             b.level = question = min(level + 1, 6)
         elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _STEP_WORD.match(b.text):
+            b.kind = "heading"
+            b.level = min((question or level) + 1, 6)
+            back = False
+        elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and success_title(b.text):
+            # `**Looks good when**` alone on a line, even after the way back: the success criteria's title. Left a
+            # paragraph, the level or phase before it took the criteria as its own items.
             b.kind = "heading"
             b.level = min((question or level) + 1, 6)
             back = False

@@ -73,6 +73,8 @@ class ImportState:
         self.db_var: str | None = None
         #: Inside a rollback level (exports there stay in their script: they must not change the forward run).
         self.in_rollback = False
+        #: fences the document says are not to be run (ids): never a person's "Run" step either
+        self.not_run: set[int] = set()
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
         self.exported: dict[str, tuple[str, int]] = {}
         self.env_vars: dict[str, tuple[str | None, int]] = {}
