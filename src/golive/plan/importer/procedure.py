@@ -68,7 +68,7 @@ class ProcedureMixin(ImportState):
                               and b.line > p["line"]), None)
                 if block is None:
                     continue
-                lines = [_line_of(s, self.src_name) for s in p["steps"]]
+                lines = [line_of(s, self.src_name) for s in p["steps"]]
                 if any(n is None for n in lines):
                     continue  # no order to keep: leave it in the description
                 at = next((i for i, n in enumerate(lines) if n is not None and n > block.line), len(p["steps"]))
@@ -77,7 +77,7 @@ class ProcedureMixin(ImportState):
                                      f" '{p['name']}'")
 
 
-def _line_of(step: Any, src_name: str) -> int | None:
+def line_of(step: Any, src_name: str) -> int | None:
     """The source line a step's comment names ("doc.md:56"), else None."""
     items = getattr(getattr(step, "ca", None), "items", {}) or {}
     for entry in items.values():
