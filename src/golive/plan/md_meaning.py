@@ -199,12 +199,13 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
         return None
     if prog == "read" and not stdin:
         return f"`{' '.join(raw)}` waits for an answer on the terminal: a person answers it"
+    # (`manage.py shell <<'EOF'` reads its input from the heredoc: one non-interactive session, run as written)
     if any(w.endswith("manage.py") for w in words[:2]) and any(a in ("shell", "dbshell") for a in words[1:3]) \
-            and not any(a in ("-c", "--command") or a.startswith("--command=") for a in words):
+            and not stdin and not any(a in ("-c", "--command") or a.startswith("--command=") for a in words):
         return f"`{' '.join(raw)}` opens a console: the lines after it are typed there"
-    if (prog in ("rails", "bin/rails") and args[:1] in (["console"], ["c"], ["dbconsole"])) or \
-            (prog in ("flask",) and args[:1] == ["shell"]) or (prog == "manage.py" and args[:1] in (["shell"],
-                                                                                                ["dbshell"])):
+    if not stdin and ((prog in ("rails", "bin/rails") and args[:1] in (["console"], ["c"], ["dbconsole"])) or
+                      (prog in ("flask",) and args[:1] == ["shell"]) or
+                      (prog == "manage.py" and args[:1] in (["shell"], ["dbshell"]))):
         return f"`{' '.join(raw)}` opens a console: the lines after it are typed there"
     if prog in _REPLS and not stdin:
         stops = _REPLS[prog]
