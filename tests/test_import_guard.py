@@ -117,6 +117,9 @@ def test_a_step_with_an_undo_that_becomes_a_persons_step_keeps_the_undo_in_words
     "kubectl rollout status deploy/billing",
     "sudo cp /etc/nginx/nginx.conf /etc/nginx/nginx.conf.bak",
     "./scripts/verify-restore.sh",
+    "helm upgrade billing ./chart --wait || { helm rollback billing; exit 1; }",
+    "kubectl rollout status deploy/billing --timeout=5m || kubectl rollout undo deploy/billing",
+    "if ! curl -fsS https://billing.example/health; then\n  kubectl rollout undo deploy/billing\nfi",
 ])
 def test_forward_work_that_only_looks_like_a_way_back_still_runs(command: str) -> None:
     plan = _plan(f"{FORWARD}## 2. Prepare\n\n```bash\n{command}\n```\n")
