@@ -90,6 +90,22 @@ def test_a_drop_of_what_the_forward_path_created_is_a_persons_step() -> None:
     assert "DROP COLUMN legacy" in runs  # a forward drop of what the forward path did not create stays
 
 
+def test_a_delete_of_inserted_rows_or_an_uninstall_of_the_installed_release_is_a_persons_step() -> None:
+    doc = ("# Checkout\n\n## 1. Flag\n\n```sql\n"
+           "INSERT INTO feature_flags (name, enabled) VALUES ('new_checkout', true);\n"
+           "INSERT INTO maintenance_banner (service) VALUES ('checkout');\n```\n\n## 2. Deploy\n\n```bash\n"
+           "helm -n shop upgrade --install checkout-v5 ./chart\n```\n\n## 3. Close\n\n```sql\n"
+           "DELETE FROM maintenance_banner WHERE service = 'checkout';\n```\n\n## 4. Kalau gagal\n\n```sql\n"
+           "DELETE FROM feature_flags WHERE name = 'new_checkout';\n```\n\n"
+           "```bash\nhelm -n shop uninstall checkout-v5\n```\n")
+    steps = _forward(_plan(doc))
+    runs = _runs(steps)
+    assert "new_checkout';" not in runs.split("VALUES")[-1] and "uninstall" not in runs
+    assert "DELETE FROM feature_flags WHERE name = 'new_checkout';" in _manual(steps)
+    assert "helm -n shop uninstall checkout-v5" in _manual(steps)
+    assert "DELETE FROM maintenance_banner" in runs  # a banner put up and taken down is forward work
+
+
 def test_a_section_of_way_back_commands_takes_its_other_commands_with_it() -> None:
     doc = (f"{FORWARD}## Plan B\n\n```bash\nhelm rollback billing\n```\n\n```bash\nkubectl rollout undo deploy/worker\n"
            "```\n\n```bash\nsystemctl restart billing-cron\n```\n")
