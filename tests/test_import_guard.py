@@ -90,20 +90,15 @@ def test_a_drop_of_what_the_forward_path_created_is_a_persons_step() -> None:
     assert "DROP COLUMN legacy" in runs  # a forward drop of what the forward path did not create stays
 
 
-def test_a_delete_of_inserted_rows_or_an_uninstall_of_the_installed_release_is_a_persons_step() -> None:
-    doc = ("# Checkout\n\n## 1. Flag\n\n```sql\n"
-           "INSERT INTO feature_flags (name, enabled) VALUES ('new_checkout', true);\n"
-           "INSERT INTO maintenance_banner (service) VALUES ('checkout');\n```\n\n## 2. Deploy\n\n```bash\n"
-           "helm -n shop upgrade --install checkout-v5 ./chart\n```\n\n## 3. Close\n\n```sql\n"
-           "DELETE FROM maintenance_banner WHERE service = 'checkout';\n```\n\n## 4. Kalau gagal\n\n```sql\n"
-           "DELETE FROM feature_flags WHERE name = 'new_checkout';\n```\n\n"
-           "```bash\nhelm -n shop uninstall checkout-v5\n```\n")
-    steps = _forward(_plan(doc))
-    runs = _runs(steps)
-    assert "new_checkout';" not in runs.split("VALUES")[-1] and "uninstall" not in runs
-    assert "DELETE FROM feature_flags WHERE name = 'new_checkout';" in _manual(steps)
-    assert "helm -n shop uninstall checkout-v5" in _manual(steps)
-    assert "DELETE FROM maintenance_banner" in runs  # a banner put up and taken down is forward work
+def test_temporary_rows_and_the_canary_release_removed_forward_still_run() -> None:
+    """Forward work makes and removes temporary things: a smoke test's row, the canary's release after the promote
+    (unseen set 1, 04_k8s_helm_canary). Neither is a way back."""
+    doc = ("# Search\n\n## 1. Canary\n\n```bash\nhelm -n search upgrade --install search-api-canary charts/api\n```\n\n"
+           "```sql\nINSERT INTO orders (ref) VALUES ('SMOKE-1');\n```\n\n## 2. Promote\n\n```bash\n"
+           "helm -n search upgrade search-api charts/api\nhelm -n search uninstall search-api-canary\n```\n\n"
+           "```sql\nDELETE FROM orders WHERE ref = 'SMOKE-1';\n```\n")
+    runs = _runs(_forward(_plan(doc)))
+    assert "uninstall search-api-canary" in runs and "DELETE FROM orders WHERE ref = 'SMOKE-1'" in runs
 
 
 def test_a_section_of_way_back_commands_takes_its_other_commands_with_it() -> None:

@@ -347,20 +347,11 @@ def _name(word: str) -> str:
     return re.sub(r"[\"`\[\]]", "", word).lower().rsplit(".", 1)[-1]
 
 
-#: `INSERT INTO t (…) VALUES ('new_checkout', …)`: the string values of the rows a step adds, by table.
-_INSERT = re.compile(r"(?is)\bINSERT\s+INTO\s+([\w.\"`\[\]]+).*?\bVALUES\s*(\(.*?\))\s*(?:;|$|ON\b|RETURNING\b)")
-_DELETE = re.compile(r"(?is)\bDELETE\s+FROM\s+([\w.\"`\[\]]+)\s+WHERE\s+(.*?)(?:;|$)")
-#: A Helm release the step installs (`helm upgrade --install web`, `helm install web`) or removes.
-_HELM_UP = re.compile(r"\bhelm\s+(?:(?:-n|--namespace|--kube-context)\s+\S+\s+)*(?:upgrade|install)\s+(?:--\S+\s+)*"
-                      r"([a-z0-9][\w.-]*)")
-_HELM_DOWN = re.compile(r"\bhelm\s+(?:(?:-n|--namespace|--kube-context)\s+\S+\s+)*(?:uninstall|delete|del)\s+"
-                        r"(?:--\S+\s+)*([a-z0-9][\w.-]*)")
-
-
 def made_by(text: str) -> set[str]:
-    """What `text` creates: `index:idx_x`, `table:orders`, `column:orders.tax_region` (also `column:*.tax_region`,
-    for a DROP COLUMN whose table is written elsewhere, as pt-online-schema-change's `--alter`), `row:flags:'x'` (a
-    string value of an inserted row), `release:web` (a Helm release installed)."""
+    """What the SQL in `text` creates: `index:idx_x`, `table:orders`, `column:orders.tax_region` (also
+    `column:*.tax_region`, for a DROP COLUMN whose table is written elsewhere, as pt-online-schema-change's
+    `--alter`). Rows and releases are not counted: forward work makes and removes temporary ones (a smoke test's
+    order row, the canary's Helm release uninstalled after the promote)."""
     out = {f"{m.group(1).lower()}:{_name(m.group(2))}" for m in _CREATE.finditer(text)}
     for m in _ALTER.finditer(text):
         table = _name(m.group(1))
@@ -368,15 +359,11 @@ def made_by(text: str) -> set[str]:
             what, name = (a.group(1) or "column").lower(), _name(a.group(2))
             if name not in _NOT_NAMES:
                 out |= {f"{what}:{table}.{name}", f"{what}:*.{name}"}
-    for m in _INSERT.finditer(text):
-        out |= {f"row:{_name(m.group(1))}:{v.lower()}" for v in re.findall(r"'(?:[^']|'')+'", m.group(2))}
-    out |= {f"release:{m.group(1)}" for m in _HELM_UP.finditer(text)}
     return out
 
 
 def unmade_by(text: str, made: set[str]) -> str | None:
-    """The first thing `text` removes that is in `made` (what earlier forward steps created): a DROP, a DELETE of
-    an inserted row, a `helm uninstall` of an installed release."""
+    """The first object `text` drops that is in `made` (what earlier forward steps created)."""
     for m in _DROP.finditer(text):
         key = f"{m.group(1).lower()}:{_name(m.group(2))}"
         if key in made:
@@ -390,16 +377,6 @@ def unmade_by(text: str, made: set[str]) -> str | None:
     for d in re.finditer(r"(?i)--alter[= ]+[\"']?DROP\s+(?:COLUMN\s+)?(\w+)", text):
         if f"column:*.{d.group(1).lower()}" in made:
             return f"DROP COLUMN {d.group(1).lower()}"
-    for m in _DELETE.finditer(text):
-        table = _name(m.group(1))
-        if re.search(r"maint|lock|freeze|pause|banner|notice", table):
-            continue  # a maintenance or lock row put in at the start and taken out at the end is forward work
-        hit = next((v for v in re.findall(r"'(?:[^']|'')+'", m.group(2)) if f"row:{table}:{v.lower()}" in made), None)
-        if hit is not None:
-            return f"DELETE FROM {table} WHERE … {hit}"
-    for m in _HELM_DOWN.finditer(text):
-        if f"release:{m.group(1)}" in made:
-            return f"helm uninstall {m.group(1)}"
     return None
 
 
