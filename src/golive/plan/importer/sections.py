@@ -72,7 +72,11 @@ class SectionsMixin(ImportState):
         # Blocks before the first section (an overview paragraph) become the plan description.
         description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
+        lead = ""
         for b in self.blocks[:first_heading]:
+            if b.kind == "item" and not b.placed and PEOPLE_HEADING.search(lead.lower()):
+                b.placed = self.people_item(b, lead=True) or self.keyed_person(b)  # "People on the call:" + list
+            lead = _clean(b.text) if b.kind == "para" and _clean(b.text).endswith(":") else lead
             if b.kind == "para" and not b.placed:
                 self.prelude_people(b)
                 description.append(_clean(b.text))
@@ -146,8 +150,8 @@ class SectionsMixin(ImportState):
                 and not WINDOW_HEADING.search(low)):
             self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
             return True
-        if not top:
-            return False
+        if not top and not (PEOPLE_HEADING.search(low) and not self.has_steps(idx, end)):
+            return False  # ("### Escalation" before the first section: the people to call, still read)
         h.placed = True
         if SUCCESS_WORDS.search(low):
             self.success(idx, end)
@@ -221,11 +225,15 @@ class SectionsMixin(ImportState):
         return True
 
     def overview(self, idx: int, end: int) -> None:
-        """An "Overview" section's paragraphs say what the change is: the plan's description."""
+        """An "Overview" section's paragraphs say what the change is: the plan's description; its roles and
+        ladders ("| Deployment lead | Mikko Virtanen |", "Escalation: A, then B") are read as at the top."""
         for b in self.blocks[idx + 1:end]:
             if b.kind == "para" and b.depth == 0 and b.text.strip():
+                self.prelude_people(b)
                 self.description.append(_clean(b.text))
                 b.placed = True
+            elif b.kind == "table" and not b.placed:
+                self.prelude_people(b)
 
     def scan_version(self, idx: int, end: int) -> None:
         """`**Current Version**: 1.0.0` / `**New Version**: 1.1.0` under an application/release version heading.
