@@ -74,3 +74,38 @@ def test_state_set_inside_a_subshell_or_pipeline_is_not_carried() -> None:
         "eval \"$(vault kv get -format=dotenv secret/catalogue)\"\n", "")
     scripts = _scripts(import_markdown(doc, "doc.md").yaml_text)
     assert "cd /tmp" not in scripts["python manage.py reindex --all"]
+
+
+ACTS = """# DNS cutover
+## Phase 1: Cut over (10 min)
+```bash
+CHANGE_ID=$(aws route53 change-resource-record-sets --hosted-zone-id Z1 \\
+  --change-batch file://dns/v2.json --query 'ChangeInfo.Id' --output text)
+aws route53 wait resource-record-sets-changed --id "$CHANGE_ID"
+TG=$(aws elbv2 describe-target-groups --names edge-v2 --query 'TargetGroups[0].TargetGroupArn' --output text)
+SNAP=pre-$(date +%s)
+```
+## Phase 2: Check (5 min)
+```bash
+dig +short api.example.com CNAME @1.1.1.1
+aws elbv2 describe-target-health --target-group-arn "$TG"
+```
+## Rollback
+```bash
+aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch file://dns/v1.json
+```
+"""
+
+
+def test_an_assignment_whose_command_substitution_acts_is_never_said_again() -> None:
+    """`CHANGE_ID=$(aws route53 change-resource-record-sets …)` records the id of the DNS change it MAKES: said again
+    in front of the check and of the rollback level it would re-apply the cutover (the rollback would first cut
+    over again). Only a `$(...)` that reads, and reads the same again (`describe-…`), is carried; `$(date)` would
+    give the later step another value."""
+    scripts = _scripts(import_markdown(ACTS, "doc.md").yaml_text)
+    check = scripts['aws elbv2 describe-target-health --target-group-arn "$TG"']
+    rollback = scripts["aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch file://dns/v1.json"]
+    for script in (check, rollback):
+        assert "file://dns/v2.json" not in script, script
+        assert "date +%s" not in script, script
+    assert "TG=$(aws elbv2 describe-target-groups" in check, check

@@ -27,6 +27,8 @@ class BuildMixin(ImportState):
             raise PlanError([PlanIssue(self.source, 1, 1, "", "no deployment steps found: expected headings like"
                                        " '## Phase 1: Database migration (30 minutes)' with fenced commands or"
                                        " checklist items under them")])
+        # before anything reads the steps (vars, covers, carried state): what runs is checked against where it is
+        self.guard(phases, sorted(self.levels, key=lambda x: x["level"]))
         root = CommentedMap()
         name = title or Path(self.source).stem
         core = re.sub(r"(?i)\b(production\s+)?(deployment|release|rollout|go-?live)\s+(plan|checklist|runbook)\b"
@@ -266,6 +268,7 @@ class BuildMixin(ImportState):
             s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies only the highest level that"
                      " covers a phase it touched, so a higher level does not also run a lower one's steps; where the"
                      " document means it to, copy them into it")
+        s += [f"guard: {g}" for g in self.guarded]
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
         if self.approvers:

@@ -10,18 +10,64 @@ import re
 from typing import Any
 
 from golive.plan.importer.fences import block_text
-from golive.plan.md_shell import command_name, node_source, parse
+from golive.plan.md_shell import command_name, node_source, parse, simple_commands
 
 #: Commands whose whole effect is the shell's own state, and which are safe to say again before a later step.
 _CARRIED = frozenset({"cd", "pushd", "source", ".", "eval", "export", "set", "shopt", "umask", "alias", "unset",
                       "declare", "typeset", "readonly"})
 #: A comment line marking the carried state in front of a step's own commands.
 MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
+#: Programs that only read and answer the same when asked again, so a `$(...)` made of them may be said again in
+#: front of a later step. Anything else inside `$(...)` would run again there: `CHANGE_ID=$(aws route53
+#: change-resource-record-sets …)` carried into a rollback level re-applies the DNS change it records, and
+#: `$(date …)` or `$(mktemp …)` would give each step another value than the document's one shell had.
+_READERS = frozenset({"cat", "jq", "yq", "grep", "egrep", "fgrep", "awk", "head", "tail", "cut", "tr", "sort",
+                      "uniq", "wc", "basename", "dirname", "realpath", "readlink", "pwd", "hostname", "whoami", "id",
+                      "printf", "echo", "uname", "base64", "xargs", "column", "getent", "test", "["})
+#: Programs that only read when their words say so (`aws ec2 describe-…`, `kubectl get`, `vault kv get`).
+_READING_WORDS = {"aws": re.compile(r"\S+ (describe|get|list)-"), "kubectl": re.compile(r"(get|version|config view)\b"),
+                  "vault": re.compile(r"(kv get|kv list|read|print)\b"), "terraform": re.compile(r"(output|show)\b"),
+                  "git": re.compile(r"(rev-parse|describe|log|show)\b"),
+                  "sops": re.compile(r"(-d|--decrypt|decrypt)\b"),
+                  "gcloud": re.compile(r".*\b(describe|list)\b"), "az": re.compile(r".*\b(show|list)\b")}
+#: curl options that send or change something (a GET answers again; a POST, PUT, DELETE or upload acts again).
+_CURL_SENDS = re.compile(r"^(-X|--request|-d|--data\S*|-F|--form|-T|--upload-file|--json)$|^-X\S|^-[a-zA-Z]*[dFT]$")
+
+
+def _reads(argv: list[str]) -> bool:
+    """Whether the simple command `argv` only reads (see _READERS): saying it again changes nothing."""
+    prog = argv[0].rsplit("/", 1)[-1]
+    args = [a.strip("'\"") for a in argv[1:]]
+    if prog == "sed":
+        return not any(a.startswith("-i") or a == "--in-place" for a in args)
+    if prog == "curl":
+        return not any(_CURL_SENDS.match(a) for a in args)
+    if prog in _READING_WORDS:
+        words = " ".join(a for a in args if not a.startswith("-") or prog == "sops")
+        return bool(_READING_WORDS[prog].match(words))
+    return prog in _READERS
+
+
+def _replayable(node: Any) -> bool:
+    """Whether every command inside the `$(...)` and backticks of `node` only reads (nothing acts twice)."""
+    subs: list[Any] = []
+
+    def walk(n: Any) -> None:
+        if n.type in ("command_substitution", "process_substitution"):
+            subs.append(n)
+            return
+        for c in n.children:
+            walk(c)
+
+    walk(node)
+    return all(_reads(argv) for sub in subs for argv in simple_commands(sub))
 
 
 def _carried(node: Any) -> list[str]:
-    """The state-setting parts of one top-level statement, as text."""
+    """The state-setting parts of one top-level statement, as text (none that would act again when said again)."""
     kind = node.type
+    if kind != "list" and not _replayable(node):
+        return []
     if kind == "command":
         return [node_source(node)] if command_name(node) in _CARRIED else []
     if kind in ("declaration_command", "variable_assignment", "unset_command", "function_definition"):

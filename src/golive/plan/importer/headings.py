@@ -22,6 +22,8 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
                             # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
                             r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
+                            # Japanese, Chinese, Korean: "切り戻し手順", "ロールバック", "回滚", "롤백"
+                            r"切り?戻し|ロールバック|巻き戻し|回滚|回退|回滾|롤백|원복|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$"
                             # going back and failure branches in the other languages too: "If we have to go back",

@@ -37,6 +37,13 @@ _CONDITION = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when(?:ever)?|unless|in\s+ca
                         r"as\s+needed|where\s+needed|falls|wenn|nur\s+wenn|si|seulement\s+si|solo\s+si|se|"
                         r"solo\s+se|indien|als)\b")
 _QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|“([^”]+)”|\*\*([^*]+)\*\*")
+#: A label that announces what a command printed or must print, not a command to run: "Expected:", "Output:",
+#: "Expected answer:", "Should return:", "Erwartet:", "Resultado esperado:", "Sortie :", "期待結果:".
+_RESULT_LABEL = re.compile(r"(?i)^\W*(?:expected(?:\s+(?:result|output|answer|response|value|line))?|expect|"
+                           r"(?:sample\s+|example\s+)?output|result|response|answer|returns?|"
+                           r"(?:should|must|will)\s+(?:print|return|show|output|answer|be)|"
+                           r"erwartet(?:e[sn]?\s+\w+)?|ausgabe|ergebnis|esperad[oa]|(?:resultado|salida)(?:\s+esperad[oa])?|"
+                           r"sortie|r[ée]sultat(?:\s+attendu)?|attendu|期待結果|期待値|出力|結果)\W*$")
 
 
 def code_command(raw: str) -> tuple[str, str, str] | None:
@@ -52,6 +59,8 @@ def code_command(raw: str) -> tuple[str, str, str] | None:
     label = re.sub(r"\*\*|__", "", before).strip()
     if label and not (label.endswith(":") or _RUN_LABEL.search(label)):
         return None
+    if _RESULT_LABEL.match(label):
+        return None  # "Expected: `products products_v7`" is what a command prints; run, it is exit 127
     if len(spans) > 1 and not _EXPECT.match(after):
         return None  # "`a` or `b`": a choice for a person
     if not looks_like_commands(cmd):

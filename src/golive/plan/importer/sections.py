@@ -19,7 +19,7 @@ from golive.plan.importer.headings import (
     WINDOW_HEADING,
 )
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean
+from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean, fold_width
 from golive.plan.md_blocks import Block
 from golive.plan.md_going_back import conditional_heading
 from golive.units import format_duration
@@ -118,7 +118,8 @@ class SectionsMixin(ImportState):
                       and self.phase_heading(_clean(self.blocks[j].text))] if top else []
         if top and not sub_phases:
             sub_phases = self.numbered_subs(idx, end)
-        named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
+        # "Phase 3: ..." under it
+        named = [j for j in sub_phases if _PHASE.match(fold_width(_clean(self.blocks[j].text)))]
         if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
                 PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
             # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
@@ -145,7 +146,7 @@ class SectionsMixin(ImportState):
             self.inferred.append(f"line {h.line}: '{text}' is a numbered section of an outline (its parts are"
                                  " numbered under it) -> a phase")
             return True
-        if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
+        if _PHASE.match(fold_width(text)) or (_CLOCK_RANGE.search(text) and not top) or (
                 self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)
                 and not WINDOW_HEADING.search(low)):
             self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
@@ -397,6 +398,7 @@ class SectionsMixin(ImportState):
 
     def phase_heading(self, text: str) -> bool:
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
+        text = fold_width(text)
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
             and not _LEVEL.match(text) and not conditional_heading(text)

@@ -66,6 +66,8 @@ class ImportState:
         self.db_var: str | None = None
         #: Inside a rollback level (exports there stay in their script: they must not change the forward run).
         self.in_rollback = False
+        #: fences the document says are not to be run (ids): never a person's "Run" step either
+        self.not_run: set[int] = set()
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
         self.exported: dict[str, tuple[str, int]] = {}
         self.env_vars: dict[str, tuple[str | None, int]] = {}
@@ -78,6 +80,9 @@ class ImportState:
         self.conversions: list[str] = []
         #: restore steps made from a document's command: id(step) -> that command (golive.plan.md_commands)
         self.restores_from: dict[int, Any] = {}
+        #: What the guard (golive.plan.importer.guard) changed, for the summary: a step whose intent disagreed with
+        #: its place made a person's, a hidden value made a var.
+        self.guarded: list[str] = []
         #: Normalised name -> as written (`kavyashri-as` -> `@kavyashri-as`), shown next to the name.
         self.handles: dict[str, str] = {}
         #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).
@@ -234,6 +239,9 @@ class ImportState:
 
 
     def build(self, title: str, description: list[str]) -> CommentedMap:
+        raise NotImplementedError
+
+    def guard(self, phases: list[dict[str, Any]], levels: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
     def rollback_criteria(self, idx: int, end: int) -> None:
