@@ -52,3 +52,15 @@ def test_what_a_command_prints_is_never_run(label: str) -> None:
     assert "_cat/aliases/products" in text
     assert not any(line.strip().endswith(("shell: products products_v7", "command: products products_v7"))
                    for line in text.splitlines()), text
+
+
+def test_never_paste_a_secret_here_is_not_never_run_the_block() -> None:
+    """"The flag API needs a token from the vault (never paste it here):" forbids writing the token into the page;
+    the block after it fetches the token and must run (made text, every later call went without a token)."""
+    doc = ("# R\n## Preparation\nThe flag API needs a token from the vault (never paste it here):\n\n```bash\n"
+           "export FLAGS_API_TOKEN=\"$(vault kv get -field=token secret/edge/flags-api)\"\n```\n\n"
+           "## Rollout\n```bash\ncurl -fsS -X PATCH -H \"Authorization: Bearer $FLAGS_API_TOKEN\" https://flags/x\n```\n")
+    text = import_markdown(doc, "doc.md").yaml_text
+    assert "vault kv get -field=token secret/edge/flags-api" in text, text
+    doc = doc.replace("(never paste it here)", "(never paste it into the terminal)")
+    assert "vault kv get" in import_markdown(doc, "doc.md").yaml_text

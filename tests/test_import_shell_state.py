@@ -109,3 +109,18 @@ def test_an_assignment_whose_command_substitution_acts_is_never_said_again() -> 
         assert "file://dns/v2.json" not in script, script
         assert "date +%s" not in script, script
     assert "TG=$(aws elbv2 describe-target-groups" in check, check
+
+
+def test_a_secret_the_document_sets_itself_is_not_required_from_the_environment() -> None:
+    """`export FLAGS_API_TOKEN="$(vault …)"` and `docker run -e PGPASSWORD_FILE=/run/secrets/…` set those names in
+    the document's own commands: declared as secret vars read from the environment, the run refused to start until
+    someone exported a value the document never asked for."""
+    doc = ("# R\n## Phase 1: Prepare (5 min)\n```bash\nexport FLAGS_API_TOKEN=\"$(vault kv get -field=token s/f)\"\n"
+           "docker run --rm -e PGPASSWORD_FILE=/run/secrets/db_password postgres:16 pg_dump -h db -f /b/x.dump app\n"
+           "```\n## Phase 2: Roll out (5 min)\n```bash\n./bin/flagctl --token \"$FLAGS_API_TOKEN\" set edge-v2 5\n"
+           "```\n")
+    plan = yaml.safe_load(import_markdown(doc, "doc.md").yaml_text)
+    assert not {"FLAGS_API_TOKEN", "PGPASSWORD_FILE"} & set(plan.get("vars") or {}), plan.get("vars")
+    doc = doc.replace('export FLAGS_API_TOKEN="$(vault kv get -field=token s/f)"\n', "")
+    plan = yaml.safe_load(import_markdown(doc, "doc.md").yaml_text)
+    assert plan["vars"]["FLAGS_API_TOKEN"] == {"secret": True, "from_env": "FLAGS_API_TOKEN"}  # not set: it is needed

@@ -16,6 +16,11 @@ from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text
 from golive.plan.md_secrets import secret_like
 from golive.plan.md_step import Command
 
+#: Where a command sets a variable: at the start of a statement (`export NAME=`, `NAME=$(…)`, `readonly NAME=`) or
+#: as an option that hands it to a program (`docker run -e NAME=…`, `env NAME=…`).
+_SETS_NAME = re.compile(r"(?m)(?:^\s*|[;&|(]\s*|\s(?:-e|--env|env)\s+)(?:export\s+|readonly\s+|"
+                        r"declare\s+(?:-\w+\s+)*)?([A-Za-z_]\w*)=")
+
 
 class BuildMixin(ImportState):
     def build(self, title: str, description: list[str]) -> CommentedMap:
@@ -178,6 +183,20 @@ class BuildMixin(ImportState):
                 self.conversions.append(f"line {cmd.line}: restore of '{st['restore']['database']}' kept as the"
                                         " document's command: no backup step of that database in the plan")
 
+    def set_by_commands(self) -> set[str]:
+        """Names the plan's own shell steps assign: `NAME=…`, `export NAME=…`, `-e NAME=…`, `env NAME=…`."""
+        names: set[str] = set()
+        for holder in [*self.phases, *self.levels]:
+            for st in holder["steps"]:
+                shell = st.get("shell") if isinstance(st, dict) else None
+                cmd = shell.get("command") if isinstance(shell, dict) else shell
+                if isinstance(cmd, str):
+                    # `PGPASSWORD="${PGPASSWORD}" psql …` (a secret value taken out of the command) sets nothing:
+                    # the value still comes from the environment
+                    names |= {n for n in _SETS_NAME.findall(cmd)
+                              if not re.search(rf"\b{n}=[\"']?\$\{{?{n}\b(?!\w)", cmd)}
+        return names
+
     def vars_map(self) -> CommentedMap:
         """Every name the steps need: lifted exports, env-file entries, placeholders, secret-looking names.
         A secret's value is never written: it is read from the environment when the run starts."""
@@ -209,7 +228,10 @@ class BuildMixin(ImportState):
             else:
                 out[n] = CommentedMap({"value": val})
             out.yaml_add_eol_comment(f"{self.src_name}:{line} (env file)", n)
-        names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources)
+        # a name the document's own commands set (`export TOKEN="$(vault …)"`, `docker run -e PGPASSWORD_FILE=…`)
+        # is theirs to set: required from the environment, the run would refuse to start without it
+        names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources
+                       - self.set_by_commands())
         if self.uses_database_url and "DATABASE_URL" not in names and "DATABASE_URL" not in out:
             names.append("DATABASE_URL")
         if self.db_var and self.db_var not in names and self.db_var not in out:

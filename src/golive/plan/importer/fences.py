@@ -63,10 +63,15 @@ _NOT_TO_RUN_ELSEWHERE = (
     r"\bnicht\s+(?:(?:jetzt|hier|" + _NOT_HERE + r")\s+)*(?:ausf(?:ü|ue)hren|laufen\s+lassen|starten)\s*(?:[:.;!),]|$)|"
     r"\bne\s+(?:l[ae']\s*)?(?:pas|jamais)\s+(?:l[ae']\s*)?(?:ex(?:é|e)cuter|lancer)(?:\s+(?:maintenant|ici|" + _NOT_HERE
     + r"))*\s*(?:[:.;!),]|$)")
+#: "(never paste it here)", "do not paste the token into this page": about writing a value into the document, not
+#: about running the block that follows ("do not paste this block" still is).
+_INTO_PAGE = (r"(?!\s+(?:it|this|them|the\s+\w+)?\s*(?:here|in(?:to)?\s+(?:this|the)\s+(?:doc|document|page|runbook|"
+              r"ticket|chat|channel|thread|wiki|issue)\b))")
 #: Said of a block that must not run: "do NOT run it:", "not a command", "for reference", "for the record only",
 #: "do not paste". A "do not run ... until/before ..." is an order to run it later, so the phrase must end its
 #: sentence.
-_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s+(?:be\s+)?(?:run|paste|execute|use)d?"
+_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s+(?:be\s+)?(?:run|paste" + _INTO_PAGE
+                         + r"|execute|use)d?"
                          r"(?:\s+(?:it|this|them|these|that))?(?:\s+(?:again|any\s*more|anymore|now|yet|here|"
                          + _NOT_HERE + r"))*\s*(?:[:.;!),]|$)|"
                          r"\bnot\s+(?:a\s+)?commands?\b|\bfor\s+(?:the\s+)?(?:reference|record)\b|\breference\s+only\b|"

@@ -172,6 +172,13 @@ class SectionsMixin(ImportState):
             return True
         if sub_phases:
             sub_phases = self.numbered_siblings(idx, end, sub_phases)
+            first = min(sub_phases)
+            if self.runs_commands(idx + 1, first):
+                # "## Flag rollout" whose first command stands before "**Stage 2**": the section's own steps come
+                # first, a phase of their own; left to the sub-phases they were dropped (a rollout from stage 2)
+                self.phase_from(idx, first)
+                self.inferred.append(f"line {h.line}: '{text}' runs commands before its first sub-phase -> a phase"
+                                     " of its own, before them")
             for j in sub_phases:
                 stop = self.section_end(j)
                 while stop < end and self.blocks[stop].level == self.blocks[j].level and stop not in sub_phases \
