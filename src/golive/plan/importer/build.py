@@ -97,6 +97,8 @@ class BuildMixin(ImportState):
             pm.yaml_add_eol_comment(f"{self.src_name}:{p['line']}", "name")
             seq.append(pm)
         root["phases"] = seq
+        self.own_switches()
+        self.ramp_limits()
         if self.levels:
             levels = CommentedSeq()
             ordered = sorted(self.levels, key=lambda x: x["level"])
@@ -108,6 +110,11 @@ class BuildMixin(ImportState):
                     lv_for["description"].append(f"Trigger (line {line}, '{name}'): {text}")
                     self.inferred.append(f"line {line}: the box of when to roll back in '{name}' -> the trigger of"
                                          f" rollback level {lv_for['level']}")
+            ramp_level = next((lv for lv, (covers, _why) in zip(ordered, derived, strict=True)
+                               if set(covers) & self.ramp_phases), None) if self.thresholds else None
+            if ramp_level is not None:  # no canary holds the limits: the level that undoes the ramp says them
+                ramp_level["description"].append("Trigger (the limits of the traffic ramp): " + ", ".join(
+                    f"{t.label} (line {t.line})" for t in self.thresholds))
             for lv, (covers, why) in zip(ordered, derived, strict=True):
                 lm = CommentedMap()
                 lm["level"] = lv["level"]
@@ -247,7 +254,7 @@ class BuildMixin(ImportState):
         for n in sorted(self.needed - set(out)):
             out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) else {"from_env": n})
             out.yaml_add_eol_comment("read by a backup/restore/migrate/http step", n)
-        if self.canaries:
+        if any(not c["own"] for c in self.canaries):
             for n, why in PLACEHOLDER_VARS.items():
                 if n not in out:
                     out[n] = CommentedMap({"from_env": n, "description": why})
@@ -323,7 +330,15 @@ class BuildMixin(ImportState):
                 "no error-rate or latency limit in the document: judged against the stable pool only")
             s.append(f"canary (line {c['line']}) in '{c['phase']}', from {c['merged']} traffic and hold items:"
                      f" {stages}; aborts on {limits}; judged every 1m (golive's default interval)")
-        if self.canaries:
+        for c in self.canaries:
+            if c["own"] and "nginx" in c["own"]:
+                s.append(f"canary (line {c['line']}) on the document's {c['own']}: golive counts nginx's requests"
+                         " from an access log in its own format, which the document does not set: add `access_log:`"
+                         " to the router (nginx `log_format golive '$upstream_addr $status $request_time';`) or an"
+                         " `analysis.source`, else the canary cannot judge its limits and goes back to stable")
+            elif c["own"]:
+                s.append(f"canary (line {c['line']}) on the document's {c['own']}")
+        if any(not c["own"] for c in self.canaries):
             s.append("placeholders to fill in: " + ", ".join(PLACEHOLDER_VARS) + " (plan vars read from the"
                      " environment): the document names no router or pools, so a run refuses to start until they"
                      " are set; or write the real router and pool names into the canary step")

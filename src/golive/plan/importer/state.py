@@ -47,6 +47,13 @@ class ImportState:
         self.traffic: list[tuple[int, list[int], str]] = []
         #: Canary steps made from a traffic progression: their spec (analysis added at the end), phase, stages.
         self.canaries: list[dict[str, Any]] = []
+        #: Routers the document's own weight commands name, taken by a canary: (identity, config, [stable, canary]);
+        #: the document's commands that put all traffic back on that router become a `switch` to its stable pool.
+        self.own_routers: list[tuple[tuple[object, ...], CommentedMap, list[str]]] = []
+        #: A person's check of the limits at each stage of a ramp the document's own commands make (no canary).
+        self.ramp_checks: list[CommentedMap] = []
+        #: Phases whose traffic ramp is the document's own commands (no canary carries their limits).
+        self.ramp_phases: set[str] = set()
         #: A traffic progression written away from its phase (the overview, a list of decisions): the heading index
         #: line of the one phase that moves traffic -> the blocks that say how (TrafficMixin.loose_traffic).
         self.loose_for: dict[int, list[int]] = {}
@@ -208,6 +215,19 @@ class ImportState:
         raise NotImplementedError
 
     def canary_analysis(self) -> list[Threshold]:
+        raise NotImplementedError
+
+    def own_switches(self) -> None:
+        raise NotImplementedError
+
+    def own_router(self, phase: dict[str, Any], canary: CommentedMap, spec: CommentedMap,
+                   weights: list[int]) -> str | None:
+        raise NotImplementedError
+
+    def own_ramp(self, phase: dict[str, Any], canary: CommentedMap, stages: list[dict[str, Any]]) -> bool:
+        raise NotImplementedError
+
+    def ramp_limits(self) -> None:
         raise NotImplementedError
 
     def phase_triggers(self, b: Block) -> None:
