@@ -246,6 +246,8 @@ def parse_blocks(text: str) -> list[Block]:
                     text = "\n".join(" | ".join(r) for r in t.rows)
                     add(Block("table", text, text, at, rows=t.rows, cells=t.raw,
                               row_lines=[tok.map[0] + 1 + n for n in t.lines]))
+                elif piece.code:
+                    add(Block("fence", piece.text + "\n", piece.text + "\n", at))  # `<pre>`: an untagged fence
                 elif piece.text and piece.level == SUMMARY:
                     # `<details><summary>Level 1 …` then `<details><summary>Level 2 …`: each toggle one level below
                     # the heading the toggles stand under, nested ones deeper; never the second inside the first
