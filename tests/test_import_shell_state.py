@@ -124,3 +124,18 @@ def test_a_secret_the_document_sets_itself_is_not_required_from_the_environment(
     doc = doc.replace('export FLAGS_API_TOKEN="$(vault kv get -field=token s/f)"\n', "")
     plan = yaml.safe_load(import_markdown(doc, "doc.md").yaml_text)
     assert plan["vars"]["FLAGS_API_TOKEN"] == {"secret": True, "from_env": "FLAGS_API_TOKEN"}  # not set: it is needed
+
+
+def test_an_undo_runs_with_the_state_its_step_ran_with() -> None:
+    """The undo of a step runs in a new bash as well: `python manage.py migrate payments 0041` without the folder and
+    the virtualenv the forward step had fails exactly when the migration is to be taken back."""
+    doc = ("# R\n## Phase 1: Shell (1 min)\n```bash\ncd /srv/payments/releases/2026.12.1\n"
+           "source /srv/payments/venv/bin/activate\n```\n## Phase 2: Migrate (5 min)\n```bash\n"
+           "python manage.py migrate payments 0042\n```\n\nThe undo of this migration is "
+           "`python manage.py migrate payments 0041`.\n")
+    plan = yaml.safe_load(import_markdown(doc, "doc.md").yaml_text)
+    step = plan["phases"][1]["steps"][0]
+    undo = step["undo"]
+    undo_text = undo if isinstance(undo, str) else str(undo.get("shell") or undo.get("migrate"))
+    assert "python manage.py migrate payments 0041" in undo_text, step
+    assert "cd /srv/payments/releases/2026.12.1" in undo_text and "source /srv/payments/venv/bin/activate" in undo_text

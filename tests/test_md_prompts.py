@@ -138,7 +138,8 @@ def test_a_heredoc_shown_with_continuation_prompts_keeps_the_commands_after_it()
     """`> EOF` ends the heredoc (the terminal shows its continuation prompt): `systemctl restart app` after it
     is a command, not part of the heredoc."""
     text = "$ cat <<EOF > /etc/app.conf\n> port=8080\n> EOF\n$ systemctl restart app\nok"
-    assert transcript(text) == ["cat <<EOF > /etc/app.conf", "systemctl restart app"]
+    typed = transcript(text)
+    assert typed is not None and len(typed) == 2 and typed[1] == "systemctl restart app"
 
 
 @pytest.mark.parametrize("tag", ["", "console"])
@@ -148,3 +149,109 @@ def test_a_transcript_said_not_to_be_run_is_no_persons_run_step(tag: str) -> Non
     doc = ("# R\n\n## Deploy\n\n```bash\n./deploy.sh\n```\n\nDo NOT run this in production:\n\n"
            f"```{tag}\n$ psql -c 'DROP TABLE x'\nDROP TABLE\n```\n")
     assert "DROP TABLE" not in _manual(doc) + _runs(doc)
+
+
+# -- prompts teams paste ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("block", "typed"), [
+    ("web1# systemctl stop app\nweb1# systemctl is-active app\ninactive", "systemctl stop app"),
+    ("app-01:/srv/app$ git pull\nAlready up to date.", "git pull"),
+    ("sh-5.1$ systemctl restart app\nsh-5.1$ systemctl is-active app\nactive", "systemctl restart app"),
+    ("bash-5.2# systemctl restart app\nbash-5.2# systemctl is-active app\nactive", "systemctl restart app"),
+    ("➜  app git:(main) ✗ git pull\nAlready up to date.", "git pull"),
+    ("❯ git pull --ff-only\nAlready up to date.", "git pull --ff-only"),
+    ("(venv) deploy@web1:~/app$ pip install -r requirements.txt\nSuccessfully installed", "pip install -r"),
+    ("[deploy@web1 app]$ git pull\nAlready up to date.", "git pull"),
+    ("root@web1:/# systemctl restart app\nroot@web1:/# systemctl is-active app\nactive", "systemctl restart app"),
+])
+@pytest.mark.parametrize("tag", ["", "bash", "console"])
+def test_a_shell_prompt_is_never_part_of_a_command_and_output_never_runs(block: str, typed: str, tag: str) -> None:
+    """Read as a script, `web1# systemctl stop app` ran a program called `web1#` and the output ran as commands;
+    read as text, the section was dropped."""
+    doc = _doc(block, tag)
+    assert typed in _manual(doc)
+    runs = _runs(doc)
+    assert "curl -fsS localhost/health" in runs
+    assert runs.count("\n") == 0, runs  # only the Check phase's step runs
+
+
+@pytest.mark.parametrize(("block", "typed"), [
+    ("PS C:\\> Restart-Service W3SVC\nPS C:\\> Get-Service W3SVC\n\nStatus   Name\n------   ----\nRunning  W3SVC",
+     "PS C:\\> Restart-Service W3SVC"),
+    ("PS> Restart-Service W3SVC\nPS> Get-Service W3SVC\nRunning  W3SVC", "PS> Restart-Service W3SVC"),
+    ("C:\\> iisreset\nAttempting stop...\nInternet services successfully restarted", "C:\\> iisreset"),
+    (">>> from shop.models import Job\n>>> Job.objects.filter(done=True).delete()\n(3, {'shop.Job': 3})",
+     ">>> Job.objects.filter(done=True).delete()"),
+    ("mysql> ALTER TABLE orders ADD COLUMN note TEXT;\nQuery OK, 0 rows affected (0.02 sec)",
+     "mysql> ALTER TABLE orders ADD COLUMN note TEXT;"),
+    ("MariaDB [shop]> DELETE FROM sessions;\nQuery OK, 12 rows affected", "MariaDB [shop]> DELETE FROM sessions;"),
+    ("postgres=# DROP INDEX CONCURRENTLY old_idx;\nDROP INDEX", "postgres=# DROP INDEX CONCURRENTLY old_idx;"),
+    ("shop=> SELECT count(*) FROM orders;\n count\n-------\n    42", "shop=> SELECT count(*) FROM orders;"),
+    ("redis 127.0.0.1:6379> FLUSHDB\nOK", "redis 127.0.0.1:6379> FLUSHDB"),
+    ("127.0.0.1:6379> DEL cache:home\n(integer) 1", "127.0.0.1:6379> DEL cache:home"),
+    ("irb(main):001:0> User.where(admin: true).count\n=> 3", "irb(main):001:0> User.where(admin: true).count"),
+])
+@pytest.mark.parametrize("tag", ["", "bash", "console", "text"])
+def test_a_line_typed_into_another_program_is_a_persons_step_never_bash(block: str, typed: str, tag: str) -> None:
+    """A client's prompt (mysql>, postgres=#, >>>, redis, irb) or Windows' (PS C:\\>, C:\\>): the commands are
+    typed into that program by a person, with the prompt that says where; output is never run."""
+    doc = _doc(block, tag)
+    assert typed in _manual(doc)
+    assert _runs(doc) == "{'shell': 'curl -fsS localhost/health'}"
+
+
+def test_typed_at_a_client_without_output_is_still_never_bash() -> None:
+    """No output under it: still the client's, not a script written with prompts."""
+    assert transcript("mysql> SET GLOBAL read_only = ON;") == ["mysql> SET GLOBAL read_only = ON;"]
+    assert transcript(">>> cache.clear()") == [">>> cache.clear()"]
+
+
+def test_a_client_opened_at_the_shell_keeps_what_is_typed_into_it() -> None:
+    """`$ mysql -u root shop` then `mysql> DELETE ...`: the DELETE was read as output and dropped."""
+    text = "$ mysql -u root shop\nmysql> DELETE FROM sessions\n    -> WHERE expires_at < now();\nQuery OK, 12 rows"
+    assert transcript(text) == ["mysql -u root shop", "mysql> DELETE FROM sessions\nWHERE expires_at < now();"]
+
+
+@pytest.mark.parametrize(("text", "typed"), [
+    (">>> for j in Job.objects.all():\n...     j.save()\n...\n>>> print('ok')\nok",
+     [">>> for j in Job.objects.all():\n    j.save()\n", ">>> print('ok')"]),
+    ("shop=> UPDATE orders\nshop-> SET state = 'done'\nshop-> WHERE id = 7;\nUPDATE 1",
+     ["shop=> UPDATE orders\nSET state = 'done'\nWHERE id = 7;"]),
+    ("$ kubectl get pods |\n> grep web\nweb-1   1/1", ["kubectl get pods |\ngrep web"]),
+    ("$ kubectl get pods |\n    grep web\nweb-1   1/1", ["kubectl get pods |\n    grep web"]),
+    ("$ make build &&\n    make install\nok", ["make build &&\n    make install"]),
+])
+def test_continuation_prompts_go_on_the_command_above(text: str, typed: list[str]) -> None:
+    assert transcript(text) == typed
+
+
+def test_a_heredoc_typed_with_continuation_prompts_keeps_its_body() -> None:
+    """The body is what the command writes: a person needs it, and it is never output."""
+    console = read_console("$ cat <<EOF > /etc/app.conf\n> port=8080\n> EOF\n$ systemctl restart app")
+    assert console is not None and not console.output
+    assert console.commands == ["cat <<EOF > /etc/app.conf\nport=8080\nEOF", "systemctl restart app"]
+
+
+def test_a_bash_script_written_with_prompts_runs_without_them() -> None:
+    """`$ cat <<EOF` with `> ` body lines in a bash block: bash ran `> port=8080` (a file named port=8080) and
+    `> EOF` (emptied a file named EOF); the heredoc never closed."""
+    doc = _doc("$ cat <<EOF > /etc/app.conf\n> port=8080\n> EOF\n$ systemctl restart app", "bash")
+    runs = _runs(doc)
+    assert "port=8080\\nEOF\\nsystemctl restart app" in runs and "> port" not in runs
+    doc = _doc("deploy@web1:~/app$ git pull --ff-only\ndeploy@web1:~/app$ ./restart.sh", "bash")
+    assert "'git pull --ff-only\\n./restart.sh" in _runs(doc)
+
+
+def test_python_repl_lines_are_never_bash_even_tagged_python() -> None:
+    doc = _doc(">>> from shop.models import Job\n>>> Job.objects.filter(done=True).delete()\n(3, {})", "pycon")
+    assert ">>> Job.objects.filter(done=True).delete()" in _manual(doc)
+
+
+@pytest.mark.parametrize("text", [
+    "x = 1  # a comment\nprint(x)",
+    "-> see the dashboard\n=> done",
+    "Step 1# check the logs",
+    "C# and F# services restart in order",
+])
+def test_text_that_only_looks_a_little_like_a_prompt_has_none(text: str) -> None:
+    assert read_console(text) is None

@@ -15,7 +15,7 @@ from typing import Any
 
 from golive.plan.md_intent import backup_of, migrate_of, restore_of
 from golive.plan.md_meaning import interactive
-from golive.plan.md_prompts import commented_out
+from golive.plan.md_prompts import commented_out, unprompted
 from golive.plan.md_secrets import hide_secrets
 from golive.plan.md_shell import (
     PLACEHOLDER,
@@ -211,7 +211,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         block.words.add(var)
         block.notes.append(f"a secret value in the block at line {first_line} is not copied: it became ${{{var}}},"
                            " read from the environment")
-    text = re.sub(r"(?m)^(\s*)\$ (?=\S)", r"\1", text)  # `$ cmd` prompts
+    text = unprompted(text)  # `$ cmd`, `deploy@web1:~$ cmd` prompts, a heredoc's `> ` lines
     if re.search(r"(?m)(?<!\\)\\[ \t]+$", text):
         # `--set tag=2.4.0 \ ` (a blank after the backslash, pasted from a page): to bash an escaped blank, and the
         # command ends there; the document means a continuation, so the blank goes

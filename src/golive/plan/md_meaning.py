@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from golive.plan.md_prompts import sql_prompted
+
 #: Said of a block that is not to be run here: an example, for another environment, do not run in prod.
 #: English, German, French, Spanish, Italian, Portuguese, Dutch.
 NOT_HERE = re.compile(
@@ -94,10 +96,8 @@ def is_output_lead(text: str) -> bool:
     return bool(OUTPUT_LEAD.search(text.strip()))
 
 
-#: A line typed at an SQL client's prompt (`postgres=#`, `shop=>`, `shop-#`, `mysql>`, `MariaDB [shop]>`,
-#: `sqlite>`, `SQL>`, sqlcmd's `1>`), or a client's own command (psql `\\c db`, `\\set`, `\\i`, `... \\gexec`,
-#: sqlite3 `.backup`), or MySQL's `DELIMITER //`.
-_SQL_PROMPT = re.compile(r"(?m)^\s*(?:[\w-]+[=\-(][#>]|mysql>|MariaDB\s*\[[^\]\n]*\]>|sqlite>|SQL>|\d+>)\s")
+#: A client's own command (psql `\\c db`, `\\set`, `\\i`, `... \\gexec`, sqlite3 `.backup`), or MySQL's
+#: `DELIMITER //`. (Lines typed at a client's prompt are read by golive.plan.md_prompts.)
 _SQL_META = re.compile(r"(?m)^\s*\\[A-Za-z!?]|\\g(?:exec|set|x)?\s*;?\s*$|^\s*\.[a-z]+\b(?!\S*\s*=)")
 _DELIMITER = re.compile(r"(?im)^\s*DELIMITER\s+\S+")
 #: What only MySQL/MariaDB says: `DELIMITER`, backquoted names, `ENGINE=`, `AUTO_INCREMENT`, `INTERVAL 30 DAY`,
@@ -112,7 +112,7 @@ _MYSQL_SQL = re.compile(r"(?i)^\s*DELIMITER\s+\S+|`\w+`|\bENGINE\s*=|\bAUTO_INCR
 def sql_client_text(text: str) -> str | None:
     """Why an SQL block is meant for a client session, not for golive's sql step: prompts, client commands,
     `DELIMITER`. None when it is plain SQL."""
-    if _SQL_PROMPT.search(text):
+    if sql_prompted(text):
         return "it is typed at an SQL client's prompt (`postgres=#`, `mysql>`)"
     if _DELIMITER.search(text):
         return "it changes the client's DELIMITER (MySQL): a stored routine for the mysql client"
@@ -199,12 +199,13 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
         return None
     if prog == "read" and not stdin:
         return f"`{' '.join(raw)}` waits for an answer on the terminal: a person answers it"
+    # (`manage.py shell <<'EOF'` reads its input from the heredoc: one non-interactive session, run as written)
     if any(w.endswith("manage.py") for w in words[:2]) and any(a in ("shell", "dbshell") for a in words[1:3]) \
-            and not any(a in ("-c", "--command") or a.startswith("--command=") for a in words):
+            and not stdin and not any(a in ("-c", "--command") or a.startswith("--command=") for a in words):
         return f"`{' '.join(raw)}` opens a console: the lines after it are typed there"
-    if (prog in ("rails", "bin/rails") and args[:1] in (["console"], ["c"], ["dbconsole"])) or \
-            (prog in ("flask",) and args[:1] == ["shell"]) or (prog == "manage.py" and args[:1] in (["shell"],
-                                                                                                ["dbshell"])):
+    if not stdin and ((prog in ("rails", "bin/rails") and args[:1] in (["console"], ["c"], ["dbconsole"])) or
+                      (prog in ("flask",) and args[:1] == ["shell"]) or
+                      (prog == "manage.py" and args[:1] in (["shell"], ["dbshell"]))):
         return f"`{' '.join(raw)}` opens a console: the lines after it are typed there"
     if prog in _REPLS and not stdin:
         stops = _REPLS[prog]

@@ -6,6 +6,10 @@ fence classifier, the text-fence fallback and the transcript-section finder) and
 same block meant different things in different places. This module reads a block once: which lines were typed, at
 which prompt (a shell, root's shell, or another program's), and whether output is shown.
 
+A line typed at another program's prompt (`mysql>`, `postgres=#`, `>>>`, `redis 127.0.0.1:6379>`, `irb(main)>`,
+`PS C:\\>`, `C:\\>`) is typed into that program by a person: never bash, output or not. Continuation prompts (`> `,
+`...`, `->`, `db-#`) and a heredoc's body go on the command above them.
+
 **When `#` at a line start is root's prompt, and when it is a comment** (decided for the whole block):
 - `#!` on the first line is a shebang, `#word` (no blank after `#`) a comment: never a prompt.
 - `# X` is a comment unless X reads as a command (a program word and an argument: `# systemctl stop app`, never
@@ -25,20 +29,40 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: A shell prompt written in full before a command: `$ cmd`, `% cmd` (zsh), `user@host:~/app$ cmd`,
-#: `(venv) user@host:~$ cmd`, `[root@web1 ~]# cmd`. Ending in `#`, it is root's.
-_SHELL = re.compile(r"^\s*(?:\$|%|(?:\([\w.-]+\)\s*)?[\w.-]+@[\w.-]+(?::\S*)?\s?[$#]|\[[\w.-]+@[\w.-]+[^\]]*\][$#])"
-                    r"\s+(?=\S)")
+#: `(venv) `, `(base) `: the Python environment a prompt shows first.
+_ENV = r"(?:\([\w.-]+\)\s*)?"
+#: A shell prompt written in full before a command (ending in `#`, it is root's): `$ cmd`, `% cmd` (zsh),
+#: `user@host:~/app$`, `(venv) user@host:~$`, `[root@web1 ~]#`, `root@web1:/#`, the PS1-like `web1#` /
+#: `web1:/srv$` / `sh-5.1$` / `bash-5.2#`, oh-my-zsh's `➜  app git:(main) ✗`, starship's `❯`.
+_SHELL = re.compile(
+    r"^\s*" + _ENV + r"(?:\$|%|[\w.-]+@[\w.-]+(?::\S*)?\s?[$#]|\[[\w.-]+@[\w.-]+[^\]]*\][$#]|"
+    r"[a-z][\w.-]+(?::[~/]\S*)?[$#](?=\s+[A-Za-z./~$\"'])|"
+    r"➜\s+\S+(?:\s+git:\([^)\s]*\))?(?:\s+✗)?|❯)\s+(?=\S)")
+#: Prompts of other programs, first match wins, each with what the line is typed into: never bash.
+_CLIENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s*>>>(?:\s+|$)"), "the Python prompt"),
+    (re.compile(r"^\s*(?:mysql|MariaDB\s*\[[^\]\n]*\])>\s+"), "the mysql client"),
+    (re.compile(r"^\s*[\w-]+=[#>]\s+"), "psql"),
+    (re.compile(r"^\s*(?:redis\s+)?[\w.-]+:\d{2,5}(?:\[\d+\])?>\s+"), "redis-cli"),
+    (re.compile(r"^\s*(?:irb\([^)\n]*\):\d+(?::\d+)?>|\[\d+\]\s+pry\([^)\n]*\)>)\s+"), "irb"),
+    (re.compile(r"^\s*sqlite>\s+"), "sqlite3"),
+    (re.compile(r"^\s*SQL>\s+"), "SQL*Plus"),
+    (re.compile(r"^\s*(?:PS\s+[A-Za-z]:\\[^>\n]*>|PS\s+/[^>\n]*>|PS>)\s*(?=\S)"), "PowerShell"),
+    (re.compile(r"^\s*[A-Za-z]:\\[^>\n]*>\s*(?=\S)"), "cmd.exe"),
+)
+#: The continuation prompt of each: the line goes on the command above it.
+_CONTINUED = {"shell": re.compile(r"^\s*>(?:\s|$)"), "the Python prompt": re.compile(r"^\s*\.\.\.(?:\s|$)"),
+              "the mysql client": re.compile(r"^\s*->\s"), "psql": re.compile(r"^\s*[\w-]+[-('\"][#>]\s"),
+              "irb": re.compile(r"^\s*irb\([^)\n]*\):\d+(?::\d+)?[*\"']\s"), "sqlite3": re.compile(r"^\s*\.\.\.>\s"),
+              "PowerShell": re.compile(r"^\s*>>\s")}
 #: `# cmd`: root's prompt written short, or a comment (the rule above decides). X must read as a command: a program
 #: word and at least one argument.
 _HASH = re.compile(r"^\s*#\s+(?=[a-z][\w.+-]*(?<!:)\s+-{0,2}[\w/.$=-])")
-#: PowerShell's prompt (`PS C:\\>`, `PS /home/app>`, `PS>`) and cmd.exe's (`C:\\>`, `C:\\inetpub\\shop>`).
-_WIN = re.compile(r"^\s*(?:PS\s+[A-Za-z]:\\[^>\n]*>|PS\s+/[^>\n]*>|PS>|[A-Za-z]:\\[^>\n]*>)\s*(?=\S)")
+#: PowerShell's prompt and cmd.exe's (the last two of _CLIENTS), for a block PowerShell runs once they are gone.
+_WIN = re.compile("|".join(rx.pattern for rx, _w in _CLIENTS[-2:]))
 #: A command that opens root's shell: the `# ` lines after it are typed there.
 _ROOT_SHELL = re.compile(r"^\s*(?:sudo\s+(?:-\w*[is]\w*|--login|--shell)\s*$|sudo\s+su\b(?!.*\s-c\b)|"
                          r"su(?:\s+-|\s+-l|\s+--login|\s+root)?\s*$)")
-#: The shell's continuation prompt (PS2) before a line of an unfinished command or a heredoc's body.
-_CONT = re.compile(r"^\s*>\s?")
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_]\w*)['\"]?")
 
 #: Programs a commented-out line of a runbook's script runs (`# kubectl delete pod ...`); a comment starting with
@@ -74,6 +98,13 @@ class Typed:
     prompt: str
     command: str
     root: bool = False
+    #: "shell" (bash, zsh, sh: root's when `root`), or the program it is typed into ("psql", "the Python prompt")
+    where: str = "shell"
+
+    @property
+    def shown(self) -> str:
+        """The command as a person reads it: at a shell bare, at another program's prompt with that prompt."""
+        return self.command if self.where == "shell" else f"{self.prompt} {self.command}"
 
 
 @dataclass(frozen=True)
@@ -82,6 +113,8 @@ class Console:
 
     typed: tuple[Typed, ...]
     output: bool
+    #: the block's lines with the prompts taken off (continuation prompts too); output lines as they are
+    plain: tuple[str, ...] = ()
 
     @property
     def root(self) -> bool:
@@ -91,9 +124,29 @@ class Console:
     def commands(self) -> list[str]:
         return [t.command for t in self.typed]
 
+    @property
+    def elsewhere(self) -> bool:
+        """A command is typed into another program (a database client, a REPL, PowerShell): a person's step."""
+        return any(t.where != "shell" for t in self.typed)
+
 
 def _shell_prompt(line: str) -> re.Match[str] | None:
     return _SHELL.match(line)
+
+
+def _prompt(line: str) -> tuple[re.Match[str], str] | None:
+    """The prompt a line starts with, and where what follows it is typed."""
+    for rx, where in _CLIENTS:
+        m = rx.match(line)
+        if m:
+            return m, where
+    m = _SHELL.match(line)
+    return (m, "shell") if m else None
+
+
+def _unfinished(command: str) -> bool:
+    """A shell command that goes on at the next line: a `\\`, a pipe or `&&`/`||` at its end."""
+    return command.rstrip().endswith(("\\", "|", "&&", "||"))
 
 
 def _root_console(lines: list[str], script: bool) -> bool:
@@ -122,37 +175,47 @@ def read_console(text: str, script: bool = False) -> Console | None:
     """The prompted commands of a block and whether output is shown; None when no line carries a prompt.
 
     `script`: the block is tagged as a script (bash, sh): its `# ` lines need more to be root's prompt (point 4).
-    A command's `\\` continuations are part of it; a heredoc's body is skipped (neither output nor a command)."""
+    A command's continuation lines (after a `\\`, or under it with a continuation prompt: `> `, `...`, `->`) and
+    a heredoc's body are part of it: neither output nor commands of their own."""
     lines = text.split("\n")
     root_console = _root_console(lines, script)
     typed: list[Typed] = []
+    plain = list(lines)
     output = False
     heredoc: str | None = None
-    cont = False
+    cont = False  # the row above was typed or went on a command, which may go on here
     for row, ln in enumerate(lines):
         s = ln.strip()
-        if heredoc is not None:
-            if _CONT.sub("", ln).strip() == heredoc:  # the terminal shows `> EOF`
+        last = typed[-1] if typed else None
+        more = _CONTINUED.get(last.where) if last is not None else None
+        m = more.match(ln) if more is not None and (cont or heredoc is not None) else None
+        if last is not None and (heredoc is not None or m or (cont and last.where == "shell"
+                                                              and _unfinished(last.command))):
+            line = ln[m.end():] if m else ln
+            plain[row] = line
+            typed[-1] = Typed(last.row, last.prompt, last.command + "\n" + line, last.root, last.where)
+            if heredoc is not None and line.strip() == heredoc:  # the terminal shows `> EOF`
                 heredoc = None
             continue
-        if cont:
-            last = typed[-1]
-            typed[-1] = Typed(last.row, last.prompt, last.command + "\n" + ln, last.root)
-            cont = ln.rstrip().endswith("\\")
-            continue
-        m = _shell_prompt(ln) or (_HASH.match(ln) if root_console else None)
-        if m:
-            cmd = ln[m.end():]
-            prompt = m.group(0).strip()
-            typed.append(Typed(row, prompt, cmd, prompt.endswith("#")))
-            cont = cmd.rstrip().endswith("\\")
-            h = _HEREDOC.search(cmd)
+        found = _prompt(ln)
+        hashed = _HASH.match(ln) if found is None and root_console else None
+        if found is not None or hashed is not None:
+            pm, where = found if found is not None else (hashed, "shell")
+            assert pm is not None
+            cmd = ln[pm.end():]
+            prompt = pm.group(0).strip()
+            plain[row] = ln[:len(ln) - len(ln.lstrip())] + cmd
+            typed.append(Typed(row, prompt, cmd, where == "shell" and prompt.endswith("#"), where))
+            h = _HEREDOC.search(cmd) if where == "shell" else None
             heredoc = h.group(1) if h else None
-        elif s and not s.startswith("#"):
+            cont = True
+            continue
+        cont = False
+        if s and not s.startswith("#"):
             output = True
     if not typed:
         return None
-    return Console(tuple(typed), output)
+    return Console(tuple(typed), output, tuple(plain))
 
 
 def transcript(text: str, script: bool = False) -> list[str] | None:
@@ -160,9 +223,35 @@ def transcript(text: str, script: bool = False) -> list[str] | None:
     prompt. None when the block is not one: no prompt, or nothing but commands typed at the user's prompt (a
     script written with prompts)."""
     console = read_console(text, script)
-    if console is None or not (console.output or console.root):
+    if console is None or not (console.output or console.root or console.elsewhere):
         return None
-    return console.commands
+    return [t.shown for t in console.typed]
+
+
+def unprompted(text: str) -> str:
+    """A script written with shell prompts (`$ cd /opt/app`, `deploy@web1:~$ ./run.sh`, a heredoc's `> ` lines):
+    the script without them. Anything else as it is."""
+    console = read_console(text, script=True)
+    if console is None:
+        return text
+    if console.output or console.root or console.elsewhere:  # a transcript: only `$ ` goes, as it always did
+        return re.sub(r"(?m)^(\s*)\$ (?=\S)", r"\1", text)
+    return "\n".join(console.plain)
+
+
+#: sqlcmd's numbered prompt (`1>`): only where the block is SQL (at a shell, `1> file` is a redirection).
+_SQLCMD = re.compile(r"^\s*\d+>\s")
+_SQL_CLIENTS = frozenset({"psql", "the mysql client", "sqlite3", "SQL*Plus"})
+
+
+def sql_prompted(text: str) -> bool:
+    """An SQL block typed at a database client's prompt (`postgres=#`, `shop-#`, `mysql>`, `sqlite>`, `SQL>`,
+    sqlcmd's `1>`)."""
+    for ln in text.split("\n"):
+        found = _prompt(ln)
+        if (found is not None and found[1] in _SQL_CLIENTS) or _CONTINUED["psql"].match(ln) or _SQLCMD.match(ln):
+            return True
+    return False
 
 
 def strip_win_prompts(text: str) -> tuple[str, bool]:

@@ -123,21 +123,35 @@ def _set_shell_text(step: Any, text: Any) -> None:
         step["shell"]["command"] = text
 
 
+def _prefixed(text: str, state: list[str]) -> str | None:
+    """`text` with the carried `state` in front (without what `text` sets again itself), or None when none is."""
+    mine = {n for line in state_of(text) if (n := _assigned(line))}
+    before = [line for line in state if _assigned(line) not in mine]  # the step sets it again itself
+    return block_text("\n".join([MARK, *before, "# this step", text.rstrip("\n")])) if before else None
+
+
 def _carry(steps: list[Any], state: list[str]) -> list[str]:
-    """Prefix each shell step of `steps` with `state`; returns the state after them."""
+    """Prefix each shell step of `steps` (and its shell undo) with `state`; returns the state after them."""
     state = list(state)
     for step in steps:
         text = _shell_text(step)
         if text is None:
             continue
         own = state_of(text)
-        mine = {n for line in own if (n := _assigned(line))}
-        before = [line for line in state if _assigned(line) not in mine]  # the step sets it again itself
-        if before:
-            _set_shell_text(step, block_text("\n".join([MARK, *before, "# this step", text.rstrip("\n")])))
+        if (done := _prefixed(text, state)) is not None:
+            _set_shell_text(step, done)
         for line in own:
             if line not in state or line.split()[0] in ("cd", "pushd"):  # a relative cd counts each time
                 state.append(line)
+        # the undo runs in a new bash too, after this step: `python manage.py migrate payments 0041` needs the
+        # folder and the virtualenv the forward step had, or it fails when the migration is to be taken back
+        undo = step.get("undo") if isinstance(step, dict) else None
+        undo_text = undo if isinstance(undo, str) else _shell_text(undo)
+        if undo_text is not None and (done := _prefixed(undo_text, state)) is not None:
+            if isinstance(undo, str):
+                step["undo"] = done
+            else:
+                _set_shell_text(undo, done)
     return state
 
 

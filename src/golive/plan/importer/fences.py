@@ -269,10 +269,14 @@ class FencesMixin(ImportState):
         return CommandBlock([Command("manual", {"instruction": text}, b.line + 1, None)])
 
     def transcript_block(self, b: Block, typed: list[str]) -> CommandBlock:
-        """A console transcript (`$ cmd` lines with their output): a person runs the commands and compares; the
-        output lines are never commands."""
+        """A console transcript (`$ cmd` lines with their output, or lines typed into a client: `mysql>`, `>>>`):
+        a person runs the commands and compares; the output lines are never commands."""
         self.inferred.append(f"line {b.line}: console transcript (prompted commands with their output): a person"
                              " runs it and compares, it is not a script")
+        if any("\n" in c and not re.search(r"\\\n", c) for c in typed):
+            # a heredoc's body or a REPL's block goes with its command, line for line
+            text = f"Run, and compare the output with the document (line {b.line}):\n" + "\n".join(typed)
+            return CommandBlock([Command("manual", {"instruction": text}, b.line + 1, None)])
         cmds = "; ".join(f"`{' '.join(c.split())}`" for c in typed)
         return CommandBlock([Command("manual", {"instruction": f"Run {cmds} and compare the output with the"
                                                                f" document (line {b.line})"}, b.line + 1, None)])
@@ -316,11 +320,11 @@ class FencesMixin(ImportState):
         idx = self.blocks.index(b)
         prev = self.blocks[idx - 1] if idx else None
         lang = b.info or "untagged"
-        console = read_console(b.text) if lang in _CONSOLE_TAGS and id(b) not in self.not_run else None
-        if console is not None:
+        console = read_console(b.text) if id(b) not in self.not_run else None
+        if console is not None and (lang in _CONSOLE_TAGS or console.elsewhere):
             # a transcript that does not run (a console fence): its typed commands are a person's step, whether
             # output is shown or not; the output lines never are commands
-            for cmd in self.transcript_block(b, console.commands).commands:
+            for cmd in self.transcript_block(b, [t.shown for t in console.typed]).commands:
                 phase["steps"].append(self.command_step(cmd, None))
             b.placed = True
             return
