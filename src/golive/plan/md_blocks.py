@@ -241,6 +241,8 @@ def parse_blocks(text: str) -> list[Block]:
                     text = "\n".join(" | ".join(r) for r in t.rows)
                     add(Block("table", text, text, at, rows=t.rows, cells=t.raw,
                               row_lines=[tok.map[0] + 1 + n for n in t.lines]))
+                elif piece.code:
+                    add(Block("fence", piece.text + "\n", piece.text + "\n", at))  # `<pre>`: an untagged fence
                 elif piece.text and piece.level:
                     level = piece.level if piece.level != SUMMARY else min(6, next(
                         (b.level for b in reversed(blocks) if b.kind == "heading"), 1) + 1)

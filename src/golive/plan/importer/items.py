@@ -19,7 +19,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _clean
+from golive.plan.importer.text import _clean, fold_width
 from golive.plan.md_blocks import Block
 from golive.plan.md_meaning import CONDITION
 
@@ -249,9 +249,16 @@ _SQL_NONE = re.compile(rf"(?i)^[\s:=(*]*(?:no|zero|keine|ninguna|nenhuma|aucune|
                        r"(?:nothing|empty|an empty (?:set|result)|leer|nichts|vac[ií]o|vazio|rien)\b")
 
 
+#: The result in Japanese, Chinese or Korean: "（結果が `0` であること）", "结果为 0", "결과가 0 건" (件/行/건: rows).
+_CJK_RESULT = re.compile(r"(?:結果|结果|결과)\s*(?:が|は|为|為|是|가|는)?\s*`?\s*(-?\d+)\s*`?\s*(件|行|条|건|개)?")
+
+
 def sql_expectation(raw: str, where: str = "lead") -> dict[str, Any] | None:
     """The check an SQL step makes, from the prose next to its block (ItemsMixin.sql_expectation)."""
     text = _clean(re.sub(r"\*\*|__", "", raw)).strip()
+    cjk = _CJK_RESULT.search(fold_width(text))
+    if cjk and len(re.findall(r"\d+", fold_width(text))) == 1:
+        return {"rows": int(cjk.group(1))} if cjk.group(2) else {"value": int(cjk.group(1))}
     if where == "after" and ("`" in raw or len(text) > 160 or "\n" in text or text.endswith(":")
                              or len(re.findall(r"\d+(?:[.,]\d+)?", text)) > 1):  # "5 rows on staging, 0 in prod"
         return None  # code of its own, a long paragraph, or the lead of the next block ("Then (must return 0):")
