@@ -1,0 +1,246 @@
+"""What a shell script leaves behind in the shell that ran it, for a later script of the same document.
+
+A person types a document's blocks into one shell; each imported step is a new bash. What a block left in the
+shell reaches a later step in one of two ways:
+- said again: `cd /srv/app`, `export KUBECONFIG=/etc/k8s/prod`, `source .venv/bin/activate`, a function, `set -o
+  pipefail`, a `trap ... ERR`: the same text gives the same state;
+- saved as the block left it, and read back: a value worked out by a command (`PREV=$(readlink current)` said again
+  after the switch reads the NEW release, so a rollback to "$PREV" would change nothing; `$(date +%H%M)` names
+  another file a minute later; `mktemp` another directory), or state set on one branch only (`cd x || mkdir x`, an
+  `if` that exports, a `for` loop's variable).
+
+Never carried: what ends with the script that set it (`trap ... EXIT` fires at the end of its own step), an `exec`
+redirection that truncates (said again it would empty the log each step), and anything in a subshell or pipeline
+(it never left its child shell). Read with the tree-sitter bash parse (golive.plan.md_shell), never by patterns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from golive.plan.md_secrets import secret_like
+from golive.plan.md_shell import command_name, node_source, parse
+
+#: Commands whose whole effect is the shell's own state: saying them again gives the same state.
+SAID = frozenset({"cd", "pushd", "popd", "source", ".", "eval", "set", "shopt", "umask", "ulimit", "alias",
+                  "unalias", "hash"})
+#: Version managers' shell functions that change PATH in the running shell (`nvm use 18`): state, said again.
+_MANAGERS = {"nvm": {"use"}, "conda": {"activate", "deactivate"}, "pyenv": {"shell"}, "rvm": {"use"},
+             "deactivate": None}
+#: Commands that change the working directory.
+_CD = frozenset({"cd", "pushd", "popd"})
+#: Variables whose value differs each time it is read (or in each process).
+_DYNAMIC_VARS = frozenset({"RANDOM", "SRANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID", "LINENO",
+                           "PPID"})
+#: Programs that read a secret from a store: worked out again it gives the same secret, and saving it would put
+#: the value on disk, so such a value is said again, never saved.
+_SECRET_READERS = frozenset({"vault", "sops", "op", "pass", "gpg", "aws", "gcloud", "az", "kubectl", "doppler",
+                             "chamber", "bw", "age"})
+#: A child shell: what it changes stays there.
+_CHILD = frozenset({"subshell", "pipeline", "command_substitution", "process_substitution"})
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of state, in document order: `text` said again, or (text None) the place where the values this
+    script saves are read back."""
+
+    text: str | None
+    #: Variables it sets (a later `NAME=` of the step itself makes it moot there).
+    names: frozenset[str] = frozenset()
+    #: It changes the working directory.
+    cd: bool = False
+
+
+@dataclass
+class Left:
+    """What one script leaves behind."""
+
+    items: list[Item] = field(default_factory=list)
+    #: Saved at the script's end and read back: variables, functions, and the working directory.
+    saved_vars: set[str] = field(default_factory=set)
+    saved_funcs: set[str] = field(default_factory=set)
+    saved_cwd: bool = False
+    #: What it leaves that is not carried, and why (for the import summary).
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def saves(self) -> bool:
+        return bool(self.saved_vars or self.saved_funcs or self.saved_cwd)
+
+
+def _walk(node: Any, into_functions: bool = False) -> Any:
+    """Every node under `node` the running shell itself executes (not child shells, not heredoc bodies)."""
+    yield node
+    for c in node.children:
+        if c.type in _CHILD or c.type == "heredoc_body" or (c.type == "function_definition" and not into_functions):
+            if c.type == "function_definition":
+                yield c
+            continue
+        yield from _walk(c, into_functions)
+
+
+def _worked_out(node: Any) -> bool:
+    """The text runs a command or reads a value that changes (`$(...)`, `$RANDOM`, `$$`): said again, it would
+    give another value."""
+    def any_dynamic(n: Any) -> bool:
+        if n.type in ("command_substitution", "process_substitution", "special_variable_name"):
+            return True
+        if n.type == "variable_name" and node_source(n) in _DYNAMIC_VARS and n.parent is not None \
+                and n.parent.type in ("simple_expansion", "expansion"):
+            return True
+        return any(any_dynamic(c) for c in n.children)
+
+    return any_dynamic(node)
+
+
+def _reads_secret_store(node: Any) -> bool:
+    from golive.plan.md_shell import simple_commands
+
+    return any(argv and argv[0].rsplit("/", 1)[-1] in _SECRET_READERS for argv in simple_commands(node))
+
+
+def _assigned(node: Any) -> list[str]:
+    """Names a declaration or assignment node sets."""
+    if node.type == "variable_assignment":
+        return [node_source(node.children[0])]
+    return [node_source(c.children[0] if c.type == "variable_assignment" else c) for c in node.children
+            if c.type in ("variable_assignment", "variable_name")]
+
+
+def _said_command(node: Any) -> bool:
+    name = command_name(node)
+    if name in SAID:
+        return True
+    if name == "trap":
+        return False  # decided by the caller (EXIT)
+    if name in _MANAGERS:
+        words = [node_source(c) for c in node.children if c.type == "word"]
+        subs = _MANAGERS[name]
+        return subs is None or bool(words and words[0] in subs)
+    return False
+
+
+def _trap_signals(node: Any) -> list[str]:
+    words = [node_source(c).strip("'\"") for c in node.children if c.type in ("word", "string", "raw_string",
+                                                                             "number")]
+    return [w.upper().removeprefix("SIG") for w in words[1:]]
+
+
+def _exec_redirects_kept(node: Any) -> bool:
+    """`exec 3>>audit.log`, `exec 2>&1`, `exec > >(tee -a log) 2>&1`: opened again the same (appending, or a copy
+    of another descriptor). A truncating `exec > log` would empty the file at every step."""
+    for r in node.children[1:]:
+        if r.type != "file_redirect":
+            return False
+        ops = [c.type for c in r.children]
+        if ">>" in ops or "&>>" in ops or ">&" in ops or "<&" in ops:
+            continue
+        sub = next((c for c in r.children if c.type == "process_substitution"), None)
+        if sub is not None and ">" in ops:
+            from golive.plan.md_shell import simple_commands
+
+            argvs = simple_commands(sub)
+            if argvs and all(a[0] == "tee" and any(w in ("-a", "--append") for w in a[1:]) for a in argvs):
+                continue
+        return False
+    return True
+
+
+def script_state(script: str) -> Left:
+    """What `script` leaves in the shell that runs it (nothing for a script bash cannot parse)."""
+    left = Left()
+    root = parse(script)
+    if root.has_error:
+        return left
+    for node in root.children:
+        if node.type != "comment":
+            _top(node, left)
+    # a value saved at the end is the one in force: the step's own sayings of that name are not said again
+    left.items = [it for it in left.items if it.text is None or not (it.names & left.saved_vars)
+                  and not (it.cd and left.saved_cwd)]
+    return left
+
+
+def _save_mark(left: Left, names: set[str] | None = None, cd: bool = False) -> None:
+    names = names or set()
+    left.saved_vars |= names
+    left.saved_cwd = left.saved_cwd or cd
+    left.items.append(Item(None, frozenset(names), cd))
+
+
+def _top(node: Any, left: Left) -> None:
+    kind = node.type
+    if kind == "function_definition":
+        name = node.child_by_field_name("name")
+        left.items.append(Item(node_source(node), frozenset({node_source(name) + "()"} if name else ())))
+        return
+    if kind in ("variable_assignment", "declaration_command"):
+        names = _assigned(node)
+        if _worked_out(node) and not (any(secret_like(n) for n in names) or _reads_secret_store(node)):
+            _save_mark(left, set(names))
+        else:
+            left.items.append(Item(node_source(node), frozenset(names)))
+        return
+    if kind == "unset_command":
+        left.items.append(Item(node_source(node), frozenset(_assigned(node))))
+        return
+    if kind == "redirected_statement" and node.children and node.children[0].type == "command":
+        cmd = node.children[0]
+        if command_name(cmd) == "exec" and not [c for c in cmd.children if c.type != "command_name"]:
+            if _exec_redirects_kept(node):
+                left.items.append(Item(node_source(node)))
+            else:
+                left.notes.append(f"`{node_source(node)[:60]}` truncates what it opens: said again in each later"
+                                  " step it would empty it, so later steps' output does not go there")
+            return
+        if _said_command(cmd):
+            _command(cmd, left, node_source(node))
+        return
+    if kind == "command":
+        if command_name(node) == "trap":
+            sigs = _trap_signals(node)
+            if "EXIT" in sigs or "0" in sigs:
+                left.notes.append(f"`{node_source(node)[:60]}` runs when its own step ends (each step is its own"
+                                  " bash), not at the end of the document")
+            elif sigs:
+                left.items.append(Item(node_source(node)))
+            return
+        if _said_command(node):
+            _command(node, left, node_source(node))
+        return
+    if kind == "list" and all(c.type != "||" for c in node.children):
+        for c in node.children:  # `cd dir && git checkout v1`: the cd is state, the checkout this block's own work
+            if c.type not in ("&&", ";"):
+                _top(c, left)
+        return
+    # state set on a branch or in a loop (`cd x || mkdir x`, `if ...; then export A=1; fi`, `for i in ...`): what
+    # the script left is known only when it has run, so it is saved at its end
+    names: set[str] = set()
+    cd = False
+    for n in _walk(node):
+        if n.type in ("variable_assignment", "declaration_command"):
+            names |= set(_assigned(n))
+        elif n.type in ("for_statement", "select_statement"):
+            names |= {node_source(c) for c in n.children if c.type == "variable_name"}
+        elif n.type == "function_definition":
+            left.saved_funcs.add(node_source(n.child_by_field_name("name") or n.children[0]))
+        elif n.type == "command" and command_name(n) in _CD:
+            cd = True
+        elif n.type == "command" and command_name(n) in ("read", "mapfile", "readarray"):
+            names |= {node_source(c) for c in n.children if c.type == "word" and not node_source(c).startswith("-")}
+    if names or cd:
+        _save_mark(left, names, cd)
+    elif left.saved_funcs:
+        _save_mark(left)
+
+
+def _command(cmd: Any, left: Left, text: str) -> None:
+    name = command_name(cmd)
+    if name in _CD:
+        if _worked_out(cmd):  # `cd "$(mktemp -d)"`: another directory each time
+            _save_mark(left, cd=True)
+            return
+        left.items.append(Item(text, cd=True))
+        return
+    left.items.append(Item(text))

@@ -1,0 +1,189 @@
+"""Shell state across blocks, where a document needs it (golive.plan.importer.carry, golive.plan.md_shell_state).
+
+Before: carried state reached later forward steps and every rollback level (with ALL the forward state), never an
+`undo`; a value worked out by a command (`PREV=$(readlink current)`) was worked out again in each later step, so a
+rollback to "$PREV" after the switch pointed at the new release and changed nothing; an `exec 3>>log` and an ERR
+trap were lost; an EXIT trap's place was not said; bash state was put in front of PowerShell scripts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from test_import_differential import run_as_steps
+
+from golive.plan.importer import import_markdown
+from golive.plan.loader import parse_plan_text
+
+
+def _plan(doc: str) -> tuple[dict[str, Any], str, str]:
+    res = import_markdown(doc, "doc.md")
+    parse_plan_text(res.yaml_text, "doc.yaml")
+    return yaml.safe_load(res.yaml_text), res.yaml_text, "\n".join(res.summary)
+
+
+def _cmd(step: dict[str, Any]) -> str:
+    shell = step["shell"]
+    return str(shell if isinstance(shell, str) else shell["command"])
+
+
+SWITCH = """# Switch the release
+## Phase 1: Look (5 min)
+```bash
+cd {box}
+PREV=$(readlink current)
+export KUBECONFIG=/etc/k8s/prod.yaml
+```
+## Phase 2: Switch (5 min)
+```bash
+ln -sfn releases/v2 current
+```
+To undo it, run:
+```bash
+ln -sfn "$PREV" current
+```
+## Rollback
+### Level 1: Point back
+```bash
+ln -sfn "$PREV" current
+echo "back to $PREV"
+```
+"""
+
+
+def _switch_box(tmp_path: Path) -> Path:
+    box = tmp_path / "srv"
+    (box / "releases" / "v1").mkdir(parents=True)
+    (box / "releases" / "v2").mkdir()
+    (box / "current").symlink_to("releases/v1")
+    return box
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    state = tmp_path / "tmp"
+    state.mkdir(exist_ok=True)
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "TMPDIR": str(state)}
+
+
+def test_a_value_worked_out_before_the_switch_is_the_one_the_way_back_uses(tmp_path: Path) -> None:
+    box = _switch_box(tmp_path)
+    plan, _text, summary = _plan(SWITCH.format(box=box))
+    forward = [s for ph in plan["phases"] for s in ph["steps"]]
+    level = plan["rollback"]["levels"][0]["steps"]
+    # never worked out again after the switch: read back from what the first step saved
+    for step in [forward[1], forward[1]["undo"], *level]:
+        assert "PREV=$(readlink current)" not in _cmd(step), _cmd(step)
+    assert "PREV worked out by a command" in summary
+    # run: the forward steps, then the level (as a failure after the switch would)
+    out = run_as_steps([{"command": _cmd(s)} for s in [*forward, *level]], {}, tmp_path, _env(tmp_path))
+    assert os.readlink(box / "current") == "releases/v1", out
+    assert "back to releases/v1" in out
+    # and the undo alone, after the same forward steps
+    (box / "current").unlink()
+    (box / "current").symlink_to("releases/v1")
+    run_as_steps([{"command": _cmd(s)} for s in [*forward, forward[1]["undo"]]], {}, tmp_path, _env(tmp_path))
+    assert os.readlink(box / "current") == "releases/v1"
+
+
+def test_an_undo_and_a_level_see_the_state_written_above_them(tmp_path: Path) -> None:
+    plan, _text, _summary = _plan(SWITCH.format(box="/srv/app"))
+    undo = _cmd(plan["phases"][1]["steps"][0]["undo"])
+    level = _cmd(plan["rollback"]["levels"][0]["steps"][0])
+    for script in (undo, level):
+        assert "cd /srv/app" in script and "export KUBECONFIG=/etc/k8s/prod.yaml" in script, script
+        assert script.index("cd /srv/app") < script.index('ln -sfn "$PREV" current')
+
+
+MIDDLE = """# Release
+## Phase 1: One (5 min)
+```bash
+mkdir -p d1 && cd d1
+export REGION=eu
+```
+## Rollback
+### Level 1: Back
+```bash
+echo "back in $REGION"
+```
+## Phase 2: Two (5 min)
+```bash
+cd /srv/other
+export REGION=us
+```
+"""
+
+
+def test_a_rollback_section_between_phases_sees_the_state_above_it_only() -> None:
+    plan, _text, _summary = _plan(MIDDLE)
+    level = _cmd(plan["rollback"]["levels"][0]["steps"][0])
+    assert "cd d1" in level and "export REGION=eu" in level
+    assert "/srv/other" not in level and "REGION=us" not in level, level
+
+
+def test_a_carried_cd_that_fails_stops_the_step(tmp_path: Path) -> None:
+    """The document's shell was in that directory; where it does not exist the step must not run elsewhere."""
+    doc = "# X\n## Phase 1: A\n```bash\ncd gone-dir\n```\n## Phase 2: B\n```bash\ntouch made-here\n```\n"
+    plan, _text, _summary = _plan(doc)
+    second = _cmd(plan["phases"][1]["steps"][0])
+    assert "cd gone-dir" in second
+    out = run_as_steps([{"command": second}], {}, tmp_path, _env(tmp_path))
+    assert not (tmp_path / "made-here").exists(), out
+
+
+FUNCS = """# Ops
+## Phase 1: Tools
+```bash
+exec 3>>audit.log
+trap 'echo "failed: $BASH_COMMAND" >&3' ERR
+note() { echo "note: $*" >&3; }
+```
+## Phase 2: Work
+```bash
+note starting
+false
+```
+## Phase 3: More
+```bash
+note done
+```
+"""
+
+
+def test_functions_fds_and_err_traps_reach_later_blocks(tmp_path: Path) -> None:
+    plan, _text, _summary = _plan(FUNCS)
+    steps = [{"command": _cmd(s)} for ph in plan["phases"] for s in ph["steps"]]
+    run_as_steps(steps[:2], {}, tmp_path, _env(tmp_path))
+    run_as_steps(steps[2:], {}, tmp_path, _env(tmp_path))
+    assert (tmp_path / "audit.log").read_text() == "note: starting\nfailed: false\nnote: done\n"
+
+
+def test_what_ends_with_its_step_is_not_carried_and_is_said() -> None:
+    doc = ("# X\n## Phase 1: A\n```bash\ntmp=/var/tmp/x\ntrap 'rm -rf \"$tmp\"' EXIT\nexec > deploy.log\n"
+           "kubectl config use-context prod\n```\n## Phase 2: B\n```bash\n./deploy.sh\n```\n")
+    plan, _text, summary = _plan(doc)
+    second = _cmd(plan["phases"][1]["steps"][0])
+    assert "trap" not in second and "exec" not in second, second
+    assert "use-context" not in second  # kept on disk by kubectl itself: nothing to carry
+    assert "tmp=/var/tmp/x" in second
+    assert "runs when its own step ends" in summary and "truncates what it opens" in summary
+
+
+def test_a_carried_secret_is_never_written_into_the_plan() -> None:
+    doc = ("# X\n## Phase 1: A\n```bash\ncd /srv/app\nexport API_TOKEN=ghp_s3cr3tvalue1234\n"
+           "DB_PASSWORD=$(vault kv get -field=pw secret/db)\n```\n## Phase 2: B\n```bash\n./deploy.sh\n```\n")
+    plan, text, _summary = _plan(doc)
+    assert "s3cr3tvalue" not in text
+    second = _cmd(plan["phases"][1]["steps"][0])
+    assert "API_TOKEN" in second
+    # a secret read from a store is read again, never saved to disk by the plan
+    assert "DB_PASSWORD=$(vault kv get -field=pw secret/db)" in second and "declare -p" not in text
+
+
+def test_powershell_steps_get_no_bash_state() -> None:
+    doc = ("# X\n## Phase 1: A\n```bash\ncd /srv/app\n```\n## Phase 2: B\n```powershell\n"
+           "Restart-Service -Name app\n```\n")
+    plan, _text, _summary = _plan(doc)
+    step = plan["phases"][1]["steps"][0]
+    assert "cd /srv/app" not in _cmd(step), step
