@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from test_import_differential import run_as_steps
 
 from golive.plan.importer import import_markdown
 from golive.plan.loader import parse_plan_text
+from test_import_differential import run_as_steps
 
 
 def _plan(doc: str) -> tuple[dict[str, Any], str, str]:

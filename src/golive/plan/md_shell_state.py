@@ -15,6 +15,7 @@ redirection that truncates (said again it would empty the log each step), and an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ _DYNAMIC_VARS = frozenset({"RANDOM", "SRANDOM", "SECONDS", "EPOCHSECONDS", "EPOC
 #: the value on disk, so such a value is said again, never saved.
 _SECRET_READERS = frozenset({"vault", "sops", "op", "pass", "gpg", "aws", "gcloud", "az", "kubectl", "doppler",
                              "chamber", "bw", "age"})
+#: Sayings whose effect depends on the directory they run in (`exec 3>>audit.log`, `source .venv/bin/activate`).
+_AT_PLACE = re.compile(r"\s*(?:exec|source|\.)\s")
 #: A child shell: what it changes stays there.
 _CHILD = frozenset({"subshell", "pipeline", "command_substitution", "process_substitution"})
 
@@ -156,17 +159,72 @@ def script_state(script: str) -> Left:
     for node in root.children:
         if node.type != "comment":
             _top(node, left)
-    # a value saved at the end is the one in force: the step's own sayings of that name are not said again
-    left.items = [it for it in left.items if it.text is None or not (it.names & left.saved_vars)
-                  and not (it.cd and left.saved_cwd)]
+    # a value saved at the end is the one in force: the step's own sayings of that name are not said again; the
+    # directory it ended in is read back where its last change of directory stands (what comes between its `cd`s
+    # and after them, an `exec 3>>log`, runs where the document ran it)
+    items = [it for it in left.items if it.text is None or not (it.names & left.saved_vars)]
+    if left.saved_cwd:
+        # the `cd`s before the first one known only at run time are said again; from there on, the directory the
+        # script ended in is read back where its last change of directory stands
+        first = min(i for i, it in enumerate(items) if it.cd and it.text is None)
+        last = max(i for i, it in enumerate(items) if it.cd)
+        between = [it.text for it in items[first:last] if it.text is not None and not it.cd
+                   and _AT_PLACE.match(it.text)]
+        left.notes += [f"`{t[:60]}` stands after a change of directory known only when the block runs: said again"
+                       " in later steps, it runs in the directory before that change" for t in between if t]
+        items = [Item(None, cd=True) if i == last else it for i, it in enumerate(items)
+                 if i < first or not it.cd or i == last]
+    left.items = items
     return left
 
 
+def state_only(script: str) -> bool:
+    """Every statement of `script` only sets the shell's state (`cd /srv/app`, `export KUBECONFIG=...`, a function):
+    nothing else runs, so saying it again in front of a later script repeats no work."""
+    root = parse(script)
+    if root.has_error:
+        return False
+
+    def only(node: Any) -> bool:
+        if node.type in ("comment", "function_definition", "unset_command"):
+            return True
+        if node.type in ("variable_assignment", "declaration_command"):
+            return not _worked_out(node) or _reads_secret_store(node)
+        if node.type == "list":
+            return all(c.type in ("&&", ";") or only(c) for c in node.children)
+        cmd = node.children[0] if node.type == "redirected_statement" and node.children else node
+        if cmd.type != "command":
+            return False
+        if command_name(cmd) == "exec" and cmd.child_count == 1:  # `exec 3>>audit.log`: opens, runs nothing
+            return node is not cmd and _exec_redirects_kept(node)
+        if command_name(cmd) == "trap":
+            sigs = _trap_signals(cmd)
+            return bool(sigs) and "EXIT" not in sigs and "0" not in sigs
+        return _said_command(cmd) and not (command_name(cmd) in _CD and _worked_out(cmd))
+
+    body = [n for n in root.children if n.type != "comment"]
+    return bool(body) and all(only(n) for n in body)
+
+
+def _ends_the_script(node: Any) -> bool:
+    """`exit 1`, `{ echo "no app dir" >&2; exit 1; }`, `return`: the script goes no further on this branch."""
+    if node.type == "command":
+        return command_name(node) in ("exit", "return")
+    if node.type in ("compound_statement", "list", "redirected_statement"):
+        body = [c for c in node.children if c.type not in ("{", "}", ";", "&&", "comment", "file_redirect")]
+        return bool(body) and _ends_the_script(body[-1])
+    return False
+
+
 def _save_mark(left: Left, names: set[str] | None = None, cd: bool = False) -> None:
+    """Values read back where they were set; the directory is placed by script_state."""
     names = names or set()
     left.saved_vars |= names
     left.saved_cwd = left.saved_cwd or cd
-    left.items.append(Item(None, frozenset(names), cd))
+    if names or not cd:
+        left.items.append(Item(None, frozenset(names)))
+    if cd:
+        left.items.append(Item(None, cd=True))
 
 
 def _top(node: Any, left: Left) -> None:
@@ -184,6 +242,18 @@ def _top(node: Any, left: Left) -> None:
         return
     if kind == "unset_command":
         left.items.append(Item(node_source(node), frozenset(_assigned(node))))
+        return
+    if kind == "redirected_statement" and node.children and node.children[0].type == "list" \
+            and all(c.type != "||" for c in node.children[0].children):
+        # `mkdir -p d && pushd d >/dev/null`: the parse puts the redirection on the list, bash on its last command
+        kids = [c for c in node.children[0].children if c.type not in ("&&", ";")]
+        for c in kids[:-1]:
+            _top(c, left)
+        last = kids[-1]
+        if last.type == "command" and _said_command(last):
+            _command(last, left, " ".join([node_source(last), *(node_source(c) for c in node.children[1:])]))
+        elif last.type != "command":
+            _top(last, left)
         return
     if kind == "redirected_statement" and node.children and node.children[0].type == "command":
         cmd = node.children[0]
@@ -214,23 +284,27 @@ def _top(node: Any, left: Left) -> None:
             if c.type not in ("&&", ";"):
                 _top(c, left)
         return
+    if kind == "list" and [c.type for c in node.children][1:2] == ["||"] and len(node.children) == 3 \
+            and _ends_the_script(node.children[2]):
+        _top(node.children[0], left)  # `cd /srv/app || exit 1`: past this line, the cd was done
+        return
     # state set on a branch or in a loop (`cd x || mkdir x`, `if ...; then export A=1; fi`, `for i in ...`): what
     # the script left is known only when it has run, so it is saved at its end
-    names: set[str] = set()
+    branch: set[str] = set()
     cd = False
     for n in _walk(node):
         if n.type in ("variable_assignment", "declaration_command"):
-            names |= set(_assigned(n))
+            branch |= set(_assigned(n))
         elif n.type in ("for_statement", "select_statement"):
-            names |= {node_source(c) for c in n.children if c.type == "variable_name"}
+            branch |= {node_source(c) for c in n.children if c.type == "variable_name"}
         elif n.type == "function_definition":
             left.saved_funcs.add(node_source(n.child_by_field_name("name") or n.children[0]))
         elif n.type == "command" and command_name(n) in _CD:
             cd = True
         elif n.type == "command" and command_name(n) in ("read", "mapfile", "readarray"):
-            names |= {node_source(c) for c in n.children if c.type == "word" and not node_source(c).startswith("-")}
-    if names or cd:
-        _save_mark(left, names, cd)
+            branch |= {node_source(c) for c in n.children if c.type == "word" and not node_source(c).startswith("-")}
+    if branch or cd:
+        _save_mark(left, branch, cd)
     elif left.saved_funcs:
         _save_mark(left)
 

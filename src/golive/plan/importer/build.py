@@ -118,7 +118,8 @@ class BuildMixin(ImportState):
                 levels.append(lm)
             root["rollback"] = CommentedMap({"levels": levels})
         # after covers are derived: those read each step's own commands
-        carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]))
+        carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]),
+                              [(b.line, b.text) for b in self.preambles])
         if carried.said:
             self.conversions.append("shell state set by a block (" + "; ".join(carried.said)[:300] + ") -> carried"
                                     " in front of every later shell step, undo and rollback level (the document"

@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from golive.plan.importer.fences import block_text
-from golive.plan.md_shell_state import Item, Left, script_state
+from golive.plan.md_blocks import Block
+from golive.plan.md_commands import BASH_LANGS
+from golive.plan.md_shell import looks_like_commands
+from golive.plan.md_shell_state import Item, Left, script_state, state_only
 
 #: A comment line marking the carried state in front of a step's own commands.
 MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
@@ -99,11 +102,11 @@ class _Carrier:
         out: list[tuple[Item, _Source | None]] = []
         read_back = False
         for it in src.left.items:
-            if it.text is not None:
-                out.append((it, None))
-            elif not read_back:
+            if it.text is not None or it.cd:
+                out.append((it, src if it.text is None else None))
+            elif not read_back and (src.left.saved_vars or src.left.saved_funcs):
                 read_back = True
-                out.append((Item(None, frozenset(src.left.saved_vars), src.left.saved_cwd), src))
+                out.append((Item(None, frozenset(src.left.saved_vars)), src))
         return out
 
     @staticmethod
@@ -130,8 +133,10 @@ class _Carrier:
         for it, src in state:
             if it.text is None and src is not None:
                 src.used = True
-                lines.append(f'. {STATE_DIR}/{src.key}.sh || exit 1  # saved by the step at'
-                             f' {src.key.replace("line", "line ")}')
+                what = "the directory it ended in" if it.cd else ", ".join(
+                    sorted(src.left.saved_vars | {f + "()" for f in src.left.saved_funcs}))
+                lines.append(f'. {STATE_DIR}/{src.key}{".cwd" if it.cd else ""}.sh || exit 1  # {what}, as the'
+                             f' step at {src.key.replace("line", "line ")} left it')
                 continue
             said = str(it.text)
             if _SILENCED.match(said):
@@ -156,14 +161,14 @@ class _Carrier:
                 parts.append("declare -p " + " ".join(sorted(left.saved_vars)))
             if left.saved_funcs:
                 parts.append("declare -f " + " ".join(sorted(left.saved_funcs)))
+            # an unset name fails `declare -p` quietly (`|| :`: no ERR trap, no errexit, nothing written)
+            saves = [f"{{ {' || :; '.join(parts)} || :; }} >{STATE_DIR}/{src.key}.sh"] if parts else []
             if left.saved_cwd:
-                parts.append("printf 'cd -- %q\\n' \"$PWD\"")
+                saves.append(f"printf 'cd -- %q\\n' \"$PWD\" >{STATE_DIR}/{src.key}.cwd.sh")
             tail = ["__golive_status=$?",
                     "# carried: what later steps read, saved as this step left it (read back there, never worked"
                     " out again)",
-                    # an unset name fails `declare -p` quietly (`|| :`: no ERR trap, no errexit, nothing written)
-                    f"(umask 077 && mkdir -p {STATE_DIR}) && {{ {' || :; '.join(parts)} || :; }}"
-                    f" >{STATE_DIR}/{src.key}.sh 2>/dev/null",
+                    f"(umask 077 && mkdir -p {STATE_DIR}) && {{ {'; '.join(saves)}; }} 2>/dev/null",
                     'exit "$__golive_status"']
             _set_shell_text(src.step, text.rstrip("\n") + "\n" + "\n".join(tail))
             self.report.saved.append((int(src.key[4:].rstrip("b")), sorted(left.saved_vars | left.saved_funcs
@@ -192,17 +197,39 @@ class _Carrier:
         return state
 
 
-def carry_state(phases: list[dict[str, Any]], levels: list[dict[str, Any]]) -> Carried:
+def rollback_preambles(blocks: list[Block], phase_lines: list[int], level_lines: list[int]) -> list[Block]:
+    """Blocks nobody placed that only set shell state (`cd /srv/app`, `export KUBECONFIG=...`) and stand in a
+    rollback section above its levels, with no forward phase between: "All of this runs from /srv/app:". The levels
+    after them run with that state, as the document's shell would."""
+    out: list[Block] = []
+    for b in blocks:
+        if b.placed or b.kind != "fence" or not (b.info in BASH_LANGS or (not b.info and looks_like_commands(b.text))):
+            continue
+        nxt = min((n for n in level_lines if n > b.line), default=None)
+        if nxt is None or any(b.line < p < nxt for p in phase_lines) or not state_only(b.text):
+            continue
+        out.append(b)
+    return out
+
+
+def carry_state(phases: list[dict[str, Any]], levels: list[dict[str, Any]],
+                preambles: list[tuple[int, str]] | None = None) -> Carried:
     """Carry state through the forward phases (and into each step's undo), then into each rollback level from
-    where its text stands in the document."""
+    where its text stands in the document (after the state-only blocks of its section above it: `preambles`,
+    as (line, script))."""
     c = _Carrier()
     state: list[tuple[Item, _Source | None]] = []
     snapshots: list[tuple[int, list[tuple[Item, _Source | None]]]] = []
     for p in phases:
         state = c.run(p["steps"], state, int(p.get("line", 0)), snapshots)
+    phase_lines = [int(p.get("line", 0)) for p in phases]
     for lv in levels:
         at = int(lv.get("line", 0))
-        before = [s for line, s in snapshots if line < at]
-        c.run(lv["steps"], before[-1] if before else [], at)
+        before = [(line, s) for line, s in snapshots if line < at]
+        start, base = before[-1] if before else (0, [])
+        for line, script in preambles or []:  # the section's own `cd`/`export` above the level, after the forward ones
+            if start < line < at and not any(line < p < at for p in phase_lines):
+                base = c.add(base, [(it, None) for it in script_state(script).items if it.text is not None])
+        c.run(lv["steps"], base, at)
     c.save_tails()
     return c.report

@@ -100,6 +100,8 @@ class ImportState:
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
+        #: Blocks of a rollback section that only set shell state, above its levels (golive.plan.importer.carry).
+        self.preambles: list[Block] = []
 
     def person(self, written: str) -> str:
         """A person as `golive approve --by` takes them: `@handle` -> `handle`, a trailing `(title)` dropped."""
