@@ -187,3 +187,41 @@ def test_powershell_steps_get_no_bash_state() -> None:
     plan, _text, _summary = _plan(doc)
     step = plan["phases"][1]["steps"][0]
     assert "cd /srv/app" not in _cmd(step), step
+
+
+def test_cd_or_exit_is_a_cd_done_and_said_in_its_place() -> None:
+    """`cd /srv/app || exit 1`: past that line the cd was done. Read as state set on a branch (saved, read back where
+    the block's last cd stands), the `source` after it ran in the directory before the block."""
+    doc = ("# X\n## Phase 1: A\n```bash\ncd /srv/app || exit 1\nsource .venv/bin/activate\n"
+           "mkdir -p web && pushd web >/dev/null\n```\n## Phase 2: B\n```bash\n./deploy.sh\n```\n")
+    plan, text, _summary = _plan(doc)
+    second = _cmd(plan["phases"][1]["steps"][0])
+    assert "golive-state" not in text, text
+    assert second.index("cd /srv/app") < second.index("source .venv/bin/activate") < second.index("pushd web")
+
+
+ABOVE_LEVELS = """# X
+## Phase 1: Deploy
+```bash
+./deploy.sh
+```
+## Rollback
+Everything below runs from the release directory:
+```bash
+cd /srv/releases
+export KUBECONFIG=/etc/k8s/prod.yaml
+```
+### Level 1: Undo the deploy
+```bash
+./undo.sh
+```
+"""
+
+
+def test_a_rollback_sections_own_state_reaches_its_levels_never_the_forward_run() -> None:
+    plan, _text, summary = _plan(ABOVE_LEVELS)
+    level = _cmd(plan["rollback"]["levels"][0]["steps"][0])
+    assert "cd /srv/releases" in level and "export KUBECONFIG=/etc/k8s/prod.yaml" in level, level
+    assert "KUBECONFIG" not in (plan.get("vars") or {})  # not a var every forward step would see
+    assert "KUBECONFIG" not in _cmd(plan["phases"][0]["steps"][0])
+    assert "not placed" not in summary or "'Rollback'" not in summary.split("not placed", 1)[1]
