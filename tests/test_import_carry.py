@@ -225,3 +225,17 @@ def test_a_rollback_sections_own_state_reaches_its_levels_never_the_forward_run(
     assert "KUBECONFIG" not in (plan.get("vars") or {})  # not a var every forward step would see
     assert "KUBECONFIG" not in _cmd(plan["phases"][0]["steps"][0])
     assert "not placed" not in summary or "'Rollback'" not in summary.split("not placed", 1)[1]
+
+
+def test_a_temporary_directory_is_made_once_and_every_later_step_goes_there(tmp_path: Path) -> None:
+    """`WORKDIR=$(mktemp -d)` then `cd "$WORKDIR"`: said again, each later step made and entered a new empty
+    directory; an exported value a program reads (`KUBECONFIG`) is saved even when no later script writes `$NAME`."""
+    doc = ("# X\n## Phase 1: Build\n```bash\nWORKDIR=$(mktemp -d)\ncd \"$WORKDIR\"\n"
+           "export KUBECONFIG=$(mktemp)\necho built > out.txt\n```\n"
+           "## Phase 2: Check\n```bash\ncat out.txt\nenv | grep -c '^KUBECONFIG=/'\n```\n")
+    plan, _text, _summary = _plan(doc)
+    second = _cmd(plan["phases"][1]["steps"][0])
+    assert "mktemp" not in second, second
+    steps = [{"command": _cmd(s)} for ph in plan["phases"] for s in ph["steps"]]
+    out = run_as_steps(steps, {}, tmp_path, _env(tmp_path))
+    assert out.split() == ["built", "1"], out

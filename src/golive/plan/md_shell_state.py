@@ -62,6 +62,8 @@ class Left:
     items: list[Item] = field(default_factory=list)
     #: Saved at the script's end and read back: variables, functions, and the working directory.
     saved_vars: set[str] = field(default_factory=set)
+    #: Of those, the exported ones: programs read them from the environment (KUBECONFIG), never as `$NAME`.
+    exported: set[str] = field(default_factory=set)
     saved_funcs: set[str] = field(default_factory=set)
     saved_cwd: bool = False
     #: What it leaves that is not carried, and why (for the import summary).
@@ -95,6 +97,15 @@ def _worked_out(node: Any) -> bool:
         return any(any_dynamic(c) for c in n.children)
 
     return any_dynamic(node)
+
+
+#: Names a credential goes by beyond golive.plan.md_secrets' (`REDISCLI_AUTH`, `DB_PASS`, `SSH_KEY`): such a value is
+#: worked out again (read again from where it is kept), never saved to disk by the plan.
+_CREDENTIAL = re.compile(r"AUTH|PASS|KEY|CRED|SESSION|COOKIE|CERT", re.I)
+
+
+def _secretish(name: str) -> bool:
+    return secret_like(name) or bool(_CREDENTIAL.search(name))
 
 
 def _reads_secret_store(node: Any) -> bool:
@@ -178,6 +189,34 @@ def script_state(script: str) -> Left:
     return left
 
 
+def reads(script: str) -> tuple[set[str], set[str]]:
+    """The variables `script` reads (`$NAME`, `${NAME...}`) without setting them itself (a loop's `$host` after its
+    own `for host in ...`), and the ones read inside its functions (read where the function is called, later)."""
+    everywhere: set[str] = set()
+    in_functions: set[str] = set()
+    sets: set[str] = set()
+
+    def walk(n: Any, in_function: bool) -> None:
+        if n.type == "variable_name" and n.parent is not None and n.parent.type in ("simple_expansion", "expansion"):
+            everywhere.add(node_source(n))
+            if in_function:
+                in_functions.add(node_source(n))
+        elif n.type == "variable_name" and not in_function and n.parent is not None and n.parent.type in (
+                "variable_assignment", "for_statement", "select_statement"):
+            sets.add(node_source(n))
+        for c in n.children:
+            walk(c, in_function or n.type == "function_definition")
+
+    walk(parse(script), False)
+    return everywhere - sets, in_functions
+
+
+def sets(script: str) -> set[str]:
+    """The variables `script` sets in its own shell (assignments, `export`, `declare`, loop variables)."""
+    left = script_state(script)
+    return set().union(*(it.names for it in left.items)) | left.saved_vars
+
+
 def state_only(script: str) -> bool:
     """Every statement of `script` only sets the shell's state (`cd /srv/app`, `export KUBECONFIG=...`, a function):
     nothing else runs, so saying it again in front of a later script repeats no work."""
@@ -235,8 +274,12 @@ def _top(node: Any, left: Left) -> None:
         return
     if kind in ("variable_assignment", "declaration_command"):
         names = _assigned(node)
-        if _worked_out(node) and not (any(secret_like(n) for n in names) or _reads_secret_store(node)):
+        if _worked_out(node) and not (any(_secretish(n) for n in names) or _reads_secret_store(node)):
             _save_mark(left, set(names))
+            if kind == "declaration_command" and (node_source(node.children[0]) == "export" or any(
+                    c.type == "word" and node_source(c).startswith("-") and "x" in node_source(c)
+                    for c in node.children)):
+                left.exported |= set(names)
         else:
             left.items.append(Item(node_source(node), frozenset(names)))
         return

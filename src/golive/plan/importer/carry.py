@@ -21,7 +21,7 @@ from golive.plan.importer.fences import block_text
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import BASH_LANGS
 from golive.plan.md_shell import looks_like_commands
-from golive.plan.md_shell_state import Item, Left, script_state, state_only
+from golive.plan.md_shell_state import Item, Left, reads, script_state, state_only
 
 #: A comment line marking the carried state in front of a step's own commands.
 MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
@@ -83,16 +83,35 @@ def _set_shell_text(step: Any, text: str) -> None:
 
 
 class _Carrier:
-    def __init__(self) -> None:
+    def __init__(self, scripts: list[tuple[Any, str]]) -> None:
         self.sources: dict[int, _Source] = {}
         self.keys: set[str] = set()
         self.report = Carried()
+        #: Per shell script of the plan (forward, undo, level): the names it reads; and those read in functions.
+        self.reads: dict[int, set[str]] = {}
+        self.in_functions: set[str] = set()
+        for step, text in scripts:
+            mine, funcs = reads(text)
+            self.reads[id(step)] = mine
+            self.in_functions |= funcs
+
+    def read_elsewhere(self, step: Any) -> set[str]:
+        """What another script of the plan reads (a value only the step itself reads needs no saving)."""
+        out = set(self.in_functions)
+        for key, names in self.reads.items():
+            if key != id(step):
+                out |= names
+        return out
 
     def own(self, step: Any, text: str, line: int) -> list[tuple[Item, _Source | None]]:
         """The state `step` leaves, as items for the steps after it (its saved values as one read-back item)."""
         src = self.sources.get(id(step))
         if src is None:
             left = script_state(text)
+            # `for node in ...`: a loop's variable nobody reads later is not saved; what a later script, a carried
+            # saying of this one (`cd "$WORKDIR"`) or a program (an exported name) reads is
+            said = set().union(*(reads(it.text)[0] for it in left.items if it.text is not None))
+            left.saved_vars &= self.read_elsewhere(step) | said | left.exported
             key = f"line{line}"
             while key in self.keys:
                 key += "b"
@@ -168,7 +187,7 @@ class _Carrier:
             tail = ["__golive_status=$?",
                     "# carried: what later steps read, saved as this step left it (read back there, never worked"
                     " out again)",
-                    f"(umask 077 && mkdir -p {STATE_DIR}) && {{ {'; '.join(saves)}; }} 2>/dev/null",
+                    f"(umask 077 && mkdir -p {STATE_DIR}) && {{ {'; '.join(saves)}; }} 2>/dev/null || :",
                     'exit "$__golive_status"']
             _set_shell_text(src.step, text.rstrip("\n") + "\n" + "\n".join(tail))
             self.report.saved.append((int(src.key[4:].rstrip("b")), sorted(left.saved_vars | left.saved_funcs
@@ -217,7 +236,10 @@ def carry_state(phases: list[dict[str, Any]], levels: list[dict[str, Any]],
     """Carry state through the forward phases (and into each step's undo), then into each rollback level from
     where its text stands in the document (after the state-only blocks of its section above it: `preambles`,
     as (line, script))."""
-    c = _Carrier()
+    scripts = [(st, text) for p in [*phases, *levels] for top in p["steps"]
+               for st in (top, top.get("undo") if isinstance(top, dict) else None)
+               if st is not None and (text := _shell_text(st)) is not None]
+    c = _Carrier(scripts)
     state: list[tuple[Item, _Source | None]] = []
     snapshots: list[tuple[int, list[tuple[Item, _Source | None]]]] = []
     for p in phases:

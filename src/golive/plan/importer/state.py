@@ -68,6 +68,8 @@ class ImportState:
         self.in_rollback = False
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
         self.exported: dict[str, tuple[str, int]] = {}
+        #: Names the shell blocks so far set (golive.plan.importer.carry says them again in later steps).
+        self.shell_set: set[str] = set()
         self.env_vars: dict[str, tuple[str | None, int]] = {}
         #: Env-file names whose value carries a password (`redis://:pw@host`): secret, whatever the name.
         self.env_secrets: set[str] = set()
