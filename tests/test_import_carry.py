@@ -239,3 +239,44 @@ def test_a_temporary_directory_is_made_once_and_every_later_step_goes_there(tmp_
     steps = [{"command": _cmd(s)} for ph in plan["phases"] for s in ph["steps"]]
     out = run_as_steps(steps, {}, tmp_path, _env(tmp_path))
     assert out.split() == ["built", "1"], out
+
+
+def test_a_directory_entered_on_a_branch_is_where_later_steps_run(tmp_path: Path) -> None:
+    """`if [ -d releases/v2 ]; then cd releases/v2; fi`: where the block ended is known only when it ran; it is saved
+    then and read back (said again, the test would be made again later, against another state)."""
+    (tmp_path / "releases" / "v2").mkdir(parents=True)
+    doc = ("# X\n## Phase 1: A\n```bash\nif [ -d releases/v2 ]; then\n  cd releases/v2\nfi\n```\n"
+           "## Phase 2: B\n```bash\nbasename \"$PWD\"\n```\n")
+    plan, _text, _summary = _plan(doc)
+    steps = [{"command": _cmd(s)} for ph in plan["phases"] for s in ph["steps"]]
+    assert run_as_steps(steps, {}, tmp_path, _env(tmp_path)).split() == ["v2"]
+
+
+def test_saving_what_a_block_left_never_runs_its_err_trap_into_the_saved_file(tmp_path: Path) -> None:
+    """The save at the end of a step with an ERR trap: `declare -p A` of a name left unset fails, the trap printed
+    into the saved file, and the later step ran that text as commands (`trapped: command not found`)."""
+    doc = ("# X\n## Phase 1: A\n```bash\ntrap 'echo trapped' ERR\nif [ -e nothing-here ]; then\n  A=$(date)\nfi\n```\n"
+           "## Phase 2: B\n```bash\necho \"a=${A:-none}\"\n```\n")
+    plan, _text, _summary = _plan(doc)
+    steps = [{"command": _cmd(s)} for ph in plan["phases"] for s in ph["steps"]]
+    out = run_as_steps(steps, {}, tmp_path, _env(tmp_path))
+    assert out.split() == ["a=none"], out
+
+
+def test_what_a_carried_saying_prints_is_printed_once(tmp_path: Path) -> None:
+    """`pushd releases` prints the directory stack; said again in front of each later step, every step printed it."""
+    (tmp_path / "releases").mkdir()
+    doc = "# X\n## Phase 1: A\n```bash\npushd releases\n```\n## Phase 2: B\n```bash\necho done\n```\n"
+    plan, _text, _summary = _plan(doc)
+    second = {"command": _cmd(plan["phases"][1]["steps"][0])}
+    assert run_as_steps([second], {}, tmp_path, _env(tmp_path)).split() == ["done"]
+
+
+def test_a_name_exported_twice_is_the_later_value_after_it(tmp_path: Path) -> None:
+    """Two blocks of `export`s only set the same name: both were lifted into plan vars and the first value won."""
+    doc = ("# X\n## Phase 1: A\n```bash\necho start\n```\n## Phase 2: B\n```bash\nexport CHANNEL=beta\n```\n"
+           "## Phase 3: C\n```bash\nexport CHANNEL=stable\n```\n## Phase 4: D\n```bash\necho \"$CHANNEL\"\n```\n")
+    plan, _text, _summary = _plan(doc)
+    plan_vars = {k: str(v.get("value", "")) for k, v in (plan.get("vars") or {}).items()}
+    last = {"command": _cmd(plan["phases"][-1]["steps"][0])}
+    assert run_as_steps([last], plan_vars, tmp_path, _env(tmp_path)).split() == ["stable"]
