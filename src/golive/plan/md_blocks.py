@@ -17,6 +17,7 @@ from markdown_it.token import Token
 
 from golive.plan.md_going_back import conditional_heading, going_back_heading
 from golive.plan.md_html import SUMMARY, read_html
+from golive.plan.md_success import success_title
 
 BlockKind = Literal["heading", "para", "item", "fence", "table"]
 
@@ -240,6 +241,8 @@ def parse_blocks(text: str) -> list[Block]:
                     text = "\n".join(" | ".join(r) for r in t.rows)
                     add(Block("table", text, text, at, rows=t.rows, cells=t.raw,
                               row_lines=[tok.map[0] + 1 + n for n in t.lines]))
+                elif piece.code:
+                    add(Block("fence", piece.text + "\n", piece.text + "\n", at))  # `<pre>`: an untagged fence
                 elif piece.text and piece.level:
                     level = piece.level if piece.level != SUMMARY else min(6, next(
                         (b.level for b in reversed(blocks) if b.kind == "heading"), 1) + 1)
@@ -299,6 +302,12 @@ def _bold_step_headings(blocks: list[Block]) -> None:
             b.kind = "heading"
             b.level = question = min(level + 1, 6)
         elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _STEP_WORD.match(b.text):
+            b.kind = "heading"
+            b.level = min((question or level) + 1, 6)
+            back = False
+        elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and success_title(b.text):
+            # `**Looks good when**` alone on a line, even after the way back: the success criteria's title. Left a
+            # paragraph, the level or phase before it took the criteria as its own items.
             b.kind = "heading"
             b.level = min((question or level) + 1, 6)
             back = False

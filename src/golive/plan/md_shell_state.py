@@ -37,6 +37,20 @@ _DYNAMIC_VARS = frozenset({"RANDOM", "SRANDOM", "SECONDS", "EPOCHSECONDS", "EPOC
 #: the value on disk, so such a value is said again, never saved.
 _SECRET_READERS = frozenset({"vault", "sops", "op", "pass", "gpg", "aws", "gcloud", "az", "kubectl", "doppler",
                              "chamber", "bw", "age"})
+#: Programs that only read and answer the same when asked again, so a `$(...)` made of them may be said again in
+#: front of a later step (`eval "$(sops -d …)"`). Anything else inside `$(...)` would run again there: `eval
+#: "$(aws sts assume-role …)"`, `CHANGE_ID=$(aws route53 change-resource-record-sets …)` re-applied the change.
+_READERS = frozenset({"cat", "jq", "yq", "grep", "egrep", "fgrep", "awk", "head", "tail", "cut", "tr", "sort",
+                      "uniq", "wc", "basename", "dirname", "realpath", "readlink", "pwd", "hostname", "whoami", "id",
+                      "printf", "echo", "uname", "base64", "xargs", "column", "getent", "test", "["})
+#: Programs that only read when their words say so (`aws ec2 describe-…`, `kubectl get`, `vault kv get`).
+_READING_WORDS = {"aws": re.compile(r"\S+ (describe|get|list)-"), "kubectl": re.compile(r"(get|version|config view)\b"),
+                  "vault": re.compile(r"(kv get|kv list|read|print)\b"), "terraform": re.compile(r"(output|show)\b"),
+                  "git": re.compile(r"(rev-parse|describe|log|show)\b"),
+                  "sops": re.compile(r"(-d|--decrypt|decrypt)\b"),
+                  "gcloud": re.compile(r".*\b(describe|list)\b"), "az": re.compile(r".*\b(show|list)\b")}
+#: curl options that send or change something (a GET answers again; a POST, PUT, DELETE or upload acts again).
+_CURL_SENDS = re.compile(r"^(-X|--request|-d|--data\S*|-F|--form|-T|--upload-file|--json)$|^-X\S|^-[a-zA-Z]*[dFT]$")
 #: Sayings whose effect depends on the directory they run in (`exec 3>>audit.log`, `source .venv/bin/activate`).
 _AT_PLACE = re.compile(r"\s*(?:exec|source|\.)\s")
 #: A child shell: what it changes stays there.
@@ -106,6 +120,37 @@ _CREDENTIAL = re.compile(r"AUTH|PASS|KEY|CRED|SESSION|COOKIE|CERT", re.I)
 
 def _secretish(name: str) -> bool:
     return secret_like(name) or bool(_CREDENTIAL.search(name))
+
+
+def _only_reads(argv: list[str]) -> bool:
+    """Whether the simple command `argv` only reads (see _READERS): saying it again changes nothing."""
+    prog = argv[0].rsplit("/", 1)[-1]
+    args = [a.strip("'\"") for a in argv[1:]]
+    if prog == "sed":
+        return not any(a.startswith("-i") or a == "--in-place" for a in args)
+    if prog == "curl":
+        return not any(_CURL_SENDS.match(a) for a in args)
+    if prog in _READING_WORDS:
+        words = " ".join(a for a in args if not a.startswith("-") or prog == "sops")
+        return bool(_READING_WORDS[prog].match(words))
+    return prog in _READERS
+
+
+def _acts(node: Any) -> bool:
+    """Some command inside the `$(...)`/backticks of `node` does more than read: said again, it would act again."""
+    from golive.plan.md_shell import simple_commands
+
+    subs: list[Any] = []
+
+    def walk(n: Any) -> None:
+        if n.type in ("command_substitution", "process_substitution"):
+            subs.append(n)
+            return
+        for c in n.children:
+            walk(c)
+
+    walk(node)
+    return not all(_only_reads(argv) for sub in subs for argv in simple_commands(sub))
 
 
 def _reads_secret_store(node: Any) -> bool:
@@ -274,7 +319,9 @@ def _top(node: Any, left: Left) -> None:
         return
     if kind in ("variable_assignment", "declaration_command"):
         names = _assigned(node)
-        if _worked_out(node) and not (any(_secretish(n) for n in names) or _reads_secret_store(node)):
+        # a credential read again is read again (never saved to disk); anything that acts is never run again
+        secret = any(_secretish(n) for n in names) or _reads_secret_store(node)
+        if _worked_out(node) and (_acts(node) or not secret):
             _save_mark(left, set(names))
             if kind == "declaration_command" and (node_source(node.children[0]) == "export" or any(
                     c.type == "word" and node_source(c).startswith("-") and "x" in node_source(c)
@@ -354,6 +401,10 @@ def _top(node: Any, left: Left) -> None:
 
 def _command(cmd: Any, left: Left, text: str) -> None:
     name = command_name(cmd)
+    if name in ("eval", "source", ".") and _acts(cmd):
+        left.notes.append(f"`{text[:60]}` runs a command that acts (`$(...)`): said again in front of later steps"
+                          " it would act again, so it is not carried; what it set is not in later steps")
+        return
     if name in _CD:
         if _worked_out(cmd):  # `cd "$(mktemp -d)"`: another directory each time
             _save_mark(left, cd=True)

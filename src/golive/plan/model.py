@@ -133,6 +133,10 @@ class Phase(Strict):
     gate: Gate = Gate()
 
 
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class RollbackLevel(Strict):
     level: int = Field(ge=1)
     name: str = Field(min_length=1)
@@ -141,6 +145,12 @@ class RollbackLevel(Strict):
     covers: list[str] = []
     #: Brings data back (e.g. a database restore): past `rollback_until` a person must confirm it.
     restores_data: bool = False
+    #: The condition the runbook states for this level ("only if data is wrong"). Only a person can see it hold,
+    #: so golive never applies such a level by itself: a failure runs the undos and the highest covering level
+    #: without `when`, and names this one with its condition and the `golive rollback RUN --level N` to run it.
+    when: str | None = Field(default=None, min_length=1)
+    #: Levels to run after this one's steps ("then level 1"), in this order; each level's steps run once.
+    then: Annotated[list[int], BeforeValidator(_one_or_more)] = []
     steps: list[AnyStep] = Field(min_length=1)
 
 

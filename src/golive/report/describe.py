@@ -127,7 +127,10 @@ def describe(ev: Event) -> str:
         case RollbackStarted() as e:
             level = f", then level {e.level} '{e.level_name}'" if e.level else ""
             undo = sum(1 for a in e.actions if a.undoes is not None)
-            return f"ROLLBACK: {e.reason} -> {undo} undo step(s){level}"
+            chained = sorted({a.level for a in e.actions if a.level is not None and a.level != e.level})
+            level += "".join(f", then level {n}" for n in chained)
+            choice = "".join(f"; not applied, a person's choice: {o.text()}" for o in e.offered)
+            return f"ROLLBACK: {e.reason} -> {undo} undo step(s){level}{choice}"
         case RollbackConfirmationNeeded() as e:
             return f"rollback level {e.level} waits for confirmation ({e.reason}): {e.command}"
         case RollbackConfirmed() as e:

@@ -16,6 +16,11 @@ from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text
 from golive.plan.md_secrets import secret_like
 from golive.plan.md_step import Command
 
+#: Where a command sets a variable: at the start of a statement (`export NAME=`, `NAME=$(…)`, `readonly NAME=`) or
+#: as an option that hands it to a program (`docker run -e NAME=…`, `env NAME=…`).
+_SETS_NAME = re.compile(r"(?m)(?:^\s*|[;&|(]\s*|\s(?:-e|--env|env)\s+)(?:export\s+|readonly\s+|"
+                        r"declare\s+(?:-\w+\s+)*)?([A-Za-z_]\w*)=")
+
 
 class BuildMixin(ImportState):
     def build(self, title: str, description: list[str]) -> CommentedMap:
@@ -27,6 +32,8 @@ class BuildMixin(ImportState):
             raise PlanError([PlanIssue(self.source, 1, 1, "", "no deployment steps found: expected headings like"
                                        " '## Phase 1: Database migration (30 minutes)' with fenced commands or"
                                        " checklist items under them")])
+        # before anything reads the steps (vars, covers, carried state): what runs is checked against where it is
+        self.guard(phases, sorted(self.levels, key=lambda x: x["level"]))
         root = CommentedMap()
         name = title or Path(self.source).stem
         core = re.sub(r"(?i)\b(production\s+)?(deployment|release|rollout|go-?live)\s+(plan|checklist|runbook)\b"
@@ -90,6 +97,8 @@ class BuildMixin(ImportState):
             pm.yaml_add_eol_comment(f"{self.src_name}:{p['line']}", "name")
             seq.append(pm)
         root["phases"] = seq
+        self.own_switches()
+        self.ramp_limits()
         if self.levels:
             levels = CommentedSeq()
             ordered = sorted(self.levels, key=lambda x: x["level"])
@@ -101,6 +110,11 @@ class BuildMixin(ImportState):
                     lv_for["description"].append(f"Trigger (line {line}, '{name}'): {text}")
                     self.inferred.append(f"line {line}: the box of when to roll back in '{name}' -> the trigger of"
                                          f" rollback level {lv_for['level']}")
+            ramp_level = next((lv for lv, (covers, _why) in zip(ordered, derived, strict=True)
+                               if set(covers) & self.ramp_phases), None) if self.thresholds else None
+            if ramp_level is not None:  # no canary holds the limits: the level that undoes the ramp says them
+                ramp_level["description"].append("Trigger (the limits of the traffic ramp): " + ", ".join(
+                    f"{t.label} (line {t.line})" for t in self.thresholds))
             for lv, (covers, why) in zip(ordered, derived, strict=True):
                 lm = CommentedMap()
                 lm["level"] = lv["level"]
@@ -184,6 +198,20 @@ class BuildMixin(ImportState):
                 self.conversions.append(f"line {cmd.line}: restore of '{st['restore']['database']}' kept as the"
                                         " document's command: no backup step of that database in the plan")
 
+    def set_by_commands(self) -> set[str]:
+        """Names the plan's own shell steps assign: `NAME=…`, `export NAME=…`, `-e NAME=…`, `env NAME=…`."""
+        names: set[str] = set()
+        for holder in [*self.phases, *self.levels]:
+            for st in holder["steps"]:
+                shell = st.get("shell") if isinstance(st, dict) else None
+                cmd = shell.get("command") if isinstance(shell, dict) else shell
+                if isinstance(cmd, str):
+                    # `PGPASSWORD="${PGPASSWORD}" psql …` (a secret value taken out of the command) sets nothing:
+                    # the value still comes from the environment
+                    names |= {n for n in _SETS_NAME.findall(cmd)
+                              if not re.search(rf"\b{n}=[\"']?\$\{{?{n}\b(?!\w)", cmd)}
+        return names
+
     def vars_map(self) -> CommentedMap:
         """Every name the steps need: lifted exports, env-file entries, placeholders, secret-looking names.
         A secret's value is never written: it is read from the environment when the run starts."""
@@ -215,7 +243,10 @@ class BuildMixin(ImportState):
             else:
                 out[n] = CommentedMap({"value": val})
             out.yaml_add_eol_comment(f"{self.src_name}:{line} (env file)", n)
-        names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources)
+        # a name the document's own commands set (`export TOKEN="$(vault …)"`, `docker run -e PGPASSWORD_FILE=…`)
+        # is theirs to set: required from the environment, the run would refuse to start without it
+        names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources
+                       - self.set_by_commands())
         if self.uses_database_url and "DATABASE_URL" not in names and "DATABASE_URL" not in out:
             names.append("DATABASE_URL")
         if self.db_var and self.db_var not in names and self.db_var not in out:
@@ -231,7 +262,7 @@ class BuildMixin(ImportState):
         for n in sorted(self.needed - set(out)):
             out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) else {"from_env": n})
             out.yaml_add_eol_comment("read by a backup/restore/migrate/http step", n)
-        if self.canaries:
+        if any(not c["own"] for c in self.canaries):
             for n, why in PLACEHOLDER_VARS.items():
                 if n not in out:
                     out[n] = CommentedMap({"from_env": n, "description": why})
@@ -274,6 +305,7 @@ class BuildMixin(ImportState):
             s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies only the highest level that"
                      " covers a phase it touched, so a higher level does not also run a lower one's steps; where the"
                      " document means it to, copy them into it")
+        s += [f"guard: {g}" for g in self.guarded]
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
         if self.approvers:
@@ -306,7 +338,15 @@ class BuildMixin(ImportState):
                 "no error-rate or latency limit in the document: judged against the stable pool only")
             s.append(f"canary (line {c['line']}) in '{c['phase']}', from {c['merged']} traffic and hold items:"
                      f" {stages}; aborts on {limits}; judged every 1m (golive's default interval)")
-        if self.canaries:
+        for c in self.canaries:
+            if c["own"] and "nginx" in c["own"]:
+                s.append(f"canary (line {c['line']}) on the document's {c['own']}: golive counts nginx's requests"
+                         " from an access log in its own format, which the document does not set: add `access_log:`"
+                         " to the router (nginx `log_format golive '$upstream_addr $status $request_time';`) or an"
+                         " `analysis.source`, else the canary cannot judge its limits and goes back to stable")
+            elif c["own"]:
+                s.append(f"canary (line {c['line']}) on the document's {c['own']}")
+        if any(not c["own"] for c in self.canaries):
             s.append("placeholders to fill in: " + ", ".join(PLACEHOLDER_VARS) + " (plan vars read from the"
                      " environment): the document names no router or pools, so a run refuses to start until they"
                      " are set; or write the real router and pool names into the canary step")

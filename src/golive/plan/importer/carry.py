@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ruamel.yaml.comments import CommentedMap
+
 from golive.plan.importer.fences import block_text
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import BASH_LANGS
@@ -207,6 +209,8 @@ class _Carrier:
                 self.prefix(step, text, state)
                 state = self.add(state, mine)
             undo = step.get("undo") if isinstance(step, dict) else None
+            if isinstance(undo, str):  # `undo: "cmd"`: a shell step written short
+                undo = step["undo"] = CommentedMap({"shell": undo})
             utext = _shell_text(undo) if undo is not None else None
             if utext is not None and state:
                 self.prefix(undo, utext, state)

@@ -12,13 +12,14 @@ from golive.plan.importer.headings import (
     DONE_LEAD,
     NOT_A_PHASE,
     PEOPLE_HEADING,
+    QUICK_ACTION,
     ROLLBACK_WORDS,
     SUCCESS_WORDS,
     TEST_HEADER,
     WINDOW_HEADING,
 )
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean
+from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean, fold_width
 from golive.plan.md_blocks import Block
 from golive.plan.md_going_back import conditional_heading
 from golive.units import format_duration
@@ -114,7 +115,8 @@ class SectionsMixin(ImportState):
                       and self.phase_heading(_clean(self.blocks[j].text))] if top else []
         if top and not sub_phases:
             sub_phases = self.numbered_subs(idx, end)
-        named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
+        # "Phase 3: ..." under it
+        named = [j for j in sub_phases if _PHASE.match(fold_width(_clean(self.blocks[j].text)))]
         if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
                 PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
             # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
@@ -141,7 +143,7 @@ class SectionsMixin(ImportState):
             self.inferred.append(f"line {h.line}: '{text}' is a numbered section of an outline (its parts are"
                                  " numbered under it) -> a phase")
             return True
-        if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
+        if _PHASE.match(fold_width(text)) or (_CLOCK_RANGE.search(text) and not top) or (
                 self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)
                 and not WINDOW_HEADING.search(low)):
             self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
@@ -167,6 +169,13 @@ class SectionsMixin(ImportState):
             return True
         if sub_phases:
             sub_phases = self.numbered_siblings(idx, end, sub_phases)
+            first = min(sub_phases)
+            if self.runs_commands(idx + 1, first):
+                # "## Flag rollout" whose first command stands before "**Stage 2**": the section's own steps come
+                # first, a phase of their own; left to the sub-phases they were dropped (a rollout from stage 2)
+                self.phase_from(idx, first)
+                self.inferred.append(f"line {h.line}: '{text}' runs commands before its first sub-phase -> a phase"
+                                     " of its own, before them")
             for j in sub_phases:
                 stop = self.section_end(j)
                 while stop < end and self.blocks[stop].level == self.blocks[j].level and stop not in sub_phases \
@@ -274,8 +283,8 @@ class SectionsMixin(ImportState):
                     b.placed = True
                     continue
                 for part in text.split("\n"):
-                    part = _clean(part).strip("✅✓✔☑ -")
-                    if part:
+                    part = _clean(part).strip("✅✓✔☑•◦▪‣·* -")
+                    if part and not QUICK_ACTION.match(part):
                         self.criteria.append((b.line, part))
                 b.placed = True
 
@@ -400,6 +409,7 @@ class SectionsMixin(ImportState):
 
     def phase_heading(self, text: str) -> bool:
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
+        text = fold_width(text)
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
             and not _LEVEL.match(text) and not conditional_heading(text)

@@ -47,6 +47,13 @@ class ImportState:
         self.traffic: list[tuple[int, list[int], str]] = []
         #: Canary steps made from a traffic progression: their spec (analysis added at the end), phase, stages.
         self.canaries: list[dict[str, Any]] = []
+        #: Routers the document's own weight commands name, taken by a canary: (identity, config, [stable, canary]);
+        #: the document's commands that put all traffic back on that router become a `switch` to its stable pool.
+        self.own_routers: list[tuple[tuple[object, ...], CommentedMap, list[str]]] = []
+        #: A person's check of the limits at each stage of a ramp the document's own commands make (no canary).
+        self.ramp_checks: list[CommentedMap] = []
+        #: Phases whose traffic ramp is the document's own commands (no canary carries their limits).
+        self.ramp_phases: set[str] = set()
         #: A traffic progression written away from its phase (the overview, a list of decisions): the heading index
         #: line of the one phase that moves traffic -> the blocks that say how (TrafficMixin.loose_traffic).
         self.loose_for: dict[int, list[int]] = {}
@@ -66,6 +73,8 @@ class ImportState:
         self.db_var: str | None = None
         #: Inside a rollback level (exports there stay in their script: they must not change the forward run).
         self.in_rollback = False
+        #: fences the document says are not to be run (ids): never a person's "Run" step either
+        self.not_run: set[int] = set()
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
         self.exported: dict[str, tuple[str, int]] = {}
         #: Names the shell blocks so far set (golive.plan.importer.carry says them again in later steps).
@@ -80,6 +89,9 @@ class ImportState:
         self.conversions: list[str] = []
         #: restore steps made from a document's command: id(step) -> that command (golive.plan.md_commands)
         self.restores_from: dict[int, Any] = {}
+        #: What the guard (golive.plan.importer.guard) changed, for the summary: a step whose intent disagreed with
+        #: its place made a person's, a hidden value made a var.
+        self.guarded: list[str] = []
         #: Normalised name -> as written (`kavyashri-as` -> `@kavyashri-as`), shown next to the name.
         self.handles: dict[str, str] = {}
         #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).
@@ -209,6 +221,19 @@ class ImportState:
     def canary_analysis(self) -> list[Threshold]:
         raise NotImplementedError
 
+    def own_switches(self) -> None:
+        raise NotImplementedError
+
+    def own_router(self, phase: dict[str, Any], canary: CommentedMap, spec: CommentedMap,
+                   weights: list[int]) -> str | None:
+        raise NotImplementedError
+
+    def own_ramp(self, phase: dict[str, Any], canary: CommentedMap, stages: list[dict[str, Any]]) -> bool:
+        raise NotImplementedError
+
+    def ramp_limits(self) -> None:
+        raise NotImplementedError
+
     def phase_triggers(self, b: Block) -> None:
         raise NotImplementedError
 
@@ -238,6 +263,9 @@ class ImportState:
 
 
     def build(self, title: str, description: list[str]) -> CommentedMap:
+        raise NotImplementedError
+
+    def guard(self, phases: list[dict[str, Any]], levels: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
     def rollback_criteria(self, idx: int, end: int) -> None:
