@@ -256,6 +256,26 @@ def reads(script: str) -> tuple[set[str], set[str]]:
     return everywhere - sets, in_functions
 
 
+def first_sets(script: str) -> set[str]:
+    """The names the script's first statement sets, before it reads anything (`V5=50`, `export REGION=eu`)."""
+    root = parse(script)
+    first = next((n for n in root.children if n.type != "comment"), None)
+    if root.has_error or first is None or first.type not in ("variable_assignment", "declaration_command"):
+        return set()
+    names = set(_assigned(first))
+    used: set[str] = set()
+
+    def walk(n: Any) -> None:  # every name it reads, `$V5`, `$((V5 + 10))`, `$(echo $A)` alike
+        if n.type == "variable_name" and not (n.parent is not None and n.parent.type == "variable_assignment"
+                                              and n.parent.children[0] == n):
+            used.add(node_source(n))
+        for c in n.children:
+            walk(c)
+
+    walk(first)
+    return set() if names & used else names  # `V5=$((V5 + 10))` reads the carried value
+
+
 def sets(script: str) -> set[str]:
     """The variables `script` sets in its own shell (assignments, `export`, `declare`, loop variables)."""
     left = script_state(script)

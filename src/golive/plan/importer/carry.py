@@ -23,7 +23,7 @@ from golive.plan.importer.fences import block_text
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import BASH_LANGS
 from golive.plan.md_shell import looks_like_commands
-from golive.plan.md_shell_state import Item, Left, reads, script_state, state_only
+from golive.plan.md_shell_state import Item, Left, first_sets, reads, script_state, state_only
 
 #: A comment line marking the carried state in front of a step's own commands.
 MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
@@ -148,6 +148,8 @@ class _Carrier:
 
     def prefix(self, step: Any, text: str, state: list[tuple[Item, _Source | None]]) -> None:
         """Put `state` in front of the step's own script, marked."""
+        first = first_sets(text)  # `V5=50` first in the step: a carried `V5=10` would be said for nothing
+        state = [(it, src) for it, src in state if not (it.text is not None and it.names and it.names <= first)]
         if not state:
             return
         lines = [MARK]
