@@ -90,6 +90,17 @@ def test_a_drop_of_what_the_forward_path_created_is_a_persons_step() -> None:
     assert "DROP COLUMN legacy" in runs  # a forward drop of what the forward path did not create stays
 
 
+def test_temporary_rows_and_the_canary_release_removed_forward_still_run() -> None:
+    """Forward work makes and removes temporary things: a smoke test's row, the canary's release after the promote
+    (unseen set 1, 04_k8s_helm_canary). Neither is a way back."""
+    doc = ("# Search\n\n## 1. Canary\n\n```bash\nhelm -n search upgrade --install search-api-canary charts/api\n```\n\n"
+           "```sql\nINSERT INTO orders (ref) VALUES ('SMOKE-1');\n```\n\n## 2. Promote\n\n```bash\n"
+           "helm -n search upgrade search-api charts/api\nhelm -n search uninstall search-api-canary\n```\n\n"
+           "```sql\nDELETE FROM orders WHERE ref = 'SMOKE-1';\n```\n")
+    runs = _runs(_forward(_plan(doc)))
+    assert "uninstall search-api-canary" in runs and "DELETE FROM orders WHERE ref = 'SMOKE-1'" in runs
+
+
 def test_a_section_of_way_back_commands_takes_its_other_commands_with_it() -> None:
     doc = (f"{FORWARD}## Plan B\n\n```bash\nhelm rollback billing\n```\n\n```bash\nkubectl rollout undo deploy/worker\n"
            "```\n\n```bash\nsystemctl restart billing-cron\n```\n")
@@ -117,6 +128,9 @@ def test_a_step_with_an_undo_that_becomes_a_persons_step_keeps_the_undo_in_words
     "kubectl rollout status deploy/billing",
     "sudo cp /etc/nginx/nginx.conf /etc/nginx/nginx.conf.bak",
     "./scripts/verify-restore.sh",
+    "helm upgrade billing ./chart --wait || { helm rollback billing; exit 1; }",
+    "kubectl rollout status deploy/billing --timeout=5m || kubectl rollout undo deploy/billing",
+    "if ! curl -fsS https://billing.example/health; then\n  kubectl rollout undo deploy/billing\nfi",
 ])
 def test_forward_work_that_only_looks_like_a_way_back_still_runs(command: str) -> None:
     plan = _plan(f"{FORWARD}## 2. Prepare\n\n```bash\n{command}\n```\n")

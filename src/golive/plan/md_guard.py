@@ -10,6 +10,7 @@ the heading is in. Pure text work: each returns why, or None.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from golive.plan.md_shell import parse, simple_commands
 
@@ -247,7 +248,7 @@ def way_back(text: str, migrated: bool = False, created: frozenset[str] = frozen
     """Why the shell script `text` reads as a way back (a rollback, a downgrade, a restore, the previous version
     put back), or None. `migrated`: a schema upgrade ran earlier in the forward path; `created`: databases it
     created; `previous`: the version the document upgrades from (deploying it again is going back)."""
-    for argv, statement in _commands(text):
+    for argv, statement in _commands(text, firm=True):
         prog = _prog(argv)
         for why in (_migration_back(argv, migrated), _release_back(argv), _restore(argv, statement, set(created)),
                     _redeploy_previous(argv), _redeploy_version(argv, previous), _named_back(argv)):
@@ -280,20 +281,37 @@ def restore_intent(text: str, dumps: frozenset[str] = frozenset()) -> str | None
     return None
 
 
-def _commands(text: str, depth: int = 0) -> list[tuple[list[str], str]]:
+def _commands(text: str, depth: int = 0, firm: bool = False) -> list[tuple[list[str], str]]:
     """argv of each simple command of a script with the statement it stands in, and of the commands that ssh,
-    `bash -c`, `kubectl exec --` or `docker exec` hand their quoted string to."""
+    `bash -c`, `kubectl exec --` or `docker exec` hand their quoted string to. `firm`: only the commands that run
+    every time the script runs, not those after `||`, in an `if`/`case` or a function (the script's own handling of
+    a failure: `kubectl rollout status … || kubectl rollout undo …` is forward work with its own way back)."""
     root = parse(text)
     out: list[tuple[list[str], str]] = []
     for node in root.children:
         if node.type == "comment":
             continue
         source = text.encode()[node.start_byte:node.end_byte].decode(errors="replace")
-        for argv in simple_commands(node):
-            out.append((argv, source))
-            if depth < 2:
-                for inner in _handed(argv):
-                    out += _commands(inner, depth + 1)
+        for part in _firm(node) if firm else [node]:
+            for argv in simple_commands(part):
+                out.append((argv, source))
+                if depth < 2:
+                    for inner in _handed(argv):
+                        out += _commands(inner, depth + 1, firm)
+    return out
+
+
+def _firm(node: Any) -> list[Any]:
+    """The parts of a statement that run whenever it runs."""
+    if node.type in ("if_statement", "case_statement", "function_definition"):
+        return []
+    if node.type == "command":
+        return [node]
+    out: list[Any] = []
+    for c in node.children:
+        if node.type == "list" and c.type == "||":
+            break
+        out += _firm(c)
     return out
 
 
@@ -329,9 +347,11 @@ def _name(word: str) -> str:
     return re.sub(r"[\"`\[\]]", "", word).lower().rsplit(".", 1)[-1]
 
 
-def sql_made(text: str) -> set[str]:
-    """What the SQL in `text` creates: `index:idx_x`, `table:orders`, `column:orders.tax_region` (also as `column:
-    *.tax_region`, for a DROP COLUMN whose table is written elsewhere, as pt-online-schema-change's `--alter`)."""
+def made_by(text: str) -> set[str]:
+    """What the SQL in `text` creates: `index:idx_x`, `table:orders`, `column:orders.tax_region` (also
+    `column:*.tax_region`, for a DROP COLUMN whose table is written elsewhere, as pt-online-schema-change's
+    `--alter`). Rows and releases are not counted: forward work makes and removes temporary ones (a smoke test's
+    order row, the canary's Helm release uninstalled after the promote)."""
     out = {f"{m.group(1).lower()}:{_name(m.group(2))}" for m in _CREATE.finditer(text)}
     for m in _ALTER.finditer(text):
         table = _name(m.group(1))
@@ -342,8 +362,8 @@ def sql_made(text: str) -> set[str]:
     return out
 
 
-def sql_unmade(text: str, made: set[str]) -> str | None:
-    """The first object `text` drops that is in `made` (what earlier forward steps created), as "DROP ... name"."""
+def unmade_by(text: str, made: set[str]) -> str | None:
+    """The first object `text` drops that is in `made` (what earlier forward steps created)."""
     for m in _DROP.finditer(text):
         key = f"{m.group(1).lower()}:{_name(m.group(2))}"
         if key in made:

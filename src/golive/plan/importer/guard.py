@@ -28,11 +28,11 @@ from golive.plan.md_guard import (
     dump_files,
     elided,
     http_back,
+    made_by,
     masked,
     printed_first,
     restore_intent,
-    sql_made,
-    sql_unmade,
+    unmade_by,
     way_back,
 )
 from golive.plan.md_meaning import CONDITION, NOT_HERE
@@ -122,12 +122,12 @@ class GuardMixin(ImportState):
                 databases |= {m.group(1).lower() for m in _CREATEDB.finditer(text)}  # `createdb x && pg_restore -d x`
                 why = way_back(text, migrated, frozenset(databases), self.version[0] if self.version else None) \
                     if kind != "sql" else None
-                unmade = sql_unmade(text, made)
+                unmade = unmade_by(text, made)
                 if why is None and unmade is not None:
-                    why = f"`{unmade}`, which an earlier forward step created"
+                    why = f"`{unmade}`: it takes away what an earlier forward step made"
                 if why is not None:
                     flagged[i] = why
-                made |= sql_made(text)
+                made |= made_by(text)
                 migrated = migrated or bool(re.search(r"(?i)\b(?:upgrade\s+head|db\s+upgrade|db:migrate\b(?!\S*\s+"
                                                       r"VERSION)|manage\.py\s+migrate\s*$)|efbundle(?:\.exe)?\s+--"
                                                       r"|dotnet\s+ef\s+database\s+update\s*(?:--|$)", text))

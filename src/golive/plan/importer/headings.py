@@ -47,7 +47,7 @@ DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
 PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
                              r"responsibilit|who does what|^\W*who\W*$|\bwho(?:'s| is| are)? involved\b"
                              r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
-                             r"call (list|tree)|who'?s who|who is who|"
+                             r"call (list|tree)|who'?s who|who is who|on the (call|bridge)|"
                              # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
                              # "Rollen", "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe"
                              r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"

@@ -6,26 +6,23 @@ import re
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.criteria import CriteriaMixin
 from golive.plan.importer.headings import (
     CONFIG_HEADING,
-    CRITERIA_SENTENCE,
-    DONE_LEAD,
     NOT_A_PHASE,
     PEOPLE_HEADING,
-    QUICK_ACTION,
     ROLLBACK_WORDS,
     SUCCESS_WORDS,
     TEST_HEADER,
     WINDOW_HEADING,
 )
-from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean, fold_width
 from golive.plan.md_blocks import Block
 from golive.plan.md_going_back import conditional_heading
 from golive.units import format_duration
 
 
-class SectionsMixin(ImportState):
+class SectionsMixin(CriteriaMixin):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
         from golive.plan.importer.fences import PWSH_LANGS, is_powershell
@@ -72,7 +69,11 @@ class SectionsMixin(ImportState):
         # Blocks before the first section (an overview paragraph) become the plan description.
         description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
+        lead = ""
         for b in self.blocks[:first_heading]:
+            if b.kind == "item" and not b.placed and PEOPLE_HEADING.search(lead.lower()):
+                b.placed = self.people_item(b, lead=True) or self.keyed_person(b)  # "People on the call:" + list
+            lead = _clean(b.text) if b.kind == "para" and _clean(b.text).endswith(":") else lead
             if b.kind == "para" and not b.placed:
                 self.prelude_people(b)
                 description.append(_clean(b.text))
@@ -148,8 +149,8 @@ class SectionsMixin(ImportState):
                 and not WINDOW_HEADING.search(low)):
             self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
             return True
-        if not top:
-            return False
+        if not top and not (PEOPLE_HEADING.search(low) and not self.has_steps(idx, end)):
+            return False  # ("### Escalation" before the first section: the people to call, still read)
         h.placed = True
         if SUCCESS_WORDS.search(low):
             self.success(idx, end)
@@ -230,11 +231,15 @@ class SectionsMixin(ImportState):
         return True
 
     def overview(self, idx: int, end: int) -> None:
-        """An "Overview" section's paragraphs say what the change is: the plan's description."""
+        """An "Overview" section's paragraphs say what the change is: the plan's description; its roles and
+        ladders ("| Deployment lead | Mikko Virtanen |", "Escalation: A, then B") are read as at the top."""
         for b in self.blocks[idx + 1:end]:
             if b.kind == "para" and b.depth == 0 and b.text.strip():
+                self.prelude_people(b)
                 self.description.append(_clean(b.text))
                 b.placed = True
+            elif b.kind == "table" and not b.placed:
+                self.prelude_people(b)
 
     def scan_version(self, idx: int, end: int) -> None:
         """`**Current Version**: 1.0.0` / `**New Version**: 1.1.0` under an application/release version heading.
@@ -261,79 +266,6 @@ class SectionsMixin(ImportState):
             h.placed = old[1].placed = new[1].placed = True
             self.inferred.append(f"line {h.line}: '{_clean(h.text)}' -> version {self.version[0]} ->"
                                  f" {self.version[1]}")
-
-    def success(self, idx: int, end: int) -> None:
-        for b in self.blocks[idx + 1:end]:
-            if b.kind == "heading":
-                b.placed = True
-            elif b.kind == "table" and b.rows and len(b.rows) > 1:
-                for row in b.rows[1:]:
-                    cells = [_clean(c) for c in row if _clean(c)]
-                    if cells:
-                        self.criteria.append((b.line, ": ".join(cells[:2]) if len(cells) > 1 else cells[0]))
-                b.placed = True
-            elif b.kind in ("item", "para"):
-                text = _clean(b.text)
-                if self.people_line(b):
-                    continue  # "Contacts: ..., escalation: A → B": people, never a criterion
-                if b.kind == "para" and text.endswith(":") and "\n" not in text:
-                    b.placed = True
-                    continue
-                if b.kind == "item" and b.children and b.checked is None:
-                    b.placed = True
-                    continue
-                for part in text.split("\n"):
-                    part = _clean(part).strip("✅✓✔☑•◦▪‣·* -")
-                    if part and not QUICK_ACTION.match(part):
-                        self.criteria.append((b.line, part))
-                b.placed = True
-
-    def box_criteria(self) -> None:
-        """A box titled as success criteria (`!!! success "Done when"`, `:::tip Success criteria`, `<Callout
-        title="Success criteria">`) holds the plan's criteria wherever it stands, even inside a rollback section:
-        never steps of the phase or level around it."""
-        said: set[int] = set()
-        for b in self.blocks:
-            if b.placed or not b.box or not SUCCESS_WORDS.search(b.box.lower()):
-                continue
-            b.placed = True
-            if b.kind == "table" and len(b.rows) > 1:
-                for row in b.rows[1:]:
-                    cells = [_clean(c) for c in row if _clean(c)]
-                    if cells:
-                        self.criteria.append((b.line, ": ".join(cells[:2])))
-            elif b.kind in ("para", "item"):
-                text = _clean(b.text)
-                if text.lower().startswith(b.box.lower()):
-                    text = text[len(b.box):].lstrip(" :")
-                for part in text.split("\n"):
-                    part = _clean(part).strip("✅✓✔☑ -*•")
-                    if part:
-                        self.criteria.append((b.line, part))
-            else:
-                continue
-            if b.box not in {self.blocks[i].box for i in said}:
-                self.inferred.append(f"line {b.line}: the box '{b.box}' holds success criteria -> success_criteria")
-            said.add(self.blocks.index(b))
-
-    def sentence_criteria(self) -> None:
-        """"We call it done when: error rate under 1%, p95 under 250 ms, no lag by noon.", "Done = one leader, two
-        replicas". A paragraph whose short
-        lead says success criteria and whose criteria follow the colon in the same sentence, wherever it stands:
-        the plan's criteria, one per part (a comma and a space, or a semicolon: "1,204" is one number)."""
-        for b in self.blocks:
-            if b.placed or b.kind != "para" or b.box:
-                continue
-            m = CRITERIA_SENTENCE.match(_clean(b.text).replace("\n", " "))
-            if m is None or not (SUCCESS_WORDS.search(m.group(1).lower()) or DONE_LEAD.fullmatch(m.group(1))):
-                continue
-            parts = [p.strip(" .") for p in re.split(r";\s*|,\s+", m.group(2)) if p.strip(" .")]
-            if not parts:
-                continue
-            self.criteria += [(b.line, p) for p in parts]
-            b.placed = True
-            self.inferred.append(f"line {b.line}: '{m.group(1)}:' and {len(parts)} criteria after it ->"
-                                 " success_criteria")
 
     def rollback_state(self) -> None:
         """A rollback section's own `cd`/`export` block above its levels: the state its levels run with."""

@@ -322,6 +322,12 @@ class ImportState:
     def people_line(self, b: Block) -> bool:
         raise NotImplementedError
 
+    def people_item(self, b: Block, lead: bool = False) -> bool:
+        raise NotImplementedError
+
+    def keyed_person(self, b: Block) -> bool:
+        raise NotImplementedError
+
     def stray_people(self) -> None:
         raise NotImplementedError
 

@@ -15,7 +15,8 @@ from golive.plan.md_meaning import CONDITION, not_here
 
 #: A steps table's column holding each row's way back: "Rollback", "Undo", "Revert", "Back-out".
 _BACK_COL = re.compile(r"(?i)^(?:roll\s*-?\s*back|undo|revert|back\s*-?\s*out)(?:\s+(?:command|step|cmd))?s?$")
-_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
+_ROLE_COL = re.compile(r"^(?:(?:incident|call|team|project|change|release|on-?call|window)\s+)?"
+                       r"(role|position|function|responsibility|title|area|duty|capacity|role name|"
                        # German, Spanish, Portuguese, French
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction|"
                        # Italian
@@ -28,6 +29,9 @@ _PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$",
 _LABEL_COL = re.compile(r"^(checks?|names?|items?|steps?|what)$", re.I)
 _EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|result|outcome|pass if|success)$",
                          re.I)
+#: A column naming who stands in for the row's person ("| Role | Who | Backup |"): a second holder of that role.
+_BACKUP_COL = re.compile(r"^(backup|deputy|alternate|stand-?in|substitute|secondary|second|vertretung|stellvertret\w*|"
+                         r"suplente|substituto|rempla(ç|c)ant|sostituto)$", re.I)
 #: A column giving each role's short name (| Short | Role | Name |): rows elsewhere say "RM" for the role.
 _SHORT_COL = re.compile(r"^(short|short name|abbr\.?|abbreviation|alias|code|key|k(ü|ue)rzel|sigla|abrev\.?)$", re.I)
 _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
@@ -291,6 +295,8 @@ class TablesMixin(ImportState):
             return False
         if self.raci_table(b):
             return True
+        from golive.plan.importer.roles import strict_person
+
         header = b.rows[0]
         role, name = column(header, _ROLE_COL), column(header, _NAME_COL)
         free = False
@@ -337,6 +343,10 @@ class TablesMixin(ImportState):
                         self.aliases.setdefault(handle[1:], who)  # | Mariana Souza | @mari.souza |
                 if who not in self.approvers[r]:
                     self.approvers[r].append(who)
+            backup = column(header, _BACKUP_COL)
+            deputy = _clean(row[backup]) if backup is not None and backup < len(row) else ""
+            if deputy and person and strict_person(re.sub(r"\s*\([^)]*\)\s*$", "", deputy)):
+                self.add_person(r, self.person(deputy), b.line, "backup")  # stands in for the role's person
         b.placed = True
         self.inferred.append(f"line {b.line}: people table -> approvers roles ({len(b.rows) - 1} rows)")
         return True
