@@ -59,6 +59,13 @@ def test_quick_actions_under_the_criteria_are_no_criteria() -> None:
     assert got == ["replica lag under 2 s", "/health answers 200"]
 
 
+def test_a_wiki_page_footer_under_the_criteria_is_no_criterion() -> None:
+    doc = (RUN + "## Acceptance criteria\n\n1. No failed jobs in the first hour.\n\n"
+           "Attachments: deploy.ps1 (1 kB) · bundle-3.0.0.zip (38 MB)\n\nNo labels\n")
+    assert criteria(doc) == ["No failed jobs in the first hour."]
+    assert len(import_markdown(doc, "doc.md").unplaced) == 1  # listed for a person, never silently dropped
+
+
 @pytest.mark.parametrize("title", ["Smoke tests", "Verify the canary", "If it fails", "Acceptance tests",
                                    "Success rate dashboard link"])
 def test_titles_that_are_no_criteria(title: str) -> None:

@@ -51,6 +51,10 @@ class BuildMixin(ImportState):
             extra = "Rollback criteria (roll back when exceeded): " + ", ".join(
                 f"{t.label} (line {t.line})" for t in self.thresholds)[:500]
             text = (text[:2000 - len(extra) - 1] + "\n" + extra) if text else extra
+        if self.window_undated is not None:  # kept for the people, said in the summary, never made a window
+            line, said = self.window_undated
+            note = f"Window (not set: no date, or a zone that could be two; line {line}): {said}"
+            text = (text[:2000 - len(note) - 1] + "\n" + note) if text else note
         if text:
             root["description"] = text
         vars_map = self.vars_map()
@@ -279,6 +283,9 @@ class BuildMixin(ImportState):
             w = self.window
             s.append(f"window (line {self.window_line}): {w['start']} - {w['end']} {w['timezone']}"
                      + (f", rollback until {w['rollback_until']}" if "rollback_until" in w else ""))
+        elif self.window_undated is not None:
+            s.append(f"window: not set: '{self.window_undated[1]}' (line {self.window_undated[0]}) has no date, or a"
+                     " zone that could be two (see not placed); it is in the plan description")
         else:
             s.append("window: none found (no 'Deployment Window' section with a date/time)")
         for i, p in enumerate(phases, 1):

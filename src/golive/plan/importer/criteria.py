@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from golive.plan.importer.headings import CRITERIA_SENTENCE, DONE_LEAD, QUICK_ACTION, SUCCESS_WORDS
+from golive.plan.importer.headings import CRITERIA_SENTENCE, DONE_LEAD, PAGE_FOOTER, QUICK_ACTION, SUCCESS_WORDS
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 
@@ -34,11 +34,11 @@ class CriteriaMixin(ImportState):
                 if b.kind == "item" and b.children and b.checked is None:
                     b.placed = True
                     continue
-                for part in text.split("\n"):
-                    part = _clean(part).strip("✅✓✔☑•◦▪‣·* -")
-                    if part and not QUICK_ACTION.match(part):
-                        self.criteria.append((b.line, part))
-                b.placed = True
+                parts = [_clean(p).strip("✅✓✔☑•◦▪‣·* -") for p in text.split("\n")]
+                kept = [p for p in parts if p and not QUICK_ACTION.match(p) and not PAGE_FOOTER.match(p)]
+                self.criteria += [(b.line, p) for p in kept]
+                # a paragraph of tracker commands or page furniture only stays unplaced: listed, never a criterion
+                b.placed = bool(kept) or not any(parts)
 
     def box_criteria(self) -> None:
         """A box titled as success criteria (`!!! success "Done when"`, `:::tip Success criteria`, `<Callout

@@ -68,3 +68,7 @@ QUICK_ACTION = re.compile(r"^/(label|unlabel|relabel|assign|unassign|reassign|as
                           r"link|relate|duplicate|approve|unapprove|merge|draft|ready|rebase|subscribe|"
                           r"unsubscribe|target_branch|parent_epic|type|promote|timeline|zoom|react|award)"
                           r"(\s|$)")
+#: What a wiki export puts under the last section ("Attachments: a.ps1 (1 kB) · b.zip", "No labels", "Powered by
+#: Confluence"): the page's furniture, never a success criterion.
+PAGE_FOOTER = re.compile(r"(?i)^\W*(?:attachments?\s*(?:\(\d+\))?\s*:|no labels\b|labels?\s*:|powered by\b|"
+                         r"like\s+be the first|page history\b|last (?:modified|updated|edited) (?:by|on)\b)")

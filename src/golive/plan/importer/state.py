@@ -23,6 +23,12 @@ class ImportState:
         self.source = source
         self.src_name = Path(source).name
         self.blocks = parse_blocks(text)
+        #: CJK text in the document: "CST" there is China Standard Time (UTC+8), not US Central (importer/when.py).
+        self.cjk = bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text))
+        #: US hints: "CST" is US Central where the document names US Central time, Chicago, CDT or a US state.
+        self.us_central = bool(re.search(r"\b(?:CDT|Central\s+(?:Standard\s+|Daylight\s+)?[Tt]ime|Chicago|Texas|"
+                                         r"Dallas|Houston|Austin|Minneapolis|Iowa|Missouri|Wisconsin|Oklahoma|"
+                                         r"America/Chicago|UTC\s?[-−]\s?0?[56]\b)", text))
         #: The document's database is MySQL or MariaDB (its commands say so, and nothing names PostgreSQL): golive's
         #: `sql` step (PostgreSQL, SQLite) cannot run its SQL, so SQL becomes a manual step, never an `sql` step.
         self.mysql_only = bool(_MYSQL.search(text)) and not _POSTGRES.search(text)
@@ -61,6 +67,8 @@ class ImportState:
         self.analysis: list[Threshold] = []
         self.window: dict[str, Any] | None = None
         self.window_line = 0
+        #: A window written with times and no date (not daily): not set, golive would allow it on any day.
+        self.window_undated: tuple[int, str] | None = None
         #: Window facts of the YAML front matter (`window: 2026-12-05T20:00+01:00/2026-12-05T22:00+01:00`).
         self.front_facts: dict[str, tuple[str, Block]] = {}
         #: Boxes titled "Roll back if" in a phase: (phase name, line, text), the trigger of the level covering it.
