@@ -76,3 +76,11 @@ def test_a_weekday_without_a_date_is_a_weekly_window(text: str, want: tuple[str,
     w = plan.window
     assert w is not None, said
     assert (str(w.start), str(w.end), w.timezone, w.days) == want
+
+
+def test_weekday_names_are_whole_words() -> None:
+    """"Monitor", "Saturn", "sunny", "what we do." name no day; "Sa.", "So." (with their dot) and "Sun" do."""
+    from golive.plan.importer.weekdays import weekdays_in
+
+    assert weekdays_in("Monitor the Saturnalia freeze on a sunny morning, as we do. So 02:00") == []
+    assert [d for _p, d in weekdays_in("Sa., So. und Sun 02:00")] == ["sat", "sun", "sun"]
