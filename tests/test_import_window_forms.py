@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from golive.plan.importer.weekdays import weekdays_in
 from importforms import GO, load
 
 
@@ -68,6 +69,7 @@ def test_an_undated_window_stays_in_the_plan_description() -> None:
     ("- **Day:** Tuesday\n- **Time:** 10:00 AM EST\n- **Duration:** 2 hours",
      ("10:00", "12:00", "America/New_York", ["tue"])),
     ("Every night 02:00-06:00 UTC (daily maintenance window).", ("02:00", "06:00", "UTC", None)),
+    ("**Window:** daily 02:00-04:00 UTC (the first one on Monday)", ("02:00", "04:00", "UTC", None)),
 ])
 def test_a_weekday_without_a_date_is_a_weekly_window(text: str, want: tuple[str, str, str, list[str] | None]) -> None:
     """The weekday the document names limits the window to the windows opening that day (`days`), instead of no
@@ -80,7 +82,5 @@ def test_a_weekday_without_a_date_is_a_weekly_window(text: str, want: tuple[str,
 
 def test_weekday_names_are_whole_words() -> None:
     """"Monitor", "Saturn", "sunny", "what we do." name no day; "Sa.", "So." (with their dot) and "Sun" do."""
-    from golive.plan.importer.weekdays import weekdays_in
-
     assert weekdays_in("Monitor the Saturnalia freeze on a sunny morning, as we do. So 02:00") == []
     assert [d for _p, d in weekdays_in("Sa., So. und Sun 02:00")] == ["sat", "sun", "sun"]
