@@ -41,3 +41,16 @@ def test_commands_before_a_sections_first_part_are_a_phase_before_the_parts() ->
     assert values == ['"value": 1}', '"value": 5}', '"value": 100}'], runs
     assert plan.phases[0].name.startswith("Flag rollout")
     assert not any(getattr(s, "canary", None) for p in plan.phases for s in p.steps)  # no router for a flag
+
+
+def test_a_hold_at_each_stage_ends_every_stage_with_a_wait() -> None:
+    """"Hold 15 minutes at each stage": without a wait the stages' PATCHes ran back to back, 1 % to 100 % in
+    seconds with nobody watching; each stage's phase now ends with the hold."""
+    plan = parse_plan_text(import_markdown(DOC, "doc.md").yaml_text, "doc.yaml")
+    assert len(plan.phases) == 3
+    for phase in plan.phases:
+        wait = getattr(phase.steps[-1], "wait", None)
+        assert wait is not None and wait.duration == 900, phase.name
+    one = DOC.replace("Hold 15 minutes at each stage.", "Watch the dashboard.")
+    plan = parse_plan_text(import_markdown(one, "doc.md").yaml_text, "doc.yaml")
+    assert not any(getattr(s, "wait", None) for p in plan.phases for s in p.steps)

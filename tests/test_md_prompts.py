@@ -255,3 +255,32 @@ def test_python_repl_lines_are_never_bash_even_tagged_python() -> None:
 ])
 def test_text_that_only_looks_a_little_like_a_prompt_has_none(text: str) -> None:
     assert read_console(text) is None
+
+
+# -- sections of transcripts -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("block", [
+    "[root@web1 ~]# systemctl restart app\n[root@web1 ~]# systemctl is-active app\nactive",
+    "mysql> SET GLOBAL read_only = ON;\nQuery OK, 0 rows affected",
+])
+@pytest.mark.parametrize("tag", ["", "console"])
+def test_an_unnumbered_section_of_transcripts_is_a_phase_of_persons_steps(block: str, tag: str) -> None:
+    """"## Restart the app" holding only a transcript read as no phase: the restart was dropped."""
+    doc = (f"# R\n\n## Restart the app\n\n```{tag}\n{block}\n```\n\n## Check\n\n```bash\n"
+           "curl -fsS localhost/health\n```\n")
+    typed = block.split("\n")[0].split("# ")[-1].split("mysql> ")[-1]
+    assert typed in _manual(doc)
+
+
+def test_a_section_that_shows_an_example_session_stays_out() -> None:
+    doc = ("# R\n\n## Example session\n\n```console\n$ kubectl delete pod web-1\npod \"web-1\" deleted\n```\n\n"
+           "## Check\n\n```bash\ncurl -fsS localhost/health\n```\n")
+    assert "kubectl delete" not in _manual(doc) + _runs(doc)
+
+
+def test_a_transcript_said_not_to_be_run_in_a_transcript_section_is_no_persons_run_step() -> None:
+    """The transcript-section path read the fence without asking whether the document said not to run it."""
+    doc = ("# R\n\n## 2. Stop (6:10)\n\nDo NOT run this in production:\n\n```console\n$ psql -c 'DROP TABLE x'\n"
+           "DROP TABLE\n```\n\n2a. Stop the app.\n")
+    assert "2a. Stop the app." in _manual(doc)
+    assert "DROP TABLE" not in _manual(doc) + _runs(doc)

@@ -320,7 +320,8 @@ class FencesMixin(ImportState):
         idx = self.blocks.index(b)
         prev = self.blocks[idx - 1] if idx else None
         lang = b.info or "untagged"
-        console = read_console(b.text) if id(b) not in self.not_run else None
+        said_not = id(b) in self.not_run or self.not_to_run(b)  # (a transcript section's fence is read here first)
+        console = read_console(b.text) if not said_not else None
         if console is not None and (lang in _CONSOLE_TAGS or console.elsewhere):
             # a transcript that does not run (a console fence): its typed commands are a person's step, whether
             # output is shown or not; the output lines never are commands

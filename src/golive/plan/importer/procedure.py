@@ -17,6 +17,9 @@ from golive.plan.md_prompts import read_console
 
 #: "3. Upgrade", "3) Upgrade", "Step 3: Upgrade", or a clock time in the heading "(6:15am)".
 _PROCEDURE_HEADING = re.compile(r"(?i)^\s*(?:\d{1,2}[.)]\s+\S|step\s+\d+\b)|\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\b")
+#: A heading that shows how something looks rather than asks for work: "Example session", "Sample output".
+_SHOWN = re.compile(r"(?i)\b(?:examples?|samples?|background|context|overview|illustrat\w*|output|looks?\s+like|"
+                    r"beispiel|exemple|ejemplo|esempio)\b")
 #: "1a. …", "2b) …": a sub-step of a numbered section.
 _SUB_STEP = re.compile(r"^\s*\d{1,2}[a-z][.)]\s+\S")
 
@@ -27,12 +30,14 @@ class ProcedureMixin(ImportState):
         h = self.blocks[idx]
         text = _clean(h.text)
         body = self.blocks[idx + 1:end]
-        if not _PROCEDURE_HEADING.search(text) or NOT_A_PHASE.search(text.lower()) \
-                or any(b.kind == "heading" for b in body):
+        if NOT_A_PHASE.search(text.lower()) or any(b.kind == "heading" for b in body):
             return False
         fences = [b for b in body if b.kind == "fence" and not b.placed]
-        transcripts = [b for b in fences if b.info in ("console", "shell-session", "terminal")
-                       or read_console(b.text, script=b.info in BASH_LANGS) is not None]
+        typed = [b for b in fences if read_console(b.text, script=b.info in BASH_LANGS) is not None]
+        transcripts = typed + [b for b in fences if b.info in ("console", "shell-session", "terminal")
+                               and b not in typed]
+        if not _PROCEDURE_HEADING.search(text) and (not typed or _SHOWN.search(text)):
+            return False  # an unnumbered section is work when it shows typed commands, not an example of them
         subs = [b for b in body if b.kind in ("para", "item") and not b.placed and _SUB_STEP.match(_clean(b.text))]
         if not transcripts and not subs:
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -16,10 +17,23 @@ from golive.plan.importer.headings import (
     TEST_HEADER,
     WINDOW_HEADING,
 )
-from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean, fold_width
+from golive.plan.importer.text import (
+    _CLOCK_RANGE,
+    _GATE,
+    _LEVEL,
+    _PHASE,
+    Unplaced,
+    _clean,
+    _duration_text,
+    fold_width,
+)
 from golive.plan.md_blocks import Block
 from golive.plan.md_going_back import conditional_heading
 from golive.units import format_duration
+
+#: "Hold 15 minutes at each stage", "hold 10 min after each step": a wait that ends every stage.
+_HOLD_EACH = re.compile(r"(?i)\bhold\s+(?:for\s+)?(\d+)\s*(min(?:ute)?s?|m|h(?:ours?)?)\b[^.]{0,20}?"
+                        r"\b(?:at|after|on|in|for)\s+each\s+(?:stage|step|phase|increment|percentage|level)\b")
 
 
 class SectionsMixin(CriteriaMixin):
@@ -170,6 +184,7 @@ class SectionsMixin(CriteriaMixin):
         if sub_phases:
             sub_phases = self.numbered_siblings(idx, end, sub_phases)
             first = min(sub_phases)
+            made = len(self.phases)
             if self.runs_commands(idx + 1, first):
                 # "## Flag rollout" whose first command stands before "**Stage 2**": the section's own steps come
                 # first, a phase of their own; left to the sub-phases they were dropped (a rollout from stage 2)
@@ -182,6 +197,7 @@ class SectionsMixin(CriteriaMixin):
                         and _GATE.search(self.blocks[stop].text):
                     stop = self.section_end(stop)  # "### 4. Go/No-Go" after "### 3. Deploy": that phase's gate
                 self.phase_from(j, stop)
+            self.hold_each(idx, first, self.phases[made:])
             self.sibling_sections(idx, end, sub_phases)
             return True
         if CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
@@ -309,6 +325,22 @@ class SectionsMixin(CriteriaMixin):
                 and not ROLLBACK_WORDS.search(_clean(self.blocks[j].text).lower())
                 and not SUCCESS_WORDS.search(_clean(self.blocks[j].text).lower())]
         return sorted(set(subs) | set(more))
+
+    def hold_each(self, idx: int, first: int, stages: list[dict[str, Any]]) -> None:
+        """"Hold 15 minutes at each stage" said by the section over its stages: a wait ends each stage's phase (before
+        its Go/No-Go). Without it the stages' commands ran back to back: 1 % to 100 % in seconds, nothing watched."""
+        said = next((b for b in self.blocks[idx + 1:first] if b.kind in ("para", "item")
+                     and _HOLD_EACH.search(_clean(b.text))), None)
+        if said is None or len(stages) < 2:
+            return
+        m = _HOLD_EACH.search(_clean(said.text))
+        assert m is not None
+        minutes = float(m.group(1)) * (60 if m.group(2).lower().startswith("h") else 1)
+        for phase in stages:
+            phase["steps"].append(self.step("wait", {"duration": _duration_text(minutes), "reason":
+                                                     _clean(said.text)[:200]}, said.line, None))
+        self.inferred.append(f"line {said.line}: a hold at each stage -> a wait of {_duration_text(minutes)} ending"
+                             f" each of its {len(stages)} phases")
 
     def sibling_sections(self, idx: int, end: int, subs: list[int]) -> None:
         """A rollback or success-criteria sub-heading next to a section's phases ("### If it goes wrong" after

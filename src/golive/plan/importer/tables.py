@@ -25,6 +25,10 @@ _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructio
                          r"tests?|test cases?|test steps?|checks?|verification|verify)$", re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
 _STRONG_ACTION = re.compile(r"^(actions?|tasks?|how|activity|instructions?|procedure|to do|what to do)$", re.I)
+#: A checklist database's tick column (a Notion or Airtable export: `Done: Yes/No`), and the values that tick it.
+_DONE_COL = re.compile(r"^(done|completed?|erledigt|hecho|fait|feito|fatto|ticked|✓|✔|☑)$", re.I)
+_DONE_YES = re.compile(r"(?i)^\W*(yes|y|true|done|x|\[x\]|✓|✔|☑|✅|ja|sí|si|oui|sim|erledigt|hecho|fait|feito|"
+                       r"fatto)\W*$")
 _PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$", re.I)
 _LABEL_COL = re.compile(r"^(checks?|names?|items?|steps?|what)$", re.I)
 _EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|result|outcome|pass if|success)$",
@@ -249,6 +253,7 @@ class TablesMixin(ImportState):
         label = column(header, _LABEL_COL)
         label = None if label == act else label
         expected = column(header, _EXPECT_COL)
+        done_col = column(header, _DONE_COL)
         for n, row in enumerate(b.rows[1:], 1):
             raw = b.cells[n][act] if n < len(b.cells) and act < len(b.cells[n]) else (row[act] if act < len(row)
                                                                                       else "")
@@ -285,7 +290,13 @@ class TablesMixin(ImportState):
                 phase["query_below"] = (check, self.step("manual", {"instruction": text}, line, None),
                                         len(phase["steps"]), line)
             elif text:
-                phase["steps"].append(self.step("manual", {"instruction": text}, line, None))
+                spec: dict[str, Any] = {"instruction": text}
+                if done_col is not None and done_col < len(row) and _DONE_YES.match(row[done_col]):
+                    # `| Freeze merges | Ana | Yes |` in a Done column: ticked when the document was written, as a
+                    # `- [x]` item is; the run does not wait for it again
+                    spec["done"] = True
+                    spec["ticked_at"] = f"{self.src_name}:{line}"
+                phase["steps"].append(self.step("manual", spec, line, None))
         b.placed = True
         self.inferred.append(f"line {b.line}: table of actions -> one step per row")
 
