@@ -282,6 +282,7 @@ class BuildMixin(ImportState):
         if self.window:
             w = self.window
             s.append(f"window (line {self.window_line}): {w['start']} - {w['end']} {w['timezone']}"
+                     + (f", opening only on {', '.join(w['days'])}" if "days" in w else "")
                      + (f", rollback until {w['rollback_until']}" if "rollback_until" in w else ""))
         elif self.window_undated is not None:
             s.append(f"window: not set: '{self.window_undated[1]}' (line {self.window_undated[0]}) has no date, or a"
