@@ -12,6 +12,7 @@ import pytest
 from golive.errors import WindowClosed
 from golive.plan.loader import parse_plan_text
 from golive.plan.window import resolve
+from golive.report.planview import render_plan
 from golive.run.start import StartRequest, start_run
 from golive.store.memory import MemoryStore
 from golive.testing import FakeClock
@@ -105,3 +106,9 @@ def test_the_engine_refuses_to_start_on_a_day_the_window_does_not_open(tmp_path:
 def test_the_engine_starts_inside_the_saturday_window(tmp_path: Path, now: datetime) -> None:
     store, rid = _start(tmp_path, now)
     assert store.events(rid)[0].payload["forced"] is None
+
+
+def test_plan_show_names_the_days_and_the_next_window() -> None:
+    plan = parse_plan_text(PLAN, "plan.yaml")
+    text = render_plan(plan, utc(2026, 12, 2, 23, 0))  # a Wednesday
+    assert "window: 2026-12-05T22:00:00+00:00 – 2026-12-06T02:00:00+00:00 (UTC, opening only on sat," in text
