@@ -205,18 +205,18 @@ def test_seed_003() -> None:
     # "Time Estimate: 10-15 / 10-15 / 5-10 / 40-50 / 15-20 minutes": the upper bound
     assert [p.timebox for p in plan.phases] == [None, None, 900, 900, 600, 3000, 1200, None]
     assert all(p.gate.description is None for p in plan.phases)
-    # "Day: Tuesday", "Time: 10:00 AM EST", "Duration: 2 hours" (348-350); no date: a daily window would be open any
-    # day, which the seed does not say; no window, said (session 9)
-    assert plan.window is None
-    assert any(u.what.startswith("window '10:00 AM EST") and "times with no date" in u.reason
-               for u in result.unplaced)
+    # "Day: Tuesday (mid-week, not Monday or Friday)", "Time: 10:00 AM EST", "Duration: 2 hours" (348-350): no
+    # date, a weekday: the window opens on Tuesdays only (never a daily one, open any day; session 9)
+    assert plan.window is not None
+    assert (plan.window.start, plan.window.end, plan.window.timezone, plan.window.days) == (
+        "10:00", "12:00", "America/New_York", ["tue"])
+    assert not any("times with no date" in u.reason for u in result.unplaced)
     # ## Rollback Procedure (276): one level, 5 numbered groups of 4 checkboxes
     assert [(lv.level, lv.name, len(lv.steps)) for lv in plan.rollback.levels] == [(1, "Rollback Procedure", 20)]
     assert len(plan.success_criteria) == 8  # lines 316-323
     assert plan.version is None  # "**Version**: 2.0.0" (396) is the checklist's own version
     assert plan.description == ("This checklist ensures a safe and successful production deployment of SmartWallet"
-                                " enhancements.\nWindow (not set: no date, or a zone that could be two; line 345):"
-                                " 10:00 AM EST (low traffic period)")  # line 3, and the undated window
+                                " enhancements.")  # line 3
     # On-Call Team (330-335) and the sign-off (379-385) name roles, no people
     assert set(plan.approvers) == {"Primary", "Secondary", "Database Admin", "DevOps Lead", "Engineering Manager",
                                    "CTO", "QA Lead", "Deployment Lead"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from golive.plan.importer.weekdays import weekdays_in
 from importforms import GO, load
 
 
@@ -35,8 +36,6 @@ def test_written_forms(text: str, want: tuple[str, str, str]) -> None:
 
 @pytest.mark.parametrize("text", [
     "**Window:** 11:30 PM – 1:30 AM Eastern",
-    "**Window:** Saturday night 23:00 to Sunday 01:00 ET",
-    "We will run this change on Saturday 02:00-06:00 UTC.",
     "**Window:** ０２：００〜０５：００ JST",
 ])
 def test_times_without_a_date_are_no_window(text: str) -> None:
@@ -53,6 +52,35 @@ def test_cst_with_nothing_saying_which_is_no_window() -> None:
 
 
 def test_an_undated_window_stays_in_the_plan_description() -> None:
-    plan, _said = load(f"# T\n\nWe will run this change on Saturday 02:00-06:00 UTC.\n\n{GO}")
+    plan, _said = load(f"# T\n\nWe will run this change 02:00-06:00 UTC.\n\n{GO}")
     assert plan.window is None
-    assert "Saturday 02:00-06:00 UTC" in (plan.description or "")
+    assert "02:00-06:00 UTC" in (plan.description or "")
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("**Window:** Tuesday 02:00–04:00 UTC", ("02:00", "04:00", "UTC", ["tue"])),
+    ("**Window:** Sat 22:00-02:00 UTC", ("22:00", "02:00", "UTC", ["sat"])),
+    ("**Window:** Saturday night 23:00 to Sunday 01:00 ET", ("23:00", "01:00", "America/New_York", ["sat"])),
+    ("We will run this change on Saturday 02:00-06:00 UTC.", ("02:00", "06:00", "UTC", ["sat"])),
+    ("**Window:** every Tuesday 02:00-04:00 UTC", ("02:00", "04:00", "UTC", ["tue"])),
+    ("**Wartungsfenster:** Sa., 22:00–02:00 Uhr MEZ", ("22:00", "02:00", "Europe/Berlin", ["sat"])),
+    ("**Ventana:** sábado 23:00–01:00 CET", ("23:00", "01:00", "Europe/Berlin", ["sat"])),
+    ("**作業時間:** 土曜 02:00〜05:00 JST", ("02:00", "05:00", "Asia/Tokyo", ["sat"])),
+    ("- **Day:** Tuesday\n- **Time:** 10:00 AM EST\n- **Duration:** 2 hours",
+     ("10:00", "12:00", "America/New_York", ["tue"])),
+    ("Every night 02:00-06:00 UTC (daily maintenance window).", ("02:00", "06:00", "UTC", None)),
+    ("**Window:** daily 02:00-04:00 UTC (the first one on Monday)", ("02:00", "04:00", "UTC", None)),
+])
+def test_a_weekday_without_a_date_is_a_weekly_window(text: str, want: tuple[str, str, str, list[str] | None]) -> None:
+    """The weekday the document names limits the window to the windows opening that day (`days`), instead of no
+    window at all (any hour) or a daily one (any day); "every night" stays daily."""
+    plan, said = load(f"# T\n\n{text}\n\n{GO}")
+    w = plan.window
+    assert w is not None, said
+    assert (str(w.start), str(w.end), w.timezone, w.days) == want
+
+
+def test_weekday_names_are_whole_words() -> None:
+    """"Monitor", "Saturn", "sunny", "what we do." name no day; "Sa.", "So." (with their dot) and "Sun" do."""
+    assert weekdays_in("Monitor the Saturnalia freeze on a sunny morning, as we do. So 02:00") == []
+    assert [d for _p, d in weekdays_in("Sa., So. und Sun 02:00")] == ["sat", "sun", "sun"]

@@ -20,7 +20,7 @@ def render_plan(plan: Plan, now: datetime) -> str:
     out.append(f"service: {plan.service} / {plan.environment}{change}")
     if plan.window:
         w = plan.window
-        iv = resolve(w.start, w.end, w.timezone, w.rollback_until, now)
+        iv = resolve(w.start, w.end, w.timezone, w.rollback_until, now, w.days)
         total = sum(p.timebox or 0 for p in plan.phases)
         out.append(f"window: {iv.start.isoformat()} – {iv.end.isoformat()} ({w.timezone},"
                    f" {format_duration((iv.end - iv.start).total_seconds())}; timeboxes add up to"

@@ -147,10 +147,18 @@ class BuildMixin(ImportState):
                 levels.append(lm)
             root["rollback"] = CommentedMap({"levels": levels})
         # after covers are derived: those read each step's own commands
-        carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]))
-        if carried:
-            self.conversions.append("shell state set by a block (" + "; ".join(carried)[:300] + ") -> carried in"
-                                    " front of every later shell step (the document runs its blocks in one shell)")
+        carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]),
+                              [(b.line, b.text) for b in self.preambles])
+        if carried.said:
+            self.conversions.append("shell state set by a block (" + "; ".join(carried.said)[:300] + ") -> carried"
+                                    " in front of every later shell step, undo and rollback level (the document"
+                                    " runs its blocks in one shell; a level sees the state in force where it"
+                                    " stands)")
+        for line, names in carried.saved:
+            self.conversions.append(f"line {line}: {', '.join(names)} worked out by a command (or set on one"
+                                    " branch): saved by that step as it left it and read back by the later steps,"
+                                    " never worked out again")
+        self.notes += carried.notes
         if self.criteria:
             crit = CommentedSeq()
             for i, (line, text) in enumerate(self.criteria):
@@ -285,6 +293,7 @@ class BuildMixin(ImportState):
         if self.window:
             w = self.window
             s.append(f"window (line {self.window_line}): {w['start']} - {w['end']} {w['timezone']}"
+                     + (f", opening only on {', '.join(w['days'])}" if "days" in w else "")
                      + (f", rollback until {w['rollback_until']}" if "rollback_until" in w else ""))
         elif self.window_undated is not None:
             s.append(f"window: not set: '{self.window_undated[1]}' (line {self.window_undated[0]}) has no date, or a"

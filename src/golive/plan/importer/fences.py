@@ -30,6 +30,7 @@ from golive.plan.md_meaning import (
 )
 from golive.plan.md_prompts import read_console, strip_win_prompts, transcript
 from golive.plan.md_shell import is_env_file, is_sql, is_tsql, looks_like_commands, needs_shell
+from golive.plan.md_shell_state import sets
 from golive.plan.md_sql import outside_transaction, psql_command, sql_statements
 from golive.plan.md_step import Command, CommandBlock
 
@@ -191,8 +192,12 @@ class FencesMixin(ImportState):
         elif info in BASH_LANGS and _OTHER_SHEBANG.match(b.text.lstrip("\n")):
             return self.interpreter_block(b)
         elif info in BASH_LANGS:
-            block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs),
+            # a name an earlier block read, lifted or set is not lifted: a plan var is there from the start, and
+            # an earlier block's `B=x`, carried into later steps, would stand over it
+            block = shell_commands(b.text, first, lift_exports=not self.in_rollback,
+                                   before=frozenset(self.refs | set(self.exported) | self.shell_set),
                                    secrets=self.secret_values)
+            self.shell_set |= sets(b.text)
         else:
             return None
         self.words |= block.words

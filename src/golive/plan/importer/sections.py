@@ -107,6 +107,7 @@ class SectionsMixin(CriteriaMixin):
             i += 1
         self.window_in_prose()
         self.stray_people()
+        self.rollback_state()  # before stray_env: a rollback section's `export` is never a var of the forward run
         self.stray_env()
         self.report_leftovers()
         return self.build(title, description)
@@ -281,6 +282,17 @@ class SectionsMixin(CriteriaMixin):
             h.placed = old[1].placed = new[1].placed = True
             self.inferred.append(f"line {h.line}: '{_clean(h.text)}' -> version {self.version[0]} ->"
                                  f" {self.version[1]}")
+
+    def rollback_state(self) -> None:
+        """A rollback section's own `cd`/`export` block above its levels: the state its levels run with."""
+        from golive.plan.importer.carry import rollback_preambles
+
+        self.preambles = rollback_preambles(self.blocks, [p["line"] for p in self.phases],
+                                            [lv["line"] for lv in self.levels])
+        for b in self.preambles:
+            b.placed = True
+            self.inferred.append(f"line {b.line}: a block that only sets shell state above the rollback levels ->"
+                                 " carried in front of the steps of the levels after it")
 
     def report_leftovers(self) -> None:
         """Group every block nobody placed under its heading, so the summary names each one."""

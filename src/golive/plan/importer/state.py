@@ -85,6 +85,8 @@ class ImportState:
         self.not_run: set[int] = set()
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
         self.exported: dict[str, tuple[str, int]] = {}
+        #: Names the shell blocks so far set (golive.plan.importer.carry says them again in later steps).
+        self.shell_set: set[str] = set()
         self.env_vars: dict[str, tuple[str | None, int]] = {}
         #: Env-file names whose value carries a password (`redis://:pw@host`): secret, whatever the name.
         self.env_secrets: set[str] = set()
@@ -120,6 +122,8 @@ class ImportState:
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
+        #: Blocks of a rollback section that only set shell state, above its levels (golive.plan.importer.carry).
+        self.preambles: list[Block] = []
 
     def person(self, written: str) -> str:
         """A person as `golive approve --by` takes them: `@handle` -> `handle`, a trailing `(title)` dropped."""

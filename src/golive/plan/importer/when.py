@@ -22,6 +22,7 @@ from golive.plan.importer.clock import (
 )
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _DURATION, Unplaced, _clean, _parse_clock
+from golive.plan.importer.weekdays import window_day
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 
@@ -299,7 +300,7 @@ class WhenMixin(ImportState):
             if key in facts:
                 facts[str(key)][1].placed = True
         context = " ".join([time_text, _clean(heading.text), *(v for v, _b in facts.values())])
-        self.set_window(span, zone, until, heading.line, context, time_text)
+        self.set_window(span, zone, until, heading.line, context, time_text, facts[date_key][0] if date_key else "")
 
     def zone_statement(self) -> Zone | None:
         """"All times are Amsterdam time (CET)", "Times in UTC", "Toutes les heures sont en heure de Paris": a
@@ -352,13 +353,15 @@ class WhenMixin(ImportState):
         return moment + timedelta(days=1) if moment < span.start else moment
 
     def set_window(self, span: Span, zone: Zone | None, until: datetime | time | None, line: int,
-                   said: str = "", shown: str = "") -> None:
+                   said: str = "", shown: str = "", day_fact: str = "") -> None:
         """The plan's window; never one the document does not give: times with no date are a daily window only
-        when the document says daily ("every night 02:00-04:00"), and a zone written "CST" is China's or US Central
+        when the document says daily ("every night 02:00-04:00"), a weekly one on the weekday it names ("Tuesday
+        02:00-04:00", "Day: Tuesday" beside the times: `days: [tue]`), and a zone written "CST" is China's or US Central
         only when the document says which."""
         start, end = span.start, span.end
         text = _clean(shown or said)[:200]
-        if not isinstance(start, datetime) and not _DAILY.search(said):
+        day = None if isinstance(start, datetime) or _DAILY.search(said) else window_day(shown or said, day_fact, said)
+        if not isinstance(start, datetime) and not _DAILY.search(said) and day is None:
             self.window_undated = (line, text)
             self.unplaced.append(Unplaced(line, f"window '{text}'", "times with no date (and not said daily): a"
                                           " plan's window without a date is a daily one, open any day, which the"
@@ -385,7 +388,10 @@ class WhenMixin(ImportState):
         window: dict[str, Any] = {"start": text_of(start), "end": text_of(end)}
         if until is not None:
             window["rollback_until"] = text_of(until)
-        if not isinstance(start, datetime):
+        if day is not None:
+            window["days"] = [day]
+            self.inferred.append(f"line {line}: no date given, a weekday: open only when it opens on {day}")
+        elif not isinstance(start, datetime):
             self.inferred.append(f"line {line}: no date given: a daily window")
         window["timezone"] = zone.name if zone is not None and zone.name else "UTC"
         if zone is not None:

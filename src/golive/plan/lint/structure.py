@@ -57,7 +57,7 @@ class StructureRules(LinterBase):
         from golive.plan.window import resolve
 
         try:
-            iv = resolve(w.start, w.end, w.timezone, w.rollback_until, datetime.now(UTC))
+            iv = resolve(w.start, w.end, w.timezone, w.rollback_until, datetime.now(UTC), w.days)
         except ValueError:
             return
         length = (iv.end - iv.start).total_seconds()
