@@ -83,6 +83,8 @@ def test_a_conditional_level_is_not_applied_but_named_with_its_condition_and_com
     assert f"Not applied, a person's choice: level 3 'Restore the database' (when: only if data is wrong):" \
         f" golive rollback {rid} --level 3 --reason TEXT" in report.replace("\\", "")
     log = "\n".join(describe(e) for e in h.store.events(rid))
+    assert f"rollback level 3 'Restore the database' is a person's choice (when: only if data is wrong): golive" \
+        f" rollback {rid} --level 3" in log.splitlines()[0]  # the run's first line, before anything runs
     assert "then level 1 'Code back'; not applied, a person's choice: level 2 'Schema back'" in log
 
 

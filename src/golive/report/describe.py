@@ -74,8 +74,11 @@ def describe(ev: Event) -> str:
             v = e.version
             change = f", {v.from_ or '?'} -> {v.to}" if v is not None else ""
             forced = f"; started outside the window by {e.forced.by}: {e.forced.reason}" if e.forced else ""
+            offered = {o.level: o for entry in e.rollback_plan for o in entry.offered}
+            choice = "".join(f"; rollback level {o.level} '{o.name}' is a person's choice (when: {o.when}): golive"
+                             f" rollback {ev.run_id} --level {o.level}" for _n, o in sorted(offered.items()))
             return (f"run {ev.run_id} created by {e.initiator}: plan '{e.plan.get('name')}'"
-                    f" ({e.service}/{e.environment}{change}){forced}")
+                    f" ({e.service}/{e.environment}{change}){forced}{choice}")
         case RunStarted() as e:
             return "resumed" if e.resumed else ("dry run started" if e.dry_run else "started")
         case PhaseStarted() as e:
