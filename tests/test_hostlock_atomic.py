@@ -11,7 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from golive.targets.hostlock import TAKE
+from golive.targets.hostlock import FORCE, TAKE, take
+from golive.targets.ssh import HostResult
 
 SLOW_WRITER = 'printf() { sleep 0.5; command printf "$@"; }; '
 
@@ -32,3 +33,46 @@ def test_a_second_taker_never_reads_a_half_written_record(tmp_path: Path) -> Non
     assert json.loads(held.split("\n", 1)[1])["run"] == "r-1", outs
     assert json.loads(lock.read_text())["run"] == "r-1"
     assert [p.name for p in tmp_path.iterdir()] == ["svc.lock"]  # no draft left behind
+
+
+#: The lock is released (its run ended and dropped it) between this taker's failed `ln` and its read.
+RELEASED_MEANWHILE = 'cat() { rm -f "$P"; command cat "$@"; }; '
+
+
+def test_a_lock_released_between_link_and_read_is_taken_not_reported_held_by_nobody(tmp_path: Path) -> None:
+    lock = tmp_path / "svc.lock"
+    lock.write_text(json.dumps({"run": "r-old", "store": "/x/golive.db"}))
+    env = {"P": str(lock), "REC": json.dumps({"run": "r-2", "store": "/y/golive.db"}), "RID": "r-2",
+           "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(["sh", "-c", RELEASED_MEANWHILE + TAKE], env=env, capture_output=True, text=True,
+                         timeout=30).stdout
+    assert out.startswith("TAKEN"), out
+    assert json.loads(lock.read_text())["run"] == "r-2"
+    assert [p.name for p in tmp_path.iterdir()] == ["svc.lock"]
+
+
+def test_an_unreadable_record_is_said_to_be_one_never_a_run_named_none() -> None:
+    def runner(hosts: list[str], script: str, env: dict[str, str]) -> list[HostResult]:
+        assert script == TAKE
+        return [HostResult(h, "ok", 0, "HELD\n\x1b[31mnot json", 0.0, 0.0, 0.0, "") for h in hosts]
+
+    problems = take(runner, ["web-1"], "/tmp/x.lock", json.dumps({"run": "r-2"}), "r-2", "svc/prod")
+    assert list(problems) == ["web-1"]
+    why = problems["web-1"]
+    assert "record cannot be read" in why and "None" not in why and "\x1b" not in why, why
+
+
+def test_two_takers_over_an_ended_run_never_publish_a_half_written_record(tmp_path: Path) -> None:
+    """Hosts sharing a filesystem take over a stale record at once: each writes its own draft."""
+    lock = tmp_path / "svc.lock"
+    lock.write_text(json.dumps({"run": "r-old"}))
+    env = {"P": str(lock), "REC": json.dumps({"run": "r-3"}), "PATH": "/usr/bin:/bin"}
+    first = subprocess.Popen(["sh", "-c", SLOW_WRITER + FORCE], env=env, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(list(tmp_path.iterdir())) < 2:  # the first taker's draft exists, still empty
+        assert time.monotonic() < deadline and first.poll() is None, "the first taker never wrote a draft"
+        time.sleep(0.005)
+    second = subprocess.run(["sh", "-c", FORCE], env=env, capture_output=True, text=True, timeout=30)
+    assert second.stdout.startswith("TAKEN") and json.loads(lock.read_text())["run"] == "r-3"
+    assert first.communicate(timeout=30)[0].startswith("TAKEN")
+    assert json.loads(lock.read_text())["run"] == "r-3"

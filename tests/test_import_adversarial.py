@@ -330,6 +330,10 @@ def test_a_prompt_or_a_console_in_a_block_is_a_persons_step(block: str) -> None:
     'git commit -am "release 3.2"\ngit push origin main',
     "while read -r host; do\n  ssh \"$host\" uptime\ndone < hosts.txt",
     "python manage.py shell -c 'print(1)'",
+    # the heredoc is the console's input: one session, run as written (made a person's step, the backfill the
+    # Go/No-Go waits for never ran)
+    "python manage.py shell <<'EOF'\nfrom app.models import User\nprint(User.objects.count())\nEOF",
+    "bin/rails console <<'RUBY'\nputs User.count\nRUBY",
 ])
 def test_a_command_given_its_answer_is_no_prompt(block: str) -> None:
     assert _runs(f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n") != ""

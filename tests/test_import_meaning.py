@@ -94,7 +94,7 @@ def test_people_from_tables_with_handles_normalised_and_gate_roles() -> None:
 
 @pytest.mark.parametrize(("line", "start", "end", "zone"), [
     ("**Window**: Dec 31, 2025 08:00–12:00 EST", "2025-12-31T08:00", "2025-12-31T12:00", "America/New_York"),
-    ("We run this change on Saturday 02:00-06:00 UTC.", "02:00", "06:00", "UTC"),
+    ("We run this change every night 02:00-06:00 UTC.", "02:00", "06:00", "UTC"),  # daily only when said daily
     ("The window is 14 March 2026, 1:00 AM to 3:00 AM PST.", "2026-03-14T01:00", "2026-03-14T03:00",
      "America/Los_Angeles"),
 ])

@@ -40,3 +40,27 @@ def test_an_on_call_pages_alert_responses_are_no_deploy_steps() -> None:
     text = import_markdown(doc, "doc.md").yaml_text
     assert "set image deploy/api" in text
     assert "delete pod" not in text
+
+
+@pytest.mark.parametrize("label", ["Expected:", "**Expected output:**", "Should return:", "Output:", "期待結果:"])
+def test_what_a_command_prints_is_never_run(label: str) -> None:
+    """"Expected: `products products_v7`" after a block of two commands states what the curl prints: made a step, it
+    runs `products` (exit 127) and the run fails before anything was deployed."""
+    doc = (f"# R\n## 1) Prep\n```bash\nexport ES=http://es:9200\ncurl -fsS \"$ES/_cat/aliases/products\"\n```\n\n"
+           f"{label} `products products_v7`\n\n## 2) Switch\n```bash\ncurl -fsS -X POST \"$ES/_aliases\"\n```\n")
+    text = import_markdown(doc, "doc.md").yaml_text
+    assert "_cat/aliases/products" in text
+    assert not any(line.strip().endswith(("shell: products products_v7", "command: products products_v7"))
+                   for line in text.splitlines()), text
+
+
+def test_never_paste_a_secret_here_is_not_never_run_the_block() -> None:
+    """"The flag API needs a token from the vault (never paste it here):" forbids writing the token into the page;
+    the block after it fetches the token and must run (made text, every later call went without a token)."""
+    doc = ("# R\n## Preparation\nThe flag API needs a token from the vault (never paste it here):\n\n```bash\n"
+           "export FLAGS_API_TOKEN=\"$(vault kv get -field=token secret/edge/flags-api)\"\n```\n\n"
+           "## Rollout\n```bash\ncurl -fsS -X PATCH -H \"Authorization: Bearer $FLAGS_API_TOKEN\" https://flags/x\n```\n")
+    text = import_markdown(doc, "doc.md").yaml_text
+    assert "vault kv get -field=token secret/edge/flags-api" in text, text
+    doc = doc.replace("(never paste it here)", "(never paste it into the terminal)")
+    assert "vault kv get" in import_markdown(doc, "doc.md").yaml_text

@@ -25,7 +25,8 @@ pg_restore --clean --if-exists -d kundenportal /var/backups/kp.dump
 """
 
 
-@pytest.mark.parametrize("heading", ["Rückfallplan", "Plan de reversión", "Plano de reversão", "Retour arrière"])
+@pytest.mark.parametrize("heading", ["Rückfallplan", "Plan de reversión", "Plano de reversão", "Retour arrière",
+                                     "切り戻し手順", "ロールバック手順", "回滚方案", "롤백 절차"])
 def test_a_rollback_heading_in_another_language_is_rollback(heading: str) -> None:
     plan = parse_plan_text(import_markdown(DOC.format(heading=heading), "kp.md").yaml_text, "kp.yaml")
     forward = " ".join(getattr(getattr(s, "shell", None), "command", "") for p in plan.phases for s in p.steps)

@@ -74,3 +74,68 @@ def test_state_set_inside_a_subshell_or_pipeline_is_not_carried() -> None:
         "eval \"$(vault kv get -format=dotenv secret/catalogue)\"\n", "")
     scripts = _scripts(import_markdown(doc, "doc.md").yaml_text)
     assert "cd /tmp" not in scripts["python manage.py reindex --all"]
+
+
+ACTS = """# DNS cutover
+## Phase 1: Cut over (10 min)
+```bash
+CHANGE_ID=$(aws route53 change-resource-record-sets --hosted-zone-id Z1 \\
+  --change-batch file://dns/v2.json --query 'ChangeInfo.Id' --output text)
+aws route53 wait resource-record-sets-changed --id "$CHANGE_ID"
+TG=$(aws elbv2 describe-target-groups --names edge-v2 --query 'TargetGroups[0].TargetGroupArn' --output text)
+SNAP=pre-$(date +%s)
+```
+## Phase 2: Check (5 min)
+```bash
+dig +short api.example.com CNAME @1.1.1.1
+aws elbv2 describe-target-health --target-group-arn "$TG"
+```
+## Rollback
+```bash
+aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch file://dns/v1.json
+```
+"""
+
+
+def test_an_assignment_whose_command_substitution_acts_is_never_said_again() -> None:
+    """`CHANGE_ID=$(aws route53 change-resource-record-sets …)` records the id of the DNS change it MAKES: said again
+    in front of the check and of the rollback level it would re-apply the cutover (the rollback would first cut
+    over again). Only a `$(...)` that reads, and reads the same again (`describe-…`), is carried; `$(date)` would
+    give the later step another value."""
+    scripts = _scripts(import_markdown(ACTS, "doc.md").yaml_text)
+    check = scripts['aws elbv2 describe-target-health --target-group-arn "$TG"']
+    rollback = scripts["aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch file://dns/v1.json"]
+    for script in (check, rollback):
+        assert "file://dns/v2.json" not in script, script
+        assert "date +%s" not in script, script
+    assert "TG=$(aws elbv2 describe-target-groups" in check, check
+
+
+def test_a_secret_the_document_sets_itself_is_not_required_from_the_environment() -> None:
+    """`export FLAGS_API_TOKEN="$(vault …)"` and `docker run -e PGPASSWORD_FILE=/run/secrets/…` set those names in
+    the document's own commands: declared as secret vars read from the environment, the run refused to start until
+    someone exported a value the document never asked for."""
+    doc = ("# R\n## Phase 1: Prepare (5 min)\n```bash\nexport FLAGS_API_TOKEN=\"$(vault kv get -field=token s/f)\"\n"
+           "docker run --rm -e PGPASSWORD_FILE=/run/secrets/db_password postgres:16 pg_dump -h db -f /b/x.dump app\n"
+           "```\n## Phase 2: Roll out (5 min)\n```bash\n./bin/flagctl --token \"$FLAGS_API_TOKEN\" set edge-v2 5\n"
+           "```\n")
+    plan = yaml.safe_load(import_markdown(doc, "doc.md").yaml_text)
+    assert not {"FLAGS_API_TOKEN", "PGPASSWORD_FILE"} & set(plan.get("vars") or {}), plan.get("vars")
+    doc = doc.replace('export FLAGS_API_TOKEN="$(vault kv get -field=token s/f)"\n', "")
+    plan = yaml.safe_load(import_markdown(doc, "doc.md").yaml_text)
+    assert plan["vars"]["FLAGS_API_TOKEN"] == {"secret": True, "from_env": "FLAGS_API_TOKEN"}  # not set: it is needed
+
+
+def test_an_undo_runs_with_the_state_its_step_ran_with() -> None:
+    """The undo of a step runs in a new bash as well: `python manage.py migrate payments 0041` without the folder and
+    the virtualenv the forward step had fails exactly when the migration is to be taken back."""
+    doc = ("# R\n## Phase 1: Shell (1 min)\n```bash\ncd /srv/payments/releases/2026.12.1\n"
+           "source /srv/payments/venv/bin/activate\n```\n## Phase 2: Migrate (5 min)\n```bash\n"
+           "python manage.py migrate payments 0042\n```\n\nThe undo of this migration is "
+           "`python manage.py migrate payments 0041`.\n")
+    plan = yaml.safe_load(import_markdown(doc, "doc.md").yaml_text)
+    step = plan["phases"][1]["steps"][0]
+    undo = step["undo"]
+    undo_text = undo if isinstance(undo, str) else str(undo.get("shell") or undo.get("migrate"))
+    assert "python manage.py migrate payments 0041" in undo_text, step
+    assert "cd /srv/payments/releases/2026.12.1" in undo_text and "source /srv/payments/venv/bin/activate" in undo_text

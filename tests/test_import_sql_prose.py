@@ -42,3 +42,13 @@ def test_rows_for_each_group_are_no_count_of_the_result() -> None:
     [sql] = sql_steps("# Sales\n\n## Phase 1: Check the rollup\n\n```sql\nSELECT region, sum(total) FROM "
                       "sales.daily GROUP BY region;\n```\n\nExpect one row per region.\n")
     assert "expect" not in sql
+
+
+def test_a_japanese_or_chinese_lead_states_the_result() -> None:
+    """"確認用SQL（結果が `0` であること）：" says the count must be 0: without the check the step passed whatever the
+    count was, and the Go/No-Go read a check that checks nothing."""
+    count = "```sql\nSELECT count(*) FROM invoices WHERE tax_rate IS NULL;\n```\n"
+    [sql] = sql_steps("# 請求\n\n## 手順3：確認\n\n確認用SQL（結果が `0` であること）：\n\n" + count)
+    assert sql["expect"] == {"value": 0}
+    [sql] = sql_steps("# 账单\n\n## 步骤3：检查\n\n检查（结果为 ０ 行）：\n\n" + QUERY)
+    assert sql["expect"] == {"rows": 0}

@@ -37,7 +37,8 @@ def test_a_window_stated_in_a_change_record_table_with_its_back_out_point() -> N
 
 
 def test_a_year_alone_is_no_date() -> None:
-    assert window("We will ship the 2026 release between 02:00 and 04:00 UTC.")[:2] == ("02:00", "04:00")  # daily
+    plan, said = load(f"# T\n\nWe will ship the 2026 release between 02:00 and 04:00 UTC.\n\n{GO}")
+    assert plan.window is None and any("times with no date" in s for s in said)  # never a daily window
 
 
 def test_rollback_limit_written_in_prose() -> None:

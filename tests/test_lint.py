@@ -345,6 +345,21 @@ def test_gl119_level_covering_nothing() -> None:
             "rollback:\n  levels:\n    - level: 1\n      name: L\n      steps: [{shell: echo back}]\n")
     assert "GL119" in rules(lint(body))
     assert "GL119" not in rules(lint(body.replace("      name: L\n", "      name: L\n      covers: [A]\n")))
+    # a level with a condition is offered by it after any failure: it needs no phase to be applied
+    assert "GL119" not in rules(lint(body.replace("      name: L\n", "      name: L\n      when: data is wrong\n")))
+
+
+def test_gl123_a_phase_covered_only_by_levels_with_a_condition() -> None:
+    body = ("phases:\n  - name: A\n    steps:\n      - shell: systemctl restart app\n"
+            "rollback:\n  levels:\n    - level: 1\n      name: L\n      covers: [A]\n      when: data is wrong\n"
+            "      steps: [{shell: echo back}]\n")
+    found = [f for f in lint(body) if f.rule == "GL123"]
+    assert len(found) == 1 and "level 1 'L' (when: data is wrong)" in found[0].message
+    assert "only the undos" in found[0].message
+    unconditional = body.replace("      when: data is wrong\n", "")
+    assert "GL123" not in rules(lint(unconditional))
+    both = body + "    - level: 2\n      name: M\n      covers: [A]\n      steps: [{shell: echo b}]\n"
+    assert "GL123" not in rules(lint(both))
 
 
 def test_gl120_shell_that_does_not_parse() -> None:

@@ -58,6 +58,12 @@ CASES: list[tuple[str, str, list[str]]] = [
      ["F:4:17: window.start: '25:00' is neither a date-time ('2025-11-07T02:00') nor a time of day ('02:00')"]),
     ("window-ends-before-start", HEAD + "window:\n  start: 2026-01-02T04:00\n  end: 2026-01-02T02:00\n" + ONE_PHASE,
      ["F:5:3: window: the window ends before it starts"]),
+    ("window-day-unknown", HEAD + 'window:\n  start: "02:00"\n  end: "04:00"\n  days: [tue, tues]\n' + ONE_PHASE,
+     ["F:7:15: window.days[1]: 'tues' is not a weekday (use mon, tue, wed, thu, fri, sat, sun)"]),
+    ("window-days-on-a-date", HEAD + "window:\n  start: 2026-12-01T02:00\n  end: 2026-12-01T04:00\n  days: [tue]\n"
+     + ONE_PHASE,
+     ["F:5:3: window: `days` is for a window of times of day (start: '02:00'); a window with dates opens once, on"
+      " its date"]),
     ("secret-with-inline-value", HEAD + "vars:\n  TOKEN: {secret: true, value: abc}\n" + ONE_PHASE,
      ["F:5:10: vars.TOKEN: a secret var must not carry its value in the plan; use from_env or from_file"]),
     ("approvals-role-unknown",

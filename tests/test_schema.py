@@ -32,6 +32,8 @@ SEMANTIC = {
     "bad-duration",                   # a string; whether it parses as a duration is units.parse_duration's call
     "bad-time-of-day",                # a string; datetime.fromisoformat decides
     "window-ends-before-start",       # compares two fields
+    "window-day-unknown",             # a string; `tue` and `Tuesday` alike, any case (window.parse_day)
+    "window-days-on-a-date",          # depends on the kind of `start`
     "approvals-role-unknown",         # refers to `approvers`
     "rollback-covers-unknown-phase",  # refers to phase names
     "duplicate-phase-names",          # uniqueness of a field across list items

@@ -101,6 +101,20 @@ class RollbackAction(Piece):
     restores_data: bool = False
 
 
+class OfferedLevel(Piece):
+    """A rollback level golive does not apply by itself because the plan states a condition for it (`when`): a
+    person who sees the condition hold runs it with `command`."""
+
+    level: int
+    name: str = ""
+    when: str = ""
+    command: str = ""
+
+    def text(self) -> str:
+        """One line for outputs and reports."""
+        return f"level {self.level} '{self.name}' (when: {self.when}): {self.command}"
+
+
 class EvidenceItem(Piece):
     """One testing evidence item of the change record: a link, or a file hashed when the run started."""
 
@@ -129,6 +143,10 @@ class RollbackPreview(Piece):
     #: Failing here also runs the earlier phases' undo lists (each undo is listed once, in its own phase's entry,
     #: so the record grows with the steps, not phases x steps). Absent in runs recorded before: `undo` was whole.
     then_earlier: bool = False
+    #: Levels the chosen one chains to (`then:`), run after its steps in this order.
+    then_levels: list[int] = []
+    #: Levels covering this phase that only a person applies (their condition, `when:`).
+    offered: list[OfferedLevel] = []
 
 
 # -- the run ---------------------------------------------------------------------------------------
@@ -388,7 +406,9 @@ class StepResolved(StepEvent):
 
 # -- rollback --------------------------------------------------------------------------------------
 class RollbackRequested(EventBody):
-    """`golive rollback`."""
+    """`golive rollback`. With a `level`, also during or after a rollback (a person sees a level's condition
+    hold): that level (and what it chains to) runs as a further round once the current one has ended, even on a
+    run that had ended rolled back."""
 
     type: ClassVar[str] = "rollback.requested"
     written_by: ClassVar[str] = "person"
@@ -399,7 +419,8 @@ class RollbackRequested(EventBody):
 
 class RollbackStarted(EventBody):
     """A failure, NO-GO or request starts the rollback: `actions` are the undo steps newest first, then the
-    level's steps."""
+    level's steps (and those of the levels it chains to). `offered`: levels a person may still choose, each with
+    its condition and command. A level asked for after a rollback starts a further round (no undos)."""
 
     type: ClassVar[str] = "rollback.started"
     reason: str
@@ -407,6 +428,7 @@ class RollbackStarted(EventBody):
     level: int | None = None
     level_name: str | None = None
     actions: list[RollbackAction] = []
+    offered: list[OfferedLevel] = []
 
 
 class RollbackConfirmationNeeded(EventBody):

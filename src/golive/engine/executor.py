@@ -20,7 +20,7 @@ from golive.core.step import Step, StepContext, StepResult, clip_output
 from golive.core.stepid import StepId
 from golive.engine.leftovers import Leftover, interrupted_event, never_ran, outwait, why_a_person
 from golive.engine.remote_leftovers import settle_remote
-from golive.engine.rollback import actions_for, choose_level, level_by_number, touched_phases
+from golive.engine.rollback import actions_for, choose_level, level_by_number, offered, touched_phases
 from golive.engine.state import RunState, apply
 from golive.engine.step_runner import RealExecutor, StepExecutor
 from golive.errors import ExitCode, GoliveError
@@ -129,10 +129,7 @@ class Engine:
         self.record(events.RunStarted(resumed=self.state.last_seq > 1, dry_run=self.options.dry_run))
         try:
             while not self.state.terminal:
-                if self.state.rollback is None and self.state.rollback_requested is not None:
-                    req = self.state.rollback_requested
-                    self._start_rollback(f"requested by {req.by}: {req.reason}", self._current_phase_index(),
-                                         req.level)
+                self._start_requested()
                 try:
                     if self.state.rollback is not None:
                         self._drive_rollback()
@@ -148,6 +145,18 @@ class Engine:
                                                                         " step ran; golive resume continues the run"))
             raise
         return exit_code_for(self.state.outcome)
+
+    def _start_requested(self) -> None:
+        """A person's rollback request: before any rollback, it is the rollback; a level asked for during or after
+        one runs as a further round once the current round has ended (its undos ran already)."""
+        st = self.state
+        if st.rollback is None and st.rollback_requested is not None:
+            req = st.rollback_requested
+            self._start_rollback(f"requested by {req.by}: {req.reason}", self._current_phase_index(), req.level)
+        elif st.follow_up is not None and st.rollback is not None and st.rollback.finished is not None:
+            req = st.follow_up
+            self._start_rollback(f"level {req.level} requested by {req.by}: {req.reason}", st.rollback.phase,
+                                 req.level, undo=False)
 
     def _current_phase_index(self) -> int | None:
         cur = self.state.current_phase()
@@ -411,20 +420,22 @@ class Engine:
         return True
 
     # -- rollback --------------------------------------------------------------------------------
-    def _start_rollback(self, reason: str, pi: int | None, level_no: int | None = None) -> None:
+    def _start_rollback(self, reason: str, pi: int | None, level_no: int | None = None, undo: bool = True) -> None:
         touched = touched_phases(self.plan, self.state)
         level = level_by_number(self.plan, level_no) if level_no else choose_level(self.plan, touched)
-        actions = actions_for(self.plan, self.state, level)
+        actions = actions_for(self.plan, self.state, level, undo=undo)
+        rounds = [*self.state.earlier_rollbacks, *([self.state.rollback] if self.state.rollback else [])]
+        ran = {a.level for rb in rounds for a in rb.actions if a.level is not None}
+        choices = [o for o in offered(self.plan, touched, self.run_id, level) if o.level not in ran]
         self.record(events.RollbackStarted(reason=reason, phase=pi, level=level.level if level else None,
-                                    level_name=level.name if level else None, actions=actions))
+                                           level_name=level.name if level else None, actions=actions,
+                                           offered=choices))
 
     def _drive_rollback(self) -> None:
         rb = self.state.rollback
         assert rb is not None
         if rb.finished is not None:  # killed between rollback.finished and run.finished: only the latter is due
-            ok = rb.finished.ok
-            self.record(events.RunFinished(outcome="rolled-back" if ok else "rollback-failed",
-                                           message=rb.finished.message))
+            self._finish_run(rb.finished.message)
             return
         if rb.status == "failed" and rb.failed_action is not None:
             raise _Pause(ExitCode.ROLLBACK_FAILED)
@@ -458,6 +469,17 @@ class Engine:
 
     def _finish_rollback(self, ok: bool, message: str) -> None:
         self.record(events.RollbackFinished(ok=ok, message=message))
+        if self.state.follow_up is None:  # else the loop starts the level a person asked for meanwhile
+            self._finish_run(message)
+
+    def _finish_run(self, message: str) -> None:
+        """Rolled back only if every round was; the levels a person may still choose are named in the message."""
+        rounds = [*self.state.earlier_rollbacks, self.state.rollback]
+        ok = all(rb is not None and rb.finished is not None and rb.finished.ok for rb in rounds)
+        rb = self.state.rollback
+        if rb is not None and rb.offered:
+            message += "; not applied, a person's choice: " + "; ".join(
+                o.text() for o in rb.offered)
         self.record(events.RunFinished(outcome="rolled-back" if ok else "rollback-failed", message=message))
 
     def _past_rollback_until(self) -> bool:

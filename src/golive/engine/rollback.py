@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from golive.core.events import RollbackAction, RollbackPreview
+from golive.core.events import OfferedLevel, RollbackAction, RollbackPreview
 from golive.core.stepid import StepId
 from golive.plan.model import Plan, RollbackLevel
 
@@ -13,12 +13,43 @@ if TYPE_CHECKING:
 
 
 def choose_level(plan: Plan, touched_phases: list[str]) -> RollbackLevel | None:
-    """The highest level covering any phase that changed something (levels escalate: 3 includes 2's job)."""
+    """The highest level covering any phase that changed something (levels escalate: 3 includes 2's job).
+    A level with a condition (`when`) is never chosen here: only a person can see it hold."""
     best: RollbackLevel | None = None
     for level in plan.rollback.levels:
-        if any(name in level.covers for name in touched_phases) and (best is None or level.level > best.level):
+        if level.when is None and any(name in level.covers for name in touched_phases) \
+                and (best is None or level.level > best.level):
             best = level
     return best
+
+
+def chain(plan: Plan, level: RollbackLevel) -> list[RollbackLevel]:
+    """The level, then the levels its `then` names (and theirs, depth first): each once, in that order."""
+    by_number = {lv.level: lv for lv in plan.rollback.levels}
+    out: list[RollbackLevel] = []
+
+    def walk(lv: RollbackLevel) -> None:
+        if any(o.level == lv.level for o in out):
+            return
+        out.append(lv)
+        for n in lv.then:
+            if n in by_number:
+                walk(by_number[n])
+
+    walk(level)
+    return out
+
+
+def offered(plan: Plan, touched_phases: list[str], run_id: str = "RUN",
+            chosen: RollbackLevel | None = None) -> list[OfferedLevel]:
+    """Levels with a condition that a failure after these phases may call for: those covering one of them, and
+    those covering nothing (offered whatever failed). Not those the chosen level runs anyway."""
+    running = {lv.level for lv in chain(plan, chosen)} if chosen is not None else set()
+    return [OfferedLevel(level=lv.level, name=lv.name, when=lv.when,
+                         command=f"golive rollback {run_id} --level {lv.level} --reason TEXT")
+            for lv in sorted(plan.rollback.levels, key=lambda x: x.level)
+            if lv.when is not None and lv.level not in running
+            and (not lv.covers or any(name in lv.covers for name in touched_phases))]
 
 
 def touched_phases(plan: Plan, st: RunState) -> list[str]:
@@ -37,24 +68,29 @@ def level_by_number(plan: Plan, number: int) -> RollbackLevel | None:
     return next((lv for lv in plan.rollback.levels if lv.level == number), None)
 
 
-def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None) -> list[RollbackAction]:
-    """Undo of every completed step, newest first, then the level's steps in their written order.
+def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None, undo: bool = True) -> list[RollbackAction]:
+    """Undo of every completed step, newest first, then the level's steps in their written order, then those of
+    the levels it chains to. A step that already succeeded in this run (a further round's chained level that ran
+    in the first) is not listed again.
 
     A step that failed after reaching some remote hosts (a rolling ssh step stopped mid-way) counts as
     completed there: its undo runs, on those hosts only."""
     steps = plan.steps_by_id()
     done = [r for r in st.steps.values() if (r.status == "succeeded" or (r.status == "failed" and r.targets))
-            and r.id.is_forward]
+            and r.id.is_forward] if undo else []
     done.sort(key=lambda r: r.finished_seq, reverse=True)
     actions: list[RollbackAction] = []
     for rec in done:
         undo_id = rec.id.undo()
         if undo_id in steps:
             actions.append(RollbackAction(id=undo_id, title=steps[undo_id].title(), undoes=rec.id))
-    if level is not None:
-        for si, step in enumerate(level.steps, 1):
-            actions.append(RollbackAction(id=StepId.level(level.level, si), title=step.title(), level=level.level,
-                                          restores_data=level.restores_data))
+    for lv in chain(plan, level) if level is not None else []:
+        for si, step in enumerate(lv.steps, 1):
+            sid = StepId.level(lv.level, si)
+            if sid in st.steps and st.steps[sid].status == "succeeded":
+                continue
+            actions.append(RollbackAction(id=sid, title=step.title(), level=lv.level,
+                                          restores_data=lv.restores_data))
     return actions
 
 
@@ -75,8 +111,10 @@ def preview(plan: Plan) -> list[RollbackPreview]:
         level = choose_level(plan, touched)
         out.append(RollbackPreview(
             phase=pi, name=phase.name, undo=own, level=level.level if level else None,
-            level_name=level.name if level else None, restores_data=bool(level and level.restores_data),
-            then_earlier=earlier,
+            level_name=level.name if level else None,
+            restores_data=any(lv.restores_data for lv in chain(plan, level)) if level else False,
+            then_earlier=earlier, then_levels=[lv.level for lv in chain(plan, level)[1:]] if level else [],
+            offered=offered(plan, touched, chosen=level),
         ))
         earlier = earlier or bool(own)
     return out

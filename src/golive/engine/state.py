@@ -19,6 +19,7 @@ from golive.core.events import (
     GateDecided,
     GateRejected,
     GateWaiting,
+    OfferedLevel,
     Outcome,
     PhaseOverrun,
     PhaseStarted,
@@ -134,6 +135,8 @@ class RollbackRecord(Struct):
     actions: list[RollbackAction]
     started_at: str
     level_name: str | None = None
+    #: Levels only a person applies (a stated condition), named with the command that runs them.
+    offered: list[OfferedLevel] = field(default_factory=list)
     status: RollbackStatus = "running"
     confirmed_levels: dict[int, RollbackConfirmed] = field(default_factory=dict)
     waiting_for_level: int | None = None
@@ -160,6 +163,11 @@ class RunState:
     phases: list[PhaseRecord] = dataclass_field(default_factory=list)
     rollback: RollbackRecord | None = None
     rollback_requested: RollbackRequested | None = None
+    #: A level a person asked for during or after a rollback, not started yet: a further round once the
+    #: current one ends (golive.engine.rollback.offered says which levels wait for a person).
+    follow_up: RollbackRequested | None = None
+    #: Rounds before the current `rollback` (a further round keeps the earlier ones here, oldest first).
+    earlier_rollbacks: list[RollbackRecord] = dataclass_field(default_factory=list)
     outcome: Outcome | None = None
     finished_at: str | None = None
     attention: RunNeedsAttention | None = None
@@ -367,9 +375,20 @@ def apply(st: RunState, ev: Event) -> None:
             st.waiting = None
             st.status = "running"
         case RollbackRequested() as e:
-            st.rollback_requested = e
+            if st.rollback is None:
+                st.rollback_requested = e
+            else:  # a level asked for during or after a rollback: one more round, reopening an ended run
+                st.follow_up = e
+                if st.terminal:
+                    st.outcome = None
+                    st.finished_at = None
+                    st.status = "rolling-back"
         case RollbackStarted() as e:
-            st.rollback = RollbackRecord(e.reason, e.phase, e.level, list(e.actions), ev.ts, e.level_name)
+            if st.rollback is not None:
+                st.earlier_rollbacks.append(st.rollback)
+                st.follow_up = None
+            st.rollback = RollbackRecord(e.reason, e.phase, e.level, list(e.actions), ev.ts, e.level_name,
+                                         list(e.offered))
             st.status = "rolling-back"
             st.waiting = None
         case RollbackConfirmationNeeded() as e if st.rollback:

@@ -422,9 +422,36 @@ def semantic_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 problems.append((("rollback", "levels", i, "covers", j), f"no phase named '{covered}'{hint}",
                                  False))
+    problems += _chain_problems(plan)
     for i, phase in enumerate(plan.phases):
         for j, step in enumerate(phase.steps):
             if step.undo is not None and step.read_only and step.idempotent is None:
                 problems.append((("phases", i, "steps", j, "undo"),
                                  f"a {step.kind} step changes nothing, so it has nothing to undo", True))
+    return problems
+
+
+def _chain_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
+    """`then:` names levels that exist, and never leads back to the level it starts from (a loop would make
+    "each level once" depend on where it was entered)."""
+    problems: list[tuple[Loc, str, bool]] = []
+    by_number = {lv.level: lv for lv in plan.rollback.levels}
+    for i, level in enumerate(plan.rollback.levels):
+        for j, nxt in enumerate(level.then):
+            if nxt not in by_number:
+                known = ", ".join(str(n) for n in sorted(by_number))
+                problems.append((("rollback", "levels", i, "then", j), f"no rollback level {nxt} (levels: {known})",
+                                 False))
+        seen: set[int] = set()
+        todo = list(level.then)
+        while todo:
+            n = todo.pop()
+            if n == level.level:
+                problems.append((("rollback", "levels", i, "then"), f"level {level.level}'s `then` leads back to"
+                                 " itself", False))
+                break
+            if n in seen or n not in by_number:
+                continue
+            seen.add(n)
+            todo += by_number[n].then
     return problems

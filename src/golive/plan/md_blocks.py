@@ -17,6 +17,7 @@ from markdown_it.token import Token
 
 from golive.plan.md_going_back import conditional_heading, going_back_heading
 from golive.plan.md_html import SUMMARY, read_html
+from golive.plan.md_success import success_title
 
 BlockKind = Literal["heading", "para", "item", "fence", "table"]
 
@@ -84,6 +85,8 @@ def parse_blocks(text: str) -> list[Block]:
     cells: list[str] = []
 
     boxes: list[tuple[str, dict[str, str]]] = []  # open admonitions / components: (title, attributes)
+    toggles = [0]  # open <details> toggles
+    toggled: set[int] = set()  # headings that are a toggle's <summary>, or stand inside a toggle
     quotes: list[str] = []  # open blockquotes: the GitHub alert type (`> [!NOTE]`) each is, else ""
 
     def add(block: Block) -> int:
@@ -95,6 +98,8 @@ def parse_blocks(text: str) -> list[Block]:
         block.depth = len(items)
         blocks.append(block)
         idx = len(blocks) - 1
+        if block.kind == "heading" and toggles[0]:
+            toggled.add(idx)
         if block.parent is not None:
             blocks[block.parent].children.append(idx)
         return idx
@@ -233,6 +238,7 @@ def parse_blocks(text: str) -> list[Block]:
                     at = tok.map[0] + 1 + (body[0].line if body else 0)
                     add(Block("para", f"{name}: {full}", f"{name}: {full}", at, box=name, attrs=dict(attrs)))
         elif tok.type == "html_block" and tok.map:
+            summaries = iter(m.start() for m in _SUMMARY_TAG.finditer(tok.content))
             for piece in read_html(tok.content):
                 at = tok.map[0] + 1 + piece.line
                 if piece.table is not None and piece.table.rows:
@@ -240,16 +246,31 @@ def parse_blocks(text: str) -> list[Block]:
                     text = "\n".join(" | ".join(r) for r in t.rows)
                     add(Block("table", text, text, at, rows=t.rows, cells=t.raw,
                               row_lines=[tok.map[0] + 1 + n for n in t.lines]))
+                elif piece.code:
+                    add(Block("fence", piece.text + "\n", piece.text + "\n", at))  # `<pre>`: an untagged fence
+                elif piece.text and piece.level == SUMMARY:
+                    # `<details><summary>Level 1 …` then `<details><summary>Level 2 …`: each toggle one level below
+                    # the heading the toggles stand under, nested ones deeper; never the second inside the first
+                    upto = tok.content[:next(summaries, len(tok.content))]
+                    depth = toggles[0] + len(_DETAILS_OPEN.findall(upto)) - len(_DETAILS_CLOSE.findall(upto))
+                    under = next((b.level for n, b in reversed(list(enumerate(blocks)))
+                                  if b.kind == "heading" and n not in toggled), 1)
+                    toggled.add(add(Block("heading", piece.text, piece.raw, at, level=min(6, under + max(depth, 1)))))
                 elif piece.text and piece.level:
-                    level = piece.level if piece.level != SUMMARY else min(6, next(
-                        (b.level for b in reversed(blocks) if b.kind == "heading"), 1) + 1)
-                    add(Block("heading", piece.text, piece.raw, at, level=level))
+                    add(Block("heading", piece.text, piece.raw, at, level=piece.level))
                 elif piece.text:
                     add(Block("para", piece.text, piece.raw, at))
+            toggles[0] = max(0, toggles[0] + len(_DETAILS_OPEN.findall(tok.content))
+                             - len(_DETAILS_CLOSE.findall(tok.content)))
         i += 1
     _bold_step_headings(blocks)
     return blocks
 
+
+#: `<details>` toggles (Notion, GitHub) opening and closing, and the `<summary>` giving each its title.
+_DETAILS_OPEN = re.compile(r"(?i)<details\b")
+_DETAILS_CLOSE = re.compile(r"(?i)</details\s*>")
+_SUMMARY_TAG = re.compile(r"(?i)<summary\b")
 
 #: The opening or closing line of an admonition box: `:::danger Rollback`, `:::tip`, `:::`.
 _ADMONITION = re.compile(r"^:{3,}[ \t]*(?:[A-Za-z][\w-]*)?(?:[ \t]+([^\n]+))?[ \t]*(?:\n|$)")
@@ -299,6 +320,12 @@ def _bold_step_headings(blocks: list[Block]) -> None:
             b.kind = "heading"
             b.level = question = min(level + 1, 6)
         elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and _STEP_WORD.match(b.text):
+            b.kind = "heading"
+            b.level = min((question or level) + 1, 6)
+            back = False
+        elif b.kind == "para" and b.depth == 0 and _BOLD_STEP.match(b.raw.strip()) and success_title(b.text):
+            # `**Looks good when**` alone on a line, even after the way back: the success criteria's title. Left a
+            # paragraph, the level or phase before it took the criteria as its own items.
             b.kind = "heading"
             b.level = min((question or level) + 1, 6)
             back = False

@@ -15,6 +15,7 @@ from typing import Any
 
 from golive.plan.md_intent import backup_of, migrate_of, restore_of
 from golive.plan.md_meaning import interactive
+from golive.plan.md_prompts import commented_out, unprompted
 from golive.plan.md_secrets import hide_secrets
 from golive.plan.md_shell import (
     PLACEHOLDER,
@@ -210,7 +211,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         block.words.add(var)
         block.notes.append(f"a secret value in the block at line {first_line} is not copied: it became ${{{var}}},"
                            " read from the environment")
-    text = re.sub(r"(?m)^(\s*)\$ (?=\S)", r"\1", text)  # `$ cmd` prompts
+    text = unprompted(text)  # `$ cmd`, `deploy@web1:~$ cmd` prompts, a heredoc's `> ` lines
     if re.search(r"(?m)(?<!\\)\\[ \t]+$", text):
         # `--set tag=2.4.0 \ ` (a blank after the backslash, pasted from a page): to bash an escaped blank, and the
         # command ends there; the document means a continuation, so the blank goes
@@ -293,26 +294,6 @@ BARE_PLACEHOLDER = re.compile(r"(?<![\w${])((?:YOUR|MY)_[A-Z0-9_]*[A-Z0-9]|REPLA
                               r"(?![\w}])")
 #: A version written as the letters of one: `--version X.Y.Z`, `app:x.y.z`.
 _VERSION_LETTERS = re.compile(r"(?<![\w.])[Xx]\.[Yy]\.[Zz](?![\w.])")
-#: Programs a commented-out line of a runbook's script runs (`# kubectl delete pod ...`); a comment starting with
-#: one of them, or holding shell syntax after a lower-case word, is a command taken out, not an instruction.
-_PROGRAMS = frozenset({
-    "kubectl", "helm", "docker", "podman", "systemctl", "service", "rm", "mv", "cp", "psql", "mysql", "redis-cli",
-    "curl", "wget", "git", "aws", "gcloud", "az", "terraform", "ansible", "ansible-playbook", "ssh", "scp", "rsync",
-    "sudo", "make", "npm", "yarn", "pip", "python", "python3", "java", "./deploy.sh", "sed", "chmod", "chown",
-    "ln", "mkdir", "tar", "dropdb", "createdb", "pg_dump", "pg_restore", "mysqldump", "flask", "alembic", "rails",
-    "bundle", "php", "composer", "oc", "nginx", "apachectl", "crontab", "kill", "pkill", "killall", "iptables",
-    "ufw", "mongosh", "mongo", "cat", "echo", "export", "unset", "cd", "truncate", "dd", "shutdown", "reboot",
-})
-
-
-def commented_out(comment: str) -> bool:
-    """A comment of a shell block that is a command taken out of the script, not words for a person."""
-    words = comment.split()
-    if not words or not looks_like_commands(comment):
-        return False
-    prog = words[0]
-    return prog in _PROGRAMS or prog.startswith(("./", "/", "~/")) or (
-        len(words) > 1 and bool(re.search(r"(?:^|\s)--?[A-Za-z]|[|;&$=<>]", " ".join(words[1:]))))
 
 
 def _session_opener(parts: list[Part]) -> tuple[str, int] | None:

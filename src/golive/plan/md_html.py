@@ -38,6 +38,8 @@ class HtmlPiece:
     raw: str = ""
     #: 1-6 for the text of an <h1>..<h6>; SUMMARY for a <summary>.
     level: int = 0
+    #: The text of a `<pre>` (with or without `<code>` inside): a code block, its lines as written.
+    code: bool = False
 
 
 #: Tags that strike text through (a wiki's "struck" item: taken back by the writer).
@@ -54,11 +56,17 @@ class _Reader(HTMLParser):
         self.text_line = 0
         self.heading = 0
         self.code = 0
+        self.pre = 0  # inside <pre>: a code block (an old wiki's `<pre><code>cmd &amp;&amp; cmd</code></pre>`)
         self.skip = 0  # inside <script>/<style>
 
     def _flush_text(self) -> None:
         plain = "".join(p for p, _r in self.text).strip()
-        if plain:
+        if plain and self.pre:
+            # a code block: its lines as written (entities decoded), never joined into one paragraph
+            code = "".join(p for p, _r in self.text).strip("\n")
+            first = len("".join(p for p, _r in self.text)) - len("".join(p for p, _r in self.text).lstrip("\n"))
+            self.pieces.append(HtmlPiece(self.text_line + first, text=code, raw=code, code=True))
+        elif plain:
             raw = "".join(r for _p, r in self.text).strip()
             self.pieces.append(HtmlPiece(self.text_line, text=" ".join(plain.split()) if self.heading else plain,
                                          raw=raw, level=self.heading))
@@ -77,6 +85,11 @@ class _Reader(HTMLParser):
             self.tables[-1].lines.append(line)
         elif tag in ("td", "th") and self.tables:
             self.cell = []
+        elif tag == "pre" and self.cell is None and not self.tables:
+            self._flush_text()
+            self.pre += 1
+        elif tag == "code" and self.pre:
+            pass  # the code of a <pre>: the block itself is the code
         elif tag == "code":
             self.code += 1
             self._add("", "`")
@@ -92,6 +105,11 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self.skip = max(0, self.skip - 1)
+        elif tag == "pre" and self.pre:
+            self._flush_text()
+            self.pre -= 1
+        elif tag == "code" and self.pre:
+            pass
         elif tag == "code" and self.code:
             self.code -= 1
             self._add("", "`")

@@ -7,18 +7,20 @@ Each answers one question about a block (or the sentence before it) and is pure 
 - the sentence (or the block's own first comment) says the block is not to be run here: an example, staging
   only, "do NOT run in prod", in several languages;
 - the sentence says the block is what a command prints ("Expected output:");
-- the block is a console transcript (`$ cmd` lines with the output under them), or carries the prompts of
-  PowerShell or cmd.exe (`PS C:\\>`, `C:\\>`);
 - the block is SQL written for a client session (`postgres=#` prompts, psql's `\\c`, MySQL's `DELIMITER`) or
   for MySQL;
 - a command of the block opens an interactive session or an editor (`sudo -i`, `psql` with no `-c`,
   `kubectl exec -it ... bash`, `vi`), so the lines after it are typed in there, not run by the script;
 - the block is written for cmd.exe, for fish, or is a config file (indented directives) that parses as bash.
+
+Prompts and console transcripts are read by golive.plan.md_prompts.
 """
 
 from __future__ import annotations
 
 import re
+
+from golive.plan.md_prompts import sql_prompted
 
 #: Said of a block that is not to be run here: an example, for another environment, do not run in prod.
 #: English, German, French, Spanish, Italian, Portuguese, Dutch.
@@ -70,13 +72,6 @@ OUTPUT_LEAD = re.compile(
     r"(?:\s*\([^)\n]{0,40}\)|\s*\(?(?:something|roughly|like|this|the\s+following|as\s+follows|e\.g\.|approximately|similar\s+to)\)?)*"
     r"\s*:\s*$")
 
-#: A shell prompt before a command: `$ cmd`, `user@host:~/app$ cmd`, `[root@web1 ~]# cmd`, `% cmd` (zsh).
-_PROMPT = re.compile(r"^\s*(?:\$|%|(?:\([\w.-]+\)\s*)?[\w.-]+@[\w.-]+(?::\S*)?\s?[$#]|\[[\w.-]+@[\w.-]+[^\]]*\][$#])"
-                     r"\s+(?=\S)")
-#: PowerShell's prompt (`PS C:\\>`, `PS /home/app>`) and cmd.exe's (`C:\\>`, `C:\\inetpub\\shop>`).
-_WIN_PROMPT = re.compile(r"^\s*(?:PS\s+[A-Za-z]:\\[^>\n]*>|PS\s+/[^>\n]*>|PS>|[A-Za-z]:\\[^>\n]*>)\s*(?=\S)")
-
-
 def not_here(text: str) -> str | None:
     """The words of `text` saying a block is not to be run here (an example, staging only, not in prod)."""
     m = NOT_HERE.search(text)
@@ -101,58 +96,8 @@ def is_output_lead(text: str) -> bool:
     return bool(OUTPUT_LEAD.search(text.strip()))
 
 
-def transcript(text: str) -> list[str] | None:
-    """The commands of a console transcript: `$ cmd` (or `user@host:~$ cmd`, `[root@h ~]# cmd`) lines with what
-    they printed under them. None when the block is not one: no prompt, or nothing but prompted commands (their
-    `\\` continuations and heredoc bodies included), which is a script written with prompts."""
-    lines = text.split("\n")
-    commands: list[str] = []
-    output = False
-    heredoc: str | None = None
-    cont = False
-    root = False
-    for ln in lines:
-        s = ln.strip()
-        if heredoc is not None:
-            if s == heredoc:
-                heredoc = None
-            continue
-        if cont:
-            commands[-1] += "\n" + ln
-            cont = ln.rstrip().endswith("\\")
-            continue
-        m = _PROMPT.match(ln)
-        if m:
-            cmd = ln[m.end():]
-            root = root or m.group(0).rstrip().endswith("#")
-            commands.append(cmd)
-            cont = cmd.rstrip().endswith("\\")
-            h = re.search(r"<<-?\s*['\"]?([A-Za-z_]\w*)['\"]?", cmd)
-            heredoc = h.group(1) if h else None
-        elif s and not s.startswith("#"):
-            output = True
-    if not commands:
-        return None
-    return commands if output or root else None
-
-
-def strip_win_prompts(text: str) -> tuple[str, bool]:
-    """A PowerShell or cmd.exe block with its prompts (`PS C:\\> Stop-Service x`): the commands alone, and whether
-    the block is a transcript instead (lines with no prompt under prompted ones: output)."""
-    lines = [ln for ln in text.split("\n")]
-    prompted = [bool(_WIN_PROMPT.match(ln)) for ln in lines]
-    if not any(prompted):
-        return text, False
-    body = [(p, ln) for p, ln in zip(prompted, lines, strict=True) if ln.strip() and not ln.strip().startswith("#")]
-    if any(not p for p, _ln in body):
-        return text, True
-    return "\n".join(_WIN_PROMPT.sub("", ln) for ln in lines), False
-
-
-#: A line typed at an SQL client's prompt (`postgres=#`, `shop=>`, `shop-#`, `mysql>`, `MariaDB [shop]>`,
-#: `sqlite>`, `SQL>`, sqlcmd's `1>`), or a client's own command (psql `\\c db`, `\\set`, `\\i`, `... \\gexec`,
-#: sqlite3 `.backup`), or MySQL's `DELIMITER //`.
-_SQL_PROMPT = re.compile(r"(?m)^\s*(?:[\w-]+[=\-(][#>]|mysql>|MariaDB\s*\[[^\]\n]*\]>|sqlite>|SQL>|\d+>)\s")
+#: A client's own command (psql `\\c db`, `\\set`, `\\i`, `... \\gexec`, sqlite3 `.backup`), or MySQL's
+#: `DELIMITER //`. (Lines typed at a client's prompt are read by golive.plan.md_prompts.)
 _SQL_META = re.compile(r"(?m)^\s*\\[A-Za-z!?]|\\g(?:exec|set|x)?\s*;?\s*$|^\s*\.[a-z]+\b(?!\S*\s*=)")
 _DELIMITER = re.compile(r"(?im)^\s*DELIMITER\s+\S+")
 #: What only MySQL/MariaDB says: `DELIMITER`, backquoted names, `ENGINE=`, `AUTO_INCREMENT`, `INTERVAL 30 DAY`,
@@ -167,7 +112,7 @@ _MYSQL_SQL = re.compile(r"(?i)^\s*DELIMITER\s+\S+|`\w+`|\bENGINE\s*=|\bAUTO_INCR
 def sql_client_text(text: str) -> str | None:
     """Why an SQL block is meant for a client session, not for golive's sql step: prompts, client commands,
     `DELIMITER`. None when it is plain SQL."""
-    if _SQL_PROMPT.search(text):
+    if sql_prompted(text):
         return "it is typed at an SQL client's prompt (`postgres=#`, `mysql>`)"
     if _DELIMITER.search(text):
         return "it changes the client's DELIMITER (MySQL): a stored routine for the mysql client"
@@ -254,12 +199,13 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
         return None
     if prog == "read" and not stdin:
         return f"`{' '.join(raw)}` waits for an answer on the terminal: a person answers it"
+    # (`manage.py shell <<'EOF'` reads its input from the heredoc: one non-interactive session, run as written)
     if any(w.endswith("manage.py") for w in words[:2]) and any(a in ("shell", "dbshell") for a in words[1:3]) \
-            and not any(a in ("-c", "--command") or a.startswith("--command=") for a in words):
+            and not stdin and not any(a in ("-c", "--command") or a.startswith("--command=") for a in words):
         return f"`{' '.join(raw)}` opens a console: the lines after it are typed there"
-    if (prog in ("rails", "bin/rails") and args[:1] in (["console"], ["c"], ["dbconsole"])) or \
-            (prog in ("flask",) and args[:1] == ["shell"]) or (prog == "manage.py" and args[:1] in (["shell"],
-                                                                                                ["dbshell"])):
+    if not stdin and ((prog in ("rails", "bin/rails") and args[:1] in (["console"], ["c"], ["dbconsole"])) or
+                      (prog in ("flask",) and args[:1] == ["shell"]) or
+                      (prog == "manage.py" and args[:1] in (["shell"], ["dbshell"]))):
         return f"`{' '.join(raw)}` opens a console: the lines after it are typed there"
     if prog in _REPLS and not stdin:
         stops = _REPLS[prog]

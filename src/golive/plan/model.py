@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeGuard
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from golive.core.fields import Duration, Strict
 from golive.core.lazyunion import LazyType
 from golive.core.stepid import number_steps
-from golive.plan.window import parse_moment, parse_zone
+from golive.plan.window import parse_day, parse_moment, parse_zone
 from golive.steps.base import PLAN_GROUPS, StepBase
 from golive.steps.registry import AnyStep
 
@@ -75,6 +75,8 @@ def _moment_text(value: Any) -> Any:
 
 
 Moment = Annotated[str, BeforeValidator(_moment_text)]
+#: `tue`, `Tuesday`: kept as `tue`; each one checked where it stands (`window.days.1`).
+Weekday = Annotated[str, AfterValidator(parse_day)]
 
 
 class Window(Strict):
@@ -82,6 +84,19 @@ class Window(Strict):
     end: Moment
     timezone: str = "UTC"
     rollback_until: Moment | None = None
+    #: A time-of-day window open only when it opens on one of these days (`[tue]`, `[sat, sun]`): a runbook's
+    #: "Tuesday 02:00-04:00" with no date. A Saturday 22:00-02:00 window runs on into Sunday.
+    days: list[Weekday] | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("`days: []` names no day, so the window would never open; leave `days` out for a"
+                             " daily window")
+        return list(dict.fromkeys(value))
 
     @field_validator("start", "end", "rollback_until")
     @classmethod
@@ -104,6 +119,9 @@ class Window(Strict):
         s, e = parse_moment(self.start), parse_moment(self.end)
         if isinstance(s, datetime) and isinstance(e, datetime) and e <= s:
             raise ValueError("the window ends before it starts")
+        if self.days is not None and isinstance(s, datetime):
+            raise ValueError("`days` is for a window of times of day (start: '02:00'); a window with dates opens"
+                             " once, on its date")
         return self
 
 
@@ -133,6 +151,10 @@ class Phase(Strict):
     gate: Gate = Gate()
 
 
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class RollbackLevel(Strict):
     level: int = Field(ge=1)
     name: str = Field(min_length=1)
@@ -141,6 +163,12 @@ class RollbackLevel(Strict):
     covers: list[str] = []
     #: Brings data back (e.g. a database restore): past `rollback_until` a person must confirm it.
     restores_data: bool = False
+    #: The condition the runbook states for this level ("only if data is wrong"). Only a person can see it hold,
+    #: so golive never applies such a level by itself: a failure runs the undos and the highest covering level
+    #: without `when`, and names this one with its condition and the `golive rollback RUN --level N` to run it.
+    when: str | None = Field(default=None, min_length=1)
+    #: Levels to run after this one's steps ("then level 1"), in this order; each level's steps run once.
+    then: Annotated[list[int], BeforeValidator(_one_or_more)] = []
     steps: list[AnyStep] = Field(min_length=1)
 
 

@@ -1,7 +1,9 @@
-"""Deployment and rollback windows: absolute (`2025-11-07T02:00`) or daily (`02:00`), in a named zone."""
+"""Deployment and rollback windows: absolute (`2025-11-07T02:00`), daily (`02:00`) or weekly (`02:00` on the
+`days` named), in a named zone."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,26 +28,49 @@ def parse_moment(text: str) -> datetime | time:
     raise ValueError(f"'{text}' is neither a date-time ('2025-11-07T02:00') nor a time of day ('02:00')")
 
 
+#: The weekdays a time-of-day window may be limited to, in `date.weekday()` order.
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_day(text: str) -> str:
+    """`tue`, `Tue`, `tuesday`: the three-letter name; anything else is refused with the names that work."""
+    word = text.strip().lower()
+    for name, full in zip(WEEKDAYS, ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+                          strict=True):
+        if word in (name, full):
+            return name
+    raise ValueError(f"'{text}' is not a weekday (use {', '.join(WEEKDAYS)})")
+
+
 class Interval(Struct, frozen=True):
     start: datetime
     end: datetime
     rollback_until: datetime | None
 
 
-def resolve(start: str, end: str, zone: str, rollback_until: str | None, now: datetime) -> Interval:
-    """The concrete window relevant at `now` (for daily windows: today's, or the one running past midnight)."""
+def resolve(start: str, end: str, zone: str, rollback_until: str | None, now: datetime,
+            days: Sequence[str] | None = None) -> Interval:
+    """The concrete window relevant at `now`: the one containing it, else the next to open (a daily window:
+    today's, or the one running past midnight). With `days`, only the windows that OPEN on one of those days
+    count: a Saturday 22:00-02:00 window runs into Sunday, and on Wednesday the next one is next Saturday's."""
     tz = parse_zone(zone)
     s, e = parse_moment(start), parse_moment(end)
     r = parse_moment(rollback_until) if rollback_until else None
     if isinstance(s, datetime) and isinstance(e, datetime):
+        if days:
+            raise ValueError("`days` limits a time-of-day window; a window with dates opens once")
         sd, ed = _aware(s, tz), _aware(e, tz)
         return Interval(sd, ed, _rollback_until(r, sd, tz))
     if isinstance(s, time) and isinstance(e, time):
         local = now.astimezone(tz)
-        for day in (local.date() - timedelta(days=1), local.date()):
+        allowed = {WEEKDAYS.index(parse_day(d)) for d in days} if days else set(range(7))
+        # yesterday's window may still run; else the first one opening from today on (a week covers every day)
+        for day in (local.date() + timedelta(days=n) for n in range(-1, 8)):
+            if day.weekday() not in allowed:
+                continue
             sd = _on(day, s, tz)
             ed = _on(day, e, tz, after=sd)
-            if sd <= local < ed or day == local.date():
+            if sd <= local < ed or (day >= local.date() and (not days or local < ed)):
                 return Interval(sd, ed, _rollback_until(r, sd, tz))
     raise ValueError("window start and end must both be date-times or both times of day")
 

@@ -220,13 +220,16 @@ def build(events: list[Event], plan: Plan | None = None) -> Report:
     rollback: RollbackRow | None = None
     if st.rollback is not None:
         rb = st.rollback
-        finished = next((e.ts for e in events if isinstance(e.data, RollbackFinished)), None)
+        finished = next((e.ts for e in reversed(events) if isinstance(e.data, RollbackFinished)), None)
         acts = []
-        for a in rb.actions:
+        rounds = [*st.earlier_rollbacks, rb]  # a level a person asked for after the rollback is a further round
+        for a in (a for r in rounds for a in r.actions):
             r = st.steps.get(a.id)
             acts.append(RollbackAction(a.id, a.title if a.has("title") else a.id,
                                        r.status if r else "not run", r.message if r else ""))
-        rollback = RollbackRow(rb.reason, rb.level, rb.level_name, rb.status, rb.started_at, finished, acts)
+        reason = "; then ".join(r.reason for r in rounds)
+        rollback = RollbackRow(reason, rb.level, rb.level_name, rb.status, rounds[0].started_at, finished, acts,
+                               [o.text() for o in rb.offered])
 
     criteria = _criteria(recorded, st)
     row_title = {s.id: s.title for s in steps}

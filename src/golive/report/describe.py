@@ -74,8 +74,11 @@ def describe(ev: Event) -> str:
             v = e.version
             change = f", {v.from_ or '?'} -> {v.to}" if v is not None else ""
             forced = f"; started outside the window by {e.forced.by}: {e.forced.reason}" if e.forced else ""
+            offered = {o.level: o for entry in e.rollback_plan for o in entry.offered}
+            choice = "".join(f"; rollback level {o.level} '{o.name}' is a person's choice (when: {o.when}): golive"
+                             f" rollback {ev.run_id} --level {o.level}" for _n, o in sorted(offered.items()))
             return (f"run {ev.run_id} created by {e.initiator}: plan '{e.plan.get('name')}'"
-                    f" ({e.service}/{e.environment}{change}){forced}")
+                    f" ({e.service}/{e.environment}{change}){forced}{choice}")
         case RunStarted() as e:
             return "resumed" if e.resumed else ("dry run started" if e.dry_run else "started")
         case PhaseStarted() as e:
@@ -127,7 +130,10 @@ def describe(ev: Event) -> str:
         case RollbackStarted() as e:
             level = f", then level {e.level} '{e.level_name}'" if e.level else ""
             undo = sum(1 for a in e.actions if a.undoes is not None)
-            return f"ROLLBACK: {e.reason} -> {undo} undo step(s){level}"
+            chained = sorted({a.level for a in e.actions if a.level is not None and a.level != e.level})
+            level += "".join(f", then level {n}" for n in chained)
+            choice = "".join(f"; not applied, a person's choice: {o.text()}" for o in e.offered)
+            return f"ROLLBACK: {e.reason} -> {undo} undo step(s){level}{choice}"
         case RollbackConfirmationNeeded() as e:
             return f"rollback level {e.level} waits for confirmation ({e.reason}): {e.command}"
         case RollbackConfirmed() as e:

@@ -179,6 +179,8 @@ def render_html(r: Report) -> str:
         if rp.then_earlier:
             undo += ("<br>" if undo else "") + f"then what phase {rp.phase - 1} undoes"
         level = f"level {rp.level} {esc(rp.level_name or '')}" if rp.level else "—"
+        level += "".join(f"<br>a person's choice: level {o.level} {esc(o.name)} (when: {esc(o.when)})"
+                         for o in rp.offered)
         rows.append([f"{rp.phase}. {esc(rp.name)}", undo or "—", level])
     p.append("<h3>Plan (recorded at run start): failing in …</h3>"
              + _table(["Phase", "undoes (newest first)", "then rollback level"], rows))
@@ -191,6 +193,7 @@ def render_html(r: Report) -> str:
             [f"<code>{esc(a.id)}</code>", esc(a.title), f'<span class="{_cls(a.status)}">{esc(a.status)}</span>',
              esc(a.message)] for a in rb.actions]) if rb.actions
                  else "<p class='muted'>No completed step had anything to undo and no rollback level applied.</p>")
+        p += [f"<p>Not applied, a person's choice: {esc(o)}</p>" for o in rb.offered]
     else:
         p.append("<p>No rollback was needed.</p>")
 

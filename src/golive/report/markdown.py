@@ -33,6 +33,11 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def _then_level(ph: RollbackPreview) -> str:
+    level = f"{ph.level} {ph.level_name}" if ph.level else "-"
+    return level + "".join(f"; a person's choice: {o.level} {o.name} (when: {o.when})" for o in ph.offered)
+
+
 def _undoes(ph: RollbackPreview) -> str:
     """A phase's own undo steps, then (in plans recorded since the preview is stored once) the earlier phase's."""
     ids = [str(a.id) for a in ph.undo]
@@ -88,11 +93,12 @@ def render_markdown(r: Report) -> str:
                   _table(["Action", "Title", "Outcome", "Message"],
                          [[f"`{a.id}`", md(a.title), md(a.status), md(a.message)] for a in rb.actions])
                   if rb.actions else "No completed step had anything to undo and no rollback level applied.", ""]
+        parts += [f"Not applied, a person's choice: {md(o)}" for o in rb.offered] + ([""] if rb.offered else [])
     else:
         parts += ["No rollback was needed. Plan recorded at run start:", ""]
         parts += [_table(["Failing in phase", "Undoes", "Then level"], [
             [md(f"{ph.phase}. {ph.name if ph.has('name') else None}"), md(_undoes(ph)),
-             md(f"{ph.level} {ph.level_name}") if ph.level else "-"] for ph in r.rollback_plan]), ""]
+             md(_then_level(ph))] for ph in r.rollback_plan]), ""]
 
     parts += ["## Success criteria", ""]
     parts += [_table(["Criterion", "Result", "Evidence"], [[md(c.description), md(c.status), md(c.evidence)]

@@ -110,6 +110,8 @@ class RollbackRow(Struct):
     started_at: str
     finished_at: str | None
     actions: list[RollbackAction]
+    #: Levels golive did not apply because their condition is a person's to see, with the command for each.
+    offered: list[str] = []
 
 
 class CriterionRow(Struct):

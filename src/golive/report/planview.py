@@ -20,7 +20,7 @@ def render_plan(plan: Plan, now: datetime) -> str:
     out.append(f"service: {plan.service} / {plan.environment}{change}")
     if plan.window:
         w = plan.window
-        iv = resolve(w.start, w.end, w.timezone, w.rollback_until, now)
+        iv = resolve(w.start, w.end, w.timezone, w.rollback_until, now, w.days)
         total = sum(p.timebox or 0 for p in plan.phases)
         out.append(f"window: {iv.start.isoformat()} – {iv.end.isoformat()} ({w.timezone},"
                    f" {format_duration((iv.end - iv.start).total_seconds())}; timeboxes add up to"
@@ -68,6 +68,10 @@ def render_plan(plan: Plan, now: datetime) -> str:
             covers = f" covers: {', '.join(lv.covers)}" if lv.covers else " (manual: golive rollback --level)"
             data = " [restores data]" if lv.restores_data else ""
             out.append(f"  Level {lv.level}: {lv.name}{data}{';' if lv.covers else ''}{covers}")
+            if lv.when:
+                out.append(f"    when: {lv.when} (a person's choice: golive rollback RUN --level {lv.level})")
+            if lv.then:
+                out.append(f"    then level {', then level '.join(str(n) for n in lv.then)}")
             if lv.description:
                 out.append(f"    {lv.description.strip()}")
             for si, step in enumerate(lv.steps, 1):
@@ -80,10 +84,13 @@ def render_plan(plan: Plan, now: datetime) -> str:
             parts.append(f"what phase {entry.phase - 1} undoes")
         if entry.level:
             parts.append(f"level {entry.level} '{entry.level_name}'"
+                         + "".join(f", then level {n}" for n in entry.then_levels)
                          + (" (after rollback_until: needs confirmation)"
                             if entry.restores_data and plan.window and plan.window.rollback_until else ""))
         out.append(f"  if phase {entry.phase} '{entry.name}' fails: "
                    + (", then ".join(parts) if parts else "nothing to undo"))
+        for o in entry.offered:
+            out.append(f"    not applied, a person's choice: {o.text()}")
     if plan.success_criteria:
         out.append("")
         out.append("Success criteria:")

@@ -86,7 +86,14 @@ def window_of(plan: Plan, now: datetime) -> Interval | None:
     if plan.window is None:
         return None
     w = plan.window
-    return resolve(w.start, w.end, w.timezone, w.rollback_until, now)
+    return resolve(w.start, w.end, w.timezone, w.rollback_until, now, w.days)
+
+
+def _opens(interval: Interval, now: datetime) -> str:
+    """The day the window opens, said in words: a window limited to `days` may open days from now."""
+    if now >= interval.start:
+        return f" (it closed {interval.end:%A} {interval.end.isoformat()})"
+    return f"; the window opens {interval.start:%A} {interval.start.isoformat()}"
 
 
 class StartRequest(Struct):
@@ -130,8 +137,8 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
     if interval is not None and not (interval.start <= now < interval.end):
         where = f"{interval.start.isoformat()} – {interval.end.isoformat()}"
         if req.force_reason is None and not req.dry_run:
-            raise WindowClosed(f"now ({now.isoformat(timespec='seconds')}) is outside the deployment window {where};"
-                               " use --force --reason TEXT to start anyway (it is recorded)")
+            raise WindowClosed(f"now ({now.isoformat(timespec='seconds')}) is outside the deployment window {where}"
+                               f"{_opens(interval, now)}; use --force --reason TEXT to start anyway (it is recorded)")
         if req.force_reason is not None:
             forced = {"by": req.initiator, "reason": req.force_reason, "window": where}
     # Secrets are read now so a missing one stops the run before it changes anything.

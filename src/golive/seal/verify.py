@@ -273,6 +273,8 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
                     audit.runner_keys.append(str(handed))
             elif ev.type == "run.finished":
                 audit.finished = True
+            if ev.type == "rollback.requested":  # a further level after the end reopens the run (golive rollback)
+                audit.finished = False
             elif ev.type == "decision.vouched":
                 _seal(audit, ev, by_seq)
         audit.runner_trusted = bool(signers and audit.runner_keys

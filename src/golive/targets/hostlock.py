@@ -17,9 +17,16 @@ from typing import Any
 
 from golive.targets.ssh import Connection, HostResult, remote_command
 
-TAKE = ('mkdir -p "$(dirname "$P")" && printf "%s" "$REC" > "$P.$$" && if ln "$P.$$" "$P" 2>/dev/null;'
-        ' then rm -f "$P.$$"; echo TAKEN; else rm -f "$P.$$"; echo HELD; cat "$P"; fi')
-FORCE = 'printf "%s" "$REC" > "$P.tmp" && mv -f "$P.tmp" "$P" && echo TAKEN'
+#: Taking: `ln` of a finished record (exclusive, atomic). When the name exists, its record is read; a lock
+#: released between our `ln` and our read (its run just ended) leaves nothing to read, so the take is tried
+#: again, a few times, rather than reported as held by a record nobody wrote.
+TAKE = ('{ mkdir -p "$(dirname "$P")" && printf "%s" "$REC" > "$P.$$"; } || exit 1; i=0; while :; do'
+        ' if ln "$P.$$" "$P" 2>/dev/null; then rm -f "$P.$$"; echo TAKEN; break; fi;'
+        ' if held=$(cat "$P" 2>/dev/null) && [ -n "$held" ]; then rm -f "$P.$$"; echo HELD; printf "%s" "$held";'
+        ' break; fi; i=$((i+1)); if [ "$i" -ge 20 ]; then rm -f "$P.$$"; echo HELD; break; fi; sleep 0.1; done')
+#: Taking over a record whose run is over: a draft of our own (hosts sharing a filesystem take over at once, and
+#: one shared draft name let one taker's `mv` publish a file another was still writing), renamed over it.
+FORCE = 'printf "%s" "$REC" > "$P.$$" && mv -f "$P.$$" "$P" && echo TAKEN'
 DROP = 'if grep -qF "\\"run\\": \\"$RID\\"" "$P" 2>/dev/null; then rm -f "$P"; fi; echo DROPPED'
 
 
@@ -46,6 +53,20 @@ def holder_is_over(record: dict[str, Any]) -> bool:
             log.close()
     except GoliveError:
         return True  # that log does not know the run
+
+
+def _record(text: str) -> dict[str, Any] | None:
+    """A lock record, or None when the text is not one (empty, cut, or not golive's)."""
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and record.get("run") else None
+
+
+def _shown(text: str) -> str:
+    """What the host answered, as one escaped line (a record is ours to print, but not a terminal's to obey)."""
+    return repr(text[:200])
 
 
 def refusal(what: str, record: dict[str, Any], where: str) -> str:
@@ -77,18 +98,19 @@ def take(run: Runner, hosts: list[str], path: str, record: str, run_id: str, wha
     problems: dict[str, str] = {}
     for r in run(hosts, TAKE, env):
         out = r.output.strip()
-        if r.status != "ok":
-            problems[r.host] = f"lock file {path} on {r.host}: could not take it: {r.message or out or r.status}"
+        if r.status != "ok" or r.exit_code or not out.startswith(("TAKEN", "HELD")):
+            why = r.message or (_shown(out) if out else r.status)
+            problems[r.host] = f"lock file {path} on {r.host}: could not take it: {why}"
         elif out.startswith("TAKEN"):
             taken.append(r.host)
         else:
-            try:
-                held = json.loads(out.split("\n", 1)[1])
-            except (IndexError, ValueError):
-                held = {}
-            if held.get("run") == run_id:
+            held = _record(out.split("\n", 1)[1] if "\n" in out else "")
+            if held is None:
+                problems[r.host] = (f"{what} on {r.host} is held by a lock file whose record cannot be read"
+                                    f" ({_shown(out)}); if no run holds it, remove {r.host}:{path} by hand")
+            elif held.get("run") == run_id:
                 continue  # ours from before (the run's start, a resume, an undo): kept as it is
-            if holder_is_over(held):
+            elif holder_is_over(held):
                 stale.append(r.host)  # its run is provably over: rewritten as ours
             else:
                 problems[r.host] = refusal(f"{what} on {r.host}", held, f"{r.host}:{path}")

@@ -2,7 +2,8 @@
 with a graceful `nginx -s reload` (old workers finish their requests, new workers take new ones).
 
 nginx (open source) has no runtime API for weights or per-upstream counters, so golive owns one small
-include file holding the upstream block, and counts requests per pool from an access log written in a
+include file holding the upstream block (or, `in_place`, edits only the weights of a file the team already has:
+golive.traffic.nginx_weights), and counts requests per pool from an access log written in a
 known format (`log_format golive '$upstream_addr $status $request_time';`) when one is configured.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import socket
 import subprocess
 import time
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from golive.analysis.model import BackendCounters
 from golive.errors import RouterError
+from golive.traffic.nginx_weights import edit_weights, read_weights
 from golive.traffic.router import normalize_weights, percent_shares
 
 LOG_FORMAT = "log_format golive '$upstream_addr $status $request_time';"
@@ -29,12 +32,21 @@ _OUT = re.compile(r"^# golive-out: (.*)$", re.MULTILINE)
 class NginxRouter:
     kind = "nginx"
 
-    def __init__(self, upstream: str, upstream_file: str, pools: Mapping[str, list[str]], *, nginx: str = "nginx",
-                 conf: str | None = None, prefix: str | None = None, pid_file: str | None = None,
-                 access_log: str | None = None, extra: str = "", timeout: float = 10.0) -> None:
+    def __init__(self, upstream: str | None, upstream_file: str, pools: Mapping[str, list[str]], *,
+                 nginx: str = "nginx", conf: str | None = None, prefix: str | None = None, pid_file: str | None = None,
+                 access_log: str | None = None, extra: str = "", timeout: float = 10.0, in_place: bool = False,
+                 test_command: str | None = None, reload_command: str | None = None) -> None:
+        """`in_place`: the file is the team's; only the named servers' weights change. `test_command` and
+        `reload_command` (no shell: split as words) replace `nginx -t` and `nginx -s reload`, as a runbook writes
+        them (`sudo nginx -t`, `sudo systemctl reload nginx`)."""
         if not pools:
             raise RouterError("an nginx router needs at least one pool (pool name -> server addresses)")
+        if upstream is None and not in_place:
+            raise RouterError("an nginx router needs `upstream:` (the name of the block golive writes)")
         self.upstream = upstream
+        self.in_place = in_place
+        self.test_command = shlex.split(test_command) if test_command else None
+        self.reload_command = shlex.split(reload_command) if reload_command else None
         self.path = Path(upstream_file)
         self._pools = {k: list(v) for k, v in pools.items()}
         self.nginx = nginx
@@ -59,13 +71,14 @@ class NginxRouter:
             argv += ["-c", self.conf]
         return [*argv, *extra]
 
-    def _run(self, *extra: str) -> subprocess.CompletedProcess[str]:
+    def _run(self, *extra: str, argv: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+        argv = argv or self._argv(*extra)
         try:
-            return subprocess.run(self._argv(*extra), capture_output=True, text=True, timeout=self.timeout)
+            return subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
         except FileNotFoundError:
-            raise RouterError(f"nginx binary '{self.nginx}' not found") from None
+            raise RouterError(f"'{argv[0]}' not found") from None
         except subprocess.TimeoutExpired:
-            raise RouterError(f"'{' '.join(self._argv(*extra))}' timed out after {self.timeout:g}s") from None
+            raise RouterError(f"'{shlex.join(argv)}' timed out after {self.timeout:g}s") from None
 
     def render(self, weights: Mapping[str, int], out: set[str] | None = None) -> str:
         """`out`: servers a rolling deploy took out of rotation (kept `down` across weight changes)."""
@@ -86,11 +99,16 @@ class NginxRouter:
     def pools(self) -> list[str]:
         return list(self._pools)
 
-    def weights(self) -> dict[str, int]:
+    def _text(self) -> str:
         try:
-            m = _STATE.search(self.path.read_text(encoding="utf-8"))
+            return self.path.read_text(encoding="utf-8")
         except OSError as exc:
             raise RouterError(f"cannot read nginx upstream file {self.path}: {exc}") from None
+
+    def weights(self) -> dict[str, int]:
+        if self.in_place:
+            return percent_shares(read_weights(self._text(), self.upstream, self._pools, str(self.path)))
+        m = _STATE.search(self._text())
         if not m:
             raise RouterError(f"{self.path} was not written by golive (no '# golive-weights:' line)")
         raw = {k: float(v) for k, _, v in (item.partition("=") for item in m.group(1).split())}
@@ -98,6 +116,9 @@ class NginxRouter:
 
     def set_weights(self, weights: Mapping[str, int]) -> None:
         wanted = normalize_weights(self.pools(), weights)
+        if self.in_place:
+            self._apply(edit_weights(self._text(), self.upstream, self._pools, wanted, str(self.path)))
+            return
         self._apply(self.render(wanted, self._out()))
 
     def _out(self) -> set[str]:
@@ -116,6 +137,8 @@ class NginxRouter:
         reload, the old workers finish what they hold and only new workers take requests)."""
         if server not in self._server_pool:
             raise RouterError(f"nginx upstream '{self.upstream}' has no server '{server}'")
+        if self.in_place:
+            raise RouterError(f"{self.path} is edited in place (weights only): golive takes no server out of it")
         if state not in ("ready", "drain", "maint"):
             raise RouterError(f"server state must be ready, drain or maint, got '{state}'")
         out = self._out()
@@ -131,19 +154,26 @@ class NginxRouter:
         old = self.path.read_text(encoding="utf-8") if self.path.exists() else None
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text(text, encoding="utf-8")
+        with contextlib.suppress(OSError):  # the team's file keeps its mode
+            os.chmod(tmp, self.path.stat().st_mode & 0o7777)
         os.replace(tmp, self.path)
-        check = self._run("-t")
+        test = self.test_command or self._argv("-t")
+        check = self._run(argv=test)
         if check.returncode != 0:
             if old is not None:
                 self.path.write_text(old, encoding="utf-8")
             else:
                 self.path.unlink()
-            raise RouterError(f"nginx -t rejected the new upstream, previous file restored: {check.stderr.strip()}")
+            said = "nginx -t" if self.test_command is None else shlex.join(test)
+            raise RouterError(f"{said} rejected the new upstream, previous file restored:"
+                              f" {check.stderr.strip()}")
         before = self._workers()
         self._old_workers = before
-        res = self._run("-s", "reload")
+        reload = self.reload_command or self._argv("-s", "reload")
+        res = self._run(argv=reload)
         if res.returncode != 0:
-            raise RouterError(f"nginx -s reload failed: {res.stderr.strip()}")
+            said = "nginx -s reload" if self.reload_command is None else shlex.join(reload)
+            raise RouterError(f"{said} failed: {res.stderr.strip()}")
         self._wait_new_workers(before)
 
     def _master_pid(self) -> int | None:

@@ -83,10 +83,12 @@ class HAProxyConfig(_PoolsCheck):
 
 
 class NginxConfig(_PoolsCheck):
-    """nginx: golive owns `upstream_file` (include it inside `http {}`); pools map to server addresses."""
+    """nginx: golive owns `upstream_file` (include it inside `http {}`); pools map to server addresses. With
+    `in_place`, the file is the team's own and only the named servers' weights change (a runbook's `sed` of
+    `weight=`), reloaded by the runbook's own `test_command` / `reload_command`."""
 
     type: Literal["nginx"]
-    upstream: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    upstream: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     upstream_file: str = Field(min_length=1)
     pools: Pools
     nginx: str = "nginx"
@@ -96,6 +98,17 @@ class NginxConfig(_PoolsCheck):
     access_log: str | None = None
     extra: str = ""
     timeout: Duration = 10.0
+    in_place: bool = False
+    test_command: str | None = None
+    reload_command: str | None = None
+
+    @model_validator(mode="after")
+    def _upstream_named(self) -> Any:
+        if self.upstream is None and not self.in_place:
+            raise ValueError("an nginx router needs `upstream:` (the block golive writes), unless `in_place: true`")
+        if self.extra and self.in_place:
+            raise ValueError("`extra:` lines are for the upstream block golive writes; `in_place` changes weights only")
+        return self
 
     def open(self, workdir: Path) -> Router:
         from golive.traffic.nginx import NginxRouter
@@ -103,7 +116,8 @@ class NginxConfig(_PoolsCheck):
         return NginxRouter(self.upstream, _path(self.upstream_file, workdir) or self.upstream_file, self.pools,
                            nginx=self.nginx, conf=_path(self.conf, workdir), prefix=_path(self.prefix, workdir),
                            pid_file=_path(self.pid_file, workdir), access_log=_path(self.access_log, workdir),
-                           extra=self.extra, timeout=self.timeout)
+                           extra=self.extra, timeout=self.timeout, in_place=self.in_place,
+                           test_command=self.test_command, reload_command=self.reload_command)
 
 
 class BuiltinConfig(RouterConfigBase):

@@ -179,7 +179,7 @@ async function showPlan(id) {
   $("start-go").disabled = !!PLAN.refused;
   $("plan-rollback").replaceChildren(...(PLAN.rollback_plan.length ? PLAN.rollback_plan.map(p => el("li",
     "failing in phase " + p.phase + " " + p.name + " undoes: " + (p.undo.map(u => u.title).join(", ") || "nothing") +
-    (p.level ? "; level " + p.level + " " + (p.level_name || "") : ""))) : [el("li", "nothing to undo")]));
+    (p.level ? "; level " + p.level + " " + (p.level_name || "") : "") + choices(p))) : [el("li", "nothing to undo")]));
   $("plan-vars").replaceChildren(...(PLAN.vars.length ? PLAN.vars.map(varRow) : [el("p", "none", "muted")]));
   $("start-typed-want").textContent = PLAN.service; $("start-typed").value = "";
   $("plan-view").hidden = false;
@@ -285,6 +285,10 @@ async function resumeRun() {
   out.dataset.status = r.status;
   if (r.status === 200) { $("dialog").hidden = true; scheduleRefresh(RUN.run); }
 }
+function choices(p) {  // levels with a condition (`when`): golive names them, a person applies them
+  return (p.offered || []).map(o => "; a person's choice: level " + o.level + " " + o.name + " (when: " + o.when +
+                                    ")").join("");
+}
 function rollbackItems(s) {
   const cur = s.phases.find(p => p.status !== "go" && p.status !== "pending") || s.phases[s.phases.length - 1];
   const plan = s.rollback_plan.find(p => cur && p.phase === cur.phase) || s.rollback_plan[0];
@@ -292,6 +296,8 @@ function rollbackItems(s) {
   const items = plan.undo.map(u => el("li", u.id + " " + u.title + " (undoes " + u.undoes + ")"));
   if (plan.level) items.push(el("li", "rollback level " + plan.level + " " + (plan.level_name || "") +
                                 (plan.restores_data ? " — restores data" : "")));
+  for (const o of plan.offered || []) items.push(el("li", "a person's choice, not applied by golive: level " +
+                                                 o.level + " " + o.name + " (when: " + o.when + ")"));
   return items.length ? items : [el("li", "nothing to undo")];
 }
 function waitingText(w) {
@@ -376,7 +382,7 @@ async function refreshRun(id) {
   }));
   $("rollback-plan").replaceChildren(...s.rollback_plan.map(p => el("li", "failing in phase " + p.phase + " " +
     p.name + " undoes: " + (p.undo.map(u => u.title).join(", ") || "nothing") +
-    (p.level ? "; level " + p.level + " " + (p.level_name || "") : ""))));
+    (p.level ? "; level " + p.level + " " + (p.level_name || "") : "") + choices(p))));
   document.querySelector("#signoff tbody").replaceChildren(...s.signoff.map(x => {
     const tr = el("tr"); tr.append(el("td", x.section), el("td", x.role), el("td", x.name), el("td", x.date));
     return tr;

@@ -17,7 +17,9 @@ from golive.plan.importer.build import BuildMixin
 from golive.plan.importer.envvars import EnvVarsMixin
 from golive.plan.importer.fences import FencesMixin
 from golive.plan.importer.gates import GatesMixin
+from golive.plan.importer.guard import GuardMixin
 from golive.plan.importer.items import ItemsMixin
+from golive.plan.importer.own_traffic import OwnTrafficMixin
 from golive.plan.importer.people import PeopleMixin
 from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.procedure import ProcedureMixin
@@ -40,7 +42,8 @@ __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render
 
 
 class _Importer(SectionsMixin, PhasesMixin, FencesMixin, EnvVarsMixin, TablesMixin, ItemsMixin, TrafficMixin,
-                RollbackMixin, WhenMixin, PeopleMixin, GatesMixin, ProcedureMixin, BuildMixin):
+                OwnTrafficMixin, RollbackMixin, WhenMixin, PeopleMixin, GatesMixin, ProcedureMixin, GuardMixin,
+                BuildMixin):
     """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
 
 

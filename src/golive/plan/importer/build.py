@@ -10,11 +10,17 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.errors import PlanError, PlanIssue
 from golive.plan.importer.carry import carry_state
+from golive.plan.importer.conditions import settle
 from golive.plan.importer.covers import derive, is_data
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
 from golive.plan.md_secrets import secret_like
 from golive.plan.md_step import Command
+
+#: Where a command sets a variable: at the start of a statement (`export NAME=`, `NAME=$(…)`, `readonly NAME=`) or
+#: as an option that hands it to a program (`docker run -e NAME=…`, `env NAME=…`).
+_SETS_NAME = re.compile(r"(?m)(?:^\s*|[;&|(]\s*|\s(?:-e|--env|env)\s+)(?:export\s+|readonly\s+|"
+                        r"declare\s+(?:-\w+\s+)*)?([A-Za-z_]\w*)=")
 
 
 class BuildMixin(ImportState):
@@ -27,6 +33,8 @@ class BuildMixin(ImportState):
             raise PlanError([PlanIssue(self.source, 1, 1, "", "no deployment steps found: expected headings like"
                                        " '## Phase 1: Database migration (30 minutes)' with fenced commands or"
                                        " checklist items under them")])
+        # before anything reads the steps (vars, covers, carried state): what runs is checked against where it is
+        self.guard(phases, sorted(self.levels, key=lambda x: x["level"]))
         root = CommentedMap()
         name = title or Path(self.source).stem
         core = re.sub(r"(?i)\b(production\s+)?(deployment|release|rollout|go-?live)\s+(plan|checklist|runbook)\b"
@@ -44,6 +52,10 @@ class BuildMixin(ImportState):
             extra = "Rollback criteria (roll back when exceeded): " + ", ".join(
                 f"{t.label} (line {t.line})" for t in self.thresholds)[:500]
             text = (text[:2000 - len(extra) - 1] + "\n" + extra) if text else extra
+        if self.window_undated is not None:  # kept for the people, said in the summary, never made a window
+            line, said = self.window_undated
+            note = f"Window (not set: no date, or a zone that could be two; line {line}): {said}"
+            text = (text[:2000 - len(note) - 1] + "\n" + note) if text else note
         if text:
             root["description"] = text
         vars_map = self.vars_map()
@@ -90,9 +102,12 @@ class BuildMixin(ImportState):
             pm.yaml_add_eol_comment(f"{self.src_name}:{p['line']}", "name")
             seq.append(pm)
         root["phases"] = seq
+        self.own_switches()
+        self.ramp_limits()
         if self.levels:
             levels = CommentedSeq()
             ordered = sorted(self.levels, key=lambda x: x["level"])
+            settle(ordered, {lv["level"]: any(is_data(s) for s in lv["steps"]) for lv in ordered})
             derived = derive(ordered, phases)
             for name, line, text in self.box_triggers:
                 lv_for = next((lv for lv, (covers, _why) in zip(ordered, derived, strict=True) if name in covers),
@@ -101,6 +116,11 @@ class BuildMixin(ImportState):
                     lv_for["description"].append(f"Trigger (line {line}, '{name}'): {text}")
                     self.inferred.append(f"line {line}: the box of when to roll back in '{name}' -> the trigger of"
                                          f" rollback level {lv_for['level']}")
+            ramp_level = next((lv for lv, (covers, _why) in zip(ordered, derived, strict=True)
+                               if set(covers) & self.ramp_phases), None) if self.thresholds else None
+            if ramp_level is not None:  # no canary holds the limits: the level that undoes the ramp says them
+                ramp_level["description"].append("Trigger (the limits of the traffic ramp): " + ", ".join(
+                    f"{t.label} (line {t.line})" for t in self.thresholds))
             for lv, (covers, why) in zip(ordered, derived, strict=True):
                 lm = CommentedMap()
                 lm["level"] = lv["level"]
@@ -113,15 +133,32 @@ class BuildMixin(ImportState):
                     lm["restores_data"] = True
                     self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} brings data back"
                                          " (restore / downgrade / DDL): restores_data")
+                if lv.get("when"):
+                    lm["when"] = lv["when"]
+                    self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} is for '{lv['when']}'"
+                                            " -> when: a person's choice (golive rollback RUN --level"
+                                            f" {lv['level']}), never applied by golive on a failure")
+                if lv.get("then"):
+                    lm["then"] = lv["then"]
+                    self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} says then level"
+                                            f" {', '.join(map(str, lv['then']))} -> then: (run after its steps)")
                 lm["steps"] = CommentedSeq(lv["steps"])
                 lm.yaml_add_eol_comment(f"{self.src_name}:{lv['line']}", "level")
                 levels.append(lm)
             root["rollback"] = CommentedMap({"levels": levels})
         # after covers are derived: those read each step's own commands
-        carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]))
-        if carried:
-            self.conversions.append("shell state set by a block (" + "; ".join(carried)[:300] + ") -> carried in"
-                                    " front of every later shell step (the document runs its blocks in one shell)")
+        carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]),
+                              [(b.line, b.text) for b in self.preambles])
+        if carried.said:
+            self.conversions.append("shell state set by a block (" + "; ".join(carried.said)[:300] + ") -> carried"
+                                    " in front of every later shell step, undo and rollback level (the document"
+                                    " runs its blocks in one shell; a level sees the state in force where it"
+                                    " stands)")
+        for line, names in carried.saved:
+            self.conversions.append(f"line {line}: {', '.join(names)} worked out by a command (or set on one"
+                                    " branch): saved by that step as it left it and read back by the later steps,"
+                                    " never worked out again")
+        self.notes += carried.notes
         if self.criteria:
             crit = CommentedSeq()
             for i, (line, text) in enumerate(self.criteria):
@@ -176,6 +213,20 @@ class BuildMixin(ImportState):
                 self.conversions.append(f"line {cmd.line}: restore of '{st['restore']['database']}' kept as the"
                                         " document's command: no backup step of that database in the plan")
 
+    def set_by_commands(self) -> set[str]:
+        """Names the plan's own shell steps assign: `NAME=…`, `export NAME=…`, `-e NAME=…`, `env NAME=…`."""
+        names: set[str] = set()
+        for holder in [*self.phases, *self.levels]:
+            for st in holder["steps"]:
+                shell = st.get("shell") if isinstance(st, dict) else None
+                cmd = shell.get("command") if isinstance(shell, dict) else shell
+                if isinstance(cmd, str):
+                    # `PGPASSWORD="${PGPASSWORD}" psql …` (a secret value taken out of the command) sets nothing:
+                    # the value still comes from the environment
+                    names |= {n for n in _SETS_NAME.findall(cmd)
+                              if not re.search(rf"\b{n}=[\"']?\$\{{?{n}\b(?!\w)", cmd)}
+        return names
+
     def vars_map(self) -> CommentedMap:
         """Every name the steps need: lifted exports, env-file entries, placeholders, secret-looking names.
         A secret's value is never written: it is read from the environment when the run starts."""
@@ -207,7 +258,10 @@ class BuildMixin(ImportState):
             else:
                 out[n] = CommentedMap({"value": val})
             out.yaml_add_eol_comment(f"{self.src_name}:{line} (env file)", n)
-        names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources)
+        # a name the document's own commands set (`export TOKEN="$(vault …)"`, `docker run -e PGPASSWORD_FILE=…`)
+        # is theirs to set: required from the environment, the run would refuse to start without it
+        names = sorted({w for w in self.words | self.refs if secret_like(w)} - set(out) - sources
+                       - self.set_by_commands())
         if self.uses_database_url and "DATABASE_URL" not in names and "DATABASE_URL" not in out:
             names.append("DATABASE_URL")
         if self.db_var and self.db_var not in names and self.db_var not in out:
@@ -223,7 +277,7 @@ class BuildMixin(ImportState):
         for n in sorted(self.needed - set(out)):
             out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) else {"from_env": n})
             out.yaml_add_eol_comment("read by a backup/restore/migrate/http step", n)
-        if self.canaries:
+        if any(not c["own"] for c in self.canaries):
             for n, why in PLACEHOLDER_VARS.items():
                 if n not in out:
                     out[n] = CommentedMap({"from_env": n, "description": why})
@@ -239,7 +293,11 @@ class BuildMixin(ImportState):
         if self.window:
             w = self.window
             s.append(f"window (line {self.window_line}): {w['start']} - {w['end']} {w['timezone']}"
+                     + (f", opening only on {', '.join(w['days'])}" if "days" in w else "")
                      + (f", rollback until {w['rollback_until']}" if "rollback_until" in w else ""))
+        elif self.window_undated is not None:
+            s.append(f"window: not set: '{self.window_undated[1]}' (line {self.window_undated[0]}) has no date, or a"
+                     " zone that could be two (see not placed); it is in the plan description")
         else:
             s.append("window: none found (no 'Deployment Window' section with a date/time)")
         for i, p in enumerate(phases, 1):
@@ -260,12 +318,15 @@ class BuildMixin(ImportState):
             s.append(f"phase {i} '{p['name']}' (line {p['line']}): {', '.join(parts)}{extra}{gate}")
         for lv in sorted(self.levels, key=lambda x: x["level"]):
             s.append(f"rollback level {lv['level']} '{lv['name']}' (line {lv['line']}): {len(lv['steps'])} steps;"
-                     f" covers: {', '.join(lv.get('covers', [])) or 'nothing'} ({lv.get('why', '')})")
-        applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"])
+                     f" covers: {', '.join(lv.get('covers', [])) or 'nothing'} ({lv.get('why', '')})"
+                     + (f"; when: {lv['when']} (a person's choice)" if lv.get("when") else "")
+                     + "".join(f"; then level {n}" for n in lv.get("then") or []))
+        applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"] and not lv.get("when"))
         if len(applied) > 1:  # the document may mean its levels to add up; golive's levels replace each other
             s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies only the highest level that"
                      " covers a phase it touched, so a higher level does not also run a lower one's steps; where the"
-                     " document means it to, copy them into it")
+                     " document means it to, name the lower level under `then:`")
+        s += [f"guard: {g}" for g in self.guarded]
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
         if self.approvers:
@@ -298,7 +359,15 @@ class BuildMixin(ImportState):
                 "no error-rate or latency limit in the document: judged against the stable pool only")
             s.append(f"canary (line {c['line']}) in '{c['phase']}', from {c['merged']} traffic and hold items:"
                      f" {stages}; aborts on {limits}; judged every 1m (golive's default interval)")
-        if self.canaries:
+        for c in self.canaries:
+            if c["own"] and "nginx" in c["own"]:
+                s.append(f"canary (line {c['line']}) on the document's {c['own']}: golive counts nginx's requests"
+                         " from an access log in its own format, which the document does not set: add `access_log:`"
+                         " to the router (nginx `log_format golive '$upstream_addr $status $request_time';`) or an"
+                         " `analysis.source`, else the canary cannot judge its limits and goes back to stable")
+            elif c["own"]:
+                s.append(f"canary (line {c['line']}) on the document's {c['own']}")
+        if any(not c["own"] for c in self.canaries):
             s.append("placeholders to fill in: " + ", ".join(PLACEHOLDER_VARS) + " (plan vars read from the"
                      " environment): the document names no router or pools, so a run refuses to start until they"
                      " are set; or write the real router and pool names into the canary step")

@@ -8,6 +8,7 @@ Teams write the zone every way: an IANA name (`Europe/Amsterdam`), an abbreviati
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -163,8 +164,8 @@ def clock_of(text: str) -> tuple[int, int] | None:
 #: What stands between the start and end of a range: a dash, an arrow ("22:00 → 01:00", "December 6 10:00 PM →
 #: December 7 12:30 AM") or a word, in English and the languages runbooks come in ("bis", "à", "hasta", "até",
 #: "dalle 06:00 alle 08:00").
-_RANGE_WORD = re.compile(r"(?<!\d)[-–—](?!\d)|->|→|⟶|=>|\b(to|until|till|through|and|bis|hasta|até|tot|alle|fino)\b"
-                         r"|(?<!\w)à(?!\w)", re.I)
+_RANGE_WORD = re.compile(r"(?<!\d)[-–—](?!\d)|->|→|⟶|=>|[〜~]|"
+                         r"\b(to|until|till|through|and|bis|hasta|até|tot|alle|fino)\b|(?<!\w)à(?!\w)", re.I)
 
 
 @dataclass
@@ -190,6 +191,10 @@ def span_in(text: str, day: date | None = None, today: date | None = None) -> Sp
 
     text = written_times(text)
     text = _ISO_INTERVAL.sub(r"\1 – \2", text)  # 2026-12-12T22:00Z/2026-12-13T01:00Z (ISO 8601 interval)
+    # 2026-12-12T22:00/02:00Z: the end written as a time only, on the start's date (the next day's when earlier:
+    # a window running past midnight); a zone written once holds for both ends
+    text = _ISO_SHORT_END.sub(lambda m: f"{m.group(1)}T{m.group(2)}{m.group(3) or m.group(5) or ''} – "
+                              f"{m.group(1)}T{m.group(4)}{m.group(5) or m.group(3) or ''}", text)
     text = _ISO.sub(plain, text)  # 2026-03-14T01:00+01:00: the date and the time; the offset is the zone
     clocks = list(CLOCK.finditer(text))
     if len(clocks) < 2:
@@ -223,6 +228,8 @@ def span_in(text: str, day: date | None = None, today: date | None = None) -> Sp
 
 _ISO_DT = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+\-]\d{2}:?\d{2})?"
 _ISO_INTERVAL = re.compile(rf"({_ISO_DT})/({_ISO_DT})")
+_ISO_SHORT_END = re.compile(r"\b(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2})?(Z|[+\-]\d{2}:?\d{2})?"
+                            r"/(\d{2}:\d{2})(?::\d{2})?(Z|[+\-]\d{2}:?\d{2})?(?![\d:-])")
 #: Weekday names and their unambiguous short forms ("Sa", "Do", "Mar" also mean other things: left out).
 _WEEKDAYS = {0: "mon monday montag lun lunes lundi segunda", 1: "tue tues tuesday dienstag martes mardi terça",
              2: "wed wednesday mittwoch mié miércoles miercoles mercredi quarta",
@@ -323,10 +330,18 @@ def _military(m: re.Match[str]) -> str:
     return f"{m.group(1)}:{m.group(2)} {m.group(3)} {m.group(4)}:{m.group(5)}"
 
 
+#: A date as Japanese, Chinese and Korean write it: 2026年12月12日, 2026년 12월 13일.
+_CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
+
+
 def written_times(text: str) -> str:
     """A window text with times of day and zones written in words made the forms the parsers read: "22 h 00" ->
     "22:00", "6–9am" -> "6am–9am" (the start the latest such hour before the end), "noon" -> "12:00",
-    "Eastern" -> "ET", "heure de Paris" / "Paris time" -> "Europe/Paris". Nothing else changes."""
+    "Eastern" -> "ET", "heure de Paris" / "Paris time" -> "Europe/Paris"; full-width digits and colons
+    ("０２：００") as ASCII (NFKC), and a CJK date ("2026年12月12日", "2026년 12월 13일") as 2026-12-12. Nothing else
+    changes."""
+    text = _CJK_DATE.sub(lambda m: f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}",
+                         unicodedata.normalize("NFKC", text))
     text = _FRENCH_CLOCK.sub(lambda m: f"{m.group(1)}:{m.group(2)}" if m.group(1) else f"{m.group(3)}{m.group(4)}:00",
                              text)
     for word, clock in _CLOCK_WORDS:

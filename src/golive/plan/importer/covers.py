@@ -177,6 +177,13 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
         why: list[str] = [f"the document names them (steps {', '.join(lv['refs'])})"] if cov else []
         if not cov and lv.get("phase") in order:  # "**Rollback:**" and its block inside that phase
             cov, why = [lv["phase"]], [f"it stands in '{lv['phase']}', after its steps"]
+        if not cov:  # traffic back on a router: the phases that moved traffic on that router
+            routers = {repr(s["switch"].get("router")) for s in steps if kind(s) == "switch"
+                       and isinstance(s["switch"], dict)}
+            cov = [p["name"] for p in phases if routers and any(
+                kind(s) in ("canary", "switch") and isinstance(s[kind(s)], dict)
+                and repr(s[kind(s)].get("router")) in routers for s in p["steps"])]
+            why = ["it moves traffic back on the router these phases moved it on"] if cov else []
         pdata = {n for n in order if any(is_data(s) for s in changing[n])}
         if not cov and again and again[0] < len(order) - 1 and not (data and pdata):  # a restore undoes the data
             cov = [n for n in order[again[0] + 1:] if changing[n]]
@@ -195,8 +202,11 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
                     cov.append(n)
                     shared = ", ".join(sorted(ltoks & ptoks[n])[:3])
                     why.append(f"'{n}' (both name {shared})")
-        if not cov:
-            cov = [n for n in order if changing[n]] or [p["name"] for p in phases if p["steps"]]
+        if not cov:  # a canary on the document's own router moves traffic as the document's commands did
+            cov = [n for n, p in zip(order, phases, strict=True) if changing[n] or any(
+                kind(s) == "canary" and isinstance(s["canary"], dict) and isinstance(s["canary"].get("router"), dict)
+                and s["canary"]["router"].get("type") != "builtin" for s in p["steps"])] or [
+                p["name"] for p in phases if p["steps"]]
             why = ["every forward phase that changes something: nothing in the level's steps names one phase"
                    " more than another"]
         later = checked_after(lv, cov, order, changing)

@@ -40,11 +40,23 @@ _RUNG_NUMBER = re.compile(r"(?:^|[\s,;·•|])(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?
 _ON_CALL = re.compile(r"(?i)^\W*(?:on[\s-]?call|astreinte|bereitschaft|rufbereitschaft|guardia|plant[aã]o|pikett|"
                       r"pager)\b[^:\n]{0,30}:\s*(.+)$")
 _HANDLE = re.compile(r"@[\w.-]+")
+#: Arrows between rungs: "A → B", "A -> B", "A ➜ B", "A ⇒ B", "A ⟶ B", "A » B".
+_ARROW = r"(?:->|=>|[→⇒⟶⟹»➔➙➜➝➞➡➤⮕])"
+#: A Confluence or Jira macro: "{info}", "{panel:title=Go/No-Go}", "{info}" (never part of a name).
+_MACRO = re.compile(r"\{/?[a-z]+(?::[^{}]*)?\}")
+#: A phone number, an e-mail address or a chat handle written next to a person: how to reach them, not who they are.
+_CONTACT = re.compile(r"\(?\+?\d[\d ()./-]{5,}\d\)?|\(?\b[\w.+-]+@[\w-]+\.[\w.-]+\b\)?|\(`[^`]*`\)|`[^`]*`|"
+                      r"\(\s*/[^)]*\)")
+#: "If it goes sideways call, in this order: Aroha 021 555 0143, Liam 021 555 0178, Grace 027 555 0190".
+_IN_ORDER = re.compile(r"(?i)\b(?:in\s+(?:this|that|the\s+following)\s+order|in\s+order)\s*[:,]\s*(.+)$")
+#: "If something is on fire: page Kofi, then Nadia, then Tom": who to page, in order, in a sentence.
+_PAGE_THEN = re.compile(r"(?i)(?:^|[:;.]\s*|\b)(?:page|call|ring|phone|contact|escalate\s+to)\s+"
+                        r"(?!the\b|it\b|this\b|that\b)(\S.*?\bthen\b.+)$")
 #: The word between two rungs written in order, in the languages the importer reads: "A, then B, and finally C",
 #: "prima A, poi B, infine C", "zuerst A, dann B, zuletzt C", "d'abord A, puis B, enfin C", "A, luego B".
 _THEN = (r"(?i)\s*[,;]?\s+(?:and\s+|e\s+|und\s+|et\s+|y\s+)?(?:then|next|after\s+that|finally|lastly|last(?:ly)?|"
          r"poi|quindi|infine|da\s+ultimo|dann|danach|anschlie(?:ß|ss)end|zuletzt|schlie(?:ß|ss)lich|puis|ensuite|"
-         r"enfin|luego|despu[ée]s|por\s+[úu]ltimo|finalmente|depois|por\s+fim)\b[,:]?\s+")
+         r"enfin|luego|despu[ée]s|por\s+[úu]ltimo|al\s+final|finalmente|depois|por\s+fim)\b[,:]?\s+")
 #: The word that marks the first rung: "first A", "A first", "prima A", "in primo luogo A", "zuerst A".
 _FIRST = re.compile(r"(?i)^(?:(?:at\s+)?first(?:ly)?|prima|in\s+primo\s+luogo|anzitutto|innanzitutto|zuerst|"
                     r"(?:tout\s+)?d'abord|primero|primeiro|em\s+primeiro\s+lugar)\b[,:]?\s+|\s+first$")
@@ -95,22 +107,52 @@ def succession(text: str) -> list[str] | None:
 def inline_ladder(text: str) -> list[str] | None:
     """`Escalation: 1. on-call 2. team lead 3. VP` or `Escalation: on-call -> team lead -> VP`: the rungs; also who
     steps in for someone, in order ("If the IC is unreachable, Tom Becker takes the IC role, then Lena Fischer")."""
+    text = _MACRO.sub(" ", text)  # "{info}Escalation: A, then B{info}": a Confluence macro around the line
     m = _INLINE.search(text.strip())
     if not m:
-        m = _ON_CALL.match(_clean(text.strip()))
+        m = _ON_CALL.match(_clean(text.strip())) or _IN_ORDER.search(_clean(text.strip())) or _PAGE_THEN.search(
+            _clean(text.strip()))
         if m is None:
             return succession(text)
-    rest = re.sub(r"\.\s*$", "", m.group(1).split("\n")[0])
-    if re.search(r"→|->|=>|»|\s>\s", rest):
-        parts = re.split(r"\s*(?:→|->|=>|»|>)\s*", rest)
+    # the ladder's own sentence: "A, then B, then C. Sanna covers Windows questions only." ends after C
+    rest = re.sub(r"\.\s*$", "", _first_sentence(m.group(1).split("\n")[0]))
+    if _IN_ORDER.search(m.group(0)) and not re.search(_ARROW, rest) and not re.search(_THEN, rest):
+        rest = " → ".join(_CONTACT.sub("", p) for p in re.split(r"[,;]\s+", rest))  # "Aroha 021 555 0143, Liam ..."
+    elif m.re is _PAGE_THEN:
+        rest = _CONTACT.sub("", rest)
+    if re.search(_ARROW + r"|\s>\s", rest):
+        parts = re.split(r"\s*(?:" + _ARROW + r"|>)\s*", rest)
     elif re.search(_THEN, rest):  # "page the on-call, then the team lead, then the EM"; "prima A, poi B, infine C"
         parts = [re.sub(r"(?i)^(?:page|call|ping|notify|tell|ring)\s+(?:the\s+)?|^the\s+", "",
                         _FIRST.sub("", p.strip())) for p in re.split(_THEN + r"(?:the\s+)?", rest)]
     else:
         parts = [p for p in _RUNG_NUMBER.split(rest) if p.strip()]
     parts = [re.sub(r"^\s*(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?|[NLT]\d\b:?)\s+", "", p) for p in parts]
-    rungs = [p.strip(" ,;.·•|*") for p in parts if p.strip(" ,;.·•|*")]
+    rungs = [_CONTACT.sub("", p).strip(" ,;.·•|*") for p in parts if _CONTACT.sub("", p).strip(" ,;.·•|*")]
+    if m.re in (_IN_ORDER, _PAGE_THEN) and not all(_named(r) for r in rungs):
+        return None  # prose ("call the vendor, then restart it"): a ladder only when every rung is someone named
     return rungs if len(rungs) >= 2 else None
+
+
+def _first_sentence(text: str) -> str:
+    """The text up to its first full stop before a capital, never at a title or an initial ("Dr. Jörg Hoffmann",
+    "J. Smith", "1. on-call 2. lead")."""
+    for m in re.finditer(r"(\w+|\))\.\s+(?=[A-Z])", text):
+        word = m.group(1)
+        if word == ")" or (len(word) > 1 and not word.isdigit() and word.lower() not in _TITLES):
+            return text[: m.start() + len(word)]
+    return text
+
+
+_TITLES = {"dr", "mr", "mrs", "ms", "prof", "ing", "st", "sr", "jr", "dipl", "mag", "hr", "fr", "sra", "dott"}
+
+
+def _named(rung: str) -> bool:
+    """A rung written in prose names a person ("Kofi", "Tom Brennan (backup)") or a handle."""
+    from golive.plan.importer.roles import looks_like_person
+
+    name = re.split(r"\s*\(", rung.strip(), maxsplit=1)[0].strip().strip("`")
+    return bool(name) and looks_like_person(name) and (name[:1] == "@" or not name[:1].islower())
 
 
 class EscalationMixin(ImportState):
@@ -119,12 +161,18 @@ class EscalationMixin(ImportState):
         text = _clean(text)
         if not text or SLA_KEY.match(text) or MEASURE.match(text) or any(e["level"] == level for e in self.escalation):
             return False
-        from golive.plan.importer.roles import ROLE_WORDS, looks_like_person
+        from golive.plan.importer.roles import ROLE_WORDS, looks_like_person, strict_person
 
+        text = _CONTACT.sub("", text).strip(" ,;")  # "Ava Thompson (release lead), 0412 555 101"
         name = re.split(r"\s+[—–-]\s+|\s*\(|:\s+|,\s+", text, maxsplit=1)[0].strip()
-        inners = re.findall(r"\(([^)]*)\)", text)
+        # "Minjun Kim (1st)", "Ana (primary)": the brackets say the order, which the ladder already has
+        inners = [i for i in re.findall(r"\(([^)]*)\)", text)
+                  if not re.fullmatch(r"(?i)\s*(?:\d+(?:st|nd|rd|th)?|primary|secondary|tertiary|backup|first|"
+                                      r"second|third|last)\s*", i)]
         if looks_like_person(name) and not _HANDLE.fullmatch(name) and inners and (
-                ROLE_WORDS.search(inners[0]) or re.fullmatch(r"[A-Z]{2,4}", inners[0].strip())):
+                ROLE_WORDS.search(inners[0]) or re.fullmatch(r"[A-Z]{2,4}", inners[0].strip()) or (
+                    strict_person(name) and not strict_person(inners[0]) and len(inners[0].split()) <= 4)):
+            # ("Sam Nguyen (database)": a full name, then what they are there for, never a person "database")
             # "Aiko Tanaka (EM)", "Paulo Mendes (Head of Payments)": a person, then the role in brackets
             people, name = [self.person(name)], inners[0].strip()
         elif not inners and not _HANDLE.search(text) and self.bare_person(name):
@@ -135,10 +183,11 @@ class EscalationMixin(ImportState):
             name = next((r for r, ps in self.approvers.items() if people[0] in ps), name)
         else:
             people = [self.person(h) for h in _HANDLE.findall(text)]
-            for inner in inners:  # "(Sam Ortiz)" names a person; "(response: 15 min)" does not
+            for inner in inners:  # "(Sam Ortiz)" names a person; "(response: 15 min)", "(PagerDuty schedule)" do not
                 if not re.search(r"\d|:", inner):
-                    people += [self.person(p.strip()) for p in re.split(r",|/|\band\b", inner)
-                               if p.strip() and not p.strip().startswith("@") and not _PLACEHOLDER.match(p.strip())]
+                    people += [self.person(p.strip()) for p in re.split(r",|/|\band\b", _clean(inner))
+                               if p.strip() and not p.strip().startswith("@") and not _PLACEHOLDER.match(p.strip())
+                               and looks_like_person(p.strip())]
             name = _HANDLE.sub("", name).strip() or name
             if _HANDLE.fullmatch(name) and people:
                 # "@chenwei" alone: the rung is that person, named by the role they hold in the document
@@ -151,6 +200,7 @@ class EscalationMixin(ImportState):
             rung["after"] = when
         self.escalation.append(rung)
         if rung["people"] and name not in rung["people"]:  # a rung named by its person is no role of its own
+            name = rung["name"] = next((r for r in self.approvers if r.lower() == name.lower()), name)
             self.approvers.setdefault(name, [])
             self.approvers[name] += [p for p in rung["people"] if p not in self.approvers[name]]
         return True

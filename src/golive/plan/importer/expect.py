@@ -20,6 +20,11 @@ _OUTPUT_INTRO = re.compile(r"(?i)^\W*(?:expected(?:\s+(?:output|result))?|output
                            r"ausgabe|salida(?: esperada)?|resultado(?: esperado)?|sa(?:í|i)da(?: esperada)?|"
                            r"sortie(?: attendue)?|r(?:é|e)sultat(?: attendu)?)\b[^:]{0,40}:\s*$")
 where_words = {"parent": "in the item holding it", "lead": "before it", "after": "after it"}
+#: A result to wait for, not to check once: "Repeat every 30 s until it prints 0", "poll until it says ready",
+#: "Wiederholen, bis 0 kommt", "Repetir hasta que devuelva 0", "Répéter jusqu'à 0".
+_UNTIL = re.compile(r"(?i)\b(?:repeat|re-?run|retry|poll|run it again|keep (?:checking|running|polling)|check again)"
+                    r"\b.{0,80}\buntil\b|\buntil it (?:prints|shows|returns|says|reports)\b|"
+                    r"\bwiederhol\w*\b.{0,60}\bbis\b|\brepet(?:ir|a)\b.{0,60}\bhasta\b|\br[ée]p[ée]t\w*\b.{0,60}\bjusqu")
 
 
 class ExpectMixin(ImportState):
@@ -116,6 +121,17 @@ class ExpectMixin(ImportState):
             status, body = prose_result(src.raw, where)
             if status is None and body is None:
                 continue
+            if _UNTIL.search(_clean(src.text)):
+                # "Expected: 0. Repeat every 30 s until it prints 0": a result to wait for. Checked once, the step
+                # failed (and rolled back) while the workers were still finishing; the command runs as written and
+                # the waiting is a person's step right after it, in the document's words
+                steps = phase["steps"]
+                at = next(i for i, s in enumerate(steps) if s is step) + 1
+                steps.insert(at, self.step("manual", {"instruction": _clean(src.text)[:2000]}, src.line, None))
+                src.placed = True
+                self.inferred.append(f"line {src.line}: the result is waited for (repeated until it holds), not"
+                                     " checked once -> a person's step after the command")
+                return
             made = self.expect_step(cmd, status, body, b.line, step.get("name"))
             if made is None:
                 return

@@ -27,10 +27,10 @@ from golive.plan.md_meaning import (
     leading_comment,
     not_here,
     sql_client_text,
-    strip_win_prompts,
-    transcript,
 )
+from golive.plan.md_prompts import read_console, strip_win_prompts, transcript
 from golive.plan.md_shell import is_env_file, is_sql, is_tsql, looks_like_commands, needs_shell
+from golive.plan.md_shell_state import sets
 from golive.plan.md_sql import outside_transaction, psql_command, sql_statements
 from golive.plan.md_step import Command, CommandBlock
 
@@ -49,6 +49,8 @@ _MONGO_SHELL = re.compile(r"(?m)^\s*(?:rs|db|sh)\.\w+\s*\(|\bdb\.getSiblingDB\s*
 #: Tags that say "this is text", and no tag: what such a block is depends on what it holds and what introduces it.
 TEXT_LANGS = frozenset({"", "text", "plain", "plaintext", "txt", "none", "console", "output", "log", "terminal",
                         "shell-session", "out", "stdout", "json", "yaml", "xml"})
+#: Tags of a block that shows a terminal: its prompted lines are typed by a person, the rest is output.
+_CONSOLE_TAGS = frozenset({"untagged", "console", "shell-session", "terminal", "text"})
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: Where a block is not to be run: "in production", "en producción", "em produção", "in Produktion", "en production".
 _NOT_HERE = r"in\s+prod(?:uction)?|en\s+producci(?:ó|o)n|em\s+produ(?:ç|c)(?:ã|a)o|in\s+produktion|en\s+production"
@@ -62,10 +64,15 @@ _NOT_TO_RUN_ELSEWHERE = (
     r"\bnicht\s+(?:(?:jetzt|hier|" + _NOT_HERE + r")\s+)*(?:ausf(?:ü|ue)hren|laufen\s+lassen|starten)\s*(?:[:.;!),]|$)|"
     r"\bne\s+(?:l[ae']\s*)?(?:pas|jamais)\s+(?:l[ae']\s*)?(?:ex(?:é|e)cuter|lancer)(?:\s+(?:maintenant|ici|" + _NOT_HERE
     + r"))*\s*(?:[:.;!),]|$)")
+#: "(never paste it here)", "do not paste the token into this page": about writing a value into the document, not
+#: about running the block that follows ("do not paste this block" still is).
+_INTO_PAGE = (r"(?!\s+(?:it|this|them|the\s+\w+)?\s*(?:here|in(?:to)?\s+(?:this|the)\s+(?:doc|document|page|runbook|"
+              r"ticket|chat|channel|thread|wiki|issue)\b))")
 #: Said of a block that must not run: "do NOT run it:", "not a command", "for reference", "for the record only",
 #: "do not paste". A "do not run ... until/before ..." is an order to run it later, so the phrase must end its
 #: sentence.
-_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s+(?:be\s+)?(?:run|paste|execute|use)d?"
+_NOT_TO_RUN = re.compile(r"(?i)\b(?:do\s*n[o']t|never|must\s+not|should\s+not)\s+(?:be\s+)?(?:run|paste" + _INTO_PAGE
+                         + r"|execute|use)d?"
                          r"(?:\s+(?:it|this|them|these|that))?(?:\s+(?:again|any\s*more|anymore|now|yet|here|"
                          + _NOT_HERE + r"))*\s*(?:[:.;!),]|$)|"
                          r"\bnot\s+(?:a\s+)?commands?\b|\bfor\s+(?:the\s+)?(?:reference|record)\b|\breference\s+only\b|"
@@ -104,16 +111,6 @@ def block_text(text: str) -> Any:
     return LiteralScalarString(text + "\n")
 
 
-#: `# systemctl stop app`: root's prompt before a command (a program word and at least one argument).
-_ROOT_PROMPT = re.compile(r"#\s+[a-z][\w.+-]*(?<!:)\s+-{0,2}[\w/.$=-]")
-
-
-def _has_output(text: str) -> bool:
-    """A transcript shows output: a line with no prompt and no comment after a prompted line."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    return any(ln.startswith(("$ ", "# ")) for ln in lines[:1]) and any(not ln.startswith(("$", "#")) for ln in lines)
-
-
 class FencesMixin(ImportState):
     def rollback_fence_steps(self, b: Block) -> list[dict[str, Any]]:
         """The steps a fence makes when it is a way back (an undo, a level's commands): read with in_rollback
@@ -146,6 +143,7 @@ class FencesMixin(ImportState):
     def fence_commands(self, b: Block) -> CommandBlock | None:
         """Steps of a block that runs, or None for text (another language, output, a diagram)."""
         if self.not_to_run(b):
+            self.not_run.add(id(b))
             return None
         first = b.line + 1
         info = b.info
@@ -165,7 +163,7 @@ class FencesMixin(ImportState):
             if why is not None or (is_mysql_sql(b.text) and not is_tsql(b.text)):
                 return self.client_sql_block(b, why)
         if info in BASH_LANGS or info in ("", "text", "plain", "plaintext", "txt", "none"):
-            typed = transcript(b.text)
+            typed = transcript(b.text, script=info in BASH_LANGS)
             if typed is not None:
                 return self.transcript_block(b, typed)
         if info in ("", "text", "plain", "plaintext", "txt", "none"):
@@ -194,8 +192,12 @@ class FencesMixin(ImportState):
         elif info in BASH_LANGS and _OTHER_SHEBANG.match(b.text.lstrip("\n")):
             return self.interpreter_block(b)
         elif info in BASH_LANGS:
-            block = shell_commands(b.text, first, lift_exports=not self.in_rollback, before=frozenset(self.refs),
+            # a name an earlier block read, lifted or set is not lifted: a plan var is there from the start, and
+            # an earlier block's `B=x`, carried into later steps, would stand over it
+            block = shell_commands(b.text, first, lift_exports=not self.in_rollback,
+                                   before=frozenset(self.refs | set(self.exported) | self.shell_set),
                                    secrets=self.secret_values)
+            self.shell_set |= sets(b.text)
         else:
             return None
         self.words |= block.words
@@ -272,10 +274,14 @@ class FencesMixin(ImportState):
         return CommandBlock([Command("manual", {"instruction": text}, b.line + 1, None)])
 
     def transcript_block(self, b: Block, typed: list[str]) -> CommandBlock:
-        """A console transcript (`$ cmd` lines with their output): a person runs the commands and compares; the
-        output lines are never commands."""
+        """A console transcript (`$ cmd` lines with their output, or lines typed into a client: `mysql>`, `>>>`):
+        a person runs the commands and compares; the output lines are never commands."""
         self.inferred.append(f"line {b.line}: console transcript (prompted commands with their output): a person"
                              " runs it and compares, it is not a script")
+        if any("\n" in c and not re.search(r"\\\n", c) for c in typed):
+            # a heredoc's body or a REPL's block goes with its command, line for line
+            text = f"Run, and compare the output with the document (line {b.line}):\n" + "\n".join(typed)
+            return CommandBlock([Command("manual", {"instruction": text}, b.line + 1, None)])
         cmds = "; ".join(f"`{' '.join(c.split())}`" for c in typed)
         return CommandBlock([Command("manual", {"instruction": f"Run {cmds} and compare the output with the"
                                                                f" document (line {b.line})"}, b.line + 1, None)])
@@ -319,15 +325,14 @@ class FencesMixin(ImportState):
         idx = self.blocks.index(b)
         prev = self.blocks[idx - 1] if idx else None
         lang = b.info or "untagged"
-        prompts = [ln.strip()[2:] for ln in b.text.split("\n") if ln.strip().startswith("$ ")
-                   or (ln.strip().startswith("# ") and _ROOT_PROMPT.match(ln.strip()) and _has_output(b.text))]
-        if prompts and lang in ("untagged", "console", "shell-session", "terminal", "text"):
-            cmds = "; ".join(f"`{c}`" for c in prompts)
-            phase["steps"].append(self.step("manual", {"instruction": f"Run {cmds} and compare the output with"
-                                                       f" the document (line {b.line})"}, b.line, None))
+        said_not = id(b) in self.not_run or self.not_to_run(b)  # (a transcript section's fence is read here first)
+        console = read_console(b.text) if not said_not else None
+        if console is not None and (lang in _CONSOLE_TAGS or console.elsewhere):
+            # a transcript that does not run (a console fence): its typed commands are a person's step, whether
+            # output is shown or not; the output lines never are commands
+            for cmd in self.transcript_block(b, [t.shown for t in console.typed]).commands:
+                phase["steps"].append(self.command_step(cmd, None))
             b.placed = True
-            self.inferred.append(f"line {b.line}: console transcript (commands with their output): a person runs"
-                                 " it and compares, it is not a script")
             return
         if (lang in _MONGO_LANGS and _MONGO_SHELL.search(b.text)) or lang in ("mongo", "mongosh"):
             # `rs.stepDown(120)`, `db.orders.countDocuments(...)`: the database shell's script, typed into a session

@@ -120,11 +120,10 @@ class GatesMixin(ImportState):
         for role, people in self.approvers.items():  # "Decision by: Bo Chen": the person's whole name
             if any(len(p) > 4 and re.search(rf"(?<![\w@]){re.escape(p.lower())}\b", text) for p in people):
                 return role
-        for role, people in self.approvers.items():
-            for person in people:
-                first = self.first_name(person)
-                if first and re.search(rf"\b{re.escape(first)}\b", text):
-                    return role
+        named = [(m.start(), role) for role, people in self.approvers.items() for person in people
+                 if self.first_name(person) and (m := re.search(rf"\b{re.escape(self.first_name(person))}\b", text))]
+        if named:  # "Grace says go once Liam reports 4.3": the one named first decides, not the one reporting
+            return min(named, key=lambda n: n[0])[1]
         apposed = self.apposed_decider(gate_text)
         if apposed is not None:
             return self.decider_role(apposed[0], apposed[1], phase["gate"][1])

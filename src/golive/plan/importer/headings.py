@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from golive.plan.md_going_back import GOING_BACK_TITLE
+from golive.plan.md_success import SUCCESS_TITLE
 
 ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
                             r"fall\s*-?back|"
@@ -21,16 +22,14 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
                             # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
                             r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
+                            # Japanese, Chinese, Korean: "切り戻し手順", "ロールバック", "回滚", "롤백"
+                            r"切り?戻し|ロールバック|巻き戻し|回滚|回退|回滾|롤백|원복|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$"
                             # going back and failure branches in the other languages too: "If we have to go back",
                             # "Plan de regreso", "Si algo falla", "Wenn es schiefgeht" (golive.plan.md_going_back)
                             r"|" + GOING_BACK_TITLE.pattern, re.I)
-SUCCESS_WORDS = re.compile(r"(success|pass|passing|completion) (criteria|metrics|conditions)|definition of done|"
-                           r"acceptance criteria|exit criteria|(what )?(success|done) looks like|"
-                           r"verification criteria|done when|success (is|means)|expected (results|outcome)|"
-                           r"erfolgskriterien|abnahmekriterien|criterios de (éxito|aceptación)|"
-                           r"critérios de (sucesso|aceitação)|critères de (succès|réussite)")
+SUCCESS_WORDS = SUCCESS_TITLE  # golive.plan.md_success, shared with the block reader
 #: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
 WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")
 #: "## Environment", "## Config", "## Secrets", "## Umgebungsvariablen", "## Configuración": settings, not steps.
@@ -48,7 +47,7 @@ DONE_LEAD = re.compile(r"(?i)done|success|finished|complete")
 PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escalat|stakeholders|on-?call|\braci\b|"
                              r"responsibilit|who does what|^\W*who\W*$|\bwho(?:'s| is| are)? involved\b"
                              r"|who (?:to|do (?:i|we|you)|should (?:i|we|you)) (?:call|page|ring|phone|contact)|"
-                             r"call (list|tree)|who'?s who|who is who|"
+                             r"call (list|tree)|who'?s who|who is who|on the (call|bridge)|"
                              # German, Spanish, Portuguese, French: "Beteiligte", "Ansprechpartner", "Kontakte",
                              # "Rollen", "Eskalation", "Equipo", "Contactos", "Responsables", "Contatos", "Équipe"
                              r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
@@ -61,3 +60,15 @@ NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|r
                          r"troubleshoot|known issues|changelog|history|review schedule|"
                          # an on-call page's alert responses (a pod delete, `logs -f`): not steps of the deploy
                          r"\balerts?\b|\balarms?\b|alerting|\bincidents?\b|dashboards?")
+#: A quick action at the end of a GitLab or GitHub issue ("/label ~db", "/assign @ana", "/due 2026-12-09"): a command
+#: to the tracker, never a success criterion or a step (a path such as "/health returns 200" is no quick action).
+QUICK_ACTION = re.compile(r"^/(label|unlabel|relabel|assign|unassign|reassign|assign_reviewer|request_review|"
+                          r"milestone|remove_milestone|due|remove_due_date|estimate|spend|weight|epic|iteration|"
+                          r"close|reopen|title|cc|todo|done|lock|unlock|confidential|severity|health_status|"
+                          r"link|relate|duplicate|approve|unapprove|merge|draft|ready|rebase|subscribe|"
+                          r"unsubscribe|target_branch|parent_epic|type|promote|timeline|zoom|react|award)"
+                          r"(\s|$)")
+#: What a wiki export puts under the last section ("Attachments: a.ps1 (1 kB) · b.zip", "No labels", "Powered by
+#: Confluence"): the page's furniture, never a success criterion.
+PAGE_FOOTER = re.compile(r"(?i)^\W*(?:attachments?\s*(?:\(\d+\))?\s*:|no labels\b|labels?\s*:|powered by\b|"
+                         r"like\s+be the first|page history\b|last (?:modified|updated|edited) (?:by|on)\b)")

@@ -19,7 +19,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _clean
+from golive.plan.importer.text import _clean, fold_width
 from golive.plan.md_blocks import Block
 from golive.plan.md_meaning import CONDITION
 
@@ -37,6 +37,13 @@ _CONDITION = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when(?:ever)?|unless|in\s+ca
                         r"as\s+needed|where\s+needed|falls|wenn|nur\s+wenn|si|seulement\s+si|solo\s+si|se|"
                         r"solo\s+se|indien|als)\b")
 _QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|“([^”]+)”|\*\*([^*]+)\*\*")
+#: A label that announces what a command printed or must print, not a command to run: "Expected:", "Output:",
+#: "Expected answer:", "Should return:", "Erwartet:", "Resultado esperado:", "Sortie :", "期待結果:".
+_RESULT_LABEL = re.compile(r"(?i)^\W*(?:expected(?:\s+(?:result|output|answer|response|value|line))?|expect|"
+                           r"(?:sample\s+|example\s+)?output|result|response|answer|returns?|"
+                           r"(?:should|must|will)\s+(?:print|return|show|output|answer|be)|"
+                           r"erwartet(?:e[sn]?\s+\w+)?|ausgabe|ergebnis|esperad[oa]|(?:resultado|salida)(?:\s+esperad[oa])?|"
+                           r"sortie|r[ée]sultat(?:\s+attendu)?|attendu|期待結果|期待値|出力|結果)\W*$")
 
 
 def code_command(raw: str) -> tuple[str, str, str] | None:
@@ -52,6 +59,8 @@ def code_command(raw: str) -> tuple[str, str, str] | None:
     label = re.sub(r"\*\*|__", "", before).strip()
     if label and not (label.endswith(":") or _RUN_LABEL.search(label)):
         return None
+    if _RESULT_LABEL.match(label):
+        return None  # "Expected: `products products_v7`" is what a command prints; run, it is exit 127
     if len(spans) > 1 and not _EXPECT.match(after):
         return None  # "`a` or `b`": a choice for a person
     if not looks_like_commands(cmd):
@@ -240,9 +249,16 @@ _SQL_NONE = re.compile(rf"(?i)^[\s:=(*]*(?:no|zero|keine|ninguna|nenhuma|aucune|
                        r"(?:nothing|empty|an empty (?:set|result)|leer|nichts|vac[ií]o|vazio|rien)\b")
 
 
+#: The result in Japanese, Chinese or Korean: "（結果が `0` であること）", "结果为 0", "결과가 0 건" (件/行/건: rows).
+_CJK_RESULT = re.compile(r"(?:結果|结果|결과)\s*(?:が|は|为|為|是|가|는)?\s*`?\s*(-?\d+)\s*`?\s*(件|行|条|건|개)?")
+
+
 def sql_expectation(raw: str, where: str = "lead") -> dict[str, Any] | None:
     """The check an SQL step makes, from the prose next to its block (ItemsMixin.sql_expectation)."""
     text = _clean(re.sub(r"\*\*|__", "", raw)).strip()
+    cjk = _CJK_RESULT.search(fold_width(text))
+    if cjk and len(re.findall(r"\d+", fold_width(text))) == 1:
+        return {"rows": int(cjk.group(1))} if cjk.group(2) else {"value": int(cjk.group(1))}
     if where == "after" and ("`" in raw or len(text) > 160 or "\n" in text or text.endswith(":")
                              or len(re.findall(r"\d+(?:[.,]\d+)?", text)) > 1):  # "5 rows on staging, 0 in prod"
         return None  # code of its own, a long paragraph, or the lead of the next block ("Then (must return 0):")

@@ -6,20 +6,34 @@ import re
 
 from golive.plan.importer.escalation import ESCALATION_WORD, MEASURE, SLA_KEY, EscalationMixin, inline_ladder
 from golive.plan.importer.roles import RolesMixin
-from golive.plan.importer.text import _KV, _LEVEL, _PLACEHOLDER, _clean
+from golive.plan.importer.text import _GATE, _KV, _LEVEL, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
+
+#: A lead that says the list below is an order: "In this order:", "A: in the following order:".
+_IN_ORDER_LEAD = re.compile(r"(?i)\bin\s+(?:this|that|the\s+following)\s+order\s*:\s*$")
+#: A title that asks whom to call: "Who do I call if something breaks?", "Call tree", "Who to page".
+_CALL_LIST = re.compile(r"(?i)\bwho\s+(?:to|do\s+(?:i|we|you)|should\s+(?:i|we|you))\s+(?:call|page|ring|phone|"
+                        r"contact)|\bcall\s+(?:list|tree)\b")
 
 
 class PeopleMixin(EscalationMixin, RolesMixin):
     def contacts(self, idx: int, end: int) -> None:
-        current = ""
+        current, in_order = "", False
         for j in range(idx + 1, end):
             b = self.blocks[j]
             if b.kind == "heading":
-                current = _clean(b.text).lower()
+                current, in_order = _clean(b.text).lower(), False
                 b.placed = True
                 continue
-            escalating = bool(re.search(ESCALATION_WORD, f"{current} {_clean(self.blocks[idx].text).lower()}"))
+            title = f"{current} {_clean(self.blocks[idx].text).lower()}"
+            # "A: In this order:" above a numbered list, or "Who do I call?" over one: the order to call them in
+            escalating = bool(re.search(ESCALATION_WORD, title)) or (b.kind == "item" and b.ordered and (
+                in_order or bool(_CALL_LIST.search(title))))
+            if b.kind == "para":
+                in_order = bool(_IN_ORDER_LEAD.search(_clean(b.text)))
+                if in_order and b.text.strip().endswith(":"):
+                    b.placed = True
+                    continue
             if b.kind == "table":
                 if escalating:
                     self.escalation_table(b)
@@ -37,7 +51,8 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 m = None  # "**Eve Hart** — incident commander": bold, but no key: value (never a role "Eve Hart")
             if not m:
                 if "external" not in current and "vendor" not in current and (
-                        self.inline_roles(b.raw, b.line) or (b.kind == "item" and self.people_item(b))):
+                        self.inline_roles(b.raw, b.line) or (b.kind == "item" and self.people_item(b, lead=True))
+                        or self.keyed_person(b)):
                     b.placed = True  # "Owner: @Dana Whitfield", "DBA: Kim Ode · QA: Eli Roth"
                 continue
             key, value = _clean(m.group(1)), _clean(re.sub(r"\*\*", "", m.group(2)))
@@ -58,21 +73,41 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 self.approvers[key] = people[:1] if len(people) > 1 and "@" in people[-1] else people
             b.placed = True
 
-    def people_item(self, b: Block) -> bool:
+    def keyed_person(self, b: Block) -> bool:
+        """"Database: Sam Nguyen", "Soporte a usuarios: Mariana López" in a section about people: the section makes
+        the key a role, when the value is a full name and the key no fact ("Region: West Coast") or time."""
+        from golive.plan.importer.roles import _FACT_KEY, strict_person
+
+        m = re.match(r"^\s*(?:\*\*|__)?([^\W\d_][^:*_\n]{1,40}?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s+(.+)$", b.raw.strip())
+        if m is None or b.checked is not None or _FACT_KEY.match(m.group(1)) or SLA_KEY.match(m.group(1)) \
+                or re.search(ESCALATION_WORD, m.group(1), re.I):
+            return False
+        first = re.split(r",|;|\s\(", _clean(re.sub(r"\*\*|__", "", m.group(2))), maxsplit=1)[0].strip(" .")
+        return strict_person(first) and self.role_pair(m.group(1), m.group(2), b.line, any_key=True, strict=True)
+
+    def people_item(self, b: Block, lead: bool = False) -> bool:
         """A list item of a people section written without a colon: "Release manager — Dana Ross", "Dana Ross –
         release manager", "Kim Ode (on-call SRE)". The role must read as one (a role word) and the person as a full
-        name; anything else stays unplaced."""
-        from golive.plan.importer.roles import ROLE_WORDS, strict_person
+        name; anything else stays unplaced. Under a lead that says the list is people (`lead`: "People on the
+        call:", a contacts heading), "Aroha Ngata — does the upgrade" is that person and what they do there, and
+        "Grace Tupou — service manager, gives the go after step 4" also says who decides the Go/No-Go."""
+        from golive.plan.importer.gates import _ACCEPTS
+        from golive.plan.importer.roles import _GROUP, ROLE_WORDS, strict_person
 
         text = _clean(re.sub(r"\*\*|__", "", b.text)).strip().rstrip(".")
-        dash = re.fullmatch(r"(.{2,60}?)\s+[—–-]\s+(.{2,80})", text) or re.fullmatch(
-            r"([^,]{2,60}),\s*([^,]{2,60})(?:,.*)?", text)  # "Fay Lund, QA lead, +49 151 000"
+        dashed = re.fullmatch(r"(.{2,60}?)\s+[—–-]\s+(.{2,80})", text)
+        dash = dashed or re.fullmatch(r"([^,]{2,60}),\s*([^,]{2,60})(?:,.*)?", text)  # "Fay Lund, QA lead, +49 151"
         if dash:
             left, right = dash.group(1).strip(), dash.group(2).strip()
             if ROLE_WORDS.search(left) and strict_person(right):
                 return self.role_pair(left, right, b.line)
-            if strict_person(left) and ROLE_WORDS.search(right) and not strict_person(right):
-                self.add_person(right, self.person(left), b.line, text)
+            duty, _, remark = right.partition(",")
+            if strict_person(left) and not strict_person(right) and (ROLE_WORDS.search(duty) or (
+                    lead and dash is dashed and 1 <= len(duty.split()) <= 5 and not _GROUP.search(duty)
+                    and not re.search(r"\d|@|https?:", duty))):  # (never "Gil Tan, Berlin office")
+                self.add_person(duty.strip(), self.person(left), b.line, text)
+                if _ACCEPTS.search(remark) or _GATE.search(remark):
+                    self.decider = self.decider or duty.strip()  # "service manager, gives the go after step 4"
                 return True
             return False
         bracket = re.fullmatch(r"(.{2,60}?)\s*\(([^()]{2,40})\)", text)

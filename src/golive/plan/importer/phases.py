@@ -179,6 +179,17 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin):
         golive gate judges the phase after all its steps, so the decision would move past the change it guards.
         It stays where the document puts it: a step the decider confirms (`manual` with their role)."""
         text, line = phase["gate"]
+        at_phase = next((i for i, p in enumerate(self.phases) if p is phase), 0)
+        before = self.phases[at_phase - 1] if at_phase > 0 else None
+        if at == 0 and before is not None and not before["gate"] and before.get("deployment") == phase.get(
+                "deployment"):
+            # "Go/No-Go before this step: Jihoon Park." ahead of every step of its phase: the decision between the
+            # phase before and this one, which is when golive judges the phase before's gate
+            before["gate"], before["gate_by"] = (_clean(b.text) or text, line), phase.pop("gate_by", None)
+            phase["gate"] = None
+            self.inferred.append(f"line {b.line}: the Go/No-Go before every step of '{phase['name']}' -> the"
+                                 f" Go/No-Go of '{before['name']}', the phase before it")
+            return
         role = self.gate_role({"gate": (_clean(b.text) or text, line), "gate_by": phase.pop("gate_by", None)})
         spec: dict[str, Any] = {"instruction": _clean(b.text) or text}
         if role is not None:

@@ -12,13 +12,16 @@ from typing import Any
 from golive.plan.importer.headings import NOT_A_PHASE
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _GATE, _clean
+from golive.plan.md_commands import BASH_LANGS
+from golive.plan.md_prompts import read_console
 
 #: "3. Upgrade", "3) Upgrade", "Step 3: Upgrade", or a clock time in the heading "(6:15am)".
 _PROCEDURE_HEADING = re.compile(r"(?i)^\s*(?:\d{1,2}[.)]\s+\S|step\s+\d+\b)|\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\b")
+#: A heading that shows how something looks rather than asks for work: "Example session", "Sample output".
+_SHOWN = re.compile(r"(?i)\b(?:examples?|samples?|background|context|overview|illustrat\w*|output|looks?\s+like|"
+                    r"beispiel|exemple|ejemplo|esempio)\b")
 #: "1a. …", "2b) …": a sub-step of a numbered section.
 _SUB_STEP = re.compile(r"^\s*\d{1,2}[a-z][.)]\s+\S")
-#: A prompted command line of a transcript: `$ cmd` (the user) or `# cmd` (root).
-_PROMPTED = re.compile(r"^\s*[$#]\s+[a-z][\w.+-]*\b")
 
 
 class ProcedureMixin(ImportState):
@@ -27,11 +30,14 @@ class ProcedureMixin(ImportState):
         h = self.blocks[idx]
         text = _clean(h.text)
         body = self.blocks[idx + 1:end]
-        if not _PROCEDURE_HEADING.search(text) or NOT_A_PHASE.search(text.lower()) \
-                or any(b.kind == "heading" for b in body):
+        if NOT_A_PHASE.search(text.lower()) or any(b.kind == "heading" for b in body):
             return False
         fences = [b for b in body if b.kind == "fence" and not b.placed]
-        transcripts = [b for b in fences if any(_PROMPTED.match(ln) for ln in b.text.split("\n"))]
+        typed = [b for b in fences if read_console(b.text, script=b.info in BASH_LANGS) is not None]
+        transcripts = typed + [b for b in fences if b.info in ("console", "shell-session", "terminal")
+                               and b not in typed]
+        if not _PROCEDURE_HEADING.search(text) and (not typed or _SHOWN.search(text)):
+            return False  # an unnumbered section is work when it shows typed commands, not an example of them
         subs = [b for b in body if b.kind in ("para", "item") and not b.placed and _SUB_STEP.match(_clean(b.text))]
         if not transcripts and not subs:
             return False
@@ -67,7 +73,7 @@ class ProcedureMixin(ImportState):
                               and b.line > p["line"]), None)
                 if block is None:
                     continue
-                lines = [_line_of(s, self.src_name) for s in p["steps"]]
+                lines = [line_of(s, self.src_name) for s in p["steps"]]
                 if any(n is None for n in lines):
                     continue  # no order to keep: leave it in the description
                 at = next((i for i, n in enumerate(lines) if n is not None and n > block.line), len(p["steps"]))
@@ -76,7 +82,7 @@ class ProcedureMixin(ImportState):
                                      f" '{p['name']}'")
 
 
-def _line_of(step: Any, src_name: str) -> int | None:
+def line_of(step: Any, src_name: str) -> int | None:
     """The source line a step's comment names ("doc.md:56"), else None."""
     items = getattr(getattr(step, "ca", None), "items", {}) or {}
     for entry in items.values():

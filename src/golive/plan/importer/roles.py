@@ -37,7 +37,10 @@ _APPOSITION = re.compile(r"\b(?:the|our|their)\s+([A-Za-z][\w/-]*(?:\s+[A-Za-z][
                          r"([A-ZÀ-Þ][\w'-]+(?:\s+(?:de|da|van|von|der|del|la|le)?\s*[A-ZÀ-Þ][\w'-]+){1,3})\s*[.;]?\s*$")
 #: Keys that gather several people, each with a role of their own: "Approvers", "Change approvers", "Sign-offs".
 _MANY_KEY = re.compile(r"(?i)\b(?:approvers|approvals|sign-?offs|signatories|reviewers|contacts|stakeholders|people|"
-                       r"deciders)\b")
+                       r"deciders|present|absent|attendees|attendance|participants|invited|apologies)\b")
+#: Keys of minutes that list who attended ("Present:", "Absent:", "Attendees:"): the words after each person are
+#: their role, role word or not ("Jonas Weber (security)").
+_ATTENDANCE = re.compile(r"(?i)^\W*(?:present|absent|attendees|attendance|participants|invited|apologies)\b")
 #: Keys naming a team or a rotation's tooling ("Owner team: Discovery"), not a role a person holds.
 _GROUP_KEY = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|channel|schedule|rotation|pagerduty|slack")
 _ORDER = {"primary": 1, "first": 1, "main": 1, "secondary": 2, "backup": 2, "second": 2, "deputy": 2,
@@ -48,18 +51,31 @@ _BOLD_KV = re.compile(r"^\*\*([^*]{1,60}?):?\*\*\s*:?\s*(.*)$", re.S)
 _PLAIN_KV = re.compile(r"^([A-Za-z][\w ()/&'.-]{0,60}?)\s*:\s+(.+)$", re.S)
 
 
+def capital(word: str) -> bool:
+    """A name's first letter: a capital, or a letter of a script with no case (김민준, 李娜, ሰላም)."""
+    return word[:1].isalpha() and not word[:1].islower()
+
+
 def looks_like_person(text: str) -> bool:
-    """A person's name or handle: `Tom Okafor`, `@priya.n`, `kwame`; not a team, a title or a sentence."""
+    """A person's name or handle: `Tom Okafor`, `@priya.n`, `kwame`, `김민준`; not a team, a title or a sentence."""
     text = text.strip()
     if re.fullmatch(r"@[\w.-]+", text):
         return True
-    if not text or _GROUP.search(text) or ROLE_WORDS.search(text) or re.search(r"\d|[:;!?]", text):
+    if not text or _GROUP.search(text) or ROLE_WORDS.search(text) or re.search(r"\d|[:;!?@]", text):
         return False
     words = text.split()
     if len(words) == 1:
-        return bool(re.fullmatch(r"[A-Za-zÀ-ÿ][\w.'-]*", text))
+        return bool(re.fullmatch(r"[^\W\d_][\w.'’-]*", text))
     particles = {"de", "da", "do", "dos", "das", "van", "von", "der", "den", "la", "le", "di", "bin", "al", "y"}
-    return len(words) <= 4 and all(w[:1].isupper() or w.lower() in particles for w in words)
+    return len(words) <= 4 and all(capital(w) or w.lower() in particles for w in words)
+
+
+def latin_name(name: str, note: str) -> str:
+    """"김민준 (Minjun Kim)": a name in a script `golive approve --by` is hard to type, with its Latin spelling in
+    brackets, is that person by the Latin spelling; any other name stays as written."""
+    if re.search(r"[A-Za-z]", name) or not re.fullmatch(r"[A-Za-zÀ-ɏ][\w'’. -]+", note.strip()):
+        return name
+    return note.strip() if strict_person(note.strip()) else name
 
 
 #: Keys of facts about the change, never a role, even next to roles: "Service: Payments Gateway" names no person.
@@ -101,7 +117,9 @@ def strict_person(text: str) -> bool:
     if re.fullmatch(r"@[\w.-]+", name):
         return True
     words = name.split()
-    return 2 <= len(words) <= 4 and looks_like_person(name) and words[0][:1].isupper() and words[-1][:1].isupper()
+    if len(words) == 1 and not re.search(r"[A-Za-zÀ-ɏ]", name):
+        return looks_like_person(name) and 2 <= len(name) <= 12  # "김민준", "李娜": a whole name in one word
+    return 2 <= len(words) <= 4 and looks_like_person(name) and capital(words[0]) and capital(words[-1])
 
 
 class RolesMixin(ImportState):
@@ -177,7 +195,12 @@ class RolesMixin(ImportState):
                 name = re.split(r"\s+[—–-]\s+", name)[-1].strip()
             if _PLACEHOLDER.match(name) or not looks_like_person(name) or (strict and not strict_person(name)):
                 continue
-            if note and ROLE_WORDS.search(note.group(1)) and (
+            name = latin_name(name, note.group(1)) if note else name
+            if note and name == note.group(1).strip():
+                note = None  # "김민준 (Minjun Kim)": the brackets spelled the name, they named no role
+            attended = note is not None and _ATTENDANCE.match(key) is not None and len(note.group(1).split()) <= 4 \
+                and not re.search(r"\d", note.group(1))
+            if note and (ROLE_WORDS.search(note.group(1)) or attended) and (
                     (not ROLE_WORDS.search(key) and (not any_key or strict)) or _MANY_KEY.search(key)):
                 # "Requested by: Oluwaseun Adeyemi (Application Owner)": the role is in the brackets; so it is under a
                 # key that only gathers people ("Change approvers: Ingrid Solberg (Change Manager); Tariq Aziz

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from golive.plan.importer.conditions import chain_in_name, condition
 from golive.plan.importer.covers import phase_refs
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import (
@@ -109,6 +110,7 @@ class RollbackMixin(ImportState):
                     level["description"].append(cells[what])
                 if when is not None and when < len(cells) and cells[when]:
                     level["description"].insert(0, f"Trigger: {cells[when]}")
+                    level["condition"] = level.get("condition") or condition("", [f"Trigger: {cells[when]}"])
                     self.thresholds += thresholds_in(cells[when], line)
             b.placed = True
             self.inferred.append(f"line {b.line}: table of rollback levels -> their names and triggers")
@@ -315,7 +317,8 @@ class RollbackMixin(ImportState):
                                   "description": list(intro or [])}
         m = _LEVEL.match(text)
         number = int(m.group(1)) if m else None
-        name = m.group(2) if m else text
+        written = m.group(2) if m else text
+        name, chained = chain_in_name(written)  # "schema (…), then level 1"
         d = _DURATION_PAREN.search(name)
         if d:
             holder["description"].append(f"Takes {d.group(0).strip('()')}")
@@ -352,8 +355,11 @@ class RollbackMixin(ImportState):
         if number is None or number in used or number < 1:
             number = max(used, default=0) + 1
         said = " ".join(d for d in holder["description"] if _COVERS_SAID.search(d))  # "Undoes steps 2-3."
+        own = [str(d) for d in holder["description"][len(intro or []):]]
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
-                            "description": holder["description"], "refs": phase_refs(f"{text} {label} {said}")})
+                            "description": holder["description"], "refs": phase_refs(f"{text} {label} {said}"),
+                            "tag": text, "condition": condition(name, own),
+                            "then_refs": [chained] if chained else [], "name_written": written})
         return True
 
     def triggers_listed(self, holder: dict[str, Any], start: int, end: int) -> list[Block]:

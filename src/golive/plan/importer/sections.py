@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.criteria import CriteriaMixin
 from golive.plan.importer.headings import (
     CONFIG_HEADING,
-    CRITERIA_SENTENCE,
-    DONE_LEAD,
     NOT_A_PHASE,
     PEOPLE_HEADING,
     ROLLBACK_WORDS,
@@ -17,14 +17,26 @@ from golive.plan.importer.headings import (
     TEST_HEADER,
     WINDOW_HEADING,
 )
-from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK_RANGE, _GATE, _LEVEL, _PHASE, Unplaced, _clean
+from golive.plan.importer.text import (
+    _CLOCK_RANGE,
+    _GATE,
+    _LEVEL,
+    _PHASE,
+    Unplaced,
+    _clean,
+    _duration_text,
+    fold_width,
+)
 from golive.plan.md_blocks import Block
 from golive.plan.md_going_back import conditional_heading
 from golive.units import format_duration
 
+#: "Hold 15 minutes at each stage", "hold 10 min after each step": a wait that ends every stage.
+_HOLD_EACH = re.compile(r"(?i)\bhold\s+(?:for\s+)?(\d+)\s*(min(?:ute)?s?|m|h(?:ours?)?)\b[^.]{0,20}?"
+                        r"\b(?:at|after|on|in|for)\s+each\s+(?:stage|step|phase|increment|percentage|level)\b")
 
-class SectionsMixin(ImportState):
+
+class SectionsMixin(CriteriaMixin):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
         from golive.plan.importer.fences import PWSH_LANGS, is_powershell
@@ -71,7 +83,11 @@ class SectionsMixin(ImportState):
         # Blocks before the first section (an overview paragraph) become the plan description.
         description = self.description
         first_heading = headings[0] if headings else len(self.blocks)
+        lead = ""
         for b in self.blocks[:first_heading]:
+            if b.kind == "item" and not b.placed and PEOPLE_HEADING.search(lead.lower()):
+                b.placed = self.people_item(b, lead=True) or self.keyed_person(b)  # "People on the call:" + list
+            lead = _clean(b.text) if b.kind == "para" and _clean(b.text).endswith(":") else lead
             if b.kind == "para" and not b.placed:
                 self.prelude_people(b)
                 description.append(_clean(b.text))
@@ -91,6 +107,7 @@ class SectionsMixin(ImportState):
             i += 1
         self.window_in_prose()
         self.stray_people()
+        self.rollback_state()  # before stray_env: a rollback section's `export` is never a var of the forward run
         self.stray_env()
         self.report_leftovers()
         return self.build(title, description)
@@ -113,7 +130,8 @@ class SectionsMixin(ImportState):
                       and self.phase_heading(_clean(self.blocks[j].text))] if top else []
         if top and not sub_phases:
             sub_phases = self.numbered_subs(idx, end)
-        named = [j for j in sub_phases if _PHASE.match(_clean(self.blocks[j].text))]  # "Phase 3: ..." under it
+        # "Phase 3: ..." under it
+        named = [j for j in sub_phases if _PHASE.match(fold_width(_clean(self.blocks[j].text)))]
         if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
                 PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
             # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
@@ -140,13 +158,13 @@ class SectionsMixin(ImportState):
             self.inferred.append(f"line {h.line}: '{text}' is a numbered section of an outline (its parts are"
                                  " numbered under it) -> a phase")
             return True
-        if _PHASE.match(text) or (_CLOCK_RANGE.search(text) and not top) or (
+        if _PHASE.match(fold_width(text)) or (_CLOCK_RANGE.search(text) and not top) or (
                 self.timeboxed(text) and not SUCCESS_WORDS.search(low) and not NOT_A_PHASE.search(low)
                 and not WINDOW_HEADING.search(low)):
             self.phase_from(idx, end)  # a heading with a timebox is a step of the run, however it is numbered
             return True
-        if not top:
-            return False
+        if not top and not (PEOPLE_HEADING.search(low) and not self.has_steps(idx, end)):
+            return False  # ("### Escalation" before the first section: the people to call, still read)
         h.placed = True
         if SUCCESS_WORDS.search(low):
             self.success(idx, end)
@@ -166,12 +184,21 @@ class SectionsMixin(ImportState):
             return True
         if sub_phases:
             sub_phases = self.numbered_siblings(idx, end, sub_phases)
+            first = min(sub_phases)
+            made = len(self.phases)
+            if self.runs_commands(idx + 1, first):
+                # "## Flag rollout" whose first command stands before "**Stage 2**": the section's own steps come
+                # first, a phase of their own; left to the sub-phases they were dropped (a rollout from stage 2)
+                self.phase_from(idx, first)
+                self.inferred.append(f"line {h.line}: '{text}' runs commands before its first sub-phase -> a phase"
+                                     " of its own, before them")
             for j in sub_phases:
                 stop = self.section_end(j)
                 while stop < end and self.blocks[stop].level == self.blocks[j].level and stop not in sub_phases \
                         and _GATE.search(self.blocks[stop].text):
                     stop = self.section_end(stop)  # "### 4. Go/No-Go" after "### 3. Deploy": that phase's gate
                 self.phase_from(j, stop)
+            self.hold_each(idx, first, self.phases[made:])
             self.sibling_sections(idx, end, sub_phases)
             return True
         if CONFIG_HEADING.search(low) and self.env_only(idx + 1, end):
@@ -220,11 +247,15 @@ class SectionsMixin(ImportState):
         return True
 
     def overview(self, idx: int, end: int) -> None:
-        """An "Overview" section's paragraphs say what the change is: the plan's description."""
+        """An "Overview" section's paragraphs say what the change is: the plan's description; its roles and
+        ladders ("| Deployment lead | Mikko Virtanen |", "Escalation: A, then B") are read as at the top."""
         for b in self.blocks[idx + 1:end]:
             if b.kind == "para" and b.depth == 0 and b.text.strip():
+                self.prelude_people(b)
                 self.description.append(_clean(b.text))
                 b.placed = True
+            elif b.kind == "table" and not b.placed:
+                self.prelude_people(b)
 
     def scan_version(self, idx: int, end: int) -> None:
         """`**Current Version**: 1.0.0` / `**New Version**: 1.1.0` under an application/release version heading.
@@ -252,78 +283,16 @@ class SectionsMixin(ImportState):
             self.inferred.append(f"line {h.line}: '{_clean(h.text)}' -> version {self.version[0]} ->"
                                  f" {self.version[1]}")
 
-    def success(self, idx: int, end: int) -> None:
-        for b in self.blocks[idx + 1:end]:
-            if b.kind == "heading":
-                b.placed = True
-            elif b.kind == "table" and b.rows and len(b.rows) > 1:
-                for row in b.rows[1:]:
-                    cells = [_clean(c) for c in row if _clean(c)]
-                    if cells:
-                        self.criteria.append((b.line, ": ".join(cells[:2]) if len(cells) > 1 else cells[0]))
-                b.placed = True
-            elif b.kind in ("item", "para"):
-                text = _clean(b.text)
-                if self.people_line(b):
-                    continue  # "Contacts: ..., escalation: A → B": people, never a criterion
-                if b.kind == "para" and text.endswith(":") and "\n" not in text:
-                    b.placed = True
-                    continue
-                if b.kind == "item" and b.children and b.checked is None:
-                    b.placed = True
-                    continue
-                for part in text.split("\n"):
-                    part = _clean(part).strip("✅✓✔☑ -")
-                    if part:
-                        self.criteria.append((b.line, part))
-                b.placed = True
+    def rollback_state(self) -> None:
+        """A rollback section's own `cd`/`export` block above its levels: the state its levels run with."""
+        from golive.plan.importer.carry import rollback_preambles
 
-    def box_criteria(self) -> None:
-        """A box titled as success criteria (`!!! success "Done when"`, `:::tip Success criteria`, `<Callout
-        title="Success criteria">`) holds the plan's criteria wherever it stands, even inside a rollback section:
-        never steps of the phase or level around it."""
-        said: set[int] = set()
-        for b in self.blocks:
-            if b.placed or not b.box or not SUCCESS_WORDS.search(b.box.lower()):
-                continue
+        self.preambles = rollback_preambles(self.blocks, [p["line"] for p in self.phases],
+                                            [lv["line"] for lv in self.levels])
+        for b in self.preambles:
             b.placed = True
-            if b.kind == "table" and len(b.rows) > 1:
-                for row in b.rows[1:]:
-                    cells = [_clean(c) for c in row if _clean(c)]
-                    if cells:
-                        self.criteria.append((b.line, ": ".join(cells[:2])))
-            elif b.kind in ("para", "item"):
-                text = _clean(b.text)
-                if text.lower().startswith(b.box.lower()):
-                    text = text[len(b.box):].lstrip(" :")
-                for part in text.split("\n"):
-                    part = _clean(part).strip("✅✓✔☑ -*•")
-                    if part:
-                        self.criteria.append((b.line, part))
-            else:
-                continue
-            if b.box not in {self.blocks[i].box for i in said}:
-                self.inferred.append(f"line {b.line}: the box '{b.box}' holds success criteria -> success_criteria")
-            said.add(self.blocks.index(b))
-
-    def sentence_criteria(self) -> None:
-        """"We call it done when: error rate under 1%, p95 under 250 ms, no lag by noon.", "Done = one leader, two
-        replicas". A paragraph whose short
-        lead says success criteria and whose criteria follow the colon in the same sentence, wherever it stands:
-        the plan's criteria, one per part (a comma and a space, or a semicolon: "1,204" is one number)."""
-        for b in self.blocks:
-            if b.placed or b.kind != "para" or b.box:
-                continue
-            m = CRITERIA_SENTENCE.match(_clean(b.text).replace("\n", " "))
-            if m is None or not (SUCCESS_WORDS.search(m.group(1).lower()) or DONE_LEAD.fullmatch(m.group(1))):
-                continue
-            parts = [p.strip(" .") for p in re.split(r";\s*|,\s+", m.group(2)) if p.strip(" .")]
-            if not parts:
-                continue
-            self.criteria += [(b.line, p) for p in parts]
-            b.placed = True
-            self.inferred.append(f"line {b.line}: '{m.group(1)}:' and {len(parts)} criteria after it ->"
-                                 " success_criteria")
+            self.inferred.append(f"line {b.line}: a block that only sets shell state above the rollback levels ->"
+                                 " carried in front of the steps of the levels after it")
 
     def report_leftovers(self) -> None:
         """Group every block nobody placed under its heading, so the summary names each one."""
@@ -369,6 +338,22 @@ class SectionsMixin(ImportState):
                 and not SUCCESS_WORDS.search(_clean(self.blocks[j].text).lower())]
         return sorted(set(subs) | set(more))
 
+    def hold_each(self, idx: int, first: int, stages: list[dict[str, Any]]) -> None:
+        """"Hold 15 minutes at each stage" said by the section over its stages: a wait ends each stage's phase (before
+        its Go/No-Go). Without it the stages' commands ran back to back: 1 % to 100 % in seconds, nothing watched."""
+        said = next((b for b in self.blocks[idx + 1:first] if b.kind in ("para", "item")
+                     and _HOLD_EACH.search(_clean(b.text))), None)
+        if said is None or len(stages) < 2:
+            return
+        m = _HOLD_EACH.search(_clean(said.text))
+        assert m is not None
+        minutes = float(m.group(1)) * (60 if m.group(2).lower().startswith("h") else 1)
+        for phase in stages:
+            phase["steps"].append(self.step("wait", {"duration": _duration_text(minutes), "reason":
+                                                     _clean(said.text)[:200]}, said.line, None))
+        self.inferred.append(f"line {said.line}: a hold at each stage -> a wait of {_duration_text(minutes)} ending"
+                             f" each of its {len(stages)} phases")
+
     def sibling_sections(self, idx: int, end: int, subs: list[int]) -> None:
         """A rollback or success-criteria sub-heading next to a section's phases ("### If it goes wrong" after
         "### 5. Verify"): the way back and the criteria, never dropped with the container."""
@@ -388,6 +373,7 @@ class SectionsMixin(ImportState):
 
     def phase_heading(self, text: str) -> bool:
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
+        text = fold_width(text)
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
                     or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
             and not _LEVEL.match(text) and not conditional_heading(text)

@@ -23,6 +23,12 @@ class ImportState:
         self.source = source
         self.src_name = Path(source).name
         self.blocks = parse_blocks(text)
+        #: CJK text in the document: "CST" there is China Standard Time (UTC+8), not US Central (importer/when.py).
+        self.cjk = bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text))
+        #: US hints: "CST" is US Central where the document names US Central time, Chicago, CDT or a US state.
+        self.us_central = bool(re.search(r"\b(?:CDT|Central\s+(?:Standard\s+|Daylight\s+)?[Tt]ime|Chicago|Texas|"
+                                         r"Dallas|Houston|Austin|Minneapolis|Iowa|Missouri|Wisconsin|Oklahoma|"
+                                         r"America/Chicago|UTC\s?[-−]\s?0?[56]\b)", text))
         #: The document's database is MySQL or MariaDB (its commands say so, and nothing names PostgreSQL): golive's
         #: `sql` step (PostgreSQL, SQLite) cannot run its SQL, so SQL becomes a manual step, never an `sql` step.
         self.mysql_only = bool(_MYSQL.search(text)) and not _POSTGRES.search(text)
@@ -47,6 +53,13 @@ class ImportState:
         self.traffic: list[tuple[int, list[int], str]] = []
         #: Canary steps made from a traffic progression: their spec (analysis added at the end), phase, stages.
         self.canaries: list[dict[str, Any]] = []
+        #: Routers the document's own weight commands name, taken by a canary: (identity, config, [stable, canary]);
+        #: the document's commands that put all traffic back on that router become a `switch` to its stable pool.
+        self.own_routers: list[tuple[tuple[object, ...], CommentedMap, list[str]]] = []
+        #: A person's check of the limits at each stage of a ramp the document's own commands make (no canary).
+        self.ramp_checks: list[CommentedMap] = []
+        #: Phases whose traffic ramp is the document's own commands (no canary carries their limits).
+        self.ramp_phases: set[str] = set()
         #: A traffic progression written away from its phase (the overview, a list of decisions): the heading index
         #: line of the one phase that moves traffic -> the blocks that say how (TrafficMixin.loose_traffic).
         self.loose_for: dict[int, list[int]] = {}
@@ -54,6 +67,8 @@ class ImportState:
         self.analysis: list[Threshold] = []
         self.window: dict[str, Any] | None = None
         self.window_line = 0
+        #: A window written with times and no date (not daily): not set, golive would allow it on any day.
+        self.window_undated: tuple[int, str] | None = None
         #: Window facts of the YAML front matter (`window: 2026-12-05T20:00+01:00/2026-12-05T22:00+01:00`).
         self.front_facts: dict[str, tuple[str, Block]] = {}
         #: Boxes titled "Roll back if" in a phase: (phase name, line, text), the trigger of the level covering it.
@@ -66,8 +81,12 @@ class ImportState:
         self.db_var: str | None = None
         #: Inside a rollback level (exports there stay in their script: they must not change the forward run).
         self.in_rollback = False
+        #: fences the document says are not to be run (ids): never a person's "Run" step either
+        self.not_run: set[int] = set()
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
         self.exported: dict[str, tuple[str, int]] = {}
+        #: Names the shell blocks so far set (golive.plan.importer.carry says them again in later steps).
+        self.shell_set: set[str] = set()
         self.env_vars: dict[str, tuple[str | None, int]] = {}
         #: Env-file names whose value carries a password (`redis://:pw@host`): secret, whatever the name.
         self.env_secrets: set[str] = set()
@@ -78,6 +97,9 @@ class ImportState:
         self.conversions: list[str] = []
         #: restore steps made from a document's command: id(step) -> that command (golive.plan.md_commands)
         self.restores_from: dict[int, Any] = {}
+        #: What the guard (golive.plan.importer.guard) changed, for the summary: a step whose intent disagreed with
+        #: its place made a person's, a hidden value made a var.
+        self.guarded: list[str] = []
         #: Normalised name -> as written (`kavyashri-as` -> `@kavyashri-as`), shown next to the name.
         self.handles: dict[str, str] = {}
         #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).
@@ -100,6 +122,8 @@ class ImportState:
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
+        #: Blocks of a rollback section that only set shell state, above its levels (golive.plan.importer.carry).
+        self.preambles: list[Block] = []
 
     def person(self, written: str) -> str:
         """A person as `golive approve --by` takes them: `@handle` -> `handle`, a trailing `(title)` dropped."""
@@ -205,6 +229,19 @@ class ImportState:
     def canary_analysis(self) -> list[Threshold]:
         raise NotImplementedError
 
+    def own_switches(self) -> None:
+        raise NotImplementedError
+
+    def own_router(self, phase: dict[str, Any], canary: CommentedMap, spec: CommentedMap,
+                   weights: list[int]) -> str | None:
+        raise NotImplementedError
+
+    def own_ramp(self, phase: dict[str, Any], canary: CommentedMap, stages: list[dict[str, Any]]) -> bool:
+        raise NotImplementedError
+
+    def ramp_limits(self) -> None:
+        raise NotImplementedError
+
     def phase_triggers(self, b: Block) -> None:
         raise NotImplementedError
 
@@ -234,6 +271,9 @@ class ImportState:
 
 
     def build(self, title: str, description: list[str]) -> CommentedMap:
+        raise NotImplementedError
+
+    def guard(self, phases: list[dict[str, Any]], levels: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
     def rollback_criteria(self, idx: int, end: int) -> None:
@@ -288,6 +328,12 @@ class ImportState:
         raise NotImplementedError
 
     def people_line(self, b: Block) -> bool:
+        raise NotImplementedError
+
+    def people_item(self, b: Block, lead: bool = False) -> bool:
+        raise NotImplementedError
+
+    def keyed_person(self, b: Block) -> bool:
         raise NotImplementedError
 
     def stray_people(self) -> None:

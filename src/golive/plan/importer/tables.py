@@ -15,7 +15,8 @@ from golive.plan.md_meaning import CONDITION, not_here
 
 #: A steps table's column holding each row's way back: "Rollback", "Undo", "Revert", "Back-out".
 _BACK_COL = re.compile(r"(?i)^(?:roll\s*-?\s*back|undo|revert|back\s*-?\s*out)(?:\s+(?:command|step|cmd))?s?$")
-_ROLE_COL = re.compile(r"^(role|position|function|responsibility|title|area|duty|capacity|role name|"
+_ROLE_COL = re.compile(r"^(?:(?:incident|call|team|project|change|release|on-?call|window)\s+)?"
+                       r"(role|position|function|responsibility|title|area|duty|capacity|role name|"
                        # German, Spanish, Portuguese, French
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction|"
                        # Italian
@@ -24,10 +25,17 @@ _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructio
                          r"tests?|test cases?|test steps?|checks?|verification|verify)$", re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
 _STRONG_ACTION = re.compile(r"^(actions?|tasks?|how|activity|instructions?|procedure|to do|what to do)$", re.I)
+#: A checklist database's tick column (a Notion or Airtable export: `Done: Yes/No`), and the values that tick it.
+_DONE_COL = re.compile(r"^(done|completed?|erledigt|hecho|fait|feito|fatto|ticked|✓|✔|☑)$", re.I)
+_DONE_YES = re.compile(r"(?i)^\W*(yes|y|true|done|x|\[x\]|✓|✔|☑|✅|ja|sí|si|oui|sim|erledigt|hecho|fait|feito|"
+                       r"fatto)\W*$")
 _PHASE_COL = re.compile(r"^(phase|stage|part|block|schritt|fase|etapa|étape)$", re.I)
 _LABEL_COL = re.compile(r"^(checks?|names?|items?|steps?|what)$", re.I)
 _EXPECT_COL = re.compile(r"^(expected|expect|expected result|expected outcome|result|outcome|pass if|success)$",
                          re.I)
+#: A column naming who stands in for the row's person ("| Role | Who | Backup |"): a second holder of that role.
+_BACKUP_COL = re.compile(r"^(backup|deputy|alternate|stand-?in|substitute|secondary|second|vertretung|stellvertret\w*|"
+                         r"suplente|substituto|rempla(ç|c)ant|sostituto)$", re.I)
 #: A column giving each role's short name (| Short | Role | Name |): rows elsewhere say "RM" for the role.
 _SHORT_COL = re.compile(r"^(short|short name|abbr\.?|abbreviation|alias|code|key|k(ü|ue)rzel|sigla|abrev\.?)$", re.I)
 _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
@@ -245,6 +253,7 @@ class TablesMixin(ImportState):
         label = column(header, _LABEL_COL)
         label = None if label == act else label
         expected = column(header, _EXPECT_COL)
+        done_col = column(header, _DONE_COL)
         for n, row in enumerate(b.rows[1:], 1):
             raw = b.cells[n][act] if n < len(b.cells) and act < len(b.cells[n]) else (row[act] if act < len(row)
                                                                                       else "")
@@ -281,7 +290,13 @@ class TablesMixin(ImportState):
                 phase["query_below"] = (check, self.step("manual", {"instruction": text}, line, None),
                                         len(phase["steps"]), line)
             elif text:
-                phase["steps"].append(self.step("manual", {"instruction": text}, line, None))
+                spec: dict[str, Any] = {"instruction": text}
+                if done_col is not None and done_col < len(row) and _DONE_YES.match(row[done_col]):
+                    # `| Freeze merges | Ana | Yes |` in a Done column: ticked when the document was written, as a
+                    # `- [x]` item is; the run does not wait for it again
+                    spec["done"] = True
+                    spec["ticked_at"] = f"{self.src_name}:{line}"
+                phase["steps"].append(self.step("manual", spec, line, None))
         b.placed = True
         self.inferred.append(f"line {b.line}: table of actions -> one step per row")
 
@@ -291,6 +306,8 @@ class TablesMixin(ImportState):
             return False
         if self.raci_table(b):
             return True
+        from golive.plan.importer.roles import strict_person
+
         header = b.rows[0]
         role, name = column(header, _ROLE_COL), column(header, _NAME_COL)
         free = False
@@ -337,6 +354,10 @@ class TablesMixin(ImportState):
                         self.aliases.setdefault(handle[1:], who)  # | Mariana Souza | @mari.souza |
                 if who not in self.approvers[r]:
                     self.approvers[r].append(who)
+            backup = column(header, _BACKUP_COL)
+            deputy = _clean(row[backup]) if backup is not None and backup < len(row) else ""
+            if deputy and person and strict_person(re.sub(r"\s*\([^)]*\)\s*$", "", deputy)):
+                self.add_person(r, self.person(deputy), b.line, "backup")  # stands in for the role's person
         b.placed = True
         self.inferred.append(f"line {b.line}: people table -> approvers roles ({len(b.rows) - 1} rows)")
         return True

@@ -11,7 +11,8 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.md_blocks import Block  # noqa: F401
 
 #: "Phase 2:", "Step 3 —", and the same word in the languages runbooks are written in (Schritt, Fase, Etapa, Étape).
-_PHASE = re.compile(r"^(?:phase|step|stage|schritt|stufe|etappe|fase|etapa|paso|passo|étape|faza|krok)\s*(\d+)\b"
+_PHASE = re.compile(r"^(?:phase|step|stage|schritt|stufe|etappe|fase|etapa|paso|passo|étape|faza|krok|"
+                    r"手順|ステップ|工程|步骤|步驟|단계)\s*(\d+)\b"
                     r"\s*[:.\-–—)]?\s*(.*)$", re.I)
 _CLOCK = r"\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
 _CLOCK_RANGE = re.compile(rf"(?<![\d\-/.:])({_CLOCK})\s*(?:-|–|—|to)\s*({_CLOCK})(?![\d\-/])\s*([A-Za-z]{{2,5}})?",
@@ -85,6 +86,16 @@ class ImportResult:
 
 #: What makes an emoji without being one: variation selectors, the zero-width joiner, the keycap, skin tones.
 _EMOJI_PARTS = frozenset("\ufe0e\ufe0f\u200d\u20e3\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+#: Full-width forms of ASCII (U+FF01-U+FF5E) and the ideographic space, as Japanese and Chinese documents write
+#: numbers, colons and brackets in headings: "手順１：事前確認（１０分）" is "手順1:事前確認(10分)".
+_WIDE_FORMS = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
+
+
+def fold_width(text: str) -> str:
+    """`text` with full-width ASCII forms as ASCII, for reading a heading's number and timebox (never a command)."""
+    return text.translate(_WIDE_FORMS)
 
 
 def _clean(text: str) -> str:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.text import _CLOCK_RANGE
+from golive.plan.importer.text import _CLOCK_RANGE, fold_width
 
 #: Units of a timebox as headings write them, in English and the languages runbooks come in ("15 Min.", "1 Std.").
 _UNIT = (r"(minutes?|mins?|minuten|minutos?|minut[io]|std|stunden?|horas?|heures?|hours?|hrs?|ore|ora|h|m|"
-         r"seconds?|secs?|s)\.?")
+         r"seconds?|secs?|s|分間|分钟|分鐘|分|時間|小时|小時|秒|분|시간|초)\.?")
 #: A timebox written as an upper bound: "max. 30 min", "no more than 20 min", "durata massima 20 minuti" before the
 #: number; "15 minutes at most", "10 minutes max" after it.
 _AT_MOST = (r"(?:(?:max(?:imum)?\.?|at\s+most|up\s+to|no\s+more\s+than|not\s+more\s+than|durata\s+massima(?:\s+di)?|"
@@ -39,10 +39,11 @@ def heading_minutes(value: str, unit: str) -> float:
     and seconds only when written as seconds."""
     n = float(value.replace(",", "."))
     u = unit.lower().rstrip(".")
-    if u in ("h", "std", "stunde", "stunden", "hora", "horas", "heure", "heures", "ora", "ore") \
+    if u in ("h", "std", "stunde", "stunden", "hora", "horas", "heure", "heures", "ora", "ore", "時間", "小时", "小時",
+             "시간") \
             or u.startswith(("hour", "hr")):
         return n * 60
-    if u in ("s", "sec", "secs", "second", "seconds"):
+    if u in ("s", "sec", "secs", "second", "seconds", "秒", "초"):
         return n / 60
     return n
 
@@ -52,6 +53,7 @@ class TimeboxMixin(ImportState):
         """A phase heading without its timebox, and the timebox in minutes: "1. Deploy (10 min)", "Step 2 — Migrate
         [15m]", "Preparation (02:00-02:20)", "Pre-checks (T-30min → T-0)", "Deploy — 20 minutes"."""
         timebox: float | None = None
+        text = fold_width(text)
         m = _HEADING_PAREN.search(text) or _DURATION_BRACKET.search(text)
         t = _T_RANGE.search(text)
         r = _CLOCK_RANGE.search(text)

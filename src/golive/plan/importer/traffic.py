@@ -8,6 +8,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.plan.importer.headings import ROLLBACK_WORDS
+from golive.plan.importer.own_traffic import OWN_WEIGHTS
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _DURATION, _LEVEL, _clean, _duration_text, _hold_text
 from golive.plan.md_blocks import Block
@@ -69,12 +70,6 @@ def traffic_rows(b: Block) -> list[tuple[int, float | None]]:
         d = _DURATION.search(_clean(row[hold])) if hold is not None and hold < len(row) else None
         out.append((int(m.group(1)), minutes(d.group(2) or d.group(1), d.group(3)) if d else None))
     return out if len(out) >= 2 else []
-
-
-#: A command that writes traffic weights: `weight=90` (nginx, sed), `"weight": 5` (an Istio/Gateway patch),
-#: `set weight` (HAProxy's runtime API), `Weight=10` (AWS listener rules), `canary-weight=` (ingress-nginx).
-_OWN_WEIGHTS = re.compile(r"(?i)\bweight=\d|\bweight=\[|[\"']weight[\"']\s*:\s*\d|\bset[ -]weight\b|canary-weight"
-                          r"|\bWeight=\d")
 
 
 class TrafficMixin(ImportState):
@@ -197,12 +192,16 @@ class TrafficMixin(ImportState):
                                      f" {self.blocks[parent].line} stays a manual step after the canary")
         phase["steps"] = [s for s in steps[:at] if id(s) not in gone] + [step] + [
             s for s in steps[at:] if id(s) not in gone]
-        self.own_weights_after(phase, step)
+        router = self.own_router(phase, step, spec, weights) if "canary" in self.kinds else None
+        if router is None and self.own_ramp(phase, step, stages):
+            return  # the document's own commands move traffic on a router golive cannot drive: they are the ramp
+        if router is None:
+            self.own_weights_after(phase, step)
         if "canary" not in self.kinds:
             self.traffic.append((line, weights, "no `canary` step kind is installed"))
             return
         self.canaries.append({"spec": spec, "phase": phase["name"], "line": line, "stages": stages,
-                              "merged": len(used)})
+                              "merged": len(used), "own": router})
 
     def own_weights_after(self, phase: dict[str, Any], canary: CommentedMap) -> None:
         """The document's own command that sets traffic weights (a weight patch, a sed of `weight=`) is its ramp's
@@ -214,7 +213,7 @@ class TrafficMixin(ImportState):
         for st in steps[at + 1:]:
             shell = st.get("shell")
             cmd = shell.get("command") if isinstance(shell, dict) else shell
-            if isinstance(cmd, str) and _OWN_WEIGHTS.search(cmd):
+            if isinstance(cmd, str) and OWN_WEIGHTS.search(cmd):
                 moved.append(st)
         if not moved:
             return

@@ -22,6 +22,7 @@ from golive.plan.importer.clock import (
 )
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _DURATION, Unplaced, _clean, _parse_clock
+from golive.plan.importer.weekdays import window_day
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import minutes as _minutes
 
@@ -32,7 +33,9 @@ _DATE_KEY = re.compile(r"(?:planned |change |deployment |release |go-?live |main
 #: "Fenêtre de maintenance", "Ventana", "Janela de manutenção", "Onderhoudsvenster".
 _TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|change|deployment|maintenance) "
                        r"(?:time|slot)|fenster|zeitraum|fen[eê]tre|cr[ée]neau|ventana|janela|venster|finestra|"
-                       r"^(?:uhr)?zeit$|^horario$|^hora$|^horaire$|^heure$")
+                       r"^(?:uhr)?zeit$|^horario$|^hora$|^horaire$|^heure$|"
+                       # Japanese, Chinese, Korean: 作業時間, 作業日時, 窗口, 变更时间, 작업 일시, 작업 시간
+                       r"作業(?:時間|日時)|^日時$|窗口|(?:变更|發布|发布|部署)?时间$|일시$|작업\s*시간")
 _START_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:start|begin)s?(?: time| at| date/time)?")
 _END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?:s|es)?(?: time| at| date/time)?")
 _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return|"
@@ -72,6 +75,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])(?!(?<=\d\.)\s+(?:Jan|Feb|M(?:ä|ae)r|Mar
 
 
 #: "22:00 CET for 3 hours", "for 90 minutes": a window given by its start and how long it lasts.
+#: A window the document says recurs every day ("every night", "daily", "täglich", "cada noche", "毎日").
+_DAILY = re.compile(r"(?i)\b(?:daily|nightly|every\s+(?:day|night|morning|evening)|each\s+(?:day|night)|t(?:ä|ae)glich|"
+                    r"jede\s+nacht|jeden\s+tag|todos\s+los\s+d[ií]as|cada\s+(?:d[ií]a|noche)|chaque\s+(?:jour|nuit)|"
+                    r"tous\s+les\s+jours|ogni\s+(?:giorno|notte)|todos\s+os\s+dias|todas\s+as\s+noites)\b|毎日|每天|매일")
 _FOR_DURATION = re.compile(r"(?i)\bfor\s+(?:about\s+|~)?(\d+(?:\.\d+)?)()\s*(hours?|hrs?|h|minutes?|mins?|m)\b")
 
 
@@ -91,7 +98,7 @@ class WhenMixin(ImportState):
         """No window section: a sentence like "We will run this change on Saturday 02:00-06:00 UTC" (or a
         `**Window**:` line) in the text before the phases gives it; "rollback window closes at 07:30"; else a
         T-minus timeline ("T-0 = 06:00 UTC", "T-30min")."""
-        if self.window is not None:
+        if self.window is not None or self.window_undated is not None:
             return
         prelude = self.prelude()
         facts = {**self.front_facts}
@@ -106,7 +113,7 @@ class WhenMixin(ImportState):
         if paired or any((_TIME_KEY.search(k) and not _ROLLBACK_KEY.search(k))
                          or (_DATE_KEY.fullmatch(k) and span_in(v)) for k, (v, _b) in facts.items()):
             self.window_from(facts, facts[next(iter(facts))][1])
-            if self.window is not None:
+            if self.window is not None or self.window_undated is not None:
                 return
         blocks = [b for b in prelude if b.kind == "para"]
         # after every sentence alone: "Tonight's window is" + line break + "**Thursday ..., 21:00 to 23:00 UTC**"
@@ -128,6 +135,8 @@ class WhenMixin(ImportState):
             if rollback is not None:
                 said["rollback window"] = rollback
             self.window_from(said, b)
+            if self.window_undated is not None:
+                return
             if self.window is not None:
                 self.inferred.append(f"line {b.line}: window read from the sentence '{_clean(sentence)}'")
                 return
@@ -204,7 +213,9 @@ class WhenMixin(ImportState):
         else:
             return
         span = Span(start if day else start.time(), end if day else end.time(), zone_in(anchor[0], day))
-        self.set_window(span, span.zone, None, anchor[1].line)
+        self.set_window(span, span.zone, None, anchor[1].line, _clean(anchor[1].text))
+        if self.window is None:
+            return
         self.inferred.append(f"line {anchor[1].line}: window from the T-minus timeline (T-0 = {hm[0]:02d}:{hm[1]:02d},"
                              f" earliest T{min([0.0, *offsets]):+.0f}m)")
 
@@ -235,7 +246,8 @@ class WhenMixin(ImportState):
     def scan_window_facts(self, idx: int, end: int) -> None:
         """A general section (a change record's table, an appendix) holding the window's facts."""
         facts = self.facts(idx, end, mark=False)
-        if self.window is None and any(_ROLLBACK_KEY.search(k) or _TIME_KEY.search(k) for k in facts):
+        if self.window is None and self.window_undated is None and any(
+                _ROLLBACK_KEY.search(k) or _TIME_KEY.search(k) for k in facts):
             self.window_from(facts, self.blocks[idx])
 
     def window_from(self, facts: dict[str, tuple[str, Block]], heading: Block) -> None:
@@ -287,7 +299,8 @@ class WhenMixin(ImportState):
         for key in (date_key, time_key, rb_key, "start", "end", "duration"):
             if key in facts:
                 facts[str(key)][1].placed = True
-        self.set_window(span, zone, until, heading.line)
+        context = " ".join([time_text, _clean(heading.text), *(v for v, _b in facts.values())])
+        self.set_window(span, zone, until, heading.line, context, time_text, facts[date_key][0] if date_key else "")
 
     def zone_statement(self) -> Zone | None:
         """"All times are Amsterdam time (CET)", "Times in UTC", "Toutes les heures sont en heure de Paris": a
@@ -339,8 +352,34 @@ class WhenMixin(ImportState):
         moment = datetime.combine(span.start.date(), time(*hm))
         return moment + timedelta(days=1) if moment < span.start else moment
 
-    def set_window(self, span: Span, zone: Zone | None, until: datetime | time | None, line: int) -> None:
+    def set_window(self, span: Span, zone: Zone | None, until: datetime | time | None, line: int,
+                   said: str = "", shown: str = "", day_fact: str = "") -> None:
+        """The plan's window; never one the document does not give: times with no date are a daily window only
+        when the document says daily ("every night 02:00-04:00"), a weekly one on the weekday it names ("Tuesday
+        02:00-04:00", "Day: Tuesday" beside the times: `days: [tue]`), and a zone written "CST" is China's or US Central
+        only when the document says which."""
         start, end = span.start, span.end
+        text = _clean(shown or said)[:200]
+        day = None if isinstance(start, datetime) or _DAILY.search(said) else window_day(shown or said, day_fact, said)
+        if not isinstance(start, datetime) and not _DAILY.search(said) and day is None:
+            self.window_undated = (line, text)
+            self.unplaced.append(Unplaced(line, f"window '{text}'", "times with no date (and not said daily): a"
+                                          " plan's window without a date is a daily one, open any day, which the"
+                                          " document does not say; not set. Write `window:` with the date"
+                                          " (start: YYYY-MM-DDTHH:MM)"))
+            return
+        if zone is not None and zone.written == "CST":
+            if self.cjk == self.us_central:
+                self.window_undated = (line, text)
+                self.unplaced.append(Unplaced(line, f"time zone 'CST' in '{text}'", "CST is China Standard Time"
+                                              " (UTC+8) or US Central (UTC-6), and nothing in the document says"
+                                              " which; the window is not set"))
+                return
+            if self.cjk:
+                zone = Zone("Asia/Shanghai", written="CST", notes=["CST in a document written in Chinese: China"
+                                                                   " Standard Time (UTC+8)"])
+            else:
+                zone.notes = [*zone.notes, "CST where the document names US Central time: America/Chicago"]
         self.inferred += [f"line {line}: {n}" for n in span.notes]
         if zone is not None and zone.name is None and zone.offset is not None:
             start, end = in_utc(start, zone.offset), in_utc(end, zone.offset)
@@ -349,7 +388,10 @@ class WhenMixin(ImportState):
         window: dict[str, Any] = {"start": text_of(start), "end": text_of(end)}
         if until is not None:
             window["rollback_until"] = text_of(until)
-        if not isinstance(start, datetime):
+        if day is not None:
+            window["days"] = [day]
+            self.inferred.append(f"line {line}: no date given, a weekday: open only when it opens on {day}")
+        elif not isinstance(start, datetime):
             self.inferred.append(f"line {line}: no date given: a daily window")
         window["timezone"] = zone.name if zone is not None and zone.name else "UTC"
         if zone is not None:

@@ -47,7 +47,10 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          " a plan var: it cannot move traffic."),
     Rule("GL118", "sql-does-not-parse", "error", "An sql step's query has a statement that does not parse."),
     Rule("GL119", "level-covers-nothing", "warning",
-         "A rollback level covers no phase, so no failure ever applies it automatically."),
+         "A rollback level without a condition covers no phase, so no failure ever applies it automatically."),
+    Rule("GL123", "levels-only-by-condition", "warning",
+         "Only rollback levels with a condition (`when`) cover a phase that changes something: a failure there"
+         " runs only the undos by itself, and each level waits for a person to see its condition."),
     Rule("GL120", "shell-does-not-parse", "error", "A shell step's script does not parse as bash."),
     Rule("GL117", "host-key-check-off", "warning",
          "A host group sets `known_hosts: none`: its SSH host keys are not checked, so a man in the middle gets"

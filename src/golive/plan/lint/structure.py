@@ -27,12 +27,25 @@ class StructureRules(LinterBase):
                 self.add("GL105", ("phases", pi, "gate", "approvals"),
                          "approvals with no role: anyone may approve; set approvals.role to a role of `approvers`")
             if phase.name in covered:
+                self._covered_by_conditions_only(pi)
                 continue
             for si, step in enumerate(phase.steps):
                 if step.undo is None and _changes_state(step):
                     self.add("GL101", ("phases", pi, "steps", si),
                              f"'{step.title()}' changes state, has no undo, and no rollback level covers phase"
                              f" '{phase.name}'")
+
+    def _covered_by_conditions_only(self, pi: int) -> None:
+        """Levels with a condition (`when`) wait for a person: if only such levels cover a phase that changes
+        something, a failure there runs its undos and nothing more by itself."""
+        phase = self.plan.phases[pi]
+        levels = [lv for lv in self.plan.rollback.levels if phase.name in lv.covers]
+        if any(lv.when is None for lv in levels) or not any(_changes_state(s) for s in phase.steps):
+            return
+        named = "; ".join(f"level {lv.level} '{lv.name}' (when: {lv.when})" for lv in levels)
+        self.add("GL123", ("phases", pi, "name"),
+                 f"only levels with a condition cover phase '{phase.name}' ({named}): a failure there runs only the"
+                 " undos by itself; each level waits for a person (golive rollback RUN --level N)")
 
     def window(self) -> None:
         w = self.plan.window
@@ -44,7 +57,7 @@ class StructureRules(LinterBase):
         from golive.plan.window import resolve
 
         try:
-            iv = resolve(w.start, w.end, w.timezone, w.rollback_until, datetime.now(UTC))
+            iv = resolve(w.start, w.end, w.timezone, w.rollback_until, datetime.now(UTC), w.days)
         except ValueError:
             return
         length = (iv.end - iv.start).total_seconds()
@@ -112,7 +125,7 @@ class StructureRules(LinterBase):
                 for problem in parse_problems(step.shell.command):
                     self.add("GL120", (*path, "shell"), f"'{step.title()}': {problem}")
         for li, level in enumerate(self.plan.rollback.levels):
-            if not level.covers:
+            if not level.covers and level.when is None:  # a level with a condition is offered after any failure
                 self.add("GL119", ("rollback", "levels", li, "covers"),
                          f"level {level.level} '{level.name}' covers no phase: no failure applies it automatically"
                          " (list the phases it undoes under `covers:`)")

@@ -1,0 +1,157 @@
+"""When a rollback level applies, as its document says: a condition only a person can see hold ("Level 3 — restore
+the database. Only if data is wrong.", "When: the migration failed", `<summary>If data is wrong</summary>`), and
+the levels it runs after its own steps ("then level 1.", "dann Stufe 1", "luego el nivel 1").
+
+golive applies a level by itself on any failure after a phase it covers; a level the document keeps for a
+condition becomes `when:` (golive then names it and a person runs it with `golive rollback RUN --level N`),
+so a failed restart never restores the database. The lowest level stays the automatic default unless the
+document restricts it ("only if") or it brings data back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: "Only if data is wrong", "nur wenn die Daten falsch sind", "solo si los datos…", "uniquement si…", "solo se…",
+#: "somente se…", "データが壊れている場合のみ": the document restricts the level to its condition.
+_ONLY = re.compile(r"(?i)^\W*(?:(?:use|run|take|apply)\s+(?:this|it)\s+)?(?:only\s+(?:if|when|in\s+case|once)|"
+                   r"nur\s+(?:wenn|falls|bei|im\s+fall)|s[oó]lo\s+(?:si|cuando|en\s+caso)|[uú]nicamente\s+(?:si|cuando)|"
+                   r"uniquement\s+(?:si|quand|en\s+cas)|seulement\s+(?:si|quand|en\s+cas)|"
+                   r"solo\s+(?:se|quando|in\s+caso)|soltanto\s+se|somente\s+(?:se|quando)|apenas\s+(?:se|quando))\b"
+                   r"|^[^。.]{1,60}(?:場合のみ|ときのみ|時のみ)")
+#: "When: the migration failed", "Trigger: 5xx above 2 %", "Wenn: …", "Cuando: …", "Quand : …", "Quando: …",
+#: "条件：…": the label that says when to take the level (also after its name: "**Level 2: schema.** When: …").
+_SAID = re.compile(r"(?i)(?:^|(?<=[.!?:)])\s+)\W*(?:when|if|trigger(?:s|\s+conditions?)?|conditions?|wenn|falls|"
+                   r"ausl(?:ö|oe)ser|bedingung|cuando|si|condici[óo]n|disparadores?|quand|d[ée]clencheurs?|"
+                   r"quando|se|condizione|gatilhos?|条件|発動条件|トリガー)\s*[:：]\s*(\S.*)$")
+#: A name or a part's label that is a condition: "If data is wrong", "Falls die Migration fehlschlägt",
+#: "Si los datos están mal", "En cas de données corrompues", "In case the schema is broken".
+_IF = re.compile(r"(?i)^\W*(?:if|when|in\s+case(?:\s+of)?|falls|wenn|im\s+fall(?:e)?\s+(?:von|dass)?|si|en\s+caso\s+de|"
+                 r"cuando|en\s+cas\s+de|quand|se|nel\s+caso\s+(?:di|in\s+cui)|caso)\b\s*(\S.*)$")
+#: A condition in brackets after a level's name: "schema (the migration is wrong)", "code only (app broken, data
+#: fine)", "(DBA decides)"; not "(before cutover)", "(before 22:30 only)", "(15 min)" or "(steps 2-3)".
+_BRACKETED = re.compile(r"\(([^()]{4,120})\)")
+_CONDITION_WORDS = re.compile(r"(?i)\b(?:if|when|only\s+(?:if|when)|decides?|decision|approv\w*|entscheid\w*|"
+                              r"d[ée]cide\w*|broken|wrong|fail\w*|bad|corrupt\w*|damaged|lost|missing|"
+                              r"unhealthy|stuck|errors?|falsch|kaputt|defekt|fehl\w*|mal|roto|da[ñn]ad[oa]s?|"
+                              r"fall[aó]\w*|cass[ée]e?s?|corrompu\w*|[ée]chou\w*|errat\w*|guast\w*|fallit\w*)\b")
+
+#: "then level 1", "and then Level A", "followed by level 2", "Then run level 1.", "dann Stufe 1", "danach Stufe 1
+#: ausführen", "luego el nivel 1", "ensuite le niveau 1", "poi il livello 1", "depois o nível 1".
+_CHAIN = (r"(?:and\s+|y\s+|und\s+|et\s+|e\s+)?(?:then|followed\s+by|after\s+that|afterwards|dann|danach|"
+          r"anschlie(?:ß|ss)end|luego|despu[ée]s|ensuite|puis|poi|quindi|dopo|depois|em\s+seguida)\s*,?\s*"
+          r"(?:(?:run|do|apply|go\s+to|continue\s+with|perform|ejecuta(?:r)?|aplica(?:r)?|applique(?:r)?|"
+          r"esegui(?:re)?|executa(?:r)?)\s+)?(?:(?:the|el|la|le|die|den|il|lo|o|a)\s+)?"
+          r"(?:level|stufe|nivel|niveau|livello|n[íi]vel|option|opci[óo]n|variante|back-?out|rollback)\s+"
+          r"([A-Z]|\d{1,2})\b(?:\s+(?:aus|ausf[üu]hren|durchf[üu]hren|run|too|as\s+well))?")
+_CHAIN_ALONE = re.compile(rf"(?i)^\W*{_CHAIN}\s*[.!]?\s*$")
+_CHAIN_TAIL = re.compile(rf"(?i)\s*[,;–—-]?\s*{_CHAIN}\s*[.)]?\s*$")
+#: A level named by its letter or number: "Level A — …", "Option B: …".
+_TAG = re.compile(r"(?i)^\W*(?:level|stufe|nivel|niveau|livello|n[íi]vel|option|opci[óo]n|variante|back-?out|rollback)"
+                  r"\s+([A-Z]|\d{1,2})\b")
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[^\s.])\.(?:\s+|$)|。", text.strip(), maxsplit=1)[0].strip().rstrip(":：").strip()
+
+
+def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
+    """The condition a level states in its name or its own lines (not the conditions written before all the
+    levels), and whether the document restricts the level to it ("only if")."""
+    for text in [name, *own]:
+        for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+            if _ONLY.search(sentence):
+                return _first_sentence(sentence), True
+    for part in _BRACKETED.findall(name):
+        if _CONDITION_WORDS.search(part) and not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part):
+            return part.strip(), False
+    m = _IF.match(name)
+    if m:  # "if data is wrong: restore" -> "if data is wrong"
+        return _first_sentence(re.split(r"\s*[:：–—]\s+|\s+-\s+", m.group(0), maxsplit=1)[0]), False
+    for text in own:
+        said = _SAID.search(text)
+        if said:
+            return _first_sentence(said.group(1)), False
+        m = _IF.match(text)
+        if m and text.rstrip().endswith(":"):  # "If the migration is wrong:" and then its steps
+            return _first_sentence(m.group(0)), False
+    return None
+
+
+def chain_in_name(name: str) -> tuple[str, str | None]:
+    """"schema (the migration is wrong), then level 1" -> ("schema (the migration is wrong)", "1")."""
+    m = _CHAIN_TAIL.search(name)
+    if m is None or m.start() == 0:
+        return name, None
+    return name[:m.start()].rstrip(" ,;–—-"), m.group(1)
+
+
+def chain_alone(text: str) -> str | None:
+    """A paragraph (or a person's step) that only says which level follows: "then level 1." -> "1"."""
+    m = _CHAIN_ALONE.match(text.strip())
+    return m.group(1) if m else None
+
+
+def resolve(ref: str, levels: list[dict[str, Any]]) -> int | None:
+    """The number of the level a chain names: by number, else by the letter or number its name gives it."""
+    for lv in levels:
+        tag = _TAG.match(str(lv.get("tag") or ""))
+        if tag and tag.group(1).upper() == ref.upper():
+            return int(lv["level"])
+    if ref.isdigit() and any(lv["level"] == int(ref) for lv in levels):
+        return int(ref)
+    return None
+
+
+def _said(item: Any) -> str:
+    """The text of a person's step (or a description line): what a chain statement would be."""
+    if isinstance(item, str):
+        return item
+    spec = item.get("manual") if isinstance(item, dict) else None
+    if isinstance(spec, dict):
+        return str(spec.get("instruction") or "")
+    return str(spec or "")
+
+
+def settle(levels: list[dict[str, Any]], restores: dict[int, bool]) -> None:
+    """Each level's `when` (the lowest level stays the automatic default, unless the document keeps it for its
+    condition with "only if" or it brings data back) and `then` (the levels a chain statement names, the
+    statement then no step of its own). A chain that names no level of the plan, or loops, stays as written."""
+    if not levels:
+        return
+    lowest = min(lv["level"] for lv in levels)
+    for lv in levels:
+        cond = lv.get("condition")
+        if cond and (lv["level"] != lowest or cond[1] or restores.get(lv["level"])):
+            lv["when"] = cond[0][:300]
+    wanted: dict[int, list[int]] = {}
+    for lv in levels:
+        refs = list(lv.get("then_refs") or [])
+        refs += [r for item in [*lv["steps"], *lv["description"]] if (r := chain_alone(_said(item)))]
+        numbers = [n for r in refs if (n := resolve(r, levels)) is not None and n != lv["level"]]
+        if numbers:
+            wanted[lv["level"]] = list(dict.fromkeys(numbers))
+
+    def loops(start: int) -> bool:
+        todo, seen = list(wanted.get(start, [])), set[int]()
+        while todo:
+            n = todo.pop()
+            if n == start:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo += wanted.get(n, [])
+        return False
+
+    for lv in levels:
+        chained = wanted.get(lv["level"])
+        if lv.get("then_refs") and (not chained or loops(lv["level"])):
+            lv["name"] = lv.get("name_written") or lv["name"]  # the chain it names stays in its name, as written
+        if not chained or loops(lv["level"]):
+            continue
+        steps = [st for st in lv["steps"] if resolve(chain_alone(_said(st)) or "", levels) is None]
+        if not steps:
+            continue  # a level that only says "then level 1": its person's step stays
+        lv["steps"] = steps
+        lv["description"] = [d for d in lv["description"] if resolve(chain_alone(_said(d)) or "", levels) is None]
+        lv["then"] = chained
