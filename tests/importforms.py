@@ -21,6 +21,13 @@ def load(text: str) -> tuple[Plan, list[str]]:
                                                                           for u in result.unplaced]
 
 
+def plan_of(text: str) -> dict[str, Any]:
+    """The plan the import makes of `text`, as plain data."""
+    data = YAML(typ="safe").load(import_markdown(text, "doc.md").yaml_text)
+    assert isinstance(data, dict)
+    return data
+
+
 def doc_steps(doc: str) -> list[dict[str, Any]]:
     """Every step the import makes of `doc`, forward phases first, then the rollback levels, as plain data."""
     plan = YAML(typ="safe").load(import_markdown(doc, "doc.md").yaml_text)
