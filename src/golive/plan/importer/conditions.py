@@ -38,17 +38,52 @@ _CONDITION_WORDS = re.compile(r"(?i)\b(?:if|when|only\s+(?:if|when)|decides?|dec
 
 #: "then level 1", "and then Level A", "followed by level 2", "Then run level 1.", "dann Stufe 1", "danach Stufe 1
 #: ausführen", "luego el nivel 1", "ensuite le niveau 1", "poi il livello 1", "depois o nível 1".
-_CHAIN = (r"(?:and\s+|y\s+|und\s+|et\s+|e\s+)?(?:then|followed\s+by|after\s+that|afterwards|dann|danach|"
-          r"anschlie(?:ß|ss)end|luego|despu[ée]s|ensuite|puis|poi|quindi|dopo|depois|em\s+seguida)\s*,?\s*"
-          r"(?:(?:run|do|apply|go\s+to|continue\s+with|perform|ejecuta(?:r)?|aplica(?:r)?|applique(?:r)?|"
-          r"esegui(?:re)?|executa(?:r)?)\s+)?(?:(?:the|el|la|le|die|den|il|lo|o|a)\s+)?"
-          r"(?:level|stufe|nivel|niveau|livello|n[íi]vel|option|opci[óo]n|variante|back-?out|rollback)\s+"
-          r"([A-Z]|\d{1,2})\b(?:\s+(?:aus|ausf[üu]hren|durchf[üu]hren|run|too|as\s+well))?")
-_CHAIN_ALONE = re.compile(rf"(?i)^\W*{_CHAIN}\s*[.!]?\s*$")
+#: What documents call their levels; a document's own word (the word before the number in its levels' headings,
+#: "Rückfallebene 1 – …", "Plan B: …") is read from the levels themselves (`vocabulary`).
+_LEVEL_WORDS = (r"level|stufe|ebene|r[üu]ckfallebene|fallback(?:\s+level)?|stage|nivel|niveau|livello|n[íi]vel|option|"
+                r"opci[óo]n|variante|variant|back-?out|rollback|plan|tier")
+
+
+def _chain(words: str) -> str:
+    return (r"(?:and\s+|y\s+|und\s+|et\s+|e\s+)?(?:then|followed\s+by|after\s+that|afterwards|dann|danach|"
+            r"anschlie(?:ß|ss)end|luego|despu[ée]s|ensuite|puis|poi|quindi|dopo|depois|em\s+seguida)\s*,?\s*"
+            r"(?:(?:run|do|apply|go\s+to|continue\s+with|perform|ejecuta(?:r)?|aplica(?:r)?|applique(?:r)?|"
+            r"esegui(?:re)?|executa(?:r)?)\s+)?(?:(?:the|el|la|le|die|den|il|lo|o|a)\s+)?"
+            rf"(?:{words})\s+"
+            r"([A-Z]|\d{1,2})\b(?:\s+(?:aus|ausf[üu]hren|durchf[üu]hren|run|too|as\s+well))?")
+
+
+_CHAIN = _chain(_LEVEL_WORDS)
 _CHAIN_TAIL = re.compile(rf"(?i)\s*[,;–—-]?\s*{_CHAIN}\s*[.)]?\s*$")
-#: A level named by its letter or number: "Level A — …", "Option B: …".
-_TAG = re.compile(r"(?i)^\W*(?:level|stufe|nivel|niveau|livello|n[íi]vel|option|opci[óo]n|variante|back-?out|rollback)"
-                  r"\s+([A-Z]|\d{1,2})\b")
+#: The word a document puts before its levels' numbers: "Rückfallebene 1 – nur Anwendung zurück" -> "Rückfallebene".
+_OWN_WORD = re.compile(r"^\W*([^\W\d_][\w-]{1,30}(?:\s+[^\W\d_][\w-]{1,30})?)\s+([A-Z]|\d{1,2})\b(?!\s*%)")
+
+
+def vocabulary(levels: list[dict[str, Any]]) -> str:
+    """The level words of this document: the fixed ones and the word its own level headings put before their
+    number (two levels must agree on it, so a lone heading's first word is not taken for a level word)."""
+    seen: dict[str, int] = {}
+    for lv in levels:
+        m = _OWN_WORD.match(str(lv.get("tag") or lv.get("name") or ""))
+        if m:
+            seen[m.group(1).lower()] = seen.get(m.group(1).lower(), 0) + 1
+    own = [re.escape(w).replace(r"\ ", r"\s+") for w, n in seen.items() if n > 1 or len(levels) == 1]
+    return "|".join([*own, _LEVEL_WORDS])
+
+
+def _chain_alone(text: str, words: str) -> str | None:
+    m = re.match(rf"(?i)^\W*{_chain(words)}\s*[.!]?\s*$", text.strip())
+    return m.group(1) if m else None
+
+
+def chain_last(text: str, words: str = _LEVEL_WORDS) -> tuple[str, str | None]:
+    """A level's prose whose last sentence says which level follows: "Use when the migration ran. Then Option 1."
+    -> ("Use when the migration ran.", "1")."""
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    if len(parts) < 2:
+        return text, None
+    ref = _chain_alone(parts[-1], words)
+    return (" ".join(parts[:-1]), ref) if ref else (text, None)
 
 
 def _first_sentence(text: str) -> str:
@@ -86,16 +121,15 @@ def chain_in_name(name: str) -> tuple[str, str | None]:
     return name[:m.start()].rstrip(" ,;–—-"), m.group(1)
 
 
-def chain_alone(text: str) -> str | None:
+def chain_alone(text: str, words: str = _LEVEL_WORDS) -> str | None:
     """A paragraph (or a person's step) that only says which level follows: "then level 1." -> "1"."""
-    m = _CHAIN_ALONE.match(text.strip())
-    return m.group(1) if m else None
+    return _chain_alone(text, words)
 
 
-def resolve(ref: str, levels: list[dict[str, Any]]) -> int | None:
+def resolve(ref: str, levels: list[dict[str, Any]], words: str = _LEVEL_WORDS) -> int | None:
     """The number of the level a chain names: by number, else by the letter or number its name gives it."""
     for lv in levels:
-        tag = _TAG.match(str(lv.get("tag") or ""))
+        tag = re.match(rf"(?i)^\W*(?:{words})\s+([A-Z]|\d{{1,2}})\b", str(lv.get("tag") or ""))
         if tag and tag.group(1).upper() == ref.upper():
             return int(lv["level"])
     if ref.isdigit() and any(lv["level"] == int(ref) for lv in levels):
@@ -124,11 +158,13 @@ def settle(levels: list[dict[str, Any]], restores: dict[int, bool]) -> None:
         cond = lv.get("condition")
         if cond and (lv["level"] != lowest or cond[1] or restores.get(lv["level"])):
             lv["when"] = cond[0][:300]
+    words = vocabulary(levels)
     wanted: dict[int, list[int]] = {}
     for lv in levels:
         refs = list(lv.get("then_refs") or [])
-        refs += [r for item in [*lv["steps"], *lv["description"]] if (r := chain_alone(_said(item)))]
-        numbers = [n for r in refs if (n := resolve(r, levels)) is not None and n != lv["level"]]
+        refs += [r for item in [*lv["steps"], *lv["description"]] if (r := chain_alone(_said(item), words))]
+        refs += [r for d in lv["description"][-1:] if (r := chain_last(_said(d), words)[1])]
+        numbers = [n for r in refs if (n := resolve(r, levels, words)) is not None and n != lv["level"]]
         if numbers:
             wanted[lv["level"]] = list(dict.fromkeys(numbers))
 
@@ -143,15 +179,23 @@ def settle(levels: list[dict[str, Any]], restores: dict[int, bool]) -> None:
                 todo += wanted.get(n, [])
         return False
 
+    def said_chain(text: str) -> bool:
+        return resolve(chain_alone(text, words) or "", levels, words) is not None
+
     for lv in levels:
         chained = wanted.get(lv["level"])
         if lv.get("then_refs") and (not chained or loops(lv["level"])):
             lv["name"] = lv.get("name_written") or lv["name"]  # the chain it names stays in its name, as written
         if not chained or loops(lv["level"]):
             continue
-        steps = [st for st in lv["steps"] if resolve(chain_alone(_said(st)) or "", levels) is None]
+        steps = [st for st in lv["steps"] if not said_chain(_said(st))]
         if not steps:
             continue  # a level that only says "then level 1": its person's step stays
         lv["steps"] = steps
-        lv["description"] = [d for d in lv["description"] if resolve(chain_alone(_said(d)) or "", levels) is None]
+        description = [d for d in lv["description"] if not said_chain(_said(d))]
+        if description and isinstance(description[-1], str):
+            rest, ref = chain_last(description[-1], words)
+            if ref is not None and resolve(ref, levels, words) is not None:
+                description[-1] = rest  # "Use when the migration ran. Then Option 1.": the chain is `then` now
+        lv["description"] = description
         lv["then"] = chained
