@@ -92,7 +92,9 @@ def _first_sentence(text: str) -> str:
 
 def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
     """The condition a level states in its name or its own lines (not the conditions written before all the
-    levels), and whether the document restricts the level to it ("only if")."""
+    levels), and whether the document restricts the level to it ("only if"). A line wrapped in the source is one
+    line."""
+    own = [" ".join(text.split()) for text in own]
     for text in [name, *own]:
         for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
             if _ONLY.search(sentence):

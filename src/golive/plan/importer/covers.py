@@ -34,7 +34,7 @@ _DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore(?!\s+(?:--list|-l)\b)|\bmysql\b[^
                    # a dump piped into the database client: `gunzip -c dump.sql.gz | mysql shop`, `zcat x | psql db`
                    r"\|\s*(?:sudo\s+(?:-u\s+\S+\s+)?)?(?:mysql|mariadb|psql|mongorestore)\b|mongorestore\b|"
                    r"(?<!dnf )(?<!yum )(?<!apt )(?<!allow-)downgrade|db:rollback|migrations remove|db:migrate VERSION|"
-                   r"\.restore\b|(?<![\w-])migrate(?![\w-])|"
+                   r"\.restore\b|(?<![\w-])migrate(?![\w-]|:status)|\b(?:db|database|data|pg|mysql|mongo|snapshot)[-_]restore\b|"
                    r"\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|UPDATE\s+\w+\s+SET|CREATE)\b")
 _TOOLS = {"alembic": "alembic", "flask db": "flask-db", "rails db": "rails", "rake db": "rails",
           "dotnet ef": "dotnet-ef", "prisma migrate": "prisma", "manage.py migrate": "django"}
@@ -44,10 +44,18 @@ def kind(step: dict[str, Any]) -> str:
     return next((k for k in step if k not in _BASE), "?")
 
 
+#: The line that ends the shell state an earlier block left (carry.py): what a step does is after it.
+_OWN_PART = "\n# this step\n"
+
+
 def text(step: dict[str, Any]) -> str:
+    """What the step itself does: the `cd` and saved values carried from earlier blocks are where it runs, not a
+    change of its own nor a thing it names."""
     spec = step[kind(step)]
+    if isinstance(spec, dict) and kind(step) in ("shell", "ssh") and isinstance(spec.get("command"), str):
+        spec = spec["command"]
     if isinstance(spec, str):
-        return spec
+        return spec.split(_OWN_PART, 1)[-1]
     if kind(step) == "sql":
         return str(spec.get("query", ""))
     if kind(step) == "migrate":
@@ -85,9 +93,18 @@ def changes(step: dict[str, Any]) -> bool:
     return True
 
 
+#: Subcommands that only look: `SENTINEL get-master-addr-by-name`, `aws ec2 describe-instances`, `cap production
+#: deploy:check`, `rails db:migrate:status`.
+_READ_SUB = re.compile(r"(?i)^(?:get|list|describe|show)-[\w-]+$|^[\w-]+(?::[\w-]+)*:(?:check|status|list|show)$")
+
+
 def _reads(argv: list[str]) -> bool:
     """`kubectl get pods`, `app --version`: a read; `app deploy --version 5.0.0` is not (the flag has a value)."""
+    if argv[0].rsplit("/", 1)[-1] in ("bundle", "cap", "rails", "rake") and any(_READ_SUB.match(w) for w in argv[1:]):
+        return True
     for i, word in enumerate(argv[1:], 1):
+        if _READ_SUB.match(word) and ":" not in word:
+            return True
         if word in _READ_WORDS and not (word.startswith("--") and i + 1 < len(argv)
                                         and not argv[i + 1].startswith("-")):
             return True
@@ -165,6 +182,9 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
         ltoks = set().union(*(tokens(s) for s in steps)) if steps else set()
         ltexts = {text(s).strip() for s in steps if kind(s) in ("shell", "ssh")}
         again = [i for i, n in enumerate(order) if ltexts & texts[n]]
+        # a level that re-runs a phase's command (a slot swap swapped back) leaves the phases before it as they
+        # are: a failure in the staging deploy before the swap is not the swap's to answer
+        since = again[0] if again else 0
         if again:
             # A level that also changes what that phase changed ("stop; ln -sfn <previous release> current;
             # start" after "ln -sfn <new release> current; start") undoes it, re-run start or not.
@@ -198,7 +218,8 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
                 if data and n in data_hits:
                     cov.append(n)
                     why.append(f"'{n}' (it changed data; this level brings data back)")
-                elif ltoks & ptoks[n] and not (data and n in covered_below) and n not in pdata - data_hits:
+                elif ltoks & ptoks[n] and not (data and pdata and n in covered_below) and n not in pdata - data_hits \
+                        and order.index(n) >= since:
                     cov.append(n)
                     shared = ", ".join(sorted(ltoks & ptoks[n])[:3])
                     why.append(f"'{n}' (both name {shared})")

@@ -42,6 +42,8 @@ _ALTERNATIVE = re.compile(r"(?i)^\s*(?:\*\*|__)[^*_]{2,60}(?:\*\*|__)\s*\([^()]*
 _NUMBERED_LABEL = re.compile(r"^\s*\d{1,2}\s*[.)]\s+\S")
 _LABEL = re.compile(r"(?i)^\W*(?:only\s+)?(?:if|when|during|after|before|once|in case|for)\b")
 #: A sentence of a level that says what it undoes: "Covers steps 2-3", "Undoes phase 4", "Applies to stage B".
+#: A person's step that opens with the level's condition, labelled.
+_TRIGGER_LED = re.compile(r"(?i)^\W*(?:trigger|when|if|auslöser|wenn|falls|cuando|si|quand|quando|se)\b[^:\n]{0,20}:")
 _COVERS_SAID = re.compile(r"(?i)\b(covers?|undo(?:es)?|reverts?|applies\s+to|rolls?\s+back)\b")
 #: A list item of a rollback level that states when to roll back ("Roll back if p99 > 1 s", "If 5xx > 2%").
 _TRIGGER_ITEM = re.compile(r"(?i)^\W*(?:(?:roll\s*-?\s*back|abort|revert|back\s*-?\s*out|trigger)\w*\b|if\b|when\b)")
@@ -356,6 +358,9 @@ class RollbackMixin(ImportState):
             number = max(used, default=0) + 1
         said = " ".join(d for d in holder["description"] if _COVERS_SAID.search(d))  # "Undoes steps 2-3."
         own = [str(d) for d in holder["description"][len(intro or []):]]
+        # "Trigger: wrong balances … Marcus must approve": a condition the level became a person's step for
+        own += [" ".join(str(st["manual"].get("instruction", "")).split()) for st in holder["steps"]
+                if isinstance(st.get("manual"), dict) and _TRIGGER_LED.match(str(st["manual"].get("instruction", "")))]
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
                             "description": holder["description"], "refs": phase_refs(f"{text} {label} {said}"),
                             "tag": text, "condition": condition(name, own),
