@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ruamel.yaml import YAML
+
 from golive.plan.importer import import_markdown
 from golive.plan.loader import parse_plan_text
 from golive.plan.model import Plan
@@ -17,6 +19,34 @@ def load(text: str) -> tuple[Plan, list[str]]:
     result = import_markdown(text, "doc.md")
     return parse_plan_text(result.yaml_text, "p.yaml"), result.summary + [f"{u.what}: {u.reason}"
                                                                           for u in result.unplaced]
+
+
+def plan_of(text: str) -> dict[str, Any]:
+    """The plan the import makes of `text`, as plain data."""
+    data = YAML(typ="safe").load(import_markdown(text, "doc.md").yaml_text)
+    assert isinstance(data, dict)
+    return data
+
+
+def doc_steps(doc: str) -> list[dict[str, Any]]:
+    """Every step the import makes of `doc`, forward phases first, then the rollback levels, as plain data."""
+    plan = YAML(typ="safe").load(import_markdown(doc, "doc.md").yaml_text)
+    out: list[dict[str, Any]] = []
+    for phase in plan.get("phases") or []:
+        out += phase.get("steps") or []
+    for level in (plan.get("rollback") or {}).get("levels") or []:
+        out += level.get("steps") or []
+    return out
+
+
+def doc_runs(doc: str) -> str:
+    """The text of every step that runs something (not manual), joined."""
+    return "\n".join(str(s) for s in doc_steps(doc) if "manual" not in s)
+
+
+def doc_manual(doc: str) -> str:
+    """The instructions of every person's step, joined."""
+    return "\n".join(str(s["manual"].get("instruction", "")) for s in doc_steps(doc) if "manual" in s)
 
 
 def window(text: str) -> tuple[str, str, str, str | None]:

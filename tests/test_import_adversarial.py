@@ -8,32 +8,11 @@ blocks are never bash.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from ruamel.yaml import YAML
 
 from golive.plan.importer import import_markdown
-
-
-def _steps(doc: str) -> list[dict[str, Any]]:
-    plan = YAML(typ="safe").load(import_markdown(doc, "doc.md").yaml_text)
-    out: list[dict[str, Any]] = []
-    for phase in plan.get("phases") or []:
-        out += phase.get("steps") or []
-    for level in (plan.get("rollback") or {}).get("levels") or []:
-        out += level.get("steps") or []
-    return out
-
-
-def _runs(doc: str) -> str:
-    """The text of every step that runs something (not manual), joined."""
-    return "\n".join(str(s) for s in _steps(doc) if "manual" not in s)
-
-
-def _manual(doc: str) -> str:
-    return "\n".join(str(s["manual"].get("instruction", "")) for s in _steps(doc) if "manual" in s)
-
+from importforms import doc_manual, doc_runs, doc_steps
 
 DEPLOY = "# R\n## Phase 1: Deploy\n```bash\n./deploy.sh 2.3\n```\n\n"
 
@@ -46,13 +25,13 @@ DEPLOY = "# R\n## Phase 1: Deploy\n```bash\n./deploy.sh 2.3\n```\n\n"
     ("Erwartete Ausgabe:", "fertig"),
 ])
 def test_a_block_introduced_as_output_never_runs(lead: str, output: str) -> None:
-    runs = _runs(f"{DEPLOY}{lead}\n\n```\n{output}\n```\n")
+    runs = doc_runs(f"{DEPLOY}{lead}\n\n```\n{output}\n```\n")
     assert "./deploy.sh 2.3" in runs
     assert output.split()[0] not in runs
 
 
 def test_a_command_block_introduced_by_its_expected_result_still_runs() -> None:
-    runs = _runs("# R\n## Phase 1: Check\nCheck it (should return 200):\n\n```\ncurl -fsS https://x.example/health\n"
+    runs = doc_runs("# R\n## Phase 1: Check\nCheck it (should return 200):\n\n```\ncurl -fsS https://x.example/health\n"
                  "```\n")
     assert "x.example/health" in runs
 
@@ -60,29 +39,29 @@ def test_a_command_block_introduced_by_its_expected_result_still_runs() -> None:
 def test_a_bash_block_holding_a_console_transcript_runs_no_output_line() -> None:
     doc = ("# R\n## Phase 1: Flush\n```bash\n$ redis-cli -h cache01 ping\nPONG\n$ redis-cli -h cache01 flushdb\n"
            "OK\n```\n\n```bash\n$ kubectl get pods -n prod\nNAME    READY   STATUS\nweb-1   1/1     Running\n```\n")
-    assert _runs(doc) == ""
-    manual = _manual(doc)
+    assert doc_runs(doc) == ""
+    manual = doc_manual(doc)
     assert "redis-cli -h cache01 flushdb" in manual and "kubectl get pods -n prod" in manual
 
 
 def test_a_script_written_with_prompts_and_a_heredoc_is_still_a_script() -> None:
     doc = "# R\n## Phase 1: Go\n```bash\n$ cd /opt/app\n$ cat > .env <<EOF\nMODE=on\nEOF\n$ ./run.sh\n```\n"
-    runs = _runs(doc)
+    runs = doc_runs(doc)
     assert "cd /opt/app" in runs and "./run.sh" in runs and "$ " not in runs
 
 
 def test_powershell_prompts_are_no_part_of_the_script() -> None:
     doc = ('# R\n## Phase 1: Stop\n```powershell\nPS C:\\> Stop-WebAppPool -Name "Shop"\n'
            "PS C:\\> Start-WebAppPool -Name \"Shop\"\n```\n")
-    runs = _runs(doc)
+    runs = doc_runs(doc)
     assert "Stop-WebAppPool" in runs and "PS C:" not in runs
 
 
 def test_a_powershell_transcript_is_a_persons_step() -> None:
     doc = ("# R\n## Phase 1: Look\n```powershell\nPS C:\\> Get-Service Shop\n\nStatus   Name\n------   ----\n"
            "Running  Shop\n```\n")
-    assert _runs(doc) == ""
-    assert "Get-Service Shop" in _manual(doc)
+    assert doc_runs(doc) == ""
+    assert "Get-Service Shop" in doc_manual(doc)
 
 
 @pytest.mark.parametrize("block", [
@@ -90,7 +69,7 @@ def test_a_powershell_transcript_is_a_persons_step() -> None:
     "C:\\> net stop W3SVC\nC:\\> iisreset /restart",
 ])
 def test_an_untagged_cmd_exe_block_is_never_bash(block: str) -> None:
-    assert _runs(f"{DEPLOY}```\n{block}\n```\n") == "{'shell': './deploy.sh 2.3'}"
+    assert doc_runs(f"{DEPLOY}```\n{block}\n```\n") == "{'shell': './deploy.sh 2.3'}"
 
 
 @pytest.mark.parametrize("block", [
@@ -98,12 +77,12 @@ def test_an_untagged_cmd_exe_block_is_never_bash(block: str) -> None:
     "set -gx APP_ENV production\nfisher install jorgebucaran/nvm.fish",
 ])
 def test_an_untagged_config_file_or_fish_block_is_never_bash(block: str) -> None:
-    runs = _runs(f"{DEPLOY}```\n{block}\n```\n")
+    runs = doc_runs(f"{DEPLOY}```\n{block}\n```\n")
     assert runs == "{'shell': './deploy.sh 2.3'}"
 
 
 def test_an_untagged_indented_bash_loop_is_still_bash() -> None:
-    runs = _runs("# R\n## Phase 1: Go\n```\nfor h in web1 web2; do\n  ssh $h uptime\ndone\necho done\n```\n")
+    runs = doc_runs("# R\n## Phase 1: Go\n```\nfor h in web1 web2; do\n  ssh $h uptime\ndone\necho done\n```\n")
     assert "ssh $h uptime" in runs
 
 
@@ -118,14 +97,14 @@ def test_an_untagged_indented_bash_loop_is_still_bash() -> None:
 ])
 def test_sql_for_a_client_session_or_mysql_is_never_an_sql_step(sql: str) -> None:
     doc = f"# R\n## Phase 1: Data\n```sql\n{sql}\n```\n"
-    assert _runs(doc) == ""
-    assert sql.split("\n")[-1].strip() in _manual(doc)
+    assert doc_runs(doc) == ""
+    assert sql.split("\n")[-1].strip() in doc_manual(doc)
 
 
 def test_plain_postgres_sql_with_a_dollar_quoted_body_is_still_sql() -> None:
     sql = ("DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'r') THEN\n    CREATE ROLE r;\n"
            "  END IF;\nEND\n$$;\nUPDATE t SET note = '\\c not a command' WHERE id = 1;")
-    runs = _runs(f"# R\n## Phase 1: Data\n```sql\n{sql}\n```\n")
+    runs = doc_runs(f"# R\n## Phase 1: Data\n```sql\n{sql}\n```\n")
     assert "CREATE ROLE r" in runs and "not a command" in runs
 
 
@@ -141,8 +120,8 @@ def test_plain_postgres_sql_with_a_dollar_quoted_body_is_still_sql() -> None:
 ])
 def test_a_block_that_opens_an_interactive_session_is_a_persons_step(block: str) -> None:
     doc = f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n"
-    assert _runs(doc) == ""
-    assert block.split("\n")[-1] in _manual(doc)
+    assert doc_runs(doc) == ""
+    assert block.split("\n")[-1] in doc_manual(doc)
 
 
 @pytest.mark.parametrize("block", [
@@ -155,7 +134,7 @@ def test_a_block_that_opens_an_interactive_session_is_a_persons_step(block: str)
     "redis-cli -h cache01 ping",
 ])
 def test_commands_given_their_input_are_not_interactive(block: str) -> None:
-    runs = _runs(f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n")
+    runs = doc_runs(f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n")
     assert block.split("\n")[0].split()[0] in runs
 
 
@@ -170,17 +149,17 @@ def test_commands_given_their_input_are_not_interactive(block: str) -> None:
     "### Example (staging only)",
 ])
 def test_a_block_said_to_be_an_example_or_for_another_environment_never_runs(lead: str) -> None:
-    runs = _runs(f"{DEPLOY}{lead}\n\n```bash\n./reset-db.sh --all\n```\n")
+    runs = doc_runs(f"{DEPLOY}{lead}\n\n```bash\n./reset-db.sh --all\n```\n")
     assert "./deploy.sh 2.3" in runs and "reset-db" not in runs
 
 
 def test_a_block_whose_first_comment_says_do_not_run_never_runs() -> None:
-    runs = _runs(f"{DEPLOY}```bash\n# DO NOT RUN - example\nkubectl delete ns prod\n```\n")
+    runs = doc_runs(f"{DEPLOY}```bash\n# DO NOT RUN - example\nkubectl delete ns prod\n```\n")
     assert "delete ns" not in runs
 
 
 def test_do_not_run_in_prod_until_is_still_an_order() -> None:
-    runs = _runs("# R\n## Phase 1: Go\nDo not run this in production until the backup is done:\n\n"
+    runs = doc_runs("# R\n## Phase 1: Go\nDo not run this in production until the backup is done:\n\n"
                  "```bash\n./migrate.sh\n```\n")
     assert "./migrate.sh" in runs
 
@@ -189,10 +168,10 @@ def test_a_conditional_command_item_is_a_persons_step() -> None:
     doc = ("# R\n## Phase 1: Deploy\n1. `./deploy.sh 3.1`\n2. If the health check fails, run"
            " `kubectl rollout undo deploy/api -n prod`.\n3. Only if step 2 shows CrashLoopBackOff:"
            " `kubectl delete pod -l app=api -n prod`\n4. Falls der Cache leer ist: `./warm-cache.sh --all`\n")
-    runs = _runs(doc)
+    runs = doc_runs(doc)
     assert "./deploy.sh 3.1" in runs
     assert "rollout undo" not in runs and "delete pod" not in runs and "warm-cache" not in runs
-    manual = _manual(doc)
+    manual = doc_manual(doc)
     assert "rollout undo" in manual and "delete pod" in manual
 
 
@@ -208,9 +187,9 @@ def test_a_struck_through_item_is_no_step() -> None:
 def test_a_commented_out_command_after_the_last_one_is_no_step() -> None:
     doc = ("# R\n## Phase 1: Deploy\n```bash\n./deploy.sh 5.0.0\n# kubectl delete pod -l app=web --force\n"
            "# then tell #releases it is done\n```\n")
-    steps = _steps(doc)
+    steps = doc_steps(doc)
     assert "delete pod" not in str(steps)
-    assert "tell #releases" in _manual(doc)
+    assert "tell #releases" in doc_manual(doc)
 
 
 def test_template_placeholders_become_plan_vars_to_fill_in() -> None:
@@ -218,7 +197,7 @@ def test_template_placeholders_become_plan_vars_to_fill_in() -> None:
            "aws s3 cp build.zip s3://YOUR_BUCKET/releases/\n./release.sh --version X.Y.Z\n"
            "docker inspect -f '{{.State.Status}}' web\n```\n")
     result = import_markdown(doc, "doc.md")
-    runs = _runs(doc)
+    runs = doc_runs(doc)
     assert "{{version}}" not in runs and "image.tag=${VERSION}" in runs
     assert "s3://${YOUR_BUCKET}/" in runs and "--version ${VERSION}" in runs
     assert "{{.State.Status}}" in runs  # a Go template is the command's own
@@ -251,7 +230,7 @@ def test_a_struck_through_section_runs_nothing() -> None:
 
 def test_a_shell_fence_with_another_interpreters_shebang_runs_with_that_interpreter() -> None:
     doc = "# R\n## Phase 1: Go\n```sh\n#!/usr/bin/env python3\nimport os\nprint(os.getcwd())\n```\n"
-    steps = [s for s in _steps(doc) if "shell" in s]
+    steps = [s for s in doc_steps(doc) if "shell" in s]
     assert len(steps) == 1
     command = steps[0]["shell"]["command"] if isinstance(steps[0]["shell"], dict) else steps[0]["shell"]
     assert command.startswith("/usr/bin/env python3 - <<'GOLIVE_SCRIPT'\nimport os\n")
@@ -260,7 +239,7 @@ def test_a_shell_fence_with_another_interpreters_shebang_runs_with_that_interpre
 def test_a_blank_after_a_line_end_backslash_does_not_cut_the_command() -> None:
     doc = ("# R\n## Phase 1: Go\n```bash\nhelm upgrade web ./chart \\\n  --set image.tag=2.4.0 \\ \n"
            "  --set replicaCount=3\n```\n")
-    shell = next(s["shell"] for s in _steps(doc) if "shell" in s)
+    shell = next(s["shell"] for s in doc_steps(doc) if "shell" in s)
     command = shell["command"] if isinstance(shell, dict) else shell
     assert "--set image.tag=2.4.0 \\\n  --set replicaCount=3" in command
 
@@ -280,24 +259,24 @@ def test_a_block_for_another_host_says_so_in_the_summary() -> None:
 ])
 def test_a_block_the_document_runs_only_on_a_condition_is_a_persons_step(lead: str) -> None:
     doc = f"{DEPLOY}{lead}\n\n```bash\n./migrate.sh --down\n```\n"
-    assert _runs(doc) == "{'shell': './deploy.sh 2.3'}"
-    assert "./migrate.sh --down" in _manual(doc)
+    assert doc_runs(doc) == "{'shell': './deploy.sh 2.3'}"
+    assert "./migrate.sh --down" in doc_manual(doc)
 
 
 def test_a_block_in_a_conditional_list_item_is_a_persons_step() -> None:
     doc = ("# R\n## Phase 1: Deploy\n1. If pods crash-loop:\n   ```bash\n   kubectl -n prod delete pod -l app=web\n"
            "   ```\n2. Restart the workers:\n   ```bash\n   kubectl -n prod rollout restart deploy/worker\n   ```\n")
-    runs = _runs(doc)
+    runs = doc_runs(doc)
     assert "rollout restart" in runs and "delete pod" not in runs
-    assert "delete pod" in _manual(doc)
+    assert "delete pod" in doc_manual(doc)
 
 
 def test_a_command_row_said_to_be_for_staging_or_conditional_does_not_run() -> None:
     doc = ("# R\n## Phase 1: Deploy\n| Step | Command | Notes |\n|---|---|---|\n| 1 | `./notify.sh start` | |\n"
            "| 2 | `./purge-cdn.sh --all` | staging only |\n| 3 | `./reindex.sh --full` | only if search is stale |\n")
-    runs = _runs(doc)
+    runs = doc_runs(doc)
     assert "./notify.sh start" in runs and "purge-cdn" not in runs and "reindex" not in runs
-    assert "reindex" in _manual(doc) and "purge-cdn" not in _manual(doc)
+    assert "reindex" in doc_manual(doc) and "purge-cdn" not in doc_manual(doc)
 
 
 def test_an_html_struck_through_command_is_no_step() -> None:
@@ -323,7 +302,7 @@ def test_two_blocks_with_two_secret_values_never_share_one_var() -> None:
 ])
 def test_a_prompt_or_a_console_in_a_block_is_a_persons_step(block: str) -> None:
     doc = f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n"
-    assert _runs(doc) == ""
+    assert doc_runs(doc) == ""
 
 
 @pytest.mark.parametrize("block", [
@@ -336,14 +315,14 @@ def test_a_prompt_or_a_console_in_a_block_is_a_persons_step(block: str) -> None:
     "bin/rails console <<'RUBY'\nputs User.count\nRUBY",
 ])
 def test_a_command_given_its_answer_is_no_prompt(block: str) -> None:
-    assert _runs(f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n") != ""
+    assert doc_runs(f"# R\n## Phase 1: Work\n```bash\n{block}\n```\n") != ""
 
 
 def test_a_powershell_remote_session_is_a_persons_step() -> None:
     doc = ("# R\n## Phase 1: Restart\n```powershell\nEnter-PSSession -ComputerName web01\nRestart-Service W3SVC\n"
            "Exit-PSSession\n```\n")
-    assert _runs(doc) == ""
-    assert "Restart-Service W3SVC" in _manual(doc)
+    assert doc_runs(doc) == ""
+    assert "Restart-Service W3SVC" in doc_manual(doc)
 
 
 def test_a_steps_tables_rollback_column_is_each_rows_undo_never_dropped() -> None:
@@ -351,11 +330,11 @@ def test_a_steps_tables_rollback_column_is_each_rows_undo_never_dropped() -> Non
            "| 1 | `kubectl scale deploy/worker --replicas=0` | `kubectl scale deploy/worker --replicas=3` |\n"
            "| 2 | `./migrate.sh` | if needed, restore the dump |\n| 3 | `./notify.sh` | – |\n")
     result = import_markdown(doc, "doc.md")
-    steps = _steps(doc)
+    steps = doc_steps(doc)
     first = next(s for s in steps if "--replicas=0" in str(s.get("shell")))
     assert first["undo"] == {"shell": "kubectl scale deploy/worker --replicas=3"}
-    assert "--replicas=3" not in _runs(doc).replace(str(first["undo"]), "")
-    assert "./notify.sh" in _runs(doc) and "./migrate.sh" in _runs(doc)  # the rollback cell is no condition
+    assert "--replicas=3" not in doc_runs(doc).replace(str(first["undo"]), "")
+    assert "./notify.sh" in doc_runs(doc) and "./migrate.sh" in doc_runs(doc)  # the rollback cell is no condition
     assert any("restore the dump" in u.what for u in result.unplaced)
 
 
@@ -366,5 +345,5 @@ def test_a_steps_tables_rollback_column_is_each_rows_undo_never_dropped() -> Non
     "ssh -N -L 5432:db01:5432 bastion",
 ])
 def test_a_tunnel_or_port_forward_that_never_ends_is_no_step(command: str) -> None:
-    runs = _runs(f"# R\n## Phase 1: Go\n```bash\n./deploy.sh 2.3\n{command}\n```\n")
+    runs = doc_runs(f"# R\n## Phase 1: Go\n```bash\n./deploy.sh 2.3\n{command}\n```\n")
     assert "./deploy.sh 2.3" in runs and command.split()[1] not in runs.replace("./deploy.sh 2.3", "")

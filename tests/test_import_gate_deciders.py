@@ -5,20 +5,10 @@ with their role while the sentence also names another person of the document."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ruamel.yaml import YAML
-
-from golive.plan.importer import import_markdown
+from importforms import plan_of
 
 SHIP = "## Phase 1: Migrate (10 min)\n\n```bash\n./ledger migrate\n```\n\n"
 NEXT = "\n## Phase 2: Switch\n\n```bash\n./ledger switch\n```\n"
-
-
-def plan_of(text: str) -> dict[str, Any]:
-    data = YAML(typ="safe").load(import_markdown(text, "doc.md").yaml_text)
-    assert isinstance(data, dict)
-    return data
 
 
 def test_role_then_name_in_running_text() -> None:

@@ -15,14 +15,9 @@ from ruamel.yaml import YAML
 from golive.plan.importer import import_markdown
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.text import _strip_front_matter
+from importforms import plan_of
 
 RUN = "\n## Phase 1: Ship (10 minutes)\n\n```bash\n./ship --now\n```\n"
-
-
-def plan_of(text: str) -> dict[str, Any]:
-    data = YAML(typ="safe").load(import_markdown(text, "doc.md").yaml_text)
-    assert isinstance(data, dict)
-    return data
 
 
 def ladder(plan: dict[str, Any]) -> list[tuple[str, list[str]]]:

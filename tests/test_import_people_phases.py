@@ -10,20 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
 from golive.plan.importer import import_markdown
 from golive.plan.importer.items import code_command, stated_result
 from golive.plan.importer.roles import looks_like_person
 from golive.plan.md_blocks import parse_blocks
+from importforms import plan_of
 
 RUN = "\n## Phase 1: Ship (10 minutes)\n\n```bash\n./ship --now\n```\n"
-
-
-def plan_of(text: str) -> dict[str, Any]:
-    data = YAML(typ="safe").load(import_markdown(text, "doc.md").yaml_text)
-    assert isinstance(data, dict)
-    return data
 
 
 def steps(plan: dict[str, Any], phase: int = 0) -> list[dict[str, Any]]:

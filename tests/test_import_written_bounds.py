@@ -4,18 +4,9 @@ words: "(no more than 25 min)", "(22:05, 40 minutes tops)", "— max. 12 min", "
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from ruamel.yaml import YAML
 
-from golive.plan.importer import import_markdown
-
-
-def plan_of(text: str) -> dict[str, Any]:
-    data = YAML(typ="safe").load(import_markdown(text, "doc.md").yaml_text)
-    assert isinstance(data, dict)
-    return data
+from importforms import plan_of
 
 
 @pytest.mark.parametrize(("heading", "name", "timebox"), [

@@ -7,31 +7,10 @@ a script, a comment becomes a command to type. Each rule point (the module's doc
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from ruamel.yaml import YAML
 
-from golive.plan.importer import import_markdown
 from golive.plan.md_prompts import read_console, transcript
-
-
-def _steps(doc: str) -> list[dict[str, Any]]:
-    plan = YAML(typ="safe").load(import_markdown(doc, "doc.md").yaml_text)
-    out: list[dict[str, Any]] = []
-    for phase in plan.get("phases") or []:
-        out += phase.get("steps") or []
-    for level in (plan.get("rollback") or {}).get("levels") or []:
-        out += level.get("steps") or []
-    return out
-
-
-def _runs(doc: str) -> str:
-    return "\n".join(str(s) for s in _steps(doc) if "manual" not in s)
-
-
-def _manual(doc: str) -> str:
-    return "\n".join(str(s["manual"].get("instruction", "")) for s in _steps(doc) if "manual" in s)
+from importforms import doc_manual, doc_runs, doc_steps
 
 
 def _doc(block: str, tag: str = "", lead: str = "") -> str:
@@ -58,8 +37,8 @@ def test_output_under_a_root_command_is_never_run(tag: str) -> None:
     """Point 3: `# systemctl is-active app` with `inactive` under it. Read as a comment, the bash block ran
     `inactive` as a command and dropped root's two commands."""
     doc = _doc("# systemctl stop app\n# systemctl is-active app\ninactive", tag)
-    assert "inactive" not in _runs(doc).replace("is-active", "")
-    manual = _manual(doc)
+    assert "inactive" not in doc_runs(doc).replace("is-active", "")
+    manual = doc_manual(doc)
     assert "systemctl stop app" in manual and "systemctl is-active app" in manual
 
 
@@ -67,9 +46,9 @@ def test_an_untagged_block_of_root_commands_only_is_typed_at_roots_prompt() -> N
     """Point 4: a rollback written as three `# cmd` lines was dropped; it is a person's step as root."""
     doc = ("# R\n\n## 1. Upgrade\n\n```bash\ndnf -y upgrade app\n```\n\n## Rolling back\n\n```\n"
            "# systemctl stop app\n# dnf -y downgrade app-4.2.7\n# systemctl start app\n```\n")
-    manual = _manual(doc)
+    manual = doc_manual(doc)
     assert "dnf -y downgrade app-4.2.7" in manual and "systemctl start app" in manual
-    assert "downgrade" not in _runs(doc)
+    assert "downgrade" not in doc_runs(doc)
 
 
 # -- `#` is a comment ---------------------------------------------------------------------------------------
@@ -80,7 +59,7 @@ def test_a_bash_block_of_commented_out_commands_is_not_typed() -> None:
     assert read_console(text, script=True) is None
     assert read_console(text, script=False) is not None
     doc = _doc(text, "bash")
-    assert "systemctl" not in _manual(doc) + _runs(doc)
+    assert "systemctl" not in doc_manual(doc) + doc_runs(doc)
 
 
 @pytest.mark.parametrize("tag", ["console", "text"])
@@ -88,22 +67,22 @@ def test_a_comment_that_reads_as_words_is_never_typed(tag: str) -> None:
     """`# stop the app first` over unprompted lines: no command (the old fallback made it
     "Run `stop the app first`"); the block stays text the paragraph before may ask for."""
     doc = _doc("# stop the app first\nsystemctl stop app\nsystemctl start app", tag, "Run:")
-    assert "stop the app first`" not in _manual(doc)
-    assert _runs(doc).count("systemctl") == 0
+    assert "stop the app first`" not in doc_manual(doc)
+    assert doc_runs(doc).count("systemctl") == 0
 
 
 def test_a_script_starting_with_a_comment_stays_a_script() -> None:
     doc = _doc("# stop the app first\nsystemctl stop app\nsystemctl start app", "bash")
-    assert "systemctl stop app" in _runs(doc)
-    assert "stop the app first`" not in _manual(doc)
+    assert "systemctl stop app" in doc_runs(doc)
+    assert "stop the app first`" not in doc_manual(doc)
 
 
 def test_a_commented_out_command_over_commands_is_taken_out_not_typed() -> None:
     """Point 3 needs output right under the `# cmd`; commands under it make it a command taken out."""
     doc = _doc("# kubectl delete pod web-1 --force\nkubectl rollout restart deploy/web", "bash")
-    commands = [str(s.get("shell")) for s in _steps(doc)]
+    commands = [str(s.get("shell")) for s in doc_steps(doc)]
     assert any("rollout restart" in c for c in commands)
-    assert not any("delete pod" in c for c in commands) and "delete pod" not in _manual(doc)
+    assert not any("delete pod" in c for c in commands) and "delete pod" not in doc_manual(doc)
 
 
 def test_a_commented_out_command_over_a_prompt_is_not_typed() -> None:
@@ -130,8 +109,8 @@ def test_a_section_of_full_prompts_is_a_phase_of_persons_steps(block: str, tag: 
     """The section finder knew only `$`/`#`: a numbered section of `[root@web1 ~]#` transcripts was dropped."""
     doc = _doc(block, tag)
     typed = block.split("\n")[0].split("# ")[-1].split("$ ")[-1].split("% ")[-1]
-    assert typed in _manual(doc)
-    assert "inactive" not in _runs(doc).replace("is-active", "")
+    assert typed in doc_manual(doc)
+    assert "inactive" not in doc_runs(doc).replace("is-active", "")
 
 
 def test_a_heredoc_shown_with_continuation_prompts_keeps_the_commands_after_it() -> None:
@@ -148,7 +127,7 @@ def test_a_transcript_said_not_to_be_run_is_no_persons_run_step(tag: str) -> Non
     "Run `psql -c 'DROP TABLE x'`" for a person."""
     doc = ("# R\n\n## Deploy\n\n```bash\n./deploy.sh\n```\n\nDo NOT run this in production:\n\n"
            f"```{tag}\n$ psql -c 'DROP TABLE x'\nDROP TABLE\n```\n")
-    assert "DROP TABLE" not in _manual(doc) + _runs(doc)
+    assert "DROP TABLE" not in doc_manual(doc) + doc_runs(doc)
 
 
 # -- prompts teams paste ---------------------------------------------------------------------------------------
@@ -169,8 +148,8 @@ def test_a_shell_prompt_is_never_part_of_a_command_and_output_never_runs(block: 
     """Read as a script, `web1# systemctl stop app` ran a program called `web1#` and the output ran as commands;
     read as text, the section was dropped."""
     doc = _doc(block, tag)
-    assert typed in _manual(doc)
-    runs = _runs(doc)
+    assert typed in doc_manual(doc)
+    runs = doc_runs(doc)
     assert "curl -fsS localhost/health" in runs
     assert runs.count("\n") == 0, runs  # only the Check phase's step runs
 
@@ -196,8 +175,8 @@ def test_a_line_typed_into_another_program_is_a_persons_step_never_bash(block: s
     """A client's prompt (mysql>, postgres=#, >>>, redis, irb) or Windows' (PS C:\\>, C:\\>): the commands are
     typed into that program by a person, with the prompt that says where; output is never run."""
     doc = _doc(block, tag)
-    assert typed in _manual(doc)
-    assert _runs(doc) == "{'shell': 'curl -fsS localhost/health'}"
+    assert typed in doc_manual(doc)
+    assert doc_runs(doc) == "{'shell': 'curl -fsS localhost/health'}"
 
 
 def test_typed_at_a_client_without_output_is_still_never_bash() -> None:
@@ -236,15 +215,15 @@ def test_a_bash_script_written_with_prompts_runs_without_them() -> None:
     """`$ cat <<EOF` with `> ` body lines in a bash block: bash ran `> port=8080` (a file named port=8080) and
     `> EOF` (emptied a file named EOF); the heredoc never closed."""
     doc = _doc("$ cat <<EOF > /etc/app.conf\n> port=8080\n> EOF\n$ systemctl restart app", "bash")
-    runs = _runs(doc)
+    runs = doc_runs(doc)
     assert "port=8080\\nEOF\\nsystemctl restart app" in runs and "> port" not in runs
     doc = _doc("deploy@web1:~/app$ git pull --ff-only\ndeploy@web1:~/app$ ./restart.sh", "bash")
-    assert "'git pull --ff-only\\n./restart.sh" in _runs(doc)
+    assert "'git pull --ff-only\\n./restart.sh" in doc_runs(doc)
 
 
 def test_python_repl_lines_are_never_bash_even_tagged_python() -> None:
     doc = _doc(">>> from shop.models import Job\n>>> Job.objects.filter(done=True).delete()\n(3, {})", "pycon")
-    assert ">>> Job.objects.filter(done=True).delete()" in _manual(doc)
+    assert ">>> Job.objects.filter(done=True).delete()" in doc_manual(doc)
 
 
 @pytest.mark.parametrize("text", [
@@ -269,18 +248,18 @@ def test_an_unnumbered_section_of_transcripts_is_a_phase_of_persons_steps(block:
     doc = (f"# R\n\n## Restart the app\n\n```{tag}\n{block}\n```\n\n## Check\n\n```bash\n"
            "curl -fsS localhost/health\n```\n")
     typed = block.split("\n")[0].split("# ")[-1].split("mysql> ")[-1]
-    assert typed in _manual(doc)
+    assert typed in doc_manual(doc)
 
 
 def test_a_section_that_shows_an_example_session_stays_out() -> None:
     doc = ("# R\n\n## Example session\n\n```console\n$ kubectl delete pod web-1\npod \"web-1\" deleted\n```\n\n"
            "## Check\n\n```bash\ncurl -fsS localhost/health\n```\n")
-    assert "kubectl delete" not in _manual(doc) + _runs(doc)
+    assert "kubectl delete" not in doc_manual(doc) + doc_runs(doc)
 
 
 def test_a_transcript_said_not_to_be_run_in_a_transcript_section_is_no_persons_run_step() -> None:
     """The transcript-section path read the fence without asking whether the document said not to run it."""
     doc = ("# R\n\n## 2. Stop (6:10)\n\nDo NOT run this in production:\n\n```console\n$ psql -c 'DROP TABLE x'\n"
            "DROP TABLE\n```\n\n2a. Stop the app.\n")
-    assert "2a. Stop the app." in _manual(doc)
-    assert "DROP TABLE" not in _manual(doc) + _runs(doc)
+    assert "2a. Stop the app." in doc_manual(doc)
+    assert "DROP TABLE" not in doc_manual(doc) + doc_runs(doc)
