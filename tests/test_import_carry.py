@@ -280,3 +280,44 @@ def test_a_name_exported_twice_is_the_later_value_after_it(tmp_path: Path) -> No
     plan_vars = {k: str(v.get("value", "")) for k, v in (plan.get("vars") or {}).items()}
     last = {"command": _cmd(plan["phases"][-1]["steps"][0])}
     assert run_as_steps([last], plan_vars, tmp_path, _env(tmp_path)).split() == ["stable"]
+
+
+def _planted(state: Path, names: list[str], mark: Path, foreign: bool) -> None:
+    """What another user of a shared /tmp could leave where the run saves its values."""
+    for name in names:
+        (state / name).write_text(f"touch {mark}\nPREV=releases/v2\n")
+        if foreign:
+            os.chown(state / name, 65534, 65534)
+
+
+def test_saved_values_are_never_read_from_a_folder_another_user_made_or_linked(tmp_path: Path) -> None:
+    box = _switch_box(tmp_path)
+    plan, _text, _summary = _plan(SWITCH.format(box=box))
+    steps = [s for ph in plan["phases"] for s in ph["steps"]] + plan["rollback"]["levels"][0]["steps"]
+    commands = [{"command": _cmd(s)} for s in steps]
+    env = _env(tmp_path)
+    run_as_steps(commands, {}, tmp_path, env)  # a clean run: the names the run saves under
+    saved = Path(env["TMPDIR"]) / "golive-state-diff"
+    names = sorted(p.name for p in saved.iterdir())
+    assert names, "the first step saved nothing"
+
+    for hostile in ("made", "linked"):
+        (box / "current").unlink()
+        (box / "current").symlink_to("releases/v1")
+        mark = tmp_path / f"ran-{hostile}"
+        tmp = tmp_path / f"tmp-{hostile}"
+        tmp.mkdir()
+        state = tmp / "golive-state-diff"
+        target = state
+        if hostile == "linked":
+            target = tmp_path / "elsewhere"
+            target.mkdir()
+            state.symlink_to(target)  # the link's target is the run user's own: only the link is foreign
+        else:
+            state.mkdir()
+            os.chown(state, 65534, 65534)
+        hostile_env = {**env, "TMPDIR": str(tmp)}
+        run_as_steps(commands[:1], {}, tmp_path, hostile_env)
+        _planted(target, names, mark, foreign=hostile == "made")  # the folder's owner rewrites what is in it
+        run_as_steps(commands[1:], {}, tmp_path, hostile_env)
+        assert not mark.exists(), f"a planted file ran ({hostile})"  # the run stops at the first read instead

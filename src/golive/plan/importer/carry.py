@@ -29,6 +29,10 @@ from golive.plan.md_shell_state import Item, Left, first_sets, reads, script_sta
 MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
 #: Where a run's saved values live: private to the run (its id), under the machine's temporary directory.
 STATE_DIR = '"${TMPDIR:-/tmp}/golive-state-${GOLIVE_RUN_ID:?}"'
+#: Saved values are read back with `.`, so the folder must be the run user's own: in a shared /tmp another user
+#: could make it first (run ids are a time and 16 random bits) or link it elsewhere, and plant what later steps
+#: run. Written only into, and read only from, a real folder this user owns (`mkdir -p` keeps one that exists).
+OURS = f'[ ! -L {STATE_DIR} ] && [ -O {STATE_DIR} ]'
 _BASH = (None, "bash", "/bin/bash", "/usr/bin/bash", "sh", "/bin/sh")
 #: Commands said again whose failure means the state is not the document's: the step stops there.
 _GUARDED = re.compile(r"^\s*(?:cd|pushd|popd|source|\.|nvm|conda|pyenv|rvm|deactivate)\b")
@@ -158,7 +162,8 @@ class _Carrier:
                 src.used = True
                 what = "the directory it ended in" if it.cd else ", ".join(
                     sorted(src.left.saved_vars | {f + "()" for f in src.left.saved_funcs}))
-                lines.append(f'. {STATE_DIR}/{src.key}{".cwd" if it.cd else ""}.sh || exit 1  # {what}, as the'
+                saved = f'{STATE_DIR}/{src.key}{".cwd" if it.cd else ""}.sh'
+                lines.append(f'{{ {OURS} && . {saved}; }} || exit 1  # {what}, as the'
                              f' step at {src.key.replace("line", "line ")} left it')
                 continue
             said = str(it.text)
@@ -191,7 +196,7 @@ class _Carrier:
             tail = ["__golive_status=$?",
                     "# carried: what later steps read, saved as this step left it (read back there, never worked"
                     " out again)",
-                    f"(umask 077 && mkdir -p {STATE_DIR}) && {{ {'; '.join(saves)}; }} 2>/dev/null || :",
+                    f"(umask 077 && mkdir -p {STATE_DIR}) && {OURS} && {{ {'; '.join(saves)}; }} 2>/dev/null || :",
                     'exit "$__golive_status"']
             _set_shell_text(src.step, text.rstrip("\n") + "\n" + "\n".join(tail))
             self.report.saved.append((int(src.key[4:].rstrip("b")), sorted(left.saved_vars | left.saved_funcs
