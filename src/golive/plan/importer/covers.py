@@ -34,7 +34,7 @@ _DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore(?!\s+(?:--list|-l)\b)|\bmysql\b[^
                    # a dump piped into the database client: `gunzip -c dump.sql.gz | mysql shop`, `zcat x | psql db`
                    r"\|\s*(?:sudo\s+(?:-u\s+\S+\s+)?)?(?:mysql|mariadb|psql|mongorestore)\b|mongorestore\b|"
                    r"(?<!dnf )(?<!yum )(?<!apt )(?<!allow-)downgrade|db:rollback|migrations remove|db:migrate VERSION|"
-                   r"\.restore\b|(?<![\w-])migrate(?![\w-]|:status)|\b(?:db|database|data|pg|mysql|mongo|snapshot)[-_]restore\b|"
+                   r"\.restore\b|(?<![\w-])migrate(?![\w-]|:status)|\b(?:db|database|data|mysql|mongo|snapshot)[-_]restore\b|"
                    r"\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|UPDATE\s+\w+\s+SET|CREATE)\b")
 _TOOLS = {"alembic": "alembic", "flask db": "flask-db", "rails db": "rails", "rake db": "rails",
           "dotnet ef": "dotnet-ef", "prisma migrate": "prisma", "manage.py migrate": "django"}
