@@ -211,18 +211,22 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
         ptoks = {n: set().union(*(tokens(s) for s in changing[n])) for n in order}
         # a data level covers the data phases that name what it names, else every phase that changed data
         data_hits = {n for n in pdata if ltoks & ptoks[n]} or pdata
-        if not cov:
+        # a data level leaves the phases a lower level covers to it, unless no phase is left that way (nothing
+        # visibly changed data: `ansible-playbook db-restore.yml` after a rollout that wrote to the database)
+        for keep_below in (False, True) if not cov else ():
             for n in order:
                 if not changing[n]:
                     continue
                 if data and n in data_hits:
                     cov.append(n)
                     why.append(f"'{n}' (it changed data; this level brings data back)")
-                elif ltoks & ptoks[n] and not (data and pdata and n in covered_below) and n not in pdata - data_hits \
-                        and order.index(n) >= since:
+                elif ltoks & ptoks[n] and not (data and not keep_below and n in covered_below) \
+                        and n not in pdata - data_hits and order.index(n) >= since:
                     cov.append(n)
                     shared = ", ".join(sorted(ltoks & ptoks[n])[:3])
                     why.append(f"'{n}' (both name {shared})")
+            if cov or not data:
+                break
         if not cov:  # a canary on the document's own router moves traffic as the document's commands did
             cov = [n for n, p in zip(order, phases, strict=True) if changing[n] or any(
                 kind(s) == "canary" and isinstance(s["canary"], dict) and isinstance(s["canary"].get("router"), dict)
