@@ -182,9 +182,6 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
         ltoks = set().union(*(tokens(s) for s in steps)) if steps else set()
         ltexts = {text(s).strip() for s in steps if kind(s) in ("shell", "ssh")}
         again = [i for i, n in enumerate(order) if ltexts & texts[n]]
-        # a level that re-runs a phase's command (a slot swap swapped back) leaves the phases before it as they
-        # are: a failure in the staging deploy before the swap is not the swap's to answer
-        since = again[0] if again else 0
         if again:
             # A level that also changes what that phase changed ("stop; ln -sfn <previous release> current;
             # start" after "ln -sfn <new release> current; start") undoes it, re-run start or not.
@@ -193,6 +190,9 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
             own = set().union(*(tokens(s) for s in changing[order[again[0]]]))
             if others & own:
                 again = []
+        # a level that only re-runs a phase's command (a slot swap swapped back) leaves the phases before it as
+        # they are: a failure in the staging deploy before the swap is not the swap's to answer
+        since = again[0] if again else 0
         cov: list[str] = named(lv.get("refs") or [], phases)
         why: list[str] = [f"the document names them (steps {', '.join(lv['refs'])})"] if cov else []
         if not cov and lv.get("phase") in order:  # "**Rollback:**" and its block inside that phase
