@@ -161,3 +161,16 @@ def test_a_command_the_document_runs_only_then_is_a_persons_step(lead: str) -> N
     runs = doc_runs(doc)
     assert "ansible-playbook site.yml" in runs and "@site.retry" not in runs
     assert "@site.retry" in doc_manual(doc)
+
+
+def test_tabs_that_are_steps_in_turn_still_run() -> None:
+    doc = DOCUSAURUS.replace("Ubuntu", "Migrate").replace("RHEL", "Check")
+    runs = doc_runs(doc)
+    assert "apt-get install" in runs and "dnf install" in runs
+
+
+def test_a_block_after_a_watched_lead_keeps_its_finite_commands() -> None:
+    doc = ("# Deploy\n\n## Go\n\nStart it and follow the log until it is ready (Ctrl-C then):\n\n"
+           "```bash\nsudo systemctl start mysql\nsudo tail -f /var/log/mysql/error.log\n```\n")
+    runs = doc_runs(doc)
+    assert "systemctl start mysql" in runs and "tail -f" not in runs

@@ -12,11 +12,16 @@ from golive.plan.md_blocks import Block
 #: `{{< tab "Ubuntu" >}}`, `{{% tab name="RHEL" %}}`, `{% tab install Ubuntu %}`, `=== "Ubuntu"` (MkDocs).
 _TAB_OPEN = re.compile(r"""\{\{[<%]\s*tab\s+(?:name=|title=)?["']?([^"'>%}]+?)["']?\s*[>%]\}\}|"""
                        r"""\{%\s*tab\s+(?:\w+\s+)?["']?([^"'%}]+?)["']?\s*%\}|^\s*===\+?\s+"([^"]+)\"""", re.M | re.I)
+_OS = (r"ubuntu|debian|rhel|red\s*hat|centos|rocky|alma\w*|fedora|suse|sles|amazon\s+linux|alpine|arch|macos|"
+       r"mac|windows|linux")
+_MKDOCS = re.compile(r"^\s*===")
+#: What alternatives are chosen by: the OS, the package manager, the cloud, the runtime, the architecture.
+_PLATFORM = re.compile(rf"(?i)\b(?:{_OS}|apt|dnf|yum|zypper|brew|homebrew|winget|choco\w*|aws|azure|gcp|google\s+cloud|"
+                       r"docker|podman|kubernetes|k8s|openshift|helm|systemd|npm|yarn|pnpm|pip|conda|x86|x64|amd64|"
+                       r"arm64|aarch64|bash|zsh|powershell|cmd|debian-based|rpm-based)\b")
 #: `{{< /tab >}}`, `{{< /tabs >}}`, `{% endtab %}`, `{% endtabs %}`.
 _TAB_CLOSE = re.compile(r"\{\{[<%]\s*/tabs?\s*[>%]\}\}|\{%\s*endtabs?\s*%\}", re.I)
 #: A lead naming a platform: "On Ubuntu:", "For RHEL 9 hosts:", "Debian/Ubuntu:".
-_OS = (r"ubuntu|debian|rhel|red\s*hat|centos|rocky|alma\w*|fedora|suse|sles|amazon\s+linux|alpine|arch|macos|"
-       r"mac|windows|linux")
 _OS_LEAD = re.compile(rf"(?i)^\W*(?:(?:on|for|under|with)\s+)?(?:the\s+)?({_OS})\b[^:.]{{0,40}}:$")
 
 
@@ -61,8 +66,8 @@ def alternative_of(blocks: list[Block], idx: int) -> tuple[str, list[str]] | Non
             if lead is not None and k + 1 < len(blocks) and blocks[k + 1].kind == "fence":
                 names.append(lead)
     names = list(dict.fromkeys(names))
-    if len(names) < 2:
-        return None  # one tab, or one "On RHEL:": nothing to choose between
+    if len([n for n in names if _PLATFORM.search(n)]) < 2:
+        return None  # one tab, or one "On RHEL:"; or tabs that are steps in turn ("Migrate", "Check")
     own = _tab_box(blocks[idx])
     if own is not None:
         return own, names
@@ -71,6 +76,8 @@ def alternative_of(blocks: list[Block], idx: int) -> tuple[str, list[str]] | Non
         marks = _markers(b) if b.kind in ("para", "item") else []
         if marks:
             last = marks[-1][1]
+            if last and _MKDOCS.match(b.raw) and k != idx - 1:
+                return None  # an MkDocs tab holds the indented block right under it; later blocks are outside
             return (last, names) if last else None
         if k == idx - 1 and _os_lead(b) is not None:
             return _os_lead(b) or "", names

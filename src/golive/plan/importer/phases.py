@@ -231,6 +231,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin):
         "Optionally, warm the cache:", "Falls der Cache hängt:") or the list item it stands in does ("1. If pods
         crash-loop:"). One person's step showing the block: a person decides, it never runs every time."""
         from golive.plan.md_meaning import CONDITION, WATCHED
+        from golive.plan.md_shell import never_ends, parse, simple_commands
 
         said = lead if lead is not None and lead.text.strip() else None
         if said is None and b.parent is not None and self.blocks[b.parent].kind == "item":
@@ -242,8 +243,9 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin):
         # person starts and stops it
         text = _clean(said.text)
         last = re.split(r"(?<=[.!?])\s+", text)[-1]
-        if not (CONDITION.match(text) or CONDITION.match(last) or _ONLY_THEN.search(last) or WATCHED.search(last)):
-            return False
+        if not (CONDITION.match(text) or CONDITION.match(last) or _ONLY_THEN.search(last)):
+            if not WATCHED.search(last) or any(never_ends(a) for a in simple_commands(parse(b.text))):
+                return False  # "follow the log (Ctrl-C then):" over `tail -f`: left out as never-ending already
         cond = text.rstrip(":").strip()
         if cond in phase["description"]:
             phase["description"].remove(cond)
