@@ -4,6 +4,8 @@ typography never reaches bash; watched / second-terminal commands never become s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from golive.plan.importer import import_markdown
@@ -174,3 +176,19 @@ def test_a_block_after_a_watched_lead_keeps_its_finite_commands() -> None:
            "```bash\nsudo systemctl start mysql\nsudo tail -f /var/log/mysql/error.log\n```\n")
     runs = doc_runs(doc)
     assert "systemctl start mysql" in runs and "tail -f" not in runs
+
+
+SET7 = Path(__file__).parent / "import_unseen7"
+
+
+@pytest.mark.parametrize(("name", "never_run", "quoted"), [
+    ("08_hugo_docs_page.md", ["apt-get install", "dnf install", "dnf downgrade"], ["apt-get install", "dnf"]),
+    ("06_redis_sentinel_haproxy.md", ["--latency"], []),
+    ("07_multicloud_cdn.md", ["log tail", "\u00a0", "\u201c"], []),
+    ("04_ansible_rollout.md", ["@site.retry"], ["@site.retry"]),
+])
+def test_set7_cases(name: str, never_run: list[str], quoted: list[str]) -> None:
+    doc = (SET7 / name).read_text(encoding="utf-8")
+    runs, manual = doc_runs(doc), doc_manual(doc)
+    assert not [w for w in never_run if w in runs]
+    assert all(w in manual for w in quoted)
