@@ -10,6 +10,7 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
+from golive.plan.importer.level_prose import LevelProseMixin
 from golive.plan.importer.repeat import RepeatMixin
 from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
@@ -38,11 +39,6 @@ _STARTS_AT = re.compile(r"(?:\(\s*|[-–—@]\s*|\bat\s+)(?:~\s*)?(?:\d{1,2}[:.h
 #: A paragraph that is a person's part, before the block it leads to: "Wait until ...", "Tell the app team ...".
 _PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform|announce|warn|ask|page|ping|email|"
                           r"post\s+(?:in|to|on))\b")
-#: A sentence that tells what to do and when: "Stop the app first (`…`)", "then run `…`", "Before that, `…`".
-_TOLD = re.compile(r"(?i)\b(?:first|then|before|after|afterwards|next|zuerst|danach|vorher|primero|luego|d'abord|"
-                   r"puis|prima|poi)\b|:\s*$")
-#: A code span that is a command: a program and at least one argument (`cap production puma:stop`), not a name.
-_COMMAND_SPAN = re.compile(r"^(?:sudo\s+)?[a-z][\w.-]*(?:\s+\S+)+$")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
 
@@ -68,7 +64,7 @@ _ONLY_THEN = re.compile(r"(?i)\bonly\s+then\b|\bin\s+that\s+case\b|\bif\s+(?:so|
                         r"\bif\s+(?:any|some|one\s+or\s+more)\b|\botherwise\b|\bnur\s+dann\b|\bin\s+diesem\s+fall\b")
 
 
-class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin):
+class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelProseMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -411,27 +407,6 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin):
 
         return any((b.kind == "fence" and self.runs(b)) or (b.kind in ("item", "para") and code_command(b.raw))
                    for b in self.blocks[start:end])
-
-    def level_prose_commands(self, phase: dict[str, Any], b: Block) -> bool:
-        """"Only if data is damaged. Stop the app first (`cap production puma:stop` and `cap production
-        sidekiq:stop`), then:": a sentence of a level's prose that tells what to run, in code spans, before or after
-        its block, is the level's step there (a person's step quoting the commands: the prose does not say how they
-        combine); the other sentences stay its description (its condition among them)."""
-        if len(b.text) >= 400:
-            return False
-        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(`])", " ".join(b.raw.split()))
-        told = [i for i, sn in enumerate(sentences) if _TOLD.search(sn) and any(
-            _COMMAND_SPAN.match(span) for span in re.findall(r"`([^`\n]+)`", sn))]
-        if not told:
-            return False
-        rest = " ".join(sn for i, sn in enumerate(sentences) if i not in told)
-        if rest.strip():
-            phase["description"].append(_clean(rest))
-        for i in told:
-            said = re.sub(r"(?i),?\s*then\s*:?\s*$", "", _clean(sentences[i])).rstrip(":").strip()
-            phase["steps"].append(self.step("manual", {"instruction": said}, b.line, None))
-        self.phase_triggers(b)
-        return True
 
     def command_lines(self, phase: dict[str, Any], b: Block) -> bool:
         """A terse paragraph, one instruction a line, whose first line is plainly a command ("undo: `kubectl
