@@ -67,7 +67,7 @@ class ExpectMixin(ImportState):
         word = t.group(2).lower() if t else "m"
         unit = "h" if word.startswith(("h", "st", "o")) else "s" if word.startswith("s") else "m"
         deadline = f"{t.group(1)}{unit}" if t else "5m"
-        value = _WAIT_VALUE.search(text)
+        value = _WAIT_VALUE.search(lead.raw)
         for step in made:
             spec = step["http"]
             spec["retries"] = CommentedMap({"interval": "10s", "deadline": deadline})
@@ -162,8 +162,9 @@ class ExpectMixin(ImportState):
             return
         if len(lines) == 1 and "\\" not in lines[0] and "<<" not in lines[0]:
             cmd = lines[0].strip()
-        elif "shell" in step and "<<" not in b.text and not any(ln.lstrip().startswith("#") for ln in lines) \
-                and [a[:1] for a in simple_commands(parse(b.text))][:-1] in ([], [["cd"]]):
+        elif "shell" in step and "<<" not in b.text and not any(ln.lstrip().startswith("#") for ln in lines) and (
+                "\n" not in re.sub(r"\\\n", " ", "\n".join(lines))
+                or [a[:1] for a in simple_commands(parse(b.text))][:-1] in ([], [["cd"]])):
             # one command written over several lines (`\` continuations, a quoted script, `cd DIR && ...`): the
             # output the document states after it is that command's output, as for a one-line block
             cmd = str(spec["command"] if isinstance(spec, dict) else spec).strip()  # as the block's step runs it

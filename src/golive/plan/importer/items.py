@@ -123,7 +123,7 @@ def output_pattern(body: str, said: str) -> str:
     times, every = _TIMES.search(text), _EVERY.search(text)
     if times is None and every is None:
         return one
-    values = [v for v in re.findall(r"`([^`\n]+)`", text) if not looks_like_commands(v) or v == body] or [body]
+    values = [v for v in re.findall(r"`([^`\n]+)`", text) if v == body or " " not in v.strip() or not looks_like_commands(v)] or [body]
     line = "(?:" + "|".join(re.escape(v.strip()) for v in values) + r")[ \t]*(?:\r?\n\s*|\Z)"
     if times is not None:
         word = times.group(1).lower()
