@@ -152,7 +152,6 @@ class ExpectMixin(ImportState):
         200):", "It must print `active`."): the step checks it (a curl an http step with that status / body, any
         other command a shell step whose output must be that text). The command runs as written either way."""
         from golive.plan.importer.items import prose_result
-
         from golive.plan.md_shell import parse, simple_commands
 
         lines = [ln for ln in b.text.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("#")]

@@ -100,10 +100,12 @@ def stated_result(text: str, bare: bool = False) -> tuple[int | None, str | None
 
 
 #: An output stated as none at all: "Expected output: **nothing**.", "no output", "empty".
-_NOTHING = re.compile(r"(?i)^(?:(?:output|result)\s*:?)?[\s*_`]*(?:nothing|no output|empty(?: output)?|an empty output|no lines?)\b")
+_NOTHING = re.compile(r"(?i)^(?:(?:output|result)\s*:?)?[\s*_`]*"
+                      r"(?:nothing|no output|empty(?: output)?|an empty output|no lines?)\b")
 #: How many times a stated output appears: "(expect `1` six times)", "`10.0.3.11` and `6379` three times".
 _TIMES = re.compile(r"(?i)\b(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+times\b")
-_TIMES_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_TIMES_WORDS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
 #: Each line of the output is the stated one: "on every line", "once per broker", "for each host".
 _EVERY = re.compile(r"(?i)\b(?:on|in)\s+(?:every|each)\s+line\b|\b(?:for|from|on)\s+(?:each|every)\s+\w+|"
                     r"\bonce\s+per\s+\w+")
@@ -123,7 +125,8 @@ def output_pattern(body: str, said: str) -> str:
     times, every = _TIMES.search(text), _EVERY.search(text)
     if times is None and every is None:
         return one
-    values = [v for v in re.findall(r"`([^`\n]+)`", text) if v == body or " " not in v.strip() or not looks_like_commands(v)] or [body]
+    values = [v for v in re.findall(r"`([^`\n]+)`", text)
+              if v == body or " " not in v.strip() or not looks_like_commands(v)] or [body]
     line = "(?:" + "|".join(re.escape(v.strip()) for v in values) + r")[ \t]*(?:\r?\n\s*|\Z)"
     if times is not None:
         word = times.group(1).lower()
@@ -153,7 +156,7 @@ def prose_result(raw: str, where: str) -> tuple[int | None, str | None]:
     for m in _PROSE_EXPECT.finditer(text):
         before = text[:m.start()]
         in_brackets = before.count("(") > before.count(")")
-        if where == "lead" and not (text.endswith(":") and m.start() >= last[0] or in_brackets):
+        if where == "lead" and not ((text.endswith(":") and m.start() >= last[0]) or in_brackets):
             continue  # "It answers `OK` at once. Check the new master, expect `10.0.3.12`:": only the sentence
             # that introduces the block states its result; an earlier one is about the command before it
         if where == "after" and not _ABOUT_IT.fullmatch(before):
