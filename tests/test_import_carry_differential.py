@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from golive.plan.importer import import_markdown
 from golive.plan.loader import parse_plan_text
-from test_import_differential import run_as_bash, run_as_steps, sandbox_env, snapshot, stub_dir
+from test_import_differential import same_as_bash, sandbox_env, sandboxes, stub_dir
 
 NAMES = st.sampled_from(["A", "B", "PREV"])
 WORDS = st.sampled_from(["alpha", "one two", "v2.0"])
@@ -119,21 +119,11 @@ def _forward_steps(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def run_both(bash_text: str, steps: list[dict[str, Any]], plan_vars: dict[str, str], tmp: Path) -> None:
-    a, b = tmp / "a" / "box", tmp / "b" / "box"  # same name and length: `$PWD` prints alike
-    a.mkdir(parents=True)
-    b.mkdir(parents=True)
+    boxes = sandboxes(tmp)
     bin_dir = stub_dir(tmp, [bash_text])
     state = tmp / "state"
     state.mkdir()
-    env = sandbox_env(bin_dir, {"TMPDIR": str(state)})
-    expected = run_as_bash(bash_text, a, env)
-    got = run_as_steps(steps, plan_vars, b, env)
-
-    def norm(out: str, box: Path) -> str:
-        return re.sub(r"line \d+: ", "line N: ", out.replace(str(box), "<sandbox>"))
-
-    assert norm(got, b) == norm(expected, a), (bash_text, steps)
-    assert snapshot(a) == snapshot(b), (bash_text, steps)
+    same_as_bash(bash_text, steps, plan_vars, boxes, sandbox_env(bin_dir, {"TMPDIR": str(state)}))
 
 
 def scenarios(doc: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]], dict[str, str]]]:

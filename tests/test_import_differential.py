@@ -130,6 +130,30 @@ def _stdout(output: str) -> str:
     return output
 
 
+def sandboxes(tmp: Path) -> tuple[Path, Path]:
+    """Two empty sandboxes, one for bash and one for the steps: same name and length, so `$PWD` prints alike."""
+    a, b = tmp / "a" / "box", tmp / "b" / "box"
+    a.mkdir(parents=True)
+    b.mkdir(parents=True)
+    return a, b
+
+
+def same_as_bash(bash_text: str, steps: list[dict[str, Any]], plan_vars: dict[str, str],
+                 boxes: tuple[Path, Path], env: dict[str, str]) -> None:
+    """bash runs `bash_text` in the first sandbox, the steps run in the second: the output and the files left must
+    be the same."""
+    a, b = boxes
+    expected = run_as_bash(bash_text, a, env)
+    got = run_as_steps(steps, plan_vars, b, env)
+
+    # bash names the line of an error within what it was given: a step starts later in the block
+    def norm(out: str, box: Path) -> str:
+        return re.sub(r"line \d+: ", "line N: ", out.replace(str(box), "<sandbox>"))
+
+    assert norm(got, b) == norm(expected, a), (bash_text, steps)
+    assert snapshot(a) == snapshot(b), (bash_text, steps)
+
+
 def compare(text: str, tmp: Path, lift: bool = True) -> None:
     block = shell_commands(text, 1, lift_exports=lift)
     kinds = {c.kind for c in block.commands}
@@ -141,24 +165,16 @@ def compare(text: str, tmp: Path, lift: bool = True) -> None:
     for _line, name, value in block.exports:
         m = re.fullmatch(r"\$\{?(\w+)\}?", value)
         plan_vars[name] = source_env.get(m.group(1), "") if m else value
-    a, b = tmp / "a" / "box", tmp / "b" / "box"  # same name and length: `$PWD` prints alike
-    a.mkdir(parents=True)
-    b.mkdir(parents=True)
+    a, b = sandboxes(tmp)
     bin_dir = stub_dir(tmp, [text])
     for box in (a, b):
         relative_programs(box, [text], bin_dir)
     env = sandbox_env(bin_dir, source_env)
     # a command that never ends is left out on purpose (and reported): bash runs the block without it
     gone = {line - 1 for line, _t in block.dropped}
-    expected = run_as_bash("\n".join(ln for i, ln in enumerate(text.split("\n")) if i not in gone), a, env)
     # bash reads the sandbox; the steps' shell needs only PATH/HOME: same env, the vars on top
-    got = run_as_steps(steps, plan_vars, b, env)
-    # bash names the line of an error within what it was given: a step starts later in the block
-    def norm(out: str, box: Path) -> str:
-        return re.sub(r"line \d+: ", "line N: ", out.replace(str(box), "<sandbox>"))
-
-    assert norm(got, b) == norm(expected, a), (text, steps)
-    assert snapshot(a) == snapshot(b), text
+    same_as_bash("\n".join(ln for i, ln in enumerate(text.split("\n")) if i not in gone), steps, plan_vars,
+                 (a, b), env)
 
 
 SHELL_BLOCKS = [(n, line, t) for n, line, t in corpus_blocks({"bash", "sh", "shell"})

@@ -1,11 +1,11 @@
-"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/ … import_unseen6/, written blind for
+"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/ … import_unseen7/, written blind for
 issue 14).
 
 The fidelity figure is measured by bench/import_unseen.py and reported, not asserted here. What is asserted, for
 the first two sets: every runbook imports without a crash into a plan `golive plan validate` accepts, no block
 written in another language (PowerShell, YAML, HCL, INI, nginx, JSON, Python, an env file, a console transcript, an
 ASCII tree, SQL without a client) ends up in a command bash runs, no secret value of the document is written into a
-plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third to sixth sets are
+plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third to seventh sets are
 measurements of documents nobody tuned the importer for: only their expectations and faithful plans are checked here.
 """
 
@@ -127,12 +127,15 @@ IDEALS = [(UNSEEN, "04_k8s_helm_canary"), (UNSEEN, "05_database_heavy")] + [
     (ROOT / "tests" / "import_unseen5", p.name.removesuffix(".plan.yaml"))
     for p in sorted((ROOT / "tests" / "import_unseen5" / "ideal").glob("*.plan.yaml"))] + [
     (ROOT / "tests" / "import_unseen6", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen6" / "ideal").glob("*.plan.yaml"))]
+    for p in sorted((ROOT / "tests" / "import_unseen6" / "ideal").glob("*.plan.yaml"))] + [
+    (ROOT / "tests" / "import_unseen7", p.name.removesuffix(".plan.yaml"))
+    for p in sorted((ROOT / "tests" / "import_unseen7" / "ideal").glob("*.plan.yaml"))]
 UNSEEN2 = ROOT / "tests" / "import_unseen2"
 UNSEEN3 = ROOT / "tests" / "import_unseen3"
 UNSEEN4 = ROOT / "tests" / "import_unseen4"
 UNSEEN5 = ROOT / "tests" / "import_unseen5"
 UNSEEN6 = ROOT / "tests" / "import_unseen6"
+UNSEEN7 = ROOT / "tests" / "import_unseen7"
 
 
 @pytest.mark.parametrize(("folder", "name"), IDEALS, ids=[f"{f.name}/{n}" for f, n in IDEALS])
@@ -148,7 +151,8 @@ def test_every_runbook_of_the_second_set_has_a_faithful_plan() -> None:
     assert len([1 for f, _ in IDEALS if f == UNSEEN2]) == 8
 
 
-@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4, UNSEEN5, UNSEEN6], ids=["third", "fourth", "fifth", "sixth"])
+@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4, UNSEEN5, UNSEEN6, UNSEEN7],
+                         ids=["third", "fourth", "fifth", "sixth", "seventh"])
 def test_later_sets_eight_runbooks_each_with_expectations_and_a_faithful_plan(folder: Path) -> None:
     exps = sorted(folder.glob("*.expected.yaml"))
     assert len(exps) == 8 and len([1 for f, _ in IDEALS if f == folder]) == 8

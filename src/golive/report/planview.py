@@ -22,7 +22,8 @@ def render_plan(plan: Plan, now: datetime) -> str:
         w = plan.window
         iv = resolve(w.start, w.end, w.timezone, w.rollback_until, now, w.days)
         total = sum(p.timebox or 0 for p in plan.phases)
-        out.append(f"window: {iv.start.isoformat()} – {iv.end.isoformat()} ({w.timezone},"
+        days = f" opening only on {', '.join(w.days)}," if w.days else ""
+        out.append(f"window: {iv.start.isoformat()} – {iv.end.isoformat()} ({w.timezone},{days}"
                    f" {format_duration((iv.end - iv.start).total_seconds())}; timeboxes add up to"
                    f" {format_duration(total)})")
         if iv.rollback_until:
