@@ -27,6 +27,7 @@ from golive.plan.md_shell import (
 )
 from golive.plan.md_sql import carve_sql, sql_statements
 from golive.plan.md_step import Command, CommandBlock
+from golive.plan.md_typography import plain_typed
 
 _REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _WORD = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
@@ -211,6 +212,10 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         block.words.add(var)
         block.notes.append(f"a secret value in the block at line {first_line} is not copied: it became ${{{var}}},"
                            " read from the environment")
+    text, typed = plain_typed(text)
+    if typed:
+        block.notes.append(f"the block at line {first_line} has Word typography ({', '.join(typed)}): given back"
+                           " as the author typed it, so bash sees the words the document means")
     text = unprompted(text)  # `$ cmd`, `deploy@web1:~$ cmd` prompts, a heredoc's `> ` lines
     if re.search(r"(?m)(?<!\\)\\[ \t]+$", text):
         # `--set tag=2.4.0 \ ` (a blank after the backslash, pasted from a page): to bash an escaped blank, and the

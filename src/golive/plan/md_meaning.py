@@ -327,3 +327,13 @@ def indented_directives(text: str) -> bool:
         if col > base and not prev.endswith(("\\", "|", "&&", "||")):
             return True
     return False
+
+
+#: Prose that says a command is watched, not run to an end: "in another terminal", "Ctrl-C to stop", "keep an eye
+#: on", "leave it running", "in a second window". A run would wait on it forever, or hold the next step back: the
+#: command is a person's to start and stop, never a step that runs.
+WATCHED = re.compile(
+    r"(?i)\bin\s+(?:an)?other\s+(?:terminal|window|tab|shell|session)\b|\bin\s+a\s+(?:second|separate|new)\s+"
+    r"(?:terminal|window|tab|shell|session)\b|\bctrl[-+ ]?c\b|\^c\b|\bkeep\s+an\s+eye\s+on\b|\bleave\s+it\s+"
+    r"running\b|\bkeep\s+it\s+running\b|\b(?:runs|running)\s+until\s+(?:you\s+)?stop|\buntil\s+you\s+stop\s+it\b|"
+    r"\bin\s+einem\s+(?:zweiten|anderen)\s+(?:terminal|fenster)\b|\bdans\s+un\s+autre\s+terminal\b")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from golive.plan.md_streams import streams
+
 #: Commands that change the shell itself (not the system): their effect would not reach a later step.
 STATEFUL = frozenset({
     "cd", "pushd", "popd", "set", "shopt", "trap", "umask", "ulimit", "alias", "unalias", "source", ".",
@@ -197,6 +199,8 @@ def never_ends(argv: list[str]) -> bool:
             or "-w" in flags or "--watch" in flags or prog == "stern"):
         return True
     if prog == "ping" and not any(a.startswith("-c") for a in args):
+        return True
+    if streams(prog, args, flags):
         return True
     if prog in _WRAPPERS:
         # `sudo tail -f app.log`, `nice journalctl -f`: the wrapped command is what never ends

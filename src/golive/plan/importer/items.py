@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean, fold_width
 from golive.plan.md_blocks import Block
-from golive.plan.md_meaning import CONDITION
+from golive.plan.md_meaning import CONDITION, WATCHED
 
 _SPAN = re.compile(r"`([^`]+)`")
 #: Words that put an expected result next to a command: "returns 200", "-> 0", "must print `ok`", "expect 200".
@@ -181,6 +181,12 @@ class ItemsMixin(ImportState):
             # decides whether it runs; made a step, it would run every time
             self.inferred.append(f"line {b.line}: `{cmd[:60]}` runs only on a condition ('{label}'): a person's"
                                  " step, never run unconditionally")
+            return None
+        if WATCHED.search(_clean(b.raw)):
+            # "in another terminal: `redis-cli --latency` (Ctrl-C to stop)", "Keep an eye on `az webapp log tail`":
+            # watched while the run goes on, stopped by hand; as a step the run would wait on it forever
+            self.inferred.append(f"line {b.line}: `{cmd[:60]}` is watched by a person (another terminal, Ctrl-C,"
+                                 " keep an eye on): never a step that runs")
             return None
         if after and not _EXPECT.match(after) and not re.fullmatch(r"[\s.;,!]*(\(.*\))?[\s.]*", after):
             return None  # "`cmd` on each node, then ...": more than a command, a person reads it
