@@ -40,13 +40,20 @@ _WAIT_VALUE = re.compile(r"[„\"“`«]\s*([\w.:/-]+)\s*[\"”“`»]")
 
 
 class ExpectMixin(ImportState):
+    def lead_checks(self, phase: dict[str, Any], count: int, made: list[CommentedMap], lead: Block | None,
+                    said: Block | None) -> None:
+        """What the paragraph before a block says about the checks it made: a sub-step's stated result, a wait."""
+        if len(made) == 1 and "sql" in made[0]:
+            self.lead_checked(phase, count, made[0], said)
+        self.wait_lead(made, lead)
+
     def lead_checked(self, phase: dict[str, Any], count: int, step: CommentedMap, said: Block | None) -> None:
         """A sub-step paragraph that states the query's result ("3.2 Offene Aufträge prüfen, erwartet: `0`") is
         the sql step's check now: its person's step, made before the query ran, asked someone to compare a result
         nobody had yet, and is dropped (the step keeps the sub-step's words as its name)."""
         steps = phase["steps"]
-        if said is None or count == 0 or "expect" not in step.get("sql", {}) or not isinstance(
-                steps[count - 1].get("manual"), dict):
+        if said is None or count == 0 or "expect" not in step.get("sql", {}) or not self.sql_expectation(said) \
+                or not isinstance(steps[count - 1].get("manual"), dict):
             return
         text = _clean(said.text)
         if steps[count - 1]["manual"].get("instruction") in (text, re.sub(r"^\s*\d+(?:\.\d+)+\.?\s+", "", text)):

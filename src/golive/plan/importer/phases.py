@@ -158,14 +158,13 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin):
                 if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
                     self.sql_expect_from_prose(made[0], b, j, end, said)
                     self.query_below(phase, made[0], b)
-                    self.lead_checked(phase, count, made[0], said)
                 elif len(made) == 1 and "shell" in made[0] and not self.in_rollback:
                     self.repeat_runs(phase, count, b, said)  # "run it three times: `V5=10`, then `V5=50`, ..."
                     if len(phase["steps"]) == count + 1:
                         self.command_expect_from_prose(phase, made[0], b, j, end, said)
                 elif len(made) == 1 and "http" in made[0]:
                     self.command_expect_from_prose(phase, made[0], b, j, end, said)
-                self.wait_lead(made, lead)
+                self.lead_checks(phase, count, made, lead, said)  # "3.2 …, erwartet: `0`", "Warten, bis …:"
             elif b.kind == "table":
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None
