@@ -27,7 +27,62 @@ _UNTIL = re.compile(r"(?i)\b(?:repeat|re-?run|retry|poll|run it again|keep (?:ch
                     r"\bwiederhol\w*\b.{0,60}\bbis\b|\brepet(?:ir|a)\b.{0,60}\bhasta\b|\br[ée]p[ée]t\w*\b.{0,60}\bjusqu")
 
 
+#: A lead that waits for what the block checks: "Wait until both nodes report UP (about 2 minutes):", "Warten, bis
+#: beide Knoten „UP" melden (ca. 2 Minuten):", "Esperar hasta que…", "Attendre que…", "Aguardar até que…".
+_WAIT_LEAD = re.compile(r"(?i)\b(?:wait(?:ing)?\s+(?:until|till|for)|warte\w*,?\s+bis|abwarten,?\s+bis|"
+                        r"esper(?:ar|e|a)\s+(?:hasta\s+que|a\s+que)|attend(?:re|ez)\s+(?:que|jusqu)|"
+                        r"aguard(?:ar|e)\s+(?:at[ée]\s+que)|esperar\s+at[ée]\s+que|attender[ei]\s+(?:che|finch[ée])|"
+                        r"aspettare\s+(?:che|finch[ée]))")
+#: The time it may take: "(ca. 2 Minuten)", "up to 5 minutes", "~90 s", "about 1 h".
+_WAIT_TIME = re.compile(r"(?i)(\d+)\s*(s|sec\w*|sek\w*|seg\w*|min\w*|h|hours?|hrs?|stunden?|horas?|heures?|ore)\b")
+#: The value waited for, quoted: „UP", "UP", `UP`, «UP».
+_WAIT_VALUE = re.compile(r"[„\"“`«]\s*([\w.:/-]+)\s*[\"”“`»]")
+
+
 class ExpectMixin(ImportState):
+    def lead_checks(self, phase: dict[str, Any], count: int, made: list[CommentedMap], lead: Block | None,
+                    said: Block | None) -> None:
+        """What the paragraph before a block says about the checks it made: a sub-step's stated result, a wait."""
+        if len(made) == 1 and "sql" in made[0]:
+            self.lead_checked(phase, count, made[0], said)
+        self.wait_lead(made, lead)
+
+    def lead_checked(self, phase: dict[str, Any], count: int, step: CommentedMap, said: Block | None) -> None:
+        """A sub-step paragraph that states the query's result ("3.2 Offene Aufträge prüfen, erwartet: `0`") is
+        the sql step's check now: its person's step, made before the query ran, asked someone to compare a result
+        nobody had yet, and is dropped (the step keeps the sub-step's words as its name)."""
+        steps = phase["steps"]
+        if said is None or count == 0 or "expect" not in step.get("sql", {}) or not self.sql_expectation(said) \
+                or not isinstance(steps[count - 1].get("manual"), dict):
+            return
+        text = _clean(said.text)
+        if steps[count - 1]["manual"].get("instruction") in (text, re.sub(r"^\s*\d+(?:\.\d+)+\.?\s+", "", text)):
+            del steps[count - 1]
+            self.inferred.append(f"line {said.line}: the sub-step states the query's result -> the sql step checks"
+                                 " it (no person's step before the query)")
+
+    def wait_lead(self, made: list[CommentedMap], lead: Block | None) -> None:
+        """HTTP checks a lead waits on ("Warten, bis beide Knoten „UP" melden (ca. 2 Minuten):") are repeated until
+        they hold, for the time the document gives: checked once right after the start, they failed while the
+        app was still starting, and the failure triggered the rollback."""
+        if lead is None or not made or not all("http" in s and isinstance(s["http"], dict) for s in made):
+            return
+        text = _clean(lead.text)
+        if not _WAIT_LEAD.search(text):
+            return
+        t = _WAIT_TIME.search(text)
+        word = t.group(2).lower() if t else "m"
+        unit = "h" if word.startswith(("h", "st", "o")) else "s" if word.startswith("s") else "m"
+        deadline = f"{t.group(1)}{unit}" if t else "5m"
+        value = _WAIT_VALUE.search(lead.raw)
+        for step in made:
+            spec = step["http"]
+            spec["retries"] = CommentedMap({"interval": "10s", "deadline": deadline})
+            if value is not None and "expect" not in spec:
+                spec["expect"] = CommentedMap({"status": [200], "body_contains": value.group(1)})
+        self.inferred.append(f"line {lead.line}: the checks are waited for ('{text[:60]}') -> repeated until they"
+                             f" hold, for {deadline}{'' if t else ' (no time stated)'}")
+
     def printed_result(self, step: CommentedMap, b: Block, j: int, end: int) -> bool:
         """The query's output as the document shows it, right after the block ("Expected output:" and a psql or
         mysql result table, or the table alone): the step checks it (a count's value, else the row count).
@@ -104,13 +159,23 @@ class ExpectMixin(ImportState):
         200):", "It must print `active`."): the step checks it (a curl an http step with that status / body, any
         other command a shell step whose output must be that text). The command runs as written either way."""
         from golive.plan.importer.items import prose_result
+        from golive.plan.md_shell import parse, simple_commands
 
         lines = [ln for ln in b.text.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
         spec = step.get("http") if "http" in step else step.get("shell")
-        if len(lines) != 1 or "\\" in lines[0] or "<<" in lines[0] or (isinstance(spec, dict) and "expect" in spec) \
+        if (isinstance(spec, dict) and "expect" in spec) \
                 or (isinstance(spec, dict) and ("expect_output" in spec or "expect_exit" in spec)):
             return
-        cmd = lines[0].strip()
+        if len(lines) == 1 and "\\" not in lines[0] and "<<" not in lines[0]:
+            cmd = lines[0].strip()
+        elif "shell" in step and "<<" not in b.text and not any(ln.lstrip().startswith("#") for ln in lines) and (
+                "\n" not in re.sub(r"\\\n", " ", "\n".join(lines))
+                or [a[:1] for a in simple_commands(parse(b.text))][:-1] in ([], [["cd"]])):
+            # one command written over several lines (`\` continuations, a quoted script, `cd DIR && ...`): the
+            # output the document states after it is that command's output, as for a one-line block
+            cmd = str(spec["command"] if isinstance(spec, dict) else spec).strip()  # as the block's step runs it
+        else:
+            return
         after = self.blocks[j + 1] if j + 1 < end else None
         sources: list[tuple[Block, str]] = []
         if said is not None and said.depth == b.depth:
@@ -132,9 +197,11 @@ class ExpectMixin(ImportState):
                 self.inferred.append(f"line {src.line}: the result is waited for (repeated until it holds), not"
                                      " checked once -> a person's step after the command")
                 return
-            made = self.expect_step(cmd, status, body, b.line, step.get("name"))
+            made = self.expect_step(cmd, status, body, b.line, step.get("name"), src.raw)
             if made is None:
                 return
+            if isinstance(spec, dict) and "shell" in made:  # the block's own settings (options: []) stay
+                made["shell"].update({k: v for k, v in spec.items() if k not in made["shell"]})
             steps = phase["steps"]
             steps[next(i for i, s in enumerate(steps) if s is step)] = made
             if where == "after":

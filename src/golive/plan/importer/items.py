@@ -92,9 +92,47 @@ def stated_result(text: str, bare: bool = False) -> tuple[int | None, str | None
     body = next((g for g in q.groups() if g), None) if q else None
     if body is None and m and re.fullmatch(r"-?\d+(\.\d+)?", rest.strip("* ")):
         body = rest.strip("* ")
+    if body is None and m and status is None and _NOTHING.match(rest):
+        body = ""  # "Expected output: nothing", "no output": the command must print nothing
     if body is None and status is None and bare and re.fullmatch(r"[\w.:/+-]+", text.strip("`*\" ")):
         body = text.strip("`*\" ")
     return status, body
+
+
+#: An output stated as none at all: "Expected output: **nothing**.", "no output", "empty".
+_NOTHING = re.compile(r"(?i)^(?:(?:output|result)\s*:?)?[\s*_`]*"
+                      r"(?:nothing|no output|empty(?: output)?|an empty output|no lines?)\b")
+#: How many times a stated output appears: "(expect `1` six times)", "`10.0.3.11` and `6379` three times".
+_TIMES = re.compile(r"(?i)\b(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+times\b")
+_TIMES_WORDS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
+#: Each line of the output is the stated one: "on every line", "once per broker", "for each host".
+_EVERY = re.compile(r"(?i)\b(?:on|in)\s+(?:every|each)\s+line\b|\b(?:for|from|on)\s+(?:each|every)\s+\w+|"
+                    r"\bonce\s+per\s+\w+")
+
+
+def output_pattern(body: str, said: str) -> str:
+    """The expect_output that checks what the document states, no weaker: golive searches it line by line
+    (re.MULTILINE), so a plain pattern passes when ONE line matches. "nothing" must be an empty output; a value
+    stated "six times" (or several values "`a` and `b` three times") must be the whole output, line by line, that
+    many times; "on every line" every line of it."""
+    from golive.plan.md_shell import looks_like_commands
+
+    if body == "":
+        return r"\A\s*\Z"
+    one = rf"^\s*{re.escape(body)}\s*$" if re.fullmatch(r"-?\d+(\.\d+)?", body) else re.escape(body)
+    text = re.sub(r"\*\*|__", "", said)
+    times, every = _TIMES.search(text), _EVERY.search(text)
+    if times is None and every is None:
+        return one
+    values = [v for v in re.findall(r"`([^`\n]+)`", text)
+              if v == body or " " not in v.strip() or not looks_like_commands(v)] or [body]
+    line = "(?:" + "|".join(re.escape(v.strip()) for v in values) + r")[ \t]*(?:\r?\n\s*|\Z)"
+    if times is not None:
+        word = times.group(1).lower()
+        n = int(word) if word.isdigit() else _TIMES_WORDS[word]
+        return rf"\A\s*(?:{line}){{{n * len(values)}}}\Z"
+    return rf"\A\s*(?:{line})+\Z"
 
 
 #: A curl that prints the response's status code (`-w '%{http_code}'`, `--write-out "%{response_code}"`).
@@ -114,11 +152,13 @@ def prose_result(raw: str, where: str) -> tuple[int | None, str | None]:
     text = re.sub(r"\*\*|__", "", raw).strip()
     if where == "after" and (len(text) > 160 or "\n" in text or text.endswith(":")):
         return None, None
+    last = [p.start() for p in _LAST_SENTENCE.finditer(text.rstrip(" .!:"))][-1:] or [0]
     for m in _PROSE_EXPECT.finditer(text):
         before = text[:m.start()]
         in_brackets = before.count("(") > before.count(")")
-        if where == "lead" and not (text.endswith(":") or in_brackets):
-            continue
+        if where == "lead" and not ((text.endswith(":") and m.start() >= last[0]) or in_brackets):
+            continue  # "It answers `OK` at once. Check the new master, expect `10.0.3.12`:": only the sentence
+            # that introduces the block states its result; an earlier one is about the command before it
         if where == "after" and not _ABOUT_IT.fullmatch(before):
             continue  # "The old host returns 500": about something else
         said = text[m.start():]
@@ -153,7 +193,7 @@ class ItemsMixin(ImportState):
         name = label or self.context_name(b)
         status, body = stated_result(after) if after else (None, None)
         if status is not None or body is not None:
-            step = self.expect_step(cmd, status, body, b.line, name)
+            step = self.expect_step(cmd, status, body, b.line, name, after)
             if step is not None:
                 return [step]
         from golive.plan.md_commands import shell_commands
@@ -167,7 +207,7 @@ class ItemsMixin(ImportState):
         return [self.command_step(c, name) for c in block.commands]
 
     def expect_step(self, cmd: str, status: int | None, body: str | None, line: int,
-                    name: str | None) -> CommentedMap | None:
+                    name: str | None, said: str = "") -> CommentedMap | None:
         """A command with its expected result: a curl becomes an http step that checks it, any other one-command
         line a shell step whose output must be that text. None when neither fits (then it runs as written)."""
         from golive.plan.md_commands import curl_to_http
@@ -180,7 +220,7 @@ class ItemsMixin(ImportState):
                 and re.fullmatch(r"[1-5]\d\d", body) and _WRITES_STATUS.search(cmd):
             # `curl -o /dev/null -w '%{http_code}' URL` prints `200`: the printed text is the status, never the body
             status, body = int(body), None
-        if argvs and argvs[0][:1] == ["curl"] and len(argvs) == 1:
+        if argvs and argvs[0][:1] == ["curl"] and len(argvs) == 1 and body != "":
             spec = curl_to_http(cmd, output_only=True)
             if spec is None:
                 return None
@@ -201,8 +241,7 @@ class ItemsMixin(ImportState):
         if body is None or not argvs:
             return None
         spec = CommentedMap({"command": cmd})
-        spec["expect_output"] = rf"^\s*{re.escape(body)}\s*$" if re.fullmatch(r"-?\d+(\.\d+)?", body) \
-            else re.escape(body)
+        spec["expect_output"] = output_pattern(body, said)
         if argvs[-1][:1] == ["grep"] and any(a in ("-c", "--count") or re.fullmatch(r"-\w*c\w*", a)
                                              for a in argvs[-1][1:]) and body == "0":
             spec["expect_exit"] = [0, 1]  # `grep -c` counts 0 and exits 1: the result the document wants
@@ -237,10 +276,12 @@ _ROW_WORD = r"(?:rows?|zeilen?|filas?|linhas?|lignes?|records?|datens(?:ä|ae)tz
 #: whole result has, so no check golive can make.
 _PER_GROUP = re.compile(r"(?i)^\s*(?:per|for\s+(?:each|every)|each|every|a|an|par|pro|je|por|para\s+cada|"
                         r"por\s+cada|per\s+ogni|ogni)\b")
+#: A sub-step's number opening a paragraph: "3.2 Offene Aufträge prüfen, erwartet: `0`".
+_SUBSTEP_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+")
 #: Where the last sentence of a paragraph starts: a lead's last sentence stands right before the block.
 _LAST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _SQL_RESULT = re.compile(
-    rf"(?i)^[\s:=(*]*(?:(?:the\s+)?(?:count|value|result|number|anzahl)\s*(?:=|==|is|of|:)?\s*)?"
+    rf"(?i)^[\s:=(*`]*(?:(?:the\s+)?(?:count|value|result|number|anzahl)\s*(?:=|==|is|of|:)?\s*)?"
     rf"(?:exactly|only|genau|nur|exactamente|exatamente|exactement)?\s*(-?\d+|zero|one|two|three|four|five)(?!\d|[.,:]\d|\s*%)\s*({_ROW_WORD})?\b")
 #: How a sentence right after a block starts when it states that block's result: "Should return ...", "It must
 #: return ...", "The query should ...", "Erwartet: ...", "→ 0 rows".
@@ -275,7 +316,8 @@ def sql_expectation(raw: str, where: str = "lead") -> dict[str, Any] | None:
         # "... The query lists the days that differ; it should come back with 0 rows.": a lead's last sentence,
         # right before the block, states its result too (a stated expectation, not a bare "returns")
         closing = m.start() >= last[0] and not re.match(r"(?i)returns?\b", m.group(0)) \
-            and len(re.findall(r"\d+(?:[.,]\d+)?", text[last[0]:])) <= 1  # "5 rows on staging, 0 in prod"
+            and len(re.findall(r"\d+(?:[.,]\d+)?", _SUBSTEP_NUMBER.sub("", text[last[0]:]))) <= 1
+        # "5 rows on staging, 0 in prod" states no one count; a sub-step's number ("3.2 ... erwartet: 0") is none
         if where == "lead" and not (text.endswith(":") or in_brackets or closing):
             continue
         if where == "after" and not _ABOUT_IT.fullmatch(before):

@@ -165,6 +165,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelPr
                         self.command_expect_from_prose(phase, made[0], b, j, end, said)
                 elif len(made) == 1 and "http" in made[0]:
                     self.command_expect_from_prose(phase, made[0], b, j, end, said)
+                self.lead_checks(phase, count, made, lead, said)  # "3.2 …, erwartet: `0`", "Warten, bis …:"
             elif b.kind == "table":
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None

@@ -379,7 +379,7 @@ class ImportState:
         raise NotImplementedError
 
     def expect_step(self, cmd: str, status: int | None, body: str | None, line: int,
-                    name: str | None) -> CommentedMap | None:
+                    name: str | None, said: str = "") -> CommentedMap | None:
         raise NotImplementedError
 
     def sql_expectation(self, b: Block, where: str = "lead") -> dict[str, Any] | None:
