@@ -64,6 +64,7 @@ def levels(said: str) -> dict[int, dict[str, Any]]:
     ("Solo si los datos están mal, p.ej. filas perdidas. Luego nivel 1.",
      "Solo si los datos están mal, p.ej. filas perdidas"),
     ("Solo si faltan filas, p. ej. pedidos, etc. Luego nivel 1.", "Solo si faltan filas, p. ej. pedidos, etc."),
+    ("Only if the totals differ by appr. ten rows. Then level 1.", "Only if the totals differ by appr. ten rows"),
 ])
 def test_a_sentence_ends_at_its_full_stop_not_at_an_abbreviation_or_a_number(text: str, first: str) -> None:
     assert first_sentence(text) == first
@@ -118,12 +119,19 @@ def test_use_when_is_the_levels_condition(said: str, when: str) -> None:
                                   "Nur verwenden, wenn die Daten falsch sind.",
                                   "Seulement à utiliser si le DBA le dit."])
 def test_only_use_when_keeps_even_the_lowest_level_for_its_condition(said: str) -> None:
-    doc = HEAD.format(said="").split("### Level 1")[0] + "### Level 1: schema back\n\n" + said + \
-        "\n\n```bash\n./manage migrate down 41\n```\n"
-    result = import_markdown(doc, "release.md")
-    parse_plan_text(result.yaml_text)
-    (only,) = result.data["rollback"]["levels"]
-    assert only.get("when")  # a person's choice, never applied by golive on a failure
+    def only_level(said: str) -> dict[str, Any]:
+        doc = HEAD.format(said="").split("### Level 1")[0] + "### Level 1: previous release\n\n" + said + \
+            "\n\n```bash\n./deploy.sh 4.1\n```\n"
+        result = import_markdown(doc, "release.md")
+        parse_plan_text(result.yaml_text)
+        (level,) = result.data["rollback"]["levels"]
+        return dict(level)
+
+    assert only_level(said).get("when")  # a person's choice, never applied by golive on a failure
+    # said without "only", the lowest level stays what golive applies on a failure (its condition in its description)
+    plain = said.replace("Only use it", "Use it").replace(" only if", " if").replace("Nur verwenden", "Verwenden") \
+        .replace("Seulement à utiliser", "À utiliser")
+    assert "when" not in only_level(plain)
 
 
 @pytest.mark.parametrize("said", ["Use the previous release.", "Use `./manage migrate down 41` for this.",
