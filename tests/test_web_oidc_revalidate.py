@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from conftest import golive
+from test_web_revoke import until_ended
 from webconsole import Server, console_ports, oidc_provider, serve, team_yaml, waiting_run
 
 DEADLINE = 60.0  # seconds: a deadline, not an expectation
@@ -33,8 +34,8 @@ class Provider:
     url: str
     stack: ExitStack
 
-    def admin(self, what: str, login: str) -> None:
-        assert httpx.post(f"{self.url}/test/{what}/{login}", timeout=30).status_code == 204
+    def admin(self, what: str, login: str, **params: str) -> None:
+        assert httpx.post(f"{self.url}/test/{what}/{login}", params=params, timeout=30).status_code == 204
 
     def issued(self) -> list[str]:
         return [str(t) for t in httpx.get(f"{self.url}/test/issued", timeout=30).json()]
@@ -122,6 +123,44 @@ def test_a_revoked_grant_ends_the_session_at_the_next_revalidation(workdir: Path
         assert all(r.status_code == 200 for r in seen[:-1])
         assert sessions_of(workdir, "rita") == [] and len(sessions_of(workdir, "vic")) == 1
         assert rita.get("/", follow_redirects=False).status_code in (302, 303, 307)  # pages send to the login form
+
+
+def test_without_a_refresh_token_userinfo_is_asked(workdir: Path) -> None:
+    with console(workdir) as (server, provider, rid):
+        provider.admin("no-refresh", "rita")
+        rita, csrf = sso_login(server, "rita")
+        assert len(provider.issued()) == 2  # an access token and an ID token: nothing to refresh with
+        provider.admin("disable", "rita")
+        r = approve(rita, csrf, rid)
+        assert r.status_code == 401 and "HTTP 401" in r.json()["error"], r.text
+        assert approvals(workdir, rid) == [] and sessions_of(workdir, "rita") == []
+
+
+def test_groups_taken_away_at_the_provider_take_the_role_away(workdir: Path) -> None:
+    with console(workdir, revalidate="1s") as (server, provider, _):
+        team = workdir / "golive-team.yaml"
+        team.write_text(team.read_text().replace("operator: [olga]", 'operator: [olga, "group:sre"]'))
+        provider.admin("groups", "vic.sso", set="sre")
+        vic, _ = sso_login(server, "vic.sso")
+        assert vic.get("/api/session").json()["who"]["operator"]
+        provider.admin("groups", "vic.sso", set="dev")
+
+        def not_an_operator() -> bool:
+            assert vic.get("/api/runs").status_code == 200  # asks the provider once the interval has passed
+            who = vic.get("/api/session").json()["who"]
+            return bool(who["groups"] == ["dev"] and not who["operator"])
+
+        until(not_an_operator, "vic kept the role his provider group gave him")
+
+
+def test_an_open_stream_ends_when_the_provider_refuses(workdir: Path) -> None:
+    with console(workdir, revalidate="1s") as (server, provider, _):
+        rita, _ = sso_login(server, "rita")
+        with rita.stream("GET", "/api/runs/stream", timeout=60) as stream:
+            assert stream.status_code == 200
+            provider.admin("revoke", "rita")
+            until_ended(stream)
+        assert rita.get("/api/runs").status_code == 401
 
 
 def test_provider_down_refuses_a_decision_and_reading_goes_on(workdir: Path) -> None:
