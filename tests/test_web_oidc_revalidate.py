@@ -7,6 +7,7 @@ Every wait polls a condition with a deadline; the 1 s revalidation interval is t
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -21,6 +22,9 @@ import httpx
 import pytest
 
 from conftest import golive
+from golive.web.oidc import OidcLogin, ProviderTokens, Verdict
+from golive.web.revalidate import TokenSeal
+from golive.web.team import OidcSettings, Team, TeamConfig
 from test_web_revoke import until_ended
 from webconsole import Server, console_ports, oidc_provider, serve, team_yaml, waiting_run
 
@@ -214,3 +218,24 @@ def test_no_token_value_reaches_the_cookie_the_state_the_logs_or_the_events(work
         pieces = [token] if "." in token else [token, token[:12], token[-12:]]  # an opaque token, in part too
         for where, text in outputs.items():
             assert not any(p in text for p in pieces), f"a token value is in the {where}"
+
+
+def test_sealed_tokens_open_only_for_their_session_and_never_print() -> None:
+    tokens = ProviderTokens(access_token="at-value-1234567890", refresh_token="rt-value-1234567890", expires_at=5.0)
+    seal = TokenSeal("the session secret")
+    sealed = seal.seal("sid-1", tokens)
+    assert "value" not in sealed and "value" not in repr(tokens)
+    assert seal.open("sid-1", sealed, 5.0) == tokens
+    assert seal.open("sid-2", sealed, 5.0) is None  # moved to another session: does not open
+    assert TokenSeal("another secret").open("sid-1", sealed, 5.0) is None
+
+
+def test_an_expired_access_token_without_a_refresh_token_is_refused_without_asking() -> None:
+    """Nothing listens on port 9: had it asked, the answer would be "unanswered", not "refused"."""
+    settings = OidcSettings(discovery_url="http://127.0.0.1:9/.well-known/openid-configuration", client_id="c")
+    login = OidcLogin(settings, Team(TeamConfig()))
+    expired = ProviderTokens(access_token="at-value", expires_at=100.0)
+    answer = asyncio.run(login.reconfirm(expired, "rita", now=101.0))
+    assert answer.verdict is Verdict.REFUSED and "expired" in answer.reason
+    assert asyncio.run(login.reconfirm(ProviderTokens(access_token="at-value", expires_at=200.0), "rita",
+                                       now=101.0)).verdict is Verdict.UNANSWERED
