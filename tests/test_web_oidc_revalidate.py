@@ -208,8 +208,8 @@ def test_no_token_value_reaches_the_cookie_the_state_the_logs_or_the_events(work
         "console stdout": server.proc.stdout.read(), "console stderr": server.proc.stderr.read(),
         "events": golive("log", rid, "--json", cwd=workdir).out,
         "report": golive("report", rid, cwd=workdir).out,
-        "state files": "".join(p.read_text(errors="replace") for p in (workdir / ".golive").rglob("*")
-                               if p.is_file() and p.suffix in (".log", ".json", ".txt")),
+        # every file in the directory: the run log's database (and its WAL), the console's state, runner logs
+        "files": "".join(p.read_bytes().decode("latin-1") for p in workdir.rglob("*") if p.is_file()),
     }
     captured = capfd.readouterr()
     outputs["test output"] = captured.out + captured.err
