@@ -14,8 +14,9 @@ from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 
 #: "**Driver** (Aoife Byrne)", "**DBA on call:** @jvirtanen (Jussi Virtanen)", "- **审批人（Go/No-Go 决策）**：陈静".
-_BOLD_ROLE = re.compile(r"(?:\*\*|__)([^*_\n]{2,40}?)\s*[:：]?\s*(?:\*\*|__)\s*(?:[:：]\s*([^\n·;；,，]{2,60})|"
-                        r"[(（]([^()（）\n]{3,40})[)）])")
+_BOLD_ROLE = re.compile(r"(?:\*\*|__)([^*_\n]{2,40}?)(?:\s*[:：]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:：])"
+                        r"\s*([^\n·;；,，*]{2,60})"
+                        r"|(?:\*\*|__)([^*_\n]{2,40}?)(?:\*\*|__)\s*[(（]([^()（）\n]{3,40})[)）]")
 #: Every one of the roles named says go: "both say go", "beide", "两人都", "双方".
 _ALL = re.compile(r"(?i)\b(?:both|all|each|beide|alle|ambos|tous|entrambi)\b|两人|双方|二人|両者")
 
@@ -33,8 +34,8 @@ class GateRolesMixin(ImportState):
             if b.kind not in ("para", "item"):
                 continue
             for m in _BOLD_ROLE.finditer(b.raw):
-                role = _clean(m.group(1)).strip(" :：")
-                person = _clean(m.group(2) or m.group(3) or "").strip()
+                role = _clean(m.group(1) or m.group(3)).strip(" :：")
+                person = _clean(m.group(2) or m.group(4) or "").strip()
                 person = re.sub(r"^(@[\w.-]+)\s*[(（]([^()（）]+)[)）]$", r"\2", person)  # "@mhofer (Marta Hofer)"
                 if role and strict_person(person) and not strict_person(role):
                     found.append((role, person))
