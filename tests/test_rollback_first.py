@@ -75,8 +75,15 @@ def test_golive_choosing_a_level_runs_its_first_levels_before_its_steps(h: Harne
     assert [o.level for o in first.offered] == [3]
     log = "\n".join(describe(e) for e in h.store.events(rid))
     assert "1 undo step(s), then level 1 (first, as level 2 says), then level 2 'Schema back'; not applied" in log
+    report = render_markdown(build(h.store.events(rid)))
+    assert report.index("| `L1.1` |") < report.index("| `L2.1` |")  # the report's actions in the order they ran
+
+
+def test_the_report_of_a_run_names_the_first_levels_in_its_rollback_plan(h: Harness) -> None:
+    rid = h.start(LADDER.replace('shell: "exit 3"', "shell: echo fine"))
+    assert h.drive(rid) == 0
     report = render_markdown(build(h.store.events(rid))).replace("\\", "")
-    assert "1 (first, as 2 says), then 2 Schema back" in report
+    assert "| 1. Migrate | - | 1 (first, as 2 says), then 2 Schema back; a person's choice: 3" in report
 
 
 def test_a_person_choosing_a_level_runs_its_first_levels_each_once(h: Harness) -> None:
