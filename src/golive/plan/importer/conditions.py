@@ -132,7 +132,8 @@ def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
                 kept = _first_sentence(use.group(2))
                 return kept, bool(_RESTRICTS.search(sentence[:use.start(2)]) or _ONLY.search(kept))
     for part in _BRACKETED.findall(name):
-        if _CONDITION_WORDS.search(part) and not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part):
+        if (_CONDITION_WORDS.search(part) or _DECIDES.search(part)) \
+                and not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part):
             return part.strip(), False
     m = _IF.match(name)
     if m:  # "if data is wrong: restore" -> "if data is wrong"
