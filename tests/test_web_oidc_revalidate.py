@@ -7,6 +7,7 @@ Every wait polls a condition with a deadline; the 1 s revalidation interval is t
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -21,6 +22,11 @@ import httpx
 import pytest
 
 from conftest import golive
+from golive.web.actions import ACTIONS
+from golive.web.oidc import OidcLogin, ProviderTokens, Verdict
+from golive.web.revalidate import TokenSeal
+from golive.web.team import OidcSettings, Team, TeamConfig
+from test_web_revoke import until_ended
 from webconsole import Server, console_ports, oidc_provider, serve, team_yaml, waiting_run
 
 DEADLINE = 60.0  # seconds: a deadline, not an expectation
@@ -33,8 +39,8 @@ class Provider:
     url: str
     stack: ExitStack
 
-    def admin(self, what: str, login: str) -> None:
-        assert httpx.post(f"{self.url}/test/{what}/{login}", timeout=30).status_code == 204
+    def admin(self, what: str, login: str, **params: str) -> None:
+        assert httpx.post(f"{self.url}/test/{what}/{login}", params=params, timeout=30).status_code == 204
 
     def issued(self) -> list[str]:
         return [str(t) for t in httpx.get(f"{self.url}/test/issued", timeout=30).json()]
@@ -124,6 +130,44 @@ def test_a_revoked_grant_ends_the_session_at_the_next_revalidation(workdir: Path
         assert rita.get("/", follow_redirects=False).status_code in (302, 303, 307)  # pages send to the login form
 
 
+def test_without_a_refresh_token_userinfo_is_asked(workdir: Path) -> None:
+    with console(workdir) as (server, provider, rid):
+        provider.admin("no-refresh", "rita")
+        rita, csrf = sso_login(server, "rita")
+        assert len(provider.issued()) == 2  # an access token and an ID token: nothing to refresh with
+        provider.admin("disable", "rita")
+        r = approve(rita, csrf, rid)
+        assert r.status_code == 401 and "HTTP 401" in r.json()["error"], r.text
+        assert approvals(workdir, rid) == [] and sessions_of(workdir, "rita") == []
+
+
+def test_groups_taken_away_at_the_provider_take_the_role_away(workdir: Path) -> None:
+    with console(workdir, revalidate="1s") as (server, provider, _):
+        team = workdir / "golive-team.yaml"
+        team.write_text(team.read_text().replace("operator: [olga]", 'operator: [olga, "group:sre"]'))
+        provider.admin("groups", "vic.sso", set="sre")
+        vic, _ = sso_login(server, "vic.sso")
+        assert vic.get("/api/session").json()["who"]["operator"]
+        provider.admin("groups", "vic.sso", set="dev")
+
+        def not_an_operator() -> bool:
+            assert vic.get("/api/runs").status_code == 200  # asks the provider once the interval has passed
+            who = vic.get("/api/session").json()["who"]
+            return bool(who["groups"] == ["dev"] and not who["operator"])
+
+        until(not_an_operator, "vic kept the role his provider group gave him")
+
+
+def test_an_open_stream_ends_when_the_provider_refuses(workdir: Path) -> None:
+    with console(workdir, revalidate="1s") as (server, provider, _):
+        rita, _ = sso_login(server, "rita")
+        with rita.stream("GET", "/api/runs/stream", timeout=60) as stream:
+            assert stream.status_code == 200
+            provider.admin("revoke", "rita")
+            until_ended(stream)
+        assert rita.get("/api/runs").status_code == 401
+
+
 def test_provider_down_refuses_a_decision_and_reading_goes_on(workdir: Path) -> None:
     with console(workdir, revalidate="1s") as (server, provider, rid):
         rita, csrf = sso_login(server, "rita")
@@ -134,6 +178,11 @@ def test_provider_down_refuses_a_decision_and_reading_goes_on(workdir: Path) -> 
         assert "cannot reach the identity provider" in message and "refused" in message
         assert "reading the console goes on" in message
         assert approvals(workdir, rid) == []
+        changes = [f"/api/runs/{rid}/actions/{a}" for a in ACTIONS] + [f"/api/runs/{rid}/resume",
+                                                                       f"/api/runs/{rid}/abort", "/api/plans/0/start"]
+        for url in changes:  # every change made in the console's name waits for the provider, not only approve
+            r = rita.post(url, json={"reason": "r", "level": 1, "typed": "shop"}, headers={"X-CSRF-Token": csrf})
+            assert r.status_code == 503 and "identity provider" in r.json()["error"], (url, r.text)
         tried = sessions_of(workdir, "rita")[0]["oidc"]["tried"]
 
         def asked_again_while_reading() -> bool:  # a read past the interval asks, gets no answer, and goes on
@@ -165,8 +214,8 @@ def test_no_token_value_reaches_the_cookie_the_state_the_logs_or_the_events(work
         "console stdout": server.proc.stdout.read(), "console stderr": server.proc.stderr.read(),
         "events": golive("log", rid, "--json", cwd=workdir).out,
         "report": golive("report", rid, cwd=workdir).out,
-        "state files": "".join(p.read_text(errors="replace") for p in (workdir / ".golive").rglob("*")
-                               if p.is_file() and p.suffix in (".log", ".json", ".txt")),
+        # every file in the directory: the run log's database (and its WAL), the console's state, runner logs
+        "files": "".join(p.read_bytes().decode("latin-1") for p in workdir.rglob("*") if p.is_file()),
     }
     captured = capfd.readouterr()
     outputs["test output"] = captured.out + captured.err
@@ -175,3 +224,24 @@ def test_no_token_value_reaches_the_cookie_the_state_the_logs_or_the_events(work
         pieces = [token] if "." in token else [token, token[:12], token[-12:]]  # an opaque token, in part too
         for where, text in outputs.items():
             assert not any(p in text for p in pieces), f"a token value is in the {where}"
+
+
+def test_sealed_tokens_open_only_for_their_session_and_never_print() -> None:
+    tokens = ProviderTokens(access_token="at-value-1234567890", refresh_token="rt-value-1234567890", expires_at=5.0)
+    seal = TokenSeal("the session secret")
+    sealed = seal.seal("sid-1", tokens)
+    assert "value" not in sealed and "value" not in repr(tokens)
+    assert seal.open("sid-1", sealed, 5.0) == tokens
+    assert seal.open("sid-2", sealed, 5.0) is None  # moved to another session: does not open
+    assert TokenSeal("another secret").open("sid-1", sealed, 5.0) is None
+
+
+def test_an_expired_access_token_without_a_refresh_token_is_refused_without_asking() -> None:
+    """Nothing listens on port 9: had it asked, the answer would be "unanswered", not "refused"."""
+    settings = OidcSettings(discovery_url="http://127.0.0.1:9/.well-known/openid-configuration", client_id="c")
+    login = OidcLogin(settings, Team(TeamConfig()))
+    expired = ProviderTokens(access_token="at-value", expires_at=100.0)
+    answer = asyncio.run(login.reconfirm(expired, "rita", now=101.0))
+    assert answer.verdict is Verdict.REFUSED and "expired" in answer.reason
+    assert asyncio.run(login.reconfirm(ProviderTokens(access_token="at-value", expires_at=200.0), "rita",
+                                       now=101.0)).verdict is Verdict.UNANSWERED

@@ -5,6 +5,8 @@
 // It issues refresh tokens. What an administrator does at a real provider, tests do over loopback:
 //   POST /test/disable/LOGIN  the account is gone (the refresh grant and userinfo now refuse it)
 //   POST /test/revoke/LOGIN   the account's grants are revoked with every token issued under them
+//   POST /test/groups/LOGIN?set=a,b   the account's groups are now these
+//   POST /test/no-refresh/LOGIN       its next logins get no refresh token (as from a provider without offline access)
 //   GET  /test/issued         every token value the token endpoint has handed out (tests grep output for them)
 import Provider from "oidc-provider";
 
@@ -12,6 +14,7 @@ const [port, clientId, redirectUri, accountsJson] = process.argv.slice(2);
 const accounts = JSON.parse(accountsJson);
 const issuer = `http://127.0.0.1:${port}`;
 const disabled = new Set();
+const noRefresh = new Set();
 const grantsOf = new Map();  // account -> grant ids made for it
 const issued = [];
 
@@ -29,7 +32,9 @@ const provider = new Provider(issuer, {
   conformIdTokenClaims: false,
   cookies: { keys: ["golive-test-oidc-cookie-key"] },
   features: { devInteractions: { enabled: true } },
-  async issueRefreshToken(ctx, client) { return client.grantTypeAllowed("refresh_token"); },
+  async issueRefreshToken(ctx, client, code) {
+    return client.grantTypeAllowed("refresh_token") && !noRefresh.has(code.accountId);
+  },
   async findAccount(ctx, id) {
     if (disabled.has(id)) return undefined;
     const claims = accounts[id] || { preferred_username: id, groups: [] };
@@ -49,11 +54,16 @@ const provider = new Provider(issuer, {
   },
 });
 provider.use(async (ctx, next) => {
-  const admin = ctx.path.match(/^\/test\/(disable|revoke)\/([^/]+)$/);
+  const admin = ctx.path.match(/^\/test\/(disable|revoke|groups|no-refresh)\/([^/]+)$/);
   if (admin && ctx.method === "POST") {
     const [, what, login] = admin;
     if (what === "disable") {
       disabled.add(login);
+    } else if (what === "no-refresh") {
+      noRefresh.add(login);
+    } else if (what === "groups") {
+      const groups = String(ctx.query.set || "").split(",").filter(Boolean);
+      accounts[login] = { ...(accounts[login] || { preferred_username: login }), groups };
     } else {
       for (const grantId of grantsOf.get(login) || []) {
         await provider.RefreshToken.revokeByGrantId(grantId);  // every token of the grant, as an admin's "sign out"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -121,13 +121,15 @@ class Served:
                 return error(401, "log in first", login="/login")
             if changes and who.method != "token" and not csrf_ok(request):
                 return error(403, "missing or wrong CSRF token (reload the page)")
-            if not self.team.holds(who, VIEWER) and who.token_role is None:
-                return error(403, f"{who.person} may not view runs here")
             standing = await self.standing(request, who, change=changes)
             if not standing.live:
                 return error(401, standing.reason, login="/login")
             if changes and not standing.may_change:
                 return error(503, standing.reason)
+            if standing.groups is not None:  # roles by group follow what the provider said just now
+                who = replace(who, groups=standing.groups)
+            if not self.team.holds(who, VIEWER) and who.token_role is None:
+                return error(403, f"{who.person} may not view runs here")
             return await handler(request, who)
         return endpoint
 

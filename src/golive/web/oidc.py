@@ -70,6 +70,8 @@ class Answer:
     #: Why, in words safe to show (never a token).
     reason: str = ""
     tokens: ProviderTokens | None = None
+    #: The person's groups as the provider says now (confirmed only).
+    groups: tuple[str, ...] | None = None
 
 
 class OidcLogin:
@@ -114,26 +116,26 @@ class OidcLogin:
             metadata = await self.client.load_server_metadata()
             issuer = str(metadata.get("issuer", ""))
         name = str(claims.get(s.name_claim) or subject)
-        groups = claims.get(s.groups_claim) or []
-        if isinstance(groups, str):
-            groups = [groups]
         person = self.team.person_for(f"oidc:{subject}", name)
-        return (Identity(person=person, method="oidc", groups=tuple(str(g) for g in groups), issuer=issuer,
-                         subject=subject), ProviderTokens.from_response(dict(token)))
+        return (Identity(person=person, method="oidc", groups=self.groups(claims), issuer=issuer, subject=subject),
+                ProviderTokens.from_response(dict(token)))
 
-    async def reconfirm(self, tokens: ProviderTokens, now: float) -> Answer:
-        """Whether the provider still stands by this sign-in: the refresh-token grant (which checks the account
-        and the grant now), or userinfo with an unexpired access token when there is no refresh token."""
+    async def reconfirm(self, tokens: ProviderTokens, subject: str | None, now: float) -> Answer:
+        """Whether the provider still stands by this sign-in, and the person's groups now: the refresh-token grant
+        (which checks the account and the grant now; without a refresh token, the access token while it lasts),
+        then userinfo, which must answer for the same subject (a group taken away at the provider is taken away
+        here at the same time)."""
         try:
             if tokens.refresh_token:
                 fresh = await self.client.fetch_access_token(grant_type="refresh_token",
                                                              refresh_token=tokens.refresh_token)
-                return Answer(Verdict.CONFIRMED, tokens=ProviderTokens.from_response(dict(fresh),
-                                                                                       tokens.refresh_token))
-            if tokens.access_token and (tokens.expires_at is None or now < tokens.expires_at):
-                await self.client.userinfo(token={"access_token": tokens.access_token, "token_type": "Bearer"})
-                return Answer(Verdict.CONFIRMED, tokens=tokens)
-            return Answer(Verdict.REFUSED, "the provider gave no refresh token and the access token has expired")
+                tokens = ProviderTokens.from_response(dict(fresh), tokens.refresh_token)
+            elif not tokens.access_token or (tokens.expires_at is not None and now >= tokens.expires_at):
+                return Answer(Verdict.REFUSED, "the provider gave no refresh token and the access token has expired")
+            if not tokens.access_token:
+                return Answer(Verdict.UNANSWERED, "the identity provider sent no access token")
+            claims = dict(await self.client.userinfo(token={"access_token": tokens.access_token,
+                                                            "token_type": "Bearer"}))
         except OAuthError as exc:
             verdict = Verdict.REFUSED if exc.error in REFUSALS else Verdict.UNANSWERED
             return Answer(verdict, f"the identity provider answered {exc.error}")
@@ -143,6 +145,13 @@ class OidcLogin:
             return Answer(verdict, f"the identity provider answered HTTP {status}")
         except (httpx.HTTPError, OSError, ValueError) as exc:
             return Answer(Verdict.UNANSWERED, f"cannot reach the identity provider ({type(exc).__name__})")
+        if str(claims.get("sub") or "") != subject:
+            return Answer(Verdict.REFUSED, "the identity provider answered for another subject")
+        return Answer(Verdict.CONFIRMED, tokens=tokens, groups=self.groups(claims))
+
+    def groups(self, claims: dict[str, Any]) -> tuple[str, ...]:
+        groups = claims.get(self.settings.groups_claim) or []
+        return (str(groups),) if isinstance(groups, str) else tuple(str(g) for g in groups)
 
 
 def _text(value: Any) -> str | None:

@@ -46,6 +46,8 @@ class Standing:
     #: A change may be made now (False with `live`: the provider did not answer; refuse the change, allow reading).
     may_change: bool
     reason: str = ""
+    #: The person's groups as the provider said just now (None: not asked on this request).
+    groups: tuple[str, ...] | None = None
 
 
 OK = Standing(True, True)
@@ -84,10 +86,13 @@ class Revalidator:
         #: One question to the provider at a time per session: a rotating provider takes a refresh token once.
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # with how many requests hold or wait for it
 
-    def keep(self, sid: str, tokens: ProviderTokens, checked: float | None = None) -> bool:
+    def keep(self, sid: str, tokens: ProviderTokens, checked: float | None = None,
+             who: dict[str, Any] | None = None) -> bool:
+        """Seal the provider's tokens into the session's record (with the identity as the provider now says)."""
         now = self.clock() if checked is None else checked
-        return self.live.update(sid, {FIELD: {"sealed": self._seal.seal(sid, tokens),
-                                              "expires_at": tokens.expires_at, "checked": now, "tried": now}})
+        changes: dict[str, Any] = {FIELD: {"sealed": self._seal.seal(sid, tokens), "expires_at": tokens.expires_at,
+                                           "checked": now, "tried": now}}
+        return self.live.update(sid, changes | ({"who": who} if who is not None else {}))
 
     def _due(self, kept: dict[str, Any], now: float) -> bool:
         last = max(float(kept.get("checked") or 0), float(kept.get("tried") or 0))
@@ -123,10 +128,12 @@ class Revalidator:
             self.live.end(sid)
             return Standing(False, False, "this session cannot be checked with the identity provider (it keeps"
                                           " no token from it); log in again")
-        answer = await self.oidc.reconfirm(tokens, now)
-        if answer.verdict is Verdict.CONFIRMED and answer.tokens is not None:
-            self.keep(sid, answer.tokens, now)
-            return OK
+        who = rec.get("who")
+        subject = who.get("subject") if isinstance(who, dict) else None
+        answer = await self.oidc.reconfirm(tokens, subject, now)
+        if answer.verdict is Verdict.CONFIRMED and answer.tokens is not None and isinstance(who, dict):
+            self.keep(sid, answer.tokens, now, who={**who, "groups": list(answer.groups or ())})
+            return Standing(True, True, groups=answer.groups or ())
         if answer.verdict is Verdict.REFUSED:
             self.live.end(sid)
             return Standing(False, False, f"{answer.reason}: the provider no longer accepts your sign-in, so your"
