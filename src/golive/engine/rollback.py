@@ -91,8 +91,8 @@ def level_by_number(plan: Plan, number: int) -> RollbackLevel | None:
 
 def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None, undo: bool = True) -> list[RollbackAction]:
     """Undo of every completed step, newest first, then the steps of the levels the level runs first (`first`),
-    its own steps in their written order, then those of the levels it chains to (`then`). A step that already succeeded in this run (a further round's chained level that ran
-    in the first) is not listed again.
+    its own steps in their written order, then those of the levels it chains to (`then`). A step that already
+    succeeded in this run (a further round's chained level that ran in the first) is not listed again.
 
     A step that failed after reaching some remote hosts (a rolling ssh step stopped mid-way) counts as
     completed there: its undo runs, on those hosts only."""
