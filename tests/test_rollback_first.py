@@ -75,6 +75,7 @@ def test_golive_choosing_a_level_runs_its_first_levels_before_its_steps(h: Harne
     assert [o.level for o in first.offered] == [3]
     log = "\n".join(describe(e) for e in h.store.events(rid))
     assert "1 undo step(s), then level 1 (first, as level 2 says), then level 2 'Schema back'; not applied" in log
+    assert "; rollback level 2 runs level 1 first; rollback level 3 runs level 2 first" in log.splitlines()[0]
     report = render_markdown(build(h.store.events(rid)))
     assert report.index("| `L1.1` |") < report.index("| `L2.1` |")  # the report's actions in the order they ran
 

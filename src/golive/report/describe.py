@@ -77,6 +77,9 @@ def describe(ev: Event) -> str:
             offered = {o.level: o for entry in e.rollback_plan for o in entry.offered}
             choice = "".join(f"; rollback level {o.level} '{o.name}' is a person's choice (when: {o.when}): golive"
                              f" rollback {ev.run_id} --level {o.level}" for _n, o in sorted(offered.items()))
+            levels = (e.plan.get("rollback") or {}).get("levels") or []
+            choice += "".join(f"; rollback level {lv.get('level')} runs level {', then level '.join(map(str, first))}"
+                              " first" for lv in levels if (first := lv.get("first")))
             return (f"run {ev.run_id} created by {e.initiator}: plan '{e.plan.get('name')}'"
                     f" ({e.service}/{e.environment}{change}){forced}{choice}")
         case RunStarted() as e:
