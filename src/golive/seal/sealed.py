@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 from msgspec import Struct
 
 from golive.errors import DecisionRefused, UsageError
+from golive.masking import safe
 from golive.seal.decision import (
     DECISION_EVENTS,
     SignedDecision,
@@ -18,6 +19,7 @@ from golive.seal.decision import (
     context_seq,
     payload_for,
     sign,
+    start_binds,
     subject_of,
     vouched_for,
     who_and_where,
@@ -67,6 +69,8 @@ def _in(name: str, names: list[str]) -> str | None:
 def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, payload: dict[str, Any],
                  who: Decider, role: str | None) -> tuple[str, dict[str, Any]]:
     """(the name to record, the fields to add to the event) or DecisionRefused (recorded when signers apply)."""
+    if who.name is not None:
+        plain_name(who.name)
     events = store.events(rid)
     created = events[0].payload
     signers = recorded_signers(created)
@@ -138,6 +142,15 @@ def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, pa
     return name, {**where, **record}
 
 
+def plain_name(name: str) -> str:
+    """A person's name as typed (--by, --as, $GOLIVE_USER, the console's login): one line of printable text. A
+    newline or an escape in it would forge lines where it is shown (`audit verify`, `log`, the reports), and
+    escaping it there still records a name nobody can type back."""
+    if safe(name) != name:
+        raise UsageError(f"a name is one line of printable text, not '{safe(name)}'")
+    return name
+
+
 def initiators(created: dict[str, Any], signers: AllowedSigners) -> set[str]:
     """Every name the run's initiator goes by: the recorded name (the person a server vouched for, on a run the web
     console started), every name of the keys listed for that name, and every name of the key that started it."""
@@ -166,7 +179,7 @@ def approved_people(approvals: list[Any], signers: AllowedSigners) -> set[str]:
 
 
 def sign_start(signer: Signer, signers: AllowedSigners, run_id: str, plan_sha256: str, claimed: str | None,
-               reason: str, now: datetime) -> tuple[str, dict[str, Any]]:
+               reason: str, now: datetime, runner_key: str | None = None) -> tuple[str, dict[str, Any]]:
     """The initiator's signature over the start of a run, and the name it belongs to (refusing --as otherwise)."""
     names = signers.names_of(signer.fingerprint)
     if not names:
@@ -179,7 +192,8 @@ def sign_start(signer: Signer, signers: AllowedSigners, run_id: str, plan_sha256
                                   " a run is started under the name its key belongs to")
         name = found
     signed = sign(signer, payload_for(run_id, plan_sha256, "start", "run", reason,
-                                      now.isoformat(timespec="seconds"), 0, "0" * 64))
+                                      now.isoformat(timespec="seconds"), 0, "0" * 64,
+                                      binds=start_binds(runner_key, signers.text)))
     return name, {**who_and_where(), **signed.record()}
 
 
@@ -207,7 +221,7 @@ def not_listed_to_vouch(public_line: str, source: str) -> str:
 
 
 def vouch_start(voucher: Voucher, signers: AllowedSigners | None, run_id: str, plan_sha256: str, reason: str,
-                now: datetime) -> tuple[str, dict[str, Any]]:
+                now: datetime, runner_key: str | None = None) -> tuple[str, dict[str, Any]]:
     """The server's signature over the start of a run on behalf of the person, and that person's name (the
     initiator). With signers, the server key must be listed there to vouch."""
     if signers is not None and not signers.vouchers_of(voucher.signer.fingerprint):
@@ -217,5 +231,6 @@ def vouch_start(voucher: Voucher, signers: AllowedSigners | None, run_id: str, p
         raise UsageError("a vouched start names the person it vouches for")
     signed = sign(voucher.signer, payload_for(run_id, plan_sha256, "start", "run", reason,
                                               now.isoformat(timespec="seconds"), 0, "0" * 64,
-                                              (person, voucher.auth)))
+                                              (person, voucher.auth),
+                                              start_binds(runner_key, signers.text if signers else None)))
     return person, {**voucher.where, **signed.record()}
