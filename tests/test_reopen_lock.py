@@ -5,6 +5,9 @@ processes for the second operator."""
 
 from __future__ import annotations
 
+import getpass
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
 from test_engine import HEAD, T0, Harness
 from test_rollback_conditions import LADDER
+from test_ssh import SshHosts, sshd  # noqa: F401 - four real sshd "hosts"
 
 OTHER = HEAD + "phases:\n  - name: One\n    steps: [\"echo other >> trail.log\"]\n"
 
@@ -135,3 +139,59 @@ def test_a_refused_request_holds_nothing(tmp_path: Path) -> None:
         assert not store.get_run(rid).active  # a refused request holds nothing
     finally:
         store.close()
+
+
+ON_HOSTS = """\
+name: locked
+service: locksvc
+environment: prod
+{group}locks:
+  - hosts: web
+    path: {path}
+phases:
+  - name: One
+    steps:
+      - name: change
+        shell: "echo changed >> changes.txt"
+      - shell: "exit 3"
+rollback:
+  levels:
+    - level: 1
+      name: Back
+      covers: [One]
+      steps: ["echo back >> changes.txt"]
+    - level: 2
+      name: Restore
+      when: only if data is wrong
+      covers: [One]
+      steps: ["echo restored >> changes.txt"]
+"""
+
+
+def test_the_reopen_takes_the_lock_file_on_each_host(workdir: Path, sshd: SshHosts) -> None:  # noqa: F811
+    """Real sshd hosts: between the request for a level and the end of its round, a run of the service kept in
+    another run log is refused by the run's lock file on the hosts."""
+    group = (f"hosts:\n  web:\n    hosts: [{', '.join(sshd.hosts)}]\n    user: {getpass.getuser()}\n"
+             f"    identity: keys/id_ed25519\n    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n")
+    path = f"/tmp/golive-test-{os.getpid()}-{workdir.name}-reopen.lock"
+    a, b = workdir / "team-a", workdir / "team-b"
+    for d in (a, b):
+        (d / "keys").mkdir(parents=True)
+        shutil.copy(sshd.key, d / "keys" / "id_ed25519")
+        (d / "plan.yaml").write_text(ON_HOSTS.format(group=group, path=path), encoding="utf-8")
+    store_a, store_b = ("--store", str(a / "a.db")), ("--store", str(b / "b.db"))
+    try:
+        first = golive(*store_a, "run", "plan.yaml", "--no-wait", cwd=a)
+        assert first.code == 1, first.out + first.err
+        rid = first.out.split("run ", 1)[1].split()[0]
+        assert not Path(path).exists()  # ended: its lock file went
+        asked = golive(*store_a, "rollback", rid, "--level", "2", "--reason", "data is wrong", cwd=a)
+        assert asked.code == 0, asked.err
+        second = golive(*store_b, "run", "plan.yaml", "--no-wait", cwd=b)
+        assert second.code == 2 and f"held by run {rid}" in second.err and "on 127.0.0.1" in second.err, second.err
+        assert not (b / "changes.txt").exists()
+        assert golive(*store_a, "resume", rid, "--no-wait", cwd=a).code == 1
+        assert (a / "changes.txt").read_text().split()[-1] == "restored"
+        assert golive(*store_b, "run", "plan.yaml", "--no-wait", cwd=b).code == 1  # the level ran: free
+    finally:
+        Path(path).unlink(missing_ok=True)

@@ -333,7 +333,7 @@ def request_rollback(store: Store, run_id: str, by: By, reason: str | None,
 def _may_follow_up(store: Store, info: RunInfo, state: RunState, plan: Plan, level: int | None) -> None:
     """A further level after a rollback: once per request, not a level whose steps all ran already, and never
     under a later run of the same service and environment (restoring this run's data would undo that one's)."""
-    from golive.engine.rollback import chain, level_by_number
+    from golive.engine.rollback import level_by_number, level_ran
 
     rid = info.id
     if state.follow_up is not None:
@@ -341,8 +341,7 @@ def _may_follow_up(store: Store, info: RunInfo, state: RunState, plan: Plan, lev
                               f" {state.follow_up.by}")
     chosen = level_by_number(plan, level or 0)
     assert chosen is not None
-    ids = [StepId.level(lv.level, si) for lv in chain(plan, chosen) for si in range(1, len(lv.steps) + 1)]
-    if all(sid in state.steps and state.steps[sid].status == "succeeded" for sid in ids):
+    if level_ran(plan, state, chosen):
         raise DecisionRefused(f"rollback level {level} already ran in run {rid}")
     if state.terminal:
         from golive.run.reopen import refuse_later
