@@ -96,6 +96,8 @@ class BuildMixin(ImportState):
                 role = roles[id(p)]
                 if role is not None:
                     pm["gate"]["approvals"] = CommentedMap({"role": role})
+                    if p.get("gate_count", 1) > 1:  # "both say go": each of them approves
+                        pm["gate"]["approvals"]["count"] = p["gate_count"]
                     p["gate_role"] = role
                     self.conversions.append(f"line {p['gate'][1]}: Go/No-Go of '{p['name']}' decided by {role} ->"
                                             " a gate approval by that role")
