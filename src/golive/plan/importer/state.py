@@ -132,6 +132,11 @@ class ImportState:
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
+        from golive.plan.importer.viewer_numbers import read_viewer_numbers
+
+        #: Fences whose lines start with numbers that are not a viewer's consistent ones: a person's, whole.
+        numbered, self.numbered_mixed = read_viewer_numbers(self.blocks)
+        self.conversions += numbered
         #: Blocks of a rollback section that only set shell state, above its levels (golive.plan.importer.carry).
         self.preambles: list[Block] = []
 
