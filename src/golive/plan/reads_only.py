@@ -43,7 +43,8 @@ _PACKERS = frozenset({"gzip", "pigz", "zstd", "xz", "bzip2", "lz4", "tee", "open
 #: The subcommand (first word after the program and its leading options) that only looks.
 _READ_SUBS = frozenset({"status", "list", "ls", "get", "describe", "show", "info", "version", "--version", "-V",
                         "--help", "help", "check", "health", "healthcheck", "ping", "verify", "inspect", "history",
-                        "logs", "current", "diff", "preflight", "heads", "branches", "--describe", "--list"})
+                        "logs", "current", "diff", "preflight", "pre-flight", "--preflight", "--self-check",
+                        "--check-balanced", "heads", "branches", "--describe", "--list"})
 #: Build tools: their `check`/`verify`/`list` build, test or fetch (`mvn verify`, `go get`, `make check`).
 _BUILDERS = frozenset({"make", "go", "cargo", "gradle", "gradlew", "mvn", "mvnw", "ant", "bazel"})
 #: Per program: the subcommands that only look, and the leading options that take a value (`-n prod`).

@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from golive.errors import PlanError, PlanIssue
 from golive.plan.importer.carry import carry_state
 from golive.plan.importer.conditions import settle
-from golive.plan.importer.covers import derive, is_data, mark_read_only
+from golive.plan.importer.covers import derive, is_data, mark_read_only, restores_by_hand
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
 from golive.plan.md_secrets import secret_like
@@ -133,6 +133,10 @@ class BuildMixin(ImportState):
                     lm["restores_data"] = True
                     self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} brings data back"
                                          " (restore / downgrade / DDL): restores_data")
+                elif any(restores_by_hand(s) for s in lv["steps"]):
+                    lm["restores_data"] = True
+                    self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} has a person bring data"
+                                         " back (FLASHBACK / RESTORE DATABASE, pg_restore): restores_data")
                 if lv.get("when"):
                     lm["when"] = lv["when"]
                     self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} is for '{lv['when']}'"

@@ -46,8 +46,13 @@ class GatesMixin(ImportState):
         """A paragraph of a phase that is its Go/No-Go; True when it became the gate."""
         text = _clean(b.text)
         if _GATE.search(b.text):
-            phase["gate"] = (_clean(re.sub(rf"^.*?{_GATE.pattern}[^:]*:?", "", b.text, flags=re.I)) or text,
-                             b.line)
+            # (a bracket after the words is read whole: "Go/No-Go (23:15): ..." is no "Go/No-Go (23" and "15)")
+            head = re.match(rf"^.*?{_GATE.pattern}(?:\([^()]*\)|[^:(])*:?", b.text, flags=re.I)
+            phase["gate"] = (_clean(b.text[head.end():] if head else b.text) or text, b.line)
+            said = re.search(r"\(([^()]{2,80})\)", head.group(0)) if head else None
+            if said is not None:
+                # "GO/NO-GO checkpoint (Deb Anderson, DBA - Oracle): ...": who decides, written beside the words
+                phase["gate_who"] = said.group(1)
         elif _GO_WORD.search(text) or _DECISION_KEY.match(text) or _HOLD_POINT.search(text) or (
                 _ACCEPTS.search(text) and self.names_decider(text)):
             phase["gate"] = (text, b.line)
@@ -101,7 +106,7 @@ class GatesMixin(ImportState):
         by = phase.get("gate_by")
         by = self.role_aliases.get(str(by).lower(), by) if by else by  # "RM": the role the people table names so
         gate_text = phase["gate"][0]
-        text = f"{by or ''} {gate_text}".lower()
+        text = f"{by or ''} {gate_text} {phase.get('gate_who', '')}".lower()
         written = _PERSON_ROLE.search(gate_text)
         if written and written.group(1).split()[0] not in _NOT_PEOPLE:
             said = _clean(written.group(2)).lower()

@@ -7,6 +7,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.conditional_blocks import ConditionalBlockMixin
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
@@ -21,6 +22,8 @@ from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
+#: A lettered or numbered item's own mark written in its text: "(d) GO/NO-GO checkpoint", "b) Go/No-Go".
+_ITEM_MARK = re.compile(r"^\(?[a-z0-9]{1,3}\)\s+")
 _GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point|gate)\b")
 #: A forward paragraph naming how to go back: "It can be undone with `x`", "If it has to go back: `x`".
 _WAY_BACK = re.compile(r"(?i)\b(?:undo|undone|undoes|revert(?:ed|s)?|roll(?:ed|s)?[ -]?back|go(?:es)? back|back[ -]?out"
@@ -56,13 +59,8 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
                          r"\btriggers?\b|\bkill\s+switch\b")
 
 
-#: Words that tie the block to a condition stated just before: "only then:", "in that case:", "if so:", "if any
-#: host failed:".
-_ONLY_THEN = re.compile(r"(?i)\bonly\s+then\b|\bin\s+that\s+case\b|\bif\s+(?:so|not)\b|\bonly\s+if\b|"
-                        r"\bif\s+(?:any|some|one\s+or\s+more)\b|\botherwise\b|\bnur\s+dann\b|\bin\s+diesem\s+fall\b")
-
-
-class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelProseMixin, StagesMixin):
+class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelProseMixin, StagesMixin,
+                  ConditionalBlockMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -226,39 +224,6 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelPr
                              " showing it, never run next to its alternatives")
         return True
 
-    def conditional_fence(self, phase: dict[str, Any], b: Block, lead: Block | None) -> bool:
-        """A block the document runs only on a condition: its lead says so ("If the migration fails, run:",
-        "Optionally, warm the cache:", "Falls der Cache hängt:") or the list item it stands in does ("1. If pods
-        crash-loop:"). One person's step showing the block: a person decides, it never runs every time."""
-        from golive.plan.md_meaning import CONDITION, WATCHED
-        from golive.plan.md_shell import never_ends, parse, simple_commands
-
-        said = lead if lead is not None and lead.text.strip() else None
-        if said is None and b.parent is not None and self.blocks[b.parent].kind == "item":
-            said = self.blocks[b.parent]
-        if said is None or not self.runs(b) or not _clean(said.text).rstrip().endswith(":"):
-            return False  # the condition introduces the block ("...:"); "If it has to go back: `x`." is x's
-        # the sentence that ends in ":" is the one that introduces the block: "Expect failed=0. If some hosts failed,
-        # fix the cause and rerun only those, **only then**:"; "In another terminal (Ctrl-C to stop):" says a
-        # person starts and stops it
-        text = _clean(said.text)
-        last = re.split(r"(?<=[.!?])\s+", text)[-1]
-        if not (CONDITION.match(text) or CONDITION.match(last) or _ONLY_THEN.search(last)):
-            if not WATCHED.search(last) or any(never_ends(a) for a in simple_commands(parse(b.text))):
-                return False  # "follow the log (Ctrl-C then):" over `tail -f`: left out as never-ending already
-        cond = text.rstrip(":").strip()
-        if cond in phase["description"]:
-            phase["description"].remove(cond)
-        cond = re.sub(r"(?i)[,;\s]*(?:then\s+)?(?:run|execute)(?:\s+(?:this|these|the\s+following))?$", "", cond)
-        if _clean(said.text) in phase["description"]:
-            phase["description"].remove(_clean(said.text))
-        said.placed = b.placed = True
-        phase["steps"].append(self.step("manual", {"instruction": from_block(
-            f"{cond} (a person decides), run:\n{b.text.strip()}")}, b.line, None))
-        self.inferred.append(f"line {b.line}: the block runs only on a condition ('{cond}'): a person's step showing"
-                             " it, never run every time")
-        return True
-
     def struck(self, b: Block) -> bool:
         """An item or paragraph struck through as a whole (`~~systemctl stop legacy~~`): the document took it
         back, so it is no step (not even a person's); the summary lists it. Its sub-items go with it."""
@@ -371,7 +336,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelPr
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
-        if not b.checked and not self.in_rollback and not phase["gate"] and _GATE.match(text) \
+        if not b.checked and not self.in_rollback and not phase["gate"] and _GATE.match(_ITEM_MARK.sub("", text)) \
                 and self.gate_para(phase, b):
             b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
             return
