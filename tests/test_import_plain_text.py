@@ -285,3 +285,28 @@ def test_a_level_whose_person_restores_the_database_restores_data(said: str) -> 
            f"1. Stop: `sudo systemctl stop app`\n2. {said}\n")
     level = import_markdown(doc, "doc.md").data["rollback"]["levels"][0]
     assert level.get("restores_data") is True, level
+
+
+def _ticket_window(start: str, end: str, sentence: str) -> Any:
+    doc = (f"CHG1\n\nNumber: CHG1\nPlanned start date: {start}\nPlanned end date: {end}\n\nDescription:\n"
+           f"Upgrade of the billing system. {sentence}\n\nImplementation Plan:\n\nI. DEPLOY (11:30 PM - 1:30 AM)\n"
+           "(a) Install: /opt/billing/bin/bill-install --package /stage/b.tar.gz --yes\n")
+    return import_markdown(doc, "chg.txt").data.get("window")
+
+
+def test_a_tickets_planned_dates_are_the_window_in_the_zone_its_text_gives_those_times() -> None:
+    window = _ticket_window("12/18/2026 11:30:00 PM", "12/19/2026 01:30:00 AM",
+                            "Outage window Friday 11:30 PM – 1:30 AM CST.")
+    assert dict(window) == {"start": "2026-12-18T23:30", "end": "2026-12-19T01:30", "timezone": "America/Chicago"}
+
+
+def test_a_zone_said_for_other_times_is_not_the_windows() -> None:
+    window = _ticket_window("12/18/2026 11:30:00 PM", "12/19/2026 01:30:00 AM",
+                            "The freeze runs 09:00 AM - 10:00 AM CET.")
+    assert window["timezone"] == "UTC" and window["start"] == "2026-12-18T23:30", window
+
+
+def test_cst_with_dates_any_country_writes_stays_unset() -> None:
+    """"CST" is China's or US Central; an ISO date says neither, so the window is not set (a US date would)."""
+    window = _ticket_window("2026-12-18 11:30 PM", "2026-12-19 01:30 AM", "Outage window 11:30 PM – 1:30 AM CST.")
+    assert window is None

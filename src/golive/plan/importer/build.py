@@ -12,6 +12,7 @@ from golive.errors import PlanError, PlanIssue
 from golive.plan.importer.carry import carry_state
 from golive.plan.importer.conditions import settle
 from golive.plan.importer.covers import derive, is_data, mark_read_only, restores_by_hand
+from golive.plan.importer.level_first import carry_conditions, settle_first
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
 from golive.plan.md_secrets import secret_like
@@ -96,6 +97,8 @@ class BuildMixin(ImportState):
                 role = roles[id(p)]
                 if role is not None:
                     pm["gate"]["approvals"] = CommentedMap({"role": role})
+                    if p.get("gate_count", 1) > 1:  # "both say go": each of them approves
+                        pm["gate"]["approvals"]["count"] = p["gate_count"]
                     p["gate_role"] = role
                     self.conversions.append(f"line {p['gate'][1]}: Go/No-Go of '{p['name']}' decided by {role} ->"
                                             " a gate approval by that role")
@@ -108,6 +111,10 @@ class BuildMixin(ImportState):
             levels = CommentedSeq()
             ordered = sorted(self.levels, key=lambda x: x["level"])
             settle(ordered, {lv["level"]: any(is_data(s) for s in lv["steps"]) for lv in ordered})
+            settle_first(ordered)
+            for n in carry_conditions(ordered):
+                self.inferred.append(f"rollback level {n} runs a level kept for its condition (first/then): it is"
+                                     " a person's choice too (when:), never applied by golive by itself")
             derived = derive(ordered, phases)
             for name, line, text in self.box_triggers:
                 lv_for = next((lv for lv, (covers, _why) in zip(ordered, derived, strict=True) if name in covers),
@@ -142,6 +149,11 @@ class BuildMixin(ImportState):
                     self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} is for '{lv['when']}'"
                                             " -> when: a person's choice (golive rollback RUN --level"
                                             f" {lv['level']}), never applied by golive on a failure")
+                if lv.get("first"):
+                    lm["first"] = lv["first"]
+                    self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} says run level"
+                                            f" {', '.join(map(str, lv['first']))} first -> first: (run before its"
+                                            " steps, whoever chooses it)")
                 if lv.get("then"):
                     lm["then"] = lv["then"]
                     self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} says then level"
@@ -289,12 +301,33 @@ class BuildMixin(ImportState):
         for n in sorted(self.needed - set(out)):
             out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) else {"from_env": n})
             out.yaml_add_eol_comment("read by a backup/restore/migrate/http step", n)
+        self.unset_vars(out)
         if any(not c["own"] for c in self.canaries):
             for n, why in PLACEHOLDER_VARS.items():
                 if n not in out:
                     out[n] = CommentedMap({"from_env": n, "description": why})
                     out.yaml_add_eol_comment("TODO: fill in (placeholder for the canary step)", n)
         return out
+
+    def unset_vars(self, out: CommentedMap) -> None:
+        """A `$NAME` the steps read that the document sets nowhere: the operator's to give (a var with no default;
+        the run refuses to start without it), never run empty (golive.plan.importer.unset_vars)."""
+        from golive.plan.importer.unset_vars import shell_scripts, unset_names
+
+        names, sourced = unset_names(shell_scripts([*self.phases, *self.levels]),
+                                     set(out) | set(self.env_vars) | set(self.exported) | self.shell_set)
+        if names and sourced:
+            self.notes.append(f"{', '.join(f'${n}' for n in names)}: read by the steps and set nowhere in the"
+                              " document; a file a step sources may set it, else it runs empty: check it")
+            return
+        for n in names:
+            out[n] = CommentedMap({"from_env": n, "description": "set nowhere in the document: give it before the"
+                                                                 " run (environment or --var)"})
+            out.yaml_add_eol_comment("TODO: the steps read it; the document sets it nowhere", n)
+        if names:
+            self.conversions.append(f"{', '.join(f'${n}' for n in names)} read by the steps and set nowhere in the"
+                                    " document -> plan var(s) with no default: the run refuses to start until"
+                                    " given, never runs them empty")
 
     def summarise(self, root: CommentedMap, phases: list[dict[str, Any]]) -> None:
         s = self.summary
@@ -332,6 +365,7 @@ class BuildMixin(ImportState):
             s.append(f"rollback level {lv['level']} '{lv['name']}' (line {lv['line']}): {len(lv['steps'])} steps;"
                      f" covers: {', '.join(lv.get('covers', [])) or 'nothing'} ({lv.get('why', '')})"
                      + (f"; when: {lv['when']} (a person's choice)" if lv.get("when") else "")
+                     + "".join(f"; first level {n}" for n in lv.get("first") or [])
                      + "".join(f"; then level {n}" for n in lv.get("then") or []))
         applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"] and not lv.get("when"))
         if len(applied) > 1:  # the document may mean its levels to add up; golive's levels replace each other

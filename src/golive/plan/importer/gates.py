@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from golive.plan.importer.state import ImportState
+from golive.plan.importer.gate_roles import GateRolesMixin
 from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 
@@ -41,7 +41,7 @@ _NAME_THEN_ROLE = re.compile(r"(?<![\w'-])([A-ZÀ-Þ][\w'-]+(?:\s+[A-ZÀ-Þ][\w'
 _NOT_PEOPLE = {"The", "If", "When", "Then", "Go", "No", "After", "Before", "Only", "Everyone", "Nobody", "Someone"}
 
 
-class GatesMixin(ImportState):
+class GatesMixin(GateRolesMixin):
     def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
         """A paragraph of a phase that is its Go/No-Go; True when it became the gate."""
         text = _clean(b.text)
@@ -154,7 +154,7 @@ class GatesMixin(ImportState):
             self.inferred.append(f"line {phase['gate'][1]}: '{d.group(1)}' decides the Go/No-Go and the document"
                                  f" gives them no role -> approvers role '{role}'")
             return role
-        return None
+        return self.written_decider(phase)  # "Navigator and Driver both say go": roles written in bold elsewhere
 
     @staticmethod
     def apposed_decider(text: str) -> tuple[str, str] | None:

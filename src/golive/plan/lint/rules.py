@@ -54,6 +54,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL131", "read-only-claim-writes", "error",
          "A step says `read_only: true` but its command can change things: it would get no undo, and no rollback"
          " level would need to cover its phase."),
+    Rule("GL165", "chain-runs-conditional-level", "warning",
+         "A rollback level without a condition (`when`) runs, through `first` or `then`, a level with one: golive"
+         " applies the first by itself, so it runs the second whatever its condition."),
     Rule("GL120", "shell-does-not-parse", "error", "A shell step's script does not parse as bash."),
     Rule("GL117", "host-key-check-off", "warning",
          "A host group sets `known_hosts: none`: its SSH host keys are not checked, so a man in the middle gets"
