@@ -272,3 +272,47 @@ def test_a_value_on_all_hosts_of_a_loop_is_every_line(said: str) -> None:
     doc = HEAD + f"- Versions: `for h in a1 a2 a3; do ssh $h cat /etc/v; done` must print `7.2` {said}.\n"
     pattern = spec_with(steps(doc), "shell", "for h in")["expect_output"]
     assert passes(pattern, "7.2\n7.2\n7.2\n") and not passes(pattern, "7.2\n7.1\n7.2\n")
+
+
+# -- a value is a word of its own: `active` is not in "inactive" -----------------------------------------------------
+
+@pytest.mark.parametrize("said", ["It should print `active`.", "La sortie doit afficher `active`."])
+def test_a_stated_word_is_not_found_inside_another(said: str) -> None:
+    doc = HEAD + f"```bash\nsystemctl is-active api\n```\n\n{said}\n"
+    pattern = spec_with(steps(doc), "shell", "is-active")["expect_output"]
+    assert passes(pattern, "active\n") and passes(pattern, "Status: active.\n")
+    assert not passes(pattern, "inactive\n") and not passes(pattern, "active-waiting\n")
+
+
+# -- an expected output shown in a block after the command ------------------------------------------------------------
+
+@pytest.mark.parametrize("intro", ["Expected output:", "You should see:", "Erwartete Ausgabe:", "Sortie attendue :",
+                                   "Salida esperada:", "预期输出："])
+def test_a_one_line_expected_output_block_is_the_check(intro: str) -> None:
+    doc = HEAD + f"```bash\nsystemctl is-active api\n```\n\n{intro}\n\n```text\nactive\n```\n"
+    found = steps(doc)
+    pattern = spec_with(found, "shell", "is-active")["expect_output"]
+    assert passes(pattern, "active\n") and not passes(pattern, "inactive\n")
+    assert not any("manual" in s for s in found)
+
+
+def test_an_expected_output_of_several_lines_is_a_persons_step_that_shows_it() -> None:
+    doc = HEAD + "```bash\nkubectl get nodes\n```\n\nYou should see:\n\n```text\nnode-1 Ready\nnode-2 Ready\n```\n"
+    found = steps(doc)
+    nxt = after(found, "get nodes")
+    assert "node-1 Ready" in str(nxt["manual"]) and "node-2 Ready" in str(nxt["manual"])
+
+
+@pytest.mark.parametrize(("intro", "shown"), [("Example output:", "active"), ("Sample output:", "active"),
+                                              ("You should see:", "started in 3.2s")])
+def test_a_sample_or_varying_output_is_no_exact_check(intro: str, shown: str) -> None:
+    doc = HEAD + f"```bash\nsystemctl is-active api\n```\n\n{intro}\n\n```text\n{shown}\n```\n"
+    assert "expect_output" not in spec_with(steps(doc), "shell", "is-active")
+
+
+def test_the_lead_of_the_next_block_is_no_expected_output_of_this_one() -> None:
+    doc = HEAD + "```bash\n./reindex.sh\n```\n\nBoth counts must be equal:\n\n```\n" \
+                 "curl -s http://es:9200/_cat/count/a\ncurl -s http://es:9200/_cat/count/b\n```\n"
+    found = steps(doc)
+    assert "manual" not in after(found, "reindex.sh")
+    assert "must be equal" in str(after(found, "count/b")["manual"])

@@ -19,7 +19,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.state import ImportState
-from golive.plan.importer.stated import FANOUT, QUANTIFIED, fanout_pattern
+from golive.plan.importer.stated import FANOUT, QUANTIFIED, fanout_pattern, whole_word
 from golive.plan.importer.text import _clean, fold_width
 from golive.plan.md_blocks import Block
 from golive.plan.md_meaning import CONDITION, WATCHED
@@ -122,7 +122,7 @@ def output_pattern(body: str, said: str) -> str:
 
     if body == "":
         return r"\A\s*\Z"
-    one = rf"^\s*{re.escape(body)}\s*$" if re.fullmatch(r"-?\d+(\.\d+)?", body) else re.escape(body)
+    one = rf"^\s*{re.escape(body)}\s*$" if re.fullmatch(r"-?\d+(\.\d+)?", body) else whole_word(body)
     text = re.sub(r"\*\*|__", "", said)
     times, every = _TIMES.search(text), _EVERY.search(text) or QUANTIFIED.search(text)
     if times is None and every is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.fences import block_text
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean, fold_width
 from golive.plan.md_blocks import Block
@@ -80,6 +81,17 @@ _BELOW = re.compile(r"(?i)\b(?:below|following|next)\b|下面|以下|如下|下�
 #: Words that make the paragraph more than a result: a person's action follows it ("然后手工下一单").
 _ACTION = re.compile(r"(?i)\bthen\b|\bby\s+hand\b|\bmanually\b|\bdann\b|\bpuis\b|\bensuite\b|\bluego\b|"
                      r"\bdespu(?:é|e)s\b|然后|然後|手工|手动|手動|その後")
+#: Blocks that hold what a command prints, not commands.
+_OUTPUT_LANGS = ("", "text", "txt", "plain", "plaintext", "console", "output", "log", "json", "none")
+#: An output shown as a sample, not as what must come out.
+_SAMPLE = re.compile(r"(?i)\b(?:sample|example|typical|e\.g\.|for\s+instance|something\s+like|similar\s+to|"
+                     r"beispiel|exemple|ejemplo|例)")
+_SHOULD_SEE = re.compile(r"(?i)\byou\s+(?:should|must|will)\s+(?:see|get)\b|\bexpected\s+(?:output|result|response)\b|"
+                         r"\berwartete\s+ausgabe\b|\bsortie\s+attendue\b|\bsalida\s+esperada\b|预期输出|預期輸出|"
+                         r"期待される出力")
+#: What changes from run to run in a printed line: a time, a date, a duration, a process id.
+_VARYING = re.compile(r"(?i)\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\b\d+(?:\.\d+)?\s*(?:ms|s|sec\w*|m|min\w*|h|hours?)\b|"
+                      r"\bpid\b|\bage\b")
 #: A command run on many hosts at once, whose output names the host on each line or above each group of lines.
 FANOUT = re.compile(r"^\s*(?:sudo\s+)?(?:clush|pdsh|pssh|parallel-ssh)\b")
 
@@ -157,6 +169,17 @@ def _runs(text: str) -> bool:
         is_sql(text) or looks_like_commands(text))
 
 
+def whole_word(value: str) -> str:
+    """The value where it stands as a word of its own: `active` is not found in "inactive", `5.1.8` not in
+    "5.1.80" (a plain search for the text passed both); "Status: active." still holds it."""
+    pattern = re.escape(value)
+    if re.match(r"\w", value):
+        pattern = r"(?<![\w-])(?<!\w\.)" + pattern
+    if re.search(r"\w$", value):
+        pattern += r"(?![\w-]|\.\w)"
+    return pattern
+
+
 def fanout_pattern(value: str) -> str:
     """Every line of a clush/pdsh output is the value: with `host: ` before it, or under clush -b's group headers
     (`---------------` / `search-[01-12] (12)`), which name hosts and carry no result of their own."""
@@ -191,6 +214,8 @@ class StatedMixin(ImportState):
         if not runs:
             return
         after = self.blocks[j + 1] if j + 1 < end else None
+        if self.shown_output(phase, runs[-1], b, j, end):
+            return
         sources: list[tuple[Block, str]] = []
         if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
             sources.append((after, "after"))
@@ -213,6 +238,48 @@ class StatedMixin(ImportState):
             if where == "after" and free and not found.text.endswith((":", "：")):
                 src.placed = True
             return
+
+    def shown_output(self, phase: dict[str, Any], step: CommentedMap, b: Block, j: int, end: int) -> bool:
+        """"Expected output:" / "You should see:" / "Erwartete Ausgabe:" / "预期输出：" and an output block right
+        after the command: one line is the step's check (its output's last line when the block holds several
+        commands); more lines, a person compares them, in a step right after the command that shows them. A
+        sample ("Example output:", "Output:") states nothing that must come out and stays as it was."""
+        intro = self.blocks[j + 1] if j + 1 < end else None
+        out = self.blocks[j + 2] if j + 2 < end else None
+        if intro is None or out is None or intro.kind != "para" or intro.placed or out.kind != "fence" \
+                or out.placed or intro.depth != b.depth or out.depth != b.depth or out.info not in _OUTPUT_LANGS \
+                or (out.info in ("", "none") and self.runs(out)):
+            return False  # "Both counts must be equal:" over the commands that print them: the next block's lead
+        text = fold_width(_clean(intro.text)).strip()
+        if not text.endswith(":") or _SAMPLE.search(text) or not (_STATES.search(text) or _SHOULD_SEE.search(text)):
+            return False
+        shown = out.text.strip("\n")
+        lines = [ln for ln in b.text.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
+        one = len(lines) == 1 and "\\" not in lines[0] and "<<" not in lines[0]
+        if shown.strip() and "\n" not in shown.strip() and not has_check(step) and not _INEXACT.search(text) \
+                and len(shown.split()) <= 3 and not _VARYING.search(shown) \
+                and (("shell" in step and isinstance(step["shell"], (dict, str)))
+                     or ("http" in step and isinstance(step["http"], dict))):
+            found = Stated(text=text, value=shown.strip(), every=False, exact=True, about_output=True)
+            if "http" in step or not one:
+                made = self.exact_check(phase, step, b, found, intro)
+            else:
+                spec = step["shell"] if isinstance(step["shell"], dict) else CommentedMap({"command": step["shell"]})
+                step["shell"] = spec
+                spec["expect_output"] = rf"^[ \t]*{re.escape(shown.strip())}[ \t]*$"
+                self.conversions.append(f"line {b.line}: the output shown after it (line {out.line}) -> the step"
+                                        " checks it")
+                made = True
+            if made:
+                intro.placed = out.placed = True
+                return True
+        steps = phase["steps"]
+        at = next(i for i, s in enumerate(steps) if s is step) + 1
+        steps.insert(at, self.step("manual", {"instruction": block_text(f"{text}\n{shown}")}, out.line, None))
+        intro.placed = out.placed = True
+        self.inferred.append(f"line {out.line}: the output the document expects ('{text[:50]}') -> a person's step"
+                             " after the command shows it, to compare")
+        return True
 
     def exact_check(self, phase: dict[str, Any], step: CommentedMap, b: Block, found: Stated, src: Block) -> bool:
         """The stated value as the step's own check; False when the step cannot check it exactly."""
@@ -249,7 +316,7 @@ class StatedMixin(ImportState):
                     else output_pattern(value, "on every line")
             elif one:
                 spec["expect_output"] = rf"^\s*{re.escape(value)}\s*$" if re.fullmatch(r"-?\d+(\.\d+)*", value) \
-                    else re.escape(value)
+                    else whole_word(value)
             else:
                 spec["expect_output"] = last_line_pattern(value)
         else:
