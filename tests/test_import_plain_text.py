@@ -34,7 +34,9 @@ I. PREPARE (10:00 PM - 10:15 PM)
 (c) If the queue still holds jobs: sudo systemctl stop billing-worker
 (d) Then: ssh into the box and check the logs
 (f) Confirm with the shift lead: night shift ready
-(g) Afterwards: cp the old config to /etc/billing/
+(g) Afterwards: restart the app with --force on each node
+(h) Backup location: /backup/billing /backup/db
+(i) Platform: docker swarm
 (e) DBA takes the restore point, as SYSDBA:
 
     CREATE RESTORE POINT before_7_3 GUARANTEE FLASHBACK DATABASE;
@@ -103,7 +105,8 @@ def test_plain_text_keeps_line_numbers() -> None:
 
 
 @pytest.mark.parametrize("cmd", ["sudo systemctl stop billing-worker", "ssh into the box", "billctl purge --all",
-                                 "night shift ready", "cp the old config"])
+                                 "night shift ready", "restart the app", "/backup/billing",
+                                 "docker swarm"])
 def test_a_conditional_prose_or_forbidden_command_never_runs(cmd: str) -> None:
     """A condition before the colon, a sentence after it, a "Do NOT run" line: a person's text, never a step."""
     data = import_markdown(TICKET, "chg.txt").data
@@ -310,3 +313,26 @@ def test_cst_with_dates_any_country_writes_stays_unset() -> None:
     """"CST" is China's or US Central; an ISO date says neither, so the window is not set (a US date would)."""
     window = _ticket_window("2026-12-18 11:30 PM", "2026-12-19 01:30 AM", "Outage window 11:30 PM – 1:30 AM CST.")
     assert window is None
+
+
+WORD_EN = """\
+Release procedure - Payments API 3.4
+
+Step 1. Put the site in maintenance: /srv/pay/bin/maint --on
+Step 2. Deploy: /srv/pay/bin/deploy --version 3.4.0
+Step 3. Check:
+• Dashboards are green
+• /srv/pay/bin/smoke --all passes
+"""
+
+
+def test_a_word_export_with_step_lines_and_bullets() -> None:
+    """"Step N." lines are a plain-text procedure even with no section label; "•" bullets are items (a person's
+    checks here: the bullet with a command in a sentence is never run)."""
+    result = import_markdown(WORD_EN, "word.txt")
+    run = _run(result.data)
+    assert "/srv/pay/bin/maint --on" in run and "/srv/pay/bin/deploy --version 3.4.0" in run
+    assert "smoke" not in run
+    manual = [str(v) for k, v in _steps(result.data) if k == "manual"]
+    assert any("Dashboards are green" in m and "smoke" not in m for m in manual), result.yaml_text  # a step each
+    assert [p["name"] for p in result.data["phases"]] == ["Steps"]  # "Step 3. Check:" is a step, not a section
