@@ -240,3 +240,11 @@ def test_a_document_with_no_commands_is_still_refused() -> None:
 
     with pytest.raises(PlanError, match="no deployment steps found"):
         import_markdown("# Notes\n\nNothing to run here.\n", "notes.md")
+
+
+def test_a_notebook_cd_line_never_reaches_the_next_line() -> None:
+    text = NOTEBOOK.replace("!sudo systemctl restart ledger\n!./bin/check", "!cd /srv/ledger\n!./bin/check")
+    res = import_markdown(text, "nb.md")
+    kinds = [(next(iter(s.keys() & {"shell", "sql", "manual"})), _text(s)) for s in _steps(res.data)]
+    assert not any(k == "shell" and "./bin/check" in t for k, t in kinds), kinds
+    assert any(k == "manual" and "!cd /srv/ledger" in t for k, t in kinds)

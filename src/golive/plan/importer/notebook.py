@@ -24,6 +24,8 @@ _PY_FENCE = re.compile(r"^(?P<indent>\s{0,3})```\s*(?:python3?|py|ipython3?)\s*$
 _CELL_MAGIC = re.compile(r"^\s*%%(?P<magic>\w+)(?P<args>.*)$")
 _BASH_MAGICS = frozenset({"bash", "sh", "script"})
 #: IPython's interpolation in a `!` line: `{expr}`, or `$name` naming a Python variable of the notebook.
+#: A `!` line that only changes its own shell's state (`!cd /srv/x`, `!export X=1`, `!X=1`): lost at the line's end.
+_SETS_STATE = re.compile(r"(?:cd|pushd|popd|export|source|set|umask|\.)(?:\s|$)|[A-Za-z_]\w*=")
 _BRACES = re.compile(r"(?<![$\\{])\{[^{}\s][^{}]*\}(?!\})")
 
 
@@ -60,7 +62,8 @@ def read_notebook(text: str) -> tuple[str, list[str], dict[int, str]] | None:
     cells = _cells(lines)
     python_vars = {m.group(1) for _s, _e, body in cells for ln in body
                    if (m := re.match(r"^([A-Za-z_]\w*)\s*(?:,\s*\w+\s*)*=(?!=)", ln))}
-    kinds: dict[str, list[int]] = {"bash": [], "sql": [], "shell escape": [], "python": [], "kernel values": []}
+    kinds: dict[str, list[int]] = {"bash": [], "sql": [], "shell escape": [], "python": [], "kernel values": [],
+                               "state per line": []}
     for start, _end, body in cells:
         lead = next((k for k, ln in enumerate(body) if ln.strip()), None)
         if lead is None:
@@ -84,6 +87,12 @@ def read_notebook(text: str) -> tuple[str, list[str], dict[int, str]] | None:
                 person[start + 1] = ("Run this cell in the notebook (IPython puts the kernel's values into"
                                      " `{...}` / `$name` before the shell sees them)")
                 kinds["kernel values"].append(start + 1)
+                continue
+            if len(code) > 1 and any(_SETS_STATE.match(ln.lstrip()[1:].lstrip()) for ln in code[:-1]):
+                # each `!` line is a shell of its own: `!cd /srv/x` never reaches the next line, one script would
+                person[start + 1] = ("Run this cell in the notebook: each `!` line runs in a shell of its own (a"
+                                     " `cd` or variable on one line does not reach the next)")
+                kinds["state per line"].append(start + 1)
                 continue
             out[start] = indent + "```bash"
             for k, ln in enumerate(body):
