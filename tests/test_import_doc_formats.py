@@ -248,3 +248,11 @@ def test_a_notebook_cd_line_never_reaches_the_next_line() -> None:
     kinds = [(next(iter(s.keys() & {"shell", "sql", "manual"})), _text(s)) for s in _steps(res.data)]
     assert not any(k == "shell" and "./bin/check" in t for k, t in kinds), kinds
     assert any(k == "manual" and "!cd /srv/ledger" in t for k, t in kinds)
+
+
+def test_asciidoc_leaves_a_programs_own_braces_in_single_quotes() -> None:
+    text = ADOC.replace("kubectl -n {ns} get pods # <1>",
+                        "kubectl -n {ns} get pods -o json | jq '{name}' # <1>")
+    res = import_markdown(text, "upgrade.md")
+    first = _text(res.data["phases"][0]["steps"][0])
+    assert "kubectl -n billing get pods -o json | jq '{name}'" in first and "NAME" not in res.data["vars"]
