@@ -10,7 +10,7 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
-from golive.plan.importer.level_prose import LevelProseMixin
+from golive.plan.importer.prose_steps import ProseStepsMixin
 from golive.plan.importer.repeat import RepeatMixin
 from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
@@ -64,7 +64,7 @@ _ONLY_THEN = re.compile(r"(?i)\bonly\s+then\b|\bin\s+that\s+case\b|\bif\s+(?:so|
                         r"\bif\s+(?:any|some|one\s+or\s+more)\b|\botherwise\b|\bnur\s+dann\b|\bin\s+diesem\s+fall\b")
 
 
-class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelProseMixin):
+class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseStepsMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -329,7 +329,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelPr
                                                   b.line, None)]
             self.phase_triggers(b)  # "3.2 ... roll back if it stays above 1%": also the canary's limit
             b.placed = True
-        elif b.depth == top and self.in_rollback and self.level_prose_commands(phase, b):
+        elif self.prose_step(phase, b, j):  # a level's commands, instructions in prose (also inside items)
             b.placed = True
         elif b.depth == top and b.text.strip() and len(b.text) < 400:
             phase["description"].append(_clean(b.text))
