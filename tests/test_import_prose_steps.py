@@ -266,6 +266,9 @@ EXPLANATION = [
     "Les nouvelles colonnes ne gênent pas la version 3.9.",
     "確認：inactive と表示されること。",
     "Both replicas must be state=online with lag at most 1.",
+    "Stop and roll back (R1) if the 5xx count goes above 1% of requests.",
+    "If it stops half way, do not run it a second time blindly.",
+    "Run it inside tmux if you want to keep it through a dropped VPN.",
 ]
 
 
