@@ -1,11 +1,11 @@
-"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/ … import_unseen7/, written blind for
+"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/ … import_unseen8/, written blind for
 issue 14).
 
 The fidelity figure is measured by bench/import_unseen.py and reported, not asserted here. What is asserted, for
 the first two sets: every runbook imports without a crash into a plan `golive plan validate` accepts, no block
 written in another language (PowerShell, YAML, HCL, INI, nginx, JSON, Python, an env file, a console transcript, an
 ASCII tree, SQL without a client) ends up in a command bash runs, no secret value of the document is written into a
-plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third to seventh sets are
+plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third to eighth sets are
 measurements of documents nobody tuned the importer for: only their expectations and faithful plans are checked here.
 """
 
@@ -129,13 +129,16 @@ IDEALS = [(UNSEEN, "04_k8s_helm_canary"), (UNSEEN, "05_database_heavy")] + [
     (ROOT / "tests" / "import_unseen6", p.name.removesuffix(".plan.yaml"))
     for p in sorted((ROOT / "tests" / "import_unseen6" / "ideal").glob("*.plan.yaml"))] + [
     (ROOT / "tests" / "import_unseen7", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen7" / "ideal").glob("*.plan.yaml"))]
+    for p in sorted((ROOT / "tests" / "import_unseen7" / "ideal").glob("*.plan.yaml"))] + [
+    (ROOT / "tests" / "import_unseen8", p.name.removesuffix(".plan.yaml"))
+    for p in sorted((ROOT / "tests" / "import_unseen8" / "ideal").glob("*.plan.yaml"))]
 UNSEEN2 = ROOT / "tests" / "import_unseen2"
 UNSEEN3 = ROOT / "tests" / "import_unseen3"
 UNSEEN4 = ROOT / "tests" / "import_unseen4"
 UNSEEN5 = ROOT / "tests" / "import_unseen5"
 UNSEEN6 = ROOT / "tests" / "import_unseen6"
 UNSEEN7 = ROOT / "tests" / "import_unseen7"
+UNSEEN8 = ROOT / "tests" / "import_unseen8"
 
 
 @pytest.mark.parametrize(("folder", "name"), IDEALS, ids=[f"{f.name}/{n}" for f, n in IDEALS])
@@ -143,7 +146,7 @@ def test_scorer_gives_a_faithful_plan_every_item(folder: Path, name: str) -> Non
     exp, src, text = _ideal(name, folder)
     res = score_plan(exp, src, text, Result(name))
     assert res.misses == [] and res.changed == [] and res.spurious == [] and res.secrets == []
-    assert sum(res.placed.values()) == sum(res.total.values()) > 30
+    assert sum(res.placed.values()) == sum(res.total.values()) >= 28  # set 8's Slack thread holds 28 items
     assert golive("plan", "validate", str(folder / "ideal" / f"{name}.plan.yaml")).returncode == 0
 
 
@@ -151,8 +154,8 @@ def test_every_runbook_of_the_second_set_has_a_faithful_plan() -> None:
     assert len([1 for f, _ in IDEALS if f == UNSEEN2]) == 8
 
 
-@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4, UNSEEN5, UNSEEN6, UNSEEN7],
-                         ids=["third", "fourth", "fifth", "sixth", "seventh"])
+@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4, UNSEEN5, UNSEEN6, UNSEEN7, UNSEEN8],
+                         ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth"])
 def test_later_sets_eight_runbooks_each_with_expectations_and_a_faithful_plan(folder: Path) -> None:
     exps = sorted(folder.glob("*.expected.yaml"))
     assert len(exps) == 8 and len([1 for f, _ in IDEALS if f == folder]) == 8
@@ -346,3 +349,26 @@ def test_scorer_sees_a_powershell_undo_run_in_the_forward_path() -> None:
     res = score_plan(exp, src, text.replace(undo, forward).replace(level2, ""), Result("forward"))
     assert any("undo command" in c and "efbundle.exe 20261115093012_AddInvoiceIndex" in c and "forward path" in c
                for c in res.changed), res.changed
+
+
+def test_scorer_sees_set8_viewer_numbers_attributes_and_both_alternatives_run() -> None:
+    """Set 8: a code viewer's line numbers left in what bash runs, an AsciiDoc attribute left unsubstituted in a
+    command, and the second of two alternatives a person chooses between run as a step."""
+    exp, src, text = _ideal("07_es_reindex_line_numbers", UNSEEN8)
+    body = "-d '\n          {\n"
+    assert body in text
+    res = score_plan(exp, src, text.replace(body, "-d '\n           2  {\n", 1), Result("numbered"))
+    assert any("markup `2 {`" in c for c in res.changed), res.changed
+    exp, src, text = _ideal("08_asciidoc_callouts_helm", UNSEEN8)
+    attr = "      - shell: kubectl -n notify get deploy notifications-worker -o wide\n"
+    assert attr in text
+    # the marker no longer matches such a step: the scorer knows it by the line the importer's comment names
+    kept = attr.replace("-n notify", "-n {namespace}").rstrip() + "  # 08_asciidoc_callouts_helm.md:24\n"
+    res = score_plan(exp, src, text.replace(attr, kept), Result("attr"))
+    assert any("`{namespace}`" in c for c in res.changed), res.changed
+    exp, src, text = _ideal("05_zh_order_service", UNSEEN8)
+    verify = "      - name: 版本接口"
+    assert verify in text
+    both = text.replace(verify, "      - shell: sudo /usr/local/bin/lb-switch --pool order --to green\n" + verify, 1)
+    res = score_plan(exp, src, both, Result("both"))
+    assert any("lb-switch --pool order --to green" in c for c in res.changed), res.changed

@@ -97,6 +97,26 @@ def test_one_active_run_per_service_and_environment(make_store: Any) -> None:
     assert s.get_run("r4").active
 
 
+def test_an_ended_run_reopened_holds_its_service_again(make_store: Any) -> None:
+    """A further rollback level after a run ended (golive.run.reopen): the run holds its service again, unless
+    another active run does; released as at any end."""
+    s = make_store()
+    s.create_run(info("r1"), {})
+    owner = current_owner()
+    s.claim("r1", owner)
+    s.release("r1", owner, active=False)
+    s.reopen("r1")
+    s.reopen("r1")  # holding it already: still held
+    assert s.get_run("r1").active
+    with pytest.raises(RunLocked, match="r1"):
+        s.create_run(info("r2"), {})
+    s.release("r1", owner, active=False)
+    s.create_run(info("r3"), {})
+    with pytest.raises(RunLocked, match="held by run r3"):
+        s.reopen("r1")
+    assert not s.get_run("r1").active and s.get_run("r3").active
+
+
 def test_claim_refuses_a_live_owner_and_takes_over_from_a_dead_one(make_store: Any) -> None:
     s = make_store()
     s.create_run(info("r1"), {})

@@ -59,9 +59,10 @@ OIDC_ACCOUNTS = {"rita": {"preferred_username": "rita", "groups": ["release"]},
                  "vic.sso": {"preferred_username": "vic", "groups": []}}
 
 
-def team_yaml(oidc_port: int | None, idle: str = "15m") -> str:
+def team_yaml(oidc_port: int | None, idle: str = "15m", revalidate: str = "5m") -> str:
     oidc = (f"oidc: {{discovery_url: 'http://127.0.0.1:{oidc_port}/.well-known/openid-configuration',"
-            f" client_id: golive, client_secret_env: GOLIVE_OIDC_SECRET, label: the test provider}}\n"
+            f" client_id: golive, client_secret_env: GOLIVE_OIDC_SECRET, label: the test provider,"
+            f" revalidate: {revalidate}}}\n"
             if oidc_port else "")
     return oidc + f"""roles:
   viewer: ["*"]

@@ -2,18 +2,28 @@
 // Usage: node provider.mjs PORT CLIENT_ID REDIRECT_URI ACCOUNTS_JSON   (client secret in $OIDC_CLIENT_SECRET)
 // ACCOUNTS_JSON maps a login to its claims: {"rita": {"preferred_username": "rita", "groups": ["release"]}}.
 // Its development login form accepts any password; the login typed is the subject. PKCE is required.
+// It issues refresh tokens. What an administrator does at a real provider, tests do over loopback:
+//   POST /test/disable/LOGIN  the account is gone (the refresh grant and userinfo now refuse it)
+//   POST /test/revoke/LOGIN   the account's grants are revoked with every token issued under them
+//   POST /test/groups/LOGIN?set=a,b   the account's groups are now these
+//   POST /test/no-refresh/LOGIN       its next logins get no refresh token (as from a provider without offline access)
+//   GET  /test/issued         every token value the token endpoint has handed out (tests grep output for them)
 import Provider from "oidc-provider";
 
 const [port, clientId, redirectUri, accountsJson] = process.argv.slice(2);
 const accounts = JSON.parse(accountsJson);
 const issuer = `http://127.0.0.1:${port}`;
+const disabled = new Set();
+const noRefresh = new Set();
+const grantsOf = new Map();  // account -> grant ids made for it
+const issued = [];
 
 const provider = new Provider(issuer, {
   clients: [{
     client_id: clientId,
     client_secret: process.env.OIDC_CLIENT_SECRET,
     redirect_uris: [redirectUri],
-    grant_types: ["authorization_code"],
+    grant_types: ["authorization_code", "refresh_token"],
     response_types: ["code"],
   }],
   pkce: { required: () => true },
@@ -22,21 +32,57 @@ const provider = new Provider(issuer, {
   conformIdTokenClaims: false,
   cookies: { keys: ["golive-test-oidc-cookie-key"] },
   features: { devInteractions: { enabled: true } },
+  async issueRefreshToken(ctx, client, code) {
+    return client.grantTypeAllowed("refresh_token") && !noRefresh.has(code.accountId);
+  },
   async findAccount(ctx, id) {
+    if (disabled.has(id)) return undefined;
     const claims = accounts[id] || { preferred_username: id, groups: [] };
     return { accountId: id, async claims() { return { sub: id, name: id, ...claims }; } };
   },
   // A first-party client: no consent screen, the grant covers what the console asks for.
   async loadExistingGrant(ctx) {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    const accountId = ctx.oidc.session.accountId;
     if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId,
-                                                accountId: ctx.oidc.session.accountId });
+    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId });
     grant.addOIDCScope("openid profile groups");
     grant.addOIDCClaims(["preferred_username", "name", "groups"]);
-    await grant.save();
+    const saved = await grant.save();
+    grantsOf.set(accountId, [...(grantsOf.get(accountId) || []), saved]);
     return grant;
   },
+});
+provider.use(async (ctx, next) => {
+  const admin = ctx.path.match(/^\/test\/(disable|revoke|groups|no-refresh)\/([^/]+)$/);
+  if (admin && ctx.method === "POST") {
+    const [, what, login] = admin;
+    if (what === "disable") {
+      disabled.add(login);
+    } else if (what === "no-refresh") {
+      noRefresh.add(login);
+    } else if (what === "groups") {
+      const groups = String(ctx.query.set || "").split(",").filter(Boolean);
+      accounts[login] = { ...(accounts[login] || { preferred_username: login }), groups };
+    } else {
+      for (const grantId of grantsOf.get(login) || []) {
+        await provider.RefreshToken.revokeByGrantId(grantId);  // every token of the grant, as an admin's "sign out"
+        const grant = await provider.Grant.find(grantId);
+        if (grant) await grant.destroy();
+      }
+      grantsOf.delete(login);
+    }
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.path === "/test/issued" && ctx.method === "GET") {
+    ctx.body = issued;
+    return;
+  }
+  await next();
+  if (ctx.path === "/token" && ctx.body && typeof ctx.body === "object") {
+    for (const k of ["access_token", "refresh_token", "id_token"]) if (ctx.body[k]) issued.push(ctx.body[k]);
+  }
 });
 provider.listen(Number(port), "127.0.0.1", () => {
   console.log(`oidc-provider ready at ${issuer}`);

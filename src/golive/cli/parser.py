@@ -109,6 +109,9 @@ def _log(sp: Parser) -> None:
 def _runs(sp: Parser) -> None:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--limit", type=int, default=50)
+    sp.add_argument("--prune", action="store_true",
+                    help="remove the values ended runs' shell steps saved for later steps (under $TMPDIR and /tmp),"
+                         " for the runs no rollback level can reopen")
     sp.set_defaults(fn=cmd_runs)
 
 

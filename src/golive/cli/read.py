@@ -120,6 +120,14 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     store = open_existing_store(args)
     try:
+        if args.prune:
+            import os
+
+            from golive.run.carried_state import prune
+
+            for path in prune(store, os.environ):
+                print(f"removed {path}")
+            return 0
         rows = run_rows(store, args.limit)
         if args.json:
             print(json.dumps(rows, indent=2))

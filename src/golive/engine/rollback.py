@@ -64,6 +64,21 @@ def touched_phases(plan: Plan, st: RunState) -> list[str]:
     return out
 
 
+def level_ran(plan: Plan, st: RunState, level: RollbackLevel) -> bool:
+    """Every step of the level and of the levels it chains to succeeded in this run: asking for it runs nothing."""
+    return all((sid := StepId.level(lv.level, si)) in st.steps and st.steps[sid].status == "succeeded"
+               for lv in chain(plan, level) for si in range(1, len(lv.steps) + 1))
+
+
+def levels_left(plan: Plan, st: RunState) -> list[int]:
+    """The levels a person may still ask for (`golive rollback RUN --level N`, reopening a run that ended): only
+    once the run rolled back, and not those that ran already. A later run of the same service and environment
+    closes them all (golive.run.reopen), which the log of this run alone cannot tell."""
+    if st.rollback is None:
+        return []
+    return [lv.level for lv in plan.rollback.levels if not level_ran(plan, st, lv)]
+
+
 def level_by_number(plan: Plan, number: int) -> RollbackLevel | None:
     return next((lv for lv in plan.rollback.levels if lv.level == number), None)
 

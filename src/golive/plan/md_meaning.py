@@ -114,6 +114,8 @@ def sql_client_text(text: str) -> str | None:
     `DELIMITER`. None when it is plain SQL."""
     if sql_prompted(text):
         return "it is typed at an SQL client's prompt (`postgres=#`, `mysql>`)"
+    if re.search(r"(?m)^[ \t]*/[ \t]*$", text):
+        return "it runs its PL/SQL with SQL*Plus's `/` line (Oracle)"
     if _DELIMITER.search(text):
         return "it changes the client's DELIMITER (MySQL): a stored routine for the mysql client"
     if _SQL_META.search(_without_sql_strings(text)):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from msgspec import Struct
@@ -47,12 +47,23 @@ class Interval(Struct, frozen=True):
     end: datetime
     rollback_until: datetime | None
 
+    def seconds(self) -> float:
+        """How long it is open, in real seconds (across a clock change too: wall-clock subtraction is not)."""
+        return (self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds()
+
 
 def resolve(start: str, end: str, zone: str, rollback_until: str | None, now: datetime,
             days: Sequence[str] | None = None) -> Interval:
-    """The concrete window relevant at `now`: the one containing it, else the next to open (a daily window:
-    today's, or the one running past midnight). With `days`, only the windows that OPEN on one of those days
-    count: a Saturday 22:00-02:00 window runs into Sunday, and on Wednesday the next one is next Saturday's."""
+    """The concrete window relevant at `now`: the one containing it, else the next to open. A daily window that
+    closed today is over: at 23:30 a 22:00-23:00 window means tomorrow's (speaking of today's would tell a person
+    the window "closed" when it opens again in 22 hours, and `plan show` would print a past window). With `days`,
+    only the windows that OPEN on one of those days count: a Saturday 22:00-02:00 window runs into Sunday, and on
+    Wednesday the next one is next Saturday's.
+
+    Times of day are wall-clock times in the window's zone; instants are compared as instants (two aware
+    datetimes with the same zone compare by their wall clocks, which is wrong in the repeated hour). A time that
+    occurs twice (the autumn change) means its first occurrence; one that does not occur (the spring change) is
+    moved on by the skipped hour; a window wholly inside the skipped hour does not open that day."""
     tz = parse_zone(zone)
     s, e = parse_moment(start), parse_moment(end)
     r = parse_moment(rollback_until) if rollback_until else None
@@ -62,16 +73,20 @@ def resolve(start: str, end: str, zone: str, rollback_until: str | None, now: da
         sd, ed = _aware(s, tz), _aware(e, tz)
         return Interval(sd, ed, _rollback_until(r, sd, tz))
     if isinstance(s, time) and isinstance(e, time):
-        local = now.astimezone(tz)
+        instant = now.astimezone(UTC)
         allowed = {WEEKDAYS.index(parse_day(d)) for d in days} if days else set(range(7))
-        # yesterday's window may still run; else the first one opening from today on (a week covers every day)
-        for day in (local.date() + timedelta(days=n) for n in range(-1, 8)):
+        # yesterday's window may still run; then, in order, the first one not closed yet is the one containing
+        # `now` or the next to open (two weeks: a weekly window whose next day falls in a skipped hour)
+        for day in (instant.astimezone(tz).date() + timedelta(days=n) for n in range(-1, 15)):
             if day.weekday() not in allowed:
                 continue
             sd = _on(day, s, tz)
             ed = _on(day, e, tz, after=sd)
-            if sd <= local < ed or (day >= local.date() and (not days or local < ed)):
+            if ed.astimezone(UTC) <= sd.astimezone(UTC):
+                continue
+            if instant < ed.astimezone(UTC):
                 return Interval(sd, ed, _rollback_until(r, sd, tz))
+        raise ValueError(f"the window {start}-{end} never opens in {zone} on the days given")
     raise ValueError("window start and end must both be date-times or both times of day")
 
 

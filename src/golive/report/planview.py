@@ -24,7 +24,7 @@ def render_plan(plan: Plan, now: datetime) -> str:
         total = sum(p.timebox or 0 for p in plan.phases)
         days = f" opening only on {', '.join(w.days)}," if w.days else ""
         out.append(f"window: {iv.start.isoformat()} – {iv.end.isoformat()} ({w.timezone},{days}"
-                   f" {format_duration((iv.end - iv.start).total_seconds())}; timeboxes add up to"
+                   f" {format_duration(iv.seconds())}; timeboxes add up to"
                    f" {format_duration(total)})")
         if iv.rollback_until:
             out.append(f"rollback window: until {iv.rollback_until.isoformat()}")

@@ -290,37 +290,50 @@ def _remote_still_runs(rid: str, state: RunState, plan: Plan, sid: str, rec: Any
 def request_rollback(store: Store, run_id: str, by: By, reason: str | None,
                      level: int | None) -> str:
     """Roll back now; or, during or after a rollback, apply one more level (a person saw its condition hold):
-    it runs as a further round once the current one has ended, on a run that ended rolled back too."""
+    it runs as a further round once the current one has ended, on a run that ended rolled back too. A run that
+    ended is reopened holding its service again (golive.run.reopen) until that round ends."""
     info = store.get_run(run_id)
     rid, state = info.id, fold(store.events(info.id))
     reason = _need(reason, "--reason")
-    if state.rollback is None and state.terminal:
-        raise DecisionRefused(f"run {rid} already ended: {state.outcome}")
-    if state.rollback is not None and level is None:
-        ended = f"already ended: {state.outcome}" if state.terminal else "already rolling back"
-        choices = ", ".join(f"--level {o.level} (when: {o.when})" for o in state.rollback.offered)
-        raise DecisionRefused(f"run {rid} {ended}" + (f"; a further level may still be asked for: {choices}"
-                                                      if choices else ""))
-    if state.rollback_requested is not None and state.rollback is None:
-        raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.by}")
-    plan = state.plan
-    if level is not None and not any(lv.level == level for lv in plan.rollback.levels):
-        raise UsageError(f"the plan has no rollback level {level}")
-    if state.rollback is not None:
-        _may_follow_up(store, info, state, plan, level)
-    payload: dict[str, Any] = {"reason": reason, "level": level}
-    by, sealed = authenticate(store, rid, state, plan, "rollback.requested", payload, _by(by), role=None)
-    _append(store, rid, RollbackRequested(by=by, reason=reason, level=level, **sealed))
-    if state.terminal:  # the run is open again (golive.engine.state): the index says so, as the log does
-        store.set_status(rid, "rolling-back")
-        return f"rollback level {level} requested by {by}; golive resume {rid} carries it out"
-    return f"rollback requested by {by}; the run's process (or golive resume {rid}) carries it out"
+
+    def check(state: RunState) -> Plan:
+        if state.rollback is None and state.terminal:
+            raise DecisionRefused(f"run {rid} already ended: {state.outcome}")
+        if state.rollback is not None and level is None:
+            ended = f"already ended: {state.outcome}" if state.terminal else "already rolling back"
+            choices = ", ".join(f"--level {o.level} (when: {o.when})" for o in state.rollback.offered)
+            raise DecisionRefused(f"run {rid} {ended}" + (f"; a further level may still be asked for: {choices}"
+                                                          if choices else ""))
+        if state.rollback_requested is not None and state.rollback is None:
+            raise DecisionRefused(f"a rollback of run {rid} was already requested by {state.rollback_requested.by}")
+        plan = state.plan
+        if level is not None and not any(lv.level == level for lv in plan.rollback.levels):
+            raise UsageError(f"the plan has no rollback level {level}")
+        if state.rollback is not None:
+            _may_follow_up(store, info, state, plan, level)
+        return plan
+
+    def record(state: RunState, plan: Plan) -> str:
+        payload: dict[str, Any] = {"reason": reason, "level": level}
+        name, sealed = authenticate(store, rid, state, plan, "rollback.requested", payload, _by(by), role=None)
+        _append(store, rid, RollbackRequested(by=name, reason=reason, level=level, **sealed))
+        return name
+
+    plan = check(state)
+    if not state.terminal:
+        return f"rollback requested by {record(state, plan)}; the run's process (or golive resume {rid}) carries it out"
+    from golive.run.reopen import reopened
+
+    with reopened(store, rid, check) as held:
+        name = record(held, held.plan)
+        store.set_status(rid, "rolling-back")  # the run is open again (golive.engine.state): the index says so
+    return f"rollback level {level} requested by {name}; golive resume {rid} carries it out"
 
 
 def _may_follow_up(store: Store, info: RunInfo, state: RunState, plan: Plan, level: int | None) -> None:
     """A further level after a rollback: once per request, not a level whose steps all ran already, and never
     under a later run of the same service and environment (restoring this run's data would undo that one's)."""
-    from golive.engine.rollback import chain, level_by_number
+    from golive.engine.rollback import level_by_number, level_ran
 
     rid = info.id
     if state.follow_up is not None:
@@ -328,12 +341,9 @@ def _may_follow_up(store: Store, info: RunInfo, state: RunState, plan: Plan, lev
                               f" {state.follow_up.by}")
     chosen = level_by_number(plan, level or 0)
     assert chosen is not None
-    ids = [StepId.level(lv.level, si) for lv in chain(plan, chosen) for si in range(1, len(lv.steps) + 1)]
-    if all(sid in state.steps and state.steps[sid].status == "succeeded" for sid in ids):
+    if level_ran(plan, state, chosen):
         raise DecisionRefused(f"rollback level {level} already ran in run {rid}")
     if state.terminal:
-        later = [r.id for r in store.list_runs(limit=200) if r.service == info.service
-                 and r.environment == info.environment and r.created_at > info.created_at and r.id != rid]
-        if later:
-            raise DecisionRefused(f"run {later[-1]} of {info.service}/{info.environment} started after run {rid};"
-                                  f" a rollback level of {rid} now would undo its work too: decide it there")
+        from golive.run.reopen import refuse_later
+
+        refuse_later(store, info)

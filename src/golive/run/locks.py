@@ -239,12 +239,13 @@ _TAKERS: dict[type, Callable[[Any, Plan, LockContext], None]] = {
     LocalLock: _take_local, HostsLock: _take_hosts, PostgresLock: _take_postgres, RouterLock: _take_router}
 
 
-def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True) -> None:
-    """Take every lock the plan declares, or none: on a refusal, what was taken is let go again (removed for a
-    run about to be created; only no longer held by this process for a run that exists and keeps its locks)."""
+def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True, specs: list[Any] | None = None) -> None:
+    """Take every lock the plan declares (or `specs` of them), or none: on a refusal, what was taken is let go
+    again (removed for a run about to be created or reopened; only no longer held by this process for a run that
+    exists and keeps its locks)."""
     done: list[Any] = []
     try:
-        for spec in plan.locks:
+        for spec in plan.locks if specs is None else specs:
             if isinstance(spec, PostgresLock) and ctx.run_id in _SESSIONS:
                 continue  # this process already holds the run's advisory locks
             _TAKERS[type(spec)](spec, plan, ctx)
@@ -252,6 +253,13 @@ def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True) -> None:
     except BaseException:
         release_locks(plan, ctx, ended=new_run, specs=done)
         raise
+
+
+def file_locks(plan: Plan) -> list[Any]:
+    """The plan's lock files (this machine's, each host's): what a run reopened by a further rollback level takes
+    again at once. An advisory lock needs the application's database (its DSN often a secret the person asking
+    for the level does not hold) and a router lock a lease kept alive: `golive resume` takes those, as always."""
+    return [s for s in plan.locks if isinstance(s, LocalLock | HostsLock)]
 
 
 def record_notes(store: Any, ctx: LockContext) -> None:
@@ -303,4 +311,5 @@ def describe_locks(plan: Plan) -> list[str]:
     return out
 
 
-__all__ = ["LockContext", "describe_locks", "holder_is_over", "record_notes", "release_locks", "take_locks"]
+__all__ = ["LockContext", "describe_locks", "file_locks", "holder_is_over", "record_notes", "release_locks",
+           "take_locks"]

@@ -195,11 +195,22 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             release_locks(plan, locks, ended=terminal)
         if heartbeat.lost is None:  # a process that lost the run must not release the new owner's claim
             store.release(info.id, owner, active=not terminal)
+        if terminal and heartbeat.lost is None and not options.dry_run:
+            _forget_carried(store, info.id, opts.environ, values, plan)
         if opts.report_dir is not None and not options.dry_run:
             # The report reads the whole log again: let the engine's copy of the run go first, or a 10,000-step
             # run holds both at its peak.
             engine = None
             _write_reports_quietly(store, info.id, opts.report_dir, plan)
+
+
+def _forget_carried(store: Store, run_id: str, environ: Mapping[str, str], values: dict[str, str], plan: Plan) -> None:
+    """The values its shell steps saved for later steps, once no level can reopen the run (golive.run.carried_state);
+    a folder that cannot be removed is left, never a reason for the run to fail."""
+    from golive.run.carried_state import forget, parents
+
+    with contextlib.suppress(Exception):
+        forget(store, run_id, parents(environ, values, plan))
 
 
 def _with_notifier(store: Store, run_id: str, plan: Plan, masker: Masker, clock: Clock, base_dir: Path,

@@ -7,6 +7,7 @@ authenticated)."""
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
@@ -163,7 +164,18 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
 
             release_locks(req.plan, locks, ended=True)
         raise
+    if not req.dry_run:
+        _forget_earlier(store, run_id, req, values)
     return Started(run_id, req.plan, values, masker)
+
+
+def _forget_earlier(store: Store, run_id: str, req: StartRequest, values: dict[str, str]) -> None:
+    """A run of the service started: no level of the runs before it can be asked for any more, so the values their
+    shell steps saved for later steps go (golive.run.carried_state); never a reason for the start to fail."""
+    from golive.run.carried_state import forget_earlier, parents
+
+    with contextlib.suppress(Exception):
+        forget_earlier(store, store.get_run(run_id), parents(req.environ, values, req.plan))
 
 
 def store_where(store: Store) -> str:

@@ -128,4 +128,18 @@ class Store(Protocol):
     def release(self, run_id: str, owner: Owner, active: bool) -> None:
         """Drop ownership; `active=False` also frees the service/environment for the next run."""
 
+    def reopen(self, run_id: str) -> None:
+        """Make an ended run hold its service/environment again (a further rollback level asked for after it
+        ended: its service must not change under it until that level has run); raises RunLocked naming the
+        active run that holds it. Released as at any run's end (`release(..., active=False)`)."""
+
     def close(self) -> None: ...
+
+
+def held_by(row: tuple[Any, ...] | None) -> str:
+    """Why an ended run cannot hold its service again: the active run holding it (a row of id, status,
+    initiator, service, environment)."""
+    if row is None:
+        return "another run holds its service and environment; finish it first"
+    return (f"{row[3]}/{row[4]} is held by run {row[0]} ({row[1]}, started by {row[2]}); finish it first"
+            f" (golive resume {row[0]}, or golive rollback {row[0]} --reason TEXT)")

@@ -70,5 +70,13 @@ class MemoryStore:
         info = self.get_run(run_id)
         self._runs[run_id] = replace(info, owner=None, active=info.active and active)
 
+    def reopen(self, run_id: str) -> None:
+        info = self.get_run(run_id)
+        for other in self._runs.values():
+            if other.active and other.id != info.id and (other.service, other.environment) == (
+                    info.service, info.environment):
+                raise RunLocked(f"{info.service}/{info.environment} is held by run {other.id}")
+        self._runs[run_id] = replace(info, active=True)
+
     def close(self) -> None:
         pass

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from golive.errors import GoliveError, RunLocked, RunNotFound, StoreError
-from golive.store.base import Event, Owner, RunInfo, event_time
+from golive.store.base import Event, Owner, RunInfo, event_time, held_by
 from golive.store.chain import GENESIS, canonical_json, event_hash
 from golive.store.owner import may_claim
 
@@ -272,6 +272,21 @@ class PostgresStore:
                     self._hb.close()
             self._hb = None
             raise self._error(exc) from None
+
+    def reopen(self, run_id: str) -> None:
+        def op() -> None:
+            with self._db.transaction():
+                try:
+                    with self._db.transaction():
+                        self._db.execute("UPDATE golive_runs SET active=TRUE WHERE id=%s", (run_id,))
+                except psycopg.errors.UniqueViolation:
+                    row = self._db.execute(
+                        "SELECT b.id, b.status, b.initiator, a.service, a.environment FROM golive_runs a JOIN"
+                        " golive_runs b ON b.service=a.service AND b.environment=a.environment AND b.active"
+                        " WHERE a.id=%s", (run_id,)).fetchone()
+                    raise RunLocked(held_by(row)) from None
+
+        self._do(op, op)
 
     def release(self, run_id: str, owner: Owner, active: bool) -> None:
         self._do(lambda: self._db.execute(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.errors import RunLocked, RunNotFound, StoreError, StoreLost
-from golive.store.base import Event, Owner, RunInfo, event_time
+from golive.store.base import Event, Owner, RunInfo, event_time, held_by
 from golive.store.chain import GENESIS, canonical_json, event_hash
 from golive.store.location import user_state_dir
 from golive.store.owner import may_claim
@@ -278,6 +278,23 @@ class SQLiteStore:
                 (1 if active else 0, run_id, owner.pid),
             )
         except sqlite3.Error as exc:
+            raise _store_error(exc, self.path) from exc
+
+    def reopen(self, run_id: str) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("UPDATE runs SET active=1 WHERE id=?", (run_id,))  # the unique index decides
+            except sqlite3.IntegrityError:
+                self._db.execute("ROLLBACK")
+                row = self._db.execute(
+                    "SELECT b.id, b.status, b.initiator, a.service, a.environment FROM runs a JOIN runs b ON"
+                    " b.service=a.service AND b.environment=a.environment AND b.active=1 WHERE a.id=?",
+                    (run_id,)).fetchone()
+                raise RunLocked(held_by(row)) from None
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback_quietly()
             raise _store_error(exc, self.path) from exc
 
     # -- events -------------------------------------------------------------------------------

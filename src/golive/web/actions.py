@@ -93,6 +93,9 @@ class _Capturing:
     def release(self, run_id: str, owner: Owner, active: bool) -> None:
         self._store.release(run_id, owner, active)
 
+    def reopen(self, run_id: str) -> None:
+        self._store.reopen(run_id)
+
     def close(self) -> None:
         self._store.close()
 

@@ -75,9 +75,9 @@ class Sessions:
         self.team, self.accounts, self.clock = team, accounts, clock
         self.live = SessionList(accounts.dir / "sessions.json", team.config.session.absolute, clock)
 
-    def start(self, request: Request, who: Identity, account: str | None = None) -> None:
+    def start(self, request: Request, who: Identity, account: str | None = None) -> str:
         """A fresh session for `who` (`account`: the local account it logged in with): a new id and a new CSRF
-        token, so neither one planted before login is worth anything after it."""
+        token, so neither one planted before login is worth anything after it. Returns the session id."""
         old = request.session.get("sid")
         if isinstance(old, str):
             self.live.end(old)
@@ -85,7 +85,9 @@ class Sessions:
         now = self.clock()
         record = {"who": who.as_session(), "since": now, "account": account,
                   "epoch": self.accounts.epoch(account) if account else None}
-        request.session.update({"sid": self.live.create(record), "seen": now, "csrf": secrets.token_urlsafe(32)})
+        sid = self.live.create(record)
+        request.session.update({"sid": sid, "seen": now, "csrf": secrets.token_urlsafe(32)})
+        return sid
 
     def end(self, request: Request) -> None:
         sid = request.session.get("sid")

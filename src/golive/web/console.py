@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -23,6 +23,7 @@ from golive.web.feed import Feeds, RunsFeed
 from golive.web.launch import PlanLibrary, Supervisor
 from golive.web.oidc import OidcLogin, login_redirect
 from golive.web.replies import SECURITY_HEADERS, error, event_json
+from golive.web.revalidate import OK, Revalidator, Standing
 from golive.web.team import OPERATOR, VIEWER, Identity, Team
 from golive.web.views import ViewCache
 
@@ -62,6 +63,9 @@ class Served:
         self.limiter = LoginLimiter(limits.failures, limits.window)
         self.used_codes: set[tuple[str, int]] = set()
         self.oidc = OidcLogin(c.team.oidc, c.team) if c.team.oidc else None
+        self.revalidator = Revalidator(self.oidc, self.sessions.live, c.accounts.session_secret(),
+                                       c.team.oidc.revalidate, self.sessions.clock) \
+            if self.oidc is not None and c.team.oidc is not None else None
         self.key = c.accounts.server_key()
         self.server_line = self.key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                                               serialization.PublicFormat.OpenSSH).decode()
@@ -71,10 +75,27 @@ class Served:
         self.library = PlanLibrary(c.plans)
         self.runners = Supervisor(c.accounts.dir, c.store_location, on_change=self.feeds.poke)
 
-    def still(self, request: Request) -> bool:
+    async def still(self, request: Request) -> bool:
         """Whether an open stream's identity is still accepted (asked before each frame it sends): logging out,
-        disabling the account, a new password or a revoked token ends the stream, not only the next request."""
-        return self.sessions.who(request, touch=False, idle=False) is not None
+        disabling the account, a new password, a revoked token or the OpenID provider's refusal ends the stream,
+        not only the next request."""
+        who = self.sessions.who(request, touch=False, idle=False)
+        return who is not None and (await self.standing(request, who, change=False)).live
+
+    async def standing(self, request: Request, who: Identity, change: bool) -> Standing:
+        """For a session from the OpenID provider: whether the provider still stands by it, asked again before
+        every change and at most every `oidc.revalidate` otherwise (golive.web.revalidate)."""
+        if who.method != "oidc":
+            return OK
+        sid = request.session.get("sid")
+        if self.revalidator is None or not isinstance(sid, str):
+            self.sessions.end(request)
+            return Standing(False, False, "this console no longer signs in through an identity provider; log in"
+                                          " again")
+        standing = await self.revalidator.check(sid, change)
+        if not standing.live:
+            request.session.clear()
+        return standing
 
     def stream_ends_at(self, request: Request, who: Identity) -> float:
         """A stream ends when its session would expire, even if nobody asks for anything in between."""
@@ -84,19 +105,29 @@ class Served:
     # -- guards -------------------------------------------------------------------------------------------
     def page(self, html: str) -> Endpoint:
         async def endpoint(request: Request) -> Response:
-            if self.sessions.who(request) is None:
+            who = self.sessions.who(request)
+            if who is None or not (await self.standing(request, who, change=False)).live:
                 return login_redirect(request.url.path)
             return HTMLResponse(html, headers=SECURITY_HEADERS)
         return endpoint
 
     def api(self, handler: Handler, changes: bool = False) -> Endpoint:
-        """Session or token (401), CSRF token on a change made with a session (403); roles are the handler's."""
+        """Session or token (401), CSRF token on a change made with a session (403), an OIDC session still
+        accepted by its provider (401 when refused; a change is refused with 503 when the provider does not
+        answer); roles are the handler's."""
         async def endpoint(request: Request) -> Response:
             who = self.sessions.who(request)
             if who is None:
                 return error(401, "log in first", login="/login")
             if changes and who.method != "token" and not csrf_ok(request):
                 return error(403, "missing or wrong CSRF token (reload the page)")
+            standing = await self.standing(request, who, change=changes)
+            if not standing.live:
+                return error(401, standing.reason, login="/login")
+            if changes and not standing.may_change:
+                return error(503, standing.reason)
+            if standing.groups is not None:  # roles by group follow what the provider said just now
+                who = replace(who, groups=standing.groups)
             if not self.team.holds(who, VIEWER) and who.token_role is None:
                 return error(403, f"{who.person} may not view runs here")
             return await handler(request, who)

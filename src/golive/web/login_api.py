@@ -101,5 +101,8 @@ class LoginApi:
         if isinstance(result, str):
             return HTMLResponse(pages.login_failed(result), status_code=401, headers=SECURITY_HEADERS)
         nxt = str(request.session.get("next") or "/")
-        self.s.sessions.start(request, result)
+        who, tokens = result
+        sid = self.s.sessions.start(request, who)
+        if self.s.revalidator is not None:
+            self.s.revalidator.keep(sid, tokens)
         return RedirectResponse(nxt, status_code=303)

@@ -1,13 +1,22 @@
 """Log in through an OpenID provider: authorization code flow with PKCE (S256), the provider found through its
 discovery URL, the ID token checked by authlib (signature against the provider's keys, issuer, audience,
-nonce). The person's name and groups come from the claims the team config names."""
+nonce). The person's name and groups come from the claims the team config names.
+
+The provider's word at login is not its word an hour later (an account disabled, a grant revoked), so the login
+also keeps what lets the console ask again (`ProviderTokens`, kept by golive.web.revalidate), and `reconfirm`
+asks: the refresh-token grant, or userinfo with the access token when the provider gave no refresh token."""
 
 from __future__ import annotations
 
+import enum
 import os
 import ssl
+import time
 import warnings
+from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 with warnings.catch_warnings():  # authlib announces a future move to another HTTP client at import: not ours to fix
     import authlib.deprecate  # noqa: F401  # its import switches its warnings to "always"; the filter below comes after it
@@ -21,6 +30,48 @@ from golive.errors import UsageError
 from golive.web.team import Identity, OidcSettings, Team
 
 CALLBACK = "/auth/oidc/callback"
+#: Seconds to wait for the provider: a hung provider must not hold a decision (or a page) for long.
+PROVIDER_TIMEOUT = 10.0
+#: Token endpoint errors that mean "this sign-in no longer stands" rather than "the provider is not answering".
+REFUSALS = frozenset({"invalid_grant", "invalid_token", "access_denied", "unauthorized_client", "login_required"})
+
+
+@dataclass(frozen=True)
+class ProviderTokens:
+    """What the token endpoint gave a session. Values are kept out of `repr` so no traceback or log shows them."""
+
+    access_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    #: When the access token expires (epoch seconds; None: the provider did not say).
+    expires_at: float | None = None
+
+    @classmethod
+    def from_response(cls, token: dict[str, Any], keep_refresh: str | None = None) -> ProviderTokens:
+        """From a token response; a refresh answer without a new refresh token keeps the old one (no rotation)."""
+        expires_at = token.get("expires_at")
+        if expires_at is None and token.get("expires_in") is not None:
+            expires_at = time.time() + float(token["expires_in"])
+        return cls(access_token=_text(token.get("access_token")),
+                   refresh_token=_text(token.get("refresh_token")) or keep_refresh,
+                   expires_at=float(expires_at) if expires_at is not None else None)
+
+
+class Verdict(enum.Enum):
+    CONFIRMED = "confirmed"
+    #: The provider says the sign-in no longer stands (revoked, account disabled or removed).
+    REFUSED = "refused"
+    #: No answer that means either (down, timed out, a server error, our own client refused).
+    UNANSWERED = "unanswered"
+
+
+@dataclass(frozen=True)
+class Answer:
+    verdict: Verdict
+    #: Why, in words safe to show (never a token).
+    reason: str = ""
+    tokens: ProviderTokens | None = None
+    #: The person's groups as the provider says now (confirmed only).
+    groups: tuple[str, ...] | None = None
 
 
 class OidcLogin:
@@ -31,7 +82,8 @@ class OidcLogin:
             secret = os.environ.get(settings.client_secret_env)
             if not secret:
                 raise UsageError(f"the OIDC client secret is read from ${settings.client_secret_env}, which is unset")
-        kwargs: dict[str, Any] = {"scope": settings.scope, "code_challenge_method": "S256"}
+        kwargs: dict[str, Any] = {"scope": settings.scope, "code_challenge_method": "S256",
+                                  "timeout": PROVIDER_TIMEOUT}
         if settings.ca_file:
             kwargs["verify"] = ssl.create_default_context(cafile=settings.ca_file)
         oauth = OAuth()
@@ -46,8 +98,9 @@ class OidcLogin:
         result: Response = await self.client.authorize_redirect(request, redirect_uri)
         return result
 
-    async def finish(self, request: Request) -> Identity | str:
-        """The identity the provider vouched for, or why the login failed (shown to the person)."""
+    async def finish(self, request: Request) -> tuple[Identity, ProviderTokens] | str:
+        """The identity the provider vouched for and the tokens to ask it again with, or why the login failed
+        (shown to the person)."""
         try:
             token = await self.client.authorize_access_token(request)
         except OAuthError as exc:
@@ -63,12 +116,46 @@ class OidcLogin:
             metadata = await self.client.load_server_metadata()
             issuer = str(metadata.get("issuer", ""))
         name = str(claims.get(s.name_claim) or subject)
-        groups = claims.get(s.groups_claim) or []
-        if isinstance(groups, str):
-            groups = [groups]
         person = self.team.person_for(f"oidc:{subject}", name)
-        return Identity(person=person, method="oidc", groups=tuple(str(g) for g in groups), issuer=issuer,
-                        subject=subject)
+        return (Identity(person=person, method="oidc", groups=self.groups(claims), issuer=issuer, subject=subject),
+                ProviderTokens.from_response(dict(token)))
+
+    async def reconfirm(self, tokens: ProviderTokens, subject: str | None, now: float) -> Answer:
+        """Whether the provider still stands by this sign-in, and the person's groups now: the refresh-token grant
+        (which checks the account and the grant now; without a refresh token, the access token while it lasts),
+        then userinfo, which must answer for the same subject (a group taken away at the provider is taken away
+        here at the same time)."""
+        try:
+            if tokens.refresh_token:
+                fresh = await self.client.fetch_access_token(grant_type="refresh_token",
+                                                             refresh_token=tokens.refresh_token)
+                tokens = ProviderTokens.from_response(dict(fresh), tokens.refresh_token)
+            elif not tokens.access_token or (tokens.expires_at is not None and now >= tokens.expires_at):
+                return Answer(Verdict.REFUSED, "the provider gave no refresh token and the access token has expired")
+            if not tokens.access_token:
+                return Answer(Verdict.UNANSWERED, "the identity provider sent no access token")
+            claims = dict(await self.client.userinfo(token={"access_token": tokens.access_token,
+                                                            "token_type": "Bearer"}))
+        except OAuthError as exc:
+            verdict = Verdict.REFUSED if exc.error in REFUSALS else Verdict.UNANSWERED
+            return Answer(verdict, f"the identity provider answered {exc.error}")
+        except httpx.HTTPStatusError as exc:
+            status = exc.response.status_code
+            verdict = Verdict.REFUSED if status in (400, 401, 403) else Verdict.UNANSWERED
+            return Answer(verdict, f"the identity provider answered HTTP {status}")
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            return Answer(Verdict.UNANSWERED, f"cannot reach the identity provider ({type(exc).__name__})")
+        if str(claims.get("sub") or "") != subject:
+            return Answer(Verdict.REFUSED, "the identity provider answered for another subject")
+        return Answer(Verdict.CONFIRMED, tokens=tokens, groups=self.groups(claims))
+
+    def groups(self, claims: dict[str, Any]) -> tuple[str, ...]:
+        groups = claims.get(self.settings.groups_claim) or []
+        return (str(groups),) if isinstance(groups, str) else tuple(str(g) for g in groups)
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
 
 
 def login_redirect(next_path: str = "/") -> RedirectResponse:

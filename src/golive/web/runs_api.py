@@ -61,7 +61,7 @@ class RunsApi:
                 yield "retry: 2000\n\n"
                 while asyncio.get_running_loop().time() < ends_at:
                     version = await s.runs_feed.wait(seen, s.c.heartbeat) if seen >= 0 else s.runs_feed.version
-                    if not s.still(request):
+                    if not await s.still(request):
                         break
                     if version != seen:
                         seen = version
@@ -127,7 +127,7 @@ class RunsApi:
                 yield "retry: 2000\n\n"
                 while asyncio.get_running_loop().time() < ends_at:
                     new = await feed.wait(last, s.c.heartbeat)
-                    if not s.still(request):
+                    if not await s.still(request):
                         break
                     if new:
                         last += len(new)

@@ -63,6 +63,16 @@ class SessionList:
         with self._lock:
             return self._load().get(sid)
 
+    def update(self, sid: str, changes: dict[str, Any]) -> bool:
+        """Merge `changes` into a live session's record; False when the session has ended meanwhile."""
+        with self._lock:
+            sessions = dict(self._load())
+            if sid not in sessions:
+                return False
+            sessions[sid] = {**sessions[sid], **changes}
+            self._save(sessions)
+            return True
+
     def end(self, sid: str) -> None:
         with self._lock:
             sessions = dict(self._load())

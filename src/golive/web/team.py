@@ -37,6 +37,13 @@ class OidcSettings(_Strict):
     #: A CA bundle to trust for the provider (a private CA); default: the system's.
     ca_file: str | None = None
     label: str = "single sign-on"
+    #: Ask the provider again at most this often while someone only reads (a decision always asks first).
+    revalidate: float = 5 * 60
+
+    @field_validator("revalidate", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
 
 
 class SessionSettings(_Strict):

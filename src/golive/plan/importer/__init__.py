@@ -22,6 +22,7 @@ from golive.plan.importer.items import ItemsMixin
 from golive.plan.importer.own_traffic import OwnTrafficMixin
 from golive.plan.importer.people import PeopleMixin
 from golive.plan.importer.phases import PhasesMixin
+from golive.plan.importer.plain_text import read_plain_text
 from golive.plan.importer.procedure import ProcedureMixin
 from golive.plan.importer.rollback import RollbackMixin
 from golive.plan.importer.sections import SectionsMixin
@@ -73,6 +74,9 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     text, front = _strip_front_matter(text)
     text, wiki = _wiki_code_blocks(text)
     text, terms = _definition_lists(text)
+    plain = read_plain_text(text)
+    if plain is not None:
+        text = plain[0]  # a ticket, an e-mail or a Word export: its structure as Markdown, line for line
     thread = read_thread(text)
     if thread is not None:
         text = thread.text  # an email thread: its plan message, line for line (golive.plan.importer.thread)
@@ -97,6 +101,8 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     if terms:
         imp.inferred.insert(0, f"{terms} definition-list term{'s' if terms > 1 else ''} ('Term' then ':   text')"
                                " -> 'Term: text' lines")
+    if plain is not None:
+        imp.inferred[:0] = plain[1]
     if wiki:
         imp.inferred.insert(0, f"{wiki} Jira/Confluence {{code}} block{'s' if wiki > 1 else ''} -> fenced blocks")
     if repaired:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from golive.plan.importer.sentences import first_sentence, sentences
+
 #: "Only if data is wrong", "nur wenn die Daten falsch sind", "solo si los datos…", "uniquement si…", "solo se…",
 #: "somente se…", "データが壊れている場合のみ": the document restricts the level to its condition.
 _ONLY = re.compile(r"(?i)^\W*(?:(?:use|run|take|apply)\s+(?:this|it)\s+)?(?:only\s+(?:if|when|in\s+case|once)|"
@@ -24,6 +26,24 @@ _ONLY = re.compile(r"(?i)^\W*(?:(?:use|run|take|apply)\s+(?:this|it)\s+)?(?:only
 _SAID = re.compile(r"(?i)(?:^|(?<=[.!?:)])\s+)\W*(?:when|if|trigger(?:s|\s+conditions?)?|conditions?|wenn|falls|"
                    r"ausl(?:ö|oe)ser|bedingung|cuando|si|condici[óo]n|disparadores?|quand|d[ée]clencheurs?|"
                    r"quando|se|condizione|gatilhos?|条件|発動条件|トリガー)\s*[:：]\s*(\S.*)$")
+#: "Use when the migration ran", "Use this level if …", "Only use it when …", "Take this option if …", "Verwenden, wenn
+#: …", "Nur anwenden, falls …", "À utiliser si …", "Utiliser lorsque …", "Usar cuando …", "Úsese si …", "Da usare se
+#: …", "Usar quando …": the document says when to choose the level (group 2: the condition, from its "when"/"if").
+_USE = re.compile(
+    r"(?i)^\W*((?:only|nur|seulement|uniquement|s[oó]lo|solamente|[uú]nicamente|soltanto|somente|apenas)\s+)?"
+    r"(?:(?:use|apply|take|choose|pick|run)(?:\s+(?:this|it|me|that)(?:\s+(?:level|option|one|path|variant|"
+    r"step|plan|procedure))?)?(?:\s+only)?|to\s+be\s+used|"
+    r"(?:diese[ns]?\s+(?:stufe|ebene|option|variante|weg)\s+)?(?:zu\s+)?(?:verwenden|anwenden|nutzen|benutzen|"
+    r"einsetzen|w[äa]hlen|nehmen)|"
+    r"[àa]\s+(?:utiliser|appliquer|employer|choisir)|(?:utilise[rz]?|applique[rz]?|choisi(?:r|ssez))(?:\s+ce\s+"
+    r"(?:niveau|plan|chemin))?|"
+    r"(?:usar|[úu]sese|utilizar|aplicar|elegir)(?:\s+(?:este|esta)\s+(?:nivel|opci[óo]n|plan|variante))?|"
+    r"(?:da\s+)?(?:usare|utilizzare|applicare|scegliere)(?:\s+questo\s+(?:livello|piano))?|"
+    r"(?:use|usa)(?:\s+(?:este|esta)\s+(?:n[íi]vel|op[çc][ãa]o))?)"
+    r"\s*,?\s+((?:only\s+|nur\s+|seulement\s+|solo\s+|s[oó]lo\s+)?(?:when(?:ever)?|if|in\s+case|once|wenn|falls|"
+    r"sobald|bei|si|quand|lorsque?|en\s+cas|cuando|en\s+caso|se|quando|nel\s+caso|caso)\b\s*\S.*)$")
+_RESTRICTS = re.compile(r"(?i)\b(?:only|nur|seulement|uniquement|s[oó]lo|solamente|[uú]nicamente|soltanto|somente|"
+                        r"apenas)\b")
 #: A name or a part's label that is a condition: "If data is wrong", "Falls die Migration fehlschlägt",
 #: "Si los datos están mal", "En cas de données corrompues", "In case the schema is broken".
 _IF = re.compile(r"(?i)^\W*(?:if|when|in\s+case(?:\s+of)?|falls|wenn|im\s+fall(?:e)?\s+(?:von|dass)?|si|en\s+caso\s+de|"
@@ -79,7 +99,7 @@ def _chain_alone(text: str, words: str) -> str | None:
 def chain_last(text: str, words: str = _LEVEL_WORDS) -> tuple[str, str | None]:
     """A level's prose whose last sentence says which level follows: "Use when the migration ran. Then Option 1."
     -> ("Use when the migration ran.", "1")."""
-    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    parts = sentences(text)
     if len(parts) < 2:
         return text, None
     ref = _chain_alone(parts[-1], words)
@@ -87,7 +107,7 @@ def chain_last(text: str, words: str = _LEVEL_WORDS) -> tuple[str, str | None]:
 
 
 def _first_sentence(text: str) -> str:
-    return re.split(r"(?<=[^\s.])\.(?:\s+|$)|。", text.strip(), maxsplit=1)[0].strip().rstrip(":：").strip()
+    return first_sentence(text).strip().rstrip(":：").strip()
 
 
 def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
@@ -96,9 +116,15 @@ def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
     line."""
     own = [" ".join(text.split()) for text in own]
     for text in [name, *own]:
-        for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        for sentence in sentences(text):
             if _ONLY.search(sentence):
                 return _first_sentence(sentence), True
+    for text in [name, *own]:
+        for sentence in sentences(text):
+            use = _USE.match(sentence)
+            if use:  # "Use when the migration ran." -> "when the migration ran"; "Only use it if" restricts it
+                kept = _first_sentence(use.group(2))
+                return kept, bool(_RESTRICTS.search(sentence[:use.start(2)]) or _ONLY.search(kept))
     for part in _BRACKETED.findall(name):
         if _CONDITION_WORDS.search(part) and not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part):
             return part.strip(), False

@@ -34,6 +34,8 @@ from golive.plan.md_shell_state import sets
 from golive.plan.md_sql import outside_transaction, psql_command, sql_statements
 from golive.plan.md_step import Command, CommandBlock
 
+#: Why the SQL of a document about an Oracle database is a person's, in SQL*Plus (see ImportState.oracle_only).
+ORACLE_WHY = "the document's database is Oracle (SQL*Plus, SYSDBA, ORA- errors): it runs in SQL*Plus"
 TSQL_LANGS = frozenset({"tsql", "t-sql", "mssql", "sqlserver", "sql-server", "transact-sql"})
 PWSH_LANGS = frozenset({"powershell", "ps1", "pwsh", "posh", "ps"})
 #: PowerShell's approved verbs (Get-Verb) that start the cmdlets runbooks use: `Stop-WebAppPool`, `Copy-Item`.
@@ -185,6 +187,9 @@ class FencesMixin(ImportState):
         if info in ENV_LANGS or (info in ("ini", "conf") and is_env_file(b.text)):
             self.env_file(b)
             return CommandBlock()
+        if info in SQL_LANGS and info not in TSQL_LANGS and (self.oracle_only or sql_client_text(b.text)):
+            # (an untagged block read as SQL too: a PL/SQL block ended by SQL*Plus's `/` is for that client)
+            return self.client_sql_block(b, sql_client_text(b.text) or ORACLE_WHY)
         if info in TSQL_LANGS or (info in SQL_LANGS and (self.mssql_only or is_tsql(b.text))):
             return self.tsql_block(b)
         if info in SQL_LANGS:
@@ -269,7 +274,8 @@ class FencesMixin(ImportState):
         where = why or "it is MySQL/MariaDB SQL (`INTERVAL 30 DAY`, backquoted names, `SHOW ...`)"
         self.conversions.append(f"line {b.line}: SQL block for a client session ({where}): a person runs it, whole,"
                                 " in that client (a manual step shows it)")
-        client = "the mysql client" if "MySQL" in where or "mysql>" in b.text else "the SQL client (psql, mysql)"
+        client = "the mysql client" if "MySQL" in where or "mysql>" in b.text else \
+            "SQL*Plus (Oracle)" if "SQL*Plus" in where else "the SQL client (psql, mysql)"
         text = f"Run in {client}, as one session, and check the result:\n" + b.text.strip("\n")
         return CommandBlock([Command("manual", {"instruction": text}, b.line + 1, None)])
 
@@ -397,6 +403,11 @@ class FencesMixin(ImportState):
             self.conversions.append(f"line {line}: T-SQL (SQL Server): golive's sql step runs on PostgreSQL or"
                                     " SQLite, so a person runs it (a manual step shows the query)")
             return self.step("manual", {"instruction": block_text("Run on SQL Server and check the result:\n"
+                                                                   + query.strip())}, line, name)
+        if self.oracle_only:
+            self.conversions.append(f"line {line}: SQL of an Oracle database: golive's sql step runs on PostgreSQL or"
+                                    " SQLite, so a person runs it in SQL*Plus (a manual step shows the query)")
+            return self.step("manual", {"instruction": block_text("Run in SQL*Plus (Oracle) and check the result:\n"
                                                                    + query.strip())}, line, name)
         if self.mysql_only:
             self.conversions.append(f"line {line}: SQL of a MySQL/MariaDB database: golive's sql step runs on"

@@ -26,7 +26,8 @@ from golive.plan.md_meaning import CONDITION, WATCHED
 _SPAN = re.compile(r"`([^`]+)`")
 #: Words that put an expected result next to a command: "returns 200", "-> 0", "must print `ok`", "expect 200".
 _EXPECT = re.compile(r"(?i)^\W{0,3}(?:returns?|gives?|answers?|responds?(?:\s+with)?|prints?|outputs?|shows?|->|→|=>|"
-                     r"=|is|expect(?:ed|s)?:?|(?:should|must|will)\s+(?:return|print|output|show|answer|give|be)|"
+                     r"=|is|expect(?:ed|s)?:?|(?:(?:the\s+)?(?:result|output|answer)\s+)?(?:should|must|will)\s+"
+                     r"(?:return|print|output|show|answer|give|be)|"
                      r"(?:and\s+)?(?:check|verify|confirm)\s+(?:it\s+)?(?:returns?|prints?|is))(?![A-Za-z])\s*(.*)$")
 #: A label that says "run this": "Run", "Deploy with", "Restart it using", "by running".
 _RUN_LABEL = re.compile(r"(?i)(?:^|\s)(?:run|execute|exec|invoke|with|using|via|by running|by calling|running)$")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from golive.plan.importer.sentences import sentences
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
@@ -26,17 +27,17 @@ class LevelProseMixin(ImportState):
         combine); the other sentences stay its description (its condition among them)."""
         if len(b.text) >= 400:
             return False
-        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(`])", " ".join(b.raw.split()))
-        told = [i for i, sn in enumerate(sentences) if _TOLD.search(sn) and any(
+        said = sentences(" ".join(b.raw.split()))
+        told = [i for i, sn in enumerate(said) if _TOLD.search(sn) and any(
             _COMMAND_SPAN.match(span) for span in re.findall(r"`([^`\n]+)`", sn))]
         if not told:
             return False
-        rest = " ".join(sn for i, sn in enumerate(sentences) if i not in told)
+        rest = " ".join(sn for i, sn in enumerate(said) if i not in told)
         if rest.strip():
             phase["description"].append(_clean(rest))
         for i in told:
-            said = re.sub(r"(?i),?\s*then\s*:?\s*$", "", _clean(sentences[i])).rstrip(":").strip()
-            phase["steps"].append(self.step("manual", {"instruction": said}, b.line, None))
+            told_text = re.sub(r"(?i),?\s*then\s*:?\s*$", "", _clean(said[i])).rstrip(":").strip()
+            phase["steps"].append(self.step("manual", {"instruction": told_text}, b.line, None))
         self.phase_triggers(b)
         return True
 

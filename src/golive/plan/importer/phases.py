@@ -7,11 +7,13 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.conditional_blocks import ConditionalBlockMixin
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
 from golive.plan.importer.prose_steps import ProseStepsMixin
 from golive.plan.importer.repeat import RepeatMixin
+from golive.plan.importer.stages import StagesMixin
 from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
 from golive.plan.importer.undo_lead import UndoLeadMixin
@@ -33,9 +35,6 @@ _ROLLBACK_LEAD = re.compile(r"(?i)^\W*(?:if\b[^:.]{0,40},\s*)?(?:to\s+)?(?:roll\
                             r"revert|r(?:ü|ue)ckfall|r(?:ü|ue)cksetzen|reversi[oó]n|revertir|retour arri[èe]re)"
                             r"\s*(?:\([^)]{0,40}\))?\s*(?:with|by running|commands?|steps?|plan|procedure)?\s*"
                             r"(?:\([^)]{0,40}\))?\W*:\W*$")
-#: When a stage starts, as a numbered item gives it: "(18:00)", "(6:05, ~10 min)", "— 18:15", "@ 7:20", "(T+5)".
-_STARTS_AT = re.compile(r"(?:\(\s*|[-–—@]\s*|\bat\s+)(?:~\s*)?(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?|"
-                        r"\d{1,2}\s*[ap]\.?m\.?|T\s*[+-−]\s*\d+\s*(?:min|m|h)?)(?=\s*[),;–—-]|\s*$)", re.I)
 #: A paragraph that is a person's part, before the block it leads to: "Wait until ...", "Tell the app team ...".
 _PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform|announce|warn|ask|page|ping|email|"
                           r"post\s+(?:in|to|on))\b")
@@ -58,13 +57,8 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
                          r"\btriggers?\b|\bkill\s+switch\b")
 
 
-#: Words that tie the block to a condition stated just before: "only then:", "in that case:", "if so:", "if any
-#: host failed:".
-_ONLY_THEN = re.compile(r"(?i)\bonly\s+then\b|\bin\s+that\s+case\b|\bif\s+(?:so|not)\b|\bonly\s+if\b|"
-                        r"\bif\s+(?:any|some|one\s+or\s+more)\b|\botherwise\b|\bnur\s+dann\b|\bin\s+diesem\s+fall\b")
-
-
-class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseStepsMixin):
+class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseStepsMixin, StagesMixin,
+                  ConditionalBlockMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -228,39 +222,6 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
                              " showing it, never run next to its alternatives")
         return True
 
-    def conditional_fence(self, phase: dict[str, Any], b: Block, lead: Block | None) -> bool:
-        """A block the document runs only on a condition: its lead says so ("If the migration fails, run:",
-        "Optionally, warm the cache:", "Falls der Cache hängt:") or the list item it stands in does ("1. If pods
-        crash-loop:"). One person's step showing the block: a person decides, it never runs every time."""
-        from golive.plan.md_meaning import CONDITION, WATCHED
-        from golive.plan.md_shell import never_ends, parse, simple_commands
-
-        said = lead if lead is not None and lead.text.strip() else None
-        if said is None and b.parent is not None and self.blocks[b.parent].kind == "item":
-            said = self.blocks[b.parent]
-        if said is None or not self.runs(b) or not _clean(said.text).rstrip().endswith(":"):
-            return False  # the condition introduces the block ("...:"); "If it has to go back: `x`." is x's
-        # the sentence that ends in ":" is the one that introduces the block: "Expect failed=0. If some hosts failed,
-        # fix the cause and rerun only those, **only then**:"; "In another terminal (Ctrl-C to stop):" says a
-        # person starts and stops it
-        text = _clean(said.text)
-        last = re.split(r"(?<=[.!?])\s+", text)[-1]
-        if not (CONDITION.match(text) or CONDITION.match(last) or _ONLY_THEN.search(last)):
-            if not WATCHED.search(last) or any(never_ends(a) for a in simple_commands(parse(b.text))):
-                return False  # "follow the log (Ctrl-C then):" over `tail -f`: left out as never-ending already
-        cond = text.rstrip(":").strip()
-        if cond in phase["description"]:
-            phase["description"].remove(cond)
-        cond = re.sub(r"(?i)[,;\s]*(?:then\s+)?(?:run|execute)(?:\s+(?:this|these|the\s+following))?$", "", cond)
-        if _clean(said.text) in phase["description"]:
-            phase["description"].remove(_clean(said.text))
-        said.placed = b.placed = True
-        phase["steps"].append(self.step("manual", {"instruction": from_block(
-            f"{cond} (a person decides), run:\n{b.text.strip()}")}, b.line, None))
-        self.inferred.append(f"line {b.line}: the block runs only on a condition ('{cond}'): a person's step showing"
-                             " it, never run every time")
-        return True
-
     def struck(self, b: Block) -> bool:
         """An item or paragraph struck through as a whole (`~~systemctl stop legacy~~`): the document took it
         back, so it is no step (not even a person's); the summary lists it. Its sub-items go with it."""
@@ -335,71 +296,6 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
             phase["description"].append(_clean(b.text))
             self.phase_triggers(b)
             b.placed = True
-
-    def list_phases(self, idx: int, end: int) -> bool:
-        """A procedure written as a numbered list whose items carry their timebox ("1. Drain (5 min)" with its
-        steps under it): each such item is a phase. Only when at least two top items say how long they take."""
-        tops = [j for j in range(idx + 1, end) if self.blocks[j].kind == "item" and self.blocks[j].ordered
-                and self.blocks[j].parent is None and self.blocks[j].children]
-        timed = [j for j in tops if self.timeboxed(_clean(self.blocks[j].text))]
-        if len(timed) < 2 or len(timed) != len(tops):
-            if not self.scheduled_items(tops):
-                return False
-        for b in self.blocks[idx + 1:tops[0]]:
-            if b.kind == "para" and not b.placed and b.depth == 0 and b.text.strip():
-                # "*Owner: Pieter de Vries. Estimated duration 2 h.*" above the stages: about all of them
-                self.inline_roles(b.raw.strip("*_"), b.line)
-                self.description.append(_clean(b.text))
-                b.placed = True
-        for n, j in enumerate(tops):
-            b = self.blocks[j]
-            stop = tops[n + 1] if n + 1 < len(tops) else next(
-                (k for k in range(j + 1, end) if self.blocks[k].depth == 0), end)
-            name, timebox = self.heading_timebox(_clean(b.text))
-            phase = self.new_phase(name.rstrip(":").strip(), b.line)
-            phase["deployment"], phase["timebox"] = True, timebox
-            phase["depth"] = b.depth + 1
-            b.placed = True
-            self.phase_items.add(j)
-            self.fill(phase, j + 1, stop, context=None)
-            self.canary_from(phase)
-        self.inferred.append(f"line {self.blocks[idx].line}: a numbered list whose items carry a timebox or the time"
-                             f" they start -> {len(tops)} phases")
-        return True
-
-    def scheduled_items(self, tops: list[int]) -> bool:
-        """Numbered items that are the stages of a schedule: each a short title ("Pre-work (18:00)", "Snapshot
-        (6:05, ~10 min)", "Unfreeze indexing"), most with the time it starts or how long it takes, and each with
-        the work under it, something of which runs. A sentence ("Stop the workers:") is a step, not a stage."""
-        if len(tops) < 2:
-            return False
-
-        def title(j: int) -> bool:
-            b = self.blocks[j]
-            text = _clean(b.text)
-            return b.checked is None and "\n" not in text and len(text) <= 80 and "`" not in b.raw \
-                and not text.rstrip().endswith((":", ".", "?", "!")) and not _GATE.search(text) \
-                and not ROLLBACK_WORDS.search(text.lower())
-
-        timed = [j for j in tops if _STARTS_AT.search(_clean(self.blocks[j].text))
-                 or self.timeboxed(_clean(self.blocks[j].text))]
-        return len(timed) >= 2 and 2 * len(timed) >= len(tops) and all(title(j) for j in tops) \
-            and all(self.runs_commands(j + 1, j + 1 + self.item_span(j)) for j in tops)
-
-    def item_span(self, j: int) -> int:
-        """How many blocks after item j lie inside it (its children and theirs)."""
-        k = j + 1
-        while k < len(self.blocks) and self.inside(k, j):
-            k += 1
-        return k - j - 1
-
-    def inside(self, k: int, j: int) -> bool:
-        p = self.blocks[k].parent
-        while p is not None:
-            if p == j:
-                return True
-            p = self.blocks[p].parent
-        return False
 
     def runs_commands(self, start: int, end: int) -> bool:
         """Blocks in [start, end) hold something that runs: a "Rollback plan" of readiness items ("Rollback tested

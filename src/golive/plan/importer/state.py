@@ -16,6 +16,8 @@ _MYSQL = re.compile(r"(?i)\b(?:mysql(?:dump|sh|admin)?|mariadb(?:-dump)?)\b")
 _POSTGRES = re.compile(r"(?i)\b(?:psql|pg_dump|pg_restore|postgres(?:ql)?)\b")
 #: SQL Server's own tools and names: the document's SQL is T-SQL, run in SSMS or through sqlcmd.
 _MSSQL = re.compile(r"(?i)\b(?:sqlcmd|invoke-sqlcmd|ssms|sql\s+server|t-sql|osql|mssql)\b")
+#: Oracle's own tools and names: the document's SQL is typed into SQL*Plus (or SQLcl), as SYSDBA or a schema owner.
+_ORACLE = re.compile(r"(?i)\b(?:sqlplus|sql\*plus|sqlcl|sysdba|oracle|rman|pl/sql|tnsnames(?:\.ora)?)\b|\bORA-")
 
 
 class ImportState:
@@ -35,6 +37,8 @@ class ImportState:
         #: The same for SQL Server: its T-SQL (`GO` batches, `USE db` for the rest of the session) runs in SSMS or
         #: sqlcmd, never in golive's sql step.
         self.mssql_only = bool(_MSSQL.search(text)) and not _POSTGRES.search(text)
+        #: And for Oracle: a restore point, a PL/SQL block or FLASHBACK run in SQL*Plus, never in golive's sql step.
+        self.oracle_only = bool(_ORACLE.search(text)) and not _POSTGRES.search(text)
         self.summary: list[str] = []
         self.inferred: list[str] = []
         self.unplaced: list[Unplaced] = []

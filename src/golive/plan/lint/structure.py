@@ -60,13 +60,13 @@ class StructureRules(LinterBase):
             iv = resolve(w.start, w.end, w.timezone, w.rollback_until, datetime.now(UTC), w.days)
         except ValueError:
             return
-        length = (iv.end - iv.start).total_seconds()
+        length = iv.seconds()
         note = f" ({len(untimed)} phases have no timebox)" if untimed else ""
         if total > length:
             self.add("GL109", ("window",), f"timeboxes add up to {format_duration(total)} but the window is"
                      f" {format_duration(length)}{note}")
         if iv.rollback_until is not None:
-            rb = (iv.rollback_until - iv.start).total_seconds()
+            rb = (iv.rollback_until.astimezone(UTC) - iv.start.astimezone(UTC)).total_seconds()
             if rb < total:
                 self.add("GL103", ("window", "rollback_until"),
                          f"rollback is possible for {format_duration(rb)} from the start, the phases take up to"

@@ -1,0 +1,53 @@
+"""A block the document runs only on a condition ("If the migration fails, run:", "only then:"): a person's step
+showing it, never a step run every time."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from golive.plan.importer.sentences import last_sentence
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _clean
+from golive.plan.md_blocks import Block
+
+#: Words that tie the block to a condition stated just before: "only then:", "in that case:", "if so:", "if any
+#: host failed:".
+_ONLY_THEN = re.compile(r"(?i)\bonly\s+then\b|\bin\s+that\s+case\b|\bif\s+(?:so|not)\b|\bonly\s+if\b|"
+                        r"\bif\s+(?:any|some|one\s+or\s+more)\b|\botherwise\b|\bnur\s+dann\b|\bin\s+diesem\s+fall\b")
+
+
+class ConditionalBlockMixin(ImportState):
+    def conditional_fence(self, phase: dict[str, Any], b: Block, lead: Block | None) -> bool:
+        """A block the document runs only on a condition: its lead says so ("If the migration fails, run:",
+        "Optionally, warm the cache:", "Falls der Cache hängt:") or the list item it stands in does ("1. If pods
+        crash-loop:"). One person's step showing the block: a person decides, it never runs every time."""
+        from golive.plan.importer.fences import block_text
+        from golive.plan.md_meaning import CONDITION, WATCHED
+        from golive.plan.md_shell import never_ends, parse, simple_commands
+
+        said = lead if lead is not None and lead.text.strip() else None
+        if said is None and b.parent is not None and self.blocks[b.parent].kind == "item":
+            said = self.blocks[b.parent]
+        if said is None or not self.runs(b) or not _clean(said.text).rstrip().endswith(":"):
+            return False  # the condition introduces the block ("...:"); "If it has to go back: `x`." is x's
+        # the sentence that ends in ":" is the one that introduces the block: "Expect failed=0. If some hosts failed,
+        # fix the cause and rerun only those, **only then**:"; "In another terminal (Ctrl-C to stop):" says a
+        # person starts and stops it
+        text = _clean(said.text)
+        last = last_sentence(text)
+        if not (CONDITION.match(text) or CONDITION.match(last) or _ONLY_THEN.search(last)):
+            if not WATCHED.search(last) or any(never_ends(a) for a in simple_commands(parse(b.text))):
+                return False  # "follow the log (Ctrl-C then):" over `tail -f`: left out as never-ending already
+        cond = text.rstrip(":").strip()
+        if cond in phase["description"]:
+            phase["description"].remove(cond)
+        cond = re.sub(r"(?i)[,;\s]*(?:then\s+)?(?:run|execute)(?:\s+(?:this|these|the\s+following))?$", "", cond)
+        if _clean(said.text) in phase["description"]:
+            phase["description"].remove(_clean(said.text))
+        said.placed = b.placed = True
+        phase["steps"].append(self.step("manual", {"instruction": block_text(
+            f"{cond} (a person decides), run:\n{b.text.strip()}")}, b.line, None))
+        self.inferred.append(f"line {b.line}: the block runs only on a condition ('{cond}'): a person's step showing"
+                             " it, never run every time")
+        return True

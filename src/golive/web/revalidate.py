@@ -1,0 +1,144 @@
+"""Asking the OpenID provider again, after login, whether a person's sign-in still stands.
+
+The provider vouches for a person once, at login; afterwards only the provider knows that the account was disabled
+or removed, or its grant revoked. So a session that came through OIDC keeps the token response (the refresh token,
+the access token and its expiry) and asks the provider again: before every change recorded with the person's name
+(approve, reject, confirm, resolve, roll back, resume, abort, start: every request the console's guard marks as a
+change), and otherwise at most every `oidc.revalidate` (or once the access token has expired).
+
+A refusal ends the session on the server, so the cookie is worth nothing after it. A provider that does not answer
+refuses the change (fail closed: nobody the provider might now refuse signs a decision) but lets the person go on
+reading until the session's absolute timeout (an outage at the provider must not blind the team mid-run).
+
+The tokens are kept in the server's session list, never in the cookie, sealed with AES-GCM under a key derived from
+the console's session secret and bound to the session id: a copy of `sessions.json` (a backup, a support bundle)
+gives nobody a refresh token to use at the provider. No token value is printed, logged or put in an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from golive.web.oidc import OidcLogin, ProviderTokens, Verdict
+from golive.web.sessions import SessionList
+
+#: The session record's field for what the provider gave (sealed) and when it was last asked.
+FIELD = "oidc"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a request may do after the provider was (or was not) asked."""
+
+    #: The session still counts (False: it has been ended; answer 401 with `reason`).
+    live: bool
+    #: A change may be made now (False with `live`: the provider did not answer; refuse the change, allow reading).
+    may_change: bool
+    reason: str = ""
+    #: The person's groups as the provider said just now (None: not asked on this request).
+    groups: tuple[str, ...] | None = None
+
+
+OK = Standing(True, True)
+
+
+class TokenSeal:
+    """AES-GCM under a key derived (HKDF-SHA256) from the session secret; the session id is the associated data,
+    so a sealed value moved to another session does not open."""
+
+    def __init__(self, secret: str) -> None:
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"golive-web oidc tokens")
+        self._aead = AESGCM(hkdf.derive(secret.encode()))
+
+    def seal(self, sid: str, tokens: ProviderTokens) -> str:
+        nonce = os.urandom(12)
+        plain = json.dumps({"access": tokens.access_token, "refresh": tokens.refresh_token}).encode()
+        return base64.urlsafe_b64encode(nonce + self._aead.encrypt(nonce, plain, sid.encode())).decode()
+
+    def open(self, sid: str, sealed: str, expires_at: float | None) -> ProviderTokens | None:
+        try:
+            raw = base64.urlsafe_b64decode(sealed.encode())
+            data = json.loads(self._aead.decrypt(raw[:12], raw[12:], sid.encode()))
+        except (InvalidTag, ValueError, TypeError):
+            return None
+        return ProviderTokens(access_token=data.get("access"), refresh_token=data.get("refresh"),
+                              expires_at=expires_at)
+
+
+class Revalidator:
+    """Keeps each OIDC session's tokens and asks the provider again when the rule says so."""
+
+    def __init__(self, oidc: OidcLogin, live: SessionList, secret: str, every: float,
+                 clock: Callable[[], float]) -> None:
+        self.oidc, self.live, self.every, self.clock = oidc, live, every, clock
+        self._seal = TokenSeal(secret)
+        #: One question to the provider at a time per session: a rotating provider takes a refresh token once.
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # with how many requests hold or wait for it
+
+    def keep(self, sid: str, tokens: ProviderTokens, checked: float | None = None,
+             who: dict[str, Any] | None = None) -> bool:
+        """Seal the provider's tokens into the session's record (with the identity as the provider now says)."""
+        now = self.clock() if checked is None else checked
+        changes: dict[str, Any] = {FIELD: {"sealed": self._seal.seal(sid, tokens), "expires_at": tokens.expires_at,
+                                           "checked": now, "tried": now}}
+        return self.live.update(sid, changes | ({"who": who} if who is not None else {}))
+
+    def _due(self, kept: dict[str, Any], now: float) -> bool:
+        last = max(float(kept.get("checked") or 0), float(kept.get("tried") or 0))
+        expires_at = kept.get("expires_at")
+        return now - last >= self.every or (expires_at is not None and now >= float(expires_at))
+
+    async def check(self, sid: str, change: bool) -> Standing:
+        """Ask the provider if a change is about to be recorded or the last answer is too old; end the session
+        when it refuses. Callers have already checked the session itself (timeouts, logout)."""
+        lock, users = self._locks.get(sid) or (asyncio.Lock(), 0)
+        self._locks[sid] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._check(sid, change)
+        finally:
+            lock, users = self._locks[sid]
+            if users > 1:
+                self._locks[sid] = (lock, users - 1)
+            else:
+                del self._locks[sid]
+
+    async def _check(self, sid: str, change: bool) -> Standing:
+        rec = self.live.get(sid)  # read again under the lock: another request may have just asked
+        if rec is None:
+            return Standing(False, False, "your session has ended; log in again")
+        kept = rec.get(FIELD)
+        now = self.clock()
+        if isinstance(kept, dict) and not change and not self._due(kept, now):
+            return OK
+        tokens = self._seal.open(sid, str(kept.get("sealed", "")), kept.get("expires_at")) \
+            if isinstance(kept, dict) else None
+        if tokens is None:
+            self.live.end(sid)
+            return Standing(False, False, "this session cannot be checked with the identity provider (it keeps"
+                                          " no token from it); log in again")
+        who = rec.get("who")
+        subject = who.get("subject") if isinstance(who, dict) else None
+        answer = await self.oidc.reconfirm(tokens, subject, now)
+        if answer.verdict is Verdict.CONFIRMED and answer.tokens is not None and isinstance(who, dict):
+            self.keep(sid, answer.tokens, now, who={**who, "groups": list(answer.groups or ())})
+            return Standing(True, True, groups=answer.groups or ())
+        if answer.verdict is Verdict.REFUSED:
+            self.live.end(sid)
+            return Standing(False, False, f"{answer.reason}: the provider no longer accepts your sign-in, so your"
+                                          " session has ended and nothing was recorded; log in again")
+        self.live.update(sid, {FIELD: {**kept, "tried": now}} if isinstance(kept, dict) else {})
+        return Standing(True, False, f"{answer.reason}: a decision needs the identity provider to confirm your"
+                                     " sign-in first, so it was refused and nothing was recorded; reading the"
+                                     " console goes on; try again when the provider answers")
