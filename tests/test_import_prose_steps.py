@@ -342,3 +342,31 @@ def test_set4_a_repeat_done_by_a_canary_is_no_persons_step() -> None:
     data, summary = plan(path.read_text(encoding="utf-8"), path.name)
     assert not any("da ripetere" in m for p in data["phases"] for m in manuals(p["steps"]))
     assert any("done by the step that took the block's place" in s for s in summary)
+
+
+ITEMS = """# Release
+
+## 1. Web-1
+
+1. Drain web-1: `lbctl drain web-1`
+2. Install: `ssh web-1 ./install.sh`
+
+**Step 3.** Check it:
+
+```bash
+curl -fsS http://web-1/health
+```
+
+## 2. The others
+
+- [ ] Repeat step 3 on web-2
+- [ ] Repeat steps 1–2 on web-2
+"""
+
+
+def test_a_checklist_item_that_repeats_a_step_quotes_it_and_never_a_wrong_one() -> None:
+    data, _summary = plan(ITEMS)
+    first, second = manuals(phase(data, "The others")["steps"])
+    assert first.startswith("Repeat step 3 on web-2\n") and "curl -fsS http://web-1/health" in first
+    # "1." and "2." are a list's items and the sections' numbers: nothing the document calls step 1 or 2
+    assert second == "Repeat steps 1–2 on web-2"

@@ -19,7 +19,6 @@ from golive.plan.md_instructions import REPEAT, imperative, section_words, sente
 
 #: "Step 3.", "**Step 3:**", "Schritt 3", "Paso 3", "Étape 3", "3.", "3)": where the document's step N starts.
 _STEP_AT = r"(?i)^\W*(?:step|schritt|paso|(?:é|e)tape|passo|手順|ステップ)\s*{n}(?:[.):：]|\s+[-–—:]|\s*$)"
-_NUMBER_AT = r"^\W*{n}[.)]\s"
 #: The clause after a repeat that is the block's own work: "Repeat the install section on vm-2, then enable it:".
 _THEN_BLOCK = re.compile(r"(?i),?\s+(?:and\s+)?then\s+(?:[a-z]+)\s+(?:it|them|this|that|the\b)[^:]*:?\s*$")
 #: A host, node or value a repeat names ("pgw-02", "WEB02", "`billing-vm-2`", "eu-west-1", "50/50").
@@ -109,16 +108,17 @@ class ProseStepsMixin(LevelProseMixin):
         return ("What the document points at:\n" + "\n".join(out))[:1500] if out else ""
 
     def step_block(self, n: int, line: int) -> int | None:
-        """The block where the document's step `n` starts ("**Step 3.** ...", "### 3. Drain"), the nearest before
-        `line` (else after it)."""
-        for form in (_STEP_AT, _NUMBER_AT):  # "Step 3." before "3." (a numbered heading may be anything)
-            pattern = re.compile(form.format(n=n))
-            found = [k for k, b in enumerate(self.blocks) if b.kind in ("para", "heading", "item")
-                     and pattern.match(_clean(b.text)) and b.line != line]
-            before = [k for k in found if self.blocks[k].line < line]
-            if found:
-                return before[-1] if before else found[0]
-        return None
+        """The block where the document's step `n` starts ("**Step 3.** ...", "### Step 3: Drain"), the nearest
+        before `line` (else after it)."""
+        pattern = re.compile(_STEP_AT.format(n=n))
+        found = [k for k, b in enumerate(self.blocks) if b.kind in ("para", "heading", "item")
+                 and pattern.match(_clean(b.text)) and b.line != line]
+        if not found:
+            # only a step the document calls so: a bare "3." may be a list item, a section or another list's item
+            # ("Option A: 1. 2. 3." and "Option B: 1. 2. 3."), and quoting the wrong one shows other work
+            return None
+        before = [k for k in found if self.blocks[k].line < line]
+        return before[-1] if before else found[0]
 
     @staticmethod
     def step_gist(st: Any) -> str:
@@ -138,8 +138,20 @@ class ProseStepsMixin(LevelProseMixin):
 
     def prose_after_blocks(self) -> None:
         """A repeat of the block it introduces ("Repeat for each node pgw-01, pgw-02, pgw-03:") stands after the
-        block's steps: the block runs once as written, then the person repeats it for the others."""
+        block's steps: the block runs once as written, then the person repeats it for the others. A list item
+        that repeats numbered steps or a section ("- [ ] Repeat steps 1–2 on web-2") quotes them too."""
         from golive.plan.importer.procedure import line_of
+
+        for holder in [*self.phases, *self.levels]:
+            for st in holder["steps"]:
+                spec = st.get("manual") if isinstance(st, dict) else None
+                said = str(spec.get("instruction", "")) if isinstance(spec, dict) else ""
+                line = line_of(st, self.src_name)
+                if id(st) in self.prose_said or not said or "\n" in said or line is None or not strong(said):
+                    continue
+                quoted = self.quoted_parts(said, line)
+                if quoted and isinstance(spec, dict):
+                    spec["instruction"] = f"{said}\n{quoted}"[:2000]
 
         for phase, step, block in self.prose_after:
             steps = phase["steps"]
