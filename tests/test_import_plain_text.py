@@ -234,3 +234,28 @@ def test_a_result_stated_on_the_next_line_is_checked(said: str) -> None:
     data = import_markdown(doc, "doc.md").data
     step = data["phases"][0]["steps"][0]
     assert step["shell"]["expect_output"] == r"^\s*0\s*$", step
+
+
+@pytest.mark.parametrize("title", ["Test Plan", "Validation", "Post-implementation verification", "Plan de pruebas",
+                                   "Testplan"])
+def test_a_test_plan_section_is_a_phase_of_a_persons_checks(title: str) -> None:
+    doc = (f"# R\n## Phase 1: Deploy\n```bash\n./deploy.sh --now\n```\n\n## {title}\n"
+           "1. Log in as TESTUSER01. The list loads in under 3 seconds.\n2. Scan pallet 00000999.\n")
+    data = import_markdown(doc, "doc.md").data
+    assert [p["name"] for p in data["phases"]][-1] == title
+    steps = data["phases"][-1]["steps"]
+    assert [k for s in steps for k in s if k != "name"] == ["manual", "manual"], steps
+
+
+def test_the_tickets_approvals_and_assignee_are_people() -> None:
+    """"| Approver | Group | State |": the group is the approver's role; "Assigned to: X" in the header a role."""
+    data = import_markdown(TICKET, "chg.txt").data
+    assert data["approvers"]["CAB"] == ["Tomasz Wojcik"]
+    assert data["approvers"]["Assigned to"] == ["Priya Natarajan"]
+    assert "Approved" not in str(data["approvers"]) and "State" not in data["approvers"]
+
+
+def test_a_group_column_names_the_role_in_markdown_too() -> None:
+    doc = ("# R\n## Approvals\n| Approver | Group | State |\n|---|---|---|\n| Ana Lima | Change Board | Approved |\n\n"
+           "## Phase 1: Deploy\n```bash\n./deploy.sh --now\n```\n")
+    assert import_markdown(doc, "doc.md").data["approvers"]["Change Board"] == ["Ana Lima"]

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from conftest import golive
+from golive.web.actions import ACTIONS
 from golive.web.oidc import OidcLogin, ProviderTokens, Verdict
 from golive.web.revalidate import TokenSeal
 from golive.web.team import OidcSettings, Team, TeamConfig
@@ -177,6 +178,11 @@ def test_provider_down_refuses_a_decision_and_reading_goes_on(workdir: Path) -> 
         assert "cannot reach the identity provider" in message and "refused" in message
         assert "reading the console goes on" in message
         assert approvals(workdir, rid) == []
+        changes = [f"/api/runs/{rid}/actions/{a}" for a in ACTIONS] + [f"/api/runs/{rid}/resume",
+                                                                       f"/api/runs/{rid}/abort", "/api/plans/0/start"]
+        for url in changes:  # every change made in the console's name waits for the provider, not only approve
+            r = rita.post(url, json={"reason": "r", "level": 1, "typed": "shop"}, headers={"X-CSRF-Token": csrf})
+            assert r.status_code == 503 and "identity provider" in r.json()["error"], (url, r.text)
         tried = sessions_of(workdir, "rita")[0]["oidc"]["tried"]
 
         def asked_again_while_reading() -> bool:  # a read past the interval asks, gets no answer, and goes on

@@ -115,3 +115,38 @@ def test_daily_rollback_until_inside_the_window_is_enforced(tmp_path: Path) -> N
     confirm(store, rid, "rollback", "dba", "restore, we lose 30 minutes of writes")
     assert drive_run(store, rid, clock, opts) == 1
     assert (tmp_path / "trail.log").read_text() == "restored\n"
+
+
+FAILS_AT_ONCE = DAILY_DATA_ROLLBACK.replace("      - wait: 1h\n", "")
+
+
+def _start_and_drive(tmp_path: Path, at: datetime, force: str | None) -> tuple[MemoryStore, str, DriveOptions, int]:
+    clock = FakeClock(at)
+    store = MemoryStore()
+    plan = parse_plan_text(FAILS_AT_ONCE, "plan.yaml")
+    rid = start_run(StartRequest(plan=plan, plan_path=tmp_path / "plan.yaml", plan_text=FAILS_AT_ONCE,
+                                 initiator="alice", environ={}, force_reason=force), store, clock)
+    opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path))
+    return store, rid, opts, drive_run(store, rid, clock, opts)
+
+
+def test_a_restore_inside_the_rollback_window_needs_nobody(tmp_path: Path) -> None:
+    _, _, _, code = _start_and_drive(tmp_path, utc(2026, 3, 10, 2, 30), None)
+    assert code == 1
+    assert (tmp_path / "trail.log").read_text() == "restored\n"
+
+
+def test_a_run_forced_after_its_window_restores_only_with_a_persons_word(tmp_path: Path) -> None:
+    """At 07:00 the next window's rollback_until (tomorrow 03:00) is ahead, but the run wrote outside any window:
+    restoring its data is a person's decision, as it is past the rollback window of the window it missed."""
+    store, rid, opts, code = _start_and_drive(tmp_path, utc(2026, 3, 10, 7, 0), "hotfix, approved in #ops")
+    assert code == 3
+    st = load_state(store, rid)
+    assert st.forced is not None
+    assert st.rollback is not None and st.rollback.waiting_for_level == 2
+    assert not (tmp_path / "trail.log").exists()
+    needed = [e for e in store.events(rid) if e.type == "rollback.confirmation_needed"]
+    assert needed and "forced outside its window" in needed[0].payload["reason"]
+    confirm(store, rid, "rollback", "dba", "restore; the hotfix wrote nothing we keep")
+    assert drive_run(store, rid, FakeClock(utc(2026, 3, 10, 7, 5)), opts) == 1
+    assert (tmp_path / "trail.log").read_text() == "restored\n"

@@ -432,7 +432,7 @@ class RollbackStarted(EventBody):
 
 
 class RollbackConfirmationNeeded(EventBody):
-    """A data-restoring level after `rollback_until` waits for a person."""
+    """A data-restoring level waits for a person: past `rollback_until`, or in a run forced outside its window."""
 
     type: ClassVar[str] = "rollback.confirmation_needed"
     level: int

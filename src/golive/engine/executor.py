@@ -449,12 +449,11 @@ class Engine:
                 self._finish_rollback(ok=False, message=f"rollback stopped at {aid}: {rec.message}")
                 return
             level = action.level
-            if action.restores_data and level is not None and level not in rb.confirmed_levels \
-                    and self._past_rollback_until():
+            why = self._restore_needs_a_person() if action.restores_data else None
+            if why is not None and level is not None and level not in rb.confirmed_levels:
                 if rb.waiting_for_level != level:
                     self.record(events.RollbackConfirmationNeeded(
-                        level=level, action=aid,
-                        reason="the rollback window has passed; restoring data now loses what was written since",
+                        level=level, action=aid, reason=why,
                         command=f"golive confirm {self.run_id} rollback --by NAME --reason TEXT",
                     ))
                 self._wait_for(lambda lv=level: lv in self.state.rollback.confirmed_levels)  # type: ignore[misc,union-attr]
@@ -482,8 +481,20 @@ class Engine:
                 o.text() for o in rb.offered)
         self.record(events.RunFinished(outcome="rolled-back" if ok else "rollback-failed", message=message))
 
-    def _past_rollback_until(self) -> bool:
-        return self.rollback_until is not None and self.clock.now() > self.rollback_until
+    def _restore_needs_a_person(self) -> str | None:
+        """Why restoring data now needs a person's word, or None when the plan's rollback window still holds.
+
+        A run forced outside its window wrote at a time no window speaks for: the rollback window of the window it
+        missed (or of the next one) says nothing about what a restore would now lose, so a person decides.
+        """
+        if self.rollback_until is None:
+            return None
+        if self.state.forced is not None:
+            return ("the run was forced outside its window, so no rollback window covers it; "
+                    "restoring data may lose what was written since")
+        if self.clock.now() > self.rollback_until:
+            return "the rollback window has passed; restoring data now loses what was written since"
+        return None
 
 
 def exit_code_for(outcome: str | None) -> int:

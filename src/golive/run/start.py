@@ -225,20 +225,22 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
     from golive.seal.sealed import sign_start
     from golive.seal.signers import signers_for_plan
 
-    out: dict[str, Any] = {"runner_key": runner_signer().public_line}
+    runner_key = runner_signer().public_line
+    out: dict[str, Any] = {"runner_key": runner_key}
     signers = signers_for_plan(req.plan.signers, req.plan_path.parent, req.environ)
     if req.voucher is not None and signers is None:
         from golive.seal.sealed import vouch_start
 
         name, out["initiator_signature"] = vouch_start(req.voucher, None, run_id, plan_sha256,
-                                                       req.force_reason or "", now)
+                                                       req.force_reason or "", now, runner_key)
         return name, out
     if signers is None:
         if req.signer is not None:
-            from golive.seal.decision import payload_for, sign, who_and_where
+            from golive.seal.decision import payload_for, sign, start_binds, who_and_where
 
             signed = sign(req.signer, payload_for(run_id, plan_sha256, "start", "run", req.force_reason or "",
-                                                  now.isoformat(timespec="seconds"), 0, "0" * 64))
+                                                  now.isoformat(timespec="seconds"), 0, "0" * 64,
+                                                  binds=start_binds(runner_key, None)))
             out["initiator_signature"] = {**who_and_where(), **signed.record()}
         return req.initiator, out
     keyless = [f"{name} ({role})" for role, people in req.plan.approvers.items() for name in people
@@ -249,13 +251,15 @@ def _seal_start(req: StartRequest, run_id: str, plan_sha256: str, now: datetime)
     if req.voucher is not None:
         from golive.seal.sealed import vouch_start
 
-        name, record = vouch_start(req.voucher, signers, run_id, plan_sha256, req.force_reason or "", now)
+        name, record = vouch_start(req.voucher, signers, run_id, plan_sha256, req.force_reason or "", now,
+                                   runner_key)
     elif req.signer is None:
         raise UsageError(f"this plan's decisions are signed ({signers.source}): load your key into ssh-agent"
                          " (ssh-add) or pass --key PATH to start it")
     else:
         name, record = sign_start(req.signer, signers, run_id, plan_sha256,
-                                  req.initiator if req.initiator_given else None, req.force_reason or "", now)
+                                  req.initiator if req.initiator_given else None, req.force_reason or "", now,
+                                  runner_key)
     out["signers"] = {"source": signers.source, "sha256": signers.sha256, "text": signers.text}
     out["initiator_signature"] = record
     return name, out

@@ -55,14 +55,31 @@ def _fingerprint_or_text(key: str) -> str:
 
 
 def payload_for(run_id: str, plan_sha256: str, decision: str, subject: str, reason: str, at: str,
-                head_seq: int, head_hash: str, vouch: tuple[str, str] | None = None) -> dict[str, Any]:
+                head_seq: int, head_hash: str, vouch: tuple[str, str] | None = None,
+                binds: dict[str, str | None] | None = None) -> dict[str, Any]:
     """The signed payload; with `vouch` (person, how they were authenticated) a server's statement that it
-    authenticated that person, who made this decision (signed in VOUCH_NAMESPACE)."""
-    out = {"v": 1, "ns": NAMESPACE, "run": run_id, "plan_sha256": plan_sha256, "decision": decision,
-           "subject": subject, "reason": reason, "at": at, "head": {"seq": head_seq, "hash": head_hash}}
+    authenticated that person, who made this decision (signed in VOUCH_NAMESPACE). `binds` (the start only:
+    start_binds) names what run.created records beside the signature, which head 0 cannot cover."""
+    out: dict[str, Any] = {"v": 1, "ns": NAMESPACE, "run": run_id, "plan_sha256": plan_sha256,
+                           "decision": decision, "subject": subject, "reason": reason, "at": at,
+                           "head": {"seq": head_seq, "hash": head_hash}}
     if vouch is not None:
         out.update(ns=VOUCH_NAMESPACE, on_behalf_of=vouch[0], auth=vouch[1])
+    if binds is not None:
+        out["binds"] = binds
     return out
+
+
+def start_binds(runner_key: str | None, signers_text: str | None) -> dict[str, str | None]:
+    """What the initiator's start signature binds besides run and plan: the runner key that seals the log and the
+    signers file the run judges decisions by. A start is signed at head 0, so without this a forger holding
+    neither key could swap in their own runner key (or signers) in run.created, rewrite what the run did, re-sign
+    every checkpoint and recompute every hash, and a run with no later signed decision would still verify."""
+    import hashlib
+
+    return {"runner_key": fingerprint(runner_key) if runner_key else None,
+            "signers_sha256": hashlib.sha256(signers_text.encode()).hexdigest() if signers_text is not None
+            else None}
 
 
 def vouched_for(record: dict[str, Any]) -> tuple[str, str] | None:

@@ -18,6 +18,7 @@ from golive.seal.decision import (
     context_seq,
     payload_for,
     sign,
+    start_binds,
     subject_of,
     vouched_for,
     who_and_where,
@@ -166,7 +167,7 @@ def approved_people(approvals: list[Any], signers: AllowedSigners) -> set[str]:
 
 
 def sign_start(signer: Signer, signers: AllowedSigners, run_id: str, plan_sha256: str, claimed: str | None,
-               reason: str, now: datetime) -> tuple[str, dict[str, Any]]:
+               reason: str, now: datetime, runner_key: str | None = None) -> tuple[str, dict[str, Any]]:
     """The initiator's signature over the start of a run, and the name it belongs to (refusing --as otherwise)."""
     names = signers.names_of(signer.fingerprint)
     if not names:
@@ -179,7 +180,8 @@ def sign_start(signer: Signer, signers: AllowedSigners, run_id: str, plan_sha256
                                   " a run is started under the name its key belongs to")
         name = found
     signed = sign(signer, payload_for(run_id, plan_sha256, "start", "run", reason,
-                                      now.isoformat(timespec="seconds"), 0, "0" * 64))
+                                      now.isoformat(timespec="seconds"), 0, "0" * 64,
+                                      binds=start_binds(runner_key, signers.text)))
     return name, {**who_and_where(), **signed.record()}
 
 
@@ -207,7 +209,7 @@ def not_listed_to_vouch(public_line: str, source: str) -> str:
 
 
 def vouch_start(voucher: Voucher, signers: AllowedSigners | None, run_id: str, plan_sha256: str, reason: str,
-                now: datetime) -> tuple[str, dict[str, Any]]:
+                now: datetime, runner_key: str | None = None) -> tuple[str, dict[str, Any]]:
     """The server's signature over the start of a run on behalf of the person, and that person's name (the
     initiator). With signers, the server key must be listed there to vouch."""
     if signers is not None and not signers.vouchers_of(voucher.signer.fingerprint):
@@ -217,5 +219,6 @@ def vouch_start(voucher: Voucher, signers: AllowedSigners | None, run_id: str, p
         raise UsageError("a vouched start names the person it vouches for")
     signed = sign(voucher.signer, payload_for(run_id, plan_sha256, "start", "run", reason,
                                               now.isoformat(timespec="seconds"), 0, "0" * 64,
-                                              (person, voucher.auth)))
+                                              (person, voucher.auth),
+                                              start_binds(runner_key, signers.text if signers else None)))
     return person, {**voucher.where, **signed.record()}

@@ -5,6 +5,7 @@ the decisions, the checkpoints), which keeps a 10,000-event run well under a sec
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -167,10 +168,32 @@ def _start(audit: Audit, created: dict[str, Any], signers: AllowedSigners | None
                 raise ValueError(f"key {fp} is not listed in the signers file to vouch for people")
         elif signers is not None and name.casefold() not in {n.casefold() for n in signers.names_of(fp)}:
             raise ValueError(f"the key does not belong to {name}")
+        _bound_by_start(audit, signed, created)
         row.verified = True
     except ValueError as exc:
         row.problem = str(exc)
         audit.fail(1, f"start by {name}: {exc}")
+
+
+def _bound_by_start(audit: Audit, signed: dict[str, Any], created: dict[str, Any]) -> None:
+    """The runner key and signers file run.created records must be the ones the initiator signed (start_binds):
+    head 0 covers neither, and a swap of either lets a forger re-seal a rewritten log."""
+    binds = signed.get("binds")
+    runner_key = str(created.get("runner_key") or "")
+    if not isinstance(binds, dict):
+        if runner_key:
+            audit.warnings.append("the start's signature does not bind the runner key or the signers file (a run"
+                                  " from before golive signed them): only a checkpoint held outside the log shows"
+                                  " a swapped runner key")
+        return
+    recorded = fingerprint(runner_key) if runner_key else None
+    if binds.get("runner_key") != recorded:
+        raise ValueError(f"the initiator signed for runner key {binds.get('runner_key')}, but run.created names"
+                         f" {recorded}: the runner key was swapped")
+    rec = created.get("signers")
+    text = rec.get("text") if isinstance(rec, dict) else None
+    if binds.get("signers_sha256") != (hashlib.sha256(str(text).encode()).hexdigest() if text is not None else None):
+        raise ValueError("the initiator signed for another signers file than run.created records: it was swapped")
 
 
 def _seal(audit: Audit, ev: Event, by_seq: dict[int, Event]) -> None:

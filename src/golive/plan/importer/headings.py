@@ -39,6 +39,12 @@ CONFIG_HEADING = re.compile(r"^\W*(env(ironment)?(\s+var(iable)?s?)?|config(urat
 #: A table of tests with their expected results ("| # | Test | Expected |", "| Test case | Expected result |").
 TEST_HEADER = re.compile(r"(?:^|\| )tests?(?: cases?| steps?)? \|(?:.*\|)? (?:expected|expected result|"
                           r"expected outcome|pass if)(?: \||$)")
+#: A section of tests to make after the change: a change ticket's "Test Plan", "Validation", "Testplan", "Plan de
+#: pruebas", "Plan de test", "Plano de testes", "Piano di test".
+TEST_PLAN = re.compile(r"^\W*(?:(?:post[\s-]?(?:implementation|deployment|change)\s+)?(?:test(?:ing|s)?|validation|"
+                       r"verification|smoke[\s-]?tests?)(?:\s+(?:plan|steps|procedure|checks?|cases?))?|testplan|"
+                       r"testf(?:ä|ae)lle|plan\s+de\s+(?:pruebas|tests?|validaci(?:ó|o)n)|plano\s+de\s+testes|"
+                       r"piano\s+di\s+test)\W*$")
 #: A paragraph "<short lead>: <criteria>" (the lead checked against SUCCESS_WORDS).
 CRITERIA_SENTENCE = re.compile(r"^\W*([^:=.!?]{3,50}?)\s*[:=]\s+(\S.{5,})$")
 #: A lead that is only the word: "**Done =** one leader and two replicas, ...", "Success: ...".

@@ -23,6 +23,9 @@ ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-
                         r"operator|\bqa\b|\bsre\b|tester|director|head of|architect|executor|administrator|\badmin\b|"
                         r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact|\bdecision\b|"
                         r"verifier|validator|"
+                        # the person a ticket is assigned to (ServiceNow's "Assigned to", Jira's "Assignee")
+                        r"\bassigned\s+to\b|\bassignee\b|zugewiesen\s+an|bearbeiter|asignado\s+a|atribu[íi]do\s+a|"
+                        r"assign[ée]\s+[àa]|assegnato\s+a|"
                         # the same roles as German, Spanish, Portuguese and French runbooks name them
                         r"verantwortlich|ansprechpartner|freigabe|entscheider|leiter|leitung|durchführung|"
                         r"responsable|responsável|encargado|aprobador|aprovador|gerente|chef de|décideur|"

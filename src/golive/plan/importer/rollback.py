@@ -7,7 +7,8 @@ from typing import Any
 
 from golive.plan.importer.conditions import chain_in_name, condition
 from golive.plan.importer.covers import phase_refs
-from golive.plan.importer.state import ImportState
+from golive.plan.importer.level_openers import LevelOpenersMixin, level_number
+from golive.plan.importer.level_rows import LevelRowsMixin
 from golive.plan.importer.text import (
     _DURATION_PAREN,
     _LEVEL,
@@ -69,7 +70,7 @@ _WHAT_COL = re.compile(r"what|action|does|undo|ma(ß|ss)nahme|was\b|qu[ée]|acci
 _GENERIC_NAME = re.compile(r"(?i)^(rollback level \d+|\(.*\))$")
 
 
-class RollbackMixin(ImportState):
+class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
     def rollback_section(self, idx: int, end: int) -> None:
         before = len(self.levels)
         tables = [b for b in self.blocks[idx + 1:end] if not b.placed and self.levels_table(b)]
@@ -79,6 +80,9 @@ class RollbackMixin(ImportState):
         for b in tables:
             b.placed = False
         self.level_table(tables, self.levels[before:])
+        for b in tables:
+            if not b.placed and len(self.levels) == before:
+                self.levels_from_rows(b)  # | Level | When | What | with no level below it: a level per row
 
     @staticmethod
     def levels_table(b: Block) -> bool:
@@ -165,6 +169,7 @@ class RollbackMixin(ImportState):
                 for start, stop, label in groups:
                     head = self.blocks[start] if start in self.level_items else self.blocks[start - 1] if label else h
                     name = re.split(r":\s", label, maxsplit=1)[0].rstrip(":") if label else _clean(h.text)
+                    name = self.openers[label][0] if label in self.openers else name
                     bare = _LEVEL.match(name) if label else None
                     if bare and not bare.group(2):  # "Level 1: traffic back. When: ...": the level's name
                         name = re.split(r"\.\s", label, maxsplit=1)[0]
@@ -259,6 +264,10 @@ class RollbackMixin(ImportState):
                 self.said_levels.add(j)
         if not cuts:
             cuts = self.bold_conditions(start, end)
+        if len(cuts) < 2:
+            # "- **Level 1** (alias never moved): …" / "- **Level 2** (alias on v9): …", "**一级回滚**——…" /
+            # "**二级回滚**——…": labels the rules above miss (a long item, no block, another language)
+            cuts = self.opener_cuts(start, end) or cuts
         cuts.sort()
         if not cuts:
             return [(start, end, "")]
@@ -318,7 +327,7 @@ class RollbackMixin(ImportState):
         holder: dict[str, Any] = {"name": "", "steps": [], "gate": None, "timebox": None,
                                   "description": list(intro or [])}
         m = _LEVEL.match(text)
-        number = int(m.group(1)) if m else None
+        number = level_number(text, lettered=False)
         written = m.group(2) if m else text
         name, chained = chain_in_name(written)  # "schema (…), then level 1"
         d = _DURATION_PAREN.search(name)
@@ -363,7 +372,8 @@ class RollbackMixin(ImportState):
                 if isinstance(st.get("manual"), dict) and _TRIGGER_LED.match(str(st["manual"].get("instruction", "")))]
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
                             "description": holder["description"], "refs": phase_refs(f"{text} {label} {said}"),
-                            "tag": text, "condition": condition(name, own),
+                            "tag": text, "condition": self.openers[label][1] if self.openers.get(label, ("", None))[1]
+                            else condition(name, own),
                             "then_refs": [chained] if chained else [], "name_written": written})
         return True
 

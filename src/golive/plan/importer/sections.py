@@ -15,6 +15,7 @@ from golive.plan.importer.headings import (
     ROLLBACK_WORDS,
     SUCCESS_WORDS,
     TEST_HEADER,
+    TEST_PLAN,
     WINDOW_HEADING,
 )
 from golive.plan.importer.text import (
@@ -222,6 +223,11 @@ class SectionsMixin(CriteriaMixin):
         if not aside and self.has_steps(idx, end):
             self.checklist_phase(idx, end)
             self.inferred.append(f"line {h.line}: section '{text}' has checklist items or commands -> a phase")
+            return True
+        if TEST_PLAN.search(low) and any(b.kind == "item" for b in self.blocks[idx + 1:end]):
+            # "Test Plan:" of a change ticket, "## Validation": the checks a person makes after the change
+            self.checklist_phase(idx, end)
+            self.inferred.append(f"line {h.line}: '{text}' lists the tests to make -> a phase of a person's checks")
             return True
         if not aside and (self.procedure_section(idx, end) or self.prose_section(idx, end)):
             return True  # "## 2. Stop (6:10am)" of transcripts and "2a." paragraphs: person's steps, never dropped

@@ -18,6 +18,8 @@ _BACK_COL = re.compile(r"(?i)^(?:roll\s*-?\s*back|undo|revert|back\s*-?\s*out)(?
 _ROLE_COL = re.compile(r"^(?:(?:incident|call|team|project|change|release|on-?call|window)\s+)?"
                        r"(role|position|function|responsibility|title|area|duty|capacity|role name|"
                        # German, Spanish, Portuguese, French
+                       # a ticketing system's approvals ("| Approver | Group | State |"): the group is the role
+                       r"group|assignment group|approval group|gruppe|groupe|grupo|gruppo|"
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction|"
                        # Italian
                        r"ruolo|funzione|incarico|mansione)$", re.I)
