@@ -115,7 +115,7 @@ def test_use_when_is_the_levels_condition(said: str, when: str) -> None:
     assert "when" not in got[1]
 
 
-@pytest.mark.parametrize("said", ["Only use it when the DBA says so.", "Use this level only if data is lost.",
+@pytest.mark.parametrize("said", ["Only use it when the health check fails.", "Use this level only if data is lost.",
                                   "Nur verwenden, wenn die Daten falsch sind.",
                                   "Seulement à utiliser si le DBA le dit."])
 def test_only_use_when_keeps_even_the_lowest_level_for_its_condition(said: str) -> None:

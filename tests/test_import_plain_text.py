@@ -259,3 +259,29 @@ def test_a_group_column_names_the_role_in_markdown_too() -> None:
     doc = ("# R\n## Approvals\n| Approver | Group | State |\n|---|---|---|\n| Ana Lima | Change Board | Approved |\n\n"
            "## Phase 1: Deploy\n```bash\n./deploy.sh --now\n```\n")
     assert import_markdown(doc, "doc.md").data["approvers"]["Change Board"] == ["Ana Lima"]
+
+
+@pytest.mark.parametrize("mark", ["(d) ", "d) ", ""])
+def test_a_go_no_go_item_with_its_decider_in_brackets_is_the_gate(mark: str) -> None:
+    """"(d) GO/NO-GO checkpoint (Deb Anderson, DBA - Oracle): ...": the phase's gate, decided by that role."""
+    doc = ("# R\n\n## Approvals\n| Approver | Group |\n|---|---|\n| Deb Anderson | DBA - Oracle |\n"
+           "| Ana Lima | CAB |\n\n## Phase 1: DB\n- (a) Run: `./migrate.sh --now`\n"
+           f"- {mark}GO/NO-GO checkpoint (Deb Anderson, DBA - Oracle): schema version is 4.2.0.\n\n"
+           "## Phase 2: App\n- Go: `./deploy.sh --now`\n")
+    gate = import_markdown(doc, "doc.md").data["phases"][0]["gate"]
+    assert gate["description"] == "schema version is 4.2.0."
+    assert gate["approvals"]["role"] == "DBA - Oracle"
+
+
+def test_a_bracket_after_go_no_go_is_read_whole() -> None:
+    doc = "# R\n## Phase 1: DB\n```bash\n./migrate.sh --now\n```\n\nGo/No-Go (23:15): schema version is 4.2.0.\n"
+    assert import_markdown(doc, "doc.md").data["phases"][0]["gate"]["description"] == "schema version is 4.2.0."
+
+
+@pytest.mark.parametrize("said", ["As SYSDBA: FLASHBACK DATABASE TO RESTORE POINT before_7_3;",
+                                  "In SSMS: RESTORE DATABASE crm FROM DISK = 'x.bak' WITH REPLACE;"])
+def test_a_level_whose_person_restores_the_database_restores_data(said: str) -> None:
+    doc = (f"# R\n## Phase 1: Deploy\n```bash\n./deploy.sh --now\n```\n\n## Rollback\n### Level 1: full\n"
+           f"1. Stop: `sudo systemctl stop app`\n2. {said}\n")
+    level = import_markdown(doc, "doc.md").data["rollback"]["levels"][0]
+    assert level.get("restores_data") is True, level

@@ -362,6 +362,18 @@ def test_gl123_a_phase_covered_only_by_levels_with_a_condition() -> None:
     assert "GL123" not in rules(lint(both))
 
 
+def test_gl165_a_level_golive_applies_that_runs_a_conditional_one() -> None:
+    body = ("phases:\n  - name: A\n    steps: [{shell: echo a}]\nrollback:\n  levels:\n"
+            "    - level: 1\n      name: L\n      covers: [A]\n      then: 2\n      steps: [{shell: echo back}]\n"
+            "    - level: 2\n      name: M\n      when: data is wrong\n      covers: [A]\n"
+            "      steps: [{shell: echo restore}]\n")
+    found = [f for f in lint(body) if f.rule == "GL165"]
+    assert len(found) == 1 and "runs level 2 'M'" in found[0].message and "data is wrong" in found[0].message
+    assert "GL165" in rules(lint(body.replace("      then: 2\n", "      first: [2]\n")))
+    assert "GL165" not in rules(lint(body.replace("      then: 2\n", "      when: the app is wrong\n      then: 2\n")))
+    assert "GL165" not in rules(lint(body.replace("      when: data is wrong\n", "")))
+
+
 def test_gl120_shell_that_does_not_parse() -> None:
     body = "phases:\n  - name: A\n    steps:\n      - shell: \"if true; then echo\"\n"
     assert "GL120" in rules(lint(body))

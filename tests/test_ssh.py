@@ -254,6 +254,24 @@ def test_vars_reach_the_remote_shell_quoted_and_secrets_stay_out_of_the_log(sshd
     assert secret not in golive("log", _latest_run(workdir), cwd=workdir).out
 
 
+def test_a_host_output_cut_through_a_secret_leaves_no_piece_of_it(sshd: SshHosts, workdir: Path) -> None:
+    """Each host's output is kept to its last 2 KB in the log; cut before masking, a cut through the secret left
+    its tail (here 5 characters, shorter than any piece the masker looks for) in ssh.host and step.finished."""
+    secret = "s3cr3t-Value-9f2a"
+    _plan(sshd, workdir, """\
+      - ssh:
+          on: web
+          command: printf %s "$TOKEN"; head -c 2043 /dev/zero | tr '\\0' x
+""", vars_="vars:\n  TOKEN: {secret: true, from_env: SSH_TEST_TOKEN}\n")
+    code, out = _run(workdir, env={"SSH_TEST_TOKEN": secret})
+    assert code == 0, out
+    hosts = _events(workdir, "ssh.host")
+    assert len(hosts) == 4 and all(e["output"].endswith("x" * 2000) for e in hosts), hosts
+    finished = [e for e in _events(workdir, "step.finished")]
+    for text in [e["output"] for e in hosts + finished] + [golive("log", _latest_run(workdir), cwd=workdir).out]:
+        assert secret[-5:] not in text, text[:80]
+
+
 def test_unknown_host_key_is_refused(sshd: SshHosts, workdir: Path, tmp_path: Path) -> None:
     other = tmp_path / "other_known_hosts"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "stranger")], check=True)

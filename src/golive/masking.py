@@ -4,14 +4,25 @@ or a screen passes through one or more of them."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, quote_plus, unquote
 
 MASK = "***"
 #: Shorter values (or lines of a multi-line value) would mask half of every output and hide nothing worth hiding.
 MIN_SECRET = 3
+#: A piece of a secret at least this long is masked wherever it appears (`${TOKEN:0:20}`, a line of `fold`, the
+#: tail left where output was cut): shorter pieces would mask ordinary words of low-entropy secrets everywhere.
+PART = 8
+#: A piece of a secret at least this long is masked where golive cut an output (right after a truncation marker):
+#: keeping only a tail can cut through a secret and leave its end there.
+EDGE = 4
+#: What golive writes where it kept only the tail of a long output (golive.targets, golive.core.step).
+CUT_MARKERS = ("[... output truncated ...]\n", "[... earlier output omitted ...]\n")
+_URLSAFE = str.maketrans("+/", "-_")
 
 #: Every secret any Masker of this process was given: for the last-resort paths (an internal error's one line
 #: and its debug log) that run outside any run and have no Masker at hand.
@@ -30,13 +41,87 @@ def secret_forms(secret: str) -> list[str]:
     return forms
 
 
-def mask(text: str, secrets: Iterable[str]) -> str:
+def encoded_forms(secret: str) -> list[str]:
+    """How a step prints a secret without printing it as written: percent-encoded (a URL, a form body),
+    JSON-escaped, and base64 (an `Authorization: Basic` header, a Kubernetes secret). Inside a longer base64 text
+    a secret starts at one of three alignments; for each, the characters that depend on the secret's bytes alone
+    (whole 3-byte groups) are what appears whatever surrounds it, so those are the forms."""
+    forms = [quote(secret, safe=""), quote_plus(secret), json.dumps(secret, ensure_ascii=False)[1:-1]]
+    raw = secret.encode("utf-8")
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
+        stable = encoded[4 if offset else 0: 4 * ((offset + len(raw)) // 3)]
+        forms += [stable, stable.translate(_URLSAFE)]
+    return [f for f in dict.fromkeys(forms) if len(f) >= PART and f != secret]
+
+
+def mask(text: str, secrets: Sequence[str]) -> str:
     """`text` with each of `secrets` replaced by `***`; `secrets` must be longest first, so a whole multi-line
-    value goes before its lines and a secret containing another is not half-masked."""
+    value goes before its lines and a secret containing another is not half-masked. Then the pieces
+    (_mask_pieces): a secret split across lines, a part of one, and what a cut through one left."""
     for s in secrets:
         if s in text:
             text = text.replace(s, MASK)
-    return text
+    return _mask_pieces(text, secrets) if secrets and len(text) >= EDGE else text
+
+
+def _mask_pieces(text: str, secrets: Sequence[str]) -> str:
+    """Mask, in `text` read with its line breaks removed (`fold -w 8`, `base64 -w 76` and a PEM body split a
+    value across lines): every whole secret, every piece of one at least PART long, and right after a
+    truncation marker the end of one at least EDGE long. Line breaks stay; each hidden run of a line becomes
+    `***`."""
+    keep = [i for i, c in enumerate(text) if c not in "\r\n"]
+    joined = "".join(text[i] for i in keep) if len(keep) != len(text) else text
+    hide = bytearray(len(joined))
+
+    def mark(start: int, end: int) -> None:
+        hide[start:end] = b"\x01" * (end - start)
+
+    grams: set[str] = set()
+    for s in secrets:
+        if len(s) < PART:
+            continue
+        at = joined.find(s)
+        while at >= 0:
+            mark(at, at + len(s))
+            at = joined.find(s, at + 1)
+        grams.update(s[i:i + PART] for i in range(len(s) - PART + 1))
+    if grams:
+        for i in range(len(joined) - PART + 1):
+            if joined[i:i + PART] in grams:
+                mark(i, i + PART)
+    for start in _cut_starts(text, keep):
+        piece = next((n for n in range(min(len(joined) - start, max(map(len, secrets)) - 1), EDGE - 1, -1)
+                      if any(s.endswith(joined[start:start + n]) for s in secrets)), 0)
+        mark(start, start + piece)
+    if not any(hide):
+        return text
+    hidden = [False] * len(text)
+    for j, i in enumerate(keep):
+        hidden[i] = bool(hide[j])
+    out: list[str] = []
+    for i, c in enumerate(text):
+        if not hidden[i]:
+            out.append(c)
+        elif i == 0 or not hidden[i - 1]:
+            out.append(MASK)
+    return "".join(out)
+
+
+def _cut_starts(text: str, keep: list[int]) -> list[int]:
+    """Where in the joined text a cut output resumes: right after each truncation marker."""
+    if not any(m in text for m in CUT_MARKERS):
+        return []
+    index = {i: j for j, i in enumerate(keep)}
+    out = []
+    for marker in CUT_MARKERS:
+        at = text.find(marker)
+        while at >= 0:
+            after = at + len(marker)
+            if after in index:
+                out.append(index[after])
+            at = text.find(marker, after)
+    return out
 
 
 def mask_known(text: str) -> str:
@@ -51,7 +136,8 @@ class Masker:
             self.add(s)
 
     def add(self, secret: str) -> None:
-        for form in secret_forms(secret):
+        forms = secret_forms(secret)
+        for form in [*forms, *(e for f in forms for e in encoded_forms(f))]:
             if form not in self._secrets:
                 _SEEN.add(form)
                 self._secrets.append(form)

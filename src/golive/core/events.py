@@ -145,6 +145,8 @@ class RollbackPreview(Piece):
     then_earlier: bool = False
     #: Levels the chosen one chains to (`then:`), run after its steps in this order.
     then_levels: list[int] = []
+    #: Levels the chosen one runs before its steps (`first:`), in this order.
+    first_levels: list[int] = []
     #: Levels covering this phase that only a person applies (their condition, `when:`).
     offered: list[OfferedLevel] = []
 

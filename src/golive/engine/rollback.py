@@ -24,13 +24,19 @@ def choose_level(plan: Plan, touched_phases: list[str]) -> RollbackLevel | None:
 
 
 def chain(plan: Plan, level: RollbackLevel) -> list[RollbackLevel]:
-    """The level, then the levels its `then` names (and theirs, depth first): each once, in that order."""
+    """The levels its `first` names (and their chains), the level, then the levels its `then` names (and theirs,
+    depth first): each once, in that order. A loop (refused when the plan is loaded) ends where it closes."""
     by_number = {lv.level: lv for lv in plan.rollback.levels}
     out: list[RollbackLevel] = []
+    entered: set[int] = set()
 
     def walk(lv: RollbackLevel) -> None:
-        if any(o.level == lv.level for o in out):
+        if lv.level in entered:
             return
+        entered.add(lv.level)
+        for n in lv.first:
+            if n in by_number:
+                walk(by_number[n])
         out.append(lv)
         for n in lv.then:
             if n in by_number:
@@ -84,9 +90,9 @@ def level_by_number(plan: Plan, number: int) -> RollbackLevel | None:
 
 
 def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None, undo: bool = True) -> list[RollbackAction]:
-    """Undo of every completed step, newest first, then the level's steps in their written order, then those of
-    the levels it chains to. A step that already succeeded in this run (a further round's chained level that ran
-    in the first) is not listed again.
+    """Undo of every completed step, newest first, then the steps of the levels the level runs first (`first`),
+    its own steps in their written order, then those of the levels it chains to (`then`). A step that already
+    succeeded in this run (a further round's chained level that ran in the first) is not listed again.
 
     A step that failed after reaching some remote hosts (a rolling ssh step stopped mid-way) counts as
     completed there: its undo runs, on those hosts only."""
@@ -128,11 +134,20 @@ def preview(plan: Plan) -> list[RollbackPreview]:
             phase=pi, name=phase.name, undo=own, level=level.level if level else None,
             level_name=level.name if level else None,
             restores_data=any(lv.restores_data for lv in chain(plan, level)) if level else False,
-            then_earlier=earlier, then_levels=[lv.level for lv in chain(plan, level)[1:]] if level else [],
+            then_earlier=earlier, first_levels=_around(plan, level)[0], then_levels=_around(plan, level)[1],
             offered=offered(plan, touched, chosen=level),
         ))
         earlier = earlier or bool(own)
     return out
+
+
+def _around(plan: Plan, level: RollbackLevel | None) -> tuple[list[int], list[int]]:
+    """The levels a chosen level runs before its own steps (`first`) and after them (`then`), in their order."""
+    if level is None:
+        return [], []
+    order = [lv.level for lv in chain(plan, level)]
+    at = order.index(level.level)
+    return order[:at], order[at + 1:]
 
 
 def undoes_if_failing(recorded: list[RollbackPreview], phase: int) -> list[RollbackAction]:

@@ -432,26 +432,31 @@ def semantic_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
 
 
 def _chain_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
-    """`then:` names levels that exist, and never leads back to the level it starts from (a loop would make
-    "each level once" depend on where it was entered)."""
+    """`then:` and `first:` name levels that exist, and never lead back to the level they start from (a loop would
+    make "each level once" depend on where it was entered, and "first" would have no first)."""
     problems: list[tuple[Loc, str, bool]] = []
     by_number = {lv.level: lv for lv in plan.rollback.levels}
+    known = ", ".join(str(n) for n in sorted(by_number))
     for i, level in enumerate(plan.rollback.levels):
-        for j, nxt in enumerate(level.then):
-            if nxt not in by_number:
-                known = ", ".join(str(n) for n in sorted(by_number))
-                problems.append((("rollback", "levels", i, "then", j), f"no rollback level {nxt} (levels: {known})",
-                                 False))
-        seen: set[int] = set()
-        todo = list(level.then)
-        while todo:
-            n = todo.pop()
-            if n == level.level:
-                problems.append((("rollback", "levels", i, "then"), f"level {level.level}'s `then` leads back to"
-                                 " itself", False))
-                break
-            if n in seen or n not in by_number:
+        for field in ("first", "then"):
+            for j, nxt in enumerate(getattr(level, field)):
+                if nxt not in by_number:
+                    problems.append((("rollback", "levels", i, field, j), f"no rollback level {nxt} (levels: {known})",
+                                     False))
+        for field in ("first", "then"):
+            seen: set[int] = set()
+            todo = list(getattr(level, field))
+            while todo:
+                n = todo.pop()
+                if n == level.level:
+                    problems.append((("rollback", "levels", i, field), f"level {level.level}'s `{field}` leads back"
+                                     " to itself", False))
+                    break
+                if n in seen or n not in by_number:
+                    continue
+                seen.add(n)
+                todo += [*by_number[n].first, *by_number[n].then]
+            else:
                 continue
-            seen.add(n)
-            todo += by_number[n].then
+            break  # one loop, said once
     return problems

@@ -169,6 +169,9 @@ class RollbackLevel(Strict):
     when: str | None = Field(default=None, min_length=1)
     #: Levels to run after this one's steps ("then level 1"), in this order; each level's steps run once.
     then: Annotated[list[int], BeforeValidator(_one_or_more)] = []
+    #: Levels to run before this one's steps ("Run level 1 first"), in this order: choosing this level (golive or a
+    #: person) runs them, then this level's steps, then `then`; each level's steps run once.
+    first: Annotated[list[int], BeforeValidator(_one_or_more)] = []
     steps: list[AnyStep] = Field(min_length=1)
 
 

@@ -77,6 +77,9 @@ def describe(ev: Event) -> str:
             offered = {o.level: o for entry in e.rollback_plan for o in entry.offered}
             choice = "".join(f"; rollback level {o.level} '{o.name}' is a person's choice (when: {o.when}): golive"
                              f" rollback {ev.run_id} --level {o.level}" for _n, o in sorted(offered.items()))
+            levels = (e.plan.get("rollback") or {}).get("levels") or []
+            choice += "".join(f"; rollback level {lv.get('level')} runs level {', then level '.join(map(str, first))}"
+                              " first" for lv in levels if (first := lv.get("first")))
             return (f"run {ev.run_id} created by {e.initiator}: plan '{e.plan.get('name')}'"
                     f" ({e.service}/{e.environment}{change}){forced}{choice}")
         case RunStarted() as e:
@@ -128,10 +131,14 @@ def describe(ev: Event) -> str:
         case RollbackRequested() as e:
             return f"rollback requested by {e.by}: {e.reason}"
         case RollbackStarted() as e:
-            level = f", then level {e.level} '{e.level_name}'" if e.level else ""
             undo = sum(1 for a in e.actions if a.undoes is not None)
-            chained = sorted({a.level for a in e.actions if a.level is not None and a.level != e.level})
-            level += "".join(f", then level {n}" for n in chained)
+            # the levels in the order they run: those the level runs first (`first`), the level, its `then`
+            order = list(dict.fromkeys([a.level for a in e.actions if a.level is not None]))
+            order = (order if e.level in order else [e.level, *order]) if e.level is not None else []
+            at = order.index(e.level) if e.level is not None else 0
+            level = "".join(f", then level {n}" + (f" '{e.level_name}'" if n == e.level else
+                                                   f" (first, as level {e.level} says)" if i < at else "")
+                            for i, n in enumerate(order))
             choice = "".join(f"; not applied, a person's choice: {o.text()}" for o in e.offered)
             return f"ROLLBACK: {e.reason} -> {undo} undo step(s){level}{choice}"
         case RollbackConfirmationNeeded() as e:

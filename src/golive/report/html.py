@@ -178,7 +178,8 @@ def render_html(r: Report) -> str:
         undo = "<br>".join(f"<code>{esc(a.id)}</code> {esc(a.title)}" for a in rp.undo)
         if rp.then_earlier:
             undo += ("<br>" if undo else "") + f"then what phase {rp.phase - 1} undoes"
-        level = f"level {rp.level} {esc(rp.level_name or '')}" if rp.level else "—"
+        level = "".join(f"level {n} (first, as level {rp.level} says), then " for n in rp.first_levels) \
+            + (f"level {rp.level} {esc(rp.level_name or '')}" if rp.level else "—")
         level += "".join(f"<br>a person's choice: level {o.level} {esc(o.name)} (when: {esc(o.when)})"
                          for o in rp.offered)
         rows.append([f"{rp.phase}. {esc(rp.name)}", undo or "—", level])

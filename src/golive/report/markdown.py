@@ -34,7 +34,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _then_level(ph: RollbackPreview) -> str:
-    level = f"{ph.level} {ph.level_name}" if ph.level else "-"
+    level = "".join(f"{n} (first, as {ph.level} says), then " for n in ph.first_levels) \
+        + (f"{ph.level} {ph.level_name}" if ph.level else "-")
     return level + "".join(f"; a person's choice: {o.level} {o.name} (when: {o.when})" for o in ph.offered)
 
 

@@ -71,6 +71,8 @@ def render_plan(plan: Plan, now: datetime) -> str:
             out.append(f"  Level {lv.level}: {lv.name}{data}{';' if lv.covers else ''}{covers}")
             if lv.when:
                 out.append(f"    when: {lv.when} (a person's choice: golive rollback RUN --level {lv.level})")
+            if lv.first:
+                out.append(f"    first level {', then level '.join(str(n) for n in lv.first)}, then this level's steps")
             if lv.then:
                 out.append(f"    then level {', then level '.join(str(n) for n in lv.then)}")
             if lv.description:
@@ -84,7 +86,8 @@ def render_plan(plan: Plan, now: datetime) -> str:
         if entry.then_earlier:
             parts.append(f"what phase {entry.phase - 1} undoes")
         if entry.level:
-            parts.append(f"level {entry.level} '{entry.level_name}'"
+            parts.append("".join(f"level {n} (first, as level {entry.level} says), then " for n in entry.first_levels)
+                         + f"level {entry.level} '{entry.level_name}'"
                          + "".join(f", then level {n}" for n in entry.then_levels)
                          + (" (after rollback_until: needs confirmation)"
                             if entry.restores_data and plan.window and plan.window.rollback_until else ""))

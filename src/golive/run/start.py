@@ -41,11 +41,13 @@ if TYPE_CHECKING:
 
 def whoami(explicit: str | None = None) -> str:
     """Identity for records: --as/--by, else $GOLIVE_USER, else the login name."""
+    from golive.seal.sealed import plain_name
+
     if explicit:
-        return explicit.strip()
+        return plain_name(explicit.strip())
     env = os.environ.get("GOLIVE_USER", "").strip()
     if env:
-        return env
+        return plain_name(env)
     try:
         return getpass.getuser()
     except Exception:  # no passwd entry (containers)

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 from msgspec import Struct
 
 from golive.errors import DecisionRefused, UsageError
+from golive.masking import safe
 from golive.seal.decision import (
     DECISION_EVENTS,
     SignedDecision,
@@ -68,6 +69,8 @@ def _in(name: str, names: list[str]) -> str | None:
 def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, payload: dict[str, Any],
                  who: Decider, role: str | None) -> tuple[str, dict[str, Any]]:
     """(the name to record, the fields to add to the event) or DecisionRefused (recorded when signers apply)."""
+    if who.name is not None:
+        plain_name(who.name)
     events = store.events(rid)
     created = events[0].payload
     signers = recorded_signers(created)
@@ -137,6 +140,15 @@ def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, pa
             refuse(f"{name} (key {fp}) already approved phase {payload['phase']}; approvals count distinct keys"
                    " and people", fp)
     return name, {**where, **record}
+
+
+def plain_name(name: str) -> str:
+    """A person's name as typed (--by, --as, $GOLIVE_USER, the console's login): one line of printable text. A
+    newline or an escape in it would forge lines where it is shown (`audit verify`, `log`, the reports), and
+    escaping it there still records a name nobody can type back."""
+    if safe(name) != name:
+        raise UsageError(f"a name is one line of printable text, not '{safe(name)}'")
+    return name
 
 
 def initiators(created: dict[str, Any], signers: AllowedSigners) -> set[str]:

@@ -12,6 +12,7 @@ from typing import Any
 from msgspec import Struct, field
 
 from golive.errors import UsageError
+from golive.masking import safe
 from golive.seal.checkpoint import CHECKPOINT, GENESIS, body_of, digest_of
 from golive.seal.decision import DECISION_EVENTS, canonical, check, subject_of, verify_signature, vouched_for
 from golive.seal.keys import NAMESPACE, RUNNER_NAMESPACE, VOUCH_NAMESPACE, fingerprint
@@ -360,7 +361,7 @@ def render(audit: Audit) -> str:
     """What `audit verify` prints: the verdict first (as before), then who signed what."""
     lines: list[str] = []
     if audit.failure:
-        lines.append(f"run {audit.run_id}: audit chain BROKEN at {audit.failure}")
+        lines.append(f"run {safe(audit.run_id)}: audit chain BROKEN at {safe(audit.failure)}")
     else:
         lines.append(f"run {audit.run_id}: audit chain intact, {audit.events} events, head {audit.head}")
     if audit.runner_key:
@@ -372,10 +373,11 @@ def render(audit: Audit) -> str:
                                     else "approvals not authenticated (no signers file)"))
     if audit.seals:
         lines.append(f"  console seals: {audit.seals} (who logged in, how, from where), each verified")
-    for d in audit.decisions:
+    for d in audit.decisions:  # each field one line: a name or subject from the log must not forge a line
         mark = "✓" if d.verified else "✗"
-        who = f"{d.name} {d.fingerprint}".strip()
-        extra = f" — {d.problem}" if d.problem else ""
-        lines.append(f"    seq {d.seq:>4}  {d.decision} {d.subject}: {who} [{d.method}] {mark}{extra}")
-    lines.extend(f"  note: {w}" for w in audit.warnings)
+        who = safe(f"{d.name} {d.fingerprint}".strip())
+        extra = f" — {safe(d.problem)}" if d.problem else ""
+        what = safe(f"{d.decision} {d.subject}")
+        lines.append(f"    seq {d.seq:>4}  {what}: {who} [{safe(d.method)}] {mark}{extra}")
+    lines.extend(f"  note: {safe(w)}" for w in audit.warnings)
     return "\n".join(lines) + "\n"

@@ -104,7 +104,7 @@ class MigrateStep(StepBase):
         res = self._run(ctx, self.migrate.revision)
         if res.timed_out or res.exit_code != 0:
             why = "timed out" if res.timed_out else f"exit code {res.exit_code}"
-            return None, f"the revision command failed ({why}): {res.output.strip()[-500:]}"
+            return None, f"the revision command failed ({why}): {ctx.masker.text(res.output.strip())[-500:]}"
         return parse_revision(res.output, self.migrate.revision_pattern), ""
 
     def _counts(self, ctx: StepContext) -> dict[str, int] | None:

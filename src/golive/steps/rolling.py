@@ -274,7 +274,7 @@ class _Roll:
                     message = res.message or ("" if ok else f"exit code {res.exit_code}")
                     self.emit(res.host, index, action, ok=ok, status=res.status, exit_code=res.exit_code,
                               duration=round(res.duration, 4), message=message,
-                              output=self.ctx.masker.text(res.output[-2048:]))
+                              output=self.ctx.masker.text(res.output)[-2048:])
                     if not ok:
                         self._fail(res.host, f"{action} failed: {message}")
                     elif health is not None:

@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, ModelWrapValidatorHandler, PrivateA
 from golive import interrupts
 from golive.core.fields import IntList, Strict
 from golive.core.step import StepContext, StepResult
+from golive.masking import Masker
 from golive.steps.base import COMMAND_TIMEOUT, PLAN_GROUPS, StepBase
 from golive.targets.local import DEFAULT_GRACE
 from golive.targets.ssh import (
@@ -202,10 +203,10 @@ class SshStep(StepBase):
                 return StepResult("failed", f"{len(failures)} host(s) failed ({', '.join(failures)}),"
                                   f" {spec.max_failures} allowed; stopped after batch {index}/{len(batches)}"
                                   f"{later}. {failures[0]}: {first.message}", exit_code=first.exit_code,
-                                  output=_summary(results), detail={"failed_hosts": failures})
+                                  output=_summary(results, ctx.masker), detail={"failed_hosts": failures})
         note = f" ({len(failures)} failed: {', '.join(failures)})" if failures else ""
         return StepResult("succeeded", f"{len(results)} host(s) in {len(batches)} batch(es){note}",
-                          exit_code=0, output=_summary(results), detail={"failed_hosts": failures})
+                          exit_code=0, output=_summary(results, ctx.masker), detail={"failed_hosts": failures})
 
 
     def _run_batch(self, ctx: StepContext, conn: Connection, index: int, hosts: list[str], command: str,
@@ -259,7 +260,7 @@ class SshStep(StepBase):
             "group": spec.on, "batch": index, "host": res.host, "ok": ok, "status": res.status,
             "exit_code": res.exit_code, "duration": round(res.duration, 4), "message": res.message,
             "started": res.started, "finished": res.finished,
-            "output": ctx.masker.text(res.output[-2048:]),
+            "output": ctx.masker.text(res.output)[-2048:],  # masked, then cut: a cut leaves no piece
         })
 
 
@@ -275,10 +276,11 @@ def _locked(host: str, output: str, path: str | None) -> str:
     return refusal(f"{record.get('service', 'the service')} on {host}", record, f"{host}:{path}")
 
 
-def _summary(results: list[HostResult]) -> str:
+def _summary(results: list[HostResult], masker: Masker) -> str:
+    """Each host's last 2 KB, masked before it is cut: a cut through a secret would leave a piece of it."""
     parts = []
     for r in results:
         code = f"exit {r.exit_code}" if r.exit_code is not None else r.status
         parts.append(f"== {r.host}: {code} ({r.duration:.1f}s){': ' + r.message if r.message else ''}\n"
-                     f"{r.output[-2048:]}")
+                     f"{masker.text(r.output)[-2048:]}")
     return "\n".join(parts)

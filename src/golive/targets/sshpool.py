@@ -238,7 +238,9 @@ class SshPool:
         line = f"GOLIVE_ENV_BYTES={len(env.encode())}; " + command
 
         def done(status: str, code: int | None, output: str, message: str = "") -> HostResult:
-            return HostResult(host, status, code, output[-MAX_HOST_OUTPUT:], time.monotonic() - t0, started_wall,
+            if len(output) > MAX_HOST_OUTPUT:  # marked, so the masker knows a secret may have been cut here
+                output = "[... output truncated ...]\n" + output[-MAX_HOST_OUTPUT:]
+            return HostResult(host, status, code, output, time.monotonic() - t0, started_wall,
                               clock(), message)
 
         async with self._sem("connections", conn, conn.group.max_connections):

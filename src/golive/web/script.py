@@ -294,6 +294,8 @@ function rollbackItems(s) {
   const plan = s.rollback_plan.find(p => cur && p.phase === cur.phase) || s.rollback_plan[0];
   if (!plan) return [el("li", "nothing to undo")];
   const items = plan.undo.map(u => el("li", u.id + " " + u.title + " (undoes " + u.undoes + ")"));
+  for (const n of plan.first_levels || []) items.push(el("li", "rollback level " + n + " (first, as level " +
+                                                          plan.level + " says)"));
   if (plan.level) items.push(el("li", "rollback level " + plan.level + " " + (plan.level_name || "") +
                                 (plan.restores_data ? " — restores data" : "")));
   for (const o of plan.offered || []) items.push(el("li", "a person's choice, not applied by golive: level " +

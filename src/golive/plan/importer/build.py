@@ -11,7 +11,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from golive.errors import PlanError, PlanIssue
 from golive.plan.importer.carry import carry_state
 from golive.plan.importer.conditions import settle
-from golive.plan.importer.covers import derive, is_data
+from golive.plan.importer.covers import derive, is_data, restores_by_hand
+from golive.plan.importer.level_first import carry_conditions, settle_first
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
 from golive.plan.md_secrets import secret_like
@@ -97,6 +98,8 @@ class BuildMixin(ImportState):
                 role = roles[id(p)]
                 if role is not None:
                     pm["gate"]["approvals"] = CommentedMap({"role": role})
+                    if p.get("gate_count", 1) > 1:  # "both say go": each of them approves
+                        pm["gate"]["approvals"]["count"] = p["gate_count"]
                     p["gate_role"] = role
                     self.conversions.append(f"line {p['gate'][1]}: Go/No-Go of '{p['name']}' decided by {role} ->"
                                             " a gate approval by that role")
@@ -109,6 +112,10 @@ class BuildMixin(ImportState):
             levels = CommentedSeq()
             ordered = sorted(self.levels, key=lambda x: x["level"])
             settle(ordered, {lv["level"]: any(is_data(s) for s in lv["steps"]) for lv in ordered})
+            settle_first(ordered)
+            for n in carry_conditions(ordered):
+                self.inferred.append(f"rollback level {n} runs a level kept for its condition (first/then): it is"
+                                     " a person's choice too (when:), never applied by golive by itself")
             derived = derive(ordered, phases)
             for name, line, text in self.box_triggers:
                 lv_for = next((lv for lv, (covers, _why) in zip(ordered, derived, strict=True) if name in covers),
@@ -134,11 +141,20 @@ class BuildMixin(ImportState):
                     lm["restores_data"] = True
                     self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} brings data back"
                                          " (restore / downgrade / DDL): restores_data")
+                elif any(restores_by_hand(s) for s in lv["steps"]):
+                    lm["restores_data"] = True
+                    self.inferred.append(f"line {lv['line']}: rollback level {lv['level']} has a person bring data"
+                                         " back (FLASHBACK / RESTORE DATABASE, pg_restore): restores_data")
                 if lv.get("when"):
                     lm["when"] = lv["when"]
                     self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} is for '{lv['when']}'"
                                             " -> when: a person's choice (golive rollback RUN --level"
                                             f" {lv['level']}), never applied by golive on a failure")
+                if lv.get("first"):
+                    lm["first"] = lv["first"]
+                    self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} says run level"
+                                            f" {', '.join(map(str, lv['first']))} first -> first: (run before its"
+                                            " steps, whoever chooses it)")
                 if lv.get("then"):
                     lm["then"] = lv["then"]
                     self.conversions.append(f"line {lv['line']}: rollback level {lv['level']} says then level"
@@ -321,6 +337,7 @@ class BuildMixin(ImportState):
             s.append(f"rollback level {lv['level']} '{lv['name']}' (line {lv['line']}): {len(lv['steps'])} steps;"
                      f" covers: {', '.join(lv.get('covers', [])) or 'nothing'} ({lv.get('why', '')})"
                      + (f"; when: {lv['when']} (a person's choice)" if lv.get("when") else "")
+                     + "".join(f"; first level {n}" for n in lv.get("first") or [])
                      + "".join(f"; then level {n}" for n in lv.get("then") or []))
         applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"] and not lv.get("when"))
         if len(applied) > 1:  # the document may mean its levels to add up; golive's levels replace each other

@@ -56,6 +56,12 @@ _CONDITION_WORDS = re.compile(r"(?i)\b(?:if|when|only\s+(?:if|when)|decides?|dec
                               r"unhealthy|stuck|errors?|falsch|kaputt|defekt|fehl\w*|mal|roto|da[ñn]ad[oa]s?|"
                               r"fall[aó]\w*|cass[ée]e?s?|corrompu\w*|[ée]chou\w*|errat\w*|guast\w*|fallit\w*)\b")
 
+#: A condition that is a person's decision: "the DBA decides", "on the incident commander's call", "if the release
+#: manager approves", "nach Entscheidung des DBA", "si le DBA décide", "si el DBA lo decide", "se il DBA decide".
+_DECIDES = re.compile(r"(?i)\b(?:decides?|decided|decision|approves?|approved|approval|sign(?:s|ed)?\s+off|"
+                      r"(?:'s|’s)\s+call|discretion|ermessen|says\s+so|agrees?|entscheid\w*|freigabe|genehmig\w*|"
+                      r"d[ée]cid\w*|d[ée]cision|approuv\w*|decid\w*|decisi[óo]n|aprueba\w*|aprovaç\w*|decis\w*)\b")
+
 #: "then level 1", "and then Level A", "followed by level 2", "Then run level 1.", "dann Stufe 1", "danach Stufe 1
 #: ausführen", "luego el nivel 1", "ensuite le niveau 1", "poi il livello 1", "depois o nível 1".
 #: What documents call their levels; a document's own word (the word before the number in its levels' headings,
@@ -79,7 +85,7 @@ _CHAIN_TAIL = re.compile(rf"(?i)\s*[,;–—-]?\s*{_CHAIN}\s*[.)]?\s*$")
 _OWN_WORD = re.compile(r"^\W*([^\W\d_][\w-]{1,30}(?:\s+[^\W\d_][\w-]{1,30})?)\s+([A-Z]|\d{1,2})\b(?!\s*%)")
 
 
-def vocabulary(levels: list[dict[str, Any]]) -> str:
+def vocabulary(levels: list[dict[str, Any]], base: str = _LEVEL_WORDS) -> str:
     """The level words of this document: the fixed ones and the word its own level headings put before their
     number (two levels must agree on it, so a lone heading's first word is not taken for a level word)."""
     seen: dict[str, int] = {}
@@ -88,7 +94,7 @@ def vocabulary(levels: list[dict[str, Any]]) -> str:
         if m:
             seen[m.group(1).lower()] = seen.get(m.group(1).lower(), 0) + 1
     own = [re.escape(w).replace(r"\ ", r"\s+") for w, n in seen.items() if n > 1 or len(levels) == 1]
-    return "|".join([*own, _LEVEL_WORDS])
+    return "|".join([*own, base])
 
 
 def _chain_alone(text: str, words: str) -> str | None:
@@ -126,7 +132,8 @@ def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
                 kept = _first_sentence(use.group(2))
                 return kept, bool(_RESTRICTS.search(sentence[:use.start(2)]) or _ONLY.search(kept))
     for part in _BRACKETED.findall(name):
-        if _CONDITION_WORDS.search(part) and not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part):
+        if (_CONDITION_WORDS.search(part) or _DECIDES.search(part)) \
+                and not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part):
             return part.strip(), False
     m = _IF.match(name)
     if m:  # "if data is wrong: restore" -> "if data is wrong"
@@ -165,7 +172,7 @@ def resolve(ref: str, levels: list[dict[str, Any]], words: str = _LEVEL_WORDS) -
     return None
 
 
-def _said(item: Any) -> str:
+def said_text(item: Any) -> str:
     """The text of a person's step (or a description line): what a chain statement would be."""
     if isinstance(item, str):
         return item
@@ -184,14 +191,14 @@ def settle(levels: list[dict[str, Any]], restores: dict[int, bool]) -> None:
     lowest = min(lv["level"] for lv in levels)
     for lv in levels:
         cond = lv.get("condition")
-        if cond and (lv["level"] != lowest or cond[1] or restores.get(lv["level"])):
+        if cond and (lv["level"] != lowest or cond[1] or restores.get(lv["level"]) or _DECIDES.search(cond[0])):
             lv["when"] = cond[0][:300]
     words = vocabulary(levels)
     wanted: dict[int, list[int]] = {}
     for lv in levels:
         refs = list(lv.get("then_refs") or [])
-        refs += [r for item in [*lv["steps"], *lv["description"]] if (r := chain_alone(_said(item), words))]
-        refs += [r for d in lv["description"][-1:] if (r := chain_last(_said(d), words)[1])]
+        refs += [r for item in [*lv["steps"], *lv["description"]] if (r := chain_alone(said_text(item), words))]
+        refs += [r for d in lv["description"][-1:] if (r := chain_last(said_text(d), words)[1])]
         numbers = [n for r in refs if (n := resolve(r, levels, words)) is not None and n != lv["level"]]
         if numbers:
             wanted[lv["level"]] = list(dict.fromkeys(numbers))
@@ -216,11 +223,11 @@ def settle(levels: list[dict[str, Any]], restores: dict[int, bool]) -> None:
             lv["name"] = lv.get("name_written") or lv["name"]  # the chain it names stays in its name, as written
         if not chained or loops(lv["level"]):
             continue
-        steps = [st for st in lv["steps"] if not said_chain(_said(st))]
+        steps = [st for st in lv["steps"] if not said_chain(said_text(st))]
         if not steps:
             continue  # a level that only says "then level 1": its person's step stays
         lv["steps"] = steps
-        description = [d for d in lv["description"] if not said_chain(_said(d))]
+        description = [d for d in lv["description"] if not said_chain(said_text(d))]
         if description and isinstance(description[-1], str):
             rest, ref = chain_last(description[-1], words)
             if ref is not None and resolve(ref, levels, words) is not None:

@@ -72,6 +72,17 @@ def is_data(step: dict[str, Any]) -> bool:
     return k in ("shell", "ssh") and bool(_DATA.search(text(step)))
 
 
+#: What a person's step brings back when it shows it: Oracle's FLASHBACK / RESTORE / RECOVER DATABASE (typed in
+#: SQL*Plus or RMAN), a pg_restore or mongorestore (never `pg_restore --list`, which only reads the dump).
+_RESTORE_BY_HAND = re.compile(r"(?i)\b(?:flashback\s+(?:database|table)|restore\s+database|recover\s+database)\b|"
+                              r"\bpg_restore\b(?!\s+(?:--list|-l)\b)|\bmongorestore\b")
+
+
+def restores_by_hand(step: dict[str, Any]) -> bool:
+    """A manual step that restores data: the level holding it restores data, though golive runs nothing of it."""
+    return kind(step) == "manual" and bool(_RESTORE_BY_HAND.search(text(step)))
+
+
 def changes(step: dict[str, Any]) -> bool:
     """False for steps that only look (reads, checks, manual items, backups); canaries revert themselves."""
     k = kind(step)

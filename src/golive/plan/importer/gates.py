@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from golive.plan.importer.state import ImportState
+from golive.plan.importer.gate_roles import GateRolesMixin
 from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 
@@ -41,13 +41,18 @@ _NAME_THEN_ROLE = re.compile(r"(?<![\w'-])([A-ZÀ-Þ][\w'-]+(?:\s+[A-ZÀ-Þ][\w'
 _NOT_PEOPLE = {"The", "If", "When", "Then", "Go", "No", "After", "Before", "Only", "Everyone", "Nobody", "Someone"}
 
 
-class GatesMixin(ImportState):
+class GatesMixin(GateRolesMixin):
     def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
         """A paragraph of a phase that is its Go/No-Go; True when it became the gate."""
         text = _clean(b.text)
         if _GATE.search(b.text):
-            phase["gate"] = (_clean(re.sub(rf"^.*?{_GATE.pattern}[^:]*:?", "", b.text, flags=re.I)) or text,
-                             b.line)
+            # (a bracket after the words is read whole: "Go/No-Go (23:15): ..." is no "Go/No-Go (23" and "15)")
+            head = re.match(rf"^.*?{_GATE.pattern}(?:\([^()]*\)|[^:(])*:?", b.text, flags=re.I)
+            phase["gate"] = (_clean(b.text[head.end():] if head else b.text) or text, b.line)
+            said = re.search(r"\(([^()]{2,80})\)", head.group(0)) if head else None
+            if said is not None:
+                # "GO/NO-GO checkpoint (Deb Anderson, DBA - Oracle): ...": who decides, written beside the words
+                phase["gate_who"] = said.group(1)
         elif _GO_WORD.search(text) or _DECISION_KEY.match(text) or _HOLD_POINT.search(text) or (
                 _ACCEPTS.search(text) and self.names_decider(text)):
             phase["gate"] = (text, b.line)
@@ -101,7 +106,7 @@ class GatesMixin(ImportState):
         by = phase.get("gate_by")
         by = self.role_aliases.get(str(by).lower(), by) if by else by  # "RM": the role the people table names so
         gate_text = phase["gate"][0]
-        text = f"{by or ''} {gate_text}".lower()
+        text = f"{by or ''} {gate_text} {phase.get('gate_who', '')}".lower()
         written = _PERSON_ROLE.search(gate_text)
         if written and written.group(1).split()[0] not in _NOT_PEOPLE:
             said = _clean(written.group(2)).lower()
@@ -149,7 +154,7 @@ class GatesMixin(ImportState):
             self.inferred.append(f"line {phase['gate'][1]}: '{d.group(1)}' decides the Go/No-Go and the document"
                                  f" gives them no role -> approvers role '{role}'")
             return role
-        return None
+        return self.written_decider(phase)  # "Navigator and Driver both say go": roles written in bold elsewhere
 
     @staticmethod
     def apposed_decider(text: str) -> tuple[str, str] | None:

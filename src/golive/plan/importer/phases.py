@@ -22,6 +22,8 @@ from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
 #: "### Decision", "### Checkpoint 2": a heading whose paragraph is the phase's Go/No-Go question.
+#: A lettered or numbered item's own mark written in its text: "(d) GO/NO-GO checkpoint", "b) Go/No-Go".
+_ITEM_MARK = re.compile(r"^\(?[a-z0-9]{1,3}\)\s+")
 _GATE_HEADING = re.compile(r"(?i)\W*(decision|checkpoint|hold point|gate)\b")
 #: A forward paragraph naming how to go back: "It can be undone with `x`", "If it has to go back: `x`".
 _WAY_BACK = re.compile(r"(?i)\b(?:undo|undone|undoes|revert(?:ed|s)?|roll(?:ed|s)?[ -]?back|go(?:es)? back|back[ -]?out"
@@ -334,7 +336,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
         if b.checked is None and has_children:
             b.placed = True  # a title: its children are the steps and take their names from it
             return
-        if not b.checked and not self.in_rollback and not phase["gate"] and _GATE.match(text) \
+        if not b.checked and not self.in_rollback and not phase["gate"] and _GATE.match(_ITEM_MARK.sub("", text)) \
                 and self.gate_para(phase, b):
             b.placed = True  # "- Go / No-Go: @Helen Brandt decides on the call": the phase's decision, no step
             return

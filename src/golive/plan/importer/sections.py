@@ -8,6 +8,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.criteria import CriteriaMixin
+from golive.plan.importer.gate_choice import GateChoiceMixin
 from golive.plan.importer.headings import (
     CONFIG_HEADING,
     NOT_A_PHASE,
@@ -37,7 +38,7 @@ _HOLD_EACH = re.compile(r"(?i)\bhold\s+(?:for\s+)?(\d+)\s*(min(?:ute)?s?|m|h(?:o
                         r"\b(?:at|after|on|in|for)\s+each\s+(?:stage|step|phase|increment|percentage|level)\b")
 
 
-class SectionsMixin(CriteriaMixin):
+class SectionsMixin(CriteriaMixin, GateChoiceMixin):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
         from golive.plan.importer.fences import PWSH_LANGS, is_powershell
@@ -149,6 +150,8 @@ class SectionsMixin(CriteriaMixin):
             # blocks stay text, listed in the summary for a person to place
             self.inferred.append(f"line {h.line}: '{text}' holds only under a condition -> not a phase; its blocks"
                                  " are left for a person (see not placed)")
+            return True
+        if self.choice_section(idx, end):  # "### 方案A" / "### 方案B", one chosen by a person: never both run
             return True
         if top and _GATE.search(low) and self.gate_section(idx, end):
             return True

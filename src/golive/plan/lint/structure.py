@@ -129,6 +129,28 @@ class StructureRules(LinterBase):
                 self.add("GL119", ("rollback", "levels", li, "covers"),
                          f"level {level.level} '{level.name}' covers no phase: no failure applies it automatically"
                          " (list the phases it undoes under `covers:`)")
+        self._chains_into_conditions()
+
+    def _chains_into_conditions(self) -> None:
+        """A level golive applies by itself (no `when`) that runs, through `first`/`then`, a level only a person
+        may choose: golive then runs that level whatever its condition."""
+        by_number = {lv.level: lv for lv in self.plan.rollback.levels}
+        for li, level in enumerate(self.plan.rollback.levels):
+            if level.when is not None:
+                continue
+            todo, seen = [*level.first, *level.then], {level.level}
+            while todo:
+                n = todo.pop(0)
+                if n in seen or n not in by_number:
+                    continue
+                seen.add(n)
+                other = by_number[n]
+                todo += [*other.first, *other.then]
+                if other.when is not None:
+                    self.add("GL165", ("rollback", "levels", li),
+                             f"level {level.level} '{level.name}' has no condition, so golive applies it by itself, and"
+                             f" it runs level {other.level} '{other.name}' (first/then), whose condition only a person"
+                             f" can see ({other.when}): give level {level.level} that `when` too, or drop the chain")
 
     def host_groups(self) -> None:
         for name, group in self.plan.hosts.items():

@@ -1,0 +1,103 @@
+"""Alternatives a person chooses between: "### 方案A：原地滚动升级" / "### 方案B：蓝绿切换" under a Go/No-Go where the
+approver picks one ("只执行其中一个方案！"), "### Plan A" / "### Plan B", "**Option 1** …:" / "**Option 2** …:" each
+with its block, "Variante A/B", "Opción A/B", when the document says someone chooses or only one runs.
+
+Run in turn, both alternatives ran: the rolling upgrade and then the blue-green switch. They become ONE person's
+step that shows each alternative with its condition and its exact commands, so the person runs the one they chose;
+never both, and never one picked by the importer. The section's words before them are the Go/No-Go of the phase
+before (with its decider) when the section is one, else the choice's description."""
+
+from __future__ import annotations
+
+import re
+
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _GATE, _clean
+from golive.plan.md_blocks import Block
+
+#: An alternative's label: "方案A", "Plan B", "Option 2", "Variante A", "Opción B", "Alternative 1", "案A", "选项1".
+_ALT = re.compile(r"(?i)^\W*(?:plan|option|variante?|opci[óo]n|alternative|alternativa|choice|方案|选项|選択肢|案)"
+                  r"\s*([A-Z]|\d{1,2}|[一二三])(?![\w-])")
+#: The document says a person chooses, or that only one runs.
+_CHOOSE = re.compile(r"(?i)\b(?:choose[sn]?|chosen|picks?|selects?|decides?|either|only\s+one|one\s+of|"
+                     r"entscheid\w*|w[äa]hl\w*|nur\s+eine[nr]?|elig\w*|elegi\w*|s[oó]lo\s+una?|choisi\w*|"
+                     r"une\s+seule|un\s+seul)\b|选择|选定|只执行|其中一个|二选一|决定|決定|どちらか|一方のみ|選ぶ")
+#: A heading that is a decision point: "Go/No-Go", "决策点", "Entscheidung", "Decision", "Decisión".
+_DECISION = re.compile(r"(?i)\bdecision\b|\bdecisi[óo]n\b|\bd[ée]cision\b|\bentscheidung\w*|决策|決定|判断ポイント")
+
+
+class GateChoiceMixin(ImportState):
+    def choice_section(self, idx: int, end: int) -> bool:
+        """A section whose parts are alternatives a person chooses between: the words before them (a Go/No-Go of
+        the phase before, or the choice's description), then one phase with one person's step showing each."""
+        alts = self.alternatives_in(idx, end)
+        if len(alts) < 2:
+            return False
+        h = self.blocks[idx]
+        first = alts[0][0]
+        pre = [b for b in self.blocks[idx + 1:first] if b.kind in ("para", "item") and not b.placed]
+        said = " ".join(_clean(b.text) for b in pre) + " " + " ".join(_clean(self.blocks[j].text) for j, _s, _l in alts)
+        gate_heading = bool(_GATE.search(h.text) or _DECISION.search(_clean(h.text)))
+        if not (_CHOOSE.search(said) or gate_heading):
+            return False  # "Option A" then "Option B" with nothing saying one is chosen: left as written
+        if self.runs_commands(idx + 1, first):
+            return False  # the section's own commands first: not a choice alone (left as written)
+        before = self.phases[-1] if self.phases else None
+        h.placed = True
+        name = _clean(h.text)
+        description: list[str] = []
+        if gate_heading and before is not None and not before["gate"] and pre:
+            before["gate"] = ("; ".join(_clean(b.text) for b in pre), pre[0].line)
+            self.inferred.append(f"line {h.line}: '{name}' is a Go/No-Go where a person chooses -> the gate of"
+                                 f" '{before['name']}', then the choice as one person's step")
+        else:
+            description = [_clean(b.text) for b in pre]
+        for b in pre:
+            b.placed = True
+        labels = [label for _j, _s, label in alts]
+        phase = self.new_phase(f"{name}: {' / '.join(labels)}" if gate_heading else name, h.line)
+        phase["deployment"] = True
+        phase["description"] += description
+        lines = ["Run ONE of these, as chosen" + (f" ({'; '.join(_clean(b.text) for b in pre)[:300]})" if pre
+                                                  else "") + "; never more than one:"]
+        for j, stop, _label in alts:
+            lines.append(f"{_clean(self.blocks[j].text).rstrip(':：')}:")
+            for b in self.blocks[j + 1:stop]:
+                if b.kind == "fence":
+                    lines += [f"    {ln}" for ln in b.text.rstrip("\n").split("\n")]
+                elif b.kind in ("para", "item") and b.text.strip():
+                    lines.append(f"  {_clean(b.text)}")
+                b.placed = True
+            self.blocks[j].placed = True
+        phase["steps"].append(self.step("manual", {"instruction": "\n".join(lines)}, self.blocks[alts[0][0]].line,
+                                        f"choose one: {' or '.join(labels)}"))
+        self.conversions.append(f"line {h.line}: alternatives {', '.join(labels)} chosen by a person -> one person's"
+                                " step showing each with its commands (never all run, none picked by the import)")
+        return True
+
+    def alternatives_in(self, idx: int, end: int) -> list[tuple[int, int, str]]:
+        """(start, stop, label) of each alternative in [idx, end): sub-headings of one level, or paragraphs and
+        top-level items followed by their block, labelled "Plan A", "方案B", "Option 2"; each must run something."""
+        heads = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading"]
+        found: list[tuple[int, int, str]] = []
+        if heads:
+            level = min(self.blocks[j].level for j in heads)
+            top = [j for j in heads if self.blocks[j].level == level]
+            if all(_ALT.match(_clean(self.blocks[j].text)) for j in top):
+                found = [(j, self.section_end(j), self._label(self.blocks[j])) for j in top]
+        else:
+            leads = [j for j in range(idx + 1, end - 1) if self.blocks[j].kind in ("para", "item")
+                     and self.blocks[j].depth == 0 and _ALT.match(_clean(self.blocks[j].text))
+                     and self.blocks[j + 1].kind == "fence"]
+            found = [(j, leads[n + 1] if n + 1 < len(leads) else end, self._label(self.blocks[j]))
+                     for n, j in enumerate(leads)]
+        if len({label.lower() for _j, _s, label in found}) < len(found):
+            return []
+        if not all(self.runs_commands(j + 1, stop) for j, stop, _l in found):
+            return []
+        return found
+
+    @staticmethod
+    def _label(b: Block) -> str:
+        m = _ALT.match(_clean(b.text))
+        return _clean(b.text)[: m.end()].strip() if m else _clean(b.text)
