@@ -247,7 +247,8 @@ def test_a_blank_after_a_line_end_backslash_does_not_cut_the_command() -> None:
 def test_a_block_for_another_host_says_so_in_the_summary() -> None:
     doc = "# R\n## Phase 1: Go\nOn db1:\n\n```bash\npg_ctl promote -D /var/lib/postgresql/16/main\n```\n"
     result = import_markdown(doc, "doc.md")
-    assert any("runs this block on db1" in line for line in result.summary)
+    assert any("runs the block on db1" in line and "person's step" in line for line in result.summary)
+    assert "pg_ctl promote" in doc_manual(doc) and "pg_ctl" not in doc_runs(doc)
 
 
 @pytest.mark.parametrize("lead", [

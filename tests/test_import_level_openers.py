@@ -115,6 +115,27 @@ TABLE_DE = HEAD + f"""## Rückfallplan
 | 2 | Bestellungen falsch | Stufe 1, dann Spalte löschen: `sudo -u postgres psql -d orders -c '{DROP};'` |
 """
 
+#: Two levels in one paragraph, the second's block after it (a notebook's markdown cell, a wiki's prose).
+ONE_PARAGRAPH = HEAD + """## Rollback
+
+Level 1 (before the column is used): point the link back with `sudo ln -sfn /opt/release/5.1.8 /opt/orders/current`
+and restart. Level 2 (after orders were written with it): level 1 is not enough; drop the column. The DBA decides:
+
+```bash
+sudo -u postgres psql -d orders -c 'ALTER TABLE orders DROP COLUMN note;'
+```
+"""
+
+ONE_PARAGRAPH_DE = HEAD + """## Rückfall
+
+Stufe 1 (vor der ersten Bestellung): Link zurücksetzen und neu starten. Stufe 2 (Bestellungen sind falsch): erst
+Stufe 1, dann die Spalte löschen, das entscheidet der DBA:
+
+```bash
+sudo -u postgres psql -d orders -c 'ALTER TABLE orders DROP COLUMN note;'
+```
+"""
+
 
 def _levels(md: str) -> list[dict[str, Any]]:
     plan = parse_plan_text(import_markdown(md, "r.md").yaml_text, "r.yaml")
@@ -125,8 +146,10 @@ def _text(level: dict[str, Any]) -> str:
     return str(level["steps"])
 
 
-@pytest.mark.parametrize("md", [ZH, BULLETS, GERMAN, NUMBERED, JAPANESE, TABLE, TABLE_DE],
-                         ids=["zh-bold", "bullets", "stufe", "numbered", "ja", "table", "table-de"])
+@pytest.mark.parametrize("md", [ZH, BULLETS, GERMAN, NUMBERED, JAPANESE, TABLE, TABLE_DE, ONE_PARAGRAPH,
+                                ONE_PARAGRAPH_DE],
+                         ids=["zh-bold", "bullets", "stufe", "numbered", "ja", "table", "table-de", "one-para",
+                              "one-para-de"])
 def test_each_written_level_is_its_own_with_its_own_condition(md: str) -> None:
     levels = _levels(md)
     assert [lv["level"] for lv in levels] == [1, 2], levels

@@ -34,7 +34,9 @@ I. PREPARE (10:00 PM - 10:15 PM)
 (c) If the queue still holds jobs: sudo systemctl stop billing-worker
 (d) Then: ssh into the box and check the logs
 (f) Confirm with the shift lead: night shift ready
-(g) Afterwards: cp the old config to /etc/billing/
+(g) Afterwards: restart the app with --force on each node
+(h) Backup location: /backup/billing /backup/db
+(i) Platform: docker swarm
 (e) DBA takes the restore point, as SYSDBA:
 
     CREATE RESTORE POINT before_7_3 GUARANTEE FLASHBACK DATABASE;
@@ -103,7 +105,8 @@ def test_plain_text_keeps_line_numbers() -> None:
 
 
 @pytest.mark.parametrize("cmd", ["sudo systemctl stop billing-worker", "ssh into the box", "billctl purge --all",
-                                 "night shift ready", "cp the old config"])
+                                 "night shift ready", "restart the app", "/backup/billing",
+                                 "docker swarm"])
 def test_a_conditional_prose_or_forbidden_command_never_runs(cmd: str) -> None:
     """A condition before the colon, a sentence after it, a "Do NOT run" line: a person's text, never a step."""
     data = import_markdown(TICKET, "chg.txt").data
@@ -285,3 +288,51 @@ def test_a_level_whose_person_restores_the_database_restores_data(said: str) -> 
            f"1. Stop: `sudo systemctl stop app`\n2. {said}\n")
     level = import_markdown(doc, "doc.md").data["rollback"]["levels"][0]
     assert level.get("restores_data") is True, level
+
+
+def _ticket_window(start: str, end: str, sentence: str) -> Any:
+    doc = (f"CHG1\n\nNumber: CHG1\nPlanned start date: {start}\nPlanned end date: {end}\n\nDescription:\n"
+           f"Upgrade of the billing system. {sentence}\n\nImplementation Plan:\n\nI. DEPLOY (11:30 PM - 1:30 AM)\n"
+           "(a) Install: /opt/billing/bin/bill-install --package /stage/b.tar.gz --yes\n")
+    return import_markdown(doc, "chg.txt").data.get("window")
+
+
+def test_a_tickets_planned_dates_are_the_window_in_the_zone_its_text_gives_those_times() -> None:
+    window = _ticket_window("12/18/2026 11:30:00 PM", "12/19/2026 01:30:00 AM",
+                            "Outage window Friday 11:30 PM – 1:30 AM CST.")
+    assert dict(window) == {"start": "2026-12-18T23:30", "end": "2026-12-19T01:30", "timezone": "America/Chicago"}
+
+
+def test_a_zone_said_for_other_times_is_not_the_windows() -> None:
+    window = _ticket_window("12/18/2026 11:30:00 PM", "12/19/2026 01:30:00 AM",
+                            "The freeze runs 09:00 AM - 10:00 AM CET.")
+    assert window["timezone"] == "UTC" and window["start"] == "2026-12-18T23:30", window
+
+
+def test_cst_with_dates_any_country_writes_stays_unset() -> None:
+    """"CST" is China's or US Central; an ISO date says neither, so the window is not set (a US date would)."""
+    window = _ticket_window("2026-12-18 11:30 PM", "2026-12-19 01:30 AM", "Outage window 11:30 PM – 1:30 AM CST.")
+    assert window is None
+
+
+WORD_EN = """\
+Release procedure - Payments API 3.4
+
+Step 1. Put the site in maintenance: /srv/pay/bin/maint --on
+Step 2. Deploy: /srv/pay/bin/deploy --version 3.4.0
+Step 3. Check:
+• Dashboards are green
+• /srv/pay/bin/smoke --all passes
+"""
+
+
+def test_a_word_export_with_step_lines_and_bullets() -> None:
+    """"Step N." lines are a plain-text procedure even with no section label; "•" bullets are items (a person's
+    checks here: the bullet with a command in a sentence is never run)."""
+    result = import_markdown(WORD_EN, "word.txt")
+    run = _run(result.data)
+    assert "/srv/pay/bin/maint --on" in run and "/srv/pay/bin/deploy --version 3.4.0" in run
+    assert "smoke" not in run
+    manual = [str(v) for k, v in _steps(result.data) if k == "manual"]
+    assert any("Dashboards are green" in m and "smoke" not in m for m in manual), result.yaml_text  # a step each
+    assert [p["name"] for p in result.data["phases"]] == ["Steps"]  # "Step 3. Check:" is a step, not a section

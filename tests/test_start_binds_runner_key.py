@@ -122,3 +122,21 @@ def test_a_swapped_signers_file_on_a_run_signed_only_at_its_start_fails_verify(t
     _write(team.root / "forged.json", forged)
     audit = verify_bundle(team.root / "forged.json")
     assert not audit.ok and audit.first_bad_seq == 1, audit.failure
+
+
+def test_a_bundle_cut_back_to_a_checkpoint_says_it_holds_no_end(team: Team) -> None:
+    """Deleting a bundle's last events down to a checkpoint leaves a consistent log; verify must say the run's end
+    is not in it instead of a bare "intact"."""
+    from golive.seal.bundle import verify_bundle
+    from golive.seal.checkpoint import CHECKPOINT
+
+    r = cli("run", "plan.yaml", "--no-wait", "--key", str(team.key["alice"]))
+    assert r.code == 0, r.out + r.err
+    assert cli("audit", "export", team.last_run(), "-o", "bundle.json").code == 0
+    whole = json.loads((team.root / "bundle.json").read_text())
+    assert verify_bundle(team.root / "bundle.json").warnings == []
+    seals = [i for i, e in enumerate(whole["events"]) if e[2] == CHECKPOINT]
+    _write(team.root / "cut.json", {**whole, "events": whole["events"][: seals[-2] + 1]})
+    cut = verify_bundle(team.root / "cut.json")
+    assert cut.ok and not cut.finished
+    assert any("holds no end of the run" in w for w in cut.warnings), cut.warnings

@@ -333,16 +333,18 @@ def split_block(text: str, lift_exports: bool, avoid: frozenset[str] = frozenset
         if lift_exports and sts[0].exports:
             # leading `export NAME=value` lines of a group: plan vars every later step sees; not when something
             # before it reads that name (a plan var is there from the start) or its `$SOURCE` is set in the block
-            lead = next((i for i, s in enumerate(sts) if not s.exports), len(sts))
-            before = "\n".join(lines[:sts[0].start])
+            # (an `export` whose value the shell works out stays in the step; the literal ones around it lift)
+            lead = next((i for i, s in enumerate(sts) if not s.exports and not re.match(r"\s*export\s", s.text)),
+                        len(sts))
             assigned = set(re.findall(r"(?:^|[\s;&|(])([A-Za-z_]\w*)=", text))
             assigned |= set(re.findall(r"\b(?:for|read|select)\s+(?:-\w+\s+)*([A-Za-z_]\w*)", text))
-            safe = all(n not in avoid and not re.search(rf"\${{?{re.escape(n)}\b|\b{re.escape(n)}=", before)
+            safe = all(n not in avoid and not re.search(rf"\${{?{re.escape(n)}\b|\b{re.escape(n)}=",
+                                                        "\n".join(lines[:s.start]))
                        and not (v.startswith("$") and v.strip("${}") in assigned - {n})
                        for s in sts[:lead] for n, v in s.exports)
             if safe:
                 lifted += [e for s in sts[:lead] for e in s.exports]
-                sts = sts[lead:]
+                sts = [s for s in sts[:lead] if not s.exports] + sts[lead:]
                 if not sts:
                     continue
         pending.append((comments, sts))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from itertools import pairwise
 
+from golive.masking import safe
 from golive.report.model import Report
 from golive.units import format_duration
 
@@ -17,9 +18,11 @@ ROW = 28
 
 def esc(text: object) -> str:
     """What `html.escape(str(text), quote=True)` gives; the stdlib module imports its table of 2,000 named
-    entities, which escaping never uses, at every run's end (the run writes its HTML report)."""
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("'", "&#x27;"))
+    entities, which escaping never uses, at every run's end (the run writes its HTML report). Control and bidi
+    characters are shown, not kept (golive.masking.safe): the page may be printed to a terminal
+    (`golive report --format html`), and a U+202E reorders what a browser shows after it."""
+    return (safe(text, multiline=True).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#x27;"))
 
 
 def _t(value: str) -> datetime:

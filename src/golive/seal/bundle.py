@@ -67,4 +67,9 @@ def verify_bundle(path: Path, trusted: AllowedSigners | None = None,
     if last is not None and last.type != CHECKPOINT:
         audit.warnings.append(f"the bundle's last events (after seq {audit.sealed_through}) are not sealed by a"
                               " checkpoint: they may have been cut off before export")
+    elif last is not None and not audit.finished:
+        # Cut back to any checkpoint, a log is consistent by itself: say that its end is not in it.
+        audit.warnings.append(f"the bundle holds no end of the run (it stops at seq {last.seq}, before"
+                              " run.finished): exported while the run went on, or cut back after a checkpoint;"
+                              " a checkpoint digest held outside (--checkpoint) tells which")
     return audit

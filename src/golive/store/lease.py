@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 
 from msgspec.structs import replace
 
 from golive.errors import RunLocked
 from golive.store.base import Owner, Store
-from golive.store.owner import lease_seconds, lease_until
+from golive.store.owner import lease_seconds, lease_until, wall_now
 
 
 class Heartbeat:
@@ -62,7 +62,7 @@ class Heartbeat:
                 self._sure_until = asked + self.lease
             elif ok is False:
                 self.lost = f"run {self.run_id} was taken over by another process after this one's lease ran out"
-            elif not self._valid_until or datetime.fromisoformat(self._valid_until) < datetime.now(UTC):
+            elif not self._valid_until or datetime.fromisoformat(self._valid_until) < wall_now():
                 self.lost = f"run {self.run_id}: could not renew this process's lease before it ran out"
             return self.lost is None
 
@@ -83,4 +83,4 @@ def _left(until: str | None) -> float:
     """Seconds until an ISO lease end (0 when there is none or it is past)."""
     if not until:
         return 0.0
-    return max(0.0, (datetime.fromisoformat(until) - datetime.now(UTC)).total_seconds())
+    return max(0.0, (datetime.fromisoformat(until) - wall_now()).total_seconds())

@@ -45,8 +45,27 @@ def _host() -> str:
     return socket.gethostname()
 
 
+def wall_now() -> datetime:
+    """This machine's clock, as leases read and write it: one place, so a test can skew it."""
+    return datetime.now(UTC)
+
+
+def check_clock(store_now: datetime, store: str, lease: float | None = None) -> None:
+    """Refuse to own a run in a store shared across machines while this machine's clock is off from the store's.
+    A lease is written and judged in wall-clock time on each machine: a clock ahead would see a live owner's
+    lease as run out and take the run over while it executes; one behind would write leases others find expired.
+    So the clocks must agree to a fraction of the lease (NTP does this to milliseconds)."""
+    skew = (wall_now() - store_now).total_seconds()
+    limit = max(1.0, (lease_seconds() if lease is None else lease) / 4)
+    if abs(skew) > limit:
+        way = "ahead of" if skew > 0 else "behind"
+        raise RunLocked(f"this machine's clock is {abs(skew):.1f}s {way} the clock of the run log's server ({store});"
+                        " ownership leases are compared across machines, so golive takes no run while they differ by"
+                        f" more than {limit:g}s: synchronise this machine's clock (NTP), then try again")
+
+
 def lease_until(seconds: float | None = None) -> str:
-    until = datetime.now(UTC) + timedelta(seconds=lease_seconds() if seconds is None else seconds)
+    until = wall_now() + timedelta(seconds=lease_seconds() if seconds is None else seconds)
     return until.isoformat(timespec="milliseconds")
 
 
@@ -59,7 +78,7 @@ def lease_expired(owner: Owner) -> bool:
     if not owner.lease_until:
         return False  # written by a golive without leases: judged by its process alone
     try:
-        return datetime.fromisoformat(owner.lease_until) < datetime.now(UTC)
+        return datetime.fromisoformat(owner.lease_until) < wall_now()
     except ValueError:
         return True
 

@@ -22,7 +22,7 @@ import psycopg
 from golive.errors import GoliveError, RunLocked, RunNotFound, StoreError
 from golive.store.base import Event, Owner, RunInfo, event_time, held_by
 from golive.store.chain import GENESIS, canonical_json, event_hash
-from golive.store.owner import may_claim
+from golive.store.owner import check_clock, may_claim
 
 T = TypeVar("T")
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -244,6 +244,9 @@ class PostgresStore:
             with self._db.transaction():
                 row = self._db.execute("SELECT owner_pid, owner_started, owner_host, owner_lease FROM golive_runs"
                                        " WHERE id=%s FOR UPDATE", (run_id,)).fetchone()
+                clock = self._db.execute("SELECT clock_timestamp()").fetchone()
+                if clock is not None:  # leases from several machines meet here
+                    check_clock(clock[0], self.url)
                 if row is None:
                     raise RunNotFound(f"no run '{run_id}'")
                 current = Owner(pid=row[0], started=row[1] or "", host=row[2] or "", lease_until=row[3] or "") \

@@ -294,12 +294,33 @@ class BuildMixin(ImportState):
         for n in sorted(self.needed - set(out)):
             out[n] = CommentedMap({"secret": True, "from_env": n} if secret_like(n) else {"from_env": n})
             out.yaml_add_eol_comment("read by a backup/restore/migrate/http step", n)
+        self.unset_vars(out)
         if any(not c["own"] for c in self.canaries):
             for n, why in PLACEHOLDER_VARS.items():
                 if n not in out:
                     out[n] = CommentedMap({"from_env": n, "description": why})
                     out.yaml_add_eol_comment("TODO: fill in (placeholder for the canary step)", n)
         return out
+
+    def unset_vars(self, out: CommentedMap) -> None:
+        """A `$NAME` the steps read that the document sets nowhere: the operator's to give (a var with no default;
+        the run refuses to start without it), never run empty (golive.plan.importer.unset_vars)."""
+        from golive.plan.importer.unset_vars import shell_scripts, unset_names
+
+        names, sourced = unset_names(shell_scripts([*self.phases, *self.levels]),
+                                     set(out) | set(self.env_vars) | set(self.exported) | self.shell_set)
+        if names and sourced:
+            self.notes.append(f"{', '.join(f'${n}' for n in names)}: read by the steps and set nowhere in the"
+                              " document; a file a step sources may set it, else it runs empty: check it")
+            return
+        for n in names:
+            out[n] = CommentedMap({"from_env": n, "description": "set nowhere in the document: give it before the"
+                                                                 " run (environment or --var)"})
+            out.yaml_add_eol_comment("TODO: the steps read it; the document sets it nowhere", n)
+        if names:
+            self.conversions.append(f"{', '.join(f'${n}' for n in names)} read by the steps and set nowhere in the"
+                                    " document -> plan var(s) with no default: the run refuses to start until"
+                                    " given, never runs them empty")
 
     def summarise(self, root: CommentedMap, phases: list[dict[str, Any]]) -> None:
         s = self.summary

@@ -189,7 +189,7 @@ def span_in(text: str, day: date | None = None, today: date | None = None) -> Sp
         iso.append(m.group(3) or "")
         return f"{m.group(1)} {m.group(2) or m.group(4)}"
 
-    text = written_times(text)
+    text = _ZERO_SECONDS.sub(r"\1", written_times(text))  # "11:30:00 PM" (a ticket's schedule): 11:30 PM
     text = _ISO_INTERVAL.sub(r"\1 – \2", text)  # 2026-12-12T22:00Z/2026-12-13T01:00Z (ISO 8601 interval)
     # 2026-12-12T22:00/02:00Z: the end written as a time only, on the start's date (the next day's when earlier:
     # a window running past midnight); a zone written once holds for both ends
@@ -226,6 +226,8 @@ def span_in(text: str, day: date | None = None, today: date | None = None) -> Sp
     return Span(start, end, zone, notes)
 
 
+#: A time written with zero seconds, as ticketing systems print it: "12/18/2026 11:30:00 PM".
+_ZERO_SECONDS = re.compile(r"(?<![\d:T])(\d{1,2}:\d{2}):00(?![\d:.])")
 _ISO_DT = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+\-]\d{2}:?\d{2})?"
 _ISO_INTERVAL = re.compile(rf"({_ISO_DT})/({_ISO_DT})")
 _ISO_SHORT_END = re.compile(r"\b(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2})?(Z|[+\-]\d{2}:?\d{2})?"

@@ -19,6 +19,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.state import ImportState
+from golive.plan.importer.stated import FANOUT, QUANTIFIED, fanout_pattern, whole_word
 from golive.plan.importer.text import _clean, fold_width
 from golive.plan.md_blocks import Block
 from golive.plan.md_meaning import CONDITION, WATCHED
@@ -121,9 +122,9 @@ def output_pattern(body: str, said: str) -> str:
 
     if body == "":
         return r"\A\s*\Z"
-    one = rf"^\s*{re.escape(body)}\s*$" if re.fullmatch(r"-?\d+(\.\d+)?", body) else re.escape(body)
+    one = rf"^\s*{re.escape(body)}\s*$" if re.fullmatch(r"-?\d+(\.\d+)?", body) else whole_word(body)
     text = re.sub(r"\*\*|__", "", said)
-    times, every = _TIMES.search(text), _EVERY.search(text)
+    times, every = _TIMES.search(text), _EVERY.search(text) or QUANTIFIED.search(text)
     if times is None and every is None:
         return one
     values = [v for v in re.findall(r"`([^`\n]+)`", text)
@@ -243,6 +244,9 @@ class ItemsMixin(ImportState):
             return None
         spec = CommentedMap({"command": cmd})
         spec["expect_output"] = output_pattern(body, said)
+        if FANOUT.match(cmd) and body and QUANTIFIED.search(said) and not _TIMES.search(said):
+            # "`clush -bw @search '...'` must show `X` on all 12": every host's line, under clush's headers
+            spec["expect_output"] = fanout_pattern(body)
         if argvs[-1][:1] == ["grep"] and any(a in ("-c", "--count") or re.fullmatch(r"-\w*c\w*", a)
                                              for a in argvs[-1][1:]) and body == "0":
             spec["expect_exit"] = [0, 1]  # `grep -c` counts 0 and exits 1: the result the document wants

@@ -112,6 +112,20 @@ def read_opener(raw: str, numbered: bool) -> Opener | None:
     return Opener(label, condition, bool(_DECIDES.search(raw)), action)
 
 
+#: Where a level's label starts a sentence inside a paragraph: "… start both services again. Level 2 (after …):".
+_LABEL_AT = re.compile(r"(?i)(?:^|(?<=[.!?;]\s)|(?<=[。；！]))(?=(?:\*\*|__)?(?:(?:level|stufe|nivel|niveau|livello|"
+                       r"option|variante?|opci[óo]n)\s+[A-Z0-9]\b|[lr]\d\b|第?[一二三四五]\s*级|レベル\s*\d))")
+
+
+def _level_parts(raw: str) -> list[str]:
+    """A paragraph cut where each level's label starts a sentence; one part when it names one level or none."""
+    raw = " ".join(raw.split())
+    at = [m.start() for m in _LABEL_AT.finditer(raw)]
+    if len(at) < 2 or at[0] != 0:
+        return [raw]
+    return [raw[a:b].strip() for a, b in zip(at, [*at[1:], len(raw)], strict=True)]
+
+
 class LevelOpenersMixin(ImportState):
     def opener_cuts(self, start: int, end: int) -> list[tuple[int, str, bool]]:
         """The levels of a rollback part [start, end) whose paragraphs or top-level list items open with a level's
@@ -120,18 +134,40 @@ class LevelOpenersMixin(ImportState):
         found: list[tuple[int, Opener]] = []
         ordered = [j for j in range(start, end) if self.blocks[j].kind == "item" and self.blocks[j].depth == 0
                    and self.blocks[j].ordered and self.blocks[j].checked is None]
+        tails: dict[int, Opener] = {}
         for j in range(start, end):
             b = self.blocks[j]
             if b.kind not in ("para", "item") or b.depth != 0 or b.checked is not None or b.placed:
                 continue
+            parts = _level_parts(b.raw)
+            if b.kind == "para" and len(parts) == 2 and j + 1 < end and self.blocks[j + 1].kind == "fence" \
+                    and all(read_opener(p, numbered=False) for p in parts):
+                # "Level 1 (before the backfill): … Level 2 (after it): restore …:" and the block: two levels in
+                # one paragraph, the second's block after it
+                first, tail = (read_opener(p, numbered=False) for p in parts)
+                if first is not None and tail is not None:
+                    b.raw, b.text = parts[0], _clean(re.sub(r"\*\*|__|`", "", parts[0]))
+                    found.append((j, first))
+                    tails[j] = tail
+                    continue
             opener = read_opener(b.raw, numbered=j in ordered and len(ordered) >= 2)
             if opener is not None:
                 found.append((j, opener))
-        if len(found) < 2 or len({o.label.lower() for _, o in found}) < len(found):
+        labels = [o.label.lower() for _, o in found] + [o.label.lower() for o in tails.values()]
+        if len(labels) < 2 or len(set(labels)) < len(labels):
             return []
         cuts: list[tuple[int, str, bool]] = []
-        for j, o in found:
+        each = [(k, one) for k, first in found for one in ([first] + ([tails[k]] if k in tails else []))]
+        for j, o in each:
             b = self.blocks[j]
+            if j in tails and o is tails[j]:
+                said = o.label + (f" — {o.condition}" if o.condition else "") + (f". {_clean(o.action)}" if
+                                                                                 o.action else "")
+                self.openers[said] = (re.sub(r"\s*[(（]([^()（）]+)[)）]$", r" — \1", o.label), (
+                    (o.condition or _clean(o.action), True) if o.decides else (o.condition, False) if o.condition
+                    else None))
+                cuts.append((j + 1, said, True))  # its block is the level; the paragraph's part its description
+                continue
             nxt = self.blocks[j + 1] if j + 1 < end else None
             said = o.label + (f" — {o.condition}" if o.condition else "")
             cond = (o.condition or _clean(o.action), True) if o.decides else (

@@ -11,9 +11,11 @@ from golive.plan.importer.conditional_blocks import ConditionalBlockMixin
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
+from golive.plan.importer.named_host import NamedHostMixin
 from golive.plan.importer.prose_steps import ProseStepsMixin
 from golive.plan.importer.repeat import RepeatMixin
 from golive.plan.importer.stages import StagesMixin
+from golive.plan.importer.stated import StatedMixin
 from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
 from golive.plan.importer.undo_lead import UndoLeadMixin
@@ -60,7 +62,7 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
 
 
 class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseStepsMixin, StagesMixin,
-                  ConditionalBlockMixin):
+                  ConditionalBlockMixin, StatedMixin, NamedHostMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -147,7 +149,8 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
                     if _clean(lead.text) in phase["description"]:
                         phase["description"].remove(_clean(lead.text))  # it names the step now
                 if self.alternative_fence(phase, b, j) or (
-                        not self.in_rollback and self.conditional_fence(phase, b, lead)):
+                        not self.in_rollback and self.conditional_fence(phase, b, lead)) \
+                        or self.named_host_fence(phase, b, j, end, name):
                     continue
                 count = len(phase["steps"])
                 self.phase_fence(phase, b, name)
@@ -162,6 +165,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
                 elif len(made) == 1 and "http" in made[0]:
                     self.command_expect_from_prose(phase, made[0], b, j, end, said)
                 self.lead_checks(phase, count, made, lead, said)  # "3.2 …, erwartet: `0`", "Warten, bis …:"
+                self.stated_result(phase, count, b, j, end, said)  # any other stated result: checked, or a person's
             elif b.kind == "table":
                 self.phase_table(phase, b)
             lead = b if b.kind == "para" else None

@@ -13,7 +13,7 @@ means before it is parsed, line for line (every line keeps its number, so the pl
 document), and everything else is the importer's usual reading: whether a block or a command runs, under a
 condition or a warning, as another user or in a client session, is decided there, as for any Markdown runbook.
 The rewrite only adds markup: a command after a colon is marked as code only when it is unmistakably one (a
-program with options or paths, no prose words, no condition or warning in its line), else the line stays a
+program with options, no prose words, no condition or warning in its line), else the line stays a
 person's step that shows it, which is always faithful. A document with any Markdown markup (a fence, a code span,
 a table, bold, a link, headings past its title) is Markdown and is left as written.
 """
@@ -42,6 +42,8 @@ _ROMAN = re.compile(r"^(?P<num>(?:X{0,2})(?:IX|IV|V?I{0,3}))\.\s+(?P<rest>\S.*)$
 _STEP_LINE = re.compile(r"(?i)^(?:step|schritt|paso|(?:é|e)tape|passo)\s+(?P<num>\d{1,3})\s*[.:)]\s*(?P<rest>\S.*)$")
 #: A lettered item: "(a) text", "a) text", "a. text" (a single letter, as a ticket numbers sub-steps).
 _LETTER = re.compile(r"^(?P<indent>\s{0,3})(?P<mark>\([a-z]\)|[a-z]\))\s+(?P<rest>\S.*)$")
+#: A bullet a word processor writes: "• text", "▪ text", "◦ text" (Markdown knows only "-", "*", "+").
+_BULLET = re.compile(r"^(?P<indent>\s*)[•●▪◦‣∙]\s+(?P<rest>\S.*)$")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|\([a-z0-9]\)|[a-z]\))\s+\S")
 #: An ASCII grid table's rule: "+------+-----+" (and "+======+" under a pandoc grid table's header).
 _GRID_RULE = re.compile(r"^\s*\+(?:[-=]+\+)+\s*$")
@@ -56,10 +58,9 @@ _CAUTION = re.compile(r"(?i)\b(?:not|never|don'?t|avoid|only\s+if|if|unless|when
 #: Words of prose: a "command" holding one of them is a sentence ("ssh into the box and check it").
 _PROSE = re.compile(r"(?i)^(?:the|a|an|and|or|to|into|onto|on|of|for|with|is|are|be|that|this|then|it|its|all|"
                     r"der|die|das|und|oder|mit|le|la|les|et|ou|el|los|las|y|o|con|de|del|und)$")
-#: Programs a ticket names without options: enough on their own ("sudo systemctl stop rfgw").
-_PROGRAMS = frozenset({"sudo", "systemctl", "service", "kubectl", "docker", "helm", "git", "ansible-playbook",
-                       "terraform", "supervisorctl", "pm2", "nginx", "apachectl", "crontab", "cp", "mv", "rsync",
-                       "scp", "tar", "ln", "chmod", "chown", "mkdir", "curl", "wget"})
+#: Programs a ticket names without options, followed by what they do: "sudo systemctl stop rfgw", "systemctl
+#: restart nginx" (at least three words: "Platform: docker swarm" names a platform, it runs nothing).
+_PROGRAMS = frozenset({"sudo", "systemctl", "service", "kubectl", "supervisorctl"})
 
 
 def is_plain_text(text: str) -> bool:
@@ -72,7 +73,8 @@ def is_plain_text(text: str) -> bool:
     if any(_HEADING.match(ln) for n, ln in enumerate(lines) if n != first):
         return False  # headings past the title: the document is Markdown
     return any((m := _LABEL.match(ln)) is not None and _SECTION_WORDS.match(m.group("label").strip())
-               for ln in lines) or any(_GRID_RULE.match(ln) for ln in lines)
+               for ln in lines) or any(_GRID_RULE.match(ln) for ln in lines) \
+        or sum(1 for ln in lines if _STEP_LINE.match(ln)) >= 2  # a Word export's "Step 1." / "Step 2." lines
 
 
 def read_plain_text(text: str) -> tuple[str, list[str]] | None:
@@ -174,7 +176,7 @@ def _structure(lines: list[str], out: list[str]) -> tuple[int, int, list[int]]:
         if in_fence or out[n] != line or _GRID_ROW.match(line) or not line.strip():
             continue
         label = _LABEL.match(line)
-        if label and not _NUMBERED.match(line):
+        if label and not _NUMBERED.match(line) and not _STEP_LINE.match(line):
             text = label.group("label").strip()
             top = len(text.split()) <= 5 and "(" not in text and " - " not in text
             out[n] = ("## " if top or not section else "### ") + text
@@ -189,13 +191,19 @@ def _structure(lines: list[str], out: list[str]) -> tuple[int, int, list[int]]:
             continue
         if step:
             line = f"{step.group('num')}. {step.group('rest')}"
+            if not section and n > 0 and not out[n - 1].strip():
+                out[n - 1] = "## Steps"  # "Step 1." lines under no section: the procedure gets one, as a list
+                section = True
+        bullet = _BULLET.match(line)
+        if bullet:
+            line = f"{bullet.group('indent')}- {bullet.group('rest')}"  # Word's "•" bullets: Markdown's "-"
         letter = _LETTER.match(line)
         if letter:
             line = f"{letter.group('indent')}- {letter.group('mark')} {letter.group('rest')}"
         out[n] = _mark_command(line)
         if out[n] != line:
             marked.append(n + 1)
-        elif step or letter:
+        elif step or letter or bullet:
             out[n] = line
     return sections, parts, marked
 
@@ -213,7 +221,7 @@ def _mark_command(line: str) -> str:
 
 def is_command(cmd: str) -> bool:
     """A plain-text command with no markup around it: bash reads it as commands, and it is no sentence (no prose
-    word among its words), with options, a path, or a program a ticket names bare."""
+    word among its words), with options, or a program a ticket names bare with what it does."""
     from golive.plan.md_shell import looks_like_commands, parse, simple_commands
 
     if cmd.endswith((".", ",", ";", "!", "?")) or not looks_like_commands(cmd):
@@ -224,6 +232,7 @@ def is_command(cmd: str) -> bool:
     words = [w for argv in argvs for w in argv]
     if any(_PROSE.match(w) for w in words):
         return False
+    # (paths alone are no sign: "Backup location: /backup/wms /backup/db" is a fact, run it is exit 126)
     prog = argvs[0][0]
-    return len(argvs[0]) >= 2 and ("/" in prog or prog in _PROGRAMS or any(
-        w.startswith("-") or "/" in w for w in argvs[0][1:]))
+    return len(argvs[0]) >= 2 and ((prog in _PROGRAMS and len(argvs[0]) >= 3) or any(
+        w.startswith("-") and w != "-" for w in argvs[0][1:]))

@@ -30,7 +30,10 @@ class ImportState:
         #: US hints: "CST" is US Central where the document names US Central time, Chicago, CDT or a US state.
         self.us_central = bool(re.search(r"\b(?:CDT|Central\s+(?:Standard\s+|Daylight\s+)?[Tt]ime|Chicago|Texas|"
                                          r"Dallas|Houston|Austin|Minneapolis|Iowa|Missouri|Wisconsin|Oklahoma|"
-                                         r"America/Chicago|UTC\s?[-−]\s?0?[56]\b)", text))
+                                         r"America/Chicago|UTC\s?[-−]\s?0?[56]\b)", text)
+                               # a date only the US writes (month first, a day past the 12th): "12/18/2026"
+                               or re.search(r"(?<![\d/])(?:0?[1-9]|1[0-2])/(?:1[3-9]|2\d|3[01])/(?:19|20)\d\d(?![\d/])",
+                                            text))
         #: The document's database is MySQL or MariaDB (its commands say so, and nothing names PostgreSQL): golive's
         #: `sql` step (PostgreSQL, SQLite) cannot run its SQL, so SQL becomes a manual step, never an `sql` step.
         self.mysql_only = bool(_MYSQL.search(text)) and not _POSTGRES.search(text)
@@ -133,6 +136,11 @@ class ImportState:
         from golive.steps.registry import KINDS
 
         self.kinds = set(KINDS)
+        from golive.plan.importer.viewer_numbers import read_viewer_numbers
+
+        #: Fences whose lines start with numbers that are not a viewer's consistent ones: a person's, whole.
+        numbered, self.numbered_mixed = read_viewer_numbers(self.blocks)
+        self.conversions += numbered
         #: Blocks of a rollback section that only set shell state, above its levels (golive.plan.importer.carry).
         self.preambles: list[Block] = []
 

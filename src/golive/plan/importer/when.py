@@ -36,8 +36,9 @@ _TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|c
                        r"^(?:uhr)?zeit$|^horario$|^hora$|^horaire$|^heure$|"
                        # Japanese, Chinese, Korean: 作業時間, 作業日時, 窗口, 变更时间, 작업 일시, 작업 시간
                        r"作業(?:時間|日時)|^日時$|窗口|(?:变更|發布|发布|部署)?时间$|일시$|작업\s*시간")
-_START_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:start|begin)s?(?: time| at| date/time)?")
-_END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?:s|es)?(?: time| at| date/time)?")
+#: ("Planned start date: 12/18/2026 11:30:00 PM": a ServiceNow change's schedule, a date and a time.)
+_START_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:start|begin)s?(?: time| at| date/time| date)?")
+_END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?:s|es)?(?: time| at| date/time| date)?")
 _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return|"
                            r"retour\s+arri[eè]re|"
                            r"r(ü|ue)ckfall|r(ü|ue)ckkehr|non[- ]retour|no retorno|sem retorno|restor|reversi[oó]n|"
@@ -272,7 +273,8 @@ class WhenMixin(ImportState):
         if span is None:
             return
         zone = span.zone or next((z for k, (v, _b) in facts.items() if re.search(r"zone|\btz\b", k)
-                                  if (z := zone_in(v)) is not None), None) or self.zone_statement()
+                                  if (z := zone_in(v)) is not None), None) or self.zone_statement() \
+            or self.zone_of_same_times(span)
         if zone is None:
             self.unknown_zone(time_text, heading.line)
         either = ambiguous_date(time_text) or (ambiguous_date(facts[date_key][0]) if date_key else None)
@@ -315,6 +317,25 @@ class WhenMixin(ImportState):
                         b.placed = True
                         self.inferred.append(f"line {b.line}: the times are in {zone.written} ('{sentence}')")
                         return zone
+        return None
+
+    def zone_of_same_times(self, span: Span) -> Zone | None:
+        """"Planned start date: 12/18/2026 11:30:00 PM" with no zone, and "Outage window Friday 11:30 PM – 1:30 AM
+        CST" in the text before the phases: a sentence giving the same start and end times with a zone says the
+        zone of those times (never a sentence about other times)."""
+        def clock(moment: datetime | time) -> time:
+            return moment.time() if isinstance(moment, datetime) else moment
+
+        for b in self.prelude():
+            if b.kind != "para":
+                continue
+            for sentence in self.sentences(_clean(b.text)):
+                other = span_in(sentence)
+                if other is not None and other.zone is not None and clock(other.start) == clock(span.start) \
+                        and clock(other.end) == clock(span.end):
+                    self.inferred.append(f"line {b.line}: the window's times are in {other.zone.written}, as"
+                                         f" '{sentence[:80]}' says")
+                    return other.zone
         return None
 
     def unknown_zone(self, text: str, line: int) -> None:
@@ -379,7 +400,8 @@ class WhenMixin(ImportState):
                 zone = Zone("Asia/Shanghai", written="CST", notes=["CST in a document written in Chinese: China"
                                                                    " Standard Time (UTC+8)"])
             else:
-                zone.notes = [*zone.notes, "CST where the document names US Central time: America/Chicago"]
+                zone.notes = [*zone.notes, "CST where the document names US Central time or writes US dates"
+                                           " (12/18/2026): America/Chicago"]
         self.inferred += [f"line {line}: {n}" for n in span.notes]
         if zone is not None and zone.name is None and zone.offset is not None:
             start, end = in_utc(start, zone.offset), in_utc(end, zone.offset)

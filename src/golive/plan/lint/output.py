@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from golive import __version__
+from golive.masking import safe
 from golive.plan.lint.rules import RULES, Finding
 
 
@@ -42,7 +43,7 @@ def render(findings: list[Finding], fmt: str) -> str:
     if fmt == "json":
         return json.dumps({"findings": [{**asdict(f), "name": f.name} for f in findings],
                            "errors": errors, "warnings": warnings}, indent=2) + "\n"
-    lines = [str(f) for f in findings]
+    lines = [safe(str(f)) for f in findings]  # names and values quoted from the plan: shown, not obeyed
     lines.append(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''},"
                  f" {len(findings) - errors - warnings} notes")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,104 @@
+"""A block the document runs on a host it names ("Do it on search-01 only", "On db1:", "Nur auf app-02
+ausführen", "在 order-app-01 上执行"): golive runs a shell step on the machine the run is on, so kept as a shell
+step the command ran on the wrong machine (set 8: a crontab check meant for search-01 ran on the bastion). The
+plan has no SSH target of that name, so the block is a person's step that names the host and shows the commands,
+with the result the document states for it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from golive.plan.importer.fences import block_text
+from golive.plan.importer.state import ImportState
+from golive.plan.importer.text import _clean, fold_width
+from golive.plan.md_blocks import Block
+
+#: A host's name as written in prose: `search-01`, `db1`, `web-02.prod.example.com` (a digit in it; no version).
+_HOST = r"(?P<h>(?!v?\d+(?:\.\d+)+\b)(?=[A-Za-z0-9.-]*\d)[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
+#: Sentences that put the commands on that host, in the languages runbooks are written in.
+_ON_NAMED = [re.compile(p, re.I) for p in (
+    rf"\bon\s+`?{_HOST}`?\s+only\b",
+    rf"\bonly\s+on\s+`?{_HOST}`?",
+    rf"\b(?:do|run|execute|perform|check)\s+(?:it|this|that|these|them|everything(?:\s+below)?|the\s+following|"
+    rf"the\s+(?:check|commands?|steps?|block))\s+on\s+`?{_HOST}`?",
+    rf"^\W*(?:then\s+)?on\s+`?{_HOST}`?\s*(?:,\s*(?:run|execute)\s*)?[:：]\s*$",
+    rf"\b(?:log\s+in(?:to)?|ssh\s+(?:in)?to|connect\s+to)\s+`?{_HOST}`?",
+    rf"\bnur\s+auf\s+`?{_HOST}`?",
+    rf"\bauf\s+`?{_HOST}`?\s+(?:ausf(?:ü|ue)hren|allein|nur)\b",
+    rf"^\W*auf\s+`?{_HOST}`?\s*:\s*$",
+    rf"\b(?:uniquement|seulement)\s+sur\s+`?{_HOST}`?",
+    rf"\bsur\s+`?{_HOST}`?\s+(?:uniquement|seulement)\b",
+    rf"^\W*sur\s+`?{_HOST}`?\s*:\s*$",
+    rf"\b(?:solo|solamente|s(?:ó|o)lo|(?:ú|u)nicamente)\s+en\s+`?{_HOST}`?",
+    rf"\ben\s+`?{_HOST}`?\s+(?:solamente|(?:ú|u)nicamente)\b",
+    rf"^\W*en\s+`?{_HOST}`?\s*:\s*$",
+    rf"(?:只|仅|僅|只能)?在\s*`?{_HOST}`?\s*上",
+    rf"`?{_HOST}`?\s*(?:上)?で(?:のみ|だけ)?(?:実行|行|確認)",
+    rf"`?{_HOST}`?\s*のみ",
+)]
+#: Where golive itself runs, never another host: the bastion, a jump or deploy host, a laptop, CI.
+_OWN = re.compile(r"(?i)bastion|jump|deploy|laptop|workstation|runner|\bci\b|build|local")
+#: A sentence that keeps the commands off the host: "not on db1", "except on db1", "nicht auf db1".
+_NOT = re.compile(r"(?i)\b(?:not|never|except|but)\s+(?:on\s+)?$|\b(?:nicht|nie|au(?:ß|ss)er)\s+(?:auf\s+)?$|"
+                  r"\b(?:pas|jamais|sauf)\s+(?:sur\s+)?$|\b(?:no|nunca|excepto)\s+(?:en\s+)?$|[不非]\s*$")
+
+
+def named_host(text: str) -> tuple[str, str] | None:
+    """The host a paragraph puts the commands on, and the sentence that says so; None when it names none."""
+    text = fold_width(_clean(re.sub(r"\*\*|__", "", text)))
+    for sentence in re.split(r"(?<=[.!?;])\s+(?=\S)|(?<=[。！？；])\s*(?=\S)", text):
+        for pattern in _ON_NAMED:
+            for m in pattern.finditer(sentence):
+                host = m.group("h")
+                if not _OWN.search(host) and not _NOT.search(sentence[:m.start()]):
+                    return host, sentence.strip()
+    return None
+
+
+class NamedHostMixin(ImportState):
+    def host_lead(self, j: int) -> tuple[str, str, Block] | None:
+        """The host the paragraphs right before block j name (back to the block before them): "Do it on
+        search-01 only; the other hosts have no cron." / "Check with"."""
+        k = j - 1
+        while k >= 0 and self.blocks[k].kind == "para" and self.blocks[k].depth == self.blocks[j].depth:
+            host = named_host(self.blocks[k].raw)
+            if host is not None:
+                return host[0], host[1], self.blocks[k]
+            k -= 1
+        return None
+
+    def named_host_fence(self, phase: dict[str, Any], b: Block, j: int, end: int, name: str | None) -> bool:
+        """The block as a person's step on the host the document names (module docstring); False when the
+        document names none, or the block reaches that host itself (`ssh search-01 ...`, `clush -w search-01`)."""
+        from golive.plan.importer.stated import stated
+
+        found = self.host_lead(j)
+        if found is None or not self.runs(b) or re.search(rf"(?<![\w.-]){re.escape(found[0])}(?![\w-])", b.text):
+            return False
+        host, sentence, said = found
+        holder: dict[str, Any] = {"name": phase["name"], "steps": [], "gate": None, "timebox": None,
+                                  "description": []}
+        said_before = len(self.conversions)
+        self.phase_fence(holder, b, name)
+        made = holder["steps"]
+        commands = [s["shell"]["command"] if isinstance(s["shell"], dict) else s["shell"] for s in made
+                    if "shell" in s]
+        if not made or len(commands) != len(made):
+            phase["steps"] += made  # SQL, a backup...: golive reaches the database, not the host; as they were
+            return True
+        # phase_fence's "golive runs it on the machine the run is on; make it an ssh step" is no longer so
+        self.conversions[said_before:] = [c for c in self.conversions[said_before:]
+                                          if not c.startswith(f"line {b.line}: the document runs this block on")]
+        text = f"On {host} (the document runs this there: '{sentence[:200]}'):\n" + "\n".join(
+            str(c).rstrip("\n") for c in commands)
+        after = self.blocks[j + 1] if j + 1 < end else None
+        if after is not None and after.kind == "para" and not after.placed and stated(after.raw, "after"):
+            text += f"\n{_clean(after.text)}"
+            if j + 2 >= end or self.blocks[j + 2].kind != "fence":
+                after.placed = True
+        phase["steps"].append(self.step("manual", {"instruction": block_text(text)}, b.line + 1, name))
+        self.inferred.append(f"line {b.line}: the document runs the block on {host} (line {said.line}); the plan has"
+                             " no target of that name -> a person's step naming the host, never run where golive"
+                             " runs")
+        return True
