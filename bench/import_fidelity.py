@@ -42,7 +42,7 @@ from golive.errors import GoliveError
 from golive.plan.importer import import_file
 
 CATEGORIES = ("phases", "commands", "checklist", "gates", "rollback", "window", "traffic", "criteria", "people")
-BASE_FIELDS = {"name", "timeout", "idempotent", "continue_on_error", "undo"}
+BASE_FIELDS = {"name", "timeout", "idempotent", "read_only", "continue_on_error", "undo"}
 RUNNING = {"shell", "pwsh", "sql", "ssh", "migrate", "backup", "restore", "http", "check"}
 
 

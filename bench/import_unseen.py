@@ -33,7 +33,7 @@ from golive.plan.window import resolve
 from golive.units import parse_duration
 
 CATEGORIES = ("phases", "commands", "checklist", "gates", "rollback", "window", "traffic", "criteria", "people")
-BASE_FIELDS = {"name", "timeout", "grace", "idempotent", "continue_on_error", "undo"}
+BASE_FIELDS = {"name", "timeout", "grace", "idempotent", "read_only", "continue_on_error", "undo"}
 #: Step kinds that run something (a command, a query, a request); `manual` and `wait` do not.
 #: `pwsh` is a shell step run by PowerShell: it runs what it holds as much as a bash one does.
 EXECUTING = {"shell", "pwsh", "ssh", "sql", "migrate", "backup", "restore", "http", "check", "canary", "switch",

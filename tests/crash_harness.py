@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 CRASH_ENV = "GOLIVE_CRASH_AFTER_EVENT"
+CRASH_BEFORE_ENV = "GOLIVE_CRASH_BEFORE_EVENT"
 #: Exit codes of a golive stopped by SIGHUP, SIGINT, SIGTERM (the run stays resumable).
 STOPPED = (129, 130, 143)
 #: Honoured by the harness plans' non-idempotent commands: kill golive after the side effect, mid-step.
@@ -173,6 +174,8 @@ class Snapshot:
     waiting_kind: str | None
     #: The gate being waited at already has an approval (the run only needs resuming).
     gate_approved: bool
+    #: The rollback action that failed (status rollback-failed).
+    failed_action: str | None = None
 
 
 def snapshot(store_path: Path, run_id: str | None = None) -> Snapshot | None:
@@ -202,6 +205,7 @@ def snapshot(store_path: Path, run_id: str | None = None) -> Snapshot | None:
         attention_step=st.attention.step if st.attention else None,
         waiting_kind=(waiting_view(st.waiting) or {}).get("kind"),
         gate_approved=bool(isinstance(st.waiting, GateWaiting) and st.phase(st.waiting.phase).approvals),
+        failed_action=str(st.rollback.failed_action) if st.rollback and st.rollback.failed_action else None,
     )
 
 
@@ -225,6 +229,9 @@ class Scenario:
     crash_after: list[int] = field(default_factory=list)
     #: Kill golive from inside this step, after its side effect happened and before its end is recorded.
     crash_in_step: str | None = None
+    #: The points of crash_after are killed before their event commits instead (GOLIVE_CRASH_BEFORE_EVENT): what
+    #: the event records has happened (an in-process step's change: a router's weights), the log does not say so.
+    before: bool = False
 
 
 @dataclass
@@ -274,7 +281,7 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
             pending.pop(0)  # that point is behind us (the event was written by a process that was not armed)
         env = {"GOLIVE_USER": "deployer"}
         if pending:
-            env[CRASH_ENV] = str(pending[0])
+            env[CRASH_BEFORE_ENV if scenario.before else CRASH_ENV] = str(pending[0])
         if in_step:
             env[STEP_CRASH_ENV] = in_step
         return env
@@ -286,7 +293,7 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
         if res.killed:
             kills += 1
             snap = snapshot(store)
-            if pending and snap is not None and snap.head_seq >= pending[0]:
+            if pending and snap is not None and snap.head_seq >= pending[0] - (1 if scenario.before else 0):
                 pending.pop(0)
             elif in_step:
                 in_step = None
@@ -310,8 +317,12 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
                 call(["resume", run_id, "--no-wait"], snap.head_seq)
                 continue
             break
-        if snap.status == "needs-attention" and snap.attention_step:
-            sid = snap.attention_step
+        undo_of_by_hand = (snap.status == "rollback-failed" and snap.failed_action in effects
+                           and snap.failed_action.removesuffix(".undo") in by_hand)
+        if (snap.status == "needs-attention" and snap.attention_step) or undo_of_by_hand:
+            # A step the operator did by hand (golive never learnt what it saw then, e.g. a migration's revision
+            # before) may leave its undo to the operator too: golive fails that rollback action and asks.
+            sid = snap.attention_step or str(snap.failed_action)
             eff = effects[sid]
             path = workdir / "out" / f"{eff.counter}.count"
             if not path.exists() or not path.read_text(encoding="utf-8").strip():
@@ -403,16 +414,23 @@ def problems(got: Outcome, ref: Outcome, effects: dict[str, Effect], idempotent_
     open_: dict[str, bool] = {}
     starts: Counter[str] = Counter()
     ended: set[str] = set()
+    failed_last: set[str] = set()
     for e in got.events:
         sid = e["payload"].get("step")
         if e["type"] == "step.started":
             starts[sid] += 1
             open_[sid] = True
         elif e["type"] in ("step.finished", "step.resolved"):
-            if not open_.get(sid):
+            # a rollback action that failed is resolved by a person (`rollback.failed` names the command)
+            after_failure = e["type"] == "step.resolved" and sid in failed_last
+            if not open_.get(sid) and not after_failure:
                 out.append(f"seq {e['seq']}: {e['type']} for {sid} without a new step.started")
             open_[sid] = False
             ended.add(sid)
+            failed_last.discard(sid)
+            if e["type"] == "step.finished" and e["payload"].get("status") == "failed" \
+                    and str(sid).endswith(".undo"):
+                failed_last.add(sid)
     # An attempt golive stopped at the gate, before its command was released, did nothing: it may run again.
     for e in got.events:
         if e["type"] == "step.interrupted" and e["payload"].get("released") is False:

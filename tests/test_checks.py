@@ -62,7 +62,7 @@ def test_every_check_type_is_in_the_union() -> None:
 
 def test_check_steps_are_read_only() -> None:
     step = check({"type": "env", "names": ["A"]})
-    assert step.read_only and step.is_idempotent
+    assert step.is_read_only and step.is_idempotent
 
 
 def test_unknown_setting_in_a_check() -> None:

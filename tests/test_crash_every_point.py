@@ -157,7 +157,7 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
     try:
         (base / "plan.yaml").write_text(_plan(job["fail"], proxy.admin), encoding="utf-8")
         effects = {k: Effect(**v) for k, v in job["effects"].items()}
-        scenario = Scenario(job["name"], job["crash_after"], job["crash_in_step"])
+        scenario = Scenario(job["name"], job["crash_after"], job["crash_in_step"], before=job.get("before", False))
         cli = subprocess_cli if job.get("real") else fork_cli
         try:
             out = drive(base, "plan.yaml", effects, scenario, cli=cli, inspect=_world(proxy))
@@ -277,6 +277,24 @@ def test_kill_at_every_point_of_a_rollback(tmp_path: Path, capsys: pytest.Captur
     _say(capsys, line)
     assert not report, "\n".join(report)
     assert identical == len(jobs)
+
+
+def test_kill_before_every_event_commits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The other side of each record: SIGKILL inside each event's write transaction, before it commits. What the
+    event would record has happened (the router's weights changed by the in-process switch and its undo, a
+    command finished, a gate decided) and the log does not say so; resume must still end exactly as the
+    uninterrupted run, forward and through the rollback, each side effect once."""
+    ref = _reference(tmp_path, fail=True)
+    assert ref.outcome == "rolled-back", ref
+    jobs = [{**_job(tmp_path, f"before-k{k}", True, [k]), "before": True} for k in range(2, len(ref.events) + 1)]
+    results = parallel_map(_run_one, jobs, WORKERS)
+    identical, report = _check_all(results, ref, fail=True)
+    line = f"{len(jobs)} kill points before the commit, {identical} resumed identical (events 2-{len(ref.events)})"
+    TOTALS.append((len(jobs), identical))
+    _say(capsys, line)
+    assert not report, "\n".join(report)
+    assert identical == len(jobs)
+    assert all(r["kills"] >= 1 for r in results), [r["scenario"] for r in results if r["kills"] < 1]
 
 
 def test_real_command_sample_of_kill_points(tmp_path: Path) -> None:

@@ -133,8 +133,29 @@ El jefe de turno elige solo una opción.
 ```
 """
 
+ITEMS = """# Cutover
+
+""" + PREP + """## Cutover
+
+The release manager picks one, by the replica lag:
+
+- **Plan A** (lag under 5 s): `./bin/rolling-restart --batch 2`
+- **Plan B** (lag 5 s or more): `./bin/lb-switch --to green`
+"""
+
+PT = """# Troca
+
+""" + PREP + """## Troca
+
+O gerente escolhe só uma:
+
+1. **Opção A** (pouca carga): `./bin/rolling-restart --batch 2`
+2. **Opção B** (muita carga): `./bin/lb-switch --to green`
+"""
+
 ALTERNATIVES = {"zh": (ZH, "ssh \"$h\"", "lb-switch --pool order"), "en": (EN, "rolling-restart", "lb-switch"),
-                "de": (DE, "rolling-restart", "lb-switch"), "es": (ES, "rolling-restart", "lb-switch")}
+                "de": (DE, "rolling-restart", "lb-switch"), "es": (ES, "rolling-restart", "lb-switch"),
+                "items": (ITEMS, "rolling-restart", "lb-switch"), "pt-items": (PT, "rolling-restart", "lb-switch")}
 
 
 def _plan(md: str) -> Any:

@@ -211,7 +211,8 @@ def test_a_printed_result_table_is_the_check_and_never_a_shell_step() -> None:
     assert [s.get("expect") for s in got] == [{"value": 0}, {"value": True}, {"rows": 2}, {"value": 7}]
     plan = plan_of("# Rel\n\n## Phase 1: Check (5 min)\n\n```bash\npsql -c 'SELECT 1'\n```\n\n"
                    "```\n ?column?\n----------\n        1\n(1 row)\n```\n")
-    assert [list(s) for s in plan["phases"][0]["steps"]] == [["shell"]]  # the output ran nowhere
+    # the output ran nowhere; the SELECT only reads
+    assert [list(s) for s in plan["phases"][0]["steps"]] == [["shell", "read_only"]]
 
 
 def test_a_comment_in_the_block_states_its_result() -> None:

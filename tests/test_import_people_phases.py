@@ -127,7 +127,8 @@ def test_a_procedure_table_runs_its_command_rows_and_checks_the_stated_result() 
     assert steps(plan) == [
         {"name": "Swap", "shell": "svc alias swap live next"},
         {"name": "check https://x.test/ping", "http": {"url": "https://x.test/ping",
-                                                        "expect": {"status": [200], "body_contains": "pong"}}},
+                                                        "expect": {"status": [200], "body_contains": "pong"}},
+         "read_only": True},  # a GET only reads
         {"manual": {"instruction": "Ask finance to confirm (expected: file present)"}}]
 
 
@@ -244,6 +245,7 @@ def test_a_steps_table_checks_its_expected_column_and_keeps_rows_without_a_comma
     assert got[0]["name"] == "Cache" and got[0]["shell"]["command"] == "redis-cli ping"
     pattern = got[0]["shell"]["expect_output"]
     assert re.search(pattern, "PONG\n", re.M) and not re.search(pattern, "PONGED\n", re.M)
+    assert got[0].get("read_only") is True  # `redis-cli ping` only reads
     assert "sql" in got[1] and "shell" not in got[1]  # SQL in a command cell is never made a shell check
     assert got[2] == {"manual": {"instruction": "Ask support (expected: results shown)"}}
 

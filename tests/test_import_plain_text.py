@@ -336,3 +336,37 @@ def test_a_word_export_with_step_lines_and_bullets() -> None:
     manual = [str(v) for k, v in _steps(result.data) if k == "manual"]
     assert any("Dashboards are green" in m and "smoke" not in m for m in manual), result.yaml_text  # a step each
     assert [p["name"] for p in result.data["phases"]] == ["Steps"]  # "Step 3. Check:" is a step, not a section
+
+
+MAIL_THREAD = """\
+From: Mei Tanaka <mei@example.com>
+Sent: Monday, November 30, 2026 4:12 PM
+To: shop-ops@example.com
+Subject: Shop release 2026.12.1 tonight
+
+Hi all, the plan for tonight.
+
+Steps:
+1. Stop the web tier: sudo systemctl stop shop-web
+2. Deploy: /srv/shop/bin/deploy --release 2026.12.1
+
+Rollback plan:
+1. Redeploy the old release: /srv/shop/bin/deploy --release 2026.11.4
+
+From: Omar Haddad <omar@example.com>
+Sent: Monday, November 30, 2026 5:02 PM
+To: shop-ops@example.com
+Subject: RE: Shop release 2026.12.1 tonight
+
+Looks fine. One more thing:
+1. Afterwards: sudo systemctl restart shop-cache-warmer
+"""
+
+
+def test_a_plain_text_mail_thread_takes_the_message_with_the_numbered_commands() -> None:
+    """No message has a block of commands: the plan is the one whose numbered items are commands; a reply with
+    one command in a sentence is a reply, never run."""
+    data = import_markdown(MAIL_THREAD, "mail.txt").data
+    run = _run(data)
+    assert "sudo systemctl stop shop-web" in run and "/srv/shop/bin/deploy --release 2026.12.1" in run
+    assert "shop-cache-warmer" not in run

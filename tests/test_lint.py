@@ -380,6 +380,18 @@ def test_gl120_shell_that_does_not_parse() -> None:
     assert "GL120" not in rules(lint(body.replace("then echo", "then echo; fi")))
 
 
+def test_gl131_read_only_claim_on_a_writer() -> None:
+    body = ("phases:\n  - name: A\n    steps:\n      - shell: \"kubectl get deploy w -o yaml | kubectl apply -f -\"\n"
+            "        read_only: true\n")
+    found = [f for f in lint(body) if f.rule == "GL131"]
+    assert found and (found[0].line, found[0].col) == (12, 9)  # at the claim itself
+    assert "GL131" not in rules(lint(body.replace(" | kubectl apply -f -", "")))
+    assert "GL131" not in rules(lint(body.replace("        read_only: true\n", "")))
+    sql = "phases:\n  - name: A\n    steps:\n      - sql: {database: db, query: \"UPDATE t SET a = 1\"}\n" \
+          "        read_only: true\n"
+    assert "GL131" in rules(lint(sql))
+
+
 def test_every_rule_has_a_test() -> None:
     tested = {name.split("_")[1].upper() for name in globals() if name.startswith("test_gl")}
     assert tested == set(RULES)

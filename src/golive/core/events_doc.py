@@ -50,7 +50,8 @@ OUTRO = """
 Values of secret vars never reach the log: every payload passes through the run's masker (`***`).
 
 The crash-test hook `GOLIVE_CRASH_AFTER_EVENT=N` makes the SQLite store SIGKILL its own process right
-after committing event N; the crash harness uses it to kill a run at every point.
+after committing event N, and `GOLIVE_CRASH_BEFORE_EVENT=N` inside event N's write transaction, before it
+commits; the crash harness uses them to kill a run at every point, on both sides of each record.
 """
 
 _WHO = {"engine": "the engine", "person": "a person (CLI / console)", "step": "a step kind (`ctx.emit`)",

@@ -64,7 +64,7 @@ def touched_phases(plan: Plan, st: RunState) -> list[str]:
     for pi, phase in enumerate(plan.phases, 1):
         for si, step in enumerate(phase.steps, 1):
             rec = st.steps.get(StepId.step(pi, si))
-            if rec is not None and rec.status != "pending" and not step.read_only:
+            if rec is not None and rec.status != "pending" and not step.is_read_only:
                 out.append(phase.name)
                 break
     return out

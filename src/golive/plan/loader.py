@@ -425,7 +425,7 @@ def semantic_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
     problems += _chain_problems(plan)
     for i, phase in enumerate(plan.phases):
         for j, step in enumerate(phase.steps):
-            if step.undo is not None and step.read_only and step.idempotent is None:
+            if step.undo is not None and step.is_read_only and step.idempotent is None:
                 problems.append((("phases", i, "steps", j, "undo"),
                                  f"a {step.kind} step changes nothing, so it has nothing to undo", True))
     return problems

@@ -199,7 +199,7 @@ class BackupStep(StepBase):
     kind: ClassVar[str] = "backup"
     #: It changes nothing in the system being deployed: a failed backup leaves no rollback level to run (a
     #: failure before the migration rolls back nothing in the database), and a re-run after a crash is safe.
-    read_only: ClassVar[bool] = True
+    kind_read_only: ClassVar[bool] = True
     backup: BackupSpec
 
     def describe(self) -> str:

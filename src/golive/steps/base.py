@@ -23,8 +23,8 @@ class StepBase(Strict):
     """Fields every step has. Subclasses add exactly one field named after their `kind`."""
 
     kind: ClassVar[str] = ""
-    #: Read-only kinds are safe to repeat, so resume re-runs them without asking.
-    read_only: ClassVar[bool] = False
+    #: Kinds that only read (check, wait, manual, backup): safe to repeat, so resume re-runs them without asking.
+    kind_read_only: ClassVar[bool] = False
     #: Kinds whose only effect is one gated process (golive.proctree): nothing happens before its fsynced
     #: step.process, so step.started need not be flushed on its own (that flush covers it).
     acts_only_through_gate: ClassVar[bool] = False
@@ -34,13 +34,21 @@ class StepBase(Strict):
     #: Between SIGTERM and SIGKILL when golive stops the step's processes (timeout, or golive told to stop).
     grace: Duration | None = None
     idempotent: bool | None = None
+    #: A step of a kind that can change things whose command only reads (`kubectl get pods`, a SELECT), as its
+    #: author (or `golive import`) says: it needs no undo, a phase of such steps leaves nothing for a rollback
+    #: level to undo (the engine's touched phases skip it), and resume re-runs it. Lint checks the claim (GL131).
+    read_only: bool | None = None
     continue_on_error: bool = False
     #: Any kind (golive.steps.registry), validated by its own model when a plan uses it.
     undo: AnyStep | None = None
 
     @property
+    def is_read_only(self) -> bool:
+        return self.read_only if self.read_only is not None else self.kind_read_only
+
+    @property
     def is_idempotent(self) -> bool:
-        return self.idempotent if self.idempotent is not None else self.read_only
+        return self.idempotent if self.idempotent is not None else self.is_read_only
 
     def title(self) -> str:
         return self.name or self.describe()

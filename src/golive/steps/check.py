@@ -28,7 +28,7 @@ def _needs_type(value: Any) -> Any:
 
 class CheckStep(StepBase):
     kind: ClassVar[str] = "check"
-    read_only: ClassVar[bool] = True
+    kind_read_only: ClassVar[bool] = True
     check: Annotated[AnyCheck, BeforeValidator(_needs_type)]
 
     def describe(self) -> str:

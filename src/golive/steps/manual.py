@@ -27,7 +27,7 @@ def _shorthand(value: Any) -> Any:
 
 class ManualStep(StepBase):
     kind: ClassVar[str] = "manual"
-    read_only: ClassVar[bool] = True  # asking again is harmless
+    kind_read_only: ClassVar[bool] = True  # asking again is harmless
     manual: Annotated[ManualSpec, BeforeValidator(_shorthand)]
 
     def describe(self) -> str:

@@ -23,7 +23,7 @@ def _shorthand(value: Any) -> Any:
 
 class WaitStep(StepBase):
     kind: ClassVar[str] = "wait"
-    read_only: ClassVar[bool] = True
+    kind_read_only: ClassVar[bool] = True
     wait: Annotated[WaitSpec, BeforeValidator(_shorthand)]
 
     def describe(self) -> str:

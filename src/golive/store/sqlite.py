@@ -58,10 +58,13 @@ def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     return StoreError(f"run log {path}: {text}")
 
 
-def _crash_point() -> int:
-    """Test hook for the crash harness: SIGKILL this process right after committing event number N."""
+def _crash_point(name: str = "GOLIVE_CRASH_AFTER_EVENT") -> int:
+    """Test hooks for the crash harness: SIGKILL this process right after committing event number N
+    (GOLIVE_CRASH_AFTER_EVENT), or inside the write transaction of event N, before it commits
+    (GOLIVE_CRASH_BEFORE_EVENT): what the event records (a router's new weights, a finished command) has
+    happened, and the log does not say so."""
     try:
-        return int(os.environ.get("GOLIVE_CRASH_AFTER_EVENT", "0"))
+        return int(os.environ.get(name, "0"))
     except ValueError:
         return 0
 
@@ -70,6 +73,7 @@ class SQLiteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._crash_after = _crash_point()
+        self._crash_before = _crash_point("GOLIVE_CRASH_BEFORE_EVENT")
         self._hb: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -315,6 +319,8 @@ class SQLiteStore:
             if row is None:
                 self._db.execute("ROLLBACK")
                 raise RunNotFound(f"no run '{run_id}'")
+            if self._crash_before and row[0] + 1 == self._crash_before:
+                os.kill(os.getpid(), signal.SIGKILL)
             ev = self._insert_event(run_id, row[0] + 1, row[1] or GENESIS, type, payload)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:

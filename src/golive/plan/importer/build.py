@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from golive.errors import PlanError, PlanIssue
 from golive.plan.importer.carry import carry_state
 from golive.plan.importer.conditions import settle
-from golive.plan.importer.covers import derive, is_data, restores_by_hand
+from golive.plan.importer.covers import derive, is_data, mark_read_only, restores_by_hand
 from golive.plan.importer.level_first import carry_conditions, settle_first
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
@@ -163,6 +163,14 @@ class BuildMixin(ImportState):
                 lm.yaml_add_eol_comment(f"{self.src_name}:{lv['line']}", "level")
                 levels.append(lm)
             root["rollback"] = CommentedMap({"levels": levels})
+        # the same classifier as covers, on each step's own commands (before carried state is put in front)
+        marked = mark_read_only([s for p in phases for s in p["steps"]]
+                                + [s for lv in self.levels for s in lv["steps"]])
+        if marked:
+            self.conversions.append(f"{marked} step{'s' if marked != 1 else ''} only read (status, list, get, a"
+                                    " SELECT, a GET, --dry-run, ...: no write, no writer in a pipe, no redirection"
+                                    " to a file) -> read_only: true (no undo needed; a phase of them leaves nothing"
+                                    " for a rollback level to cover)")
         # after covers are derived: those read each step's own commands
         carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]),
                               [(b.line, b.text) for b in self.preambles])

@@ -12,21 +12,9 @@ import re
 import shlex
 from typing import Any
 
-from golive.plan.md_shell import parse, simple_commands
-
-_BASE = {"name", "timeout", "idempotent", "continue_on_error", "undo"}
-_NOT_CHANGING = {"manual", "http", "backup", "canary", "wait", "check"}
-_READ_PROGRAMS = {"ls", "cat", "echo", "printf", "grep", "egrep", "df", "du", "head", "tail", "wc", "env", "printenv",
-                  "whoami", "id", "date", "uptime", "free", "ps", "stat", "test", "[", "true", "pwd", "which", "type",
-                  "sleep", "jq", "sort", "uniq", "awk", "sed", "less", "file", "md5sum", "sha256sum", "dig", "nslookup",
-                  "ping", "host", "nc", "ss", "netstat", "lsof", "vmstat", "iostat", "top", "tee",
-                  "mysqldump", "pg_dump", "pg_dumpall"}
-#: Dump programs, and what a dump is piped through on its way to its file.
-_DUMPS = {"mysqldump", "mariadb-dump", "pg_dump", "pg_dumpall", "mongodump"}
-_PACKERS = {"gzip", "pigz", "zstd", "xz", "bzip2", "lz4", "tee", "openssl", "gpg", "age"}
-_READ_WORDS = {"status", "get", "list", "show", "describe", "current", "version", "--version", "logs", "diff",
-               "history", "check", "--check", "--dry-run", "inspect", "top", "ls", "info", "health", "ping",
-               "--self-check", "--check-balanced", "verify", "preflight", "pre-flight", "--preflight"}
+_BASE = {"name", "timeout", "grace", "idempotent", "read_only", "continue_on_error", "undo"}
+#: Kinds that change nothing (golive's own read-only kinds), and a canary, which reverts itself.
+_NOT_CHANGING = {"manual", "backup", "canary", "wait", "check"}
 #: Data changes: restores, downgrades, DDL/DML, and a schema migration by any tool (`flyway ... migrate`,
 #: `./bin/orders migrate --to 0042`); `pg_restore --list` only reads the dump's table of contents, and a
 #: package manager's downgrade (`dnf downgrade pgw-3.7.2`) puts back code, not data.
@@ -84,42 +72,36 @@ def restores_by_hand(step: dict[str, Any]) -> bool:
 
 
 def changes(step: dict[str, Any]) -> bool:
-    """False for steps that only look (reads, checks, manual items, backups); canaries revert themselves."""
-    k = kind(step)
-    if k in _NOT_CHANGING:
-        return False
-    if k == "sql":
-        return bool(_DATA.search(text(step).upper()))
+    """False for steps that only look (reads, checks, manual items, backups: the one read-only classifier,
+    golive.plan.reads_only, that also sets `read_only: true`); canaries revert themselves."""
+    return kind(step) not in _NOT_CHANGING and not reads_only(step)
+
+
+def reads_only(step: dict[str, Any]) -> bool:
+    """An imported shell, ssh, sql or http step that only reads (golive.plan.reads_only decides)."""
+    from golive.plan.reads_only import http_reads_only, shell_reads_only, sql_reads_only
+
+    k, spec = kind(step), step.get(kind(step))
+    if k == "sql" and isinstance(spec, dict):
+        return isinstance(spec.get("query"), str) and sql_reads_only(spec["query"])
+    if k == "http" and isinstance(spec, dict):
+        return http_reads_only(spec.get("method"), any(spec.get(f) is not None for f in ("body", "json", "form")))
     if k in ("shell", "ssh"):
-        try:
-            argvs = simple_commands(parse(text(step)), nested=False)
-        except ValueError:
-            return True
-        if argvs and argvs[0] and argvs[0][0].rsplit("/", 1)[-1] in _DUMPS and all(
-                a and a[0].rsplit("/", 1)[-1] in _DUMPS | _PACKERS for a in argvs):
-            return False  # `mysqldump shop orders | gzip > orders.sql.gz`: a backup written, nothing changed
-        return not argvs or not all(a and (a[0].rsplit("/", 1)[-1] in _READ_PROGRAMS or _reads(a)
-                                           or (a[0].endswith("pg_restore") and ("--list" in a or "-l" in a)))
-                                    for a in argvs)
-    return True
-
-
-#: Subcommands that only look: `SENTINEL get-master-addr-by-name`, `aws ec2 describe-instances`, `cap production
-#: deploy:check`, `rails db:migrate:status`.
-_READ_SUB = re.compile(r"(?i)^(?:get|list|describe|show)-[\w-]+$|^[\w-]+(?::[\w-]+)*:(?:check|status|list|show)$")
-
-
-def _reads(argv: list[str]) -> bool:
-    """`kubectl get pods`, `app --version`: a read; `app deploy --version 5.0.0` is not (the flag has a value)."""
-    if argv[0].rsplit("/", 1)[-1] in ("bundle", "cap", "rails", "rake") and any(_READ_SUB.match(w) for w in argv[1:]):
-        return True
-    for i, word in enumerate(argv[1:], 1):
-        if _READ_SUB.match(word) and ":" not in word:
-            return True
-        if word in _READ_WORDS and not (word.startswith("--") and i + 1 < len(argv)
-                                        and not argv[i + 1].startswith("-")):
-            return True
+        if k == "shell" and isinstance(spec, dict) and spec.get("shell") not in (None, "/bin/bash", "bash", "sh",
+                                                                                "/bin/sh"):
+            return False  # PowerShell and others: not read by the bash parse
+        return shell_reads_only(text(step))
     return False
+
+
+def mark_read_only(steps: list[dict[str, Any]]) -> int:
+    """`read_only: true` on each step that only reads and has no undo of its own; how many were marked."""
+    n = 0
+    for s in steps:
+        if kind(s) in ("shell", "ssh", "sql", "http") and "undo" not in s and "read_only" not in s and reads_only(s):
+            s["read_only"] = True
+            n += 1
+    return n
 
 
 def tokens(step: dict[str, Any]) -> set[str]:
@@ -187,10 +169,15 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
     changing = {p["name"]: [s for s in p["steps"] if changes(s)] for p in phases}
     texts = {p["name"]: {text(s).strip() for s in changing[p["name"]]} for p in phases}
     order = [p["name"] for p in phases]
+    looking = {p["name"] for p in phases if p["steps"] and all(
+        kind(s) in ("backup", "wait", "check") or reads_only(s) for s in p["steps"])}
     for lv in levels:
         steps = lv["steps"]
         data = any(is_data(s) for s in steps)
-        ltoks = set().union(*(tokens(s) for s in steps)) if steps else set()
+        # what the level changes names what it undoes; its own checks (`kubectl rollout status`, a GET of the
+        # version) name things they only look at
+        acting = [s for s in steps if changes(s)] or steps
+        ltoks = set().union(*(tokens(s) for s in acting)) if acting else set()
         ltexts = {text(s).strip() for s in steps if kind(s) in ("shell", "ssh")}
         again = [i for i, n in enumerate(order) if ltexts & texts[n]]
         if again:
@@ -204,7 +191,9 @@ def derive(levels: list[dict[str, Any]], phases: list[dict[str, Any]]) -> list[t
         # a level that only re-runs a phase's command (a slot swap swapped back) leaves the phases before it as
         # they are: a failure in the staging deploy before the swap is not the swap's to answer
         since = again[0] if again else 0
-        cov: list[str] = named(lv.get("refs") or [], phases)
+        # a phase that only reads changed nothing to undo: named, it is where the level's data comes from ("restore
+        # from the backup of step 1"), not what it undoes
+        cov: list[str] = [n for n in named(lv.get("refs") or [], phases) if n not in looking]
         why: list[str] = [f"the document names them (steps {', '.join(lv['refs'])})"] if cov else []
         if not cov and lv.get("phase") in order:  # "**Rollback:**" and its block inside that phase
             cov, why = [lv["phase"]], [f"it stands in '{lv['phase']}', after its steps"]

@@ -16,12 +16,12 @@ from golive.plan.importer.text import _GATE, _clean
 from golive.plan.md_blocks import Block
 
 #: An alternative's label: "方案A", "Plan B", "Option 2", "Variante A", "Opción B", "Alternative 1", "案A", "选项1".
-_ALT = re.compile(r"(?i)^\W*(?:plan|option|variante?|opci[óo]n|alternative|alternativa|choice|方案|选项|選択肢|案)"
-                  r"\s*([A-Z]|\d{1,2}|[一二三])(?![\w-])")
+_ALT = re.compile(r"(?i)^\W*(?:plan|option|variante?|opci[óo]n|op[çc][ãa]o|alternative|alternativa|choice|"
+                  r"方案|选项|選択肢|案)\s*([A-Z]|\d{1,2}|[一二三])(?![\w-])")
 #: The document says a person chooses, or that only one runs.
 _CHOOSE = re.compile(r"(?i)\b(?:choose[sn]?|chosen|picks?|selects?|decides?|either|only\s+one|one\s+of|"
                      r"entscheid\w*|w[äa]hl\w*|nur\s+eine[nr]?|elig\w*|elegi\w*|s[oó]lo\s+una?|choisi\w*|"
-                     r"une\s+seule|un\s+seul)\b|选择|选定|只执行|其中一个|二选一|决定|決定|どちらか|一方のみ|選ぶ")
+                     r"une\s+seule|un\s+seul|escolh\w*|s[óo]\s+uma?|apenas\s+uma?|scegli\w*)\b|选择|选定|只执行|其中一个|二选一|决定|決定|どちらか|一方のみ|選ぶ")
 #: A heading that is a decision point: "Go/No-Go", "决策点", "Entscheidung", "Decision", "Decisión".
 _DECISION = re.compile(r"(?i)\bdecision\b|\bdecisi[óo]n\b|\bd[ée]cision\b|\bentscheidung\w*|决策|決定|判断ポイント")
 
@@ -61,7 +61,7 @@ class GateChoiceMixin(ImportState):
         lines = ["Run ONE of these, as chosen" + (f" ({'; '.join(_clean(b.text) for b in pre)[:300]})" if pre
                                                   else "") + "; never more than one:"]
         for j, stop, _label in alts:
-            lines.append(f"{_clean(self.blocks[j].text).rstrip(':：')}:")
+            lines.append(_clean(self.blocks[j].text).rstrip(":：") + (":" if stop > j + 1 else ""))
             for b in self.blocks[j + 1:stop]:
                 if b.kind == "fence":
                     lines += [f"    {ln}" for ln in b.text.rstrip("\n").split("\n")]
@@ -86,16 +86,27 @@ class GateChoiceMixin(ImportState):
             if all(_ALT.match(_clean(self.blocks[j].text)) for j in top):
                 found = [(j, self.section_end(j), self._label(self.blocks[j])) for j in top]
         else:
-            leads = [j for j in range(idx + 1, end - 1) if self.blocks[j].kind in ("para", "item")
+            from golive.plan.importer.items import code_command
+
+            # "**Plan A** (…):" and its block, or "- **Plan A** (lag under 5 s): `./bin/rolling-restart`" (its
+            # command in its own text)
+            leads = [j for j in range(idx + 1, end) if self.blocks[j].kind in ("para", "item")
                      and self.blocks[j].depth == 0 and _ALT.match(_clean(self.blocks[j].text))
-                     and self.blocks[j + 1].kind == "fence"]
+                     and ((j + 1 < end and self.blocks[j + 1].kind == "fence")
+                          or (self.blocks[j].kind == "item" and code_command(self.blocks[j].raw) is not None))]
             found = [(j, leads[n + 1] if n + 1 < len(leads) else end, self._label(self.blocks[j]))
                      for n, j in enumerate(leads)]
-        if len({label.lower() for _j, _s, label in found}) < len(found):
-            return []
-        if not all(self.runs_commands(j + 1, stop) for j, stop, _l in found):
+            inline = {j for j in leads if self.blocks[j].kind == "item" and code_command(self.blocks[j].raw)}
+            if inline:
+                found = [(j, j + 1 + self.item_span(j) if j in inline else stop, label) for j, stop, label in found]
+                return found if len(inline) == len(found) and self.distinct(found) else []
+        if not self.distinct(found) or not all(self.runs_commands(j + 1, stop) for j, stop, _l in found):
             return []
         return found
+
+    @staticmethod
+    def distinct(found: list[tuple[int, int, str]]) -> bool:
+        return len({label.lower() for _j, _s, label in found}) == len(found)
 
     @staticmethod
     def _label(b: Block) -> str:

@@ -64,7 +64,7 @@ _FAILING = re.compile(r"(?i)^\W*(?:[\w%-]+\s+){0,4}(?:fail(?:s|ing|ed)\b|broken\
                       r"p9\d)\s+(?:above|over|>|exceed\w*|ris\w+|spik\w*|climb\w*)\b)[^:]{0,80}:")
 #: The steps whose own text runs: their kind and where the text is.
 _TEXT_OF = {"shell": "command", "ssh": "command", "sql": "query"}
-_BASE = ("name", "undo", "timeout", "grace", "idempotent", "continue_on_error")
+_BASE = ("name", "undo", "timeout", "grace", "idempotent", "read_only", "continue_on_error")
 
 
 def _kind(step: Any) -> str:

@@ -184,18 +184,29 @@ def read_thread(text: str) -> Thread | None:
     return Thread("\n".join(out), people, unplaced, notes)
 
 
-def _runs(lines: list[str], body: list[int]) -> bool:
-    """The message holds commands to run: a fenced or indented block that reads as commands."""
+def _runs(lines: list[str], body: list[int], inline: bool = False) -> bool:
+    """The message holds commands to run: a fenced or indented block that reads as commands; with `inline`, two
+    or more list items that are plainly commands ("1. Stop the web tier: `sudo systemctl stop shop-web`", as a
+    plain-text mail's plan reads once golive.plan.importer.plain_text has marked them)."""
+    from golive.plan.importer.items import code_command
     from golive.plan.importer.state import ImportState
     from golive.plan.md_blocks import parse_blocks
 
     text = "\n".join(lines[k] for k in body)
-    return any(b.kind == "fence" and ImportState.runs(b) for b in parse_blocks(text))
+    blocks = parse_blocks(text)
+    if inline:
+        return sum(1 for b in blocks if b.kind == "item" and code_command(b.raw) is not None) >= 2
+    return any(b.kind == "fence" and ImportState.runs(b) for b in blocks)
 
 
 def _plan_message(lines: list[str], messages: list[Message]) -> Message | None:
-    """The newest message with commands (by its date when every such message has one, else the last written)."""
+    """The newest message with commands (by its date when every such message has one, else the last written);
+    messages with blocks of commands first, else those with commands in their numbered items."""
     runs = [m for m in messages if _runs(lines, m.body)]
+    if not runs:
+        # no message with a block of commands: a plain-text mail's numbered commands (a reply with one inline
+        # command is no plan: two at least)
+        runs = [m for m in messages if _runs(lines, m.body, inline=True)]
     if not runs:
         return None
     dated = [(m.when, m.start, m) for m in runs if m.when is not None]

@@ -12,12 +12,6 @@ from golive.plan.lint.rules import Path_
 from golive.steps.base import StepBase
 
 _REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
-_READ_ONLY_CMD = re.compile(
-    r"^\s*(sudo\s+)?(ls|cat|grep|egrep|head|tail|less|echo|printf|env|printenv|pwd|whoami|id|date|df|du|free|uptime|"
-    r"ps|top|curl\s+(-[sSfLI]+\s+)*(-X\s*GET\s+)?https?|wget\s+--spider|test|\[|stat|file|wc|which|type|"
-    r"git\s+(status|log|diff|show|rev-parse|describe)|pip\s+(list|show|freeze)|systemctl\s+(status|is-active)|"
-    r"kubectl\s+(get|describe|logs|rollout\s+status|top)|docker\s+(ps|images|inspect|logs)|journalctl|"
-    r"nslookup|dig|ping|nc\s+-z|psql\s.*-c\s+['\"]?select|sha256sum|md5sum)\b", re.I)
 _MIGRATION_CMD = re.compile(r"\bmigrat|\bdb\s+upgrade\b|database\s+update|alembic\s+upgrade|flyway\s+migrate|"
                             r"liquibase\s+update|db:migrate", re.I)
 _MIGRATION_MANUAL = re.compile(r"^(run|apply|execute|perform|start)\b.*\bmigrat", re.I)
@@ -102,23 +96,30 @@ def _strip_sql_comments(query: str) -> str:
     return strip_comments(query)
 
 
-def _changes_state(step: StepBase) -> bool:
-    if step.kind in ("manual", "wait", "check"):
-        return False
-    if step.kind == "shell":
-        command = _step_text(step)
-        return not all(_READ_ONLY_CMD.match(" ".join(seg)) for seg in _segments(command))
-    if step.kind == "http":
-        return str(getattr(step.http, "method", "GET")) not in ("GET", "HEAD", "OPTIONS")  # type: ignore[attr-defined]
-    if step.kind == "sql":
-        # every statement (a query of several is one transaction), each without its leading comments
-        from golive.db.statements import split
+def command_reads(step: StepBase) -> bool | None:
+    """What the one read-only classifier (golive.plan.reads_only, also behind the importer's `read_only: true`
+    and its rollback covers) says of a shell, ssh, sql or http step's own command; None for other kinds."""
+    from golive.plan.reads_only import http_reads_only, shell_reads_only, sql_reads_only
 
-        query = _step_text(step)
-        found = split(query) if ";" in query.strip().rstrip(";") else []
-        bodies = [st.body for st in found] or [_strip_sql_comments(query)]
-        return any(not re.match(r"(?i)^(select|with|show|explain)\b", b) for b in bodies)
-    return not step.read_only
+    spec = getattr(step, step.kind, None)
+    if step.kind in ("shell", "ssh"):
+        if str(getattr(spec, "shell", "/bin/bash")) not in ("/bin/bash", "bash", "/bin/sh", "sh"):
+            return False  # PowerShell and others: not read by the bash parse
+        return shell_reads_only(str(getattr(spec, "command", "")))
+    if step.kind == "sql":
+        query = getattr(spec, "query", None)
+        return bool(query) and sql_reads_only(str(query))
+    if step.kind == "http":
+        return http_reads_only(str(getattr(spec, "method", "GET")),
+                               getattr(spec, "body", None) is not None or getattr(spec, "json_body", None) is not None)
+    return None
+
+
+def _changes_state(step: StepBase) -> bool:
+    if step.is_read_only:
+        return False  # a read-only kind, or a step its author says only reads (GL131 checks the claim)
+    reads = command_reads(step)
+    return True if reads is None else not reads
 
 
 class CommandRules(LinterBase):
@@ -139,6 +140,11 @@ class CommandRules(LinterBase):
                          f" {text.strip().splitlines()[0][:100]}")
             if step.kind == "http" and _CRED_URL.search(text):
                 self.add("GL107", path, "credentials in the URL; put them in a secret var and a header")
+            if step.read_only and not step.kind_read_only and not command_reads(step):
+                said = text.strip().splitlines()[0][:100] if text.strip() else step.kind
+                self.add("GL131", (*path, "read_only"), f"`read_only: true` on a {step.kind} step that can change"
+                         f" things (a writer, a redirection to a file, a pipe into a writer, a method that sends):"
+                         f" {said}; it would get no undo and no rollback level would cover its phase")
 
     def shell(self, path: Path_, command: str) -> None:
         pipeline = _pipeline(command)

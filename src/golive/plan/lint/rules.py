@@ -51,6 +51,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL123", "levels-only-by-condition", "warning",
          "Only rollback levels with a condition (`when`) cover a phase that changes something: a failure there"
          " runs only the undos by itself, and each level waits for a person to see its condition."),
+    Rule("GL131", "read-only-claim-writes", "error",
+         "A step says `read_only: true` but its command can change things: it would get no undo, and no rollback"
+         " level would need to cover its phase."),
     Rule("GL165", "chain-runs-conditional-level", "warning",
          "A rollback level without a condition (`when`) runs, through `first` or `then`, a level with one: golive"
          " applies the first by itself, so it runs the second whatever its condition."),
