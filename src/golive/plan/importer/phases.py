@@ -149,7 +149,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
                     if _clean(lead.text) in phase["description"]:
                         phase["description"].remove(_clean(lead.text))  # it names the step now
                 if self.alternative_fence(phase, b, j) or (
-                        not self.in_rollback and self.conditional_fence(phase, b, lead)) \
+                        (not self.in_rollback or self.person_only(lead)) and self.conditional_fence(phase, b, lead)) \
                         or self.named_host_fence(phase, b, j, end, name):
                     continue
                 count = len(phase["steps"])

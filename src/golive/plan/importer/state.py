@@ -138,9 +138,15 @@ class ImportState:
         self.kinds = set(KINDS)
         from golive.plan.importer.viewer_numbers import read_viewer_numbers
 
-        #: Fences whose lines start with numbers that are not a viewer's consistent ones: a person's, whole.
-        numbered, self.numbered_mixed = read_viewer_numbers(self.blocks)
+        #: Fences a person runs, whole, never golive (their opening line -> why): lines that start with numbers that
+        #: are not a viewer's consistent ones; a notebook's Python cell, or its `!` line with the kernel's `{var}`.
+        numbered, mixed = read_viewer_numbers(self.blocks)
+        self.person_fences: dict[int, str] = {b.line: "Type it without the line numbers in front of each line (they"
+                                              " are not consistent), then run it" for b in self.blocks
+                                              if id(b) in mixed}
         self.conversions += numbered
+        #: Each block runs in a process of its own (a notebook's cells): no shell state is carried between them.
+        self.own_processes = False
         #: Blocks of a rollback section that only set shell state, above its levels (golive.plan.importer.carry).
         self.preambles: list[Block] = []
 
