@@ -70,6 +70,7 @@ class BuildMixin(ImportState):
             root.yaml_add_eol_comment(f"{self.src_name}:{self.window_line}", "window")
         self.signoff_gates(phases)
         self.substeps_as_steps(phases)
+        self.prose_after_blocks()  # a repeat of the block before it stands after that block's steps
         # Deciders first: a gate may name a person and their role that no people table lists.
         roles = {id(p): self.gate_role(p) for p in phases if p["gate"]}
         if self.approvers:
