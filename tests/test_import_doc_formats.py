@@ -256,3 +256,10 @@ def test_asciidoc_leaves_a_programs_own_braces_in_single_quotes() -> None:
     res = import_markdown(text, "upgrade.md")
     first = _text(res.data["phases"][0]["steps"][0])
     assert "kubectl -n billing get pods -o json | jq '{name}'" in first and "NAME" not in res.data["vars"]
+
+
+def test_a_notebook_section_of_python_cells_is_a_phase_of_a_persons_steps() -> None:
+    res = import_markdown(NOTEBOOK, "nb.md")
+    setup = next(p for p in res.data["phases"] if p["name"] == "1. Setup")
+    assert [next(iter(s.keys() & {"shell", "manual"})) for s in setup["steps"]] == ["manual"]
+    assert 'VERSION = "3.0.0"' in _text(setup["steps"][0])

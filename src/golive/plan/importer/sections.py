@@ -51,6 +51,8 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
         for b in self.blocks[idx + 1:end]:
             if b.kind == "item" and b.checked is not None:
                 return True
+            if b.kind == "fence" and b.line in self.person_fences:
+                return True  # a block a person runs (a notebook's Python cell): work to do, a manual step
             if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
             if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or b.info in PWSH_LANGS or
