@@ -232,7 +232,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             self.checklist_phase(idx, end)
             self.inferred.append(f"line {h.line}: '{text}' lists the tests to make -> a phase of a person's checks")
             return True
-        if not aside and self.procedure_section(idx, end):
+        if not aside and (self.procedure_section(idx, end) or self.prose_section(idx, end)):
             return True  # "## 2. Stop (6:10am)" of transcripts and "2a." paragraphs: person's steps, never dropped
         # Any other top-level section is kept for the leftovers report, except "Rollback Window"-style
         # facts and an "Application Version" table, which may hide in a general section (an appendix).
