@@ -107,3 +107,10 @@ def test_a_level_covers_the_phase_whose_commands_a_person_runs_as_another_user()
            "## Rollback\n```bash\n/opt/wms/bin/wms-install --package /stage/wms-4.1.7.tar.gz --yes\n```\n")
     levels = plan_of(doc)["rollback"]["levels"]
     assert levels[0]["covers"] == ["Phase 2: Deploy"]
+
+
+def test_a_block_opening_another_users_login_shell_says_whose() -> None:
+    doc = f"{HEAD}```bash\nsudo -u search -i\ncd /opt/search-api\n./bin/reindex --target v42\nexit\n```\n{FINISH}"
+    manual = doc_manual(doc)
+    assert "opens search's shell" in manual and "./bin/reindex --target v42" in manual
+    assert "reindex" not in doc_runs(doc)
