@@ -316,3 +316,31 @@ def test_the_lead_of_the_next_block_is_no_expected_output_of_this_one() -> None:
     found = steps(doc)
     assert "manual" not in after(found, "reindex.sh")
     assert "must be equal" in str(after(found, "count/b")["manual"])
+
+
+# -- a result in the command's own trailing comment ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("lang", "line", "good", "bad"), [
+    ("powershell", '(Invoke-WebRequest -Uri "http://localhost/h" -UseBasicParsing).StatusCode   # expect 200',
+     "200\n", "301\n"),
+    ("bash", "whoami  # should be root", "root\n", "rooted\n"),
+    ("bash", 'curl -fsS http://x:8080/health   # 应为 {"status":"UP"}', '{"status":"UP"}', '{"status":"DOWN"}'),
+    ("bash", "cat /opt/app/VERSION  # => 5.2.0", "5.2.0\n", "5.2.01\n"),
+])
+def test_a_result_in_the_commands_comment_is_its_check(lang: str, line: str, good: str, bad: str) -> None:
+    found = steps(HEAD + f"```{lang}\n{line}\n```\n")
+    [spec] = [s["shell"] for s in found if "shell" in s]
+    assert passes(spec["expect_output"], good) and not passes(spec["expect_output"], bad)
+
+
+def test_a_result_in_the_comment_of_a_line_before_the_last_is_a_persons_step() -> None:
+    found = steps(HEAD + "```bash\nwhoami # expect root\nsystemctl restart api\n```\n")
+    assert "expect_output" not in spec_with(found, "shell", "whoami")
+    assert "whoami # expect root" in str(after(found, "whoami")["manual"])
+
+
+@pytest.mark.parametrize("line", ["./x.sh  # must be run first", "./x.sh  # expected to take 5 minutes"])
+def test_a_comment_that_states_no_result_changes_nothing(line: str) -> None:
+    found = steps(HEAD + f"```bash\n{line}\n```\n")
+    assert found == [{"shell": spec_with(found, "shell", "x.sh")}]
+    assert "expect_output" not in spec_with(found, "shell", "x.sh")

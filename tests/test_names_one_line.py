@@ -31,7 +31,8 @@ def run_id(workdir: Path) -> str:
     return str(json.loads(cli("runs", "--json").out)[0]["run"])
 
 
-@pytest.mark.parametrize("name", [FORGED, "eve\x1b]0;owned\x07", "mallory\u202e"])
+@pytest.mark.parametrize("name", [FORGED, "eve\x1b]0;owned\x07", "mallory\u202e", "alice\u200b", "al\u2060ice",
+                                  "ali\u00a0ce"])
 def test_a_name_with_a_newline_or_an_escape_is_refused(run_id: str, name: str) -> None:
     r = cli("approve", run_id, "--by", name, "--reason", "ok")
     assert r.code == 2 and "one line of printable text" in r.err, r.out + r.err

@@ -1,7 +1,8 @@
 """The `golive` command's entry: parse, run one command, turn every error into a message and an exit code.
 
 Exit codes: 0 succeeded, 1 failed and rolled back, 2 bad input,
-3 waiting for a person, 4 rollback failed (needs a human now), 70 internal error."""
+3 waiting for a person, 4 rollback failed (needs a human now), 70 internal error, 141 a read command's
+reader went away (as if killed by SIGPIPE)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("golive: interrupted; the run can be continued with golive resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`golive log RUN | head`, `golive status RUN | grep -q ...`): it had what it wanted.
+        # Stop quietly with the status of a command killed by SIGPIPE, not an "internal error" and a debug log.
+        # (`run` and `resume` keep going: their printer ignores a lost reader, and the run is not stopped by it.)
+        return 128 + 13  # SIGPIPE
     except Exception as exc:  # the one place that turns a bug into one line plus a debug log
         import traceback
 

@@ -174,8 +174,9 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
     args = words[1:]
     if prog == "su" and not any(a in ("-c", "--command") or a.startswith("--command=") for a in args):
         return f"`{' '.join(raw)}` opens another user's shell: the lines after it are typed in that shell"
+    # (`kubectl -n payments edit configmap x`: the subcommand comes after the global options and their values)
     if prog in _EDITORS or (prog in ("crontab", "kubectl", "systemctl", "oc") and
-                            (args[:1] == ["-e"] or args[:1] == ["edit"])):
+                            (args[:1] == ["-e"] or "edit" in [a for a in args if not a.startswith("-")][:2])):
         return f"`{' '.join(raw)}` opens an editor: a person makes the change"
     if prog in ("git",) and args[:1] == ["commit"] and not any(
             a in ("--no-edit", "--file") or a.startswith(("--message", "--file=", "-C", "--reuse-message"))

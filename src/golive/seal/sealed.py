@@ -146,9 +146,18 @@ def plain_name(name: str) -> str:
     """A person's name as typed (--by, --as, $GOLIVE_USER, the console's login): one line of printable text. A
     newline or an escape in it would forge lines where it is shown (`audit verify`, `log`, the reports), and
     escaping it there still records a name nobody can type back."""
-    if safe(name) != name:
-        raise UsageError(f"a name is one line of printable text, not '{safe(name)}'")
+    import unicodedata
+
+    hidden = [c for c in name if c != " " and unicodedata.category(c) in _INVISIBLE]
+    if safe(name) != name or hidden:
+        shown = "".join(f"\\u{ord(c):04x}" if c in hidden else c for c in safe(name))
+        raise UsageError(f"a name is one line of printable text, not '{shown}'")
     return name
+
+
+#: Unicode categories a typed name may not hold: controls, format characters (zero-width space and joiners, which
+#: make "alice\u200b" a second person that prints as alice), separators other than a space, private and unassigned.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
 
 
 def initiators(created: dict[str, Any], signers: AllowedSigners) -> set[str]:

@@ -12,13 +12,19 @@ from io import StringIO
 from pathlib import Path
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 
+from golive.errors import PlanError
+from golive.plan.importer.asciidoc import read_asciidoc
 from golive.plan.importer.build import BuildMixin
+from golive.plan.importer.chat_export import read_chat_export
 from golive.plan.importer.envvars import EnvVarsMixin
 from golive.plan.importer.fences import FencesMixin
 from golive.plan.importer.gates import GatesMixin
 from golive.plan.importer.guard import GuardMixin
 from golive.plan.importer.items import ItemsMixin
+from golive.plan.importer.no_structure import HEADING, one_section
+from golive.plan.importer.notebook import is_notebook, read_notebook
 from golive.plan.importer.own_traffic import OwnTrafficMixin
 from golive.plan.importer.people import PeopleMixin
 from golive.plan.importer.phases import PhasesMixin
@@ -74,22 +80,41 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     text, front = _strip_front_matter(text)
     text, wiki = _wiki_code_blocks(text)
     text, terms = _definition_lists(text)
-    plain = read_plain_text(text)
+    plain = read_plain_text(text) or read_asciidoc(text)
     if plain is not None:
         text = plain[0]  # a ticket, an e-mail or a Word export: its structure as Markdown, line for line
+    notebook = read_notebook(text) or read_chat_export(text)
+    if notebook is not None:
+        text = notebook[0]  # a Jupyter export's cells, a chat thread's messages: line for line (notebook, chat_export)
     thread = read_thread(text)
     if thread is not None:
         text = thread.text  # an email thread: its plan message, line for line (golive.plan.importer.thread)
-    imp = _Importer(text, source)
-    if thread is not None:
-        for line, role, person in thread.people:
-            imp.add_person(role, imp.person(person), line, f"{person} ({role}) in a message of the thread")
-        imp.unplaced += thread.unplaced
-        imp.inferred += thread.notes
-    if front:
-        imp.front_matter_people("\n".join(original.split("\n")[1:front - 1]))
-        imp.front_matter_window(original.split("\n")[1:front - 1])
-    data = imp.run()
+
+    def build(md: str) -> tuple[_Importer, CommentedMap]:
+        imp = _Importer(md, source)
+        if notebook is not None:
+            imp.person_fences.update(notebook[2])
+            imp.own_processes = is_notebook(original)
+            imp.inferred += notebook[1]
+        if thread is not None:
+            for line, role, person in thread.people:
+                imp.add_person(role, imp.person(person), line, f"{person} ({role}) in a message of the thread")
+            imp.unplaced += thread.unplaced
+            imp.inferred += thread.notes
+        if front:
+            imp.front_matter_people("\n".join(original.split("\n")[1:front - 1]))
+            imp.front_matter_window(original.split("\n")[1:front - 1])
+        return imp, imp.run()
+
+    try:
+        imp, data = build(text)
+    except PlanError as exc:
+        flat = one_section(text) if "no deployment steps found" in str(exc) else None
+        if flat is None:
+            raise
+        imp, data = build(flat)  # commands and no phases: still imported, as one phase
+        imp.inferred.insert(0, "no section of the document reads as a phase, but it has commands: one phase"
+                               f" '{HEADING[3:]}' holds its steps, in the document's order")
     overridden: list[str] = []
     if overrides is not None:
         from golive.plan.importer import overrides as host

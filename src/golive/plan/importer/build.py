@@ -9,12 +9,13 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.errors import PlanError, PlanIssue
-from golive.plan.importer.carry import carry_state
+from golive.plan.importer.carry import Carried, carry_state
 from golive.plan.importer.conditions import settle
 from golive.plan.importer.covers import derive, is_data, mark_read_only, restores_by_hand
 from golive.plan.importer.level_first import carry_conditions, settle_first
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
+from golive.plan.md_exit import accept_counts
 from golive.plan.md_secrets import secret_like
 from golive.plan.md_step import Command
 
@@ -70,6 +71,7 @@ class BuildMixin(ImportState):
             root.yaml_add_eol_comment(f"{self.src_name}:{self.window_line}", "window")
         self.signoff_gates(phases)
         self.substeps_as_steps(phases)
+        self.prose_after_blocks()  # a repeat of the block before it stands after that block's steps
         # Deciders first: a gate may name a person and their role that no people table lists.
         roles = {id(p): self.gate_role(p) for p in phases if p["gate"]}
         if self.approvers:
@@ -170,9 +172,16 @@ class BuildMixin(ImportState):
                                     " SELECT, a GET, --dry-run, ...: no write, no writer in a pipe, no redirection"
                                     " to a file) -> read_only: true (no undo needed; a phase of them leaves nothing"
                                     " for a rollback level to cover)")
-        # after covers are derived: those read each step's own commands
+        counted = accept_counts([s for p in phases for s in p["steps"]]
+                                + [s for lv in self.levels for s in lv["steps"]])
+        if counted:
+            self.conversions.append(f"{len(counted)} shell step{'s' if len(counted) != 1 else ''} end with `grep -c`,"
+                                    " which exits 1 when it counts 0 -> expect_exit: [0, 1] (the count is what is"
+                                    " read; a bare 1 had failed the step exactly when nothing matched)")
+        # after covers are derived: those read each step's own commands. A notebook's cells each run in a process
+        # of their own (a `%%bash` cell's `cd` never reaches the next cell): nothing is carried there
         carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]),
-                              [(b.line, b.text) for b in self.preambles])
+                              [(b.line, b.text) for b in self.preambles]) if not self.own_processes else Carried()
         if carried.said:
             self.conversions.append("shell state set by a block (" + "; ".join(carried.said)[:300] + ") -> carried"
                                     " in front of every later shell step, undo and rollback level (the document"

@@ -16,6 +16,11 @@ from golive.plan.md_blocks import Block
 _ONLY_THEN = re.compile(r"(?i)\bonly\s+then\b|\bin\s+that\s+case\b|\bif\s+(?:so|not)\b|\bonly\s+if\b|"
                         r"\bif\s+(?:any|some|one\s+or\s+more)\b|\botherwise\b|\bnur\s+dann\b|\bin\s+diesem\s+fall\b")
 
+#: A block only one person may run: "Henrik decides, only he can do it:", "only she may run it:". Also in a
+#: rollback level: it is that person's step there too, never run with the level.
+PERSON_ONLY = re.compile(r"(?i)\bonly\s+(?:he|she|they|him|her|them)\s+(?:can|may)\b|\b(?:he|she|they)\s+alone\b|"
+                         r"\bdecides\b[^.:;]*$")
+
 
 class ConditionalBlockMixin(ImportState):
     def conditional_fence(self, phase: dict[str, Any], b: Block, lead: Block | None) -> bool:
@@ -36,7 +41,7 @@ class ConditionalBlockMixin(ImportState):
         # person starts and stops it
         text = _clean(said.text)
         last = last_sentence(text)
-        if not (CONDITION.match(text) or CONDITION.match(last) or _ONLY_THEN.search(last)):
+        if not (CONDITION.match(text) or CONDITION.match(last) or _ONLY_THEN.search(last) or PERSON_ONLY.search(last)):
             if not WATCHED.search(last) or any(never_ends(a) for a in simple_commands(parse(b.text))):
                 return False  # "follow the log (Ctrl-C then):" over `tail -f`: left out as never-ending already
         cond = text.rstrip(":").strip()
@@ -51,3 +56,7 @@ class ConditionalBlockMixin(ImportState):
         self.inferred.append(f"line {b.line}: the block runs only on a condition ('{cond}'): a person's step showing"
                              " it, never run every time")
         return True
+
+    def person_only(self, lead: Block | None) -> bool:
+        """The sentence introducing the block says one person runs it ("Henrik decides, only he can do it:")."""
+        return lead is not None and bool(PERSON_ONLY.search(last_sentence(_clean(lead.text))))

@@ -147,9 +147,8 @@ class FencesMixin(RunAsMixin):
         if self.not_to_run(b):
             self.not_run.add(id(b))
             return None
-        if id(b) in self.numbered_mixed:
-            text = "Type without the line numbers in front of each line (they are not consistent), then run:\n" \
-                + b.text.strip("\n")
+        if b.line in self.person_fences:
+            text = self.person_fences[b.line] + ":\n" + b.text.strip("\n")
             return CommandBlock([Command("manual", {"instruction": block_text(text)}, b.line + 1, None)])
         first = b.line + 1
         info = b.info

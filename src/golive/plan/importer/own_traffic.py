@@ -133,10 +133,20 @@ class OwnTrafficMixin(ImportState):
         text = " ".join(re.sub(r"(?m)(?:^|\s)#.*$", " ", str(_command(st))) for st in own)
         walks_all = all(re.search(rf"(?<![\d.]){w}(?![\d.])", text) for w in weights)  # "for p in 10 30 100"
         lines = ", ".join(_line_of(st) for st in own)
+        quoted = [] if walks_all else [st for st in rest if any(self.ramp_said([st], w) for w in weights[1:])]
+        if quoted:  # the document's sentence for the later stages ("Same for 50 ...") is quoted by their steps now
+            rest = [st for st in rest if not any(st is x for x in quoted)]
+            last = max(rest.index(st) for st in own)
         added: list[CommentedMap] = []
         if not walks_all:
             for i, st in enumerate(stages):
-                if i:
+                said = self.ramp_said(quoted, st["weight"]) if i else None
+                if said is not None:  # "Same for 50 (all four at 50) and 100 (...)": the document's own words
+                    added.append(self.step("manual", CommentedMap({"instruction": (
+                        f"Move traffic to {st['weight']}% as the document says at line {said[0]}: '{said[1]}' (its"
+                        f" command for {weights[0]}% is at line {lines})")}), st["line"],
+                        f"Traffic to {st['weight']}%"))
+                elif i:
                     added.append(self.step("manual", CommentedMap({"instruction": (
                         f"Move traffic to {st['weight']}% as the document's command at line {lines} does, with"
                         f" {st['weight']} in place of {weights[0]}")}), st["line"], f"Traffic to {st['weight']}%"))

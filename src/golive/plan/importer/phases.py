@@ -11,8 +11,8 @@ from golive.plan.importer.conditional_blocks import ConditionalBlockMixin
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
-from golive.plan.importer.level_prose import LevelProseMixin
 from golive.plan.importer.named_host import NamedHostMixin
+from golive.plan.importer.prose_steps import ProseStepsMixin
 from golive.plan.importer.repeat import RepeatMixin
 from golive.plan.importer.stages import StagesMixin
 from golive.plan.importer.stated import StatedMixin
@@ -61,7 +61,7 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
                          r"\btriggers?\b|\bkill\s+switch\b")
 
 
-class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelProseMixin, StagesMixin,
+class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseStepsMixin, StagesMixin,
                   ConditionalBlockMixin, StatedMixin, NamedHostMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
@@ -149,7 +149,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelPr
                     if _clean(lead.text) in phase["description"]:
                         phase["description"].remove(_clean(lead.text))  # it names the step now
                 if self.alternative_fence(phase, b, j) or (
-                        not self.in_rollback and self.conditional_fence(phase, b, lead)) \
+                        (not self.in_rollback or self.person_only(lead)) and self.conditional_fence(phase, b, lead)) \
                         or self.named_host_fence(phase, b, j, end, name):
                     continue
                 count = len(phase["steps"])
@@ -296,7 +296,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, LevelPr
                                                   b.line, None)]
             self.phase_triggers(b)  # "3.2 ... roll back if it stays above 1%": also the canary's limit
             b.placed = True
-        elif b.depth == top and self.in_rollback and self.level_prose_commands(phase, b):
+        elif self.prose_step(phase, b, j):  # a level's commands, instructions in prose (also inside items)
             b.placed = True
         elif b.depth == top and b.text.strip() and len(b.text) < 400:
             phase["description"].append(_clean(b.text))

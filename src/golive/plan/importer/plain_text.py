@@ -85,7 +85,7 @@ def read_plain_text(text: str) -> tuple[str, list[str]] | None:
     out = list(lines)
     notes: list[str] = []
     tables = _grid_tables(lines, out)
-    blocks = _indented_blocks(lines, out)
+    blocks = indented_blocks(lines, out)
     sections, parts, marked = _structure(lines, out)
     what = [f"{sections} section label{'s' if sections != 1 else ''} ('Label:' lines) as sections"]
     if parts:
@@ -134,7 +134,7 @@ def _grid_tables(lines: list[str], out: list[str]) -> int:
     return count
 
 
-def _indented_blocks(lines: list[str], out: list[str]) -> int:
+def indented_blocks(lines: list[str], out: list[str], tag: str = "") -> int:
     """Lines indented four spaces or more after a blank line, that are no list items: a fenced block (the blank
     lines around it carry the fences). Markdown would make them a list item's paragraph when an item precedes."""
     count = 0
@@ -152,7 +152,7 @@ def _indented_blocks(lines: list[str], out: list[str]) -> int:
             continue  # no blank line after it to close a fence: left as written
         body = lines[i:j + 1]
         cut = min(len(ln) - len(ln.lstrip()) for ln in body if ln.strip())
-        out[i - 1] = "```"
+        out[i - 1] = "```" + tag
         for k, ln in enumerate(body):
             out[i + k] = ln[cut:] if ln.strip() else ""
         if j + 1 < len(lines):

@@ -51,6 +51,8 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
         for b in self.blocks[idx + 1:end]:
             if b.kind == "item" and b.checked is not None:
                 return True
+            if b.kind == "fence" and b.line in self.person_fences:
+                return True  # a block a person runs (a notebook's Python cell): work to do, a manual step
             if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
             if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or b.info in PWSH_LANGS or
@@ -232,7 +234,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             self.checklist_phase(idx, end)
             self.inferred.append(f"line {h.line}: '{text}' lists the tests to make -> a phase of a person's checks")
             return True
-        if not aside and self.procedure_section(idx, end):
+        if not aside and (self.procedure_section(idx, end) or self.prose_section(idx, end)):
             return True  # "## 2. Stop (6:10am)" of transcripts and "2a." paragraphs: person's steps, never dropped
         # Any other top-level section is kept for the leftovers report, except "Rollback Window"-style
         # facts and an "Application Version" table, which may hide in a general section (an appendix).

@@ -88,6 +88,10 @@ class ImportState:
         self.db_var: str | None = None
         #: Inside a rollback level (exports there stay in their script: they must not change the forward run).
         self.in_rollback = False
+        #: person's steps made from prose instructions (golive.plan.importer.prose_steps): id -> (line, sentence);
+        #: and those that repeat the block after them, to stand after its steps: (phase, step, block)
+        self.prose_said: dict[int, tuple[int, str]] = {}
+        self.prose_after: list[tuple[dict[str, Any], CommentedMap, Block]] = []
         #: fences the document says are not to be run (ids): never a person's "Run" step either
         self.not_run: set[int] = set()
         #: `export NAME=value` lifted from forward blocks, and env-file vars (value None: read from the env).
@@ -134,9 +138,15 @@ class ImportState:
         self.kinds = set(KINDS)
         from golive.plan.importer.viewer_numbers import read_viewer_numbers
 
-        #: Fences whose lines start with numbers that are not a viewer's consistent ones: a person's, whole.
-        numbered, self.numbered_mixed = read_viewer_numbers(self.blocks)
+        #: Fences a person runs, whole, never golive (their opening line -> why): lines that start with numbers that
+        #: are not a viewer's consistent ones; a notebook's Python cell, or its `!` line with the kernel's `{var}`.
+        numbered, mixed = read_viewer_numbers(self.blocks)
+        self.person_fences: dict[int, str] = {b.line: "Type it without the line numbers in front of each line (they"
+                                              " are not consistent), then run it" for b in self.blocks
+                                              if id(b) in mixed}
         self.conversions += numbered
+        #: Each block runs in a process of its own (a notebook's cells): no shell state is carried between them.
+        self.own_processes = False
         #: Blocks of a rollback section that only set shell state, above its levels (golive.plan.importer.carry).
         self.preambles: list[Block] = []
 
@@ -270,6 +280,15 @@ class ImportState:
         raise NotImplementedError
 
     def procedure_section(self, idx: int, end: int) -> bool:
+        raise NotImplementedError
+
+    def prose_section(self, idx: int, end: int) -> bool:
+        raise NotImplementedError
+
+    def prose_after_blocks(self) -> None:
+        raise NotImplementedError
+
+    def ramp_said(self, steps: list[Any], weight: int) -> tuple[int, str] | None:
         raise NotImplementedError
 
     def substeps_as_steps(self, phases: list[dict[str, Any]]) -> None:

@@ -92,6 +92,10 @@ _SHOULD_SEE = re.compile(r"(?i)\byou\s+(?:should|must|will)\s+(?:see|get)\b|\bex
 #: What changes from run to run in a printed line: a time, a date, a duration, a process id.
 _VARYING = re.compile(r"(?i)\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\b\d+(?:\.\d+)?\s*(?:ms|s|sec\w*|m|min\w*|h|hours?)\b|"
                       r"\bpid\b|\bage\b")
+#: A command's own trailing comment stating its result: `# expect 200`, `# => 0`, `# should be root`, `# 应为 X`.
+_COMMENT_RESULT = re.compile(
+    r"\s#\s*(?:expect(?:ed|s)?|→|->|=>|(?:should|must)\s+(?:print|return|show|output|be|say)|应为|应返回|应输出|應為|"
+    r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#]+))\s*$", re.I)
 #: A command run on many hosts at once, whose output names the host on each line or above each group of lines.
 FANOUT = re.compile(r"^\s*(?:sudo\s+)?(?:clush|pdsh|pssh|parallel-ssh)\b")
 
@@ -214,7 +218,7 @@ class StatedMixin(ImportState):
         if not runs:
             return
         after = self.blocks[j + 1] if j + 1 < end else None
-        if self.shown_output(phase, runs[-1], b, j, end):
+        if self.shown_output(phase, runs[-1], b, j, end) or self.comment_result(phase, runs[-1], b):
             return
         sources: list[tuple[Block, str]] = []
         if after is not None and after.kind == "para" and not after.placed and after.depth == b.depth:
@@ -279,6 +283,31 @@ class StatedMixin(ImportState):
         intro.placed = out.placed = True
         self.inferred.append(f"line {out.line}: the output the document expects ('{text[:50]}') -> a person's step"
                              " after the command shows it, to compare")
+        return True
+
+    def comment_result(self, phase: dict[str, Any], step: CommentedMap, b: Block) -> bool:
+        """A result stated in a command's own trailing comment (`... .StatusCode   # expect 200`, `whoami  # should
+        be root`, `curl ... # 应为 {"status":"UP"}`): the step's check when it is the block's last command, else a
+        person's step after the block that quotes the line (golive checks a block's output, not one line's)."""
+        if not ("shell" in step or "http" in step) or has_check(step):
+            return False
+        lines = [ln for ln in b.text.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
+        said = [(n, m) for n, ln in enumerate(lines) if (m := _COMMENT_RESULT.search(ln))]
+        if not said:
+            return False
+        n, m = said[-1]
+        value = next(g for g in m.group("q", "v") if g)
+        if len(said) == 1 and n == len(lines) - 1:
+            found = Stated(text=m.group(0).strip(), value=value, every=False, exact=True, about_output=True)
+            if self.exact_check(phase, step, b, found, b):
+                return True
+        steps = phase["steps"]
+        at = next(i for i, s in enumerate(steps) if s is step) + 1
+        quoted = "; ".join(f"`{lines[k].strip()}`" for k, _m in said)
+        steps.insert(at, self.step("manual", {"instruction": f"Check what the step above printed, as its comments"
+                                                             f" say: {quoted}"[:2000]}, b.line, None))
+        self.inferred.append(f"line {b.line}: results stated in the block's comments for lines other than its last"
+                             " -> a person's step after it quotes them")
         return True
 
     def exact_check(self, phase: dict[str, Any], step: CommentedMap, b: Block, found: Stated, src: Block) -> bool:
