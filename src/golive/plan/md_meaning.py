@@ -152,6 +152,27 @@ _SHELLS = frozenset({"bash", "sh", "zsh", "ash", "fish", "psql", "mysql", "redis
                      "irb", "node", "mongosh", "mongo", "sqlplus", "cqlsh", "ksh", "pwsh", "powershell"})
 
 
+def _prompts(prog: str, args: list[str]) -> bool:
+    """A CLI that asks on the terminal when it is not told: `gh run watch` with no run id (it offers a list to pick
+    from, and without a terminal stops: "run ID required"), `gh auth login`, `aws configure`, `gcloud init`, `az
+    login` (a browser), `docker login` with no password from stdin, `npm login`."""
+    plain = [a for a in args if not a.startswith("-")]
+    if prog == "gh":
+        if plain[:2] in (["run", "watch"], ["run", "view"], ["run", "rerun"], ["workflow", "view"]):
+            return len(plain) == 2
+        return plain[:2] == ["auth", "login"] and "--with-token" not in args
+    if prog == "aws":
+        return plain[:1] == ["configure"] and len(plain) == 1
+    if prog == "gcloud":
+        return plain[:1] == ["init"] or (plain[:2] == ["auth", "login"] and not any(
+            a.startswith("--cred-file") for a in args))
+    if prog == "az":
+        return plain[:1] == ["login"] and not any(a in ("--service-principal", "--identity", "-i") for a in args)
+    if prog in ("docker", "podman", "helm", "buildah", "skopeo") and "login" in plain[:2]:
+        return not any(a in ("--password-stdin", "-p", "--password") or a.startswith("--password=") for a in args)
+    return prog in ("npm", "yarn", "pnpm") and plain[:1] in (["login"], ["adduser"])
+
+
 def interactive(argv: list[str], stdin: bool = False) -> str | None:
     """Why the command opens an interactive session or an editor (the lines after it are typed there), or None.
     `stdin`: the command's input comes from a redirect, a heredoc or a pipe (then it is not interactive)."""
@@ -204,6 +225,8 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
         return None
     if prog == "read" and not stdin:
         return f"`{' '.join(raw)}` waits for an answer on the terminal: a person answers it"
+    if not stdin and _prompts(prog, args):
+        return f"`{' '.join(raw)}` asks its questions on the terminal (a choice, a login): a person answers them"
     # (`manage.py shell <<'EOF'` reads its input from the heredoc: one non-interactive session, run as written)
     if any(w.endswith("manage.py") for w in words[:2]) and any(a in ("shell", "dbshell") for a in words[1:3]) \
             and not stdin and not any(a in ("-c", "--command") or a.startswith("--command=") for a in words):

@@ -22,18 +22,36 @@ PERSON_ONLY = re.compile(r"(?i)\bonly\s+(?:he|she|they|him|her|them)\s+(?:can|ma
                          r"\bdecides\b[^.:;]*$")
 
 
+#: "Skip this step if the nightly backup finished", in the languages runbooks are written in: the block runs only
+#: when a person finds the condition false, so it is that person's step (set 8: a skip-if `pg_dump` ran every time).
+SKIP = re.compile(r"(?i)\bskip\s+(?:this|the|that)\s+(?:step|block|command|part|section|backup)\b|"
+                  r"\bskip\s+(?:it|this)\s+(?:if|when|unless)\b|\b(?:step|block)\s+(?:can|may)\s+be\s+skipped\b|"
+                  r"\bdiesen\s+schritt\s+(?:kann\s+man\s+)?(?:(?:ü|ue)berspringen|auslassen)\b|\b(?:ü|ue)berspringen,?\s+wenn\b|"
+                  r"\b(?:ignorer|sauter|passer)\s+cette\s+(?:é|e)tape\b|\b(?:omitir|saltar|saltarse)\s+este\s+paso\b|"
+                  r"\b(?:pular|omitir)\s+est[ae]\s+(?:etapa|passo)\b|\bsaltare\s+questo\s+passo\b|"
+                  r"跳过(?:此|这一?|本)步骤?|跳過(?:此|這一?|本)步驟?|このステップ(?:は|を)?(?:スキップ|省略)|この手順(?:は|を)?(?:スキップ|省略)")
+
+#: "Do not skip this step": the block is the more certain for it.
+NEVER_SKIP = re.compile(r"(?i)\b(?:don'?t|do\s+not|never|must\s+not|cannot|can'?t)\s+(?:be\s+)?skip|"
+                        r"\bnicht\s+(?:(?:ü|ue)berspringen|auslassen)|\bne\s+(?:sautez|passez|ignorez)\s+pas|"
+                        r"\bno\s+(?:omitir|saltar|omita|salte)|\bn(?:ã|a)o\s+(?:pule|pular|omita)|"
+                        r"(?:不要|不得|不能|切勿|請勿|请勿)跳[过過]|スキップしない|省略しない")
+
+
 class ConditionalBlockMixin(ImportState):
     def conditional_fence(self, phase: dict[str, Any], b: Block, lead: Block | None) -> bool:
         """A block the document runs only on a condition: its lead says so ("If the migration fails, run:",
         "Optionally, warm the cache:", "Falls der Cache hängt:") or the list item it stands in does ("1. If pods
         crash-loop:"). One person's step showing the block: a person decides, it never runs every time."""
-        from golive.plan.importer.fences import block_text
         from golive.plan.md_meaning import CONDITION, WATCHED
         from golive.plan.md_shell import never_ends, parse, simple_commands
 
         said = lead if lead is not None and lead.text.strip() else None
         if said is None and b.parent is not None and self.blocks[b.parent].kind == "item":
             said = self.blocks[b.parent]
+        if said is not None and self.runs(b) and SKIP.search(_clean(said.text)) \
+                and not NEVER_SKIP.search(_clean(said.text)) and self.introduces(said, b):
+            return self.person_decides(phase, b, said, _clean(said.text).strip(), "a person decides whether to skip")
         if said is None or not self.runs(b) or not _clean(said.text).rstrip().endswith(":"):
             return False  # the condition introduces the block ("...:"); "If it has to go back: `x`." is x's
         # the sentence that ends in ":" is the one that introduces the block: "Expect failed=0. If some hosts failed,
@@ -48,13 +66,27 @@ class ConditionalBlockMixin(ImportState):
         if cond in phase["description"]:
             phase["description"].remove(cond)
         cond = re.sub(r"(?i)[,;\s]*(?:then\s+)?(?:run|execute)(?:\s+(?:this|these|the\s+following))?$", "", cond)
+        return self.person_decides(phase, b, said, cond, "a person decides")
+
+    def introduces(self, said: Block, b: Block) -> bool:
+        """`said` stands right before `b`, or is the list item whose first block `b` is: a "skip this step" there
+        is about `b`, not about a block further down."""
+        at = next(i for i, x in enumerate(self.blocks) if x is b)
+        before = self.blocks[at - 1] if at else None
+        return before is said or (b.parent is not None and self.blocks[b.parent] is said
+                                  and not any(x.kind == "fence" for x in self.blocks[b.parent + 1:at]))
+
+    def person_decides(self, phase: dict[str, Any], b: Block, said: Block, cond: str, who: str) -> bool:
+        """The block as a person's step under the words that make it conditional."""
+        from golive.plan.importer.fences import block_text
+
         if _clean(said.text) in phase["description"]:
             phase["description"].remove(_clean(said.text))
         said.placed = b.placed = True
         phase["steps"].append(self.step("manual", {"instruction": block_text(
-            f"{cond} (a person decides), run:\n{b.text.strip()}")}, b.line, None))
-        self.inferred.append(f"line {b.line}: the block runs only on a condition ('{cond}'): a person's step showing"
-                             " it, never run every time")
+            f"{cond} ({who}), run:\n{b.text.strip()}")}, b.line, None))
+        self.inferred.append(f"line {b.line}: the block runs only on a condition ('{cond[:120]}'): a person's step"
+                             " showing it, never run every time")
         return True
 
     def person_only(self, lead: Block | None) -> bool:
