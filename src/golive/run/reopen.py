@@ -26,8 +26,16 @@ if TYPE_CHECKING:
 
 
 def later_runs(store: Store, info: RunInfo) -> list[str]:
-    """Runs of the same service and environment started after `info`'s: a level of `info` would undo their work."""
-    return [r.id for r in store.list_runs(limit=200) if r.service == info.service
+    """Runs of the same service and environment started after `info`'s: a level of `info` would undo their work.
+    Every run started after it is read (the newest first, in growing pages until one reaches back to `info`): a
+    log shared by many services may hold hundreds of others since, and a later run of this one among them."""
+    limit = 200
+    while True:
+        runs = store.list_runs(limit=limit)
+        if len(runs) < limit or runs[-1].created_at <= info.created_at:
+            break
+        limit *= 4
+    return [r.id for r in runs if r.service == info.service
             and r.environment == info.environment and r.created_at > info.created_at and r.id != info.id]
 
 

@@ -115,6 +115,8 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
     if state.terminal:
         if not (opts.options and opts.options.dry_run) and _seal_late(store, info.id):
             return exit_code_for(state.outcome)
+        if not (opts.options and opts.options.dry_run) and info.active and _let_go(store, info.id):
+            return exit_code_for(state.outcome)
         raise UsageError(f"run {info.id} already ended: {state.outcome}")
     plan = state.plan
     options = opts.options or EngineOptions()
@@ -266,6 +268,25 @@ def _seal_late(store: Store, run_id: str) -> bool:
 
     print(f"golive: run {run_id} had ended, but its runner stopped before sealing the log; sealed it now",
           file=sys.stderr)
+    return True
+
+
+def _let_go(store: Store, run_id: str) -> bool:
+    """A run whose log ended but which still holds its service: a process killed after it ended and sealed but
+    before it let go, or `golive rollback RUN --level N` killed after reopening the run (golive.run.reopen) and
+    before recording the request. Nothing is left to run, so let the service go (under the run's claim: a process
+    still acting on it refuses this); else no run of the service could ever start again."""
+    owner = current_owner()
+    store.claim(run_id, owner)  # RunLocked: a live process is acting on it
+    ended = fold(store.events(run_id)).terminal  # a request recorded meanwhile opened it again: resume drives it
+    store.release(run_id, owner, active=not ended)
+    if not ended:
+        raise UsageError(f"run {run_id} was opened again meanwhile (a rollback level was asked for):"
+                         f" golive resume {run_id} carries it out")
+    import sys
+
+    print(f"golive: run {run_id} had ended, but a process stopped before letting its service go; it no longer"
+          " holds it", file=sys.stderr)
     return True
 
 
