@@ -5,6 +5,7 @@ or a screen passes through one or more of them."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -77,7 +78,6 @@ def _mask_pieces(text: str, secrets: Sequence[str]) -> str:
     def mark(start: int, end: int) -> None:
         hide[start:end] = b"\x01" * (end - start)
 
-    grams: set[str] = set()
     for s in secrets:
         if len(s) < PART:
             continue
@@ -85,7 +85,7 @@ def _mask_pieces(text: str, secrets: Sequence[str]) -> str:
         while at >= 0:
             mark(at, at + len(s))
             at = joined.find(s, at + 1)
-        grams.update(s[i:i + PART] for i in range(len(s) - PART + 1))
+    grams = _grams(tuple(secrets))
     if grams:
         for i in range(len(joined) - PART + 1):
             if joined[i:i + PART] in grams:
@@ -106,6 +106,14 @@ def _mask_pieces(text: str, secrets: Sequence[str]) -> str:
         elif i == 0 or not hidden[i - 1]:
             out.append(MASK)
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=16)
+def _grams(secrets: tuple[str, ...]) -> frozenset[str]:
+    """Every PART-long piece of the secrets, built once per set of secrets: masking runs on every string of every
+    event and output, and a PEM key's forms alone have thousands of pieces (building them on each call cost
+    milliseconds per string)."""
+    return frozenset(s[i:i + PART] for s in secrets if len(s) >= PART for i in range(len(s) - PART + 1))
 
 
 def _cut_starts(text: str, keep: list[int]) -> list[int]:
