@@ -185,7 +185,9 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
         flags = [w for w in words[1:] if w.startswith("-")]
         rest = [w for w in words[1:] if not w.startswith("-")]
         if any(f in ("-i", "-s", "--login", "--shell") for f in flags) and not _after_user(words[1:]):
-            return f"`{' '.join(raw)}` opens a root shell: the lines after it are typed in that shell"
+            who = next((words[i + 1] for i in range(1, len(words) - 1) if words[i] in ("-u", "--user")), None)
+            shell = f"{who}'s shell" if who else "a root shell"  # `sudo -u search -i`: the search user's
+            return f"`{' '.join(raw)}` opens {shell}: the lines after it are typed in that shell"
         if rest and rest[0] in ("su", "-"):
             return interactive(rest, stdin)
         return interactive(_after_user(words[1:]), stdin)

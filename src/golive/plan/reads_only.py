@@ -87,8 +87,10 @@ _TOOL_WRITES = {"git": ("--output",), "terraform": ("-out",), "docker": ("--foll
 #: SQL clients: the options that pass a statement, and those that run a file.
 _SQL_CLIENTS = {"psql": (("-c", "--command"), ("-f", "--file", "-o", "--output", "-L", "--log-file")),
                 "mysql": (("-e", "--execute"), ("--tee",)), "mariadb": (("-e", "--execute"), ("--tee",)),
-                "sqlcmd": (("-Q", "-q"), ("-i",)),
+                "sqlcmd": (("-Q", "-q"), ("-i", "-o")),
                 "clickhouse-client": (("-q", "--query"), ("--queries-file",))}
+#: A mysql client command other than `\G`/`\g` (print the result): the client carries it out, not the server.
+_MYSQL_CLIENT_COMMAND = re.compile(r"\\[^Gg]")
 #: A psql meta-command that only looks (`\dt`, `\d+ orders`, `\l`, `\conninfo`), alone on its line.
 _PSQL_META = re.compile(r"\\(?:d[a-zA-Z]*\+?|l\+?|conninfo)(?:\s+[\w.\"*]+)?\s*")
 
@@ -288,6 +290,8 @@ def _sql_client(prog: str) -> Callable[[list[str], int], bool]:
                 said.append(val)
         if not said:
             return prog == "psql" and any(a in ("-l", "--list", "-V", "--version") for a in args)
+        if prog in ("mysql", "mariadb") and any(_MYSQL_CLIENT_COMMAND.search(s) for s in said):
+            return False  # `\! rm -rf x` runs a shell command, `\T file` writes one, `\. file` runs its SQL
         return all((prog == "psql" and _PSQL_META.fullmatch(s.strip()) is not None) or sql_reads_only(s)
                    for s in said)
     return reads

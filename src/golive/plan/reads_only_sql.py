@@ -59,7 +59,13 @@ def _statement_reads(st: Any) -> bool:
             return False  # a CTE's DELETE, FOR UPDATE, an INSERT after the SELECT
         if t.ttype in T.Keyword and word in ("INTO", "ANALYZE", "ANALYSE", "COPY", "LOCK", "CALL", "DO"):
             return False  # SELECT ... INTO a new table; EXPLAIN ANALYZE runs the statement
-        if t.value == "(" and i and toks[i - 1].ttype in T.Name and toks[i - 1].value.rsplit(".", 1)[-1].lower() \
-                not in _READ_FUNCTIONS:
-            return False  # a function not known to only compute: nextval, setval, pg_terminate_backend, ...
+        if t.value == "(" and i and (toks[i - 1].ttype in T.Name or toks[i - 1].ttype in T.Literal.String.Symbol) \
+                and _unquoted(toks[i - 1].value) not in _READ_FUNCTIONS:
+            return False  # a function not known to only compute: nextval, setval, "nextval", pg_terminate_backend
     return True
+
+
+def _unquoted(name: str) -> str:
+    """A function's name as the server looks it up: `"nextval"` (a quoted identifier, which sqlparse reads as a
+    string symbol) and `pg_catalog.setval` are nextval and setval."""
+    return name.rsplit(".", 1)[-1].strip('"`[]').lower()

@@ -74,7 +74,13 @@ def restores_by_hand(step: dict[str, Any]) -> bool:
 def changes(step: dict[str, Any]) -> bool:
     """False for steps that only look (reads, checks, manual items, backups: the one read-only classifier,
     golive.plan.reads_only, that also sets `read_only: true`); canaries revert themselves."""
-    return kind(step) not in _NOT_CHANGING and not reads_only(step)
+    return (kind(step) not in _NOT_CHANGING and not reads_only(step)) or bool(
+        kind(step) == "manual" and _BY_ANOTHER_USER.match(text(step)))
+
+
+#: A person's step made of commands the document runs as another user (importer/run_as.py): a person runs
+#: them, and what they change is what a level may undo.
+_BY_ANOTHER_USER = re.compile(r"As \S+ \((?:the document runs it as|typed in \S+ shell, opened at)")
 
 
 def reads_only(step: dict[str, Any]) -> bool:

@@ -14,7 +14,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from golive.plan.importer.envvars import ENV_LANGS
-from golive.plan.importer.state import ImportState
+from golive.plan.importer.run_as import RunAsMixin, changes_as_user
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import BASH_LANGS, SQL_LANGS, shell_commands
@@ -113,7 +113,7 @@ def block_text(text: str) -> Any:
     return LiteralScalarString(text + "\n")
 
 
-class FencesMixin(ImportState):
+class FencesMixin(RunAsMixin):
     def rollback_fence_steps(self, b: Block) -> list[dict[str, Any]]:
         """The steps a fence makes when it is a way back (an undo, a level's commands): read with in_rollback
         set, so what only rollback may hold (a restore, a downgrade) is kept there and nothing is made forward."""
@@ -208,6 +208,15 @@ class FencesMixin(ImportState):
             self.shell_set |= sets(b.text)
         else:
             return None
+        if changes_as_user(block.commands):
+            said = self.runs_as(b, b.text, _clean(lead.text) if lead is not None else "")
+            if said is not None:
+                # "as postgres:", an earlier `sudo su - wmsadm`: golive would run the lines as its own user
+                user, why = said
+                self.inferred.append(f"line {b.line}: the block {why}: a person's step that says who runs it")
+                return CommandBlock([Command("manual", {"instruction": block_text(
+                    f"As {user} ({why}), run:\n" + b.text.strip("\n"))}, first, None,
+                    note="runs as another user")])
         self.words |= block.words
         self.refs |= block.refs
         self.notes.extend(block.notes)

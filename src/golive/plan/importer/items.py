@@ -18,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
-from golive.plan.importer.state import ImportState
+from golive.plan.importer.run_as import RunAsMixin, changes_as_user
 from golive.plan.importer.stated import FANOUT, QUANTIFIED, fanout_pattern, whole_word
 from golive.plan.importer.text import _clean, fold_width
 from golive.plan.md_blocks import Block
@@ -171,7 +171,7 @@ def prose_result(raw: str, where: str) -> tuple[int | None, str | None]:
     return None, None
 
 
-class ItemsMixin(ImportState):
+class ItemsMixin(RunAsMixin):
     def command_item(self, b: Block) -> list[CommentedMap] | None:
         """The steps of a list item that is plainly a command; None when it is a person's step."""
         found = code_command(b.raw)
@@ -196,6 +196,10 @@ class ItemsMixin(ImportState):
         status, body = stated_result(after) if after else (None, None)
         if status is not None or body is not None:
             step = self.expect_step(cmd, status, body, b.line, name, after)
+            if step is not None and "shell" in step:
+                by_hand = self.other_user(b, cmd)
+                if by_hand is not None:
+                    return by_hand
             if step is not None:
                 return [step]
         from golive.plan.md_commands import shell_commands
@@ -203,6 +207,10 @@ class ItemsMixin(ImportState):
         block = shell_commands(cmd, b.line, lift_exports=not self.in_rollback, secrets=self.secret_values)
         if not block.commands or any(c.kind == "manual" for c in block.commands):
             return None
+        if changes_as_user(block.commands):
+            by_hand = self.other_user(b, cmd)
+            if by_hand is not None:
+                return by_hand
         self.refs |= block.refs
         self.words |= block.words
         self.conversions.append(f"line {b.line}: list item `{cmd[:60]}` is a command -> a step that runs it")
