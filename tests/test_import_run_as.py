@@ -114,3 +114,15 @@ def test_a_block_opening_another_users_login_shell_says_whose() -> None:
     manual = doc_manual(doc)
     assert "opens search's shell" in manual and "./bin/reindex --target v42" in manual
     assert "reindex" not in doc_runs(doc)
+
+
+@pytest.mark.parametrize("switch", ["Switch to the deploy user.", "Then log in as postgres on db-01.",
+                                    "Become wmsadm on wms-app-01."])
+def test_a_sentence_that_is_the_switch_carries_to_the_next_block(switch: str) -> None:
+    doc = f"{HEAD}{switch}\n\nThen release it:\n\n```bash\n./bin/release --apply 4.2\n```\n{FINISH}"
+    assert "./bin/release" not in doc_runs(doc) and "./bin/release --apply 4.2" in doc_manual(doc)
+
+
+def test_a_japanese_lead_names_the_user() -> None:
+    doc = f"{HEAD}app ユーザーで実行:\n\n```bash\n./bin/release --apply 4.2\n```\n{FINISH}"
+    assert "./bin/release" not in doc_runs(doc) and "As app" in doc_manual(doc)
