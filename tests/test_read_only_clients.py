@@ -33,3 +33,14 @@ def test_its_reads_stay_reads(command: str) -> None:
 
 def test_a_quoted_function_is_the_function() -> None:
     assert not sql_reads_only('SELECT "nextval"(\'orders_id_seq\')')
+
+
+@pytest.mark.parametrize("command,reads", [
+    ("ssh -o ProxyCommand='rm -rf /srv/x' web-1 'systemctl is-active app'", False),
+    ("ssh -oLocalCommand='touch /tmp/x' -o PermitLocalCommand=yes web-1 uptime", False),
+    ("ssh -E /tmp/ssh.log web-1 uptime", False),
+    ("ssh -o ConnectTimeout=5 web-1 'systemctl is-active app'", True),
+])
+def test_ssh_options_that_act_here(command: str, reads: bool) -> None:
+    """The remote command only reads, but the options run a command on this machine or write a file."""
+    assert shell_reads_only(command) is reads

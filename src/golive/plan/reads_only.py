@@ -269,7 +269,13 @@ def _ssh(args: list[str], depth: int) -> bool:
     from golive.plan.md_shell import _remote_words
 
     remote = _remote_words(args)
+    if any(_SSH_LOCAL.search(a) for a in args[:len(args) - len(remote)]):
+        return False  # `-o ProxyCommand=...` runs a command here; `-E file` writes its log to a file
     return bool(remote) and shell_reads_only(" ".join(remote), depth + 1)
+
+
+#: ssh options that run a command on this machine (ProxyCommand, LocalCommand, KnownHostsCommand) or write a file.
+_SSH_LOCAL = re.compile(r"(?i)(?:proxycommand|localcommand|knownhostscommand)|^-E")
 
 
 def _bash(args: list[str], depth: int) -> bool:
