@@ -76,15 +76,20 @@ def _write(path: Path, doc: dict[str, Any]) -> None:
     path.write_text(json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
 
 
+def _exported(team: Team) -> dict[str, Any]:
+    """Alice's run of the plan, exported to bundle.json (what each forger starts from), as read back."""
+    r = cli("run", "plan.yaml", "--no-wait", "--key", str(team.key["alice"]))
+    assert r.code == 0, r.out + r.err
+    assert cli("audit", "export", team.last_run(), "-o", "bundle.json").code == 0
+    bundle: dict[str, Any] = json.loads((team.root / "bundle.json").read_text())
+    return bundle
+
+
 def test_a_swapped_runner_key_on_a_run_signed_only_at_its_start_fails_verify(team: Team) -> None:
     from golive.seal.bundle import verify_bundle
     from golive.seal.signers import AllowedSigners
 
-    r = cli("run", "plan.yaml", "--no-wait", "--key", str(team.key["alice"]))
-    assert r.code == 0, r.out + r.err
-    rid = team.last_run()
-    assert cli("audit", "export", rid, "-o", "bundle.json").code == 0
-    genuine = json.loads((team.root / "bundle.json").read_text())
+    genuine = _exported(team)
     assert verify_bundle(team.root / "bundle.json").ok
     # the forger's own tools work: re-signing with the REAL runner key verifies (so a failure below is the swap)
     same = _forge(genuine, team.root / "runner" / "runner_ed25519", lambda _t, p: p)
@@ -105,11 +110,7 @@ def test_a_swapped_signers_file_on_a_run_signed_only_at_its_start_fails_verify(t
     """The forger also lists their own key in the run's recorded signers file (to sign decisions later)."""
     from golive.seal.bundle import verify_bundle
 
-    r = cli("run", "plan.yaml", "--no-wait", "--key", str(team.key["alice"]))
-    assert r.code == 0, r.out + r.err
-    rid = team.last_run()
-    assert cli("audit", "export", rid, "-o", "bundle.json").code == 0
-    genuine = json.loads((team.root / "bundle.json").read_text())
+    genuine = _exported(team)
     mallory = keygen(team.root / "keys", "mallory")
     line = " ".join(mallory.with_name("mallory.pub").read_text().split()[:2])
 
@@ -130,10 +131,7 @@ def test_a_bundle_cut_back_to_a_checkpoint_says_it_holds_no_end(team: Team) -> N
     from golive.seal.bundle import verify_bundle
     from golive.seal.checkpoint import CHECKPOINT
 
-    r = cli("run", "plan.yaml", "--no-wait", "--key", str(team.key["alice"]))
-    assert r.code == 0, r.out + r.err
-    assert cli("audit", "export", team.last_run(), "-o", "bundle.json").code == 0
-    whole = json.loads((team.root / "bundle.json").read_text())
+    whole = _exported(team)
     assert verify_bundle(team.root / "bundle.json").warnings == []
     seals = [i for i, e in enumerate(whole["events"]) if e[2] == CHECKPOINT]
     _write(team.root / "cut.json", {**whole, "events": whole["events"][: seals[-2] + 1]})
