@@ -459,3 +459,25 @@ def test_examples_lint_without_errors(capsys: pytest.CaptureFixture[str], monkey
     for plan in sorted(repo.glob("examples/*/plan.yaml")):
         assert main(["lint", str(plan), "--format", "json"]) == 0, plan
         assert json.loads(capsys.readouterr().out)["errors"] == 0
+
+
+CARRIED = ("# shell state set by earlier blocks of the document (they run in one shell)\\n"
+           "source scripts/env.sh >/dev/null || exit 1\\n")
+
+
+def test_gl131_reads_an_imported_steps_own_commands_not_the_state_carried_in_front() -> None:
+    """The importer marks a step read-only by its own commands, then puts the state of earlier blocks in front
+    (`source scripts/env.sh`, which lint cannot read): that is where it runs, not a change of its own."""
+    step = f'"{CARRIED}# this step\\ncurl -fsS --max-time 5 https://es.internal/orders/_count\\n"'
+    body = f"phases:\n  - name: Check\n    steps:\n      - shell: {{command: {step}}}\n        read_only: true\n"
+    assert "GL131" not in rules(lint(body))
+
+
+@pytest.mark.parametrize("command", [
+    f"{CARRIED}rm -rf /srv/app/releases/old\\n# this step\\ncurl -fsS --max-time 5 https://es.internal/\\n",
+    "rm -rf /srv/app/releases/old\\n# this step\\ncurl -fsS --max-time 5 https://es.internal/\\n",
+])
+def test_gl131_still_reads_what_a_step_itself_runs(command: str) -> None:
+    body = (f"phases:\n  - name: Check\n    steps:\n      - shell: {{command: \"{command}\"}}\n"
+            "        read_only: true\n")
+    assert "GL131" in rules(lint(body))

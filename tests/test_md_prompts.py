@@ -176,7 +176,8 @@ def test_a_line_typed_into_another_program_is_a_persons_step_never_bash(block: s
     typed into that program by a person, with the prompt that says where; output is never run."""
     doc = _doc(block, tag)
     assert typed in doc_manual(doc)
-    assert doc_runs(doc) == "{'shell': 'curl -fsS localhost/health'}"
+    runs = [s for s in doc_steps(doc) if "manual" not in s]
+    assert [s["shell"] for s in runs] == ["curl -fsS localhost/health"]  # the only step bash runs
 
 
 def test_typed_at_a_client_without_output_is_still_never_bash() -> None:

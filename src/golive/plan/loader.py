@@ -20,6 +20,7 @@ from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEv
 from golive.core.lazyunion import LazyType
 from golive.errors import PlanError, PlanIssue
 from golive.masking import safe
+from golive.plan.level_chains import leads_back
 from golive.plan.model import Plan
 from golive.steps.registry import KINDS, kind_class
 
@@ -437,6 +438,10 @@ def _chain_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
     problems: list[tuple[Loc, str, bool]] = []
     by_number = {lv.level: lv for lv in plan.rollback.levels}
     known = ", ".join(str(n) for n in sorted(by_number))
+
+    def runs(n: int) -> list[int]:
+        return [*by_number[n].first, *by_number[n].then] if n in by_number else []
+
     for i, level in enumerate(plan.rollback.levels):
         for field in ("first", "then"):
             for j, nxt in enumerate(getattr(level, field)):
@@ -444,19 +449,8 @@ def _chain_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
                     problems.append((("rollback", "levels", i, field, j), f"no rollback level {nxt} (levels: {known})",
                                      False))
         for field in ("first", "then"):
-            seen: set[int] = set()
-            todo = list(getattr(level, field))
-            while todo:
-                n = todo.pop()
-                if n == level.level:
-                    problems.append((("rollback", "levels", i, field), f"level {level.level}'s `{field}` leads back"
-                                     " to itself", False))
-                    break
-                if n in seen or n not in by_number:
-                    continue
-                seen.add(n)
-                todo += [*by_number[n].first, *by_number[n].then]
-            else:
-                continue
-            break  # one loop, said once
+            if leads_back(level.level, getattr(level, field), runs):
+                problems.append((("rollback", "levels", i, field), f"level {level.level}'s `{field}` leads back"
+                                 " to itself", False))
+                break  # one loop, said once
     return problems

@@ -22,6 +22,29 @@ from typing import Any
 from golive.plan.md_secrets import secret_like
 from golive.plan.md_shell import command_name, node_source, parse
 
+#: The first line of the state an imported step carries from earlier blocks (importer/carry.py), and the line after
+#: which the step's own commands stand.
+CARRIED_MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
+OWN_PART = "\n# this step\n"
+
+
+_CARRY_READ_BACK = re.compile(r"(?m)^\{ .+ && \. \S+\.sh; \} \|\| exit 1(?:  #.*)?$")
+_CARRY_GUARD = re.compile(r"(?m)(?:\s*>/dev/null)?(?:\s*\|\|\s*exit 1)?$")
+
+
+def own_part(command: str) -> str:
+    """What the step itself runs: after the carried state, when golive put some in front of it (the `cd` and
+    values of earlier blocks are where it runs, not a change of its own nor a thing it names)."""
+    if command.lstrip().startswith(CARRIED_MARK) and OWN_PART in command:
+        carried, own = command.split(OWN_PART, 1)
+        # the forms carry.py writes: a saved value read back (`{ [ -O dir ] && . dir/key.sh; } || exit 1`), a
+        # statement said again, stopping the step if it fails or keeping quiet what it printed once already
+        said = _CARRY_GUARD.sub("", _CARRY_READ_BACK.sub("", carried))
+        if state_only(said):  # a writer put before the line is the step's own doing
+            return own
+    return command
+
+
 #: Commands whose whole effect is the shell's own state: saying them again gives the same state.
 SAID = frozenset({"cd", "pushd", "popd", "source", ".", "eval", "set", "shopt", "umask", "ulimit", "alias",
                   "unalias", "hash"})

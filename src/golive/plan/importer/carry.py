@@ -23,10 +23,10 @@ from golive.plan.importer.fences import block_text
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import BASH_LANGS
 from golive.plan.md_shell import looks_like_commands
-from golive.plan.md_shell_state import Item, Left, first_sets, reads, script_state, state_only
+from golive.plan.md_shell_state import CARRIED_MARK, Item, Left, first_sets, reads, script_state, state_only
 
 #: A comment line marking the carried state in front of a step's own commands.
-MARK = "# shell state set by earlier blocks of the document (they run in one shell)"
+MARK = CARRIED_MARK
 #: Where a run's saved values live: private to the run (its id), under the machine's temporary directory.
 STATE_DIR = '"${TMPDIR:-/tmp}/golive-state-${GOLIVE_RUN_ID:?}"'
 #: Saved values are read back with `.`, so the folder must be the run user's own: in a shared /tmp another user

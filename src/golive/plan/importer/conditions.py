@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from golive.plan.importer.sentences import first_sentence, sentences
+from golive.plan.level_chains import leads_back
 
 #: "Only if data is wrong", "nur wenn die Daten falsch sind", "solo si los datos…", "uniquement si…", "solo se…",
 #: "somente se…", "データが壊れている場合のみ": the document restricts the level to its condition.
@@ -204,15 +205,7 @@ def settle(levels: list[dict[str, Any]], restores: dict[int, bool]) -> None:
             wanted[lv["level"]] = list(dict.fromkeys(numbers))
 
     def loops(start: int) -> bool:
-        todo, seen = list(wanted.get(start, [])), set[int]()
-        while todo:
-            n = todo.pop()
-            if n == start:
-                return True
-            if n not in seen:
-                seen.add(n)
-                todo += wanted.get(n, [])
-        return False
+        return leads_back(start, wanted.get(start, []), lambda n: wanted.get(n, []))
 
     def said_chain(text: str) -> bool:
         return resolve(chain_alone(text, words) or "", levels, words) is not None

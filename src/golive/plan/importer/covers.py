@@ -12,6 +12,8 @@ import re
 import shlex
 from typing import Any
 
+from golive.plan.md_shell_state import own_part
+
 _BASE = {"name", "timeout", "grace", "idempotent", "read_only", "continue_on_error", "undo"}
 #: Kinds that change nothing (golive's own read-only kinds), and a canary, which reverts itself.
 _NOT_CHANGING = {"manual", "backup", "canary", "wait", "check"}
@@ -32,10 +34,6 @@ def kind(step: dict[str, Any]) -> str:
     return next((k for k in step if k not in _BASE), "?")
 
 
-#: The line that ends the shell state an earlier block left (carry.py): what a step does is after it.
-_OWN_PART = "\n# this step\n"
-
-
 def text(step: dict[str, Any]) -> str:
     """What the step itself does: the `cd` and saved values carried from earlier blocks are where it runs, not a
     change of its own nor a thing it names."""
@@ -43,7 +41,7 @@ def text(step: dict[str, Any]) -> str:
     if isinstance(spec, dict) and kind(step) in ("shell", "ssh") and isinstance(spec.get("command"), str):
         spec = spec["command"]
     if isinstance(spec, str):
-        return spec.split(_OWN_PART, 1)[-1]
+        return own_part(spec)
     if kind(step) == "sql":
         return str(spec.get("query", ""))
     if kind(step) == "migrate":

@@ -16,22 +16,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from golive.plan.importer.contact_words import ESCALATION_WORD, MEASURE, SLA_KEY
+from golive.plan.importer.roles import ROLE_WORDS, looks_like_person, strict_person
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 
-#: Keys and headers of service-level lines: times and percentages, never people.
-SLA_KEY = re.compile(r"(?i)^\W*(sla|slo|response(\s+time)?|resolution(\s+time)?|rto|rpo|uptime|availability|mttr|"
-                     r"mtta|acknowledge?ment|time to (respond|resolve|acknowledge)|severity|priority|p[0-4])\b")
-#: A value that is a time or an amount: "< 4 hours", "15 minutes", "99.9%".
-MEASURE = re.compile(r"(?i)^\W*[<>≤≥~]?\s*\d+(\.\d+)?\s*(%|s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)?\b")
 _AFTER = re.compile(r"(?i)\b(?:after|wait(?:ing)?|if no (?:answer|ack\w*|response) (?:in|within|after))\s+"
                     r"(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b")
 _BARE = re.compile(r"(?i)^\s*\+?(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*$")
 _AT_ONCE = re.compile(r"(?i)\b(immediately|at once|right away|first)\b|^\s*0\s*$")
-#: The escalation word as runbooks write it, also in German, Spanish, Portuguese and French ("Eskalation",
-#: "Escalado", "Escalamiento", "Escalonamento", "Escalade").
-ESCALATION_WORD = r"(?:escalat|eskalat|escalad|escalam|escalon|escala[cç]|escalier)\w*"
 _INLINE = re.compile(rf"(?i)(?<![A-Za-z]){ESCALATION_WORD}(?:\s+[^:.\n]{{0,40}})?\s*:\s*(.+)$")
 #: Rung numbers: "1. on-call 2. lead", "1) ...", "1st Brian Kamau · 2nd Grace Wanjiru", tiers "N1 ..., N2 ...".
 _RUNG_NUMBER = re.compile(r"(?:^|[\s,;·•|])(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?|[NLT]\d\b:?)\s+")
@@ -89,8 +83,6 @@ _STEPS_IN = re.compile(r"(?i)\s+(?:takes(?:\s+over)?(?:\s+(?:the\s+)?[\w /-]{1,3
 def succession(text: str) -> list[str] | None:
     """The people who step in, in order, when a sentence says so ("If X is unreachable, A takes over, then B (Role)");
     each rung is a person, with their role in brackets when written."""
-    from golive.plan.importer.roles import looks_like_person
-
     m = _SUCCESSION.match(_clean(text.split("\n")[0]))
     if not m or not re.search(r"(?i)\bthen\b", m.group("rest")):
         return None
@@ -149,8 +141,6 @@ _TITLES = {"dr", "mr", "mrs", "ms", "prof", "ing", "st", "sr", "jr", "dipl", "ma
 
 def _named(rung: str) -> bool:
     """A rung written in prose names a person ("Kofi", "Tom Brennan (backup)") or a handle."""
-    from golive.plan.importer.roles import looks_like_person
-
     name = re.split(r"\s*\(", rung.strip(), maxsplit=1)[0].strip().strip("`")
     return bool(name) and looks_like_person(name) and (name[:1] == "@" or not name[:1].islower())
 
@@ -161,8 +151,6 @@ class EscalationMixin(ImportState):
         text = _clean(text)
         if not text or SLA_KEY.match(text) or MEASURE.match(text) or any(e["level"] == level for e in self.escalation):
             return False
-        from golive.plan.importer.roles import ROLE_WORDS, looks_like_person, strict_person
-
         text = _CONTACT.sub("", text).strip(" ,;")  # "Ava Thompson (release lead), 0412 555 101"
         name = re.split(r"\s+[—–-]\s+|\s*\(|:\s+|,\s+", text, maxsplit=1)[0].strip()
         # "Minjun Kim (1st)", "Ana (primary)": the brackets say the order, which the ladder already has
@@ -208,8 +196,6 @@ class EscalationMixin(ImportState):
     def bare_person(self, name: str) -> bool:
         """A rung written as a person's name alone: two to four capitalised words ("Tomás Ferreira"), or one word
         that is a person the document already names ("Grace"). A single word is otherwise a role ("Security")."""
-        from golive.plan.importer.roles import ROLE_WORDS, looks_like_person
-
         if not looks_like_person(name) or ROLE_WORDS.search(name):
             return False
         if len(name.split()) >= 2:

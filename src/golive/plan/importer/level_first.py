@@ -14,6 +14,7 @@ from typing import Any
 
 from golive.plan.importer.conditions import resolve, said_text, vocabulary
 from golive.plan.importer.sentences import sentences
+from golive.plan.level_chains import leads_back, reached
 
 _RUN = (r"(?:run|do|apply|perform|execute|complete|ausf[üu]hren|durchf[üu]hren|anwenden|f[üu]hre|wende|"
         r"ejecuta(?:r)?|aplica(?:r)?|ex[ée]cute(?:r|z)?|applique(?:r|z)?|esegui(?:re)?|applica(?:re)?|executa(?:r)?|"
@@ -76,16 +77,11 @@ def settle_first(levels: list[dict[str, Any]]) -> None:
             wanted[lv["level"]] = list(dict.fromkeys(numbers))
     by_number = {lv["level"]: lv for lv in levels}
 
+    def runs(n: int) -> list[int]:
+        return [*wanted.get(n, []), *(by_number[n].get("then") or [])] if n in by_number else []
+
     def loops(start: int) -> bool:
-        todo, seen = list(wanted.get(start, [])), set[int]()
-        while todo:
-            n = todo.pop()
-            if n == start:
-                return True
-            if n not in seen and n in by_number:
-                seen.add(n)
-                todo += [*wanted.get(n, []), *(by_number[n].get("then") or [])]
-        return False
+        return leads_back(start, wanted.get(start, []), runs)
 
     for lv in levels:
         first = wanted.get(lv["level"])
@@ -110,20 +106,19 @@ def carry_conditions(levels: list[dict[str, Any]]) -> list[int]:
     """A level golive would apply by itself that runs (`first`/`then`) a level the document keeps for a condition
     takes that condition too: golive never runs a level a person chooses. Returns the levels that took one."""
     by_number = {lv["level"]: lv for lv in levels}
+
+    def runs(n: int) -> list[int]:
+        other = by_number.get(n, {})
+        return [*(other.get("first") or []), *(other.get("then") or [])]
+
     took: list[int] = []
     for lv in levels:
         if lv.get("when"):
             continue
-        todo, seen = [*(lv.get("first") or []), *(lv.get("then") or [])], {lv["level"]}
-        while todo:
-            n = todo.pop(0)
-            if n in seen or n not in by_number:
-                continue
-            seen.add(n)
-            other = by_number[n]
-            if other.get("when"):
+        for n in reached([*(lv.get("first") or []), *(lv.get("then") or [])], runs, seen={lv["level"]}):
+            other = by_number.get(n)
+            if other is not None and other.get("when"):
                 lv["when"] = f"{other['when']} (level {n}'s condition: this level runs it)"[:300]
                 took.append(lv["level"])
                 break
-            todo += [*(other.get("first") or []), *(other.get("then") or [])]
     return took

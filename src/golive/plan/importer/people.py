@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from golive.plan.importer.escalation import ESCALATION_WORD, MEASURE, SLA_KEY, EscalationMixin, inline_ladder
+from golive.plan.importer.contact_words import ESCALATION_WORD, MEASURE, SLA_KEY
+from golive.plan.importer.escalation import EscalationMixin, inline_ladder
 from golive.plan.importer.roles import RolesMixin
 from golive.plan.importer.text import _GATE, _KV, _LEVEL, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from golive.plan.importer.escalation import ESCALATION_WORD, MEASURE, SLA_KEY
+from golive.plan.importer.contact_words import ESCALATION_WORD, MEASURE, SLA_KEY
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _PLACEHOLDER, _clean
 

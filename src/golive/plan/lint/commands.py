@@ -9,6 +9,7 @@ import shlex
 
 from golive.plan.lint.base import LinterBase
 from golive.plan.lint.rules import Path_
+from golive.plan.md_shell_state import own_part
 from golive.steps.base import StepBase
 
 _REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
@@ -31,7 +32,7 @@ _ENV_DUMPERS = ("env", "printenv", "set", "export", "declare")
 def _step_text(step: StepBase) -> str:
     spec = getattr(step, step.kind, None)
     if step.kind == "shell":
-        return str(getattr(spec, "command", ""))
+        return own_part(str(getattr(spec, "command", "")))
     if step.kind == "manual":
         return str(getattr(spec, "instruction", ""))
     if step.kind == "sql":
@@ -105,7 +106,7 @@ def command_reads(step: StepBase) -> bool | None:
     if step.kind in ("shell", "ssh"):
         if str(getattr(spec, "shell", "/bin/bash")) not in ("/bin/bash", "bash", "/bin/sh", "sh"):
             return False  # PowerShell and others: not read by the bash parse
-        return shell_reads_only(str(getattr(spec, "command", "")))
+        return shell_reads_only(own_part(str(getattr(spec, "command", ""))))
     if step.kind == "sql":
         query = getattr(spec, "query", None)
         return bool(query) and sql_reads_only(str(query))

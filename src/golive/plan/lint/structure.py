@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from golive.plan.level_chains import reached
 from golive.plan.lint.base import LinterBase
 from golive.plan.lint.commands import _PLACEHOLDER, _REF, _changes_state
 from golive.plan.lint.rules import Path_
@@ -135,18 +136,16 @@ class StructureRules(LinterBase):
         """A level golive applies by itself (no `when`) that runs, through `first`/`then`, a level only a person
         may choose: golive then runs that level whatever its condition."""
         by_number = {lv.level: lv for lv in self.plan.rollback.levels}
+
+        def runs(n: int) -> list[int]:
+            return [*by_number[n].first, *by_number[n].then] if n in by_number else []
+
         for li, level in enumerate(self.plan.rollback.levels):
             if level.when is not None:
                 continue
-            todo, seen = [*level.first, *level.then], {level.level}
-            while todo:
-                n = todo.pop(0)
-                if n in seen or n not in by_number:
-                    continue
-                seen.add(n)
-                other = by_number[n]
-                todo += [*other.first, *other.then]
-                if other.when is not None:
+            for n in reached([*level.first, *level.then], runs, seen={level.level}):
+                other = by_number.get(n)
+                if other is not None and other.when is not None:
                     self.add("GL165", ("rollback", "levels", li),
                              f"level {level.level} '{level.name}' has no condition, so golive applies it by itself, and"
                              f" it runs level {other.level} '{other.name}' (first/then), whose condition only a person"
