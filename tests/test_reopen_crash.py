@@ -33,17 +33,22 @@ KILLED_ASKING = textwrap.dedent("""
 """)
 
 
+LOCKED = LADDER.replace("phases:", "locks:\n  - local: {dir}\nphases:", 1)
+
+
 def test_a_reopen_killed_before_its_request_is_let_go_by_resume(tmp_path: Path) -> None:
     db = tmp_path / ".golive" / "golive.db"
     store = SQLiteStore(db)
     h = Harness(tmp_path, store, FakeClock(T0))
+    locks = tmp_path / "locks"
     try:
-        rid = h.start(LADDER)
+        rid = h.start(LOCKED.format(dir=locks))
         assert h.drive(rid) == 1 and h.state(rid).outcome == "rolled-back"
         killed = subprocess.run([sys.executable, "-c", KILLED_ASKING, str(db), rid], cwd=tmp_path,
                                 capture_output=True, text=True, timeout=120)
         assert killed.returncode == -9, killed.stderr
         assert store.get_run(rid).active and h.state(rid).terminal  # the crash left it holding the service
+        assert [p.name for p in locks.glob("*.lock")], "the reopen took the run's lock file"
         (tmp_path / "other.yaml").write_text(OTHER, encoding="utf-8")
         assert f"held by run {rid}" in golive("run", "other.yaml", cwd=tmp_path).err
 
@@ -51,6 +56,7 @@ def test_a_reopen_killed_before_its_request_is_let_go_by_resume(tmp_path: Path) 
         assert resumed.code == 1, resumed  # the run's outcome, as before: rolled back
         assert "no longer holds" in resumed.err and "Traceback" not in resumed.err, resumed
         assert not store.get_run(rid).active
+        assert not list(locks.glob("*.lock")), "its lock file goes too (a log elsewhere could not tell it is over)"
         assert [e.type for e in store.events(rid)].count("rollback.requested") == 0
         assert golive("run", "other.yaml", cwd=tmp_path).code == 0
     finally:

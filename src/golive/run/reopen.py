@@ -79,6 +79,13 @@ def reopened(store: Store, run_id: str, check: Callable[[RunState], object]) -> 
         store.release(run_id, owner, active=kept)
 
 
+def lock_context(store: Store, state: RunState, run_id: str) -> LockContext:
+    """The context its lock files were taken with (to take or drop them again outside a run's process)."""
+    from golive.run.start import store_where
+
+    return _context(store, state, run_id, store_where)
+
+
 def _context(store: Store, state: RunState, run_id: str, where: Callable[[Store], str]) -> LockContext:
     """The run's lock context with its vars (those it started with; secrets are not needed to name a lock file
     or reach a host, and the person asking may not hold them)."""

@@ -278,7 +278,14 @@ def _let_go(store: Store, run_id: str) -> bool:
     still acting on it refuses this); else no run of the service could ever start again."""
     owner = current_owner()
     store.claim(run_id, owner)  # RunLocked: a live process is acting on it
-    ended = fold(store.events(run_id)).terminal  # a request recorded meanwhile opened it again: resume drives it
+    state = fold(store.events(run_id))
+    ended = state.terminal  # a request recorded meanwhile opened it again: resume drives it
+    if ended and state.plan.locks:  # the lock files the reopen took (another log cannot tell the run is over)
+        from golive.run.locks import file_locks, release_locks
+        from golive.run.reopen import lock_context
+
+        with contextlib.suppress(Exception):  # a lock file left is judged by its run's log, as before
+            release_locks(state.plan, lock_context(store, state, run_id), ended=True, specs=file_locks(state.plan))
     store.release(run_id, owner, active=not ended)
     if not ended:
         raise UsageError(f"run {run_id} was opened again meanwhile (a rollback level was asked for):"
