@@ -245,3 +245,34 @@ def test_an_expired_access_token_without_a_refresh_token_is_refused_without_aski
     assert answer.verdict is Verdict.REFUSED and "expired" in answer.reason
     assert asyncio.run(login.reconfirm(ProviderTokens(access_token="at-value", expires_at=200.0), "rita",
                                        now=101.0)).verdict is Verdict.UNANSWERED
+
+
+class _Answers:
+    """What a provider answers to the refresh grant and to userinfo (the shapes authlib returns)."""
+
+    def __init__(self, userinfo: dict[str, Any]) -> None:
+        self.said = userinfo
+
+    async def fetch_access_token(self, **_: Any) -> dict[str, Any]:
+        return {"access_token": "at-new-1234567890", "expires_in": 300, "token_type": "Bearer"}
+
+    async def userinfo(self, **_: Any) -> dict[str, Any]:
+        return self.said
+
+
+@pytest.mark.parametrize(("userinfo", "groups"), [
+    ({"sub": "rita", "preferred_username": "rita", "groups": ["release"]}, ("release",)),
+    ({"sub": "rita", "preferred_username": "rita", "groups": []}, ()),  # every group taken away: said so
+    ({"sub": "rita", "preferred_username": "rita"}, None),  # groups only in the ID token: userinfo says nothing
+])
+def test_groups_follow_userinfo_only_when_it_speaks_of_them(userinfo: dict[str, Any],
+                                                             groups: tuple[str, ...] | None) -> None:
+    """Azure AD (by default) and Okta's custom claims put groups in the ID token only: an empty list read from a
+    userinfo without the claim had taken every role by group away at the first check, five minutes after login."""
+    settings = OidcSettings(discovery_url="http://127.0.0.1:9/.well-known/openid-configuration", client_id="c")
+    login = OidcLogin(settings, Team(TeamConfig()))
+    login.client = _Answers(userinfo)  # type: ignore[assignment]
+    tokens = ProviderTokens(access_token="at-old-1234567890", refresh_token="rt-1234567890", expires_at=200.0)
+    answer = asyncio.run(login.reconfirm(tokens, "rita", now=101.0))
+    assert answer.verdict is Verdict.CONFIRMED
+    assert answer.groups == groups

@@ -70,7 +70,7 @@ class Answer:
     #: Why, in words safe to show (never a token).
     reason: str = ""
     tokens: ProviderTokens | None = None
-    #: The person's groups as the provider says now (confirmed only).
+    #: The person's groups as the provider says now (confirmed only); None when userinfo carries no groups claim.
     groups: tuple[str, ...] | None = None
 
 
@@ -147,7 +147,11 @@ class OidcLogin:
             return Answer(Verdict.UNANSWERED, f"cannot reach the identity provider ({type(exc).__name__})")
         if str(claims.get("sub") or "") != subject:
             return Answer(Verdict.REFUSED, "the identity provider answered for another subject")
-        return Answer(Verdict.CONFIRMED, tokens=tokens, groups=self.groups(claims))
+        # a provider that puts groups only in the ID token (Azure AD's default, Okta's custom claims) sends none in
+        # userinfo: not a word on them, so the login's groups stand (until the session's absolute age), where an
+        # empty list would have taken every role by group away at the first check
+        said = self.groups(claims) if self.settings.groups_claim in claims else None
+        return Answer(Verdict.CONFIRMED, tokens=tokens, groups=said)
 
     def groups(self, claims: dict[str, Any]) -> tuple[str, ...]:
         groups = claims.get(self.settings.groups_claim) or []

@@ -132,8 +132,9 @@ class Revalidator:
         subject = who.get("subject") if isinstance(who, dict) else None
         answer = await self.oidc.reconfirm(tokens, subject, now)
         if answer.verdict is Verdict.CONFIRMED and answer.tokens is not None and isinstance(who, dict):
-            self.keep(sid, answer.tokens, now, who={**who, "groups": list(answer.groups or ())})
-            return Standing(True, True, groups=answer.groups or ())
+            groups = answer.groups if answer.groups is not None else tuple(who.get("groups") or ())
+            self.keep(sid, answer.tokens, now, who={**who, "groups": list(groups)})
+            return Standing(True, True, groups=groups)
         if answer.verdict is Verdict.REFUSED:
             self.live.end(sid)
             return Standing(False, False, f"{answer.reason}: the provider no longer accepts your sign-in, so your"
