@@ -51,7 +51,9 @@ _BUILDERS = frozenset({"make", "go", "cargo", "gradle", "gradlew", "mvn", "mvnw"
 _TOOLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "kubectl": (frozenset({"get", "describe", "logs", "top", "version", "explain", "api-resources", "api-versions",
                            "cluster-info", "diff", "wait", "rollout status", "rollout history", "auth can-i",
-                           "config view", "config get-contexts", "config current-context"}),
+                           "config view", "config get-contexts", "config current-context",
+                           # which cluster the operator's own client talks to: nothing in any cluster changes
+                           "config use-context", "config use"}),
                 frozenset({"-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server"})),
     "helm": (frozenset({"status", "list", "ls", "get", "history", "show", "version", "lint", "search", "diff", "env",
                         "verify", "dependency list"}),
@@ -278,6 +280,33 @@ def _ssh(args: list[str], depth: int) -> bool:
 _SSH_LOCAL = re.compile(r"(?i)(?:proxycommand|localcommand|knownhostscommand)|^-E")
 
 
+#: Fan-out tools' options that take a value (`clush -bw @search CMD`, `pdsh -w web[1-4] CMD`).
+_FANOUT_VALUED = frozenset({"-w", "-x", "-g", "-X", "-f", "-l", "-o", "-t", "-u", "-R", "-E", "--nodes", "--exclude",
+                            "--group", "--fanout", "--user", "--options", "--connect_timeout", "--command_timeout",
+                            "--worker", "-h", "-H", "-p", "-O", "--hosts", "--host", "--par", "--timeout"})
+
+
+def _fanout(args: list[str], depth: int) -> bool:
+    """`clush -bw @search 'rpm -q search-api'`: what runs on each host decides; a copy (`--copy`, `--rcopy`,
+    `-c`) writes there."""
+    if any(a in ("-c", "--copy", "--rcopy", "--dest") for a in args):
+        return False
+    command: list[str] = []
+    words = iter(args)
+    for a in words:
+        if command or not a.startswith("-"):
+            command.append(a)
+        elif a in _FANOUT_VALUED or (re.fullmatch(r"-[a-zA-Z]+", a) and a[-1] in "wxgXfloturREhHpO"):
+            next(words, None)  # `-bw @search`: the cluster's last letter takes the value
+    return bool(command) and shell_reads_only(" ".join(command), depth + 1)
+
+
+def _rpm(args: list[str], depth: int) -> bool:
+    """`rpm -q search-api`, `rpm -qa`, `rpm -V pkg`: a query of the package database; never `-i`/`-U`/`-e`."""
+    return bool(args) and (re.fullmatch(r"-q[a-zA-Z]*", args[0]) is not None or args[0] in ("--query", "-V",
+                                                                                             "--verify"))
+
+
 def _bash(args: list[str], depth: int) -> bool:
     return len(args) >= 2 and args[0] == "-c" and shell_reads_only(args[1], depth + 1)
 
@@ -365,7 +394,9 @@ _SPECIAL: dict[str, Callable[[list[str], int], bool]] = {
     "curl": _curl, "wget": _wget, "ssh": _ssh, "bash": _bash, "sh": _bash, "zsh": _bash,
     "pg_restore": _pg_restore, "ansible-playbook": _ansible, "ansible": _ansible, "nginx": _nginx, "nc": _nc,
     "ncat": _nc, "ss": _ss, "openssl": _openssl, "journalctl": _journalctl, "date": _date, "service": _service,
-    "redis-cli": _redis, "aws": _aws, **{p: _sql_client(p) for p in _SQL_CLIENTS},
+    "redis-cli": _redis, "aws": _aws, "rpm": _rpm,
+    "clush": _fanout, "pdsh": _fanout, "pssh": _fanout, "parallel-ssh": _fanout,
+    **{p: _sql_client(p) for p in _SQL_CLIENTS},
 }
 
 
