@@ -12,6 +12,19 @@ from golive.plan.loader import parse_plan_text
 from golive.plan.model import Plan
 
 GO = "## Phase 1: Go\n```bash\n./app deploy 2.0\n```\n"
+#: A release that migrates then deploys, for the tests of what rollback levels written under it become.
+SHOP_RELEASE = """# Shop release 4.2
+
+## 1. Migrate
+```bash
+./manage migrate up
+```
+
+## 2. Deploy
+```bash
+./deploy.sh 4.2
+```
+"""
 
 
 def load(text: str) -> tuple[Plan, list[str]]:

@@ -7,23 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.importforms import SHOP_RELEASE
 
 from golive.plan.importer import import_markdown
 from golive.plan.importer.sentences import first_sentence, sentences
 from golive.plan.loader import parse_plan_text
 
-HEAD = """# Shop release 4.2
-
-## 1. Migrate
-```bash
-./manage migrate up
-```
-
-## 2. Deploy
-```bash
-./deploy.sh 4.2
-```
-
+HEAD = SHOP_RELEASE + """
 ## Rollback
 
 ### Level 1: previous release

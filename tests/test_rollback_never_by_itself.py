@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.importforms import SHOP_RELEASE
 
 from golive.core.events import RollbackStarted
 from golive.plan.importer import import_markdown
@@ -81,18 +82,7 @@ def test_a_level_golive_applies_never_runs_a_conditional_one_through_its_chain(h
         assert not [f for f in lint_plan(parse_plan_text(fixed), fixed, "plan.yaml") if f.rule == "GL165"]
 
 
-DOC = """# Shop release 4.2
-
-## 1. Migrate
-```bash
-./manage migrate up
-```
-
-## 2. Deploy
-```bash
-./deploy.sh 4.2
-```
-
+DOC = SHOP_RELEASE + """
 ## Rollback
 
 ### Level 1: previous release{one}
