@@ -16,6 +16,15 @@ class ExitCode:
     INTERNAL = 70
 
 
+def exit_code_for(outcome: str | None) -> int:
+    """The exit code of a run that ended so (or that still waits: no outcome)."""
+    return {
+        "succeeded": ExitCode.SUCCEEDED,
+        "rolled-back": ExitCode.FAILED_ROLLED_BACK,
+        "rollback-failed": ExitCode.ROLLBACK_FAILED,
+    }.get(outcome or "", ExitCode.WAITING)
+
+
 class GoliveError(Exception):
     """Base of every error golive raises on purpose."""
 

@@ -20,10 +20,17 @@ from golive.core.step import Step, StepContext, StepResult, clip_output
 from golive.core.stepid import StepId
 from golive.engine.leftovers import Leftover, interrupted_event, never_ran, outwait, why_a_person
 from golive.engine.remote_leftovers import settle_remote
-from golive.engine.rollback import actions_for, choose_level, level_by_number, offered, touched_phases
+from golive.engine.rollback import (
+    actions_for,
+    choose_level,
+    level_by_number,
+    offered,
+    restore_needs_a_person,
+    touched_phases,
+)
 from golive.engine.state import RunState, apply
 from golive.engine.step_runner import RealExecutor, StepExecutor
-from golive.errors import ExitCode, GoliveError
+from golive.errors import ExitCode, GoliveError, exit_code_for
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
 from golive.proctree import recording
@@ -449,7 +456,8 @@ class Engine:
                 self._finish_rollback(ok=False, message=f"rollback stopped at {aid}: {rec.message}")
                 return
             level = action.level
-            why = self._restore_needs_a_person() if action.restores_data else None
+            why = restore_needs_a_person(self.rollback_until, self.state.forced is not None,
+                                         self.clock.now()) if action.restores_data else None
             if why is not None and level is not None and level not in rb.confirmed_levels:
                 if rb.waiting_for_level != level:
                     self.record(events.RollbackConfirmationNeeded(
@@ -480,26 +488,3 @@ class Engine:
             message += "; not applied, a person's choice: " + "; ".join(
                 o.text() for o in rb.offered)
         self.record(events.RunFinished(outcome="rolled-back" if ok else "rollback-failed", message=message))
-
-    def _restore_needs_a_person(self) -> str | None:
-        """Why restoring data now needs a person's word, or None when the plan's rollback window still holds.
-
-        A run forced outside its window wrote at a time no window speaks for: the rollback window of the window it
-        missed (or of the next one) says nothing about what a restore would now lose, so a person decides.
-        """
-        if self.rollback_until is None:
-            return None
-        if self.state.forced is not None:
-            return ("the run was forced outside its window, so no rollback window covers it; "
-                    "restoring data may lose what was written since")
-        if self.clock.now() > self.rollback_until:
-            return "the rollback window has passed; restoring data now loses what was written since"
-        return None
-
-
-def exit_code_for(outcome: str | None) -> int:
-    return {
-        "succeeded": ExitCode.SUCCEEDED,
-        "rolled-back": ExitCode.FAILED_ROLLED_BACK,
-        "rollback-failed": ExitCode.ROLLBACK_FAILED,
-    }.get(outcome or "", ExitCode.WAITING)

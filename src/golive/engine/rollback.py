@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from golive.core.events import OfferedLevel, RollbackAction, RollbackPreview
@@ -159,3 +160,19 @@ def undoes_if_failing(recorded: list[RollbackPreview], phase: int) -> list[Rollb
         if not entry.then_earlier:  # the first phase with undos, or the old cumulative shape
             break
     return out
+
+
+def restore_needs_a_person(rollback_until: datetime | None, forced: bool, now: datetime) -> str | None:
+    """Why restoring data now needs a person's word, or None when the plan's rollback window still holds.
+
+    A run forced outside its window wrote at a time no window speaks for: the rollback window of the window it
+    missed (or of the next one) says nothing about what a restore would now lose, so a person decides.
+    """
+    if rollback_until is None:
+        return None
+    if forced:
+        return ("the run was forced outside its window, so no rollback window covers it; "
+                "restoring data may lose what was written since")
+    if now > rollback_until:
+        return "the rollback window has passed; restoring data now loses what was written since"
+    return None

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from msgspec import Struct, structs
 
 from golive.core.clock import Clock
-from golive.engine.executor import Engine, EngineOptions, Listener, exit_code_for
+from golive.engine.executor import Engine, EngineOptions, Listener
 from golive.engine.state import RunState, fold
 from golive.engine.step_runner import DryRunExecutor, StepExecutor
-from golive.errors import LockLost, RunLocked, UsageError
+from golive.errors import LockLost, RunLocked, UsageError, exit_code_for
 from golive.masking import Masker
 from golive.plan.model import Plan
 from golive.plan.vars import resolve_vars
