@@ -1,6 +1,7 @@
-"""A block that ends by counting with `grep -c` (issue 14): grep exits 1 when it counts 0, so as written the step
-failed exactly when nothing matched ("the last command must print 0"), and a good change was rolled back. The
-count is what is read: statuses 0 and 1 are the block's success, 2 (grep's own error) still fails it."""
+"""A block that ends by counting with `grep -c` (issue 14): grep exits 1 when it counts 0, so where the document
+says the count must be 0 ("the last command must print 0") the step failed exactly when nothing matched, and a good
+change was rolled back. There statuses 0 and 1 are the block's success; where the document says nothing, or wants a
+match, grep's status still decides; 2 (grep's own error) always fails."""
 
 from __future__ import annotations
 
@@ -57,10 +58,10 @@ def schema(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_a_count_of_nothing_is_the_blocks_success(schema: Path) -> None:
-    doc = DOC.format(dir=schema, after="")
+def test_a_count_the_document_wants_to_be_zero_passes_at_zero(schema: Path) -> None:
+    doc = DOC.format(dir=schema, after="It must print `0`.\n")
     (step,) = _shell_steps(doc)
-    assert step["shell"]["expect_exit"] == [0, 1]
+    assert step["shell"]["expect_exit"] == [0, 1] and step["shell"].get("expect_output")
     assert "grep -c" in " ".join(import_markdown(doc, "doc.md").summary)
     assert _run(doc, schema) == "succeeded"
 
@@ -69,16 +70,34 @@ def test_a_stated_zero_still_fails_the_step_when_something_matched(schema: Path)
     (schema / "schema.sh").write_text("#!/bin/sh\necho 'ORA-00942: table or view does not exist'\n")
     doc = DOC.format(dir=schema, after="It must print `0`.\n")
     (step,) = _shell_steps(doc)
-    assert step["shell"]["expect_exit"] == [0, 1] and step["shell"].get("expect_output")
+    assert step["shell"]["expect_exit"] == [0, 1]
+    assert _run(doc, schema) == "failed"
+
+
+def test_a_persons_check_of_zero_right_after_counts_too(schema: Path) -> None:
+    doc = (f"# Schema change\n\n## Phase 1: Database\n\n1. Run the schema script:\n\n   ```bash\n   cd {schema}\n"
+           "   ./schema.sh > schema.log 2>&1\n   grep -c ORA- schema.log\n   ```\n\n"
+           "2. The last command must print 0. Any ORA- error: stop, go to the backout.\n")
+    shell = _shell_steps(doc)
+    assert shell and shell[0]["shell"]["expect_exit"] == [0, 1]
+
+
+@pytest.mark.parametrize("after", ["", "Stop here if the line is missing: the migration did not finish.\n",
+                                   "It must print `1`.\n"])
+def test_without_a_zero_said_grep_s_status_decides(schema: Path, after: str) -> None:
+    """A count of 0 where the document wants a match (or says nothing) must not pass silently."""
+    doc = DOC.format(dir=schema, after=after)
+    (step,) = _shell_steps(doc)
+    assert not isinstance(step["shell"], dict) or "expect_exit" not in step["shell"]
     assert _run(doc, schema) == "failed"
 
 
 def test_grep_s_own_error_still_fails(tmp_path: Path) -> None:
-    doc = DOC.format(dir=tmp_path, after="")  # no schema.sh: the log holds bash's error, grep reads it
+    doc = DOC.format(dir=tmp_path, after="It must print `0`.\n").replace("./schema.sh > schema.log 2>&1\n", "")
     (tmp_path / "schema.log").mkdir()  # a directory: grep cannot read it, exits 2
-    (step,) = _shell_steps(doc.replace("./schema.sh > schema.log 2>&1\n", ""))
+    (step,) = _shell_steps(doc)
     assert step["shell"]["expect_exit"] == [0, 1]
-    assert _run(doc.replace("./schema.sh > schema.log 2>&1\n", ""), tmp_path) == "failed"
+    assert _run(doc, tmp_path) == "failed"
 
 
 @pytest.mark.parametrize("command, statuses", [

@@ -189,3 +189,23 @@ def test_summary_says_levels_came_from_labels_and_rows() -> None:
     for md, said in ((BULLETS, "labels"), (TABLE, "a level per row")):
         summary = "\n".join(import_markdown(md, "r.md").summary)
         assert said in summary, summary
+
+
+HELD = HEAD + """## Rollback
+
+| Level | When | What |
+|---|---|---|
+| 1 | 5xx > 1% | `sudo ln -sfn /opt/release/5.1.8 /opt/orders/now`; never purge the queue: `./tools/purge-queue q` |
+| 2 | orders wrong | only with DBA approval: `./tools/restore-db orders pre-5.2`; `sudo systemctl restart orders` |
+| 3 | app down | Nicht ohne Freigabe: `./tools/restore-vm orders` |
+"""
+
+
+def test_a_cell_part_held_back_by_its_words_is_never_a_command() -> None:
+    """"never purge the queue: `…`" had become a shell step of level 1, which golive applies by itself; "only with
+    DBA approval: `…`" a plain step with nobody asked."""
+    one, two, three = _levels(HELD)
+    for level, held in ((one, "purge-queue"), (two, "restore-db"), (three, "restore-vm")):
+        assert all("shell" not in st for st in level["steps"] if held in str(st)), level
+        assert held in _text(level)
+    assert any("shell" in st and "ln -sfn" in str(st) for st in one["steps"])  # the plain command still runs

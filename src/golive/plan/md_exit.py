@@ -1,14 +1,16 @@
 """Exit statuses a block gives when it did what the document means.
 
 golive fails a shell step on any status but 0 unless told otherwise; a terminal does not. `grep -c PATTERN FILE`
-prints how many lines match and exits 1 when that number is 0, so a runbook that ends a block with it ("the last
-command must print 0") reads a count, never a status: kept as written, the step failed exactly when the change had
-gone well, and a rollback followed a good schema change. The count is what the person reads (or what a stated
-result checks); 2 (grep's own error: no such file) still fails the step.
+prints how many lines match and exits 1 when that number is 0. Where the document says the count must be 0 ("the
+last command must print 0", the step's own check of "0"), that 1 is the success: kept as written, set 7 05's step
+failed exactly when the schema script had gone well, and the backout followed. Where it says nothing, or wants a
+match ("stop here if the line is missing"), grep's status keeps deciding: a count of 0 must not pass silently.
+2 (grep's own error: no such file) always fails the step.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from golive.plan.md_shell import node_source, parse, simple_commands
@@ -57,10 +59,32 @@ def success_statuses(command: str) -> list[int] | None:
     return [0, 1] if argv and _counts(argv[0]) else None
 
 
+#: A person's check right after the command saying its count must be 0: "(b) The last command must print 0.",
+#: "It should return 0", "Erwartet: 0", "应为 0".
+_ZERO_SAID = re.compile(r"(?i)\b(?:must|should|has\s+to|needs?\s+to|muss|sollte?|doit|debe|deve)\b[^.\n]{0,40}?"
+                        r"(?<![\w.])[`'\"]?0[`'\"]?(?!\w|\.\d)|\b(?:expected|erwartet|attendu|esperado)\s*:?\s*[`'\"]?0[`'\"]?"
+                        r"(?!\w|\.\d)|(?:应|應)(?:为|為|输出|輸出|返回)\s*[`「]?0(?!\w|\.\d)")
+
+
+def _wants_zero(step: dict[str, Any], after: dict[str, Any] | None) -> bool:
+    """The document says the count must be 0: the step's own check takes "0" and refuses "1", or the person's
+    check right after it says so."""
+    spec = step.get("shell")
+    check = spec.get("expect_output") if isinstance(spec, dict) else None
+    if isinstance(check, str):
+        try:
+            return re.search(check, "0\n") is not None and re.search(check, "1\n") is None
+        except re.error:
+            return False
+    said = after.get("manual") if after is not None else None
+    text = said.get("instruction") if isinstance(said, dict) else said
+    return isinstance(text, str) and _ZERO_SAID.search(text) is not None
+
+
 def accept_counts(steps: list[dict[str, Any]]) -> list[int]:
-    """`expect_exit: [0, 1]` on each shell step that ends by counting with grep (its command as written, before
-    carried state is put in front of it); the source lines of those steps' blocks are not known here, so the
-    positions in `steps` are returned for the summary."""
+    """`expect_exit: [0, 1]` on each shell step of `steps` (one phase's or one level's, in order) that ends by
+    counting with grep where the document wants the count to be 0 (its command as written, before carried state is
+    put in front of it); the positions in `steps` are returned for the summary."""
     out: list[int] = []
     for i, step in enumerate(steps):
         spec = step.get("shell")
@@ -68,7 +92,7 @@ def accept_counts(steps: list[dict[str, Any]]) -> list[int]:
         if not isinstance(command, str) or (isinstance(spec, dict) and "expect_exit" in spec):
             continue
         statuses = success_statuses(command)
-        if statuses is None:
+        if statuses is None or not _wants_zero(step, steps[i + 1] if i + 1 < len(steps) else None):
             continue
         if not isinstance(spec, dict):
             from ruamel.yaml.comments import CommentedMap

@@ -172,12 +172,12 @@ class BuildMixin(ImportState):
                                     " SELECT, a GET, --dry-run, ...: no write, no writer in a pipe, no redirection"
                                     " to a file) -> read_only: true (no undo needed; a phase of them leaves nothing"
                                     " for a rollback level to cover)")
-        counted = accept_counts([s for p in phases for s in p["steps"]]
-                                + [s for lv in self.levels for s in lv["steps"]])
+        counted = sum(len(accept_counts(steps)) for steps in [*(p["steps"] for p in phases),
+                                                              *(lv["steps"] for lv in self.levels)])
         if counted:
-            self.conversions.append(f"{len(counted)} shell step{'s' if len(counted) != 1 else ''} end with `grep -c`,"
-                                    " which exits 1 when it counts 0 -> expect_exit: [0, 1] (the count is what is"
-                                    " read; a bare 1 had failed the step exactly when nothing matched)")
+            self.conversions.append(f"{counted} shell step{'s' if counted != 1 else ''} end with `grep -c` and the"
+                                    " document wants 0 -> expect_exit: [0, 1] (grep exits 1 when it counts 0: the"
+                                    " step had failed exactly when nothing matched)")
         # after covers are derived: those read each step's own commands. A notebook's cells each run in a process
         # of their own (a `%%bash` cell's `cd` never reaches the next cell): nothing is carried there
         carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]),

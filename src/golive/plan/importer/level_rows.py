@@ -19,6 +19,13 @@ from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_traffic import thresholds_in
 
+#: Words before a cell's command that hold it back: a prohibition ("never purge the queue: `…`") or a condition or a
+#: person's word ("only with DBA approval: `…`"). Such a part is a person's step showing it, never a step golive runs
+#: when it applies the level by itself.
+_HELD = re.compile(r"(?i)\b(?:never|do\s*n[o']t|must\s+not|not|no|nicht|niemals|kein\w*|jamais|ne\s+pas|nunca|"
+                   r"only|unless|if|except|nur|falls|wenn|au(?:ß|ss)er|seulement|sauf|si|solo|salvo|apenas|s(?:ó|o)|"
+                   r"approval|approved|sign-?off|freigabe|decides?|entscheidet)\b|不要|禁止|切勿|仅|只有|除非|如果|しない")
+
 _WHEN_COL = re.compile(r"(?i)when|trigger|condition|if\b|wann|ausl(ö|oe)ser|cuando|quand|条件|触发")
 _WHAT_COL = re.compile(r"(?i)what|action|does|undo|steps?|ma(ß|ss)nahme|was\b|qu[ée]|acci[óo]n|操作|措施|内容")
 #: A row's level: "1", "L2", "Level 3", "Stufe 1".
@@ -72,7 +79,8 @@ class LevelRowsMixin(ImportState):
             steps: list[Any] = []
             for part in _parts(cells[what]):
                 made = None
-                if not _NAMES_LEVEL.search(part.split("`", 1)[0]):
+                lead = part.split("`", 1)[0]
+                if not _NAMES_LEVEL.search(lead) and not _HELD.search(lead):
                     made = self.command_item(Block("item", _clean(re.sub(r"`", "", part)), part, line))
                 text = _clean(re.sub(r"\*\*|__|`", "", part))
                 steps += made or [self.step("manual", {"instruction": text}, line, None)]
