@@ -28,6 +28,8 @@ _CALLOUT = re.compile(r"[ \t]*(?:(?:#|//|--|;)[ \t]*)?(?:<\d{1,2}>[ \t]*)+$")
 _CALLOUT_TEXT = re.compile(r"^<(?P<n>\d{1,2})>\s+(?P<text>\S.*)$")
 _LABELLED = re.compile(r"^(?P<term>[^\s:][^:]{0,80}?)::\s*(?P<text>.*)$")
 _REF = re.compile(r"(?<![$\\{])\{(?P<name>[A-Za-z0-9_][\w-]*)\}(?!\})")
+_CONDITION = re.compile(r"^(?P<kind>ifdef|ifndef|ifeval)::(?P<names>[\w,+-]*)\[(?P<inline>.*)\]\s*$")
+_END_CONDITION = re.compile(r"^endif::[\w,+-]*\[\]\s*$")
 _LIST = re.compile(r"^(?P<marks>\*{1,5}|\.{1,5})\s+(?P<text>\S.*)$")
 
 
@@ -55,31 +57,52 @@ def read_asciidoc(text: str) -> tuple[str, list[str]] | None:
     substituted: list[int] = []
     unknown: list[str] = []
     callouts: list[int] = []
-    fence: str | None = None  # the delimiter of the open block
+    hidden: list[int] = []
+    fences: list[str] = []  # the delimiters of the open blocks, innermost last (a listing inside an example block)
     pending_lang: str | None = None
+    held: list[bool | None] = []  # ifdef/ifndef/ifeval: kept, left out, or not known here
+    commented = False
     for n, line in enumerate(lines, 1):
-        if fence is not None:
-            if line.strip() == fence:
-                out.append("```" if fence[0] in "-." else "")
-                fence = None
-                continue
-            if fence[0] not in "-.":
-                out.append(_line(line))  # a sidebar's or an example's content: the page's text
+        code = fences[-1] if fences and fences[-1][0] in "-." else None
+        if code is not None:
+            if line.strip() == code:
+                out.append("```")
+                fences.pop()
                 continue
             body = line
-            if fence[0] == "-" and _CALLOUT.search(body) and re.search(r"<\d{1,2}>\s*$", body):
+            if code[0] == "-" and _CALLOUT.search(body) and re.search(r"<\d{1,2}>\s*$", body):
                 body = _CALLOUT.sub("", body)
                 callouts.append(n)
-            if fence[0] == "-":
+            if code[0] == "-":
                 body = _substitute(body, attrs, n, substituted, unknown)
-            out.append(body)
+            out.append(body if False not in held else "")
+            continue
+        if re.fullmatch(r"/{4,}\s*", line):  # a comment block: the page never shows it, nobody runs it
+            commented = not commented
+            out.append("")
+            continue
+        cond = _CONDITION.match(line)
+        if commented or cond or _END_CONDITION.match(line):
+            out.append(_conditional(cond, attrs, held) if cond and not commented else "")
+            if not commented and not cond:
+                held and held.pop()
+            continue
+        if False in held:
+            out.append("")
             continue
         m = _DELIM.match(line)
         if m:
             d = m.group("d")
-            fence = d
+            if fences and d == fences[-1]:
+                fences.pop()
+                out.append("")
+                continue
+            fences.append(d)
             if d[0] == "-":
-                out.append("```" + (pending_lang or ""))
+                runs = None not in held  # a block under a condition golive cannot weigh is shown, never run
+                out.append("```" + ((pending_lang or "") if runs else "output"))
+                if not runs:
+                    hidden.append(n)
             elif d[0] == ".":
                 out.append("```text")
             else:
@@ -107,10 +130,30 @@ def read_asciidoc(text: str) -> tuple[str, list[str]] | None:
     if unknown:
         notes.append(f"AsciiDoc attributes the document does not define ({', '.join(sorted(set(unknown)))}): "
                      "placeholders to fill in, never run with their braces")
+    if hidden:
+        notes.append(f"blocks at lines {_lines(hidden)} stand under an `ifdef`/`ifndef`/`ifeval` golive cannot"
+                     " weigh: kept out of the steps, never run")
     if callouts:
         notes.append(f"callout markers (`# <1>`) at the ends of lines {_lines(callouts)}: removed (the site's"
                      " markers, not the command's; after a `\\` they would end the command there)")
     return "\n".join(out), notes
+
+
+def _conditional(cond: re.Match[str], attrs: dict[str, str], held: list[bool | None]) -> str:
+    """`ifdef::prod[]` opens a part shown only when the page sets `prod` (`ifndef` when it does not; `a,b` any of
+    them, `a+b` all): kept or left out as the header's attributes say, as the site builds it. `ifeval` is not
+    weighed here: what it holds is shown, never run. `ifdef::prod[text]` on one line is that text or nothing."""
+    kind, names, inline = cond.group("kind"), cond.group("names") or "", cond.group("inline")
+    if kind == "ifeval":
+        held.append(None)  # `ifeval::[{env} == "prod"]`: its brackets hold the test, not text
+        return ""
+    parts = [p for p in re.split(r"[,+]", names) if p]
+    have = all(p in attrs for p in parts) if "+" in names else any(p in attrs for p in parts)
+    shown = have if kind == "ifdef" else not have
+    if inline:
+        return _line(inline) if shown else ""
+    held.append(shown)
+    return ""
 
 
 def _lines(rows: list[int]) -> str:
