@@ -7,9 +7,8 @@ command a heading."""
 
 from __future__ import annotations
 
-from tests.importforms import doc_manual, doc_runs, plan_of
-
 from golive.plan.importer import import_markdown
+from importforms import doc_manual, doc_runs, plan_of
 
 PAGE = """= Shop upgrade runbook
 :version: 2.4

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.importforms import SHOP_RELEASE
 
 from golive.plan.importer import import_markdown
 from golive.plan.importer.sentences import first_sentence, sentences
 from golive.plan.loader import parse_plan_text
+from importforms import SHOP_RELEASE
 
 HEAD = SHOP_RELEASE + """
 ## Rollback

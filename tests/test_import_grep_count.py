@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.importforms import doc_steps
 
 from golive.engine.executor import EngineOptions
 from golive.plan.importer import import_markdown
@@ -19,6 +18,7 @@ from golive.run.runner import DriveOptions, drive_run, load_state
 from golive.run.start import StartRequest, start_run
 from golive.store.memory import MemoryStore
 from golive.testing import FakeClock
+from importforms import doc_steps
 
 DOC = """# Schema change
 

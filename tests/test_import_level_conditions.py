@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.importforms import SHOP_RELEASE
 
 from golive.engine.rollback import preview
 from golive.plan.importer import import_markdown
 from golive.plan.loader import parse_plan_text
+from importforms import SHOP_RELEASE
 
 HEAD = SHOP_RELEASE
 

@@ -5,9 +5,9 @@ block holding one is a person's step, shown whole; told what they need, they run
 from __future__ import annotations
 
 import pytest
-from tests.importforms import doc_manual, doc_runs
 
 from golive.plan.md_meaning import interactive
+from importforms import doc_manual, doc_runs
 
 
 @pytest.mark.parametrize("argv", [

@@ -5,7 +5,8 @@ run every time (set 8: two skip-if `pg_dump`s became unconditional backups). "Do
 from __future__ import annotations
 
 import pytest
-from tests.importforms import doc_manual, doc_runs
+
+from importforms import doc_manual, doc_runs
 
 DUMP = "pg_dump --format=custom --file=/backups/pre.dump \"$DB_URL\""
 

@@ -6,9 +6,9 @@ use-context` redeployed the old version, where both documents say "stop"."""
 from __future__ import annotations
 
 import pytest
-from tests.importforms import doc_steps
 
 from golive.plan.reads_only import shell_reads_only
+from importforms import doc_steps
 
 
 @pytest.mark.parametrize("command", [

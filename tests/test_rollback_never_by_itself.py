@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.importforms import SHOP_RELEASE
 
 from golive.core.events import RollbackStarted
 from golive.plan.importer import import_markdown
@@ -18,6 +17,7 @@ from golive.plan.loader import parse_plan_text
 from golive.run.decisions import request_rollback
 from golive.store.memory import MemoryStore
 from golive.testing import FakeClock
+from importforms import SHOP_RELEASE
 from test_engine import HEAD, T0, Harness, mark
 
 
