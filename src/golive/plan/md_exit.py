@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from golive.plan.md_shell import node_source, parse, simple_commands
+from golive.plan.md_shell import parse, simple_commands
 
 #: grep's short options that take the next word as their value (`-e PATTERN`, `-m NUM`, `-A NUM`).
 _TAKES_VALUE = frozenset("efmABCdD")
@@ -55,7 +55,7 @@ def success_statuses(command: str) -> list[int] | None:
     last = _last_statement(command)
     if last is None or last.type != _PLAIN:
         return None
-    argv = simple_commands(parse(node_source(last)), nested=False)
+    argv = simple_commands(last, nested=False)
     return [0, 1] if argv and _counts(argv[0]) else None
 
 
