@@ -10,6 +10,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.text import _KV, Unplaced, _clean
 from golive.plan.md_blocks import Block, parse_blocks
+from golive.plan.md_foreign import other_database
 from golive.plan.md_traffic import Threshold
 
 _MYSQL = re.compile(r"(?i)\b(?:mysql(?:dump|sh|admin)?|mariadb(?:-dump)?)\b")
@@ -42,6 +43,9 @@ class ImportState:
         self.mssql_only = bool(_MSSQL.search(text)) and not _POSTGRES.search(text)
         #: And for Oracle: a restore point, a PL/SQL block or FLASHBACK run in SQL*Plus, never in golive's sql step.
         self.oracle_only = bool(_ORACLE.search(text)) and not _POSTGRES.search(text)
+        #: And for the other databases golive's sql step cannot reach (Snowflake, Cassandra, BigQuery, ...): (name,
+        #: where its SQL is typed) from what the document calls its database (golive.plan.md_foreign).
+        self.other_db = other_database(text) if not _POSTGRES.search(text) else None
         self.summary: list[str] = []
         self.inferred: list[str] = []
         self.unplaced: list[Unplaced] = []
