@@ -180,3 +180,14 @@ def test_glued_numbers_that_do_not_count_up_go_to_a_person() -> None:
     doc = "# D\n\n## Go\n\n```bash\n1cd /srv/app\n3sudo systemctl restart app\n2curl -fsS http://x/\n```\n"
     assert doc_runs(doc) == ""
     assert "1cd /srv/app" in doc_manual(doc)
+
+
+def test_sql_lines_of_a_shell_block_of_another_database_are_a_persons() -> None:
+    # the SQL part of a shell block goes through the same sql step maker: never an sql step on PostgreSQL
+    doc = ("# Data release on Snowflake\n\n## Check\n\n```bash\n# deploy\n./deploy.sh\n\n# count\n"
+           "SELECT count(*) FROM A.F.REV;\n```\n")
+    steps = doc_steps(doc)
+    assert steps[0]["shell"] == "./deploy.sh"
+    assert not any("sql" in s for s in steps)
+    assert "In Snowflake (Snowsight or snowsql), run and check the result:\nSELECT count(*) FROM A.F.REV;" in \
+        doc_manual(doc)
