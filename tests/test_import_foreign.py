@@ -191,3 +191,43 @@ def test_sql_lines_of_a_shell_block_of_another_database_are_a_persons() -> None:
     assert not any("sql" in s for s in steps)
     assert "In Snowflake (Snowsight or snowsql), run and check the result:\nSELECT count(*) FROM A.F.REV;" in \
         doc_manual(doc)
+
+
+MAINFRAME = """# Accrual v7
+
+## Promote
+
+Back up the load library first:
+
+    zowe zos-jobs submit data-set "PROD.CHG.JCL(IACBKUP0)" --wait-for-output --rfj
+
+    Expected: "retcode": "CC 0000". Anything else: STOP.
+
+The JCL is shown for the checker to compare; Zowe submits it:
+
+    //IACPROM0 JOB (ACCT),'RC1187',CLASS=A,MSGCLASS=X
+    //STEP01   EXEC PGM=IEBCOPY
+    //SYSIN    DD *
+      COPY INDD=IN,OUTDD=OUT
+    /*
+
+    zowe zos-jobs submit data-set "PROD.CHG.JCL(IACPROM0)" --wait-for-output --rfj
+"""
+
+
+def test_a_jcl_deck_above_its_submit_command_is_shown_and_only_the_command_runs() -> None:
+    # whole, the block was dropped with the zowe command in it; run by bash, `//IACPROM0` is "is a directory"
+    # and `/*` a glob of the root directory
+    steps = doc_steps(MAINFRAME)
+    runs = [s["shell"] for s in steps if "shell" in s]
+    assert [r["command"] if isinstance(r, dict) else r for r in runs] == [
+        'zowe zos-jobs submit data-set "PROD.CHG.JCL(IACBKUP0)" --wait-for-output --rfj',
+        'zowe zos-jobs submit data-set "PROD.CHG.JCL(IACPROM0)" --wait-for-output --rfj']
+    assert "//IACPROM0 JOB (ACCT),'RC1187',CLASS=A,MSGCLASS=X\n//STEP01   EXEC PGM=IEBCOPY" in doc_manual(MAINFRAME)
+    assert "Expected" not in str(runs)  # the stated result is no command
+
+
+def test_a_stated_json_pair_is_checked_whole() -> None:
+    # "retcode" alone would pass on CC 0008: the check is the key with its value
+    first = next(s for s in doc_steps(MAINFRAME) if "shell" in s)["shell"]
+    assert first["expect_output"] == r'"retcode":\ "CC\ 0000"'

@@ -145,6 +145,10 @@ class ImportState:
         #: Fences a person runs, whole, never golive (their opening line -> why): lines that start with numbers that
         #: are not a viewer's consistent ones; a notebook's Python cell, or its `!` line with the kernel's `{var}`.
         numbered, mixed = read_viewer_numbers(self.blocks)
+        from golive.plan.importer.block_parts import split_mixed
+
+        #: (a JCL deck above the command that submits it, a command above its "Expected:" line: cut apart first)
+        numbered += split_mixed(self.blocks)
         self.person_fences: dict[int, str] = {b.line: "Type it without the line numbers in front of each line (they"
                                               " are not consistent), then run it" for b in self.blocks
                                               if id(b) in mixed}

@@ -148,7 +148,10 @@ def stated(raw: str, where: str) -> Stated | None:
     if not about:
         return None  # "3.2 Offene Aufträge prüfen, erwartet: `0`", "The dashboard should show ...": not its output
     after_m = said[m.start():]
-    quoted = [next(g for g in q if g) for q in _QUOTE.findall(after_m)]
+    # `"retcode": "CC 0000"`: a JSON pair is one value, the key with it (the key alone passes on any return code)
+    pairs = re.findall(r'"[^"\n]+"\s*:\s*"[^"\n]*"', after_m)
+    quoted = pairs + [next(g for g in q if g) for q in _QUOTE.findall(re.sub(r'"[^"\n]+"\s*:\s*"[^"\n]*"', "",
+                                                                            after_m))]
     if not quoted and re.search(r"[\u3040-\u30ff]", said):
         quoted = [next(g for g in q if g) for q in _QUOTE.findall(before)]  # 「`active` と表示されること」
     if any(_runs(q) for q in quoted):
