@@ -231,3 +231,7 @@ def test_a_stated_json_pair_is_checked_whole() -> None:
     # "retcode" alone would pass on CC 0008: the check is the key with its value
     first = next(s for s in doc_steps(MAINFRAME) if "shell" in s)["shell"]
     assert first["expect_output"] == r'"retcode":\ "CC\ 0000"'
+    from golive.plan.importer.stated import stated
+
+    said = stated('Expected: "retcode": "CC 0000". Anything else: STOP.', "after")
+    assert said is not None and said.value == '"retcode": "CC 0000"'
