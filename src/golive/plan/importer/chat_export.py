@@ -98,20 +98,19 @@ def read_chat_export(text: str) -> tuple[str, list[str], dict[int, str]] | None:
         if n in inside:
             continue
         # a hold ("do NOT run step 2") stops the step as surely as an edit changes it: neither runs as written
-        hold = _HOLD.search(ln)
-        edit = _EDIT.search(ln) or hold
-        num = (edit.group("num") or edit.group("num2")) if edit is not None and edit.re is _HOLD else \
-            edit.group("num") if edit is not None else None
+        edit = _EDIT.search(ln)
+        hold = _HOLD.search(ln) if edit is None else None
+        num = edit.group("num") if edit is not None else (hold.group("num") or hold.group("num2")) if hold else None
         if num is None or num not in steps or steps[num] > n:
             continue
         first = steps[num]
         nxt = min([s for s in steps.values() if s > first] + [h for h in heads if h > first] + [len(lines)])
-        what = "holds this step back" if edit.re is _HOLD else "changes this step"
+        what = "holds this step back" if hold is not None else "changes this step"
         for f in fences:
             if first < f < nxt:
                 person[f + 1] = (f"A later message (line {n + 1}) {what}: \"{ln.strip()}\". Run it only as that"
                                  " message says")
-        notes.append(f"line {n + 1}: a later message {'holds back' if edit.re is _HOLD else 'changes'} step {num}:"
+        notes.append(f"line {n + 1}: a later message {'holds back' if hold is not None else 'changes'} step {num}:"
                      " its block is a person's, shown with the message, never run as first written")
     return "\n".join(out), notes, person
 

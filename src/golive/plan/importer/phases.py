@@ -8,10 +8,10 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.conditional_blocks import ConditionalBlockMixin
+from golive.plan.importer.done_block import DoneBlockMixin
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
-from golive.plan.importer.done_block import DoneBlockMixin
 from golive.plan.importer.named_host import NamedHostMixin
 from golive.plan.importer.prose_steps import ProseStepsMixin
 from golive.plan.importer.repeat import RepeatMixin
