@@ -41,6 +41,8 @@ class LockContext:
     workdir: Path = Path(".")
     #: What taking the locks found worth recording in the run's log (a router lock taken over after its lease).
     notes: list[str] = field(default_factory=list)
+    #: The run's own log, to judge a host-wide lock record naming a run of it (golive.run.host_lock).
+    log: Any = None
 
     def fields(self, plan: Plan) -> dict[str, Any]:
         return {"run": self.run_id, "store": self.store, "service": plan.service, "environment": plan.environment,
@@ -240,10 +242,11 @@ _TAKERS: dict[type, Callable[[Any, Plan, LockContext], None]] = {
 
 
 def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True, specs: list[Any] | None = None) -> None:
-    """Take every lock the plan declares (or `specs` of them), or none: on a refusal, what was taken is let go
-    again (removed for a run about to be created or reopened; only no longer held by this process for a run that
-    exists and keeps its locks)."""
+    """Take the host-wide service lock (every run, golive.run.host_lock) and every lock the plan declares (or
+    `specs` of them), or none: on a refusal, what was taken is let go again (removed for a run about to be created
+    or reopened; only no longer held by this process for a run that exists and keeps its locks)."""
     done: list[Any] = []
+    _take_host(plan, ctx)
     try:
         for spec in plan.locks if specs is None else specs:
             if isinstance(spec, PostgresLock) and ctx.run_id in _SESSIONS:
@@ -253,6 +256,23 @@ def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True, specs: list[A
     except BaseException:
         release_locks(plan, ctx, ended=new_run, specs=done)
         raise
+
+
+def _take_host(plan: Plan, ctx: LockContext) -> None:
+    from golive.run import host_lock
+    from golive.store.owner import current_owner
+
+    record = {**ctx.fields(plan), "started": current_owner().started, "user": _user()}
+    host_lock.take(plan.service, plan.environment, record, ctx.log)
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return f"uid-{os.getuid()}"
 
 
 def file_locks(plan: Plan) -> list[Any]:
@@ -288,6 +308,10 @@ def release_locks(plan: Plan, ctx: LockContext, ended: bool, specs: list[Any] | 
             conn.close()
     if not ended:
         return
+    from golive.run import host_lock
+
+    with contextlib.suppress(Exception):
+        host_lock.drop(plan.service, plan.environment, ctx.run_id)
     for spec in plan.locks if specs is None else specs:
         if isinstance(spec, LocalLock):
             _drop_local(spec, plan, ctx.run_id)
