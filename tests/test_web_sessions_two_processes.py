@@ -45,3 +45,22 @@ def test_a_write_from_a_stale_copy_never_undoes_another_processes_change(tmp_pat
     reader = SessionList(path, absolute=3600)
     assert reader.get(other) is None  # the first's change
     assert (reader.get(sid) or {}).get("oidc") == {"sealed": "new"}  # the second's, not undone
+
+
+def test_refresh_lock_files_of_sessions_past_any_sessions_age_are_removed(tmp_path: Path) -> None:
+    """One lock file per OIDC session (golive.web.revalidate): those no session can still use go when a console
+    starts; a live session's stays."""
+    import os
+    from typing import Any, cast
+
+    from golive.web.revalidate import Revalidator
+
+    live = SessionList(tmp_path / "web" / "sessions.json", absolute=3600)
+    locks = tmp_path / "web" / "oidc-locks"
+    locks.mkdir(parents=True)
+    old, fresh = locks / "a.lock", locks / "b.lock"
+    old.touch()
+    fresh.touch()
+    os.utime(old, (time.time() - 3 * 3600, time.time() - 3 * 3600))
+    Revalidator(cast(Any, None), live, "secret", 300, time.time)
+    assert not old.exists() and fresh.exists()

@@ -103,6 +103,7 @@ class Revalidator:
         self._seal = TokenSeal(secret)
         #: The per-session lock files shared with the other console processes on this state directory.
         self.lock_dir = live.path.parent / "oidc-locks"
+        self.prune()
         #: One question to the provider at a time per session: a rotating provider takes a refresh token once.
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # with how many requests hold or wait for it
 
