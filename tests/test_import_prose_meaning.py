@@ -129,7 +129,7 @@ def test_a_short_secret_names_value_never_reaches_the_plan() -> None:
 RESERVATION = """# Maintenance
 ## Night before
 ```bash
-scontrol create reservation reservationname=maint_dec starttime=2026-12-01T08:00:00 nodes=ALL
+scontrol create reservation reservationname=maint_dec starttime=2026-12-01T08:00:00 \\\n  duration=09:00:00 nodes=ALL
 ```
 
 - [x] {item}
@@ -181,3 +181,14 @@ def test_chinese_prose_that_repeats_or_edits_is_a_persons_step(para: str) -> Non
            "## 三、检查\n```bash\nnodetool status\n```\n")
     result = import_markdown(doc, "doc.md")
     assert para.replace("`", "")[:12] in doc_manual(doc), result.summary
+
+
+@pytest.mark.parametrize("block, item", [
+    ("nomad job run payments.nomad.hcl", "Job file `payments.nomad.hcl` reviewed in MR !812"),
+    ("export NOMAD_ADDR=https://nomad.example:4646\nexport NOMAD_NAMESPACE=payments\ncd ~/deploy/payments-1.9.0",
+     "payments namespace exported and created"),
+])
+def test_a_ticked_item_that_names_things_not_the_blocks_work_leaves_it_a_step(block: str, item: str) -> None:
+    doc = f"# Release\n## Set-up\n```bash\n{block}\n```\n\n- [x] {item}\n\n## Run\n```bash\nnomad job status\n```\n"
+    runs = doc_runs(doc) + str(plan_of(doc).get("vars") or {})
+    assert block.split("\n")[0].split("=")[-1] in runs

@@ -7,8 +7,10 @@ makes the command fail ("name already in use") and stops the plan, or does the w
 ticked item, recorded as done ("(ran: ...)"), never a step that runs.
 
 The item must name the block's work, not only sit after it: two words of the item share a stem with the block's
-command words (`create`/"created", `reservation`/"reservation"), one of them five letters or more. "- [x] config
-reviewed" under `kubectl apply -f config.yaml` shares one word ("config"), so the block still runs."""
+command words (`create`/"created", `reservation`/"reservation"), one of them five letters or more, and one of them
+is the item's "done" word (a participle: "created"). "- [x] Job file payments.nomad.hcl reviewed" under a block
+naming `payments` and `nomad` names things, not the block's work, so the block still runs; so does a block that
+sets state for later blocks (`export`, `cd`), whatever an item beside it says."""
 
 from __future__ import annotations
 
@@ -37,11 +39,22 @@ def _words(text: str) -> set[str]:
     return {_stem(w) for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _COMMON}
 
 
+#: The item says the work is done: a participle ("created", "applied", "erstellt", "créée", "creado").
+_DONE_FORM = re.compile(r"(?i)^[a-zäöüéèáíóúç]{3,}(?:ed|t|en|ée?s?|ad[oa]s?|id[oa]s?|at[oa])$")
+#: A block that sets state later blocks use (`export`, `cd`, `source`): the plan needs it in the window whatever
+#: an item says beside it ("Job file payments.nomad.hcl reviewed" under `export NOMAD_ADDR=...`).
+_STATE = re.compile(r"(?m)^\s*(?:export\s|cd\s|source\s|\.\s|set\s+-|[A-Za-z_]\w*=)")
+
+
 def names_the_work(item: str, command: str) -> bool:
-    """The ticked item's words name what the command does: two stems in common, one of them five letters or more."""
-    code = re.sub(r"(?m)(?:^|\s)#.*$", " ", command)
+    """The ticked item's words name what the command does: two stems in common, one of them five letters or more,
+    and one the item writes as done ("created" for `create`); never a block that sets state for later blocks."""
+    code = re.sub(r"(?m)(?:^|\s)#.*$", " ", command.replace("\\\n", " "))  # a continuation is no statement
+    if _STATE.search(code):
+        return False
     shared = _words(item) & _words(code)
-    return len(shared) >= 2 and any(len(w) >= 5 for w in shared)
+    done = {_stem(w) for w in re.findall(r"[a-zäöüéèáíóúç]{4,}", item.lower()) if _DONE_FORM.match(w)}
+    return len(shared) >= 2 and any(len(w) >= 5 for w in shared) and bool(shared & done)
 
 
 class DoneBlockMixin(ImportState):
