@@ -400,9 +400,10 @@ class BuildMixin(ImportState):
                      + "".join(f"; then level {n}" for n in lv.get("then") or []))
         applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"] and not lv.get("when"))
         if len(applied) > 1:  # the document may mean its levels to add up; golive's levels replace each other
-            s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies only the highest level that"
-                     " covers a phase it touched, so a higher level does not also run a lower one's steps; where the"
-                     " document means it to, name the lower level under `then:`")
+            s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies one level, the lightest that"
+                     " covers each phase it touched (the heaviest of those); a heavier one is offered to a person, and"
+                     " no level also runs a lower one's steps; where the document means it to, name the lower level"
+                     " under `then:`")
         s += [f"guard: {g}" for g in self.guarded]
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
