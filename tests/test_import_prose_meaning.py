@@ -233,3 +233,17 @@ def test_a_second_sentence_after_two_openers_is_a_persons_step() -> None:
 def test_an_imperative_with_no_block_after_it_is_a_persons_step(para: str) -> None:
     doc = f"# Release\n## Phase 1: Deploy\n- [ ] Deploy started\n\n{para}\n\n## Phase 2: Done\n- [ ] tell the team\n"
     assert para.replace("`", "")[:20] in doc_manual(doc)
+
+
+def test_work_a_go_no_go_asks_for_once_it_is_go_is_a_step_after_the_decision() -> None:
+    doc = ("# MOP\n## Step 4 — Verify\n```bash\n./sipp -m 5 185.44.20.10:5060\n```\n\n## Step 5 — Make it permanent\n\n"
+           "Go/No-Go: Willem de Vries (NOC) gives GO, then type `commit` on er1-ams. NO-GO: do nothing.\n")
+    phases = plan_of(doc)["phases"]
+    assert [p["name"] for p in phases] == ["Step 4 — Verify", "Step 5 — Make it permanent"]
+    assert phases[0].get("gate"), "the decision stands before the work it allows"
+    assert "`commit` on er1-ams" in str(phases[1]["steps"][0]["manual"]["instruction"])
+
+
+def test_a_go_no_go_whose_then_asks_nothing_adds_no_step() -> None:
+    doc = f"{HEAD}\nGo/No-Go: Dana says GO, then the release continues.\n\n## Phase 2\n- [ ] tell the team\n"
+    assert "release continues" not in doc_manual(doc)
