@@ -192,3 +192,58 @@ def test_a_ticked_item_that_names_things_not_the_blocks_work_leaves_it_a_step(bl
     doc = f"# Release\n## Set-up\n```bash\n{block}\n```\n\n- [x] {item}\n\n## Run\n```bash\nnomad job status\n```\n"
     runs = doc_runs(doc) + str(plan_of(doc).get("vars") or {})
     assert block.split("\n")[0].split("=")[-1] in runs
+
+
+@pytest.mark.parametrize("heading", ["If it goes badly", "If things go awry"])
+def test_a_section_for_when_it_goes_badly_is_rollback_material(heading: str) -> None:
+    doc = (f"{HEAD}\n## {heading}\n\nLevel 1 (app problem): downgrade the package the same way as step 1, restore the"
+           " state dir from the tarball, restart.\n\nLevel 2 (conversion failed): Ahmed restores `acct_db` from the"
+           " dump, then Level 1.\n")
+    levels = _levels(doc)
+    assert levels and "tarball" in str(levels[0].get("steps"))
+    assert "tarball" not in " ".join(str(p.get("steps")) for p in plan_of(doc)["phases"])
+
+
+@pytest.mark.parametrize("para, work", [
+    ("Edite `/etc/postgresql/16/main/postgresql.conf` e troque `port = 5433` por `port = 5432`. Depois:",
+     "port = 5432"),
+    ("Edit `/etc/app/app.conf` and set `workers = 8`. Then:", "workers = 8"),
+])
+def test_work_before_a_then_lead_is_a_persons_step_before_the_block(para: str, work: str) -> None:
+    doc = f"# Release\n## Phase 1: Deploy\n{para}\n\n```bash\nsudo systemctl start app\n```\n"
+    steps = doc_steps(doc)
+    assert "manual" in steps[0] and work in steps[0]["manual"]["instruction"]
+    assert "systemctl start app" in str(steps[1])
+
+
+def test_a_lead_with_no_work_before_its_then_adds_no_step() -> None:
+    doc = "# Release\n## Phase 1: Deploy\nThe stop takes 1–3 minutes. Then:\n\n```bash\nsudo systemctl start app\n```\n"
+    assert doc_manual(doc) == ""
+
+
+def test_a_second_sentence_after_two_openers_is_a_persons_step() -> None:
+    doc = ("# Release\n## Step 3 — Warm up\n```bat\ncurl.exe -s https://localhost/health\n```\n\nMust print `200`."
+           " Then, in the browser, log in as svc-ts-smoke and open the week view.\n\n## Step 4\n- [ ] tell the team\n")
+    assert "svc-ts-smoke and open the week view" in doc_manual(doc)
+
+
+@pytest.mark.parametrize("para", ["Then, in the browser, log in as svc-ts-smoke and open the week view.",
+                                  "Flip the Steam default branch (partner site → Builds → set BuildID 1690 live).",
+                                  'Look in `mpi-test-*.out`: 256 "hello" lines.'])
+def test_an_imperative_with_no_block_after_it_is_a_persons_step(para: str) -> None:
+    doc = f"# Release\n## Phase 1: Deploy\n- [ ] Deploy started\n\n{para}\n\n## Phase 2: Done\n- [ ] tell the team\n"
+    assert para.replace("`", "")[:20] in doc_manual(doc)
+
+
+def test_work_a_go_no_go_asks_for_once_it_is_go_is_a_step_after_the_decision() -> None:
+    doc = ("# MOP\n## Step 4 — Verify\n```bash\n./sipp -m 5 185.44.20.10:5060\n```\n\n## Step 5 — Make it permanent\n\n"
+           "Go/No-Go: Willem de Vries (NOC) gives GO, then type `commit` on er1-ams. NO-GO: do nothing.\n")
+    phases = plan_of(doc)["phases"]
+    assert [p["name"] for p in phases] == ["Step 4 — Verify", "Step 5 — Make it permanent"]
+    assert phases[0].get("gate"), "the decision stands before the work it allows"
+    assert "`commit` on er1-ams" in str(phases[1]["steps"][0]["manual"]["instruction"])
+
+
+def test_a_go_no_go_whose_then_asks_nothing_adds_no_step() -> None:
+    doc = f"{HEAD}\nGo/No-Go: Dana says GO, then the release continues.\n\n## Phase 2\n- [ ] tell the team\n"
+    assert "release continues" not in doc_manual(doc)

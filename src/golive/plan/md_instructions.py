@@ -70,14 +70,17 @@ _OPTION = re.compile(r"(?i)\bif\s+you\s+(?:want|like|wish|prefer|need)\b|\byou\s
 #: timeline, stop ...", "Afterwards, ...", "On bill-app-02, ...".
 _PREFIX = (r"(?:(?:afterwards|after\s+that|finally|first|next|now|then|also|danach|dann|anschlie(?:ß|ss)end|zuerst|"
            r"ensuite|puis|luego|despu(?:é|e)s|poi|quindi),?\s+|(?:in\s+(?:both|all|each|any|either)\s+cases?|"
-           r"once\s+[^,]{1,60}|when\s+[^,]{1,60}|if\s+[^,]{1,80}|on\s+[^,]{1,40}|from\s+[^,]{1,40}),\s+)?")
+           r"once\s+[^,]{1,60}|when\s+[^,]{1,60}|if\s+[^,]{1,80}|on\s+[^,]{1,40}|from\s+[^,]{1,40}|"
+           r"in\s+the\s+[^,]{1,30}),\s+){0,2}")  # "Then, in the browser, log in as ...": two may stand there
 #: The verbs that start an English, German, French, Spanish or Italian imperative in a runbook.
 _VERB = (r"(?:repeat|re-?run|run|execute|wait|skip|edit|set|change|update|open|check|verify|confirm|make\s+sure|"
          r"ensure|note|record|write\s+down|read|review|watch|monitor|look\s+at|compare|restart|reboot|stop|start|"
          r"enable|disable|drain|remove|delete|copy|move|switch|apply|deploy|install|reinstall|upgrade|downgrade|"
          r"restore|tell|notify|post|announce|ask|page|call|log\s+in|sign\s+(?:in|off)|approve|finish|complete|do|"
          r"go|take|put|add|create|replace|merge|clear|flush|purge|scale|reload|promote|tag|close|end|cancel|"
-         r"pause|resume|rotate|mount|unmount|back\s+up|kill|empty|hold|let|send|email|inform|warn|ping|"
+         r"pause|resume|rotate|mount|unmount|back\s+up|kill|empty|hold|let|send|email|inform|warn|ping|flip|type|enter|"
+         r"press|click|select|choose|tippen\s+sie|tapez|taper|saisissez|escriba|digite|"
+         r"look\s+(?:in|into|for)|log\s+(?:in|on)|"
          r"wiederholen|ausf(?:ü|ue)hren|f(?:ü|ue)hren\s+sie|pr(?:ü|ue)fen(?:\s+sie)?|warten(?:\s+sie)?|starten\s+sie|"
          r"stoppen\s+sie|(?:ü|ue)berspringen|bearbeiten|(?:ä|ae)ndern|setzen\s+sie|kopieren|l(?:ö|oe)schen|"
          r"informieren|r(?:é|e)p(?:é|e)t(?:er|ez)|ex(?:é|e)cut(?:er|ez)|lancer|lancez|relancer|relancez|"
@@ -108,6 +111,14 @@ def not_work(sentence: str) -> bool:
     """A prohibition, an expectation, a trigger or an option: words about work, never work to ask for."""
     return bool(_PROHIBITION.search(sentence) or _EXPECTATION.search(sentence) or _TRIGGER.search(sentence)
                 or _OPTION.search(sentence))
+
+
+#: The last sentence of a paragraph that introduces a block as what comes next: "Then:", "Depois:", "Danach:",
+#: "Ensuite :", "Después:", "Then put matchmaking into maintenance:", "然后：". The sentences before it are work of
+#: their own, done first ("Edite postgresql.conf e troque a porta. Depois:"); the block does not do them.
+THEN_LEAD = re.compile(r"(?i)^\W*(?:then|afterwards|after\s+that|next|depois|em\s+seguida|danach|dann|"
+                       r"anschlie(?:ß|ss)end|ensuite|puis|despu(?:é|e)s|luego|poi|quindi|daarna|然后|之后|接着|その後)\b.*[:：]\s*$|"
+                       r"^\W*(?:然后|之后|接着|その後).*[:：]\s*$")
 
 
 def prohibition(sentence: str) -> bool:

@@ -173,7 +173,8 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
             lead = b if b.kind == "para" else None
             said = b if b.kind in ("para", "item") else None
             if gate_before is None and phase["gate"] is not None and b.kind in ("para", "item"):
-                phase["gate_item"] = (len(phase["steps"]), b)  # where the decision stands among the steps
+                # where the decision stands among the steps (before the work it asks for once it is GO)
+                phase["gate_item"] = (len(phase["steps"]) - phase.pop("after_go", 0), b)
         pending = phase.pop("query_below", None)
         if pending is not None:  # no query came after "Run the query below": the row stays a person's step
             phase["steps"].insert(pending[2], pending[1])
