@@ -101,7 +101,9 @@ _VARYING = re.compile(r"(?i)\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\b\d+(?:\.\d+)?\s*(?
 #: A command's own trailing comment stating its result: `# expect 200`, `# => 0`, `# should be root`, `# 应为 X`.
 _COMMENT_RESULT = re.compile(
     r"\s#\s*(?:expect(?:ed|s)?|→|->|=>|(?:should|must)\s+(?:print|return|show|output|be|say)|应为|应返回|应输出|應為|"
-    r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#]+))\s*$", re.I)
+    r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#;,]+))"
+    # "# should be 0 by now; if not, scancel them": more words after the value, a person's reading
+    r"(?P<rest>(?:\s+(?:by\s+now|now|here|then|at\s+this\s+point)\b)?\s*[;,.]\s*\S.*)?\s*$", re.I)
 #: A command run on many hosts at once, whose output names the host on each line or above each group of lines.
 FANOUT = re.compile(r"^\s*(?:sudo\s+)?(?:clush|pdsh|pssh|parallel-ssh)\b")
 
@@ -166,6 +168,11 @@ def stated(raw: str, where: str) -> Stated | None:
     if value is None:
         c = _CJK_BARE.search(after_m)
         value = c.group(1).rstrip("。.") if c and re.search(r"[\d\w]", c.group(1)) else None
+    if value is None:
+        # a number written bare where the sentence ends or pauses: "Expected result: 0. (Mirth's own ...)", "It
+        # must return 1." (never "Expected: 5 successful calls", whose number is one of several words)
+        n = re.match(r"\s*[:=]?\s*(-?\d+(?:\.\d+)?)(?=\s*(?:[.;,)(]|$))(?!\.\d)", said[m.end():])
+        value = n.group(1) if n else None
     several = len(quoted) > 1
     inexact = bool(_INEXACT.search(said)) or several or value is None
     machines = bool(_ALL_OF_THEM.search(said))
@@ -307,7 +314,7 @@ class StatedMixin(ImportState):
             return False
         n, m = said[-1]
         value = next(g for g in m.group("q", "v") if g)
-        if len(said) == 1 and n == len(lines) - 1:
+        if len(said) == 1 and n == len(lines) - 1 and not m.group("rest"):
             found = Stated(text=m.group(0).strip(), value=value, every=False, exact=True, about_output=True)
             if self.exact_check(phase, step, b, found, b):
                 return True
