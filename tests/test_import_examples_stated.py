@@ -11,12 +11,18 @@ than the output it describes (issue 14, set 9 07 and 04).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from golive.core.clock import SystemClock
+from golive.core.step import StepContext
+from golive.masking import Masker
 from golive.plan.importer import import_markdown
 from golive.plan.importer.examples import said_examples
 from golive.plan.loader import parse_plan_text
+from golive.steps.registry import AnyStep  # noqa: F401 - resolves forward references
+from golive.steps.sql import SqlStep
 from importforms import doc_steps, plan_of
 
 NOMAD = """# Payments
@@ -87,3 +93,85 @@ def test_a_count_stated_after_several_commands_is_still_checked() -> None:
     doc = "# C\n\n## Up\n\n```bash\ncd /srv\ngrep -c ERROR app.log\n```\n\nIt must print `0`.\n"
     shell = next(s["shell"] for s in doc_steps(doc) if "shell" in s)
     assert isinstance(shell, dict) and "expect_output" in shell
+
+
+PG = "postgresql://postgres@127.0.0.1:5432/test"
+ERRORED = """# Interface check
+
+## Deploy
+
+4. Check that it arrived and was not errored:
+
+```sql
+SELECT count(*) FROM (VALUES (1)) AS v(x) WHERE x = {n};
+```
+
+   Expected result: 0. (Mirth's own PostgreSQL, database `mirthdb`.)
+"""
+
+
+@pytest.mark.parametrize(("n", "status"), [(2, "succeeded"), (1, "failed")])
+def test_a_bare_number_stated_after_a_query_is_its_check(n: int, status: str, tmp_path: Path) -> None:
+    """"Expected result: 0." (a number written bare, the sentence goes on): the query checks it, run for real on
+    PostgreSQL; read as no value, the step passed whatever count came back."""
+    doc = ERRORED.format(n=n)
+    plan = parse_plan_text(import_markdown(doc, "doc.md").yaml_text, "plan.yaml")
+    step = next(s for s in plan.phases[0].steps if isinstance(s, SqlStep))
+    assert step.sql.expect is not None and step.sql.expect.value == 0
+    ctx = StepContext(run_id="run-1", step_id="1.2", vars={"DATABASE_URL": PG}, masker=Masker(),
+                      clock=SystemClock(), workdir=tmp_path)
+    assert step.execute(ctx).status == status
+
+
+def test_a_number_among_words_is_no_value() -> None:
+    doc = "# S\n\n## Test\n\n```bash\n./sipp -m 5 host\n```\n\nExpected: 5 successful calls, 0 failed.\n"
+    shell = next(s["shell"] for s in doc_steps(doc) if "shell" in s)
+    assert not (isinstance(shell, dict) and "expect_output" in shell)
+
+
+def test_a_comment_result_with_a_condition_is_a_persons_check() -> None:
+    """`# should be 0 by now; if not, scancel them`: the words after the value are a person's to act on."""
+    doc = ("# S\n\n## Drain\n\n```bash\nscontrol update nodename=hop[001-256] state=drain\n"
+           "squeue -h -t R | wc -l   # should be 0 by now; if not, scancel them\n```\n")
+    steps = doc_steps(doc)
+    shell = next(s["shell"] for s in steps if "shell" in s)
+    assert not (isinstance(shell, dict) and "expect_output" in shell)
+    assert any("should be 0 by now" in str(s.get("manual", "")) for s in steps)
+
+
+REVISION = """# Ledger
+
+## 3. Migrate
+
+```sql
+SELECT '{rev}'::text AS version_num;
+```
+
+Expected: `c41e0d2a7b19`.
+"""
+
+
+@pytest.mark.parametrize(("rev", "status"), [("c41e0d2a7b19", "succeeded"), ("a0b1c2d3e4f5", "failed")])
+def test_a_word_stated_after_a_query_is_its_check(rev: str, status: str, tmp_path: Path) -> None:
+    """The migration's revision stated after `SELECT version_num …` (set 9 01): the query checks it, run for real;
+    a person's step instead let a half-migrated database through whenever nobody read the output."""
+    plan = parse_plan_text(import_markdown(REVISION.format(rev=rev), "doc.md").yaml_text, "plan.yaml")
+    step = next(s for s in plan.phases[0].steps if isinstance(s, SqlStep))
+    assert step.sql.expect.value == "c41e0d2a7b19"
+    ctx = StepContext(run_id="run-1", step_id="1.1", vars={"DATABASE_URL": PG}, masker=Masker(),
+                      clock=SystemClock(), workdir=tmp_path)
+    assert step.execute(ctx).status == status
+
+
+@pytest.mark.parametrize(("block", "said"), [
+    ("curl -sv https://shop.example.nl/healthz 2>&1 | grep 'expire date'", "The expire date must be in 2027."),
+    ("/usr/lib/postgresql/16/bin/pg_upgrade --link --check",
+     "A última linha deve ser `*Clusters are compatible*`."),
+])
+def test_a_result_about_what_the_command_prints_is_never_left_in_the_description(block: str, said: str) -> None:
+    """Its subject names what the command prints (`grep 'expire date'`), or it is the output's last line in
+    Portuguese: a person's check right after the command, not a phase description nobody is asked to read."""
+    doc = f"# C\n\n## Verify\n\n```bash\n{block}\n```\n\n{said}\n"
+    steps = doc_steps(doc)
+    assert "manual" in steps[-1] and said.split()[-1].strip("`*.") in steps[-1]["manual"]["instruction"]
+    assert said not in str(plan_of(doc)["phases"][0].get("description", ""))

@@ -355,7 +355,7 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
             holder["steps"] = [self.step("manual", {"instruction": work}, self.blocks[start].line, None)]
             if said_text in holder["description"]:
                 holder["description"].remove(said_text)
-            if split is not None:
+            if split is not None and not any(split[0] in " ".join(str(d).split()) for d in holder["description"]):
                 holder["description"].append(split[0])
             self.blocks[start].placed = True
         if not holder["steps"]:
