@@ -51,7 +51,8 @@ _BULLET = re.compile(r"^(?P<indent>\s*)[•●▪◦‣∙]\s+(?P<rest>\S.*)$")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|\([a-z0-9]\)|[a-z]\))\s+\S")
 #: A numbered part typed in capitals, the way a typewritten plan heads its sections: "1. PREREQUISITES",
 #: "6. BACK-OUT PLAN", "4. GO / NO-GO — Mrs. A. Chan, by telephone" (capitals up to a dash or a colon).
-_CAPS_PART = re.compile(r"^(?P<num>\d{1,2})\.\s+(?P<rest>[A-Z][A-Z0-9&/,'()\s-]*[A-Z0-9)](?:\s*(?:[—–:]|\s-)\s*\S.*)?)$")
+_CAPS_PART = re.compile(r"^(?P<num>\d{1,2})\.\s+"
+                        r"(?P<rest>[A-Z][A-Z0-9&/,'()\s-]*[A-Z0-9)](?:\s*(?:[—–:]|\s-)\s*\S.*)?)$")
 #: A step numbered under such a part: "1.1 Confirm ...", "2.1. Maker submits ...".
 _SUB_STEP = re.compile(r"^(?P<num>\d{1,2}\.\d{1,2})\.?\s+(?P<rest>\S.*)$")
 #: An ASCII grid table's rule: "+------+-----+" (and "+======+" under a pandoc grid table's header).
@@ -206,7 +207,7 @@ def _structure(lines: list[str], out: list[str]) -> tuple[int, int, list[int]]:
         if _caps_part(line) and _GATE.search(line):
             # "4. GO / NO-GO — Mrs. A. Chan, by telephone": the decision closing the part above, as a bold lead
             # line of it (the gate of that phase), never a part of its own with nothing in it
-            said = re.split(r"\s*(?:[—–:]|\s-\s)\s*", line.strip(), maxsplit=1) + [""]
+            said = [*re.split(r"\s*(?:[—–:]|\s-\s)\s*", line.strip(), maxsplit=1), ""]
             title = re.sub(r"^\d+\.\s*", "", said[0])
             out[n] = f"**{title}:** {said[1]}".rstrip()
             continue
