@@ -177,7 +177,12 @@ def stated(raw: str, where: str, command: str = "") -> Stated | None:
     if not about:
         return None  # "3.2 Offene Aufträge prüfen, erwartet: `0`", "The dashboard should show ...": not its output
     after_m = said[m.start():]
-    quoted = [next(g for g in q if g) for q in _QUOTE.findall(after_m)]
+    # `"retcode": "CC 0000"`: a JSON pair is one value, the key with it (the key alone passes on any return code)
+    # (outside code spans: `{"status":"ok"}` is one value of its own)
+    pair = r'(?<!`)(?<![{,])"[^"\n`]+"\s*:\s*"[^"\n`]*"(?![,}])'
+    pairs = re.findall(pair, after_m) if "`" not in after_m else []
+    quoted = pairs + [next(g for g in q if g) for q in _QUOTE.findall(re.sub(pair, "", after_m) if pairs
+                                                                       else after_m)]
     if not quoted and re.search(r"[\u3040-\u30ff]", said):
         quoted = [next(g for g in q if g) for q in _QUOTE.findall(before)]  # 「`active` と表示されること」
     if any(_runs(q) for q in quoted):
