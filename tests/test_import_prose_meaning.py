@@ -257,3 +257,29 @@ def test_a_trigger_said_in_a_forward_phase_is_the_trigger_of_the_level_that_undo
     levels = _levels(doc)
     assert said.split(": ")[-1][:20] in str(levels[0].get("description"))
     assert said[:20] not in str(levels[0].get("steps"))
+
+
+ONLY_THEN = """# Rotation
+## Step 3 — Validate, then reload
+```bash
+sudo haproxy -c -f /etc/haproxy/haproxy.cfg
+```
+
+{said} Only then:
+
+```bash
+sudo systemctl reload haproxy
+```
+"""
+
+
+def test_only_then_after_a_result_the_step_before_checks_runs_in_order() -> None:
+    steps = doc_steps(ONLY_THEN.format(said="It must print `Configuration file is valid`."))
+    assert "expect_output" in steps[0]["shell"]
+    assert "systemctl reload haproxy" in str(steps[1].get("shell"))
+
+
+def test_only_then_after_words_no_step_checks_stays_a_persons_choice() -> None:
+    doc = ONLY_THEN.format(said="Ask the on-call whether the edge is drained.")
+    assert "systemctl reload haproxy" not in doc_runs(doc)
+    assert "systemctl reload haproxy" in doc_manual(doc)

@@ -127,6 +127,11 @@ def trigger(sentence: str) -> bool:
     return any(_TRIGGER.search(part) for part in re.split(r"[:;]\s+", sentence))
 
 
+def expectation(sentence: str) -> bool:
+    """"It must print `Configuration file is valid`", "Expected: 0": what a command shows, never work."""
+    return bool(_EXPECTATION.search(sentence))
+
+
 def prohibition(sentence: str) -> bool:
     """"Never again: `systemctl restart haproxy` on more than one edge", "Do not use `sudo su -` here": what not
     to do. A command it names is the one to avoid, never a step."""
