@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import shlex
+from http import HTTPStatus
 from typing import Any
 
 from golive.plan.md_intent import backup_of, migrate_of, restore_of
@@ -20,6 +21,7 @@ from golive.plan.md_secrets import hide_secrets
 from golive.plan.md_shell import (
     PLACEHOLDER,
     Part,
+    Statement,
     is_sql,
     looks_like_commands,
     never_ends,
@@ -63,6 +65,7 @@ def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | No
     url: str | None = None
     timeout: float | None = None
     verify = True
+    follow = False
     args = iter(argv[1:])
     for arg in args:
         if arg in ("-X", "--request"):
@@ -92,7 +95,7 @@ def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | No
                 return None  # the body goes to a file the document may use later
         elif arg in ("-s", "-S", "-f", "-L", "-i", "-v", "--silent", "--fail", "--location", "--show-error",
                      "-sS", "-fsS", "-sf", "-fs", "-sL", "-fsSL", "-sSL"):
-            continue
+            follow = follow or arg == "--location" or (not arg.startswith("--") and "L" in arg)
         elif arg.startswith("-"):
             return None  # an option we do not translate: keep the command as it is
         elif url is None and re.match(r"^https?://", arg):
@@ -122,7 +125,17 @@ def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | No
         spec["request_timeout"] = timeout
     if not verify:
         spec["verify_tls"] = False
+    if follow:
+        spec["follow_redirects"] = True  # curl -L checks the answer at the end of the redirects
     return spec
+
+
+#: The statuses a curl call succeeds on when the document states none: every answer below 400 (`curl -f` fails
+#: on 400 and above only; 3xx is the answer when curl does not follow, the end of the redirects when it does).
+#: An `http` step left at its default of 200 failed on the 201 Created / 204 No Content an API answers a POST or
+#: PUT with, so the step failed exactly when the document's command had worked. Without `-f` curl exits 0 on any
+#: answer and the person reads it: golive, with no person reading, still fails on 4xx/5xx.
+CURL_OK = [s.value for s in HTTPStatus if 200 <= s.value < 400]
 
 
 def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:
@@ -164,10 +177,22 @@ def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:
     return Command("shell", {"command": part.text}, line, name)
 
 
-def _drop_never_ending(part: Part, first_line: int, block: CommandBlock) -> Part | None:
-    keep = []
+def _drop_never_ending(part: Part, first_line: int, block: CommandBlock,
+                       later: list[Command] | None = None) -> Part | None:
+    """`part` without its statements that never end. One that does other work too (`ssh db1 'dnf upgrade … &&
+    slurmdbd -D'`: the upgrade, then the daemon in the foreground until Ctrl-C) is a person's step showing it, in
+    its place (`later`: those after the part's first kept statement); left out, the upgrade was lost."""
+    keep: list[Statement] = []
     for st in part.statements:
         if any(never_ends(a) for a in st.argvs):
+            if re.search(r"&&|\|\||;|\|", st.text):
+                step = Command("manual", {"instruction": "By hand (it never ends on its own: stop it (Ctrl-C) once it"
+                                          f" has done its work):\n{st.text.strip()}"},
+                               first_line + st.start, part.name, note="a command that never ends among others")
+                (later if keep and later is not None else block.commands).append(step)
+                block.notes.append(f"line {first_line + st.start}: `{st.text.strip().splitlines()[0][:80]}` never"
+                                   " ends on its own and does other work too: a person's step showing it")
+                continue
             block.dropped.append((first_line + st.start, st.text.strip().split("\n")[0]))
         else:
             keep.append(st)
@@ -237,6 +262,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
                                   parts[0].name if parts else None, note="an interactive session in a block")]
         return block
     block.notes += [f"block at line {first_line}: {n}" for n in notes]
+    later: list[Command] = []
     for part in parts:
         for name, value in part.exports:
             block.exports.append((first_line, name, value))
@@ -250,7 +276,9 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
                                           note="a comment with no command after it"))
         if not part.statements:
             continue
-        kept = _drop_never_ending(part, first_line, block)
+        block.commands += later  # the person's steps that stood after the previous part's step
+        later = []
+        kept = _drop_never_ending(part, first_line, block, later)
         if kept is None:
             continue
         line = first_line + kept.row
@@ -289,6 +317,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         cmd = _step_for(kept, block, line)
         if cmd is not None:
             block.commands.append(cmd)
+    block.commands += later
     return block
 
 

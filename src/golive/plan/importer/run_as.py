@@ -12,7 +12,7 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
-from golive.plan.md_run_as import opened_shell, said_user, switches_itself
+from golive.plan.md_run_as import LEFT_SHELL, opened_shell, said_user, switches_itself
 from golive.plan.md_step import Command
 
 #: A sentence that is itself the switch ("Switch to the deploy user.", "Log in as postgres", "Become wmsadm").
@@ -49,8 +49,9 @@ class RunAsMixin(ImportState):
             elif x.kind in ("para", "item") and _SWITCH_SENTENCE.match(_clean(x.text)) and \
                     said_user(_clean(x.text)) is not None and not x.raw.count("`") >= 2:
                 user = (said_user(_clean(x.text)) or "", x.line)
-            elif user is not None and re.search(r"(?m)^\s*(?:\$\s+)?(?:exit|logout)\s*$|`(?:exit|logout)`", x.raw
-                                                if x.kind != "fence" else x.text):
+            elif user is not None and (re.search(r"(?m)^\s*(?:\$\s+)?(?:exit|logout)\s*$|`(?:exit|logout)`", x.raw
+                                                 if x.kind != "fence" else x.text)
+                                       or (x.kind in ("para", "item") and LEFT_SHELL.search(_clean(x.text)))):
                 user = None
         return user
 

@@ -91,7 +91,9 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
         for b in self.blocks[:first_heading]:
             if b.kind == "item" and not b.placed and PEOPLE_HEADING.search(lead.lower()):
                 b.placed = self.people_item(b, lead=True) or self.keyed_person(b)  # "People on the call:" + list
-            lead = _clean(b.text) if b.kind == "para" and _clean(b.text).endswith(":") else lead
+            if b.kind == "para":  # "People on the call:", or a bold line standing as a heading ("**Pessoas**")
+                bold = re.fullmatch(r"\s*(?:\*\*|__)([^*_\n]{2,40})(?:\*\*|__)\s*", b.raw)
+                lead = _clean(b.text) + ":" if bold else _clean(b.text) if _clean(b.text).endswith(":") else lead
             if b.kind == "para" and not b.placed:
                 self.prelude_people(b)
                 description.append(_clean(b.text))
@@ -111,6 +113,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             i += 1
         self.window_in_prose()
         self.stray_people()
+        self.resolve_rungs()
         self.rollback_state()  # before stray_env: a rollback section's `export` is never a var of the forward run
         self.stray_env()
         self.report_leftovers()

@@ -381,6 +381,9 @@ class ImportState:
     def stray_people(self) -> None:
         raise NotImplementedError
 
+    def resolve_rungs(self) -> None:
+        raise NotImplementedError
+
     def front_matter_people(self, text: str) -> None:
         raise NotImplementedError
 

@@ -61,6 +61,12 @@ QUANTIFIED = re.compile(
     r"\bchaque\s+(?:ligne|h(?:ô|o)te|n(?:œ|oe)ud|serveur)|\btou(?:s|tes)\s+les\s+(?:\d+\s+)?(?:lignes|h(?:ô|o)tes|"
     r"n(?:œ|oe)uds|serveurs)|\bcada\s+(?:l(?:í|i)nea|host|nodo|servidor)|"
     r"\btod[oa]s\s+l[oa]s\s+(?:\d+\s+)?(?:l(?:í|i)neas|hosts|nodos|servidores)|每一?行|每台|所有|全部|各行|すべての|全ての|全台")
+#: A value stated for every one of several machines with the quantifier after the noun ("the nodes must all be
+#: UN", "六个节点都必须是 UN", "3 台服务器均为 active"): each machine's line holds it among other columns, which the
+#: words do not give. A person reads it (an every-line check failed on the healthy cluster's own output).
+_ALL_OF_THEM = re.compile(
+    r"(?i)\b(?:hosts|nodes|servers|pods|instances|machines|brokers|replicas)\s+(?:(?:must|should|need\s+to|have\s+to)"
+    r"\s+)?(?:all|both|each)\b|(?:节点|節點|主机|主機|服务器|伺服器|实例|實例|机器|機器)\s*(?:都|均|全)")
 #: What a sentence about the command's own output opens with (a role's label "Navigator:" is taken off first).
 _ABOUT_OUTPUT = re.compile(
     r"(?i)^\W*(?:(?:it|this|that|which|both|es|sie|das|il|elle|cela|ello|esto)\b|(?:the|its|die|das|der|la|le|el|"
@@ -95,7 +101,9 @@ _VARYING = re.compile(r"(?i)\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\b\d+(?:\.\d+)?\s*(?
 #: A command's own trailing comment stating its result: `# expect 200`, `# => 0`, `# should be root`, `# 应为 X`.
 _COMMENT_RESULT = re.compile(
     r"\s#\s*(?:expect(?:ed|s)?|→|->|=>|(?:should|must)\s+(?:print|return|show|output|be|say)|应为|应返回|应输出|應為|"
-    r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#]+))\s*$", re.I)
+    r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#;,]+))"
+    # "# should be 0 by now; if not, scancel them": more words after the value, a person's reading
+    r"(?P<rest>(?:\s+(?:by\s+now|now|here|then|at\s+this\s+point)\b)?\s*[;,.]\s*\S.*)?\s*$", re.I)
 #: A command run on many hosts at once, whose output names the host on each line or above each group of lines.
 FANOUT = re.compile(r"^\s*(?:sudo\s+)?(?:clush|pdsh|pssh|parallel-ssh)\b")
 
@@ -108,6 +116,9 @@ class Stated:
     every: bool
     exact: bool
     about_output: bool
+    #: Stated for every machine with the quantifier after the noun: each machine's line holds it among other
+    #: columns, so only a fan-out's one-value-per-host output is checked line by line.
+    machines: bool = False
 
 
 def stated(raw: str, where: str) -> Stated | None:
@@ -157,11 +168,17 @@ def stated(raw: str, where: str) -> Stated | None:
     if value is None:
         c = _CJK_BARE.search(after_m)
         value = c.group(1).rstrip("。.") if c and re.search(r"[\d\w]", c.group(1)) else None
+    if value is None:
+        # a number written bare where the sentence ends or pauses: "Expected result: 0. (Mirth's own ...)", "It
+        # must return 1." (never "Expected: 5 successful calls", whose number is one of several words)
+        n = re.match(r"\s*[:=]?\s*(-?\d+(?:\.\d+)?)(?=\s*(?:[.;,)(]|$))(?!\.\d)", said[m.end():])
+        value = n.group(1) if n else None
     several = len(quoted) > 1
     inexact = bool(_INEXACT.search(said)) or several or value is None
-    every = bool(QUANTIFIED.search(said))
+    machines = bool(_ALL_OF_THEM.search(said))
+    every = bool(QUANTIFIED.search(said)) or machines
     return Stated(text=text, value=None if inexact else value, every=every, exact=not inexact and about,
-                  about_output=about)
+                  about_output=about, machines=machines)
 
 
 def _runs(text: str) -> bool:
@@ -297,7 +314,7 @@ class StatedMixin(ImportState):
             return False
         n, m = said[-1]
         value = next(g for g in m.group("q", "v") if g)
-        if len(said) == 1 and n == len(lines) - 1:
+        if len(said) == 1 and n == len(lines) - 1 and not m.group("rest"):
             found = Stated(text=m.group(0).strip(), value=value, every=False, exact=True, about_output=True)
             if self.exact_check(phase, step, b, found, b):
                 return True
@@ -323,7 +340,7 @@ class StatedMixin(ImportState):
                 doc = json.loads(value)
             except ValueError:
                 doc = None
-            expect = CommentedMap({"status": [200]})
+            expect = CommentedMap()  # the status the document did not state: curl's (accepted.py)
             if isinstance(doc, dict) and doc and all(isinstance(v, (str, int, float, bool)) for v in doc.values()):
                 expect["json"] = CommentedMap({f"$.{k}": v for k, v in doc.items()})
             else:
@@ -338,6 +355,8 @@ class StatedMixin(ImportState):
                 spec = step["shell"] = CommentedMap({"command": spec})
             if found.every and not one:
                 return False  # whose lines, of several commands' output? a person reads them
+            if found.every and found.machines and not FANOUT.match(lines[0]):
+                return False  # "六个节点都必须是 UN" over `nodetool status`: a person reads the columns
             if found.every:
                 from golive.plan.importer.items import output_pattern
 
