@@ -137,3 +137,58 @@ def test_a_comment_result_with_a_condition_is_a_persons_check() -> None:
     shell = next(s["shell"] for s in steps if "shell" in s)
     assert not (isinstance(shell, dict) and "expect_output" in shell)
     assert any("should be 0 by now" in str(s.get("manual", "")) for s in steps)
+
+
+REVISION = """# Ledger
+
+## 3. Migrate
+
+```sql
+SELECT '{rev}'::text AS version_num;
+```
+
+Expected: `c41e0d2a7b19`.
+"""
+
+
+@pytest.mark.parametrize(("rev", "status"), [("c41e0d2a7b19", "succeeded"), ("a0b1c2d3e4f5", "failed")])
+def test_a_word_stated_after_a_query_is_its_check(rev: str, status: str, tmp_path: Path) -> None:
+    """The migration's revision stated after `SELECT version_num …` (set 9 01): the query checks it, run for real;
+    a person's step instead let a half-migrated database through whenever nobody read the output."""
+    plan = parse_plan_text(import_markdown(REVISION.format(rev=rev), "doc.md").yaml_text, "plan.yaml")
+    step = next(s for s in plan.phases[0].steps if isinstance(s, SqlStep))
+    assert step.sql.expect.value == "c41e0d2a7b19"
+    ctx = StepContext(run_id="run-1", step_id="1.1", vars={"DATABASE_URL": PG}, masker=Masker(),
+                      clock=SystemClock(), workdir=tmp_path)
+    assert step.execute(ctx).status == status
+
+
+@pytest.mark.parametrize(("block", "said"), [
+    ("curl -sv https://shop.example.nl/healthz 2>&1 | grep 'expire date'", "The expire date must be in 2027."),
+    ("/usr/lib/postgresql/16/bin/pg_upgrade --link --check",
+     "A última linha deve ser `*Clusters are compatible*`."),
+])
+def test_a_result_about_what_the_command_prints_is_never_left_in_the_description(block: str, said: str) -> None:
+    """Its subject names what the command prints (`grep 'expire date'`), or it is the output's last line in
+    Portuguese: a person's check right after the command, not a phase description nobody is asked to read."""
+    doc = f"# C\n\n## Verify\n\n```bash\n{block}\n```\n\n{said}\n"
+    steps = doc_steps(doc)
+    assert "manual" in steps[-1] and said.split()[-1].strip("`*.") in steps[-1]["manual"]["instruction"]
+    assert said not in str(plan_of(doc)["phases"][0].get("description", ""))
+
+
+@pytest.mark.parametrize(("said", "query", "status"), [
+    ("Must return `TRUE`.", "SELECT 1 + 1 = 2 AS matches", "succeeded"),
+    ("Must return `TRUE`.", "SELECT 1 + 1 = 3 AS matches", "failed"),
+    ("Expected: `1.5`.", "SELECT 1.5::numeric", "succeeded"),
+])
+def test_a_stated_value_is_compared_as_the_query_returns_it(said: str, query: str, status: str,
+                                                            tmp_path: Path) -> None:
+    """PostgreSQL returns a boolean and a numeric: the text `TRUE` or `1.5` never equalled them, so the step
+    failed on the very result the document states."""
+    doc = f"# R\n\n## Reconcile\n\n```sql\n{query};\n```\n\n{said}\n"
+    plan = parse_plan_text(import_markdown(doc, "doc.md").yaml_text, "plan.yaml")
+    step = next(s for s in plan.phases[0].steps if isinstance(s, SqlStep))
+    ctx = StepContext(run_id="run-1", step_id="1.1", vars={"DATABASE_URL": PG}, masker=Masker(),
+                      clock=SystemClock(), workdir=tmp_path)
+    assert step.execute(ctx).status == status

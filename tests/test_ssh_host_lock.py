@@ -84,3 +84,24 @@ def test_a_lock_whose_run_is_provably_over_is_taken_over(workdir: Path, sshd: Ss
     assert r.code == 3, r.out + r.err
     assert _marks_of(marks, run_b) == set(sshd.hosts)
     assert json.loads(lock.read_text())["run"] == run_b
+
+
+def test_a_rolling_step_after_an_ssh_step_leaves_the_lock_to_the_runs_end(workdir: Path, sshd: SshHosts) -> None:  # noqa: F811
+    """A `rolling` step lets its hosts' lock files go when it is done, unless an `ssh` step of the plan holds them for
+    the run: then they stay until the run ends."""
+    marks = workdir / "marks"
+    marks.mkdir()
+    rolling = ("      - name: Roll\n        rolling:\n          on: web\n          batch: 2\n"
+               "          command: 'true'\n          health: {command: 'true', interval: 0.1s}\n")
+    text = _plan(sshd, marks).replace("    gate:\n", rolling + "    gate:\n")
+    a, b = Machine(workdir, "a", text), Machine(workdir, "b", _plan(sshd, marks))
+    first, run_a = a.run()
+    assert first.code == 3, first.out + first.err
+    lock = Path(default_path(SERVICE, "test"))
+    assert json.loads(lock.read_text())["run"] == run_a  # still the run's, after its rolling step
+    second, run_b = b.run()
+    assert second.code == 1 and f"is held by run {run_a}" in second.out + second.err, second.out + second.err
+    assert _marks_of(marks, run_b) == set()
+    assert a.golive("approve", run_a, "--by", "bob", "--reason", "ok").code == 0
+    assert a.golive("resume", run_a, "--no-wait").code == 0
+    assert not lock.exists()

@@ -121,6 +121,17 @@ THEN_LEAD = re.compile(r"(?i)^\W*(?:then|afterwards|after\s+that|next|depois|em\
                        r"^\W*(?:然后|之后|接着|その後).*[:：]\s*$")
 
 
+def trigger(sentence: str) -> bool:
+    """"Stop and go to rollback if the failed-update rate is above 0.5%", "Abort if crash rate > 2%": when to take
+    the way back, said in a forward phase (the trigger of the level that undoes it, never work of the phase)."""
+    return any(_TRIGGER.search(part) for part in re.split(r"[:;]\s+", sentence))
+
+
+def expectation(sentence: str) -> bool:
+    """"It must print `Configuration file is valid`", "Expected: 0": what a command shows, never work."""
+    return bool(_EXPECTATION.search(sentence))
+
+
 def prohibition(sentence: str) -> bool:
     """"Never again: `systemctl restart haproxy` on more than one edge", "Do not use `sudo su -` here": what not
     to do. A command it names is the one to avoid, never a step."""

@@ -137,8 +137,9 @@ def _drop_hosts(spec: HostsLock, plan: Plan, ctx: LockContext, only_ours: bool =
 
 
 def _drop_ssh_targets(plan: Plan, ctx: LockContext) -> None:
-    """The lock files the run's `ssh` steps took on the hosts they ran on (golive.steps.ssh), found in its log's
-    `ssh.batch` events (a resumed or reopened run's too); a group the plan locks whole is dropped above."""
+    """The lock files the run's `ssh` steps took on the hosts they ran on (golive.steps.ssh), and its `rolling`
+    steps left for the run's end, found in its log's `ssh.batch` and `rolling.batch` events (a resumed or reopened
+    run's too); a group the plan locks whole is dropped above."""
     if ctx.log is None or not plan.hosts:
         return
     from golive.targets.hostlock import drop, pool_runner
@@ -147,7 +148,7 @@ def _drop_ssh_targets(plan: Plan, ctx: LockContext) -> None:
     declared = {s.hosts for s in plan.locks if isinstance(s, HostsLock)}
     ran: dict[str, set[str]] = {}
     for event in ctx.log.events(ctx.run_id):
-        if event.type == "ssh.batch":
+        if event.type in ("ssh.batch", "rolling.batch"):  # a rolling step on a group an ssh step locks keeps them
             ran.setdefault(str(event.payload.get("group")), set()).update(event.payload.get("hosts") or [])
     for group, hosts in ran.items():
         if group in declared or group not in plan.hosts:

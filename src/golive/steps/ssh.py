@@ -137,11 +137,12 @@ class SshStep(StepBase):
             step.undo = SshStep(ssh=step.ssh.model_copy(update={"command": text}), timeout=step.timeout)
         return step
 
-    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str) -> None:
+    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str, kept: frozenset[str] = frozenset()
+                       ) -> None:
         self._lock_path = paths.get(self.ssh.on)
         self._lock_label = label
         if isinstance(self.undo, SshStep):
-            self.undo.bind_host_lock(paths, held, label)
+            self.undo.bind_host_lock(paths, held, label, kept)
 
     def bind_hosts(self, groups: dict[str, HostGroup]) -> None:
         """Called by the Plan once every group is known."""

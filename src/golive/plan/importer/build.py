@@ -16,6 +16,7 @@ from golive.plan.importer.covers import derive, is_data, mark_read_only, restore
 from golive.plan.importer.examples import fill_examples
 from golive.plan.importer.gate_decision import decision_limit, decision_until
 from golive.plan.importer.level_first import carry_conditions, settle_first
+from golive.plan.importer.level_position import place
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
 from golive.plan.md_exit import accept_counts
@@ -152,7 +153,14 @@ class BuildMixin(ImportState):
             if ramp_level is not None:  # no canary holds the limits: the level that undoes the ramp says them
                 ramp_level["description"].append("Trigger (the limits of the traffic ramp): " + ", ".join(
                     f"{t.label} (line {t.line})" for t in self.thresholds))
-            for lv, (covers, why) in zip(ordered, derived, strict=True):
+            for lv, (covers, _why) in zip(ordered, derived, strict=True):
+                lv["covers"] = covers
+            restores = {lv["level"]: any(is_data(s) or restores_by_hand(s) for s in lv["steps"]) for lv in ordered}
+            self.inferred += place(ordered, phases, restores)
+            for n in carry_conditions(ordered):  # a level "before X" kept a person's runs it: a person's too
+                self.inferred.append(f"rollback level {n} runs a level kept for its condition: a person's choice too")
+            for lv, (_covers, why) in zip(ordered, derived, strict=True):
+                covers = lv["covers"]
                 lm = CommentedMap()
                 lm["level"] = lv["level"]
                 lm["name"] = lv["name"][:200]

@@ -51,7 +51,7 @@ _INEXACT = re.compile(
     r"gleich|identisch|(?:ü|ue)bereinstimmen|letzte\s+zeile|erste\s+zeile|mindestens|h(?:ö|oe)chstens|weniger\s+als|"
     r"keine\s+fehler|(?:é|e)ga(?:ux|les?)|identiques?|derni(?:è|e)re\s+ligne|au\s+moins|moins\s+de|plus\s+de|"
     r"aucune\s+erreur|iguales|coincid\w*|(?:ú|u)ltima\s+l(?:í|i)nea|al\s+menos|menos\s+de|m(?:á|a)s\s+de|"
-    r"ning(?:ú|u)n\s+error)\b|[<>≤≥]|一致|相等|相同|同じ|最后一行|最後一行|最後の行|最終行|小于|大于|不超过|至少|没有错误|无错误|"
+    r"ning(?:ú|u)n\s+error|(?:ú|u)ltima\s+linha|primeira\s+linha|pelo\s+menos|nenhum\s+erro)\b|[<>≤≥]|一致|相等|相同|同じ|最后一行|最後一行|最後の行|最終行|小于|大于|不超过|至少|没有错误|无错误|"
     r"エラーがない|未満")
 #: Every line, every host: a value the whole output must be, line by line.
 QUANTIFIED = re.compile(
@@ -74,7 +74,7 @@ _ABOUT_OUTPUT = re.compile(
     r"antwort|sortie|r(?:é|e)sultat|requ(?:ê|e)te|r(?:é|e)ponse|salida|resultado|consulta|respuesta)\b|"
     r"(?:every|each|all)\s+(?:\d+\s+)?(?:lines?|hosts?|nodes?)\b|jede\s+zeile|chaque\s+ligne|cada\s+l(?:í|i)nea|"
     r"(?:the\s+)?(?:last|first|final)\s+(?:line|command)|(?:die\s+)?(?:letzte|erste)\s+zeile|"
-    r"(?:la\s+)?(?:derni(?:è|e)re|premi(?:è|e)re)\s+ligne|(?:la\s+)?(?:(?:ú|u)ltima|primera)\s+l(?:í|i)nea|"
+    r"(?:la\s+)?(?:derni(?:è|e)re|premi(?:è|e)re)\s+ligne|(?:la\s+)?(?:(?:ú|u)ltima|primera)\s+l(?:í|i)nea|(?:a\s+)?(?:(?:ú|u)ltima|primeira)\s+linha|"
     r"(?:the\s+)?log|最后一行|最後一行|最後の行|最終行|"
     r"(?:查询|查詢|输出|輸出|结果|結果|命令|クエリ|コマンド|出力)|检查|檢查|确认|確認)?\W*$")
 _ROLE_LABEL = re.compile(r"^\s*(?:\*\*)?[\w .'/-]{1,30}?(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*")
@@ -121,7 +121,25 @@ class Stated:
     machines: bool = False
 
 
-def stated(raw: str, where: str) -> Stated | None:
+def _named_in(subject: str, command: str) -> bool:
+    """The subject names what the command prints ("The expire date must be in 2027" after `… | grep 'expire
+    date'`): its words, the article taken off, stand together in the command."""
+    words = re.sub(r"(?i)^(?:the|its|die|der|das|la|le|les|el|los|las|a|o|os|as)\s+", "", subject.strip()).strip()
+    return 3 <= len(words) <= 40 and len(words.split()) <= 4 and words.lower() in command.lower()
+
+
+def _sql_value(value: str) -> Any:
+    """The stated value as the query returns it: `0` a number, `TRUE`/`false` a boolean (PostgreSQL gives a bool,
+    and the sql step never takes the text "TRUE" for it: the check failed on success), else text (the sql step
+    compares "1.5" with a numeric as a number itself)."""
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def stated(raw: str, where: str, command: str = "") -> Stated | None:
     """The result a paragraph states for the block next to it (`where`: "lead" before it, "after" it), or None
     when it states none. A lead states it for the block only in its last sentence, when it introduces the block
     (ends with ':' or says it in brackets, or says "the query below")."""
@@ -155,11 +173,16 @@ def stated(raw: str, where: str) -> Stated | None:
             return None  # "`clush ...` must show ...": a command of its own; "the query below must ...": the next
     # a lead that introduces the block states the block's result; a sentence after it, when it is about its output
     subject = re.sub(r"[がはをと]\s*$", "", _QUOTE.sub("", re.sub(r"\([^)]*\)|（[^）]*）", "", before)).strip())
-    about = where == "lead" or bool(_ABOUT_OUTPUT.match(subject))
+    about = where == "lead" or bool(_ABOUT_OUTPUT.match(subject)) or _named_in(subject, command)
     if not about:
         return None  # "3.2 Offene Aufträge prüfen, erwartet: `0`", "The dashboard should show ...": not its output
     after_m = said[m.start():]
-    quoted = [next(g for g in q if g) for q in _QUOTE.findall(after_m)]
+    # `"retcode": "CC 0000"`: a JSON pair is one value, the key with it (the key alone passes on any return code)
+    # (outside code spans: `{"status":"ok"}` is one value of its own)
+    pair = r'(?<!`)(?<![{,])"[^"\n`]+"\s*:\s*"[^"\n`]*"(?![,}])'
+    pairs = re.findall(pair, after_m) if "`" not in after_m else []
+    quoted = pairs + [next(g for g in q if g) for q in _QUOTE.findall(re.sub(pair, "", after_m) if pairs
+                                                                       else after_m)]
     if not quoted and re.search(r"[\u3040-\u30ff]", said):
         quoted = [next(g for g in q if g) for q in _QUOTE.findall(before)]  # 「`active` と表示されること」
     if any(_runs(q) for q in quoted):
@@ -246,7 +269,7 @@ class StatedMixin(ImportState):
         # prints anything else, run:"): taken out, that block would lose its condition
         free = j + 2 >= end or self.blocks[j + 2].kind != "fence"
         for src, where in sources:
-            found = stated(src.raw, where)
+            found = stated(src.raw, where, b.text)
             if found is None:
                 continue
             if any(has_check(s) for s in runs) and not found.every:
@@ -346,9 +369,11 @@ class StatedMixin(ImportState):
             else:
                 expect["body_contains"] = value
             spec["expect"] = expect
-        elif "sql" in step and isinstance(step["sql"], dict) and not found.every and re.fullmatch(r"-?\d+", value) \
+        elif "sql" in step and isinstance(step["sql"], dict) and not found.every \
+                and re.fullmatch(r"-?\d+|[\w.:@/+-]{1,100}", value) \
                 and re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
-            step["sql"]["expect"] = CommentedMap({"value": int(value)})
+            # a count, or one word such as the revision `c41e0d2a7b19` of `SELECT version_num FROM alembic_version`
+            step["sql"]["expect"] = CommentedMap({"value": _sql_value(value)})
         elif "shell" in step:
             spec = step["shell"]
             if not isinstance(spec, dict):
