@@ -128,6 +128,17 @@ def _named_in(subject: str, command: str) -> bool:
     return 3 <= len(words) <= 40 and len(words.split()) <= 4 and words.lower() in command.lower()
 
 
+def _sql_value(value: str) -> Any:
+    """The stated value as the query returns it: `0` a number, `TRUE`/`false` a boolean (PostgreSQL gives a bool,
+    and the sql step never takes the text "TRUE" for it: the check failed on success), else text (the sql step
+    compares "1.5" with a numeric as a number itself)."""
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
 def stated(raw: str, where: str, command: str = "") -> Stated | None:
     """The result a paragraph states for the block next to it (`where`: "lead" before it, "after" it), or None
     when it states none. A lead states it for the block only in its last sentence, when it introduces the block
@@ -362,7 +373,7 @@ class StatedMixin(ImportState):
                 and re.fullmatch(r"-?\d+|[\w.:@/+-]{1,100}", value) \
                 and re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
             # a count, or one word such as the revision `c41e0d2a7b19` of `SELECT version_num FROM alembic_version`
-            step["sql"]["expect"] = CommentedMap({"value": int(value) if re.fullmatch(r"-?\d+", value) else value})
+            step["sql"]["expect"] = CommentedMap({"value": _sql_value(value)})
         elif "shell" in step:
             spec = step["shell"]
             if not isinstance(spec, dict):
