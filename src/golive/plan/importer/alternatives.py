@@ -51,20 +51,41 @@ def _os_lead(b: Block) -> str | None:
     return m.group(0).strip().rstrip(":") if m else None
 
 
-def alternative_of(blocks: list[Block], idx: int) -> tuple[str, list[str]] | None:
+#: What alternative_of read from each block, kept with what it was read from (see alternative_of's `memo`).
+Memo = dict[int, tuple[Block, str, str, str, str, bool, list[str]]]
+
+
+def _names_in(b: Block, before_fence: bool) -> list[str]:
+    """The alternatives block `b` names: its tab, its tab markers, its "On Ubuntu:" lead over a fence."""
+    names: list[str] = []
+    box = _tab_box(b)
+    if box is not None and b.kind == "fence":
+        names.append(box)
+    if b.kind in ("para", "item"):
+        names += [n for _at, n in _markers(b) if n]
+        lead = _os_lead(b)
+        if lead is not None and before_fence:
+            names.append(lead)
+    return names
+
+
+def alternative_of(blocks: list[Block], idx: int, memo: Memo | None = None) -> tuple[str, list[str]] | None:
     """(the alternative the block at `idx` stands in, every alternative of its section) when it is one of
-    several; None otherwise."""
+    several; None otherwise. With `memo` (one per document), what each block names is read once and kept with
+    the text it was read from (read again if a block was rewritten since): asked for every block of a long
+    section, reading the whole section again each time made import quadratic."""
     section = _section(blocks, idx)
     names: list[str] = []
     for k in section:
-        box = _tab_box(blocks[k])
-        if box is not None and blocks[k].kind == "fence":
-            names.append(box)
-        if blocks[k].kind in ("para", "item"):
-            names += [n for _at, n in _markers(blocks[k]) if n]
-            lead = _os_lead(blocks[k])
-            if lead is not None and k + 1 < len(blocks) and blocks[k + 1].kind == "fence":
-                names.append(lead)
+        b, before_fence = blocks[k], k + 1 < len(blocks) and blocks[k + 1].kind == "fence"
+        kept = memo.get(id(b)) if memo is not None else None  # the block is kept too: its id is not reused
+        if kept is not None and kept[:6] == (b, b.kind, b.raw, b.text, b.box, before_fence):
+            names += kept[6]
+            continue
+        found = _names_in(b, before_fence)
+        if memo is not None:
+            memo[id(b)] = (b, b.kind, b.raw, b.text, b.box, before_fence, found)
+        names += found
     names = list(dict.fromkeys(names))
     if len([n for n in names if _PLATFORM.search(n)]) < 2:
         return None  # one tab, or one "On RHEL:"; or tabs that are steps in turn ("Migrate", "Check")

@@ -31,28 +31,61 @@ def changes_as_user(commands: list[Command]) -> bool:
                    c.spec, dict) else str(c.spec))) for c in commands)
 
 
+#: What one block does to the shell a person types in: opens a user's ("open", user, line), leaves it ("exit"),
+#: starts a new section ("heading") or nothing (None).
+_Effect = tuple[str, str, int] | tuple[str] | None
+
+
+def _effect(x: Block) -> _Effect:
+    if x.kind == "heading":
+        return ("heading",)
+    opened = opened_shell(x.raw, prose=True) if x.kind in ("para", "item") else \
+        opened_shell(x.text) if x.kind == "fence" else None
+    if opened is not None:
+        return ("open", opened, x.line)
+    if x.kind in ("para", "item") and _SWITCH_SENTENCE.match(_clean(x.text)) and \
+            said_user(_clean(x.text)) is not None and not x.raw.count("`") >= 2:
+        return ("open", said_user(_clean(x.text)) or "", x.line)
+    if re.search(r"(?m)^\s*(?:\$\s+)?(?:exit|logout)\s*$|`(?:exit|logout)`", x.raw if x.kind != "fence" else x.text):
+        return ("exit",)
+    return None
+
+
 class RunAsMixin(ImportState):
     def shell_user_before(self, b: Block) -> tuple[str, int] | None:
-        """The user whose shell an earlier block under the same heading opened and did not leave, with its line."""
-        idx = next((i for i, x in enumerate(self.blocks) if x is b), None)
+        """The user whose shell an earlier block under the same heading opened and did not leave, with its line.
+
+        The nearest earlier block that opens a shell, leaves one or is a heading decides, so the walk goes back
+        from `b` and stops there. What each block does is read once and kept with the text it was read from
+        (a later part of the importer may rewrite a block's text; then it is read again): asked for every
+        command of a long document, reading every earlier block again each time made import quadratic (39 s for
+        2000 blocks)."""
+        idx = self._index_of(b)
         if idx is None:
             return None
-        user: tuple[str, int] | None = None
-        for x in self.blocks[:idx]:
-            if x.kind == "heading":
-                user = None
+        memo: dict[int, tuple[Block, str, str, str, _Effect]] = self.__dict__.setdefault("_run_as_effects", {})
+        for k in range(idx - 1, -1, -1):
+            x = self.blocks[k]
+            kept = memo.get(id(x))  # the block itself is kept too, so its id is not reused while it is here
+            if kept is None or kept[0] is not x or kept[1] is not x.kind or kept[2] is not x.raw or \
+                    kept[3] is not x.text:  # not read yet, or rewritten since (the rollback part rewrites some)
+                kept = memo[id(x)] = (x, x.kind, x.raw, x.text, _effect(x))
+            effect = kept[4]
+            if effect is None:
                 continue
-            opened = opened_shell(x.raw, prose=True) if x.kind in ("para", "item") else \
-                opened_shell(x.text) if x.kind == "fence" else None
-            if opened is not None:
-                user = (opened, x.line)
-            elif x.kind in ("para", "item") and _SWITCH_SENTENCE.match(_clean(x.text)) and \
-                    said_user(_clean(x.text)) is not None and not x.raw.count("`") >= 2:
-                user = (said_user(_clean(x.text)) or "", x.line)
-            elif user is not None and re.search(r"(?m)^\s*(?:\$\s+)?(?:exit|logout)\s*$|`(?:exit|logout)`", x.raw
-                                                if x.kind != "fence" else x.text):
-                user = None
-        return user
+            return (effect[1], effect[2]) if len(effect) == 3 else None
+        return None
+
+    def _index_of(self, b: Block) -> int | None:
+        """Where `b` stands in the blocks (by identity), without a walk from the start each time."""
+        at: dict[int, int] = self.__dict__.setdefault("_run_as_index", {})
+        i = at.get(id(b))
+        if i is not None and i < len(self.blocks) and self.blocks[i] is b:
+            return i
+        at.clear()
+        at.update((id(x), k) for k, x in enumerate(self.blocks))
+        i = at.get(id(b))
+        return i if i is not None and self.blocks[i] is b else None
 
     def runs_as(self, b: Block, command: str, said: str) -> tuple[str, str] | None:
         """Why `command` (of block `b`, introduced by `said`) runs as another user than golive's, or None when it

@@ -1,0 +1,52 @@
+"""Import reads each block a bounded number of times, whatever the document's length: asking, for every command,
+whose shell an earlier block opened (importer/run_as.py) and which platform alternatives its section names
+(importer/alternatives.py) once read every earlier block again, so a 2000-block runbook took 39 s. Counted in
+calls, not timed: the count does not depend on the machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from golive.plan.importer import alternatives, import_markdown, run_as
+
+
+def _runbook(pairs: int, opener: str = "") -> str:
+    parts = ["# Big release", "## 1. Deploy", opener]
+    for i in range(pairs):
+        parts += [f"Restart worker {i}:", f"```bash\nsystemctl restart app-worker@{i}\n```"]
+    return "\n\n".join(parts) + "\n"
+
+
+def _count(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    calls = [0]
+    real = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("pairs", [100, 300])
+def test_each_block_is_read_once_for_the_shell_it_opens(monkeypatch: pytest.MonkeyPatch, pairs: int) -> None:
+    calls = _count(monkeypatch, run_as, "opened_shell")
+    import_markdown(_runbook(pairs), "big.md")
+    assert calls[0] <= 2 * pairs + 3  # one read per block; before: one per block for every command after it
+
+
+@pytest.mark.parametrize("pairs", [100, 300])
+def test_each_block_is_read_once_for_the_alternatives_it_names(monkeypatch: pytest.MonkeyPatch, pairs: int) -> None:
+    calls = _count(monkeypatch, alternatives, "_markers")
+    import_markdown(_runbook(pairs), "big.md")
+    assert calls[0] <= 2 * pairs + 3
+
+
+def test_a_shell_opened_early_still_holds_for_the_last_command() -> None:
+    steps = import_markdown(_runbook(60, opener="```bash\nsudo su - deploy\n```"), "big.md").data["phases"][0]["steps"]
+    last = steps[-1]
+    assert last["manual"]["instruction"].startswith("As deploy (typed in deploy's shell, opened at line")
+    assert "app-worker@59" in last["manual"]["instruction"]
