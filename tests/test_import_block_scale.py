@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from golive.plan.importer import alternatives, import_markdown, run_as
+from golive.plan.importer.alternatives import alternative_of
+from golive.plan.importer.run_as import RunAsMixin
+from golive.plan.md_blocks import parse_blocks
 
 
 def _runbook(pairs: int, opener: str = "") -> str:
@@ -50,3 +53,27 @@ def test_a_shell_opened_early_still_holds_for_the_last_command() -> None:
     last = steps[-1]
     assert last["manual"]["instruction"].startswith("As deploy (typed in deploy's shell, opened at line")
     assert "app-worker@59" in last["manual"]["instruction"]
+
+
+def test_what_was_read_once_is_read_again_after_a_block_is_rewritten() -> None:
+    """The rollback part rewrites some blocks ("If X: action" becomes its action): what was read before is not
+    kept past that."""
+
+    class State(RunAsMixin):
+        pass
+
+    doc = "# R\n\n## 1. Deploy\n\n```bash\nsudo su - deploy\n```\n\nThen:\n\n```bash\nsystemctl restart app\n```\n"
+    state = State(doc, "r.md")
+    opener, last = [b for b in state.blocks if b.kind == "fence"]
+    assert state.shell_user_before(last) == ("deploy", opener.line)
+    opener.text = "echo ready\n"
+    assert state.shell_user_before(last) is None
+
+    blocks = parse_blocks("## Install\n\nOn Ubuntu:\n\n```bash\napt-get install -y app\n```\n\n"
+                          "On RHEL:\n\n```bash\ndnf install -y app\n```\n")
+    memo: alternatives.Memo = {}
+    ubuntu = next(i for i, b in enumerate(blocks) if "apt-get" in b.text)
+    assert alternative_of(blocks, ubuntu, memo) == ("On Ubuntu", ["On Ubuntu", "On RHEL"])
+    lead = next(b for b in blocks if b.text.startswith("On RHEL"))
+    lead.raw = lead.text = "Then:"
+    assert alternative_of(blocks, ubuntu, memo) is None

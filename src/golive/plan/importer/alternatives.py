@@ -6,6 +6,7 @@ a person's step that names its alternative and the others."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from golive.plan.md_blocks import Block
 
@@ -51,8 +52,9 @@ def _os_lead(b: Block) -> str | None:
     return m.group(0).strip().rstrip(":") if m else None
 
 
-#: What alternative_of read from each block, kept with what it was read from (see alternative_of's `memo`).
-Memo = dict[int, tuple[Block, str, str, str, str, bool, list[str]]]
+#: What alternative_of read from a document, kept with the count of block rewrites it was read at (Block.edits):
+#: the section of each block, and the alternatives each section names.
+Memo = dict[str, Any]
 
 
 def _names_in(b: Block, before_fence: bool) -> list[str]:
@@ -69,24 +71,46 @@ def _names_in(b: Block, before_fence: bool) -> list[str]:
     return names
 
 
-def alternative_of(blocks: list[Block], idx: int, memo: Memo | None = None) -> tuple[str, list[str]] | None:
-    """(the alternative the block at `idx` stands in, every alternative of its section) when it is one of
-    several; None otherwise. With `memo` (one per document), what each block names is read once and kept with
-    the text it was read from (read again if a block was rewritten since): asked for every block of a long
-    section, reading the whole section again each time made import quadratic."""
-    section = _section(blocks, idx)
+def _section_names(blocks: list[Block], section: range) -> list[str]:
     names: list[str] = []
     for k in section:
-        b, before_fence = blocks[k], k + 1 < len(blocks) and blocks[k + 1].kind == "fence"
-        kept = memo.get(id(b)) if memo is not None else None  # the block is kept too: its id is not reused
-        if kept is not None and kept[:6] == (b, b.kind, b.raw, b.text, b.box, before_fence):
-            names += kept[6]
-            continue
-        found = _names_in(b, before_fence)
-        if memo is not None:
-            memo[id(b)] = (b, b.kind, b.raw, b.text, b.box, before_fence, found)
-        names += found
-    names = list(dict.fromkeys(names))
+        names += _names_in(blocks[k], k + 1 < len(blocks) and blocks[k + 1].kind == "fence")
+    return list(dict.fromkeys(names))
+
+
+def _sections(blocks: list[Block]) -> list[range]:
+    """_section of every block, in two passes (the heading before each, the heading after each)."""
+    before, after = [-1] * len(blocks), [len(blocks)] * len(blocks)
+    last = -1
+    for k, b in enumerate(blocks):
+        before[k] = last
+        if b.kind == "heading":
+            last = k
+    last = len(blocks)
+    for k in range(len(blocks) - 1, -1, -1):
+        after[k] = last
+        if blocks[k].kind == "heading":
+            last = k
+    return [range(before[k] + 1, after[k]) for k in range(len(blocks))]
+
+
+def alternative_of(blocks: list[Block], idx: int, memo: Memo | None = None) -> tuple[str, list[str]] | None:
+    """(the alternative the block at `idx` stands in, every alternative of its section) when it is one of
+    several; None otherwise. With `memo` (one per document), each block's section and each section's
+    alternatives are read once until a block is rewritten: asked for every block of a long section, reading the
+    whole section again each time made import quadratic."""
+    if memo is None:
+        section = _section(blocks, idx)
+        names = _section_names(blocks, section)
+    else:
+        key = (Block.edits, id(blocks), len(blocks))
+        if memo.get("key") != key:
+            memo.clear()
+            memo.update(key=key, sections=_sections(blocks), names={})
+        section = memo["sections"][idx]
+        names = memo["names"].get(section.start)
+        if names is None:
+            names = memo["names"][section.start] = _section_names(blocks, section)
     if len([n for n in names if _PLATFORM.search(n)]) < 2:
         return None  # one tab, or one "On RHEL:"; or tabs that are steps in turn ("Migrate", "Check")
     own = _tab_box(blocks[idx])

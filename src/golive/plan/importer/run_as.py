@@ -55,26 +55,26 @@ class RunAsMixin(ImportState):
     def shell_user_before(self, b: Block) -> tuple[str, int] | None:
         """The user whose shell an earlier block under the same heading opened and did not leave, with its line.
 
-        The nearest earlier block that opens a shell, leaves one or is a heading decides, so the walk goes back
-        from `b` and stops there. What each block does is read once and kept with the text it was read from
-        (a later part of the importer may rewrite a block's text; then it is read again): asked for every
-        command of a long document, reading every earlier block again each time made import quadratic (39 s for
-        2000 blocks)."""
+        Read for the whole document in one pass and kept until a block is rewritten (Block.edits): asked for
+        every command of a long document, reading every earlier block again each time made import quadratic
+        (39 s for 2000 blocks)."""
         idx = self._index_of(b)
-        if idx is None:
-            return None
-        memo: dict[int, tuple[Block, str, str, str, _Effect]] = self.__dict__.setdefault("_run_as_effects", {})
-        for k in range(idx - 1, -1, -1):
-            x = self.blocks[k]
-            kept = memo.get(id(x))  # the block itself is kept too, so its id is not reused while it is here
-            if kept is None or kept[0] is not x or kept[1] is not x.kind or kept[2] is not x.raw or \
-                    kept[3] is not x.text:  # not read yet, or rewritten since (the rollback part rewrites some)
-                kept = memo[id(x)] = (x, x.kind, x.raw, x.text, _effect(x))
-            effect = kept[4]
-            if effect is None:
-                continue
-            return (effect[1], effect[2]) if len(effect) == 3 else None
-        return None
+        return None if idx is None else self._users_before()[idx]
+
+    def _users_before(self) -> list[tuple[str, int] | None]:
+        key = (Block.edits, id(self.blocks), len(self.blocks))
+        kept: tuple[tuple[int, int, int], list[tuple[str, int] | None]] | None = self.__dict__.get("_run_as_users")
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        users: list[tuple[str, int] | None] = []
+        user: tuple[str, int] | None = None
+        for x in self.blocks:
+            users.append(user)
+            effect = _effect(x)
+            if effect is not None:
+                user = (effect[1], effect[2]) if len(effect) == 3 else None
+        self.__dict__["_run_as_users"] = (key, users)
+        return users
 
     def _index_of(self, b: Block) -> int | None:
         """Where `b` stands in the blocks (by identity), without a walk from the start each time."""
