@@ -28,6 +28,9 @@ def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     per-user default log unset GOLIVE_STORE."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / ".state"))
     monkeypatch.setenv("GOLIVE_STORE", ".golive/golive.db")
+    # the host-wide service lock (golive.run.host_lock): one directory per test, as the machine's would be shared by
+    # every test running at once on it
+    monkeypatch.setenv("GOLIVE_HOST_LOCK_DIR", str(tmp_path / ".host-locks"))
 
 
 @pytest.fixture

@@ -279,7 +279,8 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
     def env_for(head: int) -> dict[str, str]:
         while pending and pending[0] <= head:
             pending.pop(0)  # that point is behind us (the event was written by a process that was not armed)
-        env = {"GOLIVE_USER": "deployer"}
+        # scenarios run side by side, each a deployment of its own: each its own host-wide service lock too
+        env = {"GOLIVE_USER": "deployer", "GOLIVE_HOST_LOCK_DIR": str(workdir / ".host-locks")}
         if pending:
             env[CRASH_BEFORE_ENV if scenario.before else CRASH_ENV] = str(pending[0])
         if in_step:

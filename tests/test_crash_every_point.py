@@ -236,6 +236,19 @@ def _say(capsys: pytest.CaptureFixture[str], line: str) -> None:
         print(f"\n{line}")
 
 
+def _all_identical(capsys: pytest.CaptureFixture[str], jobs: list[dict[str, Any]], ref: Outcome, fail: bool,
+                   what: str) -> list[dict[str, Any]]:
+    """Runs every kill point, prints the tally (`what` says which run), and fails on any resume that ended
+    differently from the uninterrupted run."""
+    results = parallel_map(_run_one, jobs, WORKERS)
+    identical, report = _check_all(results, ref, fail=fail)
+    TOTALS.append((len(jobs), identical))
+    _say(capsys, f"{len(jobs)} kill points{what}, {identical} resumed identical")
+    assert not report, "\n".join(report)
+    assert identical == len(jobs)
+    return results
+
+
 def test_kill_after_every_event_of_a_successful_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ref = _reference(tmp_path, fail=False)
     assert ref.outcome == "succeeded", ref
@@ -244,15 +257,8 @@ def test_kill_after_every_event_of_a_successful_run(tmp_path: Path, capsys: pyte
     assert ref.state["tables"] == {"accounts": 3, "loans": 2}, ref.state
     assert ref.state["backup"]["matches_manifest"] and ref.state["backup"]["revision_and_accounts"] == [1, 3]
     jobs = _kill_points(tmp_path, False, ref, 1)
-    results = parallel_map(_run_one, jobs, WORKERS)
-    identical, report = _check_all(results, ref, fail=False)
-    kills = sum(r.get("kills", 0) for r in results)
-    line = f"{len(jobs)} kill points, {identical} resumed identical (successful run, {len(ref.events)} events," \
-           f" {kills} SIGKILLs)"
-    TOTALS.append((len(jobs), identical))
-    _say(capsys, line)
-    assert not report, "\n".join(report)
-    assert identical == len(jobs)
+    results = _all_identical(capsys, jobs, ref, False,
+                             f" (successful run, {len(ref.events)} events)")
     # every scenario was really killed (mid-step kills included)
     assert all(r["kills"] >= 1 for r in results), [r["scenario"] for r in results if r["kills"] < 1]
 
@@ -270,13 +276,7 @@ def test_kill_at_every_point_of_a_rollback(tmp_path: Path, capsys: pytest.Captur
     jobs = _kill_points(tmp_path, True, ref, first)
     jobs = [j for j in jobs if not j["crash_in_step"] or j["crash_in_step"] in (FINAL, "2.2.undo", "1.4.undo",
                                                                                    "1.3.undo", "L1.1")]
-    results = parallel_map(_run_one, jobs, WORKERS)
-    identical, report = _check_all(results, ref, fail=True)
-    line = f"{len(jobs)} kill points, {identical} resumed identical (rollback, events {first}-{len(ref.events)})"
-    TOTALS.append((len(jobs), identical))
-    _say(capsys, line)
-    assert not report, "\n".join(report)
-    assert identical == len(jobs)
+    _all_identical(capsys, jobs, ref, True, f" (rollback, events {first}-{len(ref.events)})")
 
 
 def test_kill_before_every_event_commits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -287,13 +287,8 @@ def test_kill_before_every_event_commits(tmp_path: Path, capsys: pytest.CaptureF
     ref = _reference(tmp_path, fail=True)
     assert ref.outcome == "rolled-back", ref
     jobs = [{**_job(tmp_path, f"before-k{k}", True, [k]), "before": True} for k in range(2, len(ref.events) + 1)]
-    results = parallel_map(_run_one, jobs, WORKERS)
-    identical, report = _check_all(results, ref, fail=True)
-    line = f"{len(jobs)} kill points before the commit, {identical} resumed identical (events 2-{len(ref.events)})"
-    TOTALS.append((len(jobs), identical))
-    _say(capsys, line)
-    assert not report, "\n".join(report)
-    assert identical == len(jobs)
+    results = _all_identical(capsys, jobs, ref, True,
+                             f" before the commit (events 2-{len(ref.events)})")
     assert all(r["kills"] >= 1 for r in results), [r["scenario"] for r in results if r["kills"] < 1]
 
 

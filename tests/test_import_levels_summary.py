@@ -1,4 +1,4 @@
-"""golive applies one rollback level per failure (the highest covering a touched phase); a document's levels may
+"""golive applies one rollback level per failure (the lightest that is enough); a document's levels may
 be meant to add up. The import summary says so whenever two imported levels can apply, so nobody finds out at
 2 AM that 'Level 2: restore the database' did not also put the previous release back."""
 
@@ -31,7 +31,7 @@ TWO_LEVELS = """# Orders release
 ```
 """
 
-NOTE = "a failure applies only the highest level that covers a phase it touched"
+NOTE = "a failure applies one level, the lightest that covers each phase it touched"
 
 
 def test_two_levels_that_can_apply_are_called_out_in_the_summary() -> None:

@@ -118,20 +118,9 @@ def _ideal(name: str, folder: Path = UNSEEN) -> tuple[dict[str, Any], list[str],
 
 
 IDEALS = [(UNSEEN, "04_k8s_helm_canary"), (UNSEEN, "05_database_heavy")] + [
-    (ROOT / "tests" / "import_unseen2", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen2" / "ideal").glob("*.plan.yaml"))] + [
-    (ROOT / "tests" / "import_unseen3", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen3" / "ideal").glob("*.plan.yaml"))] + [
-    (ROOT / "tests" / "import_unseen4", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen4" / "ideal").glob("*.plan.yaml"))] + [
-    (ROOT / "tests" / "import_unseen5", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen5" / "ideal").glob("*.plan.yaml"))] + [
-    (ROOT / "tests" / "import_unseen6", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen6" / "ideal").glob("*.plan.yaml"))] + [
-    (ROOT / "tests" / "import_unseen7", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen7" / "ideal").glob("*.plan.yaml"))] + [
-    (ROOT / "tests" / "import_unseen8", p.name.removesuffix(".plan.yaml"))
-    for p in sorted((ROOT / "tests" / "import_unseen8" / "ideal").glob("*.plan.yaml"))]
+    (p.parent.parent, p.name.removesuffix(".plan.yaml"))
+    for n in range(2, 100)
+    for p in sorted((ROOT / "tests" / f"import_unseen{n}" / "ideal").glob("*.plan.yaml"))]
 UNSEEN2 = ROOT / "tests" / "import_unseen2"
 UNSEEN3 = ROOT / "tests" / "import_unseen3"
 UNSEEN4 = ROOT / "tests" / "import_unseen4"

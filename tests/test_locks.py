@@ -67,6 +67,12 @@ def _two_dirs(root: Path, text: str) -> tuple[Path, Path]:
     return a, b
 
 
+def _elsewhere(d: Path) -> dict[str, str]:
+    """The host-wide service lock (every run takes it; tests/test_host_service_lock.py) of another machine: these
+    tests are about the locks a plan declares, which must hold where the host-wide one cannot see."""
+    return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
+
+
 def _first_run(out: str) -> str:
     return out.split("run ", 1)[1].split()[0]
 
@@ -79,14 +85,14 @@ def _refused_then_free(workdir: Path, text: str, kind: str, setup: Callable[[Pat
     first = golive("--store", str(a / "a.db"), "run", "plan.yaml", "--no-wait", cwd=a)
     assert first.code == 3, first.out + first.err
     run_a = _first_run(first.out)
-    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
     assert second.code == 2, second.out + second.err
     assert f"held by run {run_a}" in second.err and kind in second.err, second.err
     assert not (b / "changes.txt").exists()
     # The first run ends (approved, resumed): its locks go with it, and the other team's run proceeds.
     assert golive("--store", str(a / "a.db"), "approve", run_a, "--by", "bob", "--reason", "ok", cwd=a).code == 0
     assert golive("--store", str(a / "a.db"), "resume", run_a, "--no-wait", cwd=a).code == 0
-    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
     assert again.code == 3, again.out + again.err
 
 
@@ -120,7 +126,7 @@ def test_a_postgres_advisory_lock_refuses_a_second_store(workdir: Path, pg_url: 
     try:
         _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
-        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
         assert second.code == 2 and "advisory lock" in second.err and "is held by golive" in second.err, second.err
         assert not (b / "started").exists()
     finally:
@@ -163,7 +169,7 @@ def test_a_postgres_lock_survives_a_killed_run_until_it_is_resumed(workdir: Path
         child.wait(timeout=30)
         run_a = json.loads(golive("--store", str(a / "a.db"), "runs", "--json", cwd=a).out)[0]["run"]
         (b / "go").touch()  # were it not refused, the second run would go through, not hang
-        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
         assert second.code == 2 and f"held by run {run_a}" in second.err and "advisory lock" in second.err, \
             second.err
         assert not (b / "started").exists()

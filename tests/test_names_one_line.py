@@ -75,3 +75,35 @@ def test_a_decision_taken_through_the_api_with_such_a_name_is_refused(run_id: st
     finally:
         store.close()
     assert "gate.approved" not in cli("log", run_id, "--json").out
+
+
+#: Names spelled with a zero-width non-joiner or joiner inside a word, as their scripts write them: Persian
+#: Alireza (ZWNJ between two joining letters) and a Devanagari conjunct kept half-formed (ZWJ after the virama).
+SPELLED = ["\u0639\u0644\u06cc\u200c\u0631\u0636\u0627", "\u0915\u094d\u200d\u0937\u093e"]
+
+
+@pytest.mark.parametrize("name", SPELLED)
+def test_a_name_spelled_with_a_joiner_inside_a_word_is_accepted(run_id: str, name: str) -> None:
+    r = cli("approve", run_id, "--by", name, "--reason", "ok")
+    assert r.code in (0, 3), r.out + r.err
+    approved = [json.loads(line) for line in cli("log", run_id, "--json").out.splitlines()
+                if json.loads(line)["type"] == "gate.approved"]
+    assert [a["payload"]["by"] for a in approved] == [name], approved
+
+
+@pytest.mark.parametrize("name", [
+    "\u200c\u0639\u0644\u06cc",  # at the name's edges
+    "\u0639\u0644\u06cc\u200c",
+    "\u200d\u0915\u094d\u0937",
+    "\u0639\u0644\u06cc \u200c\u0631\u0636\u0627",  # at a word's edge
+    "\u0915\u094d\u200d \u0937",  # after a virama (Unicode allows that) but ending the word
+    "\u0639\u0644\u06cc\u200c\u200c\u0631\u0636\u0627",  # two in a row
+    "al\u200cice",  # between letters that never join: would print as alice
+    "al\u200dice",
+    "\u0639\u0644\u06cc\u200b\u0631\u0636\u0627",  # other invisible characters stay refused in the same place
+    "\u0639\u0644\u06cc\u2060\u0631\u0636\u0627",
+])
+def test_a_joiner_anywhere_else_is_refused(run_id: str, name: str) -> None:
+    r = cli("approve", run_id, "--by", name, "--reason", "ok")
+    assert r.code == 2 and "one line of printable text" in r.err, r.out + r.err
+    assert "gate.approved" not in cli("log", run_id, "--json").out

@@ -187,7 +187,9 @@ def test_the_reopen_takes_the_lock_file_on_each_host(workdir: Path, sshd: SshHos
         assert not Path(path).exists()  # ended: its lock file went
         asked = golive(*store_a, "rollback", rid, "--level", "2", "--reason", "data is wrong", cwd=a)
         assert asked.code == 0, asked.err
-        second = golive(*store_b, "run", "plan.yaml", "--no-wait", cwd=b)
+        # b stands for another machine (its own host-wide service lock): the lock file on each host refuses it
+        second = golive(*store_b, "run", "plan.yaml", "--no-wait", cwd=b,
+                        env={"GOLIVE_HOST_LOCK_DIR": str(b / ".another-machine-locks")})
         assert second.code == 2 and f"held by run {rid}" in second.err and "on 127.0.0.1" in second.err, second.err
         assert not (b / "changes.txt").exists()
         assert golive(*store_a, "resume", rid, "--no-wait", cwd=a).code == 1

@@ -69,7 +69,7 @@ def started(h: Harness, rid: str) -> list[RollbackStarted]:
 def test_a_conditional_level_is_not_applied_but_named_with_its_condition_and_command(h: Harness) -> None:
     rid = h.start(LADDER)
     assert h.drive(rid) == 1
-    # undos, then level 1 (the highest covering level without a condition); not 2 or 3, whose conditions only a
+    # undos, then level 1 (the one covering level without a condition); not 2 or 3, whose conditions only a
     # person can see
     assert h.trail() == ["migrate", "deploy", "unmigrate", "code-back"]
     first = started(h, rid)[0]

@@ -35,6 +35,10 @@ def _run_id(db: Path) -> str:
         return str(con.execute("SELECT id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()[0])
 
 
+def _elsewhere(d: Path) -> dict[str, str]:
+    return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
+
+
 def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: Path,
                                                                         sshd: SshHosts) -> None:  # noqa: F811
     service = f"roll{os.getpid()}{workdir.name[-6:].replace('_', '')}"
@@ -55,7 +59,9 @@ def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: 
             time.sleep(0.05)
         run_a = _run_id(a / "a.db")
         assert json.loads(lock.read_text())["run"] == run_a
-        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b)
+        # b and c stand for other machines (their own host-wide service lock, golive.run.host_lock): the lock
+        # files on the hosts are what refuses them
+        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
         assert second.code == 1, second.out + second.err
         assert f"is held by run {run_a}" in second.out + second.err, second.out + second.err
         assert str((a / "a.db").resolve()) in second.out + second.err  # names the holder's run log
@@ -65,7 +71,7 @@ def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: 
         (c / "plan.yaml").write_text(_plan(sshd, service, marks, go).split("phases:")[0]
                                      + "phases:\n  - name: Run\n    steps:\n      - ssh: {on: web, command: 'touch"
                                      f" {marks}/ssh-ran'}}\n")
-        third = golive("--store", str(c / "c.db"), "run", "plan.yaml", "--no-wait", cwd=c)
+        third = golive("--store", str(c / "c.db"), "run", "plan.yaml", "--no-wait", cwd=c, env=_elsewhere(c))
         assert third.code == 1 and f"is held by run {run_a}" in third.out + third.err, third.out + third.err
         assert not (marks / "ssh-ran").exists()
     finally:

@@ -69,6 +69,12 @@ def _dirs(root: Path, text: str) -> tuple[Path, Path]:
     return a, b
 
 
+def _elsewhere(d: Path) -> dict[str, str]:
+    """`d` stands for another machine (its own host-wide service lock, golive.run.host_lock): the router lock is
+    what these tests are about."""
+    return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
+
+
 def _run_id(d: Path, store: str) -> str:
     return str(json.loads(golive("--store", str(d / store), "runs", "--json", cwd=d).out)[0]["run"])
 
@@ -82,13 +88,13 @@ def test_a_run_waiting_at_a_gate_keeps_its_router_lock(workdir: Path, routed: st
     assert first.code == 3, first.out + first.err
     run_a = _run_id(a, "a.db")
     time.sleep(2 * 2.0)  # twice the lease: a parked lock has no expiry, unlike a dead owner's
-    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=env)
+    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env={**env, **_elsewhere(b)})
     assert second.code == 2, second.out + second.err
     assert f"held by run {run_a}" in second.err and "router 'edge'" in second.err, second.err
     assert not (b / "changes.txt").exists()
     assert golive("--store", str(a / "a.db"), "approve", run_a, "--by", "bob", "--reason", "ok", cwd=a).code == 0
     assert golive("--store", str(a / "a.db"), "resume", run_a, "--no-wait", cwd=a, env=env).code == 0
-    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=env)
+    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env={**env, **_elsewhere(b)})
     assert again.code == 3, again.out + again.err
 
 
@@ -108,7 +114,7 @@ def test_a_killed_owners_router_lock_is_taken_over_after_its_lease(workdir: Path
         attempts = []
         while True:
             second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b,
-                            env={"GOLIVE_LEASE": LEASE})
+                            env={"GOLIVE_LEASE": LEASE, **_elsewhere(b)})
             attempts.append(time.monotonic() - killed_at)
             if second.code != 2:
                 break

@@ -209,8 +209,9 @@ def ensure_oidc_provider() -> Path:
 
 
 @contextmanager
-def oidc_provider(port: int, console_port: int) -> Iterator[str]:
-    """The provider at http://127.0.0.1:PORT, with the console's callback on `console_port` registered."""
+def oidc_provider(port: int, console_port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The provider at http://127.0.0.1:PORT, with the console's callback on `console_port` registered (`env`:
+    OIDC_ROTATE=1 rotates refresh tokens, see provider.mjs)."""
     node = "/usr/bin/node" if Path("/usr/bin/node").exists() else shutil.which("node")
     if node is None:
         pytest.fail("node is not installed (Debian package `nodejs`, in scripts/system-packages.txt)")
@@ -218,7 +219,7 @@ def oidc_provider(port: int, console_port: int) -> Iterator[str]:
     callback = f"http://127.0.0.1:{console_port}/auth/oidc/callback"
     proc = subprocess.Popen([node, "provider.mjs", str(port), "golive", callback, json.dumps(OIDC_ACCOUNTS)],
                             cwd=OIDC_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "OIDC_CLIENT_SECRET": OIDC_SECRET})
+                            env={**os.environ, "OIDC_CLIENT_SECRET": OIDC_SECRET, **(env or {})})
     try:
         assert proc.stdout is not None
         for line in proc.stdout:  # EOF if it dies first

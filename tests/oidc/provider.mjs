@@ -8,6 +8,11 @@
 //   POST /test/groups/LOGIN?set=a,b   the account's groups are now these
 //   POST /test/no-refresh/LOGIN       its next logins get no refresh token (as from a provider without offline access)
 //   GET  /test/issued         every token value the token endpoint has handed out (tests grep output for them)
+//   POST /test/barrier?n=2    the next token requests wait until n have arrived (or 5 s passed), then go through
+//                             one after another, as a provider's database takes them (tests of concurrent refresh)
+//   GET  /test/token-calls    how many token requests arrived since the barrier was set
+// With OIDC_ROTATE=1 every refresh rotates the refresh token (each is good once; presenting a used one is refused
+// and revokes its grant, as oidc-provider does). The revocation endpoint (RFC 7009) is on.
 import Provider from "oidc-provider";
 
 const [port, clientId, redirectUri, accountsJson] = process.argv.slice(2);
@@ -17,6 +22,7 @@ const disabled = new Set();
 const noRefresh = new Set();
 const grantsOf = new Map();  // account -> grant ids made for it
 const issued = [];
+let barrier = null;  // {n, waiting: [resolve], calls, chain}
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -31,7 +37,8 @@ const provider = new Provider(issuer, {
   claims: { openid: ["sub"], profile: ["name", "preferred_username"], groups: ["groups"] },
   conformIdTokenClaims: false,
   cookies: { keys: ["golive-test-oidc-cookie-key"] },
-  features: { devInteractions: { enabled: true } },
+  features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+  ...(process.env.OIDC_ROTATE === "1" ? { rotateRefreshToken: () => true } : {}),
   async issueRefreshToken(ctx, client, code) {
     return client.grantTypeAllowed("refresh_token") && !noRefresh.has(code.accountId);
   },
@@ -79,7 +86,30 @@ provider.use(async (ctx, next) => {
     ctx.body = issued;
     return;
   }
-  await next();
+  if (ctx.path === "/test/barrier" && ctx.method === "POST") {
+    barrier = { n: Number(ctx.query.n || 2), waiting: [], calls: 0, chain: Promise.resolve() };
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.path === "/test/token-calls" && ctx.method === "GET") {
+    ctx.body = { calls: barrier ? barrier.calls : 0 };
+    return;
+  }
+  if (barrier && ctx.path === "/token" && ctx.method === "POST") {
+    const b = barrier;
+    b.calls += 1;
+    const open = new Promise((resolve) => {
+      b.waiting.push(resolve);
+      if (b.waiting.length >= b.n) b.waiting.forEach((r) => r());
+      setTimeout(resolve, 5000);
+    });
+    await open;
+    const turn = b.chain.then(() => next());
+    b.chain = turn.catch(() => {});
+    await turn;
+  } else {
+    await next();
+  }
   if (ctx.path === "/token" && ctx.body && typeof ctx.body === "object") {
     for (const k of ["access_token", "refresh_token", "id_token"]) if (ctx.body[k]) issued.push(ctx.body[k]);
   }

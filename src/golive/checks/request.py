@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from msgspec import Struct
@@ -83,6 +84,8 @@ class HttpSpec(Strict):
     expect: HttpExpect = HttpExpect()
     retries: HttpRetries = HttpRetries()
     verify_tls: bool = True
+    #: Follow redirects and check the answer at the end of them (`curl -L`); off, a 3xx is the answer checked.
+    follow_redirects: bool = False
     request_timeout: Duration = 10.0
 
     @model_validator(mode="after")
@@ -92,7 +95,18 @@ class HttpSpec(Strict):
         return self
 
     def describe(self) -> str:
-        return f"{self.method} {self.url} -> {'/'.join(str(s) for s in self.expect.status)}"
+        return f"{self.method} {self.url} -> {codes_text(self.expect.status, '/')}"
+
+
+def codes_text(codes: list[int], sep: str) -> str:
+    """`[200, 201, …, 308]` as `2xx/3xx`: a class is named when every registered code of it is accepted, so a
+    plan that accepts what curl accepts reads as that, not as eighteen numbers."""
+    out: list[str] = []
+    for hundred in sorted({c // 100 for c in codes}):
+        known = {s.value for s in HTTPStatus if s.value // 100 == hundred}
+        mine = sorted(c for c in codes if c // 100 == hundred)
+        out += [f"{hundred}xx"] if known <= set(mine) else [str(c) for c in mine]
+    return sep.join(out)
 
 
 def shorthand(value: Any) -> Any:
@@ -127,7 +141,7 @@ def _check_response(spec: HttpSpec, ctx: StepContext, status: int, latency: floa
                     truncated: bool) -> str | None:
     expect = spec.expect
     if status not in expect.status:
-        return f"status {status}, expected {' or '.join(str(s) for s in expect.status)}"
+        return f"status {status}, expected {codes_text(expect.status, ' or ')}"
     problems: list[str] = []
     if expect.max_latency is not None and latency > expect.max_latency:
         problems.append(f"latency {latency * 1000:.0f}ms above {format_duration(expect.max_latency)}")
@@ -222,7 +236,8 @@ def run_http(spec: HttpSpec, ctx: StepContext, timeout: float | None) -> StepRes
         request["content"] = ctx.interpolate(spec.body).encode("utf-8")
 
     attempts = 0
-    with httpx.Client(verify=_verifying_context() if spec.verify_tls else False) as client:
+    with httpx.Client(verify=_verifying_context() if spec.verify_tls else False,
+                      follow_redirects=spec.follow_redirects) as client:
         while True:
             attempts += 1
             req_timeout = spec.request_timeout

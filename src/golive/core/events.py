@@ -102,17 +102,26 @@ class RollbackAction(Piece):
 
 
 class OfferedLevel(Piece):
-    """A rollback level golive does not apply by itself because the plan states a condition for it (`when`): a
-    person who sees the condition hold runs it with `command`."""
+    """A rollback level golive does not apply by itself: the plan states a condition for it (`when`), or it is a
+    heavier rung above the level golive applied (`heavier_than`, "level 2 if level 1 is not enough"). A person who
+    sees the condition hold, or the lighter level fall short, runs it with `command`."""
 
     level: int
     name: str = ""
     when: str = ""
     command: str = ""
+    #: The level golive applied instead, the lightest enough; absent for a level offered for its condition.
+    heavier_than: int | None = None
+
+    def condition(self) -> str:
+        """Why it waits for a person, in the words outputs use: its condition, or the lighter level before it."""
+        if self.when or self.heavier_than is None:
+            return f"when: {self.when}"
+        return f"if level {self.heavier_than} is not enough"
 
     def text(self) -> str:
         """One line for outputs and reports."""
-        return f"level {self.level} '{self.name}' (when: {self.when}): {self.command}"
+        return f"level {self.level} '{self.name}' ({self.condition()}): {self.command}"
 
 
 class EvidenceItem(Piece):
@@ -147,7 +156,7 @@ class RollbackPreview(Piece):
     then_levels: list[int] = []
     #: Levels the chosen one runs before its steps (`first:`), in this order.
     first_levels: list[int] = []
-    #: Levels covering this phase that only a person applies (their condition, `when:`).
+    #: Levels a failure here leaves to a person: their condition (`when:`), or heavier than the one applied.
     offered: list[OfferedLevel] = []
 
 

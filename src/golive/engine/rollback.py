@@ -14,13 +14,17 @@ if TYPE_CHECKING:
 
 
 def choose_level(plan: Plan, touched_phases: list[str]) -> RollbackLevel | None:
-    """The highest level covering any phase that changed something (levels escalate: 3 includes 2's job).
+    """The lightest level that is enough: for each phase that changed something, the lightest level without a
+    condition covering it; of those, the heaviest (levels escalate: 3 includes 2's job, so every touched phase gets
+    a level at least as heavy as its own lightest). Runbooks write ladders ("level 2 if level 1 is not enough"), so
+    a heavier level covering the same phase is the next rung, for a person to take (`offered`), never the first.
     A level with a condition (`when`) is never chosen here: only a person can see it hold."""
+    automatic = sorted((lv for lv in plan.rollback.levels if lv.when is None), key=lambda lv: lv.level)
     best: RollbackLevel | None = None
-    for level in plan.rollback.levels:
-        if level.when is None and any(name in level.covers for name in touched_phases) \
-                and (best is None or level.level > best.level):
-            best = level
+    for name in touched_phases:
+        lightest = next((lv for lv in automatic if name in lv.covers), None)
+        if lightest is not None and (best is None or lightest.level > best.level):
+            best = lightest
     return best
 
 
@@ -49,14 +53,21 @@ def chain(plan: Plan, level: RollbackLevel) -> list[RollbackLevel]:
 
 def offered(plan: Plan, touched_phases: list[str], run_id: str = "RUN",
             chosen: RollbackLevel | None = None) -> list[OfferedLevel]:
-    """Levels with a condition that a failure after these phases may call for: those covering one of them, and
-    those covering nothing (offered whatever failed). Not those the chosen level runs anyway."""
+    """Levels a person may take after a failure that changed these phases, besides what the chosen level runs:
+    those with a condition covering one of them or covering nothing (offered whatever failed), and those without
+    a condition, heavier than the chosen one, covering one of them: the rungs above it ("if that is not enough")."""
     running = {lv.level for lv in chain(plan, chosen)} if chosen is not None else set()
-    return [OfferedLevel(level=lv.level, name=lv.name, when=lv.when,
-                         command=f"golive rollback {run_id} --level {lv.level} --reason TEXT")
-            for lv in sorted(plan.rollback.levels, key=lambda x: x.level)
-            if lv.when is not None and lv.level not in running
-            and (not lv.covers or any(name in lv.covers for name in touched_phases))]
+    out: list[OfferedLevel] = []
+    for lv in sorted(plan.rollback.levels, key=lambda x: x.level):
+        covering = any(name in lv.covers for name in touched_phases)
+        command = f"golive rollback {run_id} --level {lv.level} --reason TEXT"
+        if lv.level in running:
+            continue
+        if lv.when is not None and (not lv.covers or covering):
+            out.append(OfferedLevel(level=lv.level, name=lv.name, when=lv.when, command=command))
+        elif lv.when is None and chosen is not None and lv.level > chosen.level and covering:
+            out.append(OfferedLevel(level=lv.level, name=lv.name, heavier_than=chosen.level, command=command))
+    return out
 
 
 def touched_phases(plan: Plan, st: RunState) -> list[str]:
@@ -69,6 +80,12 @@ def touched_phases(plan: Plan, st: RunState) -> list[str]:
                 out.append(phase.name)
                 break
     return out
+
+
+def touched_if_failing(plan: Plan, phase: int) -> list[str]:
+    """What `touched_phases` says when phase `phase` (1-based) fails after its state-changing steps started: the
+    phases up to it that have one (a phase of read-only steps leaves nothing to revert, before or after running)."""
+    return [ph.name for ph in plan.phases[:phase] if any(not step.is_read_only for step in ph.steps)]
 
 
 def level_ran(plan: Plan, st: RunState, level: RollbackLevel) -> bool:
@@ -118,13 +135,14 @@ def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None, undo: boo
 
 def preview(plan: Plan) -> list[RollbackPreview]:
     """The rollback plan as it stands before anything ran: for each phase, the undo steps its own steps bring
-    (newest first) and the level a failure there calls for. Failing in phase N undoes N's list, then N-1's, and
-    so on (`then_earlier`): each undo is listed once, so the record grows with the steps, not phases x steps."""
+    (newest first), the level a failure there calls for and the levels offered to a person, by the engine's own
+    `choose_level` and `offered` on the phases such a failure leaves touched (`touched_if_failing`). Failing in
+    phase N undoes N's list, then N-1's, and so on (`then_earlier`): each undo is listed once, so the record grows
+    with the steps, not phases x steps."""
     out: list[RollbackPreview] = []
-    touched: list[str] = []
     earlier = False
     for pi, phase in enumerate(plan.phases, 1):
-        touched.append(phase.name)
+        touched = touched_if_failing(plan, pi)
         own: list[RollbackAction] = []
         for si, step in enumerate(phase.steps, 1):
             if step.undo is not None:

@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import shlex
+from http import HTTPStatus
 from typing import Any
 
 from golive.plan.md_intent import backup_of, migrate_of, restore_of
@@ -63,6 +64,7 @@ def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | No
     url: str | None = None
     timeout: float | None = None
     verify = True
+    follow = False
     args = iter(argv[1:])
     for arg in args:
         if arg in ("-X", "--request"):
@@ -92,7 +94,7 @@ def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | No
                 return None  # the body goes to a file the document may use later
         elif arg in ("-s", "-S", "-f", "-L", "-i", "-v", "--silent", "--fail", "--location", "--show-error",
                      "-sS", "-fsS", "-sf", "-fs", "-sL", "-fsSL", "-sSL"):
-            continue
+            follow = follow or arg == "--location" or (not arg.startswith("--") and "L" in arg)
         elif arg.startswith("-"):
             return None  # an option we do not translate: keep the command as it is
         elif url is None and re.match(r"^https?://", arg):
@@ -122,7 +124,17 @@ def curl_to_http(command: str, output_only: bool = False) -> dict[str, Any] | No
         spec["request_timeout"] = timeout
     if not verify:
         spec["verify_tls"] = False
+    if follow:
+        spec["follow_redirects"] = True  # curl -L checks the answer at the end of the redirects
     return spec
+
+
+#: The statuses a curl call succeeds on when the document states none: every answer below 400 (`curl -f` fails
+#: on 400 and above only; 3xx is the answer when curl does not follow, the end of the redirects when it does).
+#: An `http` step left at its default of 200 failed on the 201 Created / 204 No Content an API answers a POST or
+#: PUT with, so the step failed exactly when the document's command had worked. Without `-f` curl exits 0 on any
+#: answer and the person reads it: golive, with no person reading, still fails on 4xx/5xx.
+CURL_OK = [s.value for s in HTTPStatus if 200 <= s.value < 400]
 
 
 def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:

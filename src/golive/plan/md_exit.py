@@ -50,6 +50,26 @@ def _counts(argv: list[str]) -> bool:
     return False
 
 
+#: Programs that run the command after their own options (`sudo -u app oscap ...`): the status is that command's.
+_WRAPPERS = frozenset({"sudo", "doas", "nice", "ionice", "nohup", "stdbuf", "time", "command", "exec"})
+
+
+def last_argv(command: str) -> list[str] | None:
+    """The words of the block's last statement when it is one simple command (its status is the block's), the
+    wrapper in front taken off (`sudo oscap ...` -> oscap ...); None for a pipeline, list or compound."""
+    last = _last_statement(command)
+    if last is None or last.type != _PLAIN:
+        return None
+    argvs = simple_commands(last, nested=False)
+    argv = list(argvs[0]) if argvs else []
+    while argv and argv[0].rsplit("/", 1)[-1] in _WRAPPERS:
+        argv = argv[1:]
+        while argv and argv[0].startswith("-"):
+            takes = argv[0] in ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-n", "-c")
+            argv = argv[2:] if takes else argv[1:]
+    return argv or None
+
+
 def success_statuses(command: str) -> list[int] | None:
     """The statuses that mean the block did its work, when they are not just [0]; None otherwise."""
     last = _last_statement(command)

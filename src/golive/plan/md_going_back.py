@@ -27,8 +27,8 @@ CONDITIONAL = re.compile(
 
 #: A condition on a failure: "If it goes wrong", "Wenn es schiefgeht", "Si algo falla", "Se algo falhar", "En cas
 #: d'échec", "Should the upgrade fail", "In case of trouble".
-_FAILURE = (r"(?:\b(?:goes|go|went|going)\s+(?:wrong|bad|south|sideways)\b|\bfail|\bbreak|\bbroke|schief|\bscheiter|"
-            r"fehlschl|\bfall(?:a|e|an|o|ó|ar|ido)\b|\bfalh|d(?:er|é)\s+errado|\bsale\s+mal\b|(?:é|e)chec|"
+_FAILURE = (r"(?:\b(?:goes|go|went|going)\s+(?:wrong|bad(?:ly)?|south|sideways|awry)\b|\bfail|\bbreak|\bbroke|"
+            r"schief|\bscheiter|fehlschl|\bfall(?:a|e|an|o|ó|ar|ido)\b|\bfalh|d(?:er|é)\s+errado|\bsale\s+mal\b|(?:é|e)chec|"
             r"(?:é|e)choue|probl(?:è|e)m|trouble|\bfallisce\b|va\s+male|\bissues?\b|\bbad\b)")
 CONDITIONAL_FAILURE = CONDITIONAL.pattern.replace("(?i)^", "^", 1) + r".{0,60}?" + _FAILURE
 

@@ -32,7 +32,8 @@ REPEAT = re.compile(
     r"\bdas(?:selbe|\s+gleiche)\s+(?:auf|f(?:ü|ue)r|mit)\b|"
     r"\br(?:é|e)p(?:é|e)t\w*|\bde\s+m(?:ê|e)me\s+(?:pour|sur|avec)\b|\bla\s+m(?:ê|e)me\s+chose\b|\brefaire\b|"
     r"\brepet(?:ir|ia|a|e)\b|\blo\s+mismo\s+(?:en|para|con)\b|\bripet\w*|\blo\s+stesso\s+(?:su|per)\b|"
-    r"\brepita\b|\brepetir\b|繰り返|同様に|同じ手順")
+    r"\brepita\b|\brepetir\b|繰り返|同様に|同じ手順|重复|重複|再做一遍|照此|同样(?:地)?(?:操作|执行|处理)|"
+    r"\bherhaal\b|\bhetzelfde\s+(?:op|voor)\b|\bo\s+mesmo\s+(?:em|para|no|na|nos|nas)\b|\brepita\b")
 #: An order between parts of the document: "run level 1 first", "do this before Level 1", "only after step 3",
 #: "erst nach Schritt 2", "avant le niveau 1", "antes del nivel 1", "レベル１の前に".
 ORDER = re.compile(
@@ -69,14 +70,16 @@ _OPTION = re.compile(r"(?i)\bif\s+you\s+(?:want|like|wish|prefer|need)\b|\byou\s
 #: timeline, stop ...", "Afterwards, ...", "On bill-app-02, ...".
 _PREFIX = (r"(?:(?:afterwards|after\s+that|finally|first|next|now|then|also|danach|dann|anschlie(?:ß|ss)end|zuerst|"
            r"ensuite|puis|luego|despu(?:é|e)s|poi|quindi),?\s+|(?:in\s+(?:both|all|each|any|either)\s+cases?|"
-           r"once\s+[^,]{1,60}|when\s+[^,]{1,60}|if\s+[^,]{1,80}|on\s+[^,]{1,40}|from\s+[^,]{1,40}),\s+)?")
+           r"once\s+[^,]{1,60}|when\s+[^,]{1,60}|if\s+[^,]{1,80}|on\s+[^,]{1,40}|from\s+[^,]{1,40}|"
+           r"in\s+the\s+[^,]{1,30}),\s+){0,2}")  # "Then, in the browser, log in as ...": two may stand there
 #: The verbs that start an English, German, French, Spanish or Italian imperative in a runbook.
 _VERB = (r"(?:repeat|re-?run|run|execute|wait|skip|edit|set|change|update|open|check|verify|confirm|make\s+sure|"
          r"ensure|note|record|write\s+down|read|review|watch|monitor|look\s+at|compare|restart|reboot|stop|start|"
          r"enable|disable|drain|remove|delete|copy|move|switch|apply|deploy|install|reinstall|upgrade|downgrade|"
          r"restore|tell|notify|post|announce|ask|page|call|log\s+in|sign\s+(?:in|off)|approve|finish|complete|do|"
          r"go|take|put|add|create|replace|merge|clear|flush|purge|scale|reload|promote|tag|close|end|cancel|"
-         r"pause|resume|rotate|mount|unmount|back\s+up|kill|empty|hold|let|send|email|inform|warn|ping|"
+         r"pause|resume|rotate|mount|unmount|back\s+up|kill|empty|hold|let|send|email|inform|warn|ping|flip|"
+         r"look\s+(?:in|into|for)|log\s+(?:in|on)|"
          r"wiederholen|ausf(?:ü|ue)hren|f(?:ü|ue)hren\s+sie|pr(?:ü|ue)fen(?:\s+sie)?|warten(?:\s+sie)?|starten\s+sie|"
          r"stoppen\s+sie|(?:ü|ue)berspringen|bearbeiten|(?:ä|ae)ndern|setzen\s+sie|kopieren|l(?:ö|oe)schen|"
          r"informieren|r(?:é|e)p(?:é|e)t(?:er|ez)|ex(?:é|e)cut(?:er|ez)|lancer|lancez|relancer|relancez|"
@@ -91,6 +94,9 @@ _IMPERATIVE = re.compile(rf"(?i)^\W*(?:\d+[a-z]?[.)]\s+)?{_PREFIX}(?:please\s+|b
 #: A Japanese sentence that asks for work ("実施する。", "確認してください。", "繰り返す。").
 _JA_IMPERATIVE = re.compile(r"(?:実施|実行|確認|再実行|待機|連絡|記録|適用|編集|変更|停止|起動)"
                             r"(?:する|してください|して下さい|すること)[。．.]?$|(?:繰り返す|待つ|行う)[。．.]?$")
+#: A Chinese sentence that asks for work ("编辑 …，把 … 改成 …", "等待 5 分钟", "然后再重启一次"): a verb first.
+_ZH_IMPERATIVE = re.compile(r"^\W*(?:(?:然后|接着|再|先|最后|之后|请|並|并)\s*)*(?:编辑|修改|执行|运行|检查|确认|核对|"
+                            r"等待|重启|停止|启动|通知|记录|删除|复制|登录|备份|更新|升级|观察|切换|回滚|恢复)")
 #: A sentence in the document: after ".", "!", "?" or "。" and a space (a capital, a code span or a bracket next).
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÀ-Þ(`\"„*])|(?<=。)")
 
@@ -106,6 +112,59 @@ def not_work(sentence: str) -> bool:
                 or _OPTION.search(sentence))
 
 
+#: The last sentence of a paragraph that introduces a block as what comes next: "Then:", "Depois:", "Danach:",
+#: "Ensuite :", "Después:", "Then put matchmaking into maintenance:", "然后：". The sentences before it are work of
+#: their own, done first ("Edite postgresql.conf e troque a porta. Depois:"); the block does not do them.
+THEN_LEAD = re.compile(r"(?i)^\W*(?:then|afterwards|after\s+that|next|depois|em\s+seguida|danach|dann|"
+                       r"anschlie(?:ß|ss)end|ensuite|puis|despu(?:é|e)s|luego|poi|quindi|daarna|然后|之后|接着|その後)\b.*[:：]\s*$|"
+                       r"^\W*(?:然后|之后|接着|その後).*[:：]\s*$")
+
+
+def prohibition(sentence: str) -> bool:
+    """"Never again: `systemctl restart haproxy` on more than one edge", "Do not use `sudo su -` here": what not
+    to do. A command it names is the one to avoid, never a step."""
+    return bool(_PROHIBITION.search(sentence))
+
+
+#: What makes a level's opening words its condition, not its work: "(trigger: ...)", "if haproxy is down",
+#: "only when Kwame and Kofi agree", "wenn ...", "si ...", "se ...", "如果 ...".
+_CONDITION_WORDS = re.compile(
+    r"(?i)\s*\([^()]*\)|\s+(?:only\s+)?(?:if|unless|when|once|in\s+case|trigger)\b.*$|"
+    r"\s+(?:nur\s+)?(?:wenn|falls)\b.*$|\s+(?:seulement\s+|uniquement\s+)?(?:si|quand|lorsque)\b.*$|"
+    r"\s+(?:s(?:ó|o)lo\s+|apenas\s+)?(?:si|se|cuando|quando)\b.*$|\s*(?:如果|若|当|當|仅当|僅當).*$")
+#: A level's words that are only its condition, ending in a colon before what to do: "Only when Kwame and Kofi
+#: agree the migration itself is wrong:", "If the schema broke:", "Nur wenn ...:", "Só se ...:", "仅当 ...：".
+LEVEL_CONDITION = re.compile(
+    r"(?i)^\W*(?:only\s+(?:if|when|once|after)|if|unless|when|in\s+case\s+of|nur\s+(?:wenn|falls)|falls|wenn|"
+    r"seulement\s+si|uniquement\s+si|si|s(?:ó|o)lo\s+(?:si|cuando|se|quando)|apenas\s+se|se|"
+    r"(?:仅|僅|只有)?(?:当|當|如果|若))(?![a-z])[^:：]{3,200}[:：]\s*$")
+
+
+def level_work(text: str) -> tuple[str, str] | None:
+    """A level opened in words, "traffic back to blue (any stage, trigger: the "Stop if" column): set green to 0
+    ..." or "take the edge out of DNS if haproxy is down there anyway: the DNS runbook, ...": (the words before the
+    colon, which name the level and say when it runs, and) the work for a person, its name without the condition
+    and what follows the colon. A step quoting the condition would read as a trigger to act on; None when the
+    words have no such colon."""
+    depth, tick = 0, False
+    for i, ch in enumerate(text):
+        if ch == "`":
+            tick = not tick
+        elif not tick and ch in "(（":
+            depth += 1
+        elif not tick and ch in ")）":
+            depth = max(0, depth - 1)
+        elif not tick and depth == 0 and ch in ":：" and (i + 1 == len(text) or text[i + 1].isspace()):
+            head, work = text[:i].strip(), text[i + 1:].strip()
+            if not work or len(head) > 200:
+                return None
+            name = _CONDITION_WORDS.sub("", head).strip(" ,;—–-")
+            if name == head:
+                return None  # nothing in the head says when: "Do this: ..." is work throughout
+            return head, f"{name}: {work}" if name else work
+    return None
+
+
 def strong(sentence: str) -> bool:
     """A repeat or an order between the document's parts: work that no block of the document carries out."""
     if _PROHIBITION.search(sentence) or _TRIGGER.search(sentence) or _OPTION.search(sentence):
@@ -119,7 +178,7 @@ def imperative(sentence: str) -> bool:
         return True
     if not_work(sentence):
         return False
-    return bool(_IMPERATIVE.match(sentence) or _JA_IMPERATIVE.search(sentence))
+    return bool(_IMPERATIVE.match(sentence) or _JA_IMPERATIVE.search(sentence) or _ZH_IMPERATIVE.match(sentence))
 
 
 #: "steps 3–5", "step 4", "steps 2 and 3", "Schritte 3 bis 5", "étapes 3 à 5", "pasos 3 a 5", "手順３～５".

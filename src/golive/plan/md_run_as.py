@@ -22,12 +22,16 @@ _ACCOUNTS = r"(?:root|postgres|oracle|mysql|www-data|nginx|apache|deploy|deploye
 #: Words after "as the ... user" that name no account: "as the same user", "as your own user".
 _NOT_A_USER = frozenset({"same", "your", "own", "current", "normal", "regular", "non-root", "unprivileged",
                          "a", "an", "any", "this", "that", "other", "logged-in", "login", "correct", "right"})
+#: "As prometheus scrapes every 15 s, ...": a bare account name followed by a verb is the subject of a clause
+#: ("as" = because/while), not the user a command runs as; "as postgres, run", "as root on db1" still are.
+_NOT_A_CLAUSE = (r"(?!\s+(?!(?:user|account|run|runs|execute|type|do|on|in|at|with|and|then|to|via|from|for|inside|"
+                 r"using|into|or|the|only|again|here|there|now|first|before|after|until|is|was)\b)[a-z]+\b)")
 #: A sentence that says the command runs as another user, in several languages; group 1 (or 2 ...) the user.
 _AS_USER = re.compile(
     r"(?i:\bas\s+(?:the\s+)?)" + _NAME + r"(?i:\s+(?:user|account|service\s+account)\b)|"
     r"(?i:\bas\s+(?:the\s+)?user\s+)" + _NAME + r"|"
     r"(?i:\bas\s+)`([a-z_][a-z0-9_.-]*)`|"
-    r"(?i:\b(?:as|become|log\s+in\s+as|logged\s+in\s+as)\s+)(" + _ACCOUNTS + r")\b(?![-\w])|"
+    r"(?i:\b(?:as|become|log\s+in\s+as|logged\s+in\s+as)\s+)(" + _ACCOUNTS + r")\b(?![-\w])" + _NOT_A_CLAUSE + "|"
     r"(?i:\bswitch\s+to\s+(?:the\s+)?)" + _NAME + r"(?i:\s+(?:user|account)\b)|"
     r"(?i:\bswitch\s+to\s+user\s+)" + _NAME + r"|"
     r"(?i:\bals\s+(?:(?:der\s+|dem\s+)?(?:Benutzer|User|Nutzer)\s+))" + _NAME + r"|"
@@ -45,6 +49,16 @@ _OPENS = re.compile(
     r"(?:-[A-Za-z]*[is][A-Za-z]*|--login|--shell)(?:\s+-u\s+([a-z_][a-z0-9_.-]*))?\s*$|"
     r"^sudo\s+-[A-Za-z]*i[A-Za-z]*u\s*([a-z_][a-z0-9_.-]*)\s*$|"
     r"^(?:sudo\s+)?(?:runuser|machinectl\s+shell)\s+(?:-l\s+|-\s+)?([a-z_][a-z0-9_.-@]*)\s*$")
+#: Prose that ends such a shell: "back to your own account", "zurück zum eigenen Konto", "再回到有 sudo 权限的账号".
+LEFT_SHELL = re.compile(
+    r"(?i)\b(?:back|return)\s+to\s+(?:your|the|an?)\s+(?:(?:own|normal|regular|admin|sudo|previous|original|"
+    r"usual|personal)\s+)*(?:account|user|shell|login|session)\b|\bzur(?:ü|ue)ck\s+(?:zum|zu\s+\w+)\s+(?:\w+\s+)?"
+    r"(?:konto|benutzer|account)\b|\b(?:revenez|revenir)\s+(?:à|a|sur)\s+(?:votre|son|le)\s+(?:compte|utilisateur)|"
+    r"\b(?:vuelva|volver|volte|voltar)\s+(?:a|à|para)\s+(?:(?:tu|su|sua|a\s+sua)\s+)?(?:cuenta|usuario|conta|"
+    r"usu(?:á|a)rio)|回到|切回|退回|返回到?[^，。]{0,20}(?:账号|帐号|用户)|元のユーザー|に戻")
+#: "Do not use `sudo su -` here", "never `su - app`": a code span the sentence forbids opens nothing.
+_FORBIDS = re.compile(r"(?i)\b(?:do\s*n[o']t|don't|never|not|no|nicht|nie|niemals|kein\w*|pas|jamais|nunca|n(?:ã|a)o|"
+                      r"non|mai)\b|不要|别|勿|禁止|しないで|ないで")
 #: Lines that end such a shell: `exit`, `logout`, Ctrl-D.
 _LEAVES = re.compile(r"(?m)^\s*(?:\$\s+)?(?:exit|logout)\s*$|\bCtrl-D\b|\^D\b")
 
@@ -66,8 +80,9 @@ def opened_shell(text: str, prose: bool = False) -> str | None:
     user: str | None = None
     lines = text.split("\n")
     if prose:
-        lines = re.findall(r"`([^`\n]+)`", text) + [m.group(1) for m in re.finditer(r":\s+([^`:\n]+)$", text,
-                                                                                      re.M)]
+        lines = [m.group(1) for m in re.finditer(r"`([^`\n]+)`", text)
+                 if not _FORBIDS.search(re.split(r"[.!?。；;]\s", text[:m.start()])[-1])]
+        lines += [m.group(1) for m in re.finditer(r":\s+([^`:\n]+)$", text, re.M)]
     for line in lines:
         core = re.sub(r"^\s*(?:\$|#)\s+", "", line).strip().rstrip(".;")
         if _LEAVES.search(line) and user is not None:

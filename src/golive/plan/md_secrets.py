@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import re
 
+#: Secret-looking names: the English words, the same words in German, French, Spanish, Portuguese, Italian and
+#: Dutch (PASSWORT, MOT_DE_PASSE, CONTRASENA, SENHA, WACHTWOORD), and the short suffixes runbooks use for them:
+#: `MIRTH_PW`, `DB_PWD`, `LDAP_PASS`, a personal access token `MENDER_PAT`, a pre-shared key `VPN_PSK`, `SVC_CREDS`
+#: (bare `PWD` is the shell's working directory, never a secret).
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|DATABASE_URL"
-                         r"|DSN\b)")
+                         r"|DSN\b|PASSWORT|KENNWORT|GEHEIMNIS|MOT_?DE_?PASSE|JETON|CONTRASE(?:Ñ|N)A|CLAVE_?SECRETA|SENHA"
+                         r"|WACHTWOORD|PAROLA_?CHIAVE|_(?:PW|PWD|PASS|PAT|PSK|CREDS)$)")
 
 
 def secret_like(name: str) -> bool:
@@ -18,7 +23,8 @@ def secret_like(name: str) -> bool:
 #: A secret's value written into a command: `PGPASSWORD=hunter2`, `export API_TOKEN=ghp_...`, mysql's
 #: `-pS3cret`, `--password=x`, `Authorization: Bearer sk_live_...`, a URL's `user:password@`.
 _SECRET_ASSIGN = re.compile(r"(?<![\w$])([A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|"
-                            r"PRIVATE_KEY|CREDENTIALS?))=(?![\"']?\$)(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)\"']+)")
+                            r"PRIVATE_KEY|CREDENTIALS?|PASSWORT|KENNWORT|SENHA|WACHTWOORD|CONTRASENA)|"
+                            r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:PW|PWD|PASS|PAT|PSK|CREDS))=(?![\"']?\$)(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)\"']+)")
 _MYSQL_P = re.compile(r"(?<![\w-])((?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlcheck)\b"
                       r"[^\n|;&]*?\s)-p(?![\s\"'$])(\S+)")
 _PASSWORD_OPT = re.compile(r"(?<![\w-])(--(?:db-|admin-)?password(?:=|\s+))(?![\"']?\$|-)(\"[^\"\n]*\"|'[^'\n]*'|"

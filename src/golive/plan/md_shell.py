@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from golive.plan.md_streams import streams
+from golive.plan.md_streams import commands_of, foreground, streams
 
 #: Commands that change the shell itself (not the system): their effect would not reach a later step.
 STATEFUL = frozenset({
@@ -201,7 +201,7 @@ def never_ends(argv: list[str]) -> bool:
         return True
     if prog == "ping" and not any(a.startswith("-c") for a in args):
         return True
-    if streams(prog, args, flags):
+    if streams(prog, args, flags) or foreground(prog, args, flags):
         return True
     if prog in _WRAPPERS:
         # `sudo tail -f app.log`, `nice journalctl -f`: the wrapped command is what never ends
@@ -218,7 +218,7 @@ def never_ends(argv: list[str]) -> bool:
                 remote = shlex.split(remote[0])
         except ValueError:
             return False
-        return bool(remote) and remote != argv and never_ends(remote)
+        return bool(remote) and remote != argv and any(never_ends(c) for c in commands_of(remote))
     return prog == "dmesg" and ("w" in short or "--follow" in flags)
 
 

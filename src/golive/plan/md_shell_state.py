@@ -28,8 +28,8 @@ CARRIED_MARK = "# shell state set by earlier blocks of the document (they run in
 OWN_PART = "\n# this step\n"
 
 
-_CARRY_READ_BACK = re.compile(r"(?m)^\{ .+ && \. \S+\.sh; \} \|\| exit 1(?:  #.*)?$")
-_CARRY_GUARD = re.compile(r"(?m)(?:\s*>/dev/null)?(?:\s*\|\|\s*exit 1)?$")
+_CARRY_READ_BACK = re.compile(r"(?m)^\{ .+ && \. \S+\.sh; \} \|\| exit \d+(?:  #.*)?$")
+_CARRY_GUARD = re.compile(r"(?m)(?:\s*>/dev/null)?(?:\s*\|\|\s*exit \d+)?$")
 
 
 def own_part(command: str) -> str:

@@ -215,9 +215,22 @@ _EACH_HOLD = re.compile(rf"\b(\d{{1,6}}(?:\.\d{{1,6}})?)\s*{_UNIT}\s*(?:d'\w+\s+
                         rf"(?:each|every|ciascun[oa]?|ognuno|jede[rnm]?|chaque|cada)\b", re.I)
 
 
+#: Numbers written as words before a unit ("ten minutes at each step", "zehn Minuten", "diez minutos"): the
+#: hold as written, never a default in its place.
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30,
+                 "forty-five": 45, "sixty": 60, "ein": 1, "eine": 1, "zwei": 2, "drei": 3, "fünf": 5, "zehn": 10,
+                 "fünfzehn": 15, "zwanzig": 20, "dreißig": 30, "un": 1, "une": 1, "deux": 2, "trois": 3, "cinq": 5,
+                 "dix": 10, "quinze": 15, "vingt": 20, "trente": 30, "uno": 1, "una": 1, "dos": 2, "tres": 3,
+                 "cinco": 5, "diez": 10, "quince": 15, "veinte": 20, "treinta": 30, "dez": 10, "vinte": 20,
+                 "trinta": 30, "dieci": 10, "venti": 20, "trenta": 30, "cinque": 5}
+_WORD_NUMBER = re.compile(r"(?i)\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) +
+                          r")(?=\s+(?:min|minute|minuto|hour|hora|heure|stunde|second|segund|sekunde))")
+
+
 def hold_minutes(text: str) -> float | None:
     """Minutes of a hold ("monitor for 10 minutes", "each held 5-10 min": the upper bound; "15 min at each
     stage"), else None."""
+    text = _WORD_NUMBER.sub(lambda m: str(_NUMBER_WORDS[m.group(1).lower()]), text)
     m = _HOLD.search(text) or _HOLD_AFTER.search(text)
     if m is not None:
         return minutes(m.group(2) or m.group(1), m.group(3))

@@ -159,13 +159,16 @@ class RollbackLevel(Strict):
     level: int = Field(ge=1)
     name: str = Field(min_length=1)
     description: str | None = None
-    #: Phases whose changes this level reverts; the highest level covering a touched phase is applied.
+    #: Phases whose changes this level reverts. A failure applies the lightest level that is enough: for each
+    #: touched phase the lightest level (no `when`) covering it, and the heaviest of those (3 includes 2's job).
+    #: Heavier levels covering a touched phase are the next rungs ("level 2 if that is not enough"): offered to a
+    #: person with `golive rollback RUN --level N`, never applied first (golive.engine.rollback.choose_level).
     covers: list[str] = []
     #: Brings data back (e.g. a database restore): past `rollback_until` a person must confirm it.
     restores_data: bool = False
     #: The condition the runbook states for this level ("only if data is wrong"). Only a person can see it hold,
-    #: so golive never applies such a level by itself: a failure runs the undos and the highest covering level
-    #: without `when`, and names this one with its condition and the `golive rollback RUN --level N` to run it.
+    #: so golive never applies such a level by itself: a failure runs the undos and the level `covers` says,
+    #: and names this one with its condition and the `golive rollback RUN --level N` to run it.
     when: str | None = Field(default=None, min_length=1)
     #: Levels to run after this one's steps ("then level 1"), in this order; each level's steps run once.
     then: Annotated[list[int], BeforeValidator(_one_or_more)] = []

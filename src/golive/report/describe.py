@@ -19,6 +19,7 @@ from golive.core.events import (
     RollbackConfirmed,
     RollbackFailed,
     RollbackFinished,
+    RollbackPreview,
     RollbackRequested,
     RollbackStarted,
     RollingBatch,
@@ -65,6 +66,19 @@ def verdict_stage(e: AnalysisVerdict) -> str:
     return f" at stage {e.stage} ({e.weight}%)" if e.stage else ""
 
 
+def _rungs(recorded: list[RollbackPreview], run_id: str) -> str:
+    """The heavier rungs a failure leaves to a person, with the phases where it does: a level golive applies for a
+    failure in one phase can be the next rung after a failure in an earlier one."""
+    where: dict[tuple[int, str, int | None], list[int]] = {}
+    for entry in recorded:
+        for o in entry.offered:
+            if not o.when:
+                where.setdefault((o.level, o.name, o.heavier_than), []).append(entry.phase)
+    return "".join(f"; failing in phase {', '.join(map(str, phases))}: rollback level {n} '{name}' is a person's"
+                   f" choice (if level {lighter} is not enough): golive rollback {run_id} --level {n}"
+                   for (n, name, lighter), phases in sorted(where.items(), key=lambda kv: (kv[0][0], kv[1])))
+
+
 def describe(ev: Event) -> str:
     """One line for an event, from its typed form (golive.core.events)."""
     data = ev.data
@@ -74,9 +88,10 @@ def describe(ev: Event) -> str:
             v = e.version
             change = f", {v.from_ or '?'} -> {v.to}" if v is not None else ""
             forced = f"; started outside the window by {e.forced.by}: {e.forced.reason}" if e.forced else ""
-            offered = {o.level: o for entry in e.rollback_plan for o in entry.offered}
-            choice = "".join(f"; rollback level {o.level} '{o.name}' is a person's choice (when: {o.when}): golive"
+            offered = {o.level: o for entry in e.rollback_plan for o in entry.offered if o.when}
+            choice = "".join(f"; rollback level {o.level} '{o.name}' is a person's choice ({o.condition()}): golive"
                              f" rollback {ev.run_id} --level {o.level}" for _n, o in sorted(offered.items()))
+            choice += _rungs(e.rollback_plan, ev.run_id)
             levels = (e.plan.get("rollback") or {}).get("levels") or []
             choice += "".join(f"; rollback level {lv.get('level')} runs level {', then level '.join(map(str, first))}"
                               " first" for lv in levels if (first := lv.get("first")))

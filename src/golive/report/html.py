@@ -180,7 +180,7 @@ def render_html(r: Report) -> str:
             undo += ("<br>" if undo else "") + f"then what phase {rp.phase - 1} undoes"
         level = "".join(f"level {n} (first, as level {rp.level} says), then " for n in rp.first_levels) \
             + (f"level {rp.level} {esc(rp.level_name or '')}" if rp.level else "—")
-        level += "".join(f"<br>a person's choice: level {o.level} {esc(o.name)} (when: {esc(o.when)})"
+        level += "".join(f"<br>a person's choice: level {o.level} {esc(o.name)} ({esc(o.condition())})"
                          for o in rp.offered)
         rows.append([f"{rp.phase}. {esc(rp.name)}", undo or "—", level])
     p.append("<h3>Plan (recorded at run start): failing in …</h3>"

@@ -36,7 +36,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def _then_level(ph: RollbackPreview) -> str:
     level = "".join(f"{n} (first, as {ph.level} says), then " for n in ph.first_levels) \
         + (f"{ph.level} {ph.level_name}" if ph.level else "-")
-    return level + "".join(f"; a person's choice: {o.level} {o.name} (when: {o.when})" for o in ph.offered)
+    return level + "".join(f"; a person's choice: {o.level} {o.name} ({o.condition()})" for o in ph.offered)
 
 
 def _undoes(ph: RollbackPreview) -> str:

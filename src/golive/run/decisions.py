@@ -301,7 +301,7 @@ def request_rollback(store: Store, run_id: str, by: By, reason: str | None,
             raise DecisionRefused(f"run {rid} already ended: {state.outcome}")
         if state.rollback is not None and level is None:
             ended = f"already ended: {state.outcome}" if state.terminal else "already rolling back"
-            choices = ", ".join(f"--level {o.level} (when: {o.when})" for o in state.rollback.offered)
+            choices = ", ".join(f"--level {o.level} ({o.condition()})" for o in state.rollback.offered)
             raise DecisionRefused(f"run {rid} {ended}" + (f"; a further level may still be asked for: {choices}"
                                                           if choices else ""))
         if state.rollback_requested is not None and state.rollback is None:

@@ -18,7 +18,6 @@ import json
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,14 +32,22 @@ from golive.targets.hostlock import default_path, holder_is_over, refusal
 _SESSIONS: dict[str, list[Any]] = {}
 
 
-@dataclass
 class LockContext:
-    run_id: str
-    store: str  # the run log's location as shown (a PostgreSQL URL without credentials)
-    vars: dict[str, str] = field(default_factory=dict)
-    workdir: Path = Path(".")
-    #: What taking the locks found worth recording in the run's log (a router lock taken over after its lease).
-    notes: list[str] = field(default_factory=list)
+    """What taking a run's locks needs: which run, its log, its vars. A plain class, not a dataclass: every run
+    imports this module (the host-wide service lock), and a dataclass costs its generated methods at startup."""
+
+    __slots__ = ("log", "notes", "run_id", "store", "vars", "workdir")
+
+    def __init__(self, run_id: str, store: str, vars: dict[str, str] | None = None, workdir: Path = Path("."),
+                 log: Any = None) -> None:
+        self.run_id = run_id
+        self.store = store  # the run log's location as shown (a PostgreSQL URL without credentials)
+        self.vars = vars if vars is not None else {}
+        self.workdir = workdir
+        #: What taking the locks found worth recording in the run's log (a router lock taken over after its lease).
+        self.notes: list[str] = []
+        #: The run's own log, to judge a host-wide lock record naming a run of it (golive.run.host_lock).
+        self.log = log
 
     def fields(self, plan: Plan) -> dict[str, Any]:
         return {"run": self.run_id, "store": self.store, "service": plan.service, "environment": plan.environment,
@@ -240,10 +247,11 @@ _TAKERS: dict[type, Callable[[Any, Plan, LockContext], None]] = {
 
 
 def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True, specs: list[Any] | None = None) -> None:
-    """Take every lock the plan declares (or `specs` of them), or none: on a refusal, what was taken is let go
-    again (removed for a run about to be created or reopened; only no longer held by this process for a run that
-    exists and keeps its locks)."""
+    """Take the host-wide service lock (every run, golive.run.host_lock) and every lock the plan declares (or
+    `specs` of them), or none: on a refusal, what was taken is let go again (removed for a run about to be created
+    or reopened; only no longer held by this process for a run that exists and keeps its locks)."""
     done: list[Any] = []
+    _take_host(plan, ctx)
     try:
         for spec in plan.locks if specs is None else specs:
             if isinstance(spec, PostgresLock) and ctx.run_id in _SESSIONS:
@@ -253,6 +261,23 @@ def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True, specs: list[A
     except BaseException:
         release_locks(plan, ctx, ended=new_run, specs=done)
         raise
+
+
+def _take_host(plan: Plan, ctx: LockContext) -> None:
+    from golive.run import host_lock
+    from golive.store.owner import current_owner
+
+    record = {**ctx.fields(plan), "started": current_owner().started, "user": _user()}
+    host_lock.take(plan.service, plan.environment, record, ctx.log)
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return f"uid-{os.getuid()}"
 
 
 def file_locks(plan: Plan) -> list[Any]:
@@ -274,10 +299,13 @@ def record_notes(store: Any, ctx: LockContext) -> None:
 def release_locks(plan: Plan, ctx: LockContext, ended: bool, specs: list[Any] | None = None) -> None:
     """Close this process's advisory-lock sessions; when the run `ended`, also remove its lock files and the
     rows that kept its advisory locks while no process held them."""
-    from golive.run.router_lock import release_router_locks
+    import sys
 
-    with contextlib.suppress(Exception):
-        release_router_locks(ctx.run_id, ended)
+    if "golive.run.router_lock" in sys.modules:  # else this process took no router lock (nor loaded the module)
+        from golive.run.router_lock import release_router_locks
+
+        with contextlib.suppress(Exception):
+            release_router_locks(ctx.run_id, ended)
     sessions = _SESSIONS.pop(ctx.run_id, [])
     if ended:
         pg = [s for s in (plan.locks if specs is None else specs) if isinstance(s, PostgresLock)]
@@ -288,6 +316,10 @@ def release_locks(plan: Plan, ctx: LockContext, ended: bool, specs: list[Any] | 
             conn.close()
     if not ended:
         return
+    from golive.run import host_lock
+
+    with contextlib.suppress(Exception):
+        host_lock.drop(plan.service, plan.environment, ctx.run_id)
     for spec in plan.locks if specs is None else specs:
         if isinstance(spec, LocalLock):
             _drop_local(spec, plan, ctx.run_id)

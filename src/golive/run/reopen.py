@@ -63,12 +63,11 @@ def reopened(store: Store, run_id: str, check: Callable[[RunState], object]) -> 
         info = store.get_run(run_id)
         store.reopen(run_id)  # RunLocked: another run of the service holds it
         refuse_later(store, info)  # one started and ended since the first look
-        if state.plan.locks:
-            from golive.run.locks import file_locks, take_locks
-            from golive.run.start import store_where
+        from golive.run.locks import file_locks, take_locks  # the host-wide service lock and the lock files
+        from golive.run.start import store_where
 
-            locks = _context(store, state, run_id, store_where)
-            take_locks(state.plan, locks, new_run=True, specs=file_locks(state.plan))
+        locks = _context(store, state, run_id, store_where)
+        take_locks(state.plan, locks, new_run=True, specs=file_locks(state.plan))
         yield state
         kept = True
     finally:
@@ -94,4 +93,4 @@ def _context(store: Store, state: RunState, run_id: str, where: Callable[[Store]
 
     given = {k: v for k, v in (state.overrides or {}).items() if v is not None}
     values, _masker = resolve_vars(state.plan, os.environ, Path(state.plan_path).parent, given, need_secrets=False)
-    return LockContext(run_id, where(store), values, Path(state.plan_path).parent)
+    return LockContext(run_id, where(store), values, Path(state.plan_path).parent, log=store)

@@ -159,10 +159,10 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
                                              user_config, values, opts.listener, sealer, listener)
     heartbeat = Heartbeat(store, info.id, owner)
     locks: LockContext | None = None
-    if not options.dry_run and plan.locks:
+    if not options.dry_run:  # the host-wide service lock always, the plan's `locks:` too
         from golive.run.locks import LockContext
 
-        locks = LockContext(info.id, store_where(store), values, Path(state.plan_path).parent)
+        locks = LockContext(info.id, store_where(store), values, Path(state.plan_path).parent, log=store)
     try:
         heartbeat.__enter__()
         if locks is not None:  # a resumed run takes its locks again (its lock files are found its own)
@@ -177,7 +177,7 @@ def drive_run(store: Store, run_id: str, clock: Clock, opts: DriveOptions) -> in
             listener=listener, ask=opts.ask,
             window_end=interval.end if interval else None,
             rollback_until=interval.rollback_until if interval else None,
-            guard=heartbeat.check if locks is None else _guard(heartbeat, info.id),
+            guard=_guard(heartbeat, info.id) if locks is not None and plan.locks else heartbeat.check,
             checklist=opts.checklist,
         )
         return engine.drive()
@@ -280,7 +280,7 @@ def _let_go(store: Store, run_id: str) -> bool:
     store.claim(run_id, owner)  # RunLocked: a live process is acting on it
     state = fold(store.events(run_id))
     ended = state.terminal  # a request recorded meanwhile opened it again: resume drives it
-    if ended and state.plan.locks:  # the lock files the reopen took (another log cannot tell the run is over)
+    if ended:  # the host-wide lock and lock files the reopen took (another log cannot tell the run is over)
         from golive.run.locks import file_locks, release_locks
         from golive.run.reopen import lock_context
 

@@ -149,10 +149,10 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
                                   need_secrets=not req.dry_run)
     run_id = new_run_id(now)
     locks: LockContext | None = None
-    if not req.dry_run and req.plan.locks:
+    if not req.dry_run:  # the host-wide service lock always (golive.run.host_lock), the plan's `locks:` too
         from golive.run.locks import LockContext, take_locks
 
-        locks = LockContext(run_id, store_where(store), values, req.plan_path.parent)
+        locks = LockContext(run_id, store_where(store), values, req.plan_path.parent, log=store)
         take_locks(req.plan, locks)  # before the run exists: a refused run leaves nothing behind
     try:
         _create(req, store, run_id, now, interval, forced, masker)

@@ -145,10 +145,13 @@ def authenticate(store: Store, rid: str, state: Any, plan: Any, ev_type: str, pa
 def plain_name(name: str) -> str:
     """A person's name as typed (--by, --as, $GOLIVE_USER, the console's login): one line of printable text. A
     newline or an escape in it would forge lines where it is shown (`audit verify`, `log`, the reports), and
-    escaping it there still records a name nobody can type back."""
+    escaping it there still records a name nobody can type back. The zero-width non-joiner and joiner are part of
+    how Persian, Urdu, Kurdish or Hindi words are spelled, so they are kept where Unicode's rules for them allow
+    them inside a word (`_joins`); anywhere else they are as invisible as any other format character."""
     import unicodedata
 
-    hidden = [c for c in name if c != " " and unicodedata.category(c) in _INVISIBLE]
+    hidden = [c for i, c in enumerate(name) if c != " " and unicodedata.category(c) in _INVISIBLE
+              and not (c in _JOINERS and _joins(name, i))]
     if safe(name) != name or hidden:
         shown = "".join(f"\\u{ord(c):04x}" if c in hidden else c for c in safe(name))
         raise UsageError(f"a name is one line of printable text, not '{shown}'")
@@ -158,6 +161,28 @@ def plain_name(name: str) -> str:
 #: Unicode categories a typed name may not hold: controls, format characters (zero-width space and joiners, which
 #: make "alice\u200b" a second person that prints as alice), separators other than a space, private and unassigned.
 _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
+#: ZERO WIDTH NON-JOINER and ZERO WIDTH JOINER: spelling inside a word in several scripts (`_joins`).
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _joins(name: str, i: int) -> bool:
+    """Whether the joiner at `name[i]` is spelling: inside a word (a letter or mark on each side, so never at the
+    name's edge, next to a space or next to another invisible character) and where Unicode's contextual rule for
+    it holds (RFC 5892 CONTEXTJ, as IDNA applies it to domain names: after a virama, or, for the non-joiner,
+    between letters that join towards it, as in Persian "می\u200cخواهم"). Between Latin letters, which never join,
+    it is refused: "al\u200cice" would print as alice and be a second person."""
+    import unicodedata
+
+    if i == 0 or i == len(name) - 1:
+        return False
+    if not all(unicodedata.category(c)[0] in "LM" for c in (name[i - 1], name[i + 1])):
+        return False
+    from idna.core import valid_contextj
+
+    try:
+        return bool(valid_contextj(name, i))
+    except (ValueError, IndexError):
+        return False
 
 
 def initiators(created: dict[str, Any], signers: AllowedSigners) -> set[str]:

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 
@@ -97,8 +98,11 @@ class Sessions:
 
     def end_everywhere(self, who: Identity) -> int:
         """Every session of this person, whichever way they logged in (this one too)."""
-        person = who.person.casefold()
-        return self.live.end_where(lambda rec: str(rec.get("who", {}).get("person", "")).casefold() == person)
+        return self.live.end_where(_of(who))
+
+    def everywhere(self, who: Identity) -> list[str]:
+        """The ids of every session of this person (to revoke their provider tokens before ending them)."""
+        return self.live.matching(_of(who))
 
     def end_account(self, account: str) -> int:
         return self.live.end_where(lambda rec: rec.get("account") == account)
@@ -149,3 +153,8 @@ class Sessions:
         rec = self._record(request)
         since = float(str(rec.get("since", 0))) if rec else 0.0
         return max(0.0, since + self.team.config.session.absolute - self.clock())
+
+
+def _of(who: Identity) -> Callable[[dict[str, Any]], bool]:
+    person = who.person.casefold()
+    return lambda rec: str(rec.get("who", {}).get("person", "")).casefold() == person

@@ -69,11 +69,21 @@ class LoginApi:
         return reply({"ok": True, "csrf": csrf_token(request)})
 
     async def logout(self, request: Request) -> Response:
-        """Ends this session on the server: the cookie, even copied before, is worth nothing after."""
-        if request.session.get("sid") and not csrf_ok(request):
+        """Ends this session on the server: the cookie, even copied before, is worth nothing after; and its tokens
+        at the OpenID provider, when it can revoke them (golive.web.revalidate)."""
+        sid = request.session.get("sid")
+        if sid and not csrf_ok(request):
             return error(403, "missing or wrong CSRF token (reload the page)")
+        revoked = await self._revoke([sid] if isinstance(sid, str) else [])
         self.s.sessions.end(request)
-        return reply({"ok": True})
+        return reply({"ok": True, **revoked})
+
+    async def _revoke(self, sids: list[str]) -> dict[str, str]:
+        """Revoke the sessions' provider tokens before the sessions end (what the provider said, for the reply)."""
+        revalidator = self.s.revalidator
+        said = [await revalidator.revoke(sid) for sid in sids] if revalidator is not None else []
+        told = [s for s in said if s is not None]
+        return {"provider": told[0] if len(set(told)) == 1 else "; ".join(sorted(set(told)))} if told else {}
 
     async def logout_everywhere(self, request: Request) -> Response:
         who = self.s.sessions.who(request)
@@ -81,9 +91,10 @@ class LoginApi:
             return error(401, "log in first", login="/login")
         if not csrf_ok(request):
             return error(403, "missing or wrong CSRF token (reload the page)")
+        revoked = await self._revoke(self.s.sessions.everywhere(who))
         ended = self.s.sessions.end_everywhere(who)
         request.session.clear()
-        return reply({"ok": True, "ended": ended})
+        return reply({"ok": True, "ended": ended, **revoked})
 
     async def oidc_start(self, request: Request) -> Response:
         oidc = self.s.oidc

@@ -153,6 +153,27 @@ class OidcLogin:
         said = self.groups(claims) if self.settings.groups_claim in claims else None
         return Answer(Verdict.CONFIRMED, tokens=tokens, groups=said)
 
+    async def revoke(self, tokens: ProviderTokens) -> str:
+        """Revoke the session's tokens at the provider (RFC 7009) when it advertises a `revocation_endpoint`: a
+        refresh token copied out of the server (or taken from a backup of it) is worth nothing after logout. The
+        refresh token first (the grant's access tokens go with it at most providers), then the access token.
+        Returns what happened, in words safe to show (never a token); never raises: logging out always ends the
+        console's session, whatever the provider answers."""
+        try:
+            metadata = await self.client.load_server_metadata()
+            url = metadata.get("revocation_endpoint")
+            if not url:
+                return "the identity provider advertises no revocation endpoint; its tokens expire by themselves"
+            async with self.client._get_oauth_client(**metadata) as client:
+                for value, hint in ((tokens.refresh_token, "refresh_token"), (tokens.access_token, "access_token")):
+                    if value:
+                        answer = await client.revoke_token(str(url), token=value, token_type_hint=hint)
+                        if answer.status_code != 200:  # RFC 7009 2.2: 200 whether or not the token was valid
+                            return f"the identity provider answered HTTP {answer.status_code} to the revocation"
+        except (OAuthError, httpx.HTTPError, OSError, ValueError) as exc:
+            return f"cannot reach the identity provider to revoke the tokens ({type(exc).__name__})"
+        return "revoked at the identity provider"
+
     def groups(self, claims: dict[str, Any]) -> tuple[str, ...]:
         groups = claims.get(self.settings.groups_claim) or []
         return (str(groups),) if isinstance(groups, str) else tuple(str(g) for g in groups)

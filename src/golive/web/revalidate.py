@@ -13,16 +13,31 @@ reading until the session's absolute timeout (an outage at the provider must not
 The tokens are kept in the server's session list, never in the cookie, sealed with AES-GCM under a key derived from
 the console's session secret and bound to the session id: a copy of `sessions.json` (a backup, a support bundle)
 gives nobody a refresh token to use at the provider. No token value is printed, logged or put in an event.
+
+Several `golive web` processes may serve one state directory (behind a load balancer, or a second one started by
+hand). A provider that rotates refresh tokens accepts each one once (and may revoke the whole grant when one is
+presented twice): two processes refreshing one session at the same time would end it. So asking the provider about
+a session is one process's at a time (flock(2) on a file of that session's in the state directory, the session id
+hashed into its name), the session's record is read again once the lock is ours, and an answer the provider gave
+after this request arrived (another process, or another request, asked meanwhile) serves this request too: one
+process refreshes, the others use its result and its new refresh token.
+
+Logging out revokes the session's tokens at the provider when it advertises a revocation endpoint (RFC 7009).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
-from collections.abc import Callable
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -30,11 +45,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from golive.web.oidc import OidcLogin, ProviderTokens, Verdict
+from golive.web.oidc import PROVIDER_TIMEOUT, OidcLogin, ProviderTokens, Verdict
 from golive.web.sessions import SessionList
 
 #: The session record's field for what the provider gave (sealed) and when it was last asked.
 FIELD = "oidc"
+#: How long a request waits for another process's question to the provider about the same session (that process
+#: waits PROVIDER_TIMEOUT at most per question; a process stopped while asking must not hold the session forever).
+LOCK_WAIT = 3 * PROVIDER_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,9 @@ class Revalidator:
                  clock: Callable[[], float]) -> None:
         self.oidc, self.live, self.every, self.clock = oidc, live, every, clock
         self._seal = TokenSeal(secret)
+        #: The per-session lock files shared with the other console processes on this state directory.
+        self.lock_dir = live.path.parent / "oidc-locks"
+        self.prune()
         #: One question to the provider at a time per session: a rotating provider takes a refresh token once.
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # with how many requests hold or wait for it
 
@@ -91,7 +112,7 @@ class Revalidator:
         """Seal the provider's tokens into the session's record (with the identity as the provider now says)."""
         now = self.clock() if checked is None else checked
         changes: dict[str, Any] = {FIELD: {"sealed": self._seal.seal(sid, tokens), "expires_at": tokens.expires_at,
-                                           "checked": now, "tried": now}}
+                                           "checked": now, "tried": now, "answered": self.clock()}}
         return self.live.update(sid, changes | ({"who": who} if who is not None else {}))
 
     def _due(self, kept: dict[str, Any], now: float) -> bool:
@@ -102,11 +123,16 @@ class Revalidator:
     async def check(self, sid: str, change: bool) -> Standing:
         """Ask the provider if a change is about to be recorded or the last answer is too old; end the session
         when it refuses. Callers have already checked the session itself (timeouts, logout)."""
+        arrived = self.clock()
         lock, users = self._locks.get(sid) or (asyncio.Lock(), 0)
         self._locks[sid] = (lock, users + 1)
         try:
-            async with lock:
-                return await self._check(sid, change)
+            async with lock, self._across_processes(sid) as ours:
+                if not ours:
+                    return Standing(True, False, "another console process has been asking the identity provider"
+                                                 " about this session for too long; a decision needs its answer"
+                                                 " first, so it was refused and nothing was recorded; try again")
+                return await self._check(sid, change, arrived)
         finally:
             lock, users = self._locks[sid]
             if users > 1:
@@ -114,21 +140,68 @@ class Revalidator:
             else:
                 del self._locks[sid]
 
-    async def _check(self, sid: str, change: bool) -> Standing:
-        rec = self.live.get(sid)  # read again under the lock: another request may have just asked
+    @contextlib.asynccontextmanager
+    async def _across_processes(self, sid: str) -> AsyncIterator[bool]:
+        """The session's lock file, flock'ed (True), or False after LOCK_WAIT (another process still asking).
+        Polled without blocking, so this process's other requests go on while it waits."""
+        self.lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = self.lock_dir / (hashlib.sha256(sid.encode()).hexdigest()[:32] + ".lock")  # never the id itself
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            deadline = time.monotonic() + LOCK_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        yield False
+                        return
+                    await asyncio.sleep(0.02)  # the other process's question is bounded by PROVIDER_TIMEOUT
+            os.utime(fd)  # in use: `prune` keeps it
+            yield True
+        finally:
+            os.close(fd)
+
+    def prune(self) -> None:
+        """Lock files of sessions past any session's absolute age (those sessions are over everywhere)."""
+        cutoff = time.time() - self.live.absolute - 3600
+        with contextlib.suppress(OSError):
+            for path in Path(self.lock_dir).glob("*.lock"):
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+
+    async def revoke(self, sid: str) -> str | None:
+        """Revoke the session's tokens at the provider (at logout); None when the session kept none. Under the
+        session's lock, so the tokens revoked are the latest (not ones another process is rotating away)."""
+        async with self._across_processes(sid):
+            rec = self.live.get(sid)
+            kept = rec.get(FIELD) if rec else None
+            tokens = self._seal.open(sid, str(kept.get("sealed", "")), kept.get("expires_at")) \
+                if isinstance(kept, dict) else None
+            return None if tokens is None else await self.oidc.revoke(tokens)
+
+    async def _check(self, sid: str, change: bool, arrived: float) -> Standing:
+        rec = self.live.get(sid)  # read again under the locks: another request or process may have just asked
         if rec is None:
             return Standing(False, False, "your session has ended; log in again")
         kept = rec.get(FIELD)
         now = self.clock()
         if isinstance(kept, dict) and not change and not self._due(kept, now):
             return OK
+        who = rec.get("who")
+        if isinstance(kept, dict) and isinstance(who, dict) and float(kept.get("answered") or 0) >= arrived:
+            # the provider's confirmation came in after this request arrived (another process or request asked
+            # while this one waited for the lock): that answer serves this request as one asked for it while
+            # another question was under way would, and asking again would only spend the refresh token anew
+            return Standing(True, True, groups=tuple(str(g) for g in who.get("groups") or ()))
         tokens = self._seal.open(sid, str(kept.get("sealed", "")), kept.get("expires_at")) \
             if isinstance(kept, dict) else None
         if tokens is None:
             self.live.end(sid)
             return Standing(False, False, "this session cannot be checked with the identity provider (it keeps"
                                           " no token from it); log in again")
-        who = rec.get("who")
         subject = who.get("subject") if isinstance(who, dict) else None
         answer = await self.oidc.reconfirm(tokens, subject, now)
         if answer.verdict is Verdict.CONFIRMED and answer.tokens is not None and isinstance(who, dict):

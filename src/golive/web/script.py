@@ -285,8 +285,11 @@ async function resumeRun() {
   out.dataset.status = r.status;
   if (r.status === 200) { $("dialog").hidden = true; scheduleRefresh(RUN.run); }
 }
-function choices(p) {  // levels with a condition (`when`): golive names them, a person applies them
-  return (p.offered || []).map(o => "; a person's choice: level " + o.level + " " + o.name + " (when: " + o.when +
+function condition(o) {  // OfferedLevel.condition: its `when`, or the lighter level golive applies before it
+  return o.when || o.heavier_than == null ? "when: " + o.when : "if level " + o.heavier_than + " is not enough";
+}
+function choices(p) {  // levels with a condition, or heavier rungs: golive names them, a person applies them
+  return (p.offered || []).map(o => "; a person's choice: level " + o.level + " " + o.name + " (" + condition(o) +
                                     ")").join("");
 }
 function rollbackItems(s) {
@@ -299,7 +302,7 @@ function rollbackItems(s) {
   if (plan.level) items.push(el("li", "rollback level " + plan.level + " " + (plan.level_name || "") +
                                 (plan.restores_data ? " — restores data" : "")));
   for (const o of plan.offered || []) items.push(el("li", "a person's choice, not applied by golive: level " +
-                                                 o.level + " " + o.name + " (when: " + o.when + ")"));
+                                                 o.level + " " + o.name + " (" + condition(o) + ")"));
   return items.length ? items : [el("li", "nothing to undo")];
 }
 function waitingText(w) {

@@ -6,16 +6,22 @@ used), and the identity lives here, in `sessions.json` in the console's state di
 out deletes the entry; "log out everywhere" deletes every entry of the person; a local account that is
 disabled, removed or given a new password invalidates its sessions because each one records the account's
 `epoch`, which those changes replace (golive.web.accounts). The file is re-read when it changes on disk, so
-sessions survive a restart and every server process on one state directory agrees.
+sessions survive a restart and every server process on one state directory agrees. Every change is read, made
+and written under flock(2) of `sessions.json.lock`, the file read again whatever its time stamp says: a process
+writing from a stale copy would otherwise undo another's change (a session ended elsewhere coming back, or the
+refresh token another process just received replaced by the one the provider has already rotated away).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +33,7 @@ class SessionList:
         self.path, self.absolute, self.clock = path, absolute, clock
         self._lock = threading.Lock()
         self._cache: dict[str, dict[str, Any]] = {}
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
 
     def _load(self) -> dict[str, dict[str, Any]]:
         try:
@@ -35,7 +41,7 @@ class SessionList:
         except FileNotFoundError:
             self._cache, self._stamp = {}, None
             return self._cache
-        stamp = (st.st_mtime_ns, st.st_size)
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         if stamp != self._stamp:
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -43,6 +49,19 @@ class SessionList:
                 data = {}  # unreadable: nobody is logged in, which fails closed
             self._cache, self._stamp = (data if isinstance(data, dict) else {}), stamp
         return self._cache
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """This thread's and this process's alone, with the list as the file holds it now."""
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._stamp = None  # another process may have written within one time stamp tick
+                yield
+            finally:
+                os.close(fd)
 
     def _save(self, sessions: dict[str, dict[str, Any]]) -> None:
         now = self.clock()
@@ -53,7 +72,7 @@ class SessionList:
     def create(self, record: dict[str, Any]) -> str:
         """A new session for `record` (person, identity, since, and the account's epoch for a local login)."""
         sid = secrets.token_urlsafe(32)
-        with self._lock:
+        with self._changing():
             sessions = dict(self._load())
             sessions[sid] = record
             self._save(sessions)
@@ -65,7 +84,7 @@ class SessionList:
 
     def update(self, sid: str, changes: dict[str, Any]) -> bool:
         """Merge `changes` into a live session's record; False when the session has ended meanwhile."""
-        with self._lock:
+        with self._changing():
             sessions = dict(self._load())
             if sid not in sessions:
                 return False
@@ -74,14 +93,18 @@ class SessionList:
             return True
 
     def end(self, sid: str) -> None:
-        with self._lock:
+        with self._changing():
             sessions = dict(self._load())
             if sessions.pop(sid, None) is not None:
                 self._save(sessions)
 
+    def matching(self, match: Callable[[dict[str, Any]], bool]) -> list[str]:
+        with self._lock:
+            return [sid for sid, rec in self._load().items() if match(rec)]
+
     def end_where(self, match: Callable[[dict[str, Any]], bool]) -> int:
         """End every session whose record matches (all of a person's, all of an account's); returns how many."""
-        with self._lock:
+        with self._changing():
             sessions = dict(self._load())
             gone = [sid for sid, rec in sessions.items() if match(rec)]
             for sid in gone:

@@ -9,6 +9,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.errors import PlanError, PlanIssue
+from golive.plan.importer.accepted import accept_said, curl_statuses
 from golive.plan.importer.carry import Carried, carry_state
 from golive.plan.importer.conditions import settle
 from golive.plan.importer.covers import derive, is_data, mark_read_only, restores_by_hand
@@ -172,6 +173,19 @@ class BuildMixin(ImportState):
                                     " SELECT, a GET, --dry-run, ...: no write, no writer in a pipe, no redirection"
                                     " to a file) -> read_only: true (no undo needed; a phase of them leaves nothing"
                                     " for a rollback level to cover)")
+        places = [*((p["steps"], p["description"]) for p in phases),
+                  *((lv["steps"], lv["description"]) for lv in self.levels)]
+        for steps, description in places:
+            for at, statuses in accept_said(steps, description):
+                self.conversions.append(f"step '{_step_title(steps[at])}': the document says exit status"
+                                        f" {', '.join(map(str, statuses[1:]))} is no failure -> expect_exit:"
+                                        f" {statuses} (kept at [0], the step stopped the deployment on the outcome"
+                                        " the document calls normal)")
+        curled = sum(curl_statuses(steps) for steps, _d in places)
+        if curled:
+            self.conversions.append(f"{curled} http step{'s' if curled != 1 else ''} made from curl with no status"
+                                    " stated -> expect status 2xx/3xx, what curl accepts (an API answers 201/204"
+                                    " to a POST/PUT: a step left at 200 failed when the call had worked)")
         counted = sum(len(accept_counts(steps)) for steps in [*(p["steps"] for p in phases),
                                                               *(lv["steps"] for lv in self.levels)])
         if counted:
@@ -378,9 +392,10 @@ class BuildMixin(ImportState):
                      + "".join(f"; then level {n}" for n in lv.get("then") or []))
         applied = sorted(lv["level"] for lv in self.levels if lv.get("covers") and lv["steps"] and not lv.get("when"))
         if len(applied) > 1:  # the document may mean its levels to add up; golive's levels replace each other
-            s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies only the highest level that"
-                     " covers a phase it touched, so a higher level does not also run a lower one's steps; where the"
-                     " document means it to, name the lower level under `then:`")
+            s.append(f"rollback levels {', '.join(map(str, applied))}: a failure applies one level, the lightest that"
+                     " covers each phase it touched (the heaviest of those); a heavier one is offered to a person, and"
+                     " no level also runs a lower one's steps; where the document means it to, name the lower level"
+                     " under `then:`")
         s += [f"guard: {g}" for g in self.guarded]
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
@@ -442,3 +457,10 @@ class BuildMixin(ImportState):
             else:
                 why = "a stricter limit of the same kind is used for the canary analysis"
             self.unplaced.append(Unplaced(t.line, f"threshold {t.label}", why))
+
+
+def _step_title(step: dict[str, Any]) -> str:
+    """A step as the summary names it: its name, else the first line of its command."""
+    spec = step.get("shell", step.get("ssh"))
+    command = spec.get("command") if isinstance(spec, dict) else spec
+    return str(step.get("name") or str(command or "").strip().split("\n")[0])[:60]

@@ -9,7 +9,8 @@ is brought, marked, in front of every later shell step:
   level's own earlier steps left.
 A value worked out by a command (`PREV=$(readlink current)`) is saved by the step that set it and read back, never
 worked out again: said again after the switch, it would name the new release and the rollback would change
-nothing. A carried `cd` that fails stops the step (`|| exit 1`): it never runs where the document did not."""
+nothing. A carried `cd` that fails stops the step (`|| exit 1`, or the first status the step does not accept as
+success): it never runs where the document did not."""
 
 from __future__ import annotations
 
@@ -159,6 +160,11 @@ class _Carrier:
         state = [(it, src) for it, src in state if not (it.text is not None and it.names and it.names <= first)]
         if not state:
             return
+        spec = next((step[k] for k in ("shell", "ssh") if isinstance(step, dict) and k in step), None)
+        accepted = spec.get("expect_exit", [0]) if isinstance(spec, dict) else [0]
+        # the carried state's own failure ends the step with a status the step does not accept: a step that takes
+        # exit 1 as success (`nomad job plan`, `grep -c` wanting 0) passed when its `cd` had failed
+        stop = f"exit {next(n for n in range(1, 256) if n not in accepted)}"
         lines = [MARK]
         for it, src in state:
             if it.text is None and src is not None:
@@ -166,14 +172,14 @@ class _Carrier:
                 what = "the directory it ended in" if it.cd else ", ".join(
                     sorted(src.left.saved_vars | {f + "()" for f in src.left.saved_funcs}))
                 saved = f'{STATE_DIR}/{src.key}{".cwd" if it.cd else ""}.sh'
-                lines.append(f'{{ {OURS} && . {saved}; }} || exit 1  # {what}, as the'
+                lines.append(f'{{ {OURS} && . {saved}; }} || {stop}  # {what}, as the'
                              f' step at {src.key.replace("line", "line ")} left it')
                 continue
             said = str(it.text)
             if _SILENCED.match(said):
                 said += " >/dev/null"  # said once in the document: what it printed was printed then
             if _GUARDED.match(said):
-                said += " || exit 1"
+                said += f" || {stop}"
             lines.append(said)
             if it.text not in self.report.said:
                 self.report.said.append(str(it.text))

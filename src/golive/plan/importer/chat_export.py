@@ -8,8 +8,9 @@ line keeps its number), before the importer reads it as any Markdown runbook:
 - a message holding a block is a section of its own (`## Name 9:58 PM`), and one that gives the way back ("the way
   back", "roll back", "if it goes bad") a rollback section, so its block is never a forward step; a message with
   no block is text of the section before it (a rollback trigger stays with the way back);
-- a later message that changes a step ("edit: actually use v2.3.1 for step 2") wins over the step as first written:
-  the step's block is a person's, shown with the edit, never run as first written;
+- a later message that changes a step ("edit: actually use v2.3.1 for step 2") or holds it back ("do NOT run step 2
+  yet") wins over the step as first written: the step's block is a person's, shown with the message, never run as
+  first written;
 - reactions (`:eyes: 1`), "(edited)" marks and `---` separators are blank.
 """
 
@@ -27,6 +28,14 @@ _WAY_BACK = re.compile(r"(?i)\bway\s+back\b|\broll(?:ing)?\s*back\b|\bif\s+it\s+
                        r"\brevert\b|\bundo\b")
 #: A message that changes a step: "edit: actually use v2.3.1 for step 2", "correction for step 3: ...".
 _EDIT = re.compile(r"(?i)\b(?:edit|correction|update|change|actually)\b.{0,120}?\bstep\s+(?P<num>\d{1,2})\b")
+#: A later message that holds a step back: "do NOT run step 2 yet", "skip step 3", "hold off on step 2", "step 2
+#: is on hold", "Schritt 2 nicht ausführen", "no ejecutes el paso 2", "ne lancez pas l'étape 2", "não rode o passo 2".
+_HOLD = re.compile(
+    r"(?i)\b(?:do\s*n[o']t|don't|never|skip|hold(?:\s+off)?(?:\s+on)?|wait\s+(?:with|on)|cancel|"
+    r"no\s+(?:ejecut\w*|corr\w*|lanc\w*)|ne\s+(?:lancez|ex(?:é|e)cutez|faites)|n(?:ã|a)o\s+(?:rode|rodar|execute|executar)|"
+    r"non\s+(?:eseguire|lanciare)|nicht)\b[^.!?\n]{0,60}?\b(?:step|schritt|paso|(?:é|e)tape|passo)\s+(?P<num>\d{1,2})\b|"
+    r"\b(?:step|schritt|paso|(?:é|e)tape|passo)\s+(?P<num2>\d{1,2})\b[^.!?\n]{0,40}?\b(?:on\s+hold|cancel+ed|skipped|"
+    r"not\s+yet|must\s+not|nicht|pas|no\s+(?:ejecutar|correr)|n(?:ã|a)o)\b")
 _FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 
 
@@ -86,17 +95,23 @@ def read_chat_export(text: str) -> tuple[str, list[str], dict[int, str]] | None:
              f" blocks are its sections ({', '.join(sections) or 'none'}); a message giving the way back a rollback"
              " section; reactions and separators blank"]
     for n, ln in enumerate(lines):
-        edit = _EDIT.search(ln) if n not in inside else None
-        if edit is None or edit.group("num") not in steps or steps[edit.group("num")] > n:
+        if n in inside:
             continue
-        first = steps[edit.group("num")]
+        # a hold ("do NOT run step 2") stops the step as surely as an edit changes it: neither runs as written
+        edit = _EDIT.search(ln)
+        hold = _HOLD.search(ln) if edit is None else None
+        num = edit.group("num") if edit is not None else (hold.group("num") or hold.group("num2")) if hold else None
+        if num is None or num not in steps or steps[num] > n:
+            continue
+        first = steps[num]
         nxt = min([s for s in steps.values() if s > first] + [h for h in heads if h > first] + [len(lines)])
+        what = "holds this step back" if hold is not None else "changes this step"
         for f in fences:
             if first < f < nxt:
-                person[f + 1] = (f"A later message (line {n + 1}) changes this step: \"{ln.strip()}\". Run it as"
-                                 " changed")
-        notes.append(f"line {n + 1}: a later message changes step {edit.group('num')}: its block is a person's,"
-                     " shown with the change, never run as first written")
+                person[f + 1] = (f"A later message (line {n + 1}) {what}: \"{ln.strip()}\". Run it only as that"
+                                 " message says")
+        notes.append(f"line {n + 1}: a later message {'holds back' if hold is not None else 'changes'} step {num}:"
+                     " its block is a person's, shown with the message, never run as first written")
     return "\n".join(out), notes, person
 
 

@@ -79,7 +79,7 @@ class ExpectMixin(ImportState):
             spec = step["http"]
             spec["retries"] = CommentedMap({"interval": "10s", "deadline": deadline})
             if value is not None and "expect" not in spec:
-                spec["expect"] = CommentedMap({"status": [200], "body_contains": value.group(1)})
+                spec["expect"] = CommentedMap({"body_contains": value.group(1)})  # status: curl's (accepted.py)
         self.inferred.append(f"line {lead.line}: the checks are waited for ('{text[:60]}') -> repeated until they"
                              f" hold, for {deadline}{'' if t else ' (no time stated)'}")
 

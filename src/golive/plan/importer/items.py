@@ -234,7 +234,7 @@ class ItemsMixin(RunAsMixin):
             spec = curl_to_http(cmd, output_only=True)
             if spec is None:
                 return None
-            expect: dict[str, Any] = {"status": [status or 200]}
+            expect: dict[str, Any] = {"status": [status]} if status else {}  # unstated: curl's (accepted.py)
             if body is not None:
                 try:
                     doc = json.loads(body)

@@ -11,6 +11,7 @@ from golive.plan.importer.sentences import sentences
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
+from golive.plan.md_instructions import level_work, prohibition
 
 #: A sentence that tells what to do and when: "Stop the app first (`…`)", "then run `…`", "Before that, `…`".
 _TOLD = re.compile(r"(?i)\b(?:first|then|before|after|afterwards|next|zuerst|danach|vorher|primero|luego|d'abord|"
@@ -28,7 +29,8 @@ class LevelProseMixin(ImportState):
         if len(b.text) >= 400:
             return False
         said = sentences(" ".join(b.raw.split()))
-        told = [i for i, sn in enumerate(said) if _TOLD.search(sn) and any(
+        # "Never again: `restart haproxy` ... never before `haproxy -c`": the command to avoid, never a step
+        told = [i for i, sn in enumerate(said) if _TOLD.search(sn) and not prohibition(sn) and any(
             _COMMAND_SPAN.match(span) for span in re.findall(r"`([^`\n]+)`", sn))]
         if not told:
             return False
@@ -37,6 +39,10 @@ class LevelProseMixin(ImportState):
             phase["description"].append(_clean(rest))
         for i in told:
             told_text = re.sub(r"(?i),?\s*then\s*:?\s*$", "", _clean(said[i])).rstrip(":").strip()
+            split = level_work(told_text)
+            if split is not None:  # "traffic back to blue (trigger: ...): set green to 0 ...": the trigger is no step
+                phase["description"].append(split[0])
+                told_text = split[1]
             phase["steps"].append(self.step("manual", {"instruction": told_text}, b.line, None))
         self.phase_triggers(b)
         return True

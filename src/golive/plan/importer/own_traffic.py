@@ -14,9 +14,12 @@ from golive.plan.importer.own_router import WeightMove, weight_move
 from golive.plan.importer.state import ImportState
 
 #: A command that writes traffic weights: `weight=90` (nginx, sed), `"weight": 5` (an Istio/Gateway patch),
-#: `set weight` (HAProxy's runtime API), `Weight=10` (AWS listener rules), `canary-weight=` (ingress-nginx).
+#: `set weight` (HAProxy's runtime API), `Weight=10` (AWS listener rules), `canary-weight=` (ingress-nginx), and a
+#: platform's own split: `--revision-weight a=90 b=10` (Azure Container Apps), `update-traffic --to-revisions`
+#: (Cloud Run), `--splits` (App Engine), `AdditionalVersionWeights` (Lambda aliases).
 OWN_WEIGHTS = re.compile(r"(?i)\bweight=\d|\bweight=\[|[\"']weight[\"']\s*:\s*\d|\bset[ -]weight\b|canary-weight"
-                         r"|\bWeight=\d")
+                         r"|\bWeight=\d|--[\w-]*weights?\b|\bupdate-traffic\b|--to-revisions?\b|--splits\b"
+                         r"|AdditionalVersionWeights|\btraffic\s+set\b")
 
 
 def _command(step: CommentedMap) -> object:
@@ -147,9 +150,15 @@ class OwnTrafficMixin(ImportState):
                         f" command for {weights[0]}% is at line {lines})")}), st["line"],
                         f"Traffic to {st['weight']}%"))
                 elif i:
+                    # the sentence that gives the stage ("For 50% and 100% run the second command again with
+                    # `a=50 b=50`, then ..."): its own arguments, never only a guess from the first stage's
+                    told = next((b.raw for b in self.blocks if b.line == st["line"] and b.kind in ("para", "item")
+                                 and "`" in b.raw), None)
                     added.append(self.step("manual", CommentedMap({"instruction": (
                         f"Move traffic to {st['weight']}% as the document's command at line {lines} does, with"
-                        f" {st['weight']} in place of {weights[0]}")}), st["line"], f"Traffic to {st['weight']}%"))
+                        f" {st['weight']} in place of {weights[0]}" + (
+                            f"; the document says (line {st['line']}): {' '.join(told.split())}" if told else ""))}),
+                        st["line"], f"Traffic to {st['weight']}%"))
                 if st.get("hold"):
                     added.append(self.step("wait", CommentedMap({"duration": st["hold"], "reason": (
                         f"hold at {st['weight']}% (line {st['line']})")}), st["line"], None))

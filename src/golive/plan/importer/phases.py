@@ -8,6 +8,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.conditional_blocks import ConditionalBlockMixin
+from golive.plan.importer.done_block import DoneBlockMixin
 from golive.plan.importer.escalation import inline_ladder
 from golive.plan.importer.expect import ExpectMixin
 from golive.plan.importer.headings import ROLLBACK_WORDS, SUCCESS_WORDS
@@ -20,6 +21,7 @@ from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
 from golive.plan.importer.undo_lead import UndoLeadMixin
 from golive.plan.md_blocks import Block
+from golive.plan.md_instructions import LEVEL_CONDITION
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
@@ -62,7 +64,7 @@ TRIGGER_BOX = re.compile(r"(?i)\b(?:roll\s*-?\s*back|abort|back\s*-?\s*out|rever
 
 
 class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseStepsMixin, StagesMixin,
-                  ConditionalBlockMixin, StatedMixin, NamedHostMixin):
+                  ConditionalBlockMixin, StatedMixin, NamedHostMixin, DoneBlockMixin):
     def phase_from(self, idx: int, end: int) -> None:
         h = self.blocks[idx]
         h.placed = True
@@ -148,7 +150,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
                     name = _SUBSTEP.sub("", _clean(lead.text)).rstrip(":").strip() or None
                     if _clean(lead.text) in phase["description"]:
                         phase["description"].remove(_clean(lead.text))  # it names the step now
-                if self.alternative_fence(phase, b, j) or (
+                if self.done_already(phase, b, j, end) or self.alternative_fence(phase, b, j) or (
                         (not self.in_rollback or self.person_only(lead)) and self.conditional_fence(phase, b, lead)) \
                         or self.named_host_fence(phase, b, j, end, name):
                     continue
@@ -348,6 +350,11 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
         if b.checked is None and not has_children and "`" not in b.raw and inline_ladder(text) is not None \
                 and self.people_line(b):
             return  # "- Escalation tonight: Ana first, then Bo, then Cy.": who to call, in order; no step
+        if self.in_rollback and b.checked is None and not has_children and "`" not in b.raw \
+                and LEVEL_CONDITION.match(text):
+            phase["description"].append(text)  # "Only when Kwame and Kofi agree ...:": when, not a step
+            b.placed = True
+            return
         fences = [self.blocks[c] for c in b.children if self.blocks[c].kind == "fence"]
         if b.checked is not None and fences and len(fences) == len(b.children) and all(
                 self.runs(f) for f in fences):

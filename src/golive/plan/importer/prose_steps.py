@@ -15,7 +15,15 @@ from typing import Any
 from golive.plan.importer.level_prose import LevelProseMixin
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
-from golive.plan.md_instructions import REPEAT, imperative, section_words, sentences, step_numbers, strong
+from golive.plan.md_instructions import (
+    REPEAT,
+    THEN_LEAD,
+    imperative,
+    section_words,
+    sentences,
+    step_numbers,
+    strong,
+)
 
 #: "Step 3.", "**Step 3:**", "Schritt 3", "Paso 3", "Étape 3", "3.", "3)": where the document's step N starts.
 _STEP_AT = r"(?i)^\W*(?:step|schritt|paso|(?:é|e)tape|passo|手順|ステップ)\s*{n}(?:[.):：]|\s+[-–—:]|\s*$)"
@@ -51,6 +59,19 @@ class ProseStepsMixin(LevelProseMixin):
         # shows it to a person ("Edit /etc/x:" over the file): only a repeat or an order between the document's
         # parts is left for a person
         hits = [s for s in said if strong(s)] if lead else [s for s in said if imperative(s)]
+        if not hits and lead and len(said) >= 2 and THEN_LEAD.match(said[-1]):
+            # "Edite postgresql.conf e troque port = 5433 por port = 5432. Depois:" over the start: the edit comes
+            # first and no block does it; only "Depois:" introduces the block
+            first = [s for s in said[:-1] if imperative(s)]
+            if first:
+                phase["description"].append(text)
+                step = self.step("manual", {"instruction": " ".join(first)[:2000]}, b.line, None)
+                phase["steps"].append(step)
+                self.prose_said[id(step)] = (b.line, text)
+                self.inferred.append(f"line {b.line}: '{' '.join(first)[:80]}' comes before the block its paragraph"
+                                     " introduces ('then: ...') and no block does it -> a person's step, where it"
+                                     " stands")
+                return True
         if not hits:
             return False
         after: Block | None = None

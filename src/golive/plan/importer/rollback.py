@@ -16,6 +16,7 @@ from golive.plan.importer.text import (
     _clean,
 )
 from golive.plan.md_blocks import Block
+from golive.plan.md_instructions import level_work
 from golive.plan.md_traffic import thresholds_in
 
 #: A back-out option's label: "Option B:", "Backout option 2 —", "Plan B.", or a code such as "A1:" / "RB2 —" (read only
@@ -348,9 +349,13 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
                 self.blocks[k].kind == "para" for k in range(start, end)):
             # a level said in words only: the person's step is the words (a code span in them is no command)
             said_text = _clean(self.blocks[start].text)
-            holder["steps"] = [self.step("manual", {"instruction": said_text}, self.blocks[start].line, None)]
+            split = level_work(said_text)  # "RB2 — client too (clients crash on launch): RB1, plus ...": the
+            work = split[1] if split is not None else said_text  # condition stays the level's, never a step's
+            holder["steps"] = [self.step("manual", {"instruction": work}, self.blocks[start].line, None)]
             if said_text in holder["description"]:
                 holder["description"].remove(said_text)
+            if split is not None:
+                holder["description"].append(split[0])
             self.blocks[start].placed = True
         if not holder["steps"]:
             for b, was in zip(self.blocks[start:end], before, strict=True):

@@ -12,7 +12,7 @@ from ruamel.yaml.comments import CommentedMap
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
-from golive.plan.md_run_as import opened_shell, said_user, switches_itself
+from golive.plan.md_run_as import LEFT_SHELL, opened_shell, said_user, switches_itself
 from golive.plan.md_step import Command
 
 #: A sentence that is itself the switch ("Switch to the deploy user.", "Log in as postgres", "Become wmsadm").
@@ -46,7 +46,8 @@ def _effect(x: Block) -> _Effect:
     if x.kind in ("para", "item") and _SWITCH_SENTENCE.match(_clean(x.text)) and \
             said_user(_clean(x.text)) is not None and not x.raw.count("`") >= 2:
         return ("open", said_user(_clean(x.text)) or "", x.line)
-    if re.search(r"(?m)^\s*(?:\$\s+)?(?:exit|logout)\s*$|`(?:exit|logout)`", x.raw if x.kind != "fence" else x.text):
+    if re.search(r"(?m)^\s*(?:\$\s+)?(?:exit|logout)\s*$|`(?:exit|logout)`", x.raw if x.kind != "fence" else x.text) \
+            or (x.kind in ("para", "item") and LEFT_SHELL.search(_clean(x.text))):
         return ("exit",)
     return None
 

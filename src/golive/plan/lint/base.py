@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from golive.plan.lint.rules import RULES, Finding, Path_
+from golive.plan.md_secrets import secret_like
 from golive.plan.model import Plan
 from golive.steps.base import StepBase
-
-_SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|DATABASE_URL)")
 
 
 def _position(tree: Any, path: Path_) -> tuple[int, int]:
@@ -46,7 +44,7 @@ class LinterBase:
         self.findings.append(Finding(self.file, line, col, rule, RULES[rule].severity, message))
 
     def is_secret(self, name: str) -> bool:
-        return name in self.secrets or (name.upper() == name and bool(_SECRET_NAME.search(name)))
+        return name in self.secrets or secret_like(name)  # the importer's reading of a secret-looking name
 
     def all_steps(self) -> list[tuple[Path_, StepBase, int | None]]:
         """Every step with its YAML path and phase index (None for rollback levels and criteria)."""

@@ -1,0 +1,260 @@
+"""The host-wide service lock: every golive on this machine, whatever its run log, holds the run's service and
+environment in one directory all users share, so two users (or two checkouts) with separate default logs cannot
+deploy the same service at the same time from one machine, with or without `locks:` in the plan.
+
+The one-active-run rule of a run log holds only among runs sharing that log; the plan's `locks: - local:` lock
+lives in the user's own state directory unless the plan names a shared one. This lock needs neither. Like the
+log's rule, it belongs to the run, not to a process: taken when the run starts (before it exists, so a refused
+start leaves nothing), found its own by the run's resume, kept while the run waits for a person or after its
+golive was killed (the run is still active in its log and resumable), and cleared when the run ends. A process
+holds nothing: a record whose run its log no longer has active (the log is gone, the run ended, the log never
+learnt of the run because its golive died before creating it, an in-memory log whose process is gone) is taken
+over. What golive cannot see (another user's log it may not read, a PostgreSQL log other than its own) holds,
+and the refusal names the run, its log and the file to remove by hand.
+
+Where: `$GOLIVE_HOST_LOCK_DIR` when set (it must be usable), else every usable one of `/var/lock/golive` and
+`/tmp/golive-locks` (both, so two golives with different rights on /var/lock still meet in /tmp). golive creates
+a missing directory world-writable and sticky (mode 1777, like /tmp) and each lock file readable and writable by
+all (0666), since the next user's golive must update it; the file is never removed (so nobody can lock a name
+another process is about to unlink) and is empty while free. It is opened without following symbolic links and
+must be a regular file, so a link planted in the shared directory cannot make golive write elsewhere.
+
+A record is one JSON line, written in place under flock(2) of the file itself: the decision (read, judge, write)
+is one process's at a time, and a writer killed mid-way leaves either the old line or the new one in full first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from golive.errors import RunLocked, RunNotFound
+from golive.store.base import Owner, Store
+
+ENV = "GOLIVE_HOST_LOCK_DIR"
+#: Tried in this order when GOLIVE_HOST_LOCK_DIR is not set; every usable one is taken.
+DEFAULT_DIRS = (Path("/var/lock/golive"), Path("/tmp/golive-locks"))
+
+
+def lock_dirs() -> tuple[list[Path], list[str]]:
+    """The directories this golive takes the lock in, and why the others are left out (said in a refusal)."""
+    given = os.environ.get(ENV, "").strip()
+    if given:
+        path = Path(given).expanduser()
+        why = _usable(path)
+        if why:
+            raise RunLocked(f"the host-wide service lock directory {path} ({ENV}) {why}; make it writable by every"
+                            " user who deploys from this machine (mode 1777), or point the variable elsewhere")
+        return [path], []
+    dirs: list[Path] = []
+    skipped: list[str] = []
+    for path in DEFAULT_DIRS:
+        why = _usable(path)
+        if why:
+            skipped.append(f"{path} {why}")
+        else:
+            dirs.append(path)
+    if not dirs:
+        raise RunLocked(f"no host-wide service lock directory is usable ({'; '.join(skipped)}); set {ENV} to a"
+                        " directory every user who deploys from this machine may write")
+    return dirs, skipped
+
+
+def _usable(path: Path) -> str:
+    """Why `path` cannot hold the locks ('' when it can), creating it (mode 1777) when missing."""
+    try:
+        path.mkdir(parents=True, mode=0o777)
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o1777)  # the next user's golive writes here too (umask took the bits away)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror})"
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a directory (a symbolic link or a file is refused)"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return "is not writable by this user"
+    return ""
+
+
+def lock_file(directory: Path, service: str, environment: str) -> Path:
+    """One file per service and environment; names are one path component (the plan model refuses '/')."""
+    name = f"{service}.{environment}".replace("/", "%2F")
+    return directory / f"{name}.lock"
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[int]:
+    """The lock file open and flock'ed (the decision is ours alone), created 0666 when missing."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as exc:
+        raise RunLocked(f"host-wide service lock {path}: cannot open it ({exc.strerror}); if it is not golive's,"
+                        " remove it by hand") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise RunLocked(f"host-wide service lock {path} is not a regular file; remove it by hand")
+        if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != 0o666:
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, 0o666)  # ours: let every other user's golive update it
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _read(fd: int) -> dict[str, Any] | None:
+    """The record (None when free); a line that is not one is reported as unreadable, never taken as free."""
+    data = os.pread(fd, 65536, 0).decode("utf-8", "replace")
+    line = data.split("\n", 1)[0].strip()
+    if not line:
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return {"unreadable": line[:120]}
+    return record if isinstance(record, dict) else {"unreadable": line[:120]}
+
+
+def _write(fd: int, text: str) -> None:
+    """The new record in one write at offset 0, then the file cut to it: a writer killed in between leaves the
+    new line whole and first (the reader reads the first line)."""
+    data = (text + "\n").encode() if text else b""
+    if data:
+        os.pwrite(fd, data, 0)
+    os.ftruncate(fd, len(data))
+    os.fsync(fd)
+
+
+Judge = Callable[[dict[str, Any]], bool]
+
+
+def holder_over(record: dict[str, Any], own_where: str, own_log: Store | None) -> bool:
+    """Whether the record's run provably no longer holds its service (see the module's docstring)."""
+    run = str(record.get("run", ""))
+    where = str(record.get("store", ""))
+    if not run or "unreadable" in record:
+        return False
+    if own_log is not None and where == own_where:
+        try:
+            return not own_log.get_run(run).active
+        except RunNotFound:
+            return True
+        except Exception:
+            return False
+    if where.startswith(("postgresql:", "postgres:")):
+        return False
+    if Path(where).is_absolute():
+        return _sqlite_over(Path(where), run)
+    from golive.store.owner import is_alive  # an in-memory log lives and dies with its process
+
+    owner = Owner(pid=int(record.get("pid") or 0), started=str(record.get("started") or ""),
+                  host=str(record.get("host") or ""), lease_until="")
+    return bool(owner.started) and not is_alive(owner)
+
+
+def _sqlite_over(path: Path, run: str) -> bool:
+    """An SQLite log on this machine: gone, or not knowing the run, or saying it is not active. A log we may not
+    read (another user's home) holds: a permission error is never taken for the end of a run."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    from golive.store.sqlite import SQLiteStore
+
+    try:
+        log = SQLiteStore(path)
+    except Exception:
+        return False
+    try:
+        return not log.get_run(run).active
+    except RunNotFound:
+        return True
+    except Exception:
+        return False
+    finally:
+        log.close()
+
+
+def take(service: str, environment: str, record: dict[str, Any], own_log: Store | None) -> list[Path]:
+    """Hold `service`/`environment` on this machine for `record['run']` in every lock directory, or in none
+    (RunLocked naming the holder). Returns the files now holding it for the run."""
+    dirs, _skipped = lock_dirs()
+    run = str(record["run"])
+    taken: list[Path] = []
+    try:
+        for directory in dirs:
+            path = lock_file(directory, service, environment)
+            with _locked(path) as fd:
+                held = _read(fd)
+                if held is not None and held.get("run") != run and not holder_over(held, str(record["store"]),
+                                                                                   own_log):
+                    raise RunLocked(refusal(service, environment, held, path))
+                _write(fd, json.dumps(record, sort_keys=True))
+            taken.append(path)
+    except BaseException:
+        for path in taken:
+            with contextlib.suppress(Exception):
+                _clear(path, run)
+        raise
+    return taken
+
+
+def drop(service: str, environment: str, run: str) -> None:
+    """The run ended: free its service in every lock directory that names it (another run's record stays)."""
+    try:
+        dirs, _ = lock_dirs()
+    except RunLocked:
+        return
+    for directory in dirs:
+        with contextlib.suppress(Exception):
+            _clear(lock_file(directory, service, environment), run)
+
+
+def _clear(path: Path, run: str) -> None:
+    if not path.exists():
+        return
+    with _locked(path) as fd:
+        held = _read(fd)
+        if held is not None and held.get("run") == run:
+            _write(fd, "")
+
+
+def refusal(service: str, environment: str, record: dict[str, Any], path: Path) -> str:
+    if "unreadable" in record:
+        return (f"{service}/{environment} on this machine: the host-wide service lock {path} holds a record golive"
+                f" cannot read ({record['unreadable']!r}); if no run of the service is going on, empty it by hand")
+    from golive.targets.hostlock import refusal as held_by
+
+    return held_by(f"{service}/{environment} on this machine (every golive here holds it, whatever its run log;"
+                   f" by user {record.get('user') or '?'})", record, f"the record from {path} (empty the file)")
+
+
+def holder(service: str, environment: str) -> dict[str, Any] | None:
+    """Who holds the service on this machine now (for status and tests), without judging whether it is over."""
+    try:
+        dirs, _ = lock_dirs()
+    except RunLocked:
+        return None
+    for directory in dirs:
+        path = lock_file(directory, service, environment)
+        if path.exists():
+            with _locked(path) as fd:
+                found = _read(fd)
+            if found is not None:
+                return found
+    return None
