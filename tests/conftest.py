@@ -31,6 +31,8 @@ def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the host-wide service lock (golive.run.host_lock): one directory per test, as the machine's would be shared by
     # every test running at once on it
     monkeypatch.setenv("GOLIVE_HOST_LOCK_DIR", str(tmp_path / ".host-locks"))
+    # and the service's lock files on SSH hosts (the tests' hosts share this machine's filesystem)
+    monkeypatch.setenv("GOLIVE_REMOTE_LOCK_DIR", str(tmp_path / ".remote-locks"))
 
 
 @pytest.fixture

@@ -233,3 +233,53 @@ def test_a_second_sentence_after_two_openers_is_a_persons_step() -> None:
 def test_an_imperative_with_no_block_after_it_is_a_persons_step(para: str) -> None:
     doc = f"# Release\n## Phase 1: Deploy\n- [ ] Deploy started\n\n{para}\n\n## Phase 2: Done\n- [ ] tell the team\n"
     assert para.replace("`", "")[:20] in doc_manual(doc)
+
+
+def test_work_a_go_no_go_asks_for_once_it_is_go_is_a_step_after_the_decision() -> None:
+    doc = ("# MOP\n## Step 4 — Verify\n```bash\n./sipp -m 5 185.44.20.10:5060\n```\n\n## Step 5 — Make it permanent\n\n"
+           "Go/No-Go: Willem de Vries (NOC) gives GO, then type `commit` on er1-ams. NO-GO: do nothing.\n")
+    phases = plan_of(doc)["phases"]
+    assert [p["name"] for p in phases] == ["Step 4 — Verify", "Step 5 — Make it permanent"]
+    assert phases[0].get("gate"), "the decision stands before the work it allows"
+    assert "`commit` on er1-ams" in str(phases[1]["steps"][0]["manual"]["instruction"])
+
+
+def test_a_go_no_go_whose_then_asks_nothing_adds_no_step() -> None:
+    doc = f"{HEAD}\nGo/No-Go: Dana says GO, then the release continues.\n\n## Phase 2\n- [ ] tell the team\n"
+    assert "release continues" not in doc_manual(doc)
+
+
+@pytest.mark.parametrize("said", ["Stop and go to rollback if the failed-update rate is above 0.5%.",
+                                  "Watch the crash dashboard: abort if crash rate > 2% of sessions."])
+def test_a_trigger_said_in_a_forward_phase_is_the_trigger_of_the_level_that_undoes_it(said: str) -> None:
+    doc = (f"# Release\n## 2. Cohorts\nWe go dogfood → 1% → 10%. {said}\n\n```bash\n./rollout --group dogfood\n```\n\n"
+           "## Rollback\n\n**Level 1 — stop the rollout:**\n\n```bash\n./rollout --abort\n```\n")
+    levels = _levels(doc)
+    assert said.split(": ")[-1][:20] in str(levels[0].get("description"))
+    assert said[:20] not in str(levels[0].get("steps"))
+
+
+ONLY_THEN = """# Rotation
+## Step 3 — Validate, then reload
+```bash
+sudo haproxy -c -f /etc/haproxy/haproxy.cfg
+```
+
+{said} Only then:
+
+```bash
+sudo systemctl reload haproxy
+```
+"""
+
+
+def test_only_then_after_a_result_the_step_before_checks_runs_in_order() -> None:
+    steps = doc_steps(ONLY_THEN.format(said="It must print `Configuration file is valid`."))
+    assert "expect_output" in steps[0]["shell"]
+    assert "systemctl reload haproxy" in str(steps[1].get("shell"))
+
+
+def test_only_then_after_words_no_step_checks_stays_a_persons_choice() -> None:
+    doc = ONLY_THEN.format(said="Ask the on-call whether the edge is drained.")
+    assert "systemctl reload haproxy" not in doc_runs(doc)
+    assert "systemctl reload haproxy" in doc_manual(doc)

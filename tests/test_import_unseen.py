@@ -1,11 +1,11 @@
-"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/ … import_unseen8/, written blind for
+"""Runbooks the importer has never seen (tests/import_unseen/, import_unseen2/ … import_unseen10/, written blind for
 issue 14).
 
 The fidelity figure is measured by bench/import_unseen.py and reported, not asserted here. What is asserted, for
 the first two sets: every runbook imports without a crash into a plan `golive plan validate` accepts, no block
 written in another language (PowerShell, YAML, HCL, INI, nginx, JSON, Python, an env file, a console transcript, an
 ASCII tree, SQL without a client) ends up in a command bash runs, no secret value of the document is written into a
-plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third to eighth sets are
+plan, and the scorer itself runs and can tell a faithful plan from a damaged one. The third to tenth sets are
 measurements of documents nobody tuned the importer for: only their expectations and faithful plans are checked here.
 """
 
@@ -128,6 +128,8 @@ UNSEEN5 = ROOT / "tests" / "import_unseen5"
 UNSEEN6 = ROOT / "tests" / "import_unseen6"
 UNSEEN7 = ROOT / "tests" / "import_unseen7"
 UNSEEN8 = ROOT / "tests" / "import_unseen8"
+UNSEEN9 = ROOT / "tests" / "import_unseen9"
+UNSEEN10 = ROOT / "tests" / "import_unseen10"
 
 
 @pytest.mark.parametrize(("folder", "name"), IDEALS, ids=[f"{f.name}/{n}" for f, n in IDEALS])
@@ -143,8 +145,8 @@ def test_every_runbook_of_the_second_set_has_a_faithful_plan() -> None:
     assert len([1 for f, _ in IDEALS if f == UNSEEN2]) == 8
 
 
-@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4, UNSEEN5, UNSEEN6, UNSEEN7, UNSEEN8],
-                         ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth"])
+@pytest.mark.parametrize("folder", [UNSEEN3, UNSEEN4, UNSEEN5, UNSEEN6, UNSEEN7, UNSEEN8, UNSEEN10],
+                         ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "tenth"])
 def test_later_sets_eight_runbooks_each_with_expectations_and_a_faithful_plan(folder: Path) -> None:
     exps = sorted(folder.glob("*.expected.yaml"))
     assert len(exps) == 8 and len([1 for f, _ in IDEALS if f == folder]) == 8

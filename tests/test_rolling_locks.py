@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from conftest import golive
+from golive.targets.hostlock import default_path
 from test_ssh import SshHosts, sshd  # noqa: F401 - four real sshd "hosts"
 
 
@@ -42,7 +43,7 @@ def _elsewhere(d: Path) -> dict[str, str]:
 def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: Path,
                                                                         sshd: SshHosts) -> None:  # noqa: F811
     service = f"roll{os.getpid()}{workdir.name[-6:].replace('_', '')}"
-    lock = Path(f"/tmp/golive-{service}.test.lock")
+    lock = Path(default_path(service, "test"))
     marks, go = workdir / "marks", workdir / "go"
     marks.mkdir()
     a, b = workdir / "a", workdir / "b"

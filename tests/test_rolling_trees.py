@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import golive
+from golive.targets.hostlock import default_path
 from test_ssh import SshHosts, _events, sshd  # noqa: F401 - four real sshd "hosts"
 from test_ssh_trees import _alive, _pid, _plan, _until
 
@@ -30,7 +31,7 @@ def plan(sshd: SshHosts, workdir: Path) -> Iterator[Callable[[str], None]]:  # n
         (workdir / "plan.yaml").write_text(text.replace("service: trees", f"service: {service}", 1))
 
     yield write
-    Path(f"/tmp/golive-{service}.test.lock").unlink(missing_ok=True)
+    Path(default_path(service, "test")).unlink(missing_ok=True)
 
 
 def test_the_deploy_runs_under_the_logged_tree_mark(plan: Callable[[str], None], workdir: Path) -> None:

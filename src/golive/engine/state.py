@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from msgspec import Struct, field
+from msgspec import Struct, field, structs
 
 from golive.core.events import (
     EventBody,
@@ -40,6 +40,7 @@ from golive.core.events import (
     RunStarted,
     RunStatus,
     SshBatch,
+    SshHost,
     StepConfirmed,
     StepFinished,
     StepInterrupted,
@@ -336,6 +337,11 @@ def apply(st: RunState, ev: Event) -> None:
             rec.message = f"stopped by golive on {e.signal or None}"
         case SshBatch() as e:  # and RollingBatch
             st.step(e.step).targets.append(e)
+        case SshHost() as e if e.status == "locked":  # another run's lock refused it: the command never started
+            rec = st.step(e.step)  # there, so no undo and no leftover search goes there
+            rec.targets = [b for b in (structs.replace(b, hosts=[h for h in b.hosts if h != e.host])
+                                       if type(b) is SshBatch and b.group == e.group and b.batch == e.batch else b
+                                       for b in rec.targets) if b.hosts]
         case RollingHost() as e:
             st.step(e.step).hosts[e.host] = e
         case RunNeedsAttention() as e:

@@ -21,6 +21,7 @@ from golive.plan.md_secrets import hide_secrets
 from golive.plan.md_shell import (
     PLACEHOLDER,
     Part,
+    Statement,
     is_sql,
     looks_like_commands,
     never_ends,
@@ -176,10 +177,22 @@ def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:
     return Command("shell", {"command": part.text}, line, name)
 
 
-def _drop_never_ending(part: Part, first_line: int, block: CommandBlock) -> Part | None:
-    keep = []
+def _drop_never_ending(part: Part, first_line: int, block: CommandBlock,
+                       later: list[Command] | None = None) -> Part | None:
+    """`part` without its statements that never end. One that does other work too (`ssh db1 'dnf upgrade … &&
+    slurmdbd -D'`: the upgrade, then the daemon in the foreground until Ctrl-C) is a person's step showing it, in
+    its place (`later`: those after the part's first kept statement); left out, the upgrade was lost."""
+    keep: list[Statement] = []
     for st in part.statements:
         if any(never_ends(a) for a in st.argvs):
+            if re.search(r"&&|\|\||;|\|", st.text):
+                step = Command("manual", {"instruction": "By hand (it never ends on its own: stop it (Ctrl-C) once it"
+                                          f" has done its work):\n{st.text.strip()}"},
+                               first_line + st.start, part.name, note="a command that never ends among others")
+                (later if keep and later is not None else block.commands).append(step)
+                block.notes.append(f"line {first_line + st.start}: `{st.text.strip().splitlines()[0][:80]}` never"
+                                   " ends on its own and does other work too: a person's step showing it")
+                continue
             block.dropped.append((first_line + st.start, st.text.strip().split("\n")[0]))
         else:
             keep.append(st)
@@ -249,6 +262,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
                                   parts[0].name if parts else None, note="an interactive session in a block")]
         return block
     block.notes += [f"block at line {first_line}: {n}" for n in notes]
+    later: list[Command] = []
     for part in parts:
         for name, value in part.exports:
             block.exports.append((first_line, name, value))
@@ -262,7 +276,9 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
                                           note="a comment with no command after it"))
         if not part.statements:
             continue
-        kept = _drop_never_ending(part, first_line, block)
+        block.commands += later  # the person's steps that stood after the previous part's step
+        later = []
+        kept = _drop_never_ending(part, first_line, block, later)
         if kept is None:
             continue
         line = first_line + kept.row
@@ -301,6 +317,7 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
         cmd = _step_for(kept, block, line)
         if cmd is not None:
             block.commands.append(cmd)
+    block.commands += later
     return block
 
 

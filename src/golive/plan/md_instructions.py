@@ -78,7 +78,8 @@ _VERB = (r"(?:repeat|re-?run|run|execute|wait|skip|edit|set|change|update|open|c
          r"enable|disable|drain|remove|delete|copy|move|switch|apply|deploy|install|reinstall|upgrade|downgrade|"
          r"restore|tell|notify|post|announce|ask|page|call|log\s+in|sign\s+(?:in|off)|approve|finish|complete|do|"
          r"go|take|put|add|create|replace|merge|clear|flush|purge|scale|reload|promote|tag|close|end|cancel|"
-         r"pause|resume|rotate|mount|unmount|back\s+up|kill|empty|hold|let|send|email|inform|warn|ping|flip|"
+         r"pause|resume|rotate|mount|unmount|back\s+up|kill|empty|hold|let|send|email|inform|warn|ping|flip|type|enter|"
+         r"press|click|select|choose|tippen\s+sie|tapez|taper|saisissez|escriba|digite|"
          r"look\s+(?:in|into|for)|log\s+(?:in|on)|"
          r"wiederholen|ausf(?:ü|ue)hren|f(?:ü|ue)hren\s+sie|pr(?:ü|ue)fen(?:\s+sie)?|warten(?:\s+sie)?|starten\s+sie|"
          r"stoppen\s+sie|(?:ü|ue)berspringen|bearbeiten|(?:ä|ae)ndern|setzen\s+sie|kopieren|l(?:ö|oe)schen|"
@@ -118,6 +119,17 @@ def not_work(sentence: str) -> bool:
 THEN_LEAD = re.compile(r"(?i)^\W*(?:then|afterwards|after\s+that|next|depois|em\s+seguida|danach|dann|"
                        r"anschlie(?:ß|ss)end|ensuite|puis|despu(?:é|e)s|luego|poi|quindi|daarna|然后|之后|接着|その後)\b.*[:：]\s*$|"
                        r"^\W*(?:然后|之后|接着|その後).*[:：]\s*$")
+
+
+def trigger(sentence: str) -> bool:
+    """"Stop and go to rollback if the failed-update rate is above 0.5%", "Abort if crash rate > 2%": when to take
+    the way back, said in a forward phase (the trigger of the level that undoes it, never work of the phase)."""
+    return any(_TRIGGER.search(part) for part in re.split(r"[:;]\s+", sentence))
+
+
+def expectation(sentence: str) -> bool:
+    """"It must print `Configuration file is valid`", "Expected: 0": what a command shows, never work."""
+    return bool(_EXPECTATION.search(sentence))
 
 
 def prohibition(sentence: str) -> bool:

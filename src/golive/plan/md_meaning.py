@@ -184,8 +184,11 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
     if words[0] in ("sudo", "doas"):
         flags = [w for w in words[1:] if w.startswith("-")]
         rest = [w for w in words[1:] if not w.startswith("-")]
-        if any(f in ("-i", "-s", "--login", "--shell") for f in flags) and not _after_user(words[1:]):
-            who = next((words[i + 1] for i in range(1, len(words) - 1) if words[i] in ("-u", "--user")), None)
+        # (`-iu postgres`: short options run together, the last one taking the next word as its value)
+        login = any(f in ("--login", "--shell") or re.fullmatch(r"-[A-Za-z]*[is][A-Za-z]*", f) for f in flags)
+        if login and not _after_user(words[1:]):
+            who = next((words[i + 1] for i in range(1, len(words) - 1)
+                        if words[i] == "--user" or re.fullmatch(r"-[A-Za-z]*u", words[i])), None)
             shell = f"{who}'s shell" if who else "a root shell"  # `sudo -u search -i`: the search user's
             return f"`{' '.join(raw)}` opens {shell}: the lines after it are typed in that shell"
         if rest and rest[0] in ("su", "-"):
@@ -267,8 +270,8 @@ def _after_user(args: list[str]) -> list[str]:
         a = args[i]
         if a == "--":
             return args[i + 1:]
-        if a in ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"):
-            i += 2
+        if a in ("--user", "--group") or re.fullmatch(r"-[A-Za-z]*[ugCDhprtU]", a):
+            i += 2  # (`-u app`, `-iu app`: the option's value is the next word)
             continue
         if a.startswith("-"):
             i += 1

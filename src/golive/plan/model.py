@@ -271,10 +271,13 @@ class Plan(Strict):
             from golive.targets.hostlock import default_path
 
             paths = {g: declared.get(g) or default_path(self.service, self.environment) for g in self.hosts}
-        for step in self.steps_by_id().values():
+        steps = self.steps_by_id().values()
+        # groups an `ssh` step runs on: it keeps their lock files until the run ends (golive.steps.ssh)
+        kept = frozenset(str(on) for step in steps if (on := getattr(getattr(step, "ssh", None), "on", None)))
+        for step in steps:
             bind = getattr(step, "bind_host_lock", None)
             if bind is not None:
-                bind(paths, set(declared), f"{self.service}/{self.environment}")
+                bind(paths, set(declared), f"{self.service}/{self.environment}", kept)
         return self
 
     @model_validator(mode="after")

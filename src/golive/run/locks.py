@@ -136,6 +136,28 @@ def _drop_hosts(spec: HostsLock, plan: Plan, ctx: LockContext, only_ours: bool =
         drop(_on_hosts(spec, plan, ctx), list(plan.hosts[spec.hosts].hosts), _remote_path(spec, plan), ctx.run_id)
 
 
+def _drop_ssh_targets(plan: Plan, ctx: LockContext) -> None:
+    """The lock files the run's `ssh` steps took on the hosts they ran on (golive.steps.ssh), and its `rolling`
+    steps left for the run's end, found in its log's `ssh.batch` and `rolling.batch` events (a resumed or reopened
+    run's too); a group the plan locks whole is dropped above."""
+    if ctx.log is None or not plan.hosts:
+        return
+    from golive.targets.hostlock import drop, pool_runner
+    from golive.targets.ssh import resolve_connection
+
+    declared = {s.hosts for s in plan.locks if isinstance(s, HostsLock)}
+    ran: dict[str, set[str]] = {}
+    for event in ctx.log.events(ctx.run_id):
+        if event.type in ("ssh.batch", "rolling.batch"):  # a rolling step on a group an ssh step locks keeps them
+            ran.setdefault(str(event.payload.get("group")), set()).update(event.payload.get("hosts") or [])
+    for group, hosts in ran.items():
+        if group in declared or group not in plan.hosts:
+            continue
+        with contextlib.suppress(Exception):  # a host out of reach keeps a record its run's log says is over
+            conn = resolve_connection(plan.hosts[group], group, ctx.interpolate, ctx.workdir)
+            drop(pool_runner(conn), sorted(hosts), default_path(plan.service, plan.environment), ctx.run_id)
+
+
 # -- a PostgreSQL advisory lock in the application's database ----------------------------------------
 
 def _pg_key(spec: PostgresLock, plan: Plan) -> tuple[str, int]:
@@ -320,6 +342,8 @@ def release_locks(plan: Plan, ctx: LockContext, ended: bool, specs: list[Any] | 
 
     with contextlib.suppress(Exception):
         host_lock.drop(plan.service, plan.environment, ctx.run_id)
+    with contextlib.suppress(Exception):
+        _drop_ssh_targets(plan, ctx)
     for spec in plan.locks if specs is None else specs:
         if isinstance(spec, LocalLock):
             _drop_local(spec, plan, ctx.run_id)

@@ -66,6 +66,9 @@ class RollingStep(StepBase):
     _router_cfg: Any = PrivateAttr(default=None)
     #: (lock file path, "service/environment") when the step locks its hosts itself (golive.targets.hostlock).
     _host_lock: tuple[str, str] | None = PrivateAttr(default=None)
+    #: The plan's `ssh` steps run on this group: they hold its hosts' lock files until the run ends, so this step,
+    #: which takes them too, leaves them for the run's end (golive.run.locks) instead of letting them go when done.
+    _keep_lock: bool = PrivateAttr(default=False)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -87,12 +90,15 @@ class RollingStep(StepBase):
         if isinstance(self.undo, RollingStep):
             self.undo.bind_routers(routers)
 
-    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str) -> None:
-        """Called by the Plan: the group's lock file, which this step takes unless the run holds it (`held`)."""
+    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str, kept: frozenset[str] = frozenset()
+                       ) -> None:
+        """Called by the Plan: the group's lock file, which this step takes unless the run holds it (`held`);
+        `kept`: groups the plan's `ssh` steps lock until the run ends."""
         path = paths.get(self.rolling.on)
         self._host_lock = (path, label) if path and self.rolling.on not in held else None
+        self._keep_lock = self.rolling.on in kept
         if isinstance(self.undo, RollingStep):
-            self.undo.bind_host_lock(paths, held, label)
+            self.undo.bind_host_lock(paths, held, label, kept)
 
     def bind_hosts(self, groups: dict[str, HostGroup]) -> None:
         spec = self.rolling
@@ -236,7 +242,7 @@ class _Roll:
         return next(iter(problems.values()), "")
 
     def _unlock(self, hosts: list[str]) -> None:
-        if self.step._host_lock is not None:
+        if self.step._host_lock is not None and not self.step._keep_lock:
             from golive.targets.hostlock import drop, pool_runner
 
             drop(pool_runner(self.conn), hosts, self.step._host_lock[0], self.ctx.run_id)

@@ -120,8 +120,11 @@ class SshStep(StepBase):
     ssh: SshSpec
     _group: HostGroup | None = PrivateAttr(default=None)
     #: The service's lock file on the hosts (golive.targets.hostlock): held by another run, the command does not
-    #: start there. An `ssh` step respects the lock without taking it (taking costs two round trips per host).
+    #: start there; free, the command takes it for the run first, in the same remote command (no round trip), and
+    #: the run keeps it until it ends (golive.run.locks drops it on the hosts its ssh steps ran on), so a run kept
+    #: in another log, from another machine, finds the hosts held while this run may still change or undo them.
     _lock_path: str | None = PrivateAttr(default=None)
+    _lock_label: str = PrivateAttr(default="")
 
     @model_validator(mode="wrap")
     @classmethod
@@ -134,10 +137,12 @@ class SshStep(StepBase):
             step.undo = SshStep(ssh=step.ssh.model_copy(update={"command": text}), timeout=step.timeout)
         return step
 
-    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str) -> None:
+    def bind_host_lock(self, paths: dict[str, str], held: set[str], label: str, kept: frozenset[str] = frozenset()
+                       ) -> None:
         self._lock_path = paths.get(self.ssh.on)
+        self._lock_label = label
         if isinstance(self.undo, SshStep):
-            self.undo.bind_host_lock(paths, held, label)
+            self.undo.bind_host_lock(paths, held, label, kept)
 
     def bind_hosts(self, groups: dict[str, HostGroup]) -> None:
         """Called by the Plan once every group is known."""
@@ -185,6 +190,8 @@ class SshStep(StepBase):
         timeout = self.timeout if self.timeout is not None else COMMAND_TIMEOUT
         env = {**ctx.vars, "GOLIVE_RUN_ID": ctx.run_id, "GOLIVE_STEP_ID": ctx.step_id}
         env.update({k: ctx.interpolate(v) for k, v in spec.env.items()})
+        if self._lock_path is not None:
+            env["GOLIVE_LOCK_RECORD"] = lock_record(ctx, self._lock_label)
         batches = self._plan_batches(ctx)
         failures: list[str] = []
         results: list[HostResult] = []
@@ -194,7 +201,8 @@ class SshStep(StepBase):
             mark = f"{ctx.run_id}/{ctx.step_id}/{index}/{secrets.token_hex(4)}"
             ctx.emit("ssh.batch", {"group": spec.on, "batch": index, "batches": len(batches), "hosts": hosts,
                                    "tree": mark})
-            command = remote_command(spec.command, spec.shell, timeout, respect_lock=self._lock_path, tree=mark)
+            command = remote_command(spec.command, spec.shell, timeout, respect_lock=self._lock_path, tree=mark,
+                                     take_lock=True)
             self._run_batch(ctx, conn, index, hosts, command, env, timeout, mark, results, failures)
             if len(failures) > spec.max_failures:
                 skipped = sum(len(b) for b in batches[index:])
@@ -219,21 +227,54 @@ class SshStep(StepBase):
         grace = self.grace if self.grace is not None else DEFAULT_GRACE
         finished: set[str] = set()
         timed_out: list[str] = []
+        stale: list[str] = []  # held by a run that is provably over: taken over, then the command runs there
         try:
-            for ready in SshTarget(conn, hosts, time.time).run_ready(command, env, timeout):
-                # Hosts that finished together are recorded together: a stop signal waits until the last of them
-                # is in the log (no host is contacted in between), and each but the last shares its flush.
-                with interrupts.shielded():
-                    for i, res in enumerate(ready):
-                        self._record_host(ctx, index, res, i < len(ready) - 1, hosts, finished, timed_out, results,
-                                          failures)
-                interrupts.check()
+            for attempt in (hosts, stale):
+                if attempt is stale and stale:
+                    attempt = self._take_over(ctx, conn, stale, env, index, hosts, finished, timed_out, results,
+                                              failures)
+                for ready in SshTarget(conn, attempt, time.time).run_ready(command, env, timeout) if attempt else []:
+                    # Hosts that finished together are recorded together: a stop signal waits until the last of
+                    # them is in the log (no host is contacted in between), and each but the last shares its flush.
+                    with interrupts.shielded():
+                        for i, res in enumerate(ready):
+                            if attempt is hosts and self._over(res):
+                                stale.append(res.host)
+                                continue
+                            self._record_host(ctx, index, res, i < len(ready) - 1, hosts, finished, timed_out,
+                                              results, failures)
+                    interrupts.check()
         except interrupts.Interrupted:
             with interrupts.shielded():  # golive is being stopped: so is what the batch still runs on its hosts
                 stop(conn, [h for h in hosts if h not in finished], mark, grace)
             raise
         if timed_out:  # the remote `timeout` stopped the command's group; what left the group (setsid) goes too
             stop(conn, timed_out, mark, grace)
+
+    def _over(self, res: HostResult) -> bool:
+        """The host refused the command for a lock whose run is provably over (golive.targets.hostlock)."""
+        if res.exit_code != LOCKED_EXIT or LOCKED_MARK not in res.output:
+            return False
+        from golive.targets.hostlock import holder_is_over
+
+        record = _held_record(res.output)
+        return bool(record.get("run")) and holder_is_over(record)
+
+    def _take_over(self, ctx: StepContext, conn: Connection, stale: list[str], env: dict[str, str], index: int,
+                   hosts: list[str], finished: set[str], timed_out: list[str], results: list[HostResult],
+                   failures: list[str]) -> list[str]:
+        """Rewrite the over run's lock files as this run's (golive.targets.hostlock.take judges each again); the
+        hosts taken are where the command now runs; one another run took meanwhile is recorded as locked."""
+        from golive.targets.hostlock import pool_runner, take
+
+        assert self._lock_path is not None
+        problems = take(pool_runner(conn), stale, self._lock_path, env["GOLIVE_LOCK_RECORD"], ctx.run_id,
+                        self._lock_label)
+        now = time.time()
+        for host, why in problems.items():
+            res = HostResult(host, "locked", None, "", 0.0, now, now, why)
+            self._record_host(ctx, index, res, False, hosts, finished, timed_out, results, failures)
+        return [h for h in stale if h not in problems]
 
     def _record_host(self, ctx: StepContext, index: int, res: HostResult, more_ready: bool, hosts: list[str],
                      finished: set[str], timed_out: list[str], results: list[HostResult], failures: list[str]) -> None:
@@ -242,6 +283,8 @@ class SshStep(StepBase):
         ok = res.status == "ok" and res.exit_code in spec.expect_exit
         if res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
             ok, res.status, res.message = False, "locked", _locked(res.host, res.output, self._lock_path)
+        elif res.status == "locked":
+            ok = False
         if not ok:
             failures.append(res.host)
             if res.status == "ok":
@@ -264,16 +307,34 @@ class SshStep(StepBase):
         })
 
 
-def _locked(host: str, output: str, path: str | None) -> str:
+def _held_record(output: str) -> dict[str, Any]:
     import json
-
-    from golive.targets.hostlock import refusal
 
     try:
         record = json.loads(output.split(LOCKED_MARK, 1)[1].strip())
     except (ValueError, IndexError):
-        record = {}
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _locked(host: str, output: str, path: str | None) -> str:
+    from golive.targets.hostlock import refusal
+
+    record = _held_record(output)
     return refusal(f"{record.get('service', 'the service')} on {host}", record, f"{host}:{path}")
+
+
+def lock_record(ctx: StepContext, label: str) -> str:
+    """The record an ssh step's command writes as the hosts' lock: the run, its log, who (golive.targets.hostlock).
+    The same shape a `rolling` step writes."""
+    import json
+    import os
+    import socket
+    from datetime import UTC, datetime
+
+    return json.dumps({"run": ctx.run_id, "store": ctx.environ.get("GOLIVE_RUN_LOG", ""), "service": label,
+                       "step": ctx.step_id, "host": socket.gethostname(), "pid": os.getpid(),
+                       "since": datetime.now(UTC).isoformat(timespec="seconds")}, sort_keys=True)
 
 
 def _summary(results: list[HostResult], masker: Masker) -> str:

@@ -30,8 +30,16 @@ FORCE = 'printf "%s" "$REC" > "$P.$$" && mv -f "$P.$$" "$P" && echo TAKEN'
 DROP = 'if grep -qF "\\"run\\": \\"$RID\\"" "$P" 2>/dev/null; then rm -f "$P"; fi; echo DROPPED'
 
 
+#: The directory on each SSH host for the service's lock file when the plan names no `path:` (default /tmp, which
+#: every login may write); the same on every host of the run.
+REMOTE_DIR_ENV = "GOLIVE_REMOTE_LOCK_DIR"
+
+
 def default_path(service: str, environment: str) -> str:
-    return f"/tmp/golive-{service}.{environment}.lock"
+    import os
+
+    base = os.environ.get(REMOTE_DIR_ENV, "").strip().rstrip("/") or "/tmp"
+    return f"{base}/golive-{service}.{environment}.lock"
 
 
 def holder_is_over(record: dict[str, Any]) -> bool:

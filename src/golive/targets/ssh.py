@@ -147,7 +147,7 @@ def resolve_connection(group: HostGroup, name: str, interpolate: Callable[[str],
 
 
 def remote_command(command: str, shell: str, timeout: float, respect_lock: str | None = None,
-                   tree: str | None = None) -> str:
+                   tree: str | None = None, take_lock: bool = False) -> str:
     """The command line sshd hands to the login shell: run the command under GNU `timeout`, which signals the
     command's whole process group, so nothing it started survives the deadline even if this connection is
     lost, and read the environment block from stdin (so values are never in the remote argv or `ps`).
@@ -160,12 +160,17 @@ def remote_command(command: str, shell: str, timeout: float, respect_lock: str |
     `respect_lock`: a lock file (golive.targets.hostlock) that, when it names another run than
     $GOLIVE_RUN_ID, stops the command before it starts (exit LOCKED_EXIT, the record on stdout after
     LOCKED_MARK); a test of one file when there is none, so respecting costs no round trip (bash only).
+    `take_lock`: when there is none, take it first, in the same command (no round trip either): $GOLIVE_LOCK_RECORD
+    (from the environment block) written whole, then made the lock by `ln`, which fails when another took it
+    meanwhile (then the test above refuses). A host where it cannot be written runs the command unlocked, as
+    before golive took it there.
 
     `tree`: a mark exported before anything starts, inherited by every process of the command (a `setsid`
     child included), by which golive finds and stops them later (golive.targets.remote_tree)."""
     mark = f"export GOLIVE_TREE={shlex.quote(tree)}; " if tree else ""
     if "bash" in shell:
-        guard = "" if respect_lock is None else "\n" + _GUARD.replace("LOCKFILE", shlex.quote(respect_lock))
+        guard = "" if respect_lock is None else "\n" + ((_TAKE if take_lock else "") + _GUARD).replace(
+            "LOCKFILE", shlex.quote(respect_lock))
         script = f"{_READ_ENV}{guard}\n{command}"
         inner = shlex.join([shell, "--norc", "--noprofile", "-e", "-o", "pipefail", "-c", script])
         return f"{mark}exec timeout -k {KILL_GRACE:g} {timeout:g} {inner}"
@@ -179,6 +184,9 @@ LOCKED_EXIT = 75
 LOCKED_MARK = "golive: hosts lock held by another run:"
 _GUARD = (f'if [ -e LOCKFILE ] && ! grep -qF "\\"run\\": \\"$GOLIVE_RUN_ID\\"" LOCKFILE; then'
           f' printf "%s\\n" "{LOCKED_MARK}"; cat LOCKFILE; exit {LOCKED_EXIT}; fi')
+_TAKE = ('if [ ! -e LOCKFILE ]; then { mkdir -p "$(dirname LOCKFILE)" && printf "%s" "$GOLIVE_LOCK_RECORD"'
+         ' > LOCKFILE.$$ && ln LOCKFILE.$$ LOCKFILE; } 2>/dev/null || :; rm -f LOCKFILE.$$ 2>/dev/null || :; fi;'
+         ' unset GOLIVE_LOCK_RECORD\n')
 
 
 def env_block(env: dict[str, str]) -> str:

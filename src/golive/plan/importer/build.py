@@ -13,7 +13,9 @@ from golive.plan.importer.accepted import accept_said, curl_statuses
 from golive.plan.importer.carry import Carried, carry_state
 from golive.plan.importer.conditions import settle
 from golive.plan.importer.covers import derive, is_data, mark_read_only, restores_by_hand
+from golive.plan.importer.examples import fill_examples
 from golive.plan.importer.level_first import carry_conditions, settle_first
+from golive.plan.importer.level_position import place
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
 from golive.plan.md_exit import accept_counts
@@ -38,6 +40,13 @@ class BuildMixin(ImportState):
                                        " checklist items under them")])
         # before anything reads the steps (vars, covers, carried state): what runs is checked against where it is
         self.guard(phases, sorted(self.levels, key=lambda x: x["level"]))
+        taken = self.placeholders | self.needed | set(self.exported)
+        for steps, about in [*((p["steps"], p["description"]) for p in phases),
+                             *((lv["steps"], lv["description"]) for lv in self.levels)]:
+            for value, var in fill_examples(steps, about, taken):
+                self.placeholders.add(var)
+                self.conversions.append(f"`{value}` is only an example, the document says -> ${{{var}}}, a plan var"
+                                        " to fill in (never run as written)")
         root = CommentedMap()
         name = title or Path(self.source).stem
         core = re.sub(r"(?i)\b(production\s+)?(deployment|release|rollout|go-?live)\s+(plan|checklist|runbook)\b"
@@ -131,7 +140,14 @@ class BuildMixin(ImportState):
             if ramp_level is not None:  # no canary holds the limits: the level that undoes the ramp says them
                 ramp_level["description"].append("Trigger (the limits of the traffic ramp): " + ", ".join(
                     f"{t.label} (line {t.line})" for t in self.thresholds))
-            for lv, (covers, why) in zip(ordered, derived, strict=True):
+            for lv, (covers, _why) in zip(ordered, derived, strict=True):
+                lv["covers"] = covers
+            restores = {lv["level"]: any(is_data(s) or restores_by_hand(s) for s in lv["steps"]) for lv in ordered}
+            self.inferred += place(ordered, phases, restores)
+            for n in carry_conditions(ordered):  # a level "before X" kept a person's runs it: a person's too
+                self.inferred.append(f"rollback level {n} runs a level kept for its condition: a person's choice too")
+            for lv, (_covers, why) in zip(ordered, derived, strict=True):
+                covers = lv["covers"]
                 lm = CommentedMap()
                 lm["level"] = lv["level"]
                 lm["name"] = lv["name"][:200]

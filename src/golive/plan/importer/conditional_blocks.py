@@ -16,6 +16,9 @@ from golive.plan.md_blocks import Block
 _ONLY_THEN = re.compile(r"(?i)\bonly\s+then\b|\bin\s+that\s+case\b|\bif\s+(?:so|not)\b|\bonly\s+if\b|"
                         r"\bif\s+(?:any|some|one\s+or\s+more)\b|\botherwise\b|\bnur\s+dann\b|\bin\s+diesem\s+fall\b")
 
+#: "Only then:" and nothing else: the block comes after what the sentences before it state.
+_ONLY_THEN_ALONE = re.compile(r"(?i)^\W*(?:only\s+then|nur\s+dann|seulement\s+(?:alors|ensuite)|s(?:ó|o)lo\s+entonces|"
+                              r"s(?:ó|o)\s+ent(?:ã|a)o|solo\s+allora)\W*(?:,?\s*(?:run|execute)(?:\s+(?:this|it))?)?\s*:\s*$")
 #: A block only one person may run: "Henrik decides, only he can do it:", "only she may run it:". Also in a
 #: rollback level: it is that person's step there too, never run with the level.
 PERSON_ONLY = re.compile(r"(?i)\bonly\s+(?:he|she|they|him|her|them)\s+(?:can|may)\b|\b(?:he|she|they)\s+alone\b|"
@@ -59,6 +62,8 @@ class ConditionalBlockMixin(ImportState):
         # person starts and stops it
         text = _clean(said.text)
         last = last_sentence(text)
+        if self.checked_before(phase, text, last):
+            return False  # the step before checks it; a failed check stops the phase: the block runs only then
         if not (CONDITION.match(text) or CONDITION.match(last) or _ONLY_THEN.search(last) or PERSON_ONLY.search(last)):
             if not WATCHED.search(last) or any(never_ends(a) for a in simple_commands(parse(b.text))):
                 return False  # "follow the log (Ctrl-C then):" over `tail -f`: left out as never-ending already
@@ -67,6 +72,23 @@ class ConditionalBlockMixin(ImportState):
             phase["description"].remove(cond)
         cond = re.sub(r"(?i)[,;\s]*(?:then\s+)?(?:run|execute)(?:\s+(?:this|these|the\s+following))?$", "", cond)
         return self.person_decides(phase, b, said, cond, "a person decides")
+
+    @staticmethod
+    def checked_before(phase: dict[str, Any], text: str, last: str) -> bool:
+        """"It must print `Configuration file is valid`. Only then:" after `haproxy -c`: the condition is the
+        previous step's stated result, which that step now checks (a failed check stops the phase and the run
+        goes no further). Run in order, the block runs only then, as written; a person's step would only ask
+        someone to do by hand what the check already decides (and `reload` is not run at all if they skip it)."""
+        from golive.plan.md_instructions import expectation, sentences
+
+        if not _ONLY_THEN_ALONE.match(last) or not phase["steps"]:
+            return False
+        before = sentences(text)[:-1]
+        step = phase["steps"][-1]
+        kind = next((k for k in ("shell", "http", "sql", "check") if k in step), None)
+        spec = step.get(kind) if kind else None
+        checks = (isinstance(spec, dict) and any(str(k).startswith("expect") for k in spec)) or "expect" in step
+        return bool(before) and all(expectation(s) for s in before) and bool(checks)
 
     def introduces(self, said: Block, b: Block) -> bool:
         """`said` stands right before `b`, or is the list item whose first block `b` is: a "skip this step" there

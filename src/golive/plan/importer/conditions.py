@@ -5,7 +5,9 @@ the levels it runs after its own steps ("then level 1.", "dann Stufe 1", "luego 
 golive applies a level by itself on any failure after a phase it covers; a level the document keeps for a
 condition becomes `when:` (golive then names it and a person runs it with `golive rollback RUN --level N`),
 so a failed restart never restores the database. The lowest level stays the automatic default unless the
-document restricts it ("only if") or it brings data back."""
+document restricts it ("only if"), ties it to a state of the deployment golive does not track ("o 16 ainda não foi
+iniciado", "before promote": level_position.py turns a point a phase marks into `covers`), a person decides it, or
+it brings data back."""
 
 from __future__ import annotations
 
@@ -21,12 +23,15 @@ _ONLY = re.compile(r"(?i)^\W*(?:(?:use|run|take|apply)\s+(?:this|it)\s+)?(?:only
                    r"nur\s+(?:wenn|falls|bei|im\s+fall)|s[oó]lo\s+(?:si|cuando|en\s+caso)|[uú]nicamente\s+(?:si|cuando)|"
                    r"uniquement\s+(?:si|quand|en\s+cas)|seulement\s+(?:si|quand|en\s+cas)|"
                    r"solo\s+(?:se|quando|in\s+caso)|soltanto\s+se|somente\s+(?:se|quando)|apenas\s+(?:se|quando))\b"
-                   r"|^[^。.]{1,60}(?:場合のみ|ときのみ|時のみ)")
+                   r"|^[^。.]{1,60}(?:場合のみ|ときのみ|時のみ)"
+                   # "只能在该节点执行 upgradesstables 之前", "仅当数据不一致时", "只有在 DBA 同意后"
+                   r"|^\W*(?:只能|只有在|只有当|仅在|仅当|僅在|僅當|仅限|只在|só\s+(?:se|quando))")
 #: "When: the migration failed", "Trigger: 5xx above 2 %", "Wenn: …", "Cuando: …", "Quand : …", "Quando: …",
 #: "条件：…": the label that says when to take the level (also after its name: "**Level 2: schema.** When: …").
-_SAID = re.compile(r"(?i)(?:^|(?<=[.!?:)])\s+)\W*(?:when|if|trigger(?:s|\s+conditions?)?|conditions?|wenn|falls|"
+_SAID = re.compile(r"(?i)(?:^|(?<=[.!?:)])\s+|(?<=[—–(（，,;；。])\s*)\W*"
+                   r"(?:when|if|trigger(?:s|\s+conditions?)?|conditions?|wenn|falls|"
                    r"ausl(?:ö|oe)ser|bedingung|cuando|si|condici[óo]n|disparadores?|quand|d[ée]clencheurs?|"
-                   r"quando|se|condizione|gatilhos?|条件|発動条件|トリガー)\s*[:：]\s*(\S.*)$")
+                   r"quando|se|condizione|gatilhos?|触发条件|觸發條件|条件|発動条件|トリガー)\s*[:：]\s*(\S.*)$")
 #: "Use when the migration ran", "Use this level if …", "Only use it when …", "Take this option if …", "Verwenden, wenn
 #: …", "Nur anwenden, falls …", "À utiliser si …", "Utiliser lorsque …", "Usar cuando …", "Úsese si …", "Da usare se
 #: …", "Usar quando …": the document says when to choose the level (group 2: the condition, from its "when"/"if").
@@ -55,13 +60,39 @@ _BRACKETED = re.compile(r"\(([^()]{4,120})\)")
 _CONDITION_WORDS = re.compile(r"(?i)\b(?:if|when|only\s+(?:if|when)|decides?|decision|approv\w*|entscheid\w*|"
                               r"d[ée]cide\w*|broken|wrong|fail\w*|bad|corrupt\w*|damaged|lost|missing|"
                               r"unhealthy|stuck|errors?|falsch|kaputt|defekt|fehl\w*|mal|roto|da[ñn]ad[oa]s?|"
-                              r"fall[aó]\w*|cass[ée]e?s?|corrompu\w*|[ée]chou\w*|errat\w*|guast\w*|fallit\w*)\b")
+                              r"fall[aó]\w*|cass[ée]e?s?|corrompu\w*|[ée]chou\w*|errat\w*|guast\w*|fallit\w*|"
+                              # what happened that only a person sees: "(clients crash on launch)", "(someone
+                              # deleted a CRD after all)", "(rows inconsistent)"
+                              r"crash\w*|deleted|removed|inconsistent)\b")
 
 #: A condition that is a person's decision: "the DBA decides", "on the incident commander's call", "if the release
 #: manager approves", "nach Entscheidung des DBA", "si le DBA décide", "si el DBA lo decide", "se il DBA decide".
 _DECIDES = re.compile(r"(?i)\b(?:decides?|decided|decision|approves?|approved|approval|sign(?:s|ed)?\s+off|"
                       r"(?:'s|’s)\s+call|discretion|ermessen|says\s+so|agrees?|entscheid\w*|freigabe|genehmig\w*|"
-                      r"d[ée]cid\w*|d[ée]cision|approuv\w*|decid\w*|decisi[óo]n|aprueba\w*|aprovaç\w*|decis\w*)\b")
+                      r"d[ée]cid\w*|d[ée]cision|approuv\w*|decid\w*|decisi[óo]n|aprueba\w*|aprovaç\w*|decis\w*)\b"
+                      # "由 DBA 陈静决定", "需要 CAB 批准", "DBA の判断で"
+                      r"|决定|決定|批准|拍板|同意后|判断で")
+
+#: A level kept for a state of the deployment that golive does not track, written in its name: "canary bad, before
+#: promote", "after promote", "o 16 ainda não foi iniciado" / "o 16 já foi iniciado", "bevor der Schalter umgelegt
+#: ist", "pas encore démarré", "只能在该节点执行 upgradesstables 之前". Never a time bound ("before 22:30"),
+#: "after all", nor a numbered phase ("health not green after step 2" names what the level covers: covers.py reads it).
+_STATE = re.compile(
+    r"(?i)\b(?:before|after|once)\s+(?!all\b)(?!(?:steps?|phases?|stages?|sections?)\s+\w{1,2}\b)(?:the\s+|a\s+|an\s+)?"
+    r"[^\W\d]|\b(?:not\s+yet|already|no\s+longer)\b"
+    r"|\bainda\s+n[ãa]o\b|\bj[áa]\s+(?:foi|est[áa]|tem|come[çc]ou|rodou|subiu)\b|\b(?:antes|depois)\s+d[eoa]s?\s+[^\W\d]"
+    r"|\b(?:todav[íi]a|a[úu]n)\s+no\b|\bya\s+(?:se|ha|fue|est[áa])\b|\b(?:despu[ée]s|antes)\s+de\s+[^\W\d]"
+    r"|\bnoch\s+nicht\b|\bbereits\b|\b(?:vor|nach|bevor|sobald)\s+(?:dem|der|den|die|das)?\s*[^\W\d]"
+    r"|\bpas\s+encore\b|\bd[ée]j[àa]\b|\b(?:avant|apr[èe]s)\s+(?:le|la|les|l['’]|de|d['’])\s*[^\W\d]"
+    r"|之前|以前|之后|之後|以后|以後|尚未|还没|還沒|已经|已經|前に|後に|まだ")
+#: "Use case: …", "Anwendungsfall: …", "Caso de uso: …", "适用场景：…": when the level is meant to be used. A kind of
+#: failure ("Configuration errors, minor issues", "Database schema issues, data corruption") says what the level
+#: repairs, which golive reads from the failed phase (`covers`); only a clause (if/when/only/before/after, a state, a
+#: person's decision) is a condition a person must judge.
+_USE_CASE = re.compile(r"(?i)^\W*(?:use[\s-]*cases?|anwendungsf[äa]lle?|caso\s+de\s+uso|cas\s+d['’]usage|"
+                       r"casos?\s+de\s+uso|适用场景|使用场景|适用情况|用途)\W*\s*[:：]\s*(\S.*)$")
+_CLAUSE = re.compile(r"(?i)\b(?:if|when(?:ever)?|only|unless|in\s+case|wenn|falls|nur|si|cuando|quand|se|quando|"
+                     r"s[oó]lo|solo|seulement|uniquement|apenas|somente)\b|如果|若|仅|只")
 
 #: "then level 1", "and then Level A", "followed by level 2", "Then run level 1.", "dann Stufe 1", "danach Stufe 1
 #: ausführen", "luego el nivel 1", "ensuite le niveau 1", "poi il livello 1", "depois o nível 1".
@@ -126,6 +157,14 @@ def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
         for sentence in sentences(text):
             if _ONLY.search(sentence):
                 return _first_sentence(sentence), True
+        for part in _BRACKETED.findall(text):  # "Level 2 — schema (only if the migration broke blue too):"
+            if _ONLY.search(part):
+                return part.strip(), True
+    for text in own:
+        case = _USE_CASE.match(text)
+        if case and (_CLAUSE.search(case.group(1)) or _STATE.search(case.group(1)) or _DECIDES.search(case.group(1))):
+            return _first_sentence(case.group(1)), bool(_RESTRICTS.search(case.group(1)) or _STATE.search(
+                case.group(1)))
     for text in [name, *own]:
         for sentence in sentences(text):
             use = _USE.match(sentence)
@@ -135,11 +174,15 @@ def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
     for part in _BRACKETED.findall(name):
         if (_CONDITION_WORDS.search(part) or _DECIDES.search(part)) \
                 and not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part):
-            return part.strip(), False
+            return part.strip(), bool(_STATE.search(part))  # "(canary bad, before promote)": a state too
     m = _IF.match(name)
     if m:  # "if data is wrong: restore" -> "if data is wrong"
         return _first_sentence(re.split(r"\s*[:：–—]\s+|\s+-\s+", m.group(0), maxsplit=1)[0]), False
-    for text in own:
+    labels = [first_sentence(text) for text in own if name and name in text]  # "Level 1 (canary bad, before …)"
+    for sentence in [*sentences(name), *labels]:
+        if _STATE.search(sentence):  # "o 16 ainda não foi iniciado", "canary bad, before promote"
+            return _first_sentence(sentence), True
+    for text in [name, *own]:
         said = _SAID.search(text)
         if said:
             return _first_sentence(said.group(1)), False
@@ -227,3 +270,14 @@ def settle(levels: list[dict[str, Any]], restores: dict[int, bool]) -> None:
                 description[-1] = rest  # "Use when the migration ran. Then Option 1.": the chain is `then` now
         lv["description"] = description
         lv["then"] = chained
+
+
+#: A condition beyond a point of the deployment: "only if …", "unless …", a person's decision.
+_BEYOND = re.compile(r"(?i)\b(?:only\s+(?:if|when|in\s+case)|unless|nur\s+(?:wenn|falls)|s[oó]lo\s+(?:si|cuando)|"
+                     r"seulement\s+si|uniquement\s+si|solo\s+se|somente\s+se|apenas\s+se|s[óo]\s+se)\b|仅当|只有当|如果")
+
+
+def restricted_beyond_state(text: str) -> bool:
+    """"canary bad, before promote" names a point of the deployment and a symptom golive's failure stands for;
+    "only if the DBA agrees, after promote" also keeps the level for a person."""
+    return bool(_BEYOND.search(text) or _DECIDES.search(text))

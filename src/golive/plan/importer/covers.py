@@ -25,6 +25,8 @@ _DATA = re.compile(r"\bpsql\b[^|]*<|pg_restore(?!\s+(?:--list|-l)\b)|\bmysql\b[^
                    r"\|\s*(?:sudo\s+(?:-u\s+\S+\s+)?)?(?:mysql|mariadb|psql|mongorestore)\b|mongorestore\b|"
                    r"(?<!dnf )(?<!yum )(?<!apt )(?<!allow-)downgrade|db:rollback|migrations remove|db:migrate VERSION|"
                    r"\.restore\b|(?<![\w-])migrate(?![\w-]|:status)|\b(?:db|database|data|mysql|mongo|snapshot)[-_]restore\b|"
+                   # `/opt/scripts/restore-snapshot.sh orders pre-4.1.7`: a restore named the other way round
+                   r"\brestore[-_](?:snapshots?|db|database|data|backups?|dumps?)\b|"
                    r"\b(DROP|ALTER|DELETE\s+FROM|TRUNCATE|INSERT\s+INTO|UPDATE\s+\w+\s+SET|CREATE)\b")
 _TOOLS = {"alembic": "alembic", "flask db": "flask-db", "rails db": "rails", "rake db": "rails",
           "dotnet ef": "dotnet-ef", "prisma migrate": "prisma", "manage.py migrate": "django"}

@@ -26,7 +26,19 @@ _AFTER = re.compile(r"(?i)\b(?:after|wait(?:ing)?|if no (?:answer|ack\w*|respons
                     r"(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b")
 _BARE = re.compile(r"(?i)^\s*\+?(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*$")
 _AT_ONCE = re.compile(r"(?i)\b(immediately|at once|right away|first)\b|^\s*0\s*$")
-_INLINE = re.compile(rf"(?i)(?<![A-Za-z]){ESCALATION_WORD}(?:\s+[^:.\n]{{0,40}})?\s*:\s*(.+)$")
+_INLINE = re.compile(rf"(?im)(?<![A-Za-z]){ESCALATION_WORD}(?:\s+[^:.\n]{{0,40}})?\s*:\s*(.+)$")
+#: "If something breaks: Tom → Ahmed → Sandra", "Se algo quebrar: Ana, depois Bia": a lead that says when to call,
+#: then people in order (a ladder only when every rung is someone named).
+_TROUBLE = re.compile(r"(?im)(?:^\W*|(?<=[.!?])\s+)(?:if|when|in\s+case|should|si|wenn|falls|se|caso|em\s+caso|"
+                      r"en\s+caso|in\s+caso|如果|万一)\b[^:\n]{0,60}:\s*(.+)$")
+#: "If Bjorn doesn't answer in 10 min, call Ines, then ...": the person called before the ones the sentence lists.
+_UNANSWERED = re.compile(r"(?i)\b(?:if|when)\s+([A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+){0,2})\s+(?:does(?:n'?t| not)|"
+                         r"did(?:n'?t| not)|can(?:not|'t)|is(?:n'?t| not))\s+(?:answer|respond|pick\s+up|ack|reply|"
+                         r"be\s+reached|reachable|available)")
+#: Arrows a font draws as pictures (dingbats, which text cleaning drops): the same arrow as "→".
+#: An Azure DevOps mention, "@<Annelies de Vries>": the person it names.
+_MENTION = re.compile(r"@<([^<>@\n]{2,60})>")
+_DINGBAT_ARROW = re.compile(r"[➔➙➜➝➞➡➤⮕]")
 #: Rung numbers: "1. on-call 2. lead", "1) ...", "1st Brian Kamau · 2nd Grace Wanjiru", tiers "N1 ..., N2 ...".
 _RUNG_NUMBER = re.compile(r"(?:^|[\s,;·•|])(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?|[NLT]\d\b:?)\s+")
 #: An on-call line whose people come in order ("Astreinte : N1 Karim Benali, N2 Sophie Lambert", "On call: Ana ->
@@ -48,7 +60,7 @@ _PAGE_THEN = re.compile(r"(?i)(?:^|[:;.]\s*|\b)(?:page|call|ring|phone|contact|e
                         r"(?!the\b|it\b|this\b|that\b)(\S.*?\bthen\b.+)$")
 #: The word between two rungs written in order, in the languages the importer reads: "A, then B, and finally C",
 #: "prima A, poi B, infine C", "zuerst A, dann B, zuletzt C", "d'abord A, puis B, enfin C", "A, luego B".
-_THEN = (r"(?i)\s*[,;]?\s+(?:and\s+|e\s+|und\s+|et\s+|y\s+)?(?:then|next|after\s+that|finally|lastly|last(?:ly)?|"
+_THEN = (r"(?i)\s*[,;]?\s+(?:(?:and|e|und|et|y),?\s+)?(?:then|next|after\s+that|finally|lastly|last(?:ly)?|"
          r"poi|quindi|infine|da\s+ultimo|dann|danach|anschlie(?:ß|ss)end|zuletzt|schlie(?:ß|ss)lich|puis|ensuite|"
          r"enfin|luego|despu[ée]s|por\s+[úu]ltimo|al\s+final|finalmente|depois|por\s+fim)\b[,:]?\s+")
 #: The word that marks the first rung: "first A", "A first", "prima A", "in primo luogo A", "zuerst A".
@@ -96,22 +108,31 @@ def succession(text: str) -> list[str] | None:
     return rungs if len(rungs) >= 2 else None
 
 
-def inline_ladder(text: str) -> list[str] | None:
+def inline_ladder(text: str, known: frozenset[str] = frozenset()) -> list[str] | None:
     """`Escalation: 1. on-call 2. team lead 3. VP` or `Escalation: on-call -> team lead -> VP`: the rungs; also who
     steps in for someone, in order ("If the IC is unreachable, Tom Becker takes the IC role, then Lena Fischer")."""
     text = _MACRO.sub(" ", text)  # "{info}Escalation: A, then B{info}": a Confluence macro around the line
+    # "Yusuf Demir ➜ Elif Kaya" (a dingbat arrow), "升级联系顺序：王磊 → 陈静。" (full-width colon and stop)
+    text = _DINGBAT_ARROW.sub("→", text).replace("：", ": ").replace("。", ". ").replace("、", ", ")
+    text = _MENTION.sub(r"\1", text)  # "@<Annelies de Vries>": an Azure DevOps mention of that person
     m = _INLINE.search(text.strip())
     if not m:
         m = _ON_CALL.match(_clean(text.strip())) or _IN_ORDER.search(_clean(text.strip())) or _PAGE_THEN.search(
-            _clean(text.strip()))
+            _clean(text.strip())) or _TROUBLE.search(_clean(text.strip()))
         if m is None:
             return succession(text)
     # the ladder's own sentence: "A, then B, then C. Sanna covers Windows questions only." ends after C
-    rest = re.sub(r"\.\s*$", "", _first_sentence(m.group(1).split("\n")[0]))
+    lines = m.string[m.start(1):].split("\n")
+    # "A → Head of Voice\nEngineering, Joost Visser.": a ladder whose sentence wraps goes on to the next line
+    wrapped = len(lines) > 1 and re.search(_ARROW + r"\s*\S[^.!?]*$", lines[0]) and lines[1][:1].isalpha()
+    rest = re.sub(r"\.\s*$", "", _first_sentence(f"{lines[0]} {lines[1].strip()}" if wrapped else lines[0]))
     if _IN_ORDER.search(m.group(0)) and not re.search(_ARROW, rest) and not re.search(_THEN, rest):
         rest = " → ".join(_CONTACT.sub("", p) for p in re.split(r"[,;]\s+", rest))  # "Aroha 021 555 0143, Liam ..."
     elif m.re is _PAGE_THEN:
         rest = _CONTACT.sub("", rest)
+        first = _UNANSWERED.search(m.string[: m.start(1)])
+        if first:
+            rest = f"{first.group(1)}, then {rest}"  # "If Bjorn doesn't answer, call Ines, then ...": Bjorn first
     if re.search(_ARROW + r"|\s>\s", rest):
         parts = re.split(r"\s*(?:" + _ARROW + r"|>)\s*", rest)
     elif re.search(_THEN, rest):  # "page the on-call, then the team lead, then the EM"; "prima A, poi B, infine C"
@@ -121,8 +142,10 @@ def inline_ladder(text: str) -> list[str] | None:
         parts = [p for p in _RUNG_NUMBER.split(rest) if p.strip()]
     parts = [re.sub(r"^\s*(?:\d+[.)]|\d+(?:st|nd|rd|th)\b\.?|[NLT]\d\b:?)\s+", "", p) for p in parts]
     rungs = [_CONTACT.sub("", p).strip(" ,;.·•|*") for p in parts if _CONTACT.sub("", p).strip(" ,;.·•|*")]
-    if m.re in (_IN_ORDER, _PAGE_THEN) and not all(_named(r) for r in rungs):
+    if m.re in (_IN_ORDER, _PAGE_THEN, _TROUBLE) and not all(_named(r) for r in rungs):
         return None  # prose ("call the vendor, then restart it"): a ladder only when every rung is someone named
+    if m.re is _TROUBLE and not all(strict_person(r) or re.split(r"\s*\(", r)[0].strip() in known for r in rungs):
+        return None  # "If it fails: Deploy → Verify": a ladder after "if" only of full names or people named above
     return rungs if len(rungs) >= 2 else None
 
 
@@ -136,16 +159,29 @@ def _first_sentence(text: str) -> str:
     return text
 
 
+def _first_name(person: str) -> str:
+    """"Dr. Sandra Kim" -> "Sandra": the name a ladder calls them by."""
+    return re.sub(r"(?i)^(?:dr|mr|mrs|ms|prof|sr|sra)\.?\s+", "", person).split()[0]
+
+
 _TITLES = {"dr", "mr", "mrs", "ms", "prof", "ing", "st", "sr", "jr", "dipl", "mag", "hr", "fr", "sra", "dott"}
 
 
 def _named(rung: str) -> bool:
     """A rung written in prose names a person ("Kofi", "Tom Brennan (backup)") or a handle."""
     name = re.split(r"\s*\(", rung.strip(), maxsplit=1)[0].strip().strip("`")
+    inner = re.fullmatch(r"[^()]*\(([^()]+)\)", rung.strip())
+    if inner and ROLE_WORDS.search(name) and strict_person(inner.group(1).strip()):
+        return True  # "the VP Eng (Raj Patel)": a role, and the person who holds it
     return bool(name) and looks_like_person(name) and (name[:1] == "@" or not name[:1].islower())
 
 
 class EscalationMixin(ImportState):
+    def ladder(self, text: str) -> list[str] | None:
+        """inline_ladder, knowing the people named so far: "If something breaks: Tom → Ahmed" is a ladder when Tom
+        and Ahmed are first names of people the document gave roles."""
+        return inline_ladder(text, frozenset(_first_name(p) for ps in self.approvers.values() for p in ps if " " in p))
+
     def rung(self, level: int, text: str, line: int, after: int | None = None) -> bool:
         """One rung from its written text ("Team lead (Sam Ortiz) - after 15 minutes"); False if it is none."""
         text = _clean(text)
@@ -171,6 +207,9 @@ class EscalationMixin(ImportState):
             name = next((r for r, ps in self.approvers.items() if people[0] in ps), name)
         else:
             people = [self.person(h) for h in _HANDLE.findall(text)]
+            holder = re.match(r"[^,]+,\s+(.+)$", text)
+            if holder and not people and ROLE_WORDS.search(name) and strict_person(holder.group(1).strip()):
+                people = [self.person(holder.group(1).strip())]  # "Head of Voice Engineering, Joost Visser"
             for inner in inners:  # "(Sam Ortiz)" names a person; "(response: 15 min)", "(PagerDuty schedule)" do not
                 if not re.search(r"\d|:", inner):
                     people += [self.person(p.strip()) for p in re.split(r",|/|\band\b", _clean(inner))
@@ -193,6 +232,26 @@ class EscalationMixin(ImportState):
             self.approvers[name] += [p for p in rung["people"] if p not in self.approvers[name]]
         return True
 
+    def resolve_rungs(self) -> None:
+        """Rungs the document wrote before (or without) saying who they are, once every role is read: a first name
+        alone ("Andrei → Sam") is the one person of the document with that first name, a role alone ("Deployment
+        Lead → GCA") is whoever the document gave that role (or its short name)."""
+        for rung in self.escalation:
+            if rung.get("people"):
+                continue
+            name = str(rung["name"]).strip()
+            role = self.role_aliases.get(name.lower(), name)
+            holders = next((ps for r, ps in self.approvers.items() if r.lower() == role.lower() and ps), None)
+            if holders:
+                rung["name"], rung["people"] = next(r for r in self.approvers if r.lower() == role.lower()), holders
+                continue
+            known = {p for ps in self.approvers.values() for p in ps if len(p.split()) > 1
+                     and _first_name(p) == name}
+            if len(known) == 1 and looks_like_person(name) and " " not in name:
+                who = known.pop()
+                rung["people"] = [who]
+                rung["name"] = next((r for r, ps in self.approvers.items() if who in ps), who)
+
     def bare_person(self, name: str) -> bool:
         """A rung written as a person's name alone: two to four capitalised words ("Tomás Ferreira"), or one word
         that is a person the document already names ("Grace"). A single word is otherwise a role ("Security")."""
@@ -213,7 +272,7 @@ class EscalationMixin(ImportState):
         """A list item under an escalation heading, or a line that states the whole ladder inline."""
         if self.drop_tentative():
             number = len(self.escalation) + 1
-        ladder = inline_ladder(b.text)
+        ladder = self.ladder(b.text)
         if ladder is not None:
             placed = [self.rung(n, text, b.line) for n, text in enumerate(ladder, len(self.escalation) + 1)]
             b.placed = b.placed or any(placed)

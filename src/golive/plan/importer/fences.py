@@ -14,10 +14,12 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from golive.plan.importer.envvars import ENV_LANGS
+from golive.plan.importer.foreign import ForeignMixin
 from golive.plan.importer.run_as import RunAsMixin, changes_as_user
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_commands import BASH_LANGS, SQL_LANGS, shell_commands
+from golive.plan.md_foreign import CMD_TAGS, FOREIGN_TAGS, typed_elsewhere
 from golive.plan.md_meaning import (
     indented_directives,
     is_fish,
@@ -113,7 +115,7 @@ def block_text(text: str) -> Any:
     return LiteralScalarString(text + "\n")
 
 
-class FencesMixin(RunAsMixin):
+class FencesMixin(RunAsMixin, ForeignMixin):
     def rollback_fence_steps(self, b: Block) -> list[dict[str, Any]]:
         """The steps a fence makes when it is a way back (an undo, a level's commands): read with in_rollback
         set, so what only rollback may hold (a restore, a downgrade) is kept there and nothing is made forward."""
@@ -159,10 +161,18 @@ class FencesMixin(RunAsMixin):
             return None
         if info in PWSH_LANGS or (info in ("", "shell", "cmd") and is_powershell(strip_win_prompts(b.text)[0])):
             return self.pwsh_block(b, info or "untagged")
-        if info in ("", "text", "plain", "plaintext", "txt", "none", "shell") and is_windows_cmd(b.text):
-            self.inferred.append(f"line {b.line}: {info or 'untagged'} block is written for cmd.exe (Windows paths,"
-                                 " `set X=`, `xcopy /E`): text, never run by bash")
-            return None
+        if info in CMD_TAGS or (info in ("", "text", "plain", "plaintext", "txt", "none", "shell")
+                                and is_windows_cmd(b.text)):
+            # `%VAR%`, `goto :fail`, `if errorlevel 1`, `^` continuations: cmd.exe's, meaningless to bash and pwsh
+            return self.typed_at(b, "cmd.exe (Windows)", f"{info or 'untagged'} block is written for cmd.exe"
+                                 " (batch: `%VAR%`, `goto`, Windows paths)")
+        if info in FOREIGN_TAGS:
+            return self.typed_at(b, FOREIGN_TAGS[info], f"{info} block")
+        if info in ("", "text", "plain", "plaintext", "txt", "none", "console", "terminal") or info in BASH_LANGS:
+            # a router's `set`/`delete`/`commit` lines, or what the sentence says is typed at another prompt
+            where = typed_elsewhere(_clean(lead.text) if lead is not None and info not in BASH_LANGS else "", b.text)
+            if where is not None:
+                return self.typed_at(b, where, f"{info or 'untagged'} block is typed at another prompt, not a shell")
         if info in SQL_LANGS and info not in TSQL_LANGS:
             why = sql_client_text(b.text)
             if why is not None or (is_mysql_sql(b.text) and not is_tsql(b.text)):
@@ -195,6 +205,9 @@ class FencesMixin(RunAsMixin):
             return self.client_sql_block(b, sql_client_text(b.text) or ORACLE_WHY)
         if info in TSQL_LANGS or (info in SQL_LANGS and (self.mssql_only or is_tsql(b.text))):
             return self.tsql_block(b)
+        if info in SQL_LANGS and (other := self.other_sql(b.text)) is not None:
+            return self.typed_at(b, other, "SQL for a database golive's sql step does not reach (its connection is"
+                                 " PostgreSQL)")
         if info in SQL_LANGS:
             block = sql_statements(b.text, first)
         elif info in BASH_LANGS and _OTHER_SHEBANG.match(b.text.lstrip("\n")):
@@ -425,6 +438,12 @@ class FencesMixin(RunAsMixin):
             self.conversions.append(f"line {line}: SQL of a MySQL/MariaDB database: golive's sql step runs on"
                                     " PostgreSQL or SQLite, so a person runs it (a manual step shows the query)")
             return self.step("manual", {"instruction": block_text("Run on the MySQL database and check the result:\n"
+                                                                   + query.strip())}, line, name)
+        other = self.other_sql(query)
+        if other is not None:
+            self.conversions.append(f"line {line}: SQL for {other}: golive's sql step runs on PostgreSQL or SQLite,"
+                                    " so a person runs it there (a manual step shows the query)")
+            return self.step("manual", {"instruction": block_text(f"In {other}, run and check the result:\n"
                                                                    + query.strip())}, line, name)
         from golive.plan.importer.db_target import document_database_var
 

@@ -38,6 +38,10 @@ _ROLE_THEN_NAME = re.compile(r"\bthe\s+([a-z][\w/-]*(?:\s+[a-z][\w/-]*){0,3}),\s
                              r"([A-ZÀ-Þ][\w'-]+(?:\s+[A-ZÀ-Þ][\w'-]+){1,2})\b")
 _NAME_THEN_ROLE = re.compile(r"(?<![\w'-])([A-ZÀ-Þ][\w'-]+(?:\s+[A-ZÀ-Þ][\w'-]+){1,2}),\s+(?:the\s+|our\s+)?"
                              r"([a-z][\w/-]*(?:\s+[a-z][\w/-]*){0,3}?)(?=\s*(?:[),.;:]|$))")
+#: The work a Go/No-Go sentence asks for once it is GO: "gives GO, then type `commit` on er1-ams", "says go; then
+#: run ...", "gibt GO, dann ...", "donne le GO, puis ...", "da el GO, luego ...".
+_THEN_AFTER_GO = re.compile(r"(?i)\bgo\b[^.;]{0,40}?(?:,|;)?\s+(?:and\s+)?(?:then|dann|danach|puis|ensuite|luego|"
+                            r"despu(?:é|e)s|depois|poi)\s+([^.;]{3,160})")
 _NOT_PEOPLE = {"The", "If", "When", "Then", "Go", "No", "After", "Before", "Only", "Everyone", "Nobody", "Someone"}
 
 
@@ -59,7 +63,23 @@ class GatesMixin(GateRolesMixin):
         else:
             return False
         self.inferred.append(f"line {b.line}: '{text[:80]}' is the Go/No-Go of '{phase['name']}'")
+        self.work_after_go(phase, b, text)
         return True
+
+    def work_after_go(self, phase: dict[str, Any], b: Block, text: str) -> None:
+        """"Go/No-Go: Willem gives GO, then type `commit` on er1-ams.": the decision, and work the document asks for
+        once it is GO. Kept only as the gate's words, nobody is asked to commit (and a phase holding only that
+        gate was left out): the work is a person's step right after the decision (which then stands before it)."""
+        from golive.plan.md_instructions import imperative
+
+        m = _THEN_AFTER_GO.search(" ".join(b.raw.split())) or _THEN_AFTER_GO.search(text)  # code spans kept
+        if m is None or not imperative(m.group(1)):
+            return
+        work = m.group(1).strip().rstrip(".")
+        phase["steps"].append(self.step("manual", {"instruction": f"After GO: {work}"}, b.line, None))
+        phase["after_go"] = phase.get("after_go", 0) + 1
+        self.inferred.append(f"line {b.line}: '{work[:60]}' is asked for once the Go/No-Go says GO -> a person's"
+                             " step right after the decision")
 
     def signoff_gate(self, idx: int, end: int) -> None:
         """A sign-off table that names its people ("| Release Manager | Tom Okafor | | |"): kept until the

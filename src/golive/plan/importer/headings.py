@@ -59,7 +59,10 @@ PEOPLE_HEADING = re.compile(r"contact|\bteam\b|\broles?\b|people|owners?\b|escal
                              r"beteiligte|ansprechpartner|kontakt|rollen\b|zust(ä|ae)ndig|eskalat|equipo|contactos|"
                              r"responsables|contatos|respons(á|a)veis|(é|e)quipe|intervenants|escalad|escalonamento|"
                              # Italian: "Referenti", "Persone coinvolte", "Ruoli", "Contatti", "Reperibilità"
-                             r"referenti|persone|ruoli\b|contatti|reperibilit|chi fa cosa")
+                             r"referenti|persone|ruoli\b|contatti|reperibilit|chi fa cosa|"
+                             # Portuguese/Spanish/French "Pessoas", "Personas", "Personnes"; a crew;
+                             # Chinese, Japanese, Korean: "人员", "联系人", "角色", "体制", "担当者", "연락처", "담당자"
+                             r"pessoas|personas|personnes|\bcrew\b|人员|人員|联系人|聯絡人|角色|体制|担当|연락처|담당자|역할")
 #: Sections that hold lists but are not steps of this run (follow-ups, audits, reference material).
 NOT_A_PHASE = re.compile(r"audit|compliance|continuous|improvement|maintenance|recovery|emergency|appendix|"
                          r"notes?\b|risk|reference|monitoring urls|lessons|metrics to track|faq|glossary|"

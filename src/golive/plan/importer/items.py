@@ -92,6 +92,9 @@ def stated_result(text: str, bare: bool = False) -> tuple[int | None, str | None
         rest = rest[s.end():].strip(" ,;")
     q = _QUOTED.search(rest) if (m or status is not None or rest.startswith(("`", "\""))) else None
     body = next((g for g in q.groups() if g), None) if q else None
+    pair = re.match(r'"[^"\n]+"\s*:\s*"[^"\n]*"', rest) if m else None
+    if pair is not None:
+        body = pair.group(0)  # `"retcode": "CC 0000"`: the key with its value (the key alone passes on CC 0008)
     if body is None and m and re.fullmatch(r"-?\d+(\.\d+)?", rest.strip("* ")):
         body = rest.strip("* ")
     if body is None and m and status is None and _NOTHING.match(rest):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from golive.plan.importer.contact_words import ESCALATION_WORD, MEASURE, SLA_KEY
-from golive.plan.importer.escalation import EscalationMixin, inline_ladder
+from golive.plan.importer.escalation import EscalationMixin
 from golive.plan.importer.roles import RolesMixin
 from golive.plan.importer.text import _GATE, _KV, _LEVEL, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
@@ -43,7 +43,7 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 continue
             if b.kind not in ("item", "para"):
                 continue
-            if "contacts" in self.plan_fields() and (inline_ladder(b.text) is not None or (
+            if "contacts" in self.plan_fields() and (self.ladder(b.text) is not None or (
                     escalating and b.kind == "item" and not _KV.match(b.raw) and b.depth <= 1)):
                 self.escalation_item(b, len(self.escalation) + 1)
                 continue
@@ -180,9 +180,9 @@ class PeopleMixin(EscalationMixin, RolesMixin):
         its ladder and roles are read, and it is no criterion or step."""
         if not re.match(rf"(?i)^\W*(contacts?|{ESCALATION_WORD}|owners?|on-?call|people|team)\b[^:]{{0,40}}:",
                         _clean(b.text)) \
-                and inline_ladder(b.text) is None:
+                and self.ladder(b.text) is None:
             return False
-        if "contacts" in self.plan_fields() and inline_ladder(b.text) is not None:
+        if "contacts" in self.plan_fields() and self.ladder(b.text) is not None:
             self.escalation_item(b, len(self.escalation) + 1)
         self.inline_roles(b.raw, b.line)
         b.placed = True
@@ -193,7 +193,7 @@ class PeopleMixin(EscalationMixin, RolesMixin):
         nothing else placed ("Backout decision: Pieter de Vries, with Ingrid Solberg for option C.") still names
         who holds that role."""
         for b in self.blocks:
-            if not b.placed and b.kind in ("para", "item") and inline_ladder(b.text) is not None:
+            if not b.placed and b.kind in ("para", "item") and self.ladder(b.text) is not None:
                 self.people_line(b)
             elif not b.placed and b.kind in ("para", "item") and b.checked is None and "\n" not in b.text.strip() \
                     and self.role_line(b):
@@ -218,7 +218,7 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                 return  # | Short | Role | Name |: a role per row
             facts = self.fact_rows(b)
             ladders = {k: v for k, v in facts.items()  # | Escalation | A → B |, | ONCALL | A, then B, then C |
-                       if re.search(rf"(?i){ESCALATION_WORD}|on[\s-]?call", k) and inline_ladder(f"{k}: {v}")}
+                       if re.search(rf"(?i){ESCALATION_WORD}|on[\s-]?call", k) and self.ladder(f"{k}: {v}")}
             if self.role_group([(k, v) for k, v in facts.items() if k not in ladders], b.line):
                 b.placed = True
             for key, value in ladders.items():  # after the roles: a rung written as a name alone takes its role
@@ -226,12 +226,14 @@ class PeopleMixin(EscalationMixin, RolesMixin):
                     b.placed = True  # | Escalation | Deepak Iyer → Marta Lindqvist → Oskar Berg (VP Eng) |
             return
         self.inline_roles(b.raw, b.line)
-        for text_line in b.text.split("\n"):  # **Escalation:** 1st Brian Kamau (on-call) · 2nd Grace Wanjiru
-            self.ladder_text(text_line, b.line)
+        lines = b.text.split("\n")
+        for i, text_line in enumerate(lines):  # **Escalation:** 1st Brian Kamau (on-call) · 2nd Grace Wanjiru
+            if self.ladder(text_line) is not None:  # with the next line, where the ladder's sentence may go on
+                self.ladder_text("\n".join(lines[i:i + 2]), b.line)
 
     def ladder_text(self, text: str, line: int) -> bool:
         """An escalation ladder written on one line outside a contacts section: its rungs; True when it was one."""
-        ladder = inline_ladder(text)
+        ladder = self.ladder(text)
         if ladder is None or "contacts" not in self.plan_fields():
             return False
         self.drop_tentative()

@@ -21,7 +21,7 @@ from golive.plan.importer.text import _DURATION, _GATE, _KV, _clean
 from golive.plan.importer.timebox import TimeboxMixin
 from golive.plan.importer.undo_lead import UndoLeadMixin
 from golive.plan.md_blocks import Block
-from golive.plan.md_instructions import LEVEL_CONDITION
+from golive.plan.md_instructions import LEVEL_CONDITION, sentences, trigger
 from golive.plan.md_traffic import minutes as _minutes
 from golive.plan.md_traffic import progression
 
@@ -173,7 +173,8 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
             lead = b if b.kind == "para" else None
             said = b if b.kind in ("para", "item") else None
             if gate_before is None and phase["gate"] is not None and b.kind in ("para", "item"):
-                phase["gate_item"] = (len(phase["steps"]), b)  # where the decision stands among the steps
+                # where the decision stands among the steps (before the work it asks for once it is GO)
+                phase["gate_item"] = (len(phase["steps"]) - phase.pop("after_go", 0), b)
         pending = phase.pop("query_below", None)
         if pending is not None:  # no query came after "Run the query below": the row stays a person's step
             phase["steps"].insert(pending[2], pending[1])
@@ -255,6 +256,9 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
             body = _clean(b.text)
             body = body[len(b.box):].lstrip(" :") if body.lower().startswith(b.box.lower()) else body
             self.box_triggers.append((phase["name"], b.line, body))
+        elif not self.in_rollback and not b.box:
+            # "Stop and go to rollback if the failed-update rate is above 0.5% ...": the same, said in a sentence
+            self.box_triggers += [(phase["name"], b.line, sn) for sn in sentences(_clean(b.text)) if trigger(sn)]
         m = _KV.match(b.raw)
         key = _clean(m.group(1)).lower() if m else ""
         value = _clean(re.sub(r"\*\*|__", "", m.group(2))) if m else ""

@@ -22,7 +22,7 @@ ROLE_WORDS = re.compile(r"(?i)captain|lead\b|owner|approver|manager|maker|on[\s-
                         r"driver|commander|responsible|reviewer|coordinator|go\s*/\s*no|implementer|deployer|"
                         r"operator|\bqa\b|\bsre\b|tester|director|head of|architect|executor|administrator|\badmin\b|"
                         r"\bvp\b|\bcto\b|\bem\b|signatory|accountable|liaison|point of contact|\bdecision\b|"
-                        r"verifier|validator|"
+                        r"verifier|validator|sign[\s-]?off\b|"
                         # the person a ticket is assigned to (ServiceNow's "Assigned to", Jira's "Assignee")
                         r"\bassigned\s+to\b|\bassignee\b|zugewiesen\s+an|bearbeiter|asignado\s+a|atribu[íi]do\s+a|"
                         r"assign[ée]\s+[àa]|assegnato\s+a|"
@@ -40,7 +40,8 @@ _APPOSITION = re.compile(r"\b(?:the|our|their)\s+([A-Za-z][\w/-]*(?:\s+[A-Za-z][
                          r"([A-ZÀ-Þ][\w'-]+(?:\s+(?:de|da|van|von|der|del|la|le)?\s*[A-ZÀ-Þ][\w'-]+){1,3})\s*[.;]?\s*$")
 #: Keys that gather several people, each with a role of their own: "Approvers", "Change approvers", "Sign-offs".
 _MANY_KEY = re.compile(r"(?i)\b(?:approvers|approvals|sign-?offs|signatories|reviewers|contacts|stakeholders|people|"
-                       r"deciders|present|absent|attendees|attendance|participants|invited|apologies)\b")
+                       r"deciders|present|absent|attendees|attendance|participants|invited|apologies|crew|staff|"
+                       r"personnel|pessoas|personas|personnes|persone)\b|^\W*who\W*$")
 #: Keys of minutes that list who attended ("Present:", "Absent:", "Attendees:"): the words after each person are
 #: their role, role word or not ("Jonas Weber (security)").
 _ATTENDANCE = re.compile(r"(?i)^\W*(?:present|absent|attendees|attendance|participants|invited|apologies)\b")
@@ -49,7 +50,8 @@ _GROUP_KEY = re.compile(r"(?i)\bteam\b|squad|\bgroup\b|department|channel|schedu
 _ORDER = {"primary": 1, "first": 1, "main": 1, "secondary": 2, "backup": 2, "second": 2, "deputy": 2,
           "alternate": 2, "tertiary": 3, "third": 3}
 #: `Key: value` pieces of one line, split where writers put several on a line: ` · `, ` | `, `; `, sentences.
-_PIECES = re.compile(r"\s+[·•|]\s+|;\s+|(?<=[.!?])\s+(?=(?:\*\*)?[A-Z@])|(?<=\*\*)\.\s+")
+_PIECES = re.compile(r"\s+[·•|]\s+|;\s+|(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bProf\.)"
+                     r"(?<!\b[A-Z]\.)\s+(?=(?:\*\*)?[A-Z@])|(?<=\*\*)\.\s+")  # never after "Dr." or "K."
 _BOLD_KV = re.compile(r"^\*\*([^*]{1,60}?):?\*\*\s*:?\s*(.*)$", re.S)
 _PLAIN_KV = re.compile(r"^([A-Za-z][\w ()/&'.-]{0,60}?)\s*:\s+(.+)$", re.S)
 
@@ -113,6 +115,46 @@ def _split_people(value: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+#: A nickname in quotes inside a name: 'Jess "jwu" Wu' is Jess Wu.
+_NICKNAME = re.compile(r"\s+[\"“‘'][\w.-]{1,20}[\"”’']\s+")
+#: "DRI Marta Kowalski", "finance sign-off (go/no-go) Chloé Martin": a role in lower case (or a short name), then
+#: the person's full name.
+_ROLE_THEN_NAME = re.compile(r"((?:[a-zà-ÿ]|[A-Z]{2,5}\b)[^,;:]{0,40}?)\s+([A-ZÀ-Þ][\w'’-]+(?:\s+(?:de|da|van|von|der|"
+                             r"del|la|le|dos|das)?\s*[A-ZÀ-Þ][\w'’-]+){1,3})")
+
+
+def _noted(text: str) -> tuple[str, str]:
+    """"Lena Fischer (owns player comms only)" -> ("Lena Fischer", "owns player comms only")."""
+    m = re.fullmatch(r"(.+?)\s*\(([^()]*)\)\s*", text)
+    return (m.group(1).strip(), m.group(2).strip()) if m else (text.strip(), "")
+
+
+def crew_member(part: str) -> tuple[str, str, str] | None:
+    """One person of a list that gathers people ("Crew: Live Ops lead — Jess Wu · Backend — Sam Okonkwo", "People:
+    Tom Reilly (doing the work), ...", "Who: DRI Marta Kowalski · reviewer Olu Adeyemi"): (role, person, remark),
+    the role as the list writes it next to the person; None when the part names no one with a role."""
+    text = _NICKNAME.sub(" ", _clean(re.sub(r"\*\*|__", "", part))).strip().rstrip(".")
+    dash = re.fullmatch(r"(.{2,60}?)\s+[—–-]\s+(.{2,80})", text)
+    if dash:
+        (left, lnote), (right, rnote) = _noted(dash.group(1)), _noted(dash.group(2))
+        if strict_person(right) and not strict_person(left) and len(left.split()) <= 5:
+            return left, right, f"{lnote} {rnote}".strip()  # "Server eng — Andrei Popescu"
+        duty = dash.group(2).split(",")[0].strip()
+        if strict_person(left) and not strict_person(duty) and len(duty.split()) <= 5 and not re.search(r"\d|@", duty):
+            return duty, left, lnote  # "Tom Reilly — Windows on-call"
+        return None
+    name, note = _noted(text)
+    duty = note.split(",")[0].strip()
+    if note and strict_person(name) and duty and len(duty.split()) <= 4 and not re.search(r"\d|@|https?:", duty) \
+            and duty.lower() not in _ORDER and not strict_person(duty):
+        return duty, name, note  # "Tom Reilly (doing the work)", "Dr. Sandra Kim (RCS director, decides ...)"
+    m = _ROLE_THEN_NAME.fullmatch(text)
+    if m and strict_person(m.group(2)) and not strict_person(m.group(1)):
+        role, remark = _noted(m.group(1))
+        return role, m.group(2), remark  # "finance sign-off (go/no-go) Chloé Martin"
+    return None
+
+
 def strict_person(text: str) -> bool:
     """A full name, as a key/value line next to roles gives one: two to four capitalised words ("Yusuf Demir"),
     and nothing else (a handle counts too). Stricter than looks_like_person: the key alone says no role."""
@@ -130,7 +172,10 @@ class RolesMixin(ImportState):
         """Roles and people in one paragraph's (or table cell pair's) text; True when any was found."""
         found = False
         # "Present: A (RM), B (DBA),\nC (product owner)": a list of people that wraps goes on after its comma
-        raw = re.sub(r",[ \t]*\n[ \t]*(?=[^\s*_>|#-])", ", ", raw)
+        raw = re.sub(r"([,·•;])[ \t]*\n[ \t]*(?=[^\s*_>|#-])", r"\1 ", raw)  # "Backend — Sam ·\nCommunity — Lena"
+        # "Product sign-off for each\ncohort step: Hana Sato": a line starting in lower case goes on with the sentence
+        raw = re.sub(r"([^\n]*[A-Za-zà-ÿ])[ \t]*\n[ \t]*(?=[a-zà-ÿ])", lambda m: m.group(1) + (
+            " " if ":" not in re.split(r"[.!?]\s+|\s[·•|;]\s", m.group(1))[-1] else "\n"), raw)  # not "owner: kwame"
         for text_line in raw.split("\n"):
             pairs = []
             for piece in _PIECES.split(text_line.strip().lstrip(">").strip()):
@@ -176,6 +221,7 @@ class RolesMixin(ImportState):
         `strict`: only full names count as people (the key is a role only by its neighbours)."""
         key = key.strip().rstrip(":").strip()
         value = _clean(re.sub(r"\*\*|__|`", "", value)).strip().rstrip(".").strip()
+        value = re.sub(r"@<([^<>@\n]{2,60})>", r"\1", value)  # "@<Femke Bakker>": an Azure DevOps mention of her
         if SLA_KEY.match(key) or MEASURE.match(value) or len(key.split()) > 6:
             return False
         if _GROUP_KEY.search(key):
@@ -188,12 +234,25 @@ class RolesMixin(ImportState):
                     found = True
             return found
         role = re.sub(r"\s*\([^)]*\)", "", key).strip() or key
+        short = re.search(r"\(([A-Z]{2,6})\)", key)
+        if short and role != key:
+            self.role_aliases.setdefault(short.group(1).lower(), role)  # "Change authoriser (CA)": its short name
         people: list[tuple[str, int | None]] = []
         for part in _split_people(value):
             part = part.strip()
+            member = crew_member(part) if _MANY_KEY.search(key) else None
+            if member is not None and not _PLACEHOLDER.match(member[1]):
+                self.add_person(member[0], self.person(member[1]), line, key)
+                if re.search(r"(?i)go\s*/\s*no[\s-]*go", " ".join(member[::2])) and self.decider is None:
+                    self.decider = member[0]  # "Producer (calls go/no-go) — Diego Martín" decides the gates
+                continue
             note = re.search(r"\(([^)]*)\)\s*$", part)
             name = part[: note.start()].strip() if note else part
             name = re.sub(r"^@(?=[A-ZÀ-Þ][\w'-]*\s+[A-ZÀ-Þ])", "", name)  # a mention: "@Ana Lima" is Ana Lima
+            rota = re.search(r"(?i)\b(?:this\s+week|currently|today|tonight|right\s+now|this\s+shift)\W+(.+)$",
+                             note.group(1)) if note else None
+            if rota and not looks_like_person(name) and strict_person(rota.group(1).strip()):
+                name, note = rota.group(1).strip(), None  # "see #data-oncall rota (this week Tariq Aziz)": Tariq
             if " — " in name or " – " in name or " - " in name:  # "Head of Engineering — Tom Becker"
                 name = re.split(r"\s+[—–-]\s+", name)[-1].strip()
             if _PLACEHOLDER.match(name) or not looks_like_person(name) or (strict and not strict_person(name)):

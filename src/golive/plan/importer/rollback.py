@@ -135,7 +135,8 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
             if h.level != sub_level:
                 continue
             text = _clean(h.text)
-            if re.search(r"criteria|trigger", text, re.I):
+            if re.search(r"criteria|trigger", text, re.I) and level_number(text, lettered=False) is None:
+                # ("### Level 2 (after promote; trigger: 5xx above 2%)" is a level that says its trigger)
                 self.rollback_criteria(j, self.section_end(j))  # when to roll back: limits for a canary
                 continue
             if re.search(r"^(if|when)\b|decision", text, re.I):
@@ -354,7 +355,7 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
             holder["steps"] = [self.step("manual", {"instruction": work}, self.blocks[start].line, None)]
             if said_text in holder["description"]:
                 holder["description"].remove(said_text)
-            if split is not None:
+            if split is not None and not any(split[0] in " ".join(str(d).split()) for d in holder["description"]):
                 holder["description"].append(split[0])
             self.blocks[start].placed = True
         if not holder["steps"]:
@@ -375,10 +376,16 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
         # "Trigger: wrong balances … Marcus must approve": a condition the level became a person's step for
         own += [" ".join(str(st["manual"].get("instruction", "")).split()) for st in holder["steps"]
                 if isinstance(st.get("manual"), dict) and _TRIGGER_LED.match(str(st["manual"].get("instruction", "")))]
+        # the condition its opening label gave ("（触发条件：节点启动失败…）"), unless it says nothing or the level's
+        # own lines restrict it where the label does not ("只能在该节点执行 upgradesstables 之前"): the restriction is
+        # what keeps the level from golive
+        opened, stated = self.openers.get(label, ("", None))[1], condition(name, own)
+        cond = opened if opened and opened[0] else stated
+        if stated is not None and stated[1] and (cond is None or not cond[1]):
+            cond = stated
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
                             "description": holder["description"], "refs": phase_refs(f"{text} {label} {said}"),
-                            "tag": text, "condition": self.openers[label][1] if self.openers.get(label, ("", None))[1]
-                            else condition(name, own),
+                            "tag": text, "condition": cond,
                             "then_refs": [chained] if chained else [], "name_written": written})
         return True
 

@@ -42,6 +42,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
         from golive.plan.importer.fences import PWSH_LANGS, is_powershell
+        from golive.plan.importer.foreign import typed_by_a_person
         from golive.plan.importer.items import code_command
         from golive.plan.importer.tables import _EXPECT_COL, column
         from golive.plan.importer.traffic import traffic_rows
@@ -53,6 +54,8 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
                 return True
             if b.kind == "fence" and b.line in self.person_fences:
                 return True  # a block a person runs (a notebook's Python cell): work to do, a manual step
+            if b.kind == "fence" and typed_by_a_person(self.blocks, b):
+                return True  # a batch file, a router's statements, CQL: a person types them, never dropped
             if b.kind in ("para", "item") and progression(_clean(b.text), _clean(self.blocks[idx].text)):
                 return True  # "Traffic: 5% → 25% → 100%, 15 min each": a canary
             if b.kind == "fence" and (b.info in ("bash", "sh", "shell", "zsh", "sql") or b.info in PWSH_LANGS or
@@ -91,7 +94,9 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
         for b in self.blocks[:first_heading]:
             if b.kind == "item" and not b.placed and PEOPLE_HEADING.search(lead.lower()):
                 b.placed = self.people_item(b, lead=True) or self.keyed_person(b)  # "People on the call:" + list
-            lead = _clean(b.text) if b.kind == "para" and _clean(b.text).endswith(":") else lead
+            if b.kind == "para":  # "People on the call:", or a bold line standing as a heading ("**Pessoas**")
+                bold = re.fullmatch(r"\s*(?:\*\*|__)([^*_\n]{2,40})(?:\*\*|__)\s*", b.raw)
+                lead = _clean(b.text) + ":" if bold else _clean(b.text) if _clean(b.text).endswith(":") else lead
             if b.kind == "para" and not b.placed:
                 self.prelude_people(b)
                 description.append(_clean(b.text))
@@ -111,6 +116,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             i += 1
         self.window_in_prose()
         self.stray_people()
+        self.resolve_rungs()
         self.rollback_state()  # before stray_env: a rollback section's `export` is never a var of the forward run
         self.stray_env()
         self.report_leftovers()

@@ -10,6 +10,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.text import _KV, Unplaced, _clean
 from golive.plan.md_blocks import Block, parse_blocks
+from golive.plan.md_foreign import other_database
 from golive.plan.md_traffic import Threshold
 
 _MYSQL = re.compile(r"(?i)\b(?:mysql(?:dump|sh|admin)?|mariadb(?:-dump)?)\b")
@@ -42,6 +43,9 @@ class ImportState:
         self.mssql_only = bool(_MSSQL.search(text)) and not _POSTGRES.search(text)
         #: And for Oracle: a restore point, a PL/SQL block or FLASHBACK run in SQL*Plus, never in golive's sql step.
         self.oracle_only = bool(_ORACLE.search(text)) and not _POSTGRES.search(text)
+        #: And for the other databases golive's sql step cannot reach (Snowflake, Cassandra, BigQuery, ...): (name,
+        #: where its SQL is typed) from what the document calls its database (golive.plan.md_foreign).
+        self.other_db = other_database(text) if not _POSTGRES.search(text) else None
         self.summary: list[str] = []
         self.inferred: list[str] = []
         self.unplaced: list[Unplaced] = []
@@ -141,6 +145,10 @@ class ImportState:
         #: Fences a person runs, whole, never golive (their opening line -> why): lines that start with numbers that
         #: are not a viewer's consistent ones; a notebook's Python cell, or its `!` line with the kernel's `{var}`.
         numbered, mixed = read_viewer_numbers(self.blocks)
+        from golive.plan.importer.block_parts import split_mixed
+
+        #: (a JCL deck above the command that submits it, a command above its "Expected:" line: cut apart first)
+        numbered += split_mixed(self.blocks)
         self.person_fences: dict[int, str] = {b.line: "Type it without the line numbers in front of each line (they"
                                               " are not consistent), then run it" for b in self.blocks
                                               if id(b) in mixed}
@@ -371,6 +379,9 @@ class ImportState:
         raise NotImplementedError
 
     def stray_people(self) -> None:
+        raise NotImplementedError
+
+    def resolve_rungs(self) -> None:
         raise NotImplementedError
 
     def front_matter_people(self, text: str) -> None:

@@ -51,7 +51,7 @@ _INEXACT = re.compile(
     r"gleich|identisch|(?:ü|ue)bereinstimmen|letzte\s+zeile|erste\s+zeile|mindestens|h(?:ö|oe)chstens|weniger\s+als|"
     r"keine\s+fehler|(?:é|e)ga(?:ux|les?)|identiques?|derni(?:è|e)re\s+ligne|au\s+moins|moins\s+de|plus\s+de|"
     r"aucune\s+erreur|iguales|coincid\w*|(?:ú|u)ltima\s+l(?:í|i)nea|al\s+menos|menos\s+de|m(?:á|a)s\s+de|"
-    r"ning(?:ú|u)n\s+error)\b|[<>≤≥]|一致|相等|相同|同じ|最后一行|最後一行|最後の行|最終行|小于|大于|不超过|至少|没有错误|无错误|"
+    r"ning(?:ú|u)n\s+error|(?:ú|u)ltima\s+linha|primeira\s+linha|pelo\s+menos|nenhum\s+erro)\b|[<>≤≥]|一致|相等|相同|同じ|最后一行|最後一行|最後の行|最終行|小于|大于|不超过|至少|没有错误|无错误|"
     r"エラーがない|未満")
 #: Every line, every host: a value the whole output must be, line by line.
 QUANTIFIED = re.compile(
@@ -61,6 +61,12 @@ QUANTIFIED = re.compile(
     r"\bchaque\s+(?:ligne|h(?:ô|o)te|n(?:œ|oe)ud|serveur)|\btou(?:s|tes)\s+les\s+(?:\d+\s+)?(?:lignes|h(?:ô|o)tes|"
     r"n(?:œ|oe)uds|serveurs)|\bcada\s+(?:l(?:í|i)nea|host|nodo|servidor)|"
     r"\btod[oa]s\s+l[oa]s\s+(?:\d+\s+)?(?:l(?:í|i)neas|hosts|nodos|servidores)|每一?行|每台|所有|全部|各行|すべての|全ての|全台")
+#: A value stated for every one of several machines with the quantifier after the noun ("the nodes must all be
+#: UN", "六个节点都必须是 UN", "3 台服务器均为 active"): each machine's line holds it among other columns, which the
+#: words do not give. A person reads it (an every-line check failed on the healthy cluster's own output).
+_ALL_OF_THEM = re.compile(
+    r"(?i)\b(?:hosts|nodes|servers|pods|instances|machines|brokers|replicas)\s+(?:(?:must|should|need\s+to|have\s+to)"
+    r"\s+)?(?:all|both|each)\b|(?:节点|節點|主机|主機|服务器|伺服器|实例|實例|机器|機器)\s*(?:都|均|全)")
 #: What a sentence about the command's own output opens with (a role's label "Navigator:" is taken off first).
 _ABOUT_OUTPUT = re.compile(
     r"(?i)^\W*(?:(?:it|this|that|which|both|es|sie|das|il|elle|cela|ello|esto)\b|(?:the|its|die|das|der|la|le|el|"
@@ -68,7 +74,7 @@ _ABOUT_OUTPUT = re.compile(
     r"antwort|sortie|r(?:é|e)sultat|requ(?:ê|e)te|r(?:é|e)ponse|salida|resultado|consulta|respuesta)\b|"
     r"(?:every|each|all)\s+(?:\d+\s+)?(?:lines?|hosts?|nodes?)\b|jede\s+zeile|chaque\s+ligne|cada\s+l(?:í|i)nea|"
     r"(?:the\s+)?(?:last|first|final)\s+(?:line|command)|(?:die\s+)?(?:letzte|erste)\s+zeile|"
-    r"(?:la\s+)?(?:derni(?:è|e)re|premi(?:è|e)re)\s+ligne|(?:la\s+)?(?:(?:ú|u)ltima|primera)\s+l(?:í|i)nea|"
+    r"(?:la\s+)?(?:derni(?:è|e)re|premi(?:è|e)re)\s+ligne|(?:la\s+)?(?:(?:ú|u)ltima|primera)\s+l(?:í|i)nea|(?:a\s+)?(?:(?:ú|u)ltima|primeira)\s+linha|"
     r"(?:the\s+)?log|最后一行|最後一行|最後の行|最終行|"
     r"(?:查询|查詢|输出|輸出|结果|結果|命令|クエリ|コマンド|出力)|检查|檢查|确认|確認)?\W*$")
 _ROLE_LABEL = re.compile(r"^\s*(?:\*\*)?[\w .'/-]{1,30}?(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*")
@@ -95,7 +101,9 @@ _VARYING = re.compile(r"(?i)\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\b\d+(?:\.\d+)?\s*(?
 #: A command's own trailing comment stating its result: `# expect 200`, `# => 0`, `# should be root`, `# 应为 X`.
 _COMMENT_RESULT = re.compile(
     r"\s#\s*(?:expect(?:ed|s)?|→|->|=>|(?:should|must)\s+(?:print|return|show|output|be|say)|应为|应返回|应输出|應為|"
-    r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#]+))\s*$", re.I)
+    r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#;,]+))"
+    # "# should be 0 by now; if not, scancel them": more words after the value, a person's reading
+    r"(?P<rest>(?:\s+(?:by\s+now|now|here|then|at\s+this\s+point)\b)?\s*[;,.]\s*\S.*)?\s*$", re.I)
 #: A command run on many hosts at once, whose output names the host on each line or above each group of lines.
 FANOUT = re.compile(r"^\s*(?:sudo\s+)?(?:clush|pdsh|pssh|parallel-ssh)\b")
 
@@ -108,9 +116,19 @@ class Stated:
     every: bool
     exact: bool
     about_output: bool
+    #: Stated for every machine with the quantifier after the noun: each machine's line holds it among other
+    #: columns, so only a fan-out's one-value-per-host output is checked line by line.
+    machines: bool = False
 
 
-def stated(raw: str, where: str) -> Stated | None:
+def _named_in(subject: str, command: str) -> bool:
+    """The subject names what the command prints ("The expire date must be in 2027" after `… | grep 'expire
+    date'`): its words, the article taken off, stand together in the command."""
+    words = re.sub(r"(?i)^(?:the|its|die|der|das|la|le|les|el|los|las|a|o|os|as)\s+", "", subject.strip()).strip()
+    return 3 <= len(words) <= 40 and len(words.split()) <= 4 and words.lower() in command.lower()
+
+
+def stated(raw: str, where: str, command: str = "") -> Stated | None:
     """The result a paragraph states for the block next to it (`where`: "lead" before it, "after" it), or None
     when it states none. A lead states it for the block only in its last sentence, when it introduces the block
     (ends with ':' or says it in brackets, or says "the query below")."""
@@ -144,11 +162,16 @@ def stated(raw: str, where: str) -> Stated | None:
             return None  # "`clush ...` must show ...": a command of its own; "the query below must ...": the next
     # a lead that introduces the block states the block's result; a sentence after it, when it is about its output
     subject = re.sub(r"[がはをと]\s*$", "", _QUOTE.sub("", re.sub(r"\([^)]*\)|（[^）]*）", "", before)).strip())
-    about = where == "lead" or bool(_ABOUT_OUTPUT.match(subject))
+    about = where == "lead" or bool(_ABOUT_OUTPUT.match(subject)) or _named_in(subject, command)
     if not about:
         return None  # "3.2 Offene Aufträge prüfen, erwartet: `0`", "The dashboard should show ...": not its output
     after_m = said[m.start():]
-    quoted = [next(g for g in q if g) for q in _QUOTE.findall(after_m)]
+    # `"retcode": "CC 0000"`: a JSON pair is one value, the key with it (the key alone passes on any return code)
+    # (outside code spans: `{"status":"ok"}` is one value of its own)
+    pair = r'(?<!`)(?<![{,])"[^"\n`]+"\s*:\s*"[^"\n`]*"(?![,}])'
+    pairs = re.findall(pair, after_m) if "`" not in after_m else []
+    quoted = pairs + [next(g for g in q if g) for q in _QUOTE.findall(re.sub(pair, "", after_m) if pairs
+                                                                       else after_m)]
     if not quoted and re.search(r"[\u3040-\u30ff]", said):
         quoted = [next(g for g in q if g) for q in _QUOTE.findall(before)]  # 「`active` と表示されること」
     if any(_runs(q) for q in quoted):
@@ -157,11 +180,17 @@ def stated(raw: str, where: str) -> Stated | None:
     if value is None:
         c = _CJK_BARE.search(after_m)
         value = c.group(1).rstrip("。.") if c and re.search(r"[\d\w]", c.group(1)) else None
+    if value is None:
+        # a number written bare where the sentence ends or pauses: "Expected result: 0. (Mirth's own ...)", "It
+        # must return 1." (never "Expected: 5 successful calls", whose number is one of several words)
+        n = re.match(r"\s*[:=]?\s*(-?\d+(?:\.\d+)?)(?=\s*(?:[.;,)(]|$))(?!\.\d)", said[m.end():])
+        value = n.group(1) if n else None
     several = len(quoted) > 1
     inexact = bool(_INEXACT.search(said)) or several or value is None
-    every = bool(QUANTIFIED.search(said))
+    machines = bool(_ALL_OF_THEM.search(said))
+    every = bool(QUANTIFIED.search(said)) or machines
     return Stated(text=text, value=None if inexact else value, every=every, exact=not inexact and about,
-                  about_output=about)
+                  about_output=about, machines=machines)
 
 
 def _runs(text: str) -> bool:
@@ -229,7 +258,7 @@ class StatedMixin(ImportState):
         # prints anything else, run:"): taken out, that block would lose its condition
         free = j + 2 >= end or self.blocks[j + 2].kind != "fence"
         for src, where in sources:
-            found = stated(src.raw, where)
+            found = stated(src.raw, where, b.text)
             if found is None:
                 continue
             if any(has_check(s) for s in runs) and not found.every:
@@ -297,7 +326,7 @@ class StatedMixin(ImportState):
             return False
         n, m = said[-1]
         value = next(g for g in m.group("q", "v") if g)
-        if len(said) == 1 and n == len(lines) - 1:
+        if len(said) == 1 and n == len(lines) - 1 and not m.group("rest"):
             found = Stated(text=m.group(0).strip(), value=value, every=False, exact=True, about_output=True)
             if self.exact_check(phase, step, b, found, b):
                 return True
@@ -329,15 +358,19 @@ class StatedMixin(ImportState):
             else:
                 expect["body_contains"] = value
             spec["expect"] = expect
-        elif "sql" in step and isinstance(step["sql"], dict) and not found.every and re.fullmatch(r"-?\d+", value) \
+        elif "sql" in step and isinstance(step["sql"], dict) and not found.every \
+                and re.fullmatch(r"-?\d+|[\w.:@/+-]{1,100}", value) \
                 and re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
-            step["sql"]["expect"] = CommentedMap({"value": int(value)})
+            # a count, or one word such as the revision `c41e0d2a7b19` of `SELECT version_num FROM alembic_version`
+            step["sql"]["expect"] = CommentedMap({"value": int(value) if re.fullmatch(r"-?\d+", value) else value})
         elif "shell" in step:
             spec = step["shell"]
             if not isinstance(spec, dict):
                 spec = step["shell"] = CommentedMap({"command": spec})
             if found.every and not one:
                 return False  # whose lines, of several commands' output? a person reads them
+            if found.every and found.machines and not FANOUT.match(lines[0]):
+                return False  # "六个节点都必须是 UN" over `nodetool status`: a person reads the columns
             if found.every:
                 from golive.plan.importer.items import output_pattern
 

@@ -22,7 +22,9 @@ _ROLE_COL = re.compile(r"^(?:(?:incident|call|team|project|change|release|on-?ca
                        r"group|assignment group|approval group|gruppe|groupe|grupo|gruppo|"
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction|"
                        # Italian
-                       r"ruolo|funzione|incarico|mansione)$", re.I)
+                       r"ruolo|funzione|incarico|mansione|"
+                       # Chinese, Japanese, Korean: "角色", "职责", "役割", "역할"
+                       r"角色|职责|職責|职位|職位|岗位|役割|担当|역할|직책)$", re.I)
 _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do|"
                          r"tests?|test cases?|test steps?|checks?|verification|verify)$", re.I)
 #: Preferred over a "Step" column, which often only numbers the rows.
@@ -43,7 +45,9 @@ _SHORT_COL = re.compile(r"^(short|short name|abbr\.?|abbreviation|alias|code|key
 _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|approver|engineer|signed by|"
                        r"signatory|approved by|full name|assigned to|holder|member|"
                        r"nombre|nome|nom|personne|persona|pessoa|ansprechpartner(in)?|wer|"
-                       r"nominativo|referente|chi)$", re.I)
+                       r"nominativo|referente|chi|"
+                       # Chinese, Japanese, Korean: "姓名", "人员", "氏名", "이름"
+                       r"姓名|名字|人员|人員|负责人|負責人|氏名|名前|担当者|이름|성명|담당자)$", re.I)
 
 
 #: A table row about the query the document shows next: "Run the query below", "the following SQL".
@@ -338,6 +342,8 @@ class TablesMixin(ImportState):
             if note and re.sub(r"\s*\([^)]*\)\s*$", "", r):
                 # "Release manager (calls Go/No-Go)": the role, and a remark on it (here: who decides the gates)
                 r = r[: note.start()].strip()
+                if re.fullmatch(r"[A-Z]{2,6}", note.group(1).strip()):
+                    self.role_aliases.setdefault(note.group(1).strip().lower(), r)  # "(GCA)": its short name
                 if _GATE.search(note.group(1)) and self.decider is None:
                     self.decider = r
             if not r or len(r) > 60:

@@ -4,6 +4,8 @@ A block copied from a repository viewer or a PDF carries the viewer's line numbe
 command, and inside a heredoc or a single-quoted JSON body the numbers would be sent as data. When every line of
 a runnable block starts with a number, the numbers count up one line at a time, and the text starts after them in
 one column, the numbers are the viewer's and are removed (the summary says so); the text keeps its own indentation.
+Numbers glued to the text (`1cd /srv/app`, `2sudo ...`, a page that lost the gutter's blank) are removed the same
+way when they count up one line at a time.
 A block that looks numbered but is not consistently so (a number missing, out of order, the text in another column)
 cannot be told apart from its text: it goes to a person, whole, and never runs.
 """
@@ -50,10 +52,31 @@ def _strip(lines: list[str]) -> list[str] | None:
     return out
 
 
+#: A line whose number the copy glued to its text (`1cd /srv/app`, `12sudo -u deploy ...`): no blank between.
+_GLUED = re.compile(r"^(?P<num>\d{1,5})(?=[A-Za-z_./$~\"'(\[{@-])")
+
+
+def _strip_glued(lines: list[str]) -> list[str] | None:
+    """The lines without the numbers glued to their first character, or None when the numbers do not count up one
+    line at a time from the block's first line (then they may be the text's own: `10.0.0.1 host`)."""
+    rows = [(n, _GLUED.match(ln)) for n, ln in enumerate(lines) if ln.strip()]
+    if not rows or any(m is None for _n, m in rows):
+        return None
+    nums = [int(m.group("num")) for _n, m in rows if m is not None]
+    if any(nums[i] - nums[i - 1] != rows[i][0] - rows[i - 1][0] for i in range(1, len(nums))):
+        return None
+    if len(nums) == 1 and not (nums[0] == 1 and re.match(r"1[a-z]", lines[rows[0][0]])):
+        return None  # one line: only a `1` glued to a command's name (`1curl`) is plainly the viewer's
+    return [ln[m.end():] if m is not None else "" for ln in lines for m in [_GLUED.match(ln)]]
+
+
 def _looks_numbered(lines: list[str]) -> bool:
     """The block's first line starts with `1` and a gap, and at least another line starts with a number: what a
     viewer's copy looks like (no command is named `1`)."""
     body = [ln for ln in lines if ln.strip()]
+    if len(body) >= 2 and re.match(r"1[a-z]", body[0]) and \
+            sum(1 for ln in body[1:] if re.match(r"\d{1,5}[a-z]", ln)) * 2 >= len(body) - 1:
+        return True  # numbers glued to the text (`1cd`, `2sudo`), not counting up one line at a time
     if len(body) < 2 or not re.match(r"^[ \t]*1(?:[ \t]*[|│:]|[ \t]{2,}|\t)\S?", body[0]):
         return False
     return sum(1 for ln in body[1:] if re.match(r"^[ \t]*\d{1,5}(?:[ \t]*[|│:]|[ \t]+|$)", ln)) >= 1
@@ -69,6 +92,13 @@ def read_viewer_numbers(blocks: list[Block]) -> tuple[list[str], set[int]]:
             continue
         lines = b.text.rstrip("\n").split("\n")
         body = [ln for ln in lines if ln.strip()]
+        glued = _strip_glued(lines)
+        if glued is not None:
+            # `1cd /srv/app`, `2sudo ...`: bash would run `1cd`, and in a heredoc the numbers would be data
+            b.text = "\n".join(glued) + "\n"
+            notes.append(f"line {b.line}: the block's lines carry a code viewer's line numbers glued to the text"
+                         f" (`{body[0][:12]}`...): removed, the commands are the text after them")
+            continue
         if len(body) < 2:
             continue
         stripped = _strip(lines)
