@@ -1,7 +1,8 @@
 """Import reads each block a bounded number of times, whatever the document's length: asking, for every command,
 whose shell an earlier block opened (importer/run_as.py) and which platform alternatives its section names
 (importer/alternatives.py) once read every earlier block again, and which statements of its phase speak of its
-exit status (importer/accepted.py) read the phase's whole description for every step; a 2000-block runbook took
+exit status (importer/accepted.py) and which values it calls examples (importer/examples.py) read the phase's
+whole description for every step; a 2000-block runbook took
 39 s. Counted in calls, not timed: the count does not depend on the machine."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from golive.plan.importer import accepted, alternatives, import_markdown, run_as
+from golive.plan.importer import accepted, alternatives, examples, import_markdown, run_as
 from golive.plan.importer.alternatives import alternative_of
 from golive.plan.importer.run_as import RunAsMixin
 from golive.plan.md_blocks import parse_blocks
@@ -54,6 +55,13 @@ def test_a_phase_description_is_not_read_again_for_every_step(monkeypatch: pytes
     calls = _count(monkeypatch, accepted, "_about")
     import_markdown(_runbook(pairs), "big.md")
     assert calls[0] <= 2 * pairs + 3  # the step's own name and the next step; the description only if it names it
+
+
+@pytest.mark.parametrize("pairs", [100, 300])
+def test_a_phase_description_is_read_once_for_examples(monkeypatch: pytest.MonkeyPatch, pairs: int) -> None:
+    calls = _count(monkeypatch, examples, "said_examples")
+    import_markdown(_runbook(pairs), "big.md")
+    assert calls[0] <= 3 * pairs + 3  # each step's name and the next step, and each line of the description once
 
 
 def test_a_shell_opened_early_still_holds_for_the_last_command() -> None:
