@@ -305,7 +305,26 @@ _CITY_ZONE = re.compile(r"\b(?:heure|hora|hor[aá]rio|ora)\s+(?:de\s+|di\s+)?([A
 
 #: A country's time where the country has one zone: "ora italiana", "heure française", "deutsche Zeit".
 _COUNTRY_ZONES = {"ora italiana": "Europe/Rome", "heure française": "Europe/Paris", "heure francaise": "Europe/Paris",
-                  "deutsche zeit": "Europe/Berlin", "deutscher zeit": "Europe/Berlin"}
+                  "deutsche zeit": "Europe/Berlin", "deutscher zeit": "Europe/Berlin",
+                  # Chinese, Japanese, Korean: "北京时间", "日本時間", "한국 시간"
+                  "北京时间": "Asia/Shanghai", "北京時間": "Asia/Shanghai", "香港时间": "Asia/Hong_Kong",
+                  "香港時間": "Asia/Hong_Kong", "台北时间": "Asia/Taipei", "台北時間": "Asia/Taipei",
+                  "日本時間": "Asia/Tokyo", "日本时间": "Asia/Tokyo", "東京時間": "Asia/Tokyo",
+                  "한국 시간": "Asia/Seoul", "한국시간": "Asia/Seoul"}
+#: Cities whose time a document names but that the zone database files under another city ("horário de Brasília").
+_CITY_ALIASES = {"brasília": "America/Sao_Paulo", "brasilia": "America/Sao_Paulo",
+                 "rio de janeiro": "America/Sao_Paulo",
+                 "beijing": "Asia/Shanghai", "peking": "Asia/Shanghai", "delhi": "Asia/Kolkata",
+                 "new delhi": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "bangalore": "Asia/Kolkata",
+                 "washington": "America/New_York", "ottawa": "America/Toronto", "hanoi": "Asia/Bangkok",
+                 "wellington": "Pacific/Auckland", "canberra": "Australia/Sydney"}
+#: "das 23h às 3h", "de 22h à 2h", "22h–2h": a range of whole hours written with "h".
+_H_RANGE = re.compile(r"(?i)(?<![\w:.])([01]?\d|2[0-3])\s?h\s*([-–—]|às|as|à|a|até|hasta|au|to|bis|alle)\s*"
+                      r"([01]?\d|2[0-3])\s?h(?!\w)")
+#: "by 0330", "no later than 2100 EST": one military time after a deadline word (a year-like number only with a
+#: zone or "hrs" after it).
+_MILITARY_AT = re.compile(r"(?i)\b(by|until|before|than|till)\s([01]\d|2[0-3])([0-5]\d)\b(?![-–/:.]\d)"
+                          r"(?P<zone>(?=\s*(?-i:Z\b|hrs?\b|[A-Z]{2,5}\b)))?")
 _COUNTRY_ZONE = re.compile(r"(?i)\b(" + "|".join(_COUNTRY_ZONES) + r")(?!\w)")
 
 
@@ -358,14 +377,20 @@ def written_times(text: str) -> str:
         return f"{m.group(1)}{first}m {m.group(2)} {m.group(3)}{ampm}m"
 
     text = _SHARED_MERIDIEM.sub(shared, text)
+    text = _H_RANGE.sub(lambda m: f"{m.group(1)}:00 – {m.group(3)}:00", text)
+    text = _US_ZONE.sub(lambda m: {"Eastern": "ET", "Central": "CT", "Mountain": "MT", "Pacific": "PT"}[m.group(1)],
+                        text)  # before the military ranges: "0200–0400 Central" is a range with its zone
     text = _MILITARY_RANGE.sub(_military, text)
+    text = _MILITARY_AT.sub(lambda m: m.group(0) if m.group("zone") is None and 1900 <= int(m.group(2) + m.group(3))
+                            <= 2099 else f"{m.group(1)} {m.group(2)}:{m.group(3)}", text)
     text = _DOTTED_RANGE.sub(lambda m: f"{m.group(1)}:{m.group(2)} {m.group(3)} {m.group(4)}:{m.group(5)}", text)
     text = _ZULU.sub(" UTC", text)
     text = _US_ZONE.sub(lambda m: {"Eastern": "ET", "Central": "CT", "Mountain": "MT", "Pacific": "PT"}[m.group(1)],
                         text)
 
     def city(m: re.Match[str]) -> str:
-        name = _city_zones().get((m.group(1) or m.group(2)).replace("-", " ").lower())
+        key = (m.group(1) or m.group(2)).replace("-", " ").lower()
+        name = _city_zones().get(key) or _CITY_ALIASES.get(key)
         return name if name else m.group(0)
 
     text = _CITY_ZONE.sub(city, text)

@@ -35,14 +35,18 @@ _TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|c
                        r"(?:time|slot)|fenster|zeitraum|fen[eê]tre|cr[ée]neau|ventana|janela|venster|finestra|"
                        r"^(?:uhr)?zeit$|^horario$|^hora$|^horaire$|^heure$|"
                        # Japanese, Chinese, Korean: 作業時間, 作業日時, 窗口, 变更时间, 작업 일시, 작업 시간
-                       r"作業(?:時間|日時)|^日時$|窗口|(?:变更|發布|发布|部署)?时间$|일시$|작업\s*시간")
+                       r"作業(?:時間|日時)|^日時$|窗口|(?:变更|發布|发布|部署)?时间$|일시$|작업\s*시간|"
+                       # "Next rotation: Tuesday 8 December 2026, 10:00–11:00 CET": the next time it is done
+                       r"^next\s+(?:rotation|run|release|deploy\w*|change|upgrade|window|maintenance|time)$")
 #: ("Planned start date: 12/18/2026 11:30:00 PM": a ServiceNow change's schedule, a date and a time.)
 _START_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:start|begin)s?(?: time| at| date/time| date)?")
 _END_KEY = re.compile(r"(?:planned |scheduled |window |change )?(?:end|finish)(?:s|es)?(?: time| at| date/time| date)?")
 _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|decision point|no-?return|"
                            r"retour\s+arri[eè]re|"
                            r"r(ü|ue)ckfall|r(ü|ue)ckkehr|non[- ]retour|no retorno|sem retorno|restor|reversi[oó]n|"
-                           r"revers[aã]o|revert|rientro")
+                           r"revers[aã]o|revert|rientro|"
+                           # Chinese, Japanese, Korean: "回退截止", "回滚", "切り戻し", "롤백"
+                           r"回退|回滚|回滾|切り戻し|切戻し|롤백")
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
 #: "Rollback possible until 02:15", "back-out decision at 05:00 at the latest", "rollback window closes at 07:30".
@@ -105,8 +109,10 @@ class WhenMixin(ImportState):
         facts = {**self.front_facts}
         for key, fact in self.prelude_facts(prelude).items():
             facts.setdefault(key, fact)
-        rollback = next(((s, b) for b in prelude if b.kind == "para" for s in self.sentences(b.text)
-                         if _ROLLBACK_PROSE.search(s) and CLOCK.search(written_times(s))), None)
+        # (a sentence wrapped at a line end goes on: "shall begin no later\nthan 2100 EST")
+        rollback = next(((s, b) for b in prelude if b.kind == "para" for s in self.sentences(
+            re.sub(r"(?<![.!?:;])\n(?=[a-z])", " ", b.text)) if _ROLLBACK_PROSE.search(s)
+            and CLOCK.search(written_times(s))), None)
         timed = any(_ROLLBACK_KEY.search(k) and CLOCK.search(written_times(v)) for k, (v, _b) in facts.items())
         if rollback is not None and not timed:
             facts["rollback window"] = rollback
@@ -128,7 +134,11 @@ class WhenMixin(ImportState):
             before = self.blocks[at - 1] if at > 0 else None
             if before is not None and before.kind in ("para", "heading") and _ASKS_WHEN.match(_clean(before.text)):
                 tried += [(s, b, True) for s in parts]
-        for sentence, b, asked in tried:
+        # a dated span first: "maintenance is the first Tuesday, 8am–5pm. This one is Tue Dec 1 2026, 08:00–17:00"
+        # is the one on that date, in a paragraph about the window
+        dated = [(s, b, asked or bool(_PROSE_WINDOW.search(b.text))) for s, b, asked in tried
+                 if isinstance(getattr(span_in(s), "start", None), datetime)]
+        for sentence, b, asked in dated + tried:
             sentence = re.sub(r"(?i)\bbetween\s+(\S+(?:\s*[ap]\.?m\.?)?)\s+and\s+", r"\1 - ", sentence)
             if span_in(sentence) is None or not (asked or _PROSE_WINDOW.search(sentence)):
                 continue
@@ -164,7 +174,8 @@ class WhenMixin(ImportState):
                 for k, v in self.fact_rows(b).items():
                     facts.setdefault(k, (v, b))
                 continue
-            for line in b.text.split("\n"):
+            # "**变更窗口：** 2026年…": a key's full-width colon (never a clock's, "０２：００")
+            for line in re.sub(r"：(?![0-9０-９])", ": ", b.text).split("\n"):
                 last: str | None = None
                 # "**Planned start:** 09/Dec/26 6:00 PM   **Planned end:** 09/Dec/26 9:00 PM": fields side by side,
                 # apart by a run of spaces before the next key
@@ -406,6 +417,7 @@ class WhenMixin(ImportState):
         if zone is not None and zone.name is None and zone.offset is not None:
             start, end = in_utc(start, zone.offset), in_utc(end, zone.offset)
             until = in_utc(until, zone.offset) if until is not None else None
+            self.window_offset = zone.offset
             self.inferred.append(f"line {line}: {zone.written} has no IANA zone: the window is written in UTC")
         window: dict[str, Any] = {"start": text_of(start), "end": text_of(end)}
         if until is not None:
