@@ -302,3 +302,50 @@ ssh er1 'show configuration' > /srv/mop/pre-change.conf
                                                "Step 2 — Change the next-hop"]
     assert [lv.level for lv in plan.rollback.levels] == [1]
     assert "apply-next-hop.sh 10.77.1.1" in str(plan.rollback.levels[0].steps)
+
+
+#: Levels tied to a numbered step: "before step 5" undoes what ran before it, "after step 5" holds the job, then runs
+#: 6.1. Both covering step 5, the restore ran after the job had been released, and the hold never.
+BY_STEP = """# Core banking release
+
+## 2. Promote load module
+```bash
+./promote.sh IACPROM0
+```
+
+## 5. Enable
+```bash
+./release-job.sh IACR0410
+```
+
+## 6. Back-out
+
+6.1 Level 1 (before step 5): restore the module from the backup:
+
+```bash
+./submit.sh IACREST0
+```
+
+6.2 Level 2 (after step 5): hold tomorrow's job again, then do 6.1:
+
+```bash
+./hold-job.sh IACR0410
+```
+"""
+
+
+def test_levels_before_and_after_a_numbered_step_apply_in_their_part_and_a_section_chain_is_then() -> None:
+    plan, _summary = load(BY_STEP)
+    levels = {lv.level: lv for lv in plan.rollback.levels}
+    assert levels[1].covers == ["2. Promote load module"] and levels[1].when is None
+    assert levels[2].covers == ["5. Enable"] and levels[2].then == [1]
+    assert _at_each_phase(plan) == [(1, []), (2, [])]
+
+
+def test_a_level_before_a_numbered_step_with_no_automatic_level_after_it_is_a_persons() -> None:
+    doc = BY_STEP.replace("6.2 Level 2 (after step 5):", "6.2 Level 2 (after step 5, the authoriser decides):")
+    plan, _summary = load(doc)
+    levels = {lv.level: lv for lv in plan.rollback.levels}
+    assert levels[2].when is not None  # restricted: the authoriser's, never golive's
+    assert levels[1].when == "before step 5" and levels[1].covers == ["2. Promote load module"]
+    assert _at_each_phase(plan) == [(None, [1]), (None, [1, 2])]

@@ -173,7 +173,7 @@ def condition(name: str, own: list[str]) -> tuple[str, bool] | None:
                 return kept, bool(_RESTRICTS.search(sentence[:use.start(2)]) or _ONLY.search(kept))
     for part in _BRACKETED.findall(name):
         if (_CONDITION_WORDS.search(part) or _DECIDES.search(part)) \
-                and not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part):
+                and (_DECIDES.search(part) or not re.search(r"(?i)\b(?:steps?|phases?|min|minutes?|hours?)\b", part)):
             return part.strip(), bool(_STATE.search(part))  # "(canary bad, before promote)": a state too
     m = _IF.match(name)
     if m:  # "if data is wrong: restore" -> "if data is wrong"
@@ -244,6 +244,7 @@ def settle(levels: list[dict[str, Any]], restores: dict[int, bool]) -> None:
         refs += [r for item in [*lv["steps"], *lv["description"]] if (r := chain_alone(said_text(item), words))]
         refs += [r for d in lv["description"][-1:] if (r := chain_last(said_text(d), words)[1])]
         numbers = [n for r in refs if (n := resolve(r, levels, words)) is not None and n != lv["level"]]
+        numbers += [n for n in by_section(lv, levels) if n != lv["level"]]
         if numbers:
             wanted[lv["level"]] = list(dict.fromkeys(numbers))
 
@@ -281,3 +282,21 @@ def restricted_beyond_state(text: str) -> bool:
     """"canary bad, before promote" names a point of the deployment and a symptom golive's failure stands for;
     "only if the DBA agrees, after promote" also keeps the level for a person."""
     return bool(_BEYOND.search(text) or _DECIDES.search(text))
+
+
+#: "hold tomorrow's job again, then do 6.1": a chain naming the next level by the section number it stands under.
+_SECTION_CHAIN = re.compile(r"(?i)\b(?:then|and\s+then|dann|luego|ensuite|puis|depois)\s*,?\s+"
+                            r"(?:do|run|apply|perform|"
+                            r"follow|execute|repeat)\s+(?:section\s+|step\s+)?(\d{1,2}(?:\.\d{1,2})+)(?![\d.]*\d)")
+
+
+def by_section(lv: dict[str, Any], levels: list[dict[str, Any]]) -> list[int]:
+    """The levels a "then do 6.1" in the level's name, tag or label line names by the section number their labels
+    start with ("6.1 Level 1 (before step 5): …")."""
+    out: list[int] = []
+    label = [d for d in lv["description"][:1] if isinstance(d, str)]
+    for text in [str(lv.get("name") or ""), str(lv.get("tag") or ""), *label]:
+        for m in _SECTION_CHAIN.finditer(text):
+            out += [int(o["level"]) for o in levels if o.get("section") == m.group(1) or re.match(
+                rf"^\W*{re.escape(m.group(1))}(?![\d.]*\d)", str(o.get("tag") or o.get("name") or ""))]
+    return list(dict.fromkeys(out))

@@ -231,7 +231,10 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
             text = _clean(b.text)
             # "6.2 Level 1 (application and schema):", "6.3 Level 2 (…): restore …": a numbered paragraph of a
             # procedure whose number is the document's section, the level's label after it
-            text = _SECTION_NUMBER.sub("", text) if b.kind == "para" else text
+            section = _SECTION_NUMBER.match(text) if b.kind == "para" else None
+            text = text[section.end():] if section else text
+            if section:
+                self.level_sections[text.split("\n", 1)[0]] = section.group(0).strip().rstrip(".")
             head = text.split("\n", 1)[0]  # a label's paragraph wrapped at a line end is still its label
             level = bool(_LEVEL.match(head) or _OPTION.match(head)) and len(text) < 200
             bold = _BOLD_LEAD.match(b.raw.strip()) if b.kind == "para" else None
@@ -260,6 +263,9 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
                 continue
             lines = text.split("\n")
             last = _SECTION_NUMBER.sub("", lines[-1]) if b.kind == "para" and len(lines) > 1 else ""
+            last_number = _SECTION_NUMBER.match(lines[-1]) if last else None
+            if last_number:
+                self.level_sections[last] = last_number.group(0).strip().rstrip(".")
             if last and _LEVEL.match(last) and len(last) < 200 and b.depth == 0 and nxt is not None \
                     and nxt.kind == "fence":
                 # "6.1 Trigger: failed verification …" / "6.2 Level 1 (application and schema):" in one paragraph
@@ -401,7 +407,8 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
             cond = stated
         self.levels.append({"level": number, "name": name, "line": h.line, "steps": holder["steps"],
                             "description": holder["description"], "refs": phase_refs(f"{text} {label} {said}"),
-                            "tag": text, "condition": cond,
+                            "tag": text, "condition": cond, "section": self.level_sections.get(
+                                label.split("\n", 1)[0], ""),
                             "then_refs": [chained] if chained else [], "name_written": written})
         return True
 

@@ -136,6 +136,8 @@ class ImportState:
         #: Paragraphs that are a level of their own, said in words ("**1. Weights back.** Patch with `V5=0`"): the
         #: level's one step is a person's, the paragraph itself.
         self.said_levels: set[int] = set()
+        #: "6.1" for the level labelled "6.1 Level 1 (before step 5):" (its label without it): a chain names it so
+        self.level_sections: dict[str, str] = {}
         #: A level's opening block as labelled_groups passes it on -> its name and its condition (with whether a
         #: person decides it) (golive.plan.importer.level_openers).
         self.openers: dict[str, tuple[str, tuple[str, bool] | None]] = {}
