@@ -392,6 +392,24 @@ def test_gl131_read_only_claim_on_a_writer() -> None:
     assert "GL131" in rules(lint(sql))
 
 
+def test_gl166_held_canary_with_no_later_step_moving_traffic_on_its_router() -> None:
+    routers = "routers:\n  edge: {type: builtin, admin: '127.0.0.1:1'}\n  side: {type: builtin, admin: '127.0.0.1:2'}\n"
+    canary = ("      - name: ramp to 50\n        canary: {router: edge, stable: blue, canary: green,"
+              " stages: [{weight: 10}, {weight: 50}], promote: false}\n")
+    later = "      - name: all to green\n        switch: {router: ROUTER, to: green, from: blue}\n"
+    alone = "phases:\n" + phase(canary, "Ramp")
+    found = [f for f in lint(routers + alone) if f.rule == "GL166"]
+    assert [(f.line, f.col) for f in found] == [(15, 99)], found  # at `promote`
+    assert "holds 50% on the canary" in found[0].message and found[0].severity == "warning"
+    # a switch on the same router after the gate finishes the move; one on another router does not
+    assert "GL166" not in rules(lint(routers + alone + phase(later.replace("ROUTER", "edge"), "Promote")))
+    assert "GL166" in rules(lint(routers + alone + phase(later.replace("ROUTER", "side"), "Promote")))
+    # a switch BEFORE the held canary does not finish it; a canary that promotes is never flagged
+    before = "phases:\n" + phase(later.replace("ROUTER", "edge"), "Prep") + phase(canary, "Ramp")
+    assert "GL166" in rules(lint(routers + before))
+    assert "GL166" not in rules(lint(routers + alone.replace(", promote: false", "")))
+
+
 def test_every_rule_has_a_test() -> None:
     tested = {name.split("_")[1].upper() for name in globals() if name.startswith("test_gl")}
     assert tested == set(RULES)

@@ -74,6 +74,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "A rolling step on a group behind a router does not drain hosts there: users reach hosts mid-deploy."),
     Rule("GL164", "rolling-bake-cannot-judge", "error",
          "A rolling step's bake has max_error_rate but no router per-server counters to judge it by."),
+    Rule("GL166", "canary-held-never-promoted", "warning",
+         "A canary with `promote: false` holds its last stage's split, and no later step moves traffic on that"
+         " router: the run would end with traffic split between the two pools."),
 )}
 
 

@@ -11,6 +11,7 @@ from golive.plan.level_chains import reached
 from golive.plan.lint.base import LinterBase
 from golive.plan.lint.commands import _PLACEHOLDER, _REF, _changes_state
 from golive.plan.lint.rules import Path_
+from golive.steps.canary import CanaryStep
 from golive.steps.rolling import RollingStep
 from golive.units import format_duration
 
@@ -185,6 +186,22 @@ class StructureRules(LinterBase):
                 if problem:
                     self.add("GL164", (*where, "bake"), f"'{step.title()}' cannot judge its bake: {problem}")
 
+    def held_canaries(self) -> None:
+        """A canary that holds its split (`promote: false`) leaves the rest of the move to a later step, after
+        the gate: without one, the run ends with users split between the old and the new build."""
+        steps = [(path, step) for path, step, pi in self.all_steps()
+                 if pi is not None and path[-1] != "undo" and path[2] == "steps"]
+        for i, (path, step) in enumerate(steps):
+            if not isinstance(step, CanaryStep) or step.canary.promote:
+                continue
+            mine = _router_key(step.canary.router)
+            if not any(later.kind in ("canary", "switch")
+                       and _router_key(getattr(later, later.kind).router) == mine for _p, later in steps[i + 1:]):
+                self.add("GL166", (*path, "canary", "promote"),
+                         f"'{step.title()}' holds {step.canary.held()}% on the canary (promote: false) and no later"
+                         " step moves traffic on its router: the run would end with traffic split. Add a `switch`"
+                         " to the canary pool (or another canary) after the gate that decides")
+
     def _router_in_front(self, group_name: str) -> str | None:
         """The router a group sits behind: its declared `router:`, or a router whose servers are its hosts."""
         group = self.plan.hosts.get(group_name)
@@ -206,3 +223,8 @@ class StructureRules(LinterBase):
         for f in compliance_findings(self.plan):
             path: Path_ = tuple(int(seg) if seg.isdigit() else seg for seg in f.path.split(".") if seg)
             self.add("GL115", path, f"{f.requirement} ({f.element}): {f.message}")
+
+
+def _router_key(router: Any) -> str:
+    """A step's router as comparable text: its name, or its inline configuration."""
+    return router if isinstance(router, str) else repr(router.model_dump())
