@@ -88,7 +88,7 @@ def _at_gate(workdir: Path, url: str, admin: str) -> str:
     assert snap.steps == {"1.1": "succeeded"}, snap.steps
     assert _weights(admin) == {"blue": 50, "green": 50}
     finished = next(e["payload"] for e in snap.events if e["type"] == "step.finished")
-    assert finished["message"].startswith("held at 50%: the plan promotes later"), finished
+    assert finished["message"].startswith("held green at 50%: the plan promotes later"), finished
     assert finished["detail"]["held"] == 50
     weights = [e["payload"]["weights"] for e in snap.events if e["type"] == "traffic.weight"]
     assert weights == [{"green": 10, "blue": 90}, {"green": 50, "blue": 50}]  # no promotion event

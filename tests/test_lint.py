@@ -374,6 +374,25 @@ def test_gl165_a_level_golive_applies_that_runs_a_conditional_one() -> None:
     assert "GL165" not in rules(lint(body.replace("      when: data is wrong\n", "")))
 
 
+@pytest.mark.parametrize("said", ["Diego calls GO or NO-GO in #war-room. No answer by 10:15 = NO-GO.",
+                                  "Femke decides on the Teams call.", "Release manager signs off.",
+                                  "Marcelo escolhe o Plano B ou o cancelamento.", "由审批人刘洋决定是否继续。",
+                                  "Go? Ask the CAB on the bridge."])
+def test_gl166_a_gate_a_person_decides_without_approvals(said: str) -> None:
+    body = f"phases:\n  - name: A\n    steps: [{{shell: echo a}}]\n    gate:\n      description: '{said}'\n"
+    found = [f for f in lint(body) if f.rule == "GL166"]
+    assert len(found) == 1 and "passes it by itself" in found[0].message and found[0].severity == "warning"
+    approved = body + "      approvals: {role: cab}\n"
+    assert "GL166" not in rules(lint(approved))
+
+
+@pytest.mark.parametrize("said", ["Database schema successfully deployed", "All pods Ready; error rate under 1%",
+                                  "Go: every smoke test green"])
+def test_gl166_quiet_on_a_gate_that_restates_the_phases_success(said: str) -> None:
+    body = f"phases:\n  - name: A\n    steps: [{{shell: echo a}}]\n    gate:\n      description: '{said}'\n"
+    assert "GL166" not in rules(lint(body))
+
+
 def test_gl120_shell_that_does_not_parse() -> None:
     body = "phases:\n  - name: A\n    steps:\n      - shell: \"if true; then echo\"\n"
     assert "GL120" in rules(lint(body))
@@ -392,22 +411,22 @@ def test_gl131_read_only_claim_on_a_writer() -> None:
     assert "GL131" in rules(lint(sql))
 
 
-def test_gl166_held_canary_with_no_later_step_moving_traffic_on_its_router() -> None:
+def test_gl167_held_canary_with_no_later_step_moving_traffic_on_its_router() -> None:
     routers = "routers:\n  edge: {type: builtin, admin: '127.0.0.1:1'}\n  side: {type: builtin, admin: '127.0.0.1:2'}\n"
     canary = ("      - name: ramp to 50\n        canary: {router: edge, stable: blue, canary: green,"
               " stages: [{weight: 10}, {weight: 50}], promote: false}\n")
     later = "      - name: all to green\n        switch: {router: ROUTER, to: green, from: blue}\n"
     alone = "phases:\n" + phase(canary, "Ramp")
-    found = [f for f in lint(routers + alone) if f.rule == "GL166"]
+    found = [f for f in lint(routers + alone) if f.rule == "GL167"]
     assert [(f.line, f.col) for f in found] == [(15, 99)], found  # at `promote`
     assert "holds 50% on the canary" in found[0].message and found[0].severity == "warning"
     # a switch on the same router after the gate finishes the move; one on another router does not
-    assert "GL166" not in rules(lint(routers + alone + phase(later.replace("ROUTER", "edge"), "Promote")))
-    assert "GL166" in rules(lint(routers + alone + phase(later.replace("ROUTER", "side"), "Promote")))
+    assert "GL167" not in rules(lint(routers + alone + phase(later.replace("ROUTER", "edge"), "Promote")))
+    assert "GL167" in rules(lint(routers + alone + phase(later.replace("ROUTER", "side"), "Promote")))
     # a switch BEFORE the held canary does not finish it; a canary that promotes is never flagged
     before = "phases:\n" + phase(later.replace("ROUTER", "edge"), "Prep") + phase(canary, "Ramp")
-    assert "GL166" in rules(lint(routers + before))
-    assert "GL166" not in rules(lint(routers + alone.replace(", promote: false", "")))
+    assert "GL167" in rules(lint(routers + before))
+    assert "GL167" not in rules(lint(routers + alone.replace(", promote: false", "")))
 
 
 def test_every_rule_has_a_test() -> None:

@@ -96,8 +96,8 @@ class CanarySpec(Strict):
     stages: list[Stage] = Field(min_length=1)
     interval: Duration = Field(default=60.0, gt=0)
     analysis: Analysis = Analysis()
-    #: False: end after the last stage, holding its split, so a later gate (a person's Go/No-Go) decides
-    #: before a later step moves the rest of the traffic.
+    #: False: the last stage's split stays as it is, for a later step to go on after a Go/No-Go ("Go/No-Go before
+    #: stage 4"); a canary that promoted at its end would send all traffic before anyone decided.
     promote: bool = Field(default=True, description="false: end holding the last stage's split; a gate and a"
                                                       " later step (a switch, another canary) finish the move")
 
@@ -216,8 +216,8 @@ class CanaryStep(StepBase, RouterRef):
             router.close()
         held = spec.held()
         if held is not None:
-            return StepResult.passed(f"held at {held}%: the plan promotes later ({spec.canary} {held}% / {spec.stable}"
-                                     f" {100 - held}% after {len(spec.stages)} stage(s) and {verdicts} passing or"
+            return StepResult.passed(f"held {spec.canary} at {held}%: the plan promotes later ({spec.stable} at"
+                                     f" {100 - held}%, after {len(spec.stages)} stage(s) and {verdicts} passing or"
                                      " inconclusive verdict(s))", stages=len(spec.stages), verdicts=verdicts,
                                      held=held)
         return StepResult.passed(f"promoted {spec.canary} to 100% after {len(spec.stages)} stage(s) and"
