@@ -29,6 +29,13 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             # going back and failure branches in the other languages too: "If we have to go back",
                             # "Plan de regreso", "Si algo falla", "Wenn es schiefgeht" (golive.plan.md_going_back)
                             r"|" + GOING_BACK_TITLE.pattern, re.I)
+#: A forward step that prepares the way back: "Save rollback config on the edge router", "Take a restore point",
+#: "Create the fallback snapshot", "Rollback-Konfiguration sichern": the rollback word names what is made, no way back.
+PREPARES_WAY_BACK = re.compile(r"(?i)\b(?:save|create|prepare|take|write|export|stage|back\s*up|store|generate|build|"
+                               r"capture|record|copy|keep)\s+(?:the\s+|a\s+|an\s+)?(?:roll\s*-?back|back[\s-]*out|"
+                               r"fall\s*-?back|restore)\s+(?:config\w*|plan|point|file|script|package|image|snapshot|"
+                               r"copy|state|bundle|artifact|archive)\b|(?:r(?:ü|ue)ckfall|rollback)-?\w*\s+(?:sichern|"
+                               r"speichern|erstellen|anlegen)\b")
 SUCCESS_WORDS = SUCCESS_TITLE  # golive.plan.md_success, shared with the block reader
 #: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
 WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")

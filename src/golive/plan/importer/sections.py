@@ -13,6 +13,7 @@ from golive.plan.importer.headings import (
     CONFIG_HEADING,
     NOT_A_PHASE,
     PEOPLE_HEADING,
+    PREPARES_WAY_BACK,
     ROLLBACK_WORDS,
     SUCCESS_WORDS,
     TEST_HEADER,
@@ -142,7 +143,8 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             sub_phases = self.numbered_subs(idx, end)
         # "Phase 3: ..." under it
         named = [j for j in sub_phases if _PHASE.match(fold_width(_clean(self.blocks[j].text)))]
-        if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
+        if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not PREPARES_WAY_BACK.search(low) \
+                and not (
                 PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
             # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
             # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
