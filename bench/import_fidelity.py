@@ -76,6 +76,20 @@ def _key(step: dict[str, Any]) -> str:
     return next((k for k in step if k not in BASE_FIELDS), "?")
 
 
+def _ramps(canaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each canary, and each ramp a Go/No-Go cut in two ("before 100%": a canary held at its split with
+    `promote: false`, then the one going on) as the one ramp the document wrote."""
+    out: list[dict[str, Any]] = []
+    for c in canaries:
+        last = out[-1] if out else None
+        if last is not None and last.get("promote") is False and (last.get("stable"), last.get("canary")) == (
+                c.get("stable"), c.get("canary")):
+            out[-1] = {**c, "stages": [*last.get("stages", []), *c.get("stages", [])]}
+        else:
+            out.append(c)
+    return canaries + [r for r in out if r not in canaries]
+
+
 def _kind(step: dict[str, Any]) -> str:
     key = _key(step)
     spec = step.get(key)
@@ -169,7 +183,7 @@ def score(plan: dict[str, Any], expect: dict[str, Any], label: str) -> Score:
         w = plan.get("window") or {}
         ok = all(str(w.get(k, "")).startswith(str(v)) for k, v in expect["window"].items())
         s.add("window", ok, f"{label}: window {expect['window']} (got {dict(w)})")
-    canaries = [st["canary"] for _c, _rb, steps in conts for st in steps if _kind(st) == "canary"]
+    canaries = _ramps([st["canary"] for _c, _rb, steps in conts for st in steps if _kind(st) == "canary"])
     for weights in expect.get("traffic") or []:
         ok = any([int(x["weight"]) for x in c.get("stages", [])] == list(weights) for c in canaries)
         s.add("traffic", ok, f"{label}: traffic {weights}")

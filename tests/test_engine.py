@@ -19,7 +19,7 @@ from golive.engine.executor import EngineOptions
 from golive.engine.rollback import preview, undoes_if_failing
 from golive.engine.state import RunState
 from golive.engine.step_runner import RealExecutor
-from golive.errors import DecisionRefused, RunLocked, UsageError, WindowClosed
+from golive.errors import DecisionRefused, PlanError, RunLocked, UsageError, WindowClosed
 from golive.plan.loader import parse_plan_text
 from golive.run.decisions import approve, confirm, reject, request_rollback, resolve
 from golive.run.runner import DriveOptions, drive_run, load_state
@@ -885,6 +885,39 @@ def test_an_approval_inside_the_gates_timeout_is_go(h: Harness) -> None:
     approve(h.store, rid, "bob", "fine")
     h.clock.advance(10 * 60)  # approved in time; resuming late does not undo the decision
     assert h.drive(rid) == 0
+
+
+def gate_until(until: str) -> str:
+    """The gated plan in a 02:00-06:00 window (UTC), no decision by `until` being a NO-GO."""
+    return timed_gate("2h").replace("timeout: 2h", f"until: '{until}'") + (
+        "window: {start: '2026-03-10T02:00', end: '2026-03-10T06:00', timezone: UTC}\n")
+
+
+def test_no_decision_by_the_gates_until_is_no_go(tmp_path: Path) -> None:
+    """"No answer by 03:00 = NO-GO": the wait ends at 03:00 in the window's zone (30 min after asking at 02:30)."""
+    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
+    rid = h.start(gate_until("03:00"))
+    opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=60))
+    assert drive_run(h.store, rid, h.clock, opts) == 1
+    assert h.clock.now() - T0 == timedelta(minutes=30)
+    st = h.state(rid)
+    assert st.outcome == "rolled-back" and st.phase(1).decision is not None
+    assert st.phase(1).decision.event.reasons == ["no decision by 2026-03-10T03:00:00+00:00"]
+    assert h.trail() == ["deploy", "undeploy"]
+
+
+def test_an_approval_before_the_gates_until_is_go(h: Harness) -> None:
+    rid = h.start(gate_until("2026-03-10T03:00"))
+    assert h.drive(rid) == 3
+    h.clock.advance(29 * 60)
+    approve(h.store, rid, "bob", "fine")
+    assert h.drive(rid) == 0
+
+
+def test_a_gates_until_as_a_time_of_day_needs_a_window(tmp_path: Path) -> None:
+    text = timed_gate("2h").replace("timeout: 2h", "until: '03:00'")
+    with pytest.raises(PlanError, match="without a window it names no moment"):
+        parse_plan_text(text, "p.yaml")
 
 
 def test_a_waiting_process_has_a_deadline_by_default(tmp_path: Path) -> None:

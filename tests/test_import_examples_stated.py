@@ -175,3 +175,20 @@ def test_a_result_about_what_the_command_prints_is_never_left_in_the_description
     steps = doc_steps(doc)
     assert "manual" in steps[-1] and said.split()[-1].strip("`*.") in steps[-1]["manual"]["instruction"]
     assert said not in str(plan_of(doc)["phases"][0].get("description", ""))
+
+
+@pytest.mark.parametrize(("said", "query", "status"), [
+    ("Must return `TRUE`.", "SELECT 1 + 1 = 2 AS matches", "succeeded"),
+    ("Must return `TRUE`.", "SELECT 1 + 1 = 3 AS matches", "failed"),
+    ("Expected: `1.5`.", "SELECT 1.5::numeric", "succeeded"),
+])
+def test_a_stated_value_is_compared_as_the_query_returns_it(said: str, query: str, status: str,
+                                                            tmp_path: Path) -> None:
+    """PostgreSQL returns a boolean and a numeric: the text `TRUE` or `1.5` never equalled them, so the step
+    failed on the very result the document states."""
+    doc = f"# R\n\n## Reconcile\n\n```sql\n{query};\n```\n\n{said}\n"
+    plan = parse_plan_text(import_markdown(doc, "doc.md").yaml_text, "plan.yaml")
+    step = next(s for s in plan.phases[0].steps if isinstance(s, SqlStep))
+    ctx = StepContext(run_id="run-1", step_id="1.1", vars={"DATABASE_URL": PG}, masker=Masker(),
+                      clock=SystemClock(), workdir=tmp_path)
+    assert step.execute(ctx).status == status

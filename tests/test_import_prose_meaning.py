@@ -283,3 +283,12 @@ def test_only_then_after_words_no_step_checks_stays_a_persons_choice() -> None:
     doc = ONLY_THEN.format(said="Ask the on-call whether the edge is drained.")
     assert "systemctl reload haproxy" not in doc_runs(doc)
     assert "systemctl reload haproxy" in doc_manual(doc)
+
+
+def test_a_levels_trigger_in_the_lead_of_a_block_typed_by_a_person_stays_out_of_the_step() -> None:
+    doc = (f"{HEAD}\n## Back-out\n\nB1 — files only (trigger: health check not 200, or the pool keeps stopping):\n\n"
+           "```bat\n%windir%\\system32\\inetsrv\\appcmd stop apppool /apppool.name:TimesheetPool\n```\n")
+    levels = _levels(doc)
+    steps = str(levels[0].get("steps"))
+    assert "appcmd stop apppool" in steps and "B1 — files only" in steps
+    assert "not 200" not in steps and "not 200" in str(levels[0].get("description"))

@@ -374,6 +374,25 @@ def test_gl165_a_level_golive_applies_that_runs_a_conditional_one() -> None:
     assert "GL165" not in rules(lint(body.replace("      when: data is wrong\n", "")))
 
 
+@pytest.mark.parametrize("said", ["Diego calls GO or NO-GO in #war-room. No answer by 10:15 = NO-GO.",
+                                  "Femke decides on the Teams call.", "Release manager signs off.",
+                                  "Marcelo escolhe o Plano B ou o cancelamento.", "由审批人刘洋决定是否继续。",
+                                  "Go? Ask the CAB on the bridge."])
+def test_gl166_a_gate_a_person_decides_without_approvals(said: str) -> None:
+    body = f"phases:\n  - name: A\n    steps: [{{shell: echo a}}]\n    gate:\n      description: '{said}'\n"
+    found = [f for f in lint(body) if f.rule == "GL166"]
+    assert len(found) == 1 and "passes it by itself" in found[0].message and found[0].severity == "warning"
+    approved = body + "      approvals: {role: cab}\n"
+    assert "GL166" not in rules(lint(approved))
+
+
+@pytest.mark.parametrize("said", ["Database schema successfully deployed", "All pods Ready; error rate under 1%",
+                                  "Go: every smoke test green"])
+def test_gl166_quiet_on_a_gate_that_restates_the_phases_success(said: str) -> None:
+    body = f"phases:\n  - name: A\n    steps: [{{shell: echo a}}]\n    gate:\n      description: '{said}'\n"
+    assert "GL166" not in rules(lint(body))
+
+
 def test_gl120_shell_that_does_not_parse() -> None:
     body = "phases:\n  - name: A\n    steps:\n      - shell: \"if true; then echo\"\n"
     assert "GL120" in rules(lint(body))

@@ -185,6 +185,31 @@ def test_canary_without_traffic_is_never_promoted(workdir: Path, proxy: tuple[st
     assert BuiltinRouter(admin).weights() == {"blue": 100, "green": 0}
 
 
+@pytest.mark.parametrize("promote", [False, True])
+def test_a_canary_held_for_a_go_no_go_keeps_its_split(workdir: Path, proxy: tuple[str, str, LocalBackend,
+                                                                                     LocalBackend],
+                                                    promote: bool) -> None:
+    """`promote: false` (a ramp cut at "Go/No-Go before stage 4"): after its last stage the split stays as it is,
+    for the decision; a canary that promoted at its end sent all traffic before anyone decided."""
+    _, admin, _, _ = proxy
+    plan = Plan.model_validate({
+        "name": "c", "service": "s", "environment": "e",
+        "phases": [{"name": "p", "steps": [{"canary": {
+            "router": {"type": "builtin", "admin": admin}, "stable": "blue", "canary": "green",
+            "stages": [{"weight": 5}, {"weight": 50}], "promote": promote}}]}]})
+    events: list[tuple[str, dict[str, Any]]] = []
+    result = plan.phases[0].steps[0].execute(_ctx(workdir, events))
+    assert result.status == "succeeded", result.message
+    weights = [p["weights"] for t, p in events if t == "traffic.weight"]
+    assert weights[:2] == [{"blue": 95, "green": 5}, {"blue": 50, "green": 50}]
+    if promote:
+        assert weights[2:] == [{"blue": 0, "green": 100}]
+        assert BuiltinRouter(admin).weights() == {"blue": 0, "green": 100}
+    else:
+        assert weights[2:] == [] and BuiltinRouter(admin).weights() == {"blue": 50, "green": 50}
+        assert "held green at 50%" in result.message
+
+
 # -- blue-green through `golive run` and the real HAProxy / nginx -----------------------------------
 
 def _router_yaml(kind: str, tmp: Path, blue: LocalBackend, green: LocalBackend) -> tuple[Any, str]:

@@ -33,6 +33,7 @@ from golive.engine.step_runner import RealExecutor, StepExecutor
 from golive.errors import ExitCode, GoliveError, exit_code_for
 from golive.masking import Masker
 from golive.plan.model import Phase, Plan
+from golive.plan.window import decision_deadline
 from golive.proctree import recording
 from golive.store.base import Event, Store
 from golive.units import format_duration
@@ -403,9 +404,12 @@ class Engine:
                 waiting = self.state.waiting
                 since = waiting.since if isinstance(waiting, events.GateWaiting) else None
                 asked = datetime.fromisoformat(since or self.clock.now().isoformat())
+                until = decision_deadline(gate.approvals.until, asked, self.plan.window)  # "no answer by 10:15"
 
                 def expired() -> bool:
-                    return limit is not None and (self.clock.now() - asked).total_seconds() >= limit
+                    now = self.clock.now()
+                    late = limit is not None and (now - asked).total_seconds() >= limit
+                    return late or bool(until and now >= until)
 
                 def decided() -> bool:
                     ph = self.state.phase(pi)
@@ -415,7 +419,8 @@ class Engine:
                     self._wait_for(lambda: decided() or expired())
                 rec = self.state.phase(pi)
                 if not decided():
-                    self._decide(pi, "no-go", [f"no decision within {format_duration(limit or 0)}"
+                    late = f"no decision by {until.isoformat()}" if until and self.clock.now() >= until else None
+                    self._decide(pi, "no-go", [late or f"no decision within {format_duration(limit or 0)}"
                                                f" of asking ({asked:%Y-%m-%d %H:%M:%S})"])
                     return False
             if rec.rejections:

@@ -407,6 +407,10 @@ def semantic_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
             known = ", ".join(plan.approvers) or "none defined"
             problems.append((("phases", i, "gate", "approvals", "role"),
                              f"role '{approvals.role}' is not in approvers ({known})", False))
+        if approvals and approvals.until:
+            why = _until_problem(approvals.until, plan.window is not None)
+            if why:
+                problems.append((("phases", i, "gate", "approvals", "until"), why, False))
         if approvals and approvals.role and approvals.count > len(plan.approvers.get(approvals.role, [])):
             if approvals.role in plan.approvers:
                 problems.append((("phases", i, "gate", "approvals", "count"),
@@ -454,3 +458,18 @@ def _chain_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
                                  " to itself", False))
                 break  # one loop, said once
     return problems
+
+
+def _until_problem(until: str, windowed: bool) -> str | None:
+    """Why a gate's `approvals.until` cannot be read: not a moment, or a time of day with no window to place it."""
+    from datetime import time
+
+    from golive.plan.window import parse_moment
+
+    try:
+        moment = parse_moment(until)
+    except ValueError as exc:
+        return str(exc)
+    if isinstance(moment, time) and not windowed:
+        return f"'{until}' is a time of day: without a window it names no moment (write a date-time)"
+    return None

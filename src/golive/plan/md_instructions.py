@@ -152,6 +152,12 @@ LEVEL_CONDITION = re.compile(
     r"(?:仅|僅|只有)?(?:当|當|如果|若))(?![a-z])[^:：]{3,200}[:：]\s*$")
 
 
+def without_condition(head: str) -> str:
+    """A level's words without what says when it runs: "B1 — files only (trigger: health check not 200)" ->
+    "B1 — files only"."""
+    return _CONDITION_WORDS.sub("", head).strip(" ,;—–-")
+
+
 def level_work(text: str) -> tuple[str, str] | None:
     """A level opened in words, "traffic back to blue (any stage, trigger: the "Stop if" column): set green to 0
     ..." or "take the edge out of DNS if haproxy is down there anyway: the DNS runbook, ...": (the words before the
@@ -170,7 +176,7 @@ def level_work(text: str) -> tuple[str, str] | None:
             head, work = text[:i].strip(), text[i + 1:].strip()
             if not work or len(head) > 200:
                 return None
-            name = _CONDITION_WORDS.sub("", head).strip(" ,;—–-")
+            name = without_condition(head)
             if name == head:
                 return None  # nothing in the head says when: "Do this: ..." is work throughout
             return head, f"{name}: {work}" if name else work

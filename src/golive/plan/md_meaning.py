@@ -368,3 +368,37 @@ WATCHED = re.compile(
     r"(?:terminal|window|tab|shell|session)\b|\bctrl[-+ ]?c\b|\^c\b|\bkeep\s+an\s+eye\s+on\b|\bleave\s+it\s+"
     r"running\b|\bkeep\s+it\s+running\b|\b(?:runs|running)\s+until\s+(?:you\s+)?stop|\buntil\s+you\s+stop\s+it\b|"
     r"\bin\s+einem\s+(?:zweiten|anderen)\s+(?:terminal|fenster)\b|\bdans\s+un\s+autre\s+terminal\b")
+
+
+#: A person or a meeting decides: "decides", "makes the call", "says go", "gives the go", "signs off", "approves",
+#: "votes", "Go?", in English, German, French, Spanish, Portuguese, Italian, Dutch, Chinese, Japanese, Korean.
+DECIDED = re.compile(
+    r"(?i)\b(?:decides?|decided\s+by|decision\s+(?:by|of|maker)|makes?\s+the\s+call|calls?\s+(?:it|go|the\s+go)\b|"
+    r"says?\s+[\"“']?go\b|gives?\s+(?:the\s+)?(?:go|green\s+light|ok)\b|signs?[\s-]*off|sign-off\s+(?:by|from)|"
+    r"approv(?:es?|al\s+(?:by|from|of))|votes?\b|vote\s+on|"
+    r"(?:renders?|makes?|takes?|gives?|records?)\s+(?:a|the)\s+(?:[\w/-]+\s+){0,4}?decision|"
+    r"entscheide[tn]?|entscheidung\s+(?:durch|von|trifft)|gibt\s+(?:das\s+)?go|genehmigt|"
+    r"d[ée]cide(?:nt)?|d[ée]cision\s+(?:de|par)|donne\s+(?:le\s+)?(?:go|feu\s+vert)|valide(?:nt)?|approuve(?:nt)?|"
+    r"decide[mn]?|decis[ãa]o\s+(?:de|do|da)|decisi[óo]n\s+de|escolhe[mn]?|elige[n]?|aprueba[n]?|aprova[m]?|"
+    r"d[áa]\s+o\s+go|da\s+el\s+go|luz\s+verde|sinal\s+verde|sceglie|approva(?:no)?|via\s+libera|"
+    r"beslis[t]?|besluit|keurt\s+goed)\b"
+    r"|决定|決定|决策人|拍板|审批人|審批人|批准|判断する|承認|결정|승인"
+    r"|(?<![\w/-])go\s*\?")
+#: Silence is a NO-GO: "No answer by 10:15 = NO-GO", "No decision by 19:45 means No-Go", "silence is a no-go",
+#: "keine Antwort bis 22:00 = NO-GO", "sem resposta até 23h = NO-GO", "未回复视为 NO-GO".
+SILENT_NO = re.compile(
+    r"(?i)(?:\bno\s+(?:answer|decision|reply|response|go(?:\s*/\s*no[\s-]*go)?|call|sign[\s-]*off)|\bsilence|"
+    r"\bnobody\s+(?:answers|decides|says)|\bkeine\s+(?:antwort|entscheidung|r[üu]ckmeldung)|\bschweigen|"
+    r"\b(?:pas\s+de|sans)\s+(?:r[ée]ponse|d[ée]cision)|\bsilence|\bsin\s+(?:respuesta|decisi[óo]n)|"
+    r"\bsem\s+(?:resposta|decis[ãa]o)|\bsil[êe]ncio|\bnessuna\s+(?:risposta|decisione)|\bgeen\s+(?:antwoord|besluit)|"
+    r"未回复|没有回复|无回复|无人回复|未决定|沉默|回答がない|응답\s*없)"
+    r"[^.;\n]{0,60}?(?:=|→|->|\bmeans?\b|\bis\b|\bcounts?\s+as\b|\bist\b|\bsignifica\b|\bvaut\b|\bbedeutet\b|"
+    r"\best\b|\bes\b|\b[ée]\b|视为|即|等于|とみなす)\s*(?:an?\s+|ein\s+|un\s+|um\s+|uma?\s+)?[\"“']?"
+    r"(?:no[\s-]*go|revert|roll\s*back|back[\s-]*out|abort|cancel|stop)")
+
+
+def people_decide(text: str) -> bool:
+    """A Go/No-Go's words have a person or a meeting decide (or say silence is a NO-GO): such a gate needs an
+    approval, else golive passes it by itself once the steps succeed. "Database schema successfully deployed"
+    decides nothing: it restates the phase's success."""
+    return DECIDED.search(text) is not None or SILENT_NO.search(text) is not None

@@ -131,6 +131,9 @@ class Approvals(Strict):
     #: No decision this long after the gate asked is a NO-GO (a change nobody signs off is backed out);
     #: without it the run waits for a person, and a waiting process gives up after its --wait-timeout.
     timeout: Duration | None = None
+    #: No decision by this moment is a NO-GO: "No answer by 10:15 = NO-GO". A date-time, or a time of day in the
+    #: window's zone (its first occurrence after the window opens); the earlier of it and `timeout` ends the wait.
+    until: Moment | None = None
 
 
 class Gate(Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from msgspec import Struct
@@ -111,3 +112,24 @@ def _on(day: date, moment: time | datetime, tz: ZoneInfo, after: datetime | None
     if after is not None and result <= after:
         result += timedelta(days=1)
     return result
+
+
+class _WindowLike(Protocol):
+    start: str
+    end: str
+    timezone: str
+    days: list[str] | None
+
+
+def decision_deadline(until: str | None, asked: datetime, window: _WindowLike | None) -> datetime | None:
+    """The instant a gate's `approvals.until` names ("No answer by 10:15 = NO-GO"), for a gate asked at `asked`:
+    a time of day is read in the window's zone as its first occurrence after that window opens (as
+    `rollback_until`); a date-time without an offset is in the window's zone (UTC without a window)."""
+    if until is None:
+        return None
+    if window is None:
+        moment = parse_moment(until)
+        if isinstance(moment, time):
+            return None  # the loader refuses a time of day without a window
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return resolve(window.start, window.end, window.timezone, until, asked, window.days).rollback_until

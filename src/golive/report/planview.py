@@ -61,7 +61,10 @@ def render_plan(plan: Plan, now: datetime) -> str:
             out.append(f"    up to {gate.max_failures} failed step(s) tolerated")
         if gate.approvals:
             role = f" from {gate.approvals.role}" if gate.approvals.role else ""
-            out.append(f"    needs {gate.approvals.count} approval(s){role}")
+            limit = "".join([f"; no decision within {format_duration(gate.approvals.timeout)} = NO-GO"
+                             if gate.approvals.timeout is not None else "",
+                             f"; no decision by {gate.approvals.until} = NO-GO" if gate.approvals.until else ""])
+            out.append(f"    needs {gate.approvals.count} approval(s){role}{limit}")
         out.append("")
     if plan.rollback.levels:
         out.append("Rollback levels:")

@@ -92,6 +92,9 @@ class CanarySpec(Strict):
     stages: list[Stage] = Field(min_length=1)
     interval: Duration = Field(default=60.0, gt=0)
     analysis: Analysis = Analysis()
+    #: False: the last stage's split stays as it is, for a later step to go on after a Go/No-Go ("Go/No-Go before
+    #: stage 4"); a canary that promoted at its end would send all traffic before anyone decided.
+    promote: bool = True
 
     @model_validator(mode="after")
     def _shape(self) -> CanarySpec:
@@ -134,7 +137,8 @@ class CanaryStep(StepBase, RouterRef):
     def describe(self) -> str:
         stages = " -> ".join(f"{s.weight}%" + (f" for {format_duration(s.hold)}" if s.hold else "")
                              for s in self.canary.stages)
-        return f"canary {self.canary.canary} vs {self.canary.stable}: {stages} ({self.router_label()})"
+        held = ", then held there (no promotion)" if not self.canary.promote else ""
+        return f"canary {self.canary.canary} vs {self.canary.stable}: {stages}{held} ({self.router_label()})"
 
     # -- running -----------------------------------------------------------------------------------
     def thresholds(self) -> Thresholds:
@@ -190,15 +194,16 @@ class CanaryStep(StepBase, RouterRef):
                     return self._abort(router, ctx, label, f"stage {stage_no} ({stage.weight}%): {verdict.reason}",
                                        stage_no, verdict)
                 because = {"because": self._promotion(stage_no, stage, verdict, judge.interval - looks_before)}
-            if spec.stages[-1].weight != 100:
+            if spec.stages[-1].weight != 100 and spec.promote:
                 set_and_record(router, ctx, {spec.canary: 100}, "promote", label, stage=len(spec.stages),
                                stages=len(spec.stages), **because)
         except GoliveError as exc:
             return self._abort(router, ctx, label, f"stage {stage_no}: {exc}", stage_no, None)
         finally:
             router.close()
-        return StepResult.passed(f"promoted {spec.canary} to 100% after {len(spec.stages)} stage(s) and"
-                                 f" {verdicts} passing or inconclusive verdict(s)", stages=len(spec.stages),
+        held = f"held {spec.canary} at {spec.stages[-1].weight}%" if not spec.promote else None
+        return StepResult.passed(f"{held or f'promoted {spec.canary} to 100%'} after {len(spec.stages)} stage(s)"
+                                 f" and {verdicts} passing or inconclusive verdict(s)", stages=len(spec.stages),
                                  verdicts=verdicts)
 
     @staticmethod

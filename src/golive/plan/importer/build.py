@@ -14,6 +14,7 @@ from golive.plan.importer.carry import Carried, carry_state
 from golive.plan.importer.conditions import settle
 from golive.plan.importer.covers import derive, is_data, mark_read_only, restores_by_hand
 from golive.plan.importer.examples import fill_examples
+from golive.plan.importer.gate_decision import decision_limit, decision_until
 from golive.plan.importer.level_first import carry_conditions, settle_first
 from golive.plan.importer.level_position import place
 from golive.plan.importer.state import ImportState
@@ -30,6 +31,8 @@ _SETS_NAME = re.compile(r"(?m)(?:^\s*|[;&|(]\s*|\s(?:-e|--env|env)\s+)(?:export\
 
 class BuildMixin(ImportState):
     def build(self, title: str, description: list[str]) -> CommentedMap:
+        self.stepless_gates()
+        self.gates_before_stages()  # "Go/No-Go before stage 4": stage 4 waits for the decision
         phases = [p for p in self.phases if p["steps"]]
         for p in self.phases:
             if not p["steps"]:
@@ -111,6 +114,16 @@ class BuildMixin(ImportState):
                     pm["gate"]["approvals"] = CommentedMap({"role": role})
                     if p.get("gate_count", 1) > 1:  # "both say go": each of them approves
                         pm["gate"]["approvals"]["count"] = p["gate_count"]
+                    until = decision_until(p["gate"][0], self.window, self.window_offset)
+                    if until is not None:  # "No answer by 10:15 = NO-GO": silence ends the wait as a NO-GO
+                        pm["gate"]["approvals"]["until"] = until
+                        self.conversions.append(f"line {p['gate'][1]}: no decision by {until} is a NO-GO -> the"
+                                                " approval's until")
+                    limit = decision_limit(f"{p['gate'][0]} {p.get('gate_who', '')}")
+                    if limit is not None:  # "no answer within 15 minutes = NO-GO": silence ends the wait as a NO-GO
+                        pm["gate"]["approvals"]["timeout"] = _duration_text(limit / 60)
+                        self.conversions.append(f"line {p['gate'][1]}: no decision within {_duration_text(limit / 60)}"
+                                                " is a NO-GO -> the approval's timeout")
                     p["gate_role"] = role
                     self.conversions.append(f"line {p['gate'][1]}: Go/No-Go of '{p['name']}' decided by {role} ->"
                                             " a gate approval by that role")

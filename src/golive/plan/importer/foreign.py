@@ -13,6 +13,7 @@ from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean
 from golive.plan.md_blocks import Block
 from golive.plan.md_foreign import CMD_TAGS, FOREIGN_TAGS, sql_dialect, typed_elsewhere
+from golive.plan.md_instructions import without_condition
 from golive.plan.md_meaning import is_windows_cmd
 from golive.plan.md_step import Command, CommandBlock
 
@@ -45,7 +46,11 @@ class ForeignMixin(ImportState):
         lead = self.lead_text(b)
         # the sentence that introduces the block (it ends with a colon) says when and where ("Then run the schema
         # update (only on WEB-TS-01, only once):"); one that does not (a trigger, a remark) stays where it was
-        said = f"{lead.rstrip(':').strip()}.\n" if lead.endswith(":") else ""
+        said = lead.rstrip(":").strip() if lead.endswith(":") else ""
+        if self.in_rollback and said:
+            # "B1 — files only (trigger: health check not 200 ...):": the trigger is the level's, never its step's
+            said = without_condition(said)
+        said = f"{said}.\n" if said else ""
         text = f"{said}In {where}, exactly as written:\n" + b.text.strip("\n")
         return CommandBlock([Command("manual", {"instruction": text}, b.line + 1, None)])
 

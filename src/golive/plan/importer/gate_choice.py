@@ -16,8 +16,12 @@ from golive.plan.importer.text import _GATE, _clean
 from golive.plan.md_blocks import Block
 
 #: An alternative's label: "方案A", "Plan B", "Option 2", "Variante A", "Opción B", "Alternative 1", "案A", "选项1".
-_ALT = re.compile(r"(?i)^\W*(?:plan|option|variante?|opci[óo]n|op[çc][ãa]o|alternative|alternativa|choice|"
-                  r"方案|选项|選択肢|案)\s*([A-Z]|\d{1,2}|[一二三])(?![\w-])")
+#: A section number may stand before it ("## 3. Plano A — pg_upgrade de verdade").
+_ALT = re.compile(r"(?i)^\W*(?:\d+(?:\.\d+)*[.)]?\s+)?(plan[oa]?|piano|option|variante?|opci[óo]n|op[çc][ãa]o|"
+                  r"opzione|alternative|alternativa|choice|方案|选项|選択肢|案)\s*([A-Z]|\d{1,2}|[一二三])(?![\w-])")
+#: The alternative that runs unless someone chooses another: "(padrão)", "(default)", "Standard", "默认".
+_DEFAULT = re.compile(r"(?i)\b(?:default|standard|padr[ãa]o|por\s+defecto|predeterminad[oa]|par\s+d[ée]faut|"
+                      r"predefinit[oa]|regelfall|normalfall|usual)\b|默认|默認|既定|デフォルト|標準|기본")
 #: The document says a person chooses, or that only one runs.
 _CHOOSE = re.compile(r"(?i)\b(?:choose[sn]?|chosen|picks?|selects?|decides?|either|only\s+one|one\s+of|"
                      r"entscheid\w*|w[äa]hl\w*|nur\s+eine[nr]?|elig\w*|elegi\w*|s[oó]lo\s+una?|choisi\w*|"
@@ -111,4 +115,74 @@ class GateChoiceMixin(ImportState):
     @staticmethod
     def _label(b: Block) -> str:
         m = _ALT.match(_clean(b.text))
-        return _clean(b.text)[: m.end()].strip() if m else _clean(b.text)
+        return _clean(b.text)[m.start(1): m.end()].strip() if m else _clean(b.text)
+
+    def sibling_choice(self, idx: int, end: int) -> bool:
+        """A section that is one of several sibling sections a person chooses between ("## 3. Plano A — …
+        (padrão)" / "## 4. Plano B — … (só se o Marcelo escolher)"): run in turn, Plano B's SQL ran after Plano A.
+        The alternative marked as the default stays the plan's steps (False); every other one becomes a phase of
+        one person's step showing its lines, never run by golive; with no default marked, each of them does."""
+        group = self.sibling_alternatives(idx)
+        if idx not in group or len(group) < 2:
+            return False
+        heads = [_clean(self.blocks[j].text) for j in group]
+        near = [_clean(b.text) for b in self.blocks[max(0, group[0] - 12):group[0]] if b.kind in ("para", "item")]
+        leads = [_clean(self.blocks[j + 1].text) for j in group if j + 1 < len(self.blocks)
+                 and self.blocks[j + 1].kind in ("para", "item")]
+        if not _CHOOSE.search(" ".join(heads + near + leads)) and not any(_GATE.search(t) for t in near):
+            return False  # "Option A" and "Option B" with nothing saying one is chosen: left as written
+        defaults = [j for j in group if _DEFAULT.search(_clean(self.blocks[j].text))]
+        if idx in defaults and len(defaults) == 1:
+            return False  # the default alternative: the plan's own steps
+        h = self.blocks[idx]
+        others = [self._label(self.blocks[j]) for j in group if j != idx]
+        default = self._label(self.blocks[defaults[0]]) if len(defaults) == 1 else None
+        lines = [f"Only if this alternative is chosen instead of {' / '.join(others)}"
+                 + (" (the default, which the plan runs: never run both)" if default else " (never more than one)")
+                 + f"; golive does not run it. {_clean(h.text)}:"]
+        for b in self.blocks[idx + 1:end]:
+            if b.kind == "fence":
+                lines += [f"    {ln}" for ln in b.text.rstrip("\n").split("\n")]
+            elif b.kind in ("para", "item", "heading", "table") and b.raw.strip():
+                lines.append(f"  {b.raw.strip()}")
+            b.placed = True
+        h.placed = True
+        phase = self.new_phase(_clean(h.text), h.line)
+        phase["deployment"] = True
+        phase["steps"].append(self.step("manual", {"instruction": "\n".join(lines)}, h.line,
+                                        f"only if chosen: {self._label(h)}"))
+        self.conversions.append(f"line {h.line}: '{_clean(h.text)[:60]}' is an alternative a person chooses"
+                                f" (instead of {' / '.join(others)}) -> one person's step showing it, never run by"
+                                " golive" + (f"; {default} (the default) stays the plan's steps" if default else ""))
+        return True
+
+    def sibling_alternatives(self, idx: int) -> list[int]:
+        """The run of sibling headings around `idx` labelled as alternatives of one kind with distinct labels
+        ("Plano A", "Plano B"), each running something."""
+        h = self.blocks[idx]
+        m = _ALT.match(_clean(h.text))
+        if h.kind != "heading" or m is None:
+            return []
+        kind = m.group(1).lower()
+        same = [j for j, b in enumerate(self.blocks) if b.kind == "heading" and b.level == h.level]
+        at = same.index(idx)
+
+        def alike(j: int) -> bool:
+            n = _ALT.match(_clean(self.blocks[j].text))
+            return n is not None and n.group(1).lower() == kind
+
+        lo, hi = at, at
+        while lo > 0 and alike(same[lo - 1]) and not self.between_heading(same[lo - 1], same[lo]):
+            lo -= 1
+        while hi + 1 < len(same) and alike(same[hi + 1]) and not self.between_heading(same[hi], same[hi + 1]):
+            hi += 1
+        group = same[lo:hi + 1]
+        found = [(j, self.section_end(j), self._label(self.blocks[j])) for j in group]
+        if not self.distinct(found) or not all(self.runs_commands(j + 1, stop) for j, stop, _l in found):
+            return []
+        return group
+
+    def between_heading(self, a: int, b: int) -> bool:
+        """A heading of a higher level stands between two sibling headings: they are in different sections."""
+        level = self.blocks[a].level
+        return any(x.kind == "heading" and x.level < level for x in self.blocks[a + 1:b])

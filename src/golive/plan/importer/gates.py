@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from golive.plan.importer.gate_decision import GateDecisionMixin
 from golive.plan.importer.gate_roles import GateRolesMixin
+from golive.plan.importer.gate_stage import GateStageMixin
 from golive.plan.importer.text import _GATE, _PLACEHOLDER, _clean
 from golive.plan.md_blocks import Block
 
@@ -45,7 +47,7 @@ _THEN_AFTER_GO = re.compile(r"(?i)\bgo\b[^.;]{0,40}?(?:,|;)?\s+(?:and\s+)?(?:the
 _NOT_PEOPLE = {"The", "If", "When", "Then", "Go", "No", "After", "Before", "Only", "Everyone", "Nobody", "Someone"}
 
 
-class GatesMixin(GateRolesMixin):
+class GatesMixin(GateRolesMixin, GateDecisionMixin, GateStageMixin):
     def gate_para(self, phase: dict[str, Any], b: Block) -> bool:
         """A paragraph of a phase that is its Go/No-Go; True when it became the gate."""
         text = _clean(b.text)
@@ -142,6 +144,9 @@ class GatesMixin(GateRolesMixin):
         for role in sorted(self.approvers, key=len, reverse=True):
             if re.search(rf"\b{re.escape(role.lower())}\b", text):
                 return role
+        for abbr, role in self.role_aliases.items():  # "The GCA shall render a GO or NO-GO decision"
+            if role in self.approvers and re.search(rf"\b{re.escape(abbr)}\b", text):
+                return role
         for role, people in self.approvers.items():  # "Decision by: Bo Chen": the person's whole name
             if any(len(p) > 4 and re.search(rf"(?<![\w@]){re.escape(p.lower())}\b", text) for p in people):
                 return role
@@ -174,7 +179,8 @@ class GatesMixin(GateRolesMixin):
             self.inferred.append(f"line {phase['gate'][1]}: '{d.group(1)}' decides the Go/No-Go and the document"
                                  f" gives them no role -> approvers role '{role}'")
             return role
-        return self.written_decider(phase)  # "Navigator and Driver both say go": roles written in bold elsewhere
+        bold = self.written_decider(phase)  # "Navigator and Driver both say go": roles written in bold elsewhere
+        return bold if bold is not None else self.default_decider(phase)  # "Diego calls GO or NO-GO"
 
     @staticmethod
     def apposed_decider(text: str) -> tuple[str, str] | None:

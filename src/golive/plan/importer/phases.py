@@ -263,6 +263,10 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
         value = _clean(re.sub(r"\*\*|__", "", m.group(2))) if m else ""
         if m and _GATE.search(key):
             phase["gate"] = (value, b.line)
+            who = re.search(r"\(([^()]{2,80})\)", _clean(m.group(1)))
+            if who is not None:  # "**Go/No-Go (Marcelo Lima):**": who decides, written beside the words
+                phase["gate_who"] = who.group(1)
+            phase["gate_where"] = key  # "**Go/No-Go before stage 4:**": when it is asked
             b.placed = True
         elif m and ("estimate" in key or key in ("duration", "timebox", "time box")):
             d = _DURATION.search(value)

@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import re
 
+from golive.plan.importer.headings import ROLLBACK_WORDS
+from golive.plan.importer.text import _GATE
+
 #: Markdown's own markup: a fence, a code span, a pipe table's rule, bold, a link, a list marker `-`/`*`/`+`.
-_MARKDOWN = re.compile(r"(?m)^\s*(?:```|~~~)|`[^`\n]+`|^\s*\|?\s*:?-{3,}:?\s*\||\*\*\S|__\S|\]\([^)\s]+\)|"
+#: (A form's blank to sign, "Maker: __________", is no bold.)
+_MARKDOWN = re.compile(r"(?m)^\s*(?:```|~~~)|`[^`\n]+`|^\s*\|?\s*:?-{3,}:?\s*\||\*\*\S|(?<!_)__[^_\s]|\]\([^)\s]+\)|"
                        r"^\s{0,3}[-*+]\s+\[[ xX]\]|^\s{0,3}>\s")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 #: A line that names a section and nothing else: "Implementation Plan:", "Backout Plan:", "Test Plan:",
@@ -45,6 +49,12 @@ _LETTER = re.compile(r"^(?P<indent>\s{0,3})(?P<mark>\([a-z]\)|[a-z]\))\s+(?P<res
 #: A bullet a word processor writes: "• text", "▪ text", "◦ text" (Markdown knows only "-", "*", "+").
 _BULLET = re.compile(r"^(?P<indent>\s*)[•●▪◦‣∙]\s+(?P<rest>\S.*)$")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|\([a-z0-9]\)|[a-z]\))\s+\S")
+#: A numbered part typed in capitals, the way a typewritten plan heads its sections: "1. PREREQUISITES",
+#: "6. BACK-OUT PLAN", "4. GO / NO-GO — Mrs. A. Chan, by telephone" (capitals up to a dash or a colon).
+_CAPS_PART = re.compile(r"^(?P<num>\d{1,2})\.\s+"
+                        r"(?P<rest>[A-Z][A-Z0-9&/,'()\s-]*[A-Z0-9)](?:\s*(?:[—–:]|\s-)\s*\S.*)?)$")
+#: A step numbered under such a part: "1.1 Confirm ...", "2.1. Maker submits ...".
+_SUB_STEP = re.compile(r"^(?P<num>\d{1,2}\.\d{1,2})\.?\s+(?P<rest>\S.*)$")
 #: An ASCII grid table's rule: "+------+-----+" (and "+======+" under a pandoc grid table's header).
 _GRID_RULE = re.compile(r"^\s*\+(?:[-=]+\+)+\s*$")
 _GRID_ROW = re.compile(r"^\s*\|.*\|\s*$")
@@ -74,7 +84,18 @@ def is_plain_text(text: str) -> bool:
         return False  # headings past the title: the document is Markdown
     return any((m := _LABEL.match(ln)) is not None and _SECTION_WORDS.match(m.group("label").strip())
                for ln in lines) or any(_GRID_RULE.match(ln) for ln in lines) \
-        or sum(1 for ln in lines if _STEP_LINE.match(ln)) >= 2  # a Word export's "Step 1." / "Step 2." lines
+        or sum(1 for ln in lines if _STEP_LINE.match(ln)) >= 2 \
+        or (sum(1 for ln in lines if _caps_part(ln)) >= 2 and any(_SUB_STEP.match(ln) for ln in lines))
+    # (a Word export's "Step 1." / "Step 2." lines; a typed plan's "1. PREREQUISITES" over "1.1 Confirm ...")
+
+
+def _caps_part(line: str) -> bool:
+    """The line is a numbered part in capitals ("2. PROMOTE LOAD MODULE"): three letters or more, none small."""
+    m = _CAPS_PART.match(line)
+    if m is None:
+        return False
+    head = re.split(r"\s*(?:[—–:]|\s-\s)", m.group("rest"), maxsplit=1)[0]
+    return sum(1 for c in head if c.isalpha()) >= 3
 
 
 def read_plain_text(text: str) -> tuple[str, list[str]] | None:
@@ -89,7 +110,7 @@ def read_plain_text(text: str) -> tuple[str, list[str]] | None:
     sections, parts, marked = _structure(lines, out)
     what = [f"{sections} section label{'s' if sections != 1 else ''} ('Label:' lines) as sections"]
     if parts:
-        what.append(f"{parts} numbered part{'s' if parts != 1 else ''} (I., II., Step 1.) as parts of them")
+        what.append(f"{parts} numbered part{'s' if parts != 1 else ''} (I., II., Step 1., 1. CAPITALS) as parts")
     if tables:
         what.append(f"{tables} ASCII table{'s' if tables != 1 else ''} as tables")
     if blocks:
@@ -168,7 +189,7 @@ def _structure(lines: list[str], out: list[str]) -> tuple[int, int, list[int]]:
     sections = parts = 0
     marked: list[int] = []
     in_fence = False
-    section = False
+    section = back = False
     for n, line in enumerate(lines):
         if out[n].startswith("```"):
             in_fence = not in_fence
@@ -183,6 +204,25 @@ def _structure(lines: list[str], out: list[str]) -> tuple[int, int, list[int]]:
             section = section or top
             sections += top
             continue
+        if _caps_part(line) and _GATE.search(line):
+            # "4. GO / NO-GO — Mrs. A. Chan, by telephone": the decision closing the part above, as a bold lead
+            # line of it (the gate of that phase), never a part of its own with nothing in it
+            said = [*re.split(r"\s*(?:[—–:]|\s-\s)\s*", line.strip(), maxsplit=1), ""]
+            title = re.sub(r"^\d+\.\s*", "", said[0])
+            out[n] = f"**{title}:** {said[1]}".rstrip()
+            continue
+        if _caps_part(line):
+            out[n] = ("### " if section else "## ") + line.strip()  # "1. PREREQUISITES": a part, a phase
+            parts += 1
+            back = bool(ROLLBACK_WORDS.search(line.lower()))
+            continue
+        sub = _SUB_STEP.match(line)
+        if sub and back:
+            # "6.1 Level 1 (before step 5): restore ...": a back-out part's numbered ways back are its levels
+            out[n] = ("#### " if section else "### ") + line.strip()
+            continue
+        if sub:
+            line = f"- {sub.group('num')} {sub.group('rest')}"  # "1.1 Confirm ...": an item of its part
         roman = _ROMAN.match(line) if line[:1].isupper() else None
         step = _STEP_LINE.match(line)
         if roman and roman.group("num"):
@@ -203,7 +243,7 @@ def _structure(lines: list[str], out: list[str]) -> tuple[int, int, list[int]]:
         out[n] = _mark_command(line)
         if out[n] != line:
             marked.append(n + 1)
-        elif step or letter or bullet:
+        elif step or letter or bullet or sub:
             out[n] = line
     return sections, parts, marked
 

@@ -61,6 +61,12 @@ def capital(word: str) -> bool:
     return word[:1].isalpha() and not word[:1].islower()
 
 
+#: Chinese, Japanese and Korean scripts: a name in them is written without spaces.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+#: Characters of a clause, never of a name: after/before, done, of, when, at, by, is, and; の, は, が, を; 후, 에.
+_CLAUSE = re.compile(r"[后後前完之的了时時由是在和与及将把被再并然则]|[のはがをにでと]|[후에의을를는]$")
+
+
 def looks_like_person(text: str) -> bool:
     """A person's name or handle: `Tom Okafor`, `@priya.n`, `kwame`, `김민준`; not a team, a title or a sentence."""
     text = text.strip()
@@ -69,6 +75,10 @@ def looks_like_person(text: str) -> bool:
     if not text or _GROUP.search(text) or ROLE_WORDS.search(text) or re.search(r"\d|[:;!?@]", text):
         return False
     words = text.split()
+    if len(words) == 1 and _CJK.search(text):
+        # "李娜", "김민준", "佐々木健太": a name is a few characters; "第一台升级完成后" ("after the first node is
+        # upgraded") is a clause, with the words of time and grammar a name never has
+        return len(text) <= 5 and not _CLAUSE.search(text) and re.fullmatch(r"[^\W\d_]+", text) is not None
     if len(words) == 1:
         return bool(re.fullmatch(r"[^\W\d_][\w.'’-]*", text))
     particles = {"de", "da", "do", "dos", "das", "van", "von", "der", "den", "la", "le", "di", "bin", "al", "y"}

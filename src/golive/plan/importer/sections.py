@@ -163,6 +163,8 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             return True
         if self.choice_section(idx, end):  # "### 方案A" / "### 方案B", one chosen by a person: never both run
             return True
+        if self.sibling_choice(idx, end):  # "## 3. Plano A (padrão)" / "## 4. Plano B": Plano B never runs
+            return True
         if top and _GATE.search(low) and self.gate_section(idx, end):
             return True
         if idx in self.outline_tops:

@@ -79,6 +79,8 @@ class ImportState:
         #: The Rollback Criteria limits written into every canary's `analysis`.
         self.analysis: list[Threshold] = []
         self.window: dict[str, Any] | None = None
+        #: Minutes east of UTC the window was written at when no IANA zone has that offset (it is set in UTC).
+        self.window_offset = 0
         self.window_line = 0
         #: A window written with times and no date (not daily): not set, golive would allow it on any day.
         self.window_undated: tuple[int, str] | None = None
@@ -311,6 +313,12 @@ class ImportState:
         raise NotImplementedError
 
     def gate_role(self, phase: dict[str, Any]) -> str | None:
+        raise NotImplementedError
+
+    def stepless_gates(self) -> None:
+        raise NotImplementedError
+
+    def gates_before_stages(self) -> None:
         raise NotImplementedError
 
 

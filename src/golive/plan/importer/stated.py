@@ -104,6 +104,8 @@ _COMMENT_RESULT = re.compile(
     r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#;,]+))"
     # "# should be 0 by now; if not, scancel them": more words after the value, a person's reading
     r"(?P<rest>(?:\s+(?:by\s+now|now|here|then|at\s+this\s+point)\b)?\s*[;,.]\s*\S.*)?\s*$", re.I)
+#: A client whose "returns 200" is the HTTP status it gets, not what it prints.
+_HTTP_CLIENT = re.compile(r"(?:^|[\s;|&(])(?:curl|wget|http|https|xh|Invoke-WebRequest|iwr)(?=\s)")
 #: A command run on many hosts at once, whose output names the host on each line or above each group of lines.
 FANOUT = re.compile(r"^\s*(?:sudo\s+)?(?:clush|pdsh|pssh|parallel-ssh)\b")
 
@@ -126,6 +128,17 @@ def _named_in(subject: str, command: str) -> bool:
     date'`): its words, the article taken off, stand together in the command."""
     words = re.sub(r"(?i)^(?:the|its|die|der|das|la|le|les|el|los|las|a|o|os|as)\s+", "", subject.strip()).strip()
     return 3 <= len(words) <= 40 and len(words.split()) <= 4 and words.lower() in command.lower()
+
+
+def _sql_value(value: str) -> Any:
+    """The stated value as the query returns it: `0` a number, `TRUE`/`false` a boolean (PostgreSQL gives a bool,
+    and the sql step never takes the text "TRUE" for it: the check failed on success), else text (the sql step
+    compares "1.5" with a numeric as a number itself)."""
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
 
 
 def stated(raw: str, where: str, command: str = "") -> Stated | None:
@@ -185,6 +198,8 @@ def stated(raw: str, where: str, command: str = "") -> Stated | None:
         # must return 1." (never "Expected: 5 successful calls", whose number is one of several words)
         n = re.match(r"\s*[:=]?\s*(-?\d+(?:\.\d+)?)(?=\s*(?:[.;,)(]|$))(?!\.\d)", said[m.end():])
         value = n.group(1) if n else None
+        if value is not None and _HTTP_CLIENT.search(command) and re.fullmatch(r"[1-5]\d\d", value):
+            value = None  # "(it should return 200)" over `curl … | jq .`: the answer's status, never its body
     several = len(quoted) > 1
     inexact = bool(_INEXACT.search(said)) or several or value is None
     machines = bool(_ALL_OF_THEM.search(said))
@@ -362,7 +377,7 @@ class StatedMixin(ImportState):
                 and re.fullmatch(r"-?\d+|[\w.:@/+-]{1,100}", value) \
                 and re.match(r"(?i)^\s*(select|with|show|table|values)\b", str(step["sql"].get("query", ""))):
             # a count, or one word such as the revision `c41e0d2a7b19` of `SELECT version_num FROM alembic_version`
-            step["sql"]["expect"] = CommentedMap({"value": int(value) if re.fullmatch(r"-?\d+", value) else value})
+            step["sql"]["expect"] = CommentedMap({"value": _sql_value(value)})
         elif "shell" in step:
             spec = step["shell"]
             if not isinstance(spec, dict):

@@ -346,6 +346,11 @@ class TablesMixin(ImportState):
                     self.role_aliases.setdefault(note.group(1).strip().lower(), r)  # "(GCA)": its short name
                 if _GATE.search(note.group(1)) and self.decider is None:
                     self.decider = r
+                if re.fullmatch(r"[A-Z][A-Z0-9&/-]{1,9}", note.group(1).strip()):
+                    self.role_aliases[note.group(1).strip().lower()] = r  # "Government Change Approver (GCA)"
+            said = [_clean(c) for i, c in enumerate(row) if i not in (role, name)]
+            if self.decider is None and any(_GATE.search(c) for c in said):
+                self.decider = r  # | Government Change Approver | Ms. Holloway | Authorizes go/no-go; ... |
             if not r or len(r) > 60:
                 continue
             abbr = _clean(row[short]) if short is not None and short < len(row) else ""

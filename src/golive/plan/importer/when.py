@@ -417,6 +417,7 @@ class WhenMixin(ImportState):
         if zone is not None and zone.name is None and zone.offset is not None:
             start, end = in_utc(start, zone.offset), in_utc(end, zone.offset)
             until = in_utc(until, zone.offset) if until is not None else None
+            self.window_offset = zone.offset
             self.inferred.append(f"line {line}: {zone.written} has no IANA zone: the window is written in UTC")
         window: dict[str, Any] = {"start": text_of(start), "end": text_of(end)}
         if until is not None:

@@ -57,6 +57,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL165", "chain-runs-conditional-level", "warning",
          "A rollback level without a condition (`when`) runs, through `first` or `then`, a level with one: golive"
          " applies the first by itself, so it runs the second whatever its condition."),
+    Rule("GL166", "gate-decision-without-approval", "warning",
+         "A gate's description has a person or a meeting decide (decides, signs off, approves, 'Go?', no answer is"
+         " a NO-GO) but the gate has no `approvals`: golive passes it by itself once the phase's steps succeed."),
     Rule("GL120", "shell-does-not-parse", "error", "A shell step's script does not parse as bash."),
     Rule("GL117", "host-key-check-off", "warning",
          "A host group sets `known_hosts: none`: its SSH host keys are not checked, so a man in the middle gets"

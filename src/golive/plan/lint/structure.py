@@ -11,6 +11,7 @@ from golive.plan.level_chains import reached
 from golive.plan.lint.base import LinterBase
 from golive.plan.lint.commands import _PLACEHOLDER, _REF, _changes_state
 from golive.plan.lint.rules import Path_
+from golive.plan.md_meaning import people_decide
 from golive.steps.rolling import RollingStep
 from golive.units import format_duration
 
@@ -24,6 +25,11 @@ class StructureRules(LinterBase):
                 self.add("GL104", ("phases", pi, "name"),
                          f"phase '{phase.name}' has no explicit Go/No-Go criterion: add gate.description,"
                          " gate.checks or gate.approvals")
+            if gate.approvals is None and gate.description and people_decide(gate.description):
+                self.add("GL166", ("phases", pi, "gate", "description"),
+                         f"the Go/No-Go of '{phase.name}' has a person decide ('{gate.description[:80]}') but no"
+                         " approvals: golive passes it by itself once the steps succeed; add gate.approvals"
+                         " (role, and timeout/until where silence is a NO-GO)")
             if gate.approvals is not None and not gate.approvals.role:
                 self.add("GL105", ("phases", pi, "gate", "approvals"),
                          "approvals with no role: anyone may approve; set approvals.role to a role of `approvers`")
