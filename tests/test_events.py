@@ -177,3 +177,28 @@ def test_an_event_built_in_code_is_checked_before_it_is_written() -> None:
         ev.checked(ev.GateApproved(phase="first", by="bob"))  # type: ignore[arg-type]
     with pytest.raises(EventRefused):
         ev.emitted("made.up", {"step": "1.1"})
+
+
+def test_one_vocabulary_across_the_package_modules() -> None:
+    """The catalogue is a package of modules named for what they hold, and still one vocabulary: every event type
+    any of them defines is in the one registry (`KNOWN`), reachable as `golive.core.events.<Name>`, and listed by
+    module in `catalogue.ORDER`, then as defined there (the doc's order, whichever module was imported first)."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    from golive.core.events import catalogue
+
+    defined: list[type[ev.EventBody]] = []
+    for info in pkgutil.iter_modules(ev.__path__):
+        module = import_module(f"golive.core.events.{info.name}")
+        for obj in vars(module).values():
+            if (isinstance(obj, type) and issubclass(obj, ev.EventBody) and obj.__module__ == module.__name__
+                    and obj.__dict__.get("type")):
+                defined.append(obj)
+                assert getattr(ev, obj.__name__) is obj, f"golive.core.events.{obj.__name__} must still import"
+    assert sorted(defined, key=lambda c: c.__name__) == sorted(ev.KNOWN, key=lambda c: c.__name__)
+    modules = [m.__name__ for m in catalogue.ORDER]
+    place = [(modules.index(c.__module__), inspect.getsourcelines(c)[1]) for c in ev.KNOWN]
+    assert place == sorted(place)
+    assert ev.KNOWN[0] is ev.RunCreated and ev.KNOWN[-1] is ev.AuditCheckpoint

@@ -239,3 +239,66 @@ npm run migrate:down
     plan, _summary = load(doc)
     assert _levels(plan)[1][0] == "only if the migration broke blue too"
     assert _at_each_phase(plan) == [(None, [1])]
+
+
+#: A procedure's numbered paragraphs: the trigger and level 1's label in one paragraph (no blank line), level 2 said
+#: in words, wrapped at a line end. Merged into one level, the restore needing the GCA ran with level 1.
+NUMBERED_PARAGRAPHS = """# CMS 5.4.1
+
+## 4. DEPLOYMENT
+```bash
+sudo -u cms /opt/cms/bin/cms-migrate --to 541
+sudo systemctl restart cms-app.service
+```
+
+## 6. ROLLBACK PROCEDURE
+
+6.1 Trigger: failed verification in section 5.
+6.2 Level 1 (application and schema):
+
+```bash
+sudo -u cms /opt/cms/bin/cms-migrate --to 540
+sudo systemctl restart cms-app.service
+```
+
+6.3 Level 2 (data corruption, GCA approval required): restore the backup from 4.2 with
+`pg_restore --clean -d cmsdb <file>` as the postgres user, then level 1.
+"""
+
+
+def test_numbered_paragraphs_are_levels_of_their_own_and_the_restore_is_a_persons() -> None:
+    plan, _summary = load(NUMBERED_PARAGRAPHS)
+    levels = {lv.level: lv for lv in plan.rollback.levels}
+    assert sorted(levels) == [1, 2]
+    assert "cms-migrate --to 540" in str(levels[1].steps) and "pg_restore" not in str(levels[1].steps)
+    assert levels[2].when == "data corruption, GCA approval required"
+    assert all(st.kind == "manual" for st in levels[2].steps)
+    assert "failed verification" in str(levels[1].description)
+
+
+def test_a_forward_step_that_saves_rollback_config_is_a_phase_not_a_level() -> None:
+    doc = """# SIP next-hop change
+
+## Step 1 — Save rollback config on the edge router
+
+```bash
+ssh er1 'show configuration' > /srv/mop/pre-change.conf
+```
+
+## Step 2 — Change the next-hop
+
+```bash
+./apply-next-hop.sh 10.77.3.3
+```
+
+## Rollback
+
+```bash
+./apply-next-hop.sh 10.77.1.1
+```
+"""
+    plan, _summary = load(doc)
+    assert [ph.name for ph in plan.phases] == ["Step 1 — Save rollback config on the edge router",
+                                               "Step 2 — Change the next-hop"]
+    assert [lv.level for lv in plan.rollback.levels] == [1]
+    assert "apply-next-hop.sh 10.77.1.1" in str(plan.rollback.levels[0].steps)

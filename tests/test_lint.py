@@ -374,6 +374,30 @@ def test_gl165_a_level_golive_applies_that_runs_a_conditional_one() -> None:
     assert "GL165" not in rules(lint(body.replace("      when: data is wrong\n", "")))
 
 
+def test_gl168_a_level_golive_never_applies_by_itself() -> None:
+    """A ladder: level 1 covers A and B, level 2 covers B. For a failure in A or B golive applies level 1 (the
+    lightest enough) and only offers level 2, so level 2 is a person's to take, whatever fails."""
+    body = ("phases:\n  - name: A\n    steps: [{shell: systemctl restart app}]\n"
+            "  - name: B\n    steps: [{shell: systemctl restart db}]\nrollback:\n  levels:\n"
+            "    - level: 1\n      name: Traffic back\n      covers: [A, B]\n      steps: [{shell: echo back}]\n"
+            "    - level: 2\n      name: Schema down\n      covers: [B]\n      steps: [{shell: echo down}]\n")
+    found = [f for f in lint(body) if f.rule == "GL168"]
+    assert len(found) == 1 and found[0].severity == "warning", found
+    assert "level 2 'Schema down'" in found[0].message and "level 1 'Traffic back'" in found[0].message
+    assert "golive rollback RUN --level 2" in found[0].message
+    # level 2 the only one covering B: a failure in B applies it
+    assert "GL168" not in rules(lint(body.replace("covers: [A, B]", "covers: [A]")))
+    # run by the chosen level's `then`: golive applies it by itself
+    assert "GL168" not in rules(lint(body.replace("      covers: [A, B]\n", "      covers: [A, B]\n      then: 2\n")))
+    # a condition: already a person's choice, said by its `when`
+    conditional = body.replace("      covers: [B]\n", "      covers: [B]\n      when: data is wrong\n")
+    assert "GL168" not in rules(lint(conditional))
+    # never applied, but because a heavier level for an earlier phase always wins, not for a lighter one
+    down = "      covers: [{}]\n      steps: [{{shell: echo down}}]"
+    heavier_first = body.replace("covers: [A, B]", "covers: [B]").replace(down.format("B"), down.format("A"))
+    assert "GL168" not in rules(lint(heavier_first))
+
+
 @pytest.mark.parametrize("said", ["Diego calls GO or NO-GO in #war-room. No answer by 10:15 = NO-GO.",
                                   "Femke decides on the Teams call.", "Release manager signs off.",
                                   "Marcelo escolhe o Plano B ou o cancelamento.", "由审批人刘洋决定是否继续。",

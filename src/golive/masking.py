@@ -16,7 +16,10 @@ MASK = "***"
 #: Shorter values (or lines of a multi-line value) would mask half of every output and hide nothing worth hiding.
 MIN_SECRET = 3
 #: A piece of a secret at least this long is masked wherever it appears (`${TOKEN:0:20}`, a line of `fold`, the
-#: tail left where output was cut): shorter pieces would mask ordinary words of low-entropy secrets everywhere.
+#: tail left where output was cut). Shorter pieces are not: secrets people choose are often words and years
+#: ("Summer2024!"), and masking every 5-7 character piece of one would hide "Summer" and "2024" in all output, and
+#: the masks themselves would tell a reader which words the secret holds. A secret shorter than this is masked
+#: only whole (also across line breaks), never split into pieces.
 PART = 8
 #: A piece of a secret at least this long is masked where golive cut an output (right after a truncation marker):
 #: keeping only a tail can cut through a secret and leave its end there.
@@ -44,11 +47,15 @@ def secret_forms(secret: str) -> list[str]:
 
 def encoded_forms(secret: str) -> list[str]:
     """How a step prints a secret without printing it as written: percent-encoded (a URL, a form body),
-    JSON-escaped, and base64 (an `Authorization: Basic` header, a Kubernetes secret). Inside a longer base64 text
-    a secret starts at one of three alignments; for each, the characters that depend on the secret's bytes alone
-    (whole 3-byte groups) are what appears whatever surrounds it, so those are the forms."""
-    forms = [quote(secret, safe=""), quote_plus(secret), json.dumps(secret, ensure_ascii=False)[1:-1]]
+    JSON-escaped, hex (lower and upper case), and base64 (an `Authorization: Basic` header, a Kubernetes secret).
+    Inside a longer base64 text a secret starts at one of three alignments; for each, the characters that depend
+    on the secret's bytes alone (whole 3-byte groups) are what appears whatever surrounds it, so those are the
+    forms."""
     raw = secret.encode("utf-8")
+    # hex (`xxd -p`, `od`, `printf %x`, a hash tool's input echoed, `hexdump -e`), either case: byte-aligned, so the
+    # whole encoding appears as is inside a longer hex text
+    forms = [quote(secret, safe=""), quote_plus(secret), json.dumps(secret, ensure_ascii=False)[1:-1], raw.hex(),
+             raw.hex().upper()]
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
         stable = encoded[4 if offset else 0: 4 * ((offset + len(raw)) // 3)]
@@ -78,9 +85,7 @@ def _mask_pieces(text: str, secrets: Sequence[str]) -> str:
     def mark(start: int, end: int) -> None:
         hide[start:end] = b"\x01" * (end - start)
 
-    for s in secrets:
-        if len(s) < PART:
-            continue
+    for s in secrets:  # whole, whatever its length: a short secret split by a line break is still the secret
         at = joined.find(s)
         while at >= 0:
             mark(at, at + len(s))

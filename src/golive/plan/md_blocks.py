@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -55,6 +55,18 @@ class Block:
     box: str = ""
     #: The attributes of that component (`owner="Kenji Watanabe"`).
     attrs: dict[str, str] = field(default_factory=dict)
+    #: How many times any block's kind, text, raw, line or box was rewritten after it was made (the rollback part
+    #: rewrites "If X: action" to its action): what is read from the blocks once for a whole document (the shell a
+    #: block opened, the alternatives of a section) is kept with this count and read again when it moved.
+    edits: ClassVar[int] = 0
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _WATCHED and name in self.__dict__:
+            Block.edits += 1
+        object.__setattr__(self, name, value)
+
+
+_WATCHED = frozenset({"kind", "text", "raw", "line", "box"})
 
 
 def _plain(tok: Token) -> str:

@@ -188,7 +188,8 @@ def never_ends(argv: list[str]) -> bool:
     short = "".join(a[1:] for a in flags if not a.startswith("--"))
     if prog in ("watch", "top", "htop", "less", "more", "btop", "iotop", "tmux", "screen"):
         return True
-    if prog in ("tail", "journalctl") and ("f" in short or "F" in short or "--follow" in flags):
+    if prog in ("tail", "journalctl") and ("f" in short or "F" in short
+                                          or any(a.startswith("--follow") for a in flags)):  # `--follow=name`
         return True
     if prog in ("kubectl", "oc") and any(a in ("port-forward", "proxy") for a in args[:3]):
         return True  # serves until stopped: a run would wait on it forever

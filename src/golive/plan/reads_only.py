@@ -15,6 +15,7 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
+from golive.plan import reads_only_opts as opts
 from golive.plan.md_shell import never_ends, node_source, parse, simple_commands
 from golive.plan.reads_only_sql import sql_reads_only
 
@@ -33,6 +34,9 @@ _READERS = frozenset({
     "who", "w", "uname", "nproc", "lscpu", "lsblk", "cd", "pushd", "popd", "set", "exit", "return", "less", "more",
     "pg_isready", "printenv", "env", "tput", "hexdump", "zcat", "pgrep",
 })
+#: Readers that write with one of these options: `file -C` compiles a magic file (`less -o log`, which copies what
+#: it shows, never ends: a writer already).
+_READER_WRITES = {"file": ("-C", "--compile")}
 #: Programs a heredoc, here-string or `< file` may feed and still only read (a SQL client or a shell runs it).
 _STDIN_READERS = frozenset({"cat", "grep", "egrep", "fgrep", "head", "tail", "wc", "jq", "sort", "uniq", "tr", "cut",
                             "column", "base64", "md5sum", "sha256sum", "diff", "less", "more", "xxd", "od", "nl"})
@@ -54,10 +58,16 @@ _TOOLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                            "config view", "config get-contexts", "config current-context",
                            # which cluster the operator's own client talks to: nothing in any cluster changes
                            "config use-context", "config use"}),
-                frozenset({"-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server"})),
+                frozenset({"-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server",
+                           "--as", "--as-group", "--as-uid", "--cache-dir", "--certificate-authority",
+                           "--client-certificate", "--client-key", "--password", "--username", "--token",
+                           "--request-timeout", "--tls-server-name", "-v", "--v", "--vmodule", "--log-dir",
+                           "--log-file", "--profile", "--profile-output", "--kuberc"})),
     "helm": (frozenset({"status", "list", "ls", "get", "history", "show", "version", "lint", "search", "diff", "env",
                         "verify", "dependency list"}),
-             frozenset({"-n", "--namespace", "--kube-context", "--kubeconfig"})),
+             frozenset({"-n", "--namespace", "--kube-context", "--kubeconfig", "--kube-apiserver", "--kube-as-group",
+                        "--kube-as-user", "--kube-ca-file", "--kube-token", "--kube-tls-server-name",
+                        "--registry-config", "--repository-cache", "--repository-config", "--burst-limit", "--qps"})),
     "docker": (frozenset({"ps", "images", "inspect", "logs", "version", "info", "top", "port", "diff", "history",
                           "image ls", "image inspect", "container ls", "container inspect", "container logs",
                           "compose ps", "compose logs", "compose config", "compose images", "compose ls",
@@ -65,15 +75,19 @@ _TOOLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                           "node inspect", "service ls", "service ps", "service inspect", "service logs", "stack ls",
                           "stack ps", "stack services"}),
                frozenset({"-H", "--host", "--context", "-c", "--config", "-f", "-p", "--project-name", "--file",
-                          "--env-file"})),
+                          "--env-file", "-l", "--log-level", "--tlscacert", "--tlscert", "--tlskey"})),
     "git": (frozenset({"status", "log", "diff", "show", "rev-parse", "describe", "ls-files", "ls-remote", "blame",
                        "shortlog", "cat-file", "rev-list", "grep", "version", "stash list", "worktree list"}),
-            frozenset({"-C"})),  # `-c key=value` can set a pager or hook that runs: not read past
+            frozenset({"-C", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env",
+                       "--attr-source"})),  # `-c key=value` can set a pager or hook that runs: not read past
     "systemctl": (frozenset({"status", "is-active", "is-enabled", "is-failed", "is-system-running", "show", "cat",
                              "list-units", "list-unit-files", "list-timers", "list-sockets", "list-dependencies"}),
-                  frozenset({"-H", "--host", "-M", "--machine"})),
-    "terraform": (frozenset({"plan", "show", "output", "validate", "version", "providers", "graph", "state list",
-                             "state show", "state pull", "workspace show", "workspace list"}), frozenset()),
+                  frozenset({"-H", "--host", "-M", "--machine", "-t", "--type", "-p", "--property", "-s", "--signal",
+                             "--state", "-n", "--lines", "-o", "--output", "--root", "--image", "--kill-whom",
+                             "--what", "--job-mode", "--timestamp", "--when", "--drop-in", "--preset-mode"})),
+    "terraform": (frozenset({"plan", "show", "output", "validate", "version", "providers", "graph",
+                             "providers schema", "state list", "state show", "state pull", "workspace show",
+                             "workspace list"}), frozenset()),
     "alembic": (frozenset({"current", "history", "heads", "show", "branches", "check"}),
                 frozenset({"-c", "--config", "-n", "--name", "-x"})),
     "patronictl": (frozenset({"list", "topology", "history", "show-config", "version"}),
@@ -81,16 +95,40 @@ _TOOLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "flask": (frozenset({"db current", "db history", "db show", "db heads", "db branches", "db check", "routes"}),
               frozenset({"-A", "--app", "-e", "--env-file"})),
 }
+#: Per program: its leading options known to take no value (`--debug`, `--no-pager`); an option known neither way
+#: may take the next word, and then what it runs is read both ways (reads_only_opts.readings).
+_TOOL_FLAGS: dict[str, frozenset[str]] = {
+    "kubectl": frozenset({"--insecure-skip-tls-verify", "--match-server-version", "--warnings-as-errors",
+                          "--disable-compression", "--alsologtostderr", "--logtostderr", "--one-output",
+                          "--skip-headers", "--skip-log-headers", "--add-dir-header"}),
+    "helm": frozenset({"--debug", "--kube-insecure-skip-tls-verify"}),
+    "docker": frozenset({"-D", "--debug", "--tls", "--tlsverify"}),
+    "git": frozenset({"-p", "--paginate", "-P", "--no-pager", "--bare", "--no-replace-objects",
+                      "--literal-pathspecs", "--glob-pathspecs", "--noglob-pathspecs", "--icase-pathspecs",
+                      "--no-optional-locks", "--no-advice", "--no-lazy-fetch"}),
+    "systemctl": frozenset({"--user", "--system", "--global", "--runtime", "-q", "--quiet", "--no-block",
+                            "--no-pager", "--no-legend", "--no-ask-password", "--no-wall", "--no-reload",
+                            "--no-warn", "-a", "--all", "-l", "--full", "-r", "--recursive", "--failed",
+                            "--show-types", "--value", "--plain", "-i", "--ignore-inhibitors", "--wait"}),
+    "alembic": frozenset({"--raiseerr"}),
+    "flask": frozenset({"--debug", "--no-debug"}),
+}
+#: A subcommand that only looks alone, but has subcommands of its own that change things (`terraform providers
+#: lock` writes the lock file, `providers mirror` a directory): read only alone or with one of the tool's pairs.
+_TOOL_GROUPS = {"terraform": frozenset({"providers"})}
 _TOOLS["oc"] = _TOOLS["kubectl"]
 _TOOLS["podman"] = _TOOLS["docker"]
 _TOOLS["tofu"] = _TOOLS["terraform"]
+_TOOL_FLAGS["terraform"] = frozenset()
 #: Flags that make one of these write although its subcommand only looks.
-_TOOL_WRITES = {"git": ("--output",), "terraform": ("-out",), "docker": ("--follow",), "helm": ("--output-dir",)}
+_TOOL_WRITES = {"git": ("--output", "-O", "--open-files-in-pager"), "terraform": ("-out", "-generate-config-out"),
+                "docker": ("--follow", "--output", "-o"), "helm": ("--output-dir",),
+                "kubectl": ("--output-directory", "--profile", "--profile-output", "--log-file", "--log-dir")}
+for _twin, _of in (("oc", "kubectl"), ("podman", "docker"), ("tofu", "terraform")):
+    _TOOL_FLAGS[_twin], _TOOL_WRITES[_twin] = _TOOL_FLAGS[_of], _TOOL_WRITES[_of]
+_TOOL_GROUPS["tofu"] = _TOOL_GROUPS["terraform"]
 #: SQL clients: the options that pass a statement, and those that run a file.
-_SQL_CLIENTS = {"psql": (("-c", "--command"), ("-f", "--file", "-o", "--output", "-L", "--log-file")),
-                "mysql": (("-e", "--execute"), ("--tee",)), "mariadb": (("-e", "--execute"), ("--tee",)),
-                "sqlcmd": (("-Q", "-q"), ("-i", "-o")),
-                "clickhouse-client": (("-q", "--query"), ("--queries-file",))}
+_SQL_CLIENTS = opts.SQL_CLIENTS
 #: A mysql client command other than `\G`/`\g` (print the result): the client carries it out, not the server.
 _MYSQL_CLIENT_COMMAND = re.compile(r"\\[^Gg]")
 #: A psql meta-command that only looks (`\dt`, `\d+ orders`, `\l`, `\conninfo`), alone on its line.
@@ -166,19 +204,20 @@ def _argv_reads(argv: list[str], depth: int) -> bool:
         return False  # `$CMD status`: which program runs is not known (`$KAFKA_BIN/kafka-topics.sh` is)
     if prog == "bundle" and args[:1] == ["exec"]:
         return len(args) > 1 and _argv_reads(args[1:], depth)
-    if any(a == "--dry-run" or (a.startswith("--dry-run=") and a.split("=", 1)[1] not in ("none", "false"))
-           or a in ("--check", "--syntax-check") for a in args) and prog not in _SQL_CLIENTS:
+    if _dry_run(prog, args):
         return True  # `kubectl apply --dry-run=server`, `ansible-playbook site.yml --check`: looks only
     if prog in _READERS:
-        return not (prog == "env" and args)  # `env X=1 cmd` is unwrapped before; `env cmd` runs cmd
+        return not (prog == "env" and args) and not (prog in _READER_WRITES and any(
+            opts.writes_option(a, _READER_WRITES[prog]) for a in args))  # `env X=1 cmd` is unwrapped before
     special = _SPECIAL.get(prog)
     if special is not None:
         return special(args, depth)
     if prog in _TOOLS:
         subs, valued = _TOOLS[prog]
-        pos = _positionals(args, valued)
-        said = {" ".join(pos[:2]), pos[0] if pos else ""}
-        return bool(said & subs) and not any(a.split("=", 1)[0] in _TOOL_WRITES.get(prog, ()) for a in args)
+        groups = _TOOL_GROUPS.get(prog, frozenset())
+        return all(bool({" ".join(pos[:2]), pos[0] if pos and (pos[0] not in groups or len(pos) == 1) else ""}
+                        & subs) for pos in opts.readings(args, valued, _TOOL_FLAGS.get(prog, frozenset()))) \
+            and not any(opts.writes_option(a, _TOOL_WRITES.get(prog, ())) for a in args)
     if prog == "rails" and args[:1] in (["runner"], ["r"]):
         from golive.plan.reads_only_ruby import ruby_reads_only
 
@@ -193,7 +232,27 @@ def _argv_reads(argv: list[str], depth: int) -> bool:
     # `supervisorctl status`, `redis-cli info`, `flyway -configFiles=x info`: options before it only as `-k=v` (a
     # value after a bare option could be taken for the subcommand)
     first = next((a for a in args if not (a.startswith("-") and "=" in a)), "")
-    return first in _READ_SUBS and prog not in _BUILDERS
+    after = [a for a in args[args.index(first) + 1:] if not a.startswith("-")] if first in args else []
+    return first in _READ_SUBS and prog not in _BUILDERS and not (after and after[0].lower() in opts.WRITE_VERBS) \
+        and not any(opts.writes_option(a, opts.WRITE_OPTIONS) for a in args)  # `history undo 12`, `check --repair`
+
+
+def _dry_run(prog: str, args: list[str]) -> bool:
+    """The program's own `--dry-run` or `--check` (before any `--`): not one of a command it runs (`bash -c '...'
+    --dry-run`, `flock /l sh -c ...`, `docker exec c sh ...`), and not a program whose own reading decides (a SQL
+    client, `mysqlcheck --check --auto-repair`)."""
+    own = args[:args.index("--")] if "--" in args else args
+    said = any(a == "--dry-run" or (a.startswith("--dry-run=") and a.split("=", 1)[1] not in ("none", "false"))
+               or a in ("--check", "--syntax-check") for a in own)
+    return said and prog not in _SPECIAL and prog not in opts.RUNNERS and prog not in opts.SHELLS and not any(
+        a.rsplit("/", 1)[-1] in opts.SHELLS | opts.RUNNERS for a in own) and not (prog in _TOOLS and any(
+            a in opts.TOOL_RUNS for a in own)) and not any(opts.writes_option(a, _DRY_RUN_RUNS.get(prog, ())) or (
+                prog == "rsync" and re.fullmatch(r"-[a-zA-Z]*e.*", a)) for a in own)
+
+
+#: Options that make a `--dry-run` run a command anyway: git's `-c core.sshCommand=...` (a push connects),
+#: rsync's remote shell and remote rsync path.
+_DRY_RUN_RUNS = {"git": ("-c", "--config-env", "--exec-path"), "rsync": ("-e", "--rsh", "--rsync-path")}
 
 
 def _read_task(task: str) -> bool:
@@ -202,31 +261,14 @@ def _read_task(task: str) -> bool:
         ":" in task and last in ("check", "status", "list", "show", "version"))
 
 
-def _sed(args: list[str], depth: int) -> bool:
-    if any(a.startswith(("-i", "--in-place")) for a in args):
-        return False
-    # a script that writes (`w file`, `s/a/b/w file`) or runs (`e`): read its commands, not guessed
-    return not any(c in "wWe" and (i == 0 or not s[i - 1].isalnum()) and (i + 1 == len(s) or not s[i + 1].isalnum())
-                   for a in args if not a.startswith("-") for s in [a] for i, c in enumerate(s))
-
-
 def _awk(args: list[str], depth: int) -> bool:
-    prog = next((a for a in args if not a.startswith("-")), "")
-    return not any(a.startswith("-i") for a in args) and not any(
-        t in prog for t in (">", "|", "system", "getline", "fflush", "close"))
+    prog = opts.awk_program(args)
+    return prog is not None and not any(t in prog for t in (">", "|", "system", "getline", "fflush", "close"))
 
 
 def _find(args: list[str], depth: int) -> bool:
     return not any(a in ("-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprint0", "-fprintf", "-fls")
                    for a in args)
-
-
-def _sort(args: list[str], depth: int) -> bool:
-    return not any(a.startswith(("-o", "--output")) for a in args)
-
-
-def _uniq(args: list[str], depth: int) -> bool:
-    return len([a for a in args if not a.startswith("-")]) <= 1  # `uniq in out` writes out
 
 
 def _curl(args: list[str], depth: int) -> bool:
@@ -304,7 +346,15 @@ def _fanout(args: list[str], depth: int) -> bool:
 def _rpm(args: list[str], depth: int) -> bool:
     """`rpm -q search-api`, `rpm -qa`, `rpm -V pkg`: a query of the package database; never `-i`/`-U`/`-e`."""
     return bool(args) and (re.fullmatch(r"-q[a-zA-Z]*", args[0]) is not None or args[0] in ("--query", "-V",
-                                                                                             "--verify"))
+                                                                                             "--verify")) and not any(
+        opts.writes_option(a, _RPM_WRITES) or re.match(r"-[a-zA-Z]*[ED]", a) for a in args)
+
+
+#: rpm's options that run something (`--eval '%(cmd)'`, `--define`, `--pipe cmd`, macro and rc files) or change the
+#: database or files (`--setperms`, `--import`, `--rebuilddb`) even beside a query.
+_RPM_WRITES = ("--eval", "--define", "--pipe", "--macros", "--rcfile", "--load", "--setperms", "--setugids",
+               "--setcaps", "--restore", "--import", "--rebuilddb", "--initdb", "--addsign", "--resign", "--delsign",
+               "--erase", "--install", "--upgrade", "--freshen", "--reinstall")
 
 
 def _bash(args: list[str], depth: int) -> bool:
@@ -313,18 +363,11 @@ def _bash(args: list[str], depth: int) -> bool:
 
 def _sql_client(prog: str) -> Callable[[list[str], int], bool]:
     def reads(args: list[str], depth: int) -> bool:
-        passes, files = _SQL_CLIENTS[prog]
-        said: list[str] = []
-        for i, a in enumerate(args):
-            name, eq, val = a.partition("=")
-            if a in files or name in files:
-                return False
-            if a in passes:
-                said.append(args[i + 1] if i + 1 < len(args) else "")
-            elif eq and name in passes:
-                said.append(val)
+        said = opts.sql_said(prog, args)  # options as the client reads them: `-Atc 'SQL'`, `-fx.sql`, `--init-command`
+        if said is None:
+            return False
         if not said:
-            return prog == "psql" and any(a in ("-l", "--list", "-V", "--version") for a in args)
+            return opts.sql_client_only_lists(prog, args)
         if prog in ("mysql", "mariadb") and any(_MYSQL_CLIENT_COMMAND.search(s) for s in said):
             return False  # `\! rm -rf x` runs a shell command, `\T file` writes one, `\. file` runs its SQL
         return all((prog == "psql" and _PSQL_META.fullmatch(s.strip()) is not None) or sql_reads_only(s)
@@ -334,11 +377,11 @@ def _sql_client(prog: str) -> Callable[[list[str], int], bool]:
 
 def _pg_restore(args: list[str], depth: int) -> bool:
     return any(a in ("-l", "--list") for a in args) and not any(
-        a.split("=", 1)[0] in ("-f", "--file", "-d", "--dbname") for a in args)
+        opts.writes_option(a, ("-f", "--file", "-d", "--dbname")) for a in args)  # `-fout`, `--db=shop`
 
 
 def _ansible(args: list[str], depth: int) -> bool:
-    return any(a in ("--list-hosts", "--list-tasks", "--list-tags", "-C") for a in args)
+    return any(a in ("--list-hosts", "--list-tasks", "--list-tags", "-C", "--check", "--syntax-check") for a in args)
 
 
 def _nginx(args: list[str], depth: int) -> bool:
@@ -346,7 +389,11 @@ def _nginx(args: list[str], depth: int) -> bool:
 
 
 def _nc(args: list[str], depth: int) -> bool:
-    return any(a.startswith("-") and "z" in a for a in args)
+    """`nc -z host 80` only connects; never with a program to run (`-e`, `-c`), a listener, or an output file."""
+    shorts = "".join(a[1:] for a in args if a.startswith("-") and not a.startswith("--"))
+    return "z" in shorts and not set(shorts) & set("eclo") and not any(
+        opts.writes_option(a, ("--exec", "--sh-exec", "--lua-exec", "--listen", "--output", "--hex-dump",
+                           "--append-output")) for a in args)
 
 
 def _ss(args: list[str], depth: int) -> bool:
@@ -354,7 +401,9 @@ def _ss(args: list[str], depth: int) -> bool:
 
 
 def _openssl(args: list[str], depth: int) -> bool:
-    return bool(args) and args[0] in ("s_client", "x509", "verify", "version", "ciphers") and "-out" not in args
+    return bool(args) and args[0] in ("s_client", "x509", "verify", "version", "ciphers") and not any(
+        a in ("-out", "-keyout", "-sess_out", "-keylogfile", "-msgfile", "-CAcreateserial", "-CAserial", "-writerand")
+        for a in args)
 
 
 def _journalctl(args: list[str], depth: int) -> bool:
@@ -362,16 +411,25 @@ def _journalctl(args: list[str], depth: int) -> bool:
                                  "--update-catalog")) for a in args)
 
 
-def _date(args: list[str], depth: int) -> bool:
-    return not any(a.startswith(("-s", "--set")) for a in args)
-
-
 def _service(args: list[str], depth: int) -> bool:
     return len(args) == 2 and args[1] == "status"
 
 
 def _redis(args: list[str], depth: int) -> bool:
-    pos = _positionals(args, frozenset({"-h", "-p", "-a", "-n", "-u", "--user", "--pass"}))
+    if any(a in ("--rdb", "--functions-rdb", "--pipe", "--eval", "--cluster", "--replica", "--slave") for a in args):
+        return False  # a dump written to a file, mass insert, a script, cluster changes, a replication stream
+    return all(_redis_reads(pos) for pos in opts.readings(args, _REDIS_VALUED, _REDIS_FLAGS))
+
+
+_REDIS_VALUED = frozenset({"-h", "-p", "-a", "-n", "-u", "--user", "--pass", "-s", "-r", "-i", "-d", "-D", "-t",
+                           "--sni", "--cacert", "--cacertdir", "--cert", "--key", "--tls-ciphers",
+                           "--tls-ciphersuites"})
+_REDIS_FLAGS = frozenset({"--raw", "--no-raw", "--csv", "--json", "--quoted-json", "--tls", "--insecure", "-c", "-e",
+                          "--no-auth-warning", "--askpass", "-2", "-3", "--verbose", "--quoted-input", "--resp2",
+                          "--resp3"})
+
+
+def _redis_reads(pos: list[str]) -> bool:
     if len(pos) >= 2 and pos[0].lower() == "sentinel":
         return pos[1].lower() in ("get-master-addr-by-name", "masters", "master", "replicas", "slaves", "sentinels",
                                   "ckquorum", "myid", "info-cache")
@@ -383,17 +441,32 @@ def _redis(args: list[str], depth: int) -> bool:
 def _aws(args: list[str], depth: int) -> bool:
     """`aws rds describe-db-instances`, `aws s3 ls`, `aws sts get-caller-identity`; never `s3api get-object`
     (it writes the object to a file)."""
-    pos = _positionals(args, frozenset({"--region", "--profile", "--output", "--query", "--endpoint-url"}))
+    return all(_aws_reads(pos, args) for pos in opts.readings(args, _AWS_VALUED, _AWS_FLAGS))
+
+
+_AWS_VALUED = frozenset({"--region", "--profile", "--output", "--query", "--endpoint-url", "--color", "--ca-bundle",
+                         "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format"})
+_AWS_FLAGS = frozenset({"--debug", "--no-verify-ssl", "--no-paginate", "--no-sign-request", "--no-cli-pager",
+                        "--cli-auto-prompt", "--no-cli-auto-prompt"})
+
+
+def _aws_reads(pos: list[str], args: list[str]) -> bool:
     if len(pos) < 2 or pos[1] in ("get-object", "get-object-torrent", "tail"):
         return False
-    return pos[1].startswith(("describe-", "get-", "list-")) or pos[1] == "wait" or pos[:2] == ["s3", "ls"]
+    return pos[1].startswith(("describe-", "get-", "list-")) or pos[1] == "wait" or pos[:2] == ["s3", "ls"] or (
+        "--dry-run" in args or (pos[0] == "s3" and "--dryrun" in args))  # the API refuses it (DryRunOperation)
 
 
 _SPECIAL: dict[str, Callable[[list[str], int], bool]] = {
-    "sed": _sed, "awk": _awk, "gawk": _awk, "mawk": _awk, "find": _find, "sort": _sort, "uniq": _uniq,
+    "sed": lambda a, d: opts.sed_reads(a), "awk": _awk, "gawk": _awk, "mawk": _awk, "find": _find,
+    "sort": lambda a, d: opts.sort_reads(a), "uniq": lambda a, d: opts.uniq_reads(a),
+    "date": lambda a, d: opts.date_reads(a), "mysqlcheck": lambda a, d: opts.mysqlcheck_reads(a),
+    "mariadb-check": lambda a, d: opts.mysqlcheck_reads(a),
+    **{p: (lambda a, d: False) for p in ("mysqlrepair", "mysqlanalyze", "mysqloptimize")},
+    **{p: (lambda a, d: opts.pkg_reads(a)) for p in ("dnf", "yum", "microdnf", "tdnf")},
     "curl": _curl, "wget": _wget, "ssh": _ssh, "bash": _bash, "sh": _bash, "zsh": _bash,
     "pg_restore": _pg_restore, "ansible-playbook": _ansible, "ansible": _ansible, "nginx": _nginx, "nc": _nc,
-    "ncat": _nc, "ss": _ss, "openssl": _openssl, "journalctl": _journalctl, "date": _date, "service": _service,
+    "ncat": _nc, "ss": _ss, "openssl": _openssl, "journalctl": _journalctl, "service": _service,
     "redis-cli": _redis, "aws": _aws, "rpm": _rpm,
     "clush": _fanout, "pdsh": _fanout, "pssh": _fanout, "parallel-ssh": _fanout,
     **{p: _sql_client(p) for p in _SQL_CLIENTS},

@@ -148,6 +148,10 @@ def accept_said(steps: list[dict[str, Any]], description: list[str]) -> list[tup
     phase/level when that names the program (or names none and the step is the phase's only command). The
     positions and statuses are returned for the summary."""
     out: list[tuple[int, list[int]]] = []
+    # the phase's description speaks of this step when it is the phase's only command (counted once, and the
+    # description searched once per program: per step and line it made import quadratic in a long phase)
+    alone = sum(1 for st in steps if "shell" in st or "ssh" in st) == 1
+    described = "\n".join(description)
     for i, step in enumerate(steps):
         kind = "shell" if "shell" in step else "ssh" if "ssh" in step else None
         spec = step.get(kind) if kind else None
@@ -163,9 +167,9 @@ def accept_said(steps: list[dict[str, Any]], description: list[str]) -> list[tup
         near = [(t, True) for t in (_text(steps[i + 1]) if i + 1 < len(steps) else None, step.get("name"))
                 if isinstance(t, str)]
         good: set[int] = set()
-        # the phase's description speaks of this step when it is the phase's only command
-        alone = sum(1 for st in steps if "shell" in st or "ssh" in st) == 1
-        for text, adjacent in [*near, *((d, alone) for d in description)]:
+        # not alone, a line is about the program only when it names it (_about)
+        lines = description if alone or prog in described else []
+        for text, adjacent in [*near, *((d, alone) for d in lines)]:
             if _about(text, prog, adjacent):
                 good |= said_statuses(text, prog)
         if not good or kind is None:

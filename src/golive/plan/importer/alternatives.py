@@ -6,6 +6,7 @@ a person's step that names its alternative and the others."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from golive.plan.md_blocks import Block
 
@@ -51,21 +52,65 @@ def _os_lead(b: Block) -> str | None:
     return m.group(0).strip().rstrip(":") if m else None
 
 
-def alternative_of(blocks: list[Block], idx: int) -> tuple[str, list[str]] | None:
-    """(the alternative the block at `idx` stands in, every alternative of its section) when it is one of
-    several; None otherwise."""
-    section = _section(blocks, idx)
+#: What alternative_of read from a document, kept with the count of block rewrites it was read at (Block.edits):
+#: the section of each block, and the alternatives each section names.
+Memo = dict[str, Any]
+
+
+def _names_in(b: Block, before_fence: bool) -> list[str]:
+    """The alternatives block `b` names: its tab, its tab markers, its "On Ubuntu:" lead over a fence."""
+    names: list[str] = []
+    box = _tab_box(b)
+    if box is not None and b.kind == "fence":
+        names.append(box)
+    if b.kind in ("para", "item"):
+        names += [n for _at, n in _markers(b) if n]
+        lead = _os_lead(b)
+        if lead is not None and before_fence:
+            names.append(lead)
+    return names
+
+
+def _section_names(blocks: list[Block], section: range) -> list[str]:
     names: list[str] = []
     for k in section:
-        box = _tab_box(blocks[k])
-        if box is not None and blocks[k].kind == "fence":
-            names.append(box)
-        if blocks[k].kind in ("para", "item"):
-            names += [n for _at, n in _markers(blocks[k]) if n]
-            lead = _os_lead(blocks[k])
-            if lead is not None and k + 1 < len(blocks) and blocks[k + 1].kind == "fence":
-                names.append(lead)
-    names = list(dict.fromkeys(names))
+        names += _names_in(blocks[k], k + 1 < len(blocks) and blocks[k + 1].kind == "fence")
+    return list(dict.fromkeys(names))
+
+
+def _sections(blocks: list[Block]) -> list[range]:
+    """_section of every block, in two passes (the heading before each, the heading after each)."""
+    before, after = [-1] * len(blocks), [len(blocks)] * len(blocks)
+    last = -1
+    for k, b in enumerate(blocks):
+        before[k] = last
+        if b.kind == "heading":
+            last = k
+    last = len(blocks)
+    for k in range(len(blocks) - 1, -1, -1):
+        after[k] = last
+        if blocks[k].kind == "heading":
+            last = k
+    return [range(before[k] + 1, after[k]) for k in range(len(blocks))]
+
+
+def alternative_of(blocks: list[Block], idx: int, memo: Memo | None = None) -> tuple[str, list[str]] | None:
+    """(the alternative the block at `idx` stands in, every alternative of its section) when it is one of
+    several; None otherwise. With `memo` (one per document), each block's section and each section's
+    alternatives are read once until a block is rewritten: asked for every block of a long section, reading the
+    whole section again each time made import quadratic."""
+    if memo is None:
+        section = _section(blocks, idx)
+        names = _section_names(blocks, section)
+    else:
+        key = (Block.edits, id(blocks), len(blocks))
+        if memo.get("key") != key:
+            memo.clear()
+            memo.update(key=key, sections=_sections(blocks), names={})
+        section = memo["sections"][idx]
+        names = memo["names"].get(section.start)
+        if names is None:
+            names = memo["names"][section.start] = _section_names(blocks, section)
     if len([n for n in names if _PLATFORM.search(n)]) < 2:
         return None  # one tab, or one "On RHEL:"; or tabs that are steps in turn ("Migrate", "Check")
     own = _tab_box(blocks[idx])

@@ -15,6 +15,7 @@ success): it never runs where the document did not."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,18 +98,20 @@ class _Carrier:
         #: Per shell script of the plan (forward, undo, level): the names it reads; and those read in functions.
         self.reads: dict[int, set[str]] = {}
         self.in_functions: set[str] = set()
+        #: How many scripts read each name: what the others read is then known without going through them all
+        #: for every step (that made import quadratic in the number of steps).
+        self.readers: Counter[str] = Counter()
         for step, text in scripts:
             mine, funcs = reads(text)
             self.reads[id(step)] = mine
             self.in_functions |= funcs
+        for names in self.reads.values():
+            self.readers.update(names)
 
     def read_elsewhere(self, step: Any) -> set[str]:
         """What another script of the plan reads (a value only the step itself reads needs no saving)."""
-        out = set(self.in_functions)
-        for key, names in self.reads.items():
-            if key != id(step):
-                out |= names
-        return out
+        mine = self.reads.get(id(step), set())
+        return self.in_functions | {n for n, count in self.readers.items() if count > (1 if n in mine else 0)}
 
     def own(self, step: Any, text: str, line: int) -> list[tuple[Item, _Source | None]]:
         """The state `step` leaves, as items for the steps after it (its saved values as one read-back item)."""

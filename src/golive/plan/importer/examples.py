@@ -60,6 +60,8 @@ def fill_examples(steps: list[dict[str, Any]], description: list[str], taken: se
     calls an example, where it stands in that step's command as a word of its own: replaced by ${VAR}. Returns
     (value, VAR) for the vars and the summary; `taken` holds names in use and gets the new ones."""
     out: list[tuple[str, str]] = []
+    # what the description calls examples, read once (per step, it made import quadratic in a long phase)
+    described = [v for t in description if isinstance(t, str) for v in said_examples(t)]
     for i, step in enumerate(steps):
         kind = "shell" if "shell" in step else "ssh" if "ssh" in step else None
         spec = step.get(kind) if kind else None
@@ -67,9 +69,9 @@ def fill_examples(steps: list[dict[str, Any]], description: list[str], taken: se
         if kind is None or not isinstance(command, str):
             continue
         before = command
-        texts = [t for t in (_text(steps[i + 1]) if i + 1 < len(steps) else None, step.get("name"), *description)
-                 if isinstance(t, str)]
-        for value in dict.fromkeys(v for t in texts for v in said_examples(t)):
+        near = [t for t in (_text(steps[i + 1]) if i + 1 < len(steps) else None, step.get("name"))
+                if isinstance(t, str)]
+        for value in dict.fromkeys([*(v for t in near for v in said_examples(t)), *described]):
             word = r"(?<![\w.${-])" + re.escape(value) + r"(?![\w-]|\.\w)"
             if not re.search(word, command):
                 continue

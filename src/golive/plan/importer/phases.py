@@ -218,7 +218,8 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
         alternative and the others, showing the block (alternatives.py)."""
         from golive.plan.importer.alternatives import alternative_of
 
-        found = alternative_of(self.blocks, j) if self.runs(b) else None
+        found = alternative_of(self.blocks, j, self.__dict__.setdefault("_alternatives_memo", {})) if \
+            self.runs(b) else None
         if found is None:
             return False
         own, names = found

@@ -25,6 +25,9 @@ _OPTION = re.compile(r"(?i)^(?:(?:back-?out\s+|rollback\s+)?(?:option|variant|va
                      r"nivel|niveau|livello)\s+[A-Z0-9]\b"
                      r"|(?-i:[A-Z]{1,2}\d{1,2})\b)\s*[:.\-–—]")
 
+#: A section number written before a paragraph: "6.2 ", "4.2.1. " (never "1. ", a list item's own number).
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+(?=\S)")
+
 #: A paragraph that opens a part of a rollback section: "Only if the migration has to be undone (DBA decision):",
 #: "During the canary (steps 2-3): set the weight to 0", "After promotion (step 4): roll back".
 #: A paragraph led by a bold label ("**Canary bad** (...): undo the canary only."), and labels that are steps.
@@ -226,7 +229,11 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
             b = self.blocks[j]
             nxt = self.blocks[j + 1] if j + 1 < end else None
             text = _clean(b.text)
-            level = bool(_LEVEL.match(text) or _OPTION.match(text)) and len(text) < 200
+            # "6.2 Level 1 (application and schema):", "6.3 Level 2 (…): restore …": a numbered paragraph of a
+            # procedure whose number is the document's section, the level's label after it
+            text = _SECTION_NUMBER.sub("", text) if b.kind == "para" else text
+            head = text.split("\n", 1)[0]  # a label's paragraph wrapped at a line end is still its label
+            level = bool(_LEVEL.match(head) or _OPTION.match(head)) and len(text) < 200
             bold = _BOLD_LEAD.match(b.raw.strip()) if b.kind == "para" else None
             if bold is not None and not level:
                 # "**Level 1 — stop mid-way.** Before 03:15 UTC ... (a long paragraph)": the bold label names the
@@ -251,6 +258,14 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
                     b.raw, b.text = action[1].strip(), _clean(re.split(r":\s+", b.text, maxsplit=1)[-1])
                 self.level_items.add(j)
                 continue
+            lines = text.split("\n")
+            last = _SECTION_NUMBER.sub("", lines[-1]) if b.kind == "para" and len(lines) > 1 else ""
+            if last and _LEVEL.match(last) and len(last) < 200 and b.depth == 0 and nxt is not None \
+                    and nxt.kind == "fence":
+                # "6.1 Trigger: failed verification …" / "6.2 Level 1 (application and schema):" in one paragraph
+                # (no blank line), its block next: the level opens at its own line; the lines before say when
+                cuts.append((j, last + "\n" + " ".join(_SECTION_NUMBER.sub("", ln) for ln in lines[:-1]), False))
+                continue
             if b.kind != "para" or b.depth != 0 or not labelled:
                 continue
             if nxt is not None and nxt.kind in ("fence", "item"):
@@ -259,9 +274,10 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
                 cuts.append((j, text, False))  # the option, then its command alone in the next paragraph
             elif level and code_command(b.raw):  # "Level 3: `flask db downgrade`": the level and its command
                 cuts.append((j, text, True))
-            elif level and bold is not None:
+            elif level and (bold is not None or (b.raw != text and _SECTION_NUMBER.match(_clean(b.raw)))):
                 # "**1. Weights back.** Patch with `V5=0` (same command as in step 3).": a level of its own, its
-                # paragraph the person's step; never the first step of the level written after it
+                # paragraph the person's step; never the first step of the level written after it. So is "6.3
+                # Level 2 (data corruption, GCA approval required): restore the backup … then level 1."
                 cuts.append((j, text, True))
                 self.said_levels.add(j)
         if not cuts:

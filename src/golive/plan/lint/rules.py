@@ -57,6 +57,10 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL165", "chain-runs-conditional-level", "warning",
          "A rollback level without a condition (`when`) runs, through `first` or `then`, a level with one: golive"
          " applies the first by itself, so it runs the second whatever its condition."),
+    Rule("GL168", "level-never-applied", "warning",
+         "A rollback level without a condition (`when`) is never applied by golive itself: every phase it covers has"
+         " a lighter level without one, which a failure applies instead (the heavier is only offered). A person can"
+         " still take it with `golive rollback RUN --level N`."),
     Rule("GL166", "gate-decision-without-approval", "warning",
          "A gate's description has a person or a meeting decide (decides, signs off, approves, 'Go?', no answer is"
          " a NO-GO) but the gate has no `approvals`: golive passes it by itself once the phase's steps succeed."),
