@@ -171,6 +171,13 @@ def test_a_block_a_ticked_item_says_already_ran_never_runs_again() -> None:
     assert "state=drain" in doc_runs(doc)
 
 
+@pytest.mark.parametrize("item", ["reservation created on staging (dress rehearsal)", "reservation created in QA",
+                                  "reservation created (dry run)", "reservation created at the rehearsal"])
+def test_a_ticked_item_done_elsewhere_or_as_a_rehearsal_leaves_the_block_a_step(item: str) -> None:
+    """Work done on staging or in a rehearsal is still the window's to do: the block runs (review3 M4)."""
+    assert "scontrol create reservation" in doc_runs(RESERVATION.format(item=item))
+
+
 def test_a_ticked_item_that_does_not_name_the_blocks_work_leaves_it_a_step() -> None:
     doc = RESERVATION.format(item="reservation window agreed with the users")  # one word in common
     assert "scontrol create reservation" in doc_runs(doc)
