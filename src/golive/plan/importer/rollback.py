@@ -165,8 +165,9 @@ class RollbackMixin(LevelOpenersMixin, LevelRowsMixin):
                 for b in self.blocks[idx + 1:first]:
                     if _clean(b.text) in labels:
                         continue  # "**R1 — back** (if step 2 is the problem):" opens level 1, is no condition
+                    lead = _SECTION_NUMBER.sub("", _clean(b.text))  # "6.1 Trigger: failed verification …"
                     if b.kind == "para" and not b.placed and (re.search(r"(?i)\b(when|if)\b", b.text)
-                                                              or _TRIGGER_LABEL.match(_clean(b.text))):
+                                                              or _TRIGGER_LABEL.match(lead)):
                         intro["description"].append(_clean(b.text))  # "Abort when the error rate is above 5%"
                         items.append(b)
                         b.placed = True
