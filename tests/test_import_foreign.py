@@ -235,3 +235,10 @@ def test_a_stated_json_pair_is_checked_whole() -> None:
 
     said = stated('Expected: "retcode": "CC 0000". Anything else: STOP.', "after")
     assert said is not None and said.value == '"retcode": "CC 0000"'
+
+
+def test_sql_lines_among_shell_commands_in_one_part_are_never_left_out() -> None:
+    # before: `./deploy.sh\n: golive-sql` ran, and the count was gone from the plan
+    doc = "# R\n\n## Check\n\n```bash\n./deploy.sh\nSELECT count(*) FROM a.rev;\n```\n"
+    assert doc_runs(doc) == ""
+    assert "./deploy.sh\nSELECT count(*) FROM a.rev;" in doc_manual(doc)

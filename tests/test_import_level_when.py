@@ -274,3 +274,31 @@ def test_numbered_paragraphs_are_levels_of_their_own_and_the_restore_is_a_person
     assert levels[2].when == "data corruption, GCA approval required"
     assert all(st.kind == "manual" for st in levels[2].steps)
     assert "failed verification" in str(levels[1].description)
+
+
+def test_a_forward_step_that_saves_rollback_config_is_a_phase_not_a_level() -> None:
+    doc = """# SIP next-hop change
+
+## Step 1 — Save rollback config on the edge router
+
+```bash
+ssh er1 'show configuration' > /srv/mop/pre-change.conf
+```
+
+## Step 2 — Change the next-hop
+
+```bash
+./apply-next-hop.sh 10.77.3.3
+```
+
+## Rollback
+
+```bash
+./apply-next-hop.sh 10.77.1.1
+```
+"""
+    plan, _summary = load(doc)
+    assert [ph.name for ph in plan.phases] == ["Step 1 — Save rollback config on the edge router",
+                                               "Step 2 — Change the next-hop"]
+    assert [lv.level for lv in plan.rollback.levels] == [1]
+    assert "apply-next-hop.sh 10.77.1.1" in str(plan.rollback.levels[0].steps)

@@ -126,6 +126,27 @@ def test_a_short_secret_names_value_never_reaches_the_plan() -> None:
     assert "hunter2" not in text and names == ["MIRTH_PW"]
 
 
+@pytest.mark.parametrize(("assign", "name"), [("LOG_PAT='ERROR|FATAL'", "LOG_PAT"), ("RETRY_PASS=3", "RETRY_PASS"),
+                                            ("SKIP_PW=false", "SKIP_PW"), ("ERR_PAT='^5..$'", "ERR_PAT")])
+def test_a_short_suffix_whose_value_is_a_pattern_or_a_count_is_no_secret(assign: str, name: str) -> None:
+    """`_PAT` and `_PASS` end other words too: the value the document gives says it is a pattern or a count, and
+    reading it from the environment instead would stop the run until someone set it (review3 M5)."""
+    doc = f'# Release\n## Phase 1: Check\n```bash\nexport {assign}\ngrep -Ec "${name}" /var/log/app.log\n```\n'
+    value = assign.split("=", 1)[1].strip("'")
+    plan = plan_of(doc)
+    var = (plan.get("vars") or {}).get(name)
+    script = plan["phases"][0]["steps"][0]["shell"]["command"]
+    # the script keeps its own export, or the export became a plain var with the document's value
+    assert (var is None and f"export {assign}" in script) or var == {"value": value}, (var, script)
+    assert hide_secrets(assign) == (assign, [])
+
+
+def test_a_short_suffix_whose_value_looks_like_a_token_stays_secret() -> None:
+    for assign in ("MENDER_PAT=glpat-8xYz12abCDef34", "MIRTH_PW='S3cr3t!x'", "VPN_PSK='correct horse battery'"):
+        text, names = hide_secrets(assign)
+        assert names and assign.split("=", 1)[1].strip("'") not in text
+
+
 RESERVATION = """# Maintenance
 ## Night before
 ```bash
@@ -148,6 +169,13 @@ def test_a_block_a_ticked_item_says_already_ran_never_runs_again() -> None:
     done = [s for s in doc_steps(doc) if "manual" in s and s["manual"].get("done")]
     assert any("scontrol create reservation" in s["manual"]["instruction"] for s in done)
     assert "state=drain" in doc_runs(doc)
+
+
+@pytest.mark.parametrize("item", ["reservation created on staging (dress rehearsal)", "reservation created in QA",
+                                  "reservation created (dry run)", "reservation created at the rehearsal"])
+def test_a_ticked_item_done_elsewhere_or_as_a_rehearsal_leaves_the_block_a_step(item: str) -> None:
+    """Work done on staging or in a rehearsal is still the window's to do: the block runs (review3 M4)."""
+    assert "scontrol create reservation" in doc_runs(RESERVATION.format(item=item))
 
 
 def test_a_ticked_item_that_does_not_name_the_blocks_work_leaves_it_a_step() -> None:

@@ -374,6 +374,30 @@ def test_gl165_a_level_golive_applies_that_runs_a_conditional_one() -> None:
     assert "GL165" not in rules(lint(body.replace("      when: data is wrong\n", "")))
 
 
+def test_gl168_a_level_golive_never_applies_by_itself() -> None:
+    """A ladder: level 1 covers A and B, level 2 covers B. For a failure in A or B golive applies level 1 (the
+    lightest enough) and only offers level 2, so level 2 is a person's to take, whatever fails."""
+    body = ("phases:\n  - name: A\n    steps: [{shell: systemctl restart app}]\n"
+            "  - name: B\n    steps: [{shell: systemctl restart db}]\nrollback:\n  levels:\n"
+            "    - level: 1\n      name: Traffic back\n      covers: [A, B]\n      steps: [{shell: echo back}]\n"
+            "    - level: 2\n      name: Schema down\n      covers: [B]\n      steps: [{shell: echo down}]\n")
+    found = [f for f in lint(body) if f.rule == "GL168"]
+    assert len(found) == 1 and found[0].severity == "warning", found
+    assert "level 2 'Schema down'" in found[0].message and "level 1 'Traffic back'" in found[0].message
+    assert "golive rollback RUN --level 2" in found[0].message
+    # level 2 the only one covering B: a failure in B applies it
+    assert "GL168" not in rules(lint(body.replace("covers: [A, B]", "covers: [A]")))
+    # run by the chosen level's `then`: golive applies it by itself
+    assert "GL168" not in rules(lint(body.replace("      covers: [A, B]\n", "      covers: [A, B]\n      then: 2\n")))
+    # a condition: already a person's choice, said by its `when`
+    conditional = body.replace("      covers: [B]\n", "      covers: [B]\n      when: data is wrong\n")
+    assert "GL168" not in rules(lint(conditional))
+    # never applied, but because a heavier level for an earlier phase always wins, not for a lighter one
+    down = "      covers: [{}]\n      steps: [{{shell: echo down}}]"
+    heavier_first = body.replace("covers: [A, B]", "covers: [B]").replace(down.format("B"), down.format("A"))
+    assert "GL168" not in rules(lint(heavier_first))
+
+
 @pytest.mark.parametrize("said", ["Diego calls GO or NO-GO in #war-room. No answer by 10:15 = NO-GO.",
                                   "Femke decides on the Teams call.", "Release manager signs off.",
                                   "Marcelo escolhe o Plano B ou o cancelamento.", "由审批人刘洋决定是否继续。",
@@ -409,6 +433,24 @@ def test_gl131_read_only_claim_on_a_writer() -> None:
     sql = "phases:\n  - name: A\n    steps:\n      - sql: {database: db, query: \"UPDATE t SET a = 1\"}\n" \
           "        read_only: true\n"
     assert "GL131" in rules(lint(sql))
+
+
+def test_gl167_held_canary_with_no_later_step_moving_traffic_on_its_router() -> None:
+    routers = "routers:\n  edge: {type: builtin, admin: '127.0.0.1:1'}\n  side: {type: builtin, admin: '127.0.0.1:2'}\n"
+    canary = ("      - name: ramp to 50\n        canary: {router: edge, stable: blue, canary: green,"
+              " stages: [{weight: 10}, {weight: 50}], promote: false}\n")
+    later = "      - name: all to green\n        switch: {router: ROUTER, to: green, from: blue}\n"
+    alone = "phases:\n" + phase(canary, "Ramp")
+    found = [f for f in lint(routers + alone) if f.rule == "GL167"]
+    assert [(f.line, f.col) for f in found] == [(15, 99)], found  # at `promote`
+    assert "holds 50% on the canary" in found[0].message and found[0].severity == "warning"
+    # a switch on the same router after the gate finishes the move; one on another router does not
+    assert "GL167" not in rules(lint(routers + alone + phase(later.replace("ROUTER", "edge"), "Promote")))
+    assert "GL167" in rules(lint(routers + alone + phase(later.replace("ROUTER", "side"), "Promote")))
+    # a switch BEFORE the held canary does not finish it; a canary that promotes is never flagged
+    before = "phases:\n" + phase(later.replace("ROUTER", "edge"), "Prep") + phase(canary, "Ramp")
+    assert "GL167" in rules(lint(routers + before))
+    assert "GL167" not in rules(lint(routers + alone.replace(", promote: false", "")))
 
 
 def test_every_rule_has_a_test() -> None:

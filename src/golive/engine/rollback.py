@@ -7,48 +7,13 @@ from typing import TYPE_CHECKING
 
 from golive.core.events import OfferedLevel, RollbackAction, RollbackPreview
 from golive.core.stepid import StepId
+from golive.plan.level_choice import chain as chain
+from golive.plan.level_choice import choose_level as choose_level
+from golive.plan.level_choice import touched_if_failing as touched_if_failing
 from golive.plan.model import Plan, RollbackLevel
 
 if TYPE_CHECKING:
     from golive.engine.state import RunState
-
-
-def choose_level(plan: Plan, touched_phases: list[str]) -> RollbackLevel | None:
-    """The lightest level that is enough: for each phase that changed something, the lightest level without a
-    condition covering it; of those, the heaviest (levels escalate: 3 includes 2's job, so every touched phase gets
-    a level at least as heavy as its own lightest). Runbooks write ladders ("level 2 if level 1 is not enough"), so
-    a heavier level covering the same phase is the next rung, for a person to take (`offered`), never the first.
-    A level with a condition (`when`) is never chosen here: only a person can see it hold."""
-    automatic = sorted((lv for lv in plan.rollback.levels if lv.when is None), key=lambda lv: lv.level)
-    best: RollbackLevel | None = None
-    for name in touched_phases:
-        lightest = next((lv for lv in automatic if name in lv.covers), None)
-        if lightest is not None and (best is None or lightest.level > best.level):
-            best = lightest
-    return best
-
-
-def chain(plan: Plan, level: RollbackLevel) -> list[RollbackLevel]:
-    """The levels its `first` names (and their chains), the level, then the levels its `then` names (and theirs,
-    depth first): each once, in that order. A loop (refused when the plan is loaded) ends where it closes."""
-    by_number = {lv.level: lv for lv in plan.rollback.levels}
-    out: list[RollbackLevel] = []
-    entered: set[int] = set()
-
-    def walk(lv: RollbackLevel) -> None:
-        if lv.level in entered:
-            return
-        entered.add(lv.level)
-        for n in lv.first:
-            if n in by_number:
-                walk(by_number[n])
-        out.append(lv)
-        for n in lv.then:
-            if n in by_number:
-                walk(by_number[n])
-
-    walk(level)
-    return out
 
 
 def offered(plan: Plan, touched_phases: list[str], run_id: str = "RUN",
@@ -80,12 +45,6 @@ def touched_phases(plan: Plan, st: RunState) -> list[str]:
                 out.append(phase.name)
                 break
     return out
-
-
-def touched_if_failing(plan: Plan, phase: int) -> list[str]:
-    """What `touched_phases` says when phase `phase` (1-based) fails after its state-changing steps started: the
-    phases up to it that have one (a phase of read-only steps leaves nothing to revert, before or after running)."""
-    return [ph.name for ph in plan.phases[:phase] if any(not step.is_read_only for step in ph.steps)]
 
 
 def level_ran(plan: Plan, st: RunState, level: RollbackLevel) -> bool:

@@ -303,6 +303,15 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
                 c.note = _in_shell_block(c)
             block.commands += sql.commands
             continue
+        if sql_rows:
+            # `./deploy.sh` then a bare `SELECT ...;` in one part: bash cannot run the SQL and no cut keeps the
+            # order, so the part is a person's, shown as written (never a script with the SQL left out)
+            shown = "\n".join(carved.get(kept.row + k, ln) for k, ln in enumerate(kept.text.split("\n")))
+            block.commands.append(Command("manual", {"instruction": "By hand (shell commands and SQL lines in one"
+                                                                   " part: the SQL runs in a database client):\n"
+                                                                   + shown.strip()}, line, kept.name,
+                                          note="SQL lines among shell commands"))
+            continue
         curls = [curl_to_http(st.text.replace("\\\n", " ")) if st.node_type == "command" and st.own and
                  st.own[0][0] == "curl" else None for st in kept.statements]
         if len(curls) > 1 and all(c is not None for c in curls) and not kept.kept_whole:

@@ -16,8 +16,23 @@ SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRI
                          r"|WACHTWOORD|PAROLA_?CHIAVE|_(?:PW|PWD|PASS|PAT|PSK|CREDS)$)")
 
 
-def secret_like(name: str) -> bool:
-    return bool(SECRET_NAME.search(name.upper())) and name.upper() == name
+#: The short suffixes alone, which other words end in too: `LOG_PAT` (a pattern), `RETRY_PASS` (a count).
+_SHORT_SUFFIX = re.compile(r"_(?:PW|PWD|PASS|PAT|PSK|CREDS)$")
+#: A value no one would keep secret: a small count or a switch (a pattern such as `ERROR|FATAL` is told below).
+_PLAINLY_NO_SECRET = re.compile(r"(?i)\d{1,4}|true|false|yes|no|on|off")
+
+
+def secret_like(name: str, value: str | None = None) -> bool:
+    """A name that holds a secret. Where only a short suffix says so (`_PAT`, `_PASS`), the value the document
+    gives decides too: `LOG_PAT='ERROR|FATAL'` is a pattern, and reading it from the environment would only stop
+    the run until someone set it."""
+    upper = name.upper()
+    if upper != name or not SECRET_NAME.search(upper):
+        return False
+    if value is not None and _SHORT_SUFFIX.search(upper) and not SECRET_NAME.search(_SHORT_SUFFIX.sub("", upper)):
+        plain = value.strip("\"'")
+        return not _PLAINLY_NO_SECRET.fullmatch(plain) and not re.search(r"\w\|\w|\.\*|^\^|\\[bdsw]", plain)
+    return True
 
 
 #: A secret's value written into a command: `PGPASSWORD=hunter2`, `export API_TOKEN=ghp_...`, mysql's
@@ -54,7 +69,8 @@ def hide_secrets(text: str, taken: dict[str, str] | None = None) -> tuple[str, l
             used.append(name)
         return "${" + name + "}"
 
-    text = _SECRET_ASSIGN.sub(lambda m: f"{m.group(1)}=\"{keep(m.group(1), m.group(2))}\"", text)
+    text = _SECRET_ASSIGN.sub(lambda m: f"{m.group(1)}=\"{keep(m.group(1), m.group(2))}\""
+                              if secret_like(m.group(1), m.group(2)) else m.group(0), text)
     text = _MYSQL_P.sub(lambda m: f"{m.group(1)}-p\"{keep('MYSQL_PASSWORD', m.group(2))}\"", text)
     text = _PASSWORD_OPT.sub(lambda m: f"{m.group(1)}\"{keep('PASSWORD', m.group(2))}\"", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{keep('API_TOKEN', m.group(2))}", text)

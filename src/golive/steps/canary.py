@@ -1,6 +1,10 @@
 """`canary`: shift traffic to a new pool in stages, judge it at every analysis interval against the
 stable pool running at the same time, promote at the end, and abort at the first failing verdict.
 
+With `promote: false` the step ends holding its last stage's split instead of promoting: runbooks put a
+person's Go/No-Go before the last stage (Argo Rollouts' `pause: {}`), so the plan's gate decides and a later
+step (a `switch`, or another canary) finishes the move. Its undo is the same: all traffic back to stable.
+
 On abort the step itself puts 100% of traffic back on the stable pool *before* it returns `failed`, so
 users are off the bad build within one router call of the verdict; the engine then runs the rest of the
 rollback. Every weight change and every verdict is an event with the numbers behind it.
@@ -94,7 +98,8 @@ class CanarySpec(Strict):
     analysis: Analysis = Analysis()
     #: False: the last stage's split stays as it is, for a later step to go on after a Go/No-Go ("Go/No-Go before
     #: stage 4"); a canary that promoted at its end would send all traffic before anyone decided.
-    promote: bool = True
+    promote: bool = Field(default=True, description="false: end holding the last stage's split; a gate and a"
+                                                      " later step (a switch, another canary) finish the move")
 
     @model_validator(mode="after")
     def _shape(self) -> CanarySpec:
@@ -103,7 +108,14 @@ class CanarySpec(Strict):
         weights = [s.weight for s in self.stages]
         if weights != sorted(weights) or len(set(weights)) != len(weights):
             raise ValueError(f"stage weights must increase, got {weights}")
+        if not self.promote and weights[-1] == 100:
+            raise ValueError("promote: false holds the last stage for a later step, but its weight is 100 (all"
+                             " traffic already on the canary): end the stages below 100, or drop `promote: false`")
         return self
+
+    def held(self) -> int | None:
+        """The canary's share the step ends at when it does not promote (None: it promotes to 100%)."""
+        return None if self.promote else self.stages[-1].weight
 
     def planned_looks(self) -> int:
         return max(1, sum(math.ceil(s.hold / self.interval) for s in self.stages if s.weight < 100 or s.hold))
@@ -137,8 +149,9 @@ class CanaryStep(StepBase, RouterRef):
     def describe(self) -> str:
         stages = " -> ".join(f"{s.weight}%" + (f" for {format_duration(s.hold)}" if s.hold else "")
                              for s in self.canary.stages)
-        held = ", then held there (no promotion)" if not self.canary.promote else ""
-        return f"canary {self.canary.canary} vs {self.canary.stable}: {stages}{held} ({self.router_label()})"
+        held = self.canary.held()
+        then = f", then held at {held}% (promote: false)" if held is not None else ""
+        return f"canary {self.canary.canary} vs {self.canary.stable}: {stages}{then} ({self.router_label()})"
 
     # -- running -----------------------------------------------------------------------------------
     def thresholds(self) -> Thresholds:
@@ -194,16 +207,21 @@ class CanaryStep(StepBase, RouterRef):
                     return self._abort(router, ctx, label, f"stage {stage_no} ({stage.weight}%): {verdict.reason}",
                                        stage_no, verdict)
                 because = {"because": self._promotion(stage_no, stage, verdict, judge.interval - looks_before)}
-            if spec.stages[-1].weight != 100 and spec.promote:
+            if spec.promote and spec.stages[-1].weight != 100:
                 set_and_record(router, ctx, {spec.canary: 100}, "promote", label, stage=len(spec.stages),
                                stages=len(spec.stages), **because)
         except GoliveError as exc:
             return self._abort(router, ctx, label, f"stage {stage_no}: {exc}", stage_no, None)
         finally:
             router.close()
-        held = f"held {spec.canary} at {spec.stages[-1].weight}%" if not spec.promote else None
-        return StepResult.passed(f"{held or f'promoted {spec.canary} to 100%'} after {len(spec.stages)} stage(s)"
-                                 f" and {verdicts} passing or inconclusive verdict(s)", stages=len(spec.stages),
+        held = spec.held()
+        if held is not None:
+            return StepResult.passed(f"held {spec.canary} at {held}%: the plan promotes later ({spec.stable} at"
+                                     f" {100 - held}%, after {len(spec.stages)} stage(s) and {verdicts} passing or"
+                                     " inconclusive verdict(s))", stages=len(spec.stages), verdicts=verdicts,
+                                     held=held)
+        return StepResult.passed(f"promoted {spec.canary} to 100% after {len(spec.stages)} stage(s) and"
+                                 f" {verdicts} passing or inconclusive verdict(s)", stages=len(spec.stages),
                                  verdicts=verdicts)
 
     @staticmethod

@@ -310,7 +310,7 @@ class BuildMixin(ImportState):
         sources = {m.group(1) for v, _l in self.exported.values() if (m := re.fullmatch(r"\$\{?(\w+)\}?", v))}
         for n, (value, line) in sorted(self.exported.items()):
             m = re.fullmatch(r"\$\{?(\w+)\}?", value)
-            secret = secret_like(n) or bool(m and secret_like(m.group(1)))
+            secret = secret_like(n, value) or bool(m and secret_like(m.group(1)))
             if m:
                 out[n] = CommentedMap({"secret": True, "from_env": m.group(1)} if secret else {"from_env": m.group(1)})
             elif secret:

@@ -46,11 +46,19 @@ _DONE_FORM = re.compile(r"(?i)^[a-zäöüéèáíóúç]{3,}(?:ed|t|en|ée?s?|ad
 _STATE = re.compile(r"(?m)^\s*(?:export\s|cd\s|source\s|\.\s|set\s+-|[A-Za-z_]\w*=)")
 
 
+#: The item reports the work done somewhere else, or as a rehearsal: "created on staging (dress rehearsal)",
+#: "dry run OK", "in QA", "Generalprobe", "ensaio em homologação", "预演", "リハーサル": the window still runs it.
+_ELSEWHERE = re.compile(r"(?i)\b(?:on|in|at|auf|em|en|sur|na|no)\s+(?:the\s+)?(?:staging|stage|dev|development|"
+                        r"test|testing|qa|uat|pre-?prod|sandbox|homolog\w*|integration)\b|rehears|dry[- ]?run|"
+                        r"trial run|generalprobe|probelauf|ensaio|répétition|ensayo|预演|演练|彩排|リハーサル")
+
+
 def names_the_work(item: str, command: str) -> bool:
     """The ticked item's words name what the command does: two stems in common, one of them five letters or more,
-    and one the item writes as done ("created" for `create`); never a block that sets state for later blocks."""
+    and one the item writes as done ("created" for `create`); never a block that sets state for later blocks, nor
+    an item that says the work was done elsewhere or as a rehearsal (the window still has to do it)."""
     code = re.sub(r"(?m)(?:^|\s)#.*$", " ", command.replace("\\\n", " "))  # a continuation is no statement
-    if _STATE.search(code):
+    if _STATE.search(code) or _ELSEWHERE.search(item):
         return False
     shared = _words(item) & _words(code)
     done = {_stem(w) for w in re.findall(r"[a-zäöüéèáíóúç]{4,}", item.lower()) if _DONE_FORM.match(w)}

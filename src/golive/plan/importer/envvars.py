@@ -105,7 +105,7 @@ class EnvVarsMixin(ImportState):
     def env_block_var(self, var: str, value: str, line: int) -> None:
         """One NAME=value of an env file: a secret-looking name, or a value carrying a password (a URL's
         `user:password@`), is read from the environment (value dropped)."""
-        if secret_like(var) or re.search(r"(?i)secret|passw|token|key", var) or _URL_PASSWORD.search(value):
+        if secret_like(var, value) or re.search(r"(?i)secret|passw|token|key", var) or _URL_PASSWORD.search(value):
             self.env_vars[var] = (None, line)
             self.env_secrets.add(var)
         else:

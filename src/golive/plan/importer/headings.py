@@ -29,6 +29,26 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             # going back and failure branches in the other languages too: "If we have to go back",
                             # "Plan de regreso", "Si algo falla", "Wenn es schiefgeht" (golive.plan.md_going_back)
                             r"|" + GOING_BACK_TITLE.pattern, re.I)
+#: A forward step that prepares the way back: "Step 2 — Save rollback config on the edge router", "Take a rollback
+#: snapshot", "Create the restore point", "Rollback-Konfiguration sichern", "备份回滚配置". Its rollback word names what
+#: is saved; the section is forward work (the level that uses it comes later), never a rollback level.
+_PREPARES = re.compile(
+    r"(?i)^\W*(?:(?:step|phase|stage|schritt|paso|etapa|[ée]tape|fase)\s*\d+[a-z]?\s*[—–:.)\-]+\s*|\d+(?:\.\d+)*[.)]?\s+)?"
+    r"(?:save|saving|back\s*up|backing\s+up|take|taking|create|creating|prepare|preparing|record|capture|export|"
+    r"copy|store|keep|write\s+down|note|stage|sichern|speichern|erstellen|guardar|salvar|sauvegarder|enregistrer|"
+    r"preparar|preparer|pr[ée]parer)\b[^.:]{0,25}?"
+    r"\b(?:roll\s*-?\s*back|back\s*-?\s*out|restore|fall\s*-?\s*back)[\s-]+(?:config\w*|point|snapshots?|images?|"
+    r"cop(?:y|ies)|files?|state|info\w*|targets?|versions?|revisions?|packages?|bundles?|artifacts?|archives?|"
+    r"points?|data)\b"
+    r"|(?:sichern|speichern|erstellen)\s*$|^\W*(?:保存|备份|備份)")
+
+
+def rollback_heading(low: str) -> bool:
+    """A heading of rollback material ("Rollback", "Phase 6: Rollback Procedures", "Si algo falla"), never a forward
+    step that saves what a rollback will need ("Save rollback config")."""
+    return bool(ROLLBACK_WORDS.search(low)) and not _PREPARES.search(low)
+
+
 SUCCESS_WORDS = SUCCESS_TITLE  # golive.plan.md_success, shared with the block reader
 #: "## Deployment window: 02:00-04:00 CET": the window, not a phase timeboxed by its clock range.
 WINDOW_HEADING = re.compile(r"\bwindow\b|^schedule\b|^when\b")

@@ -77,7 +77,7 @@ def level_number(label: str, lettered: bool = True) -> int | None:
 def read_opener(raw: str, numbered: bool) -> Opener | None:
     """The block's text as a level's opening, when it starts with a level's label: a level word and its number (any
     form), or, in a numbered list (`numbered`), a bold label whose bracket or lead says when to take it."""
-    raw = " ".join(raw.split())
+    raw = re.sub(r"^\d+(?:\.\d+)+\.?\s+(?=\D)", "", " ".join(raw.split()))  # "6.2 Level 1 (...)": a section number
     bold = _BOLD.match(raw)
     if bold:
         label, rest = _clean(bold.group(2)).strip(" :：—–-"), raw[bold.end():]

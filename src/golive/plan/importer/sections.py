@@ -13,11 +13,11 @@ from golive.plan.importer.headings import (
     CONFIG_HEADING,
     NOT_A_PHASE,
     PEOPLE_HEADING,
-    ROLLBACK_WORDS,
     SUCCESS_WORDS,
     TEST_HEADER,
     TEST_PLAN,
     WINDOW_HEADING,
+    rollback_heading,
 )
 from golive.plan.importer.text import (
     _CLOCK_RANGE,
@@ -142,7 +142,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             sub_phases = self.numbered_subs(idx, end)
         # "Phase 3: ..." under it
         named = [j for j in sub_phases if _PHASE.match(fold_width(_clean(self.blocks[j].text)))]
-        if ROLLBACK_WORDS.search(low) and not named and "window" not in low and not (
+        if rollback_heading(low) and not named and "window" not in low and not (
                 PEOPLE_HEADING.search(low) and not self.runs_commands(idx + 1, end)):
             # ("Who do I call if something breaks?" with no command is the people to call, not a way back)
             # Rollback material wherever it stands and whatever its number ("Phase 6: Rollback Procedures").
@@ -353,7 +353,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             return subs
         more = [j for j in range(idx + 1, end) if self.blocks[j].kind == "heading" and self.blocks[j].level == level
                 and numbered.match(_clean(self.blocks[j].text)) and not _GATE.search(self.blocks[j].text)
-                and not ROLLBACK_WORDS.search(_clean(self.blocks[j].text).lower())
+                and not rollback_heading(_clean(self.blocks[j].text).lower())
                 and not SUCCESS_WORDS.search(_clean(self.blocks[j].text).lower())]
         return sorted(set(subs) | set(more))
 
@@ -382,7 +382,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
             if b.kind != "heading" or b.level != level or b.placed or j in subs:
                 continue
             low = _clean(b.text).lower()
-            if ROLLBACK_WORDS.search(low) and self.runs_commands(j + 1, self.section_end(j)):
+            if rollback_heading(low) and self.runs_commands(j + 1, self.section_end(j)):
                 b.placed = True
                 self.rollback_section(j, self.section_end(j))
                 self.inferred.append(f"line {b.line}: '{_clean(b.text)}' is rollback material -> rollback levels")
@@ -394,7 +394,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
         """A sub-heading that is a phase of its section: "Phase 2: ...", "7.2 Outage and upgrade (02:20-03:20)"."""
         text = fold_width(text)
         return bool(_PHASE.match(text) or re.match(r"^\d+(?:\.\d+)+\.?\s+\S", text)
-                    or self.timeboxed(text)) and not ROLLBACK_WORDS.search(text.lower()) \
+                    or self.timeboxed(text)) and not rollback_heading(text.lower()) \
             and not _LEVEL.match(text) and not conditional_heading(text)
 
     def outline_sections(self, tops: list[int]) -> set[int]:
@@ -407,7 +407,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
         for i in tops:
             text = _clean(self.blocks[i].text)
             m = re.match(r"^(\d{1,2})[.)]?\s+\S", text)
-            if m is None or ROLLBACK_WORDS.search(text.lower()) or SUCCESS_WORDS.search(text.lower()):
+            if m is None or rollback_heading(text.lower()) or SUCCESS_WORDS.search(text.lower()):
                 continue
             end = self.section_end(i)
             parts = [j for j in range(i + 1, end) if self.blocks[j].kind == "heading"
@@ -427,7 +427,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
         level = min((self.blocks[j].level for j in subs), default=0)
         texts = {j: _clean(self.blocks[j].text) for j in subs}
         out = [j for j in subs if self.blocks[j].level == level and re.match(r"^\d{1,2}[.)]\s+\S", texts[j])
-               and not _GATE.search(texts[j]) and not ROLLBACK_WORDS.search(texts[j].lower())
+               and not _GATE.search(texts[j]) and not rollback_heading(texts[j].lower())
                and not SUCCESS_WORDS.search(texts[j].lower()) and self.has_steps(j, self.section_end(j))]
         if re.search(r"(?i)checklist|pre-?deploy|before deploy|preparation|readiness|pre-?flight",
                      _clean(self.blocks[idx].text)):

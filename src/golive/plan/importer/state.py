@@ -25,7 +25,9 @@ class ImportState:
     def __init__(self, text: str, source: str) -> None:
         self.source = source
         self.src_name = Path(source).name
-        self.blocks = parse_blocks(text)
+        from golive.plan.importer.level_lines import split_level_lines
+
+        self.blocks = split_level_lines(parse_blocks(text))  # "Fallback 1 (...): …\nFallback 2 (...): …": a level each
         #: CJK text in the document: "CST" there is China Standard Time (UTC+8), not US Central (importer/when.py).
         self.cjk = bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text))
         #: US hints: "CST" is US Central where the document names US Central time, Chicago, CDT or a US state.

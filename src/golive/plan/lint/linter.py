@@ -25,6 +25,7 @@ class _Linter(CommandRules, StructureRules):
         self.traffic()
         self.host_groups()
         self.rolling()
+        self.held_canaries()
         self.imported_shapes()
         self.compliance()
         self.findings.sort(key=lambda f: (f.line, f.col, f.rule))

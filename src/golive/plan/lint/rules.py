@@ -57,6 +57,10 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("GL165", "chain-runs-conditional-level", "warning",
          "A rollback level without a condition (`when`) runs, through `first` or `then`, a level with one: golive"
          " applies the first by itself, so it runs the second whatever its condition."),
+    Rule("GL168", "level-never-applied", "warning",
+         "A rollback level without a condition (`when`) is never applied by golive itself: every phase it covers has"
+         " a lighter level without one, which a failure applies instead (the heavier is only offered). A person can"
+         " still take it with `golive rollback RUN --level N`."),
     Rule("GL166", "gate-decision-without-approval", "warning",
          "A gate's description has a person or a meeting decide (decides, signs off, approves, 'Go?', no answer is"
          " a NO-GO) but the gate has no `approvals`: golive passes it by itself once the phase's steps succeed."),
@@ -77,6 +81,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "A rolling step on a group behind a router does not drain hosts there: users reach hosts mid-deploy."),
     Rule("GL164", "rolling-bake-cannot-judge", "error",
          "A rolling step's bake has max_error_rate but no router per-server counters to judge it by."),
+    Rule("GL167", "canary-held-never-promoted", "warning",
+         "A canary with `promote: false` holds its last stage's split, and no later step moves traffic on that"
+         " router: the run would end with traffic split between the two pools."),
 )}
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from golive.plan.level_chains import reached
+from golive.plan.level_choice import chain, choose_level, touched_if_failing
 from golive.plan.lint.base import LinterBase
 from golive.plan.lint.commands import _PLACEHOLDER, _REF, _changes_state
 from golive.plan.lint.rules import Path_
 from golive.plan.md_meaning import people_decide
+from golive.steps.canary import CanaryStep
 from golive.steps.rolling import RollingStep
 from golive.units import format_duration
 
@@ -137,6 +139,7 @@ class StructureRules(LinterBase):
                          f"level {level.level} '{level.name}' covers no phase: no failure applies it automatically"
                          " (list the phases it undoes under `covers:`)")
         self._chains_into_conditions()
+        self._never_applied()
 
     def _chains_into_conditions(self) -> None:
         """A level golive applies by itself (no `when`) that runs, through `first`/`then`, a level only a person
@@ -156,6 +159,30 @@ class StructureRules(LinterBase):
                              f"level {level.level} '{level.name}' has no condition, so golive applies it by itself, and"
                              f" it runs level {other.level} '{other.name}' (first/then), whose condition only a person"
                              f" can see ({other.when}): give level {level.level} that `when` too, or drop the chain")
+
+    def _never_applied(self) -> None:
+        """golive applies the lightest level that is enough (golive.plan.level_choice.choose_level) and only offers
+        the heavier ones: a level without `when` whose phases all have a lighter one is, whatever fails, never
+        applied by itself (nor run by a chosen level's `first`/`then`). Asked of the engine's own rule, for a
+        failure in each phase; a level covering nothing is GL119's, one covering only read-only phases is not this."""
+        applied: set[int] = set()
+        for n in range(1, len(self.plan.phases) + 1):
+            chosen = choose_level(self.plan, touched_if_failing(self.plan, n))
+            applied |= {lv.level for lv in chain(self.plan, chosen)} if chosen is not None else set()
+        changing = set(touched_if_failing(self.plan, len(self.plan.phases)))
+        for li, level in enumerate(self.plan.rollback.levels):
+            if level.when is not None or level.level in applied or not set(level.covers) & changing:
+                continue
+            lightest = [choose_level(self.plan, [name]) for name in level.covers if name in changing]
+            if any(lv is None or lv.level >= level.level for lv in lightest):
+                continue  # never applied for another reason (a heavier level always wins): not this warning
+            lighter = sorted({(lv.level, lv.name) for lv in lightest if lv is not None})
+            named = ", ".join(f"level {n} '{nm}'" for n, nm in lighter)
+            self.add("GL168", ("rollback", "levels", li),
+                     f"level {level.level} '{level.name}' has no condition, but golive never applies it by itself:"
+                     f" every phase it covers has a lighter level ({named}), which a failure applies instead, and"
+                     f" offers it only as the next rung; a person can still take it with"
+                     f" `golive rollback RUN --level {level.level}`")
 
     def host_groups(self) -> None:
         for name, group in self.plan.hosts.items():
@@ -191,6 +218,22 @@ class StructureRules(LinterBase):
                 if problem:
                     self.add("GL164", (*where, "bake"), f"'{step.title()}' cannot judge its bake: {problem}")
 
+    def held_canaries(self) -> None:
+        """A canary that holds its split (`promote: false`) leaves the rest of the move to a later step, after
+        the gate: without one, the run ends with users split between the old and the new build."""
+        steps = [(path, step) for path, step, pi in self.all_steps()
+                 if pi is not None and path[-1] != "undo" and path[2] == "steps"]
+        for i, (path, step) in enumerate(steps):
+            if not isinstance(step, CanaryStep) or step.canary.promote:
+                continue
+            mine = _router_key(step.canary.router)
+            if not any(later.kind in ("canary", "switch")
+                       and _router_key(getattr(later, later.kind).router) == mine for _p, later in steps[i + 1:]):
+                self.add("GL167", (*path, "canary", "promote"),
+                         f"'{step.title()}' holds {step.canary.held()}% on the canary (promote: false) and no later"
+                         " step moves traffic on its router: the run would end with traffic split. Add a `switch`"
+                         " to the canary pool (or another canary) after the gate that decides")
+
     def _router_in_front(self, group_name: str) -> str | None:
         """The router a group sits behind: its declared `router:`, or a router whose servers are its hosts."""
         group = self.plan.hosts.get(group_name)
@@ -212,3 +255,8 @@ class StructureRules(LinterBase):
         for f in compliance_findings(self.plan):
             path: Path_ = tuple(int(seg) if seg.isdigit() else seg for seg in f.path.split(".") if seg)
             self.add("GL115", path, f"{f.requirement} ({f.element}): {f.message}")
+
+
+def _router_key(router: Any) -> str:
+    """A step's router as comparable text: its name, or its inline configuration."""
+    return router if isinstance(router, str) else repr(router.model_dump())
