@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -145,7 +146,7 @@ def test_a_record_whose_run_its_log_never_learnt_of_holds_nobody(two_users: tupl
     path = host_lock.lock_file(Path(alice.env["GOLIVE_HOST_LOCK_DIR"]), "hostsvc", "prod")
     assert path.read_text() == ""  # the ended run freed it
     path.write_text(json.dumps({"run": "20261201-000000-dead", "store": str(alice.dir / "state/golive/golive.db"),
-                                "pid": 1, "host": "x"}) + "\n")
+                                "pid": 1, "started": "not-its-start", "host": socket.gethostname()}) + "\n")
     (bob.gate / "go").touch()
     second = bob.golive("run", "plan.yaml", "--no-wait")
     assert second.code == 0, second.out + second.err
@@ -168,13 +169,17 @@ def test_a_link_planted_in_the_shared_directory_is_refused_and_its_target_untouc
 def test_a_missing_directory_is_made_for_every_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shared = tmp_path / "machine" / "golive"
     monkeypatch.setenv(host_lock.ENV, str(shared))
+    from golive.store.owner import current_owner
+
+    record = {"run": "r1", "store": str(tmp_path / "x.db"), "host": socket.gethostname(), "pid": os.getpid(),
+              "started": current_owner().started}  # written by this process: its own to empty
     old = os.umask(0o022)
     try:
-        host_lock.take("svc", "prod", {"run": "r1", "store": str(tmp_path / "x.db")}, None)
+        host_lock.take("svc", "prod", record, None)
     finally:
         os.umask(old)
     assert shared.stat().st_mode & 0o7777 == 0o1777
     assert host_lock.lock_file(shared, "svc", "prod").stat().st_mode & 0o777 == 0o666
-    assert host_lock.holder("svc", "prod") == {"run": "r1", "store": str(tmp_path / "x.db")}
+    assert host_lock.holder("svc", "prod") == record
     host_lock.drop("svc", "prod", "r1")
     assert host_lock.holder("svc", "prod") is None

@@ -84,6 +84,10 @@ def test_device_lines_are_told_apart_from_bash_ones() -> None:
     assert device_config("interface Gi0/1\n no shutdown\nend\n")
     assert not device_config("set -euo pipefail\nsystemctl restart app\n")
     assert not device_config("exit\n")
+    # Linux's iproute2 is bash's, IOS's `ip route` is the router's (review3 M1: a Linux route was never added)
+    assert not device_config("ip route add 10.20.0.0/16 via 10.0.0.1 dev eth0\nip route get 10.20.1.1\n")
+    assert not device_config("ip address add 10.0.0.5/24 dev eth0\nip route show\n")
+    assert device_config("ip route 10.20.0.0 255.255.0.0 10.0.0.1\nwrite memory\n")
 
 
 SNOWFLAKE = """# Data release

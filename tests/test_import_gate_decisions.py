@@ -78,6 +78,25 @@ def test_silence_by_a_clock_time_is_a_no_go(said: str, until: str) -> None:
     assert any("is a NO-GO -> the approval's until" in line for line in summary)
 
 
+@pytest.mark.parametrize(("said", "until"), [
+    ("Maria (release manager) decides. No answer by 10:15 = NO-GO.", "2026-12-16T10:15"),
+    ("Diego calls it. If there is no GO by 09:45, we abort.", "2026-12-16T09:45"),
+    ("Diego calls it. No decision by 10:30, then we roll back.", "2026-12-16T10:30"),
+])
+def test_other_wordings_of_a_decider_and_of_silence_keep_the_limit(said: str, until: str) -> None:
+    """A decider with a role in brackets is still the decider, and "no GO by 09:45, we abort" is silence as a
+    NO-GO: without either the approval had no limit and a late yes went on (review3 M2)."""
+    plan, _ = load("# Ledger\n\n" + WINDOW + SHIP + f"**Go/No-Go:** {said}\n" + NEXT)
+    approvals = plan.phases[0].gate.approvals
+    assert approvals is not None and approvals.until == until, approvals
+
+
+def test_a_word_starting_with_go_is_no_silence() -> None:
+    said = "Diego calls it. No go-live photos before 10:15, we stop the stream."
+    doc = "# Ledger\n\n" + WINDOW + SHIP + f"**Go/No-Go:** {said}\n" + NEXT
+    assert "until" not in gate_of(doc).get("approvals", {})
+
+
 def test_silence_within_a_duration_is_a_timeout() -> None:
     doc = "# Ledger\n\n" + SHIP + "**Go/No-Go:** Diego Martín decides. No answer within 15 minutes = NO-GO.\n" + NEXT
     approvals = gate_of(doc)["approvals"]

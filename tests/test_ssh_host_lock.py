@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import socket
 from pathlib import Path
 
 from conftest import Result, golive
@@ -77,13 +78,33 @@ def test_a_lock_whose_run_is_provably_over_is_taken_over(workdir: Path, sshd: Ss
     lock = Path(default_path(SERVICE, "test"))
     lock.parent.mkdir(parents=True, exist_ok=True)
     gone = workdir / "gone" / "runs.db"  # a log deleted with its checkout
-    lock.write_text(json.dumps({"run": "20261201-000000-dead", "store": str(gone), "service": f"{SERVICE}/test"},
-                               sort_keys=True))
+    lock.write_text(json.dumps({"run": "20261201-000000-dead", "store": str(gone), "service": f"{SERVICE}/test",
+                                "host": socket.gethostname(), "pid": 1, "started": "not-its-start"},
+                               sort_keys=True))  # written here, by a process that is gone
     b = Machine(workdir, "b", _plan(sshd, marks))
     r, run_b = b.run()
     assert r.code == 3, r.out + r.err
     assert _marks_of(marks, run_b) == set(sshd.hosts)
     assert json.loads(lock.read_text())["run"] == run_b
+
+
+def test_a_lock_written_on_another_machine_holds_whatever_this_machine_has(workdir: Path, sshd: SshHosts) -> None:  # noqa: F811
+    """Another laptop's run: its log's path does not exist here, which says nothing about that run."""
+    marks = workdir / "marks"
+    marks.mkdir()
+    lock = Path(default_path(SERVICE, "test"))
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"run": "20261201-000000-away", "store": "/home/alice/.local/state/golive/golive.db",
+                       "service": f"{SERVICE}/test", "host": "laptop-a-not-here", "pid": 4242, "started": "1"},
+                      sort_keys=True)
+    lock.write_text(text)
+    b = Machine(workdir, "b", _plan(sshd, marks))
+    r, run_b = b.run()
+    assert r.code == 1, r.out + r.err
+    assert "held by run 20261201-000000-away" in r.out + r.err and "on laptop-a-not-here" in r.out + r.err
+    assert "by hand" in r.out + r.err
+    assert _marks_of(marks, run_b) == set()  # the command never ran on a held host
+    assert lock.read_text() == text
 
 
 def test_a_rolling_step_after_an_ssh_step_leaves_the_lock_to_the_runs_end(workdir: Path, sshd: SshHosts) -> None:  # noqa: F811

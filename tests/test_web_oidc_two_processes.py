@@ -110,3 +110,51 @@ def test_logout_revokes_the_sessions_tokens_at_the_provider(workdir: Path) -> No
         r = elsewhere.post("/api/logout", json={}, headers={"X-CSRF-Token": vic_csrf})
         assert r.status_code == 200 and r.json()["provider"] == "revoked at the identity provider", r.text
         assert not _refresh_works(provider, vic_refresh)
+
+
+def _revocations_held(provider: Provider) -> int:
+    return int(httpx.get(f"{provider.url}/test/revocations-held", timeout=30).json()["held"])
+
+
+def test_logout_ends_the_session_before_the_provider_answers_the_revocation(workdir: Path) -> None:
+    """A slow provider: while it holds logout's revocation, a copy of the cookie (in the other process too) is
+    already refused; the revocation then goes through and logout reports it."""
+    with two_consoles(workdir, rotate=False, revalidate="5m") as (first, second, provider):
+        rita, csrf, _access, refresh = _login_tokens(provider, first, "rita")
+        copied = second.client()
+        copied.cookies = rita.cookies
+        assert copied.get("/api/runs").status_code == 200
+        assert httpx.post(f"{provider.url}/test/hold-revocation", timeout=30).status_code == 204
+        answer: dict[str, httpx.Response] = {}
+        out = threading.Thread(target=lambda: answer.setdefault("r", rita.post(
+            "/api/logout", json={}, headers={"X-CSRF-Token": csrf})))
+        out.start()
+        try:
+            until(lambda: _revocations_held(provider) >= 1, "logout's revocation to reach the provider")
+            assert copied.get("/api/runs").status_code == 401  # ended while the provider has not answered
+            assert out.is_alive() and _revocations_held(provider) >= 1  # (the logout is still waiting for it)
+            assert sessions_of(workdir, "rita") == []
+        finally:
+            httpx.post(f"{provider.url}/test/release-revocation", timeout=30)
+            out.join(DEADLINE)
+        r = answer["r"]
+        assert r.status_code == 200 and r.json()["provider"] == "revoked at the identity provider", r.text
+        assert not _refresh_works(provider, refresh)
+
+
+def test_logout_ends_the_session_when_the_lock_directory_cannot_be_made(workdir: Path) -> None:
+    """An OSError around the provider's side (here: the per-session lock directory is a file) never keeps a session
+    alive: the session ends, the reply is 200."""
+    with two_consoles(workdir, rotate=False, revalidate="5m") as (first, _second, provider):
+        rita, csrf, _access, _refresh = _login_tokens(provider, first, "rita")
+        locks = workdir / ".golive" / "web" / "oidc-locks"
+        if locks.is_dir():
+            for f in locks.iterdir():
+                f.unlink()
+            locks.rmdir()
+        locks.parent.mkdir(parents=True, exist_ok=True)
+        locks.write_text("")
+        r = rita.post("/api/logout", json={}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+        assert sessions_of(workdir, "rita") == []
+        assert rita.get("/api/runs").status_code == 401

@@ -11,6 +11,8 @@
 //   POST /test/barrier?n=2    the next token requests wait until n have arrived (or 5 s passed), then go through
 //                             one after another, as a provider's database takes them (tests of concurrent refresh)
 //   GET  /test/token-calls    how many token requests arrived since the barrier was set
+//   POST /test/hold-revocation   revocation requests wait until /test/release-revocation (or 30 s): a slow provider
+//   GET  /test/revocations-held  how many revocation requests are waiting now
 // With OIDC_ROTATE=1 every refresh rotates the refresh token (each is good once; presenting a used one is refused
 // and revokes its grant, as oidc-provider does). The revocation endpoint (RFC 7009) is on.
 import Provider from "oidc-provider";
@@ -23,6 +25,7 @@ const noRefresh = new Set();
 const grantsOf = new Map();  // account -> grant ids made for it
 const issued = [];
 let barrier = null;  // {n, waiting: [resolve], calls, chain}
+let revocationHold = null;  // {waiting: [resolve]} while revocations are held
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -94,6 +97,25 @@ provider.use(async (ctx, next) => {
   if (ctx.path === "/test/token-calls" && ctx.method === "GET") {
     ctx.body = { calls: barrier ? barrier.calls : 0 };
     return;
+  }
+  if (ctx.path === "/test/hold-revocation" && ctx.method === "POST") {
+    revocationHold = { waiting: [] };
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.path === "/test/release-revocation" && ctx.method === "POST") {
+    if (revocationHold) revocationHold.waiting.forEach((r) => r());
+    revocationHold = null;
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.path === "/test/revocations-held" && ctx.method === "GET") {
+    ctx.body = { held: revocationHold ? revocationHold.waiting.length : 0 };
+    return;
+  }
+  if (revocationHold && ctx.path === "/token/revocation" && ctx.method === "POST") {
+    const h = revocationHold;
+    await new Promise((resolve) => { h.waiting.push(resolve); setTimeout(resolve, 30000); });
   }
   if (barrier && ctx.path === "/token" && ctx.method === "POST") {
     const b = barrier;

@@ -54,12 +54,15 @@ _NOT_A_SHELL = re.compile(
     r"(?:router|switch|firewall|device|appliance|controller)(?:'s)?\s+(?:cli|console|prompt)\b|"
     r"\b(?:configuration|config)\s+mode\b|不是\s*(?:shell|bash)|(?:shell|bash)\s*ではなく")
 #: A line of a network device's configuration language: Junos `set`/`delete` statements (in bash `set a b` only
-#: sets the positional parameters), `commit`, Cisco `interface Gi0/1`, `router bgp`, `ip route`, `write memory`.
+#: sets the positional parameters), `commit`, Cisco `interface Gi0/1`, `router bgp`, `ip route` (not iproute2's
+#: `ip route add`), `write memory`.
 _DEVICE_STRONG = re.compile(
     r"^\s*(?:(?:set|delete|deactivate|activate|insert|rename)\s+(?![-+])[a-z][\w-]*(?:\s+\S+)+|"
     r"edit\s+[a-z][\w-]*(?:\s+\S+)*|commit(?:\s+(?:confirmed|check|and-quit|comment|synchronize)\b.*)?|"
     r"configure(?:\s+(?:terminal|private|exclusive))?|conf\s+t|interface\s+[A-Za-z][\w/.:-]*\d[\w/.:-]*|"
-    r"router\s+(?:bgp|ospf|eigrp|isis|rip)\b.*|ip\s+(?:route|address|prefix-list|access-list)\s.*|"
+    # `ip route 10.0.0.0 255.0.0.0 10.0.0.1` (IOS), never Linux's `ip route add|get|show ...` (iproute2)
+    r"router\s+(?:bgp|ospf|eigrp|isis|rip)\b.*|ip\s+(?:route|address|prefix-list|access-list)\s+"
+    r"(?!(?:add|del|delete|change|replace|get|show|list|ls|flush|append|save|restore|help)\b).*|"
     r"write\s+mem(?:ory)?|copy\s+running-config\s+startup-config|load\s+(?:override|merge|replace)\s.*|"
     r"rollback\s+\d+)\s*$")
 _DEVICE_WEAK = re.compile(r"^\s*(?:exit|end|top|up|quit|no\s+shutdown|shutdown|show\s+\S.*|run\s+show\s.*|"

@@ -387,12 +387,14 @@ DECIDED = re.compile(
 #: Silence is a NO-GO: "No answer by 10:15 = NO-GO", "No decision by 19:45 means No-Go", "silence is a no-go",
 #: "keine Antwort bis 22:00 = NO-GO", "sem resposta até 23h = NO-GO", "未回复视为 NO-GO".
 SILENT_NO = re.compile(
-    r"(?i)(?:\bno\s+(?:answer|decision|reply|response|go(?:\s*/\s*no[\s-]*go)?|call|sign[\s-]*off)|\bsilence|"
+    r"(?i)(?:\bno\s+(?:answer|decision|reply|response|go(?:\s*/\s*no[\s-]*go)?(?![\w-])|call|sign[\s-]*off)|\bsilence|"
     r"\bnobody\s+(?:answers|decides|says)|\bkeine\s+(?:antwort|entscheidung|r[üu]ckmeldung)|\bschweigen|"
     r"\b(?:pas\s+de|sans)\s+(?:r[ée]ponse|d[ée]cision)|\bsilence|\bsin\s+(?:respuesta|decisi[óo]n)|"
     r"\bsem\s+(?:resposta|decis[ãa]o)|\bsil[êe]ncio|\bnessuna\s+(?:risposta|decisione)|\bgeen\s+(?:antwoord|besluit)|"
     r"未回复|没有回复|无回复|无人回复|未决定|沉默|回答がない|응답\s*없)"
-    r"[^.;\n]{0,60}?(?:=|→|->|\bmeans?\b|\bis\b|\bcounts?\s+as\b|\bist\b|\bsignifica\b|\bvaut\b|\bbedeutet\b|"
+    # "= NO-GO", "means a no-go", "If there is no GO by 23:30, we abort", "..., then we roll back"
+    r"[^.;\n]{0,60}?(?:=|→|->|,\s*(?:then\s+)?(?:we(?:'ll|\s+will)?\s+)?|\bthen\s+(?:we(?:'ll|\s+will)?\s+)?|"
+    r"\bwe(?:'ll|\s+will)?\s+|\bmeans?\b|\bis\b|\bcounts?\s+as\b|\bist\b|\bsignifica\b|\bvaut\b|\bbedeutet\b|"
     r"\best\b|\bes\b|\b[ée]\b|视为|即|等于|とみなす)\s*(?:an?\s+|ein\s+|un\s+|um\s+|uma?\s+)?[\"“']?"
     r"(?:no[\s-]*go|revert|roll\s*back|back[\s-]*out|abort|cancel|stop)")
 

@@ -6,11 +6,12 @@ The one-active-run rule of a run log holds only among runs sharing that log; the
 lives in the user's own state directory unless the plan names a shared one. This lock needs neither. Like the
 log's rule, it belongs to the run, not to a process: taken when the run starts (before it exists, so a refused
 start leaves nothing), found its own by the run's resume, kept while the run waits for a person or after its
-golive was killed (the run is still active in its log and resumable), and cleared when the run ends. A process
-holds nothing: a record whose run its log no longer has active (the log is gone, the run ended, the log never
-learnt of the run because its golive died before creating it, an in-memory log whose process is gone) is taken
-over. What golive cannot see (another user's log it may not read, a PostgreSQL log other than its own) holds,
-and the refusal names the run, its log and the file to remove by hand.
+golive was killed (the run is still active in its log and resumable), and cleared when the run ends. Whether a
+record's run is over is golive.store.lock_holder's one rule: a record whose writer process is alive on this machine
+holds (its run may not be in its log yet: the lock comes first), one from another machine holds (a lock directory
+on a shared filesystem), and a dead writer's run is over when its log, read strictly read-only, no longer has it
+active. What golive cannot see holds, and the refusal names the run, its log and the file to empty by hand. Only
+the run's own record is ever emptied: same run and the same writer (or a writer that is gone), under the flock.
 
 Where: `$GOLIVE_HOST_LOCK_DIR` when set (it must be usable), else every usable one of `/var/lock/golive` and
 `/tmp/golive-locks` (both, so two golives with different rights on /var/lock still meet in /tmp). golive creates
@@ -30,12 +31,13 @@ import fcntl
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from golive.errors import RunLocked, RunNotFound
-from golive.store.base import Owner, Store
+from golive.errors import RunLocked
+from golive.store.base import Store
+from golive.store.lock_holder import holder_over, same_writer, this_host, writer_alive
 
 ENV = "GOLIVE_HOST_LOCK_DIR"
 #: Tried in this order when GOLIVE_HOST_LOCK_DIR is not set; every usable one is taken.
@@ -138,58 +140,6 @@ def _write(fd: int, text: str) -> None:
     os.fsync(fd)
 
 
-Judge = Callable[[dict[str, Any]], bool]
-
-
-def holder_over(record: dict[str, Any], own_where: str, own_log: Store | None) -> bool:
-    """Whether the record's run provably no longer holds its service (see the module's docstring)."""
-    run = str(record.get("run", ""))
-    where = str(record.get("store", ""))
-    if not run or "unreadable" in record:
-        return False
-    if own_log is not None and where == own_where:
-        try:
-            return not own_log.get_run(run).active
-        except RunNotFound:
-            return True
-        except Exception:
-            return False
-    if where.startswith(("postgresql:", "postgres:")):
-        return False
-    if Path(where).is_absolute():
-        return _sqlite_over(Path(where), run)
-    from golive.store.owner import is_alive  # an in-memory log lives and dies with its process
-
-    owner = Owner(pid=int(record.get("pid") or 0), started=str(record.get("started") or ""),
-                  host=str(record.get("host") or ""), lease_until="")
-    return bool(owner.started) and not is_alive(owner)
-
-
-def _sqlite_over(path: Path, run: str) -> bool:
-    """An SQLite log on this machine: gone, or not knowing the run, or saying it is not active. A log we may not
-    read (another user's home) holds: a permission error is never taken for the end of a run."""
-    try:
-        os.stat(path)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    from golive.store.sqlite import SQLiteStore
-
-    try:
-        log = SQLiteStore(path)
-    except Exception:
-        return False
-    try:
-        return not log.get_run(run).active
-    except RunNotFound:
-        return True
-    except Exception:
-        return False
-    finally:
-        log.close()
-
-
 def take(service: str, environment: str, record: dict[str, Any], own_log: Store | None) -> list[Path]:
     """Hold `service`/`environment` on this machine for `record['run']` in every lock directory, or in none
     (RunLocked naming the holder). Returns the files now holding it for the run."""
@@ -226,15 +176,30 @@ def drop(service: str, environment: str, run: str) -> None:
 
 
 def _clear(path: Path, run: str) -> None:
+    """Empty the lock file if, under its flock, it still holds this run's record written by this very process
+    (or by one of the run's earlier processes that is gone): a start that lost a race must never free the
+    winner's record, nor a process the lock another live process of the same run rewrote."""
     if not path.exists():
         return
     with _locked(path) as fd:
         held = _read(fd)
-        if held is not None and held.get("run") == run:
+        if held is not None and held.get("run") == run and (same_writer(held, _me()) or not _live_here(held)):
             _write(fd, "")
 
 
+def _me() -> dict[str, Any]:
+    from golive.store.owner import current_owner
+
+    return {"host": this_host(), "pid": os.getpid(), "started": current_owner().started}
+
+
+def _live_here(record: dict[str, Any]) -> bool:
+    """Its writer may still be at work: alive on this machine, or on another machine we cannot see."""
+    return record.get("host") != this_host() or writer_alive(record)
+
+
 def refusal(service: str, environment: str, record: dict[str, Any], path: Path) -> str:
+    """Why the service is held on this machine, naming the holder and how to clear the lock by hand."""
     if "unreadable" in record:
         return (f"{service}/{environment} on this machine: the host-wide service lock {path} holds a record golive"
                 f" cannot read ({record['unreadable']!r}); if no run of the service is going on, empty it by hand")

@@ -25,6 +25,7 @@ from typing import Any
 from golive.errors import RunLocked
 from golive.plan.locks import HostsLock, LocalLock, PostgresLock, RouterLock
 from golive.plan.model import Plan
+from golive.store.base import Store
 from golive.store.location import user_state_dir
 from golive.targets.hostlock import default_path, holder_is_over, refusal
 
@@ -39,7 +40,7 @@ class LockContext:
     __slots__ = ("log", "notes", "run_id", "store", "vars", "workdir")
 
     def __init__(self, run_id: str, store: str, vars: dict[str, str] | None = None, workdir: Path = Path("."),
-                 log: Any = None) -> None:
+                 log: Store | None = None) -> None:
         self.run_id = run_id
         self.store = store  # the run log's location as shown (a PostgreSQL URL without credentials)
         self.vars = vars if vars is not None else {}
@@ -51,7 +52,7 @@ class LockContext:
 
     def fields(self, plan: Plan) -> dict[str, Any]:
         return {"run": self.run_id, "store": self.store, "service": plan.service, "environment": plan.environment,
-                "host": socket.gethostname(), "pid": os.getpid(),
+                "host": socket.gethostname(), "pid": os.getpid(), "started": _started(),
                 "since": datetime.now(UTC).isoformat(timespec="seconds")}
 
     def record(self, plan: Plan) -> str:
@@ -61,6 +62,13 @@ class LockContext:
         import re
 
         return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: self.vars.get(m.group(1), m.group(0)), text)
+
+
+def _started() -> str:
+    """This process's start time: with its pid, what tells a live writer of a lock record from a reused pid."""
+    from golive.store.owner import current_owner
+
+    return current_owner().started
 
 
 def _name(plan: Plan) -> str:
@@ -286,14 +294,15 @@ def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True, specs: list[A
 
 
 def _take_host(plan: Plan, ctx: LockContext) -> None:
+    """The host-wide service lock (golive.run.host_lock), judged with the run's own log."""
     from golive.run import host_lock
-    from golive.store.owner import current_owner
 
-    record = {**ctx.fields(plan), "started": current_owner().started, "user": _user()}
+    record = {**ctx.fields(plan), "user": _user()}
     host_lock.take(plan.service, plan.environment, record, ctx.log)
 
 
 def _user() -> str:
+    """Who took the lock, for the refusal another user reads (no login name in a container: the uid)."""
     import getpass
 
     try:

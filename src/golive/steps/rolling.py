@@ -14,11 +14,7 @@ already returned are left alone, a host left drained is finished (deployed again
 from __future__ import annotations
 
 import concurrent.futures
-import json
-import os
-import socket
 import time
-from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
@@ -231,13 +227,10 @@ class _Roll:
         Returns why another run holds one, or ''."""
         if self.step._host_lock is None:
             return ""
-        from golive.targets.hostlock import pool_runner, take
+        from golive.targets.hostlock import lock_record, pool_runner, take
 
         path, label = self.step._host_lock
-        record = json.dumps({"run": self.ctx.run_id, "store": self.ctx.environ.get("GOLIVE_RUN_LOG", ""),
-                             "service": label, "step": self.ctx.step_id, "host": socket.gethostname(),
-                             "pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")},
-                            sort_keys=True)
+        record = lock_record(self.ctx.run_id, self.ctx.environ.get("GOLIVE_RUN_LOG", ""), label, self.ctx.step_id)
         problems = take(pool_runner(self.conn), hosts, path, record, self.ctx.run_id, label)
         return next(iter(problems.values()), "")
 

@@ -325,16 +325,10 @@ def _locked(host: str, output: str, path: str | None) -> str:
 
 
 def lock_record(ctx: StepContext, label: str) -> str:
-    """The record an ssh step's command writes as the hosts' lock: the run, its log, who (golive.targets.hostlock).
-    The same shape a `rolling` step writes."""
-    import json
-    import os
-    import socket
-    from datetime import UTC, datetime
+    """The record an ssh step's command writes as the hosts' lock (golive.targets.hostlock.lock_record)."""
+    from golive.targets.hostlock import lock_record as record
 
-    return json.dumps({"run": ctx.run_id, "store": ctx.environ.get("GOLIVE_RUN_LOG", ""), "service": label,
-                       "step": ctx.step_id, "host": socket.gethostname(), "pid": os.getpid(),
-                       "since": datetime.now(UTC).isoformat(timespec="seconds")}, sort_keys=True)
+    return record(ctx.run_id, ctx.environ.get("GOLIVE_RUN_LOG", ""), label, ctx.step_id)
 
 
 def _summary(results: list[HostResult], masker: Masker) -> str:

@@ -1,18 +1,18 @@
 """Lock files on SSH hosts: a run that changes a host writes a small record there (run id, run log, who), so a
 run kept in another run log (another `--store`, another machine) finds it and is refused instead of rolling
 the same hosts at the same time. Taking is exclusive (link(2) fails on an existing name); a record naming this
-run is ours (a resume, an undo); one whose holder is provably over (golive.run.locks.holder_is_over) is taken
-over. The record is written whole before it becomes the lock (`ln` of a finished file, which fails when the
-lock exists), so nobody reads a half-written record and takes it for another run's. The plan's `locks: hosts`
-takes them on a whole group when the run starts; a `rolling` step takes them on each batch's hosts just before
-it drains them, so hosts it never reaches are never contacted.
+run is ours (a resume, an undo); one whose holder is provably over (golive.store.lock_holder: never a record
+written on another machine, nor by a process still alive here) is taken over. The record is written whole before
+it becomes the lock (`ln` of a finished file, which fails when the lock exists), so nobody reads a half-written
+record and takes it for another run's. The plan's `locks: hosts` takes them on a whole group when the run starts;
+a `rolling` step takes them on each batch's hosts just before it drains them, so hosts it never reaches are never
+contacted.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from golive.targets.ssh import Connection, HostResult, remote_command
@@ -43,24 +43,29 @@ def default_path(service: str, environment: str) -> str:
 
 
 def holder_is_over(record: dict[str, Any]) -> bool:
-    """True only when we can see that the holder's run ended: its SQLite log (a path on this machine) is gone,
-    or says the run is not active. Anything we cannot see (another machine's log, a database) holds."""
-    store = str(record.get("store", ""))
-    if not store or store.startswith(("postgresql:", "postgres:")) or not Path(store).is_absolute():
-        return False
-    if not Path(store).exists():
-        return True
-    from golive.errors import GoliveError
-    from golive.store.sqlite import SQLiteStore
+    """Whether the record's run is provably over, by golive's one rule (golive.store.lock_holder): a record written
+    on another machine, or by a process still alive here, holds; a gone writer's run is judged by its log, read
+    read-only."""
+    from golive.store.lock_holder import holder_over
 
-    try:
-        log = SQLiteStore(Path(store))
-        try:
-            return not log.get_run(str(record.get("run", ""))).active
-        finally:
-            log.close()
-    except GoliveError:
-        return True  # that log does not know the run
+    return holder_over(record)
+
+
+def lock_record(run_id: str, store: str, service: str, step: str = "") -> str:
+    """The record a run writes as a host's lock (ssh and rolling steps alike): the run, its log, and the process
+    writing it (machine, pid, the process's start time: a reused pid is not taken for it)."""
+    import os
+    import socket
+    from datetime import UTC, datetime
+
+    from golive.store.owner import current_owner
+
+    fields: dict[str, Any] = {"run": run_id, "store": store, "service": service, "host": socket.gethostname(),
+                              "pid": os.getpid(), "started": current_owner().started,
+                              "since": datetime.now(UTC).isoformat(timespec="seconds")}
+    if step:
+        fields["step"] = step
+    return json.dumps(fields, sort_keys=True)
 
 
 def _record(text: str) -> dict[str, Any] | None:
@@ -78,9 +83,12 @@ def _shown(text: str) -> str:
 
 
 def refusal(what: str, record: dict[str, Any], where: str) -> str:
+    """Who holds it and how to clear it by hand: golive never takes over a record written on another machine (it
+    cannot see that machine's processes or log), nor one whose writer still runs here."""
     return (f"{what} is held by run {record.get('run')} (run log {record.get('store') or '?'}, started by process"
-            f" {record.get('pid')} on {record.get('host')} at {record.get('since')}); finish or roll back that run"
-            f" first; if it is gone for good, remove {where} by hand")
+            f" {record.get('pid')} on {record.get('host') or '?'} at {record.get('since')}); finish or roll back that"
+            f" run first (from {record.get('host') or 'the machine that started it'}, with its run log); if it is"
+            f" gone for good, remove {where} by hand")
 
 
 Runner = Callable[[list[str], str, dict[str, str]], list[HostResult]]

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 import golive.web.pages as pages
 from golive.web.auth import csrf_ok, csrf_token
 from golive.web.console import Served
+from golive.web.oidc import ProviderTokens
 from golive.web.replies import SECURITY_HEADERS, error, reply
 from golive.web.script import SCRIPT
 from golive.web.team import OPERATOR, Identity
@@ -74,15 +75,21 @@ class LoginApi:
         sid = request.session.get("sid")
         if sid and not csrf_ok(request):
             return error(403, "missing or wrong CSRF token (reload the page)")
-        revoked = await self._revoke([sid] if isinstance(sid, str) else [])
-        self.s.sessions.end(request)
-        return reply({"ok": True, **revoked})
+        tokens = self._tokens([sid] if isinstance(sid, str) else [])
+        self.s.sessions.end(request)  # first: the cookie, and any copy of it, is refused from now on
+        return reply({"ok": True, **await self._revoke(tokens)})
 
-    async def _revoke(self, sids: list[str]) -> dict[str, str]:
-        """Revoke the sessions' provider tokens before the sessions end (what the provider said, for the reply)."""
+    def _tokens(self, sids: list[str]) -> list[ProviderTokens]:
+        """The sessions' provider tokens, read before the sessions end (to revoke after)."""
         revalidator = self.s.revalidator
-        said = [await revalidator.revoke(sid) for sid in sids] if revalidator is not None else []
-        told = [s for s in said if s is not None]
+        found = [revalidator.tokens(sid) for sid in sids] if revalidator is not None else []
+        return [t for t in found if t is not None]
+
+    async def _revoke(self, tokens: list[ProviderTokens]) -> dict[str, str]:
+        """Revoke the ended sessions' provider tokens (each bounded in time; what the provider said, for the
+        reply). Called only after the sessions ended: a slow provider never keeps a session alive."""
+        revalidator = self.s.revalidator
+        told = [await revalidator.revoke(t) for t in tokens] if revalidator is not None else []
         return {"provider": told[0] if len(set(told)) == 1 else "; ".join(sorted(set(told)))} if told else {}
 
     async def logout_everywhere(self, request: Request) -> Response:
@@ -91,10 +98,10 @@ class LoginApi:
             return error(401, "log in first", login="/login")
         if not csrf_ok(request):
             return error(403, "missing or wrong CSRF token (reload the page)")
-        revoked = await self._revoke(self.s.sessions.everywhere(who))
-        ended = self.s.sessions.end_everywhere(who)
+        tokens = self._tokens(self.s.sessions.everywhere(who))
+        ended = self.s.sessions.end_everywhere(who)  # first: every copied cookie is refused from now on
         request.session.clear()
-        return reply({"ok": True, "ended": ended, **revoked})
+        return reply({"ok": True, "ended": ended, **await self._revoke(tokens)})
 
     async def oidc_start(self, request: Request) -> Response:
         oidc = self.s.oidc

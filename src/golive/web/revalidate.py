@@ -22,7 +22,10 @@ hashed into its name), the session's record is read again once the lock is ours,
 after this request arrived (another process, or another request, asked meanwhile) serves this request too: one
 process refreshes, the others use its result and its new refresh token.
 
-Logging out revokes the session's tokens at the provider when it advertises a revocation endpoint (RFC 7009).
+Logging out ends the console's session first (the cookie is worth nothing at once), then revokes the tokens it
+kept at the provider when it advertises a revocation endpoint (RFC 7009), each within REVOKE_WAIT: a slow or
+absent provider delays the reply, never the session's end. A refresh another process has under way at that moment
+may be given tokens the logout never saw; it cannot keep them (the session is gone) and they expire by themselves.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import AsyncIterator, Callable
@@ -53,6 +57,9 @@ FIELD = "oidc"
 #: How long a request waits for another process's question to the provider about the same session (that process
 #: waits PROVIDER_TIMEOUT at most per question; a process stopped while asking must not hold the session forever).
 LOCK_WAIT = 3 * PROVIDER_TIMEOUT
+#: How long logout waits for the provider to revoke one session's tokens (the session has already ended by then).
+REVOKE_WAIT = PROVIDER_TIMEOUT
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -172,15 +179,29 @@ class Revalidator:
                     if path.stat().st_mtime < cutoff:
                         path.unlink()
 
-    async def revoke(self, sid: str) -> str | None:
-        """Revoke the session's tokens at the provider (at logout); None when the session kept none. Under the
-        session's lock, so the tokens revoked are the latest (not ones another process is rotating away)."""
-        async with self._across_processes(sid):
+    def tokens(self, sid: str) -> ProviderTokens | None:
+        """The session's provider tokens as kept now (None when it kept none): read before logout ends the session,
+        so they can be revoked after it has ended."""
+        try:
             rec = self.live.get(sid)
             kept = rec.get(FIELD) if rec else None
-            tokens = self._seal.open(sid, str(kept.get("sealed", "")), kept.get("expires_at")) \
+            return self._seal.open(sid, str(kept.get("sealed", "")), kept.get("expires_at")) \
                 if isinstance(kept, dict) else None
-            return None if tokens is None else await self.oidc.revoke(tokens)
+        except Exception:  # an unreadable record: nothing to revoke, and never a reason for logout to fail
+            _log.warning("cannot read a session's provider tokens to revoke them", exc_info=True)
+            return None
+
+    async def revoke(self, tokens: ProviderTokens) -> str:
+        """Revoke tokens at the provider (at logout, after the session ended), within REVOKE_WAIT; what happened,
+        in words safe to show. A failure is logged (never a token) and never raised."""
+        try:
+            return await asyncio.wait_for(self.oidc.revoke(tokens), REVOKE_WAIT)
+        except TimeoutError:
+            said = f"the identity provider did not answer the revocation within {REVOKE_WAIT:g}s"
+        except Exception as exc:
+            said = f"the revocation at the identity provider failed ({type(exc).__name__})"
+        _log.warning("logout: %s; the console's session ended all the same", said)
+        return said
 
     async def _check(self, sid: str, change: bool, arrived: float) -> Standing:
         rec = self.live.get(sid)  # read again under the locks: another request or process may have just asked

@@ -36,8 +36,8 @@ _NAME = re.compile(r"(?:@<)?([A-ZÀ-Þ][\w'’-]+(?:\s+(?:de|da|do|dos|van|von|d
                    r"{1,2})>?")
 #: "由审批人刘洋决定", "由陈静确认": who decides, written between 由 and the decision.
 _CJK_DECIDER = re.compile(r"由([\u3400-\u9fff]{2,10}?)(?:决定|決定|审批|審批|批准|确认|確認|拍板)")
-#: A name written right before the decision: "Diego ", "Dr. Okafor ", "Marcelo ".
-_FIRST_NAME = re.compile(r"(?<![\w.])((?:(?:Dr|Mrs?|Ms|Prof)\.?\s+)?[A-ZÀ-Þ][a-zà-ÿ'’-]+)\s+$")
+#: A name written right before the decision: "Diego ", "Dr. Okafor ", "Marcelo ", "Maria (release manager) ".
+_FIRST_NAME = re.compile(r"(?<![\w.])((?:(?:Dr|Mrs?|Ms|Prof)\.?\s+)?[A-ZÀ-Þ][a-zà-ÿ'’-]+)(?:\s*\([^()]{1,40}\))?\s+$")
 _NOT_NAMES = {"Go", "No", "The", "If", "When", "Then", "After", "Before", "Only", "Plan", "Plano", "Stage", "Step",
               "Phase", "Level", "Teams", "Slack", "Zoom"}
 
