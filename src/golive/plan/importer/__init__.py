@@ -31,6 +31,7 @@ from golive.plan.importer.phases import PhasesMixin
 from golive.plan.importer.plain_text import read_plain_text
 from golive.plan.importer.procedure import ProcedureMixin
 from golive.plan.importer.rollback import RollbackMixin
+from golive.plan.importer.rst import read_rst
 from golive.plan.importer.sections import SectionsMixin
 from golive.plan.importer.tables import TablesMixin
 from golive.plan.importer.text import (
@@ -44,6 +45,7 @@ from golive.plan.importer.text import (
 from golive.plan.importer.thread import read_thread
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
+from golive.plan.importer.wiki_markup import read_dokuwiki, read_mediawiki
 
 __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render_summary"]
 
@@ -80,7 +82,8 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     text, front = _strip_front_matter(text)
     text, wiki = _wiki_code_blocks(text)
     text, terms = _definition_lists(text)
-    plain = read_plain_text(text) or read_asciidoc(text)
+    plain = (read_plain_text(text) or read_asciidoc(text) or read_rst(text) or read_mediawiki(text)
+             or read_dokuwiki(text))  # wiki sources: importer/rst.py, importer/wiki_markup.py
     if plain is not None:
         text = plain[0]  # a ticket, an e-mail or a Word export: its structure as Markdown, line for line
     notebook = read_notebook(text) or read_chat_export(text)

@@ -11,7 +11,8 @@ import re
 from golive.plan.md_going_back import GOING_BACK_TITLE
 from golive.plan.md_success import SUCCESS_TITLE
 
-ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert|\brestore|\bundo(?:ing)?\b|\babort\b|"
+ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back(?:ing)?[\s-]*out|\brevert|\brestore|"
+                            r"\bundo(?:ing)?\b|\babort\b|"
                             r"fall\s*-?back|"
                             r"\bif\b.{0,30}\b(breaks?|fails?|goes wrong|went wrong)\b|"
                             r"in case of (failure|problems|issues|trouble)|"
@@ -22,6 +23,8 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back[\s-]*out|\brevert
                             r"restaura(r|ción|cion|ção|cao|tion)|retour (en )?arri(è|e)re|plan de repli|"
                             # Italian and Dutch: "Piano di rientro", "Ripristino", "Tornare indietro", "Terugdraaien"
                             r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
+                            # Polish: "Wycofanie", "Plan wycofania", "Wycofanie zmian"
+                            r"\bwycofani|"
                             # Japanese, Chinese, Korean: "切り戻し手順", "ロールバック", "回滚", "롤백"
                             r"切り?戻し|ロールバック|巻き戻し|回滚|回退|回滾|롤백|원복|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
