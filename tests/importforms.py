@@ -3,6 +3,7 @@ into a whole plan with one forward phase, validated as `golive run` would valida
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -78,3 +79,21 @@ def canary(doc: str) -> tuple[list[tuple[int, float | None]], dict[str, Any]]:
     spec = steps[0].canary  # type: ignore[attr-defined]
     limits = spec.analysis.model_dump(exclude_none=True, exclude_defaults=True) if spec.analysis else {}
     return [(s.weight, s.hold) for s in spec.stages], limits
+
+
+def run_imported(doc: str, tmp_path: Path, step: str = "1.1") -> str:
+    """The status step `step` of the imported plan ends in, run for real (a memory store) in `tmp_path`: what an
+    import rule means is what the run does with it."""
+    from golive.engine.executor import EngineOptions
+    from golive.run.runner import DriveOptions, drive_run, load_state
+    from golive.run.start import StartRequest, start_run
+    from golive.store.memory import MemoryStore
+    from golive.testing import FakeClock
+
+    text = import_markdown(doc, "doc.md").yaml_text
+    plan = parse_plan_text(text, "plan.yaml")
+    store, clock = MemoryStore(), FakeClock()
+    rid = start_run(StartRequest(plan=plan, plan_path=tmp_path / "plan.yaml", plan_text=text, initiator="alice",
+                                 environ={}), store, clock)
+    drive_run(store, rid, clock, DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path)))
+    return load_state(store, rid).step(step).status

@@ -855,19 +855,6 @@ def timed_gate(timeout: str) -> str:
                                                                     f" timeout: {timeout}}}")
 
 
-def test_no_decision_within_the_gates_timeout_is_no_go(tmp_path: Path) -> None:
-    """The waiting process watches the deadline itself: nobody decides in 30m, the change is backed out."""
-    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
-    rid = h.start(timed_gate("30m"))
-    opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=60))
-    assert drive_run(h.store, rid, h.clock, opts) == 1
-    assert h.clock.now() - T0 == timedelta(minutes=30)
-    st = h.state(rid)
-    assert st.outcome == "rolled-back" and st.phase(1).decision is not None
-    assert st.phase(1).decision.event.reasons == ["no decision within 30m00s of asking (2026-03-10 02:30:00)"]
-    assert h.trail() == ["deploy", "undeploy"]
-
-
 def test_the_gates_timeout_counts_from_the_recorded_question_across_resumes(h: Harness) -> None:
     rid = h.start(timed_gate("30m"))
     assert h.drive(rid) == 3  # nobody at a terminal: the run waits, the deadline is recorded with it
@@ -893,16 +880,20 @@ def gate_until(until: str) -> str:
         "window: {start: '2026-03-10T02:00', end: '2026-03-10T06:00', timezone: UTC}\n")
 
 
-def test_no_decision_by_the_gates_until_is_no_go(tmp_path: Path) -> None:
-    """"No answer by 03:00 = NO-GO": the wait ends at 03:00 in the window's zone (30 min after asking at 02:30)."""
+@pytest.mark.parametrize(("limit", "reason"), [
+    ("timeout", "no decision within 30m00s of asking (2026-03-10 02:30:00)"),
+    ("until", "no decision by 2026-03-10T03:00:00+00:00")])
+def test_no_decision_in_time_is_no_go(tmp_path: Path, limit: str, reason: str) -> None:
+    """The waiting process watches the deadline itself: nobody decides in 30m (`timeout`), or by 03:00 in the
+    window's zone (`until`, "No answer by 03:00 = NO-GO", 30 min after asking at 02:30): the change is backed out."""
     h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
-    rid = h.start(gate_until("03:00"))
+    rid = h.start(timed_gate("30m") if limit == "timeout" else gate_until("03:00"))
     opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=60))
     assert drive_run(h.store, rid, h.clock, opts) == 1
     assert h.clock.now() - T0 == timedelta(minutes=30)
     st = h.state(rid)
     assert st.outcome == "rolled-back" and st.phase(1).decision is not None
-    assert st.phase(1).decision.event.reasons == ["no decision by 2026-03-10T03:00:00+00:00"]
+    assert st.phase(1).decision.event.reasons == [reason]
     assert h.trail() == ["deploy", "undeploy"]
 
 

@@ -14,28 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from golive.engine.executor import EngineOptions
 from golive.plan.importer import import_markdown
 from golive.plan.importer.accepted import said_statuses
-from golive.plan.loader import parse_plan_text
-from golive.run.runner import DriveOptions, drive_run, load_state
-from golive.run.start import StartRequest, start_run
-from golive.store.memory import MemoryStore
-from golive.testing import FakeClock
-from importforms import doc_steps
+from importforms import doc_steps, run_imported
 from localhttp import JsonHandler, serving
-
-
-def _run(doc: str, tmp_path: Path, step: str = "1.1") -> str:
-    """The status the imported plan's step ends in, run for real in `tmp_path`."""
-    text = import_markdown(doc, "doc.md").yaml_text
-    plan = parse_plan_text(text, "plan.yaml")
-    store = MemoryStore()
-    clock = FakeClock()
-    rid = start_run(StartRequest(plan=plan, plan_path=tmp_path / "plan.yaml", plan_text=text, initiator="alice",
-                                 environ={}), store, clock)
-    drive_run(store, rid, clock, DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path)))
-    return load_state(store, rid).step(step).status
 
 
 class _Api(JsonHandler):
@@ -76,7 +58,7 @@ def test_a_curl_step_succeeds_where_curl_does(command: str, status: str, tmp_pat
     with serving(_Api) as port:
         doc = _curl_doc(command.format(port=port))
         assert "http" in doc_steps(doc)[0]
-        assert _run(doc, tmp_path) == status
+        assert run_imported(doc, tmp_path) == status
 
 
 def test_a_stated_status_stays_the_only_one(tmp_path: Path) -> None:
@@ -85,7 +67,7 @@ def test_a_stated_status_stays_the_only_one(tmp_path: Path) -> None:
                         "\nIt should return 200.")
         step = doc_steps(doc)[0]
         assert step["http"]["expect"]["status"] == [200]
-        assert _run(doc, tmp_path) == "failed"  # the API answered 201, not the 200 the document states
+        assert run_imported(doc, tmp_path) == "failed"  # the API answered 201, not the 200 the document states
 
 
 def test_the_summary_says_what_curl_accepts() -> None:
@@ -134,14 +116,14 @@ def scanner(tmp_path: Path) -> Path:
 def test_a_status_the_document_calls_normal_is_success(note: str, rc: int, status: str, scanner: Path) -> None:
     (scanner / "rc").write_text(str(rc))
     doc = SCAN.format(lead="Run the scan:", dir=scanner, note=note)
-    assert _run(doc, scanner) == status
+    assert run_imported(doc, scanner) == status
 
 
 def test_a_statement_about_another_program_changes_nothing(scanner: Path) -> None:
     (scanner / "rc").write_text("1")
     doc = SCAN.format(lead="Run the scan:", dir=scanner, note="`nomad job plan` exits 1 when allocations change:"
                       " that is normal.")
-    assert _run(doc, scanner) == "failed"
+    assert run_imported(doc, scanner) == "failed"
 
 
 def test_a_failed_carried_cd_still_fails_a_step_that_accepts_1(tmp_path: Path) -> None:
@@ -154,7 +136,7 @@ def test_a_failed_carried_cd_still_fails_a_step_that_accepts_1(tmp_path: Path) -
     steps = doc_steps(doc)
     assert steps[1]["shell"]["expect_exit"] == [0, 1]
     assert "|| exit 2" in steps[1]["shell"]["command"]
-    assert _run(doc, tmp_path, "2.1") == "failed"
+    assert run_imported(doc, tmp_path, "2.1") == "failed"
 
 
 @pytest.mark.parametrize(("text", "want"), [

@@ -10,15 +10,9 @@ from typing import Any
 
 import pytest
 
-from golive.engine.executor import EngineOptions
 from golive.plan.importer import import_markdown
-from golive.plan.loader import parse_plan_text
 from golive.plan.md_exit import success_statuses
-from golive.run.runner import DriveOptions, drive_run, load_state
-from golive.run.start import StartRequest, start_run
-from golive.store.memory import MemoryStore
-from golive.testing import FakeClock
-from importforms import doc_steps
+from importforms import doc_steps, run_imported
 
 DOC = """# Schema change
 
@@ -37,19 +31,6 @@ def _shell_steps(doc: str) -> list[dict[str, Any]]:
     return [s for s in doc_steps(doc) if "shell" in s]
 
 
-def _run(doc: str, tmp_path: Path) -> str:
-    """The status the imported plan ends in, run for real in `tmp_path`."""
-    text = import_markdown(doc, "doc.md").yaml_text
-    plan = parse_plan_text(text, "plan.yaml")
-    store = MemoryStore()
-    clock = FakeClock()
-    rid = start_run(StartRequest(plan=plan, plan_path=tmp_path / "plan.yaml", plan_text=text, initiator="alice",
-                                 environ={}), store, clock)
-    drive_run(store, rid, clock, DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path)))
-    step = load_state(store, rid).step("1.1")
-    return step.status
-
-
 @pytest.fixture
 def schema(tmp_path: Path) -> Path:
     script = tmp_path / "schema.sh"
@@ -63,7 +44,7 @@ def test_a_count_the_document_wants_to_be_zero_passes_at_zero(schema: Path) -> N
     (step,) = _shell_steps(doc)
     assert step["shell"]["expect_exit"] == [0, 1] and step["shell"].get("expect_output")
     assert "grep -c" in " ".join(import_markdown(doc, "doc.md").summary)
-    assert _run(doc, schema) == "succeeded"
+    assert run_imported(doc, schema) == "succeeded"
 
 
 def test_a_stated_zero_still_fails_the_step_when_something_matched(schema: Path) -> None:
@@ -71,7 +52,7 @@ def test_a_stated_zero_still_fails_the_step_when_something_matched(schema: Path)
     doc = DOC.format(dir=schema, after="It must print `0`.\n")
     (step,) = _shell_steps(doc)
     assert step["shell"]["expect_exit"] == [0, 1]
-    assert _run(doc, schema) == "failed"
+    assert run_imported(doc, schema) == "failed"
 
 
 def test_a_persons_check_of_zero_right_after_counts_too(schema: Path) -> None:
@@ -89,7 +70,7 @@ def test_without_a_zero_said_grep_s_status_decides(schema: Path, after: str) -> 
     doc = DOC.format(dir=schema, after=after)
     (step,) = _shell_steps(doc)
     assert not isinstance(step["shell"], dict) or "expect_exit" not in step["shell"]
-    assert _run(doc, schema) == "failed"
+    assert run_imported(doc, schema) == "failed"
 
 
 def test_grep_s_own_error_still_fails(tmp_path: Path) -> None:
@@ -97,7 +78,7 @@ def test_grep_s_own_error_still_fails(tmp_path: Path) -> None:
     (tmp_path / "schema.log").mkdir()  # a directory: grep cannot read it, exits 2
     (step,) = _shell_steps(doc)
     assert step["shell"]["expect_exit"] == [0, 1]
-    assert _run(doc, tmp_path) == "failed"
+    assert run_imported(doc, tmp_path) == "failed"
 
 
 @pytest.mark.parametrize("command, statuses", [
