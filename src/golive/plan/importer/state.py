@@ -203,11 +203,20 @@ class ImportState:
         return phase
 
     def step(self, kind: str, spec: Any, line: int, name: str | None) -> CommentedMap:
+        from golive.plan.md_waits import step_timeout
+
         step = CommentedMap()
         if name:
             step["name"] = _clean(name)[:200]
         step[kind] = spec
         step.yaml_add_eol_comment(f"{self.src_name}:{line}", next(iter(step)))
+        command = spec if isinstance(spec, str) else spec.get("command") if isinstance(spec, dict) else None
+        timeout = step_timeout(command) if kind == "shell" and isinstance(command, str) else None
+        if timeout is not None:
+            # `helm … --timeout 15m`, `sleep 900`: golive's 10-minute default would kill it while it does its job
+            step["timeout"] = timeout
+            self.conversions.append(f"line {line}: the command waits up to its own limits and sleeps -> the step's"
+                                    f" timeout {timeout} (golive's default of 10 minutes would stop it)")
         return step
 
     def context_name(self, b: Block) -> str | None:
