@@ -163,3 +163,41 @@ def test_markdown_is_never_read_as_a_wiki() -> None:
     md = "# Deploy\n\n## 1. Build\n\n```bash\nmake\n```\n\n== not a heading ==\n\n.. note:: text\n"
     res = import_markdown(md, "x.md")
     assert not any(w in s for s in res.summary for w in ("reStructuredText", "MediaWiki", "DokuWiki"))
+
+
+POLISH_BACK = DOKUWIKI + """
+===== Wycofanie =====
+
+**Poziom 1 — tylko kanarek.** Kiedy: błędy 5xx na web-101.
+<code bash>
+salt 'web-101' state.apply php pillar='{"php": {"version": "8.2"}}'
+</code>
+
+**Poziom 2 — cała farma.** Kiedy: więcej niż 1% stron z błędami.
+<code bash>
+salt -C 'G@role:web' state.apply php pillar='{"php": {"version": "8.2"}}' --batch-size 25%
+</code>
+
+===== Kryteria sukcesu =====
+
+  * Wszystkie serwery na PHP 8.3.
+"""
+
+
+def test_polish_way_back_and_criteria_are_no_forward_steps() -> None:
+    data = plan_of(POLISH_BACK)
+    forward = "\n".join(str(s) for p in data["phases"] for s in p.get("steps") or [])
+    assert "version\": \"8.2\"" not in forward and "8.2" not in forward.replace("G@php:8.2", "")
+    levels = data["rollback"]["levels"]
+    assert [lv["level"] for lv in levels] == [1, 2], levels
+    assert "batch-size 25%" in str(levels[1]["steps"]) and "batch-size 25%" not in str(levels[0]["steps"])
+    assert any("PHP 8.3" in c for c in data["success_criteria"])
+
+
+def test_a_backing_out_heading_is_the_way_back() -> None:
+    md = ("# Upgrade\n\n## 1. Upgrade\n\n```bash\n./upgrade.sh\n```\n\n"
+          "## Backing out\n\n```bash\n./downgrade.sh\n```\n")
+    data = plan_of(md)
+    forward = "\n".join(str(s) for p in data["phases"] for s in p.get("steps") or [])
+    assert "downgrade.sh" not in forward
+    assert "downgrade.sh" in str(data["rollback"]["levels"])

@@ -29,7 +29,9 @@ SUCCESS_TITLE = re.compile(
     r"crit(é|e)rios? de (sucesso|(ê|e)xito|aceita(ç|c)(ã|a)o)|"
     r"crit(è|e)res? d['e ]\s*(succ(è|e)s|r(é|e)ussite|acceptation)|"
     r"criteri (di )?(successo|accettazione|riuscita|collaudo)|\bfunziona se\b|"
-    r"acceptatiecriteri|succescriteri", re.I)
+    r"acceptatiecriteri|succescriteri|"
+    # Polish: "Kryteria sukcesu", "Kryteria akceptacji", "Kryteria odbioru"
+    r"kryteri(a|um) (sukcesu|akceptacji|odbioru)", re.I)
 
 
 def success_title(text: str) -> bool:
