@@ -201,3 +201,9 @@ def test_a_backing_out_heading_is_the_way_back() -> None:
     forward = "\n".join(str(s) for p in data["phases"] for s in p.get("steps") or [])
     assert "downgrade.sh" not in forward
     assert "downgrade.sh" in str(data["rollback"]["levels"])
+
+
+def test_mediawiki_note_box_with_its_own_bold_label_is_the_gate_whole() -> None:
+    doc = MEDIAWIKI.replace("== 2. Rollout", "{{Note|'''Go/No-Go''' at 05:35: Mette Holm decides.}}\n\n== 2. Rollout")
+    gate = plan_of(doc)["phases"][0]["gate"]
+    assert "05:35" in gate["description"] and "Note" not in gate["description"], gate

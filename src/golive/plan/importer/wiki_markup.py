@@ -241,7 +241,8 @@ def _mw_line(line: str) -> str:
         return ""
     note = re.fullmatch(r"\s*\{\{(?P<k>Note|Warning|Important|Caution|Tip)\|(?P<t>.*)\}\}\s*", line, re.I)
     if note:
-        return f"> **{note.group('k').capitalize()}:** {_mw_inline(note.group('t'))}"
+        body = _mw_inline(note.group("t"))  # a box that opens with its own bold label keeps it ("**Go/No-Go** at …")
+        return "> " + body if body.startswith("**") else f"> **{note.group('k').capitalize()}:** {body}"
     item = re.match(r"^(?P<m>[#*:;]+)\s*(?P<t>.*)$", line)
     if item:
         marks = item.group("m")
