@@ -7,6 +7,7 @@ blocks (wiki exports) give their tables and text through golive.plan.md_html.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from golive.plan.md_success import success_title
 
 BlockKind = Literal["heading", "para", "item", "fence", "table"]
 
-_CHECKBOX = re.compile(r"^\[( |x|X)\]\s*")
+#: A task's box: open, done, or cancelled (`- [-]`, Obsidian's Tasks plugin: the task will not be done).
+_CHECKBOX = re.compile(r"^\[( |x|X|-)\]\s*")
 
 
 @dataclass
@@ -55,6 +57,10 @@ class Block:
     box: str = ""
     #: The attributes of that component (`owner="Kenji Watanabe"`).
     attrs: dict[str, str] = field(default_factory=dict)
+    #: A task the document cancelled (`- [-] …`): never a step, not even a person's.
+    cancelled: bool = False
+    #: A fence's cell attributes, lowercased names (Runme's ```sh {"name":"x","excludeFromRunAll":"true"}```).
+    cell: dict[str, str] = field(default_factory=dict)
     #: How many times any block's kind, text, raw, line or box was rewritten after it was made (the rollback part
     #: rewrites "If X: action" to its action): what is read from the blocks once for a whole document (the shell a
     #: block opened, the alternatives of a section) is kept with this count and read again when it moved.
@@ -146,10 +152,11 @@ def parse_blocks(text: str) -> list[Block]:
                     item_has_text[items[-1]] = True
                     m = _CHECKBOX.match(raw)
                     if m:
-                        item.checked = m.group(1) != " "
+                        item.checked = m.group(1) not in (" ", "-")
+                        item.cancelled = m.group(1) == "-"
                         raw = raw[m.end():]
                         plain = _CHECKBOX.sub("", plain, count=1)
-                    item.text, item.raw, item.line = plain.strip(), raw.strip(), line
+                    item.text, item.raw, item.line = _unleader(plain.strip()), _unleader(raw.strip()), line
                 else:
                     opened = _ADMONITION.match(raw)
                     alert = _ALERT.match(raw) if quotes else None
@@ -158,10 +165,20 @@ def parse_blocks(text: str) -> list[Block]:
                         if boxes:
                             boxes.pop()  # the end of a `:::` box: no text of its own
                     elif alert is not None:
-                        quotes[-1] = alert.group(1).capitalize()  # GitHub `> [!IMPORTANT]`: the rest of the quote
-                        body_plain, body_raw = _ALERT.sub("", plain, 1).strip(), raw[alert.end():].strip()
-                        if body_raw:
-                            add(Block("para", body_plain, body_raw, line + 1))
+                        # GitHub `> [!IMPORTANT]`, Obsidian `> [!danger]- Rollback` (folded): the rest of the quote
+                        # stands in a box of that title; a way back's box closing its section is that section
+                        title = alert.group(2).strip() or alert.group(1).capitalize()
+                        quotes[-1] = title
+                        body_plain = _ALERT.sub("", plain, 1).strip()
+                        body_raw = raw[alert.end():].strip()
+                        if ROLLBACK_TITLE.search(title) and _quote_ends_section(tokens, i):
+                            level = next((b.level for b in reversed(blocks) if b.kind == "heading"), 1)
+                            add(Block("heading", title, title, line, level=min(level + 1, 6)))
+                            if body_raw:
+                                add(Block("para", body_plain, body_raw, line + 1))
+                        else:
+                            # "Go/No-Go: Fatima … decides": the title is said with the body, as a box's is
+                            _box_para(add, title, body_plain, body_raw, line, bool(alert.group(2).strip()))
                     elif mkdocs is not None:
                         # MkDocs `!!! success "Done when"` / `??? note`: the body is the paragraph's other lines
                         title = mkdocs.group(3) or mkdocs.group(2).capitalize()
@@ -200,7 +217,7 @@ def parse_blocks(text: str) -> list[Block]:
                 i += 1
         elif tok.type in ("fence", "code_block"):
             info = tok.info.strip().split()[0].lower() if tok.info.strip() else ""
-            add(Block("fence", tok.content, tok.content, line, info=info))
+            add(Block("fence", tok.content, tok.content, line, info=info, cell=_cell_attrs(tok.info)))
         elif tok.type == "table_open":
             table_rows, table_cells, table_lines, table_line = [], [], [], line
         elif tok.type == "tr_open":
@@ -286,8 +303,42 @@ _SUMMARY_TAG = re.compile(r"(?i)<summary\b")
 
 #: The opening or closing line of an admonition box: `:::danger Rollback`, `:::tip`, `:::`.
 _ADMONITION = re.compile(r"^:{3,}[ \t]*(?:[A-Za-z][\w-]*)?(?:[ \t]+([^\n]+))?[ \t]*(?:\n|$)")
+#: Dot leaders between a checklist's challenge and its response (`Primary started ........ \`cmd\` (OPS)`).
+_LEADER = re.compile(r"[ \t]+(?:\.{4,}|…{2,}|·{3,}|(?:\. ){3,}\.?)[ \t]+(?=\S)")
+
+
+def _unleader(text: str) -> str:
+    """A challenge–response line read as "Challenge: response": the leader is layout, never part of a command,
+    and the response after it is the command or result the line states."""
+    return _LEADER.sub(": ", text, count=1)
+
+
+def _cell_attrs(info: str) -> dict[str, str]:
+    """The JSON attributes after a fence's language (Runme, Jupyter-like notebooks): `{"background":true}`."""
+    m = re.search(r"\{.*\}", info)
+    if m is None:
+        return {}
+    try:
+        data = json.loads(m.group(0))
+    except ValueError:
+        return {}
+    return {str(k).lower(): str(v).lower() for k, v in data.items()} if isinstance(data, dict) else {}
+
+
 #: A GitHub alert: `> [!IMPORTANT]` as the first line of a blockquote.
-_ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n|$)", re.I)
+#: An Obsidian callout: any type, `+`/`-` for folded, then its title (`> [!danger]- Rollback`).
+_ALERT = re.compile(r"^\[!([A-Za-z][\w-]*)\][+-]?[ \t]*([^\n]*)(?:\n|$)")
+
+
+def _quote_ends_section(tokens: list[Token], at: int) -> bool:
+    """The blockquote holding token `at` is the last thing of its section (a heading or the end comes next): a
+    rollback callout there is that section's rollback part; one in the middle stays a box (the forward steps after
+    it are no rollback)."""
+    depth = tokens[at].level - 1
+    for j in range(at, len(tokens)):
+        if tokens[j].type == "blockquote_close" and tokens[j].level == depth:
+            return j + 1 >= len(tokens) or tokens[j + 1].type == "heading_open"
+    return True
 #: An MkDocs Material admonition: `!!! danger "Roll back if"`, `??? note`, `???+ tip "Title"`.
 _MKDOCS_BOX = re.compile(r"^(!!!|\?\?\?\+?)[ \t]*([A-Za-z][\w-]*)(?:[ \t]+[\w-]+)*(?:[ \t]+\"([^\"\n]*)\")?"
                          r"[ \t]*(?:\n|$)")

@@ -211,11 +211,17 @@ def shell_commands(text: str, first_line: int, lift_exports: bool = True,
     """Steps of a shell block. `first_line` is the source line of the block's first line."""
     block = CommandBlock()
     for ph in sorted(set(PLACEHOLDER.findall(text))):
-        var = re.sub(r"\W", "_", ph).upper()
-        text = text.replace(f"<{ph}>", "${" + var + "}")
+        var = _var_name(ph, block.placeholders)
+        text = _fill(text, r"(?<!<)(?<![^\W_])[<‹]" + re.escape(ph) + r"[>›](?![>\w])", var)
         block.placeholders.append(var)
         block.notes.append(f"`<{ph}>` in the block at line {first_line} is a placeholder: it became ${{{var}}},"
                            " a plan var to fill in")
+    for ph in sorted(set(DATE_PLACEHOLDER.findall(text))):
+        var = _var_name("DATE" if re.search("(?i)d", ph) else "TIME", block.placeholders)
+        text = _fill(text, r"(?<![^\W_]|[%+$])" + re.escape(ph) + r"(?![^\W_])", var)
+        block.placeholders.append(var)
+        block.notes.append(f"`{ph}` in the block at line {first_line} is a date to fill in: it became ${{{var}}},"
+                           " a plan var, never run as written")
     for ph in sorted(set(MUSTACHE.findall(text)) - {"end", "else"}):
         var = re.sub(r"\W", "_", ph).upper()
         text = re.sub(r"\{\{\s*" + re.escape(ph) + r"\s*\}\}", "${" + var + "}", text)
@@ -335,6 +341,52 @@ MUSTACHE = re.compile(r"\{\{\s*([A-Za-z_][\w-]*)\s*\}\}")
 #: A bare word that asks to be replaced: `YOUR_BUCKET`, `MY_TOKEN`, `REPLACE_ME`, `CHANGE_ME`.
 BARE_PLACEHOLDER = re.compile(r"(?<![\w${])((?:YOUR|MY)_[A-Z0-9_]*[A-Z0-9]|REPLACE_?ME|CHANGE_?ME|FILL_?ME_?IN)"
                               r"(?![\w}])")
+#: A date or time written as its format, to be replaced: `backup-YYYY-MM-DD.dump`, `DD.MM.YYYY`, `YYYYMMDD_HHMM`.
+DATE_PLACEHOLDER = re.compile(r"(?<![^\W_]|[%+$])((?:YYYY[-_./]?MM[-_./]?DD|DD[-./]MM[-./]YYYY)"
+                              r"(?:[T_ -]?HH[:-]?MM(?:[:-]?SS)?)?|HH:MM(?::SS)?)(?![^\W_])")
+
+
+def _fill(text: str, pattern: str, var: str) -> str:
+    """`text` with each match of `pattern` made `${var}`; inside single quotes (`ssh h 'restore pre_<DATE>'`) the
+    quote is closed around it (`'restore pre_'"${var}"''`), so bash puts the value in, not an empty remote var."""
+    def put(m: re.Match[str]) -> str:
+        return "'\"${" + var + "}\"'" if _single_quoted(text, m.start()) else "${" + var + "}"
+    return re.sub(pattern, put, text)
+
+
+def _single_quoted(text: str, pos: int) -> bool:
+    """Whether bash reads `pos` of `text` inside single quotes (quotes, backslashes and comments followed)."""
+    single = double = False
+    i = 0
+    while i < pos:
+        c = text[i]
+        if single:
+            single = c != "'"
+        elif c == "\\":
+            i += 1
+        elif c == '"':
+            double = not double
+        elif c == "'" and not double:
+            single = True
+        elif c == "#" and not double and (i == 0 or text[i - 1] in " \t\n;"):
+            end = text.find("\n", i)
+            if end < 0 or end >= pos:
+                return False
+            i = end
+        i += 1
+    return single
+
+
+def _var_name(ph: str, taken: list[str]) -> str:
+    """A bash name for a placeholder: its own letters when they are ASCII (`<host>` -> HOST), else FILL_IN (`<ДАТА>`;
+    bash names are ASCII), numbered when taken."""
+    base = re.sub(r"\W", "_", ph).upper() if ph.isascii() else "FILL_IN"
+    name, n = base, 2
+    while name in taken and base == "FILL_IN":
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
 #: A version written as the letters of one: `--version X.Y.Z`, `app:x.y.z`.
 _VERSION_LETTERS = re.compile(r"(?<![\w.])[Xx]\.[Yy]\.[Zz](?![\w.])")
 

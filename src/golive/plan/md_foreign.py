@@ -92,7 +92,14 @@ _DIALECTS = (
     ("cqlsh (Cassandra)", r"\bCREATE\s+KEYSPACE\b|\bUSING\s+TTL\b|\bALLOW\s+FILTERING\b|\bsystem\.(?:local|peers)\b|"
      r"\bWITH\s+replication\s*=\s*\{|^\s*CONSISTENCY\s+\w+"),
     ("BigQuery (the console or `bq query`)", r"`[\w-]+\.[\w]+\.[\w]+`|\bEXPORT\s+DATA\s+OPTIONS\b"),
+    # ClickHouse: cluster-wide DDL and table functions, its system tables, MergeTree engines, SYSTEM commands
+    ("clickhouse-client", r"\bON\s+CLUSTER\b|\b(?:clusterAllReplicas|cluster|remote|remoteSecure)\s*\(\s*'|"
+     r"\bsystem\.(?:replicas|parts|merges|mutations|clusters|replication_queue|zookeeper)\b|"
+     r"\bENGINE\s*=\s*\w*MergeTree\b|^\s*SYSTEM\s+(?:STOP|START|SYNC|DROP|FLUSH|RELOAD|RESTART)\b"),
 )
+#: A database named only to say it is NOT the one: "(это ClickHouse, не PostgreSQL)", "not PostgreSQL", "kein
+#: PostgreSQL", "pas PostgreSQL", "no es PostgreSQL": no sign that the document's SQL runs there.
+NOT_NAMED = r"(?i)\b(?:not|never|no|kein\w*|nicht|pas|nunca|non|не|ні|nie)\s+(?:on\s+|in\s+|es\s+|a\s+|an\s+)?"
 
 
 def device_config(text: str) -> bool:

@@ -260,7 +260,28 @@ def interactive(argv: list[str], stdin: bool = False) -> str | None:
     if prog in ("passwd", "mysql_secure_installation", "htpasswd") and not stdin and \
             not any(a in ("-b", "--stdin", "-i") for a in args):
         return f"`{' '.join(raw)}` asks for input on the terminal: a person runs it"
+    if _full_screen(prog, args):
+        return f"`{' '.join(raw)}` is a full-screen program: a person looks at it and leaves it (a script cannot)"
     return None
+
+
+#: Full-screen terminal programs: a person looks around in them and quits; run by a script they fail with no
+#: terminal ("failed tty get") or wait for a key forever.
+_TUIS = frozenset({"k9s", "htop", "btop", "bpytop", "glances", "nmtui", "ranger", "mc", "ncdu", "lazygit",
+                   "lazydocker", "iftop", "iotop", "nethogs", "tig", "ctop", "k8s-tui", "kdash", "nvtop", "bmon",
+                   "nload", "iptraf-ng", "pgcenter", "pg_activity", "mytop", "innotop", "dstat-tui", "s-tui"})
+
+
+def _full_screen(prog: str, args: list[str]) -> bool:
+    """`k9s --context prod`, `htop`, `top` (not `top -b`), `tmux attach`, `screen -r`: a person's screen, not a step."""
+    if prog in _TUIS:
+        return not any(a in ("--version", "-v", "version", "--help", "-h", "info") for a in args)
+    if prog in ("top", "atop"):
+        return not any(re.fullmatch(r"-[A-Za-z]*[bw][A-Za-z]*\S*", a) for a in args)
+    if prog == "tmux":
+        plain = [a for a in args if not a.startswith("-")]
+        return not plain or (plain[0] in ("attach", "attach-session", "a", "new", "new-session") and "-d" not in args)
+    return prog == "screen" and (any(a in ("-r", "-x", "-R") for a in args) or not args)
 
 
 def _after_user(args: list[str]) -> list[str]:
@@ -381,8 +402,7 @@ DECIDED = re.compile(
     r"d[ée]cide(?:nt)?|d[ée]cision\s+(?:de|par)|donne\s+(?:le\s+)?(?:go|feu\s+vert)|valide(?:nt)?|approuve(?:nt)?|"
     r"decide[mn]?|decis[ãa]o\s+(?:de|do|da)|decisi[óo]n\s+de|escolhe[mn]?|elige[n]?|aprueba[n]?|aprova[m]?|"
     r"d[áa]\s+o\s+go|da\s+el\s+go|luz\s+verde|sinal\s+verde|sceglie|approva(?:no)?|via\s+libera|"
-    r"beslis[t]?|besluit|keurt\s+goed|decyduj[eą]|podejmuje\s+decyzj[eę]|zatwierdza(?:ją)?|"
-    r"реша[ею]т|принима[ею]т\s+решение|утвержда[ею]т|да[ёе]т\s+добро|согласу[ею]т)\b"
+    r"beslis[t]?|besluit|keurt\s+goed)\b"
     r"|决定|決定|决策人|拍板|审批人|審批人|批准|判断する|承認|결정|승인"
     r"|(?<![\w/-])go\s*\?")
 #: Silence is a NO-GO: "No answer by 10:15 = NO-GO", "No decision by 19:45 means No-Go", "silence is a no-go",

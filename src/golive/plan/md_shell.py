@@ -32,7 +32,8 @@ _WRAPPERS = frozenset({"sudo", "doas", "env", "nohup", "time", "nice", "ionice",
                        "exec", "xargs"})
 _SQL_WORD = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|VACUUM"
                        r"|ANALYZE|BEGIN|COMMIT|START\s+TRANSACTION|SET\s+\w+\s*=)\b", re.I)
-PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9_-]{1,40})>(?![>\w])")
+#: `<name>`, `pre_<ДАТА>`, `‹DATE›`: a value the reader fills in (any alphabet; `<<EOF`, `<&3`, `List<T>` are not).
+PLACEHOLDER = re.compile(r"(?<!<)(?<![^\W_])[<‹]([^\W\d_][\w-]{1,40})[>›](?![>\w])")
 
 
 @lru_cache(maxsize=1)

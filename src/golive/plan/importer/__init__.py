@@ -43,6 +43,7 @@ from golive.plan.importer.text import (
     _wiki_code_blocks,
 )
 from golive.plan.importer.thread import read_thread
+from golive.plan.importer.tracked_changes import accept_changes, hidden_comments
 from golive.plan.importer.traffic import TrafficMixin
 from golive.plan.importer.when import WhenMixin
 from golive.plan.importer.wiki_markup import read_dokuwiki, read_mediawiki
@@ -78,6 +79,8 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     `overrides`: a file of host specifics applied to the result (golive.plan.importer.overrides)."""
     text, repaired = _repair_mojibake(text)
     text, dropped = _drop_unprintable(text)
+    text, changes = accept_changes(text)
+    text, hidden = hidden_comments(text)
     original = text
     text, front = _strip_front_matter(text)
     text, wiki = _wiki_code_blocks(text)
@@ -133,6 +136,13 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
         imp.inferred[:0] = plain[1]
     if wiki:
         imp.inferred.insert(0, f"{wiki} Jira/Confluence {{code}} block{'s' if wiki > 1 else ''} -> fenced blocks")
+    if hidden:
+        imp.inferred.insert(0, f"{hidden} hidden comment{'s' if hidden > 1 else ''} (`%% … %%`, Obsidian) -> left"
+                               " out: the reader never sees them, nothing in them runs")
+    if changes:
+        imp.inferred.insert(0, f"{changes} tracked change{'s' if changes > 1 else ''} or comment"
+                               f"{'s' if changes > 1 else ''} (Word via pandoc, CriticMarkup) -> accepted: deleted"
+                               " text left out (never run), inserted text kept, comments removed")
     if repaired:
         imp.inferred.insert(0, "the text was double-encoded (mojibake such as 'âœ…' for '✅'): repaired"
                                       " with ftfy before parsing")

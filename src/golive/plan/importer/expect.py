@@ -142,6 +142,24 @@ class ExpectMixin(ImportState):
                                         f" (line {src.line}) -> an sql step that checks it ({want})")
                 return
 
+    def command_below(self, phase: dict[str, Any], count: int, b: Block) -> None:
+        """The steps a block made (from `count` on) take the place of the earliest table row that said "(command
+        below)": run in the table's order, not after its last row (the app was started before its patch)."""
+        pending = phase.get("command_below")
+        made = phase["steps"][count:]
+        if not pending or not made:
+            return
+        row, line, words = pending.pop(0)
+        at = next((i for i, s in enumerate(phase["steps"][:count]) if s is row), None)
+        if at is None:
+            return
+        del phase["steps"][count:]
+        if len(made) == 1 and "name" not in made[0]:
+            made[0].insert(0, "name", _clean(re.sub(r"\s*\([^)]*\)\s*$", "", words))[:200] or words[:200])
+        phase["steps"][at:at + 1] = made
+        self.conversions.append(f"line {b.line}: the block is the command of the table row at line {line} ('"
+                                f"{words[:60]}'): run in that row's place, in the table's order")
+
     def query_below(self, phase: dict[str, Any], step: CommentedMap, b: Block) -> None:
         """The first SQL query after a table row "Run the query below … | 0 |" checks what the row expects."""
         pending = phase.get("query_below")

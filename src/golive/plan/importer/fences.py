@@ -132,6 +132,14 @@ class FencesMixin(RunAsMixin, ForeignMixin):
         if block is None:
             self.text_fence(phase, b)
             return
+        if not self.in_rollback and b.cell.get("excludefromrunall") == "true" and any(
+                c.kind != "manual" for c in block.commands):
+            # a notebook cell left out of the full run (Runme `excludeFromRunAll`): run by name when a person wants
+            # it, never by the run itself
+            self.conversions.append(f"line {b.line}: the cell is excluded from the notebook's full run"
+                                    " (excludeFromRunAll): a person's step shows it, the run never runs it")
+            text = "Only if wanted (the notebook leaves this cell out of its full run):\n" + b.text.strip("\n")
+            block = CommandBlock([Command("manual", {"instruction": block_text(text)}, b.line + 1, None)])
         b.placed = True
         lead = self.lead_of(b)
         host = _ON_HOST.match(_clean(lead.text)) if lead is not None and block.commands else None

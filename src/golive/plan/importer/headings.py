@@ -27,6 +27,9 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back(?:ing)?[\s-]*out|
                             r"\bwycofani|"
                             # Japanese, Chinese, Korean: "切り戻し手順", "ロールバック", "回滚", "롤백"
                             r"切り?戻し|ロールバック|巻き戻し|回滚|回退|回滾|롤백|원복|"
+                            # Russian, Ukrainian, Polish, Czech: "Откат", "План отката", "Возврат к 23.8",
+                            # "Відкат", "Wycofanie", "Przywrócenie", "Návrat"
+                            r"откат|відкат|возврат|повернення|przywr(ó|o)ceni|n(á|a)vrat\b|"
                             # a heading that asks whether it failed: "bad?", "broken?", "it went wrong?"
                             r"^\W*(if\s+)?((it\s+)?(is|goes|went|looks)\s+)?(bad|broken|wrong|failed|problems?)\W*\?\W*$"
                             # going back and failure branches in the other languages too: "If we have to go back",

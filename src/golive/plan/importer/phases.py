@@ -156,6 +156,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
                     continue
                 count = len(phase["steps"])
                 self.phase_fence(phase, b, name)
+                self.command_below(phase, count, b)
                 made = phase["steps"][count:]
                 if len(made) == 1 and "sql" in made[0] and "expect" not in made[0]["sql"]:
                     self.sql_expect_from_prose(made[0], b, j, end, said)
@@ -235,15 +236,15 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
     def struck(self, b: Block) -> bool:
         """An item or paragraph struck through as a whole (`~~systemctl stop legacy~~`): the document took it
         back, so it is no step (not even a person's); the summary lists it. Its sub-items go with it."""
-        if not _STRUCK.fullmatch(b.raw.strip()):
+        if not b.cancelled and not _STRUCK.fullmatch(b.raw.strip()):
             return False
         from golive.plan.importer.text import Unplaced
 
         b.placed = True
         for c in b.children:
             self.blocks[c].placed = True
-        self.unplaced.append(Unplaced(b.line, f"'{_clean(b.text)[:60]}'", "struck through in the document: not a"
-                                      " step"))
+        self.unplaced.append(Unplaced(b.line, f"'{_clean(b.text)[:60]}'", "a cancelled task (`- [-]`): not a step"
+                                      if b.cancelled else "struck through in the document: not a step"))
         return True
 
     def phase_para(self, phase: dict[str, Any], b: Block, j: int) -> None:

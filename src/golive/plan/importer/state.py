@@ -10,9 +10,12 @@ from ruamel.yaml.comments import CommentedMap
 
 from golive.plan.importer.text import _KV, Unplaced, _clean
 from golive.plan.md_blocks import Block, parse_blocks
-from golive.plan.md_foreign import other_database
+from golive.plan.md_foreign import NOT_NAMED, other_database
 from golive.plan.md_traffic import Threshold
 
+#: A section's number at the start of its heading: "1 Pre-execution", "2. Install", "Phase 3: …", "Step 1 —".
+_SECTION_NUMBER = re.compile(r"(?i)^(?:(?:phase|step|stage|part|section|schritt|phase|fase|etapa|[ée]tape)\s*)?"
+                             r"\d{1,2}(?:\.\d{1,2})*[.):]?\s+\S")
 _MYSQL = re.compile(r"(?i)\b(?:mysql(?:dump|sh|admin)?|mariadb(?:-dump)?)\b")
 _POSTGRES = re.compile(r"(?i)\b(?:psql|pg_dump|pg_restore|postgres(?:ql)?)\b")
 #: SQL Server's own tools and names: the document's SQL is T-SQL, run in SSMS or through sqlcmd.
@@ -47,7 +50,8 @@ class ImportState:
         self.oracle_only = bool(_ORACLE.search(text)) and not _POSTGRES.search(text)
         #: And for the other databases golive's sql step cannot reach (Snowflake, Cassandra, BigQuery, ...): (name,
         #: where its SQL is typed) from what the document calls its database (golive.plan.md_foreign).
-        self.other_db = other_database(text) if not _POSTGRES.search(text) else None
+        self.other_db = other_database(text) if not _POSTGRES.search(
+            re.sub(NOT_NAMED + _POSTGRES.pattern.removeprefix("(?i)"), "", text)) else None
         self.summary: list[str] = []
         self.inferred: list[str] = []
         self.unplaced: list[Unplaced] = []
@@ -183,9 +187,16 @@ class ImportState:
         return len(self.blocks)
 
     def title(self) -> tuple[str, int | None]:
+        """The plan's name: the first heading when it is a level-1 heading, and no first section of several
+        numbered alike (`# 1 Pre-execution` … `# 2 Installation`, a Word export whose title is a bold line): such
+        a heading is a phase; taken as the title, its steps (a stop, a backup) were lost."""
         for i, b in enumerate(self.blocks):
             if b.kind == "heading":
                 if b.level == 1:
+                    numbered = _SECTION_NUMBER.match(_clean(b.text))
+                    if numbered and any(x.kind == "heading" and x.level == 1 and _SECTION_NUMBER.match(_clean(x.text))
+                                        for x in self.blocks[i + 1:]):
+                        break
                     return _clean(b.text), i
                 break
         return "", None

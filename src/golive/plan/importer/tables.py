@@ -51,6 +51,11 @@ _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|ap
 
 
 #: A table row about the query the document shows next: "Run the query below", "the following SQL".
+#: A table row whose command is the block after the table: "(command below)", "(see the script below)",
+#: "(Befehl unten)", "(commande ci-dessous)", "(comando abajo)".
+_COMMAND_BELOW = re.compile(r"(?i)\b(?:(?:the\s+|see\s+(?:the\s+)?)?(?:command|commands|script|block|snippet)\s+"
+                            r"(?:below|underneath|that\s+follows|follows)|befehl\s+unten|"
+                            r"commande\s+ci-dessous|comando\s+(?:abajo|a\s+continuaci[óo]n))\b")
 _QUERY_BELOW = re.compile(r"(?i)\b(?:query|sql|statement|select)\s+(?:below|underneath|that\s+follows)\b|"
                           r"\bfollowing\s+(?:query|sql|statement)\b")
 
@@ -303,6 +308,11 @@ class TablesMixin(ImportState):
                     spec["done"] = True
                     spec["ticked_at"] = f"{self.src_name}:{line}"
                 phase["steps"].append(self.step("manual", spec, line, None))
+                if _COMMAND_BELOW.search(text) and not spec.get("done"):
+                    # "| 2.1 | Apply the patch (command below) |": the block after the table is this row's command,
+                    # run in the row's place (before 2.2 and 2.3), never after the table's last row
+                    phase.setdefault("command_below", []).append((phase["steps"][-1], line, words[-1] if words
+                                                                  else text))
         b.placed = True
         self.inferred.append(f"line {b.line}: table of actions -> one step per row")
 
