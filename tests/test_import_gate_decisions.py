@@ -29,6 +29,7 @@ def gate_of(doc: str, phase: int = 0) -> dict[str, Any]:
     ("Jonas entscheidet nach dem Smoke-Test.", "Jonas"),
     ("Claire décide après les tests.", "Claire"),
     ("第一台升级完成后，由审批人刘洋决定是否继续。", "刘洋"),
+    ("Marek decyduje po testach dymnych.", "Marek"),
 ])
 def test_a_person_decides_without_a_role(said: str, who: str) -> None:
     plan = plan_of("# Ledger\n\n" + SHIP + f"**Go/No-Go:** {said}\n" + NEXT)
@@ -49,6 +50,12 @@ def test_a_decision_naming_nobody_golive_could_ask_is_a_persons_step() -> None:
     first = plan["phases"][0]
     assert "approvals" not in first["gate"]
     assert first["steps"][-1]["manual"]["instruction"].startswith("Go/No-Go: the bridge decides after the smoke")
+
+
+def test_a_decision_in_russian_is_never_a_gate_that_passes_by_itself() -> None:
+    plan = plan_of("# Ledger\n\n" + SHIP + "**Go/No-Go:** дежурный SRE принимает решение после проверки.\n" + NEXT)
+    first = plan["phases"][0]
+    assert "approvals" in first["gate"] or first["steps"][-1]["manual"]["instruction"].startswith("Go/No-Go:")
 
 
 def test_a_title_and_surname_is_the_documents_person_in_their_role() -> None:

@@ -402,7 +402,8 @@ DECIDED = re.compile(
     r"d[ée]cide(?:nt)?|d[ée]cision\s+(?:de|par)|donne\s+(?:le\s+)?(?:go|feu\s+vert)|valide(?:nt)?|approuve(?:nt)?|"
     r"decide[mn]?|decis[ãa]o\s+(?:de|do|da)|decisi[óo]n\s+de|escolhe[mn]?|elige[n]?|aprueba[n]?|aprova[m]?|"
     r"d[áa]\s+o\s+go|da\s+el\s+go|luz\s+verde|sinal\s+verde|sceglie|approva(?:no)?|via\s+libera|"
-    r"beslis[t]?|besluit|keurt\s+goed)\b"
+    r"beslis[t]?|besluit|keurt\s+goed|decyduj[eą]|podejmuje\s+decyzj[eę]|zatwierdza(?:ją)?|"
+    r"реша[ею]т|принима[ею]т\s+решение|утвержда[ею]т|да[ёе]т\s+добро|согласу[ею]т)\b"
     r"|决定|決定|决策人|拍板|审批人|審批人|批准|判断する|承認|결정|승인"
     r"|(?<![\w/-])go\s*\?")
 #: Silence is a NO-GO: "No answer by 10:15 = NO-GO", "No decision by 19:45 means No-Go", "silence is a no-go",
