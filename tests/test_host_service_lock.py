@@ -122,14 +122,18 @@ def test_a_killed_golive_holds_nothing_its_run_resumed_ends_and_frees_the_servic
     first = alice.start()
     os.kill(first.pid, signal.SIGKILL)
     first.communicate(timeout=30)
-    assert first.returncode == -signal.SIGKILL
-    run = alice.only_run()
-    # Alice's run is still active in her log (resumable): it keeps the service, as her log's own rule would.
-    refused = bob.golive("run", "plan.yaml", "--no-wait")
-    assert refused.code == 2, refused.out + refused.err
-    assert f"held by run {run['run']}" in refused.err
-    # The killed process holds nothing: her run's resume (another process) takes the lock as its own.
-    alice.release_step()  # the old step's shell ends; resume re-runs the idempotent step, which exits at once
+    try:
+        assert first.returncode == -signal.SIGKILL
+        run = alice.only_run()
+        # Alice's run is still active in her log (resumable): it keeps the service, as her log's own rule would.
+        refused = bob.golive("run", "plan.yaml", "--no-wait")
+        assert refused.code == 2, refused.out + refused.err
+        assert f"held by run {run['run']}" in refused.err
+    finally:
+        # the killed golive's step shell outlives it, waiting on the gate file: always let it end
+        alice.release_step()
+    # The killed process holds nothing: her run's resume (another process) takes the lock as its own; the old
+    # step's shell has ended and resume re-runs the idempotent step, which exits at once.
     resumed = alice.golive("resume", str(run["run"]))
     assert resumed.code == 0, resumed.out + resumed.err
     assert alice.only_run()["status"] == "succeeded"
