@@ -126,10 +126,10 @@ def test_a_short_secret_names_value_never_reaches_the_plan() -> None:
     assert "hunter2" not in text and names == ["MIRTH_PW"]
 
 
-@pytest.mark.parametrize(("assign", "name"), [("LOG_PAT='ERROR|FATAL'", "LOG_PAT"), ("RETRY_PASS=3", "RETRY_PASS"),
-                                            ("SKIP_PW=false", "SKIP_PW"), ("ERR_PAT='^5..$'", "ERR_PAT")])
+@pytest.mark.parametrize(("assign", "name"), [("LOG_PAT='ERROR|FATAL'", "LOG_PAT"), ("MAX_PAT=3", "MAX_PAT"),
+                                            ("ERR_PAT='^5..$'", "ERR_PAT"), ("OOM_PAT='.*killed'", "OOM_PAT")])
 def test_a_short_suffix_whose_value_is_a_pattern_or_a_count_is_no_secret(assign: str, name: str) -> None:
-    """`_PAT` and `_PASS` end other words too: the value the document gives says it is a pattern or a count, and
+    """`_PAT` ends "pattern" too: the value the document gives says it is a pattern or a count, and
     reading it from the environment instead would stop the run until someone set it (review3 M5)."""
     doc = f'# Release\n## Phase 1: Check\n```bash\nexport {assign}\ngrep -Ec "${name}" /var/log/app.log\n```\n'
     value = assign.split("=", 1)[1].strip("'")
@@ -142,7 +142,8 @@ def test_a_short_suffix_whose_value_is_a_pattern_or_a_count_is_no_secret(assign:
 
 
 def test_a_short_suffix_whose_value_looks_like_a_token_stays_secret() -> None:
-    for assign in ("MENDER_PAT=glpat-8xYz12abCDef34", "MIRTH_PW='S3cr3t!x'", "VPN_PSK='correct horse battery'"):
+    for assign in ("MENDER_PAT=glpat-8xYz12abCDef34", "MIRTH_PW='S3cr3t!x'", "VPN_PSK='correct horse battery'",
+                   "SIM_PW=1234", "DB_PASS=1234", "ADMIN_PASS='a|b.*c'", "RETRY_PASS=3"):
         text, names = hide_secrets(assign)
         assert names and assign.split("=", 1)[1].strip("'") not in text
 

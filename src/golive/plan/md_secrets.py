@@ -16,22 +16,21 @@ SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRI
                          r"|WACHTWOORD|PAROLA_?CHIAVE|_(?:PW|PWD|PASS|PAT|PSK|CREDS)$)")
 
 
-#: The short suffixes alone, which other words end in too: `LOG_PAT` (a pattern), `RETRY_PASS` (a count).
-_SHORT_SUFFIX = re.compile(r"_(?:PW|PWD|PASS|PAT|PSK|CREDS)$")
-#: A value no one would keep secret: a small count or a switch (a pattern such as `ERROR|FATAL` is told below).
-_PLAINLY_NO_SECRET = re.compile(r"(?i)\d{1,4}|true|false|yes|no|on|off")
+#: A value no one would keep secret under a `_PAT` name, which also ends "pattern": a pattern (`ERROR|FATAL`,
+#: `^5..$`, `.*timeout`, `\bOOM\b`), a small count or a switch. The other short suffixes (`_PW`, `_PASS`, `_PSK`)
+#: keep any value secret: `DB_PASS=1234` is a password, however weak.
+_NO_SECRET_PAT = re.compile(r"(?i)(?:\d{1,4}|true|false|yes|no|on|off)$|.*(?:\w\|\w|\.\*|\\[bdsw])|\^")
 
 
 def secret_like(name: str, value: str | None = None) -> bool:
-    """A name that holds a secret. Where only a short suffix says so (`_PAT`, `_PASS`), the value the document
-    gives decides too: `LOG_PAT='ERROR|FATAL'` is a pattern, and reading it from the environment would only stop
-    the run until someone set it."""
+    """A name that holds a secret. Where only a `_PAT` suffix says so, the value the document gives decides too:
+    `LOG_PAT='ERROR|FATAL'` is a pattern, and reading it from the environment would only stop the run until someone
+    set it (a personal access token `MENDER_PAT=glpat-…` stays secret)."""
     upper = name.upper()
     if upper != name or not SECRET_NAME.search(upper):
         return False
-    if value is not None and _SHORT_SUFFIX.search(upper) and not SECRET_NAME.search(_SHORT_SUFFIX.sub("", upper)):
-        plain = value.strip("\"'")
-        return not _PLAINLY_NO_SECRET.fullmatch(plain) and not re.search(r"\w\|\w|\.\*|^\^|\\[bdsw]", plain)
+    if value is not None and upper.endswith("_PAT") and not SECRET_NAME.search(upper.removesuffix("_PAT")):
+        return not _NO_SECRET_PAT.match(value.strip("\"'"))
     return True
 
 
