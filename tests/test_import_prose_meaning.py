@@ -179,6 +179,12 @@ def test_a_ticked_item_done_elsewhere_or_as_a_rehearsal_leaves_the_block_a_step(
     assert "scontrol create reservation" in doc_runs(RESERVATION.format(item=item))
 
 
+def test_a_ticked_item_saying_no_test_data_still_records_the_block_done() -> None:
+    """"no test …" is English, not the Portuguese "no" (in the): the work was done here, the block never re-runs."""
+    doc = RESERVATION.format(item="reservation created (no test jobs inside it)")
+    assert "scontrol create reservation" not in doc_runs(doc)
+
+
 def test_a_ticked_item_that_does_not_name_the_blocks_work_leaves_it_a_step() -> None:
     doc = RESERVATION.format(item="reservation window agreed with the users")  # one word in common
     assert "scontrol create reservation" in doc_runs(doc)

@@ -48,9 +48,10 @@ _STATE = re.compile(r"(?m)^\s*(?:export\s|cd\s|source\s|\.\s|set\s+-|[A-Za-z_]\w
 
 #: The item reports the work done somewhere else, or as a rehearsal: "created on staging (dress rehearsal)",
 #: "dry run OK", "in QA", "Generalprobe", "ensaio em homologação", "预演", "リハーサル": the window still runs it.
-_ELSEWHERE = re.compile(r"(?i)\b(?:on|in|at|auf|em|en|sur|na|no)\s+(?:the\s+)?(?:staging|stage|dev|development|"
-                        r"test|testing|qa|uat|pre-?prod|sandbox|homolog\w*|integration)\b|rehears|dry[- ]?run|"
-                        r"trial run|generalprobe|probelauf|ensaio|répétition|ensayo|预演|演练|彩排|リハーサル")
+_ELSEWHERE = re.compile(r"(?i)\b(?:on|in|at|auf|em|en|sur)\s+(?:the\s+)?(?:staging|stage|dev|development|"
+                        r"test|testing|qa|uat|pre-?prod|sandbox|integration)\b|\bhomologa[çc][ãa]o\b|"
+                        r"rehears|dry[- ]?run|trial run|generalprobe|probelauf|ensaio|répétition|ensayo|"
+                        r"预演|演练|彩排|リハーサル")
 
 
 def names_the_work(item: str, command: str) -> bool:
