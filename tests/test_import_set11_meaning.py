@@ -38,6 +38,17 @@ def test_a_date_format_is_a_var_to_fill_in(written: str, var: str) -> None:
     assert "${" + var + "}" in doc_runs(doc) and var in plan["vars"]
 
 
+def test_a_date_to_fill_in_that_no_step_holds_any_more_is_no_var() -> None:
+    """`psql … < backup_YYYYMMDD_HHMMSS.sql` after a `pg_dump` becomes the run's own restore: the date is nothing
+    to fill in, and declared the run would refuse to start without it (seed 000 end to end)."""
+    doc = ("# T\n\n## 1. Backup\n\n```bash\npg_dump -h $DB_HOST -U $DB_USER app > backup_$(date +%Y%m%d_%H%M%S).sql"
+           "\n```\n\n## 2. Go\n\n```bash\n./deploy.sh\n```\n\n## Rollback\n\n```bash\n"
+           "psql -h $DB_HOST -U $DB_USER app < backup_YYYYMMDD_HHMMSS.sql\n```\n")
+    plan = plan_of(doc)
+    assert any("restore" in s for lv in plan["rollback"]["levels"] for s in lv["steps"]), plan["rollback"]
+    assert "DATE" not in (plan.get("vars") or {})
+
+
 def test_a_date_format_option_stays() -> None:
     assert "date +%Y-%m-%d" in doc_runs("# T\n\n## 1. Go\n\n```bash\necho \"$(date +%Y-%m-%d)\"\n```\n")
 

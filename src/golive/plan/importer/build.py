@@ -73,6 +73,11 @@ class BuildMixin(ImportState):
             text = (text[:2000 - len(note) - 1] + "\n" + note) if text else note
         if text:
             root["description"] = text
+        # a placeholder no step holds any more (`< backup_YYYYMMDD.sql` became `restore`): nothing to fill in
+        held = str([p["steps"] for p in phases]) + str([lv["steps"] for lv in self.levels])
+        for gone in sorted(v for v in self.placeholders if not re.search(rf"\$\{{?{v}\b", held)):
+            self.placeholders.discard(gone)
+            self.conversions.append(f"${{{gone}}}: no step of the plan reads it any more -> not a var to fill in")
         vars_map = self.vars_map()
         if vars_map:
             root["vars"] = vars_map
