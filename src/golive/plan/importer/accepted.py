@@ -58,7 +58,8 @@ _BAD = re.compile(r"(?i)\bfail(?:s|ed|ure|ures)?\b|\berrors?\b|\bbroken\b|\bfehl
 _NOT = re.compile(r"(?i)(?:\bnot\b|\bno\b|n't\b|\bnever\b|\bkein(?:e|en)?\b|\bnicht\b|\bnão\b|\bpas\b|\bnon\b|"
                   r"\bni\b|不是|并非|並非|不算|不会|不會)[^.;\n]{0,40}$")
 _SENTENCE = re.compile(r"(?<=[.!?。；;])\s+|\n\s*\n")
-_HTTP_CLIENTS = frozenset({"curl", "wget", "http", "https", "xh", "httpie"})
+#: Clients whose "returns 201" is the HTTP status they get, not their exit status or what they print.
+HTTP_CLIENTS = frozenset({"curl", "wget", "http", "https", "xh", "httpie", "Invoke-WebRequest", "iwr"})
 _CODE = re.compile(r"`([^`\n]+)`")
 
 
@@ -162,7 +163,7 @@ def accept_said(steps: list[dict[str, Any]], description: list[str]) -> list[tup
         if not argv:
             continue
         prog = argv[0].rsplit("/", 1)[-1]
-        if prog in _HTTP_CLIENTS:
+        if prog in HTTP_CLIENTS:
             continue  # "it returns 201": an answer's status, which the http step or the output check reads
         near = [(t, True) for t in (_text(steps[i + 1]) if i + 1 < len(steps) else None, step.get("name"))
                 if isinstance(t, str)]

@@ -18,10 +18,12 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.accepted import HTTP_CLIENTS
 from golive.plan.importer.fences import block_text
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import _clean, fold_width
 from golive.plan.md_blocks import Block
+from golive.plan.shellcheck import programs
 
 #: A sentence stating what must come out, in the languages runbooks are written in.
 _STATES = re.compile(
@@ -104,8 +106,6 @@ _COMMENT_RESULT = re.compile(
     r"erwartet|attendu|esperad[oa])\s*:?\s*(?:`(?P<q>[^`]+)`|(?P<v>[^\s`#;,]+))"
     # "# should be 0 by now; if not, scancel them": more words after the value, a person's reading
     r"(?P<rest>(?:\s+(?:by\s+now|now|here|then|at\s+this\s+point)\b)?\s*[;,.]\s*\S.*)?\s*$", re.I)
-#: A client whose "returns 200" is the HTTP status it gets, not what it prints.
-_HTTP_CLIENT = re.compile(r"(?:^|[\s;|&(])(?:curl|wget|http|https|xh|Invoke-WebRequest|iwr)(?=\s)")
 #: A command run on many hosts at once, whose output names the host on each line or above each group of lines.
 FANOUT = re.compile(r"^\s*(?:sudo\s+)?(?:clush|pdsh|pssh|parallel-ssh)\b")
 
@@ -198,7 +198,8 @@ def stated(raw: str, where: str, command: str = "") -> Stated | None:
         # must return 1." (never "Expected: 5 successful calls", whose number is one of several words)
         n = re.match(r"\s*[:=]?\s*(-?\d+(?:\.\d+)?)(?=\s*(?:[.;,)(]|$))(?!\.\d)", said[m.end():])
         value = n.group(1) if n else None
-        if value is not None and _HTTP_CLIENT.search(command) and re.fullmatch(r"[1-5]\d\d", value):
+        if value is not None and re.fullmatch(r"[1-5]\d\d", value) \
+                and any(prog.rsplit("/", 1)[-1] in HTTP_CLIENTS for prog in programs(command)):
             value = None  # "(it should return 200)" over `curl … | jq .`: the answer's status, never its body
     several = len(quoted) > 1
     inexact = bool(_INEXACT.search(said)) or several or value is None
