@@ -10,27 +10,46 @@ from __future__ import annotations
 
 import re
 
+from golive.plan.md_shell import parse, simple_commands
 from golive.steps.base import COMMAND_TIMEOUT
 from golive.units import format_duration, parse_duration
 
+#: A duration as these programs write it: a bare number is seconds; `15m`, `1h30m`, `900s`.
+_DURATION = re.compile(r"\d+(?:\.\d+)?(?:ms|[smhd])?(?:\d+(?:\.\d+)?(?:ms|[smh]))*")
 #: A program's own limit: `--timeout 15m`, `--timeout=900s`, `--wait-timeout 20m`, `--timeout-seconds 1200`.
-_OPTION = re.compile(r"(?<![\w-])--(?:wait-)?timeout(?P<secs>-seconds)?(?:=|\s+)(?P<v>\d+(?:\.\d+)?(?:ms|[smhd])?"
-                     r"(?:\d+(?:\.\d+)?(?:ms|[smh]))*)(?![\w.])")
-#: coreutils' `timeout [-k 5s] [-s KILL] 30m cmd` and a `sleep 900` / `sleep 15m` the script waits on.
-_COMMAND = re.compile(r"(?:^|[;&|(]|\bthen\b|\bdo\b)\s*(?P<prog>timeout|sleep)\s+(?:-\w+(?:\s+\S+)?\s+)*"
-                      r"(?P<v>\d+(?:\.\d+)?[smhd]?)(?![\w.])", re.M)
+_LIMIT = frozenset({"--timeout", "--wait-timeout", "--timeout-seconds"})
 
 
 def _seconds(value: str) -> float:
-    """A duration as these programs write it: a bare number is seconds."""
     return float(value) if re.fullmatch(r"\d+(?:\.\d+)?", value) else parse_duration(value)
 
 
+def _waits(argv: list[str]) -> float:
+    """What one simple command may wait: coreutils' `timeout [-k 5s] [-s KILL] 30m cmd`, `sleep 900 60`, or its
+    own `--timeout` option."""
+    words = [w.strip("\"'") for w in argv]
+    if words[0] == "sleep":
+        return sum(_seconds(w) for w in words[1:] if _DURATION.fullmatch(w))
+    if words[0] == "timeout":
+        rest = iter(words[1:])
+        for w in rest:
+            if w in ("-k", "-s", "--kill-after", "--signal"):
+                next(rest, None)
+            elif not w.startswith("-"):
+                return _seconds(w) if _DURATION.fullmatch(w) else 0.0
+    total = 0.0
+    for i, w in enumerate(words):
+        name, _, value = w.partition("=")
+        if name in _LIMIT:
+            value = value or (words[i + 1] if i + 1 < len(words) else "")
+            total += _seconds(value) if _DURATION.fullmatch(value) else 0.0
+    return total
+
+
 def own_waits(command: str) -> float:
-    """Seconds the command's own limits and sleeps add up to (the script runs them one after the other)."""
-    code = re.sub(r"(?m)(?:^|\s)#.*$", "", command)
-    total = sum(_seconds(m.group("v")) for m in _OPTION.finditer(code))
-    return total + sum(_seconds(m.group("v")) for m in _COMMAND.finditer(code))
+    """Seconds the command's own limits and sleeps add up to (the script runs them one after the other), read on
+    the bash parse: a `--timeout 40m` in a comment or a quoted string waits for nothing."""
+    return sum(_waits(argv) for argv in simple_commands(parse(command)) if argv)
 
 
 def step_timeout(command: str) -> str | None:
