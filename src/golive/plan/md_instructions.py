@@ -24,7 +24,8 @@ import re
 
 #: A repeat of work written elsewhere: "Repeat steps 3–5", "Same for 50", "Same on `web-2`", "Do the same for
 #: eu-west-1", "again with 50", "Wiederholen", "ebenso auf", "Répéter", "de même pour", "Repetir", "lo mismo en",
-#: "Ripetere", "da ripetere", "繰り返", "同様に", "同じ手順".
+#: "Ripetere", "da ripetere", "繰り返", "同様に", "同じ手順", "Повторить для", "то же самое на", "Powtórzyć dla",
+#: "to samo na".
 REPEAT = re.compile(
     r"(?i)\brepeat(?:ed|ing)?\b|\bsame\s+(?:for|on|with|in|again|steps?|procedure|thing)\b|"
     r"\bdo\s+(?:the\s+same|it\s+again|this\s+again|that\s+again)\b|\bagain\s+(?:with|for|on)\b|"
@@ -33,7 +34,9 @@ REPEAT = re.compile(
     r"\br(?:é|e)p(?:é|e)t\w*|\bde\s+m(?:ê|e)me\s+(?:pour|sur|avec)\b|\bla\s+m(?:ê|e)me\s+chose\b|\brefaire\b|"
     r"\brepet(?:ir|ia|a|e)\b|\blo\s+mismo\s+(?:en|para|con)\b|\bripet\w*|\blo\s+stesso\s+(?:su|per)\b|"
     r"\brepita\b|\brepetir\b|繰り返|同様に|同じ手順|重复|重複|再做一遍|照此|同样(?:地)?(?:操作|执行|处理)|"
-    r"\bherhaal\b|\bhetzelfde\s+(?:op|voor)\b|\bo\s+mesmo\s+(?:em|para|no|na|nos|nas)\b|\brepita\b")
+    r"\bherhaal\b|\bhetzelfde\s+(?:op|voor)\b|\bo\s+mesmo\s+(?:em|para|no|na|nos|nas)\b|\brepita\b|"
+    r"\bповтор(?:ить|ите|ять|яем|и)\b|\b(?:то\s+же\s+(?:самое\s+)?|аналогично\s+)(?:для|на|с)\b|"
+    r"\bpowt(?:ó|o)rz(?:y(?:ć|c))?\b|\bpowtarza\w*|\b(?:to\s+samo|analogicznie)\s+(?:dla|na|z)\b")
 #: An order between parts of the document: "run level 1 first", "do this before Level 1", "only after step 3",
 #: "erst nach Schritt 2", "avant le niveau 1", "antes del nivel 1", "レベル１の前に".
 ORDER = re.compile(

@@ -77,6 +77,10 @@ class BuildMixin(ImportState):
         held = str([p["steps"] for p in phases]) + str([lv["steps"] for lv in self.levels])
         for gone in sorted(v for v in self.placeholders if not re.search(rf"\$\{{?{v}\b", held)):
             self.placeholders.discard(gone)
+            self.refs.discard(gone)  # nor one the summary says the commands read
+            # the block's note said "it became ${DATE}, a plan var": no step holds it now, and no var is made
+            self.notes[:] = [re.sub(rf"it became \$\{{{gone}\}}, a plan var[^.;]*", "no step of the plan holds it any"
+                                    " more (see the conversions)", n) for n in self.notes]
             self.conversions.append(f"${{{gone}}}: no step of the plan reads it any more -> not a var to fill in")
         vars_map = self.vars_map()
         if vars_map:

@@ -86,21 +86,22 @@ def _offset_of(name: str, on: date | None) -> int | None:
     return None if off is None else int(off.total_seconds() // 60)
 
 
-#: Month names of the languages runbooks come in (German, French, Spanish, Portuguese, Dutch, Italian), as
+#: Month names of the languages runbooks come in (German, French, Spanish, Portuguese, Dutch, Italian, Russian and
+#: Polish in the genitive a date uses, "12 декабря", "15 grudnia"), as
 #: python-dateutil knows only English ones: "12. Dezember 2026", "6 de diciembre de 2026", "12 décembre 2026".
 _MONTHS = {
-    "January": "januar jänner janvier enero janeiro januari gennaio",
-    "February": "februar février fevrier febrero fevereiro februari febbraio",
-    "March": "märz maerz mars marzo março marco maart",
-    "April": "avril abril",
-    "May": "mai mayo maio mei maggio",
-    "June": "juni juin junio junho giugno",
-    "July": "juli juillet julio julho luglio",
-    "August": "août aout agosto augustus",
-    "September": "septembre septiembre setiembre setembro settembre",
-    "October": "oktober octobre octubre outubro ottobre",
-    "November": "novembre noviembre novembro",
-    "December": "dezember décembre decembre diciembre dezembro december dicembre",
+    "January": "januar jänner janvier enero janeiro januari gennaio января январь stycznia styczeń",
+    "February": "februar février fevrier febrero fevereiro februari febbraio февраля февраль lutego luty",
+    "March": "märz maerz mars marzo março marco maart марта март marca marzec",
+    "April": "avril abril апреля апрель kwietnia kwiecień",
+    "May": "mai mayo maio mei maggio мая май maja maj",
+    "June": "juni juin junio junho giugno июня июнь czerwca czerwiec",
+    "July": "juli juillet julio julho luglio июля июль lipca lipiec",
+    "August": "août aout agosto augustus августа август sierpnia sierpień",
+    "September": "septembre septiembre setiembre setembro settembre сентября сентябрь września wrzesień",
+    "October": "oktober octobre octubre outubro ottobre октября октябрь października październik",
+    "November": "novembre noviembre novembro ноября ноябрь listopada listopad",
+    "December": "dezember décembre decembre diciembre dezembro december dicembre декабря декабрь grudnia grudzień",
 }
 _MONTH_WORD = re.compile(r"(?i)(?<![\w])(" + "|".join(sorted(
     {w for ws in _MONTHS.values() for w in ws.split()}, key=len, reverse=True)) + r")(?![\w])")

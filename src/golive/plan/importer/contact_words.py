@@ -17,4 +17,4 @@ MEASURE = re.compile(r"(?i)^\W*[<>≤≥~]?\s*\d+(\.\d+)?\s*(%|s|sec|seconds?|m|
 #: Chinese, Japanese and Korean runbooks write it "上报", "联系顺序" (contact order: never "升级", which is also an
 #: upgrade), "エスカレーション", "에스컬레이션".
 ESCALATION_WORD = (r"(?:escalat|eskalat|escalad|escalam|escalon|escala[cç]|escalier|上报|上報|エスカレーション|"
-                   r"에스컬레이션|(?:联系|联络|聯繫|聯絡|連絡)(?:顺序|順序|先順)|연락\s*순서)\w*")
+                   r"에스컬레이션|(?:联系|联络|聯繫|聯絡|連絡)(?:顺序|順序|先順)|연락\s*순서|eskalac|эскалац)\w*")

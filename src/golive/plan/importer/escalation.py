@@ -62,10 +62,13 @@ _PAGE_THEN = re.compile(r"(?i)(?:^|[:;.]\s*|\b)(?:page|call|ring|phone|contact|e
 #: "prima A, poi B, infine C", "zuerst A, dann B, zuletzt C", "d'abord A, puis B, enfin C", "A, luego B".
 _THEN = (r"(?i)\s*[,;]?\s+(?:(?:and|e|und|et|y),?\s+)?(?:then|next|after\s+that|finally|lastly|last(?:ly)?|"
          r"poi|quindi|infine|da\s+ultimo|dann|danach|anschlie(?:ß|ss)end|zuletzt|schlie(?:ß|ss)lich|puis|ensuite|"
-         r"enfin|luego|despu[ée]s|por\s+[úu]ltimo|al\s+final|finalmente|depois|por\s+fim)\b[,:]?\s+")
+         r"enfin|luego|despu[ée]s|por\s+[úu]ltimo|al\s+final|finalmente|depois|por\s+fim|"
+         # Polish, Russian: "najpierw A, potem B, na końcu C", "сначала A, затем B, потом C"
+         r"potem|nast(?:ę|e)pnie|na\s+ko(?:ń|n)cu|затем|потом|после\s+этого|в\s+конце)\b[,:]?\s+")
 #: The word that marks the first rung: "first A", "A first", "prima A", "in primo luogo A", "zuerst A".
 _FIRST = re.compile(r"(?i)^(?:(?:at\s+)?first(?:ly)?|prima|in\s+primo\s+luogo|anzitutto|innanzitutto|zuerst|"
-                    r"(?:tout\s+)?d'abord|primero|primeiro|em\s+primeiro\s+lugar)\b[,:]?\s+|\s+first$")
+                    r"(?:tout\s+)?d'abord|primero|primeiro|em\s+primeiro\s+lugar|najpierw|сначала|вначале)\b[,:]?\s+|"
+                    r"\s+first$")
 
 
 def _seconds(number: str, unit: str) -> int:

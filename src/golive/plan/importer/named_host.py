@@ -44,6 +44,33 @@ _NOT = re.compile(r"(?i)\b(?:not|never|except|but)\s+(?:on\s+)?$|\b(?:nicht|nie|
                   r"\b(?:pas|jamais|sauf)\s+(?:sur\s+)?$|\b(?:no|nunca|excepto)\s+(?:en\s+)?$|[不非]\s*$")
 
 
+_H = r"`?(?!v?\d+(?:\.\d+)+\b)(?=[A-Za-z0-9.-]*\d)[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*`?"
+_AND = r"(?:and|&|und|et|y|e|i|en|и|та|和|と)"
+#: A sentence that puts the commands on several hosts it names, or on every node ("On kc-1 and kc-2:", "On db1, db2
+#: and db3.", "Auf app-01 und app-02:", "On each node:", "Run on all nodes:", "На каждом узле:", "Na każdym węźle:"):
+#: one step on the machine golive runs on is none of them.
+_ON_SEVERAL = [re.compile(p, re.I) for p in (
+    rf"^\W*(?:then\s+)?(?:(?:run|execute|do\s+(?:it|this))\s+)?(?:on|auf|sur|en|na|на)\s+(?P<h>{_H}(?:\s*,\s*{_H})*"
+    rf"\s*,?\s+{_AND}\s+{_H})\s*(?:[:.]|$)",
+    r"^\W*(?:then\s+)?(?:(?:run|execute|do)(?:\s+(?:it|this|these|them))?\s+)?(?P<h>on\s+(?:each|every|all(?:\s+the)?|both)\s+"
+    r"(?:node|host|server|machine|vm|broker|replica|instance|worker|member)s?)\b[^:.]{0,40}[:.]?\s*$",
+    r"^\W*(?P<h>(?:auf\s+(?:jedem|allen|beiden)|sur\s+(?:chaque|tous\s+les)|en\s+(?:cada|todos\s+los)|"
+    r"na\s+(?:każdym|wszystkich)|на\s+(?:каждом|всех))\s+\w+)[^:.]{0,40}[:.]?\s*$",
+)]
+
+
+def named_hosts(text: str) -> tuple[str, str] | None:
+    """The hosts a paragraph puts the commands on when it names several or every node ("kc-1 and kc-2", "on each
+    node"), and the sentence that says so; None when it says no such thing."""
+    text = fold_width(_clean(re.sub(r"\*\*|__|==", "", text)))
+    for sentence in re.split(r"(?<=[.!?;])\s+(?=\S)", text):
+        for pattern in _ON_SEVERAL:
+            m = pattern.search(sentence)
+            if m is not None and not _OWN.search(m.group("h")):
+                return m.group("h").replace("`", ""), sentence.strip()
+    return None
+
+
 def named_host(text: str) -> tuple[str, str] | None:
     """The host a paragraph puts the commands on, and the sentence that says so; None when it names none."""
     text = fold_width(_clean(re.sub(r"\*\*|__", "", text)))
@@ -62,7 +89,7 @@ class NamedHostMixin(ImportState):
         search-01 only; the other hosts have no cron." / "Check with"."""
         k = j - 1
         while k >= 0 and self.blocks[k].kind == "para" and self.blocks[k].depth == self.blocks[j].depth:
-            host = named_host(self.blocks[k].raw)
+            host = named_host(self.blocks[k].raw) or named_hosts(self.blocks[k].raw)
             if host is not None:
                 return host[0], host[1], self.blocks[k]
             k -= 1
@@ -76,6 +103,10 @@ class NamedHostMixin(ImportState):
         found = self.host_lead(j)
         if found is None or not self.runs(b) or re.search(rf"(?<![\w.-]){re.escape(found[0])}(?![\w-])", b.text):
             return False
+        names = re.findall(rf"{_H}", found[0]) if not re.match(r"(?i)on\s|\w+\s+\w+$", found[0]) else []
+        if names and all(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", b.text) for n in names) or (
+                not names and re.search(r"(?m)^\s*(?:ssh|pdsh|clush|ansible|salt|parallel-ssh|pssh)\b", b.text)):
+            return False  # the block reaches those hosts itself (`for h in kc-1 kc-2; do ssh "$h" ...`)
         host, sentence, said = found
         holder: dict[str, Any] = {"name": phase["name"], "steps": [], "gate": None, "timebox": None,
                                   "description": []}
@@ -90,7 +121,8 @@ class NamedHostMixin(ImportState):
         # phase_fence's "golive runs it on the machine the run is on; make it an ssh step" is no longer so
         self.conversions[said_before:] = [c for c in self.conversions[said_before:]
                                           if not c.startswith(f"line {b.line}: the document runs this block on")]
-        text = f"On {host} (the document runs this there: '{sentence[:200]}'):\n" + "\n".join(
+        where = host if re.match(r"(?i)on\s", host) else f"On {host}"
+        text = f"{where} (the document runs this there: '{sentence[:200]}'):\n" + "\n".join(
             str(c).rstrip("\n") for c in commands)
         after = self.blocks[j + 1] if j + 1 < end else None
         if after is not None and after.kind == "para" and not after.placed and stated(after.raw, "after"):

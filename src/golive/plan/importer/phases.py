@@ -46,6 +46,12 @@ _PERSON_LEAD = re.compile(r"(?i)^(?:wait\s+(?:until|till|for)|tell|notify|inform
                           r"post\s+(?:in|to|on))\b")
 #: "1.1 ", "2.3. ": a numbered sub-step written as a paragraph (not a Markdown list item).
 _SUBSTEP = re.compile(r"^\d+(?:\.\d+)+\.?\s+(?=\S)")
+#: An item that says in words, at its end, that it is done ("Announcement published yesterday -- **done**.",
+#: "Backup taken: erledigt", "Ogłoszenie … -- zrobione", "… — сделано", "(fait)"): done when the document was written,
+#: like a ticked box; a separator (dash, colon, bracket) before the word, so "Check the job is done" stays open.
+_SAID_DONE = re.compile(r"(?i)(?:\s(?:--?|[—–])|:|\(|\[)\s*(?:\*\*|__|\*|_)?(?:done|completed?|erledigt|fertig|"
+                        r"zrobione|wykonane|gotowe|сделано|выполнено|готово|fait|termin[ée]e?|hecho|hecha|"
+                        r"feito|feita|fatto|klaar|gedaan|✅|✔️?|☑️?)(?:\*\*|__|\*|_)?\s*[)\]]?\s*[.!]?\s*$")
 
 
 def from_block(text: str) -> Any:
@@ -379,6 +385,10 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
             b.placed = True
             return
         spec: dict[str, Any] = {"instruction": text}
+        if b.checked is None and not self.in_rollback and _SAID_DONE.search(b.text.strip()):
+            b.checked = True  # "... -- **zrobione**." says it is done, as a ticked box would
+            self.inferred.append(f"line {b.line}: the item says it is done ('{text[-40:]}') -> recorded as done,"
+                                 " not asked again")
         if b.checked:
             spec["done"] = True
             spec["ticked_at"] = f"{self.src_name}:{b.line}"

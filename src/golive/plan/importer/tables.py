@@ -23,6 +23,8 @@ _ROLE_COL = re.compile(r"^(?:(?:incident|call|team|project|change|release|on-?ca
                        r"rolle|funktion|aufgabe|rol|papel|función|funcion|função|funcao|rôle|fonction|"
                        # Italian
                        r"ruolo|funzione|incarico|mansione|"
+                       # Polish, Russian, Dutch
+                       r"rola|funkcja|zadanie|роль|функция|должность|обязанности|functie|taak|"
                        # Chinese, Japanese, Korean: "角色", "职责", "役割", "역할"
                        r"角色|职责|職責|职位|職位|岗位|役割|担当|역할|직책)$", re.I)
 _ACTION_COL = re.compile(r"^(actions?|steps?|tasks?|what|how|activity|instructions?|procedure|to do|what to do|"
@@ -46,6 +48,9 @@ _NAME_COL = re.compile(r"^(name|person|who|owner|assignee|people|contact name|ap
                        r"signatory|approved by|full name|assigned to|holder|member|"
                        r"nombre|nome|nom|personne|persona|pessoa|ansprechpartner(in)?|wer|"
                        r"nominativo|referente|chi|"
+                       # Polish, Russian, Dutch: "Osoba", "Imię i nazwisko", "ФИО", "Сотрудник", "Naam"
+                       r"osoba|imi(?:ę|e) i nazwisko|nazwisko|kto|фио|ф\.\s?и\.\s?о\.|имя|сотрудник|ответственный|кто|"
+                       r"naam|wie|"
                        # Chinese, Japanese, Korean: "姓名", "人员", "氏名", "이름"
                        r"姓名|名字|人员|人員|负责人|負責人|氏名|名前|担当者|이름|성명|담당자)$", re.I)
 

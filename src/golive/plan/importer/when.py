@@ -33,6 +33,8 @@ _DATE_KEY = re.compile(r"(?:planned |change |deployment |release |go-?live |main
 #: "Fenêtre de maintenance", "Ventana", "Janela de manutenção", "Onderhoudsvenster".
 _TIME_KEY = re.compile(r"window|^(?:start )?time$|^when$|^schedule|^(?:planned|change|deployment|maintenance) "
                        r"(?:time|slot)|fenster|zeitraum|fen[eê]tre|cr[ée]neau|ventana|janela|venster|finestra|"
+                       # Polish, Russian: "Okno serwisowe", "Окно работ"
+                       r"^okno\b|^окно\b|"
                        r"^(?:uhr)?zeit$|^horario$|^hora$|^horaire$|^heure$|"
                        # Japanese, Chinese, Korean: 作業時間, 作業日時, 窗口, 变更时间, 작업 일시, 작업 시간
                        r"作業(?:時間|日時)|^日時$|窗口|(?:变更|發布|发布|部署)?时间$|일시$|작업\s*시간|"
@@ -46,14 +48,17 @@ _ROLLBACK_KEY = re.compile(r"roll\s*-?back|back\s*-?\s*out|point of no return|de
                            r"r(ü|ue)ckfall|r(ü|ue)ckkehr|non[- ]retour|no retorno|sem retorno|restor|reversi[oó]n|"
                            r"revers[aã]o|revert|rientro|"
                            # Chinese, Japanese, Korean: "回退截止", "回滚", "切り戻し", "롤백"
-                           r"回退|回滚|回滾|切り戻し|切戻し|롤백")
+                           r"回退|回滚|回滾|切り戻し|切戻し|롤백|"
+                           # Polish, Russian: "wycofanie", "откат"
+                           r"wycofani|откат")
 _PROSE_WINDOW = re.compile(r"(?i)\b(window|run (this|the) change|scheduled|maintenance|we will|deploy(ment)? (on|at)|"
                            r"takes place|between)\b")
 #: "Rollback possible until 02:15", "back-out decision at 05:00 at the latest", "rollback window closes at 07:30".
 #: "the database can be restored until 20:30", "Data can only be put back until 11:45 PM", "Rückfall bis 23:30".
 _ROLLBACK_PROSE = re.compile(r"(?i)\b(roll\s*-?back|back\s*-?out|restor\w*|put\s+back|r(ü|ue)ckfall\w*|reversi[oó]n|"
-                             r"revers[aã]o|revert\w*)(?!\w)[^.;]*?"
-                             r"\b(until|by|before|closes?|latest|no later|bis|avant|hasta|até)\b"
+                             r"revers[aã]o|revert\w*|wycofani\w*|откат\w*)(?!\w)[^.;]*?"
+                             r"\b(until|by|before|closes?|latest|no later|bis|avant|hasta|até|najp(?:ó|o)(?:ź|z)niej|"
+                             r"не\s+позднее|до)\b"
                              # "No rollback after 15:30", "no back-out past 02:00"
                              r"|\bno\s+(?:more\s+)?(?:roll\s*-?backs?|back\s*-?outs?)\s+(?:after|past|beyond)\b"
                              # "the old pipeline must be back by 09:15 at the latest if we abort": a deadline for
