@@ -177,6 +177,14 @@ def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:
     return Command("shell", {"command": part.text}, line, name)
 
 
+def _serves(argv: list[str]) -> bool:
+    """A port-forward, proxy or tunnel (`kubectl port-forward`, `kubectl proxy`, `ssh -N -L ...`): it never ends
+    because it serves the commands after it, which reach through it."""
+    prog, args = (argv[0].rsplit("/", 1)[-1], argv[1:]) if argv else ("", [])
+    return (prog in ("kubectl", "oc") and any(a in ("port-forward", "proxy") for a in args[:3])) or (
+        prog == "ssh" and any(re.fullmatch(r"-[A-Za-z]*N[A-Za-z]*", a) for a in args))
+
+
 def _drop_never_ending(part: Part, first_line: int, block: CommandBlock,
                        later: list[Command] | None = None) -> Part | None:
     """`part` without its statements that never end. One that does other work too (`ssh db1 'dnf upgrade … &&
@@ -193,6 +201,15 @@ def _drop_never_ending(part: Part, first_line: int, block: CommandBlock,
                 block.notes.append(f"line {first_line + st.start}: `{st.text.strip().splitlines()[0][:80]}` never"
                                    " ends on its own and does other work too: a person's step showing it")
                 continue
+            # `watch kubectl get pods`, `tail -f app.log`: a person looks at it while the run goes on and stops it;
+            # left out, the document's watching was lost, and as a step that runs the run would wait forever
+            how = ("Start by hand and keep it open for the whole run (it serves until stopped, and later steps reach"
+                   " through it; stop it with Ctrl-C at the end):" if any(_serves(a) for a in st.argvs) else
+                   "Watch by hand (it never ends on its own, so the run does not wait on it: look at it, then stop"
+                   " it with Ctrl-C):")
+            step = Command("manual", {"instruction": f"{how}\n{st.text.strip()}"},
+                           first_line + st.start, part.name, note="a command that never ends: a person watches it")
+            (later if keep and later is not None else block.commands).append(step)
             block.dropped.append((first_line + st.start, st.text.strip().split("\n")[0]))
         else:
             keep.append(st)

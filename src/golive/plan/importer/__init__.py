@@ -20,6 +20,7 @@ from golive.plan.importer.build import BuildMixin
 from golive.plan.importer.chat_export import read_chat_export
 from golive.plan.importer.envvars import EnvVarsMixin
 from golive.plan.importer.fences import FencesMixin
+from golive.plan.importer.front_cwd import apply_cwd, front_cwd
 from golive.plan.importer.gates import GatesMixin
 from golive.plan.importer.guard import GuardMixin
 from golive.plan.importer.items import ItemsMixin
@@ -121,6 +122,10 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
         imp, data = build(flat)  # commands and no phases: still imported, as one phase
         imp.inferred.insert(0, "no section of the document reads as a phase, but it has commands: one phase"
                                f" '{HEADING[3:]}' holds its steps, in the document's order")
+    cwd = front_cwd(original.split("\n")[1:front - 1]) if front else None
+    if cwd is not None and (moved := apply_cwd(data, cwd)):
+        imp.conversions.append(f"front matter `cwd: {cwd}` (the directory every cell runs in) -> cwd of the {moved}"
+                               " shell steps; a relative one is resolved from where golive runs: check it")
     overridden: list[str] = []
     if overrides is not None:
         from golive.plan.importer import overrides as host

@@ -28,11 +28,16 @@ _UNTIL = re.compile(r"(?i)\b(?:repeat|re-?run|retry|poll|run it again|keep (?:ch
 
 
 #: A lead that waits for what the block checks: "Wait until both nodes report UP (about 2 minutes):", "Warten, bis
-#: beide Knoten „UP" melden (ca. 2 Minuten):", "Esperar hasta que…", "Attendre que…", "Aguardar até que…".
+#: beide Knoten „UP" melden (ca. 2 Minuten):", "Esperar hasta que…", "Attendre que…", "Aguardar até que…",
+#: "Follow the log until you see `started`, then:".
 _WAIT_LEAD = re.compile(r"(?i)\b(?:wait(?:ing)?\s+(?:until|till|for)|warte\w*,?\s+bis|abwarten,?\s+bis|"
                         r"esper(?:ar|e|a)\s+(?:hasta\s+que|a\s+que)|attend(?:re|ez)\s+(?:que|jusqu)|"
                         r"aguard(?:ar|e)\s+(?:at[ée]\s+que)|esperar\s+at[ée]\s+que|attender[ei]\s+(?:che|finch[ée])|"
                         r"aspettare\s+(?:che|finch[ée]))")
+#: "Follow it with `journalctl -f` until you see `... started`, then:": the check comes after a wait for what a log
+#: shows, while the service is still starting (a schema migration); what is seen is the log's, not the check's
+_LOG_WAIT = re.compile(r"(?i)\buntil\s+(?:you\s+see|it\s+(?:says|prints|shows|logs|reports))\b.*\bthen\b|"
+                       r"\bbis\s+.{0,60}\b(?:erscheint|steht|meldet)\b.*\bdann\b")
 #: The time it may take: "(ca. 2 Minuten)", "up to 5 minutes", "~90 s", "about 1 h".
 _WAIT_TIME = re.compile(r"(?i)(\d+)\s*(s|sec\w*|sek\w*|seg\w*|min\w*|h|hours?|hrs?|stunden?|horas?|heures?|ore)\b")
 #: The value waited for, quoted: „UP", "UP", `UP`, «UP».
@@ -68,13 +73,14 @@ class ExpectMixin(ImportState):
         if lead is None or not made or not all("http" in s and isinstance(s["http"], dict) for s in made):
             return
         text = _clean(lead.text)
-        if not _WAIT_LEAD.search(text):
+        logged = _LOG_WAIT.search(text) is not None
+        if not _WAIT_LEAD.search(text) and not logged:
             return
         t = _WAIT_TIME.search(text)
         word = t.group(2).lower() if t else "m"
         unit = "h" if word.startswith(("h", "st", "o")) else "s" if word.startswith("s") else "m"
         deadline = f"{t.group(1)}{unit}" if t else "5m"
-        value = _WAIT_VALUE.search(lead.raw)
+        value = None if logged else _WAIT_VALUE.search(lead.raw)
         for step in made:
             spec = step["http"]
             spec["retries"] = CommentedMap({"interval": "10s", "deadline": deadline})

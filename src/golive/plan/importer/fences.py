@@ -245,11 +245,8 @@ class FencesMixin(RunAsMixin, ForeignMixin):
             self.exported.setdefault(var, (value, line))
             self.conversions.append(f"line {line}: `export {var}=...` -> plan var {var} (every later step sees it)")
         for line, text in block.dropped:
-            self.conversions.append(f"line {line}: `{text}` never ends on its own: not kept as a step")
-            from golive.plan.importer.text import Unplaced
-
-            self.unplaced.append(Unplaced(line, f"command `{text}`", "never ends on its own (watch / follow):"
-                                          " left out; look at it by hand while the run waits"))
+            self.conversions.append(f"line {line}: `{text}` never ends on its own (watch / follow) -> a person's step"
+                                    " to watch it, never a step the run waits on")
         self.placeholders |= set(block.placeholders)
         return block
 

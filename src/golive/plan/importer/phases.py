@@ -81,6 +81,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
             phase["timebox"] = timebox
         self.fill(phase, idx + 1, end, context=None)
         self.canary_from(phase)
+        self.said_commands(idx, end)  # a phase whose only work is commands written in a sentence
 
     def phase_rollback(self, phase: dict[str, Any], lead: Block, b: Block) -> None:
         """The block after "**Rollback:**" in a phase is a rollback level covering that phase (the blocks after

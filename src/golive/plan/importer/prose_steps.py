@@ -209,8 +209,9 @@ class ProseStepsMixin(LevelProseMixin):
         procedure has started) and only for a repeat or an order between parts, never for explanation."""
         if not self.phases or any(b.kind == "heading" for b in self.blocks[idx + 1:end]):
             return False
-        if not any(b.kind == "para" and b.depth == 0 and not b.placed and any(strong(s) for s in sentences(
-                _clean(b.text))) for b in self.blocks[idx + 1:end]):
+        paras = [b for b in self.blocks[idx + 1:end] if b.kind == "para" and b.depth == 0 and not b.placed]
+        if not any(any(strong(s) for s in sentences(_clean(b.text))) for b in paras) and not any(
+                _inline_commands(b.raw) for b in paras):
             return False
         count = len(self.phases)
         self.phase_from(idx, end)
@@ -218,3 +219,35 @@ class ProseStepsMixin(LevelProseMixin):
             self.inferred.append(f"line {self.blocks[idx].line}: section '{_clean(self.blocks[idx].text)}' holds a"
                                  " repeat written in prose -> a phase of person's steps (nothing in it is dropped)")
         return True
+
+    def said_commands(self, idx: int, end: int) -> None:
+        """A phase of the procedure whose only work is commands written in a sentence ("## Second node" / "On kc-2:
+        `sudo systemctl start keycloak`, then the same health check against `kc-2.internal:9000`."): left with no
+        step, the phase was dropped and kc-2 never started. Each such sentence is a person's step showing it (never
+        run as a guess at what the sentence means)."""
+        phase = self.phases[-1] if self.phases else None
+        if phase is None or phase["line"] != self.blocks[idx].line or phase["steps"]:
+            return
+        for b in self.blocks[idx + 1:end]:
+            if b.kind != "para" or b.depth != 0 or not _inline_commands(b.raw):
+                continue
+            text = _clean(b.text)
+            if text in phase["description"]:
+                phase["description"].remove(text)
+            phase["steps"].append(self.step("manual", {"instruction": text[:2000]}, b.line, None))
+            b.placed = True
+            self.inferred.append(f"line {b.line}: '{text[:80]}' gives commands in a sentence, the only work of"
+                                 f" section '{phase['name']}' -> a person's step showing it")
+
+
+def _inline_commands(raw: str) -> list[str]:
+    """The code spans of a sentence that are commands a shell would run (a program and its arguments), never a
+    name, a host or a value (`kc-2.internal:9000`, `v4.2`)."""
+    from golive.plan.md_shell import looks_like_commands, parse, simple_commands
+
+    out = []
+    for m in re.finditer(r"`([^`\n]+)`", raw):
+        cmd = m.group(1).strip()
+        if looks_like_commands(cmd) and (argvs := simple_commands(parse(cmd))) and len(argvs[0]) >= 2:
+            out.append(cmd)
+    return out

@@ -319,6 +319,9 @@ class ImportState:
     def prose_section(self, idx: int, end: int) -> bool:
         raise NotImplementedError
 
+    def said_commands(self, idx: int, end: int) -> None:
+        raise NotImplementedError
+
     def prose_after_blocks(self) -> None:
         raise NotImplementedError
 
