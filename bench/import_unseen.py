@@ -254,7 +254,9 @@ class Scorer:
                     continue
                 markers_ok = self._has(step, unit["markers"]) or (
                     step.kind in STRUCTURED and any(self._has(step, alt) for alt in unit.get("alt") or []))
-                if markers_ok and self._sql_expect_ok(step, unit.get("sql_expect")):
+                if markers_ok and self._sql_expect_ok(step, unit.get("sql_expect")) \
+                        and self._exit_ok(step, unit.get("expect_exit")) \
+                        and self._database_ok(step, unit.get("sql_database")):
                     hits.append(step)
         return hits
 
@@ -264,6 +266,25 @@ class Scorer:
             return True
         expect = (step.spec or {}).get("expect") or {} if isinstance(step.spec, dict) else {}
         return all(str(expect.get(k)) == str(v) for k, v in want.items())
+
+    @staticmethod
+    def _exit_ok(step: Step, want: list[int] | None) -> bool:
+        """A shell or ssh step accepts every exit status the document calls success (`grep -c` prints 0 and exits
+        1: `expect_exit: [0, 1]`); a step that runs nothing (manual) has no status to get wrong."""
+        if not want or step.kind not in ("shell", "pwsh", "ssh"):
+            return True
+        spec = step.spec if isinstance(step.spec, dict) else {}
+        got = spec.get("expect_exit", [0])
+        got = [got] if isinstance(got, int) else list(got or [0])
+        return all(int(code) in got for code in want)
+
+    @staticmethod
+    def _database_ok(step: Step, want: str | None) -> bool:
+        """An sql step runs on the database the document names (`sql_database: billing`), never another one."""
+        if not want or step.kind != "sql":
+            return True
+        spec = step.spec if isinstance(step.spec, dict) else {}
+        return str(spec.get("database", "")) == str(want)
 
     def _as_text_ok(self, unit: dict[str, Any]) -> bool:
         return not any(step.kind in EXECUTING and self._has(step, unit["markers"]) for step in self.steps)

@@ -187,3 +187,169 @@ def test_the_summary_names_no_var_for_a_placeholder_no_step_holds() -> None:
 def test_plans_stay_valid() -> None:
     for doc in (RU_REPEAT, PL_REPEAT, PL_PEOPLE, RU_WINDOW, TWO_HOSTS):
         load(doc)
+
+
+SCORED_DOC = "# R\n\n## 1. Check\n\n```bash\ngrep -c ERROR /var/log/app.log\n```\n\n```sql\nSELECT 1;\n```\n"
+
+
+def _score(plan_text: str, unit_extra: dict[str, Any], sql_extra: dict[str, Any]) -> list[str]:
+    """The scorer's misses for a two-block expectation with the new unit fields."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.import_unseen import Result, score_plan
+
+    exp = {"phases": [{"line": 3, "name": "Check"}], "commands": [
+        {"line": 5, "lang": "bash", "units": [{"markers": ["grep -c ERROR"], "where": {"phase": "Check"},
+                                                "kinds": ["shell"], **unit_extra}]},
+        {"line": 9, "lang": "sql", "units": [{"markers": ["SELECT 1"], "where": {"phase": "Check"},
+                                               "kinds": ["sql"], **sql_extra}]}]}
+    return score_plan(exp, SCORED_DOC.split("\n"), plan_text, Result("doc.md")).misses
+
+
+_PLAN = """name: r
+service: r
+phases:
+  - name: 1. Check
+    steps:
+      - shell:
+          command: grep -c ERROR /var/log/app.log
+          expect_exit: {exits}
+      - sql:
+          database: {db}
+          query: SELECT 1;
+"""
+
+
+def test_the_scorer_reads_expect_exit_and_sql_database() -> None:
+    """A `grep -c` that must print 0 (exit 1) and an sql step on the document's database: a plan that fails on the
+    document's success, or queries another database, is a miss."""
+    want = ({"expect_exit": [0, 1]}, {"sql_database": "billing"})
+    assert _score(_PLAN.format(exits="[0, 1]", db="billing"), *want) == []
+    misses = _score(_PLAN.format(exits="[0]", db="postgres"), *want)
+    assert any("grep -c ERROR" in m for m in misses) and any("SELECT 1" in m for m in misses), misses
+    # without the new fields the same plan scores as before
+    assert _score(_PLAN.format(exits="[0]", db="postgres"), {}, {}) == []
+
+
+PROSE_PHASE = """# Broker upgrade
+
+## 1. First broker (10 min)
+
+```bash
+sudo systemctl restart kafka
+```
+
+## 2. Second broker (10 min)
+
+On mq-2: `sudo systemctl restart kafka`, then the same check against `mq-2.internal:9092`.
+
+## 3. Verify
+
+```bash
+kafka-topics --bootstrap-server mq-1:9092 --describe
+```
+"""
+
+
+def test_a_phase_whose_only_work_is_commands_in_a_sentence_is_kept_as_a_persons_step() -> None:
+    """Left out as "no steps", the second broker was never restarted."""
+    plan = plan_of(PROSE_PHASE)
+    second = next(p for p in plan["phases"] if "Second broker" in p["name"])
+    assert [s["manual"]["instruction"] for s in second["steps"]] == [
+        "On mq-2: sudo systemctl restart kafka, then the same check against mq-2.internal:9092."]
+
+
+LOG_WAIT = """# Keycloak
+
+## 1. Start (15 min)
+
+```bash
+sudo systemctl start keycloak
+```
+
+Follow it with `journalctl -u keycloak -f` until you see `started`, then:
+
+```bash
+curl -fsS http://kc-1.internal:9000/health/ready
+```
+"""
+
+
+def test_a_check_after_following_the_log_until_it_says_so_is_repeated_until_it_holds() -> None:
+    """Checked once right after the start, it failed while the schema migrated, and the failure rolled back."""
+    http = next(s["http"] for s in _steps(plan_of(LOG_WAIT)) if "http" in s)
+    assert http["retries"]["deadline"] == "5m"
+    assert "body_contains" not in (http.get("expect") or {})  # `started` is the log's, not the endpoint's
+
+
+WATCHED = """# App
+
+## 1. Deploy
+
+```bash
+./deploy.sh 2.0
+```
+
+```bash
+watch -n 5 kubectl get pods -n app
+```
+
+## 2. Temporal
+
+```sh
+kubectl -n temporal port-forward svc/temporal-frontend 7233:7233
+```
+
+```sh
+temporal operator cluster health --address localhost:7233
+```
+"""
+
+
+def test_a_watch_is_a_persons_step_to_watch_and_a_port_forward_one_to_keep_open() -> None:
+    """Dropped, the document's watching and the tunnel the next commands reach through were lost; as steps that
+    run, the run would wait on them forever."""
+    plan = plan_of(WATCHED)
+    assert not any("watch" in c or "port-forward" in c for c in _shell_texts(plan)), _shell_texts(plan)
+    texts = _manual_texts(plan)
+    assert any(t.startswith("Watch by hand") and "watch -n 5 kubectl get pods -n app" in t for t in texts), texts
+    assert any(t.startswith("Start by hand and keep it open") and "port-forward" in t for t in texts), texts
+
+
+RUNME = """---
+runme:
+  version: v3
+shell: bash
+cwd: ../../deploy/temporal
+---
+
+# Temporal
+
+## 1. Backup
+
+```sh {"name":"backup"}
+mkdir -p backups
+pg_dump -Fc temporal -f backups/temporal.dump
+```
+
+## 2. Upgrade
+
+```sh {"name":"upgrade"}
+helm upgrade temporal temporalio/temporal -f values/prod.yaml
+```
+"""
+
+
+def test_a_notebooks_front_matter_cwd_is_every_shell_steps_directory() -> None:
+    """Run elsewhere, the dump went to the wrong place and values/prod.yaml was not found."""
+    plan = plan_of(RUNME)
+    shells = [s["shell"] for s in _steps(plan) if "shell" in s]
+    assert len(shells) == 2 and all(s["cwd"] == "../../deploy/temporal" for s in shells), shells
+    assert not any("cwd" in s.get("shell", {}) for s in _steps(plan_of(PROSE_PHASE)) if isinstance(s.get("shell"),
+                                                                                                  dict))
+
+
+def test_more_plans_stay_valid() -> None:
+    for doc in (PROSE_PHASE, LOG_WAIT, WATCHED, RUNME):
+        load(doc)
