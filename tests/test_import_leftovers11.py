@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from importforms import load, plan_of
-
 from golive.plan.importer import import_markdown
+from importforms import load, plan_of
 
 
 def _steps(plan: dict[str, Any]) -> list[dict[str, Any]]:

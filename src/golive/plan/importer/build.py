@@ -19,6 +19,7 @@ from golive.plan.importer.level_first import carry_conditions, settle_first
 from golive.plan.importer.level_position import place
 from golive.plan.importer.state import ImportState
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
+from golive.plan.importer.unset_vars import forget_unheld
 from golive.plan.md_exit import accept_counts
 from golive.plan.md_secrets import secret_like
 from golive.plan.md_step import Command
@@ -73,15 +74,7 @@ class BuildMixin(ImportState):
             text = (text[:2000 - len(note) - 1] + "\n" + note) if text else note
         if text:
             root["description"] = text
-        # a placeholder no step holds any more (`< backup_YYYYMMDD.sql` became `restore`): nothing to fill in
-        held = str([p["steps"] for p in phases]) + str([lv["steps"] for lv in self.levels])
-        for gone in sorted(v for v in self.placeholders if not re.search(rf"\$\{{?{v}\b", held)):
-            self.placeholders.discard(gone)
-            self.refs.discard(gone)  # nor one the summary says the commands read
-            # the block's note said "it became ${DATE}, a plan var": no step holds it now, and no var is made
-            self.notes[:] = [re.sub(rf"it became \$\{{{gone}\}}, a plan var[^.;]*", "no step of the plan holds it any"
-                                    " more (see the conversions)", n) for n in self.notes]
-            self.conversions.append(f"${{{gone}}}: no step of the plan reads it any more -> not a var to fill in")
+        forget_unheld(self, str([p["steps"] for p in phases]) + str([lv["steps"] for lv in self.levels]))
         vars_map = self.vars_map()
         if vars_map:
             root["vars"] = vars_map

@@ -25,8 +25,8 @@ def front_cwd(front_lines: list[str]) -> str | None:
     return None
 
 
-def _shell_steps(steps: Any) -> list[CommentedMap]:
-    out: list[CommentedMap] = []
+def _shell_steps(steps: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for step in steps or []:
         if isinstance(step, dict):
             if "shell" in step:

@@ -104,7 +104,7 @@ class NamedHostMixin(ImportState):
         if found is None or not self.runs(b) or re.search(rf"(?<![\w.-]){re.escape(found[0])}(?![\w-])", b.text):
             return False
         names = re.findall(rf"{_H}", found[0]) if not re.match(r"(?i)on\s|\w+\s+\w+$", found[0]) else []
-        if names and all(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", b.text) for n in names) or (
+        if (names and all(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", b.text) for n in names)) or (
                 not names and re.search(r"(?m)^\s*(?:ssh|pdsh|clush|ansible|salt|parallel-ssh|pssh)\b", b.text)):
             return False  # the block reaches those hosts itself (`for h in kc-1 kc-2; do ssh "$h" ...`)
         host, sentence, said = found

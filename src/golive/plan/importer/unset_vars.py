@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from golive.plan.md_shell_state import reads, sets
+
+if TYPE_CHECKING:
+    from golive.plan.importer.state import ImportState
 
 #: Variables every shell, login or CI job has, or that bash sets itself: reading them is no mistake.
 WELL_KNOWN = frozenset({
@@ -68,3 +72,16 @@ def shell_scripts(holders: Iterable[dict[str, object]]) -> list[str]:
                     # (another interpreter's script, PowerShell's `$node`, is not bash's to expand)
                     out.append(cmd)
     return out
+
+
+
+def forget_unheld(imp: ImportState, held: str) -> None:
+    """A placeholder no step holds any more (`< backup_YYYYMMDD.sql` became golive's own restore): nothing to fill
+    in, no var the summary says the commands read, and no note "it became ${DATE}, a plan var" (`held`: the text
+    of every step of the plan)."""
+    for gone in sorted(v for v in imp.placeholders if not re.search(rf"\$\{{?{v}\b", held)):
+        imp.placeholders.discard(gone)
+        imp.refs.discard(gone)
+        imp.notes[:] = [re.sub(rf"it became \$\{{{gone}\}}, a plan var[^.;]*", "no step of the plan holds it any"
+                               " more (see the conversions)", n) for n in imp.notes]
+        imp.conversions.append(f"${{{gone}}}: no step of the plan reads it any more -> not a var to fill in")
