@@ -118,7 +118,7 @@ def test_traffic_progressions_and_holds(text: str) -> None:
 def test_never_ending_commands_are_not_steps() -> None:
     assert never_ends(["watch", "-n", "5", "x"]) and never_ends(["tail", "-f", "log"])
     assert never_ends(["kubectl", "logs", "-f", "x"]) and not never_ends(["tail", "-n", "5", "log"])
-    plan, text, _ = load("# T\n## Phase 1: Go\n```bash\n# do\n./go\n# watch\nwatch -n 1 ./status\n```\n")
+    plan, _text, _ = load("# T\n## Phase 1: Go\n```bash\n# do\n./go\n# watch\nwatch -n 1 ./status\n```\n")
     # never a step that runs (the run would wait forever): a person's step to watch it, after the shell step
     assert [s.kind for s in plan.phases[0].steps] == ["shell", "manual"]
     assert "watch" not in str(plan.phases[0].steps[0]) and "watch -n 1 ./status" in str(plan.phases[0].steps[1])
