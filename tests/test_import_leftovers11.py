@@ -352,3 +352,21 @@ def test_a_notebooks_front_matter_cwd_is_every_shell_steps_directory() -> None:
 def test_more_plans_stay_valid() -> None:
     for doc in (PROSE_PHASE, LOG_WAIT, WATCHED, RUNME):
         load(doc)
+
+
+RU_LADDER = """# Обновление
+
+Эскалация: сначала Кузнецова О. П., затем Волков Д. С.
+
+## 1. Обновление
+
+```bash
+./deploy.sh 24.8
+```
+"""
+
+
+def test_a_russian_escalation_line_is_the_ladder_in_its_order() -> None:
+    """Read as prose, nobody knew whom to call first."""
+    rungs = plan_of(RU_LADDER)["contacts"]["escalation"]
+    assert [r["name"][:9] for r in rungs] == ["Кузнецова", "Волков Д."], rungs
