@@ -372,3 +372,34 @@ def test_a_russian_escalation_line_is_the_ladder_in_its_order() -> None:
     """Read as prose, nobody knew whom to call first."""
     rungs = plan_of(RU_LADDER)["contacts"]["escalation"]
     assert [r["name"][:9] for r in rungs] == ["Кузнецова", "Волков Д."], rungs
+
+
+UNDO_AFTER_WATCH = """# Payments
+
+## 1. Migration
+
+```bash
+kubectl -n payments apply -f job-migrate.yaml
+kubectl -n payments logs -f job/payments-migrate
+```
+
+Undo, if needed:
+
+```bash
+kubectl -n payments apply -f job-migrate-down.yaml
+```
+
+## 2. Deploy
+
+```bash
+kubectl -n payments set image deploy/api api=api:5.0
+```
+"""
+
+
+def test_an_undo_lead_after_a_watched_log_is_still_the_undo_of_the_step_before() -> None:
+    """The person's step watching the log does no work: taken as "the step before", the down migration became a
+    level of its own and the migration had no undo."""
+    steps = plan_of(UNDO_AFTER_WATCH)["phases"][0]["steps"]
+    assert "job-migrate-down.yaml" in str(steps[0]["undo"]), steps
+    assert "logs -f" in str(steps[1]["manual"])

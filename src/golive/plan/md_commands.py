@@ -177,6 +177,18 @@ def _step_for(part: Part, block: CommandBlock, line: int) -> Command | None:
     return Command("shell", {"command": part.text}, line, name)
 
 
+#: How a person's step for a command that never ends starts: watched, or kept open (a tunnel the next steps use).
+WATCH_LEADS = ("Watch by hand (it never ends on its own", "Start by hand and keep it open for the whole run")
+
+
+def watching(step: Any) -> bool:
+    """A person's step that only watches a never-ending command (or keeps a tunnel open): it does no work of its own,
+    so "Undo, if needed:" after it is still the undo of the step before it."""
+    spec = step.get("manual") if isinstance(step, dict) else None
+    text = spec.get("instruction", "") if isinstance(spec, dict) else spec
+    return isinstance(text, str) and text.startswith(WATCH_LEADS)
+
+
 def _serves(argv: list[str]) -> bool:
     """A port-forward, proxy or tunnel (`kubectl port-forward`, `kubectl proxy`, `ssh -N -L ...`): it never ends
     because it serves the commands after it, which reach through it."""
@@ -203,10 +215,9 @@ def _drop_never_ending(part: Part, first_line: int, block: CommandBlock,
                 continue
             # `watch kubectl get pods`, `tail -f app.log`: a person looks at it while the run goes on and stops it;
             # left out, the document's watching was lost, and as a step that runs the run would wait forever
-            how = ("Start by hand and keep it open for the whole run (it serves until stopped, and later steps reach"
-                   " through it; stop it with Ctrl-C at the end):" if any(_serves(a) for a in st.argvs) else
-                   "Watch by hand (it never ends on its own, so the run does not wait on it: look at it, then stop"
-                   " it with Ctrl-C):")
+            how = (f"{WATCH_LEADS[1]} (it serves until stopped, and later steps reach through it; stop it with"
+                   " Ctrl-C at the end):" if any(_serves(a) for a in st.argvs) else
+                   f"{WATCH_LEADS[0]}, so the run does not wait on it: look at it, then stop it with Ctrl-C):")
             step = Command("manual", {"instruction": f"{how}\n{st.text.strip()}"},
                            first_line + st.start, part.name, note="a command that never ends: a person watches it")
             (later if keep and later is not None else block.commands).append(step)

@@ -40,7 +40,10 @@ class UndoLeadMixin(ImportState):
         """The block after an undo lead: the undo of the step before it when that is a shell step without one and
         the block makes one shell step (run as one script, as the document would); True too when the block makes
         no step at all (it stays text). False: the caller makes it a rollback level covering the phase."""
-        last = phase["steps"][-1] if phase["steps"] else None
+        from golive.plan.md_commands import watching
+
+        # (a person's step watching the migration's log, `kubectl logs -f`, does no work: the undo is the step's)
+        last = next((s for s in reversed(phase["steps"]) if not watching(s)), None)
         if last is None or "shell" not in last or "undo" in last:
             return False
         steps = self.rollback_fence_steps(b)
