@@ -8,8 +8,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from enginekit import Harness
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,9 +47,20 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
 
 
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    """A run harness (enginekit) over a MemoryStore and a FakeClock at T0, in the test's own directory."""
+    from enginekit import T0, Harness
+    from golive.store.memory import MemoryStore
+    from golive.testing import FakeClock
+
+    return Harness(tmp_path, MemoryStore(), FakeClock(T0))
+
+
 def golive(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
     """The real command in a subprocess, as a user would run it (no TTY)."""
     full_env = {**os.environ, "GOLIVE_USER": "tester", **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "golive", *args], cwd=cwd, env=full_env, capture_output=True,
                           text=True, timeout=timeout)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
