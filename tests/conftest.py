@@ -25,6 +25,32 @@ class Result:
     err: str
 
 
+#: golive's own machine-wide places (golive.run.host_lock.DEFAULT_DIRS); no test may leave a record there
+MACHINE_LOCK_DIRS = (Path("/var/lock/golive"), Path("/tmp/golive-locks"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_lock_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module- and session-scoped fixtures start runs before any test's own directories are set (below): they get
+    this session's lock directories, never the machine's. A waiting run a fixture started in a machine directory
+    outlives the session (its run log stays on disk) and holds the service against the next test session on the
+    same machine (a CI failure: shop/staging held by a run of an earlier pytest). Afterwards, any record in the
+    machine's directories naming a run log of this session fails the session."""
+    base = tmp_path_factory.getbasetemp()
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GOLIVE_HOST_LOCK_DIR", str(base / ".session-host-locks"))
+    mp.setenv("GOLIVE_REMOTE_LOCK_DIR", str(base / ".session-remote-locks"))
+    mp.setenv("XDG_STATE_HOME", str(base / ".session-state"))
+    try:
+        yield
+    finally:
+        mp.undo()
+    ours = f"{base}{os.sep}"
+    leaked = [f"{path}: {path.read_text(errors='replace').strip()[:300]}" for d in MACHINE_LOCK_DIRS
+              if d.is_dir() for path in sorted(d.glob("*.lock")) if ours in path.read_text(errors="replace")]
+    assert not leaked, "a test left a record in the machine's host-wide lock directories:\n" + "\n".join(leaked)
+
+
 @pytest.fixture(autouse=True)
 def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test its own per-user state directory (machine-wide deploy locks, debug log), and its run log in
