@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,3 +91,10 @@ def golive(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: fl
                           text=True, timeout=timeout)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
+
+def until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
+    """Wait for `cond`, polling, and fail naming `what` past `timeout` seconds: never a sleep for luck."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)  # polls a condition, bounded by the deadline

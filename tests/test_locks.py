@@ -14,13 +14,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 
-from conftest import golive
+from conftest import golive, until
 from test_pg_timeouts import pg_url  # noqa: F401 - a throwaway database
 from test_ssh import SshHosts, sshd  # noqa: F401 - four real sshd "hosts"
 
@@ -50,13 +49,6 @@ phases:
       - name: hold
         shell: "touch started; while [ ! -f go ]; do sleep 0.05; done"
 """
-
-
-def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
 
 
 def _two_dirs(root: Path, text: str) -> tuple[Path, Path]:
@@ -124,7 +116,7 @@ def test_a_postgres_advisory_lock_refuses_a_second_store(workdir: Path, pg_url: 
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+        until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
         second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
         assert second.code == 2 and "advisory lock" in second.err and "is held by golive" in second.err, second.err
@@ -163,7 +155,7 @@ def test_a_postgres_lock_survives_a_killed_run_until_it_is_resumed(workdir: Path
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+        until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=30)

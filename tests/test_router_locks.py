@@ -11,12 +11,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import golive
+from conftest import golive, until
 from golive.traffic.local import LocalBackend, LocalHAProxy, LocalProxy
 
 LEASE = "2s"
@@ -37,13 +37,6 @@ locks:
     gate:
       approvals: {{count: 1}}
 """
-
-
-def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.fixture(params=["builtin", "haproxy"])
@@ -105,7 +98,7 @@ def test_a_killed_owners_router_lock_is_taken_over_after_its_lease(workdir: Path
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+        until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
         killed_at = time.monotonic()
         os.killpg(child.pid, signal.SIGKILL)

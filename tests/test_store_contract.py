@@ -3,7 +3,6 @@ ownership that a dead process cannot keep. Runs against SQLite, PostgreSQL (the 
 
 from __future__ import annotations
 
-import secrets
 import socket
 import subprocess
 import sys
@@ -12,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from golive.errors import RunLocked, RunNotFound
@@ -22,23 +20,13 @@ from golive.store.memory import MemoryStore
 from golive.store.owner import _start_time, current_owner
 from golive.store.postgres import PostgresStore
 from golive.store.sqlite import SQLiteStore
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+from pgscratch import scratch_database
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = f"golive_store_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.Error as exc:
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is needed for this test and is unreachable: {exc}")
-    admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+    with scratch_database("golive_store") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres", "memory"])
