@@ -70,6 +70,22 @@ def test_chain_appends_from_two_handles_stay_one_chain(make_store: Any) -> None:
     assert a.events("r1", after=9)[0].seq == 10
 
 
+def test_a_run_is_named_by_its_id_or_a_prefix_only_it_has(make_store: Any) -> None:
+    """`golive status 2026…` takes an id's prefix: the exact id wins over the longer ids it prefixes, a prefix of
+    one run names that run, and a prefix of several names none (never the first one found)."""
+    s = make_store()
+    s.create_run(info("ab1", service="one"), {})
+    s.create_run(info("ab12", service="two"), {})
+    s.create_run(info("cd3", service="three"), {})
+    assert s.get_run("ab1").service == "one"
+    assert s.get_run("ab12").service == "two"
+    assert s.get_run("cd").id == "cd3"
+    with pytest.raises(RunNotFound):
+        s.get_run("ab")
+    with pytest.raises(RunNotFound):
+        s.get_run("zz")
+
+
 def test_one_active_run_per_service_and_environment(make_store: Any) -> None:
     s = make_store()
     s.create_run(info("r1"), {})
