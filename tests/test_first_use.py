@@ -1,0 +1,36 @@
+"""What a person trying golive for the first time is told at each step: every line that names a file, a log or a
+command must lead somewhere real, and every decision says what happens next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import golive
+
+PLAN = """name: first use
+service: firstuse
+environment: prod
+approvers: {release: [alice, bob]}
+separation_of_duties: true
+phases:
+  - name: Deploy
+    steps:
+      - shell: echo deployed > deployed.txt
+        undo: rm -f deployed.txt
+STEPS
+    gate: {description: it works, approvals: {count: 1, role: release}}
+"""
+
+
+def _plan(workdir: Path, extra: str = "") -> None:
+    (workdir / "plan.yaml").write_text(PLAN.replace("STEPS\n", extra))
+
+
+def test_a_dry_run_names_no_run_log_it_never_wrote(workdir: Path) -> None:
+    _plan(workdir)
+    r = golive("run", "plan.yaml", "--dry-run", cwd=workdir)
+    assert r.code == 0, r.out + r.err
+    assert "nothing was executed and nothing was recorded" in r.out, r.out
+    # the last lines used to say "run log: ... (golive log RUN; ...)": that command then failed, no log being there
+    assert "run log:" not in r.out and "golive log" not in r.out, r.out
+    assert not (workdir / ".golive").exists()
