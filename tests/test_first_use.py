@@ -34,3 +34,14 @@ def test_a_dry_run_names_no_run_log_it_never_wrote(workdir: Path) -> None:
     # the last lines used to say "run log: ... (golive log RUN; ...)": that command then failed, no log being there
     assert "run log:" not in r.out and "golive log" not in r.out, r.out
     assert not (workdir / ".golive").exists()
+
+
+def test_the_end_of_a_run_says_where_its_report_is(workdir: Path) -> None:
+    _plan(workdir, "      - shell: exit 1\n")
+    r = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+    assert r.code == 1, r.out + r.err
+    line = next((ln for ln in r.out.splitlines() if ln.startswith("report: ")), None)
+    assert line is not None, r.out
+    path = Path(line.split()[1])
+    assert (path if path.is_absolute() else workdir / path).is_file(), line
+    assert path.name.endswith(".html") and "golive report " in line

@@ -137,6 +137,9 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace, dry: 
         print("dry run: nothing was executed and nothing was recorded (no run log, no report)")
         return
     print(f"run log: {where} (golive log {run_id}; golive audit verify {run_id})")
+    reports = report_dir(args) / f"{run_id}.html"
+    if reports.exists():  # written at the end or at a wait; the reader should not have to guess the directory
+        print(f"report: {reports} (also .md, .json; again any time: golive report {run_id})")
 
 
 def _take_over_decider(args: argparse.Namespace, store: Any, run_id: str) -> tuple[Any, str]:
