@@ -45,3 +45,28 @@ def test_the_end_of_a_run_says_where_its_report_is(workdir: Path) -> None:
     path = Path(line.split()[1])
     assert (path if path.is_absolute() else workdir / path).is_file(), line
     assert path.name.endswith(".html") and "golive report " in line
+
+
+def test_an_approval_that_completes_the_gate_says_how_the_run_goes_on(workdir: Path) -> None:
+    _plan(workdir)
+    r = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "alice"})
+    assert r.code == 3, r.out + r.err
+    run = r.out.split("run ", 1)[1].split()[0]
+    refused = golive("approve", run, "--reason", "mine", cwd=workdir, env={"GOLIVE_USER": "alice"})
+    assert refused.code == 2 and "separation of duties" in refused.err, refused.err
+    ok = golive("approve", run, "--by", "bob", "--reason", "looks right", cwd=workdir)
+    assert ok.code == 0, ok.err
+    # nobody drives the run (it exited 3): the approver must be told the run goes on only with a resume
+    assert f"the gate is GO; continue with: golive resume {run}" in ok.out, ok.out
+    assert golive("resume", run, "--no-wait", cwd=workdir).code == 0
+
+
+def test_a_rejection_says_the_rollback_waits_for_a_resume(workdir: Path) -> None:
+    _plan(workdir)
+    r = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "alice"})
+    run = r.out.split("run ", 1)[1].split()[0]
+    no = golive("reject", run, "--by", "bob", "--reason", "not today", cwd=workdir)
+    assert no.code == 0 and f"the run will roll back; continue with: golive resume {run}" in no.out, no.out
+    assert (workdir / "deployed.txt").exists()  # nothing rolls back until someone resumes it
+    assert golive("resume", run, "--no-wait", cwd=workdir).code == 1
+    assert not (workdir / "deployed.txt").exists()
