@@ -3,6 +3,9 @@ command must lead somewhere real, and every decision says what happens next."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import golive
@@ -70,3 +73,15 @@ def test_a_rejection_says_the_rollback_waits_for_a_resume(workdir: Path) -> None
     assert (workdir / "deployed.txt").exists()  # nothing rolls back until someone resumes it
     assert golive("resume", run, "--no-wait", cwd=workdir).code == 1
     assert not (workdir / "deployed.txt").exists()
+
+
+def test_web_state_is_where_the_help_says(workdir: Path) -> None:
+    helptext = " ".join(golive("web", "--help", cwd=workdir).out.split())
+    assert "web/ beside an SQLite run log" in helptext, helptext
+    env = {"GOLIVE_STORE": "logs/run.db"}
+    r = subprocess.run([sys.executable, "-m", "golive", "web", "user", "add", "carol", "--password-stdin"],
+                       cwd=workdir, env={**os.environ, **env}, input="a-long-enough-password\n", text=True,
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert (workdir / "logs" / "web" / "users.json").is_file()
+    assert not (workdir / ".golive" / "web").exists()  # where --help used to say it would be

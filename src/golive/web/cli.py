@@ -1,5 +1,5 @@
 """`golive web` (serve the console), `golive web user add NAME` (a local account) and `golive web token add NAME`
-(a personal API token). The console's own state lives in `--state` (default `.golive/web/` beside the run log)."""
+(a personal API token). The console's own state lives in `--state` (default `web/` beside the run log)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--port", type=int, default=8400, help="port (default 8400; 0 picks a free one)")
     sp.add_argument("--team", help=f"team config: roles, people, OIDC, session limits (default {DEFAULT_TEAM} "
                                    "when present)")
-    sp.add_argument("--state", help="the console's accounts, tokens and keys (default .golive/web)")
+    sp.add_argument("--state", help="the console's accounts, tokens and keys (default: web/ beside an SQLite run"
+                                    " log, ~/.local/state/golive/web with the default one; .golive/web for a"
+                                    " PostgreSQL log)")
     sp.add_argument("--plans", metavar="DIR", help="the plans operators may start from the console (default: the"
                                                    " team config's `plans`; none: starting is off)")
     sp.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
