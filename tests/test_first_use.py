@@ -3,6 +3,7 @@ command must lead somewhere real, and every decision says what happens next."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -85,3 +86,25 @@ def test_web_state_is_where_the_help_says(workdir: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert (workdir / "logs" / "web" / "users.json").is_file()
     assert not (workdir / ".golive" / "web").exists()  # where --help used to say it would be
+
+
+def _parsers(parser: argparse.ArgumentParser, path: str) -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [(path, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _parsers(sub, f"{path} {name}")
+    return found
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is() -> None:
+    """`golive approve --help` printed a bare `--reason REASON` and `run`: a newcomer had to guess that a run id is
+    wanted (and that a start of it will do), or what --level of rollback takes."""
+    from golive.cli.parser import build_parser
+
+    bare = [f"golive{path}: {action.option_strings[-1] if action.option_strings else action.dest}"
+            for path, parser in _parsers(build_parser(None), "")
+            for action in parser._actions
+            if not isinstance(action, argparse._HelpAction | argparse._SubParsersAction | argparse._VersionAction)
+            and action.help is None]
+    assert not bare, "\n".join(bare)
