@@ -117,6 +117,17 @@ def _same_person(name: str, names: list[str]) -> str | None:
     return next((n for n in names if n.strip().casefold() == wanted), None)
 
 
+def _holder(by: str, role: str | None, plan: Plan, refused: str) -> str:
+    """`by` as the plan spells it among the people of `role`, so one person cannot count twice as "bob" and "Bob";
+    refused (the message ending in `refused`) when the role lists people and `by` is not one of them."""
+    if not role or not plan.approvers.get(role):
+        return by
+    holder = _same_person(by, plan.approvers[role])
+    if holder is None:
+        raise DecisionRefused(f"{by} does not hold role '{role}' {refused}")
+    return holder
+
+
 def _gate_phase(rid: str, state: RunState) -> int:
     if not isinstance(state.waiting, GateWaiting):
         raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
@@ -134,17 +145,23 @@ def approve(store: Store, run_id: str, by: By, reason: str | None) -> str:
     by, sealed = authenticate(store, rid, state, plan, "gate.approved", payload, _by(by), role=role)
     if plan.separation_of_duties and _same_person(by, [state.initiator]):
         raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it")
-    if role and plan.approvers.get(role):
-        holder = _same_person(by, plan.approvers[role])
-        if holder is None:
-            raise DecisionRefused(f"{by} does not hold role '{role}' ({', '.join(plan.approvers[role])} do)")
-        by = holder  # recorded as the plan spells it, so one person cannot count twice as "bob" and "Bob"
+    by = _holder(by, role, plan, f"({', '.join(plan.approvers.get(role or '', []))} do)")
     if _same_person(by, list(state.phase(pi).approvers())):
         raise DecisionRefused(f"{by} already approved phase {pi}")
     _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason, **sealed))
     have = len(state.phase(pi).approvers()) + 1
     needed = approvals.count if approvals else 1
-    return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed})"
+    done = f"; the gate is GO{_carry_on(store, rid)}" if have >= needed else ""
+    return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed}){done}"
+
+
+def _carry_on(store: Store, rid: str) -> str:
+    """A decision only moves a run some golive drives: a run started with --no-wait (exit 3) goes on only with
+    `golive resume`, and the person deciding is the one who must learn that."""
+    owner = store.get_run(rid).owner
+    if owner is not None and is_alive(owner):
+        return f"; the golive waiting on it (process {owner.pid} on {owner.host}) goes on"
+    return f"; continue with: golive resume {rid}"
 
 
 def reject(store: Store, run_id: str, by: By, reason: str | None) -> str:
@@ -155,7 +172,7 @@ def reject(store: Store, run_id: str, by: By, reason: str | None) -> str:
     payload: dict[str, Any] = {"phase": pi, "reason": reason}
     name, sealed = authenticate(store, rid, state, plan, "gate.rejected", payload, _by(by), role=None)
     _append(store, rid, GateRejected(phase=pi, by=name, reason=reason, **sealed))
-    return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
+    return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back{_carry_on(store, rid)}"
 
 
 def confirm(store: Store, run_id: str, ref: str, by: By, note: str | None,
@@ -186,11 +203,7 @@ def confirm(store: Store, run_id: str, ref: str, by: By, note: str | None,
         _need(note, "--reason")
     payload = {"step": sid, "as": "failed" if failed else "done", "note": note or ""}
     by, sealed = authenticate(store, rid, state, plan, "step.confirmed", payload, who, role=role)
-    if role and plan.approvers.get(role):
-        holder = _same_person(by, plan.approvers[role])
-        if holder is None:
-            raise DecisionRefused(f"{by} does not hold role '{role}' needed to confirm step {sid}")
-        by = holder
+    by = _holder(by, role, plan, f"needed to confirm step {sid}")
     _append(store, rid, StepConfirmed(step=StepId(sid), by=by, as_="failed" if failed else "done", note=note or "",
                                       **sealed))
     return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
@@ -215,11 +228,7 @@ def confirm_phase(store: Store, run_id: str, phase_no: int, by: By, note: str | 
         role = step.manual.role
         payload: dict[str, Any] = {"step": sid, "as": "done", "note": note or ""}
         who, sealed = authenticate(store, rid, state, plan, "step.confirmed", payload, decider, role=role)
-        if role and plan.approvers.get(role):
-            holder = _same_person(who, plan.approvers[role])
-            if holder is None:
-                raise DecisionRefused(f"{who} does not hold role '{role}' needed to confirm step {sid}")
-            who = holder
+        who = _holder(who, role, plan, f"needed to confirm step {sid}")
         _append(store, rid, StepConfirmed(step=StepId(sid), by=who, as_="done", note=note or "", **sealed))
         done.append(sid)
     if not done:
