@@ -170,7 +170,8 @@ def test_a_block_that_reaches_the_named_hosts_itself_stays_a_step() -> None:
     doc = "# R\n\n## 1. Stop\n\nOn kc-1 and kc-2:\n\n```bash\nfor h in kc-1 kc-2; do ssh \"$h\" sudo systemctl stop" \
           " keycloak; done\n```\n"
     assert any("ssh" in c for c in _shell_texts(plan_of(doc)))
-    each = "# R\n\n## 1. Stop\n\nOn each node:\n\n```bash\nansible kc -b -m service -a 'name=keycloak state=stopped'\n```\n"
+    each = ("# R\n\n## 1. Stop\n\nOn each node:\n\n```bash\nansible kc -b -m service -a 'name=keycloak"
+            " state=stopped'\n```\n")
     assert any("ansible kc" in c for c in _shell_texts(plan_of(each)))  # the fan-out tool reaches every node
 
 
