@@ -108,3 +108,21 @@ def test_every_option_and_argument_of_every_command_says_what_it_is() -> None:
             if not isinstance(action, argparse._HelpAction | argparse._SubParsersAction | argparse._VersionAction)
             and action.help is None]
     assert not bare, "\n".join(bare)
+
+
+def test_every_source_file_and_doc_the_docs_name_exists() -> None:
+    """docs/processes.md sent readers to golive/proc.py, moved to golive/targets/local.py long before."""
+    import re
+
+    from conftest import REPO
+
+    missing = []
+    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = doc.read_text()
+        for path in sorted(set(re.findall(r"`(golive/[\w/]+\.py)`", text))):
+            if not (REPO / "src" / path).is_file():
+                missing.append(f"{doc.name}: {path}")
+        for link in sorted(set(re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text))):
+            if not (doc.parent / link).exists():
+                missing.append(f"{doc.name}: link {link}")
+    assert not missing, "\n".join(missing)
