@@ -126,3 +126,23 @@ def test_every_source_file_and_doc_the_docs_name_exists() -> None:
             if not (doc.parent / link).exists():
                 missing.append(f"{doc.name}: link {link}")
     assert not missing, "\n".join(missing)
+
+
+def test_a_var_missing_from_the_environment_says_how_to_give_it(workdir: Path) -> None:
+    (workdir / "plan.yaml").write_text("""name: vars
+service: varsvc
+environment: prod
+vars:
+  REGION: {from_env: DEPLOY_REGION}
+  TOKEN: {from_env: DEPLOY_TOKEN, secret: true}
+phases:
+  - name: One
+    steps: ["echo $REGION"]
+""")
+    env = {k: v for k, v in os.environ.items() if k not in ("DEPLOY_REGION", "DEPLOY_TOKEN")}
+    r = subprocess.run([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=workdir, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "DEPLOY_REGION is not set: export it, or pass --var REGION=VALUE" in r.stderr, r.stderr
+    # a secret never on the command line (golive refuses it there): the environment only
+    assert "DEPLOY_TOKEN is not set: export it)" in r.stderr and "--var TOKEN" not in r.stderr, r.stderr
