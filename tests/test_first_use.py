@@ -146,3 +146,23 @@ phases:
     assert "DEPLOY_REGION is not set: export it, or pass --var REGION=VALUE" in r.stderr, r.stderr
     # a secret never on the command line (golive refuses it there): the environment only
     assert "DEPLOY_TOKEN is not set: export it)" in r.stderr and "--var TOKEN" not in r.stderr, r.stderr
+
+
+def test_a_confirmation_from_another_shell_says_how_the_run_goes_on(workdir: Path) -> None:
+    (workdir / "plan.yaml").write_text("""name: manual
+service: manualsvc
+environment: prod
+phases:
+  - name: One
+    steps:
+      - manual: check the dashboard
+      - manual: tell the support desk
+""")
+    r = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
+    assert r.code == 3, r.out + r.err
+    run = r.out.split("run ", 1)[1].split()[0]
+    one = golive("confirm", run, "1.1", "--by", "bob", cwd=workdir)
+    assert one.code == 0 and one.out.strip().endswith(f"continue with: golive resume {run}"), one.out + one.err
+    rest = golive("confirm", run, "--phase", "1", "--by", "bob", cwd=workdir)
+    assert rest.code == 0 and rest.out.strip().endswith(f"continue with: golive resume {run}"), rest.out + rest.err
+    assert golive("resume", run, "--no-wait", cwd=workdir).code == 0
