@@ -166,3 +166,12 @@ phases:
     rest = golive("confirm", run, "--phase", "1", "--by", "bob", cwd=workdir)
     assert rest.code == 0 and rest.out.strip().endswith(f"continue with: golive resume {run}"), rest.out + rest.err
     assert golive("resume", run, "--no-wait", cwd=workdir).code == 0
+
+
+def test_a_dry_run_says_which_gate_a_real_run_would_wait_at(workdir: Path) -> None:
+    """A dry run passes every gate to walk the whole plan; it printed a bare 'phase 1 GO' for a gate a real run
+    stops at for an approval, so the rehearsal hid the one place the night needs a second person."""
+    _plan(workdir)
+    r = golive("run", "plan.yaml", "--dry-run", cwd=workdir)
+    assert r.code == 0, r.out + r.err
+    assert "phase 1 GO (would wait for 1 approval(s) from release)" in r.out, r.out

@@ -428,7 +428,9 @@ class Engine:
                 self._decide(pi, "no-go", [f"rejected by {rej.by}: {rej.reason or 'no reason given'}"])
                 return False
             approvers = sorted(rec.approvers())
-        self._decide(pi, "go", [gate.description or "all steps passed"], approvers)
+        if (ask := gate.approvals) is not None and self.options.dry_run:  # a real run stops here for people: say so
+            reasons = [f"would wait for {ask.count} approval(s)" + (f" from {ask.role}" if ask.role else "")]
+        self._decide(pi, "go", reasons or [gate.description or "all steps passed"], approvers)
         return True
 
     # -- rollback --------------------------------------------------------------------------------
