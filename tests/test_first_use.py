@@ -58,6 +58,7 @@ def test_an_approval_that_completes_the_gate_says_how_the_run_goes_on(workdir: P
     run = r.out.split("run ", 1)[1].split()[0]
     refused = golive("approve", run, "--reason", "mine", cwd=workdir, env={"GOLIVE_USER": "alice"})
     assert refused.code == 2 and "separation of duties" in refused.err, refused.err
+    assert "another person must (release: bob)" in refused.err, refused.err  # who can, not only who cannot
     ok = golive("approve", run, "--by", "bob", "--reason", "looks right", cwd=workdir)
     assert ok.code == 0, ok.err
     # nobody drives the run (it exited 3): the approver must be told the run goes on only with a resume

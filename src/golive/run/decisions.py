@@ -144,7 +144,11 @@ def approve(store: Store, run_id: str, by: By, reason: str | None) -> str:
     payload: dict[str, Any] = {"phase": pi, "role": role, "reason": reason}
     by, sealed = authenticate(store, rid, state, plan, "gate.approved", payload, _by(by), role=role)
     if plan.separation_of_duties and _same_person(by, [state.initiator]):
-        raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it")
+        others = [p for p in plan.approvers.get(role or "", []) if not _same_person(p, [state.initiator])]
+        who = "" if not role or not plan.approvers.get(role) else f" ({role}: {', '.join(others)})" if others \
+            else f" (nobody else holds {role}: add a person to it in the plan)"
+        raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it; another"
+                              f" person must{who}")
     by = _holder(by, role, plan, f"({', '.join(plan.approvers.get(role or '', []))} do)")
     if _same_person(by, list(state.phase(pi).approvers())):
         raise DecisionRefused(f"{by} already approved phase {pi}")
