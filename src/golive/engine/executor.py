@@ -259,7 +259,7 @@ class Engine:
         golive.engine.leftovers for the rule); returns only when the step may start again."""
         rec = self.state.step(sid)
         left = Leftover.logged(rec.trees)
-        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME"
+        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME --reason TEXT"
         if left.unseen():
             self._attention(sid, step, f"its processes ran on {left.unseen()[0].host}, where this golive cannot"
                                        f" see whether they still run; check there, then: {resolve}")
@@ -476,7 +476,7 @@ class Engine:
             if status == "failed":
                 self.record(events.RollbackFailed(
                     action=aid, message=self.state.step(aid).message,
-                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME",
+                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME --reason TEXT",
                 ))
                 raise _Pause(ExitCode.ROLLBACK_FAILED)
         self._finish_rollback(ok=True, message=f"rolled back: {rb.reason}")
