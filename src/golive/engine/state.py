@@ -107,6 +107,8 @@ class StepRecord(Struct):
     interrupted: StepInterrupted | None = None
     #: A rolling step's last recorded action per host (`rolling.host`): where a resumed run picks up.
     hosts: dict[str, RollingHost] = field(default_factory=dict)
+    #: A person's `resolve --as retry` after the step was cut off: it ran again on their word (the report says so).
+    retried: StepResolved | None = None
 
 
 class PhaseRecord(Struct):
@@ -353,6 +355,7 @@ def apply(st: RunState, ev: Event) -> None:
             rec.message = f"resolved as {e.as_} by {e.by}: {e.reason or ''}".rstrip(": ")
             if e.as_ == "retry":  # a person judged it safe to run again: it starts afresh on resume
                 rec.decision = None
+                rec.retried = e
                 rec.status = "pending"
                 rec.interrupted = None
             else:
