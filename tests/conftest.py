@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -115,3 +117,11 @@ def another_machine(d: Path) -> dict[str, str]:
     (golive.run.host_lock; tests/test_host_service_lock.py), so tests of the locks a plan declares (a router's, the
     hosts', the services') see those hold where the host-wide one cannot."""
     return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
+
+
+def events_of(workdir: Path, type_: str) -> list[dict[str, Any]]:
+    """The payloads, with their seq, of the events of `type_` in the run log the tests keep in
+    `workdir`/.golive/golive.db (GOLIVE_STORE), every run's in order."""
+    with sqlite3.connect(workdir / ".golive" / "golive.db") as db:
+        rows = db.execute("SELECT seq, type, payload FROM events ORDER BY run_id, seq").fetchall()
+    return [{"seq": s, **json.loads(p)} for s, t, p in rows if t == type_]

@@ -259,7 +259,7 @@ class Engine:
         golive.engine.leftovers for the rule); returns only when the step may start again."""
         rec = self.state.step(sid)
         left = Leftover.logged(rec.trees)
-        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME"
+        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME --reason TEXT"
         if left.unseen():
             self._attention(sid, step, f"its processes ran on {left.unseen()[0].host}, where this golive cannot"
                                        f" see whether they still run; check there, then: {resolve}")
@@ -428,7 +428,9 @@ class Engine:
                 self._decide(pi, "no-go", [f"rejected by {rej.by}: {rej.reason or 'no reason given'}"])
                 return False
             approvers = sorted(rec.approvers())
-        self._decide(pi, "go", [gate.description or "all steps passed"], approvers)
+        if (ask := gate.approvals) is not None and self.options.dry_run:  # a real run stops here for people: say so
+            reasons = [f"would wait for {ask.count} approval(s)" + (f" from {ask.role}" if ask.role else "")]
+        self._decide(pi, "go", reasons or [gate.description or "all steps passed"], approvers)
         return True
 
     # -- rollback --------------------------------------------------------------------------------
@@ -474,7 +476,7 @@ class Engine:
             if status == "failed":
                 self.record(events.RollbackFailed(
                     action=aid, message=self.state.step(aid).message,
-                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME",
+                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME --reason TEXT",
                 ))
                 raise _Pause(ExitCode.ROLLBACK_FAILED)
         self._finish_rollback(ok=True, message=f"rolled back: {rb.reason}")
