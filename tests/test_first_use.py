@@ -65,6 +65,9 @@ def test_an_approval_that_completes_the_gate_says_how_the_run_goes_on(workdir: P
     assert ok.code == 0, ok.err
     # nobody drives the run (it exited 3): the approver must be told the run goes on only with a resume
     assert f"the gate is GO; continue with: golive resume {run}" in ok.out, ok.out
+    st = golive("status", run, cwd=workdir).out
+    assert f"decided: approved (1 of 1): GO; continue with: golive resume {run}" in st, st
+    assert "golive approve" not in st, st  # it used to keep asking for the approval just given
     assert golive("resume", run, "--no-wait", cwd=workdir).code == 0
 
 
