@@ -102,7 +102,7 @@ def _left(step: StepBase | None, rec: StepRecord) -> bool:
     """A failed or cut-off step's attempt may still hold a change (its kind says, from what the log recorded of
     it). Cut off: golive was stopped or killed in it, and a person resolved it as failed, or asked for the
     rollback while it still waited for a resolution (`golive rollback` on a run that needs attention)."""
-    if step is None or rec.status == "failed" and rec.targets:
+    if step is None or (rec.status == "failed" and rec.targets):
         return False
     cut_off = rec.status in ("running", "interrupted", "needs-attention") or (
         rec.status == "failed" and isinstance(rec.decision, StepResolved))
