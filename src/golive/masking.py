@@ -47,7 +47,8 @@ def secret_forms(secret: str) -> list[str]:
 
 def encoded_forms(secret: str) -> list[str]:
     """How a step prints a secret without printing it as written: percent-encoded (a URL, a form body),
-    JSON-escaped (as Python, Go and PHP write it), hex (lower and upper case), and base64 (an `Authorization: Basic` header, a Kubernetes secret).
+    JSON-escaped (as Python, Go and PHP write it), hex (lower and upper case), and base64 (an `Authorization:
+    Basic` header, a Kubernetes secret).
     Inside a longer base64 text a secret starts at one of three alignments; for each, the characters that depend
     on the secret's bytes alone (whole 3-byte groups) are what appears whatever surrounds it, so those are the
     forms."""
