@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,63 +12,20 @@ from typing import Any
 import pytest
 
 from conftest import golive
+from enginekit import HEAD, T0, Harness, gated, mark
 from golive.core.events import GateWaiting, RollbackPreview, read
 from golive.core.step import StepContext, StepResult
 from golive.engine.executor import EngineOptions
 from golive.engine.rollback import preview, undoes_if_failing
-from golive.engine.state import RunState
 from golive.engine.step_runner import RealExecutor
 from golive.errors import DecisionRefused, PlanError, RunLocked, UsageError, WindowClosed
 from golive.plan.loader import parse_plan_text
 from golive.run.decisions import approve, confirm, reject, request_rollback, resolve
-from golive.run.runner import DriveOptions, drive_run, load_state
-from golive.run.start import StartRequest, start_run
+from golive.run.runner import DriveOptions, drive_run
 from golive.steps.base import StepBase
-from golive.store.base import Store
 from golive.store.memory import MemoryStore
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
-
-HEAD = "name: demo\nservice: svc\nenvironment: prod\n"
-T0 = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
-
-
-@dataclass
-class Harness:
-    """One plan, one store, one fake clock; start and drive runs as the CLI would."""
-
-    dir: Path
-    store: Store
-    clock: FakeClock
-    environ: dict[str, str] = field(default_factory=dict)
-    executor: Any = None
-
-    def start(self, text: str, initiator: str = "alice", force_reason: str | None = None) -> str:
-        path = self.dir / "plan.yaml"
-        path.write_text(text, encoding="utf-8")
-        plan = parse_plan_text(text, str(path))
-        req = StartRequest(plan=plan, plan_path=path, plan_text=text, initiator=initiator, environ=self.environ,
-                           force_reason=force_reason)
-        return start_run(req, self.store, self.clock)
-
-    def drive(self, run_id: str) -> int:
-        opts = DriveOptions(environ=self.environ, options=EngineOptions(workdir=self.dir), executor=self.executor)
-        return drive_run(self.store, run_id, self.clock, opts)
-
-    def state(self, run_id: str) -> RunState:
-        return load_state(self.store, run_id)
-
-    def types(self, run_id: str) -> list[str]:
-        return [e.type for e in self.store.events(run_id)]
-
-    def trail(self) -> list[str]:
-        path = self.dir / "trail.log"
-        return path.read_text().split() if path.exists() else []
-
-
-@pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    return Harness(tmp_path, MemoryStore(), FakeClock(T0))
 
 
 @pytest.fixture
@@ -78,10 +34,6 @@ def hs(tmp_path: Path) -> Harness:
     store = SQLiteStore(tmp_path / "runs.db")
     yield Harness(tmp_path, store, FakeClock(T0))  # type: ignore[misc]
     store.close()
-
-
-def mark(word: str) -> str:
-    return f"echo {word} >> trail.log"
 
 
 # -- failure and rollback ---------------------------------------------------------------------------
@@ -200,24 +152,6 @@ phases:
 
 
 # -- approvals ------------------------------------------------------------------------------------------
-
-def gated(sod: bool = False, count: int = 1) -> str:
-    return HEAD + f"""
-approvers:
-  release: [bob, carol, alice]
-separation_of_duties: {'true' if sod else 'false'}
-phases:
-  - name: Deploy
-    steps:
-      - shell: {mark('deploy')}
-        undo: {mark('undeploy')}
-    gate:
-      description: smoke tests look right
-      approvals: {{count: {count}, role: release}}
-  - name: Finish
-    steps: ["{mark('finish')}"]
-"""
-
 
 def test_gate_waits_for_approval_then_continues(h: Harness) -> None:
     rid = h.start(gated())
@@ -828,8 +762,7 @@ def test_waiting_engine_picks_up_an_approval_while_polling(tmp_path: Path) -> No
     assert clock.sleeps == 3
 
 
-def test_waiting_engine_gives_up_at_its_deadline(tmp_path: Path) -> None:
-    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
+def test_waiting_engine_gives_up_at_its_deadline(h: Harness, tmp_path: Path) -> None:
     rid = h.start(gated())
     opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=5,
                                                           wait_timeout=60))
@@ -883,10 +816,9 @@ def gate_until(until: str) -> str:
 @pytest.mark.parametrize(("limit", "reason"), [
     ("timeout", "no decision within 30m00s of asking (2026-03-10 02:30:00)"),
     ("until", "no decision by 2026-03-10T03:00:00+00:00")])
-def test_no_decision_in_time_is_no_go(tmp_path: Path, limit: str, reason: str) -> None:
+def test_no_decision_in_time_is_no_go(h: Harness, tmp_path: Path, limit: str, reason: str) -> None:
     """The waiting process watches the deadline itself: nobody decides in 30m (`timeout`), or by 03:00 in the
     window's zone (`until`, "No answer by 03:00 = NO-GO", 30 min after asking at 02:30): the change is backed out."""
-    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
     rid = h.start(timed_gate("30m") if limit == "timeout" else gate_until("03:00"))
     opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=60))
     assert drive_run(h.store, rid, h.clock, opts) == 1
@@ -911,9 +843,8 @@ def test_a_gates_until_as_a_time_of_day_needs_a_window(tmp_path: Path) -> None:
         parse_plan_text(text, "p.yaml")
 
 
-def test_a_waiting_process_has_a_deadline_by_default(tmp_path: Path) -> None:
+def test_a_waiting_process_has_a_deadline_by_default(h: Harness, tmp_path: Path) -> None:
     """No gate timeout and no --wait-timeout: the process still stops waiting (12 h) and leaves the run waiting."""
-    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
     rid = h.start(gated())
     opts = DriveOptions(environ={}, options=EngineOptions(workdir=tmp_path, wait=True, poll_interval=600))
     assert drive_run(h.store, rid, h.clock, opts) == 3

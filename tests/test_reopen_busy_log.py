@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from enginekit import HEAD, T0, Harness
 from golive.errors import DecisionRefused
 from golive.run.decisions import request_rollback
 from golive.store.base import RunInfo
 from golive.store.owner import current_owner
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
-from test_engine import HEAD, T0, Harness
 from test_rollback_conditions import LADDER
 
 LATER = HEAD + "phases:\n  - name: One\n    steps: [\"echo later >> trail.log\"]\n"

@@ -10,9 +10,9 @@ import textwrap
 from pathlib import Path
 
 from conftest import golive
+from enginekit import HEAD, T0, Harness
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
-from test_engine import HEAD, T0, Harness
 from test_rollback_conditions import LADDER
 
 OTHER = HEAD + "phases:\n  - name: One\n    steps: [\"echo other >> trail.log\"]\n"

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import golive
+from enginekit import HEAD, T0, Harness
 from golive.errors import DecisionRefused, GoliveError, RunLocked
 from golive.run.decisions import request_rollback
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
-from test_engine import HEAD, T0, Harness
 from test_rollback_conditions import LADDER
 from test_ssh import SshHosts, sshd  # noqa: F401 - four real sshd "hosts"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import golive
+from enginekit import HEAD, T0, Harness, gated, mark
 from golive.core.events import RollbackStarted
 from golive.engine.rollback import chain, preview
 from golive.errors import DecisionRefused, PlanError
@@ -16,16 +17,8 @@ from golive.report.builder import build
 from golive.report.describe import describe
 from golive.report.markdown import render_markdown
 from golive.run.decisions import request_rollback, resolve
-from golive.store.memory import MemoryStore
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
-from test_engine import HEAD, T0, Harness, gated, mark
-
-
-@pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    return Harness(tmp_path, MemoryStore(), FakeClock(T0))
-
 
 #: The runbook's ladder: code back (level 1), schema back then code back (level 2, "if the migration is wrong"),
 #: restore the database (level 3, "only if data is wrong").

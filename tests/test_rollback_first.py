@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import golive
+from enginekit import HEAD, Harness, mark
 from golive.core.events import RollbackStarted
 from golive.engine.rollback import chain, preview
 from golive.errors import PlanError
@@ -17,15 +18,6 @@ from golive.report.builder import build
 from golive.report.describe import describe
 from golive.report.markdown import render_markdown
 from golive.run.decisions import request_rollback
-from golive.store.memory import MemoryStore
-from golive.testing import FakeClock
-from test_engine import HEAD, T0, Harness, mark
-
-
-@pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    return Harness(tmp_path, MemoryStore(), FakeClock(T0))
-
 
 #: Level 2 undoes the schema and needs the old code running first ("Run level 1 first"); level 3 restores the
 #: database, a person's choice, after level 2 ("Do level 2 before this").

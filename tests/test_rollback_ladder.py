@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import golive
+from enginekit import HEAD, T0, Harness, mark
 from golive.core.events import RollbackStarted
 from golive.engine.rollback import choose_level, offered, preview
 from golive.plan.loader import parse_plan_text
@@ -17,16 +18,8 @@ from golive.report.builder import build
 from golive.report.describe import describe
 from golive.report.markdown import render_markdown
 from golive.run.decisions import request_rollback
-from golive.store.memory import MemoryStore
 from golive.store.sqlite import SQLiteStore
 from golive.testing import FakeClock
-from test_engine import HEAD, T0, Harness, mark
-
-
-@pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    return Harness(tmp_path, MemoryStore(), FakeClock(T0))
-
 
 #: Level 1 puts the code back; level 2 also takes the schema down. The deploy runs before the migration.
 LADDER = HEAD + f"""
@@ -168,14 +161,13 @@ rollback:
 
 
 @pytest.mark.parametrize("failing", [1, 2, 3])
-def test_the_preview_says_what_the_engine_applies_for_a_failure_in_each_phase(tmp_path: Path, failing: int) -> None:
+def test_the_preview_says_what_the_engine_applies_for_a_failure_in_each_phase(h: Harness, failing: int) -> None:
     """One implementation: the preview's level and offers are the engine's, for the phases a failure touches (a
     phase of read-only steps touches nothing, so failing in `Check` applies level 1, as the engine does)."""
     text = READ_ONLY if failing == 2 else READ_ONLY.replace('shell: "echo looking; exit 5"', 'shell: "echo looking"')
     if failing == 1:
         text = text.replace(f"      - shell: {mark('deploy')}\n",
                             f"      - shell: {mark('deploy')}\n      - shell: 'exit 7'\n")
-    h = Harness(tmp_path, MemoryStore(), FakeClock(T0))
     rid = h.start(text)
     assert h.drive(rid) == 1
     first = started(h, rid)[0]

@@ -5,26 +5,17 @@ keeps even the lowest level for its condition when the condition is a person's d
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from enginekit import HEAD, Harness, mark
 from golive.core.events import RollbackStarted
 from golive.plan.importer import import_markdown
 from golive.plan.lint import lint_plan
 from golive.plan.loader import parse_plan_text
 from golive.run.decisions import request_rollback
-from golive.store.memory import MemoryStore
-from golive.testing import FakeClock
 from importforms import SHOP_RELEASE
-from test_engine import HEAD, T0, Harness, mark
-
-
-@pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    return Harness(tmp_path, MemoryStore(), FakeClock(T0))
-
 
 #: The one level covering the deploy is the database restore, "only if data is wrong" (and the highest level).
 ONLY_CONDITIONAL = HEAD + f"""

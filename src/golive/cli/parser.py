@@ -125,13 +125,13 @@ def _report(sp: Parser) -> None:
 def _notify(notify: Parser) -> None:
     nsub = notify.add_subparsers(dest="notify_command", metavar="SUBCOMMAND")
     for name in ("tick", "escalate"):
-        sp = nsub.add_parser(name, help="escalate unanswered waits of active runs (run it from cron every minute)")
-        sp.add_argument("run", nargs="?")
-        sp.set_defaults(fn=cmd_notify_tick)
+        _escalate(nsub.add_parser(name, help="escalate unanswered waits of active runs (run it from cron every"
+                                             " minute)"))
     notify.set_defaults(fn=_help_for(notify))
 
 
 def _escalate(sp: Parser) -> None:
+    """`notify tick`, `notify escalate` and `escalate`: one command under three names."""
     sp.add_argument("run", nargs="?")
     sp.set_defaults(fn=cmd_notify_tick)
 

@@ -117,6 +117,17 @@ def _same_person(name: str, names: list[str]) -> str | None:
     return next((n for n in names if n.strip().casefold() == wanted), None)
 
 
+def _holder(by: str, role: str | None, plan: Plan, refused: str) -> str:
+    """`by` as the plan spells it among the people of `role`, so one person cannot count twice as "bob" and "Bob";
+    refused (the message ending in `refused`) when the role lists people and `by` is not one of them."""
+    if not role or not plan.approvers.get(role):
+        return by
+    holder = _same_person(by, plan.approvers[role])
+    if holder is None:
+        raise DecisionRefused(f"{by} does not hold role '{role}' {refused}")
+    return holder
+
+
 def _gate_phase(rid: str, state: RunState) -> int:
     if not isinstance(state.waiting, GateWaiting):
         raise DecisionRefused(f"run {rid} is not waiting at a gate (status: {state.status})")
@@ -134,11 +145,7 @@ def approve(store: Store, run_id: str, by: By, reason: str | None) -> str:
     by, sealed = authenticate(store, rid, state, plan, "gate.approved", payload, _by(by), role=role)
     if plan.separation_of_duties and _same_person(by, [state.initiator]):
         raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it")
-    if role and plan.approvers.get(role):
-        holder = _same_person(by, plan.approvers[role])
-        if holder is None:
-            raise DecisionRefused(f"{by} does not hold role '{role}' ({', '.join(plan.approvers[role])} do)")
-        by = holder  # recorded as the plan spells it, so one person cannot count twice as "bob" and "Bob"
+    by = _holder(by, role, plan, f"({', '.join(plan.approvers.get(role or '', []))} do)")
     if _same_person(by, list(state.phase(pi).approvers())):
         raise DecisionRefused(f"{by} already approved phase {pi}")
     _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason, **sealed))
@@ -186,11 +193,7 @@ def confirm(store: Store, run_id: str, ref: str, by: By, note: str | None,
         _need(note, "--reason")
     payload = {"step": sid, "as": "failed" if failed else "done", "note": note or ""}
     by, sealed = authenticate(store, rid, state, plan, "step.confirmed", payload, who, role=role)
-    if role and plan.approvers.get(role):
-        holder = _same_person(by, plan.approvers[role])
-        if holder is None:
-            raise DecisionRefused(f"{by} does not hold role '{role}' needed to confirm step {sid}")
-        by = holder
+    by = _holder(by, role, plan, f"needed to confirm step {sid}")
     _append(store, rid, StepConfirmed(step=StepId(sid), by=by, as_="failed" if failed else "done", note=note or "",
                                       **sealed))
     return f"step {sid} {'marked failed' if failed else 'confirmed'} by {by}"
@@ -215,11 +218,7 @@ def confirm_phase(store: Store, run_id: str, phase_no: int, by: By, note: str | 
         role = step.manual.role
         payload: dict[str, Any] = {"step": sid, "as": "done", "note": note or ""}
         who, sealed = authenticate(store, rid, state, plan, "step.confirmed", payload, decider, role=role)
-        if role and plan.approvers.get(role):
-            holder = _same_person(who, plan.approvers[role])
-            if holder is None:
-                raise DecisionRefused(f"{who} does not hold role '{role}' needed to confirm step {sid}")
-            who = holder
+        who = _holder(who, role, plan, f"needed to confirm step {sid}")
         _append(store, rid, StepConfirmed(step=StepId(sid), by=who, as_="done", note=note or "", **sealed))
         done.append(sid)
     if not done:

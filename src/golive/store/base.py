@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from msgspec import Struct
 
 from golive.core.events import EventBody, parse
+from golive.errors import RunNotFound
 
 
 def event_time() -> str:
@@ -95,6 +96,42 @@ class RunInfo(Struct, frozen=True):
     head_seq: int = 0
     head_hash: str = ""
     owner: Owner | None = None
+
+
+RUN_COLUMNS = ("id, service, environment, plan_name, plan_path, initiator, created_at, status, active,"
+               " head_seq, head_hash, owner_pid, owner_started, owner_host, owner_lease")
+
+
+def owner_of(pid: int | None, started: str | None, host: str | None, lease: str | None) -> Owner | None:
+    """The owner a run row's owner columns name, or None when no process holds the run (a NULL pid)."""
+    if pid is None:
+        return None
+    return Owner(pid=pid, started=started or "", host=host or "", lease_until=lease or "")
+
+
+def run_info(row: tuple[Any, ...]) -> RunInfo:
+    """A run from a row of RUN_COLUMNS, as the SQL stores select it."""
+    return RunInfo(id=row[0], service=row[1], environment=row[2], plan_name=row[3], plan_path=row[4],
+                   initiator=row[5], created_at=row[6], status=row[7], active=bool(row[8]),
+                   head_seq=row[9], head_hash=row[10], owner=owner_of(*row[11:15]))
+
+
+def one_run(rows: list[tuple[Any, ...]], run_id: str, where: str) -> RunInfo:
+    """The run `run_id` names among the rows an id-or-prefix query found: the exact id first, else the only
+    prefix match; raises RunNotFound (naming the log `where`) for none or several."""
+    exact = [r for r in rows if r[0] == run_id]
+    if exact or len(rows) == 1:
+        return run_info((exact or rows)[0])
+    if not rows:
+        raise RunNotFound(f"no run '{run_id}' in {where}")
+    raise RunNotFound(f"'{run_id}' matches several runs: {', '.join(r[0] for r in rows)}...")
+
+
+def active_holder(service: str, environment: str, row: tuple[Any, ...] | None) -> str:
+    """Why a new run cannot start: the active run (a row of id, status, initiator) holding its service."""
+    holder = f"run {row[0]} ({row[1]}, started by {row[2]})" if row else "another run"
+    return (f"{service}/{environment} is held by {holder}; finish it first"
+            f" (golive resume {row[0] if row else 'RUN'}, or golive rollback ... --reason TEXT)")
 
 
 class Store(Protocol):

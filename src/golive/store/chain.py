@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from golive.store.base import Event
+from golive.store.base import Event, event_time
 
 GENESIS = "0" * 64
 
@@ -25,6 +25,15 @@ def event_hash(run_id: str, seq: int, ts: str, type: str, payload_json: str, pre
     material = (f"[{_quote(run_id)},{int(seq)},{_quote(ts)},{_quote(type)},{_quote(payload_json)},"
                 f"{_quote(prev_hash)}]")
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def chained_event(run_id: str, seq: int, prev_hash: str, type: str, payload: dict[str, Any]) -> Event:
+    """The next event of a run, stamped now and hashed onto `prev_hash`: every store seals an event the same way,
+    so a log moved between stores (or checked by `audit verify`) holds one chain."""
+    payload_json = canonical_json(payload)
+    ts = event_time()
+    digest = event_hash(run_id, seq, ts, type, payload_json, prev_hash)
+    return Event(run_id, seq, ts, type, payload_json, prev_hash, digest)
 
 
 def verify_chain(events: Iterable[Event], head_seq: int | None = None, head_hash: str | None = None) -> str | None:

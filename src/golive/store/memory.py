@@ -7,8 +7,8 @@ from typing import Any
 from msgspec.structs import replace
 
 from golive.errors import RunLocked, RunNotFound
-from golive.store.base import Event, Owner, RunInfo, event_time
-from golive.store.chain import GENESIS, canonical_json, event_hash
+from golive.store.base import Event, Owner, RunInfo
+from golive.store.chain import GENESIS, chained_event
 from golive.store.owner import may_claim
 
 
@@ -32,9 +32,7 @@ class MemoryStore:
         info = self.get_run(run_id)
         seq = info.head_seq + 1
         prev = info.head_hash or GENESIS
-        ts = event_time()
-        payload_json = canonical_json(payload)
-        ev = Event(run_id, seq, ts, type, payload_json, prev, event_hash(run_id, seq, ts, type, payload_json, prev))
+        ev = chained_event(run_id, seq, prev, type, payload)
         self._events[run_id].append(ev)
         self._runs[run_id] = replace(info, head_seq=seq, head_hash=ev.hash)
         return ev

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 import psycopg
 
 from golive.errors import GoliveError, RunLocked, RunNotFound, StoreError
-from golive.store.base import Event, Owner, RunInfo, event_time, held_by
-from golive.store.chain import GENESIS, canonical_json, event_hash
+from golive.store.base import RUN_COLUMNS, Event, Owner, RunInfo, active_holder, held_by, one_run, owner_of, run_info
+from golive.store.chain import GENESIS, canonical_json, chained_event
 from golive.store.owner import check_clock, may_claim
 
 T = TypeVar("T")
@@ -68,10 +68,6 @@ CREATE TABLE IF NOT EXISTS golive_events (
     PRIMARY KEY (run_id, seq)
 );
 """
-
-_COLS = ("id, service, environment, plan_name, plan_path, initiator, created_at, status, active,"
-         " head_seq, head_hash, owner_pid, owner_started, owner_host, owner_lease")
-
 
 def location(url: str) -> str:
     """Where a team's run log is, for messages: `postgresql://host:port/db`, never its user, password or options."""
@@ -158,11 +154,7 @@ class PostgresStore:
                     row = self._db.execute(
                         "SELECT id, status, initiator FROM golive_runs WHERE service=%s AND environment=%s"
                         " AND active", (info.service, info.environment)).fetchone()
-                    holder = f"run {row[0]} ({row[1]}, started by {row[2]})" if row else "another run"
-                    raise RunLocked(
-                        f"{info.service}/{info.environment} is held by {holder}; finish it first"
-                        f" (golive resume {row[0] if row else 'RUN'}, or golive rollback ... --reason TEXT)"
-                    ) from None
+                    raise RunLocked(active_holder(info.service, info.environment, row)) from None
                 return self._insert_event(info.id, 1, GENESIS, "run.created", payload)
 
         def retry() -> Event:  # the lost commit may have landed: then the run exists with its first event
@@ -172,14 +164,12 @@ class PostgresStore:
         return self._do(op, retry)
 
     def _insert_event(self, run_id: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:
-        payload_json = canonical_json(payload)
-        ts = event_time()
-        digest = event_hash(run_id, seq, ts, type, payload_json, prev)
+        ev = chained_event(run_id, seq, prev, type, payload)
         self._db.execute(
             "INSERT INTO golive_events (run_id, seq, ts, type, payload, prev_hash, hash)"
-            " VALUES (%s,%s,%s,%s,%s,%s,%s)", (run_id, seq, ts, type, payload_json, prev, digest))
-        self._db.execute("UPDATE golive_runs SET head_seq=%s, head_hash=%s WHERE id=%s", (seq, digest, run_id))
-        return Event(run_id, seq, ts, type, payload_json, prev, digest)
+            " VALUES (%s,%s,%s,%s,%s,%s,%s)", (run_id, seq, ev.ts, type, ev.payload_json, prev, ev.hash))
+        self._db.execute("UPDATE golive_runs SET head_seq=%s, head_hash=%s WHERE id=%s", (seq, ev.hash, run_id))
+        return ev
 
     def append(self, run_id: str, type: str, payload: dict[str, Any], *, durable: bool = True) -> Event:
         seen: list[int] = []
@@ -215,29 +205,16 @@ class PostgresStore:
             " WHERE run_id=%s AND seq>%s ORDER BY seq", (run_id, after)).fetchall())
         return [Event(*r) for r in rows]
 
-    @staticmethod
-    def _info(row: tuple[Any, ...]) -> RunInfo:
-        owner = Owner(pid=row[11], started=row[12] or "", host=row[13] or "", lease_until=row[14] or "") \
-            if row[11] is not None else None
-        return RunInfo(id=row[0], service=row[1], environment=row[2], plan_name=row[3], plan_path=row[4],
-                       initiator=row[5], created_at=row[6], status=row[7], active=bool(row[8]),
-                       head_seq=row[9], head_hash=row[10], owner=owner)
-
     def get_run(self, run_id: str) -> RunInfo:
         rows = self._do(lambda: self._db.execute(
-            f"SELECT {_COLS} FROM golive_runs WHERE id = %s OR id LIKE %s ORDER BY id LIMIT 3",
+            f"SELECT {RUN_COLUMNS} FROM golive_runs WHERE id = %s OR id LIKE %s ORDER BY id LIMIT 3",
             (run_id, run_id.replace("\\", "").replace("%", "").replace("_", r"\_") + "%")).fetchall())
-        exact = [r for r in rows if r[0] == run_id]
-        if exact or len(rows) == 1:
-            return self._info((exact or rows)[0])
-        if not rows:
-            raise RunNotFound(f"no run '{run_id}' in {self.url}")
-        raise RunNotFound(f"'{run_id}' matches several runs: {', '.join(r[0] for r in rows)}...")
+        return one_run(rows, run_id, self.url)
 
     def list_runs(self, limit: int = 50) -> list[RunInfo]:
         rows = self._do(lambda: self._db.execute(
-            f"SELECT {_COLS} FROM golive_runs ORDER BY created_at DESC, id DESC LIMIT %s", (limit,)).fetchall())
-        return [self._info(r) for r in rows]
+            f"SELECT {RUN_COLUMNS} FROM golive_runs ORDER BY created_at DESC, id DESC LIMIT %s", (limit,)).fetchall())
+        return [run_info(r) for r in rows]
 
     def claim(self, run_id: str, owner: Owner, take_over: bool = False) -> Owner | None:
         def op() -> Owner | None:
@@ -249,8 +226,7 @@ class PostgresStore:
                     check_clock(clock[0], self.url)
                 if row is None:
                     raise RunNotFound(f"no run '{run_id}'")
-                current = Owner(pid=row[0], started=row[1] or "", host=row[2] or "", lease_until=row[3] or "") \
-                    if row[0] is not None else None
+                current = owner_of(*row)
                 taken = may_claim(run_id, current, owner, take_over)
                 self._db.execute("UPDATE golive_runs SET owner_pid=%s, owner_started=%s, owner_host=%s,"
                                  " owner_lease=%s WHERE id=%s",

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from golive.errors import RunLocked, RunNotFound, StoreError, StoreLost
-from golive.store.base import Event, Owner, RunInfo, event_time, held_by
-from golive.store.chain import GENESIS, canonical_json, event_hash
+from golive.store.base import RUN_COLUMNS, Event, Owner, RunInfo, active_holder, held_by, one_run, owner_of, run_info
+from golive.store.chain import GENESIS, canonical_json, chained_event
 from golive.store.location import user_state_dir
 from golive.store.owner import may_claim
 
@@ -123,11 +123,7 @@ class SQLiteStore:
                     "SELECT id, status, initiator FROM runs WHERE service=? AND environment=? AND active=1",
                     (info.service, info.environment),
                 ).fetchone()
-                holder = f"run {row[0]} ({row[1]}, started by {row[2]})" if row else "another run"
-                raise RunLocked(
-                    f"{info.service}/{info.environment} is held by {holder}; finish it first"
-                    f" (golive resume {row[0] if row else 'RUN'}, or golive rollback ... --reason TEXT)"
-                ) from None
+                raise RunLocked(active_holder(info.service, info.environment, row)) from None
             ev = self._insert_event(info.id, 1, GENESIS, "run.created", payload)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -178,15 +174,13 @@ class SQLiteStore:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def _insert_event(self, run_id: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:
-        payload_json = canonical_json(payload)
-        ts = event_time()
-        digest = event_hash(run_id, seq, ts, type, payload_json, prev)
+        ev = chained_event(run_id, seq, prev, type, payload)
         self._db.execute(
             "INSERT INTO events (run_id, seq, ts, type, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
-            (run_id, seq, ts, type, payload_json, prev, digest),
+            (run_id, seq, ev.ts, type, ev.payload_json, prev, ev.hash),
         )
-        self._db.execute("UPDATE runs SET head_seq=?, head_hash=? WHERE id=?", (seq, digest, run_id))
-        return Event(run_id, seq, ts, type, payload_json, prev, digest)
+        self._db.execute("UPDATE runs SET head_seq=?, head_hash=? WHERE id=?", (seq, ev.hash, run_id))
+        return ev
 
     def _rollback_quietly(self) -> None:
         try:
@@ -195,43 +189,24 @@ class SQLiteStore:
         except sqlite3.Error:
             pass
 
-    def _row_to_info(self, row: tuple[Any, ...]) -> RunInfo:
-        owner = Owner(pid=row[11], started=row[12] or "", host=row[13] or "", lease_until=row[14] or "") \
-            if row[11] is not None else None
-        return RunInfo(
-            id=row[0], service=row[1], environment=row[2], plan_name=row[3], plan_path=row[4],
-            initiator=row[5], created_at=row[6], status=row[7], active=bool(row[8]),
-            head_seq=row[9], head_hash=row[10], owner=owner,
-        )
-
-    _COLS = ("id, service, environment, plan_name, plan_path, initiator, created_at, status, active,"
-             " head_seq, head_hash, owner_pid, owner_started, owner_host, owner_lease")
-
     def get_run(self, run_id: str) -> RunInfo:
         try:
             rows = self._db.execute(
-                f"SELECT {self._COLS} FROM runs WHERE id = ? OR id LIKE ? ORDER BY id LIMIT 3",
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ? OR id LIKE ? ORDER BY id LIMIT 3",
                 (run_id, run_id.replace("%", "").replace("_", r"\_") + "%"),
             ).fetchall()
         except sqlite3.Error as exc:
             raise _store_error(exc, self.path) from exc
-        exact = [r for r in rows if r[0] == run_id]
-        if exact:
-            return self._row_to_info(exact[0])
-        if len(rows) == 1:
-            return self._row_to_info(rows[0])
-        if not rows:
-            raise RunNotFound(f"no run '{run_id}' in {self.path}")
-        raise RunNotFound(f"'{run_id}' matches several runs: {', '.join(r[0] for r in rows)}...")
+        return one_run(rows, run_id, str(self.path))
 
     def list_runs(self, limit: int = 50) -> list[RunInfo]:
         try:
             rows = self._db.execute(
-                f"SELECT {self._COLS} FROM runs ORDER BY created_at DESC, id DESC LIMIT ?", (limit,)
+                f"SELECT {RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id DESC LIMIT ?", (limit,)
             ).fetchall()
         except sqlite3.Error as exc:
             raise _store_error(exc, self.path) from exc
-        return [self._row_to_info(r) for r in rows]
+        return [run_info(r) for r in rows]
 
     def claim(self, run_id: str, owner: Owner, take_over: bool = False) -> Owner | None:
         try:
@@ -242,8 +217,7 @@ class SQLiteStore:
             if row is None:
                 self._db.execute("ROLLBACK")
                 raise RunNotFound(f"no run '{run_id}'")
-            current = Owner(pid=row[0], started=row[1] or "", host=row[2] or "", lease_until=row[3] or "") \
-                if row[0] is not None else None
+            current = owner_of(*row)
             try:
                 taken = may_claim(run_id, current, owner, take_over)
             except RunLocked:
