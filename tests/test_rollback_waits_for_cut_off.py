@@ -5,10 +5,14 @@ lands after its rollback. Real `golive` processes; the step kills its own golive
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import golive
 from crash_harness import snapshot
+from golive.proctree import wait_until
 
 PLAN = """\
 name: race
@@ -21,7 +25,7 @@ phases:
         shell: echo first >> trail
         undo: echo undo-first >> trail
       - name: long change
-        shell: "(sleep 8; echo long-done >> trail) & kill -9 $PPID; wait"
+        shell: "(until [ -e release ]; do sleep 0.05; done; echo long-done >> trail) & kill -9 $PPID; wait"
         timeout: {timeout}
 rollback:
   levels:
@@ -50,9 +54,17 @@ def _types(workdir: Path, run_id: str) -> list[str]:
 
 
 def test_the_rollback_waits_for_the_killed_step_to_end(workdir: Path) -> None:
-    run_id = _killed_in_the_long_step(workdir, "60s")
-    res = golive("resume", run_id, "--no-wait", cwd=workdir)
-    assert res.code == 1, res.out + res.err
+    run_id = _killed_in_the_long_step(workdir, "120s")
+    resume = subprocess.Popen([sys.executable, "-m", "golive", "resume", run_id, "--no-wait"], cwd=workdir,
+                              env={**os.environ, "GOLIVE_USER": "tester"}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_until(lambda: "step.awaited" in _types(workdir, run_id), 90.0), "resume never waited for 1.2"
+        assert (workdir / "trail").read_text().split() == ["first"]  # no undo while the old command runs
+    finally:
+        (workdir / "release").touch()  # the old command ends (also when an assertion failed: nothing left behind)
+    out, _ = resume.communicate(timeout=120)
+    assert resume.returncode == 1, out
     assert (workdir / "trail").read_text().split() == ["first", "long-done", "undo-first", "level-1"]
     types = _types(workdir, run_id)
     started = types.index("rollback.started")  # the plan is recorded, then nothing runs until the step ended
@@ -61,13 +73,13 @@ def test_the_rollback_waits_for_the_killed_step_to_end(workdir: Path) -> None:
 
 def test_past_the_steps_deadline_the_rollback_stops_it_first(workdir: Path) -> None:
     run_id = _killed_in_the_long_step(workdir, "2s")
-    res = golive("resume", run_id, "--no-wait", cwd=workdir)
-    assert res.code == 1, res.out + res.err
-    snap = snapshot(workdir / ".golive/golive.db", run_id)
-    assert snap is not None
-    reaped = next(e["payload"] for e in snap.events if e["type"] == "step.reaped")
-    assert reaped["step"] == "1.2" and reaped["killed"] and reaped["gone"], reaped
-    assert (workdir / "trail").read_text().split() == ["first", "undo-first", "level-1"]
-    from golive.proctree import wait_until
-
-    assert not wait_until(lambda: "long-done" in (workdir / "trail").read_text(), 3.0)  # stopped, not left
+    try:
+        res = golive("resume", run_id, "--no-wait", cwd=workdir)
+        assert res.code == 1, res.out + res.err
+        snap = snapshot(workdir / ".golive/golive.db", run_id)
+        assert snap is not None
+        reaped = next(e["payload"] for e in snap.events if e["type"] == "step.reaped")
+        assert reaped["step"] == "1.2" and reaped["killed"] and reaped["gone"], reaped
+    finally:
+        (workdir / "release").touch()
+    assert (workdir / "trail").read_text().split() == ["first", "undo-first", "level-1"]  # stopped, never landed

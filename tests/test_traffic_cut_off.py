@@ -72,7 +72,7 @@ def _cut_at_stage_1(workdir: Path, admin: str, sig: signal.Signals) -> str:
             assert time.monotonic() < deadline, "the canary never set stage 1"
             time.sleep(0.05)
         run.send_signal(sig)
-        run.wait(30)
+        run.wait(120)
     finally:
         if run.poll() is None:
             run.kill()
