@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -90,3 +93,35 @@ def golive(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: fl
                           text=True, timeout=timeout)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
+
+def until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
+    """Wait for `cond`, polling, and fail naming `what` past `timeout` seconds: never a sleep for luck."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)  # polls a condition, bounded by the deadline
+
+
+def two_teams(root: Path, text: str) -> tuple[Path, Path]:
+    """Two teams' directories (team-a, team-b) under `root`, each with `text` as its plan.yaml: two runs of one
+    plan kept in two run logs."""
+    a, b = root / "team-a", root / "team-b"
+    for d in (a, b):
+        d.mkdir()
+        (d / "plan.yaml").write_text(text, encoding="utf-8")
+    return a, b
+
+
+def another_machine(d: Path) -> dict[str, str]:
+    """The environment of a golive on another machine, standing in `d`: its own host-wide service lock
+    (golive.run.host_lock; tests/test_host_service_lock.py), so tests of the locks a plan declares (a router's, the
+    hosts', the services') see those hold where the host-wide one cannot."""
+    return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
+
+
+def events_of(workdir: Path, type_: str) -> list[dict[str, Any]]:
+    """The payloads, with their seq, of the events of `type_` in the run log the tests keep in
+    `workdir`/.golive/golive.db (GOLIVE_STORE), every run's in order."""
+    with sqlite3.connect(workdir / ".golive" / "golive.db") as db:
+        rows = db.execute("SELECT seq, type, payload FROM events ORDER BY run_id, seq").fetchall()
+    return [{"seq": s, **json.loads(p)} for s, t, p in rows if t == type_]

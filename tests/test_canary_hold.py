@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +16,8 @@ import pytest
 from conftest import golive
 from crash_harness import fork_start, snapshot
 from golive.traffic.loadgen import BackgroundLoad
-from golive.traffic.local import LocalBackend, free_ports, wait_port
 from golive.traffic.proxy.router import BuiltinRouter
+from localhttp import golive_proxy
 
 PLAN = """\
 name: held canary
@@ -47,20 +45,9 @@ phases:
 @pytest.fixture
 def proxy(workdir: Path) -> Iterator[tuple[str, str]]:
     """The built-in proxy through the real `golive proxy serve`, two real HTTP backends behind it."""
-    with LocalBackend(workdir, "blue") as blue, LocalBackend(workdir, "green") as green:
-        port, admin_port = free_ports(2)
-        admin = f"127.0.0.1:{admin_port}"
-        proc = subprocess.Popen([sys.executable, "-m", "golive", "proxy", "serve", "--listen", f"127.0.0.1:{port}",
-                                 "--admin", admin, "--pool", f"blue={blue.address}", "--pool",
-                                 f"green={green.address}"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            wait_port(port, proc, what="golive proxy serve")  # type: ignore[arg-type]
-            wait_port(admin_port, proc, what="golive proxy admin")  # type: ignore[arg-type]
-            (workdir / "plan.yaml").write_text(PLAN.format(admin=admin))
-            yield f"http://127.0.0.1:{port}/", admin
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with golive_proxy(workdir) as (url, admin, _, _):
+        (workdir / "plan.yaml").write_text(PLAN.format(admin=admin))
+        yield url, admin
 
 
 def _env(workdir: Path) -> dict[str, str]:

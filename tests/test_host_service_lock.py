@@ -13,13 +13,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Result, golive
+from conftest import Result, golive, until
 from golive.errors import RunLocked
 from golive.run import host_lock
 
@@ -35,13 +33,6 @@ phases:
         idempotent: true
         timeout: 60s
 """
-
-
-def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
 
 
 class User:
@@ -64,7 +55,7 @@ class User:
         """`golive run` in the background; returns once its step holds (its log has the run)."""
         proc = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=self.dir,
                                 env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _until("the first run's step", lambda: (self.gate / "started").exists() or proc.poll() is not None)
+        until("the first run's step", lambda: (self.gate / "started").exists() or proc.poll() is not None)
         assert proc.poll() is None, proc.communicate()
         return proc
 

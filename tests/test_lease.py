@@ -10,12 +10,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conftest import golive
+from conftest import golive, until
 
 LEASE = "2s"
 PLAN = """\
@@ -33,13 +31,6 @@ phases:
 """
 
 
-def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-
-
 def _crash_on_otherhost(workdir: Path, plan: str, lease: str) -> str:
     """`golive run` under the hostname otherhost (`unshare -u`), with a lease of `lease`, killed with its step
     (SIGKILL to the whole group: the pod is gone, no goodbye) once the step runs. Returns the run id."""
@@ -51,7 +42,7 @@ def _crash_on_otherhost(workdir: Path, plan: str, lease: str) -> str:
         ["unshare", "-u", "sh", "-c", f"hostname otherhost && exec {sys.executable} -m golive run {plan} --no-wait"],
         cwd=workdir, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        _until("the step to start", lambda: (workdir / "started").exists() or child.poll() is not None)
+        until("the step to start", lambda: (workdir / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
@@ -80,7 +71,7 @@ def test_crash_on_another_host_then_take_over_after_the_lease(workdir: Path) -> 
     def expired() -> bool:
         st = json.loads(golive("status", run_id, "--json", cwd=workdir, env=env_here).out)
         return st["process"] is None
-    _until("the crashed owner's lease to run out", expired)
+    until("the crashed owner's lease to run out", expired)
     text = golive("status", run_id, cwd=workdir, env=env_here).out
     assert "(process " not in text and "no process is executing it" in text, text
 
@@ -113,12 +104,12 @@ def test_a_live_owner_keeps_renewing_and_cannot_be_taken_over(workdir: Path) -> 
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=workdir,
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        _until("the step to start", lambda: (workdir / "started").exists() or child.poll() is not None)
+        until("the step to start", lambda: (workdir / "started").exists() or child.poll() is not None)
         run_id = json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]
         first = json.loads(golive("status", run_id, "--json", cwd=workdir).out)
         # Past the first lease's end the owner must still count as live: its heartbeat renewed the lease.
         first_end = datetime.fromisoformat(first["lease_until"])
-        _until("the first lease to end", lambda: datetime.now(UTC) > first_end)
+        until("the first lease to end", lambda: datetime.now(UTC) > first_end)
         now = json.loads(golive("status", run_id, "--json", cwd=workdir).out)
         assert now["process"] is not None and now["lease_until"] > first["lease_until"], now
         took = golive("resume", run_id, "--take-over", "--no-wait", cwd=workdir, env={"GOLIVE_LEASE": "1s"})

@@ -14,13 +14,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 
-from conftest import golive
+from conftest import another_machine, golive, two_teams, until
 from test_pg_timeouts import pg_url  # noqa: F401 - a throwaway database
 from test_ssh import SshHosts, sshd  # noqa: F401 - four real sshd "hosts"
 
@@ -52,47 +51,26 @@ phases:
 """
 
 
-def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-
-
-def _two_dirs(root: Path, text: str) -> tuple[Path, Path]:
-    a, b = root / "team-a", root / "team-b"
-    for d in (a, b):
-        d.mkdir()
-        (d / "plan.yaml").write_text(text, encoding="utf-8")
-    return a, b
-
-
-def _elsewhere(d: Path) -> dict[str, str]:
-    """The host-wide service lock (every run takes it; tests/test_host_service_lock.py) of another machine: these
-    tests are about the locks a plan declares, which must hold where the host-wide one cannot see."""
-    return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
-
-
 def _first_run(out: str) -> str:
     return out.split("run ", 1)[1].split()[0]
 
 
 def _refused_then_free(workdir: Path, text: str, kind: str, setup: Callable[[Path], None] | None = None) -> None:
-    a, b = _two_dirs(workdir, text)
+    a, b = two_teams(workdir, text)
     for d in (a, b):
         if setup:
             setup(d)
     first = golive("--store", str(a / "a.db"), "run", "plan.yaml", "--no-wait", cwd=a)
     assert first.code == 3, first.out + first.err
     run_a = _first_run(first.out)
-    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
+    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=another_machine(b))
     assert second.code == 2, second.out + second.err
     assert f"held by run {run_a}" in second.err and kind in second.err, second.err
     assert not (b / "changes.txt").exists()
     # The first run ends (approved, resumed): its locks go with it, and the other team's run proceeds.
     assert golive("--store", str(a / "a.db"), "approve", run_a, "--by", "bob", "--reason", "ok", cwd=a).code == 0
     assert golive("--store", str(a / "a.db"), "resume", run_a, "--no-wait", cwd=a).code == 0
-    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
+    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=another_machine(b))
     assert again.code == 3, again.out + again.err
 
 
@@ -119,14 +97,14 @@ def test_a_lock_file_on_each_ssh_host_refuses_a_second_store(workdir: Path, sshd
 
 
 def test_a_postgres_advisory_lock_refuses_a_second_store(workdir: Path, pg_url: str) -> None:  # noqa: F811
-    a, b = _two_dirs(workdir, HELD.format(url=pg_url))
+    a, b = two_teams(workdir, HELD.format(url=pg_url))
     env = {**os.environ, "GOLIVE_USER": "ann", "GOLIVE_STORE": str(a / "a.db")}
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+        until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
-        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
+        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=another_machine(b))
         assert second.code == 2 and "advisory lock" in second.err and "is held by golive" in second.err, second.err
         assert not (b / "started").exists()
     finally:
@@ -137,7 +115,7 @@ def test_a_postgres_advisory_lock_refuses_a_second_store(workdir: Path, pg_url: 
 
 
 def test_two_working_directories_share_the_per_user_log(workdir: Path, monkeypatch: object) -> None:
-    a, b = _two_dirs(workdir, GATED.format(extra="", locks="  []").replace("locks:\n  []\n", ""))
+    a, b = two_teams(workdir, GATED.format(extra="", locks="  []").replace("locks:\n  []\n", ""))
     env = {"GOLIVE_STORE": ""}  # the default: $XDG_STATE_HOME/golive/golive.db, not ./.golive
     first = golive("run", "plan.yaml", "--no-wait", cwd=a, env=env)
     assert first.code == 3, first.out + first.err
@@ -158,18 +136,18 @@ def test_a_postgres_lock_holds_while_the_run_waits_at_a_gate(workdir: Path, pg_u
 def test_a_postgres_lock_survives_a_killed_run_until_it_is_resumed(workdir: Path, pg_url: str) -> None:  # noqa: F811
     """SIGKILL of the first run's golive closes its session; the row holds the service for that run, which its
     resume (the same run) finds its own, while another store's run is refused until it ended."""
-    a, b = _two_dirs(workdir, HELD.format(url=pg_url).replace("shell:", "idempotent: true\n        shell:"))
+    a, b = two_teams(workdir, HELD.format(url=pg_url).replace("shell:", "idempotent: true\n        shell:"))
     env = {**os.environ, "GOLIVE_USER": "ann", "GOLIVE_STORE": str(a / "a.db")}
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+        until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
         run_a = json.loads(golive("--store", str(a / "a.db"), "runs", "--json", cwd=a).out)[0]["run"]
         (b / "go").touch()  # were it not refused, the second run would go through, not hang
-        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
+        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=another_machine(b))
         assert second.code == 2 and f"held by run {run_a}" in second.err and "advisory lock" in second.err, \
             second.err
         assert not (b / "started").exists()

@@ -7,7 +7,6 @@ once and the append goes through, the chain unbroken."""
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,23 +19,13 @@ from golive.errors import StoreError
 from golive.store.base import RunInfo
 from golive.store.chain import verify_chain
 from golive.store.postgres import PostgresStore
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+from pgscratch import scratch_database
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = f"golive_to_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.Error as exc:
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is needed for this test and is unreachable: {exc}")
-    admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+    with scratch_database("golive_to") as url:
+        yield url
 
 
 def _run(store: PostgresStore, rid: str = "r1") -> None:

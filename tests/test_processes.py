@@ -14,23 +14,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import golive
+from conftest import golive, until
 from golive.proctree import CONTAINMENT_ENV, Tree, containment
-
-DEADLINE = 30.0
-
-
-def wait_for(what: str, cond: Callable[[], bool], timeout: float = DEADLINE) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.02)
 
 
 def alive(pid: int) -> bool:
@@ -93,9 +83,9 @@ def test_a_timeout_stops_setsid_nohup_and_background_children(workdir: Path, pid
     assert r.code == 1, r.out + r.err
     assert "timed out after 5s; process tree killed" in r.out
     children = {name: int((pids / name).read_text()) for name in ("amp", "nohup", "setsid")}
-    wait_for("the step's children to die", lambda: not alive(children["amp"]) and not alive(children["nohup"]), 10)
+    until("the step's children to die", lambda: not alive(children["amp"]) and not alive(children["nohup"]), 10)
     if mode == "cgroup":
-        wait_for("the setsid child to die", lambda: not alive(children["setsid"]), 10)
+        until("the setsid child to die", lambda: not alive(children["setsid"]), 10)
     else:
         assert alive(children["setsid"]), "in a process group, a setsid child escapes (that is what cgroups fix)"
     status = golive("status", cwd=workdir, env=env)

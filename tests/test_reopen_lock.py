@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import golive
+from conftest import another_machine, golive
 from enginekit import HEAD, T0, Harness
 from golive.errors import DecisionRefused, GoliveError, RunLocked
 from golive.run.decisions import request_rollback
@@ -188,8 +188,7 @@ def test_the_reopen_takes_the_lock_file_on_each_host(workdir: Path, sshd: SshHos
         asked = golive(*store_a, "rollback", rid, "--level", "2", "--reason", "data is wrong", cwd=a)
         assert asked.code == 0, asked.err
         # b stands for another machine (its own host-wide service lock): the lock file on each host refuses it
-        second = golive(*store_b, "run", "plan.yaml", "--no-wait", cwd=b,
-                        env={"GOLIVE_HOST_LOCK_DIR": str(b / ".another-machine-locks")})
+        second = golive(*store_b, "run", "plan.yaml", "--no-wait", cwd=b, env=another_machine(b))
         assert second.code == 2 and f"held by run {rid}" in second.err and "on 127.0.0.1" in second.err, second.err
         assert not (b / "changes.txt").exists()
         assert golive(*store_a, "resume", rid, "--no-wait", cwd=a).code == 1

@@ -77,6 +77,11 @@ def test_a_cut_off_step_resolved_as_retry_runs_again(team: Team, workdir: Path) 
     assert cli("audit", "verify", rid).code == 0
     started = [e for e in team.events(rid) if e["type"] == "step.started" and e["payload"]["step"] == "1.1"]  # type: ignore[index]
     assert [e["payload"]["attempt"] for e in started] == [1, 2]  # type: ignore[index]
+    # the report must not call it a plain Success: the first run was cut off and the command ran twice
+    report = cli("report", rid, "--format", "md").out
+    assert "**Partial**" in report, report
+    assert ("step 1.1 'append a marker' was cut off and run again, as bob judged safe: appending twice is fine"
+            in report), report
 
 
 def test_retry_is_refused_for_a_step_that_needs_no_resolving(team: Team) -> None:

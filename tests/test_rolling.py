@@ -15,11 +15,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conftest import golive
+from conftest import events_of, golive
 from golive.testing.fleet import Fleet
 from golive.traffic.loadgen import BackgroundLoad
 
@@ -70,12 +69,6 @@ def _plan(fleet: Fleet, workdir: Path, command: str, extra: str = "") -> None:
 """)
 
 
-def _events(workdir: Path, type_: str) -> list[dict[str, Any]]:
-    with sqlite3.connect(workdir / ".golive" / "golive.db") as db:
-        rows = db.execute("SELECT seq, type, payload FROM events ORDER BY run_id, seq").fetchall()
-    return [{"seq": s, **json.loads(p)} for s, t, p in rows if t == type_]
-
-
 def _load(fleet: Fleet) -> BackgroundLoad:
     return BackgroundLoad(fleet.url, rate=150, concurrency=16, max_requests=200_000, max_seconds=300)
 
@@ -92,7 +85,7 @@ def test_rolling_deploy_under_load_has_no_failed_request(fresh: Fleet, workdir: 
     assert report.total > 200, report.summary()
     assert set(fleet.versions().values()) == {"1.1.0"}
     assert _in_pool(fleet), fleet.server_status()
-    events = _events(workdir, "rolling.host")
+    events = events_of(workdir, "rolling.host")
     for h in fleet.hosts:
         assert [e["action"] for e in events if e["host"] == h.address] == \
             ["drain", "drained", "deploy", "health", "ready"], h
@@ -120,14 +113,14 @@ def test_failing_health_on_third_batch_stops_and_puts_back_only_touched_hosts(fr
     assert report.failures == [], report.summary()
     assert set(fleet.versions().values()) == {"1.0.0"}
     assert _in_pool(fleet), fleet.server_status()
-    finished = next(e for e in _events(workdir, "step.finished") if e["step"] == "1.1")
+    finished = next(e for e in events_of(workdir, "step.finished") if e["step"] == "1.1")
     assert "stopped after batch 3/5" in finished["message"] and "4 host(s) in later batches untouched" \
         in finished["message"], finished["message"]
-    touched = {e["host"] for e in _events(workdir, "rolling.host")}
+    touched = {e["host"] for e in events_of(workdir, "rolling.host")}
     assert touched == {h.address for h in fleet.hosts[:6]}
     for h in fleet.hosts[6:]:
         assert fleet.logins(h) == logins[h.name], f"{h.name} was contacted"
-    undo = [e for e in _events(workdir, "rolling.host") if e["step"] == "1.1.undo" and e["action"] == "ready"]
+    undo = [e for e in events_of(workdir, "rolling.host") if e["step"] == "1.1.undo" and e["action"] == "ready"]
     # undo newest batch first: batch 3's hosts, then 2's, then 1's
     order = [e["host"] for e in undo]
     addrs = [h.address for h in fleet.hosts]
@@ -172,7 +165,7 @@ def test_sigkill_during_a_drain_then_resume_leaves_no_host_out_of_the_pool(fresh
     assert _in_pool(fleet), fleet.server_status()
     assert set(fleet.versions().values()) == {"1.1.0"}
     assert report.failures == [], report.summary()
-    deploys = [e["host"] for e in _events(workdir, "rolling.host") if e["action"] == "deploy"]
+    deploys = [e["host"] for e in events_of(workdir, "rolling.host") if e["action"] == "deploy"]
     assert [deploys.count(h.address) for h in fleet.hosts[:2]] == [1, 1]  # batch 1 was not redone
     assert {deploys.count(h.address) for h in fleet.hosts[2:]} == {1}  # the dead run never reached a deploy
 
@@ -203,12 +196,12 @@ def test_bake_analysis_stops_a_batch_that_fails_its_users(fresh: Fleet, workdir:
         res = golive("run", "plan.yaml", "--no-wait", cwd=workdir, timeout=300)
         load.stop()
     assert res.code == 1, res.out + res.err
-    finished = next(e for e in _events(workdir, "step.finished") if e["step"] == "1.1")
+    finished = next(e for e in events_of(workdir, "step.finished") if e["step"] == "1.1")
     assert "bake of batch 1 failed" in finished["message"], finished["message"]
-    verdicts = _events(workdir, "analysis.verdict")
+    verdicts = events_of(workdir, "analysis.verdict")
     assert verdicts and verdicts[-1]["outcome"] == "fail", verdicts
     # judged on the batch's errors, not failed for lack of counted requests ("N inconclusive intervals")
     assert "inconclusive" not in verdicts[-1]["reason"] and "error" in verdicts[-1]["reason"], verdicts[-1]
-    assert {e["host"] for e in _events(workdir, "rolling.host")} == {h.address for h in fleet.hosts[:2]}
+    assert {e["host"] for e in events_of(workdir, "rolling.host")} == {h.address for h in fleet.hosts[:2]}
     assert set(fleet.versions().values()) == {"1.0.0"}
     assert _in_pool(fleet), fleet.server_status()

@@ -5,17 +5,15 @@ and return, and the bake judged from the proxy's per-server counters. Four names
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conftest import golive
+from conftest import events_of, golive
 from golive.testing.fleet import Fleet
 from golive.traffic.loadgen import BackgroundLoad
 from golive.traffic.local import LocalProxy
@@ -69,12 +67,6 @@ def _plan(f: Fleet, proxy: LocalProxy, workdir: Path, command: str, extra: str =
 """)
 
 
-def _events(workdir: Path, type_: str) -> list[dict[str, Any]]:
-    with sqlite3.connect(workdir / ".golive" / "golive.db") as db:
-        rows = db.execute("SELECT seq, type, payload FROM events ORDER BY run_id, seq").fetchall()
-    return [{"seq": s, **json.loads(p)} for s, t, p in rows if t == type_]
-
-
 def _load(proxy: LocalProxy) -> BackgroundLoad:
     return BackgroundLoad(proxy.url, rate=150, concurrency=16, max_requests=200_000, max_seconds=300)
 
@@ -125,7 +117,7 @@ def test_rolling_deploy_behind_the_builtin_proxy_has_no_failed_request(fresh: tu
     assert report.total > 100, report.summary()
     assert set(f.versions().values()) == {"1.1.0"}
     assert set(_states(proxy).values()) == {"ready"}
-    events = _events(workdir, "rolling.host")
+    events = events_of(workdir, "rolling.host")
     for h in f.hosts:
         assert [e["action"] for e in events if e["host"] == h.address] == \
             ["drain", "drained", "deploy", "health", "ready"], h
@@ -145,13 +137,13 @@ def test_bake_behind_the_builtin_proxy_stops_a_batch_that_fails_its_users(fresh:
         res = golive("run", "plan.yaml", "--no-wait", cwd=workdir, timeout=300)
         load.stop()
     assert res.code == 1, res.out + res.err
-    finished = next(e for e in _events(workdir, "step.finished") if e["step"] == "1.1")
+    finished = next(e for e in events_of(workdir, "step.finished") if e["step"] == "1.1")
     assert "bake of batch 1 failed" in finished["message"], finished["message"]
-    verdicts = _events(workdir, "analysis.verdict")
+    verdicts = events_of(workdir, "analysis.verdict")
     assert verdicts and verdicts[-1]["outcome"] == "fail", verdicts
     # judged on the batch's errors, not failed for lack of counted requests ("N inconclusive intervals")
     assert "inconclusive" not in verdicts[-1]["reason"] and "error" in verdicts[-1]["reason"], verdicts[-1]
-    assert {e["host"] for e in _events(workdir, "rolling.host")} == {h.address for h in f.hosts[:2]}
+    assert {e["host"] for e in events_of(workdir, "rolling.host")} == {h.address for h in f.hosts[:2]}
     assert {h.name: f.logins(h) for h in f.hosts[2:]} == logins  # later batches never contacted
     assert set(f.versions().values()) == {"1.0.0"}
     assert set(_states(proxy).values()) == {"ready"}

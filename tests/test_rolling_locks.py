@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import golive
+from conftest import another_machine, golive
 from golive.targets.hostlock import default_path
 from test_ssh import SshHosts, sshd  # noqa: F401 - four real sshd "hosts"
 
@@ -34,10 +34,6 @@ def _plan(sshd: SshHosts, service: str, marks: Path, go: Path) -> str:  # noqa: 
 def _run_id(db: Path) -> str:
     with sqlite3.connect(db) as con:
         return str(con.execute("SELECT id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()[0])
-
-
-def _elsewhere(d: Path) -> dict[str, str]:
-    return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
 
 
 def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: Path,
@@ -62,7 +58,7 @@ def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: 
         assert json.loads(lock.read_text())["run"] == run_a
         # b and c stand for other machines (their own host-wide service lock, golive.run.host_lock): the lock
         # files on the hosts are what refuses them
-        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=_elsewhere(b))
+        second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env=another_machine(b))
         assert second.code == 1, second.out + second.err
         assert f"is held by run {run_a}" in second.out + second.err, second.out + second.err
         assert str((a / "a.db").resolve()) in second.out + second.err  # names the holder's run log
@@ -72,7 +68,7 @@ def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: 
         (c / "plan.yaml").write_text(_plan(sshd, service, marks, go).split("phases:")[0]
                                      + "phases:\n  - name: Run\n    steps:\n      - ssh: {on: web, command: 'touch"
                                      f" {marks}/ssh-ran'}}\n")
-        third = golive("--store", str(c / "c.db"), "run", "plan.yaml", "--no-wait", cwd=c, env=_elsewhere(c))
+        third = golive("--store", str(c / "c.db"), "run", "plan.yaml", "--no-wait", cwd=c, env=another_machine(c))
         assert third.code == 1 and f"is held by run {run_a}" in third.out + third.err, third.out + third.err
         assert not (marks / "ssh-ran").exists()
     finally:

@@ -12,12 +12,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import golive
+from conftest import golive, until
 from golive.errors import LockLost
 from golive.plan.loader import parse_plan_text
 from golive.plan.locks import RouterLock
@@ -46,13 +46,6 @@ phases:
         switch: {{router: edge, to: green, from: blue}}
       - shell: echo changed >> changes.txt
 """
-
-
-def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)  # polls a condition, bounded by the deadline
 
 
 @pytest.fixture
@@ -86,15 +79,15 @@ def test_a_router_lock_lost_on_renewal_stops_the_run_before_it_writes_or_shifts_
     first = _start(a, "a.db")
     second: subprocess.Popen[str] | None = None
     try:
-        _until("the first run's step", lambda: (a / "started").exists() or first.poll() is not None)
+        until("the first run's step", lambda: (a / "started").exists() or first.poll() is not None)
         assert first.poll() is None, first.communicate()[0]
         run_a = str(json.loads(golive("--store", str(a / "a.db"), "runs", "--json", cwd=a).out)[0]["run"])
         os.kill(first.pid, signal.SIGSTOP)  # golive only: its step goes on, and ends while golive is stopped
         stopped_at = time.monotonic()
         while True:  # another run log, the same service: refused while the lease holds, then takes the lock over
             second = taker = _start(b, "b.db")
-            _until("the second run to start or be refused",
-                   lambda taker=taker: (b / "started").exists() or taker.poll() is not None)
+            until("the second run to start or be refused",
+                  lambda taker=taker: (b / "started").exists() or taker.poll() is not None)
             if (b / "started").exists():
                 break
             out = second.communicate()[0]
@@ -104,7 +97,7 @@ def test_a_router_lock_lost_on_renewal_stops_the_run_before_it_writes_or_shifts_
         # precede the stop by up to a third of it (CI saw the lock taken 1.92 s after the stop of a 2 s lease)
         assert time.monotonic() - stopped_at > 2.0 * 2 / 3
         (a / "go").touch()
-        _until("the first run's step to end", lambda: (a / "waits.txt").exists())
+        until("the first run's step to end", lambda: (a / "waits.txt").exists())
         os.kill(first.pid, signal.SIGCONT)
         out = first.communicate(timeout=60)[0]
         assert first.returncode == 2, out
@@ -161,8 +154,8 @@ def test_a_late_renewing_thread_does_not_let_the_next_event_through(tmp_path: Pa
         renewer.stop.set()  # the renewing thread falls behind, as in a stopped or starved process
         assert renewer.thread is not None
         renewer.thread.join(timeout=10)
-        _until("the lease to run out at the proxy",
-               lambda: float(router.lock_call("GET", key)[1]["lease_until"]) < time.time())
+        until("the lease to run out at the proxy",
+              lambda: float(router.lock_call("GET", key)[1]["lease_until"]) < time.time())
         status, _ = router.lock_call("POST", key, {"run": "run-b", "store": "b.db", "host": "h", "pid": 2, "lease": 60})
         assert status == 200
         with pytest.raises(LockLost, match="taken over by run run-b"):
@@ -203,7 +196,7 @@ def test_a_canary_that_lost_its_router_lock_mid_step_leaves_the_split_alone(work
     router = BuiltinRouter(proxy.admin)
     run = _start(workdir, "a.db")
     try:
-        _until("the canary's first stage", lambda: router.weights() == {"blue": 90, "green": 10}
+        until("the canary's first stage", lambda: router.weights() == {"blue": 90, "green": 10}
                or run.poll() is not None)
         assert run.poll() is None, run.communicate()[0]
         locks = router.lock_call("GET", "")[1]

@@ -11,12 +11,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import golive
+from conftest import another_machine, golive, two_teams, until
 from golive.traffic.local import LocalBackend, LocalHAProxy, LocalProxy
 
 LEASE = "2s"
@@ -39,13 +39,6 @@ locks:
 """
 
 
-def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-
-
 @pytest.fixture(params=["builtin", "haproxy"])
 def routed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The plan text for a router of each kind, running for the test."""
@@ -61,26 +54,12 @@ def routed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                                          " pools: {stable: [stable]}}", lock_extra=f"    map: {lock_map}\n")
 
 
-def _dirs(root: Path, text: str) -> tuple[Path, Path]:
-    a, b = root / "team-a", root / "team-b"
-    for d in (a, b):
-        d.mkdir()
-        (d / "plan.yaml").write_text(text, encoding="utf-8")
-    return a, b
-
-
-def _elsewhere(d: Path) -> dict[str, str]:
-    """`d` stands for another machine (its own host-wide service lock, golive.run.host_lock): the router lock is
-    what these tests are about."""
-    return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
-
-
 def _run_id(d: Path, store: str) -> str:
     return str(json.loads(golive("--store", str(d / store), "runs", "--json", cwd=d).out)[0]["run"])
 
 
 def test_a_run_waiting_at_a_gate_keeps_its_router_lock(workdir: Path, routed: str) -> None:
-    a, b = _dirs(workdir, routed)
+    a, b = two_teams(workdir, routed)
     for d in (a, b):
         (d / "go").touch()
     env = {"GOLIVE_LEASE": LEASE}
@@ -88,24 +67,26 @@ def test_a_run_waiting_at_a_gate_keeps_its_router_lock(workdir: Path, routed: st
     assert first.code == 3, first.out + first.err
     run_a = _run_id(a, "a.db")
     time.sleep(2 * 2.0)  # twice the lease: a parked lock has no expiry, unlike a dead owner's
-    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env={**env, **_elsewhere(b)})
+    second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b,
+                    env={**env, **another_machine(b)})
     assert second.code == 2, second.out + second.err
     assert f"held by run {run_a}" in second.err and "router 'edge'" in second.err, second.err
     assert not (b / "changes.txt").exists()
     assert golive("--store", str(a / "a.db"), "approve", run_a, "--by", "bob", "--reason", "ok", cwd=a).code == 0
     assert golive("--store", str(a / "a.db"), "resume", run_a, "--no-wait", cwd=a, env=env).code == 0
-    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b, env={**env, **_elsewhere(b)})
+    again = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b,
+                   env={**env, **another_machine(b)})
     assert again.code == 3, again.out + again.err
 
 
 def test_a_killed_owners_router_lock_is_taken_over_after_its_lease(workdir: Path, routed: str) -> None:
-    a, b = _dirs(workdir, routed)
+    a, b = two_teams(workdir, routed)
     (b / "go").touch()
     env = {**os.environ, "GOLIVE_USER": "ann", "GOLIVE_STORE": str(a / "a.db"), "GOLIVE_LEASE": LEASE}
     child = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=a, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        _until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
+        until("the first run's step", lambda: (a / "started").exists() or child.poll() is not None)
         assert child.poll() is None, child.stdout.read() if child.stdout else ""
         killed_at = time.monotonic()
         os.killpg(child.pid, signal.SIGKILL)
@@ -114,7 +95,7 @@ def test_a_killed_owners_router_lock_is_taken_over_after_its_lease(workdir: Path
         attempts = []
         while True:
             second = golive("--store", str(b / "b.db"), "run", "plan.yaml", "--no-wait", cwd=b,
-                            env={"GOLIVE_LEASE": LEASE, **_elsewhere(b)})
+                            env={"GOLIVE_LEASE": LEASE, **another_machine(b)})
             attempts.append(time.monotonic() - killed_at)
             if second.code != 2:
                 break

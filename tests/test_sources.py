@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,6 +16,7 @@ from golive.analysis.judge import Judge
 from golive.analysis.model import BackendCounters, Thresholds
 from golive.analysis.sources import JsonPaths, JsonSource, RouterSource
 from golive.errors import MetricSourceError
+from localhttp import JsonHandler, serving
 
 
 @dataclass
@@ -98,7 +97,7 @@ def endpoint() -> Iterator[JsonEndpoint]:
     state = JsonEndpoint("", {})
     seen: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             seen.append(self.path)
             body = json.dumps(state.doc).encode() if state.status != 299 else b"<html>"
@@ -108,17 +107,9 @@ def endpoint() -> Iterator[JsonEndpoint]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler) as port:
+        state.url = f"http://127.0.0.1:{port}"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_json_source_cumulative_counters(endpoint: JsonEndpoint) -> None:

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import golive
+from conftest import events_of, golive
 from golive.targets.ssh import env_block, remote_command
 from golive.testing.fleet import SSHD, Fleet
 from golive.traffic.local import free_ports
@@ -33,12 +32,6 @@ def _plan(workdir: Path, group: str, steps: str) -> None:
     (workdir / "plan.yaml").write_text("name: ssh\nservice: web\nenvironment: test\nhosts:\n  web:\n"
                                        + "".join(f"    {line}\n" for line in group.strip().splitlines())
                                        + "phases:\n  - name: Deploy\n    steps:\n" + steps)
-
-
-def _events(workdir: Path, type_: str) -> list[dict[str, Any]]:
-    with sqlite3.connect(workdir / ".golive" / "golive.db") as db:
-        rows = db.execute("SELECT seq, type, payload FROM events ORDER BY run_id, seq").fetchall()
-    return [{"seq": s, **json.loads(p)} for s, t, p in rows if t == type_]
 
 
 def _group(fleet: Fleet, hosts: list[str], extra: str = "") -> str:
@@ -69,7 +62,7 @@ def test_one_connection_per_host_for_all_steps_of_a_run(fleet: Fleet, workdir: P
     _plan(workdir, _group(fleet, [h.ssh for h in fleet.hosts]), step * 3)
     res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
     assert res.code == 0, res.out + res.err
-    assert len(_events(workdir, "ssh.host")) == 9
+    assert len(events_of(workdir, "ssh.host")) == 9
     assert {h.name: fleet.logins(h) - before[h.name] for h in fleet.hosts} == {h.name: 1 for h in fleet.hosts}
 
 
@@ -85,8 +78,8 @@ def test_each_host_is_recorded_when_it_finishes_not_at_batch_end(fleet: Fleet, w
     cmd = f'if [ "$GOLIVE_HOST" = "{slow}" ]; then {sys.executable} -c "{wait}"; fi'
     _plan(workdir, _group(fleet, [fast, slow]), f"      - ssh: {{on: web, command: {json.dumps(cmd)}}}\n")
     res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
-    assert res.code == 0, res.out + res.err + str(_events(workdir, "ssh.host"))
-    assert [e["host"] for e in _events(workdir, "ssh.host")] == [fast, slow]
+    assert res.code == 0, res.out + res.err + str(events_of(workdir, "ssh.host"))
+    assert [e["host"] for e in events_of(workdir, "ssh.host")] == [fast, slow]
 
 
 def test_a_key_file_logs_in_with_one_signed_request_and_a_refused_key_still_fails_cleanly(fleet: Fleet,
@@ -134,7 +127,7 @@ def test_per_host_user_and_port_override_the_group(fleet: Fleet, workdir: Path) 
     group = _group(fleet, [f"root@{h1.address}:22", h2.address]).replace("user: root", "user: nosuchuser")
     _plan(workdir, group, "      - ssh: {on: web, command: 'id -un', max_failures: 1}\n")
     golive("run", "plan.yaml", "--no-wait", cwd=workdir)
-    got = {e["host"]: e for e in _events(workdir, "ssh.host")}
+    got = {e["host"]: e for e in events_of(workdir, "ssh.host")}
     assert got[f"root@{h1.address}:22"]["ok"] and "root" in got[f"root@{h1.address}:22"]["output"]
     assert not got[h2.address]["ok"] and "authentication refused" in got[h2.address]["message"]
 
@@ -149,7 +142,7 @@ def test_proxyjump_reaches_a_host_only_the_jump_host_can_reach(fleet: Fleet, wor
           "      - ssh: {on: web, command: 'echo inner ok'}\n")
     res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
     assert res.code == 0, res.out + res.err
-    [ev] = _events(workdir, "ssh.host")
+    [ev] = events_of(workdir, "ssh.host")
     assert ev["ok"] and "inner ok" in ev["output"]
     assert fleet.logins(jump) == before + 1  # through the jump host
     assert (jump.dir / "inner-2222.log").read_text().count("Accepted publickey") == 1
@@ -207,7 +200,7 @@ def test_handshakes_in_flight_are_bounded(fleet: Fleet, tmp_path: Path, workdir:
         _plan(workdir, group, "      - ssh: {on: web, command: 'true'}\n")
         res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
         assert res.code == 0, res.out + res.err
-        assert [e["ok"] for e in _events(workdir, "ssh.host")] == [True] * 12
+        assert [e["ok"] for e in events_of(workdir, "ssh.host")] == [True] * 12
     finally:
         sshd.terminate()
         sshd.wait(10)

@@ -14,19 +14,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from conftest import golive
+from conftest import golive, until
 from test_ssh import SshHosts, _events, sshd  # noqa: F401 - four real sshd "hosts"
-
-
-def _until(what: str, cond: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
 
 
 def _plan(hosts: SshHosts, workdir: Path, step: str) -> None:
@@ -47,7 +38,7 @@ def _alive(pid: int) -> bool:
 
 
 def _pid(path: Path) -> int:
-    _until(f"{path.name} to be written", lambda: path.exists() and path.read_text().strip().isdigit())
+    until(f"{path.name} to be written", lambda: path.exists() and path.read_text().strip().isdigit())
     return int(path.read_text())
 
 
@@ -66,7 +57,7 @@ def test_a_timed_out_remote_command_leaves_no_setsid_child(sshd: SshHosts, workd
     res = golive("run", "plan.yaml", "--no-wait", cwd=workdir)
     assert res.code == 1 and "timed out" in res.out, res.out + res.err
     child = _pid(workdir / "child.pid")
-    _until("the setsid child to be stopped", lambda: not _alive(child), timeout=15)
+    until("the setsid child to be stopped", lambda: not _alive(child), timeout=15)
     assert not (workdir / "late").exists()
     assert _events(workdir, "ssh.batch")[0]["tree"].endswith(("/1.1/1/"), 0, -8)  # run/step/batch/random
 
@@ -83,7 +74,7 @@ def test_sigterm_stops_the_remote_command(sshd: SshHosts, workdir: Path) -> None
     assert _alive(remote)
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=60) == 143, child.stdout.read() if child.stdout else ""
-    _until("the remote command to be stopped", lambda: not _alive(remote), timeout=15)
+    until("the remote command to be stopped", lambda: not _alive(remote), timeout=15)
     assert not (workdir / "landed").exists()
     assert "step.interrupted" in [e["type"] for e in _events(workdir)]
 
@@ -103,15 +94,15 @@ def test_resume_waits_for_the_old_remote_command_before_running_it_again(sshd: S
     env = {**os.environ, "GOLIVE_USER": "tester"}
     first = subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=workdir,
                              env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _until("the remote command to start", lambda: (workdir / "started").exists())
+    until("the remote command to start", lambda: (workdir / "started").exists())
     os.killpg(first.pid, signal.SIGKILL)  # golive dies; its command goes on running on the host
     first.wait(timeout=30)
     run_id = json.loads(golive("runs", "--json", cwd=workdir).out)[0]["run"]
     resume = subprocess.Popen([sys.executable, "-m", "golive", "resume", run_id, "--no-wait"], cwd=workdir,
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        _until("resume to wait for the old remote command",
-               lambda: any(e["type"] == "step.awaited" for e in _events(workdir)) or seq.read_text().count("begin") > 1)
+        until("resume to wait for the old remote command",
+              lambda: any(e["type"] == "step.awaited" for e in _events(workdir)) or seq.read_text().count("begin") > 1)
         assert seq.read_text().splitlines() == ["begin"], "a second copy started while the first still ran"
     finally:
         (workdir / "go").touch()

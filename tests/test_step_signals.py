@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO, golive
+from conftest import REPO, golive, until
 from crash_harness import (
     CliResult,
     Effect,
@@ -48,14 +48,6 @@ LOANS = REPO / "examples" / "loans"
 SEED = 1212
 DEADLINE = 60.0
 DB_URL = "sqlite:///.golive/loans/loans.db"
-
-
-def wait_for(what: str, cond: Callable[[], bool], timeout: float = DEADLINE) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.01)
 
 
 def read_events(db: Path) -> list[tuple[int, str, dict[str, Any]]]:
@@ -351,8 +343,8 @@ def _kill_during_step(workdir: Path) -> tuple[str, int]:
                             env={**os.environ, "GOLIVE_USER": "tester"}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     try:
-        wait_for("the step to start its work", lambda: (workdir / "trail").exists() and (workdir / "step.pid").exists()
-                 and (workdir / "step.pid").read_text().strip() != "")
+        until("the step to start its work", lambda: (workdir / "trail").exists() and (workdir / "step.pid").exists()
+              and (workdir / "step.pid").read_text().strip() != "", DEADLINE)
     finally:
         proc.kill()
         proc.wait(30)
@@ -384,8 +376,9 @@ def test_sigkill_during_an_idempotent_step_resume_waits_for_the_old_copy(workdir
                                       env={**os.environ, "GOLIVE_USER": "tester"}, stdout=out,
                                       stderr=subprocess.STDOUT)
         db = workdir / ".golive" / "golive.db"
-        wait_for("resume to find the old copy, or to start a second one",
-                 lambda: (workdir / "overlap").exists() or any(t == "step.awaited" for _, t, _ in read_events(db)))
+        until("resume to find the old copy, or to start a second one",
+              lambda: (workdir / "overlap").exists() or any(t == "step.awaited" for _, t, _ in read_events(db)),
+              DEADLINE)
         (workdir / "release").touch()
         assert resume.wait(DEADLINE) == 0, (workdir / "resume.out").read_text()
     finally:

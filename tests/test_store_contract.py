@@ -3,7 +3,6 @@ ownership that a dead process cannot keep. Runs against SQLite, PostgreSQL (the 
 
 from __future__ import annotations
 
-import secrets
 import socket
 import subprocess
 import sys
@@ -12,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from golive.errors import RunLocked, RunNotFound
@@ -22,23 +20,13 @@ from golive.store.memory import MemoryStore
 from golive.store.owner import _start_time, current_owner
 from golive.store.postgres import PostgresStore
 from golive.store.sqlite import SQLiteStore
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+from pgscratch import scratch_database
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = f"golive_store_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.Error as exc:
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is needed for this test and is unreachable: {exc}")
-    admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+    with scratch_database("golive_store") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres", "memory"])
@@ -80,6 +68,22 @@ def test_chain_appends_from_two_handles_stay_one_chain(make_store: Any) -> None:
     run = a.get_run("r1")
     assert verify_chain(events, run.head_seq, run.head_hash) is None
     assert a.events("r1", after=9)[0].seq == 10
+
+
+def test_a_run_is_named_by_its_id_or_a_prefix_only_it_has(make_store: Any) -> None:
+    """`golive status 2026…` takes an id's prefix: the exact id wins over the longer ids it prefixes, a prefix of
+    one run names that run, and a prefix of several names none (never the first one found)."""
+    s = make_store()
+    s.create_run(info("ab1", service="one"), {})
+    s.create_run(info("ab12", service="two"), {})
+    s.create_run(info("cd3", service="three"), {})
+    assert s.get_run("ab1").service == "one"
+    assert s.get_run("ab12").service == "two"
+    assert s.get_run("cd").id == "cd3"
+    with pytest.raises(RunNotFound):
+        s.get_run("ab")
+    with pytest.raises(RunNotFound):
+        s.get_run("zz")
 
 
 def test_one_active_run_per_service_and_environment(make_store: Any) -> None:

@@ -14,12 +14,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from conftest import until
 from inproc import cli
 from sealkit import Team, keygen, seq_of, sql
 
@@ -42,13 +41,6 @@ phases:
 """
 
 
-def _until(what: str, cond: Callable[[], bool], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def team(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Team:
     t = Team(workdir, monkeypatch)
@@ -69,13 +61,13 @@ def _died_on_another_host(team: Team) -> str:
             assert child.poll() is None, child.stdout.read() if child.stdout else ""
             rows = json.loads(cli("runs", "--json").out or "[]") if team.db.exists() else []
             return bool(rows) and rows[0]["status"] == "waiting"
-        _until("the run to wait at its gate", waiting)
+        until("the run to wait at its gate", waiting, timeout=90)
     finally:
         os.killpg(child.pid, signal.SIGKILL)  # the pod is gone, no goodbye
         child.wait(timeout=30)
     rid = team.last_run()
-    _until("the lost owner's lease to run out",
-           lambda: json.loads(cli("status", rid, "--json").out)["process"] is None)
+    until("the lost owner's lease to run out",
+          lambda: json.loads(cli("status", rid, "--json").out)["process"] is None, timeout=90)
     return rid
 
 

@@ -28,8 +28,9 @@ from golive.steps.switch import SwitchStep
 from golive.testing import FakeClock
 from golive.traffic.haproxy import HAProxyRouter
 from golive.traffic.loadgen import BackgroundLoad
-from golive.traffic.local import LocalBackend, LocalHAProxy, LocalNginx, free_ports, wait_port
+from golive.traffic.local import LocalBackend, LocalHAProxy, LocalNginx
 from golive.traffic.proxy.router import BuiltinRouter
+from localhttp import golive_proxy
 
 HEAD = """\
 name: bg
@@ -97,19 +98,8 @@ def test_canary_undo_is_all_traffic_back_to_stable() -> None:
 @pytest.fixture
 def proxy(workdir: Path) -> Iterator[tuple[str, str, LocalBackend, LocalBackend]]:
     """The built-in proxy started through the real `golive proxy serve`."""
-    with LocalBackend(workdir, "blue") as blue, LocalBackend(workdir, "green") as green:
-        port, admin_port = free_ports(2)  # distinct (one at a time, the same free port can come back)
-        admin = f"127.0.0.1:{admin_port}"
-        proc = subprocess.Popen([sys.executable, "-m", "golive", "proxy", "serve", "--listen", f"127.0.0.1:{port}",
-                                 "--admin", admin, "--pool", f"blue={blue.address}", "--pool",
-                                 f"green={green.address}"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            wait_port(port, proc, what="golive proxy serve")  # type: ignore[arg-type]
-            wait_port(int(admin.rsplit(":", 1)[1]), proc, what="golive proxy admin")  # type: ignore[arg-type]
-            yield f"http://127.0.0.1:{port}/", admin, blue, green
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with golive_proxy(workdir) as started:
+        yield started
 
 
 def test_blue_green_run_switches_and_the_rollback_switches_back(

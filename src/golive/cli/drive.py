@@ -94,7 +94,7 @@ def drive(args: argparse.Namespace, store: Any, run_id: str, dry: bool = False,
                           f" {run_id}", file=sys.stderr)
                 return stop.exit_code
         try:
-            _summary(store, run_id, code, args)
+            _summary(store, run_id, code, args, dry)
         except OSError:  # nobody reads standard output any more (`| head`, a closed terminal): the run still counts
             detach_stdout()
     return code
@@ -119,7 +119,7 @@ def _terminal_decider(args: argparse.Namespace, store: Any, run_id: str) -> Call
     return decider
 
 
-def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> None:
+def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace, dry: bool = False) -> None:
     if args.json:
         return
     from golive.engine.state import hint as waiting_hint
@@ -133,7 +133,13 @@ def _summary(store: Any, run_id: str, code: int, args: argparse.Namespace) -> No
         print(f"continue with: golive resume {run_id}")
     else:
         print(f"run {run_id}: {st.status}")
+    if dry:  # kept in memory only: naming the log (or `golive log`) would send the reader after a run that is not there
+        print("dry run: nothing was executed and nothing was recorded (no run log, no report)")
+        return
     print(f"run log: {where} (golive log {run_id}; golive audit verify {run_id})")
+    reports = report_dir(args) / f"{run_id}.html"
+    if reports.exists():  # written at the end or at a wait; the reader should not have to guess the directory
+        print(f"report: {reports} (also .md, .json; again any time: golive report {run_id})")
 
 
 def _take_over_decider(args: argparse.Namespace, store: Any, run_id: str) -> tuple[Any, str]:

@@ -32,6 +32,11 @@ def _help_for(parser: Parser) -> Any:
     return show
 
 
+#: Run ids are long (20261201-065505-b635); the stores accept any start of one that names a single run.
+RUN_HELP = "the run's id, as `golive run` printed it (a unique start of it will do)"
+BY_HELP = "your name (default $GOLIVE_USER or login; with signers, your key's name)"
+
+
 def _key_arg(sp: Parser) -> None:
     sp.add_argument("--key", metavar="PATH", help="sign with this private key when ssh-agent holds none of yours"
                                                   " (default $GOLIVE_KEY)")
@@ -58,7 +63,7 @@ def _driving(sp: Parser) -> None:
 
 
 def _run(sp: Parser) -> None:
-    sp.add_argument("file")
+    sp.add_argument("file", help="the plan (YAML); check it first with golive plan show / golive lint")
     sp.add_argument("--dry-run", action="store_true", help="walk the plan without executing anything")
     sp.add_argument("--force", action="store_true", help="start outside the deployment window")
     sp.add_argument("--reason", help="why (required with --force)")
@@ -70,7 +75,7 @@ def _run(sp: Parser) -> None:
 
 
 def _resume(sp: Parser) -> None:
-    sp.add_argument("run")
+    sp.add_argument("run", help=RUN_HELP)
     sp.add_argument("--take-over", action="store_true",
                     help="take the run over from a process (on any host) whose ownership lease ran out; recorded"
                          " with who took it over from whom")
@@ -85,30 +90,30 @@ def _resume(sp: Parser) -> None:
 def _plan(plan: Parser) -> None:
     psub = plan.add_subparsers(dest="plan_command", metavar="SUBCOMMAND")
     sp = psub.add_parser("show", help="phases, gates and the generated rollback plan")
-    sp.add_argument("file")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("file", help="the plan (YAML)")
+    sp.add_argument("--json", action="store_true", help="the plan and its rollback plan as JSON")
     sp.set_defaults(fn=cmd_plan_show)
     sp = psub.add_parser("validate", help="check plan files; errors as file:line:col")
-    sp.add_argument("files", nargs="+")
+    sp.add_argument("files", nargs="+", help="plan files (exit 2 if any is invalid)")
     sp.set_defaults(fn=cmd_plan_validate)
     plan.set_defaults(fn=_help_for(plan))
 
 
 def _status(sp: Parser) -> None:
-    sp.add_argument("run", nargs="?")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("run", nargs="?", help=RUN_HELP + "; default: the active runs, else the latest")
+    sp.add_argument("--json", action="store_true", help="as JSON")
     sp.set_defaults(fn=cmd_status)
 
 
 def _log(sp: Parser) -> None:
-    sp.add_argument("run")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("run", help=RUN_HELP)
+    sp.add_argument("--json", action="store_true", help="one JSON object per event, with its seq and hash")
     sp.set_defaults(fn=cmd_log)
 
 
 def _runs(sp: Parser) -> None:
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument("--limit", type=int, default=50)
+    sp.add_argument("--json", action="store_true", help="as JSON")
+    sp.add_argument("--limit", type=int, default=50, help="the newest N runs (default 50)")
     sp.add_argument("--prune", action="store_true",
                     help="remove the values ended runs' shell steps saved for later steps (under $TMPDIR and /tmp),"
                          " for the runs no rollback level can reopen")
@@ -116,8 +121,9 @@ def _runs(sp: Parser) -> None:
 
 
 def _report(sp: Parser) -> None:
-    sp.add_argument("run")
-    sp.add_argument("--format", choices=["html", "md", "json"], default="html")
+    sp.add_argument("run", help=RUN_HELP)
+    sp.add_argument("--format", choices=["html", "md", "json"], default="html",
+                    help="html (default; prints, no script), md or json")
     sp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     sp.set_defaults(fn=cmd_report)
 
@@ -132,14 +138,14 @@ def _notify(notify: Parser) -> None:
 
 def _escalate(sp: Parser) -> None:
     """`notify tick`, `notify escalate` and `escalate`: one command under three names."""
-    sp.add_argument("run", nargs="?")
+    sp.add_argument("run", nargs="?", help=RUN_HELP + "; default: every active run")
     sp.set_defaults(fn=cmd_notify_tick)
 
 
 def _audit(audit: Parser) -> None:
     asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
     sp = asub.add_parser("verify", help="exit 0 if intact, 1 naming the first bad seq; who signed what")
-    sp.add_argument("run", nargs="?")
+    sp.add_argument("run", nargs="?", help=RUN_HELP)
     sp.add_argument("--bundle", metavar="FILE", help="check an exported bundle instead (no store needed)")
     sp.add_argument("--signers", metavar="FILE", help="judge signatures by this allowed_signers file (your own"
                                                       " copy) instead of the one the run recorded")
@@ -147,8 +153,8 @@ def _audit(audit: Parser) -> None:
                     help="a checkpoint digest known from elsewhere (a gate notification); it must be in the log")
     sp.set_defaults(fn=cmd_audit_verify)
     sp = asub.add_parser("export", help="write one self-contained file to verify elsewhere")
-    sp.add_argument("run")
-    sp.add_argument("-o", "--output", required=True, metavar="FILE")
+    sp.add_argument("run", help=RUN_HELP)
+    sp.add_argument("-o", "--output", required=True, metavar="FILE", help="the bundle to write (JSON)")
     sp.set_defaults(fn=cmd_audit_export)
     audit.set_defaults(fn=_help_for(audit))
 
@@ -162,9 +168,9 @@ def _keygen(sp: Parser) -> None:
 
 def _gate_decision(fn: Callable[[argparse.Namespace], int]) -> Callable[[Parser], None]:
     def add(sp: Parser) -> None:
-        sp.add_argument("run")
-        sp.add_argument("--by", help="your name (default $GOLIVE_USER or login; with signers, your key's name)")
-        sp.add_argument("--reason", required=True)
+        sp.add_argument("run", help=RUN_HELP)
+        sp.add_argument("--by", help=BY_HELP)
+        sp.add_argument("--reason", required=True, help="why (recorded in the run log and the report)")
         _key_arg(sp)
         sp.set_defaults(fn=fn)
 
@@ -172,10 +178,10 @@ def _gate_decision(fn: Callable[[argparse.Namespace], int]) -> Callable[[Parser]
 
 
 def _confirm(sp: Parser) -> None:
-    sp.add_argument("run")
+    sp.add_argument("run", help=RUN_HELP)
     sp.add_argument("step", nargs="?", help="step id (2.3), step name, or 'rollback'")
     sp.add_argument("--phase", type=int, help="confirm every open manual item of phase N at once")
-    sp.add_argument("--by")
+    sp.add_argument("--by", help=BY_HELP)
     sp.add_argument("--reason", help="note recorded with the confirmation")
     sp.add_argument("--failed", action="store_true", help="the item could not be done: fail the step")
     _key_arg(sp)
@@ -183,21 +189,22 @@ def _confirm(sp: Parser) -> None:
 
 
 def _resolve(sp: Parser) -> None:
-    sp.add_argument("run")
-    sp.add_argument("step")
+    sp.add_argument("run", help=RUN_HELP)
+    sp.add_argument("step", help="step id (2.3) or step name, as golive status names it")
     sp.add_argument("--as", dest="as_", required=True, choices=["done", "failed", "retry"],
                     help="done or failed: how it ended; retry: it is safe to run again (--reason required)")
-    sp.add_argument("--by")
-    sp.add_argument("--reason")
+    sp.add_argument("--by", help=BY_HELP)
+    sp.add_argument("--reason", help="what you checked (recorded; required with --as retry)")
     _key_arg(sp)
     sp.set_defaults(fn=cmd_resolve)
 
 
 def _rollback(sp: Parser) -> None:
-    sp.add_argument("run")
-    sp.add_argument("--by")
-    sp.add_argument("--reason", required=True)
-    sp.add_argument("--level", type=int)
+    sp.add_argument("run", help=RUN_HELP)
+    sp.add_argument("--by", help=BY_HELP)
+    sp.add_argument("--reason", required=True, help="why (recorded in the run log and the report)")
+    sp.add_argument("--level", type=int, metavar="N",
+                    help="run rollback level N (one with `when`, a person's choice); also during or after a rollback")
     _key_arg(sp)
     sp.set_defaults(fn=cmd_rollback)
 
@@ -230,8 +237,9 @@ def _import(sp: Parser) -> None:
 
 
 def _lint(sp: Parser) -> None:
-    sp.add_argument("file")
-    sp.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    sp.add_argument("file", help="the plan (YAML); a plan that does not load is exit 2, as for plan validate")
+    sp.add_argument("--format", choices=["text", "json", "sarif"], default="text",
+                    help="text (default: file:line:col: severity rule: message), json, or sarif")
     sp.set_defaults(fn=cmd_lint)
 
 

@@ -111,6 +111,8 @@ class StepRecord(Struct):
     #: The split the current attempt last left on its router (`traffic.weight`), as the router reported it: a
     #: traffic step that failed or was cut off still holds it, and its undo must move it back.
     moved: dict[str, Any] | None = None
+    #: A person's `resolve --as retry` after the step was cut off: it ran again on their word (the report says so).
+    retried: StepResolved | None = None
 
 
 class PhaseRecord(Struct):
@@ -360,6 +362,7 @@ def apply(st: RunState, ev: Event) -> None:
             rec.message = f"resolved as {e.as_} by {e.by}: {e.reason or ''}".rstrip(": ")
             if e.as_ == "retry":  # a person judged it safe to run again: it starts afresh on resume
                 rec.decision = None
+                rec.retried = e
                 rec.status = "pending"
                 rec.interrupted = None
             else:

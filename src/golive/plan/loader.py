@@ -62,10 +62,7 @@ def parse_plan_text(text: str, filename: str = "<plan>") -> Plan:
     # Before any parser sees it: the C loader of the fast path overflows its stack (SIGSEGV) on a couple of
     # hundred KB of `[`, and the positional one takes seconds long before it gets that deep.
     if text.count("[") + text.count("{") > MAX_FLOW_DEPTH:
-        deep = _too_deep(text)
-        if deep is not None:
-            raise PlanError([PlanIssue(filename, deep[0], deep[1], "",
-                                       f"YAML nested more than {MAX_FLOW_DEPTH} levels deep")])
+        _refuse_too_deep(text, filename)
     _check_bounds(text, filename)
     plan = _fast_path(text)
     if plan is not None:
@@ -112,6 +109,14 @@ def _check_bounds(text: str, filename: str) -> None:
         return  # malformed YAML: the positional parser reports it, with its place
 
 
+def _refuse_too_deep(text: str, filename: str) -> None:
+    """A plan error at the first `[`/`{` nested past MAX_FLOW_DEPTH, if any: no YAML parser gets such a text."""
+    deep = _too_deep(text)
+    if deep is not None:
+        raise PlanError([PlanIssue(filename, deep[0], deep[1], "",
+                                   f"YAML nested more than {MAX_FLOW_DEPTH} levels deep")])
+
+
 def _too_deep(text: str) -> tuple[int, int] | None:
     """Where `[`/`{` nesting first exceeds MAX_FLOW_DEPTH (quotes and comments skipped), if it does."""
     depth = 0
@@ -151,10 +156,7 @@ def _fast_path(text: str) -> Plan | None:
 
 
 def _parse_yaml(text: str, filename: str) -> Any:
-    deep = _too_deep(text)
-    if deep is not None:
-        raise PlanError([PlanIssue(filename, deep[0], deep[1], "",
-                                   f"YAML nested more than {MAX_FLOW_DEPTH} levels deep")])
+    _refuse_too_deep(text, filename)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:

@@ -31,6 +31,9 @@ def outcome_notes(st: RunState, title: Callable[[str], str], unmet: Sequence[str
         by = rec.decision.by if rec.decision is not None else None
         if by and rec.status == "succeeded" and "resolved" in rec.message:
             notes.append(f"step {sid} was resolved by hand by {by}")
+        if rec.retried is not None:  # its first run was cut off: what it did then is unknown, and it ran again
+            why = f": {rec.retried.reason}" if rec.retried.reason else ""
+            notes.append(f"step {sid} '{title(sid)}' was cut off and run again, as {rec.retried.by} judged safe{why}")
     notes += [f"success criterion not met: {c}" for c in unmet]
     if st.rollback is not None:
         notes.append(f"rolled back: {st.rollback.reason}")

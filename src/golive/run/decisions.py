@@ -151,7 +151,17 @@ def approve(store: Store, run_id: str, by: By, reason: str | None) -> str:
     _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason, **sealed))
     have = len(state.phase(pi).approvers()) + 1
     needed = approvals.count if approvals else 1
-    return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed})"
+    done = f"; the gate is GO{_carry_on(store, rid)}" if have >= needed else ""
+    return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed}){done}"
+
+
+def _carry_on(store: Store, rid: str) -> str:
+    """A decision only moves a run some golive drives: a run started with --no-wait (exit 3) goes on only with
+    `golive resume`, and the person deciding is the one who must learn that."""
+    owner = store.get_run(rid).owner
+    if owner is not None and is_alive(owner):
+        return f"; the golive waiting on it (process {owner.pid} on {owner.host}) goes on"
+    return f"; continue with: golive resume {rid}"
 
 
 def reject(store: Store, run_id: str, by: By, reason: str | None) -> str:
@@ -162,7 +172,7 @@ def reject(store: Store, run_id: str, by: By, reason: str | None) -> str:
     payload: dict[str, Any] = {"phase": pi, "reason": reason}
     name, sealed = authenticate(store, rid, state, plan, "gate.rejected", payload, _by(by), role=None)
     _append(store, rid, GateRejected(phase=pi, by=name, reason=reason, **sealed))
-    return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back"
+    return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back{_carry_on(store, rid)}"
 
 
 def confirm(store: Store, run_id: str, ref: str, by: By, note: str | None,

@@ -80,7 +80,7 @@ class TokenGrant:
 
 
 class Accounts:
-    """The console's state directory (default `.golive/web/` beside the run log)."""
+    """The console's state directory (default `web/` beside the run log)."""
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory

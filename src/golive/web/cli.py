@@ -1,5 +1,5 @@
 """`golive web` (serve the console), `golive web user add NAME` (a local account) and `golive web token add NAME`
-(a personal API token). The console's own state lives in `--state` (default `.golive/web/` beside the run log)."""
+(a personal API token). The console's own state lives in `--state` (default `web/` beside the run log)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--port", type=int, default=8400, help="port (default 8400; 0 picks a free one)")
     sp.add_argument("--team", help=f"team config: roles, people, OIDC, session limits (default {DEFAULT_TEAM} "
                                    "when present)")
-    sp.add_argument("--state", help="the console's accounts, tokens and keys (default .golive/web)")
+    sp.add_argument("--state", help="the console's accounts, tokens and keys (default: web/ beside an SQLite run"
+                                    " log, ~/.local/state/golive/web with the default one; .golive/web for a"
+                                    " PostgreSQL log)")
     sp.add_argument("--plans", metavar="DIR", help="the plans operators may start from the console (default: the"
                                                    " team config's `plans`; none: starting is off)")
     sp.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
@@ -30,23 +32,23 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     user = sub.add_parser("user", help="local accounts")
     usub = user.add_subparsers(dest="user_command", metavar="SUBCOMMAND", required=True)
     add = usub.add_parser("add", help="create (or replace) a local account; asks for the password")
-    add.add_argument("name")
+    add.add_argument("name", help="the person's name, as the plan's approvers and the team config spell it")
     add.add_argument("--totp", action="store_true", help="require a TOTP code as second factor")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     pw = usub.add_parser("passwd", help="a new password for a local account; its sessions and tokens end")
-    pw.add_argument("name")
+    pw.add_argument("name", help="a local account's name")
     pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     for verb, text in (("disable", "refuse the account's logins; its sessions and tokens end at once"),
                        ("enable", "allow a disabled account to log in again")):
-        usub.add_parser(verb, help=text).add_argument("name")
+        usub.add_parser(verb, help=text).add_argument("name", help="a local account's name")
     token = sub.add_parser("token", help="personal API tokens")
     tsub = token.add_subparsers(dest="token_command", metavar="SUBCOMMAND", required=True)
     tadd = tsub.add_parser("add", help="a new token for NAME, scoped to one role; printed once")
-    tadd.add_argument("name")
+    tadd.add_argument("name", help="the person the token acts for")
     tadd.add_argument("--role", required=True, help="the one role the token acts in (viewer, operator, a plan role)")
     tadd.add_argument("--expires", default="30d", help="lifetime (default 30d)")
     trev = tsub.add_parser("revoke", help="revoke a token by its id (the part after glv_)")
-    trev.add_argument("token_id")
+    trev.add_argument("token_id", help="the id printed when the token was made (the part after glv_)")
 
 
 def state_dir(args: argparse.Namespace, store_path: Path | str) -> Path:

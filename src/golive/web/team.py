@@ -11,14 +11,16 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from golive.errors import UsageError
 from golive.units import parse_duration
 
 VIEWER, OPERATOR = "viewer", "operator"
+#: Seconds, written in the team file as `300`, `15m` or `1h30m` (golive.units.parse_duration).
+Seconds = Annotated[float, BeforeValidator(parse_duration)]
 
 
 class _Strict(BaseModel):
@@ -38,33 +40,18 @@ class OidcSettings(_Strict):
     ca_file: str | None = None
     label: str = "single sign-on"
     #: Ask the provider again at most this often while someone only reads (a decision always asks first).
-    revalidate: float = 5 * 60
-
-    @field_validator("revalidate", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> float:
-        return parse_duration(value)
+    revalidate: Seconds = 5 * 60
 
 
 class SessionSettings(_Strict):
-    idle: float = 15 * 60
-    absolute: float = 12 * 3600
-
-    @field_validator("idle", "absolute", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> float:
-        return parse_duration(value)
+    idle: Seconds = 15 * 60
+    absolute: Seconds = 12 * 3600
 
 
 class LoginLimit(_Strict):
     #: Failed logins allowed per window, per source address and per account name.
     failures: int = 5
-    window: float = 300
-
-    @field_validator("window", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> float:
-        return parse_duration(value)
+    window: Seconds = 300
 
 
 class TeamConfig(_Strict):

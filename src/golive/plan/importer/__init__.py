@@ -18,10 +18,10 @@ from golive.errors import PlanError
 from golive.plan.importer.asciidoc import read_asciidoc
 from golive.plan.importer.build import BuildMixin
 from golive.plan.importer.chat_export import read_chat_export
+from golive.plan.importer.doubt import DoubtMixin
 from golive.plan.importer.envvars import EnvVarsMixin
 from golive.plan.importer.fences import FencesMixin
 from golive.plan.importer.gates import GatesMixin
-from golive.plan.importer.guard import GuardMixin
 from golive.plan.importer.items import ItemsMixin
 from golive.plan.importer.no_structure import HEADING, one_section
 from golive.plan.importer.notebook import is_notebook, read_notebook
@@ -52,7 +52,7 @@ __all__ = ["ImportResult", "Unplaced", "import_file", "import_markdown", "render
 
 
 class _Importer(SectionsMixin, PhasesMixin, FencesMixin, EnvVarsMixin, TablesMixin, ItemsMixin, TrafficMixin,
-                OwnTrafficMixin, RollbackMixin, WhenMixin, PeopleMixin, GatesMixin, ProcedureMixin, GuardMixin,
+                OwnTrafficMixin, RollbackMixin, WhenMixin, PeopleMixin, GatesMixin, ProcedureMixin, DoubtMixin,
                 BuildMixin):
     """The whole importer: each mixin places one kind of section; ImportState holds what they share."""
 

@@ -431,6 +431,7 @@ class BuildMixin(ImportState):
                      " no level also runs a lower one's steps; where the document means it to, name the lower level"
                      " under `then:`")
         s += [f"guard: {g}" for g in self.guarded]
+        s += [f"doubt: {g}" for g in self.doubted]
         if self.criteria:
             s.append(f"success criteria: {len(self.criteria)} (from line {self.criteria[0][0]})")
         if self.approvers:

@@ -169,8 +169,8 @@ class GuardMixin(ImportState):
             self.guarded.append(f"line {cmd.line}: `{cmd.source.strip().splitlines()[0][:80]}` feeds a file that is no"
                                 " dump or backup: it runs as written, not as a restore of this run's backup")
 
-    def to_person(self, step: Any, where: dict[str, Any], why: str, short: str, lead: str | None = None
-                  ) -> CommentedMap:
+    def to_person(self, step: Any, where: dict[str, Any], why: str, short: str, lead: str | None = None,
+                  log: list[str] | None = None) -> CommentedMap:
         """A person's step quoting what `step` ran, exactly, with why (a step that does nothing has nothing to undo:
         the undo the step had is quoted too); the summary says so."""
         kind = _kind(step)
@@ -193,8 +193,8 @@ class GuardMixin(ImportState):
                         step.get("name"))
         out.yaml_add_eol_comment(f"{self.src_name}:{line} guard: {short}", next(iter(out)))
         first = str(text).strip().split("\n")[0][:80]
-        self.guarded.append(f"line {line}: `{first}` in '{where.get('name', '')}' is {why}: a person's step, quoting"
-                            " it exactly")
+        (self.guarded if log is None else log).append(
+            f"line {line}: `{first}` in '{where.get('name', '')}' is {why}: a person's step, quoting it exactly")
         return out
 
     def block_at(self, line: int) -> int | None:

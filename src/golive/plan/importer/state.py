@@ -123,6 +123,8 @@ class ImportState:
         #: What the guard (golive.plan.importer.guard) changed, for the summary: a step whose intent disagreed with
         #: its place made a person's, a hidden value made a var.
         self.guarded: list[str] = []
+        #: Steps the doubt check (golive.plan.importer.doubt) made a person's, with the signal and why.
+        self.doubted: list[str] = []
         #: Normalised name -> as written (`kavyashri-as` -> `@kavyashri-as`), shown next to the name.
         self.handles: dict[str, str] = {}
         #: The role the document names as Go/No-Go decision maker (`**Approver (Go/No-Go):** ...`).

@@ -10,7 +10,8 @@ from golive.errors import RouterError, UsageError
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--listen", default="127.0.0.1:8080", help="HOST:PORT for user traffic")
     p.add_argument("--admin", default="127.0.0.1:8081", help="HOST:PORT on loopback, or a unix socket path")
-    p.add_argument("--pool", action="append", default=[], metavar="NAME=HOST:PORT[,HOST:PORT...]", required=True)
+    p.add_argument("--pool", action="append", default=[], metavar="NAME=HOST:PORT[,HOST:PORT...]", required=True,
+                   help="a pool of servers the plan's switch and canary steps name (repeat for each pool)")
     p.add_argument("--weight", action="append", default=[], metavar="NAME=PERCENT",
                    help="initial split (default: 100%% to the first pool)")
     p.add_argument("--ready-file", help="write the bound addresses as JSON here once listening")
