@@ -18,8 +18,8 @@ import pytest
 from conftest import golive
 from crash_harness import snapshot
 from golive.steps.switch import SwitchSpec, SwitchStep, traffic_left
-from golive.traffic.local import LocalBackend, free_ports, wait_port
 from golive.traffic.proxy.router import BuiltinRouter
+from localhttp import golive_proxy
 
 PLAN = """\
 name: canary cut off
@@ -37,19 +37,9 @@ phases:
 
 @pytest.fixture
 def admin(workdir: Path) -> Iterator[str]:
-    with LocalBackend(workdir, "blue") as blue, LocalBackend(workdir, "green") as green:
-        port, admin_port = free_ports(2)
-        where = f"127.0.0.1:{admin_port}"
-        proc = subprocess.Popen([sys.executable, "-m", "golive", "proxy", "serve", "--listen", f"127.0.0.1:{port}",
-                                 "--admin", where, "--pool", f"blue={blue.address}", "--pool",
-                                 f"green={green.address}"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            wait_port(admin_port, proc, what="golive proxy admin")  # type: ignore[arg-type]
-            (workdir / "plan.yaml").write_text(PLAN.format(admin=where))
-            yield where
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with golive_proxy(workdir) as (_url, where, _blue, _green):
+        (workdir / "plan.yaml").write_text(PLAN.format(admin=where))
+        yield where
 
 
 def _weights(admin: str) -> dict[str, int]:
