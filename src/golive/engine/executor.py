@@ -258,7 +258,7 @@ class Engine:
         """A step whose last attempt has no recorded end: never decide while its old processes may run (see
         golive.engine.leftovers for the rule); returns only when the step may start again."""
         rec = self.state.step(sid)
-        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME"
+        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME --reason TEXT"
         why = quieten(step, rec, lambda: self._context(sid, None), self.record, resolve)
         if why:
             self._attention(sid, step, why)
@@ -420,7 +420,9 @@ class Engine:
                 self._decide(pi, "no-go", [f"rejected by {rej.by}: {rej.reason or 'no reason given'}"])
                 return False
             approvers = sorted(rec.approvers())
-        self._decide(pi, "go", [gate.description or "all steps passed"], approvers)
+        if (ask := gate.approvals) is not None and self.options.dry_run:  # a real run stops here for people: say so
+            reasons = [f"would wait for {ask.count} approval(s)" + (f" from {ask.role}" if ask.role else "")]
+        self._decide(pi, "go", reasons or [gate.description or "all steps passed"], approvers)
         return True
 
     # -- rollback --------------------------------------------------------------------------------
@@ -446,7 +448,7 @@ class Engine:
         for sid, rec in list(self.state.steps.items()):  # a step cut off by a crash: its change ends first
             if rec.id.is_forward and rec.status in ("running", "interrupted", "needs-attention") and (why := quieten(
                     self.steps[sid], rec, lambda s=sid: self._context(s, None), self.record,  # type: ignore[misc]
-                    f"golive resolve {self.run_id} {sid} --as done|failed --by NAME")):
+                    f"golive resolve {self.run_id} {sid} --as done|failed --by NAME --reason TEXT")):
                 self._attention(sid, self.steps[sid], why)
         for action in rb.actions:
             aid = action.id
@@ -471,7 +473,7 @@ class Engine:
             if status == "failed":
                 self.record(events.RollbackFailed(
                     action=aid, message=self.state.step(aid).message,
-                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME",
+                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME --reason TEXT",
                 ))
                 raise _Pause(ExitCode.ROLLBACK_FAILED)
         self._finish_rollback(ok=True, message=f"rolled back: {rb.reason}")
