@@ -56,6 +56,8 @@ def test_an_approval_that_completes_the_gate_says_how_the_run_goes_on(workdir: P
     r = golive("run", "plan.yaml", "--no-wait", cwd=workdir, env={"GOLIVE_USER": "alice"})
     assert r.code == 3, r.out + r.err
     run = r.out.split("run ", 1)[1].split()[0]
+    # who may approve, as the waiting line says: not alice, who started it (separation of duties)
+    assert "waiting for 1 approval(s) from release (bob):" in r.out, r.out
     refused = golive("approve", run, "--reason", "mine", cwd=workdir, env={"GOLIVE_USER": "alice"})
     assert refused.code == 2 and "separation of duties" in refused.err, refused.err
     assert "another person must (release: bob)" in refused.err, refused.err  # who can, not only who cannot

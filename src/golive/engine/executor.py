@@ -385,7 +385,8 @@ class Engine:
                 if rec.status != "waiting":
                     self.record(events.GateWaiting(
                         phase=pi, name=phase.name, needed=needed, role=gate.approvals.role,
-                        candidates=self.plan.approvers.get(gate.approvals.role or "", []),
+                        candidates=[p for p in self.plan.approvers.get(gate.approvals.role or "", []) if not (  # SoD
+                            self.plan.separation_of_duties and p.casefold() == self.state.initiator.casefold())],
                         description=gate.description,
                         command=f"golive approve {self.run_id} --by NAME --reason TEXT",
                         since=self.clock.now().isoformat(), timeout=gate.approvals.timeout,
