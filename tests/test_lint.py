@@ -417,6 +417,18 @@ def test_gl166_quiet_on_a_gate_that_restates_the_phases_success(said: str) -> No
     assert "GL166" not in rules(lint(body))
 
 
+def test_gl169_a_persons_step_of_lines_golive_did_not_understand() -> None:
+    from golive.plan.importer.coverage import NOT_UNDERSTOOD
+
+    said = f"{NOT_UNDERSTOOD} (lines 11-17 of the document):\n| idx-1 | `systemctl restart indexer` |"
+    body = "phases:\n" + phase(f"      - shell: systemctl restart app\n        undo: systemctl restart app-old\n"
+                               f"      - manual: {{instruction: {json.dumps(said)}}}\n")
+    found = [f for f in lint(body) if f.rule == "GL169"]
+    assert [(f.line, f.col) for f in found] == [(13, 9)], found  # at the step's `manual`
+    assert "lines 11-17 of the document" in found[0].message and found[0].severity == "warning"
+    assert "GL169" not in rules(lint(body.replace(NOT_UNDERSTOOD, "Restart the indexer")))
+
+
 def test_gl120_shell_that_does_not_parse() -> None:
     body = "phases:\n  - name: A\n    steps:\n      - shell: \"if true; then echo\"\n"
     assert "GL120" in rules(lint(body))

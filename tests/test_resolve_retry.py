@@ -54,7 +54,8 @@ def test_a_cut_off_step_resolved_as_retry_runs_again(team: Team, workdir: Path) 
     (workdir / "go").touch()
     rid = team.last_run()
     r = cli("resume", rid, "--no-wait")
-    assert r.code == 3 and "--as done|failed|retry" in r.out, r.out + r.err
+    # the hint carries --reason: `--as retry` is refused without one, and the hint is what people copy
+    assert r.code == 3 and "--as done|failed|retry --by NAME --reason TEXT" in r.out, r.out + r.err
     assert _lines(workdir / "count") == ["x"]  # not re-run on its own: it is not idempotent
 
     unsigned = cli("resolve", rid, "1.1", "--as", "retry", "--by", "bob", "--reason", "appending twice is fine")

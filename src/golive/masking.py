@@ -47,15 +47,24 @@ def secret_forms(secret: str) -> list[str]:
 
 def encoded_forms(secret: str) -> list[str]:
     """How a step prints a secret without printing it as written: percent-encoded (a URL, a form body),
-    JSON-escaped, hex (lower and upper case), and base64 (an `Authorization: Basic` header, a Kubernetes secret).
+    JSON-escaped (as Python, Go and PHP write it), hex (lower and upper case), and base64 (an `Authorization:
+    Basic` header, a Kubernetes secret).
     Inside a longer base64 text a secret starts at one of three alignments; for each, the characters that depend
     on the secret's bytes alone (whole 3-byte groups) are what appears whatever surrounds it, so those are the
     forms."""
     raw = secret.encode("utf-8")
+    quoted = json.dumps(secret, ensure_ascii=False)[1:-1]
+    # JSON as the tools people deploy with write it: Python's json.dumps (\u00e4 for non-ASCII), Go's
+    # encoding/json in terraform, kubectl, helm, docker (\u0026 \u003c \u003e for & < >), PHP's json_encode
+    # (\/ and \u00e4): a generated password's symbols would otherwise cut it into pieces shorter than PART
+    ascii_quoted = json.dumps(secret)[1:-1]
+    go = quoted
+    for c in "&<>\u2028\u2029":
+        go = go.replace(c, f"\\u{ord(c):04x}")
     # hex (`xxd -p`, `od`, `printf %x`, a hash tool's input echoed, `hexdump -e`), either case: byte-aligned, so the
     # whole encoding appears as is inside a longer hex text
-    forms = [quote(secret, safe=""), quote_plus(secret), json.dumps(secret, ensure_ascii=False)[1:-1], raw.hex(),
-             raw.hex().upper()]
+    forms = [quote(secret, safe=""), quote_plus(secret), quoted, ascii_quoted, go, ascii_quoted.replace("/", "\\/"),
+             raw.hex(), raw.hex().upper()]
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
         stable = encoded[4 if offset else 0: 4 * ((offset + len(raw)) // 3)]

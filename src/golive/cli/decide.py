@@ -54,9 +54,24 @@ def cmd_reject(args: argparse.Namespace) -> int:
     return _decision(args, reject)
 
 
+def _then_how_it_goes_on(fn: Any) -> Any:
+    """A confirmation from another shell, like an approval, moves only a run some golive drives: say whether one
+    does or `golive resume` is needed (the terminal checklist calls `confirm` itself, without this)."""
+    from golive.run.decisions import carry_on
+
+    def decide(store: Any, run_id: str, *rest: Any) -> str:
+        said = str(fn(store, run_id, *rest))
+        return said + carry_on(store, store.get_run(run_id).id)
+
+    return decide
+
+
 def cmd_confirm(args: argparse.Namespace) -> int:
     from golive.errors import UsageError
-    from golive.run.decisions import confirm, confirm_phase
+    from golive.run.decisions import confirm as confirm_one
+    from golive.run.decisions import confirm_phase as confirm_all
+
+    confirm, confirm_phase = _then_how_it_goes_on(confirm_one), _then_how_it_goes_on(confirm_all)
 
     if args.phase is not None:
         if args.step is not None or args.failed:

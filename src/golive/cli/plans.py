@@ -10,6 +10,7 @@ from pathlib import Path
 
 from golive.cli.common import read_plan
 from golive.errors import UsageError
+from golive.masking import safe
 
 
 def cmd_plan_show(args: argparse.Namespace) -> int:
@@ -39,7 +40,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     result = import_file(args.file, args.overrides)
     if args.output == "-":
         sys.stdout.write(result.yaml_text)
-        sys.stderr.write(render_summary(result, "standard output"))
+        sys.stderr.write(safe(render_summary(result, "standard output"), multiline=True))
         return 0
     out = Path(args.output) if args.output else Path(args.file).with_suffix(".yaml")
     if out.exists() and not args.force:
@@ -48,7 +49,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         out.write_text(result.yaml_text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    sys.stdout.write(render_summary(result, str(out)))
+    # the summary quotes the document's headings and lines: a bidi control there must not reorder the screen
+    sys.stdout.write(safe(render_summary(result, str(out)), multiline=True))
     return 0
 
 

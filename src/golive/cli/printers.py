@@ -8,12 +8,25 @@ import threading
 from datetime import datetime
 from typing import IO, Any
 
-from golive.core.events import AnalysisVerdict, PhaseStarted, StepFinished, StepStarted, TrafficWeight
+from golive.core.events import AnalysisVerdict, PhaseStarted, RunCreated, StepFinished, StepStarted, TrafficWeight
 from golive.engine.state import RunState
 from golive.masking import safe
 from golive.report.describe import describe, event_json, log_line, verdict_stage, weight_split
 from golive.store.base import Event
 from golive.units import format_duration
+
+
+def rollback_plan(ev: Event) -> list[str]:
+    """Under a new run's first line: the rollback plan recorded with it, shown before its first step changes
+    anything (as `plan show` shows it), so whoever starts a run with `golive run` sees what a failure would undo."""
+    from golive.report.planview import rollback_lines
+
+    e = ev.data
+    if not isinstance(e, RunCreated) or not e.rollback_plan:
+        return []
+    until = bool(e.window and e.window.rollback_until)
+    return [safe(line) for line in ("  rollback plan, recorded before anything runs (executed in reverse of what"
+                                    " completed):", *("  " + x for x in rollback_lines(e.rollback_plan, until)))]
 
 
 def detach_stdout() -> None:
@@ -40,7 +53,8 @@ class PlainPrinter:
         if ev.seq <= self.skip_until or self.gone:
             return
         try:
-            self.stream.write((event_json(ev) if self.as_json else log_line(ev)) + "\n")
+            self.stream.write((event_json(ev) if self.as_json else "\n".join([log_line(ev), *rollback_plan(ev)]))
+                              + "\n")
             self.stream.flush()
         except OSError:  # BrokenPipe / EIO: the reader went away; the run goes on, the log has every event
             self.gone = True
@@ -94,7 +108,7 @@ class LivePrinter:
             style = "red" if ("FAILED" in describe(ev) or "NO-GO" in describe(ev) or "ROLLBACK" in describe(ev)) \
                 else None
             try:
-                self.console.print(log_line(ev), style=style, markup=False)
+                self.console.print("\n".join([log_line(ev), *rollback_plan(ev)]), style=style, markup=False)
             except OSError:  # the terminal went away (SIGHUP follows): never a reason to stop the step
                 detach_stdout()
 

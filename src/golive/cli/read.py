@@ -43,7 +43,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                 print(safe(f"  phase {p['phase']} {p['name']}: {p['status']}"))
             for step in entry["steps"]:
                 print(safe(f"  step {step['step']}: {step['status']} {step['message']}".rstrip()))
-            if entry["waiting"]:
+            if entry["decided"]:
+                goes_on = "the golive waiting on it goes on" if entry["process"] else \
+                    f"continue with: golive resume {entry['run']}"
+                print(safe(f"  decided: {entry['decided']}; {goes_on}"))
+            elif entry["waiting"]:
                 print(safe(f"  waiting: {entry['waiting'].get('command') or entry['waiting'].get('message')}"))
             if entry["attention"]:
                 print(safe(f"  needs attention: {entry['attention'].get('reason')}"))

@@ -18,8 +18,8 @@ from golive.core import events
 from golive.core.clock import Clock
 from golive.core.step import Step, StepContext, StepResult, clip_output
 from golive.core.stepid import StepId
-from golive.engine.leftovers import Leftover, interrupted_event, never_ran, outwait, why_a_person
-from golive.engine.remote_leftovers import settle_remote
+from golive.engine.leftovers import interrupted_event, never_ran, why_a_person
+from golive.engine.remote_leftovers import quieten
 from golive.engine.rollback import (
     actions_for,
     choose_level,
@@ -258,18 +258,10 @@ class Engine:
         """A step whose last attempt has no recorded end: never decide while its old processes may run (see
         golive.engine.leftovers for the rule); returns only when the step may start again."""
         rec = self.state.step(sid)
-        left = Leftover.logged(rec.trees)
-        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME"
-        if left.unseen():
-            self._attention(sid, step, f"its processes ran on {left.unseen()[0].host}, where this golive cannot"
-                                       f" see whether they still run; check there, then: {resolve}")
-        still = outwait(left, sid, rec.started_at, step.timeout, step.grace, self.record)
-        if still:
-            self._attention(sid, step, f"its processes ({left.where(still)}) could not be stopped; stop them by"
-                                       f" hand, then: {resolve}")
-        why = settle_remote(step, rec, lambda: self._context(sid, None), self.record)  # what it ran on SSH hosts
+        resolve = f"golive resolve {self.run_id} {sid} --as done|failed|retry --by NAME --reason TEXT"
+        why = quieten(step, rec, lambda: self._context(sid, None), self.record, resolve)
         if why:
-            self._attention(sid, step, f"{why}; then: {resolve}")
+            self._attention(sid, step, why)
         if not (step.is_idempotent or never_ran(rec.interrupted)):
             self._attention(sid, step, f"{why_a_person(rec.interrupted)}; check by hand, then: {resolve}")
 
@@ -393,7 +385,8 @@ class Engine:
                 if rec.status != "waiting":
                     self.record(events.GateWaiting(
                         phase=pi, name=phase.name, needed=needed, role=gate.approvals.role,
-                        candidates=self.plan.approvers.get(gate.approvals.role or "", []),
+                        candidates=[p for p in self.plan.approvers.get(gate.approvals.role or "", []) if not (  # SoD
+                            self.plan.separation_of_duties and p.casefold() == self.state.initiator.casefold())],
                         description=gate.description,
                         command=f"golive approve {self.run_id} --by NAME --reason TEXT",
                         since=self.clock.now().isoformat(), timeout=gate.approvals.timeout,
@@ -428,7 +421,9 @@ class Engine:
                 self._decide(pi, "no-go", [f"rejected by {rej.by}: {rej.reason or 'no reason given'}"])
                 return False
             approvers = sorted(rec.approvers())
-        self._decide(pi, "go", [gate.description or "all steps passed"], approvers)
+        if (ask := gate.approvals) is not None and self.options.dry_run:  # a real run stops here for people: say so
+            reasons = [f"would wait for {ask.count} approval(s)" + (f" from {ask.role}" if ask.role else "")]
+        self._decide(pi, "go", reasons or [gate.description or "all steps passed"], approvers)
         return True
 
     # -- rollback --------------------------------------------------------------------------------
@@ -451,6 +446,11 @@ class Engine:
             return
         if rb.status == "failed" and rb.failed_action is not None:
             raise _Pause(ExitCode.ROLLBACK_FAILED)
+        for sid, rec in list(self.state.steps.items()):  # a step cut off by a crash: its change ends first
+            if rec.id.is_forward and rec.status in ("running", "interrupted", "needs-attention") and (why := quieten(
+                    self.steps[sid], rec, lambda s=sid: self._context(s, None), self.record,  # type: ignore[misc]
+                    f"golive resolve {self.run_id} {sid} --as done|failed --by NAME --reason TEXT")):
+                self._attention(sid, self.steps[sid], why)
         for action in rb.actions:
             aid = action.id
             rec = self.state.step(aid)
@@ -474,7 +474,7 @@ class Engine:
             if status == "failed":
                 self.record(events.RollbackFailed(
                     action=aid, message=self.state.step(aid).message,
-                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME",
+                    command=f"golive resolve {self.run_id} {aid} --as done|failed|retry --by NAME --reason TEXT",
                 ))
                 raise _Pause(ExitCode.ROLLBACK_FAILED)
         self._finish_rollback(ok=True, message=f"rolled back: {rb.reason}")

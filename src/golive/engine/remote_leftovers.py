@@ -16,7 +16,7 @@ from typing import Any
 
 from golive.core.events import EventBody, StepAwaited, StepReaped
 from golive.core.stepid import StepId
-from golive.engine.leftovers import DEFAULT_GRACE, deadline_of
+from golive.engine.leftovers import DEFAULT_GRACE, Leftover, deadline_of, outwait
 
 #: A step's remote trees: (connection, hosts, mark) per batch (golive.steps.ssh.SshStep.remote_trees).
 Trees = list[tuple[Any, list[str], str]]
@@ -96,3 +96,21 @@ def outwait_remote(trees: Trees, sid: str, started_at: str | None, timeout: floa
     if live or unknown:
         return f"its command still runs on {_where(trees, live) or ', '.join(unknown)} and could not be stopped"
     return None
+
+
+def quieten(step: Any, rec: Any, context: Callable[[], Any], record: Callable[[EventBody], object],
+            resolve: str) -> str | None:
+    """A step cut off with no recorded end: wait for what its attempt still runs, here and on its SSH hosts, up
+    to the step's deadline, then stop it (golive.engine.leftovers). None once nothing of it runs; else why a
+    person must look. Resume does this before the step may start again, and before a rollback runs anything:
+    an undo must never race the change it reverts (a rollback asked for while golive was dead)."""
+    sid = str(rec.id)
+    left = Leftover.logged(rec.trees)
+    if left.unseen():
+        return (f"its processes ran on {left.unseen()[0].host}, where this golive cannot see whether they still"
+                f" run; check there, then: {resolve}")
+    still = outwait(left, sid, rec.started_at, step.timeout, step.grace, record)
+    if still:
+        return f"its processes ({left.where(still)}) could not be stopped; stop them by hand, then: {resolve}"
+    why = settle_remote(step, rec, context, record)  # what it ran on SSH hosts
+    return f"{why}; then: {resolve}" if why else None

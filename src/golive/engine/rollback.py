@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from golive.core.events import OfferedLevel, RollbackAction, RollbackPreview
+from golive.core.events import OfferedLevel, RollbackAction, RollbackPreview, StepResolved
 from golive.core.stepid import StepId
 from golive.plan.level_choice import chain as chain
 from golive.plan.level_choice import choose_level as choose_level
@@ -13,7 +13,8 @@ from golive.plan.level_choice import touched_if_failing as touched_if_failing
 from golive.plan.model import Plan, RollbackLevel
 
 if TYPE_CHECKING:
-    from golive.engine.state import RunState
+    from golive.engine.state import RunState, StepRecord
+    from golive.steps.base import StepBase
 
 
 def offered(plan: Plan, touched_phases: list[str], run_id: str = "RUN",
@@ -72,11 +73,12 @@ def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None, undo: boo
     succeeded in this run (a further round's chained level that ran in the first) is not listed again.
 
     A step that failed after reaching some remote hosts (a rolling ssh step stopped mid-way) counts as
-    completed there: its undo runs, on those hosts only."""
+    completed there: its undo runs, on those hosts only. So does a traffic step whose failed or cut-off attempt
+    still holds a split (StepBase.left_after_failure): a run must not say "rolled back" with users on the canary."""
     steps = plan.steps_by_id()
-    done = [r for r in st.steps.values() if (r.status == "succeeded" or (r.status == "failed" and r.targets))
-            and r.id.is_forward] if undo else []
-    done.sort(key=lambda r: r.finished_seq, reverse=True)
+    done = [r for r in st.steps.values() if (r.status == "succeeded" or (r.status == "failed" and r.targets)
+                                             or _left(steps.get(r.id), r)) and r.id.is_forward] if undo else []
+    done.sort(key=lambda r: r.finished_seq or _CUT_OFF_LAST, reverse=True)
     actions: list[RollbackAction] = []
     for rec in done:
         undo_id = rec.id.undo()
@@ -90,6 +92,21 @@ def actions_for(plan: Plan, st: RunState, level: RollbackLevel | None, undo: boo
             actions.append(RollbackAction(id=sid, title=step.title(), level=lv.level,
                                           restores_data=lv.restores_data))
     return actions
+
+
+#: Where a step cut off with no recorded end sorts among the finished ones: it started after all of them.
+_CUT_OFF_LAST = 1 << 62
+
+
+def _left(step: StepBase | None, rec: StepRecord) -> bool:
+    """A failed or cut-off step's attempt may still hold a change (its kind says, from what the log recorded of
+    it). Cut off: golive was stopped or killed in it, and a person resolved it as failed, or asked for the
+    rollback while it still waited for a resolution (`golive rollback` on a run that needs attention)."""
+    if step is None or (rec.status == "failed" and rec.targets):
+        return False
+    cut_off = rec.status in ("running", "interrupted", "needs-attention") or (
+        rec.status == "failed" and isinstance(rec.decision, StepResolved))
+    return (cut_off or rec.status == "failed") and step.left_after_failure(rec.moved, cut_off)
 
 
 def preview(plan: Plan) -> list[RollbackPreview]:

@@ -49,6 +49,7 @@ from golive.core.events import (
     StepStarted,
     StepStatus,
     StepWaiting,
+    TrafficWeight,
 )
 from golive.core.stepid import StepId
 from golive.errors import StoreError
@@ -107,6 +108,9 @@ class StepRecord(Struct):
     interrupted: StepInterrupted | None = None
     #: A rolling step's last recorded action per host (`rolling.host`): where a resumed run picks up.
     hosts: dict[str, RollingHost] = field(default_factory=dict)
+    #: The split the current attempt last left on its router (`traffic.weight`), as the router reported it: a
+    #: traffic step that failed or was cut off still holds it, and its undo must move it back.
+    moved: dict[str, Any] | None = None
     #: A person's `resolve --as retry` after the step was cut off: it ran again on their word (the report says so).
     retried: StepResolved | None = None
 
@@ -308,6 +312,7 @@ def apply(st: RunState, ev: Event) -> None:
             rec.started_at = ev.ts
             rec.trees = []
             rec.interrupted = None
+            rec.moved = None
             if st.status in ("needs-attention", "waiting"):
                 st.status = _resume_status(st)
             st.attention = None
@@ -346,6 +351,8 @@ def apply(st: RunState, ev: Event) -> None:
                                        for b in rec.targets) if b.hosts]
         case RollingHost() as e:
             st.step(e.step).hosts[e.host] = e
+        case TrafficWeight() as e:
+            st.step(e.step).moved = dict(e.weights)
         case RunNeedsAttention() as e:
             st.step(e.step).status = "needs-attention"
             st.status = "needs-attention"

@@ -31,7 +31,9 @@ def resolve_vars(
         elif var.from_env is not None:
             value = environ.get(var.from_env)
             if value is None:
-                missing.append(f"{name} (environment variable {var.from_env})")
+                # the way out, in the message: a non-secret one may also come from the command line
+                alt = "" if var.secret else f", or pass --var {name}=VALUE"
+                missing.append(f"{name} (environment variable {var.from_env} is not set: export it{alt})")
         elif var.from_file is not None:
             path = Path(var.from_file).expanduser()
             if not path.is_absolute():

@@ -140,7 +140,8 @@ def describe(ev: Event) -> str:
             return f"phase {e.phase} rejected by {e.by}: {e.reason}"
         case GateDecided() as e:
             if e.decision == "go":
-                by = f" (approved by {', '.join(e.approvers)})" if e.approvers else ""
+                by = f" (approved by {', '.join(e.approvers)})" if e.approvers else \
+                    f" ({e.reasons[0]})" if e.reasons and e.reasons[0].startswith("would ") else ""  # a dry run
                 return f"phase {e.phase} GO{by}"
             return f"phase {e.phase} NO-GO: {'; '.join(e.reasons)}"
         case RollbackRequested() as e:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from golive.core.events import RollbackPreview
 from golive.core.stepid import StepId
 from golive.engine.rollback import preview
 from golive.masking import safe
@@ -84,20 +85,7 @@ def render_plan(plan: Plan, now: datetime) -> str:
                 out.append(f"    {StepId.level(lv.level, si)} {step.kind:<7} {step.title()}")
         out.append("")
     out.append("Rollback plan (generated before anything runs; executed in reverse of what completed):")
-    for entry in preview(plan):
-        parts = [f"undo {u.undoes}" for u in entry.undo]
-        if entry.then_earlier:
-            parts.append(f"what phase {entry.phase - 1} undoes")
-        if entry.level:
-            parts.append("".join(f"level {n} (first, as level {entry.level} says), then " for n in entry.first_levels)
-                         + f"level {entry.level} '{entry.level_name}'"
-                         + "".join(f", then level {n}" for n in entry.then_levels)
-                         + (" (after rollback_until: needs confirmation)"
-                            if entry.restores_data and plan.window and plan.window.rollback_until else ""))
-        out.append(f"  if phase {entry.phase} '{entry.name}' fails: "
-                   + (", then ".join(parts) if parts else "nothing to undo"))
-        for o in entry.offered:
-            out.append(f"    not applied, a person's choice: {o.text()}")
+    out += rollback_lines(preview(plan), bool(plan.window and plan.window.rollback_until))
     if plan.success_criteria:
         out.append("")
         out.append("Success criteria:")
@@ -105,3 +93,24 @@ def render_plan(plan: Plan, now: datetime) -> str:
             how = f" (checked: {crit.check.describe()})" if crit.check else " (for a person to confirm)"
             out.append(f"  {i}. {crit.description}{how}")
     return "\n".join(safe(line) for line in out).rstrip() + "\n"
+
+
+def rollback_lines(entries: list[RollbackPreview], rollback_until: bool) -> list[str]:
+    """The rollback plan, one line per failing phase (and the levels left to a person): for `plan show` from the
+    plan, and for `golive run` from the preview recorded with the run, before its first step changes anything."""
+    out: list[str] = []
+    for entry in entries:
+        parts = [f"undo {u.undoes}" for u in entry.undo]
+        if entry.then_earlier:
+            parts.append(f"what phase {entry.phase - 1} undoes")
+        if entry.level:
+            parts.append("".join(f"level {n} (first, as level {entry.level} says), then " for n in entry.first_levels)
+                         + f"level {entry.level} '{entry.level_name}'"
+                         + "".join(f", then level {n}" for n in entry.then_levels)
+                         + (" (after rollback_until: needs confirmation)" if entry.restores_data and rollback_until
+                            else ""))
+        out.append(f"  if phase {entry.phase} '{entry.name}' fails: "
+                   + (", then ".join(parts) if parts else "nothing to undo"))
+        for o in entry.offered:
+            out.append(f"    not applied, a person's choice: {o.text()}")
+    return out

@@ -144,18 +144,22 @@ def approve(store: Store, run_id: str, by: By, reason: str | None) -> str:
     payload: dict[str, Any] = {"phase": pi, "role": role, "reason": reason}
     by, sealed = authenticate(store, rid, state, plan, "gate.approved", payload, _by(by), role=role)
     if plan.separation_of_duties and _same_person(by, [state.initiator]):
-        raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it")
+        others = [p for p in plan.approvers.get(role or "", []) if not _same_person(p, [state.initiator])]
+        who = "" if not role or not plan.approvers.get(role) else f" ({role}: {', '.join(others)})" if others \
+            else f" (nobody else holds {role}: add a person to it in the plan)"
+        raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it; another"
+                              f" person must{who}")
     by = _holder(by, role, plan, f"({', '.join(plan.approvers.get(role or '', []))} do)")
     if _same_person(by, list(state.phase(pi).approvers())):
         raise DecisionRefused(f"{by} already approved phase {pi}")
     _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason, **sealed))
     have = len(state.phase(pi).approvers()) + 1
     needed = approvals.count if approvals else 1
-    done = f"; the gate is GO{_carry_on(store, rid)}" if have >= needed else ""
+    done = f"; the gate is GO{carry_on(store, rid)}" if have >= needed else ""
     return f"approved phase {pi} '{plan.phases[pi - 1].name}' ({have} of {needed}){done}"
 
 
-def _carry_on(store: Store, rid: str) -> str:
+def carry_on(store: Store, rid: str) -> str:
     """A decision only moves a run some golive drives: a run started with --no-wait (exit 3) goes on only with
     `golive resume`, and the person deciding is the one who must learn that."""
     owner = store.get_run(rid).owner
@@ -172,7 +176,7 @@ def reject(store: Store, run_id: str, by: By, reason: str | None) -> str:
     payload: dict[str, Any] = {"phase": pi, "reason": reason}
     name, sealed = authenticate(store, rid, state, plan, "gate.rejected", payload, _by(by), role=None)
     _append(store, rid, GateRejected(phase=pi, by=name, reason=reason, **sealed))
-    return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back{_carry_on(store, rid)}"
+    return f"rejected phase {pi} '{plan.phases[pi - 1].name}': NO-GO, the run will roll back{carry_on(store, rid)}"
 
 
 def confirm(store: Store, run_id: str, ref: str, by: By, note: str | None,

@@ -35,6 +35,20 @@ def _titles(events: list[Event], st: RunState, wanted: list[str]) -> dict[str, s
     return titles
 
 
+def _decided(st: RunState) -> str | None:
+    """A gate whose people have spoken still shows as waiting until some golive acts on it (a run that exited 3
+    needs `golive resume`): what they decided, so `status` stops asking for an approval already given."""
+    from golive.core.events import GateWaiting
+
+    if not isinstance(st.waiting, GateWaiting):
+        return None
+    ph = st.phase(st.waiting.phase)
+    if ph.rejections:
+        return f"rejected by {ph.rejections[0].event.by}: NO-GO"
+    have = len(ph.approver_keys())
+    return f"approved ({have} of {st.waiting.needed}): GO" if have >= st.waiting.needed else None
+
+
 def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:
     events = store.events(info.id)
     st = fold(events)
@@ -55,7 +69,7 @@ def run_summary(store: Store, info: RunInfo) -> dict[str, Any]:
         "phases": [{"phase": p.index, "name": p.name, "status": p.status} for p in st.phases],
         "steps": [{"step": sid, "name": titles.get(sid, sid), "status": rec.status, "message": rec.message}
                   for sid, rec in notable],
-        "waiting": waiting_view(st.waiting), "attention": waiting_view(st.attention),
+        "waiting": waiting_view(st.waiting), "attention": waiting_view(st.attention), "decided": _decided(st),
         "head_seq": st.last_seq, "head_hash": st.head_hash,
     }
 

@@ -54,6 +54,10 @@ class Audit(Struct):
     runner_keys: list[str] = field(default_factory=list)
     runner_trusted: bool = False
     authenticated: bool = False
+    #: The keys were checked against the signers file the log itself records, not one the auditor gave
+    #: (`--signers`): whoever wrote the log chose it, so a log made from scratch with its writer's own keys
+    #: (listed as "alice" and "bob") verifies as well. Only a trusted file says whose keys signed.
+    own_signers: bool = False
     finished: bool = False
     #: The run ended and everything verifies, but its final seal is missing: the runner died between the end and
     #: the seal, or the seal was cut off; `golive resume` seals it late (a later checkpoint than any held outside).
@@ -261,6 +265,7 @@ def audit_events(run_id: str, events: list[Event], *, head_seq: int | None, head
         created = events[0].payload
         signers = trusted or recorded_signers(created)
         audit.authenticated = signers is not None
+        audit.own_signers = trusted is None and signers is not None
         if trusted is not None and created.get("signers") and (created["signers"] or {}).get("text") != trusted.text:
             audit.warnings.append(f"the run started with another signers file than {trusted.source}")
         audit.runner_key = str(created.get("runner_key") or "")
@@ -366,11 +371,15 @@ def render(audit: Audit) -> str:
         lines.append(f"run {audit.run_id}: audit chain intact, {audit.events} events, head {audit.head}")
     if audit.runner_key:
         trust = "listed in the signers file" if audit.runner_trusted else "not in the signers file"
+        trust = f"{trust} the log carries" if audit.own_signers else trust
         keys = ", then ".join(fingerprint(k) for k in audit.runner_keys) or fingerprint(audit.runner_key)
         lines.append(f"  sealed: {audit.checkpoints} runner checkpoint(s), through seq {audit.sealed_through};"
                      f" runner key {keys} ({trust})")
-    lines.append("  decisions: " + ("signed, checked against the signers file" if audit.authenticated
-                                    else "approvals not authenticated (no signers file)"))
+    lines.append("  decisions: " + ("approvals not authenticated (no signers file)" if not audit.authenticated
+                                    else "signed, checked against the signers file the log itself carries: it"
+                                    " proves who signed only if that file is your team's (check with --signers"
+                                    " FILE; a log its writer made with their own keys verifies too)"
+                                    if audit.own_signers else "signed, checked against the signers file"))
     if audit.seals:
         lines.append(f"  console seals: {audit.seals} (who logged in, how, from where), each verified")
     for d in audit.decisions:  # each field one line: a name or subject from the log must not forge a line

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
@@ -49,6 +49,12 @@ class StepBase(Strict):
     @property
     def is_idempotent(self) -> bool:
         return self.idempotent if self.idempotent is not None else self.is_read_only
+
+    def left_after_failure(self, moved: dict[str, Any] | None, cut_off: bool) -> bool:
+        """Whether an attempt that failed (or was cut off and then resolved as failed) may still hold a change
+        its undo must revert. Most kinds: no (a failed command's undo could break what it never changed); kinds
+        whose failure can stop half-way over something the log records (traffic moved) say so."""
+        return False
 
     def title(self) -> str:
         return self.name or self.describe()

@@ -25,7 +25,7 @@ from golive.core.fields import Duration, Strict
 from golive.core.step import StepContext, StepResult
 from golive.errors import GoliveError, StepConfigError
 from golive.steps.base import StepBase
-from golive.steps.switch import RouterRef, SwitchSpec, SwitchStep, check_pools, set_and_record
+from golive.steps.switch import RouterRef, SwitchSpec, SwitchStep, check_pools, set_and_record, traffic_left
 from golive.traffic.registry import AnyRouterConfig, RouterConfig
 from golive.traffic.router import Router
 from golive.units import format_duration
@@ -145,6 +145,9 @@ class CanaryStep(StepBase, RouterRef):
         check_pools(self.config(), self.canary.stable, self.canary.canary)
         if isinstance(self.undo, SwitchStep):
             self.undo.bind_routers(routers)
+
+    def left_after_failure(self, moved: dict[str, Any] | None, cut_off: bool) -> bool:
+        return traffic_left(self.undo, moved, cut_off)
 
     def describe(self) -> str:
         stages = " -> ".join(f"{s.weight}%" + (f" for {format_duration(s.hold)}" if s.hold else "")

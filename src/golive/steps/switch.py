@@ -67,6 +67,19 @@ def set_and_record(router: Router, ctx: StepContext, weights: dict[str, int], re
     ctx.emit("traffic.weight", {"router": label, "weights": router.weights(), "reason": reason, **extra})
 
 
+def traffic_left(undo: object, moved: dict[str, Any] | None, cut_off: bool) -> bool:
+    """A traffic step's failed attempt still holds a split its undo must move back: a canary cut off at stage 1
+    (golive killed, then resolved as failed), an abort or a switch that the router answered with a split the
+    step did not ask for. Not when the router last reported 100% on the pool the undo returns to (an abort
+    that worked), and not for a step that failed before it moved anything. A cut-off attempt may have moved
+    traffic after its last record (set, then killed before it was written), so it counts whatever the log
+    says: moving traffic back to where it was is harmless."""
+    back = undo.switch.to if isinstance(undo, SwitchStep) else None
+    if moved is not None and back is not None and moved.get(back, 0) >= 100:
+        return False
+    return cut_off or moved is not None
+
+
 class SwitchSpec(Strict):
     router: str | RouterConfig
     to: str = Field(min_length=1)
@@ -130,6 +143,9 @@ class SwitchStep(StepBase, RouterRef):
     @property
     def is_idempotent(self) -> bool:
         return True if self.idempotent is None else self.idempotent  # setting weights twice is harmless
+
+    def left_after_failure(self, moved: dict[str, Any] | None, cut_off: bool) -> bool:
+        return traffic_left(self.undo, moved, cut_off)
 
     def describe(self) -> str:
         frm = f"{self.switch.from_} -> " if self.switch.from_ else ""

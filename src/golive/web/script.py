@@ -7,6 +7,25 @@ from __future__ import annotations
 SCRIPT = r"""
 "use strict";
 let CSRF = "";
+// What a plan or a step printed is shown, never obeyed: control characters (but newline and tab), DEL, C1, bidi
+// controls and line separators become visible escapes, as golive.masking.safe writes them for terminals and
+// reports (a step named "ok\u202e..." must not reorder the words around it). textContent is where every text of
+// the page goes in, so its setter is the one place: no element can be given a raw string by a later change.
+const INERT = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+function inert(v) {
+  if (v === undefined || v === null) return v;
+  return String(v).replace(INERT, c => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? "\\x" + n.toString(16).padStart(2, "0") : "\\u" + n.toString(16).padStart(4, "0");
+  });
+}
+(() => {
+  const text = Object.getOwnPropertyDescriptor(Node.prototype, "textContent");
+  Object.defineProperty(Node.prototype, "textContent", {
+    configurable: true, enumerable: text.enumerable, get: text.get,
+    set(v) { text.set.call(this, inert(v)); },
+  });
+})();
 function el(tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = String(text);
@@ -161,7 +180,7 @@ function varRow(v) {
   const input = el("input"); input.name = v.name; input.dataset.secret = v.secret ? "1" : "";
   input.autocomplete = v.secret ? "new-password" : "off";
   if (v.secret) { input.type = "password"; input.placeholder = v.on_server ? "set on the server" : "required"; }
-  else if (v.default !== null) input.placeholder = v.default;
+  else if (v.default !== null) input.placeholder = inert(v.default);
   label.append(input);
   return label;
 }
@@ -342,7 +361,7 @@ async function refreshRun(id) {
   const s = await getJSON("/api/runs/" + encodeURIComponent(id));
   RUN = s;
   $("title").textContent = s.plan;
-  document.title = s.plan + " — " + s.status;
+  document.title = inert(s.plan + " — " + s.status);
   const st = $("status");
   st.textContent = s.status; st.className = "badge " + s.status; st.dataset.status = s.status;
   $("meta").textContent = s.run + " · " + s.service + "/" + s.environment + " · by " + s.initiator +

@@ -20,6 +20,7 @@ from golive.plan.importer.build import BuildMixin
 from golive.plan.importer.chat_export import read_chat_export
 from golive.plan.importer.doubt import DoubtMixin
 from golive.plan.importer.envvars import EnvVarsMixin
+from golive.plan.importer.fence_guard import recover_fences
 from golive.plan.importer.fences import FencesMixin
 from golive.plan.importer.front_cwd import apply_cwd, front_cwd
 from golive.plan.importer.gates import GatesMixin
@@ -97,6 +98,10 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     if thread is not None:
         text = thread.text  # an email thread: its plan message, line for line (golive.plan.importer.thread)
 
+    swallowing: list[str] = []
+    if plain is None and notebook is None:  # (what those readers wrote is Markdown of their own making)
+        text, swallowing = recover_fences(text)  # a fence that would swallow the page is text (importer/fence_guard)
+
     def build(md: str) -> tuple[_Importer, CommentedMap]:
         imp = _Importer(md, source)
         if notebook is not None:
@@ -167,7 +172,8 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
     parse_plan_text(yaml_text, f"{source} (imported)")
     summary = imp.summary + overridden + [f"converted: {c}" for c in imp.conversions] \
         + [f"inferred: {n}" for n in imp.inferred] \
-        + [f"note: {n}" for n in imp.notes]
+        + [f"note: {n}" for n in imp.notes] + [f"warning: {w}" for w in swallowing] \
+        + [imp.accounting().summary()]
     return ImportResult(yaml_text, summary, imp.unplaced, data)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from golive.plan.importer.coverage import CoverageMixin
 from golive.plan.importer.criteria import CriteriaMixin
 from golive.plan.importer.gate_choice import GateChoiceMixin
 from golive.plan.importer.headings import (
@@ -38,7 +39,7 @@ _HOLD_EACH = re.compile(r"(?i)\bhold\s+(?:for\s+)?(\d+)\s*(min(?:ute)?s?|m|h(?:o
                         r"\b(?:at|after|on|in|for)\s+each\s+(?:stage|step|phase|increment|percentage|level)\b")
 
 
-class SectionsMixin(CriteriaMixin, GateChoiceMixin):
+class SectionsMixin(CriteriaMixin, GateChoiceMixin, CoverageMixin):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
         from golive.plan.importer.fences import PWSH_LANGS, is_powershell
@@ -119,6 +120,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin):
         self.resolve_rungs()
         self.rollback_state()  # before stray_env: a rollback section's `export` is never a var of the forward run
         self.stray_env()
+        self.leftover_steps()  # an instruction no part understood: a person's step where it stands (coverage.py)
         self.report_leftovers()
         return self.build(title, description)
 

@@ -61,6 +61,10 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "A rollback level without a condition (`when`) is never applied by golive itself: every phase it covers has"
          " a lighter level without one, which a failure applies instead (the heavier is only offered). A person can"
          " still take it with `golive rollback RUN --level N`."),
+    Rule("GL169", "lines-not-understood", "warning",
+         "An imported plan's person's step holds lines of the document golive did not understand (a leftover"
+         " instruction, or a page it read as broken markup): a person does them as written or confirms they do not"
+         " apply; write them as steps where they are work golive can do."),
     Rule("GL166", "gate-decision-without-approval", "warning",
          "A gate's description has a person or a meeting decide (decides, signs off, approves, 'Go?', no answer is"
          " a NO-GO) but the gate has no `approvals`: golive passes it by itself once the phase's steps succeed."),

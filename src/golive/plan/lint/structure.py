@@ -122,6 +122,7 @@ class StructureRules(LinterBase):
 
     def imported_shapes(self) -> None:
         """SQL that does not parse, scripts bash would refuse, rollback levels nothing applies."""
+        from golive.plan.importer.coverage import NOT_UNDERSTOOD
         from golive.plan.shellcheck import bash_like, parse_problems, sql_problems
         from golive.steps.shell import ShellStep
         from golive.steps.sql import SqlStep
@@ -133,6 +134,13 @@ class StructureRules(LinterBase):
             if isinstance(step, ShellStep) and bash_like(step.shell.shell):
                 for problem in parse_problems(step.shell.command):
                     self.add("GL120", (*path, "shell"), f"'{step.title()}': {problem}")
+        for path, step, _pi in self.all_steps():  # the importer's person's step of lines it did not understand
+            said = str(getattr(getattr(step, "manual", None), "instruction", "") or "")
+            if step.kind == "manual" and said.startswith(NOT_UNDERSTOOD):
+                where = said[len(NOT_UNDERSTOOD):].partition(":")[0].strip(" ()")
+                self.add("GL169", (*path, "manual"), f"golive did not understand {where}: a person does them as"
+                         " written or confirms they do not apply; write them as steps where they are work golive"
+                         " can do")
         for li, level in enumerate(self.plan.rollback.levels):
             if not level.covers and level.when is None:  # a level with a condition is offered after any failure
                 self.add("GL119", ("rollback", "levels", li, "covers"),
