@@ -16,6 +16,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -168,7 +169,7 @@ def test_a_stuck_flock_holder_gives_a_clear_error_in_bounded_time(workdir: Path,
     held.parent.mkdir(parents=True, exist_ok=True)
     held.touch()
     holder = subprocess.Popen(["flock", str(held), "sh", "-c", "echo held; exec sleep 600"], stdout=subprocess.PIPE,
-                              text=True)
+                              text=True, start_new_session=True)  # its own group: `flock` forks the sleep
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         started = time.monotonic()
@@ -180,7 +181,7 @@ def test_a_stuck_flock_holder_gives_a_clear_error_in_bounded_time(workdir: Path,
         assert "(process " in r.err  # the holder, as /proc/locks names it
         assert took < 45, took
     finally:
-        holder.kill()
+        os.killpg(holder.pid, signal.SIGKILL)  # flock and the sleep it started: nothing is left holding the file
         holder.wait(timeout=10)
 
 
