@@ -41,8 +41,7 @@ def _session_lock_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     machine's directories naming a run log of this session fails the session."""
     base = tmp_path_factory.getbasetemp()
     mp = pytest.MonkeyPatch()
-    mp.setenv("GOLIVE_HOST_LOCK_DIR", str(base / ".session-host-locks"))
-    mp.setenv("GOLIVE_REMOTE_LOCK_DIR", str(base / ".session-remote-locks"))
+    mp.setenv("GOLIVE_TESTING_HOST_LOCK_DIR", str(base / ".session-host-locks"))
     mp.setenv("XDG_STATE_HOME", str(base / ".session-state"))
     try:
         yield
@@ -63,9 +62,9 @@ def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOLIVE_STORE", ".golive/golive.db")
     # the host-wide service lock (golive.run.host_lock): one directory per test, as the machine's would be shared by
     # every test running at once on it
-    monkeypatch.setenv("GOLIVE_HOST_LOCK_DIR", str(tmp_path / ".host-locks"))
-    # and the service's lock files on SSH hosts (the tests' hosts share this machine's filesystem)
-    monkeypatch.setenv("GOLIVE_REMOTE_LOCK_DIR", str(tmp_path / ".remote-locks"))
+    monkeypatch.setenv("GOLIVE_TESTING_HOST_LOCK_DIR", str(tmp_path / ".host-locks"))
+    # (the service's lock files on SSH hosts are where the plan's host group says, `lock_dir:`: test plans give
+    # their own directory, as the tests' hosts share this machine's filesystem; no variable can move them)
 
 
 @pytest.fixture
@@ -116,7 +115,7 @@ def another_machine(d: Path) -> dict[str, str]:
     """The environment of a golive on another machine, standing in `d`: its own host-wide service lock
     (golive.run.host_lock; tests/test_host_service_lock.py), so tests of the locks a plan declares (a router's, the
     hosts', the services') see those hold where the host-wide one cannot."""
-    return {"GOLIVE_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
+    return {"GOLIVE_TESTING_HOST_LOCK_DIR": str(d / ".another-machine-locks")}
 
 
 def events_of(workdir: Path, type_: str) -> list[dict[str, Any]]:

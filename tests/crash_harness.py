@@ -280,7 +280,7 @@ def drive(workdir: Path, plan_file: str, effects: dict[str, Effect], scenario: S
         while pending and pending[0] <= head:
             pending.pop(0)  # that point is behind us (the event was written by a process that was not armed)
         # scenarios run side by side, each a deployment of its own: each its own host-wide service lock too
-        env = {"GOLIVE_USER": "deployer", "GOLIVE_HOST_LOCK_DIR": str(workdir / ".host-locks")}
+        env = {"GOLIVE_USER": "deployer", "GOLIVE_TESTING_HOST_LOCK_DIR": str(workdir / ".host-locks")}
         if pending:
             env[CRASH_BEFORE_ENV if scenario.before else CRASH_ENV] = str(pending[0])
         if in_step:

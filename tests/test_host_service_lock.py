@@ -45,7 +45,7 @@ class User:
         os.mkfifo(self.gate / "fifo")
         (self.dir / "plan.yaml").write_text(PLAN.format(gate=self.gate), encoding="utf-8")
         self.env = {k: v for k, v in os.environ.items() if k != "GOLIVE_STORE"}
-        self.env.update(XDG_STATE_HOME=str(self.dir / "state"), GOLIVE_HOST_LOCK_DIR=str(locks),
+        self.env.update(XDG_STATE_HOME=str(self.dir / "state"), GOLIVE_TESTING_HOST_LOCK_DIR=str(locks),
                         GOLIVE_USER=name, GOLIVE_LEASE="3s")
 
     def golive(self, *args: str) -> Result:
@@ -138,7 +138,7 @@ def test_a_record_whose_run_its_log_never_learnt_of_holds_nobody(two_users: tupl
     (alice.gate / "go").touch()
     done = alice.golive("run", "plan.yaml", "--no-wait")
     assert done.code == 0, done.out + done.err
-    path = host_lock.lock_file(Path(alice.env["GOLIVE_HOST_LOCK_DIR"]), "hostsvc", "prod")
+    path = host_lock.lock_file(Path(alice.env["GOLIVE_TESTING_HOST_LOCK_DIR"]), "hostsvc", "prod")
     assert path.read_text() == ""  # the ended run freed it
     path.write_text(json.dumps({"run": "20261201-000000-dead", "store": str(alice.dir / "state/golive/golive.db"),
                                 "pid": 1, "started": "not-its-start", "host": socket.gethostname()}) + "\n")
@@ -151,7 +151,7 @@ def test_a_link_planted_in_the_shared_directory_is_refused_and_its_target_untouc
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
-    monkeypatch.setenv(host_lock.ENV, str(shared))
+    monkeypatch.setenv(host_lock.TESTING_ENV, str(shared))
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me\n")
     host_lock.lock_file(shared, "svc", "prod").symlink_to(victim)
@@ -163,7 +163,7 @@ def test_a_link_planted_in_the_shared_directory_is_refused_and_its_target_untouc
 
 def test_a_missing_directory_is_made_for_every_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shared = tmp_path / "machine" / "golive"
-    monkeypatch.setenv(host_lock.ENV, str(shared))
+    monkeypatch.setenv(host_lock.TESTING_ENV, str(shared))
     from golive.store.owner import current_owner
 
     record = {"run": "r1", "store": str(tmp_path / "x.db"), "host": socket.gethostname(), "pid": os.getpid(),

@@ -76,3 +76,35 @@ def test_two_takers_over_an_ended_run_never_publish_a_half_written_record(tmp_pa
     assert second.stdout.startswith("TAKEN") and json.loads(lock.read_text())["run"] == "r-3"
     assert first.communicate(timeout=30)[0].startswith("TAKEN")
     assert json.loads(lock.read_text())["run"] == "r-3"
+
+
+def test_a_take_over_the_host_refuses_is_a_refusal_not_a_lock(tmp_path: Path) -> None:
+    """A record whose run is over, in a sticky directory (/tmp), written by another login: this login cannot
+    replace it, so the take-over fails and the run is refused, where it used to go on as if it held the host (and
+    so could a second run, both past the same leftover file). The scripts run as `nobody`, as a host's other
+    login would."""
+    import shutil
+    import socket
+    import tempfile
+
+    shared = Path(tempfile.mkdtemp(prefix="golive-sticky-", dir="/tmp"))
+    try:
+        shared.chmod(0o1777)
+        lock = shared / "golive-svc.prod.lock"
+        over = {"run": "r-old", "store": str(tmp_path / "gone.db"), "host": socket.gethostname(), "pid": 999999999,
+                "started": "1"}  # its writer is gone and its log never was: provably over
+        lock.write_text(json.dumps(over))
+        lock.chmod(0o644)
+
+        def as_nobody(hosts: list[str], script: str, env: dict[str, str]) -> list[HostResult]:
+            out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", script],
+                                 env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=30)
+            return [HostResult(h, "ok", out.returncode, out.stdout, 0.0, 0.0, 0.0, "") for h in hosts]
+
+        problems = take(as_nobody, ["web-1"], str(lock), json.dumps({"run": "r-new", "store": "/y.db"}), "r-new",
+                        "svc/prod")
+        assert list(problems) == ["web-1"], problems
+        assert "could not be taken over" in problems["web-1"]
+        assert json.loads(lock.read_text())["run"] == "r-old"
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)

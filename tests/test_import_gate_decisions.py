@@ -45,11 +45,14 @@ def test_a_gate_that_restates_the_phases_success_stays_a_description() -> None:
     assert "approvers" not in plan and len(plan["phases"][0]["steps"]) == 1
 
 
-def test_a_decision_naming_nobody_golive_could_ask_is_a_persons_step() -> None:
+def test_a_decision_naming_nobody_asks_a_role_to_fill_in_before_the_run() -> None:
+    """No longer a person's step with no deadline: the gate's approval by the Go/No-Go approver, a role listing
+    nobody that `golive run` refuses to start with until it is filled in (tests/test_import_persons.py)."""
     plan = plan_of("# Ledger\n\n" + SHIP + "**Go/No-Go:** the bridge decides after the smoke tests.\n" + NEXT)
     first = plan["phases"][0]
-    assert "approvals" not in first["gate"]
-    assert first["steps"][-1]["manual"]["instruction"].startswith("Go/No-Go: the bridge decides after the smoke")
+    assert first["gate"]["approvals"] == {"role": "Go/No-Go approver"}
+    assert plan["approvers"] == {"Go/No-Go approver": []}
+    assert len(first["steps"]) == 1 and "manual" not in first["steps"][0]
 
 
 def test_a_decision_in_russian_is_never_a_gate_that_passes_by_itself() -> None:

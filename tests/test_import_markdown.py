@@ -110,7 +110,10 @@ def test_constructs_become_plan_parts() -> None:
     # `psql payments < dump` restores the run's backup of `payments` (the same database string)
     assert level.steps[0].restore.database == p1.steps[0].backup.database  # type: ignore[attr-defined]
     assert [c.description for c in plan.success_criteria] == ["Error rate < 0.5%"]
-    assert plan.approvers == {"Release Manager": ["Dana", "Lee"]}
+    # "counts match" is a person's reading (the SELECT asserts nothing): the gate asks the Go/No-Go approver, who
+    # is to be written in (the document names nobody for it)
+    assert plan.approvers == {"Release Manager": ["Dana", "Lee"], "Go/No-Go approver": []}
+    assert p1.gate.approvals is not None and p1.gate.approvals.role == "Go/No-Go approver"
     # every step carries its source line
     lines = DOC.splitlines()
     for start in ("pg_dump", "curl -X POST", "psql payments"):

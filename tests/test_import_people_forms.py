@@ -269,7 +269,7 @@ def test_a_go_no_go_paragraph_before_the_change_it_guards_stays_before_it() -> N
                    "Anything unexpected in the plan: NO-GO. Grace reads it and says GO.\n\n```bash\n./apply p\n```\n")
     phase = plan["phases"][0]
     assert "gate" not in phase  # a gate would judge the phase after ./apply ran
-    assert [list(s)[-1] for s in phase["steps"]] == ["shell", "manual", "shell"]
+    assert [next(k for k in s if k not in ("name", "timeout")) for s in phase["steps"]] == ["shell", "manual", "shell"]
     assert phase["steps"][1]["manual"]["role"] == "Approver"
 
 

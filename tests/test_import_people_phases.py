@@ -107,7 +107,7 @@ def test_numbered_sub_sections_are_phases_and_sub_step_paragraphs_steps() -> Non
                    "1.2 Take the dump:\n\n    ./dump.sh\n\n### 7.2 Upgrade (02:20-03:20)\n\n```bash\n./up\n```\n")
     assert [(p["name"], p["timebox"]) for p in plan["phases"]] == [("7.1 Prepare", "20m"), ("7.2 Upgrade", "1h")]
     assert steps(plan) == [{"manual": {"instruction": "Tell the desk."}}, {"name": "Take the dump",
-                                                                          "shell": "./dump.sh"}]
+                                                                          "shell": "./dump.sh", "timeout": "20m"}]
 
 
 def test_an_html_export_gives_headings_tables_and_text() -> None:
@@ -299,7 +299,7 @@ def test_a_rollback_inside_a_phase_is_rollback_and_a_readiness_list_stays_a_chec
                    "## Deploy (15 min)\n\n```bash\n./ship\n```\n\n<details>\n<summary>Rollback</summary>\n\n"
                    "```bash\n./ship --undo\n```\n\n</details>\n")
     assert [s["manual"]["instruction"] for s in steps(plan, 0)] == ["CI green", "Rollback tested on staging"]
-    assert steps(plan, 1) == [{"shell": "./ship"}]
+    assert steps(plan, 1) == [{"shell": "./ship", "timeout": "15m"}]  # the phase's timebox (step_time.py)
     assert plan["rollback"]["levels"][0]["steps"] == [{"shell": "./ship --undo"}]
 
 

@@ -87,13 +87,16 @@ def test_on_call_tiers_are_a_ladder() -> None:
 def test_approvers_written_with_their_roles_in_brackets_hold_those_roles() -> None:
     doc = "# Chg\n\n**Change approvers:** Olu Bankole (Change Manager); Keiko Sato (Product Owner)\n" + RUN
     plan = plan_of(doc)
-    assert plan["approvers"] == {"Change Manager": ["Olu Bankole"], "Product Owner": ["Keiko Sato"]}
+    # (RUN's Go/No-Go names none of them: the Go/No-Go approver decides it, to be written in)
+    assert plan["approvers"] == {"Change Manager": ["Olu Bankole"], "Product Owner": ["Keiko Sato"],
+                                 "Go/No-Go approver": []}
 
 
 def test_a_role_as_an_apposition() -> None:
     doc = "# Chg\n\nDeployer: Hana Ito · Sign-off from the library ops lead, Bea Lindgren.\n" + RUN
     plan = plan_of(doc)
-    assert plan["approvers"] == {"Deployer": ["Hana Ito"], "library ops lead": ["Bea Lindgren"]}
+    assert plan["approvers"] == {"Deployer": ["Hana Ito"], "library ops lead": ["Bea Lindgren"],
+                                 "Go/No-Go approver": []}
 
 
 def test_a_lone_role_line_nothing_placed_still_names_the_role() -> None:
@@ -108,7 +111,7 @@ def test_one_role_written_twice_in_other_case_is_one_role() -> None:
     doc = ("# Chg\n\nNotices come from the support duty manager, Rafa Ortiz.\n\n## Contacts\n\n"
            "| Role | Name |\n|---|---|\n| Support Duty Manager | Rafa Ortiz |\n" + RUN)
     plan = plan_of(doc)
-    assert plan["approvers"] == {"support duty manager": ["Rafa Ortiz"]}
+    assert plan["approvers"] == {"support duty manager": ["Rafa Ortiz"], "Go/No-Go approver": []}
 
 
 def test_one_role_from_an_apposition_and_a_raci_matrix_is_one_role() -> None:
@@ -116,4 +119,5 @@ def test_one_role_from_an_apposition_and_a_raci_matrix_is_one_role() -> None:
            "| Task | Rafa Ortiz (Support Duty Manager) | Lea Brandt (Release Engineer) |\n|---|---|---|\n"
            "| Notices | R/A | I |\n| Deploy | I | R/A |\n" + RUN)
     plan = plan_of(doc)
-    assert plan["approvers"] == {"support duty manager": ["Rafa Ortiz"], "Release Engineer": ["Lea Brandt"]}
+    assert plan["approvers"] == {"support duty manager": ["Rafa Ortiz"], "Release Engineer": ["Lea Brandt"],
+                                 "Go/No-Go approver": []}

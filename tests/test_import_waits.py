@@ -13,7 +13,8 @@ from importforms import load, plan_of
 
 
 def _doc(block: str) -> str:
-    return f"# Rel\n\n## 1. Upgrade (30 min)\n\n```bash\n{block}\n```\n\n## 2. Check (5 min)\n\n```bash\nls /srv\n```\n"
+    # (a 10-minute timebox: a longer one is the steps' timeout too, importer/step_time.py)
+    return f"# Rel\n\n## 1. Upgrade (10 min)\n\n```bash\n{block}\n```\n\n## 2. Check (5 min)\n\n```bash\nls /srv\n```\n"
 
 
 @pytest.mark.parametrize(("block", "at_least"), [

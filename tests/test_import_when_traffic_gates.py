@@ -109,10 +109,19 @@ def test_go_no_go_decisions_in_their_written_forms(text: str, role: str) -> None
     assert role in plan.approvers
 
 
-@pytest.mark.parametrize("text", ["GO or NO-GO after the smoke tests.", "Checkpoint: all shards green before step 3.",
+@pytest.mark.parametrize("text", ["GO or NO-GO after the smoke tests.",
                                   "### Checkpoint\n\nAre the row counts equal on both sides?"])
-def test_go_no_go_that_names_nobody_is_still_the_phases_gate(text: str) -> None:
+def test_go_no_go_that_names_nobody_is_still_the_phases_gate_and_a_persons(text: str) -> None:
+    """A decision that names nobody is asked of the Go/No-Go approver (a role listing nobody until the operator
+    writes who: `golive run` refuses until then), never a gate that passes by itself."""
     plan, _ = load(f"# T\n{GO}\n{text}\n")
+    gate = plan.phases[0].gate
+    assert gate.description and gate.approvals is not None and gate.approvals.role == "Go/No-Go approver"
+    assert plan.approvers == {"Go/No-Go approver": []}
+
+
+def test_a_checkpoint_that_only_restates_success_stays_golives() -> None:
+    plan, _ = load(f"# T\n{GO}\nCheckpoint: all shards green before step 3.\n")
     assert plan.phases[0].gate.description and plan.phases[0].gate.approvals is None
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from golive.errors import RunLocked
 from golive.run import host_lock
-from test_host_service_lock import User, _until, two_users  # noqa: F401 - two people on one machine
+from test_host_service_lock import User, two_users  # noqa: F401 - two people on one machine
 
 STARTING = """\
 import sys
@@ -61,7 +61,7 @@ def starting(two_users: tuple[User, User]) -> Iterator[tuple[User, User, subproc
 
 
 def _record(user: User) -> dict[str, object]:
-    text = host_lock.lock_file(Path(user.env["GOLIVE_HOST_LOCK_DIR"]), "hostsvc", "prod").read_text()
+    text = host_lock.lock_file(Path(user.env["GOLIVE_TESTING_HOST_LOCK_DIR"]), "hostsvc", "prod").read_text()
     return dict(json.loads(text)) if text.strip() else {}
 
 
@@ -83,7 +83,7 @@ def test_a_start_in_progress_holds_the_service_against_another_log_until_its_pro
 def test_a_start_on_the_same_log_is_refused_and_its_clean_up_leaves_the_winners_record(
         starting: tuple[User, User, subprocess.Popen[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     alice, _bob, proc = starting
-    monkeypatch.setenv(host_lock.ENV, alice.env[host_lock.ENV])  # this process on alice's machine too
+    monkeypatch.setenv(host_lock.TESTING_ENV, alice.env[host_lock.TESTING_ENV])  # this process on alice's machine too
     (alice.gate / "go").touch()
     refused = alice.golive("run", "plan.yaml", "--no-wait")  # the same log, at the same time
     assert refused.code == 2, refused.out + refused.err
@@ -115,7 +115,7 @@ def _gone_writer(run: str, store: Path) -> dict[str, object]:
 
 def test_a_planted_record_never_makes_golive_write_the_file_it_names(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(host_lock.ENV, str(tmp_path / "shared"))
+    monkeypatch.setenv(host_lock.TESTING_ENV, str(tmp_path / "shared"))
     victim = tmp_path / "app.sqlite"
     conn = sqlite3.connect(victim)
     conn.execute("CREATE TABLE notes (x)")
@@ -141,7 +141,7 @@ def test_another_users_ended_run_is_judged_from_its_log_read_only(two_users: tup
     run = str(alice.only_run()["run"])
     log = alice.dir / "state" / "golive" / "golive.db"
     before = _sqlite_file(log)
-    path = host_lock.lock_file(Path(alice.env["GOLIVE_HOST_LOCK_DIR"]), "hostsvc", "prod")
+    path = host_lock.lock_file(Path(alice.env["GOLIVE_TESTING_HOST_LOCK_DIR"]), "hostsvc", "prod")
     path.write_text(json.dumps(_gone_writer(run, log)) + "\n")  # as if her run's end had not emptied it
     second = bob.golive("run", "plan.yaml", "--no-wait")
     assert second.code == 0, second.out + second.err  # her log says the run ended: over
@@ -152,7 +152,7 @@ def test_a_record_written_on_another_machine_holds_whatever_this_machine_has(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A lock directory on a shared filesystem: the other laptop's log path does not exist here, and its writer's
     pid means nothing here."""
-    monkeypatch.setenv(host_lock.ENV, str(tmp_path / "shared"))
+    monkeypatch.setenv(host_lock.TESTING_ENV, str(tmp_path / "shared"))
     (tmp_path / "shared").mkdir(mode=0o1777)
     elsewhere = {"run": "R9", "store": "/home/alice/.local/state/golive/golive.db", "host": "laptop-a-not-here",
                  "pid": 1, "started": "1"}

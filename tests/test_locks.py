@@ -80,7 +80,8 @@ def test_a_machine_lock_file_refuses_a_second_store(workdir: Path) -> None:
 
 def test_a_lock_file_on_each_ssh_host_refuses_a_second_store(workdir: Path, sshd: SshHosts) -> None:  # noqa: F811
     group = (f"hosts:\n  web:\n    hosts: [{', '.join(sshd.hosts)}]\n    user: {getpass.getuser()}\n"
-             f"    identity: keys/id_ed25519\n    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n")
+             f"    identity: keys/id_ed25519\n    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n"
+             f"    lock_dir: {workdir / '.remote-locks'}\n")
     path = f"/tmp/golive-test-{os.getpid()}-{workdir.name}.lock"
     text = GATED.format(extra=group, locks=f"  - hosts: web\n    path: {path}")
 

@@ -172,7 +172,8 @@ def test_the_reopen_takes_the_lock_file_on_each_host(workdir: Path, sshd: SshHos
     """Real sshd hosts: between the request for a level and the end of its round, a run of the service kept in
     another run log is refused by the run's lock file on the hosts."""
     group = (f"hosts:\n  web:\n    hosts: [{', '.join(sshd.hosts)}]\n    user: {getpass.getuser()}\n"
-             f"    identity: keys/id_ed25519\n    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n")
+             f"    identity: keys/id_ed25519\n    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n"
+             f"    lock_dir: {workdir / '.remote-locks'}\n")
     path = f"/tmp/golive-test-{os.getpid()}-{workdir.name}-reopen.lock"
     a, b = workdir / "team-a", workdir / "team-b"
     for d in (a, b):

@@ -26,6 +26,7 @@ def _plan(sshd: SshHosts, service: str, marks: Path, go: Path) -> str:  # noqa: 
     return (f"name: roll\nservice: {service}\nenvironment: test\nhosts:\n  web:\n"
             f"    hosts: [{', '.join(sshd.hosts)}]\n    user: {getpass.getuser()}\n    identity: {sshd.key}\n"
             f"    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n"
+            f"    lock_dir: {marks.parent / '.remote-locks'}\n"
             "phases:\n  - name: Deploy\n    steps:\n      - name: Roll out\n        rolling:\n          on: web\n"
             f"          batch: 2\n          command: {json.dumps(command)}\n"
             "          health: {command: 'true', interval: 0.1s}\n")
@@ -39,7 +40,7 @@ def _run_id(db: Path) -> str:
 def test_a_second_store_cannot_roll_hosts_a_running_rolling_step_holds(workdir: Path,
                                                                         sshd: SshHosts) -> None:  # noqa: F811
     service = f"roll{os.getpid()}{workdir.name[-6:].replace('_', '')}"
-    lock = Path(default_path(service, "test"))
+    lock = Path(default_path(service, "test", str(workdir / ".remote-locks")))
     marks, go = workdir / "marks", workdir / "go"
     marks.mkdir()
     a, b = workdir / "a", workdir / "b"

@@ -31,7 +31,7 @@ def plan(sshd: SshHosts, workdir: Path) -> Iterator[Callable[[str], None]]:  # n
         (workdir / "plan.yaml").write_text(text.replace("service: trees", f"service: {service}", 1))
 
     yield write
-    Path(default_path(service, "test")).unlink(missing_ok=True)
+    Path(default_path(service, "test", str(workdir / ".remote-locks"))).unlink(missing_ok=True)
 
 
 def test_the_deploy_runs_under_the_logged_tree_mark(plan: Callable[[str], None], workdir: Path) -> None:

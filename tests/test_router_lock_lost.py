@@ -59,7 +59,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalProxy]:
 def _start(d: Path, store: str) -> subprocess.Popen[str]:
     # each directory stands for a machine of its own (its own host-wide service lock): the router lock is tested
     env = {**os.environ, "GOLIVE_USER": "ann", "GOLIVE_STORE": str(d / store), "GOLIVE_LEASE": LEASE,
-           "GOLIVE_HOST_LOCK_DIR": str(d / ".machine-locks")}
+           "GOLIVE_TESTING_HOST_LOCK_DIR": str(d / ".machine-locks")}
     return subprocess.Popen([sys.executable, "-m", "golive", "run", "plan.yaml", "--no-wait"], cwd=d, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 

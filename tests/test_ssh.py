@@ -99,6 +99,8 @@ def _plan(hosts: SshHosts, workdir: Path, steps: str, group: str = "", vars_: st
     group = group or (f"  web:\n    hosts: [{', '.join(hosts.hosts)}]\n    user: {getpass.getuser()}\n"
                       f"    identity: keys/id_ed25519\n    known_hosts: {hosts.known_hosts}\n"
                       "    connect_timeout: 5s\n")
+    if "lock_dir:" not in group:  # the run's lock files on the hosts: this test's own (they share this filesystem)
+        group += f"    lock_dir: {workdir / '.remote-locks'}\n"
     text = (f"name: ssh demo\nservice: web\nenvironment: test\n{vars_}hosts:\n{group}"
             f"phases:\n  - name: Deploy\n    steps:\n{steps}")
     (workdir / "plan.yaml").write_text(text)

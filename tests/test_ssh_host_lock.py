@@ -23,6 +23,7 @@ def _plan(sshd: SshHosts, marks: Path) -> str:  # noqa: F811
     return (f"name: ssh locked\nservice: {SERVICE}\nenvironment: test\nhosts:\n  web:\n"
             f"    hosts: [{', '.join(sshd.hosts)}]\n    user: {getpass.getuser()}\n    identity: {sshd.key}\n"
             f"    known_hosts: {sshd.known_hosts}\n    connect_timeout: 5s\n"
+            f"    lock_dir: {marks.parent / '.remote-locks'}\n"
             "phases:\n  - name: Deploy\n    steps:\n      - name: Deploy\n        ssh:\n          on: web\n"
             f"          command: 'touch \"{marks}/$GOLIVE_RUN_ID@$GOLIVE_HOST\"'\n"
             "        undo: 'true'\n    gate:\n      approvals: {count: 1}\n")
@@ -35,7 +36,7 @@ class Machine:
         self.dir = root / name
         self.dir.mkdir()
         (self.dir / "plan.yaml").write_text(text)
-        self.env = {"GOLIVE_HOST_LOCK_DIR": str(self.dir / ".machine-locks")}
+        self.env = {"GOLIVE_TESTING_HOST_LOCK_DIR": str(self.dir / ".machine-locks")}
 
     def golive(self, *args: str) -> Result:
         return golive("--store", str(self.dir / "runs.db"), *args, cwd=self.dir, env=self.env)
@@ -57,7 +58,7 @@ def test_a_run_waiting_at_its_gate_holds_the_hosts_its_ssh_step_ran_on(workdir: 
     first, run_a = a.run()
     assert first.code == 3, first.out + first.err  # ran on every host, waits at the gate
     assert _marks_of(marks, run_a) == set(sshd.hosts)
-    lock = Path(default_path(SERVICE, "test"))
+    lock = Path(default_path(SERVICE, "test", str(workdir / ".remote-locks")))
     assert json.loads(lock.read_text())["run"] == run_a
     second, run_b = b.run()
     assert second.code == 1, second.out + second.err  # its step failed on held hosts; nothing to undo there
@@ -75,7 +76,7 @@ def test_a_run_waiting_at_its_gate_holds_the_hosts_its_ssh_step_ran_on(workdir: 
 def test_a_lock_whose_run_is_provably_over_is_taken_over(workdir: Path, sshd: SshHosts) -> None:  # noqa: F811
     marks = workdir / "marks"
     marks.mkdir()
-    lock = Path(default_path(SERVICE, "test"))
+    lock = Path(default_path(SERVICE, "test", str(workdir / ".remote-locks")))
     lock.parent.mkdir(parents=True, exist_ok=True)
     gone = workdir / "gone" / "runs.db"  # a log deleted with its checkout
     lock.write_text(json.dumps({"run": "20261201-000000-dead", "store": str(gone), "service": f"{SERVICE}/test",
@@ -92,7 +93,7 @@ def test_a_lock_written_on_another_machine_holds_whatever_this_machine_has(workd
     """Another laptop's run: its log's path does not exist here, which says nothing about that run."""
     marks = workdir / "marks"
     marks.mkdir()
-    lock = Path(default_path(SERVICE, "test"))
+    lock = Path(default_path(SERVICE, "test", str(workdir / ".remote-locks")))
     lock.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"run": "20261201-000000-away", "store": "/home/alice/.local/state/golive/golive.db",
                        "service": f"{SERVICE}/test", "host": "laptop-a-not-here", "pid": 4242, "started": "1"},
@@ -118,7 +119,7 @@ def test_a_rolling_step_after_an_ssh_step_leaves_the_lock_to_the_runs_end(workdi
     a, b = Machine(workdir, "a", text), Machine(workdir, "b", _plan(sshd, marks))
     first, run_a = a.run()
     assert first.code == 3, first.out + first.err
-    lock = Path(default_path(SERVICE, "test"))
+    lock = Path(default_path(SERVICE, "test", str(workdir / ".remote-locks")))
     assert json.loads(lock.read_text())["run"] == run_a  # still the run's, after its rolling step
     second, run_b = b.run()
     assert second.code == 1 and f"is held by run {run_a}" in second.out + second.err, second.out + second.err

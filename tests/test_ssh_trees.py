@@ -26,7 +26,8 @@ def _plan(hosts: SshHosts, workdir: Path, step: str) -> None:
     (workdir / "plan.yaml").write_text(
         f"name: trees\nservice: trees\nenvironment: test\nhosts:\n  web:\n    hosts: [{hosts.hosts[0]}]\n"
         f"    user: {getpass.getuser()}\n    identity: keys/id_ed25519\n    known_hosts: {hosts.known_hosts}\n"
-        f"    connect_timeout: 5s\nphases:\n  - name: Deploy\n    steps:\n{step}")
+        f"    connect_timeout: 5s\n    lock_dir: {workdir / '.remote-locks'}\n"
+        f"phases:\n  - name: Deploy\n    steps:\n{step}")
 
 
 def _alive(pid: int) -> bool:

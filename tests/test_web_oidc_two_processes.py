@@ -23,12 +23,14 @@ from webconsole import OIDC_SECRET, Server, console_ports, oidc_provider, serve,
 
 
 @contextmanager
-def two_consoles(workdir: Path, rotate: bool = True, revalidate: str = "1s") -> Iterator[
+def two_consoles(workdir: Path, rotate: bool = True, revalidate: str = "1s", token_only: bool = False) -> Iterator[
         tuple[Server, Server, Provider]]:
     waiting_run(workdir)
     oidc_port, console_port = console_ports()
     (workdir / "golive-team.yaml").write_text(team_yaml(oidc_port, revalidate=revalidate))
     env = {"OIDC_ROTATE": "1"} if rotate else {}
+    if token_only:  # revoking a refresh token revokes it alone, not the grant with every token of it
+        env["OIDC_REVOKE_TOKEN_ONLY"] = "1"
     with ExitStack() as stack:
         provider = Provider(stack.enter_context(oidc_provider(oidc_port, console_port, env=env)), stack)
         first = stack.enter_context(serve(workdir, "--port", str(console_port)))  # the provider's callback
@@ -158,3 +160,36 @@ def test_logout_ends_the_session_when_the_lock_directory_cannot_be_made(workdir:
         assert r.status_code == 200, r.text
         assert sessions_of(workdir, "rita") == []
         assert rita.get("/api/runs").status_code == 401
+
+
+def _token_answers_held(provider: Provider) -> int:
+    return int(httpx.get(f"{provider.url}/test/token-answers-held", timeout=30).json()["held"])
+
+
+def test_tokens_a_refresh_brings_back_after_logout_are_revoked(workdir: Path) -> None:
+    """A refresh under way in one process when the person logs out in the other: the provider has granted new
+    tokens, logout ends the session and revokes the tokens it kept, then the refresh's answer arrives. Nobody keeps
+    those new tokens (the session is gone), so they are revoked too, and the request is refused. The provider
+    revokes a refresh token alone (not its grant), so logout's revocation does not take the new ones with it."""
+    with two_consoles(workdir, rotate=True, revalidate="1s", token_only=True) as (first, second, provider):
+        rita, csrf, _access, _refresh = _login_tokens(provider, first, "rita")
+        elsewhere = second.client()
+        elsewhere.cookies = rita.cookies
+        _due(workdir)
+        before = len(provider.issued())
+        assert httpx.post(f"{provider.url}/test/hold-token-answers", timeout=30).status_code == 204
+        answer: dict[str, int] = {}
+        reading = threading.Thread(target=lambda: answer.setdefault("code", elsewhere.get("/api/runs").status_code))
+        reading.start()
+        try:
+            until(lambda: _token_answers_held(provider) >= 1, "the refresh to be granted and its answer held")
+            out = rita.post("/api/logout", json={}, headers={"X-CSRF-Token": csrf})
+            assert out.status_code == 200 and out.json()["provider"] == "revoked at the identity provider", out.text
+        finally:
+            httpx.post(f"{provider.url}/test/release-token-answers", timeout=30)
+            reading.join(DEADLINE)
+        assert answer.get("code") == 401  # the refresh found the session ended (it had answered 200 before)
+        access, refresh = provider.issued()[before:before + 2]  # what the refresh was given
+        assert not _access_works(provider, access)
+        assert not _refresh_works(provider, refresh)
+        assert sessions_of(workdir, "rita") == []

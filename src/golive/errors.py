@@ -68,6 +68,11 @@ class RunLocked(UsageError):
     """Another run holds the service/environment, or another process is executing this run."""
 
 
+class LockWaitExpired(RunLocked):
+    """A lock file's flock stayed with another process past its deadline (a golive stopped with ^Z, a hung
+    filesystem): said, with the file, instead of hanging a CI job forever."""
+
+
 class LockLost(RunLocked):
     """A lock this run holds outside its log (in a router) is no longer its own: taken over by another run after
     this process's lease ran out, or its record removed. The process stops before it writes or changes more."""

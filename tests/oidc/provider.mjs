@@ -13,6 +13,11 @@
 //   GET  /test/token-calls    how many token requests arrived since the barrier was set
 //   POST /test/hold-revocation   revocation requests wait until /test/release-revocation (or 30 s): a slow provider
 //   GET  /test/revocations-held  how many revocation requests are waiting now
+//   POST /test/hold-token-answers   token requests are served, their answers then held until
+//                                   /test/release-token-answers (or 30 s): a refresh under way, already granted
+//   GET  /test/token-answers-held   how many token answers are held now
+// With OIDC_REVOKE_TOKEN_ONLY=1 revoking a token revokes that token alone, not every token of its grant (as many
+// providers do; oidc-provider itself always revokes the grant's tokens, so this provider answers those itself).
 // With OIDC_ROTATE=1 every refresh rotates the refresh token (each is good once; presenting a used one is refused
 // and revokes its grant, as oidc-provider does). The revocation endpoint (RFC 7009) is on.
 import Provider from "oidc-provider";
@@ -26,6 +31,7 @@ const grantsOf = new Map();  // account -> grant ids made for it
 const issued = [];
 let barrier = null;  // {n, waiting: [resolve], calls, chain}
 let revocationHold = null;  // {waiting: [resolve]} while revocations are held
+let tokenAnswerHold = null;  // {waiting: [resolve]} while token answers are held
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -109,6 +115,21 @@ provider.use(async (ctx, next) => {
     ctx.status = 204;
     return;
   }
+  if (ctx.path === "/test/hold-token-answers" && ctx.method === "POST") {
+    tokenAnswerHold = { waiting: [] };
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.path === "/test/release-token-answers" && ctx.method === "POST") {
+    if (tokenAnswerHold) tokenAnswerHold.waiting.forEach((r) => r());
+    tokenAnswerHold = null;
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.path === "/test/token-answers-held" && ctx.method === "GET") {
+    ctx.body = { held: tokenAnswerHold ? tokenAnswerHold.waiting.length : 0 };
+    return;
+  }
   if (ctx.path === "/test/revocations-held" && ctx.method === "GET") {
     ctx.body = { held: revocationHold ? revocationHold.waiting.length : 0 };
     return;
@@ -116,6 +137,19 @@ provider.use(async (ctx, next) => {
   if (revocationHold && ctx.path === "/token/revocation" && ctx.method === "POST") {
     const h = revocationHold;
     await new Promise((resolve) => { h.waiting.push(resolve); setTimeout(resolve, 30000); });
+  }
+  if (process.env.OIDC_REVOKE_TOKEN_ONLY === "1" && ctx.path === "/token/revocation" && ctx.method === "POST") {
+    const raw = await new Promise((resolve) => {
+      let text = "";
+      ctx.req.on("data", (chunk) => { text += chunk; });
+      ctx.req.on("end", () => resolve(text));
+    });
+    const value = new URLSearchParams(raw).get("token") || "";
+    const found = (await provider.RefreshToken.find(value)) || (await provider.AccessToken.find(value));
+    if (found) await found.destroy();
+    ctx.status = 200;
+    ctx.body = "";
+    return;
   }
   if (barrier && ctx.path === "/token" && ctx.method === "POST") {
     const b = barrier;
@@ -134,6 +168,10 @@ provider.use(async (ctx, next) => {
   }
   if (ctx.path === "/token" && ctx.body && typeof ctx.body === "object") {
     for (const k of ["access_token", "refresh_token", "id_token"]) if (ctx.body[k]) issued.push(ctx.body[k]);
+    if (tokenAnswerHold) {
+      const h = tokenAnswerHold;
+      await new Promise((resolve) => { h.waiting.push(resolve); setTimeout(resolve, 30000); });
+    }
   }
 });
 provider.listen(Number(port), "127.0.0.1", () => {

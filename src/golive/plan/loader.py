@@ -414,7 +414,9 @@ def semantic_problems(plan: Plan) -> list[tuple[Loc, str, bool]]:
             if why:
                 problems.append((("phases", i, "gate", "approvals", "until"), why, False))
         if approvals and approvals.role and approvals.count > len(plan.approvers.get(approvals.role, [])):
-            if approvals.role in plan.approvers:
+            # a role listed with nobody yet (`Go/No-Go approver: []`, a runbook's decision that names no one) is
+            # one to fill in before a run: `golive run` refuses to start until it is (golive.run.start)
+            if plan.approvers.get(approvals.role):
                 problems.append((("phases", i, "gate", "approvals", "count"),
                                  f"needs {approvals.count} approvals but role '{approvals.role}' has only"
                                  f" {len(plan.approvers[approvals.role])} people", False))

@@ -273,7 +273,8 @@ class Plan(Strict):
         if self.hosts:  # (a plan without host groups has no step that locks one)
             from golive.targets.hostlock import default_path
 
-            paths = {g: declared.get(g) or default_path(self.service, self.environment) for g in self.hosts}
+            paths = {g: declared.get(g) or default_path(self.service, self.environment, group.lock_dir)
+                     for g, group in self.hosts.items()}
         steps = self.steps_by_id().values()
         # groups an `ssh` step runs on: it keeps their lock files until the run ends (golive.steps.ssh)
         kept = frozenset(str(on) for step in steps if (on := getattr(getattr(step, "ssh", None), "on", None)))

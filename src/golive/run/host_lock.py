@@ -13,12 +13,15 @@ on a shared filesystem), and a dead writer's run is over when its log, read stri
 active. What golive cannot see holds, and the refusal names the run, its log and the file to empty by hand. Only
 the run's own record is ever emptied: same run and the same writer (or a writer that is gone), under the flock.
 
-Where: `$GOLIVE_HOST_LOCK_DIR` when set (it must be usable), else every usable one of `/var/lock/golive` and
-`/tmp/golive-locks` (both, so two golives with different rights on /var/lock still meet in /tmp). golive creates
-a missing directory world-writable and sticky (mode 1777, like /tmp) and each lock file readable and writable by
-all (0666), since the next user's golive must update it; the file is never removed (so nobody can lock a name
-another process is about to unlink) and is empty while free. It is opened without following symbolic links and
-must be a regular file, so a link planted in the shared directory cannot make golive write elsewhere.
+Where: every usable one of `/var/lock/golive` and `/tmp/golive-locks` (both, so two golives with different rights
+on /var/lock still meet in /tmp), and `$GOLIVE_HOST_LOCK_DIR` as well when set (a directory several machines share;
+it must be usable). The variable adds a place and never takes one away: a user who set it and one who did not
+still meet in the machine's directories (it used to replace them, so the two both deployed). Only golive's own
+tests, each test a machine of its own, replace them (`$GOLIVE_TESTING_HOST_LOCK_DIR`, never for real use).
+golive creates a missing directory world-writable and sticky (mode 1777, like /tmp) and each lock file readable
+and writable by all (0666), since the next user's golive must update it; the file is never removed (so nobody can
+lock a name another process is about to unlink) and is empty while free. It is opened without following symbolic
+links and must be a regular file, so a link planted in the shared directory cannot make golive write elsewhere.
 
 A record is one JSON line, written in place under flock(2) of the file itself: the decision (read, judge, write)
 is one process's at a time, and a writer killed mid-way leaves either the old line or the new one in full first.
@@ -27,7 +30,6 @@ is one process's at a time, and a writer killed mid-way leaves either the old li
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import stat
@@ -37,23 +39,22 @@ from typing import Any
 
 from golive.errors import RunLocked
 from golive.store.base import Store
+from golive.store.flock import flock_within
 from golive.store.lock_holder import holder_over, same_writer, this_host, writer_alive
+from golive.store.lock_names import legacy_name, lock_name, names_pair
 
 ENV = "GOLIVE_HOST_LOCK_DIR"
+#: golive's tests only: this directory instead of the machine's (a test stands for a machine of its own).
+TESTING_ENV = "GOLIVE_TESTING_HOST_LOCK_DIR"
 #: Tried in this order when GOLIVE_HOST_LOCK_DIR is not set; every usable one is taken.
 DEFAULT_DIRS = (Path("/var/lock/golive"), Path("/tmp/golive-locks"))
 
 
 def lock_dirs() -> tuple[list[Path], list[str]]:
     """The directories this golive takes the lock in, and why the others are left out (said in a refusal)."""
-    given = os.environ.get(ENV, "").strip()
-    if given:
-        path = Path(given).expanduser()
-        why = _usable(path)
-        if why:
-            raise RunLocked(f"the host-wide service lock directory {path} ({ENV}) {why}; make it writable by every"
-                            " user who deploys from this machine (mode 1777), or point the variable elsewhere")
-        return [path], []
+    testing = os.environ.get(TESTING_ENV, "").strip()
+    if testing:
+        return [_given(testing, TESTING_ENV)], []
     dirs: list[Path] = []
     skipped: list[str] = []
     for path in DEFAULT_DIRS:
@@ -62,10 +63,22 @@ def lock_dirs() -> tuple[list[Path], list[str]]:
             skipped.append(f"{path} {why}")
         else:
             dirs.append(path)
+    given = os.environ.get(ENV, "").strip()
+    if given and (path := _given(given, ENV)) not in dirs:
+        dirs.append(path)
     if not dirs:
-        raise RunLocked(f"no host-wide service lock directory is usable ({'; '.join(skipped)}); set {ENV} to a"
-                        " directory every user who deploys from this machine may write")
+        raise RunLocked(f"no host-wide service lock directory is usable ({'; '.join(skipped)}); make one of them"
+                        " writable by every user who deploys from this machine (mode 1777)")
     return dirs, skipped
+
+
+def _given(text: str, var: str) -> Path:
+    path = Path(text).expanduser()
+    why = _usable(path)
+    if why:
+        raise RunLocked(f"the host-wide service lock directory {path} ({var}) {why}; make it writable by every"
+                        " user who deploys from this machine (mode 1777), or point the variable elsewhere")
+    return path
 
 
 def _usable(path: Path) -> str:
@@ -90,9 +103,15 @@ def _usable(path: Path) -> str:
 
 
 def lock_file(directory: Path, service: str, environment: str) -> Path:
-    """One file per service and environment; names are one path component (the plan model refuses '/')."""
-    name = f"{service}.{environment}".replace("/", "%2F")
-    return directory / f"{name}.lock"
+    """One file per service and environment, and one service and environment per file (golive.store.lock_names)."""
+    return directory / f"{lock_name(service, environment)}.lock"
+
+
+def lock_files(directory: Path, service: str, environment: str) -> list[Path]:
+    """The file, then the previous version's name for it when that differs (a name with '.'): a golive of that
+    version still running during the upgrade holds the service there."""
+    old = legacy_name(service, environment)
+    return [lock_file(directory, service, environment), *([directory / f"{old}.lock"] if old else [])]
 
 
 @contextlib.contextmanager
@@ -111,7 +130,7 @@ def _locked(path: Path) -> Iterator[int]:
         if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != 0o666:
             with contextlib.suppress(OSError):
                 os.fchmod(fd, 0o666)  # ours: let every other user's golive update it
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        flock_within(fd, f"host-wide service lock {path}")
         yield fd
     finally:
         os.close(fd)
@@ -148,14 +167,17 @@ def take(service: str, environment: str, record: dict[str, Any], own_log: Store 
     taken: list[Path] = []
     try:
         for directory in dirs:
-            path = lock_file(directory, service, environment)
-            with _locked(path) as fd:
-                held = _read(fd)
-                if held is not None and held.get("run") != run and not holder_over(held, str(record["store"]),
-                                                                                   own_log):
-                    raise RunLocked(refusal(service, environment, held, path))
-                _write(fd, json.dumps(record, sort_keys=True))
-            taken.append(path)
+            for path in lock_files(directory, service, environment):
+                with _locked(path) as fd:
+                    held = _read(fd)
+                    if held is not None and held.get("run") != run:
+                        if path.name != lock_file(directory, service, environment).name \
+                                and names_pair(held, service, environment) is False:
+                            continue  # the old shared name, held for another pair: theirs, left alone
+                        if not holder_over(held, str(record["store"]), own_log):
+                            raise RunLocked(refusal(service, environment, held, path))
+                    _write(fd, json.dumps(record, sort_keys=True))
+                taken.append(path)
     except BaseException:
         for path in taken:
             with contextlib.suppress(Exception):
@@ -171,8 +193,9 @@ def drop(service: str, environment: str, run: str) -> None:
     except RunLocked:
         return
     for directory in dirs:
-        with contextlib.suppress(Exception):
-            _clear(lock_file(directory, service, environment), run)
+        for path in lock_files(directory, service, environment):
+            with contextlib.suppress(Exception):
+                _clear(path, run)
 
 
 def _clear(path: Path, run: str) -> None:
@@ -216,10 +239,10 @@ def holder(service: str, environment: str) -> dict[str, Any] | None:
     except RunLocked:
         return None
     for directory in dirs:
-        path = lock_file(directory, service, environment)
-        if path.exists():
-            with _locked(path) as fd:
-                found = _read(fd)
-            if found is not None:
-                return found
+        for path in lock_files(directory, service, environment):
+            if path.exists():
+                with _locked(path) as fd:
+                    found = _read(fd)
+                if found is not None and names_pair(found, service, environment) is not False:
+                    return found
     return None

@@ -12,7 +12,6 @@ the run while no process does (waiting at a gate, killed) until the run ends.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -26,7 +25,9 @@ from golive.errors import RunLocked
 from golive.plan.locks import HostsLock, LocalLock, PostgresLock, RouterLock
 from golive.plan.model import Plan
 from golive.store.base import Store
+from golive.store.flock import flock_within
 from golive.store.location import user_state_dir
+from golive.store.lock_names import legacy_name, lock_name, names_pair
 from golive.targets.hostlock import default_path, holder_is_over, refusal
 
 #: Open PostgreSQL sessions holding advisory locks, per run, for as long as this process drives it.
@@ -72,7 +73,7 @@ def _started() -> str:
 
 
 def _name(plan: Plan) -> str:
-    return f"{plan.service}.{plan.environment}.lock"
+    return f"{lock_name(plan.service, plan.environment)}.lock"
 
 
 def _refused(what: str, record: dict[str, Any], where: str) -> RunLocked:
@@ -86,38 +87,59 @@ def _local_path(spec: LocalLock, plan: Plan) -> Path:
     return base / _name(plan)
 
 
+def _legacy_local(spec: LocalLock, plan: Plan) -> Path | None:
+    """The previous version's file name for the lock (golive.store.lock_names), when it differs."""
+    old = legacy_name(plan.service, plan.environment)
+    return _local_path(spec, plan).with_name(f"{old}.lock") if old else None
+
+
 def _take_local(spec: LocalLock, plan: Plan, ctx: LockContext) -> None:
+    """Decided under the guard's flock (the previous version's guard too, for a name it spelt otherwise); the
+    record is written under the name and, where the previous version's name is free, there too (a golive of that
+    version started meanwhile is refused by it)."""
     path = _local_path(spec, plan)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".guard"), "a") as guard:  # one taker at a time decides
-        fcntl.flock(guard, fcntl.LOCK_EX)
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            record = None
-        except (OSError, ValueError):
-            record = {}
-        if record and record.get("run") != ctx.run_id and not holder_is_over(record):
-            raise _refused(f"{plan.service}/{plan.environment} on this machine", record, str(path))
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(ctx.record(plan))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+    old = _legacy_local(spec, plan)
+    with contextlib.ExitStack() as stack:
+        for where in (path, old) if old else (path,):  # one taker at a time decides
+            guard = stack.enter_context(open(where.with_suffix(".guard"), "a"))
+            flock_within(guard.fileno(), f"lock file {where} (its guard {where.with_suffix('.guard')})")
+        targets = [path]
+        for where in (path, old) if old else (path,):
+            try:
+                record = json.loads(where.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                record = None
+            except (OSError, ValueError):
+                record = {}
+            if where is old and isinstance(record, dict) and names_pair(record, plan.service, plan.environment) \
+                    is False:
+                continue  # the old shared name, another pair's record: theirs
+            if record and record.get("run") != ctx.run_id and not holder_is_over(record):
+                raise _refused(f"{plan.service}/{plan.environment} on this machine", record, str(where))
+            if where is old:
+                targets.append(old)
+        for where in targets:
+            tmp = where.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(ctx.record(plan))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, where)
 
 
 def _drop_local(spec: LocalLock, plan: Plan, run_id: str) -> None:
-    path = _local_path(spec, plan)
-    with contextlib.suppress(OSError, ValueError):
-        if json.loads(path.read_text(encoding="utf-8")).get("run") == run_id:
-            path.unlink()
+    old = _legacy_local(spec, plan)
+    for path in (_local_path(spec, plan), old) if old else (_local_path(spec, plan),):
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text(encoding="utf-8")).get("run") == run_id:
+                path.unlink()
 
 
 # -- a lock file on each host of an SSH group --------------------------------------------------------
 
 def _remote_path(spec: HostsLock, plan: Plan) -> str:
-    return spec.path or default_path(plan.service, plan.environment)
+    return spec.path or default_path(plan.service, plan.environment, plan.hosts[spec.hosts].lock_dir)
 
 
 def _on_hosts(spec: HostsLock, plan: Plan, ctx: LockContext) -> Any:
@@ -163,7 +185,8 @@ def _drop_ssh_targets(plan: Plan, ctx: LockContext) -> None:
             continue
         with contextlib.suppress(Exception):  # a host out of reach keeps a record its run's log says is over
             conn = resolve_connection(plan.hosts[group], group, ctx.interpolate, ctx.workdir)
-            drop(pool_runner(conn), sorted(hosts), default_path(plan.service, plan.environment), ctx.run_id)
+            drop(pool_runner(conn), sorted(hosts), default_path(plan.service, plan.environment,
+                                                                plan.hosts[group].lock_dir), ctx.run_id)
 
 
 # -- a PostgreSQL advisory lock in the application's database ----------------------------------------

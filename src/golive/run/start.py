@@ -144,6 +144,8 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
                                f"{_opens(interval, now)}; use --force --reason TEXT to start anyway (it is recorded)")
         if req.force_reason is not None:
             forced = {"by": req.initiator, "reason": req.force_reason, "window": where}
+    if not req.dry_run:
+        unfilled_deciders(req.plan)
     # Secrets are read now so a missing one stops the run before it changes anything.
     values, masker = resolve_vars(req.plan, req.environ, req.plan_path.parent, req.overrides,
                                   need_secrets=not req.dry_run)
@@ -169,6 +171,21 @@ def create_run(req: StartRequest, store: Store, clock: Clock) -> Started:
     if not req.dry_run:
         _forget_earlier(store, run_id, req, values)
     return Started(run_id, req.plan, values, masker)
+
+
+def unfilled_deciders(plan: Plan) -> None:
+    """A gate decided by a role that lists nobody (an imported runbook's Go/No-Go that names no one: `golive import`
+    writes `Go/No-Go approver: []`): the run would stop there with nobody it could ask, after the changes before
+    it. Refused before anything runs, saying which gates and what to write."""
+    waiting = [(i, ph.name, ph.gate.approvals.role) for i, ph in enumerate(plan.phases, 1)
+               if ph.gate.approvals is not None and ph.gate.approvals.role
+               and not plan.approvers.get(ph.gate.approvals.role)]
+    if waiting:
+        gates = "; ".join(f"phase {i} '{name}' by '{role}'" for i, name, role in waiting)
+        roles = ", ".join(dict.fromkeys(f"'{role}'" for _i, _n, role in waiting))
+        raise UsageError(f"the Go/No-Go of {gates}: role {roles} lists nobody, so nobody could decide it; write"
+                         " who decides under `approvers:` in the plan (e.g. `approvers: {"
+                         f"{waiting[0][2]}: [Dana Roy]}}`), then start the run (a dry run needs no one)")
 
 
 def _forget_earlier(store: Store, run_id: str, req: StartRequest, values: dict[str, str]) -> None:

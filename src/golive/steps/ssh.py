@@ -26,6 +26,7 @@ from golive.targets.local import DEFAULT_GRACE
 from golive.targets.ssh import (
     LOCKED_EXIT,
     LOCKED_MARK,
+    UNTAKEN_MARK,
     Connection,
     HostGroup,
     HostResult,
@@ -229,7 +230,8 @@ class SshStep(StepBase):
         timed_out: list[str] = []
         stale: list[str] = []  # held by a run that is provably over: taken over, then the command runs there
         try:
-            for attempt in (hosts, stale):
+            hosts_now = self._take_legacy(ctx, conn, index, hosts, env, finished, timed_out, results, failures)
+            for attempt in (hosts_now, stale):
                 if attempt is stale and stale:
                     attempt = self._take_over(ctx, conn, stale, env, index, hosts, finished, timed_out, results,
                                               failures)
@@ -238,7 +240,7 @@ class SshStep(StepBase):
                     # them is in the log (no host is contacted in between), and each but the last shares its flush.
                     with interrupts.shielded():
                         for i, res in enumerate(ready):
-                            if attempt is hosts and self._over(res):
+                            if attempt is hosts_now and self._over(res):
                                 stale.append(res.host)
                                 continue
                             self._record_host(ctx, index, res, i < len(ready) - 1, hosts, finished, timed_out,
@@ -250,6 +252,24 @@ class SshStep(StepBase):
             raise
         if timed_out:  # the remote `timeout` stopped the command's group; what left the group (setsid) goes too
             stop(conn, timed_out, mark, grace)
+
+    def _take_legacy(self, ctx: StepContext, conn: Connection, index: int, hosts: list[str], env: dict[str, str],
+                     finished: set[str], timed_out: list[str], results: list[HostResult],
+                     failures: list[str]) -> list[str]:
+        """The previous version's name of the lock file, for a service or environment whose name changed
+        (golive.store.lock_names; one round trip, only then): hosts where it is held are recorded as locked and
+        the command runs on the others."""
+        from golive.targets.hostlock import legacy_path, pool_runner, take_legacy
+
+        if self._lock_path is None or legacy_path(self._lock_path) is None:
+            return hosts
+        problems = take_legacy(pool_runner(conn), hosts, self._lock_path, env["GOLIVE_LOCK_RECORD"], ctx.run_id,
+                               self._lock_label)
+        now = time.time()
+        for host, why in problems.items():
+            self._record_host(ctx, index, HostResult(host, "locked", None, "", 0.0, now, now, why), False, hosts,
+                              finished, timed_out, results, failures)
+        return [h for h in hosts if h not in problems]
 
     def _over(self, res: HostResult) -> bool:
         """The host refused the command for a lock whose run is provably over (golive.targets.hostlock)."""
@@ -281,7 +301,11 @@ class SshStep(StepBase):
         spec = self.ssh
         finished.add(res.host)
         ok = res.status == "ok" and res.exit_code in spec.expect_exit
-        if res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
+        if res.exit_code == LOCKED_EXIT and UNTAKEN_MARK in res.output:
+            ok, res.status = False, "locked"
+            res.message = (f"the lock file {res.host}:{self._lock_path} could not be created (the group's lock_dir"
+                           " must be writable by its login), or another run's went meanwhile; nothing ran there")
+        elif res.exit_code == LOCKED_EXIT and LOCKED_MARK in res.output:
             ok, res.status, res.message = False, "locked", _locked(res.host, res.output, self._lock_path)
         elif res.status == "locked":
             ok = False

@@ -30,16 +30,30 @@ FORCE = 'printf "%s" "$REC" > "$P.$$" && mv -f "$P.$$" "$P" && echo TAKEN'
 DROP = 'if grep -qF "\\"run\\": \\"$RID\\"" "$P" 2>/dev/null; then rm -f "$P"; fi; echo DROPPED'
 
 
-#: The directory on each SSH host for the service's lock file when the plan names no `path:` (default /tmp, which
-#: every login may write); the same on every host of the run.
-REMOTE_DIR_ENV = "GOLIVE_REMOTE_LOCK_DIR"
+#: The directory on each SSH host for the service's lock file when the plan names no `path:`: the group's
+#: `lock_dir:` (golive.targets.ssh.HostGroup), /tmp by default, which every login may write. Only the plan says
+#: where: two operators (their environments, their machines) running the plan meet in the same file on each host.
+DEFAULT_DIR = "/tmp"
 
 
-def default_path(service: str, environment: str) -> str:
-    import os
+def default_path(service: str, environment: str, lock_dir: str = DEFAULT_DIR) -> str:
+    """The service's lock file on a host (its name from golive.store.lock_names: one per service and environment)."""
+    from golive.store.lock_names import lock_name
 
-    base = os.environ.get(REMOTE_DIR_ENV, "").strip().rstrip("/") or "/tmp"
-    return f"{base}/golive-{service}.{environment}.lock"
+    return f"{lock_dir.rstrip('/') or '/'}/golive-{lock_name(service, environment)}.lock".replace("//", "/")
+
+
+def legacy_path(path: str) -> str | None:
+    """The previous version's name of a default lock file, when it differs (a service or environment with '.'):
+    read, and taken while free, so a golive of that version still running during the upgrade holds and is held."""
+    from golive.store.lock_names import legacy_name, unescape_name
+
+    head, _, base = path.rpartition("/")
+    if not (base.startswith("golive-") and base.endswith(".lock")):
+        return None
+    pair = unescape_name(base[len("golive-"):-len(".lock")])
+    old = legacy_name(*pair) if pair else None
+    return f"{head}/golive-{old}.lock" if old else None
 
 
 def holder_is_over(record: dict[str, Any]) -> bool:
@@ -106,8 +120,37 @@ def pool_runner(conn: Connection, timeout: float = 30) -> Runner:
 
 
 def take(run: Runner, hosts: list[str], path: str, record: str, run_id: str, what: str) -> dict[str, str]:
-    """Takes the lock file on every host; returns why, per host, it could not (empty: all taken). Hosts taken
-    here are let go again when another is refused, so a refused run leaves nothing behind."""
+    """Takes the lock file on every host (and the previous version's name for it, golive.store.lock_names);
+    returns why, per host, it could not (empty: all taken). Hosts taken here are let go again when another is
+    refused, so a refused run leaves nothing behind."""
+    problems, taken = _take_one(run, hosts, path, record, run_id, what, None)
+    old = legacy_path(path)
+    if not problems and old:
+        problems, _ = _take_one(run, hosts, old, record, run_id, what, _pair(path))
+        if problems and taken:
+            run(taken, DROP, {"P": path, "RID": run_id})  # only what this call took: a resume keeps its own
+    return problems
+
+
+def take_legacy(run: Runner, hosts: list[str], path: str, record: str, run_id: str, what: str) -> dict[str, str]:
+    """Only the previous version's name of `path` (an `ssh` step takes `path` itself inside its command); per
+    host, why it is held. Nothing to do, and no round trip, for a name that did not change."""
+    old = legacy_path(path)
+    return _take_one(run, hosts, old, record, run_id, what, _pair(path))[0] if old else {}
+
+
+def _pair(path: str) -> tuple[str, str] | None:
+    from golive.store.lock_names import unescape_name
+
+    return unescape_name(path.rpartition("/")[2][len("golive-"):-len(".lock")])
+
+
+def _take_one(run: Runner, hosts: list[str], path: str, record: str, run_id: str, what: str,
+              pair: tuple[str, str] | None) -> tuple[dict[str, str], list[str]]:
+    """One lock file on every host; `pair`: the file is the previous version's shared name, where a record of
+    another service and environment is theirs and left alone."""
+    from golive.store.lock_names import names_pair
+
     env = {"P": path, "REC": record, "RID": run_id}
     taken: list[str] = []
     stale: list[str] = []
@@ -126,20 +169,35 @@ def take(run: Runner, hosts: list[str], path: str, record: str, run_id: str, wha
                                     f" ({_shown(out)}); if no run holds it, remove {r.host}:{path} by hand")
             elif held.get("run") == run_id:
                 continue  # ours from before (the run's start, a resume, an undo): kept as it is
+            elif pair is not None and names_pair(held, *pair) is False:
+                continue  # the previous version's shared name, held for another service: not ours to judge
             elif holder_is_over(held):
                 stale.append(r.host)  # its run is provably over: rewritten as ours
             else:
                 problems[r.host] = refusal(f"{what} on {r.host}", held, f"{r.host}:{path}")
     if problems:
         if taken:
-            drop(run, taken, path, run_id)
-        return problems
-    if stale:
-        run(stale, FORCE, env)
-    return {}
+            run(taken, DROP, {"P": path, "RID": run_id})
+        return problems, []
+    # A take-over that did not happen (the over run's file belongs to another login in a sticky /tmp, a read-only
+    # directory) is a refusal: the file still names the other run, and this run must not act as if it held it.
+    forced = [r.host for r in run(stale, FORCE, env) if r.status == "ok" and r.output.strip() == "TAKEN"] \
+        if stale else []
+    problems = {h: f"{what} on {h}: the lock file {path} there names a run that is over, but it could not be taken"
+                   f" over (written by another login? the directory must let every deploying login replace it);"
+                   f" remove {h}:{path} by hand" for h in stale if h not in forced}
+    if problems:
+        if taken + forced:
+            run(taken + forced, DROP, {"P": path, "RID": run_id})
+        return problems, []
+    return {}, taken + forced
 
 
 def drop(run: Runner, hosts: list[str], path: str, run_id: str) -> None:
-    """Removes the lock file where it names this run (another run's record is never removed)."""
+    """Removes the lock file (and its previous version's name) where it names this run (another run's record is
+    never removed)."""
     if hosts:
         run(hosts, DROP, {"P": path, "RID": run_id})
+        old = legacy_path(path)
+        if old:
+            run(hosts, DROP, {"P": old, "RID": run_id})

@@ -81,6 +81,9 @@ class HostGroup(Strict):
     max_connections: int = Field(default=100, ge=1)
     #: The router (from the plan's `routers:`) in front of these hosts: `rolling` steps drain through it.
     router: str | None = None
+    #: The directory on each host for golive's lock files (golive.targets.hostlock). Written here, literally (no
+    #: `${VAR}`): everyone running the plan, from any machine or environment, meets in the same file.
+    lock_dir: str = Field(default="/tmp", pattern=r"^/[^$\x00]*$")
 
     @field_validator("hosts")
     @classmethod
@@ -162,8 +165,9 @@ def remote_command(command: str, shell: str, timeout: float, respect_lock: str |
     LOCKED_MARK); a test of one file when there is none, so respecting costs no round trip (bash only).
     `take_lock`: when there is none, take it first, in the same command (no round trip either): $GOLIVE_LOCK_RECORD
     (from the environment block) written whole, then made the lock by `ln`, which fails when another took it
-    meanwhile (then the test above refuses). A host where it cannot be written runs the command unlocked, as
-    before golive took it there.
+    meanwhile (then the test above refuses). A host where there is still no lock file then (it cannot be written
+    there, or another run's was removed between the two tests) refuses too (LOCKED_EXIT after UNTAKEN_MARK):
+    a command never runs on a host no lock file holds for its run.
 
     `tree`: a mark exported before anything starts, inherited by every process of the command (a `setsid`
     child included), by which golive finds and stops them later (golive.targets.remote_tree)."""
@@ -184,9 +188,11 @@ LOCKED_EXIT = 75
 LOCKED_MARK = "golive: hosts lock held by another run:"
 _GUARD = (f'if [ -e LOCKFILE ] && ! grep -qF "\\"run\\": \\"$GOLIVE_RUN_ID\\"" LOCKFILE; then'
           f' printf "%s\\n" "{LOCKED_MARK}"; cat LOCKFILE; exit {LOCKED_EXIT}; fi')
+UNTAKEN_MARK = "golive: could not take the hosts lock file here:"
 _TAKE = ('if [ ! -e LOCKFILE ]; then { mkdir -p "$(dirname LOCKFILE)" && printf "%s" "$GOLIVE_LOCK_RECORD"'
          ' > LOCKFILE.$$ && ln LOCKFILE.$$ LOCKFILE; } 2>/dev/null || :; rm -f LOCKFILE.$$ 2>/dev/null || :; fi;'
-         ' unset GOLIVE_LOCK_RECORD\n')
+         ' unset GOLIVE_LOCK_RECORD\n'
+         f'if [ ! -e LOCKFILE ]; then printf "%s %s\\n" "{UNTAKEN_MARK}" LOCKFILE; exit {LOCKED_EXIT}; fi\n')
 
 
 def env_block(env: dict[str, str]) -> str:

@@ -384,7 +384,9 @@ backend app
         return f"http://127.0.0.1:{self.haproxy_port}/"
 
     def hosts_yaml(self, group: str = "web", **extra: str) -> str:
-        """The plan's `hosts:` section for this fleet (root, the fleet's client key and known_hosts)."""
+        """The plan's `hosts:` section for this fleet (root, the fleet's client key and known_hosts; lock files in
+        the fleet's own directory: its hosts share this machine's filesystem with every other fleet's)."""
+        extra.setdefault("lock_dir", str(self.dir / "locks"))
         lines = [f"hosts:\n  {group}:\n    hosts: [{', '.join(h.ssh for h in self.hosts)}]\n    user: root\n",
                  f"    identity: {self.key}\n    known_hosts: {self.known_hosts}\n"]
         lines += [f"    {k}: {v}\n" for k, v in extra.items()]

@@ -90,15 +90,16 @@ class Sessions:
         request.session.update({"sid": sid, "seen": now, "csrf": secrets.token_urlsafe(32)})
         return sid
 
-    def end(self, request: Request) -> None:
+    def end(self, request: Request) -> dict[str, dict[str, Any]]:
+        """End this request's session; {id: its record as it ended} (for the tokens to revoke)."""
         sid = request.session.get("sid")
-        if isinstance(sid, str):
-            self.live.end(sid)
+        record = self.live.end(sid) if isinstance(sid, str) else None
         request.session.clear()
+        return {sid: record} if isinstance(sid, str) and record is not None else {}
 
-    def end_everywhere(self, who: Identity) -> int:
-        """Every session of this person, whichever way they logged in (this one too)."""
-        return self.live.end_where(_of(who))
+    def end_everywhere(self, who: Identity) -> dict[str, dict[str, Any]]:
+        """Every session of this person, whichever way they logged in (this one too); {id: record as it ended}."""
+        return self.live.end_all(_of(who))
 
     def everywhere(self, who: Identity) -> list[str]:
         """The ids of every session of this person (to revoke their provider tokens before ending them)."""

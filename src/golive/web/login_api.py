@@ -6,6 +6,8 @@ and for anyone from one address; a TOTP code is accepted once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -75,14 +77,15 @@ class LoginApi:
         sid = request.session.get("sid")
         if sid and not csrf_ok(request):
             return error(403, "missing or wrong CSRF token (reload the page)")
-        tokens = self._tokens([sid] if isinstance(sid, str) else [])
-        self.s.sessions.end(request)  # first: the cookie, and any copy of it, is refused from now on
-        return reply({"ok": True, **await self._revoke(tokens)})
+        ended = self.s.sessions.end(request)  # first: the cookie, and any copy of it, is refused from now on
+        return reply({"ok": True, **await self._revoke(self._tokens(ended))})
 
-    def _tokens(self, sids: list[str]) -> list[ProviderTokens]:
-        """The sessions' provider tokens, read before the sessions end (to revoke after)."""
+    def _tokens(self, ended: dict[str, dict[str, Any]]) -> list[ProviderTokens]:
+        """The provider tokens the sessions kept when they ended, read in the same step as their end: a refresh
+        that kept new tokens just before is revoked here, one that comes back after revokes its own
+        (golive.web.revalidate)."""
         revalidator = self.s.revalidator
-        found = [revalidator.tokens(sid) for sid in sids] if revalidator is not None else []
+        found = [revalidator.tokens_in(sid, rec) for sid, rec in ended.items()] if revalidator is not None else []
         return [t for t in found if t is not None]
 
     async def _revoke(self, tokens: list[ProviderTokens]) -> dict[str, str]:
@@ -98,10 +101,9 @@ class LoginApi:
             return error(401, "log in first", login="/login")
         if not csrf_ok(request):
             return error(403, "missing or wrong CSRF token (reload the page)")
-        tokens = self._tokens(self.s.sessions.everywhere(who))
         ended = self.s.sessions.end_everywhere(who)  # first: every copied cookie is refused from now on
         request.session.clear()
-        return reply({"ok": True, "ended": ended, **await self._revoke(tokens)})
+        return reply({"ok": True, "ended": len(ended), **await self._revoke(self._tokens(ended))})
 
     async def oidc_start(self, request: Request) -> Response:
         oidc = self.s.oidc
@@ -121,6 +123,6 @@ class LoginApi:
         nxt = str(request.session.get("next") or "/")
         who, tokens = result
         sid = self.s.sessions.start(request, who)
-        if self.s.revalidator is not None:
-            self.s.revalidator.keep(sid, tokens)
+        if self.s.revalidator is not None and not self.s.revalidator.keep(sid, tokens):
+            await self.s.revalidator.revoke(tokens)  # ended at once (log out everywhere): no token outlives it
         return RedirectResponse(nxt, status_code=303)

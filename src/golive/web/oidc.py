@@ -125,28 +125,29 @@ class OidcLogin:
         (which checks the account and the grant now; without a refresh token, the access token while it lasts),
         then userinfo, which must answer for the same subject (a group taken away at the provider is taken away
         here at the same time)."""
+        fresh: ProviderTokens | None = None  # a refresh's new tokens: handed back whatever follows, never dropped
         try:
             if tokens.refresh_token:
-                fresh = await self.client.fetch_access_token(grant_type="refresh_token",
-                                                             refresh_token=tokens.refresh_token)
-                tokens = ProviderTokens.from_response(dict(fresh), tokens.refresh_token)
+                got = await self.client.fetch_access_token(grant_type="refresh_token",
+                                                           refresh_token=tokens.refresh_token)
+                tokens = fresh = ProviderTokens.from_response(dict(got), tokens.refresh_token)
             elif not tokens.access_token or (tokens.expires_at is not None and now >= tokens.expires_at):
                 return Answer(Verdict.REFUSED, "the provider gave no refresh token and the access token has expired")
             if not tokens.access_token:
-                return Answer(Verdict.UNANSWERED, "the identity provider sent no access token")
+                return Answer(Verdict.UNANSWERED, "the identity provider sent no access token", fresh)
             claims = dict(await self.client.userinfo(token={"access_token": tokens.access_token,
                                                             "token_type": "Bearer"}))
         except OAuthError as exc:
             verdict = Verdict.REFUSED if exc.error in REFUSALS else Verdict.UNANSWERED
-            return Answer(verdict, f"the identity provider answered {exc.error}")
+            return Answer(verdict, f"the identity provider answered {exc.error}", fresh)
         except httpx.HTTPStatusError as exc:
             status = exc.response.status_code
             verdict = Verdict.REFUSED if status in (400, 401, 403) else Verdict.UNANSWERED
-            return Answer(verdict, f"the identity provider answered HTTP {status}")
+            return Answer(verdict, f"the identity provider answered HTTP {status}", fresh)
         except (httpx.HTTPError, OSError, ValueError) as exc:
-            return Answer(Verdict.UNANSWERED, f"cannot reach the identity provider ({type(exc).__name__})")
+            return Answer(Verdict.UNANSWERED, f"cannot reach the identity provider ({type(exc).__name__})", fresh)
         if str(claims.get("sub") or "") != subject:
-            return Answer(Verdict.REFUSED, "the identity provider answered for another subject")
+            return Answer(Verdict.REFUSED, "the identity provider answered for another subject", fresh)
         # a provider that puts groups only in the ID token (Azure AD's default, Okta's custom claims) sends none in
         # userinfo: not a word on them, so the login's groups stand (until the session's absolute age), where an
         # empty list would have taken every role by group away at the first check

@@ -24,8 +24,11 @@ process refreshes, the others use its result and its new refresh token.
 
 Logging out ends the console's session first (the cookie is worth nothing at once), then revokes the tokens it
 kept at the provider when it advertises a revocation endpoint (RFC 7009), each within REVOKE_WAIT: a slow or
-absent provider delays the reply, never the session's end. A refresh another process has under way at that moment
-may be given tokens the logout never saw; it cannot keep them (the session is gone) and they expire by themselves.
+absent provider delays the reply, never the session's end. Logout and a refresh under way at that moment (in this
+process or another) agree through the session list's flock: logout takes the session's tokens in the same step
+that ends it, so new tokens a refresh kept before are revoked by logout, and a refresh whose keeping finds the
+session ended revokes the tokens it was just given itself. Tokens a refresh got before the provider failed to
+confirm (userinfo refused or did not answer) are likewise kept or revoked, never dropped.
 """
 
 from __future__ import annotations
@@ -179,11 +182,10 @@ class Revalidator:
                     if path.stat().st_mtime < cutoff:
                         path.unlink()
 
-    def tokens(self, sid: str) -> ProviderTokens | None:
-        """The session's provider tokens as kept now (None when it kept none): read before logout ends the session,
-        so they can be revoked after it has ended."""
+    def tokens_in(self, sid: str, rec: dict[str, Any] | None) -> ProviderTokens | None:
+        """The provider tokens a session's record kept (None when it kept none): the record as logout ended it, so
+        they can be revoked after it has ended."""
         try:
-            rec = self.live.get(sid)
             kept = rec.get(FIELD) if rec else None
             return self._seal.open(sid, str(kept.get("sealed", "")), kept.get("expires_at")) \
                 if isinstance(kept, dict) else None
@@ -202,6 +204,19 @@ class Revalidator:
             said = f"the revocation at the identity provider failed ({type(exc).__name__})"
         _log.warning("logout: %s; the console's session ended all the same", said)
         return said
+
+    def _swap(self, sid: str, kept: Any, fresh: ProviderTokens, now: float) -> bool:
+        """Keep tokens a refresh gave before the provider failed to confirm (userinfo did not answer): the
+        rotated-away refresh token is worth nothing now; not a confirmation (`checked`, `answered` stay)."""
+        old = kept if isinstance(kept, dict) else {}
+        return self.live.update(sid, {FIELD: {**old, "sealed": self._seal.seal(sid, fresh),
+                                              "expires_at": fresh.expires_at, "tried": now}})
+
+    async def _ended_meanwhile(self, tokens: ProviderTokens) -> Standing:
+        """A refresh came back after logout ended the session (logout revoked what the session held when it
+        ended, not these): revoke them here, so no token the provider gave for the session outlives it."""
+        await self.revoke(tokens)
+        return Standing(False, False, "your session has ended; log in again")
 
     async def _check(self, sid: str, change: bool, arrived: float) -> Standing:
         rec = self.live.get(sid)  # read again under the locks: another request or process may have just asked
@@ -225,15 +240,23 @@ class Revalidator:
                                           " no token from it); log in again")
         subject = who.get("subject") if isinstance(who, dict) else None
         answer = await self.oidc.reconfirm(tokens, subject, now)
+        fresh = answer.tokens if answer.tokens is not None and answer.tokens != tokens else None
         if answer.verdict is Verdict.CONFIRMED and answer.tokens is not None and isinstance(who, dict):
             groups = answer.groups if answer.groups is not None else tuple(who.get("groups") or ())
-            self.keep(sid, answer.tokens, now, who={**who, "groups": list(groups)})
+            if not self.keep(sid, answer.tokens, now, who={**who, "groups": list(groups)}):
+                return await self._ended_meanwhile(answer.tokens)
             return Standing(True, True, groups=groups)
+        if fresh is not None and (answer.verdict is Verdict.REFUSED or not self._swap(sid, kept, fresh, now)):
+            # refreshed, then refused (userinfo) or the session ended meanwhile: tokens nobody keeps are revoked
+            await self.revoke(fresh)
+            if answer.verdict is not Verdict.REFUSED:
+                return Standing(False, False, "your session has ended; log in again")
         if answer.verdict is Verdict.REFUSED:
             self.live.end(sid)
             return Standing(False, False, f"{answer.reason}: the provider no longer accepts your sign-in, so your"
                                           " session has ended and nothing was recorded; log in again")
-        self.live.update(sid, {FIELD: {**kept, "tried": now}} if isinstance(kept, dict) else {})
+        if fresh is None:
+            self.live.update(sid, {FIELD: {**kept, "tried": now}} if isinstance(kept, dict) else {})
         return Standing(True, False, f"{answer.reason}: a decision needs the identity provider to confirm your"
                                      " sign-in first, so it was refused and nothing was recorded; reading the"
                                      " console goes on; try again when the provider answers")

@@ -15,7 +15,6 @@ refresh token another process just received replaced by the one the provider has
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
@@ -25,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from golive.store.flock import flock_within
 from golive.web.accounts import write_private
 
 
@@ -57,7 +57,7 @@ class SessionList:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                flock_within(fd, f"the console's session list {self.path}")
                 self._stamp = None  # another process may have written within one time stamp tick
                 yield
             finally:
@@ -92,11 +92,15 @@ class SessionList:
             self._save(sessions)
             return True
 
-    def end(self, sid: str) -> None:
+    def end(self, sid: str) -> dict[str, Any] | None:
+        """End the session; its record as it was at that moment (None: it had ended already). Read and removed
+        under one flock: a change written just before (a refresh's new tokens) is in it, none can come after."""
         with self._changing():
             sessions = dict(self._load())
-            if sessions.pop(sid, None) is not None:
+            record = sessions.pop(sid, None)
+            if record is not None:
                 self._save(sessions)
+            return record
 
     def matching(self, match: Callable[[dict[str, Any]], bool]) -> list[str]:
         with self._lock:
@@ -104,11 +108,15 @@ class SessionList:
 
     def end_where(self, match: Callable[[dict[str, Any]], bool]) -> int:
         """End every session whose record matches (all of a person's, all of an account's); returns how many."""
+        return len(self.end_all(match))
+
+    def end_all(self, match: Callable[[dict[str, Any]], bool]) -> dict[str, dict[str, Any]]:
+        """As end_where, with each ended session's record as it was when it ended (see `end`)."""
         with self._changing():
             sessions = dict(self._load())
-            gone = [sid for sid, rec in sessions.items() if match(rec)]
+            gone = {sid: rec for sid, rec in sessions.items() if match(rec)}
             for sid in gone:
                 del sessions[sid]
             if gone:
                 self._save(sessions)
-            return len(gone)
+            return gone

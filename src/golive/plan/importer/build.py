@@ -15,9 +15,11 @@ from golive.plan.importer.conditions import settle
 from golive.plan.importer.covers import derive, is_data, mark_read_only, restores_by_hand
 from golive.plan.importer.examples import fill_examples
 from golive.plan.importer.gate_decision import decision_limit, decision_until
+from golive.plan.importer.level_decided import decided_levels
 from golive.plan.importer.level_first import carry_conditions, settle_first
 from golive.plan.importer.level_position import place
 from golive.plan.importer.state import ImportState
+from golive.plan.importer.step_time import fit_timeouts, step_title
 from golive.plan.importer.text import PLACEHOLDER_VARS, Unplaced, _duration_text, _slug
 from golive.plan.importer.unset_vars import forget_unheld
 from golive.plan.md_exit import accept_counts
@@ -87,8 +89,9 @@ class BuildMixin(ImportState):
         self.signoff_gates(phases)
         self.substeps_as_steps(phases)
         self.prose_after_blocks()  # a repeat of the block before it stands after that block's steps
-        # Deciders first: a gate may name a person and their role that no people table lists.
-        roles = {id(p): self.gate_role(p) for p in phases if p["gate"]}
+        roles = {id(p): self.gate_role(p) or self.person_gate(p) for p in phases if p["gate"]}  # deciders first
+        self.drop_fragments()
+        self.conversions += fit_timeouts([*phases, *self.levels], self.blocks)  # the time the document gives
         if self.approvers:
             approvers = CommentedMap()
             for role_name, people in self.approvers.items():
@@ -159,6 +162,7 @@ class BuildMixin(ImportState):
                 lv["covers"] = covers
             restores = {lv["level"]: any(is_data(s) or restores_by_hand(s) for s in lv["steps"]) for lv in ordered}
             self.inferred += place(ordered, phases, restores)
+            self.inferred += decided_levels(ordered)  # a level a person decides is offered, never applied
             for n in carry_conditions(ordered):  # a level "before X" kept a person's runs it: a person's too
                 self.inferred.append(f"rollback level {n} runs a level kept for its condition: a person's choice too")
             for lv, (_covers, why) in zip(ordered, derived, strict=True):
@@ -208,7 +212,7 @@ class BuildMixin(ImportState):
                   *((lv["steps"], lv["description"]) for lv in self.levels)]
         for steps, description in places:
             for at, statuses in accept_said(steps, description):
-                self.conversions.append(f"step '{_step_title(steps[at])}': the document says exit status"
+                self.conversions.append(f"step '{step_title(steps[at])}': the document says exit status"
                                         f" {', '.join(map(str, statuses[1:]))} is no failure -> expect_exit:"
                                         f" {statuses} (kept at [0], the step stopped the deployment on the outcome"
                                         " the document calls normal)")
@@ -490,9 +494,3 @@ class BuildMixin(ImportState):
                 why = "a stricter limit of the same kind is used for the canary analysis"
             self.unplaced.append(Unplaced(t.line, f"threshold {t.label}", why))
 
-
-def _step_title(step: dict[str, Any]) -> str:
-    """A step as the summary names it: its name, else the first line of its command."""
-    spec = step.get("shell", step.get("ssh"))
-    command = spec.get("command") if isinstance(spec, dict) else spec
-    return str(step.get("name") or str(command or "").strip().split("\n")[0])[:60]

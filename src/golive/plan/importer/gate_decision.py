@@ -92,14 +92,9 @@ class GateDecisionMixin(ImportState):
         line = phase["gate"][1]
         who = self.decider_named(text)
         if who is None:
-            if "steps" in phase:  # nobody golive could ask: the decision stays a person's step, never skipped
-                phase["steps"].append(self.step("manual", {"instruction": f"Go/No-Go: {_clean(phase['gate'][0])}"
-                                                           "\n(No = NO-GO: the phase fails and rolls back.)"},
-                                                line, "Go/No-Go"))
-                self.conversions.append(f"line {line}: the Go/No-Go '{_clean(phase['gate'][0])[:60]}' is a person's"
-                                        " decision and names nobody -> a person's step at the end of"
-                                        f" '{phase['name']}' (without it the gate passes by itself)")
-            return None
+            # nobody golive could ask: the gate of the phase end asks the Go/No-Go approver (build.person_gate); a
+            # decision amid a phase's steps stays a step any person confirms (a role listing nobody is left out)
+            return self.person_gate(phase) if "steps" in phase else None
         known = self.known_person(who)
         if known is not None:  # "Dr. Okafor decides" and "Clinical approver: Dr. Helen Okafor": her role
             return self.decider_role(known[0], known[1], line)
@@ -111,6 +106,40 @@ class GateDecisionMixin(ImportState):
                                 f" and names no role -> an approval by '{role}' (without it the gate passes by"
                                 " itself once the steps succeed)")
         return role
+
+    def person_gate(self, phase: dict[str, Any]) -> str | None:
+        """The role that decides a gate whose decider the document does not name: the Go/No-Go approver (listing
+        nobody when no gate named one: `golive run` refuses until it is filled in, golive.run.start); None for a gate
+        golive decides by itself (gate_auto: it only restates the phase's success)."""
+        from golive.plan.importer.gate_auto import decides_itself
+
+        said = f"{phase.get('gate_who', '')} {phase['gate'][0]}"
+        if decides_itself(said) and not (DECIDED.search(said) or SILENT_NO.search(said)):
+            return None
+        line = phase["gate"][1]
+        people = self.approvers.setdefault(DEFAULT_ROLE, [])
+        if phase.get("gate_person_asked"):
+            return DEFAULT_ROLE
+        phase["gate_person_asked"] = True
+        self.conversions.append(f"line {line}: the Go/No-Go '{_clean(phase['gate'][0])[:60]}' is more than the phase's"
+                                " steps succeeding and names no decider -> an approval by '" + DEFAULT_ROLE + "'"
+                                + (f" ({', '.join(people)})" if people else " (it lists nobody: write who decides"
+                                   " under approvers before `golive run`, which refuses until then)")
+                                + " (without it the gate passes by itself once the steps succeed)")
+        return DEFAULT_ROLE
+
+    def drop_fragments(self) -> None:
+        """People of approvers that are a fragment of a Go/No-Go's words, never a person ("One NO-GO" from "One NO-GO
+        from RISK is a NO-GO", "No-Go Fatima"): left out, said in the summary."""
+        from golive.plan.importer.roles import not_a_name
+
+        for role, people in self.approvers.items():
+            kept = [p for p in people if not not_a_name(p)]
+            for gone in people:
+                if gone not in kept:
+                    self.inferred.append(f"'{gone}' in approvers role '{role}' is words of a Go/No-Go, not a person"
+                                         " -> left out")
+            people[:] = kept
 
     def decider_named(self, text: str) -> str | None:
         """The decider a gate writes: a full name ("@<Femke Bakker> decides", "Go/No-Go (Marcelo Lima)"), else

@@ -165,12 +165,24 @@ def crew_member(part: str) -> tuple[str, str, str] | None:
     return None
 
 
+#: Words of a Go/No-Go or of counting, never a word of a person's name: "One NO-GO", "No-Go Fatima", "GO Ines".
+_NEVER_NAME = frozenset({"go", "no-go", "nogo", "no", "one", "two", "three", "all", "any", "each", "every", "if",
+                         "when", "then", "the", "after", "before", "only", "ok", "yes", "gate", "decision"})
+
+
+def not_a_name(text: str) -> bool:
+    """A word of the text is one no person's name has (`_NEVER_NAME`)."""
+    return any(w.strip(".,:;()*_'\"“”!?").lower() in _NEVER_NAME for w in text.split())
+
+
 def strict_person(text: str) -> bool:
     """A full name, as a key/value line next to roles gives one: two to four capitalised words ("Yusuf Demir"),
     and nothing else (a handle counts too). Stricter than looks_like_person: the key alone says no role."""
     name = re.sub(r"\s*\([^)]*\)\s*$", "", text.strip()).strip()
     if re.fullmatch(r"@[\w.-]+", name):
         return True
+    if not_a_name(name):
+        return False
     words = name.split()
     if len(words) == 1 and not re.search(r"[A-Za-zÀ-ɏ]", name):
         return looks_like_person(name) and 2 <= len(name) <= 12  # "김민준", "李娜": a whole name in one word

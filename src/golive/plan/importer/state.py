@@ -345,6 +345,12 @@ class ImportState:
     def gate_role(self, phase: dict[str, Any]) -> str | None:
         raise NotImplementedError
 
+    def person_gate(self, phase: dict[str, Any]) -> str | None:
+        raise NotImplementedError
+
+    def drop_fragments(self) -> None:
+        raise NotImplementedError
+
     def stepless_gates(self) -> None:
         raise NotImplementedError
 
