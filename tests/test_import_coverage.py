@@ -188,3 +188,12 @@ def test_cancelled_and_narrative_leftovers_are_no_persons_step() -> None:
                           "- [-] Purge the CDN for /search once the health is green.")
     said = doc_manual(doc)
     assert "Purge the CDN" not in said and "cache-ctl flush" in said
+
+
+def test_a_lone_carriage_return_before_a_fence_is_a_line_end_as_markdown_it_counts_it() -> None:
+    """markdown-it ends a line at a lone \\r, so its fence maps index lines split the same way (hypothesis found
+    an IndexError when the guard split at \\n only)."""
+    from golive.plan.importer.fence_guard import recover_fences
+
+    text, warnings = recover_fences("  - nested \r0\n\n```\n0")
+    assert text.replace("\r", "\n").split("\n")[-2:] == ["```", "0"] and warnings == []

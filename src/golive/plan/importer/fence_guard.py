@@ -18,6 +18,7 @@ import re
 from markdown_it import MarkdownIt
 
 _MARKER = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_NEWLINE = re.compile(r"\r\n?|\n")
 _CLOSER = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*$")
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S")
 _SETEXT = re.compile(r"^ {0,3}(?:={3,}|-{3,})\s*$")
@@ -61,7 +62,7 @@ def recover_fences(text: str) -> tuple[str, list[str]]:
     warnings: list[str] = []
     md = MarkdownIt("commonmark").enable("table")
     for _ in range(200):
-        lines = text.split("\n")
+        lines = _NEWLINE.split(text)  # as markdown-it counts lines (a lone \r ends one), so its maps index them
         found = None
         for tok in md.parse(text):
             if tok.type != "fence" or not tok.map or tok.level != 0:
