@@ -244,7 +244,7 @@ def test_a_phases_timebox_is_its_steps_timeout() -> None:
 
 @pytest.mark.parametrize(("said", "timeout"), [
     ("The mock session runs 45 minutes.", "55m"),
-    ("Wait up to 20 min for the rebalance to finish:", "30m"),
+    ("Wait up to 20 min for the rebalance to finish:", "20m"),  # an upper bound: the limit itself (review4 L1)
     ("This takes about an hour.", "1h10m"),
     ("Can take 30-40 minutes on the big shard.", "50m"),
 ])

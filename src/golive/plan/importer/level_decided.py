@@ -22,12 +22,16 @@ from golive.plan.md_meaning import DECIDED
 #: A decision the level waits for, beyond the words of deciding golive.plan.md_meaning.DECIDED knows: being
 #: consulted, someone's OK or agreement, a meeting's (CAB's) say, a lighter level that was not enough.
 _WAITS_FOR = re.compile(
-    r"(?i)\b(?:consult\w*|(?:'s|’s)\s+(?:ok|okay|go|approval|agreement|say-?so|call|decision)|agree(?:s|d|ment)?|"
-    r"approv\w*|permission|authori[sz](?:ation|ed|es|e)\b|sign-?off|(?:cab|ccb|change\s+board|change\s+advisory\s+board)\b|"
+    r"(?i)\b(?:consult\w*|(?:'s|’s)\s+(?:ok|okay|go|approval|agreement|say-?so|call|decision)|agree(?:s|ment)?\b|"
+    # someone approving the rollback, not a participle naming a thing: "if the DBA approves", "approved by QA",
+    # "with the CAB's approval", never "the previously approved release" or "authorized images"
+    r"approv(?:es?|al|ing)\b|(?:approved|agreed|authori[sz]ed)\s+(?:by|with)\b|permission|"
+    r"authori[sz](?:ation|es|e|ing)\b|sign-?off|(?:cab|ccb|change\s+board|change\s+advisory\s+board)\b|"
     # the same in the languages runbooks come in: "nach Rücksprache", "Freigabe", "avec l'accord", "aprobación",
     # "aprovação", "autorização", "по решению", "согласовани", "decyzj", "zgod"
     r"r(?:ü|ue)cksprache|freigabe|zustimmung|accord\s+d|validation\s+d|aprobaci[óo]n|visto\s+bueno|"
-    r"aprova[çc][ãa]o|autoriza[çc][ãa]o|решени\w*|согласовани\w*|одобрени\w*|разрешени\w*|decyzj\w*|zgod\w*|"
+    r"aprova[çc][ãa]o|autoriza[çc][ãa]o|решени\w*|согласовани\w*|одобрени\w*|разрешени\w*|decyzj\w*|"
+    r"zgod(?:a|y|ą|zie)\b|"  # Polish consent ("za zgodą DBA"), never "zgodnie z" ("according to")
     r"discretion|at\s+the\s+request\s+of|if\s+(?:they|he|she)\s+(?:say|says|want)|"
     r"(?:level|stufe|niveau|nivel|n[íi]vel|livello|option|stage|tier)\s+[A-Z0-9]{1,2}\s+(?:is|was|does|did)\s+"
     r"(?:not|n[o']t)\s+(?:enough|sufficient|help|work|fix|solve)|"

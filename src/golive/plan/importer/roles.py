@@ -170,9 +170,19 @@ _NEVER_NAME = frozenset({"go", "no-go", "nogo", "no", "one", "two", "three", "al
                          "when", "then", "the", "after", "before", "only", "ok", "yes", "gate", "decision"})
 
 
+#: Words that are a name's as well, written as a name is ("Go" is a Korean surname, "No" a Korean/Vietnamese one):
+#: a fragment only when written as a Go/No-Go's word is, in capitals ("GO Ines") or lower case.
+_NAME_TOO = frozenset({"go", "no"})
+
+
 def not_a_name(text: str) -> bool:
-    """A word of the text is one no person's name has (`_NEVER_NAME`)."""
-    return any(w.strip(".,:;()*_'\"“”!?").lower() in _NEVER_NAME for w in text.split())
+    """A word of the text is one no person's name has (`_NEVER_NAME`): a Go/No-Go's or counting word, except "Go" and
+    "No" written as a name is (capitalised), which real people are called."""
+    for word in text.split():
+        w = word.strip(".,:;()*_'\"“”!?")
+        if w.lower() in _NEVER_NAME and not (w.lower() in _NAME_TOO and w[:1].isupper() and w[1:].islower()):
+            return True
+    return False
 
 
 def strict_person(text: str) -> bool:

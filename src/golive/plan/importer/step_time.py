@@ -8,6 +8,11 @@ mock session was killed at minute 10 and the failure rolled the change back, a f
 success. An imported step that runs something gets a timeout that fits: its phase's timebox when the document gives
 one longer than the default, else a duration stated in the paragraph or item that introduces it plus the usual ten
 minutes. A longer limit never fails a step the document means to succeed; it only waits longer on a hung one.
+
+Two limits are the document's own and kept as written: a duration given as an upper bound ("takes at most 20
+minutes", "up to 20 min") is the timeout itself, never padded nor widened to the phase's timebox (a hung step would
+hold the night longer than the document allows), and a timeout golive.plan.md_waits derived from the command's own
+`--timeout`/sleeps is never raised or cut (the command stops itself at its own limit).
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from typing import Any
 
 from golive.plan.md_blocks import Block
 from golive.steps.base import COMMAND_TIMEOUT
-from golive.units import parse_duration
 
 #: Step kinds that run a program golive's timeout stops (a person's step, a wait or a check have their own).
 TIMED = frozenset({"shell", "pwsh", "ssh", "sql", "migrate", "backup", "restore", "rolling"})
@@ -27,22 +31,35 @@ _NUMBER = r"(\d+(?:[.,]\d+)?|an?|one|two|three|four|half\s+an)"
 _STATED = re.compile(
     r"(?i)\b(?:takes?|taking|took|runs?(?:\s+for)?|running\s+for|lasts?|lasting|wait(?:s|ing)?(?:\s+for)?|"
     r"allow|expect|dauert|braucht|prend|dure|tarda|dura|leva|demora|richiede)\s+"
-    r"(?:(?:about|around|roughly|approximately|approx\.?|up\s+to|at\s+most|as\s+long\s+as|some|~|etwa|bis\s+zu|"
-    r"ca\.?|environ|jusqu['’]?[àa]|unos|unas|cerca\s+de|at[ée]|circa|fino\s+a)\s+)*~?\s*"
+    r"((?:(?:about|around|roughly|approximately|approx\.?|up\s+to|at\s+most|no\s+(?:longer|more)\s+than|"
+    r"not\s+(?:longer|more)\s+than|max(?:imum|\.)?|as\s+long\s+as|some|~|etwa|bis\s+zu|h[öo]chstens|maximal|"
+    r"ca\.?|environ|jusqu['’]?[àa]|au\s+plus|unos|unas|cerca\s+de|at[ée]|como\s+m[áa]ximo|circa|fino\s+a|"
+    r"al\s+massimo)\s+)*)~?\s*"
     rf"(?:\d+(?:[.,]\d+)?\s*(?:-|–|to|bis|[àa]|a)\s*)?{_NUMBER}\s*"
     r"(hours?|hrs?|h|minutes?|mins?|min|m|stunden?|minuten|heures?|horas?|minutos?|ore|minuti)\b")
+#: An upper bound: "at most 20 minutes", "no longer than 20 minutes", "up to 20 min", "bis zu", "jusqu'à".
+_AT_MOST = re.compile(r"(?i)up\s+to|at\s+most|no[t]?\s+(?:longer|more)\s+than|max|bis\s+zu|h[öo]chstens|jusqu|"
+                      r"au\s+plus|m[áa]ximo|at[ée]|fino\s+a|al\s+massimo")
 _WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0}
+
+
+def stated(text: str) -> tuple[float, bool]:
+    """The longest duration the text says the work takes (0 when it says none), and whether the text gives it as
+    an upper bound ("at most 20 minutes", "up to 20 min"): a limit to keep, never to pad."""
+    longest, bound = 0.0, False
+    for m in _STATED.finditer(" ".join(text.split())):
+        number, unit = m.group(2).lower(), m.group(3).lower()
+        value = 0.5 if number.startswith("half") else _WORDS.get(number) or float(number.replace(",", "."))
+        hours = unit.startswith(("h", "stund", "heur", "hora", "ore"))
+        seconds = value * (3600 if hours else 60)
+        if seconds > longest:
+            longest, bound = seconds, bool(_AT_MOST.search(m.group(1)))
+    return longest, bound
 
 
 def stated_seconds(text: str) -> float:
     """The longest duration the text says the work takes (0 when it says none)."""
-    longest = 0.0
-    for m in _STATED.finditer(" ".join(text.split())):
-        number, unit = m.group(1).lower(), m.group(2).lower()
-        value = 0.5 if number.startswith("half") else _WORDS.get(number) or float(number.replace(",", "."))
-        hours = unit.startswith(("h", "stund", "heur", "hora", "ore"))
-        longest = max(longest, value * (3600 if hours else 60))
-    return longest
+    return stated(text)[0]
 
 
 def _text(seconds: float) -> str:
@@ -56,24 +73,19 @@ def kind_of(step: Any) -> str:
     return next((k for k in step if k in TIMED), "") if isinstance(step, dict) else ""
 
 
-def _seconds(step: dict[str, Any]) -> float:
-    value = step.get("timeout")
-    return parse_duration(str(value)) if value else COMMAND_TIMEOUT
-
-
-def said_near(blocks: list[Block], line: int) -> float:
-    """The duration stated in the words that introduce the block at `line`: the item holding it, or the paragraph
-    right before it (never across a heading or another block)."""
+def said_near(blocks: list[Block], line: int) -> tuple[float, bool]:
+    """The duration stated in the words that introduce the block at `line` (the item holding it, or the paragraph
+    right before it, never across a heading or another block), and whether it is an upper bound."""
     at = max((i for i, b in enumerate(blocks) if b.line <= line), default=None)  # the block the line is in
     if at is None:
-        return 0.0
+        return 0.0, False
     b = blocks[at]
     texts = [b.text] if b.kind in ("item", "para") else []
     if b.parent is not None and 0 <= b.parent < len(blocks):
         texts.append(blocks[b.parent].text)
     if at > 0 and blocks[at - 1].kind == "para":
         texts.append(blocks[at - 1].text)
-    return max((stated_seconds(t) for t in texts), default=0.0)
+    return max((stated(t) for t in texts), default=(0.0, False))
 
 
 def line_of(step: Any) -> int | None:
@@ -96,15 +108,21 @@ def fit_timeouts(phases: list[dict[str, Any]], blocks: list[Block]) -> list[str]
         for step in p["steps"]:
             if not kind_of(step):
                 continue
+            if step.get("timeout"):
+                continue  # md_waits' from the command's own `--timeout`/sleeps: the command's limit, kept as is
             line = line_of(step)
-            near = said_near(blocks, line) if line is not None else 0.0
-            stated = near + COMMAND_TIMEOUT if near * 2 >= COMMAND_TIMEOUT else 0.0
-            need, why = max((box, f"the timebox of '{p.get('name')}'"), (stated, "the duration stated next to it"))
-            if need <= max(_seconds(step), COMMAND_TIMEOUT):
+            near, bound = said_near(blocks, line) if line is not None else (0.0, False)
+            if bound:  # "takes at most 20 minutes": that is the limit, neither padded nor widened to a timebox
+                need, why = near, "the most the document says it takes"
+            else:
+                padded = near + COMMAND_TIMEOUT if near * 2 >= COMMAND_TIMEOUT else 0.0
+                need, why = max((box, f"the timebox of '{p.get('name')}'"), (padded, "the duration stated next to it"))
+            if (need <= COMMAND_TIMEOUT and not bound) or need == COMMAND_TIMEOUT:
                 continue
             step["timeout"] = _text(need)  # after the step's kind, as md_waits writes it
-            said.append(f"line {line or p.get('line')}: {why} -> the step's timeout {step['timeout']}"
-                        " (golive's default of 10 minutes would stop it while it does what the document says)")
+            said.append(f"line {line or p.get('line')}: {why} -> the step's timeout {step['timeout']}" + (
+                " (the document's own limit)" if bound else
+                " (golive's default of 10 minutes would stop it while it does what the document says)"))
     return said
 
 
