@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import golive
+from conftest import golive, until
 from golive.targets.hostlock import default_path
 from test_ssh import SshHosts, _events, sshd  # noqa: F401 - four real sshd "hosts"
-from test_ssh_trees import _alive, _pid, _plan, _until
+from test_ssh_trees import _alive, _pid, _plan
 
 
 @pytest.fixture
@@ -58,5 +58,5 @@ def test_sigterm_stops_the_remote_deploy(plan: Callable[[str], None], workdir: P
     assert _alive(remote)
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=60) == 143, child.stdout.read() if child.stdout else ""
-    _until("the remote deploy to be stopped", lambda: not _alive(remote), timeout=15)
+    until("the remote deploy to be stopped", lambda: not _alive(remote), timeout=15)
     assert not (workdir / "landed").exists()

@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import golive
+from conftest import golive, until
 from test_ssh import SshHosts, _events, sshd  # noqa: F401 - four real sshd "hosts"
-from test_ssh_trees import _alive, _pid, _plan, _until
+from test_ssh_trees import _alive, _pid, _plan
 
 
 def test_resolve_is_refused_while_the_remote_command_still_runs(sshd: SshHosts, workdir: Path) -> None:  # noqa: F811
@@ -45,7 +45,7 @@ def test_resolve_is_refused_while_the_remote_command_still_runs(sshd: SshHosts, 
         assert not _events(workdir, "step.resolved")
     finally:
         (workdir / "go").touch()  # the remote loop outlives the killed golive: a failed test must end it too
-    _until("the remote command to end", lambda: not _alive(remote))
+    until("the remote command to end", lambda: not _alive(remote))
     deadline = time.monotonic() + 30
     while (done := golive(*resolve, cwd=workdir)).code != 0:  # its `timeout` wrapper goes right after it
         assert time.monotonic() < deadline and "still runs on" in done.err, done.out + done.err
