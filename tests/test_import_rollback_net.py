@@ -69,7 +69,7 @@ SEVIYE = """# Depo servisi 2.8
 ./yayinla.sh 2.7.4
 ```
 
-**Seviye 2 — yedekten dön.** Sadece veri bozulduysa:
+**Seviye 2 — yedekten dön.** Sadece veri bozulduysa; kararı Ayşe Hanım verir:
 
 ```bash
 pg_restore --clean -d depo /yedek/depo.dump
@@ -83,6 +83,7 @@ def test_turkish_level_labels_are_levels_of_their_own() -> None:
     assert sorted(levels) == [1, 2], levels
     assert "2.7.4" in levels[1] and "pg_restore" not in levels[1]
     assert "pg_restore" in levels[2]
+    assert {lv.level: bool(lv.when) for lv in plan.rollback.levels}[2], "Ayşe decides level 2: never applied by golive"
 
 
 PR_BODY = """## Move the `billing` queue to the new broker
