@@ -32,6 +32,8 @@ from golive.targets.hostlock import default_path, holder_is_over, refusal
 
 #: Open PostgreSQL sessions holding advisory locks, per run, for as long as this process drives it.
 _SESSIONS: dict[str, list[Any]] = {}
+#: Runs this process has said the testing lock variable's warning for.
+_WARNED: set[str] = set()
 
 
 class LockContext:
@@ -46,8 +48,9 @@ class LockContext:
         self.store = store  # the run log's location as shown (a PostgreSQL URL without credentials)
         self.vars = vars if vars is not None else {}
         self.workdir = workdir
-        #: What taking the locks found worth recording in the run's log (a router lock taken over after its lease).
-        self.notes: list[str] = []
+        #: What taking the locks found worth recording in the run's log, as (kind, message): a router lock taken over
+        #: after its lease, machine locks replaced by golive's testing variable.
+        self.notes: list[tuple[str, str]] = []
         #: The run's own log, to judge a host-wide lock record naming a run of it (golive.run.host_lock).
         self.log = log
 
@@ -288,9 +291,9 @@ def _take_router(spec: RouterLock, plan: Plan, ctx: LockContext) -> None:
 
     previous = take_router_lock(spec, plan, ctx.run_id, ctx.fields(plan), ctx.interpolate, ctx.workdir)
     if previous is not None:
-        ctx.notes.append(f"took over the lock in router '{spec.router}' from run {previous.get('run')} (run log"
-                         f" {previous.get('store')}, process {previous.get('pid')} on {previous.get('host')}),"
-                         " whose lease on it had run out or whose run had ended")
+        ctx.notes.append(("lock.taken_over", f"took over the lock in router '{spec.router}' from run"
+                          f" {previous.get('run')} (run log {previous.get('store')}, process {previous.get('pid')}"
+                          f" on {previous.get('host')}), whose lease on it had run out or whose run had ended"))
 
 
 # -- the whole set -----------------------------------------------------------------------------------
@@ -304,6 +307,9 @@ def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True, specs: list[A
     `specs` of them), or none: on a refusal, what was taken is let go again (removed for a run about to be created
     or reopened; only no longer held by this process for a run that exists and keeps its locks)."""
     done: list[Any] = []
+    from golive.targets.hostlock import remote_dir_variable
+
+    remote_dir_variable(plan)  # before anything is taken: a refusal leaves nothing behind
     _take_host(plan, ctx)
     try:
         for spec in plan.locks if specs is None else specs:
@@ -321,6 +327,13 @@ def _take_host(plan: Plan, ctx: LockContext) -> None:
     from golive.run import host_lock
 
     record = {**ctx.fields(plan), "user": _user()}
+    warning = host_lock.testing_warning()
+    if warning and ctx.run_id not in _WARNED:  # loud, each run and resume, and in the run's log: this run may not
+        _WARNED.add(ctx.run_id)                # meet other users' golives (once: `run` takes the locks twice)
+        import sys
+
+        print(f"golive: {warning}", file=sys.stderr, flush=True)
+        ctx.notes.append(("lock.machine_replaced", warning))
     host_lock.take(plan.service, plan.environment, record, ctx.log)
 
 
@@ -345,8 +358,8 @@ def record_notes(store: Any, ctx: LockContext) -> None:
     """What taking the locks found (a router lock taken over) goes into the run's log."""
     from golive.core.events import RunNote, body
 
-    for message in ctx.notes:
-        store.append(ctx.run_id, "run.note", body(RunNote, kind="lock.taken_over", message=message))
+    for kind, message in ctx.notes:
+        store.append(ctx.run_id, "run.note", body(RunNote, kind=kind, message=message))
     ctx.notes.clear()
 
 
