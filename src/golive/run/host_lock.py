@@ -20,7 +20,7 @@ still meet in the machine's directories (it used to replace them, so the two bot
 tests, each test a machine of its own, replace them: `$GOLIVE_TESTING_HOST_LOCK_DIR`, honoured only together with
 `GOLIVE_TESTING=replace-machine-locks` (one variable left exported in a shell or CI job must not split a real
 operator from everyone else on the machine: alone it is ignored, and said so). Whenever it is set, every run and
-resume says on stderr which directories it locks and records it in the run's log (`testing_warning`).
+resume says on stderr which directories it locks (`testing_warning`).
 golive creates a missing directory world-writable and sticky (mode 1777, like /tmp) and each lock file readable
 and writable by all (0666), since the next user's golive must update it; the file is never removed (so nobody can
 lock a name another process is about to unlink) and is empty while free. It is opened without following symbolic
@@ -85,7 +85,7 @@ def _testing_dir() -> str:
 
 
 def testing_warning() -> str:
-    """What a run or resume must say (stderr, and the run's log) when the testing variable is set: either this run's
+    """What a run or resume must say on stderr when the testing variable is set: either this run's
     host-wide lock is NOT where other users' golives look, or the variable is being ignored ('' when unset)."""
     given = os.environ.get(TESTING_ENV, "").strip()
     if not given:

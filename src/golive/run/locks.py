@@ -48,9 +48,8 @@ class LockContext:
         self.store = store  # the run log's location as shown (a PostgreSQL URL without credentials)
         self.vars = vars if vars is not None else {}
         self.workdir = workdir
-        #: What taking the locks found worth recording in the run's log, as (kind, message): a router lock taken over
-        #: after its lease, machine locks replaced by golive's testing variable.
-        self.notes: list[tuple[str, str]] = []
+        #: What taking the locks found worth recording in the run's log (a router lock taken over after its lease).
+        self.notes: list[str] = []
         #: The run's own log, to judge a host-wide lock record naming a run of it (golive.run.host_lock).
         self.log = log
 
@@ -291,9 +290,9 @@ def _take_router(spec: RouterLock, plan: Plan, ctx: LockContext) -> None:
 
     previous = take_router_lock(spec, plan, ctx.run_id, ctx.fields(plan), ctx.interpolate, ctx.workdir)
     if previous is not None:
-        ctx.notes.append(("lock.taken_over", f"took over the lock in router '{spec.router}' from run"
-                          f" {previous.get('run')} (run log {previous.get('store')}, process {previous.get('pid')}"
-                          f" on {previous.get('host')}), whose lease on it had run out or whose run had ended"))
+        ctx.notes.append(f"took over the lock in router '{spec.router}' from run {previous.get('run')} (run log"
+                         f" {previous.get('store')}, process {previous.get('pid')} on {previous.get('host')}),"
+                         " whose lease on it had run out or whose run had ended")
 
 
 # -- the whole set -----------------------------------------------------------------------------------
@@ -328,12 +327,11 @@ def _take_host(plan: Plan, ctx: LockContext) -> None:
 
     record = {**ctx.fields(plan), "user": _user()}
     warning = host_lock.testing_warning()
-    if warning and ctx.run_id not in _WARNED:  # loud, each run and resume, and in the run's log: this run may not
-        _WARNED.add(ctx.run_id)                # meet other users' golives (once: `run` takes the locks twice)
+    if warning and ctx.run_id not in _WARNED:  # loud, each run and resume: this run may not meet other users'
+        _WARNED.add(ctx.run_id)                # golives (said once: `run` takes the locks twice)
         import sys
 
         print(f"golive: {warning}", file=sys.stderr, flush=True)
-        ctx.notes.append(("lock.machine_replaced", warning))
     host_lock.take(plan.service, plan.environment, record, ctx.log)
 
 
@@ -358,8 +356,8 @@ def record_notes(store: Any, ctx: LockContext) -> None:
     """What taking the locks found (a router lock taken over) goes into the run's log."""
     from golive.core.events import RunNote, body
 
-    for kind, message in ctx.notes:
-        store.append(ctx.run_id, "run.note", body(RunNote, kind=kind, message=message))
+    for message in ctx.notes:
+        store.append(ctx.run_id, "run.note", body(RunNote, kind="lock.taken_over", message=message))
     ctx.notes.clear()
 
 
