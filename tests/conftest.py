@@ -42,6 +42,9 @@ def _session_lock_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     base = tmp_path_factory.getbasetemp()
     mp = pytest.MonkeyPatch()
     mp.setenv("GOLIVE_TESTING_HOST_LOCK_DIR", str(base / ".session-host-locks"))
+    # the variable replaces the machine's directories only with this marker (golive.run.host_lock): every golive
+    # a test starts inherits both
+    mp.setenv("GOLIVE_TESTING", "replace-machine-locks")
     mp.setenv("XDG_STATE_HOME", str(base / ".session-state"))
     try:
         yield

@@ -1,8 +1,9 @@
 """Where a service's locks live is decided by the service and the plan alone, never by who runs golive, and each
 service has a lock of its own (golive.store.lock_names, golive.targets.hostlock, golive.run.host_lock):
 
-- two operators, one with GOLIVE_REMOTE_LOCK_DIR set and one without, meet in the same lock file on the SSH hosts
-  (the variable no longer moves it; the plan's host group `lock_dir:` does, for everyone);
+- GOLIVE_REMOTE_LOCK_DIR no longer moves the lock file on the SSH hosts (the plan's host group `lock_dir:` does, for
+  everyone): set to another directory, it refuses the run and says what to write; set to the group's, the run meets
+  the other operators' in the same file;
 - `a.b`/`c` and `a`/`b.c` (once the same file `a.b.c`) deploy side by side, and a name longer than a file name may
   be still locks;
 - a record a previous version's golive wrote under the old name still holds the service;
@@ -61,26 +62,36 @@ def _marks_of(marks: Path, run: str) -> set[str]:
     return {m.name.split("@", 1)[1] for m in marks.iterdir() if m.name.startswith(run + "@")} if run else set()
 
 
-def test_operators_with_different_remote_lock_variables_meet_in_one_lock(workdir: Path,
-                                                                          sshd: SshHosts) -> None:  # noqa: F811
-    """The plan names no lock_dir: the default place on the hosts, whatever GOLIVE_REMOTE_LOCK_DIR each operator
-    has (a unique service name keeps this test's /tmp file its own)."""
+def test_an_operator_whose_remote_lock_variable_differs_from_the_plan_is_refused(workdir: Path,
+                                                                                sshd: SshHosts) -> None:  # noqa: F811
+    """GOLIVE_REMOTE_LOCK_DIR moved the lock file on the hosts in earlier golives; this one follows the plan's group
+    `lock_dir:` alone. Set to another directory it refuses the run before any host is touched, saying what to write
+    (an earlier golive with it set locks elsewhere: ignoring it would let both deploy). Set to the group's directory
+    it names the very same file, and the run meets the other operator's (a unique service name keeps this test's
+    /tmp file its own)."""
     service = f"places{os.getpid()}x{workdir.name[-6:].replace('_', '')}"
     marks = workdir / "marks"
     marks.mkdir()
     lock = Path(default_path(service, "test"))
     text = _plan(sshd, service, "test", marks, None)
-    alice = Machine(workdir, "alice", text, {"GOLIVE_REMOTE_LOCK_DIR": str(workdir / "alice-remote")})
+    elsewhere = workdir / "alice-remote"
+    alice = Machine(workdir, "alice", text, {"GOLIVE_REMOTE_LOCK_DIR": str(elsewhere)})
     bob = Machine(workdir, "bob", text)  # without the variable
     try:
-        first, run_a = alice.run()
+        refused, run_r = alice.run()
+        assert refused.code == 2, refused.out + refused.err
+        assert f"GOLIVE_REMOTE_LOCK_DIR={elsewhere} is no longer read" in refused.err, refused.err
+        assert f"Write `lock_dir: {elsewhere}`" in refused.err and "then unset GOLIVE_REMOTE_LOCK_DIR" in refused.err
+        assert run_r == "" and not list(marks.iterdir()) and not lock.exists() and not elsewhere.exists()
+        first, run_b = bob.run()
         assert first.code == 3, first.out + first.err  # ran on every host, waits at its gate
-        assert _marks_of(marks, run_a) == set(sshd.hosts)
-        assert json.loads(lock.read_text())["run"] == run_a
-        second, run_b = bob.run()
+        assert _marks_of(marks, run_b) == set(sshd.hosts)
+        assert json.loads(lock.read_text())["run"] == run_b
+        alice.env["GOLIVE_REMOTE_LOCK_DIR"] = "/tmp/"  # the group's lock_dir (the default): the same file
+        second, run_a = alice.run()
         assert second.code == 1, second.out + second.err
-        assert f"is held by run {run_a}" in second.out + second.err
-        assert _marks_of(marks, run_b) == set()  # bob's command never started on a host alice holds
+        assert f"is held by run {run_b}" in second.out + second.err
+        assert _marks_of(marks, run_a) == set()  # alice's command never started on a host bob holds
     finally:
         lock.unlink(missing_ok=True)
 

@@ -16,6 +16,7 @@ from msgspec import Struct
 from golive import interrupts
 from golive.core import events
 from golive.core.clock import Clock
+from golive.core.people import same_person
 from golive.core.step import Step, StepContext, StepResult, clip_output
 from golive.core.stepid import StepId
 from golive.engine.leftovers import interrupted_event, never_ran, why_a_person
@@ -386,7 +387,7 @@ class Engine:
                     self.record(events.GateWaiting(
                         phase=pi, name=phase.name, needed=needed, role=gate.approvals.role,
                         candidates=[p for p in self.plan.approvers.get(gate.approvals.role or "", []) if not (  # SoD
-                            self.plan.separation_of_duties and p.casefold() == self.state.initiator.casefold())],
+                            self.plan.separation_of_duties and same_person(p, [self.state.initiator]))],
                         description=gate.description,
                         command=f"golive approve {self.run_id} --by NAME --reason TEXT",
                         since=self.clock.now().isoformat(), timeout=gate.approvals.timeout,

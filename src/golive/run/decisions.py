@@ -26,6 +26,7 @@ from golive.core.events import (
     StepResolved,
     checked,
 )
+from golive.core.people import same_person
 from golive.core.stepid import StepId
 from golive.engine.state import RunState, fold
 from golive.errors import DecisionRefused, UsageError
@@ -111,18 +112,13 @@ def find_step(plan: Plan, state: RunState, ref: str) -> str:
     raise UsageError(f"no step '{ref}' in run {state.run_id} (ids look like 2.3; see golive status)")
 
 
-def _same_person(name: str, names: list[str]) -> str | None:
-    """The entry of `names` that is `name`, ignoring case and surrounding space (people type both)."""
-    wanted = name.strip().casefold()
-    return next((n for n in names if n.strip().casefold() == wanted), None)
-
-
 def _holder(by: str, role: str | None, plan: Plan, refused: str) -> str:
     """`by` as the plan spells it among the people of `role`, so one person cannot count twice as "bob" and "Bob";
-    refused (the message ending in `refused`) when the role lists people and `by` is not one of them."""
+    refused (the message ending in `refused`) when the role lists people and `by` is not one of them. A role listing
+    nobody lets anyone confirm a manual step (the importer's "any person confirms"); a gate refuses it in approve()."""
     if not role or not plan.approvers.get(role):
         return by
-    holder = _same_person(by, plan.approvers[role])
+    holder = same_person(by, plan.approvers[role])
     if holder is None:
         raise DecisionRefused(f"{by} does not hold role '{role}' {refused}")
     return holder
@@ -141,16 +137,20 @@ def approve(store: Store, run_id: str, by: By, reason: str | None) -> str:
     plan = state.plan  # validated only now that a gate waits: refusing needs neither pydantic nor a step kind
     approvals = plan.phases[pi - 1].gate.approvals
     role = approvals.role if approvals else None
+    if role and not plan.approvers.get(role):  # never "anyone": whatever made the run, the gate waits for people
+        raise DecisionRefused(f"role '{role}' lists nobody in run {rid}'s plan, so nobody can approve phase {pi};"
+                              f" a NO-GO (golive reject {rid} --by NAME --reason TEXT) rolls it back, and the plan"
+                              f" needs people under approvers: {role} before its next run")
     payload: dict[str, Any] = {"phase": pi, "role": role, "reason": reason}
     by, sealed = authenticate(store, rid, state, plan, "gate.approved", payload, _by(by), role=role)
-    if plan.separation_of_duties and _same_person(by, [state.initiator]):
-        others = [p for p in plan.approvers.get(role or "", []) if not _same_person(p, [state.initiator])]
+    if plan.separation_of_duties and same_person(by, [state.initiator]):
+        others = [p for p in plan.approvers.get(role or "", []) if not same_person(p, [state.initiator])]
         who = "" if not role or not plan.approvers.get(role) else f" ({role}: {', '.join(others)})" if others \
             else f" (nobody else holds {role}: add a person to it in the plan)"
         raise DecisionRefused(f"separation of duties: {by} started run {rid} and cannot approve it; another"
                               f" person must{who}")
     by = _holder(by, role, plan, f"({', '.join(plan.approvers.get(role or '', []))} do)")
-    if _same_person(by, list(state.phase(pi).approvers())):
+    if same_person(by, list(state.phase(pi).approvers())):
         raise DecisionRefused(f"{by} already approved phase {pi}")
     _append(store, rid, GateApproved(phase=pi, by=by, role=role, reason=reason, **sealed))
     have = len(state.phase(pi).approvers()) + 1

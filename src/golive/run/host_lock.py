@@ -17,7 +17,10 @@ Where: every usable one of `/var/lock/golive` and `/tmp/golive-locks` (both, so 
 on /var/lock still meet in /tmp), and `$GOLIVE_HOST_LOCK_DIR` as well when set (a directory several machines share;
 it must be usable). The variable adds a place and never takes one away: a user who set it and one who did not
 still meet in the machine's directories (it used to replace them, so the two both deployed). Only golive's own
-tests, each test a machine of its own, replace them (`$GOLIVE_TESTING_HOST_LOCK_DIR`, never for real use).
+tests, each test a machine of its own, replace them: `$GOLIVE_TESTING_HOST_LOCK_DIR`, honoured only together with
+`GOLIVE_TESTING=replace-machine-locks` (one variable left exported in a shell or CI job must not split a real
+operator from everyone else on the machine: alone it is ignored, and said so). Whenever it is set, every run and
+resume says on stderr which directories it locks (`testing_warning`).
 golive creates a missing directory world-writable and sticky (mode 1777, like /tmp) and each lock file readable
 and writable by all (0666), since the next user's golive must update it; the file is never removed (so nobody can
 lock a name another process is about to unlink) and is empty while free. It is opened without following symbolic
@@ -46,13 +49,16 @@ from golive.store.lock_names import legacy_name, lock_name, names_pair
 ENV = "GOLIVE_HOST_LOCK_DIR"
 #: golive's tests only: this directory instead of the machine's (a test stands for a machine of its own).
 TESTING_ENV = "GOLIVE_TESTING_HOST_LOCK_DIR"
+#: ... and only when this second variable says so too (a deliberate pair, never one stray export).
+TESTING_MARK = "GOLIVE_TESTING"
+TESTING_MARK_VALUE = "replace-machine-locks"
 #: Tried in this order when GOLIVE_HOST_LOCK_DIR is not set; every usable one is taken.
 DEFAULT_DIRS = (Path("/var/lock/golive"), Path("/tmp/golive-locks"))
 
 
 def lock_dirs() -> tuple[list[Path], list[str]]:
     """The directories this golive takes the lock in, and why the others are left out (said in a refusal)."""
-    testing = os.environ.get(TESTING_ENV, "").strip()
+    testing = _testing_dir()
     if testing:
         return [_given(testing, TESTING_ENV)], []
     dirs: list[Path] = []
@@ -70,6 +76,29 @@ def lock_dirs() -> tuple[list[Path], list[str]]:
         raise RunLocked(f"no host-wide service lock directory is usable ({'; '.join(skipped)}); make one of them"
                         " writable by every user who deploys from this machine (mode 1777)")
     return dirs, skipped
+
+
+def _testing_dir() -> str:
+    """The testing directory that replaces the machine's, or '' (unset, or set without its marker)."""
+    given = os.environ.get(TESTING_ENV, "").strip()
+    return given if given and os.environ.get(TESTING_MARK, "").strip() == TESTING_MARK_VALUE else ""
+
+
+def testing_warning() -> str:
+    """What a run or resume must say on stderr when the testing variable is set: either this run's
+    host-wide lock is NOT where other users' golives look, or the variable is being ignored ('' when unset)."""
+    given = os.environ.get(TESTING_ENV, "").strip()
+    if not given:
+        return ""
+    machine = " and ".join(str(d) for d in DEFAULT_DIRS)
+    if _testing_dir():
+        return (f"WARNING: {TESTING_ENV}={given} with {TESTING_MARK}={TESTING_MARK_VALUE}: this run's host-wide"
+                f" service lock is only in {given}, not in this machine's {machine}, so a golive of another user"
+                " on this machine does not see it; this is for golive's own tests only, unset both variables for"
+                " a real deployment")
+    return (f"WARNING: {TESTING_ENV} is set but ignored (it replaces this machine's lock directories only together"
+            f" with {TESTING_MARK}={TESTING_MARK_VALUE}, for golive's own tests); this run locks {machine} as"
+            " every golive here does; unset the variable")
 
 
 def _given(text: str, var: str) -> Path:
@@ -187,15 +216,21 @@ def take(service: str, environment: str, record: dict[str, Any], own_log: Store 
 
 
 def drop(service: str, environment: str, run: str) -> None:
-    """The run ended: free its service in every lock directory that names it (another run's record stays)."""
-    try:
-        dirs, _ = lock_dirs()
-    except RunLocked:
-        return
-    for directory in dirs:
+    """The run ended: free its service in every lock directory that names it (another run's record stays). Each
+    directory on its own: one that became unusable (an unmounted share) must not keep the others' records."""
+    for directory in _usable_dirs():
         for path in lock_files(directory, service, environment):
             with contextlib.suppress(Exception):
                 _clear(path, run)
+
+
+def _usable_dirs() -> list[Path]:
+    """The lock directories usable now, each judged alone (taking needs all of them: lock_dirs; reading and
+    freeing do what they can)."""
+    testing = _testing_dir()
+    candidates = [Path(testing).expanduser()] if testing else \
+        [*DEFAULT_DIRS, *([Path(g).expanduser()] if (g := os.environ.get(ENV, "").strip()) else [])]
+    return list(dict.fromkeys(d for d in candidates if not _usable(d)))
 
 
 def _clear(path: Path, run: str) -> None:
@@ -234,11 +269,7 @@ def refusal(service: str, environment: str, record: dict[str, Any], path: Path) 
 
 def holder(service: str, environment: str) -> dict[str, Any] | None:
     """Who holds the service on this machine now (for status and tests), without judging whether it is over."""
-    try:
-        dirs, _ = lock_dirs()
-    except RunLocked:
-        return None
-    for directory in dirs:
+    for directory in _usable_dirs():
         for path in lock_files(directory, service, environment):
             if path.exists():
                 with _locked(path) as fd:

@@ -32,6 +32,8 @@ from golive.targets.hostlock import default_path, holder_is_over, refusal
 
 #: Open PostgreSQL sessions holding advisory locks, per run, for as long as this process drives it.
 _SESSIONS: dict[str, list[Any]] = {}
+#: Runs this process has said the testing lock variable's warning for.
+_WARNED: set[str] = set()
 
 
 class LockContext:
@@ -304,6 +306,9 @@ def take_locks(plan: Plan, ctx: LockContext, new_run: bool = True, specs: list[A
     `specs` of them), or none: on a refusal, what was taken is let go again (removed for a run about to be created
     or reopened; only no longer held by this process for a run that exists and keeps its locks)."""
     done: list[Any] = []
+    from golive.targets.hostlock import remote_dir_variable
+
+    remote_dir_variable(plan)  # before anything is taken: a refusal leaves nothing behind
     _take_host(plan, ctx)
     try:
         for spec in plan.locks if specs is None else specs:
@@ -321,6 +326,12 @@ def _take_host(plan: Plan, ctx: LockContext) -> None:
     from golive.run import host_lock
 
     record = {**ctx.fields(plan), "user": _user()}
+    warning = host_lock.testing_warning()
+    if warning and ctx.run_id not in _WARNED:  # loud, each run and resume: this run may not meet other users'
+        _WARNED.add(ctx.run_id)                # golives (said once: `run` takes the locks twice)
+        import sys
+
+        print(f"golive: {warning}", file=sys.stderr, flush=True)
     host_lock.take(plan.service, plan.environment, record, ctx.log)
 
 

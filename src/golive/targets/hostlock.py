@@ -36,6 +36,38 @@ DROP = 'if grep -qF "\\"run\\": \\"$RID\\"" "$P" 2>/dev/null; then rm -f "$P"; f
 DEFAULT_DIR = "/tmp"
 
 
+#: Read by golive before the plan's `lock_dir:` existed (the default directory on every host); no longer decides.
+REMOTE_DIR_ENV = "GOLIVE_REMOTE_LOCK_DIR"
+
+
+def remote_dir_variable(plan: Any) -> None:
+    """Refuse a run (start or resume) while `$GOLIVE_REMOTE_LOCK_DIR` names a directory other than a host group's
+    `lock_dir:`. Earlier golives put the default lock file there; this one follows the plan only. Ignoring the
+    variable silently would let an operator still on the earlier version (or a run of it waiting at a gate) and
+    this one lock different files on the same hosts and deploy at once. Equal to every group's directory, both
+    versions lock the same file, so the run goes on. A group whose file the plan's `locks: hosts: path:` names is
+    unaffected (the variable never moved a named path)."""
+    import os
+
+    given = os.environ.get(REMOTE_DIR_ENV, "").strip()
+    if not given or not plan.hosts:
+        return
+    named = {lock.hosts for lock in plan.locks if getattr(lock, "hosts", None) and getattr(lock, "path", None)}
+    wanted = given.rstrip("/") or "/"
+    differ = {g: group.lock_dir for g, group in plan.hosts.items()
+              if g not in named and (group.lock_dir.rstrip("/") or "/") != wanted}
+    if differ:
+        from golive.errors import UsageError
+
+        groups = ", ".join(f"'{g}' ({d})" for g, d in differ.items())
+        raise UsageError(
+            f"{REMOTE_DIR_ENV}={given} is no longer read: the plan's host group decides where the lock file lives on"
+            f" each host (`lock_dir:`), and for {groups} that is not {given}, so this golive and one that still reads"
+            f" the variable would lock different files on the same hosts. Write `lock_dir: {given}` under each of"
+            " those groups in the plan's `hosts:` (every operator then meets in the same file), then unset"
+            f" {REMOTE_DIR_ENV} (refused before any host was touched)")
+
+
 def default_path(service: str, environment: str, lock_dir: str = DEFAULT_DIR) -> str:
     """The service's lock file on a host (its name from golive.store.lock_names: one per service and environment)."""
     from golive.store.lock_names import lock_name

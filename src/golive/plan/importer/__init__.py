@@ -22,7 +22,7 @@ from golive.plan.importer.doubt import DoubtMixin
 from golive.plan.importer.envvars import EnvVarsMixin
 from golive.plan.importer.fence_guard import recover_fences
 from golive.plan.importer.fences import FencesMixin
-from golive.plan.importer.front_cwd import apply_cwd, front_cwd
+from golive.plan.importer.front_cwd import apply_cwd, from_document, front_cwd
 from golive.plan.importer.gates import GatesMixin
 from golive.plan.importer.items import ItemsMixin
 from golive.plan.importer.no_structure import HEADING, one_section
@@ -128,9 +128,16 @@ def import_markdown(text: str, source: str = "<markdown>", overrides: str | Path
         imp.inferred.insert(0, "no section of the document reads as a phase, but it has commands: one phase"
                                f" '{HEADING[3:]}' holds its steps, in the document's order")
     cwd = front_cwd(original.split("\n")[1:front - 1]) if front else None
-    if cwd is not None and (moved := apply_cwd(data, cwd)):
-        imp.conversions.append(f"front matter `cwd: {cwd}` (the directory every cell runs in) -> cwd of the {moved}"
-                               " shell steps; a relative one is resolved from where golive runs: check it")
+    if cwd is not None:
+        placed = from_document(cwd, source)
+        if placed is not None and (moved := apply_cwd(data, placed)):
+            imp.conversions.append(f"front matter `cwd: {cwd}` (the directory every cell runs in, from the"
+                                   f" notebook's directory as Runme reads it) -> cwd `{placed}` of the {moved} shell"
+                                   " steps; an absolute path: check it on the machine golive runs on")
+        elif placed is None and (moved := apply_cwd(data, cwd)):
+            imp.conversions.append(f"front matter `cwd: {cwd}` (the directory every cell runs in) -> cwd of the"
+                                   f" {moved} shell steps; Runme reads it from the notebook's directory, which golive"
+                                   " did not have (no file): golive resolves it from where it runs, check it")
     overridden: list[str] = []
     if overrides is not None:
         from golive.plan.importer import overrides as host

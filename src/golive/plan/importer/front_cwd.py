@@ -1,12 +1,16 @@
 """The directory a notebook's front matter runs every cell in (Runme: `cwd: ../../deploy/temporal`, next to
 `shell: bash`). Read as page metadata and left out, the cells' relative paths (`backups/`, `./schema/...`,
 `values/prod.yaml`) ran wherever golive runs: the dump went to the wrong place and the schema was not found. Every
-shell step of the plan runs in that directory (`shell.cwd`; golive resolves a relative one against the run's
-working directory, so the summary says to check it from where golive runs)."""
+shell step of the plan runs in that directory (`shell.cwd`). Runme resolves a relative one against the notebook's
+own directory, while golive resolves `shell.cwd` against the run's working directory, so a relative one is written
+as the absolute path it names from the document's directory. Only a Runme notebook's front matter (a `runme:` key,
+or `shell:` beside the cwd) says this: a Hugo or mkdocs page's `workdir:` is the page's metadata."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
@@ -15,8 +19,15 @@ from ruamel.yaml.comments import CommentedMap
 _CWD = re.compile(r"^(?:cwd|workdir|working[_-]?dir(?:ectory)?)\s*:\s*(?P<v>\S.*?)\s*$")
 
 
+#: What makes the front matter Runme's: its own `runme:` key, or the `shell:` its cells run in.
+_RUNME = re.compile(r"^(?:runme|shell)\s*:")
+
+
 def front_cwd(front_lines: list[str]) -> str | None:
-    """The directory the front matter runs every cell in, or None when it names none."""
+    """The directory a Runme notebook's front matter runs every cell in, or None when it names none (or the front
+    matter is not a notebook's)."""
+    if not any(_RUNME.match(line) for line in front_lines):
+        return None
     for line in front_lines:
         m = _CWD.match(line)
         if m:
@@ -50,3 +61,13 @@ def apply_cwd(data: CommentedMap, cwd: str) -> int:
             spec["cwd"] = cwd
             count += 1
     return count
+
+
+def from_document(cwd: str, source: str) -> str | None:
+    """`cwd` as the absolute directory it names from the document's directory, as Runme reads it; None when the
+    document has no file to be relative to (then the plan keeps it as written, and the summary says so)."""
+    if os.path.isabs(cwd) or cwd.startswith(("$", "~")):
+        return cwd
+    if source.startswith("<") or not Path(source).is_file():
+        return None
+    return os.path.normpath(os.path.join(Path(source).resolve().parent, cwd))

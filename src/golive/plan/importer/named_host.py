@@ -130,7 +130,31 @@ class NamedHostMixin(ImportState):
             if j + 2 >= end or self.blocks[j + 2].kind != "fence":
                 after.placed = True
         phase["steps"].append(self.step("manual", {"instruction": block_text(text)}, b.line + 1, name))
+        self.host_steps[id(phase["steps"][-1])] = where
         self.inferred.append(f"line {b.line}: the document runs the block on {host} (line {said.line}); the plan has"
                              " no target of that name -> a person's step naming the host, never run where golive"
                              " runs")
         return True
+
+    def host_undo(self, phase: dict[str, Any], steps: list[dict[str, Any]], b: Block) -> list[dict[str, Any]]:
+        """The undo block of a block the document runs on hosts it names ("On web-1 and web-2:" then "Undo, if
+        needed:"): the frame covers the undo too, so its commands are a person's step on those hosts, never a
+        shell step run where golive runs (it stopped the service on the jump host, the hosts untouched)."""
+        from golive.plan.md_commands import watching
+
+        last = next((s for s in reversed(phase["steps"]) if not watching(s)), None)
+        where = self.host_steps.get(id(last)) if last is not None else None
+        if where is None or not any("shell" in s for s in steps):
+            return steps
+        out: list[dict[str, Any]] = []
+        for s in steps:
+            if "shell" not in s:
+                out.append(s)  # SQL, a restore...: golive reaches the database, not the host
+                continue
+            cmd = s["shell"]["command"] if isinstance(s["shell"], dict) else s["shell"]
+            text = f"{where} (the undo of the step the document runs there; only if that step ran):\n" + str(
+                cmd).rstrip("\n")
+            out.append(self.step("manual", {"instruction": block_text(text)}, b.line + 1, None))
+        self.inferred.append(f"line {b.line}: the undo of a block the document runs {where[0].lower()}{where[1:]}"
+                             " -> a person's step on the same hosts, never run where golive runs")
+        return out

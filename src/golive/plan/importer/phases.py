@@ -98,7 +98,7 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
             lead.placed = True
             self.inferred.append(f"line {lead.line}: '{text}' in '{phase['name']}' -> rollback level {number},"
                                  " covering that phase")
-        level["steps"] += self.rollback_fence_steps(b)
+        level["steps"] += self.host_undo(phase, self.rollback_fence_steps(b), b)
 
     def fill(self, phase: dict[str, Any], start: int, end: int, context: str | None) -> None:
         """Steps, gate, timebox and notes of a phase from the blocks in [start, end)."""
@@ -150,6 +150,10 @@ class PhasesMixin(ExpectMixin, TimeboxMixin, UndoLeadMixin, RepeatMixin, ProseSt
                     and (_ROLLBACK_LEAD.match(_clean(lead.text)) or self.undo_lead(lead)):
                 if _ROLLBACK_LEAD.match(_clean(lead.text)) or not self.undo_from_block(phase, lead, b):
                     self.phase_rollback(phase, lead, b)  # "**Rollback:**" and its block: never a forward step
+                if not _ROLLBACK_LEAD.match(_clean(lead.text)):
+                    # "Undo, if needed:" leads to the one block after it; a block right after that one has no lead
+                    # of its own and is in the forward phase, where the document's order puts it
+                    lead = said = None
                 continue
             elif b.kind == "fence":
                 name = self.context_name(b)

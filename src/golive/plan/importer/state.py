@@ -63,6 +63,9 @@ class ImportState:
         #: Secret values the commands wrote, by the var name each became (two values never share a name).
         self.secret_values: dict[str, str] = {}
         self.phases: list[dict[str, Any]] = []
+        #: A person's step made because the document runs its block on hosts it names, by id: those hosts ("On
+        #: web-1 and web-2"), so the block's undo goes to the same hosts (importer/named_host).
+        self.host_steps: dict[int, str] = {}
         self.levels: list[dict[str, Any]] = []
         self.criteria: list[tuple[int, str]] = []
         self.approvers: dict[str, list[str]] = {}
