@@ -392,7 +392,8 @@ WATCHED = re.compile(
 
 
 #: A person or a meeting decides: "decides", "makes the call", "says go", "gives the go", "signs off", "approves",
-#: "votes", "Go?", in English, German, French, Spanish, Portuguese, Italian, Dutch, Chinese, Japanese, Korean.
+#: "votes", "Go?", in English, German, French, Spanish, Portuguese, Italian, Dutch, Polish, Russian, Turkish, Chinese,
+#: Japanese, Korean.
 DECIDED = re.compile(
     r"(?i)\b(?:decides?|decided\s+by|decision\s+(?:by|of|maker)|makes?\s+the\s+call|calls?\s+(?:it|go|the\s+go)\b|"
     r"says?\s+[\"“']?go\b|gives?\s+(?:the\s+)?(?:go|green\s+light|ok)\b|signs?[\s-]*off|sign-off\s+(?:by|from)|"
@@ -403,8 +404,12 @@ DECIDED = re.compile(
     r"decide[mn]?|decis[ãa]o\s+(?:de|do|da)|decisi[óo]n\s+de|escolhe[mn]?|elige[n]?|aprueba[n]?|aprova[m]?|"
     r"d[áa]\s+o\s+go|da\s+el\s+go|luz\s+verde|sinal\s+verde|sceglie|approva(?:no)?|via\s+libera|"
     r"beslis[t]?|besluit|keurt\s+goed|decyduj[eą]|podejmuje\s+decyzj[eę]|zatwierdza(?:ją)?|"
-    r"реша[ею]т|принима[ею]т\s+решение|утвержда[ею]т|да[ёе]т\s+добро|согласу[ею]т)\b"
-    r"|决定|決定|决策人|拍板|审批人|審批人|批准|判断する|承認|결정|승인"
+    r"реша[ею]т|принима[ею]т\s+решение|утвержда[ею]т|да[ёе]т\s+добро|согласу[ею]т|"
+    # Dutch, Turkish: "na akkoord van", "met goedkeuring van", "karar verir", "Ayşe'nin onayıyla"
+    r"akkoord|goedkeuring|karar\s+ver\w*|kararıyla|kararı\s+ile|onay\w*)\b"
+    # Korean, Japanese: "판단 하에" (at the judgement of), "결재", "재가"; "の判断で", "決裁"
+    r"|决定|決定|决策人|拍板|审批人|審批人|批准|判断する|承認|결정|승인|판단\s*(?:하에|에\s*따라|으로|후)|결재|재가"
+    r"|の判断|判断(?:で|により|の上)|決裁"
     r"|(?<![\w/-])go\s*\?")
 #: Silence is a NO-GO: "No answer by 10:15 = NO-GO", "No decision by 19:45 means No-Go", "silence is a no-go",
 #: "keine Antwort bis 22:00 = NO-GO", "sem resposta até 23h = NO-GO", "未回复视为 NO-GO".

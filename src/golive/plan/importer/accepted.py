@@ -29,7 +29,8 @@ from golive.plan.md_exit import last_argv
 _EXIT = (r"(?:exit(?:s|ed|ing)?|return(?:s|ed|ing)?|quits?|terminates?|rc|errorlevel|status(?:es)?|codes?|"
          r"exit-?codes?|r(?:ü|u)ckgabe(?:wert|code)s?|beendet|endet|liefert|gibt|sale|devuelve|retorna|termina|"
          r"sort|renvoie|retourne|esce|restituisce|c(?:ó|o)digos?|codice|sa(?:í|i)da|salida|sortie|retour|uscita|"
-         r"退出码|返回码|返回值|退出|返回|終了コード|終了ステータス)")
+         r"退出码|返回码|返回值|退出|返回|終了コード|終了ステータス|exitcode|afsluitcode|eindigt|geeft|çıkış\s+kodu|"
+         r"dönüş\s+kodu|종료\s*코드|반환\s*(?:코드|값)|리턴\s*코드)(?:が|は|を|이|가|은|는|u|ı)?")
 #: A number, a range ("1-7", "0 to 7", "1 bis 7") or a bound ("below 8", "< 8", "unter 8", "小于 8").
 _NUMS = (r"(?P<below>(?:below|under|less\s+than|lower\s+than|<|unter|kleiner\s+als|menos\s+de|menor\s+(?:que|a)|"
          r"inf(?:é|e)rieur\s+(?:à|a)|sotto|minore\s+di|小于|低于|未満)\s*)?"
@@ -48,15 +49,18 @@ _GOOD = re.compile(r"(?i)\bnormal\b|\bexpected\b|\bsuccess(?:ful)?\b|\bsucceed(?
                    r"\bin ordnung\b|\besperad[oa]\b|(?:é|e)xito\b|\bsucesso\b|\battendu\b|\bsucc(?:è|e)s\b|"
                    r"\br(?:é|e)ussi\b|\bnormale\b|\bprevist[oa]\b|\bsuccesso\b|正常|预期|預期|成功|没问题|沒問題|"
                    r"(?:when|if|wenn|falls|cuando|si|quando|lorsque)\b[^.;\n]{0,40}?\b(?:chang|differ|diff|drift|"
-                   r"updat|änder|cambi|mudan|modif)|变更|變更|有改动|差异")
+                   r"updat|änder|cambi|mudan|modif)|变更|變更|有改动|差异|정상|예상된|문제\s*없|想定|\bnormaal\b|\bverwacht\b|"
+                   r"\bbeklenen\b|\bbeklenir\b|차이가\s*있으면|差分があ|\bverschil|fark\s+varsa")
 #: The document says the outcome is a failure ("8 or more = failure", "anything else: error").
 _BAD = re.compile(r"(?i)\bfail(?:s|ed|ure|ures)?\b|\berrors?\b|\bbroken\b|\bfehler\b|\bfehlgeschlagen\b|"
                   r"\berro\b|\bfalha\b|\b(?:é|e)chec\b|\berreur\b|\berrore\b|\bfallo\b|\bfallid[oa]\b|失败|失敗|错误|"
-                  r"錯誤|エラー")
+                  r"錯誤|エラー|오류|실패|에러|\bfout\b|\bmislukt|\bhata\b|hatad|başarısız")
 #: A negation just before a failure word turns it into the statement that it is none: "not a failure", "do not
 #: treat exit code 2 as a failed step", "kein Fehler", "no es un error", "não é erro", "pas une erreur", "不是错误".
 _NOT = re.compile(r"(?i)(?:\bnot\b|\bno\b|n't\b|\bnever\b|\bkein(?:e|en)?\b|\bnicht\b|\bnão\b|\bpas\b|\bnon\b|"
-                  r"\bni\b|不是|并非|並非|不算|不会|不會)[^.;\n]{0,40}$")
+                  r"\bni\b|\bgeen\b|\bniet\b|不是|并非|並非|不算|不会|不會)[^.;\n]{0,40}$")
+#: Languages that negate after the word: "오류가 아닙니다", "エラーではない", "hata değil" (_NOT: before).
+_NOT_AFTER = re.compile(r"\s*(?:가|이|는|은)?\s*(?:아니|아닙|아님)|\s*(?:では|じゃ)な|\w*\s+değil")
 _SENTENCE = re.compile(r"(?<=[.!?。；;])\s+|\n\s*\n")
 #: Clients whose "returns 201" is the HTTP status they get, not their exit status or what they print.
 HTTP_CLIENTS = frozenset({"curl", "wget", "http", "https", "xh", "httpie", "Invoke-WebRequest", "iwr"})
@@ -76,7 +80,8 @@ def _statuses(m: re.Match[str]) -> set[int]:
 def _verdict(text: str) -> bool | None:
     """True when the words say no failure, False when they say failure, None when they say neither."""
     plain = _CONDITION.sub(" ", text)
-    bad = [m for m in _BAD.finditer(plain) if not _NOT.search(plain[:m.start()][-60:])]
+    bad = [m for m in _BAD.finditer(plain) if not _NOT.search(plain[:m.start()][-60:])
+           and not _NOT_AFTER.match(plain[m.end():m.end() + 12])]
     if bad:
         return False
     if _GOOD.search(text) or _BAD.search(plain):
@@ -143,6 +148,24 @@ def _text(step: dict[str, Any] | None) -> str | None:
     return text if isinstance(text, str) else None
 
 
+#: Words for "differences" in the languages the importer reads: a statement of the diff's status speaks of them.
+_DIFFER = re.compile(r"(?i)\bdiff|\bdiffer|unterschied|diff(?:é|e)ren|diferen|verschil|\bfark|차이|差分|差异|差異|"
+                     r"различ|różnic")
+
+
+def _diffs(argv: list[str]) -> bool:
+    """A command that compares and reports differences through its status (`diff`, `cmp`, `kubectl diff`,
+    `argocd app diff`, `helm diff upgrade`): 1 means "they differ", not "it broke"."""
+    return bool(argv) and (argv[0].rsplit("/", 1)[-1] in ("diff", "cmp", "colordiff")
+                           or "diff" in argv[1:3])
+
+
+def _argv(step: dict[str, Any]) -> list[str] | None:
+    spec = step.get("shell", step.get("ssh"))
+    command = spec.get("command") if isinstance(spec, dict) else spec
+    return last_argv(command) if isinstance(command, str) else None
+
+
 def accept_said(steps: list[dict[str, Any]], description: list[str]) -> list[tuple[int, list[int]]]:
     """`expect_exit` from the document's words on each shell/ssh step of `steps` (a phase's or a level's, before
     carried state is put in front): the person's step right after it, the step's name, or the description of its
@@ -153,6 +176,7 @@ def accept_said(steps: list[dict[str, Any]], description: list[str]) -> list[tup
     # description searched once per program: per step and line it made import quadratic in a long phase)
     alone = sum(1 for st in steps if "shell" in st or "ssh" in st) == 1
     described = "\n".join(description)
+    diffing = sum(1 for st in steps if _diffs(_argv(st) or []))
     for i, step in enumerate(steps):
         kind = "shell" if "shell" in step else "ssh" if "ssh" in step else None
         spec = step.get(kind) if kind else None
@@ -168,10 +192,13 @@ def accept_said(steps: list[dict[str, Any]], description: list[str]) -> list[tup
         near = [(t, True) for t in (_text(steps[i + 1]) if i + 1 < len(steps) else None, step.get("name"))
                 if isinstance(t, str)]
         good: set[int] = set()
-        # not alone, a line is about the program only when it names it (_about)
-        lines = description if alone or prog in described else []
+        # not alone, a line is about the program only when it names it (_about), or when the step is the phase's
+        # one comparing command: "(differences give exit code 1, which is normal)" read into the description speaks
+        # of the diff, whose convention is 1 = differences found (argocd app diff, kubectl diff, diff, cmp)
+        compares = _diffs(argv) and diffing == 1
+        lines = description if alone or prog in described or compares else []
         for text, adjacent in [*near, *((d, alone) for d in lines)]:
-            if _about(text, prog, adjacent):
+            if _about(text, prog, adjacent) or (compares and _DIFFER.search(text) and not _names(text) - {prog}):
                 good |= said_statuses(text, prog)
         if not good or kind is None:
             continue

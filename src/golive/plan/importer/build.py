@@ -221,12 +221,12 @@ class BuildMixin(ImportState):
             self.conversions.append(f"{curled} http step{'s' if curled != 1 else ''} made from curl with no status"
                                     " stated -> expect status 2xx/3xx, what curl accepts (an API answers 201/204"
                                     " to a POST/PUT: a step left at 200 failed when the call had worked)")
-        counted = sum(len(accept_counts(steps)) for steps in [*(p["steps"] for p in phases),
-                                                              *(lv["steps"] for lv in self.levels)])
+        counted = sum(len(accept_counts(steps, description)) for steps, description in places)
         if counted:
             self.conversions.append(f"{counted} shell step{'s' if counted != 1 else ''} end with `grep -c` and the"
-                                    " document wants 0 -> expect_exit: [0, 1] (grep exits 1 when it counts 0: the"
-                                    " step had failed exactly when nothing matched)")
+                                    " document wants 0 -> expect_exit: [0, 1], or [1] where no person's check follows"
+                                    " (grep exits 1 when it counts 0: the step had failed exactly when nothing"
+                                    " matched)")
         # after covers are derived: those read each step's own commands. A notebook's cells each run in a process
         # of their own (a `%%bash` cell's `cd` never reaches the next cell): nothing is carried there
         carried = carry_state(phases, sorted(self.levels, key=lambda x: x["level"]),

@@ -23,7 +23,14 @@ _DECISION_KEY = re.compile(r"(?i)^\W*(?:go\s+decision|decision(?:\s+point)?|chec
                            r"sign-?\s?off)\b\s*(?:[:\-–—(])")
 #: A hold point: "STOP: do not proceed until the DBA confirms", "Proceed only if the smoke tests pass".
 _HOLD_POINT = re.compile(r"(?i)\b(?:do\s+not|don't|never)\s+(?:proceed|continue|go\s+on|move\s+on)\b[^.]{0,80}?"
-                         r"\b(?:until|unless|before)\b|\b(?:proceed|continue)\s+only\s+(?:if|when|once|after)\b")
+                         r"\b(?:until|unless|before)\b|\b(?:proceed|continue)\s+only\s+(?:if|when|once|after)\b|"
+                         # "Only run this when Fleur says 'flags on'", "Alleen uitvoeren als Fleur … zegt", "Nur
+                         # ausführen, wenn …", "Ne continuer que si …", "Solo ejecutar si …", "Só executar se …"
+                         r"\bonly\s+(?:run|execute|do|start|proceed|continue)\b[^.]{0,20}?\b(?:if|when|once|after)\b|"
+                         r"\balleen\s+(?:uitvoeren|doorgaan|verdergaan|verder|starten|draaien)\b[^.]{0,20}?"
+                         r"\b(?:als|wanneer|nadat|na)\b|\bnur\s+(?:ausführen|weitermachen|fortfahren|starten)\b[^.]{0,20}?"
+                         r"\b(?:wenn|nachdem|nach)\b|\bne\s+(?:continuer|poursuivre|lancer|exécuter)\s+que\s+(?:si|quand)\b|"
+                         r"\bs(?:o|ó)lo\s+(?:ejecutar|continuar|seguir|executar|prosseguir)\b[^.]{0,20}?\b(?:si|se|cuando|quando)\b")
 #: A sentence in which someone accepts the phase ("confirms acceptance", "signs off", "approves").
 _ACCEPTS = re.compile(r"(?i)\b(?:signs?\s+off|confirms?\s+(?:acceptance|the\s+go)|approves?|gives?\s+the\s+"
                       r"(?:go|green\s+light)|decides?)\b")

@@ -25,6 +25,8 @@ ROLLBACK_WORDS = re.compile(r"roll(?:ing|ed)?\s*-?\s*back|back(?:ing)?[\s-]*out|
                             r"\brientro\b|ripristin|tornare indietro|terugdraai|terugval|terugrol|"
                             # Polish: "Wycofanie", "Plan wycofania", "Wycofanie zmian"
                             r"\bwycofani|"
+                            # Turkish: "Geri dönüş", "Geri alma", "Geri dönüş planı", "Eski sürüme dönüş"
+                            r"\bgeri\s+(?:d(?:ö|o)n|al(?:ma|ın|in)?\b)|eski\s+s(?:ü|u)r(?:ü|u)me\s+d(?:ö|o)n|"
                             # Japanese, Chinese, Korean: "切り戻し手順", "ロールバック", "回滚", "롤백"
                             r"切り?戻し|ロールバック|巻き戻し|回滚|回退|回滾|롤백|원복|"
                             # Russian, Ukrainian, Polish, Czech: "Откат", "План отката", "Возврат к 23.8",

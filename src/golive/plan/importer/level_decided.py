@@ -28,6 +28,8 @@ _WAITS_FOR = re.compile(
     # "aprovação", "autorização", "по решению", "согласовани", "decyzj", "zgod"
     r"r(?:ü|ue)cksprache|freigabe|zustimmung|accord\s+d|validation\s+d|aprobaci[óo]n|visto\s+bueno|"
     r"aprova[çc][ãa]o|autoriza[çc][ãa]o|решени\w*|согласовани\w*|одобрени\w*|разрешени\w*|decyzj\w*|zgod\w*|"
+    # Turkish: "Burak onaylarsa", "kararı Mehmet Bey verir", "Seviye 1 yetmezse"
+    r"\bonay\w*|\bkarar[ıi]?\b|\byetme(?:zse|diyse)\b|"
     r"discretion|at\s+the\s+request\s+of|if\s+(?:they|he|she)\s+(?:say|says|want)|"
     r"(?:level|stufe|niveau|nivel|n[íi]vel|livello|option|stage|tier)\s+[A-Z0-9]{1,2}\s+(?:is|was|does|did)\s+"
     r"(?:not|n[o']t)\s+(?:enough|sufficient|help|work|fix|solve)|"

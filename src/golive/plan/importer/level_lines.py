@@ -20,7 +20,7 @@ from golive.plan.md_blocks import Block
 
 #: A line opening with a level's label: "Fallback 2 (...):", "6.2 Level 1 (...):", "RB2 —", "**Stufe 2** –".
 LINE_LABEL = re.compile(r"(?i)^\s*(?:\d+(?:\.\d+)+\.?\s+)?(?:\*\*|__)?(?:level|stufe|ebene|nivel|n[ií]vel|niveau|"
-                        r"livello|fallback|back[\s-]*out|roll[\s-]*back|rb)\s*\d{1,2}(?:\*\*|__)?\s*(?:[(:：—–]|-\s)")
+                        r"seviye|kademe|livello|fallback|back[\s-]*out|roll[\s-]*back|rb)\s*\d{1,2}(?:\*\*|__)?\s*(?:[(:：—–]|-\s)")
 
 
 def split_level_lines(blocks: list[Block]) -> list[Block]:

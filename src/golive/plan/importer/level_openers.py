@@ -114,7 +114,7 @@ def read_opener(raw: str, numbered: bool) -> Opener | None:
 
 #: Where a level's label starts a sentence inside a paragraph: "… start both services again. Level 2 (after …):".
 _LABEL_AT = re.compile(r"(?i)(?:^|(?<=[.!?;]\s)|(?<=[。；！]))(?=(?:\*\*|__)?(?:(?:level|stufe|nivel|niveau|livello|"
-                       r"option|variante?|opci[óo]n)\s+[A-Z0-9]\b|[lr]\d\b|第?[一二三四五]\s*级|レベル\s*\d))")
+                       r"seviye|kademe|option|variante?|opci[óo]n)\s+[A-Z0-9]\b|[lr]\d\b|第?[一二三四五]\s*级|レベル\s*\d))")
 
 
 def _level_parts(raw: str) -> list[str]:

@@ -20,6 +20,7 @@ from golive.plan.importer.headings import (
     WINDOW_HEADING,
     rollback_heading,
 )
+from golive.plan.importer.rollback_net import RollbackNetMixin
 from golive.plan.importer.text import (
     _CLOCK_RANGE,
     _GATE,
@@ -39,7 +40,7 @@ _HOLD_EACH = re.compile(r"(?i)\bhold\s+(?:for\s+)?(\d+)\s*(min(?:ute)?s?|m|h(?:o
                         r"\b(?:at|after|on|in|for)\s+each\s+(?:stage|step|phase|increment|percentage|level)\b")
 
 
-class SectionsMixin(CriteriaMixin, GateChoiceMixin, CoverageMixin):
+class SectionsMixin(CriteriaMixin, GateChoiceMixin, CoverageMixin, RollbackNetMixin):
     def has_steps(self, idx: int, end: int) -> bool:
         """Checklist items, runnable fences or a table with a command column: the section is work to do."""
         from golive.plan.importer.fences import PWSH_LANGS, is_powershell
@@ -120,6 +121,7 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin, CoverageMixin):
         self.resolve_rungs()
         self.rollback_state()  # before stray_env: a rollback section's `export` is never a var of the forward run
         self.stray_env()
+        self.rollback_net()  # a way back no reader made a level of: a person's level (rollback_net.py)
         self.leftover_steps()  # an instruction no part understood: a person's step where it stands (coverage.py)
         self.report_leftovers()
         return self.build(title, description)
@@ -378,10 +380,11 @@ class SectionsMixin(CriteriaMixin, GateChoiceMixin, CoverageMixin):
     def sibling_sections(self, idx: int, end: int, subs: list[int]) -> None:
         """A rollback or success-criteria sub-heading next to a section's phases ("### If it goes wrong" after
         "### 5. Verify"): the way back and the criteria, never dropped with the container."""
-        level = self.blocks[subs[0]].level
+        level, top = self.blocks[subs[0]].level, self.blocks[idx].level
         for j in range(idx + 1, end):
             b = self.blocks[j]
-            if b.kind != "heading" or b.level != level or b.placed or j in subs:
+            # "### Rollback" after "#### Step 4" under one "## Title": a sibling too, one level above the phases
+            if b.kind != "heading" or not top < b.level <= level or b.placed or j in subs:
                 continue
             low = _clean(b.text).lower()
             if rollback_heading(low) and self.runs_commands(j + 1, self.section_end(j)):

@@ -27,7 +27,7 @@ _KV = re.compile(r"^\*\*([^*]{1,60}?):?\*\*\s*:?\s*(.*)$", re.S)
 _GATE = re.compile(r"\bgo\s*(?:/|-|–|\s)\s*no[\s-]*go\b", re.I)
 #: "Level 2: ...", and as documents also write it: "R2 — ...", "L1:", "L1, api3 misbehaves", "Stufe 1 –", "Nivel 2".
 _LEVEL = re.compile(r"^(?:level|stufe|nivel|n[ií]vel|niveau|livello|poziom|"  # poziom: Polish
-                    r"уровень|рівень|úroveň|uroven|"  # Russian, Ukrainian, Czech
+                    r"уровень|рівень|úroveň|uroven|seviye|kademe|"  # Russian, Ukrainian, Czech, Turkish
                     r"back[\s-]*out|roll[\s-]*back|fallback|rb|r|l)"
                     r"\s*(\d+)\b\s*[:.,\-–—]?\s*(.*)$", re.I)
 _PLACEHOLDER = re.compile(r"^\s*(tbd|tba|n/?a|\[[^\]]*\]|_+|-+|\?+|none|todo)\s*$", re.I)
