@@ -159,8 +159,10 @@ class DoubtMixin(GuardMixin):
             m = NOT_HERE.search(_clean(h.text))
             if m is not None:
                 return "said", f"under the heading '{_clean(h.text)[:60]}' (line {h.line}), which says '{m.group(0)}'"
-        for said in frame:
-            if struck_share(said.raw) >= 0.5:
+        for said in frame:  # a struck line before an inline command strikes it only when it leads in (':')
+            leads = said is b or b.kind == "fence" or (b.parent is not None and said is self.blocks[b.parent]) \
+                or _clean(said.text).rstrip().endswith(":")
+            if leads and struck_share(said.raw) >= 0.5:
                 return "struck", f"struck through by the writer (line {said.line}: '{_clean(said.text)[:60]}')"
         for box in {x.box for x in frame if x.box}:
             if _OTHER_ENV.match(_clean(box)):
@@ -176,10 +178,13 @@ class DoubtMixin(GuardMixin):
         return None
 
     def frame(self, idx: int) -> list[Block]:
-        """The block and what introduces it: the paragraph or item just before, and the item it stands in."""
+        """The block and what introduces it: the paragraph or item just before, and the item it stands in. An item
+        just before an item is its sibling in the list, not what introduces it (a struck item above must not make
+        the next one a person's step)."""
         b = self.blocks[idx]
         out = [b]
-        if idx and self.blocks[idx - 1].kind in ("para", "item"):
+        before = self.blocks[idx - 1].kind if idx else ""
+        if before == "para" or (before == "item" and b.kind != "item"):
             out.append(self.blocks[idx - 1])
         if b.parent is not None and all(x is not self.blocks[b.parent] for x in out):
             out.append(self.blocks[b.parent])
