@@ -128,7 +128,7 @@ def test_sql_in_another_dialect_is_a_persons_even_where_postgresql_is_named() ->
 
 
 def test_plain_postgresql_sql_stays_a_sql_step() -> None:
-    doc = "# R\n\n## Go\n\n```sql\nUPDATE flags SET on = true WHERE name = 'x';\n```\n"
+    doc = "# R\n\n## Go\n\n```sql\nUPDATE flags SET enabled = true WHERE name = 'x';\n```\n"
     assert any("sql" in s for s in doc_steps(doc))
 
 

@@ -162,7 +162,9 @@ def test_seed_001() -> None:
     # dotnet ef -> migrate (100), the SELECT written in the bash block -> sql (103), seed (106)
     assert kinds(s1.steps) == {"migrate": 1, "shell": 1, "sql": 1}
     assert kinds(s2.steps) == {"shell": 3}  # docker build, docker push, kubectl apply (112-118)
-    assert kinds(s3.steps) == {"shell": 2}  # kubectl get pods/services; `kubectl logs -f` (130) never ends
+    # kubectl get pods/services; `kubectl logs -f` (130) never ends: a person watches it, it never runs as a step
+    assert kinds(s3.steps) == {"shell": 2, "manual": 1}
+    assert "kubectl logs -f" in s3.steps[2].manual.instruction  # type: ignore[attr-defined]
     assert kinds(s4.steps) == {"http": 2}   # two curl calls, the second continued over 3 lines (136-141)
     post = s4.steps[1].http  # type: ignore[attr-defined]
     assert (post.method, post.json_body["principal"]) == ("POST", 500000)
@@ -173,9 +175,14 @@ def test_seed_001() -> None:
     assert plan.window is None  # "Maintenance Windows" (278) are recurring maintenance, not this deployment
     assert plan.version is None  # "**Version**: 1.0" (361) is the document's version
     levels = plan.rollback.levels
-    assert [(lv.level, lv.name) for lv in levels] == [(1, "Rollback Steps"), (2, "Database Rollback")]  # 193, 205
-    assert [dict(kinds(lv.steps)) for lv in levels] == [{"shell": 2, "http": 1}, {"shell": 1, "manual": 2}]
-    assert [lv.covers for lv in levels] == [["Step 2: Application Deployment"], ["Step 1: Database Deployment"]]
+    # 193, 205; and the section's own procedure (189-191: stop deployments, assess, roll back if critical), which
+    # no reader made steps of, shown to a person as written rather than dropped (importer/rollback_net.py)
+    assert [(lv.level, lv.name) for lv in levels] == [(1, "Rollback Steps"), (2, "Database Rollback"),
+                                                      (3, "Rollback Plan (as written)")]
+    assert [dict(kinds(lv.steps)) for lv in levels] == [{"shell": 2, "http": 1}, {"shell": 1, "manual": 2},
+                                                        {"manual": 1}]
+    assert "Assess severity" in levels[2].steps[0].manual.instruction  # type: ignore[attr-defined]
+    assert [lv.covers for lv in levels[:2]] == [["Step 2: Application Deployment"], ["Step 1: Database Deployment"]]
     assert len(plan.success_criteria) == 12  # 6 + 6 "✅" lines (243-256)
     assert set(plan.approvers) == {"DevOps Team", "Database Admin", "Security Team", "Product Owner",
                                    "Business Analyst", "Training Team"}  # lines 219-226
