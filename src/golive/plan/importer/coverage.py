@@ -133,32 +133,8 @@ class CoverageMixin(ImportState):
                 out.append((last + 1, after - 1, home))
         return out
 
-    def described_steps(self) -> None:
-        """A paragraph that reached only a phase's or a level's description and asks for something (an
-        imperative, a must about output, clicks: asks.py) is not placed: the run never shows a description. It
-        leaves the description and becomes a person's step at its place (leftover_steps), its lines as written."""
-        from golive.plan.importer.asks import asks
-        from golive.plan.md_instructions import sentences
-
-        homes = self.homes()
-        for b in self.blocks:
-            if not b.placed or b.kind not in ("para", "item"):
-                continue
-            text = _clean(b.text)
-            home = next((h for a, z, h in reversed(homes) if a <= b.line <= z), None)
-            if home is None or home in self.levels:
-                continue  # a level's description says when to take it (its trigger): the person offered it reads it
-            described = home.get("description")
-            if not isinstance(described, list) or text not in described:
-                continue
-            if any(asks(s) for s in sentences(text)):
-                described.remove(text)
-                b.placed = False
-                self.described_lines.add(b.line)
-
     def leftover_steps(self) -> None:
         """Every leftover instruction in a phase or level becomes a person's step there, showing its lines."""
-        self.described_steps()
         spans = extents("\n".join(self.lines), self.blocks)
         homes = self.homes()
         groups: list[tuple[dict[str, Any], list[int]]] = []
@@ -168,7 +144,7 @@ class CoverageMixin(ImportState):
                 if b.placed or b.level <= 3:
                     last = None  # a placed block, or a new section, ends a run of leftovers
                 continue
-            if not (instruction(b) or b.line in self.described_lines) or i not in spans:
+            if not instruction(b) or i not in spans:
                 continue
             home = next((h for a, z, h in reversed(homes) if a <= b.line <= z), None)
             if home is None:
@@ -194,10 +170,6 @@ class CoverageMixin(ImportState):
             at = next((k for k, s in enumerate(steps) if _step_line(s) > first), len(steps))
             steps.insert(at, step)
             what = "rollback level" if "level" in home and home in self.levels else "phase"
-            if any(self.blocks[i].line in self.described_lines for i in members):
-                self.conversions.append(f"{where}: an instruction only in a description (the run never shows it)"
-                                        f" -> a person's step in {what} '{home['name']}' showing the lines as written")
-                continue
             self.conversions.append(f"{where}: not understood by golive ({len(members)} block"
                                     f"{'s' if len(members) > 1 else ''}) -> a person's step in {what}"
                                     f" '{home['name']}' showing the lines as written")

@@ -31,7 +31,6 @@ class ImportState:
         #: The document's lines as parsed (a step made of lines golive did not understand shows them as written).
         self.lines = text.split("\n")
         self.person_lines: set[int] = set()  # lines shown in such steps (golive.plan.importer.coverage)
-        self.described_lines: set[int] = set()  # asking paragraphs taken out of a description (coverage)
         from golive.plan.importer.level_lines import split_level_lines
 
         self.blocks = split_level_lines(parse_blocks(text))  # "Fallback 1 (...): …\nFallback 2 (...): …": a level each

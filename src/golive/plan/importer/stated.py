@@ -209,11 +209,6 @@ def stated(raw: str, where: str, command: str = "") -> Stated | None:
                   about_output=about, machines=machines)
 
 
-def states(sentence: str) -> bool:
-    """A sentence saying what must come out ("it must list X and nothing else", "Erwartet: 0")."""
-    return bool(_STATES.search(sentence) or _SHOULD_SEE.search(sentence))
-
-
 def _runs(text: str) -> bool:
     """A code span that is a command or a query to run, not a value printed: two words or more that parse as
     shell commands or SQL."""
