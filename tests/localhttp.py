@@ -62,3 +62,14 @@ def golive_proxy(workdir: Path) -> Iterator[tuple[str, str, LocalBackend, LocalB
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+def proxy_weights(admin: str) -> dict[str, int]:
+    """The built-in proxy's weights now, as its admin API reports them."""
+    from golive.traffic.proxy.router import BuiltinRouter
+
+    router = BuiltinRouter(admin)
+    try:
+        return router.weights()
+    finally:
+        router.close()

@@ -16,8 +16,7 @@ import pytest
 from conftest import golive
 from crash_harness import fork_start, snapshot
 from golive.traffic.loadgen import BackgroundLoad
-from golive.traffic.proxy.router import BuiltinRouter
-from localhttp import golive_proxy
+from localhttp import golive_proxy, proxy_weights
 
 PLAN = """\
 name: held canary
@@ -54,12 +53,6 @@ def _env(workdir: Path) -> dict[str, str]:
     return {"GOLIVE_STORE": str(workdir / "golive.db")}
 
 
-def _weights(admin: str) -> dict[str, int]:
-    router = BuiltinRouter(admin)
-    try:
-        return router.weights()
-    finally:
-        router.close()
 
 
 def _events(workdir: Path) -> list[dict[str, Any]]:
@@ -73,7 +66,7 @@ def _at_gate(workdir: Path, url: str, admin: str) -> str:
     snap = snapshot(workdir / "golive.db")
     assert snap is not None and snap.waiting_kind == "gate", snap
     assert snap.steps == {"1.1": "succeeded"}, snap.steps
-    assert _weights(admin) == {"blue": 50, "green": 50}
+    assert proxy_weights(admin) == {"blue": 50, "green": 50}
     finished = next(e["payload"] for e in snap.events if e["type"] == "step.finished")
     assert finished["message"].startswith("held green at 50%: the plan promotes later"), finished
     assert finished["detail"]["held"] == 50
@@ -93,7 +86,7 @@ def _go_and_finish(workdir: Path, run_id: str, admin: str) -> None:
     assert res.code == 0, res.out + res.err
     res = golive("resume", run_id, "--no-wait", cwd=workdir, env=_env(workdir))
     assert res.code == 0, res.out + res.err
-    assert _weights(admin) == {"blue": 0, "green": 100}
+    assert proxy_weights(admin) == {"blue": 0, "green": 100}
     snap = snapshot(workdir / "golive.db", run_id)
     assert snap is not None and snap.outcome == "succeeded", snap
     assert snap.steps == {"1.1": "succeeded", "2.1": "succeeded"}
@@ -116,7 +109,7 @@ def test_no_go_at_the_gate_puts_all_traffic_back_on_stable(workdir: Path, proxy:
     res = golive("reject", run_id, "--by", "bob", "--reason", "p95 up at 50%", cwd=workdir, env=_env(workdir))
     assert res.code == 0, res.out + res.err
     res = golive("resume", run_id, "--no-wait", cwd=workdir, env=_env(workdir))
-    assert _weights(admin) == {"blue": 100, "green": 0}, res.out + res.err
+    assert proxy_weights(admin) == {"blue": 100, "green": 0}, res.out + res.err
     snap = snapshot(workdir / "golive.db", run_id)
     assert snap is not None and snap.outcome == "rolled-back", (snap, res.out)
     assert "2.1" not in snap.steps

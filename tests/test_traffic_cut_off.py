@@ -18,8 +18,7 @@ import pytest
 from conftest import golive
 from crash_harness import snapshot
 from golive.steps.switch import SwitchSpec, SwitchStep, traffic_left
-from golive.traffic.proxy.router import BuiltinRouter
-from localhttp import golive_proxy
+from localhttp import golive_proxy, proxy_weights
 
 PLAN = """\
 name: canary cut off
@@ -42,12 +41,6 @@ def admin(workdir: Path) -> Iterator[str]:
         yield where
 
 
-def _weights(admin: str) -> dict[str, int]:
-    router = BuiltinRouter(admin)
-    try:
-        return router.weights()
-    finally:
-        router.close()
 
 
 def _cut_at_stage_1(workdir: Path, admin: str, sig: signal.Signals) -> str:
@@ -67,7 +60,7 @@ def _cut_at_stage_1(workdir: Path, admin: str, sig: signal.Signals) -> str:
         if run.poll() is None:
             run.kill()
             run.wait()
-    assert _weights(admin) == {"blue": 90, "green": 10}
+    assert proxy_weights(admin) == {"blue": 90, "green": 10}
     res = golive("resume", snap.run_id, "--no-wait", cwd=workdir)
     assert res.code == 3 and "needs-attention" in res.out, res.out + res.err
     return snap.run_id
@@ -85,7 +78,7 @@ def test_a_cut_off_canary_is_undone_by_the_rollback(workdir: Path, admin: str, s
     res = golive("resume", run_id, "--no-wait", cwd=workdir)
     assert res.code == 1, res.out + res.err
     assert "-> 1 undo step(s)" in res.out, res.out
-    assert _weights(admin) == {"blue": 100, "green": 0}  # nobody is left on the canary
+    assert proxy_weights(admin) == {"blue": 100, "green": 0}  # nobody is left on the canary
     snap = snapshot(workdir / ".golive/golive.db", run_id)
     assert snap is not None and snap.outcome == "rolled-back", snap
     undo = [e for e in snap.events if e["type"] == "step.finished" and e["payload"]["step"] == "1.1.undo"]
